@@ -1,0 +1,35 @@
+package io.jobline.api;
+
+import java.util.List;
+
+/** A request the API refuses; becomes a problem+json response naming the field at fault. */
+public class ApiException extends RuntimeException {
+  private final int status;
+  private final String title;
+  private final String field;
+  private final List<String> errors;
+
+  public ApiException(int status, String title, String detail, String field, List<String> errors) {
+    super(detail);
+    this.status = status;
+    this.title = title;
+    this.field = field;
+    this.errors = errors;
+  }
+
+  public static ApiException badRequest(String field, String detail) {
+    return new ApiException(400, "Bad request", detail, field, null);
+  }
+
+  public static ApiException notFound(String detail) {
+    return new ApiException(404, "Not found", detail, null, null);
+  }
+
+  public Problem toProblem() {
+    return new Problem("about:blank", title, status, getMessage(), field, errors);
+  }
+
+  public int status() {
+    return status;
+  }
+}

@@ -1,0 +1,82 @@
+package io.jobline.api;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.job.JobDescriptor;
+import io.jobline.job.ParamsValidator;
+import io.jobline.store.CatalogueStore;
+import io.jobline.topic.RequestProducer;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunId;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/** The job catalogue and "run now". */
+@Path("/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public final class JobsResource {
+  private static final String EXAMPLE = "{\"tenant_id\":\"t1\",\"params\":{}}";
+  private final CatalogueStore catalogue;
+  private final RequestProducer requests;
+  private final ParamsValidator validator;
+  private final Clock clock;
+
+  public JobsResource(CatalogueStore catalogue, RequestProducer requests, ParamsValidator validator, Clock clock) {
+    this.catalogue = catalogue;
+    this.requests = requests;
+    this.validator = validator;
+    this.clock = clock;
+  }
+
+  @GET
+  public List<JobDescriptor> list() {
+    return catalogue.list();
+  }
+
+  @GET
+  @Path("/{name}")
+  public JobDescriptor show(@PathParam("name") String name) {
+    return job(name);
+  }
+
+  /** Queues a run of the job; 202 with its id. */
+  @POST
+  @Path("/run/{job_name}")
+  @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+  public Response run(@PathParam("job_name") String jobName, String body) {
+    JobDescriptor job = job(jobName);
+    ObjectNode request = Bodies.object(body, EXAMPLE);
+    String tenant = Bodies.optionalText(request, "tenant_id");
+    ObjectNode params = Bodies.optionalObject(request, "params");
+    Integer timeout = Bodies.optionalPositiveInt(request, "timeout_seconds");
+    Integer maxAttempts = Bodies.optionalPositiveInt(request, "max_attempts");
+    List<String> violations = validator.violations(job, params);
+    if (!violations.isEmpty()) {
+      throw new ApiException(400, "Invalid params", "params do not match the schema of job '"
+          + jobName + "'", "params", violations);
+    }
+    JobRequest base = JobRequest.manual(RunId.random(), jobName, params, tenant, clock.instant(), "api");
+    JobRequest run = new JobRequest(base.runId(), jobName, params, tenant, null, 1, maxAttempts,
+        timeout, base.trigger(), base.requestedAt(), base.requestedBy());
+    requests.sendAndWait(run);
+    String runId = run.runId().value();
+    return Response.accepted(Map.of("run_id", runId, "job_name", jobName, "status", "queued",
+            "status_url", "/jobs/runs/" + runId))
+        .location(URI.create("/jobs/runs/" + runId))
+        .build();
+  }
+
+  private JobDescriptor job(String name) {
+    return catalogue.find(name).orElseThrow(() -> new ApiException(404, "Unknown job",
+        "no job named '" + name + "' is registered; GET /jobs lists the catalogue", "job_name", null));
+  }
+}

@@ -1,0 +1,63 @@
+package io.jobline.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns every error into {@code application/problem+json}. */
+public final class ProblemMappers {
+  private static final Logger LOG = LoggerFactory.getLogger(ProblemMappers.class);
+
+  private ProblemMappers() {}
+
+  /** All mappers, to register with Jersey in place of Dropwizard's defaults. */
+  public static List<Object> all() {
+    return List.of(new Api(), new Json(), new Web(), new Unexpected());
+  }
+
+  static Response respond(Problem problem) {
+    return Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem).build();
+  }
+
+  static final class Api implements ExceptionMapper<ApiException> {
+    @Override
+    public Response toResponse(ApiException e) {
+      return respond(e.toProblem());
+    }
+  }
+
+  static final class Json implements ExceptionMapper<JsonProcessingException> {
+    @Override
+    public Response toResponse(JsonProcessingException e) {
+      return respond(new Problem("about:blank", "Malformed JSON", 400,
+          "the request body is not valid JSON: " + e.getOriginalMessage(), "body", null));
+    }
+  }
+
+  static final class Web implements ExceptionMapper<WebApplicationException> {
+    @Override
+    public Response toResponse(WebApplicationException e) {
+      int status = e.getResponse().getStatus();
+      String title = Response.Status.fromStatusCode(status) == null ? "Error"
+          : Response.Status.fromStatusCode(status).getReasonPhrase();
+      return respond(new Problem("about:blank", title, status, e.getMessage(), null, null));
+    }
+  }
+
+  static final class Unexpected implements ExceptionMapper<Throwable> {
+    @Override
+    public Response toResponse(Throwable e) {
+      if (e instanceof WebApplicationException w) {
+        return new Web().toResponse(w);
+      }
+      LOG.error("Unexpected error while serving a request", e);
+      return respond(new Problem("about:blank", "Internal server error", 500,
+          "the server failed to handle the request: " + e.getClass().getSimpleName()
+              + "; see the server log", null, null));
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package io.jobline.app;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.Managed;
+import io.jobline.api.JobsResource;
+import io.jobline.api.ProblemMappers;
+import io.jobline.api.RunsResource;
+import io.jobline.api.SchedulesResource;
+import io.jobline.executor.Executor;
+import io.jobline.executor.ExecutorHealthCheck;
+import io.jobline.health.KafkaHealthCheck;
+import io.jobline.health.MongoHealthCheck;
+import io.jobline.history.History;
+import io.jobline.history.StreamsHealthCheck;
+import io.jobline.job.JobRegistry;
+import io.jobline.job.ParamsValidator;
+import io.jobline.scheduler.Scheduler;
+import io.jobline.scheduler.SchedulerHealthCheck;
+import io.jobline.store.CatalogueStore;
+import io.jobline.store.LeaseStore;
+import io.jobline.store.MongoRunStore;
+import io.jobline.store.MongoScheduleStore;
+import io.jobline.topic.RequestProducer;
+import io.jobline.topic.TopicAdmin;
+import io.jobline.topic.Topics;
+import io.jobline.wire.Json;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+
+/** Wires the configured roles: config, then stores, then handlers, then registration. */
+public final class JoblineApplication extends Application<JoblineConfiguration> {
+  private final Set<Role> roles;
+  private final Clock clock;
+
+  public JoblineApplication(Set<Role> roles, Clock clock) {
+    this.roles = Set.copyOf(roles);
+    this.clock = clock;
+  }
+
+  @Override
+  public String getName() {
+    return "jobline";
+  }
+
+  @Override
+  public void run(JoblineConfiguration config, Environment env) {
+    Json.configure(env.getObjectMapper());
+    MongoClient mongo = MongoClients.create(config.mongo.uri);
+    env.lifecycle().manage(closing(mongo::close));
+    MongoDatabase db = mongo.getDatabase(config.mongo.database);
+    TopicAdmin.ensureTopics(config.kafka, config.topics, Topics.all(), Duration.ofSeconds(60));
+
+    KafkaHealthCheck kafkaHealth = new KafkaHealthCheck(config.kafka);
+    env.lifecycle().manage(closing(kafkaHealth::close));
+    env.healthChecks().register("kafka", kafkaHealth);
+    env.healthChecks().register("mongo", new MongoHealthCheck(db));
+
+    CatalogueStore catalogue = new CatalogueStore(db, clock);
+    MongoRunStore runs = new MongoRunStore(db, clock).ensureIndexes();
+    MongoScheduleStore schedules = new MongoScheduleStore(db).ensureIndexes();
+    RequestProducer requests = new RequestProducer(config.kafka, "jobline-" + String.join("-",
+        roles.stream().map(r -> r.name().toLowerCase()).sorted().toList()));
+    env.lifecycle().manage(closing(requests::close));
+
+    if (roles.contains(Role.HISTORY)) {
+      History history = new History(config.kafka, config.history, runs, config.topics.replicationFactor);
+      env.lifecycle().manage(history);
+      env.healthChecks().register("history-streams", new StreamsHealthCheck(history));
+    }
+    if (roles.contains(Role.EXECUTOR)) {
+      JobRegistry registry = JobRegistry.scan(config.jobs.packages);
+      Executor executor = new Executor(config.kafka, config.executor, registry, clock);
+      catalogue.publish(registry.descriptors(), executor.executorId());
+      env.lifecycle().manage(executor);
+      env.healthChecks().register("executor", new ExecutorHealthCheck(executor));
+      env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
+      env.metrics().gauge("jobline.executor.dead_lettered", () -> executor::deadLettered);
+    }
+    Runnable schedulesChanged = () -> {};
+    if (roles.contains(Role.SCHEDULER)) {
+      Scheduler scheduler = new Scheduler(schedules, new LeaseStore(db), requests::sendAndWait,
+          config.scheduler, clock);
+      env.lifecycle().manage(scheduler);
+      env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
+      schedulesChanged = scheduler::poke;
+    }
+    if (roles.contains(Role.API)) {
+      ProblemMappers.all().forEach(env.jersey()::register);
+      env.jersey().register(new JobsResource(catalogue, requests, new ParamsValidator(), clock));
+      env.jersey().register(new RunsResource(runs));
+      env.jersey().register(new SchedulesResource(schedules, catalogue, clock, schedulesChanged));
+    }
+
+    PrometheusRegistry prometheus = new PrometheusRegistry();
+    DropwizardExports.builder().dropwizardRegistry(env.metrics()).register(prometheus);
+    env.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus)).addMapping("/prometheus");
+  }
+
+  private static Managed closing(Runnable close) {
+    return new Managed() {
+      @Override
+      public void stop() {
+        close.run();
+      }
+    };
+  }
+}

@@ -1,0 +1,23 @@
+package io.jobline.app;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import io.jobline.executor.ExecutorSettings;
+import io.jobline.history.HistorySettings;
+import io.jobline.scheduler.SchedulerSettings;
+import io.jobline.store.MongoSettings;
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.TopicSettings;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+
+/** The YAML configuration of every role: one file, each role reads its section. */
+public class JoblineConfiguration extends Configuration {
+  @Valid @NotNull @JsonProperty public KafkaSettings kafka = new KafkaSettings();
+  @Valid @NotNull @JsonProperty public MongoSettings mongo = new MongoSettings();
+  @Valid @NotNull @JsonProperty public TopicSettings topics = new TopicSettings();
+  @Valid @NotNull @JsonProperty public JobsSettings jobs = new JobsSettings();
+  @Valid @NotNull @JsonProperty public ExecutorSettings executor = new ExecutorSettings();
+  @Valid @NotNull @JsonProperty public SchedulerSettings scheduler = new SchedulerSettings();
+  @Valid @NotNull @JsonProperty public HistorySettings history = new HistorySettings();
+}

@@ -1,0 +1,89 @@
+package io.jobline.app;
+
+import io.dropwizard.configuration.ConfigurationException;
+import io.dropwizard.configuration.ConfigurationSourceProvider;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.FileConfigurationSourceProvider;
+import io.dropwizard.configuration.ResourceConfigurationSourceProvider;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.configuration.YamlConfigurationFactory;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.jackson.Jackson;
+import io.dropwizard.jersey.validation.Validators;
+import java.io.IOException;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/** Loads configuration and starts the Dropwizard server of a {@link JoblineApplication} in this JVM. */
+public final class Launcher {
+  private static volatile boolean loggingConfigured;
+
+  private Launcher() {}
+
+  /**
+   * Reads a YAML config file, substituting {@code ${ENV_VAR}} and {@code ${ENV_VAR:-default}}.
+   *
+   * @throws ConfigurationException naming each invalid key and why
+   */
+  public static JoblineConfiguration load(String path) throws IOException, ConfigurationException {
+    return load(new FileConfigurationSourceProvider(), path);
+  }
+
+  /** Reads a YAML config from the classpath (the embedded defaults of standalone). */
+  public static JoblineConfiguration loadResource(String resource) throws IOException, ConfigurationException {
+    return load(new ResourceConfigurationSourceProvider(), resource);
+  }
+
+  private static JoblineConfiguration load(ConfigurationSourceProvider source, String path)
+      throws IOException, ConfigurationException {
+    var factory = new YamlConfigurationFactory<>(JoblineConfiguration.class,
+        Validators.newValidator(),
+        Jackson.newObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES),
+        "jobline");
+    return factory.build(new SubstitutingSourceProvider(source, new EnvironmentVariableSubstitutor(false)), path);
+  }
+
+  /** A started server; {@link #close()} stops it and every role it runs. */
+  public record Running(Server server, Environment environment) implements AutoCloseable {
+    /** The port of the first connector (the API when the server is "simple"). */
+    public int port() {
+      return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    @Override
+    public void close() throws Exception {
+      server.stop();
+    }
+  }
+
+  /** Applies the config's logging section once per JVM (before the embedded broker starts talking). */
+  public static synchronized void configureLogging(JoblineConfiguration config) {
+    if (!loggingConfigured) {
+      config.getLoggingFactory().configure(new com.codahale.metrics.MetricRegistry(), "jobline");
+      loggingConfigured = true;
+    }
+  }
+
+  public static Running start(JoblineApplication app, JoblineConfiguration config) throws Exception {
+    Bootstrap<JoblineConfiguration> bootstrap = new Bootstrap<>(app);
+    app.initialize(bootstrap);
+    configureLogging(config);
+    bootstrap.registerMetrics();
+    Environment env = new Environment(app.getName(), bootstrap.getObjectMapper(),
+        bootstrap.getValidatorFactory(), bootstrap.getMetricRegistry(), bootstrap.getClassLoader(),
+        bootstrap.getHealthCheckRegistry(), config);
+    config.getMetricsFactory().configure(env.lifecycle(), bootstrap.getMetricRegistry());
+    config.getServerFactory().configure(env);
+    bootstrap.run(config, env);
+    app.run(config, env);
+    Server server = config.getServerFactory().build(env);
+    try {
+      server.start();
+    } catch (Exception e) {
+      server.stop();
+      throw e;
+    }
+    return new Running(server, env);
+  }
+}

@@ -1,0 +1,76 @@
+package io.jobline.app;
+
+import io.dropwizard.configuration.ConfigurationException;
+import java.io.File;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** Runs one role against external Kafka and MongoDB, configured by a YAML file. */
+abstract class RoleCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML config file (${ENV_VAR} substitution applies).")
+  File config;
+
+  abstract Role role();
+
+  @Override
+  public Integer call() throws Exception {
+    JoblineConfiguration configuration;
+    try {
+      configuration = Launcher.load(config.getPath());
+    } catch (ConfigurationException e) {
+      System.err.println("jobline: invalid configuration: " + e.getMessage());
+      return 2;
+    }
+    Launcher.Running running = Launcher.start(
+        new JoblineApplication(EnumSet.of(role()), Clock.systemUTC()), configuration);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        running.close();
+      } catch (Exception e) {
+        System.err.println("jobline: error while stopping: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }));
+    System.out.println("jobline " + role().name().toLowerCase() + " started; admin and health on port " + running.port());
+    stopped.await();
+    return 0;
+  }
+
+  @Command(name = "api", mixinStandardHelpOptions = true, description = "Run the REST API.")
+  static final class Api extends RoleCommand {
+    @Override
+    Role role() {
+      return Role.API;
+    }
+  }
+
+  @Command(name = "scheduler", mixinStandardHelpOptions = true, description = "Run the scheduler.")
+  static final class SchedulerRole extends RoleCommand {
+    @Override
+    Role role() {
+      return Role.SCHEDULER;
+    }
+  }
+
+  @Command(name = "executor", mixinStandardHelpOptions = true, description = "Run an executor.")
+  static final class ExecutorRole extends RoleCommand {
+    @Override
+    Role role() {
+      return Role.EXECUTOR;
+    }
+  }
+
+  @Command(name = "history", mixinStandardHelpOptions = true, description = "Run the history materializer.")
+  static final class HistoryRole extends RoleCommand {
+    @Override
+    Role role() {
+      return Role.HISTORY;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package io.jobline.app;
+
+import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.jetty.HttpConnectorFactory;
+import io.jobline.embedded.EmbeddedKafka;
+import io.jobline.embedded.EmbeddedMongo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * All four roles plus an embedded Kafka broker and Mongo-wire store in this JVM. Data lives under
+ * one folder (Kafka log, H2 store file, Streams state), so stopping and starting keeps history
+ * and schedules; in-memory mode keeps nothing.
+ */
+public final class Standalone implements AutoCloseable {
+  public static final int DEFAULT_API_PORT = 5001;
+  public static final int DEFAULT_KAFKA_PORT = 29092;
+  public static final int DEFAULT_MONGO_PORT = 27117;
+
+  /** How to start; ports of 0 pick free ones. */
+  public record Options(
+      Path dataDir, boolean inMemory, int apiPort, int kafkaPort, int mongoPort, Clock clock,
+      Consumer<JoblineConfiguration> tweak) {
+
+    public static Options defaults() {
+      return new Options(Path.of("jobline-data"), false, DEFAULT_API_PORT, DEFAULT_KAFKA_PORT,
+          DEFAULT_MONGO_PORT, Clock.systemUTC(), c -> {});
+    }
+
+    /** Free ports everywhere and the given data folder (null for in-memory): for tests and bench. */
+    public static Options ephemeral(Path dataDir) {
+      return new Options(dataDir, dataDir == null, 0, 0, 0, Clock.systemUTC(), c -> {});
+    }
+
+    public Options withClock(Clock c) {
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, c, tweak);
+    }
+
+    public Options withTweak(Consumer<JoblineConfiguration> t) {
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, t);
+    }
+  }
+
+  private final EmbeddedMongo mongo;
+  private final EmbeddedKafka kafka;
+  private final Launcher.Running server;
+  private final Path scratch;
+  private final JoblineConfiguration config;
+
+  private Standalone(EmbeddedMongo mongo, EmbeddedKafka kafka, Launcher.Running server, Path scratch,
+      JoblineConfiguration config) {
+    this.mongo = mongo;
+    this.kafka = kafka;
+    this.server = server;
+    this.scratch = scratch;
+    this.config = config;
+  }
+
+  public static Standalone start(Options options) throws Exception {
+    Path scratch = options.inMemory() ? Files.createTempDirectory("jobline-") : null;
+    Path root = options.inMemory() ? scratch : options.dataDir().toAbsolutePath();
+    Files.createDirectories(root);
+    JoblineConfiguration config = Launcher.loadResource("jobline-standalone.yml");
+    options.tweak().accept(config);
+    Launcher.configureLogging(config);
+    EmbeddedMongo mongo = EmbeddedMongo.start(
+        options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"), options.mongoPort());
+    EmbeddedKafka kafka = null;
+    try {
+      kafka = EmbeddedKafka.start(root.resolve("kafka"), options.kafkaPort(),
+          options.kafkaPort() == 0 ? 0 : options.kafkaPort() + 1);
+      config.kafka.bootstrapServers = kafka.bootstrapServers();
+      config.mongo.uri = mongo.uri();
+      config.history.stateDir = root.resolve("streams").toString();
+      SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
+      ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
+      Launcher.Running running = Launcher.start(
+          new JoblineApplication(EnumSet.allOf(Role.class), options.clock()), config);
+      return new Standalone(mongo, kafka, running, scratch, config);
+    } catch (Exception | Error e) {
+      if (kafka != null) {
+        kafka.close();
+      }
+      mongo.close();
+      throw e;
+    }
+  }
+
+  public String apiUrl() {
+    return "http://localhost:" + server.port();
+  }
+
+  public int apiPort() {
+    return server.port();
+  }
+
+  public String bootstrapServers() {
+    return kafka.bootstrapServers();
+  }
+
+  public String mongoUri() {
+    return mongo.uri();
+  }
+
+  public String storeBackend() {
+    return mongo.backend();
+  }
+
+  public JoblineConfiguration config() {
+    return config;
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      server.close();
+    } finally {
+      kafka.close();
+      mongo.close();
+      if (scratch != null) {
+        deleteTree(scratch);
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package io.jobline.app;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code jobline standalone}: everything in one JVM, for a first look and for development. */
+@Command(name = "standalone", mixinStandardHelpOptions = true,
+    description = "Start Kafka, a Mongo-wire store and all four roles in this JVM.")
+final class StandaloneCommand implements Callable<Integer> {
+  @Option(names = "--data-dir", description = "Folder for all data (default: ${DEFAULT-VALUE}).")
+  Path dataDir = Path.of("jobline-data");
+
+  @Option(names = "--in-memory", description = "Keep nothing: data is gone when the process stops.")
+  boolean inMemory;
+
+  @Option(names = "--port", description = "API port (default: ${DEFAULT-VALUE}).")
+  int port = Standalone.DEFAULT_API_PORT;
+
+  @Option(names = "--kafka-port", description = "Kafka port; the controller uses the next one (default: ${DEFAULT-VALUE}).")
+  int kafkaPort = Standalone.DEFAULT_KAFKA_PORT;
+
+  @Option(names = "--mongo-port", description = "Mongo-wire port (default: ${DEFAULT-VALUE}).")
+  int mongoPort = Standalone.DEFAULT_MONGO_PORT;
+
+  @Override
+  public Integer call() throws Exception {
+    long t0 = System.nanoTime();
+    Standalone standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
+        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        standalone.close();
+      } catch (Exception e) {
+        System.err.println("jobline: error while stopping: " + e);
+      } finally {
+        stopped.countDown();
+      }
+    }, "jobline-shutdown"));
+    String url = standalone.apiUrl();
+    System.out.printf("""
+
+        Jobline standalone is up in %.1f s.
+          API        %s   (health: %s/admin/healthcheck, metrics: %s/admin/prometheus)
+          Kafka      %s
+          MongoDB    %s   store: %s
+          Data       %s
+
+        Try it:
+          curl -X POST %s/jobs/run/settlement -H 'Content-Type: application/json' \\
+               -d '{"tenant_id":"t1","params":{"period":"2026-03"}}'
+          curl %s/jobs/runs/<run_id>
+
+        Stop with Ctrl-C.
+        """, (System.nanoTime() - t0) / 1e9, url, url, url, standalone.bootstrapServers(),
+        standalone.mongoUri(), standalone.storeBackend(),
+        inMemory ? "(in memory)" : dataDir.toAbsolutePath(), url, url);
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,47 @@
+package io.jobline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dropwizard.configuration.ConfigurationException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigurationTest {
+  @TempDir Path dir;
+
+  @Test
+  void theShippedExampleConfigLoads() throws Exception {
+    JoblineConfiguration config = Launcher.load(Path.of("..", "config", "jobline.yml").toString());
+    assertThat(config.topics.requestPartitions).isEqualTo(12);
+    assertThat(config.jobs.packages).contains("io.jobline.examples");
+  }
+
+  @Test
+  void environmentVariablesAreSubstitutedWithDefaults() throws Exception {
+    Path file = dir.resolve("c.yml");
+    Files.writeString(file, "kafka:\n  bootstrapServers: ${JOBLINE_TEST_UNSET_VAR:-broker-9:9092}\n");
+    assertThat(Launcher.load(file.toString()).kafka.bootstrapServers).isEqualTo("broker-9:9092");
+  }
+
+  @Test
+  void badConfigFailsNamingTheKey() throws Exception {
+    Path file = dir.resolve("bad.yml");
+    Files.writeString(file, "executor:\n  workers: 0\nmongo:\n  uri: postgres://nope\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("executor.workers")
+        .hasMessageContaining("mongo.uri");
+  }
+
+  @Test
+  void anUnknownKeyIsRejected() throws Exception {
+    Path file = dir.resolve("typo.yml");
+    Files.writeString(file, "executor:\n  wrokers: 4\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("wrokers");
+  }
+}

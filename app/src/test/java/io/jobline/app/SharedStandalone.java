@@ -1,0 +1,26 @@
+package io.jobline.app;
+
+/** One in-memory standalone (one Kafka broker) shared by every test class of this JVM. */
+final class SharedStandalone {
+  private static Standalone instance;
+
+  private SharedStandalone() {}
+
+  static synchronized Standalone get() {
+    if (instance == null) {
+      try {
+        instance = Standalone.start(Standalone.Options.ephemeral(null));
+      } catch (Exception e) {
+        throw new IllegalStateException("could not start the shared standalone", e);
+      }
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          instance.close();
+        } catch (Exception ignored) {
+          // the JVM is exiting
+        }
+      }));
+    }
+    return instance;
+  }
+}

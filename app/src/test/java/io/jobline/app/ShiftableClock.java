@@ -1,0 +1,32 @@
+package io.jobline.app;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
+/** The system clock plus an offset a test can change while the system runs. */
+final class ShiftableClock extends Clock {
+  private volatile Duration offset = Duration.ZERO;
+
+  /** Shifts the clock so that "now" is {@code lead} before {@code target}. */
+  void setNowTo(Instant target, Duration lead) {
+    offset = Duration.between(Instant.now(), target.minus(lead));
+  }
+
+  @Override
+  public ZoneId getZone() {
+    return ZoneOffset.UTC;
+  }
+
+  @Override
+  public Clock withZone(ZoneId zone) {
+    throw new UnsupportedOperationException("fixed to UTC");
+  }
+
+  @Override
+  public Instant instant() {
+    return Instant.now().plus(offset);
+  }
+}

@@ -1,0 +1,40 @@
+package io.jobline.history;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.Duration;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+/** Settings of the history role (a Kafka Streams application). */
+public class HistorySettings {
+  @JsonProperty
+  public String applicationId = "jobline-history";
+
+  /** Where Streams keeps its local state; defaults to a folder under the system temp dir. */
+  @JsonProperty
+  public String stateDir;
+
+  @Min(1)
+  @JsonProperty
+  public int streamThreads = 1;
+
+  /** Log lines kept per run; later lines are dropped and the run is marked truncated. */
+  @Min(1)
+  @JsonProperty
+  public int maxLogsPerRun = 1000;
+
+  /** Runs written to Mongo per bulk upsert. */
+  @Min(1)
+  @JsonProperty
+  public int batchSize = 1000;
+
+  /** How often buffered runs are written to Mongo even when the batch is not full. */
+  @NotNull
+  @JsonProperty
+  public Duration flushInterval = Duration.milliseconds(50);
+
+  /** Streams commit interval (exactly-once transactions). */
+  @NotNull
+  @JsonProperty
+  public Duration commitInterval = Duration.milliseconds(100);
+}

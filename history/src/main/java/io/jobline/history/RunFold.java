@@ -1,0 +1,225 @@
+package io.jobline.history;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.run.LogEntry;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds a run's request and events into its {@link RunRecord}. Idempotent: an event whose
+ * sequence number was already applied for its (attempt, epoch) changes nothing. Order-tolerant:
+ * the request may arrive after the events, and a status never moves against the transition table.
+ */
+public final class RunFold {
+  private static final Logger LOG = LoggerFactory.getLogger(RunFold.class);
+  private final int maxLogs;
+
+  public RunFold(int maxLogs) {
+    this.maxLogs = maxLogs;
+  }
+
+  public static RunRecord empty() {
+    return new RunRecord(null, null, null, null, null, null, 0, null, null, null, null, null,
+        null, null, null, List.of(), false, Map.of());
+  }
+
+  public RunRecord apply(String runId, RunInput input, RunRecord current) {
+    Builder run = new Builder(current == null ? empty() : current, runId);
+    if (input.request() != null) {
+      run.request(input.request());
+    } else if (input.event() != null) {
+      run.event(input.event(), maxLogs);
+    }
+    return run.build();
+  }
+
+  /** A mutable copy of a run record, for one fold step. */
+  private static final class Builder {
+    private String jobName;
+    private String tenantId;
+    private JsonNode params;
+    private io.jobline.wire.Trigger trigger;
+    private RunStatus status;
+    private int attempt;
+    private String executorId;
+    private Instant requestedAt;
+    private Instant startedAt;
+    private Instant completedAt;
+    private JsonNode result;
+    private String error;
+    private Integer progress;
+    private String progressMessage;
+    private List<LogEntry> logs;
+    private boolean logsTruncated;
+    private Map<String, Long> applied;
+    private final String runId;
+
+    Builder(RunRecord r, String runId) {
+
+      this.runId = runId;
+      jobName = r.jobName();
+      tenantId = r.tenantId();
+      params = r.params();
+      trigger = r.trigger();
+      status = r.status();
+      attempt = r.attempt();
+      executorId = r.executorId();
+      requestedAt = r.requestedAt();
+      startedAt = r.startedAt();
+      completedAt = r.completedAt();
+      result = r.result();
+      error = r.error();
+      progress = r.progress();
+      progressMessage = r.progressMessage();
+      logs = r.logs() == null ? List.of() : r.logs();
+      logsTruncated = r.logsTruncated();
+      applied = r.appliedSeq() == null ? Map.of() : r.appliedSeq();
+    }
+
+    void request(JobRequest q) {
+      jobName = q.jobName();
+      if (q.tenantId() != null) {
+        tenantId = q.tenantId();
+      }
+      params = q.params();
+      trigger = q.trigger();
+      requestedAt = q.requestedAt();
+      attempt = Math.max(attempt, q.attemptOrFirst());
+      if (status == null) {
+        status = RunStatus.QUEUED;
+      }
+    }
+
+    void event(RunEvent e, int maxLogs) {
+      String key = e.attempt() + ":" + e.epoch();
+      Long last = applied.get(key);
+      if (last != null && e.seq() <= last) {
+        return;
+      }
+      Map<String, Long> next = new HashMap<>(applied);
+      next.put(key, e.seq());
+      applied = next;
+      JsonNode p = e.payload();
+      switch (e.type()) {
+        case STARTED -> {
+          if (move(RunStatus.RUNNING, e)) {
+            startedAt = e.timestamp();
+            executorId = e.executorId();
+            attempt = Math.max(attempt, e.attempt());
+          }
+          if (jobName == null && p != null) {
+            fromPayload(p);
+          }
+        }
+        case LOG, WARNING, ERROR -> log(e, level(e.type(), p), text(p, "message"), null, maxLogs);
+        case PROGRESS -> {
+          progress = p == null || !p.has("percentage") ? null : p.get("percentage").asInt();
+          progressMessage = text(p, "message");
+          log(e, "info", progressMessage, progress, maxLogs);
+        }
+        case COMPLETED -> end(RunStatus.COMPLETED, e);
+        case FAILED -> end(RunStatus.FAILED, e);
+        case CANCELLED -> end(RunStatus.CANCELLED, e);
+        case TIMED_OUT -> end(RunStatus.TIMED_OUT, e);
+        case RETRY_SCHEDULED -> move(RunStatus.RETRYING, e);
+        case QUEUED -> {
+          if (status == null) {
+            status = RunStatus.QUEUED;
+          }
+        }
+        default -> LOG.debug("Run {} ignores event type {}", runId, e.type());
+      }
+    }
+
+    private void end(RunStatus to, RunEvent e) {
+      if (move(to, e)) {
+        completedAt = e.timestamp();
+        JsonNode p = e.payload();
+        if (to == RunStatus.COMPLETED) {
+          result = p == null ? null : p.get("result");
+        } else {
+          error = text(p, "error");
+        }
+        if (jobName == null && p != null) {
+          fromPayload(p);
+        }
+        if (to == RunStatus.COMPLETED) {
+          progress = 100;
+        }
+      }
+    }
+
+    /** What the request would have said, taken from an event that arrived before it. */
+    private void fromPayload(JsonNode p) {
+      jobName = text(p, "job_name");
+      tenantId = text(p, "tenant_id");
+      if (params == null && p.hasNonNull("params")) {
+        params = p.get("params");
+      }
+      if (trigger == null && p.hasNonNull("trigger")) {
+        trigger = io.jobline.wire.Json.mapper().convertValue(p.get("trigger"), io.jobline.wire.Trigger.class);
+      }
+      if (requestedAt == null && p.hasNonNull("requested_at")) {
+        requestedAt = Instant.parse(p.get("requested_at").asText());
+      }
+    }
+
+    /** Moves the status if the table allows it; an illegal move is logged and left out. */
+    private boolean move(RunStatus to, RunEvent e) {
+      RunStatus from = status == null ? RunStatus.QUEUED : status;
+      if (from == to) {
+        return false;
+      }
+      if (!from.canMoveTo(to)) {
+        LOG.warn("Run {} ignores {} event (attempt {}, seq {}): illegal transition {} -> {}",
+            runId, e.type(), e.attempt(), e.seq(), from.wire(), to.wire());
+        return false;
+      }
+      status = to;
+      return true;
+    }
+
+    private void log(RunEvent e, String level, String message, Integer pct, int maxLogs) {
+      if (logs.size() >= maxLogs) {
+        logsTruncated = true;
+        return;
+      }
+      List<LogEntry> more = new ArrayList<>(logs.size() + 1);
+      more.addAll(logs);
+      more.add(new LogEntry(e.timestamp(), level, message, pct));
+      logs = more;
+    }
+
+    private static String level(EventType type, JsonNode p) {
+      String given = text(p, "level");
+      if (given != null) {
+        return given;
+      }
+      return switch (type) {
+        case WARNING -> "warning";
+        case ERROR -> "error";
+        default -> "info";
+      };
+    }
+
+    private static String text(JsonNode p, String field) {
+      return p == null || !p.hasNonNull(field) ? null : p.get(field).asText();
+    }
+
+    RunRecord build() {
+      return new RunRecord(runId, jobName, tenantId, params, trigger, status, attempt, executorId,
+          requestedAt, startedAt, completedAt, result, error, progress, progressMessage, logs,
+          logsTruncated, applied);
+    }
+  }
+}

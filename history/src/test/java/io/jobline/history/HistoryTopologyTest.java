@@ -1,0 +1,143 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.Json;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import io.jobline.wire.TriggerType;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HistoryTopologyTest {
+  private static final Instant T0 = Instant.parse("2026-03-31T22:00:00Z");
+  private final InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, JobRequest> requests;
+  private TestInputTopic<String, RunEvent> events;
+  private TestInputTopic<String, byte[]> rawRequests;
+
+  @BeforeEach
+  void setUp() {
+    HistorySettings settings = new HistorySettings();
+    settings.batchSize = 1;
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(HistoryTopology.build(settings, store), props);
+    requests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
+        Topics.REQUESTS.valueSerde().serializer());
+    rawRequests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
+        Serdes.ByteArray().serializer());
+    events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(),
+        Topics.EVENTS.valueSerde().serializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  @Test
+  void foldsARequestAndItsEventsIntoACompletedRunWithLogsAndResult() {
+    RunId id = RunId.of("run-1");
+    requests.pipeInput("t1", JobRequest.manual(id, "settlement",
+        Json.object().put("period", "2026-03"), "t1", T0, "api"));
+    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object().put("job_name", "settlement")));
+    events.pipeInput(id.value(), event(id, 2, EventType.LOG, 2, Json.object().put("message", "Starting")));
+    events.pipeInput(id.value(), event(id, 3, EventType.PROGRESS, 3,
+        Json.object().put("message", "half").put("percentage", 50)));
+    events.pipeInput(id.value(), event(id, 4, EventType.COMPLETED, 4,
+        Json.object().set("result", Json.object().put("processed", 100))));
+
+    RunRecord run = store.find("run-1").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.jobName()).isEqualTo("settlement");
+    assertThat(run.tenantId()).isEqualTo("t1");
+    assertThat(run.requestedAt()).isEqualTo(T0);
+    assertThat(run.startedAt()).isEqualTo(T0.plusSeconds(1));
+    assertThat(run.completedAt()).isEqualTo(T0.plusSeconds(4));
+    assertThat(run.durationSeconds()).isEqualTo(3.0);
+    assertThat(run.result().get("processed").asInt()).isEqualTo(100);
+    assertThat(run.logs()).extracting(l -> l.message()).containsExactly("Starting", "half");
+    assertThat(run.logs().get(1).percentage()).isEqualTo(50);
+    assertThat(run.trigger().type()).isEqualTo(TriggerType.MANUAL);
+  }
+
+  @Test
+  void aRedeliveredEventChangesNothing() {
+    RunId id = RunId.of("run-2");
+    RunEvent log = event(id, 2, EventType.LOG, 2, Json.object().put("message", "once"));
+    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));
+    events.pipeInput(id.value(), log);
+    events.pipeInput(id.value(), log);
+
+    assertThat(store.find("run-2").orElseThrow().logs()).hasSize(1);
+  }
+
+  @Test
+  void aRequestArrivingAfterTheEndDoesNotReopenTheRun() {
+    RunId id = RunId.of("run-3");
+    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));
+    events.pipeInput(id.value(), event(id, 2, EventType.COMPLETED, 2, Json.object()));
+    requests.pipeInput("t1", JobRequest.manual(id, "noop", null, "t1", T0, "api"));
+
+    RunRecord run = store.find("run-3").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.jobName()).isEqualTo("noop");
+  }
+
+  @Test
+  void aRequestWithoutRunIdGetsOneDerivedFromItsOffset() {
+    rawRequests.pipeInput("t9", "{\"job_name\":\"noop\",\"tenant_id\":\"t9\"}".getBytes());
+    RunId expected = RunId.forRecord(Topics.REQUESTS.name(), 0, 0);
+
+    RunRecord run = store.find(expected.value()).orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+    assertThat(run.trigger().type()).isEqualTo(TriggerType.TOPIC);
+  }
+
+  @Test
+  void unparseableRequestsAreSkippedAndTheNextOneIsFolded() {
+    rawRequests.pipeInput("t1", "not json".getBytes());
+    requests.pipeInput("t1", JobRequest.manual(RunId.of("run-5"), "noop", null, "t1", T0, "api"));
+
+    assertThat(store.find("run-5")).isPresent();
+  }
+
+  @Test
+  void eventsArrivingBeforeTheRequestStillCarryTheTriggerAndRequestTime() {
+    RunId id = RunId.of("run-6");
+    Instant nominal = Instant.parse("2026-03-31T22:00:00Z");
+    var started = Json.object().put("job_name", "noop").put("tenant_id", "t1")
+        .put("requested_at", T0.toString());
+    started.set("trigger", Json.tree(io.jobline.wire.Trigger.schedule("nightly", nominal)));
+    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, started));
+    events.pipeInput(id.value(), event(id, 2, EventType.COMPLETED, 2, Json.object()));
+
+    RunRecord run = store.find("run-6").orElseThrow();
+    assertThat(run.trigger().type()).isEqualTo(TriggerType.SCHEDULE);
+    assertThat(run.trigger().nominalTime()).isEqualTo(nominal);
+    assertThat(run.requestedAt()).isEqualTo(T0);
+    assertThat(run.tenantId()).isEqualTo("t1");
+  }
+
+  private static RunEvent event(RunId id, long seq, EventType type, int second,
+      com.fasterxml.jackson.databind.JsonNode payload) {
+    return new RunEvent(id, seq, type, T0.plusSeconds(second), "executor-1", 1, 1, payload);
+  }
+}

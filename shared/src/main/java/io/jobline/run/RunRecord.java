@@ -1,0 +1,53 @@
+package io.jobline.run;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.wire.Trigger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run as history materializes it: what was requested, where it stands and what it produced.
+ * {@code appliedSeq} maps "attempt:epoch" to the highest event sequence folded in, which makes
+ * the fold idempotent.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunRecord(
+    String runId,
+    String jobName,
+    String tenantId,
+    JsonNode params,
+    Trigger trigger,
+    RunStatus status,
+    int attempt,
+    String executorId,
+    Instant requestedAt,
+    Instant startedAt,
+    Instant completedAt,
+    JsonNode result,
+    String error,
+    Integer progress,
+    String progressMessage,
+    List<LogEntry> logs,
+    boolean logsTruncated,
+    Map<String, Long> appliedSeq) {
+
+  public Double durationSeconds() {
+    if (startedAt == null || completedAt == null) {
+      return null;
+    }
+    return Duration.between(startedAt, completedAt).toNanos() / 1e9;
+  }
+
+  /** The seed's JobResult view of this run. */
+  public JobResult toJobResult() {
+    return new JobResult(
+        jobName, runId, status == null ? null : status.wire(), startedAt, completedAt,
+        durationSeconds(), result, error, logs == null ? List.of() : logs);
+  }
+}

@@ -1,0 +1,41 @@
+package io.jobline.topic;
+
+import io.jobline.wire.Control;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+
+/** Every topic Jobline reads or writes. No topic name appears anywhere else. */
+public final class Topics {
+  private Topics() {}
+
+  /** Job requests, keyed by tenant id ({@code _system} for system scope). */
+  public static final Topic<String, JobRequest> REQUESTS =
+      new Topic<>("jobline.requests", Serdes.String(), new JsonSerde<>(JobRequest.class));
+
+  /** Run lifecycle, progress and log events, keyed by run id. */
+  public static final Topic<String, RunEvent> EVENTS =
+      new Topic<>("jobline.events", Serdes.String(), new JsonSerde<>(RunEvent.class));
+
+  /** Cancel requests, keyed by run id. */
+  public static final Topic<String, Control> CONTROL =
+      new Topic<>("jobline.control", Serdes.String(), new JsonSerde<>(Control.class));
+
+  /** Request records that could not be accepted, as they came, with the reason in headers. */
+  public static final Topic<byte[], byte[]> REQUESTS_DLQ =
+      new Topic<>("jobline.requests.dlq", Serdes.ByteArray(), Serdes.ByteArray());
+
+  /** Scratch topic of {@code jobline bench}: raw Kafka produce+consume for the baseline. */
+  public static final Topic<byte[], byte[]> BENCH_RAW =
+      new Topic<>("jobline.bench.raw", Serdes.ByteArray(), Serdes.ByteArray());
+
+  /** The topics created at start. */
+  public static List<Topic<?, ?>> all() {
+    return List.of(REQUESTS, EVENTS, CONTROL, REQUESTS_DLQ);
+  }
+
+  /** Header names on DLQ records. */
+  public static final String DLQ_REASON_HEADER = "jobline.dlq.reason";
+  public static final String DLQ_SOURCE_HEADER = "jobline.dlq.source";
+}

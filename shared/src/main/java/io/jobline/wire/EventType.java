@@ -1,0 +1,29 @@
+package io.jobline.wire;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** The kinds of {@link RunEvent}. */
+public enum EventType {
+  @JsonProperty("queued")
+  QUEUED,
+  @JsonProperty("started")
+  STARTED,
+  @JsonProperty("log")
+  LOG,
+  @JsonProperty("progress")
+  PROGRESS,
+  @JsonProperty("warning")
+  WARNING,
+  @JsonProperty("error")
+  ERROR,
+  @JsonProperty("completed")
+  COMPLETED,
+  @JsonProperty("failed")
+  FAILED,
+  @JsonProperty("cancelled")
+  CANCELLED,
+  @JsonProperty("timed_out")
+  TIMED_OUT,
+  @JsonProperty("retry_scheduled")
+  RETRY_SCHEDULED
+}

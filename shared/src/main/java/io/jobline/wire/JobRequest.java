@@ -1,0 +1,58 @@
+package io.jobline.wire;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+
+/**
+ * A request to run a job: the value of a {@code jobline.requests} record, keyed by tenant id.
+ * Only {@code job_name} is required from an outside producer.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobRequest(
+    RunId runId,
+    String jobName,
+    JsonNode params,
+    String tenantId,
+    Scope scope,
+    Integer attempt,
+    Integer maxAttempts,
+    Integer timeoutSeconds,
+    Trigger trigger,
+    Instant requestedAt,
+    String requestedBy) {
+
+  /** The tenant key used on the requests topic. */
+  public static final String SYSTEM_TENANT = "_system";
+
+  /** A manual request for the current attempt 1. */
+  public static JobRequest manual(
+      RunId runId, String jobName, JsonNode params, String tenantId, Instant now, String by) {
+    return new JobRequest(
+        runId, jobName, params, tenantId, null, 1, null, null, Trigger.manual(), now, by);
+  }
+
+  /** The record key: the tenant, or {@value #SYSTEM_TENANT} for system work. */
+  public String partitionKey() {
+    return tenantId == null || tenantId.isBlank() ? SYSTEM_TENANT : tenantId;
+  }
+
+  public int attemptOrFirst() {
+    return attempt == null ? 1 : attempt;
+  }
+
+  public JobRequest withRunId(RunId id) {
+    return new JobRequest(
+        id, jobName, params, tenantId, scope, attempt, maxAttempts, timeoutSeconds,
+        trigger, requestedAt, requestedBy);
+  }
+
+  public JobRequest withTrigger(Trigger t) {
+    return new JobRequest(
+        runId, jobName, params, tenantId, scope, attempt, maxAttempts, timeoutSeconds,
+        t, requestedAt, requestedBy);
+  }
+}

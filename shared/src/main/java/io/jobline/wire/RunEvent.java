@@ -1,0 +1,24 @@
+package io.jobline.wire;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+
+/**
+ * One step in a run's life: the value of a {@code jobline.events} record, keyed by run id.
+ * {@code seq} increases per (attempt, epoch), so a consumer can drop redelivered events.
+ * The payload's shape depends on the type (see {@code schemas/run-event.schema.json}).
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RunEvent(
+    RunId runId,
+    long seq,
+    EventType type,
+    Instant timestamp,
+    String executorId,
+    int attempt,
+    long epoch,
+    JsonNode payload) {}

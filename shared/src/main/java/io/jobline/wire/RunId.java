@@ -1,0 +1,55 @@
+package io.jobline.wire;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Identifies one run. Ids of scheduled runs and of records without an id are derived from what
+ * triggered them, so re-emitting the same trigger cannot create a second run.
+ */
+public record RunId(String value) {
+  public RunId {
+    Objects.requireNonNull(value, "run id");
+    if (value.isBlank()) {
+      throw new IllegalArgumentException("run id must not be blank");
+    }
+  }
+
+  @JsonCreator
+  public static RunId of(String value) {
+    return new RunId(value);
+  }
+
+  public static RunId random() {
+    return new RunId(UUID.randomUUID().toString());
+  }
+
+  /** The id of the run a schedule fires at its nominal time. */
+  public static RunId forSchedule(String schedule, Instant nominalTime) {
+    return derived("schedule:" + schedule + "@" + nominalTime);
+  }
+
+  /** The id of a request produced without one, from where it sits in Kafka. */
+  public static RunId forRecord(String topic, int partition, long offset) {
+    return derived("record:" + topic + "/" + partition + "/" + offset);
+  }
+
+  private static RunId derived(String name) {
+    return new RunId(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString());
+  }
+
+  @JsonValue
+  @Override
+  public String value() {
+    return value;
+  }
+
+  @Override
+  public String toString() {
+    return value;
+  }
+}
