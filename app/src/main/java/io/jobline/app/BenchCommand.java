@@ -63,13 +63,22 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--in-memory", description = "Use the in-memory store (the default unless --data-dir is given).")
   boolean inMemory;
 
+  @Option(names = "--stream-threads", description = "History Streams threads (default: ${DEFAULT-VALUE}).")
+  int streamThreads = 1;
+
+  @Option(names = "--workers", description = "Executor worker threads (default: ${DEFAULT-VALUE}).")
+  int workers = 8;
+
   @Option(names = "--timeout", description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds = 900;
 
   @Override
   public Integer call() throws Exception {
     boolean memory = inMemory || dataDir == null;
-    Standalone.Options options = Standalone.Options.ephemeral(memory ? null : dataDir);
+    Standalone.Options options = Standalone.Options.ephemeral(memory ? null : dataDir).withTweak(c -> {
+      c.history.streamThreads = streamThreads;
+      c.executor.workers = workers;
+    });
     try (Standalone standalone = Standalone.start(options);
         MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
       RunStore runs = new MongoRunStore(mongo.getDatabase(standalone.config().mongo.database), Clock.systemUTC());
