@@ -7,6 +7,7 @@ import io.jobline.store.CatalogueStore;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -64,9 +65,8 @@ public final class JobsResource {
       throw new ApiException(400, "Invalid params", "params do not match the schema of job '"
           + jobName + "'", "params", violations);
     }
-    JobRequest base = JobRequest.manual(RunId.random(), jobName, params, tenant, clock.instant(), "api");
-    JobRequest run = new JobRequest(base.runId(), jobName, params, tenant, null, 1, maxAttempts,
-        timeout, base.trigger(), base.requestedAt(), base.requestedBy());
+    JobRequest run = JobRequest.of(RunId.random(), jobName, params, tenant, maxAttempts, timeout,
+        Trigger.manual(), clock.instant(), "api");
     requests.sendAndWait(run);
     String runId = run.runId().value();
     return Response.accepted(Map.of("run_id", runId, "job_name", jobName, "status", "queued",

@@ -12,6 +12,7 @@ import io.jobline.api.RunsResource;
 import io.jobline.api.SchedulesResource;
 import io.jobline.executor.Executor;
 import io.jobline.executor.ExecutorHealthCheck;
+import io.jobline.executor.ExecutorParts;
 import io.jobline.health.KafkaHealthCheck;
 import io.jobline.health.MongoHealthCheck;
 import io.jobline.history.History;
@@ -23,7 +24,11 @@ import io.jobline.scheduler.SchedulerHealthCheck;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.LeaseStore;
 import io.jobline.store.MongoRunStore;
+import io.jobline.store.MongoClaimStore;
 import io.jobline.store.MongoScheduleStore;
+import io.jobline.store.TenantDirectory;
+import io.jobline.store.TimerStore;
+import io.jobline.topic.ControlProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.Topics;
@@ -66,6 +71,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     CatalogueStore catalogue = new CatalogueStore(db, clock);
     MongoRunStore runs = new MongoRunStore(db, clock).ensureIndexes();
     MongoScheduleStore schedules = new MongoScheduleStore(db).ensureIndexes();
+    TimerStore timers = new TimerStore(db).ensureIndexes();
     RequestProducer requests = new RequestProducer(config.kafka, "jobline-" + String.join("-",
         roles.stream().map(r -> r.name().toLowerCase()).sorted().toList()));
     env.lifecycle().manage(closing(requests::close));
@@ -77,16 +83,20 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     }
     if (roles.contains(Role.EXECUTOR)) {
       JobRegistry registry = JobRegistry.scan(config.jobs.packages);
-      Executor executor = new Executor(config.kafka, config.executor, registry, clock);
+      MongoDatabase tenantDb = config.tenants.database == null ? db : mongo.getDatabase(config.tenants.database);
+      ExecutorParts parts = new ExecutorParts(new MongoClaimStore(db), timers,
+          new TenantDirectory(tenantDb, config.tenants), requests);
+      Executor executor = new Executor(config.kafka, config.executor, registry, parts, clock);
       catalogue.publish(registry.descriptors(), executor.executorId());
       env.lifecycle().manage(executor);
       env.healthChecks().register("executor", new ExecutorHealthCheck(executor));
       env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
       env.metrics().gauge("jobline.executor.dead_lettered", () -> executor::deadLettered);
+      env.metrics().gauge("jobline.executor.duplicates_skipped", () -> Executor::duplicatesSkipped);
     }
     Runnable schedulesChanged = () -> {};
     if (roles.contains(Role.SCHEDULER)) {
-      Scheduler scheduler = new Scheduler(schedules, new LeaseStore(db), requests::sendAndWait,
+      Scheduler scheduler = new Scheduler(schedules, timers, new LeaseStore(db), requests::sendAndWait,
           config.scheduler, clock);
       env.lifecycle().manage(scheduler);
       env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
@@ -95,7 +105,9 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     if (roles.contains(Role.API)) {
       ProblemMappers.all().forEach(env.jersey()::register);
       env.jersey().register(new JobsResource(catalogue, requests, new ParamsValidator(), clock));
-      env.jersey().register(new RunsResource(runs));
+      ControlProducer controls = new ControlProducer(config.kafka);
+      env.lifecycle().manage(closing(controls::close));
+      env.jersey().register(new RunsResource(runs, controls, clock));
       env.jersey().register(new SchedulesResource(schedules, catalogue, clock, schedulesChanged));
     }
 

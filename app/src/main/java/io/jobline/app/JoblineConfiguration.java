@@ -17,6 +17,7 @@ public class JoblineConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty public MongoSettings mongo = new MongoSettings();
   @Valid @NotNull @JsonProperty public TopicSettings topics = new TopicSettings();
   @Valid @NotNull @JsonProperty public JobsSettings jobs = new JobsSettings();
+  @Valid @NotNull @JsonProperty public io.jobline.store.TenantSettings tenants = new io.jobline.store.TenantSettings();
   @Valid @NotNull @JsonProperty public ExecutorSettings executor = new ExecutorSettings();
   @Valid @NotNull @JsonProperty public SchedulerSettings scheduler = new SchedulerSettings();
   @Valid @NotNull @JsonProperty public HistorySettings history = new HistorySettings();

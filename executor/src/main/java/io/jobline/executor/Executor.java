@@ -14,10 +14,18 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,16 +43,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The executor role: consumes {@code jobline.requests}, runs each job on a bounded worker pool and
- * publishes its events. Polling never waits on a job; offsets are committed only up to work whose
- * terminal event Kafka has acknowledged; bad records go to the dead-letter topic.
+ * The executor role. The poll thread reads {@code jobline.requests}, dead-letters what cannot run
+ * and queues the rest; it starts queued runs while a worker slot, the job's concurrency and the
+ * tenant's cap allow, each on its own thread. Polling never waits on a job; offsets are committed
+ * only up to work whose end Kafka has acknowledged. Each run attempt is claimed in Mongo, so it
+ * executes at most once at a time across executors and is taken over when its executor dies.
  */
 public final class Executor implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
+  static final AtomicLong DUPLICATES = new AtomicLong();
 
   private final KafkaSettings kafka;
   private final ExecutorSettings settings;
   private final JobRegistry registry;
+  private final ExecutorParts parts;
   private final Clock clock;
   private final String executorId;
   private final ParamsValidator validator = new ParamsValidator();
@@ -52,19 +64,32 @@ public final class Executor implements Managed {
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong started = new AtomicLong();
 
+  // owned by the poll thread
+  private final Deque<Pending> waiting = new ArrayDeque<>();
+  private final Map<String, Integer> runningByJob = new HashMap<>();
+  private final Map<String, Integer> runningByTenant = new HashMap<>();
+  private int runningCount;
+  // handed back by run threads
+  private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
+  private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
+  private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
+
   private volatile boolean running;
+  private volatile boolean crashed;
   private volatile Thread pollThread;
   private KafkaConsumer<byte[], byte[]> consumer;
   private EventPublisher events;
   private DeadLetters deadLetters;
-  private ExecutorService workers;
+  private ControlListener control;
+  private ExecutorService threads;
   private ScheduledExecutorService watchdog;
-  private JobRunner runner;
 
-  public Executor(KafkaSettings kafka, ExecutorSettings settings, JobRegistry registry, Clock clock) {
+  public Executor(KafkaSettings kafka, ExecutorSettings settings, JobRegistry registry,
+      ExecutorParts parts, Clock clock) {
     this.kafka = kafka;
     this.settings = settings;
     this.registry = registry;
+    this.parts = parts;
     this.clock = clock;
     this.executorId = settings.executorId != null ? settings.executorId
         : "executor-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
@@ -81,19 +106,21 @@ public final class Executor implements Managed {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout.toMilliseconds());
+    props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, executorId);
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     events = new EventPublisher(kafka);
     deadLetters = new DeadLetters(kafka);
-    workers = Executors.newFixedThreadPool(settings.workers, named("jobline-worker"));
-    watchdog = Executors.newSingleThreadScheduledExecutor(named("jobline-watchdog"));
-    runner = new JobRunner(events, executorId, clock, watchdog,
-        Duration.ofMillis(settings.stopGrace.toMilliseconds()));
+    threads = Executors.newCachedThreadPool(named("jobline-run"));
+    watchdog = Executors.newScheduledThreadPool(1, named("jobline-watchdog"));
+    control = new ControlListener(kafka, executorId, this::cancel);
+    control.start();
     running = true;
     pollThread = new Thread(this::pollLoop, "jobline-executor-poll");
     pollThread.start();
-    LOG.info("Executor {} started with {} workers and jobs {}", executorId, settings.workers,
-        registry.all().stream().map(JobDefinition::name).toList());
+    LOG.info("Executor {} started with {} workers (at most {} per tenant) and jobs {}", executorId,
+        settings.workers, settings.tenantCap(), registry.all().stream().map(JobDefinition::name).toList());
   }
 
   private void pollLoop() {
@@ -102,9 +129,10 @@ public final class Executor implements Managed {
     boolean paused = false;
     try {
       while (running) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
           accept(record);
         }
+        dispatch();
         boolean full = offsets.inFlight() >= settings.maxInFlight;
         if (full != paused) {
           if (full) {
@@ -120,11 +148,13 @@ public final class Executor implements Managed {
         }
       }
     } catch (WakeupException e) {
-      // stop() woke the consumer
+      // stop() or crash() woke the consumer
     } catch (RuntimeException e) {
       LOG.error("Executor poll loop stopped by an unexpected error; restart the executor", e);
     } finally {
-      drain();
+      if (!crashed) {
+        drain();
+      }
       consumer.close();
     }
   }
@@ -166,19 +196,68 @@ public final class Executor implements Managed {
       reject(record, "invalid params: " + String.join("; ", violations), request, done);
       return;
     }
-    JobRequest accepted = request;
-    started.incrementAndGet();
-    workers.execute(() -> runner.run(job.get(), accepted, done));
+    waiting.add(new Pending(job.get(), request, tp, done, null));
   }
 
   private void reject(ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
     deadLettered.incrementAndGet();
     if (request != null && request.runId() != null) {
       events.publish(new RunEvent(request.runId(), 1, EventType.FAILED, clock.instant(), executorId,
-          request.attemptOrFirst(), 1, Json.object().put("error", reason)
+          request.attemptOrFirst(), 0, Json.object().put("error", reason)
               .put("job_name", request.jobName()).put("tenant_id", request.tenantId())));
     }
     deadLetters.send(record, reason, done);
+  }
+
+  /** Frees the slots of finished runs, re-queues held ones, and starts what may start now. */
+  private void dispatch() {
+    Pending p;
+    while ((p = finishedQueue.poll()) != null) {
+      release(p);
+    }
+    while ((p = heldQueue.poll()) != null) {
+      release(p);
+      waiting.addFirst(p);
+    }
+    Instant now = clock.instant();
+    for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && runningCount < settings.workers; ) {
+      Pending next = it.next();
+      if (next.notBefore() != null && next.notBefore().isAfter(now)) {
+        continue;
+      }
+      String job = next.job().name();
+      int jobCap = next.job().descriptor().maxConcurrency();
+      if (jobCap > 0 && runningByJob.getOrDefault(job, 0) >= jobCap) {
+        continue;
+      }
+      if (runningByTenant.getOrDefault(next.tenantKey(), 0) >= settings.tenantCap()) {
+        continue;
+      }
+      it.remove();
+      runningCount++;
+      runningByJob.merge(job, 1, Integer::sum);
+      runningByTenant.merge(next.tenantKey(), 1, Integer::sum);
+      started.incrementAndGet();
+      threads.execute(new RunExecution(next, parts, events, settings, executorId, clock, watchdog,
+          new Tracking(), new Outcomes()));
+    }
+  }
+
+  private void release(Pending p) {
+    runningCount--;
+    runningByJob.merge(p.job().name(), -1, Integer::sum);
+    runningByTenant.merge(p.tenantKey(), -1, Integer::sum);
+  }
+
+  /** A cancel arrived: stop the run if it runs here (waiting ones are checked when they start). */
+  private void cancel(String runId) {
+    executions.keySet().stream().filter(e -> e.request().runId().value().equals(runId))
+        .forEach(e -> {
+          RunContext ctx = e.context();
+          if (ctx != null) {
+            ctx.requestStop(RunContext.CANCEL);
+          }
+        });
   }
 
   private void commit(boolean sync) {
@@ -202,16 +281,27 @@ public final class Executor implements Managed {
 
   /** Asks running jobs to stop, waits up to the drain period, commits what finished. */
   private void drain() {
-    runner.stopAll(JobRunner.SHUTDOWN);
-    workers.shutdown();
-    try {
-      if (!workers.awaitTermination(settings.drain.toMilliseconds(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("{} job(s) did not finish within the drain period; their requests will be "
-            + "delivered again", runner.runningCount());
-        workers.shutdownNow();
+    executions.keySet().forEach(e -> {
+      RunContext ctx = e.context();
+      if (ctx != null) {
+        ctx.requestStop(RunContext.SHUTDOWN);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    });
+    long deadline = System.currentTimeMillis() + settings.drain.toMilliseconds();
+    while (runningCount > 0 && System.currentTimeMillis() < deadline) {
+      Pending p;
+      while ((p = finishedQueue.poll()) != null) {
+        release(p);
+      }
+      while ((p = heldQueue.poll()) != null) {
+        release(p);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+    if (runningCount > 0) {
+      LOG.warn("{} run(s) did not finish within the drain period of {}; they are released and "
+          + "will be delivered again", runningCount, settings.drain);
+      executions.keySet().forEach(e -> e.abandonSilently(true));
     }
     events.flush();
     deadLetters.close();
@@ -223,16 +313,38 @@ public final class Executor implements Managed {
   }
 
   @Override
-  public void stop() throws InterruptedException {
+  public void stop() throws Exception {
     running = false;
     Thread t = pollThread;
     if (t != null) {
       t.join(settings.drain.toMilliseconds() + 30_000);
     }
+    shutdownClients();
+  }
+
+  /**
+   * Dies as a killed process would, for failure tests: no drain, no commit, no further events,
+   * claims left to expire. Its jobs' threads may go on but can no longer publish anything.
+   */
+  public void crash() throws Exception {
+    crashed = true;
+    running = false;
+    executions.keySet().forEach(e -> e.abandonSilently(false));
+    consumer.wakeup();
+    Thread t = pollThread;
+    if (t != null) {
+      t.join(30_000);
+    }
+    shutdownClients();
+  }
+
+  private void shutdownClients() throws InterruptedException {
+    control.close();
     if (events != null) {
       events.close();
     }
     watchdog.shutdownNow();
+    threads.shutdownNow();
   }
 
   public boolean isPolling() {
@@ -248,6 +360,43 @@ public final class Executor implements Managed {
     return started.get();
   }
 
+  /** Deliveries skipped because the same run attempt had already ended (process-wide). */
+  public static long duplicatesSkipped() {
+    return DUPLICATES.get();
+  }
+
+  private final class Tracking implements RunExecution.Running {
+    @Override
+    public void add(RunExecution execution) {
+      executions.put(execution, Boolean.TRUE);
+      if (control.isCancelled(execution.request().runId().value())) {
+        cancel(execution.request().runId().value());
+      }
+    }
+
+    @Override
+    public void remove(RunExecution execution) {
+      executions.remove(execution);
+    }
+
+    @Override
+    public boolean isCancelled(String runId) {
+      return control.isCancelled(runId);
+    }
+  }
+
+  private final class Outcomes implements RunExecution.Outcome {
+    @Override
+    public void finished(Pending pending) {
+      finishedQueue.add(pending);
+    }
+
+    @Override
+    public void heldElsewhere(Pending pending, Instant until) {
+      heldQueue.add(pending.later(until.plusMillis(50)));
+    }
+  }
+
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -257,6 +406,8 @@ public final class Executor implements Managed {
         LOG.warn("Commit on revocation failed: {}", e.toString());
       }
       partitions.forEach(offsets::forget);
+      // waiting records of those partitions go to their new owner
+      waiting.removeIf(p -> partitions.contains(p.partition()));
     }
 
     @Override

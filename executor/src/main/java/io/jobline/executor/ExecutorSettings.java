@@ -16,6 +16,11 @@ public class ExecutorSettings {
   @JsonProperty
   public int workers = DEFAULT_WORKERS;
 
+  /** Runs of one tenant at once on this executor; 0 means half the workers (at least 1). */
+  @Min(0)
+  @JsonProperty
+  public int maxPerTenant = 0;
+
   /** Records taken from Kafka but not finished, before polling pauses. */
   @Min(1)
   @JsonProperty
@@ -34,13 +39,42 @@ public class ExecutorSettings {
   @JsonProperty
   public Duration stopGrace = Duration.seconds(5);
 
+  /** After the interrupt, how long before a job that still runs is abandoned and its slot freed. */
+  @NotNull
+  @JsonProperty
+  public Duration abandonGrace = Duration.seconds(2);
+
   /** On shutdown, how long running jobs get to finish before their records are left for redelivery. */
   @NotNull
   @JsonProperty
   public Duration drain = Duration.seconds(10);
 
+  /** How long a claim on a run lasts without renewal; another executor takes the run over after it. */
+  @NotNull
+  @JsonProperty
+  public Duration claimTtl = Duration.seconds(30);
+
+  /** Base of the exponential retry backoff (attempt n waits about base * 2^(n-1), with jitter). */
+  @NotNull
+  @JsonProperty
+  public Duration retryBackoff = Duration.seconds(5);
+
+  /** Cap of the retry backoff. */
+  @NotNull
+  @JsonProperty
+  public Duration retryBackoffCap = Duration.minutes(5);
+
   /** How often finished offsets are committed. */
   @NotNull
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(200);
+
+  /** Consumer session timeout: how soon a dead executor's partitions move to the others. */
+  @NotNull
+  @JsonProperty
+  public Duration sessionTimeout = Duration.seconds(10);
+
+  int tenantCap() {
+    return maxPerTenant > 0 ? maxPerTenant : Math.max(1, workers / 2);
+  }
 }

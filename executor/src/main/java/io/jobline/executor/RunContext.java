@@ -3,28 +3,46 @@ package io.jobline.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.job.JobContext;
+import io.jobline.run.LogEntry;
 import io.jobline.wire.EventType;
 import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
 import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** The executor's {@link JobContext}: turns what a job reports into run events. */
 final class RunContext implements JobContext {
+  static final String TIMEOUT = "timeout";
+  static final String CANCEL = "cancel";
+  static final String SHUTDOWN = "shutdown";
+  static final String FENCED = "fenced";
+
   private final JobRequest request;
+  private final Scope scope;
+  private final List<String> subTenants;
   private final EventPublisher events;
   private final String executorId;
   private final Clock clock;
+  private final long epoch;
   private final AtomicLong seq = new AtomicLong();
+  private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
   private volatile String stopReason;
+  private volatile boolean stopObserved;
 
-  RunContext(JobRequest request, EventPublisher events, String executorId, Clock clock) {
+  RunContext(JobRequest request, Scope scope, List<String> subTenants, EventPublisher events,
+      String executorId, Clock clock, long epoch) {
     this.request = request;
+    this.scope = scope;
+    this.subTenants = List.copyOf(subTenants);
     this.events = events;
     this.executorId = executorId;
     this.clock = clock;
+    this.epoch = epoch;
   }
 
   @Override
@@ -48,20 +66,66 @@ final class RunContext implements JobContext {
   }
 
   @Override
+  public Scope scope() {
+    return scope;
+  }
+
+  @Override
+  public List<String> subTenantIds() {
+    return subTenants;
+  }
+
+  @Override
   public void log(String message) {
-    ObjectNode payload = Json.object().put("level", "info").put("message", message);
-    emit(EventType.LOG, payload);
+    line(EventType.LOG, "info", message, null);
+  }
+
+  @Override
+  public void warning(String message) {
+    line(EventType.WARNING, "warning", message, null);
+  }
+
+  @Override
+  public void error(String message) {
+    line(EventType.ERROR, "error", message, null);
   }
 
   @Override
   public void progress(String message, int percentage) {
-    int pct = Math.max(0, Math.min(100, percentage));
-    emit(EventType.PROGRESS, Json.object().put("message", message).put("percentage", pct));
+    line(EventType.PROGRESS, "info", message, Math.max(0, Math.min(100, percentage)));
+  }
+
+  private void line(EventType type, String level, String message, Integer pct) {
+    logs.add(new LogEntry(clock.instant(), level, message, pct));
+    ObjectNode payload = Json.object().put("level", level).put("message", message);
+    if (pct != null) {
+      payload.put("percentage", pct);
+    }
+    emit(type, payload);
   }
 
   @Override
   public boolean shouldStop() {
-    return stopReason != null;
+    boolean stop = stopReason != null;
+    if (stop) {
+      stopObserved = true;
+    }
+    return stop;
+  }
+
+  @Override
+  public void requestStop() {
+    requestStop(CANCEL);
+  }
+
+  @Override
+  public List<LogEntry> getLogs() {
+    return List.copyOf(logs);
+  }
+
+  @Override
+  public long epoch() {
+    return epoch;
   }
 
   /** Asks the job to stop; the first reason given wins. */
@@ -75,16 +139,21 @@ final class RunContext implements JobContext {
     return stopReason;
   }
 
+  /** True when the job saw {@link #shouldStop()} return true: it returned because it was asked to. */
+  boolean stopObserved() {
+    return stopObserved;
+  }
+
+  JobRequest request() {
+    return request;
+  }
+
   void emit(EventType type, JsonNode payload) {
     events.publish(event(type, payload));
   }
 
-  void emit(EventType type, JsonNode payload, Runnable acknowledged) {
-    events.publish(event(type, payload), acknowledged);
-  }
-
-  private RunEvent event(EventType type, JsonNode payload) {
+  RunEvent event(EventType type, JsonNode payload) {
     return new RunEvent(request.runId(), seq.incrementAndGet(), type, clock.instant(), executorId,
-        request.attemptOrFirst(), 1, payload);
+        request.attemptOrFirst(), epoch, payload);
   }
 }

@@ -29,8 +29,8 @@ public final class RunFold {
   }
 
   public static RunRecord empty() {
-    return new RunRecord(null, null, null, null, null, null, 0, null, null, null, null, null,
-        null, null, null, List.of(), false, Map.of());
+    return new RunRecord(null, null, null, null, null, null, 0, 0, null, null, null, null, null,
+        null, null, null, List.of(), false, List.of(), null, Map.of());
   }
 
   public RunRecord apply(String runId, RunInput input, RunRecord current) {
@@ -51,7 +51,10 @@ public final class RunFold {
     private io.jobline.wire.Trigger trigger;
     private RunStatus status;
     private int attempt;
+    private long epoch;
     private String executorId;
+    private List<io.jobline.run.Attempt> attempts;
+    private String parentRunId;
     private Instant requestedAt;
     private Instant startedAt;
     private Instant completedAt;
@@ -73,7 +76,10 @@ public final class RunFold {
       trigger = r.trigger();
       status = r.status();
       attempt = r.attempt();
+      epoch = r.epoch();
       executorId = r.executorId();
+      attempts = r.attempts() == null ? List.of() : r.attempts();
+      parentRunId = r.parentRunId();
       requestedAt = r.requestedAt();
       startedAt = r.startedAt();
       completedAt = r.completedAt();
@@ -92,8 +98,15 @@ public final class RunFold {
         tenantId = q.tenantId();
       }
       params = q.params();
-      trigger = q.trigger();
-      requestedAt = q.requestedAt();
+      if (trigger == null || q.attemptOrFirst() == 1) {
+        trigger = q.trigger();
+      }
+      if (requestedAt == null || q.attemptOrFirst() == 1) {
+        requestedAt = q.requestedAt();
+      }
+      if (q.parentRunId() != null) {
+        parentRunId = q.parentRunId().value();
+      }
       attempt = Math.max(attempt, q.attemptOrFirst());
       if (status == null) {
         status = RunStatus.QUEUED;
@@ -112,14 +125,10 @@ public final class RunFold {
       JsonNode p = e.payload();
       switch (e.type()) {
         case STARTED -> {
-          if (move(RunStatus.RUNNING, e)) {
-            startedAt = e.timestamp();
-            executorId = e.executorId();
-            attempt = Math.max(attempt, e.attempt());
-          }
           if (jobName == null && p != null) {
             fromPayload(p);
           }
+          started(e);
         }
         case LOG, WARNING, ERROR -> log(e, level(e.type(), p), text(p, "message"), null, maxLogs);
         case PROGRESS -> {
@@ -131,7 +140,11 @@ public final class RunFold {
         case FAILED -> end(RunStatus.FAILED, e);
         case CANCELLED -> end(RunStatus.CANCELLED, e);
         case TIMED_OUT -> end(RunStatus.TIMED_OUT, e);
-        case RETRY_SCHEDULED -> move(RunStatus.RETRYING, e);
+        case RETRY_SCHEDULED -> {
+          if (!stale(e)) {
+            move(RunStatus.RETRYING, e);
+          }
+        }
         case QUEUED -> {
           if (status == null) {
             status = RunStatus.QUEUED;
@@ -141,7 +154,42 @@ public final class RunFold {
       }
     }
 
+    /** An event from an older attempt, or from an execution that was taken over, changes no status. */
+    private boolean stale(RunEvent e) {
+      return e.attempt() < attempt || (e.attempt() == attempt && e.epoch() < epoch);
+    }
+
+    private void started(RunEvent e) {
+      if (stale(e)) {
+        return;
+      }
+      boolean newAttempt = e.attempt() > attempt;
+      boolean takeover = e.attempt() == attempt && e.epoch() > epoch && status == RunStatus.RUNNING;
+      if (takeover || move(RunStatus.RUNNING, e)) {
+        if (newAttempt || startedAt == null) {
+          startedAt = e.timestamp();
+        }
+        attempt = e.attempt();
+        epoch = e.epoch();
+        executorId = e.executorId();
+        completedAt = null;
+        error = null;
+        List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
+        if (takeover && !more.isEmpty()) {
+          io.jobline.run.Attempt last = more.remove(more.size() - 1);
+          more.add(last.ended(null, e.timestamp(), "taken over by " + e.executorId()));
+        }
+        more.add(new io.jobline.run.Attempt(e.attempt(), e.epoch(), e.executorId(), e.timestamp(),
+            null, RunStatus.RUNNING, null));
+        attempts = more;
+      }
+    }
+
     private void end(RunStatus to, RunEvent e) {
+      if (e.epoch() > 0 && stale(e)) {
+        LOG.debug("Run {} ignores a stale {} (attempt {}, epoch {})", runId, e.type(), e.attempt(), e.epoch());
+        return;
+      }
       if (move(to, e)) {
         completedAt = e.timestamp();
         JsonNode p = e.payload();
@@ -156,6 +204,12 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
+        if (!attempts.isEmpty()) {
+          List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
+          io.jobline.run.Attempt last = more.remove(more.size() - 1);
+          more.add(last.ended(to, e.timestamp(), error));
+          attempts = more;
+        }
       }
     }
 
@@ -168,6 +222,9 @@ public final class RunFold {
       }
       if (trigger == null && p.hasNonNull("trigger")) {
         trigger = io.jobline.wire.Json.mapper().convertValue(p.get("trigger"), io.jobline.wire.Trigger.class);
+      }
+      if (parentRunId == null && p.hasNonNull("parent_run_id")) {
+        parentRunId = p.get("parent_run_id").asText();
       }
       if (requestedAt == null && p.hasNonNull("requested_at")) {
         requestedAt = Instant.parse(p.get("requested_at").asText());
@@ -217,9 +274,9 @@ public final class RunFold {
     }
 
     RunRecord build() {
-      return new RunRecord(runId, jobName, tenantId, params, trigger, status, attempt, executorId,
-          requestedAt, startedAt, completedAt, result, error, progress, progressMessage, logs,
-          logsTruncated, applied);
+      return new RunRecord(runId, jobName, tenantId, params, trigger, status, attempt, epoch,
+          executorId, requestedAt, startedAt, completedAt, result, error, progress, progressMessage,
+          logs, logsTruncated, attempts, parentRunId, applied);
     }
   }
 }

@@ -51,9 +51,9 @@ public final class ScheduleFiring {
       if (due.isAfter(now)) {
         continue;
       }
-      JobRequest request = new JobRequest(RunId.forSchedule(schedule.jobName(), due),
+      JobRequest request = JobRequest.of(RunId.forSchedule(schedule.jobName(), due),
           schedule.target(), schedule.parameters() == null ? Json.object() : schedule.parameters(),
-          schedule.tenantId(), null, 1, schedule.maxAttempts(), schedule.timeoutSeconds(),
+          schedule.tenantId(), schedule.maxAttempts(), schedule.timeoutSeconds(),
           Trigger.schedule(schedule.jobName(), due), now, "scheduler");
       sink.send(request);
       store.save(schedule.fired(now, cron.nextAfter(now).orElse(null)));

@@ -4,6 +4,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.jobline.schedule.Schedule;
 import io.jobline.store.LeaseStore;
 import io.jobline.store.ScheduleStore;
+import io.jobline.store.TimerStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,8 @@ public final class Scheduler implements Managed {
   static final String LEASE = "scheduler-leader";
 
   private final ScheduleStore store;
+  private final TimerStore timers;
+  private final RequestSink sink;
   private final LeaseStore leases;
   private final ScheduleFiring firing;
   private final SchedulerSettings settings;
@@ -31,9 +34,11 @@ public final class Scheduler implements Managed {
   private volatile Thread thread;
   private volatile Instant lastCycle;
 
-  public Scheduler(ScheduleStore store, LeaseStore leases, RequestSink sink,
+  public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RequestSink sink,
       SchedulerSettings settings, Clock clock) {
     this.store = store;
+    this.timers = timers;
+    this.sink = sink;
     this.leases = leases;
     this.firing = new ScheduleFiring(store, sink);
     this.settings = settings;
@@ -80,7 +85,12 @@ public final class Scheduler implements Managed {
             schedules = store.findEnabled();
             seenVersion = store.version();
           }
+          fireTimers(now);
           Instant next = ScheduleFiring.earliest(schedules).orElse(null);
+          Instant nextTimer = timers.earliest().orElse(null);
+          if (nextTimer != null && (next == null || nextTimer.isBefore(next))) {
+            next = nextTimer;
+          }
           if (next != null) {
             Duration untilNext = Duration.between(clock.instant(), next);
             if (untilNext.compareTo(wait) < 0) {
@@ -95,6 +105,14 @@ public final class Scheduler implements Managed {
       pause(wait);
     }
     leases.release(LEASE, id);
+  }
+
+  /** Emits every due timer's request, then deletes the timer (a crash in between re-emits the same run id). */
+  private void fireTimers(Instant now) {
+    for (TimerStore.Timer timer : timers.due(now, 1000)) {
+      sink.send(timer.request());
+      timers.delete(timer.id());
+    }
   }
 
   private static boolean dueBy(List<Schedule> schedules, Instant now) {

@@ -1,5 +1,6 @@
 package io.jobline.job;
 
+import io.jobline.wire.Scope;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
@@ -8,12 +9,12 @@ import java.lang.annotation.Target;
 
 /**
  * Declares a method as a Jobline job. The method takes a {@link JobContext} and returns any
- * JSON-serialisable value (or nothing); throwing fails the run. Its class needs a public
- * no-argument constructor and must sit in a package listed under {@code jobs.packages}.
+ * JSON-serialisable value (or nothing); throwing fails the run. Its class needs a no-argument
+ * constructor and must sit in a package listed under {@code jobs.packages}.
  *
  * <pre>{@code
  * public class Billing {
- *   @Job(name = "settlement", description = "Settle a period", timeoutSeconds = 600)
+ *   @Job(name = "settlement", description = "Settle a period", timeoutSeconds = 600, retries = 2)
  *   public Map<String, Object> settle(JobContext ctx) { ... }
  * }
  * }</pre>
@@ -33,6 +34,15 @@ public @interface Job {
 
   /** How many times a failed run is tried again (so up to {@code retries + 1} attempts). */
   int retries() default 0;
+
+  /** True to fan one request out into one run per active tenant of the tenant directory. */
+  boolean perTenant() default false;
+
+  /** Which tenants a run acts on: its own, its own plus all descendants, or none (system). */
+  Scope scope() default Scope.TENANT;
+
+  /** Runs of this job at once per executor; 0 means no limit. */
+  int maxConcurrency() default 0;
 
   /** A JSON Schema for the params: inline JSON, or a classpath resource path ending in .json. */
   String paramsSchema() default "";

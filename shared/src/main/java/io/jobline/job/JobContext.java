@@ -1,9 +1,15 @@
 package io.jobline.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.run.LogEntry;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
+import java.util.List;
 
-/** What a running job sees of its run, and how it reports back. Thread-safe. */
+/**
+ * What a running job sees of its run, and how it reports back. Every method is thread-safe.
+ * Reporting methods never throw; to fail the run, throw from the job method.
+ */
 public interface JobContext {
   /** The id of this run. */
   RunId runId();
@@ -11,18 +17,58 @@ public interface JobContext {
   /** The name of the job being run. */
   String jobName();
 
-  /** The run's parameters, an empty object when none were given. */
+  /** The run's parameters (already validated against the job's schema); an empty object when none. */
   JsonNode params();
 
   /** The tenant the run acts for, or {@code null} for system work. */
   String tenantId();
 
+  /** The scope the run acts in. */
+  Scope scope();
+
+  /** The descendants of {@link #tenantId()} for {@code parent_tenant} scope; otherwise empty. */
+  List<String> subTenantIds();
+
+  /** The tenants to act on: {@code [tenant]}, the tenant plus all descendants, or none for system scope. */
+  default List<String> iterTenantIds() {
+    return switch (scope()) {
+      case SYSTEM -> List.of();
+      case TENANT -> tenantId() == null ? List.of() : List.of(tenantId());
+      case PARENT_TENANT -> {
+        var all = new java.util.ArrayList<String>();
+        if (tenantId() != null) {
+          all.add(tenantId());
+        }
+        all.addAll(subTenantIds());
+        yield List.copyOf(all);
+      }
+    };
+  }
+
   /** Adds an info line to the run's log. */
   void log(String message);
 
-  /** Reports progress: a message and a percentage from 0 to 100. */
+  /** Reports progress: a message and a percentage from 0 to 100 (clamped). */
   void progress(String message, int percentage);
 
-  /** True once the run has been asked to stop (timeout, cancel or shutdown); return soon. */
+  /** Adds a warning to the run's log; the job continues. */
+  void warning(String message);
+
+  /** Records a non-fatal error in the run's log; the job continues (throw to fail the run). */
+  void error(String message);
+
+  /** True once the run has been asked to stop (timeout, cancel, shutdown); return soon. */
   boolean shouldStop();
+
+  /** Asks this run to stop, as a cancel would; {@link #shouldStop()} becomes true. */
+  void requestStop();
+
+  /** The log lines this run has written so far, oldest first. */
+  List<LogEntry> getLogs();
+
+  /**
+   * The fencing token of this execution: it grows each time another executor takes the run over.
+   * Pass it to side effects so a stale execution's writes can be refused.
+   */
+  long epoch();
 }

@@ -81,8 +81,11 @@ public final class JobRegistry {
     }
     method.setAccessible(true);
     JsonNode schema = loadSchema(job.paramsSchema(), method);
-    JobDescriptor descriptor = new JobDescriptor(
-        job.name(), job.description(), job.timeoutSeconds(), job.retries(), schema);
+    if (job.timeoutSeconds() < 1 || job.retries() < 0 || job.maxConcurrency() < 0) {
+      throw new JobException("@Job " + job.name() + " needs timeoutSeconds >= 1, retries >= 0 and maxConcurrency >= 0");
+    }
+    JobDescriptor descriptor = new JobDescriptor(job.name(), job.description(),
+        job.timeoutSeconds(), job.retries(), job.scope(), job.perTenant(), job.maxConcurrency(), schema);
     return new JobDefinition(descriptor, target, method);
   }
 

@@ -25,6 +25,7 @@ public record RunRecord(
     Trigger trigger,
     RunStatus status,
     int attempt,
+    long epoch,
     String executorId,
     Instant requestedAt,
     Instant startedAt,
@@ -35,6 +36,8 @@ public record RunRecord(
     String progressMessage,
     List<LogEntry> logs,
     boolean logsTruncated,
+    List<Attempt> attempts,
+    String parentRunId,
     Map<String, Long> appliedSeq) {
 
   public Double durationSeconds() {

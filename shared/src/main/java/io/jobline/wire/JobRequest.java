@@ -23,7 +23,10 @@ public record JobRequest(
     Integer timeoutSeconds,
     Trigger trigger,
     Instant requestedAt,
-    String requestedBy) {
+    String requestedBy,
+    RunId parentRunId,
+    Integer retryBackoffSeconds,
+    Integer retryBackoffCapSeconds) {
 
   /** The tenant key used on the requests topic. */
   public static final String SYSTEM_TENANT = "_system";
@@ -31,8 +34,15 @@ public record JobRequest(
   /** A manual request for the current attempt 1. */
   public static JobRequest manual(
       RunId runId, String jobName, JsonNode params, String tenantId, Instant now, String by) {
-    return new JobRequest(
-        runId, jobName, params, tenantId, null, 1, null, null, Trigger.manual(), now, by);
+    return new JobRequest(runId, jobName, params, tenantId, null, 1, null, null, Trigger.manual(),
+        now, by, null, null, null);
+  }
+
+  /** A request with the fields an outside producer must give and sensible defaults for the rest. */
+  public static JobRequest of(RunId runId, String jobName, JsonNode params, String tenantId,
+      Integer maxAttempts, Integer timeoutSeconds, Trigger trigger, Instant now, String by) {
+    return new JobRequest(runId, jobName, params, tenantId, null, 1, maxAttempts, timeoutSeconds,
+        trigger, now, by, null, null, null);
   }
 
   /** The record key: the tenant, or {@value #SYSTEM_TENANT} for system work. */
@@ -45,14 +55,28 @@ public record JobRequest(
   }
 
   public JobRequest withRunId(RunId id) {
-    return new JobRequest(
-        id, jobName, params, tenantId, scope, attempt, maxAttempts, timeoutSeconds,
-        trigger, requestedAt, requestedBy);
+    return new JobRequest(id, jobName, params, tenantId, scope, attempt, maxAttempts,
+        timeoutSeconds, trigger, requestedAt, requestedBy, parentRunId, retryBackoffSeconds,
+        retryBackoffCapSeconds);
   }
 
   public JobRequest withTrigger(Trigger t) {
-    return new JobRequest(
-        runId, jobName, params, tenantId, scope, attempt, maxAttempts, timeoutSeconds,
-        t, requestedAt, requestedBy);
+    return new JobRequest(runId, jobName, params, tenantId, scope, attempt, maxAttempts,
+        timeoutSeconds, t, requestedAt, requestedBy, parentRunId, retryBackoffSeconds,
+        retryBackoffCapSeconds);
+  }
+
+  /** The next attempt of this run, requested at {@code now} by a retry timer. */
+  public JobRequest nextAttempt(int maxAttemptsInForce, Instant now) {
+    return new JobRequest(runId, jobName, params, tenantId, scope, attemptOrFirst() + 1,
+        maxAttemptsInForce, timeoutSeconds, new Trigger(TriggerType.RETRY, null, null, null, null),
+        now, "retry", parentRunId, retryBackoffSeconds, retryBackoffCapSeconds);
+  }
+
+  /** A child of a per-tenant fan-out: one tenant, its own run id derived from the parent's. */
+  public JobRequest childFor(String tenant, Instant now) {
+    return new JobRequest(RunId.forChild(runId, tenant), jobName, params, tenant, scope, 1,
+        maxAttempts, timeoutSeconds, trigger, now, "fan-out", runId, retryBackoffSeconds,
+        retryBackoffCapSeconds);
   }
 }

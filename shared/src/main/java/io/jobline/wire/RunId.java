@@ -38,6 +38,11 @@ public record RunId(String value) {
     return derived("record:" + topic + "/" + partition + "/" + offset);
   }
 
+  /** The id of a per-tenant child of a fanned-out run. */
+  public static RunId forChild(RunId parent, String tenant) {
+    return derived("child:" + parent.value() + "/" + tenant);
+  }
+
   private static RunId derived(String name) {
     return new RunId(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString());
   }
