@@ -60,13 +60,15 @@ public final class JobsResource {
     ObjectNode params = Bodies.optionalObject(request, "params");
     Integer timeout = Bodies.optionalPositiveInt(request, "timeout_seconds");
     Integer maxAttempts = Bodies.optionalPositiveInt(request, "max_attempts");
+    Integer backoff = Bodies.optionalPositiveInt(request, "retry_backoff_seconds");
+    Integer backoffCap = Bodies.optionalPositiveInt(request, "retry_backoff_cap_seconds");
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {
       throw new ApiException(400, "Invalid params", "params do not match the schema of job '"
           + jobName + "'", "params", violations);
     }
-    JobRequest run = JobRequest.of(RunId.random(), jobName, params, tenant, maxAttempts, timeout,
-        Trigger.manual(), clock.instant(), "api");
+    JobRequest run = new JobRequest(RunId.random(), jobName, params, tenant, null, 1, maxAttempts,
+        timeout, Trigger.manual(), clock.instant(), "api", null, backoff, backoffCap);
     requests.sendAndWait(run);
     String runId = run.runId().value();
     return Response.accepted(Map.of("run_id", runId, "job_name", jobName, "status", "queued",

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       RoleCommand.SchedulerRole.class,
       RoleCommand.ExecutorRole.class,
       RoleCommand.HistoryRole.class,
+      RunCommand.class,
+      ListCommand.class,
       BenchCommand.class
     })
 public final class Main implements Runnable {

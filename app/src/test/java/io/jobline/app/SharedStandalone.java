@@ -9,7 +9,10 @@ final class SharedStandalone {
   static synchronized Standalone get() {
     if (instance == null) {
       try {
-        instance = Standalone.start(Standalone.Options.ephemeral(null));
+        instance = Standalone.start(Standalone.Options.ephemeral(null).withTweak(c -> {
+          c.jobs.packages = java.util.List.of("io.jobline.examples", "io.jobline.app.testjobs");
+          c.executor.retryBackoff = io.dropwizard.util.Duration.milliseconds(200);
+        }));
       } catch (Exception e) {
         throw new IllegalStateException("could not start the shared standalone", e);
       }

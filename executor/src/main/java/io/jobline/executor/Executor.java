@@ -68,6 +68,7 @@ public final class Executor implements Managed {
   private final Deque<Pending> waiting = new ArrayDeque<>();
   private final Map<String, Integer> runningByJob = new HashMap<>();
   private final Map<String, Integer> runningByTenant = new HashMap<>();
+  private final java.util.Set<String> runningKeys = new java.util.HashSet<>();
   private int runningCount;
   // handed back by run threads
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
@@ -233,7 +234,11 @@ public final class Executor implements Managed {
       if (runningByTenant.getOrDefault(next.tenantKey(), 0) >= settings.tenantCap()) {
         continue;
       }
+      if (runningKeys.contains(next.claimKey())) {
+        continue; // a duplicate of a run going on here: it waits, then finds the attempt done
+      }
       it.remove();
+      runningKeys.add(next.claimKey());
       runningCount++;
       runningByJob.merge(job, 1, Integer::sum);
       runningByTenant.merge(next.tenantKey(), 1, Integer::sum);
@@ -244,6 +249,7 @@ public final class Executor implements Managed {
   }
 
   private void release(Pending p) {
+    runningKeys.remove(p.claimKey());
     runningCount--;
     runningByJob.merge(p.job().name(), -1, Integer::sum);
     runningByTenant.merge(p.tenantKey(), -1, Integer::sum);

@@ -136,6 +136,50 @@ class HistoryTopologyTest {
     assertThat(run.tenantId()).isEqualTo("t1");
   }
 
+  @Test
+  void aTakeoverWithAHigherEpochWinsAndTheStaleExecutionsEndIsIgnored() {
+    RunId id = RunId.of("run-7");
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 2, 5, "exec-b", Json.object()));
+    events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 1, 1, 6, "exec-a",
+        Json.object().set("result", Json.object().put("by", "zombie"))));
+    events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 1, 2, 7, "exec-b",
+        Json.object().set("result", Json.object().put("by", "b"))));
+
+    RunRecord run = store.find("run-7").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.result().path("by").asText()).isEqualTo("b");
+    assertThat(run.epoch()).isEqualTo(2);
+    assertThat(run.executorId()).isEqualTo("exec-b");
+    assertThat(run.attempts()).extracting(a -> a.executorId()).containsExactly("exec-a", "exec-b");
+    assertThat(run.attempts().get(0).error()).contains("taken over");
+  }
+
+  @Test
+  void aRetriedRunShowsEachAttempt() {
+    RunId id = RunId.of("run-8");
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+    events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", Json.object().put("error", "boom")));
+    events.pipeInput(id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 1, 1, 2, "exec-a", Json.object()));
+    assertThat(store.find("run-8").orElseThrow().status()).isEqualTo(RunStatus.RETRYING);
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 2, 1, 10, "exec-b", Json.object()));
+    events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 2, 1, 11, "exec-b", Json.object()));
+
+    RunRecord run = store.find("run-8").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.attempt()).isEqualTo(2);
+    assertThat(run.error()).isNull();
+    assertThat(run.attempts()).hasSize(2);
+    assertThat(run.attempts().get(0).status()).isEqualTo(RunStatus.FAILED);
+    assertThat(run.attempts().get(0).error()).isEqualTo("boom");
+    assertThat(run.attempts().get(1).status()).isEqualTo(RunStatus.COMPLETED);
+  }
+
+  private static RunEvent at(RunId id, long seq, EventType type, int attempt, long epoch, int second,
+      String executor, com.fasterxml.jackson.databind.JsonNode payload) {
+    return new RunEvent(id, seq, type, T0.plusSeconds(second), executor, attempt, epoch, payload);
+  }
+
   private static RunEvent event(RunId id, long seq, EventType type, int second,
       com.fasterxml.jackson.databind.JsonNode payload) {
     return new RunEvent(id, seq, type, T0.plusSeconds(second), "executor-1", 1, 1, payload);

@@ -28,7 +28,7 @@ public final class MongoClaimStore implements ClaimStore {
     Date until = Date.from(now.plus(ttl));
     Document taken = claims.findOneAndUpdate(
         Filters.and(Filters.eq("_id", key), Filters.ne("state", DONE),
-            Filters.or(Filters.lt("expires_at", Date.from(now)), Filters.eq("owner", owner))),
+            Filters.lt("expires_at", Date.from(now))),
         Updates.combine(Updates.set("owner", owner), Updates.set("expires_at", until),
             Updates.set("state", "running"), Updates.inc("epoch", 1L)),
         new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));

@@ -1,0 +1,164 @@
+package io.jobline.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.executor.LocalRunner;
+import io.jobline.job.JobDefinition;
+import io.jobline.job.JobRegistry;
+import io.jobline.job.ParamsValidator;
+import io.jobline.run.JobResult;
+import io.jobline.run.LogEntry;
+import io.jobline.wire.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code jobline run JOB}: runs a job in this process (no Kafka, no scheduler), or with
+ * {@code --submit} sends it to a running cluster and follows it to the end.
+ * Exit codes: 0 completed, 1 failed or cancelled, 2 invalid params or unknown job, 124 timed out.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run a job here and now (or --submit it to a running Jobline), showing its log and progress.")
+final class RunCommand implements Callable<Integer> {
+  static final int COMPLETED = 0;
+  static final int FAILED = 1;
+  static final int INVALID = 2;
+  static final int TIMED_OUT = 124;
+
+  @Parameters(index = "0", paramLabel = "JOB", description = "The job's name (see `jobline list`).")
+  String job;
+
+  @Option(names = "--tenant-id", description = "The tenant to run for.")
+  String tenantId;
+
+  @Option(names = "--params", description = "Params as a JSON object (default: {}).")
+  String params = "{}";
+
+  @Option(names = "--timeout", description = "Timeout in seconds (default: the job's).")
+  Integer timeoutSeconds;
+
+  @Option(names = "--json", description = "Print the JobResult as JSON on stdout.")
+  boolean json;
+
+  @Option(names = "--submit", description = "Send the run to a running Jobline API and follow it.")
+  boolean submit;
+
+  @Option(names = "--api-url", description = "API to submit to (default: $JOBLINE_API_URL or http://localhost:5001).")
+  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse("http://localhost:5001");
+
+  @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN).")
+  String token = System.getenv("JOBLINE_TOKEN");
+
+  @Option(names = "--packages", split = ",", description = "Packages to scan for @Job methods (default: io.jobline.examples).")
+  List<String> packages = JobsSettings.DEFAULT_PACKAGES;
+
+  @Override
+  public Integer call() throws Exception {
+    JsonNode parsed;
+    try {
+      parsed = Json.mapper().readTree(params);
+    } catch (IOException e) {
+      System.err.println("jobline: --params is not valid JSON: " + e.getMessage());
+      return INVALID;
+    }
+    if (!(parsed instanceof ObjectNode)) {
+      System.err.println("jobline: --params must be a JSON object");
+      return INVALID;
+    }
+    return submit ? submitAndFollow((ObjectNode) parsed) : runHere((ObjectNode) parsed);
+  }
+
+  private int runHere(ObjectNode p) throws IOException {
+    Optional<JobDefinition> definition = JobRegistry.scan(packages).find(job);
+    if (definition.isEmpty()) {
+      System.err.println("jobline: unknown job '" + job + "'; `jobline list` shows the catalogue");
+      return INVALID;
+    }
+    List<String> violations = new ParamsValidator().violations(definition.get().descriptor(), p);
+    if (!violations.isEmpty()) {
+      System.err.println("jobline: invalid params for '" + job + "':");
+      violations.forEach(v -> System.err.println("  " + v));
+      return INVALID;
+    }
+    ProgressDisplay display = new ProgressDisplay(System.err);
+    JobResult result = new LocalRunner(Clock.systemUTC(), Duration.ofSeconds(5))
+        .run(definition.get(), p, tenantId, timeoutSeconds, display::line);
+    display.finish(result.status());
+    return report(result.status(), result.error(), Json.tree(result));
+  }
+
+  private int report(String status, String error, JsonNode result) throws IOException {
+    if (json) {
+      System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(result));
+    } else {
+      System.err.println(job + ": " + status + (error == null ? "" : " — " + error));
+    }
+    return switch (status) {
+      case "completed" -> COMPLETED;
+      case "timed_out" -> TIMED_OUT;
+      default -> FAILED;
+    };
+  }
+
+  private int submitAndFollow(ObjectNode p) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    ObjectNode body = Json.object().put("tenant_id", tenantId);
+    body.set("params", p);
+    if (timeoutSeconds != null) {
+      body.put("timeout_seconds", timeoutSeconds);
+    }
+    HttpResponse<String> accepted = http.send(request("/jobs/run/" + job)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().writeValueAsString(body))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (accepted.statusCode() != 202) {
+      JsonNode problem = Json.mapper().readTree(accepted.body());
+      System.err.println("jobline: " + problem.path("detail").asText(accepted.body()));
+      problem.path("errors").forEach(e -> System.err.println("  " + e.asText()));
+      return accepted.statusCode() == 400 || accepted.statusCode() == 404 ? INVALID : FAILED;
+    }
+    String runId = Json.mapper().readTree(accepted.body()).path("run_id").asText();
+    System.err.println("jobline: submitted run " + runId);
+    ProgressDisplay display = new ProgressDisplay(System.err);
+    int shown = 0;
+    while (true) {
+      HttpResponse<String> r = http.send(request("/jobs/runs/" + runId).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200) {
+        JsonNode run = Json.mapper().readTree(r.body());
+        JsonNode logs = run.path("logs");
+        for (; shown < logs.size(); shown++) {
+          display.line(Json.mapper().treeToValue(logs.get(shown), LogEntry.class));
+        }
+        String status = run.path("status").asText();
+        if (List.of("completed", "failed", "cancelled", "timed_out").contains(status)) {
+          display.finish(status);
+          return report(status, run.path("error").isNull() ? null : run.path("error").asText(), run);
+        }
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
+    }
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(apiUrl + path)).timeout(Duration.ofSeconds(30));
+    if (token != null && !token.isBlank()) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+}

@@ -1,0 +1,78 @@
+package io.jobline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.wire.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line as a user types it: exit codes, output, and --submit against a running API. */
+class CliTest {
+  record Outcome(int code, String out, String err) {}
+
+  private static synchronized Outcome jobline(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = new CommandLine(new Main()).execute(args);
+      return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void runExecutesAJobInProcessAndPrintsItsResultAsJson() throws Exception {
+    Outcome o = jobline("run", "settlement", "--tenant-id", "t1", "--params", "{\"period\":\"2026-03\"}", "--json");
+    assertThat(o.code()).isZero();
+    JsonNode result = Json.mapper().readTree(o.out());
+    assertThat(result.path("status").asText()).isEqualTo("completed");
+    assertThat(result.path("result").path("processed").asInt()).isEqualTo(100);
+    assertThat(o.err()).contains("Processed batch 4 of 4").contains("100%");
+  }
+
+  @Test
+  void invalidParamsAndUnknownJobsExitWithTwo() {
+    Outcome bad = jobline("run", "settlement", "--params", "{\"period\":\"March\"}");
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("$.period");
+    assertThat(jobline("run", "no-such-job").code()).isEqualTo(2);
+    assertThat(jobline("run", "noop", "--params", "[1]").code()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailingJobExitsWithOneAndATimedOutJobWith124() {
+    Outcome failed = jobline("run", "flaky", "--packages", "io.jobline.app.testjobs", "--params", "{\"failures\":5}");
+    assertThat(failed.code()).isEqualTo(1);
+    assertThat(failed.err()).contains("failed").contains("failure number 1");
+    Outcome slow = jobline("run", "sleep", "--params", "{\"seconds\":5}", "--timeout", "1");
+    assertThat(slow.code()).isEqualTo(124);
+  }
+
+  @Test
+  void submitSendsTheRunToTheClusterAndFollowsItToTheEnd() throws Exception {
+    String api = SharedStandalone.get().apiUrl();
+    Outcome o = jobline("run", "settlement", "--submit", "--api-url", api, "--tenant-id", "t1",
+        "--params", "{\"period\":\"2026-04\"}", "--json");
+    assertThat(o.code()).isZero();
+    assertThat(Json.mapper().readTree(o.out()).path("result").path("period").asText()).isEqualTo("2026-04");
+    assertThat(o.err()).contains("submitted run").contains("Settlement for 2026-04 done");
+    assertThat(jobline("run", "nope", "--submit", "--api-url", api).code()).isEqualTo(2);
+  }
+
+  @Test
+  void listShowsEveryJobWithItsParameters() {
+    Outcome o = jobline("list");
+    assertThat(o.code()).isZero();
+    assertThat(o.out()).contains("settlement").contains("--params period: string, required").contains("sleep");
+  }
+}

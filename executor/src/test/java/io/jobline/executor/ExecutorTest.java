@@ -1,0 +1,233 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.executor.testjobs.TestJobs;
+import io.jobline.topic.Topics;
+import io.jobline.wire.Control;
+import io.jobline.wire.EventType;
+import io.jobline.wire.Json;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ExecutorTest {
+  private final ExecutorHarness h = ExecutorHarness.get();
+  private final List<Executor> started = new ArrayList<>();
+
+  @AfterEach
+  void stopExecutors() throws Exception {
+    for (Executor e : started) {
+      if (e.isPolling()) {
+        e.stop();
+      }
+    }
+  }
+
+  private Executor executor(String id) {
+    Executor e = h.executor(id);
+    started.add(e);
+    return e;
+  }
+
+  private JobRequest submit(String job, JsonNode params, String tenant) {
+    JobRequest r = JobRequest.of(RunId.random(), job, params == null ? Json.object() : params, tenant,
+        null, null, Trigger.manual(), Instant.now(), "test");
+    h.requests.sendAndWait(r);
+    return r;
+  }
+
+  private Optional<RunEvent> terminal(String runId) {
+    return h.events(runId).stream().filter(e -> switch (e.type()) {
+      case COMPLETED, FAILED, CANCELLED, TIMED_OUT -> true;
+      default -> false;
+    }).reduce((a, b) -> b);
+  }
+
+  private RunEvent awaitEnd(String runId) {
+    await().atMost(Duration.ofSeconds(40)).until(() -> terminal(runId).isPresent());
+    return terminal(runId).orElseThrow();
+  }
+
+  private List<RunEvent> ofType(String runId, EventType type) {
+    return h.events(runId).stream().filter(e -> e.type() == type).toList();
+  }
+
+  @Test
+  void aRunWhoseExecutorDiesIsTakenOverWithAHigherEpochAndCompletesOnce() throws Exception {
+    Executor first = executor("exec-a");
+    JobRequest run = submit("long", Json.object().put("millis", 3000), "t-failover");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(run.runId().value(), EventType.STARTED).isEmpty());
+
+    Executor second = executor("exec-b");
+    first.crash();
+
+    RunEvent end = awaitEnd(run.runId().value());
+    assertThat(end.type()).isEqualTo(EventType.COMPLETED);
+    assertThat(end.executorId()).isEqualTo("exec-b");
+    assertThat(end.epoch()).isEqualTo(2);
+    List<RunEvent> starts = ofType(run.runId().value(), EventType.STARTED);
+    assertThat(starts).extracting(RunEvent::executorId).containsExactly("exec-a", "exec-b");
+    assertThat(starts).extracting(RunEvent::epoch).containsExactly(1L, 2L);
+    assertThat(ofType(run.runId().value(), EventType.COMPLETED)).hasSize(1);
+    assertThat(second.isPolling()).isTrue();
+  }
+
+  @Test
+  void aJobThatIgnoresStopAndInterruptTimesOutAndTheExecutorKeepsServing() {
+    executor("exec-timeout");
+    JobRequest stubborn = submit("stubborn", Json.object().put("millis", 30_000), "t-timeout");
+
+    RunEvent end = awaitEnd(stubborn.runId().value());
+    assertThat(end.type()).isEqualTo(EventType.TIMED_OUT);
+    assertThat(end.payload().path("error").asText()).contains("abandoned");
+
+    JobRequest next = submit("counting", null, "t-timeout");
+    assertThat(awaitEnd(next.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+  }
+
+  @Test
+  void duplicatesOfOneRequestRunOnce() {
+    executor("exec-dup");
+    JobRequest once = JobRequest.of(RunId.random(), "counting", Json.object(), "t-dup", null, null,
+        Trigger.manual(), Instant.now(), "test");
+    long before = Executor.duplicatesSkipped();
+    for (int i = 0; i < 3; i++) {
+      h.requests.sendAndWait(once);
+    }
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> Executor.duplicatesSkipped() >= before + 2);
+    assertThat(TestJobs.EXECUTIONS.get(once.runId().value()).get()).isEqualTo(1);
+    assertThat(ofType(once.runId().value(), EventType.STARTED)).hasSize(1);
+  }
+
+  @Test
+  void aPerTenantJobFansOutToEveryActiveTenantWithItsOwnRunId() {
+    var tenants = h.db.getCollection("tenants");
+    tenants.drop();
+    tenants.insertMany(List.of(
+        new Document("_id", "parent"),
+        new Document("_id", "child-1").append("parent_id", "parent"),
+        new Document("_id", "child-2").append("parent_id", "parent"),
+        new Document("_id", "grandchild").append("parent_id", "child-1"),
+        new Document("_id", "gone").append("parent_id", "parent").append("is_active", false)));
+    executor("exec-fanout");
+
+    JobRequest all = submit("tenant-report", null, null);
+    RunEvent end = awaitEnd(all.runId().value());
+
+    assertThat(end.payload().path("result").path("fanned_out").asInt()).isEqualTo(4);
+    for (String tenant : List.of("parent", "child-1", "child-2", "grandchild")) {
+      String child = RunId.forChild(all.runId(), tenant).value();
+      RunEvent childEnd = awaitEnd(child);
+      assertThat(childEnd.payload().path("result").path("tenant").asText()).isEqualTo(tenant);
+      assertThat(ofType(child, EventType.STARTED).get(0).payload().path("parent_run_id").asText())
+          .isEqualTo(all.runId().value());
+    }
+
+    JobRequest family = submit("family", null, "parent");
+    List<String> ids = new ArrayList<>();
+    awaitEnd(family.runId().value()).payload().path("result").forEach(n -> ids.add(n.asText()));
+    assertThat(ids).containsExactly("parent", "child-1", "child-2", "grandchild");
+  }
+
+  @Test
+  void systemScopeActsOnNoTenantAndWarningsAndErrorsDoNotFailTheRun() {
+    executor("exec-system");
+    JobRequest run = submit("system-work", null, null);
+    RunEvent end = awaitEnd(run.runId().value());
+    assertThat(end.type()).isEqualTo(EventType.COMPLETED);
+    assertThat(end.payload().path("result").path("tenants").size()).isZero();
+    assertThat(end.payload().path("result").path("logged").asInt()).isEqualTo(2);
+    assertThat(ofType(run.runId().value(), EventType.WARNING)).hasSize(1);
+    assertThat(ofType(run.runId().value(), EventType.ERROR)).hasSize(1);
+  }
+
+  @Test
+  void maxConcurrencyHoldsRunsBackWithoutBlockingOthers() {
+    executor("exec-solo");
+    TestJobs.SOLO_PEAK.set(0);
+    List<JobRequest> solos = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      solos.add(submit("solo", Json.object().put("millis", 300), "t-solo-" + i));
+    }
+    JobRequest other = submit("counting", null, "t-other");
+
+    assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+    solos.forEach(s -> assertThat(awaitEnd(s.runId().value()).type()).isEqualTo(EventType.COMPLETED));
+    assertThat(TestJobs.SOLO_PEAK.get()).isEqualTo(1);
+  }
+
+  @Test
+  void cancelStopsARunningRunAndAQueuedOneNeverStarts() throws Exception {
+    executor("exec-cancel");
+    JobRequest runningOne = submit("solo", Json.object().put("millis", 30_000), "t-cancel-1");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(runningOne.runId().value(), EventType.STARTED).isEmpty());
+    JobRequest queued = submit("solo", Json.object().put("millis", 30_000), "t-cancel-2");
+
+    cancel(queued.runId());
+    cancel(runningOne.runId());
+
+    assertThat(awaitEnd(runningOne.runId().value()).type()).isEqualTo(EventType.CANCELLED);
+    RunEvent queuedEnd = awaitEnd(queued.runId().value());
+    assertThat(queuedEnd.type()).isEqualTo(EventType.CANCELLED);
+    assertThat(queuedEnd.payload().path("error").asText()).contains("before it started");
+    assertThat(ofType(queued.runId().value(), EventType.STARTED)).isEmpty();
+  }
+
+  @Test
+  void aFailingJobFailsWithItsErrorAndAFailedAttemptWithRetriesLeftSetsATimer() {
+    executor("exec-fail");
+    JobRequest once = submit("boom", null, "t-fail");
+    RunEvent end = awaitEnd(once.runId().value());
+    assertThat(end.type()).isEqualTo(EventType.FAILED);
+    assertThat(end.payload().path("error").asText()).isEqualTo("IllegalStateException: boom");
+
+    JobRequest retried = JobRequest.of(RunId.random(), "boom", Json.object(), "t-fail", 3, null,
+        Trigger.manual(), Instant.now(), "test");
+    h.requests.sendAndWait(retried);
+    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).isEmpty());
+    RunEvent scheduled = ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).get(0);
+    assertThat(scheduled.payload().path("next_attempt").asInt()).isEqualTo(2);
+    var timers = new io.jobline.store.TimerStore(h.db).due(Instant.now().plusSeconds(60), 100);
+    assertThat(timers).anyMatch(t -> t.request().runId().equals(retried.runId()) && t.request().attempt() == 2);
+  }
+
+  @Test
+  void onShutdownFinishedRunsAreCommittedAndUnfinishedOnesCompleteElsewhere() throws Exception {
+    Executor first = executor("exec-drain-1");
+    JobRequest quick = submit("long", Json.object().put("millis", 200), "t-drain-1");
+    JobRequest slow = submit("long", Json.object().put("millis", 5_000), "t-drain-2");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(slow.runId().value(), EventType.STARTED).isEmpty()
+        && terminal(quick.runId().value()).isPresent());
+
+    first.stop();
+    assertThat(terminal(slow.runId().value())).isEmpty();
+
+    executor("exec-drain-2");
+    RunEvent end = awaitEnd(slow.runId().value());
+    assertThat(end.executorId()).isEqualTo("exec-drain-2");
+    assertThat(ofType(quick.runId().value(), EventType.STARTED)).hasSize(1);
+  }
+
+  private void cancel(RunId runId) throws Exception {
+    try (var producer = new KafkaProducer<>(h.kafkaSettings.clientProperties(),
+        Topics.CONTROL.keySerde().serializer(), Topics.CONTROL.valueSerde().serializer())) {
+      producer.send(new ProducerRecord<>(Topics.CONTROL.name(), runId.value(),
+          new Control(runId, Control.CANCEL, Instant.now(), "test"))).get();
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.jobline.executor.testjobs;
+
+import io.jobline.job.Job;
+import io.jobline.job.JobContext;
+import io.jobline.wire.Scope;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/** Jobs whose behaviour the executor tests observe. */
+public class TestJobs {
+  /** How many times each run id was executed, across every executor in this JVM. */
+  public static final Map<String, AtomicInteger> EXECUTIONS = new ConcurrentHashMap<>();
+  public static final AtomicInteger SOLO_RUNNING = new AtomicInteger();
+  public static final AtomicInteger SOLO_PEAK = new AtomicInteger();
+
+  private static void count(JobContext ctx) {
+    EXECUTIONS.computeIfAbsent(ctx.runId().value(), k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  @Job(name = "counting", description = "Counts its executions")
+  public Map<String, Object> counting(JobContext ctx) {
+    count(ctx);
+    return Map.of("epoch", ctx.epoch());
+  }
+
+  /** Runs for params.millis (default 20 s), checking shouldStop every 20 ms. */
+  @Job(name = "long", description = "Runs until done or asked to stop", timeoutSeconds = 120)
+  public Map<String, Object> longRunning(JobContext ctx) {
+    count(ctx);
+    long millis = ctx.params().path("millis").asLong(20_000);
+    long end = System.nanoTime() + millis * 1_000_000;
+    while (System.nanoTime() < end && !ctx.shouldStop()) {
+      LockSupport.parkNanos(20_000_000);
+    }
+    return Map.of("epoch", ctx.epoch(), "stopped", ctx.shouldStop());
+  }
+
+  /** Ignores stop requests and interrupts for params.millis (default 60 s). */
+  @Job(name = "stubborn", description = "Ignores stop and interrupt", timeoutSeconds = 1)
+  public void stubborn(JobContext ctx) {
+    count(ctx);
+    long end = System.nanoTime() + ctx.params().path("millis").asLong(60_000) * 1_000_000;
+    while (System.nanoTime() < end) {
+      LockSupport.parkNanos(10_000_000);
+      Thread.interrupted();
+    }
+  }
+
+  @Job(name = "solo", description = "At most one at a time", maxConcurrency = 1, timeoutSeconds = 60)
+  public void solo(JobContext ctx) {
+    count(ctx);
+    int now = SOLO_RUNNING.incrementAndGet();
+    SOLO_PEAK.accumulateAndGet(now, Math::max);
+    try {
+      long end = System.nanoTime() + ctx.params().path("millis").asLong(300) * 1_000_000;
+      while (System.nanoTime() < end && !ctx.shouldStop()) {
+        LockSupport.parkNanos(10_000_000);
+      }
+    } finally {
+      SOLO_RUNNING.decrementAndGet();
+    }
+  }
+
+  @Job(name = "tenant-report", description = "One run per tenant", perTenant = true)
+  public Map<String, Object> tenantReport(JobContext ctx) {
+    count(ctx);
+    return Map.of("tenant", ctx.tenantId());
+  }
+
+  @Job(name = "family", description = "Acts on a tenant and its descendants", scope = Scope.PARENT_TENANT)
+  public List<String> family(JobContext ctx) {
+    count(ctx);
+    return ctx.iterTenantIds();
+  }
+
+  @Job(name = "system-work", description = "No tenant", scope = Scope.SYSTEM)
+  public Map<String, Object> system(JobContext ctx) {
+    ctx.warning("careful");
+    ctx.error("something non-fatal");
+    return Map.of("tenants", ctx.iterTenantIds(), "logged", ctx.getLogs().size());
+  }
+
+  @Job(name = "boom", description = "Always fails", retries = 0)
+  public void boom(JobContext ctx) {
+    count(ctx);
+    throw new IllegalStateException("boom");
+  }
+}
