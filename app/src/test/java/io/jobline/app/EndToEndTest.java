@@ -120,6 +120,9 @@ class EndToEndTest {
         .anyMatch(r -> r.startsWith("invalid params: $.period"));
     assertThat(awaitRun(http, "poison-unknown", "failed").path("error").asText())
         .isEqualTo("unknown job 'no-such-job'");
+    JsonNode badParams = awaitRun(http, "poison-params", "failed");
+    assertThat(badParams.path("error").asText()).startsWith("invalid params: $.period");
+    assertThat(badParams.path("started_at").isNull()).isTrue();
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, String value) {
