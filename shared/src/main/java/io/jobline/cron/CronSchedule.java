@@ -1,52 +1,58 @@
 package io.jobline.cron;
 
-import com.cronutils.model.Cron;
-import com.cronutils.model.definition.CronDefinition;
-import com.cronutils.model.definition.CronDefinitionBuilder;
-import com.cronutils.model.time.ExecutionTime;
-import com.cronutils.parser.CronParser;
 import java.time.DateTimeException;
+import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A 5-field cron expression in Jobline's dialect, evaluated in an IANA timezone.
- * Fields: minute hour day-of-month month day-of-week; day-of-week is ISO, 0 = Monday … 6 = Sunday;
- * names MON..SUN and JAN..DEC are accepted.
+ * A 5-field cron expression in Jobline's dialect, evaluated wall-clock in an IANA timezone.
+ *
+ * <p>Fields: minute hour day-of-month month day-of-week. Operators {@code *}, {@code N},
+ * {@code N,M}, {@code N-M}, {@code * /N} and {@code N/M} (every M starting at N). Day-of-week is
+ * ISO: 0 = Monday … 6 = Sunday; names MON..SUN and JAN..DEC are accepted. When both day-of-month
+ * and day-of-week are restricted, a day matches if either does. A fire time in the spring-forward
+ * gap is skipped that day; one in the fall-back overlap fires once, at its first occurrence.
  */
 public final class CronSchedule {
   public static final String DEFAULT_TIMEZONE = "Europe/Stockholm";
-  private static final String[] FIELDS = {"minute", "hour", "day-of-month", "month", "day-of-week"};
+  static final String[] FIELDS = {"minute", "hour", "day-of-month", "month", "day-of-week"};
   private static final String[] DAYS = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"};
   private static final String[] MONTHS =
       {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
-  private static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 6}};
+  static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 6}};
   private static final Pattern TOKEN = Pattern.compile("\\*|\\d+(-\\d+)?");
-  private static final CronDefinition DIALECT = CronDefinitionBuilder.defineCron()
-      .withMinutes().withValidRange(0, 59).and()
-      .withHours().withValidRange(0, 23).and()
-      .withDayOfMonth().withValidRange(1, 31).and()
-      .withMonth().withValidRange(1, 12).and()
-      .withDayOfWeek().withValidRange(0, 6).withMondayDoWValue(0).and()
-      .instance();
-  private static final CronParser PARSER = new CronParser(DIALECT);
+  private static final int SEARCH_DAYS = 366 * 8;
 
   private final String expression;
   private final ZoneId zone;
-  private final ExecutionTime execution;
+  private final String[] fields;
+  private final BitSet[] allowed;
+  private final boolean domRestricted;
+  private final boolean dowRestricted;
 
-  private CronSchedule(String expression, ZoneId zone, ExecutionTime execution) {
+  private CronSchedule(String expression, ZoneId zone, String[] fields, BitSet[] allowed) {
     this.expression = expression;
     this.zone = zone;
-    this.execution = execution;
+    this.fields = fields;
+    this.allowed = allowed;
+    this.domRestricted = !fields[2].equals("*");
+    this.dowRestricted = !fields[4].equals("*");
   }
 
   /**
-   * Parses an expression for a timezone.
+   * Parses an expression for a timezone (null or blank means {@value #DEFAULT_TIMEZONE}).
    *
    * @throws CronException naming {@code cron_expression} or {@code timezone} and the reason
    */
@@ -62,18 +68,19 @@ public final class CronSchedule {
     }
     parts[4] = names(parts[4], DAYS, 0);
     parts[3] = names(parts[3], MONTHS, 1);
+    BitSet[] allowed = new BitSet[5];
     for (int i = 0; i < 5; i++) {
-      check(i, parts[i]);
+      allowed[i] = field(i, parts[i]);
     }
-    try {
-      Cron cron = PARSER.parse(String.join(" ", parts)).validate();
-      return new CronSchedule(expression.trim(), zone, ExecutionTime.forCron(cron));
-    } catch (IllegalArgumentException e) {
-      throw new CronException("cron_expression", e.getMessage());
-    }
+    return new CronSchedule(expression.trim(), zone, parts, allowed);
   }
 
-  static ZoneId zone(String timezone) {
+  /**
+   * The zone for a timezone name.
+   *
+   * @throws CronException naming {@code timezone} when it is not an IANA zone
+   */
+  public static ZoneId zone(String timezone) {
     String name = timezone == null || timezone.isBlank() ? DEFAULT_TIMEZONE : timezone;
     try {
       return ZoneId.of(name);
@@ -90,32 +97,125 @@ public final class CronSchedule {
     return out;
   }
 
-  private static void check(int index, String field) {
+  private static BitSet field(int index, String field) {
+    BitSet bits = new BitSet();
+    int min = RANGES[index][0];
+    int max = RANGES[index][1];
     for (String item : field.split(",", -1)) {
       String[] step = item.split("/", -1);
       if (step.length > 2 || !TOKEN.matcher(step[0]).matches()
-          || (step.length == 2 && !step[1].matches("\\d+") )) {
-        throw new CronException("cron_expression",
-            FIELDS[index] + " field '" + field + "' is not valid (use *, N, N,M, N-M, */N or N/M)");
+          || (step.length == 2 && !step[1].matches("\\d+"))) {
+        throw new CronException("cron_expression", FIELDS[index] + " field '" + field
+            + "' is not valid (use *, N, N,M, N-M, */N or N/M)");
       }
-      if (step.length == 2 && Integer.parseInt(step[1]) == 0) {
-        throw new CronException("cron_expression", FIELDS[index] + " step must be at least 1");
-      }
+      int from = min;
+      int to = max;
       if (!step[0].equals("*")) {
-        for (String n : step[0].split("-")) {
-          int v = Integer.parseInt(n);
-          if (v < RANGES[index][0] || v > RANGES[index][1]) {
-            throw new CronException("cron_expression", FIELDS[index] + " value " + v
-                + " is out of range " + RANGES[index][0] + "-" + RANGES[index][1]);
+        String[] range = step[0].split("-");
+        from = value(index, range[0]);
+        to = range.length == 2 ? value(index, range[1]) : (step.length == 2 ? max : from);
+        if (from > to) {
+          throw new CronException("cron_expression", FIELDS[index] + " range " + step[0]
+              + " runs backwards");
+        }
+      }
+      int by = 1;
+      if (step.length == 2) {
+        by = Integer.parseInt(step[1]);
+        if (by == 0) {
+          throw new CronException("cron_expression", FIELDS[index] + " step must be at least 1");
+        }
+      }
+      for (int v = from; v <= to; v += by) {
+        bits.set(v);
+      }
+    }
+    return bits;
+  }
+
+  private static int value(int index, String text) {
+    int v = Integer.parseInt(text);
+    if (v < RANGES[index][0] || v > RANGES[index][1]) {
+      throw new CronException("cron_expression", FIELDS[index] + " value " + v
+          + " is out of range " + RANGES[index][0] + "-" + RANGES[index][1]);
+    }
+    return v;
+  }
+
+  /** Whether the schedule fires on this local date. */
+  boolean matchesDay(LocalDate date) {
+    if (!allowed[3].get(date.getMonthValue())) {
+      return false;
+    }
+    boolean dom = allowed[2].get(date.getDayOfMonth());
+    boolean dow = allowed[4].get(date.getDayOfWeek().getValue() - 1);
+    if (domRestricted && dowRestricted) {
+      return dom || dow;
+    }
+    return dom && dow;
+  }
+
+  /** The first fire time strictly after {@code after}, if there is one within eight years. */
+  public Optional<Instant> nextAfter(Instant after) {
+    for (FireTime t : fireTimesAfter(after, 1, false)) {
+      return Optional.of(t.instant());
+    }
+    return Optional.empty();
+  }
+
+  /** A wall-clock fire time and what DST did to it. */
+  public record FireTime(LocalDateTime local, Instant instant, ZoneOffset offset, DstNote note) {}
+
+  /** What a DST transition did to a fire time. */
+  public enum DstNote {
+    /** An ordinary fire time. */
+    NONE,
+    /** In the spring-forward gap: it does not fire that day ({@code instant} is null). */
+    SKIPPED,
+    /** In the fall-back overlap: fires once, at the first occurrence; the second is not fired. */
+    DEDUPLICATED
+  }
+
+  /**
+   * The next {@code count} fire times after {@code after}; with {@code withSkipped} the fire times
+   * lost in a spring-forward gap are listed too (not counted).
+   */
+  public List<FireTime> fireTimesAfter(Instant after, int count, boolean withSkipped) {
+    List<FireTime> out = new ArrayList<>();
+    LocalDate day = after.atZone(zone).toLocalDate().minusDays(1);
+    int fires = 0;
+    for (int d = 0; d < SEARCH_DAYS && fires < count; d++, day = day.plusDays(1)) {
+      if (!matchesDay(day)) {
+        continue;
+      }
+      for (int h = allowed[1].nextSetBit(0); h >= 0 && fires < count; h = allowed[1].nextSetBit(h + 1)) {
+        for (int m = allowed[0].nextSetBit(0); m >= 0 && fires < count; m = allowed[0].nextSetBit(m + 1)) {
+          LocalDateTime local = LocalDateTime.of(day, LocalTime.of(h, m));
+          List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
+          if (offsets.isEmpty()) {
+            ZonedDateTime shifted = ZonedDateTime.ofLocal(local, zone, null);
+            if (withSkipped && shifted.toInstant().isAfter(after)) {
+              out.add(new FireTime(local, null, null, DstNote.SKIPPED));
+            }
+            continue;
           }
+          ZoneOffset first = offsets.get(0);
+          Instant instant = local.toInstant(first);
+          if (!instant.isAfter(after)) {
+            continue;
+          }
+          out.add(new FireTime(local, instant, first,
+              offsets.size() > 1 ? DstNote.DEDUPLICATED : DstNote.NONE));
+          fires++;
         }
       }
     }
+    return out;
   }
 
-  /** The first fire time strictly after {@code after}, if there is one. */
-  public Optional<Instant> nextAfter(Instant after) {
-    return execution.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(ZonedDateTime::toInstant);
+  /** A sentence saying when this fires, in words, e.g. "at 09:00 on Monday through Friday". */
+  public String describe() {
+    return CronDescription.of(fields, allowed, zone);
   }
 
   public String expression() {
@@ -124,5 +224,10 @@ public final class CronSchedule {
 
   public ZoneId zone() {
     return zone;
+  }
+
+  static String dayName(int isoIndex) {
+    String n = DayOfWeek.of(isoIndex + 1).name();
+    return n.charAt(0) + n.substring(1).toLowerCase(Locale.ROOT);
   }
 }
