@@ -1,15 +1,24 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.cron.CronException;
-import io.jobline.cron.CronSchedule;
+import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleOutput;
+import io.jobline.schedule.TriggerKind;
+import io.jobline.schedule.Triggers;
 import io.jobline.store.CatalogueStore;
+import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
+import io.jobline.topic.EventProducer;
+import io.jobline.topic.RequestProducer;
 import io.jobline.wire.Json;
+import io.jobline.wire.JobRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -18,24 +27,29 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Schedules (seed paths). */
+/** Schedules (seed paths): create, read, change, pause, resume, trigger, delete, check now. */
 @Path("/jobs/schedules")
 @Produces(MediaType.APPLICATION_JSON)
 public final class SchedulesResource {
   private static final String EXAMPLE =
       "{\"job_name\":\"nightly-settlement\",\"job_type\":\"settlement\",\"cron_expression\":\"0 2 * * *\"}";
-  private final ScheduleStore schedules;
-  private final CatalogueStore catalogue;
-  private final Clock clock;
-  private final Runnable changed;
+  private static final Set<String> TRIGGER_FIELDS = Set.of("cron_expression", "timezone",
+      "trigger_type", "interval_seconds", "run_at", "is_enabled", "paused");
 
-  public SchedulesResource(ScheduleStore schedules, CatalogueStore catalogue, Clock clock, Runnable changed) {
-    this.schedules = schedules;
-    this.catalogue = catalogue;
-    this.clock = clock;
-    this.changed = changed;
+  /** What the resource needs from the rest of the system. */
+  public record Deps(ScheduleStore schedules, CatalogueStore catalogue, RunStore runs,
+      RequestProducer requests, EventProducer events, Clock clock, Runnable changed) {}
+
+  private final Deps d;
+
+  public SchedulesResource(Deps deps) {
+    this.d = deps;
   }
 
   /** Creates or replaces a schedule; it takes effect without a restart. */
@@ -43,53 +57,150 @@ public final class SchedulesResource {
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   public Response create(String body) {
     ObjectNode json = Bodies.object(body, EXAMPLE);
-    Schedule given;
-    try {
-      given = Json.mapper().treeToValue(json, Schedule.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
-      throw ApiException.badRequest("body", "not a schedule: " + e.getMessage());
-    }
+    Schedule given = parse(json);
     if (given.jobName() == null || given.jobName().isBlank()) {
       throw ApiException.badRequest("job_name", "job_name (the schedule's name) is required");
     }
-    if (catalogue.find(given.target()).isEmpty()) {
-      throw ApiException.badRequest(given.jobType() == null ? "job_name" : "job_type",
-          "no job named '" + given.target() + "' is registered; GET /jobs lists the catalogue");
+    Instant now = d.clock().instant();
+    Schedule s = given.merge(Json.object()
+        .put("job_type", given.target())
+        .put("is_enabled", given.isEnabled() == null || given.isEnabled())
+        .put("timezone", io.jobline.cron.CronSchedule.zone(safeZone(given)).getId()));
+    if (s.parameters() == null) {
+      s = s.merge(Json.object().set("parameters", Json.object()));
     }
-    CronSchedule cron;
-    try {
-      cron = CronSchedule.parse(given.cronExpression(), given.timezone());
-    } catch (CronException e) {
-      throw ApiException.badRequest(e.field(), e.getMessage());
+    if (s.kind() == TriggerKind.INTERVAL && s.runAt() == null) {
+      s = s.merge(Json.object().put("run_at", now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()));
+    } else if (s.runAt() != null) {
+      // stored with millisecond precision, so run ids derived from it stay the same after a reload
+      s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString()));
     }
-    Schedule saved = new Schedule(given.jobName(), given.description(), cron.expression(),
-        given.isEnabled() == null ? Boolean.TRUE : given.isEnabled(), given.target(),
-        given.parameters() == null ? Json.object() : given.parameters(), given.maxAttempts(),
-        given.timeoutSeconds(), cron.zone().getId(), given.tenantId(), null, null,
-        cron.nextAfter(clock.instant()).orElse(null));
-    schedules.save(saved);
-    changed.run();
-    return Response.created(URI.create("/jobs/schedules/" + saved.jobName())).entity(saved).build();
+    Schedule saved = validateAndPlan(s, now);
+    d.schedules().save(saved);
+    d.changed().run();
+    return Response.created(URI.create("/jobs/schedules/" + saved.jobName()))
+        .entity(ScheduleViews.view(saved, now)).build();
   }
 
   @GET
-  public List<Schedule> list() {
-    return schedules.findAll();
+  public List<ObjectNode> list() {
+    Instant now = d.clock().instant();
+    return d.schedules().findAll().stream().map(s -> ScheduleViews.view(s, now)).toList();
   }
 
   @GET
   @Path("/{job_name}")
-  public Schedule show(@PathParam("job_name") String name) {
-    return schedules.find(name).orElseThrow(() -> ApiException.notFound("no schedule '" + name + "'"));
+  public ObjectNode show(@PathParam("job_name") String name) {
+    return ScheduleViews.view(find(name), d.clock().instant());
+  }
+
+  /** Changes some fields; a changed trigger takes effect at the next fire. */
+  @PATCH
+  @Path("/{job_name}")
+  @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+  public ObjectNode patch(@PathParam("job_name") String name, String body) {
+    Schedule current = find(name);
+    ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}");
+    if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
+      throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
+    }
+    for (String read : List.of("last_run_at", "last_run_status", "last_run_id", "next_run_at", "version")) {
+      if (patch.has(read)) {
+        throw ApiException.badRequest(read, read + " is kept by the scheduler and cannot be set");
+      }
+    }
+    Schedule merged;
+    try {
+      merged = current.merge(patch);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("body", "not a schedule change: " + e.getMessage());
+    }
+    Instant now = d.clock().instant();
+    boolean retime = patch.properties().stream().anyMatch(e -> TRIGGER_FIELDS.contains(e.getKey()));
+    Schedule saved = retime ? validateAndPlan(merged, now) : validate(merged);
+    d.schedules().save(saved);
+    d.changed().run();
+    return ScheduleViews.view(saved, now);
   }
 
   @DELETE
   @Path("/{job_name}")
   public Response delete(@PathParam("job_name") String name) {
-    if (!schedules.delete(name)) {
+    if (!d.schedules().delete(name)) {
       throw ApiException.notFound("no schedule '" + name + "'");
     }
-    changed.run();
+    d.changed().run();
     return Response.noContent().build();
+  }
+
+  @POST
+  @Path("/{job_name}/pause")
+  public ObjectNode pause(@PathParam("job_name") String name) {
+    Schedule s = find(name).withPaused(true);
+    d.schedules().save(s);
+    d.changed().run();
+    return ScheduleViews.view(s, d.clock().instant());
+  }
+
+  /** Resumes from now: fire times that passed while paused are not caught up. */
+  @POST
+  @Path("/{job_name}/resume")
+  public ObjectNode resume(@PathParam("job_name") String name) {
+    Instant now = d.clock().instant();
+    Schedule s = find(name).withPaused(false);
+    s = s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null));
+    d.schedules().save(s);
+    d.changed().run();
+    return ScheduleViews.view(s, now);
+  }
+
+  /** Runs the schedule's job now, outside its timetable; 202 with the run id. */
+  @POST
+  @Path("/{job_name}/trigger")
+  public Response trigger(@PathParam("job_name") String name) {
+    Schedule s = find(name);
+    Instant now = d.clock().instant();
+    JobRequest request = ScheduleOutput.request(s, new FiringPlan.Run(now, 1), now);
+    d.requests().sendAndWait(request);
+    return Response.accepted(Map.of("run_id", request.runId().value(), "job_name", s.target(),
+        "schedule", s.jobName(), "status", "queued")).build();
+  }
+
+  private Schedule find(String name) {
+    return d.schedules().find(name).orElseThrow(() -> ApiException.notFound("no schedule '" + name + "'"));
+  }
+
+  private static Schedule parse(JsonNode json) {
+    try {
+      return Json.mapper().treeToValue(json, Schedule.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      throw ApiException.badRequest("body", "not a schedule: " + e.getMessage());
+    }
+  }
+
+  private static String safeZone(Schedule s) {
+    try {
+      return io.jobline.cron.CronSchedule.zone(s.timezone()).getId();
+    } catch (CronException e) {
+      throw ApiException.badRequest(e.field(), e.getMessage());
+    }
+  }
+
+  private Schedule validate(Schedule s) {
+    if (d.catalogue().find(s.target()).isEmpty()) {
+      throw ApiException.badRequest(s.jobType() == null ? "job_name" : "job_type",
+          "no job named '" + s.target() + "' is registered; GET /jobs lists the catalogue");
+    }
+    try {
+      Triggers.validate(s);
+    } catch (CronException e) {
+      throw ApiException.badRequest(e.field(), e.getMessage());
+    }
+    return s;
+  }
+
+  private Schedule validateAndPlan(Schedule s, Instant now) {
+    validate(s);
+    return s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null));
   }
 }

@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
  * Kafka produce+consume of as many records of the same size on the same broker, and prints one
  * JSON document comparing them.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchSchedulesCommand.class,
     description = "Measure end-to-end throughput and latency of no-op jobs against raw Kafka.")
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--jobs", description = "Jobs to run (default: ${DEFAULT-VALUE}).")

@@ -10,6 +10,8 @@ import io.jobline.api.JobsResource;
 import io.jobline.api.ProblemMappers;
 import io.jobline.api.RunsResource;
 import io.jobline.api.SchedulesResource;
+import io.jobline.api.CronResource;
+import io.jobline.api.ScheduleCheckResource;
 import io.jobline.executor.Executor;
 import io.jobline.executor.ExecutorHealthCheck;
 import io.jobline.executor.ExecutorParts;
@@ -22,7 +24,10 @@ import io.jobline.job.ParamsValidator;
 import io.jobline.scheduler.Scheduler;
 import io.jobline.scheduler.SchedulerHealthCheck;
 import io.jobline.store.CatalogueStore;
-import io.jobline.store.LeaseStore;
+import io.jobline.store.MongoLeaseStore;
+import io.jobline.store.MongoTimerStore;
+import io.jobline.topic.EventProducer;
+import io.jobline.scheduler.Emitter;
 import io.jobline.store.MongoRunStore;
 import io.jobline.store.MongoClaimStore;
 import io.jobline.store.MongoScheduleStore;
@@ -44,10 +49,16 @@ import java.util.Set;
 public final class JoblineApplication extends Application<JoblineConfiguration> {
   private final Set<Role> roles;
   private final Clock clock;
+  private Scheduler scheduler;
 
   public JoblineApplication(Set<Role> roles, Clock clock) {
     this.roles = Set.copyOf(roles);
     this.clock = clock;
+  }
+
+  /** The scheduler this application runs, if it runs that role (for benchmarks). */
+  public java.util.Optional<Scheduler> scheduler() {
+    return java.util.Optional.ofNullable(scheduler);
   }
 
   @Override
@@ -71,7 +82,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     CatalogueStore catalogue = new CatalogueStore(db, clock);
     MongoRunStore runs = new MongoRunStore(db, clock).ensureIndexes();
     MongoScheduleStore schedules = new MongoScheduleStore(db).ensureIndexes();
-    TimerStore timers = new TimerStore(db).ensureIndexes();
+    TimerStore timers = new MongoTimerStore(db).ensureIndexes();
     RequestProducer requests = new RequestProducer(config.kafka, "jobline-" + String.join("-",
         roles.stream().map(r -> r.name().toLowerCase()).sorted().toList()));
     env.lifecycle().manage(closing(requests::close));
@@ -82,7 +93,17 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.healthChecks().register("history-streams", new StreamsHealthCheck(history));
     }
     if (roles.contains(Role.EXECUTOR)) {
-      JobRegistry registry = JobRegistry.scan(config.jobs.packages);
+      JobRegistry registry = JobRegistry.scan(config.jobs.scanned(), new io.jobline.job.JobResources() {
+        @Override
+        public MongoDatabase database() {
+          return db;
+        }
+
+        @Override
+        public Clock clock() {
+          return clock;
+        }
+      });
       MongoDatabase tenantDb = config.tenants.database == null ? db : mongo.getDatabase(config.tenants.database);
       ExecutorParts parts = new ExecutorParts(new MongoClaimStore(db), timers,
           new TenantDirectory(tenantDb, config.tenants), requests);
@@ -96,8 +117,21 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     }
     Runnable schedulesChanged = () -> {};
     if (roles.contains(Role.SCHEDULER)) {
-      Scheduler scheduler = new Scheduler(schedules, timers, new LeaseStore(db), requests::sendAndWait,
-          config.scheduler, clock);
+      EventProducer schedulerEvents = new EventProducer(config.kafka, "jobline-scheduler-events");
+      env.lifecycle().manage(closing(schedulerEvents::close));
+      Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db), runs,
+          new Emitter() {
+            @Override
+            public java.util.concurrent.CompletableFuture<?> send(io.jobline.topic.PreparedRequest r) {
+              return requests.send(r);
+            }
+
+            @Override
+            public void missed(io.jobline.wire.RunEvent e) {
+              schedulerEvents.send(e);
+            }
+          }, config.scheduler, clock);
+      this.scheduler = scheduler;
       env.lifecycle().manage(scheduler);
       env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
       schedulesChanged = scheduler::poke;
@@ -108,7 +142,13 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       ControlProducer controls = new ControlProducer(config.kafka);
       env.lifecycle().manage(closing(controls::close));
       env.jersey().register(new RunsResource(runs, controls, clock));
-      env.jersey().register(new SchedulesResource(schedules, catalogue, clock, schedulesChanged));
+      EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
+      env.lifecycle().manage(closing(apiEvents::close));
+      SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue, runs,
+          requests, apiEvents, clock, schedulesChanged);
+      env.jersey().register(new SchedulesResource(scheduleDeps));
+      env.jersey().register(new ScheduleCheckResource(scheduleDeps));
+      env.jersey().register(new CronResource(clock));
     }
 
     PrometheusRegistry prometheus = new PrometheusRegistry();

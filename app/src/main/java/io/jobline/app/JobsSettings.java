@@ -12,4 +12,24 @@ public class JobsSettings {
   @NotEmpty
   @JsonProperty
   public List<String> packages = DEFAULT_PACKAGES;
+
+  /** The built-in maintenance jobs (io.jobline.builtins) are registered too. */
+  @JsonProperty
+  public Builtins builtins = new Builtins();
+
+  /** Settings of the built-in jobs. */
+  public static class Builtins {
+    @JsonProperty
+    public boolean enabled = true;
+  }
+
+  /** The packages to scan: the configured ones plus the built-ins when enabled. */
+  public List<String> scanned() {
+    if (!builtins.enabled || packages.contains("io.jobline.builtins")) {
+      return packages;
+    }
+    var all = new java.util.ArrayList<>(packages);
+    all.add("io.jobline.builtins");
+    return all;
+  }
 }

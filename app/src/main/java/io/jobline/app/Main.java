@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       RoleCommand.HistoryRole.class,
       RunCommand.class,
       ListCommand.class,
+      CronCommand.class,
       BenchCommand.class
     })
 public final class Main implements Runnable {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -26,24 +27,30 @@ public final class Standalone implements AutoCloseable {
   /** How to start; ports of 0 pick free ones. */
   public record Options(
       Path dataDir, boolean inMemory, int apiPort, int kafkaPort, int mongoPort, Clock clock,
-      Consumer<JoblineConfiguration> tweak) {
+      Consumer<JoblineConfiguration> tweak, Set<Role> roles) {
 
     public static Options defaults() {
       return new Options(Path.of("jobline-data"), false, DEFAULT_API_PORT, DEFAULT_KAFKA_PORT,
-          DEFAULT_MONGO_PORT, Clock.systemUTC(), c -> {});
+          DEFAULT_MONGO_PORT, Clock.systemUTC(), c -> {}, EnumSet.allOf(Role.class));
     }
 
     /** Free ports everywhere and the given data folder (null for in-memory): for tests and bench. */
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, dataDir == null, 0, 0, 0, Clock.systemUTC(), c -> {});
+      return new Options(dataDir, dataDir == null, 0, 0, 0, Clock.systemUTC(), c -> {},
+          EnumSet.allOf(Role.class));
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, c, tweak);
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, c, tweak, roles);
     }
 
     public Options withTweak(Consumer<JoblineConfiguration> t) {
-      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, t);
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, t, roles);
+    }
+
+    /** Runs only these roles beside the embedded infrastructure. */
+    public Options withRoles(Set<Role> r) {
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, r);
     }
   }
 
@@ -52,9 +59,11 @@ public final class Standalone implements AutoCloseable {
   private final Launcher.Running server;
   private final Path scratch;
   private final JoblineConfiguration config;
+  private final JoblineApplication application;
 
   private Standalone(EmbeddedMongo mongo, EmbeddedKafka kafka, Launcher.Running server, Path scratch,
-      JoblineConfiguration config) {
+      JoblineConfiguration config, JoblineApplication application) {
+    this.application = application;
     this.mongo = mongo;
     this.kafka = kafka;
     this.server = server;
@@ -80,9 +89,9 @@ public final class Standalone implements AutoCloseable {
       config.history.stateDir = root.resolve("streams").toString();
       SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
       ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
-      Launcher.Running running = Launcher.start(
-          new JoblineApplication(EnumSet.allOf(Role.class), options.clock()), config);
-      return new Standalone(mongo, kafka, running, scratch, config);
+      JoblineApplication app = new JoblineApplication(options.roles(), options.clock());
+      Launcher.Running running = Launcher.start(app, config);
+      return new Standalone(mongo, kafka, running, scratch, config, app);
     } catch (Exception | Error e) {
       if (kafka != null) {
         kafka.close();
@@ -110,6 +119,10 @@ public final class Standalone implements AutoCloseable {
 
   public String storeBackend() {
     return mongo.backend();
+  }
+
+  public JoblineApplication application() {
+    return application;
   }
 
   public JoblineConfiguration config() {

@@ -30,7 +30,7 @@ final class StandaloneCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     long t0 = System.nanoTime();
     Standalone standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
-        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}));
+        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class)));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -31,6 +31,10 @@ final class Http {
         .header("Content-Type", "application/json").POST(publisher));
   }
 
+  Reply delete(String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+  }
+
   private static Reply send(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(),

@@ -9,7 +9,7 @@ import io.jobline.job.JobRegistry;
 import io.jobline.store.MongoClaimStore;
 import io.jobline.store.TenantDirectory;
 import io.jobline.store.TenantSettings;
-import io.jobline.store.TimerStore;
+import io.jobline.store.MongoTimerStore;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
@@ -90,7 +90,7 @@ final class ExecutorHarness {
   }
 
   ExecutorParts parts() {
-    return new ExecutorParts(new MongoClaimStore(db), new TimerStore(db),
+    return new ExecutorParts(new MongoClaimStore(db), new MongoTimerStore(db),
         new TenantDirectory(db, new TenantSettings()), requests);
   }
 

@@ -202,7 +202,7 @@ class ExecutorTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).isEmpty());
     RunEvent scheduled = ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).get(0);
     assertThat(scheduled.payload().path("next_attempt").asInt()).isEqualTo(2);
-    var timers = new io.jobline.store.TimerStore(h.db).due(Instant.now().plusSeconds(60), 100);
+    var timers = new io.jobline.store.MongoTimerStore(h.db).due(Instant.now().plusSeconds(60), 100);
     assertThat(timers).anyMatch(t -> t.request().runId().equals(retried.runId()) && t.request().attempt() == 2);
   }
 

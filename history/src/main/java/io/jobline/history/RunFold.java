@@ -145,6 +145,15 @@ public final class RunFold {
             move(RunStatus.RETRYING, e);
           }
         }
+        case MISSED -> {
+          if (jobName == null && p != null) {
+            fromPayload(p);
+          }
+          if (move(RunStatus.MISSED, e)) {
+            completedAt = e.timestamp();
+            error = text(p, "reason");
+          }
+        }
         case QUEUED -> {
           if (status == null) {
             status = RunStatus.QUEUED;

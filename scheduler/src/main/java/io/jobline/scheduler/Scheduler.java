@@ -1,50 +1,81 @@
 package io.jobline.scheduler;
 
 import io.dropwizard.lifecycle.Managed;
+import io.jobline.run.RunRecord;
+import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleOutput;
 import io.jobline.store.LeaseStore;
+import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.store.TimerStore;
+import io.jobline.topic.PreparedRequest;
+import io.jobline.wire.JobRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler role. The replica holding the {@value #LEASE} lease fires due schedules; it
- * waits until the earliest fire time (or a change, or the reload interval), not a fixed poll.
+ * The scheduler role. The replica holding the {@value #LEASE} lease keeps every active schedule
+ * in an in-memory queue ordered by due time, sleeps until the earliest (or until a change or the
+ * reload interval), fires what is due with run ids derived from (schedule, nominal time), applies
+ * misfire and overlap policies, and fires due timers. It stops emitting as soon as its lease may
+ * have lapsed, so a replica that was frozen cannot fire after another took over.
  */
 public final class Scheduler implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   static final String LEASE = "scheduler-leader";
+  private static final Duration LEASE_MARGIN = Duration.ofMillis(500);
+  private static final Duration UNMATERIALIZED_RUN_GRACE = Duration.ofMinutes(5);
+  /** How long before a fire time its requests are planned and serialized. */
+  static final Duration PREPARE_AHEAD = Duration.ofMillis(800);
 
   private final ScheduleStore store;
   private final TimerStore timers;
-  private final RequestSink sink;
   private final LeaseStore leases;
-  private final ScheduleFiring firing;
+  private final RunStore runs;
+  private final Emitter emitter;
   private final SchedulerSettings settings;
   private final Clock clock;
   private final String id;
   private final Object wake = new Object();
+  private final ScheduleIndex index = new ScheduleIndex();
+  private final Map<String, Staged> staged = new LinkedHashMap<>();
+  private volatile BiConsumer<Instant, Instant> firedListener = (nominal, acked) -> {};
   private volatile boolean running;
   private volatile boolean leader;
   private volatile Thread thread;
   private volatile Instant lastCycle;
+  private long seenVersion = -1;
+  private Instant leaseValidUntil = Instant.EPOCH;
 
-  public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RequestSink sink,
-      SchedulerSettings settings, Clock clock) {
+  public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RunStore runs,
+      Emitter emitter, SchedulerSettings settings, Clock clock) {
     this.store = store;
     this.timers = timers;
-    this.sink = sink;
     this.leases = leases;
-    this.firing = new ScheduleFiring(store, sink);
+    this.runs = runs;
+    this.emitter = emitter;
     this.settings = settings;
     this.clock = clock;
     this.id = settings.schedulerId != null ? settings.schedulerId
         : "scheduler-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+  }
+
+  /** Called with (nominal time, time Kafka acknowledged the request) for every scheduled run. */
+  public void onFired(BiConsumer<Instant, Instant> listener) {
+    this.firedListener = listener;
   }
 
   @Override
@@ -63,42 +94,16 @@ public final class Scheduler implements Managed {
   }
 
   private void loop() {
-    long seenVersion = -1;
-    List<Schedule> schedules = List.of();
     while (running) {
       Duration wait = Duration.ofMillis(settings.reloadInterval.toMilliseconds());
       try {
-        Instant now = clock.instant();
-        boolean wasLeader = leader;
-        leader = leases.tryAcquire(LEASE, id, now,
-            Duration.ofMillis(settings.leaseTtl.toMilliseconds())) > 0;
-        if (leader != wasLeader) {
-          LOG.info("Scheduler {} {} the leader lease", id, leader ? "holds" : "lost");
-        }
-        if (leader) {
-          long version = store.version();
-          if (version != seenVersion || dueBy(schedules, now)) {
-            schedules = store.findEnabled();
-            seenVersion = version;
-          }
-          if (!firing.fireDue(schedules, now).isEmpty()) {
-            schedules = store.findEnabled();
-            seenVersion = store.version();
-          }
-          fireTimers(now);
-          Instant next = ScheduleFiring.earliest(schedules).orElse(null);
-          Instant nextTimer = timers.earliest().orElse(null);
-          if (nextTimer != null && (next == null || nextTimer.isBefore(next))) {
-            next = nextTimer;
-          }
-          if (next != null) {
-            Duration untilNext = Duration.between(clock.instant(), next);
-            if (untilNext.compareTo(wait) < 0) {
-              wait = untilNext.isNegative() ? Duration.ZERO : untilNext;
-            }
+        Optional<Instant> next = cycle();
+        if (next.isPresent()) {
+          Duration untilNext = Duration.between(clock.instant(), next.get());
+          if (untilNext.compareTo(wait) < 0) {
+            wait = untilNext.isNegative() ? Duration.ZERO : untilNext;
           }
         }
-        lastCycle = now;
       } catch (RuntimeException e) {
         LOG.warn("Scheduler cycle failed; trying again in {}: {}", wait, e.toString());
       }
@@ -107,16 +112,209 @@ public final class Scheduler implements Managed {
     leases.release(LEASE, id);
   }
 
+  /**
+   * One cycle: hold or take the lease, catch up with changes, fire due timers and schedules.
+   *
+   * @return when something is next due, if the scheduler leads
+   */
+  public synchronized Optional<Instant> cycle() {
+    Instant now = clock.instant();
+    lastCycle = now;
+    boolean wasLeader = leader;
+    Duration ttl = Duration.ofMillis(settings.leaseTtl.toMilliseconds());
+    leader = leases.tryAcquire(LEASE, id, now, ttl) > 0;
+    if (leader != wasLeader) {
+      LOG.info("Scheduler {} {} the leader lease", id, leader ? "holds" : "lost");
+    }
+    if (!leader) {
+      index.clear();
+      staged.clear();
+      seenVersion = -1;
+      return Optional.empty();
+    }
+    leaseValidUntil = now.plus(ttl).minus(LEASE_MARGIN);
+    refresh();
+    fireTimers();
+    fireSchedules();
+    stageUpcoming();
+    return earliestOf(
+        staged.values().stream().map(Staged::due).min(Instant::compareTo),
+        index.earliest().map(t -> t.minus(PREPARE_AHEAD)),
+        timers.earliest());
+  }
+
+  @SafeVarargs
+  private static Optional<Instant> earliestOf(Optional<Instant>... candidates) {
+    Instant min = null;
+    for (Optional<Instant> c : candidates) {
+      if (c.isPresent() && (min == null || c.get().isBefore(min))) {
+        min = c.get();
+      }
+    }
+    return Optional.ofNullable(min);
+  }
+
+  /** Loads everything after gaining the lease; afterwards only what changed. */
+  private void refresh() {
+    long version = store.version();
+    if (seenVersion < 0) {
+      index.clear();
+      staged.clear();
+      store.findEnabled().forEach(index::put);
+      seenVersion = version;
+      LOG.info("Scheduler {} loaded {} active schedule(s)", id, index.size());
+    } else if (version != seenVersion) {
+      for (ScheduleStore.Change change : store.changesSince(seenVersion)) {
+        staged.remove(change.jobName());
+        if (change.schedule() == null || !change.schedule().enabled()) {
+          index.remove(change.jobName());
+        } else {
+          index.put(change.schedule());
+        }
+      }
+      seenVersion = version;
+    }
+  }
+
+  private boolean leaseValid() {
+    return clock.instant().isBefore(leaseValidUntil);
+  }
+
   /** Emits every due timer's request, then deletes the timer (a crash in between re-emits the same run id). */
-  private void fireTimers(Instant now) {
-    for (TimerStore.Timer timer : timers.due(now, 1000)) {
-      sink.send(timer.request());
+  private void fireTimers() {
+    for (TimerStore.Timer timer : timers.due(clock.instant(), 1000)) {
+      if (!leaseValid()) {
+        return;
+      }
+      emitter.request(timer.request()).join();
       timers.delete(timer.id());
     }
   }
 
-  private static boolean dueBy(List<Schedule> schedules, Instant now) {
-    return ScheduleFiring.earliest(schedules).map(t -> !t.isAfter(now)).orElse(false);
+  /** A fire prepared ahead of its time: its plan and its requests, already serialized. */
+  private record Staged(Schedule schedule, Instant due, FiringPlan plan, List<PreparedRequest> requests) {}
+
+  /**
+   * Takes what falls due within {@link #PREPARE_AHEAD} out of the index and prepares it: plans
+   * it for its due time and serializes its requests, so that at the due time only sends remain.
+   */
+  private void stageUpcoming() {
+    Instant now = clock.instant();
+    Instant horizon = now.plus(PREPARE_AHEAD);
+    List<Schedule> waiting = new ArrayList<>();
+    Optional<Schedule> next;
+    while ((next = index.pollDue(horizon)).isPresent()) {
+      Schedule s = next.get();
+      Instant due = s.nextRunAt().plus(io.jobline.schedule.Triggers.jitter(s, s.nextRunAt()));
+      if (due.isBefore(now)) {
+        due = now;
+      }
+      FiringPlan plan = FiringPlan.plan(s, due, previousRunning(s, now));
+      if (plan.waitForPrevious()) {
+        waiting.add(s);
+        continue;
+      }
+      List<PreparedRequest> requests = new ArrayList<>();
+      for (FiringPlan.Run run : plan.runs()) {
+        requests.add(emitter.prepare(ScheduleOutput.request(s, run, due)));
+      }
+      staged.put(s.jobName(), new Staged(s, due, plan, requests));
+    }
+    waiting.forEach(s -> index.retryAt(s, now.plusSeconds(1)));
+  }
+
+  /**
+   * Fires everything due: first every request is handed to Kafka (that is what lateness is
+   * measured on), then the bookkeeping — index, missed records, the batch update of the store.
+   */
+  private void fireSchedules() {
+    List<ScheduleStore.Fire> fires = new ArrayList<>();
+    List<CompletableFuture<?>> acks = new ArrayList<>();
+    List<Runnable> bookkeeping = new ArrayList<>();
+    Instant now = clock.instant();
+    for (Iterator<Staged> it = staged.values().iterator(); it.hasNext(); ) {
+      Staged st = it.next();
+      if (st.due().isAfter(now)) {
+        continue;
+      }
+      if (!leaseValid()) {
+        LOG.warn("Scheduler {} stops firing: its lease may have lapsed", id);
+        return;
+      }
+      it.remove();
+      String lastId = null;
+      for (PreparedRequest prepared : st.requests()) {
+        lastId = prepared.request().runId().value();
+        Instant nominal = prepared.request().trigger().nominalTime();
+        acks.add(emitter.send(prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+      }
+      String runId = lastId;
+      bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
+    }
+    Optional<Schedule> due;
+    while ((due = index.pollDue(now)).isPresent()) {
+      if (!leaseValid()) {
+        LOG.warn("Scheduler {} stops firing: its lease may have lapsed", id);
+        index.put(due.get());
+        break;
+      }
+      Schedule s = due.get();
+      FiringPlan plan = FiringPlan.plan(s, now, previousRunning(s, now));
+      if (plan.waitForPrevious()) {
+        index.retryAt(s, now.plusSeconds(1));
+        continue;
+      }
+      String lastId = null;
+      for (FiringPlan.Run run : plan.runs()) {
+        JobRequest request = ScheduleOutput.request(s, run, now);
+        lastId = request.runId().value();
+        Instant nominal = run.nominal();
+        acks.add(emitter.request(request).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+      }
+      String runId = lastId;
+      bookkeeping.add(() -> record(s, plan, runId, now, fires));
+    }
+    if (acks.isEmpty() && bookkeeping.isEmpty()) {
+      return;
+    }
+    long sent = System.nanoTime();
+    bookkeeping.forEach(Runnable::run);
+    try {
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("Kafka did not acknowledge scheduled runs; they fire again next cycle", e);
+    }
+    long acked = System.nanoTime();
+    store.recordFires(fires);
+    if (acks.size() >= 100) {
+      LOG.info("Fired {} runs in {} ms after they were due; Kafka acknowledged them {} ms later",
+          acks.size(), Duration.between(now, clock.instant()).toMillis() - (System.nanoTime() - sent) / 1_000_000,
+          (acked - sent) / 1_000_000);
+    }
+  }
+
+  /** After a fire: missed records, the index moved to the next fire time, the store's batch update. */
+  private void record(Schedule s, FiringPlan plan, String runId, Instant at, List<ScheduleStore.Fire> fires) {
+    for (Instant missed : plan.missed()) {
+      emitter.missed(ScheduleOutput.missed(s, missed, plan.missedReason(), at));
+    }
+    String status = runId != null ? "queued" : plan.missed().isEmpty() ? s.lastRunStatus() : "missed";
+    Schedule updated = s.fired(at, runId != null ? runId : s.lastRunId(), status, plan.next());
+    index.put(updated);
+    fires.add(new ScheduleStore.Fire(s.jobName(), at, updated.lastRunId(), status, plan.next()));
+  }
+
+  /** Whether the schedule's last run has not ended (a run not yet in history counts as going, for a while). */
+  private boolean previousRunning(Schedule s, Instant now) {
+    if (s.lastRunId() == null || s.overlapPolicy() == io.jobline.schedule.Overlap.ALLOW) {
+      return false;
+    }
+    Optional<RunRecord> last = runs.find(s.lastRunId());
+    if (last.isEmpty()) {
+      return s.lastRunAt() != null && Duration.between(s.lastRunAt(), now).compareTo(UNMATERIALIZED_RUN_GRACE) < 0
+          && "queued".equals(s.lastRunStatus());
+    }
+    return last.get().status() == null || !last.get().status().isTerminal();
   }
 
   private void pause(Duration wait) {

@@ -57,6 +57,22 @@ public final class CronSchedule {
    * @throws CronException naming {@code cron_expression} or {@code timezone} and the reason
    */
   public static CronSchedule parse(String expression, String timezone) {
+    String key = expression + "|" + timezone;
+    CronSchedule cached = CACHE.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    CronSchedule parsed = parseUncached(expression, timezone);
+    if (CACHE.size() < CACHE_LIMIT) {
+      CACHE.put(key, parsed);
+    }
+    return parsed;
+  }
+
+  private static final int CACHE_LIMIT = 50_000;
+  private static final java.util.Map<String, CronSchedule> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static CronSchedule parseUncached(String expression, String timezone) {
     ZoneId zone = zone(timezone);
     if (expression == null || expression.isBlank()) {
       throw new CronException("cron_expression", "is required");

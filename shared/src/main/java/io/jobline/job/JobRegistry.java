@@ -29,6 +29,16 @@ public final class JobRegistry {
    * @throws JobException if two jobs share a name or a job is declared wrongly
    */
   public static JobRegistry scan(List<String> packages) {
+    return scan(packages, JobResources.NONE);
+  }
+
+  /**
+   * Finds every {@code @Job} method in the given packages, constructing job classes with
+   * {@code resources} when they take them.
+   *
+   * @throws JobException if two jobs share a name or a job is declared wrongly
+   */
+  public static JobRegistry scan(List<String> packages, JobResources resources) {
     Map<String, JobDefinition> found = new TreeMap<>();
     try (ScanResult scan = new ClassGraph()
         .enableClassInfo().enableMethodInfo().enableAnnotationInfo()
@@ -36,7 +46,7 @@ public final class JobRegistry {
         .scan()) {
       for (ClassInfo info : scan.getClassesWithMethodAnnotation(Job.class)) {
         Class<?> type = info.loadClass();
-        Object target = instantiate(type);
+        Object target = instantiate(type, resources);
         for (MethodInfo m : info.getDeclaredMethodInfo()) {
           if (m.hasAnnotation(Job.class)) {
             JobDefinition def = define(target, m.loadClassAndGetMethod());
@@ -89,14 +99,20 @@ public final class JobRegistry {
     return new JobDefinition(descriptor, target, method);
   }
 
-  private static Object instantiate(Class<?> type) {
+  private static Object instantiate(Class<?> type, JobResources resources) {
     try {
-      var ctor = type.getDeclaredConstructor();
-      ctor.setAccessible(true);
-      return ctor.newInstance();
+      try {
+        var withResources = type.getDeclaredConstructor(JobResources.class);
+        withResources.setAccessible(true);
+        return withResources.newInstance(resources);
+      } catch (NoSuchMethodException e) {
+        var ctor = type.getDeclaredConstructor();
+        ctor.setAccessible(true);
+        return ctor.newInstance();
+      }
     } catch (ReflectiveOperationException e) {
-      throw new JobException(
-          "job class " + type.getName() + " needs a public no-argument constructor", e);
+      throw new JobException("job class " + type.getName()
+          + " needs a no-argument constructor or one taking JobResources", e);
     }
   }
 

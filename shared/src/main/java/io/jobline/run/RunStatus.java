@@ -19,7 +19,7 @@ public enum RunStatus {
   MISSED;
 
   private static final Map<RunStatus, Set<RunStatus>> ALLOWED = Map.of(
-      QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED),
+      QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED, MISSED),
       RUNNING, EnumSet.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT),
       FAILED, EnumSet.of(RETRYING),
       TIMED_OUT, EnumSet.of(RETRYING),

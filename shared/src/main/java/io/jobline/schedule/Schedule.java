@@ -1,10 +1,13 @@
 package io.jobline.schedule;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.wire.Json;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * A schedule in the seed's shape ({@code job_schedules}): {@code jobName} is the schedule's
@@ -21,11 +24,26 @@ public record Schedule(
     JsonNode parameters,
     Integer maxAttempts,
     Integer timeoutSeconds,
+    List<String> chain,
     String timezone,
     String tenantId,
+    TriggerKind triggerType,
+    Integer intervalSeconds,
+    Instant runAt,
+    MisfirePolicy misfirePolicy,
+    Integer misfireGraceSeconds,
+    Integer misfireMaxRuns,
+    Overlap overlap,
+    Integer jitterSeconds,
+    Boolean paused,
     Instant lastRunAt,
     String lastRunStatus,
-    Instant nextRunAt) {
+    String lastRunId,
+    Instant nextRunAt,
+    Long version) {
+
+  public static final int DEFAULT_MISFIRE_GRACE_SECONDS = 60;
+  public static final int DEFAULT_MISFIRE_MAX_RUNS = 10;
 
   public String target() {
     return jobType == null || jobType.isBlank() ? jobName : jobType;
@@ -35,13 +53,60 @@ public record Schedule(
     return isEnabled == null || isEnabled;
   }
 
-  public Schedule withNextRunAt(Instant next) {
-    return new Schedule(jobName, description, cronExpression, isEnabled, jobType, parameters,
-        maxAttempts, timeoutSeconds, timezone, tenantId, lastRunAt, lastRunStatus, next);
+  /** Enabled, not paused, and with a fire time to wait for. */
+  @JsonIgnore
+  public boolean active() {
+    return enabled() && !Boolean.TRUE.equals(paused) && nextRunAt != null;
   }
 
-  public Schedule fired(Instant at, Instant next) {
+  public TriggerKind kind() {
+    return triggerType == null ? TriggerKind.CRON : triggerType;
+  }
+
+  public MisfirePolicy misfire() {
+    return misfirePolicy == null ? MisfirePolicy.RUN_ONCE : misfirePolicy;
+  }
+
+  public Overlap overlapPolicy() {
+    return overlap == null ? Overlap.SKIP : overlap;
+  }
+
+  public int graceSeconds() {
+    return misfireGraceSeconds == null ? DEFAULT_MISFIRE_GRACE_SECONDS : misfireGraceSeconds;
+  }
+
+  public int maxCatchUpRuns() {
+    return misfireMaxRuns == null ? DEFAULT_MISFIRE_MAX_RUNS : misfireMaxRuns;
+  }
+
+  /** This schedule with the fields of {@code patch} (snake_case JSON) replaced. */
+  public Schedule merge(JsonNode patch) {
+    com.fasterxml.jackson.databind.node.ObjectNode tree = Json.mapper().valueToTree(this);
+    patch.fields().forEachRemaining(e -> tree.set(e.getKey(), e.getValue()));
+    try {
+      return Json.mapper().treeToValue(tree, Schedule.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(e.getOriginalMessage(), e);
+    }
+  }
+
+  public Schedule withNextRunAt(Instant next) {
+    return withRun(lastRunAt, lastRunStatus, lastRunId, next, paused);
+  }
+
+  public Schedule withPaused(boolean p) {
+    return withRun(lastRunAt, lastRunStatus, lastRunId, nextRunAt, p);
+  }
+
+  public Schedule fired(Instant at, String runId, String status, Instant next) {
+    return withRun(at, status, runId, next, paused);
+  }
+
+  /** A copy with new run bookkeeping (on the scheduler's hot path, so no JSON round trip). */
+  private Schedule withRun(Instant at, String status, String runId, Instant next, Boolean pause) {
     return new Schedule(jobName, description, cronExpression, isEnabled, jobType, parameters,
-        maxAttempts, timeoutSeconds, timezone, tenantId, at, "queued", next);
+        maxAttempts, timeoutSeconds, chain, timezone, tenantId, triggerType, intervalSeconds, runAt,
+        misfirePolicy, misfireGraceSeconds, misfireMaxRuns, overlap, jitterSeconds, pause, at,
+        status, runId, next, version);
   }
 }

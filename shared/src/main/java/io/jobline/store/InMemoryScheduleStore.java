@@ -1,6 +1,7 @@
 package io.jobline.store;
 
 import io.jobline.schedule.Schedule;
+import io.jobline.wire.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,12 +12,14 @@ import java.util.concurrent.atomic.AtomicLong;
 /** {@link ScheduleStore} in memory, for logic tests. */
 public final class InMemoryScheduleStore implements ScheduleStore {
   private final Map<String, Schedule> schedules = new ConcurrentSkipListMap<>();
+  private final Map<String, Long> deleted = new ConcurrentSkipListMap<>();
   private final AtomicLong version = new AtomicLong();
 
   @Override
-  public void save(Schedule schedule) {
-    schedules.put(schedule.jobName(), schedule);
-    version.incrementAndGet();
+  public synchronized void save(Schedule schedule) {
+    long v = version.incrementAndGet();
+    schedules.put(schedule.jobName(), schedule.merge(Json.object().put("version", v)));
+    deleted.remove(schedule.jobName());
   }
 
   @Override
@@ -35,13 +38,37 @@ public final class InMemoryScheduleStore implements ScheduleStore {
   }
 
   @Override
-  public boolean delete(String jobName) {
-    version.incrementAndGet();
+  public synchronized boolean delete(String jobName) {
+    long v = version.incrementAndGet();
+    deleted.put(jobName, v);
     return schedules.remove(jobName) != null;
   }
 
   @Override
   public long version() {
     return version.get();
+  }
+
+  @Override
+  public synchronized List<Change> changesSince(long since) {
+    List<Change> out = new ArrayList<>();
+    schedules.values().stream().filter(s -> s.version() != null && s.version() > since)
+        .forEach(s -> out.add(new Change(s.jobName(), s, s.version())));
+    deleted.forEach((name, v) -> {
+      if (v > since) {
+        out.add(new Change(name, null, v));
+      }
+    });
+    return out;
+  }
+
+  @Override
+  public synchronized void recordFires(List<Fire> fires) {
+    for (Fire f : fires) {
+      Schedule s = schedules.get(f.jobName());
+      if (s != null) {
+        schedules.put(f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), f.nextRunAt()));
+      }
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.jobline.topic;
 
 import io.jobline.wire.JobRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -10,25 +11,37 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Produces job requests to {@code jobline.requests}, keyed by tenant. */
 public final class RequestProducer implements AutoCloseable {
-  private final KafkaProducer<String, JobRequest> producer;
+  private final KafkaProducer<byte[], byte[]> producer;
 
   public RequestProducer(KafkaSettings kafka, String clientId) {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    this.producer = new KafkaProducer<>(props, Topics.REQUESTS.keySerde().serializer(),
-        Topics.REQUESTS.valueSerde().serializer());
+    this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  /** Serializes a request now, to send it later at no cost. */
+  public static PreparedRequest prepare(JobRequest request) {
+    return new PreparedRequest(request, request.partitionKey().getBytes(StandardCharsets.UTF_8),
+        Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), request));
   }
 
   /** Sends without waiting; the future completes when Kafka has the record. */
   public CompletableFuture<RecordMetadata> send(JobRequest request) {
+    return send(prepare(request));
+  }
+
+  /** Sends a prepared request without waiting. */
+  public CompletableFuture<RecordMetadata> send(PreparedRequest prepared) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
-    producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), request.partitionKey(), request),
+    producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), prepared.key(), prepared.value()),
         (meta, error) -> {
           if (error != null) {
             done.completeExceptionally(error);

@@ -25,5 +25,8 @@ public enum EventType {
   @JsonProperty("timed_out")
   TIMED_OUT,
   @JsonProperty("retry_scheduled")
-  RETRY_SCHEDULED
+  RETRY_SCHEDULED,
+  /** A schedule's fire time that did not run (misfire policy, overlap); recorded, never silent. */
+  @JsonProperty("missed")
+  MISSED
 }

@@ -9,7 +9,12 @@ import java.time.Instant;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Trigger(
-    TriggerType type, String schedule, Instant nominalTime, String chainRunId, String step) {
+    TriggerType type, String schedule, Instant nominalTime, String chainRunId, String step,
+    Integer coalesced) {
+
+  public Trigger(TriggerType type, String schedule, Instant nominalTime, String chainRunId, String step) {
+    this(type, schedule, nominalTime, chainRunId, step, null);
+  }
 
   public static Trigger manual() {
     return new Trigger(TriggerType.MANUAL, null, null, null, null);
@@ -21,5 +26,10 @@ public record Trigger(
 
   public static Trigger schedule(String schedule, Instant nominalTime) {
     return new Trigger(TriggerType.SCHEDULE, schedule, nominalTime, null, null);
+  }
+
+  /** A catch-up run standing for {@code coalesced} missed fire times of a schedule. */
+  public static Trigger catchUp(String schedule, Instant nominalTime, int coalesced) {
+    return new Trigger(TriggerType.SCHEDULE, schedule, nominalTime, null, null, coalesced);
   }
 }

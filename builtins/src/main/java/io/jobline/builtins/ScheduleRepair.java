@@ -1,0 +1,76 @@
+package io.jobline.builtins;
+
+import io.jobline.job.Job;
+import io.jobline.job.JobContext;
+import io.jobline.job.JobResources;
+import io.jobline.schedule.Schedule;
+import io.jobline.schedule.Triggers;
+import io.jobline.store.MongoScheduleStore;
+import io.jobline.store.ScheduleStore;
+import io.jobline.wire.Scope;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Built-in: repairs schedules whose next fire time is missing or no longer fits their trigger. */
+public class ScheduleRepair {
+  private final JobResources resources;
+
+  public ScheduleRepair(JobResources resources) {
+    this.resources = resources;
+  }
+
+  /**
+   * Recomputes {@code next_run_at} of every enabled schedule where it is missing or is not a fire
+   * time of the schedule's trigger (e.g. after a direct database edit). Fire times still due are
+   * kept, so a pending catch-up is not lost. Recommended schedule: {@code 15 * * * *}.
+   */
+  @Job(name = "calculate_next_schedules", description = "Recompute next_run_at of every enabled schedule",
+      timeoutSeconds = 120, retries = 1, scope = Scope.SYSTEM)
+  public Map<String, Object> calculateNextSchedules(JobContext ctx) {
+    return repair(new MongoScheduleStore(resources.database()), resources.clock().instant(), ctx);
+  }
+
+  static Map<String, Object> repair(ScheduleStore store, Instant now, JobContext ctx) {
+    List<Schedule> schedules = store.findEnabled();
+    int checked = 0;
+    int fixed = 0;
+    int invalid = 0;
+    for (Schedule s : schedules) {
+      if (ctx.shouldStop()) {
+        ctx.warning("Stopped after " + checked + " of " + schedules.size() + " schedules");
+        break;
+      }
+      checked++;
+      try {
+        Triggers.validate(s);
+      } catch (IllegalArgumentException e) {
+        invalid++;
+        ctx.warning("Schedule " + s.jobName() + " has an invalid trigger: " + e.getMessage());
+        continue;
+      }
+      Optional<Instant> expected = s.nextRunAt() == null ? Triggers.nextAfter(s, now)
+          : Triggers.nextAfter(s, s.nextRunAt().minusMillis(1));
+      boolean fits = s.nextRunAt() != null && expected.isPresent() && expected.get().equals(s.nextRunAt());
+      if (!fits) {
+        Instant next = Triggers.nextAfter(s, now).orElse(null);
+        if (next == null ? s.nextRunAt() != null : !next.equals(s.nextRunAt())) {
+          store.save(s.withNextRunAt(next));
+          fixed++;
+          ctx.log("Schedule " + s.jobName() + ": next_run_at " + s.nextRunAt() + " -> " + next);
+        }
+      }
+      if (checked % 1000 == 0) {
+        ctx.progress("Checked " + checked + " of " + schedules.size(), checked * 100 / schedules.size());
+      }
+    }
+    ctx.progress("Checked " + checked + " schedules", 100);
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("checked", checked);
+    result.put("fixed", fixed);
+    result.put("invalid", invalid);
+    return result;
+  }
+}

@@ -1,0 +1,327 @@
+package io.jobline.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.schedule.Schedule;
+import io.jobline.schedule.Triggers;
+import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.InMemoryScheduleStore;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.TimerStore;
+import io.jobline.wire.Json;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
+import io.jobline.wire.TriggerType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class SchedulerTest {
+  private static final Instant T0 = Instant.parse("2026-03-04T10:07:20Z");
+  private final SettableClock clock = new SettableClock(T0);
+  private final InMemoryScheduleStore store = new InMemoryScheduleStore();
+  private final InMemoryTimerStore timers = new InMemoryTimerStore();
+  private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
+  private final InMemoryRunStore runs = new InMemoryRunStore(clock);
+  private final Captured out = new Captured();
+
+  {
+    // history's part: every emitted run is soon visible as completed (overlap tests override this)
+    out.onRequest = r -> runs.upsertAll(List.of(withStatus(running(r.runId()), RunStatus.COMPLETED)));
+  }
+
+  /** What a scheduler emitted. */
+  static final class Captured implements Emitter {
+    final List<JobRequest> requests = new ArrayList<>();
+    final List<RunEvent> missed = new ArrayList<>();
+    Consumer<JobRequest> onRequest = r -> {};
+
+    @Override
+    public synchronized CompletableFuture<?> send(io.jobline.topic.PreparedRequest prepared) {
+      requests.add(prepared.request());
+      onRequest.accept(prepared.request());
+      return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public synchronized void missed(RunEvent event) {
+      missed.add(event);
+    }
+  }
+
+  private Scheduler scheduler(String id, Emitter emitter) {
+    SchedulerSettings s = new SchedulerSettings();
+    s.schedulerId = id;
+    s.leaseTtl = io.dropwizard.util.Duration.seconds(15);
+    return new Scheduler(store, timers, leases, runs, emitter, s, clock);
+  }
+
+  private static Schedule schedule(String json) {
+    try {
+      return Json.mapper().readValue(json, Schedule.class);
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  /** Saves a schedule the way the API does: validated, next fire time computed from now. */
+  private void save(String json) {
+    Schedule s = schedule(json);
+    Triggers.validate(s);
+    store.save(s.withNextRunAt(Triggers.nextAfter(s, clock.instant()).orElse(null)));
+  }
+
+  private List<JobRequest> cycleAt(Scheduler scheduler, String isoTime) {
+    clock.set(Instant.parse(isoTime));
+    int before = out.requests.size();
+    scheduler.cycle();
+    return new ArrayList<>(out.requests.subList(before, out.requests.size()));
+  }
+
+  @Test
+  void aCronScheduleFiresOncePerBoundaryWithARunIdDerivedFromTheNominalTime() {
+    save("{\"job_name\":\"heartbeat\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"tenant_id\":\"t1\"}");
+    Scheduler s = scheduler("a", out);
+
+    assertThat(cycleAt(s, "2026-03-04T10:07:59.999Z")).isEmpty();
+    List<JobRequest> first = cycleAt(s, "2026-03-04T10:08:00.010Z");
+    assertThat(cycleAt(s, "2026-03-04T10:08:30Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T10:09:00.005Z")).hasSize(1);
+
+    assertThat(first).hasSize(1);
+    JobRequest r = first.get(0);
+    assertThat(r.jobName()).isEqualTo("noop");
+    assertThat(r.tenantId()).isEqualTo("t1");
+    assertThat(r.trigger().type()).isEqualTo(TriggerType.SCHEDULE);
+    assertThat(r.trigger().nominalTime()).isEqualTo(Instant.parse("2026-03-04T10:08:00Z"));
+    assertThat(r.runId()).isEqualTo(RunId.forSchedule("heartbeat", Instant.parse("2026-03-04T10:08:00Z")));
+    assertThat(store.find("heartbeat").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+    assertThat(store.find("heartbeat").orElseThrow().lastRunId()).isNotNull();
+  }
+
+  @Test
+  void theSchedulerSleepsUntilJustBeforeTheNextFireToPrepareItThenUntilTheFire() {
+    save("{\"job_name\":\"daily\",\"job_type\":\"noop\",\"cron_expression\":\"30 11 * * *\",\"timezone\":\"UTC\"}");
+    Scheduler s = scheduler("a", out);
+    Instant due = Instant.parse("2026-03-04T11:30:00Z");
+    assertThat(s.cycle()).contains(due.minus(Scheduler.PREPARE_AHEAD));
+
+    clock.set(due.minus(Scheduler.PREPARE_AHEAD));
+    assertThat(s.cycle()).contains(due);
+    assertThat(out.requests).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T11:30:00Z")).extracting(r -> r.trigger().nominalTime()).containsExactly(due);
+  }
+
+  @Test
+  void downtimeWithRunOnceCoalescesTheMissedFireTimesIntoOneRunSayingHowMany() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    List<JobRequest> fired = cycleAt(scheduler("a", out), "2026-03-04T10:30:10Z");
+
+    assertThat(fired).hasSize(1);
+    assertThat(fired.get(0).trigger().coalesced()).isEqualTo(23);
+    assertThat(fired.get(0).trigger().nominalTime()).isEqualTo(Instant.parse("2026-03-04T10:30:00Z"));
+    assertThat(out.missed).isEmpty();
+    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:31:00Z"));
+  }
+
+  @Test
+  void downtimeWithRunAllRunsEachMissedTimeUpToTheCapAndRecordsTheRestMissed() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+        + "\"misfire_policy\":\"run_all\",\"misfire_max_runs\":5}");
+    List<JobRequest> fired = cycleAt(scheduler("a", out), "2026-03-04T10:17:10Z");
+
+    assertThat(fired).extracting(r -> r.trigger().nominalTime()).containsExactly(
+        Instant.parse("2026-03-04T10:08:00Z"), Instant.parse("2026-03-04T10:09:00Z"),
+        Instant.parse("2026-03-04T10:10:00Z"), Instant.parse("2026-03-04T10:11:00Z"),
+        Instant.parse("2026-03-04T10:12:00Z"));
+    assertThat(out.missed).hasSize(5);
+    assertThat(out.missed.get(0).runId()).isEqualTo(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:13:00Z")));
+    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("cap of 5");
+  }
+
+  @Test
+  void downtimeWithSkipRecordsEveryMissedTimeAndRunsOnlyWhatIsStillOnTime() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\"}");
+    assertThat(cycleAt(scheduler("a", out), "2026-03-04T10:12:30Z")).extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:12:00Z"));
+    assertThat(out.missed).extracting(RunEvent::runId).containsExactly(
+        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")),
+        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:09:00Z")),
+        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:10:00Z")),
+        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:11:00Z")));
+    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("misfire_policy: skip");
+  }
+
+  @Test
+  void aFireWithinTheGraceWindowIsNotAMisfire() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+        + "\"misfire_policy\":\"skip\",\"misfire_grace_seconds\":30}");
+    assertThat(cycleAt(scheduler("a", out), "2026-03-04T10:08:25Z")).hasSize(1);
+    assertThat(out.missed).isEmpty();
+  }
+
+  @Test
+  void intervalTriggersFireEveryIntervalFromTheirAnchor() {
+    save("{\"job_name\":\"poll\",\"job_type\":\"noop\",\"trigger_type\":\"interval\",\"interval_seconds\":90,"
+        + "\"run_at\":\"2026-03-04T10:00:00Z\"}");
+    Scheduler s = scheduler("a", out);
+    assertThat(store.find("poll").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:07:30Z"));
+    assertThat(cycleAt(s, "2026-03-04T10:07:30Z")).hasSize(1);
+    assertThat(cycleAt(s, "2026-03-04T10:08:30Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
+  }
+
+  @Test
+  void aOnceTriggerFiresOnceAndThenHasNoNextFireTime() {
+    save("{\"job_name\":\"one-off\",\"job_type\":\"noop\",\"trigger_type\":\"once\",\"run_at\":\"2026-03-04T12:00:00Z\"}");
+    Scheduler s = scheduler("a", out);
+    assertThat(cycleAt(s, "2026-03-04T11:59:59Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T12:00:00Z")).hasSize(1);
+    assertThat(cycleAt(s, "2026-03-05T12:00:00Z")).isEmpty();
+    assertThat(store.find("one-off").orElseThrow().nextRunAt()).isNull();
+  }
+
+  @Test
+  void overlapSkipRecordsAMissedRunWhileThePreviousRunIsStillGoing() {
+    save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest = r -> runs.upsertAll(List.of(running(r.runId())));
+    cycleAt(s, "2026-03-04T10:08:00Z");
+
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
+    assertThat(out.missed).extracting(RunEvent::runId)
+        .containsExactly(RunId.forSchedule("slow", Instant.parse("2026-03-04T10:09:00Z")));
+    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("still running");
+  }
+
+  @Test
+  void overlapQueueRunsAsSoonAsThePreviousRunEnds() {
+    save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"overlap\":\"queue\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest = r -> runs.upsertAll(List.of(running(r.runId())));
+    JobRequest first = cycleAt(s, "2026-03-04T10:08:00Z").get(0);
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
+
+    runs.upsertAll(List.of(withStatus(running(first.runId()), RunStatus.COMPLETED)));
+    List<JobRequest> queued = cycleAt(s, "2026-03-04T10:09:20Z");
+    assertThat(queued).extracting(r -> r.trigger().nominalTime()).containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(out.missed).isEmpty();
+  }
+
+  @Test
+  void aChangedCronTakesEffectAtTheNextFire() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    assertThat(cycleAt(s, "2026-03-04T10:08:00Z")).hasSize(1);
+
+    clock.set(Instant.parse("2026-03-04T10:08:10Z"));
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"0 * * * *\"}");
+
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T11:00:00Z")).extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T11:00:00Z"));
+  }
+
+  @Test
+  void aDeletedOrPausedScheduleStopsFiring() {
+    save("{\"job_name\":\"gone\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    save("{\"job_name\":\"resting\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    s.cycle();
+    store.delete("gone");
+    store.save(store.find("resting").orElseThrow().withPaused(true));
+    assertThat(cycleAt(s, "2026-03-04T10:08:00Z")).isEmpty();
+  }
+
+  @Test
+  void dueTimersAreFiredOnceAndRemoved() {
+    JobRequest retry = JobRequest.of(RunId.of("r1"), "noop", Json.object(), "t1", 3, null,
+        new Trigger(TriggerType.RETRY, null, null, null, null), T0, "retry");
+    timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(5), "retry", retry));
+    Scheduler s = scheduler("a", out);
+    assertThat(s.cycle()).contains(T0.plusSeconds(5));
+    assertThat(cycleAt(s, "2026-03-04T10:07:25Z")).containsExactly(retry);
+    assertThat(cycleAt(s, "2026-03-04T10:07:30Z")).isEmpty();
+  }
+
+  @Test
+  void twoReplicasOverAThousandFiresFireEachExactlyOnce() {
+    for (int i = 0; i < 100; i++) {
+      save("{\"job_name\":\"s" + i + "\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    }
+    Scheduler a = scheduler("a", out);
+    Scheduler b = scheduler("b", out);
+    Random random = new Random(42);
+    Instant end = Instant.parse("2026-03-04T10:17:30Z");
+    boolean aFrozen = false;
+    while (clock.instant().isBefore(end)) {
+      clock.advance(Duration.ofMillis(200 + random.nextInt(3000)));
+      if (random.nextInt(10) == 0) {
+        aFrozen = !aFrozen; // a stops cycling for a while: b must take over once the lease lapses
+      }
+      if (!aFrozen) {
+        a.cycle();
+      }
+      b.cycle();
+    }
+    clock.set(end);
+    a.cycle();
+    b.cycle();
+    Map<RunId, Integer> counts = new HashMap<>();
+    out.requests.forEach(r -> counts.merge(r.runId(), 1, Integer::sum));
+    assertThat(out.requests).hasSize(1000);
+    assertThat(counts.values()).allMatch(c -> c == 1);
+  }
+
+  @Test
+  void aLeaderFrozenPastItsLeaseDoesNotFireWhenItResumes() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    save("{\"job_name\":\"hb2\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Captured aOut = new Captured();
+    Scheduler a = scheduler("a", aOut);
+    Scheduler b = scheduler("b", out);
+    clock.set(Instant.parse("2026-03-04T10:07:59Z"));
+    a.cycle(); // a leads, its lease runs until 10:08:14
+    // a freezes in the middle of firing: by the time its first send returns, 20 s have passed
+    aOut.onRequest = r -> {
+      out.onRequest.accept(r);
+      clock.advance(Duration.ofSeconds(20));
+    };
+    clock.set(Instant.parse("2026-03-04T10:08:00Z"));
+    b.cycle(); // b is not the leader yet: a's lease is still valid
+    a.cycle();
+    b.cycle(); // a's lease has lapsed: b takes over and fires what a did not
+    aOut.onRequest = out.onRequest;
+    a.cycle(); // a resumes: it must not fire
+
+    List<JobRequest> all = new ArrayList<>(aOut.requests);
+    all.addAll(out.requests);
+    assertThat(aOut.requests).hasSize(1);
+    assertThat(all).extracting(JobRequest::runId).doesNotHaveDuplicates().hasSize(2);
+    assertThat(b.isLeader()).isTrue();
+    assertThat(a.isLeader()).isFalse();
+  }
+
+  private static RunRecord running(RunId id) {
+    return new RunRecord(id.value(), "noop", null, null, null, RunStatus.RUNNING, 1, 1, "e", null,
+        null, null, null, null, null, null, List.of(), false, List.of(), null, Map.of());
+  }
+
+  private static RunRecord withStatus(RunRecord r, RunStatus status) {
+    return new RunRecord(r.runId(), r.jobName(), null, null, null, status, 1, 1, "e", null, null,
+        null, null, null, null, null, List.of(), false, List.of(), null, Map.of());
+  }
+}

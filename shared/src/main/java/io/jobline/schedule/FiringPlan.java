@@ -1,0 +1,81 @@
+package io.jobline.schedule;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What to do with a schedule whose fire time has come: which nominal times to run (a catch-up run
+ * says how many it stands for), which to record as missed and why, and the next fire time.
+ * Pure: the scheduler and {@code POST /jobs/check-schedules} both act on it.
+ */
+public record FiringPlan(List<Run> runs, List<Instant> missed, String missedReason, Instant next, boolean waitForPrevious) {
+
+  /** One run to emit for a nominal fire time, standing for {@code coalesced} fire times. */
+  public record Run(Instant nominal, int coalesced) {}
+
+  /** Most fire times one plan looks at; a schedule that missed more is summarised. */
+  public static final int LOOK_BACK = 1000;
+
+  public static FiringPlan waiting() {
+    return new FiringPlan(List.of(), List.of(), null, null, true);
+  }
+
+  /**
+   * Plans the fire times of {@code s} due by {@code now}.
+   *
+   * @param previousRunning whether the schedule's last run has not ended yet
+   */
+  public static FiringPlan plan(Schedule s, Instant now, boolean previousRunning) {
+    List<Instant> due = Triggers.between(s, s.nextRunAt(), now, LOOK_BACK);
+    Instant next = Triggers.nextAfter(s, now).orElse(null);
+    if (due.isEmpty()) {
+      return new FiringPlan(List.of(), List.of(), null, s.nextRunAt(), false);
+    }
+    if (previousRunning) {
+      switch (s.overlapPolicy()) {
+        case SKIP -> {
+          return new FiringPlan(List.of(), due, "the previous run was still running (overlap: skip)", next, false);
+        }
+        case QUEUE -> {
+          return waiting();
+        }
+        case ALLOW -> { }
+      }
+    }
+    Duration grace = Duration.ofSeconds(s.graceSeconds());
+    List<Instant> onTime = new ArrayList<>();
+    List<Instant> late = new ArrayList<>();
+    for (Instant t : due) {
+      (Duration.between(t, now).compareTo(grace) <= 0 ? onTime : late).add(t);
+    }
+    List<Run> runs = new ArrayList<>();
+    List<Instant> missed = new ArrayList<>();
+    String reason = null;
+    if (late.isEmpty()) {
+      onTime.forEach(t -> runs.add(new Run(t, 1)));
+    } else {
+      switch (s.misfire()) {
+        case RUN_ONCE -> runs.add(new Run(due.get(due.size() - 1), due.size()));
+        case RUN_ALL -> {
+          int cap = s.maxCatchUpRuns();
+          for (int i = 0; i < due.size(); i++) {
+            if (i < cap) {
+              runs.add(new Run(due.get(i), 1));
+            } else {
+              missed.add(due.get(i));
+            }
+          }
+          reason = "beyond the catch-up cap of " + cap + " runs (misfire_policy: run_all)";
+        }
+        case SKIP -> {
+          missed.addAll(late);
+          onTime.forEach(t -> runs.add(new Run(t, 1)));
+          reason = "missed by more than " + s.graceSeconds() + " s (misfire_policy: skip)";
+        }
+      }
+    }
+    return new FiringPlan(runs, missed, reason, next, false);
+  }
+}

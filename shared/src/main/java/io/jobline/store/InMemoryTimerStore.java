@@ -1,0 +1,34 @@
+package io.jobline.store;
+
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link TimerStore} in memory, for logic tests. */
+public final class InMemoryTimerStore implements TimerStore {
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+
+  @Override
+  public void set(Timer timer) {
+    timers.put(timer.id(), timer);
+  }
+
+  @Override
+  public List<Timer> due(Instant now, int limit) {
+    return timers.values().stream().filter(t -> !t.dueAt().isAfter(now))
+        .sorted(Comparator.comparing(Timer::dueAt)).limit(limit).toList();
+  }
+
+  @Override
+  public Optional<Instant> earliest() {
+    return timers.values().stream().map(Timer::dueAt).min(Comparator.naturalOrder());
+  }
+
+  @Override
+  public void delete(String id) {
+    timers.remove(id);
+  }
+}

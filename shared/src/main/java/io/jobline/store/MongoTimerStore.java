@@ -1,0 +1,73 @@
+package io.jobline.store;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
+import io.jobline.wire.Json;
+import io.jobline.wire.JobRequest;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import org.bson.Document;
+
+/** {@link TimerStore} on {@code job_timers}. */
+public final class MongoTimerStore implements TimerStore {
+  public static final String COLLECTION = "job_timers";
+  private final MongoCollection<Document> timers;
+
+  public MongoTimerStore(MongoDatabase db) {
+    this.timers = db.getCollection(COLLECTION);
+  }
+
+  public MongoTimerStore ensureIndexes() {
+    timers.createIndex(Indexes.ascending("due_at"));
+    return this;
+  }
+
+  @Override
+  public void set(Timer timer) {
+    try {
+      Document doc = new Document("_id", timer.id()).append("due_at", Date.from(timer.dueAt()))
+          .append("kind", timer.kind())
+          .append("request", Json.mapper().writeValueAsString(timer.request()));
+      timers.replaceOne(Filters.eq("_id", timer.id()), doc, new ReplaceOptions().upsert(true));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot store timer " + timer.id(), e);
+    }
+  }
+
+  @Override
+  public List<Timer> due(Instant now, int limit) {
+    List<Timer> out = new ArrayList<>();
+    for (Document d : timers.find(Filters.lte("due_at", Date.from(now))).sort(Sorts.ascending("due_at")).limit(limit)) {
+      out.add(read(d));
+    }
+    return out;
+  }
+
+  @Override
+  public Optional<Instant> earliest() {
+    Document d = timers.find().sort(Sorts.ascending("due_at")).limit(1).first();
+    return Optional.ofNullable(d).map(x -> x.getDate("due_at").toInstant());
+  }
+
+  @Override
+  public void delete(String id) {
+    timers.deleteOne(Filters.eq("_id", id));
+  }
+
+  private static Timer read(Document d) {
+    try {
+      return new Timer(d.getString("_id"), d.getDate("due_at").toInstant(), d.getString("kind"),
+          Json.mapper().readValue(d.getString("request"), JobRequest.class));
+    } catch (IOException e) {
+      throw new IllegalStateException("timer " + d.getString("_id") + " holds an unreadable request", e);
+    }
+  }
+}
