@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     description = "Kafka-driven job dispatch pipeline.",
     subcommands = {
       StandaloneCommand.class,
+      InfraCommand.class,
       RoleCommand.Api.class,
       RoleCommand.SchedulerRole.class,
       RoleCommand.ExecutorRole.class,
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       ListCommand.class,
       CronCommand.class,
+      HealthCommand.class,
       BenchCommand.class
     })
 public final class Main implements Runnable {

@@ -26,8 +26,19 @@ final class StandaloneCommand implements Callable<Integer> {
   @Option(names = "--mongo-port", description = "Mongo-wire port (default: ${DEFAULT-VALUE}).")
   int mongoPort = Standalone.DEFAULT_MONGO_PORT;
 
+  @Option(names = "--infra-only", description = "Start only the embedded Kafka and Mongo-wire store (as `jobline infra`).")
+  boolean infraOnly;
+
   @Override
   public Integer call() throws Exception {
+    if (infraOnly) {
+      InfraCommand infra = new InfraCommand();
+      infra.dataDir = dataDir;
+      infra.inMemory = inMemory;
+      infra.kafkaPort = kafkaPort;
+      infra.mongoPort = mongoPort;
+      return infra.call();
+    }
     long t0 = System.nanoTime();
     Standalone standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
         kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class)));

@@ -42,7 +42,7 @@ final class Http {
       JsonNode body = r.body().isEmpty() ? null : Json.mapper().readTree(r.body());
       return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
     } catch (IOException e) {
-      throw new IllegalStateException(e);
+      throw new IllegalStateException("request failed: " + e, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

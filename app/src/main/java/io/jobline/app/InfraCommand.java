@@ -1,0 +1,65 @@
+package io.jobline.app;
+
+import io.jobline.embedded.EmbeddedKafka;
+import io.jobline.embedded.EmbeddedMongo;
+import io.jobline.topic.TopicAdmin;
+import io.jobline.topic.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jobline infra}: only the embedded Kafka broker and Mongo-wire store, so that each role
+ * can run as its own process against them ({@code jobline api|scheduler|executor|history config.yml}).
+ */
+@Command(name = "infra", mixinStandardHelpOptions = true,
+    description = "Start only the embedded Kafka broker and Mongo-wire store (for running roles as separate processes).")
+final class InfraCommand implements Callable<Integer> {
+  @Option(names = "--data-dir", description = "Folder for Kafka's log and the store (default: ${DEFAULT-VALUE}).")
+  Path dataDir = Path.of("jobline-data");
+
+  @Option(names = "--in-memory", description = "Keep nothing.")
+  boolean inMemory;
+
+  @Option(names = "--kafka-port", description = "Kafka port; the controller uses the next one (default: ${DEFAULT-VALUE}).")
+  int kafkaPort = Standalone.DEFAULT_KAFKA_PORT;
+
+  @Option(names = "--mongo-port", description = "Mongo-wire port (default: ${DEFAULT-VALUE}).")
+  int mongoPort = Standalone.DEFAULT_MONGO_PORT;
+
+  @Option(names = "--request-partitions", description = "Partitions of jobline.requests (default: ${DEFAULT-VALUE}).")
+  int requestPartitions = io.jobline.topic.TopicSettings.DEFAULT_REQUEST_PARTITIONS;
+
+  @Override
+  public Integer call() throws Exception {
+    Launcher.configureLogging(Launcher.loadResource("jobline-standalone.yml"));
+    Path root = inMemory ? Files.createTempDirectory("jobline-infra-") : dataDir.toAbsolutePath();
+    EmbeddedMongo mongo = EmbeddedMongo.start(inMemory ? null : root.resolve("mongo").resolve("jobline.h2"), mongoPort);
+    EmbeddedKafka kafka = EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, kafkaPort == 0 ? 0 : kafkaPort + 1);
+    io.jobline.topic.KafkaSettings settings = new io.jobline.topic.KafkaSettings();
+    settings.bootstrapServers = kafka.bootstrapServers();
+    io.jobline.topic.TopicSettings topics = new io.jobline.topic.TopicSettings();
+    topics.requestPartitions = requestPartitions;
+    TopicAdmin.ensureTopics(settings, topics, Topics.all(), Duration.ofSeconds(60));
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      kafka.close();
+      mongo.close();
+      stopped.countDown();
+    }, "jobline-infra-shutdown"));
+    System.out.printf("""
+        Jobline infra is up.
+          KAFKA_BOOTSTRAP_SERVERS=%s
+          MONGODB_URI=%s   (store: %s)
+        Run each role against it, e.g.:
+          KAFKA_BOOTSTRAP_SERVERS=%s MONGODB_URI=%s JOBLINE_PORT=5001 ./jobline api config/jobline.yml
+        """, kafka.bootstrapServers(), mongo.uri(), mongo.backend(), kafka.bootstrapServers(), mongo.uri());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,201 @@
+package io.jobline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.model.Filters;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every role as its own OS process from the built distribution: infra, one api, two schedulers,
+ * two executors and one history. One executor and the leading scheduler are killed with SIGKILL
+ * mid-way; every run must still complete once and every fire of an interval schedule happen once.
+ */
+class MultiProcessIT {
+  private static final Path DIST = Path.of(System.getProperty("jobline.dist", "target"));
+  private static final Path LOGS = DIST.resolve("it-logs");
+  private static final List<Process> PROCESSES = new ArrayList<>();
+  private static final Map<String, Integer> PORTS = new HashMap<>();
+  private static String kafka;
+  private static String mongo;
+  private static Http api;
+
+  @BeforeAll
+  static void startEverything() throws Exception {
+    Files.createDirectories(LOGS);
+    int kafkaPort = freePort();
+    int mongoPort = freePort();
+    kafka = "localhost:" + kafkaPort;
+    mongo = "mongodb://localhost:" + mongoPort;
+    Process infra = start("infra", Map.of(), "infra", "--in-memory", "--kafka-port", "" + kafkaPort,
+        "--mongo-port", "" + mongoPort, "--request-partitions", "4");
+    await("infra").atMost(Duration.ofSeconds(90)).until(() -> log("infra").contains("Jobline infra is up"));
+    assertThat(infra.isAlive()).isTrue();
+    role("history", "history", Map.of("STATE_DIR", Files.createTempDirectory("mp-streams").toString()));
+    role("executor-1", "executor", Map.of("EXECUTOR_ID", "executor-1"));
+    role("executor-2", "executor", Map.of("EXECUTOR_ID", "executor-2"));
+    role("scheduler-1", "scheduler", Map.of("SCHEDULER_ID", "scheduler-1"));
+    role("scheduler-2", "scheduler", Map.of("SCHEDULER_ID", "scheduler-2"));
+    role("api", "api", Map.of());
+    for (String name : PORTS.keySet()) {
+      await(name + " healthy").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+          .until(() -> health(name).status() == 200);
+    }
+    api = new Http("http://127.0.0.1:" + PORTS.get("api"));
+    await("catalogue").atMost(Duration.ofSeconds(30)).until(() -> api.get("/jobs/sleep").status() == 200);
+  }
+
+  @AfterAll
+  static void stopEverything() {
+    PROCESSES.forEach(Process::destroy);
+    PROCESSES.forEach(p -> {
+      try {
+        p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      p.destroyForcibly();
+    });
+  }
+
+  @Test
+  void runsAndFiresHappenOnceWhileAnExecutorAndTheLeadingSchedulerAreKilled() throws Exception {
+    Http.Reply created = api.post("/jobs/schedules", "{\"job_name\":\"ticker\",\"job_type\":\"noop\","
+        + "\"trigger_type\":\"interval\",\"interval_seconds\":2}");
+    assertThat(created.status()).isEqualTo(201);
+    List<String> runs = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      runs.add(api.post("/jobs/run/sleep", "{\"tenant_id\":\"tenant-" + i + "\",\"params\":{\"seconds\":4}}")
+          .body().path("run_id").asText());
+    }
+    // kill executor-1 while it is in the middle of some of them
+    await("executor-1 is running jobs").atMost(Duration.ofSeconds(60)).until(() -> runs.stream()
+        .map(id -> api.get("/jobs/runs/" + id)).filter(r -> r.status() == 200)
+        .anyMatch(r -> "running".equals(r.body().path("status").asText())
+            && "executor-1".equals(r.body().path("executor_id").asText())));
+
+    kill("executor-1");
+    String leader = health("scheduler-1").body().path("scheduler").path("message").asText().startsWith("leader")
+        ? "scheduler-1" : "scheduler-2";
+    kill(leader);
+    String survivor = leader.equals("scheduler-1") ? "scheduler-2" : "scheduler-1";
+
+    for (String id : runs) {
+      await("run " + id).atMost(Duration.ofSeconds(90)).until(() -> "completed".equals(status(id)));
+    }
+    await("survivor leads").atMost(Duration.ofSeconds(30)).until(() ->
+        health(survivor).body().path("scheduler").path("message").asText().startsWith("leader"));
+    Instant leadTaken = Instant.now();
+    await("fires after the takeover").atMost(Duration.ofSeconds(30))
+        .until(() -> tickerNominals().stream().anyMatch(t -> t.isAfter(leadTaken.plusSeconds(4))));
+    assertThat(api.delete("/jobs/schedules/ticker").status()).isEqualTo(204);
+
+    for (String id : runs) {
+      JsonNode run = api.get("/jobs/runs/" + id).body();
+      JsonNode attempts = run.path("attempts");
+      assertThat(attempts.get(attempts.size() - 1).path("status").asText()).isEqualTo("completed");
+      for (int i = 0; i < attempts.size() - 1; i++) {
+        assertThat(attempts.get(i).path("error").asText()).contains("taken over");
+      }
+    }
+    assertThat(runs.stream().map(id -> api.get("/jobs/runs/" + id).body().path("executor_id").asText()))
+        .contains("executor-2");
+
+    TreeSet<Instant> nominals = tickerNominals();
+    assertThat(nominals.size()).isGreaterThan(5);
+    Instant previous = null;
+    for (Instant t : nominals) {
+      if (previous != null) {
+        assertThat(Duration.between(previous, t)).as("no fire is skipped").isEqualTo(Duration.ofSeconds(2));
+      }
+      previous = t;
+    }
+  }
+
+  /** Nominal times of the ticker's runs, from the run history in Mongo (each run id is one fire). */
+  private static TreeSet<Instant> tickerNominals() {
+    TreeSet<Instant> out = new TreeSet<>();
+    try (MongoClient client = MongoClients.create(mongo)) {
+      for (Document d : client.getDatabase("jobline").getCollection("job_runs")
+          .find(Filters.eq("trigger.schedule", "ticker"))) {
+        Document trigger = d.get("trigger", Document.class);
+        out.add(Instant.parse(trigger.getString("nominal_time")));
+      }
+    }
+    return out;
+  }
+
+  private static String status(String runId) {
+    Http.Reply r = api.get("/jobs/runs/" + runId);
+    return r.status() == 200 ? r.body().path("status").asText() : "unknown";
+  }
+
+  private static Http.Reply health(String name) {
+    try {
+      return new Http("http://127.0.0.1:" + PORTS.get(name)).get("/admin/healthcheck");
+    } catch (RuntimeException e) {
+      return new Http.Reply(0, "", null);
+    }
+  }
+
+  private static void kill(String name) throws InterruptedException {
+    Process p = processes.get(name);
+    p.destroyForcibly();
+    p.waitFor();
+  }
+
+  private static final Map<String, Process> processes = new HashMap<>();
+
+  private static void role(String name, String role, Map<String, String> env) throws IOException {
+    int port = freePort();
+    PORTS.put(name, port);
+    Map<String, String> all = new HashMap<>(env);
+    all.put("JOBLINE_PORT", "" + port);
+    all.put("KAFKA_BOOTSTRAP_SERVERS", kafka);
+    all.put("MONGODB_URI", mongo);
+    Path config = Path.of("src", "test", "resources", "multiprocess.yml").toAbsolutePath();
+    start(name, all, role, config.toString());
+  }
+
+  private static Process start(String name, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-cp", DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
+        "io.jobline.app.Main"));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(LOGS.resolve(name + ".log").toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    PROCESSES.add(p);
+    processes.put(name, p);
+    return p;
+  }
+
+  private static String log(String name) throws IOException {
+    Path file = LOGS.resolve(name + ".log");
+    return Files.exists(file) ? Files.readString(file) : "";
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
