@@ -2,7 +2,21 @@ package io.jobline.api;
 
 import io.jobline.run.RunRecord;
 import io.jobline.store.RunStore;
+import io.jobline.run.RunStatus;
 import io.jobline.topic.ControlProducer;
+import io.jobline.topic.EventProducer;
+import io.jobline.topic.RequestProducer;
+import io.jobline.wire.EventType;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Trigger;
+import io.jobline.wire.TriggerType;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import io.jobline.wire.Control;
 import io.jobline.wire.RunId;
 import jakarta.ws.rs.GET;
@@ -20,14 +34,147 @@ import java.util.Map;
 @Path("/jobs/runs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class RunsResource {
+  static final int DEFAULT_PAGE = 50;
+  static final int MAX_PAGE = 500;
   private final RunStore runs;
   private final ControlProducer control;
+  private final RequestProducer requests;
+  private final EventProducer events;
   private final Clock clock;
 
-  public RunsResource(RunStore runs, ControlProducer control, Clock clock) {
+  public RunsResource(RunStore runs, ControlProducer control, RequestProducer requests,
+      EventProducer events, Clock clock) {
     this.runs = runs;
     this.control = control;
+    this.requests = requests;
+    this.events = events;
     this.clock = clock;
+  }
+
+  /** Runs, newest first, filtered; follow {@code next_cursor} for the next page. */
+  @GET
+  public Map<String, Object> list(@QueryParam("job") String job, @QueryParam("tenant") String tenant,
+      @QueryParam("status") String status, @QueryParam("schedule") String schedule,
+      @QueryParam("parent_run") String parentRun, @QueryParam("from") String from,
+      @QueryParam("to") String to, @QueryParam("sort") String sort,
+      @QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+    int size = limit == null ? DEFAULT_PAGE : limit;
+    if (size < 1 || size > MAX_PAGE) {
+      throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);
+    }
+    boolean ascending = sort != null && sort.equals("requested_at");
+    if (sort != null && !sort.equals("requested_at") && !sort.equals("-requested_at")) {
+      throw ApiException.badRequest("sort", "sort must be requested_at or -requested_at (newest first, the default)");
+    }
+    RunStatus st = null;
+    if (status != null) {
+      try {
+        st = RunStatus.fromWire(status);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("status", "unknown status '" + status + "'");
+      }
+    }
+    RunStore.Cursor after = null;
+    if (cursor != null) {
+      try {
+        after = RunStore.Cursor.decode(cursor);
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("cursor", "not a cursor returned by this API");
+      }
+    }
+    List<RunRecord> page = runs.list(new RunStore.RunQuery(job, tenant, st, schedule, parentRun,
+        instant("from", from), instant("to", to), ascending, after, size));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("runs", page.stream().map(RunsResource::summary).toList());
+    RunRecord last = page.isEmpty() ? null : page.get(page.size() - 1);
+    out.put("next_cursor", page.size() < size || last == null ? null
+        : new RunStore.Cursor(last.requestedAt(), last.runId()).encode());
+    return out;
+  }
+
+  /** The run's log lines, in pages. */
+  @GET
+  @Path("/{run_id}/logs")
+  public Map<String, Object> logs(@PathParam("run_id") String runId, @QueryParam("offset") Integer offset,
+      @QueryParam("limit") Integer limit) {
+    RunRecord run = find(runId);
+    int from = offset == null ? 0 : offset;
+    int size = limit == null ? 100 : limit;
+    if (from < 0) {
+      throw ApiException.badRequest("offset", "offset must be 0 or more");
+    }
+    if (size < 1 || size > MAX_PAGE) {
+      throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);
+    }
+    List<io.jobline.run.LogEntry> all = run.logs() == null ? List.of() : run.logs();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("run_id", runId);
+    out.put("total", all.size());
+    out.put("truncated", run.logsTruncated());
+    out.put("logs", all.subList(Math.min(from, all.size()), Math.min(all.size(), from + size)));
+    out.put("next_offset", from + size < all.size() ? from + size : null);
+    return out;
+  }
+
+  /** A new attempt of a run that failed, timed out or was cancelled. 202. */
+  @POST
+  @Path("/{run_id}/retry")
+  public Response retry(@PathParam("run_id") String runId) {
+    RunRecord run = find(runId);
+    if (run.status() != RunStatus.FAILED && run.status() != RunStatus.TIMED_OUT && run.status() != RunStatus.CANCELLED) {
+      throw new ApiException(409, "Run cannot be retried", "run '" + runId + "' is "
+          + (run.status() == null ? "unknown" : run.status().wire()) + "; only failed, timed-out or cancelled runs are retried",
+          "run_id", null);
+    }
+    int attempt = Math.max(1, run.attempt()) + 1;
+    JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
+        null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
+        clock.instant(), "api", run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
+    events.send(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
+        "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt).put("requested_by", "api")));
+    requests.sendAndWait(request);
+    return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();
+  }
+
+  /**
+   * Server-sent events with the run's progress and log lines as they happen, ending when the run
+   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object.
+   */
+  @GET
+  @Path("/{run_id}/stream")
+  @Produces("text/event-stream")
+  public Response stream(@PathParam("run_id") String runId) {
+    StreamingOutput body = out -> new RunStream(runs, runId, Duration.ofMillis(200), Duration.ofHours(6)).writeTo(out);
+    return Response.ok(body, "text/event-stream").header("Cache-Control", "no-cache")
+        .header("X-Accel-Buffering", "no").build();
+  }
+
+  private static Instant instant(String field, String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return java.time.OffsetDateTime.parse(text).toInstant();
+    } catch (java.time.format.DateTimeParseException e) {
+      throw ApiException.badRequest(field, field + " must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
+    }
+  }
+
+  static Map<String, Object> summary(RunRecord r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("run_id", r.runId());
+    m.put("job_name", r.jobName());
+    m.put("tenant_id", r.tenantId());
+    m.put("status", r.status() == null ? null : r.status().wire());
+    m.put("attempt", r.attempt());
+    m.put("trigger", r.trigger());
+    m.put("requested_at", r.requestedAt());
+    m.put("started_at", r.startedAt());
+    m.put("completed_at", r.completedAt());
+    m.put("duration_seconds", r.durationSeconds());
+    m.put("progress", r.progress());
+    m.put("error", r.error());
+    return m;
   }
 
   /** Asks the run to stop: a queued run never starts, a running one is asked to stop. 202. */

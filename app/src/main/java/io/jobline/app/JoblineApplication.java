@@ -141,7 +141,10 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new JobsResource(catalogue, requests, new ParamsValidator(), clock));
       ControlProducer controls = new ControlProducer(config.kafka);
       env.lifecycle().manage(closing(controls::close));
-      env.jersey().register(new RunsResource(runs, controls, clock));
+      EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
+      env.lifecycle().manage(closing(apiRunEvents::close));
+      env.jersey().register(new RunsResource(runs, controls, requests, apiRunEvents, clock));
+      env.jersey().register(new io.jobline.api.StatsResource(runs, clock));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
       SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue, runs,

@@ -25,7 +25,7 @@ public enum RunStatus {
       TIMED_OUT, EnumSet.of(RETRYING),
       RETRYING, EnumSet.of(QUEUED, RUNNING, CANCELLED),
       COMPLETED, EnumSet.noneOf(RunStatus.class),
-      CANCELLED, EnumSet.noneOf(RunStatus.class),
+      CANCELLED, EnumSet.of(RETRYING),
       MISSED, EnumSet.noneOf(RunStatus.class));
 
   private static final Set<RunStatus> ENDED = EnumSet.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT, MISSED);

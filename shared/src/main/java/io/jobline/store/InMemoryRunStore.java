@@ -32,6 +32,34 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
+  public List<RunRecord> list(RunQuery q) {
+    java.util.Comparator<RunRecord> order = java.util.Comparator
+        .comparing((RunRecord r) -> r.requestedAt() == null ? java.time.Instant.EPOCH : r.requestedAt())
+        .thenComparing(RunRecord::runId);
+    if (!q.ascending()) {
+      order = order.reversed();
+    }
+    java.util.Comparator<RunRecord> finalOrder = order;
+    return runs.values().stream()
+        .filter(r -> q.jobName() == null || q.jobName().equals(r.jobName()))
+        .filter(r -> q.tenantId() == null || q.tenantId().equals(r.tenantId()))
+        .filter(r -> q.status() == null || q.status() == r.status())
+        .filter(r -> q.schedule() == null || (r.trigger() != null && q.schedule().equals(r.trigger().schedule())))
+        .filter(r -> q.parentRunId() == null || q.parentRunId().equals(r.parentRunId()))
+        .filter(r -> q.from() == null || (r.requestedAt() != null && !r.requestedAt().isBefore(q.from())))
+        .filter(r -> q.to() == null || (r.requestedAt() != null && r.requestedAt().isBefore(q.to())))
+        .filter(r -> q.after() == null || finalOrder.compare(r, new RunRecord(q.after().runId(), null, null,
+            null, null, null, 0, 0, null, q.after().requestedAt(), null, null, null, null, null, null,
+            List.of(), false, List.of(), null, Map.of())) > 0)
+        .sorted(finalOrder).limit(q.limit()).toList();
+  }
+
+  @Override
+  public List<RunRecord> since(String jobName, String tenantId, java.time.Instant since) {
+    return list(new RunQuery(jobName, tenantId, null, null, null, since, null, true, null, Integer.MAX_VALUE));
+  }
+
+  @Override
   public long countByStatus(RunStatus status) {
     return runs.values().stream().filter(r -> r.status() == status).count();
   }

@@ -67,6 +67,52 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
+  public List<RunRecord> list(RunQuery q) {
+    List<org.bson.conversions.Bson> filters = new ArrayList<>();
+    if (q.jobName() != null) {
+      filters.add(Filters.eq("job_name", q.jobName()));
+    }
+    if (q.tenantId() != null) {
+      filters.add(Filters.eq("tenant_id", q.tenantId()));
+    }
+    if (q.status() != null) {
+      filters.add(Filters.eq("status", q.status().wire()));
+    }
+    if (q.schedule() != null) {
+      filters.add(Filters.eq("trigger.schedule", q.schedule()));
+    }
+    if (q.parentRunId() != null) {
+      filters.add(Filters.eq("parent_run_id", q.parentRunId()));
+    }
+    if (q.from() != null) {
+      filters.add(Filters.gte("requested_at", Date.from(q.from())));
+    }
+    if (q.to() != null) {
+      filters.add(Filters.lt("requested_at", Date.from(q.to())));
+    }
+    if (q.after() != null && q.after().requestedAt() != null) {
+      Date at = Date.from(q.after().requestedAt());
+      filters.add(q.ascending()
+          ? Filters.or(Filters.gt("requested_at", at), Filters.and(Filters.eq("requested_at", at), Filters.gt("_id", q.after().runId())))
+          : Filters.or(Filters.lt("requested_at", at), Filters.and(Filters.eq("requested_at", at), Filters.lt("_id", q.after().runId()))));
+    }
+    var sort = q.ascending()
+        ? com.mongodb.client.model.Sorts.ascending("requested_at", "_id")
+        : com.mongodb.client.model.Sorts.descending("requested_at", "_id");
+    List<RunRecord> out = new ArrayList<>();
+    for (Document d : runs.find(filters.isEmpty() ? new Document() : Filters.and(filters)).sort(sort).limit(q.limit())) {
+      d.remove(VISIBLE_AT);
+      out.add(Documents.fromDocument(d, RunRecord.class, "run_id"));
+    }
+    return out;
+  }
+
+  @Override
+  public List<RunRecord> since(String jobName, String tenantId, java.time.Instant since) {
+    return list(new RunQuery(jobName, tenantId, null, null, null, since, null, true, null, Integer.MAX_VALUE));
+  }
+
+  @Override
   public long countByStatus(RunStatus status) {
     return runs.countDocuments(Filters.eq("status", status.wire()));
   }

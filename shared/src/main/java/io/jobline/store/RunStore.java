@@ -14,6 +14,42 @@ public interface RunStore {
 
   long countByStatus(RunStatus status);
 
+  /** Which runs to list. Null fields don't filter. */
+  record RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
+      String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
+      Cursor after, int limit) {}
+
+  /** Where a page ended: the sort key and id of its last run. */
+  record Cursor(java.time.Instant requestedAt, String runId) {
+    public String encode() {
+      String raw = (requestedAt == null ? "" : requestedAt.toEpochMilli()) + ":" + runId;
+      return java.util.Base64.getUrlEncoder().withoutPadding()
+          .encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Reads a cursor a previous page returned.
+     *
+     * @throws IllegalArgumentException when it was not made by {@link #encode()}
+     */
+    public static Cursor decode(String text) {
+      String raw = new String(java.util.Base64.getUrlDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
+      int colon = raw.indexOf(':');
+      if (colon < 0) {
+        throw new IllegalArgumentException("not a cursor");
+      }
+      String millis = raw.substring(0, colon);
+      return new Cursor(millis.isEmpty() ? null : java.time.Instant.ofEpochMilli(Long.parseLong(millis)),
+          raw.substring(colon + 1));
+    }
+  }
+
+  /** One page of runs, newest first unless asked otherwise, stable while runs are added. */
+  List<RunRecord> list(RunQuery query);
+
+  /** Every run of a job (or all, with null) requested since {@code since}, for statistics. */
+  List<RunRecord> since(String jobName, String tenantId, java.time.Instant since);
+
   /** Timing of every run, for the bench report. */
   List<RunTiming> timings();
 

@@ -1,0 +1,139 @@
+package io.jobline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.wire.Json;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Listing, paging, logs, retry, live streaming and statistics of runs over REST. */
+class RunsApiTest {
+  private static Http http;
+  private static String base;
+
+  @BeforeAll
+  static void start() {
+    base = SharedStandalone.get().apiUrl();
+    http = new Http(base);
+  }
+
+  private static String submit(String job, String body) {
+    return http.post("/jobs/run/" + job, body).body().path("run_id").asText();
+  }
+
+  @Test
+  void runsAreListedNewestFirstWithFiltersAndAStableCursor() {
+    String tenant = "list-" + UUID.randomUUID();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ids.add(submit("noop", "{\"tenant_id\":\"" + tenant + "\"}"));
+    }
+    ids.forEach(id -> EndToEndTest.awaitRun(http, id, "completed"));
+
+    Set<String> seen = new HashSet<>();
+    List<String> order = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      JsonNode page = http.get("/jobs/runs?tenant=" + tenant + "&limit=2" + (cursor == null ? "" : "&cursor=" + cursor)).body();
+      page.path("runs").forEach(r -> {
+        assertThat(seen.add(r.path("run_id").asText())).isTrue();
+        order.add(r.path("requested_at").asText());
+      });
+      if (pages == 0) {
+        // a run added while paging is newer than every page: it does not shift later pages
+        EndToEndTest.awaitRun(http, submit("noop", "{\"tenant_id\":\"" + tenant + "\"}"), "completed");
+      }
+      cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
+      pages++;
+    } while (cursor != null && pages < 10);
+
+    assertThat(seen).containsExactlyInAnyOrderElementsOf(ids);
+    assertThat(order).isSortedAccordingTo((a, b) -> b.compareTo(a));
+    assertThat(http.get("/jobs/runs?tenant=" + tenant + "&status=completed&job=noop").body().path("runs").size()).isEqualTo(6);
+    assertThat(http.get("/jobs/runs?tenant=" + tenant + "&status=failed").body().path("runs").size()).isZero();
+  }
+
+  @Test
+  void listLimitsAndFiltersAreCheckedNamingTheField() {
+    Http.Reply tooMany = http.get("/jobs/runs?limit=100000");
+    assertThat(tooMany.status()).isEqualTo(400);
+    assertThat(tooMany.body().path("field").asText()).isEqualTo("limit");
+    assertThat(http.get("/jobs/runs?status=sleepy").body().path("field").asText()).isEqualTo("status");
+    assertThat(http.get("/jobs/runs?cursor=%21%21").body().path("field").asText()).isEqualTo("cursor");
+    assertThat(http.get("/jobs/runs?from=yesterday").body().path("field").asText()).isEqualTo("from");
+  }
+
+  @Test
+  void logsComeInPages() {
+    String id = submit("settlement", "{\"params\":{\"period\":\"2026-05\"}}");
+    EndToEndTest.awaitRun(http, id, "completed");
+    JsonNode first = http.get("/jobs/runs/" + id + "/logs?limit=4").body();
+    assertThat(first.path("total").asInt()).isEqualTo(6);
+    assertThat(first.path("logs").size()).isEqualTo(4);
+    JsonNode second = http.get("/jobs/runs/" + id + "/logs?offset=" + first.path("next_offset").asInt()).body();
+    assertThat(second.path("logs").get(1).path("message").asText()).isEqualTo("Settlement for 2026-05 done: 100 transactions");
+    assertThat(second.path("next_offset").isNull()).isTrue();
+  }
+
+  @Test
+  void aFailedRunCanBeRetriedAsANewAttemptAndACompletedOneCannot() {
+    String id = submit("flaky", "{\"params\":{\"failures\":1},\"max_attempts\":1}");
+    EndToEndTest.awaitRun(http, id, "failed");
+    Http.Reply retried = http.post("/jobs/runs/" + id + "/retry", null);
+    assertThat(retried.status()).isEqualTo(202);
+    JsonNode run = EndToEndTest.awaitRun(http, id, "completed");
+    assertThat(run.path("attempt").asInt()).isEqualTo(2);
+    assertThat(http.post("/jobs/runs/" + id + "/retry", null).status()).isEqualTo(409);
+  }
+
+  @Test
+  void theStreamDeliversProgressInOrderAndClosesWhenTheRunEnds() throws Exception {
+    String id = submit("sleep", "{\"params\":{\"seconds\":3}}");
+    HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(base + "/jobs/runs/" + id + "/stream")).timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    List<String> events = new ArrayList<>();
+    List<Integer> percentages = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      String event = null;
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (line.startsWith("event: ")) {
+          event = line.substring(7);
+          events.add(event);
+        } else if (line.startsWith("data: ") && "progress".equals(event)) {
+          percentages.add(Json.mapper().readTree(line.substring(6)).path("percentage").asInt());
+        }
+      }
+    }
+    assertThat(events).contains("status", "progress").last().isEqualTo("end");
+    assertThat(percentages).containsExactly(33, 66, 100);
+  }
+
+  @Test
+  void statsCountRunsByStatusWithDurations() {
+    String id = submit("flaky", "{\"tenant_id\":\"stats-t\",\"params\":{\"failures\":5},\"max_attempts\":1}");
+    EndToEndTest.awaitRun(http, id, "failed");
+    JsonNode stats = http.get("/jobs/stats?job=flaky&by_tenant=true&tenant=stats-t").body().path("stats");
+    assertThat(stats.size()).isEqualTo(1);
+    assertThat(stats.get(0).path("counts").path("failed").asInt()).isGreaterThanOrEqualTo(1);
+    assertThat(stats.get(0).path("last_failure").path("run_id").asText()).isEqualTo(id);
+    assertThat(stats.get(0).path("duration_seconds").has("p95")).isTrue();
+  }
+}
