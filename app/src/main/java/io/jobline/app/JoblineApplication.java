@@ -152,6 +152,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new SchedulesResource(scheduleDeps));
       env.jersey().register(new ScheduleCheckResource(scheduleDeps));
       env.jersey().register(new CronResource(clock));
+      env.jersey().register(new io.jobline.api.OpenApiResource());
     }
 
     PrometheusRegistry prometheus = new PrometheusRegistry();

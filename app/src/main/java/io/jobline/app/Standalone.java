@@ -121,6 +121,11 @@ public final class Standalone implements AutoCloseable {
     return mongo.backend();
   }
 
+  /** The Dropwizard environment of the running server (its Jersey resources, health checks, metrics). */
+  public io.dropwizard.core.setup.Environment environment() {
+    return server.environment();
+  }
+
   public JoblineApplication application() {
     return application;
   }

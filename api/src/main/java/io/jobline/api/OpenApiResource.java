@@ -1,0 +1,142 @@
+package io.jobline.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.wire.Json;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+
+/** {@code GET /openapi.json}: the OpenAPI 3.1 document of every route. */
+@Path("/openapi.json")
+@Produces(MediaType.APPLICATION_JSON)
+public final class OpenApiResource {
+  private final ObjectNode document = build();
+
+  @GET
+  public JsonNode document() {
+    return document;
+  }
+
+  static ObjectNode build() {
+    ObjectNode doc = Json.object().put("openapi", "3.1.0");
+    doc.putObject("info").put("title", "Jobline API").put("version", "0.1.0")
+        .put("description", "Run jobs now, follow runs, manage schedules. Errors are application/problem+json naming the field at fault.");
+    ObjectNode paths = doc.putObject("paths");
+    ObjectNode schemas = doc.putObject("components").putObject("schemas");
+    schemas.set("JobRequest", resource("/schemas/job-request.schema.json"));
+    schemas.set("RunEvent", resource("/schemas/run-event.schema.json"));
+    schemas.set("Problem", object("type", "string", "title", "string", "status", "integer", "detail", "string", "field", "string")
+        .set("properties", ((ObjectNode) object("type", "string", "title", "string", "status", "integer", "detail", "string", "field", "string")
+            .get("properties")).set("errors", Json.object().put("type", "array").set("items", Json.object().put("type", "string")))));
+    schemas.set("RunNow", object("tenant_id", "string", "params", "object", "timeout_seconds", "integer", "max_attempts", "integer",
+        "retry_backoff_seconds", "integer", "retry_backoff_cap_seconds", "integer"));
+    schemas.set("Accepted", object("run_id", "string", "job_name", "string", "status", "string", "status_url", "string"));
+    schemas.set("Job", object("name", "string", "description", "string", "timeout_seconds", "integer", "retries", "integer",
+        "scope", "string", "per_tenant", "boolean", "max_concurrency", "integer", "params_schema", "object"));
+    schemas.set("LogEntry", object("timestamp", "string", "level", "string", "message", "string", "percentage", "integer"));
+    schemas.set("Run", object("job_name", "string", "run_id", "string", "status", "string", "started_at", "string",
+        "completed_at", "string", "duration_seconds", "number", "result", "any", "error", "string", "logs", "array",
+        "tenant_id", "string", "attempt", "integer", "attempts", "array", "requested_at", "string", "progress", "integer",
+        "trigger", "object", "params", "object", "executor_id", "string", "parent_run_id", "string"));
+    schemas.set("RunPage", object("runs", "array", "next_cursor", "string"));
+    schemas.set("LogPage", object("run_id", "string", "total", "integer", "truncated", "boolean", "logs", "array", "next_offset", "integer"));
+    schemas.set("Schedule", object("job_name", "string", "description", "string", "cron_expression", "string", "is_enabled", "boolean",
+        "job_type", "string", "parameters", "object", "max_attempts", "integer", "timeout_seconds", "integer", "chain", "array",
+        "timezone", "string", "tenant_id", "string", "trigger_type", "string", "interval_seconds", "integer", "run_at", "string",
+        "misfire_policy", "string", "misfire_grace_seconds", "integer", "misfire_max_runs", "integer", "overlap", "string",
+        "jitter_seconds", "integer", "paused", "boolean", "last_run_at", "string", "last_run_status", "string",
+        "last_run_id", "string", "next_run_at", "string", "description_of_trigger", "string", "next_fire_times", "array"));
+    schemas.set("CronPreviewRequest", object("cron_expression", "string", "timezone", "string", "count", "integer", "from", "string"));
+    schemas.set("CronPreview", object("cron_expression", "string", "timezone", "string", "description", "string",
+        "from", "string", "fire_times", "array", "dst_notes", "array"));
+    schemas.set("Stats", object("since", "string", "stats", "array"));
+
+    op(paths, "/jobs", "get", "The job catalogue", null, "200", "Job[]");
+    op(paths, "/jobs/{name}", "get", "One job of the catalogue", null, "200", "Job", "404");
+    op(paths, "/jobs/run/{job_name}", "post", "Queue a run of a job now", "RunNow", "202", "Accepted", "400", "404");
+    op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, from, to; sort; cursor; limit ≤ 500)",
+        null, "200", "RunPage", "400");
+    op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts", null, "200", "Run", "404");
+    op(paths, "/jobs/runs/{run_id}/logs", "get", "A run's log lines in pages (offset, limit)", null, "200", "LogPage", "400", "404");
+    op(paths, "/jobs/runs/{run_id}/stream", "get",
+        "Server-sent events (text/event-stream) of a run's status, log and progress until it ends", null, "200", null);
+    op(paths, "/jobs/runs/{run_id}/cancel", "post", "Cancel a queued or running run", null, "202", null, "404", "409");
+    op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt",
+        null, "202", null, "404", "409");
+    op(paths, "/jobs/stats", "get", "Counts by status and durations per job (job, tenant, by_tenant, days)", null, "200", "Stats", "400");
+    op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
+    op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
+    op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");
+    op(paths, "/jobs/schedules/{job_name}", "patch", "Change some fields of a schedule", "Schedule", "200", "Schedule", "400", "404");
+    op(paths, "/jobs/schedules/{job_name}", "delete", "Delete a schedule", null, "204", null, "404");
+    op(paths, "/jobs/schedules/{job_name}/pause", "post", "Pause a schedule", null, "200", "Schedule", "404");
+    op(paths, "/jobs/schedules/{job_name}/resume", "post", "Resume a schedule from now", null, "200", "Schedule", "404");
+    op(paths, "/jobs/schedules/{job_name}/trigger", "post", "Run a schedule's job now", null, "202", null, "404");
+    op(paths, "/jobs/check-schedules", "post", "Run one scheduling cycle now; returns the runs it triggered", null, "200", null);
+    op(paths, "/jobs/cron/preview", "post", "Describe a cron expression and list its next fire times, DST included",
+        "CronPreviewRequest", "200", "CronPreview", "400");
+    op(paths, "/openapi.json", "get", "This document", null, "200", null);
+    return doc;
+  }
+
+  private static void op(ObjectNode paths, String path, String method, String summary, String body,
+      String okStatus, String okSchema, String... errors) {
+    ObjectNode item = paths.has(path) ? (ObjectNode) paths.get(path) : paths.putObject(path);
+    ObjectNode op = item.putObject(method).put("summary", summary);
+    ArrayNode params = op.putArray("parameters");
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\{(\\w+)}").matcher(path);
+    while (m.find()) {
+      params.addObject().put("name", m.group(1)).put("in", "path").put("required", true)
+          .set("schema", Json.object().put("type", "string"));
+    }
+    if (body != null) {
+      op.putObject("requestBody").put("required", true).putObject("content").putObject("application/json")
+          .set("schema", ref(body));
+    }
+    ObjectNode responses = op.putObject("responses");
+    ObjectNode ok = responses.putObject(okStatus).put("description", "OK");
+    if (okSchema != null) {
+      ok.putObject("content").putObject("application/json").set("schema", ref(okSchema));
+    }
+    for (String error : errors) {
+      responses.putObject(error).put("description", "Problem").putObject("content")
+          .putObject("application/problem+json").set("schema", ref("Problem"));
+    }
+  }
+
+  private static JsonNode ref(String name) {
+    if (name.endsWith("[]")) {
+      return Json.object().put("type", "array").set("items", ref(name.substring(0, name.length() - 2)));
+    }
+    return Json.object().put("$ref", "#/components/schemas/" + name);
+  }
+
+  private static ObjectNode object(String... nameTypes) {
+    ObjectNode schema = Json.object().put("type", "object");
+    ObjectNode props = schema.putObject("properties");
+    for (int i = 0; i < nameTypes.length; i += 2) {
+      ObjectNode p = props.putObject(nameTypes[i]);
+      if (!nameTypes[i + 1].equals("any")) {
+        p.put("type", nameTypes[i + 1]);
+      }
+    }
+    return schema;
+  }
+
+  private static JsonNode resource(String path) {
+    try (InputStream in = OpenApiResource.class.getResourceAsStream(path)) {
+      ObjectNode schema = (ObjectNode) Json.mapper().readTree(in);
+      schema.remove("$schema");
+      schema.remove("$id");
+      return schema;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
