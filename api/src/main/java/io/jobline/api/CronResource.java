@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.cron.CronException;
 import io.jobline.cron.CronSchedule;
 import io.jobline.wire.Json;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -27,6 +32,7 @@ public final class CronResource {
 
   @POST
   @Path("/preview")
+  @RolesAllowed(Role.VIEWER_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   public ObjectNode preview(String body) {
     ObjectNode req = Bodies.object(body, "{\"cron_expression\":\"0 9 * * 0-4\",\"timezone\":\"Europe/Stockholm\",\"count\":5}");

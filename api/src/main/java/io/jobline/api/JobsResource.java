@@ -8,6 +8,11 @@ import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -39,12 +44,14 @@ public final class JobsResource {
   }
 
   @GET
+  @RolesAllowed(Role.VIEWER_NAME)
   public List<JobDescriptor> list() {
     return catalogue.list();
   }
 
   @GET
   @Path("/{name}")
+  @RolesAllowed(Role.VIEWER_NAME)
   public JobDescriptor show(@PathParam("name") String name) {
     return job(name);
   }
@@ -52,11 +59,12 @@ public final class JobsResource {
   /** Queues a run of the job; 202 with its id. */
   @POST
   @Path("/run/{job_name}")
+  @RolesAllowed(Role.OPERATOR_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response run(@PathParam("job_name") String jobName, String body) {
+  public Response run(@PathParam("job_name") String jobName, String body, @Context SecurityContext sc) {
     JobDescriptor job = job(jobName);
     ObjectNode request = Bodies.object(body, EXAMPLE);
-    String tenant = Bodies.optionalText(request, "tenant_id");
+    String tenant = Access.tenantFor(sc, Bodies.optionalText(request, "tenant_id"));
     ObjectNode params = Bodies.optionalObject(request, "params");
     Integer timeout = Bodies.optionalPositiveInt(request, "timeout_seconds");
     Integer maxAttempts = Bodies.optionalPositiveInt(request, "max_attempts");

@@ -12,6 +12,11 @@ import io.jobline.wire.RunEvent;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.time.Duration;
@@ -53,7 +58,8 @@ public final class RunsResource {
 
   /** Runs, newest first, filtered; follow {@code next_cursor} for the next page. */
   @GET
-  public Map<String, Object> list(@QueryParam("job") String job, @QueryParam("tenant") String tenant,
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Map<String, Object> list(@Context SecurityContext sc, @QueryParam("job") String job, @QueryParam("tenant") String asked,
       @QueryParam("status") String status, @QueryParam("schedule") String schedule,
       @QueryParam("parent_run") String parentRun, @QueryParam("from") String from,
       @QueryParam("to") String to, @QueryParam("sort") String sort,
@@ -61,6 +67,13 @@ public final class RunsResource {
     int size = limit == null ? DEFAULT_PAGE : limit;
     if (size < 1 || size > MAX_PAGE) {
       throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);
+    }
+    String tenant = Access.tenantFilter(sc, asked);
+    if (asked != null && !asked.equals(tenant)) {
+      Map<String, Object> none = new LinkedHashMap<>();
+      none.put("runs", List.of());
+      none.put("next_cursor", null);
+      return none;
     }
     boolean ascending = sort != null && sort.equals("requested_at");
     if (sort != null && !sort.equals("requested_at") && !sort.equals("-requested_at")) {
@@ -95,9 +108,10 @@ public final class RunsResource {
   /** The run's log lines, in pages. */
   @GET
   @Path("/{run_id}/logs")
+  @RolesAllowed(Role.VIEWER_NAME)
   public Map<String, Object> logs(@PathParam("run_id") String runId, @QueryParam("offset") Integer offset,
-      @QueryParam("limit") Integer limit) {
-    RunRecord run = find(runId);
+      @QueryParam("limit") Integer limit, @Context SecurityContext sc) {
+    RunRecord run = find(runId, sc);
     int from = offset == null ? 0 : offset;
     int size = limit == null ? 100 : limit;
     if (from < 0) {
@@ -119,8 +133,9 @@ public final class RunsResource {
   /** A new attempt of a run that failed, timed out or was cancelled. 202. */
   @POST
   @Path("/{run_id}/retry")
-  public Response retry(@PathParam("run_id") String runId) {
-    RunRecord run = find(runId);
+  @RolesAllowed(Role.OPERATOR_NAME)
+  public Response retry(@PathParam("run_id") String runId, @Context SecurityContext sc) {
+    RunRecord run = find(runId, sc);
     if (run.status() != RunStatus.FAILED && run.status() != RunStatus.TIMED_OUT && run.status() != RunStatus.CANCELLED) {
       throw new ApiException(409, "Run cannot be retried", "run '" + runId + "' is "
           + (run.status() == null ? "unknown" : run.status().wire()) + "; only failed, timed-out or cancelled runs are retried",
@@ -143,7 +158,9 @@ public final class RunsResource {
   @GET
   @Path("/{run_id}/stream")
   @Produces("text/event-stream")
-  public Response stream(@PathParam("run_id") String runId) {
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Response stream(@PathParam("run_id") String runId, @Context SecurityContext sc) {
+    runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
     StreamingOutput body = out -> new RunStream(runs, runId, Duration.ofMillis(200), Duration.ofHours(6)).writeTo(out);
     return Response.ok(body, "text/event-stream").header("Cache-Control", "no-cache")
         .header("X-Accel-Buffering", "no").build();
@@ -180,8 +197,9 @@ public final class RunsResource {
   /** Asks the run to stop: a queued run never starts, a running one is asked to stop. 202. */
   @POST
   @Path("/{run_id}/cancel")
-  public Response cancel(@PathParam("run_id") String runId) {
-    RunRecord run = find(runId);
+  @RolesAllowed(Role.OPERATOR_NAME)
+  public Response cancel(@PathParam("run_id") String runId, @Context SecurityContext sc) {
+    RunRecord run = find(runId, sc);
     if (run.status() != null && run.status().isTerminal()) {
       throw new ApiException(409, "Run already ended", "run '" + runId + "' already ended "
           + run.status().wire() + "; nothing to cancel", "run_id", null);
@@ -190,16 +208,22 @@ public final class RunsResource {
     return Response.accepted(Map.of("run_id", runId, "status", "cancelling")).build();
   }
 
-  private RunRecord find(String runId) {
-    return runs.find(runId).orElseThrow(() -> ApiException.notFound(
-        "no run '" + runId + "' (a run just submitted appears within a moment)"));
+  private RunRecord find(String runId, SecurityContext sc) {
+    RunRecord run = runs.find(runId).orElseThrow(() -> notFound(runId));
+    Access.mustSee(sc, run.tenantId(), () -> notFound(runId));
+    return run;
+  }
+
+  private static ApiException notFound(String runId) {
+    return ApiException.notFound("no run '" + runId + "' (a run just submitted appears within a moment)");
   }
 
   /** The run in the seed's JobResult shape, plus tenant, attempt, progress and trigger. */
   @GET
   @Path("/{run_id}")
-  public Map<String, Object> show(@PathParam("run_id") String runId) {
-    RunRecord run = find(runId);
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Map<String, Object> show(@PathParam("run_id") String runId, @Context SecurityContext sc) {
+    RunRecord run = find(runId, sc);
     Map<String, Object> view = new LinkedHashMap<>(
         io.jobline.wire.Json.mapper().convertValue(run.toJobResult(), Map.class));
     view.put("tenant_id", run.tenantId());

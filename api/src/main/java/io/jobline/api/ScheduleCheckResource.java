@@ -5,6 +5,11 @@ import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleOutput;
 import io.jobline.store.ScheduleStore;
 import io.jobline.wire.JobRequest;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -29,7 +34,9 @@ public final class ScheduleCheckResource {
    * Safe beside a running scheduler: run ids are derived from (schedule, nominal time).
    */
   @POST
-  public Map<String, Object> check() {
+  @RolesAllowed(Role.OPERATOR_NAME)
+  public Map<String, Object> check(@Context SecurityContext sc) {
+    Access.mustBeUnbound(sc, "checking every schedule");
     Instant now = d.clock().instant();
     List<Map<String, Object>> triggered = new ArrayList<>();
     List<ScheduleStore.Fire> fires = new ArrayList<>();

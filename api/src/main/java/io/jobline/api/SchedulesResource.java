@@ -15,6 +15,11 @@ import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -55,9 +60,14 @@ public final class SchedulesResource {
   /** Creates or replaces a schedule; it takes effect without a restart. */
   @POST
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response create(String body) {
+  @RolesAllowed(Role.ADMIN_NAME)
+  public Response create(String body, @Context SecurityContext sc) {
     ObjectNode json = Bodies.object(body, EXAMPLE);
     Schedule given = parse(json);
+    String tenant = Access.tenantFor(sc, given.tenantId());
+    if (tenant != null) {
+      given = given.merge(Json.object().put("tenant_id", tenant));
+    }
     if (given.jobName() == null || given.jobName().isBlank()) {
       throw ApiException.badRequest("job_name", "job_name (the schedule's name) is required");
     }
@@ -83,24 +93,31 @@ public final class SchedulesResource {
   }
 
   @GET
-  public List<ObjectNode> list() {
+  @RolesAllowed(Role.VIEWER_NAME)
+  public List<ObjectNode> list(@Context SecurityContext sc) {
     Instant now = d.clock().instant();
-    return d.schedules().findAll().stream().map(s -> ScheduleViews.view(s, now)).toList();
+    return d.schedules().findAll().stream().filter(s -> Access.caller(sc).sees(s.tenantId()))
+        .map(s -> ScheduleViews.view(s, now)).toList();
   }
 
   @GET
   @Path("/{job_name}")
-  public ObjectNode show(@PathParam("job_name") String name) {
-    return ScheduleViews.view(find(name), d.clock().instant());
+  @RolesAllowed(Role.VIEWER_NAME)
+  public ObjectNode show(@PathParam("job_name") String name, @Context SecurityContext sc) {
+    return ScheduleViews.view(find(name, sc), d.clock().instant());
   }
 
   /** Changes some fields; a changed trigger takes effect at the next fire. */
   @PATCH
   @Path("/{job_name}")
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public ObjectNode patch(@PathParam("job_name") String name, String body) {
-    Schedule current = find(name);
+  @RolesAllowed(Role.ADMIN_NAME)
+  public ObjectNode patch(@PathParam("job_name") String name, String body, @Context SecurityContext sc) {
+    Schedule current = find(name, sc);
     ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}");
+    if (patch.has("tenant_id")) {
+      Access.tenantFor(sc, patch.get("tenant_id").asText(null));
+    }
     if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
       throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
     }
@@ -125,7 +142,9 @@ public final class SchedulesResource {
 
   @DELETE
   @Path("/{job_name}")
-  public Response delete(@PathParam("job_name") String name) {
+  @RolesAllowed(Role.ADMIN_NAME)
+  public Response delete(@PathParam("job_name") String name, @Context SecurityContext sc) {
+    find(name, sc);
     if (!d.schedules().delete(name)) {
       throw ApiException.notFound("no schedule '" + name + "'");
     }
@@ -135,8 +154,9 @@ public final class SchedulesResource {
 
   @POST
   @Path("/{job_name}/pause")
-  public ObjectNode pause(@PathParam("job_name") String name) {
-    Schedule s = find(name).withPaused(true);
+  @RolesAllowed(Role.OPERATOR_NAME)
+  public ObjectNode pause(@PathParam("job_name") String name, @Context SecurityContext sc) {
+    Schedule s = find(name, sc).withPaused(true);
     d.schedules().save(s);
     d.changed().run();
     return ScheduleViews.view(s, d.clock().instant());
@@ -145,9 +165,10 @@ public final class SchedulesResource {
   /** Resumes from now: fire times that passed while paused are not caught up. */
   @POST
   @Path("/{job_name}/resume")
-  public ObjectNode resume(@PathParam("job_name") String name) {
+  @RolesAllowed(Role.OPERATOR_NAME)
+  public ObjectNode resume(@PathParam("job_name") String name, @Context SecurityContext sc) {
     Instant now = d.clock().instant();
-    Schedule s = find(name).withPaused(false);
+    Schedule s = find(name, sc).withPaused(false);
     s = s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null));
     d.schedules().save(s);
     d.changed().run();
@@ -157,8 +178,9 @@ public final class SchedulesResource {
   /** Runs the schedule's job now, outside its timetable; 202 with the run id. */
   @POST
   @Path("/{job_name}/trigger")
-  public Response trigger(@PathParam("job_name") String name) {
-    Schedule s = find(name);
+  @RolesAllowed(Role.OPERATOR_NAME)
+  public Response trigger(@PathParam("job_name") String name, @Context SecurityContext sc) {
+    Schedule s = find(name, sc);
     Instant now = d.clock().instant();
     JobRequest request = ScheduleOutput.request(s, new FiringPlan.Run(now, 1), now);
     d.requests().sendAndWait(request);
@@ -166,8 +188,10 @@ public final class SchedulesResource {
         "schedule", s.jobName(), "status", "queued")).build();
   }
 
-  private Schedule find(String name) {
-    return d.schedules().find(name).orElseThrow(() -> ApiException.notFound("no schedule '" + name + "'"));
+  private Schedule find(String name, SecurityContext sc) {
+    Schedule s = d.schedules().find(name).orElseThrow(() -> ApiException.notFound("no schedule '" + name + "'"));
+    Access.mustSee(sc, s.tenantId(), () -> ApiException.notFound("no schedule '" + name + "'"));
+    return s;
   }
 
   private static Schedule parse(JsonNode json) {

@@ -3,6 +3,11 @@ package io.jobline.api;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.RunStore;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,13 +36,15 @@ public final class StatsResource {
   }
 
   @GET
-  public Map<String, Object> stats(@QueryParam("job") String job, @QueryParam("tenant") String tenant,
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Map<String, Object> stats(@Context SecurityContext sc, @QueryParam("job") String job, @QueryParam("tenant") String asked,
       @QueryParam("by_tenant") boolean byTenant, @QueryParam("days") Integer days) {
     int window = days == null ? 30 : days;
     if (window < 1 || window > 3650) {
       throw ApiException.badRequest("days", "days must be between 1 and 3650");
     }
     Instant since = clock.instant().minus(Duration.ofDays(window));
+    String tenant = Access.tenantFilter(sc, asked);
     Map<String, List<RunRecord>> groups = new TreeMap<>();
     for (RunRecord r : runs.since(job, tenant, since)) {
       String key = r.jobName() + (byTenant ? "\u0000" + r.tenantId() : "");

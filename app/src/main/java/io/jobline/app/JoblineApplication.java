@@ -137,6 +137,12 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       schedulesChanged = scheduler::poke;
     }
     if (roles.contains(Role.API)) {
+      if (!config.auth.configured()) {
+        throw new IllegalStateException("auth: the api needs auth.apiKeys, auth.jwt (hs256Secret or jwksUrl) "
+            + "or auth.devToken (e.g. from JOBLINE_DEV_TOKEN) — nobody could call it otherwise");
+      }
+      env.jersey().register(new io.jobline.api.auth.AuthFilter(new io.jobline.api.auth.Authenticator(config.auth)));
+      env.jersey().register(org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature.class);
       ProblemMappers.all().forEach(env.jersey()::register);
       env.jersey().register(new JobsResource(catalogue, requests, new ParamsValidator(), clock));
       ControlProducer controls = new ControlProducer(config.kafka);

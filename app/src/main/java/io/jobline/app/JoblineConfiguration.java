@@ -21,4 +21,5 @@ public class JoblineConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty public ExecutorSettings executor = new ExecutorSettings();
   @Valid @NotNull @JsonProperty public SchedulerSettings scheduler = new SchedulerSettings();
   @Valid @NotNull @JsonProperty public HistorySettings history = new HistorySettings();
+  @Valid @NotNull @JsonProperty public io.jobline.api.auth.AuthSettings auth = new io.jobline.api.auth.AuthSettings();
 }

@@ -77,6 +77,11 @@ public final class Standalone implements AutoCloseable {
     Files.createDirectories(root);
     JoblineConfiguration config = Launcher.loadResource("jobline-standalone.yml");
     options.tweak().accept(config);
+    if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
+      String fixed = System.getenv("JOBLINE_DEV_TOKEN");
+      config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
+          : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
+    }
     Launcher.configureLogging(config);
     EmbeddedMongo mongo = EmbeddedMongo.start(
         options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"), options.mongoPort());
@@ -128,6 +133,11 @@ public final class Standalone implements AutoCloseable {
 
   public JoblineApplication application() {
     return application;
+  }
+
+  /** The development admin token the API accepts. */
+  public String devToken() {
+    return config.auth.devToken;
   }
 
   public JoblineConfiguration config() {

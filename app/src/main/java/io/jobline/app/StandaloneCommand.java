@@ -61,15 +61,18 @@ final class StandaloneCommand implements Callable<Integer> {
           MongoDB    %s   store: %s
           Data       %s
 
+        Development admin token (fix it with JOBLINE_DEV_TOKEN):
+          export TOKEN=%s
+
         Try it:
-          curl -X POST %s/jobs/run/settlement -H 'Content-Type: application/json' \\
-               -d '{"tenant_id":"t1","params":{"period":"2026-03"}}'
-          curl %s/jobs/runs/<run_id>
+          curl -X POST %s/jobs/run/settlement -H "Authorization: Bearer $TOKEN" \\
+               -H 'Content-Type: application/json' -d '{"tenant_id":"t1","params":{"period":"2026-03"}}'
+          curl -H "Authorization: Bearer $TOKEN" %s/jobs/runs/<run_id>
 
         Stop with Ctrl-C.
         """, (System.nanoTime() - t0) / 1e9, url, url, url, standalone.bootstrapServers(),
         standalone.mongoUri(), standalone.storeBackend(),
-        inMemory ? "(in memory)" : dataDir.toAbsolutePath(), url, url);
+        inMemory ? "(in memory)" : dataDir.toAbsolutePath(), standalone.devToken(), url, url);
     stopped.await();
     return 0;
   }

@@ -61,12 +61,12 @@ class CliTest {
   @Test
   void submitSendsTheRunToTheClusterAndFollowsItToTheEnd() throws Exception {
     String api = SharedStandalone.get().apiUrl();
-    Outcome o = jobline("run", "settlement", "--submit", "--api-url", api, "--tenant-id", "t1",
+    Outcome o = jobline("run", "settlement", "--submit", "--api-url", api, "--token", Http.TEST_TOKEN, "--tenant-id", "t1",
         "--params", "{\"period\":\"2026-04\"}", "--json");
     assertThat(o.code()).isZero();
     assertThat(Json.mapper().readTree(o.out()).path("result").path("period").asText()).isEqualTo("2026-04");
     assertThat(o.err()).contains("submitted run").contains("Settlement for 2026-04 done");
-    assertThat(jobline("run", "nope", "--submit", "--api-url", api).code()).isEqualTo(2);
+    assertThat(jobline("run", "nope", "--submit", "--api-url", api, "--token", Http.TEST_TOKEN).code()).isEqualTo(2);
   }
 
   @Test

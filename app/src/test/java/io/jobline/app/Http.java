@@ -12,27 +12,48 @@ import java.time.Duration;
 /** A small HTTP client for tests against a running API. */
 final class Http {
   private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** The development admin token every test standalone is started with. */
+  static final String TEST_TOKEN = "test-admin-token";
   private final String base;
+  private final String token;
 
   Http(String base) {
+    this(base, TEST_TOKEN);
+  }
+
+  /** A client sending {@code token} as a bearer token (none when null). */
+  Http(String base, String token) {
     this.base = base;
+    this.token = token;
   }
 
   record Reply(int status, String contentType, JsonNode body) {}
 
   Reply get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    return send(request(path).GET());
+  }
+
+  private HttpRequest.Builder request(String path) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
   }
 
   Reply post(String path, String body) {
     HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
         : HttpRequest.BodyPublishers.ofString(body);
-    return send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/json").POST(publisher));
+    return send(request(path).header("Content-Type", "application/json").POST(publisher));
   }
 
   Reply delete(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
+    return send(request(path).DELETE());
+  }
+
+  Reply patch(String path, String body) {
+    return send(request(path).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
   }
 
   private static Reply send(HttpRequest.Builder request) {

@@ -24,7 +24,7 @@ class RestartAndScheduleTest {
     String runId;
     Instant secondFire;
     ShiftableClock clock = new ShiftableClock();
-    try (Standalone first = Standalone.start(Standalone.Options.ephemeral(dataDir).withClock(clock))) {
+    try (Standalone first = Standalone.start(Standalone.Options.ephemeral(dataDir).withClock(clock).withTweak(c -> c.auth.devToken = Http.TEST_TOKEN))) {
       clock.setNowTo(boundary, Duration.ofSeconds(2));
       Http http = new Http(first.apiUrl());
       Http.Reply created = http.post("/jobs/schedules",
@@ -46,7 +46,7 @@ class RestartAndScheduleTest {
     }
 
     clock.setNowTo(secondFire, Duration.ofMinutes(5));
-    try (Standalone second = Standalone.start(Standalone.Options.ephemeral(dataDir).withClock(clock))) {
+    try (Standalone second = Standalone.start(Standalone.Options.ephemeral(dataDir).withClock(clock).withTweak(c -> c.auth.devToken = Http.TEST_TOKEN))) {
       Http http = new Http(second.apiUrl());
       JsonNode earlier = http.get("/jobs/runs/" + runId).body();
       assertThat(earlier.path("status").asText()).isEqualTo("completed");

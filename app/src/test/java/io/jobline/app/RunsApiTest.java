@@ -105,7 +105,8 @@ class RunsApiTest {
   void theStreamDeliversProgressInOrderAndClosesWhenTheRunEnds() throws Exception {
     String id = submit("sleep", "{\"params\":{\"seconds\":3}}");
     HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(base + "/jobs/runs/" + id + "/stream")).timeout(Duration.ofSeconds(60)).build(),
+        HttpRequest.newBuilder(URI.create(base + "/jobs/runs/" + id + "/stream")).timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + Http.TEST_TOKEN).build(),
         HttpResponse.BodyHandlers.ofInputStream());
     assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
     List<String> events = new ArrayList<>();

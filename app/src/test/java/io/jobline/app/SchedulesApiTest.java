@@ -24,13 +24,10 @@ class SchedulesApiTest {
     http = new Http(base);
   }
 
-  private static JsonNode patch(String path, String body) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/json")
-        .method("PATCH", HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode json = io.jobline.wire.Json.mapper().readTree(r.body());
-    ((com.fasterxml.jackson.databind.node.ObjectNode) json).put("_status", r.statusCode());
-    return json;
+  private static JsonNode patch(String path, String body) {
+    Http.Reply r = http.patch(path, body);
+    ((com.fasterxml.jackson.databind.node.ObjectNode) r.body()).put("_status", r.status());
+    return r.body();
   }
 
   @Test

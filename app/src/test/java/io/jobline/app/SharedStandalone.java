@@ -12,6 +12,13 @@ final class SharedStandalone {
         instance = Standalone.start(Standalone.Options.ephemeral(null).withTweak(c -> {
           c.jobs.packages = java.util.List.of("io.jobline.examples", "io.jobline.app.testjobs");
           c.executor.retryBackoff = io.dropwizard.util.Duration.milliseconds(200);
+          c.auth.devToken = Http.TEST_TOKEN;
+          c.auth.apiKeys = java.util.List.of(
+              AuthTest.key("viewer", "viewer-key", "viewer", null),
+              AuthTest.key("operator", "operator-key", "operator", null),
+              AuthTest.key("acme-operator", "acme-key", "operator", "acme"),
+              AuthTest.key("acme-admin", "acme-admin-key", "admin", "acme"));
+          c.auth.jwt.hs256Secret = AuthTest.JWT_SECRET;
         }));
       } catch (Exception e) {
         throw new IllegalStateException("could not start the shared standalone", e);
