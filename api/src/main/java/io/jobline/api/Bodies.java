@@ -7,7 +7,25 @@ import io.jobline.wire.Json;
 
 /** Reads request bodies with messages that name the problem. */
 final class Bodies {
+  /** Largest request body the API reads. */
+  static final int MAX_BODY_BYTES = 1024 * 1024;
+  /** Largest params object of one run. */
+  static final int MAX_PARAMS_BYTES = 64 * 1024;
+
   private Bodies() {}
+
+  /**
+   * Refuses params larger than {@link #MAX_PARAMS_BYTES}.
+   *
+   * @throws ApiException 413 naming params
+   */
+  static void checkParamsSize(JsonNode params) {
+    int size = params.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (size > MAX_PARAMS_BYTES) {
+      throw new ApiException(413, "Params too large", "params are " + size + " bytes; at most "
+          + MAX_PARAMS_BYTES + " are accepted (pass a reference to large inputs instead)", "params", null);
+    }
+  }
 
   /**
    * Parses a body that must be a JSON object.
@@ -17,6 +35,10 @@ final class Bodies {
   static ObjectNode object(String body, String example) {
     if (body == null || body.isBlank()) {
       throw ApiException.badRequest("body", "a JSON object body is required, e.g. " + example);
+    }
+    if (body.length() > MAX_BODY_BYTES) {
+      throw new ApiException(413, "Body too large", "the request body is larger than "
+          + MAX_BODY_BYTES + " bytes", "body", null);
     }
     JsonNode node;
     try {

@@ -70,6 +70,7 @@ public final class JobsResource {
     Integer maxAttempts = Bodies.optionalPositiveInt(request, "max_attempts");
     Integer backoff = Bodies.optionalPositiveInt(request, "retry_backoff_seconds");
     Integer backoffCap = Bodies.optionalPositiveInt(request, "retry_backoff_cap_seconds");
+    Bodies.checkParamsSize(params);
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {
       throw new ApiException(400, "Invalid params", "params do not match the schema of job '"

@@ -144,6 +144,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.auth.AuthFilter(new io.jobline.api.auth.Authenticator(config.auth)));
       env.jersey().register(org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature.class);
       ProblemMappers.all().forEach(env.jersey()::register);
+      env.jersey().register(new io.jobline.api.BodySizeLimit());
       env.jersey().register(new JobsResource(catalogue, requests, new ParamsValidator(), clock));
       ControlProducer controls = new ControlProducer(config.kafka);
       env.lifecycle().manage(closing(controls::close));

@@ -71,4 +71,14 @@ class BadInputTest {
     assertThat(reply.status()).isEqualTo(404);
     assertThat(reply.contentType()).startsWith("application/problem+json");
   }
+
+  @Test
+  void oversizedBodiesAndParamsAre413NamingWhatIsTooLarge() {
+    String bigParams = "{\"params\":{\"blob\":\"" + "x".repeat(70_000) + "\"}}";
+    Http.Reply params = http.post("/jobs/run/noop", bigParams);
+    assertProblem(params, 413, "params", "at most 65536");
+    Http.Reply body = http.post("/jobs/run/noop", "{\"x\":\"" + "y".repeat(1_100_000) + "\"}");
+    assertThat(body.status()).isEqualTo(413);
+    assertThat(body.contentType()).startsWith("application/problem+json");
+  }
 }
