@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       RoleCommand.HistoryRole.class,
       RunCommand.class,
       ListCommand.class,
+      RunsCommand.class,
+      SchedulesCommand.class,
       CronCommand.class,
       HealthCommand.class,
       BenchCommand.class

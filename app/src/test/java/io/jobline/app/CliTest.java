@@ -75,4 +75,33 @@ class CliTest {
     assertThat(o.code()).isZero();
     assertThat(o.out()).contains("settlement").contains("--params period: string, required").contains("sleep");
   }
+
+  @Test
+  void runsAndSchedulesCommandsTalkToARunningApi() throws Exception {
+    String api = SharedStandalone.get().apiUrl();
+    Http http = new Http(api);
+    String runId = http.post("/jobs/run/sleep", "{\"tenant_id\":\"cli\",\"params\":{\"seconds\":2}}").body().path("run_id").asText();
+
+    Outcome follow = jobline("runs", "follow", runId, "--api-url", api, "--token", Http.TEST_TOKEN);
+    assertThat(follow.code()).isZero();
+    assertThat(follow.err()).contains("Slept 2 of 2 s").contains("100%").contains(runId + ": completed");
+
+    Outcome list = jobline("runs", "list", "--tenant", "cli", "--api-url", api, "--token", Http.TEST_TOKEN);
+    assertThat(list.code()).isZero();
+    assertThat(list.out()).contains(runId).contains("completed");
+    Outcome show = jobline("runs", "show", runId, "--json", "--api-url", api, "--token", Http.TEST_TOKEN);
+    assertThat(Json.mapper().readTree(show.out()).path("status").asText()).isEqualTo("completed");
+    assertThat(jobline("runs", "logs", runId, "--api-url", api, "--token", Http.TEST_TOKEN).out()).contains("Slept 1 of 2 s");
+    assertThat(jobline("runs", "retry", runId, "--api-url", api, "--token", Http.TEST_TOKEN).code()).isEqualTo(1);
+    assertThat(jobline("runs", "show", "nope", "--api-url", api, "--token", Http.TEST_TOKEN).code()).isEqualTo(2);
+    assertThat(jobline("runs", "list", "--api-url", api, "--token", "wrong").code()).isEqualTo(1);
+
+    http.post("/jobs/schedules", "{\"job_name\":\"cli-schedule\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\"}");
+    assertThat(jobline("schedules", "list", "--api-url", api, "--token", Http.TEST_TOKEN).out()).contains("cli-schedule");
+    assertThat(jobline("schedules", "pause", "cli-schedule", "--api-url", api, "--token", Http.TEST_TOKEN).out()).contains("paused");
+    assertThat(jobline("schedules", "resume", "cli-schedule", "--api-url", api, "--token", Http.TEST_TOKEN).out()).contains(" on ");
+    assertThat(jobline("schedules", "show", "cli-schedule", "--api-url", api, "--token", Http.TEST_TOKEN).out()).contains("next:");
+    Outcome trigger = jobline("schedules", "trigger", "cli-schedule", "--api-url", api, "--token", Http.TEST_TOKEN);
+    assertThat(trigger.out()).contains("queued");
+  }
 }
