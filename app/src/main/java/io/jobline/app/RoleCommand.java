@@ -66,7 +66,8 @@ abstract class RoleCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = "Run the history materializer.")
+  @Command(name = "history", mixinStandardHelpOptions = true, description = "Run the history materializer.",
+      subcommands = HistoryRebuildCommand.class)
   static final class HistoryRole extends RoleCommand {
     @Override
     Role role() {

@@ -60,6 +60,19 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
+  public long deleteRequestedBefore(java.time.Instant cutoff) {
+    List<String> old = runs.values().stream()
+        .filter(r -> r.requestedAt() != null && r.requestedAt().isBefore(cutoff)).map(RunRecord::runId).toList();
+    old.forEach(runs::remove);
+    return old.size();
+  }
+
+  @Override
+  public long count() {
+    return runs.size();
+  }
+
+  @Override
   public long countByStatus(RunStatus status) {
     return runs.values().stream().filter(r -> r.status() == status).count();
   }

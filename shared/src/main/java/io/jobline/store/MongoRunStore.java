@@ -113,6 +113,16 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
+  public long deleteRequestedBefore(java.time.Instant cutoff) {
+    return runs.deleteMany(Filters.lt("requested_at", Date.from(cutoff))).getDeletedCount();
+  }
+
+  @Override
+  public long count() {
+    return runs.countDocuments();
+  }
+
+  @Override
   public long countByStatus(RunStatus status) {
     return runs.countDocuments(Filters.eq("status", status.wire()));
   }

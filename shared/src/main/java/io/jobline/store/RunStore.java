@@ -50,6 +50,12 @@ public interface RunStore {
   /** Every run of a job (or all, with null) requested since {@code since}, for statistics. */
   List<RunRecord> since(String jobName, String tenantId, java.time.Instant since);
 
+  /** Deletes runs requested before {@code cutoff} (history retention); returns how many. */
+  long deleteRequestedBefore(java.time.Instant cutoff);
+
+  /** How many runs there are. */
+  long count();
+
   /** Timing of every run, for the bench report. */
   List<RunTiming> timings();
 
