@@ -28,6 +28,9 @@ final class InfraCommand implements Callable<Integer> {
   @Option(names = "--kafka-port", description = "Kafka port; the controller uses the next one (default: ${DEFAULT-VALUE}).")
   int kafkaPort = Standalone.DEFAULT_KAFKA_PORT;
 
+  @Option(names = "--controller-port", description = "KRaft controller port (default: the Kafka port + 1).")
+  Integer controllerPort;
+
   @Option(names = "--mongo-port", description = "Mongo-wire port (default: ${DEFAULT-VALUE}).")
   int mongoPort = Standalone.DEFAULT_MONGO_PORT;
 
@@ -39,7 +42,8 @@ final class InfraCommand implements Callable<Integer> {
     Launcher.configureLogging(Launcher.loadResource("jobline-standalone.yml"));
     Path root = inMemory ? Files.createTempDirectory("jobline-infra-") : dataDir.toAbsolutePath();
     EmbeddedMongo mongo = EmbeddedMongo.start(inMemory ? null : root.resolve("mongo").resolve("jobline.h2"), mongoPort);
-    EmbeddedKafka kafka = EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, kafkaPort == 0 ? 0 : kafkaPort + 1);
+    int controller = controllerPort != null ? controllerPort : kafkaPort == 0 ? 0 : kafkaPort + 1;
+    EmbeddedKafka kafka = EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controller);
     io.jobline.topic.KafkaSettings settings = new io.jobline.topic.KafkaSettings();
     settings.bootstrapServers = kafka.bootstrapServers();
     io.jobline.topic.TopicSettings topics = new io.jobline.topic.TopicSettings();

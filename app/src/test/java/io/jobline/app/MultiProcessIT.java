@@ -45,7 +45,7 @@ class MultiProcessIT {
     kafka = "localhost:" + kafkaPort;
     mongo = "mongodb://localhost:" + mongoPort;
     Process infra = start("infra", Map.of(), "infra", "--in-memory", "--kafka-port", "" + kafkaPort,
-        "--mongo-port", "" + mongoPort, "--request-partitions", "4");
+        "--controller-port", "" + freePort(), "--mongo-port", "" + mongoPort, "--request-partitions", "4");
     await("infra").atMost(Duration.ofSeconds(90)).until(() -> log("infra").contains("Jobline infra is up"));
     assertThat(infra.isAlive()).isTrue();
     role("history", "history", Map.of("STATE_DIR", Files.createTempDirectory("mp-streams").toString()));

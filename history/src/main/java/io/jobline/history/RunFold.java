@@ -107,7 +107,11 @@ public final class RunFold {
       if (q.parentRunId() != null) {
         parentRunId = q.parentRunId().value();
       }
-      attempt = Math.max(attempt, q.attemptOrFirst());
+      // executions (started events) move the attempt; a request only names the first one, so the
+      // fold comes out the same whether a retry's request or its start is seen first
+      if (attempt == 0) {
+        attempt = 1;
+      }
       if (status == null) {
         status = RunStatus.QUEUED;
       }

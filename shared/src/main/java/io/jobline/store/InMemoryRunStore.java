@@ -62,8 +62,13 @@ public final class InMemoryRunStore implements RunStore {
   @Override
   public long deleteRequestedBefore(java.time.Instant cutoff) {
     List<String> old = runs.values().stream()
-        .filter(r -> r.requestedAt() != null && r.requestedAt().isBefore(cutoff)).map(RunRecord::runId).toList();
-    old.forEach(runs::remove);
+        .filter(r -> r.requestedAt() != null ? r.requestedAt().isBefore(cutoff)
+            : visible.get(r.runId()) != null && visible.get(r.runId()).isBefore(cutoff))
+        .map(RunRecord::runId).toList();
+    old.forEach(id -> {
+      runs.remove(id);
+      visible.remove(id);
+    });
     return old.size();
   }
 

@@ -114,7 +114,10 @@ public final class MongoRunStore implements RunStore {
 
   @Override
   public long deleteRequestedBefore(java.time.Instant cutoff) {
-    return runs.deleteMany(Filters.lt("requested_at", Date.from(cutoff))).getDeletedCount();
+    Date before = Date.from(cutoff);
+    // runs produced without requested_at (outside producers) are judged by when history last wrote them
+    return runs.deleteMany(Filters.or(Filters.lt("requested_at", before),
+        Filters.and(Filters.exists("requested_at", false), Filters.lt(VISIBLE_AT, before)))).getDeletedCount();
   }
 
   @Override
