@@ -64,10 +64,7 @@ public final class RunsResource {
       @QueryParam("parent_run") String parentRun, @QueryParam("from") String from,
       @QueryParam("to") String to, @QueryParam("sort") String sort,
       @QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
-    int size = limit == null ? DEFAULT_PAGE : limit;
-    if (size < 1 || size > MAX_PAGE) {
-      throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);
-    }
+    int size = pageSize(limit, DEFAULT_PAGE);
     String tenant = Access.tenantFilter(sc, asked);
     if (asked != null && !asked.equals(tenant)) {
       Map<String, Object> none = new LinkedHashMap<>();
@@ -113,12 +110,9 @@ public final class RunsResource {
       @QueryParam("limit") Integer limit, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
     int from = offset == null ? 0 : offset;
-    int size = limit == null ? 100 : limit;
+    int size = pageSize(limit, 100);
     if (from < 0) {
       throw ApiException.badRequest("offset", "offset must be 0 or more");
-    }
-    if (size < 1 || size > MAX_PAGE) {
-      throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);
     }
     List<io.jobline.run.LogEntry> all = run.logs() == null ? List.of() : run.logs();
     Map<String, Object> out = new LinkedHashMap<>();
@@ -175,6 +169,14 @@ public final class RunsResource {
     } catch (java.time.format.DateTimeParseException e) {
       throw ApiException.badRequest(field, field + " must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
     }
+  }
+
+  private static int pageSize(Integer limit, int fallback) {
+    int size = limit == null ? fallback : limit;
+    if (size < 1 || size > MAX_PAGE) {
+      throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);
+    }
+    return size;
   }
 
   static Map<String, Object> summary(RunRecord r) {

@@ -212,7 +212,8 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static long pct(long[] sorted, int p) {
+  /** The p-th percentile (nearest rank) of sorted values; -1 when there are none. */
+  static long pct(long[] sorted, int p) {
     if (sorted.length == 0) {
       return -1;
     }

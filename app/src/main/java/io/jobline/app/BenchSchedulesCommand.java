@@ -67,7 +67,7 @@ final class BenchSchedulesCommand implements Callable<Integer> {
       report.put("schedules", count);
       report.put("due_in_same_minute", due);
       report.put("fired", sorted.length);
-      report.put("fire_lateness_ms", Map.of("p50", pct(sorted, 50), "p99", pct(sorted, 99),
+      report.put("fire_lateness_ms", Map.of("p50", BenchCommand.pct(sorted, 50), "p99", BenchCommand.pct(sorted, 99),
           "max", sorted.length == 0 ? -1 : sorted[sorted.length - 1]));
       report.put("load_seconds", Math.round(loadSeconds * 10) / 10.0);
       report.put("roles", List.of("scheduler"));
@@ -105,11 +105,4 @@ final class BenchSchedulesCommand implements Callable<Integer> {
     }
   }
 
-  private static long pct(long[] sorted, int p) {
-    if (sorted.length == 0) {
-      return -1;
-    }
-    int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-  }
 }
