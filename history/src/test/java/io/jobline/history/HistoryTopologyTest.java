@@ -14,6 +14,7 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.TriggerType;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -173,6 +174,74 @@ class HistoryTopologyTest {
     assertThat(run.attempts().get(0).status()).isEqualTo(RunStatus.FAILED);
     assertThat(run.attempts().get(0).error()).isEqualTo("boom");
     assertThat(run.attempts().get(1).status()).isEqualTo(RunStatus.COMPLETED);
+  }
+
+  @Test
+  void warningsAndErrorsAreLoggedWithTheirLevelAndTheRunGoesOn() {
+    RunId id = RunId.of("run-9");
+    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));
+    events.pipeInput(id.value(), event(id, 2, EventType.WARNING, 2, Json.object().put("message", "careful")));
+    events.pipeInput(id.value(), event(id, 3, EventType.ERROR, 3, Json.object().put("message", "not fatal")));
+    RunRecord run = store.find("run-9").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
+    assertThat(run.logs()).extracting(l -> l.level()).containsExactly("warning", "error");
+  }
+
+  @Test
+  void cancelledTimedOutAndFailedRunsKeepTheirError() {
+    for (EventType end : List.of(EventType.CANCELLED, EventType.TIMED_OUT, EventType.FAILED)) {
+      RunId id = RunId.of("run-" + end);
+      events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));
+      events.pipeInput(id.value(), event(id, 2, end, 2, Json.object().put("error", "because " + end)));
+      RunRecord run = store.find(id.value()).orElseThrow();
+      assertThat(run.status().name()).isEqualTo(end.name());
+      assertThat(run.error()).isEqualTo("because " + end);
+      assertThat(run.completedAt()).isEqualTo(T0.plusSeconds(2));
+    }
+  }
+
+  @Test
+  void aQueuedRunCancelledBeforeItStartsEndsCancelled() {
+    RunId id = RunId.of("run-10");
+    requests.pipeInput("t1", JobRequest.manual(id, "noop", null, "t1", T0, "api"));
+    events.pipeInput(id.value(), event(id, 1, EventType.QUEUED, 1, Json.object()));
+    assertThat(store.find("run-10").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
+    events.pipeInput(id.value(), event(id, 2, EventType.CANCELLED, 2, Json.object().put("error", "cancelled before it started")));
+    RunRecord run = store.find("run-10").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.CANCELLED);
+    assertThat(run.startedAt()).isNull();
+  }
+
+  @Test
+  void aMissedFireIsRecordedAsAMissedRunWithItsReason() {
+    RunId id = RunId.of("run-11");
+    var payload = Json.object().put("job_name", "noop").put("tenant_id", "t1").put("reason", "overlap");
+    payload.set("trigger", Json.tree(io.jobline.wire.Trigger.schedule("nightly", T0)));
+    events.pipeInput(id.value(), new RunEvent(id, 1, EventType.MISSED, T0, "scheduler", 1, 0, payload));
+    RunRecord run = store.find("run-11").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.MISSED);
+    assertThat(run.error()).isEqualTo("overlap");
+    assertThat(run.trigger().schedule()).isEqualTo("nightly");
+  }
+
+  @Test
+  void logsBeyondTheCapAreDroppedAndTheRunIsMarkedTruncated() {
+    driver.close();
+    HistorySettings settings = new HistorySettings();
+    settings.batchSize = 1;
+    settings.maxLogsPerRun = 2;
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-cap-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(HistoryTopology.build(settings, store), props);
+    events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(), Topics.EVENTS.valueSerde().serializer());
+    RunId id = RunId.of("run-12");
+    for (int i = 1; i <= 4; i++) {
+      events.pipeInput(id.value(), event(id, i, EventType.LOG, i, Json.object().put("message", "line " + i)));
+    }
+    RunRecord run = store.find("run-12").orElseThrow();
+    assertThat(run.logs()).hasSize(2);
+    assertThat(run.logsTruncated()).isTrue();
   }
 
   private static RunEvent at(RunId id, long seq, EventType type, int attempt, long epoch, int second,
