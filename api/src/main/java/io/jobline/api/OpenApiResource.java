@@ -75,7 +75,7 @@ public final class OpenApiResource {
     op(paths, "/jobs/runs/{run_id}/cancel", "post", "Cancel a queued or running run", null, "202", null, "404", "409");
     op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt",
         null, "202", null, "404", "409");
-    op(paths, "/jobs/stats", "get", "Counts by status and durations per job (job, tenant, by_tenant, days)", null, "200", "Stats", "400");
+    op(paths, "/jobs/stats", "get", "Counts by status and durations per job (job, tenant, by_tenant), kept by history in job_stats", null, "200", "Stats", "400");
     op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
     op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
     op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");

@@ -42,14 +42,16 @@ public final class RunsResource {
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 500;
   private final RunStore runs;
+  private final io.jobline.store.RunLogStore logStore;
   private final ControlProducer control;
   private final RequestProducer requests;
   private final EventProducer events;
   private final Clock clock;
 
-  public RunsResource(RunStore runs, ControlProducer control, RequestProducer requests,
-      EventProducer events, Clock clock) {
+  public RunsResource(RunStore runs, io.jobline.store.RunLogStore logStore, ControlProducer control,
+      RequestProducer requests, EventProducer events, Clock clock) {
     this.runs = runs;
+    this.logStore = logStore;
     this.control = control;
     this.requests = requests;
     this.events = events;
@@ -114,13 +116,19 @@ public final class RunsResource {
     if (from < 0) {
       throw ApiException.badRequest("offset", "offset must be 0 or more");
     }
-    List<io.jobline.run.LogEntry> all = run.logs() == null ? List.of() : run.logs();
+    long total = logStore.count(runId);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("run_id", runId);
-    out.put("total", all.size());
+    out.put("total", total);
     out.put("truncated", run.logsTruncated());
-    out.put("logs", all.subList(Math.min(from, all.size()), Math.min(all.size(), from + size)));
-    out.put("next_offset", from + size < all.size() ? from + size : null);
+    out.put("logs", logStore.page(runId, from, size).stream().map(l -> {
+      Map<String, Object> line = new LinkedHashMap<>(Json.mapper().convertValue(l.entry(), Map.class));
+      if (l.marker()) {
+        line.put("truncation_marker", true);
+      }
+      return line;
+    }).toList());
+    out.put("next_offset", from + size < total ? from + size : null);
     return out;
   }
 

@@ -1,83 +1,77 @@
 package io.jobline.api;
 
-import io.jobline.run.RunRecord;
-import io.jobline.run.RunStatus;
-import io.jobline.store.RunStore;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
+import io.jobline.store.StatsStore;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
+import jakarta.ws.rs.core.SecurityContext;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import org.bson.Document;
 
-/** {@code GET /jobs/stats}: per job (and per tenant when asked), counts by status and durations. */
+/**
+ * {@code GET /jobs/stats}: per job (and per job and tenant with {@code by_tenant=true}), counts by
+ * status, duration p50/p95 over the last runs and the longest, the last run and the last failure,
+ * from {@code job_stats} as history keeps it.
+ */
 @Path("/jobs/stats")
 @Produces(MediaType.APPLICATION_JSON)
 public final class StatsResource {
-  private final RunStore runs;
-  private final Clock clock;
+  private final StatsStore stats;
 
-  public StatsResource(RunStore runs, Clock clock) {
-    this.runs = runs;
-    this.clock = clock;
+  public StatsResource(StatsStore stats) {
+    this.stats = stats;
   }
 
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> stats(@Context SecurityContext sc, @QueryParam("job") String job, @QueryParam("tenant") String asked,
-      @QueryParam("by_tenant") boolean byTenant, @QueryParam("days") Integer days) {
-    int window = days == null ? 30 : days;
-    if (window < 1 || window > 3650) {
-      throw ApiException.badRequest("days", "days must be between 1 and 3650");
-    }
-    Instant since = clock.instant().minus(Duration.ofDays(window));
+  public Map<String, Object> stats(@Context SecurityContext sc, @QueryParam("job") String job,
+      @QueryParam("tenant") String asked, @QueryParam("by_tenant") boolean byTenant) {
     String tenant = Access.tenantFilter(sc, asked);
-    Map<String, List<RunRecord>> groups = new TreeMap<>();
-    for (RunRecord r : runs.since(job, tenant, since)) {
-      String key = r.jobName() + (byTenant ? "\u0000" + r.tenantId() : "");
-      groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
-    }
     List<Map<String, Object>> out = new ArrayList<>();
-    groups.forEach((key, list) -> out.add(group(list, byTenant)));
-    return Map.of("since", since.toString(), "stats", out);
+    for (Document d : stats.find(job, tenant, byTenant || tenant != null)) {
+      out.add(view(d));
+    }
+    return Map.of("stats", out);
   }
 
-  private static Map<String, Object> group(List<RunRecord> runs, boolean byTenant) {
+  private static Map<String, Object> view(Document d) {
     Map<String, Object> g = new LinkedHashMap<>();
-    g.put("job_name", runs.get(0).jobName());
-    if (byTenant) {
-      g.put("tenant_id", runs.get(0).tenantId());
+    g.put("job_name", d.getString("job_name"));
+    if (d.containsKey("tenant_id")) {
+      g.put("tenant_id", d.get("tenant_id"));
     }
-    Map<String, Long> counts = new TreeMap<>();
-    runs.forEach(r -> counts.merge(r.status() == null ? "unknown" : r.status().wire(), 1L, Long::sum));
+    Document counts = d.get("counts", new Document());
     g.put("counts", counts);
-    g.put("total", runs.size());
-    double[] durations = runs.stream().map(RunRecord::durationSeconds).filter(d -> d != null)
-        .mapToDouble(Double::doubleValue).sorted().toArray();
-    Map<String, Object> d = new LinkedHashMap<>();
-    d.put("p50", pct(durations, 50));
-    d.put("p95", pct(durations, 95));
-    d.put("max", durations.length == 0 ? null : durations[durations.length - 1]);
-    g.put("duration_seconds", d);
-    runs.stream().map(RunRecord::requestedAt).filter(t -> t != null).max(Comparator.naturalOrder())
-        .ifPresent(t -> g.put("last_run_at", t));
-    runs.stream().filter(r -> r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT)
-        .max(Comparator.comparing(r -> r.completedAt() == null ? Instant.EPOCH : r.completedAt()))
-        .ifPresent(r -> g.put("last_failure", Map.of("run_id", r.runId(),
-            "at", String.valueOf(r.completedAt()), "error", String.valueOf(r.error()))));
+    g.put("total", counts.values().stream().mapToLong(v -> ((Number) v).longValue()).sum());
+    double[] durations = d.getList("durations", Number.class, List.of()).stream()
+        .mapToDouble(Number::doubleValue).sorted().toArray();
+    Map<String, Object> dur = new LinkedHashMap<>();
+    dur.put("p50", pct(durations, 50));
+    dur.put("p95", pct(durations, 95));
+    dur.put("max", d.get("max_duration_seconds"));
+    dur.put("over_last", durations.length);
+    g.put("duration_seconds", dur);
+    Date last = d.getDate("last_run_at");
+    g.put("last_run_at", last == null ? null : last.toInstant().toString());
+    Document failure = d.get("last_failure", Document.class);
+    if (failure != null) {
+      Date at = failure.getDate("at");
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("run_id", failure.getString("run_id"));
+      f.put("at", at == null ? null : at.toInstant().toString());
+      f.put("error", failure.getString("error"));
+      g.put("last_failure", f);
+    }
     return g;
   }
 

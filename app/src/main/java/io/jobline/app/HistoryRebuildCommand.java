@@ -42,7 +42,10 @@ final class HistoryRebuildCommand implements Callable<Integer> {
         return 2;
       }
       target.ensureIndexes();
-      long replayed = HistoryRebuild.rebuild(c.kafka, c.history, target, c.topics.replicationFactor,
+      var db = mongo.getDatabase(database);
+      var sinks = new io.jobline.history.HistoryTopology.Sinks(target,
+          new io.jobline.store.MongoRunLogStore(db).ensureIndexes(), new io.jobline.store.StatsStore(db)::recordEnded);
+      long replayed = HistoryRebuild.rebuild(c.kafka, c.history, sinks, c.topics.replicationFactor,
           Duration.ofMinutes(timeoutMinutes), line -> System.err.print("\r" + line));
       System.err.println();
       System.out.println("rebuilt " + target.count() + " runs from " + replayed + " records into '" + database + "'");

@@ -83,12 +83,15 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     MongoRunStore runs = new MongoRunStore(db, clock).ensureIndexes();
     MongoScheduleStore schedules = new MongoScheduleStore(db).ensureIndexes();
     TimerStore timers = new MongoTimerStore(db).ensureIndexes();
+    io.jobline.store.MongoRunLogStore runLogs = new io.jobline.store.MongoRunLogStore(db).ensureIndexes();
+    io.jobline.store.StatsStore stats = new io.jobline.store.StatsStore(db);
     RequestProducer requests = new RequestProducer(config.kafka, "jobline-" + String.join("-",
         roles.stream().map(r -> r.name().toLowerCase()).sorted().toList()));
     env.lifecycle().manage(closing(requests::close));
 
     if (roles.contains(Role.HISTORY)) {
-      History history = new History(config.kafka, config.history, runs, config.topics.replicationFactor);
+      History history = new History(config.kafka, config.history,
+          new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::recordEnded), config.topics.replicationFactor);
       env.lifecycle().manage(history);
       env.healthChecks().register("history-streams", new StreamsHealthCheck(history));
     }
@@ -150,8 +153,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.lifecycle().manage(closing(controls::close));
       EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
       env.lifecycle().manage(closing(apiRunEvents::close));
-      env.jersey().register(new RunsResource(runs, controls, requests, apiRunEvents, clock));
-      env.jersey().register(new io.jobline.api.StatsResource(runs, clock));
+      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, clock));
+      env.jersey().register(new io.jobline.api.StatsResource(stats));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
       SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue, runs,

@@ -28,9 +28,13 @@ class HistoryRebuildTest {
 
     try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
       MongoRunStore live = new MongoRunStore(mongo.getDatabase("jobline"), Clock.systemUTC());
-      MongoRunStore rebuilt = new MongoRunStore(mongo.getDatabase("rebuilt_" + System.nanoTime()), Clock.systemUTC());
-      HistoryRebuild.rebuild(standalone.config().kafka, standalone.config().history, rebuilt, (short) 1,
-          Duration.ofMinutes(3), line -> { });
+      var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
+      MongoRunStore rebuilt = new MongoRunStore(db, Clock.systemUTC());
+      var rebuiltLogs = new io.jobline.store.MongoRunLogStore(db);
+      HistoryRebuild.rebuild(standalone.config().kafka, standalone.config().history,
+          new io.jobline.history.HistoryTopology.Sinks(rebuilt, rebuiltLogs, new io.jobline.store.StatsStore(db)::recordEnded),
+          (short) 1, Duration.ofMinutes(3), line -> { });
+      var liveLogs = new io.jobline.store.MongoRunLogStore(mongo.getDatabase("jobline"));
 
       assertThat(rebuilt.count()).isGreaterThanOrEqualTo(ids.size());
       for (String id : ids) {
@@ -43,6 +47,7 @@ class HistoryRebuildTest {
         assertThat(b.trigger()).isEqualTo(a.trigger());
         assertThat(b.startedAt()).isEqualTo(a.startedAt());
         assertThat(b.completedAt()).isEqualTo(a.completedAt());
+        assertThat(rebuiltLogs.page(id, 0, 100)).isEqualTo(liveLogs.page(id, 0, 100));
       }
 
       long before = rebuilt.count();

@@ -131,8 +131,14 @@ class RunsApiTest {
   void statsCountRunsByStatusWithDurations() {
     String id = submit("flaky", "{\"tenant_id\":\"stats-t\",\"params\":{\"failures\":5},\"max_attempts\":1}");
     EndToEndTest.awaitRun(http, id, "failed");
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+        http.get("/jobs/stats?job=flaky&tenant=stats-t").body().path("stats").size() == 1);
     JsonNode stats = http.get("/jobs/stats?job=flaky&by_tenant=true&tenant=stats-t").body().path("stats");
     assertThat(stats.size()).isEqualTo(1);
+    assertThat(stats.get(0).path("tenant_id").asText()).isEqualTo("stats-t");
+    JsonNode perJob = http.get("/jobs/stats?job=flaky").body().path("stats");
+    assertThat(perJob.size()).isEqualTo(1);
+    assertThat(perJob.get(0).has("tenant_id")).isFalse();
     assertThat(stats.get(0).path("counts").path("failed").asInt()).isGreaterThanOrEqualTo(1);
     assertThat(stats.get(0).path("last_failure").path("run_id").asText()).isEqualTo(id);
     assertThat(stats.get(0).path("duration_seconds").has("p95")).isTrue();

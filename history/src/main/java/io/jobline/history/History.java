@@ -1,7 +1,6 @@
 package io.jobline.history;
 
 import io.dropwizard.lifecycle.Managed;
-import io.jobline.store.RunStore;
 import io.jobline.topic.KafkaSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,14 +17,14 @@ public final class History implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(History.class);
   private final KafkaSettings kafka;
   private final HistorySettings settings;
-  private final RunStore store;
+  private final HistoryTopology.Sinks sinks;
   private final short replication;
   private KafkaStreams streams;
 
-  public History(KafkaSettings kafka, HistorySettings settings, RunStore store, short replication) {
+  public History(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks sinks, short replication) {
     this.kafka = kafka;
     this.settings = settings;
-    this.store = store;
+    this.sinks = sinks;
     this.replication = replication;
   }
 
@@ -43,7 +42,7 @@ public final class History implements Managed {
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     props.put("processing.exception.handler.global.enabled", true);
-    streams = new KafkaStreams(HistoryTopology.build(settings, store), props);
+    streams = new KafkaStreams(HistoryTopology.build(settings, sinks), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("History stream thread failed; replacing it and reprocessing from the last commit", e);
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;

@@ -1,6 +1,5 @@
 package io.jobline.history;
 
-import io.jobline.store.RunStore;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import java.nio.file.Files;
@@ -30,7 +29,7 @@ public final class HistoryRebuild {
   private HistoryRebuild() {}
 
   /** Rebuilds into {@code target}; returns how many input records were replayed. */
-  public static long rebuild(KafkaSettings kafka, HistorySettings settings, RunStore target,
+  public static long rebuild(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks target,
       short replication, Duration timeout, Consumer<String> progress) throws Exception {
     String appId = settings.applicationId + "-rebuild-" + System.currentTimeMillis();
     Properties props = new Properties();

@@ -35,7 +35,11 @@ public final class HistoryTopology {
 
   private HistoryTopology() {}
 
-  public static Topology build(HistorySettings settings, RunStore sink) {
+  /** Where history writes: runs, their log lines, and the runs that just ended (statistics). */
+  public record Sinks(RunStore runs, io.jobline.store.RunLogStore logs,
+      java.util.function.Consumer<java.util.List<RunRecord>> ended) {}
+
+  public static Topology build(HistorySettings settings, Sinks sinks) {
     StreamsBuilder builder = new StreamsBuilder();
     RunFold fold = new RunFold(settings.maxLogsPerRun);
 
@@ -61,8 +65,8 @@ public final class HistoryTopology {
                     org.apache.kafka.common.utils.Bytes, byte[]>>as(RUNS_STORE)
                 .withKeySerde(Serdes.String()).withValueSerde(RECORD))
         .toStream(Named.as("run-changes"))
-        .process(() -> new RunSinkProcessor(sink, settings.batchSize,
-            Duration.ofMillis(settings.flushInterval.toMilliseconds())), Named.as("mongo-sink"));
+        .process(() -> new RunSinkProcessor(sinks, settings.batchSize,
+            Duration.ofMillis(settings.flushInterval.toMilliseconds()), settings.maxLogsPerRun), Named.as("mongo-sink"));
     return builder.build();
   }
 

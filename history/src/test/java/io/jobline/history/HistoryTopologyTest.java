@@ -27,6 +27,9 @@ import org.junit.jupiter.api.Test;
 class HistoryTopologyTest {
   private static final Instant T0 = Instant.parse("2026-03-31T22:00:00Z");
   private final InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
+  private final io.jobline.store.InMemoryRunLogStore logStore = new io.jobline.store.InMemoryRunLogStore();
+  private final java.util.List<RunRecord> ended = new java.util.ArrayList<>();
+  private final HistoryTopology.Sinks sinks = new HistoryTopology.Sinks(store, logStore, ended::addAll);
   private TopologyTestDriver driver;
   private TestInputTopic<String, JobRequest> requests;
   private TestInputTopic<String, RunEvent> events;
@@ -39,7 +42,7 @@ class HistoryTopologyTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(HistoryTopology.build(settings, store), props);
+    driver = new TopologyTestDriver(HistoryTopology.build(settings, sinks), props);
     requests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
         Topics.REQUESTS.valueSerde().serializer());
     rawRequests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
@@ -77,6 +80,8 @@ class HistoryTopologyTest {
     assertThat(run.logs()).extracting(l -> l.message()).containsExactly("Starting", "half");
     assertThat(run.logs().get(1).percentage()).isEqualTo(50);
     assertThat(run.trigger().type()).isEqualTo(TriggerType.MANUAL);
+    assertThat(logStore.page("run-1", 1, 5)).extracting(l -> l.entry().message()).containsExactly("half");
+    assertThat(ended).extracting(RunRecord::runId).containsExactly("run-1");
   }
 
   @Test
@@ -233,7 +238,7 @@ class HistoryTopologyTest {
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-cap-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    driver = new TopologyTestDriver(HistoryTopology.build(settings, store), props);
+    driver = new TopologyTestDriver(HistoryTopology.build(settings, sinks), props);
     events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(), Topics.EVENTS.valueSerde().serializer());
     RunId id = RunId.of("run-12");
     for (int i = 1; i <= 4; i++) {
@@ -242,6 +247,10 @@ class HistoryTopologyTest {
     RunRecord run = store.find("run-12").orElseThrow();
     assertThat(run.logs()).hasSize(2);
     assertThat(run.logsTruncated()).isTrue();
+    var lines = logStore.page("run-12", 0, 10);
+    assertThat(lines).extracting(l -> l.entry().message())
+        .containsExactly("line 1", "line 2", "log truncated: lines after the first 2 were dropped");
+    assertThat(lines.get(2).marker()).isTrue();
   }
 
   private static RunEvent at(RunId id, long seq, EventType type, int attempt, long epoch, int second,

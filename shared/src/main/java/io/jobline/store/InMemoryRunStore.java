@@ -78,6 +78,18 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
+  public Map<String, RunStatus> statuses(java.util.Collection<String> runIds) {
+    Map<String, RunStatus> out = new java.util.HashMap<>();
+    runIds.forEach(id -> {
+      RunRecord r = runs.get(id);
+      if (r != null && r.status() != null) {
+        out.put(id, r.status());
+      }
+    });
+    return out;
+  }
+
+  @Override
   public long countByStatus(RunStatus status) {
     return runs.values().stream().filter(r -> r.status() == status).count();
   }

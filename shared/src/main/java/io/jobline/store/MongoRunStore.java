@@ -126,6 +126,18 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
+  public java.util.Map<String, RunStatus> statuses(java.util.Collection<String> runIds) {
+    java.util.Map<String, RunStatus> out = new java.util.HashMap<>();
+    for (Document d : runs.find(Filters.in("_id", runIds)).projection(Projections.include("status"))) {
+      String status = d.getString("status");
+      if (status != null) {
+        out.put(d.getString("_id"), RunStatus.fromWire(status));
+      }
+    }
+    return out;
+  }
+
+  @Override
   public long countByStatus(RunStatus status) {
     return runs.countDocuments(Filters.eq("status", status.wire()));
   }

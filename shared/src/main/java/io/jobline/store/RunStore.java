@@ -12,6 +12,9 @@ public interface RunStore {
 
   Optional<RunRecord> find(String runId);
 
+  /** The current status of each of these runs that exists. */
+  java.util.Map<String, RunStatus> statuses(java.util.Collection<String> runIds);
+
   long countByStatus(RunStatus status);
 
   /** Which runs to list. Null fields don't filter. */
