@@ -130,8 +130,15 @@ public final class Executor implements Managed {
     boolean paused = false;
     try {
       while (running) {
-        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(20))) {
-          accept(record);
+        try {
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+            accept(record);
+          }
+        } catch (WakeupException woken) {
+          if (!running) {
+            break;
+          }
+          // a run finished: its slot goes to the next waiting record right away
         }
         dispatch();
         boolean full = offsets.inFlight() >= settings.maxInFlight;
@@ -312,7 +319,11 @@ public final class Executor implements Managed {
     events.flush();
     deadLetters.close();
     try {
-      commit(true);
+      try {
+        commit(true);
+      } catch (WakeupException pendingWakeup) {
+        commit(true);
+      }
     } catch (RuntimeException e) {
       LOG.warn("Final offset commit failed; unfinished records will be delivered again: {}", e.toString());
     }
@@ -395,11 +406,19 @@ public final class Executor implements Managed {
     @Override
     public void finished(Pending pending) {
       finishedQueue.add(pending);
+      wakeIfWaiting();
     }
 
     @Override
     public void heldElsewhere(Pending pending, Instant until) {
       heldQueue.add(pending.later(until.plusMillis(50)));
+      wakeIfWaiting();
+    }
+
+    private void wakeIfWaiting() {
+      if (running && !crashed) {
+        consumer.wakeup();
+      }
     }
   }
 

@@ -4,73 +4,114 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import org.bson.Document;
-import org.bson.conversions.Bson;
 
-/** {@link ClaimStore} on {@code job_claims}; expiry is decided from timestamps, never by a TTL monitor. */
+/**
+ * {@link ClaimStore} on {@code job_claims}, built only from inserts and single-document reads and
+ * writes by {@code _id}, so every step is indexed on any Mongo-wire server. Each epoch of a claim
+ * is its own document {@code key#epoch}; taking over means inserting {@code key#(epoch+1)}, which
+ * the unique {@code _id} lets only one executor do. The end of an attempt is {@code key#done},
+ * inserted once with its terminal event. One read of a few ids finds where an attempt stands.
+ * Expiry is decided from timestamps here, never by a TTL monitor.
+ */
 public final class MongoClaimStore implements ClaimStore {
   public static final String COLLECTION = "job_claims";
-  private static final String DONE = "done";
   private final MongoCollection<Document> claims;
 
   public MongoClaimStore(MongoDatabase db) {
     this.claims = db.getCollection(COLLECTION);
   }
 
+  private static String epochId(String key, long epoch) {
+    return key + "#" + epoch;
+  }
+
+  private Document byId(String id) {
+    return claims.find(Filters.eq("_id", id)).first();
+  }
+
+  /** How many epochs one read looks at; a run taken over more often is probed further. */
+  private static final int PROBE = 8;
+
   @Override
   public Claim claim(String key, String owner, Instant now, Duration ttl) {
+    long base = 0;
+    Document latest = null;
+    while (true) {
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      ids.add(key + "#done");
+      for (long e = base + 1; e <= base + PROBE; e++) {
+        ids.add(epochId(key, e));
+      }
+      java.util.Map<String, Document> found = new java.util.HashMap<>();
+      claims.find(Filters.in("_id", ids)).forEach(d -> found.put(d.getString("_id"), d));
+      Document done = found.get(key + "#done");
+      if (done != null) {
+        return new Claim(Outcome.ALREADY_DONE, done.getLong("epoch"), null, done.getString("terminal"));
+      }
+      long e = base;
+      while (found.containsKey(epochId(key, e + 1))) {
+        e++;
+        latest = found.get(epochId(key, e));
+      }
+      if (e < base + PROBE) {
+        base = e;
+        break;
+      }
+      base = e;
+    }
+    if (latest != null) {
+      Instant expires = latest.getDate("expires_at").toInstant();
+      if (expires.isAfter(now)) {
+        return new Claim(Outcome.HELD_ELSEWHERE, base, expires, null);
+      }
+    }
+    long next = base + 1;
     Date until = Date.from(now.plus(ttl));
-    Document taken = claims.findOneAndUpdate(
-        Filters.and(Filters.eq("_id", key), Filters.ne("state", DONE),
-            Filters.lt("expires_at", Date.from(now))),
-        Updates.combine(Updates.set("owner", owner), Updates.set("expires_at", until),
-            Updates.set("state", "running"), Updates.inc("epoch", 1L)),
-        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-    if (taken != null) {
-      return new Claim(Outcome.CLAIMED, taken.getLong("epoch"), until.toInstant(), null);
-    }
     try {
-      claims.insertOne(new Document("_id", key).append("owner", owner).append("epoch", 1L)
-          .append("expires_at", until).append("state", "running"));
-      return new Claim(Outcome.CLAIMED, 1L, until.toInstant(), null);
-    } catch (MongoWriteException exists) {
-      Document current = claims.find(Filters.eq("_id", key)).first();
-      if (current == null) {
-        return claim(key, owner, now, ttl);
-      }
-      if (DONE.equals(current.getString("state"))) {
-        return new Claim(Outcome.ALREADY_DONE, current.getLong("epoch"), null, current.getString("terminal"));
-      }
-      return new Claim(Outcome.HELD_ELSEWHERE, current.getLong("epoch"),
-          current.getDate("expires_at").toInstant(), null);
+      claims.insertOne(new Document("_id", epochId(key, next)).append("owner", owner).append("expires_at", until));
+    } catch (MongoWriteException taken) {
+      return new Claim(Outcome.HELD_ELSEWHERE, next, now.plus(ttl), null);
     }
+    return new Claim(Outcome.CLAIMED, next, until.toInstant(), null);
   }
 
   @Override
   public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
-    return claims.updateOne(held(key, owner, epoch),
-        Updates.set("expires_at", Date.from(now.plus(ttl)))).getMatchedCount() > 0;
+    if (fenced(key, epoch)) {
+      return false;
+    }
+    claims.updateOne(Filters.eq("_id", epochId(key, epoch)), Updates.set("expires_at", Date.from(now.plus(ttl))));
+    return true;
   }
 
   @Override
   public boolean finish(String key, String owner, long epoch, String terminalEvent) {
-    return claims.updateOne(held(key, owner, epoch),
-        Updates.combine(Updates.set("state", DONE), Updates.set("terminal", terminalEvent))).getMatchedCount() > 0;
+    if (byId(epochId(key, epoch + 1)) != null) {
+      return false;
+    }
+    try {
+      claims.insertOne(new Document("_id", key + "#done").append("epoch", epoch).append("owner", owner)
+          .append("terminal", terminalEvent));
+      return true;
+    } catch (MongoWriteException alreadyEnded) {
+      return false;
+    }
   }
 
   @Override
   public void release(String key, String owner, long epoch) {
-    claims.updateOne(held(key, owner, epoch), Updates.set("expires_at", new Date(0)));
+    if (!fenced(key, epoch)) {
+      claims.updateOne(Filters.eq("_id", epochId(key, epoch)), Updates.set("expires_at", new Date(0)));
+    }
   }
 
-  private static Bson held(String key, String owner, long epoch) {
-    return Filters.and(Filters.eq("_id", key), Filters.eq("owner", owner), Filters.eq("epoch", epoch),
-        Filters.ne("state", DONE));
+  /** Whether another executor has taken over after {@code epoch}, or the attempt already ended. */
+  private boolean fenced(String key, long epoch) {
+    return byId(epochId(key, epoch + 1)) != null || byId(key + "#done") != null;
   }
 }
