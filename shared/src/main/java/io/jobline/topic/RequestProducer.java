@@ -22,7 +22,8 @@ public final class RequestProducer implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 262144);
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
     this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
