@@ -58,8 +58,18 @@ final class Http {
 
   private static Reply send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> r = CLIENT.send(request.timeout(Duration.ofSeconds(30)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpRequest built = request.timeout(Duration.ofSeconds(30)).build();
+      HttpResponse<String> r;
+      try {
+        r = CLIENT.send(built, HttpResponse.BodyHandlers.ofString());
+      } catch (IOException e) {
+        // the server may close a kept-alive connection (after refusing a request without reading its
+        // body) just as the client reuses it, and the request finds no one: send it once more then
+        if (!String.valueOf(e.getMessage()).contains("received no bytes")) {
+          throw e;
+        }
+        r = CLIENT.send(built, HttpResponse.BodyHandlers.ofString());
+      }
       JsonNode body = r.body().isEmpty() ? null : Json.mapper().readTree(r.body());
       return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
     } catch (IOException e) {
