@@ -39,12 +39,28 @@ final class BenchSchedulesCommand implements Callable<Integer> {
   @Option(names = "--lead-seconds", description = "Least time between loading and the due minute (default: ${DEFAULT-VALUE}).")
   int leadSeconds = 45;
 
+  @Option(names = "--infra", description = "Where the broker and store run: `process` (their own JVM, as in a "
+      + "deployment, where the scheduler has a process to itself) or `same` (inside the scheduler's JVM, as in "
+      + "standalone) (default: ${DEFAULT-VALUE}).")
+  String infra = "process";
+
+  @Option(names = "--infra-heap", description = "Heap of the infra process with --infra process (default: ${DEFAULT-VALUE}).")
+  String infraHeap = "2g";
+
+  @Option(names = "--stage-ahead-ms", description = "scheduler.stageAhead: how long before the fire time requests "
+      + "are handed to Kafka (default: the configured value).")
+  Integer stageAheadMs;
+
   @Override
   public Integer call() throws Exception {
-    Standalone.Options options = Standalone.Options.ephemeral(null).withRoles(EnumSet.of(Role.SCHEDULER));
-    try (Standalone standalone = Standalone.start(options);
-        MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
-      Scheduler scheduler = standalone.application().scheduler().orElseThrow();
+    if (!infra.equals("process") && !infra.equals("same")) {
+      System.err.println("jobline: --infra must be `process` or `same`, not `" + infra + "`");
+      return 2;
+    }
+    try (SchedulerUnderTest target = infra.equals("same") ? SchedulerUnderTest.standalone(this::tune)
+        : SchedulerUnderTest.beside(infraHeap, this::tune);
+        MongoClient mongo = MongoClients.create(target.mongoUri())) {
+      Scheduler scheduler = target.application().scheduler().orElseThrow();
       ConcurrentLinkedQueue<Long> lateness = new ConcurrentLinkedQueue<>();
       Instant boundary = Instant.now().plusSeconds(leadSeconds).truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
       scheduler.onFired((nominal, acked) -> {
@@ -52,7 +68,7 @@ final class BenchSchedulesCommand implements Callable<Integer> {
           lateness.add(Duration.between(nominal, acked).toMillis());
         }
       });
-      MongoScheduleStore store = new MongoScheduleStore(mongo.getDatabase(standalone.config().mongo.database));
+      MongoScheduleStore store = new MongoScheduleStore(mongo.getDatabase(target.config().mongo.database));
       long t0 = System.nanoTime();
       load(store, boundary);
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
@@ -71,11 +87,20 @@ final class BenchSchedulesCommand implements Callable<Integer> {
           "max", sorted.length == 0 ? -1 : sorted[sorted.length - 1]));
       report.put("load_seconds", Math.round(loadSeconds * 10) / 10.0);
       report.put("roles", List.of("scheduler"));
-      report.put("store_backend", standalone.storeBackend());
+      report.put("stage_ahead_ms", target.config().scheduler.stageAhead.toMilliseconds());
+      report.put("infra", infra.equals("same") ? "same JVM as the scheduler" : "own process (" + infraHeap + " heap)");
+      report.put("store_backend", "memory");
+      report.put("scheduler_max_heap_mb", Runtime.getRuntime().maxMemory() >> 20);
       report.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
           "java", System.getProperty("java.version")));
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       return sorted.length == due ? 0 : 1;
+    }
+  }
+
+  private void tune(JoblineConfiguration config) {
+    if (stageAheadMs != null) {
+      config.scheduler.stageAhead = io.dropwizard.util.Duration.milliseconds(stageAheadMs);
     }
   }
 

@@ -34,6 +34,7 @@ import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.TenantDirectory;
 import io.jobline.store.TimerStore;
 import io.jobline.topic.ControlProducer;
+import io.jobline.topic.ReleasingRequestProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.Topics;
@@ -122,6 +123,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     if (roles.contains(Role.SCHEDULER)) {
       EventProducer schedulerEvents = new EventProducer(config.kafka, "jobline-scheduler-events");
       env.lifecycle().manage(closing(schedulerEvents::close));
+      ReleasingRequestProducer staging = new ReleasingRequestProducer(config.kafka, config.scheduler.transactionalId);
       Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db), runs,
           new Emitter() {
             @Override
@@ -133,8 +135,30 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
             public void missed(io.jobline.wire.RunEvent e) {
               schedulerEvents.send(e);
             }
+
+            @Override
+            public void lead() {
+              staging.ready();
+            }
+
+            @Override
+            public Release stage(java.util.List<io.jobline.topic.PreparedRequest> prepared) {
+              ReleasingRequestProducer.Staged staged = staging.stage(prepared);
+              return new Release() {
+                @Override
+                public java.util.concurrent.CompletableFuture<?> publish() {
+                  return staged.release();
+                }
+
+                @Override
+                public void withdraw() {
+                  staged.withdraw();
+                }
+              };
+            }
           }, config.scheduler, clock);
       this.scheduler = scheduler;
+      env.lifecycle().manage(closing(staging::close));
       env.lifecycle().manage(scheduler);
       env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
       schedulesChanged = scheduler::poke;

@@ -4,6 +4,7 @@ import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Where the scheduler's output goes: requests to run, and records of fire times that did not run. */
@@ -22,5 +23,33 @@ public interface Emitter {
   /** Sends a request now. */
   default CompletableFuture<?> request(JobRequest request) {
     return send(prepare(request));
+  }
+
+  /** Called when this replica gains the leader lease, before it fires anything: get ready to stage. */
+  default void lead() {}
+
+  /**
+   * Hands requests over ahead of their fire time, to become visible together on {@link
+   * Release#publish()}. This default keeps them until then and sends them at publication.
+   */
+  default Release stage(List<PreparedRequest> requests) {
+    return new Release() {
+      @Override
+      public CompletableFuture<?> publish() {
+        return CompletableFuture.allOf(requests.stream().map(Emitter.this::send).toArray(CompletableFuture[]::new));
+      }
+
+      @Override
+      public void withdraw() {}
+    };
+  }
+
+  /** Requests staged ahead of their fire time. */
+  interface Release {
+    /** Makes the staged requests visible to executors; the future completes when Kafka has them. */
+    CompletableFuture<?> publish();
+
+    /** Takes the staged requests back: executors never see them. */
+    void withdraw();
   }
 }

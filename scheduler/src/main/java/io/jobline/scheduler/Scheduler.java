@@ -15,10 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +48,7 @@ public final class Scheduler implements Managed {
   private final String id;
   private final Object wake = new Object();
   private final ScheduleIndex index = new ScheduleIndex();
-  private final Map<String, Staged> staged = new LinkedHashMap<>();
+  private final StagedFires staged = new StagedFires();
   private volatile BiConsumer<Instant, Instant> firedListener = (nominal, acked) -> {};
   private volatile boolean running;
   private volatile boolean leader;
@@ -109,6 +106,9 @@ public final class Scheduler implements Managed {
       }
       pause(wait);
     }
+    synchronized (this) {
+      staged.withdraw();
+    }
     leases.release(LEASE, id);
   }
 
@@ -120,11 +120,22 @@ public final class Scheduler implements Managed {
   public synchronized Optional<Instant> cycle() {
     Instant now = clock.instant();
     lastCycle = now;
+    if (leader && staged.releaseDue(now) && leaseValid()) {
+      fireSchedules(); // release first: the lease is known valid, and everything else can wait
+    }
     boolean wasLeader = leader;
     Duration ttl = Duration.ofMillis(settings.leaseTtl.toMilliseconds());
     leader = leases.tryAcquire(LEASE, id, now, ttl) > 0;
     if (leader != wasLeader) {
       LOG.info("Scheduler {} {} the leader lease", id, leader ? "holds" : "lost");
+      if (leader) {
+        try {
+          emitter.lead();
+        } catch (RuntimeException e) {
+          LOG.warn("Scheduler {} could not get its Kafka producer ready; it tries again at the first fire: {}",
+              id, e.toString());
+        }
+      }
     }
     if (!leader) {
       index.clear();
@@ -137,10 +148,35 @@ public final class Scheduler implements Managed {
     fireTimers();
     fireSchedules();
     stageUpcoming();
+    handOverNext();
     return earliestOf(
-        staged.values().stream().map(Staged::due).min(Instant::compareTo),
+        staged.earliest(),
+        staged.nextHandOver(stageAhead(), clock.instant()),
         index.earliest().map(t -> t.minus(PREPARE_AHEAD)),
         timers.earliest());
+  }
+
+  private Duration stageAhead() {
+    return Duration.ofMillis(settings.stageAhead.toMilliseconds());
+  }
+
+  /**
+   * Within {@code stageAhead} of the next fire instant, hands every request due at that instant to
+   * Kafka (staged, invisible to executors) so that at the instant only their release remains.
+   */
+  private void handOverNext() {
+    Instant now = clock.instant();
+    long t0 = System.nanoTime();
+    try {
+      int handed = staged.handOver(emitter, stageAhead(), now);
+      if (handed >= 100) {
+        LOG.info("Handed {} requests over to Kafka {} ms ahead of their fire time, in {} ms", handed,
+            Duration.between(now, staged.earliest().orElse(now)).toMillis(), (System.nanoTime() - t0) / 1_000_000);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Scheduler {} could not hand requests over ahead; they are sent at their fire time: {}",
+          id, e.toString());
+    }
   }
 
   @SafeVarargs
@@ -165,7 +201,7 @@ public final class Scheduler implements Managed {
       LOG.info("Scheduler {} loaded {} active schedule(s)", id, index.size());
     } else if (version != seenVersion) {
       for (ScheduleStore.Change change : store.changesSince(seenVersion)) {
-        staged.remove(change.jobName());
+        staged.forget(change.jobName());
         if (change.schedule() == null || !change.schedule().enabled()) {
           index.remove(change.jobName());
         } else {
@@ -191,15 +227,14 @@ public final class Scheduler implements Managed {
     }
   }
 
-  /** A fire prepared ahead of its time: its plan and its requests, already serialized. */
-  private record Staged(Schedule schedule, Instant due, FiringPlan plan, List<PreparedRequest> requests) {}
-
   /**
    * Takes what falls due within {@link #PREPARE_AHEAD} out of the index and prepares it: plans
    * it for its due time and serializes its requests, so that at the due time only sends remain.
    */
   private void stageUpcoming() {
     Instant now = clock.instant();
+    long t0 = System.nanoTime();
+    int before = staged.size();
     Instant horizon = now.plus(PREPARE_AHEAD);
     List<Schedule> waiting = new ArrayList<>();
     Optional<Schedule> next;
@@ -218,9 +253,12 @@ public final class Scheduler implements Managed {
       for (FiringPlan.Run run : plan.runs()) {
         requests.add(emitter.prepare(ScheduleOutput.request(s, run, due)));
       }
-      staged.put(s.jobName(), new Staged(s, due, plan, requests));
+      staged.put(new StagedFires.Fire(s, due, plan, requests));
     }
     waiting.forEach(s -> index.retryAt(s, now.plusSeconds(1)));
+    if (staged.size() - before >= 100) {
+      LOG.info("Prepared {} fires in {} ms", staged.size() - before, (System.nanoTime() - t0) / 1_000_000);
+    }
   }
 
   /**
@@ -232,16 +270,23 @@ public final class Scheduler implements Managed {
     List<CompletableFuture<?>> acks = new ArrayList<>();
     List<Runnable> bookkeeping = new ArrayList<>();
     Instant now = clock.instant();
-    for (Iterator<Staged> it = staged.values().iterator(); it.hasNext(); ) {
-      Staged st = it.next();
-      if (st.due().isAfter(now)) {
-        continue;
-      }
+    if (staged.releaseDue(now)) {
       if (!leaseValid()) {
-        LOG.warn("Scheduler {} stops firing: its lease may have lapsed", id);
+        LOG.warn("Scheduler {} withdraws its staged requests: its lease may have lapsed", id);
+        staged.withdraw();
         return;
       }
-      it.remove();
+      if (!release(staged.takeHandedOver(), acks, bookkeeping, fires)) {
+        return;
+      }
+    }
+    List<StagedFires.Fire> dueStaged = staged.takeDue(now);
+    if (!dueStaged.isEmpty() && !leaseValid()) {
+      LOG.warn("Scheduler {} stops firing: its lease may have lapsed", id);
+      dueStaged.forEach(staged::put);
+      return;
+    }
+    for (StagedFires.Fire st : dueStaged) {
       String lastId = null;
       for (PreparedRequest prepared : st.requests()) {
         lastId = prepared.request().runId().value();
@@ -277,20 +322,50 @@ public final class Scheduler implements Managed {
     if (acks.isEmpty() && bookkeeping.isEmpty()) {
       return;
     }
-    long sent = System.nanoTime();
     bookkeeping.forEach(Runnable::run);
     try {
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("Kafka did not acknowledge scheduled runs; they fire again next cycle", e);
     }
-    long acked = System.nanoTime();
-    store.recordFires(fires);
     if (acks.size() >= 100) {
-      LOG.info("Fired {} runs in {} ms after they were due; Kafka acknowledged them {} ms later",
-          acks.size(), Duration.between(now, clock.instant()).toMillis() - (System.nanoTime() - sent) / 1_000_000,
-          (acked - sent) / 1_000_000);
+      LOG.info("Fired {} runs; with their bookkeeping the cycle took {} ms",
+          acks.size(), Duration.between(now, clock.instant()).toMillis());
     }
+    store.recordFires(fires);
+  }
+
+  /**
+   * Releases the requests handed over ahead: one commit makes all of them visible. If Kafka refuses,
+   * they stay staged and are sent directly in a later cycle, once the lease has been checked again
+   * (a replica fenced by a newer leader will find it has lost the lease).
+   *
+   * @return whether Kafka took them
+   */
+  private boolean release(StagedFires.HandedOver handed, List<CompletableFuture<?>> acks,
+      List<Runnable> bookkeeping, List<ScheduleStore.Fire> fires) {
+    Instant start = clock.instant();
+    CompletableFuture<?> ack = handed.release().publish();
+    Instant acked = clock.instant();
+    if (handed.fires().size() >= 100) {
+      LOG.info("Released {} staged fires: began {} ms after they were due, took {} ms", handed.fires().size(),
+          Duration.between(handed.due(), start).toMillis(), Duration.between(start, acked).toMillis());
+    }
+    if (ack.isCompletedExceptionally()) {
+      handed.fires().forEach(staged::put);
+      return false;
+    }
+    for (StagedFires.Fire st : handed.fires()) {
+      String lastId = null;
+      for (PreparedRequest prepared : st.requests()) {
+        lastId = prepared.request().runId().value();
+        Instant nominal = prepared.request().trigger().nominalTime();
+        acks.add(ack.thenRun(() -> firedListener.accept(nominal, acked)));
+      }
+      String runId = lastId;
+      bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
+    }
+    return true;
   }
 
   /** After a fire: missed records, the index moved to the next fire time, the store's batch update. */

@@ -2,7 +2,9 @@ package io.jobline.scheduler;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
 import jakarta.validation.constraints.NotNull;
+import java.util.concurrent.TimeUnit;
 
 /** Settings of the scheduler role. */
 public class SchedulerSettings {
@@ -19,4 +21,19 @@ public class SchedulerSettings {
   @NotNull
   @JsonProperty
   public Duration reloadInterval = Duration.seconds(1);
+
+  /**
+   * How long before a fire instant the requests due at it are handed to Kafka in a transaction,
+   * invisible to executors until the instant (then one commit releases them all). Meanwhile later
+   * records of the same partitions wait too, so keep it short; 0 sends at the instant instead.
+   */
+  @NotNull
+  @MaxDuration(value = 800, unit = TimeUnit.MILLISECONDS)
+  @JsonProperty
+  public Duration stageAhead = Duration.milliseconds(300);
+
+  /** The transactional id scheduler replicas share for staged requests; the newest leader fences the rest. */
+  @NotNull
+  @JsonProperty
+  public String transactionalId = "jobline-scheduler";
 }

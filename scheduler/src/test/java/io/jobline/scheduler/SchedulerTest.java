@@ -119,6 +119,9 @@ class SchedulerTest {
     assertThat(s.cycle()).contains(due.minus(Scheduler.PREPARE_AHEAD));
 
     clock.set(due.minus(Scheduler.PREPARE_AHEAD));
+    Instant handOver = due.minusMillis(new SchedulerSettings().stageAhead.toMilliseconds());
+    assertThat(s.cycle()).contains(handOver);
+    clock.set(handOver);
     assertThat(s.cycle()).contains(due);
     assertThat(out.requests).isEmpty();
     assertThat(cycleAt(s, "2026-03-04T11:30:00Z")).extracting(r -> r.trigger().nominalTime()).containsExactly(due);
