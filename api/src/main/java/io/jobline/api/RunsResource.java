@@ -179,7 +179,7 @@ public final class RunsResource {
     }
   }
 
-  private static int pageSize(Integer limit, int fallback) {
+  static int pageSize(Integer limit, int fallback) {
     int size = limit == null ? fallback : limit;
     if (size < 1 || size > MAX_PAGE) {
       throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);

@@ -19,4 +19,9 @@ public class SchedulerSettings {
   @NotNull
   @JsonProperty
   public Duration reloadInterval = Duration.seconds(1);
+
+  /** Longest wait between looks at the running chain runs (a step's end is noticed within it). */
+  @NotNull
+  @JsonProperty
+  public Duration chainInterval = Duration.milliseconds(500);
 }

@@ -9,6 +9,8 @@ import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
+import io.jobline.store.ChainStore;
 
 /** Finds the chains declared with {@link JobChain} in the packages that hold the jobs. */
 public final class ChainScan {
@@ -38,6 +40,27 @@ public final class ChainScan {
       }
     }
     return List.copyOf(found.values());
+  }
+
+  /**
+   * Scans, validates every chain found and stores it as declared in code.
+   *
+   * @param jobExists whether a job of that name is registered
+   * @return the chains published
+   * @throws ChainException naming the chain and step at fault; nothing is stored then
+   */
+  public static List<Chain> publish(List<String> packages, Predicate<String> jobExists, ChainStore store) {
+    List<Chain> found = scan(packages);
+    for (Chain chain : found) {
+      try {
+        chain.validate(jobExists);
+      } catch (ChainException e) {
+        throw new ChainException(e.chain(), e.step(), e.field(), "@JobChain '" + chain.name() + "' is invalid ("
+            + e.field() + "): " + e.getMessage() + "; the executor does not start until it is fixed");
+      }
+    }
+    found.forEach(c -> store.save(c, ChainStore.Source.CODE));
+    return found;
   }
 
   private static Chain call(Method method) {

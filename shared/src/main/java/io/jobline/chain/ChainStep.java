@@ -69,6 +69,14 @@ public record ChainStep(
     return new ChainStep(name, job, params, dependsOn, OnFailure.RETRY, times, delaySeconds);
   }
 
+  /** The params this step's run gets: the chain run's, with this step's own merged over them. */
+  public JsonNode paramsOver(JsonNode runParams) {
+    if (runParams instanceof com.fasterxml.jackson.databind.node.ObjectNode base && params.isObject()) {
+      return base.deepCopy().setAll((com.fasterxml.jackson.databind.node.ObjectNode) params);
+    }
+    return params.isObject() && params.size() > 0 ? params : runParams;
+  }
+
   /** Whether a failure of this step lets its dependents run. */
   public boolean failureContinues() {
     return onFailure == OnFailure.CONTINUE;

@@ -1,7 +1,5 @@
 package io.jobline.scheduler.chain;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.chain.ChainRun;
 import io.jobline.chain.ChainStatus;
 import io.jobline.chain.ChainStep;
@@ -183,14 +181,7 @@ final class ChainProgress {
    */
   private JobRequest request(ChainStep step, int attempt) {
     RunId id = RunId.forChainStep(run.chainRunId(), step.name(), attempt);
-    return new JobRequest(id, step.job(), params(step), run.tenantId(), null, 1, 1, null,
+    return new JobRequest(id, step.job(), step.paramsOver(run.params()), run.tenantId(), null, 1, 1, null,
         Trigger.chainStep(run.chainRunId(), step.name()), now, "chain", null, null, null);
-  }
-
-  private JsonNode params(ChainStep step) {
-    if (run.params() instanceof ObjectNode base && step.params() instanceof ObjectNode own) {
-      return base.deepCopy().setAll(own);
-    }
-    return step.params().isObject() && step.params().size() > 0 ? step.params() : run.params();
   }
 }
