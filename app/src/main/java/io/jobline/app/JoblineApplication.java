@@ -144,7 +144,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.lifecycle().manage(orchestrator);
       chainsChanged = orchestrator::poke;
       io.jobline.chain.ChainLauncher launcher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, orchestrator::poke);
-      Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db), runs,
+      Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db),
+          new io.jobline.scheduler.chain.ChainAwareRuns(runs, chainRuns),
           new ChainEmitter(toKafka, launcher, schedules, clock), config.scheduler, clock);
       this.scheduler = scheduler;
       env.lifecycle().manage(scheduler);
@@ -169,13 +170,13 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.StatsResource(stats));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
+      io.jobline.chain.ChainLauncher chainLauncher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged);
       SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue, runs,
-          requests, apiEvents, clock, schedulesChanged);
+          requests, apiEvents, clock, schedulesChanged, chainLauncher);
       env.jersey().register(new SchedulesResource(scheduleDeps));
       env.jersey().register(new ScheduleCheckResource(scheduleDeps));
       env.jersey().register(new CronResource(clock));
-      env.jersey().register(new io.jobline.api.ChainsResource(chains, catalogue,
-          new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged), new ParamsValidator()));
+      env.jersey().register(new io.jobline.api.ChainsResource(chains, catalogue, chainLauncher, new ParamsValidator()));
       env.jersey().register(new io.jobline.api.ChainRunsResource(chainRuns, chainsChanged));
       env.jersey().register(new io.jobline.api.OpenApiResource());
     }

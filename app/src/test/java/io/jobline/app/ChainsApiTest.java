@@ -197,4 +197,44 @@ class ChainsApiTest {
     assertThat(http.post("/jobs/chains/nope/run", "{}").status()).isEqualTo(404);
     assertThat(http.post("/jobs/chains", "{\"name\":\"month-end\",\"steps\":[{\"job\":\"noop\"}]}").status()).isEqualTo(409);
   }
+
+  @Test
+  void aOnceScheduleWhoseTargetIsAChainFiresAChainRun() {
+    Instant at = Instant.now().plusSeconds(2).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    Http.Reply created = http.post("/jobs/schedules", "{\"job_name\":\"close-once\",\"job_type\":\"month-end\","
+        + "\"trigger_type\":\"once\",\"run_at\":\"" + at + "\",\"tenant_id\":\"t1\",\"parameters\":{\"period\":\"2026-05\"}}");
+    assertThat(created.status()).as(String.valueOf(created.body())).isEqualTo(201);
+
+    String id = RunId.forSchedule("close-once", at).value();
+    JsonNode done = awaitChainRun(http, id, "completed");
+
+    assertThat(done.path("chain_name").asText()).isEqualTo("month-end");
+    assertThat(done.path("trigger").path("type").asText()).isEqualTo("schedule");
+    JsonNode reporting = http.get(step(done, "reporting").path("run_url").asText()).body();
+    assertThat(reporting.path("result").path("period").asText()).isEqualTo("2026-05");
+  }
+
+  @Test
+  void aScheduleFollowedByJobsRunsThemAfterItsRunWhenTriggered() {
+    Http.Reply created = http.post("/jobs/schedules", "{\"job_name\":\"settle-then-report\",\"job_type\":\"settlement\","
+        + "\"cron_expression\":\"0 3 1 * *\",\"chain\":[\"invoicing\",\"reporting\"],\"parameters\":{\"period\":\"2026-06\"}}");
+    assertThat(created.status()).as(String.valueOf(created.body())).isEqualTo(201);
+
+    Http.Reply triggered = http.post("/jobs/schedules/settle-then-report/trigger", null);
+    assertThat(triggered.status()).isEqualTo(202);
+    String id = triggered.body().path("chain_run_id").asText();
+    JsonNode done = awaitChainRun(http, id, "completed");
+
+    assertThat(done.path("steps").findValuesAsText("job")).containsExactly("settlement", "invoicing", "reporting");
+    assertThat(done.path("steps").findValuesAsText("status")).containsOnly("completed");
+  }
+
+  @Test
+  void aScheduleFollowedByAnUnknownJobIsRefused() {
+    Http.Reply r = http.post("/jobs/schedules", "{\"job_name\":\"bad-follow-up\",\"job_type\":\"settlement\","
+        + "\"cron_expression\":\"0 3 1 * *\",\"chain\":[\"reportng\"]}");
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.body().path("field").asText()).isEqualTo("chain");
+    assertThat(r.body().path("detail").asText()).contains("'reportng'");
+  }
 }

@@ -79,6 +79,11 @@ public final class ChainLauncher {
     return run.isPresent();
   }
 
+  /** Whether a chain of this name exists now (read from the store). */
+  public boolean exists(String name) {
+    return chains.find(name).isPresent();
+  }
+
   /** Whether a chain of this name exists (names are re-read at most once a second). */
   public boolean isChain(String name) {
     Instant now = clock.instant();

@@ -9,9 +9,7 @@ import io.jobline.chain.ChainStep;
 import io.jobline.chain.OnFailure;
 import io.jobline.chain.StepRun;
 import io.jobline.chain.StepStatus;
-import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
-import io.jobline.scheduler.Emitter;
 import io.jobline.scheduler.Scheduler;
 import io.jobline.scheduler.SchedulerSettings;
 import io.jobline.scheduler.SettableClock;
@@ -21,19 +19,15 @@ import io.jobline.store.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
-import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
-import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** The orchestrator over in-memory stores; the test plays executor and history. */
@@ -44,40 +38,7 @@ class ChainOrchestratorTest {
   private final InMemoryRunStore runs = new InMemoryRunStore(clock);
   private final InMemoryTimerStore timers = new InMemoryTimerStore();
   private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
-  private final Fleet fleet = new Fleet();
-
-  /** Takes requests the way Kafka, an executor and history together would: each becomes a running run. */
-  final class Fleet implements Emitter {
-    final List<JobRequest> requests = new ArrayList<>();
-    final List<String> cancels = new ArrayList<>();
-
-    @Override
-    public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
-      JobRequest r = prepared.request();
-      requests.add(r);
-      if (runs.find(r.runId().value()).isEmpty()) {
-        runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), RunStatus.RUNNING)));
-      }
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void missed(RunEvent event) {}
-
-    void cancel(String runId) {
-      cancels.add(runId);
-    }
-
-    /** The run of this step (its latest attempt) ends with {@code status}. */
-    void end(String step, RunStatus status) {
-      JobRequest r = requests.stream().filter(q -> step.equals(q.trigger().step())).reduce((a, b) -> b).orElseThrow();
-      runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), status)));
-    }
-
-    List<String> steps() {
-      return requests.stream().map(q -> q.trigger().step()).toList();
-    }
-  }
+  private final Fleet fleet = new Fleet(runs);
 
   private ChainOrchestrator orchestrator(String id) {
     return orchestrator(id, chainRuns);
@@ -349,11 +310,6 @@ class ChainOrchestratorTest {
     orchestrator("o1").tick();
     orchestrator("o2").tick();
     assertThat(fleet.requests).hasSize(1);
-  }
-
-  private static RunRecord record(String runId, String job, RunStatus status) {
-    return new RunRecord(runId, job, "t1", null, null, status, 1, 1, "e", null, null, null, null,
-        null, null, null, List.of(), false, List.of(), null, Map.of());
   }
 
   /** A store whose first {@code failures} updates fail, as if the process died before writing. */
