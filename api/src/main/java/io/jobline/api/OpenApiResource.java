@@ -75,7 +75,7 @@ public final class OpenApiResource {
     op(paths, "/jobs", "get", "The job catalogue", null, "200", "Job[]");
     op(paths, "/jobs/{name}", "get", "One job of the catalogue", null, "200", "Job", "404");
     op(paths, "/jobs/run/{job_name}", "post", "Queue a run of a job now", "RunNow", "202", "Accepted", "400", "404");
-    op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, from, to; sort; cursor; limit ≤ 500)",
+    op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, chain_run, from, to; sort; cursor; limit ≤ 500)",
         null, "200", "RunPage", "400");
     op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts", null, "200", "Run", "404");
     op(paths, "/jobs/runs/{run_id}/logs", "get", "A run's log lines in pages (offset, limit)", null, "200", "LogPage", "400", "404");

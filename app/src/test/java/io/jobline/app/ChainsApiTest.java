@@ -78,6 +78,8 @@ class ChainsApiTest {
     assertThat(starts).isSorted();
     assertThat(http.get("/jobs/chain-runs?chain=month-end").body().path("chain_runs").findValuesAsText("chain_run_id"))
         .contains(id);
+    assertThat(http.get("/jobs/runs?chain_run=" + id + "&sort=requested_at").body().path("runs").findValuesAsText("job_name"))
+        .containsExactly("settlement", "invoicing", "reporting");
   }
 
   @Test

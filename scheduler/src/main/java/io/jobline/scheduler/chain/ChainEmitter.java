@@ -37,6 +37,7 @@ public final class ChainEmitter implements Emitter {
     this.launcher = launcher;
     this.schedules = schedules;
     this.clock = clock;
+    refresh();
   }
 
   @Override
@@ -62,8 +63,8 @@ public final class ChainEmitter implements Emitter {
   }
 
   /**
-   * The schedule as last seen: the store's version is checked at most every {@link #RECHECK},
-   * a schedule not seen before is read by id.
+   * The schedule as last seen: loaded when the emitter is made (not on the first fire), the
+   * store's version checked at most every {@link #RECHECK}, a schedule not seen before read by id.
    */
   private synchronized Optional<Schedule> schedule(String name) {
     Instant now = clock.instant();
@@ -81,7 +82,7 @@ public final class ChainEmitter implements Emitter {
     return Optional.ofNullable(s);
   }
 
-  private void refresh() {
+  private synchronized void refresh() {
     long version = schedules.version();
     if (seenVersion < 0) {
       schedules.findAll().forEach(s -> known.put(s.jobName(), s));
