@@ -142,6 +142,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       };
       ChainOrchestrator orchestrator = chainOrchestrator(config, env, db, runs, timers, chainRuns, toKafka);
       env.lifecycle().manage(orchestrator);
+      env.healthChecks().register("chain-orchestrator", new io.jobline.scheduler.chain.ChainsHealthCheck(orchestrator));
       chainsChanged = orchestrator::poke;
       io.jobline.chain.ChainLauncher launcher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, orchestrator::poke);
       Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db),

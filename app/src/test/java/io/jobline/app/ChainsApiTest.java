@@ -239,4 +239,28 @@ class ChainsApiTest {
     assertThat(r.body().path("field").asText()).isEqualTo("chain");
     assertThat(r.body().path("detail").asText()).contains("'reportng'");
   }
+
+  @Test
+  void aTenantBoundTokenSeesAndCancelsOnlyItsTenantsChainRuns() {
+    Http acme = new Http(SharedStandalone.get().apiUrl(), "acme-key");
+    String theirs = startChain(http, "month-end", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-07\"}}");
+    String mine = startChain(acme, "month-end", "{\"params\":{\"period\":\"2026-07\"}}");
+
+    assertThat(acme.get("/jobs/chain-runs/" + mine).body().path("tenant_id").asText()).isEqualTo("acme");
+    assertThat(acme.get("/jobs/chain-runs/" + theirs).status()).isEqualTo(404);
+    assertThat(acme.post("/jobs/chain-runs/" + theirs + "/cancel", null).status()).isEqualTo(404);
+    assertThat(acme.get("/jobs/chain-runs?limit=500").body().path("chain_runs").findValuesAsText("tenant_id")).containsOnly("acme");
+    assertThat(acme.post("/jobs/chains/month-end/run", "{\"tenant_id\":\"t1\"}").status()).isEqualTo(403);
+    assertThat(acme.post("/jobs/chains", "{\"name\":\"x\",\"steps\":[{\"job\":\"noop\"}]}").status()).isEqualTo(403);
+    assertThat(http.get("/jobs/chain-runs?status=bogus").status()).isEqualTo(400);
+    awaitChainRun(http, theirs, "completed");
+    awaitChainRun(acme, mine, "completed");
+  }
+
+  @Test
+  void theOrchestratorReportsItsHealth() {
+    JsonNode check = http.get("/admin/healthcheck").body().path("chain-orchestrator");
+    assertThat(check.path("healthy").asBoolean()).isTrue();
+    assertThat(check.path("message").asText()).isEqualTo("orchestrating chain runs");
+  }
 }

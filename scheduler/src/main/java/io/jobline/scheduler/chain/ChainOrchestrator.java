@@ -168,6 +168,12 @@ public final class ChainOrchestrator implements Managed {
     return leader;
   }
 
+  /** Whether its loop is running (for the health check). */
+  public boolean isAlive() {
+    Thread t = thread;
+    return running && t != null && t.isAlive();
+  }
+
   @Override
   public void stop() throws InterruptedException {
     running = false;
