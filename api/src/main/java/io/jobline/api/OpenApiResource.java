@@ -62,11 +62,20 @@ public final class OpenApiResource {
     schemas.set("CronPreview", object("cron_expression", "string", "timezone", "string", "description", "string",
         "from", "string", "fire_times", "array", "dst_notes", "array"));
     schemas.set("Stats", object("since", "string", "stats", "array"));
+    schemas.set("ChainStep", object("name", "string", "job", "string", "params", "object", "depends_on", "array",
+        "on_failure", "string", "retries", "integer", "retry_delay_seconds", "integer"));
+    schemas.set("Chain", object("name", "string", "description", "string", "steps", "array", "source", "string"));
+    schemas.set("ChainRunNow", object("tenant_id", "string", "params", "object"));
+    schemas.set("ChainAccepted", object("chain_run_id", "string", "chain_name", "string", "status", "string", "status_url", "string"));
+    schemas.set("ChainRun", object("chain_run_id", "string", "chain_name", "string", "tenant_id", "string", "params", "object",
+        "definition", "object", "status", "string", "steps", "array", "trigger", "object", "requested_at", "string",
+        "requested_by", "string", "started_at", "string", "ended_at", "string", "cancel_requested", "boolean", "url", "string"));
+    schemas.set("ChainRunPage", object("chain_runs", "array"));
 
     op(paths, "/jobs", "get", "The job catalogue", null, "200", "Job[]");
     op(paths, "/jobs/{name}", "get", "One job of the catalogue", null, "200", "Job", "404");
     op(paths, "/jobs/run/{job_name}", "post", "Queue a run of a job now", "RunNow", "202", "Accepted", "400", "404");
-    op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, from, to; sort; cursor; limit ≤ 500)",
+    op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, chain_run, from, to; sort; cursor; limit ≤ 500)",
         null, "200", "RunPage", "400");
     op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts", null, "200", "Run", "404");
     op(paths, "/jobs/runs/{run_id}/logs", "get", "A run's log lines in pages (offset, limit)", null, "200", "LogPage", "400", "404");
@@ -87,6 +96,18 @@ public final class OpenApiResource {
     op(paths, "/jobs/check-schedules", "post", "Run one scheduling cycle now; returns the runs it triggered", null, "200", null);
     op(paths, "/jobs/cron/preview", "post", "Describe a cron expression and list its next fire times, DST included",
         "CronPreviewRequest", "200", "CronPreview", "400");
+    op(paths, "/jobs/chains", "get", "Every chain, declared in code (@JobChain) or posted", null, "200", "Chain[]");
+    op(paths, "/jobs/chains", "post", "Create or replace a chain; 400 names the step at fault (cycle, unknown job or dependency)",
+        "Chain", "201", "Chain", "400", "409");
+    op(paths, "/jobs/chains/{name}", "get", "One chain", null, "200", "Chain", "404");
+    op(paths, "/jobs/chains/{name}/run", "post", "Start a run of a chain; every step's params are checked first",
+        "ChainRunNow", "202", "ChainAccepted", "400", "404");
+    op(paths, "/jobs/chain-runs", "get", "Chain runs, newest first (filters: chain, tenant, status; limit ≤ 500)",
+        null, "200", "ChainRunPage", "400");
+    op(paths, "/jobs/chain-runs/{id}", "get", "One chain run: overall status and each step with its run linked",
+        null, "200", "ChainRun", "404");
+    op(paths, "/jobs/chain-runs/{id}/cancel", "post", "Cancel a chain run: running steps are cancelled, the rest skipped",
+        null, "202", null, "404", "409");
     op(paths, "/openapi.json", "get", "This document", null, "200", null);
     return doc;
   }

@@ -65,7 +65,8 @@ public final class RunsResource {
       @QueryParam("status") String status, @QueryParam("schedule") String schedule,
       @QueryParam("parent_run") String parentRun, @QueryParam("from") String from,
       @QueryParam("to") String to, @QueryParam("sort") String sort,
-      @QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit) {
+      @QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit,
+      @QueryParam("chain_run") String chainRun) {
     int size = pageSize(limit, DEFAULT_PAGE);
     String tenant = Access.tenantFilter(sc, asked);
     if (asked != null && !asked.equals(tenant)) {
@@ -95,7 +96,7 @@ public final class RunsResource {
       }
     }
     List<RunRecord> page = runs.list(new RunStore.RunQuery(job, tenant, st, schedule, parentRun,
-        instant("from", from), instant("to", to), ascending, after, size));
+        instant("from", from), instant("to", to), ascending, after, size).inChainRun(chainRun));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("runs", page.stream().map(RunsResource::summary).toList());
     RunRecord last = page.isEmpty() ? null : page.get(page.size() - 1);
@@ -179,7 +180,7 @@ public final class RunsResource {
     }
   }
 
-  private static int pageSize(Integer limit, int fallback) {
+  static int pageSize(Integer limit, int fallback) {
     int size = limit == null ? fallback : limit;
     if (size < 1 || size > MAX_PAGE) {
       throw ApiException.badRequest("limit", "limit must be between 1 and " + MAX_PAGE);

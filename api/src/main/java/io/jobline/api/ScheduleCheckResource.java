@@ -51,7 +51,7 @@ public final class ScheduleCheckResource {
       String last = s.lastRunId();
       for (FiringPlan.Run run : plan.runs()) {
         JobRequest r = ScheduleOutput.request(s, run, now);
-        d.requests().sendAndWait(r);
+        d.fire(s, r);
         last = r.runId().value();
         triggered.add(Map.of("run_id", last, "schedule", s.jobName(), "job_name", s.target(),
             "nominal_time", run.nominal().toString()));

@@ -49,7 +49,18 @@ public final class SchedulesResource {
 
   /** What the resource needs from the rest of the system. */
   public record Deps(ScheduleStore schedules, CatalogueStore catalogue, RunStore runs,
-      RequestProducer requests, EventProducer events, Clock clock, Runnable changed) {}
+      RequestProducer requests, EventProducer events, Clock clock, Runnable changed,
+      io.jobline.chain.ChainLauncher chains) {
+
+    /** Sends a schedule's request, or starts the chain run it stands for; the chain run id if so. */
+    String fire(Schedule s, JobRequest request) {
+      if (chains.launchIfChain(s, request)) {
+        return request.runId().value();
+      }
+      requests.sendAndWait(request);
+      return null;
+    }
+  }
 
   private final Deps d;
 
@@ -183,9 +194,14 @@ public final class SchedulesResource {
     Schedule s = find(name, sc);
     Instant now = d.clock().instant();
     JobRequest request = ScheduleOutput.request(s, new FiringPlan.Run(now, 1), now);
-    d.requests().sendAndWait(request);
-    return Response.accepted(Map.of("run_id", request.runId().value(), "job_name", s.target(),
-        "schedule", s.jobName(), "status", "queued")).build();
+    String chainRun = d.fire(s, request);
+    Map<String, Object> out = new java.util.LinkedHashMap<>(Map.of("run_id", request.runId().value(),
+        "job_name", s.target(), "schedule", s.jobName(), "status", "queued"));
+    if (chainRun != null) {
+      out.put("chain_run_id", chainRun);
+      out.put("status_url", "/jobs/chain-runs/" + chainRun);
+    }
+    return Response.accepted(out).build();
   }
 
   private Schedule find(String name, SecurityContext sc) {
@@ -211,9 +227,20 @@ public final class SchedulesResource {
   }
 
   private Schedule validate(Schedule s) {
-    if (d.catalogue().find(s.target()).isEmpty()) {
+    boolean job = d.catalogue().find(s.target()).isPresent();
+    if (!job && !d.chains().exists(s.target())) {
       throw ApiException.badRequest(s.jobType() == null ? "job_name" : "job_type",
-          "no job named '" + s.target() + "' is registered; GET /jobs lists the catalogue");
+          "no job or chain named '" + s.target() + "' is registered; GET /jobs and GET /jobs/chains list them");
+    }
+    List<String> after = s.chain() == null ? List.of() : s.chain();
+    if (!job && !after.isEmpty()) {
+      throw ApiException.badRequest("chain", "chain (jobs to run after a successful run) applies to a job; '"
+          + s.target() + "' is a chain already");
+    }
+    for (String next : after) {
+      if (next == null || d.catalogue().find(next).isEmpty()) {
+        throw ApiException.badRequest("chain", "chain lists '" + next + "', which is not a registered job");
+      }
     }
     try {
       Triggers.validate(s);

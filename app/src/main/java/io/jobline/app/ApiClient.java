@@ -43,6 +43,10 @@ final class ApiClient {
     return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
   }
 
+  Reply post(String path, String json) throws IOException, InterruptedException {
+    return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+  }
+
   /** Reads server-sent events until the stream ends, passing (event, data) along. */
   void stream(String path, BiConsumer<String, JsonNode> onEvent) throws IOException, InterruptedException {
     HttpResponse<java.io.InputStream> r = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());

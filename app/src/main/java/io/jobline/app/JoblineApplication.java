@@ -23,6 +23,8 @@ import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.scheduler.Scheduler;
 import io.jobline.scheduler.SchedulerHealthCheck;
+import io.jobline.scheduler.chain.ChainEmitter;
+import io.jobline.scheduler.chain.ChainOrchestrator;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.MongoLeaseStore;
 import io.jobline.store.MongoTimerStore;
@@ -86,6 +88,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     TimerStore timers = new MongoTimerStore(db).ensureIndexes();
     io.jobline.store.MongoRunLogStore runLogs = new io.jobline.store.MongoRunLogStore(db).ensureIndexes();
     io.jobline.store.StatsStore stats = new io.jobline.store.StatsStore(db);
+    io.jobline.store.ChainStore chains = new io.jobline.store.MongoChainStore(db, clock);
+    io.jobline.store.ChainRunStore chainRuns = new io.jobline.store.MongoChainRunStore(db).ensureIndexes();
     RequestProducer requests = new RequestProducer(config.kafka, "jobline-" + String.join("-",
         roles.stream().map(r -> r.name().toLowerCase()).sorted().toList()));
     env.lifecycle().manage(closing(requests::close));
@@ -113,6 +117,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new TenantDirectory(tenantDb, config.tenants), requests);
       Executor executor = new Executor(config.kafka, config.executor, registry, parts, clock);
       catalogue.publish(registry.descriptors(), executor.executorId());
+      io.jobline.chain.ChainScan.publish(config.jobs.scanned(),
+          job -> registry.find(job).isPresent() || catalogue.find(job).isPresent(), chains);
       env.lifecycle().manage(executor);
       env.healthChecks().register("executor", new ExecutorHealthCheck(executor));
       env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
@@ -120,43 +126,20 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.metrics().gauge("jobline.executor.duplicates_skipped", () -> Executor::duplicatesSkipped);
     }
     Runnable schedulesChanged = () -> {};
+    Runnable chainsChanged = () -> {};
     if (roles.contains(Role.SCHEDULER)) {
       EventProducer schedulerEvents = new EventProducer(config.kafka, "jobline-scheduler-events");
       env.lifecycle().manage(closing(schedulerEvents::close));
       ReleasingRequestProducer staging = new ReleasingRequestProducer(config.kafka, config.scheduler.transactionalId);
-      Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db), runs,
-          new Emitter() {
-            @Override
-            public java.util.concurrent.CompletableFuture<?> send(io.jobline.topic.PreparedRequest r) {
-              return requests.send(r);
-            }
-
-            @Override
-            public void missed(io.jobline.wire.RunEvent e) {
-              schedulerEvents.send(e);
-            }
-
-            @Override
-            public void lead() {
-              staging.ready();
-            }
-
-            @Override
-            public Release stage(java.util.List<io.jobline.topic.PreparedRequest> prepared) {
-              ReleasingRequestProducer.Staged staged = staging.stage(prepared);
-              return new Release() {
-                @Override
-                public java.util.concurrent.CompletableFuture<?> publish() {
-                  return staged.release();
-                }
-
-                @Override
-                public void withdraw() {
-                  staged.withdraw();
-                }
-              };
-            }
-          }, config.scheduler, clock);
+      Emitter toKafka = new io.jobline.scheduler.KafkaEmitter(requests, schedulerEvents, staging);
+      ChainOrchestrator orchestrator = chainOrchestrator(config, env, db, runs, timers, chainRuns, toKafka);
+      env.lifecycle().manage(orchestrator);
+      env.healthChecks().register("chain-orchestrator", new io.jobline.scheduler.chain.ChainsHealthCheck(orchestrator));
+      chainsChanged = orchestrator::poke;
+      io.jobline.chain.ChainLauncher launcher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, orchestrator::poke);
+      Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db),
+          new io.jobline.scheduler.chain.ChainAwareRuns(runs, chainRuns),
+          new ChainEmitter(toKafka, launcher), config.scheduler, clock);
       this.scheduler = scheduler;
       env.lifecycle().manage(closing(staging::close));
       env.lifecycle().manage(scheduler);
@@ -181,17 +164,34 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.StatsResource(stats));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
+      io.jobline.chain.ChainLauncher chainLauncher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged);
       SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue, runs,
-          requests, apiEvents, clock, schedulesChanged);
+          requests, apiEvents, clock, schedulesChanged, chainLauncher);
       env.jersey().register(new SchedulesResource(scheduleDeps));
       env.jersey().register(new ScheduleCheckResource(scheduleDeps));
       env.jersey().register(new CronResource(clock));
+      env.jersey().register(new io.jobline.api.ChainsResource(chains, catalogue, chainLauncher, new ParamsValidator()));
+      env.jersey().register(new io.jobline.api.ChainRunsResource(chainRuns, chainsChanged));
       env.jersey().register(new io.jobline.api.OpenApiResource());
     }
 
     PrometheusRegistry prometheus = new PrometheusRegistry();
     DropwizardExports.builder().dropwizardRegistry(env.metrics()).register(prometheus);
     env.admin().addServlet("prometheus", new PrometheusMetricsServlet(prometheus)).addMapping("/prometheus");
+  }
+
+  /** The chain orchestrator of the scheduler role: its own lease, cancels through jobline.control. */
+  private ChainOrchestrator chainOrchestrator(JoblineConfiguration config, Environment env, MongoDatabase db,
+      MongoRunStore runs, TimerStore timers, io.jobline.store.ChainRunStore chainRuns, Emitter toKafka) {
+    ControlProducer controls = new ControlProducer(config.kafka);
+    env.lifecycle().manage(closing(controls::close));
+    ChainOrchestrator.Parts parts = new ChainOrchestrator.Parts(chainRuns, runs, timers, new MongoLeaseStore(db), toKafka,
+        runId -> controls.sendAndWait(new io.jobline.wire.Control(io.jobline.wire.RunId.of(runId),
+            io.jobline.wire.Control.CANCEL, clock.instant(), "chain")));
+    String id = (config.scheduler.schedulerId != null ? config.scheduler.schedulerId : "scheduler-" + ProcessHandle.current().pid())
+        + "-chains-" + Long.toHexString(System.nanoTime() & 0xffff);
+    return new ChainOrchestrator(parts, Duration.ofMillis(config.scheduler.chainInterval.toMilliseconds()),
+        Duration.ofMillis(config.scheduler.leaseTtl.toMilliseconds()), id, clock);
   }
 
   private static Managed closing(Runnable close) {

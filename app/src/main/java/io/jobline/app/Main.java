@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       ListCommand.class,
       RunsCommand.class,
       SchedulesCommand.class,
+      ChainsCommand.class,
       CronCommand.class,
       HealthCommand.class,
       BenchCommand.class

@@ -15,7 +15,7 @@ class ArchitectureTest {
   };
   private static final String[] SHARED = {
     "io.jobline.wire..", "io.jobline.job..", "io.jobline.run..", "io.jobline.topic..",
-    "io.jobline.store..", "io.jobline.cron..", "io.jobline.schedule..", "io.jobline.health.."
+    "io.jobline.store..", "io.jobline.cron..", "io.jobline.schedule..", "io.jobline.health..", "io.jobline.chain.."
   };
   private static JavaClasses classes;
 

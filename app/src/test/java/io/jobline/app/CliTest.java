@@ -14,7 +14,7 @@ import picocli.CommandLine;
 class CliTest {
   record Outcome(int code, String out, String err) {}
 
-  private static synchronized Outcome jobline(String... args) {
+  static synchronized Outcome jobline(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package io.jobline.scheduler;
 
+import io.jobline.schedule.Schedule;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
@@ -23,6 +24,16 @@ public interface Emitter {
   /** Sends a request now. */
   default CompletableFuture<?> request(JobRequest request) {
     return send(prepare(request));
+  }
+
+  /** Sends the request of a schedule's fire; an emitter may start something else for it (a chain run). */
+  default CompletableFuture<?> fire(Schedule schedule, PreparedRequest request) {
+    return send(request);
+  }
+
+  /** Whether the requests of this schedule's fires may be staged ahead ({@link #stage}); else {@link #fire} at the fire time. */
+  default boolean stages(Schedule schedule) {
+    return true;
   }
 
   /** Called when this replica gains the leader lease, before it fires anything: get ready to stage. */

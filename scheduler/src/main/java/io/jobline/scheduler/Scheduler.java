@@ -291,7 +291,7 @@ public final class Scheduler implements Managed {
       for (PreparedRequest prepared : st.requests()) {
         lastId = prepared.request().runId().value();
         Instant nominal = prepared.request().trigger().nominalTime();
-        acks.add(emitter.send(prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+        acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
       }
       String runId = lastId;
       bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
@@ -314,7 +314,7 @@ public final class Scheduler implements Managed {
         JobRequest request = ScheduleOutput.request(s, run, now);
         lastId = request.runId().value();
         Instant nominal = run.nominal();
-        acks.add(emitter.request(request).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+        acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> firedListener.accept(nominal, clock.instant())));
       }
       String runId = lastId;
       bookkeeping.add(() -> record(s, plan, runId, now, fires));

@@ -36,4 +36,9 @@ public class SchedulerSettings {
   @NotNull
   @JsonProperty
   public String transactionalId = "jobline-scheduler";
+
+  /** Longest wait between looks at the running chain runs (a step's end is noticed within it). */
+  @NotNull
+  @JsonProperty
+  public Duration chainInterval = Duration.milliseconds(500);
 }

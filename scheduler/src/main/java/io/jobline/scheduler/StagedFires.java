@@ -79,10 +79,13 @@ final class StagedFires {
     List<PreparedRequest> requests = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (Fire f : byName.values()) {
-      if (f.due().equals(first.get())) {
+      if (f.due().equals(first.get()) && emitter.stages(f.schedule())) {
         requests.addAll(f.requests());
         names.add(f.schedule().jobName());
       }
+    }
+    if (names.isEmpty()) {
+      return 0;
     }
     release = emitter.stage(requests);
     releaseDue = first.get();

@@ -10,8 +10,8 @@ import io.jobline.store.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.topic.EventProducer;
 import io.jobline.topic.KafkaSettings;
-import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.ReleasingRequestProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
@@ -19,7 +19,6 @@ import io.jobline.topic.TopicSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
-import io.jobline.wire.RunEvent;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
@@ -58,47 +56,22 @@ class StagedReleaseTest {
     kafka.close();
   }
 
-  /** The scheduler's output wired as in the application: staged requests go through a transaction. */
-  private static final class KafkaEmitter implements Emitter, AutoCloseable {
+  /** The scheduler's output wired as in the application, with the producers it owns. */
+  private static final class Output implements AutoCloseable {
     final RequestProducer plain = new RequestProducer(SETTINGS, "test-plain");
+    final EventProducer events = new EventProducer(SETTINGS, "test-events");
     final ReleasingRequestProducer staging;
+    final KafkaEmitter emitter;
 
-    KafkaEmitter(String transactionalId) {
+    Output(String transactionalId) {
       staging = new ReleasingRequestProducer(SETTINGS, transactionalId);
-    }
-
-    @Override
-    public CompletableFuture<?> send(PreparedRequest request) {
-      return plain.send(request);
-    }
-
-    @Override
-    public void missed(RunEvent event) {}
-
-    @Override
-    public void lead() {
-      staging.ready();
-    }
-
-    @Override
-    public Release stage(List<PreparedRequest> requests) {
-      ReleasingRequestProducer.Staged staged = staging.stage(requests);
-      return new Release() {
-        @Override
-        public CompletableFuture<?> publish() {
-          return staged.release();
-        }
-
-        @Override
-        public void withdraw() {
-          staged.withdraw();
-        }
-      };
+      emitter = new KafkaEmitter(plain, events, staging);
     }
 
     @Override
     public void close() {
       staging.close();
+      events.close();
       plain.close();
     }
   }
@@ -156,10 +129,10 @@ class StagedReleaseTest {
     for (int i = 0; i < 50; i++) {
       store.save(everyMinute("wave-" + i, clock.instant()));
     }
-    try (KafkaEmitter emitter = new KafkaEmitter("test-release-" + UUID.randomUUID());
+    try (Output out = new Output("test-release-" + UUID.randomUUID());
         Reader executorView = new Reader("read_committed");
         Reader rawView = new Reader("read_uncommitted")) {
-      Scheduler scheduler = scheduler("a", store, new InMemoryLeaseStore(), clock, emitter);
+      Scheduler scheduler = scheduler("a", store, new InMemoryLeaseStore(), clock, out.emitter);
       clock.set(due.minus(Scheduler.PREPARE_AHEAD));
       scheduler.cycle();
       clock.set(due.minusMillis(200));
@@ -192,10 +165,10 @@ class StagedReleaseTest {
     InMemoryScheduleStore store = new InMemoryScheduleStore();
     store.save(everyMinute("fenced", oldClock.instant()));
     InMemoryLeaseStore leases = new InMemoryLeaseStore();
-    try (KafkaEmitter old = new KafkaEmitter(transactionalId);
-        KafkaEmitter newer = new KafkaEmitter(transactionalId);
+    try (Output old = new Output(transactionalId);
+        Output newer = new Output(transactionalId);
         Reader executorView = new Reader("read_committed")) {
-      Scheduler frozen = scheduler("old", store, leases, oldClock, old);
+      Scheduler frozen = scheduler("old", store, leases, oldClock, old.emitter);
       oldClock.set(due.minus(Scheduler.PREPARE_AHEAD));
       frozen.cycle();
       oldClock.set(due.minusMillis(200));
@@ -204,7 +177,7 @@ class StagedReleaseTest {
       // the old leader stalls; by the newer replica's clock its lease has lapsed, so it takes over
       // (and, taking the lead, registers the shared transactional id, which fences the old producer)
       SettableClock newerClock = new SettableClock(due.plusSeconds(16));
-      Scheduler takeover = scheduler("newer", new InMemoryScheduleStore(), leases, newerClock, newer);
+      Scheduler takeover = scheduler("newer", new InMemoryScheduleStore(), leases, newerClock, newer.emitter);
       takeover.cycle();
       assertThat(takeover.isLeader()).isTrue();
 

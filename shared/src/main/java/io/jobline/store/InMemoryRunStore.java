@@ -44,6 +44,7 @@ public final class InMemoryRunStore implements RunStore {
         .filter(r -> q.jobName() == null || q.jobName().equals(r.jobName()))
         .filter(r -> q.tenantId() == null || q.tenantId().equals(r.tenantId()))
         .filter(r -> q.status() == null || q.status() == r.status())
+        .filter(r -> q.chainRunId() == null || (r.trigger() != null && q.chainRunId().equals(r.trigger().chainRunId())))
         .filter(r -> q.schedule() == null || (r.trigger() != null && q.schedule().equals(r.trigger().schedule())))
         .filter(r -> q.parentRunId() == null || q.parentRunId().equals(r.parentRunId()))
         .filter(r -> q.from() == null || (r.requestedAt() != null && !r.requestedAt().isBefore(q.from())))

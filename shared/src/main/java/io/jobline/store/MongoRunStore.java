@@ -78,6 +78,9 @@ public final class MongoRunStore implements RunStore {
     if (q.status() != null) {
       filters.add(Filters.eq("status", q.status().wire()));
     }
+    if (q.chainRunId() != null) {
+      filters.add(Filters.eq("trigger.chain_run_id", q.chainRunId()));
+    }
     if (q.schedule() != null) {
       filters.add(Filters.eq("trigger.schedule", q.schedule()));
     }

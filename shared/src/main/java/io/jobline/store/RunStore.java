@@ -20,7 +20,19 @@ public interface RunStore {
   /** Which runs to list. Null fields don't filter. */
   record RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
       String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
-      Cursor after, int limit) {}
+      Cursor after, int limit, String chainRunId) {
+
+    public RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
+        String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
+        Cursor after, int limit) {
+      this(jobName, tenantId, status, schedule, parentRunId, from, to, ascending, after, limit, null);
+    }
+
+    /** This query for the step runs of one chain run only. */
+    public RunQuery inChainRun(String id) {
+      return new RunQuery(jobName, tenantId, status, schedule, parentRunId, from, to, ascending, after, limit, id);
+    }
+  }
 
   /** Where a page ended: the sort key and id of its last run. */
   record Cursor(java.time.Instant requestedAt, String runId) {

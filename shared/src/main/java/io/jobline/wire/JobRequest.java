@@ -66,6 +66,12 @@ public record JobRequest(
         retryBackoffCapSeconds);
   }
 
+  public JobRequest withRequestedAt(Instant at) {
+    return new JobRequest(runId, jobName, params, tenantId, scope, attempt, maxAttempts,
+        timeoutSeconds, trigger, at, requestedBy, parentRunId, retryBackoffSeconds,
+        retryBackoffCapSeconds);
+  }
+
   /** The next attempt of this run, requested at {@code now} by a retry timer. */
   public JobRequest nextAttempt(int maxAttemptsInForce, Instant now) {
     return new JobRequest(runId, jobName, params, tenantId, scope, attemptOrFirst() + 1,

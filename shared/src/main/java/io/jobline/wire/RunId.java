@@ -43,6 +43,11 @@ public record RunId(String value) {
     return derived("child:" + parent.value() + "/" + tenant);
   }
 
+  /** The id of one attempt of one step of a chain run. */
+  public static RunId forChainStep(String chainRunId, String step, int attempt) {
+    return derived("chain:" + chainRunId + "/" + step + "#" + attempt);
+  }
+
   private static RunId derived(String name) {
     return new RunId(UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString());
   }

@@ -28,6 +28,11 @@ public record Trigger(
     return new Trigger(TriggerType.SCHEDULE, schedule, nominalTime, null, null);
   }
 
+  /** A step of a chain run. */
+  public static Trigger chainStep(String chainRunId, String step) {
+    return new Trigger(TriggerType.CHAIN, null, null, chainRunId, step);
+  }
+
   /** A catch-up run standing for {@code coalesced} missed fire times of a schedule. */
   public static Trigger catchUp(String schedule, Instant nominalTime, int coalesced) {
     return new Trigger(TriggerType.SCHEDULE, schedule, nominalTime, null, null, coalesced);

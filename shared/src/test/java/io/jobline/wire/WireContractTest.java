@@ -15,6 +15,17 @@ import org.junit.jupiter.api.Test;
 class WireContractTest {
 
   @Test
+  void aChainStepRequestRoundTripsAndItsRunIdIsDerivedFromChainRunStepAndAttempt() throws IOException {
+    JsonNode fixture = read("/fixtures/job-request-chain-step.json");
+    JobRequest request = roundTrip(Topics.REQUESTS, fixture);
+
+    assertThat(request.trigger()).isEqualTo(Trigger.chainStep("month-end-2026-03", "invoicing"));
+    assertThat(request.runId()).isEqualTo(RunId.forChainStep("month-end-2026-03", "invoicing", 2));
+    assertThat(RunId.forChainStep("month-end-2026-03", "invoicing", 1)).isNotEqualTo(request.runId());
+    assertThat(violations("/schemas/job-request.schema.json", fixture)).isEmpty();
+  }
+
+  @Test
   void jobRequestFixtureRoundTripsAndMatchesItsSchema() throws IOException {
     JsonNode fixture = read("/fixtures/job-request.json");
     JobRequest request = roundTrip(Topics.REQUESTS, fixture);

@@ -1,0 +1,136 @@
+package io.jobline.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import io.jobline.chain.Chain;
+import io.jobline.chain.ChainException;
+import io.jobline.chain.ChainLauncher;
+import io.jobline.chain.ChainRun;
+import io.jobline.chain.ChainStep;
+import io.jobline.job.JobDescriptor;
+import io.jobline.job.ParamsValidator;
+import io.jobline.store.CatalogueStore;
+import io.jobline.store.ChainStore;
+import io.jobline.wire.Json;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Chain definitions (declared in code or posted here) and starting a chain run. */
+@Path("/jobs/chains")
+@Produces(MediaType.APPLICATION_JSON)
+public final class ChainsResource {
+  private static final String EXAMPLE = "{\"name\":\"month-end\",\"steps\":[{\"job\":\"settlement\"},"
+      + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\"}]}";
+  private static final String RUN_EXAMPLE = "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}";
+
+  private final ChainStore chains;
+  private final CatalogueStore catalogue;
+  private final ChainLauncher launcher;
+  private final ParamsValidator validator;
+
+  public ChainsResource(ChainStore chains, CatalogueStore catalogue, ChainLauncher launcher, ParamsValidator validator) {
+    this.chains = chains;
+    this.catalogue = catalogue;
+    this.launcher = launcher;
+    this.validator = validator;
+  }
+
+  @GET
+  @RolesAllowed(Role.VIEWER_NAME)
+  public List<Map<String, Object>> list() {
+    return chains.list().stream().map(ChainsResource::view).toList();
+  }
+
+  @GET
+  @Path("/{name}")
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Map<String, Object> show(@PathParam("name") String name) {
+    return view(find(name));
+  }
+
+  /** Creates or replaces a chain; 201 with it, 400 naming the step at fault. */
+  @POST
+  @RolesAllowed(Role.ADMIN_NAME)
+  @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+  public Response create(String body) {
+    ObjectNode json = Bodies.object(body, EXAMPLE);
+    if (!(json.get("steps") == null || json.get("steps").isArray())) {
+      throw ApiException.badRequest("steps", "steps must be a list of steps, e.g. " + EXAMPLE);
+    }
+    Chain chain;
+    try {
+      chain = Json.mapper().treeToValue(json, Chain.class);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      throw ApiException.badRequest("body", "not a chain: " + e.getMessage());
+    }
+    try {
+      chain.validate(job -> catalogue.find(job).isPresent());
+    } catch (ChainException e) {
+      throw new ApiException(400, "Invalid chain", e.getMessage(), e.field(), e.step() == null ? null : List.of("step: " + e.step()));
+    }
+    chains.find(chain.name()).filter(d -> d.source() == ChainStore.Source.CODE).ifPresent(d -> {
+      throw new ApiException(409, "Chain declared in code", "chain '" + chain.name()
+          + "' is declared with @JobChain; change it in code, or post this one under another name", "name", null);
+    });
+    chains.save(chain, ChainStore.Source.API);
+    return Response.created(URI.create("/jobs/chains/" + chain.name()))
+        .entity(view(new ChainStore.Declared(chain, ChainStore.Source.API))).build();
+  }
+
+  /** Starts a run of the chain; 202 with its id. Every step's params are checked against its job first. */
+  @POST
+  @Path("/{name}/run")
+  @RolesAllowed(Role.OPERATOR_NAME)
+  @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
+  public Response run(@PathParam("name") String name, String body, @Context SecurityContext sc) {
+    Chain chain = find(name).chain();
+    ObjectNode request = body == null || body.isBlank() ? Json.object() : Bodies.object(body, RUN_EXAMPLE);
+    String tenant = Access.tenantFor(sc, Bodies.optionalText(request, "tenant_id"));
+    ObjectNode params = Bodies.optionalObject(request, "params");
+    Bodies.checkParamsSize(params);
+    for (ChainStep step : chain.steps()) {
+      JobDescriptor job = catalogue.find(step.job()).orElseThrow(() -> new ApiException(409, "Job missing",
+          "step '" + step.name() + "' runs job '" + step.job() + "', which is no longer in the catalogue", "name", null));
+      JsonNode merged = step.paramsOver(params);
+      List<String> violations = validator.violations(job, merged);
+      if (!violations.isEmpty()) {
+        throw new ApiException(400, "Invalid params", "params do not match the schema of job '" + step.job()
+            + "' of step '" + step.name() + "'", "params", violations);
+      }
+    }
+    ChainRun run = launcher.launchNow(UUID.randomUUID().toString(), chain, tenant, params, Access.caller(sc).name());
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("chain_run_id", run.chainRunId());
+    out.put("chain_name", name);
+    out.put("status", run.status().wire());
+    out.put("status_url", "/jobs/chain-runs/" + run.chainRunId());
+    return Response.accepted(out).location(URI.create("/jobs/chain-runs/" + run.chainRunId())).build();
+  }
+
+  private ChainStore.Declared find(String name) {
+    return chains.find(name).orElseThrow(() -> ApiException.notFound("no chain '" + name + "'; GET /jobs/chains lists them"));
+  }
+
+  private static Map<String, Object> view(ChainStore.Declared d) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> m = new LinkedHashMap<>(Json.mapper().convertValue(d.chain(), Map.class));
+    m.put("source", d.source().name().toLowerCase(java.util.Locale.ROOT));
+    return m;
+  }
+}

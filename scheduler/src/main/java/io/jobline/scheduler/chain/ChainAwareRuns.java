@@ -1,0 +1,87 @@
+package io.jobline.scheduler.chain;
+
+import io.jobline.chain.ChainRun;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.ChainRunStore;
+import io.jobline.store.RunStore;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The runs as the scheduler's overlap check sees them: a schedule whose fire started a chain run
+ * has that chain run as its last run, so a run id missing from history is looked up among the
+ * chain runs. Everything else is the wrapped store's.
+ */
+public final class ChainAwareRuns implements RunStore {
+  private final RunStore runs;
+  private final ChainRunStore chainRuns;
+
+  public ChainAwareRuns(RunStore runs, ChainRunStore chainRuns) {
+    this.runs = runs;
+    this.chainRuns = chainRuns;
+  }
+
+  @Override
+  public Optional<RunRecord> find(String runId) {
+    Optional<RunRecord> run = runs.find(runId);
+    return run.isPresent() ? run : chainRuns.find(runId).map(ChainAwareRuns::asRun);
+  }
+
+  /** A chain run as a run: going until it ends, then completed, failed or cancelled. */
+  private static RunRecord asRun(ChainRun c) {
+    RunStatus status = switch (c.status()) {
+      case QUEUED -> RunStatus.QUEUED;
+      case RUNNING -> RunStatus.RUNNING;
+      case COMPLETED, COMPLETED_WITH_FAILURES -> RunStatus.COMPLETED;
+      case FAILED -> RunStatus.FAILED;
+      case CANCELLED -> RunStatus.CANCELLED;
+    };
+    return new RunRecord(c.chainRunId(), c.chainName(), c.tenantId(), c.params(), c.trigger(), status, 1, 0,
+        null, c.requestedAt(), c.startedAt(), c.endedAt(), null, null, null, null, List.of(), false, List.of(),
+        null, Map.of());
+  }
+
+  @Override
+  public void upsertAll(List<RunRecord> batch) {
+    runs.upsertAll(batch);
+  }
+
+  @Override
+  public Map<String, RunStatus> statuses(Collection<String> runIds) {
+    return runs.statuses(runIds);
+  }
+
+  @Override
+  public long countByStatus(RunStatus status) {
+    return runs.countByStatus(status);
+  }
+
+  @Override
+  public List<RunRecord> list(RunQuery query) {
+    return runs.list(query);
+  }
+
+  @Override
+  public List<RunRecord> since(String jobName, String tenantId, Instant since) {
+    return runs.since(jobName, tenantId, since);
+  }
+
+  @Override
+  public long deleteRequestedBefore(Instant cutoff) {
+    return runs.deleteRequestedBefore(cutoff);
+  }
+
+  @Override
+  public long count() {
+    return runs.count();
+  }
+
+  @Override
+  public List<RunTiming> timings() {
+    return runs.timings();
+  }
+}

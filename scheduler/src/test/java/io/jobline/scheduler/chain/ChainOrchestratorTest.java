@@ -1,0 +1,368 @@
+package io.jobline.scheduler.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.chain.Chain;
+import io.jobline.chain.ChainRun;
+import io.jobline.chain.ChainStatus;
+import io.jobline.chain.ChainStep;
+import io.jobline.chain.OnFailure;
+import io.jobline.chain.StepRun;
+import io.jobline.chain.StepStatus;
+import io.jobline.run.RunStatus;
+import io.jobline.scheduler.Scheduler;
+import io.jobline.scheduler.SchedulerSettings;
+import io.jobline.scheduler.SettableClock;
+import io.jobline.store.ChainRunStore;
+import io.jobline.store.InMemoryChainRunStore;
+import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.InMemoryScheduleStore;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.wire.Json;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
+import io.jobline.wire.TriggerType;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The orchestrator over in-memory stores; the test plays executor and history. */
+class ChainOrchestratorTest {
+  private static final Instant T0 = Instant.parse("2026-03-31T22:00:00Z");
+  private final SettableClock clock = new SettableClock(T0);
+  private final InMemoryChainRunStore chainRuns = new InMemoryChainRunStore();
+  private final InMemoryRunStore runs = new InMemoryRunStore(clock);
+  private final InMemoryTimerStore timers = new InMemoryTimerStore();
+  private final InMemoryLeaseStore leases = new InMemoryLeaseStore();
+  private final Fleet fleet = new Fleet(runs);
+
+  private ChainOrchestrator orchestrator(String id) {
+    return orchestrator(id, chainRuns);
+  }
+
+  private ChainOrchestrator orchestrator(String id, ChainRunStore store) {
+    return new ChainOrchestrator(new ChainOrchestrator.Parts(store, runs, timers, leases, fleet, fleet::cancel),
+        Duration.ofMillis(100), Duration.ofSeconds(15), id, clock);
+  }
+
+  /** A scheduler over the same timers: it fires the retry timers the orchestrator sets. */
+  private Scheduler timerFiringScheduler() {
+    SchedulerSettings settings = new SchedulerSettings();
+    settings.schedulerId = "s1";
+    return new Scheduler(new InMemoryScheduleStore(), timers, leases, runs, fleet, settings, clock);
+  }
+
+  private String start(Chain chain) {
+    String id = "cr-" + chain.name();
+    chainRuns.create(ChainRun.start(id, chain.validate(j -> true), "t1", Json.object().put("period", "2026-03"),
+        Trigger.manual(), clock.instant(), "test"));
+    return id;
+  }
+
+  private ChainRun run(String id) {
+    return chainRuns.find(id).orElseThrow();
+  }
+
+  private StepStatus step(String id, String step) {
+    return run(id).step(step).map(StepRun::status).orElseThrow();
+  }
+
+  @Test
+  void aDiamondRunsItsTwoMiddleStepsTogetherAndTheLastAfterBoth() {
+    String id = start(Chain.chain("diamond", "",
+        ChainStep.step("a"), ChainStep.step("b").dependsOn("a"), ChainStep.step("c").dependsOn("a"),
+        ChainStep.step("d").dependsOn("b", "c")));
+    ChainOrchestrator o = orchestrator("o1");
+
+    o.tick();
+    assertThat(fleet.steps()).containsExactly("a");
+    o.tick();
+    assertThat(fleet.steps()).containsExactly("a");
+
+    fleet.end("a", RunStatus.COMPLETED);
+    o.tick();
+    assertThat(fleet.steps()).containsExactly("a", "b", "c");
+    assertThat(step(id, "b")).isEqualTo(StepStatus.RUNNING);
+    assertThat(step(id, "c")).isEqualTo(StepStatus.RUNNING);
+
+    fleet.end("b", RunStatus.COMPLETED);
+    o.tick();
+    assertThat(fleet.steps()).containsExactly("a", "b", "c");
+    fleet.end("c", RunStatus.COMPLETED);
+    o.tick();
+    fleet.end("d", RunStatus.COMPLETED);
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("a", "b", "c", "d");
+    assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
+    assertThat(run(id).endedAt()).isEqualTo(T0);
+    assertThat(chainRuns.active()).isEmpty();
+    assertThat(fleet.requests).extracting(JobRequest::runId).containsExactly(
+        RunId.forChainStep(id, "a", 1), RunId.forChainStep(id, "b", 1), RunId.forChainStep(id, "c", 1),
+        RunId.forChainStep(id, "d", 1));
+    assertThat(fleet.requests).allSatisfy(r -> {
+      assertThat(r.trigger().type()).isEqualTo(TriggerType.CHAIN);
+      assertThat(r.trigger().chainRunId()).isEqualTo(id);
+      assertThat(r.maxAttempts()).isEqualTo(1);
+      assertThat(r.tenantId()).isEqualTo("t1");
+    });
+  }
+
+  @Test
+  void monthEndReportsEvenWhenInvoicingFailsBecauseInvoicingContinues() {
+    String id = start(Chain.chain("month-end", "",
+        ChainStep.step("settlement"),
+        ChainStep.step("invoicing").dependsOn("settlement").onFailure(OnFailure.CONTINUE)
+            .params(Map.of("simulate_failure", true)),
+        ChainStep.step("reporting").dependsOn("invoicing")));
+    ChainOrchestrator o = orchestrator("o1");
+
+    o.tick();
+    fleet.end("settlement", RunStatus.COMPLETED);
+    o.tick();
+    fleet.end("invoicing", RunStatus.FAILED);
+    o.tick();
+    fleet.end("reporting", RunStatus.COMPLETED);
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("settlement", "invoicing", "reporting");
+    assertThat(step(id, "invoicing")).isEqualTo(StepStatus.FAILED);
+    assertThat(run(id).step("invoicing").orElseThrow().runStatus()).isEqualTo("failed");
+    assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED_WITH_FAILURES);
+    JobRequest invoicing = fleet.requests.get(1);
+    assertThat(invoicing.params().path("period").asText()).isEqualTo("2026-03");
+    assertThat(invoicing.params().path("simulate_failure").asBoolean()).isTrue();
+  }
+
+  @Test
+  void aFailedStepThatStopsSkipsWhatDependsOnItAndFailsTheChain() {
+    String id = start(Chain.linear("abc", "", List.of("a", "b", "c")));
+    ChainOrchestrator o = orchestrator("o1");
+
+    o.tick();
+    fleet.end("a", RunStatus.COMPLETED);
+    o.tick();
+    fleet.end("b", RunStatus.TIMED_OUT);
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("a", "b");
+    assertThat(step(id, "c")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.FAILED);
+  }
+
+  @Test
+  void retryRunsTheStepAgainOnlyAfterItsDelayThroughASchedulerTimer() {
+    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(2, 30), ChainStep.step("after").dependsOn("load")));
+    ChainOrchestrator o = orchestrator("o1");
+    Scheduler scheduler = timerFiringScheduler();
+
+    o.tick();
+    fleet.end("load", RunStatus.FAILED);
+    o.tick();
+    assertThat(step(id, "load")).isEqualTo(StepStatus.RETRYING);
+    assertThat(run(id).step("load").orElseThrow().retryAt()).isEqualTo(T0.plusSeconds(30));
+
+    clock.advance(Duration.ofSeconds(29));
+    scheduler.cycle();
+    o.tick();
+    assertThat(fleet.requests).hasSize(1);
+
+    clock.advance(Duration.ofSeconds(1));
+    scheduler.cycle();
+    assertThat(fleet.requests).extracting(JobRequest::runId)
+        .containsExactly(RunId.forChainStep(id, "load", 1), RunId.forChainStep(id, "load", 2));
+    o.tick();
+    assertThat(step(id, "load")).isEqualTo(StepStatus.RUNNING);
+    assertThat(run(id).step("load").orElseThrow().attempt()).isEqualTo(2);
+
+    fleet.end("load", RunStatus.FAILED);
+    o.tick();
+    clock.advance(Duration.ofSeconds(30));
+    scheduler.cycle();
+    fleet.end("load", RunStatus.FAILED);
+    o.tick();
+
+    assertThat(fleet.requests).extracting(JobRequest::runId).containsExactly(RunId.forChainStep(id, "load", 1),
+        RunId.forChainStep(id, "load", 2), RunId.forChainStep(id, "load", 3));
+    assertThat(step(id, "load")).isEqualTo(StepStatus.FAILED);
+    assertThat(step(id, "after")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.FAILED);
+    assertThat(timers.earliest()).isEmpty();
+  }
+
+  @Test
+  void aRetryThatSucceedsLetsTheChainGoOn() {
+    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(1, 5), ChainStep.step("after").dependsOn("load")));
+    ChainOrchestrator o = orchestrator("o1");
+    Scheduler scheduler = timerFiringScheduler();
+
+    o.tick();
+    fleet.end("load", RunStatus.FAILED);
+    o.tick();
+    clock.advance(Duration.ofSeconds(5));
+    scheduler.cycle();
+    fleet.end("load", RunStatus.COMPLETED);
+    o.tick();
+    fleet.end("after", RunStatus.COMPLETED);
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("load", "load", "after");
+    assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
+  }
+
+  @Test
+  void anOrchestratorKilledBetweenTwoStepsIsReplacedAndEachStepRunsOnce() {
+    String id = start(Chain.linear("two", "", List.of("first", "second")));
+    ChainOrchestrator killed = orchestrator("o1");
+    killed.tick();
+    fleet.end("first", RunStatus.COMPLETED);
+
+    // o1 never ticks again; o2 takes over once o1's lease has run out
+    ChainOrchestrator fresh = orchestrator("o2");
+    fresh.tick();
+    assertThat(fleet.steps()).containsExactly("first");
+    clock.advance(Duration.ofSeconds(16));
+    fresh.tick();
+    fleet.end("second", RunStatus.COMPLETED);
+    fresh.tick();
+
+    assertThat(fleet.steps()).containsExactly("first", "second");
+    assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
+  }
+
+  @Test
+  void aCrashAfterSendingButBeforeSavingResendsTheSameRunIds() {
+    String id = start(Chain.linear("two", "", List.of("first", "second")));
+    ChainRunStore failingOnce = new FailingUpdates(chainRuns, 1);
+    orchestrator("o1", failingOnce).tick();
+    assertThat(step(id, "first")).isEqualTo(StepStatus.PENDING);
+
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    fleet.end("first", RunStatus.COMPLETED);
+    o.tick();
+    fleet.end("second", RunStatus.COMPLETED);
+    o.tick();
+
+    assertThat(fleet.requests).extracting(JobRequest::runId).containsExactly(
+        RunId.forChainStep(id, "first", 1), RunId.forChainStep(id, "first", 1), RunId.forChainStep(id, "second", 1));
+    assertThat(fleet.requests.stream().map(JobRequest::runId).distinct()).hasSize(2);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
+  }
+
+  @Test
+  void aRunStoredButNotMarkedActiveIsFoundWhenTheLeaseIsTaken() {
+    String id = start(Chain.linear("one", "", List.of("only")));
+    chainRuns.finished(id);
+
+    orchestrator("o1").tick();
+
+    assertThat(fleet.steps()).containsExactly("only");
+  }
+
+  @Test
+  void cancellingMidChainStopsTheRunningStepAndSkipsTheRest() {
+    String id = start(Chain.linear("abc", "", List.of("a", "b", "c")));
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    fleet.end("a", RunStatus.COMPLETED);
+    o.tick();
+
+    chainRuns.requestCancel(id);
+    o.tick();
+    assertThat(fleet.cancels).containsExactly(RunId.forChainStep(id, "b", 1).value());
+    assertThat(step(id, "c")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.RUNNING);
+    o.tick();
+    assertThat(fleet.cancels).hasSize(1);
+
+    fleet.end("b", RunStatus.CANCELLED);
+    o.tick();
+    assertThat(step(id, "b")).isEqualTo(StepStatus.CANCELLED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.CANCELLED);
+    assertThat(fleet.steps()).containsExactly("a", "b");
+  }
+
+  @Test
+  void cancellingAWaitingRetryDropsItsTimer() {
+    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(3, 60)));
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    fleet.end("load", RunStatus.FAILED);
+    o.tick();
+    assertThat(timers.earliest()).isPresent();
+
+    chainRuns.requestCancel(id);
+    o.tick();
+
+    assertThat(timers.earliest()).isEmpty();
+    assertThat(step(id, "load")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.CANCELLED);
+  }
+
+  @Test
+  void onlyTheLeaseHolderOrchestrates() {
+    start(Chain.linear("one", "", List.of("only")));
+    orchestrator("o1").tick();
+    orchestrator("o2").tick();
+    assertThat(fleet.requests).hasSize(1);
+  }
+
+  /** A store whose first {@code failures} updates fail, as if the process died before writing. */
+  private static final class FailingUpdates implements ChainRunStore {
+    private final ChainRunStore inner;
+    private int failures;
+
+    FailingUpdates(ChainRunStore inner, int failures) {
+      this.inner = inner;
+      this.failures = failures;
+    }
+
+    @Override
+    public boolean create(ChainRun run) {
+      return inner.create(run);
+    }
+
+    @Override
+    public java.util.Optional<ChainRun> find(String id) {
+      return inner.find(id);
+    }
+
+    @Override
+    public List<ChainRun> list(Query query) {
+      return inner.list(query);
+    }
+
+    @Override
+    public void update(ChainRun run) {
+      if (failures-- > 0) {
+        throw new IllegalStateException("killed before the write");
+      }
+      inner.update(run);
+    }
+
+    @Override
+    public void requestCancel(String id) {
+      inner.requestCancel(id);
+    }
+
+    @Override
+    public List<String> active() {
+      return inner.active();
+    }
+
+    @Override
+    public void finished(String id) {
+      inner.finished(id);
+    }
+
+    @Override
+    public List<ChainRun> unfinished() {
+      return inner.unfinished();
+    }
+  }
+}

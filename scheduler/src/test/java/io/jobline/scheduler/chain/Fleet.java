@@ -1,0 +1,57 @@
+package io.jobline.scheduler.chain;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.scheduler.Emitter;
+import io.jobline.store.RunStore;
+import io.jobline.topic.PreparedRequest;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** Takes requests the way Kafka, an executor and history together would: each becomes a running run. */
+final class Fleet implements Emitter {
+  final List<JobRequest> requests = new ArrayList<>();
+  final List<String> cancels = new ArrayList<>();
+  private final RunStore runs;
+
+  Fleet(RunStore runs) {
+    this.runs = runs;
+  }
+
+  @Override
+  public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
+    JobRequest r = prepared.request();
+    requests.add(r);
+    if (runs.find(r.runId().value()).isEmpty()) {
+      runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), RunStatus.RUNNING)));
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public void missed(RunEvent event) {}
+
+  void cancel(String runId) {
+    cancels.add(runId);
+  }
+
+  /** The run of this step (its latest attempt) ends with {@code status}. */
+  void end(String step, RunStatus status) {
+    JobRequest r = requests.stream().filter(q -> step.equals(q.trigger().step())).reduce((a, b) -> b).orElseThrow();
+    runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), status)));
+  }
+
+  /** The chain steps requested, in order. */
+  List<String> steps() {
+    return requests.stream().map(q -> q.trigger().step()).toList();
+  }
+
+  static RunRecord record(String runId, String job, RunStatus status) {
+    return new RunRecord(runId, job, "t1", null, null, status, 1, 1, "e", null, null, null, null,
+        null, null, null, List.of(), false, List.of(), null, Map.of());
+  }
+}

@@ -1,0 +1,153 @@
+package io.jobline.chain;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A named set of job steps forming a directed acyclic graph: a step runs once the steps it
+ * depends on have succeeded, so independent branches run in parallel.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Chain(String name, String description, List<ChainStep> steps) {
+
+  public Chain {
+    description = description == null ? "" : description;
+    steps = steps == null ? List.of() : List.copyOf(steps);
+  }
+
+  /** A chain of these steps (the seed's {@code chain(name, description, steps...)}). */
+  public static Chain chain(String name, String description, ChainStep... steps) {
+    return new Chain(name, description, List.of(steps));
+  }
+
+  /** Each job after the previous one, stopping at the first failure. */
+  public static Chain linear(String name, String description, List<String> jobs) {
+    List<ChainStep> steps = new ArrayList<>();
+    String previous = null;
+    for (String job : jobs) {
+      ChainStep step = ChainStep.step(job).named(uniqueName(job, steps));
+      steps.add(previous == null ? step : step.dependsOn(previous));
+      previous = step.name();
+    }
+    return new Chain(name, description, steps);
+  }
+
+  private static String uniqueName(String job, List<ChainStep> taken) {
+    String candidate = job;
+    for (int n = 2; containsStep(taken, candidate); n++) {
+      candidate = job + "-" + n;
+    }
+    return candidate;
+  }
+
+  private static boolean containsStep(List<ChainStep> steps, String name) {
+    return steps.stream().anyMatch(s -> s.name().equals(name));
+  }
+
+  public Optional<ChainStep> step(String stepName) {
+    return steps.stream().filter(s -> s.name().equals(stepName)).findFirst();
+  }
+
+  /**
+   * Checks the chain: a name, at least one step, unique step names, known jobs, dependencies
+   * naming steps, sane retry settings, and no cycle.
+   *
+   * @param jobExists whether a job of that name is registered
+   * @throws ChainException naming the step and field at fault (a cycle is named step by step)
+   */
+  public Chain validate(Predicate<String> jobExists) {
+    if (name == null || name.isBlank()) {
+      throw new ChainException(name, null, "name", "a chain needs a name");
+    }
+    if (steps.isEmpty()) {
+      throw new ChainException(name, null, "steps", "chain '" + name + "' has no steps");
+    }
+    Map<String, ChainStep> byName = new LinkedHashMap<>();
+    for (int i = 0; i < steps.size(); i++) {
+      ChainStep s = steps.get(i);
+      String at = "steps[" + i + "]";
+      if (s.job() == null || s.job().isBlank()) {
+        throw new ChainException(name, s.name(), at + ".job", "step " + i + " of chain '" + name + "' names no job");
+      }
+      if (byName.putIfAbsent(s.name(), s) != null) {
+        throw new ChainException(name, s.name(), at + ".name", "step '" + s.name()
+            + "' appears twice in chain '" + name + "'; give one a different name");
+      }
+      if (!jobExists.test(s.job())) {
+        throw new ChainException(name, s.name(), at + ".job", "step '" + s.name() + "' runs job '"
+            + s.job() + "', which is not registered; GET /jobs lists the catalogue");
+      }
+      if (s.retries() < 0 || s.retryDelaySeconds() < 0) {
+        throw new ChainException(name, s.name(), at + (s.retries() < 0 ? ".retries" : ".retry_delay_seconds"),
+            "step '" + s.name() + "' needs retries >= 0 and retry_delay_seconds >= 0");
+      }
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      ChainStep s = steps.get(i);
+      for (String dep : s.dependsOn()) {
+        if (!byName.containsKey(dep) || dep.equals(s.name())) {
+          throw new ChainException(name, s.name(), "steps[" + i + "].depends_on", "step '" + s.name()
+              + "' depends on '" + dep + "', which is " + (dep.equals(s.name()) ? "itself" : "not a step of chain '" + name + "'"));
+        }
+      }
+    }
+    findCycle(byName).ifPresent(cycle -> {
+      throw new ChainException(name, cycle.get(0), "steps[" + steps.indexOf(byName.get(cycle.get(0))) + "].depends_on",
+          "steps of chain '" + name + "' form a cycle (each depends on the next): " + String.join(" -> ", cycle));
+    });
+    return this;
+  }
+
+  /** A dependency cycle as step names, first repeated last, if there is one. */
+  private static Optional<List<String>> findCycle(Map<String, ChainStep> byName) {
+    Set<String> done = new HashSet<>();
+    for (String start : byName.keySet()) {
+      if (done.contains(start)) {
+        continue;
+      }
+      // iterative depth-first search; the path is the current chain of "depends on"
+      Deque<String> path = new ArrayDeque<>();
+      Map<String, Integer> nextDep = new HashMap<>();
+      path.push(start);
+      Set<String> onPath = new HashSet<>(Set.of(start));
+      while (!path.isEmpty()) {
+        String at = path.peek();
+        List<String> deps = byName.get(at).dependsOn();
+        int i = nextDep.getOrDefault(at, 0);
+        if (i >= deps.size()) {
+          path.pop();
+          onPath.remove(at);
+          done.add(at);
+          continue;
+        }
+        nextDep.put(at, i + 1);
+        String dep = deps.get(i);
+        if (onPath.contains(dep)) {
+          List<String> stack = new ArrayList<>(path);
+          List<String> cycle = new ArrayList<>(stack.subList(0, stack.indexOf(dep) + 1));
+          java.util.Collections.reverse(cycle);
+          cycle.add(dep);
+          return Optional.of(cycle);
+        }
+        if (!done.contains(dep)) {
+          path.push(dep);
+          onPath.add(dep);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

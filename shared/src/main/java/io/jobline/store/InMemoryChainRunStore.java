@@ -1,0 +1,71 @@
+package io.jobline.store;
+
+import io.jobline.chain.ChainRun;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link ChainRunStore} in memory, for logic tests. */
+public final class InMemoryChainRunStore implements ChainRunStore {
+  private final Map<String, ChainRun> runs = new ConcurrentHashMap<>();
+  private final Set<String> active = ConcurrentHashMap.newKeySet();
+
+  @Override
+  public boolean create(ChainRun run) {
+    boolean created = runs.putIfAbsent(run.chainRunId(), run) == null;
+    if (!runs.get(run.chainRunId()).status().isTerminal()) {
+      active.add(run.chainRunId());
+    }
+    return created;
+  }
+
+  @Override
+  public Optional<ChainRun> find(String chainRunId) {
+    return Optional.ofNullable(runs.get(chainRunId));
+  }
+
+  @Override
+  public List<ChainRun> list(Query q) {
+    return runs.values().stream()
+        .filter(r -> q.chainName() == null || q.chainName().equals(r.chainName()))
+        .filter(r -> q.tenantId() == null || q.tenantId().equals(r.tenantId()))
+        .filter(r -> q.status() == null || q.status() == r.status())
+        .sorted(Comparator.comparing((ChainRun r) -> r.requestedAt() == null ? Instant.EPOCH : r.requestedAt())
+            .thenComparing(ChainRun::chainRunId).reversed())
+        .limit(q.limit()).toList();
+  }
+
+  @Override
+  public void update(ChainRun run) {
+    runs.compute(run.chainRunId(), (id, old) -> old == null ? run
+        : new ChainRun(run.chainRunId(), run.chainName(), run.tenantId(), run.params(), run.definition(),
+            run.status(), run.steps(), run.trigger(), run.requestedAt(), run.requestedBy(),
+            run.startedAt(), run.endedAt(), old.cancelRequested()));
+  }
+
+  @Override
+  public void requestCancel(String chainRunId) {
+    runs.computeIfPresent(chainRunId, (id, r) -> new ChainRun(r.chainRunId(), r.chainName(), r.tenantId(),
+        r.params(), r.definition(), r.status(), r.steps(), r.trigger(), r.requestedAt(), r.requestedBy(),
+        r.startedAt(), r.endedAt(), true));
+  }
+
+  @Override
+  public List<String> active() {
+    return List.copyOf(active);
+  }
+
+  @Override
+  public void finished(String chainRunId) {
+    active.remove(chainRunId);
+  }
+
+  @Override
+  public List<ChainRun> unfinished() {
+    return runs.values().stream().filter(r -> !r.status().isTerminal()).toList();
+  }
+}

@@ -1,0 +1,117 @@
+package io.jobline.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.wire.Json;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ChainTest {
+  private static final Set<String> JOBS = Set.of("a", "b", "c", "d", "settlement", "invoicing", "reporting", "noop");
+
+  private static ChainException rejected(Chain chain) {
+    try {
+      chain.validate(JOBS::contains);
+    } catch (ChainException e) {
+      return e;
+    }
+    throw new AssertionError("chain " + chain.name() + " was accepted");
+  }
+
+  @Test
+  void aCycleIsRejectedNamingEveryStepOnIt() {
+    ChainException e = rejected(Chain.chain("loop", "",
+        ChainStep.step("a"), ChainStep.step("b").dependsOn("a", "d"), ChainStep.step("c").dependsOn("b"),
+        ChainStep.step("d").dependsOn("c")));
+    assertThat(e.getMessage()).contains("form a cycle").contains("b -> d -> c -> b");
+    assertThat(e.step()).isEqualTo("b");
+    assertThat(e.field()).isEqualTo("steps[1].depends_on");
+  }
+
+  @Test
+  void aStepDependingOnItselfIsRejected() {
+    ChainException e = rejected(Chain.chain("self", "", ChainStep.step("a").dependsOn("a")));
+    assertThat(e.step()).isEqualTo("a");
+    assertThat(e.getMessage()).contains("itself");
+  }
+
+  @Test
+  void anUnknownJobIsRejectedNamingTheStep() {
+    ChainException e = rejected(Chain.chain("typo", "", ChainStep.step("a"), ChainStep.step("reportng").dependsOn("a")));
+    assertThat(e.step()).isEqualTo("reportng");
+    assertThat(e.field()).isEqualTo("steps[1].job");
+    assertThat(e.getMessage()).contains("'reportng'").contains("not registered");
+  }
+
+  @Test
+  void aDependencyOnNoStepIsRejected() {
+    ChainException e = rejected(Chain.chain("dangling", "", ChainStep.step("a"), ChainStep.step("b").dependsOn("x")));
+    assertThat(e.step()).isEqualTo("b");
+    assertThat(e.field()).isEqualTo("steps[1].depends_on");
+  }
+
+  @Test
+  void twoStepsOfOneNameAreRejected() {
+    ChainException e = rejected(Chain.chain("twice", "", ChainStep.step("a"), ChainStep.step("a")));
+    assertThat(e.field()).isEqualTo("steps[1].name");
+  }
+
+  @Test
+  void aChainWithoutStepsOrNameIsRejected() {
+    assertThat(rejected(new Chain("empty", "", List.of())).field()).isEqualTo("steps");
+    assertThat(rejected(Chain.chain(" ", "", ChainStep.step("a"))).field()).isEqualTo("name");
+  }
+
+  @Test
+  void aDiamondIsAValidChain() {
+    Chain diamond = Chain.chain("diamond", "", ChainStep.step("a"), ChainStep.step("b").dependsOn("a"),
+        ChainStep.step("c").dependsOn("a"), ChainStep.step("d").dependsOn("b", "c"));
+    assertThat(diamond.validate(JOBS::contains)).isSameAs(diamond);
+  }
+
+  @Test
+  void aLinearChainNamesRepeatedJobsApart() {
+    Chain c = Chain.linear("l", "", List.of("noop", "a", "noop"));
+    assertThat(c.steps()).extracting(ChainStep::name).containsExactly("noop", "a", "noop-2");
+    assertThat(c.steps()).extracting(ChainStep::dependsOn).containsExactly(List.of(), List.of("noop"), List.of("a"));
+    c.validate(JOBS::contains);
+  }
+
+  @Test
+  void aStepReadFromJsonGetsTheSeedDefaults() throws Exception {
+    ChainStep s = Json.mapper().readValue("{\"job\":\"settlement\"}", ChainStep.class);
+    assertThat(s).isEqualTo(new ChainStep("settlement", "settlement", Json.object(), List.of(), OnFailure.STOP, 0, 60));
+    ChainStep r = Json.mapper().readValue(
+        "{\"name\":\"inv\",\"job\":\"invoicing\",\"params\":{\"x\":1},\"depends_on\":[\"settlement\"],"
+            + "\"on_failure\":\"retry\",\"retries\":2,\"retry_delay_seconds\":5}", ChainStep.class);
+    assertThat(r).isEqualTo(ChainStep.step("invoicing").named("inv").params(java.util.Map.of("x", 1))
+        .dependsOn("settlement").retry(2, 5));
+    assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(r), ChainStep.class)).isEqualTo(r);
+  }
+
+  @Test
+  void anUnknownOnFailureNamesTheValuesAccepted() {
+    assertThatThrownBy(() -> Json.mapper().readValue("{\"job\":\"a\",\"on_failure\":\"ignore\"}", ChainStep.class))
+        .hasMessageContaining("on_failure must be one of [stop, continue, retry]");
+  }
+
+  @Test
+  void chainsDeclaredInCodeAreFoundByScanning() {
+    List<Chain> found = ChainScan.scan(List.of("io.jobline.chain.declared"));
+    assertThat(found).extracting(Chain::name).containsExactly("month-end", "nightly");
+    Chain monthEnd = found.get(0).validate(JOBS::contains);
+    assertThat(monthEnd.step("invoicing").orElseThrow().onFailure()).isEqualTo(OnFailure.CONTINUE);
+  }
+
+  @Test
+  void statusesFollowTheirTransitionTables() {
+    assertThat(StepStatus.PENDING.moveTo(StepStatus.RUNNING)).isEqualTo(StepStatus.RUNNING);
+    assertThatThrownBy(() -> StepStatus.COMPLETED.moveTo(StepStatus.RUNNING))
+        .hasMessageContaining("from completed to running");
+    assertThatThrownBy(() -> ChainStatus.FAILED.moveTo(ChainStatus.RUNNING))
+        .hasMessageContaining("from failed to running");
+    assertThat(ChainStatus.COMPLETED_WITH_FAILURES.wire()).isEqualTo("completed_with_failures");
+  }
+}
