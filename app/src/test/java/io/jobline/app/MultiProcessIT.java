@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.wire.RunId;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
@@ -52,6 +53,12 @@ class MultiProcessIT {
     role("executor-1", "executor", Map.of("EXECUTOR_ID", "executor-1"));
     role("executor-2", "executor", Map.of("EXECUTOR_ID", "executor-2"));
     role("scheduler-1", "scheduler", Map.of("SCHEDULER_ID", "scheduler-1"));
+    // scheduler-1 starts first, so it leads both the firing and the chain orchestration
+    await("scheduler-1 leads").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      JsonNode checks = health("scheduler-1").body();
+      return checks != null && checks.path("scheduler").path("message").asText().startsWith("leader")
+          && checks.path("chain-orchestrator").path("message").asText().startsWith("orchestrating");
+    });
     role("scheduler-2", "scheduler", Map.of("SCHEDULER_ID", "scheduler-2"));
     role("api", "api", Map.of());
     for (String name : PORTS.keySet()) {
@@ -80,6 +87,11 @@ class MultiProcessIT {
     Http.Reply created = api.post("/jobs/schedules", "{\"job_name\":\"ticker\",\"job_type\":\"noop\","
         + "\"trigger_type\":\"interval\",\"interval_seconds\":2}");
     assertThat(created.status()).isEqualTo(201);
+    assertThat(api.post("/jobs/chains", "{\"name\":\"mp-chain\",\"steps\":[{\"name\":\"slow\",\"job\":\"sleep\","
+        + "\"params\":{\"seconds\":4}},{\"name\":\"after\",\"job\":\"noop\",\"depends_on\":[\"slow\"]}]}").status())
+        .isEqualTo(201);
+    String chainRun = api.post("/jobs/chains/mp-chain/run", "{\"tenant_id\":\"chain-tenant\"}").body()
+        .path("chain_run_id").asText();
     List<String> runs = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       runs.add(api.post("/jobs/run/sleep", "{\"tenant_id\":\"tenant-" + i + "\",\"params\":{\"seconds\":4}}")
@@ -91,6 +103,8 @@ class MultiProcessIT {
         .anyMatch(r -> "running".equals(r.body().path("status").asText())
             && "executor-1".equals(r.body().path("executor_id").asText())));
 
+    await("the chain's first step runs").atMost(Duration.ofSeconds(60)).until(() ->
+        "running".equals(api.get("/jobs/chain-runs/" + chainRun).body().path("steps").get(0).path("status").asText()));
     kill("executor-1");
     String leader = health("scheduler-1").body().path("scheduler").path("message").asText().startsWith("leader")
         ? "scheduler-1" : "scheduler-2";
@@ -99,6 +113,17 @@ class MultiProcessIT {
 
     for (String id : runs) {
       await("run " + id).atMost(Duration.ofSeconds(90)).until(() -> "completed".equals(status(id)));
+    }
+    // the orchestrator was killed between the chain's two steps: the survivor finishes it, each step once
+    await("chain run").atMost(Duration.ofSeconds(90)).until(() ->
+        "completed".equals(api.get("/jobs/chain-runs/" + chainRun).body().path("status").asText()));
+    List<String> stepRuns = new ArrayList<>();
+    api.get("/jobs/runs?chain_run=" + chainRun).body().path("runs")
+        .forEach(r -> stepRuns.add(r.path("job_name").asText() + ":" + r.path("status").asText()));
+    assertThat(stepRuns).containsExactlyInAnyOrder("sleep:completed", "noop:completed");
+    for (JsonNode step : api.get("/jobs/chain-runs/" + chainRun).body().path("steps")) {
+      assertThat(step.path("run_id").asText())
+          .isEqualTo(RunId.forChainStep(chainRun, step.path("name").asText(), 1).value());
     }
     await("survivor leads").atMost(Duration.ofSeconds(30)).until(() ->
         health(survivor).body().path("scheduler").path("message").asText().startsWith("leader"));
