@@ -149,5 +149,10 @@ public class BuiltinSettings {
     /** What {@code gdpr_mode = anonymize} writes instead of a personal value. */
     @NotNull @JsonProperty
     public String anonymizedMarker = "[redacted]";
+
+    /** A BigQuery API root to use instead of Google's (an emulator), called without credentials. */
+    @Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL")
+    @JsonProperty
+    public String bigqueryHost;
   }
 }
