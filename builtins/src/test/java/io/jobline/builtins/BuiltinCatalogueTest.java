@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class BuiltinCatalogueTest {
   @Test
-  void theBuiltInsAreRegisteredWithTheSeedsNamesTimeoutsRetriesAndScopes() {
+  void theBuiltInsAreRegisteredWithTheSeedsNamesTimeoutsRetriesScopesAndFanOut() {
     List<JobDescriptor> jobs = JobRegistry.scan(List.of("io.jobline.builtins")).descriptors();
 
     assertThat(jobs).extracting(JobDescriptor::name, JobDescriptor::timeoutSeconds, JobDescriptor::retries,
@@ -23,6 +23,7 @@ class BuiltinCatalogueTest {
             tuple("cleanup_audit_log", 600, 2, Scope.SYSTEM, false),
             tuple("cleanup_job_runs", 300, 2, Scope.SYSTEM, false),
             tuple("purge_soft_deleted", 600, 2, Scope.SYSTEM, false),
-            tuple("calculate_next_schedules", 120, 1, Scope.SYSTEM, false));
+            tuple("calculate_next_schedules", 120, 1, Scope.SYSTEM, false),
+            tuple("bi-export", 3600, 2, Scope.TENANT, true));
   }
 }
