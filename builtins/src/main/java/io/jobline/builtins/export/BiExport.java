@@ -41,11 +41,15 @@ public class BiExport {
     BuiltinSettings settings = BuiltinSettings.of(resources);
     List<RowShaper> shapers = new ArrayList<>();
     for (ResourceConfig c : params.configs()) {
-      shapers.add(new RowShaper(c, settings.biExport.personalFields.getOrDefault(c.resource(), List.of()),
-          settings.biExport.anonymizedMarker, settings.biExport.hashKey));
+      List<String> personal = settings.biExport.personalFields.getOrDefault(c.resource(), List.of());
+      if (personal.isEmpty()) {
+        ctx.warning(c.resource() + ": no personal fields declared (jobs.builtins.biExport.personalFields." + c.resource()
+            + "), so gdpr_mode " + c.gdprMode().wire() + " changes nothing");
+      }
+      shapers.add(new RowShaper(c, personal, settings.biExport.anonymizedMarker, settings.biExport.hashKey));
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
-    try (ExportTarget target = Targets.open(params, settings.biExport)) {
+    try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {
       for (int i = 0; i < params.configs().size() && !ctx.shouldStop(); i++) {
         results.add(new ResourceExport(ctx, settings, params, i).run(shapers.get(i), target));
       }
@@ -53,7 +57,8 @@ public class BiExport {
     long exported = results.stream().mapToLong(ExportSummary.ResourceResult::exported).sum();
     long errors = results.stream().mapToLong(ExportSummary.ResourceResult::errorCount).sum();
     if (ctx.shouldStop()) {
-      ctx.warning("Stopped after " + results.size() + " of " + params.configs().size() + " resources");
+      ctx.warning("Stopped before the export finished (" + results.size() + " of " + params.configs().size()
+          + " resources begun); running it again exports the rest");
     }
     ctx.log("Exported " + exported + " rows of " + results.size() + " resources to " + params.targetType().wire()
         + (errors > 0 ? " with " + errors + " errors" : ""));

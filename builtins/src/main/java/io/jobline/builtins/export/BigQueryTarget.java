@@ -52,7 +52,9 @@ import java.util.stream.Collectors;
 final class BigQueryTarget implements ExportTarget {
   private static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS 'UTC'").withZone(ZoneOffset.UTC);
+  private static final java.time.Duration STAGING_LIFETIME = java.time.Duration.ofDays(1);
   private final BigQuery bigquery;
+  private final java.time.Clock clock;
   private final String project;
   private final String dataset;
   private final String location;
@@ -60,8 +62,9 @@ final class BigQueryTarget implements ExportTarget {
   private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
   private final Set<TableId> staging = new LinkedHashSet<>();
 
-  BigQueryTarget(BigQuery bigquery, String project, String dataset, String location) {
+  BigQueryTarget(BigQuery bigquery, java.time.Clock clock, String project, String dataset, String location) {
     this.bigquery = bigquery;
+    this.clock = clock;
     this.project = project;
     this.dataset = dataset;
     this.location = location;
@@ -71,7 +74,7 @@ final class BigQueryTarget implements ExportTarget {
    * A client for the params' project: credentials from {@code credentials_path}, else the
    * environment's default ones; {@code host} (an emulator or test server) uses no credentials.
    */
-  static BigQueryTarget open(ExportParams params, String host) throws IOException {
+  static BigQueryTarget open(ExportParams params, String host, java.time.Clock clock) throws IOException {
     BigQueryOptions.Builder options = BigQueryOptions.newBuilder().setProjectId(params.projectId());
     if (params.location() != null) {
       options.setLocation(params.location());
@@ -83,14 +86,18 @@ final class BigQueryTarget implements ExportTarget {
         options.setCredentials(GoogleCredentials.fromStream(in));
       }
     }
-    return new BigQueryTarget(options.build().getService(), params.projectId(), params.datasetId(), params.location());
+    return new BigQueryTarget(options.build().getService(), clock, params.projectId(), params.datasetId(), params.location());
   }
 
   @Override
   public void upsert(String table, List<Column> columns, List<Row> rows) throws Exception {
     List<Column> typed = ensureTable(table, columns);
     TableId stage = TableId.of(project, dataset, table + "_staging_" + suffix);
-    staging.add(stage);
+    if (staging.add(stage)) {
+      // expires by itself should this run die before dropping it
+      bigquery.create(TableInfo.newBuilder(stage, StandardTableDefinition.of(schema(typed)))
+          .setExpirationTime(clock.millis() + STAGING_LIFETIME.toMillis()).build());
+    }
     load(stage, typed, rows);
     query(merge(table, stage, typed));
   }

@@ -11,9 +11,9 @@ final class Targets {
    *
    * @throws Exception if it cannot be reached; the run fails (and is retried)
    */
-  static ExportTarget open(ExportParams params, BuiltinSettings.BiExport settings) throws Exception {
+  static ExportTarget open(ExportParams params, BuiltinSettings.BiExport settings, java.time.Clock clock) throws Exception {
     return switch (params.targetType()) {
-      case BIGQUERY -> BigQueryTarget.open(params, settings.bigqueryHost);
+      case BIGQUERY -> BigQueryTarget.open(params, settings.bigqueryHost, clock);
       case AZURE_SQL -> JdbcTarget.open(new SqlServerDialect(), params.connectionString());
       case POSTGRES -> JdbcTarget.open(new PostgresDialect(), params.connectionString());
     };

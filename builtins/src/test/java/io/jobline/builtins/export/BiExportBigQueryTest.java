@@ -47,6 +47,18 @@ class BiExportBigQueryTest {
   }
 
   @Test
+  void aStopRequestEndsTheExportBetweenDocumentsAndStillDropsTheStagingTable() throws Exception {
+    Recording ctx = new Recording("bi-export", "t1", params()).stopAfterChecks(3);
+
+    ExportSummary summary = new BiExport(resources).export(ctx);
+
+    assertThat(summary.totalExported()).isEqualTo(2);
+    assertThat(bigquery.rowsOf("acme.bi.users")).hasSize(2);
+    assertThat(ctx.lines).anyMatch(l -> l.startsWith("WARN Stopped before the export finished (1 of 1 resources begun)"));
+    assertThat(bigquery.calls()).last().asString().startsWith("DELETE ");
+  }
+
+  @Test
   void createsTheTableLoadsEachBatchIntoStagingAndMergesItByIdWithoutDuplicatesOnRerun() throws Exception {
     ExportSummary summary = new BiExport(resources).export(new Recording("bi-export", "t1", params()));
 
@@ -55,6 +67,10 @@ class BiExportBigQueryTest {
     List<String> calls = bigquery.calls();
     assertThat(calls.get(0)).isEqualTo("GET /bigquery/v2/projects/acme/datasets/bi/tables/users");
     assertThat(calls.get(1)).isEqualTo("POST /bigquery/v2/projects/acme/datasets/bi/tables");
+    assertThat(calls.get(2)).isEqualTo("POST /bigquery/v2/projects/acme/datasets/bi/tables");
+    JsonNode staging = Json.mapper().readTree(bigquery.requests.get(2).body());
+    assertThat(staging.path("tableReference").path("tableId").asText()).startsWith("users_staging_");
+    assertThat(staging.path("expirationTime").asLong()).isEqualTo(TestResources.NOW.plusSeconds(86_400).toEpochMilli());
     assertThat(calls).filteredOn(c -> c.startsWith("POST /upload/bigquery/v2/projects/acme/jobs")).hasSize(3);
     assertThat(calls).filteredOn(c -> c.equals("POST /bigquery/v2/projects/acme/jobs")).hasSize(3);
     assertThat(calls).last().asString().startsWith("DELETE /bigquery/v2/projects/acme/datasets/bi/tables/users_staging_");
