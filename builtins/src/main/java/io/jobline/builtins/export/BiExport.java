@@ -46,7 +46,8 @@ public class BiExport {
         ctx.warning(c.resource() + ": no personal fields declared (jobs.builtins.biExport.personalFields." + c.resource()
             + "), so gdpr_mode " + c.gdprMode().wire() + " changes nothing");
       }
-      shapers.add(new RowShaper(c, personal, settings.biExport.anonymizedMarker, settings.biExport.hashKey));
+      shapers.add(new RowShaper(c, personal, settings.biExport.anonymizedMarker, settings.biExport.hashKey,
+          ctx.tenantId()));
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
     try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {

@@ -35,22 +35,30 @@ public final class RowShaper {
    * @param personal dot paths of the resource's personal fields
    * @param marker what {@code anonymize} writes
    * @param hashKey key of {@code hash}; may be empty unless the mode is {@code hash}
+   * @param tenantId the tenant exported: {@code hash} uses a key derived from {@code hashKey} and it,
+   *     so one tenant's hashes cannot be joined with another's
    * @throws JobException if the mode is {@code hash} and there is no key
    */
-  public RowShaper(ResourceConfig config, List<String> personal, String marker, String hashKey) {
+  public RowShaper(ResourceConfig config, List<String> personal, String marker, String hashKey, String tenantId) {
     this.config = config;
     this.personal = List.copyOf(personal);
     this.marker = marker;
-    this.hmac = config.gdprMode() == GdprMode.HASH ? hmac(hashKey) : null;
+    this.hmac = config.gdprMode() == GdprMode.HASH ? tenantHmac(hashKey, tenantId) : null;
   }
 
-  private static Mac hmac(String key) {
+  private static Mac tenantHmac(String key, String tenantId) {
     if (key == null || key.isEmpty()) {
       throw new JobException("gdpr_mode hash needs jobs.builtins.biExport.hashKey (BI_EXPORT_HASH_KEY); it is not set");
     }
+    byte[] tenantKey = hmac(key.getBytes(StandardCharsets.UTF_8))
+        .doFinal(("tenant:" + tenantId).getBytes(StandardCharsets.UTF_8));
+    return hmac(tenantKey);
+  }
+
+  private static Mac hmac(byte[] key) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return mac;
     } catch (GeneralSecurityException e) {
       throw new JobException("HMAC-SHA256 is not available: " + e.getMessage(), e);

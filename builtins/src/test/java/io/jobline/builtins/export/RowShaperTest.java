@@ -37,7 +37,7 @@ class RowShaperTest {
   }
 
   private static Row shape(ResourceConfig c) {
-    return new RowShaper(c, PERSONAL, "[redacted]", KEY).shape(user());
+    return new RowShaper(c, PERSONAL, "[redacted]", KEY, "t1").shape(user());
   }
 
   @Test
@@ -91,23 +91,27 @@ class RowShaperTest {
   }
 
   @Test
-  void hashModeReplacesPersonalValuesWithAKeyedSha256() throws Exception {
+  void hashModeReplacesPersonalValuesWithASha256KeyedPerTenant() throws Exception {
     Row row = shape(config(GdprMode.HASH, 1, null, null, null));
 
+    Mac master = Mac.getInstance("HmacSHA256");
+    master.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.init(new SecretKeySpec(master.doFinal("tenant:t1".getBytes(StandardCharsets.UTF_8)), "HmacSHA256"));
     String expected = HexFormat.of().formatHex(mac.doFinal("ada@example.com".getBytes(StandardCharsets.UTF_8)));
     assertThat(row.values()).containsEntry("email", expected);
     assertThat(shape(config(GdprMode.HASH, 1, null, null, null)).values().get("email"))
         .as("the same value hashes the same across runs").isEqualTo(expected);
-    Row otherKey = new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", "another-key-16-chars")
+    Row otherKey = new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", "another-key-16-chars", "t1")
         .shape(user());
     assertThat(otherKey.values().get("email")).as("without the key the hash cannot be reproduced").isNotEqualTo(expected);
+    Row otherTenant = new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", KEY, "t2").shape(user());
+    assertThat(otherTenant.values().get("email")).as("tenants cannot be joined on hashes").isNotEqualTo(expected);
   }
 
   @Test
   void hashModeWithoutAKeyFailsClearly() {
-    assertThatThrownBy(() -> new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", ""))
+    assertThatThrownBy(() -> new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", "", "t1"))
         .isInstanceOf(JobException.class).hasMessageContaining("BI_EXPORT_HASH_KEY");
   }
 
