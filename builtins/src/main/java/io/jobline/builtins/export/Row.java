@@ -9,20 +9,31 @@ import java.util.Map;
  */
 public record Row(String id, Map<String, Object> values) {
 
-  /** The value of a column converted to that column's type ({@code null} when absent). */
+  /**
+   * The value of a column converted to that column's type ({@code null} when absent).
+   *
+   * @throws IllegalArgumentException if the value does not fit the column (e.g. 2.5 in an integer
+   *     column that an earlier export created), rather than writing a changed value
+   */
   public Object value(Column column) {
     if (Column.KEY.equals(column.name())) {
       return id;
     }
     Object v = values.get(column.name());
-    if (v == null) {
-      return null;
+    if (v == null || column.type() == ColumnType.of(v)) {
+      return v;
     }
-    return switch (column.type()) {
-      case STRING -> text(v);
-      case FLOAT -> v instanceof Long l ? Double.valueOf(l) : v;
-      default -> v;
-    };
+    if (column.type() == ColumnType.STRING) {
+      return text(v);
+    }
+    if (column.type() == ColumnType.FLOAT && v instanceof Long l) {
+      return l.doubleValue();
+    }
+    if (column.type() == ColumnType.INTEGER && v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+      return d.longValue();
+    }
+    throw new IllegalArgumentException("document " + id + ": column " + column.name() + " is "
+        + column.type().name().toLowerCase(java.util.Locale.ROOT) + " in the target table but the value is " + text(v));
   }
 
   /** The text form of a shaped value: ISO-8601 for instants. */

@@ -125,4 +125,14 @@ class RowShaperTest {
     assertThat(rows.get(1).value(new Column("n", ColumnType.FLOAT))).isEqualTo(2.5);
     assertThat(rows.get(0).value(new Column("x", ColumnType.STRING))).isEqualTo("2");
   }
+
+  @Test
+  void aValueThatDoesNotFitAnExistingColumnIsAnErrorNotASilentChange() {
+    Row row = new Row("7", Map.of("n", 2.5, "m", 3.0, "flag", "yes"));
+
+    assertThat(row.value(new Column("m", ColumnType.INTEGER))).isEqualTo(3L);
+    assertThatThrownBy(() -> row.value(new Column("n", ColumnType.INTEGER)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("document 7: column n is integer in the target table but the value is 2.5");
+    assertThatThrownBy(() -> row.value(new Column("flag", ColumnType.BOOLEAN))).hasMessageContaining("column flag is boolean");
+  }
 }
