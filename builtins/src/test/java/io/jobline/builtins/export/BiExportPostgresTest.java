@@ -128,4 +128,22 @@ class BiExportPostgresTest {
     assertThat(after.get("u2")).containsEntry("plan", null);
     assertThat(rows(orders)).hasSize(4);
   }
+
+  @Test
+  void aBatchTheTargetRefusesIsReportedAndTheOtherBatchesAreStillExported() throws Exception {
+    new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    resources.app().getCollection("users").insertOne(new Document("_id", "u35").append("tenant_id", "tenant_664abc")
+        .append("age", 2.5));
+    Recording ctx = new Recording("bi-export", "tenant_664abc", params());
+
+    ExportSummary summary = new BiExport(resources).export(ctx);
+
+    ExportSummary.ResourceResult users = summary.results().get(0);
+    assertThat(users.exported()).isEqualTo(5);
+    assertThat(summary.totalErrors()).isEqualTo(1);
+    assertThat(users.errors()).containsExactly("batch ending at document u5 (3 rows): document u35: column age is integer "
+        + "in the target table but the value is 2.5");
+    assertThat(ctx.lines).anyMatch(l -> l.startsWith("ERROR users: batch ending at document u5"));
+    assertThat(rows(this.users)).doesNotContainKey("u35").hasSize(7);
+  }
 }
