@@ -101,17 +101,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.healthChecks().register("history-streams", new StreamsHealthCheck(history));
     }
     if (roles.contains(Role.EXECUTOR)) {
-      JobRegistry registry = JobRegistry.scan(config.jobs.scanned(), new io.jobline.job.JobResources() {
-        @Override
-        public MongoDatabase database() {
-          return db;
-        }
-
-        @Override
-        public Clock clock() {
-          return clock;
-        }
-      });
+      JobRegistry registry = JobRegistry.scan(config.jobs.scanned(),
+          new ProcessJobResources(mongo, config.mongo.database, clock, java.util.List.of(config.jobs.builtins)));
       MongoDatabase tenantDb = config.tenants.database == null ? db : mongo.getDatabase(config.tenants.database);
       ExecutorParts parts = new ExecutorParts(new MongoClaimStore(db), timers,
           new TenantDirectory(tenantDb, config.tenants), requests);

@@ -1,7 +1,10 @@
 package io.jobline.app;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.jobline.builtins.BuiltinSettings;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
 import java.util.List;
 
 /** Where the executor looks for {@code @Job} methods. */
@@ -13,15 +16,11 @@ public class JobsSettings {
   @JsonProperty
   public List<String> packages = DEFAULT_PACKAGES;
 
-  /** The built-in maintenance jobs (io.jobline.builtins) are registered too. */
+  /** The built-in jobs (io.jobline.builtins): whether they are registered, and their settings. */
+  @Valid
+  @NotNull
   @JsonProperty
-  public Builtins builtins = new Builtins();
-
-  /** Settings of the built-in jobs. */
-  public static class Builtins {
-    @JsonProperty
-    public boolean enabled = true;
-  }
+  public BuiltinSettings builtins = new BuiltinSettings();
 
   /** The packages to scan: the configured ones plus the built-ins when enabled. */
   public List<String> scanned() {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** {@code jobline list}: the job catalogue with each job's parameters. */
 @Command(name = "list", mixinStandardHelpOptions = true, description = "List the jobs and their parameters.")
 final class ListCommand implements Callable<Integer> {
-  @Option(names = "--packages", split = ",", description = "Packages to scan for @Job methods (default: io.jobline.examples).")
+  @Option(names = "--packages", split = ",", description = "Packages to scan for @Job methods (default: io.jobline.examples); the built-ins are always listed.")
   List<String> packages = JobsSettings.DEFAULT_PACKAGES;
 
   @Option(names = "--json", description = "Print the catalogue as JSON.")
@@ -23,7 +23,9 @@ final class ListCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<JobDescriptor> jobs = JobRegistry.scan(packages).descriptors();
+    JobsSettings settings = new JobsSettings();
+    settings.packages = packages;
+    List<JobDescriptor> jobs = JobRegistry.scan(settings.scanned()).descriptors();
     if (json) {
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(jobs));
       return 0;

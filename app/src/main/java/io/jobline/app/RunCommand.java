@@ -2,6 +2,8 @@ package io.jobline.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import io.jobline.executor.LocalRunner;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;
@@ -26,8 +28,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code jobline run JOB}: runs a job in this process (no Kafka, no scheduler), or with
- * {@code --submit} sends it to a running cluster and follows it to the end.
+ * {@code jobline run JOB}: runs a job in this process (no Kafka, no scheduler; jobs that need a
+ * database get the configured MongoDB, by default the standalone's), or with {@code --submit}
+ * sends it to a running cluster and follows it to the end.
  * Exit codes: 0 completed, 1 failed or cancelled, 2 invalid params or unknown job, 124 timed out.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -62,8 +65,19 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN).")
   String token = System.getenv("JOBLINE_TOKEN");
 
-  @Option(names = "--packages", split = ",", description = "Packages to scan for @Job methods (default: io.jobline.examples).")
-  List<String> packages = JobsSettings.DEFAULT_PACKAGES;
+  @Option(names = "--packages", split = ",",
+      description = "Packages to scan for @Job methods (default: the config's jobs.packages, else io.jobline.examples); the built-ins are always there.")
+  List<String> packages;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "A role's YAML config: its mongo section and jobs.builtins settings are used (default: the standalone defaults).")
+  String configFile;
+
+  @Option(names = "--mongo-uri", description = "MongoDB for jobs that need a database (default: the config's, else the standalone's mongodb://localhost:27117).")
+  String mongoUri;
+
+  @Option(names = "--database", description = "Jobline's database on it (default: the config's, else jobline).")
+  String database;
 
   @Override
   public Integer call() throws Exception {
@@ -81,8 +95,34 @@ final class RunCommand implements Callable<Integer> {
     return submit ? submitAndFollow((ObjectNode) parsed) : runHere((ObjectNode) parsed);
   }
 
-  private int runHere(ObjectNode p) throws IOException {
-    Optional<JobDefinition> definition = JobRegistry.scan(packages).find(job);
+  private int runHere(ObjectNode p) throws Exception {
+    JoblineConfiguration config;
+    try {
+      config = configFile == null ? Launcher.loadResource("jobline-standalone.yml") : Launcher.load(configFile);
+    } catch (io.dropwizard.configuration.ConfigurationException e) {
+      System.err.println("jobline: " + e.getMessage());
+      return INVALID;
+    }
+    Launcher.configureLogging(config);
+    if (packages != null) {
+      config.jobs.packages = packages;
+    }
+    MongoClient client;
+    try {
+      client = MongoClients.create(mongoUri != null ? mongoUri : config.mongo.uri);
+    } catch (IllegalArgumentException e) {
+      System.err.println("jobline: --mongo-uri: " + e.getMessage());
+      return INVALID;
+    }
+    try (MongoClient mongo = client) {
+      ProcessJobResources resources = new ProcessJobResources(mongo, database != null ? database : config.mongo.database,
+          Clock.systemUTC(), List.of(config.jobs.builtins));
+      return runHere(p, JobRegistry.scan(config.jobs.scanned(), resources));
+    }
+  }
+
+  private int runHere(ObjectNode p, JobRegistry registry) throws IOException {
+    Optional<JobDefinition> definition = registry.find(job);
     if (definition.isEmpty()) {
       System.err.println("jobline: unknown job '" + job + "'; `jobline list` shows the catalogue");
       return INVALID;

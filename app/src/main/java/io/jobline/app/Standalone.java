@@ -92,6 +92,9 @@ public final class Standalone implements AutoCloseable {
       config.kafka.bootstrapServers = kafka.bootstrapServers();
       config.mongo.uri = mongo.uri();
       config.history.stateDir = root.resolve("streams").toString();
+      if (System.getenv("JOBS_AUDIT_ARCHIVE_DIR") == null) {
+        config.jobs.builtins.auditLog.archiveDir = root.resolve("audit-archive").toString();
+      }
       SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
       ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
       JoblineApplication app = new JoblineApplication(options.roles(), options.clock());

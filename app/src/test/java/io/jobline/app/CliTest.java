@@ -7,6 +7,15 @@ import io.jobline.wire.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Instant;
+import java.util.Date;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import org.bson.Document;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -70,10 +79,69 @@ class CliTest {
   }
 
   @Test
+  void runCleansUpExpiredTokensInTheStandalonesStore() throws Exception {
+    String uri = SharedStandalone.get().mongoUri();
+    try (MongoClient mongo = MongoClients.create(uri)) {
+      var sessions = mongo.getDatabase("cli_tokens").getCollection("UserAuthentication");
+      for (int i = 0; i < 3; i++) {
+        sessions.insertOne(new Document("_id", "expired-" + i).append("expires_at", Date.from(Instant.now().minusSeconds(60))));
+      }
+      sessions.insertOne(new Document("_id", "live").append("expires_at", Date.from(Instant.now().plusSeconds(3600))));
+
+      Outcome o = jobline("run", "cleanup_expired_tokens", "--mongo-uri", uri, "--database", "cli_tokens", "--json");
+
+      assertThat(o.code()).as(o.err()).isZero();
+      assertThat(Json.mapper().readTree(o.out()).path("result").path("deleted").path("UserAuthentication").asInt()).isEqualTo(3);
+      assertThat(o.err()).contains("UserAuthentication: deleted 3 of 3");
+      assertThat(sessions.find().map(d -> d.getString("_id"))).containsExactly("live");
+    }
+  }
+
+  @Test
+  void biExportRunsWithTheStandaloneRunnerAndShowsProgressPerResource() throws Exception {
+    String postgres = System.getenv("JOBLINE_TEST_POSTGRES_URL");
+    if (postgres == null || postgres.isBlank()) {
+      assertThat(System.getenv("CI")).as("CI must provide JOBLINE_TEST_POSTGRES_URL (.ci/postgres)").isNotEqualToIgnoringCase("true");
+      Assumptions.abort("bi-export CLI test skipped: no PostgreSQL (run eval \"$(.ci/postgres start)\" to get one)");
+    }
+    String uri = SharedStandalone.get().mongoUri();
+    String suffix = Long.toString(System.nanoTime(), 36);
+    try (MongoClient mongo = MongoClients.create(uri); Connection sql = DriverManager.getConnection(postgres)) {
+      var db = mongo.getDatabase("cli_bi");
+      for (int i = 1; i <= 3; i++) {
+        db.getCollection("users").insertOne(new Document("_id", "u" + i).append("tenant_id", "tenant_664abc").append("name", "U" + i));
+        db.getCollection("orders").insertOne(new Document("_id", "o" + i).append("tenant_id", "tenant_664abc").append("total", i));
+      }
+      db.getCollection("orders").insertOne(new Document("_id", "x").append("tenant_id", "someone_else"));
+      String params = ("{\"target_type\":\"postgres\",\"connection_string\":\"%s\",\"configs\":["
+          + "{\"resource\":\"users\",\"target_table\":\"cli_users_%s\"},"
+          + "{\"resource\":\"orders\",\"target_table\":\"cli_orders_%s\"}]}").formatted(postgres, suffix, suffix);
+      try {
+        Outcome o = jobline("run", "bi-export", "--tenant-id", "tenant_664abc", "--params", params,
+            "--mongo-uri", uri, "--database", "cli_bi", "--json");
+
+        assertThat(o.code()).as(o.err()).isZero();
+        assertThat(o.err()).contains("users -> cli_users_" + suffix + ": 3 of 3 exported")
+            .contains("orders -> cli_orders_" + suffix + ": 3 of 3 exported");
+        JsonNode result = Json.mapper().readTree(o.out()).path("result");
+        assertThat(result.path("total_exported").asInt()).isEqualTo(6);
+        assertThat(result.path("resources_processed").asInt()).isEqualTo(2);
+        try (ResultSet rs = sql.createStatement().executeQuery("SELECT count(*) FROM cli_orders_" + suffix)) {
+          rs.next();
+          assertThat(rs.getInt(1)).isEqualTo(3);
+        }
+      } finally {
+        sql.createStatement().execute("DROP TABLE IF EXISTS cli_users_" + suffix + ", cli_orders_" + suffix);
+      }
+    }
+  }
+
+  @Test
   void listShowsEveryJobWithItsParameters() {
     Outcome o = jobline("list");
     assertThat(o.code()).isZero();
-    assertThat(o.out()).contains("settlement").contains("--params period: string, required").contains("sleep");
+    assertThat(o.out()).contains("settlement").contains("--params period: string, required").contains("sleep")
+        .contains("bi-export").contains("--params target_type").contains("cleanup_job_runs");
   }
 
   @Test

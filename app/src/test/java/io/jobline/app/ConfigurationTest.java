@@ -17,6 +17,10 @@ class ConfigurationTest {
     JoblineConfiguration config = Launcher.load(Path.of("..", "config", "jobline.yml").toString());
     assertThat(config.topics.requestPartitions).isEqualTo(12);
     assertThat(config.jobs.packages).contains("io.jobline.examples");
+    assertThat(config.jobs.builtins.auditLog.retentionDays).isEqualTo(365);
+    assertThat(config.jobs.builtins.jobRuns.retentionDays).isEqualTo(90);
+    assertThat(config.jobs.builtins.softDelete.enabled).isFalse();
+    assertThat(config.jobs.scanned()).contains("io.jobline.builtins");
   }
 
   @Test
@@ -34,6 +38,22 @@ class ConfigurationTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("executor.workers")
         .hasMessageContaining("mongo.uri");
+  }
+
+  @Test
+  void badBuiltInSettingsFailNamingTheKey() throws Exception {
+    Path file = dir.resolve("builtins.yml");
+    Files.writeString(file, "jobs:\n  builtins:\n    auditLog:\n      retentionDays: 0\n"
+        + "    biExport:\n      hashKey: too-short\n    softDelete:\n      enabled: sometimes\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("jobs.builtins.softDelete.enabled");
+    Files.writeString(file, "jobs:\n  builtins:\n    auditLog:\n      retentionDays: 0\n"
+        + "    biExport:\n      hashKey: too-short\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("jobs.builtins.auditLog.retentionDays")
+        .hasMessageContaining("jobs.builtins.biExport.hashKey must be empty or at least 16 characters");
   }
 
   @Test

@@ -2,42 +2,15 @@ package io.jobline.builtins;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.jobline.job.JobContext;
-import io.jobline.run.LogEntry;
 import io.jobline.schedule.Schedule;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.wire.Json;
-import io.jobline.wire.RunId;
-import io.jobline.wire.Scope;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ScheduleRepairTest {
   private static final Instant NOW = Instant.parse("2026-03-04T10:07:20Z");
-
-  /** A context that keeps what the job reports. */
-  static final class Recording implements JobContext {
-    final List<String> lines = new ArrayList<>();
-
-    @Override public RunId runId() { return RunId.of("r"); }
-    @Override public String jobName() { return "calculate_next_schedules"; }
-    @Override public JsonNode params() { return Json.object(); }
-    @Override public String tenantId() { return null; }
-    @Override public Scope scope() { return Scope.SYSTEM; }
-    @Override public List<String> subTenantIds() { return List.of(); }
-    @Override public void log(String m) { lines.add(m); }
-    @Override public void progress(String m, int p) { lines.add(p + "% " + m); }
-    @Override public void warning(String m) { lines.add("WARN " + m); }
-    @Override public void error(String m) { lines.add("ERROR " + m); }
-    @Override public boolean shouldStop() { return false; }
-    @Override public void requestStop() { }
-    @Override public List<LogEntry> getLogs() { return List.of(); }
-    @Override public long epoch() { return 1; }
-  }
 
   private static Schedule schedule(String json) throws Exception {
     return Json.mapper().readValue(json, Schedule.class);
@@ -52,7 +25,7 @@ class ScheduleRepairTest {
     store.save(schedule("{\"job_name\":\"overdue\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
         + "\"next_run_at\":\"2026-03-04T09:00:00Z\"}"));
     store.save(schedule("{\"job_name\":\"broken\",\"cron_expression\":\"99 * * * *\",\"next_run_at\":\"2026-03-04T11:00:00Z\"}"));
-    Recording ctx = new Recording();
+    Recording ctx = new Recording("calculate_next_schedules");
 
     Map<String, Object> result = ScheduleRepair.repair(store, NOW, ctx);
 

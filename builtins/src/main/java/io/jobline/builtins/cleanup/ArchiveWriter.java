@@ -1,0 +1,84 @@
+package io.jobline.builtins.cleanup;
+
+import io.jobline.job.JobException;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+import org.bson.Document;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+
+/**
+ * Writes batches of documents as gzip-compressed JSON Lines files (relaxed extended JSON, so dates
+ * and ids read back as they were), one file per batch, and reads each file back to check that it
+ * holds exactly the batch before the caller deletes anything.
+ */
+final class ArchiveWriter {
+  private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+  private final Path folder;
+  private final String prefix;
+  private final List<Path> written = new ArrayList<>();
+
+  /** Files go to {@code folder}, named {@code prefix-0001.jsonl.gz}, {@code prefix-0002.jsonl.gz}, … */
+  ArchiveWriter(Path folder, String prefix) {
+    this.folder = folder;
+    this.prefix = prefix;
+  }
+
+  List<Path> files() {
+    return List.copyOf(written);
+  }
+
+  /**
+   * Writes the batch and verifies the file.
+   *
+   * @throws JobException if the file cannot be written or does not read back as the batch
+   */
+  void write(List<Document> batch) {
+    Path file = folder.resolve(String.format("%s-%04d.jsonl.gz", prefix, written.size() + 1));
+    Path partial = file.resolveSibling(file.getFileName() + ".partial");
+    try {
+      Files.createDirectories(folder);
+      try (BufferedWriter out = new BufferedWriter(new OutputStreamWriter(
+          new GZIPOutputStream(Files.newOutputStream(partial)), StandardCharsets.UTF_8))) {
+        for (Document d : batch) {
+          out.write(d.toJson(JSON));
+          out.newLine();
+        }
+      }
+      Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+      verify(file, batch);
+      written.add(file);
+    } catch (IOException | UncheckedIOException e) {
+      throw new JobException("archive file " + file + " could not be written (" + e.getMessage()
+          + "); nothing of this batch was deleted", e);
+    }
+  }
+
+  private static void verify(Path file, List<Document> batch) throws IOException {
+    List<Object> ids = new ArrayList<>(batch.size());
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(
+        new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+      for (String line = in.readLine(); line != null; line = in.readLine()) {
+        ids.add(Document.parse(line).get("_id"));
+      }
+    }
+    List<Object> expected = batch.stream().map(d -> d.get("_id")).toList();
+    if (ids.size() != expected.size() || !Objects.equals(ids, expected)) {
+      throw new JobException("archive file " + file + " holds " + ids.size() + " entries, expected "
+          + expected.size() + "; nothing of this batch was deleted");
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.jobline.builtins.export;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoCursor;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import io.jobline.builtins.BuiltinSettings;
+import io.jobline.builtins.export.ExportParams.ResourceConfig;
+import io.jobline.job.Job;
+import io.jobline.job.JobContext;
+import io.jobline.job.JobException;
+import io.jobline.job.JobResources;
+import io.jobline.wire.Scope;
+import java.util.ArrayList;
+import java.util.List;
+import org.bson.Document;
+
+/** Built-in: exports a tenant's documents to a BI warehouse, with GDPR handling of personal fields. */
+public class BiExport {
+  /** At most this many error messages are kept per resource (all are counted). */
+  static final int MAX_ERRORS_KEPT = 20;
+  private final JobResources resources;
+
+  public BiExport(JobResources resources) {
+    this.resources = resources;
+  }
+
+  /**
+   * For each configured resource, reads the tenant's documents, shapes them into rows and upserts
+   * them into the target table in batches keyed by document id, so re-running creates no
+   * duplicates. Recommended schedule: {@code 0 1 * * *} with {@code per_tenant}.
+   */
+  @Job(name = "bi-export", description = "Export a tenant's documents to BigQuery, Azure SQL or PostgreSQL with GDPR filtering",
+      timeoutSeconds = 3600, retries = 2, perTenant = true, scope = Scope.TENANT,
+      paramsSchema = "jobline/bi-export.params.json")
+  public ExportSummary export(JobContext ctx) throws Exception {
+    ExportParams params = ExportParams.from(ctx.params());
+    if (ctx.tenantId() == null || ctx.tenantId().isBlank()) {
+      throw new JobException("bi-export runs for one tenant; the run has no tenant id");
+    }
+    BuiltinSettings settings = BuiltinSettings.of(resources);
+    List<RowShaper> shapers = new ArrayList<>();
+    for (ResourceConfig c : params.configs()) {
+      List<String> personal = settings.biExport.personalFields.getOrDefault(c.resource(), List.of());
+      if (personal.isEmpty()) {
+        ctx.warning(c.resource() + ": no personal fields declared (jobs.builtins.biExport.personalFields." + c.resource()
+            + "), so gdpr_mode " + c.gdprMode().wire() + " changes nothing");
+      }
+      shapers.add(new RowShaper(c, personal, settings.biExport.anonymizedMarker, settings.biExport.hashKey,
+          ctx.tenantId()));
+    }
+    List<ExportSummary.ResourceResult> results = new ArrayList<>();
+    try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {
+      for (int i = 0; i < params.configs().size() && !ctx.shouldStop(); i++) {
+        results.add(new ResourceExport(ctx, settings, params, i).run(shapers.get(i), target));
+      }
+    }
+    long exported = results.stream().mapToLong(ExportSummary.ResourceResult::exported).sum();
+    long errors = results.stream().mapToLong(ExportSummary.ResourceResult::errorCount).sum();
+    if (ctx.shouldStop()) {
+      ctx.warning("Stopped before the export finished (" + results.size() + " of " + params.configs().size()
+          + " resources begun); running it again exports the rest");
+    }
+    ctx.log("Exported " + exported + " rows of " + results.size() + " resources to " + params.targetType().wire()
+        + (errors > 0 ? " with " + errors + " errors" : ""));
+    return new ExportSummary(params.targetType().wire(), results.size(), exported, errors, results);
+  }
+
+  /** The export of one resource: count, read in id order, shape, upsert batch by batch. */
+  private final class ResourceExport {
+    private final JobContext ctx;
+    private final BuiltinSettings settings;
+    private final ExportParams params;
+    private final ResourceConfig config;
+    private final int index;
+    private final List<String> errors = new ArrayList<>();
+    private long errorCount;
+    private long failedRows;
+    private long exported;
+    private long skipped;
+    private long read;
+    private long total;
+
+    ResourceExport(JobContext ctx, BuiltinSettings settings, ExportParams params, int index) {
+      this.ctx = ctx;
+      this.settings = settings;
+      this.params = params;
+      this.config = params.configs().get(index);
+      this.index = index;
+    }
+
+    ExportSummary.ResourceResult run(RowShaper shaper, ExportTarget target) {
+      MongoCollection<Document> source = settings.applicationDatabase(resources).getCollection(config.resource());
+      var filter = Filters.eq(settings.biExport.tenantField, ctx.tenantId());
+      total = source.countDocuments(filter);
+      report();
+      List<Row> batch = new ArrayList<>(params.batchSize());
+      try (MongoCursor<Document> docs = source.find(filter).sort(Sorts.ascending("_id")).batchSize(params.batchSize()).iterator()) {
+        while (docs.hasNext() && !ctx.shouldStop()) {
+          Document doc = docs.next();
+          read++;
+          if (Boolean.TRUE.equals(doc.get(settings.softDelete.flagField))) {
+            skipped++;
+            continue;
+          }
+          try {
+            batch.add(shaper.shape(doc));
+          } catch (RuntimeException e) {
+            error("document " + doc.get("_id") + ": " + e.getMessage(), 1);
+          }
+          if (batch.size() >= params.batchSize()) {
+            flush(target, batch);
+          }
+        }
+      }
+      flush(target, batch);
+      if (errorCount > errors.size()) {
+        errors.add("… and " + (errorCount - errors.size()) + " more errors (see the run's log)");
+      }
+      return new ExportSummary.ResourceResult(config.resource(), config.targetTable(), exported, skipped,
+          List.copyOf(errors), errorCount);
+    }
+
+    private void flush(ExportTarget target, List<Row> batch) {
+      if (batch.isEmpty()) {
+        return;
+      }
+      try {
+        target.upsert(config.targetTable(), Column.infer(batch), batch);
+        exported += batch.size();
+      } catch (Exception e) {
+        error("batch ending at document " + batch.get(batch.size() - 1).id() + " (" + batch.size() + " rows): "
+            + e.getMessage(), batch.size());
+      }
+      batch.clear();
+      report();
+    }
+
+    private void error(String message, int rows) {
+      errorCount++;
+      failedRows += rows;
+      if (errors.size() < MAX_ERRORS_KEPT) {
+        errors.add(message);
+      }
+      ctx.error(config.resource() + ": " + message);
+    }
+
+    private void report() {
+      int resources = params.configs().size();
+      double within = total == 0 ? 1 : (double) read / total;
+      int pct = (int) ((index + within) * 100 / resources);
+      ctx.progress(config.resource() + " -> " + config.targetTable() + ": " + exported + " of " + total + " exported"
+          + (skipped > 0 ? ", " + skipped + " skipped" : "") + (failedRows > 0 ? ", " + failedRows + " failed" : ""), pct);
+    }
+  }
+}

@@ -1,0 +1,238 @@
+package io.jobline.builtins.export;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.auth.oauth2.GoogleCredentials;
+import com.google.cloud.NoCredentials;
+import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryOptions;
+import com.google.cloud.bigquery.Field;
+import com.google.cloud.bigquery.FormatOptions;
+import com.google.cloud.bigquery.Job;
+import com.google.cloud.bigquery.JobId;
+import com.google.cloud.bigquery.JobInfo;
+import com.google.cloud.bigquery.JobInfo.CreateDisposition;
+import com.google.cloud.bigquery.JobInfo.WriteDisposition;
+import com.google.cloud.bigquery.QueryJobConfiguration;
+import com.google.cloud.bigquery.Schema;
+import com.google.cloud.bigquery.StandardSQLTypeName;
+import com.google.cloud.bigquery.StandardTableDefinition;
+import com.google.cloud.bigquery.Table;
+import com.google.cloud.bigquery.TableDataWriteChannel;
+import com.google.cloud.bigquery.TableId;
+import com.google.cloud.bigquery.TableInfo;
+import com.google.cloud.bigquery.WriteChannelConfiguration;
+import io.jobline.job.JobException;
+import io.jobline.wire.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * BigQuery through google-cloud-bigquery: the table is created if absent (schema from the rows)
+ * and widened when new columns appear; each batch is loaded as newline-delimited JSON into a
+ * staging table (truncated per batch) and MERGEd into the table by {@code _id}; the staging
+ * tables are dropped at the end.
+ */
+final class BigQueryTarget implements ExportTarget {
+  private static final DateTimeFormatter TIMESTAMP =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS 'UTC'").withZone(ZoneOffset.UTC);
+  private static final java.time.Duration STAGING_LIFETIME = java.time.Duration.ofDays(1);
+  private final BigQuery bigquery;
+  private final java.time.Clock clock;
+  private final String project;
+  private final String dataset;
+  private final String location;
+  private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
+  private final Set<TableId> staging = new LinkedHashSet<>();
+
+  BigQueryTarget(BigQuery bigquery, java.time.Clock clock, String project, String dataset, String location) {
+    this.bigquery = bigquery;
+    this.clock = clock;
+    this.project = project;
+    this.dataset = dataset;
+    this.location = location;
+  }
+
+  /**
+   * A client for the params' project: credentials from {@code credentials_path}, else the
+   * environment's default ones; {@code host} (an emulator or test server) uses no credentials.
+   */
+  static BigQueryTarget open(ExportParams params, String host, java.time.Clock clock) throws IOException {
+    BigQueryOptions.Builder options = BigQueryOptions.newBuilder().setProjectId(params.projectId());
+    if (params.location() != null) {
+      options.setLocation(params.location());
+    }
+    if (host != null && !host.isBlank()) {
+      options.setHost(host).setCredentials(NoCredentials.getInstance());
+    } else if (params.credentialsPath() != null && !params.credentialsPath().isBlank()) {
+      try (InputStream in = Files.newInputStream(Path.of(params.credentialsPath()))) {
+        options.setCredentials(GoogleCredentials.fromStream(in));
+      }
+    }
+    return new BigQueryTarget(options.build().getService(), clock, params.projectId(), params.datasetId(), params.location());
+  }
+
+  @Override
+  public void upsert(String table, List<Column> columns, List<Row> rows) throws Exception {
+    List<Column> typed = ensureTable(table, columns);
+    TableId stage = TableId.of(project, dataset, table + "_staging_" + suffix);
+    if (staging.add(stage)) {
+      // expires by itself should this run die before dropping it
+      bigquery.create(TableInfo.newBuilder(stage, StandardTableDefinition.of(schema(typed)))
+          .setExpirationTime(clock.millis() + STAGING_LIFETIME.toMillis()).build());
+    }
+    load(stage, typed, rows);
+    query(merge(table, stage, typed));
+  }
+
+  private List<Column> ensureTable(String name, List<Column> columns) {
+    Map<String, ColumnType> known = tables.get(name);
+    TableId id = TableId.of(project, dataset, name);
+    if (known == null) {
+      known = new LinkedHashMap<>();
+      Table existing = bigquery.getTable(id);
+      if (existing == null) {
+        bigquery.create(TableInfo.of(id, StandardTableDefinition.of(schema(columns))));
+        for (Column c : columns) {
+          known.put(c.name(), c.type());
+        }
+      } else {
+        Schema schema = existing.getDefinition().getSchema();
+        if (schema != null) {
+          for (Field f : schema.getFields()) {
+            known.put(f.getName(), fromBigQuery(f.getType().getStandardType()));
+          }
+        }
+      }
+      tables.put(name, known);
+    }
+    List<Column> missing = columns.stream().filter(c -> !tables.get(name).containsKey(c.name())).toList();
+    if (!missing.isEmpty()) {
+      Table existing = bigquery.getTable(id);
+      List<Field> fields = new ArrayList<>(existing.getDefinition().getSchema().getFields());
+      missing.forEach(c -> fields.add(field(c)));
+      existing.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(fields))).build().update();
+      missing.forEach(c -> tables.get(name).put(c.name(), c.type()));
+    }
+    Map<String, ColumnType> types = tables.get(name);
+    return columns.stream().map(c -> new Column(c.name(), types.getOrDefault(c.name(), c.type()))).toList();
+  }
+
+  private void load(TableId stage, List<Column> columns, List<Row> rows) throws IOException, InterruptedException {
+    WriteChannelConfiguration config = WriteChannelConfiguration.newBuilder(stage)
+        .setFormatOptions(FormatOptions.json())
+        .setSchema(schema(columns))
+        .setCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
+        .setWriteDisposition(WriteDisposition.WRITE_TRUNCATE)
+        .build();
+    JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
+    TableDataWriteChannel writer = bigquery.writer(jobId, config);
+    try (OutputStream out = Channels.newOutputStream(writer)) {
+      for (Row row : rows) {
+        out.write(json(row, columns).getBytes(StandardCharsets.UTF_8));
+        out.write('\n');
+      }
+    }
+    finish(writer.getJob(), "load of " + rows.size() + " rows into " + stage.getTable());
+  }
+
+  private void query(String sql) throws InterruptedException {
+    JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
+    Job job = bigquery.create(JobInfo.of(jobId, QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).build()));
+    finish(job, "MERGE");
+  }
+
+  private static void finish(Job job, String what) throws InterruptedException {
+    Job done = job == null ? null : job.waitFor();
+    if (done == null) {
+      throw new JobException("BigQuery " + what + ": the job no longer exists");
+    }
+    if (done.getStatus().getError() != null) {
+      throw new JobException("BigQuery " + what + " failed: " + done.getStatus().getError().getMessage());
+    }
+  }
+
+  /** The MERGE of a staging table into the table, keyed by {@code _id}. */
+  String merge(String table, TableId stage, List<Column> columns) {
+    String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
+    String values = columns.stream().map(c -> "S." + quote(c.name())).collect(Collectors.joining(", "));
+    String updates = columns.stream().filter(c -> !c.name().equals(Column.KEY))
+        .map(c -> quote(c.name()) + " = S." + quote(c.name())).collect(Collectors.joining(", "));
+    return "MERGE " + quote(project + "." + dataset + "." + table) + " T USING "
+        + quote(project + "." + dataset + "." + stage.getTable()) + " S ON T." + quote(Column.KEY) + " = S." + quote(Column.KEY)
+        + (updates.isEmpty() ? "" : " WHEN MATCHED THEN UPDATE SET " + updates)
+        + " WHEN NOT MATCHED THEN INSERT (" + names + ") VALUES (" + values + ")";
+  }
+
+  private static String quote(String identifier) {
+    return "`" + identifier.replace("`", "\\`") + "`";
+  }
+
+  private static String json(Row row, List<Column> columns) throws IOException {
+    ObjectNode node = Json.object();
+    for (Column c : columns) {
+      Object v = row.value(c);
+      if (v instanceof Instant i) {
+        node.put(c.name(), TIMESTAMP.format(i));
+      } else {
+        node.set(c.name(), Json.mapper().valueToTree(v));
+      }
+    }
+    return Json.mapper().writeValueAsString(node);
+  }
+
+  private static Schema schema(List<Column> columns) {
+    return Schema.of(columns.stream().map(BigQueryTarget::field).toList());
+  }
+
+  private static Field field(Column c) {
+    StandardSQLTypeName type = switch (c.type()) {
+      case STRING -> StandardSQLTypeName.STRING;
+      case INTEGER -> StandardSQLTypeName.INT64;
+      case FLOAT -> StandardSQLTypeName.FLOAT64;
+      case BOOLEAN -> StandardSQLTypeName.BOOL;
+      case TIMESTAMP -> StandardSQLTypeName.TIMESTAMP;
+    };
+    Field.Builder f = Field.newBuilder(c.name(), type);
+    return (c.name().equals(Column.KEY) ? f.setMode(Field.Mode.REQUIRED) : f.setMode(Field.Mode.NULLABLE)).build();
+  }
+
+  private static ColumnType fromBigQuery(StandardSQLTypeName type) {
+    return switch (type) {
+      case INT64 -> ColumnType.INTEGER;
+      case FLOAT64, NUMERIC, BIGNUMERIC -> ColumnType.FLOAT;
+      case BOOL -> ColumnType.BOOLEAN;
+      case TIMESTAMP -> ColumnType.TIMESTAMP;
+      default -> ColumnType.STRING;
+    };
+  }
+
+  /** Drops the staging tables. */
+  @Override
+  public void close() {
+    for (TableId stage : staging) {
+      try {
+        bigquery.delete(stage);
+      } catch (RuntimeException e) {
+        // a staging table left behind is truncated by the next run's first load of that table
+      }
+    }
+  }
+}

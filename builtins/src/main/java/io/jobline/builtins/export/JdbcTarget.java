@@ -1,0 +1,141 @@
+package io.jobline.builtins.export;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A relational target over JDBC: creates the table if absent, adds missing columns, and upserts
+ * each batch in one transaction with the dialect's single-row upsert, batched.
+ */
+final class JdbcTarget implements ExportTarget {
+  private final Connection connection;
+  private final SqlDialect dialect;
+  private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
+
+  JdbcTarget(Connection connection, SqlDialect dialect) throws SQLException {
+    this.connection = connection;
+    this.dialect = dialect;
+    connection.setAutoCommit(false);
+  }
+
+  /**
+   * Connects with the dialect's reading of {@code connectionString}.
+   *
+   * @throws SQLException if the database cannot be reached
+   */
+  static JdbcTarget open(SqlDialect dialect, String connectionString) throws SQLException {
+    return new JdbcTarget(DriverManager.getConnection(dialect.jdbcUrl(connectionString)), dialect);
+  }
+
+  @Override
+  public void upsert(String table, List<Column> columns, List<Row> rows) throws SQLException {
+    try {
+      List<Column> typed = ensureColumns(table, columns);
+      try (PreparedStatement ps = connection.prepareStatement(dialect.upsert(table, typed))) {
+        for (Row row : rows) {
+          for (int i = 0; i < typed.size(); i++) {
+            bind(ps, i + 1, typed.get(i).type(), row.value(typed.get(i)));
+          }
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      tables.remove(table);
+      throw e;
+    }
+  }
+
+  /** Creates the table or adds the columns it lacks; returns the columns typed as the table has them. */
+  private List<Column> ensureColumns(String table, List<Column> columns) throws SQLException {
+    Map<String, ColumnType> existing = tables.get(table);
+    if (existing == null) {
+      existing = describe(table);
+      tables.put(table, existing);
+    }
+    try (Statement st = connection.createStatement()) {
+      if (existing.isEmpty()) {
+        st.execute(dialect.createTable(table, columns));
+        columns.forEach(c -> tables.get(table).put(c.name(), c.type()));
+      } else {
+        for (Column c : columns) {
+          if (!existing.containsKey(c.name())) {
+            st.execute(dialect.addColumn(table, c));
+            existing.put(c.name(), c.type());
+          }
+        }
+      }
+    }
+    connection.commit();
+    Map<String, ColumnType> known = tables.get(table);
+    return columns.stream().map(c -> new Column(c.name(), known.getOrDefault(c.name(), c.type()))).toList();
+  }
+
+  private Map<String, ColumnType> describe(String table) throws SQLException {
+    Map<String, ColumnType> columns = new LinkedHashMap<>();
+    try (ResultSet rs = connection.getMetaData().getColumns(null, dialect.schemaOf(table), dialect.nameOf(table), null)) {
+      while (rs.next()) {
+        columns.put(rs.getString("COLUMN_NAME"), dialect.fromSql(rs.getString("TYPE_NAME")));
+      }
+    }
+    return columns;
+  }
+
+  private static void bind(PreparedStatement ps, int index, ColumnType type, Object value) throws SQLException {
+    switch (type) {
+      case STRING -> {
+        if (value == null) {
+          ps.setNull(index, Types.VARCHAR);
+        } else {
+          ps.setString(index, (String) value);
+        }
+      }
+      case INTEGER -> {
+        if (value == null) {
+          ps.setNull(index, Types.BIGINT);
+        } else {
+          ps.setLong(index, ((Number) value).longValue());
+        }
+      }
+      case FLOAT -> {
+        if (value == null) {
+          ps.setNull(index, Types.DOUBLE);
+        } else {
+          ps.setDouble(index, ((Number) value).doubleValue());
+        }
+      }
+      case BOOLEAN -> {
+        if (value == null) {
+          ps.setNull(index, Types.BOOLEAN);
+        } else {
+          ps.setBoolean(index, (Boolean) value);
+        }
+      }
+      case TIMESTAMP -> ps.setObject(index, value == null ? null : OffsetDateTime.ofInstant((Instant) value, ZoneOffset.UTC),
+          Types.TIMESTAMP_WITH_TIMEZONE);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      connection.close();
+    } catch (SQLException e) {
+      // closing a connection we are done with: nothing left to lose
+    }
+  }
+}

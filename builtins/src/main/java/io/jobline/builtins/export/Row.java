@@ -1,0 +1,43 @@
+package io.jobline.builtins.export;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * One flattened document: its id and its column values (String, Long, Double, Boolean, Instant or
+ * null), in column order.
+ */
+public record Row(String id, Map<String, Object> values) {
+
+  /**
+   * The value of a column converted to that column's type ({@code null} when absent).
+   *
+   * @throws IllegalArgumentException if the value does not fit the column (e.g. 2.5 in an integer
+   *     column that an earlier export created), rather than writing a changed value
+   */
+  public Object value(Column column) {
+    if (Column.KEY.equals(column.name())) {
+      return id;
+    }
+    Object v = values.get(column.name());
+    if (v == null || column.type() == ColumnType.of(v)) {
+      return v;
+    }
+    if (column.type() == ColumnType.STRING) {
+      return text(v);
+    }
+    if (column.type() == ColumnType.FLOAT && v instanceof Long l) {
+      return l.doubleValue();
+    }
+    if (column.type() == ColumnType.INTEGER && v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+      return d.longValue();
+    }
+    throw new IllegalArgumentException("document " + id + ": column " + column.name() + " is "
+        + column.type().name().toLowerCase(java.util.Locale.ROOT) + " in the target table but the value is " + text(v));
+  }
+
+  /** The text form of a shaped value: ISO-8601 for instants. */
+  static String text(Object v) {
+    return v instanceof Instant i ? i.toString() : String.valueOf(v);
+  }
+}

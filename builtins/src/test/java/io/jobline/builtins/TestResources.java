@@ -1,0 +1,43 @@
+package io.jobline.builtins;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import io.jobline.embedded.EmbeddedMongo;
+import io.jobline.job.JobResources;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Optional;
+
+/** A real Mongo-wire store in memory, handed to job classes as {@link JobResources} would be. */
+public final class TestResources implements JobResources, AutoCloseable {
+  public static final Instant NOW = Instant.parse("2026-03-04T10:00:00Z");
+  public final BuiltinSettings settings = new BuiltinSettings();
+  private final EmbeddedMongo server = EmbeddedMongo.start(null, 0);
+  private final MongoClient client = MongoClients.create(server.uri());
+
+  public TestResources() {
+    settings.database = "app";
+  }
+
+  /** The application's database (where the tokens, audit log and export sources live). */
+  public MongoDatabase app() {
+    return client.getDatabase("app");
+  }
+
+  @Override public MongoDatabase database() { return client.getDatabase("jobline"); }
+  @Override public MongoDatabase database(String name) { return client.getDatabase(name); }
+  @Override public Clock clock() { return Clock.fixed(NOW, ZoneOffset.UTC); }
+
+  @Override
+  public <T> Optional<T> settings(Class<T> type) {
+    return type.isInstance(settings) ? Optional.of(type.cast(settings)) : Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.close();
+  }
+}

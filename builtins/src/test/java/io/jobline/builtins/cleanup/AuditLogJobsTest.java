@@ -1,0 +1,104 @@
+package io.jobline.builtins.cleanup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.client.MongoCollection;
+import io.jobline.builtins.Recording;
+import io.jobline.builtins.TestResources;
+import io.jobline.job.JobException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogJobsTest {
+  @TempDir Path dir;
+  private final TestResources resources = new TestResources();
+  private final AuditLogJobs jobs = new AuditLogJobs(resources);
+  private MongoCollection<Document> log;
+
+  @BeforeEach
+  void entries() {
+    resources.settings.auditLog.retentionDays = 30;
+    resources.settings.auditLog.archiveDir = dir.resolve("archive").toString();
+    resources.settings.batchSize = 4;
+    log = resources.app().getCollection("audit_log");
+    for (int i = 0; i < 10; i++) {
+      log.insertOne(new Document("_id", "old-" + i).append("action", "login").append("user", "u" + i)
+          .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(31 + i)))));
+    }
+    for (int i = 0; i < 3; i++) {
+      log.insertOne(new Document("_id", "new-" + i).append("action", "logout")
+          .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(29)))));
+    }
+  }
+
+  @AfterEach
+  void close() {
+    resources.close();
+  }
+
+  private static List<Document> read(Path file) throws Exception {
+    List<Document> docs = new ArrayList<>();
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(
+        new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+      in.lines().forEach(l -> docs.add(Document.parse(l)));
+    }
+    return docs;
+  }
+
+  @Test
+  void entriesPastRetentionAreWrittenToCompressedJsonLinesThenDeleted() throws Exception {
+    Map<String, Object> result = jobs.archive(new Recording("audit-log-archive"));
+
+    assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L));
+    @SuppressWarnings("unchecked") List<String> files = (List<String>) result.get("archive_files");
+    assertThat(files).hasSize(3).allMatch(f -> f.endsWith(".jsonl.gz") && f.contains("audit_log-20260304T100000Z-run-1-"));
+    List<Document> archived = new ArrayList<>();
+    for (String f : files) {
+      archived.addAll(read(Path.of(f)));
+    }
+    assertThat(archived).extracting(d -> d.getString("_id"))
+        .containsExactlyInAnyOrder("old-0", "old-1", "old-2", "old-3", "old-4", "old-5", "old-6", "old-7", "old-8", "old-9");
+    Document first = archived.stream().filter(d -> d.get("_id").equals("old-0")).findFirst().orElseThrow();
+    assertThat(first.getDate("created_at").toInstant()).isEqualTo(TestResources.NOW.minus(Duration.ofDays(31)));
+    assertThat(first.getString("user")).isEqualTo("u0");
+    assertThat(log.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("new-0", "new-1", "new-2");
+    try (var leftovers = Files.list(dir.resolve("archive"))) {
+      assertThat(leftovers).noneMatch(p -> p.toString().endsWith(".partial"));
+    }
+  }
+
+  @Test
+  void nothingIsDeletedWhenTheArchiveCannotBeWritten() throws Exception {
+    Path notAFolder = Files.writeString(dir.resolve("file"), "x");
+    resources.settings.auditLog.archiveDir = notAFolder.toString();
+
+    assertThatThrownBy(() -> jobs.archive(new Recording("audit-log-archive")))
+        .isInstanceOf(JobException.class).hasMessageContaining("nothing of this batch was deleted");
+    assertThat(log.countDocuments()).isEqualTo(13);
+  }
+
+  @Test
+  void cleanupDeletesEntriesOlderThanTheRetentionWithoutArchiving() {
+    Map<String, Object> result = jobs.cleanup(new Recording("cleanup_audit_log"));
+
+    assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L))
+        .containsEntry("cutoff", TestResources.NOW.minus(Duration.ofDays(30)).toString());
+    assertThat(log.countDocuments()).isEqualTo(3);
+    assertThat(dir.resolve("archive")).doesNotExist();
+  }
+}

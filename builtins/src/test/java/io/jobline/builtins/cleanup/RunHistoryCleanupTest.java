@@ -1,0 +1,48 @@
+package io.jobline.builtins.cleanup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoCollection;
+import io.jobline.builtins.Recording;
+import io.jobline.builtins.TestResources;
+import java.time.Duration;
+import java.util.Date;
+import java.util.Map;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RunHistoryCleanupTest {
+  private final TestResources resources = new TestResources();
+
+  @AfterEach
+  void close() {
+    resources.close();
+  }
+
+  private void run(String id, String status, int daysAgo, int logLines) {
+    resources.database().getCollection("job_runs").insertOne(new Document("_id", id).append("status", status)
+        .append("requested_at", Date.from(TestResources.NOW.minus(Duration.ofDays(daysAgo)))));
+    for (int i = 0; i < logLines; i++) {
+      resources.database().getCollection("job_run_logs").insertOne(new Document("_id", id + ":" + i).append("run_id", id));
+    }
+  }
+
+  @Test
+  void endedRunsOlderThanTheRetentionGoWithTheirLogLines() {
+    resources.settings.jobRuns.retentionDays = 90;
+    resources.settings.batchSize = 2;
+    run("old-completed", "completed", 91, 3);
+    run("old-failed", "failed", 200, 2);
+    run("old-missed", "missed", 95, 0);
+    run("old-but-running", "running", 120, 1);
+    run("recent", "completed", 89, 2);
+    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+
+    Map<String, Object> result = new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(result.get("deleted")).isEqualTo(Map.of("job_runs", 3L, "job_run_logs", 5L));
+    assertThat(runs.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("old-but-running", "recent");
+    assertThat(resources.database().getCollection("job_run_logs").countDocuments()).isEqualTo(3);
+  }
+}

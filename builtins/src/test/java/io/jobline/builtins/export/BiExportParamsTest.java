@@ -1,0 +1,54 @@
+package io.jobline.builtins.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.job.JobDescriptor;
+import io.jobline.job.JobRegistry;
+import io.jobline.job.ParamsValidator;
+import io.jobline.wire.Json;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BiExportParamsTest {
+  private final JobDescriptor job = JobRegistry.scan(List.of("io.jobline.builtins.export")).find("bi-export")
+      .orElseThrow().descriptor();
+  private final ParamsValidator validator = new ParamsValidator();
+
+  private List<String> violations(String json) throws Exception {
+    return validator.violations(job, Json.mapper().readTree(json));
+  }
+
+  @Test
+  void theJobIsPerTenantWithTheSeedsTimeoutAndRetries() {
+    assertThat(job.perTenant()).isTrue();
+    assertThat(job.timeoutSeconds()).isEqualTo(3600);
+    assertThat(job.retries()).isEqualTo(2);
+  }
+
+  @Test
+  void theSeedsParamsAreAccepted() throws Exception {
+    assertThat(violations("""
+        {"target_type": "bigquery", "project_id": "acme", "dataset_id": "bi", "location": "EU",
+         "credentials_path": "/secrets/sa.json", "batch_size": 500,
+         "configs": [{"resource": "users", "target_table": "users", "gdpr_mode": "hash", "flatten_depth": 1,
+                      "flatten_fields": {}, "exclude_fields": [], "include_fields": null}]}""")).isEmpty();
+    assertThat(violations("""
+        {"target_type": "azure_sql", "connection_string": "Server=tcp:x.database.windows.net,1433;Database=bi",
+         "configs": [{"resource": "orders", "target_table": "orders"}]}""")).isEmpty();
+  }
+
+  @Test
+  void eachTargetsRequiredParamsAndBadValuesAreNamed() throws Exception {
+    assertThat(violations("{\"target_type\": \"bigquery\", \"configs\": [{\"resource\": \"u\", \"target_table\": \"u\"}]}"))
+        .anyMatch(v -> v.contains("project_id")).anyMatch(v -> v.contains("dataset_id"));
+    assertThat(violations("{\"target_type\": \"postgres\", \"configs\": [{\"resource\": \"u\", \"target_table\": \"u\"}]}"))
+        .anyMatch(v -> v.contains("connection_string"));
+    assertThat(violations("""
+        {"target_type": "oracle", "connection_string": "x", "batch_size": 0,
+         "configs": [{"resource": "u", "target_table": "u; DROP TABLE x", "gdpr_mode": "blur"}]}"""))
+        .anyMatch(v -> v.contains("target_type")).anyMatch(v -> v.contains("batch_size"))
+        .anyMatch(v -> v.contains("target_table")).anyMatch(v -> v.contains("gdpr_mode"));
+    assertThat(violations("{\"target_type\": \"postgres\", \"connection_string\": \"x\", \"configs\": []}"))
+        .anyMatch(v -> v.contains("configs"));
+  }
+}

@@ -1,0 +1,211 @@
+package io.jobline.builtins.export;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.jobline.wire.Json;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The few BigQuery REST calls the client makes for an export, over a local HTTP server: tables
+ * get/insert/patch/delete, resumable uploads of load jobs, query jobs and their results. Loads and
+ * MERGEs are applied to in-memory tables so a test can see what BigQuery would hold.
+ */
+final class FakeBigQuery implements AutoCloseable {
+  /** One request as received. */
+  record Request(String method, String path, String query, String body) {
+    @Override
+    public String toString() {
+      return method + " " + path;
+    }
+  }
+
+  private static final Pattern TABLE = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
+  private static final Pattern TABLES = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables");
+  private static final Pattern MERGE = Pattern.compile("^MERGE `([^`]+)` T USING `([^`]+)` S");
+  final List<Request> requests = new CopyOnWriteArrayList<>();
+  /** Table id (project.dataset.table) to its schema fields and its rows by _id. */
+  final Map<String, ArrayNode> schemas = new ConcurrentHashMap<>();
+  final Map<String, Map<String, ObjectNode>> rows = new ConcurrentHashMap<>();
+  private final Map<String, ObjectNode> uploads = new ConcurrentHashMap<>();
+  private final Map<String, ObjectNode> jobs = new ConcurrentHashMap<>();
+  private final AtomicInteger ids = new AtomicInteger();
+  private final HttpServer server;
+
+  FakeBigQuery() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/", this::handle);
+    server.start();
+  }
+
+  String host() {
+    return "http://127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  List<String> calls() {
+    return requests.stream().map(Request::toString).toList();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String path = ex.getRequestURI().getPath();
+    byte[] raw = ex.getRequestBody().readAllBytes();
+    if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+      raw = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw)).readAllBytes();
+    }
+    String body = new String(raw, StandardCharsets.UTF_8);
+    requests.add(new Request(method, path, ex.getRequestURI().getQuery(), body));
+    try {
+      route(ex, method, path, body);
+    } catch (IOException | RuntimeException e) {
+      send(ex, 500, error(500, e.toString()));
+    }
+  }
+
+  private void route(HttpExchange ex, String method, String path, String body) throws IOException {
+    Matcher table = TABLE.matcher(path);
+    Matcher tables = TABLES.matcher(path);
+    if (table.matches()) {
+      String id = table.group(1) + "." + table.group(2) + "." + table.group(3);
+      switch (method) {
+        case "GET" -> {
+          if (schemas.containsKey(id)) {
+            send(ex, 200, tableJson(table.group(1), table.group(2), table.group(3)));
+          } else {
+            send(ex, 404, error(404, "Not found: Table " + id));
+          }
+        }
+        case "PATCH", "PUT" -> {
+          schemas.put(id, (ArrayNode) Json.mapper().readTree(body).path("schema").path("fields"));
+          send(ex, 200, tableJson(table.group(1), table.group(2), table.group(3)));
+        }
+        case "DELETE" -> {
+          schemas.remove(id);
+          rows.remove(id);
+          send(ex, 204, null);
+        }
+        default -> send(ex, 405, error(405, method));
+      }
+    } else if (tables.matches() && method.equals("POST")) {
+      JsonNode t = Json.mapper().readTree(body);
+      JsonNode ref = t.path("tableReference");
+      String id = ref.path("projectId").asText() + "." + ref.path("datasetId").asText() + "." + ref.path("tableId").asText();
+      schemas.put(id, (ArrayNode) t.path("schema").path("fields"));
+      rows.put(id, new LinkedHashMap<>());
+      send(ex, 200, tableJson(ref.path("projectId").asText(), ref.path("datasetId").asText(), ref.path("tableId").asText()));
+    } else if (path.startsWith("/upload/bigquery/v2/projects/") && path.endsWith("/jobs") && method.equals("POST")) {
+      String session = "s" + ids.incrementAndGet();
+      uploads.put(session, (ObjectNode) Json.mapper().readTree(body));
+      ex.getResponseHeaders().add("Location", host() + "/upload/session/" + session);
+      send(ex, 200, "");
+    } else if (path.startsWith("/upload/session/") && method.equals("PUT")) {
+      ObjectNode job = uploads.remove(path.substring("/upload/session/".length()));
+      load(job.path("configuration").path("load"), body);
+      send(ex, 200, done(job).toString());
+    } else if (path.matches("/bigquery/v2/projects/[^/]+/jobs") && method.equals("POST")) {
+      ObjectNode job = (ObjectNode) Json.mapper().readTree(body);
+      String sql = job.path("configuration").path("query").path("query").asText();
+      Matcher merge = MERGE.matcher(sql);
+      if (merge.find()) {
+        Map<String, ObjectNode> target = rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
+        rows.getOrDefault(merge.group(2), Map.of()).forEach((id, row) -> target.merge(id, row.deepCopy(),
+            (old, now) -> (ObjectNode) old.setAll(now)));
+      }
+      send(ex, 200, done(job).toString());
+    } else if (path.matches("/bigquery/v2/projects/[^/]+/jobs/[^/]+") && method.equals("GET")) {
+      ObjectNode job = jobs.get(path.substring(path.lastIndexOf('/') + 1));
+      send(ex, job == null ? 404 : 200, job == null ? error(404, "no job") : job.toString());
+    } else if (path.matches("/bigquery/v2/projects/[^/]+/queries/[^/]+") && method.equals("GET")) {
+      ObjectNode job = jobs.get(path.substring(path.lastIndexOf('/') + 1));
+      ObjectNode result = Json.object().put("kind", "bigquery#getQueryResultsResponse").put("jobComplete", true)
+          .put("totalRows", "0");
+      result.set("jobReference", job.path("jobReference"));
+      result.set("schema", Json.object().set("fields", Json.mapper().createArrayNode()));
+      send(ex, 200, result.toString());
+    } else {
+      send(ex, 404, error(404, "unexpected call " + method + " " + path));
+    }
+  }
+
+  private void load(JsonNode config, String ndjson) throws IOException {
+    JsonNode ref = config.path("destinationTable");
+    String id = ref.path("projectId").asText() + "." + ref.path("datasetId").asText() + "." + ref.path("tableId").asText();
+    Map<String, ObjectNode> table = "WRITE_TRUNCATE".equals(config.path("writeDisposition").asText())
+        ? new LinkedHashMap<>() : rows.computeIfAbsent(id, k -> new LinkedHashMap<>());
+    for (String line : ndjson.split("\n")) {
+      if (!line.isBlank()) {
+        ObjectNode row = (ObjectNode) Json.mapper().readTree(line);
+        table.put(row.path("_id").asText(), row);
+      }
+    }
+    rows.put(id, table);
+    schemas.put(id, (ArrayNode) config.path("schema").path("fields"));
+  }
+
+  private ObjectNode done(ObjectNode job) {
+    String id = "job_" + ids.incrementAndGet();
+    ObjectNode ref = job.path("jobReference").isObject() ? (ObjectNode) job.path("jobReference").deepCopy() : Json.object();
+    if (!ref.hasNonNull("jobId")) {
+      ref.put("jobId", id);
+    }
+    ObjectNode out = job.deepCopy();
+    out.set("jobReference", ref);
+    out.put("id", ref.path("projectId").asText() + ":" + ref.path("jobId").asText());
+    out.set("status", Json.object().put("state", "DONE"));
+    out.set("statistics", Json.object().put("creationTime", "1").put("startTime", "1").put("endTime", "2"));
+    jobs.put(ref.path("jobId").asText(), out);
+    return out;
+  }
+
+  private String tableJson(String project, String dataset, String table) {
+    ObjectNode t = Json.object().put("kind", "bigquery#table").put("id", project + ":" + dataset + "." + table);
+    t.set("tableReference", Json.object().put("projectId", project).put("datasetId", dataset).put("tableId", table));
+    t.set("schema", Json.object().set("fields", schemas.get(project + "." + dataset + "." + table)));
+    t.put("type", "TABLE");
+    return t.toString();
+  }
+
+  private static String error(int code, String message) {
+    ObjectNode e = Json.object();
+    ObjectNode inner = e.putObject("error").put("code", code).put("message", message);
+    inner.putArray("errors").addObject().put("reason", code == 404 ? "notFound" : "internalError").put("message", message);
+    return e.toString();
+  }
+
+  private static void send(HttpExchange ex, int status, String body) throws IOException {
+    if (body == null) {
+      ex.sendResponseHeaders(status, -1);
+      ex.close();
+      return;
+    }
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json; charset=UTF-8");
+    ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+    if (bytes.length > 0) {
+      ex.getResponseBody().write(bytes);
+    }
+    ex.close();
+  }
+
+  List<ObjectNode> rowsOf(String table) {
+    return new ArrayList<>(rows.getOrDefault(table, Map.of()).values());
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+  }
+}
