@@ -67,7 +67,7 @@ class DeploymentFilesTest {
   }
 
   @Test
-  void everyContainerHasProbesResourcesAndARestrictedSecurityContext() throws IOException {
+  void everyContainerHasProbesResourcesAndARestrictedSecurityContext() throws Exception {
     for (Path values : List.of(CHART.resolve("values.yaml"), CHART.resolve("values-production.yaml"))) {
       List<JsonNode> docs = render(values);
       List<JsonNode> deployments = ofKind(docs, "Deployment");
@@ -90,7 +90,14 @@ class DeploymentFilesTest {
         }
       }
       assertThat(ofKind(docs, "PodDisruptionBudget")).hasSize(4);
-      assertThat(ofKind(docs, "ConfigMap").get(0).path("data").path("jobline.yml").asText()).contains("bootstrapServers");
+      String rendered = ofKind(docs, "ConfigMap").get(0).path("data").path("jobline.yml").asText();
+      assertThat(rendered).contains("bootstrapServers").contains("builtins");
+      // the rendered config is one every role accepts at boot, built-in job settings included
+      // (the pods get MONGODB_URI from the secret named in values)
+      Path file = Files.createTempFile("helm-jobline", ".yml");
+      Files.writeString(file, rendered.replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0"));
+      JoblineConfiguration config = Launcher.load(file.toString());
+      assertThat(config.jobs.builtins.enabled).as(values.getFileName().toString()).isTrue();
     }
   }
 
