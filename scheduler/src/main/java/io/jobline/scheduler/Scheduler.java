@@ -103,6 +103,11 @@ public final class Scheduler implements Managed {
         }
       } catch (RuntimeException e) {
         LOG.warn("Scheduler cycle failed; trying again in {}: {}", wait, e.toString());
+        synchronized (this) {
+          if (!leaseValid()) {
+            staged.withdraw(); // an open hand-over would hold back its partitions until Kafka's timeout
+          }
+        }
       }
       pause(wait);
     }
@@ -244,16 +249,20 @@ public final class Scheduler implements Managed {
       if (due.isBefore(now)) {
         due = now;
       }
-      FiringPlan plan = FiringPlan.plan(s, due, previousRunning(s, now));
-      if (plan.waitForPrevious()) {
-        waiting.add(s);
-        continue;
+      try {
+        FiringPlan plan = FiringPlan.plan(s, due, previousRunning(s, now));
+        if (plan.waitForPrevious()) {
+          waiting.add(s);
+          continue;
+        }
+        List<PreparedRequest> requests = new ArrayList<>();
+        for (FiringPlan.Run run : plan.runs()) {
+          requests.add(emitter.prepare(ScheduleOutput.request(s, run, due)));
+        }
+        staged.put(new StagedFires.Fire(s, due, plan, requests));
+      } catch (RuntimeException e) {
+        retryLater(s, now, e);
       }
-      List<PreparedRequest> requests = new ArrayList<>();
-      for (FiringPlan.Run run : plan.runs()) {
-        requests.add(emitter.prepare(ScheduleOutput.request(s, run, due)));
-      }
-      staged.put(new StagedFires.Fire(s, due, plan, requests));
     }
     waiting.forEach(s -> index.retryAt(s, now.plusSeconds(1)));
     if (staged.size() - before >= 100) {
@@ -287,14 +296,18 @@ public final class Scheduler implements Managed {
       return;
     }
     for (StagedFires.Fire st : dueStaged) {
-      String lastId = null;
-      for (PreparedRequest prepared : st.requests()) {
-        lastId = prepared.request().runId().value();
-        Instant nominal = prepared.request().trigger().nominalTime();
-        acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+      try {
+        String lastId = null;
+        for (PreparedRequest prepared : st.requests()) {
+          lastId = prepared.request().runId().value();
+          Instant nominal = prepared.request().trigger().nominalTime();
+          acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+        }
+        String runId = lastId;
+        bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
+      } catch (RuntimeException e) {
+        retryLater(st.schedule(), now, e);
       }
-      String runId = lastId;
-      bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
     }
     Optional<Schedule> due;
     while ((due = index.pollDue(now)).isPresent()) {
@@ -304,20 +317,24 @@ public final class Scheduler implements Managed {
         break;
       }
       Schedule s = due.get();
-      FiringPlan plan = FiringPlan.plan(s, now, previousRunning(s, now));
-      if (plan.waitForPrevious()) {
-        index.retryAt(s, now.plusSeconds(1));
-        continue;
+      try {
+        FiringPlan plan = FiringPlan.plan(s, now, previousRunning(s, now));
+        if (plan.waitForPrevious()) {
+          index.retryAt(s, now.plusSeconds(1));
+          continue;
+        }
+        String lastId = null;
+        for (FiringPlan.Run run : plan.runs()) {
+          JobRequest request = ScheduleOutput.request(s, run, now);
+          lastId = request.runId().value();
+          Instant nominal = run.nominal();
+          acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+        }
+        String runId = lastId;
+        bookkeeping.add(() -> record(s, plan, runId, now, fires));
+      } catch (RuntimeException e) {
+        retryLater(s, now, e);
       }
-      String lastId = null;
-      for (FiringPlan.Run run : plan.runs()) {
-        JobRequest request = ScheduleOutput.request(s, run, now);
-        lastId = request.runId().value();
-        Instant nominal = run.nominal();
-        acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> firedListener.accept(nominal, clock.instant())));
-      }
-      String runId = lastId;
-      bookkeeping.add(() -> record(s, plan, runId, now, fires));
     }
     if (acks.isEmpty() && bookkeeping.isEmpty()) {
       return;
@@ -366,6 +383,15 @@ public final class Scheduler implements Managed {
       bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
     }
     return true;
+  }
+
+  /**
+   * A fire that failed part-way (a store or chain start refused) goes back into the index a second
+   * later; the others of the cycle go on. What it sent already carries the same run ids next time.
+   */
+  private void retryLater(Schedule s, Instant now, RuntimeException cause) {
+    LOG.warn("Scheduler {} could not fire schedule {}; trying again in a second: {}", id, s.jobName(), cause.toString());
+    index.retryAt(s, now.plusSeconds(1));
   }
 
   /** After a fire: missed records, the index moved to the next fire time, the store's batch update. */

@@ -43,7 +43,7 @@ class SchedulerTest {
   }
 
   /** What a scheduler emitted. */
-  static final class Captured implements Emitter {
+  static class Captured implements Emitter {
     final List<JobRequest> requests = new ArrayList<>();
     final List<RunEvent> missed = new ArrayList<>();
     Consumer<JobRequest> onRequest = r -> {};
@@ -316,6 +316,36 @@ class SchedulerTest {
     assertThat(all).extracting(JobRequest::runId).doesNotHaveDuplicates().hasSize(2);
     assertThat(b.isLeader()).isTrue();
     assertThat(a.isLeader()).isFalse();
+  }
+
+  @Test
+  void aFireThatFailsIsTriedAgainASecondLaterWithoutHoldingUpTheOthersOfItsCycle() {
+    save("{\"job_name\":\"fragile\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    save("{\"job_name\":\"steady\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    int[] failures = {1};
+    Captured flaky = new Captured() {
+      @Override
+      public CompletableFuture<?> fire(Schedule schedule, io.jobline.topic.PreparedRequest request) {
+        if (schedule.jobName().equals("fragile") && failures[0]-- > 0) {
+          throw new IllegalStateException("store unavailable");
+        }
+        return send(request);
+      }
+    };
+    Scheduler s = scheduler("a", flaky);
+    Instant due = Instant.parse("2026-03-04T10:08:00Z");
+    clock.set(due.minus(Scheduler.PREPARE_AHEAD));
+    s.cycle();
+    clock.set(due);
+    s.cycle();
+    assertThat(flaky.requests).extracting(r -> r.trigger().schedule()).containsExactly("steady");
+    assertThat(store.find("steady").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+
+    clock.set(due.plusSeconds(1));
+    s.cycle();
+    assertThat(flaky.requests).extracting(r -> r.trigger().schedule()).containsExactly("steady", "fragile");
+    assertThat(flaky.requests.get(1).trigger().nominalTime()).isEqualTo(due);
+    assertThat(store.find("fragile").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
   private static RunRecord running(RunId id) {

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 public final class ReleasingRequestProducer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReleasingRequestProducer.class);
   /** An open transaction holds back every later record of its partitions from executors; never for long. */
-  static final int TRANSACTION_TIMEOUT_MS = 10_000;
+  static final int TRANSACTION_TIMEOUT_MS = 5_000;
 
   private final Map<String, Object> props;
   private KafkaProducer<byte[], byte[]> producer;
