@@ -117,8 +117,11 @@ class CliTest {
           + "{\"resource\":\"users\",\"target_table\":\"cli_users_%s\"},"
           + "{\"resource\":\"orders\",\"target_table\":\"cli_orders_%s\"}]}").formatted(postgres, suffix, suffix);
       try {
+        java.nio.file.Path config = java.nio.file.Files.createTempFile("cli-bi", ".yml");
+        java.nio.file.Files.writeString(config, "jobs:\n  builtins:\n    biExport:\n"
+            + "      personalFields: {users: [name], orders: []}\n");
         Outcome o = jobline("run", "bi-export", "--tenant-id", "tenant_664abc", "--params", params,
-            "--mongo-uri", uri, "--database", "cli_bi", "--json");
+            "--config", config.toString(), "--mongo-uri", uri, "--database", "cli_bi", "--json");
 
         assertThat(o.code()).as(o.err()).isZero();
         assertThat(o.err()).contains("users -> cli_users_" + suffix + ": 3 of 3 exported")

@@ -39,13 +39,16 @@ public class BiExport {
       throw new JobException("bi-export runs for one tenant; the run has no tenant id");
     }
     BuiltinSettings settings = BuiltinSettings.of(resources);
+    List<String> undeclared = params.configs().stream().map(ResourceConfig::resource)
+        .filter(r -> !settings.biExport.personalFields.containsKey(r)).distinct().toList();
+    if (!undeclared.isEmpty()) {
+      throw new JobException("bi-export exports only resources whose personal fields are declared; nothing was "
+          + "exported. Declare them under jobs.builtins.biExport.personalFields (an empty list says a resource has "
+          + "none) for: " + String.join(", ", undeclared));
+    }
     List<RowShaper> shapers = new ArrayList<>();
     for (ResourceConfig c : params.configs()) {
-      List<String> personal = settings.biExport.personalFields.getOrDefault(c.resource(), List.of());
-      if (personal.isEmpty()) {
-        ctx.warning(c.resource() + ": no personal fields declared (jobs.builtins.biExport.personalFields." + c.resource()
-            + "), so gdpr_mode " + c.gdprMode().wire() + " changes nothing");
-      }
+      List<String> personal = settings.biExport.personalFields.get(c.resource());
       shapers.add(new RowShaper(c, personal, settings.biExport.anonymizedMarker, settings.biExport.hashKey,
           ctx.tenantId()));
     }

@@ -1,12 +1,19 @@
 package io.jobline.builtins.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.builtins.Recording;
+import io.jobline.builtins.TestResources;
 import io.jobline.job.JobDescriptor;
+import io.jobline.job.JobException;
 import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.wire.Json;
 import java.util.List;
+import java.util.Map;
+import org.bson.Document;
 import org.junit.jupiter.api.Test;
 
 class BiExportParamsTest {
@@ -50,5 +57,23 @@ class BiExportParamsTest {
         .anyMatch(v -> v.contains("target_table")).anyMatch(v -> v.contains("gdpr_mode"));
     assertThat(violations("{\"target_type\": \"postgres\", \"connection_string\": \"x\", \"configs\": []}"))
         .anyMatch(v -> v.contains("configs"));
+  }
+
+  @Test
+  void aResourceWhosePersonalFieldsAreNotDeclaredIsRefusedBeforeAnythingIsExported() throws Exception {
+    try (TestResources resources = new TestResources()) {
+      resources.settings.biExport.personalFields = Map.of("orders", List.of());
+      resources.app().getCollection("users").insertOne(new Document("_id", "u1").append("tenant_id", "t1")
+          .append("email", "someone@example.com"));
+      ObjectNode params = (ObjectNode) Json.mapper().readTree("""
+          {"target_type": "postgres", "connection_string": "postgresql://nobody@127.0.0.1:1/none",
+           "configs": [{"resource": "orders", "target_table": "orders"}, {"resource": "users", "target_table": "users"}]}""");
+
+      assertThatThrownBy(() -> new BiExport(resources).export(new Recording("bi-export", "t1", params)))
+          .isInstanceOf(JobException.class)
+          .hasMessageContaining("nothing was exported")
+          .hasMessageContaining("personalFields")
+          .hasMessageEndingWith(": users");
+    }
   }
 }
