@@ -84,6 +84,10 @@ public final class ChainsResource {
     } catch (ChainException e) {
       throw new ApiException(400, "Invalid chain", e.getMessage(), e.field(), e.step() == null ? null : List.of("step: " + e.step()));
     }
+    if (catalogue.find(chain.name()).isPresent()) {
+      throw new ApiException(409, "Name taken by a job", "'" + chain.name() + "' is a job; a chain of the same name "
+          + "would take over that job's schedules, so post it under another name", "name", null);
+    }
     chains.find(chain.name()).filter(d -> d.source() == ChainStore.Source.CODE).ifPresent(d -> {
       throw new ApiException(409, "Chain declared in code", "chain '" + chain.name()
           + "' is declared with @JobChain; change it in code, or post this one under another name", "name", null);

@@ -174,6 +174,15 @@ class ChainsApiTest {
   }
 
   @Test
+  void aChainMayNotTakeTheNameOfAJob() {
+    Http.Reply r = http.post("/jobs/chains", "{\"name\":\"noop\",\"steps\":[{\"job\":\"sleep\",\"params\":{\"seconds\":0}}]}");
+    assertThat(r.status()).isEqualTo(409);
+    assertThat(r.contentType()).startsWith("application/problem+json");
+    assertThat(r.body().path("field").asText()).isEqualTo("name");
+    assertThat(http.get("/jobs/chains/noop").status()).isEqualTo(404);
+  }
+
+  @Test
   void anUnknownJobOrDependencyIsRefusedNamingTheStep() {
     Http.Reply job = http.post("/jobs/chains", "{\"name\":\"typo\",\"steps\":[{\"name\":\"settle\",\"job\":\"settlment\"}]}");
     assertThat(job.status()).isEqualTo(400);
