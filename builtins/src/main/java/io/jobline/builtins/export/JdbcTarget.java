@@ -87,12 +87,24 @@ final class JdbcTarget implements ExportTarget {
 
   private Map<String, ColumnType> describe(String table) throws SQLException {
     Map<String, ColumnType> columns = new LinkedHashMap<>();
-    try (ResultSet rs = connection.getMetaData().getColumns(null, dialect.schemaOf(table), dialect.nameOf(table), null)) {
+    // the lookup takes LIKE patterns: escape them, and look in the current schema when none is named,
+    // so that `user_events` does not match `userXevents` nor `users` another schema's `users`
+    var meta = connection.getMetaData();
+    String schema = dialect.schemaOf(table) != null ? dialect.schemaOf(table) : connection.getSchema();
+    try (ResultSet rs = meta.getColumns(null, likeLiteral(schema, meta.getSearchStringEscape()),
+        likeLiteral(dialect.nameOf(table), meta.getSearchStringEscape()), null)) {
       while (rs.next()) {
         columns.put(rs.getString("COLUMN_NAME"), dialect.fromSql(rs.getString("TYPE_NAME")));
       }
     }
     return columns;
+  }
+
+  private static String likeLiteral(String name, String escape) {
+    if (name == null || escape == null || escape.isEmpty()) {
+      return name;
+    }
+    return name.replace(escape, escape + escape).replace("_", escape + "_").replace("%", escape + "%");
   }
 
   private static void bind(PreparedStatement ps, int index, ColumnType type, Object value) throws SQLException {

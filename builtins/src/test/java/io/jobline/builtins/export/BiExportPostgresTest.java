@@ -144,4 +144,23 @@ class BiExportPostgresTest {
     assertThat(ctx.lines).anyMatch(l -> l.startsWith("ERROR users: batch ending at document u5"));
     assertThat(rows(this.users)).doesNotContainKey("u35").hasSize(7);
   }
+
+  @Test
+  void aTableWhoseNameMerelyMatchesTheTargetAsAPatternIsNotTakenForIt() throws Exception {
+    String lookalike = "bi_usersx" + suffix; // `_` in bi_users_<suffix> is a LIKE wildcard for the x
+    try (Statement st = sql.createStatement()) {
+      st.execute("CREATE TABLE " + lookalike + " (unrelated integer)");
+    }
+    try {
+      ExportSummary summary = new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+
+      assertThat(summary.totalErrors()).isZero();
+      assertThat(rows(users)).hasSize(7);
+      assertThat(rows(users).get("u1")).containsEntry("name", "User 1");
+    } finally {
+      try (Statement st = sql.createStatement()) {
+        st.execute("DROP TABLE IF EXISTS " + lookalike);
+      }
+    }
+  }
 }
