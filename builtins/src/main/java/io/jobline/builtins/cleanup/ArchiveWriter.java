@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,12 +23,13 @@ import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
 
 /**
- * Writes batches of documents as gzip-compressed JSON Lines files (relaxed extended JSON, so dates
- * and ids read back as they were), one file per batch, and reads each file back to check that it
- * holds exactly the batch before the caller deletes anything.
+ * Writes batches of documents as gzip-compressed JSON Lines files (canonical extended JSON, so
+ * dates, ids and 64-bit numbers read back with their types), one file per batch, forced to disk,
+ * and reads each file back to check that it holds exactly the batch before the caller deletes
+ * anything.
  */
 final class ArchiveWriter {
-  private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+  private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
   private final Path folder;
   private final String prefix;
   private final List<Path> written = new ArrayList<>();
@@ -58,12 +61,25 @@ final class ArchiveWriter {
           out.newLine();
         }
       }
+      try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+        channel.force(true); // on disk before the batch is deleted from the database
+      }
       Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+      forceDirectory(folder);
       verify(file, batch);
       written.add(file);
     } catch (IOException | UncheckedIOException e) {
       throw new JobException("archive file " + file + " could not be written (" + e.getMessage()
           + "); nothing of this batch was deleted", e);
+    }
+  }
+
+  /** Makes the rename durable too; a file system that cannot sync a folder still has the file's data on disk. */
+  private static void forceDirectory(Path folder) {
+    try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      // not every file system lets a folder be opened for syncing
     }
   }
 

@@ -51,6 +51,21 @@ class AuditLogJobsTest {
     resources.close();
   }
 
+  @Test
+  void entriesWith64BitIdsAndNumbersAreArchivedWithTheirTypes() throws Exception {
+    log.deleteMany(new Document());
+    log.insertOne(new Document("_id", 9_000_000_000L).append("bytes", 5L).append("action", "upload")
+        .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(40)))));
+
+    Map<String, Object> result = jobs.archive(new Recording("audit-log-archive"));
+
+    assertThat(result).containsEntry("deleted", Map.of("audit_log", 1L));
+    @SuppressWarnings("unchecked") List<String> files = (List<String>) result.get("archive_files");
+    Document archived = read(Path.of(files.get(0))).get(0);
+    assertThat(archived.get("_id")).isEqualTo(9_000_000_000L);
+    assertThat(archived.get("bytes")).isEqualTo(5L);
+  }
+
   private static List<Document> read(Path file) throws Exception {
     List<Document> docs = new ArrayList<>();
     try (BufferedReader in = new BufferedReader(new InputStreamReader(
