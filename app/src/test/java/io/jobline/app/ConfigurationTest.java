@@ -57,6 +57,16 @@ class ConfigurationTest {
   }
 
   @Test
+  void anIdDeclaredPersonalIsRefusedAtBootSinceItIsTheExportedRowsKey() throws Exception {
+    Path file = dir.resolve("personal-id.yml");
+    Files.writeString(file, "jobs:\n  builtins:\n    biExport:\n      personalFields: {subscribers: [_id, name]}\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("jobs.builtins.biExport.personalFields")
+        .hasMessageContaining("_id is the key of the exported rows");
+  }
+
+  @Test
   void anUnknownKeyIsRejected() throws Exception {
     Path file = dir.resolve("typo.yml");
     Files.writeString(file, "executor:\n  wrokers: 4\n");

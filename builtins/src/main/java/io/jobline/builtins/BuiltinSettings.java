@@ -139,7 +139,9 @@ public class BuiltinSettings {
 
     /** Per resource (collection), the dot paths of personal fields that {@code gdpr_mode} applies to. */
     @NotNull @JsonProperty
-    public Map<@NotBlank String, @NotNull List<@NotBlank String>> personalFields = Map.of();
+    public Map<@NotBlank String, @NotNull List<@NotBlank @Pattern(regexp = "^(?!_id$).*",
+        message = "_id is the key of the exported rows and is always exported as it is; a collection keyed by a "
+            + "personal value cannot be exported") String>> personalFields = Map.of();
 
     /** Key of the keyed SHA-256 (HMAC) of {@code gdpr_mode = hash}; keep it secret and stable. */
     @Pattern(regexp = "^$|^.{16,}$", message = "must be empty or at least 16 characters")
