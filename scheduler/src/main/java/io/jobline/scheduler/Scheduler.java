@@ -46,13 +46,11 @@ public final class Scheduler implements Managed {
   private final SchedulerSettings settings;
   private final Clock clock;
   private final String id;
-  private final Object wake = new Object();
+  private final WakeableLoop loop = new WakeableLoop("jobline-scheduler", this::step, this::exit);
   private final ScheduleIndex index = new ScheduleIndex();
   private final StagedFires staged = new StagedFires();
   private volatile BiConsumer<Instant, Instant> firedListener = (nominal, acked) -> {};
-  private volatile boolean running;
   private volatile boolean leader;
-  private volatile Thread thread;
   private volatile Instant lastCycle;
   private long seenVersion = -1;
   private Instant leaseValidUntil = Instant.EPOCH;
@@ -77,40 +75,37 @@ public final class Scheduler implements Managed {
 
   @Override
   public void start() {
-    running = true;
-    thread = new Thread(this::loop, "jobline-scheduler");
-    thread.setDaemon(true);
-    thread.start();
+    loop.start();
   }
 
   /** Makes the scheduler look at the schedules now (a schedule was created or changed). */
   public void poke() {
-    synchronized (wake) {
-      wake.notifyAll();
-    }
+    loop.poke();
   }
 
-  private void loop() {
-    while (running) {
-      Duration wait = Duration.ofMillis(settings.reloadInterval.toMilliseconds());
-      try {
-        Optional<Instant> next = cycle();
-        if (next.isPresent()) {
-          Duration untilNext = Duration.between(clock.instant(), next.get());
-          if (untilNext.compareTo(wait) < 0) {
-            wait = untilNext.isNegative() ? Duration.ZERO : untilNext;
-          }
-        }
-      } catch (RuntimeException e) {
-        LOG.warn("Scheduler cycle failed; trying again in {}: {}", wait, e.toString());
-        synchronized (this) {
-          if (!leaseValid()) {
-            staged.withdraw(); // an open hand-over would hold back its partitions until Kafka's timeout
-          }
+  /** One turn of the loop: a cycle, then how long to sleep until something is next due. */
+  private Duration step() {
+    Duration wait = Duration.ofMillis(settings.reloadInterval.toMilliseconds());
+    try {
+      Optional<Instant> next = cycle();
+      if (next.isPresent()) {
+        Duration untilNext = Duration.between(clock.instant(), next.get());
+        if (untilNext.compareTo(wait) < 0) {
+          wait = untilNext.isNegative() ? Duration.ZERO : untilNext;
         }
       }
-      pause(wait);
+    } catch (RuntimeException e) {
+      LOG.warn("Scheduler cycle failed; trying again in {}: {}", wait, e.toString());
+      synchronized (this) {
+        if (!leaseValid()) {
+          staged.withdraw(); // an open hand-over would hold back its partitions until Kafka's timeout
+        }
+      }
     }
+    return wait;
+  }
+
+  private void exit() {
     synchronized (this) {
       staged.withdraw();
     }
@@ -418,27 +413,12 @@ public final class Scheduler implements Managed {
     return last.get().status() == null || !last.get().status().isTerminal();
   }
 
-  private void pause(Duration wait) {
-    if (wait.isZero() || !running) {
-      return;
-    }
-    synchronized (wake) {
-      try {
-        wake.wait(Math.max(1, wait.toMillis()));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        running = false;
-      }
-    }
-  }
-
   public boolean isLeader() {
     return leader;
   }
 
   public boolean isAlive() {
-    Thread t = thread;
-    return running && t != null && t.isAlive();
+    return loop.isAlive();
   }
 
   public Instant lastCycle() {
@@ -447,11 +427,6 @@ public final class Scheduler implements Managed {
 
   @Override
   public void stop() throws InterruptedException {
-    running = false;
-    poke();
-    Thread t = thread;
-    if (t != null) {
-      t.join(10_000);
-    }
+    loop.stop();
   }
 }

@@ -5,6 +5,7 @@ import io.jobline.chain.ChainRun;
 import io.jobline.chain.StepRun;
 import io.jobline.run.RunStatus;
 import io.jobline.scheduler.Emitter;
+import io.jobline.scheduler.WakeableLoop;
 import io.jobline.store.ChainRunStore;
 import io.jobline.store.LeaseStore;
 import io.jobline.store.RunStore;
@@ -44,10 +45,8 @@ public final class ChainOrchestrator implements Managed {
   private final Duration leaseTtl;
   private final Clock clock;
   private final String id;
-  private final Object wake = new Object();
-  private volatile boolean running;
+  private final WakeableLoop loop;
   private volatile boolean leader;
-  private volatile Thread thread;
   private boolean reconciled;
   private Instant leaseValidUntil = Instant.EPOCH;
 
@@ -57,42 +56,26 @@ public final class ChainOrchestrator implements Managed {
     this.leaseTtl = leaseTtl;
     this.id = id;
     this.clock = clock;
+    this.loop = new WakeableLoop("jobline-chains", this::step, () -> parts.leases().release(LEASE, id));
   }
 
   @Override
   public void start() {
-    running = true;
-    thread = new Thread(this::loop, "jobline-chains");
-    thread.setDaemon(true);
-    thread.start();
+    loop.start();
   }
 
   /** Makes the orchestrator look at the chain runs now (one was started or cancelled). */
   public void poke() {
-    synchronized (wake) {
-      wake.notifyAll();
-    }
+    loop.poke();
   }
 
-  private void loop() {
-    while (running) {
-      try {
-        tick();
-      } catch (RuntimeException e) {
-        LOG.warn("Chain orchestration failed; trying again in {}: {}", interval, e.toString());
-      }
-      synchronized (wake) {
-        try {
-          if (running) {
-            wake.wait(Math.max(1, interval.toMillis()));
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          running = false;
-        }
-      }
+  private Duration step() {
+    try {
+      tick();
+    } catch (RuntimeException e) {
+      LOG.warn("Chain orchestration failed; trying again in {}: {}", interval, e.toString());
     }
-    parts.leases().release(LEASE, id);
+    return interval;
   }
 
   /** One pass over the active chain runs, if this replica holds the lease. */
@@ -170,17 +153,11 @@ public final class ChainOrchestrator implements Managed {
 
   /** Whether its loop is running (for the health check). */
   public boolean isAlive() {
-    Thread t = thread;
-    return running && t != null && t.isAlive();
+    return loop.isAlive();
   }
 
   @Override
   public void stop() throws InterruptedException {
-    running = false;
-    poke();
-    Thread t = thread;
-    if (t != null) {
-      t.join(10_000);
-    }
+    loop.stop();
   }
 }
