@@ -77,6 +77,8 @@ public class BiExport {
     private final ResourceConfig config;
     private final int index;
     private final List<String> errors = new ArrayList<>();
+    private final List<String> deleted = new ArrayList<>();
+    private long removed;
     private long errorCount;
     private long failedRows;
     private long exported;
@@ -104,6 +106,10 @@ public class BiExport {
           read++;
           if (Boolean.TRUE.equals(doc.get(settings.softDelete.flagField))) {
             skipped++;
+            deleted.add(RowShaper.idOf(doc.get("_id")));
+            if (deleted.size() >= params.batchSize()) {
+              remove(target, deleted);
+            }
             continue;
           }
           try {
@@ -117,6 +123,10 @@ public class BiExport {
         }
       }
       flush(target, batch);
+      remove(target, deleted);
+      if (removed > 0) {
+        ctx.log(config.resource() + ": removed the rows of " + removed + " soft-deleted documents from " + config.targetTable());
+      }
       if (errorCount > errors.size()) {
         errors.add("… and " + (errorCount - errors.size()) + " more errors (see the run's log)");
       }
@@ -137,6 +147,21 @@ public class BiExport {
       }
       batch.clear();
       report();
+    }
+
+    /** Rows of documents soft-deleted since an earlier export leave the target too (erasure). */
+    private void remove(ExportTarget target, List<String> ids) {
+      if (ids.isEmpty()) {
+        return;
+      }
+      try {
+        target.delete(config.targetTable(), ids);
+        removed += ids.size();
+      } catch (Exception e) {
+        error("removing the rows of " + ids.size() + " soft-deleted documents (up to " + ids.get(ids.size() - 1)
+            + "): " + e.getMessage(), ids.size());
+      }
+      ids.clear();
     }
 
     private void error(String message, int rows) {

@@ -156,7 +156,22 @@ final class BigQueryTarget implements ExportTarget {
   private void query(String sql) throws InterruptedException {
     JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
     Job job = bigquery.create(JobInfo.of(jobId, QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).build()));
-    finish(job, "MERGE");
+    finish(job, sql.substring(0, sql.indexOf(' ')));
+  }
+
+  @Override
+  public void delete(String table, List<String> ids) throws Exception {
+    if (ids.isEmpty() || bigquery.getTable(TableId.of(project, dataset, table)) == null) {
+      return;
+    }
+    query(deleteSql(table, ids));
+  }
+
+  /** The DELETE of the rows of these ids, each id a quoted string literal. */
+  String deleteSql(String table, List<String> ids) {
+    return "DELETE FROM " + quote(project + "." + dataset + "." + table) + " WHERE " + quote(Column.KEY) + " IN ("
+        + ids.stream().map(id -> "'" + id.replace("\\", "\\\\").replace("'", "\\'") + "'")
+            .collect(Collectors.joining(", ")) + ")";
   }
 
   private static void finish(Job job, String what) throws InterruptedException {
@@ -182,7 +197,7 @@ final class BigQueryTarget implements ExportTarget {
   }
 
   private static String quote(String identifier) {
-    return "`" + identifier.replace("`", "\\`") + "`";
+    return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
   }
 
   private static String json(Row row, List<Column> columns) throws IOException {

@@ -12,6 +12,14 @@ public interface ExportTarget extends AutoCloseable {
    */
   void upsert(String table, List<Column> columns, List<Row> rows) throws Exception;
 
+  /**
+   * Deletes the rows of these document ids (documents deleted at the source since an earlier
+   * export); nothing when the table does not exist.
+   *
+   * @throws Exception if the target refused
+   */
+  void delete(String table, List<String> ids) throws Exception;
+
   @Override
   void close();
 }

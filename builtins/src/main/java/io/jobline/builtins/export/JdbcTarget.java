@@ -60,6 +60,33 @@ final class JdbcTarget implements ExportTarget {
     }
   }
 
+  @Override
+  public void delete(String table, List<String> ids) throws SQLException {
+    if (ids.isEmpty()) {
+      return;
+    }
+    Map<String, ColumnType> existing = tables.get(table);
+    if (existing == null) {
+      existing = describe(table);
+      tables.put(table, existing);
+    }
+    if (existing.isEmpty()) {
+      return;
+    }
+    String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + dialect.qualified(table) + " WHERE "
+        + dialect.quote(Column.KEY) + " IN (" + marks + ")")) {
+      for (int i = 0; i < ids.size(); i++) {
+        ps.setString(i + 1, ids.get(i));
+      }
+      ps.executeUpdate();
+      connection.commit();
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
   /** Creates the table or adds the columns it lacks; returns the columns typed as the table has them. */
   private List<Column> ensureColumns(String table, List<Column> columns) throws SQLException {
     Map<String, ColumnType> existing = tables.get(table);

@@ -104,4 +104,21 @@ class BiExportBigQueryTest {
         .filteredOn(r -> r.path("_id").asText().equals("u2")).first().extracting(r -> r.path("visits").asLong()).isEqualTo(99L);
     assertThat(bigquery.schemas).containsOnlyKeys("acme.bi.users");
   }
+
+  @Test
+  void theRowsOfDocumentsSoftDeletedSinceTheLastExportAreDeletedFromTheTable() throws Exception {
+    new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+    resources.app().getCollection("users").updateOne(new Document("_id", "u2"), new Document("$set",
+        new Document("is_deleted", true)));
+    Recording again = new Recording("bi-export", "t1", params());
+
+    ExportSummary summary = new BiExport(resources).export(again);
+
+    assertThat(summary.totalErrors()).isZero();
+    assertThat(bigquery.rowsOf("acme.bi.users")).extracting(r -> r.path("_id").asText())
+        .containsExactlyInAnyOrder("u1", "u3", "u4", "u5");
+    assertThat(bigquery.requests).filteredOn(r -> r.body() != null && r.body().contains("DELETE FROM"))
+        .singleElement().satisfies(r -> assertThat(r.body()).contains("DELETE FROM `acme.bi.users` WHERE `_id` IN ('u2')"));
+    assertThat(again.lines).contains("users: removed the rows of 1 soft-deleted documents from users");
+  }
 }

@@ -163,4 +163,17 @@ class BiExportPostgresTest {
       }
     }
   }
+
+  @Test
+  void theRowOfADocumentSoftDeletedSinceTheLastExportIsDeletedFromTheTable() throws Exception {
+    new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    assertThat(rows(users)).containsKey("u3");
+    resources.app().getCollection("users").updateOne(new Document("_id", "u3"),
+        new Document("$set", new Document("is_deleted", true)));
+
+    ExportSummary again = new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+
+    assertThat(again.totalErrors()).isZero();
+    assertThat(rows(users)).doesNotContainKey("u3").hasSize(6);
+  }
 }

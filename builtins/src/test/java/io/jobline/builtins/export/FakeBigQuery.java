@@ -36,6 +36,8 @@ final class FakeBigQuery implements AutoCloseable {
   private static final Pattern TABLE = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
   private static final Pattern TABLES = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables");
   private static final Pattern MERGE = Pattern.compile("^MERGE `([^`]+)` T USING `([^`]+)` S");
+  private static final Pattern DELETE = Pattern.compile("^DELETE FROM `([^`]+)` WHERE `_id` IN \\((.*)\\)$");
+  private static final Pattern LITERAL = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'");
   final List<Request> requests = new CopyOnWriteArrayList<>();
   /** Table id (project.dataset.table) to its schema fields and its rows by _id. */
   final Map<String, ArrayNode> schemas = new ConcurrentHashMap<>();
@@ -119,6 +121,14 @@ final class FakeBigQuery implements AutoCloseable {
       ObjectNode job = (ObjectNode) Json.mapper().readTree(body);
       String sql = job.path("configuration").path("query").path("query").asText();
       Matcher merge = MERGE.matcher(sql);
+      Matcher delete = DELETE.matcher(sql);
+      if (delete.find()) {
+        Map<String, ObjectNode> target = rows.getOrDefault(delete.group(1), new LinkedHashMap<>());
+        Matcher literal = LITERAL.matcher(delete.group(2));
+        while (literal.find()) {
+          target.remove(literal.group(1).replace("\\'", "'").replace("\\\\", "\\"));
+        }
+      }
       if (merge.find()) {
         Map<String, ObjectNode> target = rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
         rows.getOrDefault(merge.group(2), Map.of()).forEach((id, row) -> target.merge(id, row.deepCopy(),
