@@ -148,7 +148,9 @@ public final class RunsResource {
     JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
         null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
         clock.instant(), "api", run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
-    events.send(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
+    // the event must be on the topic before the request: an executor may start the new attempt at once,
+    // and history would refuse its start while the run still reads failed
+    events.sendAndWait(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
         "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt).put("requested_by", "api")));
     requests.sendAndWait(request);
     return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();

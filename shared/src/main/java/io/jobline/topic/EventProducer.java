@@ -2,6 +2,9 @@ package io.jobline.topic;
 
 import io.jobline.wire.RunEvent;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -21,6 +24,23 @@ public final class EventProducer implements AutoCloseable {
 
   public void send(RunEvent event) {
     producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event));
+  }
+
+  /**
+   * Sends and waits until Kafka has the event, for an event that must come before whatever the
+   * caller does next (e.g. a retry's event before its request, which an executor may start at once).
+   *
+   * @throws IllegalStateException when Kafka does not take it within 30 s
+   */
+  public void sendAndWait(RunEvent event) {
+    try {
+      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event)).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending an event of run " + event.runId(), e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("Kafka did not take an event of run " + event.runId() + ": " + e, e);
+    }
   }
 
   @Override
