@@ -59,7 +59,7 @@ class ChainStoresTest {
 
     assertThat(store.find("once")).contains(first);
     assertThat(store.active()).containsOnlyOnce("once");
-    store.update(first.moved(ChainStatus.RUNNING, T0).moved(ChainStatus.CANCELLED, T0.plusSeconds(1)));
+    store.update(first.moved(ChainStatus.RUNNING, T0).moved(ChainStatus.CANCELLED, T0.plusSeconds(1)), 1);
     store.finished("once");
     assertThat(store.active()).doesNotContain("once");
     assertThat(store.unfinished()).extracting(ChainRun::chainRunId).doesNotContain("once");
@@ -72,7 +72,7 @@ class ChainStoresTest {
     store.create(read);
 
     store.requestCancel("raced");
-    store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)));
+    store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)), 1);
 
     ChainRun now = store.find("raced").orElseThrow();
     assertThat(now.cancelRequested()).isTrue();
@@ -115,5 +115,21 @@ class ChainStoresTest {
 
     assertThat(store.find("stored")).contains(new ChainStore.Declared(chain, ChainStore.Source.CODE));
     assertThat(store.list()).extracting(d -> d.chain().name()).contains("stored");
+  }
+
+  @Test
+  void anOrchestratorWithAnOlderLeaseEpochCannotSetARunBack() {
+    MongoChainRunStore store = new MongoChainRunStore(db);
+    ChainRun read = run("fenced", "close", "t1", T0);
+    store.create(read);
+
+    assertThat(store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)), 2)).isTrue();
+    assertThat(store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)).moved(ChainStatus.CANCELLED,
+        T0.plusSeconds(2)), 1)).isFalse();
+
+    assertThat(store.find("fenced").orElseThrow().status()).isEqualTo(ChainStatus.RUNNING);
+    assertThat(store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)).moved(ChainStatus.CANCELLED,
+        T0.plusSeconds(3)), 2)).isTrue();
+    assertThat(store.find("fenced").orElseThrow().status()).isEqualTo(ChainStatus.CANCELLED);
   }
 }

@@ -24,8 +24,14 @@ public interface ChainRunStore {
 
   List<ChainRun> list(Query query);
 
-  /** Saves the orchestrator's view: status, steps and times (never the cancel flag). */
-  void update(ChainRun run);
+  /**
+   * Saves the orchestrator's view: status, steps and times (never the cancel flag), unless an
+   * orchestrator with a higher lease epoch has written the run since (a stale one, e.g. one that
+   * was frozen, must not set a run back).
+   *
+   * @return false when refused for that reason
+   */
+  boolean update(ChainRun run, long epoch);
 
   /** Asks for the run to be cancelled; the orchestrator acts on it. */
   void requestCancel(String chainRunId);

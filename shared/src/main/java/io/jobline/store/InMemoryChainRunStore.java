@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemoryChainRunStore implements ChainRunStore {
   private final Map<String, ChainRun> runs = new ConcurrentHashMap<>();
   private final Set<String> active = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> epochs = new ConcurrentHashMap<>();
 
   @Override
   public boolean create(ChainRun run) {
@@ -40,11 +41,16 @@ public final class InMemoryChainRunStore implements ChainRunStore {
   }
 
   @Override
-  public void update(ChainRun run) {
+  public synchronized boolean update(ChainRun run, long epoch) {
+    if (epochs.getOrDefault(run.chainRunId(), Long.MIN_VALUE) > epoch) {
+      return false;
+    }
+    epochs.put(run.chainRunId(), epoch);
     runs.compute(run.chainRunId(), (id, old) -> old == null ? run
         : new ChainRun(run.chainRunId(), run.chainName(), run.tenantId(), run.params(), run.definition(),
             run.status(), run.steps(), run.trigger(), run.requestedAt(), run.requestedBy(),
             run.startedAt(), run.endedAt(), old.cancelRequested()));
+    return true;
   }
 
   @Override

@@ -27,6 +27,8 @@ public final class MongoChainRunStore implements ChainRunStore {
   public static final String COLLECTION = "job_chain_runs";
   public static final String ACTIVE = "job_chain_runs_active";
   private static final Set<String> DATES = Set.of("requested_at", "started_at", "ended_at");
+  /** The lease epoch of the orchestrator that last wrote a run. */
+  private static final String EPOCH = "orchestrator_epoch";
   private final MongoCollection<Document> runs;
   private final MongoCollection<Document> active;
 
@@ -86,13 +88,16 @@ public final class MongoChainRunStore implements ChainRunStore {
   }
 
   @Override
-  public void update(ChainRun run) {
+  public boolean update(ChainRun run, long epoch) {
     Document doc = Documents.toDocument(run, "chain_run_id", DATES);
     List<Bson> sets = new ArrayList<>();
     for (String field : List.of("status", "steps", "started_at", "ended_at")) {
       sets.add(doc.containsKey(field) ? Updates.set(field, doc.get(field)) : Updates.unset(field));
     }
-    runs.updateOne(Filters.eq("_id", run.chainRunId()), Updates.combine(sets));
+    sets.add(Updates.set(EPOCH, epoch));
+    return runs.updateOne(Filters.and(Filters.eq("_id", run.chainRunId()),
+            Filters.or(Filters.exists(EPOCH, false), Filters.lte(EPOCH, epoch))),
+        Updates.combine(sets)).getMatchedCount() > 0;
   }
 
   @Override

@@ -49,6 +49,7 @@ public final class ChainOrchestrator implements Managed {
   private volatile boolean leader;
   private boolean reconciled;
   private Instant leaseValidUntil = Instant.EPOCH;
+  private long epoch;
 
   public ChainOrchestrator(Parts parts, Duration interval, Duration leaseTtl, String id, Clock clock) {
     this.parts = parts;
@@ -82,7 +83,8 @@ public final class ChainOrchestrator implements Managed {
   public synchronized void tick() {
     Instant now = clock.instant();
     boolean was = leader;
-    leader = parts.leases().tryAcquire(LEASE, id, now, leaseTtl) > 0;
+    epoch = parts.leases().tryAcquire(LEASE, id, now, leaseTtl);
+    leader = epoch > 0;
     if (leader != was) {
       LOG.info("Chain orchestrator {} {} the lease", id, leader ? "holds" : "lost");
     }
@@ -123,8 +125,10 @@ public final class ChainOrchestrator implements Managed {
     out.droppedTimers().forEach(parts.timers()::delete);
     send(out.requests());
     out.cancels().forEach(parts.cancel());
-    if (!out.run().equals(run)) {
-      parts.chainRuns().update(out.run());
+    if (!out.run().equals(run) && !parts.chainRuns().update(out.run(), epoch)) {
+      LOG.warn("Chain orchestrator {} may not write chain run {}: an orchestrator with a newer lease epoch wrote it "
+          + "(if job_locks was reset by hand, restore its epoch above the runs' orchestrator_epoch)", id, chainRunId);
+      return;
     }
     if (out.run().status().isTerminal()) {
       parts.chainRuns().finished(chainRunId);

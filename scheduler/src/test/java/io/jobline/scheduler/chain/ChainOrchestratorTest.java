@@ -338,11 +338,11 @@ class ChainOrchestratorTest {
     }
 
     @Override
-    public void update(ChainRun run) {
+    public boolean update(ChainRun run, long epoch) {
       if (failures-- > 0) {
         throw new IllegalStateException("killed before the write");
       }
-      inner.update(run);
+      return inner.update(run, epoch);
     }
 
     @Override
