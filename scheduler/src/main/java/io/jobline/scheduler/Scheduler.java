@@ -52,7 +52,7 @@ public final class Scheduler implements Managed {
   private volatile BiConsumer<Instant, Instant> firedListener = (nominal, acked) -> {};
   private volatile boolean leader;
   private volatile Instant lastCycle;
-  private long seenVersion = -1;
+  private final ChangeFeed feed = new ChangeFeed();
   private Instant leaseValidUntil = Instant.EPOCH;
 
   public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RunStore runs,
@@ -140,7 +140,7 @@ public final class Scheduler implements Managed {
     if (!leader) {
       index.clear();
       staged.clear();
-      seenVersion = -1;
+      feed.forget();
       return Optional.empty();
     }
     leaseValidUntil = now.plus(ttl).minus(LEASE_MARGIN);
@@ -190,26 +190,40 @@ public final class Scheduler implements Managed {
     return Optional.ofNullable(min);
   }
 
-  /** Loads everything after gaining the lease; afterwards only what changed. */
+  /**
+   * Loads everything after gaining the lease; afterwards only what changed. The feed position moves
+   * only up to the versions no write still holds ({@link ScheduleStore.Watermark#settled()}), so a
+   * write that took its version before this look and becomes visible after it is read next time.
+   */
   private void refresh() {
-    long version = store.version();
-    if (seenVersion < 0) {
+    ScheduleStore.Watermark mark = store.watermark();
+    if (feed.position() < 0) {
       index.clear();
       staged.clear();
-      store.findEnabled().forEach(index::put);
-      seenVersion = version;
-      LOG.info("Scheduler {} loaded {} active schedule(s)", id, index.size());
-    } else if (version != seenVersion) {
-      for (ScheduleStore.Change change : store.changesSince(seenVersion)) {
-        staged.forget(change.jobName());
-        if (change.schedule() == null || !change.schedule().enabled()) {
-          index.remove(change.jobName());
-        } else {
-          index.put(change.schedule());
-        }
+      feed.reset(mark);
+      for (Schedule s : store.findEnabled()) {
+        index.put(s);
+        feed.applied(s.jobName(), s.version() == null ? 0 : s.version());
       }
-      seenVersion = version;
+      LOG.info("Scheduler {} loaded {} active schedule(s)", id, index.size());
+      return;
     }
+    if (!feed.hasNews(mark)) {
+      return;
+    }
+    for (ScheduleStore.Change change : store.changesSince(feed.position())) {
+      if (!feed.isNew(change)) {
+        continue; // seen at an earlier look, while an older write was still in flight
+      }
+      staged.forget(change.jobName());
+      if (change.schedule() == null || !change.schedule().enabled()) {
+        index.remove(change.jobName());
+      } else {
+        index.put(change.schedule());
+      }
+      feed.applied(change.jobName(), change.version());
+    }
+    feed.settle(mark);
   }
 
   private boolean leaseValid() {
@@ -411,6 +425,11 @@ public final class Scheduler implements Managed {
           && "queued".equals(s.lastRunStatus());
     }
     return last.get().status() == null || !last.get().status().isTerminal();
+  }
+
+  /** How many active schedules the leader holds in memory (0 on a replica that does not lead). */
+  public synchronized int loadedSchedules() {
+    return index.size();
   }
 
   public boolean isLeader() {

@@ -44,9 +44,10 @@ public final class InMemoryScheduleStore implements ScheduleStore {
     return schedules.remove(jobName) != null;
   }
 
+  /** Writes here are atomic, so none is ever in flight. */
   @Override
-  public long version() {
-    return version.get();
+  public synchronized Watermark watermark() {
+    return new Watermark(version.get(), 0);
   }
 
   @Override

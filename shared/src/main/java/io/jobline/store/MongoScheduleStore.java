@@ -1,68 +1,99 @@
 package io.jobline.store;
 
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
+import com.mongodb.client.result.UpdateResult;
 import io.jobline.schedule.Schedule;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@link ScheduleStore} on {@code job_schedules}. Every save takes the next value of a counter as
- * the schedule's {@code version}; deletions leave a tombstone in {@code job_schedule_tombstones},
- * so a scheduler reloads only what changed.
+ * {@link ScheduleStore} on {@code job_schedules}. Every save or delete takes the next value of a
+ * counter ({@code job_counters}) as its {@code version}, and registers the version as in flight on
+ * the counter in the same atomic update; it is taken off once the write is done. Deletions leave a
+ * tombstone in {@code job_schedule_tombstones}, so a scheduler reloads only what changed, and the
+ * in-flight list tells it which versions may still appear.
  */
 public final class MongoScheduleStore implements ScheduleStore {
+  private static final Logger LOG = LoggerFactory.getLogger(MongoScheduleStore.class);
   public static final String COLLECTION = "job_schedules";
   private static final Set<String> DATES = Set.of("last_run_at", "next_run_at", "run_at");
   private static final String VERSION_KEY = "schedules-version";
+  /** A write still in flight after this long is taken for one whose writer died, and ignored. */
+  public static final Duration ABANDONED_AFTER = Duration.ofMinutes(5);
   private final MongoCollection<Document> schedules;
   private final MongoCollection<Document> tombstones;
   private final MongoCollection<Document> counters;
+  private final Clock clock;
 
   public MongoScheduleStore(MongoDatabase db) {
+    this(db, Clock.systemUTC());
+  }
+
+  public MongoScheduleStore(MongoDatabase db, Clock clock) {
     this.schedules = db.getCollection(COLLECTION);
     this.tombstones = db.getCollection("job_schedule_tombstones");
     this.counters = db.getCollection("job_counters");
+    this.clock = clock;
   }
 
   public MongoScheduleStore ensureIndexes() {
     schedules.createIndex(Indexes.compoundIndex(Indexes.ascending("is_enabled"), Indexes.ascending("next_run_at")));
     schedules.createIndex(Indexes.ascending("version"));
+    tombstones.createIndex(Indexes.ascending("version"));
     return this;
   }
 
   @Override
   public void save(Schedule schedule) {
-    long v = bump();
-    Document doc = Documents.toDocument(schedule, "job_name", DATES);
-    doc.put("version", v);
-    schedules.replaceOne(Filters.eq("_id", schedule.jobName()), doc, new ReplaceOptions().upsert(true));
-    tombstones.deleteOne(Filters.eq("_id", schedule.jobName()));
+    Versions v = take(1);
+    try {
+      Document doc = Documents.toDocument(schedule, "job_name", DATES);
+      doc.put("version", v.first());
+      schedules.replaceOne(Filters.eq("_id", schedule.jobName()), doc, new ReplaceOptions().upsert(true));
+      tombstones.deleteOne(Filters.eq("_id", schedule.jobName()));
+    } finally {
+      done(v);
+    }
   }
 
   /** Inserts many new schedules at once (bulk loading, e.g. the schedules benchmark). */
   public void insertAll(List<Schedule> batch) {
-    List<Document> docs = new ArrayList<>(batch.size());
-    long v = bump(batch.size()) - batch.size();
-    for (Schedule s : batch) {
-      Document doc = Documents.toDocument(s, "job_name", DATES);
-      doc.put("version", ++v);
-      docs.add(doc);
+    if (batch.isEmpty()) {
+      return;
     }
-    schedules.insertMany(docs);
+    Versions v = take(batch.size());
+    try {
+      List<Document> docs = new ArrayList<>(batch.size());
+      long next = v.first();
+      for (Schedule s : batch) {
+        Document doc = Documents.toDocument(s, "job_name", DATES);
+        doc.put("version", next++);
+        docs.add(doc);
+      }
+      schedules.insertMany(docs);
+    } finally {
+      done(v);
+    }
   }
 
   @Override
@@ -86,17 +117,37 @@ public final class MongoScheduleStore implements ScheduleStore {
 
   @Override
   public boolean delete(String jobName) {
-    long v = bump();
-    boolean deleted = schedules.deleteOne(Filters.eq("_id", jobName)).getDeletedCount() > 0;
-    tombstones.replaceOne(Filters.eq("_id", jobName), new Document("_id", jobName).append("version", v),
-        new ReplaceOptions().upsert(true));
-    return deleted;
+    Versions v = take(1);
+    try {
+      boolean deleted = schedules.deleteOne(Filters.eq("_id", jobName)).getDeletedCount() > 0;
+      tombstones.replaceOne(Filters.eq("_id", jobName), new Document("_id", jobName).append("version", v.first()),
+          new ReplaceOptions().upsert(true));
+      return deleted;
+    } finally {
+      done(v);
+    }
   }
 
   @Override
-  public long version() {
+  public Watermark watermark() {
     Document d = counters.find(Filters.eq("_id", VERSION_KEY)).first();
-    return d == null ? 0L : d.getLong("value");
+    if (d == null) {
+      return new Watermark(0, 0);
+    }
+    long lowest = 0;
+    Instant abandoned = clock.instant().minus(ABANDONED_AFTER);
+    for (Document w : d.getList("in_flight", Document.class, List.of())) {
+      Date at = w.getDate("at");
+      if (at != null && at.toInstant().isBefore(abandoned)) {
+        LOG.warn("A schedule write of versions {}-{} started at {} never finished; its writer is taken for dead",
+            w.get("from"), w.get("to"), at.toInstant());
+        counters.updateOne(Filters.eq("_id", VERSION_KEY), Updates.pull("in_flight", new Document("token", w.get("token"))));
+        continue;
+      }
+      long from = ((Number) w.get("from")).longValue();
+      lowest = lowest == 0 ? from : Math.min(lowest, from);
+    }
+    return new Watermark(((Number) d.get("value")).longValue(), lowest);
   }
 
   @Override
@@ -107,7 +158,7 @@ public final class MongoScheduleStore implements ScheduleStore {
       out.add(new Change(s.jobName(), s, s.version()));
     });
     tombstones.find(Filters.gt("version", since)).forEach(d ->
-        out.add(new Change(d.getString("_id"), null, d.getLong("version"))));
+        out.add(new Change(d.getString("_id"), null, ((Number) d.get("version")).longValue())));
     return out;
   }
 
@@ -127,13 +178,45 @@ public final class MongoScheduleStore implements ScheduleStore {
     schedules.bulkWrite(writes);
   }
 
-  private long bump() {
-    return bump(1);
+  /** Versions taken by one write, registered as in flight under {@code token}. */
+  private record Versions(String token, long first, long last) {}
+
+  /**
+   * Takes the next {@code n} versions and registers them as in flight, in one compare-and-set on
+   * the counter (so a reader never sees the counter past them without also seeing them in flight).
+   */
+  private Versions take(int n) {
+    String token = UUID.randomUUID().toString();
+    for (int tries = 0; ; tries++) {
+      Document d = counters.find(Filters.eq("_id", VERSION_KEY)).first();
+      if (d == null) {
+        try {
+          counters.insertOne(new Document("_id", VERSION_KEY).append("value", 0L).append("in_flight", List.of()));
+        } catch (MongoWriteException e) {
+          if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+            throw e;
+          }
+        }
+        continue;
+      }
+      long value = ((Number) d.get("value")).longValue();
+      Document entry = new Document("token", token).append("from", value + 1).append("to", value + n)
+          .append("at", Date.from(clock.instant()));
+      UpdateResult r = counters.updateOne(Filters.and(Filters.eq("_id", VERSION_KEY), Filters.eq("value", value)),
+          Updates.combine(Updates.set("value", value + n), Updates.push("in_flight", entry)));
+      if (r.getModifiedCount() == 1) {
+        return new Versions(token, value + 1, value + n);
+      }
+      if (tries > 10_000) {
+        throw new IllegalStateException("could not take a schedule version: the counter keeps changing");
+      }
+      Thread.onSpinWait();
+    }
   }
 
-  private long bump(long by) {
-    return counters.findOneAndUpdate(Filters.eq("_id", VERSION_KEY), Updates.inc("value", by),
-        new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.AFTER)).getLong("value");
+  /** Takes the write off the in-flight list, whether it succeeded or not. */
+  private void done(Versions v) {
+    counters.updateOne(Filters.eq("_id", VERSION_KEY), Updates.pull("in_flight", new Document("token", v.token())));
   }
 
   private static Schedule read(Document d) {

@@ -5,7 +5,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** Schedules ({@code job_schedules}, unique on {@code job_name}). */
+/**
+ * Schedules ({@code job_schedules}, unique on {@code job_name}), with a change feed: every save or
+ * delete takes the next value of a version counter, and a reader asks for what changed after a
+ * version it has settled.
+ */
 public interface ScheduleStore {
   /** Creates or replaces the schedule named {@code schedule.jobName()}; it gets a new version. */
   void save(Schedule schedule);
@@ -18,13 +22,26 @@ public interface ScheduleStore {
 
   boolean delete(String jobName);
 
-  /** A number that grows whenever a schedule is saved or deleted, so a scheduler knows to reload. */
-  long version();
+  /**
+   * Where the change feed stands: the counter's value and the lowest version taken by a write that
+   * has not finished yet (0 when none is in flight). Read it <em>before</em> {@link #changesSince}:
+   * every version up to {@link Watermark#settled()} was then visible, so a reader that moves its
+   * position only up to there can never skip a write that becomes visible after it looked.
+   */
+  Watermark watermark();
+
+  /** The change feed's counter and its writes in flight. */
+  record Watermark(long counter, long lowestInFlight) {
+    /** The highest version below which no write is still in flight. */
+    public long settled() {
+      return lowestInFlight > 0 ? Math.min(counter, lowestInFlight - 1) : counter;
+    }
+  }
 
   /** A schedule saved after a version (or, with {@code schedule} null, deleted). */
   record Change(String jobName, Schedule schedule, long version) {}
 
-  /** What was saved or deleted after {@code version}. */
+  /** What was saved or deleted after {@code version} and is visible now. */
   List<Change> changesSince(long version);
 
   /** The outcome of one fire, recorded without bumping the version. */

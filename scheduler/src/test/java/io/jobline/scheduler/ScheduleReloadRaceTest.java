@@ -1,0 +1,190 @@
+package io.jobline.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import io.jobline.embedded.EmbeddedMongo;
+import io.jobline.schedule.Schedule;
+import io.jobline.schedule.Triggers;
+import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.MongoScheduleStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Schedule writes that take their version before they become visible, racing a scheduler that
+ * reloads in between, on the real Mongo-wire store. The interleavings are forced (a held write),
+ * not left to timing.
+ */
+class ScheduleReloadRaceTest {
+  private static final Instant T0 = Instant.parse("2026-03-04T10:07:20Z");
+  private static EmbeddedMongo server;
+  private static MongoClient client;
+
+  private final SettableClock clock = new SettableClock(T0);
+  private final HeldWrites held = new HeldWrites();
+  private final ExecutorService writers = Executors.newFixedThreadPool(8);
+  private MongoDatabase db;
+  private MongoScheduleStore writer;
+  private Scheduler scheduler;
+  private final SchedulerTest.Captured out = new SchedulerTest.Captured();
+
+  @BeforeAll
+  static void startStore() {
+    server = EmbeddedMongo.start(null, 0);
+    client = MongoClients.create(server.uri());
+  }
+
+  @AfterAll
+  static void stopStore() {
+    client.close();
+    server.close();
+  }
+
+  private void setUp() {
+    db = client.getDatabase("race_" + UUID.randomUUID().toString().replace("-", ""));
+    writer = new MongoScheduleStore(held.wrap(db), clock);
+    SchedulerSettings settings = new SchedulerSettings();
+    settings.schedulerId = "a";
+    settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
+    scheduler = new Scheduler(new MongoScheduleStore(db, clock), new InMemoryTimerStore(), new InMemoryLeaseStore(),
+        new InMemoryRunStore(clock), out, settings, clock);
+    scheduler.cycle(); // leads, loads nothing
+  }
+
+  @AfterEach
+  void tearDown() {
+    held.release();
+    writers.shutdownNow();
+    if (db != null) {
+      db.drop();
+    }
+  }
+
+  private Schedule schedule(String name, String cron) {
+    try {
+      Schedule s = Json.mapper().readValue("{\"job_name\":\"" + name + "\",\"job_type\":\"noop\",\"cron_expression\":\""
+          + cron + "\",\"timezone\":\"UTC\",\"overlap\":\"allow\"}", Schedule.class);
+      return s.withNextRunAt(Triggers.nextAfter(s, clock.instant()).orElseThrow());
+    } catch (Exception e) {
+      throw new IllegalArgumentException(e);
+    }
+  }
+
+  private List<String> firedAt(String iso) {
+    clock.set(Instant.parse(iso));
+    int before = out.requests.size();
+    scheduler.cycle();
+    List<String> names = new ArrayList<>();
+    for (JobRequest r : out.requests.subList(before, out.requests.size())) {
+      names.add(r.trigger().schedule());
+    }
+    return names;
+  }
+
+  @Test
+  void aScheduleWhoseSaveBecomesVisibleAfterAReloadStillFires() throws Exception {
+    setUp();
+    held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
+    Future<?> save = writers.submit(() -> writer.save(schedule("slow-save", "*/1 * * * *")));
+    held.awaitHeld();
+    writer.save(schedule("quick-save", "*/1 * * * *")); // a later version, visible first
+
+    scheduler.cycle(); // reloads while the first save is still in flight
+    held.release();
+    save.get(10, TimeUnit.SECONDS);
+
+    assertThat(firedAt("2026-03-04T10:08:00.010Z")).containsExactlyInAnyOrder("slow-save", "quick-save");
+  }
+
+  @Test
+  void aScheduleWhoseDeleteBecomesVisibleAfterAReloadNoLongerFires() throws Exception {
+    setUp();
+    writer.save(schedule("doomed", "*/1 * * * *"));
+    scheduler.cycle();
+    held.arm("job_schedule_tombstones", "replaceOne");
+    Future<?> delete = writers.submit(() -> writer.delete("doomed"));
+    held.awaitHeld();
+
+    scheduler.cycle();
+    held.release();
+    delete.get(10, TimeUnit.SECONDS);
+
+    assertThat(firedAt("2026-03-04T10:08:00.010Z")).isEmpty();
+  }
+
+  @Test
+  void aPatchedTriggerThatBecomesVisibleAfterAReloadTakesEffect() throws Exception {
+    setUp();
+    writer.save(schedule("patched", "*/1 * * * *"));
+    scheduler.cycle();
+    held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
+    Future<?> patch = writers.submit(() -> writer.save(schedule("patched", "0 12 * * *")));
+    held.awaitHeld();
+
+    scheduler.cycle();
+    held.release();
+    patch.get(10, TimeUnit.SECONDS);
+
+    assertThat(firedAt("2026-03-04T10:08:00.010Z")).isEmpty();
+    assertThat(firedAt("2026-03-04T12:00:00.010Z")).containsExactly("patched");
+  }
+
+  @Test
+  void eightWritersCreatingAThousandSchedulesWhileTheSchedulerReloadsAreAllLoaded() throws Exception {
+    setUp();
+    List<Future<?>> done = new ArrayList<>();
+    for (int w = 0; w < 8; w++) {
+      int from = w * 125;
+      done.add(writers.submit(() -> {
+        for (int i = from; i < from + 125; i++) {
+          writer.save(schedule("s-" + i, "*/1 * * * *"));
+        }
+      }));
+    }
+    int reloads = 0;
+    while (!done.stream().allMatch(Future::isDone)) {
+      scheduler.cycle();
+      reloads++;
+    }
+    for (Future<?> f : done) {
+      f.get();
+    }
+    scheduler.cycle();
+
+    assertThat(reloads).isGreaterThan(1);
+    assertThat(scheduler.loadedSchedules()).isEqualTo(1000);
+    assertThat(firedAt("2026-03-04T10:08:00.010Z")).hasSize(1000).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void aWriterThatDiedWithItsVersionInFlightHoldsTheFeedBackOnlyForAWhile() throws Exception {
+    setUp();
+    held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
+    CompletableFuture.runAsync(() -> writer.save(schedule("never-written", "*/1 * * * *")), writers);
+    held.awaitHeld(); // this writer never finishes: its version stays registered as in flight
+    writer.save(schedule("written", "*/1 * * * *"));
+
+    scheduler.cycle();
+    assertThat(new MongoScheduleStore(db, clock).watermark().settled()).isZero();
+    clock.set(T0.plus(MongoScheduleStore.ABANDONED_AFTER).plusSeconds(1));
+    assertThat(new MongoScheduleStore(db, clock).watermark().settled()).isEqualTo(2);
+  }
+}
