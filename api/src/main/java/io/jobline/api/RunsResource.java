@@ -47,9 +47,12 @@ public final class RunsResource {
   private final RequestProducer requests;
   private final EventProducer events;
   private final Clock clock;
+  private final io.jobline.store.CatalogueStore catalogue;
+  private final io.jobline.job.ParamsValidator validator = new io.jobline.job.ParamsValidator();
 
   public RunsResource(RunStore runs, io.jobline.store.RunLogStore logStore, ControlProducer control,
-      RequestProducer requests, EventProducer events, Clock clock) {
+      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, Clock clock) {
+    this.catalogue = catalogue;
     this.runs = runs;
     this.logStore = logStore;
     this.control = control;
@@ -144,6 +147,16 @@ public final class RunsResource {
           + (run.status() == null ? "unknown" : run.status().wire()) + "; only failed, timed-out or cancelled runs are retried",
           "run_id", null);
     }
+    // a 202 is a promise: what no executor could run is refused here, with the reason
+    io.jobline.job.JobDescriptor job = catalogue.find(run.jobName()).orElseThrow(() -> new ApiException(409,
+        "Run cannot be retried", "job '" + run.jobName() + "' is not in the catalogue: no executor could run it",
+        "run_id", null));
+    com.fasterxml.jackson.databind.JsonNode params = run.params() == null ? Json.object() : run.params();
+    List<String> violations = validator.violations(job, params);
+    if (!violations.isEmpty()) {
+      throw new ApiException(409, "Run cannot be retried", "the params of run '" + runId
+          + "' no longer match the schema of job '" + run.jobName() + "'", "run_id", violations);
+    }
     int attempt = Math.max(1, run.attempt()) + 1;
     JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
         null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
@@ -217,7 +230,9 @@ public final class RunsResource {
       throw new ApiException(409, "Run already ended", "run '" + runId + "' already ended "
           + run.status().wire() + "; nothing to cancel", "run_id", null);
     }
-    control.sendAndWait(new Control(RunId.of(runId), Control.CANCEL, clock.instant(), "api"));
+    // a run waiting for its next attempt is cancelled with that attempt; a later retry is not
+    int attempt = run.status() == RunStatus.RETRYING ? run.attempt() + 1 : Math.max(1, run.attempt());
+    control.sendAndWait(Control.cancel(RunId.of(runId), attempt, clock.instant(), "api"));
     return Response.accepted(Map.of("run_id", runId, "status", "cancelling")).build();
   }
 

@@ -1,10 +1,8 @@
 package io.jobline.api;
 
-import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
-import io.jobline.schedule.ScheduleOutput;
-import io.jobline.store.ScheduleStore;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
@@ -30,8 +28,8 @@ public final class ScheduleCheckResource {
   }
 
   /**
-   * Runs one scheduling cycle now over every due schedule and returns the runs it triggered.
-   * Safe beside a running scheduler: run ids are derived from (schedule, nominal time).
+   * Runs one scheduling cycle now over every due schedule, by the scheduler's own rule, and returns
+   * the runs it triggered.
    */
   @POST
   @RolesAllowed(Role.OPERATOR_NAME)
@@ -39,36 +37,22 @@ public final class ScheduleCheckResource {
     Access.mustBeUnbound(sc, "checking every schedule");
     Instant now = d.clock().instant();
     List<Map<String, Object>> triggered = new ArrayList<>();
-    List<ScheduleStore.Fire> fires = new ArrayList<>();
-    for (Schedule s : d.schedules().findEnabled()) {
-      if (!s.active() || s.nextRunAt().isAfter(now)) {
-        continue;
+    ScheduleCheck.Output output = new ScheduleCheck.Output() {
+      @Override
+      public void request(Schedule s, JobRequest request) {
+        d.fire(s, request);
       }
-      FiringPlan plan = FiringPlan.plan(s, now, previousRunning(s));
-      if (plan.waitForPrevious()) {
-        continue;
+
+      @Override
+      public void missed(RunEvent event) {
+        d.events().sendAndWait(event);
       }
-      String last = s.lastRunId();
-      for (FiringPlan.Run run : plan.runs()) {
-        JobRequest r = ScheduleOutput.request(s, run, now);
-        d.fire(s, r);
-        last = r.runId().value();
-        triggered.add(Map.of("run_id", last, "schedule", s.jobName(), "job_name", s.target(),
-            "nominal_time", run.nominal().toString()));
-      }
-      plan.missed().forEach(t -> d.events().send(ScheduleOutput.missed(s, t, plan.missedReason(), now)));
-      fires.add(new ScheduleStore.Fire(s.jobName(), now, last,
-          plan.runs().isEmpty() ? "missed" : "queued", plan.next()));
+    };
+    for (ScheduleCheck.Triggered t : new ScheduleCheck(d.schedules(), d.runs(), output, d.clock()).run()) {
+      triggered.add(Map.of("run_id", t.runId(), "schedule", t.schedule(), "job_name", t.jobName(),
+          "nominal_time", t.nominalTime().toString()));
     }
-    d.schedules().recordFires(fires);
     d.changed().run();
     return Map.of("checked_at", now.toString(), "triggered", triggered);
-  }
-
-  private boolean previousRunning(Schedule s) {
-    if (s.lastRunId() == null) {
-      return false;
-    }
-    return d.runs().find(s.lastRunId()).map(r -> r.status() == null || !r.status().isTerminal()).orElse(false);
   }
 }

@@ -69,6 +69,12 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     return "jobline";
   }
 
+  /** Dropwizard reads and writes JSON with the same factory (limits, UTF-8) as every role. */
+  @Override
+  public void initialize(io.dropwizard.core.setup.Bootstrap<JoblineConfiguration> bootstrap) {
+    bootstrap.setObjectMapper(Json.configure(io.dropwizard.jackson.Jackson.newObjectMapper(Json.factory())));
+  }
+
   @Override
   public void run(JoblineConfiguration config, Environment env) {
     Json.configure(env.getObjectMapper());
@@ -80,7 +86,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     KafkaHealthCheck kafkaHealth = new KafkaHealthCheck(config.kafka);
     env.lifecycle().manage(closing(kafkaHealth::close));
     env.healthChecks().register("kafka", kafkaHealth);
-    env.healthChecks().register("mongo", new MongoHealthCheck(db));
+    env.healthChecks().register("mongo", new MongoHealthCheck(db,
+        "jobline-" + ProcessHandle.current().pid() + "-" + Integer.toHexString(System.identityHashCode(this)), clock));
 
     CatalogueStore catalogue = new CatalogueStore(db, clock);
     MongoRunStore runs = new MongoRunStore(db, clock).ensureIndexes();
@@ -96,9 +103,22 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
 
     if (roles.contains(Role.HISTORY)) {
       History history = new History(config.kafka, config.history,
-          new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::recordEnded), config.topics.replicationFactor);
+          new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::replace), config.topics.replicationFactor,
+          clock);
       env.lifecycle().manage(history);
-      env.healthChecks().register("history-streams", new StreamsHealthCheck(history));
+      io.jobline.health.ConsumerProgress progress = new io.jobline.health.ConsumerProgress(kafkaHealth.admin(),
+          config.history.applicationId, java.util.List.of(Topics.REQUESTS.name(), Topics.EVENTS.name(),
+              io.jobline.history.HistoryTopology.repartitionTopic(config.history.applicationId)),
+          Duration.ofMillis(config.history.stallAfter.toMilliseconds()), clock);
+      env.lifecycle().scheduledExecutorService("jobline-history-progress").build().scheduleWithFixedDelay(() -> {
+        try {
+          progress.look();
+        } catch (Exception e) {
+          org.slf4j.LoggerFactory.getLogger(JoblineApplication.class).debug("history progress look failed", e);
+        }
+      }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
+      env.healthChecks().register("history-streams", new StreamsHealthCheck(history, progress));
+      env.metrics().gauge("jobline.history.runs_set_aside", () -> history.metrics()::runsSetAside);
     }
     if (roles.contains(Role.EXECUTOR)) {
       JobRegistry registry = JobRegistry.scan(config.jobs.scanned(),
@@ -129,7 +149,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       chainsChanged = orchestrator::poke;
       io.jobline.chain.ChainLauncher launcher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, orchestrator::poke);
       Scheduler scheduler = new Scheduler(schedules, timers, new MongoLeaseStore(db),
-          new io.jobline.scheduler.chain.ChainAwareRuns(runs, chainRuns),
+          new io.jobline.store.ChainAwareRuns(runs, chainRuns),
           new ChainEmitter(toKafka, launcher), config.scheduler, clock);
       this.scheduler = scheduler;
       env.lifecycle().manage(closing(staging::close));
@@ -151,12 +171,13 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.lifecycle().manage(closing(controls::close));
       EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
       env.lifecycle().manage(closing(apiRunEvents::close));
-      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, clock));
+      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, clock));
       env.jersey().register(new io.jobline.api.StatsResource(stats));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
       io.jobline.chain.ChainLauncher chainLauncher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged);
-      SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue, runs,
+      SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue,
+          new io.jobline.store.ChainAwareRuns(runs, chainRuns),
           requests, apiEvents, clock, schedulesChanged, chainLauncher);
       env.jersey().register(new SchedulesResource(scheduleDeps));
       env.jersey().register(new ScheduleCheckResource(scheduleDeps));
@@ -178,7 +199,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     env.lifecycle().manage(closing(controls::close));
     ChainOrchestrator.Parts parts = new ChainOrchestrator.Parts(chainRuns, runs, timers, new MongoLeaseStore(db), toKafka,
         runId -> controls.sendAndWait(new io.jobline.wire.Control(io.jobline.wire.RunId.of(runId),
-            io.jobline.wire.Control.CANCEL, clock.instant(), "chain")));
+            io.jobline.wire.Control.CANCEL, clock.instant(), "chain", null)));
     String id = (config.scheduler.schedulerId != null ? config.scheduler.schedulerId : "scheduler-" + ProcessHandle.current().pid())
         + "-chains-" + Long.toHexString(System.nanoTime() & 0xffff);
     return new ChainOrchestrator(parts, Duration.ofMillis(config.scheduler.chainInterval.toMilliseconds()),

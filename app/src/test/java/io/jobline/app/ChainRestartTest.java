@@ -95,14 +95,14 @@ class ChainRestartTest {
       }
 
       @Override
-      public void missed(RunEvent event) {
+      public java.util.concurrent.CompletableFuture<?> missed(RunEvent event) {
         throw new AssertionError("the orchestrator never records missed fire times, yet it did: " + event);
       }
     };
     Clock clock = Clock.systemUTC();
     return new ChainOrchestrator(new ChainOrchestrator.Parts(new MongoChainRunStore(db), new MongoRunStore(db, clock),
         new MongoTimerStore(db), new MongoLeaseStore(db), toKafka,
-        runId -> controls.sendAndWait(new Control(RunId.of(runId), Control.CANCEL, clock.instant(), "test"))),
+        runId -> controls.sendAndWait(new Control(RunId.of(runId), Control.CANCEL, clock.instant(), "test", null))),
         Duration.ofMillis(200), Duration.ofSeconds(15), id, clock);
   }
 }

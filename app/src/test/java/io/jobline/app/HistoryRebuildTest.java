@@ -32,7 +32,7 @@ class HistoryRebuildTest {
       MongoRunStore rebuilt = new MongoRunStore(db, Clock.systemUTC());
       var rebuiltLogs = new io.jobline.store.MongoRunLogStore(db);
       HistoryRebuild.rebuild(standalone.config().kafka, standalone.config().history,
-          new io.jobline.history.HistoryTopology.Sinks(rebuilt, rebuiltLogs, new io.jobline.store.StatsStore(db)::recordEnded),
+          new io.jobline.history.HistoryTopology.Sinks(rebuilt, rebuiltLogs, new io.jobline.store.StatsStore(db)::replace),
           (short) 1, Duration.ofMinutes(3), line -> { });
       var liveLogs = new io.jobline.store.MongoRunLogStore(mongo.getDatabase("jobline"));
 

@@ -154,6 +154,77 @@ class MultiProcessIT {
     }
   }
 
+  @Test
+  void historyKilledAfterItsCommitButBeforeItsWritesLeavesMongoCompleteAfterARestart() throws Exception {
+    // a history that commits its input every 100 ms but would write MongoDB only after an hour
+    processes.get("history").destroy(); // SIGTERM: it leaves the group, so the next one takes over at once
+    processes.get("history").waitFor();
+    role("history-slow", "history", Map.of("STATE_DIR", Files.createTempDirectory("mp-streams").toString(),
+        "HISTORY_FLUSH_INTERVAL", "1h", "HISTORY_BATCH_SIZE", "100000"));
+    await("history-slow healthy").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> health("history-slow").status() == 200);
+
+    List<String> runs = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      runs.add(api.post("/jobs/run/settlement", "{\"tenant_id\":\"crash-tenant\",\"params\":{\"period\":\"2026-0"
+          + (i + 1) + "\"}}").body().path("run_id").asText());
+    }
+    Map<org.apache.kafka.common.TopicPartition, Long> ends = eventsEndOnceCompleted(runs);
+    Map<String, Object> seen = new HashMap<>();
+    await("history committed every event of the runs").atMost(Duration.ofSeconds(120)).until(() -> {
+      try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka))) {
+        var committed = admin.listConsumerGroupOffsets("jobline-history").partitionsToOffsetAndMetadata().get();
+        seen.put("committed", committed);
+        seen.put("ends", ends);
+        return ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
+            && committed.get(e.getKey()).offset() >= e.getValue()));
+      } finally {
+        Files.writeString(LOGS.resolve("history-offsets.txt"), seen.toString());
+      }
+    });
+    for (String id : runs) {
+      assertThat(api.get("/jobs/runs/" + id).status()).as("not written yet").isEqualTo(404);
+    }
+    kill("history-slow");
+
+    role("history-2", "history", Map.of("STATE_DIR", Files.createTempDirectory("mp-streams").toString()));
+    for (String id : runs) {
+      await("run " + id).atMost(Duration.ofSeconds(120)).until(() -> "completed".equals(status(id)));
+      JsonNode run = api.get("/jobs/runs/" + id).body();
+      assertThat(run.path("result").path("processed").asInt()).isEqualTo(100);
+      assertThat(api.get("/jobs/runs/" + id + "/logs").body().path("total").asInt()).isEqualTo(6);
+    }
+    JsonNode stats = api.get("/jobs/stats?job=settlement&tenant=crash-tenant").body().path("stats").get(0);
+    assertThat(stats.path("counts").path("completed").asInt()).as("counted once").isEqualTo(5);
+    assertThat(stats.path("duration_seconds").path("over_last").asInt()).isEqualTo(5);
+    processes.put("history", processes.get("history-2"));
+  }
+
+  /** The end offsets of jobline.events once every one of the runs' completed events is on it. */
+  private static Map<org.apache.kafka.common.TopicPartition, Long> eventsEndOnceCompleted(List<String> runs) {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", kafka);
+    props.put("isolation.level", "read_committed");
+    java.util.Set<String> waiting = new java.util.HashSet<>(runs);
+    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.StringDeserializer())) {
+      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor("jobline.events").stream()
+          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      await("the runs completed").atMost(Duration.ofSeconds(60)).until(() -> {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() != null && r.value().contains("\"type\":\"completed\"")) {
+            waiting.remove(r.key());
+          }
+        }
+        return waiting.isEmpty();
+      });
+      return consumer.endOffsets(partitions);
+    }
+  }
+
   /** Nominal times of the ticker's runs, from the run history in Mongo (each run id is one fire). */
   private static TreeSet<Instant> tickerNominals() {
     TreeSet<Instant> out = new TreeSet<>();

@@ -63,6 +63,24 @@ class RunLifecycleTest {
   }
 
   @Test
+  void aCancelledRunRetriedRunsItsNextAttemptAndKeepsTheFirstAttemptsError() {
+    String runId = http.post("/jobs/run/hold-first", "{}").body().path("run_id").asText();
+    EndToEndTest.awaitRun(http, runId, "running");
+    assertThat(http.post("/jobs/runs/" + runId + "/cancel", null).status()).isEqualTo(202);
+    EndToEndTest.awaitRun(http, runId, "cancelled");
+
+    Http.Reply retried = http.post("/jobs/runs/" + runId + "/retry", null);
+    assertThat(retried.status()).isEqualTo(202);
+    assertThat(retried.body().path("attempt").asInt()).isEqualTo(2);
+    JsonNode run = EndToEndTest.awaitRun(http, runId, "completed");
+    assertThat(run.path("result").path("calls").asInt()).isEqualTo(2);
+    assertThat(run.path("attempts")).hasSize(2);
+    assertThat(run.path("attempts").get(0).path("status").asText()).isEqualTo("cancelled");
+    assertThat(run.path("attempts").get(0).path("error").asText()).isEqualTo("cancelled");
+    assertThat(run.path("attempts").get(1).path("status").asText()).isEqualTo("completed");
+  }
+
+  @Test
   void theCatalogueShowsScopeRetriesAndTimeouts() {
     JsonNode flaky = http.get("/jobs/flaky").body();
     assertThat(flaky.path("retries").asInt()).isEqualTo(3);

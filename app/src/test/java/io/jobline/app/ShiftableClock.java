@@ -15,6 +15,11 @@ final class ShiftableClock extends Clock {
     offset = Duration.between(Instant.now(), target.minus(lead));
   }
 
+  /** Moves the clock on by {@code d}. */
+  void shift(Duration d) {
+    offset = offset.plus(d);
+  }
+
   @Override
   public ZoneId getZone() {
     return ZoneOffset.UTC;

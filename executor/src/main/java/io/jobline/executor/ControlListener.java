@@ -8,8 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads every partition of {@code jobline.control} from the beginning (no consumer group: every
- * executor sees every cancel) and remembers cancelled run ids, so a run is cancelled whether it
+ * executor sees every cancel) and remembers which attempts of which runs were cancelled, so a run is cancelled whether it
  * is running here, waiting here, or not yet delivered.
  */
 final class ControlListener implements AutoCloseable {
@@ -29,18 +28,18 @@ final class ControlListener implements AutoCloseable {
   private static final int REMEMBERED = 100_000;
 
   private final KafkaConsumer<byte[], byte[]> consumer;
-  private final Consumer<String> onCancel;
-  private final Set<String> cancelled = Collections.synchronizedSet(Collections.newSetFromMap(
-      new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > REMEMBERED;
-        }
-      }));
+  private final BiConsumer<String, Integer> onCancel;
+  /** Run id to the last attempt cancelled. */
+  private final Map<String, Integer> cancelled = Collections.synchronizedMap(new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+      return size() > REMEMBERED;
+    }
+  });
   private final Thread thread;
   private volatile boolean running = true;
 
-  ControlListener(KafkaSettings kafka, String clientId, Consumer<String> onCancel) {
+  ControlListener(KafkaSettings kafka, String clientId, BiConsumer<String, Integer> onCancel) {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-control");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -58,8 +57,10 @@ final class ControlListener implements AutoCloseable {
     thread.start();
   }
 
-  boolean isCancelled(String runId) {
-    return cancelled.contains(runId);
+  /** Whether this attempt of the run was cancelled. */
+  boolean isCancelled(String runId, int attempt) {
+    Integer upTo = cancelled.get(runId);
+    return upTo != null && attempt <= upTo;
   }
 
   private void loop() {
@@ -76,8 +77,8 @@ final class ControlListener implements AutoCloseable {
           }
           if (control != null && Control.CANCEL.equals(control.action()) && control.runId() != null) {
             String runId = control.runId().value();
-            cancelled.add(runId);
-            onCancel.accept(runId);
+            int upTo = cancelled.merge(runId, control.cancelsUpTo(), Math::max);
+            onCancel.accept(runId, upTo);
           }
         }
       }

@@ -12,6 +12,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,6 +77,7 @@ public final class Executor implements Managed {
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
 
   private volatile boolean running;
+  private volatile Instant lastPoll;
   private volatile boolean crashed;
   private volatile Thread pollThread;
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -133,6 +135,7 @@ public final class Executor implements Managed {
     try {
       while (running) {
         try {
+          lastPoll = clock.instant();
           for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
             accept(record);
           }
@@ -169,16 +172,26 @@ public final class Executor implements Managed {
     }
   }
 
+  /** Takes one record: queues it, or dead-letters it with the reason; no record can stop the loop. */
   private void accept(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
     offsets.taken(tp, offset);
     Runnable done = () -> offsets.finished(tp, offset);
+    try {
+      admit(record, tp, offset, done);
+    } catch (RuntimeException e) {
+      LOG.warn("Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}", tp, offset, e.toString());
+      reject(record, "could not be accepted: " + e, null, done);
+    }
+  }
+
+  private void admit(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, long offset, Runnable done) {
     JobRequest request;
     try {
       request = Topics.REQUESTS.valueSerde().deserializer().deserialize(record.topic(), record.value());
     } catch (RuntimeException e) {
-      reject(record, "unparseable: " + e.getMessage(), null, done);
+      reject(record, "unparseable: " + e.getMessage(), Salvage.ids(record.value()), done);
       return;
     }
     if (request == null) {
@@ -193,6 +206,11 @@ public final class Executor implements Managed {
     }
     if (request.jobName() == null || request.jobName().isBlank()) {
       reject(record, "missing field job_name", request, done);
+      return;
+    }
+    Optional<WireLimits.Violation> uncarriable = request.violation();
+    if (uncarriable.isPresent()) {
+      reject(record, "cannot be carried: " + uncarriable.get(), request, done);
       return;
     }
     Optional<JobDefinition> job = registry.find(request.jobName());
@@ -264,9 +282,10 @@ public final class Executor implements Managed {
     runningByTenant.merge(p.tenantKey(), -1, Integer::sum);
   }
 
-  /** A cancel arrived: stop the run if it runs here (waiting ones are checked when they start). */
-  private void cancel(String runId) {
-    executions.keySet().stream().filter(e -> e.request().runId().value().equals(runId))
+  /** A cancel arrived: stop the run's attempt if it runs here (waiting ones are checked when they start). */
+  private void cancel(String runId, int upToAttempt) {
+    executions.keySet().stream().filter(e -> e.request().runId().value().equals(runId)
+            && e.request().attemptOrFirst() <= upToAttempt)
         .forEach(e -> {
           RunContext ctx = e.context();
           if (ctx != null) {
@@ -366,6 +385,15 @@ public final class Executor implements Managed {
     threads.shutdownNow();
   }
 
+  /** When the poll loop last went round (null before it first did). */
+  public Instant lastPoll() {
+    return lastPoll;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
   public boolean isPolling() {
     Thread t = pollThread;
     return running && t != null && t.isAlive();
@@ -388,8 +416,9 @@ public final class Executor implements Managed {
     @Override
     public void add(RunExecution execution) {
       executions.put(execution, Boolean.TRUE);
-      if (control.isCancelled(execution.request().runId().value())) {
-        cancel(execution.request().runId().value());
+      JobRequest r = execution.request();
+      if (control.isCancelled(r.runId().value(), r.attemptOrFirst())) {
+        cancel(r.runId().value(), r.attemptOrFirst());
       }
     }
 
@@ -399,8 +428,8 @@ public final class Executor implements Managed {
     }
 
     @Override
-    public boolean isCancelled(String runId) {
-      return control.isCancelled(runId);
+    public boolean isCancelled(String runId, int attempt) {
+      return control.isCancelled(runId, attempt);
     }
   }
 

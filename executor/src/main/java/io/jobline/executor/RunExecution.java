@@ -60,7 +60,7 @@ final class RunExecution implements Runnable {
 
     void remove(RunExecution execution);
 
-    boolean isCancelled(String runId);
+    boolean isCancelled(String runId, int attempt);
   }
 
   RunExecution(Pending pending, ExecutorParts parts, EventPublisher events, ExecutorSettings settings,
@@ -125,7 +125,7 @@ final class RunExecution implements Runnable {
     ctx = new RunContext(request, scope, subTenants, events, executorId, clock, epoch);
     running.add(this);
     try {
-      if (running.isCancelled(request.runId().value())) {
+      if (running.isCancelled(request.runId().value(), request.attemptOrFirst())) {
         end(EventType.CANCELLED, error("cancelled before it started"));
         return;
       }
@@ -173,7 +173,12 @@ final class RunExecution implements Runnable {
       } else if (RunContext.SHUTDOWN.equals(reason) && ctx.stopObserved()) {
         leaveForRedelivery();
       } else {
-        end(EventType.COMPLETED, Json.object().set("result", result));
+        java.util.Optional<io.jobline.wire.WireLimits.Violation> bad = io.jobline.wire.WireLimits.check("result", result);
+        if (bad.isPresent()) {
+          end(EventType.FAILED, error("the job's result cannot be stored: " + bad.get()));
+        } else {
+          end(EventType.COMPLETED, Json.object().set("result", result));
+        }
       }
     } catch (Throwable t) {
       String reason = ctx.stopReason();

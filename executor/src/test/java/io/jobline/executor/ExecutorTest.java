@@ -227,7 +227,7 @@ class ExecutorTest {
     try (var producer = new KafkaProducer<>(h.kafkaSettings.clientProperties(),
         Topics.CONTROL.keySerde().serializer(), Topics.CONTROL.valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(Topics.CONTROL.name(), runId.value(),
-          new Control(runId, Control.CANCEL, Instant.now(), "test"))).get();
+          new Control(runId, Control.CANCEL, Instant.now(), "test", null))).get();
     }
   }
 }

@@ -3,7 +3,11 @@ package io.jobline.history;
 import io.dropwizard.lifecycle.Managed;
 import io.jobline.topic.KafkaSettings;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Properties;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -19,13 +23,19 @@ public final class History implements Managed {
   private final HistorySettings settings;
   private final HistoryTopology.Sinks sinks;
   private final short replication;
+  private final HistoryMetrics metrics = new HistoryMetrics();
+  private final Clock clock;
+  private final Deque<Instant> failures = new ArrayDeque<>();
+  private volatile String lastFailure;
   private KafkaStreams streams;
 
-  public History(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks sinks, short replication) {
+  public History(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks sinks, short replication,
+      Clock clock) {
     this.kafka = kafka;
     this.settings = settings;
     this.sinks = sinks;
     this.replication = replication;
+    this.clock = clock;
   }
 
   @Override
@@ -40,14 +50,62 @@ public final class History implements Managed {
     props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir != null ? settings.stateDir
         : Path.of(System.getProperty("java.io.tmpdir"), "jobline-streams").toString());
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), (int) settings.sessionTimeout.toMilliseconds());
+    props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
+        (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     props.put("processing.exception.handler.global.enabled", true);
-    streams = new KafkaStreams(HistoryTopology.build(settings, sinks), props);
+    streams = new KafkaStreams(HistoryTopology.build(settings, sinks, metrics, eventPartitions(kafka)), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("History stream thread failed; replacing it and reprocessing from the last commit", e);
+      synchronized (failures) {
+        failures.addLast(clock.instant());
+        lastFailure = String.valueOf(rootCause(e));
+      }
       return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.start();
+  }
+
+  /** How many partitions {@code jobline.events} has, as the cluster says (it may differ from the config). */
+  static int eventPartitions(KafkaSettings kafka) {
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
+      return admin.describeTopics(java.util.List.of(io.jobline.topic.Topics.EVENTS.name())).allTopicNames()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS).get(io.jobline.topic.Topics.EVENTS.name()).partitions().size();
+    } catch (Exception e) {
+      throw new IllegalStateException("history cannot start: the partitions of " + io.jobline.topic.Topics.EVENTS.name()
+          + " could not be read: " + e, e);
+    }
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /** How many times a stream thread failed and was replaced within {@code window}, and the last reason. */
+  public Failures failuresWithin(Duration window) {
+    Instant since = clock.instant().minus(window);
+    synchronized (failures) {
+      while (!failures.isEmpty() && failures.peekFirst().isBefore(since)) {
+        failures.removeFirst();
+      }
+      return new Failures(failures.size(), lastFailure);
+    }
+  }
+
+  /** Stream thread failures in a window. */
+  public record Failures(int count, String last) {}
+
+  public HistoryMetrics metrics() {
+    return metrics;
+  }
+
+  public String applicationId() {
+    return settings.applicationId;
   }
 
   public KafkaStreams.State state() {

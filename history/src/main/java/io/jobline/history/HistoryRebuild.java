@@ -43,7 +43,8 @@ public final class HistoryRebuild {
     try (Admin admin = Admin.create(kafka.clientProperties())) {
       Map<TopicPartition, Long> ends = endOffsets(admin, List.of(Topics.REQUESTS.name(), Topics.EVENTS.name()));
       long total = ends.values().stream().mapToLong(Long::longValue).sum();
-      KafkaStreams streams = new KafkaStreams(HistoryTopology.build(settings, target), props);
+      KafkaStreams streams = new KafkaStreams(HistoryTopology.build(settings, target, new HistoryMetrics(),
+          History.eventPartitions(kafka)), props);
       streams.start();
       long deadline = System.nanoTime() + timeout.toNanos();
       try {

@@ -33,6 +33,16 @@ public class HistorySettings {
   @JsonProperty
   public Duration flushInterval = Duration.milliseconds(50);
 
+  /** How long input may wait while history's committed offsets stand still before its health check turns red. */
+  @NotNull
+  @JsonProperty
+  public Duration stallAfter = Duration.seconds(60);
+
+  /** How soon the group gives a dead history process's partitions to the others. */
+  @NotNull
+  @JsonProperty
+  public Duration sessionTimeout = Duration.seconds(10);
+
   /** Streams commit interval (exactly-once transactions). */
   @NotNull
   @JsonProperty

@@ -1,47 +1,74 @@
 package io.jobline.history;
 
+import io.jobline.run.JobStats;
 import io.jobline.run.RunRecord;
+import io.jobline.store.RunLogStore;
 import io.jobline.store.RunStore;
+import io.jobline.store.StatsStore;
 import io.jobline.topic.JsonSerde;
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
-import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.Stores;
 
 /**
- * The history topology: requests (re-keyed by run id) and events are merged and folded per run
- * into the {@value #RUNS_STORE} store; every change is written to Mongo in batches.
+ * The history topology: requests (re-keyed by run id) and events are merged and folded per run by
+ * {@link HistoryProcessor}, which keeps runs and statistics in state stores and writes them to
+ * MongoDB; runs MongoDB refuses go to {@code jobline.history.dlq}.
  */
 public final class HistoryTopology {
   public static final String RUNS_STORE = "runs";
+  static final String STATS_STORE = "run-stats";
+  static final String UNWRITTEN_STORE = "unwritten";
   static final Serde<RunInput> INPUT = new JsonSerde<>(RunInput.class);
   static final Serde<RunRecord> RECORD = new JsonSerde<>(RunRecord.class);
+  static final Serde<JobStats> STATS = new JsonSerde<>(JobStats.class);
 
   private HistoryTopology() {}
 
-  /** Where history writes: runs, their log lines, and the runs that just ended (statistics). */
-  public record Sinks(RunStore runs, io.jobline.store.RunLogStore logs,
-      java.util.function.Consumer<java.util.List<RunRecord>> ended) {}
+  /** Where history writes: runs, their log lines, and the statistics of the runs that ended. */
+  public record Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats) {}
 
+  /** The internal topic requests are re-keyed by run id through, for an application id. */
+  public static String repartitionTopic(String applicationId) {
+    return applicationId + "-requests-by-run-repartition";
+  }
+
+  /** The topology for tests: the requests are re-keyed onto as many partitions as Streams picks. */
   public static Topology build(HistorySettings settings, Sinks sinks) {
+    return build(settings, sinks, new HistoryMetrics(), 0);
+  }
+
+  /**
+   * @param eventPartitions how many partitions {@code jobline.events} has: requests are re-keyed by
+   *     run id onto as many, so a run's request and its events meet in the same task whatever the
+   *     partition count of {@code jobline.requests} (0: let Streams decide, for a single-partition test)
+   */
+  public static Topology build(HistorySettings settings, Sinks sinks, HistoryMetrics metrics, int eventPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    RunFold fold = new RunFold(settings.maxLogsPerRun);
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE),
+        Serdes.String(), RECORD).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATS_STORE),
+        Serdes.String(), STATS).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNWRITTEN_STORE),
+        Serdes.String(), Serdes.Long()).withCachingEnabled());
 
     KStream<String, RunInput> requests = builder
         .stream(Topics.REQUESTS.name(), Consumed.with(Serdes.String(),
@@ -50,7 +77,9 @@ public final class HistoryTopology {
         .filter((tenant, request) -> request != null && request.jobName() != null, Named.as("valid-requests"))
         .selectKey((tenant, request) -> request.runId().value(), Named.as("key-by-run"))
         .mapValues(RunInput::of, Named.as("request-input"))
-        .repartition(Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run"));
+        .repartition(eventPartitions > 0
+            ? Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run").withNumberOfPartitions(eventPartitions)
+            : Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run"));
 
     KStream<String, RunInput> events = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(),
@@ -59,14 +88,9 @@ public final class HistoryTopology {
         .mapValues(RunInput::of, Named.as("event-input"));
 
     requests.merge(events, Named.as("run-inputs"))
-        .groupByKey(Grouped.with("runs-by-id", Serdes.String(), INPUT))
-        .aggregate(RunFold::empty, fold::apply, Named.as("fold-runs"),
-            Materialized.<String, RunRecord, org.apache.kafka.streams.state.KeyValueStore<
-                    org.apache.kafka.common.utils.Bytes, byte[]>>as(RUNS_STORE)
-                .withKeySerde(Serdes.String()).withValueSerde(RECORD))
-        .toStream(Named.as("run-changes"))
-        .process(() -> new RunSinkProcessor(sinks, settings.batchSize,
-            Duration.ofMillis(settings.flushInterval.toMilliseconds()), settings.maxLogsPerRun), Named.as("mongo-sink"));
+        .process(() -> new HistoryProcessor(sinks, settings, metrics), Named.as("fold-and-store"),
+            RUNS_STORE, STATS_STORE, UNWRITTEN_STORE)
+        .to(Topics.HISTORY_DLQ.name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
     return builder.build();
   }
 

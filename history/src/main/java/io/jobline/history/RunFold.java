@@ -204,6 +204,9 @@ public final class RunFold {
         return;
       }
       if (move(to, e)) {
+        if (e.attempt() > attempt) {
+          attempt = e.attempt(); // an attempt that ended before it started (cancelled while waiting)
+        }
         completedAt = e.timestamp();
         JsonNode p = e.payload();
         if (to == RunStatus.COMPLETED) {
@@ -217,12 +220,15 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
-        if (!attempts.isEmpty()) {
-          List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
-          io.jobline.run.Attempt last = more.remove(more.size() - 1);
-          more.add(last.ended(to, e.timestamp(), error));
-          attempts = more;
+        List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
+        io.jobline.run.Attempt last = more.isEmpty() ? null : more.get(more.size() - 1);
+        if (last != null && last.attempt() == e.attempt()) {
+          more.set(more.size() - 1, last.ended(to, e.timestamp(), error));
+        } else if (e.attempt() > 0 && (last == null || e.attempt() > last.attempt())) {
+          // an attempt that ended without starting (cancelled while it waited): recorded beside the others
+          more.add(new io.jobline.run.Attempt(e.attempt(), e.epoch(), e.executorId(), null, e.timestamp(), to, error));
         }
+        attempts = more;
       }
     }
 

@@ -28,8 +28,9 @@ class HistoryTopologyTest {
   private static final Instant T0 = Instant.parse("2026-03-31T22:00:00Z");
   private final InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
   private final io.jobline.store.InMemoryRunLogStore logStore = new io.jobline.store.InMemoryRunLogStore();
-  private final java.util.List<RunRecord> ended = new java.util.ArrayList<>();
-  private final HistoryTopology.Sinks sinks = new HistoryTopology.Sinks(store, logStore, ended::addAll);
+  private final java.util.Map<String, io.jobline.run.JobStats> stats = new java.util.HashMap<>();
+  private final HistoryTopology.Sinks sinks = new HistoryTopology.Sinks(store, logStore,
+      parts -> parts.forEach(p -> stats.put(p.key(), p.stats())));
   private TopologyTestDriver driver;
   private TestInputTopic<String, JobRequest> requests;
   private TestInputTopic<String, RunEvent> events;
@@ -81,7 +82,8 @@ class HistoryTopologyTest {
     assertThat(run.logs().get(1).percentage()).isEqualTo(50);
     assertThat(run.trigger().type()).isEqualTo(TriggerType.MANUAL);
     assertThat(logStore.page("run-1", 1, 5)).extracting(l -> l.entry().message()).containsExactly("half");
-    assertThat(ended).extracting(RunRecord::runId).containsExactly("run-1");
+    assertThat(stats.get("job:settlement").counts()).containsExactly(java.util.Map.entry("completed", 1L));
+    assertThat(stats.get("job:settlement|tenant:t1").durations()).extracting(d -> d.seconds()).containsExactly(3.0);
   }
 
   @Test

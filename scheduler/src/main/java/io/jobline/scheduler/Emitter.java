@@ -13,8 +13,8 @@ public interface Emitter {
   /** Sends a prepared request; the future completes once Kafka has it. */
   CompletableFuture<?> send(PreparedRequest request);
 
-  /** Records a missed fire time. */
-  void missed(RunEvent event);
+  /** Records a missed fire time; the future completes once Kafka has the record. */
+  CompletableFuture<?> missed(RunEvent event);
 
   /** Serializes a request ahead of its time. */
   default PreparedRequest prepare(JobRequest request) {

@@ -29,8 +29,8 @@ public final class KafkaEmitter implements Emitter {
   }
 
   @Override
-  public void missed(RunEvent event) {
-    events.send(event);
+  public CompletableFuture<?> missed(RunEvent event) {
+    return events.send(event);
   }
 
   @Override

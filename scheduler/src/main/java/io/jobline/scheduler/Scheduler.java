@@ -1,10 +1,8 @@
 package io.jobline.scheduler;
 
 import io.dropwizard.lifecycle.Managed;
-import io.jobline.run.RunRecord;
-import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
-import io.jobline.schedule.ScheduleOutput;
+import io.jobline.schedule.ScheduleFiring;
 import io.jobline.store.LeaseStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
@@ -17,7 +15,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -34,9 +36,10 @@ public final class Scheduler implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   static final String LEASE = "scheduler-leader";
   private static final Duration LEASE_MARGIN = Duration.ofMillis(500);
-  private static final Duration UNMATERIALIZED_RUN_GRACE = Duration.ofMinutes(5);
   /** How long before a fire time its requests are planned and serialized. */
   static final Duration PREPARE_AHEAD = Duration.ofMillis(800);
+  /** How long a cycle waits for Kafka to take what it fired. */
+  private static final Duration ACK_TIMEOUT = Duration.ofSeconds(60);
 
   private final ScheduleStore store;
   private final TimerStore timers;
@@ -53,6 +56,14 @@ public final class Scheduler implements Managed {
   private volatile boolean leader;
   private volatile Instant lastCycle;
   private final ChangeFeed feed = new ChangeFeed();
+  /** Why a schedule's last try to fire failed, until it fires. */
+  private final Map<String, String> failures = new HashMap<>();
+  /** Why the last cycles failed as a whole (a store or Kafka down), until one succeeds. */
+  private String outage;
+  /** The first store failure of the cycle going on. */
+  private RuntimeException storeError;
+  /** Fires Kafka took whose bookkeeping the store did not take yet. */
+  private final List<ScheduleStore.Fire> unrecorded = new ArrayList<>();
   private Instant leaseValidUntil = Instant.EPOCH;
 
   public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RunStore runs,
@@ -118,14 +129,39 @@ public final class Scheduler implements Managed {
    * @return when something is next due, if the scheduler leads
    */
   public synchronized Optional<Instant> cycle() {
+    try {
+      Optional<Instant> next = cycleOnce();
+      outage = null;
+      return next;
+    } catch (RuntimeException e) {
+      if (outage == null) {
+        outage = "the scheduler could not work from " + clock.instant() + ": " + e;
+      }
+      throw e;
+    }
+  }
+
+  private Optional<Instant> cycleOnce() {
     Instant now = clock.instant();
     lastCycle = now;
+    storeError = null;
     if (leader && staged.releaseDue(now) && leaseValid()) {
       fireSchedules(); // release first: the lease is known valid, and everything else can wait
     }
     boolean wasLeader = leader;
     Duration ttl = Duration.ofMillis(settings.leaseTtl.toMilliseconds());
-    leader = leases.tryAcquire(LEASE, id, now, ttl) > 0;
+    boolean renewed = false;
+    try {
+      leader = leases.tryAcquire(LEASE, id, now, ttl) > 0;
+      renewed = true;
+    } catch (RuntimeException e) {
+      if (!leader || !leaseValid()) {
+        throw e;
+      }
+      // the lease held is still good: keep firing from memory until it lapses on its own
+      LOG.warn("Scheduler {} cannot renew its lease ({}); it fires from memory until the lease lapses", id, e.toString());
+      storeError = e;
+    }
     if (leader != wasLeader) {
       LOG.info("Scheduler {} {} the leader lease", id, leader ? "holds" : "lost");
       if (leader) {
@@ -141,19 +177,42 @@ public final class Scheduler implements Managed {
       index.clear();
       staged.clear();
       feed.forget();
+      failures.clear();
+      unrecorded.clear();
       return Optional.empty();
     }
-    leaseValidUntil = now.plus(ttl).minus(LEASE_MARGIN);
-    refresh();
-    fireTimers();
+    if (renewed) {
+      leaseValidUntil = now.plus(ttl).minus(LEASE_MARGIN);
+    }
+    storeWork(this::refresh);
+    storeWork(this::fireTimers);
     fireSchedules();
     stageUpcoming();
     handOverNext();
+    Optional<Instant> nextTimer = Optional.empty();
+    try {
+      nextTimer = timers.earliest();
+    } catch (RuntimeException e) {
+      storeError = storeError == null ? e : storeError;
+    }
+    if (storeError != null) {
+      throw storeError; // the fires went out; the cycle still failed, and the next one comes soon
+    }
     return earliestOf(
         staged.earliest(),
         staged.nextHandOver(stageAhead(), clock.instant()),
         index.earliest().map(t -> t.minus(PREPARE_AHEAD)),
-        timers.earliest());
+        nextTimer);
+  }
+
+  /** Runs a step that needs the store; if the store fails, the cycle goes on from memory and fails at its end. */
+  private void storeWork(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      LOG.warn("Scheduler {} could not use the store ({}); it goes on from memory", id, e.toString());
+      storeError = storeError == null ? e : storeError;
+    }
   }
 
   private Duration stageAhead() {
@@ -216,6 +275,7 @@ public final class Scheduler implements Managed {
         continue; // seen at an earlier look, while an older write was still in flight
       }
       staged.forget(change.jobName());
+      failures.remove(change.jobName());
       if (change.schedule() == null || !change.schedule().enabled()) {
         index.remove(change.jobName());
       } else {
@@ -236,8 +296,17 @@ public final class Scheduler implements Managed {
       if (!leaseValid()) {
         return;
       }
-      emitter.request(timer.request()).join();
-      timers.delete(timer.id());
+      try {
+        emitter.request(timer.request()).get(ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        timers.delete(timer.id());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        LOG.warn("Scheduler {} could not fire timer {}; it stays and the due timers are tried again next cycle: {}",
+            id, timer.id(), e.toString());
+        return;
+      }
     }
   }
 
@@ -254,21 +323,21 @@ public final class Scheduler implements Managed {
     Optional<Schedule> next;
     while ((next = index.pollDue(horizon)).isPresent()) {
       Schedule s = next.get();
-      Instant due = s.nextRunAt().plus(io.jobline.schedule.Triggers.jitter(s, s.nextRunAt()));
+      Instant due = ScheduleFiring.dueAt(s);
       if (due.isBefore(now)) {
         due = now;
       }
       try {
-        FiringPlan plan = FiringPlan.plan(s, due, previousRunning(s, now));
-        if (plan.waitForPrevious()) {
+        ScheduleFiring.Fire fire = ScheduleFiring.decide(s, due, previousRunning(s, now), whyLate(s));
+        if (fire.waiting()) {
           waiting.add(s);
           continue;
         }
         List<PreparedRequest> requests = new ArrayList<>();
-        for (FiringPlan.Run run : plan.runs()) {
-          requests.add(emitter.prepare(ScheduleOutput.request(s, run, due)));
+        for (JobRequest request : fire.requests()) {
+          requests.add(emitter.prepare(request));
         }
-        staged.put(new StagedFires.Fire(s, due, plan, requests));
+        staged.put(new StagedFires.Fire(s, due, fire, requests));
       } catch (RuntimeException e) {
         retryLater(s, now, e);
       }
@@ -279,14 +348,18 @@ public final class Scheduler implements Managed {
     }
   }
 
+  /** A fire whose output is on its way to Kafka; it counts once Kafka has taken all of it. */
+  private record Sent(ScheduleFiring.Fire fire, List<CompletableFuture<?>> acks) {}
+
   /**
-   * Fires everything due: first every request is handed to Kafka (that is what lateness is
-   * measured on), then the bookkeeping — index, missed records, the batch update of the store.
+   * Fires everything due: first every request (and missed record) is handed to Kafka — that is what
+   * lateness is measured on — then, as Kafka acknowledges each fire, the index moves to its next
+   * fire time and the store gets the batch update. A fire Kafka does not take is tried again a
+   * second later from the same fire time, never dropped; if that is past its grace, the misfire
+   * policy decides, and what it records as missed names the failure.
    */
   private void fireSchedules() {
-    List<ScheduleStore.Fire> fires = new ArrayList<>();
-    List<CompletableFuture<?>> acks = new ArrayList<>();
-    List<Runnable> bookkeeping = new ArrayList<>();
+    List<Sent> sent = new ArrayList<>();
     Instant now = clock.instant();
     if (staged.releaseDue(now)) {
       if (!leaseValid()) {
@@ -294,7 +367,7 @@ public final class Scheduler implements Managed {
         staged.withdraw();
         return;
       }
-      if (!release(staged.takeHandedOver(), acks, bookkeeping, fires)) {
+      if (!release(staged.takeHandedOver(), sent)) {
         return;
       }
     }
@@ -306,14 +379,12 @@ public final class Scheduler implements Managed {
     }
     for (StagedFires.Fire st : dueStaged) {
       try {
-        String lastId = null;
+        List<CompletableFuture<?>> acks = missedRecords(st.decision());
         for (PreparedRequest prepared : st.requests()) {
-          lastId = prepared.request().runId().value();
           Instant nominal = prepared.request().trigger().nominalTime();
           acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
         }
-        String runId = lastId;
-        bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
+        sent.add(new Sent(st.decision(), acks));
       } catch (RuntimeException e) {
         retryLater(st.schedule(), now, e);
       }
@@ -327,38 +398,83 @@ public final class Scheduler implements Managed {
       }
       Schedule s = due.get();
       try {
-        FiringPlan plan = FiringPlan.plan(s, now, previousRunning(s, now));
-        if (plan.waitForPrevious()) {
+        ScheduleFiring.Fire fire = ScheduleFiring.decide(s, now, previousRunning(s, now), whyLate(s));
+        if (fire.waiting()) {
           index.retryAt(s, now.plusSeconds(1));
           continue;
         }
-        String lastId = null;
-        for (FiringPlan.Run run : plan.runs()) {
-          JobRequest request = ScheduleOutput.request(s, run, now);
-          lastId = request.runId().value();
-          Instant nominal = run.nominal();
+        List<CompletableFuture<?>> acks = missedRecords(fire);
+        for (JobRequest request : fire.requests()) {
+          Instant nominal = request.trigger().nominalTime();
           acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> firedListener.accept(nominal, clock.instant())));
         }
-        String runId = lastId;
-        bookkeeping.add(() -> record(s, plan, runId, now, fires));
+        sent.add(new Sent(fire, acks));
       } catch (RuntimeException e) {
         retryLater(s, now, e);
       }
     }
-    if (acks.isEmpty() && bookkeeping.isEmpty()) {
+    if (!sent.isEmpty()) {
+      settle(sent, now);
+    } else {
+      recordFires();
+    }
+  }
+
+  /** What kept a schedule from firing earlier, if anything did: its own failed tries, or an outage. */
+  private String whyLate(Schedule s) {
+    return failures.getOrDefault(s.jobName(), outage);
+  }
+
+  private List<CompletableFuture<?>> missedRecords(ScheduleFiring.Fire fire) {
+    List<CompletableFuture<?>> acks = new ArrayList<>();
+    fire.missed().forEach(m -> acks.add(emitter.missed(m)));
+    return acks;
+  }
+
+  /** Waits for Kafka to take each fire; moves the ones it took on, and tries the others again. */
+  private void settle(List<Sent> sent, Instant now) {
+    List<ScheduleStore.Fire> fires = new ArrayList<>(sent.size());
+    long deadline = System.nanoTime() + ACK_TIMEOUT.toNanos();
+    int refused = 0;
+    for (Sent x : sent) {
+      Schedule s = x.fire().schedule();
+      try {
+        CompletableFuture.allOf(x.acks().toArray(CompletableFuture[]::new))
+            .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        index.put(x.fire().updated());
+        fires.add(x.fire().record());
+        failures.remove(s.jobName());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        retryLater(s, now, new IllegalStateException("interrupted while waiting for Kafka"));
+        refused++;
+      } catch (ExecutionException | TimeoutException e) {
+        retryLater(s, now, new IllegalStateException("Kafka did not take the fire: "
+            + (e.getCause() != null ? e.getCause() : e), e));
+        refused++;
+      }
+    }
+    if (sent.size() >= 100 || refused > 0) {
+      LOG.info("Fired {} schedule(s) ({} tried again later); with their bookkeeping the cycle took {} ms",
+          sent.size() - refused, refused, Duration.between(now, clock.instant()).toMillis());
+    }
+    unrecorded.addAll(fires);
+    recordFires();
+  }
+
+  /** Writes the bookkeeping of the fires Kafka took; kept for the next cycle while the store refuses it. */
+  private void recordFires() {
+    if (unrecorded.isEmpty()) {
       return;
     }
-    bookkeeping.forEach(Runnable::run);
     try {
-      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      throw new IllegalStateException("Kafka did not acknowledge scheduled runs; they fire again next cycle", e);
+      store.recordFires(List.copyOf(unrecorded));
+      unrecorded.clear();
+    } catch (RuntimeException e) {
+      LOG.warn("Scheduler {} could not record {} fire(s) in the store; it tries again next cycle: {}", id,
+          unrecorded.size(), e.toString());
+      storeError = storeError == null ? e : storeError;
     }
-    if (acks.size() >= 100) {
-      LOG.info("Fired {} runs; with their bookkeeping the cycle took {} ms",
-          acks.size(), Duration.between(now, clock.instant()).toMillis());
-    }
-    store.recordFires(fires);
   }
 
   /**
@@ -368,8 +484,7 @@ public final class Scheduler implements Managed {
    *
    * @return whether Kafka took them
    */
-  private boolean release(StagedFires.HandedOver handed, List<CompletableFuture<?>> acks,
-      List<Runnable> bookkeeping, List<ScheduleStore.Fire> fires) {
+  private boolean release(StagedFires.HandedOver handed, List<Sent> sent) {
     Instant start = clock.instant();
     CompletableFuture<?> ack = handed.release().publish();
     Instant acked = clock.instant();
@@ -382,36 +497,25 @@ public final class Scheduler implements Managed {
       return false;
     }
     for (StagedFires.Fire st : handed.fires()) {
-      String lastId = null;
+      List<CompletableFuture<?>> acks = missedRecords(st.decision());
       for (PreparedRequest prepared : st.requests()) {
-        lastId = prepared.request().runId().value();
         Instant nominal = prepared.request().trigger().nominalTime();
         acks.add(ack.thenRun(() -> firedListener.accept(nominal, acked)));
       }
-      String runId = lastId;
-      bookkeeping.add(() -> record(st.schedule(), st.plan(), runId, st.due(), fires));
+      sent.add(new Sent(st.decision(), acks));
     }
     return true;
   }
 
   /**
-   * A fire that failed part-way (a store or chain start refused) goes back into the index a second
-   * later; the others of the cycle go on. What it sent already carries the same run ids next time.
+   * A fire that failed part-way (Kafka, a store or a chain start refused) goes back into the index a
+   * second later, from the same fire time; the others of the cycle go on. What it sent already carries
+   * the same run ids next time, and why it failed is kept for the missed records it may end with.
    */
   private void retryLater(Schedule s, Instant now, RuntimeException cause) {
     LOG.warn("Scheduler {} could not fire schedule {}; trying again in a second: {}", id, s.jobName(), cause.toString());
+    failures.put(s.jobName(), cause.getMessage() == null ? cause.toString() : cause.getMessage());
     index.retryAt(s, now.plusSeconds(1));
-  }
-
-  /** After a fire: missed records, the index moved to the next fire time, the store's batch update. */
-  private void record(Schedule s, FiringPlan plan, String runId, Instant at, List<ScheduleStore.Fire> fires) {
-    for (Instant missed : plan.missed()) {
-      emitter.missed(ScheduleOutput.missed(s, missed, plan.missedReason(), at));
-    }
-    String status = runId != null ? "queued" : plan.missed().isEmpty() ? s.lastRunStatus() : "missed";
-    Schedule updated = s.fired(at, runId != null ? runId : s.lastRunId(), status, plan.next());
-    index.put(updated);
-    fires.add(new ScheduleStore.Fire(s.jobName(), at, updated.lastRunId(), status, plan.next()));
   }
 
   /** Whether the schedule's last run has not ended (a run not yet in history counts as going, for a while). */
@@ -419,12 +523,15 @@ public final class Scheduler implements Managed {
     if (s.lastRunId() == null || s.overlapPolicy() == io.jobline.schedule.Overlap.ALLOW) {
       return false;
     }
-    Optional<RunRecord> last = runs.find(s.lastRunId());
-    if (last.isEmpty()) {
-      return s.lastRunAt() != null && Duration.between(s.lastRunAt(), now).compareTo(UNMATERIALIZED_RUN_GRACE) < 0
-          && "queued".equals(s.lastRunStatus());
+    Optional<io.jobline.run.RunRecord> last;
+    try {
+      last = runs.find(s.lastRunId());
+    } catch (RuntimeException e) {
+      // the store is down: judge by what the schedule itself recorded of its last run
+      storeError = storeError == null ? e : storeError;
+      last = Optional.empty();
     }
-    return last.get().status() == null || !last.get().status().isTerminal();
+    return ScheduleFiring.previousRunning(s, last, now);
   }
 
   /** How many active schedules the leader holds in memory (0 on a replica that does not lead). */

@@ -1,6 +1,6 @@
 package io.jobline.scheduler;
 
-import io.jobline.schedule.FiringPlan;
+import io.jobline.schedule.ScheduleFiring;
 import io.jobline.schedule.Schedule;
 import io.jobline.topic.PreparedRequest;
 import java.time.Duration;
@@ -20,8 +20,8 @@ import java.util.Set;
  * Only the scheduler's cycle uses it (not thread-safe).
  */
 final class StagedFires {
-  /** A fire prepared ahead of its time: its plan and its requests, already serialized. */
-  record Fire(Schedule schedule, Instant due, FiringPlan plan, List<PreparedRequest> requests) {}
+  /** A fire prepared ahead of its time: what it does, and its requests, already serialized. */
+  record Fire(Schedule schedule, Instant due, ScheduleFiring.Fire decision, List<PreparedRequest> requests) {}
 
   /** Fires whose requests were handed over together, and the handle that publishes them. */
   record HandedOver(Emitter.Release release, Instant due, List<Fire> fires) {}

@@ -56,8 +56,9 @@ class SchedulerTest {
     }
 
     @Override
-    public synchronized void missed(RunEvent event) {
+    public synchronized CompletableFuture<?> missed(RunEvent event) {
       missed.add(event);
+      return CompletableFuture.completedFuture(null);
     }
   }
 
@@ -84,10 +85,15 @@ class SchedulerTest {
   }
 
   private List<JobRequest> cycleAt(Scheduler scheduler, String isoTime) {
+    return cycleAt(scheduler, out, isoTime);
+  }
+
+  /** Runs a cycle at the time; returns what {@code emitter} was given in it. */
+  private List<JobRequest> cycleAt(Scheduler scheduler, Captured emitter, String isoTime) {
     clock.set(Instant.parse(isoTime));
-    int before = out.requests.size();
+    int before = emitter.requests.size();
     scheduler.cycle();
-    return new ArrayList<>(out.requests.subList(before, out.requests.size()));
+    return new ArrayList<>(emitter.requests.subList(before, emitter.requests.size()));
   }
 
   @Test
@@ -346,6 +352,122 @@ class SchedulerTest {
     assertThat(flaky.requests).extracting(r -> r.trigger().schedule()).containsExactly("steady", "fragile");
     assertThat(flaky.requests.get(1).trigger().nominalTime()).isEqualTo(due);
     assertThat(store.find("fragile").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+  }
+
+  /** An emitter that stands for Kafka being down: nothing it is given is ever acknowledged. */
+  static class KafkaDown extends Captured {
+    volatile boolean down = true;
+
+    @Override
+    public synchronized CompletableFuture<?> send(io.jobline.topic.PreparedRequest prepared) {
+      return down ? CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException(
+          "Topic jobline.requests not present in metadata after 60000 ms")) : super.send(prepared);
+    }
+  }
+
+  @Test
+  void aFireKafkaDoesNotTakeIsNotDroppedButRunsOnceKafkaIsBackWithinItsGrace() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    KafkaDown kafka = new KafkaDown();
+    Scheduler s = scheduler("a", kafka);
+    assertThat(cycleAt(s, kafka, "2026-03-04T10:08:00.010Z")).isEmpty();
+    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:08:00Z"));
+    assertThat(cycleAt(s, kafka, "2026-03-04T10:08:01.020Z")).isEmpty();
+
+    kafka.down = false;
+    List<JobRequest> fired = cycleAt(s, kafka, "2026-03-04T10:08:20Z");
+    assertThat(fired).extracting(r -> r.runId()).containsExactly(
+        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
+    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(kafka.missed).isEmpty();
+  }
+
+  @Test
+  void aFireKafkaDoesNotTakeUntilPastItsGraceIsRecordedAsMissedNamingTheFailure() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
+        + "\"misfire_grace_seconds\":30}");
+    KafkaDown kafka = new KafkaDown();
+    Scheduler s = scheduler("a", kafka);
+    assertThat(cycleAt(s, kafka, "2026-03-04T10:08:00.010Z")).isEmpty();
+
+    kafka.down = false;
+    assertThat(cycleAt(s, kafka, "2026-03-04T10:08:45Z")).isEmpty();
+    assertThat(kafka.missed).hasSize(1);
+    RunEvent missed = kafka.missed.get(0);
+    assertThat(missed.runId()).isEqualTo(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
+    assertThat(missed.payload().path("reason").asText()).contains("missed by more than 30 s")
+        .contains("Kafka did not take the fire").contains("not present in metadata");
+    Schedule after = store.find("hb").orElseThrow();
+    assertThat(after.lastRunStatus()).isEqualTo("missed");
+    assertThat(after.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+  }
+
+  /** The stores of a scheduler, all going down and coming back together (a MongoDB outage). */
+  static final class Outage {
+    volatile boolean down;
+
+    @SuppressWarnings("unchecked")
+    <T> T of(Class<T> type, T store) {
+      return (T) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type},
+          (proxy, method, args) -> {
+            if (down) {
+              throw new IllegalStateException("Timed out after 30000 ms while waiting for a server");
+            }
+            try {
+              return method.invoke(store, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
+    }
+  }
+
+  private Scheduler scheduler(Outage outage) {
+    SchedulerSettings settings = new SchedulerSettings();
+    settings.schedulerId = "a";
+    settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
+    return new Scheduler(outage.of(io.jobline.store.ScheduleStore.class, store), outage.of(TimerStore.class, timers),
+        outage.of(io.jobline.store.LeaseStore.class, leases), outage.of(io.jobline.store.RunStore.class, runs), out,
+        settings, clock);
+  }
+
+  @Test
+  void aStoreOutageShorterThanTheLeaseDoesNotDelayAFireAndItsBookkeepingFollowsWhenTheStoreIsBack() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Outage outage = new Outage();
+    Scheduler s = scheduler(outage);
+    assertThat(cycleAt(s, "2026-03-04T10:07:55Z")).isEmpty();
+
+    outage.down = true;
+    clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("waiting for a server");
+    assertThat(out.requests).extracting(r -> r.trigger().nominalTime()).containsExactly(Instant.parse("2026-03-04T10:08:00Z"));
+
+    outage.down = false;
+    assertThat(cycleAt(s, "2026-03-04T10:08:05Z")).isEmpty();
+    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo("queued");
+  }
+
+  @Test
+  void aStoreOutagePastTheLeaseAndTheGraceEndsAsAMissedFireNamingTheOutage() {
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
+        + "\"misfire_grace_seconds\":30}");
+    Outage outage = new Outage();
+    Scheduler s = scheduler(outage);
+    assertThat(cycleAt(s, "2026-03-04T10:07:21Z")).isEmpty();
+
+    outage.down = true;
+    clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("waiting for a server");
+    assertThat(out.requests).isEmpty();
+
+    outage.down = false;
+    assertThat(cycleAt(s, "2026-03-04T10:08:45Z")).isEmpty();
+    assertThat(out.missed).hasSize(1);
+    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("missed by more than 30 s")
+        .contains("the scheduler could not work from 2026-03-04T10:08:00.010Z").contains("waiting for a server");
+    assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo("missed");
   }
 
   private static RunRecord running(RunId id) {

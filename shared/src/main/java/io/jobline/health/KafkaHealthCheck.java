@@ -26,6 +26,11 @@ public final class KafkaHealthCheck extends HealthCheck implements AutoCloseable
         : Result.unhealthy("no Kafka broker reachable");
   }
 
+  /** The admin client this check uses, for other checks to share. */
+  public Admin admin() {
+    return admin;
+  }
+
   @Override
   public void close() {
     admin.close();

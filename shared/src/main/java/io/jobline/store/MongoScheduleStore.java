@@ -104,14 +104,14 @@ public final class MongoScheduleStore implements ScheduleStore {
   @Override
   public List<Schedule> findAll() {
     List<Schedule> out = new ArrayList<>();
-    schedules.find().sort(Sorts.ascending("_id")).forEach(d -> out.add(read(d)));
+    schedules.find().sort(Sorts.ascending("_id")).forEach(d -> readable(d).ifPresent(out::add));
     return out;
   }
 
   @Override
   public List<Schedule> findEnabled() {
     List<Schedule> out = new ArrayList<>();
-    schedules.find(Filters.ne("is_enabled", false)).forEach(d -> out.add(read(d)));
+    schedules.find(Filters.ne("is_enabled", false)).forEach(d -> readable(d).ifPresent(out::add));
     return out;
   }
 
@@ -153,10 +153,8 @@ public final class MongoScheduleStore implements ScheduleStore {
   @Override
   public List<Change> changesSince(long since) {
     List<Change> out = new ArrayList<>();
-    schedules.find(Filters.gt("version", since)).forEach(d -> {
-      Schedule s = read(d);
-      out.add(new Change(s.jobName(), s, s.version()));
-    });
+    schedules.find(Filters.gt("version", since)).forEach(d -> readable(d).ifPresent(s ->
+        out.add(new Change(s.jobName(), s, s.version()))));
     tombstones.find(Filters.gt("version", since)).forEach(d ->
         out.add(new Change(d.getString("_id"), null, ((Number) d.get("version")).longValue())));
     return out;
@@ -217,6 +215,20 @@ public final class MongoScheduleStore implements ScheduleStore {
   /** Takes the write off the in-flight list, whether it succeeded or not. */
   private void done(Versions v) {
     counters.updateOne(Filters.eq("_id", VERSION_KEY), Updates.pull("in_flight", new Document("token", v.token())));
+  }
+
+  /**
+   * The schedule a document holds, or nothing if it cannot be read (written by hand or by an
+   * incompatible version): one bad document must not stop the scheduler from firing the others.
+   */
+  private static Optional<Schedule> readable(Document d) {
+    try {
+      return Optional.of(read(d));
+    } catch (RuntimeException e) {
+      LOG.error("Schedule document {} cannot be read and is left out until it is fixed or deleted: {}",
+          d.get("_id"), e.toString());
+      return Optional.empty();
+    }
   }
 
   private static Schedule read(Document d) {

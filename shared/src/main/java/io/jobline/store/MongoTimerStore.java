@@ -18,11 +18,15 @@ import org.bson.Document;
 
 /** {@link TimerStore} on {@code job_timers}. */
 public final class MongoTimerStore implements TimerStore {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MongoTimerStore.class);
+  static final String DEAD = "job_timers_dead";
   public static final String COLLECTION = "job_timers";
   private final MongoCollection<Document> timers;
+  private final MongoCollection<Document> dead;
 
   public MongoTimerStore(MongoDatabase db) {
     this.timers = db.getCollection(COLLECTION);
+    this.dead = db.getCollection(DEAD);
   }
 
   public MongoTimerStore ensureIndexes() {
@@ -46,7 +50,11 @@ public final class MongoTimerStore implements TimerStore {
   public List<Timer> due(Instant now, int limit) {
     List<Timer> out = new ArrayList<>();
     for (Document d : timers.find(Filters.lte("due_at", Date.from(now))).sort(Sorts.ascending("due_at")).limit(limit)) {
-      out.add(read(d));
+      try {
+        out.add(read(d));
+      } catch (RuntimeException e) {
+        setAside(d, e);
+      }
     }
     return out;
   }
@@ -60,6 +68,14 @@ public final class MongoTimerStore implements TimerStore {
   @Override
   public void delete(String id) {
     timers.deleteOne(Filters.eq("_id", id));
+  }
+
+  /** A timer that cannot be read is moved to {@code job_timers_dead} with the reason: it must not stop the others. */
+  private void setAside(Document d, RuntimeException cause) {
+    LOG.error("Timer {} cannot be read and is set aside in {}: {}", d.get("_id"), DEAD, cause.toString());
+    dead.replaceOne(Filters.eq("_id", d.get("_id")), new Document(d).append("reason", String.valueOf(cause)),
+        new com.mongodb.client.model.ReplaceOptions().upsert(true));
+    timers.deleteOne(Filters.eq("_id", d.get("_id")));
   }
 
   private static Timer read(Document d) {

@@ -3,12 +3,10 @@ package io.jobline.store;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.UpdateOneModel;
-import com.mongodb.client.model.UpdateOptions;
-import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
-import io.jobline.run.RunRecord;
-import io.jobline.run.RunStatus;
+import io.jobline.run.JobStats;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -18,55 +16,63 @@ import org.bson.Document;
 import org.bson.conversions.Bson;
 
 /**
- * Per-job and per-job-and-tenant statistics ({@code job_stats}), kept up to date by history as
- * runs end: counts by status, the last {@value #DURATIONS_KEPT} durations (for percentiles), the
- * longest duration, the last run and the last failure.
+ * Per-job and per-job-and-tenant statistics ({@code job_stats}). History keeps them per partition
+ * of its input, as absolute values ({@link JobStats}), and replaces its documents as runs end, so
+ * writing the same statistics again after a crash counts nothing twice; reading merges the parts.
  */
 public final class StatsStore {
   public static final String COLLECTION = "job_stats";
-  public static final int DURATIONS_KEPT = 1000;
+  public static final int DURATIONS_KEPT = JobStats.DURATIONS_KEPT;
+  private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
   private final MongoCollection<Document> stats;
 
   public StatsStore(MongoDatabase db) {
     this.stats = db.getCollection(COLLECTION);
   }
 
-  /** Counts runs that just ended, in one batch (one update per job and per job and tenant). */
-  public void recordEnded(List<RunRecord> ended) {
-    Map<String, List<RunRecord>> byKey = new LinkedHashMap<>();
-    for (RunRecord r : ended) {
-      byKey.computeIfAbsent(key(r.jobName(), null), k -> new ArrayList<>()).add(r);
-      byKey.computeIfAbsent(key(r.jobName(), r.tenantId() == null ? "" : r.tenantId()), k -> new ArrayList<>()).add(r);
+  /** The statistics a history partition keeps for one key ({@link #key}), written in place of the last. */
+  public record Part(String key, int partition, JobStats stats) {}
+
+  /** Replaces the given parts in one batch. */
+  public void replace(List<Part> parts) {
+    if (parts.isEmpty()) {
+      return;
     }
-    List<WriteModel<Document>> writes = new ArrayList<>();
-    byKey.forEach((key, runs) -> {
-      RunRecord first = runs.get(0);
-      List<Bson> updates = new ArrayList<>();
-      updates.add(Updates.set("job_name", first.jobName()));
-      if (key.contains("|tenant:")) {
-        updates.add(Updates.set("tenant_id", first.tenantId()));
-      }
-      Map<String, Integer> counts = new LinkedHashMap<>();
-      runs.forEach(r -> counts.merge(r.status().wire(), 1, Integer::sum));
-      counts.forEach((status, n) -> updates.add(Updates.inc("counts." + status, n)));
-      List<Double> durations = runs.stream().map(RunRecord::durationSeconds).filter(d -> d != null).toList();
-      if (!durations.isEmpty()) {
-        updates.add(Updates.pushEach("durations", durations, new com.mongodb.client.model.PushOptions().slice(-DURATIONS_KEPT)));
-        updates.add(Updates.max("max_duration_seconds", durations.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
-      }
-      runs.stream().map(r -> r.requestedAt() != null ? r.requestedAt() : r.completedAt()).filter(t -> t != null)
-          .max(java.util.Comparator.naturalOrder()).ifPresent(t -> updates.add(Updates.max("last_run_at", Date.from(t))));
-      runs.stream().filter(r -> r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT)
-          .reduce((a, b) -> b).ifPresent(r -> updates.add(Updates.set("last_failure", new Document("run_id", r.runId())
-              .append("at", r.completedAt() == null ? null : Date.from(r.completedAt())).append("error", r.error()))));
-      writes.add(new UpdateOneModel<>(Filters.eq("_id", key), Updates.combine(updates), new UpdateOptions().upsert(true)));
-    });
-    if (!writes.isEmpty()) {
-      stats.bulkWrite(writes);
+    List<WriteModel<Document>> writes = new ArrayList<>(parts.size());
+    for (Part p : parts) {
+      String id = p.key() + "|p" + p.partition();
+      writes.add(new ReplaceOneModel<>(Filters.eq("_id", id), document(id, p), UPSERT));
     }
+    stats.bulkWrite(writes);
   }
 
-  /** The statistics documents of a job (or all jobs), per job or per job and tenant. */
+  private static Document document(String id, Part p) {
+    JobStats s = p.stats();
+    Document d = new Document("_id", id).append("key", p.key()).append("partition", p.partition())
+        .append("job_name", s.jobName());
+    if (isPerTenant(p.key())) {
+      d.append("tenant_id", s.tenantId());
+    }
+    d.append("counts", new Document(new LinkedHashMap<>(s.counts())));
+    List<Double> seconds = new ArrayList<>();
+    List<Long> ended = new ArrayList<>();
+    for (JobStats.Timed t : s.durations()) {
+      seconds.add(t.seconds());
+      ended.add(t.endedAt());
+    }
+    d.append("durations", seconds).append("ended_at", ended).append("max_duration_seconds", s.maxDurationSeconds())
+        .append("last_run_at", s.lastRunAt() == null ? null : Date.from(s.lastRunAt()));
+    if (s.lastFailure() != null) {
+      d.append("last_failure", failure(s.lastFailure()));
+    }
+    return d;
+  }
+
+  /**
+   * The statistics of a job (or all jobs), per job or per job and tenant, each merged from its
+   * parts: {@code counts}, {@code durations} (seconds, oldest first), {@code max_duration_seconds},
+   * {@code last_run_at}, {@code last_failure}.
+   */
   public List<Document> find(String jobName, String tenantId, boolean byTenant) {
     List<Bson> filters = new ArrayList<>();
     if (jobName != null) {
@@ -80,12 +86,60 @@ public final class StatsStore {
     } else {
       filters.add(Filters.exists("tenant_id", false));
     }
+    Map<String, List<JobStats>> byKey = new java.util.TreeMap<>();
+    for (Document d : stats.find(Filters.and(filters))) {
+      String key = d.getString("key") != null ? d.getString("key") : d.getString("_id");
+      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(read(d));
+    }
     List<Document> out = new ArrayList<>();
-    stats.find(Filters.and(filters)).sort(new Document("_id", 1)).forEach(out::add);
+    byKey.forEach((key, parts) -> out.add(view(key, JobStats.merge(parts))));
     return out;
   }
 
-  static String key(String job, String tenant) {
+  private static JobStats read(Document d) {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    d.get("counts", new Document()).forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
+    List<Number> seconds = d.getList("durations", Number.class, List.of());
+    List<Number> ended = d.getList("ended_at", Number.class, List.of());
+    List<JobStats.Timed> durations = new ArrayList<>(seconds.size());
+    for (int i = 0; i < seconds.size(); i++) {
+      durations.add(new JobStats.Timed(i < ended.size() ? ended.get(i).longValue() : 0, seconds.get(i).doubleValue()));
+    }
+    Number max = d.get("max_duration_seconds", Number.class);
+    Date last = d.getDate("last_run_at");
+    Document f = d.get("last_failure", Document.class);
+    JobStats.Failure failure = f == null ? null : new JobStats.Failure(f.getString("run_id"),
+        f.getDate("at") == null ? null : f.getDate("at").toInstant(), f.getString("error"));
+    return new JobStats(d.getString("job_name"), d.getString("tenant_id"), counts, durations,
+        max == null ? null : max.doubleValue(), last == null ? null : last.toInstant(), failure);
+  }
+
+  private static Document view(String key, JobStats s) {
+    Document d = new Document("_id", key).append("job_name", s.jobName());
+    if (isPerTenant(key)) {
+      d.append("tenant_id", s.tenantId());
+    }
+    d.append("counts", new Document(new LinkedHashMap<>(s.counts())))
+        .append("durations", s.durations().stream().map(JobStats.Timed::seconds).toList())
+        .append("max_duration_seconds", s.maxDurationSeconds())
+        .append("last_run_at", s.lastRunAt() == null ? null : Date.from(s.lastRunAt()));
+    if (s.lastFailure() != null) {
+      d.append("last_failure", failure(s.lastFailure()));
+    }
+    return d;
+  }
+
+  private static Document failure(JobStats.Failure f) {
+    return new Document("run_id", f.runId()).append("at", f.at() == null ? null : Date.from(f.at()))
+        .append("error", f.error());
+  }
+
+  private static boolean isPerTenant(String key) {
+    return key.contains("|tenant:");
+  }
+
+  /** The key of a job's statistics, or of a job's for one tenant ({@code ""} for runs without one). */
+  public static String key(String job, String tenant) {
     return tenant == null ? "job:" + job : "job:" + job + "|tenant:" + tenant;
   }
 }

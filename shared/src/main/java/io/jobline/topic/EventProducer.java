@@ -2,12 +2,14 @@ package io.jobline.topic;
 
 import io.jobline.wire.RunEvent;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 /** Produces run events to {@code jobline.events}, keyed by run id (for roles other than the executor). */
 public final class EventProducer implements AutoCloseable {
@@ -22,8 +24,17 @@ public final class EventProducer implements AutoCloseable {
         Topics.EVENTS.valueSerde().serializer());
   }
 
-  public void send(RunEvent event) {
-    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event));
+  /** Sends without waiting; the future completes once Kafka has the event. */
+  public CompletableFuture<RecordMetadata> send(RunEvent event) {
+    CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
+    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event), (meta, error) -> {
+      if (error != null) {
+        done.completeExceptionally(error);
+      } else {
+        done.complete(meta);
+      }
+    });
+    return done;
   }
 
   /**

@@ -26,13 +26,20 @@ public final class Topics {
   public static final Topic<byte[], byte[]> REQUESTS_DLQ =
       new Topic<>("jobline.requests.dlq", Serdes.ByteArray(), Serdes.ByteArray());
 
+  /**
+   * Runs history could not store, as folded (JSON), keyed by run id, with the reason in headers; a
+   * stripped copy of each is stored in their place.
+   */
+  public static final Topic<String, byte[]> HISTORY_DLQ =
+      new Topic<>("jobline.history.dlq", Serdes.String(), Serdes.ByteArray());
+
   /** Scratch topic of {@code jobline bench}: raw Kafka produce+consume for the baseline. */
   public static final Topic<byte[], byte[]> BENCH_RAW =
       new Topic<>("jobline.bench.raw", Serdes.ByteArray(), Serdes.ByteArray());
 
   /** The topics created at start. */
   public static List<Topic<?, ?>> all() {
-    return List.of(REQUESTS, EVENTS, CONTROL, REQUESTS_DLQ);
+    return List.of(REQUESTS, EVENTS, CONTROL, REQUESTS_DLQ, HISTORY_DLQ);
   }
 
   /** Header names on DLQ records. */

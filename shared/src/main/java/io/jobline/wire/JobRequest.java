@@ -54,6 +54,24 @@ public record JobRequest(
     return attempt == null ? 1 : attempt;
   }
 
+  /** Why this request cannot be carried end to end ({@link WireLimits}), if it cannot. */
+  public java.util.Optional<WireLimits.Violation> violation() {
+    java.util.Map<String, String> texts = new java.util.LinkedHashMap<>();
+    texts.put("run_id", runId == null ? null : runId.value());
+    texts.put("job_name", jobName);
+    texts.put("tenant_id", tenantId);
+    texts.put("requested_by", requestedBy);
+    for (java.util.Map.Entry<String, String> t : texts.entrySet()) {
+      if (t.getValue() != null) {
+        java.util.Optional<String> bad = WireLimits.badText(t.getValue());
+        if (bad.isPresent()) {
+          return java.util.Optional.of(new WireLimits.Violation(t.getKey(), "text " + bad.get()));
+        }
+      }
+    }
+    return WireLimits.check("params", params);
+  }
+
   public JobRequest withRunId(RunId id) {
     return new JobRequest(id, jobName, params, tenantId, scope, attempt, maxAttempts,
         timeoutSeconds, trigger, requestedAt, requestedBy, parentRunId, retryBackoffSeconds,

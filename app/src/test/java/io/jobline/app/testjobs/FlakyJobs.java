@@ -19,4 +19,14 @@ public class FlakyJobs {
     }
     return Map.of("calls", call);
   }
+
+  /** Its first call of a run waits until it is asked to stop (at most 30 s); later calls end at once. */
+  @Job(name = "hold-first", description = "Holds its first call until stopped", timeoutSeconds = 60)
+  public Map<String, Object> holdFirst(JobContext ctx) throws InterruptedException {
+    int call = CALLS.computeIfAbsent(ctx.runId().value(), k -> new AtomicInteger()).incrementAndGet();
+    for (int i = 0; call == 1 && i < 3000 && !ctx.shouldStop(); i++) {
+      Thread.sleep(10);
+    }
+    return Map.of("calls", call);
+  }
 }

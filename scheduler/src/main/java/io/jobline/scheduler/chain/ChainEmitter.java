@@ -43,8 +43,8 @@ public final class ChainEmitter implements Emitter {
   }
 
   @Override
-  public void missed(RunEvent event) {
-    delegate.missed(event);
+  public CompletableFuture<?> missed(RunEvent event) {
+    return delegate.missed(event);
   }
 
   @Override

@@ -33,7 +33,9 @@ final class Fleet implements Emitter {
   }
 
   @Override
-  public void missed(RunEvent event) {}
+  public CompletableFuture<?> missed(RunEvent event) {
+    return CompletableFuture.completedFuture(null);
+  }
 
   void cancel(String runId) {
     cancels.add(runId);

@@ -13,6 +13,7 @@ import io.jobline.schedule.Triggers;
 import io.jobline.scheduler.Scheduler;
 import io.jobline.scheduler.SchedulerSettings;
 import io.jobline.scheduler.SettableClock;
+import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.ChainStore;
 import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryChainStore;

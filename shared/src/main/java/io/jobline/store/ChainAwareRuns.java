@@ -1,10 +1,8 @@
-package io.jobline.scheduler.chain;
+package io.jobline.store;
 
 import io.jobline.chain.ChainRun;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
-import io.jobline.store.ChainRunStore;
-import io.jobline.store.RunStore;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;

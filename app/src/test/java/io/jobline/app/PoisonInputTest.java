@@ -1,0 +1,124 @@
+package io.jobline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.topic.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The payloads that once lost runs or stopped a role — a NUL in a params key, a character outside
+ * the Basic Multilingual Plane in a key, params nested hundreds or thousands deep — over REST and
+ * straight to the topic: each is refused at the door or ends as a run, and the runs around them
+ * are not held up.
+ */
+class PoisonInputTest {
+  private static Http http;
+  private static Standalone standalone;
+
+  @BeforeAll
+  static void start() {
+    standalone = SharedStandalone.get();
+    http = new Http(standalone.apiUrl());
+  }
+
+  private static String nested(int depth) {
+    return "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+  }
+
+  private static void assertRefused(Http.Reply reply, String detail) {
+    assertThat(reply.status()).isEqualTo(400);
+    assertThat(reply.contentType()).startsWith("application/problem+json");
+    assertThat(reply.body().path("field").asText()).isEqualTo("params");
+    assertThat(reply.body().path("detail").asText()).contains(detail);
+  }
+
+  @Test
+  void paramsThatCannotBeCarriedAreRefusedAtTheDoorNamingTheFieldAndTheLimit() {
+    assertRefused(http.post("/jobs/run/noop", "{\"params\":{\"a\\u0000b\":\"x\"}}"), "NUL");
+    assertRefused(http.post("/jobs/run/noop", "{\"params\":{\"\\ud83d\":\"x\"}}"), "lone surrogate");
+    assertRefused(http.post("/jobs/run/noop", "{\"params\":{\"k\":\"\\ude00 alone\"}}"), "lone surrogate");
+    assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(997) + "}"), "at most 32");
+    assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(5000) + "}"), "at most 32");
+    assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(33) + "}"), "at most 32");
+    Http.Reply schedule = http.post("/jobs/schedules", "{\"job_name\":\"nul-params\",\"job_type\":\"noop\","
+        + "\"cron_expression\":\"* * * * *\",\"parameters\":{\"\\u0000\":1}}");
+    assertThat(schedule.status()).isEqualTo(400);
+    assertThat(schedule.body().path("field").asText()).isEqualTo("parameters");
+    assertThat(http.get("/jobs/schedules/nul-params").status()).isEqualTo(404);
+  }
+
+  @Test
+  void paramsAtTheDepthLimitAndKeysOutsideTheBasicPlaneRunAndReadBackIntact() {
+    String runId = http.post("/jobs/run/noop", "{\"params\":{\"😀\":\"x😀\",\"deep\":" + nested(31) + "}}")
+        .body().path("run_id").asText();
+    JsonNode run = EndToEndTest.awaitRun(http, runId, "completed");
+    assertThat(run.path("params").path("😀").asText()).isEqualTo("x😀");
+    assertThat(run.path("params").path("deep").path("a").path("a").isObject()).isTrue();
+  }
+
+  @Test
+  void poisonStraightToTheTopicEndsAsRunsAndTheRunsAroundThemAppear() {
+    String before = UUID.randomUUID().toString();
+    String nul = UUID.randomUUID().toString();
+    String emoji = UUID.randomUUID().toString();
+    String deep = UUID.randomUUID().toString();
+    String after = UUID.randomUUID().toString();
+    Map<String, Object> props = standalone.config().kafka.clientProperties();
+    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      List<String> values = new ArrayList<>();
+      values.add("{\"run_id\":\"" + before + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}");
+      values.add("{\"run_id\":\"" + nul + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"a\\u0000b\":\"x\"}}");
+      values.add("{\"run_id\":\"" + emoji + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"😀\":\"x\"}}");
+      values.add("{\"run_id\":\"" + deep + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":" + nested(997) + "}");
+      values.add("{\"run_id\":\"" + after + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}");
+      for (String v : values) {
+        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-poison".getBytes(StandardCharsets.UTF_8),
+            v.getBytes(StandardCharsets.UTF_8)));
+      }
+      producer.flush();
+    }
+
+    EndToEndTest.awaitRun(http, before, "completed");
+    EndToEndTest.awaitRun(http, after, "completed");
+    assertThat(EndToEndTest.awaitRun(http, nul, "failed").path("error").asText())
+        .contains("cannot be carried").contains("NUL");
+    assertThat(EndToEndTest.awaitRun(http, emoji, "completed").path("params").path("😀").asText()).isEqualTo("x");
+    assertThat(EndToEndTest.awaitRun(http, deep, "failed").path("error").asText()).contains("unparseable");
+    assertThat(http.get("/admin/healthcheck").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aRogueEventWhoseResultCannotBeStoredLeavesTheResultOutAndHistoryGoesOn() {
+    String rogue = UUID.randomUUID().toString();
+    String after = UUID.randomUUID().toString();
+    Map<String, Object> props = standalone.config().kafka.clientProperties();
+    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      String started = "{\"run_id\":\"" + rogue + "\",\"seq\":1,\"type\":\"started\",\"timestamp\":\"2026-03-01T00:00:00Z\","
+          + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}}";
+      String completed = "{\"run_id\":\"" + rogue + "\",\"seq\":2,\"type\":\"completed\",\"timestamp\":\"2026-03-01T00:00:01Z\","
+          + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"result\":{\"a\\u0000b\":1}}}";
+      for (String event : List.of(started, completed)) {
+        producer.send(new ProducerRecord<>(Topics.EVENTS.name(), rogue.getBytes(StandardCharsets.UTF_8),
+            event.getBytes(StandardCharsets.UTF_8)));
+      }
+      producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-poison".getBytes(StandardCharsets.UTF_8),
+          ("{\"run_id\":\"" + after + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}").getBytes(StandardCharsets.UTF_8)));
+      producer.flush();
+    }
+
+    EndToEndTest.awaitRun(http, after, "completed");
+    JsonNode run = EndToEndTest.awaitRun(http, rogue, "completed");
+    assertThat(run.path("result").isNull() || run.path("result").isMissingNode()).isTrue();
+    assertThat(run.path("logs").toString()).contains("result left out");
+  }
+}

@@ -1,0 +1,60 @@
+package io.jobline.history;
+
+import io.jobline.run.LogEntry;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.wire.WireLimits;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Keeps what history stores within {@link WireLimits}, whatever a producer put on the topics. */
+final class Carriage {
+  private static final Logger LOG = LoggerFactory.getLogger(Carriage.class);
+
+  private Carriage() {}
+
+  /**
+   * The run with its params or result left out where they cannot be stored (a producer other than
+   * Jobline's own may write anything to the topics), and a log line saying so.
+   */
+  static RunRecord fit(RunRecord r) {
+    Optional<WireLimits.Violation> params = WireLimits.check("params", r.params());
+    Optional<WireLimits.Violation> result = WireLimits.check("result", r.result());
+    if (params.isEmpty() && result.isEmpty()) {
+      return r;
+    }
+    List<LogEntry> logs = new ArrayList<>(r.logs() == null ? List.of() : r.logs());
+    params.ifPresent(v -> logs.add(note("params left out, they cannot be stored: " + v)));
+    result.ifPresent(v -> logs.add(note("result left out, it cannot be stored: " + v)));
+    LOG.warn("Run {} carries values that cannot be stored; they are left out: {}", r.runId(),
+        params.map(Object::toString).orElse(result.map(Object::toString).orElse("")));
+    return new RunRecord(r.runId(), r.jobName(), r.tenantId(), params.isPresent() ? null : r.params(), r.trigger(),
+        r.status(), r.attempt(), r.epoch(), r.executorId(), r.requestedAt(), r.startedAt(), r.completedAt(),
+        result.isPresent() ? null : r.result(), r.error(), r.progress(), r.progressMessage(), logs, r.logsTruncated(),
+        r.attempts(), r.parentRunId(), r.appliedSeq());
+  }
+
+  /**
+   * What is kept of a run the store refused: ids, job, tenant, trigger, times and attempts; no
+   * params, result or logs but one line with the reason; failed if it had not ended.
+   */
+  static RunRecord stripped(RunRecord r, String reason, Instant now) {
+    RunStatus status = r.status() != null && r.status().isTerminal() ? r.status() : RunStatus.FAILED;
+    Instant ended = r.completedAt() != null ? r.completedAt() : status == r.status() ? null : now;
+    return new RunRecord(r.runId(), safe(r.jobName()), safe(r.tenantId()), null, r.trigger(), status, r.attempt(),
+        r.epoch(), safe(r.executorId()), r.requestedAt(), r.startedAt(), ended, null, reason, r.progress(), null,
+        List.of(note(reason)), false, r.attempts(), safe(r.parentRunId()), r.appliedSeq());
+  }
+
+  private static String safe(String text) {
+    return text == null ? null : text.replace('\0', '\uFFFD');
+  }
+
+  private static LogEntry note(String message) {
+    return new LogEntry(null, "error", message, null);
+  }
+}

@@ -1,0 +1,137 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunLogStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.RunStore;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.bson.BsonSerializationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Runs MongoDB refuses are set aside and the stream goes on; a store that refuses everything is down. */
+class HistorySetAsideTest {
+  private static final Instant T0 = Instant.parse("2026-03-31T22:00:00Z");
+  private final InMemoryRunStore stored = new InMemoryRunStore(Clock.systemUTC());
+  private final HistoryMetrics metrics = new HistoryMetrics();
+  private volatile boolean storeDown;
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, JobRequest> requests;
+  private TestInputTopic<String, RunEvent> events;
+  private TestOutputTopic<String, byte[]> deadLetters;
+
+  /** A run store that refuses any batch holding a run with a {@code refuse} param, as BSON refuses a NUL key. */
+  private RunStore refusing() {
+    return (RunStore) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RunStore.class}, (p, m, args) -> {
+      if (m.getName().equals("upsertAll")) {
+        @SuppressWarnings("unchecked")
+        List<RunRecord> batch = (List<RunRecord>) args[0];
+        if (storeDown) {
+          throw new IllegalStateException("state should be: open");
+        }
+        if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
+          throw new BsonSerializationException("BSON cstring 'a b' is not valid because it contains a null character");
+        }
+      }
+      try {
+        return m.invoke(stored, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
+    });
+  }
+
+  private void start(int batchSize) {
+    HistorySettings settings = new HistorySettings();
+    settings.batchSize = batchSize;
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-set-aside-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver = new TopologyTestDriver(HistoryTopology.build(settings,
+        new HistoryTopology.Sinks(refusing(), new InMemoryRunLogStore(), parts -> { }), metrics, 1), props);
+    requests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
+        Topics.REQUESTS.valueSerde().serializer());
+    events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(),
+        Topics.EVENTS.valueSerde().serializer());
+    deadLetters = driver.createOutputTopic(Topics.HISTORY_DLQ.name(), Serdes.String().deserializer(),
+        Serdes.ByteArray().deserializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    storeDown = false;
+    if (driver != null) {
+      driver.close();
+    }
+  }
+
+  private void request(String runId, String paramKey) {
+    requests.pipeInput("t1", JobRequest.manual(RunId.of(runId), "noop", Json.object().put(paramKey, 1), "t1", T0, "api"));
+  }
+
+  @Test
+  void aRunTheStoreRefusesIsSetAsideWithItsReasonWhileTheRestOfItsBatchIsStored() {
+    start(3);
+    request("before", "ok");
+    request("refused", "refuse");
+    request("after", "ok");
+
+    assertThat(stored.find("before")).isPresent();
+    assertThat(stored.find("after")).isPresent();
+    RunRecord stripped = stored.find("refused").orElseThrow();
+    assertThat(stripped.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(stripped.error()).startsWith("history could not store this run: BSON cstring");
+    assertThat(stripped.params()).isNull();
+    assertThat(metrics.runsSetAside()).isEqualTo(1);
+    TestRecord<String, byte[]> dead = deadLetters.readRecord();
+    assertThat(dead.key()).isEqualTo("refused");
+    assertThat(new String(dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8))
+        .contains("null character");
+    assertThat(new String(dead.value(), StandardCharsets.UTF_8)).contains("\"refuse\"");
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aSetAsideRunKeepsItsStrippedCopySoLaterEventsOfItAreStoredToo() {
+    start(1);
+    request("refused", "refuse");
+    events.pipeInput("refused", new RunEvent(RunId.of("refused"), 1, EventType.LOG, T0.plusSeconds(1), "e1", 1, 1,
+        Json.object().put("message", "still here")));
+    request("next", "ok");
+
+    assertThat(stored.find("refused").orElseThrow().logs()).extracting(l -> l.message()).contains("still here");
+    assertThat(stored.find("next")).isPresent();
+    assertThat(metrics.runsSetAside()).isEqualTo(1);
+  }
+
+  @Test
+  void aStoreThatRefusesEvenAStrippedCopyIsDownSoTheWriteFailsAndNothingIsSetAside() {
+    start(1);
+    storeDown = true;
+    assertThatThrownBy(() -> request("any", "ok")).hasRootCauseMessage("state should be: open");
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(metrics.runsSetAside()).isZero();
+  }
+}

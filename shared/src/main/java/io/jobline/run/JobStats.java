@@ -1,0 +1,99 @@
+package io.jobline.run;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Statistics of the runs of one job (or one job and tenant) that ended: counts by status, the
+ * durations of the last {@value #DURATIONS_KEPT} (with when each ended, so partial statistics kept
+ * apart can be merged), the longest, the last run and the last failure. Absolute values, so writing
+ * the same statistics twice counts nothing twice.
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobStats(
+    String jobName,
+    String tenantId,
+    Map<String, Long> counts,
+    List<Timed> durations,
+    Double maxDurationSeconds,
+    Instant lastRunAt,
+    Failure lastFailure) {
+
+  public static final int DURATIONS_KEPT = 1000;
+
+  /** A run's duration and when it ended (epoch milliseconds). */
+  public record Timed(long endedAt, double seconds) {}
+
+  /** The last run that failed or timed out. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Failure(String runId, Instant at, String error) {}
+
+  public static JobStats empty(String jobName, String tenantId) {
+    return new JobStats(jobName, tenantId, Map.of(), List.of(), null, null, null);
+  }
+
+  /** These statistics with one more run that ended. */
+  public JobStats plus(RunRecord r) {
+    Map<String, Long> c = new LinkedHashMap<>(counts == null ? Map.of() : counts);
+    c.merge(r.status().wire(), 1L, Long::sum);
+    List<Timed> d = new ArrayList<>(durations == null ? List.of() : durations);
+    Double max = maxDurationSeconds;
+    Double seconds = r.durationSeconds();
+    Instant ended = r.completedAt();
+    if (seconds != null) {
+      d.add(new Timed(ended == null ? 0 : ended.toEpochMilli(), seconds));
+      if (d.size() > DURATIONS_KEPT) {
+        d = new ArrayList<>(d.subList(d.size() - DURATIONS_KEPT, d.size()));
+      }
+      max = max == null ? seconds : Math.max(max, seconds);
+    }
+    Instant at = r.requestedAt() != null ? r.requestedAt() : r.completedAt();
+    Instant last = at == null ? lastRunAt : lastRunAt == null || at.isAfter(lastRunAt) ? at : lastRunAt;
+    Failure failure = lastFailure;
+    if (r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT) {
+      failure = new Failure(r.runId(), r.completedAt(), r.error());
+    }
+    return new JobStats(jobName, tenantId, c, d, max, last, failure);
+  }
+
+  /** Statistics kept apart (one per history partition) as one: sums, maxima, the latest durations. */
+  public static JobStats merge(List<JobStats> parts) {
+    JobStats first = parts.get(0);
+    Map<String, Long> c = new LinkedHashMap<>();
+    List<Timed> d = new ArrayList<>();
+    Double max = null;
+    Instant last = null;
+    Failure failure = null;
+    for (JobStats p : parts) {
+      if (p.counts() != null) {
+        p.counts().forEach((k, v) -> c.merge(k, v, Long::sum));
+      }
+      if (p.durations() != null) {
+        d.addAll(p.durations());
+      }
+      if (p.maxDurationSeconds() != null) {
+        max = max == null ? p.maxDurationSeconds() : Math.max(max, p.maxDurationSeconds());
+      }
+      if (p.lastRunAt() != null && (last == null || p.lastRunAt().isAfter(last))) {
+        last = p.lastRunAt();
+      }
+      Failure f = p.lastFailure();
+      if (f != null && (failure == null || (f.at() != null && (failure.at() == null || f.at().isAfter(failure.at()))))) {
+        failure = f;
+      }
+    }
+    d.sort(Comparator.comparingLong(Timed::endedAt));
+    if (d.size() > DURATIONS_KEPT) {
+      d = new ArrayList<>(d.subList(d.size() - DURATIONS_KEPT, d.size()));
+    }
+    return new JobStats(first.jobName(), first.tenantId(), c, d, max, last, failure);
+  }
+}

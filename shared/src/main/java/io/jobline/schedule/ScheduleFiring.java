@@ -1,0 +1,103 @@
+package io.jobline.schedule;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.ScheduleStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one rule for what a due schedule's fire does — which runs it requests, which fire times it
+ * records as missed and why, and what it writes back to the schedule. Pure: the scheduler's cycle
+ * and {@code POST /jobs/check-schedules} both act on it, so the two cannot drift apart.
+ */
+public final class ScheduleFiring {
+  /** How long a run the scheduler requested may be missing from history and still count as going. */
+  public static final Duration UNMATERIALIZED_RUN_GRACE = Duration.ofMinutes(5);
+
+  private ScheduleFiring() {}
+
+  /** When the schedule is next due: its next fire time plus its stable jitter. */
+  public static Instant dueAt(Schedule s) {
+    return s.nextRunAt().plus(Triggers.jitter(s, s.nextRunAt()));
+  }
+
+  /**
+   * Whether the schedule's last run has not ended, from what history (or the chain runs, for a fire
+   * that started a chain) says of it; a run requested a moment ago may not be in history yet.
+   */
+  public static boolean previousRunning(Schedule s, Optional<RunRecord> lastRun, Instant now) {
+    if (s.lastRunId() == null || s.overlapPolicy() == Overlap.ALLOW) {
+      return false;
+    }
+    if (lastRun.isEmpty()) {
+      return s.lastRunAt() != null && Duration.between(s.lastRunAt(), now).compareTo(UNMATERIALIZED_RUN_GRACE) < 0
+          && RunStatus.QUEUED.wire().equals(s.lastRunStatus());
+    }
+    RunStatus status = lastRun.get().status();
+    return status == null || !status.isTerminal();
+  }
+
+  /** What one fire does: the plan, the requests, the missed records, and the schedule afterwards. */
+  public record Fire(Schedule schedule, Instant at, FiringPlan plan, List<JobRequest> requests, List<RunEvent> missed) {
+    /** Whether the fire waits for the previous run to end (overlap: queue) and does nothing now. */
+    public boolean waiting() {
+      return plan.waitForPrevious();
+    }
+
+    /** The id of the last run this fire requested, or the schedule's last one if it requested none. */
+    public String lastRunId() {
+      return requests.isEmpty() ? schedule.lastRunId() : requests.get(requests.size() - 1).runId().value();
+    }
+
+    /** {@code queued} when it requested a run, {@code missed} when it only missed, else unchanged. */
+    public String lastRunStatus() {
+      if (!requests.isEmpty()) {
+        return RunStatus.QUEUED.wire();
+      }
+      return missed.isEmpty() ? schedule.lastRunStatus() : RunStatus.MISSED.wire();
+    }
+
+    /** The schedule as it stands after the fire. */
+    public Schedule updated() {
+      return schedule.fired(at, lastRunId(), lastRunStatus(), plan.next());
+    }
+
+    /** What the fire writes back to the store. */
+    public ScheduleStore.Fire record() {
+      return new ScheduleStore.Fire(schedule.jobName(), at, lastRunId(), lastRunStatus(), plan.next());
+    }
+  }
+
+  /** Decides the fire of {@code s} at {@code at} (its due time, or now if that passed). */
+  public static Fire decide(Schedule s, Instant at, boolean previousRunning) {
+    return decide(s, at, previousRunning, null);
+  }
+
+  /**
+   * Decides a fire that was tried before and could not happen ({@code earlierFailure} says why, e.g.
+   * Kafka did not take the request): whatever it records as missed names that reason too.
+   */
+  public static Fire decide(Schedule s, Instant at, boolean previousRunning, String earlierFailure) {
+    FiringPlan plan = FiringPlan.plan(s, at, previousRunning);
+    if (plan.waitForPrevious()) {
+      return new Fire(s, at, plan, List.of(), List.of());
+    }
+    List<JobRequest> requests = new ArrayList<>(plan.runs().size());
+    for (FiringPlan.Run run : plan.runs()) {
+      requests.add(ScheduleOutput.request(s, run, at));
+    }
+    List<RunEvent> missed = new ArrayList<>(plan.missed().size());
+    for (Instant t : plan.missed()) {
+      String reason = earlierFailure == null || previousRunning ? plan.missedReason()
+          : plan.missedReason() + "; the fire could not happen in time: " + earlierFailure;
+      missed.add(ScheduleOutput.missed(s, t, reason, at));
+    }
+    return new Fire(s, at, plan, requests, missed);
+  }
+}

@@ -1,0 +1,124 @@
+package io.jobline.wire;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What every role can carry end to end — the api, the topic records, the executor, history and
+ * MongoDB: JSON values nested at most {@value #MAX_DEPTH} deep, keys without NUL (BSON cannot store
+ * them), and text that is valid Unicode (a lone surrogate cannot be written as UTF-8). The api
+ * refuses other input with a 400 naming the field; the executor dead-letters such a record; history
+ * leaves such a value out rather than stop.
+ */
+public final class WireLimits {
+  /** Deepest nesting of a params object, a job result or any other JSON value a run carries. */
+  public static final int MAX_DEPTH = 32;
+  /** Deepest nesting the JSON parser reads at all (a whole record or request body). */
+  public static final int MAX_PARSE_DEPTH = 64;
+  /** Longest key of a JSON object. */
+  public static final int MAX_KEY_LENGTH = 1024;
+
+  private WireLimits() {}
+
+  /** Why a value cannot be carried, and where (a JSON path starting at the field's name). */
+  public record Violation(String path, String reason) {
+    @Override
+    public String toString() {
+      return path + ": " + reason;
+    }
+  }
+
+  /**
+   * Checks a value against the limits, without recursion (a hostile value may be deep).
+   *
+   * @param field the name the path starts with, e.g. {@code params}
+   * @return the first violation found, if any
+   */
+  public static Optional<Violation> check(String field, JsonNode value) {
+    if (value == null) {
+      return Optional.empty();
+    }
+    record Frame(JsonNode node, String path, int depth) {}
+    Deque<Frame> todo = new ArrayDeque<>();
+    todo.push(new Frame(value, field, value.isContainerNode() ? 1 : 0));
+    while (!todo.isEmpty()) {
+      Frame f = todo.pop();
+      if (f.depth() > MAX_DEPTH) {
+        return Optional.of(new Violation(field, "nested more than " + MAX_DEPTH + " levels deep (at " + f.path()
+            + "); at most " + MAX_DEPTH + " are accepted"));
+      }
+      JsonNode n = f.node();
+      if (n.isTextual()) {
+        Optional<String> bad = badText(n.textValue());
+        if (bad.isPresent()) {
+          return Optional.of(new Violation(f.path(), "text " + bad.get()));
+        }
+      } else if (n.isObject()) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          String key = e.getKey();
+          String path = f.path() + "." + printable(key);
+          if (key.indexOf('\0') >= 0) {
+            return Optional.of(new Violation(path, "a key must not contain the NUL character (U+0000)"));
+          }
+          if (key.length() > MAX_KEY_LENGTH) {
+            return Optional.of(new Violation(f.path(), "a key is " + key.length() + " characters long; at most "
+                + MAX_KEY_LENGTH + " are accepted"));
+          }
+          Optional<String> bad = badText(key);
+          if (bad.isPresent()) {
+            return Optional.of(new Violation(path, "key " + bad.get()));
+          }
+          JsonNode child = e.getValue();
+          todo.push(new Frame(child, path, f.depth() + (child.isContainerNode() ? 1 : 0)));
+        }
+      } else if (n.isArray()) {
+        for (int i = 0; i < n.size(); i++) {
+          JsonNode child = n.get(i);
+          todo.push(new Frame(child, f.path() + "[" + i + "]", f.depth() + (child.isContainerNode() ? 1 : 0)));
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** Why a string is not valid Unicode (a lone surrogate), if it is not. */
+  public static Optional<String> badText(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return Optional.of(loneSurrogate(c, i));
+      }
+      if (Character.isLowSurrogate(c)) {
+        return Optional.of(loneSurrogate(c, i));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String loneSurrogate(char c, int at) {
+    return String.format("is not valid Unicode: a lone surrogate U+%04X at character %d", (int) c, at);
+  }
+
+  /** A key as it can be shown in a message: control characters and surrogates escaped, long keys cut. */
+  public static String printable(String key) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < key.length() && i < 64; i++) {
+      char c = key.charAt(i);
+      if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+        b.append(String.format("\\u%04x", (int) c));
+      } else {
+        b.append(c);
+      }
+    }
+    return key.length() > 64 ? b.append("…").toString() : b.toString();
+  }
+}
