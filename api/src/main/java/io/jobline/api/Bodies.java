@@ -6,17 +6,30 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.Json;
+import io.jobline.wire.Names;
 import io.jobline.wire.WireLimits;
+import java.util.Set;
 
-/** Reads request bodies with messages that name the problem. */
+/**
+ * The api's door: reads request bodies strictly, within {@link WireLimits} and {@link Names}, with
+ * messages that name the field at fault and the limit it broke.
+ */
 final class Bodies {
   /** Largest request body the API reads. */
   static final int MAX_BODY_BYTES = 1024 * 1024;
   /** Largest params object of one run. */
   static final int MAX_PARAMS_BYTES = 64 * 1024;
+  /** Longest text of any top-level field without a rule of its own (names and tenant ids have {@link Names}). */
+  static final int MAX_TEXT = 1024;
+  private static final ObjectReader STRICT = Json.mapper().reader()
+      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("Duplicate field '([^']*)'");
 
   private Bodies() {}
 
@@ -34,11 +47,14 @@ final class Bodies {
   }
 
   /**
-   * Parses a body that must be a JSON object.
+   * Parses a body that must be a JSON object, strictly: no trailing tokens, no key twice, no field
+   * outside {@code fields}, every value within {@link WireLimits}, every text field at most {@value
+   * #MAX_TEXT} characters.
    *
-   * @throws ApiException 400 when it is missing, malformed or not an object
+   * @param fields the top-level fields this route takes
+   * @throws ApiException 400 when it is missing, malformed or not an object, naming the field at fault
    */
-  static ObjectNode object(String body, String example) {
+  static ObjectNode object(String body, String example, Set<String> fields) {
     if (body == null || body.isBlank()) {
       throw ApiException.badRequest("body", "a JSON object body is required, e.g. " + example);
     }
@@ -48,29 +64,70 @@ final class Bodies {
     }
     JsonNode node;
     try {
-      node = Json.mapper().readTree(body);
+      node = STRICT.readTree(body);
     } catch (StreamConstraintsException e) {
       String field = topField(body);
       throw ApiException.badRequest(field, field + " is nested more than " + WireLimits.MAX_DEPTH
           + " levels deep; at most " + WireLimits.MAX_DEPTH + " are accepted");
     } catch (JsonProcessingException e) {
+      String message = e.getOriginalMessage();
+      java.util.regex.Matcher duplicate = DUPLICATE.matcher(message == null ? "" : message);
       throw new ApiException(400, "Malformed JSON", "the request body is not valid JSON: "
-          + e.getOriginalMessage() + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr()), "body", null);
+          + message + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+          + ", column " + e.getLocation().getColumnNr()), duplicate.find() ? duplicate.group(1) : "body", null);
     }
-    if (!(node instanceof ObjectNode obj)) {
+    if (node == null || !(node instanceof ObjectNode obj)) {
       throw ApiException.badRequest("body", "the request body must be a JSON object, e.g. " + example);
     }
     for (var it = obj.fields(); it.hasNext(); ) {
       var field = it.next();
-      WireLimits.check(field.getKey(), field.getValue()).ifPresent(v -> {
+      String name = field.getKey();
+      if (!fields.contains(name)) {
+        throw ApiException.badRequest(WireLimits.printable(name), "unknown field '" + WireLimits.printable(name)
+            + "'; this route takes " + String.join(", ", new java.util.TreeSet<>(fields)));
+      }
+      WireLimits.check(name, field.getValue()).ifPresent(v -> {
         throw ApiException.badRequest(fieldOf(v.path()), v.toString());
       });
-      WireLimits.badText(field.getKey()).ifPresent(bad -> {
-        throw ApiException.badRequest(WireLimits.printable(field.getKey()), "a field name " + bad);
-      });
+      if (field.getValue().isTextual() && field.getValue().textValue().length() > MAX_TEXT) {
+        throw ApiException.badRequest(name, name + " is " + field.getValue().textValue().length()
+            + " characters long; at most " + MAX_TEXT + " are accepted");
+      }
     }
     return obj;
+  }
+
+  /** The JSON field names of a wire or store type's properties (snake_case), for {@link #object}. */
+  static Set<String> fieldsOf(Class<?> type, String... except) {
+    var description = Json.mapper().getSerializationConfig().introspect(Json.mapper().constructType(type));
+    Set<String> names = new java.util.HashSet<>();
+    description.findProperties().forEach(p -> names.add(p.getName()));
+    names.removeAll(Set.of(except));
+    return Set.copyOf(names);
+  }
+
+  /**
+   * A tenant id given in a body, checked against {@link Names}.
+   *
+   * @throws ApiException 400 naming tenant_id
+   */
+  static String optionalTenant(ObjectNode body) {
+    String tenant = optionalText(body, "tenant_id");
+    Names.tenantProblem(tenant).ifPresent(p -> {
+      throw ApiException.badRequest("tenant_id", "tenant_id " + p);
+    });
+    return tenant;
+  }
+
+  /**
+   * A name (of a schedule, chain or step), checked against {@link Names}.
+   *
+   * @throws ApiException 400 naming the field
+   */
+  static void checkName(String field, String value) {
+    Names.nameProblem(value).ifPresent(p -> {
+      throw ApiException.badRequest(field, field + " " + p);
+    });
   }
 
   /**

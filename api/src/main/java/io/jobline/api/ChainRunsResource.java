@@ -30,7 +30,10 @@ public final class ChainRunsResource {
   private final Runnable changed;
 
   /** {@code changed} wakes an orchestrator in this process after a cancel. */
-  public ChainRunsResource(ChainRunStore chainRuns, Runnable changed) {
+  private final Auditor auditor;
+
+  public ChainRunsResource(ChainRunStore chainRuns, Runnable changed, Auditor auditor) {
+    this.auditor = auditor;
     this.chainRuns = chainRuns;
     this.changed = changed;
   }
@@ -75,6 +78,7 @@ public final class ChainRunsResource {
     }
     chainRuns.requestCancel(id);
     changed.run();
+    auditor.record(sc, "cancel", "chain_run", id, run.tenantId(), null);
     return Response.accepted(Map.of("chain_run_id", id, "status", "cancelling")).build();
   }
 

@@ -29,6 +29,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /** Chain definitions (declared in code or posted here) and starting a chain run. */
@@ -39,12 +40,17 @@ public final class ChainsResource {
       + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\"}]}";
   private static final String RUN_EXAMPLE = "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}";
 
+  private static final Set<String> STEP_FIELDS = Bodies.fieldsOf(ChainStep.class);
   private final ChainStore chains;
   private final CatalogueStore catalogue;
   private final ChainLauncher launcher;
   private final ParamsValidator validator;
 
-  public ChainsResource(ChainStore chains, CatalogueStore catalogue, ChainLauncher launcher, ParamsValidator validator) {
+  private final Auditor auditor;
+
+  public ChainsResource(ChainStore chains, CatalogueStore catalogue, ChainLauncher launcher, ParamsValidator validator,
+      Auditor auditor) {
+    this.auditor = auditor;
     this.chains = chains;
     this.catalogue = catalogue;
     this.launcher = launcher;
@@ -68,10 +74,32 @@ public final class ChainsResource {
   @POST
   @RolesAllowed(Role.ADMIN_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response create(String body) {
-    ObjectNode json = Bodies.object(body, EXAMPLE);
+  public Response create(String body, @Context SecurityContext sc) {
+    Access.mustBeUnbound(sc, "defining a chain");
+    ObjectNode json = Bodies.object(body, EXAMPLE, Set.of("name", "description", "steps"));
     if (!(json.get("steps") == null || json.get("steps").isArray())) {
       throw ApiException.badRequest("steps", "steps must be a list of steps, e.g. " + EXAMPLE);
+    }
+    Bodies.checkName("name", Bodies.optionalText(json, "name"));
+    if (json.get("steps") != null) {
+      for (int i = 0; i < json.get("steps").size(); i++) {
+        JsonNode step = json.get("steps").get(i);
+        String at = "steps[" + i + "]";
+        if (!step.isObject()) {
+          throw ApiException.badRequest(at, at + " must be an object, e.g. {\"job\":\"settlement\"}");
+        }
+        for (var f = step.fieldNames(); f.hasNext(); ) {
+          String name = f.next();
+          if (!STEP_FIELDS.contains(name)) {
+            throw ApiException.badRequest(at + "." + io.jobline.wire.WireLimits.printable(name), "unknown field '"
+                + io.jobline.wire.WireLimits.printable(name) + "' in " + at + "; a step takes "
+                + String.join(", ", new java.util.TreeSet<>(STEP_FIELDS)));
+          }
+        }
+        if (step.hasNonNull("name")) {
+          Bodies.checkName(at + ".name", step.get("name").asText());
+        }
+      }
     }
     Chain chain;
     try {
@@ -92,7 +120,9 @@ public final class ChainsResource {
       throw new ApiException(409, "Chain declared in code", "chain '" + chain.name()
           + "' is declared with @JobChain; change it in code, or post this one under another name", "name", null);
     });
+    boolean existed = chains.find(chain.name()).isPresent();
     chains.save(chain, ChainStore.Source.API);
+    auditor.record(sc, existed ? "change" : "create", "chain", chain.name(), null, null);
     return Response.created(URI.create("/jobs/chains/" + chain.name()))
         .entity(view(new ChainStore.Declared(chain, ChainStore.Source.API))).build();
   }
@@ -104,8 +134,12 @@ public final class ChainsResource {
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   public Response run(@PathParam("name") String name, String body, @Context SecurityContext sc) {
     Chain chain = find(name).chain();
-    ObjectNode request = body == null || body.isBlank() ? Json.object() : Bodies.object(body, RUN_EXAMPLE);
-    String tenant = Access.tenantFor(sc, Bodies.optionalText(request, "tenant_id"));
+    ObjectNode request = body == null || body.isBlank() ? Json.object()
+        : Bodies.object(body, RUN_EXAMPLE, Set.of("tenant_id", "params"));
+    for (ChainStep step : chain.steps()) {
+      catalogue.find(step.job()).ifPresent(job -> Access.mayRun(sc, job));
+    }
+    String tenant = Access.tenantFor(sc, Bodies.optionalTenant(request));
     ObjectNode params = Bodies.optionalObject(request, "params");
     Bodies.checkParamsSize(params);
     for (ChainStep step : chain.steps()) {
@@ -119,6 +153,7 @@ public final class ChainsResource {
       }
     }
     ChainRun run = launcher.launchNow(UUID.randomUUID().toString(), chain, tenant, params, Access.caller(sc).name());
+    auditor.record(sc, "run", "chain_run", run.chainRunId(), tenant, Json.object().put("chain", name));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("chain_run_id", run.chainRunId());
     out.put("chain_name", name);

@@ -35,7 +35,8 @@ public final class CronResource {
   @RolesAllowed(Role.VIEWER_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   public ObjectNode preview(String body) {
-    ObjectNode req = Bodies.object(body, "{\"cron_expression\":\"0 9 * * 0-4\",\"timezone\":\"Europe/Stockholm\",\"count\":5}");
+    ObjectNode req = Bodies.object(body, "{\"cron_expression\":\"0 9 * * 0-4\",\"timezone\":\"Europe/Stockholm\",\"count\":5}",
+        java.util.Set.of("cron_expression", "timezone", "count", "from"));
     String expression = Bodies.optionalText(req, "cron_expression");
     String timezone = Bodies.optionalText(req, "timezone");
     Integer count = Bodies.optionalPositiveInt(req, "count");

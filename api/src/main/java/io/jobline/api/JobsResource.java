@@ -63,8 +63,9 @@ public final class JobsResource {
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   public Response run(@PathParam("job_name") String jobName, String body, @Context SecurityContext sc) {
     JobDescriptor job = job(jobName);
-    ObjectNode request = Bodies.object(body, EXAMPLE);
-    String tenant = Access.tenantFor(sc, Bodies.optionalText(request, "tenant_id"));
+    ObjectNode request = Bodies.object(body, EXAMPLE, FIELDS);
+    Access.mayRun(sc, job);
+    String tenant = Access.tenantFor(sc, Bodies.optionalTenant(request));
     ObjectNode params = Bodies.optionalObject(request, "params");
     Integer timeout = Bodies.optionalPositiveInt(request, "timeout_seconds");
     Integer maxAttempts = Bodies.optionalPositiveInt(request, "max_attempts");
@@ -77,7 +78,7 @@ public final class JobsResource {
           + jobName + "'", "params", violations);
     }
     JobRequest run = new JobRequest(RunId.random(), jobName, params, tenant, null, 1, maxAttempts,
-        timeout, Trigger.manual(), clock.instant(), "api", null, backoff, backoffCap);
+        timeout, Trigger.manual(), clock.instant(), Access.caller(sc).name(), null, backoff, backoffCap);
     requests.sendAndWait(run);
     String runId = run.runId().value();
     return Response.accepted(Map.of("run_id", runId, "job_name", jobName, "status", "queued",
@@ -85,6 +86,10 @@ public final class JobsResource {
         .location(URI.create("/jobs/runs/" + runId))
         .build();
   }
+
+  /** The fields {@code POST /jobs/run/{job_name}} takes. */
+  static final java.util.Set<String> FIELDS = java.util.Set.of("tenant_id", "params", "timeout_seconds", "max_attempts",
+      "retry_backoff_seconds", "retry_backoff_cap_seconds");
 
   private JobDescriptor job(String name) {
     return catalogue.find(name).orElseThrow(() -> new ApiException(404, "Unknown job",

@@ -16,6 +16,8 @@ import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.List;
 
 /** {@code GET /openapi.json}: the OpenAPI 3.1 document of every route. */
 @Path("/openapi.json")
@@ -108,8 +110,75 @@ public final class OpenApiResource {
         null, "200", "ChainRun", "404");
     op(paths, "/jobs/chain-runs/{id}/cancel", "post", "Cancel a chain run: running steps are cancelled, the rest skipped",
         null, "202", null, "404", "409");
+    op(paths, "/jobs/audit", "get", "The audit trail: who cancelled, retried, triggered, created, changed or deleted "
+        + "what, and when (filters: target_type, target, actor, action, tenant; limit ≤ 500)", null, "200", null, "400");
     op(paths, "/openapi.json", "get", "This document", null, "200", null);
+    describeAccess(paths);
     return doc;
+  }
+
+  /** Resources whose routes this document lists. */
+  private static final List<Class<?>> RESOURCES = List.of(JobsResource.class, RunsResource.class, StatsResource.class,
+      SchedulesResource.class, ScheduleCheckResource.class, CronResource.class, ChainsResource.class,
+      ChainRunsResource.class, AuditResource.class);
+
+  /** What a token bound to a tenant may do on a route, where it is not simply "its own tenant's only". */
+  private static final Map<String, String> TENANT_RULES = Map.of(
+      "post /jobs/run/{job_name}", "runs for its own tenant only (another tenant_id: 403); a job of system scope: 403",
+      "post /jobs/schedules", "schedules for its own tenant only; a schedule running a job of system scope: 403",
+      "post /jobs/check-schedules", "403: the cycle spans every tenant",
+      "post /jobs/chains", "403: a chain definition serves every tenant",
+      "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403");
+
+  /**
+   * Adds to each operation the least role it needs (read from its {@code @RolesAllowed}), the tenant
+   * rule for tokens bound to a tenant, and the 401, 403 and 429 answers every route may give.
+   */
+  private static void describeAccess(ObjectNode paths) {
+    for (Class<?> resource : RESOURCES) {
+      String base = resource.getAnnotation(jakarta.ws.rs.Path.class).value();
+      for (java.lang.reflect.Method m : resource.getMethods()) {
+        String verb = verb(m);
+        jakarta.annotation.security.RolesAllowed roles = m.getAnnotation(jakarta.annotation.security.RolesAllowed.class);
+        if (verb == null || roles == null) {
+          continue;
+        }
+        jakarta.ws.rs.Path sub = m.getAnnotation(jakarta.ws.rs.Path.class);
+        String path = base + (sub == null ? "" : sub.value().startsWith("/") ? sub.value() : "/" + sub.value());
+        JsonNode op = paths.path(path).path(verb);
+        if (!(op instanceof ObjectNode o)) {
+          continue;
+        }
+        String role = roles.value()[0];
+        String tenantRule = TENANT_RULES.getOrDefault(verb + " " + path,
+            "sees and acts on its own tenant's objects only; another tenant's is a 404");
+        o.put("x-jobline-role", role);
+        o.put("description", "Needs the " + role + " role or above. A token bound to a tenant: " + tenantRule + ".");
+        ObjectNode responses = (ObjectNode) o.get("responses");
+        for (String code : List.of("401", "403", "429")) {
+          if (!responses.has(code)) {
+            responses.putObject(code).put("description", switch (code) {
+              case "401" -> "No valid bearer token";
+              case "403" -> "The token's role or tenant does not allow this (the problem names the role needed)";
+              default -> "Too many write requests or streams for this token (Retry-After says when to try again)";
+            }).putObject("content").putObject("application/problem+json").set("schema", ref("Problem"));
+          }
+        }
+      }
+    }
+  }
+
+  private static String verb(java.lang.reflect.Method m) {
+    if (m.isAnnotationPresent(jakarta.ws.rs.GET.class)) {
+      return "get";
+    } else if (m.isAnnotationPresent(jakarta.ws.rs.POST.class)) {
+      return "post";
+    } else if (m.isAnnotationPresent(jakarta.ws.rs.PATCH.class)) {
+      return "patch";
+    } else if (m.isAnnotationPresent(jakarta.ws.rs.DELETE.class)) {
+      return "delete";
+    }
+    return null;
   }
 
   private static void op(ObjectNode paths, String path, String method, String summary, String body,

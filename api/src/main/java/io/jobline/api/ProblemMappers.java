@@ -41,6 +41,13 @@ public final class ProblemMappers {
   static final class Web implements ExceptionMapper<WebApplicationException> {
     @Override
     public Response toResponse(WebApplicationException e) {
+      if (e instanceof org.glassfish.jersey.server.ParamException p) {
+        // JAX-RS answers a query or path parameter it cannot convert with a 404; it is a bad request
+        String name = p.getParameterName();
+        return respond(new Problem("about:blank", "Bad request", 400, p.getParameterType().getSimpleName()
+            .replace("Param", " parameter").toLowerCase(java.util.Locale.ROOT) + " '" + name + "' has a value of the wrong type"
+            + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), name, null));
+      }
       int status = e.getResponse().getStatus();
       String title = Response.Status.fromStatusCode(status) == null ? "Error"
           : Response.Status.fromStatusCode(status).getReasonPhrase();

@@ -19,10 +19,12 @@ import java.util.concurrent.locks.LockSupport;
 final class RunStream {
   private final RunStore runs;
   private final String runId;
+  private final io.jobline.api.auth.Caller caller;
   private final Duration every;
   private final Duration longest;
 
-  RunStream(RunStore runs, String runId, Duration every, Duration longest) {
+  RunStream(RunStore runs, String runId, io.jobline.api.auth.Caller caller, Duration every, Duration longest) {
+    this.caller = caller;
     this.runs = runs;
     this.runId = runId;
     this.every = every;
@@ -36,7 +38,8 @@ final class RunStream {
     String status = null;
     Integer progress = null;
     while (System.nanoTime() < deadline) {
-      Optional<RunRecord> found = runs.find(runId);
+      // a run of another tenant is, to this caller, a run that does not exist
+      Optional<RunRecord> found = runs.find(runId).filter(r -> caller.sees(r.tenantId()));
       if (found.isEmpty() && System.nanoTime() > notFoundDeadline) {
         send(out, "end", Map.of("run_id", runId, "error", "no such run"));
         return;

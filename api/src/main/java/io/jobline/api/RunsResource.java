@@ -50,8 +50,14 @@ public final class RunsResource {
   private final io.jobline.store.CatalogueStore catalogue;
   private final io.jobline.job.ParamsValidator validator = new io.jobline.job.ParamsValidator();
 
+  private final StreamSlots streams;
+  private final Auditor auditor;
+
   public RunsResource(RunStore runs, io.jobline.store.RunLogStore logStore, ControlProducer control,
-      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, Clock clock) {
+      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, ApiLimits limits,
+      Auditor auditor, Clock clock) {
+    this.auditor = auditor;
+    this.streams = new StreamSlots(limits);
     this.catalogue = catalogue;
     this.runs = runs;
     this.logStore = logStore;
@@ -160,12 +166,14 @@ public final class RunsResource {
     int attempt = Math.max(1, run.attempt()) + 1;
     JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
         null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
-        clock.instant(), "api", run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
+        clock.instant(), Access.caller(sc).name(), run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
     // the event must be on the topic before the request: an executor may start the new attempt at once,
     // and history would refuse its start while the run still reads failed
     events.sendAndWait(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
-        "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt).put("requested_by", "api")));
+        "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt)
+            .put("requested_by", Access.caller(sc).name())));
     requests.sendAndWait(request);
+    auditor.record(sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();
   }
 
@@ -179,7 +187,15 @@ public final class RunsResource {
   @RolesAllowed(Role.VIEWER_NAME)
   public Response stream(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
-    StreamingOutput body = out -> new RunStream(runs, runId, Duration.ofMillis(200), Duration.ofHours(6)).writeTo(out);
+    io.jobline.api.auth.Caller caller = Access.caller(sc);
+    streams.acquire(caller.name());
+    StreamingOutput body = out -> {
+      try {
+        new RunStream(runs, runId, caller, Duration.ofMillis(200), Duration.ofHours(6)).writeTo(out);
+      } finally {
+        streams.release(caller.name());
+      }
+    };
     return Response.ok(body, "text/event-stream").header("Cache-Control", "no-cache")
         .header("X-Accel-Buffering", "no").build();
   }
@@ -232,7 +248,8 @@ public final class RunsResource {
     }
     // a run waiting for its next attempt is cancelled with that attempt; a later retry is not
     int attempt = run.status() == RunStatus.RETRYING ? run.attempt() + 1 : Math.max(1, run.attempt());
-    control.sendAndWait(Control.cancel(RunId.of(runId), attempt, clock.instant(), "api"));
+    control.sendAndWait(Control.cancel(RunId.of(runId), attempt, clock.instant(), Access.caller(sc).name()));
+    auditor.record(sc, "cancel", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(Map.of("run_id", runId, "status", "cancelling")).build();
   }
 

@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import io.jobline.schedule.Schedule;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
@@ -53,6 +54,7 @@ public final class ScheduleCheckResource {
           "nominal_time", t.nominalTime().toString()));
     }
     d.changed().run();
+    d.auditor().record(sc, "check", "schedule", "*", null, Json.object().put("triggered", triggered.size()));
     return Map.of("checked_at", now.toString(), "triggered", triggered);
   }
 }

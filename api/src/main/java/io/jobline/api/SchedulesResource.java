@@ -3,6 +3,7 @@ package io.jobline.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.cron.CronException;
+import io.jobline.job.JobDescriptor;
 import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleOutput;
@@ -44,13 +45,19 @@ import java.util.Set;
 public final class SchedulesResource {
   private static final String EXAMPLE =
       "{\"job_name\":\"nightly-settlement\",\"job_type\":\"settlement\",\"cron_expression\":\"0 2 * * *\"}";
+  private static final io.jobline.job.ParamsValidator VALIDATOR = new io.jobline.job.ParamsValidator();
+  private static final Set<String> READ_ONLY = Set.of("last_run_at", "last_run_status", "last_run_id", "next_run_at",
+      "version");
+  /** The fields a schedule is created with; PATCH also names the ones the scheduler keeps, to refuse them. */
+  static final Set<String> FIELDS = Bodies.fieldsOf(Schedule.class, READ_ONLY.toArray(String[]::new));
+  private static final Set<String> PATCH_FIELDS = Bodies.fieldsOf(Schedule.class);
   private static final Set<String> TRIGGER_FIELDS = Set.of("cron_expression", "timezone",
       "trigger_type", "interval_seconds", "run_at", "is_enabled", "paused");
 
   /** What the resource needs from the rest of the system. */
   public record Deps(ScheduleStore schedules, CatalogueStore catalogue, RunStore runs,
       RequestProducer requests, EventProducer events, Clock clock, Runnable changed,
-      io.jobline.chain.ChainLauncher chains) {
+      io.jobline.chain.ChainLauncher chains, Auditor auditor) {
 
     /** Sends a schedule's request, or starts the chain run it stands for; the chain run id if so. */
     String fire(Schedule s, JobRequest request) {
@@ -73,7 +80,8 @@ public final class SchedulesResource {
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   @RolesAllowed(Role.ADMIN_NAME)
   public Response create(String body, @Context SecurityContext sc) {
-    ObjectNode json = Bodies.object(body, EXAMPLE);
+    ObjectNode json = Bodies.object(body, EXAMPLE, FIELDS);
+    Bodies.optionalTenant(json);
     Schedule given = parse(json);
     String tenant = Access.tenantFor(sc, given.tenantId());
     if (tenant != null) {
@@ -82,6 +90,7 @@ public final class SchedulesResource {
     if (given.jobName() == null || given.jobName().isBlank()) {
       throw ApiException.badRequest("job_name", "job_name (the schedule's name) is required");
     }
+    Bodies.checkName("job_name", given.jobName());
     Instant now = d.clock().instant();
     Schedule s = given.merge(Json.object()
         .put("job_type", given.target())
@@ -96,9 +105,11 @@ public final class SchedulesResource {
       // stored with millisecond precision, so run ids derived from it stay the same after a reload
       s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString()));
     }
-    Schedule saved = validateAndPlan(s, now);
+    Schedule saved = validateAndPlan(s, now, sc);
+    boolean existed = d.schedules().find(saved.jobName()).isPresent();
     d.schedules().save(saved);
     d.changed().run();
+    d.auditor().record(sc, existed ? "replace" : "create", "schedule", saved.jobName(), saved.tenantId(), null);
     return Response.created(URI.create("/jobs/schedules/" + saved.jobName()))
         .entity(ScheduleViews.view(saved, now)).build();
   }
@@ -125,9 +136,9 @@ public final class SchedulesResource {
   @RolesAllowed(Role.ADMIN_NAME)
   public ObjectNode patch(@PathParam("job_name") String name, String body, @Context SecurityContext sc) {
     Schedule current = find(name, sc);
-    ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}");
+    ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}", PATCH_FIELDS);
     if (patch.has("tenant_id")) {
-      Access.tenantFor(sc, patch.get("tenant_id").asText(null));
+      Access.tenantFor(sc, Bodies.optionalTenant(patch));
     }
     if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
       throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
@@ -145,9 +156,10 @@ public final class SchedulesResource {
     }
     Instant now = d.clock().instant();
     boolean retime = patch.properties().stream().anyMatch(e -> TRIGGER_FIELDS.contains(e.getKey()));
-    Schedule saved = retime ? validateAndPlan(merged, now) : validate(merged);
+    Schedule saved = retime ? validateAndPlan(merged, now, sc) : validate(merged, sc);
     d.schedules().save(saved);
     d.changed().run();
+    d.auditor().record(sc, "change", "schedule", name, saved.tenantId(), patch);
     return ScheduleViews.view(saved, now);
   }
 
@@ -155,11 +167,12 @@ public final class SchedulesResource {
   @Path("/{job_name}")
   @RolesAllowed(Role.ADMIN_NAME)
   public Response delete(@PathParam("job_name") String name, @Context SecurityContext sc) {
-    find(name, sc);
+    Schedule gone = find(name, sc);
     if (!d.schedules().delete(name)) {
       throw ApiException.notFound("no schedule '" + name + "'");
     }
     d.changed().run();
+    d.auditor().record(sc, "delete", "schedule", name, gone.tenantId(), null);
     return Response.noContent().build();
   }
 
@@ -170,6 +183,7 @@ public final class SchedulesResource {
     Schedule s = find(name, sc).withPaused(true);
     d.schedules().save(s);
     d.changed().run();
+    d.auditor().record(sc, "pause", "schedule", name, s.tenantId(), null);
     return ScheduleViews.view(s, d.clock().instant());
   }
 
@@ -183,6 +197,7 @@ public final class SchedulesResource {
     s = s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null));
     d.schedules().save(s);
     d.changed().run();
+    d.auditor().record(sc, "resume", "schedule", name, s.tenantId(), null);
     return ScheduleViews.view(s, now);
   }
 
@@ -192,9 +207,11 @@ public final class SchedulesResource {
   @RolesAllowed(Role.OPERATOR_NAME)
   public Response trigger(@PathParam("job_name") String name, @Context SecurityContext sc) {
     Schedule s = find(name, sc);
+    validate(s, sc); // a tenant's operator may not trigger a system job an unbound admin scheduled
     Instant now = d.clock().instant();
     JobRequest request = ScheduleOutput.request(s, new FiringPlan.Run(now, 1), now);
     String chainRun = d.fire(s, request);
+    d.auditor().record(sc, "trigger", "schedule", name, s.tenantId(), Json.object().put("run_id", request.runId().value()));
     Map<String, Object> out = new java.util.LinkedHashMap<>(Map.of("run_id", request.runId().value(),
         "job_name", s.target(), "schedule", s.jobName(), "status", "queued"));
     if (chainRun != null) {
@@ -226,22 +243,37 @@ public final class SchedulesResource {
     }
   }
 
-  private Schedule validate(Schedule s) {
-    boolean job = d.catalogue().find(s.target()).isPresent();
-    if (!job && !d.chains().exists(s.target())) {
+  /**
+   * Checks what the schedule runs: a job or chain that exists, which the caller may run (a token
+   * bound to a tenant may not schedule a job of system scope), with parameters each job's schema
+   * takes — so a schedule that is accepted can fire.
+   */
+  private Schedule validate(Schedule s, SecurityContext sc) {
+    java.util.Optional<JobDescriptor> job = d.catalogue().find(s.target());
+    java.util.Optional<io.jobline.chain.Chain> chain = job.isPresent() ? java.util.Optional.empty()
+        : d.chains().find(s.target());
+    if (job.isEmpty() && chain.isEmpty()) {
       throw ApiException.badRequest(s.jobType() == null ? "job_name" : "job_type",
           "no job or chain named '" + s.target() + "' is registered; GET /jobs and GET /jobs/chains list them");
     }
     List<String> after = s.chain() == null ? List.of() : s.chain();
-    if (!job && !after.isEmpty()) {
+    if (job.isEmpty() && !after.isEmpty()) {
       throw ApiException.badRequest("chain", "chain (jobs to run after a successful run) applies to a job; '"
           + s.target() + "' is a chain already");
     }
+    List<JobDescriptor> following = new java.util.ArrayList<>();
     for (String next : after) {
-      if (next == null || d.catalogue().find(next).isEmpty()) {
+      JobDescriptor j = next == null ? null : d.catalogue().find(next).orElse(null);
+      if (j == null) {
         throw ApiException.badRequest("chain", "chain lists '" + next + "', which is not a registered job");
       }
+      following.add(j);
     }
+    JsonNode parameters = s.parameters() == null ? Json.object() : s.parameters();
+    job.ifPresent(j -> runnable(sc, j, parameters, "job '" + j.name() + "'"));
+    following.forEach(j -> runnable(sc, j, parameters, "job '" + j.name() + "' of chain"));
+    chain.ifPresent(c -> c.steps().forEach(step -> d.catalogue().find(step.job()).ifPresent(j ->
+        runnable(sc, j, step.paramsOver(parameters), "job '" + j.name() + "' of step '" + step.name() + "'"))));
     try {
       Triggers.validate(s);
     } catch (CronException e) {
@@ -250,8 +282,17 @@ public final class SchedulesResource {
     return s;
   }
 
-  private Schedule validateAndPlan(Schedule s, Instant now) {
-    validate(s);
+  private void runnable(SecurityContext sc, JobDescriptor job, JsonNode params, String what) {
+    Access.mayRun(sc, job);
+    List<String> violations = VALIDATOR.violations(job, params);
+    if (!violations.isEmpty()) {
+      throw new ApiException(400, "Invalid parameters", "parameters do not match the schema of " + what
+          + "; every fire would fail", "parameters", violations);
+    }
+  }
+
+  private Schedule validateAndPlan(Schedule s, Instant now, SecurityContext sc) {
+    validate(s, sc);
     return s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null));
   }
 }

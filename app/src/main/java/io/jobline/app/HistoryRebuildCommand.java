@@ -44,7 +44,8 @@ final class HistoryRebuildCommand implements Callable<Integer> {
       target.ensureIndexes();
       var db = mongo.getDatabase(database);
       var sinks = new io.jobline.history.HistoryTopology.Sinks(target,
-          new io.jobline.store.MongoRunLogStore(db).ensureIndexes(), new io.jobline.store.StatsStore(db)::replace);
+          new io.jobline.store.MongoRunLogStore(db).ensureIndexes(), new io.jobline.store.StatsStore(db)::replace,
+          new io.jobline.store.AuditStore(db)::putAll);
       long replayed = HistoryRebuild.rebuild(c.kafka, c.history, sinks, c.topics.replicationFactor,
           Duration.ofMinutes(timeoutMinutes), line -> System.err.print("\r" + line));
       System.err.println();

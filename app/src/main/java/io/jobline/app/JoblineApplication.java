@@ -103,7 +103,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
 
     if (roles.contains(Role.HISTORY)) {
       History history = new History(config.kafka, config.history,
-          new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::replace), config.topics.replicationFactor,
+          new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::replace,
+              new io.jobline.store.AuditStore(db).ensureIndexes()::putAll), config.topics.replicationFactor,
           clock);
       env.lifecycle().manage(history);
       io.jobline.health.ConsumerProgress progress = new io.jobline.health.ConsumerProgress(kafkaHealth.admin(),
@@ -163,27 +164,37 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
             + "or auth.devToken (e.g. from JOBLINE_DEV_TOKEN) — nobody could call it otherwise");
       }
       env.jersey().register(new io.jobline.api.auth.AuthFilter(new io.jobline.api.auth.Authenticator(config.auth)));
-      env.jersey().register(org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature.class);
+      env.jersey().register(new io.jobline.api.auth.RoleCheck());
       ProblemMappers.all().forEach(env.jersey()::register);
       env.jersey().register(new io.jobline.api.BodySizeLimit());
+      // a flushed stream (server-sent events) goes out at once; Jetty still sets Content-Length on small replies
+      env.jersey().property(org.glassfish.jersey.server.ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER, 0);
+      env.jersey().register(new io.jobline.api.WriteRateLimit(config.api.limits, clock));
+      env.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new io.jobline.api.ProblemErrorHandler()));
+      env.getApplicationContext().setErrorHandler(new io.jobline.api.ProblemErrorHandler());
       env.jersey().register(new JobsResource(catalogue, requests, new ParamsValidator(), clock));
       ControlProducer controls = new ControlProducer(config.kafka);
       env.lifecycle().manage(closing(controls::close));
+      EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
+      env.lifecycle().manage(closing(auditEvents::close));
+      io.jobline.api.Auditor auditor = new io.jobline.api.Auditor(auditEvents::sendAndWait, clock);
+      env.jersey().register(new io.jobline.api.AuditResource(new io.jobline.store.AuditStore(db).ensureIndexes()));
       EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
       env.lifecycle().manage(closing(apiRunEvents::close));
-      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, clock));
+      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, config.api.limits,
+          auditor, clock));
       env.jersey().register(new io.jobline.api.StatsResource(stats));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
       io.jobline.chain.ChainLauncher chainLauncher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged);
       SchedulesResource.Deps scheduleDeps = new SchedulesResource.Deps(schedules, catalogue,
           new io.jobline.store.ChainAwareRuns(runs, chainRuns),
-          requests, apiEvents, clock, schedulesChanged, chainLauncher);
+          requests, apiEvents, clock, schedulesChanged, chainLauncher, auditor);
       env.jersey().register(new SchedulesResource(scheduleDeps));
       env.jersey().register(new ScheduleCheckResource(scheduleDeps));
       env.jersey().register(new CronResource(clock));
-      env.jersey().register(new io.jobline.api.ChainsResource(chains, catalogue, chainLauncher, new ParamsValidator()));
-      env.jersey().register(new io.jobline.api.ChainRunsResource(chainRuns, chainsChanged));
+      env.jersey().register(new io.jobline.api.ChainsResource(chains, catalogue, chainLauncher, new ParamsValidator(), auditor));
+      env.jersey().register(new io.jobline.api.ChainRunsResource(chainRuns, chainsChanged, auditor));
       env.jersey().register(new io.jobline.api.OpenApiResource());
     }
 

@@ -22,4 +22,10 @@ public class JoblineConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty public SchedulerSettings scheduler = new SchedulerSettings();
   @Valid @NotNull @JsonProperty public HistorySettings history = new HistorySettings();
   @Valid @NotNull @JsonProperty public io.jobline.api.auth.AuthSettings auth = new io.jobline.api.auth.AuthSettings();
+  @Valid @NotNull @JsonProperty public ApiSettings api = new ApiSettings();
+
+  /** Settings of the api role. */
+  public static class ApiSettings {
+    @Valid @NotNull @JsonProperty public io.jobline.api.ApiLimits limits = new io.jobline.api.ApiLimits();
+  }
 }

@@ -35,6 +35,44 @@ public final class Launcher {
     return load(new ResourceConfigurationSourceProvider(), resource);
   }
 
+  /**
+   * Reads the classpath YAML {@code resource} with the file {@code overlay} laid over it (objects
+   * merge key by key, anything else the overlay gives replaces), both with {@code ${ENV_VAR}}
+   * substituted: how {@code standalone --config FILE} takes the same settings as the roles.
+   *
+   * @throws ConfigurationException naming each invalid key and why
+   */
+  public static JoblineConfiguration loadOverlaid(String resource, java.nio.file.Path overlay)
+      throws IOException, ConfigurationException {
+    EnvironmentVariableSubstitutor env = new EnvironmentVariableSubstitutor(false);
+    com.fasterxml.jackson.databind.ObjectMapper yaml =
+        new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+    com.fasterxml.jackson.databind.JsonNode base;
+    com.fasterxml.jackson.databind.JsonNode over;
+    try (var in = new SubstitutingSourceProvider(new ResourceConfigurationSourceProvider(), env).open(resource)) {
+      base = yaml.readTree(in);
+    }
+    try (var in = new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), env).open(overlay.toString())) {
+      over = yaml.readTree(in);
+    }
+    if (over != null && !over.isNull() && !over.isObject()) {
+      throw new IOException(overlay + " is not a YAML mapping of settings");
+    }
+    byte[] merged = yaml.writeValueAsBytes(over == null || over.isNull() ? base : merge(base, over));
+    return load(path -> new java.io.ByteArrayInputStream(merged), overlay + " (over the standalone defaults)");
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode merge(com.fasterxml.jackson.databind.JsonNode base,
+      com.fasterxml.jackson.databind.JsonNode over) {
+    if (!(base instanceof com.fasterxml.jackson.databind.node.ObjectNode b) || !over.isObject()) {
+      return over;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode out = b.deepCopy();
+    over.properties().forEach(e -> out.set(e.getKey(),
+        out.has(e.getKey()) ? merge(out.get(e.getKey()), e.getValue()) : e.getValue()));
+    return out;
+  }
+
   private static JoblineConfiguration load(ConfigurationSourceProvider source, String path)
       throws IOException, ConfigurationException {
     var factory = new YamlConfigurationFactory<>(JoblineConfiguration.class,

@@ -27,30 +27,35 @@ public final class Standalone implements AutoCloseable {
   /** How to start; ports of 0 pick free ones. */
   public record Options(
       Path dataDir, boolean inMemory, int apiPort, int kafkaPort, int mongoPort, Clock clock,
-      Consumer<JoblineConfiguration> tweak, Set<Role> roles) {
+      Consumer<JoblineConfiguration> tweak, Set<Role> roles, Path config) {
 
     public static Options defaults() {
       return new Options(Path.of("jobline-data"), false, DEFAULT_API_PORT, DEFAULT_KAFKA_PORT,
-          DEFAULT_MONGO_PORT, Clock.systemUTC(), c -> {}, EnumSet.allOf(Role.class));
+          DEFAULT_MONGO_PORT, Clock.systemUTC(), c -> {}, EnumSet.allOf(Role.class), null);
     }
 
     /** Free ports everywhere and the given data folder (null for in-memory): for tests and bench. */
     public static Options ephemeral(Path dataDir) {
       return new Options(dataDir, dataDir == null, 0, 0, 0, Clock.systemUTC(), c -> {},
-          EnumSet.allOf(Role.class));
+          EnumSet.allOf(Role.class), null);
     }
 
     public Options withClock(Clock c) {
-      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, c, tweak, roles);
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, c, tweak, roles, config);
     }
 
     public Options withTweak(Consumer<JoblineConfiguration> t) {
-      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, t, roles);
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, t, roles, config);
     }
 
     /** Runs only these roles beside the embedded infrastructure. */
     public Options withRoles(Set<Role> r) {
-      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, r);
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, r, config);
+    }
+
+    /** Lays this YAML file over the standalone defaults (auth, limits, jobs, …), as the roles read theirs. */
+    public Options withConfig(Path file) {
+      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, roles, file);
     }
   }
 
@@ -75,12 +80,15 @@ public final class Standalone implements AutoCloseable {
     Path scratch = options.inMemory() ? Files.createTempDirectory("jobline-") : null;
     Path root = options.inMemory() ? scratch : options.dataDir().toAbsolutePath();
     Files.createDirectories(root);
-    JoblineConfiguration config = Launcher.loadResource("jobline-standalone.yml");
+    JoblineConfiguration config = options.config() == null ? Launcher.loadResource("jobline-standalone.yml")
+        : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
     options.tweak().accept(config);
+    // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev token
+    boolean ownAuth = !config.auth.apiKeys.isEmpty() || config.auth.jwt.enabled();
     if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
       String fixed = System.getenv("JOBLINE_DEV_TOKEN");
       config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
-          : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
+          : ownAuth ? null : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
     }
     Launcher.configureLogging(config);
     EmbeddedMongo mongo = EmbeddedMongo.start(

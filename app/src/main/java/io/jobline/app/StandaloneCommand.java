@@ -26,6 +26,10 @@ final class StandaloneCommand implements Callable<Integer> {
   @Option(names = "--mongo-port", description = "Mongo-wire port (default: ${DEFAULT-VALUE}).")
   int mongoPort = Standalone.DEFAULT_MONGO_PORT;
 
+  @Option(names = "--config", description = "A YAML file laid over the standalone defaults: the same settings "
+      + "as the roles' config (auth.apiKeys, auth.jwt, api.limits, jobs, …), with ${ENV_VAR} substituted.")
+  Path config;
+
   @Option(names = "--infra-only", description = "Start only the embedded Kafka and Mongo-wire store (as `jobline infra`).")
   boolean infraOnly;
 
@@ -41,7 +45,7 @@ final class StandaloneCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     Standalone standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
-        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class)));
+        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class), config));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
@@ -61,8 +65,7 @@ final class StandaloneCommand implements Callable<Integer> {
           MongoDB    %s   store: %s
           Data       %s
 
-        Development admin token (fix it with JOBLINE_DEV_TOKEN):
-          export TOKEN=%s
+        %s
 
         Try it:
           curl -X POST %s/jobs/run/settlement -H "Authorization: Bearer $TOKEN" \\
@@ -72,7 +75,11 @@ final class StandaloneCommand implements Callable<Integer> {
         Stop with Ctrl-C.
         """, (System.nanoTime() - t0) / 1e9, url, url, url, standalone.bootstrapServers(),
         standalone.mongoUri(), standalone.storeBackend(),
-        inMemory ? "(in memory)" : dataDir.toAbsolutePath(), standalone.devToken(), url, url);
+        inMemory ? "(in memory)" : dataDir.toAbsolutePath(), standalone.devToken() == null
+            ? "Callers authenticate as --config says (auth.apiKeys, auth.jwt); no development token.\n"
+                + "        export TOKEN=<one of your API keys or JWTs>"
+            : "Development admin token (fix it with JOBLINE_DEV_TOKEN):\n          export TOKEN=" + standalone.devToken(),
+        url, url);
     stopped.await();
     return 0;
   }

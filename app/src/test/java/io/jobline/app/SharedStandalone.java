@@ -19,6 +19,8 @@ final class SharedStandalone {
               AuthTest.key("acme-operator", "acme-key", "operator", "acme"),
               AuthTest.key("acme-admin", "acme-admin-key", "admin", "acme"));
           c.auth.jwt.hs256Secret = AuthTest.JWT_SECRET;
+          c.api.limits.writesPerSecond = 1_000_000; // the fuzz suite writes thousands at once
+          c.api.limits.writeBurst = 1_000_000;
         }));
       } catch (Exception e) {
         throw new IllegalStateException("could not start the shared standalone", e);

@@ -22,12 +22,17 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final int controllerPort;
+  private final Scram scram;
   private KafkaRaftServer server;
 
-  private EmbeddedKafka(Path dir, int port, int controllerPort) {
+  /** A SCRAM-SHA-256 user the broker knows from the start, for clients on a SASL_PLAINTEXT listener. */
+  public record Scram(String user, String password, int internalPort) {}
+
+  private EmbeddedKafka(Path dir, int port, int controllerPort, Scram scram) {
     this.dir = dir;
     this.port = port;
     this.controllerPort = controllerPort;
+    this.scram = scram;
   }
 
   /**
@@ -38,7 +43,20 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static EmbeddedKafka start(Path dir, int port, int controllerPort) {
     int brokerPort = port == 0 ? freePort() : port;
     int ctlPort = controllerPort == 0 ? freePort() : controllerPort;
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort);
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, null);
+    kafka.startServer();
+    return kafka;
+  }
+
+  /**
+   * Starts a broker whose clients must authenticate: a SASL_PLAINTEXT listener on {@code port}
+   * taking SCRAM-SHA-256 with {@code user} and {@code password} (created when the folder is
+   * formatted), as secured clusters are run; the broker talks to itself on a plaintext port.
+   */
+  public static EmbeddedKafka startScram(Path dir, int port, int controllerPort, String user, String password) {
+    int brokerPort = port == 0 ? freePort() : port;
+    int ctlPort = controllerPort == 0 ? freePort() : controllerPort;
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, new Scram(user, password, freePort()));
     kafka.startServer();
     return kafka;
   }
@@ -50,9 +68,20 @@ public final class EmbeddedKafka implements AutoCloseable {
       props.put("process.roles", "broker,controller");
       props.put("node.id", "1");
       props.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-      props.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
-      props.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
-      props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      if (scram == null) {
+        props.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      } else {
+        props.put("listeners", "SASL_PLAINTEXT://localhost:" + port + ",PLAINTEXT://localhost:" + scram.internalPort()
+            + ",CONTROLLER://localhost:" + controllerPort);
+        props.put("advertised.listeners", "SASL_PLAINTEXT://localhost:" + port + ",PLAINTEXT://localhost:"
+            + scram.internalPort());
+        props.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("sasl.enabled.mechanisms", "SCRAM-SHA-256");
+        props.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      }
       props.put("controller.listener.names", "CONTROLLER");
       props.put("inter.broker.listener.name", "PLAINTEXT");
       props.put("log.dirs", dir.toAbsolutePath().toString());
@@ -78,6 +107,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
             .setReleaseVersion(MetadataVersion.latestProduction())
             .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+            .setScramArguments(scram == null ? List.of()
+                : List.of("SCRAM-SHA-256=[name=" + scram.user() + ",password=" + scram.password() + "]"))
             .run();
       }
       server = new KafkaRaftServer(config, Time.SYSTEM);

@@ -7,6 +7,7 @@ import io.jobline.store.RunLogStore;
 import io.jobline.store.StatsStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private static final int TRACKED = 100_000;
   private static final String RUN = "r|";
   private static final String STATS = "s|";
+  private static final String AUDIT = "a|";
 
   private final HistoryTopology.Sinks sinks;
   private final RunFold fold;
@@ -58,6 +60,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private KeyValueStore<String, RunRecord> runs;
   private KeyValueStore<String, JobStats> stats;
   private KeyValueStore<String, Long> unwritten;
+  private KeyValueStore<String, io.jobline.run.AuditEntry> audit;
+  private final Set<String> dirtyAudit = new LinkedHashSet<>();
   private int partition;
   private final Set<String> dirtyRuns = new LinkedHashSet<>();
   private final Set<String> dirtyStats = new LinkedHashSet<>();
@@ -84,11 +88,12 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.runs = context.getStateStore(HistoryTopology.RUNS_STORE);
     this.stats = context.getStateStore(HistoryTopology.STATS_STORE);
     this.unwritten = context.getStateStore(HistoryTopology.UNWRITTEN_STORE);
+    this.audit = context.getStateStore(HistoryTopology.AUDIT_STORE);
     this.partition = context.taskId().partition();
     try (KeyValueIterator<String, Long> it = unwritten.all()) {
       while (it.hasNext()) {
         KeyValue<String, Long> e = it.next();
-        (e.key.startsWith(RUN) ? dirtyRuns : dirtyStats).add(e.key.substring(2));
+        (e.key.startsWith(RUN) ? dirtyRuns : e.key.startsWith(AUDIT) ? dirtyAudit : dirtyStats).add(e.key.substring(2));
       }
     }
     if (!dirtyRuns.isEmpty() || !dirtyStats.isEmpty()) {
@@ -104,8 +109,20 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (runId == null || record.value() == null) {
       return;
     }
+    io.jobline.wire.RunEvent event = record.value().event();
+    if (event != null && event.type() == io.jobline.wire.EventType.AUDIT) {
+      keepAudit(event);
+      return;
+    }
     RunRecord before = runs.get(runId);
-    RunRecord after = Carriage.fit(fold.apply(runId, record.value(), before));
+    RunRecord after;
+    try {
+      after = Carriage.fit(fold.apply(runId, record.value(), before));
+    } catch (RuntimeException e) {
+      // a record no fold rule expected (a producer other than Jobline's): set aside, the stream goes on
+      setAsideInput(runId, record.value(), e);
+      return;
+    }
     if (after.equals(before)) {
       return;
     }
@@ -135,6 +152,24 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     dirtyStats.add(key);
   }
 
+  /** An audit event is kept apart from runs, and written to the audit trail with the next batch. */
+  private void keepAudit(io.jobline.wire.RunEvent event) {
+    io.jobline.run.AuditEntry entry;
+    try {
+      entry = io.jobline.run.AuditEntry.from(event);
+    } catch (RuntimeException e) {
+      LOG.warn("An audit event for {} cannot be read and is left out: {}", event.runId(), e.toString());
+      return;
+    }
+    if (entry.auditId() == null || WireLimits.check("details", entry.details()).isPresent()) {
+      LOG.warn("An audit event for {} has no id or carries details that cannot be stored; it is left out", event.runId());
+      return;
+    }
+    audit.put(entry.auditId(), entry);
+    unwritten.put(AUDIT + entry.auditId(), 1L);
+    dirtyAudit.add(entry.auditId());
+  }
+
   private void markRun(String runId) {
     if (dirtyRuns.add(runId)) {
       unwritten.put(RUN + runId, 1L);
@@ -143,7 +178,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   /** Writes what changed to MongoDB, then unmarks it. A failed write throws: the transaction aborts. */
   private void flush() {
-    if (dirtyRuns.isEmpty() && dirtyStats.isEmpty()) {
+    if (dirtyRuns.isEmpty() && dirtyStats.isEmpty() && dirtyAudit.isEmpty()) {
       return;
     }
     List<RunRecord> batch = new ArrayList<>(dirtyRuns.size());
@@ -162,10 +197,23 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       }
     }
     sinks.stats().accept(parts);
+    List<io.jobline.run.AuditEntry> entries = new ArrayList<>(dirtyAudit.size());
+    for (String id : dirtyAudit) {
+      io.jobline.run.AuditEntry e = audit.get(id);
+      if (e != null) {
+        entries.add(e);
+      }
+    }
+    sinks.audit().accept(entries);
     dirtyRuns.forEach(id -> unwritten.delete(RUN + id));
     dirtyStats.forEach(key -> unwritten.delete(STATS + key));
+    dirtyAudit.forEach(id -> {
+      unwritten.delete(AUDIT + id);
+      audit.delete(id);
+    });
     dirtyRuns.clear();
     dirtyStats.clear();
+    dirtyAudit.clear();
   }
 
   private void writeRuns(List<RunRecord> batch) {
@@ -214,6 +262,24 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     LOG.error("Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
         run.runId(), run.jobName(), reason, Topics.HISTORY_DLQ.name());
     Record<String, byte[]> dead = new Record<>(run.runId(), original(run), context.currentSystemTimeMs());
+    dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
+    context.forward(dead);
+  }
+
+  /** An input the fold cannot take goes to the dead-letter topic with the reason; the run stays as it was. */
+  private void setAsideInput(String runId, RunInput input, RuntimeException cause) {
+    String reason = "history could not fold this record into run " + WireLimits.printable(runId) + ": " + describe(cause);
+    metrics.setAside();
+    LOG.error("A record of run {} was set aside: {}; it is on {}", WireLimits.printable(runId), reason,
+        Topics.HISTORY_DLQ.name());
+    byte[] value;
+    try {
+      value = Json.mapper().writeValueAsBytes(input);
+    } catch (Exception e) {
+      value = new byte[0];
+    }
+    Record<String, byte[]> dead = new Record<>(runId, value, context.currentSystemTimeMs());
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
     context.forward(dead);

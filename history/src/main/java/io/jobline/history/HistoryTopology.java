@@ -37,14 +37,22 @@ public final class HistoryTopology {
   public static final String RUNS_STORE = "runs";
   static final String STATS_STORE = "run-stats";
   static final String UNWRITTEN_STORE = "unwritten";
+  static final String AUDIT_STORE = "audit-pending";
   static final Serde<RunInput> INPUT = new JsonSerde<>(RunInput.class);
   static final Serde<RunRecord> RECORD = new JsonSerde<>(RunRecord.class);
   static final Serde<JobStats> STATS = new JsonSerde<>(JobStats.class);
+  static final Serde<io.jobline.run.AuditEntry> AUDIT = new JsonSerde<>(io.jobline.run.AuditEntry.class);
 
   private HistoryTopology() {}
 
   /** Where history writes: runs, their log lines, and the statistics of the runs that ended. */
-  public record Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats) {}
+  public record Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats,
+      Consumer<List<io.jobline.run.AuditEntry>> audit) {
+    /** Sinks that drop the audit trail (tests of runs alone). */
+    public Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats) {
+      this(runs, logs, stats, entries -> { });
+    }
+  }
 
   /** The internal topic requests are re-keyed by run id through, for an application id. */
   public static String repartitionTopic(String applicationId) {
@@ -69,6 +77,8 @@ public final class HistoryTopology {
         Serdes.String(), STATS).withCachingEnabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNWRITTEN_STORE),
         Serdes.String(), Serdes.Long()).withCachingEnabled());
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AUDIT_STORE),
+        Serdes.String(), AUDIT).withCachingEnabled());
 
     KStream<String, RunInput> requests = builder
         .stream(Topics.REQUESTS.name(), Consumed.with(Serdes.String(),
@@ -84,12 +94,12 @@ public final class HistoryTopology {
     KStream<String, RunInput> events = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(),
             lenient(Topics.EVENTS.valueSerde())).withName("events-source"))
-        .filter((runId, event) -> event != null && runId != null, Named.as("valid-events"))
+        .filter((runId, event) -> event != null && runId != null && event.type() != null, Named.as("valid-events"))
         .mapValues(RunInput::of, Named.as("event-input"));
 
     requests.merge(events, Named.as("run-inputs"))
         .process(() -> new HistoryProcessor(sinks, settings, metrics), Named.as("fold-and-store"),
-            RUNS_STORE, STATS_STORE, UNWRITTEN_STORE)
+            RUNS_STORE, STATS_STORE, UNWRITTEN_STORE, AUDIT_STORE)
         .to(Topics.HISTORY_DLQ.name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
     return builder.build();
   }

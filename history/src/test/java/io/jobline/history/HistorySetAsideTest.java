@@ -127,6 +127,24 @@ class HistorySetAsideTest {
   }
 
   @Test
+  void aRecordTheFoldCannotTakeIsSetAsideAndTheStreamGoesOn() {
+    start(1);
+    TestInputTopic<String, byte[]> raw = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(),
+        Serdes.ByteArray().serializer());
+    raw.pipeInput("odd", ("{\"run_id\":\"odd\",\"seq\":1,\"type\":\"missed\",\"attempt\":1,"
+        + "\"payload\":{\"job_name\":\"noop\",\"trigger\":\"not a trigger\"}}").getBytes(StandardCharsets.UTF_8));
+    raw.pipeInput("typeless", "{\"run_id\":\"typeless\",\"seq\":1}".getBytes(StandardCharsets.UTF_8));
+    request("next", "ok");
+
+    assertThat(stored.find("next")).isPresent();
+    TestRecord<String, byte[]> dead = deadLetters.readRecord();
+    assertThat(dead.key()).isEqualTo("odd");
+    assertThat(new String(dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8))
+        .startsWith("history could not fold this record into run odd");
+    assertThat(metrics.runsSetAside()).isEqualTo(1);
+  }
+
+  @Test
   void aStoreThatRefusesEvenAStrippedCopyIsDownSoTheWriteFailsAndNothingIsSetAside() {
     start(1);
     storeDown = true;

@@ -89,6 +89,11 @@ public final class ChainLauncher {
     return chains.find(name).isPresent();
   }
 
+  /** The chain of this name, if there is one now (read from the store). */
+  public Optional<Chain> find(String name) {
+    return chains.find(name).map(ChainStore.Declared::chain);
+  }
+
   /** Whether a chain of this name exists (names are re-read at most once a second). */
   public boolean isChain(String name) {
     Instant now = clock.instant();

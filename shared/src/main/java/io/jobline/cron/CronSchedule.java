@@ -137,9 +137,10 @@ public final class CronSchedule {
       }
       int by = 1;
       if (step.length == 2) {
-        by = Integer.parseInt(step[1]);
-        if (by == 0) {
-          throw new CronException("cron_expression", FIELDS[index] + " step must be at least 1");
+        by = step[1].length() > 4 ? Integer.MAX_VALUE : Integer.parseInt(step[1]);
+        if (by == 0 || by > max - min + 1) {
+          throw new CronException("cron_expression", FIELDS[index] + " step " + shown(step[1])
+              + " must be from 1 to " + (max - min + 1));
         }
       }
       for (int v = from; v <= to; v += by) {
@@ -150,12 +151,17 @@ public final class CronSchedule {
   }
 
   private static int value(int index, String text) {
-    int v = Integer.parseInt(text);
+    // more digits than any field takes is out of range too (and would not fit an int)
+    int v = text.length() > 4 ? Integer.MAX_VALUE : Integer.parseInt(text);
     if (v < RANGES[index][0] || v > RANGES[index][1]) {
-      throw new CronException("cron_expression", FIELDS[index] + " value " + v
+      throw new CronException("cron_expression", FIELDS[index] + " value " + shown(text)
           + " is out of range " + RANGES[index][0] + "-" + RANGES[index][1]);
     }
     return v;
+  }
+
+  private static String shown(String text) {
+    return text.length() > 12 ? text.substring(0, 12) + "…" : text;
   }
 
   /** Whether the schedule fires on this local date. */

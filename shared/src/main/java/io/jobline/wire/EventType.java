@@ -28,5 +28,12 @@ public enum EventType {
   RETRY_SCHEDULED,
   /** A schedule's fire time that did not run (misfire policy, overlap); recorded, never silent. */
   @JsonProperty("missed")
-  MISSED
+  MISSED,
+  /**
+   * Who did what through the api (cancelled, retried, triggered, created, changed, deleted), keyed
+   * by what it was done to: a run id, {@code schedule:<name>}, {@code chain:<name>} or {@code
+   * chain-run:<id>}. History keeps these apart from runs, in {@code job_audit}.
+   */
+  @JsonProperty("audit")
+  AUDIT
 }

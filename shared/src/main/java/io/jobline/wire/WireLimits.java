@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * What every role can carry end to end — the api, the topic records, the executor, history and
  * MongoDB: JSON values nested at most {@value #MAX_DEPTH} deep, keys without NUL (BSON cannot store
- * them), and text that is valid Unicode (a lone surrogate cannot be written as UTF-8). The api
+ * them) and not starting with {@code $} (MongoDB reads those as operators), and text that is valid
+ * Unicode (a lone surrogate cannot be written as UTF-8). The api
  * refuses other input with a 400 naming the field; the executor dead-letters such a record; history
  * leaves such a value out rather than stop.
  */
@@ -65,6 +66,9 @@ public final class WireLimits {
           if (key.indexOf('\0') >= 0) {
             return Optional.of(new Violation(path, "a key must not contain the NUL character (U+0000)"));
           }
+          if (key.startsWith("$")) {
+            return Optional.of(new Violation(path, "a key must not start with '$' (MongoDB reads such keys as operators)"));
+          }
           if (key.length() > MAX_KEY_LENGTH) {
             return Optional.of(new Violation(f.path(), "a key is " + key.length() + " characters long; at most "
                 + MAX_KEY_LENGTH + " are accepted"));
@@ -113,7 +117,9 @@ public final class WireLimits {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < key.length() && i < 64; i++) {
       char c = key.charAt(i);
-      if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+      if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+        b.append(c).append(key.charAt(++i));
+      } else if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
         b.append(String.format("\\u%04x", (int) c));
       } else {
         b.append(c);

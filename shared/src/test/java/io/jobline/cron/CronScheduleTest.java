@@ -154,7 +154,9 @@ class CronScheduleTest {
       "* * 0 * *   | day-of-month value 0 is out of range 1-31",
       "* * * 13 *  | month value 13 is out of range 1-12",
       "* * * * 7   | day-of-week value 7 is out of range 0-6",
-      "*/0 * * * * | minute step must be at least 1",
+      "*/0 * * * * | minute step 0 must be from 1 to 60",
+      "*/2147483648 * * * * | minute step 2147483648 must be from 1 to 60",
+      "0-99999999999 * * * * | minute value 99999999999 is out of range 0-59",
       "5-1 * * * * | minute range 5-1 runs backwards",
       "* x * * *   | hour field 'X' is not valid",
       "* * * * MON-FRI-SAT | day-of-week field"})

@@ -43,13 +43,29 @@ public final class Access {
   }
 
   /**
+   * Refuses a job of system scope (it acts on every tenant's data, e.g. the retention jobs) to a
+   * token bound to a tenant — whether it is run directly, by a schedule or as a chain step.
+   *
+   * @throws ApiException 403 naming job_name
+   */
+  public static void mayRun(SecurityContext sc, io.jobline.job.JobDescriptor job) {
+    Caller c = caller(sc);
+    if (c.tenant() != null && job.scope() == io.jobline.wire.Scope.SYSTEM) {
+      throw new ApiException(403, "Forbidden", "job '" + job.name() + "' has system scope: it acts on every "
+          + "tenant's data, so it needs a token not bound to a tenant; this token is bound to tenant '" + c.tenant() + "'",
+          "job_name", null);
+    }
+  }
+
+  /**
    * Refuses operations across tenants to tenant-bound tokens.
    *
    * @throws ApiException 403
    */
   public static void mustBeUnbound(SecurityContext sc, String what) {
     if (caller(sc).tenant() != null) {
-      throw new ApiException(403, "Forbidden", what + " spans every tenant; this token is bound to one", null, null);
+      throw new ApiException(403, "Forbidden", what + " spans every tenant; this token is bound to tenant '"
+          + caller(sc).tenant() + "'", null, null);
     }
   }
 }

@@ -27,13 +27,13 @@ public final class AuthFilter implements ContainerRequestFilter {
       reject(request, "this API needs Authorization: Bearer <token> (an API key or a JWT)");
       return;
     }
-    Optional<Caller> caller = authenticator.authenticate(header.substring(7).trim());
-    if (caller.isEmpty()) {
-      reject(request, "the bearer token is not valid (unknown API key, or a JWT that fails verification or has expired)");
+    Authenticator.Outcome outcome = authenticator.check(header.substring(7).trim());
+    if (outcome.caller() == null) {
+      reject(request, outcome.refusal());
       return;
     }
     boolean secure = request.getSecurityContext().isSecure();
-    Caller c = caller.get();
+    Caller c = outcome.caller();
     request.setSecurityContext(new SecurityContext() {
       @Override
       public Principal getUserPrincipal() {

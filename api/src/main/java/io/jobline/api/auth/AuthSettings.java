@@ -67,6 +67,14 @@ public class AuthSettings {
     @JsonProperty
     public String tenantClaim = "tenant";
 
+    /**
+     * The role of a JWT without a role claim; unset (the default), such a token is refused (401) —
+     * a token that says nothing of its role gets none.
+     */
+    @jakarta.validation.constraints.Pattern(regexp = "viewer|operator|admin", message = "must be viewer, operator or admin")
+    @JsonProperty
+    public String defaultRole;
+
     public boolean enabled() {
       return (hs256Secret != null && !hs256Secret.isBlank()) || (jwksUrl != null && !jwksUrl.isBlank());
     }

@@ -44,25 +44,52 @@ public final class Authenticator {
     return HexFormat.of().formatHex(sha256(key));
   }
 
+  /** Who a token stands for, or why it stands for nobody. */
+  public record Outcome(Caller caller, String refusal) {
+    static Outcome of(Caller c) {
+      return new Outcome(c, null);
+    }
+
+    static Outcome refused(String why) {
+      return new Outcome(null, why);
+    }
+  }
+
   public Optional<Caller> authenticate(String token) {
+    return Optional.ofNullable(check(token).caller());
+  }
+
+  /** The caller a token stands for, or the reason it is refused (never the token or a secret). */
+  public Outcome check(String token) {
     byte[] hash = sha256(token);
     for (Key k : keys) {
       if (MessageDigest.isEqual(k.hash(), hash)) {
-        return Optional.of(k.caller());
+        return Outcome.of(k.caller());
       }
     }
-    if (jwt != null && token.chars().filter(c -> c == '.').count() == 2) {
-      try {
-        JWTClaimsSet claims = jwt.process(token, null);
-        Object role = claims.getClaim(jwtSettings.roleClaim);
-        Object tenant = claims.getClaim(jwtSettings.tenantClaim);
-        return Optional.of(new Caller(claims.getSubject() == null ? "jwt" : claims.getSubject(),
-            Role.of(role == null ? Role.VIEWER_NAME : role.toString()), tenant == null ? null : tenant.toString()));
-      } catch (Exception e) {
-        return Optional.empty();
-      }
+    if (jwt == null || token.chars().filter(c -> c == '.').count() != 2) {
+      return Outcome.refused("the bearer token is not valid (unknown API key, or a JWT that fails verification or has expired)");
     }
-    return Optional.empty();
+    JWTClaimsSet claims;
+    try {
+      claims = jwt.process(token, null);
+    } catch (Exception e) {
+      return Outcome.refused("the JWT fails verification or has expired");
+    }
+    Object role = claims.getClaim(jwtSettings.roleClaim);
+    String roleName = role != null ? role.toString() : jwtSettings.defaultRole;
+    if (roleName == null) {
+      return Outcome.refused("the JWT has no '" + jwtSettings.roleClaim + "' claim and auth.jwt.defaultRole is not set");
+    }
+    Role r;
+    try {
+      r = Role.of(roleName);
+    } catch (IllegalArgumentException e) {
+      return Outcome.refused("the JWT's '" + jwtSettings.roleClaim + "' claim is not viewer, operator or admin");
+    }
+    Object tenant = claims.getClaim(jwtSettings.tenantClaim);
+    return Outcome.of(new Caller(claims.getSubject() == null ? "jwt" : claims.getSubject(), r,
+        tenant == null ? null : tenant.toString()));
   }
 
   private static DefaultJWTProcessor<SecurityContext> processor(AuthSettings.Jwt s) {

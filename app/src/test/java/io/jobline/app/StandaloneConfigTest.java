@@ -1,0 +1,109 @@
+package io.jobline.app;
+
+import static io.jobline.app.HostileInputTest.assertProblem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.api.auth.Authenticator;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code standalone --config FILE}: the same auth and limit settings as the roles, laid over the
+ * standalone defaults; and the limits themselves — writes per token, live streams per token and in all.
+ */
+class StandaloneConfigTest {
+  private static Standalone standalone;
+  private static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Path config = Files.createTempFile("standalone-overlay", ".yml");
+    Files.writeString(config, """
+        auth:
+          apiKeys:
+            - {name: ops, sha256: "%s", role: operator}
+            - {name: eyes, sha256: "%s", role: viewer}
+        api:
+          limits: {writesPerSecond: 1, writeBurst: 3, streamsPerToken: 2, streams: 3}
+        """.formatted(Authenticator.hash("ops-key"), Authenticator.hash("eyes-key")));
+    standalone = Standalone.start(Standalone.Options.ephemeral(null).withConfig(config)
+        .withTweak(c -> c.jobs.packages = List.of("io.jobline.examples")));
+    base = standalone.apiUrl();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (standalone != null) {
+      standalone.close();
+    }
+  }
+
+  @Test
+  void theOverlaysKeysAuthenticateAndNoDevelopmentTokenIsMadeUp() {
+    assertThat(standalone.devToken()).isNull();
+    assertThat(new Http(base, "eyes-key").get("/jobs").status()).isEqualTo(200);
+    assertProblem(new Http(base, Http.TEST_TOKEN).get("/jobs"), 401, null, null);
+    assertProblem(new Http(base, null).get("/jobs"), 401, null, null);
+  }
+
+  @Test
+  void writesPastTheTokensBurstAre429WithRetryAfter() throws Exception {
+    Http ops = new Http(base, "ops-key");
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      statuses.add(ops.post("/jobs/cron/preview", "{\"cron_expression\":\"* * * * *\"}").status());
+    }
+    assertThat(statuses).contains(429);
+    assertThat(statuses.subList(0, 3)).containsOnly(200);
+    HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/jobs/run/noop"))
+        .header("Authorization", "Bearer ops-key").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(429);
+    assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+    assertThat(refused.body()).contains("'ops'").contains("per second");
+    assertThat(new Http(base, "eyes-key").get("/jobs/runs").status()).as("reads are not limited").isEqualTo(200);
+  }
+
+  @Test
+  void liveStreamsAreCappedPerTokenAndInAllAndASlotIsFreedWhenTheClientGoes() throws Exception {
+    HttpClient client = HttpClient.newHttpClient();
+    List<InputStream> open = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      open.add(stream(client, "eyes-key").body());
+    }
+    assertThat(stream(client, "eyes-key").statusCode()).as("third stream of one token").isEqualTo(429);
+    InputStream third = stream(client, "ops-key").body();
+    assertThat(stream(client, "ops-key").statusCode()).as("fourth stream in all").isEqualTo(429);
+
+    open.get(0).close(); // the client goes away: its slot comes back
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          HttpResponse<InputStream> again = stream(client, "eyes-key");
+          if (again.statusCode() == 200) {
+            open.add(again.body());
+            return true;
+          }
+          return false;
+        });
+    for (InputStream in : open) {
+      in.close();
+    }
+    third.close();
+  }
+
+  private static HttpResponse<InputStream> stream(HttpClient client, String key) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(base + "/jobs/runs/never-" + System.nanoTime() + "/stream"))
+        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
+  }
+}
