@@ -59,6 +59,13 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     this.clock = clock;
   }
 
+  private final io.jobline.store.StoreWrites storeWrites = new io.jobline.store.StoreWrites();
+
+  /** What this process wrote to MongoDB (for benchmarks and metrics). */
+  public io.jobline.store.StoreWrites storeWrites() {
+    return storeWrites;
+  }
+
   /** The scheduler this application runs, if it runs that role (for benchmarks). */
   public java.util.Optional<Scheduler> scheduler() {
     return java.util.Optional.ofNullable(scheduler);
@@ -78,7 +85,10 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   @Override
   public void run(JoblineConfiguration config, Environment env) {
     Json.configure(env.getObjectMapper());
-    MongoClient mongo = MongoClients.create(config.mongo.uri);
+    MongoClient mongo = MongoClients.create(com.mongodb.MongoClientSettings.builder()
+        .applyConnectionString(new com.mongodb.ConnectionString(config.mongo.uri)).addCommandListener(storeWrites).build());
+    env.metrics().gauge("jobline.store.write_commands", () -> storeWrites::commands);
+    env.metrics().gauge("jobline.store.documents_written", () -> storeWrites::documents);
     env.lifecycle().manage(closing(mongo::close));
     MongoDatabase db = mongo.getDatabase(config.mongo.database);
     TopicAdmin.ensureTopics(config.kafka, config.topics, Topics.all(), Duration.ofSeconds(60));

@@ -155,49 +155,71 @@ class MultiProcessIT {
   }
 
   @Test
-  void historyKilledAfterItsCommitButBeforeItsWritesLeavesMongoCompleteAfterARestart() throws Exception {
-    // a history that commits its input every 100 ms but would write MongoDB only after an hour
+  void historyKilledAfterItsWritesButBeforeItsCommitCountsEveryRunOnceAfterARestart() throws Exception {
+    // a history that writes MongoDB at once (batches of one) and commits its input every 5 s; it is frozen
+    // (SIGSTOP) once MongoDB has the runs, and killed if its commit has not happened by then — writing
+    // after a commit cannot happen at all: history writes before every commit (its commit hook)
     processes.get("history").destroy(); // SIGTERM: it leaves the group, so the next one takes over at once
     processes.get("history").waitFor();
     role("history-slow", "history", Map.of("STATE_DIR", Files.createTempDirectory("mp-streams").toString(),
-        "HISTORY_FLUSH_INTERVAL", "1h", "HISTORY_BATCH_SIZE", "100000"));
+        "HISTORY_COMMIT_INTERVAL", "5s", "HISTORY_BATCH_SIZE", "1"));
     await("history-slow healthy").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
         .until(() -> health("history-slow").status() == 200);
 
     List<String> runs = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      runs.add(api.post("/jobs/run/settlement", "{\"tenant_id\":\"crash-tenant\",\"params\":{\"period\":\"2026-0"
-          + (i + 1) + "\"}}").body().path("run_id").asText());
-    }
-    Map<org.apache.kafka.common.TopicPartition, Long> ends = eventsEndOnceCompleted(runs);
-    Map<String, Object> seen = new HashMap<>();
-    await("history committed every event of the runs").atMost(Duration.ofSeconds(120)).until(() -> {
-      try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka))) {
-        var committed = admin.listConsumerGroupOffsets("jobline-history").partitionsToOffsetAndMetadata().get();
-        seen.put("committed", committed);
-        seen.put("ends", ends);
-        return ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
-            && committed.get(e.getKey()).offset() >= e.getValue()));
-      } finally {
-        Files.writeString(LOGS.resolve("history-offsets.txt"), seen.toString());
+    Map<org.apache.kafka.common.TopicPartition, Long> ends = null;
+    for (int round = 0; round < 5 && ends == null; round++) {
+      List<String> batch = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        batch.add(api.post("/jobs/run/settlement", "{\"tenant_id\":\"crash-tenant\",\"params\":{\"period\":\"2026-0"
+            + (i + 1) + "\"}}").body().path("run_id").asText());
       }
-    });
-    for (String id : runs) {
-      assertThat(api.get("/jobs/runs/" + id).status()).as("not written yet").isEqualTo(404);
+      runs.addAll(batch);
+      Map<org.apache.kafka.common.TopicPartition, Long> batchEnds = eventsEndOnceCompleted(batch);
+      await("runs written").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+          .until(() -> batch.stream().allMatch(id -> "completed".equals(status(id))));
+      signal("STOP", "history-slow");
+      if (uncommitted(batchEnds)) {
+        ends = batchEnds;
+      } else {
+        signal("CONT", "history-slow"); // its commit came first this time: try again with new runs
+      }
     }
+    assertThat(ends).as("history frozen after it wrote and before it committed").isNotNull();
+    JsonNode written = api.get("/jobs/stats?job=settlement&tenant=crash-tenant").body().path("stats").get(0);
+    assertThat(written.path("counts").path("completed").asInt()).isEqualTo(runs.size());
     kill("history-slow");
 
     role("history-2", "history", Map.of("STATE_DIR", Files.createTempDirectory("mp-streams").toString()));
+    Map<org.apache.kafka.common.TopicPartition, Long> last = ends;
+    await("history-2 caught up").atMost(Duration.ofSeconds(120)).until(() -> !uncommitted(last) && allCommitted(last));
     for (String id : runs) {
-      await("run " + id).atMost(Duration.ofSeconds(120)).until(() -> "completed".equals(status(id)));
       JsonNode run = api.get("/jobs/runs/" + id).body();
+      assertThat(run.path("status").asText()).isEqualTo("completed");
       assertThat(run.path("result").path("processed").asInt()).isEqualTo(100);
       assertThat(api.get("/jobs/runs/" + id + "/logs").body().path("total").asInt()).isEqualTo(6);
     }
     JsonNode stats = api.get("/jobs/stats?job=settlement&tenant=crash-tenant").body().path("stats").get(0);
-    assertThat(stats.path("counts").path("completed").asInt()).as("counted once").isEqualTo(5);
-    assertThat(stats.path("duration_seconds").path("over_last").asInt()).isEqualTo(5);
+    assertThat(stats.path("counts").path("completed").asInt()).as("folded twice, counted once").isEqualTo(runs.size());
+    assertThat(stats.path("duration_seconds").path("over_last").asInt()).isEqualTo(runs.size());
     processes.put("history", processes.get("history-2"));
+  }
+
+  /** Whether history's group has not committed some of these events yet. */
+  private static boolean uncommitted(Map<org.apache.kafka.common.TopicPartition, Long> ends) throws Exception {
+    return !allCommitted(ends);
+  }
+
+  private static boolean allCommitted(Map<org.apache.kafka.common.TopicPartition, Long> ends) throws Exception {
+    try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka))) {
+      var committed = admin.listConsumerGroupOffsets("jobline-history").partitionsToOffsetAndMetadata().get();
+      return ends.entrySet().stream().allMatch(e -> e.getValue() == 0 || (committed.get(e.getKey()) != null
+          && committed.get(e.getKey()).offset() >= e.getValue()));
+    }
+  }
+
+  private static void signal(String signal, String name) throws Exception {
+    new ProcessBuilder("kill", "-" + signal, Long.toString(processes.get(name).pid())).start().waitFor();
   }
 
   /** The end offsets of jobline.events once every one of the runs' completed events is on it. */

@@ -9,19 +9,13 @@ import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,14 +23,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Folds a run's request and events into its record ({@value HistoryTopology#RUNS_STORE} store),
  * keeps the statistics of the runs that ended ({@value HistoryTopology#STATS_STORE}), and writes
- * both to MongoDB in batches — when a batch is full and on a wall-clock interval.
+ * both to MongoDB in batches — when a batch is full, and before every commit of its task.
  *
- * <p>Crash safety: every record or statistic changed is also marked in the {@value
- * HistoryTopology#UNWRITTEN_STORE} store, in the same exactly-once transaction as the input that
- * changed it, and unmarked only after MongoDB took it. A history process killed at any point
- * therefore finds, when its task starts again, everything committed but not yet written, and writes
- * it first. Every write is idempotent (whole records by id, absolute statistics), so writing again
- * what was already written changes nothing.
+ * <p>Crash safety: what changed since the last write is held in memory and written to MongoDB (and
+ * to the state stores) from the {@link CommitHook}, which Kafka Streams calls as it prepares each
+ * commit — before the exactly-once transaction with the consumed offsets commits. So MongoDB is
+ * never behind a committed input; a crash after a write and before its commit only makes Streams
+ * fold those inputs again and write the same again. Every write is idempotent (whole records by id,
+ * absolute statistics), so writing twice counts nothing twice.
  *
  * <p>Poison: a record MongoDB refuses while a stripped copy of it is taken is set aside — the stripped
  * copy (status failed if it had not ended, the reason as its error) is stored and kept, the original
@@ -46,25 +40,27 @@ import org.slf4j.LoggerFactory;
 final class HistoryProcessor implements Processor<String, RunInput, String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(HistoryProcessor.class);
   private static final int TRACKED = 100_000;
-  private static final String RUN = "r|";
-  private static final String STATS = "s|";
-  private static final String AUDIT = "a|";
 
   private final HistoryTopology.Sinks sinks;
   private final RunFold fold;
   private final int batchSize;
-  private final Duration flushInterval;
   private final int maxLogs;
   private final HistoryMetrics metrics;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, RunRecord> runs;
   private KeyValueStore<String, JobStats> stats;
-  private KeyValueStore<String, Long> unwritten;
-  private KeyValueStore<String, io.jobline.run.AuditEntry> audit;
-  private final Set<String> dirtyAudit = new LinkedHashSet<>();
   private int partition;
-  private final Set<String> dirtyRuns = new LinkedHashSet<>();
-  private final Set<String> dirtyStats = new LinkedHashSet<>();
+  /** Runs changed since the last write, as they stand now (read from here before the store). */
+  private final Map<String, RunRecord> dirtyRuns = new LinkedHashMap<>();
+  /** Statistics changed since the last write. */
+  private final Map<String, JobStats> dirtyStats = new LinkedHashMap<>();
+  private final List<io.jobline.run.AuditEntry> dirtyAudit = new ArrayList<>();
+  /**
+   * Records for {@code jobline.history.dlq}; forwarded from {@code process} or a punctuation (Kafka
+   * Streams does not take a forward from the commit hook). A crash before they go only makes the
+   * inputs that set them aside be folded, refused and set aside again.
+   */
+  private final List<Record<String, byte[]>> deadLetters = new ArrayList<>();
   /** Log lines already written per run (forgetting one only rewrites its lines). */
   private final Map<String, Integer> written = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -77,7 +73,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.sinks = sinks;
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
-    this.flushInterval = Duration.ofMillis(settings.flushInterval.toMilliseconds());
     this.maxLogs = settings.maxLogsPerRun;
     this.metrics = metrics;
   }
@@ -87,25 +82,25 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.context = context;
     this.runs = context.getStateStore(HistoryTopology.RUNS_STORE);
     this.stats = context.getStateStore(HistoryTopology.STATS_STORE);
-    this.unwritten = context.getStateStore(HistoryTopology.UNWRITTEN_STORE);
-    this.audit = context.getStateStore(HistoryTopology.AUDIT_STORE);
     this.partition = context.taskId().partition();
-    try (KeyValueIterator<String, Long> it = unwritten.all()) {
-      while (it.hasNext()) {
-        KeyValue<String, Long> e = it.next();
-        (e.key.startsWith(RUN) ? dirtyRuns : e.key.startsWith(AUDIT) ? dirtyAudit : dirtyStats).add(e.key.substring(2));
-      }
+    CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
+    hook.beforeCommit(this::flush);
+    context.schedule(java.time.Duration.ofSeconds(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+        now -> forwardDeadLetters());
+  }
+
+  private void forwardDeadLetters() {
+    if (!deadLetters.isEmpty()) {
+      List<Record<String, byte[]>> out = new ArrayList<>(deadLetters);
+      deadLetters.clear();
+      out.forEach(context::forward);
     }
-    if (!dirtyRuns.isEmpty() || !dirtyStats.isEmpty()) {
-      LOG.info("History partition {} writes {} run(s) and {} statistic(s) that were committed but not yet in MongoDB",
-          partition, dirtyRuns.size(), dirtyStats.size());
-    }
-    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
   }
 
   @Override
   public void process(Record<String, RunInput> record) {
     String runId = record.key();
+    forwardDeadLetters();
     if (runId == null || record.value() == null) {
       return;
     }
@@ -114,7 +109,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       keepAudit(event);
       return;
     }
-    RunRecord before = runs.get(runId);
+    RunRecord before = dirtyRuns.containsKey(runId) ? dirtyRuns.get(runId) : runs.get(runId);
     RunRecord after;
     try {
       after = Carriage.fit(fold.apply(runId, record.value(), before));
@@ -126,14 +121,14 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (after.equals(before)) {
       return;
     }
-    runs.put(runId, after);
-    markRun(runId);
+    dirtyRuns.put(runId, after);
     if (endedNow(before, after) && after.jobName() != null) {
       count(StatsStore.key(after.jobName(), null), after);
       count(StatsStore.key(after.jobName(), after.tenantId() == null ? "" : after.tenantId()), after);
     }
     if (dirtyRuns.size() >= batchSize) {
       flush();
+      forwardDeadLetters();
     }
   }
 
@@ -143,13 +138,14 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   private void count(String key, RunRecord run) {
-    JobStats current = stats.get(key);
+    JobStats current = dirtyStats.get(key);
+    if (current == null) {
+      current = stats.get(key);
+    }
     if (current == null) {
       current = JobStats.empty(run.jobName(), key.contains("|tenant:") ? run.tenantId() : null);
     }
-    stats.put(key, current.plus(run));
-    unwritten.put(STATS + key, 1L);
-    dirtyStats.add(key);
+    dirtyStats.put(key, current.plus(run));
   }
 
   /** An audit event is kept apart from runs, and written to the audit trail with the next batch. */
@@ -165,52 +161,24 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       LOG.warn("An audit event for {} has no id or carries details that cannot be stored; it is left out", event.runId());
       return;
     }
-    audit.put(entry.auditId(), entry);
-    unwritten.put(AUDIT + entry.auditId(), 1L);
-    dirtyAudit.add(entry.auditId());
+    dirtyAudit.add(entry);
   }
 
-  private void markRun(String runId) {
-    if (dirtyRuns.add(runId)) {
-      unwritten.put(RUN + runId, 1L);
-    }
-  }
-
-  /** Writes what changed to MongoDB, then unmarks it. A failed write throws: the transaction aborts. */
+  /**
+   * Writes what changed to MongoDB, then to the state stores. Called before every commit (and when a
+   * batch is full); a failed write throws, so the commit does not happen and the inputs are folded again.
+   */
   private void flush() {
     if (dirtyRuns.isEmpty() && dirtyStats.isEmpty() && dirtyAudit.isEmpty()) {
       return;
     }
-    List<RunRecord> batch = new ArrayList<>(dirtyRuns.size());
-    for (String id : dirtyRuns) {
-      RunRecord r = runs.get(id);
-      if (r != null) {
-        batch.add(r);
-      }
-    }
-    writeRuns(batch);
+    writeRuns(new ArrayList<>(dirtyRuns.values()));
     List<StatsStore.Part> parts = new ArrayList<>(dirtyStats.size());
-    for (String key : dirtyStats) {
-      JobStats s = stats.get(key);
-      if (s != null) {
-        parts.add(new StatsStore.Part(key, partition, s));
-      }
-    }
+    dirtyStats.forEach((key, s) -> parts.add(new StatsStore.Part(key, partition, s)));
     sinks.stats().accept(parts);
-    List<io.jobline.run.AuditEntry> entries = new ArrayList<>(dirtyAudit.size());
-    for (String id : dirtyAudit) {
-      io.jobline.run.AuditEntry e = audit.get(id);
-      if (e != null) {
-        entries.add(e);
-      }
-    }
-    sinks.audit().accept(entries);
-    dirtyRuns.forEach(id -> unwritten.delete(RUN + id));
-    dirtyStats.forEach(key -> unwritten.delete(STATS + key));
-    dirtyAudit.forEach(id -> {
-      unwritten.delete(AUDIT + id);
-      audit.delete(id);
-    });
+    sinks.audit().accept(List.copyOf(dirtyAudit));
+    dirtyRuns.forEach(runs::put);
+    dirtyStats.forEach(stats::put);
     dirtyRuns.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
@@ -257,14 +225,14 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       cause.addSuppressed(storeDown);
       throw cause;
     }
-    runs.put(run.runId(), stripped);
+    dirtyRuns.put(run.runId(), stripped);
     metrics.setAside();
     LOG.error("Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
         run.runId(), run.jobName(), reason, Topics.HISTORY_DLQ.name());
     Record<String, byte[]> dead = new Record<>(run.runId(), original(run), context.currentSystemTimeMs());
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
-    context.forward(dead);
+    deadLetters.add(dead);
   }
 
   /** An input the fold cannot take goes to the dead-letter topic with the reason; the run stays as it was. */
@@ -282,7 +250,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     Record<String, byte[]> dead = new Record<>(runId, value, context.currentSystemTimeMs());
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
-    context.forward(dead);
+    deadLetters.add(dead);
   }
 
   private static byte[] original(RunRecord run) {
@@ -321,6 +289,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   @Override
   public void close() {
-    flush();
+    // the task's last commit already called the hook; nothing is left that a commit covers
   }
 }

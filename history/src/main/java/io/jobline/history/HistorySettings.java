@@ -28,10 +28,13 @@ public class HistorySettings {
   @JsonProperty
   public int batchSize = 1000;
 
-  /** How often buffered runs are written to Mongo even when the batch is not full. */
-  @NotNull
+  /**
+   * No longer used: history writes MongoDB before every commit ({@link #commitInterval}). Kept so
+   * that configuration files that still set it load.
+   */
+  @Deprecated
   @JsonProperty
-  public Duration flushInterval = Duration.milliseconds(50);
+  public Duration flushInterval;
 
   /** How long input may wait while history's committed offsets stand still before its health check turns red. */
   @NotNull
@@ -43,8 +46,12 @@ public class HistorySettings {
   @JsonProperty
   public Duration sessionTimeout = Duration.seconds(10);
 
-  /** Streams commit interval (exactly-once transactions). */
+  /**
+   * Streams commit interval (exactly-once transactions); history writes MongoDB before each commit.
+   * At most 5 s: a transaction stays open this long, and the broker aborts one after 10 s.
+   */
   @NotNull
+  @io.dropwizard.validation.MaxDuration(value = 5, unit = java.util.concurrent.TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(100);
 }

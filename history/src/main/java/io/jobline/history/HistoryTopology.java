@@ -36,12 +36,10 @@ import org.apache.kafka.streams.state.Stores;
 public final class HistoryTopology {
   public static final String RUNS_STORE = "runs";
   static final String STATS_STORE = "run-stats";
-  static final String UNWRITTEN_STORE = "unwritten";
-  static final String AUDIT_STORE = "audit-pending";
+  static final String COMMIT_HOOK = "commit-hook";
   static final Serde<RunInput> INPUT = new JsonSerde<>(RunInput.class);
   static final Serde<RunRecord> RECORD = new JsonSerde<>(RunRecord.class);
-  static final Serde<JobStats> STATS = new JsonSerde<>(JobStats.class);
-  static final Serde<io.jobline.run.AuditEntry> AUDIT = new JsonSerde<>(io.jobline.run.AuditEntry.class);
+  static final Serde<JobStats> STATS = new JobStatsSerde();
 
   private HistoryTopology() {}
 
@@ -71,14 +69,12 @@ public final class HistoryTopology {
    */
   public static Topology build(HistorySettings settings, Sinks sinks, HistoryMetrics metrics, int eventPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
+    // the processor keeps what changed since the last commit in memory and writes it once per commit
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE),
-        Serdes.String(), RECORD).withCachingEnabled());
+        Serdes.String(), RECORD).withCachingDisabled());
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATS_STORE),
-        Serdes.String(), STATS).withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(UNWRITTEN_STORE),
-        Serdes.String(), Serdes.Long()).withCachingEnabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AUDIT_STORE),
-        Serdes.String(), AUDIT).withCachingEnabled());
+        Serdes.String(), STATS).withCachingDisabled());
+    builder.addStateStore(CommitHook.builder(COMMIT_HOOK));
 
     KStream<String, RunInput> requests = builder
         .stream(Topics.REQUESTS.name(), Consumed.with(Serdes.String(),
@@ -99,7 +95,7 @@ public final class HistoryTopology {
 
     requests.merge(events, Named.as("run-inputs"))
         .process(() -> new HistoryProcessor(sinks, settings, metrics), Named.as("fold-and-store"),
-            RUNS_STORE, STATS_STORE, UNWRITTEN_STORE, AUDIT_STORE)
+            RUNS_STORE, STATS_STORE, COMMIT_HOOK)
         .to(Topics.HISTORY_DLQ.name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
     return builder.build();
   }

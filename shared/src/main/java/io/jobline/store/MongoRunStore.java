@@ -156,6 +156,20 @@ public final class MongoRunStore implements RunStore {
     return out;
   }
 
+  @Override
+  public List<RunTiming> timings(java.util.Collection<String> runIds) {
+    List<RunTiming> out = new ArrayList<>(runIds.size());
+    List<String> all = new ArrayList<>(runIds);
+    for (int from = 0; from < all.size(); from += 1000) {
+      for (Document d : runs.find(Filters.in("_id", all.subList(from, Math.min(all.size(), from + 1000))))
+          .projection(Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
+        out.add(new RunTiming(d.getString("_id"), instant(d, "requested_at"),
+            instant(d, "started_at"), instant(d, "completed_at"), instant(d, VISIBLE_AT)));
+      }
+    }
+    return out;
+  }
+
   private static java.time.Instant instant(Document d, String field) {
     Date date = d.getDate(field);
     return date == null ? null : date.toInstant();

@@ -74,6 +74,23 @@ public interface RunStore {
   /** Timing of every run, for the bench report. */
   List<RunTiming> timings();
 
+  /** The timings of these runs only, looked up by id (no scan). */
+  default List<RunTiming> timings(java.util.Collection<String> runIds) {
+    java.util.Set<String> wanted = new java.util.HashSet<>(runIds);
+    return timings().stream().filter(t -> wanted.contains(t.runId())).toList();
+  }
+
+  /** Which of these runs history shows as ended, looked up by id (no scan). */
+  default java.util.Set<String> ended(java.util.Collection<String> runIds) {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    statuses(runIds).forEach((id, status) -> {
+      if (status != null && status.isTerminal()) {
+        out.add(id);
+      }
+    });
+    return out;
+  }
+
   /** When a run was requested, started, completed and became visible here. */
   record RunTiming(
       String runId, java.time.Instant requestedAt, java.time.Instant startedAt,

@@ -69,6 +69,18 @@ public record JobRequest(
         }
       }
     }
+    java.util.Map<String, Integer> positive = new java.util.LinkedHashMap<>();
+    positive.put("attempt", attempt);
+    positive.put("max_attempts", maxAttempts);
+    positive.put("timeout_seconds", timeoutSeconds);
+    for (java.util.Map.Entry<String, Integer> n : positive.entrySet()) {
+      if (n.getValue() != null && n.getValue() < 1) {
+        return java.util.Optional.of(new WireLimits.Violation(n.getKey(), "must be 1 or more, not " + n.getValue()));
+      }
+    }
+    if (retryBackoffSeconds != null && retryBackoffSeconds < 0 || retryBackoffCapSeconds != null && retryBackoffCapSeconds < 0) {
+      return java.util.Optional.of(new WireLimits.Violation("retry_backoff_seconds", "backoffs must be 0 or more"));
+    }
     return WireLimits.check("params", params);
   }
 
