@@ -171,7 +171,7 @@ public final class RunsResource {
     // and history would refuse its start while the run still reads failed
     events.sendAndWait(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
         "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt)
-            .put("requested_by", Access.caller(sc).name())));
+            .put("requested_by", Access.caller(sc).name()).put("tenant_id", run.tenantId())));
     requests.sendAndWait(request);
     auditor.record(sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();

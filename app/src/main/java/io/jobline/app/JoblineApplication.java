@@ -136,7 +136,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new ProcessJobResources(mongo, config.mongo.database, clock, java.util.List.of(config.jobs.builtins)));
       MongoDatabase tenantDb = config.tenants.database == null ? db : mongo.getDatabase(config.tenants.database);
       ExecutorParts parts = new ExecutorParts(new MongoClaimStore(db), timers,
-          new TenantDirectory(tenantDb, config.tenants), requests);
+          new TenantDirectory(tenantDb, config.tenants), requests, new io.jobline.executor.MongoPartitionLeases(db));
       Executor executor = new Executor(config.kafka, config.executor, registry, parts, clock);
       catalogue.publish(registry.descriptors(), executor.executorId());
       io.jobline.chain.ChainScan.publish(config.jobs.scanned(),

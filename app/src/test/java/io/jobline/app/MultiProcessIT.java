@@ -205,6 +205,119 @@ class MultiProcessIT {
     processes.put("history", processes.get("history-2"));
   }
 
+  @Test
+  void anExecutorFrozenPastItsLeaseIsFencedWhenItWakes() throws Exception {
+    role("executor-p", "executor", Map.of("EXECUTOR_ID", "executor-p"));
+    await("executor-p holds leases").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+        .until(() -> !leasesOf("executor-p").isEmpty());
+    Map<Integer, Long> held = leasesOf("executor-p");
+    // two tenants on each of its partitions, two runs each: more than its four slots, so some wait there
+    List<String> tenants = new ArrayList<>();
+    for (int k = 0; tenants.size() < 2 * held.size(); k++) {
+      if (held.containsKey(io.jobline.topic.Topics.requestPartition("frozen-" + k, 4))) {
+        tenants.add("frozen-" + k);
+      }
+    }
+    List<String> runs = new ArrayList<>();
+    for (String tenant : tenants) {
+      for (int i = 0; i < 2; i++) {
+        runs.add(api.post("/jobs/run/sleep", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"seconds\":5}}")
+            .body().path("run_id").asText());
+      }
+    }
+    await("executor-p runs some").atMost(Duration.ofSeconds(60)).until(() -> runs.stream()
+        .map(id -> api.get("/jobs/runs/" + id).body())
+        .anyMatch(r -> r != null && "executor-p".equals(r.path("executor_id").asText())));
+    Map<Integer, Long> before = leasesOf("executor-p");
+
+    signal("STOP", "executor-p"); // a pause far longer than its session and its leases
+    for (String id : runs) {
+      await("run " + id + " taken over").atMost(Duration.ofSeconds(120)).until(() -> "completed".equals(status(id)));
+    }
+    Instant woke = Instant.now();
+    signal("CONT", "executor-p");
+    await("executor-p knows it was fenced").atMost(Duration.ofSeconds(60))
+        .until(() -> log("executor-p").contains("executor-p lost"));
+    await("executor-p healthy again").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+        .until(() -> health("executor-p").status() == 200);
+    // new work on the same partitions, so whatever it still had queued or running would show by now
+    List<String> after = new ArrayList<>();
+    for (String tenant : tenants) {
+      after.add(api.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\"}").body().path("run_id").asText());
+    }
+    for (String id : after) {
+      await("run " + id).atMost(Duration.ofSeconds(60)).until(() -> "completed".equals(status(id)));
+    }
+
+    for (String id : runs) {
+      JsonNode run = api.get("/jobs/runs/" + id).body();
+      assertThat(run.path("status").asText()).isEqualTo("completed");
+      JsonNode attempts = run.path("attempts");
+      JsonNode last = attempts.get(attempts.size() - 1);
+      assertThat(last.path("executor_id").asText()).as("run %s ended by the executor that took it over", id)
+          .isNotEqualTo("executor-p");
+    }
+    List<JsonNode> stale = new ArrayList<>();
+    for (JsonNode e : committedEvents()) {
+      String tenant = e.path("payload").path("tenant_id").asText(e.path("payload").path("started").path("tenant_id").asText(""));
+      boolean starts = "started".equals(e.path("type").asText()) || e.path("payload").has("started");
+      if ("executor-p".equals(e.path("executor_id").asText()) && starts && !tenant.isEmpty()
+          && Instant.parse(e.path("timestamp").asText()).isAfter(woke)) {
+        Long old = before.get(io.jobline.topic.Topics.requestPartition(tenant, 4));
+        if (old != null && e.path("epoch").asLong() <= old) {
+          stale.add(e);
+        }
+      }
+    }
+    assertThat(stale).as("runs started on a lease it had lost").isEmpty();
+  }
+
+  /** The partitions whose lease an executor holds now, with their epochs. */
+  private static Map<Integer, Long> leasesOf(String executor) {
+    Map<Integer, Long> out = new HashMap<>();
+    try (MongoClient client = MongoClients.create(mongo)) {
+      for (Document d : client.getDatabase("jobline").getCollection("job_partition_leases")
+          .find(Filters.and(Filters.eq("owner", executor), Filters.gt("expires_at", new java.util.Date())))) {
+        String id = d.getString("_id");
+        out.put(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)), ((Number) d.get("epoch")).longValue());
+      }
+    }
+    return out;
+  }
+
+  /** A consumer of every committed record on jobline.events, from its first one. */
+  private static org.apache.kafka.clients.consumer.KafkaConsumer<String, String> eventsFromTheStart() {
+    Map<String, Object> props = new HashMap<>();
+    props.put("bootstrap.servers", kafka);
+    props.put("isolation.level", "read_committed");
+    var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
+        new org.apache.kafka.common.serialization.StringDeserializer(),
+        new org.apache.kafka.common.serialization.StringDeserializer());
+    List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor("jobline.events").stream()
+        .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  /** Every committed record on jobline.events, parsed. */
+  private static List<JsonNode> committedEvents() {
+    List<JsonNode> out = new ArrayList<>();
+    try (var consumer = eventsFromTheStart()) {
+      List<org.apache.kafka.common.TopicPartition> partitions = List.copyOf(consumer.assignment());
+      Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
+      await("events read").atMost(Duration.ofSeconds(60)).until(() -> {
+        for (var r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.value() != null) {
+            out.add(io.jobline.wire.Json.mapper().readTree(r.value()));
+          }
+        }
+        return partitions.stream().allMatch(tp -> consumer.position(tp) >= ends.get(tp));
+      });
+    }
+    return out;
+  }
+
   /** Whether history's group has not committed some of these events yet. */
   private static boolean uncommitted(Map<org.apache.kafka.common.TopicPartition, Long> ends) throws Exception {
     return !allCommitted(ends);
@@ -224,17 +337,9 @@ class MultiProcessIT {
 
   /** The end offsets of jobline.events once every one of the runs' completed events is on it. */
   private static Map<org.apache.kafka.common.TopicPartition, Long> eventsEndOnceCompleted(List<String> runs) {
-    Map<String, Object> props = new HashMap<>();
-    props.put("bootstrap.servers", kafka);
-    props.put("isolation.level", "read_committed");
     java.util.Set<String> waiting = new java.util.HashSet<>(runs);
-    try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props,
-        new org.apache.kafka.common.serialization.StringDeserializer(),
-        new org.apache.kafka.common.serialization.StringDeserializer())) {
-      List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor("jobline.events").stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+    try (var consumer = eventsFromTheStart()) {
+      List<org.apache.kafka.common.TopicPartition> partitions = List.copyOf(consumer.assignment());
       await("the runs completed").atMost(Duration.ofSeconds(60)).until(() -> {
         for (var r : consumer.poll(Duration.ofMillis(200))) {
           if (r.value() != null && r.value().contains("\"type\":\"completed\"")) {

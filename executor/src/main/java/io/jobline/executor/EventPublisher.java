@@ -1,55 +1,53 @@
 package io.jobline.executor;
 
-import io.jobline.topic.KafkaSettings;
-import io.jobline.topic.Topics;
 import io.jobline.wire.RunEvent;
-import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Predicate;
 
-/** Publishes run events to {@code jobline.events}, keyed by run id. */
-final class EventPublisher implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
-  private final KafkaProducer<String, RunEvent> producer;
+/**
+ * Where runs put their events: an outbox the executor's poll thread empties into its Kafka
+ * transaction, so an attempt's events and the offset of its request are committed together. The
+ * callback runs once the event is in the transaction (its commit makes both durable at once).
+ */
+final class EventPublisher {
+  /**
+   * An event, the partition number of its run's request (-1: none known), and what to do once it is
+   * in the transaction.
+   */
+  record Outgoing(RunEvent event, int partition, Runnable sent) {}
 
-  EventPublisher(KafkaSettings kafka) {
-    Map<String, Object> props = kafka.clientProperties();
-    props.put(ProducerConfig.ACKS_CONFIG, "all");
-    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
-    props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events");
-    this.producer = new KafkaProducer<>(props, Topics.EVENTS.keySerde().serializer(),
-        Topics.EVENTS.valueSerde().serializer());
+  private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
+  private volatile Runnable wake = () -> { };
+
+  /** Called when an event is waiting, so the poll thread need not wait out its poll. */
+  void onEvent(Runnable wake) {
+    this.wake = wake;
   }
 
-  void publish(RunEvent event) {
-    publish(event, () -> {});
+  void publish(RunEvent event, int partition) {
+    publish(event, partition, () -> { });
   }
 
-  /** Publishes and calls {@code acknowledged} once Kafka has the event. */
-  void publish(RunEvent event, Runnable acknowledged) {
-    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event),
-        (meta, error) -> {
-          if (error != null) {
-            LOG.error("Could not publish {} event of run {}; its request stays uncommitted and "
-                + "will be delivered again", event.type(), event.runId(), error);
-          } else {
-            acknowledged.run();
-          }
-        });
+  void publish(RunEvent event, int partition, Runnable sent) {
+    outbox.add(new Outgoing(event, partition, sent));
+    wake.run();
   }
 
-  /** Waits until every event sent so far is acknowledged. */
-  void flush() {
-    producer.flush();
+  boolean isEmpty() {
+    return outbox.isEmpty();
   }
 
-  @Override
-  public void close() {
-    producer.close();
+  /** Takes every waiting event that {@code keep} accepts; the others are dropped (a fenced attempt's). */
+  List<Outgoing> drain(Predicate<RunEvent> keep) {
+    List<Outgoing> out = new ArrayList<>();
+    Outgoing o;
+    while ((o = outbox.poll()) != null) {
+      if (keep.test(o.event())) {
+        out.add(o);
+      }
+    }
+    return out;
   }
 }

@@ -4,6 +4,7 @@ import io.dropwizard.lifecycle.Managed;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
+import io.jobline.store.ClaimStore;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
@@ -20,16 +21,19 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -37,7 +41,13 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -46,13 +56,22 @@ import org.slf4j.LoggerFactory;
 /**
  * The executor role. The poll thread reads {@code jobline.requests}, dead-letters what cannot run
  * and queues the rest; it starts queued runs while a worker slot, the job's concurrency and the
- * tenant's cap allow, each on its own thread. Polling never waits on a job; offsets are committed
- * only up to work whose end Kafka has acknowledged. Each run attempt is claimed in Mongo, so it
- * executes at most once at a time across executors and is taken over when its executor dies.
+ * tenant's cap allow, each on a worker thread. Polling never waits on a job.
+ *
+ * <p>Exactly-once per attempt without a store round trip per run: each partition is executed under
+ * a {@link PartitionLeases lease} whose epoch is the fencing token of its runs; an attempt's events
+ * and the offset of its request are committed in one Kafka transaction, with the offsets finished
+ * above the committed one in its metadata ({@link FinishedOffsets}). So a redelivered request that
+ * already ended is skipped, a run whose executor died is run again under a higher epoch, and a
+ * frozen executor that wakes after losing its partitions can neither commit what it did since (the
+ * group fences its transaction) nor start anything (its lease has lapsed). A run still going when its
+ * partition moves to another executor is handed over under a claim of its own, so it never runs in
+ * two places at once and the partition's other requests do not wait for it.
  */
 public final class Executor implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
   static final AtomicLong DUPLICATES = new AtomicLong();
+  private static final int RECENTLY_DONE = 50_000;
 
   private final KafkaSettings kafka;
   private final ExecutorSettings settings;
@@ -64,28 +83,76 @@ public final class Executor implements Managed {
   private final OffsetTracker offsets = new OffsetTracker();
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong started = new AtomicLong();
+  private final EventPublisher events = new EventPublisher();
 
-  // owned by the poll thread
+  /**
+   * Guards the queue of waiting requests and the counts of what runs: the dispatcher thread starts
+   * runs while the poll thread reads and commits (a commit waits on Kafka; starting runs need not).
+   */
+  private final Object lock = new Object();
+  private final Map<TopicPartition, Owned> owned = new ConcurrentHashMap<>();
   private final Deque<Pending> waiting = new ArrayDeque<>();
   private final Map<String, Integer> runningByJob = new HashMap<>();
   private final Map<String, Integer> runningByTenant = new HashMap<>();
-  private final java.util.Set<String> runningKeys = new java.util.HashSet<>();
+  private final Set<String> runningKeys = new HashSet<>();
+  private final Map<String, Boolean> recentlyDone = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > RECENTLY_DONE;
+    }
+  };
   private int runningCount;
+  private boolean inTransaction;
+  /** Whether jobline.requests and jobline.events have as many partitions (events then follow their request's). */
+  private boolean coPartitioned;
+  private boolean sentSinceCommit;
+  /** Whether too many requests are in flight to read more (poll thread only). */
+  private boolean full;
+  private long lastCommitNanos = System.nanoTime();
   // handed back by run threads
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
+  private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
+  /** Attempts whose partition this executor lost: their events are dropped, never committed. */
+  private final Set<String> fenced = ConcurrentHashMap.newKeySet();
 
   private volatile boolean running;
-  private volatile Instant lastPoll;
   private volatile boolean crashed;
   private volatile Thread pollThread;
+  private volatile Thread dispatcher;
+  private volatile Instant lastPoll;
+  /** Whether the poll thread is in (or about to enter) a poll that waits. */
+  private volatile boolean idlePolling;
   private KafkaConsumer<byte[], byte[]> consumer;
-  private EventPublisher events;
+  private KafkaProducer<String, RunEvent> producer;
   private DeadLetters deadLetters;
   private ControlListener control;
   private ExecutorService threads;
-  private ScheduledExecutorService watchdog;
+  private ScheduledThreadPoolExecutor watchdog;
+
+  /** A partition this executor was assigned: its lease, and what the previous owners left. */
+  private static final class Owned {
+    final TopicPartition tp;
+    volatile boolean leased;
+    volatile long epoch;
+    volatile Instant validUntil = Instant.EPOCH;
+    /** Set while the partition is being handed over: nothing more starts on it. */
+    volatile boolean revoking;
+    Instant renewAt = Instant.EPOCH;
+    Instant nextTry = Instant.EPOCH;
+    /** Offsets already finished (by this partition's earlier owners), never run again. */
+    final Set<Long> skip = new HashSet<>();
+    /** Offsets whose runs still go on at the previous owner, under these claim keys. */
+    final Map<Long, String> elsewhere = new HashMap<>();
+    /** The previous owner's note, kept to read the partition again after an aborted transaction. */
+    final Set<Long> noteFinished = new HashSet<>();
+    final Map<Long, String> noteRunning = new HashMap<>();
+
+    Owned(TopicPartition tp) {
+      this.tp = tp;
+    }
+  }
 
   public Executor(KafkaSettings kafka, ExecutorSettings settings, JobRegistry registry,
       ExecutorParts parts, Clock clock) {
@@ -111,53 +178,79 @@ public final class Executor implements Managed {
     // scheduled fires are handed over ahead in a transaction and must not run before it commits
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    // a joining or leaving executor moves only the partitions that change hands; the rest keep running
+    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout.toMilliseconds());
     props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, executorId);
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    events = new EventPublisher(kafka);
+    producer = newProducer();
     deadLetters = new DeadLetters(kafka);
     threads = Executors.newCachedThreadPool(named("jobline-run"));
-    watchdog = Executors.newScheduledThreadPool(1, named("jobline-watchdog"));
+    watchdog = new ScheduledThreadPoolExecutor(1, named("jobline-watchdog"));
+    watchdog.setRemoveOnCancelPolicy(true);
     control = new ControlListener(kafka, executorId, this::cancel);
     control.start();
+    events.onEvent(this::wakeIfWaiting);
     running = true;
     pollThread = new Thread(this::pollLoop, "jobline-executor-poll");
     pollThread.start();
+    dispatcher = new Thread(this::dispatchLoop, "jobline-executor-dispatch");
+    dispatcher.setDaemon(true);
+    dispatcher.start();
     LOG.info("Executor {} started with {} workers (at most {} per tenant) and jobs {}", executorId,
         settings.workers, settings.tenantCap(), registry.all().stream().map(JobDefinition::name).toList());
   }
 
+  private KafkaProducer<String, RunEvent> newProducer() {
+    Map<String, Object> props = kafka.clientProperties();
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events-" + executorId);
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jobline-executor-" + executorId);
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+    KafkaProducer<String, RunEvent> p = new KafkaProducer<>(props, Topics.EVENTS.keySerde().serializer(),
+        Topics.EVENTS.valueSerde().serializer());
+    p.initTransactions();
+    return p;
+  }
+
   private void pollLoop() {
+    coPartitioned = consumer.partitionsFor(Topics.REQUESTS.name()).size()
+        == producer.partitionsFor(Topics.EVENTS.name()).size();
     consumer.subscribe(List.of(Topics.REQUESTS.name()), new Rebalance());
-    long lastCommit = 0;
-    boolean paused = false;
     try {
       while (running) {
         try {
-          lastPoll = clock.instant();
-          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+          boolean idle = events.isEmpty();
+          idlePolling = idle;
+          if (idle && !events.isEmpty()) {
+            idlePolling = false; // something arrived just now: do not wait for it
+            idle = false;
+          }
+          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(idle ? Duration.ofMillis(50) : Duration.ZERO)) {
             accept(record);
           }
+          idlePolling = false;
         } catch (WakeupException woken) {
+          idlePolling = false;
           if (!running) {
             break;
           }
-          // a run finished: its slot goes to the next waiting record right away
+          // an event is waiting or a slot came free: go on at once
         }
-        dispatch();
+        lastPoll = clock.instant();
+        leases();
+        signal();
+        send();
+        maybeCommit(false);
         boolean full = offsets.inFlight() >= settings.maxInFlight;
-        if (full != paused) {
-          if (full) {
-            consumer.pause(consumer.assignment());
-          } else {
-            consumer.resume(consumer.paused());
-          }
-          paused = full;
-        }
-        if (System.currentTimeMillis() - lastCommit >= settings.commitInterval.toMilliseconds()) {
-          commit(false);
-          lastCommit = System.currentTimeMillis();
+        if (full != this.full) {
+          this.full = full;
+          readOnlyLeased();
         }
       }
     } catch (WakeupException e) {
@@ -168,25 +261,68 @@ public final class Executor implements Managed {
       if (!crashed) {
         drain();
       }
-      consumer.close();
+      consumer.close(Duration.ZERO);
+      producer.close(Duration.ZERO);
     }
   }
 
-  /** Takes one record: queues it, or dead-letters it with the reason; no record can stop the loop. */
+  /** Starts what may start whenever it is signalled (a request came, a run ended, a lease was taken) or 50 ms passed. */
+  private void dispatchLoop() {
+    while (running) {
+      try {
+        synchronized (lock) {
+          dispatch();
+        }
+      } catch (RuntimeException e) {
+        LOG.error("Executor {} could not start runs; trying again: {}", executorId, e.toString(), e);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+  }
+
+  /**
+   * Reads only partitions whose lease this executor holds (their previous owner's note is known by
+   * then), and none while too many requests are in flight.
+   */
+  private void readOnlyLeased() {
+    List<TopicPartition> read = new java.util.ArrayList<>();
+    List<TopicPartition> hold = new java.util.ArrayList<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      Owned o = owned.get(tp);
+      (!full && o != null && o.leased ? read : hold).add(tp);
+    }
+    consumer.pause(hold);
+    consumer.resume(read);
+  }
+
+  private void signal() {
+    Thread d = dispatcher;
+    if (d != null) {
+      java.util.concurrent.locks.LockSupport.unpark(d);
+    }
+  }
+
+  /** Takes one record: queues it, skips it (finished before), or dead-letters it; no record can stop the loop. */
   private void accept(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
     offsets.taken(tp, offset);
+    Owned o = owned.get(tp);
+    if (o != null && o.skip.remove(offset)) {
+      offsets.finished(tp, offset); // its run ended at this partition's previous owner
+      return;
+    }
     Runnable done = () -> offsets.finished(tp, offset);
     try {
-      admit(record, tp, offset, done);
+      admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));
     } catch (RuntimeException e) {
       LOG.warn("Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}", tp, offset, e.toString());
       reject(record, "could not be accepted: " + e, null, done);
     }
   }
 
-  private void admit(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, long offset, Runnable done) {
+  private void admit(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, long offset, Runnable done,
+      String elsewhere) {
     JobRequest request;
     try {
       request = Topics.REQUESTS.valueSerde().deserializer().deserialize(record.topic(), record.value());
@@ -224,7 +360,9 @@ public final class Executor implements Managed {
       reject(record, "invalid params: " + String.join("; ", violations), request, done);
       return;
     }
-    waiting.add(new Pending(job.get(), request, tp, done, null));
+    synchronized (lock) {
+      waiting.add(new Pending(job.get(), request, tp, offset, done, null, elsewhere, 0, 0));
+    }
   }
 
   private void reject(ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
@@ -232,9 +370,54 @@ public final class Executor implements Managed {
     if (request != null && request.runId() != null) {
       events.publish(new RunEvent(request.runId(), 1, EventType.FAILED, clock.instant(), executorId,
           request.attemptOrFirst(), 0, Json.object().put("error", reason)
-              .put("job_name", request.jobName()).put("tenant_id", request.tenantId())));
+              .put("job_name", request.jobName()).put("tenant_id", request.tenantId())), record.partition());
     }
     deadLetters.send(record, reason, done);
+  }
+
+  /** Takes the leases of assigned partitions that lack one, and renews those held. */
+  private void leases() {
+    boolean changed = false;
+    Instant now = clock.instant();
+    Duration ttl = Duration.ofMillis(settings.claimTtl.toMilliseconds());
+    for (Owned o : owned.values()) {
+      try {
+        if (!o.leased && !now.isBefore(o.nextTry)) {
+          Optional<PartitionLeases.Taken> taken = parts.leases().take(o.tp.toString(), executorId, now, ttl);
+          if (taken.isPresent()) {
+            o.epoch = taken.get().epoch();
+            o.noteFinished.addAll(taken.get().finished());
+            o.noteRunning.putAll(taken.get().stillRunning());
+            o.skip.addAll(o.noteFinished);
+            o.elsewhere.putAll(o.noteRunning);
+            o.validUntil = now.plus(ttl).minus(ttl.dividedBy(10));
+            o.renewAt = now.plus(ttl.dividedBy(3));
+            o.leased = true;
+            changed = true;
+          } else {
+            o.nextTry = now.plusMillis(500);
+          }
+        } else if (o.leased && !now.isBefore(o.renewAt)) {
+          if (parts.leases().renew(o.tp.toString(), executorId, o.epoch, now, ttl)) {
+            o.validUntil = now.plus(ttl).minus(ttl.dividedBy(10));
+            o.renewAt = now.plus(ttl.dividedBy(3));
+          } else {
+            LOG.warn("Executor {} lost the lease of {} (another executor took it while this one was stalled); "
+                + "its runs there stop and their results are not committed", executorId, o.tp);
+            o.leased = false;
+            fence(o.tp);
+            abortAndRewind(); // what it did there since the last commit is void; the rest is read again
+            changed = true;
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("Executor {} could not take or renew the lease of {}: {}", executorId, o.tp, e.toString());
+        o.nextTry = now.plusSeconds(1);
+      }
+    }
+    if (changed) {
+      readOnlyLeased();
+    }
   }
 
   /** Frees the slots of finished runs, re-queues held ones, and starts what may start now. */
@@ -242,15 +425,37 @@ public final class Executor implements Managed {
     Pending p;
     while ((p = finishedQueue.poll()) != null) {
       release(p);
+      recentlyDone.put(p.claimKey(), Boolean.TRUE);
+    }
+    while ((p = goneQueue.poll()) != null) {
+      release(p);
     }
     while ((p = heldQueue.poll()) != null) {
       release(p);
       waiting.addFirst(p);
     }
     Instant now = clock.instant();
+    List<Pending> later = new java.util.ArrayList<>();
     for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && runningCount < settings.workers; ) {
       Pending next = it.next();
+      Owned o = owned.get(next.partition());
+      if (o == null) {
+        it.remove(); // its partition went to another executor, which gets the request again
+        continue;
+      }
+      if (!o.leased || o.revoking || !now.isBefore(o.validUntil)) {
+        continue; // nothing starts on a partition without a valid lease
+      }
       if (next.notBefore() != null && next.notBefore().isAfter(now)) {
+        continue;
+      }
+      if (runningKeys.contains(next.claimKey())) {
+        continue; // a duplicate of a run going on here: it waits, then finds the attempt done
+      }
+      if (recentlyDone.containsKey(next.claimKey())) {
+        it.remove(); // a duplicate of a run that ended here
+        DUPLICATES.incrementAndGet();
+        next.done().run();
         continue;
       }
       String job = next.job().name();
@@ -261,17 +466,67 @@ public final class Executor implements Managed {
       if (runningByTenant.getOrDefault(next.tenantKey(), 0) >= settings.tenantCap()) {
         continue;
       }
-      if (runningKeys.contains(next.claimKey())) {
-        continue; // a duplicate of a run going on here: it waits, then finds the attempt done
+      Pending toRun = next.withEpoch(o.epoch);
+      if (next.elsewhere() != null) {
+        // the previous owner still ran it when it lost the partition: wait for its claim to end
+        Optional<Pending> claimed = takeOver(next, o.epoch, now);
+        it.remove();
+        if (claimed.isPresent() && claimed.get().notBefore() != null) {
+          later.add(claimed.get());
+        } else if (claimed.isPresent()) {
+          start(claimed.get());
+        }
+        continue;
       }
       it.remove();
-      runningKeys.add(next.claimKey());
-      runningCount++;
-      runningByJob.merge(job, 1, Integer::sum);
-      runningByTenant.merge(next.tenantKey(), 1, Integer::sum);
-      started.incrementAndGet();
-      threads.execute(new RunExecution(next, parts, events, settings, executorId, clock, watchdog,
-          new Tracking(), new Outcomes()));
+      start(toRun);
+    }
+    later.forEach(waiting::addLast);
+  }
+
+  private void start(Pending p) {
+    runningKeys.add(p.claimKey());
+    runningCount++;
+    runningByJob.merge(p.job().name(), 1, Integer::sum);
+    runningByTenant.merge(p.tenantKey(), 1, Integer::sum);
+    started.incrementAndGet();
+    RunExecution execution = new RunExecution(p, parts, events, settings, executorId, clock, watchdog,
+        new Tracking(), new Outcomes());
+    executions.put(execution, Boolean.TRUE); // before it runs: a revocation must find it
+    threads.execute(execution);
+  }
+
+  /**
+   * A request whose run still went on at the partition's previous owner: if that attempt ended there
+   * its end is published again and the request is done (empty); if it is still held, the request
+   * comes back when the claim may have lapsed; else this executor claims it, one epoch above both.
+   */
+  private Optional<Pending> takeOver(Pending p, long partitionEpoch, Instant now) {
+    ClaimStore.Claim claim = parts.claims().claim(p.elsewhere(), executorId, now,
+        Duration.ofMillis(settings.claimTtl.toMilliseconds()));
+    switch (claim.outcome()) {
+      case ALREADY_DONE -> {
+        if (claim.terminalEvent() != null) {
+          events.publish(Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(),
+              claim.terminalEvent().getBytes(java.nio.charset.StandardCharsets.UTF_8)), p.partition().partition(), p.done());
+        } else {
+          p.done().run();
+        }
+        DUPLICATES.incrementAndGet();
+        return Optional.empty();
+      }
+      case HELD_ELSEWHERE -> {
+        return Optional.of(p.later(claim.expiresAt().plusMillis(50)));
+      }
+      default -> {
+        return Optional.of(p.claimed(Math.max(partitionEpoch, claim.epoch()), claim.epoch()));
+      }
+    }
+  }
+
+  private int running() {
+    synchronized (lock) {
+      return runningCount;
     }
   }
 
@@ -280,6 +535,124 @@ public final class Executor implements Managed {
     runningCount--;
     runningByJob.merge(p.job().name(), -1, Integer::sum);
     runningByTenant.merge(p.tenantKey(), -1, Integer::sum);
+  }
+
+  /** Puts the events waiting in the outbox into the open transaction. */
+  private void send() {
+    List<EventPublisher.Outgoing> out = events.drain(e -> !fenced.contains(e.runId().value() + ":" + e.attempt()));
+    if (out.isEmpty()) {
+      return;
+    }
+    begin();
+    for (EventPublisher.Outgoing o : out) {
+      // on the partition number of its request, so history finds both in one task (when the counts match)
+      Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
+      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, o.event().runId().value(), o.event()));
+      o.sent().run();
+    }
+    sentSinceCommit = true;
+  }
+
+  private void begin() {
+    if (!inTransaction) {
+      producer.beginTransaction();
+      inTransaction = true;
+    }
+  }
+
+  /**
+   * Commits the events sent and the offsets finished since the last commit in one transaction, every
+   * {@code commitInterval} (or now, when {@code force}). If Kafka refuses, what the transaction held
+   * is void: the partitions still owned are read again from their last commit.
+   */
+  private void maybeCommit(boolean force) {
+    if (!force && System.nanoTime() - lastCommitNanos < settings.commitInterval.toMilliseconds() * 1_000_000L) {
+      return;
+    }
+    lastCommitNanos = System.nanoTime();
+    Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable(owned.keySet());
+    if (ready.isEmpty() && !sentSinceCommit) {
+      return;
+    }
+    try {
+      begin();
+      if (!ready.isEmpty()) {
+        producer.sendOffsetsToTransaction(ready, consumer.groupMetadata());
+      }
+      producer.commitTransaction();
+      inTransaction = false;
+      sentSinceCommit = false;
+      offsets.markCommitted(ready);
+    } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
+      LOG.warn("Executor {}'s transactional producer was fenced; starting a new one: {}", executorId, fatal.toString());
+      producer.close(Duration.ZERO);
+      producer = newProducer();
+      inTransaction = false;
+      rewind();
+    } catch (KafkaException e) {
+      LOG.warn("Executor {} could not commit its runs' events and offsets; they are read again: {}",
+          executorId, e.toString());
+      abortAndRewind();
+    }
+  }
+
+  /** Voids the open transaction (its events never count) and reads the owned partitions again from their last commit. */
+  private void abortAndRewind() {
+    if (inTransaction) {
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortFailed) {
+        producer.close(Duration.ZERO);
+        producer = newProducer();
+      }
+      inTransaction = false;
+    }
+    rewind();
+  }
+
+  /**
+   * After a transaction was aborted, every event it held is void: the owned partitions are read
+   * again from their last committed offsets (a request whose run is still going here waits for it,
+   * then finds it done).
+   */
+  private void rewind() {
+    sentSinceCommit = false;
+    Set<TopicPartition> mine = new HashSet<>(owned.keySet());
+    mine.retainAll(consumer.assignment());
+    if (mine.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(mine);
+    for (TopicPartition tp : mine) {
+      OffsetAndMetadata at = committed.get(tp);
+      offsets.forget(tp);
+      synchronized (lock) {
+        waiting.removeIf(p -> p.partition().equals(tp));
+        recentlyDone.clear();
+      }
+      Owned o = owned.get(tp);
+      o.skip.clear();
+      o.skip.addAll(o.noteFinished);
+      o.elsewhere.clear();
+      o.elsewhere.putAll(o.noteRunning);
+      if (at != null) {
+        o.skip.addAll(FinishedOffsets.decode(at.offset(), at.metadata()));
+        consumer.seek(tp, at);
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+    }
+  }
+
+  /** Stops the runs of a partition this executor lost, and drops whatever they publish from now on. */
+  private void fence(TopicPartition tp) {
+    executions.keySet().stream().filter(e -> e.pending().partition().equals(tp)).forEach(e -> {
+      fenced.add(e.pending().claimKey());
+      e.fence();
+    });
+    synchronized (lock) {
+      waiting.removeIf(p -> p.partition().equals(tp));
+    }
   }
 
   /** A cancel arrived: stop the run's attempt if it runs here (waiting ones are checked when they start). */
@@ -294,27 +667,17 @@ public final class Executor implements Managed {
         });
   }
 
-  private void commit(boolean sync) {
-    Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable();
-    if (ready.isEmpty()) {
-      return;
-    }
-    if (sync) {
-      consumer.commitSync(ready);
-      offsets.markCommitted(ready);
-    } else {
-      consumer.commitAsync(ready, (committed, error) -> {
-        if (error == null) {
-          offsets.markCommitted(committed);
-        } else {
-          LOG.warn("Offset commit failed; will retry: {}", error.toString());
-        }
-      });
-    }
-  }
-
-  /** Asks running jobs to stop, waits up to the drain period, commits what finished. */
+  /** Asks running jobs to stop, waits up to the drain period, commits what finished, hands the leases over. */
   private void drain() {
+    Thread d = dispatcher;
+    if (d != null) {
+      java.util.concurrent.locks.LockSupport.unpark(d);
+      try {
+        d.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     executions.keySet().forEach(e -> {
       RunContext ctx = e.context();
       if (ctx != null) {
@@ -322,31 +685,41 @@ public final class Executor implements Managed {
       }
     });
     long deadline = System.currentTimeMillis() + settings.drain.toMilliseconds();
-    while (runningCount > 0 && System.currentTimeMillis() < deadline) {
-      Pending p;
-      while ((p = finishedQueue.poll()) != null) {
-        release(p);
-      }
-      while ((p = heldQueue.poll()) != null) {
-        release(p);
+    while (running() > 0 && System.currentTimeMillis() < deadline) {
+      synchronized (lock) {
+        Pending p;
+        while ((p = finishedQueue.poll()) != null) {
+          release(p);
+        }
+        while ((p = heldQueue.poll()) != null) {
+          release(p);
+        }
+        while ((p = goneQueue.poll()) != null) {
+          release(p);
+        }
       }
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
-    if (runningCount > 0) {
+    if (running() > 0) {
       LOG.warn("{} run(s) did not finish within the drain period of {}; they are released and "
-          + "will be delivered again", runningCount, settings.drain);
+          + "will be delivered again", running(), settings.drain);
       executions.keySet().forEach(e -> e.abandonSilently(true));
     }
-    events.flush();
     deadLetters.close();
     try {
-      try {
-        commit(true);
-      } catch (WakeupException pendingWakeup) {
-        commit(true);
-      }
+      send();
+      maybeCommit(true);
     } catch (RuntimeException e) {
-      LOG.warn("Final offset commit failed; unfinished records will be delivered again: {}", e.toString());
+      LOG.warn("Final commit failed; unfinished records will be delivered again: {}", e.toString());
+    }
+    for (Owned o : owned.values()) {
+      if (o.leased) {
+        try {
+          parts.leases().handOver(o.tp.toString(), executorId, o.epoch, offsets.finishedSinceCommit(o.tp), Map.of());
+        } catch (RuntimeException e) {
+          LOG.warn("Could not hand the lease of {} over; it lapses on its own: {}", o.tp, e.toString());
+        }
+      }
     }
   }
 
@@ -355,6 +728,7 @@ public final class Executor implements Managed {
     running = false;
     Thread t = pollThread;
     if (t != null) {
+      consumer.wakeup();
       t.join(settings.drain.toMilliseconds() + 30_000);
     }
     shutdownClients();
@@ -362,7 +736,7 @@ public final class Executor implements Managed {
 
   /**
    * Dies as a killed process would, for failure tests: no drain, no commit, no further events,
-   * claims left to expire. Its jobs' threads may go on but can no longer publish anything.
+   * leases left to expire. Its jobs' threads may go on but can no longer publish anything.
    */
   public void crash() throws Exception {
     crashed = true;
@@ -378,11 +752,13 @@ public final class Executor implements Managed {
 
   private void shutdownClients() throws InterruptedException {
     control.close();
-    if (events != null) {
-      events.close();
-    }
     watchdog.shutdownNow();
     threads.shutdownNow();
+  }
+
+  public boolean isPolling() {
+    Thread t = pollThread;
+    return running && t != null && t.isAlive();
   }
 
   /** When the poll loop last went round (null before it first did). */
@@ -392,11 +768,6 @@ public final class Executor implements Managed {
 
   public Clock clock() {
     return clock;
-  }
-
-  public boolean isPolling() {
-    Thread t = pollThread;
-    return running && t != null && t.isAlive();
   }
 
   public long deadLettered() {
@@ -412,10 +783,20 @@ public final class Executor implements Managed {
     return DUPLICATES.get();
   }
 
+  /**
+   * Wakes the poll thread only if it waits in an idle poll: a wake-up set while it is busy would make
+   * its next poll return without fetching anything, and at a run's rate that starves the intake.
+   */
+  private void wakeIfWaiting() {
+    if (idlePolling && running && !crashed) {
+      idlePolling = false;
+      consumer.wakeup();
+    }
+  }
+
   private final class Tracking implements RunExecution.Running {
     @Override
     public void add(RunExecution execution) {
-      executions.put(execution, Boolean.TRUE);
       JobRequest r = execution.request();
       if (control.isCancelled(r.runId().value(), r.attemptOrFirst())) {
         cancel(r.runId().value(), r.attemptOrFirst());
@@ -431,47 +812,136 @@ public final class Executor implements Managed {
     public boolean isCancelled(String runId, int attempt) {
       return control.isCancelled(runId, attempt);
     }
+
+    @Override
+    public boolean isFenced(String claimKey) {
+      return fenced.contains(claimKey);
+    }
   }
 
   private final class Outcomes implements RunExecution.Outcome {
     @Override
     public void finished(Pending pending) {
       finishedQueue.add(pending);
-      wakeIfWaiting();
+      signal();
+    }
+
+    @Override
+    public void gone(Pending pending) {
+      goneQueue.add(pending);
+      signal();
     }
 
     @Override
     public void heldElsewhere(Pending pending, Instant until) {
       heldQueue.add(pending.later(until.plusMillis(50)));
-      wakeIfWaiting();
-    }
-
-    private void wakeIfWaiting() {
-      if (running && !crashed) {
-        consumer.wakeup();
-      }
+      signal();
     }
   }
 
   private final class Rebalance implements ConsumerRebalanceListener {
     @Override
+    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      for (TopicPartition tp : partitions) {
+        Owned o = new Owned(tp);
+        OffsetAndMetadata at = committed.get(tp);
+        if (at != null) {
+          o.skip.addAll(FinishedOffsets.decode(at.offset(), at.metadata()));
+        }
+        owned.put(tp, o);
+      }
+      consumer.pause(partitions); // read once their lease is taken
+      LOG.info("Executor {} was assigned {}", executorId, partitions);
+    }
+
+    /** Commits what finished, hands runs still going over under claims of their own, and the leases with a note. */
+    @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+      if (partitions.isEmpty()) {
+        return;
+      }
+      synchronized (lock) {
+        // nothing more starts there; what waits goes to the next owner
+        partitions.forEach(tp -> {
+          Owned o = owned.get(tp);
+          if (o != null) {
+            o.revoking = true;
+          }
+        });
+        waiting.removeIf(p -> partitions.contains(p.partition()));
+      }
+      // each run still going on there continues under a claim of its own, so the next owner waits for
+      // it; one that ended already has its end in the outbox, and it goes out with the commit below
+      Instant now = clock.instant();
+      Duration ttl = Duration.ofMillis(settings.claimTtl.toMilliseconds());
+      Map<TopicPartition, Map<Long, String>> stillRunning = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        Map<Long, String> going = new HashMap<>();
+        stillRunning.put(tp, going);
+        for (RunExecution e : executions.keySet()) {
+          if (!e.pending().partition().equals(tp) || e.hasEnded()) {
+            continue;
+          }
+          if (e.underClaim()) {
+            going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
+            continue;
+          }
+          try {
+            ClaimStore.Claim claim = parts.claims().claim(e.pending().claimKey(), executorId, now, ttl);
+            if (claim.outcome() == ClaimStore.Outcome.CLAIMED) {
+              if (e.continueUnderClaim(claim.epoch())) {
+                going.put(e.pending().offset(), e.pending().claimKey());
+              } else {
+                parts.claims().release(e.pending().claimKey(), executorId, claim.epoch());
+              }
+              continue;
+            }
+          } catch (RuntimeException failed) {
+            LOG.warn("Could not hand run {} over: {}", e.pending().claimKey(), failed.toString());
+          }
+          fenced.add(e.pending().claimKey());
+          e.fence();
+        }
+      }
       try {
-        commit(true);
+        send();
+        maybeCommit(true);
       } catch (RuntimeException e) {
         LOG.warn("Commit on revocation failed: {}", e.toString());
       }
-      partitions.forEach(offsets::forget);
-      // waiting records of those partitions go to their new owner
-      waiting.removeIf(p -> partitions.contains(p.partition()));
+      for (TopicPartition tp : partitions) {
+        Owned o = owned.remove(tp);
+        Map<Long, String> going = stillRunning.get(tp);
+        LOG.info("Executor {} hands {} over{}", executorId, tp,
+            going.isEmpty() ? "" : " with " + going.size() + " run(s) still going on here under claims");
+        if (o != null && o.leased) {
+          try {
+            parts.leases().handOver(tp.toString(), executorId, o.epoch, offsets.finishedSinceCommit(tp), going);
+          } catch (RuntimeException e) {
+            LOG.warn("Could not hand the lease of {} over; it lapses on its own: {}", tp, e.toString());
+          }
+        }
+        offsets.forget(tp);
+      }
     }
 
     @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
-
-    @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      partitions.forEach(offsets::forget);
+      // another executor has them already: nothing done here since the last commit may be committed
+      LOG.warn("Executor {} lost {} (it was too slow to stay in its group, a long pause or a stall); its runs there "
+          + "stop, and nothing it did there since its last commit counts", executorId, partitions);
+      for (TopicPartition tp : partitions) {
+        fence(tp);
+        owned.remove(tp);
+        offsets.forget(tp);
+      }
+      if (inTransaction) {
+        abortAndRewind();
+      }
     }
   }
 

@@ -64,8 +64,12 @@ public class ExecutorSettings {
   @JsonProperty
   public Duration retryBackoffCap = Duration.minutes(5);
 
-  /** How often finished offsets are committed. */
+  /**
+   * How often the events sent and the offsets finished are committed together in one Kafka
+   * transaction; at most 10 s (the transaction times out after 30 s).
+   */
   @NotNull
+  @io.dropwizard.validation.MaxDuration(value = 10, unit = java.util.concurrent.TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(200);
 

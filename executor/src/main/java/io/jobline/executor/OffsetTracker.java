@@ -2,18 +2,21 @@ package io.jobline.executor;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which offsets of each partition are taken but unfinished. The committable offset of a partition
- * is its lowest unfinished offset (or one past the last taken), so only finished work is committed.
+ * is its lowest unfinished offset (or one past the last taken), so only finished work is committed;
+ * the offsets finished above it go into the commit's metadata ({@link FinishedOffsets}).
  */
 final class OffsetTracker {
   private final Map<TopicPartition, TreeSet<Long>> open = new HashMap<>();
+  private final Map<TopicPartition, TreeSet<Long>> finishedAbove = new HashMap<>();
   private final Map<TopicPartition, Long> next = new HashMap<>();
-  private final Map<TopicPartition, Long> committed = new HashMap<>();
+  private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
   private int inFlight;
 
   synchronized void taken(TopicPartition tp, long offset) {
@@ -26,6 +29,7 @@ final class OffsetTracker {
     TreeSet<Long> offsets = open.get(tp);
     if (offsets != null && offsets.remove(offset)) {
       inFlight--;
+      finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
     }
   }
 
@@ -33,21 +37,44 @@ final class OffsetTracker {
     return inFlight;
   }
 
-  /** Offsets to commit that moved since the last call. */
-  synchronized Map<TopicPartition, OffsetAndMetadata> committable() {
+  /** Whether the partition is tracked here (this executor owns it). */
+  synchronized boolean tracks(TopicPartition tp) {
+    return next.containsKey(tp);
+  }
+
+  /** Offsets (with the finished ones above them) to commit for the partitions in {@code owned} that moved. */
+  synchronized Map<TopicPartition, OffsetAndMetadata> committable(Set<TopicPartition> owned) {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     next.forEach((tp, nextOffset) -> {
+      if (!owned.contains(tp)) {
+        return;
+      }
       TreeSet<Long> offsets = open.get(tp);
       long offset = offsets == null || offsets.isEmpty() ? nextOffset : offsets.first();
-      if (!Long.valueOf(offset).equals(committed.get(tp))) {
-        out.put(tp, new OffsetAndMetadata(offset));
+      TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());
+      done.headSet(offset).clear();
+      OffsetAndMetadata om = new OffsetAndMetadata(offset, FinishedOffsets.encode(offset, done));
+      if (!om.equals(committed.get(tp))) {
+        out.put(tp, om);
       }
     });
     return out;
   }
 
   synchronized void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
-    offsets.forEach((tp, om) -> committed.put(tp, om.offset()));
+    committed.putAll(offsets);
+  }
+
+  /** The offsets of a partition finished here since its last commit (what the next owner must skip). */
+  synchronized Set<Long> finishedSinceCommit(TopicPartition tp) {
+    OffsetAndMetadata at = committed.get(tp);
+    TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());
+    return new TreeSet<>(at == null ? done : done.tailSet(at.offset()));
+  }
+
+  /** The offsets of a partition taken and not finished (runs still going, or waiting). */
+  synchronized Set<Long> unfinished(TopicPartition tp) {
+    return new TreeSet<>(open.getOrDefault(tp, new TreeSet<>()));
   }
 
   /** Forgets a partition this executor no longer owns; its unfinished work will be redelivered. */
@@ -56,6 +83,7 @@ final class OffsetTracker {
     if (offsets != null) {
       inFlight -= offsets.size();
     }
+    finishedAbove.remove(tp);
     next.remove(tp);
     committed.remove(tp);
   }

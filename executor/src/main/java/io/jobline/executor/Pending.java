@@ -5,8 +5,14 @@ import io.jobline.wire.JobRequest;
 import java.time.Instant;
 import org.apache.kafka.common.TopicPartition;
 
-/** A request accepted from Kafka and waiting for a slot, with the callback that finishes its offset. */
-record Pending(JobDefinition job, JobRequest request, TopicPartition partition, Runnable done, Instant notBefore) {
+/**
+ * A request accepted from Kafka and waiting for a slot: where it came from, the callback that
+ * finishes its offset, when it may start, and the fencing token it runs under — the epoch of its
+ * partition's lease, or with {@code claimEpoch > 0}, a claim of its own (a run handed over between
+ * executors). {@code elsewhere} names the claim of a run still going at the partition's previous owner.
+ */
+record Pending(JobDefinition job, JobRequest request, TopicPartition partition, long offset, Runnable done,
+    Instant notBefore, String elsewhere, long epoch, long claimEpoch) {
   String tenantKey() {
     return request.partitionKey();
   }
@@ -16,6 +22,15 @@ record Pending(JobDefinition job, JobRequest request, TopicPartition partition, 
   }
 
   Pending later(Instant when) {
-    return new Pending(job, request, partition, done, when);
+    return new Pending(job, request, partition, offset, done, when, elsewhere, epoch, claimEpoch);
+  }
+
+  Pending withEpoch(long e) {
+    return new Pending(job, request, partition, offset, done, notBefore, elsewhere, e, claimEpoch);
+  }
+
+  /** To run under a claim of its own, with fencing token {@code e}. */
+  Pending claimed(long e, long claim) {
+    return new Pending(job, request, partition, offset, done, null, null, e, claim);
   }
 }

@@ -29,13 +29,15 @@ final class RunContext implements JobContext {
   private final String executorId;
   private final Clock clock;
   private final long epoch;
+  private final int partition;
   private final AtomicLong seq = new AtomicLong();
   private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
   private volatile String stopReason;
   private volatile boolean stopObserved;
 
   RunContext(JobRequest request, Scope scope, List<String> subTenants, EventPublisher events,
-      String executorId, Clock clock, long epoch) {
+      String executorId, Clock clock, long epoch, int partition) {
+    this.partition = partition;
     this.request = request;
     this.scope = scope;
     this.subTenants = List.copyOf(subTenants);
@@ -149,7 +151,16 @@ final class RunContext implements JobContext {
   }
 
   void emit(EventType type, JsonNode payload) {
-    events.publish(event(type, payload));
+    RunEvent e = event(type, payload);
+    beforeEmit.run(); // a start still held back goes out first, so events stay in order
+    events.publish(e, partition);
+  }
+
+  private volatile Runnable beforeEmit = () -> { };
+
+  /** Runs before each event the job emits (the execution publishes a held-back start then). */
+  void beforeEmit(Runnable r) {
+    this.beforeEmit = r;
   }
 
   RunEvent event(EventType type, JsonNode payload) {

@@ -39,6 +39,9 @@ final class RunExecution implements Runnable {
 
     /** Another executor holds the claim until {@code until}; try again then. */
     void heldElsewhere(Pending pending, Instant until);
+
+    /** The slot is free, but the attempt did not end here (stopped for shutdown, or fenced): not done. */
+    void gone(Pending pending);
   }
 
   private final Pending pending;
@@ -51,8 +54,11 @@ final class RunExecution implements Runnable {
   private final Outcome outcome;
   private final Running running;
   private final AtomicBoolean ended = new AtomicBoolean();
+  private volatile ScheduledFuture<?> renewal;
   private volatile RunContext ctx;
   private volatile long epoch;
+  /** Above 0 while the attempt runs under a claim of its own (handed over between executors). */
+  private volatile long claimEpoch;
 
   /** Where the executor keeps the contexts of what runs, so cancel and shutdown can reach them. */
   interface Running {
@@ -61,6 +67,9 @@ final class RunExecution implements Runnable {
     void remove(RunExecution execution);
 
     boolean isCancelled(String runId, int attempt);
+
+    /** Whether this attempt lost its partition (its events are not committed). */
+    boolean isFenced(String claimKey);
   }
 
   RunExecution(Pending pending, ExecutorParts parts, EventPublisher events, ExecutorSettings settings,
@@ -84,36 +93,61 @@ final class RunExecution implements Runnable {
     return ctx;
   }
 
-  @Override
-  public void run() {
-    ClaimStore.Claim claim;
-    try {
-      claim = parts.claims().claim(pending.claimKey(), executorId, clock.instant(), ttl());
-    } catch (RuntimeException e) {
-      LOG.warn("Cannot claim run {}: {}; trying again shortly", pending.claimKey(), e.toString());
-      outcome.heldElsewhere(pending, clock.instant().plusSeconds(1));
-      return;
-    }
-    switch (claim.outcome()) {
-      case ALREADY_DONE -> duplicate(claim);
-      case HELD_ELSEWHERE -> outcome.heldElsewhere(pending, claim.expiresAt());
-      case CLAIMED -> {
-        epoch = claim.epoch();
-        execute();
-      }
-    }
+  Pending pending() {
+    return pending;
   }
 
-  /** The attempt already ended elsewhere: publish its terminal event again (harmless) and move on. */
-  private void duplicate(ClaimStore.Claim claim) {
-    Executor.DUPLICATES.incrementAndGet();
-    if (claim.terminalEvent() != null) {
-      events.publish(Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(),
-          claim.terminalEvent().getBytes(java.nio.charset.StandardCharsets.UTF_8)), pending.done());
-    } else {
-      pending.done().run();
+  @Override
+  public void run() {
+    epoch = pending.epoch();
+    claimEpoch = pending.claimEpoch();
+    if (running.isFenced(pending.claimKey())) {
+      running.remove(this); // its partition went elsewhere before it could start
+      outcome.gone(pending);
+      return;
     }
-    outcome.finished(pending);
+    execute();
+  }
+
+  /**
+   * This attempt's partition went to another executor while it ran: it goes on under a claim of its
+   * own (renewed while it runs), so the next owner waits for it instead of running it a second time.
+   */
+  synchronized boolean continueUnderClaim(long claim) {
+    if (ended.get()) {
+      return false; // it ended just now: its end is in the outbox, and goes out with the revocation's commit
+    }
+    claimEpoch = claim;
+    long beat = Math.max(100, ttl().toMillis() / 3);
+    renewal = watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS);
+    return true;
+  }
+
+  /** Whether this attempt runs under a claim of its own (a takeover, or a partition handed over earlier). */
+  boolean underClaim() {
+    return claimEpoch > 0;
+  }
+
+  /** Whether this attempt has ended (its end may still wait in the outbox). */
+  boolean hasEnded() {
+    return ended.get();
+  }
+
+  /**
+   * Marks the attempt ended, once. Synchronized with {@link #continueUnderClaim}: an attempt either
+   * ends before it is put under a claim (and its end goes out with the partition's last commit) or
+   * ends under that claim (and records its end on it), never in between.
+   */
+  private synchronized boolean markEnded() {
+    return ended.compareAndSet(false, true);
+  }
+
+  /** This attempt lost its partition: it is asked to stop, and nothing it publishes from now on counts. */
+  void fence() {
+    RunContext c = ctx;
+    if (c != null) {
+      c.requestStop(RunContext.FENCED);
+    }
   }
 
   private void execute() {
@@ -122,7 +156,7 @@ final class RunExecution implements Runnable {
     Scope scope = request.scope() != null ? request.scope() : job.scope();
     List<String> subTenants = scope == Scope.PARENT_TENANT && request.tenantId() != null
         ? parts.tenants().descendants(request.tenantId()) : List.of();
-    ctx = new RunContext(request, scope, subTenants, events, executorId, clock, epoch);
+    ctx = new RunContext(request, scope, subTenants, events, executorId, clock, epoch, pending.partition().partition());
     running.add(this);
     try {
       if (running.isCancelled(request.runId().value(), request.attemptOrFirst())) {
@@ -137,7 +171,7 @@ final class RunExecution implements Runnable {
       if (request.parentRunId() != null) {
         started.put("parent_run_id", request.parentRunId().value());
       }
-      ctx.emit(EventType.STARTED, started);
+      holdStart(ctx.event(EventType.STARTED, started));
       if (job.perTenant() && request.parentRunId() == null) {
         fanOut(request);
       } else {
@@ -161,8 +195,10 @@ final class RunExecution implements Runnable {
     timers.add(watchdog.schedule(() -> ctx.requestStop(RunContext.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(worker::interrupt, interruptAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(() -> abandon(timeout), abandonAt, TimeUnit.MILLISECONDS));
-    long beat = Math.max(100, ttl().toMillis() / 3);
-    timers.add(watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS));
+    if (claimEpoch > 0) {
+      long beat = Math.max(100, ttl().toMillis() / 3);
+      timers.add(watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS));
+    }
     try {
       JsonNode result = pending.job().invoke(ctx);
       String reason = ctx.stopReason();
@@ -226,11 +262,18 @@ final class RunExecution implements Runnable {
 
   private void renew() {
     RunContext c = ctx;
-    if (c == null || ended.get()) {
+    if (ended.get()) {
+      ScheduledFuture<?> r = renewal;
+      if (r != null) {
+        r.cancel(false);
+      }
+      return;
+    }
+    if (c == null || claimEpoch == 0) {
       return;
     }
     try {
-      if (!parts.claims().renew(pending.claimKey(), executorId, epoch, clock.instant(), ttl())) {
+      if (!parts.claims().renew(pending.claimKey(), executorId, claimEpoch, clock.instant(), ttl())) {
         LOG.warn("Run {} was taken over by another executor; this execution stops", pending.claimKey());
         c.requestStop(RunContext.FENCED);
       }
@@ -249,17 +292,19 @@ final class RunExecution implements Runnable {
 
   /** Shutdown stopped the job before it finished: release the claim so another executor runs it at once. */
   private void leaveForRedelivery() {
-    if (ended.compareAndSet(false, true)) {
-      parts.claims().release(pending.claimKey(), executorId, epoch);
-      outcome.finished(pending);
+    if (markEnded()) {
+      if (claimEpoch > 0) {
+        parts.claims().release(pending.claimKey(), executorId, claimEpoch);
+      }
+      outcome.gone(pending);
     }
   }
 
   /** Called by the executor on crash or at the end of the drain: this execution may no longer emit. */
   void abandonSilently(boolean releaseClaim) {
-    if (ended.compareAndSet(false, true)) {
-      if (releaseClaim && epoch > 0) {
-        parts.claims().release(pending.claimKey(), executorId, epoch);
+    if (markEnded()) {
+      if (releaseClaim && claimEpoch > 0) {
+        parts.claims().release(pending.claimKey(), executorId, claimEpoch);
       }
       RunContext c = ctx;
       if (c != null) {
@@ -268,27 +313,75 @@ final class RunExecution implements Runnable {
     }
   }
 
+  /** How long an attempt's start is held back: a job that ends sooner sends one event, its end, carrying it. */
+  static final long START_HOLD_MILLIS = 50;
+  private RunEvent heldStart;
+  private java.util.concurrent.ScheduledFuture<?> startTimer;
+
+  /**
+   * Holds the start event back for {@link #START_HOLD_MILLIS}: most jobs end sooner, and then one
+   * record (the end, with the start's fields under {@code started}) says both. A job still going, or
+   * one that logs, gets its start published first.
+   */
+  private void holdStart(RunEvent start) {
+    synchronized (this) {
+      heldStart = start;
+    }
+    ctx.beforeEmit(this::publishStart);
+    startTimer = watchdog.schedule(this::publishStart, START_HOLD_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  private void publishStart() {
+    RunEvent start;
+    synchronized (this) {
+      start = heldStart;
+      heldStart = null;
+    }
+    if (start != null && !running.isFenced(pending.claimKey())) {
+      events.publish(start, pending.partition().partition());
+    }
+  }
+
+  /** The start still held back, taken for the end to carry (null once published). */
+  private synchronized RunEvent takeHeldStart() {
+    RunEvent start = heldStart;
+    heldStart = null;
+    if (startTimer != null) {
+      startTimer.cancel(false);
+    }
+    return start;
+  }
+
   /** Ends the attempt once: records it on the claim (fencing), publishes it, maybe sets a retry timer. */
   void end(EventType type, JsonNode payload) {
-    if (!ended.compareAndSet(false, true)) {
+    if (!markEnded()) {
       return;
     }
+    RunEvent start = takeHeldStart();
+    if (start != null) {
+      com.fasterxml.jackson.databind.node.ObjectNode merged = payload == null ? Json.object() : payload.deepCopy();
+      merged.set("started", ((com.fasterxml.jackson.databind.node.ObjectNode) start.payload().deepCopy())
+          .put("at", start.timestamp().toString()));
+      payload = merged;
+    }
     RunEvent terminal = ctx.event(type, payload);
-    String json = new String(Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
-        java.nio.charset.StandardCharsets.UTF_8);
-    if (RunContext.FENCED.equals(ctx.stopReason())
-        || !parts.claims().finish(pending.claimKey(), executorId, epoch, json)) {
-      LOG.warn("Run {} ended here after another executor took it over; its end is not published",
-          pending.claimKey());
-      pending.done().run();
-      outcome.finished(pending);
+    boolean fenced = RunContext.FENCED.equals(ctx.stopReason()) || running.isFenced(pending.claimKey());
+    if (!fenced && claimEpoch > 0) {
+      String json = new String(Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
+          java.nio.charset.StandardCharsets.UTF_8);
+      fenced = !parts.claims().finish(pending.claimKey(), executorId, claimEpoch, json);
+    }
+    if (fenced) {
+      LOG.warn("Run {} ended here after it lost its partition or another executor took it over; its end is not "
+          + "published and its request is run by that executor", pending.claimKey());
+      outcome.gone(pending);
       return;
     }
     Runnable afterEvent = pending.done();
     if ((type == EventType.FAILED || type == EventType.TIMED_OUT) && attemptsLeft()) {
       afterEvent = scheduleRetry(afterEvent);
     }
-    events.publish(terminal, afterEvent);
+    events.publish(terminal, pending.partition().partition(), afterEvent);
     outcome.finished(pending);
   }
 
@@ -314,7 +407,7 @@ final class RunExecution implements Runnable {
     return () -> {
       events.publish(ctx.event(EventType.RETRY_SCHEDULED, Json.object()
           .put("next_attempt", next.attempt()).put("max_attempts", maxAttempts())
-          .put("due_at", due.toString())), done);
+          .put("due_at", due.toString())), pending.partition().partition(), done);
     };
   }
 

@@ -75,6 +75,8 @@ final class ExecutorHarness {
     Map<String, Object> props = kafkaSettings.clientProperties();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-events-" + UUID.randomUUID());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // what history sees: events of an aborted transaction never count
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     try (var consumer = new KafkaConsumer<>(props, Topics.EVENTS.keySerde().deserializer(),
         Topics.EVENTS.valueSerde().deserializer())) {
       consumer.subscribe(List.of(Topics.EVENTS.name()));
@@ -91,7 +93,7 @@ final class ExecutorHarness {
 
   ExecutorParts parts() {
     return new ExecutorParts(new MongoClaimStore(db), new MongoTimerStore(db),
-        new TenantDirectory(db, new TenantSettings()), requests);
+        new TenantDirectory(db, new TenantSettings()), requests, new MongoPartitionLeases(db));
   }
 
   /** A started executor in the tests' consumer group, quick to fail over; stop it at the end of the test. */

@@ -16,8 +16,10 @@ import io.jobline.wire.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.bson.Document;
@@ -66,11 +68,25 @@ class ExecutorTest {
     return h.events(runId).stream().filter(e -> e.type() == type).toList();
   }
 
+  /** Every start of the run: its own STARTED events and those carried by an end (a job that ended quickly). */
+  private List<RunEvent> starts(String runId) {
+    List<RunEvent> all = new ArrayList<>();
+    for (RunEvent e : h.events(runId)) {
+      if (e.type() == EventType.STARTED) {
+        all.add(e);
+      } else if (e.type().terminal() && e.payload() != null && e.payload().path("started").isObject()) {
+        all.add(new RunEvent(e.runId(), e.seq(), EventType.STARTED, e.timestamp(), e.executorId(), e.attempt(),
+            e.epoch(), e.payload().get("started")));
+      }
+    }
+    return all;
+  }
+
   @Test
   void aRunWhoseExecutorDiesIsTakenOverWithAHigherEpochAndCompletesOnce() throws Exception {
     Executor first = executor("exec-a");
     JobRequest run = submit("long", Json.object().put("millis", 3000), "t-failover");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(run.runId().value(), EventType.STARTED).isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !starts(run.runId().value()).isEmpty());
 
     Executor second = executor("exec-b");
     first.crash();
@@ -78,10 +94,10 @@ class ExecutorTest {
     RunEvent end = awaitEnd(run.runId().value());
     assertThat(end.type()).isEqualTo(EventType.COMPLETED);
     assertThat(end.executorId()).isEqualTo("exec-b");
-    assertThat(end.epoch()).isEqualTo(2);
-    List<RunEvent> starts = ofType(run.runId().value(), EventType.STARTED);
+    List<RunEvent> starts = starts(run.runId().value());
     assertThat(starts).extracting(RunEvent::executorId).containsExactly("exec-a", "exec-b");
-    assertThat(starts).extracting(RunEvent::epoch).containsExactly(1L, 2L);
+    assertThat(starts.get(1).epoch()).as("the takeover runs under a higher epoch").isGreaterThan(starts.get(0).epoch());
+    assertThat(end.epoch()).isEqualTo(starts.get(1).epoch());
     assertThat(ofType(run.runId().value(), EventType.COMPLETED)).hasSize(1);
     assertThat(second.isPolling()).isTrue();
   }
@@ -110,8 +126,9 @@ class ExecutorTest {
     }
 
     await().atMost(Duration.ofSeconds(30)).until(() -> Executor.duplicatesSkipped() >= before + 2);
+    awaitEnd(once.runId().value());
     assertThat(TestJobs.EXECUTIONS.get(once.runId().value()).get()).isEqualTo(1);
-    assertThat(ofType(once.runId().value(), EventType.STARTED)).hasSize(1);
+    assertThat(starts(once.runId().value())).hasSize(1);
   }
 
   @Test
@@ -134,7 +151,7 @@ class ExecutorTest {
       String child = RunId.forChild(all.runId(), tenant).value();
       RunEvent childEnd = awaitEnd(child);
       assertThat(childEnd.payload().path("result").path("tenant").asText()).isEqualTo(tenant);
-      assertThat(ofType(child, EventType.STARTED).get(0).payload().path("parent_run_id").asText())
+      assertThat(starts(child).get(0).payload().path("parent_run_id").asText())
           .isEqualTo(all.runId().value());
     }
 
@@ -175,7 +192,7 @@ class ExecutorTest {
   void cancelStopsARunningRunAndAQueuedOneNeverStarts() throws Exception {
     executor("exec-cancel");
     JobRequest runningOne = submit("solo", Json.object().put("millis", 30_000), "t-cancel-1");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(runningOne.runId().value(), EventType.STARTED).isEmpty());
+    await().atMost(Duration.ofSeconds(30)).until(() -> !starts(runningOne.runId().value()).isEmpty());
     JobRequest queued = submit("solo", Json.object().put("millis", 30_000), "t-cancel-2");
 
     cancel(queued.runId());
@@ -185,7 +202,7 @@ class ExecutorTest {
     RunEvent queuedEnd = awaitEnd(queued.runId().value());
     assertThat(queuedEnd.type()).isEqualTo(EventType.CANCELLED);
     assertThat(queuedEnd.payload().path("error").asText()).contains("before it started");
-    assertThat(ofType(queued.runId().value(), EventType.STARTED)).isEmpty();
+    assertThat(starts(queued.runId().value())).isEmpty();
   }
 
   @Test
@@ -211,7 +228,7 @@ class ExecutorTest {
     Executor first = executor("exec-drain-1");
     JobRequest quick = submit("long", Json.object().put("millis", 200), "t-drain-1");
     JobRequest slow = submit("long", Json.object().put("millis", 5_000), "t-drain-2");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(slow.runId().value(), EventType.STARTED).isEmpty()
+    await().atMost(Duration.ofSeconds(30)).until(() -> !starts(slow.runId().value()).isEmpty()
         && terminal(quick.runId().value()).isPresent());
 
     first.stop();
@@ -220,7 +237,69 @@ class ExecutorTest {
     executor("exec-drain-2");
     RunEvent end = awaitEnd(slow.runId().value());
     assertThat(end.executorId()).isEqualTo("exec-drain-2");
-    assertThat(ofType(quick.runId().value(), EventType.STARTED)).hasSize(1);
+    assertThat(starts(quick.runId().value())).hasSize(1);
+  }
+
+  @Test
+  void aRebalanceWithRunsInFlightLosesNoRunAndStartsNoneTwice() {
+    TestJobs.GATE_OPEN = false;
+    try {
+      Executor first = executor("exec-rb-a");
+      // one run on every partition, held going until the partitions have moved
+      List<String> tenants = new ArrayList<>();
+      for (int p = 0, k = 0; p < 4; k++) {
+        if (Topics.requestPartition("t-rb-" + k, 4) == p) {
+          tenants.add("t-rb-" + k);
+          p++;
+        }
+      }
+      List<JobRequest> runs = new ArrayList<>();
+      tenants.forEach(t -> runs.add(submit("gated", Json.object(), t)));
+      await().atMost(Duration.ofSeconds(30)).until(() -> runs.stream().allMatch(r -> !starts(r.runId().value()).isEmpty()));
+      // more wait behind them: the slots are full
+      for (int i = 0; i < 24; i++) {
+        runs.add(submit(i % 2 == 0 ? "counting" : "long", Json.object().put("millis", 200), tenants.get(i % 4)));
+      }
+
+      // another executor joins: the partitions it gets have a run going on at the first
+      executor("exec-rb-b");
+      await().atMost(Duration.ofSeconds(30)).until(() -> handedOver(runs) >= 2);
+      // and a third, while those runs still go on
+      executor("exec-rb-c");
+      await().atMost(Duration.ofSeconds(30)).until(() -> runs.stream().skip(4)
+          .filter(r -> terminal(r.runId().value()).isPresent()).count() >= 6);
+      TestJobs.GATE_OPEN = true;
+
+      runs.forEach(r -> awaitEnd(r.runId().value()));
+      for (JobRequest r : runs) {
+        String id = r.runId().value();
+        RunEvent end = awaitEnd(id);
+        assertThat(end.type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
+        assertThat(end.payload().path("result").path("stopped").asBoolean()).as("run %s was not cut short", id).isFalse();
+        assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
+        assertThat(starts(id)).as("starts of %s", id).hasSize(1);
+        // the next owner of a partition sends an end again when it finds it on the claim; the same end
+        assertThat(ofType(id, EventType.COMPLETED).stream().map(e -> e.executorId() + "/" + e.epoch() + "/" + e.seq())
+            .distinct()).as("ends of %s", id).hasSize(1);
+      }
+      assertThat(first.isPolling()).isTrue();
+    } finally {
+      TestJobs.GATE_OPEN = true;
+    }
+  }
+
+  /** Runs that went on at an executor after it lost their partition (each left a claim). */
+  private long handedOver(List<JobRequest> runs) {
+    Set<String> ids = new HashSet<>();
+    runs.forEach(r -> ids.add(r.runId().value()));
+    long n = 0;
+    for (Document claim : h.db.getCollection(io.jobline.store.MongoClaimStore.COLLECTION).find()) {
+      String id = claim.getString("_id");
+      if (ids.stream().anyMatch(id::startsWith)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private void cancel(RunId runId) throws Exception {

@@ -2,6 +2,7 @@ package io.jobline.history;
 
 import io.dropwizard.lifecycle.Managed;
 import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.Topics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,7 +56,8 @@ public final class History implements Managed {
         (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     props.put("processing.exception.handler.global.enabled", true);
-    streams = new KafkaStreams(HistoryTopology.build(settings, sinks, metrics, eventPartitions(kafka)), props);
+    streams = new KafkaStreams(HistoryTopology.build(settings, sinks, metrics, partitions(kafka, Topics.REQUESTS.name()),
+        partitions(kafka, Topics.EVENTS.name())), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("History stream thread failed; replacing it and reprocessing from the last commit", e);
       synchronized (failures) {
@@ -67,14 +69,13 @@ public final class History implements Managed {
     streams.start();
   }
 
-  /** How many partitions {@code jobline.events} has, as the cluster says (it may differ from the config). */
-  static int eventPartitions(KafkaSettings kafka) {
+  /** How many partitions a topic has, as the cluster says (it may differ from the config). */
+  static int partitions(KafkaSettings kafka, String topic) {
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
-      return admin.describeTopics(java.util.List.of(io.jobline.topic.Topics.EVENTS.name())).allTopicNames()
-          .get(30, java.util.concurrent.TimeUnit.SECONDS).get(io.jobline.topic.Topics.EVENTS.name()).partitions().size();
+      return admin.describeTopics(java.util.List.of(topic)).allTopicNames()
+          .get(30, java.util.concurrent.TimeUnit.SECONDS).get(topic).partitions().size();
     } catch (Exception e) {
-      throw new IllegalStateException("history cannot start: the partitions of " + io.jobline.topic.Topics.EVENTS.name()
-          + " could not be read: " + e, e);
+      throw new IllegalStateException("history cannot start: the partitions of " + topic + " could not be read: " + e, e);
     }
   }
 

@@ -57,17 +57,19 @@ public final class HistoryTopology {
     return applicationId + "-requests-by-run-repartition";
   }
 
-  /** The topology for tests: the requests are re-keyed onto as many partitions as Streams picks. */
+  /** The topology for tests: requests and events read side by side (one partition each). */
   public static Topology build(HistorySettings settings, Sinks sinks) {
-    return build(settings, sinks, new HistoryMetrics(), 0);
+    return build(settings, sinks, new HistoryMetrics(), 1, 1);
   }
 
   /**
-   * @param eventPartitions how many partitions {@code jobline.events} has: requests are re-keyed by
-   *     run id onto as many, so a run's request and its events meet in the same task whatever the
-   *     partition count of {@code jobline.requests} (0: let Streams decide, for a single-partition test)
+   * With as many partitions on both topics, a run's events are on the partition number of its
+   * request (executors and every other producer of events put them there), so the two are read side
+   * by side and folded in the same task. Otherwise requests are re-keyed by run id onto as many
+   * partitions as {@code jobline.events} has, through an internal topic.
    */
-  public static Topology build(HistorySettings settings, Sinks sinks, HistoryMetrics metrics, int eventPartitions) {
+  public static Topology build(HistorySettings settings, Sinks sinks, HistoryMetrics metrics, int requestPartitions,
+      int eventPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
     // the processor keeps what changed since the last commit in memory and writes it once per commit
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE),
@@ -82,10 +84,11 @@ public final class HistoryTopology {
         .processValues(WithRunId::new, Named.as("derive-run-ids"))
         .filter((tenant, request) -> request != null && request.jobName() != null, Named.as("valid-requests"))
         .selectKey((tenant, request) -> request.runId().value(), Named.as("key-by-run"))
-        .mapValues(RunInput::of, Named.as("request-input"))
-        .repartition(eventPartitions > 0
-            ? Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run").withNumberOfPartitions(eventPartitions)
-            : Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run"));
+        .mapValues(RunInput::of, Named.as("request-input"));
+    if (requestPartitions != eventPartitions) {
+      requests = requests.repartition(Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run")
+          .withNumberOfPartitions(eventPartitions));
+    }
 
     KStream<String, RunInput> events = builder
         .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(),

@@ -140,10 +140,10 @@ public final class RunFold {
           progressMessage = text(p, "message");
           log(e, "info", progressMessage, progress, maxLogs);
         }
-        case COMPLETED -> end(RunStatus.COMPLETED, e);
-        case FAILED -> end(RunStatus.FAILED, e);
-        case CANCELLED -> end(RunStatus.CANCELLED, e);
-        case TIMED_OUT -> end(RunStatus.TIMED_OUT, e);
+        case COMPLETED -> end(RunStatus.COMPLETED, withStart(e));
+        case FAILED -> end(RunStatus.FAILED, withStart(e));
+        case CANCELLED -> end(RunStatus.CANCELLED, withStart(e));
+        case TIMED_OUT -> end(RunStatus.TIMED_OUT, withStart(e));
         case RETRY_SCHEDULED -> {
           if (!stale(e)) {
             move(RunStatus.RETRYING, e);
@@ -165,6 +165,32 @@ public final class RunFold {
         }
         default -> LOG.debug("Run {} ignores event type {}", runId, e.type());
       }
+    }
+
+    /**
+     * An end that carries its attempt's start (a job that ended before its start was sent): the start
+     * is folded first, as if its own event had come.
+     */
+    private RunEvent withStart(RunEvent e) {
+      JsonNode p = e.payload();
+      if (p == null || !p.path("started").isObject()) {
+        return e;
+      }
+      JsonNode s = p.get("started");
+      Instant at = e.timestamp();
+      if (s.hasNonNull("at")) {
+        try {
+          at = Instant.parse(s.get("at").asText());
+        } catch (java.time.format.DateTimeParseException bad) {
+          LOG.warn("Run {}: the start carried by its end has an unreadable time; the end's time is used", runId);
+        }
+      }
+      RunEvent start = new RunEvent(e.runId(), e.seq(), EventType.STARTED, at, e.executorId(), e.attempt(), e.epoch(), s);
+      if (jobName == null) {
+        fromPayload(s);
+      }
+      started(start);
+      return e;
     }
 
     /** An event from an older attempt, or from an execution that was taken over, changes no status. */

@@ -70,7 +70,7 @@ class HistorySetAsideTest {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-set-aside-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver = new TopologyTestDriver(HistoryTopology.build(settings,
-        new HistoryTopology.Sinks(refusing(), new InMemoryRunLogStore(), parts -> { }), metrics, 1), props);
+        new HistoryTopology.Sinks(refusing(), new InMemoryRunLogStore(), parts -> { }), metrics, 1, 1), props);
     requests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
         Topics.REQUESTS.valueSerde().serializer());
     events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(),

@@ -87,6 +87,26 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void anEndThatCarriesItsStartIsFoldedAsBoth() {
+    RunId id = RunId.of("quick");
+    requests.pipeInput("t1", JobRequest.manual(id, "noop", Json.object(), "t1", T0, "api"));
+    com.fasterxml.jackson.databind.node.ObjectNode payload = Json.object();
+    payload.set("result", Json.object().put("ok", true));
+    payload.set("started", Json.object().put("job_name", "noop").put("tenant_id", "t1")
+        .put("at", T0.plusMillis(200).toString()));
+    events.pipeInput(id.value(), new RunEvent(id, 2, EventType.COMPLETED, T0.plusMillis(230), "executor-1", 1, 3, payload));
+
+    RunRecord run = store.find("quick").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.startedAt()).isEqualTo(T0.plusMillis(200));
+    assertThat(run.completedAt()).isEqualTo(T0.plusMillis(230));
+    assertThat(run.epoch()).isEqualTo(3);
+    assertThat(run.executorId()).isEqualTo("executor-1");
+    assertThat(run.attempts()).hasSize(1);
+    assertThat(run.attempts().get(0).status()).isEqualTo(RunStatus.COMPLETED);
+  }
+
+  @Test
   void aRedeliveredEventChangesNothing() {
     RunId id = RunId.of("run-2");
     RunEvent log = event(id, 2, EventType.LOG, 2, Json.object().put("message", "once"));

@@ -54,7 +54,9 @@ public final class ConsumerProgress {
   public synchronized Look look() throws Exception {
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-    admin.describeTopics(topics).allTopicNames().get(5, TimeUnit.SECONDS).values().forEach(d ->
+    java.util.Set<String> existing = admin.listTopics().names().get(5, TimeUnit.SECONDS);
+    List<String> present = topics.stream().filter(existing::contains).toList(); // an internal topic may not be used
+    admin.describeTopics(present).allTopicNames().get(5, TimeUnit.SECONDS).values().forEach(d ->
         d.partitions().forEach(p -> {
           TopicPartition tp = new TopicPartition(d.name(), p.partition());
           latest.put(tp, OffsetSpec.latest());

@@ -96,7 +96,7 @@ public final class MongoClaimStore implements ClaimStore {
     }
     try {
       claims.insertOne(new Document("_id", key + "#done").append("epoch", epoch).append("owner", owner)
-          .append("terminal", terminalEvent));
+          .append("terminal", terminalEvent).append("ended_at", new Date()));
       return true;
     } catch (MongoWriteException alreadyEnded) {
       return false;

@@ -24,10 +24,31 @@ public final class EventProducer implements AutoCloseable {
         Topics.EVENTS.valueSerde().serializer());
   }
 
+  private volatile int requestPartitions = -1;
+  private volatile int eventPartitions = -1;
+
+  /**
+   * The record of an event: keyed by run id, on the partition number of its run's request when the
+   * two topics have as many partitions (the tenant is read from the event's {@code tenant_id}).
+   */
+  private ProducerRecord<String, RunEvent> record(RunEvent event) {
+    if (requestPartitions < 0) {
+      requestPartitions = producer.partitionsFor(Topics.REQUESTS.name()).size();
+      eventPartitions = producer.partitionsFor(Topics.EVENTS.name()).size();
+    }
+    Integer partition = null;
+    if (requestPartitions == eventPartitions && event.payload() != null) {
+      String tenant = event.payload().path("tenant_id").asText(null);
+      partition = Topics.requestPartition(tenant == null || tenant.isBlank() ? io.jobline.wire.JobRequest.SYSTEM_TENANT
+          : tenant, requestPartitions);
+    }
+    return new ProducerRecord<>(Topics.EVENTS.name(), partition, event.runId().value(), event);
+  }
+
   /** Sends without waiting; the future completes once Kafka has the event. */
   public CompletableFuture<RecordMetadata> send(RunEvent event) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
-    producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event), (meta, error) -> {
+    producer.send(record(event), (meta, error) -> {
       if (error != null) {
         done.completeExceptionally(error);
       } else {
@@ -45,7 +66,7 @@ public final class EventProducer implements AutoCloseable {
    */
   public void sendAndWait(RunEvent event) {
     try {
-      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), event.runId().value(), event)).get(30, TimeUnit.SECONDS);
+      producer.send(record(event)).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while sending an event of run " + event.runId(), e);

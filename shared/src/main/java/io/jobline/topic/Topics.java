@@ -37,6 +37,16 @@ public final class Topics {
   public static final Topic<byte[], byte[]> BENCH_RAW =
       new Topic<>("jobline.bench.raw", Serdes.ByteArray(), Serdes.ByteArray());
 
+  /**
+   * The partition of {@code jobline.requests} a record keyed {@code tenantKey} goes to with Kafka's
+   * default partitioner. Run events go to the same partition number of {@code jobline.events} when the
+   * two topics have as many partitions, so history finds a run's request and events in one task.
+   */
+  public static int requestPartition(String tenantKey, int partitions) {
+    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+        tenantKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+  }
+
   /** The topics created at start. */
   public static List<Topic<?, ?>> all() {
     return List.of(REQUESTS, EVENTS, CONTROL, REQUESTS_DLQ, HISTORY_DLQ);

@@ -35,5 +35,13 @@ public enum EventType {
    * chain-run:<id>}. History keeps these apart from runs, in {@code job_audit}.
    */
   @JsonProperty("audit")
-  AUDIT
+  AUDIT;
+
+  /**
+   * Whether this event ends an attempt. An end may carry its attempt's start under {@code started}
+   * (the start's payload plus {@code at}) when the job ended before the start was sent on its own.
+   */
+  public boolean terminal() {
+    return this == COMPLETED || this == FAILED || this == CANCELLED || this == TIMED_OUT;
+  }
 }

@@ -30,7 +30,8 @@ public class RunHistoryCleanup {
 
   /**
    * Deletes ended runs requested more than {@code jobs.builtins.jobRuns.retentionDays}
-   * ({@code JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines. Recommended: {@code 0 4 * * *}.
+   * ({@code JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, and hand-over claims
+   * older than that. Recommended: {@code 0 4 * * *}.
    */
   @Job(name = "cleanup_job_runs", description = "Delete run history older than JOBS_CLEANUP_DAYS (default 90)",
       timeoutSeconds = 300, retries = 2, scope = Scope.SYSTEM)
@@ -48,6 +49,9 @@ public class RunHistoryCleanup {
         batch -> result.add(MongoRunLogStore.COLLECTION, logs.deleteMany(
             Filters.in("run_id", batch.stream().map(d -> d.get("_id")).toList())).getDeletedCount()));
     result.add(MongoRunStore.COLLECTION, runs);
+    // claims are left only by runs in flight when their partition changed hands; old ones serve no one
+    result.add(io.jobline.store.MongoClaimStore.COLLECTION, db.getCollection(io.jobline.store.MongoClaimStore.COLLECTION)
+        .deleteMany(Filters.or(Filters.lt("expires_at", before), Filters.lt("ended_at", before))).getDeletedCount());
     return result.result(ctx);
   }
 }

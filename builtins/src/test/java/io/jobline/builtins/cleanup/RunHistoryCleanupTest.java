@@ -38,10 +38,16 @@ class RunHistoryCleanupTest {
     run("old-but-running", "running", 120, 1);
     run("recent", "completed", 89, 2);
     MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+    MongoCollection<Document> claims = resources.database().getCollection("job_claims");
+    claims.insertOne(new Document("_id", "handed:1#1").append("expires_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91)))));
+    claims.insertOne(new Document("_id", "handed:1#done").append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91)))));
+    claims.insertOne(new Document("_id", "going:1#1").append("expires_at", Date.from(TestResources.NOW.plusSeconds(30))));
+    claims.insertOne(new Document("_id", "ended:1#done").append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(1)))));
 
     Map<String, Object> result = new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
-    assertThat(result.get("deleted")).isEqualTo(Map.of("job_runs", 3L, "job_run_logs", 5L));
+    assertThat(result.get("deleted")).isEqualTo(Map.of("job_runs", 3L, "job_run_logs", 5L, "job_claims", 2L));
+    assertThat(claims.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("going:1#1", "ended:1#done");
     assertThat(runs.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("old-but-running", "recent");
     assertThat(resources.database().getCollection("job_run_logs").countDocuments()).isEqualTo(3);
   }

@@ -20,6 +20,18 @@ public class TestJobs {
     EXECUTIONS.computeIfAbsent(ctx.runId().value(), k -> new AtomicInteger()).incrementAndGet();
   }
 
+  /** While false, runs of "gated" wait (tests decide when they end, not the clock). */
+  public static volatile boolean GATE_OPEN = true;
+
+  @Job(name = "gated", description = "Runs until the test opens the gate", timeoutSeconds = 120)
+  public Map<String, Object> gated(JobContext ctx) {
+    count(ctx);
+    while (!GATE_OPEN && !ctx.shouldStop()) {
+      LockSupport.parkNanos(10_000_000);
+    }
+    return Map.of("epoch", ctx.epoch(), "stopped", ctx.shouldStop());
+  }
+
   @Job(name = "counting", description = "Counts its executions")
   public Map<String, Object> counting(JobContext ctx) {
     count(ctx);

@@ -1,0 +1,49 @@
+package io.jobline.executor;
+
+import java.util.Base64;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The offsets of a partition finished above its committed offset, written into the committed
+ * offset's metadata: runs end out of order, so the offset committed is the first unfinished one, and
+ * whoever reads the partition next must not run the finished ones after it again. A bitmap from the
+ * committed offset, base64, within Kafka's default 4,096-character metadata limit (~24,000 offsets).
+ */
+final class FinishedOffsets {
+  private static final String PREFIX = "jobline-finished:";
+  /** Offsets one metadata string can carry; past them a finished run would be delivered again. */
+  static final int MAX_SPAN = (4096 - PREFIX.length()) / 4 * 3 * 8;
+
+  private FinishedOffsets() {}
+
+  /** The metadata for a commit at {@code committed} with these finished offsets above it. */
+  static String encode(long committed, Set<Long> finished) {
+    BitSet bits = new BitSet();
+    for (long offset : finished) {
+      long i = offset - committed;
+      if (i > 0 && i < MAX_SPAN) {
+        bits.set((int) i);
+      }
+    }
+    return bits.isEmpty() ? "" : PREFIX + Base64.getEncoder().encodeToString(bits.toByteArray());
+  }
+
+  /** The finished offsets a commit at {@code committed} recorded; none for metadata it did not write. */
+  static Set<Long> decode(long committed, String metadata) {
+    Set<Long> out = new HashSet<>();
+    if (metadata == null || !metadata.startsWith(PREFIX)) {
+      return out;
+    }
+    try {
+      BitSet bits = BitSet.valueOf(Base64.getDecoder().decode(metadata.substring(PREFIX.length())));
+      for (int i = bits.nextSetBit(0); i >= 0; i = bits.nextSetBit(i + 1)) {
+        out.add(committed + i);
+      }
+    } catch (IllegalArgumentException notOurs) {
+      // metadata written by something else: nothing is known to be finished
+    }
+    return out;
+  }
+}

@@ -1,0 +1,28 @@
+package io.jobline.executor;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who may execute the runs of one partition of {@code jobline.requests}: one executor at a time,
+ * holding a lease with an epoch that grows with every new owner — the fencing token its runs carry.
+ * An owner that loses the partition hands the lease over with a note: the offsets it finished after
+ * its last commit, and the runs it still executes (each under a claim of its own), so the next owner
+ * neither runs a finished request again nor starts one that still runs elsewhere.
+ */
+public interface PartitionLeases {
+  /** What an owner takes over: its epoch, and the previous owner's note. */
+  record Taken(long epoch, Set<Long> finished, Map<Long, String> stillRunning) {}
+
+  /** Takes the lease if it is free, expired, or already this owner's; empty while another holds it. */
+  Optional<Taken> take(String partition, String owner, Instant now, Duration ttl);
+
+  /** Extends the lease; false if another owner has taken it since (this owner is fenced). */
+  boolean renew(String partition, String owner, long epoch, Instant now, Duration ttl);
+
+  /** Gives the lease up with a note for the next owner. */
+  void handOver(String partition, String owner, long epoch, Set<Long> finished, Map<Long, String> stillRunning);
+}
