@@ -315,8 +315,7 @@ final class RunExecution implements Runnable {
 
   /** How long an attempt's start is held back: a job that ends sooner sends one event, its end, carrying it. */
   static final long START_HOLD_MILLIS = 50;
-  private RunEvent heldStart;
-  private java.util.concurrent.ScheduledFuture<?> startTimer;
+  private volatile HeldStart heldStart;
 
   /**
    * Holds the start event back for {@link #START_HOLD_MILLIS}: most jobs end sooner, and then one
@@ -324,32 +323,27 @@ final class RunExecution implements Runnable {
    * one that logs, gets its start published first.
    */
   private void holdStart(RunEvent start) {
-    synchronized (this) {
-      heldStart = start;
-    }
+    HeldStart held = new HeldStart(start);
+    heldStart = held;
     ctx.beforeEmit(this::publishStart);
-    startTimer = watchdog.schedule(this::publishStart, START_HOLD_MILLIS, TimeUnit.MILLISECONDS);
+    held.timer(watchdog.schedule(this::publishStart, START_HOLD_MILLIS, TimeUnit.MILLISECONDS));
   }
 
   private void publishStart() {
-    RunEvent start;
-    synchronized (this) {
-      start = heldStart;
-      heldStart = null;
-    }
-    if (start != null && !running.isFenced(pending.claimKey())) {
-      events.publish(start, pending.partition().partition());
+    HeldStart held = heldStart;
+    if (held != null) {
+      held.publish(start -> {
+        if (!running.isFenced(pending.claimKey())) {
+          events.publish(start, pending.partition().partition());
+        }
+      });
     }
   }
 
   /** The start still held back, taken for the end to carry (null once published). */
-  private synchronized RunEvent takeHeldStart() {
-    RunEvent start = heldStart;
-    heldStart = null;
-    if (startTimer != null) {
-      startTimer.cancel(false);
-    }
-    return start;
+  private RunEvent takeHeldStart() {
+    HeldStart held = heldStart;
+    return held == null ? null : held.takeForEnd();
   }
 
   /** Ends the attempt once: records it on the claim (fencing), publishes it, maybe sets a retry timer. */
