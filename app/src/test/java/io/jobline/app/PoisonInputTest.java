@@ -98,6 +98,22 @@ class PoisonInputTest {
   }
 
   @Test
+  void aRecordTooLargeToRunGoesToTheDeadLetterTopicAndEndsItsRun() {
+    // found while building jobline chaos: the api refuses params over 64 KiB, the topic took any size
+    String huge = UUID.randomUUID().toString();
+    String value = "{\"run_id\":\"" + huge + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"pad\":\""
+        + "x".repeat(300_000) + "\"}}";
+    Map<String, Object> props = standalone.config().kafka.clientProperties();
+    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-poison".getBytes(StandardCharsets.UTF_8),
+          value.getBytes(StandardCharsets.UTF_8)));
+      producer.flush();
+    }
+    assertThat(EndToEndTest.awaitRun(http, huge, "failed").path("error").asText())
+        .contains("too large").contains("at most 131072");
+  }
+
+  @Test
   void aRogueEventWhoseResultCannotBeStoredLeavesTheResultOutAndHistoryGoesOn() {
     String rogue = UUID.randomUUID().toString();
     String after = UUID.randomUUID().toString();

@@ -115,7 +115,7 @@ public final class Executor implements Managed {
   private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
   /** Attempts whose partition this executor lost: their events are dropped, never committed. */
-  private final Set<String> fenced = ConcurrentHashMap.newKeySet();
+  private final Fences fenced = new Fences();
 
   private volatile boolean running;
   private volatile boolean crashed;
@@ -324,6 +324,11 @@ public final class Executor implements Managed {
   private void admit(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, long offset, Runnable done,
       String elsewhere) {
     JobRequest request;
+    if (record.value() != null && record.value().length > WireLimits.MAX_REQUEST_BYTES) {
+      reject(record, "too large: " + record.value().length + " bytes; at most " + WireLimits.MAX_REQUEST_BYTES
+          + " (pass a reference to large inputs instead)", Salvage.ids(record.value()), done);
+      return;
+    }
     try {
       request = Topics.REQUESTS.valueSerde().deserializer().deserialize(record.topic(), record.value());
     } catch (RuntimeException e) {
@@ -539,7 +544,7 @@ public final class Executor implements Managed {
 
   /** Puts the events waiting in the outbox into the open transaction. */
   private void send() {
-    List<EventPublisher.Outgoing> out = events.drain(e -> !fenced.contains(e.runId().value() + ":" + e.attempt()));
+    List<EventPublisher.Outgoing> out = events.drain(e -> !fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch()));
     if (out.isEmpty()) {
       return;
     }
@@ -622,7 +627,7 @@ public final class Executor implements Managed {
     if (mine.isEmpty()) {
       return;
     }
-    Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(mine);
+    Map<TopicPartition, OffsetAndMetadata> committed = ThroughWakeups.call(() -> consumer.committed(mine));
     for (TopicPartition tp : mine) {
       OffsetAndMetadata at = committed.get(tp);
       offsets.forget(tp);
@@ -647,7 +652,7 @@ public final class Executor implements Managed {
   /** Stops the runs of a partition this executor lost, and drops whatever they publish from now on. */
   private void fence(TopicPartition tp) {
     executions.keySet().stream().filter(e -> e.pending().partition().equals(tp)).forEach(e -> {
-      fenced.add(e.pending().claimKey());
+      fenced.fence(e.pending().claimKey(), e.epoch());
       e.fence();
     });
     synchronized (lock) {
@@ -814,8 +819,8 @@ public final class Executor implements Managed {
     }
 
     @Override
-    public boolean isFenced(String claimKey) {
-      return fenced.contains(claimKey);
+    public boolean isFenced(String claimKey, long epoch) {
+      return fenced.isFenced(claimKey, epoch);
     }
   }
 
@@ -845,7 +850,8 @@ public final class Executor implements Managed {
       if (partitions.isEmpty()) {
         return;
       }
-      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new HashSet<>(partitions));
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          ThroughWakeups.call(() -> consumer.committed(new HashSet<>(partitions)));
       for (TopicPartition tp : partitions) {
         Owned o = new Owned(tp);
         OffsetAndMetadata at = committed.get(tp);
@@ -903,7 +909,7 @@ public final class Executor implements Managed {
           } catch (RuntimeException failed) {
             LOG.warn("Could not hand run {} over: {}", e.pending().claimKey(), failed.toString());
           }
-          fenced.add(e.pending().claimKey());
+          fenced.fence(e.pending().claimKey(), e.epoch());
           e.fence();
         }
       }

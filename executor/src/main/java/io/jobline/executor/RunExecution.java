@@ -57,6 +57,11 @@ final class RunExecution implements Runnable {
   private volatile ScheduledFuture<?> renewal;
   private volatile RunContext ctx;
   private volatile long epoch;
+
+  /** The fencing token this execution runs under. */
+  long epoch() {
+    return epoch;
+  }
   /** Above 0 while the attempt runs under a claim of its own (handed over between executors). */
   private volatile long claimEpoch;
 
@@ -69,7 +74,7 @@ final class RunExecution implements Runnable {
     boolean isCancelled(String runId, int attempt);
 
     /** Whether this attempt lost its partition (its events are not committed). */
-    boolean isFenced(String claimKey);
+    boolean isFenced(String claimKey, long epoch);
   }
 
   RunExecution(Pending pending, ExecutorParts parts, EventPublisher events, ExecutorSettings settings,
@@ -101,7 +106,7 @@ final class RunExecution implements Runnable {
   public void run() {
     epoch = pending.epoch();
     claimEpoch = pending.claimEpoch();
-    if (running.isFenced(pending.claimKey())) {
+    if (running.isFenced(pending.claimKey(), epoch)) {
       running.remove(this); // its partition went elsewhere before it could start
       outcome.gone(pending);
       return;
@@ -333,7 +338,7 @@ final class RunExecution implements Runnable {
     HeldStart held = heldStart;
     if (held != null) {
       held.publish(start -> {
-        if (!running.isFenced(pending.claimKey())) {
+        if (!running.isFenced(pending.claimKey(), epoch)) {
           events.publish(start, pending.partition().partition());
         }
       });
@@ -359,7 +364,7 @@ final class RunExecution implements Runnable {
       payload = merged;
     }
     RunEvent terminal = ctx.event(type, payload);
-    boolean fenced = RunContext.FENCED.equals(ctx.stopReason()) || running.isFenced(pending.claimKey());
+    boolean fenced = RunContext.FENCED.equals(ctx.stopReason()) || running.isFenced(pending.claimKey(), epoch);
     if (!fenced && claimEpoch > 0) {
       String json = new String(Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
           java.nio.charset.StandardCharsets.UTF_8);

@@ -18,6 +18,11 @@ import java.util.Optional;
 public final class WireLimits {
   /** Deepest nesting of a params object, a job result or any other JSON value a run carries. */
   public static final int MAX_DEPTH = 32;
+  /**
+   * The largest request record an executor runs (the api takes params up to 64 KiB; a record
+   * carries them and a few hundred bytes more). Larger ones go to the dead-letter topic.
+   */
+  public static final int MAX_REQUEST_BYTES = 128 * 1024;
   /** Deepest nesting the JSON parser reads at all (a whole record or request body). */
   public static final int MAX_PARSE_DEPTH = 64;
   /** Longest key of a JSON object. */
