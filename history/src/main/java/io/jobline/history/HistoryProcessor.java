@@ -191,12 +191,18 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     try {
       write(batch);
     } catch (RuntimeException batchFailed) {
+      if (io.jobline.store.StoreFailures.unavailable(batchFailed)) {
+        throw batchFailed; // the store is down, not refusing a run: the commit fails and is tried again
+      }
       LOG.warn("History could not write a batch of {} run(s) ({}); writing them one by one", batch.size(),
           batchFailed.toString());
       for (RunRecord run : batch) {
         try {
           write(List.of(run));
         } catch (RuntimeException e) {
+          if (io.jobline.store.StoreFailures.unavailable(e)) {
+            throw e; // it went away between the batch and this run (found by jobline chaos's store outage)
+          }
           setAside(run, e);
         }
       }

@@ -229,6 +229,7 @@ public final class RunFold {
         LOG.debug("Run {} ignores a stale {} (attempt {}, epoch {})", runId, e.type(), e.attempt(), e.epoch());
         return;
       }
+      startIfLost(to, e);
       if (move(to, e)) {
         if (e.attempt() > attempt) {
           attempt = e.attempt(); // an attempt that ended before it started (cancelled while waiting)
@@ -256,6 +257,28 @@ public final class RunFold {
         }
         attempts = more;
       }
+    }
+
+    /**
+     * An execution's end whose start never arrived (an executor's transaction holding the start was
+     * aborted while the end went out in a later one): the end still counts, as an attempt whose start
+     * time is unknown, rather than leaving the run queued for good.
+     */
+    private void startIfLost(RunStatus to, RunEvent e) {
+      RunStatus from = status == null ? RunStatus.QUEUED : status;
+      if (e.epoch() <= 0 || from.canMoveTo(to) || !from.canMoveTo(RunStatus.RUNNING)
+          || !RunStatus.RUNNING.canMoveTo(to)) {
+        return;
+      }
+      LOG.info("Run {}: the {} of attempt {} came without its start; folded as an attempt whose start is unknown",
+          runId, e.type(), e.attempt());
+      status = RunStatus.RUNNING;
+      attempt = Math.max(attempt, e.attempt());
+      epoch = e.epoch();
+      executorId = e.executorId();
+      List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
+      more.add(new io.jobline.run.Attempt(e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null));
+      attempts = more;
     }
 
     /** What the request would have said, taken from an event that arrived before it. */

@@ -37,6 +37,7 @@ class HistorySetAsideTest {
   private final InMemoryRunStore stored = new InMemoryRunStore(Clock.systemUTC());
   private final HistoryMetrics metrics = new HistoryMetrics();
   private volatile boolean storeDown;
+  private final java.util.concurrent.atomic.AtomicInteger timeouts = new java.util.concurrent.atomic.AtomicInteger();
   private TopologyTestDriver driver;
   private TestInputTopic<String, JobRequest> requests;
   private TestInputTopic<String, RunEvent> events;
@@ -50,6 +51,9 @@ class HistorySetAsideTest {
         List<RunRecord> batch = (List<RunRecord>) args[0];
         if (storeDown) {
           throw new IllegalStateException("state should be: open");
+        }
+        if (timeouts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          throw new com.mongodb.MongoTimeoutException("Timed out while waiting for a server that matches WritableServerSelector");
         }
         if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
           throw new BsonSerializationException("BSON cstring 'a b' is not valid because it contains a null character");
@@ -142,6 +146,18 @@ class HistorySetAsideTest {
     assertThat(new String(dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8))
         .startsWith("history could not fold this record into run odd");
     assertThat(metrics.runsSetAside()).isEqualTo(1);
+  }
+
+  @Test
+  void aStoreThatTimesOutIsDownEvenIfItIsBackForTheStrippedCopySoNothingIsSetAside() {
+    // found by jobline chaos: the store was stopped for 15 s; the batch and the run timed out, the store
+    // came back for the stripped copy, and healthy runs were recorded as failed with the timeout as error
+    start(1);
+    timeouts.set(2);
+    assertThatThrownBy(() -> request("outage", "ok")).hasRootCauseInstanceOf(com.mongodb.MongoTimeoutException.class);
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(metrics.runsSetAside()).isZero();
+    assertThat(stored.find("outage")).as("nothing stripped was stored").isEmpty();
   }
 
   @Test

@@ -107,6 +107,23 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void anEndWhoseStartWasLostStillEndsTheRunAndALaterCopyOfBothChangesNothing() {
+    // found by jobline chaos: an executor's transaction holding a run's start was aborted (a rebalance),
+    // its end went out in the next one; the run stayed queued for good, and the re-run's events,
+    // whose sequence numbers the end had already used, were taken as duplicates
+    RunId id = RunId.of("start-lost");
+    requests.pipeInput("t1", JobRequest.manual(id, "noop", null, "t1", T0, "api"));
+    events.pipeInput(id.value(), event(id, 2, EventType.COMPLETED, 2, Json.object()));
+    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 3, Json.object()));
+    events.pipeInput(id.value(), event(id, 2, EventType.COMPLETED, 4, Json.object()));
+
+    RunRecord run = store.find("start-lost").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.attempts()).hasSize(1);
+    assertThat(run.attempts().get(0).status()).isEqualTo(RunStatus.COMPLETED);
+  }
+
+  @Test
   void aRedeliveredEventChangesNothing() {
     RunId id = RunId.of("run-2");
     RunEvent log = event(id, 2, EventType.LOG, 2, Json.object().put("message", "once"));
