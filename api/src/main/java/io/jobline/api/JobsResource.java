@@ -61,7 +61,8 @@ public final class JobsResource {
   @Path("/run/{job_name}")
   @RolesAllowed(Role.OPERATOR_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response run(@PathParam("job_name") String jobName, String body, @Context SecurityContext sc) {
+  public Response run(@PathParam("job_name") String jobName, String body, @Context SecurityContext sc,
+      @jakarta.ws.rs.HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
     JobDescriptor job = job(jobName);
     ObjectNode request = Bodies.object(body, EXAMPLE, FIELDS);
     Access.mayRun(sc, job);
@@ -77,7 +78,8 @@ public final class JobsResource {
       throw new ApiException(400, "Invalid params", "params do not match the schema of job '"
           + jobName + "'", "params", violations);
     }
-    JobRequest run = new JobRequest(RunId.random(), jobName, params, tenant, null, 1, maxAttempts,
+    RunId id = idempotencyKey == null ? RunId.random() : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
+    JobRequest run = new JobRequest(id, jobName, params, tenant, null, 1, maxAttempts,
         timeout, Trigger.manual(), clock.instant(), Access.caller(sc).name(), null, backoff, backoffCap);
     requests.sendAndWait(run);
     String runId = run.runId().value();
@@ -85,6 +87,18 @@ public final class JobsResource {
             "status_url", "/jobs/runs/" + runId))
         .location(URI.create("/jobs/runs/" + runId))
         .build();
+  }
+
+  /** The header that makes a run-now request safe to retry: the same key names the same run. */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+  private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  private static String checkKey(String key) {
+    if (!KEY.matcher(key).matches()) {
+      throw new ApiException(400, "Invalid idempotency key", "the Idempotency-Key header must be 1-128 of "
+          + "A-Za-z0-9._:-", IDEMPOTENCY_KEY, null);
+    }
+    return key;
   }
 
   /** The fields {@code POST /jobs/run/{job_name}} takes. */

@@ -77,6 +77,11 @@ public final class OpenApiResource {
     op(paths, "/jobs", "get", "The job catalogue", null, "200", "Job[]");
     op(paths, "/jobs/{name}", "get", "One job of the catalogue", null, "200", "Job", "404");
     op(paths, "/jobs/run/{job_name}", "post", "Queue a run of a job now", "RunNow", "202", "Accepted", "400", "404");
+    ((ArrayNode) paths.path("/jobs/run/{job_name}").path("post").get("parameters")).addObject()
+        .put("name", "Idempotency-Key").put("in", "header").put("required", false)
+        .put("description", "1-128 of A-Za-z0-9._:-; the same tenant, job and key always name the same run, so a "
+            + "request retried after a timeout or on another api cannot start a second run")
+        .putObject("schema").put("type", "string");
     op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, chain_run, from, to; sort; cursor; limit ≤ 500)",
         null, "200", "RunPage", "400");
     op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts", null, "200", "Run", "404");
@@ -155,11 +160,13 @@ public final class OpenApiResource {
         o.put("x-jobline-role", role);
         o.put("description", "Needs the " + role + " role or above. A token bound to a tenant: " + tenantRule + ".");
         ObjectNode responses = (ObjectNode) o.get("responses");
-        for (String code : List.of("401", "403", "429")) {
+        for (String code : List.of("401", "403", "429", "503")) {
           if (!responses.has(code)) {
             responses.putObject(code).put("description", switch (code) {
               case "401" -> "No valid bearer token";
               case "403" -> "The token's role or tenant does not allow this (the problem names the role needed)";
+              case "503" -> "A dependency (MongoDB or Kafka) cannot be reached; the problem names it in errors; "
+                  + "Retry-After says when to try again";
               default -> "Too many write requests or streams for this token (Retry-After says when to try again)";
             }).putObject("content").putObject("application/problem+json").set("schema", ref("Problem"));
           }

@@ -55,11 +55,42 @@ public final class ProblemMappers {
     }
   }
 
+  /** "MongoDB" or "Kafka" when the error (or a cause of it) says that dependency could not be reached. */
+  static String unavailableDependency(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (io.jobline.store.StoreFailures.unavailable(t)) {
+        return "MongoDB";
+      }
+      if (t instanceof org.apache.kafka.common.errors.TimeoutException
+          || t instanceof java.util.concurrent.TimeoutException
+          || t instanceof org.apache.kafka.common.errors.NotEnoughReplicasException) {
+        return "Kafka";
+      }
+    }
+    return null;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName();
+  }
+
   static final class Unexpected implements ExceptionMapper<Throwable> {
     @Override
     public Response toResponse(Throwable e) {
       if (e instanceof WebApplicationException w) {
         return new Web().toResponse(w);
+      }
+      String down = unavailableDependency(e);
+      if (down != null) {
+        LOG.warn("A request failed because {} is unavailable: {}", down, e.toString());
+        return Response.status(503).type(Problem.MEDIA_TYPE).header("Retry-After", "5")
+            .entity(new Problem("about:blank", "Dependency unavailable", 503, down + " is unavailable ("
+                + rootMessage(e) + "); nothing was changed by this request unless it says so; retry later",
+                "dependency", List.of(down))).build();
       }
       LOG.error("Unexpected error while serving a request", e);
       return respond(new Problem("about:blank", "Internal server error", 500,

@@ -85,8 +85,11 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   @Override
   public void run(JoblineConfiguration config, Environment env) {
     Json.configure(env.getObjectMapper());
+    com.mongodb.ConnectionString uri = new com.mongodb.ConnectionString(config.mongo.uri);
     MongoClient mongo = MongoClients.create(com.mongodb.MongoClientSettings.builder()
-        .applyConnectionString(new com.mongodb.ConnectionString(config.mongo.uri)).addCommandListener(storeWrites).build());
+        .applyToClusterSettings(c -> c.serverSelectionTimeout(5, java.util.concurrent.TimeUnit.SECONDS))
+        .applyConnectionString(uri) // a serverSelectionTimeoutMS in the URI wins over the 5 s above
+        .addCommandListener(storeWrites).build());
     env.metrics().gauge("jobline.store.write_commands", () -> storeWrites::commands);
     env.metrics().gauge("jobline.store.documents_written", () -> storeWrites::documents);
     env.lifecycle().manage(closing(mongo::close));

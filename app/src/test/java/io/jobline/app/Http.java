@@ -47,6 +47,13 @@ final class Http {
     return send(request(path).header("Content-Type", "application/json").POST(publisher));
   }
 
+  Reply post(String path, String body, java.util.Map<String, String> headers) {
+    HttpRequest.Builder b = request(path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(b::header);
+    return send(b);
+  }
+
   Reply delete(String path) {
     return send(request(path).DELETE());
   }

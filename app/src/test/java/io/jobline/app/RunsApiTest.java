@@ -36,6 +36,32 @@ class RunsApiTest {
   }
 
   @Test
+  void aRunNowRetriedWithTheSameIdempotencyKeyNamesTheSameRunAndRunsOnce() {
+    String key = "retry-" + java.util.UUID.randomUUID();
+    String body = "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-03\"}}";
+    Http.Reply first = http.post("/jobs/run/settlement", body, java.util.Map.of("Idempotency-Key", key));
+    Http.Reply again = http.post("/jobs/run/settlement", body, java.util.Map.of("Idempotency-Key", key));
+    Http.Reply otherTenant = http.post("/jobs/run/settlement", body.replace("t-idem", "t-idem-2"),
+        java.util.Map.of("Idempotency-Key", key));
+    assertThat(first.status()).isEqualTo(202);
+    assertThat(again.status()).isEqualTo(202);
+    String id = first.body().path("run_id").asText();
+    assertThat(again.body().path("run_id").asText()).isEqualTo(id);
+    assertThat(otherTenant.body().path("run_id").asText()).isNotEqualTo(id);
+    JsonNode run = EndToEndTest.awaitRun(http, id, "completed");
+    assertThat(run.path("attempts")).hasSize(1);
+    assertThat(http.get("/jobs/runs?tenant=t-idem&limit=100").body().path("runs")).hasSize(1);
+  }
+
+  @Test
+  void anIdempotencyKeyOutsideTheRuleIsABadRequestNamingTheHeader() {
+    Http.Reply r = http.post("/jobs/run/noop", "{}", java.util.Map.of("Idempotency-Key", "a key/with spaces"));
+    assertThat(r.status()).isEqualTo(400);
+    assertThat(r.contentType()).contains("application/problem+json");
+    assertThat(r.body().path("field").asText()).isEqualTo("Idempotency-Key");
+  }
+
+  @Test
   void runsAreListedNewestFirstWithFiltersAndAStableCursor() {
     String tenant = "list-" + UUID.randomUUID();
     List<String> ids = new ArrayList<>();

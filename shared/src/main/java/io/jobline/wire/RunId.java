@@ -33,6 +33,14 @@ public record RunId(String value) {
     return derived("schedule:" + schedule + "@" + nominalTime);
   }
 
+  /**
+   * The id of a run submitted with an idempotency key: the same tenant, job and key always name the
+   * same run, so a client that retries (on another api, after a timeout) cannot start a second one.
+   */
+  public static RunId forIdempotencyKey(String tenant, String job, String key) {
+    return derived("idempotency:" + (tenant == null ? "" : tenant) + "\u0000" + job + "\u0000" + key);
+  }
+
   /** The id of a request produced without one, from where it sits in Kafka. */
   public static RunId forRecord(String topic, int partition, long offset) {
     return derived("record:" + topic + "/" + partition + "/" + offset);
