@@ -37,11 +37,25 @@ final class InfraCommand implements Callable<Integer> {
   @Option(names = "--request-partitions", description = "Partitions of jobline.requests (default: ${DEFAULT-VALUE}).")
   int requestPartitions = io.jobline.topic.TopicSettings.DEFAULT_REQUEST_PARTITIONS;
 
+  @Option(names = "--store-only", description = "Start only the Mongo-wire store (Kafka runs elsewhere).")
+  boolean storeOnly;
+
   @Override
   public Integer call() throws Exception {
     Launcher.configureLogging(Launcher.loadResource("jobline-standalone.yml"));
     Path root = inMemory ? Files.createTempDirectory("jobline-infra-") : dataDir.toAbsolutePath();
     EmbeddedMongo mongo = EmbeddedMongo.start(inMemory ? null : root.resolve("mongo").resolve("jobline.h2"), mongoPort);
+    if (storeOnly) {
+      CountDownLatch closed = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        mongo.close();
+        closed.countDown();
+      }, "jobline-store-shutdown"));
+      System.out.printf("Jobline store is up.%n  MONGODB_URI=%s   (store: %s)%n", mongo.uri(), mongo.backend());
+      System.out.flush();
+      closed.await();
+      return 0;
+    }
     int controller = controllerPort != null ? controllerPort : kafkaPort == 0 ? 0 : kafkaPort + 1;
     EmbeddedKafka kafka = EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controller);
     io.jobline.topic.KafkaSettings settings = new io.jobline.topic.KafkaSettings();

@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       StandaloneCommand.class,
       InfraCommand.class,
+      KafkaNodeCommand.class,
+      io.jobline.app.chaos.ChaosCommand.class,
       RoleCommand.Api.class,
       RoleCommand.SchedulerRole.class,
       RoleCommand.ExecutorRole.class,

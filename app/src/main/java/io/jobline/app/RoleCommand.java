@@ -26,7 +26,7 @@ abstract class RoleCommand implements Callable<Integer> {
       return 2;
     }
     Launcher.Running running = Launcher.start(
-        new JoblineApplication(EnumSet.of(role()), Clock.systemUTC()), configuration);
+        new JoblineApplication(EnumSet.of(role()), io.jobline.app.chaos.FileOffsetClock.fromEnvironment()), configuration);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

@@ -23,16 +23,35 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final int port;
   private final int controllerPort;
   private final Scram scram;
+  private final ClusterNode node;
   private KafkaRaftServer server;
+
+  /**
+   * One node of a multi-node cluster: {@code roles} is {@code broker} or {@code controller}; every
+   * node of a cluster names the same {@code voters} ({@code id@host:port,...}) and {@code clusterId};
+   * internal topics get {@code replication} replicas (min in-sync one less, at least 1).
+   */
+  public record ClusterNode(int nodeId, String roles, String voters, String clusterId, int replication) {}
 
   /** A SCRAM-SHA-256 user the broker knows from the start, for clients on a SASL_PLAINTEXT listener. */
   public record Scram(String user, String password, int internalPort) {}
 
-  private EmbeddedKafka(Path dir, int port, int controllerPort, Scram scram) {
+  private EmbeddedKafka(Path dir, int port, int controllerPort, Scram scram, ClusterNode node) {
     this.dir = dir;
     this.port = port;
     this.controllerPort = controllerPort;
     this.scram = scram;
+    this.node = node;
+  }
+
+  /**
+   * Starts one node of a multi-node cluster (as {@code jobline chaos} runs it): a broker listening
+   * on {@code port}, or a controller listening on {@code port} for the quorum.
+   */
+  public static EmbeddedKafka startNode(Path dir, int port, ClusterNode node) {
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, port, port, null, node);
+    kafka.startServer();
+    return kafka;
   }
 
   /**
@@ -43,7 +62,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static EmbeddedKafka start(Path dir, int port, int controllerPort) {
     int brokerPort = port == 0 ? freePort() : port;
     int ctlPort = controllerPort == 0 ? freePort() : controllerPort;
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, null);
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, null, null);
     kafka.startServer();
     return kafka;
   }
@@ -56,7 +75,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   public static EmbeddedKafka startScram(Path dir, int port, int controllerPort, String user, String password) {
     int brokerPort = port == 0 ? freePort() : port;
     int ctlPort = controllerPort == 0 ? freePort() : controllerPort;
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, new Scram(user, password, freePort()));
+    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, new Scram(user, password, freePort()), null);
     kafka.startServer();
     return kafka;
   }
@@ -65,10 +84,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       Properties props = new Properties();
-      props.put("process.roles", "broker,controller");
-      props.put("node.id", "1");
-      props.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-      if (scram == null) {
+      props.put("process.roles", node == null ? "broker,controller" : node.roles());
+      props.put("node.id", Integer.toString(nodeId()));
+      props.put("controller.quorum.voters", node == null ? "1@localhost:" + controllerPort : node.voters());
+      int replication = node == null ? 1 : node.replication();
+      String minIsr = Integer.toString(Math.max(1, replication - 1));
+      if (node != null && node.roles().equals("controller")) {
+        props.put("listeners", "CONTROLLER://localhost:" + port);
+        props.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT");
+      } else if (node != null) {
+        props.put("listeners", "PLAINTEXT://localhost:" + port);
+        props.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+      } else if (scram == null) {
         props.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
         props.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
@@ -83,15 +111,21 @@ public final class EmbeddedKafka implements AutoCloseable {
             "org.apache.kafka.common.security.scram.ScramLoginModule required;");
       }
       props.put("controller.listener.names", "CONTROLLER");
-      props.put("inter.broker.listener.name", "PLAINTEXT");
+      if (node == null || !node.roles().equals("controller")) {
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+      }
       props.put("log.dirs", dir.toAbsolutePath().toString());
-      props.put("offsets.topic.replication.factor", "1");
+      props.put("offsets.topic.replication.factor", Integer.toString(replication));
       props.put("offsets.topic.num.partitions", "12");
-      props.put("transaction.state.log.replication.factor", "1");
-      props.put("transaction.state.log.min.isr", "1");
+      props.put("transaction.state.log.replication.factor", Integer.toString(replication));
+      props.put("transaction.state.log.min.isr", minIsr);
       props.put("transaction.state.log.num.partitions", "12");
-      props.put("share.coordinator.state.topic.replication.factor", "1");
-      props.put("share.coordinator.state.topic.min.isr", "1");
+      props.put("share.coordinator.state.topic.replication.factor", Integer.toString(replication));
+      props.put("share.coordinator.state.topic.min.isr", minIsr);
+      if (node != null) {
+        props.put("default.replication.factor", Integer.toString(replication));
+        props.put("min.insync.replicas", minIsr);
+      }
       props.put("group.initial.rebalance.delay.ms", "0");
       props.put("num.partitions", "1");
       props.put("log.retention.hours", "168");
@@ -99,8 +133,8 @@ public final class EmbeddedKafka implements AutoCloseable {
       KafkaConfig config = KafkaConfig.fromProps(props, false);
       if (!Files.exists(dir.resolve("meta.properties"))) {
         new Formatter()
-            .setNodeId(1)
-            .setClusterId(Uuid.randomUuid().toString())
+            .setNodeId(nodeId())
+            .setClusterId(node == null ? Uuid.randomUuid().toString() : node.clusterId())
             .setDirectories(List.of(dir.toAbsolutePath().toString()))
             .setMetadataLogDirectory(dir.toAbsolutePath().toString())
             .setControllerListenerName("CONTROLLER")
@@ -117,6 +151,10 @@ public final class EmbeddedKafka implements AutoCloseable {
       throw new EmbeddedInfraException("Kafka could not start on port " + port + " with data in "
           + dir.toAbsolutePath() + ": " + e.getMessage() + " (is the port in use? pick another with --kafka-port)", e);
     }
+  }
+
+  private int nodeId() {
+    return node == null ? 1 : node.nodeId();
   }
 
   public String bootstrapServers() {

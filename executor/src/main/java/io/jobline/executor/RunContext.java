@@ -130,6 +130,11 @@ final class RunContext implements JobContext {
     return epoch;
   }
 
+  @Override
+  public int attempt() {
+    return request.attemptOrFirst();
+  }
+
   /** Asks the job to stop; the first reason given wins. */
   void requestStop(String reason) {
     if (stopReason == null) {

@@ -71,4 +71,9 @@ public interface JobContext {
    * Pass it to side effects so a stale execution's writes can be refused.
    */
   long epoch();
+
+  /** Which attempt of the run this is: 1 for the first, one more for each retry. */
+  default int attempt() {
+    return 1;
+  }
 }
