@@ -133,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
       violations.forEach(v -> System.err.println("  " + v));
       return INVALID;
     }
-    ProgressDisplay display = new ProgressDisplay(System.err);
+    ProgressDisplay display = ProgressDisplay.onStderr();
     JobResult result = new LocalRunner(Clock.systemUTC(), Duration.ofSeconds(5))
         .run(definition.get(), p, tenantId, timeoutSeconds, display::line);
     display.finish(result.status());
@@ -172,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
     }
     String runId = Json.mapper().readTree(accepted.body()).path("run_id").asText();
     System.err.println("jobline: submitted run " + runId);
-    ProgressDisplay display = new ProgressDisplay(System.err);
+    ProgressDisplay display = ProgressDisplay.onStderr();
     int shown = 0;
     while (true) {
       HttpResponse<String> r = http.send(request("/jobs/runs/" + runId).GET().build(),

@@ -93,7 +93,7 @@ final class RunsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      ProgressDisplay display = new ProgressDisplay(System.err);
+      ProgressDisplay display = ProgressDisplay.onStderr();
       AtomicReference<String> end = new AtomicReference<>("unknown");
       api.stream("/jobs/runs/" + runId + "/stream", (event, data) -> {
         try {

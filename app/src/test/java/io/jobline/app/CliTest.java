@@ -50,6 +50,25 @@ class CliTest {
   }
 
   @Test
+  void runWritesPlainLinesWithoutABarWhenStderrIsNotATerminal() {
+    String before = System.getProperty(Terminal.STDERR_TTY_PROPERTY);
+    System.setProperty(Terminal.STDERR_TTY_PROPERTY, "false"); // as the launcher says for `2> file` or `2>&1 | less`
+    try {
+      Outcome o = jobline("run", "settlement", "--tenant-id", "t1", "--params", "{\"period\":\"2026-03\"}");
+
+      assertThat(o.code()).as(o.err()).isZero();
+      assertThat(o.err()).doesNotContain("\r").doesNotContain("\033").doesNotContain("[#")
+          .contains("INFO    Processed batch 4 of 4 (100%)").endsWith("settlement: completed" + System.lineSeparator());
+    } finally {
+      if (before == null) {
+        System.clearProperty(Terminal.STDERR_TTY_PROPERTY);
+      } else {
+        System.setProperty(Terminal.STDERR_TTY_PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
   void invalidParamsAndUnknownJobsExitWithTwo() {
     Outcome bad = jobline("run", "settlement", "--params", "{\"period\":\"March\"}");
     assertThat(bad.code()).isEqualTo(2);
