@@ -12,10 +12,6 @@ import io.jobline.run.JobResult;
 import io.jobline.run.LogEntry;
 import io.jobline.wire.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -36,10 +32,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run a job here and now (or --submit it to a running Jobline), showing its log and progress.")
 final class RunCommand implements Callable<Integer> {
-  static final int COMPLETED = 0;
-  static final int FAILED = 1;
-  static final int INVALID = 2;
-  static final int TIMED_OUT = 124;
+  static final int COMPLETED = ExitCode.OK;
+  static final int FAILED = ExitCode.FAILED;
+  static final int INVALID = ExitCode.INVALID;
+  static final int TIMED_OUT = ExitCode.TIMED_OUT;
 
   @Parameters(index = "0", paramLabel = "JOB", description = "The job's name (see `jobline list`).")
   String job;
@@ -59,11 +55,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--submit", description = "Send the run to a running Jobline API and follow it.")
   boolean submit;
 
-  @Option(names = "--api-url", description = "API to submit to (default: $JOBLINE_API_URL or http://localhost:5001).")
-  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse("http://localhost:5001");
+  @Option(names = "--api-url", description = "API to submit to (default: $JOBLINE_API_URL or " + ApiClient.DEFAULT_URL + ").")
+  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse(ApiClient.DEFAULT_URL);
 
-  @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN).")
-  String token = System.getenv("JOBLINE_TOKEN");
+  @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
+  String token = ApiClient.defaultToken();
 
   @Option(names = "--packages", split = ",",
       description = "Packages to scan for @Job methods (default: the config's jobs.packages, else io.jobline.examples); the built-ins are always there.")
@@ -154,31 +150,27 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int submitAndFollow(ObjectNode p) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    ApiClient api = ApiClient.to(apiUrl, token);
     ObjectNode body = Json.object().put("tenant_id", tenantId);
     body.set("params", p);
     if (timeoutSeconds != null) {
       body.put("timeout_seconds", timeoutSeconds);
     }
-    HttpResponse<String> accepted = http.send(request("/jobs/run/" + job)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().writeValueAsString(body))).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (accepted.statusCode() != 202) {
-      JsonNode problem = Json.mapper().readTree(accepted.body());
-      System.err.println("jobline: " + problem.path("detail").asText(accepted.body()));
-      problem.path("errors").forEach(e -> System.err.println("  " + e.asText()));
-      return accepted.statusCode() == 400 || accepted.statusCode() == 404 ? INVALID : FAILED;
+    ApiClient.Reply accepted = api.post("/jobs/run/" + job, Json.mapper().writeValueAsString(body));
+    if (accepted.status() != 202) {
+      CliFailure refused = api.refused(accepted);
+      System.err.println("jobline: " + refused.getMessage());
+      accepted.body().path("errors").forEach(e -> System.err.println("  " + e.asText()));
+      return refused.exitCode();
     }
-    String runId = Json.mapper().readTree(accepted.body()).path("run_id").asText();
+    String runId = accepted.body().path("run_id").asText();
     System.err.println("jobline: submitted run " + runId);
     ProgressDisplay display = ProgressDisplay.onStderr();
     int shown = 0;
     while (true) {
-      HttpResponse<String> r = http.send(request("/jobs/runs/" + runId).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 200) {
-        JsonNode run = Json.mapper().readTree(r.body());
+      ApiClient.Reply r = api.get("/jobs/runs/" + runId);
+      if (r.status() == 200) {
+        JsonNode run = r.body();
         JsonNode logs = run.path("logs");
         for (; shown < logs.size(); shown++) {
           display.line(Json.mapper().treeToValue(logs.get(shown), LogEntry.class));
@@ -192,13 +184,4 @@ final class RunCommand implements Callable<Integer> {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
     }
   }
-
-  private HttpRequest.Builder request(String path) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(apiUrl + path)).timeout(Duration.ofSeconds(30));
-    if (token != null && !token.isBlank()) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return b;
-  }
-
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jobline runs …}: runs on a running Jobline, as tables or JSON. */
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "List, show, follow, cancel and retry runs.",
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class,
+    subcommands = {picocli.CommandLine.HelpCommand.class, RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class,
         RunsCommand.Follow.class, RunsCommand.Cancel.class, RunsCommand.Retry.class})
 final class RunsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
