@@ -116,7 +116,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::replace,
               new io.jobline.store.AuditStore(db).ensureIndexes()::putAll), config.topics.replicationFactor,
           clock);
-      env.lifecycle().manage(history);
+      env.lifecycle().manage(stopTold("history", history, () -> "its last commit and leaving the group"));
       io.jobline.health.ConsumerProgress progress = new io.jobline.health.ConsumerProgress(kafkaHealth.admin(),
           config.history.applicationId, java.util.List.of(Topics.REQUESTS.name(), Topics.EVENTS.name(),
               io.jobline.history.HistoryTopology.repartitionTopic(config.history.applicationId)),
@@ -141,7 +141,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       catalogue.publish(registry.descriptors(), executor.executorId());
       io.jobline.chain.ChainScan.publish(config.jobs.scanned(),
           job -> registry.find(job).isPresent() || catalogue.find(job).isPresent(), chains);
-      env.lifecycle().manage(executor);
+      env.lifecycle().manage(stopTold("the executor", executor, () -> executor.runningJobs()
+          + " running job(s) to end or be handed back (at most executor.drain) and its last commit"));
       env.healthChecks().register("executor", new ExecutorHealthCheck(executor));
       env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
       env.metrics().gauge("jobline.executor.dead_lettered", () -> executor::deadLettered);
@@ -155,7 +156,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       ReleasingRequestProducer staging = new ReleasingRequestProducer(config.kafka, config.scheduler.transactionalId);
       Emitter toKafka = new io.jobline.scheduler.KafkaEmitter(requests, schedulerEvents, staging);
       ChainOrchestrator orchestrator = chainOrchestrator(config, env, db, runs, timers, chainRuns, toKafka);
-      env.lifecycle().manage(orchestrator);
+      env.lifecycle().manage(stopTold("the chain orchestrator", orchestrator, () -> "its current cycle"));
       env.healthChecks().register("chain-orchestrator", new io.jobline.scheduler.chain.ChainsHealthCheck(orchestrator));
       chainsChanged = orchestrator::poke;
       io.jobline.chain.ChainLauncher launcher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, orchestrator::poke);
@@ -164,7 +165,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new ChainEmitter(toKafka, launcher), config.scheduler, clock);
       this.scheduler = scheduler;
       env.lifecycle().manage(closing(staging::close));
-      env.lifecycle().manage(scheduler);
+      env.lifecycle().manage(stopTold("the scheduler", scheduler, () -> "its current cycle and releasing its lease"));
       env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
       schedulesChanged = scheduler::poke;
     }
@@ -225,6 +226,25 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
         + "-chains-" + Long.toHexString(System.nanoTime() & 0xffff);
     return new ChainOrchestrator(parts, Duration.ofMillis(config.scheduler.chainInterval.toMilliseconds()),
         Duration.ofMillis(config.scheduler.leaseTtl.toMilliseconds()), id, clock);
+  }
+
+  /** {@code role}, saying when it stops what the stop waits for and how long it took. */
+  private static Managed stopTold(String what, Managed role, java.util.function.Supplier<String> waitsFor) {
+    return new Managed() {
+      @Override
+      public void start() throws Exception {
+        role.start();
+      }
+
+      @Override
+      public void stop() throws Exception {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JoblineApplication.class);
+        log.info("Stopping {}: waiting for {}", what, waitsFor.get());
+        long t0 = System.nanoTime();
+        role.stop();
+        log.info("Stopped {} in {} ms", what, (System.nanoTime() - t0) / 1_000_000);
+      }
+    };
   }
 
   private static Managed closing(Runnable close) {

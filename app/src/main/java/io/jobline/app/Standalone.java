@@ -157,15 +157,39 @@ public final class Standalone implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    stop(line -> {});
+  }
+
+  /**
+   * Stops the API and the roles (running jobs get {@code executor.drain}, history commits), then
+   * Kafka, then the store — in that order, so no role loses its broker or store while it stops —
+   * telling {@code say} what it waits for and how long each took.
+   */
+  public void stop(Consumer<String> say) throws Exception {
+    long t0 = System.nanoTime();
     try {
+      say.accept("stopping the API and the roles (running jobs get executor.drain = " + config.executor.drain
+          + " to finish; history writes and commits what it folded)");
       server.close();
+      say.accept("API and roles stopped in " + seconds(t0));
     } finally {
+      long t1 = System.nanoTime();
       kafka.close();
+      long t2 = System.nanoTime();
       mongo.close();
+      say.accept("Kafka stopped in " + seconds(t1, t2) + ", the store in " + seconds(t2));
       if (scratch != null) {
         deleteTree(scratch);
       }
     }
+  }
+
+  private static String seconds(long from) {
+    return seconds(from, System.nanoTime());
+  }
+
+  private static String seconds(long from, long to) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", (to - from) / 1e9);
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -43,15 +43,31 @@ final class StandaloneCommand implements Callable<Integer> {
       infra.mongoPort = mongoPort;
       return infra.call();
     }
+    Ports.mustBeFree(port, "the API", "--port");
+    Ports.mustBeFree(kafkaPort, "Kafka", "--kafka-port");
+    Ports.mustBeFree(kafkaPort == 0 ? 0 : kafkaPort + 1, "the Kafka controller (the Kafka port + 1)", "--kafka-port");
+    Ports.mustBeFree(mongoPort, "the Mongo-wire store", "--mongo-port");
     long t0 = System.nanoTime();
-    Standalone standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
-        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class), config));
+    Standalone standalone;
+    try {
+      standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
+          kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class), config));
+    } catch (io.jobline.embedded.EmbeddedInfraException e) {
+      throw new CliFailure(ExitCode.UNAVAILABLE, e.getMessage(), e);
+    } catch (io.dropwizard.configuration.ConfigurationException e) {
+      throw new CliFailure(ExitCode.INVALID, "invalid configuration: " + e.getMessage(), e);
+    }
+    double upSeconds = (System.nanoTime() - t0) / 1e9;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long stopping = System.nanoTime();
       try {
-        standalone.close();
+        standalone.stop(line -> System.err.println("jobline: " + line));
+        System.err.printf("jobline: stopped in %.1f s%s%n", (System.nanoTime() - stopping) / 1e9,
+            inMemory ? "" : "; data kept in " + dataDir.toAbsolutePath());
       } catch (Exception e) {
-        System.err.println("jobline: error while stopping: " + e);
+        System.err.println("jobline: could not stop cleanly: " + CliFailure.reason(e)
+            + (inMemory ? "" : " — the next start recovers " + dataDir.toAbsolutePath()));
       } finally {
         stopped.countDown();
       }
@@ -73,7 +89,7 @@ final class StandaloneCommand implements Callable<Integer> {
           curl -H "Authorization: Bearer $TOKEN" %s/jobs/runs/<run_id>
 
         Stop with Ctrl-C.
-        """, (System.nanoTime() - t0) / 1e9, url, url, url, standalone.bootstrapServers(),
+        """, upSeconds, url, url, url, standalone.bootstrapServers(),
         standalone.mongoUri(), standalone.storeBackend(),
         inMemory ? "(in memory)" : dataDir.toAbsolutePath(), standalone.devToken() == null
             ? "Callers authenticate as --config says (auth.apiKeys, auth.jwt); no development token.\n"

@@ -141,4 +141,19 @@ class CliFailuresTest {
     assertThat(o.err().lines()).containsExactly(
         "jobline health: nothing answers at " + url + " (connection refused) — is the role running, and on that port?");
   }
+
+  @Test
+  void standaloneOnATakenPortSaysWhichAndHowToMoveItBeforeStartingAnything() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+
+      CliTest.Outcome o = CliTest.jobline("standalone", "--in-memory", "--port", "" + port,
+          "--kafka-port", "0", "--mongo-port", "0");
+
+      assertThat(o.code()).isEqualTo(ExitCode.UNAVAILABLE);
+      assertThat(o.err().lines()).hasSize(1);
+      assertThat(o.err()).startsWith("jobline: port " + port + " for the API is in use (")
+          .contains("`ss -ltnp 'sport = :" + port + "'`").contains("pick another with --port");
+    }
+  }
 }
