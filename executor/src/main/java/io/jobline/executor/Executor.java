@@ -344,6 +344,10 @@ public final class Executor implements Managed {
     if (request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());
     }
+    if (request.requestedAt() == null && record.timestamp() >= 0) {
+      // as history does: a run produced straight to the topic was requested when its record was accepted
+      request = request.withRequestedAt(java.time.Instant.ofEpochMilli(record.timestamp()));
+    }
     if (request.jobName() == null || request.jobName().isBlank()) {
       reject(record, "missing field job_name", request, done);
       return;
