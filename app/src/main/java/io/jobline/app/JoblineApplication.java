@@ -76,6 +76,15 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     return "jobline";
   }
 
+  /**
+   * Leaves logging alone: the process sets it up (CliLogging until a configuration's logging section
+   * applies). Dropwizard's default, called from the constructor, would put a console appender on
+   * stdout over what is already configured.
+   */
+  @Override
+  protected void bootstrapLogging() {
+  }
+
   /** Dropwizard reads and writes JSON with the same factory (limits, UTF-8) as every role. */
   @Override
   public void initialize(io.dropwizard.core.setup.Bootstrap<JoblineConfiguration> bootstrap) {
@@ -133,7 +142,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     }
     if (roles.contains(Role.EXECUTOR)) {
       JobRegistry registry = JobRegistry.scan(config.jobs.scanned(),
-          new ProcessJobResources(mongo, config.mongo.database, clock, java.util.List.of(config.jobs.builtins)));
+          new ProcessJobResources(() -> mongo, config.mongo.database, clock, java.util.List.of(config.jobs.builtins)));
       MongoDatabase tenantDb = config.tenants.database == null ? db : mongo.getDatabase(config.tenants.database);
       ExecutorParts parts = new ExecutorParts(new MongoClaimStore(db), timers,
           new TenantDirectory(tenantDb, config.tenants), requests, new io.jobline.executor.MongoPartitionLeases(db));

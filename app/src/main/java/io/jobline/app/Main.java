@@ -45,7 +45,6 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    io.dropwizard.logging.common.BootstrapLogging.bootstrap();
     int code = commandLine().execute(args);
     if (code != 0) {
       System.exit(code);

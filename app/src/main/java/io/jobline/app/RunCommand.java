@@ -10,6 +10,7 @@ import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.run.JobResult;
 import io.jobline.run.LogEntry;
+import io.jobline.store.MongoSettings;
 import io.jobline.wire.Json;
 import java.io.IOException;
 import java.time.Clock;
@@ -92,28 +93,67 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int runHere(ObjectNode p) throws Exception {
-    JoblineConfiguration config;
-    try {
-      config = configFile == null ? Launcher.loadResource("jobline-standalone.yml") : Launcher.load(configFile);
-    } catch (io.dropwizard.configuration.ConfigurationException e) {
-      System.err.println("jobline: " + e.getMessage());
-      return INVALID;
+    MongoSettings mongoSettings;
+    JobsSettings jobs;
+    if (configFile == null) {
+      LocalRunSettings defaults = LocalRunSettings.standaloneDefaults();
+      CliLogging.apply((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory(),
+          defaults.rootLevel(), defaults.loggers());
+      mongoSettings = defaults.mongo();
+      jobs = defaults.jobs();
+    } else {
+      JoblineConfiguration config;
+      try {
+        config = Launcher.load(configFile);
+      } catch (io.dropwizard.configuration.ConfigurationException e) {
+        System.err.println("jobline: " + e.getMessage());
+        return INVALID;
+      }
+      Launcher.configureLogging(config);
+      mongoSettings = config.mongo;
+      jobs = config.jobs;
     }
-    Launcher.configureLogging(config);
     if (packages != null) {
-      config.jobs.packages = packages;
+      jobs.packages = packages;
     }
-    MongoClient client;
+    String uri = mongoUri != null ? mongoUri : mongoSettings.uri;
     try {
-      client = MongoClients.create(mongoUri != null ? mongoUri : config.mongo.uri);
+      new com.mongodb.ConnectionString(uri);
     } catch (IllegalArgumentException e) {
       System.err.println("jobline: --mongo-uri: " + e.getMessage());
       return INVALID;
     }
-    try (MongoClient mongo = client) {
-      ProcessJobResources resources = new ProcessJobResources(mongo, database != null ? database : config.mongo.database,
-          Clock.systemUTC(), List.of(config.jobs.builtins));
-      return runHere(p, JobRegistry.scan(config.jobs.scanned(), resources));
+    // connected only if the job asks for a database: most jobs run here never do
+    LazyMongo mongo = new LazyMongo(uri);
+    try {
+      ProcessJobResources resources = new ProcessJobResources(mongo::client, database != null ? database : mongoSettings.database,
+          Clock.systemUTC(), List.of(jobs.builtins));
+      return runHere(p, JobRegistry.scan(jobs.scanned(), resources));
+    } finally {
+      mongo.close();
+    }
+  }
+
+  /** A MongoDB client made at its first use. */
+  private static final class LazyMongo {
+    private final String uri;
+    private MongoClient client;
+
+    LazyMongo(String uri) {
+      this.uri = uri;
+    }
+
+    synchronized MongoClient client() {
+      if (client == null) {
+        client = MongoClients.create(uri);
+      }
+      return client;
+    }
+
+    synchronized void close() {
+      if (client != null) {
+        client.close();
+      }
     }
   }
 
