@@ -55,9 +55,20 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   private Scheduler scheduler;
 
   public JoblineApplication(Set<Role> roles, Clock clock) {
+    this(roles, clock, () -> {});
+  }
+
+  /**
+   * @param kafkaReady waits until the Kafka cluster can be reached (standalone starts its broker
+   *     beside the wiring), or throws why it cannot; called before the roles start
+   */
+  public JoblineApplication(Set<Role> roles, Clock clock, Runnable kafkaReady) {
     this.roles = Set.copyOf(roles);
     this.clock = clock;
+    this.kafkaReady = kafkaReady;
   }
+
+  private final Runnable kafkaReady;
 
   private final io.jobline.store.StoreWrites storeWrites = new io.jobline.store.StoreWrites();
 
@@ -100,7 +111,14 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     env.metrics().gauge("jobline.store.documents_written", () -> storeWrites::documents);
     env.lifecycle().manage(closing(mongo::close));
     MongoDatabase db = mongo.getDatabase(config.mongo.database);
-    TopicAdmin.ensureTopics(config.kafka, config.topics, Topics.all(), Duration.ofSeconds(60));
+    // the first thing to start, before any role: the wiring below needs no Kafka, the roles do
+    env.lifecycle().manage(new Managed() {
+      @Override
+      public void start() {
+        kafkaReady.run();
+        TopicAdmin.ensureTopics(config.kafka, config.topics, Topics.all(), Duration.ofSeconds(60));
+      }
+    });
 
     KafkaHealthCheck kafkaHealth = new KafkaHealthCheck(config.kafka);
     env.lifecycle().manage(closing(kafkaHealth::close));

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -66,8 +67,11 @@ public final class Standalone implements AutoCloseable {
   private final JoblineConfiguration config;
   private final JoblineApplication application;
 
+  private final StartupTimeline timeline;
+
   private Standalone(EmbeddedMongo mongo, EmbeddedKafka kafka, Launcher.Running server, Path scratch,
-      JoblineConfiguration config, JoblineApplication application) {
+      JoblineConfiguration config, JoblineApplication application, StartupTimeline timeline) {
+    this.timeline = timeline;
     this.application = application;
     this.mongo = mongo;
     this.kafka = kafka;
@@ -80,24 +84,42 @@ public final class Standalone implements AutoCloseable {
     Path scratch = options.inMemory() ? Files.createTempDirectory("jobline-") : null;
     Path root = options.inMemory() ? scratch : options.dataDir().toAbsolutePath();
     Files.createDirectories(root);
-    JoblineConfiguration config = options.config() == null ? Launcher.loadResource("jobline-standalone.yml")
-        : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
-    options.tweak().accept(config);
-    // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev token
-    boolean ownAuth = !config.auth.apiKeys.isEmpty() || config.auth.jwt.enabled();
-    if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
-      String fixed = System.getenv("JOBLINE_DEV_TOKEN");
-      config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
-          : ownAuth ? null : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
-    }
-    Launcher.configureLogging(config);
-    EmbeddedMongo mongo = EmbeddedMongo.start(
-        options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"), options.mongoPort());
-    EmbeddedKafka kafka = null;
+    // the broker takes longest to start and needs nothing from the rest: it starts first, on its own
+    // thread, while the configuration, the store and the roles' wiring get ready; the roles wait for it
+    // only when they start
+    int kafkaPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort();
+    int controllerPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort() + 1;
+    CompletableFuture<EmbeddedKafka> kafkaStarting = new CompletableFuture<>();
+    StartupTimeline timeline = new StartupTimeline();
+    org.slf4j.LoggerFactory.getILoggerFactory(); // set up here, not by two threads at once (SLF4J then replays)
+    Thread starter = new Thread(() -> {
+      try {
+        kafkaStarting.complete(EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controllerPort));
+        timeline.done("Kafka up (started beside the rest)");
+      } catch (Throwable e) {
+        kafkaStarting.completeExceptionally(e);
+      }
+    }, "jobline-kafka-start");
+    starter.setDaemon(true);
+    starter.start();
+    EmbeddedMongo mongo = null;
     try {
-      kafka = EmbeddedKafka.start(root.resolve("kafka"), options.kafkaPort(),
-          options.kafkaPort() == 0 ? 0 : options.kafkaPort() + 1);
-      config.kafka.bootstrapServers = kafka.bootstrapServers();
+      JoblineConfiguration config = options.config() == null ? Launcher.loadResource("jobline-standalone.yml")
+          : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
+      timeline.done("configuration read");
+      options.tweak().accept(config);
+      // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev token
+      boolean ownAuth = !config.auth.apiKeys.isEmpty() || config.auth.jwt.enabled();
+      if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
+        String fixed = System.getenv("JOBLINE_DEV_TOKEN");
+        config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
+            : ownAuth ? null : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
+      }
+      Launcher.configureLogging(config);
+      mongo = EmbeddedMongo.start(options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"),
+          options.mongoPort());
+      timeline.done("store up");
+      config.kafka.bootstrapServers = "localhost:" + kafkaPort;
       config.mongo.uri = mongo.uri();
       config.history.stateDir = root.resolve("streams").toString();
       if (System.getenv("JOBS_AUDIT_ARCHIVE_DIR") == null) {
@@ -105,14 +127,34 @@ public final class Standalone implements AutoCloseable {
       }
       SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
       ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
-      JoblineApplication app = new JoblineApplication(options.roles(), options.clock());
+      JoblineApplication app = new JoblineApplication(options.roles(), options.clock(), () -> started(kafkaStarting));
       Launcher.Running running = Launcher.start(app, config);
-      return new Standalone(mongo, kafka, running, scratch, config, app);
+      timeline.done("roles and API started");
+      return new Standalone(mongo, started(kafkaStarting), running, scratch, config, app, timeline);
     } catch (Exception | Error e) {
-      if (kafka != null) {
-        kafka.close();
+      try {
+        started(kafkaStarting).close();
+      } catch (RuntimeException ignored) {
+        // it did not start: nothing to close
       }
-      mongo.close();
+      if (mongo != null) {
+        mongo.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The broker once it has started; what stopped it from starting, if it did not. */
+  private static EmbeddedKafka started(CompletableFuture<EmbeddedKafka> starting) {
+    try {
+      return starting.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error r) {
+        throw r;
+      }
       throw e;
     }
   }
@@ -153,6 +195,11 @@ public final class Standalone implements AutoCloseable {
 
   public JoblineConfiguration config() {
     return config;
+  }
+
+  /** When each step of the start was done, from the JVM's start. */
+  StartupTimeline timeline() {
+    return timeline;
   }
 
   @Override

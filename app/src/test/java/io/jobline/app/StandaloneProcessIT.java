@@ -32,7 +32,9 @@ class StandaloneProcessIT {
       await("the banner").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
           .until(() -> Files.readString(out).contains("Stop with Ctrl-C") || !standalone.isAlive());
       String banner = Files.readString(out);
-      assertThat(banner).as(Files.readString(err)).contains("Jobline standalone is up");
+      assertThat(banner).as(Files.readString(err)).containsPattern("served its first request \\d+\\.\\d s after the JVM started");
+      assertThat(Files.readString(err)).containsPattern("Started, from the JVM's start: configuration read \\d+\\.\\d s, .*"
+          + "first request served \\d+\\.\\d s");
       String api = banner.lines().filter(l -> l.trim().startsWith("API")).findFirst().orElseThrow().trim().split("\\s+")[1];
       Http http = new Http(api);
       String runId = http.post("/jobs/run/sleep", "{\"tenant_id\":\"t1\",\"params\":{\"seconds\":2}}").body()
