@@ -69,6 +69,9 @@ public final class Main implements Runnable {
     if (e instanceof CliFailure f) {
       code = f.exitCode();
       line = "jobline: " + f.getMessage();
+    } else if (e instanceof java.io.FileNotFoundException || e instanceof java.nio.file.NoSuchFileException) {
+      code = ExitCode.INVALID;
+      line = name + ": " + CliFailure.reason(e) + " — check the path";
     } else {
       code = ExitCode.FAILED;
       line = name + ": failed: " + e.getClass().getSimpleName() + ": " + CliFailure.reason(e)

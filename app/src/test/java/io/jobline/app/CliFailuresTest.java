@@ -132,6 +132,14 @@ class CliFailuresTest {
   }
 
   @Test
+  void aConfigFileThatIsNotThereIsBadInputNamingIt() {
+    CliTest.Outcome o = CliTest.jobline("run", "noop", "--config", "/no/such/jobline.yml");
+
+    assertThat(o.code()).isEqualTo(ExitCode.INVALID);
+    assertThat(o.err().lines()).containsExactly("jobline run: File /no/such/jobline.yml not found — check the path");
+  }
+
+  @Test
   void healthOfNothingSaysWhatItAskedAndExitsWithOne() throws Exception {
     String url = "http://127.0.0.1:" + freePort() + "/admin/healthcheck";
 
