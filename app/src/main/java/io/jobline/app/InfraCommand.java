@@ -37,6 +37,9 @@ final class InfraCommand implements Callable<Integer> {
   @Option(names = "--request-partitions", description = "Partitions of jobline.requests (default: ${DEFAULT-VALUE}).")
   int requestPartitions = io.jobline.topic.TopicSettings.DEFAULT_REQUEST_PARTITIONS;
 
+  /** Held while the process runs. */
+  private DataDirLock lock;
+
   @Override
   public Integer call() throws Exception {
     int controller = controllerPort != null ? controllerPort : kafkaPort == 0 ? 0 : kafkaPort + 1;
@@ -45,6 +48,9 @@ final class InfraCommand implements Callable<Integer> {
     Ports.mustBeFree(mongoPort, "the Mongo-wire store", "--mongo-port");
     Launcher.configureLogging(Launcher.loadResource("jobline-standalone.yml"));
     Path root = inMemory ? Files.createTempDirectory("jobline-infra-") : dataDir.toAbsolutePath();
+    if (!inMemory) {
+      lock = DataDirLock.take(root);
+    }
     EmbeddedMongo mongo = EmbeddedMongo.start(inMemory ? null : root.resolve("mongo").resolve("jobline.h2"), mongoPort);
     EmbeddedKafka kafka = EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controller);
     io.jobline.topic.KafkaSettings settings = new io.jobline.topic.KafkaSettings();

@@ -68,10 +68,12 @@ public final class Standalone implements AutoCloseable {
   private final JoblineApplication application;
 
   private final StartupTimeline timeline;
+  private final DataDirLock lock;
 
   private Standalone(EmbeddedMongo mongo, EmbeddedKafka kafka, Launcher.Running server, Path scratch,
-      JoblineConfiguration config, JoblineApplication application, StartupTimeline timeline) {
+      JoblineConfiguration config, JoblineApplication application, StartupTimeline timeline, DataDirLock lock) {
     this.timeline = timeline;
+    this.lock = lock;
     this.application = application;
     this.mongo = mongo;
     this.kafka = kafka;
@@ -84,6 +86,7 @@ public final class Standalone implements AutoCloseable {
     Path scratch = options.inMemory() ? Files.createTempDirectory("jobline-") : null;
     Path root = options.inMemory() ? scratch : options.dataDir().toAbsolutePath();
     Files.createDirectories(root);
+    DataDirLock lock = options.inMemory() ? null : DataDirLock.take(root);
     // the broker takes longest to start and needs nothing from the rest: it starts first, on its own
     // thread, while the configuration, the store and the roles' wiring get ready; the roles wait for it
     // only when they start
@@ -130,7 +133,7 @@ public final class Standalone implements AutoCloseable {
       JoblineApplication app = new JoblineApplication(options.roles(), options.clock(), () -> started(kafkaStarting));
       Launcher.Running running = Launcher.start(app, config);
       timeline.done("roles and API started");
-      return new Standalone(mongo, started(kafkaStarting), running, scratch, config, app, timeline);
+      return new Standalone(mongo, started(kafkaStarting), running, scratch, config, app, timeline, lock);
     } catch (Exception | Error e) {
       try {
         started(kafkaStarting).close();
@@ -139,6 +142,9 @@ public final class Standalone implements AutoCloseable {
       }
       if (mongo != null) {
         mongo.close();
+      }
+      if (lock != null) {
+        lock.close();
       }
       throw e;
     }
@@ -225,6 +231,9 @@ public final class Standalone implements AutoCloseable {
       long t2 = System.nanoTime();
       mongo.close();
       say.accept("Kafka stopped in " + seconds(t1, t2) + ", the store in " + seconds(t2));
+      if (lock != null) {
+        lock.close();
+      }
       if (scratch != null) {
         deleteTree(scratch);
       }

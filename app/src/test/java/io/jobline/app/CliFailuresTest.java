@@ -132,6 +132,20 @@ class CliFailuresTest {
   }
 
   @Test
+  void standaloneOnADataFolderInUseSaysSoBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    try (DataDirLock held = DataDirLock.take(dir)) {
+      CliTest.Outcome o = CliTest.jobline("standalone", "--data-dir", dir.toString(), "--port", "0",
+          "--kafka-port", "0", "--mongo-port", "0");
+
+      assertThat(o.code()).isEqualTo(ExitCode.UNAVAILABLE);
+      assertThat(o.err().lines()).containsExactly("jobline: the data folder " + dir.toAbsolutePath() + " is in use by process "
+          + ProcessHandle.current().pid() + " (another standalone or infra?) — stop it, or give this one another "
+          + "--data-dir (or --in-memory)");
+    }
+  }
+
+  @Test
   void aConfigFileThatIsNotThereIsBadInputNamingIt() {
     CliTest.Outcome o = CliTest.jobline("run", "noop", "--config", "/no/such/jobline.yml");
 
