@@ -3,6 +3,7 @@ package io.jobline.api;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.cron.CronSchedule;
+import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
 import io.jobline.wire.Json;
@@ -16,8 +17,20 @@ final class ScheduleViews {
   private ScheduleViews() {}
 
   static ObjectNode view(Schedule s, Instant now) {
+    return view(s, now, java.util.Map.of());
+  }
+
+  /**
+   * @param runs the current status of runs by id, from which the schedule's {@code last_run_status}
+   *     is shown (see {@link #lastRunStatus})
+   */
+  static ObjectNode view(Schedule s, Instant now, java.util.Map<String, RunStatus> runs) {
     ObjectNode view = Json.mapper().valueToTree(s);
     view.remove("version");
+    String last = lastRunStatus(s, runs);
+    if (last != null) {
+      view.put("last_run_status", last);
+    }
     view.put("description_of_trigger", describe(s));
     ArrayNode next = view.putArray("next_fire_times");
     ZoneId zone = CronSchedule.zone(s.timezone());
@@ -27,6 +40,31 @@ final class ScheduleViews {
       t = Triggers.nextAfter(s, t).orElse(null);
     }
     return view;
+  }
+
+  /**
+   * The status of the schedule's last fire as it stands now: {@code missed} when that fire ran
+   * nothing, else the status of the run it requested as history (or the chain runs) shows it —
+   * queued, running, completed, failed, … — and {@code queued} until history has it. The scheduler
+   * records only what a fire did; the run's later course is read when the schedule is shown.
+   */
+  static String lastRunStatus(Schedule s, java.util.Map<String, RunStatus> runs) {
+    if (s.lastRunId() == null || RunStatus.MISSED.wire().equals(s.lastRunStatus())) {
+      return s.lastRunStatus();
+    }
+    RunStatus now = runs.get(s.lastRunId());
+    return now != null ? now.wire() : s.lastRunStatus();
+  }
+
+  /** The run ids whose status the views of these schedules show. */
+  static java.util.Set<String> lastRunIds(java.util.Collection<Schedule> schedules) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (Schedule s : schedules) {
+      if (s.lastRunId() != null && !RunStatus.MISSED.wire().equals(s.lastRunStatus())) {
+        ids.add(s.lastRunId());
+      }
+    }
+    return ids;
   }
 
   static String describe(Schedule s) {

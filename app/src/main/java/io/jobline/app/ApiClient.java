@@ -1,5 +1,6 @@
 package io.jobline.app;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.wire.Json;
 import java.io.BufferedReader;
@@ -15,41 +16,72 @@ import java.util.Optional;
 import java.util.function.BiConsumer;
 import picocli.CommandLine.Option;
 
-/** Connection options of the CLI client commands, and the calls they make. */
+/**
+ * Connection options of the CLI client commands, and the calls they make. A call that reaches no
+ * API, or something that is not Jobline's, throws a {@link CliFailure} naming the address tried.
+ */
 final class ApiClient {
-  @Option(names = "--api-url", description = "The API (default: $JOBLINE_API_URL or http://localhost:5001).")
-  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse("http://localhost:5001");
+  static final String DEFAULT_URL = "http://localhost:5001";
+
+  @Option(names = "--api-url", description = "The API (default: $JOBLINE_API_URL or " + DEFAULT_URL + ").")
+  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse(DEFAULT_URL);
 
   @Option(names = "--token", description = "Bearer token (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
-  String token = Optional.ofNullable(System.getenv("JOBLINE_TOKEN")).orElse(System.getenv("JOBLINE_DEV_TOKEN"));
+  String token = defaultToken();
 
   @Option(names = "--json", description = "Print the API's JSON instead of a table.")
   boolean json;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /** Built at the first call: making one sets up TLS, which every command would pay for otherwise. */
+  private HttpClient http;
 
-  /** A response: status and JSON body. */
-  record Reply(int status, JsonNode body) {
+  /** A client of the API at {@code url}, outside picocli (e.g. {@code jobline run --submit}). */
+  static ApiClient to(String url, String token) {
+    ApiClient api = new ApiClient();
+    api.apiUrl = url;
+    api.token = token;
+    return api;
+  }
+
+  static String defaultToken() {
+    return Optional.ofNullable(System.getenv("JOBLINE_TOKEN")).orElse(System.getenv("JOBLINE_DEV_TOKEN"));
+  }
+
+  /** A response: what was asked, the status and the JSON body. */
+  record Reply(String request, int status, JsonNode body) {
     boolean ok() {
       return status / 100 == 2;
     }
   }
 
   Reply get(String path) throws IOException, InterruptedException {
-    return send(request(path).GET());
+    return send("GET", path, request(path).GET());
   }
 
   Reply post(String path) throws IOException, InterruptedException {
-    return send(request(path).POST(HttpRequest.BodyPublishers.noBody()));
+    return send("POST", path, request(path).POST(HttpRequest.BodyPublishers.noBody()));
   }
 
   Reply post(String path, String json) throws IOException, InterruptedException {
-    return send(request(path).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send("POST", path, request(path).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   /** Reads server-sent events until the stream ends, passing (event, data) along. */
   void stream(String path, BiConsumer<String, JsonNode> onEvent) throws IOException, InterruptedException {
-    HttpResponse<java.io.InputStream> r = http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<java.io.InputStream> r;
+    try {
+      r = client().send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw CliFailure.noApi(apiUrl, e);
+    }
+    if (r.statusCode() != 200) {
+      String body;
+      try (java.io.InputStream in = r.body()) {
+        body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
+      }
+      throw refused(new Reply("GET " + path, r.statusCode(), parse("GET", path, r.statusCode(), body, r)));
+    }
     try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       String event = null;
       String line;
@@ -63,33 +95,83 @@ final class ApiClient {
     }
   }
 
+  private HttpClient client() {
+    if (http == null) {
+      http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+    return http;
+  }
+
   private HttpRequest.Builder request(String path) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(apiUrl + path)).timeout(Duration.ofHours(6));
+    URI uri;
+    try {
+      uri = URI.create(apiUrl + path);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(ExitCode.INVALID, "the API address '" + apiUrl + "' is not a URL (" + e.getMessage()
+          + ") — give --api-url or JOBLINE_API_URL like " + DEFAULT_URL);
+    }
+    if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
+      throw new CliFailure(ExitCode.INVALID, "the API address '" + apiUrl + "' is not an http(s) URL — give "
+          + "--api-url or JOBLINE_API_URL like " + DEFAULT_URL);
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofHours(6));
     if (token != null && !token.isBlank()) {
       b.header("Authorization", "Bearer " + token);
     }
     return b;
   }
 
-  private Reply send(HttpRequest.Builder b) throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    JsonNode body = r.body().isBlank() ? Json.object() : Json.mapper().readTree(r.body());
-    return new Reply(r.statusCode(), body);
+  private Reply send(String method, String path, HttpRequest.Builder b) throws InterruptedException {
+    HttpResponse<String> r;
+    try {
+      r = client().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw CliFailure.noApi(apiUrl, e);
+    }
+    return new Reply(method + " " + path, r.statusCode(), parse(method, path, r.statusCode(), r.body(), r));
+  }
+
+  private JsonNode parse(String method, String path, int status, String body, HttpResponse<?> r) {
+    if (body == null || body.isBlank()) {
+      return Json.object();
+    }
+    try {
+      return Json.mapper().readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new CliFailure(ExitCode.UNAVAILABLE, apiUrl + " answered " + method + " " + path + " with " + status
+          + " and a body that is not JSON (" + r.headers().firstValue("Content-Type").orElse("no content type")
+          + ") — is that a Jobline API? Point --api-url or JOBLINE_API_URL at one");
+    }
+  }
+
+  /** The one line for an answer that is not a success, with what to do about it. */
+  CliFailure refused(Reply reply) {
+    JsonNode b = reply.body();
+    String said = reply.status() + " " + b.path("title").asText("") + ": " + b.path("detail").asText(b.toString());
+    String asked = reply.request() + " at " + apiUrl;
+    return switch (reply.status()) {
+      case 401 -> new CliFailure(ExitCode.FAILED, asked + " was refused (" + said + ") — pass --token or set "
+          + "JOBLINE_TOKEN (standalone prints its development token when it starts)");
+      case 400, 404 -> new CliFailure(ExitCode.INVALID, said);
+      default -> new CliFailure(ExitCode.FAILED, asked + ": " + said
+          + (reply.status() >= 500 ? " — the API's log says more" : ""));
+    };
   }
 
   /** Prints the reply (JSON, or through {@code table}) or its problem; returns the exit code. */
   int print(Reply reply, java.util.function.Consumer<JsonNode> table) throws IOException {
     if (!reply.ok()) {
-      System.err.println("jobline: " + reply.status() + " " + reply.body().path("title").asText("")
-          + ": " + reply.body().path("detail").asText(reply.body().toString()));
-      return reply.status() == 404 || reply.status() == 400 ? 2 : 1;
+      CliFailure f = refused(reply);
+      System.err.println("jobline: " + f.getMessage());
+      reply.body().path("errors").forEach(e -> System.err.println("  " + e.asText()));
+      return f.exitCode();
     }
     if (json) {
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(reply.body()));
     } else {
       table.accept(reply.body());
     }
-    return 0;
+    return ExitCode.OK;
   }
 
   static String text(JsonNode n, String field) {

@@ -227,16 +227,16 @@ final class BenchCommand implements Callable<Integer> {
 
     void await(long count, int timeoutSeconds) {
       Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
+      ProgressDisplay display = ProgressDisplay.onStderr();
       long done;
       while ((done = completed.get()) < count) {
-        progress(done, count);
+        display.status(done + "/" + count + " runs completed", (int) (done * 100 / Math.max(1, count)), false);
         if (Instant.now().isAfter(deadline)) {
           throw new IllegalStateException("only " + done + " of " + count + " runs completed within " + timeoutSeconds + " s");
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
       }
-      progress(count, count);
-      System.err.println();
+      display.status(count + "/" + count + " runs completed", 100, true);
     }
 
     long completed() {
@@ -312,12 +312,6 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return runs.timings(ids).stream().map(RunStore.RunTiming::visibleAt).max(Instant::compareTo).orElseThrow();
-  }
-
-  private static void progress(long done, long total) {
-    int width = 40;
-    int filled = (int) (width * Math.min(done, total) / Math.max(1, total));
-    System.err.printf("\r[%s%s] %d/%d runs completed", "#".repeat(filled), " ".repeat(width - filled), done, total);
   }
 
   private Map<String, Object> report(RunStore runs, List<String> ids, double seconds) {

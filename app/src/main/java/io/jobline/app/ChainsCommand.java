@@ -11,7 +11,7 @@ import picocli.CommandLine.Parameters;
 /** {@code jobline chains …}: chains and chain runs on a running Jobline. */
 @Command(name = "chains", mixinStandardHelpOptions = true,
     description = "List and show chains, start a chain run, list, show and cancel chain runs.",
-    subcommands = {ChainsCommand.ListChains.class, ChainsCommand.Show.class, ChainsCommand.Run.class,
+    subcommands = {picocli.CommandLine.HelpCommand.class, ChainsCommand.ListChains.class, ChainsCommand.Show.class, ChainsCommand.Run.class,
         ChainsCommand.Runs.class, ChainsCommand.Status.class, ChainsCommand.Cancel.class})
 final class ChainsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -26,10 +26,14 @@ final class HealthCommand implements Callable<Integer> {
       if (r.statusCode() == 200) {
         return 0;
       }
-      System.err.println("unhealthy (" + r.statusCode() + "): " + r.body());
+      System.err.println("jobline health: " + url + " says unhealthy (" + r.statusCode() + "): " + r.body());
+      return 1;
+    } catch (IllegalArgumentException e) {
+      System.err.println("jobline health: '" + url + "' is not a URL (" + e.getMessage() + ")");
       return 1;
     } catch (Exception e) {
-      System.err.println("unreachable: " + e.getMessage());
+      System.err.println("jobline health: nothing answers at " + url + " (" + CliFailure.reason(e)
+          + ") — is the role running, and on that port?");
       return 1;
     }
   }

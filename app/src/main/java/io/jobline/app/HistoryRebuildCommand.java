@@ -46,9 +46,10 @@ final class HistoryRebuildCommand implements Callable<Integer> {
       var sinks = new io.jobline.history.HistoryTopology.Sinks(target,
           new io.jobline.store.MongoRunLogStore(db).ensureIndexes(), new io.jobline.store.StatsStore(db)::replace,
           new io.jobline.store.AuditStore(db)::putAll);
+      ProgressDisplay display = ProgressDisplay.onStderr();
       long replayed = HistoryRebuild.rebuild(c.kafka, c.history, sinks, c.topics.replicationFactor,
-          Duration.ofMinutes(timeoutMinutes), line -> System.err.print("\r" + line));
-      System.err.println();
+          Duration.ofMinutes(timeoutMinutes), line -> display.status(line, -1, false));
+      display.status("replayed every record", -1, true);
       System.out.println("rebuilt " + target.count() + " runs from " + replayed + " records into '" + database + "'");
     }
     return 0;

@@ -40,10 +40,22 @@ final class InfraCommand implements Callable<Integer> {
   @Option(names = "--store-only", description = "Start only the Mongo-wire store (Kafka runs elsewhere).")
   boolean storeOnly;
 
+  /** Held while the process runs. */
+  private DataDirLock lock;
+
   @Override
   public Integer call() throws Exception {
+    int controller = controllerPort != null ? controllerPort : kafkaPort == 0 ? 0 : kafkaPort + 1;
+    if (!storeOnly) {
+      Ports.mustBeFree(kafkaPort, "Kafka", "--kafka-port");
+      Ports.mustBeFree(controller, "the Kafka controller", controllerPort != null ? "--controller-port" : "--kafka-port");
+    }
+    Ports.mustBeFree(mongoPort, "the Mongo-wire store", "--mongo-port");
     Launcher.configureLogging(Launcher.loadResource("jobline-standalone.yml"));
     Path root = inMemory ? Files.createTempDirectory("jobline-infra-") : dataDir.toAbsolutePath();
+    if (!inMemory) {
+      lock = DataDirLock.take(root);
+    }
     EmbeddedMongo mongo = EmbeddedMongo.start(inMemory ? null : root.resolve("mongo").resolve("jobline.h2"), mongoPort);
     if (storeOnly) {
       CountDownLatch closed = new CountDownLatch(1);
@@ -56,7 +68,6 @@ final class InfraCommand implements Callable<Integer> {
       closed.await();
       return 0;
     }
-    int controller = controllerPort != null ? controllerPort : kafkaPort == 0 ? 0 : kafkaPort + 1;
     EmbeddedKafka kafka = EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controller);
     io.jobline.topic.KafkaSettings settings = new io.jobline.topic.KafkaSettings();
     settings.bootstrapServers = kafka.bootstrapServers();
@@ -65,9 +76,14 @@ final class InfraCommand implements Callable<Integer> {
     TopicAdmin.ensureTopics(settings, topics, Topics.all(), Duration.ofSeconds(60));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      kafka.close();
-      mongo.close();
-      stopped.countDown();
+      long t0 = System.nanoTime();
+      try {
+        kafka.close();
+        mongo.close();
+        System.err.printf("jobline: Kafka and the store stopped in %.1f s%n", (System.nanoTime() - t0) / 1e9);
+      } finally {
+        stopped.countDown();
+      }
     }, "jobline-infra-shutdown"));
     System.out.printf("""
         Jobline infra is up.

@@ -55,9 +55,20 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   private Scheduler scheduler;
 
   public JoblineApplication(Set<Role> roles, Clock clock) {
+    this(roles, clock, () -> {});
+  }
+
+  /**
+   * @param kafkaReady waits until the Kafka cluster can be reached (standalone starts its broker
+   *     beside the wiring), or throws why it cannot; called before the roles start
+   */
+  public JoblineApplication(Set<Role> roles, Clock clock, Runnable kafkaReady) {
     this.roles = Set.copyOf(roles);
     this.clock = clock;
+    this.kafkaReady = kafkaReady;
   }
+
+  private final Runnable kafkaReady;
 
   private final io.jobline.store.StoreWrites storeWrites = new io.jobline.store.StoreWrites();
 
@@ -74,6 +85,15 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   @Override
   public String getName() {
     return "jobline";
+  }
+
+  /**
+   * Leaves logging alone: the process sets it up (CliLogging until a configuration's logging section
+   * applies). Dropwizard's default, called from the constructor, would put a console appender on
+   * stdout over what is already configured.
+   */
+  @Override
+  protected void bootstrapLogging() {
   }
 
   /** Dropwizard reads and writes JSON with the same factory (limits, UTF-8) as every role. */
@@ -94,7 +114,14 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     env.metrics().gauge("jobline.store.documents_written", () -> storeWrites::documents);
     env.lifecycle().manage(closing(mongo::close));
     MongoDatabase db = mongo.getDatabase(config.mongo.database);
-    TopicAdmin.ensureTopics(config.kafka, config.topics, Topics.all(), Duration.ofSeconds(60));
+    // the first thing to start, before any role: the wiring below needs no Kafka, the roles do
+    env.lifecycle().manage(new Managed() {
+      @Override
+      public void start() {
+        kafkaReady.run();
+        TopicAdmin.ensureTopics(config.kafka, config.topics, Topics.all(), Duration.ofSeconds(60));
+      }
+    });
 
     KafkaHealthCheck kafkaHealth = new KafkaHealthCheck(config.kafka);
     env.lifecycle().manage(closing(kafkaHealth::close));
@@ -119,7 +146,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new io.jobline.history.HistoryTopology.Sinks(runs, runLogs, stats::replace,
               new io.jobline.store.AuditStore(db).ensureIndexes()::putAll), config.topics.replicationFactor,
           clock);
-      env.lifecycle().manage(history);
+      env.lifecycle().manage(stopTold("history", history, () -> "its last commit and leaving the group"));
       io.jobline.health.ConsumerProgress progress = new io.jobline.health.ConsumerProgress(kafkaHealth.admin(),
           config.history.applicationId, java.util.List.of(Topics.REQUESTS.name(), Topics.EVENTS.name(),
               io.jobline.history.HistoryTopology.repartitionTopic(config.history.applicationId)),
@@ -136,7 +163,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     }
     if (roles.contains(Role.EXECUTOR)) {
       JobRegistry registry = JobRegistry.scan(config.jobs.scanned(),
-          new ProcessJobResources(mongo, config.mongo.database, clock, java.util.List.of(config.jobs.builtins)));
+          new ProcessJobResources(() -> mongo, config.mongo.database, clock, java.util.List.of(config.jobs.builtins)));
       MongoDatabase tenantDb = config.tenants.database == null ? db : mongo.getDatabase(config.tenants.database);
       ExecutorParts parts = new ExecutorParts(new MongoClaimStore(db), timers,
           new TenantDirectory(tenantDb, config.tenants), requests, new io.jobline.executor.MongoPartitionLeases(db));
@@ -144,7 +171,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       catalogue.publish(registry.descriptors(), executor.executorId());
       io.jobline.chain.ChainScan.publish(config.jobs.scanned(),
           job -> registry.find(job).isPresent() || catalogue.find(job).isPresent(), chains);
-      env.lifecycle().manage(executor);
+      env.lifecycle().manage(stopTold("the executor", executor, () -> executor.runningJobs()
+          + " running job(s) to end or be handed back (at most executor.drain) and its last commit"));
       env.healthChecks().register("executor", new ExecutorHealthCheck(executor));
       env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
       env.metrics().gauge("jobline.executor.dead_lettered", () -> executor::deadLettered);
@@ -158,7 +186,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       ReleasingRequestProducer staging = new ReleasingRequestProducer(config.kafka, config.scheduler.transactionalId);
       Emitter toKafka = new io.jobline.scheduler.KafkaEmitter(requests, schedulerEvents, staging);
       ChainOrchestrator orchestrator = chainOrchestrator(config, env, db, runs, timers, chainRuns, toKafka);
-      env.lifecycle().manage(orchestrator);
+      env.lifecycle().manage(stopTold("the chain orchestrator", orchestrator, () -> "its current cycle"));
       env.healthChecks().register("chain-orchestrator", new io.jobline.scheduler.chain.ChainsHealthCheck(orchestrator));
       chainsChanged = orchestrator::poke;
       io.jobline.chain.ChainLauncher launcher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, orchestrator::poke);
@@ -167,7 +195,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new ChainEmitter(toKafka, launcher), config.scheduler, clock);
       this.scheduler = scheduler;
       env.lifecycle().manage(closing(staging::close));
-      env.lifecycle().manage(scheduler);
+      env.lifecycle().manage(stopTold("the scheduler", scheduler, () -> "its current cycle and releasing its lease"));
       env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
       schedulesChanged = scheduler::poke;
     }
@@ -228,6 +256,25 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
         + "-chains-" + Long.toHexString(System.nanoTime() & 0xffff);
     return new ChainOrchestrator(parts, Duration.ofMillis(config.scheduler.chainInterval.toMilliseconds()),
         Duration.ofMillis(config.scheduler.leaseTtl.toMilliseconds()), id, clock);
+  }
+
+  /** {@code role}, saying when it stops what the stop waits for and how long it took. */
+  private static Managed stopTold(String what, Managed role, java.util.function.Supplier<String> waitsFor) {
+    return new Managed() {
+      @Override
+      public void start() throws Exception {
+        role.start();
+      }
+
+      @Override
+      public void stop() throws Exception {
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JoblineApplication.class);
+        log.info("Stopping {}: waiting for {}", what, waitsFor.get());
+        long t0 = System.nanoTime();
+        role.stop();
+        log.info("Stopped {} in {} ms", what, (System.nanoTime() - t0) / 1_000_000);
+      }
+    };
   }
 
   private static Managed closing(Runnable close) {

@@ -7,18 +7,21 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 
-/** What job classes get in this process: databases on Jobline's MongoDB, the clock, and the jobs' settings. */
-record ProcessJobResources(MongoClient mongo, String databaseName, Clock clock, List<Object> settings)
-    implements JobResources {
+/**
+ * What job classes get in this process: databases on Jobline's MongoDB (its client asked for when a
+ * job first wants one), the clock, and the jobs' settings.
+ */
+record ProcessJobResources(java.util.function.Supplier<MongoClient> mongo, String databaseName, Clock clock,
+    List<Object> settings) implements JobResources {
 
   @Override
   public MongoDatabase database() {
-    return mongo.getDatabase(databaseName);
+    return mongo.get().getDatabase(databaseName);
   }
 
   @Override
   public MongoDatabase database(String name) {
-    return mongo.getDatabase(name);
+    return mongo.get().getDatabase(name);
   }
 
   @Override

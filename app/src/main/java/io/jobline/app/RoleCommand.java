@@ -29,10 +29,12 @@ abstract class RoleCommand implements Callable<Integer> {
         new JoblineApplication(EnumSet.of(role()), io.jobline.app.chaos.FileOffsetClock.fromEnvironment()), configuration);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long t0 = System.nanoTime();
       try {
         running.close();
+        System.err.printf("jobline: %s stopped in %.1f s%n", role().name().toLowerCase(), (System.nanoTime() - t0) / 1e9);
       } catch (Exception e) {
-        System.err.println("jobline: error while stopping: " + e);
+        System.err.println("jobline: " + role().name().toLowerCase() + " could not stop cleanly: " + CliFailure.reason(e));
       } finally {
         stopped.countDown();
       }

@@ -10,12 +10,9 @@ import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.run.JobResult;
 import io.jobline.run.LogEntry;
+import io.jobline.store.MongoSettings;
 import io.jobline.wire.Json;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -36,10 +33,10 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = "Run a job here and now (or --submit it to a running Jobline), showing its log and progress.")
 final class RunCommand implements Callable<Integer> {
-  static final int COMPLETED = 0;
-  static final int FAILED = 1;
-  static final int INVALID = 2;
-  static final int TIMED_OUT = 124;
+  static final int COMPLETED = ExitCode.OK;
+  static final int FAILED = ExitCode.FAILED;
+  static final int INVALID = ExitCode.INVALID;
+  static final int TIMED_OUT = ExitCode.TIMED_OUT;
 
   @Parameters(index = "0", paramLabel = "JOB", description = "The job's name (see `jobline list`).")
   String job;
@@ -59,11 +56,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--submit", description = "Send the run to a running Jobline API and follow it.")
   boolean submit;
 
-  @Option(names = "--api-url", description = "API to submit to (default: $JOBLINE_API_URL or http://localhost:5001).")
-  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse("http://localhost:5001");
+  @Option(names = "--api-url", description = "API to submit to (default: $JOBLINE_API_URL or " + ApiClient.DEFAULT_URL + ").")
+  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse(ApiClient.DEFAULT_URL);
 
-  @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN).")
-  String token = System.getenv("JOBLINE_TOKEN");
+  @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
+  String token = ApiClient.defaultToken();
 
   @Option(names = "--packages", split = ",",
       description = "Packages to scan for @Job methods (default: the config's jobs.packages, else io.jobline.examples); the built-ins are always there.")
@@ -96,28 +93,67 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int runHere(ObjectNode p) throws Exception {
-    JoblineConfiguration config;
-    try {
-      config = configFile == null ? Launcher.loadResource("jobline-standalone.yml") : Launcher.load(configFile);
-    } catch (io.dropwizard.configuration.ConfigurationException e) {
-      System.err.println("jobline: " + e.getMessage());
-      return INVALID;
+    MongoSettings mongoSettings;
+    JobsSettings jobs;
+    if (configFile == null) {
+      LocalRunSettings defaults = LocalRunSettings.standaloneDefaults();
+      CliLogging.apply((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory(),
+          defaults.rootLevel(), defaults.loggers());
+      mongoSettings = defaults.mongo();
+      jobs = defaults.jobs();
+    } else {
+      JoblineConfiguration config;
+      try {
+        config = Launcher.load(configFile);
+      } catch (io.dropwizard.configuration.ConfigurationException e) {
+        System.err.println("jobline: " + e.getMessage());
+        return INVALID;
+      }
+      Launcher.configureLogging(config);
+      mongoSettings = config.mongo;
+      jobs = config.jobs;
     }
-    Launcher.configureLogging(config);
     if (packages != null) {
-      config.jobs.packages = packages;
+      jobs.packages = packages;
     }
-    MongoClient client;
+    String uri = mongoUri != null ? mongoUri : mongoSettings.uri;
     try {
-      client = MongoClients.create(mongoUri != null ? mongoUri : config.mongo.uri);
+      new com.mongodb.ConnectionString(uri);
     } catch (IllegalArgumentException e) {
       System.err.println("jobline: --mongo-uri: " + e.getMessage());
       return INVALID;
     }
-    try (MongoClient mongo = client) {
-      ProcessJobResources resources = new ProcessJobResources(mongo, database != null ? database : config.mongo.database,
-          Clock.systemUTC(), List.of(config.jobs.builtins));
-      return runHere(p, JobRegistry.scan(config.jobs.scanned(), resources));
+    // connected only if the job asks for a database: most jobs run here never do
+    LazyMongo mongo = new LazyMongo(uri);
+    try {
+      ProcessJobResources resources = new ProcessJobResources(mongo::client, database != null ? database : mongoSettings.database,
+          Clock.systemUTC(), List.of(jobs.builtins));
+      return runHere(p, JobRegistry.scan(jobs.scanned(), resources));
+    } finally {
+      mongo.close();
+    }
+  }
+
+  /** A MongoDB client made at its first use. */
+  private static final class LazyMongo {
+    private final String uri;
+    private MongoClient client;
+
+    LazyMongo(String uri) {
+      this.uri = uri;
+    }
+
+    synchronized MongoClient client() {
+      if (client == null) {
+        client = MongoClients.create(uri);
+      }
+      return client;
+    }
+
+    synchronized void close() {
+      if (client != null) {
+        client.close();
+      }
     }
   }
 
@@ -133,7 +169,7 @@ final class RunCommand implements Callable<Integer> {
       violations.forEach(v -> System.err.println("  " + v));
       return INVALID;
     }
-    ProgressDisplay display = new ProgressDisplay(System.err);
+    ProgressDisplay display = ProgressDisplay.onStderr();
     JobResult result = new LocalRunner(Clock.systemUTC(), Duration.ofSeconds(5))
         .run(definition.get(), p, tenantId, timeoutSeconds, display::line);
     display.finish(result.status());
@@ -154,31 +190,27 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private int submitAndFollow(ObjectNode p) throws Exception {
-    HttpClient http = HttpClient.newHttpClient();
+    ApiClient api = ApiClient.to(apiUrl, token);
     ObjectNode body = Json.object().put("tenant_id", tenantId);
     body.set("params", p);
     if (timeoutSeconds != null) {
       body.put("timeout_seconds", timeoutSeconds);
     }
-    HttpResponse<String> accepted = http.send(request("/jobs/run/" + job)
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().writeValueAsString(body))).build(),
-        HttpResponse.BodyHandlers.ofString());
-    if (accepted.statusCode() != 202) {
-      JsonNode problem = Json.mapper().readTree(accepted.body());
-      System.err.println("jobline: " + problem.path("detail").asText(accepted.body()));
-      problem.path("errors").forEach(e -> System.err.println("  " + e.asText()));
-      return accepted.statusCode() == 400 || accepted.statusCode() == 404 ? INVALID : FAILED;
+    ApiClient.Reply accepted = api.post("/jobs/run/" + job, Json.mapper().writeValueAsString(body));
+    if (accepted.status() != 202) {
+      CliFailure refused = api.refused(accepted);
+      System.err.println("jobline: " + refused.getMessage());
+      accepted.body().path("errors").forEach(e -> System.err.println("  " + e.asText()));
+      return refused.exitCode();
     }
-    String runId = Json.mapper().readTree(accepted.body()).path("run_id").asText();
+    String runId = accepted.body().path("run_id").asText();
     System.err.println("jobline: submitted run " + runId);
-    ProgressDisplay display = new ProgressDisplay(System.err);
+    ProgressDisplay display = ProgressDisplay.onStderr();
     int shown = 0;
     while (true) {
-      HttpResponse<String> r = http.send(request("/jobs/runs/" + runId).GET().build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 200) {
-        JsonNode run = Json.mapper().readTree(r.body());
+      ApiClient.Reply r = api.get("/jobs/runs/" + runId);
+      if (r.status() == 200) {
+        JsonNode run = r.body();
         JsonNode logs = run.path("logs");
         for (; shown < logs.size(); shown++) {
           display.line(Json.mapper().treeToValue(logs.get(shown), LogEntry.class));
@@ -192,13 +224,4 @@ final class RunCommand implements Callable<Integer> {
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
     }
   }
-
-  private HttpRequest.Builder request(String path) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(apiUrl + path)).timeout(Duration.ofSeconds(30));
-    if (token != null && !token.isBlank()) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return b;
-  }
-
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jobline runs …}: runs on a running Jobline, as tables or JSON. */
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "List, show, follow, cancel and retry runs.",
-    subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class,
+    subcommands = {picocli.CommandLine.HelpCommand.class, RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class,
         RunsCommand.Follow.class, RunsCommand.Cancel.class, RunsCommand.Retry.class})
 final class RunsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -93,7 +93,7 @@ final class RunsCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      ProgressDisplay display = new ProgressDisplay(System.err);
+      ProgressDisplay display = ProgressDisplay.onStderr();
       AtomicReference<String> end = new AtomicReference<>("unknown");
       api.stream("/jobs/runs/" + runId + "/stream", (event, data) -> {
         try {

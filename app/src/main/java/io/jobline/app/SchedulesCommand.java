@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code jobline schedules …}: schedules on a running Jobline. */
 @Command(name = "schedules", mixinStandardHelpOptions = true, description = "List, show, pause, resume and trigger schedules.",
-    subcommands = {SchedulesCommand.ListSchedules.class, SchedulesCommand.Show.class, SchedulesCommand.Pause.class,
+    subcommands = {picocli.CommandLine.HelpCommand.class, SchedulesCommand.ListSchedules.class, SchedulesCommand.Show.class, SchedulesCommand.Pause.class,
         SchedulesCommand.Resume.class, SchedulesCommand.Trigger.class})
 final class SchedulesCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -66,8 +67,13 @@ public final class Standalone implements AutoCloseable {
   private final JoblineConfiguration config;
   private final JoblineApplication application;
 
+  private final StartupTimeline timeline;
+  private final DataDirLock lock;
+
   private Standalone(EmbeddedMongo mongo, EmbeddedKafka kafka, Launcher.Running server, Path scratch,
-      JoblineConfiguration config, JoblineApplication application) {
+      JoblineConfiguration config, JoblineApplication application, StartupTimeline timeline, DataDirLock lock) {
+    this.timeline = timeline;
+    this.lock = lock;
     this.application = application;
     this.mongo = mongo;
     this.kafka = kafka;
@@ -80,24 +86,43 @@ public final class Standalone implements AutoCloseable {
     Path scratch = options.inMemory() ? Files.createTempDirectory("jobline-") : null;
     Path root = options.inMemory() ? scratch : options.dataDir().toAbsolutePath();
     Files.createDirectories(root);
-    JoblineConfiguration config = options.config() == null ? Launcher.loadResource("jobline-standalone.yml")
-        : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
-    options.tweak().accept(config);
-    // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev token
-    boolean ownAuth = !config.auth.apiKeys.isEmpty() || config.auth.jwt.enabled();
-    if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
-      String fixed = System.getenv("JOBLINE_DEV_TOKEN");
-      config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
-          : ownAuth ? null : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
-    }
-    Launcher.configureLogging(config);
-    EmbeddedMongo mongo = EmbeddedMongo.start(
-        options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"), options.mongoPort());
-    EmbeddedKafka kafka = null;
+    DataDirLock lock = options.inMemory() ? null : DataDirLock.take(root);
+    // the broker takes longest to start and needs nothing from the rest: it starts first, on its own
+    // thread, while the configuration, the store and the roles' wiring get ready; the roles wait for it
+    // only when they start
+    int kafkaPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort();
+    int controllerPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort() + 1;
+    CompletableFuture<EmbeddedKafka> kafkaStarting = new CompletableFuture<>();
+    StartupTimeline timeline = new StartupTimeline();
+    org.slf4j.LoggerFactory.getILoggerFactory(); // set up here, not by two threads at once (SLF4J then replays)
+    Thread starter = new Thread(() -> {
+      try {
+        kafkaStarting.complete(EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controllerPort));
+        timeline.done("Kafka up (started beside the rest)");
+      } catch (Throwable e) {
+        kafkaStarting.completeExceptionally(e);
+      }
+    }, "jobline-kafka-start");
+    starter.setDaemon(true);
+    starter.start();
+    EmbeddedMongo mongo = null;
     try {
-      kafka = EmbeddedKafka.start(root.resolve("kafka"), options.kafkaPort(),
-          options.kafkaPort() == 0 ? 0 : options.kafkaPort() + 1);
-      config.kafka.bootstrapServers = kafka.bootstrapServers();
+      JoblineConfiguration config = options.config() == null ? Launcher.loadResource("jobline-standalone.yml")
+          : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
+      timeline.done("configuration read");
+      options.tweak().accept(config);
+      // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev token
+      boolean ownAuth = !config.auth.apiKeys.isEmpty() || config.auth.jwt.enabled();
+      if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
+        String fixed = System.getenv("JOBLINE_DEV_TOKEN");
+        config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
+            : ownAuth ? null : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
+      }
+      Launcher.configureLogging(config);
+      mongo = EmbeddedMongo.start(options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"),
+          options.mongoPort());
+      timeline.done("store up");
+      config.kafka.bootstrapServers = "localhost:" + kafkaPort;
       config.mongo.uri = mongo.uri();
       config.history.stateDir = root.resolve("streams").toString();
       if (System.getenv("JOBS_AUDIT_ARCHIVE_DIR") == null) {
@@ -105,14 +130,37 @@ public final class Standalone implements AutoCloseable {
       }
       SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
       ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
-      JoblineApplication app = new JoblineApplication(options.roles(), options.clock());
+      JoblineApplication app = new JoblineApplication(options.roles(), options.clock(), () -> started(kafkaStarting));
       Launcher.Running running = Launcher.start(app, config);
-      return new Standalone(mongo, kafka, running, scratch, config, app);
+      timeline.done("roles and API started");
+      return new Standalone(mongo, started(kafkaStarting), running, scratch, config, app, timeline, lock);
     } catch (Exception | Error e) {
-      if (kafka != null) {
-        kafka.close();
+      try {
+        started(kafkaStarting).close();
+      } catch (RuntimeException ignored) {
+        // it did not start: nothing to close
       }
-      mongo.close();
+      if (mongo != null) {
+        mongo.close();
+      }
+      if (lock != null) {
+        lock.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The broker once it has started; what stopped it from starting, if it did not. */
+  private static EmbeddedKafka started(CompletableFuture<EmbeddedKafka> starting) {
+    try {
+      return starting.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error r) {
+        throw r;
+      }
       throw e;
     }
   }
@@ -155,17 +203,49 @@ public final class Standalone implements AutoCloseable {
     return config;
   }
 
+  /** When each step of the start was done, from the JVM's start. */
+  StartupTimeline timeline() {
+    return timeline;
+  }
+
   @Override
   public void close() throws Exception {
+    stop(line -> {});
+  }
+
+  /**
+   * Stops the API and the roles (running jobs get {@code executor.drain}, history commits), then
+   * Kafka, then the store — in that order, so no role loses its broker or store while it stops —
+   * telling {@code say} what it waits for and how long each took.
+   */
+  public void stop(Consumer<String> say) throws Exception {
+    long t0 = System.nanoTime();
     try {
+      say.accept("stopping the API and the roles (running jobs get executor.drain = " + config.executor.drain
+          + " to finish; history writes and commits what it folded)");
       server.close();
+      say.accept("API and roles stopped in " + seconds(t0));
     } finally {
+      long t1 = System.nanoTime();
       kafka.close();
+      long t2 = System.nanoTime();
       mongo.close();
+      say.accept("Kafka stopped in " + seconds(t1, t2) + ", the store in " + seconds(t2));
+      if (lock != null) {
+        lock.close();
+      }
       if (scratch != null) {
         deleteTree(scratch);
       }
     }
+  }
+
+  private static String seconds(long from) {
+    return seconds(from, System.nanoTime());
+  }
+
+  private static String seconds(long from, long to) {
+    return String.format(java.util.Locale.ROOT, "%.1f s", (to - from) / 1e9);
   }
 
   private static void deleteTree(Path dir) throws IOException {

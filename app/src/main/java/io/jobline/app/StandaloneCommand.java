@@ -11,6 +11,9 @@ import picocli.CommandLine.Option;
 @Command(name = "standalone", mixinStandardHelpOptions = true,
     description = "Start Kafka, a Mongo-wire store and all four roles in this JVM.")
 final class StandaloneCommand implements Callable<Integer> {
+  /** Where the launcher has this run record the classes it loads (written as it stops), if it does. */
+  private static final String RECORDING = System.getProperty("io.jobline.cds.recording");
+
   @Option(names = "--data-dir", description = "Folder for all data (default: ${DEFAULT-VALUE}).")
   Path dataDir = Path.of("jobline-data");
 
@@ -43,15 +46,36 @@ final class StandaloneCommand implements Callable<Integer> {
       infra.mongoPort = mongoPort;
       return infra.call();
     }
-    long t0 = System.nanoTime();
-    Standalone standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
-        kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class), config));
+    Ports.mustBeFree(port, "the API", "--port");
+    Ports.mustBeFree(kafkaPort, "Kafka", "--kafka-port");
+    Ports.mustBeFree(kafkaPort == 0 ? 0 : kafkaPort + 1, "the Kafka controller (the Kafka port + 1)", "--kafka-port");
+    Ports.mustBeFree(mongoPort, "the Mongo-wire store", "--mongo-port");
+    Standalone standalone;
+    try {
+      standalone = Standalone.start(new Standalone.Options(dataDir, inMemory, port,
+          kafkaPort, mongoPort, Clock.systemUTC(), c -> {}, java.util.EnumSet.allOf(Role.class), config));
+    } catch (io.jobline.embedded.EmbeddedInfraException e) {
+      throw new CliFailure(ExitCode.UNAVAILABLE, e.getMessage(), e);
+    } catch (io.dropwizard.configuration.ConfigurationException e) {
+      throw new CliFailure(ExitCode.INVALID, "invalid configuration: " + e.getMessage(), e);
+    }
+    double upSeconds = FirstAnswer.secondsSinceJvmStart(standalone.apiUrl());
+    standalone.timeline().done("first request served");
+    org.slf4j.LoggerFactory.getLogger(StandaloneCommand.class).info("Started, from the JVM's start: {}", standalone.timeline());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      long stopping = System.nanoTime();
       try {
-        standalone.close();
+        standalone.stop(line -> System.err.println("jobline: " + line));
+        System.err.printf("jobline: stopped in %.1f s%s%n", (System.nanoTime() - stopping) / 1e9,
+            inMemory ? "" : "; data kept in " + dataDir.toAbsolutePath());
+        if (RECORDING != null) {
+          System.err.println("jobline: writing the class-data archive that makes later starts faster (once per build, "
+              + "a few seconds)…");
+        }
       } catch (Exception e) {
-        System.err.println("jobline: error while stopping: " + e);
+        System.err.println("jobline: could not stop cleanly: " + CliFailure.reason(e)
+            + (inMemory ? "" : " — the next start recovers " + dataDir.toAbsolutePath()));
       } finally {
         stopped.countDown();
       }
@@ -59,7 +83,7 @@ final class StandaloneCommand implements Callable<Integer> {
     String url = standalone.apiUrl();
     System.out.printf("""
 
-        Jobline standalone is up in %.1f s.
+        Jobline standalone is up: it served its first request %.1f s after the JVM started.
           API        %s   (health: %s/admin/healthcheck, metrics: %s/admin/prometheus)
           Kafka      %s
           MongoDB    %s   store: %s
@@ -73,13 +97,20 @@ final class StandaloneCommand implements Callable<Integer> {
           curl -H "Authorization: Bearer $TOKEN" %s/jobs/runs/<run_id>
 
         Stop with Ctrl-C.
-        """, (System.nanoTime() - t0) / 1e9, url, url, url, standalone.bootstrapServers(),
+        """, upSeconds, url, url, url, standalone.bootstrapServers(),
         standalone.mongoUri(), standalone.storeBackend(),
         inMemory ? "(in memory)" : dataDir.toAbsolutePath(), standalone.devToken() == null
             ? "Callers authenticate as --config says (auth.apiKeys, auth.jwt); no development token.\n"
                 + "        export TOKEN=<one of your API keys or JWTs>"
             : "Development admin token (fix it with JOBLINE_DEV_TOKEN):\n          export TOKEN=" + standalone.devToken(),
         url, url);
+    if (RECORDING != null) {
+      try {
+        java.nio.file.Files.writeString(Path.of(RECORDING + ".ok"), "came up\n"); // the launcher keeps only such a recording
+      } catch (java.io.IOException e) {
+        // then it is recorded again next time
+      }
+    }
     stopped.await();
     return 0;
   }

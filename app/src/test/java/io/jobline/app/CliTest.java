@@ -17,7 +17,6 @@ import com.mongodb.client.MongoClients;
 import org.bson.Document;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** The command line as a user types it: exit codes, output, and --submit against a running API. */
 class CliTest {
@@ -31,7 +30,7 @@ class CliTest {
     try {
       System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
       System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = new CommandLine(new Main()).execute(args);
+      int code = Main.commandLine().execute(args);
       return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
@@ -47,6 +46,25 @@ class CliTest {
     assertThat(result.path("status").asText()).isEqualTo("completed");
     assertThat(result.path("result").path("processed").asInt()).isEqualTo(100);
     assertThat(o.err()).contains("Processed batch 4 of 4").contains("100%");
+  }
+
+  @Test
+  void runWritesPlainLinesWithoutABarWhenStderrIsNotATerminal() {
+    String before = System.getProperty(Terminal.STDERR_TTY_PROPERTY);
+    System.setProperty(Terminal.STDERR_TTY_PROPERTY, "false"); // as the launcher says for `2> file` or `2>&1 | less`
+    try {
+      Outcome o = jobline("run", "settlement", "--tenant-id", "t1", "--params", "{\"period\":\"2026-03\"}");
+
+      assertThat(o.code()).as(o.err()).isZero();
+      assertThat(o.err()).doesNotContain("\r").doesNotContain("\033").doesNotContain("[#")
+          .contains("INFO    Processed batch 4 of 4 (100%)").endsWith("settlement: completed" + System.lineSeparator());
+    } finally {
+      if (before == null) {
+        System.clearProperty(Terminal.STDERR_TTY_PROPERTY);
+      } else {
+        System.setProperty(Terminal.STDERR_TTY_PROPERTY, before);
+      }
+    }
   }
 
   @Test

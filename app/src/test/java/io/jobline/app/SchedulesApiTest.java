@@ -96,6 +96,48 @@ class SchedulesApiTest {
   }
 
   @Test
+  void lastRunStatusFollowsTheFiredRunToItsEnd() {
+    Instant at = Instant.now().plusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    http.post("/jobs/schedules", "{\"job_name\":\"followed\",\"job_type\":\"settlement\",\"trigger_type\":\"once\","
+        + "\"run_at\":\"" + at + "\",\"parameters\":{\"period\":\"2026-05\"},\"tenant_id\":\"t-last\"}");
+    String runId = io.jobline.wire.RunId.forSchedule("followed", at).value();
+
+    EndToEndTest.awaitRun(http, runId, "completed");
+
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() -> {
+      JsonNode shown = http.get("/jobs/schedules/followed").body();
+      assertThat(shown.path("last_run_id").asText()).isEqualTo(runId);
+      assertThat(shown.path("last_run_status").asText()).isEqualTo("completed");
+    });
+    JsonNode listed = java.util.stream.StreamSupport.stream(http.get("/jobs/schedules").body().spliterator(), false)
+        .filter(s -> s.path("job_name").asText().equals("followed")).findFirst().orElseThrow();
+    assertThat(listed.path("last_run_status").asText()).isEqualTo("completed");
+  }
+
+  @Test
+  void lastRunStatusIsMissedWhenTheLastFireRanNothing() {
+    Instant at = Instant.now().plusSeconds(1).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    // every second, a job of thirty: the fires after the first find it still running (overlap: skip)
+    http.post("/jobs/schedules", "{\"job_name\":\"overlapping\",\"job_type\":\"sleep\",\"trigger_type\":\"interval\","
+        + "\"interval_seconds\":1,\"run_at\":\"" + at + "\",\"parameters\":{\"seconds\":30},\"tenant_id\":\"t-last\"}");
+    String first = io.jobline.wire.RunId.forSchedule("overlapping", at).value();
+    try {
+      EndToEndTest.awaitRun(http, first, "running");
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15))
+          .until(() -> "missed".equals(http.get("/jobs/schedules/overlapping").body().path("last_run_status").asText()));
+
+      JsonNode shown = http.post("/jobs/schedules/overlapping/pause", null).body();
+      assertThat(shown.path("last_run_id").asText()).isEqualTo(first);
+      assertThat(shown.path("last_run_status").asText()).as("the last fire ran nothing, whatever its predecessor does")
+          .isEqualTo("missed");
+      assertThat(http.get("/jobs/runs/" + first).body().path("status").asText()).isEqualTo("running");
+    } finally {
+      http.delete("/jobs/schedules/overlapping");
+      http.post("/jobs/runs/" + first + "/cancel", null);
+    }
+  }
+
+  @Test
   void previewListsFireTimesWithOffsetsAndFlagsDstInstants() {
     Http.Reply p = http.post("/jobs/cron/preview", "{\"cron_expression\":\"30 2 * * *\",\"timezone\":\"Europe/Stockholm\","
         + "\"count\":3,\"from\":\"2026-03-28T00:00:00Z\"}");

@@ -174,7 +174,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  static int freePort() {
+  /** A port nothing listens on now (for a broker started later on it). */
+  public static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       socket.setReuseAddress(true);
       return socket.getLocalPort();

@@ -114,6 +114,8 @@ public final class Executor implements Managed {
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
+  /** How long a clean stop waits for the group coordinator to take its leave. */
+  private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(2);
   /** Attempts whose partition this executor lost: their events are dropped, never committed. */
   private final Fences fenced = new Fences();
 
@@ -261,7 +263,9 @@ public final class Executor implements Managed {
       if (!crashed) {
         drain();
       }
-      consumer.close(Duration.ZERO);
+      // a clean stop leaves the group, so its partitions move at once rather than after the session
+      // times out (and the close does not end with a warning about the unanswered leave); a crash does not
+      consumer.close(crashed ? Duration.ZERO : LEAVE_TIMEOUT);
       producer.close(Duration.ZERO);
     }
   }
@@ -344,6 +348,10 @@ public final class Executor implements Managed {
     }
     if (request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());
+    }
+    if (request.requestedAt() == null && record.timestamp() >= 0) {
+      // as history does: a run produced straight to the topic was requested when its record was accepted
+      request = request.withRequestedAt(java.time.Instant.ofEpochMilli(record.timestamp()));
     }
     if (request.jobName() == null || request.jobName().isBlank()) {
       reject(record, "missing field job_name", request, done);
@@ -777,6 +785,11 @@ public final class Executor implements Managed {
 
   public long deadLettered() {
     return deadLettered.get();
+  }
+
+  /** Jobs running on this executor now (what a stop waits for). */
+  public int runningJobs() {
+    return executions.size();
   }
 
   public long startedRuns() {

@@ -56,8 +56,9 @@ public final class History implements Managed {
         (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     props.put("processing.exception.handler.global.enabled", true);
-    streams = new KafkaStreams(HistoryTopology.build(settings, sinks, metrics, partitions(kafka, Topics.REQUESTS.name()),
-        partitions(kafka, Topics.EVENTS.name())), props);
+    java.util.Map<String, Integer> partitions = partitions(kafka, Topics.REQUESTS.name(), Topics.EVENTS.name());
+    streams = new KafkaStreams(HistoryTopology.build(settings, sinks, metrics, partitions.get(Topics.REQUESTS.name()),
+        partitions.get(Topics.EVENTS.name())), props);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("History stream thread failed; replacing it and reprocessing from the last commit", e);
       synchronized (failures) {
@@ -71,11 +72,19 @@ public final class History implements Managed {
 
   /** How many partitions a topic has, as the cluster says (it may differ from the config). */
   static int partitions(KafkaSettings kafka, String topic) {
+    return partitions(kafka, new String[] {topic}).get(topic);
+  }
+
+  /** How many partitions each topic has, as the cluster says, in one request. */
+  static java.util.Map<String, Integer> partitions(KafkaSettings kafka, String... topics) {
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
-      return admin.describeTopics(java.util.List.of(topic)).allTopicNames()
-          .get(30, java.util.concurrent.TimeUnit.SECONDS).get(topic).partitions().size();
+      java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+      admin.describeTopics(java.util.List.of(topics)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+          .forEach((name, description) -> counts.put(name, description.partitions().size()));
+      return counts;
     } catch (Exception e) {
-      throw new IllegalStateException("history cannot start: the partitions of " + topic + " could not be read: " + e, e);
+      throw new IllegalStateException("history cannot start: the partitions of " + String.join(" and ", topics)
+          + " could not be read: " + e, e);
     }
   }
 

@@ -103,7 +103,11 @@ public final class HistoryTopology {
     return builder.build();
   }
 
-  /** Gives a request without a run id the one derived from where it sits in Kafka. */
+  /**
+   * Gives a request straight from another producer what Jobline's own carry: a run id derived from
+   * where it sits in Kafka, the topic trigger, and as its request time the time its record was
+   * accepted (the record's timestamp), so it lists, sorts, ages and counts like any other run.
+   */
   private static final class WithRunId implements FixedKeyProcessor<String, JobRequest, JobRequest> {
     private FixedKeyProcessorContext<String, JobRequest> context;
 
@@ -121,6 +125,9 @@ public final class HistoryTopology {
       }
       if (request != null && request.trigger() == null) {
         request = request.withTrigger(Trigger.topic());
+      }
+      if (request != null && request.requestedAt() == null && record.timestamp() >= 0) {
+        request = request.withRequestedAt(java.time.Instant.ofEpochMilli(record.timestamp()));
       }
       context.forward(record.withValue(request));
     }

@@ -157,6 +157,19 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void aRequestWithoutRequestTimeWasRequestedWhenItsRecordWasAccepted() {
+    Instant accepted = Instant.parse("2026-04-01T08:15:30.123Z");
+    rawRequests.pipeInput("t9", "{\"job_name\":\"noop\",\"tenant_id\":\"t9\"}".getBytes(), accepted);
+    rawRequests.pipeInput("t9", ("{\"job_name\":\"noop\",\"tenant_id\":\"t9\",\"requested_at\":\"" + T0 + "\"}")
+        .getBytes(), accepted);
+
+    assertThat(store.find(RunId.forRecord(Topics.REQUESTS.name(), 0, 0).value()).orElseThrow().requestedAt())
+        .isEqualTo(accepted);
+    assertThat(store.find(RunId.forRecord(Topics.REQUESTS.name(), 0, 1).value()).orElseThrow().requestedAt())
+        .as("a request time the producer gave is kept").isEqualTo(T0);
+  }
+
+  @Test
   void unparseableRequestsAreSkippedAndTheNextOneIsFolded() {
     rawRequests.pipeInput("t1", "not json".getBytes());
     requests.pipeInput("t1", JobRequest.manual(RunId.of("run-5"), "noop", null, "t1", T0, "api"));

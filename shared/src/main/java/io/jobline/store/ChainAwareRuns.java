@@ -48,9 +48,16 @@ public final class ChainAwareRuns implements RunStore {
     runs.upsertAll(batch);
   }
 
+  /** Of the runs in history, in one lookup; the ids history does not know are looked up as chain runs. */
   @Override
   public Map<String, RunStatus> statuses(Collection<String> runIds) {
-    return runs.statuses(runIds);
+    Map<String, RunStatus> found = new java.util.HashMap<>(runs.statuses(runIds));
+    for (String id : runIds) {
+      if (!found.containsKey(id)) {
+        chainRuns.find(id).ifPresent(c -> found.put(id, asRun(c).status()));
+      }
+    }
+    return found;
   }
 
   @Override
