@@ -37,11 +37,12 @@ class StandaloneProcessIT {
           + "first request served \\d+\\.\\d s");
       String api = banner.lines().filter(l -> l.trim().startsWith("API")).findFirst().orElseThrow().trim().split("\\s+")[1];
       Http http = new Http(api);
-      String runId = http.post("/jobs/run/sleep", "{\"tenant_id\":\"t1\",\"params\":{\"seconds\":2}}").body()
+      String runId = http.post("/jobs/run/sleep", "{\"tenant_id\":\"t1\",\"params\":{\"seconds\":30}}").body()
           .path("run_id").asText();
       await("the run starts").atMost(Duration.ofSeconds(30))
           .until(() -> "running".equals(http.get("/jobs/runs/" + runId).body().path("status").asText()));
 
+      // a 30 s job is still running however late history shows it started (a 2 s one had ended by then)
       standalone.destroy(); // SIGTERM
 
       assertThat(standalone.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
