@@ -2,7 +2,6 @@ package io.jobline.app;
 
 import io.dropwizard.configuration.ConfigurationException;
 import java.io.File;
-import java.time.Clock;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -307,9 +306,5 @@ final class Cluster implements AutoCloseable {
       }
     }
     throw new IOException("no free port between 20000 and 32000");
-  }
-
-  static String randomName() {
-    return UUID.randomUUID().toString().substring(0, 8);
   }
 }
