@@ -84,7 +84,7 @@ public final class JobsResource {
     requests.sendAndWait(run);
     String runId = run.runId().value();
     return Response.accepted(Map.of("run_id", runId, "job_name", jobName, "status", "queued",
-            "status_url", "/jobs/runs/" + runId))
+            "status_url", "/jobs/runs/" + runId, "requested_at", run.requestedAt().toString()))
         .location(URI.create("/jobs/runs/" + runId))
         .build();
   }

@@ -44,7 +44,8 @@ public final class OpenApiResource {
             .get("properties")).set("errors", Json.object().put("type", "array").set("items", Json.object().put("type", "string")))));
     schemas.set("RunNow", object("tenant_id", "string", "params", "object", "timeout_seconds", "integer", "max_attempts", "integer",
         "retry_backoff_seconds", "integer", "retry_backoff_cap_seconds", "integer"));
-    schemas.set("Accepted", object("run_id", "string", "job_name", "string", "status", "string", "status_url", "string"));
+    schemas.set("Accepted", object("run_id", "string", "job_name", "string", "status", "string", "status_url", "string",
+        "requested_at", "string"));
     schemas.set("Job", object("name", "string", "description", "string", "timeout_seconds", "integer", "retries", "integer",
         "scope", "string", "per_tenant", "boolean", "max_concurrency", "integer", "params_schema", "object"));
     schemas.set("LogEntry", object("timestamp", "string", "level", "string", "message", "string", "percentage", "integer"));
