@@ -72,6 +72,9 @@ public final class Executor implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
   static final AtomicLong DUPLICATES = new AtomicLong();
   private static final int RECENTLY_DONE = 50_000;
+  /** Overflow-lane starts per second an executor never goes below, and never above. */
+  private static final double OVERFLOW_FLOOR = 50;
+  private static final double OVERFLOW_CEILING = 100_000;
 
   private final KafkaSettings kafka;
   private final ExecutorSettings settings;
@@ -83,6 +86,7 @@ public final class Executor implements Managed {
   private final OffsetTracker offsets = new OffsetTracker();
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong started = new AtomicLong();
+  private final AtomicLong diverted = new AtomicLong();
   private final EventPublisher events = new EventPublisher();
 
   /**
@@ -102,13 +106,32 @@ public final class Executor implements Managed {
     }
   };
   private int runningCount;
+  /** Runs of the overflow lane going on (at most {@link ExecutorSettings#overflowSlots()}). */
+  private int runningOverflow;
+  /** Which lane each request read waits in (poll thread only). */
+  private Lanes lanes;
+  /** How fast the overflow lane may start runs (dispatcher only, under the lock). */
+  private OverflowPace pace;
+  /** Whether the overflow lane has as many partitions as the main one (a moved request keeps its number). */
+  private boolean overflowAligned;
   private boolean inTransaction;
   /** Whether jobline.requests and jobline.events have as many partitions (events then follow their request's). */
   private boolean coPartitioned;
   private boolean sentSinceCommit;
-  /** Whether too many requests are in flight to read more (poll thread only). */
+  /** Whether too many requests of the main lane are in flight to read more of it (poll thread only). */
   private boolean full;
+  /** Whether too many requests of the overflow lane are in flight to read more of it (poll thread only). */
+  private boolean overflowFull;
+  /**
+   * Partitions read so far past their first unfinished offset that the offsets finished in between
+   * would not fit in the commit's metadata: not read further until that offset moves (poll thread only).
+   */
+  private Set<TopicPartition> spanFull = Set.of();
+  /** How far past its first unfinished offset a partition is read, with room for one more poll. */
+  private static final int SPAN_LIMIT = FinishedOffsets.MAX_SPAN - 2 * 1000;
   private long lastCommitNanos = System.nanoTime();
+  private long lastMovedReportNanos = System.nanoTime();
+  private long movedAtLastReport;
   // handed back by run threads
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
@@ -118,6 +141,8 @@ public final class Executor implements Managed {
   private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(2);
   /** Attempts whose partition this executor lost: their events are dropped, never committed. */
   private final Fences fenced = new Fences();
+  /** Partitions whose executions this executor fenced since it last took their lease: it takes the next one anew. */
+  private final Set<TopicPartition> fencedSinceLease = ConcurrentHashMap.newKeySet();
 
   private volatile boolean running;
   private volatile boolean crashed;
@@ -127,7 +152,7 @@ public final class Executor implements Managed {
   /** Whether the poll thread is in (or about to enter) a poll that waits. */
   private volatile boolean idlePolling;
   private KafkaConsumer<byte[], byte[]> consumer;
-  private KafkaProducer<String, RunEvent> producer;
+  private KafkaProducer<String, byte[]> producer;
   private DeadLetters deadLetters;
   private ControlListener control;
   private ExecutorService threads;
@@ -180,6 +205,9 @@ public final class Executor implements Managed {
     // scheduled fires are handed over ahead in a transaction and must not run before it commits
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in slices,
+    // so the records of the other partitions come between them
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
     // a joining or leaving executor moves only the partitions that change hands; the rest keep running
     props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
@@ -195,6 +223,8 @@ public final class Executor implements Managed {
     control = new ControlListener(kafka, executorId, this::cancel);
     control.start();
     events.onEvent(this::wakeIfWaiting);
+    lanes = new Lanes(settings.overflowAfter);
+    pace = new OverflowPace(settings.overflowTarget.toMilliseconds(), OVERFLOW_FLOOR, OVERFLOW_CEILING, System.nanoTime());
     running = true;
     pollThread = new Thread(this::pollLoop, "jobline-executor-poll");
     pollThread.start();
@@ -205,7 +235,7 @@ public final class Executor implements Managed {
         settings.workers, settings.tenantCap(), registry.all().stream().map(JobDefinition::name).toList());
   }
 
-  private KafkaProducer<String, RunEvent> newProducer() {
+  private KafkaProducer<String, byte[]> newProducer() {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -214,16 +244,18 @@ public final class Executor implements Managed {
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events-" + executorId);
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jobline-executor-" + executorId);
     props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
-    KafkaProducer<String, RunEvent> p = new KafkaProducer<>(props, Topics.EVENTS.keySerde().serializer(),
-        Topics.EVENTS.valueSerde().serializer());
+    // one transaction carries run events and requests moved to the overflow lane: values are serialized here
+    KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new org.apache.kafka.common.serialization.StringSerializer(),
+        new org.apache.kafka.common.serialization.ByteArraySerializer());
     p.initTransactions();
     return p;
   }
 
   private void pollLoop() {
-    coPartitioned = consumer.partitionsFor(Topics.REQUESTS.name()).size()
-        == producer.partitionsFor(Topics.EVENTS.name()).size();
-    consumer.subscribe(List.of(Topics.REQUESTS.name()), new Rebalance());
+    int requestPartitions = consumer.partitionsFor(Topics.REQUESTS.name()).size();
+    coPartitioned = requestPartitions == producer.partitionsFor(Topics.EVENTS.name()).size();
+    overflowAligned = requestPartitions == producer.partitionsFor(Topics.REQUESTS_OVERFLOW.name()).size();
+    consumer.subscribe(List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name()), new Rebalance());
     try {
       while (running) {
         try {
@@ -233,7 +265,13 @@ public final class Executor implements Managed {
             idlePolling = false; // something arrived just now: do not wait for it
             idle = false;
           }
-          for (ConsumerRecord<byte[], byte[]> record : consumer.poll(idle ? Duration.ofMillis(50) : Duration.ZERO)) {
+          var records = consumer.poll(idle ? Duration.ofMillis(50) : Duration.ZERO);
+          if (!records.isEmpty()) {
+            synchronized (lock) {
+              lanes.recount(waiting);
+            }
+          }
+          for (ConsumerRecord<byte[], byte[]> record : records) {
             accept(record);
           }
           idlePolling = false;
@@ -245,13 +283,23 @@ public final class Executor implements Managed {
           // an event is waiting or a slot came free: go on at once
         }
         lastPoll = clock.instant();
+        reportMoves();
         leases();
         signal();
         send();
         maybeCommit(false);
-        boolean full = offsets.inFlight() >= settings.maxInFlight;
-        if (full != this.full) {
+        boolean full = offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight;
+        boolean overflowFull = offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
+        Set<TopicPartition> spanFull = new HashSet<>();
+        for (TopicPartition tp : owned.keySet()) {
+          if (offsets.span(tp) >= SPAN_LIMIT) {
+            spanFull.add(tp);
+          }
+        }
+        if (full != this.full || overflowFull != this.overflowFull || !spanFull.equals(this.spanFull)) {
           this.full = full;
+          this.overflowFull = overflowFull;
+          this.spanFull = spanFull;
           readOnlyLeased();
         }
       }
@@ -286,14 +334,15 @@ public final class Executor implements Managed {
 
   /**
    * Reads only partitions whose lease this executor holds (their previous owner's note is known by
-   * then), and none while too many requests are in flight.
+   * then), and none of a lane while too many of its requests are in flight.
    */
   private void readOnlyLeased() {
     List<TopicPartition> read = new java.util.ArrayList<>();
     List<TopicPartition> hold = new java.util.ArrayList<>();
     for (TopicPartition tp : consumer.assignment()) {
       Owned o = owned.get(tp);
-      (!full && o != null && o.leased ? read : hold).add(tp);
+      boolean laneFull = (Lanes.isOverflow(tp) ? overflowFull : full) || spanFull.contains(tp);
+      (!laneFull && o != null && o.leased ? read : hold).add(tp);
     }
     consumer.pause(hold);
     consumer.resume(read);
@@ -304,6 +353,21 @@ public final class Executor implements Managed {
     if (d != null) {
       java.util.concurrent.locks.LockSupport.unpark(d);
     }
+  }
+
+  /** Says every 10 s how many requests went to the overflow lane since, if any did. */
+  private void reportMoves() {
+    long now = System.nanoTime();
+    if (now - lastMovedReportNanos < 10_000_000_000L) {
+      return;
+    }
+    long moved = diverted.get();
+    if (moved > movedAtLastReport) {
+      LOG.info("Executor {} moved {} requests of tenants with a backlog to the overflow lane in {} s; its pace is {} runs/s",
+          executorId, moved - movedAtLastReport, (now - lastMovedReportNanos) / 1_000_000_000L, Math.round(pace.perSecond()));
+    }
+    movedAtLastReport = moved;
+    lastMovedReportNanos = now;
   }
 
   /** Takes one record: queues it, skips it (finished before), or dead-letters it; no record can stop the loop. */
@@ -317,6 +381,15 @@ public final class Executor implements Managed {
       return;
     }
     Runnable done = () -> offsets.finished(tp, offset);
+    if (record.key() != null && !Lanes.isOverflow(tp) && (o == null || !o.elsewhere.containsKey(offset))
+        && !lanes.staysInMainLane(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String tenantKey = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+      if (lanes.firstMoveSinceRecount(tenantKey)) {
+        moveWaiting(tenantKey);
+      }
+      divert(record, done);
+      return;
+    }
     try {
       admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));
     } catch (RuntimeException e) {
@@ -344,7 +417,10 @@ public final class Executor implements Managed {
       return;
     }
     if (request.runId() == null) {
-      request = request.withRunId(RunId.forRecord(record.topic(), record.partition(), offset));
+      // a request moved to the overflow lane keeps the id it would have had where it was first read
+      Origin origin = Lanes.isOverflow(tp) ? Origin.of(record) : null;
+      request = request.withRunId(origin != null ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
+          : RunId.forRecord(record.topic(), record.partition(), offset));
     }
     if (request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());
@@ -378,6 +454,62 @@ public final class Executor implements Managed {
     }
   }
 
+  /**
+   * Moves a request to the overflow lane, in the transaction that commits its offset: its tenant
+   * (the record's key) has enough waiting here already. The record goes as it came — unread, so the
+   * move is cheap — with its timestamp (the request time of a record without one) and a header naming
+   * where it was first read (the run id of a record without one), so history knows it as the run it
+   * saw on the main lane.
+   */
+  private void divert(ConsumerRecord<byte[], byte[]> record, Runnable done) {
+    begin();
+    org.apache.kafka.common.header.internals.RecordHeaders headers =
+        new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray());
+    headers.remove(Origin.HEADER);
+    headers.add(Origin.HEADER, Origin.of(record.topic(), record.partition(), record.offset()));
+    producer.send(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), overflowAligned ? record.partition() : null,
+        record.timestamp() >= 0 ? record.timestamp() : null,
+        new String(record.key(), java.nio.charset.StandardCharsets.UTF_8), record.value(), headers));
+    sentSinceCommit = true;
+    diverted.incrementAndGet();
+    done.run();
+  }
+
+  /**
+   * Moves the requests of an overflowing tenant still waiting in the main lane to the overflow lane
+   * too (before the record that found it overflowing, so its order holds): waiting, they would keep
+   * their partition's committed offset back while the offsets after them are moved on, and a backlog
+   * of such offsets cannot all be remembered in the commit.
+   */
+  private void moveWaiting(String tenantKey) {
+    List<Pending> moving = new java.util.ArrayList<>();
+    synchronized (lock) {
+      for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
+        Pending p = it.next();
+        if (!Lanes.isOverflow(p.partition()) && tenantKey.equals(p.tenantKey()) && p.notBefore() == null
+            && p.elsewhere() == null && p.claimEpoch() == 0) {
+          it.remove();
+          moving.add(p);
+        }
+      }
+    }
+    if (moving.isEmpty()) {
+      return;
+    }
+    begin();
+    for (Pending p : moving) {
+      JobRequest r = p.request();
+      org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+      headers.add(Origin.HEADER, Origin.of(p.partition().topic(), p.partition().partition(), p.offset()));
+      producer.send(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), overflowAligned ? p.partition().partition() : null,
+          r.requestedAt() == null ? null : r.requestedAt().toEpochMilli(), tenantKey,
+          Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r), headers));
+      diverted.incrementAndGet();
+      p.done().run();
+    }
+    sentSinceCommit = true;
+  }
+
   private void reject(ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
     deadLettered.incrementAndGet();
     if (request != null && request.runId() != null) {
@@ -396,8 +528,10 @@ public final class Executor implements Managed {
     for (Owned o : owned.values()) {
       try {
         if (!o.leased && !now.isBefore(o.nextTry)) {
-          Optional<PartitionLeases.Taken> taken = parts.leases().take(o.tp.toString(), executorId, now, ttl);
+          Optional<PartitionLeases.Taken> taken = parts.leases().take(o.tp.toString(), executorId, now, ttl,
+              fencedSinceLease.contains(o.tp));
           if (taken.isPresent()) {
+            fencedSinceLease.remove(o.tp);
             o.epoch = taken.get().epoch();
             o.noteFinished.addAll(taken.get().finished());
             o.noteRunning.putAll(taken.get().stillRunning());
@@ -449,52 +583,72 @@ public final class Executor implements Managed {
     }
     Instant now = clock.instant();
     List<Pending> later = new java.util.ArrayList<>();
-    for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && runningCount < settings.workers; ) {
-      Pending next = it.next();
-      Owned o = owned.get(next.partition());
-      if (o == null) {
-        it.remove(); // its partition went to another executor, which gets the request again
-        continue;
-      }
-      if (!o.leased || o.revoking || !now.isBefore(o.validUntil)) {
-        continue; // nothing starts on a partition without a valid lease
-      }
-      if (next.notBefore() != null && next.notBefore().isAfter(now)) {
-        continue;
-      }
-      if (runningKeys.contains(next.claimKey())) {
-        continue; // a duplicate of a run going on here: it waits, then finds the attempt done
-      }
-      if (recentlyDone.containsKey(next.claimKey())) {
-        it.remove(); // a duplicate of a run that ended here
-        DUPLICATES.incrementAndGet();
-        next.done().run();
-        continue;
-      }
-      String job = next.job().name();
-      int jobCap = next.job().descriptor().maxConcurrency();
-      if (jobCap > 0 && runningByJob.getOrDefault(job, 0) >= jobCap) {
-        continue;
-      }
-      if (runningByTenant.getOrDefault(next.tenantKey(), 0) >= settings.tenantCap()) {
-        continue;
-      }
-      Pending toRun = next.withEpoch(o.epoch);
-      if (next.elsewhere() != null) {
-        // the previous owner still ran it when it lost the partition: wait for its claim to end
-        Optional<Pending> claimed = takeOver(next, o.epoch, now);
-        it.remove();
-        if (claimed.isPresent() && claimed.get().notBefore() != null) {
-          later.add(claimed.get());
-        } else if (claimed.isPresent()) {
-          start(claimed.get());
+    // the main lane first; the overflow lane then, on at most half the workers
+    for (boolean overflowLane : new boolean[] {false, true}) {
+      for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && runningCount < settings.workers
+          && (!overflowLane || runningOverflow < settings.overflowSlots()); ) {
+        Pending next = it.next();
+        if (Lanes.isOverflow(next.partition()) != overflowLane) {
+          continue;
         }
-        continue;
+        startIfItMay(next, it, now, later, overflowLane);
       }
-      it.remove();
-      start(toRun);
     }
     later.forEach(waiting::addLast);
+  }
+
+  /** Starts a waiting request if its partition's lease, its start time, its job's and its tenant's caps allow. */
+  private void startIfItMay(Pending next, Iterator<Pending> it, Instant now, List<Pending> later, boolean overflowLane) {
+    Owned o = owned.get(next.partition());
+    if (o == null) {
+      it.remove(); // its partition went to another executor, which gets the request again
+      return;
+    }
+    if (!o.leased || o.revoking || !now.isBefore(o.validUntil)) {
+      return; // nothing starts on a partition without a valid lease
+    }
+    if (next.notBefore() != null && next.notBefore().isAfter(now)) {
+      return;
+    }
+    if (runningKeys.contains(next.claimKey())) {
+      return; // a duplicate of a run going on here: it waits, then finds the attempt done
+    }
+    if (recentlyDone.containsKey(next.claimKey())) {
+      it.remove(); // a duplicate of a run that ended here
+      DUPLICATES.incrementAndGet();
+      next.done().run();
+      return;
+    }
+    String job = next.job().name();
+    int jobCap = next.job().descriptor().maxConcurrency();
+    if (jobCap > 0 && runningByJob.getOrDefault(job, 0) >= jobCap) {
+      return;
+    }
+    if (runningByTenant.getOrDefault(next.tenantKey(), 0) >= settings.tenantCap()) {
+      return;
+    }
+    Pending toRun = next.withEpoch(o.epoch);
+    if (next.elsewhere() != null) {
+      // the previous owner still ran it when it lost the partition: wait for its claim to end
+      Optional<Pending> claimed = takeOver(next, o.epoch, now);
+      it.remove();
+      if (claimed.isPresent() && claimed.get().notBefore() != null) {
+        later.add(claimed.get());
+      } else if (claimed.isPresent()) {
+        start(claimed.get());
+      }
+      return;
+    }
+    long nanos = System.nanoTime();
+    if (overflowLane && !pace.tryStart(nanos)) {
+      return; // the main lane's tenants wait too long: the overflow lane slows down
+    }
+    if (!overflowLane && next.notBefore() == null && next.request().attemptOrFirst() == 1
+        && next.request().requestedAt() != null && !lanes.isOverflowing(next.tenantKey(), nanos)) {
+      pace.mainStarted(Math.max(0, Duration.between(next.request().requestedAt(), now).toMillis()), nanos);
+    }
+    it.remove();
+    start(toRun);
   }
 
   private void start(Pending p) {
@@ -502,6 +656,9 @@ public final class Executor implements Managed {
     runningCount++;
     runningByJob.merge(p.job().name(), 1, Integer::sum);
     runningByTenant.merge(p.tenantKey(), 1, Integer::sum);
+    if (Lanes.isOverflow(p.partition())) {
+      runningOverflow++;
+    }
     started.incrementAndGet();
     RunExecution execution = new RunExecution(p, parts, events, settings, executorId, clock, watchdog,
         new Tracking(), new Outcomes());
@@ -548,6 +705,9 @@ public final class Executor implements Managed {
     runningCount--;
     runningByJob.merge(p.job().name(), -1, Integer::sum);
     runningByTenant.merge(p.tenantKey(), -1, Integer::sum);
+    if (Lanes.isOverflow(p.partition())) {
+      runningOverflow--;
+    }
   }
 
   /** Puts the events waiting in the outbox into the open transaction. */
@@ -560,7 +720,8 @@ public final class Executor implements Managed {
     for (EventPublisher.Outgoing o : out) {
       // on the partition number of its request, so history finds both in one task (when the counts match)
       Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
-      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, o.event().runId().value(), o.event()));
+      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, o.event().runId().value(),
+          Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), o.event())));
       o.sent().run();
     }
     sentSinceCommit = true;
@@ -659,6 +820,8 @@ public final class Executor implements Managed {
 
   /** Stops the runs of a partition this executor lost, and drops whatever they publish from now on. */
   private void fence(TopicPartition tp) {
+    // the same lease (and epoch) taken back would take the requests read again for the fenced executions
+    fencedSinceLease.add(tp);
     executions.keySet().stream().filter(e -> e.pending().partition().equals(tp)).forEach(e -> {
       fenced.fence(e.pending().claimKey(), e.epoch());
       e.fence();
@@ -794,6 +957,11 @@ public final class Executor implements Managed {
 
   public long startedRuns() {
     return started.get();
+  }
+
+  /** Requests this executor moved to the overflow lane, their tenant having a backlog here. */
+  public long divertedRequests() {
+    return diverted.get();
   }
 
   /** Deliveries skipped because the same run attempt had already ended (process-wide). */

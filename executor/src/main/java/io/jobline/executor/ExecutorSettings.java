@@ -26,6 +26,27 @@ public class ExecutorSettings {
   @JsonProperty
   public int maxInFlight = 2000;
 
+  /**
+   * Requests of one tenant waiting on an executor before its further requests move to the overflow
+   * lane ({@code jobline.requests.overflow}); 0 turns the lane off.
+   */
+  @Min(0)
+  @JsonProperty
+  public int overflowAfter = 200;
+
+  /** Records of the overflow lane taken but not finished, before its polling pauses. */
+  @Min(1)
+  @JsonProperty
+  public int overflowInFlight = 500;
+
+  /**
+   * The longest a request of a tenant within its share should wait to start; while one waits longer,
+   * the overflow lane slows down (halving its pace every 500 ms, down to 50 runs a second per executor).
+   */
+  @NotNull
+  @JsonProperty
+  public Duration overflowTarget = Duration.milliseconds(200);
+
   /** Consumer group of all executors. */
   @JsonProperty
   public String groupId = "jobline-executor";
@@ -77,6 +98,11 @@ public class ExecutorSettings {
   @NotNull
   @JsonProperty
   public Duration sessionTimeout = Duration.seconds(10);
+
+  /** Workers the overflow lane may use at once: half of them, so the main lane always has the rest. */
+  int overflowSlots() {
+    return Math.max(1, workers / 2);
+  }
 
   int tenantCap() {
     return maxPerTenant > 0 ? maxPerTenant : Math.max(1, workers / 2);

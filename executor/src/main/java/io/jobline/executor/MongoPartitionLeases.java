@@ -1,7 +1,7 @@
 package io.jobline.executor;
 
 import com.mongodb.ErrorCategory;
-import com.mongodb.MongoWriteException;
+import com.mongodb.MongoServerException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -33,15 +33,16 @@ public final class MongoPartitionLeases implements PartitionLeases {
   }
 
   @Override
-  public Optional<Taken> take(String partition, String owner, Instant now, Duration ttl) {
+  public Optional<Taken> take(String partition, String owner, Instant now, Duration ttl, boolean anew) {
     Date until = Date.from(now.plus(ttl));
-    // already ours (the same executor got the partition back): keep the epoch its runs carry
+    // already ours (the same executor got the partition back): keep the epoch its runs carry, unless
+    // it fenced runs there meanwhile
     Document mine = leases.findOneAndUpdate(Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner)),
         Updates.combine(Updates.set("expires_at", until), Updates.set("finished", List.of()),
-            Updates.set("still_running", new Document())),
+            Updates.set("still_running", new Document()), Updates.inc("epoch", anew ? 1L : 0L)),
         new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
     if (mine != null) {
-      return Optional.of(taken(mine, ((Number) mine.get("epoch")).longValue()));
+      return Optional.of(taken(mine, ((Number) mine.get("epoch")).longValue() + (anew ? 1 : 0)));
     }
     try {
       Document before = leases.findOneAndUpdate(
@@ -52,8 +53,9 @@ public final class MongoPartitionLeases implements PartitionLeases {
           new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
       long epoch = before == null ? 1 : ((Number) before.get("epoch")).longValue() + 1;
       return Optional.of(before == null ? new Taken(epoch, Set.of(), Map.of()) : taken(before, epoch));
-    } catch (MongoWriteException held) {
-      if (held.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+    } catch (MongoServerException held) {
+      // findAndModify reports the collision as a command error, a plain update as a write error
+      if (ErrorCategory.fromErrorCode(held.getCode()) != ErrorCategory.DUPLICATE_KEY) {
         throw held;
       }
       return Optional.empty(); // another owner holds it; the upsert found its document and collided

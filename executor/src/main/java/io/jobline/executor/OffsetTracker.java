@@ -18,23 +18,41 @@ final class OffsetTracker {
   private final Map<TopicPartition, Long> next = new HashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
   private int inFlight;
+  private final Map<String, Integer> inFlightByTopic = new HashMap<>();
 
   synchronized void taken(TopicPartition tp, long offset) {
     open.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
     next.merge(tp, offset + 1, Math::max);
     inFlight++;
+    inFlightByTopic.merge(tp.topic(), 1, Integer::sum);
   }
 
   synchronized void finished(TopicPartition tp, long offset) {
     TreeSet<Long> offsets = open.get(tp);
     if (offsets != null && offsets.remove(offset)) {
       inFlight--;
+      inFlightByTopic.merge(tp.topic(), -1, Integer::sum);
       finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
     }
   }
 
   synchronized int inFlight() {
     return inFlight;
+  }
+
+  /** Offsets taken and not finished on the partitions of one topic. */
+  synchronized int inFlight(String topic) {
+    return inFlightByTopic.getOrDefault(topic, 0);
+  }
+
+  /**
+   * How far past its first unfinished offset a partition has been read: the offsets finished in
+   * between must all fit in the commit's metadata ({@link FinishedOffsets#MAX_SPAN}).
+   */
+  synchronized long span(TopicPartition tp) {
+    Long nextOffset = next.get(tp);
+    TreeSet<Long> offsets = open.get(tp);
+    return nextOffset == null || offsets == null || offsets.isEmpty() ? 0 : nextOffset - offsets.first();
   }
 
   /** Whether the partition is tracked here (this executor owns it). */
@@ -82,6 +100,7 @@ final class OffsetTracker {
     TreeSet<Long> offsets = open.remove(tp);
     if (offsets != null) {
       inFlight -= offsets.size();
+      inFlightByTopic.merge(tp.topic(), -offsets.size(), Integer::sum);
     }
     finishedAbove.remove(tp);
     next.remove(tp);

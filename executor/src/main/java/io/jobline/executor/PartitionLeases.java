@@ -17,8 +17,14 @@ public interface PartitionLeases {
   /** What an owner takes over: its epoch, and the previous owner's note. */
   record Taken(long epoch, Set<Long> finished, Map<Long, String> stillRunning) {}
 
-  /** Takes the lease if it is free, expired, or already this owner's; empty while another holds it. */
-  Optional<Taken> take(String partition, String owner, Instant now, Duration ttl);
+  /**
+   * Takes the lease if it is free, expired, or already this owner's; empty while another holds it.
+   *
+   * @param anew whether the owner fenced executions of this partition since it last held it (it lost
+   *     the partition, and nobody took the lease meanwhile): then even its own lease takes a new
+   *     epoch, so the requests it reads again are not taken for those fenced executions
+   */
+  Optional<Taken> take(String partition, String owner, Instant now, Duration ttl, boolean anew);
 
   /** Extends the lease; false if another owner has taken it since (this owner is fenced). */
   boolean renew(String partition, String owner, long epoch, Instant now, Duration ttl);

@@ -98,6 +98,11 @@ final class ExecutorHarness {
 
   /** A started executor in the tests' consumer group, quick to fail over; stop it at the end of the test. */
   Executor executor(String id) {
+    return executor(id, s -> { });
+  }
+
+  /** As {@link #executor(String)}, with some settings changed first. */
+  Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak) {
     ExecutorSettings s = new ExecutorSettings();
     s.groupId = "test-executors";
     s.executorId = id;
@@ -108,6 +113,7 @@ final class ExecutorHarness {
     s.abandonGrace = io.dropwizard.util.Duration.milliseconds(300);
     s.drain = io.dropwizard.util.Duration.seconds(2);
     s.retryBackoff = io.dropwizard.util.Duration.milliseconds(100);
+    tweak.accept(s);
     Executor executor = new Executor(kafkaSettings, s, registry, parts(), Clock.systemUTC());
     executor.start();
     return executor;

@@ -40,7 +40,11 @@ class ExecutorTest {
   }
 
   private Executor executor(String id) {
-    Executor e = h.executor(id);
+    return executor(id, s -> { });
+  }
+
+  private Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak) {
+    Executor e = h.executor(id, tweak);
     started.add(e);
     return e;
   }
@@ -283,6 +287,58 @@ class ExecutorTest {
             .distinct()).as("ends of %s", id).hasSize(1);
       }
       assertThat(first.isPolling()).isTrue();
+    } finally {
+      TestJobs.GATE_OPEN = true;
+    }
+  }
+
+  @Test
+  void aTenantsBacklogMovesToTheOverflowLaneAndAnotherTenantOnItsPartitionIsNotHeldUp() {
+    TestJobs.GATE_OPEN = false;
+    try {
+      // few requests in flight, so without the overflow lane the backlog alone would fill them
+      Executor e = executor("exec-lanes", s -> {
+        s.maxInFlight = 20;
+        s.overflowAfter = 5;
+        s.overflowInFlight = 10;
+      });
+      String big = "t-lanes-big";
+      String small = java.util.stream.IntStream.range(0, 1000).mapToObj(k -> "t-lanes-small-" + k)
+          .filter(t -> Topics.requestPartition(t, 4) == Topics.requestPartition(big, 4)).findFirst().orElseThrow();
+      List<JobRequest> backlog = new ArrayList<>();
+      for (int i = 0; i < 60; i++) {
+        backlog.add(submit("gated", Json.object(), big));
+      }
+      // records without a run id, moved too: each keeps the id of where it was first read
+      List<String> unnamed = new ArrayList<>();
+      try (var producer = new KafkaProducer<>(h.kafkaSettings.clientProperties(),
+          new org.apache.kafka.common.serialization.StringSerializer(),
+          new org.apache.kafka.common.serialization.StringSerializer())) {
+        for (int i = 0; i < 5; i++) {
+          var meta = producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), big,
+              "{\"job_name\":\"gated\",\"tenant_id\":\"" + big + "\"}")).get();
+          unnamed.add(RunId.forRecord(meta.topic(), meta.partition(), meta.offset()).value());
+        }
+      } catch (Exception failed) {
+        throw new IllegalStateException(failed);
+      }
+      JobRequest other = submit("counting", Json.object(), small);
+
+      assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+      assertThat(backlog).as("the backlog is still held by its gate").noneMatch(r -> terminal(r.runId().value()).isPresent());
+      assertThat(e.divertedRequests()).as("requests moved to the overflow lane").isGreaterThanOrEqualTo(65 - 20);
+
+      TestJobs.GATE_OPEN = true;
+      for (JobRequest r : backlog) {
+        String id = r.runId().value();
+        assertThat(awaitEnd(id).type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
+        assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
+        assertThat(starts(id)).as("starts of %s", id).hasSize(1);
+      }
+      for (String id : unnamed) {
+        assertThat(awaitEnd(id).type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
+        assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
+      }
     } finally {
       TestJobs.GATE_OPEN = true;
     }

@@ -22,6 +22,14 @@ public final class Topics {
   public static final Topic<String, Control> CONTROL =
       new Topic<>("jobline.control", Serdes.String(), new JsonSerde<>(Control.class));
 
+  /**
+   * The overflow lane: requests of a tenant with a large backlog on an executor, moved there as they
+   * came (keyed by tenant, same partition number), so the other tenants' requests behind them on
+   * {@link #REQUESTS} are not held up. Executors read it after the main lane, on at most half their workers.
+   */
+  public static final Topic<String, byte[]> REQUESTS_OVERFLOW =
+      new Topic<>("jobline.requests.overflow", Serdes.String(), Serdes.ByteArray());
+
   /** Request records that could not be accepted, as they came, with the reason in headers. */
   public static final Topic<byte[], byte[]> REQUESTS_DLQ =
       new Topic<>("jobline.requests.dlq", Serdes.ByteArray(), Serdes.ByteArray());
@@ -49,7 +57,7 @@ public final class Topics {
 
   /** The topics created at start. */
   public static List<Topic<?, ?>> all() {
-    return List.of(REQUESTS, EVENTS, CONTROL, REQUESTS_DLQ, HISTORY_DLQ);
+    return List.of(REQUESTS, REQUESTS_OVERFLOW, EVENTS, CONTROL, REQUESTS_DLQ, HISTORY_DLQ);
   }
 
   /** Header names on DLQ records. */

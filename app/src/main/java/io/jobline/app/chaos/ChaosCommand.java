@@ -38,6 +38,13 @@ public final class ChaosCommand implements Callable<Integer> {
   @Option(names = "--faults", split = ",", description = "Only these faults, by name (default: all of them).")
   List<String> only;
 
+  @Option(names = "--scenario", description = "A load scenario instead of the faults: noisy-neighbour (one tenant's "
+      + "backlog at once while 20 others submit 5 runs/s each; their dispatch p99 must stay within 1 s).")
+  String scenario;
+
+  @Option(names = "--big-jobs", defaultValue = "100000", description = "noisy-neighbour: the big tenant's backlog (default: ${DEFAULT-VALUE}).")
+  int bigJobs;
+
   @Option(names = "--dir", description = "Folder for the processes' data and logs (default: a new temporary one).")
   Path dir;
 
@@ -49,6 +56,9 @@ public final class ChaosCommand implements Callable<Integer> {
     long theSeed = seed != null ? seed : System.currentTimeMillis();
     Path root = dir != null ? dir : Files.createTempDirectory("jobline-chaos-");
     PrintStream err = System.err;
+    if (scenario != null) {
+      return scenario(root, err);
+    }
     List<Fault> plan = plan(theSeed);
     ChaosRun.Settings settings = quick || duration == null ? ChaosRun.Settings.quick() : ChaosRun.Settings.soak();
     err.printf("jobline chaos: seed %d, faults %s, data and logs in %s%n", theSeed, plan, root);
@@ -78,6 +88,28 @@ public final class ChaosCommand implements Callable<Integer> {
     err.println(table(report));
     System.out.println(json.toPrettyString());
     return ok ? 0 : 1;
+  }
+
+  private int scenario(Path root, PrintStream err) throws Exception {
+    if (!scenario.equals("noisy-neighbour")) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+          "--scenario: no scenario named '" + scenario + "'; the scenarios are [noisy-neighbour]");
+    }
+    NoisyNeighbour.Settings settings = NoisyNeighbour.Settings.of(bigJobs);
+    err.printf("jobline chaos: scenario noisy-neighbour (%d runs of %s at once; %d other tenants at %s/s each), "
+        + "data and logs in %s%n", bigJobs, NoisyNeighbour.BIG, settings.smallTenants(), settings.perTenantPerSecond(), root);
+    NoisyNeighbour.Result result;
+    try (NoisyNeighbour run = new NoisyNeighbour(root, settings, line -> err.println("chaos: " + line))) {
+      result = run.run();
+    }
+    err.printf("%s: %d of %d completed in %.1f s (%d/s)%nother tenants: %d accepted, %d started, %d during the "
+        + "backlog; dispatch p50 %d ms, p95 %d ms, p99 %d ms, max %d ms (target p99 <= %d ms)%n", NoisyNeighbour.BIG,
+        result.bigCompleted(), result.bigJobs(), result.bigSeconds(),
+        result.bigSeconds() <= 0 ? 0 : Math.round(result.bigCompleted() / result.bigSeconds()), result.smallAccepted(),
+        result.smallStarted(), result.smallInBurst(), result.p50(), result.p95(), result.p99(), result.max(),
+        settings.targetP99Millis());
+    System.out.println(result.json(settings).toPrettyString());
+    return result.ok() ? 0 : 1;
   }
 
   private List<Fault> plan(long theSeed) {

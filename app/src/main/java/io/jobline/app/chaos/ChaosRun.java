@@ -154,7 +154,7 @@ final class ChaosRun implements AutoCloseable {
         + settings.executors() + " executor and 2 history processes");
     cluster.startKafka(3);
     cluster.startStore();
-    awaitBrokers(3, Duration.ofSeconds(180));
+    awaitBrokers(cluster, 3, Duration.ofSeconds(180));
     ChaosCommand.createTopics(cluster.bootstrap(), 6, (short) 3);
     cluster.writeConfig(6, 3);
     List<String> roles = new ArrayList<>();
@@ -179,7 +179,7 @@ final class ChaosRun implements AutoCloseable {
     cluster.awaitHealthy(roles, Duration.ofSeconds(300));
   }
 
-  private void awaitBrokers(int count, Duration timeout) throws InterruptedException {
+  static void awaitBrokers(Cluster cluster, int count, Duration timeout) throws InterruptedException {
     long until = System.nanoTime() + timeout.toNanos();
     while (true) {
       try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),

@@ -1,0 +1,61 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+class OffsetTrackerTest {
+  private static final TopicPartition MAIN = new TopicPartition("jobline.requests", 0);
+  private static final TopicPartition OVERFLOW = new TopicPartition("jobline.requests.overflow", 0);
+
+  @Test
+  void theCommittedOffsetIsTheFirstUnfinishedAndTheFinishedOnesAboveItGoInTheMetadata() {
+    OffsetTracker t = new OffsetTracker();
+    for (long o = 10; o < 15; o++) {
+      t.taken(MAIN, o);
+    }
+    t.finished(MAIN, 10);
+    t.finished(MAIN, 12);
+    t.finished(MAIN, 14);
+    OffsetAndMetadata at = t.committable(Set.of(MAIN)).get(MAIN);
+    assertThat(at.offset()).isEqualTo(11);
+    assertThat(FinishedOffsets.decode(at.offset(), at.metadata())).containsExactlyInAnyOrder(12L, 14L);
+    t.markCommitted(java.util.Map.of(MAIN, at));
+    assertThat(t.committable(Set.of(MAIN))).as("nothing moved since").isEmpty();
+    t.finished(MAIN, 11);
+    t.finished(MAIN, 13);
+    assertThat(t.committable(Set.of(MAIN)).get(MAIN).offset()).isEqualTo(15);
+  }
+
+  @Test
+  void theSpanIsHowFarPastItsFirstUnfinishedOffsetAPartitionWasRead() {
+    // an unfinished request at the head while 30,000 after it finished (moved to the overflow lane):
+    // past FinishedOffsets.MAX_SPAN the metadata could not say they finished, so reading must stop first
+    OffsetTracker t = new OffsetTracker();
+    t.taken(MAIN, 100);
+    for (long o = 101; o < 30_101; o++) {
+      t.taken(MAIN, o);
+      t.finished(MAIN, o);
+    }
+    assertThat(t.span(MAIN)).isEqualTo(30_001);
+    assertThat(t.span(MAIN)).isGreaterThan(FinishedOffsets.MAX_SPAN);
+    t.finished(MAIN, 100);
+    assertThat(t.span(MAIN)).as("nothing unfinished").isZero();
+  }
+
+  @Test
+  void inFlightIsCountedPerLane() {
+    OffsetTracker t = new OffsetTracker();
+    t.taken(MAIN, 1);
+    t.taken(MAIN, 2);
+    t.taken(OVERFLOW, 1);
+    assertThat(t.inFlight("jobline.requests")).isEqualTo(2);
+    assertThat(t.inFlight("jobline.requests.overflow")).isEqualTo(1);
+    t.forget(MAIN);
+    assertThat(t.inFlight("jobline.requests")).isZero();
+    assertThat(t.inFlight()).isEqualTo(1);
+  }
+}
