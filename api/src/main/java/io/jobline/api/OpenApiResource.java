@@ -87,7 +87,19 @@ public final class OpenApiResource {
     op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts", null, "200", "Run", "404");
     op(paths, "/jobs/runs/{run_id}/logs", "get", "A run's log lines in pages (offset, limit)", null, "200", "LogPage", "400", "404");
     op(paths, "/jobs/runs/{run_id}/stream", "get",
-        "Server-sent events (text/event-stream) of a run's status, log and progress until it ends", null, "200", null);
+        "Server-sent events (text/event-stream) of a run's status, log and progress as they happen, then end: each "
+            + "event is flushed at once and has an id (LOG_LINES:STATUS) to resume from with Last-Event-ID; a "
+            + "': heartbeat' comment every 15 s while nothing happens; no server thread waits on an open stream",
+        null, "200", null, "400", "404");
+    ObjectNode stream = (ObjectNode) paths.path("/jobs/runs/{run_id}/stream").path("get");
+    ((ArrayNode) stream.get("parameters")).addObject()
+        .put("name", "Last-Event-ID").put("in", "header").put("required", false)
+        .put("description", "the id of the last event the client has: the stream goes on after it, repeating "
+            + "nothing; not an id this stream sends: 400 naming Last-Event-ID")
+        .putObject("schema").put("type", "string");
+    ((ObjectNode) stream.path("responses").path("200")).putObject("content").putObject("text/event-stream")
+        .putObject("schema").put("type", "string").put("description", "event: status|log|progress|end; "
+            + "data: a JSON object (log and progress: a LogEntry; end: run_id, status, result, error)");
     op(paths, "/jobs/runs/{run_id}/cancel", "post", "Cancel a queued or running run", null, "202", null, "404", "409");
     op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt",
         null, "202", null, "404", "409");

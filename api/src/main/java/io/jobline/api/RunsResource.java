@@ -18,8 +18,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.StreamingOutput;
-import java.time.Duration;
+import jakarta.ws.rs.HeaderParam;
 import java.time.Instant;
 import java.util.List;
 import io.jobline.wire.Control;
@@ -50,14 +49,14 @@ public final class RunsResource {
   private final io.jobline.store.CatalogueStore catalogue;
   private final io.jobline.job.ParamsValidator validator = new io.jobline.job.ParamsValidator();
 
-  private final StreamSlots streams;
+  private final RunStreams streams;
   private final Auditor auditor;
 
   public RunsResource(RunStore runs, io.jobline.store.RunLogStore logStore, ControlProducer control,
-      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, ApiLimits limits,
+      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, RunStreams streams,
       Auditor auditor, Clock clock) {
     this.auditor = auditor;
-    this.streams = new StreamSlots(limits);
+    this.streams = streams;
     this.catalogue = catalogue;
     this.runs = runs;
     this.logStore = logStore;
@@ -179,25 +178,20 @@ public final class RunsResource {
 
   /**
    * Server-sent events with the run's progress and log lines as they happen, ending when the run
-   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object.
+   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object, {@code id:} where the
+   * stream stands after the event (send it back as {@code Last-Event-ID} to resume without repeats);
+   * a {@code : heartbeat} comment every 15 s while nothing happens.
    */
   @GET
   @Path("/{run_id}/stream")
   @Produces("text/event-stream")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Response stream(@PathParam("run_id") String runId, @Context SecurityContext sc) {
+  public Response stream(@PathParam("run_id") String runId, @HeaderParam("Last-Event-ID") String lastEventId,
+      @Context SecurityContext sc) {
     runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
-    io.jobline.api.auth.Caller caller = Access.caller(sc);
-    streams.acquire(caller.name());
-    StreamingOutput body = out -> {
-      try {
-        new RunStream(runs, runId, caller, Duration.ofMillis(200), Duration.ofHours(6)).writeTo(out);
-      } finally {
-        streams.release(caller.name());
-      }
-    };
-    return Response.ok(body, "text/event-stream").header("Cache-Control", "no-cache")
-        .header("X-Accel-Buffering", "no").build();
+    StreamPosition from = StreamPosition.parse(lastEventId);
+    return Response.ok(streams.open(runId, Access.caller(sc), from), "text/event-stream")
+        .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").build();
   }
 
   private static Instant instant(String field, String text) {

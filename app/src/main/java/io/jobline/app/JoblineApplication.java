@@ -222,7 +222,11 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.AuditResource(new io.jobline.store.AuditStore(db).ensureIndexes()));
       EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
       env.lifecycle().manage(closing(apiRunEvents::close));
-      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, config.api.limits,
+      io.jobline.api.RunStreams runStreams = new io.jobline.api.RunStreams(runs, config.api.limits,
+          config.api.streamTiming(), env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());
+      env.lifecycle().manage(closing(runStreams::close));
+      env.metrics().gauge("jobline.api.open_streams", () -> runStreams::openStreams);
+      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, runStreams,
           auditor, clock));
       env.jersey().register(new io.jobline.api.StatsResource(stats));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");

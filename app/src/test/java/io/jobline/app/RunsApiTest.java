@@ -3,15 +3,6 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobline.wire.Json;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -131,22 +122,14 @@ class RunsApiTest {
   @Test
   void theStreamDeliversProgressInOrderAndClosesWhenTheRunEnds() throws Exception {
     String id = submit("sleep", "{\"params\":{\"seconds\":3}}");
-    HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(base + "/jobs/runs/" + id + "/stream")).timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + Http.TEST_TOKEN).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
     List<String> events = new ArrayList<>();
     List<Integer> percentages = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-      String event = null;
-      String line;
-      while ((line = reader.readLine()) != null) {
-        if (line.startsWith("event: ")) {
-          event = line.substring(7);
-          events.add(event);
-        } else if (line.startsWith("data: ") && "progress".equals(event)) {
-          percentages.add(Json.mapper().readTree(line.substring(6)).path("percentage").asInt());
+    try (Sse stream = Sse.open(base, "/jobs/runs/" + id + "/stream", null)) {
+      assertThat(stream.contentType()).startsWith("text/event-stream");
+      for (Sse.Event e = stream.next(); e != null; e = stream.next()) {
+        events.add(e.name());
+        if ("progress".equals(e.name())) {
+          percentages.add(e.data().path("percentage").asInt());
         }
       }
     }
