@@ -129,6 +129,25 @@ public final class OpenApiResource {
         null, "202", null, "404", "409");
     op(paths, "/jobs/audit", "get", "The audit trail: who cancelled, retried, triggered, created, changed or deleted "
         + "what, and when (filters: target_type, target, actor, action, tenant; limit ≤ 500)", null, "200", null, "400");
+    schemas.set("DeadLetter", object("id", "string", "topic", "string", "partition", "integer", "offset", "integer",
+        "time", "string", "reason", "string", "source_topic", "string", "source_partition", "integer",
+        "source_offset", "integer", "key", "string", "tenant_id", "string", "job_name", "string", "run_id", "string",
+        "record", "object", "record_text", "string", "record_truncated", "boolean", "redriven", "boolean",
+        "redrives", "array"));
+    schemas.set("DeadLetterPage", object("dead_letters", "array", "next_cursor", "string"));
+    schemas.set("Redrive", object("record", "object"));
+    schemas.set("Redriven", object("dead_letter_id", "string", "run_id", "string", "attempt", "integer",
+        "status", "string", "status_url", "string"));
+    op(paths, "/jobs/dead-letters", "get", "Records of the dead-letter topics (jobline.requests.dlq, "
+        + "jobline.history.dlq), newest first: record, reason, topic, partition, offset, time, redrives (filters: tenant, "
+        + "job, topic, redriven; cursor; limit ≤ 500)", null, "200", "DeadLetterPage", "400");
+    op(paths, "/jobs/dead-letters/{id}", "get", "One dead letter", null, "200", "DeadLetter", "404");
+    op(paths, "/jobs/dead-letters/{id}/redrive", "post", "Send a dead-lettered request again to jobline.requests, "
+        + "as it was (no body) or corrected ({\"record\": {…}}); the run it names goes on as its next attempt; "
+        + "recorded in the audit trail and on the dead letter. 400 names the field of a bad corrected record; 409 "
+        + "when the record cannot run as it was or its run has not ended", "Redrive", "202", "Redriven",
+        "400", "404", "409");
+    ((ObjectNode) paths.path("/jobs/dead-letters/{id}/redrive").path("post").path("requestBody")).put("required", false);
     op(paths, "/openapi.json", "get", "This document", null, "200", null);
     describeAccess(paths);
     return doc;
@@ -137,7 +156,7 @@ public final class OpenApiResource {
   /** Resources whose routes this document lists. */
   private static final List<Class<?>> RESOURCES = List.of(JobsResource.class, RunsResource.class, StatsResource.class,
       SchedulesResource.class, ScheduleCheckResource.class, CronResource.class, ChainsResource.class,
-      ChainRunsResource.class, AuditResource.class);
+      ChainRunsResource.class, AuditResource.class, DeadLettersResource.class);
 
   /** What a token bound to a tenant may do on a route, where it is not simply "its own tenant's only". */
   private static final Map<String, String> TENANT_RULES = Map.of(
@@ -145,7 +164,9 @@ public final class OpenApiResource {
       "post /jobs/schedules", "schedules for its own tenant only; a schedule running a job of system scope: 403",
       "post /jobs/check-schedules", "403: the cycle spans every tenant",
       "post /jobs/chains", "403: a chain definition serves every tenant",
-      "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403");
+      "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403",
+      "get /jobs/dead-letters", "its own tenant's dead letters only (a record whose tenant cannot be read: none)",
+      "post /jobs/dead-letters/{id}/redrive", "its own tenant's dead letters only, as runs of its own tenant");
 
   /**
    * Adds to each operation the least role it needs (read from its {@code @RolesAllowed}), the tenant

@@ -6,9 +6,7 @@ import io.jobline.run.RunStatus;
 import io.jobline.topic.ControlProducer;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
-import io.jobline.wire.EventType;
 import io.jobline.wire.Json;
-import io.jobline.wire.RunEvent;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
@@ -166,12 +164,7 @@ public final class RunsResource {
     JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
         null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
         clock.instant(), Access.caller(sc).name(), run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
-    // the event must be on the topic before the request: an executor may start the new attempt at once,
-    // and history would refuse its start while the run still reads failed
-    events.sendAndWait(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
-        "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt)
-            .put("requested_by", Access.caller(sc).name()).put("tenant_id", run.tenantId())));
-    requests.sendAndWait(request);
+    RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());
     auditor.record(sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();
   }

@@ -159,6 +159,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
         }
       }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
       env.healthChecks().register("history-streams", new StreamsHealthCheck(history, progress));
+      env.lifecycle().manage(new io.jobline.history.DeadLetterRecorder(config.kafka,
+          new io.jobline.store.MongoDeadLetterStore(db).ensureIndexes()));
       env.metrics().gauge("jobline.history.runs_set_aside", () -> history.metrics()::runsSetAside);
     }
     if (roles.contains(Role.EXECUTOR)) {
@@ -229,6 +231,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, runStreams,
           auditor, clock));
       env.jersey().register(new io.jobline.api.StatsResource(stats));
+      env.jersey().register(new io.jobline.api.DeadLettersResource(new io.jobline.api.DeadLettersResource.Deps(
+          new io.jobline.store.MongoDeadLetterStore(db), runs, catalogue, requests, apiRunEvents, auditor, clock)));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
       io.jobline.chain.ChainLauncher chainLauncher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged);

@@ -1,5 +1,7 @@
 package io.jobline.executor;
 
+import io.jobline.wire.Salvage;
+
 import io.dropwizard.lifecycle.Managed;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;

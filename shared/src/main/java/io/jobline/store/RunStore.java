@@ -37,9 +37,7 @@ public interface RunStore {
   /** Where a page ended: the sort key and id of its last run. */
   record Cursor(java.time.Instant requestedAt, String runId) {
     public String encode() {
-      String raw = (requestedAt == null ? "" : requestedAt.toEpochMilli()) + ":" + runId;
-      return java.util.Base64.getUrlEncoder().withoutPadding()
-          .encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new PageCursor(requestedAt, runId).encode();
     }
 
     /**
@@ -48,14 +46,8 @@ public interface RunStore {
      * @throws IllegalArgumentException when it was not made by {@link #encode()}
      */
     public static Cursor decode(String text) {
-      String raw = new String(java.util.Base64.getUrlDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
-      int colon = raw.indexOf(':');
-      if (colon < 0) {
-        throw new IllegalArgumentException("not a cursor");
-      }
-      String millis = raw.substring(0, colon);
-      return new Cursor(millis.isEmpty() ? null : java.time.Instant.ofEpochMilli(Long.parseLong(millis)),
-          raw.substring(colon + 1));
+      PageCursor c = PageCursor.decode(text);
+      return new Cursor(c.at(), c.id());
     }
   }
 
