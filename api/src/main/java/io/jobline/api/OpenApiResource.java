@@ -148,6 +148,10 @@ public final class OpenApiResource {
         + "when the record cannot run as it was or its run has not ended", "Redrive", "202", "Redriven",
         "400", "404", "409");
     ((ObjectNode) paths.path("/jobs/dead-letters/{id}/redrive").path("post").path("requestBody")).put("required", false);
+    schemas.set("Caller", object("name", "string", "role", "string", "tenant", "string", "may_operate", "boolean",
+        "may_administer", "boolean"));
+    op(paths, "/jobs/me", "get", "Who the bearer token stands for: name, role, tenant (null: every tenant)",
+        null, "200", "Caller");
     op(paths, "/openapi.json", "get", "This document", null, "200", null);
     describeAccess(paths);
     return doc;
@@ -156,7 +160,7 @@ public final class OpenApiResource {
   /** Resources whose routes this document lists. */
   private static final List<Class<?>> RESOURCES = List.of(JobsResource.class, RunsResource.class, StatsResource.class,
       SchedulesResource.class, ScheduleCheckResource.class, CronResource.class, ChainsResource.class,
-      ChainRunsResource.class, AuditResource.class, DeadLettersResource.class);
+      ChainRunsResource.class, AuditResource.class, DeadLettersResource.class, CallerResource.class);
 
   /** What a token bound to a tenant may do on a route, where it is not simply "its own tenant's only". */
   private static final Map<String, String> TENANT_RULES = Map.of(
