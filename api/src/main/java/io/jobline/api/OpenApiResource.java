@@ -104,6 +104,9 @@ public final class OpenApiResource {
     op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt",
         null, "202", null, "404", "409");
     op(paths, "/jobs/stats", "get", "Counts by status and durations per job (job, tenant, by_tenant), kept by history in job_stats", null, "200", "Stats", "400");
+    schemas.set("StatusCounts", object("since", "string", "tenant", "string", "counts", "object", "total", "integer"));
+    op(paths, "/jobs/stats/status-counts", "get", "How many runs of each status were requested since `since` "
+        + "(default an hour ago, at most 31 days; filter tenant), for charts", null, "200", "StatusCounts", "400");
     op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
     op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
     op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");

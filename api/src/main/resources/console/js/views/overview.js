@@ -4,31 +4,18 @@ import { h, clear, badge, when, table } from '../dom.js';
 import { alert } from '../app.js';
 
 const STATUSES = ['failed', 'timed_out', 'missed', 'cancelled', 'retrying', 'running', 'queued', 'completed'];
-const MAX_RUNS = 1000;
 
-/** Runs requested since {@code from}, newest first, at most MAX_RUNS (two pages). */
-async function recentRuns(from) {
-  const runs = [];
-  let cursor = null;
-  do {
-    const page = await get(`/jobs/runs${query({ from: from.toISOString(), limit: 500, cursor })}`);
-    runs.push(...page.runs);
-    cursor = page.next_cursor;
-  } while (cursor && runs.length < MAX_RUNS);
-  return { runs, more: Boolean(cursor) };
+/** Exact counts by status since {@code from} (GET /jobs/stats/status-counts). */
+async function counts(from) {
+  const r = await get(`/jobs/stats/status-counts${query({ since: from.toISOString() })}`);
+  return Object.fromEntries(STATUSES.map((s) => [s, r.counts[s] || 0]));
 }
 
-function counts(runs) {
-  const by = Object.fromEntries(STATUSES.map((s) => [s, 0]));
-  for (const r of runs) by[r.status] = (by[r.status] || 0) + 1;
-  return by;
-}
-
-function chart(title, by, more) {
+function chart(title, by) {
   const max = Math.max(1, ...Object.values(by));
   const total = Object.values(by).reduce((a, b) => a + b, 0);
   return h('section', { class: 'card', 'aria-label': title },
-    h('h2', {}, title, h('span', { class: 'muted' }, ` — ${total}${more ? '+' : ''} runs`)),
+    h('h2', {}, title, h('span', { class: 'muted' }, ` — ${total} runs`)),
     h('div', { class: 'bars', role: 'list' }, Object.entries(by).flatMap(([status, n]) => [
       h('span', { role: 'listitem' }, badge(status)),
       h('div', { class: `bar s-${status}`, style: `width:${(100 * n) / max}%`, 'aria-hidden': 'true' }),
@@ -36,28 +23,34 @@ function chart(title, by, more) {
     ])));
 }
 
+/** The newest runs of these statuses requested since {@code from}, newest first. */
+async function newest(statuses, from, limit) {
+  const pages = await Promise.all(statuses.map((status) => get(`/jobs/runs${query({ status, from: from.toISOString(), limit })}`)));
+  return pages.flatMap((p) => p.runs).sort((a, b) => (b.requested_at || '').localeCompare(a.requested_at || '')).slice(0, limit);
+}
+
 export async function render(root) {
   const body = h('div', {});
   root.append(h('h1', {}, 'Overview'), body);
   const refresh = async () => {
     const now = Date.now();
+    const dayAgo = new Date(now - 24 * 3600 * 1000);
+    let hour;
     let day;
+    let failures;
+    let waiting;
     try {
-      day = await recentRuns(new Date(now - 24 * 3600 * 1000));
+      [hour, day, failures, waiting] = await Promise.all([counts(new Date(now - 3600 * 1000)), counts(dayAgo),
+        newest(['failed', 'timed_out', 'missed'], dayAgo, 10), newest(['queued', 'retrying'], dayAgo, 500)]);
     } catch (e) {
       clear(body).append(alert(e));
       return;
     }
-    const hourAgo = now - 3600 * 1000;
-    const hour = day.runs.filter((r) => r.requested_at && Date.parse(r.requested_at) >= hourAgo);
-    const failures = day.runs.filter((r) => ['failed', 'timed_out', 'missed'].includes(r.status)).slice(0, 10);
     const backlog = new Map();
-    for (const r of day.runs) {
-      if (r.status === 'queued' || r.status === 'retrying') backlog.set(r.tenant_id || '(system)', (backlog.get(r.tenant_id || '(system)') || 0) + 1);
-    }
+    for (const r of waiting) backlog.set(r.tenant_id || '(system)', (backlog.get(r.tenant_id || '(system)') || 0) + 1);
     const health = await fetch('/admin/healthcheck').then((r) => r.json()).catch(() => null);
     clear(body).append(
-      h('div', { class: 'cards' }, chart('Last hour', counts(hour), false), chart('Last 24 hours', counts(day.runs), day.more)),
+      h('div', { class: 'cards' }, chart('Last hour', hour), chart('Last 24 hours', day)),
       h('h2', {}, 'Failures and time-outs (last 24 hours)'),
       failures.length
         ? table(['Run', 'Job', 'Tenant', 'Status', 'Requested', 'Error'], failures.map((r) => h('tr', {},
@@ -68,7 +61,7 @@ export async function render(root) {
       h('div', { class: 'cards' },
         h('section', { class: 'card' }, h('h2', {}, 'Backlog per tenant'),
           h('p', { class: 'muted' }, 'Runs requested in the last 24 hours that have not started yet.'),
-          backlog.size ? table(['Tenant', 'Waiting'], [...backlog].map(([t, n]) => h('tr', {}, h('td', {}, t), h('td', { class: 'num' }, String(n)))))
+          backlog.size ? table(['Tenant', `Waiting${waiting.length >= 500 ? ' (of the newest 500)' : ''}`], [...backlog].map(([t, n]) => h('tr', {}, h('td', {}, t), h('td', { class: 'num' }, String(n)))))
             : h('p', {}, 'Nothing waiting.')),
         h('section', { class: 'card' }, h('h2', {}, 'Health of this process'),
           health ? h('ul', {}, Object.entries(health).map(([name, c]) => h('li', {},

@@ -230,7 +230,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.metrics().gauge("jobline.api.open_streams", () -> runStreams::openStreams);
       env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, runStreams,
           auditor, clock));
-      env.jersey().register(new io.jobline.api.StatsResource(stats));
+      env.jersey().register(new io.jobline.api.StatsResource(stats, runs, clock));
       env.jersey().register(new io.jobline.api.DeadLettersResource(new io.jobline.api.DeadLettersResource.Deps(
           new io.jobline.store.MongoDeadLetterStore(db), runs, catalogue, requests, apiRunEvents, auditor, clock)));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");

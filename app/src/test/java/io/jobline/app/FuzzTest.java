@@ -153,7 +153,8 @@ class FuzzTest {
   void queryStrings(@ForAll("anything") String name, @ForAll("anything") String value) {
     String q = URLEncoder.encode(name, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
     for (String route : List.of("/jobs/runs?", "/jobs/runs?limit=", "/jobs/chain-runs?status=", "/jobs/stats?tenant=",
-        "/jobs/audit?target_type=", "/jobs/dead-letters?", "/jobs/dead-letters?cursor=")) {
+        "/jobs/audit?target_type=", "/jobs/dead-letters?", "/jobs/dead-letters?cursor=",
+        "/jobs/stats/status-counts?since=")) {
       String path = route.endsWith("=") ? route + URLEncoder.encode(value, StandardCharsets.UTF_8) : route + q;
       checked("GET " + path, admin.get(path));
     }

@@ -138,6 +138,27 @@ class RunsApiTest {
   }
 
   @Test
+  void statusCountsSinceAnInstantCountEachStatusOfTheTenantAsked() {
+    String tenant = "counts-" + UUID.randomUUID();
+    String ok = submit("noop", "{\"tenant_id\":\"" + tenant + "\"}");
+    String bad = submit("flaky", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"failures\":5},\"max_attempts\":1}");
+    EndToEndTest.awaitRun(http, ok, "completed");
+    EndToEndTest.awaitRun(http, bad, "failed");
+
+    JsonNode counts = http.get("/jobs/stats/status-counts?tenant=" + tenant).body();
+    assertThat(counts.path("counts").path("completed").asInt()).isEqualTo(1);
+    assertThat(counts.path("counts").path("failed").asInt()).isEqualTo(1);
+    assertThat(counts.path("total").asInt()).isEqualTo(2);
+    String future = java.time.Instant.now().plusSeconds(60).toString();
+    assertThat(http.get("/jobs/stats/status-counts?tenant=" + tenant + "&since=" + future).body().path("total").asInt())
+        .isZero();
+    assertThat(new Http(base, "acme-key").get("/jobs/stats/status-counts?tenant=" + tenant).body().path("total").asInt())
+        .as("another tenant's runs").isZero();
+    HostileInputTest.assertProblem(http.get("/jobs/stats/status-counts?since=yesterday"), 400, "since", null);
+    HostileInputTest.assertProblem(http.get("/jobs/stats/status-counts?since=2020-01-01T00:00:00Z"), 400, "since", "31 days");
+  }
+
+  @Test
   void statsCountRunsByStatusWithDurations() {
     String id = submit("flaky", "{\"tenant_id\":\"stats-t\",\"params\":{\"failures\":5},\"max_attempts\":1}");
     EndToEndTest.awaitRun(http, id, "failed");

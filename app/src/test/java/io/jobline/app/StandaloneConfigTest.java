@@ -36,6 +36,7 @@ class StandaloneConfigTest {
             - {name: eyes, sha256: "%s", role: viewer}
         api:
           limits: {writesPerSecond: 1, writeBurst: 3, streamsPerToken: 2, streams: 3}
+          streamHeartbeat: 1s
         """.formatted(Authenticator.hash("ops-key"), Authenticator.hash("eyes-key")));
     standalone = Standalone.start(Standalone.Options.ephemeral(null).withConfig(config)
         .withTweak(c -> c.jobs.packages = List.of("io.jobline.examples")));
@@ -100,6 +101,31 @@ class StandaloneConfigTest {
       in.close();
     }
     third.close();
+  }
+
+  @Test
+  void anIdleStreamGetsAHeartbeatCommentEveryStreamHeartbeat() throws Exception {
+    // the caps test may still be giving this token's slots back
+    List<HttpResponse<InputStream>> opened = new ArrayList<>();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          HttpResponse<InputStream> r = stream(HttpClient.newHttpClient(), "ops-key");
+          if (r.statusCode() == 200) {
+            opened.add(r);
+          }
+          return !opened.isEmpty();
+        });
+    HttpResponse<InputStream> idle = opened.get(0);
+    long t0 = System.nanoTime();
+    try (java.io.BufferedReader in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(idle.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String line;
+      do {
+        line = in.readLine();
+      } while (line != null && !line.equals(": heartbeat"));
+      assertThat(line).isEqualTo(": heartbeat");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
   }
 
   private static HttpResponse<InputStream> stream(HttpClient client, String key) throws Exception {

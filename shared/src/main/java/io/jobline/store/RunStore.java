@@ -17,6 +17,9 @@ public interface RunStore {
 
   long countByStatus(RunStatus status);
 
+  /** How many runs of each status were requested since {@code since}: of one tenant, or of all with null. */
+  java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since);
+
   /** Which runs to list. Null fields don't filter. */
   record RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
       String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
