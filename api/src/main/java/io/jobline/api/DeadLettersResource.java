@@ -148,9 +148,16 @@ public final class DeadLettersResource {
           + (run.get().status() == null ? "unknown" : run.get().status().wire()) + "; redrive it once it has ended",
           "record.run_id", null);
     }
+    if (run.isEmpty() && runId.value().equals(letter.runId())) {
+      // the executor ends the run it refused as failed: going on before history shows that would race it
+      throw new ApiException(409, "Cannot be redriven yet", "run '" + runId.value() + "' that this record named is "
+          + "not in the history yet (it is being ended as failed); try again in a moment", "record.run_id", null);
+    }
     int attempt = run.map(r -> Math.max(1, r.attempt()) + 1).orElse(1);
-    Integer maxAttempts = attempt == 1 ? given.maxAttempts()
-        : Math.max(attempt, given.maxAttempts() == null ? attempt : given.maxAttempts());
+    Integer maxAttempts = given.maxAttempts();
+    if (attempt > 1) {
+      maxAttempts = Math.max(attempt, maxAttempts == null ? attempt : maxAttempts);
+    }
     String by = Access.caller(sc).name();
     java.time.Instant now = deps.clock().instant();
     JobRequest request = new JobRequest(runId, job.name(), params, tenant, given.scope(), attempt, maxAttempts,

@@ -71,12 +71,16 @@ class ConsoleBrowserTest {
   @BeforeEach
   void signedIn() {
     browser.manage().window().setSize(new Dimension(1200, 860));
+    signIn(Http.TEST_TOKEN, "development");
+  }
+
+  private static void signIn(String token, String name) {
     browser.get(base + "/#/");
     ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
     browser.navigate().refresh();
-    waitFor(By.id("token")).sendKeys(Http.TEST_TOKEN);
+    waitFor(By.id("token")).sendKeys(token);
     browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
-    waitUntil(() -> browser.findElement(By.id("who-text")).getText().contains("development"));
+    waitUntil(() -> browser.findElement(By.id("who-text")).getText().contains(name));
   }
 
   private static WebElement waitFor(By by) {
@@ -181,6 +185,7 @@ class ConsoleBrowserTest {
     String runId = DeadLettersApiTest.produce(tenant, "{\"job_name\":\"settlement\",\"tenant_id\":\"" + tenant
         + "\",\"params\":{\"period\":\"2026-13\"}}");
     DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
+    EndToEndTest.awaitRun(admin, runId, "failed");
 
     browser.get(base + "/#/dead-letters");
     WebElement tenantFilter = waitFor(By.name("tenant"));
@@ -198,6 +203,49 @@ class ConsoleBrowserTest {
     waitUntil(() -> browser.getCurrentUrl().endsWith("#/runs/" + runId)
         && browser.findElement(By.id("run-status")).getText().contains("completed"));
     assertThat(admin.get("/jobs/runs/" + runId).body().path("attempt").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void theRunNowFormChecksParamsAgainstTheSchemaBeforeItSubmits() {
+    browser.get(base + "/#/jobs/settlement");
+    WebElement period = waitFor(By.id("p-period"));
+    period.sendKeys("2026-13");
+    browser.findElement(By.cssSelector("#run-now button[type=submit]")).click();
+    waitUntil(() -> "true".equals(period.getAttribute("aria-invalid")));
+    assertThat(browser.findElement(By.id("p-period-error")).getText()).contains("must match");
+    assertThat(browser.getCurrentUrl()).endsWith("#/jobs/settlement");
+
+    period.clear();
+    period.sendKeys("2026-03");
+    browser.findElement(By.cssSelector("#run-now button[type=submit]")).click();
+    waitUntil(() -> browser.getCurrentUrl().contains("#/runs/")
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+  }
+
+  @Test
+  void aViewerSeesNoControlItsRoleMayNotUse() throws Exception {
+    String id = admin.post("/jobs/run/sleep", "{\"params\":{\"seconds\":5}}").body().path("run_id").asText();
+    String tenant = "console-v-" + UUID.randomUUID().toString().substring(0, 8);
+    DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
+    DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
+    signIn("viewer-key", "viewer");
+    assertThat(browser.findElement(By.id("who-text")).getText()).isEqualTo("viewer · viewer · all tenants");
+
+    browser.get(base + "/#/runs/" + id);
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("running"));
+    assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
+    browser.get(base + "/#/schedules");
+    waitFor(By.tagName("h1"));
+    assertThat(browser.findElements(By.id("new-schedule"))).isEmpty();
+    browser.get(base + "/#/jobs/noop");
+    waitUntil(() -> browser.findElement(By.cssSelector("#run-now button[type=submit]")).getText().contains("operator"));
+    assertThat(browser.findElement(By.cssSelector("#run-now button[type=submit]")).isEnabled()).isFalse();
+    browser.get(base + "/#/dead-letters");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#dead-letters-table tbody tr a")).isEmpty());
+    browser.findElement(By.cssSelector("#dead-letters-table tbody tr a")).click();
+    waitUntil(() -> browser.findElement(By.id("dead-letter")).getText().contains("Redriving needs the admin role"));
+    assertThat(browser.findElements(By.id("redrive-corrected"))).isEmpty();
+    screenshot("dead-letter-as-viewer");
   }
 
   @Test

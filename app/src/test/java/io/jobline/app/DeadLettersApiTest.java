@@ -66,6 +66,7 @@ class DeadLettersApiTest {
     assertThat(letter.path("time").asText()).isNotEmpty();
     assertThat(letter.path("record").path("params").path("period").asText()).isEqualTo("2026-13");
     assertThat(letter.path("redriven").asBoolean()).isFalse();
+    assertThat(letter.path("run_id").asText()).as("the run the executor ended failed").isEqualTo(runId);
     String id = letter.path("id").asText();
     EndToEndTest.awaitRun(admin, runId, "failed");
 
@@ -87,18 +88,21 @@ class DeadLettersApiTest {
   }
 
   @Test
-  void aRecordThatCanRunAsItWasIsRedrivenUnchangedUnderANewRunWhenItHadNone() throws Exception {
+  void aRecordWithoutJobNameIsRedrivenCorrectedAsTheNextAttemptOfTheRunTheExecutorEnded() throws Exception {
     String tenant = "dl-" + UUID.randomUUID();
-    produce(tenant, "{\"tenant_id\":\"" + tenant + "\"}"); // no job_name
+    String runId = produce(tenant, "{\"tenant_id\":\"" + tenant + "\"}"); // no job_name
     JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
     assertThat(letter.path("reason").asText()).contains("job_name");
+    assertThat(letter.path("run_id").asText()).isEqualTo(runId);
     String id = letter.path("id").asText();
+    EndToEndTest.awaitRun(admin, runId, "failed");
     assertProblem(admin.post("/jobs/dead-letters/" + id + "/redrive", ""), 409, "record.job_name", "job_name");
 
     Http.Reply r = admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\""
         + tenant + "\"}}");
     assertThat(r.status()).isEqualTo(202);
-    EndToEndTest.awaitRun(admin, r.body().path("run_id").asText(), "completed");
+    assertThat(r.body().path("run_id").asText()).isEqualTo(runId);
+    assertThat(EndToEndTest.awaitRun(admin, runId, "completed").path("attempt").asInt()).isEqualTo(2);
   }
 
   @Test

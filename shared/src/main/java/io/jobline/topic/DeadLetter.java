@@ -64,6 +64,9 @@ public record DeadLetter(String id, String topic, int partition, long offset, In
     String runId = ids.get("run_id");
     if (runId == null && record.topic().equals(Topics.HISTORY_DLQ.name())) {
       runId = key; // set-aside runs are keyed by run id
+    } else if (runId == null && sourceOffset != null && Topics.REQUESTS.name().equals(sourceTopic)) {
+      // the id the executor gave a request without one, from where it lay
+      runId = io.jobline.wire.RunId.forRecord(sourceTopic, sourcePartition, sourceOffset).value();
     }
     String text = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
     boolean truncated = text != null && text.length() > MAX_VALUE_CHARS;

@@ -37,6 +37,8 @@ class DeadLetterTest {
     assertThat(d.sourceOffset()).isEqualTo(42L);
     assertThat(d.tenantId()).isEqualTo("acme");
     assertThat(d.jobName()).isEqualTo("x");
+    assertThat(d.runId()).as("the id the executor derived").isEqualTo(
+        io.jobline.wire.RunId.forRecord("jobline.requests", 5, 42).value());
     assertThat(d.time()).isEqualTo(Instant.ofEpochMilli(1_764_000_000_000L));
     assertThat(d.redriven()).isFalse();
   }
