@@ -117,7 +117,7 @@ export async function render(root, { me, params: [runId] }) {
       await reload();
       break;
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 404 || waited >= 15000 || controller.signal.aborted) throw e;
+      if (!(e instanceof ApiError) || e.status !== 404 || waited >= 6000 || controller.signal.aborted) throw e;
       liveNote.textContent = 'Waiting for the run to appear…';
       await new Promise((resolve) => setTimeout(resolve, 500));
     }

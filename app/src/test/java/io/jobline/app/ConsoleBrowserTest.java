@@ -119,6 +119,22 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  void aJwtBoundToATenantSignsInAndSeesThatTenantsRunsOnly() throws Exception {
+    String mine = admin.post("/jobs/run/noop", "{\"tenant_id\":\"acme\"}").body().path("run_id").asText();
+    String theirs = admin.post("/jobs/run/noop", "{\"tenant_id\":\"umbrella\"}").body().path("run_id").asText();
+    EndToEndTest.awaitRun(admin, mine, "completed");
+    EndToEndTest.awaitRun(admin, theirs, "completed");
+    signIn(AuthTest.jwt("operator", "acme", 600), "operator");
+    assertThat(browser.findElement(By.id("who-text")).getText()).endsWith("operator · tenant acme");
+
+    browser.get(base + "/#/runs");
+    waitUntil(() -> browser.findElement(By.id("runs-table")).getText().contains(mine.substring(0, 8)));
+    assertThat(browser.findElement(By.id("runs-table")).getText()).doesNotContain(theirs.substring(0, 8), "umbrella");
+    browser.get(base + "/#/runs/" + theirs);
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Not found"));
+  }
+
+  @Test
   void aCompletedRunShowsItsResultAndLogLines() {
     String id = admin.post("/jobs/run/settlement", "{\"tenant_id\":\"console\",\"params\":{\"period\":\"2026-03\"}}")
         .body().path("run_id").asText();
