@@ -155,6 +155,9 @@ public final class OpenApiResource {
         "may_administer", "boolean"));
     op(paths, "/jobs/me", "get", "Who the bearer token stands for: name, role, tenant (null: every tenant)",
         null, "200", "Caller");
+    schemas.set("Executors", object("executors", "array"));
+    op(paths, "/jobs/executors", "get", "The executors that are up (holding a partition lease not yet expired): "
+        + "executor_id, partitions of jobline.requests held, lease_expires_at", null, "200", "Executors");
     op(paths, "/openapi.json", "get", "This document", null, "200", null);
     describeAccess(paths);
     return doc;
@@ -163,7 +166,8 @@ public final class OpenApiResource {
   /** Resources whose routes this document lists. */
   private static final List<Class<?>> RESOURCES = List.of(JobsResource.class, RunsResource.class, StatsResource.class,
       SchedulesResource.class, ScheduleCheckResource.class, CronResource.class, ChainsResource.class,
-      ChainRunsResource.class, AuditResource.class, DeadLettersResource.class, CallerResource.class);
+      ChainRunsResource.class, AuditResource.class, DeadLettersResource.class, CallerResource.class,
+      ExecutorsResource.class);
 
   /** What a token bound to a tenant may do on a route, where it is not simply "its own tenant's only". */
   private static final Map<String, String> TENANT_RULES = Map.of(

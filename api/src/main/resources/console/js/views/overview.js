@@ -49,6 +49,7 @@ export async function render(root) {
     const backlog = new Map();
     for (const r of waiting) backlog.set(r.tenant_id || '(system)', (backlog.get(r.tenant_id || '(system)') || 0) + 1);
     const health = await fetch('/admin/healthcheck').then((r) => r.json()).catch(() => null);
+    const fleet = await get('/jobs/executors').catch(() => null);
     clear(body).append(
       h('div', { class: 'cards' }, chart('Last hour', hour), chart('Last 24 hours', day)),
       h('h2', {}, 'Failures and time-outs (last 24 hours)'),
@@ -63,6 +64,10 @@ export async function render(root) {
           h('p', { class: 'muted' }, 'Runs requested in the last 24 hours that have not started yet.'),
           backlog.size ? table(['Tenant', `Waiting${waiting.length >= 500 ? ' (of the newest 500)' : ''}`], [...backlog].map(([t, n]) => h('tr', {}, h('td', {}, t), h('td', { class: 'num' }, String(n)))))
             : h('p', {}, 'Nothing waiting.')),
+        h('section', { class: 'card', id: 'executors' }, h('h2', {}, 'Executors up'),
+          fleet ? (fleet.executors.length ? table(['Executor', 'Partitions held'], fleet.executors.map((e) => h('tr', {},
+            h('td', { class: 'mono' }, e.executor_id), h('td', { class: 'num' }, String(e.partitions.length)))))
+            : h('p', { class: 'alert' }, 'No executor holds a partition: requests wait.')) : h('p', { class: 'muted' }, 'Not available.')),
         h('section', { class: 'card' }, h('h2', {}, 'Health of this process'),
           health ? h('ul', {}, Object.entries(health).map(([name, c]) => h('li', {},
             h('span', { class: `badge ${c.healthy ? 's-completed' : 's-failed'}` }, c.healthy ? 'up' : 'down'), ' ', name,

@@ -246,6 +246,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.ChainRunsResource(chainRuns, chainsChanged, auditor));
       env.jersey().register(new io.jobline.api.OpenApiResource());
       env.jersey().register(new io.jobline.api.CallerResource());
+      env.jersey().register(new io.jobline.api.ExecutorsResource(new io.jobline.store.ExecutorFleet(db), clock));
       // the console's page and files (no token: its data calls carry one); "" is the context root, /
       env.servlets().addServlet("console", new io.jobline.api.console.ConsoleServlet()).addMapping("", "/console/*");
     }

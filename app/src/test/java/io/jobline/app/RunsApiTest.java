@@ -138,6 +138,22 @@ class RunsApiTest {
   }
 
   @Test
+  void theExecutorThatRanARunIsListedAsUpWithThePartitionsItHolds() {
+    String id = submit("noop", "{}");
+    String executor = EndToEndTest.awaitRun(http, id, "completed").path("executor_id").asText();
+
+    JsonNode up = http.get("/jobs/executors").body().path("executors");
+    assertThat(up.findValuesAsText("executor_id")).contains(executor);
+    for (JsonNode e : up) {
+      if (e.path("executor_id").asText().equals(executor)) {
+        assertThat(e.path("partitions").size()).isGreaterThan(0);
+        assertThat(e.path("partitions").get(0).asText()).startsWith("jobline.requests-");
+        assertThat(java.time.Instant.parse(e.path("lease_expires_at").asText())).isAfter(java.time.Instant.now());
+      }
+    }
+  }
+
+  @Test
   void statusCountsSinceAnInstantCountEachStatusOfTheTenantAsked() {
     String tenant = "counts-" + UUID.randomUUID();
     String ok = submit("noop", "{\"tenant_id\":\"" + tenant + "\"}");
