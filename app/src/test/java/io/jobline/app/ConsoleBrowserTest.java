@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -23,6 +24,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -117,6 +119,22 @@ class ConsoleBrowserTest {
     waitFor(By.id("token")).sendKeys("not-a-token");
     browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
     waitUntil(() -> browser.findElement(By.id("sign-in")).getText().contains("not valid"));
+  }
+
+  @Test
+  void theConsoleCanBeUsedFromTheKeyboardAlone() {
+    browser.findElement(By.id("sign-out")).click();
+    waitUntil(() -> "token".equals(browser.switchTo().activeElement().getAttribute("id")));
+    browser.switchTo().activeElement().sendKeys(Http.TEST_TOKEN + Keys.ENTER);
+    waitUntil(() -> browser.findElement(By.id("who-text")).getText().contains("development"));
+
+    Actions keys = new Actions(browser);
+    for (int i = 0; i < 12 && !"Runs".equals(browser.switchTo().activeElement().getText()); i++) {
+      keys.sendKeys(Keys.TAB).perform();
+    }
+    assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Runs");
+    keys.sendKeys(Keys.ENTER).perform();
+    waitUntil(() -> browser.getCurrentUrl().endsWith("#/runs") && !browser.findElements(By.id("live")).isEmpty());
   }
 
   @Test
