@@ -39,15 +39,32 @@ public final class RunStreams implements AutoCloseable {
         Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6));
   }
 
+  /** Where a stream's frames go: the client's response, or a test's buffer. */
+  interface Sink {
+    void write(String frames) throws IOException;
+
+    boolean isClosed();
+
+    void close() throws IOException;
+  }
+
   private final RunStore runs;
   private final StreamSlots slots;
   private final Timing timing;
   private final ScheduledExecutorService scheduler;
+  private final java.util.function.LongSupplier nanos;
   private final Queue<Stream> opened = new ConcurrentLinkedQueue<>();
   /** Touched by the scheduler thread only. */
   private final List<Stream> open = new ArrayList<>();
 
   public RunStreams(RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler) {
+    this(runs, limits, timing, scheduler, System::nanoTime);
+  }
+
+  /** @param nanos the time in nanoseconds, as {@link System#nanoTime()} tells it (tests move it by hand) */
+  RunStreams(RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler,
+      java.util.function.LongSupplier nanos) {
+    this.nanos = nanos;
     this.runs = runs;
     this.slots = new StreamSlots(limits);
     this.timing = timing;
@@ -62,19 +79,38 @@ public final class RunStreams implements AutoCloseable {
    * @throws ApiException 429 when the caller or the api holds as many streams as allowed
    */
   ChunkedOutput<String> open(String runId, Caller caller, StreamPosition from) {
-    slots.acquire(caller.name());
     ChunkedOutput<String> out = new ChunkedOutput<>(String.class);
-    long now = System.nanoTime();
-    Stream s = new Stream(runId, caller, out, from, now);
+    open(runId, caller, from, new Sink() {
+      @Override
+      public void write(String frames) throws IOException {
+        out.write(frames);
+      }
+
+      @Override
+      public boolean isClosed() {
+        return out.isClosed();
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.close();
+      }
+    });
+    return out;
+  }
+
+  /** Opens a stream writing to {@code sink}; see {@link #open(String, Caller, StreamPosition)}. */
+  void open(String runId, Caller caller, StreamPosition from, Sink sink) {
+    slots.acquire(caller.name());
+    Stream s = new Stream(runId, caller, sink, from, nanos.getAsLong());
     try {
-      out.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
+      sink.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
     } catch (IOException e) {
       slots.release(caller.name());
       throw new java.io.UncheckedIOException(e);
     }
     opened.add(s);
     scheduler.execute(this::pollSafely); // the first events go out without waiting a whole poll
-    return out;
   }
 
   /** How many streams are open (for tests and metrics). */
@@ -90,11 +126,12 @@ public final class RunStreams implements AutoCloseable {
     }
   }
 
-  private synchronized void poll() {
+  /** Writes what changed to every open stream, and closes those that ended or whose client left. */
+  synchronized void poll() {
     for (Stream s; (s = opened.poll()) != null; ) {
       open.add(s);
     }
-    long now = System.nanoTime();
+    long now = nanos.getAsLong();
     for (Iterator<Stream> it = open.iterator(); it.hasNext(); ) {
       Stream s = it.next();
       boolean done;
@@ -125,7 +162,7 @@ public final class RunStreams implements AutoCloseable {
     boolean ended = false;
     if (found.isEmpty()) {
       if (now - s.openedAt > timing.notFound().toNanos()) {
-        frame(frames, "end", s.position, Map.of("run_id", s.runId, "error", "no such run"));
+        frame(frames, "end", s.position, ordered("run_id", s.runId, "error", "no such run"));
         ended = true;
       }
     } else {
@@ -139,7 +176,7 @@ public final class RunStreams implements AutoCloseable {
       String status = run.status() == null ? null : run.status().wire();
       if (status != null && !status.equals(s.position.status())) {
         s.position = s.position.withStatus(status);
-        frame(frames, "status", s.position, Map.of("run_id", s.runId, "status", status));
+        frame(frames, "status", s.position, ordered("run_id", s.runId, "status", status));
       }
       if (run.status() != null && run.status().isTerminal()) {
         Map<String, Object> end = new LinkedHashMap<>();
@@ -164,6 +201,14 @@ public final class RunStreams implements AutoCloseable {
       s.lastWrite = now;
     }
     return ended;
+  }
+
+  /** A JSON object with its fields in this order (Map.of has none, and clients read the data as written). */
+  private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put(k1, v1);
+    m.put(k2, v2);
+    return m;
   }
 
   private static void frame(StringBuilder frames, String event, StreamPosition position, Object data)
@@ -194,13 +239,13 @@ public final class RunStreams implements AutoCloseable {
   private static final class Stream {
     final String runId;
     final Caller caller;
-    final ChunkedOutput<String> out;
+    final Sink out;
     final long openedAt;
     StreamPosition position;
     long lastWrite;
     long lastHeartbeat;
 
-    Stream(String runId, Caller caller, ChunkedOutput<String> out, StreamPosition position, long now) {
+    Stream(String runId, Caller caller, Sink out, StreamPosition position, long now) {
       this.runId = runId;
       this.caller = caller;
       this.out = out;
