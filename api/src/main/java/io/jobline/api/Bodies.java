@@ -67,8 +67,8 @@ final class Bodies {
       node = STRICT.readTree(body);
     } catch (StreamConstraintsException e) {
       String field = topField(body);
-      throw ApiException.badRequest(field, field + " is nested more than " + WireLimits.MAX_DEPTH
-          + " levels deep; at most " + WireLimits.MAX_DEPTH + " are accepted");
+      throw ApiException.badRequest(field, field + " is nested more than " + WireLimits.maxDepth()
+          + " levels deep; at most " + WireLimits.maxDepth() + " are accepted");
     } catch (JsonProcessingException e) {
       String message = e.getOriginalMessage();
       java.util.regex.Matcher duplicate = DUPLICATE.matcher(message == null ? "" : message);

@@ -95,7 +95,8 @@ public final class ChainRunsResource {
   /** The chain run with each step's run linked ({@code run_url}). */
   @SuppressWarnings("unchecked")
   static Map<String, Object> view(ChainRun run) {
-    Map<String, Object> m = new LinkedHashMap<>(Json.mapper().convertValue(run, Map.class));
+    Map<String, Object> m = new LinkedHashMap<>(
+        Json.mapper().convertValue(io.jobline.wire.Secrets.redact(Json.tree(run)), Map.class));
     List<Map<String, Object>> steps = new ArrayList<>();
     for (Object o : (List<Object>) m.getOrDefault("steps", List.of())) {
       Map<String, Object> step = new LinkedHashMap<>((Map<String, Object>) o);

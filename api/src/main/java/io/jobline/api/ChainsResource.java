@@ -168,7 +168,8 @@ public final class ChainsResource {
 
   private static Map<String, Object> view(ChainStore.Declared d) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> m = new LinkedHashMap<>(Json.mapper().convertValue(d.chain(), Map.class));
+    Map<String, Object> m = new LinkedHashMap<>(
+        Json.mapper().convertValue(io.jobline.wire.Secrets.redact(Json.tree(d.chain())), Map.class));
     m.put("source", d.source().name().toLowerCase(java.util.Locale.ROOT));
     return m;
   }

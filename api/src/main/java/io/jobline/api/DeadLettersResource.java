@@ -131,6 +131,10 @@ public final class DeadLettersResource {
     Access.mayRun(sc, job);
     String tenant = Access.tenantFor(sc, given.tenantId());
     JsonNode params = given.params() == null ? Json.object() : given.params();
+    if (io.jobline.wire.Secrets.holdsRedacted(params)) {
+      throw problem(corrected, "record.params", "the params of the record held a secret, which Jobline does not keep "
+          + "(it shows " + io.jobline.wire.Secrets.REDACTED + "); give it again, or pass it as env:NAME");
+    }
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {
       throw new ApiException(corrected ? 400 : 409, "Invalid params", "the params of the record do not match the "

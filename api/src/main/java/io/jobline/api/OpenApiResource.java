@@ -84,7 +84,7 @@ public final class OpenApiResource {
         .putObject("schema").put("type", "string");
     op(paths, "/jobs/runs", "get", "List runs (filters: job, tenant, status, schedule, parent_run, chain_run, from, to; sort; cursor; limit ≤ 500)",
         null, "200", "RunPage", "400");
-    op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts", null, "200", "Run", "404");
+    op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts (secrets in params shown as [redacted])", null, "200", "Run", "404");
     op(paths, "/jobs/runs/{run_id}/logs", "get", "A run's log lines in pages (offset, limit)", null, "200", "LogPage", "400", "404");
     op(paths, "/jobs/runs/{run_id}/stream", "get",
         "Server-sent events (text/event-stream) of a run's status, log and progress as they happen, then end: each "
@@ -101,7 +101,8 @@ public final class OpenApiResource {
         .putObject("schema").put("type", "string").put("description", "event: status|log|progress|end; "
             + "data: a JSON object (log and progress: a LogEntry; end: run_id, status, result, error)");
     op(paths, "/jobs/runs/{run_id}/cancel", "post", "Cancel a queued or running run", null, "202", null, "404", "409");
-    op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt",
+    op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt"
+        + " (409 naming params when its params held a secret, which is not kept)",
         null, "202", null, "404", "409");
     op(paths, "/jobs/stats", "get", "Counts by status and durations per job (job, tenant, by_tenant), kept by history in job_stats", null, "200", "Stats", "400");
     schemas.set("StatusCounts", object("since", "string", "tenant", "string", "counts", "object", "total", "integer"));

@@ -155,6 +155,10 @@ public final class RunsResource {
         "Run cannot be retried", "job '" + run.jobName() + "' is not in the catalogue: no executor could run it",
         "run_id", null));
     com.fasterxml.jackson.databind.JsonNode params = run.params() == null ? Json.object() : run.params();
+    if (io.jobline.wire.Secrets.holdsRedacted(params)) {
+      throw new ApiException(409, "Run cannot be retried", "the params of run '" + runId + "' held a secret, which"
+          + " Jobline does not keep; submit the run again with its params (or pass the secret as env:NAME)", "params", null);
+    }
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {
       throw new ApiException(409, "Run cannot be retried", "the params of run '" + runId
@@ -264,7 +268,7 @@ public final class RunsResource {
     view.put("progress", run.progress());
     view.put("progress_message", run.progressMessage());
     view.put("trigger", run.trigger());
-    view.put("params", run.params());
+    view.put("params", io.jobline.wire.Secrets.redact(run.params()));
     view.put("logs_truncated", run.logsTruncated());
     view.put("attempts", run.attempts());
     view.put("executor_id", run.executorId());

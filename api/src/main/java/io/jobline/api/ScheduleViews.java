@@ -27,6 +27,9 @@ final class ScheduleViews {
   static ObjectNode view(Schedule s, Instant now, java.util.Map<String, RunStatus> runs) {
     ObjectNode view = Json.mapper().valueToTree(s);
     view.remove("version");
+    if (view.has("parameters")) {
+      view.set("parameters", io.jobline.wire.Secrets.redact(view.get("parameters")));
+    }
     String last = lastRunStatus(s, runs);
     if (last != null) {
       view.put("last_run_status", last);

@@ -41,6 +41,7 @@ import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
+import io.jobline.wire.WireLimits;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -104,6 +105,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
 
   @Override
   public void run(JoblineConfiguration config, Environment env) {
+    WireLimits.setMaxDepth(config.limits.maxDepth);
     Json.configure(env.getObjectMapper());
     com.mongodb.ConnectionString uri = new com.mongodb.ConnectionString(config.mongo.uri);
     MongoClient mongo = MongoClients.create(com.mongodb.MongoClientSettings.builder()

@@ -8,7 +8,10 @@ import io.jobline.scheduler.SchedulerSettings;
 import io.jobline.store.MongoSettings;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.TopicSettings;
+import io.jobline.wire.WireLimits;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 
 /** The YAML configuration of every role: one file, each role reads its section. */
@@ -23,6 +26,19 @@ public class JoblineConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty public HistorySettings history = new HistorySettings();
   @Valid @NotNull @JsonProperty public io.jobline.api.auth.AuthSettings auth = new io.jobline.api.auth.AuthSettings();
   @Valid @NotNull @JsonProperty public ApiSettings api = new ApiSettings();
+  @Valid @NotNull @JsonProperty public Limits limits = new Limits();
+
+  /**
+   * What every role accepts in a request, a record or a job's result (see {@link WireLimits}); give
+   * every role of a deployment the same values.
+   */
+  public static class Limits {
+    /** Deepest nesting of params, results and other JSON values a run carries (1 to 64). */
+    @Min(1)
+    @Max(WireLimits.LARGEST_MAX_DEPTH)
+    @JsonProperty
+    public int maxDepth = WireLimits.DEFAULT_MAX_DEPTH;
+  }
 
   /** Settings of the api role. */
   public static class ApiSettings {

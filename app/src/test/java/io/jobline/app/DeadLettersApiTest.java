@@ -106,6 +106,25 @@ class DeadLettersApiTest {
   }
 
   @Test
+  void aSecretInTheRecordIsNeitherKeptNorShownAndARedriveMustGiveItAgain() throws Exception {
+    String tenant = "dl-" + UUID.randomUUID();
+    produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\",\"params\":{\"dsn\":"
+        + "\"postgresql://bi:hunter2@db/bi\",\"password\":\"hunter2\"}}");
+    JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
+    assertThat(letter.toString()).doesNotContain("hunter2");
+    assertThat(letter.path("record").path("params").path("password").asText()).isEqualTo("[redacted]");
+    String id = letter.path("id").asText();
+
+    assertProblem(admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":" + letter.path("record").toString()
+        .replace("no-such-job", "noop") + "}"), 400, "record.params", "secret");
+    Http.Reply r = admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\""
+        + tenant + "\",\"params\":{\"password\":\"hunter2\"}}}");
+    assertThat(r.status()).isEqualTo(202);
+    EndToEndTest.awaitRun(admin, r.body().path("run_id").asText(), "completed");
+    assertThat(admin.get("/jobs/dead-letters/" + id).body().toString()).doesNotContain("hunter2");
+  }
+
+  @Test
   void badInputIsAProblemNamingTheField() throws Exception {
     String tenant = "dl-" + UUID.randomUUID();
     produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");

@@ -2,25 +2,34 @@ package io.jobline.app;
 
 import static io.jobline.app.HostileInputTest.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.api.auth.Authenticator;
+import io.jobline.topic.Topics;
+import io.jobline.wire.WireLimits;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code standalone --config FILE}: the same auth and limit settings as the roles, laid over the
- * standalone defaults; and the limits themselves — writes per token, live streams per token and in all.
+ * standalone defaults; and the limits themselves — writes per token, live streams per token and in all,
+ * and the depth of the values a run carries.
  */
 class StandaloneConfigTest {
   private static Standalone standalone;
@@ -34,10 +43,13 @@ class StandaloneConfigTest {
           apiKeys:
             - {name: ops, sha256: "%s", role: operator}
             - {name: eyes, sha256: "%s", role: viewer}
+            - {name: deep, sha256: "%s", role: operator}
         api:
           limits: {writesPerSecond: 1, writeBurst: 3, streamsPerToken: 2, streams: 3}
           streamHeartbeat: 1s
-        """.formatted(Authenticator.hash("ops-key"), Authenticator.hash("eyes-key")));
+        limits:
+          maxDepth: 4
+        """.formatted(Authenticator.hash("ops-key"), Authenticator.hash("eyes-key"), Authenticator.hash("deep-key")));
     standalone = Standalone.start(Standalone.Options.ephemeral(null).withConfig(config)
         .withTweak(c -> c.jobs.packages = List.of("io.jobline.examples")));
     base = standalone.apiUrl();
@@ -48,6 +60,42 @@ class StandaloneConfigTest {
     if (standalone != null) {
       standalone.close();
     }
+    WireLimits.setMaxDepth(WireLimits.DEFAULT_MAX_DEPTH); // the setting is the process's; the next class gets the default
+  }
+
+  private static String nested(int depth) {
+    return "{\"a\":".repeat(depth - 1) + "{}" + "}".repeat(depth - 1);
+  }
+
+  @Test
+  void theConfiguredDepthLimitHoldsOverRestAndOnTheTopic() {
+    Http deep = new Http(base, "deep-key");
+    Http.Reply refused = deep.post("/jobs/run/noop", "{\"params\":{\"x\":" + nested(4) + "}}");
+    assertProblem(refused, 400, "params", "at most 4");
+    String within = deep.post("/jobs/run/noop", "{\"params\":" + nested(4) + "}").body().path("run_id").asText();
+    assertThat(EndToEndTest.awaitRun(deep, within, "completed").path("params").path("a").path("a").path("a").isObject())
+        .isTrue();
+
+    String beyond = UUID.randomUUID().toString();
+    try (var producer = new KafkaProducer<>(standalone.config().kafka.clientProperties(), new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-deep".getBytes(StandardCharsets.UTF_8),
+          ("{\"run_id\":\"" + beyond + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-deep\",\"params\":"
+              + nested(5) + "}").getBytes(StandardCharsets.UTF_8)));
+      producer.flush();
+    }
+    assertThat(EndToEndTest.awaitRun(deep, beyond, "failed").path("error").asText()).contains("at most 4");
+  }
+
+  @Test
+  void aDepthLimitOutsideOneToSixtyFourFailsAtBootNamingTheKey() throws Exception {
+    for (String depth : List.of("0", "65")) {
+      Path bad = Files.createTempFile("bad-depth", ".yml");
+      Files.writeString(bad, "limits:\n  maxDepth: " + depth + "\n");
+      assertThatThrownBy(() -> Launcher.loadOverlaid("jobline-standalone.yml", bad))
+          .hasMessageContaining("limits.maxDepth");
+    }
+    assertThatThrownBy(() -> WireLimits.setMaxDepth(65)).hasMessageContaining("limits.maxDepth");
   }
 
   @Test

@@ -1,8 +1,10 @@
 package io.jobline.history;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.wire.Secrets;
 import io.jobline.wire.WireLimits;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +13,10 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Keeps what history stores within {@link WireLimits}, whatever a producer put on the topics. */
+/**
+ * Keeps what history stores within {@link WireLimits} and free of the secrets a caller put in params
+ * ({@link Secrets}), whatever a producer put on the topics.
+ */
 final class Carriage {
   private static final Logger LOG = LoggerFactory.getLogger(Carriage.class);
 
@@ -22,6 +27,33 @@ final class Carriage {
    * Jobline's own may write anything to the topics), and a log line saying so.
    */
   static RunRecord fit(RunRecord r) {
+    return withinLimits(withoutSecrets(r));
+  }
+
+  /** The run with the secrets of its params, error and log lines replaced (see {@link Secrets}). */
+  static RunRecord withoutSecrets(RunRecord r) {
+    JsonNode params = Secrets.redact(r.params());
+    String error = Secrets.redact(r.error());
+    List<LogEntry> logs = r.logs();
+    if (logs != null) {
+      List<LogEntry> clean = new ArrayList<>(logs.size());
+      boolean changed = false;
+      for (LogEntry line : logs) {
+        String message = Secrets.redact(line.message());
+        changed |= !java.util.Objects.equals(message, line.message());
+        clean.add(message == line.message() ? line : new LogEntry(line.timestamp(), line.level(), message, line.percentage()));
+      }
+      logs = changed ? clean : logs;
+    }
+    if (params == r.params() && java.util.Objects.equals(error, r.error()) && logs == r.logs()) {
+      return r;
+    }
+    return new RunRecord(r.runId(), r.jobName(), r.tenantId(), params, r.trigger(), r.status(), r.attempt(), r.epoch(),
+        r.executorId(), r.requestedAt(), r.startedAt(), r.completedAt(), r.result(), error, r.progress(),
+        r.progressMessage(), logs, r.logsTruncated(), r.attempts(), r.parentRunId(), r.appliedSeq());
+  }
+
+  private static RunRecord withinLimits(RunRecord r) {
     Optional<WireLimits.Violation> params = WireLimits.check("params", r.params());
     Optional<WireLimits.Violation> result = WireLimits.check("result", r.result());
     if (params.isEmpty() && result.isEmpty()) {

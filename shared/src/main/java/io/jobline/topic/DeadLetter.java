@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Salvage;
+import io.jobline.wire.Secrets;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -68,12 +70,29 @@ public record DeadLetter(String id, String topic, int partition, long offset, In
       // the id the executor gave a request without one, from where it lay
       runId = io.jobline.wire.RunId.forRecord(sourceTopic, sourcePartition, sourceOffset).value();
     }
-    String text = record.value() == null ? null : new String(record.value(), StandardCharsets.UTF_8);
+    String text = record.value() == null ? null : withoutSecrets(new String(record.value(), StandardCharsets.UTF_8));
     boolean truncated = text != null && text.length() > MAX_VALUE_CHARS;
     return new DeadLetter(idOf(record.topic(), record.partition(), record.offset()), record.topic(),
         record.partition(), record.offset(), record.timestamp() < 0 ? null : Instant.ofEpochMilli(record.timestamp()),
-        reason, source, sourceTopic, sourcePartition, sourceOffset, key, tenant, ids.get("job_name"), runId,
+        Secrets.redact(reason), source, sourceTopic, sourcePartition, sourceOffset, key, tenant, ids.get("job_name"), runId,
         truncated ? text.substring(0, MAX_VALUE_CHARS) : text, truncated, List.of());
+  }
+
+  /**
+   * The record with the secrets it holds redacted ({@link Secrets}): as JSON where it reads as JSON
+   * within the limits, else as text. Jobline keeps no secret, so such a record is redriven corrected.
+   */
+  static String withoutSecrets(String text) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = io.jobline.wire.Json.mapper().readTree(text);
+      if (node != null && node.isContainerNode() && WireLimits.check("record", node).isEmpty()) {
+        com.fasterxml.jackson.databind.JsonNode redacted = Secrets.redact(node);
+        return redacted.equals(node) ? text : io.jobline.wire.Json.mapper().writeValueAsString(redacted);
+      }
+    } catch (java.io.IOException | RuntimeException notJson) {
+      // redacted as text below
+    }
+    return Secrets.redact(text);
   }
 
   /** Whether it was redriven at least once. */

@@ -9,26 +9,56 @@ import java.util.Optional;
 
 /**
  * What every role can carry end to end — the api, the topic records, the executor, history and
- * MongoDB: JSON values nested at most {@value #MAX_DEPTH} deep, keys without NUL (BSON cannot store
+ * MongoDB: JSON values nested at most {@link #maxDepth()} deep (32 unless {@code limits.maxDepth}
+ * says otherwise), keys without NUL (BSON cannot store
  * them) and not starting with {@code $} (MongoDB reads those as operators), and text that is valid
  * Unicode (a lone surrogate cannot be written as UTF-8). The api
  * refuses other input with a 400 naming the field; the executor dead-letters such a record; history
  * leaves such a value out rather than stop.
  */
 public final class WireLimits {
-  /** Deepest nesting of a params object, a job result or any other JSON value a run carries. */
-  public static final int MAX_DEPTH = 32;
+  /** Deepest nesting of a params object, a job result or any other JSON value, unless configured. */
+  public static final int DEFAULT_MAX_DEPTH = 32;
+  /**
+   * The deepest {@link #maxDepth()} may be set: a run's document in MongoDB holds such a value a few
+   * levels down, and MongoDB refuses documents nested more than 100 levels.
+   */
+  public static final int LARGEST_MAX_DEPTH = 64;
   /**
    * The largest request record an executor runs (the api takes params up to 64 KiB; a record
    * carries them and a few hundred bytes more). Larger ones go to the dead-letter topic.
    */
   public static final int MAX_REQUEST_BYTES = 128 * 1024;
-  /** Deepest nesting the JSON parser reads at all (a whole record or request body). */
-  public static final int MAX_PARSE_DEPTH = 64;
+  /**
+   * Deepest nesting the JSON parser reads at all (a whole record, request body or stored document):
+   * room for a value of {@link #LARGEST_MAX_DEPTH} levels and the envelope around it, and no more
+   * than MongoDB stores.
+   */
+  public static final int MAX_PARSE_DEPTH = 100;
   /** Longest key of a JSON object. */
   public static final int MAX_KEY_LENGTH = 1024;
 
+  private static volatile int maxDepth = DEFAULT_MAX_DEPTH;
+
   private WireLimits() {}
+
+  /** Deepest nesting of a params object, a job result or any other JSON value a run carries. */
+  public static int maxDepth() {
+    return maxDepth;
+  }
+
+  /**
+   * Sets {@link #maxDepth()} for this process, from {@code limits.maxDepth}; every role of a
+   * deployment should be given the same value.
+   *
+   * @throws IllegalArgumentException naming the key when it is outside 1 to {@value #LARGEST_MAX_DEPTH}
+   */
+  public static void setMaxDepth(int depth) {
+    if (depth < 1 || depth > LARGEST_MAX_DEPTH) {
+      throw new IllegalArgumentException("limits.maxDepth must be between 1 and " + LARGEST_MAX_DEPTH + ", not " + depth);
+    }
+    maxDepth = depth;
+  }
 
   /** Why a value cannot be carried, and where (a JSON path starting at the field's name). */
   public record Violation(String path, String reason) {
@@ -49,13 +79,14 @@ public final class WireLimits {
       return Optional.empty();
     }
     record Frame(JsonNode node, String path, int depth) {}
+    int limit = maxDepth;
     Deque<Frame> todo = new ArrayDeque<>();
     todo.push(new Frame(value, field, value.isContainerNode() ? 1 : 0));
     while (!todo.isEmpty()) {
       Frame f = todo.pop();
-      if (f.depth() > MAX_DEPTH) {
-        return Optional.of(new Violation(field, "nested more than " + MAX_DEPTH + " levels deep (at " + f.path()
-            + "); at most " + MAX_DEPTH + " are accepted"));
+      if (f.depth() > limit) {
+        return Optional.of(new Violation(field, "nested more than " + limit + " levels deep (at " + f.path()
+            + "); at most " + limit + " are accepted"));
       }
       JsonNode n = f.node();
       if (n.isTextual()) {
