@@ -112,6 +112,7 @@ async function start() {
   nav.hidden = false;
   who.hidden = false;
   await route();
+  main.focus({ preventScroll: true }); // the sign-in form is gone: keyboard focus goes on from the page
 }
 
 whenUnauthorized((problem) => {

@@ -129,7 +129,8 @@ class ConsoleBrowserTest {
     waitUntil(() -> browser.findElement(By.id("who-text")).getText().contains("development"));
 
     Actions keys = new Actions(browser);
-    for (int i = 0; i < 12 && !"Runs".equals(browser.switchTo().activeElement().getText()); i++) {
+    // Tab goes on from where focus is (the page's content after signing in) and comes round to the header
+    for (int i = 0; i < 80 && !"Runs".equals(browser.switchTo().activeElement().getText()); i++) {
       keys.sendKeys(Keys.TAB).perform();
     }
     assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Runs");
