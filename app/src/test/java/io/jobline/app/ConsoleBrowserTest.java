@@ -260,7 +260,7 @@ class ConsoleBrowserTest {
 
   @Test
   void aViewerSeesNoControlItsRoleMayNotUse() throws Exception {
-    String id = admin.post("/jobs/run/sleep", "{\"params\":{\"seconds\":5}}").body().path("run_id").asText();
+    String id = admin.post("/jobs/run/sleep", "{\"params\":{\"seconds\":30}}").body().path("run_id").asText();
     String tenant = "console-v-" + UUID.randomUUID().toString().substring(0, 8);
     DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
     DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
@@ -270,6 +270,7 @@ class ConsoleBrowserTest {
     browser.get(base + "/#/runs/" + id);
     waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("running"));
     assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
+    admin.post("/jobs/runs/" + id + "/cancel", null);
     browser.get(base + "/#/schedules");
     waitFor(By.tagName("h1"));
     assertThat(browser.findElements(By.id("new-schedule"))).isEmpty();
