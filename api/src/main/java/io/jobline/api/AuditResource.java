@@ -23,7 +23,7 @@ import java.util.Set;
 @Path("/jobs/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AuditResource {
-  private static final Set<String> TYPES = Set.of("run", "schedule", "chain", "chain_run");
+  private static final Set<String> TYPES = Set.of("run", "schedule", "chain", "chain_run", "dead_letter");
   private final AuditStore audit;
 
   public AuditResource(AuditStore audit) {

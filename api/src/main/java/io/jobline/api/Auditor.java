@@ -24,8 +24,8 @@ public final class Auditor {
   }
 
   /**
-   * Records that the caller did {@code action} to {@code target} (of type run, schedule, chain or
-   * chain_run) of {@code tenant}.
+   * Records that the caller did {@code action} to {@code target} (of type run, schedule, chain,
+   * chain_run or dead_letter) of {@code tenant}.
    */
   public void record(SecurityContext sc, String action, String targetType, String target, String tenant,
       JsonNode details) {

@@ -88,12 +88,27 @@ public final class OpenApiResource {
     op(paths, "/jobs/runs/{run_id}", "get", "One run: status, timing, result, error, logs, attempts (secrets in params shown as [redacted])", null, "200", "Run", "404");
     op(paths, "/jobs/runs/{run_id}/logs", "get", "A run's log lines in pages (offset, limit)", null, "200", "LogPage", "400", "404");
     op(paths, "/jobs/runs/{run_id}/stream", "get",
-        "Server-sent events (text/event-stream) of a run's status, log and progress until it ends", null, "200", null);
+        "Server-sent events (text/event-stream) of a run's status, log and progress as they happen, then end: each "
+            + "event is flushed at once and has an id (LOG_LINES:STATUS) to resume from with Last-Event-ID; a "
+            + "': heartbeat' comment every 15 s while nothing happens; no server thread waits on an open stream",
+        null, "200", null, "400", "404");
+    ObjectNode stream = (ObjectNode) paths.path("/jobs/runs/{run_id}/stream").path("get");
+    ((ArrayNode) stream.get("parameters")).addObject()
+        .put("name", "Last-Event-ID").put("in", "header").put("required", false)
+        .put("description", "the id of the last event the client has: the stream goes on after it, repeating "
+            + "nothing; not an id this stream sends: 400 naming Last-Event-ID")
+        .putObject("schema").put("type", "string");
+    ((ObjectNode) stream.path("responses").path("200")).putObject("content").putObject("text/event-stream")
+        .putObject("schema").put("type", "string").put("description", "event: status|log|progress|end; "
+            + "data: a JSON object (log and progress: a LogEntry; end: run_id, status, result, error)");
     op(paths, "/jobs/runs/{run_id}/cancel", "post", "Cancel a queued or running run", null, "202", null, "404", "409");
     op(paths, "/jobs/runs/{run_id}/retry", "post", "Run an ended (failed, timed-out, cancelled) run again as a new attempt"
         + " (409 naming params when its params held a secret, which is not kept)",
         null, "202", null, "404", "409");
     op(paths, "/jobs/stats", "get", "Counts by status and durations per job (job, tenant, by_tenant), kept by history in job_stats", null, "200", "Stats", "400");
+    schemas.set("StatusCounts", object("since", "string", "tenant", "string", "counts", "object", "total", "integer"));
+    op(paths, "/jobs/stats/status-counts", "get", "How many runs of each status were requested since `since` "
+        + "(default an hour ago, at most 31 days; filter tenant), for charts", null, "200", "StatusCounts", "400");
     op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
     op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
     op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");
@@ -119,6 +134,32 @@ public final class OpenApiResource {
         null, "202", null, "404", "409");
     op(paths, "/jobs/audit", "get", "The audit trail: who cancelled, retried, triggered, created, changed or deleted "
         + "what, and when (filters: target_type, target, actor, action, tenant; limit ≤ 500)", null, "200", null, "400");
+    schemas.set("DeadLetter", object("id", "string", "topic", "string", "partition", "integer", "offset", "integer",
+        "time", "string", "reason", "string", "source_topic", "string", "source_partition", "integer",
+        "source_offset", "integer", "key", "string", "tenant_id", "string", "job_name", "string", "run_id", "string",
+        "record", "object", "record_text", "string", "record_truncated", "boolean", "redriven", "boolean",
+        "redrives", "array"));
+    schemas.set("DeadLetterPage", object("dead_letters", "array", "next_cursor", "string"));
+    schemas.set("Redrive", object("record", "object"));
+    schemas.set("Redriven", object("dead_letter_id", "string", "run_id", "string", "attempt", "integer",
+        "status", "string", "status_url", "string"));
+    op(paths, "/jobs/dead-letters", "get", "Records of the dead-letter topics (jobline.requests.dlq, "
+        + "jobline.history.dlq), newest first: record, reason, topic, partition, offset, time, redrives (filters: tenant, "
+        + "job, topic, redriven; cursor; limit ≤ 500)", null, "200", "DeadLetterPage", "400");
+    op(paths, "/jobs/dead-letters/{id}", "get", "One dead letter", null, "200", "DeadLetter", "404");
+    op(paths, "/jobs/dead-letters/{id}/redrive", "post", "Send a dead-lettered request again to jobline.requests, "
+        + "as it was (no body) or corrected ({\"record\": {…}}); the run it names goes on as its next attempt; "
+        + "recorded in the audit trail and on the dead letter. 400 names the field of a bad corrected record; 409 "
+        + "when the record cannot run as it was or its run has not ended", "Redrive", "202", "Redriven",
+        "400", "404", "409");
+    ((ObjectNode) paths.path("/jobs/dead-letters/{id}/redrive").path("post").path("requestBody")).put("required", false);
+    schemas.set("Caller", object("name", "string", "role", "string", "tenant", "string", "may_operate", "boolean",
+        "may_administer", "boolean"));
+    op(paths, "/jobs/me", "get", "Who the bearer token stands for: name, role, tenant (null: every tenant)",
+        null, "200", "Caller");
+    schemas.set("Executors", object("executors", "array"));
+    op(paths, "/jobs/executors", "get", "The executors that are up (holding a partition lease not yet expired): "
+        + "executor_id, partitions of jobline.requests held, lease_expires_at", null, "200", "Executors");
     op(paths, "/openapi.json", "get", "This document", null, "200", null);
     describeAccess(paths);
     return doc;
@@ -127,7 +168,8 @@ public final class OpenApiResource {
   /** Resources whose routes this document lists. */
   private static final List<Class<?>> RESOURCES = List.of(JobsResource.class, RunsResource.class, StatsResource.class,
       SchedulesResource.class, ScheduleCheckResource.class, CronResource.class, ChainsResource.class,
-      ChainRunsResource.class, AuditResource.class);
+      ChainRunsResource.class, AuditResource.class, DeadLettersResource.class, CallerResource.class,
+      ExecutorsResource.class);
 
   /** What a token bound to a tenant may do on a route, where it is not simply "its own tenant's only". */
   private static final Map<String, String> TENANT_RULES = Map.of(
@@ -135,7 +177,9 @@ public final class OpenApiResource {
       "post /jobs/schedules", "schedules for its own tenant only; a schedule running a job of system scope: 403",
       "post /jobs/check-schedules", "403: the cycle spans every tenant",
       "post /jobs/chains", "403: a chain definition serves every tenant",
-      "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403");
+      "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403",
+      "get /jobs/dead-letters", "its own tenant's dead letters only (a record whose tenant cannot be read: none)",
+      "post /jobs/dead-letters/{id}/redrive", "its own tenant's dead letters only, as runs of its own tenant");
 
   /**
    * Adds to each operation the least role it needs (read from its {@code @RolesAllowed}), the tenant

@@ -6,9 +6,7 @@ import io.jobline.run.RunStatus;
 import io.jobline.topic.ControlProducer;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
-import io.jobline.wire.EventType;
 import io.jobline.wire.Json;
-import io.jobline.wire.RunEvent;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
@@ -18,8 +16,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.core.StreamingOutput;
-import java.time.Duration;
+import jakarta.ws.rs.HeaderParam;
 import java.time.Instant;
 import java.util.List;
 import io.jobline.wire.Control;
@@ -50,14 +47,14 @@ public final class RunsResource {
   private final io.jobline.store.CatalogueStore catalogue;
   private final io.jobline.job.ParamsValidator validator = new io.jobline.job.ParamsValidator();
 
-  private final StreamSlots streams;
+  private final RunStreams streams;
   private final Auditor auditor;
 
   public RunsResource(RunStore runs, io.jobline.store.RunLogStore logStore, ControlProducer control,
-      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, ApiLimits limits,
+      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, RunStreams streams,
       Auditor auditor, Clock clock) {
     this.auditor = auditor;
-    this.streams = new StreamSlots(limits);
+    this.streams = streams;
     this.catalogue = catalogue;
     this.runs = runs;
     this.logStore = logStore;
@@ -171,37 +168,27 @@ public final class RunsResource {
     JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
         null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
         clock.instant(), Access.caller(sc).name(), run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
-    // the event must be on the topic before the request: an executor may start the new attempt at once,
-    // and history would refuse its start while the run still reads failed
-    events.sendAndWait(new RunEvent(RunId.of(runId), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, clock.instant(),
-        "api", run.attempt(), run.epoch(), Json.object().put("next_attempt", attempt)
-            .put("requested_by", Access.caller(sc).name()).put("tenant_id", run.tenantId())));
-    requests.sendAndWait(request);
+    RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());
     auditor.record(sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();
   }
 
   /**
    * Server-sent events with the run's progress and log lines as they happen, ending when the run
-   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object.
+   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object, {@code id:} where the
+   * stream stands after the event (send it back as {@code Last-Event-ID} to resume without repeats);
+   * a {@code : heartbeat} comment every 15 s while nothing happens.
    */
   @GET
   @Path("/{run_id}/stream")
   @Produces("text/event-stream")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Response stream(@PathParam("run_id") String runId, @Context SecurityContext sc) {
+  public Response stream(@PathParam("run_id") String runId, @HeaderParam("Last-Event-ID") String lastEventId,
+      @Context SecurityContext sc) {
     runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
-    io.jobline.api.auth.Caller caller = Access.caller(sc);
-    streams.acquire(caller.name());
-    StreamingOutput body = out -> {
-      try {
-        new RunStream(runs, runId, caller, Duration.ofMillis(200), Duration.ofHours(6)).writeTo(out);
-      } finally {
-        streams.release(caller.name());
-      }
-    };
-    return Response.ok(body, "text/event-stream").header("Cache-Control", "no-cache")
-        .header("X-Accel-Buffering", "no").build();
+    StreamPosition from = StreamPosition.parse(lastEventId);
+    return Response.ok(streams.open(runId, Access.caller(sc), from), "text/event-stream")
+        .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").build();
   }
 
   private static Instant instant(String field, String text) {

@@ -27,9 +27,47 @@ import org.bson.Document;
 @Produces(MediaType.APPLICATION_JSON)
 public final class StatsResource {
   private final StatsStore stats;
+  private final io.jobline.store.RunStore runs;
+  private final java.time.Clock clock;
 
-  public StatsResource(StatsStore stats) {
+  public StatsResource(StatsStore stats, io.jobline.store.RunStore runs, java.time.Clock clock) {
     this.stats = stats;
+    this.runs = runs;
+    this.clock = clock;
+  }
+
+  /**
+   * How many runs of each status were requested since {@code since} (default: an hour ago, at most
+   * 31 days ago), of the tenant asked (a tenant-bound token: its own).
+   */
+  @GET
+  @Path("/status-counts")
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Map<String, Object> statusCounts(@Context SecurityContext sc, @QueryParam("since") String since,
+      @QueryParam("tenant") String asked) {
+    java.time.Instant now = clock.instant();
+    java.time.Instant from = now.minus(java.time.Duration.ofHours(1));
+    if (since != null) {
+      try {
+        from = java.time.OffsetDateTime.parse(since).toInstant();
+      } catch (java.time.format.DateTimeParseException e) {
+        throw ApiException.badRequest("since", "since must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
+      }
+      if (from.isBefore(now.minus(java.time.Duration.ofDays(31)))) {
+        throw ApiException.badRequest("since", "since may be at most 31 days ago (GET /jobs/stats has all-time counts)");
+      }
+    }
+    String tenant = Access.tenantFilter(sc, asked);
+    Map<String, Long> counts = new java.util.TreeMap<>();
+    if (asked == null || asked.equals(tenant)) {
+      runs.countByStatus(tenant, from).forEach((status, n) -> counts.put(status.wire(), n));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("since", from.toString());
+    out.put("tenant", tenant);
+    out.put("counts", counts);
+    out.put("total", counts.values().stream().mapToLong(Long::longValue).sum());
+    return out;
   }
 
   @GET

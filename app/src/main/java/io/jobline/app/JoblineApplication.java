@@ -161,6 +161,8 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
         }
       }, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
       env.healthChecks().register("history-streams", new StreamsHealthCheck(history, progress));
+      env.lifecycle().manage(new io.jobline.history.DeadLetterRecorder(config.kafka,
+          new io.jobline.store.MongoDeadLetterStore(db).ensureIndexes()));
       env.metrics().gauge("jobline.history.runs_set_aside", () -> history.metrics()::runsSetAside);
     }
     if (roles.contains(Role.EXECUTOR)) {
@@ -224,9 +226,15 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.AuditResource(new io.jobline.store.AuditStore(db).ensureIndexes()));
       EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
       env.lifecycle().manage(closing(apiRunEvents::close));
-      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, config.api.limits,
+      io.jobline.api.RunStreams runStreams = new io.jobline.api.RunStreams(runs, config.api.limits,
+          config.api.streamTiming(), env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());
+      env.lifecycle().manage(closing(runStreams::close));
+      env.metrics().gauge("jobline.api.open_streams", () -> runStreams::openStreams);
+      env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, runStreams,
           auditor, clock));
-      env.jersey().register(new io.jobline.api.StatsResource(stats));
+      env.jersey().register(new io.jobline.api.StatsResource(stats, runs, clock));
+      env.jersey().register(new io.jobline.api.DeadLettersResource(new io.jobline.api.DeadLettersResource.Deps(
+          new io.jobline.store.MongoDeadLetterStore(db), runs, catalogue, requests, apiRunEvents, auditor, clock)));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
       env.lifecycle().manage(closing(apiEvents::close));
       io.jobline.chain.ChainLauncher chainLauncher = new io.jobline.chain.ChainLauncher(chains, chainRuns, clock, chainsChanged);
@@ -239,6 +247,10 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.jersey().register(new io.jobline.api.ChainsResource(chains, catalogue, chainLauncher, new ParamsValidator(), auditor));
       env.jersey().register(new io.jobline.api.ChainRunsResource(chainRuns, chainsChanged, auditor));
       env.jersey().register(new io.jobline.api.OpenApiResource());
+      env.jersey().register(new io.jobline.api.CallerResource());
+      env.jersey().register(new io.jobline.api.ExecutorsResource(new io.jobline.store.ExecutorFleet(db), clock));
+      // the console's page and files (no token: its data calls carry one); "" is the context root, /
+      env.servlets().addServlet("console", new io.jobline.api.console.ConsoleServlet()).addMapping("", "/console/*");
     }
 
     PrometheusRegistry prometheus = new PrometheusRegistry();

@@ -43,5 +43,15 @@ public class JoblineConfiguration extends Configuration {
   /** Settings of the api role. */
   public static class ApiSettings {
     @Valid @NotNull @JsonProperty public io.jobline.api.ApiLimits limits = new io.jobline.api.ApiLimits();
+
+    /** How often a live stream with nothing to say gets a {@code : heartbeat} comment. */
+    @NotNull @JsonProperty public io.dropwizard.util.Duration streamHeartbeat = io.dropwizard.util.Duration.seconds(15);
+
+    /** How live streams poll, probe and beat, from these settings. */
+    public io.jobline.api.RunStreams.Timing streamTiming() {
+      io.jobline.api.RunStreams.Timing d = io.jobline.api.RunStreams.Timing.DEFAULT;
+      return new io.jobline.api.RunStreams.Timing(d.poll(), d.probe(),
+          java.time.Duration.ofMillis(streamHeartbeat.toMilliseconds()), d.notFound(), d.longest());
+    }
   }
 }

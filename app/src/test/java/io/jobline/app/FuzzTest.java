@@ -41,7 +41,7 @@ class FuzzTest {
   private static String schedule;
 
   @BeforeContainer
-  static void start() {
+  static void start() throws Exception {
     admin = new Http(SharedStandalone.get().apiUrl());
     chain = "fuzz-chain-" + UUID.randomUUID().toString().substring(0, 8);
     assertThat(admin.post("/jobs/chains", "{\"name\":\"" + chain + "\",\"steps\":[{\"job\":\"noop\"},"
@@ -49,6 +49,15 @@ class FuzzTest {
     schedule = "fuzz-schedule-" + UUID.randomUUID().toString().substring(0, 8);
     assertThat(admin.post("/jobs/schedules", "{\"job_name\":\"" + schedule + "\",\"job_type\":\"noop\","
         + "\"cron_expression\":\"0 3 1 1 *\",\"timezone\":\"UTC\"}").status()).isEqualTo(201);
+    aDeadLetter();
+  }
+
+  private static String deadLetter;
+
+  private static void aDeadLetter() throws Exception {
+    String tenant = "fuzz-dl-" + UUID.randomUUID();
+    DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
+    deadLetter = DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1).get(0).path("id").asText();
   }
 
   /** A 2xx, or a 4xx problem+json naming what is wrong; a 5xx is a bug. */
@@ -127,6 +136,15 @@ class FuzzTest {
   }
 
   @Property(tries = 200)
+  void redriveADeadLetter(@ForAll("runBodies") String record, @ForAll boolean wrapped) {
+    String body = wrapped ? "{\"record\":" + record + "}" : record;
+    Http.Reply r = checked("POST redrive " + body, admin.post("/jobs/dead-letters/" + deadLetter + "/redrive", body));
+    if (r.status() == 202) {
+      ACCEPTED_RUNS.add(r.body().path("run_id").asText());
+    }
+  }
+
+  @Property(tries = 200)
   void previewCron(@ForAll("cronBodies") String body) {
     checked("POST /jobs/cron/preview " + body, admin.post("/jobs/cron/preview", body));
   }
@@ -135,7 +153,8 @@ class FuzzTest {
   void queryStrings(@ForAll("anything") String name, @ForAll("anything") String value) {
     String q = URLEncoder.encode(name, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
     for (String route : List.of("/jobs/runs?", "/jobs/runs?limit=", "/jobs/chain-runs?status=", "/jobs/stats?tenant=",
-        "/jobs/audit?target_type=")) {
+        "/jobs/audit?target_type=", "/jobs/dead-letters?", "/jobs/dead-letters?cursor=",
+        "/jobs/stats/status-counts?since=")) {
       String path = route.endsWith("=") ? route + URLEncoder.encode(value, StandardCharsets.UTF_8) : route + q;
       checked("GET " + path, admin.get(path));
     }
@@ -151,6 +170,8 @@ class FuzzTest {
     checked("DELETE schedule " + s, admin.delete("/jobs/schedules/" + s));
     checked("GET chain " + s, admin.get("/jobs/chains/" + s));
     checked("run job " + s, admin.post("/jobs/run/" + s, "{}"));
+    checked("GET dead letter " + s, admin.get("/jobs/dead-letters/" + s));
+    checked("redrive " + s, admin.post("/jobs/dead-letters/" + s + "/redrive", null));
   }
 
   @Property(tries = 400)

@@ -279,7 +279,9 @@ class MultiProcessIT {
       for (Document d : client.getDatabase("jobline").getCollection("job_partition_leases")
           .find(Filters.and(Filters.eq("owner", executor), Filters.gt("expires_at", new java.util.Date())))) {
         String id = d.getString("_id");
-        out.put(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)), ((Number) d.get("epoch")).longValue());
+        if (id.startsWith(io.jobline.topic.Topics.REQUESTS.name() + "-")) { // the main lane's, not the overflow lane's
+          out.put(Integer.parseInt(id.substring(id.lastIndexOf('-') + 1)), ((Number) d.get("epoch")).longValue());
+        }
       }
     }
     return out;

@@ -3,15 +3,6 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.jobline.wire.Json;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -131,27 +122,56 @@ class RunsApiTest {
   @Test
   void theStreamDeliversProgressInOrderAndClosesWhenTheRunEnds() throws Exception {
     String id = submit("sleep", "{\"params\":{\"seconds\":3}}");
-    HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(base + "/jobs/runs/" + id + "/stream")).timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + Http.TEST_TOKEN).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
-    assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
     List<String> events = new ArrayList<>();
     List<Integer> percentages = new ArrayList<>();
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-      String event = null;
-      String line;
-      while ((line = reader.readLine()) != null) {
-        if (line.startsWith("event: ")) {
-          event = line.substring(7);
-          events.add(event);
-        } else if (line.startsWith("data: ") && "progress".equals(event)) {
-          percentages.add(Json.mapper().readTree(line.substring(6)).path("percentage").asInt());
+    try (Sse stream = Sse.open(base, "/jobs/runs/" + id + "/stream", null)) {
+      assertThat(stream.contentType()).startsWith("text/event-stream");
+      for (Sse.Event e = stream.next(); e != null; e = stream.next()) {
+        events.add(e.name());
+        if ("progress".equals(e.name())) {
+          percentages.add(e.data().path("percentage").asInt());
         }
       }
     }
     assertThat(events).contains("status", "progress").last().isEqualTo("end");
     assertThat(percentages).containsExactly(33, 66, 100);
+  }
+
+  @Test
+  void theExecutorThatRanARunIsListedAsUpWithThePartitionsItHolds() {
+    String id = submit("noop", "{}");
+    String executor = EndToEndTest.awaitRun(http, id, "completed").path("executor_id").asText();
+
+    JsonNode up = http.get("/jobs/executors").body().path("executors");
+    assertThat(up.findValuesAsText("executor_id")).contains(executor);
+    for (JsonNode e : up) {
+      if (e.path("executor_id").asText().equals(executor)) {
+        assertThat(e.path("partitions").size()).isGreaterThan(0);
+        assertThat(e.path("partitions").get(0).asText()).startsWith("jobline.requests-");
+        assertThat(java.time.Instant.parse(e.path("lease_expires_at").asText())).isAfter(java.time.Instant.now());
+      }
+    }
+  }
+
+  @Test
+  void statusCountsSinceAnInstantCountEachStatusOfTheTenantAsked() {
+    String tenant = "counts-" + UUID.randomUUID();
+    String ok = submit("noop", "{\"tenant_id\":\"" + tenant + "\"}");
+    String bad = submit("flaky", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"failures\":5},\"max_attempts\":1}");
+    EndToEndTest.awaitRun(http, ok, "completed");
+    EndToEndTest.awaitRun(http, bad, "failed");
+
+    JsonNode counts = http.get("/jobs/stats/status-counts?tenant=" + tenant).body();
+    assertThat(counts.path("counts").path("completed").asInt()).isEqualTo(1);
+    assertThat(counts.path("counts").path("failed").asInt()).isEqualTo(1);
+    assertThat(counts.path("total").asInt()).isEqualTo(2);
+    String future = java.time.Instant.now().plusSeconds(60).toString();
+    assertThat(http.get("/jobs/stats/status-counts?tenant=" + tenant + "&since=" + future).body().path("total").asInt())
+        .isZero();
+    assertThat(new Http(base, "acme-key").get("/jobs/stats/status-counts?tenant=" + tenant).body().path("total").asInt())
+        .as("another tenant's runs").isZero();
+    HostileInputTest.assertProblem(http.get("/jobs/stats/status-counts?since=yesterday"), 400, "since", null);
+    HostileInputTest.assertProblem(http.get("/jobs/stats/status-counts?since=2020-01-01T00:00:00Z"), 400, "since", "31 days");
   }
 
   @Test

@@ -46,6 +46,7 @@ class StandaloneConfigTest {
             - {name: deep, sha256: "%s", role: operator}
         api:
           limits: {writesPerSecond: 1, writeBurst: 3, streamsPerToken: 2, streams: 3}
+          streamHeartbeat: 1s
         limits:
           maxDepth: 4
         """.formatted(Authenticator.hash("ops-key"), Authenticator.hash("eyes-key"), Authenticator.hash("deep-key")));
@@ -148,6 +149,31 @@ class StandaloneConfigTest {
       in.close();
     }
     third.close();
+  }
+
+  @Test
+  void anIdleStreamGetsAHeartbeatCommentEveryStreamHeartbeat() throws Exception {
+    // the caps test may still be giving this token's slots back
+    List<HttpResponse<InputStream>> opened = new ArrayList<>();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          HttpResponse<InputStream> r = stream(HttpClient.newHttpClient(), "ops-key");
+          if (r.statusCode() == 200) {
+            opened.add(r);
+          }
+          return !opened.isEmpty();
+        });
+    HttpResponse<InputStream> idle = opened.get(0);
+    long t0 = System.nanoTime();
+    try (java.io.BufferedReader in = new java.io.BufferedReader(
+        new java.io.InputStreamReader(idle.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String line;
+      do {
+        line = in.readLine();
+      } while (line != null && !line.equals(": heartbeat"));
+      assertThat(line).isEqualTo(": heartbeat");
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
   }
 
   private static HttpResponse<InputStream> stream(HttpClient client, String key) throws Exception {

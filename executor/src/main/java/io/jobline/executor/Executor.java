@@ -12,6 +12,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Salvage;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.WireLimits;
 import java.time.Clock;
@@ -255,7 +256,8 @@ public final class Executor implements Managed {
     int requestPartitions = consumer.partitionsFor(Topics.REQUESTS.name()).size();
     coPartitioned = requestPartitions == producer.partitionsFor(Topics.EVENTS.name()).size();
     overflowAligned = requestPartitions == producer.partitionsFor(Topics.REQUESTS_OVERFLOW.name()).size();
-    consumer.subscribe(List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name()), new Rebalance());
+    consumer.subscribe(settings.overflowAfter > 0 ? List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name())
+        : List.of(Topics.REQUESTS.name()), new Rebalance());
     try {
       while (running) {
         try {

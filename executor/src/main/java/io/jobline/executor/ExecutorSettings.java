@@ -28,11 +28,12 @@ public class ExecutorSettings {
 
   /**
    * Requests of one tenant waiting on an executor before its further requests move to the overflow
-   * lane ({@code jobline.requests.overflow}); 0 turns the lane off.
+   * lane ({@code jobline.requests.overflow}); 0 (the default) turns the lane off. Off by default while
+   * partition assignment is not aware of the lanes: an executor may be given mostly overflow partitions.
    */
   @Min(0)
   @JsonProperty
-  public int overflowAfter = 200;
+  public int overflowAfter = 0;
 
   /** Records of the overflow lane taken but not finished, before its polling pauses. */
   @Min(1)

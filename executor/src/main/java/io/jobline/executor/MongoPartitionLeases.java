@@ -25,7 +25,7 @@ import org.bson.Document;
  * period — none per run.
  */
 public final class MongoPartitionLeases implements PartitionLeases {
-  static final String COLLECTION = "job_partition_leases";
+  static final String COLLECTION = io.jobline.store.ExecutorFleet.COLLECTION;
   private final MongoCollection<Document> leases;
 
   public MongoPartitionLeases(MongoDatabase db) {

@@ -14,7 +14,7 @@ import java.util.UUID;
 /**
  * One thing a caller did through the api: who ({@code actor}, their role and tenant), what ({@code
  * action}: cancel, retry, trigger, create, change, delete, run, pause, resume) to what ({@code
- * target_type} run, schedule, chain or chain_run, and its id), when, and any details.
+ * target_type} run, schedule, chain, chain_run or dead_letter, and its id), when, and any details.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -66,6 +66,11 @@ public final class ChainAwareRuns implements RunStore {
   }
 
   @Override
+  public java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since) {
+    return runs.countByStatus(tenantId, since);
+  }
+
+  @Override
   public List<RunRecord> list(RunQuery query) {
     return runs.list(query);
   }

@@ -96,6 +96,15 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
+  public java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since) {
+    java.util.Map<RunStatus, Long> out = new java.util.EnumMap<>(RunStatus.class);
+    runs.values().stream().filter(r -> r.status() != null && r.requestedAt() != null && !r.requestedAt().isBefore(since))
+        .filter(r -> tenantId == null || tenantId.equals(r.tenantId()))
+        .forEach(r -> out.merge(r.status(), 1L, Long::sum));
+    return out;
+  }
+
+  @Override
   public List<RunTiming> timings() {
     return runs.values().stream().map(r -> new RunTiming(r.runId(), r.requestedAt(),
         r.startedAt(), r.completedAt(), visible.get(r.runId()))).toList();

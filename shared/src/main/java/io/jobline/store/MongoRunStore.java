@@ -151,6 +151,20 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
+  public java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since) {
+    org.bson.conversions.Bson match = tenantId == null ? Filters.gte("requested_at", Date.from(since))
+        : Filters.and(Filters.eq("tenant_id", tenantId), Filters.gte("requested_at", Date.from(since)));
+    java.util.Map<RunStatus, Long> out = new java.util.EnumMap<>(RunStatus.class);
+    for (Document d : runs.aggregate(List.of(com.mongodb.client.model.Aggregates.match(match),
+        com.mongodb.client.model.Aggregates.group("$status", com.mongodb.client.model.Accumulators.sum("n", 1))))) {
+      if (d.getString("_id") != null) {
+        out.put(RunStatus.fromWire(d.getString("_id")), ((Number) d.get("n")).longValue());
+      }
+    }
+    return out;
+  }
+
+  @Override
   public List<RunTiming> timings() {
     List<RunTiming> out = new ArrayList<>();
     for (Document d : runs.find().projection(Projections.include(

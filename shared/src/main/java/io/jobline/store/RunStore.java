@@ -17,6 +17,9 @@ public interface RunStore {
 
   long countByStatus(RunStatus status);
 
+  /** How many runs of each status were requested since {@code since}: of one tenant, or of all with null. */
+  java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since);
+
   /** Which runs to list. Null fields don't filter. */
   record RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
       String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
@@ -37,9 +40,7 @@ public interface RunStore {
   /** Where a page ended: the sort key and id of its last run. */
   record Cursor(java.time.Instant requestedAt, String runId) {
     public String encode() {
-      String raw = (requestedAt == null ? "" : requestedAt.toEpochMilli()) + ":" + runId;
-      return java.util.Base64.getUrlEncoder().withoutPadding()
-          .encodeToString(raw.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new PageCursor(requestedAt, runId).encode();
     }
 
     /**
@@ -48,14 +49,8 @@ public interface RunStore {
      * @throws IllegalArgumentException when it was not made by {@link #encode()}
      */
     public static Cursor decode(String text) {
-      String raw = new String(java.util.Base64.getUrlDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8);
-      int colon = raw.indexOf(':');
-      if (colon < 0) {
-        throw new IllegalArgumentException("not a cursor");
-      }
-      String millis = raw.substring(0, colon);
-      return new Cursor(millis.isEmpty() ? null : java.time.Instant.ofEpochMilli(Long.parseLong(millis)),
-          raw.substring(colon + 1));
+      PageCursor c = PageCursor.decode(text);
+      return new Cursor(c.at(), c.id());
     }
   }
 

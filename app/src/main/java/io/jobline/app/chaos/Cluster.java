@@ -110,6 +110,7 @@ final class Cluster implements AutoCloseable {
           claimTtl: 4s
           sessionTimeout: 6s
           drain: 2s
+          overflowAfter: 200
         scheduler:
           schedulerId: ${SCHEDULER_ID:-scheduler}
           leaseTtl: 4s

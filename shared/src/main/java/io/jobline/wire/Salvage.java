@@ -1,11 +1,7 @@
-package io.jobline.executor;
+package io.jobline.wire;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.jobline.wire.Json;
-import io.jobline.wire.JobRequest;
-import io.jobline.wire.RunId;
-import io.jobline.wire.WireLimits;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,18 +10,31 @@ import java.util.Map;
  * further on): its top-level {@code run_id}, {@code job_name} and {@code tenant_id}, so the run
  * it names ends as failed with the reason instead of staying unknown.
  */
-final class Salvage {
+public final class Salvage {
   private Salvage() {}
 
   /** A request with only the ids found before the record broke, or null without a usable run id. */
-  static JobRequest ids(byte[] value) {
-    if (value == null) {
+  public static JobRequest ids(byte[] value) {
+    Map<String, String> found = texts(value);
+    String runId = found.get("run_id");
+    if (runId == null || runId.isBlank()) {
       return null;
     }
+    return JobRequest.manual(RunId.of(runId), found.get("job_name"), null, found.get("tenant_id"), null, null);
+  }
+
+  /**
+   * The top-level {@code run_id}, {@code job_name} and {@code tenant_id} found before the record
+   * broke, each only when it is text that can be carried.
+   */
+  public static Map<String, String> texts(byte[] value) {
     Map<String, String> found = new HashMap<>();
+    if (value == null) {
+      return found;
+    }
     try (JsonParser p = Json.mapper().getFactory().createParser(value)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
+        return found;
       }
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -40,16 +49,7 @@ final class Salvage {
     } catch (Exception broken) {
       // keep what was read before the record broke
     }
-    String runId = found.get("run_id");
-    if (runId == null || runId.isBlank() || WireLimits.badText(runId).isPresent()) {
-      return null;
-    }
-    String job = clean(found.get("job_name"));
-    String tenant = clean(found.get("tenant_id"));
-    return JobRequest.manual(RunId.of(runId), job, null, tenant, null, null);
-  }
-
-  private static String clean(String text) {
-    return text == null || WireLimits.badText(text).isPresent() ? null : text;
+    found.values().removeIf(text -> text == null || WireLimits.badText(text).isPresent());
+    return found;
   }
 }

@@ -1,0 +1,175 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.api.auth.Caller;
+import io.jobline.api.auth.Role;
+import io.jobline.run.LogEntry;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunStore;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What a run stream writes, and when, with the time moved by hand. */
+class RunStreamsTest {
+  private static final Caller ADMIN = new Caller("admin", Role.ADMIN, null);
+  private final InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
+  private final AtomicLong now = new AtomicLong();
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+  private final ApiLimits limits = new ApiLimits();
+  // polls only when the test says so: the scheduler's own poll is an hour away
+  private final RunStreams streams = new RunStreams(runs, limits, new RunStreams.Timing(Duration.ofHours(1),
+      Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6)), scheduler, now::get);
+
+  /** A sink that keeps what was written and can be told its client has gone. */
+  static final class Client implements RunStreams.Sink {
+    final StringBuilder written = new StringBuilder();
+    boolean gone;
+    boolean closed;
+
+    @Override
+    public synchronized void write(String frames) throws IOException {
+      if (gone) {
+        throw new IOException("Broken pipe");
+      }
+      written.append(frames);
+    }
+
+    @Override
+    public boolean isClosed() {
+      return closed;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+
+    synchronized String take() {
+      String out = written.toString();
+      written.setLength(0);
+      return out;
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    scheduler.shutdownNow();
+  }
+
+  private static RunRecord run(String id, String tenant, RunStatus status, int lines) {
+    List<LogEntry> logs = new ArrayList<>();
+    for (int i = 1; i <= lines; i++) {
+      logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
+    }
+    return new RunRecord(id, "sleep", tenant, null, null, status, 1, 1, "executor-1", Instant.EPOCH, Instant.EPOCH,
+        status.isTerminal() ? Instant.EPOCH.plusSeconds(9) : null, null, null, null, null, logs, false, List.of(), null,
+        null);
+  }
+
+  private Client open(String runId, Caller caller, StreamPosition from) {
+    Client c = new Client();
+    streams.open(runId, caller, from, c);
+    streams.poll();
+    return c;
+  }
+
+  private void advance(Duration d) {
+    now.addAndGet(d.toNanos());
+  }
+
+  @Test
+  void eachChangeIsOneEventWithTheIdToResumeFromAndTheEndClosesTheStream() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 1)));
+    Client c = open("r1", ADMIN, StreamPosition.START);
+    assertThat(c.take()).isEqualTo("retry: 2000\n\n"
+        + "id: 1:\nevent: progress\ndata: {\"timestamp\":\"1970-01-01T00:00:01Z\",\"level\":\"info\",\"message\":\"line 1\",\"percentage\":10}\n\n"
+        + "id: 1:running\nevent: status\ndata: {\"run_id\":\"r1\",\"status\":\"running\"}\n\n");
+
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.COMPLETED, 2)));
+    streams.poll();
+
+    String end = c.take();
+    assertThat(end).contains("id: 2:running\nevent: progress").contains("id: 2:completed\nevent: status")
+        .endsWith("event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
+    assertThat(c.closed).isTrue();
+    assertThat(streams.openStreams()).isZero();
+  }
+
+  @Test
+  void aStreamResumedFromAnIdSendsOnlyWhatCameAfterIt() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 3)));
+    Client c = open("r1", ADMIN, StreamPosition.parse("2:running"));
+    assertThat(c.take()).isEqualTo("retry: 2000\n\n"
+        + "id: 3:running\nevent: progress\ndata: {\"timestamp\":\"1970-01-01T00:00:03Z\",\"level\":\"info\",\"message\":\"line 3\",\"percentage\":30}\n\n");
+  }
+
+  @Test
+  void anIdleStreamIsProbedEachSecondAndGetsAHeartbeatEveryFifteen() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 0)));
+    Client c = open("r1", ADMIN, StreamPosition.START);
+    c.take();
+    advance(Duration.ofMillis(500));
+    streams.poll();
+    assertThat(c.take()).as("nothing within the probe interval").isEmpty();
+    advance(Duration.ofMillis(600));
+    streams.poll();
+    assertThat(c.take()).isEqualTo("\n");
+    advance(Duration.ofSeconds(14));
+    streams.poll();
+    assertThat(c.take()).isEqualTo(": heartbeat\n\n");
+  }
+
+  @Test
+  void aClientThatLeftIsNoticedAtTheNextWriteAndItsSlotFreed() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 0)));
+    Client c = open("r1", ADMIN, StreamPosition.START);
+    assertThat(streams.openStreams()).isEqualTo(1);
+    c.gone = true;
+    advance(Duration.ofSeconds(1));
+    streams.poll();
+    assertThat(streams.openStreams()).isZero();
+    assertThat(c.closed).isTrue();
+  }
+
+  @Test
+  void anotherTenantsRunIsARunThatDoesNotExistUntilTheStreamGivesUp() {
+    runs.upsertAll(List.of(run("r1", "umbrella", RunStatus.RUNNING, 2)));
+    Client c = open("r1", new Caller("acme", Role.VIEWER, "acme"), StreamPosition.START);
+    assertThat(c.take()).isEqualTo("retry: 2000\n\n");
+    advance(Duration.ofSeconds(31));
+    streams.poll();
+    assertThat(c.take()).contains("event: end\ndata: {\"run_id\":\"r1\",\"error\":\"no such run\"}");
+    assertThat(c.closed).isTrue();
+  }
+
+  @Test
+  void streamsPastTheTokensCapAre429() {
+    limits.streamsPerToken = 1;
+    RunStreams capped = new RunStreams(runs, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
+    capped.open("r1", ADMIN, StreamPosition.START, new Client());
+    assertThatThrownBy(() -> capped.open("r2", ADMIN, StreamPosition.START, new Client()))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));
+  }
+
+  @Test
+  void aLastEventIdThisApiDidNotSendIsRefusedNamingIt() {
+    for (String bad : List.of("yesterday", "-1:running", "3:Running!", "x:")) {
+      assertThatThrownBy(() -> StreamPosition.parse(bad)).isInstanceOfSatisfying(ApiException.class,
+          e -> assertThat(e.toProblem().field()).isEqualTo("Last-Event-ID"));
+    }
+    assertThat(StreamPosition.parse("12:running")).isEqualTo(new StreamPosition(12, "running"));
+    assertThat(StreamPosition.parse("0:")).isEqualTo(StreamPosition.START);
+  }
+}

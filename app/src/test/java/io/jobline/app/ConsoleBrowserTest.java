@@ -1,0 +1,321 @@
+package io.jobline.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in a real browser (Debian's headless chromium through chromedriver) against a real
+ * standalone: sign in, a completed run's logs, a sleep run's progress bar moving, a schedule created
+ * through the form with its preview, a dead letter redriven to completion. Skipped with a message
+ * where chromium is not installed, except under {@code CI=true}, where that fails.
+ * {@code JOBLINE_SCREENSHOTS=1} writes the README's screenshots to {@code docs/console/}.
+ */
+class ConsoleBrowserTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static WebDriver browser;
+  private static Http admin;
+  private static String base;
+
+  @BeforeAll
+  static void start() {
+    boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+    if (!installed) {
+      String why = "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)";
+      if ("true".equals(System.getenv("CI"))) {
+        throw new IllegalStateException("the console's browser tests must run in CI: " + why);
+      }
+      Assumptions.assumeTrue(false, "browser tests skipped: " + why);
+    }
+    base = SharedStandalone.get().apiUrl();
+    admin = new Http(base);
+    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
+        .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+            "--window-size=1200,860", "--lang=en-GB", "--force-device-scale-factor=1");
+    // the driver is given, so Selenium looks for nothing on the network
+    ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+  }
+
+  @BeforeEach
+  void signedIn() {
+    browser.manage().window().setSize(new Dimension(1200, 860));
+    signIn(Http.TEST_TOKEN, "development");
+  }
+
+  private static void signIn(String token, String name) {
+    browser.get(base + "/#/");
+    ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
+    browser.navigate().refresh();
+    waitFor(By.id("token")).sendKeys(token);
+    browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+    waitUntil(() -> browser.findElement(By.id("who-text")).getText().contains(name));
+  }
+
+  private static WebElement waitFor(By by) {
+    return new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> {
+      List<WebElement> found = d.findElements(by);
+      return found.isEmpty() || !found.get(0).isDisplayed() ? null : found.get(0);
+    });
+  }
+
+  private static void waitUntil(java.util.function.BooleanSupplier condition) {
+    new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(org.openqa.selenium.NoSuchElementException.class)
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(d -> condition.getAsBoolean());
+  }
+
+  private static void screenshot(String name) throws Exception {
+    byte[] png = ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+    Path dir = "1".equals(System.getenv("JOBLINE_SCREENSHOTS")) ? Path.of("..", "docs", "console")
+        : Path.of("target", "console-screenshots");
+    Files.createDirectories(dir);
+    Files.write(dir.resolve(name + ".png"), png);
+  }
+
+  @Test
+  void signingInShowsWhoTheRoleAndTheTenantAndSigningOutForgetsTheToken() throws Exception {
+    assertThat(browser.findElement(By.id("who-text")).getText()).isEqualTo("development · admin · all tenants");
+    waitUntil(() -> browser.findElement(By.tagName("h1")).getText().equals("Overview"));
+    waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty());
+    assertThat(browser.findElement(By.id("executors")).getText()).contains("executor-");
+    screenshot("overview");
+
+    browser.findElement(By.id("sign-out")).click();
+    waitFor(By.id("token"));
+    assertThat(((JavascriptExecutor) browser).executeScript("return sessionStorage.length")).isEqualTo(0L);
+    waitFor(By.id("token")).sendKeys("not-a-token");
+    browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+    waitUntil(() -> browser.findElement(By.id("sign-in")).getText().contains("not valid"));
+  }
+
+  @Test
+  void theConsoleCanBeUsedFromTheKeyboardAlone() {
+    browser.findElement(By.id("sign-out")).click();
+    waitUntil(() -> "token".equals(browser.switchTo().activeElement().getAttribute("id")));
+    browser.switchTo().activeElement().sendKeys(Http.TEST_TOKEN + Keys.ENTER);
+    waitUntil(() -> browser.findElement(By.id("who-text")).getText().contains("development"));
+
+    Actions keys = new Actions(browser);
+    // Tab goes on from where focus is (the page's content after signing in) and comes round to the header
+    for (int i = 0; i < 80 && !"Runs".equals(browser.switchTo().activeElement().getText()); i++) {
+      keys.sendKeys(Keys.TAB).perform();
+    }
+    assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Runs");
+    keys.sendKeys(Keys.ENTER).perform();
+    waitUntil(() -> browser.getCurrentUrl().endsWith("#/runs") && !browser.findElements(By.id("live")).isEmpty());
+  }
+
+  @Test
+  void aJwtBoundToATenantSignsInAndSeesThatTenantsRunsOnly() throws Exception {
+    String mine = admin.post("/jobs/run/noop", "{\"tenant_id\":\"acme\"}").body().path("run_id").asText();
+    String theirs = admin.post("/jobs/run/noop", "{\"tenant_id\":\"umbrella\"}").body().path("run_id").asText();
+    EndToEndTest.awaitRun(admin, mine, "completed");
+    EndToEndTest.awaitRun(admin, theirs, "completed");
+    signIn(AuthTest.jwt("operator", "acme", 600), "operator");
+    assertThat(browser.findElement(By.id("who-text")).getText()).endsWith("operator · tenant acme");
+
+    browser.get(base + "/#/runs");
+    waitUntil(() -> browser.findElement(By.id("runs-table")).getText().contains(mine.substring(0, 8)));
+    assertThat(browser.findElement(By.id("runs-table")).getText()).doesNotContain(theirs.substring(0, 8), "umbrella");
+    browser.get(base + "/#/runs/" + theirs);
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Not found"));
+  }
+
+  @Test
+  void aCompletedRunShowsItsResultAndLogLines() {
+    String id = admin.post("/jobs/run/settlement", "{\"tenant_id\":\"console\",\"params\":{\"period\":\"2026-03\"}}")
+        .body().path("run_id").asText();
+    EndToEndTest.awaitRun(admin, id, "completed");
+
+    browser.get(base + "/#/runs/" + id);
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("completed"));
+    assertThat(browser.findElement(By.id("run-logs")).getText()).contains("Starting settlement for 2026-03");
+    assertThat(browser.findElement(By.id("main")).getText()).contains("\"processed\"");
+  }
+
+  @Test
+  void aSleepRunsProgressBarMovesAsItRuns() throws Exception {
+    String id = admin.post("/jobs/run/sleep", "{\"tenant_id\":\"console\",\"params\":{\"seconds\":8}}")
+        .body().path("run_id").asText();
+    browser.get(base + "/#/runs/" + id);
+    waitUntil(() -> progress() > 0);
+    int first = progress();
+    waitUntil(() -> progress() > first);
+    assertThat(progress()).isGreaterThan(first);
+    assertThat(browser.findElements(By.cssSelector("#run-logs li")).size()).isGreaterThanOrEqualTo(2);
+    screenshot("run");
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("completed"));
+    assertThat(progress()).isEqualTo(100);
+    List<String> lines = browser.findElements(By.cssSelector("#run-logs li")).stream().map(WebElement::getText).toList();
+    assertThat(lines).as("each line once").doesNotHaveDuplicates().hasSize(8);
+  }
+
+  private static int progress() {
+    Object v = ((JavascriptExecutor) browser).executeScript("return document.getElementById('run-progress').value");
+    return ((Number) v).intValue();
+  }
+
+  @Test
+  void aScheduleCreatedThroughTheFormShowsItsPreviewAndIsListed() throws Exception {
+    String name = "console-" + UUID.randomUUID().toString().substring(0, 8);
+    browser.get(base + "/#/schedules/new");
+    waitFor(By.id("s-name")).sendKeys(name);
+    new Select(browser.findElement(By.id("s-type"))).selectByValue("noop");
+    WebElement cron = browser.findElement(By.id("s-cron"));
+    cron.clear();
+    cron.sendKeys("*/15 9-17 * * 0-4");
+    waitUntil(() -> browser.findElement(By.id("cron-description")).getText().toLowerCase().contains("15"));
+    waitUntil(() -> browser.findElements(By.cssSelector("#cron-preview tbody tr")).size() == 6);
+    screenshot("schedule-editor");
+
+    cron.sendKeys(" 99");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#cron-preview .alert")).isEmpty());
+    assertThat(browser.findElement(By.id("s-cron")).getAttribute("aria-invalid")).isEqualTo("true");
+    cron.clear();
+    cron.sendKeys("*/15 9-17 * * 0-4");
+    waitUntil(() -> browser.findElements(By.cssSelector("#cron-preview tbody tr")).size() == 6);
+    browser.findElement(By.id("save-schedule")).click();
+    waitUntil(() -> browser.getCurrentUrl().endsWith("#/schedules")
+        && browser.findElement(By.id("main")).getText().contains(name));
+    JsonNode saved = admin.get("/jobs/schedules/" + name).body();
+    assertThat(saved.path("cron_expression").asText()).isEqualTo("*/15 9-17 * * 0-4");
+    assertThat(admin.delete("/jobs/schedules/" + name).status()).isEqualTo(204);
+  }
+
+  @Test
+  void aDeadLetterRedrivenCorrectedFromItsPageRunsToCompletion() throws Exception {
+    String tenant = "console-dl-" + UUID.randomUUID().toString().substring(0, 8);
+    String runId = DeadLettersApiTest.produce(tenant, "{\"job_name\":\"settlement\",\"tenant_id\":\"" + tenant
+        + "\",\"params\":{\"period\":\"2026-13\"}}");
+    DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
+    EndToEndTest.awaitRun(admin, runId, "failed");
+
+    browser.get(base + "/#/dead-letters");
+    WebElement tenantFilter = waitFor(By.name("tenant"));
+    tenantFilter.sendKeys(tenant);
+    browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+    waitUntil(() -> browser.findElements(By.cssSelector("#dead-letters-table tbody tr")).size() == 1
+        && browser.findElement(By.id("dead-letters-table")).getText().contains("invalid params"));
+    browser.findElement(By.cssSelector("#dead-letters-table tbody tr a")).click();
+    WebElement record = waitFor(By.id("redrive-record"));
+    String corrected = record.getAttribute("value").replace("2026-13", "2026-03");
+    ((JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1]", record, corrected);
+    browser.findElement(By.id("redrive-corrected")).click();
+    waitFor(By.id("redrive-result")).findElement(By.tagName("a")).click();
+
+    waitUntil(() -> browser.getCurrentUrl().endsWith("#/runs/" + runId)
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+    assertThat(admin.get("/jobs/runs/" + runId).body().path("attempt").asInt()).isEqualTo(2);
+  }
+
+  @Test
+  void theRunNowFormChecksParamsAgainstTheSchemaBeforeItSubmits() {
+    browser.get(base + "/#/jobs/settlement");
+    WebElement period = waitFor(By.id("p-period"));
+    period.sendKeys("2026-13");
+    browser.findElement(By.cssSelector("#run-now button[type=submit]")).click();
+    waitUntil(() -> "true".equals(period.getAttribute("aria-invalid")));
+    assertThat(browser.findElement(By.id("p-period-error")).getText()).contains("must match");
+    assertThat(browser.getCurrentUrl()).endsWith("#/jobs/settlement");
+
+    period.clear();
+    period.sendKeys("2026-03");
+    browser.findElement(By.cssSelector("#run-now button[type=submit]")).click();
+    waitUntil(() -> browser.getCurrentUrl().contains("#/runs/")
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+  }
+
+  @Test
+  void aViewerSeesNoControlItsRoleMayNotUse() throws Exception {
+    String id = admin.post("/jobs/run/sleep", "{\"params\":{\"seconds\":30}}").body().path("run_id").asText();
+    String tenant = "console-v-" + UUID.randomUUID().toString().substring(0, 8);
+    DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
+    DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
+    signIn("viewer-key", "viewer");
+    assertThat(browser.findElement(By.id("who-text")).getText()).isEqualTo("viewer · viewer · all tenants");
+
+    browser.get(base + "/#/runs/" + id);
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("running"));
+    assertThat(browser.findElements(By.xpath("//button[text()='Cancel']"))).isEmpty();
+    admin.post("/jobs/runs/" + id + "/cancel", null);
+    browser.get(base + "/#/schedules");
+    waitFor(By.tagName("h1"));
+    assertThat(browser.findElements(By.id("new-schedule"))).isEmpty();
+    browser.get(base + "/#/jobs/noop");
+    waitUntil(() -> browser.findElement(By.cssSelector("#run-now button[type=submit]")).getText().contains("operator"));
+    assertThat(browser.findElement(By.cssSelector("#run-now button[type=submit]")).isEnabled()).isFalse();
+    browser.get(base + "/#/dead-letters");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#dead-letters-table tbody tr a")).isEmpty());
+    browser.findElement(By.cssSelector("#dead-letters-table tbody tr a")).click();
+    waitUntil(() -> browser.findElement(By.id("dead-letter")).getText().contains("Redriving needs the admin role"));
+    assertThat(browser.findElements(By.id("redrive-corrected"))).isEmpty();
+  }
+
+  @Test
+  void aThousandRunsRenderInUnder200MillisecondsAndPagesFitAPhone() {
+    browser.get(base + "/#/runs");
+    waitFor(By.id("live"));
+    Object millis = ((JavascriptExecutor) browser).executeAsyncScript("""
+        const done = arguments[arguments.length - 1];
+        import('/console/js/views/runs.js').then(({ rows, runsTable }) => {
+          const runs = Array.from({ length: 1000 }, (_, i) => ({ run_id: 'run-' + i + '-0000-0000', job_name: 'settlement',
+            tenant_id: 't' + (i % 7), status: i % 5 ? 'completed' : 'failed', attempt: 1,
+            requested_at: new Date(Date.now() - i * 1000).toISOString(), duration_seconds: i / 10, progress: 100 }));
+          const t0 = performance.now();
+          const body = document.createElement('div');
+          body.append(rows(runs));
+          const table = runsTable(body);
+          const t1 = performance.now();
+          const wrap = document.createElement('div');
+          wrap.className = 'table-wrap';
+          wrap.append(table);
+          document.getElementById('main').append(wrap);
+          table.getBoundingClientRect();
+          done([t1 - t0, performance.now() - t0]);
+        });""");
+    System.out.println("1,000 run rows built and laid out in " + millis + " ms");
+    assertThat(((Number) ((List<?>) millis).get(1)).doubleValue()).isLessThan(200);
+
+    browser.manage().window().setSize(new Dimension(375, 800));
+    for (String page : List.of("#/", "#/runs", "#/schedules", "#/jobs", "#/dead-letters", "#/chains")) {
+      browser.get(base + "/" + page);
+      waitFor(By.tagName("h1"));
+      Object overflow = ((JavascriptExecutor) browser).executeScript(
+          "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
+      assertThat(((Number) overflow).intValue()).as("horizontal overflow of %s at phone width", page).isLessThanOrEqualTo(1);
+    }
+  }
+}

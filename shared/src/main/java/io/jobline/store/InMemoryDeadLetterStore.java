@@ -1,0 +1,63 @@
+package io.jobline.store;
+
+import io.jobline.topic.DeadLetter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link DeadLetterStore} in memory, for logic tests. */
+public final class InMemoryDeadLetterStore implements DeadLetterStore {
+  private static final Comparator<DeadLetter> NEWEST_FIRST = Comparator
+      .comparing(DeadLetter::time, Comparator.nullsFirst(Comparator.<java.time.Instant>naturalOrder()))
+      .thenComparing(DeadLetter::id).reversed();
+  private final Map<String, DeadLetter> letters = new ConcurrentHashMap<>();
+
+  @Override
+  public void putAll(List<DeadLetter> deadLetters) {
+    for (DeadLetter d : deadLetters) {
+      letters.merge(d.id(), d, (old, now) -> with(now, old.redrives()));
+    }
+  }
+
+  @Override
+  public Optional<DeadLetter> find(String id) {
+    return Optional.ofNullable(letters.get(id));
+  }
+
+  @Override
+  public synchronized boolean redriven(String id, DeadLetter.Redrive redrive) {
+    DeadLetter d = letters.get(id);
+    if (d == null) {
+      return false;
+    }
+    List<DeadLetter.Redrive> all = new ArrayList<>(d.redrives() == null ? List.of() : d.redrives());
+    all.add(redrive);
+    letters.put(id, with(d, all));
+    return true;
+  }
+
+  @Override
+  public List<DeadLetter> list(Query q) {
+    return letters.values().stream()
+        .filter(d -> q.tenantId() == null || q.tenantId().equals(d.tenantId()))
+        .filter(d -> q.jobName() == null || q.jobName().equals(d.jobName()))
+        .filter(d -> q.topic() == null || q.topic().equals(d.topic()))
+        .filter(d -> q.redriven() == null || q.redriven() == d.redriven())
+        .filter(d -> q.after() == null || NEWEST_FIRST.compare(d, marker(q.after())) > 0)
+        .sorted(NEWEST_FIRST).limit(q.limit()).toList();
+  }
+
+  private static DeadLetter marker(PageCursor c) {
+    return new DeadLetter(c.id(), null, 0, 0, c.at(), null, null, null, null, null, null, null, null, null, null,
+        false, List.of());
+  }
+
+  private static DeadLetter with(DeadLetter d, List<DeadLetter.Redrive> redrives) {
+    return new DeadLetter(d.id(), d.topic(), d.partition(), d.offset(), d.time(), d.reason(), d.source(),
+        d.sourceTopic(), d.sourcePartition(), d.sourceOffset(), d.key(), d.tenantId(), d.jobName(), d.runId(),
+        d.value(), d.valueTruncated(), redrives);
+  }
+}

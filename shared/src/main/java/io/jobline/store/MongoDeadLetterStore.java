@@ -1,0 +1,94 @@
+package io.jobline.store;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+import io.jobline.topic.DeadLetter;
+import io.jobline.wire.Json;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+/** {@link DeadLetterStore} on {@code job_dead_letters}, one document per dead-letter record, by its id. */
+public final class MongoDeadLetterStore implements DeadLetterStore {
+  public static final String COLLECTION = "job_dead_letters";
+  private static final Set<String> DATES = Set.of("time");
+  private final MongoCollection<Document> letters;
+
+  public MongoDeadLetterStore(MongoDatabase db) {
+    this.letters = db.getCollection(COLLECTION);
+  }
+
+  /** Creates the indexes the list query needs (real MongoDB uses them; the embedded store ignores them). */
+  public MongoDeadLetterStore ensureIndexes() {
+    letters.createIndex(Indexes.descending("time", "_id"));
+    letters.createIndex(Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("time")));
+    return this;
+  }
+
+  @Override
+  public void putAll(List<DeadLetter> deadLetters) {
+    if (deadLetters.isEmpty()) {
+      return;
+    }
+    List<WriteModel<Document>> writes = new ArrayList<>(deadLetters.size());
+    for (DeadLetter d : deadLetters) {
+      Document doc = Documents.toDocument(d, "id", DATES);
+      doc.remove("_id");
+      doc.remove("redrives"); // the api's to add to; a record read again must not wipe them
+      writes.add(new UpdateOneModel<>(Filters.eq("_id", d.id()), new Document("$set", doc),
+          new UpdateOptions().upsert(true)));
+    }
+    letters.bulkWrite(writes);
+  }
+
+  @Override
+  public Optional<DeadLetter> find(String id) {
+    return Optional.ofNullable(letters.find(Filters.eq("_id", id)).first()).map(MongoDeadLetterStore::read);
+  }
+
+  @Override
+  public boolean redriven(String id, DeadLetter.Redrive redrive) {
+    Document entry = Document.parse(Json.mapper().valueToTree(redrive).toString());
+    return letters.updateOne(Filters.eq("_id", id), Updates.push("redrives", entry)).getMatchedCount() > 0;
+  }
+
+  @Override
+  public List<DeadLetter> list(Query q) {
+    List<Bson> filters = new ArrayList<>();
+    if (q.tenantId() != null) {
+      filters.add(Filters.eq("tenant_id", q.tenantId()));
+    }
+    if (q.jobName() != null) {
+      filters.add(Filters.eq("job_name", q.jobName()));
+    }
+    if (q.topic() != null) {
+      filters.add(Filters.eq("topic", q.topic()));
+    }
+    if (q.redriven() != null) {
+      filters.add(q.redriven() ? Filters.exists("redrives.0") : Filters.not(Filters.exists("redrives.0")));
+    }
+    if (q.after() != null && q.after().at() != null) {
+      Date t = Date.from(q.after().at());
+      filters.add(Filters.or(Filters.lt("time", t), Filters.and(Filters.eq("time", t), Filters.lt("_id", q.after().id()))));
+    }
+    List<DeadLetter> out = new ArrayList<>();
+    letters.find(filters.isEmpty() ? new Document() : Filters.and(filters))
+        .sort(Sorts.descending("time", "_id")).limit(q.limit()).forEach(d -> out.add(read(d)));
+    return out;
+  }
+
+  private static DeadLetter read(Document d) {
+    return Documents.fromDocument(d, DeadLetter.class, "id");
+  }
+}
