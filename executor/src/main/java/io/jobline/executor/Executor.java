@@ -206,9 +206,11 @@ public final class Executor implements Managed {
     // scheduled fires are handed over ahead in a transaction and must not run before it commits
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-    // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in slices,
-    // so the records of the other partitions come between them
-    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
+    if (settings.overflowAfter > 0) {
+      // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in slices,
+      // so the records of the other partitions come between them
+      props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
+    }
     // a joining or leaving executor moves only the partitions that change hands; the rest keep running
     props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
         org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
@@ -268,7 +270,7 @@ public final class Executor implements Managed {
             idle = false;
           }
           var records = consumer.poll(idle ? Duration.ofMillis(50) : Duration.ZERO);
-          if (!records.isEmpty()) {
+          if (!records.isEmpty() && settings.overflowAfter > 0) { // counts only the lanes need
             synchronized (lock) {
               lanes.recount(waiting);
             }
