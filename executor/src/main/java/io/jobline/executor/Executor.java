@@ -212,8 +212,10 @@ public final class Executor implements Managed {
       props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
     }
     // a joining or leaving executor moves only the partitions that change hands; the rest keep running
-    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-        org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
+    // and each executor holds an even share of each lane (the cooperative-sticky assignor is the
+    // fallback while executors of an older version are still in the group)
+    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(LaneAssignor.class.getName(),
+        org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName()));
     props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout.toMilliseconds());
     props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, executorId);

@@ -28,12 +28,11 @@ public class ExecutorSettings {
 
   /**
    * Requests of one tenant waiting on an executor before its further requests move to the overflow
-   * lane ({@code jobline.requests.overflow}); 0 (the default) turns the lane off. Off by default while
-   * partition assignment is not aware of the lanes: an executor may be given mostly overflow partitions.
+   * lane ({@code jobline.requests.overflow}); 0 turns the lane off (one lane, read in order).
    */
   @Min(0)
   @JsonProperty
-  public int overflowAfter = 0;
+  public int overflowAfter = 200;
 
   /** Records of the overflow lane taken but not finished, before its polling pauses. */
   @Min(1)
