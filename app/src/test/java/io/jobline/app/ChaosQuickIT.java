@@ -11,16 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
 
 /**
  * {@code jobline chaos --quick}, as a user runs it: a whole installation in separate processes
  * (3 brokers, the store, every role twice), every fault injected under load, and the checker's
- * verdict read from the report. Every count must be zero for every fault. Opt-in
- * ({@code JOBLINE_CHAOS=1}): it lost 8 runs in the poison window in one of its last four runs here,
- * not yet explained, and a flaky suite must not stand between main and CI.
+ * verdict read from the report. Every count must be zero for every fault. Part of {@code mvn verify}
+ * and so of CI (about 7 minutes); {@code JOBLINE_CHAOS=0} leaves it out of a local build.
  */
-@EnabledIfEnvironmentVariable(named = "JOBLINE_CHAOS", matches = "1")
+@DisabledIfEnvironmentVariable(named = "JOBLINE_CHAOS", matches = "0")
 class ChaosQuickIT {
   private static final Path DIST = Path.of(System.getProperty("jobline.dist", "target"));
 

@@ -80,6 +80,7 @@ final class ChaosRun implements AutoCloseable {
   private Instant intervalStart;
   private int poisonSent;
   private double baselinePerSecond;
+  private long warmStart;
 
   ChaosRun(Path dir, Settings settings, long seed, Consumer<String> say) throws IOException {
     this.dir = dir;
@@ -102,7 +103,7 @@ final class ChaosRun implements AutoCloseable {
     load = new Load(() -> List.of(cluster.url("api-1"), cluster.url("api-2")), cluster.bootstrap(),
         settings.restPerSecond(), settings.topicPerSecond(), 20, seed);
     load.start();
-    long warmStart = System.currentTimeMillis();
+    warmStart = System.currentTimeMillis();
     Thread.sleep(settings.warmup().toMillis());
     List<Window> windows = new ArrayList<>();
     for (Fault fault : plan) {
@@ -400,6 +401,8 @@ final class ChaosRun implements AutoCloseable {
     List<Checker.Fire> owed = owedFires(loadEnd - 15_000);
     long[] dlq = checker.deadLetters(Duration.ofSeconds(60));
     List<String> chainsOpen = checker.unfinishedChains(load.chains().stream().map(Load.ChainAccepted::chainRunId).toList());
+    long prompt = servedPromptly(executions, accepted, warmStart + settings.warmup().toMillis() / 2,
+        warmStart + settings.warmup().toMillis());
     List<FaultResult> out = new ArrayList<>();
     for (int i = 0; i < windows.size(); i++) {
       Window w = windows.get(i);
@@ -445,10 +448,10 @@ final class ChaosRun implements AutoCloseable {
           notes.add("expected at least " + poisonSent + " dead letters with a reason");
         }
       }
-      Double recovery = recoverySeconds(executions, w.faultEnd, to);
+      Double recovery = recoverySeconds(executions, accepted, baselinePerSecond, prompt, w.faultEnd, to);
       if (recovery == null) {
-        notes.add("completions did not return to 80% of the steady rate (" + Math.round(baselinePerSecond)
-            + "/s) within the window");
+        notes.add("the load was not served as before within the window: completions under 80% of the steady rate ("
+            + Math.round(baselinePerSecond) + "/s) or new runs waiting over " + prompt + " ms to start");
       }
       out.add(new FaultResult(w.fault.wire(), mine.size(), completed, lost, doubleExecutions, doubleFires, missedFires,
           recovery, notes, violated));
@@ -480,19 +483,53 @@ final class ChaosRun implements AutoCloseable {
     return n * 1000.0 / Math.max(1, to - from);
   }
 
-  /** Seconds from the fault's end until completions run at 80% of the steady rate over 5 s again. */
-  private Double recoverySeconds(List<Checker.Execution> executions, long faultEnd, long windowEnd) {
-    List<Long> ends = executions.stream().filter(e -> e.end() != null && "done".equals(e.outcome()))
-        .map(Checker.Execution::end).sorted().toList();
+  /**
+   * Seconds from the fault's end until the load is served as before it: the first moment from which,
+   * over the next 5 s, completions run at 80% of the steady rate or more <em>and</em> the runs accepted
+   * then start, at the median, within {@link #servedPromptly} of their acceptance (so a burst of
+   * completions that only drains a backlog while new runs still wait does not count; the median, as
+   * the minute's schedule fires make a few runs wait in any window). In steps of 250 ms.
+   */
+  static Double recoverySeconds(List<Checker.Execution> executions, List<Load.Accepted> accepted,
+      double baselinePerSecond, long promptMillis, long faultEnd, long windowEnd) {
+    long[] ends = executions.stream().filter(e -> e.end() != null && "done".equals(e.outcome()))
+        .mapToLong(Checker.Execution::end).sorted().toArray();
+    Map<String, Long> firstStart = new HashMap<>();
+    executions.forEach(e -> firstStart.merge(e.runId(), e.start(), Math::min));
+    List<Load.Accepted> byTime = accepted.stream().sorted(java.util.Comparator.comparingLong(Load.Accepted::atMillis))
+        .toList();
     double needed = 0.8 * baselinePerSecond * 5;
-    for (long t = faultEnd; t + 5000 <= Math.max(windowEnd, faultEnd + 5000); t += 500) {
+    for (long t = faultEnd; t + 5000 <= Math.max(windowEnd, faultEnd + 5000); t += 250) {
       long from = t;
-      long n = ends.stream().filter(e -> e >= from && e < from + 5000).count();
-      if (n >= needed) {
+      long until = t + 5000;
+      long n = java.util.Arrays.stream(ends).filter(e -> e >= from && e < until).count();
+      // a run never started counts as waiting for ever
+      long[] waits = byTime.stream().filter(a -> a.atMillis() >= from && a.atMillis() < until)
+          .mapToLong(a -> firstStart.containsKey(a.runId()) ? firstStart.get(a.runId()) - a.atMillis() : Long.MAX_VALUE)
+          .sorted().toArray();
+      boolean prompt = waits.length == 0 || percentile(waits, 50) <= promptMillis;
+      if (n >= needed && prompt) {
         return Math.round((t - faultEnd) / 100.0) / 10.0;
       }
     }
     return null;
+  }
+
+  /**
+   * How soon after its acceptance a run starts when the load is served as usual: twice the 99th
+   * percentile of the warm-up's runs, and at least 2 s (jobs wait for a worker for up to 5 s).
+   */
+  static long servedPromptly(List<Checker.Execution> executions, List<Load.Accepted> accepted, long from, long to) {
+    Map<String, Long> firstStart = new HashMap<>();
+    executions.forEach(e -> firstStart.merge(e.runId(), e.start(), Math::min));
+    long[] waits = accepted.stream().filter(a -> a.atMillis() >= from && a.atMillis() < to)
+        .map(a -> firstStart.containsKey(a.runId()) ? firstStart.get(a.runId()) - a.atMillis() : null)
+        .filter(java.util.Objects::nonNull).mapToLong(Long::longValue).sorted().toArray();
+    return Math.max(2000, 2 * (waits.length == 0 ? 0 : percentile(waits, 99)));
+  }
+
+  private static long percentile(long[] sorted, int p) {
+    return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100.0) - 1))];
   }
 
   private HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
