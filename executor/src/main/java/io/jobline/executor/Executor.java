@@ -80,10 +80,10 @@ public final class Executor implements Managed {
   private final KafkaSettings kafka;
   private final ExecutorSettings settings;
   private final JobRegistry registry;
+  private final Intake intake;
   private final ExecutorParts parts;
   private final Clock clock;
   private final String executorId;
-  private final ParamsValidator validator = new ParamsValidator();
   private final OffsetTracker offsets = new OffsetTracker();
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong started = new AtomicLong();
@@ -187,6 +187,7 @@ public final class Executor implements Managed {
     this.kafka = kafka;
     this.settings = settings;
     this.registry = registry;
+    this.intake = new Intake(registry, new ParamsValidator());
     this.parts = parts;
     this.clock = clock;
     this.executorId = settings.executorId != null ? settings.executorId
@@ -406,57 +407,15 @@ public final class Executor implements Managed {
 
   private void admit(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, long offset, Runnable done,
       String elsewhere) {
-    JobRequest request;
-    if (record.value() != null && record.value().length > WireLimits.MAX_REQUEST_BYTES) {
-      reject(record, "too large: " + record.value().length + " bytes; at most " + WireLimits.MAX_REQUEST_BYTES
-          + " (pass a reference to large inputs instead)", Salvage.ids(record.value()), done);
-      return;
-    }
-    try {
-      request = Topics.REQUESTS.valueSerde().deserializer().deserialize(record.topic(), record.value());
-    } catch (RuntimeException e) {
-      reject(record, "unparseable: " + e.getMessage(), Salvage.ids(record.value()), done);
-      return;
-    }
-    if (request == null) {
-      reject(record, "empty record value", null, done);
-      return;
-    }
-    if (request.runId() == null) {
-      // a request moved to the overflow lane keeps the id it would have had where it was first read
-      Origin origin = Lanes.isOverflow(tp) ? Origin.of(record) : null;
-      request = request.withRunId(origin != null ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
-          : RunId.forRecord(record.topic(), record.partition(), offset));
-    }
-    if (request.trigger() == null) {
-      request = request.withTrigger(Trigger.topic());
-    }
-    if (request.requestedAt() == null && record.timestamp() >= 0) {
-      // as history does: a run produced straight to the topic was requested when its record was accepted
-      request = request.withRequestedAt(java.time.Instant.ofEpochMilli(record.timestamp()));
-    }
-    if (request.jobName() == null || request.jobName().isBlank()) {
-      reject(record, "missing field job_name", request, done);
-      return;
-    }
-    Optional<WireLimits.Violation> uncarriable = request.violation();
-    if (uncarriable.isPresent()) {
-      reject(record, "cannot be carried: " + uncarriable.get(), request, done);
-      return;
-    }
-    Optional<JobDefinition> job = registry.find(request.jobName());
-    if (job.isEmpty()) {
-      reject(record, "unknown job '" + request.jobName() + "'", request, done);
-      return;
-    }
-    List<String> violations = validator.violations(job.get().descriptor(),
-        request.params() == null ? Json.object() : request.params());
-    if (!violations.isEmpty()) {
-      reject(record, "invalid params: " + String.join("; ", violations), request, done);
-      return;
-    }
-    synchronized (lock) {
-      waiting.add(new Pending(job.get(), request, tp, offset, done, null, elsewhere, 0, 0));
+    Intake.Place at = new Intake.Place(record.topic(), record.partition(), offset, record.timestamp(),
+        Lanes.isOverflow(tp) ? Origin.of(record) : null);
+    Intake.Admission admission = intake.admit(record.value(), at);
+    if (admission instanceof Intake.Refused refused) {
+      reject(record, refused.reason(), refused.ids(), done);
+    } else if (admission instanceof Intake.Admitted admitted) {
+      synchronized (lock) {
+        waiting.add(new Pending(admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0));
+      }
     }
   }
 

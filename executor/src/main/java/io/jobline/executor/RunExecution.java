@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +54,7 @@ final class RunExecution implements Runnable {
   private final ScheduledExecutorService watchdog;
   private final Outcome outcome;
   private final Running running;
+  private final RetryPolicy retries;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile ScheduledFuture<?> renewal;
   private volatile RunContext ctx;
@@ -88,6 +90,7 @@ final class RunExecution implements Runnable {
     this.watchdog = watchdog;
     this.running = running;
     this.outcome = outcome;
+    this.retries = RetryPolicy.of(settings);
   }
 
   JobRequest request() {
@@ -377,36 +380,22 @@ final class RunExecution implements Runnable {
       return;
     }
     Runnable afterEvent = pending.done();
-    if ((type == EventType.FAILED || type == EventType.TIMED_OUT) && attemptsLeft()) {
-      afterEvent = scheduleRetry(afterEvent);
+    Optional<RetryPolicy.Retry> retry = retries.after(request(), pending.job().descriptor(), type, clock.instant());
+    if (retry.isPresent()) {
+      afterEvent = scheduleRetry(retry.get(), afterEvent);
     }
     events.publish(terminal, pending.partition().partition(), afterEvent);
     outcome.finished(pending);
   }
 
-  private boolean attemptsLeft() {
-    return request().attemptOrFirst() < maxAttempts();
-  }
-
-  private int maxAttempts() {
-    Integer given = request().maxAttempts();
-    return given != null ? given : pending.job().descriptor().defaultMaxAttempts();
-  }
-
-  /** Stores a retry timer for the next attempt and announces it; the scheduler fires it. */
-  private Runnable scheduleRetry(Runnable done) {
-    JobRequest request = request();
-    Duration base = request.retryBackoffSeconds() != null ? Duration.ofSeconds(request.retryBackoffSeconds())
-        : Duration.ofMillis(settings.retryBackoff.toMilliseconds());
-    Duration cap = request.retryBackoffCapSeconds() != null ? Duration.ofSeconds(request.retryBackoffCapSeconds())
-        : Duration.ofMillis(settings.retryBackoffCap.toMilliseconds());
-    Instant due = clock.instant().plus(Backoff.delay(request.attemptOrFirst(), base, cap));
-    JobRequest next = request.nextAttempt(maxAttempts(), due);
-    parts.timers().set(new TimerStore.Timer("retry:" + request.runId() + ":" + next.attempt(), due, "retry", next));
+  /** Stores the retry's timer (the scheduler fires it) and announces it once the end is durable. */
+  private Runnable scheduleRetry(RetryPolicy.Retry retry, Runnable done) {
+    JobRequest next = retry.next();
+    parts.timers().set(new TimerStore.Timer("retry:" + next.runId() + ":" + next.attempt(), retry.due(), "retry", next));
     return () -> {
       events.publish(ctx.event(EventType.RETRY_SCHEDULED, Json.object()
-          .put("next_attempt", next.attempt()).put("max_attempts", maxAttempts())
-          .put("due_at", due.toString())), pending.partition().partition(), done);
+          .put("next_attempt", next.attempt()).put("max_attempts", retry.maxAttempts())
+          .put("due_at", retry.due().toString())), pending.partition().partition(), done);
     };
   }
 

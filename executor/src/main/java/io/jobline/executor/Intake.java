@@ -1,0 +1,100 @@
+package io.jobline.executor;
+
+import io.jobline.job.JobDefinition;
+import io.jobline.job.JobRegistry;
+import io.jobline.job.ParamsValidator;
+import io.jobline.topic.Topics;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Salvage;
+import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the executor makes of one record of a request lane: a request it may run, or the reason it
+ * goes to the dead-letter topic. It completes what an outside producer may leave out (a run id
+ * derived from where the record was first read, the {@code topic} trigger, the record's time as the
+ * request time) and refuses what cannot be carried or run: too large, not JSON, no job name, text or
+ * params past the wire limits, an unknown job, params that break the job's schema. Pure: no Kafka, no
+ * store; the caller sends refusals to the dead-letter topic.
+ */
+final class Intake {
+  /** The outcome for one record. */
+  sealed interface Admission permits Admitted, Refused {}
+
+  /** A request to queue, with the job that runs it. */
+  record Admitted(JobDefinition job, JobRequest request) implements Admission {}
+
+  /**
+   * A record for the dead-letter topic, with its reason and what could be read of it ({@code ids}:
+   * the request, or the ids salvaged from it, or null), so its run can be ended as failed.
+   */
+  record Refused(String reason, JobRequest ids) implements Admission {}
+
+  /** Where a record was read: its lane, partition and offset, its timestamp, and where it was first read. */
+  record Place(String topic, int partition, long offset, long timestamp, Origin origin) {}
+
+  private final JobRegistry registry;
+  private final ParamsValidator validator;
+
+  Intake(JobRegistry registry, ParamsValidator validator) {
+    this.registry = registry;
+    this.validator = validator;
+  }
+
+  Admission admit(byte[] value, Place at) {
+    if (value != null && value.length > WireLimits.MAX_REQUEST_BYTES) {
+      return new Refused("too large: " + value.length + " bytes; at most " + WireLimits.MAX_REQUEST_BYTES
+          + " (pass a reference to large inputs instead)", Salvage.ids(value));
+    }
+    JobRequest request;
+    try {
+      request = Topics.REQUESTS.valueSerde().deserializer().deserialize(at.topic(), value);
+    } catch (RuntimeException e) {
+      return new Refused("unparseable: " + e.getMessage(), Salvage.ids(value));
+    }
+    if (request == null) {
+      return new Refused("empty record value", null);
+    }
+    request = completed(request, at);
+    if (request.jobName() == null || request.jobName().isBlank()) {
+      return new Refused("missing field job_name", request);
+    }
+    Optional<WireLimits.Violation> uncarriable = request.violation();
+    if (uncarriable.isPresent()) {
+      return new Refused("cannot be carried: " + uncarriable.get(), request);
+    }
+    Optional<JobDefinition> job = registry.find(request.jobName());
+    if (job.isEmpty()) {
+      return new Refused("unknown job '" + request.jobName() + "'", request);
+    }
+    List<String> violations = validator.violations(job.get().descriptor(),
+        request.params() == null ? Json.object() : request.params());
+    if (!violations.isEmpty()) {
+      return new Refused("invalid params: " + String.join("; ", violations), request);
+    }
+    return new Admitted(job.get(), request);
+  }
+
+  /** The request with what an outside producer may leave out filled in from where it was read. */
+  private static JobRequest completed(JobRequest request, Place at) {
+    if (request.runId() == null) {
+      // a request moved to the overflow lane keeps the id it would have had where it was first read
+      Origin origin = at.origin();
+      request = request.withRunId(origin != null ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
+          : RunId.forRecord(at.topic(), at.partition(), at.offset()));
+    }
+    if (request.trigger() == null) {
+      request = request.withTrigger(Trigger.topic());
+    }
+    if (request.requestedAt() == null && at.timestamp() >= 0) {
+      // as history does: a run produced straight to the topic was requested when its record was accepted
+      request = request.withRequestedAt(Instant.ofEpochMilli(at.timestamp()));
+    }
+    return request;
+  }
+}
