@@ -97,18 +97,14 @@ public final class Executor implements Managed {
   private final Object lock = new Object();
   private final Map<TopicPartition, Owned> owned = new ConcurrentHashMap<>();
   private final Deque<Pending> waiting = new ArrayDeque<>();
-  private final Map<String, Integer> runningByJob = new HashMap<>();
-  private final Map<String, Integer> runningByTenant = new HashMap<>();
-  private final Set<String> runningKeys = new HashSet<>();
+  /** Worker slots and their caps (under the lock). */
+  private final Slots slots;
   private final Map<String, Boolean> recentlyDone = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
       return size() > RECENTLY_DONE;
     }
   };
-  private int runningCount;
-  /** Runs of the overflow lane going on (at most {@link ExecutorSettings#overflowSlots()}). */
-  private int runningOverflow;
   /** Which lane each request read waits in (poll thread only). */
   private Lanes lanes;
   /** How fast the overflow lane may start runs (dispatcher only, under the lock). */
@@ -188,6 +184,7 @@ public final class Executor implements Managed {
     this.settings = settings;
     this.registry = registry;
     this.intake = new Intake(registry, new ParamsValidator());
+    this.slots = new Slots(settings.workers, settings.overflowSlots(), settings.tenantCap());
     this.parts = parts;
     this.clock = clock;
     this.executorId = settings.executorId != null ? settings.executorId
@@ -550,8 +547,7 @@ public final class Executor implements Managed {
     List<Pending> later = new java.util.ArrayList<>();
     // the main lane first; the overflow lane then, on at most half the workers
     for (boolean overflowLane : new boolean[] {false, true}) {
-      for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && runningCount < settings.workers
-          && (!overflowLane || runningOverflow < settings.overflowSlots()); ) {
+      for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && slots.hasRoom(overflowLane); ) {
         Pending next = it.next();
         if (Lanes.isOverflow(next.partition()) != overflowLane) {
           continue;
@@ -575,7 +571,7 @@ public final class Executor implements Managed {
     if (next.notBefore() != null && next.notBefore().isAfter(now)) {
       return;
     }
-    if (runningKeys.contains(next.claimKey())) {
+    if (slots.holds(next.claimKey())) {
       return; // a duplicate of a run going on here: it waits, then finds the attempt done
     }
     if (recentlyDone.containsKey(next.claimKey())) {
@@ -584,13 +580,9 @@ public final class Executor implements Managed {
       next.done().run();
       return;
     }
-    String job = next.job().name();
-    int jobCap = next.job().descriptor().maxConcurrency();
-    if (jobCap > 0 && runningByJob.getOrDefault(job, 0) >= jobCap) {
-      return;
-    }
-    if (runningByTenant.getOrDefault(next.tenantKey(), 0) >= settings.tenantCap()) {
-      return;
+    if (slots.refusal(next.claimKey(), next.job().name(), next.job().descriptor().maxConcurrency(), next.tenantKey(),
+        overflowLane) != null) {
+      return; // its job or its tenant runs at its cap
     }
     Pending toRun = next.withEpoch(o.epoch);
     if (next.elsewhere() != null) {
@@ -617,13 +609,7 @@ public final class Executor implements Managed {
   }
 
   private void start(Pending p) {
-    runningKeys.add(p.claimKey());
-    runningCount++;
-    runningByJob.merge(p.job().name(), 1, Integer::sum);
-    runningByTenant.merge(p.tenantKey(), 1, Integer::sum);
-    if (Lanes.isOverflow(p.partition())) {
-      runningOverflow++;
-    }
+    slots.take(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
     started.incrementAndGet();
     RunExecution execution = new RunExecution(p, parts, events, settings, executorId, clock, watchdog,
         new Tracking(), new Outcomes());
@@ -661,18 +647,12 @@ public final class Executor implements Managed {
 
   private int running() {
     synchronized (lock) {
-      return runningCount;
+      return slots.running();
     }
   }
 
   private void release(Pending p) {
-    runningKeys.remove(p.claimKey());
-    runningCount--;
-    runningByJob.merge(p.job().name(), -1, Integer::sum);
-    runningByTenant.merge(p.tenantKey(), -1, Integer::sum);
-    if (Lanes.isOverflow(p.partition())) {
-      runningOverflow--;
-    }
+    slots.give(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
   }
 
   /** Puts the events waiting in the outbox into the open transaction. */
