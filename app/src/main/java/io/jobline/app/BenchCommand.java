@@ -80,6 +80,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--stream-threads", description = "History Streams threads (default: ${DEFAULT-VALUE}).")
   int streamThreads = 1;
 
+  @Option(names = "--history-commit-ms", description = "History's commit interval in ms; 0 keeps the configured one.")
+  int historyCommitMs;
+
   @Option(names = "--workers", description = "Executor worker threads (default: ${DEFAULT-VALUE}).")
   int workers = 8;
 
@@ -95,6 +98,9 @@ final class BenchCommand implements Callable<Integer> {
     Path folder = store.equals("h2") ? (dataDir != null ? dataDir : Files.createTempDirectory("jobline-bench-")) : null;
     Standalone.Options options = Standalone.Options.ephemeral(folder).withTweak(c -> {
       c.history.streamThreads = streamThreads;
+      if (historyCommitMs > 0) {
+        c.history.commitInterval = io.dropwizard.util.Duration.milliseconds(historyCommitMs);
+      }
       c.executor.workers = workers;
     });
     try (Standalone standalone = Standalone.start(options);
