@@ -129,6 +129,12 @@ public final class Executor implements Managed {
   private long lastCommitNanos = System.nanoTime();
   private long lastMovedReportNanos = System.nanoTime();
   private long movedAtLastReport;
+  /**
+   * Requests moved to the overflow lane in the open transaction (poll thread only). They stay in flight
+   * until it commits, so a burst is moved at most {@code maxInFlight} per commit: at half of that the
+   * transaction commits at once rather than at the next {@code commitInterval}.
+   */
+  private int movedSinceCommit;
   // handed back by run threads
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
@@ -295,7 +301,7 @@ public final class Executor implements Managed {
         leases();
         signal();
         send();
-        maybeCommit(false);
+        maybeCommit(movedSinceCommit >= settings.maxInFlight / 2);
         boolean full = offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight;
         boolean overflowFull = offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
         Set<TopicPartition> spanFull = new HashSet<>();
@@ -437,6 +443,7 @@ public final class Executor implements Managed {
         record.timestamp() >= 0 ? record.timestamp() : null,
         new String(record.key(), java.nio.charset.StandardCharsets.UTF_8), record.value(), headers));
     sentSinceCommit = true;
+    movedSinceCommit++;
     diverted.incrementAndGet();
     done.run();
   }
@@ -705,6 +712,7 @@ public final class Executor implements Managed {
       producer.commitTransaction();
       inTransaction = false;
       sentSinceCommit = false;
+      movedSinceCommit = 0;
       offsets.markCommitted(ready);
     } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
       LOG.warn("Executor {}'s transactional producer was fenced; starting a new one: {}", executorId, fatal.toString());
@@ -739,6 +747,7 @@ public final class Executor implements Managed {
    * then finds it done).
    */
   private void rewind() {
+    movedSinceCommit = 0; // the moves were aborted with the transaction; they are read and moved again
     sentSinceCommit = false;
     Set<TopicPartition> mine = new HashSet<>(owned.keySet());
     mine.retainAll(consumer.assignment());

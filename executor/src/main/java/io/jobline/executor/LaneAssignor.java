@@ -23,6 +23,11 @@ import org.apache.kafka.common.TopicPartition;
  * topic: of a topic's {@code n} partitions each of its {@code m} members holds {@code n / m} or one
  * more. Within that quota a member keeps what it holds; only the surplus moves.
  *
+ * <p>The lanes share partition numbers (a tenant's requests move to the overflow partition of the
+ * same number), so the overflow partition {@code p} goes, where it can, to another executor than the
+ * main partition {@code p}: the executor that moves a tenant's backlog aside is then not also the one
+ * that must run all of it.
+ *
  * <p>It follows the cooperative protocol: a partition that changes hands is first only taken from
  * its owner (who revokes it and rejoins), and given to its new owner in the rebalance after that, so
  * no partition is ever held by two executors and a rebalance stops only the partitions that move.
@@ -95,13 +100,26 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
     });
     Map<String, List<TopicPartition>> result = new TreeMap<>();
     members.keySet().forEach(id -> result.put(id, new ArrayList<>()));
+    // the first topic (the main lane) is placed first; the others avoid its owners partition by partition
+    Map<Integer, String> firstOwners = null;
+    int firstCount = -1;
     for (Map.Entry<String, Integer> topic : new TreeMap<>(partitionCounts).entrySet()) {
       List<String> subscribed = members.entrySet().stream()
           .filter(e -> e.getValue().topics().contains(topic.getKey())).map(Map.Entry::getKey).sorted().toList();
       if (subscribed.isEmpty()) {
         continue;
       }
-      Map<String, List<TopicPartition>> share = shareOut(topic.getKey(), topic.getValue(), subscribed, owner);
+      Map<Integer, String> twins = firstOwners != null && firstCount == topic.getValue() ? firstOwners : Map.of();
+      Map<String, List<TopicPartition>> share = shareOut(topic.getKey(), topic.getValue(), subscribed, owner, twins);
+      if (firstOwners == null) {
+        firstOwners = new HashMap<>();
+        firstCount = topic.getValue();
+        for (Map.Entry<String, List<TopicPartition>> e : share.entrySet()) {
+          for (TopicPartition tp : e.getValue()) {
+            firstOwners.put(tp.partition(), e.getKey());
+          }
+        }
+      }
       share.forEach((id, partitions) -> {
         for (TopicPartition tp : partitions) {
           // cooperative: a partition some member still holds goes to a new owner only after it is given up
@@ -114,9 +132,13 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
     return result;
   }
 
-  /** One topic's partitions over its members: each holds n/m or one more, keeping what it holds. */
+  /**
+   * One topic's partitions over its members: each holds n/m or one more, keeping what it holds; of
+   * what it holds and what it is given, a member prefers partitions whose twin ({@code twins}: the
+   * owner of the same number in the first topic) is another member.
+   */
   private static Map<String, List<TopicPartition>> shareOut(String topic, int count, List<String> subscribed,
-      Map<TopicPartition, String> owner) {
+      Map<TopicPartition, String> owner, Map<Integer, String> twins) {
     Map<String, TreeSet<Integer>> holding = new HashMap<>();
     subscribed.forEach(id -> holding.put(id, new TreeSet<>()));
     for (int p = 0; p < count; p++) {
@@ -141,7 +163,9 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
     }
     for (String id : subscribed) {
       List<TopicPartition> mine = new ArrayList<>();
-      for (int p : holding.get(id)) {
+      List<Integer> kept = new ArrayList<>(holding.get(id));
+      kept.sort(Comparator.comparing((Integer p) -> id.equals(twins.get(p))).thenComparing(p -> p));
+      for (int p : kept) {
         if (mine.size() < quota.get(id)) {
           mine.add(new TopicPartition(topic, p));
           free.remove(p);
@@ -152,7 +176,9 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
     for (String id : subscribed) {
       List<TopicPartition> mine = share.get(id);
       while (mine.size() < quota.get(id) && !free.isEmpty()) {
-        mine.add(new TopicPartition(topic, free.pollFirst()));
+        Integer apart = free.stream().filter(p -> !id.equals(twins.get(p))).findFirst().orElse(free.first());
+        free.remove(apart);
+        mine.add(new TopicPartition(topic, apart));
       }
     }
     return share;

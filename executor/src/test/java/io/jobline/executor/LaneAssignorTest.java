@@ -151,4 +151,39 @@ class LaneAssignorTest {
       }
     }
   }
+
+  /** Which member holds each partition number of a topic. */
+  private static Map<Integer, String> owners(Map<String, List<TopicPartition>> result, String topic) {
+    Map<Integer, String> out = new HashMap<>();
+    result.forEach((id, partitions) -> partitions.stream().filter(tp -> tp.topic().equals(topic))
+        .forEach(tp -> out.put(tp.partition(), id)));
+    return out;
+  }
+
+  @Test
+  void theOverflowPartitionOfANumberGoesToAnotherExecutorThanItsMainLaneTwin() {
+    // a tenant's backlog moves to the overflow partition of its own number: the executor moving it aside
+    // should not also be the one that has to run all of it
+    Map<String, List<TopicPartition>> fresh = new HashMap<>();
+    fresh.put("a", List.of());
+    fresh.put("b", List.of());
+    Map<String, List<TopicPartition>> result = settle(fresh, Map.of(MAIN, 6, OVERFLOW, 6));
+    Map<Integer, String> main = owners(result, MAIN);
+    Map<Integer, String> overflow = owners(result, OVERFLOW);
+    for (int p = 0; p < 6; p++) {
+      assertThat(overflow.get(p)).as("overflow-%d", p).isNotEqualTo(main.get(p));
+    }
+    // and when a second executor joins one that held everything
+    Map<String, List<TopicPartition>> alone = new HashMap<>();
+    List<TopicPartition> all = new ArrayList<>(partitions(MAIN, 0, 6));
+    all.addAll(partitions(OVERFLOW, 0, 6));
+    alone.put("a", all);
+    alone.put("b", List.of());
+    Map<String, List<TopicPartition>> joined = settle(alone, Map.of(MAIN, 6, OVERFLOW, 6));
+    Map<Integer, String> main2 = owners(joined, MAIN);
+    Map<Integer, String> overflow2 = owners(joined, OVERFLOW);
+    for (int p = 0; p < 6; p++) {
+      assertThat(overflow2.get(p)).as("after the join: overflow-%d", p).isNotEqualTo(main2.get(p));
+    }
+  }
 }
