@@ -90,7 +90,8 @@ public final class OpenApiResource {
     op(paths, "/jobs/runs/{run_id}/stream", "get",
         "Server-sent events (text/event-stream) of a run's status, log and progress as they happen, then end: each "
             + "event is flushed at once and has an id (LOG_LINES:STATUS) to resume from with Last-Event-ID; a "
-            + "': heartbeat' comment every 15 s while nothing happens; no server thread waits on an open stream",
+            + "': heartbeat' comment every 15 s while nothing happens; no server thread waits on an open stream, "
+            + "and a client that takes nothing for api.streamStall (20 s) is cut off (reconnect with Last-Event-ID)",
         null, "200", null, "400", "404");
     ObjectNode stream = (ObjectNode) paths.path("/jobs/runs/{run_id}/stream").path("get");
     ((ArrayNode) stream.get("parameters")).addObject()
