@@ -110,6 +110,16 @@ public final class OpenApiResource {
     schemas.set("StatusCounts", object("since", "string", "tenant", "string", "counts", "object", "total", "integer"));
     op(paths, "/jobs/stats/status-counts", "get", "How many runs of each status were requested since `since` "
         + "(default an hour ago, at most 31 days; filter tenant), for charts", null, "200", "StatusCounts", "400");
+    schemas.set("Backlog", object("as_of", "string", "group", "string", "tenant", "string", "complete", "boolean",
+        "tenants", "array", "partitions", "array"));
+    op(paths, "/jobs/stats/backlog", "get", "Per tenant, the requests the executors have not finished (waiting to "
+        + "start, or running), from the consumer lag of jobline.requests and jobline.requests.overflow: on each "
+        + "partition the records from the executor group's committed offset to the end, less those it finished "
+        + "above it, attributed by their key (the tenant). tenants: [{tenant_id, unfinished, at_least}], most first; "
+        + "at most 20,000 records are read a look (shared by the partitions behind), so where a partition is not read "
+        + "through, its tenants' counts are lower bounds (at_least) and complete is false; partitions: topic, partition, "
+        + "committed_offset, end_offset, unfinished, read_through, tenants. Kept for 5 s (as_of). Filter tenant",
+        null, "200", "Backlog", "503");
     op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
     op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
     op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");
@@ -180,6 +190,7 @@ public final class OpenApiResource {
       "post /jobs/chains", "403: a chain definition serves every tenant",
       "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403",
       "get /jobs/dead-letters", "its own tenant's dead letters only (a record whose tenant cannot be read: none)",
+      "get /jobs/stats/backlog", "its own tenant's count only, without partitions",
       "post /jobs/dead-letters/{id}/redrive", "its own tenant's dead letters only, as runs of its own tenant");
 
   /**
