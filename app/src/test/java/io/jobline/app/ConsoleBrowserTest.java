@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -103,6 +104,30 @@ class ConsoleBrowserTest {
         : Path.of("target", "console-screenshots");
     Files.createDirectories(dir);
     Files.write(dir.resolve(name + ".png"), png);
+  }
+
+  /** The WCAG 2.1 contrast check run in the page (see the script). */
+  private static final String CONTRAST = resource("/console-contrast.js");
+
+  private static String resource(String name) {
+    try (java.io.InputStream in = ConsoleBrowserTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Every text on the page as it stands has at least 4.5:1 contrast (3:1 when large); returns how many were checked. */
+  @SuppressWarnings("unchecked")
+  private static long assertContrast(String page) {
+    Map<String, Object> result = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(CONTRAST);
+    List<Object> failures = (List<Object>) result.get("failures");
+    long checked = ((Number) result.get("checked")).longValue();
+    System.out.println("contrast of " + checked + " texts on " + page + ": " + failures.size() + " below the WCAG minimum "
+        + failures);
+    assertThat(failures).as("texts below the WCAG 2.1 AA contrast on %s", page).isEmpty();
+    assertThat(checked).as("texts checked on %s", page).isGreaterThan(3);
+    return checked;
   }
 
   @Test
@@ -317,5 +342,73 @@ class ConsoleBrowserTest {
           "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
       assertThat(((Number) overflow).intValue()).as("horizontal overflow of %s at phone width", page).isLessThanOrEqualTo(1);
     }
+  }
+
+  @Test
+  void everyPageHasEnoughContrastInEveryStateItShows() throws Exception {
+    // the check itself finds text that is too faint
+    ((JavascriptExecutor) browser).executeScript("const p = document.createElement('p'); p.id = 'canary';"
+        + "p.textContent = 'too faint'; p.style.color = '#a0a0a0'; document.getElementById('main').append(p)");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> canary = (List<Map<String, Object>>) ((Map<String, Object>) ((JavascriptExecutor) browser)
+        .executeScript(CONTRAST)).get("failures");
+    assertThat(canary).singleElement().satisfies(f -> assertThat(f.get("where").toString()).contains("p#canary"));
+    ((JavascriptExecutor) browser).executeScript("document.getElementById('canary').remove()");
+
+    String failed = admin.post("/jobs/run/flaky", "{\"tenant_id\":\"console\",\"params\":{\"failures\":9}}")
+        .body().path("run_id").asText();
+    String tenant = "console-c-" + UUID.randomUUID().toString().substring(0, 8);
+    DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
+    DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
+    EndToEndTest.awaitRun(admin, failed, "failed");
+
+    browser.get(base + "/#/");
+    waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty()
+        && !browser.findElements(By.id("backlog")).isEmpty());
+    assertContrast("the overview");
+    browser.get(base + "/#/runs");
+    waitUntil(() -> browser.findElement(By.id("runs-table")).getText().contains(failed.substring(0, 8)));
+    assertContrast("the runs");
+    browser.get(base + "/#/runs/" + failed);
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("failed")
+        && !browser.findElements(By.id("run-error")).isEmpty());
+    assertContrast("a failed run");
+    browser.get(base + "/#/schedules/new");
+    WebElement cron = waitFor(By.id("s-cron"));
+    cron.sendKeys(" 99");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#cron-preview .alert")).isEmpty());
+    assertContrast("the schedule editor with a bad cron expression");
+    browser.get(base + "/#/schedules");
+    waitFor(By.tagName("h1"));
+    assertContrast("the schedules");
+    browser.get(base + "/#/chains");
+    waitFor(By.tagName("h1"));
+    assertContrast("the chains");
+    browser.get(base + "/#/jobs");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("settlement"));
+    assertContrast("the jobs");
+    browser.get(base + "/#/jobs/settlement");
+    waitFor(By.id("p-period")).sendKeys("2026-13");
+    browser.findElement(By.cssSelector("#run-now button[type=submit]")).click();
+    waitUntil(() -> !browser.findElement(By.id("p-period-error")).getText().isEmpty());
+    assertContrast("the run-now form with an invalid field");
+    browser.get(base + "/#/dead-letters");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#dead-letters-table tbody tr a")).isEmpty());
+    assertContrast("the dead letters");
+    browser.findElement(By.cssSelector("#dead-letters-table tbody tr a")).click();
+    waitFor(By.id("dead-letter"));
+    assertContrast("a dead letter");
+    browser.get(base + "/#/no-such-page");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Not found"));
+    assertContrast("a page that does not exist");
+    browser.findElement(By.id("sign-out")).click();
+    waitFor(By.id("token")).sendKeys("not-a-token");
+    browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+    waitUntil(() -> browser.findElement(By.id("sign-in")).getText().contains("not valid"));
+    assertContrast("the sign-in form with an error");
+    browser.manage().window().setSize(new Dimension(375, 800));
+    signIn(Http.TEST_TOKEN, "development");
+    waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty());
+    assertContrast("the overview at phone width");
   }
 }
