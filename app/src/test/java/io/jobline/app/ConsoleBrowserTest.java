@@ -147,6 +147,30 @@ class ConsoleBrowserTest {
   }
 
   @Test
+  void theOverviewShowsTheBacklogPerTenantFromTheExecutorsConsumerLag() throws Exception {
+    String tenant = "console-b-" + UUID.randomUUID().toString().substring(0, 8);
+    String gate = "console-gate-" + UUID.randomUUID();
+    List<String> runs = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 5; i++) {
+        runs.add(admin.post("/jobs/run/gate", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"key\":\"" + gate + "\"}}")
+            .body().path("run_id").asText());
+      }
+      browser.get(base + "/#/");
+      // the overview refreshes every 10 s, and a look at the lag is kept 5 s
+      By row = By.xpath("//section[@id='backlog']//tr[td[1][text()='" + tenant + "']]");
+      new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+          .until(d -> !d.findElements(row).isEmpty() && d.findElement(row).getText().equals(tenant + " 5"));
+      assertThat(browser.findElement(By.id("backlog")).getText()).contains("from their consumer lag");
+    } finally {
+      io.jobline.app.testjobs.ChainTestJobs.open(gate);
+    }
+    for (String run : runs) {
+      EndToEndTest.awaitRun(admin, run, "completed");
+    }
+  }
+
+  @Test
   void theConsoleCanBeUsedFromTheKeyboardAlone() {
     browser.findElement(By.id("sign-out")).click();
     waitUntil(() -> "token".equals(browser.switchTo().activeElement().getAttribute("id")));
