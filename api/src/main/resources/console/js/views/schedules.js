@@ -111,7 +111,8 @@ export async function renderEditor(root, { params: [name], navigate }) {
       add(preview, [h('p', { id: 'cron-description' }, p.description),
         table([`In ${p.timezone}`, `In ${viewerZone}`], p.fire_times.map((t) => h('tr', {},
           h('td', {}, when(t.at, p.timezone), t.dst ? h('span', { class: 'muted' }, ` (${t.dst})`) : null), h('td', {}, when(t.utc))))),
-        p.dst_notes.length ? h('ul', {}, p.dst_notes.map((n) => h('li', {}, `${n.local_time}: ${n.note}`))) : null]);
+        p.dst_notes.length ? [h('h3', {}, 'Daylight saving time'), h('ul', { id: 'dst-notes' }, p.dst_notes.map((n) => h('li', {},
+          `${n.local_time.replace('T', ' ')} (${p.timezone}) ${n.note}.`)))] : null]);
     } catch (e) {
       const target = e.field === 'timezone' ? c.timezone : c.cron_expression;
       setFieldError(target, e instanceof ApiError ? e.problem.detail : e.message);

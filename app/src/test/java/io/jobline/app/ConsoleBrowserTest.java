@@ -435,4 +435,27 @@ class ConsoleBrowserTest {
     waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty());
     assertContrast("the overview at phone width");
   }
+
+  @Test
+  void theCronPreviewNotesWhereTheSpringForwardGapSkipsAFire() {
+    browser.get(base + "/#/schedules/new");
+    WebElement cron = waitFor(By.id("s-cron"));
+    cron.clear();
+    cron.sendKeys("30 2 * * *");
+    WebElement zone = browser.findElement(By.id("s-zone"));
+    zone.clear();
+    zone.sendKeys("Europe/Berlin");
+    waitUntil(() -> !browser.findElements(By.id("dst-notes")).isEmpty()
+        && browser.findElement(By.id("cron-preview")).getText().contains("In Europe/Berlin"));
+    List<String> notes = browser.findElements(By.cssSelector("#dst-notes li")).stream().map(WebElement::getText).toList();
+    assertThat(notes).anySatisfy(n -> assertThat(n).matches("\\d{4}-03-\\d\\d 02:30 \\(Europe/Berlin\\) falls in the "
+        + "spring-forward gap; does not fire that day\\."));
+    assertThat(notes).anySatisfy(n -> assertThat(n).matches("\\d{4}-10-\\d\\d 02:30 \\(Europe/Berlin\\) occurs twice .*"));
+    assertContrast("the schedule editor with DST notes");
+
+    cron.clear();
+    cron.sendKeys("30 4 * * *");
+    waitUntil(() -> browser.findElements(By.id("dst-notes")).isEmpty()
+        && browser.findElement(By.id("cron-preview")).getText().contains("04:30"));
+  }
 }

@@ -156,6 +156,21 @@ class SchedulesApiTest {
   }
 
   @Test
+  void previewNotesWhatTheNextYearsDstTransitionsDoBeyondTheFiresListed() {
+    Http.Reply p = http.post("/jobs/cron/preview", "{\"cron_expression\":\"30 2 * * *\",\"timezone\":\"Europe/Berlin\","
+        + "\"count\":6,\"from\":\"2026-12-01T00:00:00Z\"}");
+    assertThat(p.body().path("fire_times")).hasSize(6);
+    assertThat(p.body().path("dst_notes").findValuesAsText("local_time"))
+        .containsExactly("2027-03-28T02:30", "2027-10-31T02:30");
+    assertThat(p.body().path("dst_notes").findValuesAsText("kind")).containsExactly("skipped", "deduplicated");
+
+    Http.Reply everyQuarter = http.post("/jobs/cron/preview", "{\"cron_expression\":\"*/15 * * * *\","
+        + "\"timezone\":\"Europe/Berlin\",\"count\":3,\"from\":\"2026-12-01T00:00:00Z\"}");
+    assertThat(everyQuarter.body().path("dst_notes").findValuesAsText("local_time")).startsWith(
+        "2027-03-28T02:00", "2027-03-28T02:15", "2027-03-28T02:30", "2027-03-28T02:45", "2027-10-31T02:00").hasSize(8);
+  }
+
+  @Test
   void intervalAndOnceTriggersAreValidatedNamingTheField() {
     Http.Reply noInterval = http.post("/jobs/schedules", "{\"job_name\":\"x\",\"job_type\":\"noop\",\"trigger_type\":\"interval\"}");
     assertThat(noInterval.status()).isEqualTo(400);
