@@ -26,6 +26,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -434,6 +435,55 @@ class ConsoleBrowserTest {
     signIn(Http.TEST_TOKEN, "development");
     waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty());
     assertContrast("the overview at phone width");
+  }
+
+  private static WebElement scheduleRow(String name) {
+    return browser.findElement(By.xpath("//tr[td[1]//a[text()='" + name + "']]"));
+  }
+
+  private static void clickInRow(String name, String button) {
+    scheduleRow(name).findElement(By.xpath(".//button[text()='" + button + "']")).click();
+  }
+
+  @Test
+  void aScheduleIsPausedResumedTriggeredAndDeletedFromTheSchedulesPage() throws Exception {
+    String name = "console-ops-" + UUID.randomUUID().toString().substring(0, 8);
+    assertThat(admin.post("/jobs/schedules", "{\"job_name\":\"" + name + "\",\"job_type\":\"noop\",\"cron_expression\":"
+        + "\"0 3 * * *\",\"timezone\":\"Europe/Berlin\",\"tenant_id\":\"console\"}").status()).isEqualTo(201);
+    browser.get(base + "/#/schedules");
+    waitUntil(() -> scheduleRow(name).getText().contains("active"));
+
+    clickInRow(name, "Pause");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Paused " + name + ".")
+        && scheduleRow(name).getText().contains("paused"));
+    assertThat(admin.get("/jobs/schedules/" + name).body().path("paused").asBoolean()).isTrue();
+    assertThat(scheduleRow(name).getText()).as("a paused schedule fires no more").contains("none while paused")
+        .doesNotContain("here");
+    assertContrast("the schedules with a notice and a paused schedule");
+
+    clickInRow(name, "Resume");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Resumed " + name + ".")
+        && scheduleRow(name).getText().contains("active"));
+    assertThat(admin.get("/jobs/schedules/" + name).body().path("paused").asBoolean()).isFalse();
+
+    clickInRow(name, "Trigger now");
+    WebElement triggered = waitFor(By.id("triggered-run"));
+    assertThat(browser.findElement(By.id("main")).getText()).contains("Triggered " + name + ": run ");
+    triggered.click();
+    waitUntil(() -> browser.getCurrentUrl().contains("#/runs/")
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+    String runId = browser.getCurrentUrl().substring(browser.getCurrentUrl().indexOf("#/runs/") + 7);
+    JsonNode run = admin.get("/jobs/runs/" + runId).body();
+    assertThat(run.path("trigger").path("schedule").asText()).isEqualTo(name);
+    assertThat(run.path("tenant_id").asText()).isEqualTo("console");
+
+    browser.get(base + "/#/schedules");
+    waitUntil(() -> scheduleRow(name).isDisplayed());
+    clickInRow(name, "Delete");
+    new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Deleted " + name + ".")
+        && browser.findElements(By.xpath("//tr[td[1]//a[text()='" + name + "']]")).isEmpty());
+    assertThat(admin.get("/jobs/schedules/" + name).status()).isEqualTo(404);
   }
 
   @Test

@@ -57,8 +57,12 @@ class SchedulesApiTest {
     assertThat(patch("/jobs/schedules/patched", "{\"next_run_at\":\"2030-01-01T00:00:00Z\"}").path("field").asText())
         .isEqualTo("next_run_at");
 
-    assertThat(http.post("/jobs/schedules/patched/pause", null).body().path("paused").asBoolean()).isTrue();
-    assertThat(http.post("/jobs/schedules/patched/resume", null).body().path("paused").asBoolean()).isFalse();
+    JsonNode paused = http.post("/jobs/schedules/patched/pause", null).body();
+    assertThat(paused.path("paused").asBoolean()).isTrue();
+    assertThat(paused.path("next_fire_times")).as("a paused schedule fires nothing").isEmpty();
+    JsonNode resumed = http.post("/jobs/schedules/patched/resume", null).body();
+    assertThat(resumed.path("paused").asBoolean()).isFalse();
+    assertThat(resumed.path("next_fire_times")).hasSize(5);
 
     assertThat(http.get("/jobs/schedules/patched").status()).isEqualTo(200);
     var delete = http.delete("/jobs/schedules/patched");
