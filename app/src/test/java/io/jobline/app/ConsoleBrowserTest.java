@@ -1,6 +1,7 @@
 package io.jobline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -484,6 +485,141 @@ class ConsoleBrowserTest {
     waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Deleted " + name + ".")
         && browser.findElements(By.xpath("//tr[td[1]//a[text()='" + name + "']]")).isEmpty());
     assertThat(admin.get("/jobs/schedules/" + name).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aChainIsAGraphOfItsStepsAndItsRunLinksEachStepToItsRun() throws Exception {
+    String name = "console-diamond-" + UUID.randomUUID().toString().substring(0, 8);
+    assertThat(admin.post("/jobs/chains", "{\"name\":\"" + name + "\",\"description\":\"extract, two halves, merge\","
+        + "\"steps\":[{\"name\":\"extract\",\"job\":\"noop\"},"
+        + "{\"name\":\"left\",\"job\":\"noop\",\"depends_on\":[\"extract\"]},"
+        + "{\"name\":\"right\",\"job\":\"noop\",\"depends_on\":[\"extract\"]},"
+        + "{\"name\":\"merge\",\"job\":\"noop\",\"depends_on\":[\"left\",\"right\"]}]}").status()).isEqualTo(201);
+    browser.get(base + "/#/chains");
+    By card = By.xpath("//section[h2[starts-with(normalize-space(.), '" + name + "')]]");
+    WebElement section = waitFor(card);
+    List<List<String>> columns = section.findElements(By.cssSelector(".graph .level")).stream()
+        .map(level -> level.findElements(By.cssSelector(".step strong")).stream().map(WebElement::getText).toList()).toList();
+    assertThat(columns).containsExactly(List.of("extract"), List.of("left", "right"), List.of("merge"));
+    assertThat(section.findElement(By.xpath(".//div[contains(@class,'step')][strong[text()='merge']]")).getText())
+        .contains("job noop", "after left, right");
+
+    section.findElement(By.xpath(".//button[text()='Run now']")).click();
+    waitUntil(() -> browser.findElement(By.id("main")).getText().matches("(?s).*Chain run \\S+ queued\\..*"));
+    java.util.regex.Matcher queued = java.util.regex.Pattern.compile("Chain run (\\S+) queued\\.")
+        .matcher(browser.findElement(By.id("main")).getText());
+    assertThat(queued.find()).isTrue();
+    String chainRun = queued.group(1);
+    JsonNode done = ChainsApiTest.awaitChainRun(admin, chainRun, "completed");
+
+    By row = By.xpath("//tr[td[1][text()='" + chainRun.substring(0, 8) + "']]");
+    waitUntil(() -> browser.findElement(row).findElements(By.cssSelector("a[href^='#/runs/'] .s-completed")).size() == 4);
+    WebElement runRow = browser.findElement(row);
+    assertThat(runRow.getText()).contains(name, "completed");
+    for (JsonNode step : done.path("steps")) {
+      WebElement link = runRow.findElement(By.cssSelector("a[href='#/runs/" + step.path("run_id").asText() + "']"));
+      assertThat(link.getText()).isEqualTo(step.path("name").asText() + " completed");
+    }
+    String mergeRun = done.path("steps").findParents("name").stream().filter(s -> s.path("name").asText().equals("merge"))
+        .findFirst().orElseThrow().path("run_id").asText();
+    runRow.findElement(By.cssSelector("a[href='#/runs/" + mergeRun + "']")).click();
+    waitUntil(() -> browser.getCurrentUrl().endsWith("#/runs/" + mergeRun)
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+  }
+
+  /** Sets a form field of the page as a person would leave it, and applies the filters. */
+  private static void filter(Map<String, String> values) {
+    for (Map.Entry<String, String> v : values.entrySet()) {
+      ((JavascriptExecutor) browser).executeScript("document.querySelector('form.filters [name=' + arguments[0] + ']').value"
+          + " = arguments[1]", v.getKey(), v.getValue());
+    }
+    browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+  }
+
+  /** An instant as a datetime-local field holds it, in the browser's zone. */
+  private static String local(java.time.Instant at) {
+    return (String) ((JavascriptExecutor) browser).executeScript("const d = new Date(arguments[0]);"
+        + "const p = (n) => String(n).padStart(2, '0');"
+        + "return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;",
+        at.toEpochMilli());
+  }
+
+  /** The run ids the runs page shows, read at once (the page re-renders every 3 s). */
+  @SuppressWarnings("unchecked")
+  private static List<String> shownRuns() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll("
+        + "'#runs-table .row:not(.head) a')].map((a) => decodeURIComponent(a.getAttribute('href').replace('#/runs/', '')))");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> shownTenants() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll("
+        + "'#runs-table .row:not(.head) .cell:nth-child(3)')].map((c) => c.textContent)");
+  }
+
+  @Test
+  void theRunsPageFiltersByJobTenantStatusAndTimeAndPagesToOlderRuns() throws Exception {
+    String tenant = "console-r-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, java.time.Instant> requested = new java.util.HashMap<>();
+    List<String> noops = new java.util.ArrayList<>();
+    for (int i = 0; i < 55; i++) {
+      JsonNode r = admin.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\"}").body();
+      noops.add(r.path("run_id").asText());
+      requested.put(r.path("run_id").asText(), java.time.Instant.parse(r.path("requested_at").asText()));
+    }
+    List<String> settlements = new java.util.ArrayList<>();
+    for (String period : List.of("2026-01", "2026-02")) {
+      JsonNode r = admin.post("/jobs/run/settlement", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"period\":\""
+          + period + "\"}}").body();
+      settlements.add(r.path("run_id").asText());
+      requested.put(r.path("run_id").asText(), java.time.Instant.parse(r.path("requested_at").asText()));
+    }
+    JsonNode flaky = admin.post("/jobs/run/flaky", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"failures\":9}}").body();
+    String failed = flaky.path("run_id").asText();
+    requested.put(failed, java.time.Instant.parse(flaky.path("requested_at").asText()));
+    EndToEndTest.awaitRun(admin, failed, "failed");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      JsonNode page = admin.get("/jobs/runs?tenant=" + tenant + "&status=completed&limit=500").body();
+      return page.path("runs").size() == 57;
+    });
+
+    browser.get(base + "/#/runs");
+    waitFor(By.id("live"));
+    filter(Map.of("tenant", tenant));
+    waitUntil(() -> shownRuns().size() == 50 && requested.keySet().containsAll(shownRuns()));
+    List<String> first = shownRuns();
+    assertThat(shownTenants()).hasSize(50).containsOnly(tenant);
+
+    browser.findElement(By.xpath("//button[text()='Older →']")).click();
+    waitUntil(() -> shownRuns().size() == 8);
+    List<String> second = shownRuns();
+    assertThat(second).doesNotContainAnyElementsOf(first);
+    List<String> both = new java.util.ArrayList<>(first);
+    both.addAll(second);
+    assertThat(both).containsExactlyInAnyOrderElementsOf(requested.keySet());
+    java.time.Instant oldestOfFirst = first.stream().map(requested::get).min(java.util.Comparator.naturalOrder()).orElseThrow();
+    assertThat(second).allSatisfy(id -> assertThat(requested.get(id)).isBeforeOrEqualTo(oldestOfFirst));
+    assertThat(browser.findElement(By.xpath("//button[text()='Older →']")).isEnabled()).as("the last page").isFalse();
+    browser.findElement(By.xpath("//button[text()='← Newer']")).click();
+    waitUntil(() -> shownRuns().equals(first));
+
+    filter(Map.of("job", "settlement"));
+    waitUntil(() -> shownRuns().size() == 2);
+    assertThat(shownRuns()).containsExactlyInAnyOrderElementsOf(settlements);
+
+    filter(Map.of("job", "", "status", "failed"));
+    waitUntil(() -> shownRuns().equals(List.of(failed)));
+
+    java.time.Instant earliest = requested.values().stream().min(java.util.Comparator.naturalOrder()).orElseThrow();
+    java.time.Instant latest = requested.values().stream().max(java.util.Comparator.naturalOrder()).orElseThrow();
+    filter(Map.of("status", "", "limit", "500", "from", local(earliest.minusSeconds(1)), "to", local(latest.plusSeconds(1))));
+    waitUntil(() -> shownRuns().size() == 58);
+    filter(Map.of("from", "", "to", local(earliest.minusSeconds(1))));
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("No runs match."));
+    filter(Map.of("from", local(latest.plusSeconds(1)), "to", ""));
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("No runs match."));
+    filter(Map.of("from", local(earliest.minusSeconds(1)), "to", ""));
+    waitUntil(() -> shownRuns().size() == 58);
   }
 
   @Test
