@@ -121,7 +121,8 @@ public final class OpenApiResource {
         + "committed_offset, end_offset, unfinished, read_through, tenants. Kept for 5 s (as_of). Filter tenant",
         null, "200", "Backlog", "503");
     op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
-    op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
+    op(paths, "/jobs/schedules", "get", "All schedules, each with description_of_trigger and next_fire_times "
+        + "(none while paused or disabled)", null, "200", "Schedule[]");
     op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");
     op(paths, "/jobs/schedules/{job_name}", "patch", "Change some fields of a schedule", "Schedule", "200", "Schedule", "400", "404");
     op(paths, "/jobs/schedules/{job_name}", "delete", "Delete a schedule", null, "204", null, "404");
@@ -129,7 +130,9 @@ public final class OpenApiResource {
     op(paths, "/jobs/schedules/{job_name}/resume", "post", "Resume a schedule from now", null, "200", "Schedule", "404");
     op(paths, "/jobs/schedules/{job_name}/trigger", "post", "Run a schedule's job now", null, "202", null, "404");
     op(paths, "/jobs/check-schedules", "post", "Run one scheduling cycle now; returns the runs it triggered", null, "200", null);
-    op(paths, "/jobs/cron/preview", "post", "Describe a cron expression and list its next fire times, DST included",
+    op(paths, "/jobs/cron/preview", "post", "Describe a cron expression and list its next fire times, DST included: "
+        + "dst_notes name the fires a spring-forward gap skips or a fall-back overlap folds, among those listed and "
+        + "around the zone's transitions within a year after from (at most 10 more)",
         "CronPreviewRequest", "200", "CronPreview", "400");
     op(paths, "/jobs/chains", "get", "Every chain, declared in code (@JobChain) or posted", null, "200", "Chain[]");
     op(paths, "/jobs/chains", "post", "Create or replace a chain; 400 names the step at fault (cycle, unknown job or dependency)",
