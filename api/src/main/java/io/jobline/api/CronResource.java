@@ -59,17 +59,24 @@ public final class CronResource {
     }
   }
 
-  /** The preview document; also printed by {@code jobline cron}. */
+  /** Notes on fire times of the DST transitions after the listed ones, at most. */
+  static final int MAX_LATER_NOTES = 10;
+
+  /**
+   * The preview document; also printed by {@code jobline cron}. Its DST notes cover the fire times
+   * listed and those of the zone's transitions within a year after {@code from}: a daily 02:30 edited in
+   * December is told what the spring-forward gap in March does to it.
+   */
   public static ObjectNode render(CronSchedule cron, Instant from, int count) {
     ObjectNode out = Json.object().put("cron_expression", cron.expression())
         .put("timezone", cron.zone().getId()).put("description", cron.describe())
         .put("from", from.toString());
     ArrayNode times = out.putArray("fire_times");
     ArrayNode dst = out.putArray("dst_notes");
+    java.util.Set<java.time.LocalDateTime> noted = new java.util.HashSet<>();
     for (CronSchedule.FireTime t : cron.fireTimesAfter(from, count, true)) {
       if (t.note() == CronSchedule.DstNote.SKIPPED) {
-        dst.addObject().put("local_time", t.local().toString()).put("kind", "skipped")
-            .put("note", "falls in the spring-forward gap; does not fire that day");
+        note(dst, noted, t);
         continue;
       }
       ObjectNode item = times.addObject()
@@ -77,10 +84,37 @@ public final class CronResource {
           .put("utc", t.instant().toString());
       if (t.note() == CronSchedule.DstNote.DEDUPLICATED) {
         item.put("dst", "deduplicated");
-        dst.addObject().put("local_time", t.local().toString()).put("kind", "deduplicated")
-            .put("note", "occurs twice in the fall-back overlap; fires once, at the first occurrence");
+        note(dst, noted, t);
+      }
+    }
+    int later = 0;
+    Instant horizon = from.plus(java.time.Duration.ofDays(366));
+    for (java.time.zone.ZoneOffsetTransition tr = cron.zone().getRules().nextTransition(from);
+        tr != null && tr.getInstant().isBefore(horizon) && later < MAX_LATER_NOTES;
+        tr = cron.zone().getRules().nextTransition(tr.getInstant())) {
+      // the fires around the transition: a gap or an overlap lasts an hour or two at most
+      java.time.LocalDateTime until = tr.getDateTimeAfter().plusHours(3);
+      for (CronSchedule.FireTime t : cron.fireTimesAfter(tr.getInstant().minus(java.time.Duration.ofHours(3)), 400, true)) {
+        if (!t.local().isBefore(until) || later >= MAX_LATER_NOTES) {
+          break;
+        }
+        if (t.note() != CronSchedule.DstNote.NONE && note(dst, noted, t)) {
+          later++;
+        }
       }
     }
     return out;
+  }
+
+  /** Adds the note of a fire time DST skips or folds, once; false when it was there already. */
+  private static boolean note(ArrayNode dst, java.util.Set<java.time.LocalDateTime> noted, CronSchedule.FireTime t) {
+    if (!noted.add(t.local())) {
+      return false;
+    }
+    boolean skipped = t.note() == CronSchedule.DstNote.SKIPPED;
+    dst.addObject().put("local_time", t.local().toString()).put("kind", skipped ? "skipped" : "deduplicated")
+        .put("note", skipped ? "falls in the spring-forward gap; does not fire that day"
+            : "occurs twice in the fall-back overlap; fires once, at the first occurrence");
+    return true;
   }
 }

@@ -90,7 +90,8 @@ public final class OpenApiResource {
     op(paths, "/jobs/runs/{run_id}/stream", "get",
         "Server-sent events (text/event-stream) of a run's status, log and progress as they happen, then end: each "
             + "event is flushed at once and has an id (LOG_LINES:STATUS) to resume from with Last-Event-ID; a "
-            + "': heartbeat' comment every 15 s while nothing happens; no server thread waits on an open stream",
+            + "': heartbeat' comment every 15 s while nothing happens; no server thread waits on an open stream, "
+            + "and a client that takes nothing for api.streamStall (20 s) is cut off (reconnect with Last-Event-ID)",
         null, "200", null, "400", "404");
     ObjectNode stream = (ObjectNode) paths.path("/jobs/runs/{run_id}/stream").path("get");
     ((ArrayNode) stream.get("parameters")).addObject()
@@ -109,8 +110,19 @@ public final class OpenApiResource {
     schemas.set("StatusCounts", object("since", "string", "tenant", "string", "counts", "object", "total", "integer"));
     op(paths, "/jobs/stats/status-counts", "get", "How many runs of each status were requested since `since` "
         + "(default an hour ago, at most 31 days; filter tenant), for charts", null, "200", "StatusCounts", "400");
+    schemas.set("Backlog", object("as_of", "string", "group", "string", "tenant", "string", "complete", "boolean",
+        "tenants", "array", "partitions", "array"));
+    op(paths, "/jobs/stats/backlog", "get", "Per tenant, the requests the executors have not finished (waiting to "
+        + "start, or running), from the consumer lag of jobline.requests and jobline.requests.overflow: on each "
+        + "partition the records from the executor group's committed offset to the end, less those it finished "
+        + "above it, attributed by their key (the tenant). tenants: [{tenant_id, unfinished, at_least}], most first; "
+        + "at most 20,000 records are read a look (shared by the partitions behind), so where a partition is not read "
+        + "through, its tenants' counts are lower bounds (at_least) and complete is false; partitions: topic, partition, "
+        + "committed_offset, end_offset, unfinished, read_through, tenants. Kept for 5 s (as_of). Filter tenant",
+        null, "200", "Backlog", "503");
     op(paths, "/jobs/schedules", "post", "Create or replace a schedule", "Schedule", "201", "Schedule", "400");
-    op(paths, "/jobs/schedules", "get", "All schedules", null, "200", "Schedule[]");
+    op(paths, "/jobs/schedules", "get", "All schedules, each with description_of_trigger and next_fire_times "
+        + "(none while paused or disabled)", null, "200", "Schedule[]");
     op(paths, "/jobs/schedules/{job_name}", "get", "One schedule", null, "200", "Schedule", "404");
     op(paths, "/jobs/schedules/{job_name}", "patch", "Change some fields of a schedule", "Schedule", "200", "Schedule", "400", "404");
     op(paths, "/jobs/schedules/{job_name}", "delete", "Delete a schedule", null, "204", null, "404");
@@ -118,7 +130,9 @@ public final class OpenApiResource {
     op(paths, "/jobs/schedules/{job_name}/resume", "post", "Resume a schedule from now", null, "200", "Schedule", "404");
     op(paths, "/jobs/schedules/{job_name}/trigger", "post", "Run a schedule's job now", null, "202", null, "404");
     op(paths, "/jobs/check-schedules", "post", "Run one scheduling cycle now; returns the runs it triggered", null, "200", null);
-    op(paths, "/jobs/cron/preview", "post", "Describe a cron expression and list its next fire times, DST included",
+    op(paths, "/jobs/cron/preview", "post", "Describe a cron expression and list its next fire times, DST included: "
+        + "dst_notes name the fires a spring-forward gap skips or a fall-back overlap folds, among those listed and "
+        + "around the zone's transitions within a year after from (at most 10 more)",
         "CronPreviewRequest", "200", "CronPreview", "400");
     op(paths, "/jobs/chains", "get", "Every chain, declared in code (@JobChain) or posted", null, "200", "Chain[]");
     op(paths, "/jobs/chains", "post", "Create or replace a chain; 400 names the step at fault (cycle, unknown job or dependency)",
@@ -179,6 +193,7 @@ public final class OpenApiResource {
       "post /jobs/chains", "403: a chain definition serves every tenant",
       "post /jobs/chains/{name}/run", "for its own tenant only; a chain with a step of system scope: 403",
       "get /jobs/dead-letters", "its own tenant's dead letters only (a record whose tenant cannot be read: none)",
+      "get /jobs/stats/backlog", "its own tenant's count only, without partitions",
       "post /jobs/dead-letters/{id}/redrive", "its own tenant's dead letters only, as runs of its own tenant");
 
   /**

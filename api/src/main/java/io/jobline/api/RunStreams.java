@@ -17,7 +17,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.glassfish.jersey.server.ChunkedOutput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * Every live run stream of this api ({@code GET /jobs/runs/{id}/stream}), served by one scheduler
  * thread that polls the run store for all of them: no thread waits on an idle stream. Each change is
  * written and flushed as the poll sees it, as a server-sent event with an {@code id:} to resume from.
+ *
+ * <p>Writes never wait for a client: a stream is given more only once its client has taken what it
+ * was given (the events are in the store, so one that falls behind catches up from there, at most
+ * {@link #TURN_CHARS} at a time), and a client that takes nothing for {@link Timing#stall()} is cut
+ * off and its slot freed. So a client that stops reading holds up no other stream.
  */
 public final class RunStreams implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunStreams.class);
@@ -32,20 +36,37 @@ public final class RunStreams implements AutoCloseable {
   /**
    * How often the store is read for every open stream; how often an idle stream is probed with a
    * blank line (to notice a client that left); how often it gets a heartbeat comment; how long a run
-   * that is not there yet is waited for; and how long a stream may stay open at most.
+   * that is not there yet is waited for; how long a stream may stay open at most; and how long a
+   * client may leave what it was sent untaken before it is cut off.
    */
-  public record Timing(Duration poll, Duration probe, Duration heartbeat, Duration notFound, Duration longest) {
+  public record Timing(Duration poll, Duration probe, Duration heartbeat, Duration notFound, Duration longest,
+      Duration stall) {
     public static final Timing DEFAULT = new Timing(Duration.ofMillis(250), Duration.ofSeconds(1),
-        Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6));
+        Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6), Duration.ofSeconds(20));
   }
+
+  /** Frames written to one stream in one turn (one frame may take it past); the rest follow in later turns. */
+  static final int TURN_CHARS = 64 * 1024;
 
   /** Where a stream's frames go: the client's response, or a test's buffer. */
   interface Sink {
+    /**
+     * Hands frames to the client without waiting for it to take them.
+     *
+     * @throws IOException when the client is known to have gone
+     */
     void write(String frames) throws IOException;
+
+    /** Whether the client has taken everything written so far: only then is it written more. */
+    boolean ready();
 
     boolean isClosed();
 
+    /** Ends the response once what was written has gone out (or the connection fails). */
     void close() throws IOException;
+
+    /** Ends the response now, with whatever the client has not taken. */
+    void cutOff();
   }
 
   private final RunStore runs;
@@ -74,34 +95,31 @@ public final class RunStreams implements AutoCloseable {
   }
 
   /**
-   * Opens a stream of {@code runId} for {@code caller} from {@code from}; the scheduler writes to it.
+   * Opens a stream of {@code runId} for {@code caller} from {@code from} on the response of
+   * {@code request}, which the servlet container has been asked to keep open (its async context is
+   * started); the scheduler writes to it.
    *
    * @throws ApiException 429 when the caller or the api holds as many streams as allowed
    */
-  ChunkedOutput<String> open(String runId, Caller caller, StreamPosition from) {
-    ChunkedOutput<String> out = new ChunkedOutput<>(String.class);
-    open(runId, caller, from, new Sink() {
-      @Override
-      public void write(String frames) throws IOException {
-        out.write(frames);
-      }
-
-      @Override
-      public boolean isClosed() {
-        return out.isClosed();
-      }
-
-      @Override
-      public void close() throws IOException {
-        out.close();
-      }
-    });
-    return out;
+  void open(String runId, Caller caller, StreamPosition from, jakarta.servlet.http.HttpServletRequest request) {
+    slots.acquire(caller.name());
+    Sink sink;
+    try {
+      sink = ServletSink.start(request);
+    } catch (IOException | RuntimeException e) {
+      slots.release(caller.name());
+      throw e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e);
+    }
+    opened(runId, caller, from, sink);
   }
 
-  /** Opens a stream writing to {@code sink}; see {@link #open(String, Caller, StreamPosition)}. */
+  /** Opens a stream writing to {@code sink}; see {@link #open(String, Caller, StreamPosition, jakarta.servlet.http.HttpServletRequest)}. */
   void open(String runId, Caller caller, StreamPosition from, Sink sink) {
     slots.acquire(caller.name());
+    opened(runId, caller, from, sink);
+  }
+
+  private void opened(String runId, Caller caller, StreamPosition from, Sink sink) {
     Stream s = new Stream(runId, caller, sink, from, nanos.getAsLong());
     try {
       sink.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
@@ -126,14 +144,35 @@ public final class RunStreams implements AutoCloseable {
     }
   }
 
+  private void catchUpSafely() {
+    try {
+      turn(true);
+    } catch (RuntimeException e) {
+      LOG.warn("Writing to the run streams that are behind failed; trying again at the next poll", e);
+    }
+  }
+
   /** Writes what changed to every open stream, and closes those that ended or whose client left. */
-  synchronized void poll() {
+  void poll() {
+    turn(false);
+  }
+
+  /**
+   * One turn of every open stream, or only of those behind their run's log: writes what their clients
+   * can take; closes those that ended, whose client left or stopped taking anything. Streams still
+   * behind whose clients took all they were given get another turn at once.
+   */
+  private synchronized void turn(boolean behindOnly) {
     for (Stream s; (s = opened.poll()) != null; ) {
       open.add(s);
     }
     long now = nanos.getAsLong();
+    boolean again = false;
     for (Iterator<Stream> it = open.iterator(); it.hasNext(); ) {
       Stream s = it.next();
+      if (behindOnly && !s.behind) {
+        continue;
+      }
       boolean done;
       try {
         done = s.out.isClosed() || advance(s, now);
@@ -147,15 +186,33 @@ public final class RunStreams implements AutoCloseable {
       if (done) {
         it.remove();
         close(s);
+      } else {
+        again |= s.behind && s.out.ready();
       }
+    }
+    if (again) {
+      scheduler.execute(this::catchUpSafely);
     }
   }
 
-  /** Writes what changed since the last poll; true when the stream ended. */
+  /** Writes what changed since the last poll; true when the stream ended or its client is cut off. */
   private boolean advance(Stream s, long now) throws IOException {
     if (now - s.openedAt > timing.longest().toNanos()) {
       return true;
     }
+    if (!s.out.ready()) {
+      // the client has not taken what it was given: it gets nothing more, and is cut off if it stays so
+      if (s.stuckSince == null) {
+        s.stuckSince = now;
+      } else if (now - s.stuckSince > timing.stall().toNanos()) {
+        LOG.info("Cut off a stream of run {} for {}: its client took nothing for {} s (it may reconnect "
+            + "with Last-Event-ID)", s.runId, s.caller.name(), timing.stall().toSeconds());
+        s.out.cutOff();
+        return true;
+      }
+      return false;
+    }
+    s.stuckSince = null;
     // a run of another tenant is, to this caller, a run that does not exist
     Optional<RunRecord> found = runs.find(s.runId).filter(r -> s.caller.sees(r.tenantId()));
     StringBuilder frames = new StringBuilder();
@@ -168,17 +225,19 @@ public final class RunStreams implements AutoCloseable {
     } else {
       RunRecord run = found.get();
       List<LogEntry> logs = run.logs() == null ? List.of() : run.logs();
-      for (int i = s.position.logs(); i < logs.size(); i++) {
+      for (int i = s.position.logs(); i < logs.size() && frames.length() < TURN_CHARS; i++) {
         LogEntry line = logs.get(i);
         s.position = s.position.withLogs(i + 1);
         frame(frames, line.percentage() != null ? "progress" : "log", s.position, line);
       }
+      // the status and the end come after every line before them
+      s.behind = s.position.logs() < logs.size();
       String status = run.status() == null ? null : run.status().wire();
-      if (status != null && !status.equals(s.position.status())) {
+      if (!s.behind && status != null && !status.equals(s.position.status())) {
         s.position = s.position.withStatus(status);
         frame(frames, "status", s.position, ordered("run_id", s.runId, "status", status));
       }
-      if (run.status() != null && run.status().isTerminal()) {
+      if (!s.behind && run.status() != null && run.status().isTerminal()) {
         Map<String, Object> end = new LinkedHashMap<>();
         end.put("run_id", s.runId);
         end.put("status", status);
@@ -244,6 +303,10 @@ public final class RunStreams implements AutoCloseable {
     StreamPosition position;
     long lastWrite;
     long lastHeartbeat;
+    /** When its client was first seen not to have taken what it was given; null while it takes it. */
+    Long stuckSince;
+    /** Whether the run has log lines this stream has not written yet (it had its turn's worth). */
+    boolean behind;
 
     Stream(String runId, Caller caller, Sink out, StreamPosition position, long now) {
       this.runId = runId;

@@ -183,12 +183,14 @@ public final class RunsResource {
   @Path("/{run_id}/stream")
   @Produces("text/event-stream")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Response stream(@PathParam("run_id") String runId, @HeaderParam("Last-Event-ID") String lastEventId,
-      @Context SecurityContext sc) {
+  public void stream(@PathParam("run_id") String runId, @HeaderParam("Last-Event-ID") String lastEventId,
+      @Context SecurityContext sc, @Context jakarta.servlet.http.HttpServletRequest request,
+      @jakarta.ws.rs.container.Suspended jakarta.ws.rs.container.AsyncResponse suspended) {
+    // suspended: the container keeps the response open, and RunStreams writes it without blocking;
+    // a problem thrown here still goes out as the response
     runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
     StreamPosition from = StreamPosition.parse(lastEventId);
-    return Response.ok(streams.open(runId, Access.caller(sc), from), "text/event-stream")
-        .header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no").build();
+    streams.open(runId, Access.caller(sc), from, request);
   }
 
   private static Instant instant(String field, String text) {

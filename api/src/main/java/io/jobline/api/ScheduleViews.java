@@ -37,7 +37,8 @@ final class ScheduleViews {
     view.put("description_of_trigger", describe(s));
     ArrayNode next = view.putArray("next_fire_times");
     ZoneId zone = CronSchedule.zone(s.timezone());
-    Instant t = s.nextRunAt();
+    // a paused or disabled schedule fires nothing until it is resumed or enabled (resuming counts from then)
+    Instant t = s.active() ? s.nextRunAt() : null;
     for (int i = 0; i < NEXT_FIRES && t != null; i++) {
       next.add(t.atZone(zone).toOffsetDateTime().toString());
       t = Triggers.nextAfter(s, t).orElse(null);

@@ -21,19 +21,76 @@ import org.bson.Document;
 /**
  * {@code GET /jobs/stats}: per job (and per job and tenant with {@code by_tenant=true}), counts by
  * status, duration p50/p95 over the last runs and the longest, the last run and the last failure,
- * from {@code job_stats} as history keeps it.
+ * from {@code job_stats} as history keeps it; runs by status for charts; the backlog per tenant.
  */
 @Path("/jobs/stats")
 @Produces(MediaType.APPLICATION_JSON)
 public final class StatsResource {
   private final StatsStore stats;
   private final io.jobline.store.RunStore runs;
+  private final TenantBacklog backlog;
   private final java.time.Clock clock;
 
-  public StatsResource(StatsStore stats, io.jobline.store.RunStore runs, java.time.Clock clock) {
+  public StatsResource(StatsStore stats, io.jobline.store.RunStore runs, TenantBacklog backlog, java.time.Clock clock) {
     this.stats = stats;
     this.runs = runs;
+    this.backlog = backlog;
     this.clock = clock;
+  }
+
+  /**
+   * Per tenant, the requests the executors have not finished (waiting to start, or running), from the
+   * consumer lag of the request topics (see {@link TenantBacklog}), as it stood a few seconds ago at
+   * most; of the tenant asked (a tenant-bound token: its own, and no partitions).
+   */
+  @GET
+  @Path("/backlog")
+  @RolesAllowed(Role.VIEWER_NAME)
+  public Map<String, Object> backlog(@Context SecurityContext sc, @QueryParam("tenant") String asked) {
+    String tenant = Access.tenantFilter(sc, asked);
+    TenantBacklog.Look look = backlog.look();
+    List<Map<String, Object>> tenants = new ArrayList<>();
+    boolean exact;
+    if (tenant == null) {
+      look.byTenant().forEach((t, count) -> tenants.add(count(t, count)));
+      exact = look.complete();
+    } else {
+      TenantBacklog.Count count = look.forTenant(tenant);
+      if (asked == null || asked.equals(tenant)) {
+        tenants.add(count(tenant, count));
+      }
+      exact = !count.atLeast();
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("as_of", look.at().toString());
+    out.put("group", look.group());
+    out.put("tenant", tenant);
+    out.put("complete", exact);
+    out.put("tenants", tenants);
+    if (tenant == null) {
+      // how much of the lag each partition holds shows other tenants' volumes: not for a tenant's token
+      out.put("partitions", look.partitions().stream().map(p -> {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("topic", p.topic());
+        m.put("partition", p.partition());
+        m.put("committed_offset", p.committed());
+        m.put("end_offset", p.end());
+        m.put("unfinished", p.unfinished());
+        m.put("read_through", p.readThrough());
+        m.put("tenants", p.tenants().entrySet().stream().map(e -> count(e.getKey(),
+            new TenantBacklog.Count(e.getValue(), !p.readThrough()))).toList());
+        return m;
+      }).toList());
+    }
+    return out;
+  }
+
+  private static Map<String, Object> count(String tenant, TenantBacklog.Count count) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("tenant_id", tenant);
+    m.put("unfinished", count.unfinished());
+    m.put("at_least", count.atLeast());
+    return m;
   }
 
   /**

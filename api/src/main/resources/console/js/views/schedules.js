@@ -8,7 +8,7 @@ const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 function nextFires(s) {
   const times = s.next_fire_times || [];
-  if (!times.length) return h('span', { class: 'muted' }, s.paused ? 'paused' : 'none');
+  if (!times.length) return h('span', { class: 'muted' }, s.paused ? 'none while paused' : s.is_enabled === false ? 'none while disabled' : 'none');
   return h('ul', { style: 'margin:0;padding-left:16px' }, times.slice(0, 3).map((t) => h('li', {},
     when(t, s.timezone || 'Europe/Stockholm'), h('br'), h('span', { class: 'muted' }, `${when(t)} here`))));
 }
@@ -22,8 +22,8 @@ export async function renderList(root, { me }) {
   const act = async (label, fn) => {
     clear(notices);
     try {
-      await fn();
-      notices.append(h('div', { class: 'ok', role: 'status' }, label));
+      const result = await fn();
+      notices.append(h('div', { class: 'ok', role: 'status' }, typeof label === 'function' ? label(result) : label));
       await load();
     } catch (e) {
       notices.append(alert(e));
@@ -48,7 +48,10 @@ export async function renderList(root, { me }) {
             me.may_operate ? (s.paused
               ? h('button', { type: 'button', class: 'secondary', onclick: () => act(`Resumed ${s.job_name}.`, () => post(`${path}/resume`)) }, 'Resume')
               : h('button', { type: 'button', class: 'secondary', onclick: () => act(`Paused ${s.job_name}.`, () => post(`${path}/pause`)) }, 'Pause')) : null,
-            me.may_operate ? h('button', { type: 'button', class: 'secondary', onclick: () => act(`Triggered ${s.job_name}.`, () => post(`${path}/trigger`)) }, 'Trigger now') : null,
+            me.may_operate ? h('button', { type: 'button', class: 'secondary', onclick: () => act((r) => [`Triggered ${s.job_name}: `,
+              r.chain_run_id ? h('a', { href: '#/chains' }, `chain run ${r.chain_run_id.slice(0, 8)}`)
+                : h('a', { href: `#/runs/${encodeURIComponent(r.run_id)}`, id: 'triggered-run' }, `run ${r.run_id.slice(0, 8)}`), '.'],
+            () => post(`${path}/trigger`)) }, 'Trigger now') : null,
             me.may_administer ? h('button', { type: 'button', class: 'danger', onclick: () => {
               if (window.confirm(`Delete schedule ${s.job_name}?`)) act(`Deleted ${s.job_name}.`, () => del(path));
             } }, 'Delete') : null)));
@@ -111,7 +114,8 @@ export async function renderEditor(root, { params: [name], navigate }) {
       add(preview, [h('p', { id: 'cron-description' }, p.description),
         table([`In ${p.timezone}`, `In ${viewerZone}`], p.fire_times.map((t) => h('tr', {},
           h('td', {}, when(t.at, p.timezone), t.dst ? h('span', { class: 'muted' }, ` (${t.dst})`) : null), h('td', {}, when(t.utc))))),
-        p.dst_notes.length ? h('ul', {}, p.dst_notes.map((n) => h('li', {}, `${n.local_time}: ${n.note}`))) : null]);
+        p.dst_notes.length ? [h('h3', {}, 'Daylight saving time'), h('ul', { id: 'dst-notes' }, p.dst_notes.map((n) => h('li', {},
+          `${n.local_time.replace('T', ' ')} (${p.timezone}) ${n.note}.`)))] : null]);
     } catch (e) {
       const target = e.field === 'timezone' ? c.timezone : c.cron_expression;
       setFieldError(target, e instanceof ApiError ? e.problem.detail : e.message);

@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
@@ -30,13 +31,21 @@ class RunStreamsTest {
   private final ApiLimits limits = new ApiLimits();
   // polls only when the test says so: the scheduler's own poll is an hour away
   private final RunStreams streams = new RunStreams(runs, limits, new RunStreams.Timing(Duration.ofHours(1),
-      Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6)), scheduler, now::get);
+      Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6),
+      Duration.ofSeconds(20)), scheduler, now::get);
 
-  /** A sink that keeps what was written and can be told its client has gone. */
+  /**
+   * A sink that keeps what was written and can be told its client has gone, or has stopped taking
+   * what it is sent (it then holds what it was given last, as a full TCP window would).
+   */
   static final class Client implements RunStreams.Sink {
     final StringBuilder written = new StringBuilder();
+    /** Each write as it came. */
+    final List<String> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
     boolean gone;
+    boolean stuck;
     boolean closed;
+    boolean cutOff;
 
     @Override
     public synchronized void write(String frames) throws IOException {
@@ -44,6 +53,12 @@ class RunStreamsTest {
         throw new IOException("Broken pipe");
       }
       written.append(frames);
+      writes.add(frames);
+    }
+
+    @Override
+    public boolean ready() {
+      return !stuck;
     }
 
     @Override
@@ -53,6 +68,12 @@ class RunStreamsTest {
 
     @Override
     public void close() {
+      closed = true;
+    }
+
+    @Override
+    public void cutOff() {
+      cutOff = true;
       closed = true;
     }
 
@@ -152,6 +173,70 @@ class RunStreamsTest {
     streams.poll();
     assertThat(c.take()).contains("event: end\ndata: {\"run_id\":\"r1\",\"error\":\"no such run\"}");
     assertThat(c.closed).isTrue();
+  }
+
+  @Test
+  void aClientThatTakesNothingHoldsUpNoOtherStreamAndIsCutOffAfterTheStallLimit() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 1), run("r2", "t1", RunStatus.RUNNING, 1)));
+    Client stuck = open("r1", ADMIN, StreamPosition.START);
+    Client reading = open("r2", ADMIN, StreamPosition.START);
+    stuck.take();
+    reading.take();
+    stuck.stuck = true;
+    streams.poll();
+
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 2), run("r2", "t1", RunStatus.RUNNING, 2)));
+    advance(Duration.ofSeconds(10));
+    streams.poll();
+    assertThat(reading.take()).contains("id: 2:running\nevent: progress");
+    assertThat(stuck.take()).as("nothing more for a client that has not taken what it had").isEmpty();
+    assertThat(streams.openStreams()).isEqualTo(2);
+
+    advance(Duration.ofSeconds(11));
+    streams.poll();
+    assertThat(stuck.cutOff).as("cut off once it took nothing for 20 s").isTrue();
+    assertThat(reading.cutOff).isFalse();
+    assertThat(streams.openStreams()).as("its slot is free").isEqualTo(1);
+  }
+
+  @Test
+  void aClientThatCatchesUpIsNotCutOffAndResumesWhereItStopped() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 1)));
+    Client slow = open("r1", ADMIN, StreamPosition.START);
+    slow.take();
+    slow.stuck = true;
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 3)));
+    advance(Duration.ofSeconds(15));
+    streams.poll();
+    slow.stuck = false;
+    advance(Duration.ofSeconds(15));
+    streams.poll();
+    assertThat(slow.take()).contains("id: 2:running\nevent: progress", "id: 3:running\nevent: progress");
+    assertThat(slow.cutOff).isFalse();
+  }
+
+  @Test
+  void aLongLogGoesOutInTurnsOfBoundedSizeWithTheEndAfterTheLastLine() {
+    List<LogEntry> logs = new ArrayList<>();
+    String text = "x".repeat(1000);
+    for (int i = 1; i <= 300; i++) {
+      logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", text, null));
+    }
+    RunRecord done = run("r1", "t1", RunStatus.COMPLETED, 0);
+    runs.upsertAll(List.of(new RunRecord(done.runId(), done.jobName(), done.tenantId(), null, null, done.status(), 1, 1,
+        "executor-1", Instant.EPOCH, Instant.EPOCH, Instant.EPOCH.plusSeconds(9), null, null, null, null, logs, false,
+        List.of(), null, null)));
+    Client c = new Client();
+    streams.open("r1", ADMIN, StreamPosition.START, c);
+    // the stream catches up turn after turn on its own, without waiting for the next poll (an hour away)
+    await().atMost(Duration.ofSeconds(10)).until(() -> c.closed);
+
+    assertThat(c.writes).hasSizeGreaterThan(4)
+        .allSatisfy(w -> assertThat(w.length()).isLessThan(RunStreams.TURN_CHARS + 2000));
+    String all = String.join("", c.writes);
+    assertThat(all.split("event: log", -1)).hasSize(301);
+    assertThat(all).containsOnlyOnce("event: end")
+        .endsWith("event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
   }
 
   @Test

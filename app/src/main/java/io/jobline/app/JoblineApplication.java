@@ -232,7 +232,12 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.metrics().gauge("jobline.api.open_streams", () -> runStreams::openStreams);
       env.jersey().register(new RunsResource(runs, runLogs, controls, requests, apiRunEvents, catalogue, runStreams,
           auditor, clock));
-      env.jersey().register(new io.jobline.api.StatsResource(stats, runs, clock));
+      io.jobline.api.TenantBacklog backlog = new io.jobline.api.TenantBacklog(kafkaHealth.admin(),
+          config.kafka.clientProperties(), config.executor.groupId,
+          java.util.List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name()),
+          io.jobline.api.TenantBacklog.DEFAULT_READ_AT_MOST, io.jobline.api.TenantBacklog.DEFAULT_FRESH, clock);
+      env.lifecycle().manage(closing(backlog::close));
+      env.jersey().register(new io.jobline.api.StatsResource(stats, runs, backlog, clock));
       env.jersey().register(new io.jobline.api.DeadLettersResource(new io.jobline.api.DeadLettersResource.Deps(
           new io.jobline.store.MongoDeadLetterStore(db), runs, catalogue, requests, apiRunEvents, auditor, clock)));
       EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");

@@ -47,11 +47,21 @@ public class JoblineConfiguration extends Configuration {
     /** How often a live stream with nothing to say gets a {@code : heartbeat} comment. */
     @NotNull @JsonProperty public io.dropwizard.util.Duration streamHeartbeat = io.dropwizard.util.Duration.seconds(15);
 
+    /**
+     * How long a live stream's client may leave what it was sent untaken (it stopped reading, or its
+     * network is stuck) before it is cut off and its slot freed.
+     */
+    @NotNull
+    @io.dropwizard.validation.MinDuration(value = 1, unit = java.util.concurrent.TimeUnit.SECONDS)
+    @JsonProperty
+    public io.dropwizard.util.Duration streamStall = io.dropwizard.util.Duration.seconds(20);
+
     /** How live streams poll, probe and beat, from these settings. */
     public io.jobline.api.RunStreams.Timing streamTiming() {
       io.jobline.api.RunStreams.Timing d = io.jobline.api.RunStreams.Timing.DEFAULT;
       return new io.jobline.api.RunStreams.Timing(d.poll(), d.probe(),
-          java.time.Duration.ofMillis(streamHeartbeat.toMilliseconds()), d.notFound(), d.longest());
+          java.time.Duration.ofMillis(streamHeartbeat.toMilliseconds()), d.notFound(), d.longest(),
+          java.time.Duration.ofMillis(streamStall.toMilliseconds()));
     }
   }
 }

@@ -1,12 +1,14 @@
 package io.jobline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -25,6 +27,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -105,6 +108,30 @@ class ConsoleBrowserTest {
     Files.write(dir.resolve(name + ".png"), png);
   }
 
+  /** The WCAG 2.1 contrast check run in the page (see the script). */
+  private static final String CONTRAST = resource("/console-contrast.js");
+
+  private static String resource(String name) {
+    try (java.io.InputStream in = ConsoleBrowserTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** Every text on the page as it stands has at least 4.5:1 contrast (3:1 when large); returns how many were checked. */
+  @SuppressWarnings("unchecked")
+  private static long assertContrast(String page) {
+    Map<String, Object> result = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(CONTRAST);
+    List<Object> failures = (List<Object>) result.get("failures");
+    long checked = ((Number) result.get("checked")).longValue();
+    System.out.println("contrast of " + checked + " texts on " + page + ": " + failures.size() + " below the WCAG minimum "
+        + failures);
+    assertThat(failures).as("texts below the WCAG 2.1 AA contrast on %s", page).isEmpty();
+    assertThat(checked).as("texts checked on %s", page).isGreaterThan(3);
+    return checked;
+  }
+
   @Test
   void signingInShowsWhoTheRoleAndTheTenantAndSigningOutForgetsTheToken() throws Exception {
     assertThat(browser.findElement(By.id("who-text")).getText()).isEqualTo("development · admin · all tenants");
@@ -119,6 +146,30 @@ class ConsoleBrowserTest {
     waitFor(By.id("token")).sendKeys("not-a-token");
     browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
     waitUntil(() -> browser.findElement(By.id("sign-in")).getText().contains("not valid"));
+  }
+
+  @Test
+  void theOverviewShowsTheBacklogPerTenantFromTheExecutorsConsumerLag() throws Exception {
+    String tenant = "console-b-" + UUID.randomUUID().toString().substring(0, 8);
+    String gate = "console-gate-" + UUID.randomUUID();
+    List<String> runs = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 5; i++) {
+        runs.add(admin.post("/jobs/run/gate", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"key\":\"" + gate + "\"}}")
+            .body().path("run_id").asText());
+      }
+      browser.get(base + "/#/");
+      // the overview refreshes every 10 s, and a look at the lag is kept 5 s
+      By row = By.xpath("//section[@id='backlog']//tr[td[1][text()='" + tenant + "']]");
+      new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+          .until(d -> !d.findElements(row).isEmpty() && d.findElement(row).getText().equals(tenant + " 5"));
+      assertThat(browser.findElement(By.id("backlog")).getText()).contains("from their consumer lag");
+    } finally {
+      io.jobline.app.testjobs.ChainTestJobs.open(gate);
+    }
+    for (String run : runs) {
+      EndToEndTest.awaitRun(admin, run, "completed");
+    }
   }
 
   @Test
@@ -317,5 +368,280 @@ class ConsoleBrowserTest {
           "return document.documentElement.scrollWidth - document.documentElement.clientWidth");
       assertThat(((Number) overflow).intValue()).as("horizontal overflow of %s at phone width", page).isLessThanOrEqualTo(1);
     }
+  }
+
+  @Test
+  void everyPageHasEnoughContrastInEveryStateItShows() throws Exception {
+    // the check itself finds text that is too faint
+    ((JavascriptExecutor) browser).executeScript("const p = document.createElement('p'); p.id = 'canary';"
+        + "p.textContent = 'too faint'; p.style.color = '#a0a0a0'; document.getElementById('main').append(p)");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> canary = (List<Map<String, Object>>) ((Map<String, Object>) ((JavascriptExecutor) browser)
+        .executeScript(CONTRAST)).get("failures");
+    assertThat(canary).singleElement().satisfies(f -> assertThat(f.get("where").toString()).contains("p#canary"));
+    ((JavascriptExecutor) browser).executeScript("document.getElementById('canary').remove()");
+
+    String failed = admin.post("/jobs/run/flaky", "{\"tenant_id\":\"console\",\"params\":{\"failures\":9}}")
+        .body().path("run_id").asText();
+    String tenant = "console-c-" + UUID.randomUUID().toString().substring(0, 8);
+    DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
+    DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1);
+    EndToEndTest.awaitRun(admin, failed, "failed");
+
+    browser.get(base + "/#/");
+    waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty()
+        && !browser.findElements(By.id("backlog")).isEmpty());
+    assertContrast("the overview");
+    browser.get(base + "/#/runs");
+    waitUntil(() -> browser.findElement(By.id("runs-table")).getText().contains(failed.substring(0, 8)));
+    assertContrast("the runs");
+    browser.get(base + "/#/runs/" + failed);
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("failed")
+        && !browser.findElements(By.id("run-error")).isEmpty());
+    assertContrast("a failed run");
+    browser.get(base + "/#/schedules/new");
+    WebElement cron = waitFor(By.id("s-cron"));
+    cron.sendKeys(" 99");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#cron-preview .alert")).isEmpty());
+    assertContrast("the schedule editor with a bad cron expression");
+    browser.get(base + "/#/schedules");
+    waitFor(By.tagName("h1"));
+    assertContrast("the schedules");
+    browser.get(base + "/#/chains");
+    waitFor(By.tagName("h1"));
+    assertContrast("the chains");
+    browser.get(base + "/#/jobs");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("settlement"));
+    assertContrast("the jobs");
+    browser.get(base + "/#/jobs/settlement");
+    waitFor(By.id("p-period")).sendKeys("2026-13");
+    browser.findElement(By.cssSelector("#run-now button[type=submit]")).click();
+    waitUntil(() -> !browser.findElement(By.id("p-period-error")).getText().isEmpty());
+    assertContrast("the run-now form with an invalid field");
+    browser.get(base + "/#/dead-letters");
+    waitUntil(() -> !browser.findElements(By.cssSelector("#dead-letters-table tbody tr a")).isEmpty());
+    assertContrast("the dead letters");
+    browser.findElement(By.cssSelector("#dead-letters-table tbody tr a")).click();
+    waitFor(By.id("dead-letter"));
+    assertContrast("a dead letter");
+    browser.get(base + "/#/no-such-page");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Not found"));
+    assertContrast("a page that does not exist");
+    browser.findElement(By.id("sign-out")).click();
+    waitFor(By.id("token")).sendKeys("not-a-token");
+    browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+    waitUntil(() -> browser.findElement(By.id("sign-in")).getText().contains("not valid"));
+    assertContrast("the sign-in form with an error");
+    browser.manage().window().setSize(new Dimension(375, 800));
+    signIn(Http.TEST_TOKEN, "development");
+    waitUntil(() -> !browser.findElements(By.cssSelector(".bars")).isEmpty());
+    assertContrast("the overview at phone width");
+  }
+
+  private static WebElement scheduleRow(String name) {
+    return browser.findElement(By.xpath("//tr[td[1]//a[text()='" + name + "']]"));
+  }
+
+  private static void clickInRow(String name, String button) {
+    scheduleRow(name).findElement(By.xpath(".//button[text()='" + button + "']")).click();
+  }
+
+  @Test
+  void aScheduleIsPausedResumedTriggeredAndDeletedFromTheSchedulesPage() throws Exception {
+    String name = "console-ops-" + UUID.randomUUID().toString().substring(0, 8);
+    assertThat(admin.post("/jobs/schedules", "{\"job_name\":\"" + name + "\",\"job_type\":\"noop\",\"cron_expression\":"
+        + "\"0 3 * * *\",\"timezone\":\"Europe/Berlin\",\"tenant_id\":\"console\"}").status()).isEqualTo(201);
+    browser.get(base + "/#/schedules");
+    waitUntil(() -> scheduleRow(name).getText().contains("active"));
+
+    clickInRow(name, "Pause");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Paused " + name + ".")
+        && scheduleRow(name).getText().contains("paused"));
+    assertThat(admin.get("/jobs/schedules/" + name).body().path("paused").asBoolean()).isTrue();
+    assertThat(scheduleRow(name).getText()).as("a paused schedule fires no more").contains("none while paused")
+        .doesNotContain("here");
+    assertContrast("the schedules with a notice and a paused schedule");
+
+    clickInRow(name, "Resume");
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Resumed " + name + ".")
+        && scheduleRow(name).getText().contains("active"));
+    assertThat(admin.get("/jobs/schedules/" + name).body().path("paused").asBoolean()).isFalse();
+
+    clickInRow(name, "Trigger now");
+    WebElement triggered = waitFor(By.id("triggered-run"));
+    assertThat(browser.findElement(By.id("main")).getText()).contains("Triggered " + name + ": run ");
+    triggered.click();
+    waitUntil(() -> browser.getCurrentUrl().contains("#/runs/")
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+    String runId = browser.getCurrentUrl().substring(browser.getCurrentUrl().indexOf("#/runs/") + 7);
+    JsonNode run = admin.get("/jobs/runs/" + runId).body();
+    assertThat(run.path("trigger").path("schedule").asText()).isEqualTo(name);
+    assertThat(run.path("tenant_id").asText()).isEqualTo("console");
+
+    browser.get(base + "/#/schedules");
+    waitUntil(() -> scheduleRow(name).isDisplayed());
+    clickInRow(name, "Delete");
+    new WebDriverWait(browser, Duration.ofSeconds(10)).until(ExpectedConditions.alertIsPresent()).accept();
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Deleted " + name + ".")
+        && browser.findElements(By.xpath("//tr[td[1]//a[text()='" + name + "']]")).isEmpty());
+    assertThat(admin.get("/jobs/schedules/" + name).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aChainIsAGraphOfItsStepsAndItsRunLinksEachStepToItsRun() throws Exception {
+    String name = "console-diamond-" + UUID.randomUUID().toString().substring(0, 8);
+    assertThat(admin.post("/jobs/chains", "{\"name\":\"" + name + "\",\"description\":\"extract, two halves, merge\","
+        + "\"steps\":[{\"name\":\"extract\",\"job\":\"noop\"},"
+        + "{\"name\":\"left\",\"job\":\"noop\",\"depends_on\":[\"extract\"]},"
+        + "{\"name\":\"right\",\"job\":\"noop\",\"depends_on\":[\"extract\"]},"
+        + "{\"name\":\"merge\",\"job\":\"noop\",\"depends_on\":[\"left\",\"right\"]}]}").status()).isEqualTo(201);
+    browser.get(base + "/#/chains");
+    By card = By.xpath("//section[h2[starts-with(normalize-space(.), '" + name + "')]]");
+    WebElement section = waitFor(card);
+    List<List<String>> columns = section.findElements(By.cssSelector(".graph .level")).stream()
+        .map(level -> level.findElements(By.cssSelector(".step strong")).stream().map(WebElement::getText).toList()).toList();
+    assertThat(columns).containsExactly(List.of("extract"), List.of("left", "right"), List.of("merge"));
+    assertThat(section.findElement(By.xpath(".//div[contains(@class,'step')][strong[text()='merge']]")).getText())
+        .contains("job noop", "after left, right");
+
+    section.findElement(By.xpath(".//button[text()='Run now']")).click();
+    waitUntil(() -> browser.findElement(By.id("main")).getText().matches("(?s).*Chain run \\S+ queued\\..*"));
+    java.util.regex.Matcher queued = java.util.regex.Pattern.compile("Chain run (\\S+) queued\\.")
+        .matcher(browser.findElement(By.id("main")).getText());
+    assertThat(queued.find()).isTrue();
+    String chainRun = queued.group(1);
+    JsonNode done = ChainsApiTest.awaitChainRun(admin, chainRun, "completed");
+
+    By row = By.xpath("//tr[td[1][text()='" + chainRun.substring(0, 8) + "']]");
+    waitUntil(() -> browser.findElement(row).findElements(By.cssSelector("a[href^='#/runs/'] .s-completed")).size() == 4);
+    WebElement runRow = browser.findElement(row);
+    assertThat(runRow.getText()).contains(name, "completed");
+    for (JsonNode step : done.path("steps")) {
+      WebElement link = runRow.findElement(By.cssSelector("a[href='#/runs/" + step.path("run_id").asText() + "']"));
+      assertThat(link.getText()).isEqualTo(step.path("name").asText() + " completed");
+    }
+    String mergeRun = done.path("steps").findParents("name").stream().filter(s -> s.path("name").asText().equals("merge"))
+        .findFirst().orElseThrow().path("run_id").asText();
+    runRow.findElement(By.cssSelector("a[href='#/runs/" + mergeRun + "']")).click();
+    waitUntil(() -> browser.getCurrentUrl().endsWith("#/runs/" + mergeRun)
+        && browser.findElement(By.id("run-status")).getText().contains("completed"));
+  }
+
+  /** Sets a form field of the page as a person would leave it, and applies the filters. */
+  private static void filter(Map<String, String> values) {
+    for (Map.Entry<String, String> v : values.entrySet()) {
+      ((JavascriptExecutor) browser).executeScript("document.querySelector('form.filters [name=' + arguments[0] + ']').value"
+          + " = arguments[1]", v.getKey(), v.getValue());
+    }
+    browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+  }
+
+  /** An instant as a datetime-local field holds it, in the browser's zone. */
+  private static String local(java.time.Instant at) {
+    return (String) ((JavascriptExecutor) browser).executeScript("const d = new Date(arguments[0]);"
+        + "const p = (n) => String(n).padStart(2, '0');"
+        + "return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;",
+        at.toEpochMilli());
+  }
+
+  /** The run ids the runs page shows, read at once (the page re-renders every 3 s). */
+  @SuppressWarnings("unchecked")
+  private static List<String> shownRuns() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll("
+        + "'#runs-table .row:not(.head) a')].map((a) => decodeURIComponent(a.getAttribute('href').replace('#/runs/', '')))");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<String> shownTenants() {
+    return (List<String>) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll("
+        + "'#runs-table .row:not(.head) .cell:nth-child(3)')].map((c) => c.textContent)");
+  }
+
+  @Test
+  void theRunsPageFiltersByJobTenantStatusAndTimeAndPagesToOlderRuns() throws Exception {
+    String tenant = "console-r-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, java.time.Instant> requested = new java.util.HashMap<>();
+    List<String> noops = new java.util.ArrayList<>();
+    for (int i = 0; i < 55; i++) {
+      JsonNode r = admin.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\"}").body();
+      noops.add(r.path("run_id").asText());
+      requested.put(r.path("run_id").asText(), java.time.Instant.parse(r.path("requested_at").asText()));
+    }
+    List<String> settlements = new java.util.ArrayList<>();
+    for (String period : List.of("2026-01", "2026-02")) {
+      JsonNode r = admin.post("/jobs/run/settlement", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"period\":\""
+          + period + "\"}}").body();
+      settlements.add(r.path("run_id").asText());
+      requested.put(r.path("run_id").asText(), java.time.Instant.parse(r.path("requested_at").asText()));
+    }
+    JsonNode flaky = admin.post("/jobs/run/flaky", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"failures\":9}}").body();
+    String failed = flaky.path("run_id").asText();
+    requested.put(failed, java.time.Instant.parse(flaky.path("requested_at").asText()));
+    EndToEndTest.awaitRun(admin, failed, "failed");
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+      JsonNode page = admin.get("/jobs/runs?tenant=" + tenant + "&status=completed&limit=500").body();
+      return page.path("runs").size() == 57;
+    });
+
+    browser.get(base + "/#/runs");
+    waitFor(By.id("live"));
+    filter(Map.of("tenant", tenant));
+    waitUntil(() -> shownRuns().size() == 50 && requested.keySet().containsAll(shownRuns()));
+    List<String> first = shownRuns();
+    assertThat(shownTenants()).hasSize(50).containsOnly(tenant);
+
+    browser.findElement(By.xpath("//button[text()='Older →']")).click();
+    waitUntil(() -> shownRuns().size() == 8);
+    List<String> second = shownRuns();
+    assertThat(second).doesNotContainAnyElementsOf(first);
+    List<String> both = new java.util.ArrayList<>(first);
+    both.addAll(second);
+    assertThat(both).containsExactlyInAnyOrderElementsOf(requested.keySet());
+    java.time.Instant oldestOfFirst = first.stream().map(requested::get).min(java.util.Comparator.naturalOrder()).orElseThrow();
+    assertThat(second).allSatisfy(id -> assertThat(requested.get(id)).isBeforeOrEqualTo(oldestOfFirst));
+    assertThat(browser.findElement(By.xpath("//button[text()='Older →']")).isEnabled()).as("the last page").isFalse();
+    browser.findElement(By.xpath("//button[text()='← Newer']")).click();
+    waitUntil(() -> shownRuns().equals(first));
+
+    filter(Map.of("job", "settlement"));
+    waitUntil(() -> shownRuns().size() == 2);
+    assertThat(shownRuns()).containsExactlyInAnyOrderElementsOf(settlements);
+
+    filter(Map.of("job", "", "status", "failed"));
+    waitUntil(() -> shownRuns().equals(List.of(failed)));
+
+    java.time.Instant earliest = requested.values().stream().min(java.util.Comparator.naturalOrder()).orElseThrow();
+    java.time.Instant latest = requested.values().stream().max(java.util.Comparator.naturalOrder()).orElseThrow();
+    filter(Map.of("status", "", "limit", "500", "from", local(earliest.minusSeconds(1)), "to", local(latest.plusSeconds(1))));
+    waitUntil(() -> shownRuns().size() == 58);
+    filter(Map.of("from", "", "to", local(earliest.minusSeconds(1))));
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("No runs match."));
+    filter(Map.of("from", local(latest.plusSeconds(1)), "to", ""));
+    waitUntil(() -> browser.findElement(By.id("main")).getText().contains("No runs match."));
+    filter(Map.of("from", local(earliest.minusSeconds(1)), "to", ""));
+    waitUntil(() -> shownRuns().size() == 58);
+  }
+
+  @Test
+  void theCronPreviewNotesWhereTheSpringForwardGapSkipsAFire() {
+    browser.get(base + "/#/schedules/new");
+    WebElement cron = waitFor(By.id("s-cron"));
+    cron.clear();
+    cron.sendKeys("30 2 * * *");
+    WebElement zone = browser.findElement(By.id("s-zone"));
+    zone.clear();
+    zone.sendKeys("Europe/Berlin");
+    waitUntil(() -> !browser.findElements(By.id("dst-notes")).isEmpty()
+        && browser.findElement(By.id("cron-preview")).getText().contains("In Europe/Berlin"));
+    List<String> notes = browser.findElements(By.cssSelector("#dst-notes li")).stream().map(WebElement::getText).toList();
+    assertThat(notes).anySatisfy(n -> assertThat(n).matches("\\d{4}-03-\\d\\d 02:30 \\(Europe/Berlin\\) falls in the "
+        + "spring-forward gap; does not fire that day\\."));
+    assertThat(notes).anySatisfy(n -> assertThat(n).matches("\\d{4}-10-\\d\\d 02:30 \\(Europe/Berlin\\) occurs twice .*"));
+    assertContrast("the schedule editor with DST notes");
+
+    cron.clear();
+    cron.sendKeys("30 4 * * *");
+    waitUntil(() -> browser.findElements(By.id("dst-notes")).isEmpty()
+        && browser.findElement(By.id("cron-preview")).getText().contains("04:30"));
   }
 }

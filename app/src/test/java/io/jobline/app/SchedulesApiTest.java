@@ -57,8 +57,12 @@ class SchedulesApiTest {
     assertThat(patch("/jobs/schedules/patched", "{\"next_run_at\":\"2030-01-01T00:00:00Z\"}").path("field").asText())
         .isEqualTo("next_run_at");
 
-    assertThat(http.post("/jobs/schedules/patched/pause", null).body().path("paused").asBoolean()).isTrue();
-    assertThat(http.post("/jobs/schedules/patched/resume", null).body().path("paused").asBoolean()).isFalse();
+    JsonNode paused = http.post("/jobs/schedules/patched/pause", null).body();
+    assertThat(paused.path("paused").asBoolean()).isTrue();
+    assertThat(paused.path("next_fire_times")).as("a paused schedule fires nothing").isEmpty();
+    JsonNode resumed = http.post("/jobs/schedules/patched/resume", null).body();
+    assertThat(resumed.path("paused").asBoolean()).isFalse();
+    assertThat(resumed.path("next_fire_times")).hasSize(5);
 
     assertThat(http.get("/jobs/schedules/patched").status()).isEqualTo(200);
     var delete = http.delete("/jobs/schedules/patched");
@@ -153,6 +157,21 @@ class SchedulesApiTest {
     Http.Reply bad = http.post("/jobs/cron/preview", "{\"cron_expression\":\"* * * * *\",\"timezone\":\"Nowhere/Land\"}");
     assertThat(bad.status()).isEqualTo(400);
     assertThat(bad.body().path("field").asText()).isEqualTo("timezone");
+  }
+
+  @Test
+  void previewNotesWhatTheNextYearsDstTransitionsDoBeyondTheFiresListed() {
+    Http.Reply p = http.post("/jobs/cron/preview", "{\"cron_expression\":\"30 2 * * *\",\"timezone\":\"Europe/Berlin\","
+        + "\"count\":6,\"from\":\"2026-12-01T00:00:00Z\"}");
+    assertThat(p.body().path("fire_times")).hasSize(6);
+    assertThat(p.body().path("dst_notes").findValuesAsText("local_time"))
+        .containsExactly("2027-03-28T02:30", "2027-10-31T02:30");
+    assertThat(p.body().path("dst_notes").findValuesAsText("kind")).containsExactly("skipped", "deduplicated");
+
+    Http.Reply everyQuarter = http.post("/jobs/cron/preview", "{\"cron_expression\":\"*/15 * * * *\","
+        + "\"timezone\":\"Europe/Berlin\",\"count\":3,\"from\":\"2026-12-01T00:00:00Z\"}");
+    assertThat(everyQuarter.body().path("dst_notes").findValuesAsText("local_time")).startsWith(
+        "2027-03-28T02:00", "2027-03-28T02:15", "2027-03-28T02:30", "2027-03-28T02:45", "2027-10-31T02:00").hasSize(8);
   }
 
   @Test

@@ -21,6 +21,7 @@ final class SharedStandalone {
           c.auth.jwt.hs256Secret = AuthTest.JWT_SECRET;
           c.api.limits.writesPerSecond = 1_000_000; // the fuzz suite writes thousands at once
           c.api.limits.writeBurst = 1_000_000;
+          c.api.streamStall = io.dropwizard.util.Duration.seconds(3); // RunStreamTest's stopped reader is cut off soon
         }));
       } catch (Exception e) {
         throw new IllegalStateException("could not start the shared standalone", e);

@@ -5,6 +5,7 @@ import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.store.ClaimStore;
+import io.jobline.topic.FinishedOffsets;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;

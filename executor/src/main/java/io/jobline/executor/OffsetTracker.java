@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.topic.FinishedOffsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;

@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.topic.FinishedOffsets;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;

@@ -1,4 +1,4 @@
-package io.jobline.executor;
+package io.jobline.topic;
 
 import java.util.Base64;
 import java.util.BitSet;
@@ -10,16 +10,17 @@ import java.util.Set;
  * offset's metadata: runs end out of order, so the offset committed is the first unfinished one, and
  * whoever reads the partition next must not run the finished ones after it again. A bitmap from the
  * committed offset, base64, within Kafka's default 4,096-character metadata limit (~24,000 offsets).
+ * The executor writes it; the api reads it to leave finished requests out of the backlog.
  */
-final class FinishedOffsets {
+public final class FinishedOffsets {
   private static final String PREFIX = "jobline-finished:";
   /** Offsets one metadata string can carry; past them a finished run would be delivered again. */
-  static final int MAX_SPAN = (4096 - PREFIX.length()) / 4 * 3 * 8;
+  public static final int MAX_SPAN = (4096 - PREFIX.length()) / 4 * 3 * 8;
 
   private FinishedOffsets() {}
 
   /** The metadata for a commit at {@code committed} with these finished offsets above it. */
-  static String encode(long committed, Set<Long> finished) {
+  public static String encode(long committed, Set<Long> finished) {
     BitSet bits = new BitSet();
     for (long offset : finished) {
       long i = offset - committed;
@@ -31,7 +32,7 @@ final class FinishedOffsets {
   }
 
   /** The finished offsets a commit at {@code committed} recorded; none for metadata it did not write. */
-  static Set<Long> decode(long committed, String metadata) {
+  public static Set<Long> decode(long committed, String metadata) {
     Set<Long> out = new HashSet<>();
     if (metadata == null || !metadata.startsWith(PREFIX)) {
       return out;
