@@ -47,11 +47,12 @@ class RecoveryTest {
   }
 
   @Test
-  void promptIsTwiceTheWarmUpsP99AndAtLeastTwoSeconds() {
+  void promptIsThreeTimesTheWarmUpsMedianWaitAndAtLeastTwoSeconds() {
     List<Execution> executions = new ArrayList<>();
     List<Load.Accepted> accepted = new ArrayList<>();
-    load(executions, accepted, 0, 10_000, t -> t + (t % 1000 == 0 ? 1_500 : 30));
+    // most runs wait 1 s; every tenth waits 30 s (a minute's burst of fires): the median is not moved by them
+    load(executions, accepted, 0, 10_000, t -> t + (t % 1000 == 0 ? 30_000 : 1_000));
     assertThat(ChaosRun.servedPromptly(executions, accepted, 0, 10_000)).isEqualTo(3_000);
-    assertThat(ChaosRun.servedPromptly(executions, accepted, 20_000, 30_000)).isEqualTo(2_000);
+    assertThat(ChaosRun.servedPromptly(executions, accepted, 20_000, 30_000)).as("no runs: the floor").isEqualTo(2_000);
   }
 }
