@@ -396,13 +396,13 @@ public final class Executor implements Managed {
       return;
     }
     Runnable done = () -> offsets.finished(tp, offset);
-    if (record.key() != null && !Lanes.isOverflow(tp) && (o == null || !o.elsewhere.containsKey(offset))
-        && !lanes.staysInMainLane(new String(record.key(), java.nio.charset.StandardCharsets.UTF_8))) {
-      String tenantKey = new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+    String tenantKey = record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
+        ? null : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+    if (tenantKey != null && !lanes.staysInMainLane(tenantKey)) {
       if (lanes.firstMoveSinceRecount(tenantKey)) {
         moveWaiting(tenantKey);
       }
-      divert(record, done);
+      divert(record, tenantKey, done);
       return;
     }
     try {
@@ -434,15 +434,14 @@ public final class Executor implements Managed {
    * where it was first read (the run id of a record without one), so history knows it as the run it
    * saw on the main lane.
    */
-  private void divert(ConsumerRecord<byte[], byte[]> record, Runnable done) {
+  private void divert(ConsumerRecord<byte[], byte[]> record, String tenantKey, Runnable done) {
     begin();
     org.apache.kafka.common.header.internals.RecordHeaders headers =
         new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray());
     headers.remove(Origin.HEADER);
     headers.add(Origin.HEADER, Origin.of(record.topic(), record.partition(), record.offset()));
     producer.send(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), overflowAligned ? record.partition() : null,
-        record.timestamp() >= 0 ? record.timestamp() : null,
-        new String(record.key(), java.nio.charset.StandardCharsets.UTF_8), record.value(), headers));
+        record.timestamp() >= 0 ? record.timestamp() : null, tenantKey, record.value(), headers));
     sentSinceCommit = true;
     movedSinceCommit++;
     diverted.incrementAndGet();
