@@ -161,15 +161,22 @@ public final class Executor implements Managed {
   private ControlListener control;
   private ExecutorService threads;
   private ScheduledThreadPoolExecutor watchdog;
+  /**
+   * Renews the leases held, off the poll thread: a poll loop held up by Kafka (a commit during a broker
+   * restart) does not let them lapse, while a frozen process does.
+   */
+  private ScheduledThreadPoolExecutor leaseKeeper;
 
   /** A partition this executor was assigned: its lease, and what the previous owners left. */
   private static final class Owned {
     final TopicPartition tp;
     volatile boolean leased;
     volatile long epoch;
-    volatile Instant validUntil = Instant.EPOCH;
+    /** How long the lease may still be acted on by this executor's clock (a new one with each lease taken). */
+    volatile Hold hold = new Hold(Instant.EPOCH);
     /** Set while the partition is being handed over: nothing more starts on it. */
     volatile boolean revoking;
+    /** When the lease keeper renews the lease next (lease keeper only). */
     Instant renewAt = Instant.EPOCH;
     Instant nextTry = Instant.EPOCH;
     /** Offsets already finished (by this partition's earlier owners), never run again. */
@@ -234,6 +241,9 @@ public final class Executor implements Managed {
     threads = Executors.newCachedThreadPool(named("jobline-run"));
     watchdog = new ScheduledThreadPoolExecutor(1, named("jobline-watchdog"));
     watchdog.setRemoveOnCancelPolicy(true);
+    leaseKeeper = new ScheduledThreadPoolExecutor(1, named("jobline-lease-keeper"));
+    long beat = Math.max(50, settings.claimTtl.toMilliseconds() / 12);
+    leaseKeeper.scheduleWithFixedDelay(this::renewLeases, beat, beat, TimeUnit.MILLISECONDS);
     control = new ControlListener(kafka, executorId, this::cancel);
     control.start();
     events.onEvent(this::wakeIfWaiting);
@@ -493,11 +503,15 @@ public final class Executor implements Managed {
     deadLetters.send(record, reason, done);
   }
 
-  /** Takes the leases of assigned partitions that lack one, and renews those held. */
+  /**
+   * Takes the leases of assigned partitions that lack one, and gives up those whose hold lapsed (the
+   * lease keeper could not renew it in time, or another executor took it): what was done there since
+   * the last commit is void, and the partition is read again under a new lease.
+   */
   private void leases() {
     boolean changed = false;
     Instant now = clock.instant();
-    Duration ttl = Duration.ofMillis(settings.claimTtl.toMilliseconds());
+    Duration ttl = leaseTtl();
     for (Owned o : owned.values()) {
       try {
         if (!o.leased && !now.isBefore(o.nextTry)) {
@@ -510,34 +524,66 @@ public final class Executor implements Managed {
             o.noteRunning.putAll(taken.get().stillRunning());
             o.skip.addAll(o.noteFinished);
             o.elsewhere.putAll(o.noteRunning);
-            o.validUntil = now.plus(ttl).minus(ttl.dividedBy(10));
             o.renewAt = now.plus(ttl.dividedBy(3));
+            o.hold = new Hold(validity(now, ttl));
             o.leased = true;
             changed = true;
           } else {
             o.nextTry = now.plusMillis(500);
           }
-        } else if (o.leased && !now.isBefore(o.renewAt)) {
-          if (parts.leases().renew(o.tp.toString(), executorId, o.epoch, now, ttl)) {
-            o.validUntil = now.plus(ttl).minus(ttl.dividedBy(10));
-            o.renewAt = now.plus(ttl.dividedBy(3));
-          } else {
-            LOG.warn("Executor {} lost the lease of {} (another executor took it while this one was stalled); "
-                + "its runs there stop and their results are not committed", executorId, o.tp);
-            o.leased = false;
-            fence(o.tp);
-            abortAndRewind(); // what it did there since the last commit is void; the rest is read again
-            changed = true;
-          }
+        } else if (o.leased && !o.revoking && o.hold.lapsed(clock.instant())) {
+          LOG.warn("Executor {} no longer holds the lease of {} (it could not renew it in time, or another executor "
+              + "took it while this one was stalled); its runs there stop and their results are not committed",
+              executorId, o.tp);
+          o.leased = false;
+          fence(o.tp);
+          abortAndRewind(); // what it did there since the last commit is void; the rest is read again
+          changed = true;
         }
       } catch (RuntimeException e) {
-        LOG.warn("Executor {} could not take or renew the lease of {}: {}", executorId, o.tp, e.toString());
+        LOG.warn("Executor {} could not take the lease of {}: {}", executorId, o.tp, e.toString());
         o.nextTry = now.plusSeconds(1);
       }
     }
     if (changed) {
       readOnlyLeased();
     }
+  }
+
+  /**
+   * Renews each lease held when a third of its time has passed (lease keeper thread). A lease another
+   * executor took, or one renewed only after its hold lapsed, is given up by the poll thread.
+   */
+  private void renewLeases() {
+    Duration ttl = leaseTtl();
+    for (Owned o : owned.values()) {
+      Instant now = clock.instant();
+      if (!o.leased || o.revoking || now.isBefore(o.renewAt) || o.hold.lapsed(now)) {
+        continue;
+      }
+      Hold hold = o.hold;
+      try {
+        if (parts.leases().renew(o.tp.toString(), executorId, o.epoch, now, ttl)) {
+          if (hold.extend(validity(now, ttl))) {
+            o.renewAt = now.plus(ttl.dividedBy(3));
+          }
+        } else {
+          hold.lapse(); // another executor took it
+        }
+      } catch (RuntimeException e) {
+        // tried again at the next beat; the hold lapses on its own if the store stays out of reach
+        LOG.warn("Executor {} could not renew the lease of {}: {}", executorId, o.tp, e.toString());
+      }
+    }
+  }
+
+  private Duration leaseTtl() {
+    return Duration.ofMillis(settings.claimTtl.toMilliseconds());
+  }
+
+  /** Until when a lease renewed (or taken) at {@code at} may be acted on: a tenth short of its end. */
+  static Instant validity(Instant at, Duration ttl) {
+    return at.plus(ttl).minus(ttl.dividedBy(10));
   }
 
   /** Frees the slots of finished runs, re-queues held ones, and starts what may start now. */
@@ -576,7 +622,7 @@ public final class Executor implements Managed {
       it.remove(); // its partition went to another executor, which gets the request again
       return;
     }
-    if (!o.leased || o.revoking || !now.isBefore(o.validUntil)) {
+    if (!o.leased || o.revoking || o.hold.lapsed(now)) {
       return; // nothing starts on a partition without a valid lease
     }
     if (next.notBefore() != null && next.notBefore().isAfter(now)) {
@@ -622,7 +668,9 @@ public final class Executor implements Managed {
   private void start(Pending p) {
     slots.take(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
     started.incrementAndGet();
-    RunExecution execution = new RunExecution(p, parts, events, settings, executorId, clock, watchdog,
+    Hold hold = p.claimEpoch() > 0 ? new Hold(validity(clock.instant(), leaseTtl())) // its own claim, just taken
+        : owned.get(p.partition()).hold;
+    RunExecution execution = new RunExecution(p, hold, parts, events, settings, executorId, clock, watchdog,
         new Tracking(), new Outcomes());
     executions.put(execution, Boolean.TRUE); // before it runs: a revocation must find it
     threads.execute(execution);
@@ -887,6 +935,7 @@ public final class Executor implements Managed {
   private void shutdownClients() throws InterruptedException {
     control.close();
     watchdog.shutdownNow();
+    leaseKeeper.shutdownNow();
     threads.shutdownNow();
   }
 

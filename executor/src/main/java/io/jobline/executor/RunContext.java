@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /** The executor's {@link JobContext}: turns what a job reports into run events. */
 final class RunContext implements JobContext {
@@ -34,9 +35,12 @@ final class RunContext implements JobContext {
   private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
   private volatile String stopReason;
   private volatile boolean stopObserved;
+  /** Whether the lease the run executes under has lapsed (it may be running elsewhere by now). */
+  private final BooleanSupplier leaseLapsed;
 
   RunContext(JobRequest request, Scope scope, List<String> subTenants, EventPublisher events,
-      String executorId, Clock clock, long epoch, int partition) {
+      String executorId, Clock clock, long epoch, int partition, BooleanSupplier leaseLapsed) {
+    this.leaseLapsed = leaseLapsed;
     this.partition = partition;
     this.request = request;
     this.scope = scope;
@@ -108,6 +112,9 @@ final class RunContext implements JobContext {
 
   @Override
   public boolean shouldStop() {
+    if (stopReason == null && leaseLapsed.getAsBoolean()) {
+      requestStop(FENCED);
+    }
     boolean stop = stopReason != null;
     if (stop) {
       stopObserved = true;

@@ -57,6 +57,8 @@ final class RunExecution implements Runnable {
   private final RetryPolicy retries;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile ScheduledFuture<?> renewal;
+  /** The lease this attempt runs under, by this executor's clock: its partition's, or its own claim's. */
+  private volatile Hold hold;
   private volatile RunContext ctx;
   private volatile long epoch;
 
@@ -79,9 +81,10 @@ final class RunExecution implements Runnable {
     boolean isFenced(String claimKey, long epoch);
   }
 
-  RunExecution(Pending pending, ExecutorParts parts, EventPublisher events, ExecutorSettings settings,
+  RunExecution(Pending pending, Hold hold, ExecutorParts parts, EventPublisher events, ExecutorSettings settings,
       String executorId, Clock clock, ScheduledExecutorService watchdog, Running running, Outcome outcome) {
     this.pending = pending;
+    this.hold = hold;
     this.parts = parts;
     this.events = events;
     this.settings = settings;
@@ -126,6 +129,7 @@ final class RunExecution implements Runnable {
       return false; // it ended just now: its end is in the outbox, and goes out with the revocation's commit
     }
     claimEpoch = claim;
+    hold = new Hold(Executor.validity(clock.instant(), ttl()));
     long beat = Math.max(100, ttl().toMillis() / 3);
     renewal = watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS);
     return true;
@@ -164,7 +168,8 @@ final class RunExecution implements Runnable {
     Scope scope = request.scope() != null ? request.scope() : job.scope();
     List<String> subTenants = scope == Scope.PARENT_TENANT && request.tenantId() != null
         ? parts.tenants().descendants(request.tenantId()) : List.of();
-    ctx = new RunContext(request, scope, subTenants, events, executorId, clock, epoch, pending.partition().partition());
+    ctx = new RunContext(request, scope, subTenants, events, executorId, clock, epoch, pending.partition().partition(),
+        this::holdLapsed);
     running.add(this);
     try {
       if (running.isCancelled(request.runId().value(), request.attemptOrFirst())) {
@@ -280,10 +285,15 @@ final class RunExecution implements Runnable {
     if (c == null || claimEpoch == 0) {
       return;
     }
+    Hold h = hold;
+    Instant now = clock.instant();
     try {
-      if (!parts.claims().renew(pending.claimKey(), executorId, claimEpoch, clock.instant(), ttl())) {
+      if (!parts.claims().renew(pending.claimKey(), executorId, claimEpoch, now, ttl())) {
         LOG.warn("Run {} was taken over by another executor; this execution stops", pending.claimKey());
+        h.lapse();
         c.requestStop(RunContext.FENCED);
+      } else if (!h.extend(Executor.validity(now, ttl()))) {
+        c.requestStop(RunContext.FENCED); // renewed too late: it may have been taken over meanwhile
       }
     } catch (RuntimeException e) {
       LOG.warn("Could not renew the claim on {}: {}", pending.claimKey(), e.toString());
@@ -367,7 +377,9 @@ final class RunExecution implements Runnable {
       payload = merged;
     }
     RunEvent terminal = ctx.event(type, payload);
-    boolean fenced = RunContext.FENCED.equals(ctx.stopReason()) || running.isFenced(pending.claimKey(), epoch);
+    boolean fenced = RunContext.FENCED.equals(ctx.stopReason()) || running.isFenced(pending.claimKey(), epoch)
+        || holdLapsed(); // a job that ended without looking, e.g. in a process frozen past its lease
+
     if (!fenced && claimEpoch > 0) {
       String json = new String(Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
           java.nio.charset.StandardCharsets.UTF_8);
@@ -397,6 +409,11 @@ final class RunExecution implements Runnable {
           .put("next_attempt", next.attempt()).put("max_attempts", retry.maxAttempts())
           .put("due_at", retry.due().toString())), pending.partition().partition(), done);
     };
+  }
+
+  /** Whether the lease this attempt runs under has lapsed by this executor's clock: it may run elsewhere now. */
+  private boolean holdLapsed() {
+    return hold.lapsed(clock.instant());
   }
 
   private Duration ttl() {

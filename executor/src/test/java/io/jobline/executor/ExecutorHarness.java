@@ -103,6 +103,11 @@ final class ExecutorHarness {
 
   /** As {@link #executor(String)}, with some settings changed first. */
   Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak) {
+    return executor(id, tweak, Clock.systemUTC());
+  }
+
+  /** As {@link #executor(String, java.util.function.Consumer)}, on a clock of the test's. */
+  Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak, Clock clock) {
     ExecutorSettings s = new ExecutorSettings();
     s.groupId = "test-executors";
     s.executorId = id;
@@ -114,7 +119,7 @@ final class ExecutorHarness {
     s.drain = io.dropwizard.util.Duration.seconds(2);
     s.retryBackoff = io.dropwizard.util.Duration.milliseconds(100);
     tweak.accept(s);
-    Executor executor = new Executor(kafkaSettings, s, registry, parts(), Clock.systemUTC());
+    Executor executor = new Executor(kafkaSettings, s, registry, parts(), clock);
     executor.start();
     return executor;
   }

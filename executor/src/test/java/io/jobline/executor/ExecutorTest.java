@@ -106,6 +106,55 @@ class ExecutorTest {
     assertThat(second.isPolling()).isTrue();
   }
 
+  /**
+   * A process frozen past its lease (SIGSTOP, a long GC pause) wakes with its clock moved on and no
+   * renewal done meanwhile; whichever of its threads runs first, the runs under that lease must not
+   * count: a job that asks is told to stop, the end of one that never asks is not published, and each
+   * request runs again under a new epoch. The jobs here end at once on waking, before the poll thread
+   * has looked.
+   */
+  @Test
+  void anExecutorFrozenPastItsLeaseVoidsTheRunsItHeldAndRunsThemAgainUnderANewEpoch() throws Exception {
+    ShiftableClock clock = new ShiftableClock();
+    Executor frozen = h.executor("exec-frozen", s -> { }, clock);
+    started.add(frozen);
+    TestJobs.HEEDLESS_GATE_OPEN = false;
+    JobRequest asks;
+    JobRequest never;
+    try {
+      asks = submit("heedless", Json.object().put("ask", true), "t-frozen-1");
+      never = submit("heedless", Json.object().put("ask", false), "t-frozen-2");
+      await().atMost(Duration.ofSeconds(30))
+          .until(() -> executions(asks.runId().value()) == 1 && executions(never.runId().value()) == 1);
+      clock.shift(Duration.ofSeconds(5)); // the leases (2 s) ran out while the process stood still
+    } finally {
+      TestJobs.HEEDLESS_GATE_OPEN = true;
+    }
+
+    for (JobRequest run : List.of(asks, never)) {
+      String id = run.runId().value();
+      RunEvent end = awaitEnd(id);
+      await().atMost(Duration.ofSeconds(10)).until(() -> TestJobs.HEEDLESS_SEEN.get(id).size() == 2);
+      List<String> seen = TestJobs.HEEDLESS_SEEN.get(id);
+      long firstEpoch = Long.parseLong(seen.get(0).split(":")[0]);
+      long secondEpoch = Long.parseLong(seen.get(1).split(":")[0]);
+      assertThat(secondEpoch).as("run %s again under a new lease", id).isGreaterThan(firstEpoch);
+      assertThat(end.type()).isEqualTo(EventType.COMPLETED);
+      assertThat(end.epoch()).as("the end that counts is the new lease's").isEqualTo(secondEpoch);
+      assertThat(h.events(id)).filteredOn(e -> e.type().terminal())
+          .as("nothing the frozen execution ended is published").extracting(RunEvent::epoch).containsExactly(secondEpoch);
+      assertThat(executions(id)).isEqualTo(2);
+    }
+    assertThat(TestJobs.HEEDLESS_SEEN.get(asks.runId().value())).extracting(e -> e.split(":")[1])
+        .as("the frozen execution is told to stop when it asks; the new one is not").containsExactly("true", "false");
+    assertThat(frozen.isPolling()).isTrue();
+  }
+
+  private static int executions(String runId) {
+    var n = TestJobs.EXECUTIONS.get(runId);
+    return n == null ? 0 : n.get();
+  }
+
   @Test
   void aJobThatIgnoresStopAndInterruptTimesOutAndTheExecutorKeepsServing() {
     executor("exec-timeout");

@@ -57,7 +57,12 @@ public interface JobContext {
   /** Records a non-fatal error in the run's log; the job continues (throw to fail the run). */
   void error(String message);
 
-  /** True once the run has been asked to stop (timeout, cancel, shutdown); return soon. */
+  /**
+   * True once the run has been asked to stop (timeout, cancel, shutdown), or once the executor's lease
+   * on it has lapsed (its process stood still longer than the lease, so another executor may be running
+   * it now); return soon. Ask between slices of work and once more before an effect that must not
+   * happen twice: an end reached after the lease lapsed is not published, and the run goes on elsewhere.
+   */
   boolean shouldStop();
 
   /** Asks this run to stop, as a cancel would; {@link #shouldStop()} becomes true. */

@@ -31,9 +31,14 @@ public class ChaosJobs {
     record(ctx, "start", "");
     long deadline = System.nanoTime() + ms * 1_000_000L;
     boolean stopped = false;
-    while (System.nanoTime() < deadline) {
+    // asks before each slice of work and once more before calling it done: a process frozen mid-slice
+    // (the executor-pause fault) wakes with its lease lapsed, and must not count that work as its own
+    while (true) {
       if (ctx.shouldStop()) {
         stopped = true;
+        break;
+      }
+      if (System.nanoTime() >= deadline) {
         break;
       }
       Thread.sleep(Math.min(50, Math.max(1, (deadline - System.nanoTime()) / 1_000_000L)));

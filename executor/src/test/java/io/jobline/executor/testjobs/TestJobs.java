@@ -100,4 +100,25 @@ public class TestJobs {
     count(ctx);
     throw new IllegalStateException("boom");
   }
+
+  /** While false, runs of "heedless" wait; they never look at shouldStop while they work. */
+  public static volatile boolean HEEDLESS_GATE_OPEN = true;
+  /**
+   * Each execution of "heedless" once its gate opened: run id → "epoch:answer" in order, the answer
+   * being what shouldStop() said, or "-" for a run whose params.ask is false (it never asks).
+   */
+  public static final Map<String, List<String>> HEEDLESS_SEEN = new ConcurrentHashMap<>();
+
+  /** Works until the test opens its gate without asking whether to stop, as a careless job would. */
+  @Job(name = "heedless", description = "Ignores shouldStop while it works", timeoutSeconds = 120)
+  public Map<String, Object> heedless(JobContext ctx) {
+    count(ctx);
+    while (!HEEDLESS_GATE_OPEN) {
+      LockSupport.parkNanos(10_000_000);
+    }
+    String answer = ctx.params().path("ask").asBoolean(false) ? Boolean.toString(ctx.shouldStop()) : "-";
+    HEEDLESS_SEEN.computeIfAbsent(ctx.runId().value(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+        .add(ctx.epoch() + ":" + answer);
+    return Map.of("epoch", ctx.epoch());
+  }
 }
