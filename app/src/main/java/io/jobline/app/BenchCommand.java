@@ -6,6 +6,7 @@ import com.mongodb.client.MongoClients;
 import io.jobline.store.MongoRunStore;
 import io.jobline.store.RunStore;
 import io.jobline.topic.RequestProducer;
+import io.jobline.topic.Topic;
 import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.TopicSettings;
 import io.jobline.topic.Topics;
@@ -45,6 +46,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine.Command;
@@ -59,6 +61,9 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchSchedulesCommand.class,
     description = "Measure end-to-end throughput and latency of no-op jobs against raw Kafka.")
 final class BenchCommand implements Callable<Integer> {
+  /** Scratch topic of the raw-Kafka baseline: produced and consumed at once, as the pipeline's requests are. */
+  private static final Topic<byte[], byte[]> BENCH_RAW =
+      new Topic<>("jobline.bench.raw", Serdes.ByteArray(), Serdes.ByteArray());
   @Option(names = "--jobs", description = "Jobs to run (default: ${DEFAULT-VALUE}).")
   int jobs = 10_000;
 
@@ -416,7 +421,7 @@ final class BenchCommand implements Callable<Integer> {
    */
   private double rawKafka(Standalone standalone, Admin admin, int recordBytes) throws Exception {
     TopicSettings settings = standalone.config().topics;
-    TopicAdmin.ensureTopics(standalone.config().kafka, settings, List.of(Topics.BENCH_RAW), Duration.ofSeconds(60));
+    TopicAdmin.ensureTopics(standalone.config().kafka, settings, List.of(BENCH_RAW), Duration.ofSeconds(60));
     byte[] value = new byte[recordBytes];
     Arrays.fill(value, (byte) 'x');
     Map<String, Object> producerProps = standalone.config().kafka.clientProperties();
@@ -429,13 +434,13 @@ final class BenchCommand implements Callable<Integer> {
     consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.BENCH_RAW.name()).stream()
+      List<TopicPartition> partitions = consumer.partitionsFor(BENCH_RAW.name()).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
       for (int i = 0; i < 1000; i++) { // warm-up
-        producer.send(new ProducerRecord<>(Topics.BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
+        producer.send(new ProducerRecord<>(BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
       }
       producer.flush();
       long warm = 0;
@@ -452,7 +457,7 @@ final class BenchCommand implements Callable<Integer> {
       long start = System.nanoTime();
       reader.start();
       for (int i = 0; i < jobs; i++) {
-        producer.send(new ProducerRecord<>(Topics.BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
+        producer.send(new ProducerRecord<>(BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
       }
       producer.flush();
       reader.join();

@@ -63,7 +63,7 @@ final class BenchSchedulesCommand implements Callable<Integer> {
       Scheduler scheduler = target.application().scheduler().orElseThrow();
       ConcurrentLinkedQueue<Long> lateness = new ConcurrentLinkedQueue<>();
       Instant boundary = Instant.now().plusSeconds(leadSeconds).truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
-      scheduler.onFired((nominal, acked) -> {
+      scheduler.addFireListener((nominal, acked) -> {
         if (nominal.equals(boundary)) {
           lateness.add(Duration.between(nominal, acked).toMillis());
         }

@@ -180,7 +180,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.healthChecks().register("executor", new ExecutorHealthCheck(executor));
       env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
       env.metrics().gauge("jobline.executor.dead_lettered", () -> executor::deadLettered);
-      env.metrics().gauge("jobline.executor.duplicates_skipped", () -> Executor::duplicatesSkipped);
+      env.metrics().gauge("jobline.executor.duplicates_skipped", () -> executor::duplicatesSkipped);
     }
     Runnable schedulesChanged = () -> {};
     Runnable chainsChanged = () -> {};
@@ -201,6 +201,9 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
       env.lifecycle().manage(closing(staging::close));
       env.lifecycle().manage(stopTold("the scheduler", scheduler, () -> "its current cycle and releasing its lease"));
       env.healthChecks().register("scheduler", new SchedulerHealthCheck(scheduler));
+      // how late each scheduled run reached Kafka after its nominal time, in milliseconds
+      com.codahale.metrics.Histogram lateness = env.metrics().histogram("jobline.scheduler.fire_lateness_ms");
+      scheduler.addFireListener((nominal, acked) -> lateness.update(Math.max(0, acked.toEpochMilli() - nominal.toEpochMilli())));
       schedulesChanged = scheduler::poke;
     }
     if (roles.contains(Role.API)) {

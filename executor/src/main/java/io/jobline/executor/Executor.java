@@ -72,7 +72,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Executor implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
-  static final AtomicLong DUPLICATES = new AtomicLong();
   private static final int RECENTLY_DONE = 50_000;
   /** Overflow-lane starts per second an executor never goes below, and never above. */
   private static final double OVERFLOW_FLOOR = 50;
@@ -89,6 +88,7 @@ public final class Executor implements Managed {
   private final AtomicLong deadLettered = new AtomicLong();
   private final AtomicLong started = new AtomicLong();
   private final AtomicLong diverted = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
   private final EventPublisher events = new EventPublisher();
 
   /**
@@ -510,6 +510,7 @@ public final class Executor implements Managed {
    */
   private void leases() {
     boolean changed = false;
+    List<TopicPartition> lapsed = new java.util.ArrayList<>();
     Instant now = clock.instant();
     Duration ttl = leaseTtl();
     for (Owned o : owned.values()) {
@@ -537,12 +538,21 @@ public final class Executor implements Managed {
               executorId, o.tp);
           o.leased = false;
           fence(o.tp);
-          abortAndRewind(); // what it did there since the last commit is void; the rest is read again
+          lapsed.add(o.tp);
           changed = true;
         }
       } catch (RuntimeException e) {
         LOG.warn("Executor {} could not take the lease of {}: {}", executorId, o.tp, e.toString());
         o.nextTry = now.plusSeconds(1);
+      }
+    }
+    if (!lapsed.isEmpty()) {
+      // what ended there while the lease held goes out with the other partitions' work (a zombie's
+      // commit is refused by the group, and then everything is read again); the runs fenced just now
+      // are dropped from it, and their requests are read again under the next lease
+      send();
+      if (maybeCommit(true)) {
+        rewind(lapsed, false);
       }
     }
     if (changed) {
@@ -633,7 +643,7 @@ public final class Executor implements Managed {
     }
     if (recentlyDone.containsKey(next.claimKey())) {
       it.remove(); // a duplicate of a run that ended here
-      DUPLICATES.incrementAndGet();
+      duplicates.incrementAndGet();
       next.done().run();
       return;
     }
@@ -692,7 +702,7 @@ public final class Executor implements Managed {
         } else {
           p.done().run();
         }
-        DUPLICATES.incrementAndGet();
+        duplicates.incrementAndGet();
         return Optional.empty();
       }
       case HELD_ELSEWHERE -> {
@@ -742,15 +752,17 @@ public final class Executor implements Managed {
    * Commits the events sent and the offsets finished since the last commit in one transaction, every
    * {@code commitInterval} (or now, when {@code force}). If Kafka refuses, what the transaction held
    * is void: the partitions still owned are read again from their last commit.
+   *
+   * @return false if the commit failed (and every partition owned was read again)
    */
-  private void maybeCommit(boolean force) {
+  private boolean maybeCommit(boolean force) {
     if (!force && System.nanoTime() - lastCommitNanos < settings.commitInterval.toMilliseconds() * 1_000_000L) {
-      return;
+      return true;
     }
     lastCommitNanos = System.nanoTime();
     Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable(owned.keySet());
     if (ready.isEmpty() && !sentSinceCommit) {
-      return;
+      return true;
     }
     try {
       begin();
@@ -762,6 +774,7 @@ public final class Executor implements Managed {
       sentSinceCommit = false;
       movedSinceCommit = 0;
       offsets.markCommitted(ready);
+      return true;
     } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
       LOG.warn("Executor {}'s transactional producer was fenced; starting a new one: {}", executorId, fatal.toString());
       producer.close(Duration.ZERO);
@@ -773,6 +786,7 @@ public final class Executor implements Managed {
           executorId, e.toString());
       abortAndRewind();
     }
+    return false;
   }
 
   /** Voids the open transaction (its events never count) and reads the owned partitions again from their last commit. */
@@ -797,7 +811,17 @@ public final class Executor implements Managed {
   private void rewind() {
     movedSinceCommit = 0; // the moves were aborted with the transaction; they are read and moved again
     sentSinceCommit = false;
-    Set<TopicPartition> mine = new HashSet<>(owned.keySet());
+    rewind(owned.keySet(), true);
+  }
+
+  /**
+   * Reads {@code partitions} again from their last committed offsets, skipping what the commit's
+   * metadata and the previous owner's note say finished. After an abort, the runs that ended here
+   * since the last commit are forgotten too ({@code afterAbort}): their ends were void.
+   */
+  private void rewind(Collection<TopicPartition> partitions, boolean afterAbort) {
+    Set<TopicPartition> mine = new HashSet<>(partitions);
+    mine.retainAll(owned.keySet());
     mine.retainAll(consumer.assignment());
     if (mine.isEmpty()) {
       return;
@@ -808,7 +832,9 @@ public final class Executor implements Managed {
       offsets.forget(tp);
       synchronized (lock) {
         waiting.removeIf(p -> p.partition().equals(tp));
-        recentlyDone.clear();
+        if (afterAbort) {
+          recentlyDone.clear();
+        }
       }
       Owned o = owned.get(tp);
       o.skip.clear();
@@ -844,7 +870,7 @@ public final class Executor implements Managed {
         .forEach(e -> {
           RunContext ctx = e.context();
           if (ctx != null) {
-            ctx.requestStop(RunContext.CANCEL);
+            ctx.requestStop(StopReason.CANCEL);
           }
         });
   }
@@ -863,11 +889,11 @@ public final class Executor implements Managed {
     executions.keySet().forEach(e -> {
       RunContext ctx = e.context();
       if (ctx != null) {
-        ctx.requestStop(RunContext.SHUTDOWN);
+        ctx.requestStop(StopReason.SHUTDOWN);
       }
     });
-    long deadline = System.currentTimeMillis() + settings.drain.toMilliseconds();
-    while (running() > 0 && System.currentTimeMillis() < deadline) {
+    long deadline = System.nanoTime() + settings.drain.toMilliseconds() * 1_000_000L;
+    while (running() > 0 && System.nanoTime() - deadline < 0) {
       synchronized (lock) {
         Pending p;
         while ((p = finishedQueue.poll()) != null) {
@@ -971,9 +997,9 @@ public final class Executor implements Managed {
     return diverted.get();
   }
 
-  /** Deliveries skipped because the same run attempt had already ended (process-wide). */
-  public static long duplicatesSkipped() {
-    return DUPLICATES.get();
+  /** Deliveries this executor skipped because the same run attempt had already ended. */
+  public long duplicatesSkipped() {
+    return duplicates.get();
   }
 
   /**

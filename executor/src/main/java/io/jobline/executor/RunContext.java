@@ -18,10 +18,6 @@ import java.util.function.BooleanSupplier;
 
 /** The executor's {@link JobContext}: turns what a job reports into run events. */
 final class RunContext implements JobContext {
-  static final String TIMEOUT = "timeout";
-  static final String CANCEL = "cancel";
-  static final String SHUTDOWN = "shutdown";
-  static final String FENCED = "fenced";
 
   private final JobRequest request;
   private final Scope scope;
@@ -33,7 +29,7 @@ final class RunContext implements JobContext {
   private final int partition;
   private final AtomicLong seq = new AtomicLong();
   private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
-  private volatile String stopReason;
+  private volatile StopReason stopReason;
   private volatile boolean stopObserved;
   /** Whether the lease the run executes under has lapsed (it may be running elsewhere by now). */
   private final BooleanSupplier leaseLapsed;
@@ -113,7 +109,7 @@ final class RunContext implements JobContext {
   @Override
   public boolean shouldStop() {
     if (stopReason == null && leaseLapsed.getAsBoolean()) {
-      requestStop(FENCED);
+      requestStop(StopReason.FENCED);
     }
     boolean stop = stopReason != null;
     if (stop) {
@@ -124,7 +120,7 @@ final class RunContext implements JobContext {
 
   @Override
   public void requestStop() {
-    requestStop(CANCEL);
+    requestStop(StopReason.CANCEL);
   }
 
   @Override
@@ -143,13 +139,13 @@ final class RunContext implements JobContext {
   }
 
   /** Asks the job to stop; the first reason given wins. */
-  void requestStop(String reason) {
+  void requestStop(StopReason reason) {
     if (stopReason == null) {
       stopReason = reason;
     }
   }
 
-  String stopReason() {
+  StopReason stopReason() {
     return stopReason;
   }
 

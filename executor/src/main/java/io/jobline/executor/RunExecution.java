@@ -158,7 +158,7 @@ final class RunExecution implements Runnable {
   void fence() {
     RunContext c = ctx;
     if (c != null) {
-      c.requestStop(RunContext.FENCED);
+      c.requestStop(StopReason.FENCED);
     }
   }
 
@@ -205,7 +205,7 @@ final class RunExecution implements Runnable {
     long interruptAt = stopAt + settings.stopGrace.toMilliseconds();
     long abandonAt = interruptAt + settings.abandonGrace.toMilliseconds();
     List<ScheduledFuture<?>> timers = new ArrayList<>();
-    timers.add(watchdog.schedule(() -> ctx.requestStop(RunContext.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
+    timers.add(watchdog.schedule(() -> ctx.requestStop(StopReason.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(worker::interrupt, interruptAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(() -> abandon(timeout), abandonAt, TimeUnit.MILLISECONDS));
     if (claimEpoch > 0) {
@@ -214,12 +214,12 @@ final class RunExecution implements Runnable {
     }
     try {
       JsonNode result = pending.job().invoke(ctx);
-      String reason = ctx.stopReason();
-      if (RunContext.TIMEOUT.equals(reason)) {
+      StopReason reason = ctx.stopReason();
+      if (reason == StopReason.TIMEOUT) {
         end(EventType.TIMED_OUT, error("timed out after " + timeout + " s"));
-      } else if (RunContext.CANCEL.equals(reason)) {
+      } else if (reason == StopReason.CANCEL) {
         end(EventType.CANCELLED, error("cancelled"));
-      } else if (RunContext.SHUTDOWN.equals(reason) && ctx.stopObserved()) {
+      } else if (reason == StopReason.SHUTDOWN && ctx.stopObserved()) {
         leaveForRedelivery();
       } else {
         java.util.Optional<io.jobline.wire.WireLimits.Violation> bad = io.jobline.wire.WireLimits.check("result", result);
@@ -230,12 +230,12 @@ final class RunExecution implements Runnable {
         }
       }
     } catch (Throwable t) {
-      String reason = ctx.stopReason();
-      if (RunContext.TIMEOUT.equals(reason)) {
+      StopReason reason = ctx.stopReason();
+      if (reason == StopReason.TIMEOUT) {
         end(EventType.TIMED_OUT, error("timed out after " + timeout + " s: " + describe(t)));
-      } else if (RunContext.CANCEL.equals(reason)) {
+      } else if (reason == StopReason.CANCEL) {
         end(EventType.CANCELLED, error("cancelled: " + describe(t)));
-      } else if (RunContext.SHUTDOWN.equals(reason)) {
+      } else if (reason == StopReason.SHUTDOWN) {
         leaveForRedelivery();
       } else {
         LOG.info("Run {} of {} failed: {}", request.runId(), request.jobName(), describe(t));
@@ -291,9 +291,9 @@ final class RunExecution implements Runnable {
       if (!parts.claims().renew(pending.claimKey(), executorId, claimEpoch, now, ttl())) {
         LOG.warn("Run {} was taken over by another executor; this execution stops", pending.claimKey());
         h.lapse();
-        c.requestStop(RunContext.FENCED);
+        c.requestStop(StopReason.FENCED);
       } else if (!h.extend(Executor.validity(now, ttl()))) {
-        c.requestStop(RunContext.FENCED); // renewed too late: it may have been taken over meanwhile
+        c.requestStop(StopReason.FENCED); // renewed too late: it may have been taken over meanwhile
       }
     } catch (RuntimeException e) {
       LOG.warn("Could not renew the claim on {}: {}", pending.claimKey(), e.toString());
@@ -326,7 +326,7 @@ final class RunExecution implements Runnable {
       }
       RunContext c = ctx;
       if (c != null) {
-        c.requestStop(RunContext.SHUTDOWN);
+        c.requestStop(StopReason.SHUTDOWN);
       }
     }
   }
@@ -377,7 +377,7 @@ final class RunExecution implements Runnable {
       payload = merged;
     }
     RunEvent terminal = ctx.event(type, payload);
-    boolean fenced = RunContext.FENCED.equals(ctx.stopReason()) || running.isFenced(pending.claimKey(), epoch)
+    boolean fenced = ctx.stopReason() == StopReason.FENCED || running.isFenced(pending.claimKey(), epoch)
         || holdLapsed(); // a job that ended without looking, e.g. in a process frozen past its lease
 
     if (!fenced && claimEpoch > 0) {

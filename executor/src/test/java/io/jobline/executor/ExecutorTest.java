@@ -170,15 +170,15 @@ class ExecutorTest {
 
   @Test
   void duplicatesOfOneRequestRunOnce() {
-    executor("exec-dup");
+    Executor executor = executor("exec-dup");
     JobRequest once = JobRequest.of(RunId.random(), "counting", Json.object(), "t-dup", null, null,
         Trigger.manual(), Instant.now(), "test");
-    long before = Executor.duplicatesSkipped();
+    long before = executor.duplicatesSkipped();
     for (int i = 0; i < 3; i++) {
       h.requests.sendAndWait(once);
     }
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> Executor.duplicatesSkipped() >= before + 2);
+    await().atMost(Duration.ofSeconds(30)).until(() -> executor.duplicatesSkipped() >= before + 2);
     awaitEnd(once.runId().value());
     assertThat(TestJobs.EXECUTIONS.get(once.runId().value()).get()).isEqualTo(1);
     assertThat(starts(once.runId().value())).hasSize(1);

@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,7 +51,7 @@ public final class Scheduler implements Managed {
   private final WakeableLoop loop = new WakeableLoop("jobline-scheduler", this::step, this::exit);
   private final ScheduleIndex index = new ScheduleIndex();
   private final StagedFires staged = new StagedFires();
-  private volatile BiConsumer<Instant, Instant> firedListener = (nominal, acked) -> {};
+  private final List<FireListener> fireListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile boolean leader;
   private volatile Instant lastCycle;
   private final ChangeFeed feed = new ChangeFeed();
@@ -79,9 +78,15 @@ public final class Scheduler implements Managed {
         : "scheduler-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
   }
 
-  /** Called with (nominal time, time Kafka acknowledged the request) for every scheduled run. */
-  public void onFired(BiConsumer<Instant, Instant> listener) {
-    this.firedListener = listener;
+  /** Adds a listener told of every scheduled run Kafka took. */
+  public void addFireListener(FireListener listener) {
+    fireListeners.add(listener);
+  }
+
+  private void fired(Instant nominal, Instant acknowledged) {
+    for (FireListener l : fireListeners) {
+      l.fired(nominal, acknowledged);
+    }
   }
 
   @Override
@@ -382,7 +387,7 @@ public final class Scheduler implements Managed {
         List<CompletableFuture<?>> acks = missedRecords(st.decision());
         for (PreparedRequest prepared : st.requests()) {
           Instant nominal = prepared.request().trigger().nominalTime();
-          acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+          acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> fired(nominal, clock.instant())));
         }
         sent.add(new Sent(st.decision(), acks));
       } catch (RuntimeException e) {
@@ -406,7 +411,7 @@ public final class Scheduler implements Managed {
         List<CompletableFuture<?>> acks = missedRecords(fire);
         for (JobRequest request : fire.requests()) {
           Instant nominal = request.trigger().nominalTime();
-          acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> firedListener.accept(nominal, clock.instant())));
+          acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> fired(nominal, clock.instant())));
         }
         sent.add(new Sent(fire, acks));
       } catch (RuntimeException e) {
@@ -500,7 +505,7 @@ public final class Scheduler implements Managed {
       List<CompletableFuture<?>> acks = missedRecords(st.decision());
       for (PreparedRequest prepared : st.requests()) {
         Instant nominal = prepared.request().trigger().nominalTime();
-        acks.add(ack.thenRun(() -> firedListener.accept(nominal, acked)));
+        acks.add(ack.thenRun(() -> fired(nominal, acked)));
       }
       sent.add(new Sent(st.decision(), acks));
     }

@@ -41,10 +41,6 @@ public final class Topics {
   public static final Topic<String, byte[]> HISTORY_DLQ =
       new Topic<>("jobline.history.dlq", Serdes.String(), Serdes.ByteArray());
 
-  /** Scratch topic of {@code jobline bench}: raw Kafka produce+consume for the baseline. */
-  public static final Topic<byte[], byte[]> BENCH_RAW =
-      new Topic<>("jobline.bench.raw", Serdes.ByteArray(), Serdes.ByteArray());
-
   /**
    * The partition of {@code jobline.requests} a record keyed {@code tenantKey} goes to with Kafka's
    * default partitioner. Run events go to the same partition number of {@code jobline.events} when the
