@@ -59,4 +59,23 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAnyPackage(ROLES)
         .check(classes);
   }
+
+  /**
+   * Role and shared code reads the time from an injected {@link java.time.Clock}, so tests move it
+   * rather than wait; elapsed time is measured with {@link System#nanoTime()}.
+   */
+  @Test
+  void roleCodeReadsTheTimeFromAnInjectedClock() {
+    String[] roleCode = java.util.stream.Stream.of(ROLES, SHARED, new String[] {"io.jobline.builtins.."})
+        .flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    noClasses().that().resideInAnyPackage(roleCode)
+        .should().callMethod(System.class, "currentTimeMillis")
+        .orShould().callMethod(java.time.Instant.class, "now")
+        .orShould().callMethod(java.time.LocalDateTime.class, "now")
+        .orShould().callMethod(java.time.LocalDate.class, "now")
+        .orShould().callMethod(java.time.ZonedDateTime.class, "now")
+        .orShould().callMethod(java.time.OffsetDateTime.class, "now")
+        .because("time is injected (a Clock) in role code, so tests can move it")
+        .check(classes);
+  }
 }

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
@@ -31,7 +32,7 @@ public final class HistoryRebuild {
   /** Rebuilds into {@code target}; returns how many input records were replayed. */
   public static long rebuild(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks target,
       short replication, Duration timeout, Consumer<String> progress) throws Exception {
-    String appId = settings.applicationId + "-rebuild-" + System.currentTimeMillis();
+    String appId = settings.applicationId + "-rebuild-" + UUID.randomUUID().toString().substring(0, 8);
     Properties props = new Properties();
     props.putAll(kafka.clientProperties());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);

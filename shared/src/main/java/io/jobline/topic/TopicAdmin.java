@@ -1,7 +1,6 @@
 package io.jobline.topic;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -60,9 +59,9 @@ public final class TopicAdmin {
 
   private static void awaitPartitionsReady(Admin admin, List<String> names, Duration timeout)
       throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
-    while (Instant.now().isBefore(deadline)) {
+    while (System.nanoTime() - deadline < 0) {
       try {
         Map<String, TopicDescription> described =
             admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
