@@ -14,14 +14,18 @@ import java.util.Optional;
 record ProcessJobResources(java.util.function.Supplier<MongoClient> mongo, String databaseName, Clock clock,
     List<Object> settings) implements JobResources {
 
+  /** Offers Jobline's MongoDB database, or another on the same deployment by name. */
   @Override
-  public MongoDatabase database() {
-    return mongo.get().getDatabase(databaseName);
+  public <T> T resource(Class<T> type) {
+    return resource(type, databaseName);
   }
 
   @Override
-  public MongoDatabase database(String name) {
-    return mongo.get().getDatabase(name);
+  public <T> T resource(Class<T> type, String name) {
+    if (type != MongoDatabase.class) {
+      return JobResources.super.resource(type, name);
+    }
+    return type.cast(mongo.get().getDatabase(name));
   }
 
   @Override

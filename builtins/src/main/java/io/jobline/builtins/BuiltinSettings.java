@@ -58,7 +58,8 @@ public class BuiltinSettings {
 
   /** The application's database: {@link #database} on Jobline's MongoDB, or Jobline's own. */
   public MongoDatabase applicationDatabase(JobResources resources) {
-    return database == null || database.isBlank() ? resources.database() : resources.database(database);
+    return database == null || database.isBlank() ? resources.resource(MongoDatabase.class)
+        : resources.resource(MongoDatabase.class, database);
   }
 
   /** A collection whose documents expire at the date in one field. */

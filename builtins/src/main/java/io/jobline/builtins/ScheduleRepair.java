@@ -1,5 +1,6 @@
 package io.jobline.builtins;
 
+import com.mongodb.client.MongoDatabase;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobResources;
@@ -30,7 +31,7 @@ public class ScheduleRepair {
   @Job(name = "calculate_next_schedules", description = "Recompute next_run_at of every enabled schedule",
       timeoutSeconds = 120, retries = 1, scope = Scope.SYSTEM)
   public Map<String, Object> calculateNextSchedules(JobContext ctx) {
-    return repair(new MongoScheduleStore(resources.database()), resources.clock().instant(), ctx);
+    return repair(new MongoScheduleStore(resources.resource(MongoDatabase.class)), resources.clock().instant(), ctx);
   }
 
   static Map<String, Object> repair(ScheduleStore store, Instant now, JobContext ctx) {

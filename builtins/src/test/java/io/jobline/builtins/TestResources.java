@@ -26,8 +26,21 @@ public final class TestResources implements JobResources, AutoCloseable {
     return client.getDatabase("app");
   }
 
-  @Override public MongoDatabase database() { return client.getDatabase("jobline"); }
-  @Override public MongoDatabase database(String name) { return client.getDatabase(name); }
+  /** Jobline's own database. */
+  public MongoDatabase database() {
+    return resource(MongoDatabase.class);
+  }
+
+  @Override
+  public <T> T resource(Class<T> type) {
+    return resource(type, "jobline");
+  }
+
+  @Override
+  public <T> T resource(Class<T> type, String name) {
+    return type == MongoDatabase.class ? type.cast(client.getDatabase(name)) : JobResources.super.resource(type, name);
+  }
+
   @Override public Clock clock() { return Clock.fixed(NOW, ZoneOffset.UTC); }
 
   @Override

@@ -37,7 +37,7 @@ public class RunHistoryCleanup {
       timeoutSeconds = 300, retries = 2, scope = Scope.SYSTEM)
   public Map<String, Object> cleanupJobRuns(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
-    MongoDatabase db = resources.database();
+    MongoDatabase db = resources.resource(MongoDatabase.class);
     Instant cutoff = resources.clock().instant().minus(Duration.ofDays(settings.jobRuns.retentionDays));
     MongoCollection<Document> logs = db.getCollection(MongoRunLogStore.COLLECTION);
     Deletions.Builder result = Deletions.since(cutoff).add(MongoRunStore.COLLECTION, 0).add(MongoRunLogStore.COLLECTION, 0);
