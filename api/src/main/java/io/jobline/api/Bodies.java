@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.Json;
-import io.jobline.wire.Names;
 import io.jobline.wire.WireLimits;
 import java.util.Set;
 

@@ -15,8 +15,6 @@ import io.jobline.api.ScheduleCheckResource;
 import io.jobline.executor.Executor;
 import io.jobline.executor.ExecutorHealthCheck;
 import io.jobline.executor.ExecutorParts;
-import io.jobline.health.KafkaHealthCheck;
-import io.jobline.health.MongoHealthCheck;
 import io.jobline.history.History;
 import io.jobline.history.StreamsHealthCheck;
 import io.jobline.job.JobRegistry;
@@ -26,17 +24,17 @@ import io.jobline.scheduler.SchedulerHealthCheck;
 import io.jobline.scheduler.chain.ChainEmitter;
 import io.jobline.scheduler.chain.ChainOrchestrator;
 import io.jobline.store.CatalogueStore;
-import io.jobline.store.MongoLeaseStore;
+import io.jobline.scheduler.lease.MongoLeaseStore;
 import io.jobline.store.MongoTimerStore;
 import io.jobline.topic.EventProducer;
 import io.jobline.scheduler.Emitter;
 import io.jobline.store.MongoRunStore;
-import io.jobline.store.MongoClaimStore;
+import io.jobline.executor.MongoClaimStore;
 import io.jobline.store.MongoScheduleStore;
-import io.jobline.store.TenantDirectory;
+import io.jobline.executor.TenantDirectory;
 import io.jobline.store.TimerStore;
 import io.jobline.topic.ControlProducer;
-import io.jobline.topic.ReleasingRequestProducer;
+import io.jobline.scheduler.ReleasingRequestProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.Topics;
@@ -71,10 +69,10 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
 
   private final Runnable kafkaReady;
 
-  private final io.jobline.store.StoreWrites storeWrites = new io.jobline.store.StoreWrites();
+  private final io.jobline.app.StoreWrites storeWrites = new io.jobline.app.StoreWrites();
 
   /** What this process wrote to MongoDB (for benchmarks and metrics). */
-  public io.jobline.store.StoreWrites storeWrites() {
+  public io.jobline.app.StoreWrites storeWrites() {
     return storeWrites;
   }
 
@@ -173,7 +171,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new TenantDirectory(tenantDb, config.tenants), requests, new io.jobline.executor.MongoPartitionLeases(db));
       Executor executor = new Executor(config.kafka, config.executor, registry, parts, clock);
       catalogue.publish(registry.descriptors(), executor.executorId());
-      io.jobline.chain.ChainScan.publish(config.jobs.scanned(),
+      io.jobline.app.ChainScan.publish(config.jobs.scanned(),
           job -> registry.find(job).isPresent() || catalogue.find(job).isPresent(), chains);
       env.lifecycle().manage(stopTold("the executor", executor, () -> executor.runningJobs()
           + " running job(s) to end or be handed back (at most executor.drain) and its last commit"));

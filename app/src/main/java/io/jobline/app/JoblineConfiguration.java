@@ -5,7 +5,6 @@ import io.dropwizard.core.Configuration;
 import io.jobline.executor.ExecutorSettings;
 import io.jobline.history.HistorySettings;
 import io.jobline.scheduler.SchedulerSettings;
-import io.jobline.store.MongoSettings;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.TopicSettings;
 import io.jobline.wire.WireLimits;
@@ -20,7 +19,7 @@ public class JoblineConfiguration extends Configuration {
   @Valid @NotNull @JsonProperty public MongoSettings mongo = new MongoSettings();
   @Valid @NotNull @JsonProperty public TopicSettings topics = new TopicSettings();
   @Valid @NotNull @JsonProperty public JobsSettings jobs = new JobsSettings();
-  @Valid @NotNull @JsonProperty public io.jobline.store.TenantSettings tenants = new io.jobline.store.TenantSettings();
+  @Valid @NotNull @JsonProperty public io.jobline.executor.TenantSettings tenants = new io.jobline.executor.TenantSettings();
   @Valid @NotNull @JsonProperty public ExecutorSettings executor = new ExecutorSettings();
   @Valid @NotNull @JsonProperty public SchedulerSettings scheduler = new SchedulerSettings();
   @Valid @NotNull @JsonProperty public HistorySettings history = new HistorySettings();

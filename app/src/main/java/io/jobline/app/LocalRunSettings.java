@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
-import io.jobline.store.MongoSettings;
 import jakarta.validation.ConstraintViolation;
 import java.io.IOException;
 import java.io.InputStream;

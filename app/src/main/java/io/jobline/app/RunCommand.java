@@ -10,7 +10,6 @@ import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.run.JobResult;
 import io.jobline.run.LogEntry;
-import io.jobline.store.MongoSettings;
 import io.jobline.wire.Json;
 import java.io.IOException;
 import java.time.Clock;

@@ -11,7 +11,7 @@ import io.jobline.app.testjobs.ChainTestJobs;
 import io.jobline.scheduler.Emitter;
 import io.jobline.scheduler.chain.ChainOrchestrator;
 import io.jobline.store.MongoChainRunStore;
-import io.jobline.store.MongoLeaseStore;
+import io.jobline.scheduler.lease.MongoLeaseStore;
 import io.jobline.store.MongoRunStore;
 import io.jobline.store.MongoTimerStore;
 import io.jobline.topic.ControlProducer;

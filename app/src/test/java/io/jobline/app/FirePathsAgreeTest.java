@@ -13,7 +13,7 @@ import io.jobline.scheduler.Scheduler;
 import io.jobline.scheduler.SchedulerSettings;
 import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.InMemoryChainRunStore;
-import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;

@@ -10,7 +10,6 @@ import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
-import io.jobline.health.MongoHealthCheck;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Set;

@@ -4,7 +4,6 @@ import io.dropwizard.lifecycle.Managed;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
-import io.jobline.store.ClaimStore;
 import io.jobline.topic.FinishedOffsets;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;

@@ -1,7 +1,5 @@
 package io.jobline.executor;
 
-import io.jobline.store.ClaimStore;
-import io.jobline.store.TenantDirectory;
 import io.jobline.store.TimerStore;
 import io.jobline.topic.RequestProducer;
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.job.JobDescriptor;
-import io.jobline.store.ClaimStore;
 import io.jobline.store.TimerStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;

@@ -398,7 +398,7 @@ class ExecutorTest {
     Set<String> ids = new HashSet<>();
     runs.forEach(r -> ids.add(r.runId().value()));
     long n = 0;
-    for (Document claim : h.db.getCollection(io.jobline.store.MongoClaimStore.COLLECTION).find()) {
+    for (Document claim : h.db.getCollection(io.jobline.executor.MongoClaimStore.COLLECTION).find()) {
       String id = claim.getString("_id");
       if (ids.stream().anyMatch(id::startsWith)) {
         n++;

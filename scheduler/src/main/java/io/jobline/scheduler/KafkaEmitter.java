@@ -2,7 +2,6 @@ package io.jobline.scheduler;
 
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.PreparedRequest;
-import io.jobline.topic.ReleasingRequestProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.RunEvent;
 import java.util.List;

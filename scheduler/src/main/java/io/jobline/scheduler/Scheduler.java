@@ -3,7 +3,8 @@ package io.jobline.scheduler;
 import io.dropwizard.lifecycle.Managed;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleFiring;
-import io.jobline.store.LeaseStore;
+import io.jobline.scheduler.lease.LeaderLease;
+import io.jobline.scheduler.lease.LeaseStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.store.TimerStore;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +36,6 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   static final String LEASE = "scheduler-leader";
-  private static final Duration LEASE_MARGIN = Duration.ofMillis(500);
   /** How long before a fire time its requests are planned and serialized. */
   static final Duration PREPARE_AHEAD = Duration.ofMillis(800);
   /** How long a cycle waits for Kafka to take what it fired. */
@@ -42,7 +43,7 @@ public final class Scheduler implements Managed {
 
   private final ScheduleStore store;
   private final TimerStore timers;
-  private final LeaseStore leases;
+  private final LeaderLease lease;
   private final RunStore runs;
   private final Emitter emitter;
   private final SchedulerSettings settings;
@@ -63,19 +64,18 @@ public final class Scheduler implements Managed {
   private RuntimeException storeError;
   /** Fires Kafka took whose bookkeeping the store did not take yet. */
   private final List<ScheduleStore.Fire> unrecorded = new ArrayList<>();
-  private Instant leaseValidUntil = Instant.EPOCH;
 
   public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RunStore runs,
       Emitter emitter, SchedulerSettings settings, Clock clock) {
     this.store = store;
     this.timers = timers;
-    this.leases = leases;
     this.runs = runs;
     this.emitter = emitter;
     this.settings = settings;
     this.clock = clock;
     this.id = settings.schedulerId != null ? settings.schedulerId
         : "scheduler-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+    this.lease = new LeaderLease(leases, LEASE, id, Duration.ofMillis(settings.leaseTtl.toMilliseconds()), clock);
   }
 
   /** Adds a listener told of every scheduled run Kafka took. */
@@ -125,7 +125,7 @@ public final class Scheduler implements Managed {
     synchronized (this) {
       staged.withdraw();
     }
-    leases.release(LEASE, id);
+    lease.release();
   }
 
   /**
@@ -154,11 +154,8 @@ public final class Scheduler implements Managed {
       fireSchedules(); // release first: the lease is known valid, and everything else can wait
     }
     boolean wasLeader = leader;
-    Duration ttl = Duration.ofMillis(settings.leaseTtl.toMilliseconds());
-    boolean renewed = false;
     try {
-      leader = leases.tryAcquire(LEASE, id, now, ttl) > 0;
-      renewed = true;
+      leader = lease.acquire() > 0;
     } catch (RuntimeException e) {
       if (!leader || !leaseValid()) {
         throw e;
@@ -185,9 +182,6 @@ public final class Scheduler implements Managed {
       failures.clear();
       unrecorded.clear();
       return Optional.empty();
-    }
-    if (renewed) {
-      leaseValidUntil = now.plus(ttl).minus(LEASE_MARGIN);
     }
     storeWork(this::refresh);
     storeWork(this::fireTimers);
@@ -292,7 +286,7 @@ public final class Scheduler implements Managed {
   }
 
   private boolean leaseValid() {
-    return clock.instant().isBefore(leaseValidUntil);
+    return lease.valid();
   }
 
   /** Emits every due timer's request, then deletes the timer (a crash in between re-emits the same run id). */
@@ -384,12 +378,7 @@ public final class Scheduler implements Managed {
     }
     for (StagedFires.Fire st : dueStaged) {
       try {
-        List<CompletableFuture<?>> acks = missedRecords(st.decision());
-        for (PreparedRequest prepared : st.requests()) {
-          Instant nominal = prepared.request().trigger().nominalTime();
-          acks.add(emitter.fire(st.schedule(), prepared).thenRun(() -> fired(nominal, clock.instant())));
-        }
-        sent.add(new Sent(st.decision(), acks));
+        sent.add(emit(st.decision(), st.requests(), p -> emitter.fire(st.schedule(), p).thenApply(x -> clock.instant())));
       } catch (RuntimeException e) {
         retryLater(st.schedule(), now, e);
       }
@@ -408,12 +397,8 @@ public final class Scheduler implements Managed {
           index.retryAt(s, now.plusSeconds(1));
           continue;
         }
-        List<CompletableFuture<?>> acks = missedRecords(fire);
-        for (JobRequest request : fire.requests()) {
-          Instant nominal = request.trigger().nominalTime();
-          acks.add(emitter.fire(s, emitter.prepare(request)).thenRun(() -> fired(nominal, clock.instant())));
-        }
-        sent.add(new Sent(fire, acks));
+        List<PreparedRequest> prepared = fire.requests().stream().map(emitter::prepare).toList();
+        sent.add(emit(fire, prepared, p -> emitter.fire(s, p).thenApply(x -> clock.instant())));
       } catch (RuntimeException e) {
         retryLater(s, now, e);
       }
@@ -430,10 +415,20 @@ public final class Scheduler implements Managed {
     return failures.getOrDefault(s.jobName(), outage);
   }
 
-  private List<CompletableFuture<?>> missedRecords(ScheduleFiring.Fire fire) {
+  /**
+   * The one way a fire's output goes to Kafka, whichever path it takes (released after a hand-over
+   * ahead, prepared ahead, or decided now): its missed records, then its requests as {@code send}
+   * hands each over, its future completing with when Kafka took it (told to the fire listeners).
+   */
+  private Sent emit(ScheduleFiring.Fire fire, List<PreparedRequest> requests,
+      Function<PreparedRequest, CompletableFuture<Instant>> send) {
     List<CompletableFuture<?>> acks = new ArrayList<>();
     fire.missed().forEach(m -> acks.add(emitter.missed(m)));
-    return acks;
+    for (PreparedRequest prepared : requests) {
+      Instant nominal = prepared.request().trigger().nominalTime();
+      acks.add(send.apply(prepared).thenAccept(acked -> fired(nominal, acked)));
+    }
+    return new Sent(fire, acks);
   }
 
   /** Waits for Kafka to take each fire; moves the ones it took on, and tries the others again. */
@@ -501,13 +496,9 @@ public final class Scheduler implements Managed {
       handed.fires().forEach(staged::put);
       return false;
     }
+    CompletableFuture<Instant> released = ack.thenApply(x -> acked);
     for (StagedFires.Fire st : handed.fires()) {
-      List<CompletableFuture<?>> acks = missedRecords(st.decision());
-      for (PreparedRequest prepared : st.requests()) {
-        Instant nominal = prepared.request().trigger().nominalTime();
-        acks.add(ack.thenRun(() -> fired(nominal, acked)));
-      }
-      sent.add(new Sent(st.decision(), acks));
+      sent.add(emit(st.decision(), st.requests(), p -> released));
     }
     return true;
   }

@@ -6,7 +6,7 @@ import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
-import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
@@ -427,7 +427,7 @@ class SchedulerTest {
     settings.schedulerId = "a";
     settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
     return new Scheduler(outage.of(io.jobline.store.ScheduleStore.class, store), outage.of(TimerStore.class, timers),
-        outage.of(io.jobline.store.LeaseStore.class, leases), outage.of(io.jobline.store.RunStore.class, runs), out,
+        outage.of(io.jobline.scheduler.lease.LeaseStore.class, leases), outage.of(io.jobline.store.RunStore.class, runs), out,
         settings, clock);
   }
 

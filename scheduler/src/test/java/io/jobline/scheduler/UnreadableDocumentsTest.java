@@ -8,7 +8,7 @@ import com.mongodb.client.MongoDatabase;
 import io.jobline.embedded.EmbeddedMongo;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
-import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.MongoTimerStore;

@@ -98,14 +98,6 @@ class ChainTest {
   }
 
   @Test
-  void chainsDeclaredInCodeAreFoundByScanning() {
-    List<Chain> found = ChainScan.scan(List.of("io.jobline.chain.declared"));
-    assertThat(found).extracting(Chain::name).containsExactly("month-end", "nightly");
-    Chain monthEnd = found.get(0).validate(JOBS::contains);
-    assertThat(monthEnd.step("invoicing").orElseThrow().onFailure()).isEqualTo(OnFailure.CONTINUE);
-  }
-
-  @Test
   void statusesFollowTheirTransitionTables() {
     assertThat(StepStatus.PENDING.moveTo(StepStatus.RUNNING)).isEqualTo(StepStatus.RUNNING);
     assertThatThrownBy(() -> StepStatus.COMPLETED.moveTo(StepStatus.RUNNING))

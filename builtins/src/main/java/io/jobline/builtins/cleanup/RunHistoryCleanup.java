@@ -20,6 +20,8 @@ import org.bson.Document;
 
 /** Built-in: deletes old run history (runs and their log lines) from Jobline's own database. */
 public class RunHistoryCleanup {
+  /** The executor's claims collection (its MongoClaimStore.COLLECTION; ChainScanTest in app checks they agree). */
+  public static final String CLAIMS = "job_claims";
   private static final List<String> ENDED = java.util.Arrays.stream(RunStatus.values())
       .filter(RunStatus::isTerminal).map(RunStatus::wire).toList();
   private final JobResources resources;
@@ -50,7 +52,7 @@ public class RunHistoryCleanup {
             Filters.in("run_id", batch.stream().map(d -> d.get("_id")).toList())).getDeletedCount()));
     result.add(MongoRunStore.COLLECTION, runs);
     // claims are left only by runs in flight when their partition changed hands; old ones serve no one
-    result.add(io.jobline.store.MongoClaimStore.COLLECTION, db.getCollection(io.jobline.store.MongoClaimStore.COLLECTION)
+    result.add(CLAIMS, db.getCollection(CLAIMS)
         .deleteMany(Filters.or(Filters.lt("expires_at", before), Filters.lt("ended_at", before))).getDeletedCount());
     return result.result(ctx);
   }

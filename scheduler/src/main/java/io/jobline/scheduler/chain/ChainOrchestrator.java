@@ -7,7 +7,8 @@ import io.jobline.run.RunStatus;
 import io.jobline.scheduler.Emitter;
 import io.jobline.scheduler.WakeableLoop;
 import io.jobline.store.ChainRunStore;
-import io.jobline.store.LeaseStore;
+import io.jobline.scheduler.lease.LeaderLease;
+import io.jobline.scheduler.lease.LeaseStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.JobRequest;
@@ -34,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class ChainOrchestrator implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(ChainOrchestrator.class);
   static final String LEASE = "chain-orchestrator";
-  private static final Duration LEASE_MARGIN = Duration.ofMillis(500);
 
   /** What the orchestrator reads and writes. */
   public record Parts(ChainRunStore chainRuns, RunStore runs, TimerStore timers, LeaseStore leases,
@@ -42,22 +42,21 @@ public final class ChainOrchestrator implements Managed {
 
   private final Parts parts;
   private final Duration interval;
-  private final Duration leaseTtl;
+  private final LeaderLease lease;
   private final Clock clock;
   private final String id;
   private final WakeableLoop loop;
   private volatile boolean leader;
   private boolean reconciled;
-  private Instant leaseValidUntil = Instant.EPOCH;
   private long epoch;
 
   public ChainOrchestrator(Parts parts, Duration interval, Duration leaseTtl, String id, Clock clock) {
     this.parts = parts;
     this.interval = interval;
-    this.leaseTtl = leaseTtl;
+    this.lease = new LeaderLease(parts.leases(), LEASE, id, leaseTtl, clock);
     this.id = id;
     this.clock = clock;
-    this.loop = new WakeableLoop("jobline-chains", this::step, () -> parts.leases().release(LEASE, id));
+    this.loop = new WakeableLoop("jobline-chains", this::step, lease::release);
   }
 
   @Override
@@ -81,9 +80,8 @@ public final class ChainOrchestrator implements Managed {
 
   /** One pass over the active chain runs, if this replica holds the lease. */
   public synchronized void tick() {
-    Instant now = clock.instant();
     boolean was = leader;
-    epoch = parts.leases().tryAcquire(LEASE, id, now, leaseTtl);
+    epoch = lease.acquire();
     leader = epoch > 0;
     if (leader != was) {
       LOG.info("Chain orchestrator {} {} the lease", id, leader ? "holds" : "lost");
@@ -92,14 +90,13 @@ public final class ChainOrchestrator implements Managed {
       reconciled = false;
       return;
     }
-    leaseValidUntil = now.plus(leaseTtl).minus(LEASE_MARGIN);
     if (!reconciled) {
       // a crash between storing a run and marking it active would strand it: re-mark every unfinished run
       parts.chainRuns().unfinished().forEach(parts.chainRuns()::create);
       reconciled = true;
     }
     for (String chainRunId : parts.chainRuns().active()) {
-      if (!clock.instant().isBefore(leaseValidUntil)) {
+      if (!lease.valid()) {
         LOG.warn("Chain orchestrator {} stops: its lease may have lapsed", id);
         return;
       }

@@ -15,7 +15,7 @@ import io.jobline.scheduler.SchedulerSettings;
 import io.jobline.scheduler.SettableClock;
 import io.jobline.store.ChainRunStore;
 import io.jobline.store.InMemoryChainRunStore;
-import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;

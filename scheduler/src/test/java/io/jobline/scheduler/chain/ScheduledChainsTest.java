@@ -17,7 +17,7 @@ import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.ChainStore;
 import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryChainStore;
-import io.jobline.store.InMemoryLeaseStore;
+import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;

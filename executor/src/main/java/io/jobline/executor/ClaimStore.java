@@ -1,4 +1,4 @@
-package io.jobline.store;
+package io.jobline.executor;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -1,4 +1,4 @@
-package io.jobline.store;
+package io.jobline.executor;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.NotBlank;

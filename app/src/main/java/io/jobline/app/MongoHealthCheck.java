@@ -1,4 +1,4 @@
-package io.jobline.health;
+package io.jobline.app;
 
 import com.codahale.metrics.health.HealthCheck;
 import com.mongodb.client.MongoDatabase;

@@ -1,4 +1,4 @@
-package io.jobline.store;
+package io.jobline.app;
 
 import com.mongodb.event.CommandListener;
 import com.mongodb.event.CommandStartedEvent;

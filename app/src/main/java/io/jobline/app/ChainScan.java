@@ -1,6 +1,10 @@
-package io.jobline.chain;
+package io.jobline.app;
 
 import io.github.classgraph.ClassGraph;
+import io.jobline.chain.Chain;
+import io.jobline.chain.ChainException;
+import io.jobline.chain.JobChain;
+import io.jobline.store.ChainStore;
 import io.github.classgraph.ClassInfo;
 import io.github.classgraph.MethodInfo;
 import io.github.classgraph.ScanResult;

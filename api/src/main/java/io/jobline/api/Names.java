@@ -1,5 +1,6 @@
-package io.jobline.wire;
+package io.jobline.api;
 
+import io.jobline.wire.WireLimits;
 import java.util.Optional;
 import java.util.regex.Pattern;
 

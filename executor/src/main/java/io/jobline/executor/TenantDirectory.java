@@ -1,4 +1,4 @@
-package io.jobline.store;
+package io.jobline.executor;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;

@@ -1,5 +1,8 @@
-package io.jobline.topic;
+package io.jobline.scheduler;
 
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.PreparedRequest;
+import io.jobline.topic.Topics;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -1,4 +1,4 @@
-package io.jobline.store;
+package io.jobline.scheduler.lease;
 
 import java.time.Duration;
 import java.time.Instant;

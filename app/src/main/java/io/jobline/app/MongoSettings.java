@@ -1,4 +1,4 @@
-package io.jobline.store;
+package io.jobline.app;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.NotBlank;
