@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@code GET /jobs/audit}: who cancelled, retried, triggered, created, changed or deleted what, and
@@ -23,7 +24,8 @@ import java.util.Set;
 @Path("/jobs/audit")
 @Produces(MediaType.APPLICATION_JSON)
 public final class AuditResource {
-  private static final Set<String> TYPES = Set.of("run", "schedule", "chain", "chain_run", "dead_letter");
+  private static final Set<String> TYPES =
+      Set.of("run", "schedule", "chain", "chain_run", "dead_letter");
   private final AuditStore audit;
 
   public AuditResource(AuditStore audit) {
@@ -32,18 +34,31 @@ public final class AuditResource {
 
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> list(@Context SecurityContext sc, @QueryParam("target_type") String targetType,
-      @QueryParam("target") String target, @QueryParam("actor") String actor, @QueryParam("action") String action,
-      @QueryParam("tenant") String tenant, @QueryParam("limit") Integer limit) {
+  public Map<String, Object> list(
+      @Context SecurityContext sc,
+      @QueryParam("target_type") String targetType,
+      @QueryParam("target") String target,
+      @QueryParam("actor") String actor,
+      @QueryParam("action") String action,
+      @QueryParam("tenant") String tenant,
+      @QueryParam("limit") Integer limit) {
     if (targetType != null && !TYPES.contains(targetType)) {
-      throw ApiException.badRequest("target_type", "target_type must be one of " + new java.util.TreeSet<>(TYPES));
+      throw ApiException.badRequest(
+          "target_type", "target_type must be one of " + new TreeSet<>(TYPES));
     }
     String only = Access.tenantFilter(sc, tenant);
     if (tenant != null && !tenant.equals(only)) {
       return Map.of("entries", List.of());
     }
-    List<AuditEntry> entries = audit.list(new AuditStore.Query(only, targetType, target, actor, action,
-        RunsResource.pageSize(limit, RunsResource.DEFAULT_PAGE)));
+    List<AuditEntry> entries =
+        audit.list(
+            new AuditStore.Query(
+                only,
+                targetType,
+                target,
+                actor,
+                action,
+                RunsResource.pageSize(limit, RunsResource.DEFAULT_PAGE)));
     return Map.of("entries", entries);
   }
 }

@@ -17,7 +17,9 @@ public final class Auditor {
   private final Consumer<RunEvent> events;
   private final Clock clock;
 
-  /** @param events sends an event and returns once Kafka has it */
+  /**
+   * @param events sends an event and returns once Kafka has it
+   */
   public Auditor(Consumer<RunEvent> events, Clock clock) {
     this.events = events;
     this.clock = clock;
@@ -27,10 +29,24 @@ public final class Auditor {
    * Records that the caller did {@code action} to {@code target} (of type run, schedule, chain,
    * chain_run or dead_letter) of {@code tenant}.
    */
-  public void record(SecurityContext sc, String action, String targetType, String target, String tenant,
+  public void record(
+      SecurityContext sc,
+      String action,
+      String targetType,
+      String target,
+      String tenant,
       JsonNode details) {
     Caller c = Access.caller(sc);
-    events.accept(AuditEntry.of(clock.instant(), action, c.name(), c.role().wire(), tenant, targetType, target,
-        details).toEvent());
+    events.accept(
+        AuditEntry.of(
+                clock.instant(),
+                action,
+                c.name(),
+                c.role().wire(),
+                tenant,
+                targetType,
+                target,
+                details)
+            .toEvent());
   }
 }

@@ -1,8 +1,8 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
@@ -12,7 +12,13 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.Json;
 import io.jobline.wire.WireLimits;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The api's door: reads request bodies strictly, within {@link WireLimits} and {@link Names}, with
@@ -21,14 +27,22 @@ import java.util.Set;
 final class Bodies {
   /** Largest request body the API reads. */
   static final int MAX_BODY_BYTES = 1024 * 1024;
+
   /** Largest params object of one run. */
   static final int MAX_PARAMS_BYTES = 64 * 1024;
-  /** Longest text of any top-level field without a rule of its own (names and tenant ids have {@link Names}). */
+
+  /**
+   * Longest text of any top-level field without a rule of its own (names and tenant ids have {@link
+   * Names}).
+   */
   static final int MAX_TEXT = 1024;
-  private static final ObjectReader STRICT = Json.mapper().reader()
-      .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-  private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("Duplicate field '([^']*)'");
+
+  private static final ObjectReader STRICT =
+      Json.mapper()
+          .reader()
+          .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
 
   private Bodies() {}
 
@@ -38,10 +52,18 @@ final class Bodies {
    * @throws ApiException 413 naming params
    */
   static void checkParamsSize(JsonNode params) {
-    int size = params.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    int size = params.toString().getBytes(StandardCharsets.UTF_8).length;
     if (size > MAX_PARAMS_BYTES) {
-      throw new ApiException(413, "Params too large", "params are " + size + " bytes; at most "
-          + MAX_PARAMS_BYTES + " are accepted (pass a reference to large inputs instead)", "params", null);
+      throw new ApiException(
+          413,
+          "Params too large",
+          "params are "
+              + size
+              + " bytes; at most "
+              + MAX_PARAMS_BYTES
+              + " are accepted (pass a reference to large inputs instead)",
+          "params",
+          null);
     }
   }
 
@@ -51,55 +73,92 @@ final class Bodies {
    * #MAX_TEXT} characters.
    *
    * @param fields the top-level fields this route takes
-   * @throws ApiException 400 when it is missing, malformed or not an object, naming the field at fault
+   * @throws ApiException 400 when it is missing, malformed or not an object, naming the field at
+   *     fault
    */
   static ObjectNode object(String body, String example, Set<String> fields) {
     if (body == null || body.isBlank()) {
       throw ApiException.badRequest("body", "a JSON object body is required, e.g. " + example);
     }
     if (body.length() > MAX_BODY_BYTES) {
-      throw new ApiException(413, "Body too large", "the request body is larger than "
-          + MAX_BODY_BYTES + " bytes", "body", null);
+      throw new ApiException(
+          413,
+          "Body too large",
+          "the request body is larger than " + MAX_BODY_BYTES + " bytes",
+          "body",
+          null);
     }
     JsonNode node;
     try {
       node = STRICT.readTree(body);
     } catch (StreamConstraintsException e) {
       String field = topField(body);
-      throw ApiException.badRequest(field, field + " is nested more than " + WireLimits.maxDepth()
-          + " levels deep; at most " + WireLimits.maxDepth() + " are accepted");
+      throw ApiException.badRequest(
+          field,
+          field
+              + " is nested more than "
+              + WireLimits.maxDepth()
+              + " levels deep; at most "
+              + WireLimits.maxDepth()
+              + " are accepted");
     } catch (JsonProcessingException e) {
       String message = e.getOriginalMessage();
-      java.util.regex.Matcher duplicate = DUPLICATE.matcher(message == null ? "" : message);
-      throw new ApiException(400, "Malformed JSON", "the request body is not valid JSON: "
-          + message + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-          + ", column " + e.getLocation().getColumnNr()), duplicate.find() ? duplicate.group(1) : "body", null);
+      Matcher duplicate = DUPLICATE.matcher(message == null ? "" : message);
+      throw new ApiException(
+          400,
+          "Malformed JSON",
+          "the request body is not valid JSON: "
+              + message
+              + (e.getLocation() == null
+                  ? ""
+                  : " at line "
+                      + e.getLocation().getLineNr()
+                      + ", column "
+                      + e.getLocation().getColumnNr()),
+          duplicate.find() ? duplicate.group(1) : "body",
+          null);
     }
     if (node == null || !(node instanceof ObjectNode obj)) {
-      throw ApiException.badRequest("body", "the request body must be a JSON object, e.g. " + example);
+      throw ApiException.badRequest(
+          "body", "the request body must be a JSON object, e.g. " + example);
     }
     for (var it = obj.fields(); it.hasNext(); ) {
       var field = it.next();
       String name = field.getKey();
       if (!fields.contains(name)) {
-        throw ApiException.badRequest(WireLimits.printable(name), "unknown field '" + WireLimits.printable(name)
-            + "'; this route takes " + String.join(", ", new java.util.TreeSet<>(fields)));
+        throw ApiException.badRequest(
+            WireLimits.printable(name),
+            "unknown field '"
+                + WireLimits.printable(name)
+                + "'; this route takes "
+                + String.join(", ", new TreeSet<>(fields)));
       }
-      WireLimits.check(name, field.getValue()).ifPresent(v -> {
-        throw ApiException.badRequest(fieldOf(v.path()), v.toString());
-      });
+      WireLimits.check(name, field.getValue())
+          .ifPresent(
+              v -> {
+                throw ApiException.badRequest(fieldOf(v.path()), v.toString());
+              });
       if (field.getValue().isTextual() && field.getValue().textValue().length() > MAX_TEXT) {
-        throw ApiException.badRequest(name, name + " is " + field.getValue().textValue().length()
-            + " characters long; at most " + MAX_TEXT + " are accepted");
+        throw ApiException.badRequest(
+            name,
+            name
+                + " is "
+                + field.getValue().textValue().length()
+                + " characters long; at most "
+                + MAX_TEXT
+                + " are accepted");
       }
     }
     return obj;
   }
 
-  /** The JSON field names of a wire or store type's properties (snake_case), for {@link #object}. */
+  /**
+   * The JSON field names of a wire or store type's properties (snake_case), for {@link #object}.
+   */
   static Set<String> fieldsOf(Class<?> type, String... except) {
-    var description = Json.mapper().getSerializationConfig().introspect(Json.mapper().constructType(type));
-    Set<String> names = new java.util.HashSet<>();
+    var description =
+        Json.mapper().getSerializationConfig().introspect(Json.mapper().constructType(type));
+    Set<String> names = new HashSet<>();
     description.findProperties().forEach(p -> names.add(p.getName()));
     names.removeAll(Set.of(except));
     return Set.copyOf(names);
@@ -112,9 +171,11 @@ final class Bodies {
    */
   static String optionalTenant(ObjectNode body) {
     String tenant = optionalText(body, "tenant_id");
-    Names.tenantProblem(tenant).ifPresent(p -> {
-      throw ApiException.badRequest("tenant_id", "tenant_id " + p);
-    });
+    Names.tenantProblem(tenant)
+        .ifPresent(
+            p -> {
+              throw ApiException.badRequest("tenant_id", "tenant_id " + p);
+            });
     return tenant;
   }
 
@@ -124,9 +185,11 @@ final class Bodies {
    * @throws ApiException 400 naming the field
    */
   static void checkName(String field, String value) {
-    Names.nameProblem(value).ifPresent(p -> {
-      throw ApiException.badRequest(field, field + " " + p);
-    });
+    Names.nameProblem(value)
+        .ifPresent(
+            p -> {
+              throw ApiException.badRequest(field, field + " " + p);
+            });
   }
 
   /**
@@ -134,8 +197,11 @@ final class Bodies {
    * none): found with a streaming pass, which keeps no stack of its own and so reads any depth.
    */
   private static String topField(String body) {
-    JsonFactory unlimited = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build()).build();
+    JsonFactory unlimited =
+        JsonFactory.builder()
+            .streamReadConstraints(
+                StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
+            .build();
     try (JsonParser p = unlimited.createParser(body)) {
       int depth = 0;
       String top = null;
@@ -148,7 +214,7 @@ final class Bodies {
           depth--;
         }
       }
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       // malformed further on: the body it is
     }
     return "body";

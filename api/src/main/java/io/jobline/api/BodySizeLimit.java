@@ -12,9 +12,22 @@ public final class BodySizeLimit implements ContainerRequestFilter {
   @Override
   public void filter(ContainerRequestContext request) {
     if (request.getLength() > Bodies.MAX_BODY_BYTES) {
-      request.abortWith(Response.status(413).type(Problem.MEDIA_TYPE).entity(new Problem("about:blank",
-          "Body too large", 413, "the request body is " + request.getLength() + " bytes; at most "
-          + Bodies.MAX_BODY_BYTES + " are accepted", "body", null)).build());
+      request.abortWith(
+          Response.status(413)
+              .type(Problem.MEDIA_TYPE)
+              .entity(
+                  new Problem(
+                      "about:blank",
+                      "Body too large",
+                      413,
+                      "the request body is "
+                          + request.getLength()
+                          + " bytes; at most "
+                          + Bodies.MAX_BODY_BYTES
+                          + " are accepted",
+                      "body",
+                      null))
+              .build());
     }
   }
 }

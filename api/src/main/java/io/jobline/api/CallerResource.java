@@ -13,7 +13,10 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code GET /jobs/me}: who the bearer token stands for — name, role, tenant — and what that role may do. */
+/**
+ * {@code GET /jobs/me}: who the bearer token stands for — name, role, tenant — and what that role
+ * may do.
+ */
 @Path("/jobs/me")
 @Produces(MediaType.APPLICATION_JSON)
 public final class CallerResource {

@@ -6,6 +6,7 @@ import io.jobline.chain.ChainRun;
 import io.jobline.chain.ChainStatus;
 import io.jobline.store.ChainRunStore;
 import io.jobline.wire.Json;
+import io.jobline.wire.Secrets;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -18,6 +19,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +43,12 @@ public final class ChainRunsResource {
   /** Chain runs, newest first, filtered by chain, tenant and status. */
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> list(@Context SecurityContext sc, @QueryParam("chain") String chain,
-      @QueryParam("tenant") String asked, @QueryParam("status") String status, @QueryParam("limit") Integer limit) {
+  public Map<String, Object> list(
+      @Context SecurityContext sc,
+      @QueryParam("chain") String chain,
+      @QueryParam("tenant") String asked,
+      @QueryParam("status") String status,
+      @QueryParam("limit") Integer limit) {
     int size = RunsResource.pageSize(limit, 50);
     String tenant = Access.tenantFilter(sc, asked);
     ChainStatus st = null;
@@ -50,12 +56,18 @@ public final class ChainRunsResource {
       try {
         st = ChainStatus.fromWire(status);
       } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("status", "unknown status '" + status + "'; one of "
-            + java.util.Arrays.stream(ChainStatus.values()).map(ChainStatus::wire).toList());
+        throw ApiException.badRequest(
+            "status",
+            "unknown status '"
+                + status
+                + "'; one of "
+                + Arrays.stream(ChainStatus.values()).map(ChainStatus::wire).toList());
       }
     }
-    List<ChainRun> page = asked != null && !asked.equals(tenant) ? List.of()
-        : chainRuns.list(new ChainRunStore.Query(chain, tenant, st, size));
+    List<ChainRun> page =
+        asked != null && !asked.equals(tenant)
+            ? List.of()
+            : chainRuns.list(new ChainRunStore.Query(chain, tenant, st, size));
     return Map.of("chain_runs", page.stream().map(ChainRunsResource::view).toList());
   }
 
@@ -73,8 +85,12 @@ public final class ChainRunsResource {
   public Response cancel(@PathParam("id") String id, @Context SecurityContext sc) {
     ChainRun run = find(id, sc);
     if (run.status().isTerminal()) {
-      throw new ApiException(409, "Chain run already ended", "chain run '" + id + "' already ended "
-          + run.status().wire() + "; nothing to cancel", "id", null);
+      throw new ApiException(
+          409,
+          "Chain run already ended",
+          "chain run '" + id + "' already ended " + run.status().wire() + "; nothing to cancel",
+          "id",
+          null);
     }
     chainRuns.requestCancel(id);
     changed.run();
@@ -95,8 +111,8 @@ public final class ChainRunsResource {
   /** The chain run with each step's run linked ({@code run_url}). */
   @SuppressWarnings("unchecked")
   static Map<String, Object> view(ChainRun run) {
-    Map<String, Object> m = new LinkedHashMap<>(
-        Json.mapper().convertValue(io.jobline.wire.Secrets.redact(Json.tree(run)), Map.class));
+    Map<String, Object> m =
+        new LinkedHashMap<>(Json.mapper().convertValue(Secrets.redact(Json.tree(run)), Map.class));
     List<Map<String, Object>> steps = new ArrayList<>();
     for (Object o : (List<Object>) m.getOrDefault("steps", List.of())) {
       Map<String, Object> step = new LinkedHashMap<>((Map<String, Object>) o);

@@ -1,5 +1,6 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Access;
@@ -14,6 +15,8 @@ import io.jobline.job.ParamsValidator;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.ChainStore;
 import io.jobline.wire.Json;
+import io.jobline.wire.Secrets;
+import io.jobline.wire.WireLimits;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -28,17 +31,21 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /** Chain definitions (declared in code or posted here) and starting a chain run. */
 @Path("/jobs/chains")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ChainsResource {
-  private static final String EXAMPLE = "{\"name\":\"month-end\",\"steps\":[{\"job\":\"settlement\"},"
-      + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\"}]}";
-  private static final String RUN_EXAMPLE = "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}";
+  private static final String EXAMPLE =
+      "{\"name\":\"month-end\",\"steps\":[{\"job\":\"settlement\"},"
+          + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\"}]}";
+  private static final String RUN_EXAMPLE =
+      "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}";
 
   private static final Set<String> STEP_FIELDS = Bodies.fieldsOf(ChainStep.class);
   private final ChainStore chains;
@@ -48,7 +55,11 @@ public final class ChainsResource {
 
   private final Auditor auditor;
 
-  public ChainsResource(ChainStore chains, CatalogueStore catalogue, ChainLauncher launcher, ParamsValidator validator,
+  public ChainsResource(
+      ChainStore chains,
+      CatalogueStore catalogue,
+      ChainLauncher launcher,
+      ParamsValidator validator,
       Auditor auditor) {
     this.auditor = auditor;
     this.chains = chains;
@@ -86,14 +97,20 @@ public final class ChainsResource {
         JsonNode step = json.get("steps").get(i);
         String at = "steps[" + i + "]";
         if (!step.isObject()) {
-          throw ApiException.badRequest(at, at + " must be an object, e.g. {\"job\":\"settlement\"}");
+          throw ApiException.badRequest(
+              at, at + " must be an object, e.g. {\"job\":\"settlement\"}");
         }
         for (var f = step.fieldNames(); f.hasNext(); ) {
           String name = f.next();
           if (!STEP_FIELDS.contains(name)) {
-            throw ApiException.badRequest(at + "." + io.jobline.wire.WireLimits.printable(name), "unknown field '"
-                + io.jobline.wire.WireLimits.printable(name) + "' in " + at + "; a step takes "
-                + String.join(", ", new java.util.TreeSet<>(STEP_FIELDS)));
+            throw ApiException.badRequest(
+                at + "." + WireLimits.printable(name),
+                "unknown field '"
+                    + WireLimits.printable(name)
+                    + "' in "
+                    + at
+                    + "; a step takes "
+                    + String.join(", ", new TreeSet<>(STEP_FIELDS)));
           }
         }
         if (step.hasNonNull("name")) {
@@ -104,38 +121,66 @@ public final class ChainsResource {
     Chain chain;
     try {
       chain = Json.mapper().treeToValue(json, Chain.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+    } catch (JsonProcessingException | IllegalArgumentException e) {
       throw ApiException.badRequest("body", "not a chain: " + e.getMessage());
     }
     try {
       chain.validate(job -> catalogue.find(job).isPresent());
     } catch (ChainException e) {
-      throw new ApiException(400, "Invalid chain", e.getMessage(), e.field(), e.step() == null ? null : List.of("step: " + e.step()));
+      throw new ApiException(
+          400,
+          "Invalid chain",
+          e.getMessage(),
+          e.field(),
+          e.step() == null ? null : List.of("step: " + e.step()));
     }
     if (catalogue.find(chain.name()).isPresent()) {
-      throw new ApiException(409, "Name taken by a job", "'" + chain.name() + "' is a job; a chain of the same name "
-          + "would take over that job's schedules, so post it under another name", "name", null);
+      throw new ApiException(
+          409,
+          "Name taken by a job",
+          "'"
+              + chain.name()
+              + "' is a job; a chain of the same name "
+              + "would take over that job's schedules, so post it under another name",
+          "name",
+          null);
     }
-    chains.find(chain.name()).filter(d -> d.source() == ChainStore.Source.CODE).ifPresent(d -> {
-      throw new ApiException(409, "Chain declared in code", "chain '" + chain.name()
-          + "' is declared with @JobChain; change it in code, or post this one under another name", "name", null);
-    });
+    chains
+        .find(chain.name())
+        .filter(d -> d.source() == ChainStore.Source.CODE)
+        .ifPresent(
+            d -> {
+              throw new ApiException(
+                  409,
+                  "Chain declared in code",
+                  "chain '"
+                      + chain.name()
+                      + "' is declared with @JobChain; change it in code, or post this one under another name",
+                  "name",
+                  null);
+            });
     boolean existed = chains.find(chain.name()).isPresent();
     chains.save(chain, ChainStore.Source.API);
     auditor.record(sc, existed ? "change" : "create", "chain", chain.name(), null, null);
     return Response.created(URI.create("/jobs/chains/" + chain.name()))
-        .entity(view(new ChainStore.Declared(chain, ChainStore.Source.API))).build();
+        .entity(view(new ChainStore.Declared(chain, ChainStore.Source.API)))
+        .build();
   }
 
-  /** Starts a run of the chain; 202 with its id. Every step's params are checked against its job first. */
+  /**
+   * Starts a run of the chain; 202 with its id. Every step's params are checked against its job
+   * first.
+   */
   @POST
   @Path("/{name}/run")
   @RolesAllowed(Role.OPERATOR_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   public Response run(@PathParam("name") String name, String body, @Context SecurityContext sc) {
     Chain chain = find(name).chain();
-    ObjectNode request = body == null || body.isBlank() ? Json.object()
-        : Bodies.object(body, RUN_EXAMPLE, Set.of("tenant_id", "params"));
+    ObjectNode request =
+        body == null || body.isBlank()
+            ? Json.object()
+            : Bodies.object(body, RUN_EXAMPLE, Set.of("tenant_id", "params"));
     for (ChainStep step : chain.steps()) {
       catalogue.find(step.job()).ifPresent(job -> Access.mayRun(sc, job));
     }
@@ -143,34 +188,64 @@ public final class ChainsResource {
     ObjectNode params = Bodies.optionalObject(request, "params");
     Bodies.checkParamsSize(params);
     for (ChainStep step : chain.steps()) {
-      JobDescriptor job = catalogue.find(step.job()).orElseThrow(() -> new ApiException(409, "Job missing",
-          "step '" + step.name() + "' runs job '" + step.job() + "', which is no longer in the catalogue", "name", null));
+      JobDescriptor job =
+          catalogue
+              .find(step.job())
+              .orElseThrow(
+                  () ->
+                      new ApiException(
+                          409,
+                          "Job missing",
+                          "step '"
+                              + step.name()
+                              + "' runs job '"
+                              + step.job()
+                              + "', which is no longer in the catalogue",
+                          "name",
+                          null));
       JsonNode merged = step.paramsOver(params);
       List<String> violations = validator.violations(job, merged);
       if (!violations.isEmpty()) {
-        throw new ApiException(400, "Invalid params", "params do not match the schema of job '" + step.job()
-            + "' of step '" + step.name() + "'", "params", violations);
+        throw new ApiException(
+            400,
+            "Invalid params",
+            "params do not match the schema of job '"
+                + step.job()
+                + "' of step '"
+                + step.name()
+                + "'",
+            "params",
+            violations);
       }
     }
-    ChainRun run = launcher.launchNow(UUID.randomUUID().toString(), chain, tenant, params, Access.caller(sc).name());
-    auditor.record(sc, "run", "chain_run", run.chainRunId(), tenant, Json.object().put("chain", name));
+    ChainRun run =
+        launcher.launchNow(
+            UUID.randomUUID().toString(), chain, tenant, params, Access.caller(sc).name());
+    auditor.record(
+        sc, "run", "chain_run", run.chainRunId(), tenant, Json.object().put("chain", name));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("chain_run_id", run.chainRunId());
     out.put("chain_name", name);
     out.put("status", run.status().wire());
     out.put("status_url", "/jobs/chain-runs/" + run.chainRunId());
-    return Response.accepted(out).location(URI.create("/jobs/chain-runs/" + run.chainRunId())).build();
+    return Response.accepted(out)
+        .location(URI.create("/jobs/chain-runs/" + run.chainRunId()))
+        .build();
   }
 
   private ChainStore.Declared find(String name) {
-    return chains.find(name).orElseThrow(() -> ApiException.notFound("no chain '" + name + "'; GET /jobs/chains lists them"));
+    return chains
+        .find(name)
+        .orElseThrow(
+            () -> ApiException.notFound("no chain '" + name + "'; GET /jobs/chains lists them"));
   }
 
   private static Map<String, Object> view(ChainStore.Declared d) {
     @SuppressWarnings("unchecked")
-    Map<String, Object> m = new LinkedHashMap<>(
-        Json.mapper().convertValue(io.jobline.wire.Secrets.redact(Json.tree(d.chain())), Map.class));
-    m.put("source", d.source().name().toLowerCase(java.util.Locale.ROOT));
+    Map<String, Object> m =
+        new LinkedHashMap<>(
+            Json.mapper().convertValue(Secrets.redact(Json.tree(d.chain())), Map.class));
+    m.put("source", d.source().name().toLowerCase(Locale.ROOT));
     return m;
   }
 }

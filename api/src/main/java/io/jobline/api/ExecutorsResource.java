@@ -11,7 +11,10 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** {@code GET /jobs/executors}: the executors that are up, with the partitions of jobline.requests each holds. */
+/**
+ * {@code GET /jobs/executors}: the executors that are up, with the partitions of jobline.requests
+ * each holds.
+ */
 @Path("/jobs/executors")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ExecutorsResource {
@@ -27,13 +30,18 @@ public final class ExecutorsResource {
   @RolesAllowed(Role.VIEWER_NAME)
   public Map<String, Object> up() {
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("executors", fleet.up(clock.instant()).stream().map(e -> {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("executor_id", e.id());
-      m.put("partitions", e.partitions());
-      m.put("lease_expires_at", e.leaseExpiresAt());
-      return m;
-    }).toList());
+    out.put(
+        "executors",
+        fleet.up(clock.instant()).stream()
+            .map(
+                e -> {
+                  Map<String, Object> m = new LinkedHashMap<>();
+                  m.put("executor_id", e.id());
+                  m.put("partitions", e.partitions());
+                  m.put("lease_expires_at", e.leaseExpiresAt());
+                  return m;
+                })
+            .toList());
     return out;
   }
 }

@@ -1,6 +1,8 @@
 package io.jobline.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
 import io.jobline.store.CatalogueStore;
@@ -8,23 +10,24 @@ import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
-import io.jobline.api.auth.Access;
-import io.jobline.api.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /** The job catalogue and "run now". */
 @Path("/jobs")
@@ -36,7 +39,8 @@ public final class JobsResource {
   private final ParamsValidator validator;
   private final Clock clock;
 
-  public JobsResource(CatalogueStore catalogue, RequestProducer requests, ParamsValidator validator, Clock clock) {
+  public JobsResource(
+      CatalogueStore catalogue, RequestProducer requests, ParamsValidator validator, Clock clock) {
     this.catalogue = catalogue;
     this.requests = requests;
     this.validator = validator;
@@ -61,8 +65,11 @@ public final class JobsResource {
   @Path("/run/{job_name}")
   @RolesAllowed(Role.OPERATOR_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response run(@PathParam("job_name") String jobName, String body, @Context SecurityContext sc,
-      @jakarta.ws.rs.HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
+  public Response run(
+      @PathParam("job_name") String jobName,
+      String body,
+      @Context SecurityContext sc,
+      @HeaderParam(IDEMPOTENCY_KEY) String idempotencyKey) {
     JobDescriptor job = job(jobName);
     ObjectNode request = Bodies.object(body, EXAMPLE, FIELDS);
     Access.mayRun(sc, job);
@@ -75,38 +82,88 @@ public final class JobsResource {
     Bodies.checkParamsSize(params);
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {
-      throw new ApiException(400, "Invalid params", "params do not match the schema of job '"
-          + jobName + "'", "params", violations);
+      throw new ApiException(
+          400,
+          "Invalid params",
+          "params do not match the schema of job '" + jobName + "'",
+          "params",
+          violations);
     }
-    RunId id = idempotencyKey == null ? RunId.random() : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
-    JobRequest run = new JobRequest(id, jobName, params, tenant, null, 1, maxAttempts,
-        timeout, Trigger.manual(), clock.instant(), Access.caller(sc).name(), null, backoff, backoffCap);
+    RunId id =
+        idempotencyKey == null
+            ? RunId.random()
+            : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
+    JobRequest run =
+        new JobRequest(
+            id,
+            jobName,
+            params,
+            tenant,
+            null,
+            1,
+            maxAttempts,
+            timeout,
+            Trigger.manual(),
+            clock.instant(),
+            Access.caller(sc).name(),
+            null,
+            backoff,
+            backoffCap);
     requests.sendAndWait(run);
     String runId = run.runId().value();
-    return Response.accepted(Map.of("run_id", runId, "job_name", jobName, "status", "queued",
-            "status_url", "/jobs/runs/" + runId, "requested_at", run.requestedAt().toString()))
+    return Response.accepted(
+            Map.of(
+                "run_id",
+                runId,
+                "job_name",
+                jobName,
+                "status",
+                "queued",
+                "status_url",
+                "/jobs/runs/" + runId,
+                "requested_at",
+                run.requestedAt().toString()))
         .location(URI.create("/jobs/runs/" + runId))
         .build();
   }
 
   /** The header that makes a run-now request safe to retry: the same key names the same run. */
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";
-  private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
   private static String checkKey(String key) {
     if (!KEY.matcher(key).matches()) {
-      throw new ApiException(400, "Invalid idempotency key", "the Idempotency-Key header must be 1-128 of "
-          + "A-Za-z0-9._:-", IDEMPOTENCY_KEY, null);
+      throw new ApiException(
+          400,
+          "Invalid idempotency key",
+          "the Idempotency-Key header must be 1-128 of " + "A-Za-z0-9._:-",
+          IDEMPOTENCY_KEY,
+          null);
     }
     return key;
   }
 
   /** The fields {@code POST /jobs/run/{job_name}} takes. */
-  static final java.util.Set<String> FIELDS = java.util.Set.of("tenant_id", "params", "timeout_seconds", "max_attempts",
-      "retry_backoff_seconds", "retry_backoff_cap_seconds");
+  static final Set<String> FIELDS =
+      Set.of(
+          "tenant_id",
+          "params",
+          "timeout_seconds",
+          "max_attempts",
+          "retry_backoff_seconds",
+          "retry_backoff_cap_seconds");
 
   private JobDescriptor job(String name) {
-    return catalogue.find(name).orElseThrow(() -> new ApiException(404, "Unknown job",
-        "no job named '" + name + "' is registered; GET /jobs lists the catalogue", "job_name", null));
+    return catalogue
+        .find(name)
+        .orElseThrow(
+            () ->
+                new ApiException(
+                    404,
+                    "Unknown job",
+                    "no job named '" + name + "' is registered; GET /jobs lists the catalogue",
+                    "job_name",
+                    null));
   }
 }

@@ -12,13 +12,21 @@ import java.util.regex.Pattern;
  */
 public final class Names {
   public static final int MAX_LENGTH = 128;
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0," + (MAX_LENGTH - 1) + "}");
-  private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0," + (MAX_LENGTH - 1) + "}");
+  private static final Pattern NAME =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0," + (MAX_LENGTH - 1) + "}");
+  private static final Pattern TENANT =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0," + (MAX_LENGTH - 1) + "}");
+
   /** What a name may hold, for messages and documentation. */
-  public static final String NAME_RULE = "1 to " + MAX_LENGTH
-      + " letters, digits, '.', '_', ':' or '-', starting with a letter or digit";
-  public static final String TENANT_RULE = "1 to " + MAX_LENGTH
-      + " letters, digits, '.', '_', ':', '@', '+' or '-', starting with a letter or digit";
+  public static final String NAME_RULE =
+      "1 to "
+          + MAX_LENGTH
+          + " letters, digits, '.', '_', ':' or '-', starting with a letter or digit";
+
+  public static final String TENANT_RULE =
+      "1 to "
+          + MAX_LENGTH
+          + " letters, digits, '.', '_', ':', '@', '+' or '-', starting with a letter or digit";
 
   private Names() {}
 
@@ -40,7 +48,13 @@ public final class Names {
       return Optional.empty();
     }
     String shown = WireLimits.printable(value);
-    return Optional.of("'" + shown + "' is not a valid name: use " + rule
-        + (value.length() > MAX_LENGTH ? " (it is " + value.length() + " characters long)" : ""));
+    return Optional.of(
+        "'"
+            + shown
+            + "' is not a valid name: use "
+            + rule
+            + (value.length() > MAX_LENGTH
+                ? " (it is " + value.length() + " characters long)"
+                : ""));
   }
 }

@@ -25,7 +25,12 @@ public final class ProblemErrorHandler extends ErrorHandler {
   }
 
   @Override
-  protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+  protected void generateResponse(
+      Request request,
+      Response response,
+      int code,
+      String message,
+      Throwable cause,
       Callback callback) {
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, Problem.MEDIA_TYPE);
     response.getHeaders().put(ERROR_CACHE_CONTROL);
@@ -42,12 +47,16 @@ public final class ProblemErrorHandler extends ErrorHandler {
     String title = HttpStatus.getMessage(code);
     String detail = message == null || message.isBlank() ? title : message;
     if (code == 400) {
-      detail = "the request could not be read: " + detail + " (paths may not hold encoded '/', '..' segments, "
-          + "control characters or invalid escapes)";
+      detail =
+          "the request could not be read: "
+              + detail
+              + " (paths may not hold encoded '/', '..' segments, "
+              + "control characters or invalid escapes)";
     }
     try {
-      return Json.mapper().writeValueAsBytes(new Problem("about:blank", title, code, detail,
-          code == 400 ? "path" : null, null));
+      return Json.mapper()
+          .writeValueAsBytes(
+              new Problem("about:blank", title, code, detail, code == 400 ? "path" : null, null));
     } catch (Exception e) {
       return ("{\"title\":\"Error\",\"status\":" + code + "}").getBytes(StandardCharsets.UTF_8);
     }

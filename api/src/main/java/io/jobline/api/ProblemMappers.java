@@ -1,10 +1,14 @@
 package io.jobline.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jobline.store.StoreFailures;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.common.errors.NotEnoughReplicasException;
+import org.glassfish.jersey.server.ParamException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,37 +37,61 @@ public final class ProblemMappers {
   static final class Json implements ExceptionMapper<JsonProcessingException> {
     @Override
     public Response toResponse(JsonProcessingException e) {
-      return respond(new Problem("about:blank", "Malformed JSON", 400,
-          "the request body is not valid JSON: " + e.getOriginalMessage(), "body", null));
+      return respond(
+          new Problem(
+              "about:blank",
+              "Malformed JSON",
+              400,
+              "the request body is not valid JSON: " + e.getOriginalMessage(),
+              "body",
+              null));
     }
   }
 
   static final class Web implements ExceptionMapper<WebApplicationException> {
     @Override
     public Response toResponse(WebApplicationException e) {
-      if (e instanceof org.glassfish.jersey.server.ParamException p) {
-        // JAX-RS answers a query or path parameter it cannot convert with a 404; it is a bad request
+      if (e instanceof ParamException p) {
+        // JAX-RS answers a query or path parameter it cannot convert with a 404; it is a bad
+        // request
         String name = p.getParameterName();
-        return respond(new Problem("about:blank", "Bad request", 400, p.getParameterType().getSimpleName()
-            .replace("Param", " parameter").toLowerCase(java.util.Locale.ROOT) + " '" + name + "' has a value of the wrong type"
-            + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()), name, null));
+        return respond(
+            new Problem(
+                "about:blank",
+                "Bad request",
+                400,
+                p.getParameterType()
+                        .getSimpleName()
+                        .replace("Param", " parameter")
+                        .toLowerCase(Locale.ROOT)
+                    + " '"
+                    + name
+                    + "' has a value of the wrong type"
+                    + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()),
+                name,
+                null));
       }
       int status = e.getResponse().getStatus();
-      String title = Response.Status.fromStatusCode(status) == null ? "Error"
-          : Response.Status.fromStatusCode(status).getReasonPhrase();
+      String title =
+          Response.Status.fromStatusCode(status) == null
+              ? "Error"
+              : Response.Status.fromStatusCode(status).getReasonPhrase();
       return respond(new Problem("about:blank", title, status, e.getMessage(), null, null));
     }
   }
 
-  /** "MongoDB" or "Kafka" when the error (or a cause of it) says that dependency could not be reached. */
+  /**
+   * "MongoDB" or "Kafka" when the error (or a cause of it) says that dependency could not be
+   * reached.
+   */
   static String unavailableDependency(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (io.jobline.store.StoreFailures.unavailable(t)) {
+      if (StoreFailures.unavailable(t)) {
         return "MongoDB";
       }
       if (t instanceof org.apache.kafka.common.errors.TimeoutException
           || t instanceof java.util.concurrent.TimeoutException
-          || t instanceof org.apache.kafka.common.errors.NotEnoughReplicasException) {
+          || t instanceof NotEnoughReplicasException) {
         return "Kafka";
       }
     }
@@ -87,15 +115,33 @@ public final class ProblemMappers {
       String down = unavailableDependency(e);
       if (down != null) {
         LOG.warn("A request failed because {} is unavailable: {}", down, e.toString());
-        return Response.status(503).type(Problem.MEDIA_TYPE).header("Retry-After", "5")
-            .entity(new Problem("about:blank", "Dependency unavailable", 503, down + " is unavailable ("
-                + rootMessage(e) + "); nothing was changed by this request unless it says so; retry later",
-                "dependency", List.of(down))).build();
+        return Response.status(503)
+            .type(Problem.MEDIA_TYPE)
+            .header("Retry-After", "5")
+            .entity(
+                new Problem(
+                    "about:blank",
+                    "Dependency unavailable",
+                    503,
+                    down
+                        + " is unavailable ("
+                        + rootMessage(e)
+                        + "); nothing was changed by this request unless it says so; retry later",
+                    "dependency",
+                    List.of(down)))
+            .build();
       }
       LOG.error("Unexpected error while serving a request", e);
-      return respond(new Problem("about:blank", "Internal server error", 500,
-          "the server failed to handle the request: " + e.getClass().getSimpleName()
-              + "; see the server log", null, null));
+      return respond(
+          new Problem(
+              "about:blank",
+              "Internal server error",
+              500,
+              "the server failed to handle the request: "
+                  + e.getClass().getSimpleName()
+                  + "; see the server log",
+              null,
+              null));
     }
   }
 }

@@ -19,11 +19,26 @@ final class RunAgain {
    * on: the event must be on the topic before the request, as an executor may start the new attempt
    * at once and history would refuse its start while the run still reads ended.
    */
-  static void send(EventProducer events, RequestProducer requests, RunRecord ended, JobRequest next, String by,
+  static void send(
+      EventProducer events,
+      RequestProducer requests,
+      RunRecord ended,
+      JobRequest next,
+      String by,
       Instant now) {
-    events.sendAndWait(new RunEvent(RunId.of(ended.runId()), Long.MAX_VALUE, EventType.RETRY_SCHEDULED, now,
-        "api", ended.attempt(), ended.epoch(), Json.object().put("next_attempt", next.attemptOrFirst())
-            .put("requested_by", by).put("tenant_id", ended.tenantId())));
+    events.sendAndWait(
+        new RunEvent(
+            RunId.of(ended.runId()),
+            Long.MAX_VALUE,
+            EventType.RETRY_SCHEDULED,
+            now,
+            "api",
+            ended.attempt(),
+            ended.epoch(),
+            Json.object()
+                .put("next_attempt", next.attemptOrFirst())
+                .put("requested_by", by)
+                .put("tenant_id", ended.tenantId())));
     requests.sendAndWait(next);
   }
 }

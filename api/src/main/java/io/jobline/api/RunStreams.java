@@ -5,7 +5,9 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.store.RunStore;
 import io.jobline.wire.Json;
+import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -17,13 +19,15 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every live run stream of this api ({@code GET /jobs/runs/{id}/stream}), served by one scheduler
- * thread that polls the run store for all of them: no thread waits on an idle stream. Each change is
- * written and flushed as the poll sees it, as a server-sent event with an {@code id:} to resume from.
+ * thread that polls the run store for all of them: no thread waits on an idle stream. Each change
+ * is written and flushed as the poll sees it, as a server-sent event with an {@code id:} to resume
+ * from.
  *
  * <p>Writes never wait for a client: a stream is given more only once its client has taken what it
  * was given (the events are in the store, so one that falls behind catches up from there, at most
@@ -35,17 +39,31 @@ public final class RunStreams implements AutoCloseable {
 
   /**
    * How often the store is read for every open stream; how often an idle stream is probed with a
-   * blank line (to notice a client that left); how often it gets a heartbeat comment; how long a run
-   * that is not there yet is waited for; how long a stream may stay open at most; and how long a
-   * client may leave what it was sent untaken before it is cut off.
+   * blank line (to notice a client that left); how often it gets a heartbeat comment; how long a
+   * run that is not there yet is waited for; how long a stream may stay open at most; and how long
+   * a client may leave what it was sent untaken before it is cut off.
    */
-  public record Timing(Duration poll, Duration probe, Duration heartbeat, Duration notFound, Duration longest,
+  public record Timing(
+      Duration poll,
+      Duration probe,
+      Duration heartbeat,
+      Duration notFound,
+      Duration longest,
       Duration stall) {
-    public static final Timing DEFAULT = new Timing(Duration.ofMillis(250), Duration.ofSeconds(1),
-        Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6), Duration.ofSeconds(20));
+    public static final Timing DEFAULT =
+        new Timing(
+            Duration.ofMillis(250),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(15),
+            Duration.ofSeconds(30),
+            Duration.ofHours(6),
+            Duration.ofSeconds(20));
   }
 
-  /** Frames written to one stream in one turn (one frame may take it past); the rest follow in later turns. */
+  /**
+   * Frames written to one stream in one turn (one frame may take it past); the rest follow in later
+   * turns.
+   */
   static final int TURN_CHARS = 64 * 1024;
 
   /** Where a stream's frames go: the client's response, or a test's buffer. */
@@ -73,47 +91,62 @@ public final class RunStreams implements AutoCloseable {
   private final StreamSlots slots;
   private final Timing timing;
   private final ScheduledExecutorService scheduler;
-  private final java.util.function.LongSupplier nanos;
+  private final LongSupplier nanos;
   private final Queue<Stream> opened = new ConcurrentLinkedQueue<>();
+
   /** Touched by the scheduler thread only. */
   private final List<Stream> open = new ArrayList<>();
 
-  public RunStreams(RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler) {
+  public RunStreams(
+      RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler) {
     this(runs, limits, timing, scheduler, System::nanoTime);
   }
 
-  /** @param nanos the time in nanoseconds, as {@link System#nanoTime()} tells it (tests move it by hand) */
-  RunStreams(RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler,
-      java.util.function.LongSupplier nanos) {
+  /**
+   * @param nanos the time in nanoseconds, as {@link System#nanoTime()} tells it (tests move it by
+   *     hand)
+   */
+  RunStreams(
+      RunStore runs,
+      ApiLimits limits,
+      Timing timing,
+      ScheduledExecutorService scheduler,
+      LongSupplier nanos) {
     this.nanos = nanos;
     this.runs = runs;
     this.slots = new StreamSlots(limits);
     this.timing = timing;
     this.scheduler = scheduler;
-    scheduler.scheduleWithFixedDelay(this::pollSafely, timing.poll().toMillis(), timing.poll().toMillis(),
+    scheduler.scheduleWithFixedDelay(
+        this::pollSafely,
+        timing.poll().toMillis(),
+        timing.poll().toMillis(),
         TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Opens a stream of {@code runId} for {@code caller} from {@code from} on the response of
-   * {@code request}, which the servlet container has been asked to keep open (its async context is
+   * Opens a stream of {@code runId} for {@code caller} from {@code from} on the response of {@code
+   * request}, which the servlet container has been asked to keep open (its async context is
    * started); the scheduler writes to it.
    *
    * @throws ApiException 429 when the caller or the api holds as many streams as allowed
    */
-  void open(String runId, Caller caller, StreamPosition from, jakarta.servlet.http.HttpServletRequest request) {
+  void open(String runId, Caller caller, StreamPosition from, HttpServletRequest request) {
     slots.acquire(caller.name());
     Sink sink;
     try {
       sink = ServletSink.start(request);
     } catch (IOException | RuntimeException e) {
       slots.release(caller.name());
-      throw e instanceof RuntimeException r ? r : new java.io.UncheckedIOException((IOException) e);
+      throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
     opened(runId, caller, from, sink);
   }
 
-  /** Opens a stream writing to {@code sink}; see {@link #open(String, Caller, StreamPosition, jakarta.servlet.http.HttpServletRequest)}. */
+  /**
+   * Opens a stream writing to {@code sink}; see {@link #open(String, Caller, StreamPosition,
+   * jakarta.servlet.http.HttpServletRequest)}.
+   */
   void open(String runId, Caller caller, StreamPosition from, Sink sink) {
     slots.acquire(caller.name());
     opened(runId, caller, from, sink);
@@ -125,7 +158,7 @@ public final class RunStreams implements AutoCloseable {
       sink.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
     } catch (IOException e) {
       slots.release(caller.name());
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
     opened.add(s);
     scheduler.execute(this::pollSafely); // the first events go out without waiting a whole poll
@@ -148,7 +181,8 @@ public final class RunStreams implements AutoCloseable {
     try {
       turn(true);
     } catch (RuntimeException e) {
-      LOG.warn("Writing to the run streams that are behind failed; trying again at the next poll", e);
+      LOG.warn(
+          "Writing to the run streams that are behind failed; trying again at the next poll", e);
     }
   }
 
@@ -158,9 +192,9 @@ public final class RunStreams implements AutoCloseable {
   }
 
   /**
-   * One turn of every open stream, or only of those behind their run's log: writes what their clients
-   * can take; closes those that ended, whose client left or stopped taking anything. Streams still
-   * behind whose clients took all they were given get another turn at once.
+   * One turn of every open stream, or only of those behind their run's log: writes what their
+   * clients can take; closes those that ended, whose client left or stopped taking anything.
+   * Streams still behind whose clients took all they were given get another turn at once.
    */
   private synchronized void turn(boolean behindOnly) {
     for (Stream s; (s = opened.poll()) != null; ) {
@@ -195,18 +229,25 @@ public final class RunStreams implements AutoCloseable {
     }
   }
 
-  /** Writes what changed since the last poll; true when the stream ended or its client is cut off. */
+  /**
+   * Writes what changed since the last poll; true when the stream ended or its client is cut off.
+   */
   private boolean advance(Stream s, long now) throws IOException {
     if (now - s.openedAt > timing.longest().toNanos()) {
       return true;
     }
     if (!s.out.ready()) {
-      // the client has not taken what it was given: it gets nothing more, and is cut off if it stays so
+      // the client has not taken what it was given: it gets nothing more, and is cut off if it
+      // stays so
       if (s.stuckSince == null) {
         s.stuckSince = now;
       } else if (now - s.stuckSince > timing.stall().toNanos()) {
-        LOG.info("Cut off a stream of run {} for {}: its client took nothing for {} s (it may reconnect "
-            + "with Last-Event-ID)", s.runId, s.caller.name(), timing.stall().toSeconds());
+        LOG.info(
+            "Cut off a stream of run {} for {}: its client took nothing for {} s (it may reconnect "
+                + "with Last-Event-ID)",
+            s.runId,
+            s.caller.name(),
+            timing.stall().toSeconds());
         s.out.cutOff();
         return true;
       }
@@ -252,7 +293,8 @@ public final class RunStreams implements AutoCloseable {
         frames.append(": heartbeat\n\n");
         s.lastHeartbeat = now;
       } else if (now - s.lastWrite >= timing.probe().toNanos()) {
-        frames.append('\n'); // a blank line is no event; writing it tells whether the client is still there
+        frames.append(
+            '\n'); // a blank line is no event; writing it tells whether the client is still there
       }
     }
     if (!frames.isEmpty()) {
@@ -262,7 +304,10 @@ public final class RunStreams implements AutoCloseable {
     return ended;
   }
 
-  /** A JSON object with its fields in this order (Map.of has none, and clients read the data as written). */
+  /**
+   * A JSON object with its fields in this order (Map.of has none, and clients read the data as
+   * written).
+   */
   private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(k1, v1);
@@ -270,10 +315,16 @@ public final class RunStreams implements AutoCloseable {
     return m;
   }
 
-  private static void frame(StringBuilder frames, String event, StreamPosition position, Object data)
-      throws IOException {
-    frames.append("id: ").append(position.id()).append("\nevent: ").append(event).append("\ndata: ")
-        .append(Json.mapper().writeValueAsString(data)).append("\n\n");
+  private static void frame(
+      StringBuilder frames, String event, StreamPosition position, Object data) throws IOException {
+    frames
+        .append("id: ")
+        .append(position.id())
+        .append("\nevent: ")
+        .append(event)
+        .append("\ndata: ")
+        .append(Json.mapper().writeValueAsString(data))
+        .append("\n\n");
   }
 
   private void close(Stream s) {
@@ -303,8 +354,12 @@ public final class RunStreams implements AutoCloseable {
     StreamPosition position;
     long lastWrite;
     long lastHeartbeat;
-    /** When its client was first seen not to have taken what it was given; null while it takes it. */
+
+    /**
+     * When its client was first seen not to have taken what it was given; null while it takes it.
+     */
     Long stuckSince;
+
     /** Whether the run has log lines this stream has not written yet (it had its turn's worth). */
     boolean behind;
 

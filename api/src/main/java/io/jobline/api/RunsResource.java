@@ -1,35 +1,46 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import io.jobline.job.JobDescriptor;
+import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunRecord;
-import io.jobline.store.RunStore;
 import io.jobline.run.RunStatus;
+import io.jobline.store.CatalogueStore;
+import io.jobline.store.RunLogStore;
+import io.jobline.store.RunStore;
 import io.jobline.topic.ControlProducer;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
-import io.jobline.wire.Json;
+import io.jobline.wire.Control;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Secrets;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
-import io.jobline.api.auth.Access;
-import io.jobline.api.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.SecurityContext;
-import jakarta.ws.rs.QueryParam;
-import jakarta.ws.rs.HeaderParam;
-import java.time.Instant;
-import java.util.List;
-import io.jobline.wire.Control;
-import io.jobline.wire.RunId;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
-import jakarta.ws.rs.core.Response;
-import java.time.Clock;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.container.AsyncResponse;
+import jakarta.ws.rs.container.Suspended;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Run status. */
@@ -39,20 +50,27 @@ public final class RunsResource {
   static final int DEFAULT_PAGE = 50;
   static final int MAX_PAGE = 500;
   private final RunStore runs;
-  private final io.jobline.store.RunLogStore logStore;
+  private final RunLogStore logStore;
   private final ControlProducer control;
   private final RequestProducer requests;
   private final EventProducer events;
   private final Clock clock;
-  private final io.jobline.store.CatalogueStore catalogue;
-  private final io.jobline.job.ParamsValidator validator = new io.jobline.job.ParamsValidator();
+  private final CatalogueStore catalogue;
+  private final ParamsValidator validator = new ParamsValidator();
 
   private final RunStreams streams;
   private final Auditor auditor;
 
-  public RunsResource(RunStore runs, io.jobline.store.RunLogStore logStore, ControlProducer control,
-      RequestProducer requests, EventProducer events, io.jobline.store.CatalogueStore catalogue, RunStreams streams,
-      Auditor auditor, Clock clock) {
+  public RunsResource(
+      RunStore runs,
+      RunLogStore logStore,
+      ControlProducer control,
+      RequestProducer requests,
+      EventProducer events,
+      CatalogueStore catalogue,
+      RunStreams streams,
+      Auditor auditor,
+      Clock clock) {
     this.auditor = auditor;
     this.streams = streams;
     this.catalogue = catalogue;
@@ -67,11 +85,18 @@ public final class RunsResource {
   /** Runs, newest first, filtered; follow {@code next_cursor} for the next page. */
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> list(@Context SecurityContext sc, @QueryParam("job") String job, @QueryParam("tenant") String asked,
-      @QueryParam("status") String status, @QueryParam("schedule") String schedule,
-      @QueryParam("parent_run") String parentRun, @QueryParam("from") String from,
-      @QueryParam("to") String to, @QueryParam("sort") String sort,
-      @QueryParam("cursor") String cursor, @QueryParam("limit") Integer limit,
+  public Map<String, Object> list(
+      @Context SecurityContext sc,
+      @QueryParam("job") String job,
+      @QueryParam("tenant") String asked,
+      @QueryParam("status") String status,
+      @QueryParam("schedule") String schedule,
+      @QueryParam("parent_run") String parentRun,
+      @QueryParam("from") String from,
+      @QueryParam("to") String to,
+      @QueryParam("sort") String sort,
+      @QueryParam("cursor") String cursor,
+      @QueryParam("limit") Integer limit,
       @QueryParam("chain_run") String chainRun) {
     int size = pageSize(limit, DEFAULT_PAGE);
     String tenant = Access.tenantFilter(sc, asked);
@@ -83,7 +108,8 @@ public final class RunsResource {
     }
     boolean ascending = sort != null && sort.equals("requested_at");
     if (sort != null && !sort.equals("requested_at") && !sort.equals("-requested_at")) {
-      throw ApiException.badRequest("sort", "sort must be requested_at or -requested_at (newest first, the default)");
+      throw ApiException.badRequest(
+          "sort", "sort must be requested_at or -requested_at (newest first, the default)");
     }
     RunStatus st = null;
     if (status != null) {
@@ -101,13 +127,28 @@ public final class RunsResource {
         throw ApiException.badRequest("cursor", "not a cursor returned by this API");
       }
     }
-    List<RunRecord> page = runs.list(new RunStore.RunQuery(job, tenant, st, schedule, parentRun,
-        instant("from", from), instant("to", to), ascending, after, size).inChainRun(chainRun));
+    List<RunRecord> page =
+        runs.list(
+            new RunStore.RunQuery(
+                    job,
+                    tenant,
+                    st,
+                    schedule,
+                    parentRun,
+                    instant("from", from),
+                    instant("to", to),
+                    ascending,
+                    after,
+                    size)
+                .inChainRun(chainRun));
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("runs", page.stream().map(RunsResource::summary).toList());
     RunRecord last = page.isEmpty() ? null : page.get(page.size() - 1);
-    out.put("next_cursor", page.size() < size || last == null ? null
-        : new RunStore.Cursor(last.requestedAt(), last.runId()).encode());
+    out.put(
+        "next_cursor",
+        page.size() < size || last == null
+            ? null
+            : new RunStore.Cursor(last.requestedAt(), last.runId()).encode());
     return out;
   }
 
@@ -115,8 +156,11 @@ public final class RunsResource {
   @GET
   @Path("/{run_id}/logs")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> logs(@PathParam("run_id") String runId, @QueryParam("offset") Integer offset,
-      @QueryParam("limit") Integer limit, @Context SecurityContext sc) {
+  public Map<String, Object> logs(
+      @PathParam("run_id") String runId,
+      @QueryParam("offset") Integer offset,
+      @QueryParam("limit") Integer limit,
+      @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
     int from = offset == null ? 0 : offset;
     int size = pageSize(limit, 100);
@@ -128,13 +172,19 @@ public final class RunsResource {
     out.put("run_id", runId);
     out.put("total", total);
     out.put("truncated", run.logsTruncated());
-    out.put("logs", logStore.page(runId, from, size).stream().map(l -> {
-      Map<String, Object> line = new LinkedHashMap<>(Json.mapper().convertValue(l.entry(), Map.class));
-      if (l.marker()) {
-        line.put("truncation_marker", true);
-      }
-      return line;
-    }).toList());
+    out.put(
+        "logs",
+        logStore.page(runId, from, size).stream()
+            .map(
+                l -> {
+                  Map<String, Object> line =
+                      new LinkedHashMap<>(Json.mapper().convertValue(l.entry(), Map.class));
+                  if (l.marker()) {
+                    line.put("truncation_marker", true);
+                  }
+                  return line;
+                })
+            .toList());
     out.put("next_offset", from + size < total ? from + size : null);
     return out;
   }
@@ -145,47 +195,99 @@ public final class RunsResource {
   @RolesAllowed(Role.OPERATOR_NAME)
   public Response retry(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
-    if (run.status() != RunStatus.FAILED && run.status() != RunStatus.TIMED_OUT && run.status() != RunStatus.CANCELLED) {
-      throw new ApiException(409, "Run cannot be retried", "run '" + runId + "' is "
-          + (run.status() == null ? "unknown" : run.status().wire()) + "; only failed, timed-out or cancelled runs are retried",
-          "run_id", null);
+    if (run.status() != RunStatus.FAILED
+        && run.status() != RunStatus.TIMED_OUT
+        && run.status() != RunStatus.CANCELLED) {
+      throw new ApiException(
+          409,
+          "Run cannot be retried",
+          "run '"
+              + runId
+              + "' is "
+              + (run.status() == null ? "unknown" : run.status().wire())
+              + "; only failed, timed-out or cancelled runs are retried",
+          "run_id",
+          null);
     }
     // a 202 is a promise: what no executor could run is refused here, with the reason
-    io.jobline.job.JobDescriptor job = catalogue.find(run.jobName()).orElseThrow(() -> new ApiException(409,
-        "Run cannot be retried", "job '" + run.jobName() + "' is not in the catalogue: no executor could run it",
-        "run_id", null));
-    com.fasterxml.jackson.databind.JsonNode params = run.params() == null ? Json.object() : run.params();
-    if (io.jobline.wire.Secrets.holdsRedacted(params)) {
-      throw new ApiException(409, "Run cannot be retried", "the params of run '" + runId + "' held a secret, which"
-          + " Jobline does not keep; submit the run again with its params (or pass the secret as env:NAME)", "params", null);
+    JobDescriptor job =
+        catalogue
+            .find(run.jobName())
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                        409,
+                        "Run cannot be retried",
+                        "job '"
+                            + run.jobName()
+                            + "' is not in the catalogue: no executor could run it",
+                        "run_id",
+                        null));
+    JsonNode params = run.params() == null ? Json.object() : run.params();
+    if (Secrets.holdsRedacted(params)) {
+      throw new ApiException(
+          409,
+          "Run cannot be retried",
+          "the params of run '"
+              + runId
+              + "' held a secret, which"
+              + " Jobline does not keep; submit the run again with its params (or pass the secret as env:NAME)",
+          "params",
+          null);
     }
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {
-      throw new ApiException(409, "Run cannot be retried", "the params of run '" + runId
-          + "' no longer match the schema of job '" + run.jobName() + "'", "run_id", violations);
+      throw new ApiException(
+          409,
+          "Run cannot be retried",
+          "the params of run '"
+              + runId
+              + "' no longer match the schema of job '"
+              + run.jobName()
+              + "'",
+          "run_id",
+          violations);
     }
     int attempt = Math.max(1, run.attempt()) + 1;
-    JobRequest request = new JobRequest(RunId.of(runId), run.jobName(), run.params(), run.tenantId(),
-        null, attempt, attempt, null, new Trigger(TriggerType.RETRY, null, null, null, null),
-        clock.instant(), Access.caller(sc).name(), run.parentRunId() == null ? null : RunId.of(run.parentRunId()), null, null);
+    JobRequest request =
+        new JobRequest(
+            RunId.of(runId),
+            run.jobName(),
+            run.params(),
+            run.tenantId(),
+            null,
+            attempt,
+            attempt,
+            null,
+            new Trigger(TriggerType.RETRY, null, null, null, null),
+            clock.instant(),
+            Access.caller(sc).name(),
+            run.parentRunId() == null ? null : RunId.of(run.parentRunId()),
+            null,
+            null);
     RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());
-    auditor.record(sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
-    return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued")).build();
+    auditor.record(
+        sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
+    return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued"))
+        .build();
   }
 
   /**
    * Server-sent events with the run's progress and log lines as they happen, ending when the run
-   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object, {@code id:} where the
-   * stream stands after the event (send it back as {@code Last-Event-ID} to resume without repeats);
-   * a {@code : heartbeat} comment every 15 s while nothing happens.
+   * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object, {@code id:} where
+   * the stream stands after the event (send it back as {@code Last-Event-ID} to resume without
+   * repeats); a {@code : heartbeat} comment every 15 s while nothing happens.
    */
   @GET
   @Path("/{run_id}/stream")
   @Produces("text/event-stream")
   @RolesAllowed(Role.VIEWER_NAME)
-  public void stream(@PathParam("run_id") String runId, @HeaderParam("Last-Event-ID") String lastEventId,
-      @Context SecurityContext sc, @Context jakarta.servlet.http.HttpServletRequest request,
-      @jakarta.ws.rs.container.Suspended jakarta.ws.rs.container.AsyncResponse suspended) {
+  public void stream(
+      @PathParam("run_id") String runId,
+      @HeaderParam("Last-Event-ID") String lastEventId,
+      @Context SecurityContext sc,
+      @Context HttpServletRequest request,
+      @Suspended AsyncResponse suspended) {
     // suspended: the container keeps the response open, and RunStreams writes it without blocking;
     // a problem thrown here still goes out as the response
     runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
@@ -198,9 +300,10 @@ public final class RunsResource {
       return null;
     }
     try {
-      return java.time.OffsetDateTime.parse(text).toInstant();
-    } catch (java.time.format.DateTimeParseException e) {
-      throw ApiException.badRequest(field, field + " must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          field, field + " must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
     }
   }
 
@@ -236,13 +339,20 @@ public final class RunsResource {
   public Response cancel(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
     if (run.status() != null && run.status().isTerminal()) {
-      throw new ApiException(409, "Run already ended", "run '" + runId + "' already ended "
-          + run.status().wire() + "; nothing to cancel", "run_id", null);
+      throw new ApiException(
+          409,
+          "Run already ended",
+          "run '" + runId + "' already ended " + run.status().wire() + "; nothing to cancel",
+          "run_id",
+          null);
     }
     // a run waiting for its next attempt is cancelled with that attempt; a later retry is not
-    int attempt = run.status() == RunStatus.RETRYING ? run.attempt() + 1 : Math.max(1, run.attempt());
-    control.sendAndWait(Control.cancel(RunId.of(runId), attempt, clock.instant(), Access.caller(sc).name()));
-    auditor.record(sc, "cancel", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
+    int attempt =
+        run.status() == RunStatus.RETRYING ? run.attempt() + 1 : Math.max(1, run.attempt());
+    control.sendAndWait(
+        Control.cancel(RunId.of(runId), attempt, clock.instant(), Access.caller(sc).name()));
+    auditor.record(
+        sc, "cancel", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(Map.of("run_id", runId, "status", "cancelling")).build();
   }
 
@@ -253,7 +363,8 @@ public final class RunsResource {
   }
 
   private static ApiException notFound(String runId) {
-    return ApiException.notFound("no run '" + runId + "' (a run just submitted appears within a moment)");
+    return ApiException.notFound(
+        "no run '" + runId + "' (a run just submitted appears within a moment)");
   }
 
   /** The run in the seed's JobResult shape, plus tenant, attempt, progress and trigger. */
@@ -262,15 +373,15 @@ public final class RunsResource {
   @RolesAllowed(Role.VIEWER_NAME)
   public Map<String, Object> show(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
-    Map<String, Object> view = new LinkedHashMap<>(
-        io.jobline.wire.Json.mapper().convertValue(run.toJobResult(), Map.class));
+    Map<String, Object> view =
+        new LinkedHashMap<>(Json.mapper().convertValue(run.toJobResult(), Map.class));
     view.put("tenant_id", run.tenantId());
     view.put("attempt", run.attempt());
     view.put("requested_at", run.requestedAt());
     view.put("progress", run.progress());
     view.put("progress_message", run.progressMessage());
     view.put("trigger", run.trigger());
-    view.put("params", io.jobline.wire.Secrets.redact(run.params()));
+    view.put("params", Secrets.redact(run.params()));
     view.put("logs_truncated", run.logsTruncated());
     view.put("attempts", run.attempts());
     view.put("executor_id", run.executorId());

@@ -54,15 +54,16 @@ public final class ScheduleCheck {
       if (!s.active() || ScheduleFiring.dueAt(s).isAfter(now)) {
         continue;
       }
-      boolean previousRunning = s.lastRunId() != null
-          && ScheduleFiring.previousRunning(s, runs.find(s.lastRunId()), now);
+      boolean previousRunning =
+          s.lastRunId() != null && ScheduleFiring.previousRunning(s, runs.find(s.lastRunId()), now);
       ScheduleFiring.Fire fire = ScheduleFiring.decide(s, now, previousRunning);
       if (fire.waiting()) {
         continue;
       }
       for (JobRequest r : fire.requests()) {
         output.request(s, r);
-        triggered.add(new Triggered(r.runId().value(), s.jobName(), s.target(), r.trigger().nominalTime()));
+        triggered.add(
+            new Triggered(r.runId().value(), s.jobName(), s.target(), r.trigger().nominalTime()));
       }
       fire.missed().forEach(output::missed);
       fires.add(fire.record());

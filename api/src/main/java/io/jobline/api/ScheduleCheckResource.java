@@ -1,18 +1,18 @@
 package io.jobline.api;
 
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
 import io.jobline.schedule.Schedule;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
-import io.jobline.api.auth.Access;
-import io.jobline.api.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.SecurityContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,23 +38,35 @@ public final class ScheduleCheckResource {
     Access.mustBeUnbound(sc, "checking every schedule");
     Instant now = d.clock().instant();
     List<Map<String, Object>> triggered = new ArrayList<>();
-    ScheduleCheck.Output output = new ScheduleCheck.Output() {
-      @Override
-      public void request(Schedule s, JobRequest request) {
-        d.fire(s, request);
-      }
+    ScheduleCheck.Output output =
+        new ScheduleCheck.Output() {
+          @Override
+          public void request(Schedule s, JobRequest request) {
+            d.fire(s, request);
+          }
 
-      @Override
-      public void missed(RunEvent event) {
-        d.events().sendAndWait(event);
-      }
-    };
-    for (ScheduleCheck.Triggered t : new ScheduleCheck(d.schedules(), d.runs(), output, d.clock()).run()) {
-      triggered.add(Map.of("run_id", t.runId(), "schedule", t.schedule(), "job_name", t.jobName(),
-          "nominal_time", t.nominalTime().toString()));
+          @Override
+          public void missed(RunEvent event) {
+            d.events().sendAndWait(event);
+          }
+        };
+    for (ScheduleCheck.Triggered t :
+        new ScheduleCheck(d.schedules(), d.runs(), output, d.clock()).run()) {
+      triggered.add(
+          Map.of(
+              "run_id",
+              t.runId(),
+              "schedule",
+              t.schedule(),
+              "job_name",
+              t.jobName(),
+              "nominal_time",
+              t.nominalTime().toString()));
     }
     d.changed().run();
-    d.auditor().record(sc, "check", "schedule", "*", null, Json.object().put("triggered", triggered.size()));
+    d.auditor()
+        .record(
+            sc, "check", "schedule", "*", null, Json.object().put("triggered", triggered.size()));
     return Map.of("checked_at", now.toString(), "triggered", triggered);
   }
 }

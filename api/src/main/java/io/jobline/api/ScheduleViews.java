@@ -7,28 +7,35 @@ import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
 import io.jobline.wire.Json;
+import io.jobline.wire.Secrets;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 
-/** A schedule as the API shows it: its fields, what its trigger means in words, its next fire times. */
+/**
+ * A schedule as the API shows it: its fields, what its trigger means in words, its next fire times.
+ */
 final class ScheduleViews {
   static final int NEXT_FIRES = 5;
 
   private ScheduleViews() {}
 
   static ObjectNode view(Schedule s, Instant now) {
-    return view(s, now, java.util.Map.of());
+    return view(s, now, Map.of());
   }
 
   /**
    * @param runs the current status of runs by id, from which the schedule's {@code last_run_status}
    *     is shown (see {@link #lastRunStatus})
    */
-  static ObjectNode view(Schedule s, Instant now, java.util.Map<String, RunStatus> runs) {
+  static ObjectNode view(Schedule s, Instant now, Map<String, RunStatus> runs) {
     ObjectNode view = Json.mapper().valueToTree(s);
     view.remove("version");
     if (view.has("parameters")) {
-      view.set("parameters", io.jobline.wire.Secrets.redact(view.get("parameters")));
+      view.set("parameters", Secrets.redact(view.get("parameters")));
     }
     String last = lastRunStatus(s, runs);
     if (last != null) {
@@ -37,7 +44,8 @@ final class ScheduleViews {
     view.put("description_of_trigger", describe(s));
     ArrayNode next = view.putArray("next_fire_times");
     ZoneId zone = CronSchedule.zone(s.timezone());
-    // a paused or disabled schedule fires nothing until it is resumed or enabled (resuming counts from then)
+    // a paused or disabled schedule fires nothing until it is resumed or enabled (resuming counts
+    // from then)
     Instant t = s.active() ? s.nextRunAt() : null;
     for (int i = 0; i < NEXT_FIRES && t != null; i++) {
       next.add(t.atZone(zone).toOffsetDateTime().toString());
@@ -52,7 +60,7 @@ final class ScheduleViews {
    * queued, running, completed, failed, … — and {@code queued} until history has it. The scheduler
    * records only what a fire did; the run's later course is read when the schedule is shown.
    */
-  static String lastRunStatus(Schedule s, java.util.Map<String, RunStatus> runs) {
+  static String lastRunStatus(Schedule s, Map<String, RunStatus> runs) {
     if (s.lastRunId() == null || RunStatus.MISSED.wire().equals(s.lastRunStatus())) {
       return s.lastRunStatus();
     }
@@ -61,8 +69,8 @@ final class ScheduleViews {
   }
 
   /** The run ids whose status the views of these schedules show. */
-  static java.util.Set<String> lastRunIds(java.util.Collection<Schedule> schedules) {
-    java.util.Set<String> ids = new java.util.HashSet<>();
+  static Set<String> lastRunIds(Collection<Schedule> schedules) {
+    Set<String> ids = new HashSet<>();
     for (Schedule s : schedules) {
       if (s.lastRunId() != null && !RunStatus.MISSED.wire().equals(s.lastRunStatus())) {
         ids.add(s.lastRunId());
@@ -75,7 +83,8 @@ final class ScheduleViews {
     return switch (s.kind()) {
       case CRON -> CronSchedule.parse(s.cronExpression(), s.timezone()).describe();
       case INTERVAL -> "Every " + s.intervalSeconds() + " s, counted from " + s.runAt();
-      case ONCE -> "Once, at " + s.runAt().atZone(CronSchedule.zone(s.timezone())).toOffsetDateTime();
+      case ONCE ->
+          "Once, at " + s.runAt().atZone(CronSchedule.zone(s.timezone())).toOffsetDateTime();
     };
   }
 }

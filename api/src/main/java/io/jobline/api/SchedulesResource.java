@@ -1,9 +1,17 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Role;
+import io.jobline.chain.Chain;
+import io.jobline.chain.ChainLauncher;
 import io.jobline.cron.CronException;
+import io.jobline.cron.CronSchedule;
 import io.jobline.job.JobDescriptor;
+import io.jobline.job.ParamsValidator;
+import io.jobline.run.RunStatus;
 import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleOutput;
@@ -14,13 +22,9 @@ import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
-import io.jobline.api.auth.Access;
-import io.jobline.api.auth.Role;
+import io.jobline.wire.Json;
 import jakarta.annotation.security.RolesAllowed;
-import jakarta.ws.rs.core.Context;
-import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -29,14 +33,19 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /** Schedules (seed paths): create, read, change, pause, resume, trigger, delete, check now. */
@@ -45,21 +54,43 @@ import java.util.Set;
 public final class SchedulesResource {
   private static final String EXAMPLE =
       "{\"job_name\":\"nightly-settlement\",\"job_type\":\"settlement\",\"cron_expression\":\"0 2 * * *\"}";
-  private static final io.jobline.job.ParamsValidator VALIDATOR = new io.jobline.job.ParamsValidator();
-  private static final Set<String> READ_ONLY = Set.of("last_run_at", "last_run_status", "last_run_id", "next_run_at",
-      "version");
-  /** The fields a schedule is created with; PATCH also names the ones the scheduler keeps, to refuse them. */
-  static final Set<String> FIELDS = Bodies.fieldsOf(Schedule.class, READ_ONLY.toArray(String[]::new));
+  private static final ParamsValidator VALIDATOR = new ParamsValidator();
+  private static final Set<String> READ_ONLY =
+      Set.of("last_run_at", "last_run_status", "last_run_id", "next_run_at", "version");
+
+  /**
+   * The fields a schedule is created with; PATCH also names the ones the scheduler keeps, to refuse
+   * them.
+   */
+  static final Set<String> FIELDS =
+      Bodies.fieldsOf(Schedule.class, READ_ONLY.toArray(String[]::new));
+
   private static final Set<String> PATCH_FIELDS = Bodies.fieldsOf(Schedule.class);
-  private static final Set<String> TRIGGER_FIELDS = Set.of("cron_expression", "timezone",
-      "trigger_type", "interval_seconds", "run_at", "is_enabled", "paused");
+  private static final Set<String> TRIGGER_FIELDS =
+      Set.of(
+          "cron_expression",
+          "timezone",
+          "trigger_type",
+          "interval_seconds",
+          "run_at",
+          "is_enabled",
+          "paused");
 
   /** What the resource needs from the rest of the system. */
-  public record Deps(ScheduleStore schedules, CatalogueStore catalogue, RunStore runs,
-      RequestProducer requests, EventProducer events, Clock clock, Runnable changed,
-      io.jobline.chain.ChainLauncher chains, Auditor auditor) {
+  public record Deps(
+      ScheduleStore schedules,
+      CatalogueStore catalogue,
+      RunStore runs,
+      RequestProducer requests,
+      EventProducer events,
+      Clock clock,
+      Runnable changed,
+      ChainLauncher chains,
+      Auditor auditor) {
 
-    /** Sends a schedule's request, or starts the chain run it stands for; the chain run id if so. */
+    /**
+     * Sends a schedule's request, or starts the chain run it stands for; the chain run id if so.
+     */
     String fire(Schedule s, JobRequest request) {
       if (chains.launchIfChain(s, request)) {
         return request.runId().value();
@@ -92,26 +123,36 @@ public final class SchedulesResource {
     }
     Bodies.checkName("job_name", given.jobName());
     Instant now = d.clock().instant();
-    Schedule s = given.merge(Json.object()
-        .put("job_type", given.target())
-        .put("is_enabled", given.isEnabled() == null || given.isEnabled())
-        .put("timezone", io.jobline.cron.CronSchedule.zone(safeZone(given)).getId()));
+    Schedule s =
+        given.merge(
+            Json.object()
+                .put("job_type", given.target())
+                .put("is_enabled", given.isEnabled() == null || given.isEnabled())
+                .put("timezone", CronSchedule.zone(safeZone(given)).getId()));
     if (s.parameters() == null) {
       s = s.merge(Json.object().set("parameters", Json.object()));
     }
     if (s.kind() == TriggerKind.INTERVAL && s.runAt() == null) {
-      s = s.merge(Json.object().put("run_at", now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()));
+      s = s.merge(Json.object().put("run_at", now.truncatedTo(ChronoUnit.SECONDS).toString()));
     } else if (s.runAt() != null) {
       // stored with millisecond precision, so run ids derived from it stay the same after a reload
-      s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString()));
+      s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(ChronoUnit.MILLIS).toString()));
     }
     Schedule saved = validateAndPlan(s, now, sc);
     boolean existed = d.schedules().find(saved.jobName()).isPresent();
     d.schedules().save(saved);
     d.changed().run();
-    d.auditor().record(sc, existed ? "replace" : "create", "schedule", saved.jobName(), saved.tenantId(), null);
+    d.auditor()
+        .record(
+            sc,
+            existed ? "replace" : "create",
+            "schedule",
+            saved.jobName(),
+            saved.tenantId(),
+            null);
     return Response.created(URI.create("/jobs/schedules/" + saved.jobName()))
-        .entity(ScheduleViews.view(saved, now)).build();
+        .entity(ScheduleViews.view(saved, now))
+        .build();
   }
 
   /** Every schedule the caller sees; their last runs' statuses are read in one lookup. */
@@ -119,8 +160,9 @@ public final class SchedulesResource {
   @RolesAllowed(Role.VIEWER_NAME)
   public List<ObjectNode> list(@Context SecurityContext sc) {
     Instant now = d.clock().instant();
-    List<Schedule> seen = d.schedules().findAll().stream().filter(s -> Access.caller(sc).sees(s.tenantId())).toList();
-    Map<String, io.jobline.run.RunStatus> runs = lastRuns(seen);
+    List<Schedule> seen =
+        d.schedules().findAll().stream().filter(s -> Access.caller(sc).sees(s.tenantId())).toList();
+    Map<String, RunStatus> runs = lastRuns(seen);
     return seen.stream().map(s -> ScheduleViews.view(s, now, runs)).toList();
   }
 
@@ -135,8 +177,8 @@ public final class SchedulesResource {
    * The current status of these schedules' last runs. Read when a schedule is shown rather than
    * written to it as runs end: always what history says now, at no cost on the path of a run.
    */
-  private Map<String, io.jobline.run.RunStatus> lastRuns(List<Schedule> schedules) {
-    java.util.Set<String> ids = ScheduleViews.lastRunIds(schedules);
+  private Map<String, RunStatus> lastRuns(List<Schedule> schedules) {
+    Set<String> ids = ScheduleViews.lastRunIds(schedules);
     return ids.isEmpty() ? Map.of() : d.runs().statuses(ids);
   }
 
@@ -149,7 +191,8 @@ public final class SchedulesResource {
   @Path("/{job_name}")
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
   @RolesAllowed(Role.ADMIN_NAME)
-  public ObjectNode patch(@PathParam("job_name") String name, String body, @Context SecurityContext sc) {
+  public ObjectNode patch(
+      @PathParam("job_name") String name, String body, @Context SecurityContext sc) {
     Schedule current = find(name, sc);
     ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}", PATCH_FIELDS);
     if (patch.has("tenant_id")) {
@@ -158,7 +201,8 @@ public final class SchedulesResource {
     if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
       throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
     }
-    for (String read : List.of("last_run_at", "last_run_status", "last_run_id", "next_run_at", "version")) {
+    for (String read :
+        List.of("last_run_at", "last_run_status", "last_run_id", "next_run_at", "version")) {
       if (patch.has(read)) {
         throw ApiException.badRequest(read, read + " is kept by the scheduler and cannot be set");
       }
@@ -226,9 +270,25 @@ public final class SchedulesResource {
     Instant now = d.clock().instant();
     JobRequest request = ScheduleOutput.request(s, new FiringPlan.Run(now, 1), now);
     String chainRun = d.fire(s, request);
-    d.auditor().record(sc, "trigger", "schedule", name, s.tenantId(), Json.object().put("run_id", request.runId().value()));
-    Map<String, Object> out = new java.util.LinkedHashMap<>(Map.of("run_id", request.runId().value(),
-        "job_name", s.target(), "schedule", s.jobName(), "status", "queued"));
+    d.auditor()
+        .record(
+            sc,
+            "trigger",
+            "schedule",
+            name,
+            s.tenantId(),
+            Json.object().put("run_id", request.runId().value()));
+    Map<String, Object> out =
+        new LinkedHashMap<>(
+            Map.of(
+                "run_id",
+                request.runId().value(),
+                "job_name",
+                s.target(),
+                "schedule",
+                s.jobName(),
+                "status",
+                "queued"));
     if (chainRun != null) {
       out.put("chain_run_id", chainRun);
       out.put("status_url", "/jobs/chain-runs/" + chainRun);
@@ -237,7 +297,10 @@ public final class SchedulesResource {
   }
 
   private Schedule find(String name, SecurityContext sc) {
-    Schedule s = d.schedules().find(name).orElseThrow(() -> ApiException.notFound("no schedule '" + name + "'"));
+    Schedule s =
+        d.schedules()
+            .find(name)
+            .orElseThrow(() -> ApiException.notFound("no schedule '" + name + "'"));
     Access.mustSee(sc, s.tenantId(), () -> ApiException.notFound("no schedule '" + name + "'"));
     return s;
   }
@@ -245,14 +308,14 @@ public final class SchedulesResource {
   private static Schedule parse(JsonNode json) {
     try {
       return Json.mapper().treeToValue(json, Schedule.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+    } catch (JsonProcessingException | IllegalArgumentException e) {
       throw ApiException.badRequest("body", "not a schedule: " + e.getMessage());
     }
   }
 
   private static String safeZone(Schedule s) {
     try {
-      return io.jobline.cron.CronSchedule.zone(s.timezone()).getId();
+      return CronSchedule.zone(s.timezone()).getId();
     } catch (CronException e) {
       throw ApiException.badRequest(e.field(), e.getMessage());
     }
@@ -264,31 +327,49 @@ public final class SchedulesResource {
    * takes — so a schedule that is accepted can fire.
    */
   private Schedule validate(Schedule s, SecurityContext sc) {
-    java.util.Optional<JobDescriptor> job = d.catalogue().find(s.target());
-    java.util.Optional<io.jobline.chain.Chain> chain = job.isPresent() ? java.util.Optional.empty()
-        : d.chains().find(s.target());
+    Optional<JobDescriptor> job = d.catalogue().find(s.target());
+    Optional<Chain> chain = job.isPresent() ? Optional.empty() : d.chains().find(s.target());
     if (job.isEmpty() && chain.isEmpty()) {
-      throw ApiException.badRequest(s.jobType() == null ? "job_name" : "job_type",
-          "no job or chain named '" + s.target() + "' is registered; GET /jobs and GET /jobs/chains list them");
+      throw ApiException.badRequest(
+          s.jobType() == null ? "job_name" : "job_type",
+          "no job or chain named '"
+              + s.target()
+              + "' is registered; GET /jobs and GET /jobs/chains list them");
     }
     List<String> after = s.chain() == null ? List.of() : s.chain();
     if (job.isEmpty() && !after.isEmpty()) {
-      throw ApiException.badRequest("chain", "chain (jobs to run after a successful run) applies to a job; '"
-          + s.target() + "' is a chain already");
+      throw ApiException.badRequest(
+          "chain",
+          "chain (jobs to run after a successful run) applies to a job; '"
+              + s.target()
+              + "' is a chain already");
     }
-    List<JobDescriptor> following = new java.util.ArrayList<>();
+    List<JobDescriptor> following = new ArrayList<>();
     for (String next : after) {
       JobDescriptor j = next == null ? null : d.catalogue().find(next).orElse(null);
       if (j == null) {
-        throw ApiException.badRequest("chain", "chain lists '" + next + "', which is not a registered job");
+        throw ApiException.badRequest(
+            "chain", "chain lists '" + next + "', which is not a registered job");
       }
       following.add(j);
     }
     JsonNode parameters = s.parameters() == null ? Json.object() : s.parameters();
     job.ifPresent(j -> runnable(sc, j, parameters, "job '" + j.name() + "'"));
     following.forEach(j -> runnable(sc, j, parameters, "job '" + j.name() + "' of chain"));
-    chain.ifPresent(c -> c.steps().forEach(step -> d.catalogue().find(step.job()).ifPresent(j ->
-        runnable(sc, j, step.paramsOver(parameters), "job '" + j.name() + "' of step '" + step.name() + "'"))));
+    chain.ifPresent(
+        c ->
+            c.steps()
+                .forEach(
+                    step ->
+                        d.catalogue()
+                            .find(step.job())
+                            .ifPresent(
+                                j ->
+                                    runnable(
+                                        sc,
+                                        j,
+                                        step.paramsOver(parameters),
+                                        "job '" + j.name() + "' of step '" + step.name() + "'"))));
     try {
       Triggers.validate(s);
     } catch (CronException e) {
@@ -301,8 +382,12 @@ public final class SchedulesResource {
     Access.mayRun(sc, job);
     List<String> violations = VALIDATOR.violations(job, params);
     if (!violations.isEmpty()) {
-      throw new ApiException(400, "Invalid parameters", "parameters do not match the schema of " + what
-          + "; every fire would fail", "parameters", violations);
+      throw new ApiException(
+          400,
+          "Invalid parameters",
+          "parameters do not match the schema of " + what + "; every fire would fail",
+          "parameters",
+          violations);
     }
   }
 

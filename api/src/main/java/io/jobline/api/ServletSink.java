@@ -14,21 +14,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A run stream's response written with the Servlet container's non-blocking output: frames are
- * handed over only while the container says the client can take them ({@link ServletOutputStream#isReady()}),
- * and what is left waits here until it calls {@link #onWritePossible()}. No write ever waits for the
- * client, so one that stops reading holds up no thread and no other stream.
+ * handed over only while the container says the client can take them ({@link
+ * ServletOutputStream#isReady()}), and what is left waits here until it calls {@link
+ * #onWritePossible()}. No write ever waits for the client, so one that stops reading holds up no
+ * thread and no other stream.
  */
 final class ServletSink implements RunStreams.Sink, WriteListener, AsyncListener {
   private static final Logger LOG = LoggerFactory.getLogger(ServletSink.class);
 
   private final AsyncContext async;
   private final ServletOutputStream out;
+
   /** Frames written to this sink and not yet handed to the container. */
   private byte[] pending;
+
   /** Handed over but not flushed yet. */
   private boolean unflushed;
+
   /** The container said the client cannot take more; it calls onWritePossible when it can. */
   private boolean waiting;
+
   private boolean closing;
   private volatile boolean closed;
 
@@ -42,8 +47,10 @@ final class ServletSink implements RunStreams.Sink, WriteListener, AsyncListener
    * container keeps open (JAX-RS started it for the suspended request); nothing is sent yet.
    */
   static ServletSink start(HttpServletRequest request) throws IOException {
-    AsyncContext async = request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
-    async.setTimeout(0); // a stream ends when its run does, its client leaves, or RunStreams cuts it off
+    AsyncContext async =
+        request.isAsyncStarted() ? request.getAsyncContext() : request.startAsync();
+    async.setTimeout(
+        0); // a stream ends when its run does, its client leaves, or RunStreams cuts it off
     HttpServletResponse response = (HttpServletResponse) async.getResponse();
     response.setStatus(200);
     response.setContentType("text/event-stream");
@@ -96,7 +103,10 @@ final class ServletSink implements RunStreams.Sink, WriteListener, AsyncListener
     finish();
   }
 
-  /** Hands over what waits, flushes it, and completes a closing response, while the client can take it. */
+  /**
+   * Hands over what waits, flushes it, and completes a closing response, while the client can take
+   * it.
+   */
   private void pump() {
     try {
       while (!closed) {

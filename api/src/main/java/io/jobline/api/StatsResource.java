@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
+import io.jobline.store.RunStore;
 import io.jobline.store.StatsStore;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.GET;
@@ -11,11 +12,17 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.bson.Document;
 
 /**
@@ -27,11 +34,11 @@ import org.bson.Document;
 @Produces(MediaType.APPLICATION_JSON)
 public final class StatsResource {
   private final StatsStore stats;
-  private final io.jobline.store.RunStore runs;
+  private final RunStore runs;
   private final TenantBacklog backlog;
-  private final java.time.Clock clock;
+  private final Clock clock;
 
-  public StatsResource(StatsStore stats, io.jobline.store.RunStore runs, TenantBacklog backlog, java.time.Clock clock) {
+  public StatsResource(StatsStore stats, RunStore runs, TenantBacklog backlog, Clock clock) {
     this.stats = stats;
     this.runs = runs;
     this.backlog = backlog;
@@ -39,14 +46,15 @@ public final class StatsResource {
   }
 
   /**
-   * Per tenant, the requests the executors have not finished (waiting to start, or running), from the
-   * consumer lag of the request topics (see {@link TenantBacklog}), as it stood a few seconds ago at
-   * most; of the tenant asked (a tenant-bound token: its own, and no partitions).
+   * Per tenant, the requests the executors have not finished (waiting to start, or running), from
+   * the consumer lag of the request topics (see {@link TenantBacklog}), as it stood a few seconds
+   * ago at most; of the tenant asked (a tenant-bound token: its own, and no partitions).
    */
   @GET
   @Path("/backlog")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> backlog(@Context SecurityContext sc, @QueryParam("tenant") String asked) {
+  public Map<String, Object> backlog(
+      @Context SecurityContext sc, @QueryParam("tenant") String asked) {
     String tenant = Access.tenantFilter(sc, asked);
     TenantBacklog.Look look = backlog.look();
     List<Map<String, Object>> tenants = new ArrayList<>();
@@ -68,19 +76,32 @@ public final class StatsResource {
     out.put("complete", exact);
     out.put("tenants", tenants);
     if (tenant == null) {
-      // how much of the lag each partition holds shows other tenants' volumes: not for a tenant's token
-      out.put("partitions", look.partitions().stream().map(p -> {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("topic", p.topic());
-        m.put("partition", p.partition());
-        m.put("committed_offset", p.committed());
-        m.put("end_offset", p.end());
-        m.put("unfinished", p.unfinished());
-        m.put("read_through", p.readThrough());
-        m.put("tenants", p.tenants().entrySet().stream().map(e -> count(e.getKey(),
-            new TenantBacklog.Count(e.getValue(), !p.readThrough()))).toList());
-        return m;
-      }).toList());
+      // how much of the lag each partition holds shows other tenants' volumes: not for a tenant's
+      // token
+      out.put(
+          "partitions",
+          look.partitions().stream()
+              .map(
+                  p -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("topic", p.topic());
+                    m.put("partition", p.partition());
+                    m.put("committed_offset", p.committed());
+                    m.put("end_offset", p.end());
+                    m.put("unfinished", p.unfinished());
+                    m.put("read_through", p.readThrough());
+                    m.put(
+                        "tenants",
+                        p.tenants().entrySet().stream()
+                            .map(
+                                e ->
+                                    count(
+                                        e.getKey(),
+                                        new TenantBacklog.Count(e.getValue(), !p.readThrough())))
+                            .toList());
+                    return m;
+                  })
+              .toList());
     }
     return out;
   }
@@ -100,22 +121,26 @@ public final class StatsResource {
   @GET
   @Path("/status-counts")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> statusCounts(@Context SecurityContext sc, @QueryParam("since") String since,
+  public Map<String, Object> statusCounts(
+      @Context SecurityContext sc,
+      @QueryParam("since") String since,
       @QueryParam("tenant") String asked) {
-    java.time.Instant now = clock.instant();
-    java.time.Instant from = now.minus(java.time.Duration.ofHours(1));
+    Instant now = clock.instant();
+    Instant from = now.minus(Duration.ofHours(1));
     if (since != null) {
       try {
-        from = java.time.OffsetDateTime.parse(since).toInstant();
-      } catch (java.time.format.DateTimeParseException e) {
-        throw ApiException.badRequest("since", "since must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
+        from = OffsetDateTime.parse(since).toInstant();
+      } catch (DateTimeParseException e) {
+        throw ApiException.badRequest(
+            "since", "since must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
       }
-      if (from.isBefore(now.minus(java.time.Duration.ofDays(31)))) {
-        throw ApiException.badRequest("since", "since may be at most 31 days ago (GET /jobs/stats has all-time counts)");
+      if (from.isBefore(now.minus(Duration.ofDays(31)))) {
+        throw ApiException.badRequest(
+            "since", "since may be at most 31 days ago (GET /jobs/stats has all-time counts)");
       }
     }
     String tenant = Access.tenantFilter(sc, asked);
-    Map<String, Long> counts = new java.util.TreeMap<>();
+    Map<String, Long> counts = new TreeMap<>();
     if (asked == null || asked.equals(tenant)) {
       runs.countByStatus(tenant, from).forEach((status, n) -> counts.put(status.wire(), n));
     }
@@ -129,8 +154,11 @@ public final class StatsResource {
 
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> stats(@Context SecurityContext sc, @QueryParam("job") String job,
-      @QueryParam("tenant") String asked, @QueryParam("by_tenant") boolean byTenant) {
+  public Map<String, Object> stats(
+      @Context SecurityContext sc,
+      @QueryParam("job") String job,
+      @QueryParam("tenant") String asked,
+      @QueryParam("by_tenant") boolean byTenant) {
     String tenant = Access.tenantFilter(sc, asked);
     List<Map<String, Object>> out = new ArrayList<>();
     for (Document d : stats.find(job, tenant, byTenant || tenant != null)) {
@@ -148,8 +176,11 @@ public final class StatsResource {
     Document counts = d.get("counts", new Document());
     g.put("counts", counts);
     g.put("total", counts.values().stream().mapToLong(v -> ((Number) v).longValue()).sum());
-    double[] durations = d.getList("durations", Number.class, List.of()).stream()
-        .mapToDouble(Number::doubleValue).sorted().toArray();
+    double[] durations =
+        d.getList("durations", Number.class, List.of()).stream()
+            .mapToDouble(Number::doubleValue)
+            .sorted()
+            .toArray();
     Map<String, Object> dur = new LinkedHashMap<>();
     dur.put("p50", pct(durations, 50));
     dur.put("p95", pct(durations, 95));

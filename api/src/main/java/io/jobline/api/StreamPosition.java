@@ -27,8 +27,10 @@ record StreamPosition(int logs, String status) {
       }
       return new StreamPosition(logs, status);
     } catch (NumberFormatException e) {
-      throw ApiException.badRequest("Last-Event-ID", "Last-Event-ID must be the id of an event this stream sent "
-          + "(LOG_LINES:STATUS, e.g. 12:running)");
+      throw ApiException.badRequest(
+          "Last-Event-ID",
+          "Last-Event-ID must be the id of an event this stream sent "
+              + "(LOG_LINES:STATUS, e.g. 12:running)");
     }
   }
 

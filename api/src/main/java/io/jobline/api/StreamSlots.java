@@ -25,14 +25,26 @@ final class StreamSlots {
     AtomicInteger mine = byToken.computeIfAbsent(caller, k -> new AtomicInteger());
     if (mine.incrementAndGet() > perToken) {
       mine.decrementAndGet();
-      throw new ApiException(429, "Too many streams", "the token '" + caller + "' already holds " + perToken
-          + " live streams open; close one (or follow the run with GET /jobs/runs/{run_id})", "Authorization", null);
+      throw new ApiException(
+          429,
+          "Too many streams",
+          "the token '"
+              + caller
+              + "' already holds "
+              + perToken
+              + " live streams open; close one (or follow the run with GET /jobs/runs/{run_id})",
+          "Authorization",
+          null);
     }
     if (open.incrementAndGet() > total) {
       open.decrementAndGet();
       mine.decrementAndGet();
-      throw new ApiException(429, "Too many streams", "the api holds " + total + " live streams open, its limit; "
-          + "try again shortly", null, null);
+      throw new ApiException(
+          429,
+          "Too many streams",
+          "the api holds " + total + " live streams open, its limit; " + "try again shortly",
+          null,
+          null);
     }
   }
 

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -29,25 +30,28 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
- * The requests the executors have not finished, per tenant, from Kafka alone (consumer lag): on each
- * partition of the request topics, the records from the executors' committed offset to the end (the
- * last stable offset: an open transaction's records are not counted yet), less those finished above
- * the committed offset (the executors write them into the commit's metadata, {@link FinishedOffsets}).
- * So a request counts from when it is on the topic until its run has ended or been handed on — whether
- * it waits to start or runs.
+ * The requests the executors have not finished, per tenant, from Kafka alone (consumer lag): on
+ * each partition of the request topics, the records from the executors' committed offset to the end
+ * (the last stable offset: an open transaction's records are not counted yet), less those finished
+ * above the committed offset (the executors write them into the commit's metadata, {@link
+ * FinishedOffsets}). So a request counts from when it is on the topic until its run has ended or
+ * been handed on — whether it waits to start or runs.
  *
- * <p>Requests are keyed by tenant, and a partition holds several tenants, so the keys of those records
- * are read: at most {@code readAtMost} records a look, shared evenly by the partitions behind. A
- * partition not read through within that gives lower bounds ({@link Count#atLeast()}) for the tenants
- * found on it and for those whose key maps to it. A look is kept for {@code fresh}, so however many
- * callers ask, the broker is asked once in that time.
+ * <p>Requests are keyed by tenant, and a partition holds several tenants, so the keys of those
+ * records are read: at most {@code readAtMost} records a look, shared evenly by the partitions
+ * behind. A partition not read through within that gives lower bounds ({@link Count#atLeast()}) for
+ * the tenants found on it and for those whose key maps to it. A look is kept for {@code fresh}, so
+ * however many callers ask, the broker is asked once in that time.
  */
 public final class TenantBacklog implements AutoCloseable {
   /** Records read at most per look, unless told otherwise. */
   public static final int DEFAULT_READ_AT_MOST = 20_000;
+
   /** How long a look is served before the next is taken, unless told otherwise. */
   public static final Duration DEFAULT_FRESH = Duration.ofSeconds(5);
+
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
   /** Values are not needed: they are fetched but not decoded. */
   private static final Deserializer<Void> SKIPPED = (topic, data) -> null;
 
@@ -66,8 +70,14 @@ public final class TenantBacklog implements AutoCloseable {
    * @param group the executors' consumer group
    * @param topics the request topics it reads
    */
-  public TenantBacklog(Admin admin, Map<String, Object> clientProps, String group, List<String> topics,
-      int readAtMost, Duration fresh, Clock clock) {
+  public TenantBacklog(
+      Admin admin,
+      Map<String, Object> clientProps,
+      String group,
+      List<String> topics,
+      int readAtMost,
+      Duration fresh,
+      Clock clock) {
     this.admin = admin;
     this.group = group;
     this.topics = List.copyOf(topics);
@@ -85,10 +95,15 @@ public final class TenantBacklog implements AutoCloseable {
   public record Count(long unfinished, boolean atLeast) {}
 
   /**
-   * One partition of a request topic: the group's committed offset, the end, the unfinished requests
-   * found per tenant key (a null key is kept as null), and whether it was read through.
+   * One partition of a request topic: the group's committed offset, the end, the unfinished
+   * requests found per tenant key (a null key is kept as null), and whether it was read through.
    */
-  public record Partition(String topic, int partition, long committed, long end, Map<String, Long> tenants,
+  public record Partition(
+      String topic,
+      int partition,
+      long committed,
+      long end,
+      Map<String, Long> tenants,
       boolean readThrough) {
     public long unfinished() {
       return tenants.values().stream().mapToLong(Long::longValue).sum();
@@ -96,7 +111,8 @@ public final class TenantBacklog implements AutoCloseable {
   }
 
   /** The backlog as it stood at {@code at}. */
-  public record Look(Instant at, String group, List<Partition> partitions, Map<String, Integer> partitionCounts) {
+  public record Look(
+      Instant at, String group, List<Partition> partitions, Map<String, Integer> partitionCounts) {
     /** Every tenant key with unfinished requests, most first. */
     public Map<String, Count> byTenant() {
       Map<String, Long> sums = new HashMap<>();
@@ -104,13 +120,20 @@ public final class TenantBacklog implements AutoCloseable {
         p.tenants().forEach((tenant, n) -> sums.merge(tenant, n, Long::sum));
       }
       Map<String, Count> out = new LinkedHashMap<>();
-      sums.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()
-              .thenComparing(Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.naturalOrder()))))
+      sums.entrySet().stream()
+          .sorted(
+              Map.Entry.<String, Long>comparingByValue()
+                  .reversed()
+                  .thenComparing(
+                      Map.Entry.comparingByKey(Comparator.nullsFirst(Comparator.naturalOrder()))))
           .forEach(e -> out.put(e.getKey(), forTenant(e.getKey())));
       return out;
     }
 
-    /** The count of one tenant key: 0 when none was found, a lower bound where its partition was not read through. */
+    /**
+     * The count of one tenant key: 0 when none was found, a lower bound where its partition was not
+     * read through.
+     */
     public Count forTenant(String tenant) {
       long n = 0;
       boolean atLeast = false;
@@ -131,7 +154,9 @@ public final class TenantBacklog implements AutoCloseable {
 
     private boolean mapsTo(String tenant, Partition p) {
       Integer count = partitionCounts.get(p.topic());
-      return tenant != null && count != null && Topics.requestPartition(tenant, count) == p.partition();
+      return tenant != null
+          && count != null
+          && Topics.requestPartition(tenant, count) == p.partition();
     }
   }
 
@@ -146,9 +171,11 @@ public final class TenantBacklog implements AutoCloseable {
       try {
         last = take(now);
       } catch (ExecutionException e) {
-        throw new IllegalStateException("Could not read the consumer lag of " + group + " from Kafka", e.getCause());
+        throw new IllegalStateException(
+            "Could not read the consumer lag of " + group + " from Kafka", e.getCause());
       } catch (TimeoutException e) {
-        throw new IllegalStateException("Kafka did not answer within " + TIMEOUT.toSeconds() + " s", e);
+        throw new IllegalStateException(
+            "Kafka did not answer within " + TIMEOUT.toSeconds() + " s", e);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while reading the consumer lag", e);
@@ -163,49 +190,72 @@ public final class TenantBacklog implements AutoCloseable {
     Map<String, Integer> partitionCounts = new LinkedHashMap<>();
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-    get(admin.describeTopics(present).allTopicNames()).values().forEach(d -> {
-      partitionCounts.put(d.name(), d.partitions().size());
-      d.partitions().forEach(p -> {
-        latest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
-        earliest.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
-      });
-    });
+    get(admin.describeTopics(present).allTopicNames())
+        .values()
+        .forEach(
+            d -> {
+              partitionCounts.put(d.name(), d.partitions().size());
+              d.partitions()
+                  .forEach(
+                      p -> {
+                        latest.put(
+                            new TopicPartition(d.name(), p.partition()), OffsetSpec.latest());
+                        earliest.put(
+                            new TopicPartition(d.name(), p.partition()), OffsetSpec.earliest());
+                      });
+            });
     ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
     var ends = get(admin.listOffsets(latest, committedOnly).all());
     var starts = get(admin.listOffsets(earliest, committedOnly).all());
-    Map<TopicPartition, OffsetAndMetadata> committed = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
 
     Map<TopicPartition, Range> behind = new LinkedHashMap<>();
-    for (TopicPartition tp : latest.keySet().stream().sorted(Comparator.comparing(TopicPartition::topic)
-        .thenComparingInt(TopicPartition::partition)).toList()) {
+    for (TopicPartition tp :
+        latest.keySet().stream()
+            .sorted(
+                Comparator.comparing(TopicPartition::topic)
+                    .thenComparingInt(TopicPartition::partition))
+            .toList()) {
       OffsetAndMetadata at = committed.get(tp);
       long start = starts.get(tp).offset();
       // no commit yet: the executors start from the earliest record
       long from = at == null ? start : Math.max(start, at.offset());
-      Set<Long> finished = at == null ? Set.of() : FinishedOffsets.decode(at.offset(), at.metadata());
+      Set<Long> finished =
+          at == null ? Set.of() : FinishedOffsets.decode(at.offset(), at.metadata());
       behind.put(tp, new Range(from, ends.get(tp).offset(), finished));
     }
     read(behind);
     List<Partition> partitions = new ArrayList<>();
-    behind.forEach((tp, r) -> {
-      if (r.end > r.from) {
-        partitions.add(new Partition(tp.topic(), tp.partition(), r.from, r.end,
-            java.util.Collections.unmodifiableMap(r.tenants), r.readThrough));
-      }
-    });
+    behind.forEach(
+        (tp, r) -> {
+          if (r.end > r.from) {
+            partitions.add(
+                new Partition(
+                    tp.topic(),
+                    tp.partition(),
+                    r.from,
+                    r.end,
+                    Collections.unmodifiableMap(r.tenants),
+                    r.readThrough));
+          }
+        });
     return new Look(now, group, List.copyOf(partitions), Map.copyOf(partitionCounts));
   }
 
-  /** Reads the keys of the records in each range, at most {@code readAtMost} in all, shared evenly. */
+  /**
+   * Reads the keys of the records in each range, at most {@code readAtMost} in all, shared evenly.
+   */
   private void read(Map<TopicPartition, Range> ranges) {
     List<TopicPartition> todo = new ArrayList<>();
-    ranges.forEach((tp, r) -> {
-      if (r.end > r.from) {
-        todo.add(tp);
-      } else {
-        r.readThrough = true;
-      }
-    });
+    ranges.forEach(
+        (tp, r) -> {
+          if (r.end > r.from) {
+            todo.add(tp);
+          } else {
+            r.readThrough = true;
+          }
+        });
     if (todo.isEmpty()) {
       return;
     }
@@ -274,7 +324,8 @@ public final class TenantBacklog implements AutoCloseable {
     }
   }
 
-  private static <T> T get(KafkaFuture<T> future) throws ExecutionException, TimeoutException, InterruptedException {
+  private static <T> T get(KafkaFuture<T> future)
+      throws ExecutionException, TimeoutException, InterruptedException {
     return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 

@@ -44,22 +44,43 @@ public final class WriteRateLimit implements ContainerRequestFilter {
     long wait = take(caller);
     if (wait > 0) {
       long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
-      request.abortWith(Response.status(429).type(Problem.MEDIA_TYPE).header("Retry-After", seconds)
-          .entity(new Problem("about:blank", "Too many requests", 429, "the token '" + caller + "' made more than "
-              + (int) burst + " write requests in a burst (" + Math.round(perNano * 1e9) + " per second sustained); "
-              + "try again in " + seconds + " s", "Authorization", null)).build());
+      request.abortWith(
+          Response.status(429)
+              .type(Problem.MEDIA_TYPE)
+              .header("Retry-After", seconds)
+              .entity(
+                  new Problem(
+                      "about:blank",
+                      "Too many requests",
+                      429,
+                      "the token '"
+                          + caller
+                          + "' made more than "
+                          + (int) burst
+                          + " write requests in a burst ("
+                          + Math.round(perNano * 1e9)
+                          + " per second sustained); "
+                          + "try again in "
+                          + seconds
+                          + " s",
+                      "Authorization",
+                      null))
+              .build());
     }
   }
 
   /** Takes a token for {@code caller}; 0 if there was one, else the nanoseconds until there is. */
   long take(String caller) {
     long now = clock.millis() * 1_000_000L;
-    Bucket b = buckets.computeIfAbsent(caller, k -> {
-      Bucket fresh = new Bucket();
-      fresh.tokens = burst;
-      fresh.at = now;
-      return fresh;
-    });
+    Bucket b =
+        buckets.computeIfAbsent(
+            caller,
+            k -> {
+              Bucket fresh = new Bucket();
+              fresh.tokens = burst;
+              fresh.at = now;
+              return fresh;
+            });
     synchronized (b) {
       b.tokens = Math.min(burst, b.tokens + Math.max(0, now - b.at) * perNano);
       b.at = Math.max(b.at, now);

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.MongoTimeoutException;
 import jakarta.ws.rs.core.Response;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class ProblemMappersTest {
   @Test
   void aStoreThatCannotBeReachedIsA503NamingMongoDbWithRetryAfter() {
-    Response r = new ProblemMappers.Unexpected().toResponse(new IllegalStateException("listing runs failed",
-        new MongoTimeoutException("Timed out while waiting for a server")));
+    Response r =
+        new ProblemMappers.Unexpected()
+            .toResponse(
+                new IllegalStateException(
+                    "listing runs failed",
+                    new MongoTimeoutException("Timed out while waiting for a server")));
     assertThat(r.getStatus()).isEqualTo(503);
     assertThat(r.getMediaType().toString()).isEqualTo(Problem.MEDIA_TYPE);
     assertThat(r.getHeaderString("Retry-After")).isEqualTo("5");
@@ -22,8 +27,11 @@ class ProblemMappersTest {
 
   @Test
   void kafkaNotTakingARequestInTimeIsA503NamingKafka() {
-    Response r = new ProblemMappers.Unexpected().toResponse(new IllegalStateException("Kafka did not accept run x",
-        new org.apache.kafka.common.errors.TimeoutException("Expiring 1 record(s)")));
+    Response r =
+        new ProblemMappers.Unexpected()
+            .toResponse(
+                new IllegalStateException(
+                    "Kafka did not accept run x", new TimeoutException("Expiring 1 record(s)")));
     assertThat(r.getStatus()).isEqualTo(503);
     assertThat(((Problem) r.getEntity()).errors()).containsExactly("Kafka");
   }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -30,9 +31,19 @@ class RunStreamsTest {
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ApiLimits limits = new ApiLimits();
   // polls only when the test says so: the scheduler's own poll is an hour away
-  private final RunStreams streams = new RunStreams(runs, limits, new RunStreams.Timing(Duration.ofHours(1),
-      Duration.ofSeconds(1), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofHours(6),
-      Duration.ofSeconds(20)), scheduler, now::get);
+  private final RunStreams streams =
+      new RunStreams(
+          runs,
+          limits,
+          new RunStreams.Timing(
+              Duration.ofHours(1),
+              Duration.ofSeconds(1),
+              Duration.ofSeconds(15),
+              Duration.ofSeconds(30),
+              Duration.ofHours(6),
+              Duration.ofSeconds(20)),
+          scheduler,
+          now::get);
 
   /**
    * A sink that keeps what was written and can be told its client has gone, or has stopped taking
@@ -40,8 +51,10 @@ class RunStreamsTest {
    */
   static final class Client implements RunStreams.Sink {
     final StringBuilder written = new StringBuilder();
+
     /** Each write as it came. */
-    final List<String> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> writes = new CopyOnWriteArrayList<>();
+
     boolean gone;
     boolean stuck;
     boolean closed;
@@ -94,8 +107,27 @@ class RunStreamsTest {
     for (int i = 1; i <= lines; i++) {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
     }
-    return new RunRecord(id, "sleep", tenant, null, null, status, 1, 1, "executor-1", Instant.EPOCH, Instant.EPOCH,
-        status.isTerminal() ? Instant.EPOCH.plusSeconds(9) : null, null, null, null, null, logs, false, List.of(), null,
+    return new RunRecord(
+        id,
+        "sleep",
+        tenant,
+        null,
+        null,
+        status,
+        1,
+        1,
+        "executor-1",
+        Instant.EPOCH,
+        Instant.EPOCH,
+        status.isTerminal() ? Instant.EPOCH.plusSeconds(9) : null,
+        null,
+        null,
+        null,
+        null,
+        logs,
+        false,
+        List.of(),
+        null,
         null);
   }
 
@@ -114,16 +146,21 @@ class RunStreamsTest {
   void eachChangeIsOneEventWithTheIdToResumeFromAndTheEndClosesTheStream() {
     runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 1)));
     Client c = open("r1", ADMIN, StreamPosition.START);
-    assertThat(c.take()).isEqualTo("retry: 2000\n\n"
-        + "id: 1:\nevent: progress\ndata: {\"timestamp\":\"1970-01-01T00:00:01Z\",\"level\":\"info\",\"message\":\"line 1\",\"percentage\":10}\n\n"
-        + "id: 1:running\nevent: status\ndata: {\"run_id\":\"r1\",\"status\":\"running\"}\n\n");
+    assertThat(c.take())
+        .isEqualTo(
+            "retry: 2000\n\n"
+                + "id: 1:\nevent: progress\ndata: {\"timestamp\":\"1970-01-01T00:00:01Z\",\"level\":\"info\",\"message\":\"line 1\",\"percentage\":10}\n\n"
+                + "id: 1:running\nevent: status\ndata: {\"run_id\":\"r1\",\"status\":\"running\"}\n\n");
 
     runs.upsertAll(List.of(run("r1", "t1", RunStatus.COMPLETED, 2)));
     streams.poll();
 
     String end = c.take();
-    assertThat(end).contains("id: 2:running\nevent: progress").contains("id: 2:completed\nevent: status")
-        .endsWith("event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
+    assertThat(end)
+        .contains("id: 2:running\nevent: progress")
+        .contains("id: 2:completed\nevent: status")
+        .endsWith(
+            "event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
     assertThat(c.closed).isTrue();
     assertThat(streams.openStreams()).isZero();
   }
@@ -132,8 +169,10 @@ class RunStreamsTest {
   void aStreamResumedFromAnIdSendsOnlyWhatCameAfterIt() {
     runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 3)));
     Client c = open("r1", ADMIN, StreamPosition.parse("2:running"));
-    assertThat(c.take()).isEqualTo("retry: 2000\n\n"
-        + "id: 3:running\nevent: progress\ndata: {\"timestamp\":\"1970-01-01T00:00:03Z\",\"level\":\"info\",\"message\":\"line 3\",\"percentage\":30}\n\n");
+    assertThat(c.take())
+        .isEqualTo(
+            "retry: 2000\n\n"
+                + "id: 3:running\nevent: progress\ndata: {\"timestamp\":\"1970-01-01T00:00:03Z\",\"level\":\"info\",\"message\":\"line 3\",\"percentage\":30}\n\n");
   }
 
   @Test
@@ -171,13 +210,15 @@ class RunStreamsTest {
     assertThat(c.take()).isEqualTo("retry: 2000\n\n");
     advance(Duration.ofSeconds(31));
     streams.poll();
-    assertThat(c.take()).contains("event: end\ndata: {\"run_id\":\"r1\",\"error\":\"no such run\"}");
+    assertThat(c.take())
+        .contains("event: end\ndata: {\"run_id\":\"r1\",\"error\":\"no such run\"}");
     assertThat(c.closed).isTrue();
   }
 
   @Test
   void aClientThatTakesNothingHoldsUpNoOtherStreamAndIsCutOffAfterTheStallLimit() {
-    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 1), run("r2", "t1", RunStatus.RUNNING, 1)));
+    runs.upsertAll(
+        List.of(run("r1", "t1", RunStatus.RUNNING, 1), run("r2", "t1", RunStatus.RUNNING, 1)));
     Client stuck = open("r1", ADMIN, StreamPosition.START);
     Client reading = open("r2", ADMIN, StreamPosition.START);
     stuck.take();
@@ -185,11 +226,14 @@ class RunStreamsTest {
     stuck.stuck = true;
     streams.poll();
 
-    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 2), run("r2", "t1", RunStatus.RUNNING, 2)));
+    runs.upsertAll(
+        List.of(run("r1", "t1", RunStatus.RUNNING, 2), run("r2", "t1", RunStatus.RUNNING, 2)));
     advance(Duration.ofSeconds(10));
     streams.poll();
     assertThat(reading.take()).contains("id: 2:running\nevent: progress");
-    assertThat(stuck.take()).as("nothing more for a client that has not taken what it had").isEmpty();
+    assertThat(stuck.take())
+        .as("nothing more for a client that has not taken what it had")
+        .isEmpty();
     assertThat(streams.openStreams()).isEqualTo(2);
 
     advance(Duration.ofSeconds(11));
@@ -211,7 +255,8 @@ class RunStreamsTest {
     slow.stuck = false;
     advance(Duration.ofSeconds(15));
     streams.poll();
-    assertThat(slow.take()).contains("id: 2:running\nevent: progress", "id: 3:running\nevent: progress");
+    assertThat(slow.take())
+        .contains("id: 2:running\nevent: progress", "id: 3:running\nevent: progress");
     assertThat(slow.cutOff).isFalse();
   }
 
@@ -223,26 +268,52 @@ class RunStreamsTest {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", text, null));
     }
     RunRecord done = run("r1", "t1", RunStatus.COMPLETED, 0);
-    runs.upsertAll(List.of(new RunRecord(done.runId(), done.jobName(), done.tenantId(), null, null, done.status(), 1, 1,
-        "executor-1", Instant.EPOCH, Instant.EPOCH, Instant.EPOCH.plusSeconds(9), null, null, null, null, logs, false,
-        List.of(), null, null)));
+    runs.upsertAll(
+        List.of(
+            new RunRecord(
+                done.runId(),
+                done.jobName(),
+                done.tenantId(),
+                null,
+                null,
+                done.status(),
+                1,
+                1,
+                "executor-1",
+                Instant.EPOCH,
+                Instant.EPOCH,
+                Instant.EPOCH.plusSeconds(9),
+                null,
+                null,
+                null,
+                null,
+                logs,
+                false,
+                List.of(),
+                null,
+                null)));
     Client c = new Client();
     streams.open("r1", ADMIN, StreamPosition.START, c);
-    // the stream catches up turn after turn on its own, without waiting for the next poll (an hour away)
+    // the stream catches up turn after turn on its own, without waiting for the next poll (an hour
+    // away)
     await().atMost(Duration.ofSeconds(10)).until(() -> c.closed);
 
-    assertThat(c.writes).hasSizeGreaterThan(4)
+    assertThat(c.writes)
+        .hasSizeGreaterThan(4)
         .allSatisfy(w -> assertThat(w.length()).isLessThan(RunStreams.TURN_CHARS + 2000));
     String all = String.join("", c.writes);
     assertThat(all.split("event: log", -1)).hasSize(301);
-    assertThat(all).containsOnlyOnce("event: end")
-        .endsWith("event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
+    assertThat(all)
+        .containsOnlyOnce("event: end")
+        .endsWith(
+            "event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
   }
 
   @Test
   void streamsPastTheTokensCapAre429() {
     limits.streamsPerToken = 1;
-    RunStreams capped = new RunStreams(runs, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
+    RunStreams capped =
+        new RunStreams(runs, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
     capped.open("r1", ADMIN, StreamPosition.START, new Client());
     assertThatThrownBy(() -> capped.open("r2", ADMIN, StreamPosition.START, new Client()))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));
@@ -251,8 +322,10 @@ class RunStreamsTest {
   @Test
   void aLastEventIdThisApiDidNotSendIsRefusedNamingIt() {
     for (String bad : List.of("yesterday", "-1:running", "3:Running!", "x:")) {
-      assertThatThrownBy(() -> StreamPosition.parse(bad)).isInstanceOfSatisfying(ApiException.class,
-          e -> assertThat(e.toProblem().field()).isEqualTo("Last-Event-ID"));
+      assertThatThrownBy(() -> StreamPosition.parse(bad))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> assertThat(e.toProblem().field()).isEqualTo("Last-Event-ID"));
     }
     assertThat(StreamPosition.parse("12:running")).isEqualTo(new StreamPosition(12, "running"));
     assertThat(StreamPosition.parse("0:")).isEqualTo(StreamPosition.START);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.wire.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,16 +25,22 @@ import picocli.CommandLine.Option;
 final class ApiClient {
   static final String DEFAULT_URL = "http://localhost:5001";
 
-  @Option(names = "--api-url", description = "The API (default: $JOBLINE_API_URL or " + DEFAULT_URL + ").")
+  @Option(
+      names = "--api-url",
+      description = "The API (default: $JOBLINE_API_URL or " + DEFAULT_URL + ").")
   String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse(DEFAULT_URL);
 
-  @Option(names = "--token", description = "Bearer token (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
+  @Option(
+      names = "--token",
+      description = "Bearer token (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
   String token = defaultToken();
 
   @Option(names = "--json", description = "Print the API's JSON instead of a table.")
   boolean json;
 
-  /** Built at the first call: making one sets up TLS, which every command would pay for otherwise. */
+  /**
+   * Built at the first call: making one sets up TLS, which every command would pay for otherwise.
+   */
   private HttpClient http;
 
   /** A client of the API at {@code url}, outside picocli (e.g. {@code jobline run --submit}). */
@@ -44,7 +52,8 @@ final class ApiClient {
   }
 
   static String defaultToken() {
-    return Optional.ofNullable(System.getenv("JOBLINE_TOKEN")).orElse(System.getenv("JOBLINE_DEV_TOKEN"));
+    return Optional.ofNullable(System.getenv("JOBLINE_TOKEN"))
+        .orElse(System.getenv("JOBLINE_DEV_TOKEN"));
   }
 
   /** A response: what was asked, the status and the JSON body. */
@@ -63,13 +72,18 @@ final class ApiClient {
   }
 
   Reply post(String path, String json) throws IOException, InterruptedException {
-    return send("POST", path, request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)));
+    return send(
+        "POST",
+        path,
+        request(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
   /** Reads server-sent events until the stream ends, passing (event, data) along. */
-  void stream(String path, BiConsumer<String, JsonNode> onEvent) throws IOException, InterruptedException {
-    HttpResponse<java.io.InputStream> r;
+  void stream(String path, BiConsumer<String, JsonNode> onEvent)
+      throws IOException, InterruptedException {
+    HttpResponse<InputStream> r;
     try {
       r = client().send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
@@ -77,12 +91,14 @@ final class ApiClient {
     }
     if (r.statusCode() != 200) {
       String body;
-      try (java.io.InputStream in = r.body()) {
+      try (InputStream in = r.body()) {
         body = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
       }
-      throw refused(new Reply("GET " + path, r.statusCode(), parse("GET", path, r.statusCode(), body, r)));
+      throw refused(
+          new Reply("GET " + path, r.statusCode(), parse("GET", path, r.statusCode(), body, r)));
     }
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
       String event = null;
       String line;
       while ((line = in.readLine()) != null) {
@@ -107,12 +123,23 @@ final class ApiClient {
     try {
       uri = URI.create(apiUrl + path);
     } catch (IllegalArgumentException e) {
-      throw new CliFailure(ExitCode.INVALID, "the API address '" + apiUrl + "' is not a URL (" + e.getMessage()
-          + ") — give --api-url or JOBLINE_API_URL like " + DEFAULT_URL);
+      throw new CliFailure(
+          ExitCode.INVALID,
+          "the API address '"
+              + apiUrl
+              + "' is not a URL ("
+              + e.getMessage()
+              + ") — give --api-url or JOBLINE_API_URL like "
+              + DEFAULT_URL);
     }
     if (uri.getScheme() == null || !uri.getScheme().matches("https?") || uri.getHost() == null) {
-      throw new CliFailure(ExitCode.INVALID, "the API address '" + apiUrl + "' is not an http(s) URL — give "
-          + "--api-url or JOBLINE_API_URL like " + DEFAULT_URL);
+      throw new CliFailure(
+          ExitCode.INVALID,
+          "the API address '"
+              + apiUrl
+              + "' is not an http(s) URL — give "
+              + "--api-url or JOBLINE_API_URL like "
+              + DEFAULT_URL);
     }
     HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofHours(6));
     if (token != null && !token.isBlank()) {
@@ -121,14 +148,16 @@ final class ApiClient {
     return b;
   }
 
-  private Reply send(String method, String path, HttpRequest.Builder b) throws InterruptedException {
+  private Reply send(String method, String path, HttpRequest.Builder b)
+      throws InterruptedException {
     HttpResponse<String> r;
     try {
       r = client().send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw CliFailure.noApi(apiUrl, e);
     }
-    return new Reply(method + " " + path, r.statusCode(), parse(method, path, r.statusCode(), r.body(), r));
+    return new Reply(
+        method + " " + path, r.statusCode(), parse(method, path, r.statusCode(), r.body(), r));
   }
 
   private JsonNode parse(String method, String path, int status, String body, HttpResponse<?> r) {
@@ -138,28 +167,50 @@ final class ApiClient {
     try {
       return Json.mapper().readTree(body);
     } catch (JsonProcessingException e) {
-      throw new CliFailure(ExitCode.UNAVAILABLE, apiUrl + " answered " + method + " " + path + " with " + status
-          + " and a body that is not JSON (" + r.headers().firstValue("Content-Type").orElse("no content type")
-          + ") — is that a Jobline API? Point --api-url or JOBLINE_API_URL at one");
+      throw new CliFailure(
+          ExitCode.UNAVAILABLE,
+          apiUrl
+              + " answered "
+              + method
+              + " "
+              + path
+              + " with "
+              + status
+              + " and a body that is not JSON ("
+              + r.headers().firstValue("Content-Type").orElse("no content type")
+              + ") — is that a Jobline API? Point --api-url or JOBLINE_API_URL at one");
     }
   }
 
   /** The one line for an answer that is not a success, with what to do about it. */
   CliFailure refused(Reply reply) {
     JsonNode b = reply.body();
-    String said = reply.status() + " " + b.path("title").asText("") + ": " + b.path("detail").asText(b.toString());
+    String said =
+        reply.status()
+            + " "
+            + b.path("title").asText("")
+            + ": "
+            + b.path("detail").asText(b.toString());
     String asked = reply.request() + " at " + apiUrl;
     return switch (reply.status()) {
-      case 401 -> new CliFailure(ExitCode.FAILED, asked + " was refused (" + said + ") — pass --token or set "
-          + "JOBLINE_TOKEN (standalone prints its development token when it starts)");
+      case 401 ->
+          new CliFailure(
+              ExitCode.FAILED,
+              asked
+                  + " was refused ("
+                  + said
+                  + ") — pass --token or set "
+                  + "JOBLINE_TOKEN (standalone prints its development token when it starts)");
       case 400, 404 -> new CliFailure(ExitCode.INVALID, said);
-      default -> new CliFailure(ExitCode.FAILED, asked + ": " + said
-          + (reply.status() >= 500 ? " — the API's log says more" : ""));
+      default ->
+          new CliFailure(
+              ExitCode.FAILED,
+              asked + ": " + said + (reply.status() >= 500 ? " — the API's log says more" : ""));
     };
   }
 
   /** Prints the reply (JSON, or through {@code table}) or its problem; returns the exit code. */
-  int print(Reply reply, java.util.function.Consumer<JsonNode> table) throws IOException {
+  int print(Reply reply, Consumer<JsonNode> table) throws IOException {
     if (!reply.ok()) {
       CliFailure f = refused(reply);
       System.err.println("jobline: " + f.getMessage());
@@ -167,7 +218,8 @@ final class ApiClient {
       return f.exitCode();
     }
     if (json) {
-      System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(reply.body()));
+      System.out.println(
+          Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(reply.body()));
     } else {
       table.accept(reply.body());
     }

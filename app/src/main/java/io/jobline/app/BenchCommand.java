@@ -11,8 +11,8 @@ import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.TopicSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.lang.management.GarbageCollectorMXBean;
@@ -29,8 +29,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -46,52 +49,78 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code jobline bench}: runs the real pipeline (standalone, in this JVM) with no-op jobs, then raw
  * Kafka produce+consume of as many records of the same size, on the same topic layout and with the
- * pipeline's client settings, and prints one JSON document comparing them, with where the time went.
- * Progress is counted from the terminal events on the topic, never from scans of the store.
+ * pipeline's client settings, and prints one JSON document comparing them, with where the time
+ * went. Progress is counted from the terminal events on the topic, never from scans of the store.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchSchedulesCommand.class,
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    subcommands = BenchSchedulesCommand.class,
     description = "Measure end-to-end throughput and latency of no-op jobs against raw Kafka.")
 final class BenchCommand implements Callable<Integer> {
-  /** Scratch topic of the raw-Kafka baseline: produced and consumed at once, as the pipeline's requests are. */
+  /**
+   * Scratch topic of the raw-Kafka baseline: produced and consumed at once, as the pipeline's
+   * requests are.
+   */
   private static final Topic<byte[], byte[]> BENCH_RAW =
       new Topic<>("jobline.bench.raw", Serdes.ByteArray(), Serdes.ByteArray());
+
   @Option(names = "--jobs", description = "Jobs to run (default: ${DEFAULT-VALUE}).")
   int jobs = 10_000;
 
-  @Option(names = "--tenants", description = "Distinct tenants (record keys) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--tenants",
+      description = "Distinct tenants (record keys) (default: ${DEFAULT-VALUE}).")
   int tenants = 100;
 
-  @Option(names = "--payload-bytes", description = "Padding added to each request's params (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--payload-bytes",
+      description = "Padding added to each request's params (default: ${DEFAULT-VALUE}).")
   int payloadBytes = 100;
 
-  @Option(names = "--rate", description = "Offered load in jobs/s; 0 submits as fast as possible (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--rate",
+      description =
+          "Offered load in jobs/s; 0 submits as fast as possible (default: ${DEFAULT-VALUE}).")
   int rate;
 
-  @Option(names = "--store", description = "`memory` or `h2` (a data folder, as standalone runs) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--store",
+      description =
+          "`memory` or `h2` (a data folder, as standalone runs) (default: ${DEFAULT-VALUE}).")
   String store = "memory";
 
-  @Option(names = "--data-dir", description = "With --store h2: the folder (default: a new temporary one).")
+  @Option(
+      names = "--data-dir",
+      description = "With --store h2: the folder (default: a new temporary one).")
   Path dataDir;
 
-  @Option(names = "--stream-threads", description = "History Streams threads (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--stream-threads",
+      description = "History Streams threads (default: ${DEFAULT-VALUE}).")
   int streamThreads = 1;
 
-  @Option(names = "--history-commit-ms", description = "History's commit interval in ms; 0 keeps the configured one.")
+  @Option(
+      names = "--history-commit-ms",
+      description = "History's commit interval in ms; 0 keeps the configured one.")
   int historyCommitMs;
 
   @Option(names = "--workers", description = "Executor worker threads (default: ${DEFAULT-VALUE}).")
   int workers = 8;
 
-  @Option(names = "--timeout", description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--timeout",
+      description = "Give up after this many seconds (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds = 900;
 
   @Override
@@ -100,19 +129,29 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("jobline: --store must be `memory` or `h2`, not `" + store + "`");
       return 2;
     }
-    Path folder = store.equals("h2") ? (dataDir != null ? dataDir : Files.createTempDirectory("jobline-bench-")) : null;
-    Standalone.Options options = Standalone.Options.ephemeral(folder).withTweak(c -> {
-      c.history.streamThreads = streamThreads;
-      if (historyCommitMs > 0) {
-        c.history.commitInterval = io.dropwizard.util.Duration.milliseconds(historyCommitMs);
-      }
-      c.executor.workers = workers;
-    });
+    Path folder =
+        store.equals("h2")
+            ? (dataDir != null ? dataDir : Files.createTempDirectory("jobline-bench-"))
+            : null;
+    Standalone.Options options =
+        Standalone.Options.ephemeral(folder)
+            .withTweak(
+                c -> {
+                  c.history.streamThreads = streamThreads;
+                  if (historyCommitMs > 0) {
+                    c.history.commitInterval =
+                        io.dropwizard.util.Duration.milliseconds(historyCommitMs);
+                  }
+                  c.executor.workers = workers;
+                });
     try (Standalone standalone = Standalone.start(options);
         MongoClient mongo = MongoClients.create(standalone.mongoUri());
         Admin admin = Admin.create(standalone.config().kafka.clientProperties())) {
-      RunStore runs = new MongoRunStore(mongo.getDatabase(standalone.config().mongo.database), Clock.systemUTC());
-      try (RequestProducer producer = new RequestProducer(standalone.config().kafka, "jobline-bench");
+      RunStore runs =
+          new MongoRunStore(
+              mongo.getDatabase(standalone.config().mongo.database), Clock.systemUTC());
+      try (RequestProducer producer =
+              new RequestProducer(standalone.config().kafka, "jobline-bench");
           Completions completions = new Completions(standalone)) {
         warmUp(producer, completions);
         Map<String, Long> offsetsBefore = endOffsets(admin);
@@ -134,8 +173,14 @@ final class BenchCommand implements Callable<Integer> {
             }
           }
           ObjectNode params = Json.object().put("pad", padding);
-          JobRequest request = JobRequest.manual(RunId.random(), "noop", params,
-              "tenant-" + (i % tenants), Instant.now(), "bench");
+          JobRequest request =
+              JobRequest.manual(
+                  RunId.random(),
+                  "noop",
+                  params,
+                  "tenant-" + (i % tenants),
+                  Instant.now(),
+                  "bench");
           if (i == 0) {
             recordBytes = Topics.REQUESTS.valueSerde().serializer().serialize("", request).length;
           }
@@ -143,7 +188,8 @@ final class BenchCommand implements Callable<Integer> {
           completions.expect(request.runId().value());
           acks.add(producer.send(request));
         }
-        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(timeoutSeconds, TimeUnit.SECONDS);
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
+            .get(timeoutSeconds, TimeUnit.SECONDS);
         completions.await(jobs, timeoutSeconds);
         List<String> fences = fences(standalone, completions);
         Instant allVisible = awaitVisible(runs, ids, fences);
@@ -157,12 +203,15 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> report = report(runs, ids, seconds);
         Map<String, Object> breakdown = new LinkedHashMap<>();
         Map<String, Object> cpu = new LinkedHashMap<>();
-        cpuAfter.forEach((group, nanos) -> cpu.put(group, round((nanos - cpuBefore.getOrDefault(group, 0L)) / 1e9)));
+        cpuAfter.forEach(
+            (group, nanos) ->
+                cpu.put(group, round((nanos - cpuBefore.getOrDefault(group, 0L)) / 1e9)));
         breakdown.put("cpu_seconds_by_thread_group", cpu);
         Map<String, Object> records = new LinkedHashMap<>();
         double kafkaPerRun = 0;
         for (Map.Entry<String, Long> e : offsetsAfter.entrySet()) {
-          double perRun = (e.getValue() - offsetsBefore.getOrDefault(e.getKey(), 0L)) / (double) jobs;
+          double perRun =
+              (e.getValue() - offsetsBefore.getOrDefault(e.getKey(), 0L)) / (double) jobs;
           if (perRun > 0) {
             records.put(e.getKey(), round2(perRun));
             kafkaPerRun += perRun;
@@ -183,10 +232,17 @@ final class BenchCommand implements Callable<Integer> {
         report.put("store_backend", standalone.storeBackend());
         report.put("record_bytes", recordBytes);
         report.put("peak_rss_mb", peakRssMb());
-        report.put("machine", Map.of("cores", Runtime.getRuntime().availableProcessors(),
-            "java", System.getProperty("java.version"),
-            "max_heap_mb", Runtime.getRuntime().maxMemory() / (1024 * 1024)));
-        System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        report.put(
+            "machine",
+            Map.of(
+                "cores",
+                Runtime.getRuntime().availableProcessors(),
+                "java",
+                System.getProperty("java.version"),
+                "max_heap_mb",
+                Runtime.getRuntime().maxMemory() / (1024 * 1024)));
+        System.out.println(
+            Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
       }
     }
     return 0;
@@ -204,9 +260,15 @@ final class BenchCommand implements Callable<Integer> {
       Map<String, Object> props = standalone.config().kafka.clientProperties();
       props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
       props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-      consumer = new KafkaConsumer<>(props, Topics.EVENTS.keySerde().deserializer(), Topics.EVENTS.valueSerde().deserializer());
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.EVENTS.name()).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer =
+          new KafkaConsumer<>(
+              props,
+              Topics.EVENTS.keySerde().deserializer(),
+              Topics.EVENTS.valueSerde().deserializer());
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.EVENTS.name()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
@@ -224,12 +286,14 @@ final class BenchCommand implements Callable<Integer> {
         while (running) {
           for (ConsumerRecord<String, RunEvent> r : consumer.poll(Duration.ofMillis(100))) {
             RunEvent e = r.value();
-            if (e != null && e.type() == EventType.COMPLETED && expected.remove(e.runId().value())) {
+            if (e != null
+                && e.type() == EventType.COMPLETED
+                && expected.remove(e.runId().value())) {
               completed.incrementAndGet();
             }
           }
         }
-      } catch (org.apache.kafka.common.errors.WakeupException e) {
+      } catch (WakeupException e) {
         // closing
       } finally {
         consumer.close();
@@ -241,9 +305,11 @@ final class BenchCommand implements Callable<Integer> {
       ProgressDisplay display = ProgressDisplay.onStderr();
       long done;
       while ((done = completed.get()) < count) {
-        display.status(done + "/" + count + " runs completed", (int) (done * 100 / Math.max(1, count)), false);
+        display.status(
+            done + "/" + count + " runs completed", (int) (done * 100 / Math.max(1, count)), false);
         if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException("only " + done + " of " + count + " runs completed within " + timeoutSeconds + " s");
+          throw new IllegalStateException(
+              "only " + done + " of " + count + " runs completed within " + timeoutSeconds + " s");
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
       }
@@ -264,8 +330,14 @@ final class BenchCommand implements Callable<Integer> {
 
   private void warmUp(RequestProducer producer, Completions completions) {
     for (int i = 0; i < 200; i++) {
-      JobRequest probe = JobRequest.manual(RunId.random(), "noop", Json.object(), "warm-up-" + (i % tenants),
-          Instant.now(), "bench");
+      JobRequest probe =
+          JobRequest.manual(
+              RunId.random(),
+              "noop",
+              Json.object(),
+              "warm-up-" + (i % tenants),
+              Instant.now(),
+              "bench");
       completions.expect(probe.runId().value());
       producer.send(probe);
     }
@@ -274,35 +346,43 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   /**
-   * One more no-op run on every partition of {@code jobline.requests}, after all the others: history
-   * folds each partition in order, so once these are visible the runs before them are too, and the
-   * bench need not look for twenty thousand runs while history is still writing them.
+   * One more no-op run on every partition of {@code jobline.requests}, after all the others:
+   * history folds each partition in order, so once these are visible the runs before them are too,
+   * and the bench need not look for twenty thousand runs while history is still writing them.
    */
   private List<String> fences(Standalone standalone, Completions completions) throws Exception {
     List<String> fences = new ArrayList<>();
     Map<String, Object> props = standalone.config().kafka.clientProperties();
-    try (KafkaProducer<String, JobRequest> producer = new KafkaProducer<>(props, Topics.REQUESTS.keySerde().serializer(),
-        Topics.REQUESTS.valueSerde().serializer())) {
+    try (KafkaProducer<String, JobRequest> producer =
+        new KafkaProducer<>(
+            props,
+            Topics.REQUESTS.keySerde().serializer(),
+            Topics.REQUESTS.valueSerde().serializer())) {
       int partitions = producer.partitionsFor(Topics.REQUESTS.name()).size();
       for (int p = 0; p < partitions; p++) {
-        JobRequest fence = JobRequest.manual(RunId.random(), "noop", Json.object(), "fence-" + p, Instant.now(), "bench");
+        JobRequest fence =
+            JobRequest.manual(
+                RunId.random(), "noop", Json.object(), "fence-" + p, Instant.now(), "bench");
         fences.add(fence.runId().value());
         completions.expect(fence.runId().value());
-        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), p, fence.partitionKey(), fence)).get(30, TimeUnit.SECONDS);
+        producer
+            .send(new ProducerRecord<>(Topics.REQUESTS.name(), p, fence.partitionKey(), fence))
+            .get(30, TimeUnit.SECONDS);
       }
     }
     return fences;
   }
 
   /**
-   * Waits until history shows every run, and returns when the last became visible: first the
-   * fences (a few lookups by id), then every run once by id in batches, then only the few left.
+   * Waits until history shows every run, and returns when the last became visible: first the fences
+   * (a few lookups by id), then every run once by id in batches, then only the few left.
    */
   private Instant awaitVisible(RunStore runs, List<String> ids, List<String> fences) {
     Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
     while (runs.ended(fences).size() < fences.size()) {
       if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException("history did not show the bench's last runs within " + timeoutSeconds + " s");
+        throw new IllegalStateException(
+            "history did not show the bench's last runs within " + timeoutSeconds + " s");
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
@@ -317,19 +397,31 @@ final class BenchCommand implements Callable<Integer> {
       left = still;
       if (!left.isEmpty()) {
         if (Instant.now().isAfter(deadline)) {
-          throw new IllegalStateException(left.size() + " runs completed but never became visible in history");
+          throw new IllegalStateException(
+              left.size() + " runs completed but never became visible in history");
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
       }
     }
-    return runs.timings(ids).stream().map(RunStore.RunTiming::visibleAt).max(Instant::compareTo).orElseThrow();
+    return runs.timings(ids).stream()
+        .map(RunStore.RunTiming::visibleAt)
+        .max(Instant::compareTo)
+        .orElseThrow();
   }
 
   private Map<String, Object> report(RunStore runs, List<String> ids, double seconds) {
     List<RunStore.RunTiming> timings = runs.timings(ids);
-    long[] dispatch = timings.stream().filter(t -> t.startedAt() != null)
-        .mapToLong(t -> Duration.between(t.requestedAt(), t.startedAt()).toMillis()).sorted().toArray();
-    long[] lag = timings.stream().mapToLong(t -> Duration.between(t.completedAt(), t.visibleAt()).toMillis()).sorted().toArray();
+    long[] dispatch =
+        timings.stream()
+            .filter(t -> t.startedAt() != null)
+            .mapToLong(t -> Duration.between(t.requestedAt(), t.startedAt()).toMillis())
+            .sorted()
+            .toArray();
+    long[] lag =
+        timings.stream()
+            .mapToLong(t -> Duration.between(t.completedAt(), t.visibleAt()).toMillis())
+            .sorted()
+            .toArray();
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("jobs", timings.size());
     out.put("tenants", tenants);
@@ -337,7 +429,9 @@ final class BenchCommand implements Callable<Integer> {
     out.put("offered_rate", rate == 0 ? "max" : rate);
     out.put("elapsed_s", round(seconds));
     out.put("throughput_jobs_per_s", round(timings.size() / seconds));
-    out.put("dispatch_latency_ms", Map.of("p50", pct(dispatch, 50), "p95", pct(dispatch, 95), "p99", pct(dispatch, 99)));
+    out.put(
+        "dispatch_latency_ms",
+        Map.of("p50", pct(dispatch, 50), "p95", pct(dispatch, 95), "p99", pct(dispatch, 99)));
     out.put("history_lag_ms", Map.of("p50", pct(lag, 50), "p99", pct(lag, 99)));
     return out;
   }
@@ -345,12 +439,28 @@ final class BenchCommand implements Callable<Integer> {
   /** End offsets of every topic (transaction markers included: each takes an offset). */
   private static Map<String, Long> endOffsets(Admin admin) throws Exception {
     Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-    Set<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(false))
-        .names().get(30, TimeUnit.SECONDS);
-    admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().forEach(d ->
-        d.partitions().forEach(p -> specs.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-    Map<String, Long> out = new java.util.TreeMap<>();
-    admin.listOffsets(specs).all().get(30, TimeUnit.SECONDS)
+    Set<String> names =
+        admin
+            .listTopics(new ListTopicsOptions().listInternal(false))
+            .names()
+            .get(30, TimeUnit.SECONDS);
+    admin
+        .describeTopics(names)
+        .allTopicNames()
+        .get(30, TimeUnit.SECONDS)
+        .values()
+        .forEach(
+            d ->
+                d.partitions()
+                    .forEach(
+                        p ->
+                            specs.put(
+                                new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+    Map<String, Long> out = new TreeMap<>();
+    admin
+        .listOffsets(specs)
+        .all()
+        .get(30, TimeUnit.SECONDS)
         .forEach((tp, info) -> out.merge(tp.topic(), info.offset(), Long::sum));
     return out;
   }
@@ -358,7 +468,7 @@ final class BenchCommand implements Callable<Integer> {
   /** CPU time of this JVM's threads so far, by what they serve (named from the thread names). */
   private static Map<String, Long> cpuByGroup() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
       if (info == null) {
         continue;
@@ -372,9 +482,12 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   static String group(String thread) {
-    String t = thread.toLowerCase(java.util.Locale.ROOT);
-    if (t.startsWith("jobline-run") || t.startsWith("jobline-executor") || t.startsWith("jobline-watchdog")
-        || t.contains("jobline-executor-events") || t.startsWith("kafka-producer-network-thread | jobline-executor")) {
+    String t = thread.toLowerCase(Locale.ROOT);
+    if (t.startsWith("jobline-run")
+        || t.startsWith("jobline-executor")
+        || t.startsWith("jobline-watchdog")
+        || t.contains("jobline-executor-events")
+        || t.startsWith("kafka-producer-network-thread | jobline-executor")) {
       return "executor";
     }
     if (t.contains("jobline-history") || t.contains("streamthread")) {
@@ -392,13 +505,23 @@ final class BenchCommand implements Callable<Integer> {
     if (t.contains("nioeventloop") || t.contains("mongo") || t.contains("h2")) {
       return "store";
     }
-    if (t.startsWith("kafka-producer-network-thread") || t.startsWith("kafka-coordinator")
-        || t.contains("consumer") || t.contains("admin")) {
+    if (t.startsWith("kafka-producer-network-thread")
+        || t.startsWith("kafka-coordinator")
+        || t.contains("consumer")
+        || t.contains("admin")) {
       return "kafka-clients";
     }
-    if (t.contains("kafka") || t.contains("raft") || t.contains("broker") || t.contains("controller")
-        || t.contains("reaper") || t.contains("data-plane") || t.contains("log") || t.contains("replica")
-        || t.contains("group-coordinator") || t.contains("transaction") || t.contains("quorum")) {
+    if (t.contains("kafka")
+        || t.contains("raft")
+        || t.contains("broker")
+        || t.contains("controller")
+        || t.contains("reaper")
+        || t.contains("data-plane")
+        || t.contains("log")
+        || t.contains("replica")
+        || t.contains("group-coordinator")
+        || t.contains("transaction")
+        || t.contains("quorum")) {
       return "broker";
     }
     if (t.contains("gc") || t.contains("g1") || t.contains("compiler") || t.contains("vm ")) {
@@ -421,7 +544,8 @@ final class BenchCommand implements Callable<Integer> {
    */
   private double rawKafka(Standalone standalone, Admin admin, int recordBytes) throws Exception {
     TopicSettings settings = standalone.config().topics;
-    TopicAdmin.ensureTopics(standalone.config().kafka, settings, List.of(BENCH_RAW), Duration.ofSeconds(60));
+    TopicAdmin.ensureTopics(
+        standalone.config().kafka, settings, List.of(BENCH_RAW), Duration.ofSeconds(60));
     byte[] value = new byte[recordBytes];
     Arrays.fill(value, (byte) 'x');
     Map<String, Object> producerProps = standalone.config().kafka.clientProperties();
@@ -432,15 +556,22 @@ final class BenchCommand implements Callable<Integer> {
     Map<String, Object> consumerProps = standalone.config().kafka.clientProperties();
     consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(BENCH_RAW.name()).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    try (KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(
+                producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaConsumer<byte[], byte[]> consumer =
+            new KafkaConsumer<>(
+                consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(BENCH_RAW.name()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToEnd(partitions);
       partitions.forEach(consumer::position);
       for (int i = 0; i < 1000; i++) { // warm-up
-        producer.send(new ProducerRecord<>(BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
+        producer.send(
+            new ProducerRecord<>(BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
       }
       producer.flush();
       long warm = 0;
@@ -448,16 +579,20 @@ final class BenchCommand implements Callable<Integer> {
         warm += consumer.poll(Duration.ofMillis(100)).count();
       }
       AtomicLong consumed = new AtomicLong();
-      Thread reader = new Thread(() -> {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        while (consumed.get() < jobs && System.nanoTime() < deadline) {
-          consumed.addAndGet(consumer.poll(Duration.ofMillis(100)).count());
-        }
-      }, "jobline-bench-raw-consumer");
+      Thread reader =
+          new Thread(
+              () -> {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+                while (consumed.get() < jobs && System.nanoTime() < deadline) {
+                  consumed.addAndGet(consumer.poll(Duration.ofMillis(100)).count());
+                }
+              },
+              "jobline-bench-raw-consumer");
       long start = System.nanoTime();
       reader.start();
       for (int i = 0; i < jobs; i++) {
-        producer.send(new ProducerRecord<>(BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
+        producer.send(
+            new ProducerRecord<>(BENCH_RAW.name(), ("tenant-" + (i % tenants)).getBytes(), value));
       }
       producer.flush();
       reader.join();

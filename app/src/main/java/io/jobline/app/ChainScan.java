@@ -1,20 +1,19 @@
 package io.jobline.app;
 
 import io.github.classgraph.ClassGraph;
+import io.github.classgraph.ClassInfo;
+import io.github.classgraph.MethodInfo;
+import io.github.classgraph.ScanResult;
 import io.jobline.chain.Chain;
 import io.jobline.chain.ChainException;
 import io.jobline.chain.JobChain;
 import io.jobline.store.ChainStore;
-import io.github.classgraph.ClassInfo;
-import io.github.classgraph.MethodInfo;
-import io.github.classgraph.ScanResult;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
-import io.jobline.store.ChainStore;
 
 /** Finds the chains declared with {@link JobChain} in the packages that hold the jobs. */
 public final class ChainScan {
@@ -27,17 +26,31 @@ public final class ChainScan {
    */
   public static List<Chain> scan(List<String> packages) {
     Map<String, Chain> found = new TreeMap<>();
-    try (ScanResult scan = new ClassGraph()
-        .enableClassInfo().enableMethodInfo().enableAnnotationInfo().ignoreMethodVisibility().ignoreClassVisibility()
-        .acceptPackages(packages.toArray(String[]::new))
-        .scan()) {
+    try (ScanResult scan =
+        new ClassGraph()
+            .enableClassInfo()
+            .enableMethodInfo()
+            .enableAnnotationInfo()
+            .ignoreMethodVisibility()
+            .ignoreClassVisibility()
+            .acceptPackages(packages.toArray(String[]::new))
+            .scan()) {
       for (ClassInfo info : scan.getClassesWithMethodAnnotation(JobChain.class)) {
         for (MethodInfo m : info.getDeclaredMethodInfo()) {
           if (m.hasAnnotation(JobChain.class)) {
             Chain chain = call(m.loadClassAndGetMethod());
             if (found.putIfAbsent(chain.name(), chain) != null) {
-              throw new ChainException(chain.name(), null, "name", "chain '" + chain.name()
-                  + "' is declared twice (again by " + m.getClassInfo().getName() + "." + m.getName() + ")");
+              throw new ChainException(
+                  chain.name(),
+                  null,
+                  "name",
+                  "chain '"
+                      + chain.name()
+                      + "' is declared twice (again by "
+                      + m.getClassInfo().getName()
+                      + "."
+                      + m.getName()
+                      + ")");
             }
           }
         }
@@ -53,14 +66,24 @@ public final class ChainScan {
    * @return the chains published
    * @throws ChainException naming the chain and step at fault; nothing is stored then
    */
-  public static List<Chain> publish(List<String> packages, Predicate<String> jobExists, ChainStore store) {
+  public static List<Chain> publish(
+      List<String> packages, Predicate<String> jobExists, ChainStore store) {
     List<Chain> found = scan(packages);
     for (Chain chain : found) {
       try {
         chain.validate(jobExists);
       } catch (ChainException e) {
-        throw new ChainException(e.chain(), e.step(), e.field(), "@JobChain '" + chain.name() + "' is invalid ("
-            + e.field() + "): " + e.getMessage() + "; the executor does not start until it is fixed");
+        throw new ChainException(
+            e.chain(),
+            e.step(),
+            e.field(),
+            "@JobChain '"
+                + chain.name()
+                + "' is invalid ("
+                + e.field()
+                + "): "
+                + e.getMessage()
+                + "; the executor does not start until it is fixed");
       }
     }
     found.forEach(c -> store.save(c, ChainStore.Source.CODE));
@@ -69,7 +92,11 @@ public final class ChainScan {
 
   private static Chain call(Method method) {
     if (method.getParameterCount() != 0 || method.getReturnType() != Chain.class) {
-      throw new ChainException(null, null, null, "@JobChain method " + method + " must take no arguments and return a Chain");
+      throw new ChainException(
+          null,
+          null,
+          null,
+          "@JobChain method " + method + " must take no arguments and return a Chain");
     }
     try {
       method.setAccessible(true);
@@ -85,7 +112,8 @@ public final class ChainScan {
       }
       return chain;
     } catch (ReflectiveOperationException e) {
-      throw new ChainException(null, null, null, "@JobChain method " + method + " could not be called: " + e);
+      throw new ChainException(
+          null, null, null, "@JobChain method " + method + " could not be called: " + e);
     }
   }
 }

@@ -17,10 +17,17 @@ final class ClassDataTraining {
       nowhere = "http://127.0.0.1:" + s.getLocalPort();
     }
     String[][] commands = {
-        {"--help"}, {"help", "run"}, {"list"}, {"run", "noop"}, {"run", "noop", "--json"},
-        {"cron", "*/5 * * * *", "--count", "2"},
-        {"runs", "list", "--api-url", nowhere}, {"runs", "follow", "x", "--api-url", nowhere},
-        {"schedules", "list", "--api-url", nowhere}, {"run", "noop", "--submit", "--api-url", nowhere}};
+      {"--help"},
+      {"help", "run"},
+      {"list"},
+      {"run", "noop"},
+      {"run", "noop", "--json"},
+      {"cron", "*/5 * * * *", "--count", "2"},
+      {"runs", "list", "--api-url", nowhere},
+      {"runs", "follow", "x", "--api-url", nowhere},
+      {"schedules", "list", "--api-url", nowhere},
+      {"run", "noop", "--submit", "--api-url", nowhere}
+    };
     for (String[] command : commands) {
       Main.commandLine().execute(command);
     }

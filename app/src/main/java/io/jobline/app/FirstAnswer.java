@@ -13,19 +13,25 @@ import java.net.URI;
 final class FirstAnswer {
   private FirstAnswer() {}
 
-  /** Sends the first request to the API at {@code apiUrl}; returns the seconds since the JVM started. */
+  /**
+   * Sends the first request to the API at {@code apiUrl}; returns the seconds since the JVM
+   * started.
+   */
   static double secondsSinceJvmStart(String apiUrl) {
     try {
-      HttpURLConnection c = (HttpURLConnection) URI.create(apiUrl + "/jobs").toURL().openConnection();
+      HttpURLConnection c =
+          (HttpURLConnection) URI.create(apiUrl + "/jobs").toURL().openConnection();
       c.setConnectTimeout(5_000);
       c.setReadTimeout(30_000);
       c.getResponseCode();
-      try (InputStream body = c.getErrorStream() != null ? c.getErrorStream() : c.getInputStream()) {
+      try (InputStream body =
+          c.getErrorStream() != null ? c.getErrorStream() : c.getInputStream()) {
         body.readAllBytes();
       }
       c.disconnect();
     } catch (IOException e) {
-      // the banner still says when the server came up; a real problem shows at the user's first call
+      // the banner still says when the server came up; a real problem shows at the user's first
+      // call
     }
     return StartupTimeline.secondsSinceJvmStart();
   }

@@ -20,9 +20,14 @@ public final class KafkaHealthCheck extends HealthCheck implements AutoCloseable
 
   @Override
   protected Result check() throws Exception {
-    int brokers = admin.describeCluster(new DescribeClusterOptions().timeoutMs(5000))
-        .nodes().get(5, TimeUnit.SECONDS).size();
-    return brokers > 0 ? Result.healthy("%d broker(s) reachable", brokers)
+    int brokers =
+        admin
+            .describeCluster(new DescribeClusterOptions().timeoutMs(5000))
+            .nodes()
+            .get(5, TimeUnit.SECONDS)
+            .size();
+    return brokers > 0
+        ? Result.healthy("%d broker(s) reachable", brokers)
         : Result.unhealthy("no Kafka broker reachable");
   }
 

@@ -1,5 +1,11 @@
 package io.jobline.app;
 
+import com.codahale.metrics.MetricRegistry;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.ConfigurationSourceProvider;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -11,11 +17,15 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
-/** Loads configuration and starts the Dropwizard server of a {@link JoblineApplication} in this JVM. */
+/**
+ * Loads configuration and starts the Dropwizard server of a {@link JoblineApplication} in this JVM.
+ */
 public final class Launcher {
   private static volatile boolean loggingConfigured;
 
@@ -31,7 +41,8 @@ public final class Launcher {
   }
 
   /** Reads a YAML config from the classpath (the embedded defaults of standalone). */
-  public static JoblineConfiguration loadResource(String resource) throws IOException, ConfigurationException {
+  public static JoblineConfiguration loadResource(String resource)
+      throws IOException, ConfigurationException {
     return load(new ResourceConfigurationSourceProvider(), resource);
   }
 
@@ -42,44 +53,55 @@ public final class Launcher {
    *
    * @throws ConfigurationException naming each invalid key and why
    */
-  public static JoblineConfiguration loadOverlaid(String resource, java.nio.file.Path overlay)
+  public static JoblineConfiguration loadOverlaid(String resource, Path overlay)
       throws IOException, ConfigurationException {
     EnvironmentVariableSubstitutor env = new EnvironmentVariableSubstitutor(false);
-    com.fasterxml.jackson.databind.ObjectMapper yaml =
-        new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
-    com.fasterxml.jackson.databind.JsonNode base;
-    com.fasterxml.jackson.databind.JsonNode over;
-    try (var in = new SubstitutingSourceProvider(new ResourceConfigurationSourceProvider(), env).open(resource)) {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    JsonNode base;
+    JsonNode over;
+    try (var in =
+        new SubstitutingSourceProvider(new ResourceConfigurationSourceProvider(), env)
+            .open(resource)) {
       base = yaml.readTree(in);
     }
-    try (var in = new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), env).open(overlay.toString())) {
+    try (var in =
+        new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), env)
+            .open(overlay.toString())) {
       over = yaml.readTree(in);
     }
     if (over != null && !over.isNull() && !over.isObject()) {
       throw new IOException(overlay + " is not a YAML mapping of settings");
     }
-    byte[] merged = yaml.writeValueAsBytes(over == null || over.isNull() ? base : merge(base, over));
-    return load(path -> new java.io.ByteArrayInputStream(merged), overlay + " (over the standalone defaults)");
+    byte[] merged =
+        yaml.writeValueAsBytes(over == null || over.isNull() ? base : merge(base, over));
+    return load(
+        path -> new ByteArrayInputStream(merged), overlay + " (over the standalone defaults)");
   }
 
-  private static com.fasterxml.jackson.databind.JsonNode merge(com.fasterxml.jackson.databind.JsonNode base,
-      com.fasterxml.jackson.databind.JsonNode over) {
-    if (!(base instanceof com.fasterxml.jackson.databind.node.ObjectNode b) || !over.isObject()) {
+  private static JsonNode merge(JsonNode base, JsonNode over) {
+    if (!(base instanceof ObjectNode b) || !over.isObject()) {
       return over;
     }
-    com.fasterxml.jackson.databind.node.ObjectNode out = b.deepCopy();
-    over.properties().forEach(e -> out.set(e.getKey(),
-        out.has(e.getKey()) ? merge(out.get(e.getKey()), e.getValue()) : e.getValue()));
+    ObjectNode out = b.deepCopy();
+    over.properties()
+        .forEach(
+            e ->
+                out.set(
+                    e.getKey(),
+                    out.has(e.getKey()) ? merge(out.get(e.getKey()), e.getValue()) : e.getValue()));
     return out;
   }
 
   private static JoblineConfiguration load(ConfigurationSourceProvider source, String path)
       throws IOException, ConfigurationException {
-    var factory = new YamlConfigurationFactory<>(JoblineConfiguration.class,
-        Validators.newValidator(),
-        Jackson.newObjectMapper().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES),
-        "jobline");
-    return factory.build(new SubstitutingSourceProvider(source, new EnvironmentVariableSubstitutor(false)), path);
+    var factory =
+        new YamlConfigurationFactory<>(
+            JoblineConfiguration.class,
+            Validators.newValidator(),
+            Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES),
+            "jobline");
+    return factory.build(
+        new SubstitutingSourceProvider(source, new EnvironmentVariableSubstitutor(false)), path);
   }
 
   /** A started server; {@link #close()} stops it and every role it runs. */
@@ -95,28 +117,38 @@ public final class Launcher {
     }
   }
 
-  /** Applies the config's logging section once per JVM (before the embedded broker starts talking). */
+  /**
+   * Applies the config's logging section once per JVM (before the embedded broker starts talking).
+   */
   public static synchronized void configureLogging(JoblineConfiguration config) {
     if (!loggingConfigured) {
-      config.getLoggingFactory().configure(new com.codahale.metrics.MetricRegistry(), "jobline");
+      config.getLoggingFactory().configure(new MetricRegistry(), "jobline");
       loggingConfigured = true;
     }
   }
 
-  public static Running start(JoblineApplication app, JoblineConfiguration config) throws Exception {
+  public static Running start(JoblineApplication app, JoblineConfiguration config)
+      throws Exception {
     Bootstrap<JoblineConfiguration> bootstrap = new Bootstrap<>(app);
     app.initialize(bootstrap);
     configureLogging(config);
     bootstrap.registerMetrics();
-    Environment env = new Environment(app.getName(), bootstrap.getObjectMapper(),
-        bootstrap.getValidatorFactory(), bootstrap.getMetricRegistry(), bootstrap.getClassLoader(),
-        bootstrap.getHealthCheckRegistry(), config);
+    Environment env =
+        new Environment(
+            app.getName(),
+            bootstrap.getObjectMapper(),
+            bootstrap.getValidatorFactory(),
+            bootstrap.getMetricRegistry(),
+            bootstrap.getClassLoader(),
+            bootstrap.getHealthCheckRegistry(),
+            config);
     config.getMetricsFactory().configure(env.lifecycle(), bootstrap.getMetricRegistry());
     config.getServerFactory().configure(env);
     bootstrap.run(config, env);
     app.run(config, env);
     Server server = config.getServerFactory().build(env);
-    // the process stops it (a shutdown hook of its own, before Kafka and the store), not Jetty's own hook:
+    // the process stops it (a shutdown hook of its own, before Kafka and the store), not Jetty's
+    // own hook:
     // both at once raced, and Jetty destroyed beans another thread was still stopping
     server.setStopAtShutdown(false);
     try {

@@ -13,9 +13,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code jobline list}: the job catalogue with each job's parameters. */
-@Command(name = "list", mixinStandardHelpOptions = true, description = "List the jobs and their parameters.")
+@Command(
+    name = "list",
+    mixinStandardHelpOptions = true,
+    description = "List the jobs and their parameters.")
 final class ListCommand implements Callable<Integer> {
-  @Option(names = "--packages", split = ",", description = "Packages to scan for @Job methods (default: io.jobline.examples); the built-ins are always listed.")
+  @Option(
+      names = "--packages",
+      split = ",",
+      description =
+          "Packages to scan for @Job methods (default: io.jobline.examples); the built-ins are always listed.")
   List<String> packages = JobsSettings.DEFAULT_PACKAGES;
 
   @Option(names = "--json", description = "Print the catalogue as JSON.")
@@ -30,10 +37,18 @@ final class ListCommand implements Callable<Integer> {
       System.out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(jobs));
       return 0;
     }
-    System.out.printf("%-22s %8s %7s %-13s %-10s %s%n", "JOB", "TIMEOUT", "RETRIES", "SCOPE", "PER-TENANT", "DESCRIPTION");
+    System.out.printf(
+        "%-22s %8s %7s %-13s %-10s %s%n",
+        "JOB", "TIMEOUT", "RETRIES", "SCOPE", "PER-TENANT", "DESCRIPTION");
     for (JobDescriptor j : jobs) {
-      System.out.printf("%-22s %7ds %7d %-13s %-10s %s%n", j.name(), j.timeoutSeconds(), j.retries(),
-          Json.tree(j.scope()).asText(), j.perTenant() ? "yes" : "no", j.description());
+      System.out.printf(
+          "%-22s %7ds %7d %-13s %-10s %s%n",
+          j.name(),
+          j.timeoutSeconds(),
+          j.retries(),
+          Json.tree(j.scope()).asText(),
+          j.perTenant() ? "yes" : "no",
+          j.description());
       for (String param : params(j.paramsSchema())) {
         System.out.println("    " + param);
       }
@@ -49,18 +64,25 @@ final class ListCommand implements Callable<Integer> {
     }
     List<String> required = new ArrayList<>();
     schema.path("required").forEach(r -> required.add(r.asText()));
-    for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields(); it.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = schema.path("properties").fields();
+        it.hasNext(); ) {
       Map.Entry<String, JsonNode> p = it.next();
-      StringBuilder line = new StringBuilder("--params ").append(p.getKey()).append(": ")
-          .append(p.getValue().path("type").asText("any"));
+      StringBuilder line =
+          new StringBuilder("--params ")
+              .append(p.getKey())
+              .append(": ")
+              .append(p.getValue().path("type").asText("any"));
       if (required.contains(p.getKey())) {
         line.append(", required");
       }
-      p.getValue().fields().forEachRemaining(c -> {
-        if (!c.getKey().equals("type") && !c.getKey().equals("description")) {
-          line.append(", ").append(c.getKey()).append(' ').append(c.getValue());
-        }
-      });
+      p.getValue()
+          .fields()
+          .forEachRemaining(
+              c -> {
+                if (!c.getKey().equals("type") && !c.getKey().equals("description")) {
+                  line.append(", ").append(c.getKey()).append(' ').append(c.getValue());
+                }
+              });
       if (p.getValue().has("description")) {
         line.append(" — ").append(p.getValue().path("description").asText());
       }

@@ -1,11 +1,13 @@
 package io.jobline.app;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.jersey.validation.Validators;
 import jakarta.validation.ConstraintViolation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +24,8 @@ import java.util.TreeSet;
  * own rather than by building a whole Dropwizard configuration, which costs more than a second of a
  * command a user runs all day.
  */
-record LocalRunSettings(MongoSettings mongo, JobsSettings jobs, Level rootLevel, Map<String, Level> loggers) {
+record LocalRunSettings(
+    MongoSettings mongo, JobsSettings jobs, Level rootLevel, Map<String, Level> loggers) {
   static final String RESOURCE = "jobline-standalone.yml";
 
   /**
@@ -40,20 +43,32 @@ record LocalRunSettings(MongoSettings mongo, JobsSettings jobs, Level rootLevel,
    * @throws CliFailure naming each invalid key and why
    */
   static LocalRunSettings read(String yaml) {
-    ObjectMapper mapper = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    ObjectMapper mapper =
+        new ObjectMapper(new YAMLFactory())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     JsonNode tree;
     MongoSettings mongo;
     JobsSettings jobs;
     try {
       tree = mapper.readTree(new EnvironmentVariableSubstitutor(false).replace(yaml));
-      mongo = tree.hasNonNull("mongo") ? mapper.treeToValue(tree.get("mongo"), MongoSettings.class) : new MongoSettings();
-      jobs = tree.hasNonNull("jobs") ? mapper.treeToValue(tree.get("jobs"), JobsSettings.class) : new JobsSettings();
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new CliFailure(ExitCode.INVALID, RESOURCE + " (the standalone defaults, with your environment) cannot be read: "
-          + e.getOriginalMessage() + " — check the environment variables it names, or pass --config FILE");
+      mongo =
+          tree.hasNonNull("mongo")
+              ? mapper.treeToValue(tree.get("mongo"), MongoSettings.class)
+              : new MongoSettings();
+      jobs =
+          tree.hasNonNull("jobs")
+              ? mapper.treeToValue(tree.get("jobs"), JobsSettings.class)
+              : new JobsSettings();
+    } catch (JsonProcessingException e) {
+      throw new CliFailure(
+          ExitCode.INVALID,
+          RESOURCE
+              + " (the standalone defaults, with your environment) cannot be read: "
+              + e.getOriginalMessage()
+              + " — check the environment variables it names, or pass --config FILE");
     }
     Set<String> errors = new TreeSet<>();
-    var validator = io.dropwizard.jersey.validation.Validators.newValidator();
+    var validator = Validators.newValidator();
     for (ConstraintViolation<?> v : validator.validate(mongo)) {
       errors.add("mongo." + v.getPropertyPath() + " " + v.getMessage());
     }
@@ -61,12 +76,20 @@ record LocalRunSettings(MongoSettings mongo, JobsSettings jobs, Level rootLevel,
       errors.add("jobs." + v.getPropertyPath() + " " + v.getMessage());
     }
     if (!errors.isEmpty()) {
-      throw new CliFailure(ExitCode.INVALID, RESOURCE + " (the standalone defaults, with your environment) is invalid: "
-          + String.join("; ", errors) + " — check the environment variables it names, or pass --config FILE");
+      throw new CliFailure(
+          ExitCode.INVALID,
+          RESOURCE
+              + " (the standalone defaults, with your environment) is invalid: "
+              + String.join("; ", errors)
+              + " — check the environment variables it names, or pass --config FILE");
     }
     JsonNode logging = tree.path("logging");
     Map<String, Level> loggers = new LinkedHashMap<>();
-    logging.path("loggers").properties().forEach(e -> loggers.put(e.getKey(), Level.toLevel(e.getValue().asText(), Level.INFO)));
-    return new LocalRunSettings(mongo, jobs, Level.toLevel(logging.path("level").asText("INFO"), Level.INFO), loggers);
+    logging
+        .path("loggers")
+        .properties()
+        .forEach(e -> loggers.put(e.getKey(), Level.toLevel(e.getValue().asText(), Level.INFO)));
+    return new LocalRunSettings(
+        mongo, jobs, Level.toLevel(logging.path("level").asText("INFO"), Level.INFO), loggers);
   }
 }

@@ -1,5 +1,8 @@
 package io.jobline.app;
 
+import io.jobline.app.chaos.ChaosCommand;
+import java.io.FileNotFoundException;
+import java.nio.file.NoSuchFileException;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,15 +16,18 @@ import picocli.CommandLine.ScopeType;
     mixinStandardHelpOptions = true,
     version = "jobline 0.1.0",
     description = "Kafka-driven job dispatch pipeline.",
-    footer = {"", "`jobline help COMMAND` (or `jobline COMMAND --help`) shows a command's options.",
-        "Exit codes: 0 done (the run completed), 1 the run failed or was cancelled or the API refused, "
-            + "2 bad usage or input (unknown job, run, option), 3 nothing to talk to at the address tried, 124 timed out."},
+    footer = {
+      "",
+      "`jobline help COMMAND` (or `jobline COMMAND --help`) shows a command's options.",
+      "Exit codes: 0 done (the run completed), 1 the run failed or was cancelled or the API refused, "
+          + "2 bad usage or input (unknown job, run, option), 3 nothing to talk to at the address tried, 124 timed out."
+    },
     subcommands = {
       CommandLine.HelpCommand.class,
       StandaloneCommand.class,
       InfraCommand.class,
       KafkaNodeCommand.class,
-      io.jobline.app.chaos.ChaosCommand.class,
+      ChaosCommand.class,
       RoleCommand.Api.class,
       RoleCommand.SchedulerRole.class,
       RoleCommand.ExecutorRole.class,
@@ -38,7 +44,10 @@ import picocli.CommandLine.ScopeType;
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "On failure, print the stack trace too.")
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "On failure, print the stack trace too.")
   boolean verbose;
 
   @Override
@@ -53,7 +62,10 @@ public final class Main implements Runnable {
     }
   }
 
-  /** The command line with the error handling every command shares: one line per failure, an exit code. */
+  /**
+   * The command line with the error handling every command shares: one line per failure, an exit
+   * code.
+   */
   static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(Main::failed);
@@ -71,13 +83,18 @@ public final class Main implements Runnable {
     if (e instanceof CliFailure f) {
       code = f.exitCode();
       line = "jobline: " + f.getMessage();
-    } else if (e instanceof java.io.FileNotFoundException || e instanceof java.nio.file.NoSuchFileException) {
+    } else if (e instanceof FileNotFoundException || e instanceof NoSuchFileException) {
       code = ExitCode.INVALID;
       line = name + ": " + CliFailure.reason(e) + " — check the path";
     } else {
       code = ExitCode.FAILED;
-      line = name + ": failed: " + e.getClass().getSimpleName() + ": " + CliFailure.reason(e)
-          + " — run it again with --verbose for the stack trace";
+      line =
+          name
+              + ": failed: "
+              + e.getClass().getSimpleName()
+              + ": "
+              + CliFailure.reason(e)
+              + " — run it again with --verbose for the stack trace";
     }
     System.err.println(line);
     if (verbose(parsed)) {
@@ -96,8 +113,10 @@ public final class Main implements Runnable {
         suggestion = " (did you mean " + String.join(" or ", near) + "?)";
       }
     }
-    String help = command.getCommandSpec().parent() == null ? "`jobline help`" : "`" + name + " --help`";
-    System.err.println(name + ": " + e.getMessage() + suggestion + " — " + help + " shows the usage");
+    String help =
+        command.getCommandSpec().parent() == null ? "`jobline help`" : "`" + name + " --help`";
+    System.err.println(
+        name + ": " + e.getMessage() + suggestion + " — " + help + " shows the usage");
     return ExitCode.INVALID;
   }
 

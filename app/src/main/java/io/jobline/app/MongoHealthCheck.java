@@ -9,8 +9,8 @@ import java.util.Date;
 import org.bson.Document;
 
 /**
- * Healthy when MongoDB does what the roles need of it: a read of a real collection and a write.
- * A ping alone is not enough — a store can answer pings while every read and write fails.
+ * Healthy when MongoDB does what the roles need of it: a read of a real collection and a write. A
+ * ping alone is not enough — a store can answer pings while every read and write fails.
  */
 public final class MongoHealthCheck extends HealthCheck {
   static final String COLLECTION = "jobline_health";
@@ -27,8 +27,11 @@ public final class MongoHealthCheck extends HealthCheck {
   @Override
   protected Result check() {
     db.getCollection("job_runs").find().limit(1).first();
-    db.getCollection(COLLECTION).replaceOne(Filters.eq("_id", checker),
-        new Document("_id", checker).append("at", Date.from(clock.instant())), new ReplaceOptions().upsert(true));
+    db.getCollection(COLLECTION)
+        .replaceOne(
+            Filters.eq("_id", checker),
+            new Document("_id", checker).append("at", Date.from(clock.instant())),
+            new ReplaceOptions().upsert(true));
     return Result.healthy("MongoDB database '%s' reads and writes", db.getName());
   }
 }

@@ -4,14 +4,14 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 
-/** How to reach MongoDB: a {@code mongodb://} URI and the database Jobline keeps its collections in. */
+/**
+ * How to reach MongoDB: a {@code mongodb://} URI and the database Jobline keeps its collections in.
+ */
 public class MongoSettings {
   @NotBlank
   @Pattern(regexp = "mongodb(\\+srv)?://.+", message = "must be a mongodb:// or mongodb+srv:// URI")
   @JsonProperty
   public String uri = "mongodb://localhost:27117";
 
-  @NotBlank
-  @JsonProperty
-  public String database = "jobline";
+  @NotBlank @JsonProperty public String database = "jobline";
 }

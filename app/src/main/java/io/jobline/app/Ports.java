@@ -21,9 +21,19 @@ final class Ports {
       probe.setReuseAddress(true);
       probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
     } catch (IOException e) {
-      throw new CliFailure(ExitCode.UNAVAILABLE, "port " + port + " for " + what + " is in use (" + CliFailure.reason(e)
-          + ") — stop what listens there (`ss -ltnp 'sport = :" + port + "'` shows it; another standalone?) or pick "
-          + "another with " + flag);
+      throw new CliFailure(
+          ExitCode.UNAVAILABLE,
+          "port "
+              + port
+              + " for "
+              + what
+              + " is in use ("
+              + CliFailure.reason(e)
+              + ") — stop what listens there (`ss -ltnp 'sport = :"
+              + port
+              + "'` shows it; another standalone?) or pick "
+              + "another with "
+              + flag);
     }
   }
 }

@@ -6,13 +6,15 @@ import io.jobline.job.JobResources;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What job classes get in this process: databases on Jobline's MongoDB (its client asked for when a
  * job first wants one), the clock, and the jobs' settings.
  */
-record ProcessJobResources(java.util.function.Supplier<MongoClient> mongo, String databaseName, Clock clock,
-    List<Object> settings) implements JobResources {
+record ProcessJobResources(
+    Supplier<MongoClient> mongo, String databaseName, Clock clock, List<Object> settings)
+    implements JobResources {
 
   /** Offers Jobline's MongoDB database, or another on the same deployment by name. */
   @Override

@@ -2,6 +2,7 @@ package io.jobline.app;
 
 import io.jobline.run.LogEntry;
 import java.io.PrintStream;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Live log lines of a run. On a terminal a progress bar is redrawn under them (levels in colour
@@ -38,7 +39,8 @@ final class ProgressDisplay {
     if (colour != null) {
       shown = colour + shown + RESET;
     }
-    String pct = !terminal.live() && entry.percentage() != null ? " (" + entry.percentage() + "%)" : "";
+    String pct =
+        !terminal.live() && entry.percentage() != null ? " (" + entry.percentage() + "%)" : "";
     out.printf("%s %s %s%s%n", entry.timestamp(), shown, entry.message(), pct);
     if (entry.percentage() != null) {
       percentage = entry.percentage();
@@ -67,7 +69,10 @@ final class ProgressDisplay {
   synchronized void status(String text, int percentage, boolean last) {
     if (terminal.live()) {
       int filled = Math.max(0, Math.min(100, percentage)) * WIDTH / 100;
-      out.print(CLEAR_LINE + (percentage < 0 ? "" : "[" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] ") + text);
+      out.print(
+          CLEAR_LINE
+              + (percentage < 0 ? "" : "[" + "#".repeat(filled) + "-".repeat(WIDTH - filled) + "] ")
+              + text);
       if (last) {
         out.println();
       }
@@ -75,7 +80,8 @@ final class ProgressDisplay {
       return;
     }
     long now = System.nanoTime();
-    if (!text.equals(lastStatus) && (last || lastStatus == null || now - lastPlainStatus >= PLAIN_EVERY_NANOS)) {
+    if (!text.equals(lastStatus)
+        && (last || lastStatus == null || now - lastPlainStatus >= PLAIN_EVERY_NANOS)) {
       out.println(text);
       out.flush();
       lastStatus = text;
@@ -84,7 +90,7 @@ final class ProgressDisplay {
   }
 
   /** Plain status lines are written at most this often. */
-  static final long PLAIN_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+  static final long PLAIN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private static String colourOf(String level) {
     return switch (level) {
@@ -106,7 +112,11 @@ final class ProgressDisplay {
       return;
     }
     int filled = percentage * WIDTH / 100;
-    out.printf("\r[%s%s] %3d%% %s", "#".repeat(filled), "-".repeat(WIDTH - filled), percentage,
+    out.printf(
+        "\r[%s%s] %3d%% %s",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        percentage,
         message.length() > 60 ? message.substring(0, 60) : message);
     out.flush();
     barShown = true;

@@ -1,6 +1,7 @@
 package io.jobline.app;
 
 import io.dropwizard.configuration.ConfigurationException;
+import io.jobline.app.chaos.FileOffsetClock;
 import java.io.File;
 import java.util.EnumSet;
 import java.util.concurrent.Callable;
@@ -10,7 +11,10 @@ import picocli.CommandLine.Parameters;
 
 /** Runs one role against external Kafka and MongoDB, configured by a YAML file. */
 abstract class RoleCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "CONFIG", description = "YAML config file (${ENV_VAR} substitution applies).")
+  @Parameters(
+      index = "0",
+      paramLabel = "CONFIG",
+      description = "YAML config file (${ENV_VAR} substitution applies).")
   File config;
 
   abstract Role role();
@@ -24,21 +28,36 @@ abstract class RoleCommand implements Callable<Integer> {
       System.err.println("jobline: invalid configuration: " + e.getMessage());
       return 2;
     }
-    Launcher.Running running = Launcher.start(
-        new JoblineApplication(EnumSet.of(role()), io.jobline.app.chaos.FileOffsetClock.fromEnvironment()), configuration);
+    Launcher.Running running =
+        Launcher.start(
+            new JoblineApplication(EnumSet.of(role()), FileOffsetClock.fromEnvironment()),
+            configuration);
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      long t0 = System.nanoTime();
-      try {
-        running.close();
-        System.err.printf("jobline: %s stopped in %.1f s%n", role().name().toLowerCase(), (System.nanoTime() - t0) / 1e9);
-      } catch (Exception e) {
-        System.err.println("jobline: " + role().name().toLowerCase() + " could not stop cleanly: " + CliFailure.reason(e));
-      } finally {
-        stopped.countDown();
-      }
-    }));
-    System.out.println("jobline " + role().name().toLowerCase() + " started; admin and health on port " + running.port());
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  long t0 = System.nanoTime();
+                  try {
+                    running.close();
+                    System.err.printf(
+                        "jobline: %s stopped in %.1f s%n",
+                        role().name().toLowerCase(), (System.nanoTime() - t0) / 1e9);
+                  } catch (Exception e) {
+                    System.err.println(
+                        "jobline: "
+                            + role().name().toLowerCase()
+                            + " could not stop cleanly: "
+                            + CliFailure.reason(e));
+                  } finally {
+                    stopped.countDown();
+                  }
+                }));
+    System.out.println(
+        "jobline "
+            + role().name().toLowerCase()
+            + " started; admin and health on port "
+            + running.port());
     stopped.await();
     return 0;
   }
@@ -67,7 +86,10 @@ abstract class RoleCommand implements Callable<Integer> {
     }
   }
 
-  @Command(name = "history", mixinStandardHelpOptions = true, description = "Run the history materializer.",
+  @Command(
+      name = "history",
+      mixinStandardHelpOptions = true,
+      description = "Run the history materializer.",
       subcommands = HistoryRebuildCommand.class)
   static final class HistoryRole extends RoleCommand {
     @Override

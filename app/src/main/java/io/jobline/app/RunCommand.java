@@ -1,9 +1,12 @@
 package io.jobline.app;
 
+import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.mongodb.ConnectionString;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import io.dropwizard.configuration.ConfigurationException;
 import io.jobline.executor.LocalRunner;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;
@@ -19,18 +22,22 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code jobline run JOB}: runs a job in this process (no Kafka, no scheduler; jobs that need a
- * database get the configured MongoDB, by default the standalone's), or with {@code --submit}
- * sends it to a running cluster and follows it to the end.
- * Exit codes: 0 completed, 1 failed or cancelled, 2 invalid params or unknown job, 124 timed out.
+ * database get the configured MongoDB, by default the standalone's), or with {@code --submit} sends
+ * it to a running cluster and follows it to the end. Exit codes: 0 completed, 1 failed or
+ * cancelled, 2 invalid params or unknown job, 124 timed out.
  */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = "Run a job here and now (or --submit it to a running Jobline), showing its log and progress.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run a job here and now (or --submit it to a running Jobline), showing its log and progress.")
 final class RunCommand implements Callable<Integer> {
   static final int COMPLETED = ExitCode.OK;
   static final int FAILED = ExitCode.FAILED;
@@ -55,24 +62,41 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--submit", description = "Send the run to a running Jobline API and follow it.")
   boolean submit;
 
-  @Option(names = "--api-url", description = "API to submit to (default: $JOBLINE_API_URL or " + ApiClient.DEFAULT_URL + ").")
-  String apiUrl = Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse(ApiClient.DEFAULT_URL);
+  @Option(
+      names = "--api-url",
+      description =
+          "API to submit to (default: $JOBLINE_API_URL or " + ApiClient.DEFAULT_URL + ").")
+  String apiUrl =
+      Optional.ofNullable(System.getenv("JOBLINE_API_URL")).orElse(ApiClient.DEFAULT_URL);
 
-  @Option(names = "--token", description = "Bearer token for the API (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
+  @Option(
+      names = "--token",
+      description = "Bearer token for the API (default: $JOBLINE_TOKEN, else $JOBLINE_DEV_TOKEN).")
   String token = ApiClient.defaultToken();
 
-  @Option(names = "--packages", split = ",",
-      description = "Packages to scan for @Job methods (default: the config's jobs.packages, else io.jobline.examples); the built-ins are always there.")
+  @Option(
+      names = "--packages",
+      split = ",",
+      description =
+          "Packages to scan for @Job methods (default: the config's jobs.packages, else io.jobline.examples); the built-ins are always there.")
   List<String> packages;
 
-  @Option(names = "--config", paramLabel = "FILE",
-      description = "A role's YAML config: its mongo section and jobs.builtins settings are used (default: the standalone defaults).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "A role's YAML config: its mongo section and jobs.builtins settings are used (default: the standalone defaults).")
   String configFile;
 
-  @Option(names = "--mongo-uri", description = "MongoDB for jobs that need a database (default: the config's, else the standalone's mongodb://localhost:27117).")
+  @Option(
+      names = "--mongo-uri",
+      description =
+          "MongoDB for jobs that need a database (default: the config's, else the standalone's mongodb://localhost:27117).")
   String mongoUri;
 
-  @Option(names = "--database", description = "Jobline's database on it (default: the config's, else jobline).")
+  @Option(
+      names = "--database",
+      description = "Jobline's database on it (default: the config's, else jobline).")
   String database;
 
   @Override
@@ -96,15 +120,17 @@ final class RunCommand implements Callable<Integer> {
     JobsSettings jobs;
     if (configFile == null) {
       LocalRunSettings defaults = LocalRunSettings.standaloneDefaults();
-      CliLogging.apply((ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory(),
-          defaults.rootLevel(), defaults.loggers());
+      CliLogging.apply(
+          (LoggerContext) LoggerFactory.getILoggerFactory(),
+          defaults.rootLevel(),
+          defaults.loggers());
       mongoSettings = defaults.mongo();
       jobs = defaults.jobs();
     } else {
       JoblineConfiguration config;
       try {
         config = Launcher.load(configFile);
-      } catch (io.dropwizard.configuration.ConfigurationException e) {
+      } catch (ConfigurationException e) {
         System.err.println("jobline: " + e.getMessage());
         return INVALID;
       }
@@ -117,7 +143,7 @@ final class RunCommand implements Callable<Integer> {
     }
     String uri = mongoUri != null ? mongoUri : mongoSettings.uri;
     try {
-      new com.mongodb.ConnectionString(uri);
+      new ConnectionString(uri);
     } catch (IllegalArgumentException e) {
       System.err.println("jobline: --mongo-uri: " + e.getMessage());
       return INVALID;
@@ -125,8 +151,12 @@ final class RunCommand implements Callable<Integer> {
     // connected only if the job asks for a database: most jobs run here never do
     LazyMongo mongo = new LazyMongo(uri);
     try {
-      ProcessJobResources resources = new ProcessJobResources(mongo::client, database != null ? database : mongoSettings.database,
-          Clock.systemUTC(), List.of(jobs.builtins));
+      ProcessJobResources resources =
+          new ProcessJobResources(
+              mongo::client,
+              database != null ? database : mongoSettings.database,
+              Clock.systemUTC(),
+              List.of(jobs.builtins));
       return runHere(p, JobRegistry.scan(jobs.scanned(), resources));
     } finally {
       mongo.close();
@@ -169,8 +199,9 @@ final class RunCommand implements Callable<Integer> {
       return INVALID;
     }
     ProgressDisplay display = ProgressDisplay.onStderr();
-    JobResult result = new LocalRunner(Clock.systemUTC(), Duration.ofSeconds(5))
-        .run(definition.get(), p, tenantId, timeoutSeconds, display::line);
+    JobResult result =
+        new LocalRunner(Clock.systemUTC(), Duration.ofSeconds(5))
+            .run(definition.get(), p, tenantId, timeoutSeconds, display::line);
     display.finish(result.status());
     return report(result.status(), result.error(), Json.tree(result));
   }
@@ -217,7 +248,8 @@ final class RunCommand implements Callable<Integer> {
         String status = run.path("status").asText();
         if (List.of("completed", "failed", "cancelled", "timed_out").contains(status)) {
           display.finish(status);
-          return report(status, run.path("error").isNull() ? null : run.path("error").asText(), run);
+          return report(
+              status, run.path("error").isNull() ? null : run.path("error").asText(), run);
         }
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));

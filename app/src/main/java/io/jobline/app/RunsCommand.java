@@ -7,17 +7,28 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code jobline runs …}: runs on a running Jobline, as tables or JSON. */
-@Command(name = "runs", mixinStandardHelpOptions = true, description = "List, show, follow, cancel and retry runs.",
-    subcommands = {picocli.CommandLine.HelpCommand.class, RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Logs.class,
-        RunsCommand.Follow.class, RunsCommand.Cancel.class, RunsCommand.Retry.class})
+@Command(
+    name = "runs",
+    mixinStandardHelpOptions = true,
+    description = "List, show, follow, cancel and retry runs.",
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      RunsCommand.ListRuns.class,
+      RunsCommand.Show.class,
+      RunsCommand.Logs.class,
+      RunsCommand.Follow.class,
+      RunsCommand.Cancel.class,
+      RunsCommand.Retry.class
+    })
 final class RunsCommand implements Runnable {
-  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
@@ -25,87 +36,136 @@ final class RunsCommand implements Runnable {
   }
 
   static void row(JsonNode r) {
-    System.out.printf("%-36s %-22s %-12s %-10s %-24s %s%n", ApiClient.text(r, "run_id"), ApiClient.text(r, "job_name"),
-        ApiClient.text(r, "tenant_id"), ApiClient.text(r, "status"), ApiClient.text(r, "requested_at"),
-        r.path("duration_seconds").isNumber() ? String.format("%.3fs", r.path("duration_seconds").asDouble()) : "-");
+    System.out.printf(
+        "%-36s %-22s %-12s %-10s %-24s %s%n",
+        ApiClient.text(r, "run_id"),
+        ApiClient.text(r, "job_name"),
+        ApiClient.text(r, "tenant_id"),
+        ApiClient.text(r, "status"),
+        ApiClient.text(r, "requested_at"),
+        r.path("duration_seconds").isNumber()
+            ? String.format("%.3fs", r.path("duration_seconds").asDouble())
+            : "-");
   }
 
   @Command(name = "list", description = "Recent runs, newest first.")
   static final class ListRuns implements Callable<Integer> {
     @Mixin ApiClient api;
-    @Option(names = "--job") String job;
-    @Option(names = "--tenant") String tenant;
-    @Option(names = "--status") String status;
-    @Option(names = "--limit", defaultValue = "20") int limit;
+
+    @Option(names = "--job")
+    String job;
+
+    @Option(names = "--tenant")
+    String tenant;
+
+    @Option(names = "--status")
+    String status;
+
+    @Option(names = "--limit", defaultValue = "20")
+    int limit;
 
     @Override
     public Integer call() throws Exception {
       StringBuilder q = new StringBuilder("/jobs/runs?limit=" + limit);
       for (String[] p : new String[][] {{"job", job}, {"tenant", tenant}, {"status", status}}) {
         if (p[1] != null) {
-          q.append('&').append(p[0]).append('=').append(URLEncoder.encode(p[1], StandardCharsets.UTF_8));
+          q.append('&')
+              .append(p[0])
+              .append('=')
+              .append(URLEncoder.encode(p[1], StandardCharsets.UTF_8));
         }
       }
-      return api.print(api.get(q.toString()), body -> {
-        System.out.printf("%-36s %-22s %-12s %-10s %-24s %s%n", "RUN", "JOB", "TENANT", "STATUS", "REQUESTED", "DURATION");
-        body.path("runs").forEach(RunsCommand::row);
-      });
+      return api.print(
+          api.get(q.toString()),
+          body -> {
+            System.out.printf(
+                "%-36s %-22s %-12s %-10s %-24s %s%n",
+                "RUN", "JOB", "TENANT", "STATUS", "REQUESTED", "DURATION");
+            body.path("runs").forEach(RunsCommand::row);
+          });
     }
   }
 
   @Command(name = "show", description = "One run with its attempts and result.")
   static final class Show implements Callable<Integer> {
     @Mixin ApiClient api;
-    @Parameters(paramLabel = "RUN_ID") String runId;
+
+    @Parameters(paramLabel = "RUN_ID")
+    String runId;
 
     @Override
     public Integer call() throws Exception {
-      return api.print(api.get("/jobs/runs/" + runId), r -> {
-        row(r);
-        System.out.println("  result:   " + r.path("result"));
-        if (!r.path("error").isNull()) {
-          System.out.println("  error:    " + ApiClient.text(r, "error"));
-        }
-        r.path("attempts").forEach(a -> System.out.printf("  attempt %s (epoch %s) on %s: %s %s%n",
-            ApiClient.text(a, "attempt"), ApiClient.text(a, "epoch"), ApiClient.text(a, "executor_id"),
-            ApiClient.text(a, "status"), a.path("error").isMissingNode() ? "" : ApiClient.text(a, "error")));
-      });
+      return api.print(
+          api.get("/jobs/runs/" + runId),
+          r -> {
+            row(r);
+            System.out.println("  result:   " + r.path("result"));
+            if (!r.path("error").isNull()) {
+              System.out.println("  error:    " + ApiClient.text(r, "error"));
+            }
+            r.path("attempts")
+                .forEach(
+                    a ->
+                        System.out.printf(
+                            "  attempt %s (epoch %s) on %s: %s %s%n",
+                            ApiClient.text(a, "attempt"),
+                            ApiClient.text(a, "epoch"),
+                            ApiClient.text(a, "executor_id"),
+                            ApiClient.text(a, "status"),
+                            a.path("error").isMissingNode() ? "" : ApiClient.text(a, "error")));
+          });
     }
   }
 
   @Command(name = "logs", description = "A run's log lines.")
   static final class Logs implements Callable<Integer> {
     @Mixin ApiClient api;
-    @Parameters(paramLabel = "RUN_ID") String runId;
+
+    @Parameters(paramLabel = "RUN_ID")
+    String runId;
 
     @Override
     public Integer call() throws Exception {
-      return api.print(api.get("/jobs/runs/" + runId + "/logs?limit=500"), body -> body.path("logs").forEach(l ->
-          System.out.printf("%s %-7s %s%n", ApiClient.text(l, "timestamp"), ApiClient.text(l, "level").toUpperCase(),
-              ApiClient.text(l, "message"))));
+      return api.print(
+          api.get("/jobs/runs/" + runId + "/logs?limit=500"),
+          body ->
+              body.path("logs")
+                  .forEach(
+                      l ->
+                          System.out.printf(
+                              "%s %-7s %s%n",
+                              ApiClient.text(l, "timestamp"),
+                              ApiClient.text(l, "level").toUpperCase(),
+                              ApiClient.text(l, "message"))));
     }
   }
 
   @Command(name = "follow", description = "Follow a run live with a progress bar until it ends.")
   static final class Follow implements Callable<Integer> {
     @Mixin ApiClient api;
-    @Parameters(paramLabel = "RUN_ID") String runId;
+
+    @Parameters(paramLabel = "RUN_ID")
+    String runId;
 
     @Override
     public Integer call() throws Exception {
       ProgressDisplay display = ProgressDisplay.onStderr();
       AtomicReference<String> end = new AtomicReference<>("unknown");
-      api.stream("/jobs/runs/" + runId + "/stream", (event, data) -> {
-        try {
-          switch (event) {
-            case "log", "progress" -> display.line(Json.mapper().treeToValue(data, LogEntry.class));
-            case "end" -> end.set(data.path("status").asText(data.path("error").asText("unknown")));
-            default -> { }
-          }
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      api.stream(
+          "/jobs/runs/" + runId + "/stream",
+          (event, data) -> {
+            try {
+              switch (event) {
+                case "log", "progress" ->
+                    display.line(Json.mapper().treeToValue(data, LogEntry.class));
+                case "end" ->
+                    end.set(data.path("status").asText(data.path("error").asText("unknown")));
+                default -> {}
+              }
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
       display.finish(end.get());
       System.err.println(runId + ": " + end.get());
       return switch (end.get()) {
@@ -120,22 +180,29 @@ final class RunsCommand implements Runnable {
   @Command(name = "cancel", description = "Cancel a queued or running run.")
   static final class Cancel implements Callable<Integer> {
     @Mixin ApiClient api;
-    @Parameters(paramLabel = "RUN_ID") String runId;
+
+    @Parameters(paramLabel = "RUN_ID")
+    String runId;
 
     @Override
     public Integer call() throws Exception {
-      return api.print(api.post("/jobs/runs/" + runId + "/cancel"), b -> System.out.println(runId + ": cancelling"));
+      return api.print(
+          api.post("/jobs/runs/" + runId + "/cancel"),
+          b -> System.out.println(runId + ": cancelling"));
     }
   }
 
   @Command(name = "retry", description = "Run an ended run again as its next attempt.")
   static final class Retry implements Callable<Integer> {
     @Mixin ApiClient api;
-    @Parameters(paramLabel = "RUN_ID") String runId;
+
+    @Parameters(paramLabel = "RUN_ID")
+    String runId;
 
     @Override
     public Integer call() throws Exception {
-      return api.print(api.post("/jobs/runs/" + runId + "/retry"),
+      return api.print(
+          api.post("/jobs/runs/" + runId + "/retry"),
           b -> System.out.println(runId + ": attempt " + ApiClient.text(b, "attempt") + " queued"));
     }
   }

@@ -1,11 +1,14 @@
 package io.jobline.app;
 
+import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.jetty.HttpConnectorFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -23,8 +26,12 @@ final class SchedulerUnderTest implements AutoCloseable {
   private final JoblineApplication application;
   private final JoblineConfiguration config;
 
-  private SchedulerUnderTest(Standalone standalone, Process infra, Launcher.Running running,
-      JoblineApplication application, JoblineConfiguration config) {
+  private SchedulerUnderTest(
+      Standalone standalone,
+      Process infra,
+      Launcher.Running running,
+      JoblineApplication application,
+      JoblineConfiguration config) {
     this.standalone = standalone;
     this.infra = infra;
     this.running = running;
@@ -33,20 +40,40 @@ final class SchedulerUnderTest implements AutoCloseable {
   }
 
   static SchedulerUnderTest standalone(Consumer<JoblineConfiguration> tweak) throws Exception {
-    Standalone s = Standalone.start(Standalone.Options.ephemeral(null).withRoles(EnumSet.of(Role.SCHEDULER))
-        .withTweak(tweak));
+    Standalone s =
+        Standalone.start(
+            Standalone.Options.ephemeral(null)
+                .withRoles(EnumSet.of(Role.SCHEDULER))
+                .withTweak(tweak));
     return new SchedulerUnderTest(s, null, null, s.application(), s.config());
   }
 
-  /** Starts {@code jobline infra --in-memory} from this JVM's classpath, then the scheduler role here. */
-  static SchedulerUnderTest beside(String infraHeap, Consumer<JoblineConfiguration> tweak) throws Exception {
+  /**
+   * Starts {@code jobline infra --in-memory} from this JVM's classpath, then the scheduler role
+   * here.
+   */
+  static SchedulerUnderTest beside(String infraHeap, Consumer<JoblineConfiguration> tweak)
+      throws Exception {
     int kafkaPort = freePort();
     int controllerPort = freePort();
     int mongoPort = freePort();
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + infraHeap, "-XX:+UseG1GC",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "infra", "--in-memory",
-        "--kafka-port", "" + kafkaPort, "--controller-port", "" + controllerPort, "--mongo-port", "" + mongoPort));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + infraHeap,
+                "-XX:+UseG1GC",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "infra",
+                "--in-memory",
+                "--kafka-port",
+                "" + kafkaPort,
+                "--controller-port",
+                "" + controllerPort,
+                "--mongo-port",
+                "" + mongoPort));
     Process infra = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       awaitReady(infra);
@@ -55,10 +82,10 @@ final class SchedulerUnderTest implements AutoCloseable {
       config.mongo.uri = "mongodb://localhost:" + mongoPort;
       config.auth.devToken = "bench";
       tweak.accept(config);
-      io.dropwizard.core.server.SimpleServerFactory server =
-          (io.dropwizard.core.server.SimpleServerFactory) config.getServerFactory();
-      ((io.dropwizard.jetty.HttpConnectorFactory) server.getConnector()).setPort(0);
-      JoblineApplication app = new JoblineApplication(EnumSet.of(Role.SCHEDULER), java.time.Clock.systemUTC());
+      SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
+      ((HttpConnectorFactory) server.getConnector()).setPort(0);
+      JoblineApplication app =
+          new JoblineApplication(EnumSet.of(Role.SCHEDULER), Clock.systemUTC());
       Launcher.Running running = Launcher.start(app, config);
       return new SchedulerUnderTest(null, infra, running, app, config);
     } catch (Exception | Error e) {
@@ -67,27 +94,34 @@ final class SchedulerUnderTest implements AutoCloseable {
     }
   }
 
-  /** Reads the child's output until it says it is up; its later output is drained in the background. */
+  /**
+   * Reads the child's output until it says it is up; its later output is drained in the background.
+   */
   private static void awaitReady(Process infra) throws IOException {
-    BufferedReader out = new BufferedReader(new InputStreamReader(infra.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(infra.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = out.readLine()) != null) {
       if (line.contains("Jobline infra is up")) {
-        Thread drain = new Thread(() -> {
-          try {
-            while (out.readLine() != null) {
-              // the infra's own log is not part of the report
-            }
-          } catch (IOException ignored) {
-            // the child has gone
-          }
-        }, "bench-infra-output");
+        Thread drain =
+            new Thread(
+                () -> {
+                  try {
+                    while (out.readLine() != null) {
+                      // the infra's own log is not part of the report
+                    }
+                  } catch (IOException ignored) {
+                    // the child has gone
+                  }
+                },
+                "bench-infra-output");
         drain.setDaemon(true);
         drain.start();
         return;
       }
     }
-    throw new IllegalStateException("jobline infra ended before it was up (exit " + infra.exitValue() + ")");
+    throw new IllegalStateException(
+        "jobline infra ended before it was up (exit " + infra.exitValue() + ")");
   }
 
   private static int freePort() throws IOException {

@@ -1,6 +1,7 @@
 package io.jobline.app;
 
 import io.dropwizard.core.server.SimpleServerFactory;
+import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.jobline.embedded.EmbeddedKafka;
 import io.jobline.embedded.EmbeddedMongo;
@@ -10,15 +11,19 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * All four roles plus an embedded Kafka broker and Mongo-wire store in this JVM. Data lives under
- * one folder (Kafka log, H2 store file, Streams state), so stopping and starting keeps history
- * and schedules; in-memory mode keeps nothing.
+ * one folder (Kafka log, H2 store file, Streams state), so stopping and starting keeps history and
+ * schedules; in-memory mode keeps nothing.
  */
 public final class Standalone implements AutoCloseable {
   public static final int DEFAULT_API_PORT = 5001;
@@ -27,18 +32,43 @@ public final class Standalone implements AutoCloseable {
 
   /** How to start; ports of 0 pick free ones. */
   public record Options(
-      Path dataDir, boolean inMemory, int apiPort, int kafkaPort, int mongoPort, Clock clock,
-      Consumer<JoblineConfiguration> tweak, Set<Role> roles, Path config) {
+      Path dataDir,
+      boolean inMemory,
+      int apiPort,
+      int kafkaPort,
+      int mongoPort,
+      Clock clock,
+      Consumer<JoblineConfiguration> tweak,
+      Set<Role> roles,
+      Path config) {
 
     public static Options defaults() {
-      return new Options(Path.of("jobline-data"), false, DEFAULT_API_PORT, DEFAULT_KAFKA_PORT,
-          DEFAULT_MONGO_PORT, Clock.systemUTC(), c -> {}, EnumSet.allOf(Role.class), null);
+      return new Options(
+          Path.of("jobline-data"),
+          false,
+          DEFAULT_API_PORT,
+          DEFAULT_KAFKA_PORT,
+          DEFAULT_MONGO_PORT,
+          Clock.systemUTC(),
+          c -> {},
+          EnumSet.allOf(Role.class),
+          null);
     }
 
-    /** Free ports everywhere and the given data folder (null for in-memory): for tests and bench. */
+    /**
+     * Free ports everywhere and the given data folder (null for in-memory): for tests and bench.
+     */
     public static Options ephemeral(Path dataDir) {
-      return new Options(dataDir, dataDir == null, 0, 0, 0, Clock.systemUTC(), c -> {},
-          EnumSet.allOf(Role.class), null);
+      return new Options(
+          dataDir,
+          dataDir == null,
+          0,
+          0,
+          0,
+          Clock.systemUTC(),
+          c -> {},
+          EnumSet.allOf(Role.class),
+          null);
     }
 
     public Options withClock(Clock c) {
@@ -54,9 +84,13 @@ public final class Standalone implements AutoCloseable {
       return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, r, config);
     }
 
-    /** Lays this YAML file over the standalone defaults (auth, limits, jobs, …), as the roles read theirs. */
+    /**
+     * Lays this YAML file over the standalone defaults (auth, limits, jobs, …), as the roles read
+     * theirs.
+     */
     public Options withConfig(Path file) {
-      return new Options(dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, roles, file);
+      return new Options(
+          dataDir, inMemory, apiPort, kafkaPort, mongoPort, clock, tweak, roles, file);
     }
   }
 
@@ -70,8 +104,15 @@ public final class Standalone implements AutoCloseable {
   private final StartupTimeline timeline;
   private final DataDirLock lock;
 
-  private Standalone(EmbeddedMongo mongo, EmbeddedKafka kafka, Launcher.Running server, Path scratch,
-      JoblineConfiguration config, JoblineApplication application, StartupTimeline timeline, DataDirLock lock) {
+  private Standalone(
+      EmbeddedMongo mongo,
+      EmbeddedKafka kafka,
+      Launcher.Running server,
+      Path scratch,
+      JoblineConfiguration config,
+      JoblineApplication application,
+      StartupTimeline timeline,
+      DataDirLock lock) {
     this.timeline = timeline;
     this.lock = lock;
     this.application = application;
@@ -87,40 +128,55 @@ public final class Standalone implements AutoCloseable {
     Path root = options.inMemory() ? scratch : options.dataDir().toAbsolutePath();
     Files.createDirectories(root);
     DataDirLock lock = options.inMemory() ? null : DataDirLock.take(root);
-    // the broker takes longest to start and needs nothing from the rest: it starts first, on its own
-    // thread, while the configuration, the store and the roles' wiring get ready; the roles wait for it
+    // the broker takes longest to start and needs nothing from the rest: it starts first, on its
+    // own
+    // thread, while the configuration, the store and the roles' wiring get ready; the roles wait
+    // for it
     // only when they start
     int kafkaPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort();
-    int controllerPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort() + 1;
+    int controllerPort =
+        options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort() + 1;
     CompletableFuture<EmbeddedKafka> kafkaStarting = new CompletableFuture<>();
     StartupTimeline timeline = new StartupTimeline();
-    org.slf4j.LoggerFactory.getILoggerFactory(); // set up here, not by two threads at once (SLF4J then replays)
-    Thread starter = new Thread(() -> {
-      try {
-        kafkaStarting.complete(EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controllerPort));
-        timeline.done("Kafka up (started beside the rest)");
-      } catch (Throwable e) {
-        kafkaStarting.completeExceptionally(e);
-      }
-    }, "jobline-kafka-start");
+    LoggerFactory
+        .getILoggerFactory(); // set up here, not by two threads at once (SLF4J then replays)
+    Thread starter =
+        new Thread(
+            () -> {
+              try {
+                kafkaStarting.complete(
+                    EmbeddedKafka.start(root.resolve("kafka"), kafkaPort, controllerPort));
+                timeline.done("Kafka up (started beside the rest)");
+              } catch (Throwable e) {
+                kafkaStarting.completeExceptionally(e);
+              }
+            },
+            "jobline-kafka-start");
     starter.setDaemon(true);
     starter.start();
     EmbeddedMongo mongo = null;
     try {
-      JoblineConfiguration config = options.config() == null ? Launcher.loadResource("jobline-standalone.yml")
-          : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
+      JoblineConfiguration config =
+          options.config() == null
+              ? Launcher.loadResource("jobline-standalone.yml")
+              : Launcher.loadOverlaid("jobline-standalone.yml", options.config());
       timeline.done("configuration read");
       options.tweak().accept(config);
-      // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev token
+      // with API keys or JWTs of its own, standalone is as closed as the roles: no made-up dev
+      // token
       boolean ownAuth = !config.auth.apiKeys.isEmpty() || config.auth.jwt.enabled();
       if (config.auth.devToken == null || config.auth.devToken.isBlank()) {
         String fixed = System.getenv("JOBLINE_DEV_TOKEN");
-        config.auth.devToken = fixed != null && !fixed.isBlank() ? fixed
-            : ownAuth ? null : "dev-" + java.util.UUID.randomUUID().toString().replace("-", "");
+        config.auth.devToken =
+            fixed != null && !fixed.isBlank()
+                ? fixed
+                : ownAuth ? null : "dev-" + UUID.randomUUID().toString().replace("-", "");
       }
       Launcher.configureLogging(config);
-      mongo = EmbeddedMongo.start(options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"),
-          options.mongoPort());
+      mongo =
+          EmbeddedMongo.start(
+              options.inMemory() ? null : root.resolve("mongo").resolve("jobline.h2"),
+              options.mongoPort());
       timeline.done("store up");
       config.kafka.bootstrapServers = "localhost:" + kafkaPort;
       config.mongo.uri = mongo.uri();
@@ -130,10 +186,12 @@ public final class Standalone implements AutoCloseable {
       }
       SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
       ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
-      JoblineApplication app = new JoblineApplication(options.roles(), options.clock(), () -> started(kafkaStarting));
+      JoblineApplication app =
+          new JoblineApplication(options.roles(), options.clock(), () -> started(kafkaStarting));
       Launcher.Running running = Launcher.start(app, config);
       timeline.done("roles and API started");
-      return new Standalone(mongo, started(kafkaStarting), running, scratch, config, app, timeline, lock);
+      return new Standalone(
+          mongo, started(kafkaStarting), running, scratch, config, app, timeline, lock);
     } catch (Exception | Error e) {
       try {
         started(kafkaStarting).close();
@@ -154,7 +212,7 @@ public final class Standalone implements AutoCloseable {
   private static EmbeddedKafka started(CompletableFuture<EmbeddedKafka> starting) {
     try {
       return starting.join();
-    } catch (java.util.concurrent.CompletionException e) {
+    } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;
       }
@@ -185,8 +243,11 @@ public final class Standalone implements AutoCloseable {
     return mongo.backend();
   }
 
-  /** The Dropwizard environment of the running server (its Jersey resources, health checks, metrics). */
-  public io.dropwizard.core.setup.Environment environment() {
+  /**
+   * The Dropwizard environment of the running server (its Jersey resources, health checks,
+   * metrics).
+   */
+  public Environment environment() {
     return server.environment();
   }
 
@@ -221,8 +282,10 @@ public final class Standalone implements AutoCloseable {
   public void stop(Consumer<String> say) throws Exception {
     long t0 = System.nanoTime();
     try {
-      say.accept("stopping the API and the roles (running jobs get executor.drain = " + config.executor.drain
-          + " to finish; history writes and commits what it folded)");
+      say.accept(
+          "stopping the API and the roles (running jobs get executor.drain = "
+              + config.executor.drain
+              + " to finish; history writes and commits what it folded)");
       server.close();
       say.accept("API and roles stopped in " + seconds(t0));
     } finally {
@@ -245,7 +308,7 @@ public final class Standalone implements AutoCloseable {
   }
 
   private static String seconds(long from, long to) {
-    return String.format(java.util.Locale.ROOT, "%.1f s", (to - from) / 1e9);
+    return String.format(Locale.ROOT, "%.1f s", (to - from) / 1e9);
   }
 
   private static void deleteTree(Path dir) throws IOException {

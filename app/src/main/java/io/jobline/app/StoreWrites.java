@@ -8,8 +8,8 @@ import org.bson.BsonArray;
 import org.bson.BsonDocument;
 
 /**
- * Counts what a process writes to MongoDB, as the driver sends it: write commands (round trips)
- * and the documents they carry. Registered on the client, read by metrics and the bench.
+ * Counts what a process writes to MongoDB, as the driver sends it: write commands (round trips) and
+ * the documents they carry. Registered on the client, read by metrics and the bench.
  */
 public final class StoreWrites implements CommandListener {
   private static final Set<String> WRITES = Set.of("insert", "update", "delete", "findAndModify");
@@ -27,12 +27,13 @@ public final class StoreWrites implements CommandListener {
   }
 
   private static long count(BsonDocument command, String name) {
-    String field = switch (name) {
-      case "insert" -> "documents";
-      case "update" -> "updates";
-      case "delete" -> "deletes";
-      default -> null;
-    };
+    String field =
+        switch (name) {
+          case "insert" -> "documents";
+          case "update" -> "updates";
+          case "delete" -> "deletes";
+          default -> null;
+        };
     if (field == null) {
       return 1;
     }

@@ -22,7 +22,8 @@ record Terminal(boolean live, boolean colour) {
 
   /** How stderr of this process is connected, as the launcher saw it or else as Linux says. */
   static Terminal stderr() {
-    return decide(System.getenv(), System.getProperty(STDERR_TTY_PROPERTY), Path.of("/proc/self/fd/2"));
+    return decide(
+        System.getenv(), System.getProperty(STDERR_TTY_PROPERTY), Path.of("/proc/self/fd/2"));
   }
 
   /**
@@ -30,7 +31,8 @@ record Terminal(boolean live, boolean colour) {
    * @param stderrFd the link to stderr's file where the system has one (Linux)
    */
   static Terminal decide(Map<String, String> env, String launcherSays, Path stderrFd) {
-    boolean tty = launcherSays != null ? Boolean.parseBoolean(launcherSays) : linkedToTerminal(stderrFd);
+    boolean tty =
+        launcherSays != null ? Boolean.parseBoolean(launcherSays) : linkedToTerminal(stderrFd);
     boolean live = tty && !"dumb".equals(env.get("TERM"));
     String noColor = env.get("NO_COLOR"); // https://no-color.org: present and not empty
     return new Terminal(live, live && (noColor == null || noColor.isEmpty()));

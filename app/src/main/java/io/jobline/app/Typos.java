@@ -8,7 +8,9 @@ import picocli.CommandLine.Model.CommandSpec;
 final class Typos {
   private Typos() {}
 
-  /** The subcommands (or, for "-…", the options) of {@code spec} within two edits of {@code typed}. */
+  /**
+   * The subcommands (or, for "-…", the options) of {@code spec} within two edits of {@code typed}.
+   */
   static List<String> near(String typed, CommandSpec spec) {
     List<String> names = new ArrayList<>();
     if (typed.startsWith("-")) {
@@ -33,7 +35,10 @@ final class Typos {
       for (int j = 1; j <= b.length(); j++) {
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
         d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
           d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
         }
       }

@@ -34,8 +34,10 @@ class AuthTest {
   }
 
   static String jwt(String role, String tenant, long expiresInSeconds) throws Exception {
-    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().subject("someone")
-        .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000));
+    JWTClaimsSet.Builder claims =
+        new JWTClaimsSet.Builder()
+            .subject("someone")
+            .expirationTime(new Date(System.currentTimeMillis() + expiresInSeconds * 1000));
     if (role != null) {
       claims.claim("role", role);
     }
@@ -61,7 +63,8 @@ class AuthTest {
   @Test
   void withoutAValidTokenEverythingButHealthIs401() {
     Http anonymous = new Http(base, null);
-    for (String path : List.of("/jobs", "/jobs/runs", "/jobs/schedules", "/jobs/stats", "/openapi.json")) {
+    for (String path :
+        List.of("/jobs", "/jobs/runs", "/jobs/schedules", "/jobs/stats", "/openapi.json")) {
       assertProblem(anonymous.get(path), 401);
     }
     assertProblem(anonymous.post("/jobs/run/noop", "{}"), 401);
@@ -73,7 +76,10 @@ class AuthTest {
   void eachRoleMayDoItsShareAndNoMore() {
     Http viewer = new Http(base, "viewer-key");
     Http operator = new Http(base, "operator-key");
-    String schedule = "{\"job_name\":\"auth-" + UUID.randomUUID() + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\"}";
+    String schedule =
+        "{\"job_name\":\"auth-"
+            + UUID.randomUUID()
+            + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\"}";
 
     assertThat(viewer.get("/jobs").status()).isEqualTo(200);
     assertThat(viewer.get("/jobs/runs").status()).isEqualTo(200);
@@ -96,7 +102,8 @@ class AuthTest {
   @Test
   void aTenantBoundTokenSeesAndActsOnlyOnItsTenant() {
     Http acme = new Http(base, "acme-key");
-    String other = admin.post("/jobs/run/noop", "{\"tenant_id\":\"globex\"}").body().path("run_id").asText();
+    String other =
+        admin.post("/jobs/run/noop", "{\"tenant_id\":\"globex\"}").body().path("run_id").asText();
     String mine = acme.post("/jobs/run/noop", "{}").body().path("run_id").asText();
     EndToEndTest.awaitRun(admin, other, "completed");
     JsonNode run = EndToEndTest.awaitRun(acme, mine, "completed");
@@ -108,19 +115,36 @@ class AuthTest {
     assertProblem(foreign, 403);
     assertThat(foreign.body().path("field").asText()).isEqualTo("tenant_id");
     List<String> tenants = new ArrayList<>();
-    acme.get("/jobs/runs?limit=500").body().path("runs").forEach(r -> tenants.add(r.path("tenant_id").asText()));
+    acme.get("/jobs/runs?limit=500")
+        .body()
+        .path("runs")
+        .forEach(r -> tenants.add(r.path("tenant_id").asText()));
     assertThat(tenants).isNotEmpty().containsOnly("acme");
     assertThat(acme.get("/jobs/runs?tenant=globex").body().path("runs").size()).isZero();
 
-    String globexSchedule = "{\"job_name\":\"globex-" + UUID.randomUUID() + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\",\"tenant_id\":\"globex\"}";
+    String globexSchedule =
+        "{\"job_name\":\"globex-"
+            + UUID.randomUUID()
+            + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\",\"tenant_id\":\"globex\"}";
     String name = admin.post("/jobs/schedules", globexSchedule).body().path("job_name").asText();
     assertProblem(acme.get("/jobs/schedules/" + name), 404);
     assertProblem(acme.post("/jobs/schedules/" + name + "/pause", null), 404);
-    acme.get("/jobs/schedules").body().forEach(s -> assertThat(s.path("tenant_id").asText()).isEqualTo("acme"));
+    acme.get("/jobs/schedules")
+        .body()
+        .forEach(s -> assertThat(s.path("tenant_id").asText()).isEqualTo("acme"));
     Http acmeAdmin = new Http(base, "acme-admin-key");
     assertProblem(acmeAdmin.delete("/jobs/schedules/" + name), 404);
-    assertThat(acmeAdmin.post("/jobs/schedules", "{\"job_name\":\"acme-" + UUID.randomUUID()
-        + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\"}").body().path("tenant_id").asText()).isEqualTo("acme");
+    assertThat(
+            acmeAdmin
+                .post(
+                    "/jobs/schedules",
+                    "{\"job_name\":\"acme-"
+                        + UUID.randomUUID()
+                        + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 3 * * *\"}")
+                .body()
+                .path("tenant_id")
+                .asText())
+        .isEqualTo("acme");
     assertProblem(acme.post("/jobs/check-schedules", null), 403);
     admin.delete("/jobs/schedules/" + name);
   }
@@ -128,15 +152,18 @@ class AuthTest {
   @Test
   void jwtsCarryTheRoleAndTenantAndExpire() throws Exception {
     Http jwtViewer = new Http(base, jwt("viewer", "acme", 300));
-    String mine = new Http(base, "acme-key").post("/jobs/run/noop", "{}").body().path("run_id").asText();
-    String other = admin.post("/jobs/run/noop", "{\"tenant_id\":\"initech\"}").body().path("run_id").asText();
+    String mine =
+        new Http(base, "acme-key").post("/jobs/run/noop", "{}").body().path("run_id").asText();
+    String other =
+        admin.post("/jobs/run/noop", "{\"tenant_id\":\"initech\"}").body().path("run_id").asText();
     EndToEndTest.awaitRun(admin, mine, "completed");
     EndToEndTest.awaitRun(admin, other, "completed");
 
     assertThat(jwtViewer.get("/jobs/runs/" + mine).status()).isEqualTo(200);
     assertProblem(jwtViewer.get("/jobs/runs/" + other), 404);
     assertProblem(jwtViewer.post("/jobs/run/noop", "{}"), 403);
-    assertThat(new Http(base, jwt("operator", null, 300)).post("/jobs/run/noop", "{}").status()).isEqualTo(202);
+    assertThat(new Http(base, jwt("operator", null, 300)).post("/jobs/run/noop", "{}").status())
+        .isEqualTo(202);
     assertProblem(new Http(base, jwt("admin", null, -60)).get("/jobs"), 401);
   }
 }

@@ -15,7 +15,8 @@ class ChainScanTest {
   void chainsDeclaredInCodeAreFoundByScanning() {
     List<Chain> found = ChainScan.scan(List.of("io.jobline.chain.declared"));
     assertThat(found).extracting(Chain::name).containsExactly("month-end", "nightly");
-    Chain monthEnd = found.get(0).validate(Set.of("settlement", "invoicing", "reporting", "noop")::contains);
+    Chain monthEnd =
+        found.get(0).validate(Set.of("settlement", "invoicing", "reporting", "noop")::contains);
     assertThat(monthEnd.step("invoicing").orElseThrow().onFailure()).isEqualTo(OnFailure.CONTINUE);
   }
 

@@ -20,6 +20,7 @@ import io.jobline.wire.Trigger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,8 +46,14 @@ class ChainStoresTest {
   }
 
   private static ChainRun run(String id, String chain, String tenant, Instant at) {
-    return ChainRun.start(id, Chain.linear(chain, "", List.of("settlement", "reporting")), tenant,
-        Json.object().put("period", "2026-03"), Trigger.manual(), at, "test");
+    return ChainRun.start(
+        id,
+        Chain.linear(chain, "", List.of("settlement", "reporting")),
+        tenant,
+        Json.object().put("period", "2026-03"),
+        Trigger.manual(),
+        at,
+        "test");
   }
 
   @Test
@@ -59,7 +66,8 @@ class ChainStoresTest {
 
     assertThat(store.find("once")).contains(first);
     assertThat(store.active()).containsOnlyOnce("once");
-    store.update(first.moved(ChainStatus.RUNNING, T0).moved(ChainStatus.CANCELLED, T0.plusSeconds(1)), 1);
+    store.update(
+        first.moved(ChainStatus.RUNNING, T0).moved(ChainStatus.CANCELLED, T0.plusSeconds(1)), 1);
     store.finished("once");
     assertThat(store.active()).doesNotContain("once");
     assertThat(store.unfinished()).extracting(ChainRun::chainRunId).doesNotContain("once");
@@ -98,22 +106,32 @@ class ChainStoresTest {
     store.create(run("l2", "listed", "t2", T0.plusSeconds(1)));
     store.create(run("l3", "listed", "t1", T0.plusSeconds(2)));
 
-    assertThat(store.list(new ChainRunStore.Query("listed", null, null, 10))).extracting(ChainRun::chainRunId)
+    assertThat(store.list(new ChainRunStore.Query("listed", null, null, 10)))
+        .extracting(ChainRun::chainRunId)
         .containsExactly("l3", "l2", "l1");
-    assertThat(store.list(new ChainRunStore.Query("listed", "t1", ChainStatus.QUEUED, 1))).extracting(ChainRun::chainRunId)
+    assertThat(store.list(new ChainRunStore.Query("listed", "t1", ChainStatus.QUEUED, 1)))
+        .extracting(ChainRun::chainRunId)
         .containsExactly("l3");
   }
 
   @Test
   void definitionsKeepTheirStepsAndWhereTheyCameFrom() {
     MongoChainStore store = new MongoChainStore(db, Clock.systemUTC());
-    Chain chain = Chain.chain("stored", "d", ChainStep.step("settlement"),
-        ChainStep.step("invoicing").dependsOn("settlement").onFailure(OnFailure.CONTINUE).params(java.util.Map.of("x", 1)),
-        ChainStep.step("reporting").dependsOn("invoicing").retry(2, 30));
+    Chain chain =
+        Chain.chain(
+            "stored",
+            "d",
+            ChainStep.step("settlement"),
+            ChainStep.step("invoicing")
+                .dependsOn("settlement")
+                .onFailure(OnFailure.CONTINUE)
+                .params(Map.of("x", 1)),
+            ChainStep.step("reporting").dependsOn("invoicing").retry(2, 30));
 
     store.save(chain, ChainStore.Source.CODE);
 
-    assertThat(store.find("stored")).contains(new ChainStore.Declared(chain, ChainStore.Source.CODE));
+    assertThat(store.find("stored"))
+        .contains(new ChainStore.Declared(chain, ChainStore.Source.CODE));
     assertThat(store.list()).extracting(d -> d.chain().name()).contains("stored");
   }
 
@@ -124,12 +142,20 @@ class ChainStoresTest {
     store.create(read);
 
     assertThat(store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)), 2)).isTrue();
-    assertThat(store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)).moved(ChainStatus.CANCELLED,
-        T0.plusSeconds(2)), 1)).isFalse();
+    assertThat(
+            store.update(
+                read.moved(ChainStatus.RUNNING, T0.plusSeconds(1))
+                    .moved(ChainStatus.CANCELLED, T0.plusSeconds(2)),
+                1))
+        .isFalse();
 
     assertThat(store.find("fenced").orElseThrow().status()).isEqualTo(ChainStatus.RUNNING);
-    assertThat(store.update(read.moved(ChainStatus.RUNNING, T0.plusSeconds(1)).moved(ChainStatus.CANCELLED,
-        T0.plusSeconds(3)), 2)).isTrue();
+    assertThat(
+            store.update(
+                read.moved(ChainStatus.RUNNING, T0.plusSeconds(1))
+                    .moved(ChainStatus.CANCELLED, T0.plusSeconds(3)),
+                2))
+        .isTrue();
     assertThat(store.find("fenced").orElseThrow().status()).isEqualTo(ChainStatus.CANCELLED);
   }
 }

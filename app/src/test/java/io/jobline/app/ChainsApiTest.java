@@ -8,6 +8,7 @@ import io.jobline.app.testjobs.ChainTestJobs;
 import io.jobline.wire.RunId;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -26,11 +27,15 @@ class ChainsApiTest {
   /** Waits for a chain run to reach {@code status} and returns it. */
   static JsonNode awaitChainRun(Http http, String id, String status) {
     JsonNode[] run = new JsonNode[1];
-    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100)).until(() -> {
-      Http.Reply r = http.get("/jobs/chain-runs/" + id);
-      run[0] = r.body();
-      return r.status() == 200 && status.equals(r.body().path("status").asText());
-    });
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Http.Reply r = http.get("/jobs/chain-runs/" + id);
+              run[0] = r.body();
+              return r.status() == 200 && status.equals(r.body().path("status").asText());
+            });
     return run[0];
   }
 
@@ -60,7 +65,8 @@ class ChainsApiTest {
     assertThat(listed.path("source").asText()).isEqualTo("code");
     assertThat(listed.path("steps").get(1).path("on_failure").asText()).isEqualTo("continue");
 
-    String id = startChain(http, "month-end", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}");
+    String id =
+        startChain(http, "month-end", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}");
     JsonNode done = awaitChainRun(http, id, "completed");
 
     List<Instant> starts = new ArrayList<>();
@@ -76,19 +82,32 @@ class ChainsApiTest {
       starts.add(Instant.parse(run.path("started_at").asText()));
     }
     assertThat(starts).isSorted();
-    assertThat(http.get("/jobs/chain-runs?chain=month-end").body().path("chain_runs").findValuesAsText("chain_run_id"))
+    assertThat(
+            http.get("/jobs/chain-runs?chain=month-end")
+                .body()
+                .path("chain_runs")
+                .findValuesAsText("chain_run_id"))
         .contains(id);
-    assertThat(http.get("/jobs/runs?chain_run=" + id + "&sort=requested_at").body().path("runs").findValuesAsText("job_name"))
+    assertThat(
+            http.get("/jobs/runs?chain_run=" + id + "&sort=requested_at")
+                .body()
+                .path("runs")
+                .findValuesAsText("job_name"))
         .containsExactly("settlement", "invoicing", "reporting");
   }
 
   @Test
   void monthEndWithAFailingInvoicingStillReportsBecauseInvoicingContinues() {
-    define("{\"name\":\"month-end-invoicing-fails\",\"steps\":[{\"job\":\"settlement\"},"
-        + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\",\"params\":{\"simulate_failure\":true}},"
-        + "{\"job\":\"reporting\",\"depends_on\":[\"invoicing\"]}]}");
+    define(
+        "{\"name\":\"month-end-invoicing-fails\",\"steps\":[{\"job\":\"settlement\"},"
+            + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\",\"params\":{\"simulate_failure\":true}},"
+            + "{\"job\":\"reporting\",\"depends_on\":[\"invoicing\"]}]}");
 
-    String id = startChain(http, "month-end-invoicing-fails", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-04\"}}");
+    String id =
+        startChain(
+            http,
+            "month-end-invoicing-fails",
+            "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-04\"}}");
     JsonNode done = awaitChainRun(http, id, "completed_with_failures");
 
     assertThat(step(done, "invoicing").path("status").asText()).isEqualTo("failed");
@@ -101,19 +120,26 @@ class ChainsApiTest {
   @Test
   void aDiamondRunsItsMiddleStepsAtTheSameTime() {
     String key = UUID.randomUUID().toString();
-    define("{\"name\":\"diamond\",\"steps\":[{\"name\":\"a\",\"job\":\"counted\"},"
-        + "{\"name\":\"b\",\"job\":\"rendezvous\",\"depends_on\":[\"a\"]},"
-        + "{\"name\":\"c\",\"job\":\"rendezvous\",\"depends_on\":[\"a\"]},"
-        + "{\"name\":\"d\",\"job\":\"counted\",\"depends_on\":[\"b\",\"c\"]}]}");
+    define(
+        "{\"name\":\"diamond\",\"steps\":[{\"name\":\"a\",\"job\":\"counted\"},"
+            + "{\"name\":\"b\",\"job\":\"rendezvous\",\"depends_on\":[\"a\"]},"
+            + "{\"name\":\"c\",\"job\":\"rendezvous\",\"depends_on\":[\"a\"]},"
+            + "{\"name\":\"d\",\"job\":\"counted\",\"depends_on\":[\"b\",\"c\"]}]}");
 
-    String id = startChain(http, "diamond", "{\"params\":{\"key\":\"" + key + "\",\"group\":\"" + key + "\",\"parties\":2}}");
+    String id =
+        startChain(
+            http,
+            "diamond",
+            "{\"params\":{\"key\":\"" + key + "\",\"group\":\"" + key + "\",\"parties\":2}}");
     JsonNode done = awaitChainRun(http, id, "completed");
 
     // b and c each wait for the other: both completing proves they ran at once
     assertThat(step(done, "b").path("status").asText()).isEqualTo("completed");
     assertThat(step(done, "c").path("status").asText()).isEqualTo("completed");
     assertThat(ChainTestJobs.calls(key)).isEqualTo(4);
-    Instant dStarted = Instant.parse(http.get(step(done, "d").path("run_url").asText()).body().path("started_at").asText());
+    Instant dStarted =
+        Instant.parse(
+            http.get(step(done, "d").path("run_url").asText()).body().path("started_at").asText());
     for (String middle : List.of("b", "c")) {
       JsonNode run = http.get(step(done, middle).path("run_url").asText()).body();
       assertThat(Instant.parse(run.path("completed_at").asText())).isBeforeOrEqualTo(dStarted);
@@ -123,10 +149,12 @@ class ChainsApiTest {
   @Test
   void aStepWithRetryRunsAgainAfterItsDelay() {
     String key = UUID.randomUUID().toString();
-    define("{\"name\":\"retrying\",\"steps\":[{\"name\":\"load\",\"job\":\"counted\",\"on_failure\":\"retry\","
-        + "\"retries\":2,\"retry_delay_seconds\":1}]}");
+    define(
+        "{\"name\":\"retrying\",\"steps\":[{\"name\":\"load\",\"job\":\"counted\",\"on_failure\":\"retry\","
+            + "\"retries\":2,\"retry_delay_seconds\":1}]}");
 
-    String id = startChain(http, "retrying", "{\"params\":{\"key\":\"" + key + "\",\"failures\":2}}");
+    String id =
+        startChain(http, "retrying", "{\"params\":{\"key\":\"" + key + "\",\"failures\":2}}");
     JsonNode done = awaitChainRun(http, id, "completed");
 
     JsonNode load = step(done, "load");
@@ -136,19 +164,31 @@ class ChainsApiTest {
     JsonNode first = http.get("/jobs/runs/" + RunId.forChainStep(id, "load", 1)).body();
     JsonNode second = http.get("/jobs/runs/" + RunId.forChainStep(id, "load", 2)).body();
     assertThat(first.path("status").asText()).isEqualTo("failed");
-    assertThat(Duration.between(Instant.parse(first.path("completed_at").asText()),
-        Instant.parse(second.path("started_at").asText()))).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(
+            Duration.between(
+                Instant.parse(first.path("completed_at").asText()),
+                Instant.parse(second.path("started_at").asText())))
+        .isGreaterThanOrEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
   void cancellingMidChainCancelsTheRunningStepAndSkipsTheRest() {
     String key = UUID.randomUUID().toString();
-    define("{\"name\":\"cancellable\",\"steps\":[{\"name\":\"first\",\"job\":\"counted\"},"
-        + "{\"name\":\"wait\",\"job\":\"gate\",\"depends_on\":[\"first\"]},"
-        + "{\"name\":\"last\",\"job\":\"counted\",\"depends_on\":[\"wait\"]}]}");
+    define(
+        "{\"name\":\"cancellable\",\"steps\":[{\"name\":\"first\",\"job\":\"counted\"},"
+            + "{\"name\":\"wait\",\"job\":\"gate\",\"depends_on\":[\"first\"]},"
+            + "{\"name\":\"last\",\"job\":\"counted\",\"depends_on\":[\"wait\"]}]}");
     String id = startChain(http, "cancellable", "{\"params\":{\"key\":\"" + key + "\"}}");
-    await().atMost(Duration.ofSeconds(30)).until(() -> "running".equals(
-        http.get("/jobs/runs/" + RunId.forChainStep(id, "wait", 1)).body().path("status").asText()));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                "running"
+                    .equals(
+                        http.get("/jobs/runs/" + RunId.forChainStep(id, "wait", 1))
+                            .body()
+                            .path("status")
+                            .asText()));
 
     Http.Reply cancel = http.post("/jobs/chain-runs/" + id + "/cancel", null);
     assertThat(cancel.status()).isEqualTo(202);
@@ -158,14 +198,22 @@ class ChainsApiTest {
     assertThat(step(done, "wait").path("status").asText()).isEqualTo("cancelled");
     assertThat(step(done, "last").path("status").asText()).isEqualTo("skipped");
     assertThat(step(done, "last").has("run_id")).isFalse();
-    assertThat(http.get("/jobs/runs/" + RunId.forChainStep(id, "wait", 1)).body().path("status").asText()).isEqualTo("cancelled");
+    assertThat(
+            http.get("/jobs/runs/" + RunId.forChainStep(id, "wait", 1))
+                .body()
+                .path("status")
+                .asText())
+        .isEqualTo("cancelled");
     assertThat(http.post("/jobs/chain-runs/" + id + "/cancel", null).status()).isEqualTo(409);
   }
 
   @Test
   void aCycleIsRefusedNamingTheStepsOnIt() {
-    Http.Reply r = http.post("/jobs/chains", "{\"name\":\"loop\",\"steps\":[{\"name\":\"a\",\"job\":\"noop\",\"depends_on\":[\"c\"]},"
-        + "{\"name\":\"b\",\"job\":\"noop\",\"depends_on\":[\"a\"]},{\"name\":\"c\",\"job\":\"noop\",\"depends_on\":[\"b\"]}]}");
+    Http.Reply r =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"loop\",\"steps\":[{\"name\":\"a\",\"job\":\"noop\",\"depends_on\":[\"c\"]},"
+                + "{\"name\":\"b\",\"job\":\"noop\",\"depends_on\":[\"a\"]},{\"name\":\"c\",\"job\":\"noop\",\"depends_on\":[\"b\"]}]}");
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.contentType()).startsWith("application/problem+json");
     assertThat(r.body().path("detail").asText()).contains("a -> c -> b -> a");
@@ -175,7 +223,10 @@ class ChainsApiTest {
 
   @Test
   void aChainMayNotTakeTheNameOfAJob() {
-    Http.Reply r = http.post("/jobs/chains", "{\"name\":\"noop\",\"steps\":[{\"job\":\"sleep\",\"params\":{\"seconds\":0}}]}");
+    Http.Reply r =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"noop\",\"steps\":[{\"job\":\"sleep\",\"params\":{\"seconds\":0}}]}");
     assertThat(r.status()).isEqualTo(409);
     assertThat(r.contentType()).startsWith("application/problem+json");
     assertThat(r.body().path("field").asText()).isEqualTo("name");
@@ -184,17 +235,28 @@ class ChainsApiTest {
 
   @Test
   void anUnknownJobOrDependencyIsRefusedNamingTheStep() {
-    Http.Reply job = http.post("/jobs/chains", "{\"name\":\"typo\",\"steps\":[{\"name\":\"settle\",\"job\":\"settlment\"}]}");
+    Http.Reply job =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"typo\",\"steps\":[{\"name\":\"settle\",\"job\":\"settlment\"}]}");
     assertThat(job.status()).isEqualTo(400);
     assertThat(job.body().path("field").asText()).isEqualTo("steps[0].job");
-    assertThat(job.body().path("detail").asText()).contains("step 'settle'").contains("'settlment'");
+    assertThat(job.body().path("detail").asText())
+        .contains("step 'settle'")
+        .contains("'settlment'");
 
-    Http.Reply dep = http.post("/jobs/chains", "{\"name\":\"dangling\",\"steps\":[{\"job\":\"noop\",\"depends_on\":[\"nothing\"]}]}");
+    Http.Reply dep =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"dangling\",\"steps\":[{\"job\":\"noop\",\"depends_on\":[\"nothing\"]}]}");
     assertThat(dep.status()).isEqualTo(400);
     assertThat(dep.body().path("field").asText()).isEqualTo("steps[0].depends_on");
     assertThat(dep.body().path("errors").get(0).asText()).isEqualTo("step: noop");
 
-    Http.Reply policy = http.post("/jobs/chains", "{\"name\":\"odd\",\"steps\":[{\"job\":\"noop\",\"on_failure\":\"ignore\"}]}");
+    Http.Reply policy =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"odd\",\"steps\":[{\"job\":\"noop\",\"on_failure\":\"ignore\"}]}");
     assertThat(policy.status()).isEqualTo(400);
     assertThat(policy.body().path("detail").asText()).contains("on_failure must be one of");
   }
@@ -206,14 +268,22 @@ class ChainsApiTest {
     assertThat(r.body().path("field").asText()).isEqualTo("params");
     assertThat(r.body().path("detail").asText()).contains("step 'settlement'");
     assertThat(http.post("/jobs/chains/nope/run", "{}").status()).isEqualTo(404);
-    assertThat(http.post("/jobs/chains", "{\"name\":\"month-end\",\"steps\":[{\"job\":\"noop\"}]}").status()).isEqualTo(409);
+    assertThat(
+            http.post("/jobs/chains", "{\"name\":\"month-end\",\"steps\":[{\"job\":\"noop\"}]}")
+                .status())
+        .isEqualTo(409);
   }
 
   @Test
   void aOnceScheduleWhoseTargetIsAChainFiresAChainRun() {
-    Instant at = Instant.now().plusSeconds(2).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    Http.Reply created = http.post("/jobs/schedules", "{\"job_name\":\"close-once\",\"job_type\":\"month-end\","
-        + "\"trigger_type\":\"once\",\"run_at\":\"" + at + "\",\"tenant_id\":\"t1\",\"parameters\":{\"period\":\"2026-05\"}}");
+    Instant at = Instant.now().plusSeconds(2).truncatedTo(ChronoUnit.SECONDS);
+    Http.Reply created =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"close-once\",\"job_type\":\"month-end\","
+                + "\"trigger_type\":\"once\",\"run_at\":\""
+                + at
+                + "\",\"tenant_id\":\"t1\",\"parameters\":{\"period\":\"2026-05\"}}");
     assertThat(created.status()).as(String.valueOf(created.body())).isEqualTo(201);
 
     String id = RunId.forSchedule("close-once", at).value();
@@ -227,8 +297,11 @@ class ChainsApiTest {
 
   @Test
   void aScheduleFollowedByJobsRunsThemAfterItsRunWhenTriggered() {
-    Http.Reply created = http.post("/jobs/schedules", "{\"job_name\":\"settle-then-report\",\"job_type\":\"settlement\","
-        + "\"cron_expression\":\"0 3 1 * *\",\"chain\":[\"invoicing\",\"reporting\"],\"parameters\":{\"period\":\"2026-06\"}}");
+    Http.Reply created =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"settle-then-report\",\"job_type\":\"settlement\","
+                + "\"cron_expression\":\"0 3 1 * *\",\"chain\":[\"invoicing\",\"reporting\"],\"parameters\":{\"period\":\"2026-06\"}}");
     assertThat(created.status()).as(String.valueOf(created.body())).isEqualTo(201);
 
     Http.Reply triggered = http.post("/jobs/schedules/settle-then-report/trigger", null);
@@ -236,14 +309,18 @@ class ChainsApiTest {
     String id = triggered.body().path("chain_run_id").asText();
     JsonNode done = awaitChainRun(http, id, "completed");
 
-    assertThat(done.path("steps").findValuesAsText("job")).containsExactly("settlement", "invoicing", "reporting");
+    assertThat(done.path("steps").findValuesAsText("job"))
+        .containsExactly("settlement", "invoicing", "reporting");
     assertThat(done.path("steps").findValuesAsText("status")).containsOnly("completed");
   }
 
   @Test
   void aScheduleFollowedByAnUnknownJobIsRefused() {
-    Http.Reply r = http.post("/jobs/schedules", "{\"job_name\":\"bad-follow-up\",\"job_type\":\"settlement\","
-        + "\"cron_expression\":\"0 3 1 * *\",\"chain\":[\"reportng\"]}");
+    Http.Reply r =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"bad-follow-up\",\"job_type\":\"settlement\","
+                + "\"cron_expression\":\"0 3 1 * *\",\"chain\":[\"reportng\"]}");
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.body().path("field").asText()).isEqualTo("chain");
     assertThat(r.body().path("detail").asText()).contains("'reportng'");
@@ -252,15 +329,25 @@ class ChainsApiTest {
   @Test
   void aTenantBoundTokenSeesAndCancelsOnlyItsTenantsChainRuns() {
     Http acme = new Http(SharedStandalone.get().apiUrl(), "acme-key");
-    String theirs = startChain(http, "month-end", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-07\"}}");
+    String theirs =
+        startChain(http, "month-end", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-07\"}}");
     String mine = startChain(acme, "month-end", "{\"params\":{\"period\":\"2026-07\"}}");
 
-    assertThat(acme.get("/jobs/chain-runs/" + mine).body().path("tenant_id").asText()).isEqualTo("acme");
+    assertThat(acme.get("/jobs/chain-runs/" + mine).body().path("tenant_id").asText())
+        .isEqualTo("acme");
     assertThat(acme.get("/jobs/chain-runs/" + theirs).status()).isEqualTo(404);
     assertThat(acme.post("/jobs/chain-runs/" + theirs + "/cancel", null).status()).isEqualTo(404);
-    assertThat(acme.get("/jobs/chain-runs?limit=500").body().path("chain_runs").findValuesAsText("tenant_id")).containsOnly("acme");
-    assertThat(acme.post("/jobs/chains/month-end/run", "{\"tenant_id\":\"t1\"}").status()).isEqualTo(403);
-    assertThat(acme.post("/jobs/chains", "{\"name\":\"x\",\"steps\":[{\"job\":\"noop\"}]}").status()).isEqualTo(403);
+    assertThat(
+            acme.get("/jobs/chain-runs?limit=500")
+                .body()
+                .path("chain_runs")
+                .findValuesAsText("tenant_id"))
+        .containsOnly("acme");
+    assertThat(acme.post("/jobs/chains/month-end/run", "{\"tenant_id\":\"t1\"}").status())
+        .isEqualTo(403);
+    assertThat(
+            acme.post("/jobs/chains", "{\"name\":\"x\",\"steps\":[{\"job\":\"noop\"}]}").status())
+        .isEqualTo(403);
     assertThat(http.get("/jobs/chain-runs?status=bogus").status()).isEqualTo(400);
     awaitChainRun(http, theirs, "completed");
     awaitChainRun(acme, mine, "completed");

@@ -21,9 +21,19 @@ class ChainsCliTest {
   @Test
   void chainsAreListedShownRunAndFollowedFromTheCommandLine() throws Exception {
     assertThat(chains("list").out()).contains("month-end").contains("code").contains("3 steps");
-    assertThat(chains("show", "month-end").out()).contains("invoicing").contains("on failure continue");
+    assertThat(chains("show", "month-end").out())
+        .contains("invoicing")
+        .contains("on failure continue");
 
-    CliTest.Outcome run = chains("run", "month-end", "--tenant-id", "cli", "--params", "{\"period\":\"2026-08\"}", "--json");
+    CliTest.Outcome run =
+        chains(
+            "run",
+            "month-end",
+            "--tenant-id",
+            "cli",
+            "--params",
+            "{\"period\":\"2026-08\"}",
+            "--json");
     assertThat(run.code()).isZero();
     String id = Json.mapper().readTree(run.out()).path("chain_run_id").asText();
     ChainsApiTest.awaitChainRun(new Http(SharedStandalone.get().apiUrl()), id, "completed");
@@ -32,7 +42,8 @@ class ChainsCliTest {
     CliTest.Outcome status = chains("status", id);
     assertThat(status.out()).contains("completed").contains("reporting");
     assertThat(chains("cancel", id).code()).isEqualTo(1);
-    assertThat(chains("run", "month-end", "--params", "{\"period\":\"2026-13\"}").code()).isEqualTo(2);
+    assertThat(chains("run", "month-end", "--params", "{\"period\":\"2026-13\"}").code())
+        .isEqualTo(2);
     assertThat(chains("show", "nope").code()).isEqualTo(2);
   }
 }

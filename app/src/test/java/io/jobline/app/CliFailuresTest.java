@@ -8,15 +8,18 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a user sees when a command cannot do its job: one line saying what was tried, what failed
  * and what to do (the stack trace only with --verbose), and the documented exit code.
  */
 class CliFailuresTest {
-  private static final String NO_API = " (connection refused) — start `./jobline standalone`, or point --api-url or "
-      + "JOBLINE_API_URL at a running one";
+  private static final String NO_API =
+      " (connection refused) — start `./jobline standalone`, or point --api-url or "
+          + "JOBLINE_API_URL at a running one";
 
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -25,20 +28,23 @@ class CliFailuresTest {
   }
 
   @Test
-  void everyClientCommandWithNoApiToTalkToSaysWhereItLookedInOneLineAndExitsWithThree() throws Exception {
+  void everyClientCommandWithNoApiToTalkToSaysWhereItLookedInOneLineAndExitsWithThree()
+      throws Exception {
     String nowhere = "http://127.0.0.1:" + freePort();
     String[][] commands = {
-        {"runs", "list", "--api-url", nowhere},
-        {"runs", "show", "some-run", "--api-url", nowhere},
-        {"runs", "follow", "some-run", "--api-url", nowhere},
-        {"schedules", "list", "--api-url", nowhere},
-        {"chains", "runs", "--api-url", nowhere},
-        {"run", "noop", "--submit", "--api-url", nowhere}};
+      {"runs", "list", "--api-url", nowhere},
+      {"runs", "show", "some-run", "--api-url", nowhere},
+      {"runs", "follow", "some-run", "--api-url", nowhere},
+      {"schedules", "list", "--api-url", nowhere},
+      {"chains", "runs", "--api-url", nowhere},
+      {"run", "noop", "--submit", "--api-url", nowhere}
+    };
     for (String[] command : commands) {
       CliTest.Outcome o = CliTest.jobline(command);
 
       assertThat(o.code()).as(String.join(" ", command)).isEqualTo(ExitCode.UNAVAILABLE);
-      assertThat(o.err().lines()).as(String.join(" ", command))
+      assertThat(o.err().lines())
+          .as(String.join(" ", command))
           .containsExactly("jobline: no Jobline API at " + nowhere + NO_API);
     }
   }
@@ -52,8 +58,10 @@ class CliFailuresTest {
 
     for (CliTest.Outcome o : new CliTest.Outcome[] {after, before}) {
       assertThat(o.code()).isEqualTo(ExitCode.UNAVAILABLE);
-      assertThat(o.err()).startsWith("jobline: no Jobline API at " + nowhere)
-          .contains("java.net.ConnectException").contains("at io.jobline.app.ApiClient");
+      assertThat(o.err())
+          .startsWith("jobline: no Jobline API at " + nowhere)
+          .contains("java.net.ConnectException")
+          .contains("at io.jobline.app.ApiClient");
     }
   }
 
@@ -65,20 +73,24 @@ class CliFailuresTest {
 
     assertThat(o.code()).isEqualTo(ExitCode.FAILED);
     assertThat(o.err().lines()).hasSize(1);
-    assertThat(o.err()).startsWith("jobline: GET /jobs/runs?limit=20 at " + api + " was refused (401")
+    assertThat(o.err())
+        .startsWith("jobline: GET /jobs/runs?limit=20 at " + api + " was refused (401")
         .contains("pass --token or set JOBLINE_TOKEN");
   }
 
   @Test
   void somethingElseListeningAtTheAddressIsNamedAsNotAJoblineApi() throws Exception {
-    HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    other.createContext("/", exchange -> {
-      byte[] page = "<html>a web page</html>".getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/html");
-      exchange.sendResponseHeaders(200, page.length);
-      exchange.getResponseBody().write(page);
-      exchange.close();
-    });
+    HttpServer other =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    other.createContext(
+        "/",
+        exchange -> {
+          byte[] page = "<html>a web page</html>".getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/html");
+          exchange.sendResponseHeaders(200, page.length);
+          exchange.getResponseBody().write(page);
+          exchange.close();
+        });
     other.start();
     try {
       String url = "http://127.0.0.1:" + other.getAddress().getPort();
@@ -86,8 +98,12 @@ class CliFailuresTest {
       CliTest.Outcome o = CliTest.jobline("schedules", "list", "--api-url", url);
 
       assertThat(o.code()).isEqualTo(ExitCode.UNAVAILABLE);
-      assertThat(o.err().lines()).containsExactly("jobline: " + url + " answered GET /jobs/schedules with 200 and a body "
-          + "that is not JSON (text/html) — is that a Jobline API? Point --api-url or JOBLINE_API_URL at one");
+      assertThat(o.err().lines())
+          .containsExactly(
+              "jobline: "
+                  + url
+                  + " answered GET /jobs/schedules with 200 and a body "
+                  + "that is not JSON (text/html) — is that a Jobline API? Point --api-url or JOBLINE_API_URL at one");
     } finally {
       other.stop(0);
     }
@@ -98,8 +114,10 @@ class CliFailuresTest {
     CliTest.Outcome o = CliTest.jobline("runs", "list", "--api-url", "localhost:5001");
 
     assertThat(o.code()).isEqualTo(ExitCode.INVALID);
-    assertThat(o.err().lines()).containsExactly("jobline: the API address 'localhost:5001' is not an http(s) URL — "
-        + "give --api-url or JOBLINE_API_URL like http://localhost:5001");
+    assertThat(o.err().lines())
+        .containsExactly(
+            "jobline: the API address 'localhost:5001' is not an http(s) URL — "
+                + "give --api-url or JOBLINE_API_URL like http://localhost:5001");
   }
 
   @Test
@@ -109,13 +127,16 @@ class CliFailuresTest {
     CliTest.Outcome typo = CliTest.jobline("runs", "list", "--jsno");
 
     assertThat(command.code()).isEqualTo(ExitCode.INVALID);
-    assertThat(command.err().lines()).containsExactly(
-        "jobline: Unmatched argument at index 0: 'lsit' (did you mean list?) — `jobline help` shows the usage");
+    assertThat(command.err().lines())
+        .containsExactly(
+            "jobline: Unmatched argument at index 0: 'lsit' (did you mean list?) — `jobline help` shows the usage");
     assertThat(option.code()).isEqualTo(ExitCode.INVALID);
-    assertThat(option.err().lines()).containsExactly(
-        "jobline runs list: Unknown option: '--nope' — `jobline runs list --help` shows the usage");
-    assertThat(typo.err().lines()).containsExactly(
-        "jobline runs list: Unknown option: '--jsno' (did you mean --json?) — `jobline runs list --help` shows the usage");
+    assertThat(option.err().lines())
+        .containsExactly(
+            "jobline runs list: Unknown option: '--nope' — `jobline runs list --help` shows the usage");
+    assertThat(typo.err().lines())
+        .containsExactly(
+            "jobline runs list: Unknown option: '--jsno' (did you mean --json?) — `jobline runs list --help` shows the usage");
   }
 
   @Test
@@ -125,23 +146,42 @@ class CliFailuresTest {
     CliTest.Outcome runHelp = CliTest.jobline("run", "--help");
 
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("Usage: jobline").contains("standalone").contains("schedules").contains("Exit codes");
+    assertThat(help.out())
+        .contains("Usage: jobline")
+        .contains("standalone")
+        .contains("schedules")
+        .contains("Exit codes");
     assertThat(helpRun.code()).isZero();
     assertThat(helpRun.out()).startsWith("Usage: jobline run").isEqualTo(runHelp.out());
-    assertThat(CliTest.jobline("runs", "help", "follow").out()).startsWith("Usage: jobline runs follow");
+    assertThat(CliTest.jobline("runs", "help", "follow").out())
+        .startsWith("Usage: jobline runs follow");
   }
 
   @Test
-  void standaloneOnADataFolderInUseSaysSoBeforeStartingAnything(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+  void standaloneOnADataFolderInUseSaysSoBeforeStartingAnything(@TempDir Path dir)
       throws Exception {
     try (DataDirLock held = DataDirLock.take(dir)) {
-      CliTest.Outcome o = CliTest.jobline("standalone", "--data-dir", dir.toString(), "--port", "0",
-          "--kafka-port", "0", "--mongo-port", "0");
+      CliTest.Outcome o =
+          CliTest.jobline(
+              "standalone",
+              "--data-dir",
+              dir.toString(),
+              "--port",
+              "0",
+              "--kafka-port",
+              "0",
+              "--mongo-port",
+              "0");
 
       assertThat(o.code()).isEqualTo(ExitCode.UNAVAILABLE);
-      assertThat(o.err().lines()).containsExactly("jobline: the data folder " + dir.toAbsolutePath() + " is in use by process "
-          + ProcessHandle.current().pid() + " (another standalone or infra?) — stop it, or give this one another "
-          + "--data-dir (or --in-memory)");
+      assertThat(o.err().lines())
+          .containsExactly(
+              "jobline: the data folder "
+                  + dir.toAbsolutePath()
+                  + " is in use by process "
+                  + ProcessHandle.current().pid()
+                  + " (another standalone or infra?) — stop it, or give this one another "
+                  + "--data-dir (or --in-memory)");
     }
   }
 
@@ -150,7 +190,8 @@ class CliFailuresTest {
     CliTest.Outcome o = CliTest.jobline("run", "noop", "--config", "/no/such/jobline.yml");
 
     assertThat(o.code()).isEqualTo(ExitCode.INVALID);
-    assertThat(o.err().lines()).containsExactly("jobline run: File /no/such/jobline.yml not found — check the path");
+    assertThat(o.err().lines())
+        .containsExactly("jobline run: File /no/such/jobline.yml not found — check the path");
   }
 
   @Test
@@ -160,8 +201,11 @@ class CliFailuresTest {
     CliTest.Outcome o = CliTest.jobline("health", url);
 
     assertThat(o.code()).isEqualTo(1);
-    assertThat(o.err().lines()).containsExactly(
-        "jobline health: nothing answers at " + url + " (connection refused) — is the role running, and on that port?");
+    assertThat(o.err().lines())
+        .containsExactly(
+            "jobline health: nothing answers at "
+                + url
+                + " (connection refused) — is the role running, and on that port?");
   }
 
   @Test
@@ -169,13 +213,23 @@ class CliFailuresTest {
     try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();
 
-      CliTest.Outcome o = CliTest.jobline("standalone", "--in-memory", "--port", "" + port,
-          "--kafka-port", "0", "--mongo-port", "0");
+      CliTest.Outcome o =
+          CliTest.jobline(
+              "standalone",
+              "--in-memory",
+              "--port",
+              "" + port,
+              "--kafka-port",
+              "0",
+              "--mongo-port",
+              "0");
 
       assertThat(o.code()).isEqualTo(ExitCode.UNAVAILABLE);
       assertThat(o.err().lines()).hasSize(1);
-      assertThat(o.err()).startsWith("jobline: port " + port + " for the API is in use (")
-          .contains("`ss -ltnp 'sport = :" + port + "'`").contains("pick another with --port");
+      assertThat(o.err())
+          .startsWith("jobline: port " + port + " for the API is in use (")
+          .contains("`ss -ltnp 'sport = :" + port + "'`")
+          .contains("pick another with --port");
     }
   }
 }

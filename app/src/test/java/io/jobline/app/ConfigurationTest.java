@@ -26,7 +26,8 @@ class ConfigurationTest {
   @Test
   void environmentVariablesAreSubstitutedWithDefaults() throws Exception {
     Path file = dir.resolve("c.yml");
-    Files.writeString(file, "kafka:\n  bootstrapServers: ${JOBLINE_TEST_UNSET_VAR:-broker-9:9092}\n");
+    Files.writeString(
+        file, "kafka:\n  bootstrapServers: ${JOBLINE_TEST_UNSET_VAR:-broker-9:9092}\n");
     assertThat(Launcher.load(file.toString()).kafka.bootstrapServers).isEqualTo("broker-9:9092");
   }
 
@@ -43,23 +44,30 @@ class ConfigurationTest {
   @Test
   void badBuiltInSettingsFailNamingTheKey() throws Exception {
     Path file = dir.resolve("builtins.yml");
-    Files.writeString(file, "jobs:\n  builtins:\n    auditLog:\n      retentionDays: 0\n"
-        + "    biExport:\n      hashKey: too-short\n    softDelete:\n      enabled: sometimes\n");
+    Files.writeString(
+        file,
+        "jobs:\n  builtins:\n    auditLog:\n      retentionDays: 0\n"
+            + "    biExport:\n      hashKey: too-short\n    softDelete:\n      enabled: sometimes\n");
     assertThatThrownBy(() -> Launcher.load(file.toString()))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("jobs.builtins.softDelete.enabled");
-    Files.writeString(file, "jobs:\n  builtins:\n    auditLog:\n      retentionDays: 0\n"
-        + "    biExport:\n      hashKey: too-short\n");
+    Files.writeString(
+        file,
+        "jobs:\n  builtins:\n    auditLog:\n      retentionDays: 0\n"
+            + "    biExport:\n      hashKey: too-short\n");
     assertThatThrownBy(() -> Launcher.load(file.toString()))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("jobs.builtins.auditLog.retentionDays")
-        .hasMessageContaining("jobs.builtins.biExport.hashKey must be empty or at least 16 characters");
+        .hasMessageContaining(
+            "jobs.builtins.biExport.hashKey must be empty or at least 16 characters");
   }
 
   @Test
   void anIdDeclaredPersonalIsRefusedAtBootSinceItIsTheExportedRowsKey() throws Exception {
     Path file = dir.resolve("personal-id.yml");
-    Files.writeString(file, "jobs:\n  builtins:\n    biExport:\n      personalFields: {subscribers: [_id, name]}\n");
+    Files.writeString(
+        file,
+        "jobs:\n  builtins:\n    biExport:\n      personalFields: {subscribers: [_id, name]}\n");
     assertThatThrownBy(() -> Launcher.load(file.toString()))
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("jobs.builtins.biExport.personalFields")

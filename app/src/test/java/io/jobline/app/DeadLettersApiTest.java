@@ -21,7 +21,10 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code /jobs/dead-letters}: what the executor refused, listed with its reason, and redriven by an admin. */
+/**
+ * {@code /jobs/dead-letters}: what the executor refused, listed with its reason, and redriven by an
+ * admin.
+ */
 class DeadLettersApiTest {
   private static Standalone standalone;
   private static Http admin;
@@ -32,13 +35,25 @@ class DeadLettersApiTest {
     admin = new Http(standalone.apiUrl());
   }
 
-  /** Produces {@code json} to jobline.requests keyed by {@code tenant}; the run id the executor gives it. */
+  /**
+   * Produces {@code json} to jobline.requests keyed by {@code tenant}; the run id the executor
+   * gives it.
+   */
   static String produce(String tenant, String json) throws Exception {
     RecordMetadata m;
-    try (var producer = new KafkaProducer<>(SharedStandalone.get().config().kafka.clientProperties(), new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      m = producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), tenant.getBytes(StandardCharsets.UTF_8),
-          json.getBytes(StandardCharsets.UTF_8))).get();
+    try (var producer =
+        new KafkaProducer<>(
+            SharedStandalone.get().config().kafka.clientProperties(),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      m =
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      Topics.REQUESTS.name(),
+                      tenant.getBytes(StandardCharsets.UTF_8),
+                      json.getBytes(StandardCharsets.UTF_8)))
+              .get();
     }
     return RunId.forRecord(Topics.REQUESTS.name(), m.partition(), m.offset()).value();
   }
@@ -46,18 +61,26 @@ class DeadLettersApiTest {
   /** Waits until {@code tenant} has {@code count} dead letters and returns them, newest first. */
   static JsonNode awaitDeadLetters(Http http, String tenant, int count) {
     JsonNode[] page = new JsonNode[1];
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      page[0] = http.get("/jobs/dead-letters?tenant=" + tenant).body().path("dead_letters");
-      return page[0].size() >= count;
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              page[0] = http.get("/jobs/dead-letters?tenant=" + tenant).body().path("dead_letters");
+              return page[0].size() >= count;
+            });
     return page[0];
   }
 
   @Test
   void aRefusedRequestIsListedWithItsReasonAndACorrectedRedriveRunsItToTheEnd() throws Exception {
     String tenant = "dl-" + UUID.randomUUID();
-    String runId = produce(tenant, "{\"job_name\":\"settlement\",\"tenant_id\":\"" + tenant
-        + "\",\"params\":{\"period\":\"2026-13\"}}");
+    String runId =
+        produce(
+            tenant,
+            "{\"job_name\":\"settlement\",\"tenant_id\":\""
+                + tenant
+                + "\",\"params\":{\"period\":\"2026-13\"}}");
     JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
     assertThat(letter.path("topic").asText()).isEqualTo("jobline.requests.dlq");
     assertThat(letter.path("reason").asText()).startsWith("invalid params");
@@ -66,13 +89,21 @@ class DeadLettersApiTest {
     assertThat(letter.path("time").asText()).isNotEmpty();
     assertThat(letter.path("record").path("params").path("period").asText()).isEqualTo("2026-13");
     assertThat(letter.path("redriven").asBoolean()).isFalse();
-    assertThat(letter.path("run_id").asText()).as("the run the executor ended failed").isEqualTo(runId);
+    assertThat(letter.path("run_id").asText())
+        .as("the run the executor ended failed")
+        .isEqualTo(runId);
     String id = letter.path("id").asText();
     EndToEndTest.awaitRun(admin, runId, "failed");
 
-    assertProblem(admin.post("/jobs/dead-letters/" + id + "/redrive", null), 409, "record.params", null);
-    Http.Reply redriven = admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":{\"job_name\":\"settlement\","
-        + "\"tenant_id\":\"" + tenant + "\",\"params\":{\"period\":\"2026-03\"}}}");
+    assertProblem(
+        admin.post("/jobs/dead-letters/" + id + "/redrive", null), 409, "record.params", null);
+    Http.Reply redriven =
+        admin.post(
+            "/jobs/dead-letters/" + id + "/redrive",
+            "{\"record\":{\"job_name\":\"settlement\","
+                + "\"tenant_id\":\""
+                + tenant
+                + "\",\"params\":{\"period\":\"2026-03\"}}}");
 
     assertThat(redriven.status()).isEqualTo(202);
     assertThat(redriven.body().path("run_id").asText()).isEqualTo(runId);
@@ -83,12 +114,21 @@ class DeadLettersApiTest {
     assertThat(after.path("redriven").asBoolean()).isTrue();
     assertThat(after.path("redrives").get(0).path("by").asText()).isEqualTo("development");
     assertThat(after.path("redrives").get(0).path("corrected").asBoolean()).isTrue();
-    await().atMost(Duration.ofSeconds(30)).until(() -> admin.get("/jobs/audit?target_type=dead_letter&target=" + id)
-        .body().path("entries").toString().contains("\"action\":\"redrive\""));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                admin
+                    .get("/jobs/audit?target_type=dead_letter&target=" + id)
+                    .body()
+                    .path("entries")
+                    .toString()
+                    .contains("\"action\":\"redrive\""));
   }
 
   @Test
-  void aRecordWithoutJobNameIsRedrivenCorrectedAsTheNextAttemptOfTheRunTheExecutorEnded() throws Exception {
+  void aRecordWithoutJobNameIsRedrivenCorrectedAsTheNextAttemptOfTheRunTheExecutorEnded()
+      throws Exception {
     String tenant = "dl-" + UUID.randomUUID();
     String runId = produce(tenant, "{\"tenant_id\":\"" + tenant + "\"}"); // no job_name
     JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
@@ -96,30 +136,53 @@ class DeadLettersApiTest {
     assertThat(letter.path("run_id").asText()).isEqualTo(runId);
     String id = letter.path("id").asText();
     EndToEndTest.awaitRun(admin, runId, "failed");
-    assertProblem(admin.post("/jobs/dead-letters/" + id + "/redrive", ""), 409, "record.job_name", "job_name");
+    assertProblem(
+        admin.post("/jobs/dead-letters/" + id + "/redrive", ""),
+        409,
+        "record.job_name",
+        "job_name");
 
-    Http.Reply r = admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\""
-        + tenant + "\"}}");
+    Http.Reply r =
+        admin.post(
+            "/jobs/dead-letters/" + id + "/redrive",
+            "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\"" + tenant + "\"}}");
     assertThat(r.status()).isEqualTo(202);
     assertThat(r.body().path("run_id").asText()).isEqualTo(runId);
-    assertThat(EndToEndTest.awaitRun(admin, runId, "completed").path("attempt").asInt()).isEqualTo(2);
+    assertThat(EndToEndTest.awaitRun(admin, runId, "completed").path("attempt").asInt())
+        .isEqualTo(2);
   }
 
   @Test
   void aSecretInTheRecordIsNeitherKeptNorShownAndARedriveMustGiveItAgain() throws Exception {
     String tenant = "dl-" + UUID.randomUUID();
-    String runId = produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\",\"params\":{\"dsn\":"
-        + "\"postgresql://bi:hunter2@db/bi\",\"password\":\"hunter2\"}}");
+    String runId =
+        produce(
+            tenant,
+            "{\"job_name\":\"no-such-job\",\"tenant_id\":\""
+                + tenant
+                + "\",\"params\":{\"dsn\":"
+                + "\"postgresql://bi:hunter2@db/bi\",\"password\":\"hunter2\"}}");
     JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
-    EndToEndTest.awaitRun(admin, runId, "failed"); // a redrive waits for history to have the refused run
+    EndToEndTest.awaitRun(
+        admin, runId, "failed"); // a redrive waits for history to have the refused run
     assertThat(letter.toString()).doesNotContain("hunter2");
-    assertThat(letter.path("record").path("params").path("password").asText()).isEqualTo("[redacted]");
+    assertThat(letter.path("record").path("params").path("password").asText())
+        .isEqualTo("[redacted]");
     String id = letter.path("id").asText();
 
-    assertProblem(admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":" + letter.path("record").toString()
-        .replace("no-such-job", "noop") + "}"), 400, "record.params", "secret");
-    Http.Reply r = admin.post("/jobs/dead-letters/" + id + "/redrive", "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\""
-        + tenant + "\",\"params\":{\"password\":\"hunter2\"}}}");
+    assertProblem(
+        admin.post(
+            "/jobs/dead-letters/" + id + "/redrive",
+            "{\"record\":" + letter.path("record").toString().replace("no-such-job", "noop") + "}"),
+        400,
+        "record.params",
+        "secret");
+    Http.Reply r =
+        admin.post(
+            "/jobs/dead-letters/" + id + "/redrive",
+            "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\""
+                + tenant
+                + "\",\"params\":{\"password\":\"hunter2\"}}}");
     assertThat(r.status()).isEqualTo(202);
     EndToEndTest.awaitRun(admin, r.body().path("run_id").asText(), "completed");
     assertThat(admin.get("/jobs/dead-letters/" + id).body().toString()).doesNotContain("hunter2");
@@ -135,11 +198,19 @@ class DeadLettersApiTest {
     assertProblem(admin.post(redrive, null), 409, "record.job_name", "no-such-job");
     assertProblem(admin.post(redrive, "{\"recrd\":{}}"), 400, "recrd", null);
     assertProblem(admin.post(redrive, "{\"record\":[1]}"), 400, "record", null);
-    assertProblem(admin.post(redrive, "{\"record\":{\"job_name\":\"settlement\",\"params\":{\"period\":\"x\"}}}"),
-        400, "record.params", null);
-    assertProblem(admin.post(redrive, "{\"record\":{\"job_name\":\"settlement\",\"attempt\":\"two\"}}"),
-        400, "record.attempt", null);
-    assertProblem(admin.post(redrive, "{\"record\":{\"params\":{}}}"), 400, "record.job_name", null);
+    assertProblem(
+        admin.post(
+            redrive, "{\"record\":{\"job_name\":\"settlement\",\"params\":{\"period\":\"x\"}}}"),
+        400,
+        "record.params",
+        null);
+    assertProblem(
+        admin.post(redrive, "{\"record\":{\"job_name\":\"settlement\",\"attempt\":\"two\"}}"),
+        400,
+        "record.attempt",
+        null);
+    assertProblem(
+        admin.post(redrive, "{\"record\":{\"params\":{}}}"), 400, "record.job_name", null);
     assertProblem(admin.post("/jobs/dead-letters/no-such-letter/redrive", null), 404, null, null);
     assertProblem(admin.get("/jobs/dead-letters?limit=abc"), 400, "limit", null);
     assertProblem(admin.get("/jobs/dead-letters?topic=jobline.requests"), 400, "topic", null);
@@ -158,8 +229,14 @@ class DeadLettersApiTest {
     List<Integer> sizes = new ArrayList<>();
     String cursor = null;
     do {
-      JsonNode page = admin.get("/jobs/dead-letters?tenant=" + tenant + "&limit=2"
-          + (cursor == null ? "" : "&cursor=" + cursor)).body();
+      JsonNode page =
+          admin
+              .get(
+                  "/jobs/dead-letters?tenant="
+                      + tenant
+                      + "&limit=2"
+                      + (cursor == null ? "" : "&cursor=" + cursor))
+              .body();
       page.path("dead_letters").forEach(d -> assertThat(seen.add(d.path("id").asText())).isTrue());
       sizes.add(page.path("dead_letters").size());
       cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
@@ -178,15 +255,33 @@ class DeadLettersApiTest {
     Http acmeOperator = new Http(standalone.apiUrl(), "acme-key");
     JsonNode mine = awaitDeadLetters(acmeAdmin, "acme", 1);
 
-    assertThat(acmeAdmin.get("/jobs/dead-letters?limit=500").body().path("dead_letters").findValuesAsText("tenant_id"))
+    assertThat(
+            acmeAdmin
+                .get("/jobs/dead-letters?limit=500")
+                .body()
+                .path("dead_letters")
+                .findValuesAsText("tenant_id"))
         .containsOnly("acme");
-    assertThat(acmeAdmin.get("/jobs/dead-letters?tenant=" + other).body().path("dead_letters").size()).isZero();
+    assertThat(
+            acmeAdmin.get("/jobs/dead-letters?tenant=" + other).body().path("dead_letters").size())
+        .isZero();
     assertProblem(acmeAdmin.get("/jobs/dead-letters/" + otherId), 404, null, null);
-    assertProblem(acmeAdmin.post("/jobs/dead-letters/" + otherId + "/redrive", null), 404, null, null);
-    assertProblem(acmeOperator.post("/jobs/dead-letters/" + mine.get(0).path("id").asText() + "/redrive", null),
-        403, "Authorization", "admin");
-    assertProblem(acmeAdmin.post("/jobs/dead-letters/" + mine.get(0).path("id").asText() + "/redrive",
-        "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\"" + other + "\"}}"), 403, "tenant_id", null);
-    assertThat(new Http(standalone.apiUrl(), "viewer-key").get("/jobs/dead-letters").status()).isEqualTo(200);
+    assertProblem(
+        acmeAdmin.post("/jobs/dead-letters/" + otherId + "/redrive", null), 404, null, null);
+    assertProblem(
+        acmeOperator.post(
+            "/jobs/dead-letters/" + mine.get(0).path("id").asText() + "/redrive", null),
+        403,
+        "Authorization",
+        "admin");
+    assertProblem(
+        acmeAdmin.post(
+            "/jobs/dead-letters/" + mine.get(0).path("id").asText() + "/redrive",
+            "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\"" + other + "\"}}"),
+        403,
+        "tenant_id",
+        null);
+    assertThat(new Http(standalone.apiUrl(), "viewer-key").get("/jobs/dead-letters").status())
+        .isEqualTo(200);
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.jobline.wire.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +20,11 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
 
-/** The docker-compose file and the Helm chart (linted and rendered by a Helm running in this JVM). */
+/**
+ * The docker-compose file and the Helm chart (linted and rendered by a Helm running in this JVM).
+ */
 class DeploymentFilesTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
   private static final Path CHART = ROOT.resolve("charts/jobline");
@@ -31,27 +35,39 @@ class DeploymentFilesTest {
   @Test
   void composeRunsEveryRoleWithHealthChecksPinnedImagesAndNamedVolumes() throws IOException {
     // SnakeYAML resolves the "<<" merge keys the compose file uses, as docker compose does
-    Object parsed = new org.yaml.snakeyaml.Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml")));
-    JsonNode compose = io.jobline.wire.Json.mapper().valueToTree(parsed);
+    Object parsed = new Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml")));
+    JsonNode compose = Json.mapper().valueToTree(parsed);
     JsonNode services = compose.path("services");
     List<String> names = new ArrayList<>();
     services.fieldNames().forEachRemaining(names::add);
     assertThat(names).contains("kafka", "mongo", "api", "scheduler", "history");
     assertThat(names.stream().filter(n -> n.startsWith("executor"))).hasSizeGreaterThanOrEqualTo(2);
-    services.fields().forEachRemaining(e -> {
-      JsonNode s = e.getValue();
-      assertThat(s.path("healthcheck").path("test").isArray()).as(e.getKey() + " has a health check").isTrue();
-      String image = s.path("image").asText();
-      assertThat(image).as(e.getKey() + " image is pinned").matches(".+:\\d[\\w.-]*").doesNotEndWith(":latest");
-      if (!List.of("kafka", "mongo").contains(e.getKey())) {
-        assertThat(s.path("depends_on").path("kafka").path("condition").asText()).isEqualTo("service_healthy");
-        assertThat(s.path("depends_on").path("mongo").path("condition").asText()).isEqualTo("service_healthy");
-        assertThat(s.path("command").get(0).asText()).isIn("api", "scheduler", "executor", "history");
-      }
-    });
+    services
+        .fields()
+        .forEachRemaining(
+            e -> {
+              JsonNode s = e.getValue();
+              assertThat(s.path("healthcheck").path("test").isArray())
+                  .as(e.getKey() + " has a health check")
+                  .isTrue();
+              String image = s.path("image").asText();
+              assertThat(image)
+                  .as(e.getKey() + " image is pinned")
+                  .matches(".+:\\d[\\w.-]*")
+                  .doesNotEndWith(":latest");
+              if (!List.of("kafka", "mongo").contains(e.getKey())) {
+                assertThat(s.path("depends_on").path("kafka").path("condition").asText())
+                    .isEqualTo("service_healthy");
+                assertThat(s.path("depends_on").path("mongo").path("condition").asText())
+                    .isEqualTo("service_healthy");
+                assertThat(s.path("command").get(0).asText())
+                    .isIn("api", "scheduler", "executor", "history");
+              }
+            });
     assertThat(services.path("api").path("ports").get(0).asText()).isEqualTo("5001:5001");
     assertThat(services.path("mongo").path("command").toString()).contains("--replSet");
-    assertThat(services.path("mongo").path("healthcheck").path("test").toString()).contains("rs.initiate");
+    assertThat(services.path("mongo").path("healthcheck").path("test").toString())
+        .contains("rs.initiate");
     assertThat(compose.path("volumes").has("kafka-data")).isTrue();
     assertThat(compose.path("volumes").has("mongo-data")).isTrue();
   }
@@ -68,21 +84,34 @@ class DeploymentFilesTest {
 
   @Test
   void everyContainerHasProbesResourcesAndARestrictedSecurityContext() throws Exception {
-    for (Path values : List.of(CHART.resolve("values.yaml"), CHART.resolve("values-production.yaml"))) {
+    for (Path values :
+        List.of(CHART.resolve("values.yaml"), CHART.resolve("values-production.yaml"))) {
       List<JsonNode> docs = render(values);
       List<JsonNode> deployments = ofKind(docs, "Deployment");
-      assertThat(deployments).extracting(d -> d.path("metadata").path("name").asText())
-          .containsExactlyInAnyOrder("jobline-jobline-api", "jobline-jobline-scheduler",
-              "jobline-jobline-executor", "jobline-jobline-history");
+      assertThat(deployments)
+          .extracting(d -> d.path("metadata").path("name").asText())
+          .containsExactlyInAnyOrder(
+              "jobline-jobline-api",
+              "jobline-jobline-scheduler",
+              "jobline-jobline-executor",
+              "jobline-jobline-history");
       for (JsonNode d : deployments) {
         JsonNode pod = d.path("spec").path("template").path("spec");
         assertThat(pod.path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
         for (JsonNode c : pod.path("containers")) {
           String where = values.getFileName() + " " + d.path("metadata").path("name").asText();
-          assertThat(c.path("livenessProbe").path("httpGet").path("path").asText()).as(where).isEqualTo("/admin/ping");
-          assertThat(c.path("readinessProbe").path("httpGet").path("path").asText()).as(where).isEqualTo("/admin/healthcheck");
-          assertThat(c.path("resources").path("requests").path("memory").asText()).as(where).isNotEmpty();
-          assertThat(c.path("resources").path("limits").path("memory").asText()).as(where).isNotEmpty();
+          assertThat(c.path("livenessProbe").path("httpGet").path("path").asText())
+              .as(where)
+              .isEqualTo("/admin/ping");
+          assertThat(c.path("readinessProbe").path("httpGet").path("path").asText())
+              .as(where)
+              .isEqualTo("/admin/healthcheck");
+          assertThat(c.path("resources").path("requests").path("memory").asText())
+              .as(where)
+              .isNotEmpty();
+          assertThat(c.path("resources").path("limits").path("memory").asText())
+              .as(where)
+              .isNotEmpty();
           JsonNode sc = c.path("securityContext");
           assertThat(sc.path("allowPrivilegeEscalation").asBoolean(true)).as(where).isFalse();
           assertThat(sc.path("readOnlyRootFilesystem").asBoolean()).as(where).isTrue();
@@ -95,7 +124,8 @@ class DeploymentFilesTest {
       // the rendered config is one every role accepts at boot, built-in job settings included
       // (the pods get MONGODB_URI from the secret named in values)
       Path file = Files.createTempFile("helm-jobline", ".yml");
-      Files.writeString(file, rendered.replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0"));
+      Files.writeString(
+          file, rendered.replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0"));
       JoblineConfiguration config = Launcher.load(file.toString());
       assertThat(config.jobs.builtins.enabled).as(values.getFileName().toString()).isTrue();
     }
@@ -103,23 +133,30 @@ class DeploymentFilesTest {
 
   @Test
   void helmTestCallsTheApiHealthEndpoint() throws IOException {
-    JsonNode test = YAML.readTree(Files.readString(CHART.resolve("templates/tests/test-connection.yaml"))
-        .replaceAll("\\{\\{[^}]*}}", "x"));
-    assertThat(test.path("metadata").path("annotations").path("helm.sh/hook").asText()).isEqualTo("test");
-    assertThat(test.path("spec").path("containers").get(0).path("args").get(0).asText()).isEqualTo("health");
+    JsonNode test =
+        YAML.readTree(
+            Files.readString(CHART.resolve("templates/tests/test-connection.yaml"))
+                .replaceAll("\\{\\{[^}]*}}", "x"));
+    assertThat(test.path("metadata").path("annotations").path("helm.sh/hook").asText())
+        .isEqualTo("test");
+    assertThat(test.path("spec").path("containers").get(0).path("args").get(0).asText())
+        .isEqualTo("health");
   }
 
   @Test
   void executorsNeverOutnumberTheRequestPartitionsInTheExampleValues() throws IOException {
-    for (Path values : List.of(CHART.resolve("values.yaml"), CHART.resolve("values-production.yaml"))) {
+    for (Path values :
+        List.of(CHART.resolve("values.yaml"), CHART.resolve("values-production.yaml"))) {
       JsonNode v = YAML.readTree(values.toFile());
       int partitions = v.path("topics").path("requestPartitions").asInt();
-      assertThat(v.path("roles").path("executor").path("replicas").asInt()).isLessThanOrEqualTo(partitions);
+      assertThat(v.path("roles").path("executor").path("replicas").asInt())
+          .isLessThanOrEqualTo(partitions);
       assertThat(v.path("autoscaling").path("maxReplicas").asInt()).isLessThanOrEqualTo(partitions);
     }
     Path bad = tmp.resolve("bad.yaml");
     Files.writeString(bad, "autoscaling:\n  maxReplicas: 50\ntopics:\n  requestPartitions: 12\n");
-    assertThatThrownBy(() -> new Helm(CHART).template().withName("jobline").withValuesFile(bad).call())
+    assertThatThrownBy(
+            () -> new Helm(CHART).template().withName("jobline").withValuesFile(bad).call())
         .hasMessageContaining("must not exceed topics.requestPartitions");
   }
 
@@ -127,12 +164,16 @@ class DeploymentFilesTest {
   void productionValuesScaleOnLagAndAddIngressMonitoringAndANetworkPolicy() throws IOException {
     List<JsonNode> docs = render(CHART.resolve("values-production.yaml"));
     JsonNode scaled = ofKind(docs, "ScaledObject").get(0);
-    assertThat(scaled.path("spec").path("triggers").get(0).path("type").asText()).isEqualTo("kafka");
+    assertThat(scaled.path("spec").path("triggers").get(0).path("type").asText())
+        .isEqualTo("kafka");
     assertThat(ofKind(docs, "HorizontalPodAutoscaler")).isEmpty();
     assertThat(ofKind(docs, "ServiceMonitor")).hasSize(1);
     assertThat(ofKind(docs, "NetworkPolicy")).hasSize(1);
-    assertThat(ofKind(docs, "Ingress").get(0).path("spec").path("rules").get(0).path("host").asText()).isEqualTo("jobs.example.com");
-    assertThat(ofKind(docs, "ConfigMap").get(0).path("data").path("jobline.yml").asText()).contains("security.protocol");
+    assertThat(
+            ofKind(docs, "Ingress").get(0).path("spec").path("rules").get(0).path("host").asText())
+        .isEqualTo("jobs.example.com");
+    assertThat(ofKind(docs, "ConfigMap").get(0).path("data").path("jobline.yml").asText())
+        .contains("security.protocol");
     assertThat(ofKind(render(CHART.resolve("values.yaml")), "HorizontalPodAutoscaler")).hasSize(1);
   }
 

@@ -5,9 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.topic.Topics;
+import io.jobline.wire.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,18 +39,23 @@ class EndToEndTest {
 
   static JsonNode awaitRun(Http http, String runId, String status) {
     JsonNode[] run = new JsonNode[1];
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
-      Http.Reply r = http.get("/jobs/runs/" + runId);
-      run[0] = r.body();
-      return r.status() == 200 && status.equals(r.body().path("status").asText());
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              Http.Reply r = http.get("/jobs/runs/" + runId);
+              run[0] = r.body();
+              return r.status() == 200 && status.equals(r.body().path("status").asText());
+            });
     return run[0];
   }
 
   @Test
   void aRunSubmittedOverRestCompletesWithResultAndLogs() {
-    Http.Reply accepted = http.post("/jobs/run/settlement",
-        "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}");
+    Http.Reply accepted =
+        http.post(
+            "/jobs/run/settlement", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}");
 
     assertThat(accepted.status()).isEqualTo(202);
     String runId = accepted.body().path("run_id").asText();
@@ -55,8 +66,8 @@ class EndToEndTest {
     assertThat(run.path("started_at").asText()).isNotEmpty();
     assertThat(run.path("completed_at").asText()).isNotEmpty();
     assertThat(run.path("duration_seconds").isNumber()).isTrue();
-    assertThat(run.path("result")).isEqualTo(io.jobline.wire.Json.object()
-        .put("period", "2026-03").put("processed", 100));
+    assertThat(run.path("result"))
+        .isEqualTo(Json.object().put("period", "2026-03").put("processed", 100));
     List<String> messages = new ArrayList<>();
     run.path("logs").forEach(l -> messages.add(l.path("message").asText()));
     assertThat(messages).contains("Starting settlement for 2026-03", "Processed batch 4 of 4");
@@ -69,13 +80,20 @@ class EndToEndTest {
     List<String> names = new ArrayList<>();
     jobs.body().forEach(j -> names.add(j.path("name").asText()));
     assertThat(names).contains("settlement", "noop", "sleep");
-    assertThat(http.get("/jobs/settlement").body().path("params_schema").path("required").get(0).asText())
+    assertThat(
+            http.get("/jobs/settlement")
+                .body()
+                .path("params_schema")
+                .path("required")
+                .get(0)
+                .asText())
         .isEqualTo("period");
   }
 
   @Test
   void theSleepJobCompletesWithItsResult() {
-    String runId = http.post("/jobs/run/sleep", "{\"params\":{\"seconds\":0}}").body().path("run_id").asText();
+    String runId =
+        http.post("/jobs/run/sleep", "{\"params\":{\"seconds\":0}}").body().path("run_id").asText();
     JsonNode run = awaitRun(http, runId, "completed");
     assertThat(run.path("result").path("stopped_early").asBoolean()).isFalse();
   }
@@ -84,37 +102,48 @@ class EndToEndTest {
   void healthChecksTestTheRealDependencies() {
     Http.Reply health = http.get("/admin/healthcheck");
     assertThat(health.status()).isEqualTo(200);
-    assertThat(health.body().fieldNames()).toIterable()
+    assertThat(health.body().fieldNames())
+        .toIterable()
         .contains("kafka", "mongo", "executor", "history-streams", "scheduler");
     health.body().forEach(check -> assertThat(check.path("healthy").asBoolean()).isTrue());
   }
 
   @Test
   void metricsAreServedInPrometheusTextFormat() throws Exception {
-    var client = java.net.http.HttpClient.newHttpClient();
-    var response = client.send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(standalone.apiUrl() + "/admin/prometheus")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString());
+    var client = HttpClient.newHttpClient();
+    var response =
+        client.send(
+            HttpRequest.newBuilder(URI.create(standalone.apiUrl() + "/admin/prometheus")).build(),
+            HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.body()).contains("# TYPE jobline_executor_runs_started gauge");
   }
 
   @Test
-  void poisonRecordsGoToTheDeadLetterTopicWithTheirReasonAndTheNextRecordStillRuns() throws Exception {
+  void poisonRecordsGoToTheDeadLetterTopicWithTheirReasonAndTheNextRecordStillRuns()
+      throws Exception {
     Map<String, Object> props = standalone.config().kafka.clientProperties();
     String good = UUID.randomUUID().toString();
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       send(producer, "t-dlq", "this is not json");
       send(producer, "t-dlq", "{\"run_id\":\"poison-unknown\",\"job_name\":\"no-such-job\"}");
       send(producer, "t-dlq", "{\"run_id\":\"poison-missing\",\"tenant_id\":\"t-dlq\"}");
-      send(producer, "t-dlq", "{\"run_id\":\"poison-params\",\"job_name\":\"settlement\",\"params\":{\"period\":\"March\"}}");
-      send(producer, "t-dlq", "{\"run_id\":\"" + good + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-dlq\"}");
+      send(
+          producer,
+          "t-dlq",
+          "{\"run_id\":\"poison-params\",\"job_name\":\"settlement\",\"params\":{\"period\":\"March\"}}");
+      send(
+          producer,
+          "t-dlq",
+          "{\"run_id\":\"" + good + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-dlq\"}");
       producer.flush();
     }
 
     awaitRun(http, good, "completed");
     List<String> reasons = deadLetterReasons(props, 4);
-    assertThat(reasons).anyMatch(r -> r.startsWith("unparseable"))
+    assertThat(reasons)
+        .anyMatch(r -> r.startsWith("unparseable"))
         .anyMatch(r -> r.equals("unknown job 'no-such-job'"))
         .anyMatch(r -> r.equals("missing field job_name"))
         .anyMatch(r -> r.startsWith("invalid params: $.period"));
@@ -126,23 +155,33 @@ class EndToEndTest {
   }
 
   private static void send(KafkaProducer<byte[], byte[]> producer, String key, String value) {
-    producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), key.getBytes(StandardCharsets.UTF_8),
-        value.getBytes(StandardCharsets.UTF_8)));
+    producer.send(
+        new ProducerRecord<>(
+            Topics.REQUESTS.name(),
+            key.getBytes(StandardCharsets.UTF_8),
+            value.getBytes(StandardCharsets.UTF_8)));
   }
 
   private static List<String> deadLetterReasons(Map<String, Object> props, int atLeast) {
-    Map<String, Object> c = new java.util.HashMap<>(props);
+    Map<String, Object> c = new HashMap<>(props);
     c.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-test-" + UUID.randomUUID());
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     List<String> reasons = new ArrayList<>();
-    try (var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    try (var consumer =
+        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.subscribe(List.of(Topics.REQUESTS_DLQ.name()));
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-          reasons.add(new String(r.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8));
-        }
-        return reasons.size() >= atLeast;
-      });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                  reasons.add(
+                      new String(
+                          r.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
+                          StandardCharsets.UTF_8));
+                }
+                return reasons.size() >= atLeast;
+              });
     }
     return reasons;
   }

@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -29,8 +28,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The fuzz suite: hostile JSON ({@link HostileJson}) against every REST route that reads a body,
  * hostile query strings and path segments, and hostile records straight to the topics. Every answer
- * is a 2xx or a 4xx problem document — never a 5xx; every request accepted reaches a status that has
- * ended; afterwards every role is healthy and a normal run completes.
+ * is a 2xx or a 4xx problem document — never a 5xx; every request accepted reaches a status that
+ * has ended; afterwards every role is healthy and a normal run completes.
  */
 class FuzzTest {
   private static final Set<String> ACCEPTED_RUNS = ConcurrentHashMap.newKeySet();
@@ -44,11 +43,27 @@ class FuzzTest {
   static void start() throws Exception {
     admin = new Http(SharedStandalone.get().apiUrl());
     chain = "fuzz-chain-" + UUID.randomUUID().toString().substring(0, 8);
-    assertThat(admin.post("/jobs/chains", "{\"name\":\"" + chain + "\",\"steps\":[{\"job\":\"noop\"},"
-        + "{\"job\":\"noop\",\"name\":\"second\",\"depends_on\":[\"noop\"]}]}").status()).isEqualTo(201);
+    assertThat(
+            admin
+                .post(
+                    "/jobs/chains",
+                    "{\"name\":\""
+                        + chain
+                        + "\",\"steps\":[{\"job\":\"noop\"},"
+                        + "{\"job\":\"noop\",\"name\":\"second\",\"depends_on\":[\"noop\"]}]}")
+                .status())
+        .isEqualTo(201);
     schedule = "fuzz-schedule-" + UUID.randomUUID().toString().substring(0, 8);
-    assertThat(admin.post("/jobs/schedules", "{\"job_name\":\"" + schedule + "\",\"job_type\":\"noop\","
-        + "\"cron_expression\":\"0 3 1 1 *\",\"timezone\":\"UTC\"}").status()).isEqualTo(201);
+    assertThat(
+            admin
+                .post(
+                    "/jobs/schedules",
+                    "{\"job_name\":\""
+                        + schedule
+                        + "\",\"job_type\":\"noop\","
+                        + "\"cron_expression\":\"0 3 1 1 *\",\"timezone\":\"UTC\"}")
+                .status())
+        .isEqualTo(201);
     aDeadLetter();
   }
 
@@ -56,14 +71,17 @@ class FuzzTest {
 
   private static void aDeadLetter() throws Exception {
     String tenant = "fuzz-dl-" + UUID.randomUUID();
-    DeadLettersApiTest.produce(tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
+    DeadLettersApiTest.produce(
+        tenant, "{\"job_name\":\"no-such-job\",\"tenant_id\":\"" + tenant + "\"}");
     deadLetter = DeadLettersApiTest.awaitDeadLetters(admin, tenant, 1).get(0).path("id").asText();
   }
 
   /** A 2xx, or a 4xx problem+json naming what is wrong; a 5xx is a bug. */
   private static Http.Reply checked(String what, Http.Reply reply) {
     TRIED.incrementAndGet();
-    assertThat(reply.status()).as("%s answered %s %s", what, reply.status(), reply.body()).isLessThan(500);
+    assertThat(reply.status())
+        .as("%s answered %s %s", what, reply.status(), reply.body())
+        .isLessThan(500);
     if (reply.status() >= 400) {
       assertThat(reply.contentType()).as("%s", what).startsWith("application/problem+json");
       assertThat(reply.body().path("detail").asText()).as("%s", what).isNotBlank();
@@ -73,15 +91,39 @@ class FuzzTest {
 
   @Provide
   Arbitrary<String> runBodies() {
-    return HostileJson.bodies(List.of("tenant_id", "params", "timeout_seconds", "max_attempts", "retry_backoff_seconds",
-        "retry_backoff_cap_seconds"));
+    return HostileJson.bodies(
+        List.of(
+            "tenant_id",
+            "params",
+            "timeout_seconds",
+            "max_attempts",
+            "retry_backoff_seconds",
+            "retry_backoff_cap_seconds"));
   }
 
   @Provide
   Arbitrary<String> scheduleBodies() {
-    return HostileJson.bodies(List.of("job_name", "job_type", "cron_expression", "timezone", "parameters", "tenant_id",
-        "trigger_type", "interval_seconds", "run_at", "misfire_policy", "misfire_grace_seconds", "overlap",
-        "jitter_seconds", "paused", "is_enabled", "chain", "description", "max_attempts", "timeout_seconds"));
+    return HostileJson.bodies(
+        List.of(
+            "job_name",
+            "job_type",
+            "cron_expression",
+            "timezone",
+            "parameters",
+            "tenant_id",
+            "trigger_type",
+            "interval_seconds",
+            "run_at",
+            "misfire_policy",
+            "misfire_grace_seconds",
+            "overlap",
+            "jitter_seconds",
+            "paused",
+            "is_enabled",
+            "chain",
+            "description",
+            "max_attempts",
+            "timeout_seconds"));
   }
 
   @Provide
@@ -112,8 +154,12 @@ class FuzzTest {
     Http.Reply r = checked("POST /jobs/schedules " + body, admin.post("/jobs/schedules", body));
     if (r.status() == 201) {
       String name = r.body().path("job_name").asText();
-      assertThat(admin.delete("/jobs/schedules/" + URLEncoder.encode(name, StandardCharsets.UTF_8)).status())
-          .as("a created schedule can be deleted: %s", name).isEqualTo(204);
+      assertThat(
+              admin
+                  .delete("/jobs/schedules/" + URLEncoder.encode(name, StandardCharsets.UTF_8))
+                  .status())
+          .as("a created schedule can be deleted: %s", name)
+          .isEqualTo(204);
     }
   }
 
@@ -129,7 +175,8 @@ class FuzzTest {
 
   @Property(tries = 200)
   void runAChain(@ForAll("runBodies") String body) {
-    Http.Reply r = checked("POST chain run " + body, admin.post("/jobs/chains/" + chain + "/run", body));
+    Http.Reply r =
+        checked("POST chain run " + body, admin.post("/jobs/chains/" + chain + "/run", body));
     if (r.status() == 202) {
       ACCEPTED_CHAIN_RUNS.add(r.body().path("chain_run_id").asText());
     }
@@ -138,7 +185,10 @@ class FuzzTest {
   @Property(tries = 200)
   void redriveADeadLetter(@ForAll("runBodies") String record, @ForAll boolean wrapped) {
     String body = wrapped ? "{\"record\":" + record + "}" : record;
-    Http.Reply r = checked("POST redrive " + body, admin.post("/jobs/dead-letters/" + deadLetter + "/redrive", body));
+    Http.Reply r =
+        checked(
+            "POST redrive " + body,
+            admin.post("/jobs/dead-letters/" + deadLetter + "/redrive", body));
     if (r.status() == 202) {
       ACCEPTED_RUNS.add(r.body().path("run_id").asText());
     }
@@ -151,11 +201,24 @@ class FuzzTest {
 
   @Property(tries = 250)
   void queryStrings(@ForAll("anything") String name, @ForAll("anything") String value) {
-    String q = URLEncoder.encode(name, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8);
-    for (String route : List.of("/jobs/runs?", "/jobs/runs?limit=", "/jobs/chain-runs?status=", "/jobs/stats?tenant=",
-        "/jobs/audit?target_type=", "/jobs/dead-letters?", "/jobs/dead-letters?cursor=",
-        "/jobs/stats/status-counts?since=")) {
-      String path = route.endsWith("=") ? route + URLEncoder.encode(value, StandardCharsets.UTF_8) : route + q;
+    String q =
+        URLEncoder.encode(name, StandardCharsets.UTF_8)
+            + "="
+            + URLEncoder.encode(value, StandardCharsets.UTF_8);
+    for (String route :
+        List.of(
+            "/jobs/runs?",
+            "/jobs/runs?limit=",
+            "/jobs/chain-runs?status=",
+            "/jobs/stats?tenant=",
+            "/jobs/audit?target_type=",
+            "/jobs/dead-letters?",
+            "/jobs/dead-letters?cursor=",
+            "/jobs/stats/status-counts?since=")) {
+      String path =
+          route.endsWith("=")
+              ? route + URLEncoder.encode(value, StandardCharsets.UTF_8)
+              : route + q;
       checked("GET " + path, admin.get(path));
     }
   }
@@ -177,13 +240,26 @@ class FuzzTest {
   @Property(tries = 400)
   void recordsStraightToTheTopics(@ForAll("runBodies") String body) throws Exception {
     String runId = UUID.randomUUID().toString();
-    // the run id first, as most producers write it: even a record that breaks later must end its run
-    String value = body.startsWith("{") && body.length() > 1
-        ? "{\"run_id\":\"" + runId + "\",\"job_name\":\"noop\"," + body.substring(1) : body;
-    PRODUCER.get().send(new ProducerRecord<>(Topics.REQUESTS.name(), "fuzz".getBytes(StandardCharsets.UTF_8),
-        value.getBytes(StandardCharsets.UTF_8)));
-    PRODUCER.get().send(new ProducerRecord<>(Topics.EVENTS.name(), runId.getBytes(StandardCharsets.UTF_8),
-        body.getBytes(StandardCharsets.UTF_8)));
+    // the run id first, as most producers write it: even a record that breaks later must end its
+    // run
+    String value =
+        body.startsWith("{") && body.length() > 1
+            ? "{\"run_id\":\"" + runId + "\",\"job_name\":\"noop\"," + body.substring(1)
+            : body;
+    PRODUCER
+        .get()
+        .send(
+            new ProducerRecord<>(
+                Topics.REQUESTS.name(),
+                "fuzz".getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)));
+    PRODUCER
+        .get()
+        .send(
+            new ProducerRecord<>(
+                Topics.EVENTS.name(),
+                runId.getBytes(StandardCharsets.UTF_8),
+                body.getBytes(StandardCharsets.UTF_8)));
     TRIED.addAndGet(2);
     if (value.startsWith("{\"run_id\"")) {
       TOPIC_RUNS.put(runId, value.length() > 300 ? value.substring(0, 300) + "…" : value);
@@ -191,43 +267,68 @@ class FuzzTest {
   }
 
   private static final Map<String, String> TOPIC_RUNS = new ConcurrentHashMap<>();
-  private static final ThreadLocal<KafkaProducer<byte[], byte[]>> PRODUCER = ThreadLocal.withInitial(() -> {
-    Map<String, Object> props = SharedStandalone.get().config().kafka.clientProperties();
-    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-  });
+  private static final ThreadLocal<KafkaProducer<byte[], byte[]>> PRODUCER =
+      ThreadLocal.withInitial(
+          () -> {
+            Map<String, Object> props = SharedStandalone.get().config().kafka.clientProperties();
+            return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+          });
 
   @AfterContainer
   static void everythingAcceptedEndsAndEveryRoleIsStillWell() {
     PRODUCER.get().flush();
     for (String id : ACCEPTED_RUNS) {
-      await("run " + id).atMost(Duration.ofSeconds(120)).until(() -> ended(admin.get("/jobs/runs/" + id)));
+      await("run " + id)
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> ended(admin.get("/jobs/runs/" + id)));
     }
     for (String id : ACCEPTED_CHAIN_RUNS) {
-      await("chain run " + id).atMost(Duration.ofSeconds(120)).until(() -> {
-        JsonNode r = admin.get("/jobs/chain-runs/" + id).body();
-        return r != null && Set.of("completed", "failed", "completed_with_failures", "cancelled")
-            .contains(r.path("status").asText());
-      });
+      await("chain run " + id)
+          .atMost(Duration.ofSeconds(120))
+          .until(
+              () -> {
+                JsonNode r = admin.get("/jobs/chain-runs/" + id).body();
+                return r != null
+                    && Set.of("completed", "failed", "completed_with_failures", "cancelled")
+                        .contains(r.path("status").asText());
+              });
     }
-    TOPIC_RUNS.forEach((id, value) -> await("topic run " + id + " of record " + value).atMost(Duration.ofSeconds(120))
-        .until(() -> ended(admin.get("/jobs/runs/" + id))));
-    await("every role healthy").atMost(Duration.ofSeconds(60))
-        .until(() -> new Http(SharedStandalone.get().apiUrl(), null).get("/admin/healthcheck").status() == 200);
-    String normal = admin.post("/jobs/run/settlement", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}")
-        .body().path("run_id").asText();
+    TOPIC_RUNS.forEach(
+        (id, value) ->
+            await("topic run " + id + " of record " + value)
+                .atMost(Duration.ofSeconds(120))
+                .until(() -> ended(admin.get("/jobs/runs/" + id))));
+    await("every role healthy")
+        .atMost(Duration.ofSeconds(60))
+        .until(
+            () ->
+                new Http(SharedStandalone.get().apiUrl(), null).get("/admin/healthcheck").status()
+                    == 200);
+    String normal =
+        admin
+            .post(
+                "/jobs/run/settlement",
+                "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}")
+            .body()
+            .path("run_id")
+            .asText();
     EndToEndTest.awaitRun(admin, normal, "completed");
-    System.out.printf("fuzz suite: %d hostile requests and records tried; %d runs, %d chain runs and %d topic "
-        + "records accepted, each ended%n", TRIED.get(), ACCEPTED_RUNS.size(), ACCEPTED_CHAIN_RUNS.size(), TOPIC_RUNS.size());
+    System.out.printf(
+        "fuzz suite: %d hostile requests and records tried; %d runs, %d chain runs and %d topic "
+            + "records accepted, each ended%n",
+        TRIED.get(), ACCEPTED_RUNS.size(), ACCEPTED_CHAIN_RUNS.size(), TOPIC_RUNS.size());
     PRODUCER.get().close();
   }
 
   private static boolean ended(Http.Reply r) {
-    return r.status() == 200 && Set.of("completed", "failed", "cancelled", "timed_out", "missed")
-        .contains(r.body().path("status").asText());
+    return r.status() == 200
+        && Set.of("completed", "failed", "cancelled", "timed_out", "missed")
+            .contains(r.body().path("status").asText());
   }
 
   @Example
   void theSuiteStartsFromAHealthyStandalone() {
-    assertThat(new Http(SharedStandalone.get().apiUrl(), null).get("/admin/healthcheck").status()).isEqualTo(200);
+    assertThat(new Http(SharedStandalone.get().apiUrl(), null).get("/admin/healthcheck").status())
+        .isEqualTo(200);
   }
 }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import io.jobline.history.HistoryRebuild;
+import io.jobline.history.HistoryTopology;
 import io.jobline.run.RunRecord;
+import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
+import io.jobline.store.StatsStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,19 +25,33 @@ class HistoryRebuildTest {
     Standalone standalone = SharedStandalone.get();
     Http http = new Http(standalone.apiUrl());
     List<String> ids = new ArrayList<>();
-    ids.add(http.post("/jobs/run/settlement", "{\"tenant_id\":\"rb\",\"params\":{\"period\":\"2026-07\"}}").body().path("run_id").asText());
-    ids.add(http.post("/jobs/run/flaky", "{\"tenant_id\":\"rb\",\"params\":{\"failures\":1}}").body().path("run_id").asText());
+    ids.add(
+        http.post(
+                "/jobs/run/settlement",
+                "{\"tenant_id\":\"rb\",\"params\":{\"period\":\"2026-07\"}}")
+            .body()
+            .path("run_id")
+            .asText());
+    ids.add(
+        http.post("/jobs/run/flaky", "{\"tenant_id\":\"rb\",\"params\":{\"failures\":1}}")
+            .body()
+            .path("run_id")
+            .asText());
     ids.forEach(id -> EndToEndTest.awaitRun(http, id, "completed"));
 
     try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
       MongoRunStore live = new MongoRunStore(mongo.getDatabase("jobline"), Clock.systemUTC());
       var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
       MongoRunStore rebuilt = new MongoRunStore(db, Clock.systemUTC());
-      var rebuiltLogs = new io.jobline.store.MongoRunLogStore(db);
-      HistoryRebuild.rebuild(standalone.config().kafka, standalone.config().history,
-          new io.jobline.history.HistoryTopology.Sinks(rebuilt, rebuiltLogs, new io.jobline.store.StatsStore(db)::replace),
-          (short) 1, Duration.ofMinutes(3), line -> { });
-      var liveLogs = new io.jobline.store.MongoRunLogStore(mongo.getDatabase("jobline"));
+      var rebuiltLogs = new MongoRunLogStore(db);
+      HistoryRebuild.rebuild(
+          standalone.config().kafka,
+          standalone.config().history,
+          new HistoryTopology.Sinks(rebuilt, rebuiltLogs, new StatsStore(db)::replace),
+          (short) 1,
+          Duration.ofMinutes(3),
+          line -> {});
+      var liveLogs = new MongoRunLogStore(mongo.getDatabase("jobline"));
 
       assertThat(rebuilt.count()).isGreaterThanOrEqualTo(ids.size());
       for (String id : ids) {

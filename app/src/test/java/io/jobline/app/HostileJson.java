@@ -4,6 +4,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 /**
  * Hostile JSON for the fuzz suite, written as text so that anything a client could send can be
@@ -17,65 +18,135 @@ final class HostileJson {
   /** Bodies for a route that takes these fields. */
   static Arbitrary<String> bodies(List<String> fields) {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(8, object(fields, 3)),
-        net.jqwik.api.Tuple.of(2, deep()),
-        net.jqwik.api.Tuple.of(2, duplicated(fields)),
-        net.jqwik.api.Tuple.of(2, object(fields, 2).map(b -> b + " " + "xyz")),
-        net.jqwik.api.Tuple.of(2, object(fields, 2).flatMap(b -> Arbitraries.integers().between(0, Math.max(0, b.length() - 1))
-            .map(cut -> b.substring(0, cut)))),
-        net.jqwik.api.Tuple.of(1, Arbitraries.strings().all().ofMaxLength(40)),
-        net.jqwik.api.Tuple.of(1, value(2)));
+        Tuple.of(8, object(fields, 3)),
+        Tuple.of(2, deep()),
+        Tuple.of(2, duplicated(fields)),
+        Tuple.of(2, object(fields, 2).map(b -> b + " " + "xyz")),
+        Tuple.of(
+            2,
+            object(fields, 2)
+                .flatMap(
+                    b ->
+                        Arbitraries.integers()
+                            .between(0, Math.max(0, b.length() - 1))
+                            .map(cut -> b.substring(0, cut)))),
+        Tuple.of(1, Arbitraries.strings().all().ofMaxLength(40)),
+        Tuple.of(1, value(2)));
   }
 
   /** An object whose keys are mostly the route's own fields, with values of any type. */
   static Arbitrary<String> object(List<String> fields, int depth) {
-    Arbitrary<String> entry = Combinators.combine(key(fields), value(depth)).as((k, v) -> quote(k) + ":" + v);
+    Arbitrary<String> entry =
+        Combinators.combine(key(fields), value(depth)).as((k, v) -> quote(k) + ":" + v);
     return entry.list().ofMaxSize(6).map(entries -> "{" + String.join(",", entries) + "}");
   }
 
   static Arbitrary<String> key(List<String> fields) {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, Arbitraries.of(fields)),
-        net.jqwik.api.Tuple.of(3, Arbitraries.of("$where", "$set", "a.b", "", "\u0000", "a\u0000b", "😀", "\ud83d",
-            "\ude00x", "__proto__", "constructor", "x".repeat(2000), "tenant", "params ", "PARAMS")),
-        net.jqwik.api.Tuple.of(2, Arbitraries.strings().all().ofMaxLength(12)));
+        Tuple.of(6, Arbitraries.of(fields)),
+        Tuple.of(
+            3,
+            Arbitraries.of(
+                "$where",
+                "$set",
+                "a.b",
+                "",
+                "\u0000",
+                "a\u0000b",
+                "😀",
+                "\ud83d",
+                "\ude00x",
+                "__proto__",
+                "constructor",
+                "x".repeat(2000),
+                "tenant",
+                "params ",
+                "PARAMS")),
+        Tuple.of(2, Arbitraries.strings().all().ofMaxLength(12)));
   }
 
   static Arbitrary<String> value(int depth) {
-    Arbitrary<String> scalar = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(4, text().map(HostileJson::quote)),
-        net.jqwik.api.Tuple.of(2, Arbitraries.of("0", "-1", "1.5", "1e999", "-0", "123456789012345678901234567890",
-            "2147483648", "true", "false", "null", "NaN", "[]", "{}")),
-        net.jqwik.api.Tuple.of(1, Arbitraries.integers().map(String::valueOf)));
+    Arbitrary<String> scalar =
+        Arbitraries.frequencyOf(
+            Tuple.of(4, text().map(HostileJson::quote)),
+            Tuple.of(
+                2,
+                Arbitraries.of(
+                    "0",
+                    "-1",
+                    "1.5",
+                    "1e999",
+                    "-0",
+                    "123456789012345678901234567890",
+                    "2147483648",
+                    "true",
+                    "false",
+                    "null",
+                    "NaN",
+                    "[]",
+                    "{}")),
+            Tuple.of(1, Arbitraries.integers().map(String::valueOf)));
     if (depth <= 0) {
       return scalar;
     }
-    Arbitrary<String> array = Arbitraries.lazy(() -> value(depth - 1)).list().ofMaxSize(4)
-        .map(items -> "[" + String.join(",", items) + "]");
-    Arbitrary<String> object = Arbitraries.lazy(() -> object(List.of("period", "seconds", "k", "a", "$x"), depth - 1));
-    return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, scalar),
-        net.jqwik.api.Tuple.of(2, array),
-        net.jqwik.api.Tuple.of(2, object));
+    Arbitrary<String> array =
+        Arbitraries.lazy(() -> value(depth - 1))
+            .list()
+            .ofMaxSize(4)
+            .map(items -> "[" + String.join(",", items) + "]");
+    Arbitrary<String> object =
+        Arbitraries.lazy(() -> object(List.of("period", "seconds", "k", "a", "$x"), depth - 1));
+    return Arbitraries.frequencyOf(Tuple.of(6, scalar), Tuple.of(2, array), Tuple.of(2, object));
   }
 
   static Arbitrary<String> text() {
     return Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(5, Arbitraries.strings().all().ofMaxLength(20)),
-        net.jqwik.api.Tuple.of(2, Arbitraries.of("t1", "acme", "2026-03", "* * * * *", "0 3 * * *", "noop", "settlement",
-            "cron", "interval", "once", "run_all", "skip", "queue", "UTC", "Mars/Base", "2026-03-01T00:00:00Z")),
-        net.jqwik.api.Tuple.of(1, Arbitraries.of("x".repeat(100_000), "\u0000", "\ud83d", "a\u0001b", "../../etc",
-            "0-99999999999 * * * *", "*/0 * * * *", "a/b", "😀\u0000x")));
+        Tuple.of(5, Arbitraries.strings().all().ofMaxLength(20)),
+        Tuple.of(
+            2,
+            Arbitraries.of(
+                "t1",
+                "acme",
+                "2026-03",
+                "* * * * *",
+                "0 3 * * *",
+                "noop",
+                "settlement",
+                "cron",
+                "interval",
+                "once",
+                "run_all",
+                "skip",
+                "queue",
+                "UTC",
+                "Mars/Base",
+                "2026-03-01T00:00:00Z")),
+        Tuple.of(
+            1,
+            Arbitraries.of(
+                "x".repeat(100_000),
+                "\u0000",
+                "\ud83d",
+                "a\u0001b",
+                "../../etc",
+                "0-99999999999 * * * *",
+                "*/0 * * * *",
+                "a/b",
+                "😀\u0000x")));
   }
 
   /** Nested 30 to 3,000 levels, as arrays or objects, under a route field. */
   static Arbitrary<String> deep() {
-    return Combinators.combine(Arbitraries.integers().between(30, 3000), Arbitraries.of("[", "{\"a\":"),
-        Arbitraries.of("params", "parameters", "steps", "tenant_id")).as((n, open, field) -> {
-          String close = open.equals("[") ? "]" : "}";
-          String inner = open.equals("[") ? "1" : "{}";
-          return "{\"" + field + "\":" + open.repeat(n) + inner + close.repeat(n) + "}";
-        });
+    return Combinators.combine(
+            Arbitraries.integers().between(30, 3000),
+            Arbitraries.of("[", "{\"a\":"),
+            Arbitraries.of("params", "parameters", "steps", "tenant_id"))
+        .as(
+            (n, open, field) -> {
+              String close = open.equals("[") ? "]" : "}";
+              String inner = open.equals("[") ? "1" : "{}";
+              return "{\"" + field + "\":" + open.repeat(n) + inner + close.repeat(n) + "}";
+            });
   }
 
   static Arbitrary<String> duplicated(List<String> fields) {
@@ -83,7 +154,10 @@ final class HostileJson {
         .as((k, a, b) -> "{" + quote(k) + ":" + a + "," + quote(k) + ":" + b + "}");
   }
 
-  /** A JSON string literal; every character outside printable ASCII as an escape, so lone surrogates survive. */
+  /**
+   * A JSON string literal; every character outside printable ASCII as an escape, so lone surrogates
+   * survive.
+   */
   static String quote(String s) {
     StringBuilder b = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {

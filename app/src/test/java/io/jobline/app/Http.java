@@ -8,12 +8,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 
 /** A small HTTP client for tests against a running API. */
 final class Http {
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
   /** The development admin token every test standalone is started with. */
   static final String TEST_TOKEN = "test-admin-token";
+
   private final String base;
   private final String token;
 
@@ -42,14 +46,18 @@ final class Http {
   }
 
   Reply post(String path, String body) {
-    HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body);
+    HttpRequest.BodyPublisher publisher =
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body);
     return send(request(path).header("Content-Type", "application/json").POST(publisher));
   }
 
-  Reply post(String path, String body, java.util.Map<String, String> headers) {
-    HttpRequest.Builder b = request(path).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body));
+  Reply post(String path, String body, Map<String, String> headers) {
+    HttpRequest.Builder b =
+        request(path)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
     headers.forEach(b::header);
     return send(b);
   }
@@ -59,8 +67,10 @@ final class Http {
   }
 
   Reply patch(String path, String body) {
-    return send(request(path).header("Content-Type", "application/json")
-        .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
+    return send(
+        request(path)
+            .header("Content-Type", "application/json")
+            .method("PATCH", HttpRequest.BodyPublishers.ofString(body)));
   }
 
   private static Reply send(HttpRequest.Builder request) {
@@ -70,7 +80,8 @@ final class Http {
       try {
         r = CLIENT.send(built, HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
-        // the server may close a kept-alive connection (after refusing a request without reading its
+        // the server may close a kept-alive connection (after refusing a request without reading
+        // its
         // body) just as the client reuses it, and the request finds no one: send it once more then
         if (!String.valueOf(e.getMessage()).contains("received no bytes")) {
           throw e;

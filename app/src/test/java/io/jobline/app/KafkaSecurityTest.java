@@ -9,14 +9,18 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.AppenderBase;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClients;
 import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
 import io.jobline.embedded.EmbeddedKafka;
 import io.jobline.embedded.EmbeddedMongo;
 import io.jobline.wire.Json;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -25,18 +29,21 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.awaitility.Awaitility;
+import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every role against a Kafka cluster that takes SASL_PLAINTEXT with SCRAM-SHA-256 only, configured
  * through {@code kafka.properties} as a secured cluster is; and no secret — the SASL password, the
- * JWT secret, a password in a job's connection string or in the Mongo URI — appears in any log line,
- * run record, schedule or error message along the way.
+ * JWT secret, a password in a job's connection string or in the Mongo URI — appears in any log
+ * line, run record, schedule or error message along the way.
  */
 class KafkaSecurityTest {
   private static final String KAFKA_PASSWORD = "kafka-pw-" + UUID.randomUUID();
-  private static final String JWT_SECRET = "jwt-secret-" + UUID.randomUUID() + "-padding-to-32-bytes";
+  private static final String JWT_SECRET =
+      "jwt-secret-" + UUID.randomUUID() + "-padding-to-32-bytes";
   private static final String PG_PASSWORD = "pg-pw-" + UUID.randomUUID();
   private static final String SQL_PASSWORD = "sql-pw-" + UUID.randomUUID();
   private static final String MONGO_PASSWORD = "mongo-pw-" + UUID.randomUUID();
@@ -47,7 +54,11 @@ class KafkaSecurityTest {
 
     @Override
     protected void append(ILoggingEvent e) {
-      lines.add(e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy())));
+      lines.add(
+          e.getFormattedMessage()
+              + (e.getThrowableProxy() == null
+                  ? ""
+                  : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy())));
     }
   }
 
@@ -57,75 +68,132 @@ class KafkaSecurityTest {
     JoblineConfiguration config = Launcher.loadResource("jobline-standalone.yml");
     Launcher.configureLogging(config);
     Captured captured = new Captured();
-    Logger root = ((LoggerContext) LoggerFactory.getILoggerFactory()).getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    Logger root =
+        ((LoggerContext) LoggerFactory.getILoggerFactory())
+            .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     captured.setContext(root.getLoggerContext());
     captured.start();
     root.addAppender(captured);
-    EmbeddedKafka kafka = EmbeddedKafka.startScram(dir.resolve("kafka"), 0, 0, "jobline", KAFKA_PASSWORD);
+    EmbeddedKafka kafka =
+        EmbeddedKafka.startScram(dir.resolve("kafka"), 0, 0, "jobline", KAFKA_PASSWORD);
     EmbeddedMongo mongo = EmbeddedMongo.start(null, 0);
     Launcher.Running running = null;
     try {
       config.kafka.bootstrapServers = kafka.bootstrapServers();
-      config.kafka.properties = Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-256",
-          "sasl.jaas.config", jaas("jobline", KAFKA_PASSWORD));
+      config.kafka.properties =
+          Map.of(
+              "security.protocol",
+              "SASL_PLAINTEXT",
+              "sasl.mechanism",
+              "SCRAM-SHA-256",
+              "sasl.jaas.config",
+              jaas("jobline", KAFKA_PASSWORD));
       config.mongo.uri = mongo.uri();
       config.history.stateDir = dir.resolve("streams").toString();
       config.auth.jwt.hs256Secret = JWT_SECRET;
       config.auth.devToken = Http.TEST_TOKEN;
       config.jobs.builtins.biExport.personalFields = Map.of("users", List.of());
-      ((HttpConnectorFactory) ((SimpleServerFactory) config.getServerFactory()).getConnector()).setPort(0);
-      running = Launcher.start(new JoblineApplication(EnumSet.allOf(Role.class), Clock.systemUTC()), config);
+      ((HttpConnectorFactory) ((SimpleServerFactory) config.getServerFactory()).getConnector())
+          .setPort(0);
+      running =
+          Launcher.start(
+              new JoblineApplication(EnumSet.allOf(Role.class), Clock.systemUTC()), config);
       Http http = new Http("http://localhost:" + running.port());
 
-      String runId = http.post("/jobs/run/settlement", "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}")
-          .body().path("run_id").asText();
+      String runId =
+          http.post(
+                  "/jobs/run/settlement",
+                  "{\"tenant_id\":\"t1\",\"params\":{\"period\":\"2026-03\"}}")
+              .body()
+              .path("run_id")
+              .asText();
       JsonNode run = EndToEndTest.awaitRun(http, runId, "completed");
       assertThat(run.path("result").path("processed").asInt()).isEqualTo(100);
-      Http.Reply refused = new Http("http://localhost:" + running.port(), "forged." + JWT_SECRET + ".token").get("/jobs");
+      Http.Reply refused =
+          new Http("http://localhost:" + running.port(), "forged." + JWT_SECRET + ".token")
+              .get("/jobs");
       assertThat(refused.status()).isEqualTo(401);
 
       Map<String, Object> wrong = config.kafka.clientProperties();
       wrong.put("sasl.jaas.config", jaas("jobline", "wrong-" + KAFKA_PASSWORD));
       try (Admin admin = Admin.create(wrong)) {
         assertThatThrownBy(() -> admin.describeCluster().nodes().get(20, TimeUnit.SECONDS))
-            .satisfies(e -> assertThat(String.valueOf(e) + e.getCause()).contains("Authentication failed")
-                .doesNotContain(KAFKA_PASSWORD));
+            .satisfies(
+                e ->
+                    assertThat(String.valueOf(e) + e.getCause())
+                        .contains("Authentication failed")
+                        .doesNotContain(KAFKA_PASSWORD));
       }
 
-      // connection strings with a password, as params of a run and of a schedule (nothing listens on port 1)
+      // connection strings with a password, as params of a run and of a schedule (nothing listens
+      // on port 1)
       List<String> shown = new ArrayList<>();
-      for (String connection : List.of("postgresql://bi:" + PG_PASSWORD + "@127.0.0.1:1/none",
-          "Server=tcp:127.0.0.1,1;Database=bi;User ID=bi;Password=" + SQL_PASSWORD + ";Encrypt=false")) {
-        String params = Json.object().put("target_type", connection.startsWith("Server") ? "azure_sql" : "postgres")
-            .put("connection_string", connection).set("configs", Json.mapper().readTree(
-                "[{\"resource\":\"users\",\"target_table\":\"users\"}]")).toString();
-        String parentId = http.post("/jobs/run/bi-export", "{\"tenant_id\":\"t1\",\"params\":" + params + "}")
-            .body().path("run_id").asText();
-        JsonNode parent = EndToEndTest.awaitRun(http, parentId, "completed"); // bi-export fans out, a run per tenant
+      for (String connection :
+          List.of(
+              "postgresql://bi:" + PG_PASSWORD + "@127.0.0.1:1/none",
+              "Server=tcp:127.0.0.1,1;Database=bi;User ID=bi;Password="
+                  + SQL_PASSWORD
+                  + ";Encrypt=false")) {
+        String params =
+            Json.object()
+                .put("target_type", connection.startsWith("Server") ? "azure_sql" : "postgres")
+                .put("connection_string", connection)
+                .set(
+                    "configs",
+                    Json.mapper().readTree("[{\"resource\":\"users\",\"target_table\":\"users\"}]"))
+                .toString();
+        String parentId =
+            http.post("/jobs/run/bi-export", "{\"tenant_id\":\"t1\",\"params\":" + params + "}")
+                .body()
+                .path("run_id")
+                .asText();
+        JsonNode parent =
+            EndToEndTest.awaitRun(
+                http, parentId, "completed"); // bi-export fans out, a run per tenant
         shown.add(parent.toString());
         String exportId = parent.path("result").path("children").path(0).path("run_id").asText();
         JsonNode[] last = new JsonNode[1];
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(200))
-            .until(() -> { // failed after its last attempt (bi-export retries twice)
-              last[0] = http.get("/jobs/runs/" + exportId).body();
-              return last[0].path("status").asText().equals("failed") && last[0].path("attempt").asInt() == 3;
-            });
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () -> { // failed after its last attempt (bi-export retries twice)
+                  last[0] = http.get("/jobs/runs/" + exportId).body();
+                  return last[0].path("status").asText().equals("failed")
+                      && last[0].path("attempt").asInt() == 3;
+                });
         JsonNode export = last[0];
-        try (var client = com.mongodb.client.MongoClients.create(mongo.uri())) { // the record as history stored it
-          shown.add(client.getDatabase(config.mongo.database).getCollection("job_runs")
-              .find(new org.bson.Document("_id", exportId)).first().toJson());
+        try (var client = MongoClients.create(mongo.uri())) { // the record as history stored it
+          shown.add(
+              client
+                  .getDatabase(config.mongo.database)
+                  .getCollection("job_runs")
+                  .find(new Document("_id", exportId))
+                  .first()
+                  .toJson());
         }
-        assertThat(export.path("params").path("connection_string").asText()).contains("127.0.0.1").contains("[redacted]");
+        assertThat(export.path("params").path("connection_string").asText())
+            .contains("127.0.0.1")
+            .contains("[redacted]");
         shown.add(export.toString());
         shown.add(http.get("/jobs/runs?job_name=bi-export").body().toString());
         Http.Reply retry = http.post("/jobs/runs/" + exportId + "/retry", "");
         assertThat(retry.status()).isEqualTo(409);
-        assertThat(retry.body().path("field").asText()).as(retry.body().toString()).isEqualTo("params");
+        assertThat(retry.body().path("field").asText())
+            .as(retry.body().toString())
+            .isEqualTo("params");
         shown.add(retry.body().toString());
         String name = "export-" + exportId.substring(0, 8);
-        Http.Reply schedule = http.post("/jobs/schedules", Json.object().put("job_name", name).put("job_type", "bi-export")
-            .put("cron_expression", "0 0 1 1 *").put("tenant_id", "t1").set("parameters", Json.mapper().readTree(params))
-            .toString());
+        Http.Reply schedule =
+            http.post(
+                "/jobs/schedules",
+                Json.object()
+                    .put("job_name", name)
+                    .put("job_type", "bi-export")
+                    .put("cron_expression", "0 0 1 1 *")
+                    .put("tenant_id", "t1")
+                    .set("parameters", Json.mapper().readTree(params))
+                    .toString());
         assertThat(schedule.status()).as(schedule.body().toString()).isEqualTo(201);
         shown.add(schedule.body().toString());
         shown.add(http.get("/jobs/schedules/" + name).body().toString());
@@ -139,20 +207,28 @@ class KafkaSecurityTest {
         assertThat(captured.lines).isNotEmpty().noneMatch(line -> line.contains(secret));
       }
 
-      // a Mongo URI with a password (the store here takes no credentials, so this role cannot start)
+      // a Mongo URI with a password (the store here takes no credentials, so this role cannot
+      // start)
       JoblineConfiguration withPassword = Launcher.loadResource("jobline-standalone.yml");
       withPassword.kafka = config.kafka;
       withPassword.auth.devToken = Http.TEST_TOKEN;
-      withPassword.mongo.uri = mongo.uri().replace("mongodb://", "mongodb://jobline:" + MONGO_PASSWORD + "@")
-          + (mongo.uri().contains("?") ? "&" : "/?") + "serverSelectionTimeoutMS=1500";
-      ((HttpConnectorFactory) ((SimpleServerFactory) withPassword.getServerFactory()).getConnector()).setPort(0);
+      withPassword.mongo.uri =
+          mongo.uri().replace("mongodb://", "mongodb://jobline:" + MONGO_PASSWORD + "@")
+              + (mongo.uri().contains("?") ? "&" : "/?")
+              + "serverSelectionTimeoutMS=1500";
+      ((HttpConnectorFactory)
+              ((SimpleServerFactory) withPassword.getServerFactory()).getConnector())
+          .setPort(0);
       Launcher.Running second = null;
       try {
-        second = Launcher.start(new JoblineApplication(EnumSet.of(Role.API), Clock.systemUTC()), withPassword);
-        shown.add(new Http("http://localhost:" + second.port()).get("/jobs/runs").body().toString());
+        second =
+            Launcher.start(
+                new JoblineApplication(EnumSet.of(Role.API), Clock.systemUTC()), withPassword);
+        shown.add(
+            new Http("http://localhost:" + second.port()).get("/jobs/runs").body().toString());
       } catch (Exception e) {
-        java.io.StringWriter trace = new java.io.StringWriter();
-        e.printStackTrace(new java.io.PrintWriter(trace));
+        StringWriter trace = new StringWriter();
+        e.printStackTrace(new PrintWriter(trace));
         shown.add(trace.toString());
       } finally {
         if (second != null) {
@@ -172,7 +248,10 @@ class KafkaSecurityTest {
   }
 
   private static String jaas(String user, String password) {
-    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
-        + "\" password=\"" + password + "\";";
+    return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        + user
+        + "\" password=\""
+        + password
+        + "\";";
   }
 }

@@ -21,7 +21,9 @@ class LocalRunSettingsTest {
 
   @Test
   void aValueBeanValidationRefusesIsNamedWithItsKeyAsInAnyConfiguration() {
-    assertThatThrownBy(() -> LocalRunSettings.read("jobs:\n  builtins:\n    jobRuns:\n      retentionDays: 0\n"))
+    assertThatThrownBy(
+            () ->
+                LocalRunSettings.read("jobs:\n  builtins:\n    jobRuns:\n      retentionDays: 0\n"))
         .isInstanceOf(CliFailure.class)
         .hasMessageContaining("jobs.builtins.jobRuns.retentionDays")
         .satisfies(e -> assertThat(((CliFailure) e).exitCode()).isEqualTo(ExitCode.INVALID));
@@ -30,8 +32,10 @@ class LocalRunSettingsTest {
   @Test
   void anUnknownKeyIsRefused() {
     assertThatThrownBy(() -> LocalRunSettings.read("jobs:\n  packagez: [x]\n"))
-        .isInstanceOf(CliFailure.class).hasMessageContaining("packagez");
+        .isInstanceOf(CliFailure.class)
+        .hasMessageContaining("packagez");
     assertThatThrownBy(() -> LocalRunSettings.read("mongo:\n  uri: http://nope\n"))
-        .isInstanceOf(CliFailure.class).hasMessageContaining("mongo.uri");
+        .isInstanceOf(CliFailure.class)
+        .hasMessageContaining("mongo.uri");
   }
 }

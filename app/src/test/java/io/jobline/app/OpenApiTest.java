@@ -44,7 +44,13 @@ class OpenApiTest {
       }
     }
     assertThat(missing).as("routes missing from /openapi.json").isEmpty();
-    assertThat(doc.path("components").path("schemas").path("JobRequest").path("required").get(0).asText())
+    assertThat(
+            doc.path("components")
+                .path("schemas")
+                .path("JobRequest")
+                .path("required")
+                .get(0)
+                .asText())
         .isEqualTo("job_name");
   }
 

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The payloads that once lost runs or stopped a role — a NUL in a params key, a character outside
  * the Basic Multilingual Plane in a key, params nested hundreds or thousands deep — over REST and
- * straight to the topic: each is refused at the door or ends as a run, and the runs around them
- * are not held up.
+ * straight to the topic: each is refused at the door or ends as a run, and the runs around them are
+ * not held up.
  */
 class PoisonInputTest {
   private static Http http;
@@ -45,13 +45,18 @@ class PoisonInputTest {
   @Test
   void paramsThatCannotBeCarriedAreRefusedAtTheDoorNamingTheFieldAndTheLimit() {
     assertRefused(http.post("/jobs/run/noop", "{\"params\":{\"a\\u0000b\":\"x\"}}"), "NUL");
-    assertRefused(http.post("/jobs/run/noop", "{\"params\":{\"\\ud83d\":\"x\"}}"), "lone surrogate");
-    assertRefused(http.post("/jobs/run/noop", "{\"params\":{\"k\":\"\\ude00 alone\"}}"), "lone surrogate");
+    assertRefused(
+        http.post("/jobs/run/noop", "{\"params\":{\"\\ud83d\":\"x\"}}"), "lone surrogate");
+    assertRefused(
+        http.post("/jobs/run/noop", "{\"params\":{\"k\":\"\\ude00 alone\"}}"), "lone surrogate");
     assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(997) + "}"), "at most 32");
     assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(5000) + "}"), "at most 32");
     assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(33) + "}"), "at most 32");
-    Http.Reply schedule = http.post("/jobs/schedules", "{\"job_name\":\"nul-params\",\"job_type\":\"noop\","
-        + "\"cron_expression\":\"* * * * *\",\"parameters\":{\"\\u0000\":1}}");
+    Http.Reply schedule =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"nul-params\",\"job_type\":\"noop\","
+                + "\"cron_expression\":\"* * * * *\",\"parameters\":{\"\\u0000\":1}}");
     assertThat(schedule.status()).isEqualTo(400);
     assertThat(schedule.body().path("field").asText()).isEqualTo("parameters");
     assertThat(http.get("/jobs/schedules/nul-params").status()).isEqualTo(404);
@@ -59,8 +64,11 @@ class PoisonInputTest {
 
   @Test
   void paramsAtTheDepthLimitAndKeysOutsideTheBasicPlaneRunAndReadBackIntact() {
-    String runId = http.post("/jobs/run/noop", "{\"params\":{\"😀\":\"x😀\",\"deep\":" + nested(31) + "}}")
-        .body().path("run_id").asText();
+    String runId =
+        http.post("/jobs/run/noop", "{\"params\":{\"😀\":\"x😀\",\"deep\":" + nested(31) + "}}")
+            .body()
+            .path("run_id")
+            .asText();
     JsonNode run = EndToEndTest.awaitRun(http, runId, "completed");
     assertThat(run.path("params").path("😀").asText()).isEqualTo("x😀");
     assertThat(run.path("params").path("deep").path("a").path("a").isObject()).isTrue();
@@ -74,16 +82,32 @@ class PoisonInputTest {
     String deep = UUID.randomUUID().toString();
     String after = UUID.randomUUID().toString();
     Map<String, Object> props = standalone.config().kafka.clientProperties();
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
       List<String> values = new ArrayList<>();
-      values.add("{\"run_id\":\"" + before + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}");
-      values.add("{\"run_id\":\"" + nul + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"a\\u0000b\":\"x\"}}");
-      values.add("{\"run_id\":\"" + emoji + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"😀\":\"x\"}}");
-      values.add("{\"run_id\":\"" + deep + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":" + nested(997) + "}");
+      values.add(
+          "{\"run_id\":\"" + before + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}");
+      values.add(
+          "{\"run_id\":\""
+              + nul
+              + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"a\\u0000b\":\"x\"}}");
+      values.add(
+          "{\"run_id\":\""
+              + emoji
+              + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"😀\":\"x\"}}");
+      values.add(
+          "{\"run_id\":\""
+              + deep
+              + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":"
+              + nested(997)
+              + "}");
       values.add("{\"run_id\":\"" + after + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}");
       for (String v : values) {
-        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-poison".getBytes(StandardCharsets.UTF_8),
-            v.getBytes(StandardCharsets.UTF_8)));
+        producer.send(
+            new ProducerRecord<>(
+                Topics.REQUESTS.name(),
+                "t-poison".getBytes(StandardCharsets.UTF_8),
+                v.getBytes(StandardCharsets.UTF_8)));
       }
       producer.flush();
     }
@@ -91,26 +115,39 @@ class PoisonInputTest {
     EndToEndTest.awaitRun(http, before, "completed");
     EndToEndTest.awaitRun(http, after, "completed");
     assertThat(EndToEndTest.awaitRun(http, nul, "failed").path("error").asText())
-        .contains("cannot be carried").contains("NUL");
-    assertThat(EndToEndTest.awaitRun(http, emoji, "completed").path("params").path("😀").asText()).isEqualTo("x");
-    assertThat(EndToEndTest.awaitRun(http, deep, "failed").path("error").asText()).contains("unparseable");
+        .contains("cannot be carried")
+        .contains("NUL");
+    assertThat(EndToEndTest.awaitRun(http, emoji, "completed").path("params").path("😀").asText())
+        .isEqualTo("x");
+    assertThat(EndToEndTest.awaitRun(http, deep, "failed").path("error").asText())
+        .contains("unparseable");
     assertThat(http.get("/admin/healthcheck").status()).isEqualTo(200);
   }
 
   @Test
   void aRecordTooLargeToRunGoesToTheDeadLetterTopicAndEndsItsRun() {
-    // found while building jobline chaos: the api refuses params over 64 KiB, the topic took any size
+    // found while building jobline chaos: the api refuses params over 64 KiB, the topic took any
+    // size
     String huge = UUID.randomUUID().toString();
-    String value = "{\"run_id\":\"" + huge + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"pad\":\""
-        + "x".repeat(300_000) + "\"}}";
+    String value =
+        "{\"run_id\":\""
+            + huge
+            + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\",\"params\":{\"pad\":\""
+            + "x".repeat(300_000)
+            + "\"}}";
     Map<String, Object> props = standalone.config().kafka.clientProperties();
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-poison".getBytes(StandardCharsets.UTF_8),
-          value.getBytes(StandardCharsets.UTF_8)));
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.send(
+          new ProducerRecord<>(
+              Topics.REQUESTS.name(),
+              "t-poison".getBytes(StandardCharsets.UTF_8),
+              value.getBytes(StandardCharsets.UTF_8)));
       producer.flush();
     }
     assertThat(EndToEndTest.awaitRun(http, huge, "failed").path("error").asText())
-        .contains("too large").contains("at most 131072");
+        .contains("too large")
+        .contains("at most 131072");
   }
 
   @Test
@@ -118,17 +155,31 @@ class PoisonInputTest {
     String rogue = UUID.randomUUID().toString();
     String after = UUID.randomUUID().toString();
     Map<String, Object> props = standalone.config().kafka.clientProperties();
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-      String started = "{\"run_id\":\"" + rogue + "\",\"seq\":1,\"type\":\"started\",\"timestamp\":\"2026-03-01T00:00:00Z\","
-          + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}}";
-      String completed = "{\"run_id\":\"" + rogue + "\",\"seq\":2,\"type\":\"completed\",\"timestamp\":\"2026-03-01T00:00:01Z\","
-          + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"result\":{\"a\\u0000b\":1}}}";
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      String started =
+          "{\"run_id\":\""
+              + rogue
+              + "\",\"seq\":1,\"type\":\"started\",\"timestamp\":\"2026-03-01T00:00:00Z\","
+              + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}}";
+      String completed =
+          "{\"run_id\":\""
+              + rogue
+              + "\",\"seq\":2,\"type\":\"completed\",\"timestamp\":\"2026-03-01T00:00:01Z\","
+              + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"result\":{\"a\\u0000b\":1}}}";
       for (String event : List.of(started, completed)) {
-        producer.send(new ProducerRecord<>(Topics.EVENTS.name(), rogue.getBytes(StandardCharsets.UTF_8),
-            event.getBytes(StandardCharsets.UTF_8)));
+        producer.send(
+            new ProducerRecord<>(
+                Topics.EVENTS.name(),
+                rogue.getBytes(StandardCharsets.UTF_8),
+                event.getBytes(StandardCharsets.UTF_8)));
       }
-      producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-poison".getBytes(StandardCharsets.UTF_8),
-          ("{\"run_id\":\"" + after + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}").getBytes(StandardCharsets.UTF_8)));
+      producer.send(
+          new ProducerRecord<>(
+              Topics.REQUESTS.name(),
+              "t-poison".getBytes(StandardCharsets.UTF_8),
+              ("{\"run_id\":\"" + after + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}")
+                  .getBytes(StandardCharsets.UTF_8)));
       producer.flush();
     }
 

@@ -18,7 +18,8 @@ class ProgressDisplayTest {
 
   private static String show(Terminal terminal) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    ProgressDisplay display = new ProgressDisplay(new PrintStream(bytes, true, StandardCharsets.UTF_8), terminal);
+    ProgressDisplay display =
+        new ProgressDisplay(new PrintStream(bytes, true, StandardCharsets.UTF_8), terminal);
     display.line(new LogEntry(T, "info", "Starting", null));
     display.line(new LogEntry(T, "info", "Half way", 50));
     display.line(new LogEntry(T, "error", "One record skipped", null));
@@ -31,18 +32,22 @@ class ProgressDisplayTest {
     String out = show(Terminal.PLAIN);
 
     assertThat(out).doesNotContain("\r").doesNotContain("\033");
-    assertThat(out.lines()).containsExactly(
-        "2026-03-01T10:00:00Z INFO    Starting",
-        "2026-03-01T10:00:00Z INFO    Half way (50%)",
-        "2026-03-01T10:00:00Z ERROR   One record skipped");
+    assertThat(out.lines())
+        .containsExactly(
+            "2026-03-01T10:00:00Z INFO    Starting",
+            "2026-03-01T10:00:00Z INFO    Half way (50%)",
+            "2026-03-01T10:00:00Z ERROR   One record skipped");
   }
 
   @Test
   void aTerminalGetsABarRedrawnUnderTheLinesAndColouredLevels() {
     String out = show(new Terminal(true, true));
 
-    assertThat(out).contains("\r\033[2K").contains("[###############---------------]  50% Half way")
-        .contains("[##############################] 100%").contains("\033[31mERROR  \033[0m");
+    assertThat(out)
+        .contains("\r\033[2K")
+        .contains("[###############---------------]  50% Half way")
+        .contains("[##############################] 100%")
+        .contains("\033[31mERROR  \033[0m");
   }
 
   @Test
@@ -51,13 +56,17 @@ class ProgressDisplayTest {
     String out = show(terminal);
 
     assertThat(terminal).isEqualTo(new Terminal(true, false));
-    assertThat(out).contains("[##############################] 100%").doesNotContain("\033[31m").doesNotContain("\033[0m");
+    assertThat(out)
+        .contains("[##############################] 100%")
+        .doesNotContain("\033[31m")
+        .doesNotContain("\033[0m");
   }
 
   @Test
   void whatTheLauncherSawWinsAndADumbTerminalOrNoneIsPlain() {
     assertThat(Terminal.decide(Map.of(), "true", NO_FD)).isEqualTo(new Terminal(true, true));
-    assertThat(Terminal.decide(Map.of("NO_COLOR", ""), "true", NO_FD)).isEqualTo(new Terminal(true, true));
+    assertThat(Terminal.decide(Map.of("NO_COLOR", ""), "true", NO_FD))
+        .isEqualTo(new Terminal(true, true));
     assertThat(Terminal.decide(Map.of(), "false", NO_FD)).isEqualTo(Terminal.PLAIN);
     assertThat(Terminal.decide(Map.of("TERM", "dumb"), "true", NO_FD)).isEqualTo(Terminal.PLAIN);
     assertThat(Terminal.decide(Map.of(), null, NO_FD)).isEqualTo(Terminal.PLAIN);
@@ -66,17 +75,21 @@ class ProgressDisplayTest {
   @Test
   void aStatusLineIsRedrawnOnATerminalAndWrittenWhenItChangesElsewhere() {
     ByteArrayOutputStream plainBytes = new ByteArrayOutputStream();
-    ProgressDisplay plain = new ProgressDisplay(new PrintStream(plainBytes, true, StandardCharsets.UTF_8), Terminal.PLAIN);
+    ProgressDisplay plain =
+        new ProgressDisplay(
+            new PrintStream(plainBytes, true, StandardCharsets.UTF_8), Terminal.PLAIN);
     plain.status("1/4 runs completed", 25, false);
-    plain.status("2/4 runs completed", 50, false); // within PLAIN_EVERY_NANOS of the first: left out
+    plain.status(
+        "2/4 runs completed", 50, false); // within PLAIN_EVERY_NANOS of the first: left out
     plain.status("4/4 runs completed", 100, true);
 
     assertThat(plainBytes.toString(StandardCharsets.UTF_8).lines())
         .containsExactly("1/4 runs completed", "4/4 runs completed");
 
     ByteArrayOutputStream liveBytes = new ByteArrayOutputStream();
-    ProgressDisplay live = new ProgressDisplay(new PrintStream(liveBytes, true, StandardCharsets.UTF_8),
-        new Terminal(true, true));
+    ProgressDisplay live =
+        new ProgressDisplay(
+            new PrintStream(liveBytes, true, StandardCharsets.UTF_8), new Terminal(true, true));
     live.status("2/4 runs completed", 50, false);
     assertThat(liveBytes.toString(StandardCharsets.UTF_8))
         .isEqualTo("\r\033[2K[###############---------------] 2/4 runs completed");

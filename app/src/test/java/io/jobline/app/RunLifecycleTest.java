@@ -8,7 +8,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Retries, cancellation and the catalogue through the whole pipeline, as a user drives them over REST. */
+/**
+ * Retries, cancellation and the catalogue through the whole pipeline, as a user drives them over
+ * REST.
+ */
 class RunLifecycleTest {
   private static Http http;
 
@@ -19,7 +22,11 @@ class RunLifecycleTest {
 
   @Test
   void aFailingRunIsRetriedByTheSchedulersTimerAndEachAttemptIsInItsHistory() {
-    String runId = http.post("/jobs/run/flaky", "{\"params\":{\"failures\":2}}").body().path("run_id").asText();
+    String runId =
+        http.post("/jobs/run/flaky", "{\"params\":{\"failures\":2}}")
+            .body()
+            .path("run_id")
+            .asText();
 
     JsonNode run = EndToEndTest.awaitRun(http, runId, "completed");
     assertThat(run.path("attempt").asInt()).isEqualTo(3);
@@ -27,20 +34,29 @@ class RunLifecycleTest {
     JsonNode attempts = run.path("attempts");
     assertThat(attempts.size()).isEqualTo(3);
     assertThat(attempts.get(0).path("status").asText()).isEqualTo("failed");
-    assertThat(attempts.get(0).path("error").asText()).isEqualTo("IllegalStateException: failure number 1");
+    assertThat(attempts.get(0).path("error").asText())
+        .isEqualTo("IllegalStateException: failure number 1");
     assertThat(attempts.get(2).path("status").asText()).isEqualTo("completed");
     assertThat(run.path("trigger").path("type").asText()).isEqualTo("manual");
   }
 
   @Test
   void aRunThatExhaustsItsAttemptsEndsFailed() {
-    String runId = http.post("/jobs/run/flaky", "{\"params\":{\"failures\":9},\"max_attempts\":2}")
-        .body().path("run_id").asText();
+    String runId =
+        http.post("/jobs/run/flaky", "{\"params\":{\"failures\":9},\"max_attempts\":2}")
+            .body()
+            .path("run_id")
+            .asText();
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> {
-      JsonNode r = http.get("/jobs/runs/" + runId).body();
-      return r != null && "failed".equals(r.path("status").asText()) && r.path("attempt").asInt() == 2;
-    });
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              JsonNode r = http.get("/jobs/runs/" + runId).body();
+              return r != null
+                  && "failed".equals(r.path("status").asText())
+                  && r.path("attempt").asInt() == 2;
+            });
     JsonNode run = http.get("/jobs/runs/" + runId).body();
     assertThat(run.path("error").asText()).isEqualTo("IllegalStateException: failure number 2");
     assertThat(run.path("attempts").size()).isEqualTo(2);
@@ -48,7 +64,11 @@ class RunLifecycleTest {
 
   @Test
   void cancellingARunningRunEndsItCancelledAndAnEndedRunCannotBeCancelled() {
-    String runId = http.post("/jobs/run/sleep", "{\"params\":{\"seconds\":30}}").body().path("run_id").asText();
+    String runId =
+        http.post("/jobs/run/sleep", "{\"params\":{\"seconds\":30}}")
+            .body()
+            .path("run_id")
+            .asText();
     EndToEndTest.awaitRun(http, runId, "running");
 
     Http.Reply cancel = http.post("/jobs/runs/" + runId + "/cancel", null);

@@ -3,12 +3,14 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jobline.wire.Json;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,10 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** {@code GET /jobs/runs/{id}/stream} is live: each event as it happens, resumable, no thread per stream. */
+/**
+ * {@code GET /jobs/runs/{id}/stream} is live: each event as it happens, resumable, no thread per
+ * stream.
+ */
 class RunStreamTest {
   private static Http http;
   private static String base;
@@ -49,7 +54,10 @@ class RunStreamTest {
     assertThat(progress).as("a progress event before the run ended").isNotNull();
     Instant happened = Instant.parse(progress.data().path("timestamp").asText());
     Duration latency = Duration.between(happened, progress.receivedAt());
-    System.out.println("first progress event of a 20 s sleep run read " + latency.toMillis() + " ms after it happened");
+    System.out.println(
+        "first progress event of a 20 s sleep run read "
+            + latency.toMillis()
+            + " ms after it happened");
     assertThat(progress.data().path("percentage").asInt()).isBetween(1, 10);
     assertThat(latency).isLessThan(Duration.ofSeconds(2));
   }
@@ -94,7 +102,8 @@ class RunStreamTest {
     try (Sse stream = Sse.open(base, "/jobs/runs/whatever/stream", "yesterday")) {
       assertThat(stream.status).isEqualTo(400);
       assertThat(stream.contentType()).startsWith("application/problem+json");
-      assertThat(io.jobline.wire.Json.mapper().readTree(stream.rest()).path("field").asText()).isEqualTo("Last-Event-ID");
+      assertThat(Json.mapper().readTree(stream.rest()).path("field").asText())
+          .isEqualTo("Last-Event-ID");
     }
   }
 
@@ -106,74 +115,126 @@ class RunStreamTest {
       streams.add(Sse.open(base, "/jobs/runs/idle-" + System.nanoTime() + "/stream", null));
     }
     assertThat(streams).allSatisfy(s -> assertThat(s.status).isEqualTo(200));
-    long inStreamCode = Thread.getAllStackTraces().values().stream()
-        .filter(stack -> java.util.Arrays.stream(stack)
-            .anyMatch(f -> f.getClassName().startsWith("io.jobline.api.RunsResource")))
-        .count();
+    long inStreamCode =
+        Thread.getAllStackTraces().values().stream()
+            .filter(
+                stack ->
+                    Arrays.stream(stack)
+                        .anyMatch(f -> f.getClassName().startsWith("io.jobline.api.RunsResource")))
+            .count();
     assertThat(inStreamCode).as("threads inside the stream route").isZero();
-    assertThat(Thread.activeCount() - threadsBefore).as("threads started for 8 open streams").isLessThan(8);
+    assertThat(Thread.activeCount() - threadsBefore)
+        .as("threads started for 8 open streams")
+        .isLessThan(8);
 
     for (Sse s : streams) {
       s.close();
     }
-    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> openStreamsGauge() == 0);
   }
 
   @Test
   void aClientThatStopsReadingHoldsUpNoOtherStreamAndIsCutOffFreeingItsSlot() throws Exception {
-    // On loopback the kernel lets a socket hold megabytes, so a stopped reader would take long to fill
-    // it; a small send buffer on the api's side, as over a slow link, makes a few hundred KB fill it.
-    ServerConnector connector = (ServerConnector)
-        SharedStandalone.get().environment().getApplicationContext().getServer().getConnectors()[0];
+    // On loopback the kernel lets a socket hold megabytes, so a stopped reader would take long to
+    // fill
+    // it; a small send buffer on the api's side, as over a slow link, makes a few hundred KB fill
+    // it.
+    ServerConnector connector =
+        (ServerConnector)
+            SharedStandalone.get()
+                .environment()
+                .getApplicationContext()
+                .getServer()
+                .getConnectors()[0];
     int sendBuffer = connector.getAcceptedSendBufferSize();
     connector.setAcceptedSendBufferSize(16 * 1024);
     String chatty = submit("chatty", "{\"params\":{\"lines\":600,\"size\":1000}}");
     try (Socket stuck = new Socket()) {
-      await().atMost(Duration.ofSeconds(30)).until(() ->
-          http.get("/jobs/runs/" + chatty + "/logs?limit=1").body().path("total").asInt() >= 600);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  http.get("/jobs/runs/" + chatty + "/logs?limit=1").body().path("total").asInt()
+                      >= 600);
       double before = openStreamsGauge();
       stuck.setReceiveBufferSize(1024);
       stuck.connect(new InetSocketAddress("localhost", SharedStandalone.get().apiPort()));
-      stuck.getOutputStream().write(("GET /jobs/runs/" + chatty + "/stream HTTP/1.1\r\nHost: localhost\r\n"
-          + "Authorization: Bearer " + Http.TEST_TOKEN + "\r\nAccept: text/event-stream\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      stuck
+          .getOutputStream()
+          .write(
+              ("GET /jobs/runs/"
+                      + chatty
+                      + "/stream HTTP/1.1\r\nHost: localhost\r\n"
+                      + "Authorization: Bearer "
+                      + Http.TEST_TOKEN
+                      + "\r\nAccept: text/event-stream\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       long opened = System.nanoTime();
       await().atMost(Duration.ofSeconds(10)).until(() -> openStreamsGauge() == before + 1);
       // a second client follows another run meanwhile: every event reaches it as it happens
       String sleeper = submit("sleep", "{\"params\":{\"seconds\":6}}");
-      List<Sse.Event> events = CompletableFuture.supplyAsync(() -> {
-        List<Sse.Event> read = new ArrayList<>();
-        try (Sse stream = Sse.open(base, "/jobs/runs/" + sleeper + "/stream", null)) {
-          for (Sse.Event e = stream.next(); e != null; e = stream.next()) {
-            read.add(e);
-          }
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-        return read;
-      }).get(60, TimeUnit.SECONDS);
-      List<Duration> latencies = events.stream().filter(e -> "progress".equals(e.name()))
-          .map(e -> Duration.between(Instant.parse(e.data().path("timestamp").asText()), e.receivedAt())).toList();
-      System.out.println("while a client read nothing, another's progress events came " + latencies.stream()
-          .map(d -> d.toMillis() + " ms").toList() + " after they happened");
-      assertThat(latencies).hasSize(6).allSatisfy(d -> assertThat(d).isLessThan(Duration.ofSeconds(2)));
+      List<Sse.Event> events =
+          CompletableFuture.supplyAsync(
+                  () -> {
+                    List<Sse.Event> read = new ArrayList<>();
+                    try (Sse stream = Sse.open(base, "/jobs/runs/" + sleeper + "/stream", null)) {
+                      for (Sse.Event e = stream.next(); e != null; e = stream.next()) {
+                        read.add(e);
+                      }
+                    } catch (Exception e) {
+                      throw new IllegalStateException(e);
+                    }
+                    return read;
+                  })
+              .get(60, TimeUnit.SECONDS);
+      List<Duration> latencies =
+          events.stream()
+              .filter(e -> "progress".equals(e.name()))
+              .map(
+                  e ->
+                      Duration.between(
+                          Instant.parse(e.data().path("timestamp").asText()), e.receivedAt()))
+              .toList();
+      System.out.println(
+          "while a client read nothing, another's progress events came "
+              + latencies.stream().map(d -> d.toMillis() + " ms").toList()
+              + " after they happened");
+      assertThat(latencies)
+          .hasSize(6)
+          .allSatisfy(d -> assertThat(d).isLessThan(Duration.ofSeconds(2)));
       assertThat(events).last().extracting(Sse.Event::name).isEqualTo("end");
 
-      // the client that reads nothing has been cut off (api.streamStall is 3 s here): its slot is free,
+      // the client that reads nothing has been cut off (api.streamStall is 3 s here): its slot is
+      // free,
       // well before Jetty's idle timeout (30 s) would have failed its write
       Duration sinceOpened = Duration.ofNanos(System.nanoTime() - opened);
-      await().atMost(Duration.ofSeconds(20).minus(sinceOpened)).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(Duration.ofSeconds(20).minus(sinceOpened))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> openStreamsGauge() == before);
-      System.out.println("a client that read nothing had its slot back " + (System.nanoTime() - opened) / 1_000_000
-          + " ms after it opened its stream (api.streamStall = " + SharedStandalone.get().config().api.streamStall + ")");
+      System.out.println(
+          "a client that read nothing had its slot back "
+              + (System.nanoTime() - opened) / 1_000_000
+              + " ms after it opened its stream (api.streamStall = "
+              + SharedStandalone.get().config().api.streamStall
+              + ")");
       // and its connection is closed: read now, it ends (a read that waits 10 s fails the test)
       stuck.setSoTimeout(10_000);
       long t0 = System.nanoTime();
       String text = new String(stuck.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      System.out.println("its connection, read then, ended after " + text.length() + " bytes, "
-          + (System.nanoTime() - t0) / 1_000_000 + " ms later");
-      assertThat(text).startsWith("HTTP/1.1 200").contains("event: log").doesNotContain("event: end");
+      System.out.println(
+          "its connection, read then, ended after "
+              + text.length()
+              + " bytes, "
+              + (System.nanoTime() - t0) / 1_000_000
+              + " ms later");
+      assertThat(text)
+          .startsWith("HTTP/1.1 200")
+          .contains("event: log")
+          .doesNotContain("event: end");
     } finally {
       connector.setAcceptedSendBufferSize(sendBuffer);
       http.post("/jobs/runs/" + chatty + "/cancel", null);
@@ -181,8 +242,15 @@ class RunStreamTest {
   }
 
   private static double openStreamsGauge() {
-    return SharedStandalone.get().environment().metrics().getGauges().get("jobline.api.open_streams").getValue()
-        instanceof Number n ? n.doubleValue() : -1;
+    return SharedStandalone.get()
+                .environment()
+                .metrics()
+                .getGauges()
+                .get("jobline.api.open_streams")
+                .getValue()
+            instanceof Number n
+        ? n.doubleValue()
+        : -1;
   }
 
   private static List<Sse.Event> concat(List<Sse.Event> a, List<Sse.Event> b) {

@@ -3,11 +3,15 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -28,12 +32,15 @@ class RunsApiTest {
 
   @Test
   void aRunNowRetriedWithTheSameIdempotencyKeyNamesTheSameRunAndRunsOnce() {
-    String key = "retry-" + java.util.UUID.randomUUID();
+    String key = "retry-" + UUID.randomUUID();
     String body = "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-03\"}}";
-    Http.Reply first = http.post("/jobs/run/settlement", body, java.util.Map.of("Idempotency-Key", key));
-    Http.Reply again = http.post("/jobs/run/settlement", body, java.util.Map.of("Idempotency-Key", key));
-    Http.Reply otherTenant = http.post("/jobs/run/settlement", body.replace("t-idem", "t-idem-2"),
-        java.util.Map.of("Idempotency-Key", key));
+    Http.Reply first = http.post("/jobs/run/settlement", body, Map.of("Idempotency-Key", key));
+    Http.Reply again = http.post("/jobs/run/settlement", body, Map.of("Idempotency-Key", key));
+    Http.Reply otherTenant =
+        http.post(
+            "/jobs/run/settlement",
+            body.replace("t-idem", "t-idem-2"),
+            Map.of("Idempotency-Key", key));
     assertThat(first.status()).isEqualTo(202);
     assertThat(again.status()).isEqualTo(202);
     String id = first.body().path("run_id").asText();
@@ -46,7 +53,8 @@ class RunsApiTest {
 
   @Test
   void anIdempotencyKeyOutsideTheRuleIsABadRequestNamingTheHeader() {
-    Http.Reply r = http.post("/jobs/run/noop", "{}", java.util.Map.of("Idempotency-Key", "a key/with spaces"));
+    Http.Reply r =
+        http.post("/jobs/run/noop", "{}", Map.of("Idempotency-Key", "a key/with spaces"));
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.contentType()).contains("application/problem+json");
     assertThat(r.body().path("field").asText()).isEqualTo("Idempotency-Key");
@@ -66,24 +74,41 @@ class RunsApiTest {
     String cursor = null;
     int pages = 0;
     do {
-      JsonNode page = http.get("/jobs/runs?tenant=" + tenant + "&limit=2" + (cursor == null ? "" : "&cursor=" + cursor)).body();
-      page.path("runs").forEach(r -> {
-        assertThat(seen.add(r.path("run_id").asText())).isTrue();
-        order.add(r.path("requested_at").asText());
-      });
+      JsonNode page =
+          http.get(
+                  "/jobs/runs?tenant="
+                      + tenant
+                      + "&limit=2"
+                      + (cursor == null ? "" : "&cursor=" + cursor))
+              .body();
+      page.path("runs")
+          .forEach(
+              r -> {
+                assertThat(seen.add(r.path("run_id").asText())).isTrue();
+                order.add(r.path("requested_at").asText());
+              });
       if (pages == 0) {
         // a run added while paging is newer than every page: it does not shift later pages
-        EndToEndTest.awaitRun(http, submit("noop", "{\"tenant_id\":\"" + tenant + "\"}"), "completed");
+        EndToEndTest.awaitRun(
+            http, submit("noop", "{\"tenant_id\":\"" + tenant + "\"}"), "completed");
       }
       cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
       pages++;
     } while (cursor != null && pages < 10);
 
     assertThat(seen).containsExactlyInAnyOrderElementsOf(ids);
-    // compared as instants: an ISO string on a whole second has no fraction, so text order is wrong there
-    assertThat(order).isSortedAccordingTo((a, b) -> java.time.Instant.parse(b).compareTo(java.time.Instant.parse(a)));
-    assertThat(http.get("/jobs/runs?tenant=" + tenant + "&status=completed&job=noop").body().path("runs").size()).isEqualTo(6);
-    assertThat(http.get("/jobs/runs?tenant=" + tenant + "&status=failed").body().path("runs").size()).isZero();
+    // compared as instants: an ISO string on a whole second has no fraction, so text order is wrong
+    // there
+    assertThat(order).isSortedAccordingTo((a, b) -> Instant.parse(b).compareTo(Instant.parse(a)));
+    assertThat(
+            http.get("/jobs/runs?tenant=" + tenant + "&status=completed&job=noop")
+                .body()
+                .path("runs")
+                .size())
+        .isEqualTo(6);
+    assertThat(
+            http.get("/jobs/runs?tenant=" + tenant + "&status=failed").body().path("runs").size())
+        .isZero();
   }
 
   @Test
@@ -91,9 +116,12 @@ class RunsApiTest {
     Http.Reply tooMany = http.get("/jobs/runs?limit=100000");
     assertThat(tooMany.status()).isEqualTo(400);
     assertThat(tooMany.body().path("field").asText()).isEqualTo("limit");
-    assertThat(http.get("/jobs/runs?status=sleepy").body().path("field").asText()).isEqualTo("status");
-    assertThat(http.get("/jobs/runs?cursor=%21%21").body().path("field").asText()).isEqualTo("cursor");
-    assertThat(http.get("/jobs/runs?from=yesterday").body().path("field").asText()).isEqualTo("from");
+    assertThat(http.get("/jobs/runs?status=sleepy").body().path("field").asText())
+        .isEqualTo("status");
+    assertThat(http.get("/jobs/runs?cursor=%21%21").body().path("field").asText())
+        .isEqualTo("cursor");
+    assertThat(http.get("/jobs/runs?from=yesterday").body().path("field").asText())
+        .isEqualTo("from");
   }
 
   @Test
@@ -103,8 +131,10 @@ class RunsApiTest {
     JsonNode first = http.get("/jobs/runs/" + id + "/logs?limit=4").body();
     assertThat(first.path("total").asInt()).isEqualTo(6);
     assertThat(first.path("logs").size()).isEqualTo(4);
-    JsonNode second = http.get("/jobs/runs/" + id + "/logs?offset=" + first.path("next_offset").asInt()).body();
-    assertThat(second.path("logs").get(1).path("message").asText()).isEqualTo("Settlement for 2026-05 done: 100 transactions");
+    JsonNode second =
+        http.get("/jobs/runs/" + id + "/logs?offset=" + first.path("next_offset").asInt()).body();
+    assertThat(second.path("logs").get(1).path("message").asText())
+        .isEqualTo("Settlement for 2026-05 done: 100 transactions");
     assertThat(second.path("next_offset").isNull()).isTrue();
   }
 
@@ -148,7 +178,7 @@ class RunsApiTest {
       if (e.path("executor_id").asText().equals(executor)) {
         assertThat(e.path("partitions").size()).isGreaterThan(0);
         assertThat(e.path("partitions").get(0).asText()).startsWith("jobline.requests-");
-        assertThat(java.time.Instant.parse(e.path("lease_expires_at").asText())).isAfter(java.time.Instant.now());
+        assertThat(Instant.parse(e.path("lease_expires_at").asText())).isAfter(Instant.now());
       }
     }
   }
@@ -157,7 +187,10 @@ class RunsApiTest {
   void statusCountsSinceAnInstantCountEachStatusOfTheTenantAsked() {
     String tenant = "counts-" + UUID.randomUUID();
     String ok = submit("noop", "{\"tenant_id\":\"" + tenant + "\"}");
-    String bad = submit("flaky", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"failures\":5},\"max_attempts\":1}");
+    String bad =
+        submit(
+            "flaky",
+            "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"failures\":5},\"max_attempts\":1}");
     EndToEndTest.awaitRun(http, ok, "completed");
     EndToEndTest.awaitRun(http, bad, "failed");
 
@@ -165,22 +198,40 @@ class RunsApiTest {
     assertThat(counts.path("counts").path("completed").asInt()).isEqualTo(1);
     assertThat(counts.path("counts").path("failed").asInt()).isEqualTo(1);
     assertThat(counts.path("total").asInt()).isEqualTo(2);
-    String future = java.time.Instant.now().plusSeconds(60).toString();
-    assertThat(http.get("/jobs/stats/status-counts?tenant=" + tenant + "&since=" + future).body().path("total").asInt())
+    String future = Instant.now().plusSeconds(60).toString();
+    assertThat(
+            http.get("/jobs/stats/status-counts?tenant=" + tenant + "&since=" + future)
+                .body()
+                .path("total")
+                .asInt())
         .isZero();
-    assertThat(new Http(base, "acme-key").get("/jobs/stats/status-counts?tenant=" + tenant).body().path("total").asInt())
-        .as("another tenant's runs").isZero();
-    HostileInputTest.assertProblem(http.get("/jobs/stats/status-counts?since=yesterday"), 400, "since", null);
-    HostileInputTest.assertProblem(http.get("/jobs/stats/status-counts?since=2020-01-01T00:00:00Z"), 400, "since", "31 days");
+    assertThat(
+            new Http(base, "acme-key")
+                .get("/jobs/stats/status-counts?tenant=" + tenant)
+                .body()
+                .path("total")
+                .asInt())
+        .as("another tenant's runs")
+        .isZero();
+    HostileInputTest.assertProblem(
+        http.get("/jobs/stats/status-counts?since=yesterday"), 400, "since", null);
+    HostileInputTest.assertProblem(
+        http.get("/jobs/stats/status-counts?since=2020-01-01T00:00:00Z"), 400, "since", "31 days");
   }
 
   @Test
   void statsCountRunsByStatusWithDurations() {
-    String id = submit("flaky", "{\"tenant_id\":\"stats-t\",\"params\":{\"failures\":5},\"max_attempts\":1}");
+    String id =
+        submit(
+            "flaky", "{\"tenant_id\":\"stats-t\",\"params\":{\"failures\":5},\"max_attempts\":1}");
     EndToEndTest.awaitRun(http, id, "failed");
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
-        http.get("/jobs/stats?job=flaky&tenant=stats-t").body().path("stats").size() == 1);
-    JsonNode stats = http.get("/jobs/stats?job=flaky&by_tenant=true&tenant=stats-t").body().path("stats");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                http.get("/jobs/stats?job=flaky&tenant=stats-t").body().path("stats").size() == 1);
+    JsonNode stats =
+        http.get("/jobs/stats?job=flaky&by_tenant=true&tenant=stats-t").body().path("stats");
     assertThat(stats.size()).isEqualTo(1);
     assertThat(stats.get(0).path("tenant_id").asText()).isEqualTo("stats-t");
     JsonNode perJob = http.get("/jobs/stats?job=flaky").body().path("stats");

@@ -5,6 +5,7 @@ import io.jobline.wire.Json;
 import java.io.BufferedReader;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,25 +17,30 @@ import java.time.Instant;
 
 /** A server-sent events client for tests: reads one event at a time, noting when each arrived. */
 final class Sse implements Closeable {
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   /** One event: its id, name, data and the moment this client read it. */
   record Event(String id, String name, JsonNode data, Instant receivedAt) {}
 
   final int status;
   private final BufferedReader reader;
-  private final HttpResponse<java.io.InputStream> response;
+  private final HttpResponse<InputStream> response;
 
-  private Sse(HttpResponse<java.io.InputStream> response) {
+  private Sse(HttpResponse<InputStream> response) {
     this.response = response;
     this.status = response.statusCode();
-    this.reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    this.reader =
+        new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
   }
 
   /** Opens {@code path} with the test admin token, from {@code lastEventId} when not null. */
-  static Sse open(String base, String path, String lastEventId) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-        .header("Authorization", "Bearer " + Http.TEST_TOKEN).header("Accept", "text/event-stream");
+  static Sse open(String base, String path, String lastEventId)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .header("Authorization", "Bearer " + Http.TEST_TOKEN)
+            .header("Accept", "text/event-stream");
     if (lastEventId != null) {
       b.header("Last-Event-ID", lastEventId);
     }
@@ -63,7 +69,10 @@ final class Sse implements Closeable {
       } else if (line.startsWith("event: ")) {
         name = line.substring(7);
       } else if (line.startsWith("data: ")) {
-        data = data == null ? new StringBuilder(line.substring(6)) : data.append('\n').append(line.substring(6));
+        data =
+            data == null
+                ? new StringBuilder(line.substring(6))
+                : data.append('\n').append(line.substring(6));
       }
     }
     return null;

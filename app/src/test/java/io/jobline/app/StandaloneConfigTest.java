@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jobline.api.auth.Authenticator;
 import io.jobline.topic.Topics;
 import io.jobline.wire.WireLimits;
+import java.io.BufferedReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,14 +24,15 @@ import java.util.UUID;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code standalone --config FILE}: the same auth and limit settings as the roles, laid over the
- * standalone defaults; and the limits themselves — writes per token, live streams per token and in all,
- * and the depth of the values a run carries.
+ * standalone defaults; and the limits themselves — writes per token, live streams per token and in
+ * all, and the depth of the values a run carries.
  */
 class StandaloneConfigTest {
   private static Standalone standalone;
@@ -38,7 +41,9 @@ class StandaloneConfigTest {
   @BeforeAll
   static void start() throws Exception {
     Path config = Files.createTempFile("standalone-overlay", ".yml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         auth:
           apiKeys:
             - {name: ops, sha256: "%s", role: operator}
@@ -49,9 +54,16 @@ class StandaloneConfigTest {
           streamHeartbeat: 1s
         limits:
           maxDepth: 4
-        """.formatted(Authenticator.hash("ops-key"), Authenticator.hash("eyes-key"), Authenticator.hash("deep-key")));
-    standalone = Standalone.start(Standalone.Options.ephemeral(null).withConfig(config)
-        .withTweak(c -> c.jobs.packages = List.of("io.jobline.examples")));
+        """
+            .formatted(
+                Authenticator.hash("ops-key"),
+                Authenticator.hash("eyes-key"),
+                Authenticator.hash("deep-key")));
+    standalone =
+        Standalone.start(
+            Standalone.Options.ephemeral(null)
+                .withConfig(config)
+                .withTweak(c -> c.jobs.packages = List.of("io.jobline.examples")));
     base = standalone.apiUrl();
   }
 
@@ -60,7 +72,9 @@ class StandaloneConfigTest {
     if (standalone != null) {
       standalone.close();
     }
-    WireLimits.setMaxDepth(WireLimits.DEFAULT_MAX_DEPTH); // the setting is the process's; the next class gets the default
+    WireLimits.setMaxDepth(
+        WireLimits
+            .DEFAULT_MAX_DEPTH); // the setting is the process's; the next class gets the default
   }
 
   private static String nested(int depth) {
@@ -72,19 +86,40 @@ class StandaloneConfigTest {
     Http deep = new Http(base, "deep-key");
     Http.Reply refused = deep.post("/jobs/run/noop", "{\"params\":{\"x\":" + nested(4) + "}}");
     assertProblem(refused, 400, "params", "at most 4");
-    String within = deep.post("/jobs/run/noop", "{\"params\":" + nested(4) + "}").body().path("run_id").asText();
-    assertThat(EndToEndTest.awaitRun(deep, within, "completed").path("params").path("a").path("a").path("a").isObject())
+    String within =
+        deep.post("/jobs/run/noop", "{\"params\":" + nested(4) + "}")
+            .body()
+            .path("run_id")
+            .asText();
+    assertThat(
+            EndToEndTest.awaitRun(deep, within, "completed")
+                .path("params")
+                .path("a")
+                .path("a")
+                .path("a")
+                .isObject())
         .isTrue();
 
     String beyond = UUID.randomUUID().toString();
-    try (var producer = new KafkaProducer<>(standalone.config().kafka.clientProperties(), new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), "t-deep".getBytes(StandardCharsets.UTF_8),
-          ("{\"run_id\":\"" + beyond + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-deep\",\"params\":"
-              + nested(5) + "}").getBytes(StandardCharsets.UTF_8)));
+    try (var producer =
+        new KafkaProducer<>(
+            standalone.config().kafka.clientProperties(),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      producer.send(
+          new ProducerRecord<>(
+              Topics.REQUESTS.name(),
+              "t-deep".getBytes(StandardCharsets.UTF_8),
+              ("{\"run_id\":\""
+                      + beyond
+                      + "\",\"job_name\":\"noop\",\"tenant_id\":\"t-deep\",\"params\":"
+                      + nested(5)
+                      + "}")
+                  .getBytes(StandardCharsets.UTF_8)));
       producer.flush();
     }
-    assertThat(EndToEndTest.awaitRun(deep, beyond, "failed").path("error").asText()).contains("at most 4");
+    assertThat(EndToEndTest.awaitRun(deep, beyond, "failed").path("error").asText())
+        .contains("at most 4");
   }
 
   @Test
@@ -115,13 +150,20 @@ class StandaloneConfigTest {
     }
     assertThat(statuses).contains(429);
     assertThat(statuses.subList(0, 3)).containsOnly(200);
-    HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/jobs/run/noop"))
-        .header("Authorization", "Bearer ops-key").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> refused =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(base + "/jobs/run/noop"))
+                    .header("Authorization", "Bearer ops-key")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(refused.statusCode()).isEqualTo(429);
     assertThat(refused.headers().firstValue("Retry-After")).isPresent();
     assertThat(refused.body()).contains("'ops'").contains("per second");
-    assertThat(new Http(base, "eyes-key").get("/jobs/runs").status()).as("reads are not limited").isEqualTo(200);
+    assertThat(new Http(base, "eyes-key").get("/jobs/runs").status())
+        .as("reads are not limited")
+        .isEqualTo(200);
   }
 
   @Test
@@ -131,20 +173,25 @@ class StandaloneConfigTest {
     for (int i = 0; i < 2; i++) {
       open.add(stream(client, "eyes-key").body());
     }
-    assertThat(stream(client, "eyes-key").statusCode()).as("third stream of one token").isEqualTo(429);
+    assertThat(stream(client, "eyes-key").statusCode())
+        .as("third stream of one token")
+        .isEqualTo(429);
     InputStream third = stream(client, "ops-key").body();
     assertThat(stream(client, "ops-key").statusCode()).as("fourth stream in all").isEqualTo(429);
 
     open.get(0).close(); // the client goes away: its slot comes back
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-        .until(() -> {
-          HttpResponse<InputStream> again = stream(client, "eyes-key");
-          if (again.statusCode() == 200) {
-            open.add(again.body());
-            return true;
-          }
-          return false;
-        });
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              HttpResponse<InputStream> again = stream(client, "eyes-key");
+              if (again.statusCode() == 200) {
+                open.add(again.body());
+                return true;
+              }
+              return false;
+            });
     for (InputStream in : open) {
       in.close();
     }
@@ -155,29 +202,37 @@ class StandaloneConfigTest {
   void anIdleStreamGetsAHeartbeatCommentEveryStreamHeartbeat() throws Exception {
     // the caps test may still be giving this token's slots back
     List<HttpResponse<InputStream>> opened = new ArrayList<>();
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
-        .until(() -> {
-          HttpResponse<InputStream> r = stream(HttpClient.newHttpClient(), "ops-key");
-          if (r.statusCode() == 200) {
-            opened.add(r);
-          }
-          return !opened.isEmpty();
-        });
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              HttpResponse<InputStream> r = stream(HttpClient.newHttpClient(), "ops-key");
+              if (r.statusCode() == 200) {
+                opened.add(r);
+              }
+              return !opened.isEmpty();
+            });
     HttpResponse<InputStream> idle = opened.get(0);
     long t0 = System.nanoTime();
-    try (java.io.BufferedReader in = new java.io.BufferedReader(
-        new java.io.InputStreamReader(idle.body(), java.nio.charset.StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(idle.body(), StandardCharsets.UTF_8))) {
       String line;
       do {
         line = in.readLine();
       } while (line != null && !line.equals(": heartbeat"));
       assertThat(line).isEqualTo(": heartbeat");
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
   }
 
   private static HttpResponse<InputStream> stream(HttpClient client, String key) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(base + "/jobs/runs/never-" + System.nanoTime() + "/stream"))
-        .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofInputStream());
+    return client.send(
+        HttpRequest.newBuilder(
+                URI.create(base + "/jobs/runs/never-" + System.nanoTime() + "/stream"))
+            .header("Authorization", "Bearer " + key)
+            .build(),
+        HttpResponse.BodyHandlers.ofInputStream());
   }
 }

@@ -10,21 +10,30 @@ import com.mongodb.client.MongoClients;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import de.bwaldvogel.mongo.bson.Document;
+import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The store's health check follows what the roles can do with it, not whether it answers a ping. */
+/**
+ * The store's health check follows what the roles can do with it, not whether it answers a ping.
+ */
 class StoreHealthTest {
-  /** A store that still answers pings and handshakes while every read and write fails, as a broken backend does. */
+  /**
+   * A store that still answers pings and handshakes while every read and write fails, as a broken
+   * backend does.
+   */
   static final class BrokenBackend extends MemoryBackend {
     volatile boolean broken;
 
     @Override
-    public Document handleCommand(io.netty.channel.Channel channel, String database, String command, Document query) {
-      if (broken && !Set.of("ping", "hello", "isMaster", "ismaster", "buildInfo", "buildinfo").contains(command)) {
+    public Document handleCommand(
+        Channel channel, String database, String command, Document query) {
+      if (broken
+          && !Set.of("ping", "hello", "isMaster", "ismaster", "buildInfo", "buildinfo")
+              .contains(command)) {
         throw new IllegalStateException("the backend is closed");
       }
       return super.handleCommand(channel, database, command, query);
@@ -36,14 +45,21 @@ class StoreHealthTest {
     BrokenBackend backend = new BrokenBackend();
     MongoServer server = new MongoServer(backend);
     InetSocketAddress address = server.bind();
-    try (MongoClient client = MongoClients.create(MongoClientSettings.builder()
-        .applyConnectionString(new ConnectionString("mongodb://localhost:" + address.getPort()))
-        .applyToClusterSettings(c -> c.serverSelectionTimeout(2, TimeUnit.SECONDS)).build())) {
-      MongoHealthCheck check = new MongoHealthCheck(client.getDatabase("jobline"), "test", Clock.systemUTC());
+    try (MongoClient client =
+        MongoClients.create(
+            MongoClientSettings.builder()
+                .applyConnectionString(
+                    new ConnectionString("mongodb://localhost:" + address.getPort()))
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(2, TimeUnit.SECONDS))
+                .build())) {
+      MongoHealthCheck check =
+          new MongoHealthCheck(client.getDatabase("jobline"), "test", Clock.systemUTC());
       assertThat(check.execute().isHealthy()).isTrue();
 
       backend.broken = true;
-      assertThat(client.getDatabase("jobline").runCommand(new org.bson.Document("ping", 1)).get("ok")).isNotNull();
+      assertThat(
+              client.getDatabase("jobline").runCommand(new org.bson.Document("ping", 1)).get("ok"))
+          .isNotNull();
       HealthCheck.Result result = check.execute();
       assertThat(result.isHealthy()).isFalse();
       assertThat(result.getMessage()).contains("the backend is closed");

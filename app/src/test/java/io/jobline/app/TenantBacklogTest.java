@@ -8,6 +8,7 @@ import io.jobline.api.TenantBacklog;
 import io.jobline.app.testjobs.ChainTestJobs;
 import io.jobline.topic.FinishedOffsets;
 import io.jobline.topic.Topics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The backlog per tenant from consumer lag, on the real broker: what a group has not finished,
- * attributed by record key, finished offsets and transaction markers left out, capped reads reported
- * as lower bounds; and through the api while the executors hold requests at a gate.
+ * attributed by record key, finished offsets and transaction markers left out, capped reads
+ * reported as lower bounds; and through the api while the executors hold requests at a gate.
  */
 class TenantBacklogTest {
   private static Map<String, Object> props;
@@ -45,18 +46,36 @@ class TenantBacklogTest {
 
   /**
    * A topic of two partitions holding, in this order: acme ×5, hooli ×3, initech ×2 and one record
-   * without a key; acme and initech are keys of partition 0, hooli of partition 1 (as the keyless one).
+   * without a key; acme and initech are keys of partition 0, hooli of partition 1 (as the keyless
+   * one).
    */
   private static String topicWithRequests(Admin kafka) throws Exception {
     String topic = "backlog-" + UUID.randomUUID();
     kafka.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    // a batch produced right after the topic is made can be lost for minutes (KAFKA-15591): wait until it serves offsets
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> kafka.listOffsets(Map.of(
-        new TopicPartition(topic, 0), OffsetSpec.latest(), new TopicPartition(topic, 1), OffsetSpec.latest()))
-        .all().get(5, TimeUnit.SECONDS).size() == 2);
-    try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
-      for (String tenant : List.of("acme", "acme", "acme", "acme", "acme", "hooli", "hooli", "hooli",
-          "initech", "initech")) {
+    // a batch produced right after the topic is made can be lost for minutes (KAFKA-15591): wait
+    // until it serves offsets
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(
+            () ->
+                kafka
+                        .listOffsets(
+                            Map.of(
+                                new TopicPartition(topic, 0),
+                                OffsetSpec.latest(),
+                                new TopicPartition(topic, 1),
+                                OffsetSpec.latest()))
+                        .all()
+                        .get(5, TimeUnit.SECONDS)
+                        .size()
+                    == 2);
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      for (String tenant :
+          List.of(
+              "acme", "acme", "acme", "acme", "acme", "hooli", "hooli", "hooli", "initech",
+              "initech")) {
         producer.send(new ProducerRecord<>(topic, tenant, "{}")).get(30, TimeUnit.SECONDS);
       }
       producer.send(new ProducerRecord<>(topic, 1, null, "{}")).get(30, TimeUnit.SECONDS);
@@ -73,14 +92,19 @@ class TenantBacklogTest {
     try (Admin kafka = Admin.create(props)) {
       String topic = topicWithRequests(kafka);
       String group = "backlog-group-" + UUID.randomUUID();
-      // acme's first two are done, and its fourth finished out of order (the executors say so in the metadata)
+      // acme's first two are done, and its fourth finished out of order (the executors say so in
+      // the metadata)
       TopicPartition acme = partitionOf(topic, "acme");
-      kafka.alterConsumerGroupOffsets(group, Map.of(acme, new OffsetAndMetadata(2, FinishedOffsets.encode(2, Set.of(3L)))))
-          .all().get(30, TimeUnit.SECONDS);
+      kafka
+          .alterConsumerGroupOffsets(
+              group, Map.of(acme, new OffsetAndMetadata(2, FinishedOffsets.encode(2, Set.of(3L)))))
+          .all()
+          .get(30, TimeUnit.SECONDS);
       // a transaction's records count once committed (its markers never), an open one's not yet
       Map<String, Object> tx = new HashMap<>(props);
       tx.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "backlog-test-" + UUID.randomUUID());
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(tx, new StringSerializer(), new StringSerializer())) {
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(tx, new StringSerializer(), new StringSerializer())) {
         producer.initTransactions();
         producer.beginTransaction();
         producer.send(new ProducerRecord<>(topic, "globex", "{}"));
@@ -89,8 +113,15 @@ class TenantBacklogTest {
         producer.beginTransaction();
         producer.send(new ProducerRecord<>(topic, "globex", "{}")).get(30, TimeUnit.SECONDS);
 
-        TenantBacklog backlog = new TenantBacklog(kafka, props, group, List.of(topic, "no-such-topic"), 1000,
-            Duration.ofSeconds(5), java.time.Clock.systemUTC());
+        TenantBacklog backlog =
+            new TenantBacklog(
+                kafka,
+                props,
+                group,
+                List.of(topic, "no-such-topic"),
+                1000,
+                Duration.ofSeconds(5),
+                Clock.systemUTC());
         TenantBacklog.Look look = backlog.look();
         backlog.close();
         producer.abortTransaction();
@@ -100,11 +131,16 @@ class TenantBacklogTest {
         assertThat(look.forTenant("initech")).isEqualTo(new TenantBacklog.Count(2, false));
         assertThat(look.forTenant("globex")).isEqualTo(new TenantBacklog.Count(2, false));
         assertThat(look.forTenant("nobody")).isEqualTo(new TenantBacklog.Count(0, false));
-        assertThat(look.forTenant(null)).as("the record without a key").isEqualTo(new TenantBacklog.Count(1, false));
+        assertThat(look.forTenant(null))
+            .as("the record without a key")
+            .isEqualTo(new TenantBacklog.Count(1, false));
         assertThat(look.complete()).isTrue();
         assertThat(look.byTenant().keySet()).first().isEqualTo("hooli");
-        TenantBacklog.Partition acmes = look.partitions().stream().filter(p -> p.partition() == acme.partition())
-            .findFirst().orElseThrow();
+        TenantBacklog.Partition acmes =
+            look.partitions().stream()
+                .filter(p -> p.partition() == acme.partition())
+                .findFirst()
+                .orElseThrow();
         assertThat(acmes.committed()).isEqualTo(2);
         assertThat(acmes.readThrough()).isTrue();
       }
@@ -115,18 +151,29 @@ class TenantBacklogTest {
   void aCappedReadGivesLowerBoundsForTheTenantsOfThePartitionsNotReadThrough() throws Exception {
     try (Admin kafka = Admin.create(props)) {
       String topic = topicWithRequests(kafka);
-      // two records a look, one per partition: no partition is read through, and each gave its first key
-      TenantBacklog backlog = new TenantBacklog(kafka, props, "backlog-group-" + UUID.randomUUID(), List.of(topic), 2,
-          Duration.ofSeconds(5), java.time.Clock.systemUTC());
+      // two records a look, one per partition: no partition is read through, and each gave its
+      // first key
+      TenantBacklog backlog =
+          new TenantBacklog(
+              kafka,
+              props,
+              "backlog-group-" + UUID.randomUUID(),
+              List.of(topic),
+              2,
+              Duration.ofSeconds(5),
+              Clock.systemUTC());
       TenantBacklog.Look look = backlog.look();
       backlog.close();
 
       assertThat(look.complete()).isFalse();
-      assertThat(look.partitions()).hasSize(2).allSatisfy(p -> assertThat(p.readThrough()).isFalse())
+      assertThat(look.partitions())
+          .hasSize(2)
+          .allSatisfy(p -> assertThat(p.readThrough()).isFalse())
           .allSatisfy(p -> assertThat(p.unfinished()).isEqualTo(1));
       assertThat(look.forTenant("acme")).isEqualTo(new TenantBacklog.Count(1, true));
       assertThat(look.forTenant("hooli")).isEqualTo(new TenantBacklog.Count(1, true));
-      assertThat(look.forTenant("initech")).as("not seen, but its partition was not read through")
+      assertThat(look.forTenant("initech"))
+          .as("not seen, but its partition was not read through")
           .isEqualTo(new TenantBacklog.Count(0, true));
     }
   }
@@ -136,10 +183,18 @@ class TenantBacklogTest {
     try (Admin kafka = Admin.create(props)) {
       String topic = topicWithRequests(kafka);
       ShiftableClock clock = new ShiftableClock();
-      TenantBacklog backlog = new TenantBacklog(kafka, props, "backlog-group-" + UUID.randomUUID(), List.of(topic), 1000,
-          Duration.ofSeconds(5), clock);
+      TenantBacklog backlog =
+          new TenantBacklog(
+              kafka,
+              props,
+              "backlog-group-" + UUID.randomUUID(),
+              List.of(topic),
+              1000,
+              Duration.ofSeconds(5),
+              clock);
       TenantBacklog.Look first = backlog.look();
-      try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(props, new StringSerializer(), new StringSerializer())) {
         producer.send(new ProducerRecord<>(topic, "acme", "{}")).get(30, TimeUnit.SECONDS);
       }
       clock.shift(Duration.ofSeconds(4));
@@ -157,23 +212,38 @@ class TenantBacklogTest {
     List<String> runs = new ArrayList<>();
     try {
       for (int i = 0; i < 6; i++) {
-        runs.add(admin.post("/jobs/run/gate", "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"key\":\"" + gate + "\"}}")
-            .body().path("run_id").asText());
+        runs.add(
+            admin
+                .post(
+                    "/jobs/run/gate",
+                    "{\"tenant_id\":\"" + tenant + "\",\"params\":{\"key\":\"" + gate + "\"}}")
+                .body()
+                .path("run_id")
+                .asText());
       }
       // the executors took them (four run, as many as one tenant may; two wait) and finish none
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-          .until(() -> unfinished(admin.get("/jobs/stats/backlog?tenant=" + tenant).body(), tenant) == 6);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () ->
+                  unfinished(admin.get("/jobs/stats/backlog?tenant=" + tenant).body(), tenant)
+                      == 6);
       JsonNode all = admin.get("/jobs/stats/backlog").body();
       assertThat(all.path("group").asText()).isEqualTo("jobline-executor");
       assertThat(unfinished(all, tenant)).isEqualTo(6);
       assertThat(all.path("partitions").findValuesAsText("topic")).contains(Topics.REQUESTS.name());
 
       // a token bound to another tenant sees its own count only, and no partitions
-      JsonNode acme = new Http(SharedStandalone.get().apiUrl(), "acme-key").get("/jobs/stats/backlog").body();
+      JsonNode acme =
+          new Http(SharedStandalone.get().apiUrl(), "acme-key").get("/jobs/stats/backlog").body();
       assertThat(acme.path("tenant").asText()).isEqualTo("acme");
       assertThat(acme.path("tenants").findValuesAsText("tenant_id")).containsExactly("acme");
       assertThat(acme.has("partitions")).isFalse();
-      JsonNode asked = new Http(SharedStandalone.get().apiUrl(), "acme-key").get("/jobs/stats/backlog?tenant=" + tenant).body();
+      JsonNode asked =
+          new Http(SharedStandalone.get().apiUrl(), "acme-key")
+              .get("/jobs/stats/backlog?tenant=" + tenant)
+              .body();
       assertThat(asked.path("tenants")).isEmpty();
     } finally {
       ChainTestJobs.open(gate);
@@ -181,8 +251,12 @@ class TenantBacklogTest {
     for (String run : runs) {
       EndToEndTest.awaitRun(admin, run, "completed");
     }
-    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-        .until(() -> unfinished(admin.get("/jobs/stats/backlog?tenant=" + tenant).body(), tenant) == 0);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () ->
+                unfinished(admin.get("/jobs/stats/backlog?tenant=" + tenant).body(), tenant) == 0);
   }
 
   private static long unfinished(JsonNode backlog, String tenant) {

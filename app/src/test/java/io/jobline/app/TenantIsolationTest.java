@@ -8,9 +8,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every route, with a token bound to tenant acme, against another tenant's runs, schedules and chain
- * runs: reading or acting on one is a 404 (it does not exist for acme), writing for the other tenant
- * a 403, and lists never show it.
+ * Every route, with a token bound to tenant acme, against another tenant's runs, schedules and
+ * chain runs: reading or acting on one is a 404 (it does not exist for acme), writing for the other
+ * tenant a 403, and lists never show it.
  */
 class TenantIsolationTest {
   private static Http admin;
@@ -26,15 +26,28 @@ class TenantIsolationTest {
     admin = new Http(base);
     acme = new Http(base, "acme-key");
     acmeAdmin = new Http(base, "acme-admin-key");
-    otherRun = admin.post("/jobs/run/noop", "{\"tenant_id\":\"umbrella\"}").body().path("run_id").asText();
+    otherRun =
+        admin.post("/jobs/run/noop", "{\"tenant_id\":\"umbrella\"}").body().path("run_id").asText();
     EndToEndTest.awaitRun(admin, otherRun, "completed");
     otherSchedule = "umbrella-" + UUID.randomUUID();
-    assertThat(admin.post("/jobs/schedules", "{\"job_name\":\"" + otherSchedule + "\",\"job_type\":\"noop\","
-        + "\"cron_expression\":\"0 3 * * *\",\"tenant_id\":\"umbrella\"}").status()).isEqualTo(201);
+    assertThat(
+            admin
+                .post(
+                    "/jobs/schedules",
+                    "{\"job_name\":\""
+                        + otherSchedule
+                        + "\",\"job_type\":\"noop\","
+                        + "\"cron_expression\":\"0 3 * * *\",\"tenant_id\":\"umbrella\"}")
+                .status())
+        .isEqualTo(201);
     String chain = "iso-" + UUID.randomUUID().toString().substring(0, 8);
     admin.post("/jobs/chains", "{\"name\":\"" + chain + "\",\"steps\":[{\"job\":\"noop\"}]}");
-    otherChainRun = admin.post("/jobs/chains/" + chain + "/run", "{\"tenant_id\":\"umbrella\"}").body()
-        .path("chain_run_id").asText();
+    otherChainRun =
+        admin
+            .post("/jobs/chains/" + chain + "/run", "{\"tenant_id\":\"umbrella\"}")
+            .body()
+            .path("chain_run_id")
+            .asText();
   }
 
   @Test
@@ -45,8 +58,10 @@ class TenantIsolationTest {
     assertProblem(acme.post("/jobs/runs/" + otherRun + "/cancel", null), 404, null, null);
     assertProblem(acme.post("/jobs/runs/" + otherRun + "/retry", null), 404, null, null);
     assertThat(acme.get("/jobs/runs?tenant=umbrella").body().path("runs").size()).isZero();
-    assertThat(acme.get("/jobs/runs?limit=500").body().path("runs").toString()).doesNotContain(otherRun);
-    assertThat(acme.get("/jobs/stats?tenant=umbrella&by_tenant=true").body().path("stats").toString())
+    assertThat(acme.get("/jobs/runs?limit=500").body().path("runs").toString())
+        .doesNotContain(otherRun);
+    assertThat(
+            acme.get("/jobs/stats?tenant=umbrella&by_tenant=true").body().path("stats").toString())
         .doesNotContain("umbrella");
     assertThat(acme.get("/jobs/audit?tenant=umbrella").body().path("entries").size()).isZero();
   }
@@ -67,19 +82,38 @@ class TenantIsolationTest {
   @Test
   void anotherTenantsChainRunDoesNotExist() {
     assertProblem(acme.get("/jobs/chain-runs/" + otherChainRun), 404, null, null);
-    assertProblem(acme.post("/jobs/chain-runs/" + otherChainRun + "/cancel", null), 404, null, null);
-    assertThat(acme.get("/jobs/chain-runs?tenant=umbrella").body().toString()).doesNotContain(otherChainRun);
+    assertProblem(
+        acme.post("/jobs/chain-runs/" + otherChainRun + "/cancel", null), 404, null, null);
+    assertThat(acme.get("/jobs/chain-runs?tenant=umbrella").body().toString())
+        .doesNotContain(otherChainRun);
     assertThat(acme.get("/jobs/chain-runs").body().toString()).doesNotContain(otherChainRun);
   }
 
   @Test
   void writingForAnotherTenantIsA403NamingTheTenant() {
-    assertProblem(acme.post("/jobs/run/noop", "{\"tenant_id\":\"umbrella\"}"), 403, "tenant_id", "acme");
-    assertProblem(acmeAdmin.post("/jobs/schedules", "{\"job_name\":\"steal-" + UUID.randomUUID() + "\",\"job_type\":\"noop\","
-        + "\"cron_expression\":\"0 3 * * *\",\"tenant_id\":\"umbrella\"}"), 403, "tenant_id", "acme");
+    assertProblem(
+        acme.post("/jobs/run/noop", "{\"tenant_id\":\"umbrella\"}"), 403, "tenant_id", "acme");
+    assertProblem(
+        acmeAdmin.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"steal-"
+                + UUID.randomUUID()
+                + "\",\"job_type\":\"noop\","
+                + "\"cron_expression\":\"0 3 * * *\",\"tenant_id\":\"umbrella\"}"),
+        403,
+        "tenant_id",
+        "acme");
     String chain = "iso2-" + UUID.randomUUID().toString().substring(0, 8);
     admin.post("/jobs/chains", "{\"name\":\"" + chain + "\",\"steps\":[{\"job\":\"noop\"}]}");
-    assertProblem(acme.post("/jobs/chains/" + chain + "/run", "{\"tenant_id\":\"umbrella\"}"), 403, "tenant_id", "acme");
-    assertProblem(acmeAdmin.patch("/jobs/schedules/" + otherSchedule, "{\"tenant_id\":\"acme\"}"), 404, null, null);
+    assertProblem(
+        acme.post("/jobs/chains/" + chain + "/run", "{\"tenant_id\":\"umbrella\"}"),
+        403,
+        "tenant_id",
+        "acme");
+    assertProblem(
+        acmeAdmin.patch("/jobs/schedules/" + otherSchedule, "{\"tenant_id\":\"acme\"}"),
+        404,
+        null,
+        null);
   }
 }

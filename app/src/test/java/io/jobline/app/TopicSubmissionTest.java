@@ -16,29 +16,51 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
-/** A run another service produces straight to {@code jobline.requests}, with only {@code job_name}. */
+/**
+ * A run another service produces straight to {@code jobline.requests}, with only {@code job_name}.
+ */
 class TopicSubmissionTest {
   @Test
-  void aRunProducedStraightToTheTopicWasRequestedWhenItsRecordWasAcceptedAndListsAmongTheOthers() throws Exception {
+  void aRunProducedStraightToTheTopicWasRequestedWhenItsRecordWasAcceptedAndListsAmongTheOthers()
+      throws Exception {
     Standalone standalone = SharedStandalone.get();
     Http http = new Http(standalone.apiUrl());
     String tenant = "topic-" + UUID.randomUUID();
-    String viaApi = http.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\"}").body().path("run_id").asText();
+    String viaApi =
+        http.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\"}")
+            .body()
+            .path("run_id")
+            .asText();
     EndToEndTest.awaitRun(http, viaApi, "completed");
 
     RecordMetadata accepted;
-    try (var producer = new KafkaProducer<>(standalone.config().kafka.clientProperties(), new ByteArraySerializer(),
-        new ByteArraySerializer())) {
-      accepted = producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), tenant.getBytes(StandardCharsets.UTF_8),
-          ("{\"job_name\":\"noop\",\"tenant_id\":\"" + tenant + "\"}").getBytes(StandardCharsets.UTF_8))).get();
+    try (var producer =
+        new KafkaProducer<>(
+            standalone.config().kafka.clientProperties(),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      accepted =
+          producer
+              .send(
+                  new ProducerRecord<>(
+                      Topics.REQUESTS.name(),
+                      tenant.getBytes(StandardCharsets.UTF_8),
+                      ("{\"job_name\":\"noop\",\"tenant_id\":\"" + tenant + "\"}")
+                          .getBytes(StandardCharsets.UTF_8)))
+              .get();
     }
-    String viaTopic = RunId.forRecord(Topics.REQUESTS.name(), accepted.partition(), accepted.offset()).value();
+    String viaTopic =
+        RunId.forRecord(Topics.REQUESTS.name(), accepted.partition(), accepted.offset()).value();
 
     JsonNode run = EndToEndTest.awaitRun(http, viaTopic, "completed");
     assertThat(run.path("trigger").path("type").asText()).isEqualTo("topic");
-    assertThat(Instant.parse(run.path("requested_at").asText())).isEqualTo(Instant.ofEpochMilli(accepted.timestamp()));
-    assertThat(ids(http.get("/jobs/runs?tenant=" + tenant).body())).as("newest first").containsExactly(viaTopic, viaApi);
-    assertThat(ids(http.get("/jobs/runs?tenant=" + tenant + "&sort=requested_at").body())).as("oldest first")
+    assertThat(Instant.parse(run.path("requested_at").asText()))
+        .isEqualTo(Instant.ofEpochMilli(accepted.timestamp()));
+    assertThat(ids(http.get("/jobs/runs?tenant=" + tenant).body()))
+        .as("newest first")
+        .containsExactly(viaTopic, viaApi);
+    assertThat(ids(http.get("/jobs/runs?tenant=" + tenant + "&sort=requested_at").body()))
+        .as("oldest first")
         .containsExactly(viaApi, viaTopic);
   }
 

@@ -24,32 +24,31 @@ public class BuiltinSettings {
   public static final int DEFAULT_BATCH_SIZE = 1000;
 
   /** The built-in jobs are registered. */
-  @JsonProperty
-  public boolean enabled = true;
+  @JsonProperty public boolean enabled = true;
 
-  /** The application's database (tokens, audit log, soft-deleted documents, export sources); Jobline's when unset. */
-  @JsonProperty
-  public String database;
+  /**
+   * The application's database (tokens, audit log, soft-deleted documents, export sources);
+   * Jobline's when unset.
+   */
+  @JsonProperty public String database;
 
-  /** Documents deleted per batch; between batches a job reports progress and checks whether to stop. */
-  @Min(1) @Max(100_000)
+  /**
+   * Documents deleted per batch; between batches a job reports progress and checks whether to stop.
+   */
+  @Min(1)
+  @Max(100_000)
   @JsonProperty
   public int batchSize = DEFAULT_BATCH_SIZE;
 
-  @Valid @NotNull @JsonProperty
-  public Tokens tokens = new Tokens();
+  @Valid @NotNull @JsonProperty public Tokens tokens = new Tokens();
 
-  @Valid @NotNull @JsonProperty
-  public AuditLog auditLog = new AuditLog();
+  @Valid @NotNull @JsonProperty public AuditLog auditLog = new AuditLog();
 
-  @Valid @NotNull @JsonProperty
-  public JobRuns jobRuns = new JobRuns();
+  @Valid @NotNull @JsonProperty public JobRuns jobRuns = new JobRuns();
 
-  @Valid @NotNull @JsonProperty
-  public SoftDelete softDelete = new SoftDelete();
+  @Valid @NotNull @JsonProperty public SoftDelete softDelete = new SoftDelete();
 
-  @Valid @NotNull @JsonProperty
-  public BiExport biExport = new BiExport();
+  @Valid @NotNull @JsonProperty public BiExport biExport = new BiExport();
 
   /** The settings the process configured, or the defaults. */
   public static BuiltinSettings of(JobResources resources) {
@@ -58,21 +57,19 @@ public class BuiltinSettings {
 
   /** The application's database: {@link #database} on Jobline's MongoDB, or Jobline's own. */
   public MongoDatabase applicationDatabase(JobResources resources) {
-    return database == null || database.isBlank() ? resources.resource(MongoDatabase.class)
+    return database == null || database.isBlank()
+        ? resources.resource(MongoDatabase.class)
         : resources.resource(MongoDatabase.class, database);
   }
 
   /** A collection whose documents expire at the date in one field. */
   public static class Expiring {
-    @NotBlank @JsonProperty
-    public String collection;
+    @NotBlank @JsonProperty public String collection;
 
     /** A BSON date; documents whose date is in the past are expired. */
-    @NotBlank @JsonProperty
-    public String expiresField = "expires_at";
+    @NotBlank @JsonProperty public String expiresField = "expires_at";
 
-    public Expiring() {
-    }
+    public Expiring() {}
 
     Expiring(String collection) {
       this.collection = collection;
@@ -90,59 +87,71 @@ public class BuiltinSettings {
 
   /** The audit log and where its archive goes. */
   public static class AuditLog {
-    @NotBlank @JsonProperty
-    public String collection = "audit_log";
+    @NotBlank @JsonProperty public String collection = "audit_log";
 
     /** A BSON date: when the entry was written. */
-    @NotBlank @JsonProperty
-    public String timestampField = "created_at";
+    @NotBlank @JsonProperty public String timestampField = "created_at";
 
-    /** Entries older than this are archived ({@code audit-log-archive}) or deleted ({@code cleanup_audit_log}). */
-    @Min(1) @JsonProperty
+    /**
+     * Entries older than this are archived ({@code audit-log-archive}) or deleted ({@code
+     * cleanup_audit_log}).
+     */
+    @Min(1)
+    @JsonProperty
     public int retentionDays = DEFAULT_AUDIT_RETENTION_DAYS;
 
-    /** Folder the archive's gzip-compressed JSON Lines files are written to (a mounted object store works too). */
-    @NotBlank @JsonProperty
-    public String archiveDir = "audit-archive";
+    /**
+     * Folder the archive's gzip-compressed JSON Lines files are written to (a mounted object store
+     * works too).
+     */
+    @NotBlank @JsonProperty public String archiveDir = "audit-archive";
   }
 
   /** Jobline's own run history. */
   public static class JobRuns {
-    @Min(1) @JsonProperty
+    @Min(1)
+    @JsonProperty
     public int retentionDays = DEFAULT_JOB_RUNS_RETENTION_DAYS;
   }
 
   /** Documents flagged deleted that are purged for good after a while. */
   public static class SoftDelete {
     /** Nothing is purged unless this is true. */
-    @JsonProperty
-    public boolean enabled;
+    @JsonProperty public boolean enabled;
 
-    @Min(0) @JsonProperty
+    @Min(0)
+    @JsonProperty
     public int retentionDays = DEFAULT_SOFT_DELETE_RETENTION_DAYS;
 
-    @NotNull @JsonProperty
-    public List<@NotBlank String> collections = List.of();
+    @NotNull @JsonProperty public List<@NotBlank String> collections = List.of();
 
-    @NotBlank @JsonProperty
-    public String flagField = "is_deleted";
+    @NotBlank @JsonProperty public String flagField = "is_deleted";
 
     /** A BSON date: when the document was flagged. */
-    @NotBlank @JsonProperty
-    public String deletedAtField = "deleted_at";
+    @NotBlank @JsonProperty public String deletedAtField = "deleted_at";
   }
 
   /** The BI export: how tenants' documents are found and which fields are personal. */
   public static class BiExport {
     /** Field holding a document's tenant id in every exported collection. */
-    @NotBlank @JsonProperty
-    public String tenantField = "tenant_id";
+    @NotBlank @JsonProperty public String tenantField = "tenant_id";
 
-    /** Per resource (collection), the dot paths of personal fields that {@code gdpr_mode} applies to. */
+    /**
+     * Per resource (collection), the dot paths of personal fields that {@code gdpr_mode} applies
+     * to.
+     */
     @NotNull @JsonProperty
-    public Map<@NotBlank String, @NotNull List<@NotBlank @Pattern(regexp = "^(?!_id$).*",
-        message = "_id is the key of the exported rows and is always exported as it is; a collection keyed by a "
-            + "personal value cannot be exported") String>> personalFields = Map.of();
+    public Map<
+            @NotBlank String,
+            @NotNull List<
+                @NotBlank
+                @Pattern(
+                    regexp = "^(?!_id$).*",
+                    message =
+                        "_id is the key of the exported rows and is always exported as it is; a collection keyed by a "
+                            + "personal value cannot be exported")
+                String>>
+        personalFields = Map.of();
 
     /** Key of the keyed SHA-256 (HMAC) of {@code gdpr_mode = hash}; keep it secret and stable. */
     @Pattern(regexp = "^$|^.{16,}$", message = "must be empty or at least 16 characters")
@@ -150,8 +159,7 @@ public class BuiltinSettings {
     public String hashKey = "";
 
     /** What {@code gdpr_mode = anonymize} writes instead of a personal value. */
-    @NotNull @JsonProperty
-    public String anonymizedMarker = "[redacted]";
+    @NotNull @JsonProperty public String anonymizedMarker = "[redacted]";
 
     /** A BigQuery API root to use instead of Google's (an emulator), called without credentials. */
     @Pattern(regexp = "^https?://.+", message = "must be an http:// or https:// URL")

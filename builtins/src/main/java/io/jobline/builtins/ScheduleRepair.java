@@ -28,10 +28,17 @@ public class ScheduleRepair {
    * time of the schedule's trigger (e.g. after a direct database edit). Fire times still due are
    * kept, so a pending catch-up is not lost. Recommended schedule: {@code 15 * * * *}.
    */
-  @Job(name = "calculate_next_schedules", description = "Recompute next_run_at of every enabled schedule",
-      timeoutSeconds = 120, retries = 1, scope = Scope.SYSTEM)
+  @Job(
+      name = "calculate_next_schedules",
+      description = "Recompute next_run_at of every enabled schedule",
+      timeoutSeconds = 120,
+      retries = 1,
+      scope = Scope.SYSTEM)
   public Map<String, Object> calculateNextSchedules(JobContext ctx) {
-    return repair(new MongoScheduleStore(resources.resource(MongoDatabase.class)), resources.clock().instant(), ctx);
+    return repair(
+        new MongoScheduleStore(resources.resource(MongoDatabase.class)),
+        resources.clock().instant(),
+        ctx);
   }
 
   static Map<String, Object> repair(ScheduleStore store, Instant now, JobContext ctx) {
@@ -52,9 +59,12 @@ public class ScheduleRepair {
         ctx.warning("Schedule " + s.jobName() + " has an invalid trigger: " + e.getMessage());
         continue;
       }
-      Optional<Instant> expected = s.nextRunAt() == null ? Triggers.nextAfter(s, now)
-          : Triggers.nextAfter(s, s.nextRunAt().minusMillis(1));
-      boolean fits = s.nextRunAt() != null && expected.isPresent() && expected.get().equals(s.nextRunAt());
+      Optional<Instant> expected =
+          s.nextRunAt() == null
+              ? Triggers.nextAfter(s, now)
+              : Triggers.nextAfter(s, s.nextRunAt().minusMillis(1));
+      boolean fits =
+          s.nextRunAt() != null && expected.isPresent() && expected.get().equals(s.nextRunAt());
       if (!fits) {
         Instant next = Triggers.nextAfter(s, now).orElse(null);
         if (next == null ? s.nextRunAt() != null : !next.equals(s.nextRunAt())) {
@@ -64,7 +74,8 @@ public class ScheduleRepair {
         }
       }
       if (checked % 1000 == 0) {
-        ctx.progress("Checked " + checked + " of " + schedules.size(), checked * 100 / schedules.size());
+        ctx.progress(
+            "Checked " + checked + " of " + schedules.size(), checked * 100 / schedules.size());
       }
     }
     ctx.progress("Checked " + checked + " schedules", 100);

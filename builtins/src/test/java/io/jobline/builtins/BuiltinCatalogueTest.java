@@ -14,8 +14,13 @@ class BuiltinCatalogueTest {
   void theBuiltInsAreRegisteredWithTheSeedsNamesTimeoutsRetriesScopesAndFanOut() {
     List<JobDescriptor> jobs = JobRegistry.scan(List.of("io.jobline.builtins")).descriptors();
 
-    assertThat(jobs).extracting(JobDescriptor::name, JobDescriptor::timeoutSeconds, JobDescriptor::retries,
-            JobDescriptor::scope, JobDescriptor::perTenant)
+    assertThat(jobs)
+        .extracting(
+            JobDescriptor::name,
+            JobDescriptor::timeoutSeconds,
+            JobDescriptor::retries,
+            JobDescriptor::scope,
+            JobDescriptor::perTenant)
         .containsExactlyInAnyOrder(
             tuple("token-cleanup", 120, 0, Scope.SYSTEM, false),
             tuple("audit-log-archive", 600, 0, Scope.SYSTEM, false),

@@ -34,18 +34,73 @@ public final class Recording implements JobContext {
     return this;
   }
 
-  @Override public RunId runId() { return RunId.of("run-1"); }
-  @Override public String jobName() { return jobName; }
-  @Override public JsonNode params() { return params; }
-  @Override public String tenantId() { return tenantId; }
-  @Override public Scope scope() { return tenantId == null ? Scope.SYSTEM : Scope.TENANT; }
-  @Override public List<String> subTenantIds() { return List.of(); }
-  @Override public void log(String m) { lines.add(m); }
-  @Override public void progress(String m, int p) { lines.add(p + "% " + m); }
-  @Override public void warning(String m) { lines.add("WARN " + m); }
-  @Override public void error(String m) { lines.add("ERROR " + m); }
-  @Override public boolean shouldStop() { return checksBeforeStop.getAndUpdate(n -> n > 0 ? n - 1 : 0) == 0; }
-  @Override public void requestStop() { checksBeforeStop.set(0); }
-  @Override public List<LogEntry> getLogs() { return List.of(); }
-  @Override public long epoch() { return 1; }
+  @Override
+  public RunId runId() {
+    return RunId.of("run-1");
+  }
+
+  @Override
+  public String jobName() {
+    return jobName;
+  }
+
+  @Override
+  public JsonNode params() {
+    return params;
+  }
+
+  @Override
+  public String tenantId() {
+    return tenantId;
+  }
+
+  @Override
+  public Scope scope() {
+    return tenantId == null ? Scope.SYSTEM : Scope.TENANT;
+  }
+
+  @Override
+  public List<String> subTenantIds() {
+    return List.of();
+  }
+
+  @Override
+  public void log(String m) {
+    lines.add(m);
+  }
+
+  @Override
+  public void progress(String m, int p) {
+    lines.add(p + "% " + m);
+  }
+
+  @Override
+  public void warning(String m) {
+    lines.add("WARN " + m);
+  }
+
+  @Override
+  public void error(String m) {
+    lines.add("ERROR " + m);
+  }
+
+  @Override
+  public boolean shouldStop() {
+    return checksBeforeStop.getAndUpdate(n -> n > 0 ? n - 1 : 0) == 0;
+  }
+
+  @Override
+  public void requestStop() {
+    checksBeforeStop.set(0);
+  }
+
+  @Override
+  public List<LogEntry> getLogs() {
+    return List.of();
+  }
+
+  @Override
+  public long epoch() {
+    return 1;
+  }
 }

@@ -19,20 +19,34 @@ class ScheduleRepairTest {
   @Test
   void missingAndStaleNextFireTimesAreRecomputedAndDueOnesKept() throws Exception {
     InMemoryScheduleStore store = new InMemoryScheduleStore();
-    store.save(schedule("{\"job_name\":\"missing\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\"}"));
-    store.save(schedule("{\"job_name\":\"stale\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
-        + "\"next_run_at\":\"2026-03-04T10:30:00Z\"}"));
-    store.save(schedule("{\"job_name\":\"overdue\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
-        + "\"next_run_at\":\"2026-03-04T09:00:00Z\"}"));
-    store.save(schedule("{\"job_name\":\"broken\",\"cron_expression\":\"99 * * * *\",\"next_run_at\":\"2026-03-04T11:00:00Z\"}"));
+    store.save(
+        schedule(
+            "{\"job_name\":\"missing\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\"}"));
+    store.save(
+        schedule(
+            "{\"job_name\":\"stale\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2026-03-04T10:30:00Z\"}"));
+    store.save(
+        schedule(
+            "{\"job_name\":\"overdue\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2026-03-04T09:00:00Z\"}"));
+    store.save(
+        schedule(
+            "{\"job_name\":\"broken\",\"cron_expression\":\"99 * * * *\",\"next_run_at\":\"2026-03-04T11:00:00Z\"}"));
     Recording ctx = new Recording("calculate_next_schedules");
 
     Map<String, Object> result = ScheduleRepair.repair(store, NOW, ctx);
 
-    assertThat(result).containsEntry("checked", 4).containsEntry("fixed", 2).containsEntry("invalid", 1);
-    assertThat(store.find("missing").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
-    assertThat(store.find("stale").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
-    assertThat(store.find("overdue").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T09:00:00Z"));
+    assertThat(result)
+        .containsEntry("checked", 4)
+        .containsEntry("fixed", 2)
+        .containsEntry("invalid", 1);
+    assertThat(store.find("missing").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
+    assertThat(store.find("stale").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
+    assertThat(store.find("overdue").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T09:00:00Z"));
     assertThat(ctx.lines).anyMatch(l -> l.startsWith("WARN Schedule broken"));
     assertThat(ctx.lines).contains("100% Checked 4 schedules");
   }

@@ -38,10 +38,15 @@ public final class TestResources implements JobResources, AutoCloseable {
 
   @Override
   public <T> T resource(Class<T> type, String name) {
-    return type == MongoDatabase.class ? type.cast(client.getDatabase(name)) : JobResources.super.resource(type, name);
+    return type == MongoDatabase.class
+        ? type.cast(client.getDatabase(name))
+        : JobResources.super.resource(type, name);
   }
 
-  @Override public Clock clock() { return Clock.fixed(NOW, ZoneOffset.UTC); }
+  @Override
+  public Clock clock() {
+    return Clock.fixed(NOW, ZoneOffset.UTC);
+  }
 
   @Override
   public <T> Optional<T> settings(Class<T> type) {

@@ -1,6 +1,8 @@
 package io.jobline.embedded;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +30,16 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /**
    * One node of a multi-node cluster: {@code roles} is {@code broker} or {@code controller}; every
-   * node of a cluster names the same {@code voters} ({@code id@host:port,...}) and {@code clusterId};
-   * internal topics get {@code replication} replicas (min in-sync one less, at least 1).
+   * node of a cluster names the same {@code voters} ({@code id@host:port,...}) and {@code
+   * clusterId}; internal topics get {@code replication} replicas (min in-sync one less, at least
+   * 1).
    */
-  public record ClusterNode(int nodeId, String roles, String voters, String clusterId, int replication) {}
+  public record ClusterNode(
+      int nodeId, String roles, String voters, String clusterId, int replication) {}
 
-  /** A SCRAM-SHA-256 user the broker knows from the start, for clients on a SASL_PLAINTEXT listener. */
+  /**
+   * A SCRAM-SHA-256 user the broker knows from the start, for clients on a SASL_PLAINTEXT listener.
+   */
   public record Scram(String user, String password, int internalPort) {}
 
   private EmbeddedKafka(Path dir, int port, int controllerPort, Scram scram, ClusterNode node) {
@@ -72,10 +78,12 @@ public final class EmbeddedKafka implements AutoCloseable {
    * taking SCRAM-SHA-256 with {@code user} and {@code password} (created when the folder is
    * formatted), as secured clusters are run; the broker talks to itself on a plaintext port.
    */
-  public static EmbeddedKafka startScram(Path dir, int port, int controllerPort, String user, String password) {
+  public static EmbeddedKafka startScram(
+      Path dir, int port, int controllerPort, String user, String password) {
     int brokerPort = port == 0 ? freePort() : port;
     int ctlPort = controllerPort == 0 ? freePort() : controllerPort;
-    EmbeddedKafka kafka = new EmbeddedKafka(dir, brokerPort, ctlPort, new Scram(user, password, freePort()), null);
+    EmbeddedKafka kafka =
+        new EmbeddedKafka(dir, brokerPort, ctlPort, new Scram(user, password, freePort()), null);
     kafka.startServer();
     return kafka;
   }
@@ -86,7 +94,9 @@ public final class EmbeddedKafka implements AutoCloseable {
       Properties props = new Properties();
       props.put("process.roles", node == null ? "broker,controller" : node.roles());
       props.put("node.id", Integer.toString(nodeId()));
-      props.put("controller.quorum.voters", node == null ? "1@localhost:" + controllerPort : node.voters());
+      props.put(
+          "controller.quorum.voters",
+          node == null ? "1@localhost:" + controllerPort : node.voters());
       int replication = node == null ? 1 : node.replication();
       String minIsr = Integer.toString(Math.max(1, replication - 1));
       if (node != null && node.roles().equals("controller")) {
@@ -97,17 +107,32 @@ public final class EmbeddedKafka implements AutoCloseable {
         props.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
       } else if (scram == null) {
-        props.put("listeners", "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
+        props.put(
+            "listeners",
+            "PLAINTEXT://localhost:" + port + ",CONTROLLER://localhost:" + controllerPort);
         props.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
       } else {
-        props.put("listeners", "SASL_PLAINTEXT://localhost:" + port + ",PLAINTEXT://localhost:" + scram.internalPort()
-            + ",CONTROLLER://localhost:" + controllerPort);
-        props.put("advertised.listeners", "SASL_PLAINTEXT://localhost:" + port + ",PLAINTEXT://localhost:"
-            + scram.internalPort());
-        props.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put(
+            "listeners",
+            "SASL_PLAINTEXT://localhost:"
+                + port
+                + ",PLAINTEXT://localhost:"
+                + scram.internalPort()
+                + ",CONTROLLER://localhost:"
+                + controllerPort);
+        props.put(
+            "advertised.listeners",
+            "SASL_PLAINTEXT://localhost:"
+                + port
+                + ",PLAINTEXT://localhost:"
+                + scram.internalPort());
+        props.put(
+            "listener.security.protocol.map",
+            "SASL_PLAINTEXT:SASL_PLAINTEXT,PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
         props.put("sasl.enabled.mechanisms", "SCRAM-SHA-256");
-        props.put("listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
+        props.put(
+            "listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config",
             "org.apache.kafka.common.security.scram.ScramLoginModule required;");
       }
       props.put("controller.listener.names", "CONTROLLER");
@@ -140,16 +165,30 @@ public final class EmbeddedKafka implements AutoCloseable {
             .setControllerListenerName("CONTROLLER")
             .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
             .setReleaseVersion(MetadataVersion.latestProduction())
-            .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-            .setScramArguments(scram == null ? List.of()
-                : List.of("SCRAM-SHA-256=[name=" + scram.user() + ",password=" + scram.password() + "]"))
+            .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
+            .setScramArguments(
+                scram == null
+                    ? List.of()
+                    : List.of(
+                        "SCRAM-SHA-256=[name="
+                            + scram.user()
+                            + ",password="
+                            + scram.password()
+                            + "]"))
             .run();
       }
       server = new KafkaRaftServer(config, Time.SYSTEM);
       server.startup();
     } catch (Exception e) {
-      throw new EmbeddedInfraException("Kafka could not start on port " + port + " with data in "
-          + dir.toAbsolutePath() + ": " + e.getMessage() + " (is the port in use? pick another with --kafka-port)", e);
+      throw new EmbeddedInfraException(
+          "Kafka could not start on port "
+              + port
+              + " with data in "
+              + dir.toAbsolutePath()
+              + ": "
+              + e.getMessage()
+              + " (is the port in use? pick another with --kafka-port)",
+          e);
     }
   }
 

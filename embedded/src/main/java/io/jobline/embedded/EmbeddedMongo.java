@@ -9,8 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A Mongo-wire store in this JVM (mongo-java-server): persistent in an H2 file, or in memory.
- * Real MongoDB replaces it in production; Jobline's code does not rely on its quirks.
+ * A Mongo-wire store in this JVM (mongo-java-server): persistent in an H2 file, or in memory. Real
+ * MongoDB replaces it in production; Jobline's code does not rely on its quirks.
  */
 public final class EmbeddedMongo implements AutoCloseable {
   private final MongoServer server;
@@ -45,8 +45,13 @@ public final class EmbeddedMongo implements AutoCloseable {
       server.bind("localhost", p);
       return new EmbeddedMongo(server, name, p);
     } catch (IOException | RuntimeException e) {
-      throw new EmbeddedInfraException("the Mongo-wire store could not start on port " + p
-          + ": " + e.getMessage() + " (is the port in use? pick another with --mongo-port)", e);
+      throw new EmbeddedInfraException(
+          "the Mongo-wire store could not start on port "
+              + p
+              + ": "
+              + e.getMessage()
+              + " (is the port in use? pick another with --mongo-port)",
+          e);
     }
   }
 

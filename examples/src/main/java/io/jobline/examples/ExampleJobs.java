@@ -14,7 +14,8 @@ public class ExampleJobs {
       description = "Settle all transactions of one period (YYYY-MM)",
       timeoutSeconds = 600,
       retries = 2,
-      paramsSchema = """
+      paramsSchema =
+          """
           {"type": "object",
            "required": ["period"],
            "properties": {"period": {"type": "string", "pattern": "^\\\\d{4}-(0[1-9]|1[0-2])$"}},
@@ -44,7 +45,8 @@ public class ExampleJobs {
       name = "sleep",
       description = "Sleep for a number of seconds, reporting progress each second",
       timeoutSeconds = 3600,
-      paramsSchema = """
+      paramsSchema =
+          """
           {"type": "object",
            "required": ["seconds"],
            "properties": {"seconds": {"type": "number", "minimum": 0}}}""")
@@ -56,7 +58,8 @@ public class ExampleJobs {
       long step = Math.min(1000, totalMillis - slept);
       Thread.sleep(step);
       slept += step;
-      ctx.progress("Slept " + slept / 1000 + " of " + (long) Math.ceil(seconds) + " s",
+      ctx.progress(
+          "Slept " + slept / 1000 + " of " + (long) Math.ceil(seconds) + " s",
           (int) (slept * 100 / Math.max(1, totalMillis)));
     }
     return Map.of("slept_seconds", slept / 1000.0, "stopped_early", slept < totalMillis);

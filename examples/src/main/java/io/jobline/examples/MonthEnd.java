@@ -13,7 +13,8 @@ import java.util.Map;
  * without holding up the report ({@code continue}).
  */
 public class MonthEnd {
-  private static final String PERIOD_SCHEMA = """
+  private static final String PERIOD_SCHEMA =
+      """
       {"type": "object",
        "required": ["period"],
        "properties": {"period": {"type": "string", "pattern": "^\\\\d{4}-(0[1-9]|1[0-2])$"},
@@ -22,14 +23,19 @@ public class MonthEnd {
   /** The chain, found by the same scan that finds the jobs. */
   @JobChain
   public static Chain monthEnd() {
-    return Chain.chain("month-end", "Close a month: settle, invoice, report",
+    return Chain.chain(
+        "month-end",
+        "Close a month: settle, invoice, report",
         ChainStep.step("settlement"),
         ChainStep.step("invoicing").dependsOn("settlement").onFailure(OnFailure.CONTINUE),
         ChainStep.step("reporting").dependsOn("invoicing"));
   }
 
   /** Invoices a settled period; {@code simulate_failure} makes it fail (for demos). */
-  @Job(name = "invoicing", description = "Send the invoices of one period (YYYY-MM)", timeoutSeconds = 600,
+  @Job(
+      name = "invoicing",
+      description = "Send the invoices of one period (YYYY-MM)",
+      timeoutSeconds = 600,
       paramsSchema = PERIOD_SCHEMA)
   public Map<String, Object> invoicing(JobContext ctx) {
     String period = ctx.params().path("period").asText();
@@ -41,7 +47,10 @@ public class MonthEnd {
   }
 
   /** Writes the month's report. */
-  @Job(name = "reporting", description = "Report on one period (YYYY-MM)", timeoutSeconds = 600,
+  @Job(
+      name = "reporting",
+      description = "Report on one period (YYYY-MM)",
+      timeoutSeconds = 600,
       paramsSchema = PERIOD_SCHEMA)
   public Map<String, Object> reporting(JobContext ctx) {
     String period = ctx.params().path("period").asText();

@@ -10,7 +10,11 @@ import java.time.Instant;
  */
 public interface ClaimStore {
   /** What {@link #claim} found. */
-  enum Outcome { CLAIMED, HELD_ELSEWHERE, ALREADY_DONE }
+  enum Outcome {
+    CLAIMED,
+    HELD_ELSEWHERE,
+    ALREADY_DONE
+  }
 
   /**
    * The outcome, the epoch when claimed, when a held claim expires, and for a done attempt the
@@ -21,12 +25,17 @@ public interface ClaimStore {
   /** Claims {@code key} for {@code owner} until {@code now + ttl}. */
   Claim claim(String key, String owner, Instant now, Duration ttl);
 
-  /** Extends the lease; false when the owner no longer holds it at that epoch (it was taken over). */
+  /**
+   * Extends the lease; false when the owner no longer holds it at that epoch (it was taken over).
+   */
   boolean renew(String key, String owner, long epoch, Instant now, Duration ttl);
 
   /** Marks the attempt done with its terminal event; false when the owner was fenced off. */
   boolean finish(String key, String owner, long epoch, String terminalEvent);
 
-  /** Lets the claim go at once (shutdown), so another executor can take the run over without waiting. */
+  /**
+   * Lets the claim go at once (shutdown), so another executor can take the run over without
+   * waiting.
+   */
   void release(String key, String owner, long epoch);
 }

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads every partition of {@code jobline.control} from the beginning (no consumer group: every
- * executor sees every cancel) and remembers which attempts of which runs were cancelled, so a run is cancelled whether it
- * is running here, waiting here, or not yet delivered.
+ * executor sees every cancel) and remembers which attempts of which runs were cancelled, so a run
+ * is cancelled whether it is running here, waiting here, or not yet delivered.
  */
 final class ControlListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlListener.class);
@@ -29,13 +29,17 @@ final class ControlListener implements AutoCloseable {
 
   private final KafkaConsumer<byte[], byte[]> consumer;
   private final BiConsumer<String, Integer> onCancel;
+
   /** Run id to the last attempt cancelled. */
-  private final Map<String, Integer> cancelled = Collections.synchronizedMap(new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-      return size() > REMEMBERED;
-    }
-  });
+  private final Map<String, Integer> cancelled =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+              return size() > REMEMBERED;
+            }
+          });
+
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -43,15 +47,18 @@ final class ControlListener implements AutoCloseable {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-control");
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    this.consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     this.onCancel = onCancel;
     this.thread = new Thread(this::loop, "jobline-executor-control");
     this.thread.setDaemon(true);
   }
 
   void start() {
-    List<TopicPartition> partitions = consumer.partitionsFor(Topics.CONTROL.name()).stream()
-        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(Topics.CONTROL.name()).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
     thread.start();
@@ -69,13 +76,23 @@ final class ControlListener implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           Control control;
           try {
-            control = Topics.CONTROL.valueSerde().deserializer().deserialize(record.topic(), record.value());
+            control =
+                Topics.CONTROL
+                    .valueSerde()
+                    .deserializer()
+                    .deserialize(record.topic(), record.value());
           } catch (RuntimeException e) {
-            LOG.warn("Ignoring an unreadable control record at {}-{}@{}: {}", record.topic(),
-                record.partition(), record.offset(), e.getMessage());
+            LOG.warn(
+                "Ignoring an unreadable control record at {}-{}@{}: {}",
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                e.getMessage());
             continue;
           }
-          if (control != null && Control.CANCEL.equals(control.action()) && control.runId() != null) {
+          if (control != null
+              && Control.CANCEL.equals(control.action())
+              && control.runId() != null) {
             String runId = control.runId().value();
             int upTo = cancelled.merge(runId, control.cancelsUpTo(), Math::max);
             onCancel.accept(runId, upTo);
@@ -85,7 +102,8 @@ final class ControlListener implements AutoCloseable {
     } catch (WakeupException e) {
       // closing
     } catch (RuntimeException e) {
-      LOG.error("Control listener stopped; cancels will not reach this executor until it restarts", e);
+      LOG.error(
+          "Control listener stopped; cancels will not reach this executor until it restarts", e);
     } finally {
       consumer.close();
     }

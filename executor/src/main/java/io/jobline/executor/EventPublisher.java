@@ -19,7 +19,7 @@ final class EventPublisher {
   record Outgoing(RunEvent event, int partition, Runnable sent) {}
 
   private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
-  private volatile Runnable wake = () -> { };
+  private volatile Runnable wake = () -> {};
 
   /** Called when an event is waiting, so the poll thread need not wait out its poll. */
   void onEvent(Runnable wake) {
@@ -27,7 +27,7 @@ final class EventPublisher {
   }
 
   void publish(RunEvent event, int partition) {
-    publish(event, partition, () -> { });
+    publish(event, partition, () -> {});
   }
 
   void publish(RunEvent event, int partition, Runnable sent) {
@@ -39,7 +39,10 @@ final class EventPublisher {
     return outbox.isEmpty();
   }
 
-  /** Takes every waiting event that {@code keep} accepts; the others are dropped (a fenced attempt's). */
+  /**
+   * Takes every waiting event that {@code keep} accepts; the others are dropped (a fenced
+   * attempt's).
+   */
   List<Outgoing> drain(Predicate<RunEvent> keep) {
     List<Outgoing> out = new ArrayList<>();
     Outgoing o;

@@ -8,17 +8,15 @@ import io.jobline.topic.FinishedOffsets;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
-import io.jobline.wire.RunId;
-import io.jobline.wire.Salvage;
-import io.jobline.wire.Trigger;
-import io.jobline.wire.WireLimits;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
@@ -35,11 +33,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -50,7 +51,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,15 +69,17 @@ import org.slf4j.LoggerFactory;
  * above the committed one in its metadata ({@link FinishedOffsets}). So a redelivered request that
  * already ended is skipped, a run whose executor died is run again under a higher epoch, and a
  * frozen executor that wakes after losing its partitions can neither commit what it did since (the
- * group fences its transaction) nor start anything (its lease has lapsed). A run still going when its
- * partition moves to another executor is handed over under a claim of its own, so it never runs in
- * two places at once and the partition's other requests do not wait for it.
+ * group fences its transaction) nor start anything (its lease has lapsed). A run still going when
+ * its partition moves to another executor is handed over under a claim of its own, so it never runs
+ * in two places at once and the partition's other requests do not wait for it.
  */
 public final class Executor implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
   private static final int RECENTLY_DONE = 50_000;
+
   /** Overflow-lane starts per second an executor never goes below, and never above. */
   private static final double OVERFLOW_FLOOR = 50;
+
   private static final double OVERFLOW_CEILING = 100_000;
 
   private final KafkaSettings kafka;
@@ -95,56 +101,91 @@ public final class Executor implements Managed {
    * runs while the poll thread reads and commits (a commit waits on Kafka; starting runs need not).
    */
   private final Object lock = new Object();
+
   private final Map<TopicPartition, Owned> owned = new ConcurrentHashMap<>();
   private final Deque<Pending> waiting = new ArrayDeque<>();
+
   /** Worker slots and their caps (under the lock). */
   private final Slots slots;
-  private final Map<String, Boolean> recentlyDone = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-      return size() > RECENTLY_DONE;
-    }
-  };
+
+  private final Map<String, Boolean> recentlyDone =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > RECENTLY_DONE;
+        }
+      };
+
   /** Which lane each request read waits in (poll thread only). */
   private Lanes lanes;
+
   /** How fast the overflow lane may start runs (dispatcher only, under the lock). */
   private OverflowPace pace;
-  /** Whether the overflow lane has as many partitions as the main one (a moved request keeps its number). */
+
+  /**
+   * Whether the overflow lane has as many partitions as the main one (a moved request keeps its
+   * number).
+   */
   private boolean overflowAligned;
+
   private boolean inTransaction;
-  /** Whether jobline.requests and jobline.events have as many partitions (events then follow their request's). */
+
+  /**
+   * Whether jobline.requests and jobline.events have as many partitions (events then follow their
+   * request's).
+   */
   private boolean coPartitioned;
+
   private boolean sentSinceCommit;
-  /** Whether too many requests of the main lane are in flight to read more of it (poll thread only). */
+
+  /**
+   * Whether too many requests of the main lane are in flight to read more of it (poll thread only).
+   */
   private boolean full;
-  /** Whether too many requests of the overflow lane are in flight to read more of it (poll thread only). */
+
+  /**
+   * Whether too many requests of the overflow lane are in flight to read more of it (poll thread
+   * only).
+   */
   private boolean overflowFull;
+
   /**
    * Partitions read so far past their first unfinished offset that the offsets finished in between
-   * would not fit in the commit's metadata: not read further until that offset moves (poll thread only).
+   * would not fit in the commit's metadata: not read further until that offset moves (poll thread
+   * only).
    */
   private Set<TopicPartition> spanFull = Set.of();
+
   /** How far past its first unfinished offset a partition is read, with room for one more poll. */
   private static final int SPAN_LIMIT = FinishedOffsets.MAX_SPAN - 2 * 1000;
+
   private long lastCommitNanos = System.nanoTime();
   private long lastMovedReportNanos = System.nanoTime();
   private long movedAtLastReport;
+
   /**
-   * Requests moved to the overflow lane in the open transaction (poll thread only). They stay in flight
-   * until it commits, so a burst is moved at most {@code maxInFlight} per commit: at half of that the
-   * transaction commits at once rather than at the next {@code commitInterval}.
+   * Requests moved to the overflow lane in the open transaction (poll thread only). They stay in
+   * flight until it commits, so a burst is moved at most {@code maxInFlight} per commit: at half of
+   * that the transaction commits at once rather than at the next {@code commitInterval}.
    */
   private int movedSinceCommit;
+
   // handed back by run threads
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
+
   /** How long a clean stop waits for the group coordinator to take its leave. */
   private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(2);
+
   /** Attempts whose partition this executor lost: their events are dropped, never committed. */
   private final Fences fenced = new Fences();
-  /** Partitions whose executions this executor fenced since it last took their lease: it takes the next one anew. */
+
+  /**
+   * Partitions whose executions this executor fenced since it last took their lease: it takes the
+   * next one anew.
+   */
   private final Set<TopicPartition> fencedSinceLease = ConcurrentHashMap.newKeySet();
 
   private volatile boolean running;
@@ -152,17 +193,20 @@ public final class Executor implements Managed {
   private volatile Thread pollThread;
   private volatile Thread dispatcher;
   private volatile Instant lastPoll;
+
   /** Whether the poll thread is in (or about to enter) a poll that waits. */
   private volatile boolean idlePolling;
+
   private KafkaConsumer<byte[], byte[]> consumer;
   private KafkaProducer<String, byte[]> producer;
   private DeadLetters deadLetters;
   private ControlListener control;
   private ExecutorService threads;
   private ScheduledThreadPoolExecutor watchdog;
+
   /**
-   * Renews the leases held, off the poll thread: a poll loop held up by Kafka (a commit during a broker
-   * restart) does not let them lapse, while a frozen process does.
+   * Renews the leases held, off the poll thread: a poll loop held up by Kafka (a commit during a
+   * broker restart) does not let them lapse, while a frozen process does.
    */
   private ScheduledThreadPoolExecutor leaseKeeper;
 
@@ -171,19 +215,30 @@ public final class Executor implements Managed {
     final TopicPartition tp;
     volatile boolean leased;
     volatile long epoch;
-    /** How long the lease may still be acted on by this executor's clock (a new one with each lease taken). */
+
+    /**
+     * How long the lease may still be acted on by this executor's clock (a new one with each lease
+     * taken).
+     */
     volatile Hold hold = new Hold(Instant.EPOCH);
+
     /** Set while the partition is being handed over: nothing more starts on it. */
     volatile boolean revoking;
+
     /** When the lease keeper renews the lease next (lease keeper only). */
     Instant renewAt = Instant.EPOCH;
+
     Instant nextTry = Instant.EPOCH;
+
     /** Offsets already finished (by this partition's earlier owners), never run again. */
     final Set<Long> skip = new HashSet<>();
+
     /** Offsets whose runs still go on at the previous owner, under these claim keys. */
     final Map<Long, String> elsewhere = new HashMap<>();
+
     /** The previous owner's note, kept to read the partition again after an aborted transaction. */
     final Set<Long> noteFinished = new HashSet<>();
+
     final Map<Long, String> noteRunning = new HashMap<>();
 
     Owned(TopicPartition tp) {
@@ -191,8 +246,12 @@ public final class Executor implements Managed {
     }
   }
 
-  public Executor(KafkaSettings kafka, ExecutorSettings settings, JobRegistry registry,
-      ExecutorParts parts, Clock clock) {
+  public Executor(
+      KafkaSettings kafka,
+      ExecutorSettings settings,
+      JobRegistry registry,
+      ExecutorParts parts,
+      Clock clock) {
     this.kafka = kafka;
     this.settings = settings;
     this.registry = registry;
@@ -200,8 +259,13 @@ public final class Executor implements Managed {
     this.slots = new Slots(settings.workers, settings.overflowSlots(), settings.tenantCap());
     this.parts = parts;
     this.clock = clock;
-    this.executorId = settings.executorId != null ? settings.executorId
-        : "executor-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
+    this.executorId =
+        settings.executorId != null
+            ? settings.executorId
+            : "executor-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + Long.toHexString(System.nanoTime() & 0xffff);
   }
 
   public String executorId() {
@@ -217,22 +281,29 @@ public final class Executor implements Managed {
     // scheduled fires are handed over ahead in a transaction and must not run before it commits
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
-    // a fetch waits up to 10 ms for 16 KiB of requests rather than returning each small batch at once:
+    // a fetch waits up to 10 ms for 16 KiB of requests rather than returning each small batch at
+    // once:
     // far fewer fetches at a steady rate, for at most 10 ms more dispatch latency
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 16 * 1024);
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     if (settings.overflowAfter > 0) {
-      // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in slices,
+      // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in
+      // slices,
       // so the records of the other partitions come between them
       props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
     }
-    // a joining or leaving executor moves only the partitions that change hands; the rest keep running
+    // a joining or leaving executor moves only the partitions that change hands; the rest keep
+    // running
     // and each executor holds an even share of each lane (the cooperative-sticky assignor is the
     // fallback while executors of an older version are still in the group)
-    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, List.of(LaneAssignor.class.getName(),
-        org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName()));
-    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout.toMilliseconds());
-    props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        List.of(LaneAssignor.class.getName(), CooperativeStickyAssignor.class.getName()));
+    props.put(
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout.toMilliseconds());
+    props.put(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, executorId);
     consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     producer = newProducer();
@@ -247,15 +318,24 @@ public final class Executor implements Managed {
     control.start();
     events.onEvent(this::wakeIfWaiting);
     lanes = new Lanes(settings.overflowAfter);
-    pace = new OverflowPace(settings.overflowTarget.toMilliseconds(), OVERFLOW_FLOOR, OVERFLOW_CEILING, System.nanoTime());
+    pace =
+        new OverflowPace(
+            settings.overflowTarget.toMilliseconds(),
+            OVERFLOW_FLOOR,
+            OVERFLOW_CEILING,
+            System.nanoTime());
     running = true;
     pollThread = new Thread(this::pollLoop, "jobline-executor-poll");
     pollThread.start();
     dispatcher = new Thread(this::dispatchLoop, "jobline-executor-dispatch");
     dispatcher.setDaemon(true);
     dispatcher.start();
-    LOG.info("Executor {} started with {} workers (at most {} per tenant) and jobs {}", executorId,
-        settings.workers, settings.tenantCap(), registry.all().stream().map(JobDefinition::name).toList());
+    LOG.info(
+        "Executor {} started with {} workers (at most {} per tenant) and jobs {}",
+        executorId,
+        settings.workers,
+        settings.tenantCap(),
+        registry.all().stream().map(JobDefinition::name).toList());
   }
 
   private KafkaProducer<String, byte[]> newProducer() {
@@ -267,9 +347,10 @@ public final class Executor implements Managed {
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events-" + executorId);
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jobline-executor-" + executorId);
     props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
-    // one transaction carries run events and requests moved to the overflow lane: values are serialized here
-    KafkaProducer<String, byte[]> p = new KafkaProducer<>(props, new org.apache.kafka.common.serialization.StringSerializer(),
-        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    // one transaction carries run events and requests moved to the overflow lane: values are
+    // serialized here
+    KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     p.initTransactions();
     return p;
   }
@@ -277,9 +358,13 @@ public final class Executor implements Managed {
   private void pollLoop() {
     int requestPartitions = consumer.partitionsFor(Topics.REQUESTS.name()).size();
     coPartitioned = requestPartitions == producer.partitionsFor(Topics.EVENTS.name()).size();
-    overflowAligned = requestPartitions == producer.partitionsFor(Topics.REQUESTS_OVERFLOW.name()).size();
-    consumer.subscribe(settings.overflowAfter > 0 ? List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name())
-        : List.of(Topics.REQUESTS.name()), new Rebalance());
+    overflowAligned =
+        requestPartitions == producer.partitionsFor(Topics.REQUESTS_OVERFLOW.name()).size();
+    consumer.subscribe(
+        settings.overflowAfter > 0
+            ? List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name())
+            : List.of(Topics.REQUESTS.name()),
+        new Rebalance());
     try {
       while (running) {
         try {
@@ -313,14 +398,17 @@ public final class Executor implements Managed {
         send();
         maybeCommit(movedSinceCommit >= settings.maxInFlight / 2);
         boolean full = offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight;
-        boolean overflowFull = offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
+        boolean overflowFull =
+            offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
         Set<TopicPartition> spanFull = new HashSet<>();
         for (TopicPartition tp : owned.keySet()) {
           if (offsets.span(tp) >= SPAN_LIMIT) {
             spanFull.add(tp);
           }
         }
-        if (full != this.full || overflowFull != this.overflowFull || !spanFull.equals(this.spanFull)) {
+        if (full != this.full
+            || overflowFull != this.overflowFull
+            || !spanFull.equals(this.spanFull)) {
           this.full = full;
           this.overflowFull = overflowFull;
           this.spanFull = spanFull;
@@ -336,13 +424,17 @@ public final class Executor implements Managed {
         drain();
       }
       // a clean stop leaves the group, so its partitions move at once rather than after the session
-      // times out (and the close does not end with a warning about the unanswered leave); a crash does not
+      // times out (and the close does not end with a warning about the unanswered leave); a crash
+      // does not
       consumer.close(crashed ? Duration.ZERO : LEAVE_TIMEOUT);
       producer.close(Duration.ZERO);
     }
   }
 
-  /** Starts what may start whenever it is signalled (a request came, a run ended, a lease was taken) or 50 ms passed. */
+  /**
+   * Starts what may start whenever it is signalled (a request came, a run ended, a lease was taken)
+   * or 50 ms passed.
+   */
   private void dispatchLoop() {
     while (running) {
       try {
@@ -350,9 +442,10 @@ public final class Executor implements Managed {
           dispatch();
         }
       } catch (RuntimeException e) {
-        LOG.error("Executor {} could not start runs; trying again: {}", executorId, e.toString(), e);
+        LOG.error(
+            "Executor {} could not start runs; trying again: {}", executorId, e.toString(), e);
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
     }
   }
 
@@ -361,8 +454,8 @@ public final class Executor implements Managed {
    * then), and none of a lane while too many of its requests are in flight.
    */
   private void readOnlyLeased() {
-    List<TopicPartition> read = new java.util.ArrayList<>();
-    List<TopicPartition> hold = new java.util.ArrayList<>();
+    List<TopicPartition> read = new ArrayList<>();
+    List<TopicPartition> hold = new ArrayList<>();
     for (TopicPartition tp : consumer.assignment()) {
       Owned o = owned.get(tp);
       boolean laneFull = (Lanes.isOverflow(tp) ? overflowFull : full) || spanFull.contains(tp);
@@ -375,7 +468,7 @@ public final class Executor implements Managed {
   private void signal() {
     Thread d = dispatcher;
     if (d != null) {
-      java.util.concurrent.locks.LockSupport.unpark(d);
+      LockSupport.unpark(d);
     }
   }
 
@@ -387,14 +480,21 @@ public final class Executor implements Managed {
     }
     long moved = diverted.get();
     if (moved > movedAtLastReport) {
-      LOG.info("Executor {} moved {} requests of tenants with a backlog to the overflow lane in {} s; its pace is {} runs/s",
-          executorId, moved - movedAtLastReport, (now - lastMovedReportNanos) / 1_000_000_000L, Math.round(pace.perSecond()));
+      LOG.info(
+          "Executor {} moved {} requests of tenants with a backlog to the overflow lane in {} s; its pace is {} runs/s",
+          executorId,
+          moved - movedAtLastReport,
+          (now - lastMovedReportNanos) / 1_000_000_000L,
+          Math.round(pace.perSecond()));
     }
     movedAtLastReport = moved;
     lastMovedReportNanos = now;
   }
 
-  /** Takes one record: queues it, skips it (finished before), or dead-letters it; no record can stop the loop. */
+  /**
+   * Takes one record: queues it, skips it (finished before), or dead-letters it; no record can stop
+   * the loop.
+   */
   private void accept(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
@@ -405,8 +505,10 @@ public final class Executor implements Managed {
       return;
     }
     Runnable done = () -> offsets.finished(tp, offset);
-    String tenantKey = record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
-        ? null : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+    String tenantKey =
+        record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
+            ? null
+            : new String(record.key(), StandardCharsets.UTF_8);
     if (tenantKey != null && !lanes.staysInMainLane(tenantKey)) {
       if (lanes.firstMoveSinceRecount(tenantKey)) {
         moveWaiting(tenantKey);
@@ -417,21 +519,36 @@ public final class Executor implements Managed {
     try {
       admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));
     } catch (RuntimeException e) {
-      LOG.warn("Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}", tp, offset, e.toString());
+      LOG.warn(
+          "Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}",
+          tp,
+          offset,
+          e.toString());
       reject(record, "could not be accepted: " + e, null, done);
     }
   }
 
-  private void admit(ConsumerRecord<byte[], byte[]> record, TopicPartition tp, long offset, Runnable done,
+  private void admit(
+      ConsumerRecord<byte[], byte[]> record,
+      TopicPartition tp,
+      long offset,
+      Runnable done,
       String elsewhere) {
-    Intake.Place at = new Intake.Place(record.topic(), record.partition(), offset, record.timestamp(),
-        Lanes.isOverflow(tp) ? Origin.of(record) : null);
+    Intake.Place at =
+        new Intake.Place(
+            record.topic(),
+            record.partition(),
+            offset,
+            record.timestamp(),
+            Lanes.isOverflow(tp) ? Origin.of(record) : null);
     Intake.Admission admission = intake.admit(record.value(), at);
     if (admission instanceof Intake.Refused refused) {
       reject(record, refused.reason(), refused.ids(), done);
     } else if (admission instanceof Intake.Admitted admitted) {
       synchronized (lock) {
-        waiting.add(new Pending(admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0));
+        waiting.add(
+            new Pending(
+                admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0));
       }
     }
   }
@@ -439,18 +556,23 @@ public final class Executor implements Managed {
   /**
    * Moves a request to the overflow lane, in the transaction that commits its offset: its tenant
    * (the record's key) has enough waiting here already. The record goes as it came — unread, so the
-   * move is cheap — with its timestamp (the request time of a record without one) and a header naming
-   * where it was first read (the run id of a record without one), so history knows it as the run it
-   * saw on the main lane.
+   * move is cheap — with its timestamp (the request time of a record without one) and a header
+   * naming where it was first read (the run id of a record without one), so history knows it as the
+   * run it saw on the main lane.
    */
   private void divert(ConsumerRecord<byte[], byte[]> record, String tenantKey, Runnable done) {
     begin();
-    org.apache.kafka.common.header.internals.RecordHeaders headers =
-        new org.apache.kafka.common.header.internals.RecordHeaders(record.headers().toArray());
+    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
     headers.remove(Origin.HEADER);
     headers.add(Origin.HEADER, Origin.of(record.topic(), record.partition(), record.offset()));
-    producer.send(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), overflowAligned ? record.partition() : null,
-        record.timestamp() >= 0 ? record.timestamp() : null, tenantKey, record.value(), headers));
+    producer.send(
+        new ProducerRecord<>(
+            Topics.REQUESTS_OVERFLOW.name(),
+            overflowAligned ? record.partition() : null,
+            record.timestamp() >= 0 ? record.timestamp() : null,
+            tenantKey,
+            record.value(),
+            headers));
     sentSinceCommit = true;
     movedSinceCommit++;
     diverted.incrementAndGet();
@@ -460,16 +582,19 @@ public final class Executor implements Managed {
   /**
    * Moves the requests of an overflowing tenant still waiting in the main lane to the overflow lane
    * too (before the record that found it overflowing, so its order holds): waiting, they would keep
-   * their partition's committed offset back while the offsets after them are moved on, and a backlog
-   * of such offsets cannot all be remembered in the commit.
+   * their partition's committed offset back while the offsets after them are moved on, and a
+   * backlog of such offsets cannot all be remembered in the commit.
    */
   private void moveWaiting(String tenantKey) {
-    List<Pending> moving = new java.util.ArrayList<>();
+    List<Pending> moving = new ArrayList<>();
     synchronized (lock) {
       for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
         Pending p = it.next();
-        if (!Lanes.isOverflow(p.partition()) && tenantKey.equals(p.tenantKey()) && p.notBefore() == null
-            && p.elsewhere() == null && p.claimEpoch() == 0) {
+        if (!Lanes.isOverflow(p.partition())
+            && tenantKey.equals(p.tenantKey())
+            && p.notBefore() == null
+            && p.elsewhere() == null
+            && p.claimEpoch() == 0) {
           it.remove();
           moving.add(p);
         }
@@ -481,42 +606,62 @@ public final class Executor implements Managed {
     begin();
     for (Pending p : moving) {
       JobRequest r = p.request();
-      org.apache.kafka.common.header.internals.RecordHeaders headers = new org.apache.kafka.common.header.internals.RecordHeaders();
-      headers.add(Origin.HEADER, Origin.of(p.partition().topic(), p.partition().partition(), p.offset()));
-      producer.send(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), overflowAligned ? p.partition().partition() : null,
-          r.requestedAt() == null ? null : r.requestedAt().toEpochMilli(), tenantKey,
-          Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r), headers));
+      RecordHeaders headers = new RecordHeaders();
+      headers.add(
+          Origin.HEADER, Origin.of(p.partition().topic(), p.partition().partition(), p.offset()));
+      producer.send(
+          new ProducerRecord<>(
+              Topics.REQUESTS_OVERFLOW.name(),
+              overflowAligned ? p.partition().partition() : null,
+              r.requestedAt() == null ? null : r.requestedAt().toEpochMilli(),
+              tenantKey,
+              Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r),
+              headers));
       diverted.incrementAndGet();
       p.done().run();
     }
     sentSinceCommit = true;
   }
 
-  private void reject(ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
+  private void reject(
+      ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
     deadLettered.incrementAndGet();
     if (request != null && request.runId() != null) {
-      events.publish(new RunEvent(request.runId(), 1, EventType.FAILED, clock.instant(), executorId,
-          request.attemptOrFirst(), 0, Json.object().put("error", reason)
-              .put("job_name", request.jobName()).put("tenant_id", request.tenantId())), record.partition());
+      events.publish(
+          new RunEvent(
+              request.runId(),
+              1,
+              EventType.FAILED,
+              clock.instant(),
+              executorId,
+              request.attemptOrFirst(),
+              0,
+              Json.object()
+                  .put("error", reason)
+                  .put("job_name", request.jobName())
+                  .put("tenant_id", request.tenantId())),
+          record.partition());
     }
     deadLetters.send(record, reason, done);
   }
 
   /**
-   * Takes the leases of assigned partitions that lack one, and gives up those whose hold lapsed (the
-   * lease keeper could not renew it in time, or another executor took it): what was done there since
-   * the last commit is void, and the partition is read again under a new lease.
+   * Takes the leases of assigned partitions that lack one, and gives up those whose hold lapsed
+   * (the lease keeper could not renew it in time, or another executor took it): what was done there
+   * since the last commit is void, and the partition is read again under a new lease.
    */
   private void leases() {
     boolean changed = false;
-    List<TopicPartition> lapsed = new java.util.ArrayList<>();
+    List<TopicPartition> lapsed = new ArrayList<>();
     Instant now = clock.instant();
     Duration ttl = leaseTtl();
     for (Owned o : owned.values()) {
       try {
         if (!o.leased && !now.isBefore(o.nextTry)) {
-          Optional<PartitionLeases.Taken> taken = parts.leases().take(o.tp.toString(), executorId, now, ttl,
-              fencedSinceLease.contains(o.tp));
+          Optional<PartitionLeases.Taken> taken =
+              parts
+                  .leases()
+                  .take(o.tp.toString(), executorId, now, ttl, fencedSinceLease.contains(o.tp));
           if (taken.isPresent()) {
             fencedSinceLease.remove(o.tp);
             o.epoch = taken.get().epoch();
@@ -532,9 +677,11 @@ public final class Executor implements Managed {
             o.nextTry = now.plusMillis(500);
           }
         } else if (o.leased && !o.revoking && o.hold.lapsed(clock.instant())) {
-          LOG.warn("Executor {} no longer holds the lease of {} (it could not renew it in time, or another executor "
-              + "took it while this one was stalled); its runs there stop and their results are not committed",
-              executorId, o.tp);
+          LOG.warn(
+              "Executor {} no longer holds the lease of {} (it could not renew it in time, or another executor "
+                  + "took it while this one was stalled); its runs there stop and their results are not committed",
+              executorId,
+              o.tp);
           o.leased = false;
           fence(o.tp);
           lapsed.add(o.tp);
@@ -547,7 +694,8 @@ public final class Executor implements Managed {
     }
     if (!lapsed.isEmpty()) {
       // what ended there while the lease held goes out with the other partitions' work (a zombie's
-      // commit is refused by the group, and then everything is read again); the runs fenced just now
+      // commit is refused by the group, and then everything is read again); the runs fenced just
+      // now
       // are dropped from it, and their requests are read again under the next lease
       send();
       if (maybeCommit(true)) {
@@ -560,8 +708,9 @@ public final class Executor implements Managed {
   }
 
   /**
-   * Renews each lease held when a third of its time has passed (lease keeper thread). A lease another
-   * executor took, or one renewed only after its hold lapsed, is given up by the poll thread.
+   * Renews each lease held when a third of its time has passed (lease keeper thread). A lease
+   * another executor took, or one renewed only after its hold lapsed, is given up by the poll
+   * thread.
    */
   private void renewLeases() {
     Duration ttl = leaseTtl();
@@ -590,7 +739,9 @@ public final class Executor implements Managed {
     return Duration.ofMillis(settings.claimTtl.toMilliseconds());
   }
 
-  /** Until when a lease renewed (or taken) at {@code at} may be acted on: a tenth short of its end. */
+  /**
+   * Until when a lease renewed (or taken) at {@code at} may be acted on: a tenth short of its end.
+   */
   static Instant validity(Instant at, Duration ttl) {
     return at.plus(ttl).minus(ttl.dividedBy(10));
   }
@@ -610,10 +761,11 @@ public final class Executor implements Managed {
       waiting.addFirst(p);
     }
     Instant now = clock.instant();
-    List<Pending> later = new java.util.ArrayList<>();
+    List<Pending> later = new ArrayList<>();
     // the main lane first; the overflow lane then, on at most half the workers
     for (boolean overflowLane : new boolean[] {false, true}) {
-      for (Iterator<Pending> it = waiting.iterator(); it.hasNext() && slots.hasRoom(overflowLane); ) {
+      for (Iterator<Pending> it = waiting.iterator();
+          it.hasNext() && slots.hasRoom(overflowLane); ) {
         Pending next = it.next();
         if (Lanes.isOverflow(next.partition()) != overflowLane) {
           continue;
@@ -624,8 +776,12 @@ public final class Executor implements Managed {
     later.forEach(waiting::addLast);
   }
 
-  /** Starts a waiting request if its partition's lease, its start time, its job's and its tenant's caps allow. */
-  private void startIfItMay(Pending next, Iterator<Pending> it, Instant now, List<Pending> later, boolean overflowLane) {
+  /**
+   * Starts a waiting request if its partition's lease, its start time, its job's and its tenant's
+   * caps allow.
+   */
+  private void startIfItMay(
+      Pending next, Iterator<Pending> it, Instant now, List<Pending> later, boolean overflowLane) {
     Owned o = owned.get(next.partition());
     if (o == null) {
       it.remove(); // its partition went to another executor, which gets the request again
@@ -646,8 +802,13 @@ public final class Executor implements Managed {
       next.done().run();
       return;
     }
-    if (slots.refusal(next.claimKey(), next.job().name(), next.job().descriptor().maxConcurrency(), next.tenantKey(),
-        overflowLane) != null) {
+    if (slots.refusal(
+            next.claimKey(),
+            next.job().name(),
+            next.job().descriptor().maxConcurrency(),
+            next.tenantKey(),
+            overflowLane)
+        != null) {
       return; // its job or its tenant runs at its cap
     }
     Pending toRun = next.withEpoch(o.epoch);
@@ -666,9 +827,13 @@ public final class Executor implements Managed {
     if (overflowLane && !pace.tryStart(nanos)) {
       return; // the main lane's tenants wait too long: the overflow lane slows down
     }
-    if (!overflowLane && next.notBefore() == null && next.request().attemptOrFirst() == 1
-        && next.request().requestedAt() != null && !lanes.isOverflowing(next.tenantKey(), nanos)) {
-      pace.mainStarted(Math.max(0, Duration.between(next.request().requestedAt(), now).toMillis()), nanos);
+    if (!overflowLane
+        && next.notBefore() == null
+        && next.request().attemptOrFirst() == 1
+        && next.request().requestedAt() != null
+        && !lanes.isOverflowing(next.tenantKey(), nanos)) {
+      pace.mainStarted(
+          Math.max(0, Duration.between(next.request().requestedAt(), now).toMillis()), nanos);
     }
     it.remove();
     start(toRun);
@@ -677,27 +842,52 @@ public final class Executor implements Managed {
   private void start(Pending p) {
     slots.take(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
     started.incrementAndGet();
-    Hold hold = p.claimEpoch() > 0 ? new Hold(validity(clock.instant(), leaseTtl())) // its own claim, just taken
-        : owned.get(p.partition()).hold;
-    RunExecution execution = new RunExecution(p, hold, parts, events, settings, executorId, clock, watchdog,
-        new Tracking(), new Outcomes());
+    Hold hold =
+        p.claimEpoch() > 0
+            ? new Hold(validity(clock.instant(), leaseTtl())) // its own claim, just taken
+            : owned.get(p.partition()).hold;
+    RunExecution execution =
+        new RunExecution(
+            p,
+            hold,
+            parts,
+            events,
+            settings,
+            executorId,
+            clock,
+            watchdog,
+            new Tracking(),
+            new Outcomes());
     executions.put(execution, Boolean.TRUE); // before it runs: a revocation must find it
     threads.execute(execution);
   }
 
   /**
-   * A request whose run still went on at the partition's previous owner: if that attempt ended there
-   * its end is published again and the request is done (empty); if it is still held, the request
-   * comes back when the claim may have lapsed; else this executor claims it, one epoch above both.
+   * A request whose run still went on at the partition's previous owner: if that attempt ended
+   * there its end is published again and the request is done (empty); if it is still held, the
+   * request comes back when the claim may have lapsed; else this executor claims it, one epoch
+   * above both.
    */
   private Optional<Pending> takeOver(Pending p, long partitionEpoch, Instant now) {
-    ClaimStore.Claim claim = parts.claims().claim(p.elsewhere(), executorId, now,
-        Duration.ofMillis(settings.claimTtl.toMilliseconds()));
+    ClaimStore.Claim claim =
+        parts
+            .claims()
+            .claim(
+                p.elsewhere(),
+                executorId,
+                now,
+                Duration.ofMillis(settings.claimTtl.toMilliseconds()));
     switch (claim.outcome()) {
       case ALREADY_DONE -> {
         if (claim.terminalEvent() != null) {
-          events.publish(Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(),
-              claim.terminalEvent().getBytes(java.nio.charset.StandardCharsets.UTF_8)), p.partition().partition(), p.done());
+          events.publish(
+              Topics.EVENTS
+                  .valueSerde()
+                  .deserializer()
+                  .deserialize(
+                      Topics.EVENTS.name(), claim.terminalEvent().getBytes(StandardCharsets.UTF_8)),
+              p.partition().partition(),
+              p.done());
         } else {
           p.done().run();
         }
@@ -725,16 +915,22 @@ public final class Executor implements Managed {
 
   /** Puts the events waiting in the outbox into the open transaction. */
   private void send() {
-    List<EventPublisher.Outgoing> out = events.drain(e -> !fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch()));
+    List<EventPublisher.Outgoing> out =
+        events.drain(e -> !fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch()));
     if (out.isEmpty()) {
       return;
     }
     begin();
     for (EventPublisher.Outgoing o : out) {
-      // on the partition number of its request, so history finds both in one task (when the counts match)
+      // on the partition number of its request, so history finds both in one task (when the counts
+      // match)
       Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
-      producer.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, o.event().runId().value(),
-          Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), o.event())));
+      producer.send(
+          new ProducerRecord<>(
+              Topics.EVENTS.name(),
+              partition,
+              o.event().runId().value(),
+              Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), o.event())));
       o.sent().run();
     }
     sentSinceCommit = true;
@@ -748,14 +944,16 @@ public final class Executor implements Managed {
   }
 
   /**
-   * Commits the events sent and the offsets finished since the last commit in one transaction, every
-   * {@code commitInterval} (or now, when {@code force}). If Kafka refuses, what the transaction held
-   * is void: the partitions still owned are read again from their last commit.
+   * Commits the events sent and the offsets finished since the last commit in one transaction,
+   * every {@code commitInterval} (or now, when {@code force}). If Kafka refuses, what the
+   * transaction held is void: the partitions still owned are read again from their last commit.
    *
    * @return false if the commit failed (and every partition owned was read again)
    */
   private boolean maybeCommit(boolean force) {
-    if (!force && System.nanoTime() - lastCommitNanos < settings.commitInterval.toMilliseconds() * 1_000_000L) {
+    if (!force
+        && System.nanoTime() - lastCommitNanos
+            < settings.commitInterval.toMilliseconds() * 1_000_000L) {
       return true;
     }
     lastCommitNanos = System.nanoTime();
@@ -775,20 +973,28 @@ public final class Executor implements Managed {
       offsets.markCommitted(ready);
       return true;
     } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
-      LOG.warn("Executor {}'s transactional producer was fenced; starting a new one: {}", executorId, fatal.toString());
+      LOG.warn(
+          "Executor {}'s transactional producer was fenced; starting a new one: {}",
+          executorId,
+          fatal.toString());
       producer.close(Duration.ZERO);
       producer = newProducer();
       inTransaction = false;
       rewind();
     } catch (KafkaException e) {
-      LOG.warn("Executor {} could not commit its runs' events and offsets; they are read again: {}",
-          executorId, e.toString());
+      LOG.warn(
+          "Executor {} could not commit its runs' events and offsets; they are read again: {}",
+          executorId,
+          e.toString());
       abortAndRewind();
     }
     return false;
   }
 
-  /** Voids the open transaction (its events never count) and reads the owned partitions again from their last commit. */
+  /**
+   * Voids the open transaction (its events never count) and reads the owned partitions again from
+   * their last commit.
+   */
   private void abortAndRewind() {
     if (inTransaction) {
       try {
@@ -808,7 +1014,8 @@ public final class Executor implements Managed {
    * then finds it done).
    */
   private void rewind() {
-    movedSinceCommit = 0; // the moves were aborted with the transaction; they are read and moved again
+    movedSinceCommit =
+        0; // the moves were aborted with the transaction; they are read and moved again
     sentSinceCommit = false;
     rewind(owned.keySet(), true);
   }
@@ -825,7 +1032,8 @@ public final class Executor implements Managed {
     if (mine.isEmpty()) {
       return;
     }
-    Map<TopicPartition, OffsetAndMetadata> committed = ThroughWakeups.call(() -> consumer.committed(mine));
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        ThroughWakeups.call(() -> consumer.committed(mine));
     for (TopicPartition tp : mine) {
       OffsetAndMetadata at = committed.get(tp);
       offsets.forget(tp);
@@ -849,48 +1057,67 @@ public final class Executor implements Managed {
     }
   }
 
-  /** Stops the runs of a partition this executor lost, and drops whatever they publish from now on. */
+  /**
+   * Stops the runs of a partition this executor lost, and drops whatever they publish from now on.
+   */
   private void fence(TopicPartition tp) {
-    // the same lease (and epoch) taken back would take the requests read again for the fenced executions
+    // the same lease (and epoch) taken back would take the requests read again for the fenced
+    // executions
     fencedSinceLease.add(tp);
-    executions.keySet().stream().filter(e -> e.pending().partition().equals(tp)).forEach(e -> {
-      fenced.fence(e.pending().claimKey(), e.epoch());
-      e.fence();
-    });
+    executions.keySet().stream()
+        .filter(e -> e.pending().partition().equals(tp))
+        .forEach(
+            e -> {
+              fenced.fence(e.pending().claimKey(), e.epoch());
+              e.fence();
+            });
     synchronized (lock) {
       waiting.removeIf(p -> p.partition().equals(tp));
     }
   }
 
-  /** A cancel arrived: stop the run's attempt if it runs here (waiting ones are checked when they start). */
+  /**
+   * A cancel arrived: stop the run's attempt if it runs here (waiting ones are checked when they
+   * start).
+   */
   private void cancel(String runId, int upToAttempt) {
-    executions.keySet().stream().filter(e -> e.request().runId().value().equals(runId)
-            && e.request().attemptOrFirst() <= upToAttempt)
-        .forEach(e -> {
-          RunContext ctx = e.context();
-          if (ctx != null) {
-            ctx.requestStop(StopReason.CANCEL);
-          }
-        });
+    executions.keySet().stream()
+        .filter(
+            e ->
+                e.request().runId().value().equals(runId)
+                    && e.request().attemptOrFirst() <= upToAttempt)
+        .forEach(
+            e -> {
+              RunContext ctx = e.context();
+              if (ctx != null) {
+                ctx.requestStop(StopReason.CANCEL);
+              }
+            });
   }
 
-  /** Asks running jobs to stop, waits up to the drain period, commits what finished, hands the leases over. */
+  /**
+   * Asks running jobs to stop, waits up to the drain period, commits what finished, hands the
+   * leases over.
+   */
   private void drain() {
     Thread d = dispatcher;
     if (d != null) {
-      java.util.concurrent.locks.LockSupport.unpark(d);
+      LockSupport.unpark(d);
       try {
         d.join(5000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
-    executions.keySet().forEach(e -> {
-      RunContext ctx = e.context();
-      if (ctx != null) {
-        ctx.requestStop(StopReason.SHUTDOWN);
-      }
-    });
+    executions
+        .keySet()
+        .forEach(
+            e -> {
+              RunContext ctx = e.context();
+              if (ctx != null) {
+                ctx.requestStop(StopReason.SHUTDOWN);
+              }
+            });
     long deadline = System.nanoTime() + settings.drain.toMilliseconds() * 1_000_000L;
     while (running() > 0 && System.nanoTime() - deadline < 0) {
       synchronized (lock) {
@@ -905,11 +1132,14 @@ public final class Executor implements Managed {
           release(p);
         }
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
     }
     if (running() > 0) {
-      LOG.warn("{} run(s) did not finish within the drain period of {}; they are released and "
-          + "will be delivered again", running(), settings.drain);
+      LOG.warn(
+          "{} run(s) did not finish within the drain period of {}; they are released and "
+              + "will be delivered again",
+          running(),
+          settings.drain);
       executions.keySet().forEach(e -> e.abandonSilently(true));
     }
     deadLetters.close();
@@ -922,9 +1152,17 @@ public final class Executor implements Managed {
     for (Owned o : owned.values()) {
       if (o.leased) {
         try {
-          parts.leases().handOver(o.tp.toString(), executorId, o.epoch, offsets.finishedSinceCommit(o.tp), Map.of());
+          parts
+              .leases()
+              .handOver(
+                  o.tp.toString(),
+                  executorId,
+                  o.epoch,
+                  offsets.finishedSinceCommit(o.tp),
+                  Map.of());
         } catch (RuntimeException e) {
-          LOG.warn("Could not hand the lease of {} over; it lapses on its own: {}", o.tp, e.toString());
+          LOG.warn(
+              "Could not hand the lease of {} over; it lapses on its own: {}", o.tp, e.toString());
         }
       }
     }
@@ -1002,8 +1240,9 @@ public final class Executor implements Managed {
   }
 
   /**
-   * Wakes the poll thread only if it waits in an idle poll: a wake-up set while it is busy would make
-   * its next poll return without fetching anything, and at a run's rate that starves the intake.
+   * Wakes the poll thread only if it waits in an idle poll: a wake-up set while it is busy would
+   * make its next poll return without fetching anything, and at a run's rate that starves the
+   * intake.
    */
   private void wakeIfWaiting() {
     if (idlePolling && running && !crashed) {
@@ -1077,7 +1316,10 @@ public final class Executor implements Managed {
       LOG.info("Executor {} was assigned {}", executorId, partitions);
     }
 
-    /** Commits what finished, hands runs still going over under claims of their own, and the leases with a note. */
+    /**
+     * Commits what finished, hands runs still going over under claims of their own, and the leases
+     * with a note.
+     */
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       if (partitions.isEmpty()) {
@@ -1085,15 +1327,17 @@ public final class Executor implements Managed {
       }
       synchronized (lock) {
         // nothing more starts there; what waits goes to the next owner
-        partitions.forEach(tp -> {
-          Owned o = owned.get(tp);
-          if (o != null) {
-            o.revoking = true;
-          }
-        });
+        partitions.forEach(
+            tp -> {
+              Owned o = owned.get(tp);
+              if (o != null) {
+                o.revoking = true;
+              }
+            });
         waiting.removeIf(p -> partitions.contains(p.partition()));
       }
-      // each run still going on there continues under a claim of its own, so the next owner waits for
+      // each run still going on there continues under a claim of its own, so the next owner waits
+      // for
       // it; one that ended already has its end in the outbox, and it goes out with the commit below
       Instant now = clock.instant();
       Duration ttl = Duration.ofMillis(settings.claimTtl.toMilliseconds());
@@ -1106,11 +1350,13 @@ public final class Executor implements Managed {
             continue;
           }
           if (e.underClaim()) {
-            going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
+            going.put(
+                e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
             continue;
           }
           try {
-            ClaimStore.Claim claim = parts.claims().claim(e.pending().claimKey(), executorId, now, ttl);
+            ClaimStore.Claim claim =
+                parts.claims().claim(e.pending().claimKey(), executorId, now, ttl);
             if (claim.outcome() == ClaimStore.Outcome.CLAIMED) {
               if (e.continueUnderClaim(claim.epoch())) {
                 going.put(e.pending().offset(), e.pending().claimKey());
@@ -1135,13 +1381,22 @@ public final class Executor implements Managed {
       for (TopicPartition tp : partitions) {
         Owned o = owned.remove(tp);
         Map<Long, String> going = stillRunning.get(tp);
-        LOG.info("Executor {} hands {} over{}", executorId, tp,
-            going.isEmpty() ? "" : " with " + going.size() + " run(s) still going on here under claims");
+        LOG.info(
+            "Executor {} hands {} over{}",
+            executorId,
+            tp,
+            going.isEmpty()
+                ? ""
+                : " with " + going.size() + " run(s) still going on here under claims");
         if (o != null && o.leased) {
           try {
-            parts.leases().handOver(tp.toString(), executorId, o.epoch, offsets.finishedSinceCommit(tp), going);
+            parts
+                .leases()
+                .handOver(
+                    tp.toString(), executorId, o.epoch, offsets.finishedSinceCommit(tp), going);
           } catch (RuntimeException e) {
-            LOG.warn("Could not hand the lease of {} over; it lapses on its own: {}", tp, e.toString());
+            LOG.warn(
+                "Could not hand the lease of {} over; it lapses on its own: {}", tp, e.toString());
           }
         }
         offsets.forget(tp);
@@ -1151,8 +1406,11 @@ public final class Executor implements Managed {
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       // another executor has them already: nothing done here since the last commit may be committed
-      LOG.warn("Executor {} lost {} (it was too slow to stay in its group, a long pause or a stall); its runs there "
-          + "stop, and nothing it did there since its last commit counts", executorId, partitions);
+      LOG.warn(
+          "Executor {} lost {} (it was too slow to stay in its group, a long pause or a stall); its runs there "
+              + "stop, and nothing it did there since its last commit counts",
+          executorId,
+          partitions);
       for (TopicPartition tp : partitions) {
         fence(tp);
         owned.remove(tp);
@@ -1164,7 +1422,7 @@ public final class Executor implements Managed {
     }
   }
 
-  private static java.util.concurrent.ThreadFactory named(String prefix) {
+  private static ThreadFactory named(String prefix) {
     AtomicLong n = new AtomicLong();
     return r -> {
       Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());

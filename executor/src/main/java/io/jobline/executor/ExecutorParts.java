@@ -5,4 +5,8 @@ import io.jobline.topic.RequestProducer;
 
 /** The stores and clients an executor works with, wired by the application. */
 public record ExecutorParts(
-    ClaimStore claims, TimerStore timers, TenantDirectory tenants, RequestProducer requests, PartitionLeases leases) {}
+    ClaimStore claims,
+    TimerStore timers,
+    TenantDirectory tenants,
+    RequestProducer requests,
+    PartitionLeases leases) {}

@@ -2,9 +2,11 @@ package io.jobline.executor;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MaxDuration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import java.util.concurrent.TimeUnit;
 
 /** Settings of the executor role. */
 public class ExecutorSettings {
@@ -40,66 +42,55 @@ public class ExecutorSettings {
   public int overflowInFlight = 500;
 
   /**
-   * The longest a request of a tenant within its share should wait to start; while one waits longer,
-   * the overflow lane slows down (halving its pace every 500 ms, down to 50 runs a second per executor).
+   * The longest a request of a tenant within its share should wait to start; while one waits
+   * longer, the overflow lane slows down (halving its pace every 500 ms, down to 50 runs a second
+   * per executor).
    */
-  @NotNull
-  @JsonProperty
-  public Duration overflowTarget = Duration.milliseconds(200);
+  @NotNull @JsonProperty public Duration overflowTarget = Duration.milliseconds(200);
 
   /** Consumer group of all executors. */
-  @JsonProperty
-  public String groupId = "jobline-executor";
+  @JsonProperty public String groupId = "jobline-executor";
 
   /** This executor's id in events and history; defaults to host and process id. */
-  @JsonProperty
-  public String executorId;
+  @JsonProperty public String executorId;
 
   /** After a timeout asks a job to stop, how long before its thread is interrupted. */
-  @NotNull
-  @JsonProperty
-  public Duration stopGrace = Duration.seconds(5);
+  @NotNull @JsonProperty public Duration stopGrace = Duration.seconds(5);
 
   /** After the interrupt, how long before a job that still runs is abandoned and its slot freed. */
-  @NotNull
-  @JsonProperty
-  public Duration abandonGrace = Duration.seconds(2);
+  @NotNull @JsonProperty public Duration abandonGrace = Duration.seconds(2);
 
-  /** On shutdown, how long running jobs get to finish before their records are left for redelivery. */
-  @NotNull
-  @JsonProperty
-  public Duration drain = Duration.seconds(10);
+  /**
+   * On shutdown, how long running jobs get to finish before their records are left for redelivery.
+   */
+  @NotNull @JsonProperty public Duration drain = Duration.seconds(10);
 
-  /** How long a claim on a run lasts without renewal; another executor takes the run over after it. */
-  @NotNull
-  @JsonProperty
-  public Duration claimTtl = Duration.seconds(30);
+  /**
+   * How long a claim on a run lasts without renewal; another executor takes the run over after it.
+   */
+  @NotNull @JsonProperty public Duration claimTtl = Duration.seconds(30);
 
   /** Base of the exponential retry backoff (attempt n waits about base * 2^(n-1), with jitter). */
-  @NotNull
-  @JsonProperty
-  public Duration retryBackoff = Duration.seconds(5);
+  @NotNull @JsonProperty public Duration retryBackoff = Duration.seconds(5);
 
   /** Cap of the retry backoff. */
-  @NotNull
-  @JsonProperty
-  public Duration retryBackoffCap = Duration.minutes(5);
+  @NotNull @JsonProperty public Duration retryBackoffCap = Duration.minutes(5);
 
   /**
    * How often the events sent and the offsets finished are committed together in one Kafka
    * transaction; at most 10 s (the transaction times out after 30 s).
    */
   @NotNull
-  @io.dropwizard.validation.MaxDuration(value = 10, unit = java.util.concurrent.TimeUnit.SECONDS)
+  @MaxDuration(value = 10, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(200);
 
   /** Consumer session timeout: how soon a dead executor's partitions move to the others. */
-  @NotNull
-  @JsonProperty
-  public Duration sessionTimeout = Duration.seconds(10);
+  @NotNull @JsonProperty public Duration sessionTimeout = Duration.seconds(10);
 
-  /** Workers the overflow lane may use at once: half of them, so the main lane always has the rest. */
+  /**
+   * Workers the overflow lane may use at once: half of them, so the main lane always has the rest.
+   */
   int overflowSlots() {
     return Math.max(1, workers / 2);
   }

@@ -6,9 +6,10 @@ import java.util.function.Consumer;
 
 /**
  * An attempt's start event, held back for a moment so that a job which ends sooner sends one record
- * (its end, carrying the start). The start leaves exactly once: published by the timer or before the
- * job's first log line, or taken by the end. Publishing happens under the same lock as the taking, so
- * an end that finds the start gone is always queued after it: history never sees the end first.
+ * (its end, carrying the start). The start leaves exactly once: published by the timer or before
+ * the job's first log line, or taken by the end. Publishing happens under the same lock as the
+ * taking, so an end that finds the start gone is always queued after it: history never sees the end
+ * first.
  */
 final class HeldStart {
   private RunEvent start;

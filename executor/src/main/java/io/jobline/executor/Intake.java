@@ -18,9 +18,9 @@ import java.util.Optional;
  * What the executor makes of one record of a request lane: a request it may run, or the reason it
  * goes to the dead-letter topic. It completes what an outside producer may leave out (a run id
  * derived from where the record was first read, the {@code topic} trigger, the record's time as the
- * request time) and refuses what cannot be carried or run: too large, not JSON, no job name, text or
- * params past the wire limits, an unknown job, params that break the job's schema. Pure: no Kafka, no
- * store; the caller sends refusals to the dead-letter topic.
+ * request time) and refuses what cannot be carried or run: too large, not JSON, no job name, text
+ * or params past the wire limits, an unknown job, params that break the job's schema. Pure: no
+ * Kafka, no store; the caller sends refusals to the dead-letter topic.
  */
 final class Intake {
   /** The outcome for one record. */
@@ -35,7 +35,10 @@ final class Intake {
    */
   record Refused(String reason, JobRequest ids) implements Admission {}
 
-  /** Where a record was read: its lane, partition and offset, its timestamp, and where it was first read. */
+  /**
+   * Where a record was read: its lane, partition and offset, its timestamp, and where it was first
+   * read.
+   */
   record Place(String topic, int partition, long offset, long timestamp, Origin origin) {}
 
   private final JobRegistry registry;
@@ -48,8 +51,13 @@ final class Intake {
 
   Admission admit(byte[] value, Place at) {
     if (value != null && value.length > WireLimits.MAX_REQUEST_BYTES) {
-      return new Refused("too large: " + value.length + " bytes; at most " + WireLimits.MAX_REQUEST_BYTES
-          + " (pass a reference to large inputs instead)", Salvage.ids(value));
+      return new Refused(
+          "too large: "
+              + value.length
+              + " bytes; at most "
+              + WireLimits.MAX_REQUEST_BYTES
+              + " (pass a reference to large inputs instead)",
+          Salvage.ids(value));
     }
     JobRequest request;
     try {
@@ -72,8 +80,9 @@ final class Intake {
     if (job.isEmpty()) {
       return new Refused("unknown job '" + request.jobName() + "'", request);
     }
-    List<String> violations = validator.violations(job.get().descriptor(),
-        request.params() == null ? Json.object() : request.params());
+    List<String> violations =
+        validator.violations(
+            job.get().descriptor(), request.params() == null ? Json.object() : request.params());
     if (!violations.isEmpty()) {
       return new Refused("invalid params: " + String.join("; ", violations), request);
     }
@@ -85,14 +94,18 @@ final class Intake {
     if (request.runId() == null) {
       // a request moved to the overflow lane keeps the id it would have had where it was first read
       Origin origin = at.origin();
-      request = request.withRunId(origin != null ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
-          : RunId.forRecord(at.topic(), at.partition(), at.offset()));
+      request =
+          request.withRunId(
+              origin != null
+                  ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
+                  : RunId.forRecord(at.topic(), at.partition(), at.offset()));
     }
     if (request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());
     }
     if (request.requestedAt() == null && at.timestamp() >= 0) {
-      // as history does: a run produced straight to the topic was requested when its record was accepted
+      // as history does: a run produced straight to the topic was requested when its record was
+      // accepted
       request = request.withRequestedAt(Instant.ofEpochMilli(at.timestamp()));
     }
     return request;

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,20 +25,23 @@ import org.apache.kafka.common.TopicPartition;
  * more. Within that quota a member keeps what it holds; only the surplus moves.
  *
  * <p>The lanes share partition numbers (a tenant's requests move to the overflow partition of the
- * same number), so the overflow partition {@code p} goes, where it can, to another executor than the
- * main partition {@code p}: the executor that moves a tenant's backlog aside is then not also the one
- * that must run all of it.
+ * same number), so the overflow partition {@code p} goes, where it can, to another executor than
+ * the main partition {@code p}: the executor that moves a tenant's backlog aside is then not also
+ * the one that must run all of it.
  *
  * <p>It follows the cooperative protocol: a partition that changes hands is first only taken from
- * its owner (who revokes it and rejoins), and given to its new owner in the rebalance after that, so
- * no partition is ever held by two executors and a rebalance stops only the partitions that move.
- * The decision is a pure function ({@link #assign(Map, Map)}), tested without a broker.
+ * its owner (who revokes it and rejoins), and given to its new owner in the rebalance after that,
+ * so no partition is ever held by two executors and a rebalance stops only the partitions that
+ * move. The decision is a pure function ({@link #assign(Map, Map)}), tested without a broker.
  */
 public final class LaneAssignor implements ConsumerPartitionAssignor {
   /** The name members agree on in the group protocol. */
   public static final String NAME = "jobline-lanes";
 
-  /** What one member asks for: its topics, the partitions it holds and the generation it held them in. */
+  /**
+   * What one member asks for: its topics, the partitions it holds and the generation it held them
+   * in.
+   */
   record Member(Set<String> topics, List<TopicPartition> owned, int generation) {}
 
   @Override
@@ -64,17 +68,24 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
   public GroupAssignment assign(Cluster metadata, GroupSubscription subscriptions) {
     Map<String, Member> members = new HashMap<>();
     Map<String, Integer> partitionCounts = new HashMap<>();
-    subscriptions.groupSubscription().forEach((id, s) -> {
-      members.put(id, new Member(Set.copyOf(s.topics()), s.ownedPartitions(), s.generationId().orElse(-1)));
-      for (String topic : s.topics()) {
-        Integer count = metadata.partitionCountForTopic(topic);
-        if (count != null) {
-          partitionCounts.put(topic, count);
-        }
-      }
-    });
+    subscriptions
+        .groupSubscription()
+        .forEach(
+            (id, s) -> {
+              members.put(
+                  id,
+                  new Member(
+                      Set.copyOf(s.topics()), s.ownedPartitions(), s.generationId().orElse(-1)));
+              for (String topic : s.topics()) {
+                Integer count = metadata.partitionCountForTopic(topic);
+                if (count != null) {
+                  partitionCounts.put(topic, count);
+                }
+              }
+            });
     Map<String, Assignment> out = new HashMap<>();
-    assign(members, partitionCounts).forEach((id, partitions) -> out.put(id, new Assignment(partitions)));
+    assign(members, partitionCounts)
+        .forEach((id, partitions) -> out.put(id, new Assignment(partitions)));
     return new GroupAssignment(out);
   }
 
@@ -84,33 +95,43 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
    * @param members by member id
    * @param partitionCounts the number of partitions of each topic that exists
    */
-  static Map<String, List<TopicPartition>> assign(Map<String, Member> members, Map<String, Integer> partitionCounts) {
+  static Map<String, List<TopicPartition>> assign(
+      Map<String, Member> members, Map<String, Integer> partitionCounts) {
     // a partition claimed by two members (one missed a rebalance) belongs to the later generation
     Map<TopicPartition, String> owner = new HashMap<>();
     Map<TopicPartition, Integer> ownerGeneration = new HashMap<>();
-    Set<TopicPartition> claimed = new java.util.HashSet<>();
-    new TreeMap<>(members).forEach((id, m) -> {
-      for (TopicPartition tp : m.owned()) {
-        claimed.add(tp);
-        if (m.generation() > ownerGeneration.getOrDefault(tp, Integer.MIN_VALUE)) {
-          owner.put(tp, id);
-          ownerGeneration.put(tp, m.generation());
-        }
-      }
-    });
+    Set<TopicPartition> claimed = new HashSet<>();
+    new TreeMap<>(members)
+        .forEach(
+            (id, m) -> {
+              for (TopicPartition tp : m.owned()) {
+                claimed.add(tp);
+                if (m.generation() > ownerGeneration.getOrDefault(tp, Integer.MIN_VALUE)) {
+                  owner.put(tp, id);
+                  ownerGeneration.put(tp, m.generation());
+                }
+              }
+            });
     Map<String, List<TopicPartition>> result = new TreeMap<>();
     members.keySet().forEach(id -> result.put(id, new ArrayList<>()));
-    // the first topic (the main lane) is placed first; the others avoid its owners partition by partition
+    // the first topic (the main lane) is placed first; the others avoid its owners partition by
+    // partition
     Map<Integer, String> firstOwners = null;
     int firstCount = -1;
     for (Map.Entry<String, Integer> topic : new TreeMap<>(partitionCounts).entrySet()) {
-      List<String> subscribed = members.entrySet().stream()
-          .filter(e -> e.getValue().topics().contains(topic.getKey())).map(Map.Entry::getKey).sorted().toList();
+      List<String> subscribed =
+          members.entrySet().stream()
+              .filter(e -> e.getValue().topics().contains(topic.getKey()))
+              .map(Map.Entry::getKey)
+              .sorted()
+              .toList();
       if (subscribed.isEmpty()) {
         continue;
       }
-      Map<Integer, String> twins = firstOwners != null && firstCount == topic.getValue() ? firstOwners : Map.of();
-      Map<String, List<TopicPartition>> share = shareOut(topic.getKey(), topic.getValue(), subscribed, owner, twins);
+      Map<Integer, String> twins =
+          firstOwners != null && firstCount == topic.getValue() ? firstOwners : Map.of();
+      Map<String, List<TopicPartition>> share =
+          shareOut(topic.getKey(), topic.getValue(), subscribed, owner, twins);
       if (firstOwners == null) {
         firstOwners = new HashMap<>();
         firstCount = topic.getValue();
@@ -120,14 +141,16 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
           }
         }
       }
-      share.forEach((id, partitions) -> {
-        for (TopicPartition tp : partitions) {
-          // cooperative: a partition some member still holds goes to a new owner only after it is given up
-          if (!claimed.contains(tp) || id.equals(owner.get(tp))) {
-            result.get(id).add(tp);
-          }
-        }
-      });
+      share.forEach(
+          (id, partitions) -> {
+            for (TopicPartition tp : partitions) {
+              // cooperative: a partition some member still holds goes to a new owner only after it
+              // is given up
+              if (!claimed.contains(tp) || id.equals(owner.get(tp))) {
+                result.get(id).add(tp);
+              }
+            }
+          });
     }
     return result;
   }
@@ -137,8 +160,12 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
    * what it holds and what it is given, a member prefers partitions whose twin ({@code twins}: the
    * owner of the same number in the first topic) is another member.
    */
-  private static Map<String, List<TopicPartition>> shareOut(String topic, int count, List<String> subscribed,
-      Map<TopicPartition, String> owner, Map<Integer, String> twins) {
+  private static Map<String, List<TopicPartition>> shareOut(
+      String topic,
+      int count,
+      List<String> subscribed,
+      Map<TopicPartition, String> owner,
+      Map<Integer, String> twins) {
     Map<String, TreeSet<Integer>> holding = new HashMap<>();
     subscribed.forEach(id -> holding.put(id, new TreeSet<>()));
     for (int p = 0; p < count; p++) {
@@ -151,7 +178,8 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
     int extra = count % subscribed.size();
     // the members that hold the most get the extra places first, so the fewest partitions move
     List<String> byHolding = new ArrayList<>(subscribed);
-    byHolding.sort(Comparator.comparing((String id) -> -holding.get(id).size()).thenComparing(id -> id));
+    byHolding.sort(
+        Comparator.comparing((String id) -> -holding.get(id).size()).thenComparing(id -> id));
     Map<String, Integer> quota = new HashMap<>();
     for (int i = 0; i < byHolding.size(); i++) {
       quota.put(byHolding.get(i), base + (i < extra ? 1 : 0));
@@ -176,7 +204,8 @@ public final class LaneAssignor implements ConsumerPartitionAssignor {
     for (String id : subscribed) {
       List<TopicPartition> mine = share.get(id);
       while (mine.size() < quota.get(id) && !free.isEmpty()) {
-        Integer apart = free.stream().filter(p -> !id.equals(twins.get(p))).findFirst().orElse(free.first());
+        Integer apart =
+            free.stream().filter(p -> !id.equals(twins.get(p))).findFirst().orElse(free.first());
         free.remove(apart);
         mine.add(new TopicPartition(topic, apart));
       }

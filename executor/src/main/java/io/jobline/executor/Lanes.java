@@ -2,14 +2,17 @@ package io.jobline.executor;
 
 import io.jobline.topic.Topics;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * Which lane a request waits in. A tenant's requests wait on the main lane ({@code
- * jobline.requests}) until {@code overflowAfter} of them wait on this executor; further ones move to
- * the overflow lane, so the other tenants' requests behind them on the same partition are read and
- * started at once. The counts are taken again from the queue before each batch of records
+ * jobline.requests}) until {@code overflowAfter} of them wait on this executor; further ones move
+ * to the overflow lane, so the other tenants' requests behind them on the same partition are read
+ * and started at once. The counts are taken again from the queue before each batch of records
  * ({@link #recount}) and kept up to date while the batch is read; the poll thread alone uses them.
  */
 final class Lanes {
@@ -18,10 +21,13 @@ final class Lanes {
 
   private final int overflowAfter;
   private final Map<String, Integer> waiting = new HashMap<>();
-  private final java.util.Set<String> movedSinceRecount = new java.util.HashSet<>();
-  private final Map<String, Long> lastMoved = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Set<String> movedSinceRecount = new HashSet<>();
+  private final Map<String, Long> lastMoved = new ConcurrentHashMap<>();
 
-  /** @param overflowAfter requests of one tenant waiting before the next goes to the overflow lane; 0: never */
+  /**
+   * @param overflowAfter requests of one tenant waiting before the next goes to the overflow lane;
+   *     0: never
+   */
   Lanes(int overflowAfter) {
     this.overflowAfter = overflowAfter;
   }

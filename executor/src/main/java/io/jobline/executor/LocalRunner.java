@@ -20,8 +20,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * Runs one job in this process with no Kafka, Mongo or scheduler (the seed's standalone runner,
- * for external triggers such as a Kubernetes CronJob), with the executor's timeout semantics.
+ * Runs one job in this process with no Kafka, Mongo or scheduler (the seed's standalone runner, for
+ * external triggers such as a Kubernetes CronJob), with the executor's timeout semantics.
  */
 public final class LocalRunner {
   private final Clock clock;
@@ -33,11 +33,22 @@ public final class LocalRunner {
   }
 
   /** Runs the job, passing each log line to {@code lines} as it is written. */
-  public JobResult run(JobDefinition job, JsonNode params, String tenantId, Integer timeoutSeconds,
+  public JobResult run(
+      JobDefinition job,
+      JsonNode params,
+      String tenantId,
+      Integer timeoutSeconds,
       Consumer<LogEntry> lines) {
     RunId runId = RunId.random();
-    Local ctx = new Local(runId, job.name(), params == null ? Json.object() : params, tenantId,
-        job.descriptor().scope(), clock, lines);
+    Local ctx =
+        new Local(
+            runId,
+            job.name(),
+            params == null ? Json.object() : params,
+            tenantId,
+            job.descriptor().scope(),
+            clock,
+            lines);
     int timeout = timeoutSeconds != null ? timeoutSeconds : job.descriptor().timeoutSeconds();
     Instant started = clock.instant();
     FutureTask<JsonNode> task = new FutureTask<>(() -> job.invoke(ctx));
@@ -62,8 +73,10 @@ public final class LocalRunner {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       status = "failed";
-      error = cause.getMessage() == null ? cause.getClass().getSimpleName()
-          : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+      error =
+          cause.getMessage() == null
+              ? cause.getClass().getSimpleName()
+              : cause.getClass().getSimpleName() + ": " + cause.getMessage();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       ctx.stopRequested = true;
@@ -71,8 +84,16 @@ public final class LocalRunner {
       error = "interrupted";
     }
     Instant ended = clock.instant();
-    return new JobResult(job.name(), runId.value(), status, started, ended,
-        Duration.between(started, ended).toNanos() / 1e9, result, error, ctx.getLogs());
+    return new JobResult(
+        job.name(),
+        runId.value(),
+        status,
+        started,
+        ended,
+        Duration.between(started, ended).toNanos() / 1e9,
+        result,
+        error,
+        ctx.getLogs());
   }
 
   private static final class Local implements JobContext {
@@ -86,7 +107,13 @@ public final class LocalRunner {
     private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
     volatile boolean stopRequested;
 
-    Local(RunId runId, String jobName, JsonNode params, String tenantId, Scope scope, Clock clock,
+    Local(
+        RunId runId,
+        String jobName,
+        JsonNode params,
+        String tenantId,
+        Scope scope,
+        Clock clock,
         Consumer<LogEntry> lines) {
       this.runId = runId;
       this.jobName = jobName;
@@ -103,19 +130,74 @@ public final class LocalRunner {
       lines.accept(entry);
     }
 
-    @Override public RunId runId() { return runId; }
-    @Override public String jobName() { return jobName; }
-    @Override public JsonNode params() { return params; }
-    @Override public String tenantId() { return tenantId; }
-    @Override public Scope scope() { return scope; }
-    @Override public List<String> subTenantIds() { return List.of(); }
-    @Override public void log(String message) { add("info", message, null); }
-    @Override public void progress(String message, int pct) { add("info", message, Math.max(0, Math.min(100, pct))); }
-    @Override public void warning(String message) { add("warning", message, null); }
-    @Override public void error(String message) { add("error", message, null); }
-    @Override public boolean shouldStop() { return stopRequested; }
-    @Override public void requestStop() { stopRequested = true; }
-    @Override public List<LogEntry> getLogs() { return List.copyOf(logs); }
-    @Override public long epoch() { return 1; }
+    @Override
+    public RunId runId() {
+      return runId;
+    }
+
+    @Override
+    public String jobName() {
+      return jobName;
+    }
+
+    @Override
+    public JsonNode params() {
+      return params;
+    }
+
+    @Override
+    public String tenantId() {
+      return tenantId;
+    }
+
+    @Override
+    public Scope scope() {
+      return scope;
+    }
+
+    @Override
+    public List<String> subTenantIds() {
+      return List.of();
+    }
+
+    @Override
+    public void log(String message) {
+      add("info", message, null);
+    }
+
+    @Override
+    public void progress(String message, int pct) {
+      add("info", message, Math.max(0, Math.min(100, pct)));
+    }
+
+    @Override
+    public void warning(String message) {
+      add("warning", message, null);
+    }
+
+    @Override
+    public void error(String message) {
+      add("error", message, null);
+    }
+
+    @Override
+    public boolean shouldStop() {
+      return stopRequested;
+    }
+
+    @Override
+    public void requestStop() {
+      stopRequested = true;
+    }
+
+    @Override
+    public List<LogEntry> getLogs() {
+      return List.copyOf(logs);
+    }
+
+    @Override
+    public long epoch() {
+      return 1;
+    }
   }
 }

@@ -7,7 +7,11 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.bson.Document;
 
 /**
@@ -42,16 +46,17 @@ public final class MongoClaimStore implements ClaimStore {
     long base = 0;
     Document latest = null;
     while (true) {
-      java.util.List<String> ids = new java.util.ArrayList<>();
+      List<String> ids = new ArrayList<>();
       ids.add(key + "#done");
       for (long e = base + 1; e <= base + PROBE; e++) {
         ids.add(epochId(key, e));
       }
-      java.util.Map<String, Document> found = new java.util.HashMap<>();
+      Map<String, Document> found = new HashMap<>();
       claims.find(Filters.in("_id", ids)).forEach(d -> found.put(d.getString("_id"), d));
       Document done = found.get(key + "#done");
       if (done != null) {
-        return new Claim(Outcome.ALREADY_DONE, done.getLong("epoch"), null, done.getString("terminal"));
+        return new Claim(
+            Outcome.ALREADY_DONE, done.getLong("epoch"), null, done.getString("terminal"));
       }
       long e = base;
       while (found.containsKey(epochId(key, e + 1))) {
@@ -73,7 +78,10 @@ public final class MongoClaimStore implements ClaimStore {
     long next = base + 1;
     Date until = Date.from(now.plus(ttl));
     try {
-      claims.insertOne(new Document("_id", epochId(key, next)).append("owner", owner).append("expires_at", until));
+      claims.insertOne(
+          new Document("_id", epochId(key, next))
+              .append("owner", owner)
+              .append("expires_at", until));
     } catch (MongoWriteException taken) {
       return new Claim(Outcome.HELD_ELSEWHERE, next, now.plus(ttl), null);
     }
@@ -85,7 +93,9 @@ public final class MongoClaimStore implements ClaimStore {
     if (fenced(key, epoch)) {
       return false;
     }
-    claims.updateOne(Filters.eq("_id", epochId(key, epoch)), Updates.set("expires_at", Date.from(now.plus(ttl))));
+    claims.updateOne(
+        Filters.eq("_id", epochId(key, epoch)),
+        Updates.set("expires_at", Date.from(now.plus(ttl))));
     return true;
   }
 
@@ -95,8 +105,12 @@ public final class MongoClaimStore implements ClaimStore {
       return false;
     }
     try {
-      claims.insertOne(new Document("_id", key + "#done").append("epoch", epoch).append("owner", owner)
-          .append("terminal", terminalEvent).append("ended_at", new Date()));
+      claims.insertOne(
+          new Document("_id", key + "#done")
+              .append("epoch", epoch)
+              .append("owner", owner)
+              .append("terminal", terminalEvent)
+              .append("ended_at", new Date()));
       return true;
     } catch (MongoWriteException alreadyEnded) {
       return false;
@@ -106,7 +120,8 @@ public final class MongoClaimStore implements ClaimStore {
   @Override
   public void release(String key, String owner, long epoch) {
     if (!fenced(key, epoch)) {
-      claims.updateOne(Filters.eq("_id", epochId(key, epoch)), Updates.set("expires_at", new Date(0)));
+      claims.updateOne(
+          Filters.eq("_id", epochId(key, epoch)), Updates.set("expires_at", new Date(0)));
     }
   }
 

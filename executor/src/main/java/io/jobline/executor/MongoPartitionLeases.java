@@ -8,6 +8,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
+import io.jobline.store.ExecutorFleet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -25,7 +26,7 @@ import org.bson.Document;
  * period — none per run.
  */
 public final class MongoPartitionLeases implements PartitionLeases {
-  static final String COLLECTION = io.jobline.store.ExecutorFleet.COLLECTION;
+  static final String COLLECTION = ExecutorFleet.COLLECTION;
   private final MongoCollection<Document> leases;
 
   public MongoPartitionLeases(MongoDatabase db) {
@@ -33,26 +34,40 @@ public final class MongoPartitionLeases implements PartitionLeases {
   }
 
   @Override
-  public Optional<Taken> take(String partition, String owner, Instant now, Duration ttl, boolean anew) {
+  public Optional<Taken> take(
+      String partition, String owner, Instant now, Duration ttl, boolean anew) {
     Date until = Date.from(now.plus(ttl));
-    // already ours (the same executor got the partition back): keep the epoch its runs carry, unless
+    // already ours (the same executor got the partition back): keep the epoch its runs carry,
+    // unless
     // it fenced runs there meanwhile
-    Document mine = leases.findOneAndUpdate(Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner)),
-        Updates.combine(Updates.set("expires_at", until), Updates.set("finished", List.of()),
-            Updates.set("still_running", new Document()), Updates.inc("epoch", anew ? 1L : 0L)),
-        new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
+    Document mine =
+        leases.findOneAndUpdate(
+            Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner)),
+            Updates.combine(
+                Updates.set("expires_at", until),
+                Updates.set("finished", List.of()),
+                Updates.set("still_running", new Document()),
+                Updates.inc("epoch", anew ? 1L : 0L)),
+            new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
     if (mine != null) {
       return Optional.of(taken(mine, ((Number) mine.get("epoch")).longValue() + (anew ? 1 : 0)));
     }
     try {
-      Document before = leases.findOneAndUpdate(
-          Filters.and(Filters.eq("_id", partition),
-              Filters.or(Filters.eq("owner", null), Filters.lt("expires_at", Date.from(now)))),
-          Updates.combine(Updates.set("owner", owner), Updates.set("expires_at", until), Updates.inc("epoch", 1L),
-              Updates.set("finished", List.of()), Updates.set("still_running", new Document())),
-          new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
+      Document before =
+          leases.findOneAndUpdate(
+              Filters.and(
+                  Filters.eq("_id", partition),
+                  Filters.or(Filters.eq("owner", null), Filters.lt("expires_at", Date.from(now)))),
+              Updates.combine(
+                  Updates.set("owner", owner),
+                  Updates.set("expires_at", until),
+                  Updates.inc("epoch", 1L),
+                  Updates.set("finished", List.of()),
+                  Updates.set("still_running", new Document())),
+              new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
       long epoch = before == null ? 1 : ((Number) before.get("epoch")).longValue() + 1;
-      return Optional.of(before == null ? new Taken(epoch, Set.of(), Map.of()) : taken(before, epoch));
+      return Optional.of(
+          before == null ? new Taken(epoch, Set.of(), Map.of()) : taken(before, epoch));
     } catch (MongoServerException held) {
       // findAndModify reports the collision as a command error, a plain update as a write error
       if (ErrorCategory.fromErrorCode(held.getCode()) != ErrorCategory.DUPLICATE_KEY) {
@@ -77,16 +92,33 @@ public final class MongoPartitionLeases implements PartitionLeases {
 
   @Override
   public boolean renew(String partition, String owner, long epoch, Instant now, Duration ttl) {
-    return leases.updateOne(Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner), Filters.eq("epoch", epoch)),
-        Updates.set("expires_at", Date.from(now.plus(ttl)))).getMatchedCount() == 1;
+    return leases
+            .updateOne(
+                Filters.and(
+                    Filters.eq("_id", partition),
+                    Filters.eq("owner", owner),
+                    Filters.eq("epoch", epoch)),
+                Updates.set("expires_at", Date.from(now.plus(ttl))))
+            .getMatchedCount()
+        == 1;
   }
 
   @Override
-  public void handOver(String partition, String owner, long epoch, Set<Long> finished, Map<Long, String> stillRunning) {
+  public void handOver(
+      String partition,
+      String owner,
+      long epoch,
+      Set<Long> finished,
+      Map<Long, String> stillRunning) {
     Document running = new Document();
     stillRunning.forEach((offset, key) -> running.put(Long.toString(offset), key));
-    leases.updateOne(Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner), Filters.eq("epoch", epoch)),
-        Updates.combine(Updates.set("owner", null), Updates.set("expires_at", new Date(0)),
-            Updates.set("finished", List.copyOf(finished)), Updates.set("still_running", running)));
+    leases.updateOne(
+        Filters.and(
+            Filters.eq("_id", partition), Filters.eq("owner", owner), Filters.eq("epoch", epoch)),
+        Updates.combine(
+            Updates.set("owner", null),
+            Updates.set("expires_at", new Date(0)),
+            Updates.set("finished", List.copyOf(finished)),
+            Updates.set("still_running", running)));
   }
 }

@@ -53,7 +53,9 @@ final class OffsetTracker {
   synchronized long span(TopicPartition tp) {
     Long nextOffset = next.get(tp);
     TreeSet<Long> offsets = open.get(tp);
-    return nextOffset == null || offsets == null || offsets.isEmpty() ? 0 : nextOffset - offsets.first();
+    return nextOffset == null || offsets == null || offsets.isEmpty()
+        ? 0
+        : nextOffset - offsets.first();
   }
 
   /** Whether the partition is tracked here (this executor owns it). */
@@ -61,22 +63,27 @@ final class OffsetTracker {
     return next.containsKey(tp);
   }
 
-  /** Offsets (with the finished ones above them) to commit for the partitions in {@code owned} that moved. */
+  /**
+   * Offsets (with the finished ones above them) to commit for the partitions in {@code owned} that
+   * moved.
+   */
   synchronized Map<TopicPartition, OffsetAndMetadata> committable(Set<TopicPartition> owned) {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-    next.forEach((tp, nextOffset) -> {
-      if (!owned.contains(tp)) {
-        return;
-      }
-      TreeSet<Long> offsets = open.get(tp);
-      long offset = offsets == null || offsets.isEmpty() ? nextOffset : offsets.first();
-      TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());
-      done.headSet(offset).clear();
-      OffsetAndMetadata om = new OffsetAndMetadata(offset, FinishedOffsets.encode(offset, done));
-      if (!om.equals(committed.get(tp))) {
-        out.put(tp, om);
-      }
-    });
+    next.forEach(
+        (tp, nextOffset) -> {
+          if (!owned.contains(tp)) {
+            return;
+          }
+          TreeSet<Long> offsets = open.get(tp);
+          long offset = offsets == null || offsets.isEmpty() ? nextOffset : offsets.first();
+          TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());
+          done.headSet(offset).clear();
+          OffsetAndMetadata om =
+              new OffsetAndMetadata(offset, FinishedOffsets.encode(offset, done));
+          if (!om.equals(committed.get(tp))) {
+            out.put(tp, om);
+          }
+        });
     return out;
   }
 
@@ -84,7 +91,9 @@ final class OffsetTracker {
     committed.putAll(offsets);
   }
 
-  /** The offsets of a partition finished here since its last commit (what the next owner must skip). */
+  /**
+   * The offsets of a partition finished here since its last commit (what the next owner must skip).
+   */
   synchronized Set<Long> finishedSinceCommit(TopicPartition tp) {
     OffsetAndMetadata at = committed.get(tp);
     TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());

@@ -3,9 +3,9 @@ package io.jobline.executor;
 /**
  * How fast the overflow lane may start runs: as fast as the main lane can bear. Every window the
  * longest wait of a main-lane run that started in it (from its request to its start) is compared
- * with the target: over it, the pace halves (down to a floor); within it, it grows by a quarter (up to
- * a ceiling). Starts are paid for from a bucket filled at the pace. Time comes in as nanoseconds from
- * the caller, so tests drive it without a clock. Used by the dispatcher thread only.
+ * with the target: over it, the pace halves (down to a floor); within it, it grows by a quarter (up
+ * to a ceiling). Starts are paid for from a bucket filled at the pace. Time comes in as nanoseconds
+ * from the caller, so tests drive it without a clock. Used by the dispatcher thread only.
  */
 final class OverflowPace {
   static final long WINDOW_NANOS = 500_000_000L;
@@ -61,7 +61,10 @@ final class OverflowPace {
     if (nowNanos - windowStart < WINDOW_NANOS) {
       return;
     }
-    perSecond = worstWaitMillis > targetMillis ? Math.max(floor, perSecond / 2) : Math.min(ceiling, perSecond * 1.25);
+    perSecond =
+        worstWaitMillis > targetMillis
+            ? Math.max(floor, perSecond / 2)
+            : Math.min(ceiling, perSecond * 1.25);
     worstWaitMillis = 0;
     windowStart = nowNanos;
   }

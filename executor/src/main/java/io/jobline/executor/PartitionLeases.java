@@ -10,8 +10,8 @@ import java.util.Set;
  * Who may execute the runs of one partition of {@code jobline.requests}: one executor at a time,
  * holding a lease with an epoch that grows with every new owner — the fencing token its runs carry.
  * An owner that loses the partition hands the lease over with a note: the offsets it finished after
- * its last commit, and the runs it still executes (each under a claim of its own), so the next owner
- * neither runs a finished request again nor starts one that still runs elsewhere.
+ * its last commit, and the runs it still executes (each under a claim of its own), so the next
+ * owner neither runs a finished request again nor starts one that still runs elsewhere.
  */
 public interface PartitionLeases {
   /** What an owner takes over: its epoch, and the previous owner's note. */
@@ -20,9 +20,9 @@ public interface PartitionLeases {
   /**
    * Takes the lease if it is free, expired, or already this owner's; empty while another holds it.
    *
-   * @param anew whether the owner fenced executions of this partition since it last held it (it lost
-   *     the partition, and nobody took the lease meanwhile): then even its own lease takes a new
-   *     epoch, so the requests it reads again are not taken for those fenced executions
+   * @param anew whether the owner fenced executions of this partition since it last held it (it
+   *     lost the partition, and nobody took the lease meanwhile): then even its own lease takes a
+   *     new epoch, so the requests it reads again are not taken for those fenced executions
    */
   Optional<Taken> take(String partition, String owner, Instant now, Duration ttl, boolean anew);
 
@@ -30,5 +30,10 @@ public interface PartitionLeases {
   boolean renew(String partition, String owner, long epoch, Instant now, Duration ttl);
 
   /** Gives the lease up with a note for the next owner. */
-  void handOver(String partition, String owner, long epoch, Set<Long> finished, Map<Long, String> stillRunning);
+  void handOver(
+      String partition,
+      String owner,
+      long epoch,
+      Set<Long> finished,
+      Map<Long, String> stillRunning);
 }

@@ -9,10 +9,19 @@ import org.apache.kafka.common.TopicPartition;
  * A request accepted from Kafka and waiting for a slot: where it came from, the callback that
  * finishes its offset, when it may start, and the fencing token it runs under — the epoch of its
  * partition's lease, or with {@code claimEpoch > 0}, a claim of its own (a run handed over between
- * executors). {@code elsewhere} names the claim of a run still going at the partition's previous owner.
+ * executors). {@code elsewhere} names the claim of a run still going at the partition's previous
+ * owner.
  */
-record Pending(JobDefinition job, JobRequest request, TopicPartition partition, long offset, Runnable done,
-    Instant notBefore, String elsewhere, long epoch, long claimEpoch) {
+record Pending(
+    JobDefinition job,
+    JobRequest request,
+    TopicPartition partition,
+    long offset,
+    Runnable done,
+    Instant notBefore,
+    String elsewhere,
+    long epoch,
+    long claimEpoch) {
   String tenantKey() {
     return request.partitionKey();
   }

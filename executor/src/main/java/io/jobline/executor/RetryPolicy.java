@@ -6,22 +6,26 @@ import io.jobline.wire.JobRequest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.Random;
 import java.util.random.RandomGenerator;
 
 /**
  * Whether an ended attempt runs again, and when: the one place Jobline decides a retry.
  *
  * <p>A failed or timed-out attempt runs again while attempts are left: the request's {@code
- * max_attempts}, else the job's default. Attempt <i>n</i> waits about {@code base × 2^(n−1)}, capped
- * ({@link Backoff}); the request's {@code retry_backoff_seconds} and {@code retry_backoff_cap_seconds}
- * override the executor's {@code retryBackoff} and {@code retryBackoffCap}. A completed or cancelled
- * attempt never runs again. Pure: time and randomness come in, a decision goes out.
+ * max_attempts}, else the job's default. Attempt <i>n</i> waits about {@code base × 2^(n−1)},
+ * capped ({@link Backoff}); the request's {@code retry_backoff_seconds} and {@code
+ * retry_backoff_cap_seconds} override the executor's {@code retryBackoff} and {@code
+ * retryBackoffCap}. A completed or cancelled attempt never runs again. Pure: time and randomness
+ * come in, a decision goes out.
  */
 final class RetryPolicy {
-  /** Attempt {@code next} of the run is due at {@code due}; the run has {@code maxAttempts} in all. */
+  /**
+   * Attempt {@code next} of the run is due at {@code due}; the run has {@code maxAttempts} in all.
+   */
   record Retry(JobRequest next, Instant due, int maxAttempts) {}
 
-  private static final RandomGenerator JITTER = new java.util.Random();
+  private static final RandomGenerator JITTER = new Random();
 
   private final Duration base;
   private final Duration cap;
@@ -35,8 +39,10 @@ final class RetryPolicy {
 
   /** The executor's policy; its jitter comes from one thread-safe generator shared by all runs. */
   static RetryPolicy of(ExecutorSettings settings) {
-    return new RetryPolicy(Duration.ofMillis(settings.retryBackoff.toMilliseconds()),
-        Duration.ofMillis(settings.retryBackoffCap.toMilliseconds()), JITTER);
+    return new RetryPolicy(
+        Duration.ofMillis(settings.retryBackoff.toMilliseconds()),
+        Duration.ofMillis(settings.retryBackoffCap.toMilliseconds()),
+        JITTER);
   }
 
   /** The retry of an attempt that ended as {@code outcome} at {@code endedAt}, if it gets one. */
@@ -48,8 +54,14 @@ final class RetryPolicy {
     if (request.attemptOrFirst() >= max) {
       return Optional.empty();
     }
-    Duration b = request.retryBackoffSeconds() != null ? Duration.ofSeconds(request.retryBackoffSeconds()) : base;
-    Duration c = request.retryBackoffCapSeconds() != null ? Duration.ofSeconds(request.retryBackoffCapSeconds()) : cap;
+    Duration b =
+        request.retryBackoffSeconds() != null
+            ? Duration.ofSeconds(request.retryBackoffSeconds())
+            : base;
+    Duration c =
+        request.retryBackoffCapSeconds() != null
+            ? Duration.ofSeconds(request.retryBackoffCapSeconds())
+            : cap;
     Instant due = endedAt.plus(Backoff.delay(request.attemptOrFirst(), b, c, random));
     return Optional.of(new Retry(request.nextAttempt(max, due), due, max));
   }

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.job.JobContext;
 import io.jobline.run.LogEntry;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
@@ -31,11 +31,20 @@ final class RunContext implements JobContext {
   private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
   private volatile StopReason stopReason;
   private volatile boolean stopObserved;
+
   /** Whether the lease the run executes under has lapsed (it may be running elsewhere by now). */
   private final BooleanSupplier leaseLapsed;
 
-  RunContext(JobRequest request, Scope scope, List<String> subTenants, EventPublisher events,
-      String executorId, Clock clock, long epoch, int partition, BooleanSupplier leaseLapsed) {
+  RunContext(
+      JobRequest request,
+      Scope scope,
+      List<String> subTenants,
+      EventPublisher events,
+      String executorId,
+      Clock clock,
+      long epoch,
+      int partition,
+      BooleanSupplier leaseLapsed) {
     this.leaseLapsed = leaseLapsed;
     this.partition = partition;
     this.request = request;
@@ -149,7 +158,9 @@ final class RunContext implements JobContext {
     return stopReason;
   }
 
-  /** True when the job saw {@link #shouldStop()} return true: it returned because it was asked to. */
+  /**
+   * True when the job saw {@link #shouldStop()} return true: it returned because it was asked to.
+   */
   boolean stopObserved() {
     return stopObserved;
   }
@@ -164,7 +175,7 @@ final class RunContext implements JobContext {
     events.publish(e, partition);
   }
 
-  private volatile Runnable beforeEmit = () -> { };
+  private volatile Runnable beforeEmit = () -> {};
 
   /** Runs before each event the job emits (the execution publishes a held-back start then). */
   void beforeEmit(Runnable r) {
@@ -172,7 +183,14 @@ final class RunContext implements JobContext {
   }
 
   RunEvent event(EventType type, JsonNode payload) {
-    return new RunEvent(request.runId(), seq.incrementAndGet(), type, clock.instant(), executorId,
-        request.attemptOrFirst(), epoch, payload);
+    return new RunEvent(
+        request.runId(),
+        seq.incrementAndGet(),
+        type,
+        clock.instant(),
+        executorId,
+        request.attemptOrFirst(),
+        epoch,
+        payload);
   }
 }

@@ -7,16 +7,19 @@ import io.jobline.job.JobDescriptor;
 import io.jobline.store.TimerStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.Scope;
+import io.jobline.wire.WireLimits;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,13 +37,18 @@ final class RunExecution implements Runnable {
 
   /** What became of the execution, for the dispatcher. */
   interface Outcome {
-    /** The slot is free; {@code pending.done()} has been or will be called once the end is durable. */
+    /**
+     * The slot is free; {@code pending.done()} has been or will be called once the end is durable.
+     */
     void finished(Pending pending);
 
     /** Another executor holds the claim until {@code until}; try again then. */
     void heldElsewhere(Pending pending, Instant until);
 
-    /** The slot is free, but the attempt did not end here (stopped for shutdown, or fenced): not done. */
+    /**
+     * The slot is free, but the attempt did not end here (stopped for shutdown, or fenced): not
+     * done.
+     */
     void gone(Pending pending);
   }
 
@@ -56,8 +64,13 @@ final class RunExecution implements Runnable {
   private final RetryPolicy retries;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile ScheduledFuture<?> renewal;
-  /** The lease this attempt runs under, by this executor's clock: its partition's, or its own claim's. */
+
+  /**
+   * The lease this attempt runs under, by this executor's clock: its partition's, or its own
+   * claim's.
+   */
   private volatile Hold hold;
+
   private volatile RunContext ctx;
   private volatile long epoch;
 
@@ -65,6 +78,7 @@ final class RunExecution implements Runnable {
   long epoch() {
     return epoch;
   }
+
   /** Above 0 while the attempt runs under a claim of its own (handed over between executors). */
   private volatile long claimEpoch;
 
@@ -80,8 +94,17 @@ final class RunExecution implements Runnable {
     boolean isFenced(String claimKey, long epoch);
   }
 
-  RunExecution(Pending pending, Hold hold, ExecutorParts parts, EventPublisher events, ExecutorSettings settings,
-      String executorId, Clock clock, ScheduledExecutorService watchdog, Running running, Outcome outcome) {
+  RunExecution(
+      Pending pending,
+      Hold hold,
+      ExecutorParts parts,
+      EventPublisher events,
+      ExecutorSettings settings,
+      String executorId,
+      Clock clock,
+      ScheduledExecutorService watchdog,
+      Running running,
+      Outcome outcome) {
     this.pending = pending;
     this.hold = hold;
     this.parts = parts;
@@ -121,11 +144,13 @@ final class RunExecution implements Runnable {
 
   /**
    * This attempt's partition went to another executor while it ran: it goes on under a claim of its
-   * own (renewed while it runs), so the next owner waits for it instead of running it a second time.
+   * own (renewed while it runs), so the next owner waits for it instead of running it a second
+   * time.
    */
   synchronized boolean continueUnderClaim(long claim) {
     if (ended.get()) {
-      return false; // it ended just now: its end is in the outbox, and goes out with the revocation's commit
+      return false; // it ended just now: its end is in the outbox, and goes out with the
+      // revocation's commit
     }
     claimEpoch = claim;
     hold = new Hold(Executor.validity(clock.instant(), ttl()));
@@ -134,7 +159,10 @@ final class RunExecution implements Runnable {
     return true;
   }
 
-  /** Whether this attempt runs under a claim of its own (a takeover, or a partition handed over earlier). */
+  /**
+   * Whether this attempt runs under a claim of its own (a takeover, or a partition handed over
+   * earlier).
+   */
   boolean underClaim() {
     return claimEpoch > 0;
   }
@@ -153,7 +181,10 @@ final class RunExecution implements Runnable {
     return ended.compareAndSet(false, true);
   }
 
-  /** This attempt lost its partition: it is asked to stop, and nothing it publishes from now on counts. */
+  /**
+   * This attempt lost its partition: it is asked to stop, and nothing it publishes from now on
+   * counts.
+   */
   void fence() {
     RunContext c = ctx;
     if (c != null) {
@@ -165,19 +196,34 @@ final class RunExecution implements Runnable {
     JobDescriptor job = pending.job().descriptor();
     JobRequest request = pending.request();
     Scope scope = request.scope() != null ? request.scope() : job.scope();
-    List<String> subTenants = scope == Scope.PARENT_TENANT && request.tenantId() != null
-        ? parts.tenants().descendants(request.tenantId()) : List.of();
-    ctx = new RunContext(request, scope, subTenants, events, executorId, clock, epoch, pending.partition().partition(),
-        this::holdLapsed);
+    List<String> subTenants =
+        scope == Scope.PARENT_TENANT && request.tenantId() != null
+            ? parts.tenants().descendants(request.tenantId())
+            : List.of();
+    ctx =
+        new RunContext(
+            request,
+            scope,
+            subTenants,
+            events,
+            executorId,
+            clock,
+            epoch,
+            pending.partition().partition(),
+            this::holdLapsed);
     running.add(this);
     try {
       if (running.isCancelled(request.runId().value(), request.attemptOrFirst())) {
         end(EventType.CANCELLED, error("cancelled before it started"));
         return;
       }
-      ObjectNode started = Json.object().put("job_name", request.jobName())
-          .put("tenant_id", request.tenantId())
-          .put("requested_at", request.requestedAt() == null ? null : request.requestedAt().toString());
+      ObjectNode started =
+          Json.object()
+              .put("job_name", request.jobName())
+              .put("tenant_id", request.tenantId())
+              .put(
+                  "requested_at",
+                  request.requestedAt() == null ? null : request.requestedAt().toString());
       started.set("params", ctx.params());
       started.set("trigger", Json.tree(request.trigger()));
       if (request.parentRunId() != null) {
@@ -198,13 +244,16 @@ final class RunExecution implements Runnable {
   }
 
   private void invoke(JobDescriptor job, JobRequest request) {
-    int timeout = request.timeoutSeconds() != null ? request.timeoutSeconds() : job.timeoutSeconds();
+    int timeout =
+        request.timeoutSeconds() != null ? request.timeoutSeconds() : job.timeoutSeconds();
     Thread worker = Thread.currentThread();
     long stopAt = timeout * 1000L;
     long interruptAt = stopAt + settings.stopGrace.toMilliseconds();
     long abandonAt = interruptAt + settings.abandonGrace.toMilliseconds();
     List<ScheduledFuture<?>> timers = new ArrayList<>();
-    timers.add(watchdog.schedule(() -> ctx.requestStop(StopReason.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
+    timers.add(
+        watchdog.schedule(
+            () -> ctx.requestStop(StopReason.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(worker::interrupt, interruptAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(() -> abandon(timeout), abandonAt, TimeUnit.MILLISECONDS));
     if (claimEpoch > 0) {
@@ -221,7 +270,7 @@ final class RunExecution implements Runnable {
       } else if (reason == StopReason.SHUTDOWN && ctx.stopObserved()) {
         leaveForRedelivery();
       } else {
-        java.util.Optional<io.jobline.wire.WireLimits.Violation> bad = io.jobline.wire.WireLimits.check("result", result);
+        Optional<WireLimits.Violation> bad = WireLimits.check("result", result);
         if (bad.isPresent()) {
           end(EventType.FAILED, error("the job's result cannot be stored: " + bad.get()));
         } else {
@@ -246,19 +295,21 @@ final class RunExecution implements Runnable {
     }
   }
 
-  /** One run per active tenant (or per descendant of the request's tenant), each with its own id. */
+  /**
+   * One run per active tenant (or per descendant of the request's tenant), each with its own id.
+   */
   private void fanOut(JobRequest request) {
-    List<String> tenants = request.tenantId() == null ? parts.tenants().active()
-        : withDescendants(request.tenantId());
+    List<String> tenants =
+        request.tenantId() == null ? parts.tenants().active() : withDescendants(request.tenantId());
     ArrayNode children = Json.mapper().createArrayNode();
     Instant now = clock.instant();
-    List<java.util.concurrent.CompletableFuture<?>> sent = new ArrayList<>();
+    List<CompletableFuture<?>> sent = new ArrayList<>();
     for (String tenant : tenants) {
       JobRequest child = request.childFor(tenant, now);
       sent.add(parts.requests().send(child));
       children.addObject().put("tenant_id", tenant).put("run_id", child.runId().value());
     }
-    java.util.concurrent.CompletableFuture.allOf(sent.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
     ctx.log("Fanned out to " + tenants.size() + " tenant(s)");
     ObjectNode result = Json.object().put("fanned_out", tenants.size());
     result.set("children", children);
@@ -288,7 +339,8 @@ final class RunExecution implements Runnable {
     Instant now = clock.instant();
     try {
       if (!parts.claims().renew(pending.claimKey(), executorId, claimEpoch, now, ttl())) {
-        LOG.warn("Run {} was taken over by another executor; this execution stops", pending.claimKey());
+        LOG.warn(
+            "Run {} was taken over by another executor; this execution stops", pending.claimKey());
         h.lapse();
         c.requestStop(StopReason.FENCED);
       } else if (!h.extend(Executor.validity(now, ttl()))) {
@@ -299,15 +351,28 @@ final class RunExecution implements Runnable {
     }
   }
 
-  /** The job ignored the stop request and the interrupt: end the run and free the slot without it. */
+  /**
+   * The job ignored the stop request and the interrupt: end the run and free the slot without it.
+   */
   private void abandon(int timeout) {
     if (!ended.get()) {
-      LOG.warn("Run {} of {} ignored stop and interrupt; abandoning its thread", request().runId(), request().jobName());
-      end(EventType.TIMED_OUT, error("timed out after " + timeout + " s; the job ignored stop and interrupt and was abandoned"));
+      LOG.warn(
+          "Run {} of {} ignored stop and interrupt; abandoning its thread",
+          request().runId(),
+          request().jobName());
+      end(
+          EventType.TIMED_OUT,
+          error(
+              "timed out after "
+                  + timeout
+                  + " s; the job ignored stop and interrupt and was abandoned"));
     }
   }
 
-  /** Shutdown stopped the job before it finished: release the claim so another executor runs it at once. */
+  /**
+   * Shutdown stopped the job before it finished: release the claim so another executor runs it at
+   * once.
+   */
   private void leaveForRedelivery() {
     if (markEnded()) {
       if (claimEpoch > 0) {
@@ -317,7 +382,9 @@ final class RunExecution implements Runnable {
     }
   }
 
-  /** Called by the executor on crash or at the end of the drain: this execution may no longer emit. */
+  /**
+   * Called by the executor on crash or at the end of the drain: this execution may no longer emit.
+   */
   void abandonSilently(boolean releaseClaim) {
     if (markEnded()) {
       if (releaseClaim && claimEpoch > 0) {
@@ -330,14 +397,18 @@ final class RunExecution implements Runnable {
     }
   }
 
-  /** How long an attempt's start is held back: a job that ends sooner sends one event, its end, carrying it. */
+  /**
+   * How long an attempt's start is held back: a job that ends sooner sends one event, its end,
+   * carrying it.
+   */
   static final long START_HOLD_MILLIS = 50;
+
   private volatile HeldStart heldStart;
 
   /**
    * Holds the start event back for {@link #START_HOLD_MILLIS}: most jobs end sooner, and then one
-   * record (the end, with the start's fields under {@code started}) says both. A job still going, or
-   * one that logs, gets its start published first.
+   * record (the end, with the start's fields under {@code started}) says both. A job still going,
+   * or one that logs, gets its start published first.
    */
   private void holdStart(RunEvent start) {
     HeldStart held = new HeldStart(start);
@@ -349,11 +420,12 @@ final class RunExecution implements Runnable {
   private void publishStart() {
     HeldStart held = heldStart;
     if (held != null) {
-      held.publish(start -> {
-        if (!running.isFenced(pending.claimKey(), epoch)) {
-          events.publish(start, pending.partition().partition());
-        }
-      });
+      held.publish(
+          start -> {
+            if (!running.isFenced(pending.claimKey(), epoch)) {
+              events.publish(start, pending.partition().partition());
+            }
+          });
     }
   }
 
@@ -363,35 +435,47 @@ final class RunExecution implements Runnable {
     return held == null ? null : held.takeForEnd();
   }
 
-  /** Ends the attempt once: records it on the claim (fencing), publishes it, maybe sets a retry timer. */
+  /**
+   * Ends the attempt once: records it on the claim (fencing), publishes it, maybe sets a retry
+   * timer.
+   */
   void end(EventType type, JsonNode payload) {
     if (!markEnded()) {
       return;
     }
     RunEvent start = takeHeldStart();
     if (start != null) {
-      com.fasterxml.jackson.databind.node.ObjectNode merged = payload == null ? Json.object() : payload.deepCopy();
-      merged.set("started", ((com.fasterxml.jackson.databind.node.ObjectNode) start.payload().deepCopy())
-          .put("at", start.timestamp().toString()));
+      ObjectNode merged = payload == null ? Json.object() : payload.deepCopy();
+      merged.set(
+          "started",
+          ((ObjectNode) start.payload().deepCopy()).put("at", start.timestamp().toString()));
       payload = merged;
     }
     RunEvent terminal = ctx.event(type, payload);
-    boolean fenced = ctx.stopReason() == StopReason.FENCED || running.isFenced(pending.claimKey(), epoch)
-        || holdLapsed(); // a job that ended without looking, e.g. in a process frozen past its lease
+    boolean fenced =
+        ctx.stopReason() == StopReason.FENCED
+            || running.isFenced(pending.claimKey(), epoch)
+            || holdLapsed(); // a job that ended without looking, e.g. in a process frozen past its
+    // lease
 
     if (!fenced && claimEpoch > 0) {
-      String json = new String(Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
-          java.nio.charset.StandardCharsets.UTF_8);
+      String json =
+          new String(
+              Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
+              StandardCharsets.UTF_8);
       fenced = !parts.claims().finish(pending.claimKey(), executorId, claimEpoch, json);
     }
     if (fenced) {
-      LOG.warn("Run {} ended here after it lost its partition or another executor took it over; its end is not "
-          + "published and its request is run by that executor", pending.claimKey());
+      LOG.warn(
+          "Run {} ended here after it lost its partition or another executor took it over; its end is not "
+              + "published and its request is run by that executor",
+          pending.claimKey());
       outcome.gone(pending);
       return;
     }
     Runnable afterEvent = pending.done();
-    Optional<RetryPolicy.Retry> retry = retries.after(request(), pending.job().descriptor(), type, clock.instant());
+    Optional<RetryPolicy.Retry> retry =
+        retries.after(request(), pending.job().descriptor(), type, clock.instant());
     if (retry.isPresent()) {
       afterEvent = scheduleRetry(retry.get(), afterEvent);
     }
@@ -402,15 +486,28 @@ final class RunExecution implements Runnable {
   /** Stores the retry's timer (the scheduler fires it) and announces it once the end is durable. */
   private Runnable scheduleRetry(RetryPolicy.Retry retry, Runnable done) {
     JobRequest next = retry.next();
-    parts.timers().set(new TimerStore.Timer("retry:" + next.runId() + ":" + next.attempt(), retry.due(), "retry", next));
+    parts
+        .timers()
+        .set(
+            new TimerStore.Timer(
+                "retry:" + next.runId() + ":" + next.attempt(), retry.due(), "retry", next));
     return () -> {
-      events.publish(ctx.event(EventType.RETRY_SCHEDULED, Json.object()
-          .put("next_attempt", next.attempt()).put("max_attempts", retry.maxAttempts())
-          .put("due_at", retry.due().toString())), pending.partition().partition(), done);
+      events.publish(
+          ctx.event(
+              EventType.RETRY_SCHEDULED,
+              Json.object()
+                  .put("next_attempt", next.attempt())
+                  .put("max_attempts", retry.maxAttempts())
+                  .put("due_at", retry.due().toString())),
+          pending.partition().partition(),
+          done);
     };
   }
 
-  /** Whether the lease this attempt runs under has lapsed by this executor's clock: it may run elsewhere now. */
+  /**
+   * Whether the lease this attempt runs under has lapsed by this executor's clock: it may run
+   * elsewhere now.
+   */
   private boolean holdLapsed() {
     return hold.lapsed(clock.instant());
   }
@@ -425,6 +522,8 @@ final class RunExecution implements Runnable {
 
   private static String describe(Throwable t) {
     String message = t.getMessage();
-    return message == null ? t.getClass().getSimpleName() : t.getClass().getSimpleName() + ": " + message;
+    return message == null
+        ? t.getClass().getSimpleName()
+        : t.getClass().getSimpleName() + ": " + message;
   }
 }

@@ -7,9 +7,10 @@ import java.util.Set;
 
 /**
  * The executor's worker slots and the caps on them: {@code workers} in all, at most {@code
- * overflowSlots} of them for the overflow lane, a job's {@code maxConcurrency}, and {@code tenantCap}
- * per tenant (so one busy tenant cannot take every worker). It also knows which run attempts hold a
- * slot, so a duplicate of one waits. Not thread-safe: the executor calls it under its lock.
+ * overflowSlots} of them for the overflow lane, a job's {@code maxConcurrency}, and {@code
+ * tenantCap} per tenant (so one busy tenant cannot take every worker). It also knows which run
+ * attempts hold a slot, so a duplicate of one waits. Not thread-safe: the executor calls it under
+ * its lock.
  */
 final class Slots {
   /** Why a waiting request does not start now. */
@@ -39,7 +40,10 @@ final class Slots {
     this.tenantCap = tenantCap;
   }
 
-  /** Whether a lane has a free slot at all (checked before the requests waiting in it are looked at). */
+  /**
+   * Whether a lane has a free slot at all (checked before the requests waiting in it are looked
+   * at).
+   */
   boolean hasRoom(boolean overflowLane) {
     return running < workers && (!overflowLane || runningOverflow < overflowSlots);
   }

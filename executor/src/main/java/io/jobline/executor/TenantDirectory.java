@@ -25,7 +25,8 @@ public final class TenantDirectory {
   /** Every active tenant, in id order. */
   public List<String> active() {
     List<String> ids = new ArrayList<>();
-    tenants.find(Filters.ne(settings.activeField, false))
+    tenants
+        .find(Filters.ne(settings.activeField, false))
         .projection(Projections.include(settings.idField))
         .forEach(d -> ids.add(String.valueOf(d.get(settings.idField))));
     ids.sort(String::compareTo);
@@ -38,8 +39,11 @@ public final class TenantDirectory {
     Deque<String> queue = new ArrayDeque<>(List.of(tenant));
     while (!queue.isEmpty()) {
       String parent = queue.poll();
-      for (Document child : tenants.find(Filters.and(Filters.eq(settings.parentField, parent),
-          Filters.ne(settings.activeField, false)))) {
+      for (Document child :
+          tenants.find(
+              Filters.and(
+                  Filters.eq(settings.parentField, parent),
+                  Filters.ne(settings.activeField, false)))) {
         String id = String.valueOf(child.get(settings.idField));
         if (!id.equals(tenant) && seen.add(id)) {
           queue.add(id);

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 
@@ -38,7 +39,8 @@ final class ExecutorHarness {
   final MongoClient client;
   final MongoDatabase db;
   final RequestProducer requests;
-  final JobRegistry registry = JobRegistry.scan(List.of("io.jobline.executor.testjobs", "io.jobline.examples"));
+  final JobRegistry registry =
+      JobRegistry.scan(List.of("io.jobline.executor.testjobs", "io.jobline.examples"));
   private final Map<String, List<RunEvent>> events = new ConcurrentHashMap<>();
 
   private ExecutorHarness() throws Exception {
@@ -74,12 +76,20 @@ final class ExecutorHarness {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // what history sees: events of an aborted transaction never count
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (var consumer = new KafkaConsumer<>(props, Topics.EVENTS.keySerde().deserializer(),
-        Topics.EVENTS.valueSerde().deserializer())) {
+    try (var consumer =
+        new KafkaConsumer<>(
+            props,
+            Topics.EVENTS.keySerde().deserializer(),
+            Topics.EVENTS.valueSerde().deserializer())) {
       consumer.subscribe(List.of(Topics.EVENTS.name()));
       while (true) {
-        consumer.poll(Duration.ofMillis(50)).forEach(r ->
-            events.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(r.value()));
+        consumer
+            .poll(Duration.ofMillis(50))
+            .forEach(
+                r ->
+                    events
+                        .computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>())
+                        .add(r.value()));
       }
     }
   }
@@ -89,22 +99,29 @@ final class ExecutorHarness {
   }
 
   ExecutorParts parts() {
-    return new ExecutorParts(new MongoClaimStore(db), new MongoTimerStore(db),
-        new TenantDirectory(db, new TenantSettings()), requests, new MongoPartitionLeases(db));
+    return new ExecutorParts(
+        new MongoClaimStore(db),
+        new MongoTimerStore(db),
+        new TenantDirectory(db, new TenantSettings()),
+        requests,
+        new MongoPartitionLeases(db));
   }
 
-  /** A started executor in the tests' consumer group, quick to fail over; stop it at the end of the test. */
+  /**
+   * A started executor in the tests' consumer group, quick to fail over; stop it at the end of the
+   * test.
+   */
   Executor executor(String id) {
-    return executor(id, s -> { });
+    return executor(id, s -> {});
   }
 
   /** As {@link #executor(String)}, with some settings changed first. */
-  Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak) {
+  Executor executor(String id, Consumer<ExecutorSettings> tweak) {
     return executor(id, tweak, Clock.systemUTC());
   }
 
   /** As {@link #executor(String, java.util.function.Consumer)}, on a clock of the test's. */
-  Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak, Clock clock) {
+  Executor executor(String id, Consumer<ExecutorSettings> tweak, Clock clock) {
     ExecutorSettings s = new ExecutorSettings();
     s.groupId = "test-executors";
     s.executorId = id;

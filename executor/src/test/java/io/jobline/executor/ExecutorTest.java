@@ -5,11 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.executor.testjobs.TestJobs;
+import io.jobline.store.MongoTimerStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Control;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
@@ -20,8 +21,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,27 +44,40 @@ class ExecutorTest {
   }
 
   private Executor executor(String id) {
-    return executor(id, s -> { });
+    return executor(id, s -> {});
   }
 
-  private Executor executor(String id, java.util.function.Consumer<ExecutorSettings> tweak) {
+  private Executor executor(String id, Consumer<ExecutorSettings> tweak) {
     Executor e = h.executor(id, tweak);
     started.add(e);
     return e;
   }
 
   private JobRequest submit(String job, JsonNode params, String tenant) {
-    JobRequest r = JobRequest.of(RunId.random(), job, params == null ? Json.object() : params, tenant,
-        null, null, Trigger.manual(), Instant.now(), "test");
+    JobRequest r =
+        JobRequest.of(
+            RunId.random(),
+            job,
+            params == null ? Json.object() : params,
+            tenant,
+            null,
+            null,
+            Trigger.manual(),
+            Instant.now(),
+            "test");
     h.requests.sendAndWait(r);
     return r;
   }
 
   private Optional<RunEvent> terminal(String runId) {
-    return h.events(runId).stream().filter(e -> switch (e.type()) {
-      case COMPLETED, FAILED, CANCELLED, TIMED_OUT -> true;
-      default -> false;
-    }).reduce((a, b) -> b);
+    return h.events(runId).stream()
+        .filter(
+            e ->
+                switch (e.type()) {
+                  case COMPLETED, FAILED, CANCELLED, TIMED_OUT -> true;
+                  default -> false;
+                })
+        .reduce((a, b) -> b);
   }
 
   private RunEvent awaitEnd(String runId) {
@@ -72,15 +89,28 @@ class ExecutorTest {
     return h.events(runId).stream().filter(e -> e.type() == type).toList();
   }
 
-  /** Every start of the run: its own STARTED events and those carried by an end (a job that ended quickly). */
+  /**
+   * Every start of the run: its own STARTED events and those carried by an end (a job that ended
+   * quickly).
+   */
   private List<RunEvent> starts(String runId) {
     List<RunEvent> all = new ArrayList<>();
     for (RunEvent e : h.events(runId)) {
       if (e.type() == EventType.STARTED) {
         all.add(e);
-      } else if (e.type().terminal() && e.payload() != null && e.payload().path("started").isObject()) {
-        all.add(new RunEvent(e.runId(), e.seq(), EventType.STARTED, e.timestamp(), e.executorId(), e.attempt(),
-            e.epoch(), e.payload().get("started")));
+      } else if (e.type().terminal()
+          && e.payload() != null
+          && e.payload().path("started").isObject()) {
+        all.add(
+            new RunEvent(
+                e.runId(),
+                e.seq(),
+                EventType.STARTED,
+                e.timestamp(),
+                e.executorId(),
+                e.attempt(),
+                e.epoch(),
+                e.payload().get("started")));
       }
     }
     return all;
@@ -100,7 +130,9 @@ class ExecutorTest {
     assertThat(end.executorId()).isEqualTo("exec-b");
     List<RunEvent> starts = starts(run.runId().value());
     assertThat(starts).extracting(RunEvent::executorId).containsExactly("exec-a", "exec-b");
-    assertThat(starts.get(1).epoch()).as("the takeover runs under a higher epoch").isGreaterThan(starts.get(0).epoch());
+    assertThat(starts.get(1).epoch())
+        .as("the takeover runs under a higher epoch")
+        .isGreaterThan(starts.get(0).epoch());
     assertThat(end.epoch()).isEqualTo(starts.get(1).epoch());
     assertThat(ofType(run.runId().value(), EventType.COMPLETED)).hasSize(1);
     assertThat(second.isPolling()).isTrue();
@@ -109,14 +141,15 @@ class ExecutorTest {
   /**
    * A process frozen past its lease (SIGSTOP, a long GC pause) wakes with its clock moved on and no
    * renewal done meanwhile; whichever of its threads runs first, the runs under that lease must not
-   * count: a job that asks is told to stop, the end of one that never asks is not published, and each
-   * request runs again under a new epoch. The jobs here end at once on waking, before the poll thread
-   * has looked.
+   * count: a job that asks is told to stop, the end of one that never asks is not published, and
+   * each request runs again under a new epoch. The jobs here end at once on waking, before the poll
+   * thread has looked.
    */
   @Test
-  void anExecutorFrozenPastItsLeaseVoidsTheRunsItHeldAndRunsThemAgainUnderANewEpoch() throws Exception {
+  void anExecutorFrozenPastItsLeaseVoidsTheRunsItHeldAndRunsThemAgainUnderANewEpoch()
+      throws Exception {
     ShiftableClock clock = new ShiftableClock();
-    Executor frozen = h.executor("exec-frozen", s -> { }, clock);
+    Executor frozen = h.executor("exec-frozen", s -> {}, clock);
     started.add(frozen);
     TestJobs.HEEDLESS_GATE_OPEN = false;
     JobRequest asks;
@@ -124,8 +157,11 @@ class ExecutorTest {
     try {
       asks = submit("heedless", Json.object().put("ask", true), "t-frozen-1");
       never = submit("heedless", Json.object().put("ask", false), "t-frozen-2");
-      await().atMost(Duration.ofSeconds(30))
-          .until(() -> executions(asks.runId().value()) == 1 && executions(never.runId().value()) == 1);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  executions(asks.runId().value()) == 1 && executions(never.runId().value()) == 1);
       clock.shift(Duration.ofSeconds(5)); // the leases (2 s) ran out while the process stood still
     } finally {
       TestJobs.HEEDLESS_GATE_OPEN = true;
@@ -134,19 +170,26 @@ class ExecutorTest {
     for (JobRequest run : List.of(asks, never)) {
       String id = run.runId().value();
       RunEvent end = awaitEnd(id);
-      await().atMost(Duration.ofSeconds(10)).until(() -> TestJobs.HEEDLESS_SEEN.get(id).size() == 2);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> TestJobs.HEEDLESS_SEEN.get(id).size() == 2);
       List<String> seen = TestJobs.HEEDLESS_SEEN.get(id);
       long firstEpoch = Long.parseLong(seen.get(0).split(":")[0]);
       long secondEpoch = Long.parseLong(seen.get(1).split(":")[0]);
       assertThat(secondEpoch).as("run %s again under a new lease", id).isGreaterThan(firstEpoch);
       assertThat(end.type()).isEqualTo(EventType.COMPLETED);
       assertThat(end.epoch()).as("the end that counts is the new lease's").isEqualTo(secondEpoch);
-      assertThat(h.events(id)).filteredOn(e -> e.type().terminal())
-          .as("nothing the frozen execution ended is published").extracting(RunEvent::epoch).containsExactly(secondEpoch);
+      assertThat(h.events(id))
+          .filteredOn(e -> e.type().terminal())
+          .as("nothing the frozen execution ended is published")
+          .extracting(RunEvent::epoch)
+          .containsExactly(secondEpoch);
       assertThat(executions(id)).isEqualTo(2);
     }
-    assertThat(TestJobs.HEEDLESS_SEEN.get(asks.runId().value())).extracting(e -> e.split(":")[1])
-        .as("the frozen execution is told to stop when it asks; the new one is not").containsExactly("true", "false");
+    assertThat(TestJobs.HEEDLESS_SEEN.get(asks.runId().value()))
+        .extracting(e -> e.split(":")[1])
+        .as("the frozen execution is told to stop when it asks; the new one is not")
+        .containsExactly("true", "false");
     assertThat(frozen.isPolling()).isTrue();
   }
 
@@ -171,8 +214,17 @@ class ExecutorTest {
   @Test
   void duplicatesOfOneRequestRunOnce() {
     Executor executor = executor("exec-dup");
-    JobRequest once = JobRequest.of(RunId.random(), "counting", Json.object(), "t-dup", null, null,
-        Trigger.manual(), Instant.now(), "test");
+    JobRequest once =
+        JobRequest.of(
+            RunId.random(),
+            "counting",
+            Json.object(),
+            "t-dup",
+            null,
+            null,
+            Trigger.manual(),
+            Instant.now(),
+            "test");
     long before = executor.duplicatesSkipped();
     for (int i = 0; i < 3; i++) {
       h.requests.sendAndWait(once);
@@ -188,12 +240,13 @@ class ExecutorTest {
   void aPerTenantJobFansOutToEveryActiveTenantWithItsOwnRunId() {
     var tenants = h.db.getCollection("tenants");
     tenants.drop();
-    tenants.insertMany(List.of(
-        new Document("_id", "parent"),
-        new Document("_id", "child-1").append("parent_id", "parent"),
-        new Document("_id", "child-2").append("parent_id", "parent"),
-        new Document("_id", "grandchild").append("parent_id", "child-1"),
-        new Document("_id", "gone").append("parent_id", "parent").append("is_active", false)));
+    tenants.insertMany(
+        List.of(
+            new Document("_id", "parent"),
+            new Document("_id", "child-1").append("parent_id", "parent"),
+            new Document("_id", "child-2").append("parent_id", "parent"),
+            new Document("_id", "grandchild").append("parent_id", "child-1"),
+            new Document("_id", "gone").append("parent_id", "parent").append("is_active", false)));
     executor("exec-fanout");
 
     JobRequest all = submit("tenant-report", null, null);
@@ -237,7 +290,8 @@ class ExecutorTest {
     JobRequest other = submit("counting", null, "t-other");
 
     assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
-    solos.forEach(s -> assertThat(awaitEnd(s.runId().value()).type()).isEqualTo(EventType.COMPLETED));
+    solos.forEach(
+        s -> assertThat(awaitEnd(s.runId().value()).type()).isEqualTo(EventType.COMPLETED));
     assertThat(TestJobs.SOLO_PEAK.get()).isEqualTo(1);
   }
 
@@ -245,7 +299,9 @@ class ExecutorTest {
   void cancelStopsARunningRunAndAQueuedOneNeverStarts() throws Exception {
     executor("exec-cancel");
     JobRequest runningOne = submit("solo", Json.object().put("millis", 30_000), "t-cancel-1");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !starts(runningOne.runId().value()).isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !starts(runningOne.runId().value()).isEmpty());
     JobRequest queued = submit("solo", Json.object().put("millis", 30_000), "t-cancel-2");
 
     cancel(queued.runId());
@@ -266,14 +322,26 @@ class ExecutorTest {
     assertThat(end.type()).isEqualTo(EventType.FAILED);
     assertThat(end.payload().path("error").asText()).isEqualTo("IllegalStateException: boom");
 
-    JobRequest retried = JobRequest.of(RunId.random(), "boom", Json.object(), "t-fail", 3, null,
-        Trigger.manual(), Instant.now(), "test");
+    JobRequest retried =
+        JobRequest.of(
+            RunId.random(),
+            "boom",
+            Json.object(),
+            "t-fail",
+            3,
+            null,
+            Trigger.manual(),
+            Instant.now(),
+            "test");
     h.requests.sendAndWait(retried);
-    await().atMost(Duration.ofSeconds(30)).until(() -> !ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).isEmpty());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).isEmpty());
     RunEvent scheduled = ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).get(0);
     assertThat(scheduled.payload().path("next_attempt").asInt()).isEqualTo(2);
-    var timers = new io.jobline.store.MongoTimerStore(h.db).due(Instant.now().plusSeconds(60), 100);
-    assertThat(timers).anyMatch(t -> t.request().runId().equals(retried.runId()) && t.request().attempt() == 2);
+    var timers = new MongoTimerStore(h.db).due(Instant.now().plusSeconds(60), 100);
+    assertThat(timers)
+        .anyMatch(t -> t.request().runId().equals(retried.runId()) && t.request().attempt() == 2);
   }
 
   @Test
@@ -281,8 +349,12 @@ class ExecutorTest {
     Executor first = executor("exec-drain-1");
     JobRequest quick = submit("long", Json.object().put("millis", 200), "t-drain-1");
     JobRequest slow = submit("long", Json.object().put("millis", 5_000), "t-drain-2");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !starts(slow.runId().value()).isEmpty()
-        && terminal(quick.runId().value()).isPresent());
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                !starts(slow.runId().value()).isEmpty()
+                    && terminal(quick.runId().value()).isPresent());
 
     first.stop();
     assertThat(terminal(slow.runId().value())).isEmpty();
@@ -308,10 +380,16 @@ class ExecutorTest {
       }
       List<JobRequest> runs = new ArrayList<>();
       tenants.forEach(t -> runs.add(submit("gated", Json.object(), t)));
-      await().atMost(Duration.ofSeconds(30)).until(() -> runs.stream().allMatch(r -> !starts(r.runId().value()).isEmpty()));
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> runs.stream().allMatch(r -> !starts(r.runId().value()).isEmpty()));
       // more wait behind them: the slots are full
       for (int i = 0; i < 24; i++) {
-        runs.add(submit(i % 2 == 0 ? "counting" : "long", Json.object().put("millis", 200), tenants.get(i % 4)));
+        runs.add(
+            submit(
+                i % 2 == 0 ? "counting" : "long",
+                Json.object().put("millis", 200),
+                tenants.get(i % 4)));
       }
 
       // another executor joins: the partitions it gets have a run going on at the first
@@ -319,8 +397,12 @@ class ExecutorTest {
       await().atMost(Duration.ofSeconds(30)).until(() -> handedOver(runs) >= 2);
       // and a third, while those runs still go on
       executor("exec-rb-c");
-      await().atMost(Duration.ofSeconds(30)).until(() -> runs.stream().skip(4)
-          .filter(r -> terminal(r.runId().value()).isPresent()).count() >= 6);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  runs.stream().skip(4).filter(r -> terminal(r.runId().value()).isPresent()).count()
+                      >= 6);
       TestJobs.GATE_OPEN = true;
 
       runs.forEach(r -> awaitEnd(r.runId().value()));
@@ -328,12 +410,19 @@ class ExecutorTest {
         String id = r.runId().value();
         RunEvent end = awaitEnd(id);
         assertThat(end.type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
-        assertThat(end.payload().path("result").path("stopped").asBoolean()).as("run %s was not cut short", id).isFalse();
+        assertThat(end.payload().path("result").path("stopped").asBoolean())
+            .as("run %s was not cut short", id)
+            .isFalse();
         assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
         assertThat(starts(id)).as("starts of %s", id).hasSize(1);
-        // the next owner of a partition sends an end again when it finds it on the claim; the same end
-        assertThat(ofType(id, EventType.COMPLETED).stream().map(e -> e.executorId() + "/" + e.epoch() + "/" + e.seq())
-            .distinct()).as("ends of %s", id).hasSize(1);
+        // the next owner of a partition sends an end again when it finds it on the claim; the same
+        // end
+        assertThat(
+                ofType(id, EventType.COMPLETED).stream()
+                    .map(e -> e.executorId() + "/" + e.epoch() + "/" + e.seq())
+                    .distinct())
+            .as("ends of %s", id)
+            .hasSize(1);
       }
       assertThat(first.isPolling()).isTrue();
     } finally {
@@ -346,26 +435,39 @@ class ExecutorTest {
     TestJobs.GATE_OPEN = false;
     try {
       // few requests in flight, so without the overflow lane the backlog alone would fill them
-      Executor e = executor("exec-lanes", s -> {
-        s.maxInFlight = 20;
-        s.overflowAfter = 5;
-        s.overflowInFlight = 10;
-      });
+      Executor e =
+          executor(
+              "exec-lanes",
+              s -> {
+                s.maxInFlight = 20;
+                s.overflowAfter = 5;
+                s.overflowInFlight = 10;
+              });
       String big = "t-lanes-big";
-      String small = java.util.stream.IntStream.range(0, 1000).mapToObj(k -> "t-lanes-small-" + k)
-          .filter(t -> Topics.requestPartition(t, 4) == Topics.requestPartition(big, 4)).findFirst().orElseThrow();
+      String small =
+          IntStream.range(0, 1000)
+              .mapToObj(k -> "t-lanes-small-" + k)
+              .filter(t -> Topics.requestPartition(t, 4) == Topics.requestPartition(big, 4))
+              .findFirst()
+              .orElseThrow();
       List<JobRequest> backlog = new ArrayList<>();
       for (int i = 0; i < 60; i++) {
         backlog.add(submit("gated", Json.object(), big));
       }
       // records without a run id, moved too: each keeps the id of where it was first read
       List<String> unnamed = new ArrayList<>();
-      try (var producer = new KafkaProducer<>(h.kafkaSettings.clientProperties(),
-          new org.apache.kafka.common.serialization.StringSerializer(),
-          new org.apache.kafka.common.serialization.StringSerializer())) {
+      try (var producer =
+          new KafkaProducer<>(
+              h.kafkaSettings.clientProperties(), new StringSerializer(), new StringSerializer())) {
         for (int i = 0; i < 5; i++) {
-          var meta = producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), big,
-              "{\"job_name\":\"gated\",\"tenant_id\":\"" + big + "\"}")).get();
+          var meta =
+              producer
+                  .send(
+                      new ProducerRecord<>(
+                          Topics.REQUESTS.name(),
+                          big,
+                          "{\"job_name\":\"gated\",\"tenant_id\":\"" + big + "\"}"))
+                  .get();
           unnamed.add(RunId.forRecord(meta.topic(), meta.partition(), meta.offset()).value());
         }
       } catch (Exception failed) {
@@ -374,8 +476,12 @@ class ExecutorTest {
       JobRequest other = submit("counting", Json.object(), small);
 
       assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
-      assertThat(backlog).as("the backlog is still held by its gate").noneMatch(r -> terminal(r.runId().value()).isPresent());
-      assertThat(e.divertedRequests()).as("requests moved to the overflow lane").isGreaterThanOrEqualTo(65 - 20);
+      assertThat(backlog)
+          .as("the backlog is still held by its gate")
+          .noneMatch(r -> terminal(r.runId().value()).isPresent());
+      assertThat(e.divertedRequests())
+          .as("requests moved to the overflow lane")
+          .isGreaterThanOrEqualTo(65 - 20);
 
       TestJobs.GATE_OPEN = true;
       for (JobRequest r : backlog) {
@@ -398,7 +504,7 @@ class ExecutorTest {
     Set<String> ids = new HashSet<>();
     runs.forEach(r -> ids.add(r.runId().value()));
     long n = 0;
-    for (Document claim : h.db.getCollection(io.jobline.executor.MongoClaimStore.COLLECTION).find()) {
+    for (Document claim : h.db.getCollection(MongoClaimStore.COLLECTION).find()) {
       String id = claim.getString("_id");
       if (ids.stream().anyMatch(id::startsWith)) {
         n++;
@@ -408,10 +514,18 @@ class ExecutorTest {
   }
 
   private void cancel(RunId runId) throws Exception {
-    try (var producer = new KafkaProducer<>(h.kafkaSettings.clientProperties(),
-        Topics.CONTROL.keySerde().serializer(), Topics.CONTROL.valueSerde().serializer())) {
-      producer.send(new ProducerRecord<>(Topics.CONTROL.name(), runId.value(),
-          new Control(runId, Control.CANCEL, Instant.now(), "test", null))).get();
+    try (var producer =
+        new KafkaProducer<>(
+            h.kafkaSettings.clientProperties(),
+            Topics.CONTROL.keySerde().serializer(),
+            Topics.CONTROL.valueSerde().serializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.CONTROL.name(),
+                  runId.value(),
+                  new Control(runId, Control.CANCEL, Instant.now(), "test", null)))
+          .get();
     }
   }
 }

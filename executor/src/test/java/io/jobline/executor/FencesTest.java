@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 class FencesTest {
   @Test
   void aFencedExecutionStaysFencedButTheSameAttemptUnderALaterLeaseIsHeard() {
-    // the executor lost its partitions in a stall (epoch 3) and got them back (epoch 4): the requests it
+    // the executor lost its partitions in a stall (epoch 3) and got them back (epoch 4): the
+    // requests it
     // reads again must run and be published, not be taken for the fenced executions of before
     Fences fences = new Fences();
     fences.fence("run-1:1", 3);

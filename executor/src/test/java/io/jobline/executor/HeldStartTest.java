@@ -15,31 +15,52 @@ import java.util.concurrent.FutureTask;
 import org.junit.jupiter.api.Test;
 
 class HeldStartTest {
-  private static final RunEvent START = new RunEvent(RunId.of("r-1"), 1, EventType.STARTED,
-      Instant.parse("2026-12-01T00:00:00Z"), "executor-1", 1, 1, null);
+  private static final RunEvent START =
+      new RunEvent(
+          RunId.of("r-1"),
+          1,
+          EventType.STARTED,
+          Instant.parse("2026-12-01T00:00:00Z"),
+          "executor-1",
+          1,
+          1,
+          null);
 
   @Test
   void anEndThatFindsTheStartBeingPublishedIsQueuedAfterIt() throws Exception {
-    // the bench found runs stuck as running: the timer thread took the start, the job ended and queued
+    // the bench found runs stuck as running: the timer thread took the start, the job ended and
+    // queued
     // its end, and only then was the start queued, so history saw the end first and ignored it
     HeldStart held = new HeldStart(START);
     List<String> queue = new CopyOnWriteArrayList<>();
     CountDownLatch inPublish = new CountDownLatch(1);
     CountDownLatch resume = new CountDownLatch(1);
-    Thread timer = new Thread(() -> held.publish(start -> {
-      inPublish.countDown();
-      awaitQuietly(resume); // the timer thread is descheduled between taking the start and queueing it
-      queue.add("started");
-    }));
+    Thread timer =
+        new Thread(
+            () ->
+                held.publish(
+                    start -> {
+                      inPublish.countDown();
+                      awaitQuietly(
+                          resume); // the timer thread is descheduled between taking the start and
+                      // queueing it
+                      queue.add("started");
+                    }));
     timer.start();
     inPublish.await();
-    Thread job = new Thread(() -> {
-      RunEvent carried = held.takeForEnd();
-      queue.add(carried == null ? "completed" : "completed+started");
-    });
+    Thread job =
+        new Thread(
+            () -> {
+              RunEvent carried = held.takeForEnd();
+              queue.add(carried == null ? "completed" : "completed+started");
+            });
     job.start();
-    await().atMost(Duration.ofSeconds(10))
-        .until(() -> job.getState() == Thread.State.BLOCKED || job.getState() == Thread.State.TERMINATED);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                job.getState() == Thread.State.BLOCKED
+                    || job.getState() == Thread.State.TERMINATED);
     resume.countDown();
     timer.join();
     job.join();
@@ -49,7 +70,7 @@ class HeldStartTest {
   @Test
   void anEndThatComesFirstCarriesTheStartAndNothingElseIsPublished() {
     HeldStart held = new HeldStart(START);
-    FutureTask<Void> timer = new FutureTask<>(() -> { }, null);
+    FutureTask<Void> timer = new FutureTask<>(() -> {}, null);
     held.timer(timer);
     assertThat(held.takeForEnd()).isSameAs(START);
     assertThat(timer.isCancelled()).as("the hold's timer is cancelled").isTrue();

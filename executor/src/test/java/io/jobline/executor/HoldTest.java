@@ -20,7 +20,8 @@ class HoldTest {
   @Test
   void aLapseIsFinalEvenForALaterLookWithAnEarlierClockOrARenewalThatCameTooLate() {
     Hold hold = new Hold(T0.plusSeconds(9));
-    assertThat(hold.lapsed(T0.plusSeconds(12))).isTrue(); // a run thread of a process that woke from a freeze
+    assertThat(hold.lapsed(T0.plusSeconds(12)))
+        .isTrue(); // a run thread of a process that woke from a freeze
 
     // the lease keeper renewed with a time read before the freeze: too late to count
     assertThat(hold.extend(T0.plusSeconds(18))).isFalse();

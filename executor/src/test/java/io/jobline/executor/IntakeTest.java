@@ -13,9 +13,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class IntakeTest {
-  private static final JobRegistry REGISTRY = JobRegistry.scan(List.of("io.jobline.executor.testjobs", "io.jobline.examples"));
+  private static final JobRegistry REGISTRY =
+      JobRegistry.scan(List.of("io.jobline.executor.testjobs", "io.jobline.examples"));
   private static final Intake INTAKE = new Intake(REGISTRY, new ParamsValidator());
-  private static final Intake.Place MAIN = new Intake.Place("jobline.requests", 3, 42, 1_764_583_200_000L, null);
+  private static final Intake.Place MAIN =
+      new Intake.Place("jobline.requests", 3, 42, 1_764_583_200_000L, null);
 
   private static Intake.Admission admit(String json, Intake.Place at) {
     return INTAKE.admit(json == null ? null : json.getBytes(StandardCharsets.UTF_8), at);
@@ -29,7 +31,8 @@ class IntakeTest {
 
   @Test
   void aRequestWithOnlyAJobNameIsCompletedFromWhereItWasRead() {
-    Intake.Admitted a = (Intake.Admitted) admit("{\"job_name\":\"counting\",\"tenant_id\":\"acme\"}", MAIN);
+    Intake.Admitted a =
+        (Intake.Admitted) admit("{\"job_name\":\"counting\",\"tenant_id\":\"acme\"}", MAIN);
     assertThat(a.job().name()).isEqualTo("counting");
     assertThat(a.request().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
     assertThat(a.request().trigger().type()).isEqualTo(TriggerType.TOPIC);
@@ -38,16 +41,25 @@ class IntakeTest {
 
   @Test
   void aRequestMovedToTheOverflowLaneKeepsTheIdOfItsFirstPlace() {
-    Intake.Place moved = new Intake.Place("jobline.requests.overflow", 3, 7, 1_764_583_200_000L,
-        new Origin("jobline.requests", 3, 42));
+    Intake.Place moved =
+        new Intake.Place(
+            "jobline.requests.overflow",
+            3,
+            7,
+            1_764_583_200_000L,
+            new Origin("jobline.requests", 3, 42));
     Intake.Admitted a = (Intake.Admitted) admit("{\"job_name\":\"counting\"}", moved);
     assertThat(a.request().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
   }
 
   @Test
   void aGivenRunIdTriggerAndRequestTimeAreKept() {
-    Intake.Admitted a = (Intake.Admitted) admit("{\"run_id\":\"r-9\",\"job_name\":\"counting\","
-        + "\"trigger\":{\"type\":\"manual\"},\"requested_at\":\"2026-12-01T10:00:00Z\"}", MAIN);
+    Intake.Admitted a =
+        (Intake.Admitted)
+            admit(
+                "{\"run_id\":\"r-9\",\"job_name\":\"counting\","
+                    + "\"trigger\":{\"type\":\"manual\"},\"requested_at\":\"2026-12-01T10:00:00Z\"}",
+                MAIN);
     assertThat(a.request().runId()).isEqualTo(RunId.of("r-9"));
     assertThat(a.request().trigger().type()).isEqualTo(TriggerType.MANUAL);
     assertThat(a.request().requestedAt()).isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
@@ -60,19 +72,27 @@ class IntakeTest {
     assertThat(refusal("{\"tenant_id\":\"acme\"}")).isEqualTo("missing field job_name");
     assertThat(refusal("{\"job_name\":\"no-such-job\"}")).isEqualTo("unknown job 'no-such-job'");
     assertThat(refusal("{\"job_name\":\"settlement\",\"params\":{\"period\":\"2026-13\"}}"))
-        .startsWith("invalid params").contains("period");
+        .startsWith("invalid params")
+        .contains("period");
     assertThat(refusal("{\"job_name\":\"counting\",\"max_attempts\":0}")).contains("max_attempts");
-    assertThat(refusal("{\"job_name\":\"counting\",\"tenant_id\":\"a\\ud800b\"}")).contains("tenant_id");
-    String huge = "{\"job_name\":\"counting\",\"run_id\":\"r-big\",\"params\":{\"pad\":\""
-        + "x".repeat(WireLimits.MAX_REQUEST_BYTES) + "\"}}";
+    assertThat(refusal("{\"job_name\":\"counting\",\"tenant_id\":\"a\\ud800b\"}"))
+        .contains("tenant_id");
+    String huge =
+        "{\"job_name\":\"counting\",\"run_id\":\"r-big\",\"params\":{\"pad\":\""
+            + "x".repeat(WireLimits.MAX_REQUEST_BYTES)
+            + "\"}}";
     Intake.Refused tooLarge = (Intake.Refused) admit(huge, MAIN);
     assertThat(tooLarge.reason()).startsWith("too large");
-    assertThat(tooLarge.ids().runId()).as("the ids are salvaged so its run can be ended").isEqualTo(RunId.of("r-big"));
+    assertThat(tooLarge.ids().runId())
+        .as("the ids are salvaged so its run can be ended")
+        .isEqualTo(RunId.of("r-big"));
   }
 
   @Test
   void aRefusedRequestThatCouldBeReadCarriesItsIdsForItsFailedEvent() {
-    Intake.Refused r = (Intake.Refused) admit("{\"run_id\":\"r-1\",\"job_name\":\"no-such-job\",\"tenant_id\":\"acme\"}", MAIN);
+    Intake.Refused r =
+        (Intake.Refused)
+            admit("{\"run_id\":\"r-1\",\"job_name\":\"no-such-job\",\"tenant_id\":\"acme\"}", MAIN);
     assertThat(r.ids().runId()).isEqualTo(RunId.of("r-1"));
     assertThat(r.ids().tenantId()).isEqualTo("acme");
   }

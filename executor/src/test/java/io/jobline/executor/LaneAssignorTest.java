@@ -27,9 +27,12 @@ class LaneAssignorTest {
     return partitions.stream().filter(tp -> tp.topic().equals(topic)).count();
   }
 
-  /** Rebalances as the cooperative protocol does until nothing changes: each round starts from what the last gave. */
-  private static Map<String, List<TopicPartition>> settle(Map<String, List<TopicPartition>> holding,
-      Map<String, Integer> counts) {
+  /**
+   * Rebalances as the cooperative protocol does until nothing changes: each round starts from what
+   * the last gave.
+   */
+  private static Map<String, List<TopicPartition>> settle(
+      Map<String, List<TopicPartition>> holding, Map<String, Integer> counts) {
     Map<String, List<TopicPartition>> now = holding;
     for (int round = 1; round <= 5; round++) {
       Map<String, LaneAssignor.Member> members = new HashMap<>();
@@ -46,18 +49,22 @@ class LaneAssignorTest {
   }
 
   /** No partition goes to two members, nor to a new owner while another member still holds it. */
-  private static void assertCooperative(Map<String, LaneAssignor.Member> members, Map<String, List<TopicPartition>> result) {
+  private static void assertCooperative(
+      Map<String, LaneAssignor.Member> members, Map<String, List<TopicPartition>> result) {
     Set<TopicPartition> given = new HashSet<>();
-    result.forEach((id, partitions) -> {
-      for (TopicPartition tp : partitions) {
-        assertThat(given.add(tp)).as("%s given twice", tp).isTrue();
-        boolean heldByAnother = members.entrySet().stream()
-            .anyMatch(e -> !e.getKey().equals(id) && e.getValue().owned().contains(tp));
-        boolean heldByItself = members.get(id).owned().contains(tp);
-        assertThat(!heldByAnother || heldByItself).as("%s given to %s while another executor still holds it", tp, id)
-            .isTrue();
-      }
-    });
+    result.forEach(
+        (id, partitions) -> {
+          for (TopicPartition tp : partitions) {
+            assertThat(given.add(tp)).as("%s given twice", tp).isTrue();
+            boolean heldByAnother =
+                members.entrySet().stream()
+                    .anyMatch(e -> !e.getKey().equals(id) && e.getValue().owned().contains(tp));
+            boolean heldByItself = members.get(id).owned().contains(tp);
+            assertThat(!heldByAnother || heldByItself)
+                .as("%s given to %s while another executor still holds it", tp, id)
+                .isTrue();
+          }
+        });
   }
 
   @Test
@@ -67,10 +74,11 @@ class LaneAssignorTest {
       start.put(id, List.of());
     }
     Map<String, List<TopicPartition>> result = settle(start, TWELVE_EACH);
-    result.forEach((id, partitions) -> {
-      assertThat(count(partitions, MAIN)).as("%s's main-lane partitions", id).isEqualTo(4);
-      assertThat(count(partitions, OVERFLOW)).as("%s's overflow partitions", id).isEqualTo(4);
-    });
+    result.forEach(
+        (id, partitions) -> {
+          assertThat(count(partitions, MAIN)).as("%s's main-lane partitions", id).isEqualTo(4);
+          assertThat(count(partitions, OVERFLOW)).as("%s's overflow partitions", id).isEqualTo(4);
+        });
   }
 
   @Test
@@ -85,9 +93,11 @@ class LaneAssignorTest {
     assertThat(count(result.get("a"), OVERFLOW)).isEqualTo(6);
     assertThat(count(result.get("b"), OVERFLOW)).isEqualTo(6);
     assertThat(result.get("a").stream().filter(tp -> tp.topic().equals(MAIN)))
-        .as("a keeps six of the main-lane partitions it held").allMatch(start.get("a")::contains);
+        .as("a keeps six of the main-lane partitions it held")
+        .allMatch(start.get("a")::contains);
     assertThat(result.get("b").stream().filter(tp -> tp.topic().equals(OVERFLOW)))
-        .as("b keeps six of the overflow partitions it held").allMatch(start.get("b")::contains);
+        .as("b keeps six of the overflow partitions it held")
+        .allMatch(start.get("b")::contains);
   }
 
   @Test
@@ -105,7 +115,9 @@ class LaneAssignorTest {
       assertThat(count(result.get(id), MAIN)).isEqualTo(4);
       assertThat(count(result.get(id), OVERFLOW)).isEqualTo(4);
     }
-    assertThat(a).as("a kept 8 of its 12 partitions; only the surplus moved").containsAll(result.get("a"));
+    assertThat(a)
+        .as("a kept 8 of its 12 partitions; only the surplus moved")
+        .containsAll(result.get("a"));
     assertThat(b).containsAll(result.get("b"));
   }
 
@@ -147,22 +159,29 @@ class LaneAssignorTest {
       for (String topic : List.of(MAIN, OVERFLOW)) {
         long most = result.values().stream().mapToLong(l -> count(l, topic)).max().orElseThrow();
         long least = result.values().stream().mapToLong(l -> count(l, topic)).min().orElseThrow();
-        assertThat(most - least).as("trial %d: %s is shared evenly: %s", trial, topic, result).isLessThanOrEqualTo(1);
+        assertThat(most - least)
+            .as("trial %d: %s is shared evenly: %s", trial, topic, result)
+            .isLessThanOrEqualTo(1);
       }
     }
   }
 
   /** Which member holds each partition number of a topic. */
-  private static Map<Integer, String> owners(Map<String, List<TopicPartition>> result, String topic) {
+  private static Map<Integer, String> owners(
+      Map<String, List<TopicPartition>> result, String topic) {
     Map<Integer, String> out = new HashMap<>();
-    result.forEach((id, partitions) -> partitions.stream().filter(tp -> tp.topic().equals(topic))
-        .forEach(tp -> out.put(tp.partition(), id)));
+    result.forEach(
+        (id, partitions) ->
+            partitions.stream()
+                .filter(tp -> tp.topic().equals(topic))
+                .forEach(tp -> out.put(tp.partition(), id)));
     return out;
   }
 
   @Test
   void theOverflowPartitionOfANumberGoesToAnotherExecutorThanItsMainLaneTwin() {
-    // a tenant's backlog moves to the overflow partition of its own number: the executor moving it aside
+    // a tenant's backlog moves to the overflow partition of its own number: the executor moving it
+    // aside
     // should not also be the one that has to run all of it
     Map<String, List<TopicPartition>> fresh = new HashMap<>();
     fresh.put("a", List.of());

@@ -15,12 +15,22 @@ import org.junit.jupiter.api.Test;
 
 class LanesTest {
   private static final TopicPartition MAIN = new TopicPartition(Topics.REQUESTS.name(), 0);
-  private static final TopicPartition OVERFLOW = new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), 0);
+  private static final TopicPartition OVERFLOW =
+      new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), 0);
 
   private static Pending waiting(String tenant, TopicPartition tp) {
-    JobRequest r = JobRequest.of(RunId.random(), "noop", Json.object(), tenant, null, null, Trigger.manual(),
-        Instant.now(), "test");
-    return new Pending(null, r, tp, 0, () -> { }, null, null, 0, 0);
+    JobRequest r =
+        JobRequest.of(
+            RunId.random(),
+            "noop",
+            Json.object(),
+            tenant,
+            null,
+            null,
+            Trigger.manual(),
+            Instant.now(),
+            "test");
+    return new Pending(null, r, tp, 0, () -> {}, null, null, 0, 0);
   }
 
   @Test
@@ -32,7 +42,9 @@ class LanesTest {
       big.add(lanes.staysInMainLane("big"));
     }
     assertThat(big).containsExactly(true, true, true, false, false);
-    assertThat(lanes.staysInMainLane("small")).as("another tenant is not held to the big one's count").isTrue();
+    assertThat(lanes.staysInMainLane("small"))
+        .as("another tenant is not held to the big one's count")
+        .isTrue();
   }
 
   @Test
@@ -42,7 +54,9 @@ class LanesTest {
     assertThat(lanes.staysInMainLane("big")).isFalse();
     // two of them started since: the next batch counts again
     lanes.recount(List.of(waiting("big", OVERFLOW), waiting("big", OVERFLOW)));
-    assertThat(lanes.staysInMainLane("big")).as("what waits in the overflow lane does not count").isTrue();
+    assertThat(lanes.staysInMainLane("big"))
+        .as("what waits in the overflow lane does not count")
+        .isTrue();
   }
 
   @Test

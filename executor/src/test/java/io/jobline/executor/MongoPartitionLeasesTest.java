@@ -22,18 +22,22 @@ class MongoPartitionLeasesTest {
   void anOwnerTakingItsOwnLeaseBackKeepsItsEpoch() {
     String p = partition();
     long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
-    assertThat(leases.take(p, "exec-a", now.plusSeconds(1), ttl, false).orElseThrow().epoch()).isEqualTo(first);
+    assertThat(leases.take(p, "exec-a", now.plusSeconds(1), ttl, false).orElseThrow().epoch())
+        .isEqualTo(first);
   }
 
   @Test
   void anOwnerThatFencedRunsOfThePartitionTakesItsOwnLeaseBackUnderANewEpoch() {
-    // found by jobline chaos: an executor lost its partitions in a stall, nobody took the leases, it got
+    // found by jobline chaos: an executor lost its partitions in a stall, nobody took the leases,
+    // it got
     // the partitions back under the same epoch, and the requests it read again matched its fences
     String p = partition();
     long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
     long again = leases.take(p, "exec-a", now.plusSeconds(1), ttl, true).orElseThrow().epoch();
     assertThat(again).isEqualTo(first + 1);
-    assertThat(leases.renew(p, "exec-a", first, now.plusSeconds(2), ttl)).as("the old epoch is over").isFalse();
+    assertThat(leases.renew(p, "exec-a", first, now.plusSeconds(2), ttl))
+        .as("the old epoch is over")
+        .isFalse();
     assertThat(leases.renew(p, "exec-a", again, now.plusSeconds(2), ttl)).isTrue();
   }
 
@@ -43,7 +47,8 @@ class MongoPartitionLeasesTest {
     long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
     assertThat(leases.take(p, "exec-b", now.plusSeconds(1), ttl, false)).isEmpty();
     leases.handOver(p, "exec-a", first, Set.of(7L), Map.of(9L, "run-9:1"));
-    PartitionLeases.Taken taken = leases.take(p, "exec-b", now.plusSeconds(2), ttl, false).orElseThrow();
+    PartitionLeases.Taken taken =
+        leases.take(p, "exec-b", now.plusSeconds(2), ttl, false).orElseThrow();
     assertThat(taken.epoch()).isEqualTo(first + 1);
     assertThat(taken.finished()).containsExactly(7L);
     assertThat(taken.stillRunning()).containsEntry(9L, "run-9:1");

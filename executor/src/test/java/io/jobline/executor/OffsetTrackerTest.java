@@ -3,6 +3,7 @@ package io.jobline.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.topic.FinishedOffsets;
+import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -23,8 +24,9 @@ class OffsetTrackerTest {
     t.finished(MAIN, 14);
     OffsetAndMetadata at = t.committable(Set.of(MAIN)).get(MAIN);
     assertThat(at.offset()).isEqualTo(11);
-    assertThat(FinishedOffsets.decode(at.offset(), at.metadata())).containsExactlyInAnyOrder(12L, 14L);
-    t.markCommitted(java.util.Map.of(MAIN, at));
+    assertThat(FinishedOffsets.decode(at.offset(), at.metadata()))
+        .containsExactlyInAnyOrder(12L, 14L);
+    t.markCommitted(Map.of(MAIN, at));
     assertThat(t.committable(Set.of(MAIN))).as("nothing moved since").isEmpty();
     t.finished(MAIN, 11);
     t.finished(MAIN, 13);
@@ -33,8 +35,10 @@ class OffsetTrackerTest {
 
   @Test
   void theSpanIsHowFarPastItsFirstUnfinishedOffsetAPartitionWasRead() {
-    // an unfinished request at the head while 30,000 after it finished (moved to the overflow lane):
-    // past FinishedOffsets.MAX_SPAN the metadata could not say they finished, so reading must stop first
+    // an unfinished request at the head while 30,000 after it finished (moved to the overflow
+    // lane):
+    // past FinishedOffsets.MAX_SPAN the metadata could not say they finished, so reading must stop
+    // first
     OffsetTracker t = new OffsetTracker();
     t.taken(MAIN, 100);
     for (long o = 101; o < 30_101; o++) {

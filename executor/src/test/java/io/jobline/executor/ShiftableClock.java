@@ -6,7 +6,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** The system clock plus an offset a test moves on, as time passes for a process that was frozen. */
+/**
+ * The system clock plus an offset a test moves on, as time passes for a process that was frozen.
+ */
 final class ShiftableClock extends Clock {
   private volatile Duration offset = Duration.ZERO;
 

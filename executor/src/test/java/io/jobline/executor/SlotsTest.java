@@ -30,7 +30,9 @@ class SlotsTest {
     slots.take("r:1", "noop", "t", false);
     assertThat(slots.holds("r:1")).isTrue();
     assertThat(slots.refusal("r:1", "noop", 0, "t", false)).isEqualTo(Slots.Refusal.DUPLICATE);
-    assertThat(slots.refusal("r:2", "noop", 0, "t", false)).as("its next attempt is another key").isNull();
+    assertThat(slots.refusal("r:2", "noop", 0, "t", false))
+        .as("its next attempt is another key")
+        .isNull();
   }
 
   @Test

@@ -9,13 +9,14 @@ import io.jobline.wire.WireLimits;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps what history stores within {@link WireLimits} and free of the secrets a caller put in params
- * ({@link Secrets}), whatever a producer put on the topics.
+ * Keeps what history stores within {@link WireLimits} and free of the secrets a caller put in
+ * params ({@link Secrets}), whatever a producer put on the topics.
  */
 final class Carriage {
   private static final Logger LOG = LoggerFactory.getLogger(Carriage.class);
@@ -40,17 +41,39 @@ final class Carriage {
       boolean changed = false;
       for (LogEntry line : logs) {
         String message = Secrets.redact(line.message());
-        changed |= !java.util.Objects.equals(message, line.message());
-        clean.add(message == line.message() ? line : new LogEntry(line.timestamp(), line.level(), message, line.percentage()));
+        changed |= !Objects.equals(message, line.message());
+        clean.add(
+            message == line.message()
+                ? line
+                : new LogEntry(line.timestamp(), line.level(), message, line.percentage()));
       }
       logs = changed ? clean : logs;
     }
-    if (params == r.params() && java.util.Objects.equals(error, r.error()) && logs == r.logs()) {
+    if (params == r.params() && Objects.equals(error, r.error()) && logs == r.logs()) {
       return r;
     }
-    return new RunRecord(r.runId(), r.jobName(), r.tenantId(), params, r.trigger(), r.status(), r.attempt(), r.epoch(),
-        r.executorId(), r.requestedAt(), r.startedAt(), r.completedAt(), r.result(), error, r.progress(),
-        r.progressMessage(), logs, r.logsTruncated(), r.attempts(), r.parentRunId(), r.appliedSeq());
+    return new RunRecord(
+        r.runId(),
+        r.jobName(),
+        r.tenantId(),
+        params,
+        r.trigger(),
+        r.status(),
+        r.attempt(),
+        r.epoch(),
+        r.executorId(),
+        r.requestedAt(),
+        r.startedAt(),
+        r.completedAt(),
+        r.result(),
+        error,
+        r.progress(),
+        r.progressMessage(),
+        logs,
+        r.logsTruncated(),
+        r.attempts(),
+        r.parentRunId(),
+        r.appliedSeq());
   }
 
   private static RunRecord withinLimits(RunRecord r) {
@@ -62,12 +85,32 @@ final class Carriage {
     List<LogEntry> logs = new ArrayList<>(r.logs() == null ? List.of() : r.logs());
     params.ifPresent(v -> logs.add(note("params left out, they cannot be stored: " + v)));
     result.ifPresent(v -> logs.add(note("result left out, it cannot be stored: " + v)));
-    LOG.warn("Run {} carries values that cannot be stored; they are left out: {}", r.runId(),
+    LOG.warn(
+        "Run {} carries values that cannot be stored; they are left out: {}",
+        r.runId(),
         params.map(Object::toString).orElse(result.map(Object::toString).orElse("")));
-    return new RunRecord(r.runId(), r.jobName(), r.tenantId(), params.isPresent() ? null : r.params(), r.trigger(),
-        r.status(), r.attempt(), r.epoch(), r.executorId(), r.requestedAt(), r.startedAt(), r.completedAt(),
-        result.isPresent() ? null : r.result(), r.error(), r.progress(), r.progressMessage(), logs, r.logsTruncated(),
-        r.attempts(), r.parentRunId(), r.appliedSeq());
+    return new RunRecord(
+        r.runId(),
+        r.jobName(),
+        r.tenantId(),
+        params.isPresent() ? null : r.params(),
+        r.trigger(),
+        r.status(),
+        r.attempt(),
+        r.epoch(),
+        r.executorId(),
+        r.requestedAt(),
+        r.startedAt(),
+        r.completedAt(),
+        result.isPresent() ? null : r.result(),
+        r.error(),
+        r.progress(),
+        r.progressMessage(),
+        logs,
+        r.logsTruncated(),
+        r.attempts(),
+        r.parentRunId(),
+        r.appliedSeq());
   }
 
   /**
@@ -75,11 +118,31 @@ final class Carriage {
    * params, result or logs but one line with the reason; failed if it had not ended.
    */
   static RunRecord stripped(RunRecord r, String reason, Instant now) {
-    RunStatus status = r.status() != null && r.status().isTerminal() ? r.status() : RunStatus.FAILED;
+    RunStatus status =
+        r.status() != null && r.status().isTerminal() ? r.status() : RunStatus.FAILED;
     Instant ended = r.completedAt() != null ? r.completedAt() : status == r.status() ? null : now;
-    return new RunRecord(r.runId(), safe(r.jobName()), safe(r.tenantId()), null, r.trigger(), status, r.attempt(),
-        r.epoch(), safe(r.executorId()), r.requestedAt(), r.startedAt(), ended, null, reason, r.progress(), null,
-        List.of(note(reason)), false, r.attempts(), safe(r.parentRunId()), r.appliedSeq());
+    return new RunRecord(
+        r.runId(),
+        safe(r.jobName()),
+        safe(r.tenantId()),
+        null,
+        r.trigger(),
+        status,
+        r.attempt(),
+        r.epoch(),
+        safe(r.executorId()),
+        r.requestedAt(),
+        r.startedAt(),
+        ended,
+        null,
+        reason,
+        r.progress(),
+        null,
+        List.of(note(reason)),
+        false,
+        r.attempts(),
+        safe(r.parentRunId()),
+        r.appliedSeq());
   }
 
   private static String safe(String text) {

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeadLetterRecorder implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLetterRecorder.class);
+
   /** The consumer group; every history process shares it. */
   public static final String GROUP = "jobline-dead-letters";
+
   private final KafkaSettings kafka;
   private final DeadLetterStore store;
   private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -73,20 +75,27 @@ public final class DeadLetterRecorder implements Managed {
     } catch (WakeupException stopping) {
       // stop() asked
     } catch (RuntimeException e) {
-      LOG.error("Recording dead letters stopped; records on the dead-letter topics wait for the next start", e);
+      LOG.error(
+          "Recording dead letters stopped; records on the dead-letter topics wait for the next start",
+          e);
     } finally {
       consumer.close();
     }
   }
 
-  /** Writes a batch, trying again while the store is out (the poll is held meanwhile); false when stopping. */
+  /**
+   * Writes a batch, trying again while the store is out (the poll is held meanwhile); false when
+   * stopping.
+   */
   private boolean write(List<DeadLetter> batch) {
     while (running) {
       try {
         store.putAll(batch);
         return true;
       } catch (RuntimeException e) {
-        LOG.warn("Could not record {} dead letter(s) in the store ({}); trying again in a second", batch.size(),
+        LOG.warn(
+            "Could not record {} dead letter(s) in the store ({}); trying again in a second",
+            batch.size(),
             e.toString());
         try {
           Thread.sleep(1000);

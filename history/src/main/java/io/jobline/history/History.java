@@ -9,7 +9,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -30,7 +35,11 @@ public final class History implements Managed {
   private volatile String lastFailure;
   private KafkaStreams streams;
 
-  public History(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks sinks, short replication,
+  public History(
+      KafkaSettings kafka,
+      HistorySettings settings,
+      HistoryTopology.Sinks sinks,
+      short replication,
       Clock clock) {
     this.kafka = kafka;
     this.settings = settings;
@@ -48,31 +57,50 @@ public final class History implements Managed {
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.commitInterval.toMilliseconds());
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, settings.stateDir != null ? settings.stateDir
-        : Path.of(System.getProperty("java.io.tmpdir"), "jobline-streams").toString());
+    props.put(
+        StreamsConfig.STATE_DIR_CONFIG,
+        settings.stateDir != null
+            ? settings.stateDir
+            : Path.of(System.getProperty("java.io.tmpdir"), "jobline-streams").toString());
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-    props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), (int) settings.sessionTimeout.toMilliseconds());
-    props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
+    props.put(
+        StreamsConfig.consumerPrefix("session.timeout.ms"),
+        (int) settings.sessionTimeout.toMilliseconds());
+    props.put(
+        StreamsConfig.consumerPrefix("heartbeat.interval.ms"),
         (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
-    // fetches carry up to 64 KiB or 50 ms of records rather than one small batch each: at a steady few
-    // hundred runs a second, one fetch per produced batch cost the broker more CPU than the runs did
+    // fetches carry up to 64 KiB or 50 ms of records rather than one small batch each: at a steady
+    // few
+    // hundred runs a second, one fetch per produced batch cost the broker more CPU than the runs
+    // did
     // (bench --rate 600: broker CPU −25%, history lag p50 6.8 s → 1.4 s with the executor's and the
     // request producer's batching)
     props.put(StreamsConfig.consumerPrefix("fetch.min.bytes"), 64 * 1024);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     props.put("processing.exception.handler.global.enabled", true);
-    java.util.Map<String, Integer> partitions = partitions(kafka, Topics.REQUESTS.name(), Topics.EVENTS.name());
-    streams = new KafkaStreams(HistoryTopology.build(settings, sinks, metrics, partitions.get(Topics.REQUESTS.name()),
-        partitions.get(Topics.EVENTS.name())), props);
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("History stream thread failed; replacing it and reprocessing from the last commit", e);
-      synchronized (failures) {
-        failures.addLast(clock.instant());
-        lastFailure = String.valueOf(rootCause(e));
-      }
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    Map<String, Integer> partitions =
+        partitions(kafka, Topics.REQUESTS.name(), Topics.EVENTS.name());
+    streams =
+        new KafkaStreams(
+            HistoryTopology.build(
+                settings,
+                sinks,
+                metrics,
+                partitions.get(Topics.REQUESTS.name()),
+                partitions.get(Topics.EVENTS.name())),
+            props);
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error(
+              "History stream thread failed; replacing it and reprocessing from the last commit",
+              e);
+          synchronized (failures) {
+            failures.addLast(clock.instant());
+            lastFailure = String.valueOf(rootCause(e));
+          }
+          return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
     streams.start();
   }
 
@@ -82,15 +110,22 @@ public final class History implements Managed {
   }
 
   /** How many partitions each topic has, as the cluster says, in one request. */
-  static java.util.Map<String, Integer> partitions(KafkaSettings kafka, String... topics) {
-    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.clientProperties())) {
-      java.util.Map<String, Integer> counts = new java.util.HashMap<>();
-      admin.describeTopics(java.util.List.of(topics)).allTopicNames().get(30, java.util.concurrent.TimeUnit.SECONDS)
+  static Map<String, Integer> partitions(KafkaSettings kafka, String... topics) {
+    try (Admin admin = Admin.create(kafka.clientProperties())) {
+      Map<String, Integer> counts = new HashMap<>();
+      admin
+          .describeTopics(List.of(topics))
+          .allTopicNames()
+          .get(30, TimeUnit.SECONDS)
           .forEach((name, description) -> counts.put(name, description.partitions().size()));
       return counts;
     } catch (Exception e) {
-      throw new IllegalStateException("history cannot start: the partitions of " + String.join(" and ", topics)
-          + " could not be read: " + e, e);
+      throw new IllegalStateException(
+          "history cannot start: the partitions of "
+              + String.join(" and ", topics)
+              + " could not be read: "
+              + e,
+          e);
     }
   }
 
@@ -102,7 +137,10 @@ public final class History implements Managed {
     return t;
   }
 
-  /** How many times a stream thread failed and was replaced within {@code window}, and the last reason. */
+  /**
+   * How many times a stream thread failed and was replaced within {@code window}, and the last
+   * reason.
+   */
   public Failures failuresWithin(Duration window) {
     Instant since = clock.instant().minus(window);
     synchronized (failures) {
@@ -132,8 +170,9 @@ public final class History implements Managed {
   public void stop() {
     if (streams != null) {
       // leave the group, so a restarted or replacing instance gets the partitions at once
-      streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-          .withTimeout(Duration.ofSeconds(30)));
+      streams.close(
+          CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+              .withTimeout(Duration.ofSeconds(30)));
     }
   }
 }

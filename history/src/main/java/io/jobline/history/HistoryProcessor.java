@@ -1,18 +1,25 @@
 package io.jobline.history;
 
+import io.jobline.run.AuditEntry;
 import io.jobline.run.JobStats;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.store.RunLogStore;
 import io.jobline.store.StatsStore;
+import io.jobline.store.StoreFailures;
 import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -32,10 +39,11 @@ import org.slf4j.LoggerFactory;
  * fold those inputs again and write the same again. Every write is idempotent (whole records by id,
  * absolute statistics), so writing twice counts nothing twice.
  *
- * <p>Poison: a record MongoDB refuses while a stripped copy of it is taken is set aside — the stripped
- * copy (status failed if it had not ended, the reason as its error) is stored and kept, the original
- * goes to {@code jobline.history.dlq} with the reason — and the stream goes on. A store that refuses
- * even the stripped copy is down: the write fails, the transaction aborts, and it is tried again.
+ * <p>Poison: a record MongoDB refuses while a stripped copy of it is taken is set aside — the
+ * stripped copy (status failed if it had not ended, the reason as its error) is stored and kept,
+ * the original goes to {@code jobline.history.dlq} with the reason — and the stream goes on. A
+ * store that refuses even the stripped copy is down: the write fails, the transaction aborts, and
+ * it is tried again.
  */
 final class HistoryProcessor implements Processor<String, RunInput, String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(HistoryProcessor.class);
@@ -50,24 +58,30 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private KeyValueStore<String, RunRecord> runs;
   private KeyValueStore<String, JobStats> stats;
   private int partition;
+
   /** Runs changed since the last write, as they stand now (read from here before the store). */
   private final Map<String, RunRecord> dirtyRuns = new LinkedHashMap<>();
+
   /** Statistics changed since the last write. */
   private final Map<String, JobStats> dirtyStats = new LinkedHashMap<>();
-  private final List<io.jobline.run.AuditEntry> dirtyAudit = new ArrayList<>();
+
+  private final List<AuditEntry> dirtyAudit = new ArrayList<>();
+
   /**
    * Records for {@code jobline.history.dlq}; forwarded from {@code process} or a punctuation (Kafka
    * Streams does not take a forward from the commit hook). A crash before they go only makes the
    * inputs that set them aside be folded, refused and set aside again.
    */
   private final List<Record<String, byte[]>> deadLetters = new ArrayList<>();
+
   /** Log lines already written per run (forgetting one only rewrites its lines). */
-  private final Map<String, Integer> written = new LinkedHashMap<>(16, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-      return size() > TRACKED;
-    }
-  };
+  private final Map<String, Integer> written =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+          return size() > TRACKED;
+        }
+      };
 
   HistoryProcessor(HistoryTopology.Sinks sinks, HistorySettings settings, HistoryMetrics metrics) {
     this.sinks = sinks;
@@ -85,8 +99,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.partition = context.taskId().partition();
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(this::flush);
-    context.schedule(java.time.Duration.ofSeconds(1), org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
-        now -> forwardDeadLetters());
+    context.schedule(
+        Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> forwardDeadLetters());
   }
 
   private void forwardDeadLetters() {
@@ -104,8 +118,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (runId == null || record.value() == null) {
       return;
     }
-    io.jobline.wire.RunEvent event = record.value().event();
-    if (event != null && event.type() == io.jobline.wire.EventType.AUDIT) {
+    RunEvent event = record.value().event();
+    if (event != null && event.type() == EventType.AUDIT) {
       keepAudit(event);
       return;
     }
@@ -114,7 +128,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     try {
       after = Carriage.fit(fold.apply(runId, record.value(), before));
     } catch (RuntimeException e) {
-      // a record no fold rule expected (a producer other than Jobline's): set aside, the stream goes on
+      // a record no fold rule expected (a producer other than Jobline's): set aside, the stream
+      // goes on
       setAsideInput(runId, record.value(), e);
       return;
     }
@@ -124,7 +139,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     dirtyRuns.put(runId, after);
     if (endedNow(before, after) && after.jobName() != null) {
       count(StatsStore.key(after.jobName(), null), after);
-      count(StatsStore.key(after.jobName(), after.tenantId() == null ? "" : after.tenantId()), after);
+      count(
+          StatsStore.key(after.jobName(), after.tenantId() == null ? "" : after.tenantId()), after);
     }
     if (dirtyRuns.size() >= batchSize) {
       flush();
@@ -133,7 +149,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   private static boolean endedNow(RunRecord before, RunRecord after) {
-    return after.status() != null && after.status().isTerminal()
+    return after.status() != null
+        && after.status().isTerminal()
         && (before == null || before.status() == null || !before.status().isTerminal());
   }
 
@@ -149,24 +166,28 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /** An audit event is kept apart from runs, and written to the audit trail with the next batch. */
-  private void keepAudit(io.jobline.wire.RunEvent event) {
-    io.jobline.run.AuditEntry entry;
+  private void keepAudit(RunEvent event) {
+    AuditEntry entry;
     try {
-      entry = io.jobline.run.AuditEntry.from(event);
+      entry = AuditEntry.from(event);
     } catch (RuntimeException e) {
-      LOG.warn("An audit event for {} cannot be read and is left out: {}", event.runId(), e.toString());
+      LOG.warn(
+          "An audit event for {} cannot be read and is left out: {}", event.runId(), e.toString());
       return;
     }
     if (entry.auditId() == null || WireLimits.check("details", entry.details()).isPresent()) {
-      LOG.warn("An audit event for {} has no id or carries details that cannot be stored; it is left out", event.runId());
+      LOG.warn(
+          "An audit event for {} has no id or carries details that cannot be stored; it is left out",
+          event.runId());
       return;
     }
     dirtyAudit.add(entry);
   }
 
   /**
-   * Writes what changed to MongoDB, then to the state stores. Called before every commit (and when a
-   * batch is full); a failed write throws, so the commit does not happen and the inputs are folded again.
+   * Writes what changed to MongoDB, then to the state stores. Called before every commit (and when
+   * a batch is full); a failed write throws, so the commit does not happen and the inputs are
+   * folded again.
    */
   private void flush() {
     if (dirtyRuns.isEmpty() && dirtyStats.isEmpty() && dirtyAudit.isEmpty()) {
@@ -191,17 +212,21 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     try {
       write(batch);
     } catch (RuntimeException batchFailed) {
-      if (io.jobline.store.StoreFailures.unavailable(batchFailed)) {
-        throw batchFailed; // the store is down, not refusing a run: the commit fails and is tried again
+      if (StoreFailures.unavailable(batchFailed)) {
+        throw batchFailed; // the store is down, not refusing a run: the commit fails and is tried
+        // again
       }
-      LOG.warn("History could not write a batch of {} run(s) ({}); writing them one by one", batch.size(),
+      LOG.warn(
+          "History could not write a batch of {} run(s) ({}); writing them one by one",
+          batch.size(),
           batchFailed.toString());
       for (RunRecord run : batch) {
         try {
           write(List.of(run));
         } catch (RuntimeException e) {
-          if (io.jobline.store.StoreFailures.unavailable(e)) {
-            throw e; // it went away between the batch and this run (found by jobline chaos's store outage)
+          if (StoreFailures.unavailable(e)) {
+            throw e; // it went away between the batch and this run (found by jobline chaos's store
+            // outage)
           }
           setAside(run, e);
         }
@@ -218,12 +243,14 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /**
-   * Stores a stripped copy of a run MongoDB refused and sends the original to the dead-letter topic.
-   * If the store refuses the stripped copy too, the store is what fails: the original error is thrown.
+   * Stores a stripped copy of a run MongoDB refused and sends the original to the dead-letter
+   * topic. If the store refuses the stripped copy too, the store is what fails: the original error
+   * is thrown.
    */
   private void setAside(RunRecord run, RuntimeException cause) {
     String reason = "history could not store this run: " + describe(cause);
-    RunRecord stripped = Carriage.stripped(run, reason, java.time.Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    RunRecord stripped =
+        Carriage.stripped(run, reason, Instant.ofEpochMilli(context.currentSystemTimeMs()));
     written.remove(run.runId());
     try {
       write(List.of(stripped));
@@ -233,19 +260,34 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     }
     dirtyRuns.put(run.runId(), stripped);
     metrics.setAside();
-    LOG.error("Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
-        run.runId(), run.jobName(), reason, Topics.HISTORY_DLQ.name());
-    Record<String, byte[]> dead = new Record<>(run.runId(), original(run), context.currentSystemTimeMs());
+    LOG.error(
+        "Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
+        run.runId(),
+        run.jobName(),
+        reason,
+        Topics.HISTORY_DLQ.name());
+    Record<String, byte[]> dead =
+        new Record<>(run.runId(), original(run), context.currentSystemTimeMs());
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
     deadLetters.add(dead);
   }
 
-  /** An input the fold cannot take goes to the dead-letter topic with the reason; the run stays as it was. */
+  /**
+   * An input the fold cannot take goes to the dead-letter topic with the reason; the run stays as
+   * it was.
+   */
   private void setAsideInput(String runId, RunInput input, RuntimeException cause) {
-    String reason = "history could not fold this record into run " + WireLimits.printable(runId) + ": " + describe(cause);
+    String reason =
+        "history could not fold this record into run "
+            + WireLimits.printable(runId)
+            + ": "
+            + describe(cause);
     metrics.setAside();
-    LOG.error("A record of run {} was set aside: {}; it is on {}", WireLimits.printable(runId), reason,
+    LOG.error(
+        "A record of run {} was set aside: {}; it is on {}",
+        WireLimits.printable(runId),
+        reason,
         Topics.HISTORY_DLQ.name());
     byte[] value;
     try {
@@ -263,7 +305,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     try {
       return Json.mapper().writeValueAsBytes(run);
     } catch (Exception e) {
-      return ("{\"run_id\":" + Json.mapper().valueToTree(run.runId()) + "}").getBytes(StandardCharsets.UTF_8);
+      return ("{\"run_id\":" + Json.mapper().valueToTree(run.runId()) + "}")
+          .getBytes(StandardCharsets.UTF_8);
     }
   }
 
@@ -272,7 +315,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     return message.length() > 500 ? message.substring(0, 500) + "…" : message;
   }
 
-  /** The log lines of these runs not written yet; {@code counts} gets how many each has once written. */
+  /**
+   * The log lines of these runs not written yet; {@code counts} gets how many each has once
+   * written.
+   */
   private List<RunLogStore.Line> newLines(List<RunRecord> batch, Map<String, Integer> counts) {
     List<RunLogStore.Line> lines = new ArrayList<>();
     for (RunRecord run : batch) {
@@ -284,8 +330,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       int count = logs.size();
       if (run.logsTruncated() && from <= logs.size()) {
         LogEntry last = logs.isEmpty() ? null : logs.get(logs.size() - 1);
-        lines.add(new RunLogStore.Line(run.runId(), logs.size(), new LogEntry(last == null ? null : last.timestamp(),
-            "warning", "log truncated: lines after the first " + maxLogs + " were dropped", null), true));
+        lines.add(
+            new RunLogStore.Line(
+                run.runId(),
+                logs.size(),
+                new LogEntry(
+                    last == null ? null : last.timestamp(),
+                    "warning",
+                    "log truncated: lines after the first " + maxLogs + " were dropped",
+                    null),
+                true));
         count = logs.size() + 1;
       }
       counts.put(run.runId(), count);

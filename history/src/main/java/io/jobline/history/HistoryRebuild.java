@@ -23,35 +23,54 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Replays {@code jobline.requests} and {@code jobline.events} from the beginning through the same
- * topology into another run store (event-sourced history): same input, same records. Uses a
- * fresh Streams application id, and deletes its internal topics when done.
+ * topology into another run store (event-sourced history): same input, same records. Uses a fresh
+ * Streams application id, and deletes its internal topics when done.
  */
 public final class HistoryRebuild {
   private HistoryRebuild() {}
 
   /** Rebuilds into {@code target}; returns how many input records were replayed. */
-  public static long rebuild(KafkaSettings kafka, HistorySettings settings, HistoryTopology.Sinks target,
-      short replication, Duration timeout, Consumer<String> progress) throws Exception {
-    String appId = settings.applicationId + "-rebuild-" + UUID.randomUUID().toString().substring(0, 8);
+  public static long rebuild(
+      KafkaSettings kafka,
+      HistorySettings settings,
+      HistoryTopology.Sinks target,
+      short replication,
+      Duration timeout,
+      Consumer<String> progress)
+      throws Exception {
+    String appId =
+        settings.applicationId + "-rebuild-" + UUID.randomUUID().toString().substring(0, 8);
     Properties props = new Properties();
     props.putAll(kafka.clientProperties());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication);
-    props.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("jobline-rebuild").toString());
+    props.put(
+        StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("jobline-rebuild").toString());
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
     try (Admin admin = Admin.create(kafka.clientProperties())) {
-      Map<TopicPartition, Long> ends = endOffsets(admin, List.of(Topics.REQUESTS.name(), Topics.EVENTS.name()));
+      Map<TopicPartition, Long> ends =
+          endOffsets(admin, List.of(Topics.REQUESTS.name(), Topics.EVENTS.name()));
       long total = ends.values().stream().mapToLong(Long::longValue).sum();
-      KafkaStreams streams = new KafkaStreams(HistoryTopology.build(settings, target, new HistoryMetrics(),
-          History.partitions(kafka, Topics.REQUESTS.name()), History.partitions(kafka, Topics.EVENTS.name())), props);
+      KafkaStreams streams =
+          new KafkaStreams(
+              HistoryTopology.build(
+                  settings,
+                  target,
+                  new HistoryMetrics(),
+                  History.partitions(kafka, Topics.REQUESTS.name()),
+                  History.partitions(kafka, Topics.EVENTS.name())),
+              props);
       streams.start();
       long deadline = System.nanoTime() + timeout.toNanos();
       try {
         while (true) {
           Map<TopicPartition, OffsetAndMetadata> committed =
-              admin.listConsumerGroupOffsets(appId).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+              admin
+                  .listConsumerGroupOffsets(appId)
+                  .partitionsToOffsetAndMetadata()
+                  .get(10, TimeUnit.SECONDS);
           long done = 0;
           boolean caughtUp = true;
           for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
@@ -65,16 +84,20 @@ public final class HistoryRebuild {
             break;
           }
           if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("rebuild did not catch up within " + timeout + " (" + done + " of " + total + ")");
+            throw new IllegalStateException(
+                "rebuild did not catch up within " + timeout + " (" + done + " of " + total + ")");
           }
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
         }
       } finally {
-        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-            .withTimeout(Duration.ofSeconds(30)));
+        streams.close(
+            CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         streams.cleanUp();
-        List<String> internal = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
-            .filter(t -> t.startsWith(appId)).toList();
+        List<String> internal =
+            admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
+                .filter(t -> t.startsWith(appId))
+                .toList();
         admin.deleteTopics(internal).all().get(30, TimeUnit.SECONDS);
         admin.deleteConsumerGroups(List.of(appId)).all().get(30, TimeUnit.SECONDS);
       }
@@ -82,10 +105,13 @@ public final class HistoryRebuild {
     }
   }
 
-  private static boolean repartitionDrained(Admin admin, String appId,
-      Map<TopicPartition, OffsetAndMetadata> committed) throws Exception {
-    List<String> repartition = admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
-        .filter(t -> t.startsWith(appId) && t.endsWith("-repartition")).toList();
+  private static boolean repartitionDrained(
+      Admin admin, String appId, Map<TopicPartition, OffsetAndMetadata> committed)
+      throws Exception {
+    List<String> repartition =
+        admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
+            .filter(t -> t.startsWith(appId) && t.endsWith("-repartition"))
+            .toList();
     if (repartition.isEmpty()) {
       return true; // requests and events are read side by side: nothing is re-keyed through a topic
     }
@@ -98,13 +124,24 @@ public final class HistoryRebuild {
     return true;
   }
 
-  private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics) throws Exception {
+  private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics)
+      throws Exception {
     Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-    admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().forEach(d ->
-        d.partitions().forEach(p -> specs.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+    admin
+        .describeTopics(topics)
+        .allTopicNames()
+        .get(10, TimeUnit.SECONDS)
+        .values()
+        .forEach(
+            d ->
+                d.partitions()
+                    .forEach(
+                        p ->
+                            specs.put(
+                                new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
     Map<TopicPartition, Long> out = new HashMap<>();
-    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e
-        : admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).entrySet()) {
+    for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
+        admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).entrySet()) {
       out.put(e.getKey(), e.getValue().offset());
     }
     return out;

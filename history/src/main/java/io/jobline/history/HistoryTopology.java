@@ -1,5 +1,6 @@
 package io.jobline.history;
 
+import io.jobline.run.AuditEntry;
 import io.jobline.run.JobStats;
 import io.jobline.run.RunRecord;
 import io.jobline.store.RunLogStore;
@@ -8,9 +9,9 @@ import io.jobline.store.StatsStore;
 import io.jobline.topic.JsonSerde;
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
-import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -44,11 +45,14 @@ public final class HistoryTopology {
   private HistoryTopology() {}
 
   /** Where history writes: runs, their log lines, and the statistics of the runs that ended. */
-  public record Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats,
-      Consumer<List<io.jobline.run.AuditEntry>> audit) {
+  public record Sinks(
+      RunStore runs,
+      RunLogStore logs,
+      Consumer<List<StatsStore.Part>> stats,
+      Consumer<List<AuditEntry>> audit) {
     /** Sinks that drop the audit trail (tests of runs alone). */
     public Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats) {
-      this(runs, logs, stats, entries -> { });
+      this(runs, logs, stats, entries -> {});
     }
   }
 
@@ -68,38 +72,65 @@ public final class HistoryTopology {
    * by side and folded in the same task. Otherwise requests are re-keyed by run id onto as many
    * partitions as {@code jobline.events} has, through an internal topic.
    */
-  public static Topology build(HistorySettings settings, Sinks sinks, HistoryMetrics metrics, int requestPartitions,
+  public static Topology build(
+      HistorySettings settings,
+      Sinks sinks,
+      HistoryMetrics metrics,
+      int requestPartitions,
       int eventPartitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    // the processor keeps what changed since the last commit in memory and writes it once per commit
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(RUNS_STORE),
-        Serdes.String(), RECORD).withCachingDisabled());
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STATS_STORE),
-        Serdes.String(), STATS).withCachingDisabled());
+    // the processor keeps what changed since the last commit in memory and writes it once per
+    // commit
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RUNS_STORE), Serdes.String(), RECORD)
+            .withCachingDisabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STATS_STORE), Serdes.String(), STATS)
+            .withCachingDisabled());
     builder.addStateStore(CommitHook.builder(COMMIT_HOOK));
 
-    KStream<String, RunInput> requests = builder
-        .stream(Topics.REQUESTS.name(), Consumed.with(Serdes.String(),
-            lenient(Topics.REQUESTS.valueSerde())).withName("requests-source"))
-        .processValues(WithRunId::new, Named.as("derive-run-ids"))
-        .filter((tenant, request) -> request != null && request.jobName() != null, Named.as("valid-requests"))
-        .selectKey((tenant, request) -> request.runId().value(), Named.as("key-by-run"))
-        .mapValues(RunInput::of, Named.as("request-input"));
+    KStream<String, RunInput> requests =
+        builder.stream(
+                Topics.REQUESTS.name(),
+                Consumed.with(Serdes.String(), lenient(Topics.REQUESTS.valueSerde()))
+                    .withName("requests-source"))
+            .processValues(WithRunId::new, Named.as("derive-run-ids"))
+            .filter(
+                (tenant, request) -> request != null && request.jobName() != null,
+                Named.as("valid-requests"))
+            .selectKey((tenant, request) -> request.runId().value(), Named.as("key-by-run"))
+            .mapValues(RunInput::of, Named.as("request-input"));
     if (requestPartitions != eventPartitions) {
-      requests = requests.repartition(Repartitioned.with(Serdes.String(), INPUT).withName("requests-by-run")
-          .withNumberOfPartitions(eventPartitions));
+      requests =
+          requests.repartition(
+              Repartitioned.with(Serdes.String(), INPUT)
+                  .withName("requests-by-run")
+                  .withNumberOfPartitions(eventPartitions));
     }
 
-    KStream<String, RunInput> events = builder
-        .stream(Topics.EVENTS.name(), Consumed.with(Serdes.String(),
-            lenient(Topics.EVENTS.valueSerde())).withName("events-source"))
-        .filter((runId, event) -> event != null && runId != null && event.type() != null, Named.as("valid-events"))
-        .mapValues(RunInput::of, Named.as("event-input"));
+    KStream<String, RunInput> events =
+        builder.stream(
+                Topics.EVENTS.name(),
+                Consumed.with(Serdes.String(), lenient(Topics.EVENTS.valueSerde()))
+                    .withName("events-source"))
+            .filter(
+                (runId, event) -> event != null && runId != null && event.type() != null,
+                Named.as("valid-events"))
+            .mapValues(RunInput::of, Named.as("event-input"));
 
-    requests.merge(events, Named.as("run-inputs"))
-        .process(() -> new HistoryProcessor(sinks, settings, metrics), Named.as("fold-and-store"),
-            RUNS_STORE, STATS_STORE, COMMIT_HOOK)
-        .to(Topics.HISTORY_DLQ.name(), Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
+    requests
+        .merge(events, Named.as("run-inputs"))
+        .process(
+            () -> new HistoryProcessor(sinks, settings, metrics),
+            Named.as("fold-and-store"),
+            RUNS_STORE,
+            STATS_STORE,
+            COMMIT_HOOK)
+        .to(
+            Topics.HISTORY_DLQ.name(),
+            Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
     return builder.build();
   }
 
@@ -108,7 +139,8 @@ public final class HistoryTopology {
    * where it sits in Kafka, the topic trigger, and as its request time the time its record was
    * accepted (the record's timestamp), so it lists, sorts, ages and counts like any other run.
    */
-  private static final class WithRunId implements FixedKeyProcessor<String, JobRequest, JobRequest> {
+  private static final class WithRunId
+      implements FixedKeyProcessor<String, JobRequest, JobRequest> {
     private FixedKeyProcessorContext<String, JobRequest> context;
 
     @Override
@@ -127,7 +159,7 @@ public final class HistoryTopology {
         request = request.withTrigger(Trigger.topic());
       }
       if (request != null && request.requestedAt() == null && record.timestamp() >= 0) {
-        request = request.withRequestedAt(java.time.Instant.ofEpochMilli(record.timestamp()));
+        request = request.withRequestedAt(Instant.ofEpochMilli(record.timestamp()));
       }
       context.forward(record.withValue(request));
     }
@@ -136,15 +168,14 @@ public final class HistoryTopology {
   /** A serde whose deserializer yields null for bad bytes: the executor dead-letters them. */
   private static <T> Serde<T> lenient(Serde<T> serde) {
     Deserializer<T> strict = serde.deserializer();
-    Deserializer<T> tolerant = (topic, bytes) -> {
-      try {
-        return strict.deserialize(topic, bytes);
-      } catch (RuntimeException e) {
-        return null;
-      }
-    };
+    Deserializer<T> tolerant =
+        (topic, bytes) -> {
+          try {
+            return strict.deserialize(topic, bytes);
+          } catch (RuntimeException e) {
+            return null;
+          }
+        };
     return Serdes.serdeFrom(serde.serializer(), tolerant);
   }
-
-
 }

@@ -19,7 +19,8 @@ import org.apache.kafka.common.serialization.Serializer;
 
 /**
  * {@link JobStats} in a compact binary form for history's state store: a thousand durations as JSON
- * took most of history's time (number formatting and parsing), as raw longs and doubles they do not.
+ * took most of history's time (number formatting and parsing), as raw longs and doubles they do
+ * not.
  */
 final class JobStatsSerde implements Serde<JobStats> {
   private static final byte VERSION = 1;
@@ -36,7 +37,8 @@ final class JobStatsSerde implements Serde<JobStats> {
 
   static byte[] write(JobStats s) {
     try {
-      ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (s.durations() == null ? 0 : s.durations().size() * 16));
+      ByteArrayOutputStream bytes =
+          new ByteArrayOutputStream(64 + (s.durations() == null ? 0 : s.durations().size() * 16));
       DataOutputStream out = new DataOutputStream(bytes);
       out.writeByte(VERSION);
       text(out, s.jobName());
@@ -89,7 +91,8 @@ final class JobStatsSerde implements Serde<JobStats> {
       boolean hasMax = in.readBoolean();
       double max = in.readDouble();
       Instant last = instant(in);
-      JobStats.Failure failure = in.readBoolean() ? new JobStats.Failure(text(in), instant(in), text(in)) : null;
+      JobStats.Failure failure =
+          in.readBoolean() ? new JobStats.Failure(text(in), instant(in), text(in)) : null;
       return new JobStats(job, tenant, counts, durations, hasMax ? max : null, last, failure);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

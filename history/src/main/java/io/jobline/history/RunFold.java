@@ -1,13 +1,17 @@
 package io.jobline.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.Trigger;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,9 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folds a run's request and events into its {@link RunRecord}. Idempotent: an event whose
- * sequence number was already applied for its (attempt, epoch) changes nothing. Order-tolerant:
- * the request may arrive after the events, and a status never moves against the transition table.
+ * Folds a run's request and events into its {@link RunRecord}. Idempotent: an event whose sequence
+ * number was already applied for its (attempt, epoch) changes nothing. Order-tolerant: the request
+ * may arrive after the events, and a status never moves against the transition table.
  */
 public final class RunFold {
   private static final Logger LOG = LoggerFactory.getLogger(RunFold.class);
@@ -29,8 +33,9 @@ public final class RunFold {
   }
 
   public static RunRecord empty() {
-    return new RunRecord(null, null, null, null, null, null, 0, 0, null, null, null, null, null,
-        null, null, null, List.of(), false, List.of(), null, Map.of());
+    return new RunRecord(
+        null, null, null, null, null, null, 0, 0, null, null, null, null, null, null, null, null,
+        List.of(), false, List.of(), null, Map.of());
   }
 
   public RunRecord apply(String runId, RunInput input, RunRecord current) {
@@ -48,12 +53,12 @@ public final class RunFold {
     private String jobName;
     private String tenantId;
     private JsonNode params;
-    private io.jobline.wire.Trigger trigger;
+    private Trigger trigger;
     private RunStatus status;
     private int attempt;
     private long epoch;
     private String executorId;
-    private List<io.jobline.run.Attempt> attempts;
+    private List<Attempt> attempts;
     private String parentRunId;
     private Instant requestedAt;
     private Instant startedAt;
@@ -168,8 +173,8 @@ public final class RunFold {
     }
 
     /**
-     * An end that carries its attempt's start (a job that ended before its start was sent): the start
-     * is folded first, as if its own event had come.
+     * An end that carries its attempt's start (a job that ended before its start was sent): the
+     * start is folded first, as if its own event had come.
      */
     private RunEvent withStart(RunEvent e) {
       JsonNode p = e.payload();
@@ -181,11 +186,15 @@ public final class RunFold {
       if (s.hasNonNull("at")) {
         try {
           at = Instant.parse(s.get("at").asText());
-        } catch (java.time.format.DateTimeParseException bad) {
-          LOG.warn("Run {}: the start carried by its end has an unreadable time; the end's time is used", runId);
+        } catch (DateTimeParseException bad) {
+          LOG.warn(
+              "Run {}: the start carried by its end has an unreadable time; the end's time is used",
+              runId);
         }
       }
-      RunEvent start = new RunEvent(e.runId(), e.seq(), EventType.STARTED, at, e.executorId(), e.attempt(), e.epoch(), s);
+      RunEvent start =
+          new RunEvent(
+              e.runId(), e.seq(), EventType.STARTED, at, e.executorId(), e.attempt(), e.epoch(), s);
       if (jobName == null) {
         fromPayload(s);
       }
@@ -193,7 +202,9 @@ public final class RunFold {
       return e;
     }
 
-    /** An event from an older attempt, or from an execution that was taken over, changes no status. */
+    /**
+     * An event from an older attempt, or from an execution that was taken over, changes no status.
+     */
     private boolean stale(RunEvent e) {
       return e.attempt() < attempt || (e.attempt() == attempt && e.epoch() < epoch);
     }
@@ -213,26 +224,39 @@ public final class RunFold {
         executorId = e.executorId();
         completedAt = null;
         error = null;
-        List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
+        List<Attempt> more = new ArrayList<>(attempts);
         if (takeover && !more.isEmpty()) {
-          io.jobline.run.Attempt last = more.remove(more.size() - 1);
+          Attempt last = more.remove(more.size() - 1);
           more.add(last.ended(null, e.timestamp(), "taken over by " + e.executorId()));
         }
-        more.add(new io.jobline.run.Attempt(e.attempt(), e.epoch(), e.executorId(), e.timestamp(),
-            null, RunStatus.RUNNING, null));
+        more.add(
+            new Attempt(
+                e.attempt(),
+                e.epoch(),
+                e.executorId(),
+                e.timestamp(),
+                null,
+                RunStatus.RUNNING,
+                null));
         attempts = more;
       }
     }
 
     private void end(RunStatus to, RunEvent e) {
       if (e.epoch() > 0 && stale(e)) {
-        LOG.debug("Run {} ignores a stale {} (attempt {}, epoch {})", runId, e.type(), e.attempt(), e.epoch());
+        LOG.debug(
+            "Run {} ignores a stale {} (attempt {}, epoch {})",
+            runId,
+            e.type(),
+            e.attempt(),
+            e.epoch());
         return;
       }
       startIfLost(to, e);
       if (move(to, e)) {
         if (e.attempt() > attempt) {
-          attempt = e.attempt(); // an attempt that ended before it started (cancelled while waiting)
+          attempt =
+              e.attempt(); // an attempt that ended before it started (cancelled while waiting)
         }
         completedAt = e.timestamp();
         JsonNode p = e.payload();
@@ -247,13 +271,15 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
-        List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
-        io.jobline.run.Attempt last = more.isEmpty() ? null : more.get(more.size() - 1);
+        List<Attempt> more = new ArrayList<>(attempts);
+        Attempt last = more.isEmpty() ? null : more.get(more.size() - 1);
         if (last != null && last.attempt() == e.attempt()) {
           more.set(more.size() - 1, last.ended(to, e.timestamp(), error));
         } else if (e.attempt() > 0 && (last == null || e.attempt() > last.attempt())) {
-          // an attempt that ended without starting (cancelled while it waited): recorded beside the others
-          more.add(new io.jobline.run.Attempt(e.attempt(), e.epoch(), e.executorId(), null, e.timestamp(), to, error));
+          // an attempt that ended without starting (cancelled while it waited): recorded beside the
+          // others
+          more.add(
+              new Attempt(e.attempt(), e.epoch(), e.executorId(), null, e.timestamp(), to, error));
         }
         attempts = more;
       }
@@ -261,23 +287,29 @@ public final class RunFold {
 
     /**
      * An execution's end whose start never arrived (an executor's transaction holding the start was
-     * aborted while the end went out in a later one): the end still counts, as an attempt whose start
-     * time is unknown, rather than leaving the run queued for good.
+     * aborted while the end went out in a later one): the end still counts, as an attempt whose
+     * start time is unknown, rather than leaving the run queued for good.
      */
     private void startIfLost(RunStatus to, RunEvent e) {
       RunStatus from = status == null ? RunStatus.QUEUED : status;
-      if (e.epoch() <= 0 || from.canMoveTo(to) || !from.canMoveTo(RunStatus.RUNNING)
+      if (e.epoch() <= 0
+          || from.canMoveTo(to)
+          || !from.canMoveTo(RunStatus.RUNNING)
           || !RunStatus.RUNNING.canMoveTo(to)) {
         return;
       }
-      LOG.info("Run {}: the {} of attempt {} came without its start; folded as an attempt whose start is unknown",
-          runId, e.type(), e.attempt());
+      LOG.info(
+          "Run {}: the {} of attempt {} came without its start; folded as an attempt whose start is unknown",
+          runId,
+          e.type(),
+          e.attempt());
       status = RunStatus.RUNNING;
       attempt = Math.max(attempt, e.attempt());
       epoch = e.epoch();
       executorId = e.executorId();
-      List<io.jobline.run.Attempt> more = new ArrayList<>(attempts);
-      more.add(new io.jobline.run.Attempt(e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null));
+      List<Attempt> more = new ArrayList<>(attempts);
+      more.add(
+          new Attempt(e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null));
       attempts = more;
     }
 
@@ -289,7 +321,7 @@ public final class RunFold {
         params = p.get("params");
       }
       if (trigger == null && p.hasNonNull("trigger")) {
-        trigger = io.jobline.wire.Json.mapper().convertValue(p.get("trigger"), io.jobline.wire.Trigger.class);
+        trigger = Json.mapper().convertValue(p.get("trigger"), Trigger.class);
       }
       if (parentRunId == null && p.hasNonNull("parent_run_id")) {
         parentRunId = p.get("parent_run_id").asText();
@@ -306,8 +338,14 @@ public final class RunFold {
         return false;
       }
       if (!from.canMoveTo(to)) {
-        LOG.warn("Run {} ignores {} event (attempt {}, seq {}): illegal transition {} -> {}",
-            runId, e.type(), e.attempt(), e.seq(), from.wire(), to.wire());
+        LOG.warn(
+            "Run {} ignores {} event (attempt {}, seq {}): illegal transition {} -> {}",
+            runId,
+            e.type(),
+            e.attempt(),
+            e.seq(),
+            from.wire(),
+            to.wire());
         return false;
       }
       status = to;
@@ -342,9 +380,28 @@ public final class RunFold {
     }
 
     RunRecord build() {
-      return new RunRecord(runId, jobName, tenantId, params, trigger, status, attempt, epoch,
-          executorId, requestedAt, startedAt, completedAt, result, error, progress, progressMessage,
-          logs, logsTruncated, attempts, parentRunId, applied);
+      return new RunRecord(
+          runId,
+          jobName,
+          tenantId,
+          params,
+          trigger,
+          status,
+          attempt,
+          epoch,
+          executorId,
+          requestedAt,
+          startedAt,
+          completedAt,
+          result,
+          error,
+          progress,
+          progressMessage,
+          logs,
+          logsTruncated,
+          attempts,
+          parentRunId,
+          applied);
     }
   }
 }

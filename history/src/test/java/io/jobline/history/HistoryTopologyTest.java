@@ -2,19 +2,26 @@ package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.run.JobStats;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunLogStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -27,10 +34,11 @@ import org.junit.jupiter.api.Test;
 class HistoryTopologyTest {
   private static final Instant T0 = Instant.parse("2026-03-31T22:00:00Z");
   private final InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
-  private final io.jobline.store.InMemoryRunLogStore logStore = new io.jobline.store.InMemoryRunLogStore();
-  private final java.util.Map<String, io.jobline.run.JobStats> stats = new java.util.HashMap<>();
-  private final HistoryTopology.Sinks sinks = new HistoryTopology.Sinks(store, logStore,
-      parts -> parts.forEach(p -> stats.put(p.key(), p.stats())));
+  private final InMemoryRunLogStore logStore = new InMemoryRunLogStore();
+  private final Map<String, JobStats> stats = new HashMap<>();
+  private final HistoryTopology.Sinks sinks =
+      new HistoryTopology.Sinks(
+          store, logStore, parts -> parts.forEach(p -> stats.put(p.key(), p.stats())));
   private TopologyTestDriver driver;
   private TestInputTopic<String, JobRequest> requests;
   private TestInputTopic<String, RunEvent> events;
@@ -44,12 +52,19 @@ class HistoryTopologyTest {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver = new TopologyTestDriver(HistoryTopology.build(settings, sinks), props);
-    requests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
-        Topics.REQUESTS.valueSerde().serializer());
-    rawRequests = driver.createInputTopic(Topics.REQUESTS.name(), Serdes.String().serializer(),
-        Serdes.ByteArray().serializer());
-    events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(),
-        Topics.EVENTS.valueSerde().serializer());
+    requests =
+        driver.createInputTopic(
+            Topics.REQUESTS.name(),
+            Serdes.String().serializer(),
+            Topics.REQUESTS.valueSerde().serializer());
+    rawRequests =
+        driver.createInputTopic(
+            Topics.REQUESTS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    events =
+        driver.createInputTopic(
+            Topics.EVENTS.name(),
+            Serdes.String().serializer(),
+            Topics.EVENTS.valueSerde().serializer());
   }
 
   @AfterEach
@@ -60,14 +75,31 @@ class HistoryTopologyTest {
   @Test
   void foldsARequestAndItsEventsIntoACompletedRunWithLogsAndResult() {
     RunId id = RunId.of("run-1");
-    requests.pipeInput("t1", JobRequest.manual(id, "settlement",
-        Json.object().put("period", "2026-03"), "t1", T0, "api"));
-    events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object().put("job_name", "settlement")));
-    events.pipeInput(id.value(), event(id, 2, EventType.LOG, 2, Json.object().put("message", "Starting")));
-    events.pipeInput(id.value(), event(id, 3, EventType.PROGRESS, 3,
-        Json.object().put("message", "half").put("percentage", 50)));
-    events.pipeInput(id.value(), event(id, 4, EventType.COMPLETED, 4,
-        Json.object().set("result", Json.object().put("processed", 100))));
+    requests.pipeInput(
+        "t1",
+        JobRequest.manual(
+            id, "settlement", Json.object().put("period", "2026-03"), "t1", T0, "api"));
+    events.pipeInput(
+        id.value(),
+        event(id, 1, EventType.STARTED, 1, Json.object().put("job_name", "settlement")));
+    events.pipeInput(
+        id.value(), event(id, 2, EventType.LOG, 2, Json.object().put("message", "Starting")));
+    events.pipeInput(
+        id.value(),
+        event(
+            id,
+            3,
+            EventType.PROGRESS,
+            3,
+            Json.object().put("message", "half").put("percentage", 50)));
+    events.pipeInput(
+        id.value(),
+        event(
+            id,
+            4,
+            EventType.COMPLETED,
+            4,
+            Json.object().set("result", Json.object().put("processed", 100))));
 
     RunRecord run = store.find("run-1").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
@@ -81,20 +113,30 @@ class HistoryTopologyTest {
     assertThat(run.logs()).extracting(l -> l.message()).containsExactly("Starting", "half");
     assertThat(run.logs().get(1).percentage()).isEqualTo(50);
     assertThat(run.trigger().type()).isEqualTo(TriggerType.MANUAL);
-    assertThat(logStore.page("run-1", 1, 5)).extracting(l -> l.entry().message()).containsExactly("half");
-    assertThat(stats.get("job:settlement").counts()).containsExactly(java.util.Map.entry("completed", 1L));
-    assertThat(stats.get("job:settlement|tenant:t1").durations()).extracting(d -> d.seconds()).containsExactly(3.0);
+    assertThat(logStore.page("run-1", 1, 5))
+        .extracting(l -> l.entry().message())
+        .containsExactly("half");
+    assertThat(stats.get("job:settlement").counts()).containsExactly(Map.entry("completed", 1L));
+    assertThat(stats.get("job:settlement|tenant:t1").durations())
+        .extracting(d -> d.seconds())
+        .containsExactly(3.0);
   }
 
   @Test
   void anEndThatCarriesItsStartIsFoldedAsBoth() {
     RunId id = RunId.of("quick");
     requests.pipeInput("t1", JobRequest.manual(id, "noop", Json.object(), "t1", T0, "api"));
-    com.fasterxml.jackson.databind.node.ObjectNode payload = Json.object();
+    ObjectNode payload = Json.object();
     payload.set("result", Json.object().put("ok", true));
-    payload.set("started", Json.object().put("job_name", "noop").put("tenant_id", "t1")
-        .put("at", T0.plusMillis(200).toString()));
-    events.pipeInput(id.value(), new RunEvent(id, 2, EventType.COMPLETED, T0.plusMillis(230), "executor-1", 1, 3, payload));
+    payload.set(
+        "started",
+        Json.object()
+            .put("job_name", "noop")
+            .put("tenant_id", "t1")
+            .put("at", T0.plusMillis(200).toString()));
+    events.pipeInput(
+        id.value(),
+        new RunEvent(id, 2, EventType.COMPLETED, T0.plusMillis(230), "executor-1", 1, 3, payload));
 
     RunRecord run = store.find("quick").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
@@ -108,7 +150,8 @@ class HistoryTopologyTest {
 
   @Test
   void anEndWhoseStartWasLostStillEndsTheRunAndALaterCopyOfBothChangesNothing() {
-    // found by jobline chaos: an executor's transaction holding a run's start was aborted (a rebalance),
+    // found by jobline chaos: an executor's transaction holding a run's start was aborted (a
+    // rebalance),
     // its end went out in the next one; the run stayed queued for good, and the re-run's events,
     // whose sequence numbers the end had already used, were taken as duplicates
     RunId id = RunId.of("start-lost");
@@ -159,14 +202,26 @@ class HistoryTopologyTest {
   @Test
   void aRequestWithoutRequestTimeWasRequestedWhenItsRecordWasAccepted() {
     Instant accepted = Instant.parse("2026-04-01T08:15:30.123Z");
-    rawRequests.pipeInput("t9", "{\"job_name\":\"noop\",\"tenant_id\":\"t9\"}".getBytes(), accepted);
-    rawRequests.pipeInput("t9", ("{\"job_name\":\"noop\",\"tenant_id\":\"t9\",\"requested_at\":\"" + T0 + "\"}")
-        .getBytes(), accepted);
+    rawRequests.pipeInput(
+        "t9", "{\"job_name\":\"noop\",\"tenant_id\":\"t9\"}".getBytes(), accepted);
+    rawRequests.pipeInput(
+        "t9",
+        ("{\"job_name\":\"noop\",\"tenant_id\":\"t9\",\"requested_at\":\"" + T0 + "\"}").getBytes(),
+        accepted);
 
-    assertThat(store.find(RunId.forRecord(Topics.REQUESTS.name(), 0, 0).value()).orElseThrow().requestedAt())
+    assertThat(
+            store
+                .find(RunId.forRecord(Topics.REQUESTS.name(), 0, 0).value())
+                .orElseThrow()
+                .requestedAt())
         .isEqualTo(accepted);
-    assertThat(store.find(RunId.forRecord(Topics.REQUESTS.name(), 0, 1).value()).orElseThrow().requestedAt())
-        .as("a request time the producer gave is kept").isEqualTo(T0);
+    assertThat(
+            store
+                .find(RunId.forRecord(Topics.REQUESTS.name(), 0, 1).value())
+                .orElseThrow()
+                .requestedAt())
+        .as("a request time the producer gave is kept")
+        .isEqualTo(T0);
   }
 
   @Test
@@ -181,9 +236,12 @@ class HistoryTopologyTest {
   void eventsArrivingBeforeTheRequestStillCarryTheTriggerAndRequestTime() {
     RunId id = RunId.of("run-6");
     Instant nominal = Instant.parse("2026-03-31T22:00:00Z");
-    var started = Json.object().put("job_name", "noop").put("tenant_id", "t1")
-        .put("requested_at", T0.toString());
-    started.set("trigger", Json.tree(io.jobline.wire.Trigger.schedule("nightly", nominal)));
+    var started =
+        Json.object()
+            .put("job_name", "noop")
+            .put("tenant_id", "t1")
+            .put("requested_at", T0.toString());
+    started.set("trigger", Json.tree(Trigger.schedule("nightly", nominal)));
     events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, started));
     events.pipeInput(id.value(), event(id, 2, EventType.COMPLETED, 2, Json.object()));
 
@@ -199,10 +257,28 @@ class HistoryTopologyTest {
     RunId id = RunId.of("run-7");
     events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
     events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 2, 5, "exec-b", Json.object()));
-    events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 1, 1, 6, "exec-a",
-        Json.object().set("result", Json.object().put("by", "zombie"))));
-    events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 1, 2, 7, "exec-b",
-        Json.object().set("result", Json.object().put("by", "b"))));
+    events.pipeInput(
+        id.value(),
+        at(
+            id,
+            2,
+            EventType.COMPLETED,
+            1,
+            1,
+            6,
+            "exec-a",
+            Json.object().set("result", Json.object().put("by", "zombie"))));
+    events.pipeInput(
+        id.value(),
+        at(
+            id,
+            2,
+            EventType.COMPLETED,
+            1,
+            2,
+            7,
+            "exec-b",
+            Json.object().set("result", Json.object().put("by", "b"))));
 
     RunRecord run = store.find("run-7").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
@@ -217,8 +293,11 @@ class HistoryTopologyTest {
   void aRetriedRunShowsEachAttempt() {
     RunId id = RunId.of("run-8");
     events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
-    events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", Json.object().put("error", "boom")));
-    events.pipeInput(id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 1, 1, 2, "exec-a", Json.object()));
+    events.pipeInput(
+        id.value(),
+        at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", Json.object().put("error", "boom")));
+    events.pipeInput(
+        id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 1, 1, 2, "exec-a", Json.object()));
     assertThat(store.find("run-8").orElseThrow().status()).isEqualTo(RunStatus.RETRYING);
     events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 2, 1, 10, "exec-b", Json.object()));
     events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 2, 1, 11, "exec-b", Json.object()));
@@ -237,8 +316,10 @@ class HistoryTopologyTest {
   void warningsAndErrorsAreLoggedWithTheirLevelAndTheRunGoesOn() {
     RunId id = RunId.of("run-9");
     events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));
-    events.pipeInput(id.value(), event(id, 2, EventType.WARNING, 2, Json.object().put("message", "careful")));
-    events.pipeInput(id.value(), event(id, 3, EventType.ERROR, 3, Json.object().put("message", "not fatal")));
+    events.pipeInput(
+        id.value(), event(id, 2, EventType.WARNING, 2, Json.object().put("message", "careful")));
+    events.pipeInput(
+        id.value(), event(id, 3, EventType.ERROR, 3, Json.object().put("message", "not fatal")));
     RunRecord run = store.find("run-9").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
     assertThat(run.logs()).extracting(l -> l.level()).containsExactly("warning", "error");
@@ -249,7 +330,8 @@ class HistoryTopologyTest {
     for (EventType end : List.of(EventType.CANCELLED, EventType.TIMED_OUT, EventType.FAILED)) {
       RunId id = RunId.of("run-" + end);
       events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));
-      events.pipeInput(id.value(), event(id, 2, end, 2, Json.object().put("error", "because " + end)));
+      events.pipeInput(
+          id.value(), event(id, 2, end, 2, Json.object().put("error", "because " + end)));
       RunRecord run = store.find(id.value()).orElseThrow();
       assertThat(run.status().name()).isEqualTo(end.name());
       assertThat(run.error()).isEqualTo("because " + end);
@@ -263,7 +345,14 @@ class HistoryTopologyTest {
     requests.pipeInput("t1", JobRequest.manual(id, "noop", null, "t1", T0, "api"));
     events.pipeInput(id.value(), event(id, 1, EventType.QUEUED, 1, Json.object()));
     assertThat(store.find("run-10").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
-    events.pipeInput(id.value(), event(id, 2, EventType.CANCELLED, 2, Json.object().put("error", "cancelled before it started")));
+    events.pipeInput(
+        id.value(),
+        event(
+            id,
+            2,
+            EventType.CANCELLED,
+            2,
+            Json.object().put("error", "cancelled before it started")));
     RunRecord run = store.find("run-10").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.CANCELLED);
     assertThat(run.startedAt()).isNull();
@@ -272,9 +361,11 @@ class HistoryTopologyTest {
   @Test
   void aMissedFireIsRecordedAsAMissedRunWithItsReason() {
     RunId id = RunId.of("run-11");
-    var payload = Json.object().put("job_name", "noop").put("tenant_id", "t1").put("reason", "overlap");
-    payload.set("trigger", Json.tree(io.jobline.wire.Trigger.schedule("nightly", T0)));
-    events.pipeInput(id.value(), new RunEvent(id, 1, EventType.MISSED, T0, "scheduler", 1, 0, payload));
+    var payload =
+        Json.object().put("job_name", "noop").put("tenant_id", "t1").put("reason", "overlap");
+    payload.set("trigger", Json.tree(Trigger.schedule("nightly", T0)));
+    events.pipeInput(
+        id.value(), new RunEvent(id, 1, EventType.MISSED, T0, "scheduler", 1, 0, payload));
     RunRecord run = store.find("run-11").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.MISSED);
     assertThat(run.error()).isEqualTo("overlap");
@@ -291,27 +382,39 @@ class HistoryTopologyTest {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-cap-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver = new TopologyTestDriver(HistoryTopology.build(settings, sinks), props);
-    events = driver.createInputTopic(Topics.EVENTS.name(), Serdes.String().serializer(), Topics.EVENTS.valueSerde().serializer());
+    events =
+        driver.createInputTopic(
+            Topics.EVENTS.name(),
+            Serdes.String().serializer(),
+            Topics.EVENTS.valueSerde().serializer());
     RunId id = RunId.of("run-12");
     for (int i = 1; i <= 4; i++) {
-      events.pipeInput(id.value(), event(id, i, EventType.LOG, i, Json.object().put("message", "line " + i)));
+      events.pipeInput(
+          id.value(), event(id, i, EventType.LOG, i, Json.object().put("message", "line " + i)));
     }
     RunRecord run = store.find("run-12").orElseThrow();
     assertThat(run.logs()).hasSize(2);
     assertThat(run.logsTruncated()).isTrue();
     var lines = logStore.page("run-12", 0, 10);
-    assertThat(lines).extracting(l -> l.entry().message())
+    assertThat(lines)
+        .extracting(l -> l.entry().message())
         .containsExactly("line 1", "line 2", "log truncated: lines after the first 2 were dropped");
     assertThat(lines.get(2).marker()).isTrue();
   }
 
-  private static RunEvent at(RunId id, long seq, EventType type, int attempt, long epoch, int second,
-      String executor, com.fasterxml.jackson.databind.JsonNode payload) {
+  private static RunEvent at(
+      RunId id,
+      long seq,
+      EventType type,
+      int attempt,
+      long epoch,
+      int second,
+      String executor,
+      JsonNode payload) {
     return new RunEvent(id, seq, type, T0.plusSeconds(second), executor, attempt, epoch, payload);
   }
 
-  private static RunEvent event(RunId id, long seq, EventType type, int second,
-      com.fasterxml.jackson.databind.JsonNode payload) {
+  private static RunEvent event(RunId id, long seq, EventType type, int second, JsonNode payload) {
     return new RunEvent(id, seq, type, T0.plusSeconds(second), "executor-1", 1, 1, payload);
   }
 }

@@ -8,7 +8,9 @@ import io.jobline.wire.RunEvent;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** Where the scheduler's output goes: requests to run, and records of fire times that did not run. */
+/**
+ * Where the scheduler's output goes: requests to run, and records of fire times that did not run.
+ */
 public interface Emitter {
   /** Sends a prepared request; the future completes once Kafka has it. */
   CompletableFuture<?> send(PreparedRequest request);
@@ -26,17 +28,25 @@ public interface Emitter {
     return send(prepare(request));
   }
 
-  /** Sends the request of a schedule's fire; an emitter may start something else for it (a chain run). */
+  /**
+   * Sends the request of a schedule's fire; an emitter may start something else for it (a chain
+   * run).
+   */
   default CompletableFuture<?> fire(Schedule schedule, PreparedRequest request) {
     return send(request);
   }
 
-  /** Whether the requests of this schedule's fires may be staged ahead ({@link #stage}); else {@link #fire} at the fire time. */
+  /**
+   * Whether the requests of this schedule's fires may be staged ahead ({@link #stage}); else {@link
+   * #fire} at the fire time.
+   */
   default boolean stages(Schedule schedule) {
     return true;
   }
 
-  /** Called when this replica gains the leader lease, before it fires anything: get ready to stage. */
+  /**
+   * Called when this replica gains the leader lease, before it fires anything: get ready to stage.
+   */
   default void lead() {}
 
   /**
@@ -47,7 +57,8 @@ public interface Emitter {
     return new Release() {
       @Override
       public CompletableFuture<?> publish() {
-        return CompletableFuture.allOf(requests.stream().map(Emitter.this::send).toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(
+            requests.stream().map(Emitter.this::send).toArray(CompletableFuture[]::new));
       }
 
       @Override

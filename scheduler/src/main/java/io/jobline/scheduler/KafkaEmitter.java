@@ -16,7 +16,8 @@ public final class KafkaEmitter implements Emitter {
   private final EventProducer events;
   private final ReleasingRequestProducer staging;
 
-  public KafkaEmitter(RequestProducer requests, EventProducer events, ReleasingRequestProducer staging) {
+  public KafkaEmitter(
+      RequestProducer requests, EventProducer events, ReleasingRequestProducer staging) {
     this.requests = requests;
     this.events = events;
     this.staging = staging;

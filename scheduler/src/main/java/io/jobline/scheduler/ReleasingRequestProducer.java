@@ -3,6 +3,7 @@ package io.jobline.scheduler;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.Topics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +27,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReleasingRequestProducer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReleasingRequestProducer.class);
-  /** An open transaction holds back every later record of its partitions from executors; never for long. */
+
+  /**
+   * An open transaction holds back every later record of its partitions from executors; never for
+   * long.
+   */
   static final int TRANSACTION_TIMEOUT_MS = 5_000;
 
   private final Map<String, Object> props;
@@ -57,13 +62,14 @@ public final class ReleasingRequestProducer implements AutoCloseable {
     }
 
     /**
-     * Commits the transaction: every staged request becomes visible at once. The future is
-     * complete (normally or exceptionally) when this returns.
+     * Commits the transaction: every staged request becomes visible at once. The future is complete
+     * (normally or exceptionally) when this returns.
      */
     public CompletableFuture<Void> release() {
       synchronized (ReleasingRequestProducer.this) {
         if (done) {
-          return CompletableFuture.failedFuture(new IllegalStateException("already released or withdrawn"));
+          return CompletableFuture.failedFuture(
+              new IllegalStateException("already released or withdrawn"));
         }
         done = true;
         open = null;
@@ -141,19 +147,24 @@ public final class ReleasingRequestProducer implements AutoCloseable {
     return open;
   }
 
-  /** After a failure the transaction cannot be trusted: drop the producer, a new one starts afresh. */
+  /**
+   * After a failure the transaction cannot be trusted: drop the producer, a new one starts afresh.
+   */
   private void abandon(KafkaException cause) {
     open = null;
     if (producer == null) {
       return;
     }
     if (cause instanceof ProducerFencedException) {
-      LOG.warn("Another scheduler replica took over producing scheduled requests; this one stops releasing");
+      LOG.warn(
+          "Another scheduler replica took over producing scheduled requests; this one stops releasing");
     } else {
-      LOG.warn("Staged requests could not be released; the scheduler will fire them again: {}", cause.toString());
+      LOG.warn(
+          "Staged requests could not be released; the scheduler will fire them again: {}",
+          cause.toString());
     }
     try {
-      producer.close(java.time.Duration.ZERO);
+      producer.close(Duration.ZERO);
     } catch (KafkaException ignored) {
       // closing a broken producer may fail as well; it is discarded either way
     }

@@ -10,8 +10,8 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * The leader's in-memory view of active schedules, ordered by when each is next due (fire time
- * plus jitter), so finding what is due never scans the store.
+ * The leader's in-memory view of active schedules, ordered by when each is next due (fire time plus
+ * jitter), so finding what is due never scans the store.
  */
 final class ScheduleIndex {
   private record Entry(Instant due, String name) implements Comparable<Entry> {
@@ -42,7 +42,9 @@ final class ScheduleIndex {
     }
   }
 
-  /** Puts the schedule back, due again at {@code at} (an overlap that waits for its previous run). */
+  /**
+   * Puts the schedule back, due again at {@code at} (an overlap that waits for its previous run).
+   */
   void retryAt(Schedule s, Instant at) {
     remove(s.jobName());
     byName.put(s.jobName(), s);

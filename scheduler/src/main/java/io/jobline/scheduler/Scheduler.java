@@ -1,6 +1,8 @@
 package io.jobline.scheduler;
 
 import io.dropwizard.lifecycle.Managed;
+import io.jobline.run.RunRecord;
+import io.jobline.schedule.Overlap;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleFiring;
 import io.jobline.scheduler.lease.LeaderLease;
@@ -14,21 +16,22 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The scheduler role. The replica holding the {@value #LEASE} lease keeps every active schedule
- * in an in-memory queue ordered by due time, sleeps until the earliest (or until a change or the
+ * The scheduler role. The replica holding the {@value #LEASE} lease keeps every active schedule in
+ * an in-memory queue ordered by due time, sleeps until the earliest (or until a change or the
  * reload interval), fires what is due with run ids derived from (schedule, nominal time), applies
  * misfire and overlap policies, and fires due timers. It stops emitting as soon as its lease may
  * have lapsed, so a replica that was frozen cannot fire after another took over.
@@ -36,8 +39,10 @@ import org.slf4j.LoggerFactory;
 public final class Scheduler implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
   static final String LEASE = "scheduler-leader";
+
   /** How long before a fire time its requests are planned and serialized. */
   static final Duration PREPARE_AHEAD = Duration.ofMillis(800);
+
   /** How long a cycle waits for Kafka to take what it fired. */
   private static final Duration ACK_TIMEOUT = Duration.ofSeconds(60);
 
@@ -52,30 +57,47 @@ public final class Scheduler implements Managed {
   private final WakeableLoop loop = new WakeableLoop("jobline-scheduler", this::step, this::exit);
   private final ScheduleIndex index = new ScheduleIndex();
   private final StagedFires staged = new StagedFires();
-  private final List<FireListener> fireListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<FireListener> fireListeners = new CopyOnWriteArrayList<>();
   private volatile boolean leader;
   private volatile Instant lastCycle;
   private final ChangeFeed feed = new ChangeFeed();
+
   /** Why a schedule's last try to fire failed, until it fires. */
   private final Map<String, String> failures = new HashMap<>();
+
   /** Why the last cycles failed as a whole (a store or Kafka down), until one succeeds. */
   private String outage;
+
   /** The first store failure of the cycle going on. */
   private RuntimeException storeError;
+
   /** Fires Kafka took whose bookkeeping the store did not take yet. */
   private final List<ScheduleStore.Fire> unrecorded = new ArrayList<>();
 
-  public Scheduler(ScheduleStore store, TimerStore timers, LeaseStore leases, RunStore runs,
-      Emitter emitter, SchedulerSettings settings, Clock clock) {
+  public Scheduler(
+      ScheduleStore store,
+      TimerStore timers,
+      LeaseStore leases,
+      RunStore runs,
+      Emitter emitter,
+      SchedulerSettings settings,
+      Clock clock) {
     this.store = store;
     this.timers = timers;
     this.runs = runs;
     this.emitter = emitter;
     this.settings = settings;
     this.clock = clock;
-    this.id = settings.schedulerId != null ? settings.schedulerId
-        : "scheduler-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime() & 0xffff);
-    this.lease = new LeaderLease(leases, LEASE, id, Duration.ofMillis(settings.leaseTtl.toMilliseconds()), clock);
+    this.id =
+        settings.schedulerId != null
+            ? settings.schedulerId
+            : "scheduler-"
+                + ProcessHandle.current().pid()
+                + "-"
+                + Long.toHexString(System.nanoTime() & 0xffff);
+    this.lease =
+        new LeaderLease(
+            leases, LEASE, id, Duration.ofMillis(settings.leaseTtl.toMilliseconds()), clock);
   }
 
   /** Adds a listener told of every scheduled run Kafka took. */
@@ -114,7 +136,8 @@ public final class Scheduler implements Managed {
       LOG.warn("Scheduler cycle failed; trying again in {}: {}", wait, e.toString());
       synchronized (this) {
         if (!leaseValid()) {
-          staged.withdraw(); // an open hand-over would hold back its partitions until Kafka's timeout
+          staged
+              .withdraw(); // an open hand-over would hold back its partitions until Kafka's timeout
         }
       }
     }
@@ -161,7 +184,10 @@ public final class Scheduler implements Managed {
         throw e;
       }
       // the lease held is still good: keep firing from memory until it lapses on its own
-      LOG.warn("Scheduler {} cannot renew its lease ({}); it fires from memory until the lease lapses", id, e.toString());
+      LOG.warn(
+          "Scheduler {} cannot renew its lease ({}); it fires from memory until the lease lapses",
+          id,
+          e.toString());
       storeError = e;
     }
     if (leader != wasLeader) {
@@ -170,8 +196,10 @@ public final class Scheduler implements Managed {
         try {
           emitter.lead();
         } catch (RuntimeException e) {
-          LOG.warn("Scheduler {} could not get its Kafka producer ready; it tries again at the first fire: {}",
-              id, e.toString());
+          LOG.warn(
+              "Scheduler {} could not get its Kafka producer ready; it tries again at the first fire: {}",
+              id,
+              e.toString());
         }
       }
     }
@@ -204,12 +232,16 @@ public final class Scheduler implements Managed {
         nextTimer);
   }
 
-  /** Runs a step that needs the store; if the store fails, the cycle goes on from memory and fails at its end. */
+  /**
+   * Runs a step that needs the store; if the store fails, the cycle goes on from memory and fails
+   * at its end.
+   */
   private void storeWork(Runnable step) {
     try {
       step.run();
     } catch (RuntimeException e) {
-      LOG.warn("Scheduler {} could not use the store ({}); it goes on from memory", id, e.toString());
+      LOG.warn(
+          "Scheduler {} could not use the store ({}); it goes on from memory", id, e.toString());
       storeError = storeError == null ? e : storeError;
     }
   }
@@ -228,12 +260,17 @@ public final class Scheduler implements Managed {
     try {
       int handed = staged.handOver(emitter, stageAhead(), now);
       if (handed >= 100) {
-        LOG.info("Handed {} requests over to Kafka {} ms ahead of their fire time, in {} ms", handed,
-            Duration.between(now, staged.earliest().orElse(now)).toMillis(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.info(
+            "Handed {} requests over to Kafka {} ms ahead of their fire time, in {} ms",
+            handed,
+            Duration.between(now, staged.earliest().orElse(now)).toMillis(),
+            (System.nanoTime() - t0) / 1_000_000);
       }
     } catch (RuntimeException e) {
-      LOG.warn("Scheduler {} could not hand requests over ahead; they are sent at their fire time: {}",
-          id, e.toString());
+      LOG.warn(
+          "Scheduler {} could not hand requests over ahead; they are sent at their fire time: {}",
+          id,
+          e.toString());
     }
   }
 
@@ -289,7 +326,10 @@ public final class Scheduler implements Managed {
     return lease.valid();
   }
 
-  /** Emits every due timer's request, then deletes the timer (a crash in between re-emits the same run id). */
+  /**
+   * Emits every due timer's request, then deletes the timer (a crash in between re-emits the same
+   * run id).
+   */
   private void fireTimers() {
     for (TimerStore.Timer timer : timers.due(clock.instant(), 1000)) {
       if (!leaseValid()) {
@@ -302,16 +342,19 @@ public final class Scheduler implements Managed {
         Thread.currentThread().interrupt();
         return;
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
-        LOG.warn("Scheduler {} could not fire timer {}; it stays and the due timers are tried again next cycle: {}",
-            id, timer.id(), e.toString());
+        LOG.warn(
+            "Scheduler {} could not fire timer {}; it stays and the due timers are tried again next cycle: {}",
+            id,
+            timer.id(),
+            e.toString());
         return;
       }
     }
   }
 
   /**
-   * Takes what falls due within {@link #PREPARE_AHEAD} out of the index and prepares it: plans
-   * it for its due time and serializes its requests, so that at the due time only sends remain.
+   * Takes what falls due within {@link #PREPARE_AHEAD} out of the index and prepares it: plans it
+   * for its due time and serializes its requests, so that at the due time only sends remain.
    */
   private void stageUpcoming() {
     Instant now = clock.instant();
@@ -327,7 +370,8 @@ public final class Scheduler implements Managed {
         due = now;
       }
       try {
-        ScheduleFiring.Fire fire = ScheduleFiring.decide(s, due, previousRunning(s, now), whyLate(s));
+        ScheduleFiring.Fire fire =
+            ScheduleFiring.decide(s, due, previousRunning(s, now), whyLate(s));
         if (fire.waiting()) {
           waiting.add(s);
           continue;
@@ -343,7 +387,10 @@ public final class Scheduler implements Managed {
     }
     waiting.forEach(s -> index.retryAt(s, now.plusSeconds(1)));
     if (staged.size() - before >= 100) {
-      LOG.info("Prepared {} fires in {} ms", staged.size() - before, (System.nanoTime() - t0) / 1_000_000);
+      LOG.info(
+          "Prepared {} fires in {} ms",
+          staged.size() - before,
+          (System.nanoTime() - t0) / 1_000_000);
     }
   }
 
@@ -378,7 +425,11 @@ public final class Scheduler implements Managed {
     }
     for (StagedFires.Fire st : dueStaged) {
       try {
-        sent.add(emit(st.decision(), st.requests(), p -> emitter.fire(st.schedule(), p).thenApply(x -> clock.instant())));
+        sent.add(
+            emit(
+                st.decision(),
+                st.requests(),
+                p -> emitter.fire(st.schedule(), p).thenApply(x -> clock.instant())));
       } catch (RuntimeException e) {
         retryLater(st.schedule(), now, e);
       }
@@ -392,7 +443,8 @@ public final class Scheduler implements Managed {
       }
       Schedule s = due.get();
       try {
-        ScheduleFiring.Fire fire = ScheduleFiring.decide(s, now, previousRunning(s, now), whyLate(s));
+        ScheduleFiring.Fire fire =
+            ScheduleFiring.decide(s, now, previousRunning(s, now), whyLate(s));
         if (fire.waiting()) {
           index.retryAt(s, now.plusSeconds(1));
           continue;
@@ -410,7 +462,9 @@ public final class Scheduler implements Managed {
     }
   }
 
-  /** What kept a schedule from firing earlier, if anything did: its own failed tries, or an outage. */
+  /**
+   * What kept a schedule from firing earlier, if anything did: its own failed tries, or an outage.
+   */
   private String whyLate(Schedule s) {
     return failures.getOrDefault(s.jobName(), outage);
   }
@@ -420,7 +474,9 @@ public final class Scheduler implements Managed {
    * ahead, prepared ahead, or decided now): its missed records, then its requests as {@code send}
    * hands each over, its future completing with when Kafka took it (told to the fire listeners).
    */
-  private Sent emit(ScheduleFiring.Fire fire, List<PreparedRequest> requests,
+  private Sent emit(
+      ScheduleFiring.Fire fire,
+      List<PreparedRequest> requests,
       Function<PreparedRequest, CompletableFuture<Instant>> send) {
     List<CompletableFuture<?>> acks = new ArrayList<>();
     fire.missed().forEach(m -> acks.add(emitter.missed(m)));
@@ -449,20 +505,29 @@ public final class Scheduler implements Managed {
         retryLater(s, now, new IllegalStateException("interrupted while waiting for Kafka"));
         refused++;
       } catch (ExecutionException | TimeoutException e) {
-        retryLater(s, now, new IllegalStateException("Kafka did not take the fire: "
-            + (e.getCause() != null ? e.getCause() : e), e));
+        retryLater(
+            s,
+            now,
+            new IllegalStateException(
+                "Kafka did not take the fire: " + (e.getCause() != null ? e.getCause() : e), e));
         refused++;
       }
     }
     if (sent.size() >= 100 || refused > 0) {
-      LOG.info("Fired {} schedule(s) ({} tried again later); with their bookkeeping the cycle took {} ms",
-          sent.size() - refused, refused, Duration.between(now, clock.instant()).toMillis());
+      LOG.info(
+          "Fired {} schedule(s) ({} tried again later); with their bookkeeping the cycle took {} ms",
+          sent.size() - refused,
+          refused,
+          Duration.between(now, clock.instant()).toMillis());
     }
     unrecorded.addAll(fires);
     recordFires();
   }
 
-  /** Writes the bookkeeping of the fires Kafka took; kept for the next cycle while the store refuses it. */
+  /**
+   * Writes the bookkeeping of the fires Kafka took; kept for the next cycle while the store refuses
+   * it.
+   */
   private void recordFires() {
     if (unrecorded.isEmpty()) {
       return;
@@ -471,16 +536,19 @@ public final class Scheduler implements Managed {
       store.recordFires(List.copyOf(unrecorded));
       unrecorded.clear();
     } catch (RuntimeException e) {
-      LOG.warn("Scheduler {} could not record {} fire(s) in the store; it tries again next cycle: {}", id,
-          unrecorded.size(), e.toString());
+      LOG.warn(
+          "Scheduler {} could not record {} fire(s) in the store; it tries again next cycle: {}",
+          id,
+          unrecorded.size(),
+          e.toString());
       storeError = storeError == null ? e : storeError;
     }
   }
 
   /**
-   * Releases the requests handed over ahead: one commit makes all of them visible. If Kafka refuses,
-   * they stay staged and are sent directly in a later cycle, once the lease has been checked again
-   * (a replica fenced by a newer leader will find it has lost the lease).
+   * Releases the requests handed over ahead: one commit makes all of them visible. If Kafka
+   * refuses, they stay staged and are sent directly in a later cycle, once the lease has been
+   * checked again (a replica fenced by a newer leader will find it has lost the lease).
    *
    * @return whether Kafka took them
    */
@@ -489,8 +557,11 @@ public final class Scheduler implements Managed {
     CompletableFuture<?> ack = handed.release().publish();
     Instant acked = clock.instant();
     if (handed.fires().size() >= 100) {
-      LOG.info("Released {} staged fires: began {} ms after they were due, took {} ms", handed.fires().size(),
-          Duration.between(handed.due(), start).toMillis(), Duration.between(start, acked).toMillis());
+      LOG.info(
+          "Released {} staged fires: began {} ms after they were due, took {} ms",
+          handed.fires().size(),
+          Duration.between(handed.due(), start).toMillis(),
+          Duration.between(start, acked).toMillis());
     }
     if (ack.isCompletedExceptionally()) {
       handed.fires().forEach(staged::put);
@@ -504,22 +575,30 @@ public final class Scheduler implements Managed {
   }
 
   /**
-   * A fire that failed part-way (Kafka, a store or a chain start refused) goes back into the index a
-   * second later, from the same fire time; the others of the cycle go on. What it sent already carries
-   * the same run ids next time, and why it failed is kept for the missed records it may end with.
+   * A fire that failed part-way (Kafka, a store or a chain start refused) goes back into the index
+   * a second later, from the same fire time; the others of the cycle go on. What it sent already
+   * carries the same run ids next time, and why it failed is kept for the missed records it may end
+   * with.
    */
   private void retryLater(Schedule s, Instant now, RuntimeException cause) {
-    LOG.warn("Scheduler {} could not fire schedule {}; trying again in a second: {}", id, s.jobName(), cause.toString());
+    LOG.warn(
+        "Scheduler {} could not fire schedule {}; trying again in a second: {}",
+        id,
+        s.jobName(),
+        cause.toString());
     failures.put(s.jobName(), cause.getMessage() == null ? cause.toString() : cause.getMessage());
     index.retryAt(s, now.plusSeconds(1));
   }
 
-  /** Whether the schedule's last run has not ended (a run not yet in history counts as going, for a while). */
+  /**
+   * Whether the schedule's last run has not ended (a run not yet in history counts as going, for a
+   * while).
+   */
   private boolean previousRunning(Schedule s, Instant now) {
-    if (s.lastRunId() == null || s.overlapPolicy() == io.jobline.schedule.Overlap.ALLOW) {
+    if (s.lastRunId() == null || s.overlapPolicy() == Overlap.ALLOW) {
       return false;
     }
-    Optional<io.jobline.run.RunRecord> last;
+    Optional<RunRecord> last;
     try {
       last = runs.find(s.lastRunId());
     } catch (RuntimeException e) {

@@ -15,7 +15,7 @@ public final class SchedulerHealthCheck extends HealthCheck {
     if (!scheduler.isAlive()) {
       return Result.unhealthy("the scheduler loop is not running");
     }
-    return Result.healthy("%s; last cycle at %s", scheduler.isLeader() ? "leader" : "standby",
-        scheduler.lastCycle());
+    return Result.healthy(
+        "%s; last cycle at %s", scheduler.isLeader() ? "leader" : "standby", scheduler.lastCycle());
   }
 }

@@ -1,7 +1,7 @@
 package io.jobline.scheduler;
 
-import io.jobline.schedule.ScheduleFiring;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleFiring;
 import io.jobline.topic.PreparedRequest;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +21,11 @@ import java.util.Set;
  */
 final class StagedFires {
   /** A fire prepared ahead of its time: what it does, and its requests, already serialized. */
-  record Fire(Schedule schedule, Instant due, ScheduleFiring.Fire decision, List<PreparedRequest> requests) {}
+  record Fire(
+      Schedule schedule,
+      Instant due,
+      ScheduleFiring.Fire decision,
+      List<PreparedRequest> requests) {}
 
   /** Fires whose requests were handed over together, and the handle that publishes them. */
   record HandedOver(Emitter.Release release, Instant due, List<Fire> fires) {}
@@ -73,7 +77,10 @@ final class StagedFires {
    */
   int handOver(Emitter emitter, Duration ahead, Instant now) {
     Optional<Instant> first = earliest();
-    if (release != null || first.isEmpty() || !first.get().isAfter(now) || first.get().isAfter(now.plus(ahead))) {
+    if (release != null
+        || first.isEmpty()
+        || !first.get().isAfter(now)
+        || first.get().isAfter(now.plus(ahead))) {
       return 0;
     }
     List<PreparedRequest> requests = new ArrayList<>();

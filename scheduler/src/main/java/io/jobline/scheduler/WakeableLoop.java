@@ -4,9 +4,9 @@ import java.time.Duration;
 import java.util.function.Supplier;
 
 /**
- * A daemon thread that runs a step over and over, waiting between two runs as long as the step
- * asks or until {@link #poke()}d; on {@link #stop()} it finishes the step under way, then runs its
- * exit action once. The step handles its own failures.
+ * A daemon thread that runs a step over and over, waiting between two runs as long as the step asks
+ * or until {@link #poke()}d; on {@link #stop()} it finishes the step under way, then runs its exit
+ * action once. The step handles its own failures.
  */
 public final class WakeableLoop {
   private final String threadName;

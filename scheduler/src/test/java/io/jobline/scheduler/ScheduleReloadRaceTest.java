@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import io.dropwizard.util.Duration;
 import io.jobline.embedded.EmbeddedMongo;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
@@ -63,9 +64,16 @@ class ScheduleReloadRaceTest {
     writer = new MongoScheduleStore(held.wrap(db), clock);
     SchedulerSettings settings = new SchedulerSettings();
     settings.schedulerId = "a";
-    settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
-    scheduler = new Scheduler(new MongoScheduleStore(db, clock), new InMemoryTimerStore(), new InMemoryLeaseStore(),
-        new InMemoryRunStore(clock), out, settings, clock);
+    settings.leaseTtl = Duration.seconds(15);
+    scheduler =
+        new Scheduler(
+            new MongoScheduleStore(db, clock),
+            new InMemoryTimerStore(),
+            new InMemoryLeaseStore(),
+            new InMemoryRunStore(clock),
+            out,
+            settings,
+            clock);
     scheduler.cycle(); // leads, loads nothing
   }
 
@@ -80,8 +88,15 @@ class ScheduleReloadRaceTest {
 
   private Schedule schedule(String name, String cron) {
     try {
-      Schedule s = Json.mapper().readValue("{\"job_name\":\"" + name + "\",\"job_type\":\"noop\",\"cron_expression\":\""
-          + cron + "\",\"timezone\":\"UTC\",\"overlap\":\"allow\"}", Schedule.class);
+      Schedule s =
+          Json.mapper()
+              .readValue(
+                  "{\"job_name\":\""
+                      + name
+                      + "\",\"job_type\":\"noop\",\"cron_expression\":\""
+                      + cron
+                      + "\",\"timezone\":\"UTC\",\"overlap\":\"allow\"}",
+                  Schedule.class);
       return s.withNextRunAt(Triggers.nextAfter(s, clock.instant()).orElseThrow());
     } catch (Exception e) {
       throw new IllegalArgumentException(e);
@@ -111,7 +126,8 @@ class ScheduleReloadRaceTest {
     held.release();
     save.get(10, TimeUnit.SECONDS);
 
-    assertThat(firedAt("2026-03-04T10:08:00.010Z")).containsExactlyInAnyOrder("slow-save", "quick-save");
+    assertThat(firedAt("2026-03-04T10:08:00.010Z"))
+        .containsExactlyInAnyOrder("slow-save", "quick-save");
   }
 
   @Test
@@ -148,16 +164,19 @@ class ScheduleReloadRaceTest {
   }
 
   @Test
-  void eightWritersCreatingAThousandSchedulesWhileTheSchedulerReloadsAreAllLoaded() throws Exception {
+  void eightWritersCreatingAThousandSchedulesWhileTheSchedulerReloadsAreAllLoaded()
+      throws Exception {
     setUp();
     List<Future<?>> done = new ArrayList<>();
     for (int w = 0; w < 8; w++) {
       int from = w * 125;
-      done.add(writers.submit(() -> {
-        for (int i = from; i < from + 125; i++) {
-          writer.save(schedule("s-" + i, "*/1 * * * *"));
-        }
-      }));
+      done.add(
+          writers.submit(
+              () -> {
+                for (int i = from; i < from + 125; i++) {
+                  writer.save(schedule("s-" + i, "*/1 * * * *"));
+                }
+              }));
     }
     int reloads = 0;
     while (!done.stream().allMatch(Future::isDone)) {
@@ -178,7 +197,8 @@ class ScheduleReloadRaceTest {
   void aWriterThatDiedWithItsVersionInFlightHoldsTheFeedBackOnlyForAWhile() throws Exception {
     setUp();
     held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
-    CompletableFuture.runAsync(() -> writer.save(schedule("never-written", "*/1 * * * *")), writers);
+    CompletableFuture.runAsync(
+        () -> writer.save(schedule("never-written", "*/1 * * * *")), writers);
     held.awaitHeld(); // this writer never finishes: its version stays registered as in flight
     writer.save(schedule("written", "*/1 * * * *"));
 

@@ -7,16 +7,22 @@ import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
 import io.jobline.scheduler.lease.InMemoryLeaseStore;
+import io.jobline.scheduler.lease.LeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.RunStore;
+import io.jobline.store.ScheduleStore;
 import io.jobline.store.TimerStore;
-import io.jobline.wire.Json;
+import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +32,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
@@ -39,7 +47,8 @@ class SchedulerTest {
 
   {
     // history's part: every emitted run is soon visible as completed (overlap tests override this)
-    out.onRequest = r -> runs.upsertAll(List.of(withStatus(running(r.runId()), RunStatus.COMPLETED)));
+    out.onRequest =
+        r -> runs.upsertAll(List.of(withStatus(running(r.runId()), RunStatus.COMPLETED)));
   }
 
   /** What a scheduler emitted. */
@@ -49,7 +58,7 @@ class SchedulerTest {
     Consumer<JobRequest> onRequest = r -> {};
 
     @Override
-    public synchronized CompletableFuture<?> send(io.jobline.topic.PreparedRequest prepared) {
+    public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
       requests.add(prepared.request());
       onRequest.accept(prepared.request());
       return CompletableFuture.completedFuture(null);
@@ -98,7 +107,8 @@ class SchedulerTest {
 
   @Test
   void aCronScheduleFiresOncePerBoundaryWithARunIdDerivedFromTheNominalTime() {
-    save("{\"job_name\":\"heartbeat\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"tenant_id\":\"t1\"}");
+    save(
+        "{\"job_name\":\"heartbeat\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"tenant_id\":\"t1\"}");
     Scheduler s = scheduler("a", out);
 
     assertThat(cycleAt(s, "2026-03-04T10:07:59.999Z")).isEmpty();
@@ -112,14 +122,17 @@ class SchedulerTest {
     assertThat(r.tenantId()).isEqualTo("t1");
     assertThat(r.trigger().type()).isEqualTo(TriggerType.SCHEDULE);
     assertThat(r.trigger().nominalTime()).isEqualTo(Instant.parse("2026-03-04T10:08:00Z"));
-    assertThat(r.runId()).isEqualTo(RunId.forSchedule("heartbeat", Instant.parse("2026-03-04T10:08:00Z")));
-    assertThat(store.find("heartbeat").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+    assertThat(r.runId())
+        .isEqualTo(RunId.forSchedule("heartbeat", Instant.parse("2026-03-04T10:08:00Z")));
+    assertThat(store.find("heartbeat").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
     assertThat(store.find("heartbeat").orElseThrow().lastRunId()).isNotNull();
   }
 
   @Test
   void theSchedulerSleepsUntilJustBeforeTheNextFireToPrepareItThenUntilTheFire() {
-    save("{\"job_name\":\"daily\",\"job_type\":\"noop\",\"cron_expression\":\"30 11 * * *\",\"timezone\":\"UTC\"}");
+    save(
+        "{\"job_name\":\"daily\",\"job_type\":\"noop\",\"cron_expression\":\"30 11 * * *\",\"timezone\":\"UTC\"}");
     Scheduler s = scheduler("a", out);
     Instant due = Instant.parse("2026-03-04T11:30:00Z");
     assertThat(s.cycle()).contains(due.minus(Scheduler.PREPARE_AHEAD));
@@ -130,7 +143,9 @@ class SchedulerTest {
     clock.set(handOver);
     assertThat(s.cycle()).contains(due);
     assertThat(out.requests).isEmpty();
-    assertThat(cycleAt(s, "2026-03-04T11:30:00Z")).extracting(r -> r.trigger().nominalTime()).containsExactly(due);
+    assertThat(cycleAt(s, "2026-03-04T11:30:00Z"))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(due);
   }
 
   @Test
@@ -140,62 +155,80 @@ class SchedulerTest {
 
     assertThat(fired).hasSize(1);
     assertThat(fired.get(0).trigger().coalesced()).isEqualTo(23);
-    assertThat(fired.get(0).trigger().nominalTime()).isEqualTo(Instant.parse("2026-03-04T10:30:00Z"));
+    assertThat(fired.get(0).trigger().nominalTime())
+        .isEqualTo(Instant.parse("2026-03-04T10:30:00Z"));
     assertThat(out.missed).isEmpty();
-    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:31:00Z"));
+    assertThat(store.find("hb").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:31:00Z"));
   }
 
   @Test
   void downtimeWithRunAllRunsEachMissedTimeUpToTheCapAndRecordsTheRestMissed() {
-    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
-        + "\"misfire_policy\":\"run_all\",\"misfire_max_runs\":5}");
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"misfire_policy\":\"run_all\",\"misfire_max_runs\":5}");
     List<JobRequest> fired = cycleAt(scheduler("a", out), "2026-03-04T10:17:10Z");
 
-    assertThat(fired).extracting(r -> r.trigger().nominalTime()).containsExactly(
-        Instant.parse("2026-03-04T10:08:00Z"), Instant.parse("2026-03-04T10:09:00Z"),
-        Instant.parse("2026-03-04T10:10:00Z"), Instant.parse("2026-03-04T10:11:00Z"),
-        Instant.parse("2026-03-04T10:12:00Z"));
+    assertThat(fired)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(
+            Instant.parse("2026-03-04T10:08:00Z"),
+            Instant.parse("2026-03-04T10:09:00Z"),
+            Instant.parse("2026-03-04T10:10:00Z"),
+            Instant.parse("2026-03-04T10:11:00Z"),
+            Instant.parse("2026-03-04T10:12:00Z"));
     assertThat(out.missed).hasSize(5);
-    assertThat(out.missed.get(0).runId()).isEqualTo(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:13:00Z")));
+    assertThat(out.missed.get(0).runId())
+        .isEqualTo(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:13:00Z")));
     assertThat(out.missed.get(0).payload().path("reason").asText()).contains("cap of 5");
   }
 
   @Test
   void downtimeWithSkipRecordsEveryMissedTimeAndRunsOnlyWhatIsStillOnTime() {
-    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\"}");
-    assertThat(cycleAt(scheduler("a", out), "2026-03-04T10:12:30Z")).extracting(r -> r.trigger().nominalTime())
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\"}");
+    assertThat(cycleAt(scheduler("a", out), "2026-03-04T10:12:30Z"))
+        .extracting(r -> r.trigger().nominalTime())
         .containsExactly(Instant.parse("2026-03-04T10:12:00Z"));
-    assertThat(out.missed).extracting(RunEvent::runId).containsExactly(
-        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")),
-        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:09:00Z")),
-        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:10:00Z")),
-        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:11:00Z")));
-    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("misfire_policy: skip");
+    assertThat(out.missed)
+        .extracting(RunEvent::runId)
+        .containsExactly(
+            RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")),
+            RunId.forSchedule("hb", Instant.parse("2026-03-04T10:09:00Z")),
+            RunId.forSchedule("hb", Instant.parse("2026-03-04T10:10:00Z")),
+            RunId.forSchedule("hb", Instant.parse("2026-03-04T10:11:00Z")));
+    assertThat(out.missed.get(0).payload().path("reason").asText())
+        .contains("misfire_policy: skip");
   }
 
   @Test
   void aFireWithinTheGraceWindowIsNotAMisfire() {
-    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
-        + "\"misfire_policy\":\"skip\",\"misfire_grace_seconds\":30}");
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"misfire_policy\":\"skip\",\"misfire_grace_seconds\":30}");
     assertThat(cycleAt(scheduler("a", out), "2026-03-04T10:08:25Z")).hasSize(1);
     assertThat(out.missed).isEmpty();
   }
 
   @Test
   void intervalTriggersFireEveryIntervalFromTheirAnchor() {
-    save("{\"job_name\":\"poll\",\"job_type\":\"noop\",\"trigger_type\":\"interval\",\"interval_seconds\":90,"
-        + "\"run_at\":\"2026-03-04T10:00:00Z\"}");
+    save(
+        "{\"job_name\":\"poll\",\"job_type\":\"noop\",\"trigger_type\":\"interval\",\"interval_seconds\":90,"
+            + "\"run_at\":\"2026-03-04T10:00:00Z\"}");
     Scheduler s = scheduler("a", out);
-    assertThat(store.find("poll").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:07:30Z"));
+    assertThat(store.find("poll").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:07:30Z"));
     assertThat(cycleAt(s, "2026-03-04T10:07:30Z")).hasSize(1);
     assertThat(cycleAt(s, "2026-03-04T10:08:30Z")).isEmpty();
-    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).extracting(r -> r.trigger().nominalTime())
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z"))
+        .extracting(r -> r.trigger().nominalTime())
         .containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
   @Test
   void aOnceTriggerFiresOnceAndThenHasNoNextFireTime() {
-    save("{\"job_name\":\"one-off\",\"job_type\":\"noop\",\"trigger_type\":\"once\",\"run_at\":\"2026-03-04T12:00:00Z\"}");
+    save(
+        "{\"job_name\":\"one-off\",\"job_type\":\"noop\",\"trigger_type\":\"once\",\"run_at\":\"2026-03-04T12:00:00Z\"}");
     Scheduler s = scheduler("a", out);
     assertThat(cycleAt(s, "2026-03-04T11:59:59Z")).isEmpty();
     assertThat(cycleAt(s, "2026-03-04T12:00:00Z")).hasSize(1);
@@ -211,14 +244,16 @@ class SchedulerTest {
     cycleAt(s, "2026-03-04T10:08:00Z");
 
     assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
-    assertThat(out.missed).extracting(RunEvent::runId)
+    assertThat(out.missed)
+        .extracting(RunEvent::runId)
         .containsExactly(RunId.forSchedule("slow", Instant.parse("2026-03-04T10:09:00Z")));
     assertThat(out.missed.get(0).payload().path("reason").asText()).contains("still running");
   }
 
   @Test
   void overlapQueueRunsAsSoonAsThePreviousRunEnds() {
-    save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"overlap\":\"queue\"}");
+    save(
+        "{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"overlap\":\"queue\"}");
     Scheduler s = scheduler("a", out);
     out.onRequest = r -> runs.upsertAll(List.of(running(r.runId())));
     JobRequest first = cycleAt(s, "2026-03-04T10:08:00Z").get(0);
@@ -226,7 +261,9 @@ class SchedulerTest {
 
     runs.upsertAll(List.of(withStatus(running(first.runId()), RunStatus.COMPLETED)));
     List<JobRequest> queued = cycleAt(s, "2026-03-04T10:09:20Z");
-    assertThat(queued).extracting(r -> r.trigger().nominalTime()).containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(queued)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
     assertThat(out.missed).isEmpty();
   }
 
@@ -240,7 +277,8 @@ class SchedulerTest {
     save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"0 * * * *\"}");
 
     assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
-    assertThat(cycleAt(s, "2026-03-04T11:00:00Z")).extracting(r -> r.trigger().nominalTime())
+    assertThat(cycleAt(s, "2026-03-04T11:00:00Z"))
+        .extracting(r -> r.trigger().nominalTime())
         .containsExactly(Instant.parse("2026-03-04T11:00:00Z"));
   }
 
@@ -257,8 +295,17 @@ class SchedulerTest {
 
   @Test
   void dueTimersAreFiredOnceAndRemoved() {
-    JobRequest retry = JobRequest.of(RunId.of("r1"), "noop", Json.object(), "t1", 3, null,
-        new Trigger(TriggerType.RETRY, null, null, null, null), T0, "retry");
+    JobRequest retry =
+        JobRequest.of(
+            RunId.of("r1"),
+            "noop",
+            Json.object(),
+            "t1",
+            3,
+            null,
+            new Trigger(TriggerType.RETRY, null, null, null, null),
+            T0,
+            "retry");
     timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(5), "retry", retry));
     Scheduler s = scheduler("a", out);
     assertThat(s.cycle()).contains(T0.plusSeconds(5));
@@ -269,7 +316,10 @@ class SchedulerTest {
   @Test
   void twoReplicasOverAThousandFiresFireEachExactlyOnce() {
     for (int i = 0; i < 100; i++) {
-      save("{\"job_name\":\"s" + i + "\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+      save(
+          "{\"job_name\":\"s"
+              + i
+              + "\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     }
     Scheduler a = scheduler("a", out);
     Scheduler b = scheduler("b", out);
@@ -305,10 +355,11 @@ class SchedulerTest {
     clock.set(Instant.parse("2026-03-04T10:07:59Z"));
     a.cycle(); // a leads, its lease runs until 10:08:14
     // a freezes in the middle of firing: by the time its first send returns, 20 s have passed
-    aOut.onRequest = r -> {
-      out.onRequest.accept(r);
-      clock.advance(Duration.ofSeconds(20));
-    };
+    aOut.onRequest =
+        r -> {
+          out.onRequest.accept(r);
+          clock.advance(Duration.ofSeconds(20));
+        };
     clock.set(Instant.parse("2026-03-04T10:08:00Z"));
     b.cycle(); // b is not the leader yet: a's lease is still valid
     a.cycle();
@@ -329,15 +380,16 @@ class SchedulerTest {
     save("{\"job_name\":\"fragile\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     save("{\"job_name\":\"steady\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     int[] failures = {1};
-    Captured flaky = new Captured() {
-      @Override
-      public CompletableFuture<?> fire(Schedule schedule, io.jobline.topic.PreparedRequest request) {
-        if (schedule.jobName().equals("fragile") && failures[0]-- > 0) {
-          throw new IllegalStateException("store unavailable");
-        }
-        return send(request);
-      }
-    };
+    Captured flaky =
+        new Captured() {
+          @Override
+          public CompletableFuture<?> fire(Schedule schedule, PreparedRequest request) {
+            if (schedule.jobName().equals("fragile") && failures[0]-- > 0) {
+              throw new IllegalStateException("store unavailable");
+            }
+            return send(request);
+          }
+        };
     Scheduler s = scheduler("a", flaky);
     Instant due = Instant.parse("2026-03-04T10:08:00Z");
     clock.set(due.minus(Scheduler.PREPARE_AHEAD));
@@ -345,13 +397,17 @@ class SchedulerTest {
     clock.set(due);
     s.cycle();
     assertThat(flaky.requests).extracting(r -> r.trigger().schedule()).containsExactly("steady");
-    assertThat(store.find("steady").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(store.find("steady").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
 
     clock.set(due.plusSeconds(1));
     s.cycle();
-    assertThat(flaky.requests).extracting(r -> r.trigger().schedule()).containsExactly("steady", "fragile");
+    assertThat(flaky.requests)
+        .extracting(r -> r.trigger().schedule())
+        .containsExactly("steady", "fragile");
     assertThat(flaky.requests.get(1).trigger().nominalTime()).isEqualTo(due);
-    assertThat(store.find("fragile").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(store.find("fragile").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
   /** An emitter that stands for Kafka being down: nothing it is given is ever acknowledged. */
@@ -359,9 +415,11 @@ class SchedulerTest {
     volatile boolean down = true;
 
     @Override
-    public synchronized CompletableFuture<?> send(io.jobline.topic.PreparedRequest prepared) {
-      return down ? CompletableFuture.failedFuture(new org.apache.kafka.common.errors.TimeoutException(
-          "Topic jobline.requests not present in metadata after 60000 ms")) : super.send(prepared);
+    public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
+      return down
+          ? CompletableFuture.failedFuture(
+              new TimeoutException("Topic jobline.requests not present in metadata after 60000 ms"))
+          : super.send(prepared);
     }
   }
 
@@ -371,21 +429,25 @@ class SchedulerTest {
     KafkaDown kafka = new KafkaDown();
     Scheduler s = scheduler("a", kafka);
     assertThat(cycleAt(s, kafka, "2026-03-04T10:08:00.010Z")).isEmpty();
-    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:08:00Z"));
+    assertThat(store.find("hb").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:08:00Z"));
     assertThat(cycleAt(s, kafka, "2026-03-04T10:08:01.020Z")).isEmpty();
 
     kafka.down = false;
     List<JobRequest> fired = cycleAt(s, kafka, "2026-03-04T10:08:20Z");
-    assertThat(fired).extracting(r -> r.runId()).containsExactly(
-        RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
-    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(fired)
+        .extracting(r -> r.runId())
+        .containsExactly(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
+    assertThat(store.find("hb").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
     assertThat(kafka.missed).isEmpty();
   }
 
   @Test
   void aFireKafkaDoesNotTakeUntilPastItsGraceIsRecordedAsMissedNamingTheFailure() {
-    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
-        + "\"misfire_grace_seconds\":30}");
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
+            + "\"misfire_grace_seconds\":30}");
     KafkaDown kafka = new KafkaDown();
     Scheduler s = scheduler("a", kafka);
     assertThat(cycleAt(s, kafka, "2026-03-04T10:08:00.010Z")).isEmpty();
@@ -394,9 +456,12 @@ class SchedulerTest {
     assertThat(cycleAt(s, kafka, "2026-03-04T10:08:45Z")).isEmpty();
     assertThat(kafka.missed).hasSize(1);
     RunEvent missed = kafka.missed.get(0);
-    assertThat(missed.runId()).isEqualTo(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
-    assertThat(missed.payload().path("reason").asText()).contains("missed by more than 30 s")
-        .contains("Kafka did not take the fire").contains("not present in metadata");
+    assertThat(missed.runId())
+        .isEqualTo(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
+    assertThat(missed.payload().path("reason").asText())
+        .contains("missed by more than 30 s")
+        .contains("Kafka did not take the fire")
+        .contains("not present in metadata");
     Schedule after = store.find("hb").orElseThrow();
     assertThat(after.lastRunStatus()).isEqualTo("missed");
     assertThat(after.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
@@ -408,17 +473,21 @@ class SchedulerTest {
 
     @SuppressWarnings("unchecked")
     <T> T of(Class<T> type, T store) {
-      return (T) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {type},
-          (proxy, method, args) -> {
-            if (down) {
-              throw new IllegalStateException("Timed out after 30000 ms while waiting for a server");
-            }
-            try {
-              return method.invoke(store, args);
-            } catch (java.lang.reflect.InvocationTargetException e) {
-              throw e.getCause();
-            }
-          });
+      return (T)
+          Proxy.newProxyInstance(
+              getClass().getClassLoader(),
+              new Class<?>[] {type},
+              (proxy, method, args) -> {
+                if (down) {
+                  throw new IllegalStateException(
+                      "Timed out after 30000 ms while waiting for a server");
+                }
+                try {
+                  return method.invoke(store, args);
+                } catch (InvocationTargetException e) {
+                  throw e.getCause();
+                }
+              });
     }
   }
 
@@ -426,13 +495,19 @@ class SchedulerTest {
     SchedulerSettings settings = new SchedulerSettings();
     settings.schedulerId = "a";
     settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
-    return new Scheduler(outage.of(io.jobline.store.ScheduleStore.class, store), outage.of(TimerStore.class, timers),
-        outage.of(io.jobline.scheduler.lease.LeaseStore.class, leases), outage.of(io.jobline.store.RunStore.class, runs), out,
-        settings, clock);
+    return new Scheduler(
+        outage.of(ScheduleStore.class, store),
+        outage.of(TimerStore.class, timers),
+        outage.of(LeaseStore.class, leases),
+        outage.of(RunStore.class, runs),
+        out,
+        settings,
+        clock);
   }
 
   @Test
-  void aStoreOutageShorterThanTheLeaseDoesNotDelayAFireAndItsBookkeepingFollowsWhenTheStoreIsBack() {
+  void
+      aStoreOutageShorterThanTheLeaseDoesNotDelayAFireAndItsBookkeepingFollowsWhenTheStoreIsBack() {
     save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     Outage outage = new Outage();
     Scheduler s = scheduler(outage);
@@ -440,43 +515,89 @@ class SchedulerTest {
 
     outage.down = true;
     clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("waiting for a server");
-    assertThat(out.requests).extracting(r -> r.trigger().nominalTime()).containsExactly(Instant.parse("2026-03-04T10:08:00Z"));
+    Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("waiting for a server");
+    assertThat(out.requests)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:08:00Z"));
 
     outage.down = false;
     assertThat(cycleAt(s, "2026-03-04T10:08:05Z")).isEmpty();
-    assertThat(store.find("hb").orElseThrow().nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(store.find("hb").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
     assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo("queued");
   }
 
   @Test
   void aStoreOutagePastTheLeaseAndTheGraceEndsAsAMissedFireNamingTheOutage() {
-    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
-        + "\"misfire_grace_seconds\":30}");
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
+            + "\"misfire_grace_seconds\":30}");
     Outage outage = new Outage();
     Scheduler s = scheduler(outage);
     assertThat(cycleAt(s, "2026-03-04T10:07:21Z")).isEmpty();
 
     outage.down = true;
     clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("waiting for a server");
+    Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("waiting for a server");
     assertThat(out.requests).isEmpty();
 
     outage.down = false;
     assertThat(cycleAt(s, "2026-03-04T10:08:45Z")).isEmpty();
     assertThat(out.missed).hasSize(1);
-    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("missed by more than 30 s")
-        .contains("the scheduler could not work from 2026-03-04T10:08:00.010Z").contains("waiting for a server");
+    assertThat(out.missed.get(0).payload().path("reason").asText())
+        .contains("missed by more than 30 s")
+        .contains("the scheduler could not work from 2026-03-04T10:08:00.010Z")
+        .contains("waiting for a server");
     assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo("missed");
   }
 
   private static RunRecord running(RunId id) {
-    return new RunRecord(id.value(), "noop", null, null, null, RunStatus.RUNNING, 1, 1, "e", null,
-        null, null, null, null, null, null, List.of(), false, List.of(), null, Map.of());
+    return new RunRecord(
+        id.value(),
+        "noop",
+        null,
+        null,
+        null,
+        RunStatus.RUNNING,
+        1,
+        1,
+        "e",
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        Map.of());
   }
 
   private static RunRecord withStatus(RunRecord r, RunStatus status) {
-    return new RunRecord(r.runId(), r.jobName(), null, null, null, status, 1, 1, "e", null, null,
-        null, null, null, null, null, List.of(), false, List.of(), null, Map.of());
+    return new RunRecord(
+        r.runId(),
+        r.jobName(),
+        null,
+        null,
+        null,
+        status,
+        1,
+        1,
+        "e",
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        Map.of());
   }
 }

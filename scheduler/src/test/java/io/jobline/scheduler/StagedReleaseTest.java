@@ -75,7 +75,10 @@ class StagedReleaseTest {
     }
   }
 
-  /** Collects the request topic as an executor (read_committed) or as anyone (read_uncommitted) sees it. */
+  /**
+   * Collects the request topic as an executor (read_committed) or as anyone (read_uncommitted) sees
+   * it.
+   */
   private static final class Reader implements AutoCloseable {
     final KafkaConsumer<String, JobRequest> consumer;
     final List<JobRequest> seen = new ArrayList<>();
@@ -85,15 +88,21 @@ class StagedReleaseTest {
       props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
       props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
       props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-      consumer = new KafkaConsumer<>(props, Topics.REQUESTS.keySerde().deserializer(),
-          Topics.REQUESTS.valueSerde().deserializer());
+      consumer =
+          new KafkaConsumer<>(
+              props,
+              Topics.REQUESTS.keySerde().deserializer(),
+              Topics.REQUESTS.valueSerde().deserializer());
       consumer.subscribe(List.of(Topics.REQUESTS.name()));
     }
 
     /** Polls for a bounded time and returns the run ids of the given schedule seen so far. */
     List<String> runsOf(String schedule, Duration within) {
       consumer.poll(within).forEach(r -> seen.add(r.value()));
-      return seen.stream().filter(r -> schedule.equals(r.trigger().schedule())).map(r -> r.runId().value()).toList();
+      return seen.stream()
+          .filter(r -> schedule.equals(r.trigger().schedule()))
+          .map(r -> r.runId().value())
+          .toList();
     }
 
     @Override
@@ -104,20 +113,30 @@ class StagedReleaseTest {
 
   private static Schedule everyMinute(String name, Instant now) {
     try {
-      Schedule s = Json.mapper().readValue("{\"job_name\":\"" + name + "\",\"job_type\":\"noop\","
-          + "\"cron_expression\":\"*/1 * * * *\",\"timezone\":\"UTC\",\"tenant_id\":\"t1\",\"overlap\":\"allow\"}",
-          Schedule.class);
+      Schedule s =
+          Json.mapper()
+              .readValue(
+                  "{\"job_name\":\""
+                      + name
+                      + "\",\"job_type\":\"noop\","
+                      + "\"cron_expression\":\"*/1 * * * *\",\"timezone\":\"UTC\",\"tenant_id\":\"t1\",\"overlap\":\"allow\"}",
+                  Schedule.class);
       return s.withNextRunAt(Triggers.nextAfter(s, now).orElseThrow());
     } catch (Exception e) {
       throw new IllegalArgumentException(e);
     }
   }
 
-  private static Scheduler scheduler(String id, InMemoryScheduleStore store, InMemoryLeaseStore leases,
-      SettableClock clock, Emitter emitter) {
+  private static Scheduler scheduler(
+      String id,
+      InMemoryScheduleStore store,
+      InMemoryLeaseStore leases,
+      SettableClock clock,
+      Emitter emitter) {
     SchedulerSettings s = new SchedulerSettings();
     s.schedulerId = id;
-    return new Scheduler(store, new InMemoryTimerStore(), leases, new InMemoryRunStore(clock), emitter, s, clock);
+    return new Scheduler(
+        store, new InMemoryTimerStore(), leases, new InMemoryRunStore(clock), emitter, s, clock);
   }
 
   @Test
@@ -138,21 +157,29 @@ class StagedReleaseTest {
       scheduler.cycle();
 
       // handed over: the broker has all 50, but an executor sees none before the fire time
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-          assertThat(rawView.runsOf("wave-7", Duration.ofMillis(100))).hasSize(1));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> assertThat(rawView.runsOf("wave-7", Duration.ofMillis(100))).hasSize(1));
       assertThat(rawView.seen).hasSize(50);
       assertThat(executorView.runsOf("wave-7", Duration.ofSeconds(1))).isEmpty();
       assertThat(executorView.seen).isEmpty();
 
       clock.set(due);
       scheduler.cycle();
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
-          assertThat(executorView.runsOf("wave-7", Duration.ofMillis(100))).hasSize(1));
-      await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
-        executorView.runsOf("none", Duration.ofMillis(100));
-        assertThat(executorView.seen).hasSize(50);
-      });
-      assertThat(executorView.seen).allSatisfy(r -> assertThat(r.trigger().nominalTime()).isEqualTo(due));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> assertThat(executorView.runsOf("wave-7", Duration.ofMillis(100))).hasSize(1));
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(
+              () -> {
+                executorView.runsOf("none", Duration.ofMillis(100));
+                assertThat(executorView.seen).hasSize(50);
+              });
+      assertThat(executorView.seen)
+          .allSatisfy(r -> assertThat(r.trigger().nominalTime()).isEqualTo(due));
     }
   }
 
@@ -174,9 +201,11 @@ class StagedReleaseTest {
       frozen.cycle();
 
       // the old leader stalls; by the newer replica's clock its lease has lapsed, so it takes over
-      // (and, taking the lead, registers the shared transactional id, which fences the old producer)
+      // (and, taking the lead, registers the shared transactional id, which fences the old
+      // producer)
       SettableClock newerClock = new SettableClock(due.plusSeconds(16));
-      Scheduler takeover = scheduler("newer", new InMemoryScheduleStore(), leases, newerClock, newer.emitter);
+      Scheduler takeover =
+          scheduler("newer", new InMemoryScheduleStore(), leases, newerClock, newer.emitter);
       takeover.cycle();
       assertThat(takeover.isLeader()).isTrue();
 

@@ -20,7 +20,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A schedule or timer document nobody can read (written by hand, or by another version) stops nothing. */
+/**
+ * A schedule or timer document nobody can read (written by hand, or by another version) stops
+ * nothing.
+ */
 class UnreadableDocumentsTest {
   private static final Instant T0 = Instant.parse("2026-03-04T10:07:20Z");
   private final SettableClock clock = new SettableClock(T0);
@@ -45,17 +48,36 @@ class UnreadableDocumentsTest {
   @Test
   void theOtherSchedulesFireAndAnUnreadableTimerIsSetAsideWithItsReason() throws Exception {
     MongoScheduleStore schedules = new MongoScheduleStore(db, clock);
-    Schedule good = Json.mapper().readValue("{\"job_name\":\"good\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
-        + "\"timezone\":\"UTC\"}", Schedule.class);
+    Schedule good =
+        Json.mapper()
+            .readValue(
+                "{\"job_name\":\"good\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+                    + "\"timezone\":\"UTC\"}",
+                Schedule.class);
     schedules.save(good.withNextRunAt(Triggers.nextAfter(good, T0).orElseThrow()));
-    db.getCollection(MongoScheduleStore.COLLECTION).insertOne(new Document("_id", "broken")
-        .append("trigger_type", "sometimes").append("next_run_at", "not a date").append("version", 99L));
-    db.getCollection("job_timers").insertOne(new Document("_id", "poison-timer")
-        .append("due_at", Date.from(T0.minusSeconds(5))).append("kind", "retry").append("request", "not json"));
+    db.getCollection(MongoScheduleStore.COLLECTION)
+        .insertOne(
+            new Document("_id", "broken")
+                .append("trigger_type", "sometimes")
+                .append("next_run_at", "not a date")
+                .append("version", 99L));
+    db.getCollection("job_timers")
+        .insertOne(
+            new Document("_id", "poison-timer")
+                .append("due_at", Date.from(T0.minusSeconds(5)))
+                .append("kind", "retry")
+                .append("request", "not json"));
     SchedulerSettings settings = new SchedulerSettings();
     settings.schedulerId = "a";
-    Scheduler scheduler = new Scheduler(schedules, new MongoTimerStore(db), new InMemoryLeaseStore(),
-        new InMemoryRunStore(clock), out, settings, clock);
+    Scheduler scheduler =
+        new Scheduler(
+            schedules,
+            new MongoTimerStore(db),
+            new InMemoryLeaseStore(),
+            new InMemoryRunStore(clock),
+            out,
+            settings,
+            clock);
 
     scheduler.cycle();
     clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));

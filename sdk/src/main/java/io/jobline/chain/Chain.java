@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,8 +17,8 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * A named set of job steps forming a directed acyclic graph: a step runs once the steps it
- * depends on have succeeded, so independent branches run in parallel.
+ * A named set of job steps forming a directed acyclic graph: a step runs once the steps it depends
+ * on have succeeded, so independent branches run in parallel.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -62,8 +63,8 @@ public record Chain(String name, String description, List<ChainStep> steps) {
   }
 
   /**
-   * Checks the chain: a name, at least one step, unique step names, known jobs, dependencies
-   * naming steps, sane retry settings, and no cycle.
+   * Checks the chain: a name, at least one step, unique step names, known jobs, dependencies naming
+   * steps, sane retry settings, and no cycle.
    *
    * @param jobExists whether a job of that name is registered
    * @throws ChainException naming the step and field at fault (a cycle is named step by step)
@@ -80,18 +81,36 @@ public record Chain(String name, String description, List<ChainStep> steps) {
       ChainStep s = steps.get(i);
       String at = "steps[" + i + "]";
       if (s.job() == null || s.job().isBlank()) {
-        throw new ChainException(name, s.name(), at + ".job", "step " + i + " of chain '" + name + "' names no job");
+        throw new ChainException(
+            name, s.name(), at + ".job", "step " + i + " of chain '" + name + "' names no job");
       }
       if (byName.putIfAbsent(s.name(), s) != null) {
-        throw new ChainException(name, s.name(), at + ".name", "step '" + s.name()
-            + "' appears twice in chain '" + name + "'; give one a different name");
+        throw new ChainException(
+            name,
+            s.name(),
+            at + ".name",
+            "step '"
+                + s.name()
+                + "' appears twice in chain '"
+                + name
+                + "'; give one a different name");
       }
       if (!jobExists.test(s.job())) {
-        throw new ChainException(name, s.name(), at + ".job", "step '" + s.name() + "' runs job '"
-            + s.job() + "', which is not registered; GET /jobs lists the catalogue");
+        throw new ChainException(
+            name,
+            s.name(),
+            at + ".job",
+            "step '"
+                + s.name()
+                + "' runs job '"
+                + s.job()
+                + "', which is not registered; GET /jobs lists the catalogue");
       }
       if (s.retries() < 0 || s.retryDelaySeconds() < 0) {
-        throw new ChainException(name, s.name(), at + (s.retries() < 0 ? ".retries" : ".retry_delay_seconds"),
+        throw new ChainException(
+            name,
+            s.name(),
+            at + (s.retries() < 0 ? ".retries" : ".retry_delay_seconds"),
             "step '" + s.name() + "' needs retries >= 0 and retry_delay_seconds >= 0");
       }
     }
@@ -99,15 +118,31 @@ public record Chain(String name, String description, List<ChainStep> steps) {
       ChainStep s = steps.get(i);
       for (String dep : s.dependsOn()) {
         if (!byName.containsKey(dep) || dep.equals(s.name())) {
-          throw new ChainException(name, s.name(), "steps[" + i + "].depends_on", "step '" + s.name()
-              + "' depends on '" + dep + "', which is " + (dep.equals(s.name()) ? "itself" : "not a step of chain '" + name + "'"));
+          throw new ChainException(
+              name,
+              s.name(),
+              "steps[" + i + "].depends_on",
+              "step '"
+                  + s.name()
+                  + "' depends on '"
+                  + dep
+                  + "', which is "
+                  + (dep.equals(s.name()) ? "itself" : "not a step of chain '" + name + "'"));
         }
       }
     }
-    findCycle(byName).ifPresent(cycle -> {
-      throw new ChainException(name, cycle.get(0), "steps[" + steps.indexOf(byName.get(cycle.get(0))) + "].depends_on",
-          "steps of chain '" + name + "' form a cycle (each depends on the next): " + String.join(" -> ", cycle));
-    });
+    findCycle(byName)
+        .ifPresent(
+            cycle -> {
+              throw new ChainException(
+                  name,
+                  cycle.get(0),
+                  "steps[" + steps.indexOf(byName.get(cycle.get(0))) + "].depends_on",
+                  "steps of chain '"
+                      + name
+                      + "' form a cycle (each depends on the next): "
+                      + String.join(" -> ", cycle));
+            });
     return this;
   }
 
@@ -138,7 +173,7 @@ public record Chain(String name, String description, List<ChainStep> steps) {
         if (onPath.contains(dep)) {
           List<String> stack = new ArrayList<>(path);
           List<String> cycle = new ArrayList<>(stack.subList(0, stack.indexOf(dep) + 1));
-          java.util.Collections.reverse(cycle);
+          Collections.reverse(cycle);
           cycle.add(dep);
           return Optional.of(cycle);
         }

@@ -1,6 +1,8 @@
 package io.jobline.chain;
 
-/** A chain declaration that cannot be accepted; names the chain, the step and the field at fault. */
+/**
+ * A chain declaration that cannot be accepted; names the chain, the step and the field at fault.
+ */
 public class ChainException extends RuntimeException {
   private final String chain;
   private final String step;

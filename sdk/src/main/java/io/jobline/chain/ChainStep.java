@@ -4,14 +4,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.Json;
 import java.util.List;
 import java.util.Map;
 
 /**
- * One step of a {@link Chain}: a job to run with {@code params} once every step it
- * {@code dependsOn} has succeeded, and what to do when it fails. Build one with
- * {@link #step(String)} and the {@code with}-style methods:
+ * One step of a {@link Chain}: a job to run with {@code params} once every step it {@code
+ * dependsOn} has succeeded, and what to do when it fails. Build one with {@link #step(String)} and
+ * the {@code with}-style methods:
  *
  * <pre>{@code
  * ChainStep.step("invoicing").dependsOn("settlement").onFailure(OnFailure.CONTINUE)
@@ -28,8 +29,13 @@ import java.util.Map;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ChainStep(
-    String name, String job, JsonNode params, List<String> dependsOn, OnFailure onFailure,
-    Integer retries, Integer retryDelaySeconds) {
+    String name,
+    String job,
+    JsonNode params,
+    List<String> dependsOn,
+    OnFailure onFailure,
+    Integer retries,
+    Integer retryDelaySeconds) {
 
   public static final int DEFAULT_RETRY_DELAY_SECONDS = 60;
 
@@ -53,7 +59,8 @@ public record ChainStep(
   }
 
   public ChainStep params(Map<String, ?> values) {
-    return new ChainStep(name, job, Json.tree(values), dependsOn, onFailure, retries, retryDelaySeconds);
+    return new ChainStep(
+        name, job, Json.tree(values), dependsOn, onFailure, retries, retryDelaySeconds);
   }
 
   public ChainStep dependsOn(String... steps) {
@@ -64,15 +71,17 @@ public record ChainStep(
     return new ChainStep(name, job, params, dependsOn, policy, retries, retryDelaySeconds);
   }
 
-  /** {@code onFailure(RETRY)} with up to {@code times} more attempts, {@code delaySeconds} apart. */
+  /**
+   * {@code onFailure(RETRY)} with up to {@code times} more attempts, {@code delaySeconds} apart.
+   */
   public ChainStep retry(int times, int delaySeconds) {
     return new ChainStep(name, job, params, dependsOn, OnFailure.RETRY, times, delaySeconds);
   }
 
   /** The params this step's run gets: the chain run's, with this step's own merged over them. */
   public JsonNode paramsOver(JsonNode runParams) {
-    if (runParams instanceof com.fasterxml.jackson.databind.node.ObjectNode base && params.isObject()) {
-      return base.deepCopy().setAll((com.fasterxml.jackson.databind.node.ObjectNode) params);
+    if (runParams instanceof ObjectNode base && params.isObject()) {
+      return base.deepCopy().setAll((ObjectNode) params);
     }
     return params.isObject() && params.size() > 0 ? params : runParams;
   }

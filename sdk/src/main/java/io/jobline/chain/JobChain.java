@@ -8,8 +8,8 @@ import java.lang.annotation.Target;
 
 /**
  * Declares a chain: a static (or no-argument-constructor instance) method without parameters
- * returning a {@link Chain}, in a package listed under {@code jobs.packages}. Executors find it
- * by the same scan that finds {@code @Job} methods, validate it and publish it to the catalogue.
+ * returning a {@link Chain}, in a package listed under {@code jobs.packages}. Executors find it by
+ * the same scan that finds {@code @Job} methods, validate it and publish it to the catalogue.
  *
  * <pre>{@code
  * @JobChain

@@ -31,7 +31,11 @@ public enum OnFailure {
         return f;
       }
     }
-    throw new IllegalArgumentException("on_failure must be one of "
-        + Arrays.stream(values()).map(OnFailure::wire).toList() + ", not '" + value + "'");
+    throw new IllegalArgumentException(
+        "on_failure must be one of "
+            + Arrays.stream(values()).map(OnFailure::wire).toList()
+            + ", not '"
+            + value
+            + "'");
   }
 }

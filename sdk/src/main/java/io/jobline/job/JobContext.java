@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.LogEntry;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -17,7 +18,9 @@ public interface JobContext {
   /** The name of the job being run. */
   String jobName();
 
-  /** The run's parameters (already validated against the job's schema); an empty object when none. */
+  /**
+   * The run's parameters (already validated against the job's schema); an empty object when none.
+   */
   JsonNode params();
 
   /** The tenant the run acts for, or {@code null} for system work. */
@@ -29,13 +32,16 @@ public interface JobContext {
   /** The descendants of {@link #tenantId()} for {@code parent_tenant} scope; otherwise empty. */
   List<String> subTenantIds();
 
-  /** The tenants to act on: {@code [tenant]}, the tenant plus all descendants, or none for system scope. */
+  /**
+   * The tenants to act on: {@code [tenant]}, the tenant plus all descendants, or none for system
+   * scope.
+   */
   default List<String> iterTenantIds() {
     return switch (scope()) {
       case SYSTEM -> List.of();
       case TENANT -> tenantId() == null ? List.of() : List.of(tenantId());
       case PARENT_TENANT -> {
-        var all = new java.util.ArrayList<String>();
+        var all = new ArrayList<String>();
         if (tenantId() != null) {
           all.add(tenantId());
         }
@@ -58,10 +64,11 @@ public interface JobContext {
   void error(String message);
 
   /**
-   * True once the run has been asked to stop (timeout, cancel, shutdown), or once the executor's lease
-   * on it has lapsed (its process stood still longer than the lease, so another executor may be running
-   * it now); return soon. Ask between slices of work and once more before an effect that must not
-   * happen twice: an end reached after the lease lapsed is not published, and the run goes on elsewhere.
+   * True once the run has been asked to stop (timeout, cancel, shutdown), or once the executor's
+   * lease on it has lapsed (its process stood still longer than the lease, so another executor may
+   * be running it now); return soon. Ask between slices of work and once more before an effect that
+   * must not happen twice: an end reached after the lease lapsed is not published, and the run goes
+   * on elsewhere.
    */
   boolean shouldStop();
 

@@ -19,7 +19,8 @@ public interface JobResources {
    * @throws JobException where the process offers no such resource (e.g. {@link #NONE})
    */
   default <T> T resource(Class<T> type) {
-    throw new JobException("this job needs a " + type.getSimpleName() + ", which is not available here");
+    throw new JobException(
+        "this job needs a " + type.getSimpleName() + ", which is not available here");
   }
 
   /**
@@ -30,17 +31,26 @@ public interface JobResources {
    * @throws JobException where the process offers no such resource
    */
   default <T> T resource(Class<T> type, String name) {
-    throw new JobException("this job needs the " + type.getSimpleName() + " '" + name + "', which is not available here");
+    throw new JobException(
+        "this job needs the "
+            + type.getSimpleName()
+            + " '"
+            + name
+            + "', which is not available here");
   }
 
   /**
    * The settings of type {@code type} that this process's configuration binds for jobs (for example
-   * the built-in jobs' {@code jobs.builtins} section), already validated; empty when there are none.
+   * the built-in jobs' {@code jobs.builtins} section), already validated; empty when there are
+   * none.
    */
   default <T> Optional<T> settings(Class<T> type) {
     return Optional.empty();
   }
 
-  /** None: for runs outside a cluster (e.g. {@code jobline run}), where jobs needing a database fail clearly. */
+  /**
+   * None: for runs outside a cluster (e.g. {@code jobline run}), where jobs needing a database fail
+   * clearly.
+   */
   JobResources NONE = Clock::systemUTC;
 }

@@ -27,7 +27,8 @@ public final class Json {
   public static JsonFactory factory() {
     return JsonFactory.builder()
         .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(WireLimits.MAX_PARSE_DEPTH).build())
+        .streamReadConstraints(
+            StreamReadConstraints.builder().maxNestingDepth(WireLimits.MAX_PARSE_DEPTH).build())
         .build();
   }
 

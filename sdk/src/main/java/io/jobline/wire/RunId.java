@@ -38,7 +38,8 @@ public record RunId(String value) {
    * same run, so a client that retries (on another api, after a timeout) cannot start a second one.
    */
   public static RunId forIdempotencyKey(String tenant, String job, String key) {
-    return derived("idempotency:" + (tenant == null ? "" : tenant) + "\u0000" + job + "\u0000" + key);
+    return derived(
+        "idempotency:" + (tenant == null ? "" : tenant) + "\u0000" + job + "\u0000" + key);
   }
 
   /** The id of a request produced without one, from where it sits in Kafka. */

@@ -10,31 +10,36 @@ import java.util.Optional;
 /**
  * What every role can carry end to end — the api, the topic records, the executor, history and
  * MongoDB: JSON values nested at most {@link #maxDepth()} deep (32 unless {@code limits.maxDepth}
- * says otherwise), keys without NUL (BSON cannot store
- * them) and not starting with {@code $} (MongoDB reads those as operators), and text that is valid
- * Unicode (a lone surrogate cannot be written as UTF-8). The api
- * refuses other input with a 400 naming the field; the executor dead-letters such a record; history
- * leaves such a value out rather than stop.
+ * says otherwise), keys without NUL (BSON cannot store them) and not starting with {@code $}
+ * (MongoDB reads those as operators), and text that is valid Unicode (a lone surrogate cannot be
+ * written as UTF-8). The api refuses other input with a 400 naming the field; the executor
+ * dead-letters such a record; history leaves such a value out rather than stop.
  */
 public final class WireLimits {
-  /** Deepest nesting of a params object, a job result or any other JSON value, unless configured. */
-  public static final int DEFAULT_MAX_DEPTH = 32;
   /**
-   * The deepest {@link #maxDepth()} may be set: a run's document in MongoDB holds such a value a few
-   * levels down, and MongoDB refuses documents nested more than 100 levels.
+   * Deepest nesting of a params object, a job result or any other JSON value, unless configured.
+   */
+  public static final int DEFAULT_MAX_DEPTH = 32;
+
+  /**
+   * The deepest {@link #maxDepth()} may be set: a run's document in MongoDB holds such a value a
+   * few levels down, and MongoDB refuses documents nested more than 100 levels.
    */
   public static final int LARGEST_MAX_DEPTH = 64;
+
   /**
    * The largest request record an executor runs (the api takes params up to 64 KiB; a record
    * carries them and a few hundred bytes more). Larger ones go to the dead-letter topic.
    */
   public static final int MAX_REQUEST_BYTES = 128 * 1024;
+
   /**
    * Deepest nesting the JSON parser reads at all (a whole record, request body or stored document):
    * room for a value of {@link #LARGEST_MAX_DEPTH} levels and the envelope around it, and no more
    * than MongoDB stores.
    */
   public static final int MAX_PARSE_DEPTH = 100;
+
   /** Longest key of a JSON object. */
   public static final int MAX_KEY_LENGTH = 1024;
 
@@ -51,11 +56,13 @@ public final class WireLimits {
    * Sets {@link #maxDepth()} for this process, from {@code limits.maxDepth}; every role of a
    * deployment should be given the same value.
    *
-   * @throws IllegalArgumentException naming the key when it is outside 1 to {@value #LARGEST_MAX_DEPTH}
+   * @throws IllegalArgumentException naming the key when it is outside 1 to {@value
+   *     #LARGEST_MAX_DEPTH}
    */
   public static void setMaxDepth(int depth) {
     if (depth < 1 || depth > LARGEST_MAX_DEPTH) {
-      throw new IllegalArgumentException("limits.maxDepth must be between 1 and " + LARGEST_MAX_DEPTH + ", not " + depth);
+      throw new IllegalArgumentException(
+          "limits.maxDepth must be between 1 and " + LARGEST_MAX_DEPTH + ", not " + depth);
     }
     maxDepth = depth;
   }
@@ -85,8 +92,16 @@ public final class WireLimits {
     while (!todo.isEmpty()) {
       Frame f = todo.pop();
       if (f.depth() > limit) {
-        return Optional.of(new Violation(field, "nested more than " + limit + " levels deep (at " + f.path()
-            + "); at most " + limit + " are accepted"));
+        return Optional.of(
+            new Violation(
+                field,
+                "nested more than "
+                    + limit
+                    + " levels deep (at "
+                    + f.path()
+                    + "); at most "
+                    + limit
+                    + " are accepted"));
       }
       JsonNode n = f.node();
       if (n.isTextual()) {
@@ -100,14 +115,23 @@ public final class WireLimits {
           String key = e.getKey();
           String path = f.path() + "." + printable(key);
           if (key.indexOf('\0') >= 0) {
-            return Optional.of(new Violation(path, "a key must not contain the NUL character (U+0000)"));
+            return Optional.of(
+                new Violation(path, "a key must not contain the NUL character (U+0000)"));
           }
           if (key.startsWith("$")) {
-            return Optional.of(new Violation(path, "a key must not start with '$' (MongoDB reads such keys as operators)"));
+            return Optional.of(
+                new Violation(
+                    path, "a key must not start with '$' (MongoDB reads such keys as operators)"));
           }
           if (key.length() > MAX_KEY_LENGTH) {
-            return Optional.of(new Violation(f.path(), "a key is " + key.length() + " characters long; at most "
-                + MAX_KEY_LENGTH + " are accepted"));
+            return Optional.of(
+                new Violation(
+                    f.path(),
+                    "a key is "
+                        + key.length()
+                        + " characters long; at most "
+                        + MAX_KEY_LENGTH
+                        + " are accepted"));
           }
           Optional<String> bad = badText(key);
           if (bad.isPresent()) {
@@ -119,7 +143,9 @@ public final class WireLimits {
       } else if (n.isArray()) {
         for (int i = 0; i < n.size(); i++) {
           JsonNode child = n.get(i);
-          todo.push(new Frame(child, f.path() + "[" + i + "]", f.depth() + (child.isContainerNode() ? 1 : 0)));
+          todo.push(
+              new Frame(
+                  child, f.path() + "[" + i + "]", f.depth() + (child.isContainerNode() ? 1 : 0)));
         }
       }
     }
@@ -145,15 +171,21 @@ public final class WireLimits {
   }
 
   private static String loneSurrogate(char c, int at) {
-    return String.format("is not valid Unicode: a lone surrogate U+%04X at character %d", (int) c, at);
+    return String.format(
+        "is not valid Unicode: a lone surrogate U+%04X at character %d", (int) c, at);
   }
 
-  /** A key as it can be shown in a message: control characters and surrogates escaped, long keys cut. */
+  /**
+   * A key as it can be shown in a message: control characters and surrogates escaped, long keys
+   * cut.
+   */
   public static String printable(String key) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < key.length() && i < 64; i++) {
       char c = key.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+      if (Character.isHighSurrogate(c)
+          && i + 1 < key.length()
+          && Character.isLowSurrogate(key.charAt(i + 1))) {
         b.append(c).append(key.charAt(++i));
       } else if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
         b.append(String.format("\\u%04x", (int) c));

@@ -8,15 +8,25 @@ import io.jobline.job.JobResources;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The SDK is what a team writing jobs compiles against: nothing of Jobline's infrastructure comes with it. */
+/**
+ * The SDK is what a team writing jobs compiles against: nothing of Jobline's infrastructure comes
+ * with it.
+ */
 class SdkClasspathTest {
   @Test
   void noKafkaMongoDbOrDropwizardIsOnTheSdksClasspath() {
-    List<String> infrastructure = List.of("org.apache.kafka.clients.producer.KafkaProducer",
-        "com.mongodb.client.MongoDatabase", "org.bson.Document", "io.dropwizard.core.Application",
-        "io.dropwizard.lifecycle.Managed", "io.jobline.topic.Topics", "io.jobline.store.RunStore");
+    List<String> infrastructure =
+        List.of(
+            "org.apache.kafka.clients.producer.KafkaProducer",
+            "com.mongodb.client.MongoDatabase",
+            "org.bson.Document",
+            "io.dropwizard.core.Application",
+            "io.dropwizard.lifecycle.Managed",
+            "io.jobline.topic.Topics",
+            "io.jobline.store.RunStore");
     for (String name : infrastructure) {
-      assertThatThrownBy(() -> Class.forName(name), name).isInstanceOf(ClassNotFoundException.class);
+      assertThatThrownBy(() -> Class.forName(name), name)
+          .isInstanceOf(ClassNotFoundException.class);
     }
   }
 
@@ -24,9 +34,11 @@ class SdkClasspathTest {
   void outsideAClusterAJobAskingForADatabaseFailsNamingWhatItWanted() {
     assertThat(JobResources.NONE.clock()).isNotNull();
     assertThatThrownBy(() -> JobResources.NONE.resource(StringBuilder.class))
-        .isInstanceOf(JobException.class).hasMessageContaining("StringBuilder");
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("StringBuilder");
     assertThatThrownBy(() -> JobResources.NONE.resource(StringBuilder.class, "app"))
-        .isInstanceOf(JobException.class).hasMessageContaining("'app'");
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("'app'");
     assertThat(JobResources.NONE.settings(String.class)).isEmpty();
   }
 }

@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * Starts chain runs: on demand, or in place of a schedule's request when the schedule targets a
- * chain or lists jobs to run after its own ({@code chain}). A scheduled chain run takes the id
- * the request would have had, so a fire seen twice is still one chain run.
+ * chain or lists jobs to run after its own ({@code chain}). A scheduled chain run takes the id the
+ * request would have had, so a fire seen twice is still one chain run.
  */
 public final class ChainLauncher {
   private static final Duration NAMES_MAX_AGE = Duration.ofSeconds(1);
@@ -46,7 +46,8 @@ public final class ChainLauncher {
 
   /** A new run of a chain started by hand. */
   public ChainRun launchNow(String id, Chain chain, String tenantId, JsonNode params, String by) {
-    ChainRun run = ChainRun.start(id, chain, tenantId, params, Trigger.manual(), clock.instant(), by);
+    ChainRun run =
+        ChainRun.start(id, chain, tenantId, params, Trigger.manual(), clock.instant(), by);
     launch(run);
     return run;
   }
@@ -58,7 +59,9 @@ public final class ChainLauncher {
       List<String> jobs = new ArrayList<>();
       jobs.add(s.target());
       jobs.addAll(s.chain());
-      chain = Chain.linear(s.jobName(), "schedule '" + s.jobName() + "': " + String.join(", then ", jobs), jobs);
+      chain =
+          Chain.linear(
+              s.jobName(), "schedule '" + s.jobName() + "': " + String.join(", then ", jobs), jobs);
     } else if (isChain(s.target())) {
       Optional<ChainStore.Declared> found = chains.find(s.target());
       if (found.isEmpty()) {
@@ -68,11 +71,21 @@ public final class ChainLauncher {
     } else {
       return Optional.empty();
     }
-    return Optional.of(ChainRun.start(request.runId().value(), chain, request.tenantId(), request.params(),
-        request.trigger(), request.requestedAt() == null ? clock.instant() : request.requestedAt(), "scheduler"));
+    return Optional.of(
+        ChainRun.start(
+            request.runId().value(),
+            chain,
+            request.tenantId(),
+            request.params(),
+            request.trigger(),
+            request.requestedAt() == null ? clock.instant() : request.requestedAt(),
+            "scheduler"));
   }
 
-  /** Whether a fire of this schedule starts a chain run rather than a job (chain names re-read at most once a second). */
+  /**
+   * Whether a fire of this schedule starts a chain run rather than a job (chain names re-read at
+   * most once a second).
+   */
   public boolean startsChain(Schedule s) {
     return (s.chain() != null && !s.chain().isEmpty()) || isChain(s.target());
   }
@@ -97,8 +110,11 @@ public final class ChainLauncher {
   /** Whether a chain of this name exists (names are re-read at most once a second). */
   public boolean isChain(String name) {
     Instant now = clock.instant();
-    if (namesAt == null || namesAt.isAfter(now) || Duration.between(namesAt, now).compareTo(NAMES_MAX_AGE) > 0) {
-      names = chains.list().stream().map(d -> d.chain().name()).collect(Collectors.toUnmodifiableSet());
+    if (namesAt == null
+        || namesAt.isAfter(now)
+        || Duration.between(namesAt, now).compareTo(NAMES_MAX_AGE) > 0) {
+      names =
+          chains.list().stream().map(d -> d.chain().name()).collect(Collectors.toUnmodifiableSet());
       namesAt = now;
     }
     return names.contains(name);

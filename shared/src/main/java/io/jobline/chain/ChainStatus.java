@@ -20,13 +20,14 @@ public enum ChainStatus {
   FAILED,
   CANCELLED;
 
-  private static final Map<ChainStatus, Set<ChainStatus>> ALLOWED = Map.of(
-      QUEUED, EnumSet.of(RUNNING, CANCELLED),
-      RUNNING, EnumSet.of(COMPLETED, COMPLETED_WITH_FAILURES, FAILED, CANCELLED),
-      COMPLETED, EnumSet.noneOf(ChainStatus.class),
-      COMPLETED_WITH_FAILURES, EnumSet.noneOf(ChainStatus.class),
-      FAILED, EnumSet.noneOf(ChainStatus.class),
-      CANCELLED, EnumSet.noneOf(ChainStatus.class));
+  private static final Map<ChainStatus, Set<ChainStatus>> ALLOWED =
+      Map.of(
+          QUEUED, EnumSet.of(RUNNING, CANCELLED),
+          RUNNING, EnumSet.of(COMPLETED, COMPLETED_WITH_FAILURES, FAILED, CANCELLED),
+          COMPLETED, EnumSet.noneOf(ChainStatus.class),
+          COMPLETED_WITH_FAILURES, EnumSet.noneOf(ChainStatus.class),
+          FAILED, EnumSet.noneOf(ChainStatus.class),
+          CANCELLED, EnumSet.noneOf(ChainStatus.class));
 
   public boolean isTerminal() {
     return ALLOWED.get(this).isEmpty();
@@ -39,7 +40,8 @@ public enum ChainStatus {
    */
   public ChainStatus moveTo(ChainStatus next) {
     if (next != this && !ALLOWED.get(this).contains(next)) {
-      throw new IllegalStateException("a chain run cannot move from " + wire() + " to " + next.wire());
+      throw new IllegalStateException(
+          "a chain run cannot move from " + wire() + " to " + next.wire());
     }
     return next;
   }

@@ -22,14 +22,15 @@ public enum StepStatus {
   CANCELLED;
 
   private static final Set<StepStatus> ACTIVE = EnumSet.of(RUNNING, RETRYING);
-  private static final Map<StepStatus, Set<StepStatus>> ALLOWED = Map.of(
-      PENDING, EnumSet.of(RUNNING, SKIPPED),
-      RUNNING, EnumSet.of(COMPLETED, FAILED, RETRYING, CANCELLED),
-      RETRYING, EnumSet.of(RUNNING, RETRYING, COMPLETED, FAILED, SKIPPED, CANCELLED),
-      COMPLETED, EnumSet.noneOf(StepStatus.class),
-      FAILED, EnumSet.noneOf(StepStatus.class),
-      SKIPPED, EnumSet.noneOf(StepStatus.class),
-      CANCELLED, EnumSet.noneOf(StepStatus.class));
+  private static final Map<StepStatus, Set<StepStatus>> ALLOWED =
+      Map.of(
+          PENDING, EnumSet.of(RUNNING, SKIPPED),
+          RUNNING, EnumSet.of(COMPLETED, FAILED, RETRYING, CANCELLED),
+          RETRYING, EnumSet.of(RUNNING, RETRYING, COMPLETED, FAILED, SKIPPED, CANCELLED),
+          COMPLETED, EnumSet.noneOf(StepStatus.class),
+          FAILED, EnumSet.noneOf(StepStatus.class),
+          SKIPPED, EnumSet.noneOf(StepStatus.class),
+          CANCELLED, EnumSet.noneOf(StepStatus.class));
 
   public boolean isTerminal() {
     return ALLOWED.get(this).isEmpty();
@@ -47,7 +48,8 @@ public enum StepStatus {
    */
   public StepStatus moveTo(StepStatus next) {
     if (!ALLOWED.get(this).contains(next)) {
-      throw new IllegalStateException("a chain step cannot move from " + wire() + " to " + next.wire());
+      throw new IllegalStateException(
+          "a chain step cannot move from " + wire() + " to " + next.wire());
     }
     return next;
   }

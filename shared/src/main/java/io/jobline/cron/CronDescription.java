@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntFunction;
 
 /** Turns a parsed expression into a sentence a person checks at a glance. */
 final class CronDescription {
@@ -13,8 +14,12 @@ final class CronDescription {
 
   static String of(String[] fields, BitSet[] allowed, ZoneId zone) {
     StringBuilder s = new StringBuilder(time(fields, allowed));
-    String dom = fields[2].equals("*") ? null : "on day " + list(allowed[2], 1, 31, Integer::toString) + " of the month";
-    String dow = fields[4].equals("*") ? null : "on " + list(allowed[4], 0, 6, CronSchedule::dayName);
+    String dom =
+        fields[2].equals("*")
+            ? null
+            : "on day " + list(allowed[2], 1, 31, Integer::toString) + " of the month";
+    String dow =
+        fields[4].equals("*") ? null : "on " + list(allowed[4], 0, 6, CronSchedule::dayName);
     if (dom != null && dow != null) {
       s.append(", ").append(dom).append(" or ").append(dow);
     } else if (dom != null) {
@@ -46,13 +51,15 @@ final class CronDescription {
       }
       return "At " + String.join(", ", times);
     }
-    String minutes = everyMinute ? "every minute" : "at minute " + list(allowed[0], 0, 59, Integer::toString);
-    String hours = everyHour ? "of every hour" : "past hour " + list(allowed[1], 0, 23, Integer::toString);
+    String minutes =
+        everyMinute ? "every minute" : "at minute " + list(allowed[0], 0, 59, Integer::toString);
+    String hours =
+        everyHour ? "of every hour" : "past hour " + list(allowed[1], 0, 23, Integer::toString);
     return Character.toUpperCase(minutes.charAt(0)) + minutes.substring(1) + " " + hours;
   }
 
   /** "1, 3 and 5", "1 through 5", or "every 15th from 0" for a regular step. */
-  private static String list(BitSet bits, int min, int max, java.util.function.IntFunction<String> name) {
+  private static String list(BitSet bits, int min, int max, IntFunction<String> name) {
     List<Integer> values = new ArrayList<>();
     for (int v = bits.nextSetBit(min); v >= 0 && v <= max; v = bits.nextSetBit(v + 1)) {
       values.add(v);
@@ -67,15 +74,21 @@ final class CronDescription {
         regular &= values.get(i) - values.get(i - 1) == step;
       }
       if (regular) {
-        return "every " + step + " from " + name.apply(values.get(0))
-            + " to " + name.apply(values.get(values.size() - 1));
+        return "every "
+            + step
+            + " from "
+            + name.apply(values.get(0))
+            + " to "
+            + name.apply(values.get(values.size() - 1));
       }
     }
     List<String> names = values.stream().map(name::apply).toList();
     if (names.size() == 1) {
       return names.get(0);
     }
-    return String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1);
+    return String.join(", ", names.subList(0, names.size() - 1))
+        + " and "
+        + names.get(names.size() - 1);
   }
 
   private static boolean contiguous(List<Integer> values) {

@@ -13,24 +13,27 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
  * A 5-field cron expression in Jobline's dialect, evaluated wall-clock in an IANA timezone.
  *
- * <p>Fields: minute hour day-of-month month day-of-week. Operators {@code *}, {@code N},
- * {@code N,M}, {@code N-M}, {@code * /N} and {@code N/M} (every M starting at N). Day-of-week is
- * ISO: 0 = Monday … 6 = Sunday; names MON..SUN and JAN..DEC are accepted. When both day-of-month
- * and day-of-week are restricted, a day matches if either does. A fire time in the spring-forward
- * gap is skipped that day; one in the fall-back overlap fires once, at its first occurrence.
+ * <p>Fields: minute hour day-of-month month day-of-week. Operators {@code *}, {@code N}, {@code
+ * N,M}, {@code N-M}, {@code * /N} and {@code N/M} (every M starting at N). Day-of-week is ISO: 0 =
+ * Monday … 6 = Sunday; names MON..SUN and JAN..DEC are accepted. When both day-of-month and
+ * day-of-week are restricted, a day matches if either does. A fire time in the spring-forward gap
+ * is skipped that day; one in the fall-back overlap fires once, at its first occurrence.
  */
 public final class CronSchedule {
   public static final String DEFAULT_TIMEZONE = "Europe/Stockholm";
   static final String[] FIELDS = {"minute", "hour", "day-of-month", "month", "day-of-week"};
   private static final String[] DAYS = {"MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"};
-  private static final String[] MONTHS =
-      {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  private static final String[] MONTHS = {
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"
+  };
   static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 6}};
   private static final Pattern TOKEN = Pattern.compile("\\*|\\d+(-\\d+)?");
   private static final int SEARCH_DAYS = 366 * 8;
@@ -70,7 +73,7 @@ public final class CronSchedule {
   }
 
   private static final int CACHE_LIMIT = 50_000;
-  private static final java.util.Map<String, CronSchedule> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final Map<String, CronSchedule> CACHE = new ConcurrentHashMap<>();
 
   private static CronSchedule parseUncached(String expression, String timezone) {
     ZoneId zone = zone(timezone);
@@ -79,7 +82,8 @@ public final class CronSchedule {
     }
     String[] parts = expression.trim().toUpperCase(Locale.ROOT).split("\\s+");
     if (parts.length != 5) {
-      throw new CronException("cron_expression",
+      throw new CronException(
+          "cron_expression",
           "needs 5 fields (minute hour day-of-month month day-of-week), got " + parts.length);
     }
     parts[4] = names(parts[4], DAYS, 0);
@@ -119,10 +123,12 @@ public final class CronSchedule {
     int max = RANGES[index][1];
     for (String item : field.split(",", -1)) {
       String[] step = item.split("/", -1);
-      if (step.length > 2 || !TOKEN.matcher(step[0]).matches()
+      if (step.length > 2
+          || !TOKEN.matcher(step[0]).matches()
           || (step.length == 2 && !step[1].matches("\\d+"))) {
-        throw new CronException("cron_expression", FIELDS[index] + " field '" + field
-            + "' is not valid (use *, N, N,M, N-M, */N or N/M)");
+        throw new CronException(
+            "cron_expression",
+            FIELDS[index] + " field '" + field + "' is not valid (use *, N, N,M, N-M, */N or N/M)");
       }
       int from = min;
       int to = max;
@@ -131,16 +137,17 @@ public final class CronSchedule {
         from = value(index, range[0]);
         to = range.length == 2 ? value(index, range[1]) : (step.length == 2 ? max : from);
         if (from > to) {
-          throw new CronException("cron_expression", FIELDS[index] + " range " + step[0]
-              + " runs backwards");
+          throw new CronException(
+              "cron_expression", FIELDS[index] + " range " + step[0] + " runs backwards");
         }
       }
       int by = 1;
       if (step.length == 2) {
         by = step[1].length() > 4 ? Integer.MAX_VALUE : Integer.parseInt(step[1]);
         if (by == 0 || by > max - min + 1) {
-          throw new CronException("cron_expression", FIELDS[index] + " step " + shown(step[1])
-              + " must be from 1 to " + (max - min + 1));
+          throw new CronException(
+              "cron_expression",
+              FIELDS[index] + " step " + shown(step[1]) + " must be from 1 to " + (max - min + 1));
         }
       }
       for (int v = from; v <= to; v += by) {
@@ -154,8 +161,15 @@ public final class CronSchedule {
     // more digits than any field takes is out of range too (and would not fit an int)
     int v = text.length() > 4 ? Integer.MAX_VALUE : Integer.parseInt(text);
     if (v < RANGES[index][0] || v > RANGES[index][1]) {
-      throw new CronException("cron_expression", FIELDS[index] + " value " + shown(text)
-          + " is out of range " + RANGES[index][0] + "-" + RANGES[index][1]);
+      throw new CronException(
+          "cron_expression",
+          FIELDS[index]
+              + " value "
+              + shown(text)
+              + " is out of range "
+              + RANGES[index][0]
+              + "-"
+              + RANGES[index][1]);
     }
     return v;
   }
@@ -210,8 +224,12 @@ public final class CronSchedule {
       if (!matchesDay(day)) {
         continue;
       }
-      for (int h = allowed[1].nextSetBit(0); h >= 0 && fires < count; h = allowed[1].nextSetBit(h + 1)) {
-        for (int m = allowed[0].nextSetBit(0); m >= 0 && fires < count; m = allowed[0].nextSetBit(m + 1)) {
+      for (int h = allowed[1].nextSetBit(0);
+          h >= 0 && fires < count;
+          h = allowed[1].nextSetBit(h + 1)) {
+        for (int m = allowed[0].nextSetBit(0);
+            m >= 0 && fires < count;
+            m = allowed[0].nextSetBit(m + 1)) {
           LocalDateTime local = LocalDateTime.of(day, LocalTime.of(h, m));
           List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
           if (offsets.isEmpty()) {
@@ -226,8 +244,9 @@ public final class CronSchedule {
           if (!instant.isAfter(after)) {
             continue;
           }
-          out.add(new FireTime(local, instant, first,
-              offsets.size() > 1 ? DstNote.DEDUPLICATED : DstNote.NONE));
+          out.add(
+              new FireTime(
+                  local, instant, first, offsets.size() > 1 ? DstNote.DEDUPLICATED : DstNote.NONE));
           fires++;
         }
       }

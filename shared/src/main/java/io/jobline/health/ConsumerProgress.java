@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
@@ -31,7 +32,8 @@ public final class ConsumerProgress {
   private final Map<TopicPartition, Instant> movedAt = new HashMap<>();
   private volatile Look lastLook = new Look(0, List.of());
 
-  public ConsumerProgress(Admin admin, String group, List<String> topics, Duration stallAfter, Clock clock) {
+  public ConsumerProgress(
+      Admin admin, String group, List<String> topics, Duration stallAfter, Clock clock) {
     this.admin = admin;
     this.group = group;
     this.topics = List.copyOf(topics);
@@ -39,7 +41,9 @@ public final class ConsumerProgress {
     this.clock = clock;
   }
 
-  /** Partitions with records waiting whose committed offset has not moved for {@code stallAfter}. */
+  /**
+   * Partitions with records waiting whose committed offset has not moved for {@code stallAfter}.
+   */
   public record Look(long lag, List<String> stalled) {
     public boolean healthy() {
       return stalled.isEmpty();
@@ -54,19 +58,31 @@ public final class ConsumerProgress {
   public synchronized Look look() throws Exception {
     Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
     Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-    java.util.Set<String> existing = admin.listTopics().names().get(5, TimeUnit.SECONDS);
-    List<String> present = topics.stream().filter(existing::contains).toList(); // an internal topic may not be used
-    admin.describeTopics(present).allTopicNames().get(5, TimeUnit.SECONDS).values().forEach(d ->
-        d.partitions().forEach(p -> {
-          TopicPartition tp = new TopicPartition(d.name(), p.partition());
-          latest.put(tp, OffsetSpec.latest());
-          earliest.put(tp, OffsetSpec.earliest());
-        }));
+    Set<String> existing = admin.listTopics().names().get(5, TimeUnit.SECONDS);
+    List<String> present =
+        topics.stream().filter(existing::contains).toList(); // an internal topic may not be used
+    admin
+        .describeTopics(present)
+        .allTopicNames()
+        .get(5, TimeUnit.SECONDS)
+        .values()
+        .forEach(
+            d ->
+                d.partitions()
+                    .forEach(
+                        p -> {
+                          TopicPartition tp = new TopicPartition(d.name(), p.partition());
+                          latest.put(tp, OffsetSpec.latest());
+                          earliest.put(tp, OffsetSpec.earliest());
+                        }));
     ListOffsetsOptions committedOnly = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
     var ends = admin.listOffsets(latest, committedOnly).all().get(5, TimeUnit.SECONDS);
     var starts = admin.listOffsets(earliest, committedOnly).all().get(5, TimeUnit.SECONDS);
     Map<TopicPartition, OffsetAndMetadata> committed =
-        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+        admin
+            .listConsumerGroupOffsets(group)
+            .partitionsToOffsetAndMetadata()
+            .get(5, TimeUnit.SECONDS);
     Instant now = clock.instant();
     long lag = 0;
     List<String> stalled = new ArrayList<>();
@@ -79,8 +95,15 @@ public final class ConsumerProgress {
       if (before == null || before != position || waiting == 0) {
         movedAt.put(tp, now);
       } else if (Duration.between(movedAt.get(tp), now).compareTo(stallAfter) > 0) {
-        stalled.add(tp + " (" + waiting + " waiting, stuck at offset " + position + " for "
-            + Duration.between(movedAt.get(tp), now).toSeconds() + " s)");
+        stalled.add(
+            tp
+                + " ("
+                + waiting
+                + " waiting, stuck at offset "
+                + position
+                + " for "
+                + Duration.between(movedAt.get(tp), now).toSeconds()
+                + " s)");
       }
     }
     lastLook = new Look(lag, stalled);

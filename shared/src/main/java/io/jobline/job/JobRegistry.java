@@ -33,17 +33,20 @@ public final class JobRegistry {
   }
 
   /**
-   * Finds every {@code @Job} method in the given packages, constructing job classes with
-   * {@code resources} when they take them.
+   * Finds every {@code @Job} method in the given packages, constructing job classes with {@code
+   * resources} when they take them.
    *
    * @throws JobException if two jobs share a name or a job is declared wrongly
    */
   public static JobRegistry scan(List<String> packages, JobResources resources) {
     Map<String, JobDefinition> found = new TreeMap<>();
-    try (ScanResult scan = new ClassGraph()
-        .enableClassInfo().enableMethodInfo().enableAnnotationInfo()
-        .acceptPackages(packages.toArray(String[]::new))
-        .scan()) {
+    try (ScanResult scan =
+        new ClassGraph()
+            .enableClassInfo()
+            .enableMethodInfo()
+            .enableAnnotationInfo()
+            .acceptPackages(packages.toArray(String[]::new))
+            .scan()) {
       for (ClassInfo info : scan.getClassesWithMethodAnnotation(Job.class)) {
         Class<?> type = info.loadClass();
         Object target = instantiate(type, resources);
@@ -52,8 +55,13 @@ public final class JobRegistry {
             JobDefinition def = define(target, m.loadClassAndGetMethod());
             JobDefinition previous = found.putIfAbsent(def.name(), def);
             if (previous != null) {
-              throw new JobException("job name '" + def.name() + "' is declared twice: "
-                  + previous.method() + " and " + def.method());
+              throw new JobException(
+                  "job name '"
+                      + def.name()
+                      + "' is declared twice: "
+                      + previous.method()
+                      + " and "
+                      + def.method());
             }
           }
         }
@@ -92,10 +100,21 @@ public final class JobRegistry {
     method.setAccessible(true);
     JsonNode schema = loadSchema(job.paramsSchema(), method);
     if (job.timeoutSeconds() < 1 || job.retries() < 0 || job.maxConcurrency() < 0) {
-      throw new JobException("@Job " + job.name() + " needs timeoutSeconds >= 1, retries >= 0 and maxConcurrency >= 0");
+      throw new JobException(
+          "@Job "
+              + job.name()
+              + " needs timeoutSeconds >= 1, retries >= 0 and maxConcurrency >= 0");
     }
-    JobDescriptor descriptor = new JobDescriptor(job.name(), job.description(),
-        job.timeoutSeconds(), job.retries(), job.scope(), job.perTenant(), job.maxConcurrency(), schema);
+    JobDescriptor descriptor =
+        new JobDescriptor(
+            job.name(),
+            job.description(),
+            job.timeoutSeconds(),
+            job.retries(),
+            job.scope(),
+            job.perTenant(),
+            job.maxConcurrency(),
+            schema);
     return new JobDefinition(descriptor, target, method);
   }
 
@@ -111,8 +130,11 @@ public final class JobRegistry {
         return ctor.newInstance();
       }
     } catch (ReflectiveOperationException e) {
-      throw new JobException("job class " + type.getName()
-          + " needs a no-argument constructor or one taking JobResources", e);
+      throw new JobException(
+          "job class "
+              + type.getName()
+              + " needs a no-argument constructor or one taking JobResources",
+          e);
     }
   }
 
@@ -128,12 +150,14 @@ public final class JobRegistry {
       String path = trimmed.startsWith("/") ? trimmed.substring(1) : trimmed;
       try (InputStream in = method.getDeclaringClass().getClassLoader().getResourceAsStream(path)) {
         if (in == null) {
-          throw new JobException("params schema resource '" + trimmed + "' of " + method + " not found");
+          throw new JobException(
+              "params schema resource '" + trimmed + "' of " + method + " not found");
         }
         return Json.mapper().readTree(in);
       }
     } catch (IOException e) {
-      throw new JobException("params schema of " + method + " is not valid JSON: " + e.getMessage(), e);
+      throw new JobException(
+          "params schema of " + method + " is not valid JSON: " + e.getMessage(), e);
     }
   }
 }

@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Checks a run's params against its job's JSON Schema (draft 2020-12 unless the schema says otherwise). */
+/**
+ * Checks a run's params against its job's JSON Schema (draft 2020-12 unless the schema says
+ * otherwise).
+ */
 public final class ParamsValidator {
   private static final JsonSchemaFactory FACTORY =
       JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
@@ -21,9 +24,6 @@ public final class ParamsValidator {
       return List.of();
     }
     JsonSchema schema = compiled.computeIfAbsent(job.paramsSchema(), FACTORY::getSchema);
-    return schema.validate(params).stream()
-        .map(ValidationMessage::getMessage)
-        .sorted()
-        .toList();
+    return schema.validate(params).stream().map(ValidationMessage::getMessage).sorted().toList();
   }
 }

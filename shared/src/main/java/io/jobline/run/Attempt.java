@@ -9,8 +9,13 @@ import java.time.Instant;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Attempt(
-    int attempt, long epoch, String executorId, Instant startedAt, Instant endedAt,
-    RunStatus status, String error) {
+    int attempt,
+    long epoch,
+    String executorId,
+    Instant startedAt,
+    Instant endedAt,
+    RunStatus status,
+    String error) {
 
   public Attempt ended(RunStatus to, Instant at, String err) {
     return new Attempt(attempt, epoch, executorId, startedAt, at, to, err);

@@ -18,13 +18,36 @@ import java.util.UUID;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record AuditEntry(String auditId, Instant at, String action, String actor, String actorRole,
-    String tenantId, String targetType, String target, JsonNode details) {
+public record AuditEntry(
+    String auditId,
+    Instant at,
+    String action,
+    String actor,
+    String actorRole,
+    String tenantId,
+    String targetType,
+    String target,
+    JsonNode details) {
 
   /** A new entry, with its own id (so writing it twice keeps one). */
-  public static AuditEntry of(Instant at, String action, String actor, String actorRole, String tenantId,
-      String targetType, String target, JsonNode details) {
-    return new AuditEntry(UUID.randomUUID().toString(), at, action, actor, actorRole, tenantId, targetType, target,
+  public static AuditEntry of(
+      Instant at,
+      String action,
+      String actor,
+      String actorRole,
+      String tenantId,
+      String targetType,
+      String target,
+      JsonNode details) {
+    return new AuditEntry(
+        UUID.randomUUID().toString(),
+        at,
+        action,
+        actor,
+        actorRole,
+        tenantId,
+        targetType,
+        target,
         details);
   }
 

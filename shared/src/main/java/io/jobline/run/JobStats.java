@@ -56,7 +56,8 @@ public record JobStats(
       max = max == null ? seconds : Math.max(max, seconds);
     }
     Instant at = r.requestedAt() != null ? r.requestedAt() : r.completedAt();
-    Instant last = at == null ? lastRunAt : lastRunAt == null || at.isAfter(lastRunAt) ? at : lastRunAt;
+    Instant last =
+        at == null ? lastRunAt : lastRunAt == null || at.isAfter(lastRunAt) ? at : lastRunAt;
     Failure failure = lastFailure;
     if (r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT) {
       failure = new Failure(r.runId(), r.completedAt(), r.error());
@@ -64,7 +65,9 @@ public record JobStats(
     return new JobStats(jobName, tenantId, c, d, max, last, failure);
   }
 
-  /** Statistics kept apart (one per history partition) as one: sums, maxima, the latest durations. */
+  /**
+   * Statistics kept apart (one per history partition) as one: sums, maxima, the latest durations.
+   */
   public static JobStats merge(List<JobStats> parts) {
     JobStats first = parts.get(0);
     Map<String, Long> c = new LinkedHashMap<>();
@@ -86,7 +89,9 @@ public record JobStats(
         last = p.lastRunAt();
       }
       Failure f = p.lastFailure();
-      if (f != null && (failure == null || (f.at() != null && (failure.at() == null || f.at().isAfter(failure.at()))))) {
+      if (f != null
+          && (failure == null
+              || (f.at() != null && (failure.at() == null || f.at().isAfter(failure.at()))))) {
         failure = f;
       }
     }

@@ -12,8 +12,8 @@ import java.util.Map;
 
 /**
  * A run as history materializes it: what was requested, where it stands and what it produced.
- * {@code appliedSeq} maps "attempt:epoch" to the highest event sequence folded in, which makes
- * the fold idempotent.
+ * {@code appliedSeq} maps "attempt:epoch" to the highest event sequence folded in, which makes the
+ * fold idempotent.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -50,7 +50,14 @@ public record RunRecord(
   /** The seed's JobResult view of this run. */
   public JobResult toJobResult() {
     return new JobResult(
-        jobName, runId, status == null ? null : status.wire(), startedAt, completedAt,
-        durationSeconds(), result, error, logs == null ? List.of() : logs);
+        jobName,
+        runId,
+        status == null ? null : status.wire(),
+        startedAt,
+        completedAt,
+        durationSeconds(),
+        result,
+        error,
+        logs == null ? List.of() : logs);
   }
 }

@@ -18,17 +18,19 @@ public enum RunStatus {
   RETRYING,
   MISSED;
 
-  private static final Map<RunStatus, Set<RunStatus>> ALLOWED = Map.of(
-      QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED, MISSED),
-      RUNNING, EnumSet.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT),
-      FAILED, EnumSet.of(RETRYING),
-      TIMED_OUT, EnumSet.of(RETRYING),
-      RETRYING, EnumSet.of(QUEUED, RUNNING, CANCELLED),
-      COMPLETED, EnumSet.noneOf(RunStatus.class),
-      CANCELLED, EnumSet.of(RETRYING),
-      MISSED, EnumSet.noneOf(RunStatus.class));
+  private static final Map<RunStatus, Set<RunStatus>> ALLOWED =
+      Map.of(
+          QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED, MISSED),
+          RUNNING, EnumSet.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT),
+          FAILED, EnumSet.of(RETRYING),
+          TIMED_OUT, EnumSet.of(RETRYING),
+          RETRYING, EnumSet.of(QUEUED, RUNNING, CANCELLED),
+          COMPLETED, EnumSet.noneOf(RunStatus.class),
+          CANCELLED, EnumSet.of(RETRYING),
+          MISSED, EnumSet.noneOf(RunStatus.class));
 
-  private static final Set<RunStatus> ENDED = EnumSet.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT, MISSED);
+  private static final Set<RunStatus> ENDED =
+      EnumSet.of(COMPLETED, FAILED, CANCELLED, TIMED_OUT, MISSED);
 
   /** True once the run has ended (a failed run may still be retried as a new attempt). */
   public boolean isTerminal() {

@@ -7,10 +7,15 @@ import java.util.List;
 
 /**
  * What to do with a schedule whose fire time has come: which nominal times to run (a catch-up run
- * says how many it stands for), which to record as missed and why, and the next fire time.
- * Pure: the scheduler and {@code POST /jobs/check-schedules} both act on it.
+ * says how many it stands for), which to record as missed and why, and the next fire time. Pure:
+ * the scheduler and {@code POST /jobs/check-schedules} both act on it.
  */
-public record FiringPlan(List<Run> runs, List<Instant> missed, String missedReason, Instant next, boolean waitForPrevious) {
+public record FiringPlan(
+    List<Run> runs,
+    List<Instant> missed,
+    String missedReason,
+    Instant next,
+    boolean waitForPrevious) {
 
   /** One run to emit for a nominal fire time, standing for {@code coalesced} fire times. */
   public record Run(Instant nominal, int coalesced) {}
@@ -36,12 +41,13 @@ public record FiringPlan(List<Run> runs, List<Instant> missed, String missedReas
     if (previousRunning) {
       switch (s.overlapPolicy()) {
         case SKIP -> {
-          return new FiringPlan(List.of(), due, "the previous run was still running (overlap: skip)", next, false);
+          return new FiringPlan(
+              List.of(), due, "the previous run was still running (overlap: skip)", next, false);
         }
         case QUEUE -> {
           return waiting();
         }
-        case ALLOW -> { }
+        case ALLOW -> {}
       }
     }
     Duration grace = Duration.ofSeconds(s.graceSeconds());

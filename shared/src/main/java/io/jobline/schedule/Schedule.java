@@ -2,9 +2,11 @@ package io.jobline.schedule;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.Json;
 import java.time.Instant;
 import java.util.List;
@@ -81,11 +83,11 @@ public record Schedule(
 
   /** This schedule with the fields of {@code patch} (snake_case JSON) replaced. */
   public Schedule merge(JsonNode patch) {
-    com.fasterxml.jackson.databind.node.ObjectNode tree = Json.mapper().valueToTree(this);
+    ObjectNode tree = Json.mapper().valueToTree(this);
     patch.fields().forEachRemaining(e -> tree.set(e.getKey(), e.getValue()));
     try {
       return Json.mapper().treeToValue(tree, Schedule.class);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+    } catch (JsonProcessingException e) {
       throw new IllegalArgumentException(e.getOriginalMessage(), e);
     }
   }
@@ -104,9 +106,31 @@ public record Schedule(
 
   /** A copy with new run bookkeeping (on the scheduler's hot path, so no JSON round trip). */
   private Schedule withRun(Instant at, String status, String runId, Instant next, Boolean pause) {
-    return new Schedule(jobName, description, cronExpression, isEnabled, jobType, parameters,
-        maxAttempts, timeoutSeconds, chain, timezone, tenantId, triggerType, intervalSeconds, runAt,
-        misfirePolicy, misfireGraceSeconds, misfireMaxRuns, overlap, jitterSeconds, pause, at,
-        status, runId, next, version);
+    return new Schedule(
+        jobName,
+        description,
+        cronExpression,
+        isEnabled,
+        jobType,
+        parameters,
+        maxAttempts,
+        timeoutSeconds,
+        chain,
+        timezone,
+        tenantId,
+        triggerType,
+        intervalSeconds,
+        runAt,
+        misfirePolicy,
+        misfireGraceSeconds,
+        misfireMaxRuns,
+        overlap,
+        jitterSeconds,
+        pause,
+        at,
+        status,
+        runId,
+        next,
+        version);
   }
 }

@@ -17,7 +17,9 @@ import java.util.Optional;
  * and {@code POST /jobs/check-schedules} both act on it, so the two cannot drift apart.
  */
 public final class ScheduleFiring {
-  /** How long a run the scheduler requested may be missing from history and still count as going. */
+  /**
+   * How long a run the scheduler requested may be missing from history and still count as going.
+   */
   public static final Duration UNMATERIALIZED_RUN_GRACE = Duration.ofMinutes(5);
 
   private ScheduleFiring() {}
@@ -36,26 +38,40 @@ public final class ScheduleFiring {
       return false;
     }
     if (lastRun.isEmpty()) {
-      return s.lastRunAt() != null && Duration.between(s.lastRunAt(), now).compareTo(UNMATERIALIZED_RUN_GRACE) < 0
+      return s.lastRunAt() != null
+          && Duration.between(s.lastRunAt(), now).compareTo(UNMATERIALIZED_RUN_GRACE) < 0
           && RunStatus.QUEUED.wire().equals(s.lastRunStatus());
     }
     RunStatus status = lastRun.get().status();
     return status == null || !status.isTerminal();
   }
 
-  /** What one fire does: the plan, the requests, the missed records, and the schedule afterwards. */
-  public record Fire(Schedule schedule, Instant at, FiringPlan plan, List<JobRequest> requests, List<RunEvent> missed) {
+  /**
+   * What one fire does: the plan, the requests, the missed records, and the schedule afterwards.
+   */
+  public record Fire(
+      Schedule schedule,
+      Instant at,
+      FiringPlan plan,
+      List<JobRequest> requests,
+      List<RunEvent> missed) {
     /** Whether the fire waits for the previous run to end (overlap: queue) and does nothing now. */
     public boolean waiting() {
       return plan.waitForPrevious();
     }
 
-    /** The id of the last run this fire requested, or the schedule's last one if it requested none. */
+    /**
+     * The id of the last run this fire requested, or the schedule's last one if it requested none.
+     */
     public String lastRunId() {
-      return requests.isEmpty() ? schedule.lastRunId() : requests.get(requests.size() - 1).runId().value();
+      return requests.isEmpty()
+          ? schedule.lastRunId()
+          : requests.get(requests.size() - 1).runId().value();
     }
 
-    /** {@code queued} when it requested a run, {@code missed} when it only missed, else unchanged. */
+    /**
+     * {@code queued} when it requested a run, {@code missed} when it only missed, else unchanged.
+     */
     public String lastRunStatus() {
       if (!requests.isEmpty()) {
         return RunStatus.QUEUED.wire();
@@ -70,7 +86,8 @@ public final class ScheduleFiring {
 
     /** What the fire writes back to the store. */
     public ScheduleStore.Fire record() {
-      return new ScheduleStore.Fire(schedule.jobName(), at, lastRunId(), lastRunStatus(), plan.next());
+      return new ScheduleStore.Fire(
+          schedule.jobName(), at, lastRunId(), lastRunStatus(), plan.next());
     }
   }
 
@@ -80,10 +97,11 @@ public final class ScheduleFiring {
   }
 
   /**
-   * Decides a fire that was tried before and could not happen ({@code earlierFailure} says why, e.g.
-   * Kafka did not take the request): whatever it records as missed names that reason too.
+   * Decides a fire that was tried before and could not happen ({@code earlierFailure} says why,
+   * e.g. Kafka did not take the request): whatever it records as missed names that reason too.
    */
-  public static Fire decide(Schedule s, Instant at, boolean previousRunning, String earlierFailure) {
+  public static Fire decide(
+      Schedule s, Instant at, boolean previousRunning, String earlierFailure) {
     FiringPlan plan = FiringPlan.plan(s, at, previousRunning);
     if (plan.waitForPrevious()) {
       return new Fire(s, at, plan, List.of(), List.of());
@@ -94,8 +112,10 @@ public final class ScheduleFiring {
     }
     List<RunEvent> missed = new ArrayList<>(plan.missed().size());
     for (Instant t : plan.missed()) {
-      String reason = earlierFailure == null || previousRunning ? plan.missedReason()
-          : plan.missedReason() + "; the fire could not happen in time: " + earlierFailure;
+      String reason =
+          earlierFailure == null || previousRunning
+              ? plan.missedReason()
+              : plan.missedReason() + "; the fire could not happen in time: " + earlierFailure;
       missed.add(ScheduleOutput.missed(s, t, reason, at));
     }
     return new Fire(s, at, plan, requests, missed);

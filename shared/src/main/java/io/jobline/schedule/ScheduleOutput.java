@@ -2,8 +2,8 @@ package io.jobline.schedule;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
@@ -15,19 +15,38 @@ public final class ScheduleOutput {
 
   /** The request for one planned run; its id is derived from (schedule, nominal time). */
   public static JobRequest request(Schedule s, FiringPlan.Run run, Instant now) {
-    Trigger trigger = run.coalesced() > 1 ? Trigger.catchUp(s.jobName(), run.nominal(), run.coalesced())
-        : Trigger.schedule(s.jobName(), run.nominal());
-    return JobRequest.of(RunId.forSchedule(s.jobName(), run.nominal()), s.target(),
-        s.parameters() == null ? Json.object() : s.parameters(), s.tenantId(), s.maxAttempts(),
-        s.timeoutSeconds(), trigger, now, "scheduler");
+    Trigger trigger =
+        run.coalesced() > 1
+            ? Trigger.catchUp(s.jobName(), run.nominal(), run.coalesced())
+            : Trigger.schedule(s.jobName(), run.nominal());
+    return JobRequest.of(
+        RunId.forSchedule(s.jobName(), run.nominal()),
+        s.target(),
+        s.parameters() == null ? Json.object() : s.parameters(),
+        s.tenantId(),
+        s.maxAttempts(),
+        s.timeoutSeconds(),
+        trigger,
+        now,
+        "scheduler");
   }
 
   /** The record of a fire time that did not run, and why. */
   public static RunEvent missed(Schedule s, Instant nominal, String reason, Instant now) {
-    ObjectNode payload = Json.object().put("job_name", s.target()).put("tenant_id", s.tenantId())
-        .put("reason", reason);
+    ObjectNode payload =
+        Json.object()
+            .put("job_name", s.target())
+            .put("tenant_id", s.tenantId())
+            .put("reason", reason);
     payload.set("trigger", Json.tree(Trigger.schedule(s.jobName(), nominal)));
-    return new RunEvent(RunId.forSchedule(s.jobName(), nominal), 1, EventType.MISSED, now,
-        "scheduler", 1, 0, payload);
+    return new RunEvent(
+        RunId.forSchedule(s.jobName(), nominal),
+        1,
+        EventType.MISSED,
+        now,
+        "scheduler",
+        1,
+        0,
+        payload);
   }
 }

@@ -22,7 +22,8 @@ public final class Triggers {
       case CRON -> CronSchedule.parse(s.cronExpression(), s.timezone());
       case INTERVAL -> {
         if (s.intervalSeconds() == null || s.intervalSeconds() < 1) {
-          throw new CronException("interval_seconds", "an interval trigger needs interval_seconds >= 1");
+          throw new CronException(
+              "interval_seconds", "an interval trigger needs interval_seconds >= 1");
         }
       }
       case ONCE -> {
@@ -54,11 +55,15 @@ public final class Triggers {
         long k = since < 0 ? 0 : since / step + 1;
         yield Optional.of(anchor.plusMillis(k * step));
       }
-      case ONCE -> s.runAt() != null && s.runAt().isAfter(after) ? Optional.of(s.runAt()) : Optional.empty();
+      case ONCE ->
+          s.runAt() != null && s.runAt().isAfter(after) ? Optional.of(s.runAt()) : Optional.empty();
     };
   }
 
-  /** Every fire time from {@code first} (included) up to {@code until} (included), at most {@code limit}. */
+  /**
+   * Every fire time from {@code first} (included) up to {@code until} (included), at most {@code
+   * limit}.
+   */
   public static List<Instant> between(Schedule s, Instant first, Instant until, int limit) {
     List<Instant> out = new ArrayList<>();
     Instant t = first;

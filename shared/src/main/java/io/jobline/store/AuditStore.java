@@ -27,7 +27,9 @@ public final class AuditStore {
   }
 
   public AuditStore ensureIndexes() {
-    audit.createIndex(Indexes.compoundIndex(Indexes.ascending("target_type", "target"), Indexes.descending("at")));
+    audit.createIndex(
+        Indexes.compoundIndex(
+            Indexes.ascending("target_type", "target"), Indexes.descending("at")));
     audit.createIndex(Indexes.descending("at"));
     return this;
   }
@@ -39,13 +41,16 @@ public final class AuditStore {
     }
     List<WriteModel<Document>> writes = new ArrayList<>(entries.size());
     for (AuditEntry e : entries) {
-      writes.add(new ReplaceOneModel<>(Filters.eq("_id", e.auditId()), Documents.toDocument(e, "audit_id", DATES), UPSERT));
+      writes.add(
+          new ReplaceOneModel<>(
+              Filters.eq("_id", e.auditId()), Documents.toDocument(e, "audit_id", DATES), UPSERT));
     }
     audit.bulkWrite(writes);
   }
 
   /** What to list: every filter may be null. */
-  public record Query(String tenantId, String targetType, String target, String actor, String action, int limit) {}
+  public record Query(
+      String tenantId, String targetType, String target, String actor, String action, int limit) {}
 
   /** Entries, newest first. */
   public List<AuditEntry> list(Query q) {
@@ -66,8 +71,11 @@ public final class AuditStore {
       filters.add(Filters.eq("action", q.action()));
     }
     List<AuditEntry> out = new ArrayList<>();
-    audit.find(filters.isEmpty() ? new Document() : Filters.and(filters)).sort(Sorts.descending("at"))
-        .limit(q.limit()).forEach(d -> out.add(Documents.fromDocument(d, AuditEntry.class, "audit_id")));
+    audit
+        .find(filters.isEmpty() ? new Document() : Filters.and(filters))
+        .sort(Sorts.descending("at"))
+        .limit(q.limit())
+        .forEach(d -> out.add(Documents.fromDocument(d, AuditEntry.class, "audit_id")));
     return out;
   }
 }

@@ -15,8 +15,8 @@ import java.util.Set;
 import org.bson.Document;
 
 /**
- * The job catalogue ({@code job_catalogue}): executors publish the jobs they can run, the API
- * reads it to accept or refuse run requests.
+ * The job catalogue ({@code job_catalogue}): executors publish the jobs they can run, the API reads
+ * it to accept or refuse run requests.
  */
 public final class CatalogueStore {
   public static final String COLLECTION = "job_catalogue";

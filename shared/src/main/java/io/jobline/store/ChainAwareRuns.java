@@ -5,14 +5,15 @@ import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * The runs as the scheduler's overlap check sees them: a schedule whose fire started a chain run
- * has that chain run as its last run, so a run id missing from history is looked up among the
- * chain runs. Everything else is the wrapped store's.
+ * has that chain run as its last run, so a run id missing from history is looked up among the chain
+ * runs. Everything else is the wrapped store's.
  */
 public final class ChainAwareRuns implements RunStore {
   private final RunStore runs;
@@ -31,16 +32,36 @@ public final class ChainAwareRuns implements RunStore {
 
   /** A chain run as a run: going until it ends, then completed, failed or cancelled. */
   private static RunRecord asRun(ChainRun c) {
-    RunStatus status = switch (c.status()) {
-      case QUEUED -> RunStatus.QUEUED;
-      case RUNNING -> RunStatus.RUNNING;
-      case COMPLETED, COMPLETED_WITH_FAILURES -> RunStatus.COMPLETED;
-      case FAILED -> RunStatus.FAILED;
-      case CANCELLED -> RunStatus.CANCELLED;
-    };
-    return new RunRecord(c.chainRunId(), c.chainName(), c.tenantId(), c.params(), c.trigger(), status, 1, 0,
-        null, c.requestedAt(), c.startedAt(), c.endedAt(), null, null, null, null, List.of(), false, List.of(),
-        null, Map.of());
+    RunStatus status =
+        switch (c.status()) {
+          case QUEUED -> RunStatus.QUEUED;
+          case RUNNING -> RunStatus.RUNNING;
+          case COMPLETED, COMPLETED_WITH_FAILURES -> RunStatus.COMPLETED;
+          case FAILED -> RunStatus.FAILED;
+          case CANCELLED -> RunStatus.CANCELLED;
+        };
+    return new RunRecord(
+        c.chainRunId(),
+        c.chainName(),
+        c.tenantId(),
+        c.params(),
+        c.trigger(),
+        status,
+        1,
+        0,
+        null,
+        c.requestedAt(),
+        c.startedAt(),
+        c.endedAt(),
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        Map.of());
   }
 
   @Override
@@ -48,10 +69,13 @@ public final class ChainAwareRuns implements RunStore {
     runs.upsertAll(batch);
   }
 
-  /** Of the runs in history, in one lookup; the ids history does not know are looked up as chain runs. */
+  /**
+   * Of the runs in history, in one lookup; the ids history does not know are looked up as chain
+   * runs.
+   */
   @Override
   public Map<String, RunStatus> statuses(Collection<String> runIds) {
-    Map<String, RunStatus> found = new java.util.HashMap<>(runs.statuses(runIds));
+    Map<String, RunStatus> found = new HashMap<>(runs.statuses(runIds));
     for (String id : runIds) {
       if (!found.containsKey(id)) {
         chainRuns.find(id).ifPresent(c -> found.put(id, asRun(c).status()));
@@ -66,7 +90,7 @@ public final class ChainAwareRuns implements RunStore {
   }
 
   @Override
-  public java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since) {
+  public Map<RunStatus, Long> countByStatus(String tenantId, Instant since) {
     return runs.countByStatus(tenantId, since);
   }
 

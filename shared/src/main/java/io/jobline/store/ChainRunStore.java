@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Chain runs ({@code job_chain_runs}) and the small set of those not yet ended
- * ({@code job_chain_runs_active}), which the orchestrator reads by id instead of scanning runs.
+ * Chain runs ({@code job_chain_runs}) and the small set of those not yet ended ({@code
+ * job_chain_runs_active}), which the orchestrator reads by id instead of scanning runs.
  */
 public interface ChainRunStore {
   /**

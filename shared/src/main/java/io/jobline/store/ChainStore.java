@@ -7,7 +7,10 @@ import java.util.Optional;
 /** Chain definitions ({@code job_chains}, one per name): declared in code or posted to the API. */
 public interface ChainStore {
   /** Where a definition came from. */
-  enum Source { CODE, API }
+  enum Source {
+    CODE,
+    API
+  }
 
   /** A stored definition and where it came from. */
   record Declared(Chain chain, Source source) {}

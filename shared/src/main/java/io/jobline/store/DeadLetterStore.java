@@ -4,7 +4,10 @@ import io.jobline.topic.DeadLetter;
 import java.util.List;
 import java.util.Optional;
 
-/** The dead-letter topics as a collection ({@code job_dead_letters}): history writes, the api reads and redrives. */
+/**
+ * The dead-letter topics as a collection ({@code job_dead_letters}): history writes, the api reads
+ * and redrives.
+ */
 public interface DeadLetterStore {
   /** Writes each by id, keeping the redrives it already has: writing one again keeps one. */
   void putAll(List<DeadLetter> deadLetters);
@@ -15,7 +18,13 @@ public interface DeadLetterStore {
   boolean redriven(String id, DeadLetter.Redrive redrive);
 
   /** What to list: null fields don't filter; newest first, after {@code after}. */
-  record Query(String tenantId, String jobName, String topic, Boolean redriven, PageCursor after, int limit) {}
+  record Query(
+      String tenantId,
+      String jobName,
+      String topic,
+      Boolean redriven,
+      PageCursor after,
+      int limit) {}
 
   /** One page, newest first (by the time the record reached its dead-letter topic, then id). */
   List<DeadLetter> list(Query query);

@@ -10,8 +10,8 @@ import java.util.Set;
 import org.bson.Document;
 
 /**
- * Maps records to BSON documents through Jackson. The named top-level timestamp fields are
- * stored as BSON dates so they can be queried and indexed; everything else keeps its JSON form.
+ * Maps records to BSON documents through Jackson. The named top-level timestamp fields are stored
+ * as BSON dates so they can be queried and indexed; everything else keeps its JSON form.
  */
 final class Documents {
   private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {};
@@ -23,22 +23,24 @@ final class Documents {
     Document doc = new Document();
     Object id = map.remove(idField);
     doc.put("_id", id);
-    map.forEach((k, v) -> {
-      if (v != null && dateFields.contains(k)) {
-        doc.put(k, Date.from(Instant.parse((String) v)));
-      } else if (v != null) {
-        doc.put(k, v);
-      }
-    });
+    map.forEach(
+        (k, v) -> {
+          if (v != null && dateFields.contains(k)) {
+            doc.put(k, Date.from(Instant.parse((String) v)));
+          } else if (v != null) {
+            doc.put(k, v);
+          }
+        });
     return doc;
   }
 
   static <T> T fromDocument(Document doc, Class<T> type, String idField) {
     Map<String, Object> map = new LinkedHashMap<>();
-    doc.forEach((k, v) -> {
-      String key = k.equals("_id") ? idField : k;
-      map.put(key, v instanceof Date d ? d.toInstant().toString() : v);
-    });
+    doc.forEach(
+        (k, v) -> {
+          String key = k.equals("_id") ? idField : k;
+          map.put(key, v instanceof Date d ? d.toInstant().toString() : v);
+        });
     return Json.mapper().convertValue(map, type);
   }
 }

@@ -41,10 +41,11 @@ public final class ExecutorFleet {
       expires.merge(owner, until, (a, b) -> a.isBefore(b) ? a : b);
     }
     List<Executor> out = new ArrayList<>();
-    partitions.forEach((owner, held) -> {
-      held.sort(null);
-      out.add(new Executor(owner, held, expires.get(owner)));
-    });
+    partitions.forEach(
+        (owner, held) -> {
+          held.sort(null);
+          out.add(new Executor(owner, held, expires.get(owner)));
+        });
     return out;
   }
 }

@@ -35,9 +35,13 @@ public final class InMemoryChainRunStore implements ChainRunStore {
         .filter(r -> q.chainName() == null || q.chainName().equals(r.chainName()))
         .filter(r -> q.tenantId() == null || q.tenantId().equals(r.tenantId()))
         .filter(r -> q.status() == null || q.status() == r.status())
-        .sorted(Comparator.comparing((ChainRun r) -> r.requestedAt() == null ? Instant.EPOCH : r.requestedAt())
-            .thenComparing(ChainRun::chainRunId).reversed())
-        .limit(q.limit()).toList();
+        .sorted(
+            Comparator.comparing(
+                    (ChainRun r) -> r.requestedAt() == null ? Instant.EPOCH : r.requestedAt())
+                .thenComparing(ChainRun::chainRunId)
+                .reversed())
+        .limit(q.limit())
+        .toList();
   }
 
   @Override
@@ -46,18 +50,47 @@ public final class InMemoryChainRunStore implements ChainRunStore {
       return false;
     }
     epochs.put(run.chainRunId(), epoch);
-    runs.compute(run.chainRunId(), (id, old) -> old == null ? run
-        : new ChainRun(run.chainRunId(), run.chainName(), run.tenantId(), run.params(), run.definition(),
-            run.status(), run.steps(), run.trigger(), run.requestedAt(), run.requestedBy(),
-            run.startedAt(), run.endedAt(), old.cancelRequested()));
+    runs.compute(
+        run.chainRunId(),
+        (id, old) ->
+            old == null
+                ? run
+                : new ChainRun(
+                    run.chainRunId(),
+                    run.chainName(),
+                    run.tenantId(),
+                    run.params(),
+                    run.definition(),
+                    run.status(),
+                    run.steps(),
+                    run.trigger(),
+                    run.requestedAt(),
+                    run.requestedBy(),
+                    run.startedAt(),
+                    run.endedAt(),
+                    old.cancelRequested()));
     return true;
   }
 
   @Override
   public void requestCancel(String chainRunId) {
-    runs.computeIfPresent(chainRunId, (id, r) -> new ChainRun(r.chainRunId(), r.chainName(), r.tenantId(),
-        r.params(), r.definition(), r.status(), r.steps(), r.trigger(), r.requestedAt(), r.requestedBy(),
-        r.startedAt(), r.endedAt(), true));
+    runs.computeIfPresent(
+        chainRunId,
+        (id, r) ->
+            new ChainRun(
+                r.chainRunId(),
+                r.chainName(),
+                r.tenantId(),
+                r.params(),
+                r.definition(),
+                r.status(),
+                r.steps(),
+                r.trigger(),
+                r.requestedAt(),
+                r.requestedBy(),
+                r.startedAt(),
+                r.endedAt(),
+                true));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.jobline.store;
 
 import io.jobline.topic.DeadLetter;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -10,9 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** {@link DeadLetterStore} in memory, for logic tests. */
 public final class InMemoryDeadLetterStore implements DeadLetterStore {
-  private static final Comparator<DeadLetter> NEWEST_FIRST = Comparator
-      .comparing(DeadLetter::time, Comparator.nullsFirst(Comparator.<java.time.Instant>naturalOrder()))
-      .thenComparing(DeadLetter::id).reversed();
+  private static final Comparator<DeadLetter> NEWEST_FIRST =
+      Comparator.comparing(
+              DeadLetter::time, Comparator.nullsFirst(Comparator.<Instant>naturalOrder()))
+          .thenComparing(DeadLetter::id)
+          .reversed();
   private final Map<String, DeadLetter> letters = new ConcurrentHashMap<>();
 
   @Override
@@ -47,17 +50,35 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         .filter(d -> q.topic() == null || q.topic().equals(d.topic()))
         .filter(d -> q.redriven() == null || q.redriven() == d.redriven())
         .filter(d -> q.after() == null || NEWEST_FIRST.compare(d, marker(q.after())) > 0)
-        .sorted(NEWEST_FIRST).limit(q.limit()).toList();
+        .sorted(NEWEST_FIRST)
+        .limit(q.limit())
+        .toList();
   }
 
   private static DeadLetter marker(PageCursor c) {
-    return new DeadLetter(c.id(), null, 0, 0, c.at(), null, null, null, null, null, null, null, null, null, null,
+    return new DeadLetter(
+        c.id(), null, 0, 0, c.at(), null, null, null, null, null, null, null, null, null, null,
         false, List.of());
   }
 
   private static DeadLetter with(DeadLetter d, List<DeadLetter.Redrive> redrives) {
-    return new DeadLetter(d.id(), d.topic(), d.partition(), d.offset(), d.time(), d.reason(), d.source(),
-        d.sourceTopic(), d.sourcePartition(), d.sourceOffset(), d.key(), d.tenantId(), d.jobName(), d.runId(),
-        d.value(), d.valueTruncated(), redrives);
+    return new DeadLetter(
+        d.id(),
+        d.topic(),
+        d.partition(),
+        d.offset(),
+        d.time(),
+        d.reason(),
+        d.source(),
+        d.sourceTopic(),
+        d.sourcePartition(),
+        d.sourceOffset(),
+        d.key(),
+        d.tenantId(),
+        d.jobName(),
+        d.runId(),
+        d.value(),
+        d.valueTruncated(),
+        redrives);
   }
 }

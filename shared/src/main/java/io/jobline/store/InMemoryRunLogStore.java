@@ -19,7 +19,10 @@ public final class InMemoryRunLogStore implements RunLogStore {
 
   @Override
   public List<Line> page(String runId, int offset, int limit) {
-    return lines.values().stream().filter(l -> l.runId().equals(runId) && l.index() >= offset).limit(limit).toList();
+    return lines.values().stream()
+        .filter(l -> l.runId().equals(runId) && l.index() >= offset)
+        .limit(limit)
+        .toList();
   }
 
   @Override

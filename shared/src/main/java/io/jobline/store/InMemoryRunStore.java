@@ -3,6 +3,11 @@ package io.jobline.store;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** {@link RunStore} in memory, for logic tests. */
 public final class InMemoryRunStore implements RunStore {
   private final Map<String, RunRecord> runs = new ConcurrentHashMap<>();
-  private final Map<String, java.time.Instant> visible = new ConcurrentHashMap<>();
+  private final Map<String, Instant> visible = new ConcurrentHashMap<>();
   private final Clock clock;
 
   public InMemoryRunStore(Clock clock) {
@@ -20,10 +25,11 @@ public final class InMemoryRunStore implements RunStore {
 
   @Override
   public void upsertAll(List<RunRecord> batch) {
-    batch.forEach(r -> {
-      runs.put(r.runId(), r);
-      visible.put(r.runId(), clock.instant());
-    });
+    batch.forEach(
+        r -> {
+          runs.put(r.runId(), r);
+          visible.put(r.runId(), clock.instant());
+        });
   }
 
   @Override
@@ -33,43 +39,89 @@ public final class InMemoryRunStore implements RunStore {
 
   @Override
   public List<RunRecord> list(RunQuery q) {
-    java.util.Comparator<RunRecord> order = java.util.Comparator
-        .comparing((RunRecord r) -> r.requestedAt() == null ? java.time.Instant.EPOCH : r.requestedAt())
-        .thenComparing(RunRecord::runId);
+    Comparator<RunRecord> order =
+        Comparator.comparing(
+                (RunRecord r) -> r.requestedAt() == null ? Instant.EPOCH : r.requestedAt())
+            .thenComparing(RunRecord::runId);
     if (!q.ascending()) {
       order = order.reversed();
     }
-    java.util.Comparator<RunRecord> finalOrder = order;
+    Comparator<RunRecord> finalOrder = order;
     return runs.values().stream()
         .filter(r -> q.jobName() == null || q.jobName().equals(r.jobName()))
         .filter(r -> q.tenantId() == null || q.tenantId().equals(r.tenantId()))
         .filter(r -> q.status() == null || q.status() == r.status())
-        .filter(r -> q.chainRunId() == null || (r.trigger() != null && q.chainRunId().equals(r.trigger().chainRunId())))
-        .filter(r -> q.schedule() == null || (r.trigger() != null && q.schedule().equals(r.trigger().schedule())))
+        .filter(
+            r ->
+                q.chainRunId() == null
+                    || (r.trigger() != null && q.chainRunId().equals(r.trigger().chainRunId())))
+        .filter(
+            r ->
+                q.schedule() == null
+                    || (r.trigger() != null && q.schedule().equals(r.trigger().schedule())))
         .filter(r -> q.parentRunId() == null || q.parentRunId().equals(r.parentRunId()))
-        .filter(r -> q.from() == null || (r.requestedAt() != null && !r.requestedAt().isBefore(q.from())))
-        .filter(r -> q.to() == null || (r.requestedAt() != null && r.requestedAt().isBefore(q.to())))
-        .filter(r -> q.after() == null || finalOrder.compare(r, new RunRecord(q.after().runId(), null, null,
-            null, null, null, 0, 0, null, q.after().requestedAt(), null, null, null, null, null, null,
-            List.of(), false, List.of(), null, Map.of())) > 0)
-        .sorted(finalOrder).limit(q.limit()).toList();
+        .filter(
+            r ->
+                q.from() == null
+                    || (r.requestedAt() != null && !r.requestedAt().isBefore(q.from())))
+        .filter(
+            r -> q.to() == null || (r.requestedAt() != null && r.requestedAt().isBefore(q.to())))
+        .filter(
+            r ->
+                q.after() == null
+                    || finalOrder.compare(
+                            r,
+                            new RunRecord(
+                                q.after().runId(),
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                0,
+                                0,
+                                null,
+                                q.after().requestedAt(),
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                null,
+                                List.of(),
+                                false,
+                                List.of(),
+                                null,
+                                Map.of()))
+                        > 0)
+        .sorted(finalOrder)
+        .limit(q.limit())
+        .toList();
   }
 
   @Override
-  public List<RunRecord> since(String jobName, String tenantId, java.time.Instant since) {
-    return list(new RunQuery(jobName, tenantId, null, null, null, since, null, true, null, Integer.MAX_VALUE));
+  public List<RunRecord> since(String jobName, String tenantId, Instant since) {
+    return list(
+        new RunQuery(
+            jobName, tenantId, null, null, null, since, null, true, null, Integer.MAX_VALUE));
   }
 
   @Override
-  public long deleteRequestedBefore(java.time.Instant cutoff) {
-    List<String> old = runs.values().stream()
-        .filter(r -> r.requestedAt() != null ? r.requestedAt().isBefore(cutoff)
-            : visible.get(r.runId()) != null && visible.get(r.runId()).isBefore(cutoff))
-        .map(RunRecord::runId).toList();
-    old.forEach(id -> {
-      runs.remove(id);
-      visible.remove(id);
-    });
+  public long deleteRequestedBefore(Instant cutoff) {
+    List<String> old =
+        runs.values().stream()
+            .filter(
+                r ->
+                    r.requestedAt() != null
+                        ? r.requestedAt().isBefore(cutoff)
+                        : visible.get(r.runId()) != null && visible.get(r.runId()).isBefore(cutoff))
+            .map(RunRecord::runId)
+            .toList();
+    old.forEach(
+        id -> {
+          runs.remove(id);
+          visible.remove(id);
+        });
     return old.size();
   }
 
@@ -79,14 +131,15 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
-  public Map<String, RunStatus> statuses(java.util.Collection<String> runIds) {
-    Map<String, RunStatus> out = new java.util.HashMap<>();
-    runIds.forEach(id -> {
-      RunRecord r = runs.get(id);
-      if (r != null && r.status() != null) {
-        out.put(id, r.status());
-      }
-    });
+  public Map<String, RunStatus> statuses(Collection<String> runIds) {
+    Map<String, RunStatus> out = new HashMap<>();
+    runIds.forEach(
+        id -> {
+          RunRecord r = runs.get(id);
+          if (r != null && r.status() != null) {
+            out.put(id, r.status());
+          }
+        });
     return out;
   }
 
@@ -96,9 +149,11 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
-  public java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since) {
-    java.util.Map<RunStatus, Long> out = new java.util.EnumMap<>(RunStatus.class);
-    runs.values().stream().filter(r -> r.status() != null && r.requestedAt() != null && !r.requestedAt().isBefore(since))
+  public Map<RunStatus, Long> countByStatus(String tenantId, Instant since) {
+    Map<RunStatus, Long> out = new EnumMap<>(RunStatus.class);
+    runs.values().stream()
+        .filter(
+            r -> r.status() != null && r.requestedAt() != null && !r.requestedAt().isBefore(since))
         .filter(r -> tenantId == null || tenantId.equals(r.tenantId()))
         .forEach(r -> out.merge(r.status(), 1L, Long::sum));
     return out;
@@ -106,7 +161,15 @@ public final class InMemoryRunStore implements RunStore {
 
   @Override
   public List<RunTiming> timings() {
-    return runs.values().stream().map(r -> new RunTiming(r.runId(), r.requestedAt(),
-        r.startedAt(), r.completedAt(), visible.get(r.runId()))).toList();
+    return runs.values().stream()
+        .map(
+            r ->
+                new RunTiming(
+                    r.runId(),
+                    r.requestedAt(),
+                    r.startedAt(),
+                    r.completedAt(),
+                    visible.get(r.runId())))
+        .toList();
   }
 }

@@ -53,13 +53,15 @@ public final class InMemoryScheduleStore implements ScheduleStore {
   @Override
   public synchronized List<Change> changesSince(long since) {
     List<Change> out = new ArrayList<>();
-    schedules.values().stream().filter(s -> s.version() != null && s.version() > since)
+    schedules.values().stream()
+        .filter(s -> s.version() != null && s.version() > since)
         .forEach(s -> out.add(new Change(s.jobName(), s, s.version())));
-    deleted.forEach((name, v) -> {
-      if (v > since) {
-        out.add(new Change(name, null, v));
-      }
-    });
+    deleted.forEach(
+        (name, v) -> {
+          if (v > since) {
+            out.add(new Change(name, null, v));
+          }
+        });
     return out;
   }
 
@@ -68,7 +70,8 @@ public final class InMemoryScheduleStore implements ScheduleStore {
     for (Fire f : fires) {
       Schedule s = schedules.get(f.jobName());
       if (s != null) {
-        schedules.put(f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), f.nextRunAt()));
+        schedules.put(
+            f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), f.nextRunAt()));
       }
     }
   }

@@ -18,8 +18,11 @@ public final class InMemoryTimerStore implements TimerStore {
 
   @Override
   public List<Timer> due(Instant now, int limit) {
-    return timers.values().stream().filter(t -> !t.dueAt().isAfter(now))
-        .sorted(Comparator.comparing(Timer::dueAt)).limit(limit).toList();
+    return timers.values().stream()
+        .filter(t -> !t.dueAt().isAfter(now))
+        .sorted(Comparator.comparing(Timer::dueAt))
+        .limit(limit)
+        .toList();
   }
 
   @Override

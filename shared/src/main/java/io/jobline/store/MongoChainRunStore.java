@@ -19,16 +19,18 @@ import org.bson.Document;
 import org.bson.conversions.Bson;
 
 /**
- * {@link ChainRunStore} on {@code job_chain_runs}, with the ids of runs not yet ended in
- * {@code job_chain_runs_active}. Every write is by {@code _id}; no transaction is needed, as the
+ * {@link ChainRunStore} on {@code job_chain_runs}, with the ids of runs not yet ended in {@code
+ * job_chain_runs_active}. Every write is by {@code _id}; no transaction is needed, as the
  * orchestrator repairs the active marks from the runs when it takes over.
  */
 public final class MongoChainRunStore implements ChainRunStore {
   public static final String COLLECTION = "job_chain_runs";
   public static final String ACTIVE = "job_chain_runs_active";
   private static final Set<String> DATES = Set.of("requested_at", "started_at", "ended_at");
+
   /** The lease epoch of the orchestrator that last wrote a run. */
   private static final String EPOCH = "orchestrator_epoch";
+
   private final MongoCollection<Document> runs;
   private final MongoCollection<Document> active;
 
@@ -37,9 +39,13 @@ public final class MongoChainRunStore implements ChainRunStore {
     this.active = db.getCollection(ACTIVE);
   }
 
-  /** Creates the indexes the list queries need (real MongoDB uses them; the embedded store ignores them). */
+  /**
+   * Creates the indexes the list queries need (real MongoDB uses them; the embedded store ignores
+   * them).
+   */
   public MongoChainRunStore ensureIndexes() {
-    runs.createIndex(Indexes.compoundIndex(Indexes.ascending("chain_name"), Indexes.descending("requested_at")));
+    runs.createIndex(
+        Indexes.compoundIndex(Indexes.ascending("chain_name"), Indexes.descending("requested_at")));
     runs.createIndex(Indexes.descending("requested_at"));
     runs.createIndex(Indexes.ascending("status"));
     return this;
@@ -57,7 +63,9 @@ public final class MongoChainRunStore implements ChainRunStore {
       created = false;
     }
     if (created || find(run.chainRunId()).map(r -> !r.status().isTerminal()).orElse(false)) {
-      active.replaceOne(Filters.eq("_id", run.chainRunId()), new Document("_id", run.chainRunId()),
+      active.replaceOne(
+          Filters.eq("_id", run.chainRunId()),
+          new Document("_id", run.chainRunId()),
           new ReplaceOptions().upsert(true));
     }
     return created;
@@ -65,7 +73,8 @@ public final class MongoChainRunStore implements ChainRunStore {
 
   @Override
   public Optional<ChainRun> find(String chainRunId) {
-    return Optional.ofNullable(runs.find(Filters.eq("_id", chainRunId)).first()).map(MongoChainRunStore::read);
+    return Optional.ofNullable(runs.find(Filters.eq("_id", chainRunId)).first())
+        .map(MongoChainRunStore::read);
   }
 
   @Override
@@ -83,7 +92,8 @@ public final class MongoChainRunStore implements ChainRunStore {
     List<ChainRun> out = new ArrayList<>();
     runs.find(filters.isEmpty() ? new Document() : Filters.and(filters))
         .sort(Sorts.orderBy(Sorts.descending("requested_at"), Sorts.descending("_id")))
-        .limit(q.limit()).forEach(d -> out.add(read(d)));
+        .limit(q.limit())
+        .forEach(d -> out.add(read(d)));
     return out;
   }
 
@@ -95,9 +105,13 @@ public final class MongoChainRunStore implements ChainRunStore {
       sets.add(doc.containsKey(field) ? Updates.set(field, doc.get(field)) : Updates.unset(field));
     }
     sets.add(Updates.set(EPOCH, epoch));
-    return runs.updateOne(Filters.and(Filters.eq("_id", run.chainRunId()),
-            Filters.or(Filters.exists(EPOCH, false), Filters.lte(EPOCH, epoch))),
-        Updates.combine(sets)).getMatchedCount() > 0;
+    return runs.updateOne(
+                Filters.and(
+                    Filters.eq("_id", run.chainRunId()),
+                    Filters.or(Filters.exists(EPOCH, false), Filters.lte(EPOCH, epoch))),
+                Updates.combine(sets))
+            .getMatchedCount()
+        > 0;
   }
 
   @Override

@@ -35,7 +35,8 @@ public final class MongoChainStore implements ChainStore {
 
   @Override
   public Optional<Declared> find(String name) {
-    return Optional.ofNullable(chains.find(Filters.eq("_id", name)).first()).map(MongoChainStore::read);
+    return Optional.ofNullable(chains.find(Filters.eq("_id", name)).first())
+        .map(MongoChainStore::read);
   }
 
   @Override

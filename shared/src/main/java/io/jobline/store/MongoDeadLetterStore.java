@@ -19,7 +19,10 @@ import java.util.Set;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
-/** {@link DeadLetterStore} on {@code job_dead_letters}, one document per dead-letter record, by its id. */
+/**
+ * {@link DeadLetterStore} on {@code job_dead_letters}, one document per dead-letter record, by its
+ * id.
+ */
 public final class MongoDeadLetterStore implements DeadLetterStore {
   public static final String COLLECTION = "job_dead_letters";
   private static final Set<String> DATES = Set.of("time");
@@ -29,10 +32,14 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     this.letters = db.getCollection(COLLECTION);
   }
 
-  /** Creates the indexes the list query needs (real MongoDB uses them; the embedded store ignores them). */
+  /**
+   * Creates the indexes the list query needs (real MongoDB uses them; the embedded store ignores
+   * them).
+   */
   public MongoDeadLetterStore ensureIndexes() {
     letters.createIndex(Indexes.descending("time", "_id"));
-    letters.createIndex(Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("time")));
+    letters.createIndex(
+        Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("time")));
     return this;
   }
 
@@ -46,21 +53,28 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
       Document doc = Documents.toDocument(d, "id", DATES);
       doc.remove("_id");
       doc.remove("redrives"); // the api's to add to; a record read again must not wipe them
-      writes.add(new UpdateOneModel<>(Filters.eq("_id", d.id()), new Document("$set", doc),
-          new UpdateOptions().upsert(true)));
+      writes.add(
+          new UpdateOneModel<>(
+              Filters.eq("_id", d.id()),
+              new Document("$set", doc),
+              new UpdateOptions().upsert(true)));
     }
     letters.bulkWrite(writes);
   }
 
   @Override
   public Optional<DeadLetter> find(String id) {
-    return Optional.ofNullable(letters.find(Filters.eq("_id", id)).first()).map(MongoDeadLetterStore::read);
+    return Optional.ofNullable(letters.find(Filters.eq("_id", id)).first())
+        .map(MongoDeadLetterStore::read);
   }
 
   @Override
   public boolean redriven(String id, DeadLetter.Redrive redrive) {
     Document entry = Document.parse(Json.mapper().valueToTree(redrive).toString());
-    return letters.updateOne(Filters.eq("_id", id), Updates.push("redrives", entry)).getMatchedCount() > 0;
+    return letters
+            .updateOne(Filters.eq("_id", id), Updates.push("redrives", entry))
+            .getMatchedCount()
+        > 0;
   }
 
   @Override
@@ -76,15 +90,22 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
       filters.add(Filters.eq("topic", q.topic()));
     }
     if (q.redriven() != null) {
-      filters.add(q.redriven() ? Filters.exists("redrives.0") : Filters.not(Filters.exists("redrives.0")));
+      filters.add(
+          q.redriven() ? Filters.exists("redrives.0") : Filters.not(Filters.exists("redrives.0")));
     }
     if (q.after() != null && q.after().at() != null) {
       Date t = Date.from(q.after().at());
-      filters.add(Filters.or(Filters.lt("time", t), Filters.and(Filters.eq("time", t), Filters.lt("_id", q.after().id()))));
+      filters.add(
+          Filters.or(
+              Filters.lt("time", t),
+              Filters.and(Filters.eq("time", t), Filters.lt("_id", q.after().id()))));
     }
     List<DeadLetter> out = new ArrayList<>();
-    letters.find(filters.isEmpty() ? new Document() : Filters.and(filters))
-        .sort(Sorts.descending("time", "_id")).limit(q.limit()).forEach(d -> out.add(read(d)));
+    letters
+        .find(filters.isEmpty() ? new Document() : Filters.and(filters))
+        .sort(Sorts.descending("time", "_id"))
+        .limit(q.limit())
+        .forEach(d -> out.add(read(d)));
     return out;
   }
 

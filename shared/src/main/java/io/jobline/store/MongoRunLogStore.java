@@ -14,7 +14,10 @@ import java.util.Date;
 import java.util.List;
 import org.bson.Document;
 
-/** {@link RunLogStore} on {@code job_run_logs}; ids are run id + zero-padded position, so pages sort by id. */
+/**
+ * {@link RunLogStore} on {@code job_run_logs}; ids are run id + zero-padded position, so pages sort
+ * by id.
+ */
 public final class MongoRunLogStore implements RunLogStore {
   public static final String COLLECTION = "job_run_logs";
   private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
@@ -41,10 +44,15 @@ public final class MongoRunLogStore implements RunLogStore {
     List<WriteModel<Document>> writes = new ArrayList<>(lines.size());
     for (Line l : lines) {
       LogEntry e = l.entry();
-      Document doc = new Document("_id", id(l.runId(), l.index())).append("run_id", l.runId())
-          .append("index", l.index()).append("timestamp", e.timestamp() == null ? null : Date.from(e.timestamp()))
-          .append("level", e.level()).append("message", e.message()).append("percentage", e.percentage())
-          .append("marker", l.marker());
+      Document doc =
+          new Document("_id", id(l.runId(), l.index()))
+              .append("run_id", l.runId())
+              .append("index", l.index())
+              .append("timestamp", e.timestamp() == null ? null : Date.from(e.timestamp()))
+              .append("level", e.level())
+              .append("message", e.message())
+              .append("percentage", e.percentage())
+              .append("marker", l.marker());
       writes.add(new ReplaceOneModel<>(Filters.eq("_id", doc.getString("_id")), doc, UPSERT));
     }
     logs.bulkWrite(writes);
@@ -53,17 +61,29 @@ public final class MongoRunLogStore implements RunLogStore {
   @Override
   public List<Line> page(String runId, int offset, int limit) {
     List<Line> out = new ArrayList<>();
-    for (Document d : logs.find(Filters.and(Filters.gte("_id", id(runId, offset)), Filters.lt("_id", runId + ";")))
-        .sort(Sorts.ascending("_id")).limit(limit)) {
+    for (Document d :
+        logs.find(
+                Filters.and(Filters.gte("_id", id(runId, offset)), Filters.lt("_id", runId + ";")))
+            .sort(Sorts.ascending("_id"))
+            .limit(limit)) {
       Date at = d.getDate("timestamp");
-      out.add(new Line(runId, d.getInteger("index"), new LogEntry(at == null ? null : at.toInstant(),
-          d.getString("level"), d.getString("message"), d.getInteger("percentage")), d.getBoolean("marker", false)));
+      out.add(
+          new Line(
+              runId,
+              d.getInteger("index"),
+              new LogEntry(
+                  at == null ? null : at.toInstant(),
+                  d.getString("level"),
+                  d.getString("message"),
+                  d.getInteger("percentage")),
+              d.getBoolean("marker", false)));
     }
     return out;
   }
 
   @Override
   public long count(String runId) {
-    return logs.countDocuments(Filters.and(Filters.gte("_id", runId + ":"), Filters.lt("_id", runId + ";")));
+    return logs.countDocuments(
+        Filters.and(Filters.gte("_id", runId + ":"), Filters.lt("_id", runId + ";")));
   }
 }

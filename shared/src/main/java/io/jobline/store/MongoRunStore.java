@@ -2,21 +2,31 @@ package io.jobline.store;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Accumulators;
+import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.WriteModel;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 
 /** {@link RunStore} on the {@code job_runs} collection. */
 public final class MongoRunStore implements RunStore {
@@ -33,10 +43,14 @@ public final class MongoRunStore implements RunStore {
     this.clock = clock;
   }
 
-  /** Creates the indexes the queries need (real MongoDB uses them; the embedded store ignores them). */
+  /**
+   * Creates the indexes the queries need (real MongoDB uses them; the embedded store ignores them).
+   */
   public MongoRunStore ensureIndexes() {
-    runs.createIndex(Indexes.compoundIndex(Indexes.ascending("job_name"), Indexes.descending("requested_at")));
-    runs.createIndex(Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("requested_at")));
+    runs.createIndex(
+        Indexes.compoundIndex(Indexes.ascending("job_name"), Indexes.descending("requested_at")));
+    runs.createIndex(
+        Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("requested_at")));
     runs.createIndex(Indexes.ascending("status"));
     return this;
   }
@@ -68,7 +82,7 @@ public final class MongoRunStore implements RunStore {
 
   @Override
   public List<RunRecord> list(RunQuery q) {
-    List<org.bson.conversions.Bson> filters = new ArrayList<>();
+    List<Bson> filters = new ArrayList<>();
     if (q.jobName() != null) {
       filters.add(Filters.eq("job_name", q.jobName()));
     }
@@ -95,15 +109,25 @@ public final class MongoRunStore implements RunStore {
     }
     if (q.after() != null && q.after().requestedAt() != null) {
       Date at = Date.from(q.after().requestedAt());
-      filters.add(q.ascending()
-          ? Filters.or(Filters.gt("requested_at", at), Filters.and(Filters.eq("requested_at", at), Filters.gt("_id", q.after().runId())))
-          : Filters.or(Filters.lt("requested_at", at), Filters.and(Filters.eq("requested_at", at), Filters.lt("_id", q.after().runId()))));
+      filters.add(
+          q.ascending()
+              ? Filters.or(
+                  Filters.gt("requested_at", at),
+                  Filters.and(Filters.eq("requested_at", at), Filters.gt("_id", q.after().runId())))
+              : Filters.or(
+                  Filters.lt("requested_at", at),
+                  Filters.and(
+                      Filters.eq("requested_at", at), Filters.lt("_id", q.after().runId()))));
     }
-    var sort = q.ascending()
-        ? com.mongodb.client.model.Sorts.ascending("requested_at", "_id")
-        : com.mongodb.client.model.Sorts.descending("requested_at", "_id");
+    var sort =
+        q.ascending()
+            ? Sorts.ascending("requested_at", "_id")
+            : Sorts.descending("requested_at", "_id");
     List<RunRecord> out = new ArrayList<>();
-    for (Document d : runs.find(filters.isEmpty() ? new Document() : Filters.and(filters)).sort(sort).limit(q.limit())) {
+    for (Document d :
+        runs.find(filters.isEmpty() ? new Document() : Filters.and(filters))
+            .sort(sort)
+            .limit(q.limit())) {
       d.remove(VISIBLE_AT);
       out.add(Documents.fromDocument(d, RunRecord.class, "run_id"));
     }
@@ -111,16 +135,22 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
-  public List<RunRecord> since(String jobName, String tenantId, java.time.Instant since) {
-    return list(new RunQuery(jobName, tenantId, null, null, null, since, null, true, null, Integer.MAX_VALUE));
+  public List<RunRecord> since(String jobName, String tenantId, Instant since) {
+    return list(
+        new RunQuery(
+            jobName, tenantId, null, null, null, since, null, true, null, Integer.MAX_VALUE));
   }
 
   @Override
-  public long deleteRequestedBefore(java.time.Instant cutoff) {
+  public long deleteRequestedBefore(Instant cutoff) {
     Date before = Date.from(cutoff);
-    // runs produced without requested_at (outside producers) are judged by when history last wrote them
-    return runs.deleteMany(Filters.or(Filters.lt("requested_at", before),
-        Filters.and(Filters.exists("requested_at", false), Filters.lt(VISIBLE_AT, before)))).getDeletedCount();
+    // runs produced without requested_at (outside producers) are judged by when history last wrote
+    // them
+    return runs.deleteMany(
+            Filters.or(
+                Filters.lt("requested_at", before),
+                Filters.and(Filters.exists("requested_at", false), Filters.lt(VISIBLE_AT, before))))
+        .getDeletedCount();
   }
 
   @Override
@@ -129,13 +159,20 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
-  public java.util.Map<String, RunStatus> statuses(java.util.Collection<String> runIds) {
-    java.util.Map<String, RunStatus> out = new java.util.HashMap<>();
+  public Map<String, RunStatus> statuses(Collection<String> runIds) {
+    Map<String, RunStatus> out = new HashMap<>();
     // a few ids are looked up one by one: the Mongo-wire test store answers $in with a full scan
-    Iterable<Document> found = runIds.size() <= 32
-        ? runIds.stream().map(id -> runs.find(Filters.eq("_id", id)).projection(Projections.include("status")).first())
-            .filter(java.util.Objects::nonNull).toList()
-        : runs.find(Filters.in("_id", runIds)).projection(Projections.include("status"));
+    Iterable<Document> found =
+        runIds.size() <= 32
+            ? runIds.stream()
+                .map(
+                    id ->
+                        runs.find(Filters.eq("_id", id))
+                            .projection(Projections.include("status"))
+                            .first())
+                .filter(Objects::nonNull)
+                .toList()
+            : runs.find(Filters.in("_id", runIds)).projection(Projections.include("status"));
     for (Document d : found) {
       String status = d.getString("status");
       if (status != null) {
@@ -151,12 +188,17 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
-  public java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since) {
-    org.bson.conversions.Bson match = tenantId == null ? Filters.gte("requested_at", Date.from(since))
-        : Filters.and(Filters.eq("tenant_id", tenantId), Filters.gte("requested_at", Date.from(since)));
-    java.util.Map<RunStatus, Long> out = new java.util.EnumMap<>(RunStatus.class);
-    for (Document d : runs.aggregate(List.of(com.mongodb.client.model.Aggregates.match(match),
-        com.mongodb.client.model.Aggregates.group("$status", com.mongodb.client.model.Accumulators.sum("n", 1))))) {
+  public Map<RunStatus, Long> countByStatus(String tenantId, Instant since) {
+    Bson match =
+        tenantId == null
+            ? Filters.gte("requested_at", Date.from(since))
+            : Filters.and(
+                Filters.eq("tenant_id", tenantId), Filters.gte("requested_at", Date.from(since)));
+    Map<RunStatus, Long> out = new EnumMap<>(RunStatus.class);
+    for (Document d :
+        runs.aggregate(
+            List.of(
+                Aggregates.match(match), Aggregates.group("$status", Accumulators.sum("n", 1))))) {
       if (d.getString("_id") != null) {
         out.put(RunStatus.fromWire(d.getString("_id")), ((Number) d.get("n")).longValue());
       }
@@ -167,29 +209,43 @@ public final class MongoRunStore implements RunStore {
   @Override
   public List<RunTiming> timings() {
     List<RunTiming> out = new ArrayList<>();
-    for (Document d : runs.find().projection(Projections.include(
-        "requested_at", "started_at", "completed_at", VISIBLE_AT))) {
-      out.add(new RunTiming(d.getString("_id"), instant(d, "requested_at"),
-          instant(d, "started_at"), instant(d, "completed_at"), instant(d, VISIBLE_AT)));
+    for (Document d :
+        runs.find()
+            .projection(
+                Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
+      out.add(
+          new RunTiming(
+              d.getString("_id"),
+              instant(d, "requested_at"),
+              instant(d, "started_at"),
+              instant(d, "completed_at"),
+              instant(d, VISIBLE_AT)));
     }
     return out;
   }
 
   @Override
-  public List<RunTiming> timings(java.util.Collection<String> runIds) {
+  public List<RunTiming> timings(Collection<String> runIds) {
     List<RunTiming> out = new ArrayList<>(runIds.size());
     List<String> all = new ArrayList<>(runIds);
     for (int from = 0; from < all.size(); from += 1000) {
-      for (Document d : runs.find(Filters.in("_id", all.subList(from, Math.min(all.size(), from + 1000))))
-          .projection(Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
-        out.add(new RunTiming(d.getString("_id"), instant(d, "requested_at"),
-            instant(d, "started_at"), instant(d, "completed_at"), instant(d, VISIBLE_AT)));
+      for (Document d :
+          runs.find(Filters.in("_id", all.subList(from, Math.min(all.size(), from + 1000))))
+              .projection(
+                  Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
+        out.add(
+            new RunTiming(
+                d.getString("_id"),
+                instant(d, "requested_at"),
+                instant(d, "started_at"),
+                instant(d, "completed_at"),
+                instant(d, VISIBLE_AT)));
       }
     }
     return out;
   }
 
-  private static java.time.Instant instant(Document d, String field) {
+  private static Instant instant(Document d, String field) {
     Date date = d.getDate(field);
     return date == null ? null : date.toInstant();
   }

@@ -38,8 +38,10 @@ public final class MongoScheduleStore implements ScheduleStore {
   public static final String COLLECTION = "job_schedules";
   private static final Set<String> DATES = Set.of("last_run_at", "next_run_at", "run_at");
   private static final String VERSION_KEY = "schedules-version";
+
   /** A write still in flight after this long is taken for one whose writer died, and ignored. */
   public static final Duration ABANDONED_AFTER = Duration.ofMinutes(5);
+
   private final MongoCollection<Document> schedules;
   private final MongoCollection<Document> tombstones;
   private final MongoCollection<Document> counters;
@@ -57,7 +59,8 @@ public final class MongoScheduleStore implements ScheduleStore {
   }
 
   public MongoScheduleStore ensureIndexes() {
-    schedules.createIndex(Indexes.compoundIndex(Indexes.ascending("is_enabled"), Indexes.ascending("next_run_at")));
+    schedules.createIndex(
+        Indexes.compoundIndex(Indexes.ascending("is_enabled"), Indexes.ascending("next_run_at")));
     schedules.createIndex(Indexes.ascending("version"));
     tombstones.createIndex(Indexes.ascending("version"));
     return this;
@@ -69,7 +72,8 @@ public final class MongoScheduleStore implements ScheduleStore {
     try {
       Document doc = Documents.toDocument(schedule, "job_name", DATES);
       doc.put("version", v.first());
-      schedules.replaceOne(Filters.eq("_id", schedule.jobName()), doc, new ReplaceOptions().upsert(true));
+      schedules.replaceOne(
+          Filters.eq("_id", schedule.jobName()), doc, new ReplaceOptions().upsert(true));
       tombstones.deleteOne(Filters.eq("_id", schedule.jobName()));
     } finally {
       done(v);
@@ -98,7 +102,8 @@ public final class MongoScheduleStore implements ScheduleStore {
 
   @Override
   public Optional<Schedule> find(String jobName) {
-    return Optional.ofNullable(schedules.find(Filters.eq("_id", jobName)).first()).map(MongoScheduleStore::read);
+    return Optional.ofNullable(schedules.find(Filters.eq("_id", jobName)).first())
+        .map(MongoScheduleStore::read);
   }
 
   @Override
@@ -120,7 +125,9 @@ public final class MongoScheduleStore implements ScheduleStore {
     Versions v = take(1);
     try {
       boolean deleted = schedules.deleteOne(Filters.eq("_id", jobName)).getDeletedCount() > 0;
-      tombstones.replaceOne(Filters.eq("_id", jobName), new Document("_id", jobName).append("version", v.first()),
+      tombstones.replaceOne(
+          Filters.eq("_id", jobName),
+          new Document("_id", jobName).append("version", v.first()),
           new ReplaceOptions().upsert(true));
       return deleted;
     } finally {
@@ -139,9 +146,14 @@ public final class MongoScheduleStore implements ScheduleStore {
     for (Document w : d.getList("in_flight", Document.class, List.of())) {
       Date at = w.getDate("at");
       if (at != null && at.toInstant().isBefore(abandoned)) {
-        LOG.warn("A schedule write of versions {}-{} started at {} never finished; its writer is taken for dead",
-            w.get("from"), w.get("to"), at.toInstant());
-        counters.updateOne(Filters.eq("_id", VERSION_KEY), Updates.pull("in_flight", new Document("token", w.get("token"))));
+        LOG.warn(
+            "A schedule write of versions {}-{} started at {} never finished; its writer is taken for dead",
+            w.get("from"),
+            w.get("to"),
+            at.toInstant());
+        counters.updateOne(
+            Filters.eq("_id", VERSION_KEY),
+            Updates.pull("in_flight", new Document("token", w.get("token"))));
         continue;
       }
       long from = ((Number) w.get("from")).longValue();
@@ -153,10 +165,15 @@ public final class MongoScheduleStore implements ScheduleStore {
   @Override
   public List<Change> changesSince(long since) {
     List<Change> out = new ArrayList<>();
-    schedules.find(Filters.gt("version", since)).forEach(d -> readable(d).ifPresent(s ->
-        out.add(new Change(s.jobName(), s, s.version()))));
-    tombstones.find(Filters.gt("version", since)).forEach(d ->
-        out.add(new Change(d.getString("_id"), null, ((Number) d.get("version")).longValue())));
+    schedules
+        .find(Filters.gt("version", since))
+        .forEach(d -> readable(d).ifPresent(s -> out.add(new Change(s.jobName(), s, s.version()))));
+    tombstones
+        .find(Filters.gt("version", since))
+        .forEach(
+            d ->
+                out.add(
+                    new Change(d.getString("_id"), null, ((Number) d.get("version")).longValue())));
     return out;
   }
 
@@ -167,11 +184,16 @@ public final class MongoScheduleStore implements ScheduleStore {
     }
     List<WriteModel<Document>> writes = new ArrayList<>(fires.size());
     for (Fire f : fires) {
-      writes.add(new UpdateOneModel<>(Filters.eq("_id", f.jobName()), Updates.combine(
-          Updates.set("last_run_at", Date.from(f.lastRunAt())),
-          Updates.set("last_run_id", f.lastRunId()),
-          Updates.set("last_run_status", f.lastRunStatus()),
-          f.nextRunAt() == null ? Updates.unset("next_run_at") : Updates.set("next_run_at", Date.from(f.nextRunAt())))));
+      writes.add(
+          new UpdateOneModel<>(
+              Filters.eq("_id", f.jobName()),
+              Updates.combine(
+                  Updates.set("last_run_at", Date.from(f.lastRunAt())),
+                  Updates.set("last_run_id", f.lastRunId()),
+                  Updates.set("last_run_status", f.lastRunStatus()),
+                  f.nextRunAt() == null
+                      ? Updates.unset("next_run_at")
+                      : Updates.set("next_run_at", Date.from(f.nextRunAt())))));
     }
     schedules.bulkWrite(writes);
   }
@@ -189,7 +211,8 @@ public final class MongoScheduleStore implements ScheduleStore {
       Document d = counters.find(Filters.eq("_id", VERSION_KEY)).first();
       if (d == null) {
         try {
-          counters.insertOne(new Document("_id", VERSION_KEY).append("value", 0L).append("in_flight", List.of()));
+          counters.insertOne(
+              new Document("_id", VERSION_KEY).append("value", 0L).append("in_flight", List.of()));
         } catch (MongoWriteException e) {
           if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
             throw e;
@@ -198,15 +221,21 @@ public final class MongoScheduleStore implements ScheduleStore {
         continue;
       }
       long value = ((Number) d.get("value")).longValue();
-      Document entry = new Document("token", token).append("from", value + 1).append("to", value + n)
-          .append("at", Date.from(clock.instant()));
-      UpdateResult r = counters.updateOne(Filters.and(Filters.eq("_id", VERSION_KEY), Filters.eq("value", value)),
-          Updates.combine(Updates.set("value", value + n), Updates.push("in_flight", entry)));
+      Document entry =
+          new Document("token", token)
+              .append("from", value + 1)
+              .append("to", value + n)
+              .append("at", Date.from(clock.instant()));
+      UpdateResult r =
+          counters.updateOne(
+              Filters.and(Filters.eq("_id", VERSION_KEY), Filters.eq("value", value)),
+              Updates.combine(Updates.set("value", value + n), Updates.push("in_flight", entry)));
       if (r.getModifiedCount() == 1) {
         return new Versions(token, value + 1, value + n);
       }
       if (tries > 10_000) {
-        throw new IllegalStateException("could not take a schedule version: the counter keeps changing");
+        throw new IllegalStateException(
+            "could not take a schedule version: the counter keeps changing");
       }
       Thread.onSpinWait();
     }
@@ -214,7 +243,9 @@ public final class MongoScheduleStore implements ScheduleStore {
 
   /** Takes the write off the in-flight list, whether it succeeded or not. */
   private void done(Versions v) {
-    counters.updateOne(Filters.eq("_id", VERSION_KEY), Updates.pull("in_flight", new Document("token", v.token())));
+    counters.updateOne(
+        Filters.eq("_id", VERSION_KEY),
+        Updates.pull("in_flight", new Document("token", v.token())));
   }
 
   /**
@@ -225,8 +256,10 @@ public final class MongoScheduleStore implements ScheduleStore {
     try {
       return Optional.of(read(d));
     } catch (RuntimeException e) {
-      LOG.error("Schedule document {} cannot be read and is left out until it is fixed or deleted: {}",
-          d.get("_id"), e.toString());
+      LOG.error(
+          "Schedule document {} cannot be read and is left out until it is fixed or deleted: {}",
+          d.get("_id"),
+          e.toString());
       return Optional.empty();
     }
   }

@@ -6,8 +6,8 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -15,10 +15,12 @@ import java.util.Date;
 import java.util.List;
 import java.util.Optional;
 import org.bson.Document;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link TimerStore} on {@code job_timers}. */
 public final class MongoTimerStore implements TimerStore {
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MongoTimerStore.class);
+  private static final Logger LOG = LoggerFactory.getLogger(MongoTimerStore.class);
   static final String DEAD = "job_timers_dead";
   public static final String COLLECTION = "job_timers";
   private final MongoCollection<Document> timers;
@@ -37,9 +39,11 @@ public final class MongoTimerStore implements TimerStore {
   @Override
   public void set(Timer timer) {
     try {
-      Document doc = new Document("_id", timer.id()).append("due_at", Date.from(timer.dueAt()))
-          .append("kind", timer.kind())
-          .append("request", Json.mapper().writeValueAsString(timer.request()));
+      Document doc =
+          new Document("_id", timer.id())
+              .append("due_at", Date.from(timer.dueAt()))
+              .append("kind", timer.kind())
+              .append("request", Json.mapper().writeValueAsString(timer.request()));
       timers.replaceOne(Filters.eq("_id", timer.id()), doc, new ReplaceOptions().upsert(true));
     } catch (IOException e) {
       throw new IllegalStateException("cannot store timer " + timer.id(), e);
@@ -49,7 +53,11 @@ public final class MongoTimerStore implements TimerStore {
   @Override
   public List<Timer> due(Instant now, int limit) {
     List<Timer> out = new ArrayList<>();
-    for (Document d : timers.find(Filters.lte("due_at", Date.from(now))).sort(Sorts.ascending("due_at")).limit(limit)) {
+    for (Document d :
+        timers
+            .find(Filters.lte("due_at", Date.from(now)))
+            .sort(Sorts.ascending("due_at"))
+            .limit(limit)) {
       try {
         out.add(read(d));
       } catch (RuntimeException e) {
@@ -70,20 +78,30 @@ public final class MongoTimerStore implements TimerStore {
     timers.deleteOne(Filters.eq("_id", id));
   }
 
-  /** A timer that cannot be read is moved to {@code job_timers_dead} with the reason: it must not stop the others. */
+  /**
+   * A timer that cannot be read is moved to {@code job_timers_dead} with the reason: it must not
+   * stop the others.
+   */
   private void setAside(Document d, RuntimeException cause) {
-    LOG.error("Timer {} cannot be read and is set aside in {}: {}", d.get("_id"), DEAD, cause.toString());
-    dead.replaceOne(Filters.eq("_id", d.get("_id")), new Document(d).append("reason", String.valueOf(cause)),
-        new com.mongodb.client.model.ReplaceOptions().upsert(true));
+    LOG.error(
+        "Timer {} cannot be read and is set aside in {}: {}", d.get("_id"), DEAD, cause.toString());
+    dead.replaceOne(
+        Filters.eq("_id", d.get("_id")),
+        new Document(d).append("reason", String.valueOf(cause)),
+        new ReplaceOptions().upsert(true));
     timers.deleteOne(Filters.eq("_id", d.get("_id")));
   }
 
   private static Timer read(Document d) {
     try {
-      return new Timer(d.getString("_id"), d.getDate("due_at").toInstant(), d.getString("kind"),
+      return new Timer(
+          d.getString("_id"),
+          d.getDate("due_at").toInstant(),
+          d.getString("kind"),
           Json.mapper().readValue(d.getString("request"), JobRequest.class));
     } catch (IOException e) {
-      throw new IllegalStateException("timer " + d.getString("_id") + " holds an unreadable request", e);
+      throw new IllegalStateException(
+          "timer " + d.getString("_id") + " holds an unreadable request", e);
     }
   }
 }

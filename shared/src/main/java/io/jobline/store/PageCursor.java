@@ -4,11 +4,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 
-/** Where a page sorted by time then id ended: the time and id of its last item, as an opaque text. */
+/**
+ * Where a page sorted by time then id ended: the time and id of its last item, as an opaque text.
+ */
 public record PageCursor(Instant at, String id) {
   public String encode() {
     String raw = (at == null ? "" : at.toEpochMilli()) + ":" + id;
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    return Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -23,7 +27,8 @@ public record PageCursor(Instant at, String id) {
       throw new IllegalArgumentException("not a cursor");
     }
     String millis = raw.substring(0, colon);
-    return new PageCursor(millis.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(millis)),
+    return new PageCursor(
+        millis.isEmpty() ? null : Instant.ofEpochMilli(Long.parseLong(millis)),
         raw.substring(colon + 1));
   }
 }

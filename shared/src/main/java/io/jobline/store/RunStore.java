@@ -2,8 +2,13 @@ package io.jobline.store;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** Materialized runs ({@code job_runs}). History writes; the API reads. */
 public interface RunStore {
@@ -13,32 +18,64 @@ public interface RunStore {
   Optional<RunRecord> find(String runId);
 
   /** The current status of each of these runs that exists. */
-  java.util.Map<String, RunStatus> statuses(java.util.Collection<String> runIds);
+  Map<String, RunStatus> statuses(Collection<String> runIds);
 
   long countByStatus(RunStatus status);
 
-  /** How many runs of each status were requested since {@code since}: of one tenant, or of all with null. */
-  java.util.Map<RunStatus, Long> countByStatus(String tenantId, java.time.Instant since);
+  /**
+   * How many runs of each status were requested since {@code since}: of one tenant, or of all with
+   * null.
+   */
+  Map<RunStatus, Long> countByStatus(String tenantId, Instant since);
 
   /** Which runs to list. Null fields don't filter. */
-  record RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
-      String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
-      Cursor after, int limit, String chainRunId) {
+  record RunQuery(
+      String jobName,
+      String tenantId,
+      RunStatus status,
+      String schedule,
+      String parentRunId,
+      Instant from,
+      Instant to,
+      boolean ascending,
+      Cursor after,
+      int limit,
+      String chainRunId) {
 
-    public RunQuery(String jobName, String tenantId, RunStatus status, String schedule,
-        String parentRunId, java.time.Instant from, java.time.Instant to, boolean ascending,
-        Cursor after, int limit) {
-      this(jobName, tenantId, status, schedule, parentRunId, from, to, ascending, after, limit, null);
+    public RunQuery(
+        String jobName,
+        String tenantId,
+        RunStatus status,
+        String schedule,
+        String parentRunId,
+        Instant from,
+        Instant to,
+        boolean ascending,
+        Cursor after,
+        int limit) {
+      this(
+          jobName,
+          tenantId,
+          status,
+          schedule,
+          parentRunId,
+          from,
+          to,
+          ascending,
+          after,
+          limit,
+          null);
     }
 
     /** This query for the step runs of one chain run only. */
     public RunQuery inChainRun(String id) {
-      return new RunQuery(jobName, tenantId, status, schedule, parentRunId, from, to, ascending, after, limit, id);
+      return new RunQuery(
+          jobName, tenantId, status, schedule, parentRunId, from, to, ascending, after, limit, id);
     }
   }
 
   /** Where a page ended: the sort key and id of its last run. */
-  record Cursor(java.time.Instant requestedAt, String runId) {
+  record Cursor(Instant requestedAt, String runId) {
     public String encode() {
       return new PageCursor(requestedAt, runId).encode();
     }
@@ -58,10 +95,10 @@ public interface RunStore {
   List<RunRecord> list(RunQuery query);
 
   /** Every run of a job (or all, with null) requested since {@code since}, for statistics. */
-  List<RunRecord> since(String jobName, String tenantId, java.time.Instant since);
+  List<RunRecord> since(String jobName, String tenantId, Instant since);
 
   /** Deletes runs requested before {@code cutoff} (history retention); returns how many. */
-  long deleteRequestedBefore(java.time.Instant cutoff);
+  long deleteRequestedBefore(Instant cutoff);
 
   /** How many runs there are. */
   long count();
@@ -70,24 +107,29 @@ public interface RunStore {
   List<RunTiming> timings();
 
   /** The timings of these runs only, looked up by id (no scan). */
-  default List<RunTiming> timings(java.util.Collection<String> runIds) {
-    java.util.Set<String> wanted = new java.util.HashSet<>(runIds);
+  default List<RunTiming> timings(Collection<String> runIds) {
+    Set<String> wanted = new HashSet<>(runIds);
     return timings().stream().filter(t -> wanted.contains(t.runId())).toList();
   }
 
   /** Which of these runs history shows as ended, looked up by id (no scan). */
-  default java.util.Set<String> ended(java.util.Collection<String> runIds) {
-    java.util.Set<String> out = new java.util.HashSet<>();
-    statuses(runIds).forEach((id, status) -> {
-      if (status != null && status.isTerminal()) {
-        out.add(id);
-      }
-    });
+  default Set<String> ended(Collection<String> runIds) {
+    Set<String> out = new HashSet<>();
+    statuses(runIds)
+        .forEach(
+            (id, status) -> {
+              if (status != null && status.isTerminal()) {
+                out.add(id);
+              }
+            });
     return out;
   }
 
   /** When a run was requested, started, completed and became visible here. */
   record RunTiming(
-      String runId, java.time.Instant requestedAt, java.time.Instant startedAt,
-      java.time.Instant completedAt, java.time.Instant visibleAt) {}
+      String runId,
+      Instant requestedAt,
+      Instant startedAt,
+      Instant completedAt,
+      Instant visibleAt) {}
 }

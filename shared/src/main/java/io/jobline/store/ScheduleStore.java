@@ -45,7 +45,12 @@ public interface ScheduleStore {
   List<Change> changesSince(long version);
 
   /** The outcome of one fire, recorded without bumping the version. */
-  record Fire(String jobName, Instant lastRunAt, String lastRunId, String lastRunStatus, Instant nextRunAt) {}
+  record Fire(
+      String jobName,
+      Instant lastRunAt,
+      String lastRunId,
+      String lastRunStatus,
+      Instant nextRunAt) {}
 
   /** Records fires in one batch; touches only the fire fields, so concurrent edits survive. */
   void recordFires(List<Fire> fires);

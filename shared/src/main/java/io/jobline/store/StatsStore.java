@@ -12,6 +12,7 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -30,7 +31,10 @@ public final class StatsStore {
     this.stats = db.getCollection(COLLECTION);
   }
 
-  /** The statistics a history partition keeps for one key ({@link #key}), written in place of the last. */
+  /**
+   * The statistics a history partition keeps for one key ({@link #key}), written in place of the
+   * last.
+   */
   public record Part(String key, int partition, JobStats stats) {}
 
   /** Replaces the given parts in one batch. */
@@ -48,8 +52,11 @@ public final class StatsStore {
 
   private static Document document(String id, Part p) {
     JobStats s = p.stats();
-    Document d = new Document("_id", id).append("key", p.key()).append("partition", p.partition())
-        .append("job_name", s.jobName());
+    Document d =
+        new Document("_id", id)
+            .append("key", p.key())
+            .append("partition", p.partition())
+            .append("job_name", s.jobName());
     if (isPerTenant(p.key())) {
       d.append("tenant_id", s.tenantId());
     }
@@ -60,7 +67,9 @@ public final class StatsStore {
       seconds.add(t.seconds());
       ended.add(t.endedAt());
     }
-    d.append("durations", seconds).append("ended_at", ended).append("max_duration_seconds", s.maxDurationSeconds())
+    d.append("durations", seconds)
+        .append("ended_at", ended)
+        .append("max_duration_seconds", s.maxDurationSeconds())
         .append("last_run_at", s.lastRunAt() == null ? null : Date.from(s.lastRunAt()));
     if (s.lastFailure() != null) {
       d.append("last_failure", failure(s.lastFailure()));
@@ -86,7 +95,7 @@ public final class StatsStore {
     } else {
       filters.add(Filters.exists("tenant_id", false));
     }
-    Map<String, List<JobStats>> byKey = new java.util.TreeMap<>();
+    Map<String, List<JobStats>> byKey = new TreeMap<>();
     for (Document d : stats.find(Filters.and(filters))) {
       String key = d.getString("key") != null ? d.getString("key") : d.getString("_id");
       byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(read(d));
@@ -103,15 +112,28 @@ public final class StatsStore {
     List<Number> ended = d.getList("ended_at", Number.class, List.of());
     List<JobStats.Timed> durations = new ArrayList<>(seconds.size());
     for (int i = 0; i < seconds.size(); i++) {
-      durations.add(new JobStats.Timed(i < ended.size() ? ended.get(i).longValue() : 0, seconds.get(i).doubleValue()));
+      durations.add(
+          new JobStats.Timed(
+              i < ended.size() ? ended.get(i).longValue() : 0, seconds.get(i).doubleValue()));
     }
     Number max = d.get("max_duration_seconds", Number.class);
     Date last = d.getDate("last_run_at");
     Document f = d.get("last_failure", Document.class);
-    JobStats.Failure failure = f == null ? null : new JobStats.Failure(f.getString("run_id"),
-        f.getDate("at") == null ? null : f.getDate("at").toInstant(), f.getString("error"));
-    return new JobStats(d.getString("job_name"), d.getString("tenant_id"), counts, durations,
-        max == null ? null : max.doubleValue(), last == null ? null : last.toInstant(), failure);
+    JobStats.Failure failure =
+        f == null
+            ? null
+            : new JobStats.Failure(
+                f.getString("run_id"),
+                f.getDate("at") == null ? null : f.getDate("at").toInstant(),
+                f.getString("error"));
+    return new JobStats(
+        d.getString("job_name"),
+        d.getString("tenant_id"),
+        counts,
+        durations,
+        max == null ? null : max.doubleValue(),
+        last == null ? null : last.toInstant(),
+        failure);
   }
 
   private static Document view(String key, JobStats s) {
@@ -130,7 +152,8 @@ public final class StatsStore {
   }
 
   private static Document failure(JobStats.Failure f) {
-    return new Document("run_id", f.runId()).append("at", f.at() == null ? null : Date.from(f.at()))
+    return new Document("run_id", f.runId())
+        .append("at", f.at() == null ? null : Date.from(f.at()))
         .append("error", f.error());
   }
 
@@ -138,7 +161,9 @@ public final class StatsStore {
     return key.contains("|tenant:");
   }
 
-  /** The key of a job's statistics, or of a job's for one tenant ({@code ""} for runs without one). */
+  /**
+   * The key of a job's statistics, or of a job's for one tenant ({@code ""} for runs without one).
+   */
   public static String key(String job, String tenant) {
     return tenant == null ? "job:" + job : "job:" + job + "|tenant:" + tenant;
   }

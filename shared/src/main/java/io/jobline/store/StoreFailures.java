@@ -1,5 +1,11 @@
 package io.jobline.store;
 
+import com.mongodb.MongoInterruptedException;
+import com.mongodb.MongoNotPrimaryException;
+import com.mongodb.MongoServerUnavailableException;
+import com.mongodb.MongoSocketException;
+import com.mongodb.MongoTimeoutException;
+
 /** Tells a store that cannot be reached from a store that refuses one document. */
 public final class StoreFailures {
   private StoreFailures() {}
@@ -10,14 +16,16 @@ public final class StoreFailures {
    */
   public static boolean unavailable(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof com.mongodb.MongoTimeoutException || t instanceof com.mongodb.MongoSocketException
-          || t instanceof com.mongodb.MongoServerUnavailableException
-          || t instanceof com.mongodb.MongoNotPrimaryException
-          || t instanceof com.mongodb.MongoInterruptedException) {
+      if (t instanceof MongoTimeoutException
+          || t instanceof MongoSocketException
+          || t instanceof MongoServerUnavailableException
+          || t instanceof MongoNotPrimaryException
+          || t instanceof MongoInterruptedException) {
         return true;
       }
       if (t.getMessage() != null && t.getMessage().contains("This store is closed")) {
-        return true; // the embedded store's file is closed (it is restarting): not this document's fault
+        return true; // the embedded store's file is closed (it is restarting): not this document's
+        // fault
       }
     }
     return false;

@@ -15,8 +15,11 @@ public final class ControlProducer implements AutoCloseable {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-control");
-    this.producer = new KafkaProducer<>(props, Topics.CONTROL.keySerde().serializer(),
-        Topics.CONTROL.valueSerde().serializer());
+    this.producer =
+        new KafkaProducer<>(
+            props,
+            Topics.CONTROL.keySerde().serializer(),
+            Topics.CONTROL.valueSerde().serializer());
   }
 
   /**
@@ -26,7 +29,8 @@ public final class ControlProducer implements AutoCloseable {
    */
   public void sendAndWait(Control control) {
     try {
-      producer.send(new ProducerRecord<>(Topics.CONTROL.name(), control.runId().value(), control))
+      producer
+          .send(new ProducerRecord<>(Topics.CONTROL.name(), control.runId().value(), control))
           .get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.jobline.topic;
 
+import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -11,7 +12,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
-/** Produces run events to {@code jobline.events}, keyed by run id (for roles other than the executor). */
+/**
+ * Produces run events to {@code jobline.events}, keyed by run id (for roles other than the
+ * executor).
+ */
 public final class EventProducer implements AutoCloseable {
   private final KafkaProducer<String, RunEvent> producer;
 
@@ -20,8 +24,9 @@ public final class EventProducer implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    this.producer = new KafkaProducer<>(props, Topics.EVENTS.keySerde().serializer(),
-        Topics.EVENTS.valueSerde().serializer());
+    this.producer =
+        new KafkaProducer<>(
+            props, Topics.EVENTS.keySerde().serializer(), Topics.EVENTS.valueSerde().serializer());
   }
 
   private volatile int requestPartitions = -1;
@@ -39,8 +44,10 @@ public final class EventProducer implements AutoCloseable {
     Integer partition = null;
     if (requestPartitions == eventPartitions && event.payload() != null) {
       String tenant = event.payload().path("tenant_id").asText(null);
-      partition = Topics.requestPartition(tenant == null || tenant.isBlank() ? io.jobline.wire.JobRequest.SYSTEM_TENANT
-          : tenant, requestPartitions);
+      partition =
+          Topics.requestPartition(
+              tenant == null || tenant.isBlank() ? JobRequest.SYSTEM_TENANT : tenant,
+              requestPartitions);
     }
     return new ProducerRecord<>(Topics.EVENTS.name(), partition, event.runId().value(), event);
   }
@@ -48,19 +55,22 @@ public final class EventProducer implements AutoCloseable {
   /** Sends without waiting; the future completes once Kafka has the event. */
   public CompletableFuture<RecordMetadata> send(RunEvent event) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
-    producer.send(record(event), (meta, error) -> {
-      if (error != null) {
-        done.completeExceptionally(error);
-      } else {
-        done.complete(meta);
-      }
-    });
+    producer.send(
+        record(event),
+        (meta, error) -> {
+          if (error != null) {
+            done.completeExceptionally(error);
+          } else {
+            done.complete(meta);
+          }
+        });
     return done;
   }
 
   /**
    * Sends and waits until Kafka has the event, for an event that must come before whatever the
-   * caller does next (e.g. a retry's event before its request, which an executor may start at once).
+   * caller does next (e.g. a retry's event before its request, which an executor may start at
+   * once).
    *
    * @throws IllegalStateException when Kafka does not take it within 30 s
    */
@@ -69,9 +79,11 @@ public final class EventProducer implements AutoCloseable {
       producer.send(record(event)).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending an event of run " + event.runId(), e);
+      throw new IllegalStateException(
+          "interrupted while sending an event of run " + event.runId(), e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("Kafka did not take an event of run " + event.runId() + ": " + e, e);
+      throw new IllegalStateException(
+          "Kafka did not take an event of run " + event.runId() + ": " + e, e);
     }
   }
 

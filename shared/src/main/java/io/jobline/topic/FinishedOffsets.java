@@ -7,13 +7,14 @@ import java.util.Set;
 
 /**
  * The offsets of a partition finished above its committed offset, written into the committed
- * offset's metadata: runs end out of order, so the offset committed is the first unfinished one, and
- * whoever reads the partition next must not run the finished ones after it again. A bitmap from the
- * committed offset, base64, within Kafka's default 4,096-character metadata limit (~24,000 offsets).
- * The executor writes it; the api reads it to leave finished requests out of the backlog.
+ * offset's metadata: runs end out of order, so the offset committed is the first unfinished one,
+ * and whoever reads the partition next must not run the finished ones after it again. A bitmap from
+ * the committed offset, base64, within Kafka's default 4,096-character metadata limit (~24,000
+ * offsets). The executor writes it; the api reads it to leave finished requests out of the backlog.
  */
 public final class FinishedOffsets {
   private static final String PREFIX = "jobline-finished:";
+
   /** Offsets one metadata string can carry; past them a finished run would be delivered again. */
   public static final int MAX_SPAN = (4096 - PREFIX.length()) / 4 * 3 * 8;
 
@@ -31,7 +32,10 @@ public final class FinishedOffsets {
     return bits.isEmpty() ? "" : PREFIX + Base64.getEncoder().encodeToString(bits.toByteArray());
   }
 
-  /** The finished offsets a commit at {@code committed} recorded; none for metadata it did not write. */
+  /**
+   * The finished offsets a commit at {@code committed} recorded; none for metadata it did not
+   * write.
+   */
   public static Set<Long> decode(long committed, String metadata) {
     Set<Long> out = new HashSet<>();
     if (metadata == null || !metadata.startsWith(PREFIX)) {

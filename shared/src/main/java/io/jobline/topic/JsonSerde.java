@@ -34,7 +34,8 @@ public final class JsonSerde<T> implements Serde<T> {
       try {
         return writer.writeValueAsBytes(value);
       } catch (IOException e) {
-        throw new SerializationException("cannot write " + type.getSimpleName() + " to " + topic, e);
+        throw new SerializationException(
+            "cannot write " + type.getSimpleName() + " to " + topic, e);
       }
     };
   }

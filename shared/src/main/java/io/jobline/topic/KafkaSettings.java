@@ -8,13 +8,12 @@ import org.apache.kafka.clients.CommonClientConfigs;
 
 /** How to reach Kafka: bootstrap servers plus any client properties (security, timeouts). */
 public class KafkaSettings {
-  @NotBlank
-  @JsonProperty
-  public String bootstrapServers = "localhost:29092";
+  @NotBlank @JsonProperty public String bootstrapServers = "localhost:29092";
 
-  /** Passed to every client as they are, e.g. {@code security.protocol}, {@code sasl.jaas.config}. */
-  @JsonProperty
-  public Map<String, String> properties = new HashMap<>();
+  /**
+   * Passed to every client as they are, e.g. {@code security.protocol}, {@code sasl.jaas.config}.
+   */
+  @JsonProperty public Map<String, String> properties = new HashMap<>();
 
   /** Common client properties: bootstrap servers plus the pass-through ones. */
   public Map<String, Object> clientProperties() {

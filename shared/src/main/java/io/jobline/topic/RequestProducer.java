@@ -21,17 +21,21 @@ public final class RequestProducer implements AutoCloseable {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    // 5 ms: concurrent submissions (the api's, a client's) share a produce request; each costs the broker
+    // 5 ms: concurrent submissions (the api's, a client's) share a produce request; each costs the
+    // broker
     props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 262144);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    this.producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    this.producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   /** Serializes a request now, to send it later at no cost. */
   public static PreparedRequest prepare(JobRequest request) {
-    return new PreparedRequest(request, request.partitionKey().getBytes(StandardCharsets.UTF_8),
+    return new PreparedRequest(
+        request,
+        request.partitionKey().getBytes(StandardCharsets.UTF_8),
         Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), request));
   }
 
@@ -43,7 +47,8 @@ public final class RequestProducer implements AutoCloseable {
   /** Sends a prepared request without waiting. */
   public CompletableFuture<RecordMetadata> send(PreparedRequest prepared) {
     CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
-    producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), prepared.key(), prepared.value()),
+    producer.send(
+        new ProducerRecord<>(Topics.REQUESTS.name(), prepared.key(), prepared.value()),
         (meta, error) -> {
           if (error != null) {
             done.completeExceptionally(error);
@@ -67,7 +72,8 @@ public final class RequestProducer implements AutoCloseable {
       throw new IllegalStateException("interrupted while sending run " + request.runId(), e);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IllegalStateException("Kafka did not accept run " + request.runId() + ": " + cause, cause);
+      throw new IllegalStateException(
+          "Kafka did not accept run " + request.runId() + ": " + cause, cause);
     }
   }
 

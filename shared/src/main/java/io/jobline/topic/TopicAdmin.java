@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -18,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates Jobline's topics at start and waits until every partition answers, so the first
- * produce does not race leader election (KAFKA-15591).
+ * Creates Jobline's topics at start and waits until every partition answers, so the first produce
+ * does not race leader election (KAFKA-15591).
  */
 public final class TopicAdmin {
   private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
@@ -29,7 +30,8 @@ public final class TopicAdmin {
   public static void ensureTopics(
       KafkaSettings kafka, TopicSettings settings, List<Topic<?, ?>> topics, Duration timeout) {
     try (Admin admin = Admin.create(kafka.clientProperties())) {
-      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      Set<String> existing =
+          admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
       for (Topic<?, ?> topic : topics) {
         if (!existing.contains(topic.name())) {
@@ -66,11 +68,19 @@ public final class TopicAdmin {
         Map<String, TopicDescription> described =
             admin.describeTopics(names).allTopicNames().get(5, TimeUnit.SECONDS);
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
-        described.values().forEach(d -> d.partitions().forEach(
-            p -> specs.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+        described
+            .values()
+            .forEach(
+                d ->
+                    d.partitions()
+                        .forEach(
+                            p ->
+                                specs.put(
+                                    new TopicPartition(d.name(), p.partition()),
+                                    OffsetSpec.latest())));
         admin.listOffsets(specs).all().get(5, TimeUnit.SECONDS);
         return;
-      } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      } catch (ExecutionException | TimeoutException e) {
         last = e;
         Thread.onSpinWait();
         TimeUnit.MILLISECONDS.sleep(100);

@@ -21,7 +21,9 @@ public class TopicSettings {
   public short replicationFactor = 1;
 
   public int partitionsOf(Topic<?, ?> topic) {
-    if (topic == Topics.REQUESTS || topic == Topics.REQUESTS_OVERFLOW || topic == Topics.REQUESTS_DLQ) {
+    if (topic == Topics.REQUESTS
+        || topic == Topics.REQUESTS_OVERFLOW
+        || topic == Topics.REQUESTS_DLQ) {
       return requestPartitions;
     }
     if (topic == Topics.EVENTS || topic == Topics.CONTROL) {

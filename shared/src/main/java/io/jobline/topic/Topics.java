@@ -3,8 +3,10 @@ package io.jobline.topic;
 import io.jobline.wire.Control;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Utils;
 
 /** Every topic Jobline reads or writes. No topic name appears anywhere else. */
 public final class Topics {
@@ -23,9 +25,10 @@ public final class Topics {
       new Topic<>("jobline.control", Serdes.String(), new JsonSerde<>(Control.class));
 
   /**
-   * The overflow lane: requests of a tenant with a large backlog on an executor, moved there as they
-   * came (keyed by tenant, same partition number), so the other tenants' requests behind them on
-   * {@link #REQUESTS} are not held up. Executors read it after the main lane, on at most half their workers.
+   * The overflow lane: requests of a tenant with a large backlog on an executor, moved there as
+   * they came (keyed by tenant, same partition number), so the other tenants' requests behind them
+   * on {@link #REQUESTS} are not held up. Executors read it after the main lane, on at most half
+   * their workers.
    */
   public static final Topic<String, byte[]> REQUESTS_OVERFLOW =
       new Topic<>("jobline.requests.overflow", Serdes.String(), Serdes.ByteArray());
@@ -43,12 +46,12 @@ public final class Topics {
 
   /**
    * The partition of {@code jobline.requests} a record keyed {@code tenantKey} goes to with Kafka's
-   * default partitioner. Run events go to the same partition number of {@code jobline.events} when the
-   * two topics have as many partitions, so history finds a run's request and events in one task.
+   * default partitioner. Run events go to the same partition number of {@code jobline.events} when
+   * the two topics have as many partitions, so history finds a run's request and events in one
+   * task.
    */
   public static int requestPartition(String tenantKey, int partitions) {
-    return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
-        tenantKey.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions;
+    return Utils.toPositive(Utils.murmur2(tenantKey.getBytes(StandardCharsets.UTF_8))) % partitions;
   }
 
   /** The topics created at start. */
@@ -58,5 +61,6 @@ public final class Topics {
 
   /** Header names on DLQ records. */
   public static final String DLQ_REASON_HEADER = "jobline.dlq.reason";
+
   public static final String DLQ_SOURCE_HEADER = "jobline.dlq.source";
 }

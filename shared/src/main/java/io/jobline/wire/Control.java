@@ -12,7 +12,8 @@ import java.time.Instant;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Control(RunId runId, String action, Instant requestedAt, String requestedBy, Integer attempt) {
+public record Control(
+    RunId runId, String action, Instant requestedAt, String requestedBy, Integer attempt) {
   public static final String CANCEL = "cancel";
 
   /** Cancels the run's attempts up to {@code attempt}. */

@@ -5,10 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
 
 /**
- * A request to run a job: the value of a {@code jobline.requests} record, keyed by tenant id.
- * Only {@code job_name} is required from an outside producer.
+ * A request to run a job: the value of a {@code jobline.requests} record, keyed by tenant id. Only
+ * {@code job_name} is required from an outside producer.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -34,15 +37,49 @@ public record JobRequest(
   /** A manual request for the current attempt 1. */
   public static JobRequest manual(
       RunId runId, String jobName, JsonNode params, String tenantId, Instant now, String by) {
-    return new JobRequest(runId, jobName, params, tenantId, null, 1, null, null, Trigger.manual(),
-        now, by, null, null, null);
+    return new JobRequest(
+        runId,
+        jobName,
+        params,
+        tenantId,
+        null,
+        1,
+        null,
+        null,
+        Trigger.manual(),
+        now,
+        by,
+        null,
+        null,
+        null);
   }
 
   /** A request with the fields an outside producer must give and sensible defaults for the rest. */
-  public static JobRequest of(RunId runId, String jobName, JsonNode params, String tenantId,
-      Integer maxAttempts, Integer timeoutSeconds, Trigger trigger, Instant now, String by) {
-    return new JobRequest(runId, jobName, params, tenantId, null, 1, maxAttempts, timeoutSeconds,
-        trigger, now, by, null, null, null);
+  public static JobRequest of(
+      RunId runId,
+      String jobName,
+      JsonNode params,
+      String tenantId,
+      Integer maxAttempts,
+      Integer timeoutSeconds,
+      Trigger trigger,
+      Instant now,
+      String by) {
+    return new JobRequest(
+        runId,
+        jobName,
+        params,
+        tenantId,
+        null,
+        1,
+        maxAttempts,
+        timeoutSeconds,
+        trigger,
+        now,
+        by,
+        null,
+        null,
+        null);
   }
 
   /** The record key: the tenant, or {@value #SYSTEM_TENANT} for system work. */
@@ -55,64 +92,127 @@ public record JobRequest(
   }
 
   /** Why this request cannot be carried end to end ({@link WireLimits}), if it cannot. */
-  public java.util.Optional<WireLimits.Violation> violation() {
-    java.util.Map<String, String> texts = new java.util.LinkedHashMap<>();
+  public Optional<WireLimits.Violation> violation() {
+    Map<String, String> texts = new LinkedHashMap<>();
     texts.put("run_id", runId == null ? null : runId.value());
     texts.put("job_name", jobName);
     texts.put("tenant_id", tenantId);
     texts.put("requested_by", requestedBy);
-    for (java.util.Map.Entry<String, String> t : texts.entrySet()) {
+    for (Map.Entry<String, String> t : texts.entrySet()) {
       if (t.getValue() != null) {
-        java.util.Optional<String> bad = WireLimits.badText(t.getValue());
+        Optional<String> bad = WireLimits.badText(t.getValue());
         if (bad.isPresent()) {
-          return java.util.Optional.of(new WireLimits.Violation(t.getKey(), "text " + bad.get()));
+          return Optional.of(new WireLimits.Violation(t.getKey(), "text " + bad.get()));
         }
       }
     }
-    java.util.Map<String, Integer> positive = new java.util.LinkedHashMap<>();
+    Map<String, Integer> positive = new LinkedHashMap<>();
     positive.put("attempt", attempt);
     positive.put("max_attempts", maxAttempts);
     positive.put("timeout_seconds", timeoutSeconds);
-    for (java.util.Map.Entry<String, Integer> n : positive.entrySet()) {
+    for (Map.Entry<String, Integer> n : positive.entrySet()) {
       if (n.getValue() != null && n.getValue() < 1) {
-        return java.util.Optional.of(new WireLimits.Violation(n.getKey(), "must be 1 or more, not " + n.getValue()));
+        return Optional.of(
+            new WireLimits.Violation(n.getKey(), "must be 1 or more, not " + n.getValue()));
       }
     }
-    if (retryBackoffSeconds != null && retryBackoffSeconds < 0 || retryBackoffCapSeconds != null && retryBackoffCapSeconds < 0) {
-      return java.util.Optional.of(new WireLimits.Violation("retry_backoff_seconds", "backoffs must be 0 or more"));
+    if (retryBackoffSeconds != null && retryBackoffSeconds < 0
+        || retryBackoffCapSeconds != null && retryBackoffCapSeconds < 0) {
+      return Optional.of(
+          new WireLimits.Violation("retry_backoff_seconds", "backoffs must be 0 or more"));
     }
     return WireLimits.check("params", params);
   }
 
   public JobRequest withRunId(RunId id) {
-    return new JobRequest(id, jobName, params, tenantId, scope, attempt, maxAttempts,
-        timeoutSeconds, trigger, requestedAt, requestedBy, parentRunId, retryBackoffSeconds,
+    return new JobRequest(
+        id,
+        jobName,
+        params,
+        tenantId,
+        scope,
+        attempt,
+        maxAttempts,
+        timeoutSeconds,
+        trigger,
+        requestedAt,
+        requestedBy,
+        parentRunId,
+        retryBackoffSeconds,
         retryBackoffCapSeconds);
   }
 
   public JobRequest withTrigger(Trigger t) {
-    return new JobRequest(runId, jobName, params, tenantId, scope, attempt, maxAttempts,
-        timeoutSeconds, t, requestedAt, requestedBy, parentRunId, retryBackoffSeconds,
+    return new JobRequest(
+        runId,
+        jobName,
+        params,
+        tenantId,
+        scope,
+        attempt,
+        maxAttempts,
+        timeoutSeconds,
+        t,
+        requestedAt,
+        requestedBy,
+        parentRunId,
+        retryBackoffSeconds,
         retryBackoffCapSeconds);
   }
 
   public JobRequest withRequestedAt(Instant at) {
-    return new JobRequest(runId, jobName, params, tenantId, scope, attempt, maxAttempts,
-        timeoutSeconds, trigger, at, requestedBy, parentRunId, retryBackoffSeconds,
+    return new JobRequest(
+        runId,
+        jobName,
+        params,
+        tenantId,
+        scope,
+        attempt,
+        maxAttempts,
+        timeoutSeconds,
+        trigger,
+        at,
+        requestedBy,
+        parentRunId,
+        retryBackoffSeconds,
         retryBackoffCapSeconds);
   }
 
   /** The next attempt of this run, requested at {@code now} by a retry timer. */
   public JobRequest nextAttempt(int maxAttemptsInForce, Instant now) {
-    return new JobRequest(runId, jobName, params, tenantId, scope, attemptOrFirst() + 1,
-        maxAttemptsInForce, timeoutSeconds, new Trigger(TriggerType.RETRY, null, null, null, null),
-        now, "retry", parentRunId, retryBackoffSeconds, retryBackoffCapSeconds);
+    return new JobRequest(
+        runId,
+        jobName,
+        params,
+        tenantId,
+        scope,
+        attemptOrFirst() + 1,
+        maxAttemptsInForce,
+        timeoutSeconds,
+        new Trigger(TriggerType.RETRY, null, null, null, null),
+        now,
+        "retry",
+        parentRunId,
+        retryBackoffSeconds,
+        retryBackoffCapSeconds);
   }
 
   /** A child of a per-tenant fan-out: one tenant, its own run id derived from the parent's. */
   public JobRequest childFor(String tenant, Instant now) {
-    return new JobRequest(RunId.forChild(runId, tenant), jobName, params, tenant, scope, 1,
-        maxAttempts, timeoutSeconds, trigger, now, "fan-out", runId, retryBackoffSeconds,
+    return new JobRequest(
+        RunId.forChild(runId, tenant),
+        jobName,
+        params,
+        tenant,
+        scope,
+        1,
+        maxAttempts,
+        timeoutSeconds,
+        trigger,
+        now,
+        "fan-out",
+        runId,
+        retryBackoffSeconds,
         retryBackoffCapSeconds);
   }
 }

@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Instant;
 
 /**
- * One step in a run's life: the value of a {@code jobline.events} record, keyed by run id.
- * {@code seq} increases per (attempt, epoch), so a consumer can drop redelivered events.
- * The payload's shape depends on the type (see {@code schemas/run-event.schema.json}).
+ * One step in a run's life: the value of a {@code jobline.events} record, keyed by run id. {@code
+ * seq} increases per (attempt, epoch), so a consumer can drop redelivered events. The payload's
+ * shape depends on the type (see {@code schemas/run-event.schema.json}).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -6,9 +6,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * What can be read of a request record that cannot be read whole (too deep, cut off, broken
- * further on): its top-level {@code run_id}, {@code job_name} and {@code tenant_id}, so the run
- * it names ends as failed with the reason instead of staying unknown.
+ * What can be read of a request record that cannot be read whole (too deep, cut off, broken further
+ * on): its top-level {@code run_id}, {@code job_name} and {@code tenant_id}, so the run it names
+ * ends as failed with the reason instead of staying unknown.
  */
 public final class Salvage {
   private Salvage() {}
@@ -20,7 +20,8 @@ public final class Salvage {
     if (runId == null || runId.isBlank()) {
       return null;
     }
-    return JobRequest.manual(RunId.of(runId), found.get("job_name"), null, found.get("tenant_id"), null, null);
+    return JobRequest.manual(
+        RunId.of(runId), found.get("job_name"), null, found.get("tenant_id"), null, null);
   }
 
   /**
@@ -40,7 +41,8 @@ public final class Salvage {
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
-        if (v == JsonToken.VALUE_STRING && (name.equals("run_id") || name.equals("job_name") || name.equals("tenant_id"))) {
+        if (v == JsonToken.VALUE_STRING
+            && (name.equals("run_id") || name.equals("job_name") || name.equals("tenant_id"))) {
           found.put(name, p.getText());
         } else {
           p.skipChildren();

@@ -28,13 +28,16 @@ public final class Secrets {
   /** What a secret is replaced by. */
   public static final String REDACTED = "[redacted]";
 
-  private static final Pattern URI_PASSWORD = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^/\\s:@]*):[^@\\s/]*@");
-  private static final Pattern KEY_VALUE = Pattern.compile(
-      "(?i)\\b(password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|access[_-]?key"
-          + "|account[_-]?key|sharedaccesskey|sig)(\\s*=\\s*)(\"[^\"]*\"|'[^']*'|\\{[^}]*}|[^;&\\s\"]*)");
-  private static final Pattern SECRET_KEY = Pattern.compile(
-      "(?i).*(password|passwd|^pwd$|secret|token|api_?key|apikey|private_?key|access_?key|credential|authorization"
-          + "|connection_?string|^dsn$).*");
+  private static final Pattern URI_PASSWORD =
+      Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^/\\s:@]*):[^@\\s/]*@");
+  private static final Pattern KEY_VALUE =
+      Pattern.compile(
+          "(?i)\\b(password|passwd|pwd|secret|client[_-]?secret|token|access[_-]?token|api[_-]?key|access[_-]?key"
+              + "|account[_-]?key|sharedaccesskey|sig)(\\s*=\\s*)(\"[^\"]*\"|'[^']*'|\\{[^}]*}|[^;&\\s\"]*)");
+  private static final Pattern SECRET_KEY =
+      Pattern.compile(
+          "(?i).*(password|passwd|^pwd$|secret|token|api_?key|apikey|private_?key|access_?key|credential|authorization"
+              + "|connection_?string|^dsn$).*");
 
   private Secrets() {}
 
@@ -47,7 +50,10 @@ public final class Secrets {
       return false;
     }
     String k = key.replace('-', '_').toLowerCase(Locale.ROOT);
-    return SECRET_KEY.matcher(k).matches() && !k.endsWith("_path") && !k.endsWith("_file") && !k.endsWith("_env");
+    return SECRET_KEY.matcher(k).matches()
+        && !k.endsWith("_path")
+        && !k.endsWith("_file")
+        && !k.endsWith("_env");
   }
 
   /**
@@ -58,8 +64,13 @@ public final class Secrets {
     if (text == null || text.isEmpty() || (text.indexOf('@') < 0 && text.indexOf('=') < 0)) {
       return text;
     }
-    String out = URI_PASSWORD.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + ":" + REDACTED + "@"));
-    return KEY_VALUE.matcher(out).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + m.group(2) + REDACTED));
+    String out =
+        URI_PASSWORD
+            .matcher(text)
+            .replaceAll(m -> Matcher.quoteReplacement(m.group(1) + ":" + REDACTED + "@"));
+    return KEY_VALUE
+        .matcher(out)
+        .replaceAll(m -> Matcher.quoteReplacement(m.group(1) + m.group(2) + REDACTED));
   }
 
   /**
@@ -85,8 +96,11 @@ public final class Secrets {
           Map.Entry<String, JsonNode> e = it.next();
           JsonNode child = e.getValue();
           if (child.isTextual()) {
-            e.setValue(TextNode.valueOf(isSecretKey(e.getKey()) && !isReference(child.textValue())
-                ? wholeOrEmbedded(child.textValue()) : redact(child.textValue())));
+            e.setValue(
+                TextNode.valueOf(
+                    isSecretKey(e.getKey()) && !isReference(child.textValue())
+                        ? wholeOrEmbedded(child.textValue())
+                        : redact(child.textValue())));
           } else if (child.isContainerNode()) {
             todo.push(child);
           }
@@ -122,7 +136,9 @@ public final class Secrets {
       } else if (n.isObject()) {
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
           Map.Entry<String, JsonNode> e = it.next();
-          if (e.getValue().isTextual() && isSecretKey(e.getKey()) && !isReference(e.getValue().textValue())
+          if (e.getValue().isTextual()
+              && isSecretKey(e.getKey())
+              && !isReference(e.getValue().textValue())
               && !e.getValue().textValue().equals(REDACTED)) {
             return true;
           }
@@ -141,7 +157,10 @@ public final class Secrets {
    */
   private static String wholeOrEmbedded(String text) {
     String embedded = redact(text);
-    boolean connection = text.contains("://") || text.contains(";") || text.toLowerCase(Locale.ROOT).startsWith("jdbc:");
+    boolean connection =
+        text.contains("://")
+            || text.contains(";")
+            || text.toLowerCase(Locale.ROOT).startsWith("jdbc:");
     return connection ? embedded : REDACTED;
   }
 

@@ -5,14 +5,22 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Instant;
 
-/** Why a run was requested: by hand, by a schedule at a nominal time, by a chain step, a retry or a topic record. */
+/**
+ * Why a run was requested: by hand, by a schedule at a nominal time, by a chain step, a retry or a
+ * topic record.
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Trigger(
-    TriggerType type, String schedule, Instant nominalTime, String chainRunId, String step,
+    TriggerType type,
+    String schedule,
+    Instant nominalTime,
+    String chainRunId,
+    String step,
     Integer coalesced) {
 
-  public Trigger(TriggerType type, String schedule, Instant nominalTime, String chainRunId, String step) {
+  public Trigger(
+      TriggerType type, String schedule, Instant nominalTime, String chainRunId, String step) {
     this(type, schedule, nominalTime, chainRunId, step, null);
   }
 

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.wire.Json;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ChainTest {
-  private static final Set<String> JOBS = Set.of("a", "b", "c", "d", "settlement", "invoicing", "reporting", "noop");
+  private static final Set<String> JOBS =
+      Set.of("a", "b", "c", "d", "settlement", "invoicing", "reporting", "noop");
 
   private static ChainException rejected(Chain chain) {
     try {
@@ -22,9 +24,15 @@ class ChainTest {
 
   @Test
   void aCycleIsRejectedNamingEveryStepOnIt() {
-    ChainException e = rejected(Chain.chain("loop", "",
-        ChainStep.step("a"), ChainStep.step("b").dependsOn("a", "d"), ChainStep.step("c").dependsOn("b"),
-        ChainStep.step("d").dependsOn("c")));
+    ChainException e =
+        rejected(
+            Chain.chain(
+                "loop",
+                "",
+                ChainStep.step("a"),
+                ChainStep.step("b").dependsOn("a", "d"),
+                ChainStep.step("c").dependsOn("b"),
+                ChainStep.step("d").dependsOn("c")));
     assertThat(e.getMessage()).contains("form a cycle").contains("b -> d -> c -> b");
     assertThat(e.step()).isEqualTo("b");
     assertThat(e.field()).isEqualTo("steps[1].depends_on");
@@ -39,7 +47,10 @@ class ChainTest {
 
   @Test
   void anUnknownJobIsRejectedNamingTheStep() {
-    ChainException e = rejected(Chain.chain("typo", "", ChainStep.step("a"), ChainStep.step("reportng").dependsOn("a")));
+    ChainException e =
+        rejected(
+            Chain.chain(
+                "typo", "", ChainStep.step("a"), ChainStep.step("reportng").dependsOn("a")));
     assertThat(e.step()).isEqualTo("reportng");
     assertThat(e.field()).isEqualTo("steps[1].job");
     assertThat(e.getMessage()).contains("'reportng'").contains("not registered");
@@ -47,7 +58,9 @@ class ChainTest {
 
   @Test
   void aDependencyOnNoStepIsRejected() {
-    ChainException e = rejected(Chain.chain("dangling", "", ChainStep.step("a"), ChainStep.step("b").dependsOn("x")));
+    ChainException e =
+        rejected(
+            Chain.chain("dangling", "", ChainStep.step("a"), ChainStep.step("b").dependsOn("x")));
     assertThat(e.step()).isEqualTo("b");
     assertThat(e.field()).isEqualTo("steps[1].depends_on");
   }
@@ -66,8 +79,14 @@ class ChainTest {
 
   @Test
   void aDiamondIsAValidChain() {
-    Chain diamond = Chain.chain("diamond", "", ChainStep.step("a"), ChainStep.step("b").dependsOn("a"),
-        ChainStep.step("c").dependsOn("a"), ChainStep.step("d").dependsOn("b", "c"));
+    Chain diamond =
+        Chain.chain(
+            "diamond",
+            "",
+            ChainStep.step("a"),
+            ChainStep.step("b").dependsOn("a"),
+            ChainStep.step("c").dependsOn("a"),
+            ChainStep.step("d").dependsOn("b", "c"));
     assertThat(diamond.validate(JOBS::contains)).isSameAs(diamond);
   }
 
@@ -75,25 +94,42 @@ class ChainTest {
   void aLinearChainNamesRepeatedJobsApart() {
     Chain c = Chain.linear("l", "", List.of("noop", "a", "noop"));
     assertThat(c.steps()).extracting(ChainStep::name).containsExactly("noop", "a", "noop-2");
-    assertThat(c.steps()).extracting(ChainStep::dependsOn).containsExactly(List.of(), List.of("noop"), List.of("a"));
+    assertThat(c.steps())
+        .extracting(ChainStep::dependsOn)
+        .containsExactly(List.of(), List.of("noop"), List.of("a"));
     c.validate(JOBS::contains);
   }
 
   @Test
   void aStepReadFromJsonGetsTheSeedDefaults() throws Exception {
     ChainStep s = Json.mapper().readValue("{\"job\":\"settlement\"}", ChainStep.class);
-    assertThat(s).isEqualTo(new ChainStep("settlement", "settlement", Json.object(), List.of(), OnFailure.STOP, 0, 60));
-    ChainStep r = Json.mapper().readValue(
-        "{\"name\":\"inv\",\"job\":\"invoicing\",\"params\":{\"x\":1},\"depends_on\":[\"settlement\"],"
-            + "\"on_failure\":\"retry\",\"retries\":2,\"retry_delay_seconds\":5}", ChainStep.class);
-    assertThat(r).isEqualTo(ChainStep.step("invoicing").named("inv").params(java.util.Map.of("x", 1))
-        .dependsOn("settlement").retry(2, 5));
-    assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(r), ChainStep.class)).isEqualTo(r);
+    assertThat(s)
+        .isEqualTo(
+            new ChainStep(
+                "settlement", "settlement", Json.object(), List.of(), OnFailure.STOP, 0, 60));
+    ChainStep r =
+        Json.mapper()
+            .readValue(
+                "{\"name\":\"inv\",\"job\":\"invoicing\",\"params\":{\"x\":1},\"depends_on\":[\"settlement\"],"
+                    + "\"on_failure\":\"retry\",\"retries\":2,\"retry_delay_seconds\":5}",
+                ChainStep.class);
+    assertThat(r)
+        .isEqualTo(
+            ChainStep.step("invoicing")
+                .named("inv")
+                .params(Map.of("x", 1))
+                .dependsOn("settlement")
+                .retry(2, 5));
+    assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(r), ChainStep.class))
+        .isEqualTo(r);
   }
 
   @Test
   void anUnknownOnFailureNamesTheValuesAccepted() {
-    assertThatThrownBy(() -> Json.mapper().readValue("{\"job\":\"a\",\"on_failure\":\"ignore\"}", ChainStep.class))
+    assertThatThrownBy(
+            () ->
+                Json.mapper()
+                    .readValue("{\"job\":\"a\",\"on_failure\":\"ignore\"}", ChainStep.class))
         .hasMessageContaining("on_failure must be one of [stop, continue, retry]");
   }
 

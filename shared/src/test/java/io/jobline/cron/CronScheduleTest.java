@@ -5,17 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.DayOfWeek;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CronScheduleTest {
   private static final ZoneId STOCKHOLM = ZoneId.of("Europe/Stockholm");
   // Wednesday 2026-03-04 10:07 local time
-  private static final Instant FROM = ZonedDateTime.of(2026, 3, 4, 10, 7, 0, 0, STOCKHOLM).toInstant();
+  private static final Instant FROM =
+      ZonedDateTime.of(2026, 3, 4, 10, 7, 0, 0, STOCKHOLM).toInstant();
 
   private static ZonedDateTime next(String expr) {
-    return CronSchedule.parse(expr, "Europe/Stockholm").nextAfter(FROM).orElseThrow().atZone(STOCKHOLM);
+    return CronSchedule.parse(expr, "Europe/Stockholm")
+        .nextAfter(FROM)
+        .orElseThrow()
+        .atZone(STOCKHOLM);
   }
 
   @Test
@@ -34,12 +41,14 @@ class CronScheduleTest {
   void weekdaysAreZeroToFour() {
     ZonedDateTime fri = next("0 9 * * 4");
     assertThat(fri.getDayOfWeek()).isEqualTo(DayOfWeek.FRIDAY);
-    assertThat(next("30 10 * * 0-4")).isEqualTo(ZonedDateTime.of(2026, 3, 4, 10, 30, 0, 0, STOCKHOLM));
+    assertThat(next("30 10 * * 0-4"))
+        .isEqualTo(ZonedDateTime.of(2026, 3, 4, 10, 30, 0, 0, STOCKHOLM));
   }
 
   @Test
   void stepStartingAtNCountsFromN() {
-    assertThat(next("5/20 * * * *")).isEqualTo(ZonedDateTime.of(2026, 3, 4, 10, 25, 0, 0, STOCKHOLM));
+    assertThat(next("5/20 * * * *"))
+        .isEqualTo(ZonedDateTime.of(2026, 3, 4, 10, 25, 0, 0, STOCKHOLM));
   }
 
   @Test
@@ -56,42 +65,48 @@ class CronScheduleTest {
   @Test
   void rejectsAWrongFieldCountAndOutOfRangeValuesNamingTheField() {
     assertThatThrownBy(() -> CronSchedule.parse("* * * *", null))
-        .isInstanceOf(CronException.class).hasMessageContaining("needs 5 fields");
+        .isInstanceOf(CronException.class)
+        .hasMessageContaining("needs 5 fields");
     assertThatThrownBy(() -> CronSchedule.parse("61 * * * *", null))
         .hasMessageContaining("minute value 61 is out of range 0-59");
     assertThatThrownBy(() -> CronSchedule.parse("* * * * 7", null))
         .hasMessageContaining("day-of-week value 7");
     assertThatThrownBy(() -> CronSchedule.parse("* * * * *", "Mars/Olympus"))
-        .isInstanceOfSatisfying(CronException.class, e -> assertThat(e.field()).isEqualTo("timezone"));
+        .isInstanceOfSatisfying(
+            CronException.class, e -> assertThat(e.field()).isEqualTo("timezone"));
   }
 
   // 2026-03-04 is a Wednesday. Rows: expression, what it means, next fire from 10:07 local.
-  @org.junit.jupiter.params.ParameterizedTest(name = "{0} -> {2}")
-  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
-      "* * * * *      | every minute                     | 2026-03-04T10:08",
-      "*/5 * * * *    | every five minutes               | 2026-03-04T10:10",
-      "0 * * * *      | every hour on the hour           | 2026-03-04T11:00",
-      "0 0 * * *      | every day at midnight            | 2026-03-05T00:00",
-      "0 9 * * 0-4    | weekdays at 09:00 (Mon-Fri)      | 2026-03-05T09:00",
-      "0 9 * * 5,6    | weekends at 09:00 (Sat, Sun)     | 2026-03-07T09:00",
-      "0 0 * * 0      | Mondays at midnight              | 2026-03-09T00:00",
-      "0 0 * * 6      | Sundays at midnight              | 2026-03-08T00:00",
-      "30 2 * * 6     | Sundays at 02:30                 | 2026-03-08T02:30",
-      "0 0 1 * *      | first of the month               | 2026-04-01T00:00",
-      "0 0 1 1 *      | new year                         | 2027-01-01T00:00",
-      "0 9-17 * * 0-4 | office hours, hourly             | 2026-03-04T11:00",
-      "*/15 9-17 * * 0-4 | office hours, quarter-hourly  | 2026-03-04T10:15",
-      "0 12 15 * *    | the 15th at noon                 | 2026-03-15T12:00",
-      "0 6 * 6-8 *    | summer mornings                  | 2026-06-01T06:00",
-      "0 8 * * 1-5    | Tue-Sat at 08:00 (ISO 1-5)       | 2026-03-05T08:00",
-      "10/20 * * * *  | minute 10, 30, 50                | 2026-03-04T10:10",
-      "0 0/6 * * *    | every 6 hours from midnight      | 2026-03-04T12:00",
-      "0 3/6 * * *    | 03, 09, 15, 21                   | 2026-03-04T15:00",
-      "0 0 1-7 * 0    | day 1-7 or any Monday            | 2026-03-05T00:00",
-      "0 0 10 * 0     | the 10th or any Monday           | 2026-03-09T00:00"})
+  @ParameterizedTest(name = "{0} -> {2}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "* * * * *      | every minute                     | 2026-03-04T10:08",
+        "*/5 * * * *    | every five minutes               | 2026-03-04T10:10",
+        "0 * * * *      | every hour on the hour           | 2026-03-04T11:00",
+        "0 0 * * *      | every day at midnight            | 2026-03-05T00:00",
+        "0 9 * * 0-4    | weekdays at 09:00 (Mon-Fri)      | 2026-03-05T09:00",
+        "0 9 * * 5,6    | weekends at 09:00 (Sat, Sun)     | 2026-03-07T09:00",
+        "0 0 * * 0      | Mondays at midnight              | 2026-03-09T00:00",
+        "0 0 * * 6      | Sundays at midnight              | 2026-03-08T00:00",
+        "30 2 * * 6     | Sundays at 02:30                 | 2026-03-08T02:30",
+        "0 0 1 * *      | first of the month               | 2026-04-01T00:00",
+        "0 0 1 1 *      | new year                         | 2027-01-01T00:00",
+        "0 9-17 * * 0-4 | office hours, hourly             | 2026-03-04T11:00",
+        "*/15 9-17 * * 0-4 | office hours, quarter-hourly  | 2026-03-04T10:15",
+        "0 12 15 * *    | the 15th at noon                 | 2026-03-15T12:00",
+        "0 6 * 6-8 *    | summer mornings                  | 2026-06-01T06:00",
+        "0 8 * * 1-5    | Tue-Sat at 08:00 (ISO 1-5)       | 2026-03-05T08:00",
+        "10/20 * * * *  | minute 10, 30, 50                | 2026-03-04T10:10",
+        "0 0/6 * * *    | every 6 hours from midnight      | 2026-03-04T12:00",
+        "0 3/6 * * *    | 03, 09, 15, 21                   | 2026-03-04T15:00",
+        "0 0 1-7 * 0    | day 1-7 or any Monday            | 2026-03-05T00:00",
+        "0 0 10 * 0     | the 10th or any Monday           | 2026-03-09T00:00"
+      })
   void commonExpressionsFollowTheIsoRule(String expr, String meaning, String expected) {
-    assertThat(next(expr.trim()).toLocalDateTime()).as(meaning)
-        .isEqualTo(java.time.LocalDateTime.parse(expected.trim()));
+    assertThat(next(expr.trim()).toLocalDateTime())
+        .as(meaning)
+        .isEqualTo(LocalDateTime.parse(expected.trim()));
   }
 
   @Test
@@ -100,11 +115,11 @@ class CronScheduleTest {
     CronSchedule cron = CronSchedule.parse("30 2 * * *", "Europe/Stockholm");
     Instant from = ZonedDateTime.of(2026, 3, 28, 12, 0, 0, 0, STOCKHOLM).toInstant();
     var times = cron.fireTimesAfter(from, 2, true);
-    assertThat(times.get(0).local()).isEqualTo(java.time.LocalDateTime.of(2026, 3, 29, 2, 30));
+    assertThat(times.get(0).local()).isEqualTo(LocalDateTime.of(2026, 3, 29, 2, 30));
     assertThat(times.get(0).note()).isEqualTo(CronSchedule.DstNote.SKIPPED);
     assertThat(times.get(0).instant()).isNull();
     assertThat(cron.nextAfter(from).orElseThrow().atZone(STOCKHOLM).toLocalDateTime())
-        .isEqualTo(java.time.LocalDateTime.of(2026, 3, 30, 2, 30));
+        .isEqualTo(LocalDateTime.of(2026, 3, 30, 2, 30));
   }
 
   @Test
@@ -125,11 +140,13 @@ class CronScheduleTest {
   void everyQuarterHourAcrossTheFallBackHourFiresEachWallClockTimeOnce() {
     CronSchedule cron = CronSchedule.parse("*/15 * * * *", "Europe/Stockholm");
     Instant from = Instant.parse("2026-10-24T23:50:00Z"); // 01:50 CEST
-    var times = cron.fireTimesAfter(from, 6, false).stream().map(CronSchedule.FireTime::instant).toList();
-    assertThat(times).containsExactly(
-        Instant.parse("2026-10-25T00:00:00Z"), Instant.parse("2026-10-25T00:15:00Z"),
-        Instant.parse("2026-10-25T00:30:00Z"), Instant.parse("2026-10-25T00:45:00Z"),
-        Instant.parse("2026-10-25T02:00:00Z"), Instant.parse("2026-10-25T02:15:00Z"));
+    var times =
+        cron.fireTimesAfter(from, 6, false).stream().map(CronSchedule.FireTime::instant).toList();
+    assertThat(times)
+        .containsExactly(
+            Instant.parse("2026-10-25T00:00:00Z"), Instant.parse("2026-10-25T00:15:00Z"),
+            Instant.parse("2026-10-25T00:30:00Z"), Instant.parse("2026-10-25T00:45:00Z"),
+            Instant.parse("2026-10-25T02:00:00Z"), Instant.parse("2026-10-25T02:15:00Z"));
   }
 
   @Test
@@ -137,7 +154,8 @@ class CronScheduleTest {
     ZoneId ny = ZoneId.of("America/New_York");
     CronSchedule cron = CronSchedule.parse("30 2 * * *", "America/New_York");
     // 2026-03-08: 02:00 -> 03:00, so 02:30 is skipped that day
-    assertThat(cron.nextAfter(ZonedDateTime.of(2026, 3, 7, 12, 0, 0, 0, ny).toInstant()).orElseThrow())
+    assertThat(
+            cron.nextAfter(ZonedDateTime.of(2026, 3, 7, 12, 0, 0, 0, ny).toInstant()).orElseThrow())
         .isEqualTo(ZonedDateTime.of(2026, 3, 9, 2, 30, 0, 0, ny).toInstant());
     // 2026-11-01: 02:00 -> 01:00; 01:30 happens twice and fires once (EDT, 05:30 UTC)
     CronSchedule onePm = CronSchedule.parse("30 1 * * *", "America/New_York");
@@ -147,29 +165,36 @@ class CronScheduleTest {
     assertThat(times.get(1).instant()).isEqualTo(Instant.parse("2026-11-02T06:30:00Z"));
   }
 
-  @org.junit.jupiter.params.ParameterizedTest
-  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
-      "60 * * * *  | minute value 60 is out of range 0-59",
-      "* 24 * * *  | hour value 24 is out of range 0-23",
-      "* * 0 * *   | day-of-month value 0 is out of range 1-31",
-      "* * * 13 *  | month value 13 is out of range 1-12",
-      "* * * * 7   | day-of-week value 7 is out of range 0-6",
-      "*/0 * * * * | minute step 0 must be from 1 to 60",
-      "*/2147483648 * * * * | minute step 2147483648 must be from 1 to 60",
-      "0-99999999999 * * * * | minute value 99999999999 is out of range 0-59",
-      "5-1 * * * * | minute range 5-1 runs backwards",
-      "* x * * *   | hour field 'X' is not valid",
-      "* * * * MON-FRI-SAT | day-of-week field"})
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "60 * * * *  | minute value 60 is out of range 0-59",
+        "* 24 * * *  | hour value 24 is out of range 0-23",
+        "* * 0 * *   | day-of-month value 0 is out of range 1-31",
+        "* * * 13 *  | month value 13 is out of range 1-12",
+        "* * * * 7   | day-of-week value 7 is out of range 0-6",
+        "*/0 * * * * | minute step 0 must be from 1 to 60",
+        "*/2147483648 * * * * | minute step 2147483648 must be from 1 to 60",
+        "0-99999999999 * * * * | minute value 99999999999 is out of range 0-59",
+        "5-1 * * * * | minute range 5-1 runs backwards",
+        "* x * * *   | hour field 'X' is not valid",
+        "* * * * MON-FRI-SAT | day-of-week field"
+      })
   void anInvalidFieldIsRejectedNamingIt(String expr, String message) {
     assertThatThrownBy(() -> CronSchedule.parse(expr.trim(), null))
-        .isInstanceOf(CronException.class).hasMessageContaining(message.trim());
+        .isInstanceOf(CronException.class)
+        .hasMessageContaining(message.trim());
   }
 
   @Test
   void theDescriptionSaysWhatTheDaysMean() {
     assertThat(CronSchedule.parse("0 9 * * 1-5", null).describe())
-        .isEqualTo("At 09:00, on Tuesday through Saturday (Europe/Stockholm time; day-of-week 0 = Monday … 6 = Sunday)");
+        .isEqualTo(
+            "At 09:00, on Tuesday through Saturday (Europe/Stockholm time; day-of-week 0 = Monday … 6 = Sunday)");
     assertThat(CronSchedule.parse("*/1 * * * *", "UTC").describe()).startsWith("Every minute");
-    assertThat(CronSchedule.parse("0 0 1 1 *", "UTC").describe()).contains("on day 1 of the month").contains("in January");
+    assertThat(CronSchedule.parse("0 0 1 1 *", "UTC").describe())
+        .contains("on day 1 of the month")
+        .contains("in January");
   }
 }

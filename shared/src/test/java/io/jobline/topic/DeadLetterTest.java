@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.store.InMemoryDeadLetterStore;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -15,20 +16,36 @@ import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 class DeadLetterTest {
-  private static ConsumerRecord<byte[], byte[]> record(String topic, long offset, String key, String value,
-      String reason, String source) {
+  private static ConsumerRecord<byte[], byte[]> record(
+      String topic, long offset, String key, String value, String reason, String source) {
     RecordHeaders headers = new RecordHeaders();
     headers.add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     headers.add(Topics.DLQ_SOURCE_HEADER, source.getBytes(StandardCharsets.UTF_8));
-    return new ConsumerRecord<>(topic, 3, offset, 1_764_000_000_000L, TimestampType.CREATE_TIME, -1, -1,
+    return new ConsumerRecord<>(
+        topic,
+        3,
+        offset,
+        1_764_000_000_000L,
+        TimestampType.CREATE_TIME,
+        -1,
+        -1,
         key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-        value == null ? null : value.getBytes(StandardCharsets.UTF_8), headers, Optional.empty());
+        value == null ? null : value.getBytes(StandardCharsets.UTF_8),
+        headers,
+        Optional.empty());
   }
 
   @Test
   void aRefusedRequestIsReadWithItsReasonSourceAndTenantFromItsKeyWhenTheValueNamesNone() {
-    DeadLetter d = DeadLetter.of(record("jobline.requests.dlq", 7, "acme", "{\"job_name\":\"x\",\"params\":",
-        "unparseable: end of input", "jobline.requests/5/42"));
+    DeadLetter d =
+        DeadLetter.of(
+            record(
+                "jobline.requests.dlq",
+                7,
+                "acme",
+                "{\"job_name\":\"x\",\"params\":",
+                "unparseable: end of input",
+                "jobline.requests/5/42"));
 
     assertThat(d.id()).isEqualTo("jobline.requests.dlq:3:7");
     assertThat(d.reason()).isEqualTo("unparseable: end of input");
@@ -37,16 +54,24 @@ class DeadLetterTest {
     assertThat(d.sourceOffset()).isEqualTo(42L);
     assertThat(d.tenantId()).isEqualTo("acme");
     assertThat(d.jobName()).isEqualTo("x");
-    assertThat(d.runId()).as("the id the executor derived").isEqualTo(
-        io.jobline.wire.RunId.forRecord("jobline.requests", 5, 42).value());
+    assertThat(d.runId())
+        .as("the id the executor derived")
+        .isEqualTo(RunId.forRecord("jobline.requests", 5, 42).value());
     assertThat(d.time()).isEqualTo(Instant.ofEpochMilli(1_764_000_000_000L));
     assertThat(d.redriven()).isFalse();
   }
 
   @Test
   void aRunSetAsideByHistoryIsKeyedByItsRunId() {
-    DeadLetter d = DeadLetter.of(record("jobline.history.dlq", 0, "run-1", "{\"tenant_id\":\"t1\"}",
-        "refused by the store", "history"));
+    DeadLetter d =
+        DeadLetter.of(
+            record(
+                "jobline.history.dlq",
+                0,
+                "run-1",
+                "{\"tenant_id\":\"t1\"}",
+                "refused by the store",
+                "history"));
 
     assertThat(d.runId()).isEqualTo("run-1");
     assertThat(d.tenantId()).isEqualTo("t1");
@@ -56,8 +81,11 @@ class DeadLetterTest {
 
   @Test
   void roundTripsThroughJsonAndKeepsItsRedrivesWhenWrittenAgain() throws Exception {
-    DeadLetter d = DeadLetter.of(record("jobline.requests.dlq", 1, "t1", "{\"job_name\":\"noop\"}", "r", "s/1/1"));
-    assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(d), DeadLetter.class)).isEqualTo(d);
+    DeadLetter d =
+        DeadLetter.of(
+            record("jobline.requests.dlq", 1, "t1", "{\"job_name\":\"noop\"}", "r", "s/1/1"));
+    assertThat(Json.mapper().readValue(Json.mapper().writeValueAsString(d), DeadLetter.class))
+        .isEqualTo(d);
 
     InMemoryDeadLetterStore store = new InMemoryDeadLetterStore();
     store.putAll(List.of(d));

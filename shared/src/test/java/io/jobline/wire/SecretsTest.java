@@ -16,12 +16,14 @@ class SecretsTest {
         .isEqualTo("postgresql://bi:[redacted]@db.example:5432/warehouse?ssl=true");
     assertThat(Secrets.redact("mongodb://jobline:pw@h1:27017,h2:27017/?replicaSet=rs"))
         .isEqualTo("mongodb://jobline:[redacted]@h1:27017,h2:27017/?replicaSet=rs");
-    assertThat(Secrets.redact("postgresql://bi@db/warehouse")).isEqualTo("postgresql://bi@db/warehouse");
+    assertThat(Secrets.redact("postgresql://bi@db/warehouse"))
+        .isEqualTo("postgresql://bi@db/warehouse");
   }
 
   @Test
   void connectionStringPartsNamedLikeSecretsAreReplaced() {
-    assertThat(Secrets.redact("Server=tcp:x,1433;Database=bi;User ID=u;Password={a;b};Encrypt=true"))
+    assertThat(
+            Secrets.redact("Server=tcp:x,1433;Database=bi;User ID=u;Password={a;b};Encrypt=true"))
         .isEqualTo("Server=tcp:x,1433;Database=bi;User ID=u;Password=[redacted];Encrypt=true");
     assertThat(Secrets.redact("jdbc:postgresql://db/bi?user=u&password=p4ss&ssl=true"))
         .isEqualTo("jdbc:postgresql://db/bi?user=u&password=[redacted]&ssl=true");
@@ -32,20 +34,31 @@ class SecretsTest {
 
   @Test
   void valuesUnderSecretKeysAreReplacedWholeWhereverTheyAreNested() throws Exception {
-    JsonNode params = json("""
+    JsonNode params =
+        json(
+            """
         {"period": "2026-03", "api_key": "k-123", "target": {"Password": "p", "user": "u"},
          "list": [{"client-secret": "c"}, "postgresql://u:x@h/db"], "credentials_path": "/etc/key.json",
          "token": "env:SLACK_TOKEN", "max_tokens": 200}
         """);
     JsonNode clean = Secrets.redact(params);
-    assertThat(clean.toString()).doesNotContain("k-123").doesNotContain("\"p\"").doesNotContain("\"c\"")
+    assertThat(clean.toString())
+        .doesNotContain("k-123")
+        .doesNotContain("\"p\"")
+        .doesNotContain("\"c\"")
         .doesNotContain("u:x@");
     assertThat(clean.path("period").asText()).isEqualTo("2026-03");
     assertThat(clean.path("target").path("user").asText()).isEqualTo("u");
-    assertThat(clean.path("credentials_path").asText()).as("where a secret is kept is not a secret").isEqualTo("/etc/key.json");
-    assertThat(clean.path("token").asText()).as("an env: reference is kept").isEqualTo("env:SLACK_TOKEN");
+    assertThat(clean.path("credentials_path").asText())
+        .as("where a secret is kept is not a secret")
+        .isEqualTo("/etc/key.json");
+    assertThat(clean.path("token").asText())
+        .as("an env: reference is kept")
+        .isEqualTo("env:SLACK_TOKEN");
     assertThat(clean.path("max_tokens").asInt()).isEqualTo(200);
-    assertThat(params.path("api_key").asText()).as("the given value is not changed").isEqualTo("k-123");
+    assertThat(params.path("api_key").asText())
+        .as("the given value is not changed")
+        .isEqualTo("k-123");
     assertThat(Secrets.holdsRedacted(clean)).isTrue();
     assertThat(Secrets.holdsRedacted(params)).isFalse();
   }

@@ -10,18 +10,21 @@ import io.jobline.topic.Topics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WireContractTest {
 
   @Test
-  void aChainStepRequestRoundTripsAndItsRunIdIsDerivedFromChainRunStepAndAttempt() throws IOException {
+  void aChainStepRequestRoundTripsAndItsRunIdIsDerivedFromChainRunStepAndAttempt()
+      throws IOException {
     JsonNode fixture = read("/fixtures/job-request-chain-step.json");
     JobRequest request = roundTrip(Topics.REQUESTS, fixture);
 
     assertThat(request.trigger()).isEqualTo(Trigger.chainStep("month-end-2026-03", "invoicing"));
     assertThat(request.runId()).isEqualTo(RunId.forChainStep("month-end-2026-03", "invoicing", 2));
-    assertThat(RunId.forChainStep("month-end-2026-03", "invoicing", 1)).isNotEqualTo(request.runId());
+    assertThat(RunId.forChainStep("month-end-2026-03", "invoicing", 1))
+        .isNotEqualTo(request.runId());
     assertThat(violations("/schemas/job-request.schema.json", fixture)).isEmpty();
   }
 
@@ -65,8 +68,11 @@ class WireContractTest {
 
   @Test
   void outsideProducersMaySendOnlyTheJobName() {
-    JobRequest minimal = Topics.REQUESTS.valueSerde().deserializer()
-        .deserialize("t", "{\"job_name\":\"noop\"}".getBytes());
+    JobRequest minimal =
+        Topics.REQUESTS
+            .valueSerde()
+            .deserializer()
+            .deserialize("t", "{\"job_name\":\"noop\"}".getBytes());
     assertThat(minimal.jobName()).isEqualTo("noop");
     assertThat(minimal.runId()).isNull();
     assertThat(minimal.partitionKey()).isEqualTo(JobRequest.SYSTEM_TENANT);
@@ -91,9 +97,11 @@ class WireContractTest {
     return value;
   }
 
-  private static java.util.List<String> violations(String schema, JsonNode node) throws IOException {
+  private static List<String> violations(String schema, JsonNode node) throws IOException {
     var factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-    return factory.getSchema(read(schema)).validate(node).stream().map(m -> m.getMessage()).toList();
+    return factory.getSchema(read(schema)).validate(node).stream()
+        .map(m -> m.getMessage())
+        .toList();
   }
 
   private static JsonNode read(String resource) throws IOException {

@@ -1,15 +1,22 @@
 package io.jobline.api.auth;
 
 import io.jobline.api.ApiException;
+import io.jobline.job.JobDescriptor;
+import io.jobline.wire.Scope;
 import jakarta.ws.rs.core.SecurityContext;
 import java.util.function.Supplier;
 
-/** Tenant isolation: a token bound to a tenant sees and acts on that tenant's runs and schedules only. */
+/**
+ * Tenant isolation: a token bound to a tenant sees and acts on that tenant's runs and schedules
+ * only.
+ */
 public final class Access {
   private Access() {}
 
   public static Caller caller(SecurityContext sc) {
-    return sc != null && sc.getUserPrincipal() instanceof Caller c ? c : new Caller("anonymous", Role.ADMIN, null);
+    return sc != null && sc.getUserPrincipal() instanceof Caller c
+        ? c
+        : new Caller("anonymous", Role.ADMIN, null);
   }
 
   /** The tenant a list is restricted to: the token's, whatever was asked. */
@@ -36,8 +43,12 @@ public final class Access {
       return given;
     }
     if (given != null && !given.equals(c.tenant())) {
-      throw new ApiException(403, "Forbidden", "this token acts for tenant '" + c.tenant() + "' only",
-          "tenant_id", null);
+      throw new ApiException(
+          403,
+          "Forbidden",
+          "this token acts for tenant '" + c.tenant() + "' only",
+          "tenant_id",
+          null);
     }
     return c.tenant();
   }
@@ -48,12 +59,20 @@ public final class Access {
    *
    * @throws ApiException 403 naming job_name
    */
-  public static void mayRun(SecurityContext sc, io.jobline.job.JobDescriptor job) {
+  public static void mayRun(SecurityContext sc, JobDescriptor job) {
     Caller c = caller(sc);
-    if (c.tenant() != null && job.scope() == io.jobline.wire.Scope.SYSTEM) {
-      throw new ApiException(403, "Forbidden", "job '" + job.name() + "' has system scope: it acts on every "
-          + "tenant's data, so it needs a token not bound to a tenant; this token is bound to tenant '" + c.tenant() + "'",
-          "job_name", null);
+    if (c.tenant() != null && job.scope() == Scope.SYSTEM) {
+      throw new ApiException(
+          403,
+          "Forbidden",
+          "job '"
+              + job.name()
+              + "' has system scope: it acts on every "
+              + "tenant's data, so it needs a token not bound to a tenant; this token is bound to tenant '"
+              + c.tenant()
+              + "'",
+          "job_name",
+          null);
     }
   }
 
@@ -64,8 +83,12 @@ public final class Access {
    */
   public static void mustBeUnbound(SecurityContext sc, String what) {
     if (caller(sc).tenant() != null) {
-      throw new ApiException(403, "Forbidden", what + " spans every tenant; this token is bound to tenant '"
-          + caller(sc).tenant() + "'", null, null);
+      throw new ApiException(
+          403,
+          "Forbidden",
+          what + " spans every tenant; this token is bound to tenant '" + caller(sc).tenant() + "'",
+          null,
+          null);
     }
   }
 }

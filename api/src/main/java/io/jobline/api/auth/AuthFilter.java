@@ -9,9 +9,11 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.security.Principal;
-import java.util.Optional;
 
-/** Requires {@code Authorization: Bearer <token>} on every API route; health and metrics live under /admin. */
+/**
+ * Requires {@code Authorization: Bearer <token>} on every API route; health and metrics live under
+ * /admin.
+ */
 @Priority(Priorities.AUTHENTICATION)
 public final class AuthFilter implements ContainerRequestFilter {
   private final Authenticator authenticator;
@@ -34,36 +36,40 @@ public final class AuthFilter implements ContainerRequestFilter {
     }
     boolean secure = request.getSecurityContext().isSecure();
     Caller c = outcome.caller();
-    request.setSecurityContext(new SecurityContext() {
-      @Override
-      public Principal getUserPrincipal() {
-        return c;
-      }
+    request.setSecurityContext(
+        new SecurityContext() {
+          @Override
+          public Principal getUserPrincipal() {
+            return c;
+          }
 
-      @Override
-      public boolean isUserInRole(String role) {
-        try {
-          return c.role().includes(Role.of(role));
-        } catch (IllegalArgumentException e) {
-          return false;
-        }
-      }
+          @Override
+          public boolean isUserInRole(String role) {
+            try {
+              return c.role().includes(Role.of(role));
+            } catch (IllegalArgumentException e) {
+              return false;
+            }
+          }
 
-      @Override
-      public boolean isSecure() {
-        return secure;
-      }
+          @Override
+          public boolean isSecure() {
+            return secure;
+          }
 
-      @Override
-      public String getAuthenticationScheme() {
-        return "Bearer";
-      }
-    });
+          @Override
+          public String getAuthenticationScheme() {
+            return "Bearer";
+          }
+        });
   }
 
   private static void reject(ContainerRequestContext request, String detail) {
-    request.abortWith(Response.status(401).type(Problem.MEDIA_TYPE)
-        .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"jobline\"")
-        .entity(new Problem("about:blank", "Unauthorized", 401, detail, "Authorization", null)).build());
+    request.abortWith(
+        Response.status(401)
+            .type(Problem.MEDIA_TYPE)
+            .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"jobline\"")
+            .entity(new Problem("about:blank", "Unauthorized", 401, detail, "Authorization", null))
+            .build());
   }
 }

@@ -11,28 +11,21 @@ import java.util.List;
 /** How callers of the API authenticate: API keys (kept as SHA-256 hashes) and/or JWTs. */
 public class AuthSettings {
   /** API keys; give each a name, the hex SHA-256 of the key, a role and optionally a tenant. */
-  @Valid
-  @NotNull
-  @JsonProperty
-  public List<ApiKey> apiKeys = new ArrayList<>();
+  @Valid @NotNull @JsonProperty public List<ApiKey> apiKeys = new ArrayList<>();
 
-  @Valid
-  @NotNull
-  @JsonProperty
-  public Jwt jwt = new Jwt();
+  @Valid @NotNull @JsonProperty public Jwt jwt = new Jwt();
 
   /** A development admin token (standalone sets one); leave empty in production. */
-  @JsonProperty
-  public String devToken;
+  @JsonProperty public String devToken;
 
   /** An API key entry. */
   public static class ApiKey {
-    @NotBlank
-    @JsonProperty
-    public String name;
+    @NotBlank @JsonProperty public String name;
 
     @NotBlank
-    @Pattern(regexp = "[0-9a-fA-F]{64}", message = "must be the hex SHA-256 of the key (64 hex digits)")
+    @Pattern(
+        regexp = "[0-9a-fA-F]{64}",
+        message = "must be the hex SHA-256 of the key (64 hex digits)")
     @JsonProperty
     public String sha256;
 
@@ -41,42 +34,34 @@ public class AuthSettings {
     @JsonProperty
     public String role = "viewer";
 
-    @JsonProperty
-    public String tenant;
+    @JsonProperty public String tenant;
   }
 
   /** JWT verification: an HS256 secret, or RS256 keys from a JWKS URL. */
   public static class Jwt {
-    @JsonProperty
-    public String hs256Secret;
+    @JsonProperty public String hs256Secret;
 
-    @JsonProperty
-    public String jwksUrl;
+    @JsonProperty public String jwksUrl;
 
-    @JsonProperty
-    public String issuer;
+    @JsonProperty public String issuer;
 
-    @JsonProperty
-    public String audience;
+    @JsonProperty public String audience;
 
-    @NotBlank
-    @JsonProperty
-    public String roleClaim = "role";
+    @NotBlank @JsonProperty public String roleClaim = "role";
 
-    @NotBlank
-    @JsonProperty
-    public String tenantClaim = "tenant";
+    @NotBlank @JsonProperty public String tenantClaim = "tenant";
 
     /**
      * The role of a JWT without a role claim; unset (the default), such a token is refused (401) —
      * a token that says nothing of its role gets none.
      */
-    @jakarta.validation.constraints.Pattern(regexp = "viewer|operator|admin", message = "must be viewer, operator or admin")
+    @Pattern(regexp = "viewer|operator|admin", message = "must be viewer, operator or admin")
     @JsonProperty
     public String defaultRole;
 
     public boolean enabled() {
-      return (hs256Secret != null && !hs256Secret.isBlank()) || (jwksUrl != null && !jwksUrl.isBlank());
+      return (hs256Secret != null && !hs256Secret.isBlank())
+          || (jwksUrl != null && !jwksUrl.isBlank());
     }
   }
 

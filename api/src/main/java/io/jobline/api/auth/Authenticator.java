@@ -30,7 +30,10 @@ public final class Authenticator {
 
   public Authenticator(AuthSettings settings) {
     for (AuthSettings.ApiKey k : settings.apiKeys) {
-      keys.add(new Key(HexFormat.of().parseHex(k.sha256.toLowerCase()), new Caller(k.name, Role.of(k.role), k.tenant)));
+      keys.add(
+          new Key(
+              HexFormat.of().parseHex(k.sha256.toLowerCase()),
+              new Caller(k.name, Role.of(k.role), k.tenant)));
     }
     if (settings.devToken != null && !settings.devToken.isBlank()) {
       keys.add(new Key(sha256(settings.devToken), new Caller("development", Role.ADMIN, null)));
@@ -68,7 +71,8 @@ public final class Authenticator {
       }
     }
     if (jwt == null || token.chars().filter(c -> c == '.').count() != 2) {
-      return Outcome.refused("the bearer token is not valid (unknown API key, or a JWT that fails verification or has expired)");
+      return Outcome.refused(
+          "the bearer token is not valid (unknown API key, or a JWT that fails verification or has expired)");
     }
     JWTClaimsSet claims;
     try {
@@ -79,17 +83,24 @@ public final class Authenticator {
     Object role = claims.getClaim(jwtSettings.roleClaim);
     String roleName = role != null ? role.toString() : jwtSettings.defaultRole;
     if (roleName == null) {
-      return Outcome.refused("the JWT has no '" + jwtSettings.roleClaim + "' claim and auth.jwt.defaultRole is not set");
+      return Outcome.refused(
+          "the JWT has no '"
+              + jwtSettings.roleClaim
+              + "' claim and auth.jwt.defaultRole is not set");
     }
     Role r;
     try {
       r = Role.of(roleName);
     } catch (IllegalArgumentException e) {
-      return Outcome.refused("the JWT's '" + jwtSettings.roleClaim + "' claim is not viewer, operator or admin");
+      return Outcome.refused(
+          "the JWT's '" + jwtSettings.roleClaim + "' claim is not viewer, operator or admin");
     }
     Object tenant = claims.getClaim(jwtSettings.tenantClaim);
-    return Outcome.of(new Caller(claims.getSubject() == null ? "jwt" : claims.getSubject(), r,
-        tenant == null ? null : tenant.toString()));
+    return Outcome.of(
+        new Caller(
+            claims.getSubject() == null ? "jwt" : claims.getSubject(),
+            r,
+            tenant == null ? null : tenant.toString()));
   }
 
   private static DefaultJWTProcessor<SecurityContext> processor(AuthSettings.Jwt s) {
@@ -112,7 +123,8 @@ public final class Authenticator {
     if (s.issuer != null) {
       exact.issuer(s.issuer);
     }
-    p.setJWTClaimsSetVerifier(new DefaultJWTClaimsVerifier<>(s.audience, exact.build(), Set.of("exp")));
+    p.setJWTClaimsSetVerifier(
+        new DefaultJWTClaimsVerifier<>(s.audience, exact.build(), Set.of("exp")));
     return p;
   }
 

@@ -48,10 +48,29 @@ public final class RoleCheck implements DynamicFeature {
     public void filter(ContainerRequestContext request) {
       Caller c = Access.caller(request.getSecurityContext());
       if (!c.role().includes(needed)) {
-        request.abortWith(Response.status(403).type(Problem.MEDIA_TYPE).entity(new Problem("about:blank", "Forbidden",
-            403, request.getMethod() + " " + request.getUriInfo().getPath() + " needs the " + needed.wire() + " role"
-            + (needed == Role.ADMIN ? "" : " or above") + "; the token '" + c.name() + "' has the " + c.role().wire()
-            + " role", "Authorization", null)).build());
+        request.abortWith(
+            Response.status(403)
+                .type(Problem.MEDIA_TYPE)
+                .entity(
+                    new Problem(
+                        "about:blank",
+                        "Forbidden",
+                        403,
+                        request.getMethod()
+                            + " "
+                            + request.getUriInfo().getPath()
+                            + " needs the "
+                            + needed.wire()
+                            + " role"
+                            + (needed == Role.ADMIN ? "" : " or above")
+                            + "; the token '"
+                            + c.name()
+                            + "' has the "
+                            + c.role().wire()
+                            + " role",
+                        "Authorization",
+                        null))
+                .build());
       }
     }
   }

@@ -24,12 +24,14 @@ class AuthenticatorTest {
     RSAKey stranger = new RSAKeyGenerator(2048).keyID("k1").generate();
     byte[] jwks = new JWKSet(key.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
     HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    server.createContext("/jwks.json", exchange -> {
-      exchange.getResponseHeaders().add("Content-Type", "application/json");
-      exchange.sendResponseHeaders(200, jwks.length);
-      exchange.getResponseBody().write(jwks);
-      exchange.close();
-    });
+    server.createContext(
+        "/jwks.json",
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, jwks.length);
+          exchange.getResponseBody().write(jwks);
+          exchange.close();
+        });
     server.start();
     try {
       AuthSettings settings = new AuthSettings();
@@ -37,10 +39,12 @@ class AuthenticatorTest {
       settings.jwt.issuer = "https://idp.example";
       Authenticator auth = new Authenticator(settings);
 
-      Caller caller = auth.authenticate(token(key, "https://idp.example", "operator", "acme")).orElseThrow();
+      Caller caller =
+          auth.authenticate(token(key, "https://idp.example", "operator", "acme")).orElseThrow();
       assertThat(caller.role()).isEqualTo(Role.OPERATOR);
       assertThat(caller.tenant()).isEqualTo("acme");
-      assertThat(auth.authenticate(token(stranger, "https://idp.example", "admin", null))).isEmpty();
+      assertThat(auth.authenticate(token(stranger, "https://idp.example", "admin", null)))
+          .isEmpty();
       assertThat(auth.authenticate(token(key, "https://other.example", "admin", null))).isEmpty();
     } finally {
       server.stop(0);
@@ -62,13 +66,21 @@ class AuthenticatorTest {
     assertThat(Role.VIEWER.includes(Role.OPERATOR)).isFalse();
   }
 
-  private static String token(RSAKey key, String issuer, String role, String tenant) throws Exception {
-    JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder().issuer(issuer).subject("svc").claim("role", role)
-        .expirationTime(new Date(System.currentTimeMillis() + 60_000));
+  private static String token(RSAKey key, String issuer, String role, String tenant)
+      throws Exception {
+    JWTClaimsSet.Builder claims =
+        new JWTClaimsSet.Builder()
+            .issuer(issuer)
+            .subject("svc")
+            .claim("role", role)
+            .expirationTime(new Date(System.currentTimeMillis() + 60_000));
     if (tenant != null) {
       claims.claim("tenant", tenant);
     }
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims.build());
+    SignedJWT jwt =
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(),
+            claims.build());
     jwt.sign(new RSASSASigner(key));
     return jwt.serialize();
   }

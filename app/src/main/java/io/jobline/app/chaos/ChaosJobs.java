@@ -21,8 +21,12 @@ public class ChaosJobs {
   static final String DIR_ENV = "JOBLINE_CHAOS_DIR";
   private static final Object LOCK = new Object();
 
-  @Job(name = "chaos-work", description = "Works for `ms` milliseconds (the fault suite's load)", timeoutSeconds = 60,
-      paramsSchema = """
+  @Job(
+      name = "chaos-work",
+      description = "Works for `ms` milliseconds (the fault suite's load)",
+      timeoutSeconds = 60,
+      paramsSchema =
+          """
           {"type": "object",
            "properties": {"ms": {"type": "integer", "minimum": 0, "maximum": 30000},
                           "pad": {"type": "string"}}}""")
@@ -31,8 +35,10 @@ public class ChaosJobs {
     record(ctx, "start", "");
     long deadline = System.nanoTime() + ms * 1_000_000L;
     boolean stopped = false;
-    // asks before each slice of work and once more before calling it done: a process frozen mid-slice
-    // (the executor-pause fault) wakes with its lease lapsed, and must not count that work as its own
+    // asks before each slice of work and once more before calling it done: a process frozen
+    // mid-slice
+    // (the executor-pause fault) wakes with its lease lapsed, and must not count that work as its
+    // own
     while (true) {
       if (ctx.shouldStop()) {
         stopped = true;
@@ -53,12 +59,27 @@ public class ChaosJobs {
       return;
     }
     String executor = System.getenv().getOrDefault("EXECUTOR_ID", "executor");
-    String line = String.join(" ", what, ctx.runId().value(), Integer.toString(ctx.attempt()),
-        Long.toString(ctx.epoch()), executor, Long.toString(System.currentTimeMillis()), outcome).trim() + "\n";
+    String line =
+        String.join(
+                    " ",
+                    what,
+                    ctx.runId().value(),
+                    Integer.toString(ctx.attempt()),
+                    Long.toString(ctx.epoch()),
+                    executor,
+                    Long.toString(System.currentTimeMillis()),
+                    outcome)
+                .trim()
+            + "\n";
     synchronized (LOCK) {
       try {
-        Files.writeString(Path.of(dir, executor + ".log"), line, StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        Files.writeString(
+            Path.of(dir, executor + ".log"),
+            line,
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND,
+            StandardOpenOption.WRITE);
       } catch (IOException e) {
         throw new UncheckedIOException("could not record the execution in " + dir, e);
       }

@@ -4,6 +4,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
 import io.jobline.topic.Topics;
+import io.jobline.wire.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,9 +17,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,27 +30,70 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.bson.Document;
 
-/** One chaos run: the installation, the load, the faults in turn, and the check of each fault's window. */
+/**
+ * One chaos run: the installation, the load, the faults in turn, and the check of each fault's
+ * window.
+ */
 final class ChaosRun implements AutoCloseable {
   /** Sizes and windows of a run. */
-  record Settings(int executors, double restPerSecond, double topicPerSecond, int schedules, Duration warmup,
-      Duration faultWindow, Duration outage, Duration pause, int poison, Duration drain) {
+  record Settings(
+      int executors,
+      double restPerSecond,
+      double topicPerSecond,
+      int schedules,
+      Duration warmup,
+      Duration faultWindow,
+      Duration outage,
+      Duration pause,
+      int poison,
+      Duration drain) {
     static Settings quick() {
-      return new Settings(2, 10, 5, 200, Duration.ofSeconds(20), Duration.ofSeconds(30), Duration.ofSeconds(15),
-          Duration.ofSeconds(12), 10_000, Duration.ofSeconds(150));
+      return new Settings(
+          2,
+          10,
+          5,
+          200,
+          Duration.ofSeconds(20),
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(15),
+          Duration.ofSeconds(12),
+          10_000,
+          Duration.ofSeconds(150));
     }
 
     static Settings soak() {
-      return new Settings(3, 20, 10, 200, Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(30),
-          Duration.ofSeconds(15), 10_000, Duration.ofSeconds(240));
+      return new Settings(
+          3,
+          20,
+          10,
+          200,
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(60),
+          Duration.ofSeconds(30),
+          Duration.ofSeconds(15),
+          10_000,
+          Duration.ofSeconds(240));
     }
   }
 
   /** What one fault's window showed. */
-  record FaultResult(String name, long accepted, long completed, long lost, long doubleExecutions, long doubleFires,
-      long missedFires, Double recoverySeconds, List<String> notes, boolean violated) {
+  record FaultResult(
+      String name,
+      long accepted,
+      long completed,
+      long lost,
+      long doubleExecutions,
+      long doubleFires,
+      long missedFires,
+      Double recoverySeconds,
+      List<String> notes,
+      boolean violated) {
     boolean ok() {
-      return !violated && lost == 0 && doubleExecutions == 0 && doubleFires == 0 && missedFires == 0;
+      return !violated
+          && lost == 0
+          && doubleExecutions == 0
+          && doubleFires == 0
+          && missedFires == 0;
     }
   }
 
@@ -74,7 +121,8 @@ final class ChaosRun implements AutoCloseable {
   private final Consumer<String> say;
   private final Cluster cluster;
   private final Map<String, List<Long>> deaths = new HashMap<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Load load;
   private Instant firstOwedFire;
   private Instant intervalStart;
@@ -100,8 +148,14 @@ final class ChaosRun implements AutoCloseable {
     }
     say.accept("installation up in " + (System.currentTimeMillis() - t0) / 1000 + " s");
     createSchedules();
-    load = new Load(() -> List.of(cluster.url("api-1"), cluster.url("api-2")), cluster.bootstrap(),
-        settings.restPerSecond(), settings.topicPerSecond(), 20, seed);
+    load =
+        new Load(
+            () -> List.of(cluster.url("api-1"), cluster.url("api-2")),
+            cluster.bootstrap(),
+            settings.restPerSecond(),
+            settings.topicPerSecond(),
+            20,
+            seed);
     load.start();
     warmStart = System.currentTimeMillis();
     Thread.sleep(settings.warmup().toMillis());
@@ -126,8 +180,12 @@ final class ChaosRun implements AutoCloseable {
     }
     long loadEnd = System.currentTimeMillis();
     load.stop();
-    say.accept("load stopped: " + load.accepted().size() + " runs accepted, " + load.chains().size()
-        + " chain runs; waiting for every run to end");
+    say.accept(
+        "load stopped: "
+            + load.accepted().size()
+            + " runs accepted, "
+            + load.chains().size()
+            + " chain runs; waiting for every run to end");
     restartWhatIsDown();
     Checker checker = new Checker(cluster.mongoUri(), cluster.bootstrap(), cluster.executionsDir());
     List<String> ids = load.accepted().stream().map(Load.Accepted::runId).distinct().toList();
@@ -145,14 +203,19 @@ final class ChaosRun implements AutoCloseable {
       say.accept(unfinished + " of " + ids.size() + " accepted runs have not ended yet");
       Thread.sleep(5000);
     }
-    baselinePerSecond = completionsPerSecond(checker, warmStart + settings.warmup().toMillis() / 2,
-        warmStart + settings.warmup().toMillis());
+    baselinePerSecond =
+        completionsPerSecond(
+            checker,
+            warmStart + settings.warmup().toMillis() / 2,
+            warmStart + settings.warmup().toMillis());
     return new Report(check(checker, windows, loadEnd), null);
   }
 
   private void startInstallation() throws Exception {
-    say.accept("starting a Kafka controller and 3 brokers, the store, 2 api, 2 scheduler, "
-        + settings.executors() + " executor and 2 history processes");
+    say.accept(
+        "starting a Kafka controller and 3 brokers, the store, 2 api, 2 scheduler, "
+            + settings.executors()
+            + " executor and 2 history processes");
     cluster.startKafka(3);
     cluster.startStore();
     awaitBrokers(cluster, 3, Duration.ofSeconds(180));
@@ -165,8 +228,11 @@ final class ChaosRun implements AutoCloseable {
     }
     for (int i = 1; i <= 2; i++) {
       String name = "scheduler-" + i;
-      cluster.startRole(name, "scheduler", Map.of("SCHEDULER_ID", name,
-          FileOffsetClock.ENV, dir.resolve("clock-" + name).toString()));
+      cluster.startRole(
+          name,
+          "scheduler",
+          Map.of(
+              "SCHEDULER_ID", name, FileOffsetClock.ENV, dir.resolve("clock-" + name).toString()));
       roles.add(name);
     }
     for (int i = 1; i <= settings.executors(); i++) {
@@ -180,11 +246,19 @@ final class ChaosRun implements AutoCloseable {
     cluster.awaitHealthy(roles, Duration.ofSeconds(300));
   }
 
-  static void awaitBrokers(Cluster cluster, int count, Duration timeout) throws InterruptedException {
+  static void awaitBrokers(Cluster cluster, int count, Duration timeout)
+      throws InterruptedException {
     long until = System.nanoTime() + timeout.toNanos();
     while (true) {
-      try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap(),
-          AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+      try (Admin admin =
+          Admin.create(
+              Map.of(
+                  AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                  cluster.bootstrap(),
+                  AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                  5000,
+                  AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                  5000))) {
         if (admin.describeCluster().nodes().get().size() >= count) {
           return;
         }
@@ -192,7 +266,8 @@ final class ChaosRun implements AutoCloseable {
         // not yet
       }
       if (System.nanoTime() > until) {
-        throw new IllegalStateException("Kafka did not get " + count + " brokers in " + timeout.toSeconds() + " s");
+        throw new IllegalStateException(
+            "Kafka did not get " + count + " brokers in " + timeout.toSeconds() + " s");
       }
       Thread.sleep(1000);
     }
@@ -201,21 +276,33 @@ final class ChaosRun implements AutoCloseable {
   /** Half the schedules fire on every minute (cron), half every 60 s from half past (interval). */
   private void createSchedules() throws Exception {
     Instant now = Instant.now();
-    firstOwedFire = now.plus(Duration.ofSeconds(70)).truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
+    firstOwedFire =
+        now.plus(Duration.ofSeconds(70))
+            .truncatedTo(ChronoUnit.MINUTES)
+            .plus(Duration.ofMinutes(1));
     intervalStart = firstOwedFire.plusSeconds(30);
     for (int i = 0; i < settings.schedules(); i++) {
       boolean cron = i % 2 == 0;
-      var body = io.jobline.wire.Json.object().put("job_name", "chaos-s-" + i).put("job_type", "chaos-work")
-          .put("tenant_id", "tenant-s" + (i % 10)).put("timezone", "UTC").put("misfire_grace_seconds", 120);
-      body.set("parameters", io.jobline.wire.Json.object().put("ms", 20));
+      var body =
+          Json.object()
+              .put("job_name", "chaos-s-" + i)
+              .put("job_type", "chaos-work")
+              .put("tenant_id", "tenant-s" + (i % 10))
+              .put("timezone", "UTC")
+              .put("misfire_grace_seconds", 120);
+      body.set("parameters", Json.object().put("ms", 20));
       if (cron) {
         body.put("trigger_type", "cron").put("cron_expression", "* * * * *");
       } else {
-        body.put("trigger_type", "interval").put("interval_seconds", 60).put("run_at", intervalStart.toString());
+        body.put("trigger_type", "interval")
+            .put("interval_seconds", 60)
+            .put("run_at", intervalStart.toString());
       }
-      HttpResponse<String> r = post(cluster.url("api-" + (1 + i % 2)) + "/jobs/schedules", body.toString());
+      HttpResponse<String> r =
+          post(cluster.url("api-" + (1 + i % 2)) + "/jobs/schedules", body.toString());
       if (r.statusCode() >= 300) {
-        throw new IllegalStateException("creating schedule chaos-s-" + i + " answered " + r.statusCode() + ": " + r.body());
+        throw new IllegalStateException(
+            "creating schedule chaos-s-" + i + " answered " + r.statusCode() + ": " + r.body());
       }
     }
     say.accept(settings.schedules() + " schedules created; fires owed from " + firstOwedFire);
@@ -234,7 +321,11 @@ final class ChaosRun implements AutoCloseable {
         cluster.restart(victim);
       }
       case KILL_SCHEDULER -> {
-        Instant boundary = Instant.now().plusSeconds(4).truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
+        Instant boundary =
+            Instant.now()
+                .plusSeconds(4)
+                .truncatedTo(ChronoUnit.MINUTES)
+                .plus(Duration.ofMinutes(1));
         sleepUntil(boundary.minusSeconds(2).toEpochMilli());
         String leader = leader();
         cluster.kill(leader);
@@ -257,12 +348,20 @@ final class ChaosRun implements AutoCloseable {
         w.faultEnd = System.currentTimeMillis();
         Thread.sleep(5000);
         cluster.restart("api-1");
-        w.notes.add("killed api-1; " + (load.retriedOnOtherApi() - retriedBefore) + " requests retried on api-2");
+        w.notes.add(
+            "killed api-1; "
+                + (load.retriedOnOtherApi() - retriedBefore)
+                + " requests retried on api-2");
       }
       case BROKER_RESTART -> {
         String broker = busiestBroker();
         cluster.kill(broker);
-        w.notes.add("killed " + broker + " (leader of most request partitions) for " + settings.outage().toSeconds() + " s");
+        w.notes.add(
+            "killed "
+                + broker
+                + " (leader of most request partitions) for "
+                + settings.outage().toSeconds()
+                + " s");
         Thread.sleep(settings.outage().toMillis());
         cluster.restart(broker);
         w.faultEnd = System.currentTimeMillis();
@@ -288,7 +387,14 @@ final class ChaosRun implements AutoCloseable {
         cluster.freeze(victim);
         Thread.sleep(settings.pause().toMillis());
         cluster.thaw(victim);
-        w.notes.add("froze " + victim + " with " + inFlight + " runs in flight for " + settings.pause().toSeconds() + " s");
+        w.notes.add(
+            "froze "
+                + victim
+                + " with "
+                + inFlight
+                + " runs in flight for "
+                + settings.pause().toSeconds()
+                + " s");
         w.faultEnd = System.currentTimeMillis();
       }
       case CLOCK_JUMP -> {
@@ -309,9 +415,14 @@ final class ChaosRun implements AutoCloseable {
     for (String path : List.of("/jobs/runs?limit=1", "/jobs/schedules")) {
       long t = System.nanoTime();
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(cluster.url("api-2") + path))
-            .timeout(Duration.ofSeconds(20)).header("Authorization", "Bearer " + Load.TOKEN).GET().build(),
-            HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(cluster.url("api-2") + path))
+                    .timeout(Duration.ofSeconds(20))
+                    .header("Authorization", "Bearer " + Load.TOKEN)
+                    .GET()
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         long ms = (System.nanoTime() - t) / 1_000_000;
         w.notes.add("GET " + path + " → " + r.statusCode() + " in " + ms + " ms");
         if (r.statusCode() != 503 || !r.body().contains("MongoDB")) {
@@ -373,43 +484,67 @@ final class ChaosRun implements AutoCloseable {
   /** The scheduler that holds the leader lease. */
   private String leader() {
     try (MongoClient client = MongoClients.create(cluster.mongoUri())) {
-      Document lease = client.getDatabase("jobline").getCollection("job_locks")
-          .find(Filters.eq("_id", "scheduler-leader")).first();
+      Document lease =
+          client
+              .getDatabase("jobline")
+              .getCollection("job_locks")
+              .find(Filters.eq("_id", "scheduler-leader"))
+              .first();
       return lease == null ? "scheduler-1" : lease.getString("owner");
     }
   }
 
   private String busiestBroker() throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
-      TopicDescription d = admin.describeTopics(List.of(Topics.REQUESTS.name())).allTopicNames().get()
-          .get(Topics.REQUESTS.name());
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrap()))) {
+      TopicDescription d =
+          admin
+              .describeTopics(List.of(Topics.REQUESTS.name()))
+              .allTopicNames()
+              .get()
+              .get(Topics.REQUESTS.name());
       Map<Integer, Integer> led = new HashMap<>();
-      d.partitions().forEach(p -> led.merge(p.leader() == null ? -1 : p.leader().id(), 1, Integer::sum));
-      int id = led.entrySet().stream().filter(e -> e.getKey() > 0).max(Map.Entry.comparingByValue())
-          .map(Map.Entry::getKey).orElse(1);
+      d.partitions()
+          .forEach(p -> led.merge(p.leader() == null ? -1 : p.leader().id(), 1, Integer::sum));
+      int id =
+          led.entrySet().stream()
+              .filter(e -> e.getKey() > 0)
+              .max(Map.Entry.comparingByValue())
+              .map(Map.Entry::getKey)
+              .orElse(1);
       return "broker-" + id;
     }
   }
 
-  private List<FaultResult> check(Checker checker, List<Window> windows, long loadEnd) throws Exception {
+  private List<FaultResult> check(Checker checker, List<Window> windows, long loadEnd)
+      throws Exception {
     List<Load.Accepted> accepted = load.accepted();
-    Map<String, String> statuses = checker.statuses(accepted.stream().map(Load.Accepted::runId).distinct().toList());
+    Map<String, String> statuses =
+        checker.statuses(accepted.stream().map(Load.Accepted::runId).distinct().toList());
     List<Checker.Execution> executions = checker.executions();
     List<Long> doubles = Checker.doubleExecutions(executions, deaths);
     Map<String, Long> doneTwice = Checker.doneMoreThanOnce(executions);
     Map<Checker.Fire, List<String>> fires = checker.fires("chaos-s-");
     List<Checker.Fire> owed = owedFires(loadEnd - 15_000);
     long[] dlq = checker.deadLetters(Duration.ofSeconds(60));
-    List<String> chainsOpen = checker.unfinishedChains(load.chains().stream().map(Load.ChainAccepted::chainRunId).toList());
-    long prompt = servedPromptly(executions, accepted, warmStart + settings.warmup().toMillis() / 2,
-        warmStart + settings.warmup().toMillis());
+    List<String> chainsOpen =
+        checker.unfinishedChains(
+            load.chains().stream().map(Load.ChainAccepted::chainRunId).toList());
+    long prompt =
+        servedPromptly(
+            executions,
+            accepted,
+            warmStart + settings.warmup().toMillis() / 2,
+            warmStart + settings.warmup().toMillis());
     List<FaultResult> out = new ArrayList<>();
     for (int i = 0; i < windows.size(); i++) {
       Window w = windows.get(i);
       long from = w.start;
       long to = i + 1 < windows.size() ? windows.get(i + 1).start : loadEnd;
-      List<Load.Accepted> mine = accepted.stream().filter(a -> a.atMillis() >= from && a.atMillis() < to).toList();
-      long completed = mine.stream().filter(a -> "completed".equals(statuses.get(a.runId()))).count();
+      List<Load.Accepted> mine =
+          accepted.stream().filter(a -> a.atMillis() >= from && a.atMillis() < to).toList();
+      long completed =
+          mine.stream().filter(a -> "completed".equals(statuses.get(a.runId()))).count();
       long lost = mine.stream().filter(a -> !Checker.ended(statuses.get(a.runId()))).count();
       long doubleExecutions = doubles.stream().filter(t -> t >= from && t < to).count();
       long doubleFires = 0;
@@ -434,11 +569,25 @@ final class ChaosRun implements AutoCloseable {
         notes.add(owedHere + " fires owed");
       }
       if (again > 0) {
-        notes.add(again + " runs done again one after the other (a batch whose events were void, run anew)");
+        notes.add(
+            again
+                + " runs done again one after the other (a batch whose events were void, run anew)");
       }
       if (lost > 0) {
-        notes.add("lost e.g. " + mine.stream().filter(a -> !Checker.ended(statuses.get(a.runId())))
-            .limit(3).map(a -> a.runId() + " (" + a.via() + ", " + statuses.getOrDefault(a.runId(), "absent") + ")").toList());
+        notes.add(
+            "lost e.g. "
+                + mine.stream()
+                    .filter(a -> !Checker.ended(statuses.get(a.runId())))
+                    .limit(3)
+                    .map(
+                        a ->
+                            a.runId()
+                                + " ("
+                                + a.via()
+                                + ", "
+                                + statuses.getOrDefault(a.runId(), "absent")
+                                + ")")
+                    .toList());
       }
       boolean violated = w.violated;
       if (w.fault == Fault.POISON_RECORDS) {
@@ -448,20 +597,46 @@ final class ChaosRun implements AutoCloseable {
           notes.add("expected at least " + poisonSent + " dead letters with a reason");
         }
       }
-      Double recovery = recoverySeconds(executions, accepted, baselinePerSecond, prompt, w.faultEnd, to);
+      Double recovery =
+          recoverySeconds(executions, accepted, baselinePerSecond, prompt, w.faultEnd, to);
       if (recovery == null) {
-        notes.add("the load was not served as before within the window: completions under 80% of the steady rate ("
-            + Math.round(baselinePerSecond) + "/s) or new runs waiting over " + prompt + " ms to start");
+        notes.add(
+            "the load was not served as before within the window: completions under 80% of the steady rate ("
+                + Math.round(baselinePerSecond)
+                + "/s) or new runs waiting over "
+                + prompt
+                + " ms to start");
       }
-      out.add(new FaultResult(w.fault.wire(), mine.size(), completed, lost, doubleExecutions, doubleFires, missedFires,
-          recovery, notes, violated));
+      out.add(
+          new FaultResult(
+              w.fault.wire(),
+              mine.size(),
+              completed,
+              lost,
+              doubleExecutions,
+              doubleFires,
+              missedFires,
+              recovery,
+              notes,
+              violated));
     }
     if (!chainsOpen.isEmpty() && !out.isEmpty()) {
       FaultResult last = out.remove(out.size() - 1);
       List<String> notes = new ArrayList<>(last.notes());
-      notes.add(chainsOpen.size() + " chain runs never ended: " + chainsOpen.stream().limit(3).toList());
-      out.add(new FaultResult(last.name(), last.accepted(), last.completed(), last.lost(), last.doubleExecutions(),
-          last.doubleFires(), last.missedFires(), last.recoverySeconds(), notes, true));
+      notes.add(
+          chainsOpen.size() + " chain runs never ended: " + chainsOpen.stream().limit(3).toList());
+      out.add(
+          new FaultResult(
+              last.name(),
+              last.accepted(),
+              last.completed(),
+              last.lost(),
+              last.doubleExecutions(),
+              last.doubleFires(),
+              last.missedFires(),
+              last.recoverySeconds(),
+              notes,
+              true));
     }
     return out;
   }
@@ -479,34 +654,53 @@ final class ChaosRun implements AutoCloseable {
   }
 
   private double completionsPerSecond(Checker checker, long from, long to) throws IOException {
-    long n = checker.executions().stream().filter(e -> e.end() != null && e.end() >= from && e.end() < to).count();
+    long n =
+        checker.executions().stream()
+            .filter(e -> e.end() != null && e.end() >= from && e.end() < to)
+            .count();
     return n * 1000.0 / Math.max(1, to - from);
   }
 
   /**
-   * Seconds from the fault's end until the load is served as before it: the first moment from which,
-   * over the next 5 s, completions run at 80% of the steady rate or more <em>and</em> the runs accepted
-   * then start, at the median, within {@link #servedPromptly} of their acceptance (so a burst of
-   * completions that only drains a backlog while new runs still wait does not count; the median, as
-   * the minute's schedule fires make a few runs wait in any window). In steps of 250 ms.
+   * Seconds from the fault's end until the load is served as before it: the first moment from
+   * which, over the next 5 s, completions run at 80% of the steady rate or more <em>and</em> the
+   * runs accepted then start, at the median, within {@link #servedPromptly} of their acceptance (so
+   * a burst of completions that only drains a backlog while new runs still wait does not count; the
+   * median, as the minute's schedule fires make a few runs wait in any window). In steps of 250 ms.
    */
-  static Double recoverySeconds(List<Checker.Execution> executions, List<Load.Accepted> accepted,
-      double baselinePerSecond, long promptMillis, long faultEnd, long windowEnd) {
-    long[] ends = executions.stream().filter(e -> e.end() != null && "done".equals(e.outcome()))
-        .mapToLong(Checker.Execution::end).sorted().toArray();
+  static Double recoverySeconds(
+      List<Checker.Execution> executions,
+      List<Load.Accepted> accepted,
+      double baselinePerSecond,
+      long promptMillis,
+      long faultEnd,
+      long windowEnd) {
+    long[] ends =
+        executions.stream()
+            .filter(e -> e.end() != null && "done".equals(e.outcome()))
+            .mapToLong(Checker.Execution::end)
+            .sorted()
+            .toArray();
     Map<String, Long> firstStart = new HashMap<>();
     executions.forEach(e -> firstStart.merge(e.runId(), e.start(), Math::min));
-    List<Load.Accepted> byTime = accepted.stream().sorted(java.util.Comparator.comparingLong(Load.Accepted::atMillis))
-        .toList();
+    List<Load.Accepted> byTime =
+        accepted.stream().sorted(Comparator.comparingLong(Load.Accepted::atMillis)).toList();
     double needed = 0.8 * baselinePerSecond * 5;
     for (long t = faultEnd; t + 5000 <= Math.max(windowEnd, faultEnd + 5000); t += 250) {
       long from = t;
       long until = t + 5000;
-      long n = java.util.Arrays.stream(ends).filter(e -> e >= from && e < until).count();
+      long n = Arrays.stream(ends).filter(e -> e >= from && e < until).count();
       // a run never started counts as waiting for ever
-      long[] waits = byTime.stream().filter(a -> a.atMillis() >= from && a.atMillis() < until)
-          .mapToLong(a -> firstStart.containsKey(a.runId()) ? firstStart.get(a.runId()) - a.atMillis() : Long.MAX_VALUE)
-          .sorted().toArray();
+      long[] waits =
+          byTime.stream()
+              .filter(a -> a.atMillis() >= from && a.atMillis() < until)
+              .mapToLong(
+                  a ->
+                      firstStart.containsKey(a.runId())
+                          ? firstStart.get(a.runId()) - a.atMillis()
+                          : Long.MAX_VALUE)
+              .sorted()
+              .toArray();
       boolean prompt = waits.length == 0 || percentile(waits, 50) <= promptMillis;
       if (n >= needed && prompt) {
         return Math.round((t - faultEnd) / 100.0) / 10.0;
@@ -520,23 +714,40 @@ final class ChaosRun implements AutoCloseable {
    * warm-up's median wait, and at least 2 s. The median, not a high percentile: the minute's 200
    * schedule fires make a few runs of any window wait long (a warm-up p99 of 26 s was seen).
    */
-  static long servedPromptly(List<Checker.Execution> executions, List<Load.Accepted> accepted, long from, long to) {
+  static long servedPromptly(
+      List<Checker.Execution> executions, List<Load.Accepted> accepted, long from, long to) {
     Map<String, Long> firstStart = new HashMap<>();
     executions.forEach(e -> firstStart.merge(e.runId(), e.start(), Math::min));
-    long[] waits = accepted.stream().filter(a -> a.atMillis() >= from && a.atMillis() < to)
-        .map(a -> firstStart.containsKey(a.runId()) ? firstStart.get(a.runId()) - a.atMillis() : null)
-        .filter(java.util.Objects::nonNull).mapToLong(Long::longValue).sorted().toArray();
+    long[] waits =
+        accepted.stream()
+            .filter(a -> a.atMillis() >= from && a.atMillis() < to)
+            .map(
+                a ->
+                    firstStart.containsKey(a.runId())
+                        ? firstStart.get(a.runId()) - a.atMillis()
+                        : null)
+            .filter(Objects::nonNull)
+            .mapToLong(Long::longValue)
+            .sorted()
+            .toArray();
     return Math.max(2000, 3 * (waits.length == 0 ? 0 : percentile(waits, 50)));
   }
 
   private static long percentile(long[] sorted, int p) {
-    return sorted[Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100.0) - 1))];
+    return sorted[
+        Math.max(0, Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * p / 100.0) - 1))];
   }
 
-  private HttpResponse<String> post(String url, String body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20))
-        .header("Authorization", "Bearer " + Load.TOKEN).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+  private HttpResponse<String> post(String url, String body)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(20))
+            .header("Authorization", "Bearer " + Load.TOKEN)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static void sleepUntil(long epochMillis) throws InterruptedException {

@@ -2,7 +2,6 @@ package io.jobline.app.chaos;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import io.jobline.topic.Topics;
@@ -14,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -32,10 +32,18 @@ import org.bson.Document;
  * bodies recorded, the dead-letter topic — and counts, per fault window, what the promises forbid.
  */
 final class Checker {
-  static final Set<String> TERMINAL = Set.of("completed", "failed", "cancelled", "timed_out", "missed");
+  static final Set<String> TERMINAL =
+      Set.of("completed", "failed", "cancelled", "timed_out", "missed");
 
   /** One execution of a job body, from its start line to its end line (null while none). */
-  record Execution(String runId, int attempt, long epoch, String executor, long start, Long end, String outcome) {}
+  record Execution(
+      String runId,
+      int attempt,
+      long epoch,
+      String executor,
+      long start,
+      Long end,
+      String outcome) {}
 
   /** One fire a schedule owed: its schedule and nominal time. */
   record Fire(String schedule, Instant nominal) {}
@@ -50,13 +58,21 @@ final class Checker {
     this.executionsDir = executionsDir;
   }
 
-  /** The status of each run in the history (runs it does not hold are absent): one pass over the runs. */
+  /**
+   * The status of each run in the history (runs it does not hold are absent): one pass over the
+   * runs.
+   */
   Map<String, String> statuses(List<String> runIds) {
     Set<String> wanted = new HashSet<>(runIds);
     Map<String, String> out = new HashMap<>();
     try (MongoClient client = MongoClients.create(mongoUri)) {
-      for (Document d : client.getDatabase("jobline").getCollection("job_runs").find()
-          .projection(Projections.include("status")).batchSize(500)) {
+      for (Document d :
+          client
+              .getDatabase("jobline")
+              .getCollection("job_runs")
+              .find()
+              .projection(Projections.include("status"))
+              .batchSize(500)) {
         String id = d.getString("_id");
         if (wanted.contains(id)) {
           out.put(id, d.getString("status"));
@@ -81,8 +97,11 @@ final class Checker {
   List<String> unfinishedChains(List<String> chainRunIds) {
     Set<String> ended = new HashSet<>();
     try (MongoClient client = MongoClients.create(mongoUri)) {
-      for (Document d : client.getDatabase("jobline").getCollection("job_chain_runs")
-          .find(Filters.in("_id", chainRunIds))) {
+      for (Document d :
+          client
+              .getDatabase("jobline")
+              .getCollection("job_chain_runs")
+              .find(Filters.in("_id", chainRunIds))) {
         String status = d.getString("status");
         if (status != null && Set.of("completed", "failed", "cancelled").contains(status)) {
           ended.add(d.getString("_id"));
@@ -108,16 +127,33 @@ final class Checker {
           }
           String key = f[1] + "/" + f[2] + "/" + f[3] + "/" + f[4];
           if (f[0].equals("start")) {
-            Execution previous = open.put(key, new Execution(f[1], Integer.parseInt(f[2]), Long.parseLong(f[3]), f[4],
-                Long.parseLong(f[5]), null, null));
+            Execution previous =
+                open.put(
+                    key,
+                    new Execution(
+                        f[1],
+                        Integer.parseInt(f[2]),
+                        Long.parseLong(f[3]),
+                        f[4],
+                        Long.parseLong(f[5]),
+                        null,
+                        null));
             if (previous != null) {
-              out.add(previous); // the same executor ran it again after a restart: the first never ended
+              out.add(previous); // the same executor ran it again after a restart: the first never
+              // ended
             }
           } else if (f[0].equals("end")) {
             Execution started = open.remove(key);
             if (started != null) {
-              out.add(new Execution(started.runId(), started.attempt(), started.epoch(), started.executor(),
-                  started.start(), Long.parseLong(f[5]), f.length > 6 ? f[6] : "done"));
+              out.add(
+                  new Execution(
+                      started.runId(),
+                      started.attempt(),
+                      started.epoch(),
+                      started.executor(),
+                      started.start(),
+                      Long.parseLong(f[5]),
+                      f.length > 6 ? f[6] : "done"));
             }
           }
         }
@@ -159,7 +195,9 @@ final class Checker {
     return out;
   }
 
-  /** Run ids whose body did its work to the end more than once (one after the other, or at once). */
+  /**
+   * Run ids whose body did its work to the end more than once (one after the other, or at once).
+   */
   static Map<String, Long> doneMoreThanOnce(List<Execution> all) {
     Map<String, Long> count = new HashMap<>();
     Map<String, Long> firstAt = new HashMap<>();
@@ -171,11 +209,12 @@ final class Checker {
       }
     }
     Map<String, Long> out = new HashMap<>();
-    count.forEach((k, n) -> {
-      if (n > 1) {
-        out.put(k.substring(0, k.indexOf('#')), firstAt.get(k));
-      }
-    });
+    count.forEach(
+        (k, n) -> {
+          if (n > 1) {
+            out.put(k.substring(0, k.indexOf('#')), firstAt.get(k));
+          }
+        });
     return out;
   }
 
@@ -193,14 +232,18 @@ final class Checker {
   Map<Fire, List<String>> fires(String schedulePrefix) {
     Map<Fire, List<String>> out = new HashMap<>();
     try (MongoClient client = MongoClients.create(mongoUri)) {
-      for (Document d : client.getDatabase("jobline").getCollection("job_runs")
-          .find(Filters.regex("trigger.schedule", "^" + schedulePrefix))) {
+      for (Document d :
+          client
+              .getDatabase("jobline")
+              .getCollection("job_runs")
+              .find(Filters.regex("trigger.schedule", "^" + schedulePrefix))) {
         Document trigger = d.get("trigger", Document.class);
         Object nominal = trigger.get("nominal_time");
         if (nominal == null) {
           continue;
         }
-        Instant at = nominal instanceof java.util.Date date ? date.toInstant() : Instant.parse(nominal.toString());
+        Instant at =
+            nominal instanceof Date date ? date.toInstant() : Instant.parse(nominal.toString());
         out.computeIfAbsent(new Fire(trigger.getString("schedule"), at), k -> new ArrayList<>())
             .add(d.getString("_id") + ":" + d.getString("status"));
       }
@@ -210,21 +253,32 @@ final class Checker {
 
   /** Records on the requests' dead-letter topic, and how many of them carry a reason. */
   long[] deadLetters(Duration timeout) {
-    Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ConsumerConfig.GROUP_ID_CONFIG, "chaos-checker-" + System.nanoTime(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, Object> props =
+        Map.of(
+            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrap,
+            ConsumerConfig.GROUP_ID_CONFIG,
+            "chaos-checker-" + System.nanoTime(),
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+            "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            false,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+            "read_committed");
     long records = 0;
     long withReason = 0;
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-        new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(Topics.REQUESTS_DLQ.name()).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.REQUESTS_DLQ.name()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
       long until = System.nanoTime() + timeout.toNanos();
-      while (System.nanoTime() < until && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+      while (System.nanoTime() < until
+          && partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
           records++;
           var reason = r.headers().lastHeader(Topics.DLQ_REASON_HEADER);

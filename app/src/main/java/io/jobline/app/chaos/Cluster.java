@@ -12,11 +12,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.kafka.common.Uuid;
 
 /**
  * The processes of a chaos run, each its own JVM on this machine: a Kafka controller and brokers,
@@ -32,7 +35,8 @@ final class Cluster implements AutoCloseable {
   private final Map<String, Spec> specs = new LinkedHashMap<>();
   private final Map<String, Process> running = new LinkedHashMap<>();
   private final List<Integer> brokerPorts = new ArrayList<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final String classpath = System.getProperty("java.class.path");
   private int mongoPort;
   private Path config;
@@ -59,7 +63,7 @@ final class Cluster implements AutoCloseable {
   /** A controller and {@code brokers} brokers, replication factor {@code min(3, brokers)}. */
   void startKafka(int brokers) throws IOException {
     int controllerPort = freePort();
-    String clusterId = org.apache.kafka.common.Uuid.randomUuid().toString();
+    String clusterId = Uuid.randomUuid().toString();
     String voters = "100@localhost:" + controllerPort;
     int replication = Math.min(3, brokers);
     node("controller", 100, "controller", controllerPort, voters, clusterId, replication);
@@ -70,23 +74,56 @@ final class Cluster implements AutoCloseable {
     }
   }
 
-  private void node(String name, int id, String roles, int port, String voters, String clusterId, int replication)
+  private void node(
+      String name, int id, String roles, int port, String voters, String clusterId, int replication)
       throws IOException {
-    start(name, new Spec(List.of("kafka-node", "--data-dir", dir.resolve(name).toString(), "--node-id", "" + id,
-        "--roles", roles, "--port", "" + port, "--voters", voters, "--cluster-id", clusterId,
-        "--replication", "" + replication), Map.of(), port, "-Xmx384m"));
+    start(
+        name,
+        new Spec(
+            List.of(
+                "kafka-node",
+                "--data-dir",
+                dir.resolve(name).toString(),
+                "--node-id",
+                "" + id,
+                "--roles",
+                roles,
+                "--port",
+                "" + port,
+                "--voters",
+                voters,
+                "--cluster-id",
+                clusterId,
+                "--replication",
+                "" + replication),
+            Map.of(),
+            port,
+            "-Xmx384m"));
   }
 
   void startStore() throws IOException {
     mongoPort = freePort();
-    start("store", new Spec(List.of("infra", "--store-only", "--data-dir", dir.resolve("store").toString(),
-        "--mongo-port", "" + mongoPort), Map.of(), mongoPort, "-Xmx1g"));
+    start(
+        "store",
+        new Spec(
+            List.of(
+                "infra",
+                "--store-only",
+                "--data-dir",
+                dir.resolve("store").toString(),
+                "--mongo-port",
+                "" + mongoPort),
+            Map.of(),
+            mongoPort,
+            "-Xmx1g"));
   }
 
   /** Writes the roles' configuration (every per-process value comes from the environment). */
   void writeConfig(int partitions, int replication) throws IOException {
     config = dir.resolve("chaos.yml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         server:
           type: simple
           applicationContextPath: /
@@ -129,7 +166,8 @@ final class Cluster implements AutoCloseable {
           level: WARN
           loggers:
             io.jobline: INFO
-        """.formatted(partitions, partitions, replication));
+        """
+            .formatted(partitions, partitions, replication));
   }
 
   void startRole(String name, String role, Map<String, String> extraEnv) throws IOException {
@@ -145,11 +183,23 @@ final class Cluster implements AutoCloseable {
 
   private void start(String name, Spec spec) throws IOException {
     specs.put(name, spec);
-    List<String> command = new ArrayList<>(List.of(javaBin(), spec.heap(), "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-cp", classpath, "io.jobline.app.Main"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                javaBin(),
+                spec.heap(),
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                classpath,
+                "io.jobline.app.Main"));
     command.addAll(spec.args());
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs").resolve(name + ".log").toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(
+                    dir.resolve("logs").resolve(name + ".log").toFile()));
     pb.environment().putAll(spec.env());
     running.put(name, pb.start());
   }
@@ -193,7 +243,9 @@ final class Cluster implements AutoCloseable {
 
   private void signal(String signal, String name) {
     try {
-      new ProcessBuilder("kill", "-" + signal, Long.toString(running.get(name).pid())).start().waitFor();
+      new ProcessBuilder("kill", "-" + signal, Long.toString(running.get(name).pid()))
+          .start()
+          .waitFor();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -213,8 +265,14 @@ final class Cluster implements AutoCloseable {
       return false;
     }
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + spec.port()
-          + "/admin/healthcheck")).timeout(Duration.ofSeconds(3)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + spec.port() + "/admin/healthcheck"))
+                  .timeout(Duration.ofSeconds(3))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200;
     } catch (IOException e) {
       return false;
@@ -246,8 +304,14 @@ final class Cluster implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > until) {
-        throw new IllegalStateException("not healthy after " + timeout.toSeconds() + " s: " + waiting
-            + " (logs in " + dir.resolve("logs") + ")");
+        throw new IllegalStateException(
+            "not healthy after "
+                + timeout.toSeconds()
+                + " s: "
+                + waiting
+                + " (logs in "
+                + dir.resolve("logs")
+                + ")");
       }
       Thread.sleep(500);
     }
@@ -265,7 +329,7 @@ final class Cluster implements AutoCloseable {
   @Override
   public void close() {
     List<String> names = new ArrayList<>(running.keySet());
-    java.util.Collections.reverse(names);
+    Collections.reverse(names);
     for (String name : names) {
       Process p = running.get(name);
       if (p.isAlive()) {
@@ -290,11 +354,11 @@ final class Cluster implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static final java.util.Random PORTS = new java.util.Random();
+  private static final Random PORTS = new Random();
 
   /**
-   * A free port below the ephemeral range (32768 and up on Linux), so that no outgoing connection of
-   * the dozen processes here can take it between this check and the process binding it.
+   * A free port below the ephemeral range (32768 and up on Linux), so that no outgoing connection
+   * of the dozen processes here can take it between this check and the process binding it.
    */
   static int freePort() throws IOException {
     for (int tries = 0; tries < 200; tries++) {

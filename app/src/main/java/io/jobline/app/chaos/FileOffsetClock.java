@@ -40,22 +40,24 @@ public final class FileOffsetClock extends Clock {
   @Override
   public Clock withZone(ZoneId zone) {
     FileOffsetClock shifted = this;
-    return zone.equals(ZoneOffset.UTC) ? this : new Clock() {
-      @Override
-      public ZoneId getZone() {
-        return zone;
-      }
+    return zone.equals(ZoneOffset.UTC)
+        ? this
+        : new Clock() {
+          @Override
+          public ZoneId getZone() {
+            return zone;
+          }
 
-      @Override
-      public Clock withZone(ZoneId other) {
-        return shifted.withZone(other);
-      }
+          @Override
+          public Clock withZone(ZoneId other) {
+            return shifted.withZone(other);
+          }
 
-      @Override
-      public Instant instant() {
-        return shifted.instant();
-      }
-    };
+          @Override
+          public Instant instant() {
+            return shifted.instant();
+          }
+        };
   }
 
   @Override
@@ -69,7 +71,10 @@ public final class FileOffsetClock extends Clock {
     if (readAtNanos == Long.MIN_VALUE || now - readAtNanos > 100_000_000L) {
       readAtNanos = now;
       try {
-        offsetMillis = Files.exists(file) ? Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim()) : 0;
+        offsetMillis =
+            Files.exists(file)
+                ? Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).trim())
+                : 0;
       } catch (IOException | NumberFormatException e) {
         offsetMillis = 0;
       }

@@ -2,8 +2,8 @@ package io.jobline.app.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.topic.Topics;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.io.IOException;
@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,13 +57,19 @@ final class Load implements AutoCloseable {
   private final Queue<ChainAccepted> chains = new ConcurrentLinkedQueue<>();
   private final AtomicLong refused = new AtomicLong();
   private final AtomicLong retriedOnOtherApi = new AtomicLong();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ScheduledExecutorService ticks = Executors.newScheduledThreadPool(2);
   private final ExecutorService clients = Executors.newFixedThreadPool(16);
   private KafkaProducer<String, byte[]> producer;
   private volatile boolean running = true;
 
-  Load(Supplier<List<String>> apis, String bootstrap, double restPerSecond, double topicPerSecond, int tenants,
+  Load(
+      Supplier<List<String>> apis,
+      String bootstrap,
+      double restPerSecond,
+      double topicPerSecond,
+      int tenants,
       long seed) {
     this.apis = apis;
     this.bootstrap = bootstrap;
@@ -73,16 +80,31 @@ final class Load implements AutoCloseable {
   }
 
   void start() {
-    producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000, ProducerConfig.LINGER_MS_CONFIG, 5),
-        new StringSerializer(), new ByteArraySerializer());
+    producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrap,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                120_000,
+                ProducerConfig.LINGER_MS_CONFIG,
+                5),
+            new StringSerializer(),
+            new ByteArraySerializer());
     if (restPerSecond > 0) {
-      ticks.scheduleAtFixedRate(() -> clients.execute(this::submitOverRest), 0,
-          (long) (1_000_000 / restPerSecond), TimeUnit.MICROSECONDS);
+      ticks.scheduleAtFixedRate(
+          () -> clients.execute(this::submitOverRest),
+          0,
+          (long) (1_000_000 / restPerSecond),
+          TimeUnit.MICROSECONDS);
     }
     if (topicPerSecond > 0) {
-      ticks.scheduleAtFixedRate(this::submitToTopic, 0, (long) (1_000_000 / topicPerSecond), TimeUnit.MICROSECONDS);
+      ticks.scheduleAtFixedRate(
+          this::submitToTopic, 0, (long) (1_000_000 / topicPerSecond), TimeUnit.MICROSECONDS);
     }
     ticks.scheduleAtFixedRate(() -> clients.execute(this::runChain), 2, 20, TimeUnit.SECONDS);
   }
@@ -117,8 +139,11 @@ final class Load implements AutoCloseable {
       return;
     }
     String key = UUID.randomUUID().toString();
-    String body = Json.object().put("tenant_id", tenant())
-        .set("params", Json.object().put("ms", workMillis())).toString();
+    String body =
+        Json.object()
+            .put("tenant_id", tenant())
+            .set("params", Json.object().put("ms", workMillis()))
+            .toString();
     List<String> urls = apis.get();
     int first = Math.floorMod(key.hashCode(), urls.size());
     long until = System.currentTimeMillis() + 60_000;
@@ -128,13 +153,20 @@ final class Load implements AutoCloseable {
         retriedOnOtherApi.incrementAndGet();
       }
       try {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/jobs/run/chaos-work"))
-            .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + TOKEN)
-            .header("Content-Type", "application/json").header("Idempotency-Key", key)
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(url + "/jobs/run/chaos-work"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Authorization", "Bearer " + TOKEN)
+                    .header("Content-Type", "application/json")
+                    .header("Idempotency-Key", key)
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() == 202) {
           JsonNode reply = Json.mapper().readTree(r.body());
-          accepted.add(new Accepted(reply.path("run_id").asText(), System.currentTimeMillis(), "rest"));
+          accepted.add(
+              new Accepted(reply.path("run_id").asText(), System.currentTimeMillis(), "rest"));
           return;
         }
         if (r.statusCode() < 500 && r.statusCode() != 429) {
@@ -158,16 +190,28 @@ final class Load implements AutoCloseable {
     }
     RunId id = RunId.random();
     String tenant = tenant();
-    JobRequest request = JobRequest.of(id, "chaos-work", Json.object().put("ms", workMillis()), tenant, null, null,
-        Trigger.topic(), Instant.now(), "chaos");
-    byte[] value = Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), request);
-    producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), tenant, value), (meta, error) -> {
-      if (error == null) {
-        accepted.add(new Accepted(id.value(), System.currentTimeMillis(), "topic"));
-      } else {
-        refused.incrementAndGet();
-      }
-    });
+    JobRequest request =
+        JobRequest.of(
+            id,
+            "chaos-work",
+            Json.object().put("ms", workMillis()),
+            tenant,
+            null,
+            null,
+            Trigger.topic(),
+            Instant.now(),
+            "chaos");
+    byte[] value =
+        Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), request);
+    producer.send(
+        new ProducerRecord<>(Topics.REQUESTS.name(), tenant, value),
+        (meta, error) -> {
+          if (error == null) {
+            accepted.add(new Accepted(id.value(), System.currentTimeMillis(), "topic"));
+          } else {
+            refused.incrementAndGet();
+          }
+        });
   }
 
   private void runChain() {
@@ -177,14 +221,24 @@ final class Load implements AutoCloseable {
     List<String> urls = apis.get();
     String url = urls.get((int) (System.nanoTime() % urls.size()));
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/jobs/chains/month-end/run"))
-          .timeout(Duration.ofSeconds(10)).header("Authorization", "Bearer " + TOKEN)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString("{\"tenant_id\":\"" + tenant()
-              + "\",\"params\":{\"period\":\"2026-11\"}}")).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url + "/jobs/chains/month-end/run"))
+                  .timeout(Duration.ofSeconds(10))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .header("Content-Type", "application/json")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"tenant_id\":\""
+                              + tenant()
+                              + "\",\"params\":{\"period\":\"2026-11\"}}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() == 202) {
-        chains.add(new ChainAccepted(Json.mapper().readTree(r.body()).path("chain_run_id").asText(),
-            System.currentTimeMillis()));
+        chains.add(
+            new ChainAccepted(
+                Json.mapper().readTree(r.body()).path("chain_run_id").asText(),
+                System.currentTimeMillis()));
       }
     } catch (IOException e) {
       // a chain run that was not acknowledged is not a promise
@@ -193,22 +247,42 @@ final class Load implements AutoCloseable {
     }
   }
 
-  /** Sends {@code count} bad records (not JSON, unknown job, bad params, huge) mixed with good ones. */
+  /**
+   * Sends {@code count} bad records (not JSON, unknown job, bad params, huge) mixed with good ones.
+   */
   int poison(int count) {
     int bad = 0;
     for (int i = 0; i < count; i++) {
       String tenant = tenant();
-      // one in a hundred is huge (over the executor's 128 KiB): enough to prove the rule without moving gigabytes
-      byte[] value = switch (i % 100 == 99 ? 3 : i % 3) {
-        case 0 -> ("not json " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        case 1 -> Json.object().put("run_id", "poison-" + i).put("job_name", "no-such-job").put("tenant_id", tenant)
-            .toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        case 2 -> Json.object().put("run_id", "poison-" + i).put("job_name", "chaos-work").put("tenant_id", tenant)
-            .set("params", Json.object().put("ms", "soon")).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        default -> Json.object().put("run_id", "poison-" + i).put("job_name", "chaos-work").put("tenant_id", tenant)
-            .set("params", Json.object().put("pad", "x".repeat(200_000))).toString()
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      };
+      // one in a hundred is huge (over the executor's 128 KiB): enough to prove the rule without
+      // moving gigabytes
+      byte[] value =
+          switch (i % 100 == 99 ? 3 : i % 3) {
+            case 0 -> ("not json " + i).getBytes(StandardCharsets.UTF_8);
+            case 1 ->
+                Json.object()
+                    .put("run_id", "poison-" + i)
+                    .put("job_name", "no-such-job")
+                    .put("tenant_id", tenant)
+                    .toString()
+                    .getBytes(StandardCharsets.UTF_8);
+            case 2 ->
+                Json.object()
+                    .put("run_id", "poison-" + i)
+                    .put("job_name", "chaos-work")
+                    .put("tenant_id", tenant)
+                    .set("params", Json.object().put("ms", "soon"))
+                    .toString()
+                    .getBytes(StandardCharsets.UTF_8);
+            default ->
+                Json.object()
+                    .put("run_id", "poison-" + i)
+                    .put("job_name", "chaos-work")
+                    .put("tenant_id", tenant)
+                    .set("params", Json.object().put("pad", "x".repeat(200_000)))
+                    .toString()
+                    .getBytes(StandardCharsets.UTF_8);
+          };
       producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), tenant, value));
       bad++;
       if (i % 10 == 0) {

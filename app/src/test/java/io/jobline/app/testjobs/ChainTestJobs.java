@@ -29,11 +29,16 @@ public class ChainTestJobs {
   }
 
   private static int count(JobContext ctx) {
-    return CALLS.computeIfAbsent(ctx.params().path("key").asText(), k -> new AtomicInteger()).incrementAndGet();
+    return CALLS
+        .computeIfAbsent(ctx.params().path("key").asText(), k -> new AtomicInteger())
+        .incrementAndGet();
   }
 
   /** Counts the call; fails the first {@code params.failures} calls of its key. */
-  @Job(name = "counted", description = "Counts its calls; fails the first params.failures", timeoutSeconds = 30)
+  @Job(
+      name = "counted",
+      description = "Counts its calls; fails the first params.failures",
+      timeoutSeconds = 30)
   public Map<String, Object> counted(JobContext ctx) {
     int call = count(ctx);
     if (call <= ctx.params().path("failures").asInt(0)) {
@@ -42,14 +47,22 @@ public class ChainTestJobs {
     return Map.of("call", call);
   }
 
-  /** Waits until {@code params.parties} runs of {@code params.group} run at the same time; fails if alone. */
-  @Job(name = "rendezvous", description = "Succeeds only when its parties run at once", timeoutSeconds = 30)
+  /**
+   * Waits until {@code params.parties} runs of {@code params.group} run at the same time; fails if
+   * alone.
+   */
+  @Job(
+      name = "rendezvous",
+      description = "Succeeds only when its parties run at once",
+      timeoutSeconds = 30)
   public Map<String, Object> rendezvous(JobContext ctx) throws InterruptedException {
     count(ctx);
-    CountDownLatch all = latch(ctx.params().path("group").asText(), ctx.params().path("parties").asInt(2));
+    CountDownLatch all =
+        latch(ctx.params().path("group").asText(), ctx.params().path("parties").asInt(2));
     all.countDown();
     if (!all.await(20, TimeUnit.SECONDS)) {
-      throw new IllegalStateException("the other parties of " + ctx.params().path("group").asText() + " never ran meanwhile");
+      throw new IllegalStateException(
+          "the other parties of " + ctx.params().path("group").asText() + " never ran meanwhile");
     }
     return Map.of("met", true);
   }

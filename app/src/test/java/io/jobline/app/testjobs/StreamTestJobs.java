@@ -8,8 +8,13 @@ import java.util.concurrent.TimeUnit;
 
 /** A job the stream tests follow: it says a lot at once, then stays running until stopped. */
 public class StreamTestJobs {
-  /** Logs params.lines lines (default 500) of params.size characters (default 1,000) at once, then waits until stopped. */
-  @Job(name = "chatty", description = "Logs many long lines at once, then waits until it is stopped (at most 2 min)",
+  /**
+   * Logs params.lines lines (default 500) of params.size characters (default 1,000) at once, then
+   * waits until stopped.
+   */
+  @Job(
+      name = "chatty",
+      description = "Logs many long lines at once, then waits until it is stopped (at most 2 min)",
       timeoutSeconds = 180)
   public Map<String, Object> chatty(JobContext ctx) throws InterruptedException {
     int lines = ctx.params().path("lines").asInt(500);

@@ -29,12 +29,15 @@ import org.bson.json.JsonWriterSettings;
  * anything.
  */
 final class ArchiveWriter {
-  private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+  private static final JsonWriterSettings JSON =
+      JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
   private final Path folder;
   private final String prefix;
   private final List<Path> written = new ArrayList<>();
 
-  /** Files go to {@code folder}, named {@code prefix-0001.jsonl.gz}, {@code prefix-0002.jsonl.gz}, … */
+  /**
+   * Files go to {@code folder}, named {@code prefix-0001.jsonl.gz}, {@code prefix-0002.jsonl.gz}, …
+   */
   ArchiveWriter(Path folder, String prefix) {
     this.folder = folder;
     this.prefix = prefix;
@@ -54,8 +57,10 @@ final class ArchiveWriter {
     Path partial = file.resolveSibling(file.getFileName() + ".partial");
     try {
       Files.createDirectories(folder);
-      try (BufferedWriter out = new BufferedWriter(new OutputStreamWriter(
-          new GZIPOutputStream(Files.newOutputStream(partial)), StandardCharsets.UTF_8))) {
+      try (BufferedWriter out =
+          new BufferedWriter(
+              new OutputStreamWriter(
+                  new GZIPOutputStream(Files.newOutputStream(partial)), StandardCharsets.UTF_8))) {
         for (Document d : batch) {
           out.write(d.toJson(JSON));
           out.newLine();
@@ -69,12 +74,20 @@ final class ArchiveWriter {
       verify(file, batch);
       written.add(file);
     } catch (IOException | UncheckedIOException e) {
-      throw new JobException("archive file " + file + " could not be written (" + e.getMessage()
-          + "); nothing of this batch was deleted", e);
+      throw new JobException(
+          "archive file "
+              + file
+              + " could not be written ("
+              + e.getMessage()
+              + "); nothing of this batch was deleted",
+          e);
     }
   }
 
-  /** Makes the rename durable too; a file system that cannot sync a folder still has the file's data on disk. */
+  /**
+   * Makes the rename durable too; a file system that cannot sync a folder still has the file's data
+   * on disk.
+   */
   private static void forceDirectory(Path folder) {
     try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
       dir.force(true);
@@ -85,16 +98,24 @@ final class ArchiveWriter {
 
   private static void verify(Path file, List<Document> batch) throws IOException {
     List<Object> ids = new ArrayList<>(batch.size());
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(
-        new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         ids.add(Document.parse(line).get("_id"));
       }
     }
     List<Object> expected = batch.stream().map(d -> d.get("_id")).toList();
     if (ids.size() != expected.size() || !Objects.equals(ids, expected)) {
-      throw new JobException("archive file " + file + " holds " + ids.size() + " entries, expected "
-          + expected.size() + "; nothing of this batch was deleted");
+      throw new JobException(
+          "archive file "
+              + file
+              + " holds "
+              + ids.size()
+              + " entries, expected "
+              + expected.size()
+              + "; nothing of this batch was deleted");
     }
   }
 }

@@ -20,7 +20,8 @@ import org.bson.conversions.Bson;
 
 /** Built-ins: archive or delete audit-log entries past the retention window. */
 public class AuditLogJobs {
-  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  private static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
   private final JobResources resources;
 
   public AuditLogJobs(JobResources resources) {
@@ -28,22 +29,32 @@ public class AuditLogJobs {
   }
 
   /**
-   * Moves entries older than the retention window to gzip-compressed JSON Lines files under
-   * {@code jobs.builtins.auditLog.archiveDir}, deleting each batch only once its file reads back
-   * complete. Recommended schedule: {@code 0 2 * * *}.
+   * Moves entries older than the retention window to gzip-compressed JSON Lines files under {@code
+   * jobs.builtins.auditLog.archiveDir}, deleting each batch only once its file reads back complete.
+   * Recommended schedule: {@code 0 2 * * *}.
    */
-  @Job(name = "audit-log-archive", description = "Move audit-log entries past the retention window to compressed JSON Lines files",
-      timeoutSeconds = 600, retries = 0, scope = Scope.SYSTEM)
+  @Job(
+      name = "audit-log-archive",
+      description =
+          "Move audit-log entries past the retention window to compressed JSON Lines files",
+      timeoutSeconds = 600,
+      retries = 0,
+      scope = Scope.SYSTEM)
   public Map<String, Object> archive(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
     Instant now = resources.clock().instant();
     Instant cutoff = cutoff(settings, now);
-    MongoCollection<Document> log = settings.applicationDatabase(resources).getCollection(settings.auditLog.collection);
-    ArchiveWriter archive = new ArchiveWriter(Path.of(settings.auditLog.archiveDir),
-        settings.auditLog.collection + "-" + STAMP.format(now) + "-" + ctx.runId().value());
+    MongoCollection<Document> log =
+        settings.applicationDatabase(resources).getCollection(settings.auditLog.collection);
+    ArchiveWriter archive =
+        new ArchiveWriter(
+            Path.of(settings.auditLog.archiveDir),
+            settings.auditLog.collection + "-" + STAMP.format(now) + "-" + ctx.runId().value());
     Deletions.Builder result = Deletions.since(cutoff);
-    result.add(log.getNamespace().getCollectionName(),
-        new BatchDeleter(ctx, settings.batchSize).delete(log, olderThan(settings, cutoff), 0, 100, archive::write));
+    result.add(
+        log.getNamespace().getCollectionName(),
+        new BatchDeleter(ctx, settings.batchSize)
+            .delete(log, olderThan(settings, cutoff), 0, 100, archive::write));
     Map<String, Object> out = new LinkedHashMap<>(result.result(ctx));
     out.put("archive_files", archive.files().stream().map(Path::toString).toList());
     return out;
@@ -53,14 +64,23 @@ public class AuditLogJobs {
    * Deletes entries older than {@code JOBS_AUDIT_RETENTION_DAYS} (default 365) days, without an
    * archive. Recommended schedule: {@code 0 3 * * *}.
    */
-  @Job(name = "cleanup_audit_log", description = "Delete audit-log entries older than JOBS_AUDIT_RETENTION_DAYS (default 365)",
-      timeoutSeconds = 600, retries = 2, scope = Scope.SYSTEM)
+  @Job(
+      name = "cleanup_audit_log",
+      description = "Delete audit-log entries older than JOBS_AUDIT_RETENTION_DAYS (default 365)",
+      timeoutSeconds = 600,
+      retries = 2,
+      scope = Scope.SYSTEM)
   public Map<String, Object> cleanup(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
     Instant cutoff = cutoff(settings, resources.clock().instant());
-    MongoCollection<Document> log = settings.applicationDatabase(resources).getCollection(settings.auditLog.collection);
-    return Deletions.since(cutoff).add(settings.auditLog.collection,
-        new BatchDeleter(ctx, settings.batchSize).delete(log, olderThan(settings, cutoff), 0, 100)).result(ctx);
+    MongoCollection<Document> log =
+        settings.applicationDatabase(resources).getCollection(settings.auditLog.collection);
+    return Deletions.since(cutoff)
+        .add(
+            settings.auditLog.collection,
+            new BatchDeleter(ctx, settings.batchSize)
+                .delete(log, olderThan(settings, cutoff), 0, 100))
+        .result(ctx);
   }
 
   private static Instant cutoff(BuiltinSettings settings, Instant now) {

@@ -12,8 +12,8 @@ import org.bson.conversions.Bson;
 
 /**
  * Deletes the documents matching a filter in bounded batches: each batch is read by id, handed to
- * an optional step (e.g. archiving) and deleted by id, then progress is reported and
- * {@link JobContext#shouldStop()} is checked.
+ * an optional step (e.g. archiving) and deleted by id, then progress is reported and {@link
+ * JobContext#shouldStop()} is checked.
  */
 final class BatchDeleter {
   private final JobContext ctx;
@@ -33,7 +33,11 @@ final class BatchDeleter {
    * As {@link #delete(MongoCollection, Bson, int, int)}, handing each batch of whole documents to
    * {@code beforeDelete} first; if it throws, nothing of that batch is deleted and the job fails.
    */
-  long delete(MongoCollection<Document> collection, Bson filter, int fromPct, int toPct,
+  long delete(
+      MongoCollection<Document> collection,
+      Bson filter,
+      int fromPct,
+      int toPct,
       Consumer<List<Document>> beforeDelete) {
     String name = collection.getNamespace().getCollectionName();
     long total = collection.countDocuments(filter);
@@ -41,13 +45,20 @@ final class BatchDeleter {
     long deleted = 0;
     while (true) {
       if (ctx.shouldStop()) {
-        ctx.warning(name + ": stopped after deleting " + deleted + " of " + total + "; the next run goes on");
+        ctx.warning(
+            name
+                + ": stopped after deleting "
+                + deleted
+                + " of "
+                + total
+                + "; the next run goes on");
         break;
       }
       var found = collection.find(filter).limit(batchSize);
-      List<Document> batch = beforeDelete == null
-          ? found.projection(Projections.include("_id")).into(new ArrayList<>())
-          : found.into(new ArrayList<>());
+      List<Document> batch =
+          beforeDelete == null
+              ? found.projection(Projections.include("_id")).into(new ArrayList<>())
+              : found.into(new ArrayList<>());
       if (batch.isEmpty()) {
         break;
       }
@@ -55,9 +66,13 @@ final class BatchDeleter {
         beforeDelete.accept(batch);
       }
       List<Object> ids = batch.stream().map(d -> d.get("_id")).toList();
-      long gone = collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
+      long gone =
+          collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
       deleted += gone;
-      int pct = total == 0 ? toPct : fromPct + (int) ((toPct - fromPct) * Math.min(deleted, total) / total);
+      int pct =
+          total == 0
+              ? toPct
+              : fromPct + (int) ((toPct - fromPct) * Math.min(deleted, total) / total);
       ctx.progress(name + ": deleted " + deleted + " of " + total, pct);
       if (gone == 0 || batch.size() < batchSize) {
         break;

@@ -5,7 +5,10 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** What a cleanup job returns: documents deleted per collection, the cutoff, and whether it was stopped. */
+/**
+ * What a cleanup job returns: documents deleted per collection, the cutoff, and whether it was
+ * stopped.
+ */
 record Deletions(Map<String, Long> deleted, Instant cutoff, boolean stopped) {
 
   static Builder since(Instant cutoff) {

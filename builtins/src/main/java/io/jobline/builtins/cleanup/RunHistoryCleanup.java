@@ -13,6 +13,7 @@ import io.jobline.store.MongoRunStore;
 import io.jobline.wire.Scope;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +21,14 @@ import org.bson.Document;
 
 /** Built-in: deletes old run history (runs and their log lines) from Jobline's own database. */
 public class RunHistoryCleanup {
-  /** The executor's claims collection (its MongoClaimStore.COLLECTION; ChainScanTest in app checks they agree). */
+  /**
+   * The executor's claims collection (its MongoClaimStore.COLLECTION; ChainScanTest in app checks
+   * they agree).
+   */
   public static final String CLAIMS = "job_claims";
-  private static final List<String> ENDED = java.util.Arrays.stream(RunStatus.values())
-      .filter(RunStatus::isTerminal).map(RunStatus::wire).toList();
+
+  private static final List<String> ENDED =
+      Arrays.stream(RunStatus.values()).filter(RunStatus::isTerminal).map(RunStatus::wire).toList();
   private final JobResources resources;
 
   public RunHistoryCleanup(JobResources resources) {
@@ -31,29 +36,59 @@ public class RunHistoryCleanup {
   }
 
   /**
-   * Deletes ended runs requested more than {@code jobs.builtins.jobRuns.retentionDays}
-   * ({@code JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, and hand-over claims
-   * older than that. Recommended: {@code 0 4 * * *}.
+   * Deletes ended runs requested more than {@code jobs.builtins.jobRuns.retentionDays} ({@code
+   * JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, and hand-over claims older than
+   * that. Recommended: {@code 0 4 * * *}.
    */
-  @Job(name = "cleanup_job_runs", description = "Delete run history older than JOBS_CLEANUP_DAYS (default 90)",
-      timeoutSeconds = 300, retries = 2, scope = Scope.SYSTEM)
+  @Job(
+      name = "cleanup_job_runs",
+      description = "Delete run history older than JOBS_CLEANUP_DAYS (default 90)",
+      timeoutSeconds = 300,
+      retries = 2,
+      scope = Scope.SYSTEM)
   public Map<String, Object> cleanupJobRuns(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
     MongoDatabase db = resources.resource(MongoDatabase.class);
-    Instant cutoff = resources.clock().instant().minus(Duration.ofDays(settings.jobRuns.retentionDays));
+    Instant cutoff =
+        resources.clock().instant().minus(Duration.ofDays(settings.jobRuns.retentionDays));
     MongoCollection<Document> logs = db.getCollection(MongoRunLogStore.COLLECTION);
-    Deletions.Builder result = Deletions.since(cutoff).add(MongoRunStore.COLLECTION, 0).add(MongoRunLogStore.COLLECTION, 0);
+    Deletions.Builder result =
+        Deletions.since(cutoff)
+            .add(MongoRunStore.COLLECTION, 0)
+            .add(MongoRunLogStore.COLLECTION, 0);
     Date before = Date.from(cutoff);
-    // runs written without requested_at (outside producers) are judged by when history last wrote them
-    var old = Filters.and(Filters.in("status", ENDED), Filters.or(Filters.lt("requested_at", before),
-        Filters.and(Filters.exists("requested_at", false), Filters.lt("materialized_at", before))));
-    long runs = new BatchDeleter(ctx, settings.batchSize).delete(db.getCollection(MongoRunStore.COLLECTION), old, 0, 100,
-        batch -> result.add(MongoRunLogStore.COLLECTION, logs.deleteMany(
-            Filters.in("run_id", batch.stream().map(d -> d.get("_id")).toList())).getDeletedCount()));
+    // runs written without requested_at (outside producers) are judged by when history last wrote
+    // them
+    var old =
+        Filters.and(
+            Filters.in("status", ENDED),
+            Filters.or(
+                Filters.lt("requested_at", before),
+                Filters.and(
+                    Filters.exists("requested_at", false), Filters.lt("materialized_at", before))));
+    long runs =
+        new BatchDeleter(ctx, settings.batchSize)
+            .delete(
+                db.getCollection(MongoRunStore.COLLECTION),
+                old,
+                0,
+                100,
+                batch ->
+                    result.add(
+                        MongoRunLogStore.COLLECTION,
+                        logs.deleteMany(
+                                Filters.in(
+                                    "run_id", batch.stream().map(d -> d.get("_id")).toList()))
+                            .getDeletedCount()));
     result.add(MongoRunStore.COLLECTION, runs);
-    // claims are left only by runs in flight when their partition changed hands; old ones serve no one
-    result.add(CLAIMS, db.getCollection(CLAIMS)
-        .deleteMany(Filters.or(Filters.lt("expires_at", before), Filters.lt("ended_at", before))).getDeletedCount());
+    // claims are left only by runs in flight when their partition changed hands; old ones serve no
+    // one
+    result.add(
+        CLAIMS,
+        db.getCollection(CLAIMS)
+            .deleteMany(
+                Filters.or(Filters.lt("expires_at", before), Filters.lt("ended_at", before)))
+            .getDeletedCount());
     return result.result(ctx);
   }
 }

@@ -22,31 +22,44 @@ public class SoftDeletePurge {
   }
 
   /**
-   * Across {@code jobs.builtins.softDelete.collections}, deletes documents with {@code is_deleted = true}
-   * and {@code deleted_at} older than {@code SOFT_DELETE_RETENTION_DAYS}; does nothing unless
+   * Across {@code jobs.builtins.softDelete.collections}, deletes documents with {@code is_deleted =
+   * true} and {@code deleted_at} older than {@code SOFT_DELETE_RETENTION_DAYS}; does nothing unless
    * {@code SOFT_DELETE_ENABLED}. Recommended schedule: {@code 0 5 * * 6} (Sundays).
    */
-  @Job(name = "purge_soft_deleted", description = "Hard-delete documents soft-deleted more than SOFT_DELETE_RETENTION_DAYS ago",
-      timeoutSeconds = 600, retries = 2, scope = Scope.SYSTEM)
+  @Job(
+      name = "purge_soft_deleted",
+      description = "Hard-delete documents soft-deleted more than SOFT_DELETE_RETENTION_DAYS ago",
+      timeoutSeconds = 600,
+      retries = 2,
+      scope = Scope.SYSTEM)
   public Map<String, Object> purgeSoftDeleted(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
     BuiltinSettings.SoftDelete soft = settings.softDelete;
     Instant cutoff = resources.clock().instant().minus(Duration.ofDays(soft.retentionDays));
     Deletions.Builder result = Deletions.since(cutoff);
     if (!soft.enabled) {
-      ctx.log("Soft-delete purging is off (jobs.builtins.softDelete.enabled / SOFT_DELETE_ENABLED); nothing purged");
+      ctx.log(
+          "Soft-delete purging is off (jobs.builtins.softDelete.enabled / SOFT_DELETE_ENABLED); nothing purged");
       return result.result(ctx);
     }
     if (soft.collections.isEmpty()) {
-      ctx.warning("No collections configured under jobs.builtins.softDelete.collections; nothing purged");
+      ctx.warning(
+          "No collections configured under jobs.builtins.softDelete.collections; nothing purged");
     }
     MongoDatabase db = settings.applicationDatabase(resources);
     BatchDeleter deleter = new BatchDeleter(ctx, settings.batchSize);
     List<String> collections = soft.collections;
     for (int i = 0; i < collections.size() && !ctx.shouldStop(); i++) {
-      var filter = Filters.and(Filters.eq(soft.flagField, true), Filters.lt(soft.deletedAtField, Date.from(cutoff)));
-      result.add(collections.get(i), deleter.delete(db.getCollection(collections.get(i)), filter,
-          i * 100 / collections.size(), (i + 1) * 100 / collections.size()));
+      var filter =
+          Filters.and(
+              Filters.eq(soft.flagField, true), Filters.lt(soft.deletedAtField, Date.from(cutoff)));
+      result.add(
+          collections.get(i),
+          deleter.delete(
+              db.getCollection(collections.get(i)),
+              filter,
+              i * 100 / collections.size(),
+              (i + 1) * 100 / collections.size()));
     }
     return result.result(ctx);
   }

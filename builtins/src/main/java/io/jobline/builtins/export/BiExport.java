@@ -15,10 +15,13 @@ import java.util.ArrayList;
 import java.util.List;
 import org.bson.Document;
 
-/** Built-in: exports a tenant's documents to a BI warehouse, with GDPR handling of personal fields. */
+/**
+ * Built-in: exports a tenant's documents to a BI warehouse, with GDPR handling of personal fields.
+ */
 public class BiExport {
   /** At most this many error messages are kept per resource (all are counted). */
   static final int MAX_ERRORS_KEPT = 20;
+
   private final JobResources resources;
 
   public BiExport(JobResources resources) {
@@ -30,8 +33,14 @@ public class BiExport {
    * them into the target table in batches keyed by document id, so re-running creates no
    * duplicates. Recommended schedule: {@code 0 1 * * *} with {@code per_tenant}.
    */
-  @Job(name = "bi-export", description = "Export a tenant's documents to BigQuery, Azure SQL or PostgreSQL with GDPR filtering",
-      timeoutSeconds = 3600, retries = 2, perTenant = true, scope = Scope.TENANT,
+  @Job(
+      name = "bi-export",
+      description =
+          "Export a tenant's documents to BigQuery, Azure SQL or PostgreSQL with GDPR filtering",
+      timeoutSeconds = 3600,
+      retries = 2,
+      perTenant = true,
+      scope = Scope.TENANT,
       paramsSchema = "jobline/bi-export.params.json")
   public ExportSummary export(JobContext ctx) throws Exception {
     ExportParams params = ExportParams.from(ctx.params());
@@ -39,18 +48,29 @@ public class BiExport {
       throw new JobException("bi-export runs for one tenant; the run has no tenant id");
     }
     BuiltinSettings settings = BuiltinSettings.of(resources);
-    List<String> undeclared = params.configs().stream().map(ResourceConfig::resource)
-        .filter(r -> !settings.biExport.personalFields.containsKey(r)).distinct().toList();
+    List<String> undeclared =
+        params.configs().stream()
+            .map(ResourceConfig::resource)
+            .filter(r -> !settings.biExport.personalFields.containsKey(r))
+            .distinct()
+            .toList();
     if (!undeclared.isEmpty()) {
-      throw new JobException("bi-export exports only resources whose personal fields are declared; nothing was "
-          + "exported. Declare them under jobs.builtins.biExport.personalFields (an empty list says a resource has "
-          + "none) for: " + String.join(", ", undeclared));
+      throw new JobException(
+          "bi-export exports only resources whose personal fields are declared; nothing was "
+              + "exported. Declare them under jobs.builtins.biExport.personalFields (an empty list says a resource has "
+              + "none) for: "
+              + String.join(", ", undeclared));
     }
     List<RowShaper> shapers = new ArrayList<>();
     for (ResourceConfig c : params.configs()) {
       List<String> personal = settings.biExport.personalFields.get(c.resource());
-      shapers.add(new RowShaper(c, personal, settings.biExport.anonymizedMarker, settings.biExport.hashKey,
-          ctx.tenantId()));
+      shapers.add(
+          new RowShaper(
+              c,
+              personal,
+              settings.biExport.anonymizedMarker,
+              settings.biExport.hashKey,
+              ctx.tenantId()));
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
     try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {
@@ -61,11 +81,21 @@ public class BiExport {
     long exported = results.stream().mapToLong(ExportSummary.ResourceResult::exported).sum();
     long errors = results.stream().mapToLong(ExportSummary.ResourceResult::errorCount).sum();
     if (ctx.shouldStop()) {
-      ctx.warning("Stopped before the export finished (" + results.size() + " of " + params.configs().size()
-          + " resources begun); running it again exports the rest");
+      ctx.warning(
+          "Stopped before the export finished ("
+              + results.size()
+              + " of "
+              + params.configs().size()
+              + " resources begun); running it again exports the rest");
     }
-    ctx.log("Exported " + exported + " rows of " + results.size() + " resources to " + params.targetType().wire()
-        + (errors > 0 ? " with " + errors + " errors" : ""));
+    ctx.log(
+        "Exported "
+            + exported
+            + " rows of "
+            + results.size()
+            + " resources to "
+            + params.targetType().wire()
+            + (errors > 0 ? " with " + errors + " errors" : ""));
     return new ExportSummary(params.targetType().wire(), results.size(), exported, errors, results);
   }
 
@@ -95,12 +125,18 @@ public class BiExport {
     }
 
     ExportSummary.ResourceResult run(RowShaper shaper, ExportTarget target) {
-      MongoCollection<Document> source = settings.applicationDatabase(resources).getCollection(config.resource());
+      MongoCollection<Document> source =
+          settings.applicationDatabase(resources).getCollection(config.resource());
       var filter = Filters.eq(settings.biExport.tenantField, ctx.tenantId());
       total = source.countDocuments(filter);
       report();
       List<Row> batch = new ArrayList<>(params.batchSize());
-      try (MongoCursor<Document> docs = source.find(filter).sort(Sorts.ascending("_id")).batchSize(params.batchSize()).iterator()) {
+      try (MongoCursor<Document> docs =
+          source
+              .find(filter)
+              .sort(Sorts.ascending("_id"))
+              .batchSize(params.batchSize())
+              .iterator()) {
         while (docs.hasNext() && !ctx.shouldStop()) {
           Document doc = docs.next();
           read++;
@@ -125,13 +161,23 @@ public class BiExport {
       flush(target, batch);
       remove(target, deleted);
       if (removed > 0) {
-        ctx.log(config.resource() + ": removed the rows of " + removed + " soft-deleted documents from " + config.targetTable());
+        ctx.log(
+            config.resource()
+                + ": removed the rows of "
+                + removed
+                + " soft-deleted documents from "
+                + config.targetTable());
       }
       if (errorCount > errors.size()) {
         errors.add("… and " + (errorCount - errors.size()) + " more errors (see the run's log)");
       }
-      return new ExportSummary.ResourceResult(config.resource(), config.targetTable(), exported, skipped,
-          List.copyOf(errors), errorCount);
+      return new ExportSummary.ResourceResult(
+          config.resource(),
+          config.targetTable(),
+          exported,
+          skipped,
+          List.copyOf(errors),
+          errorCount);
     }
 
     private void flush(ExportTarget target, List<Row> batch) {
@@ -142,8 +188,14 @@ public class BiExport {
         target.upsert(config.targetTable(), Column.infer(batch), batch);
         exported += batch.size();
       } catch (Exception e) {
-        error("batch ending at document " + batch.get(batch.size() - 1).id() + " (" + batch.size() + " rows): "
-            + e.getMessage(), batch.size());
+        error(
+            "batch ending at document "
+                + batch.get(batch.size() - 1).id()
+                + " ("
+                + batch.size()
+                + " rows): "
+                + e.getMessage(),
+            batch.size());
       }
       batch.clear();
       report();
@@ -158,8 +210,14 @@ public class BiExport {
         target.delete(config.targetTable(), ids);
         removed += ids.size();
       } catch (Exception e) {
-        error("removing the rows of " + ids.size() + " soft-deleted documents (up to " + ids.get(ids.size() - 1)
-            + "): " + e.getMessage(), ids.size());
+        error(
+            "removing the rows of "
+                + ids.size()
+                + " soft-deleted documents (up to "
+                + ids.get(ids.size() - 1)
+                + "): "
+                + e.getMessage(),
+            ids.size());
       }
       ids.clear();
     }
@@ -177,8 +235,18 @@ public class BiExport {
       int resources = params.configs().size();
       double within = total == 0 ? 1 : (double) read / total;
       int pct = (int) ((index + within) * 100 / resources);
-      ctx.progress(config.resource() + " -> " + config.targetTable() + ": " + exported + " of " + total + " exported"
-          + (skipped > 0 ? ", " + skipped + " skipped" : "") + (failedRows > 0 ? ", " + failedRows + " failed" : ""), pct);
+      ctx.progress(
+          config.resource()
+              + " -> "
+              + config.targetTable()
+              + ": "
+              + exported
+              + " of "
+              + total
+              + " exported"
+              + (skipped > 0 ? ", " + skipped + " skipped" : "")
+              + (failedRows > 0 ? ", " + failedRows + " failed" : ""),
+          pct);
     }
   }
 }

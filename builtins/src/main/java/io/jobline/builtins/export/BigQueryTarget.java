@@ -30,6 +30,8 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -44,17 +46,17 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
- * BigQuery through google-cloud-bigquery: the table is created if absent (schema from the rows)
- * and widened when new columns appear; each batch is loaded as newline-delimited JSON into a
- * staging table (truncated per batch) and MERGEd into the table by {@code _id}; the staging
- * tables are dropped at the end.
+ * BigQuery through google-cloud-bigquery: the table is created if absent (schema from the rows) and
+ * widened when new columns appear; each batch is loaded as newline-delimited JSON into a staging
+ * table (truncated per batch) and MERGEd into the table by {@code _id}; the staging tables are
+ * dropped at the end.
  */
 final class BigQueryTarget implements ExportTarget {
   private static final DateTimeFormatter TIMESTAMP =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS 'UTC'").withZone(ZoneOffset.UTC);
-  private static final java.time.Duration STAGING_LIFETIME = java.time.Duration.ofDays(1);
+  private static final Duration STAGING_LIFETIME = Duration.ofDays(1);
   private final BigQuery bigquery;
-  private final java.time.Clock clock;
+  private final Clock clock;
   private final String project;
   private final String dataset;
   private final String location;
@@ -62,7 +64,7 @@ final class BigQueryTarget implements ExportTarget {
   private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
   private final Set<TableId> staging = new LinkedHashSet<>();
 
-  BigQueryTarget(BigQuery bigquery, java.time.Clock clock, String project, String dataset, String location) {
+  BigQueryTarget(BigQuery bigquery, Clock clock, String project, String dataset, String location) {
     this.bigquery = bigquery;
     this.clock = clock;
     this.project = project;
@@ -74,7 +76,7 @@ final class BigQueryTarget implements ExportTarget {
    * A client for the params' project: credentials from {@code credentials_path}, else the
    * environment's default ones; {@code host} (an emulator or test server) uses no credentials.
    */
-  static BigQueryTarget open(ExportParams params, String host, java.time.Clock clock) throws IOException {
+  static BigQueryTarget open(ExportParams params, String host, Clock clock) throws IOException {
     BigQueryOptions.Builder options = BigQueryOptions.newBuilder().setProjectId(params.projectId());
     if (params.location() != null) {
       options.setLocation(params.location());
@@ -86,7 +88,12 @@ final class BigQueryTarget implements ExportTarget {
         options.setCredentials(GoogleCredentials.fromStream(in));
       }
     }
-    return new BigQueryTarget(options.build().getService(), clock, params.projectId(), params.datasetId(), params.location());
+    return new BigQueryTarget(
+        options.build().getService(),
+        clock,
+        params.projectId(),
+        params.datasetId(),
+        params.location());
   }
 
   @Override
@@ -95,8 +102,10 @@ final class BigQueryTarget implements ExportTarget {
     TableId stage = TableId.of(project, dataset, table + "_staging_" + suffix);
     if (staging.add(stage)) {
       // expires by itself should this run die before dropping it
-      bigquery.create(TableInfo.newBuilder(stage, StandardTableDefinition.of(schema(typed)))
-          .setExpirationTime(clock.millis() + STAGING_LIFETIME.toMillis()).build());
+      bigquery.create(
+          TableInfo.newBuilder(stage, StandardTableDefinition.of(schema(typed)))
+              .setExpirationTime(clock.millis() + STAGING_LIFETIME.toMillis())
+              .build());
     }
     load(stage, typed, rows);
     query(merge(table, stage, typed));
@@ -123,25 +132,33 @@ final class BigQueryTarget implements ExportTarget {
       }
       tables.put(name, known);
     }
-    List<Column> missing = columns.stream().filter(c -> !tables.get(name).containsKey(c.name())).toList();
+    List<Column> missing =
+        columns.stream().filter(c -> !tables.get(name).containsKey(c.name())).toList();
     if (!missing.isEmpty()) {
       Table existing = bigquery.getTable(id);
       List<Field> fields = new ArrayList<>(existing.getDefinition().getSchema().getFields());
       missing.forEach(c -> fields.add(field(c)));
-      existing.toBuilder().setDefinition(StandardTableDefinition.of(Schema.of(fields))).build().update();
+      existing.toBuilder()
+          .setDefinition(StandardTableDefinition.of(Schema.of(fields)))
+          .build()
+          .update();
       missing.forEach(c -> tables.get(name).put(c.name(), c.type()));
     }
     Map<String, ColumnType> types = tables.get(name);
-    return columns.stream().map(c -> new Column(c.name(), types.getOrDefault(c.name(), c.type()))).toList();
+    return columns.stream()
+        .map(c -> new Column(c.name(), types.getOrDefault(c.name(), c.type())))
+        .toList();
   }
 
-  private void load(TableId stage, List<Column> columns, List<Row> rows) throws IOException, InterruptedException {
-    WriteChannelConfiguration config = WriteChannelConfiguration.newBuilder(stage)
-        .setFormatOptions(FormatOptions.json())
-        .setSchema(schema(columns))
-        .setCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
-        .setWriteDisposition(WriteDisposition.WRITE_TRUNCATE)
-        .build();
+  private void load(TableId stage, List<Column> columns, List<Row> rows)
+      throws IOException, InterruptedException {
+    WriteChannelConfiguration config =
+        WriteChannelConfiguration.newBuilder(stage)
+            .setFormatOptions(FormatOptions.json())
+            .setSchema(schema(columns))
+            .setCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
+            .setWriteDisposition(WriteDisposition.WRITE_TRUNCATE)
+            .build();
     JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
     TableDataWriteChannel writer = bigquery.writer(jobId, config);
     try (OutputStream out = Channels.newOutputStream(writer)) {
@@ -155,7 +172,10 @@ final class BigQueryTarget implements ExportTarget {
 
   private void query(String sql) throws InterruptedException {
     JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
-    Job job = bigquery.create(JobInfo.of(jobId, QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).build()));
+    Job job =
+        bigquery.create(
+            JobInfo.of(
+                jobId, QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).build()));
     finish(job, sql.substring(0, sql.indexOf(' ')));
   }
 
@@ -169,9 +189,15 @@ final class BigQueryTarget implements ExportTarget {
 
   /** The DELETE of the rows of these ids, each id a quoted string literal. */
   String deleteSql(String table, List<String> ids) {
-    return "DELETE FROM " + quote(project + "." + dataset + "." + table) + " WHERE " + quote(Column.KEY) + " IN ("
-        + ids.stream().map(id -> "'" + id.replace("\\", "\\\\").replace("'", "\\'") + "'")
-            .collect(Collectors.joining(", ")) + ")";
+    return "DELETE FROM "
+        + quote(project + "." + dataset + "." + table)
+        + " WHERE "
+        + quote(Column.KEY)
+        + " IN ("
+        + ids.stream()
+            .map(id -> "'" + id.replace("\\", "\\\\").replace("'", "\\'") + "'")
+            .collect(Collectors.joining(", "))
+        + ")";
   }
 
   private static void finish(Job job, String what) throws InterruptedException {
@@ -180,20 +206,35 @@ final class BigQueryTarget implements ExportTarget {
       throw new JobException("BigQuery " + what + ": the job no longer exists");
     }
     if (done.getStatus().getError() != null) {
-      throw new JobException("BigQuery " + what + " failed: " + done.getStatus().getError().getMessage());
+      throw new JobException(
+          "BigQuery " + what + " failed: " + done.getStatus().getError().getMessage());
     }
   }
 
   /** The MERGE of a staging table into the table, keyed by {@code _id}. */
   String merge(String table, TableId stage, List<Column> columns) {
     String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
-    String values = columns.stream().map(c -> "S." + quote(c.name())).collect(Collectors.joining(", "));
-    String updates = columns.stream().filter(c -> !c.name().equals(Column.KEY))
-        .map(c -> quote(c.name()) + " = S." + quote(c.name())).collect(Collectors.joining(", "));
-    return "MERGE " + quote(project + "." + dataset + "." + table) + " T USING "
-        + quote(project + "." + dataset + "." + stage.getTable()) + " S ON T." + quote(Column.KEY) + " = S." + quote(Column.KEY)
+    String values =
+        columns.stream().map(c -> "S." + quote(c.name())).collect(Collectors.joining(", "));
+    String updates =
+        columns.stream()
+            .filter(c -> !c.name().equals(Column.KEY))
+            .map(c -> quote(c.name()) + " = S." + quote(c.name()))
+            .collect(Collectors.joining(", "));
+    return "MERGE "
+        + quote(project + "." + dataset + "." + table)
+        + " T USING "
+        + quote(project + "." + dataset + "." + stage.getTable())
+        + " S ON T."
+        + quote(Column.KEY)
+        + " = S."
+        + quote(Column.KEY)
         + (updates.isEmpty() ? "" : " WHEN MATCHED THEN UPDATE SET " + updates)
-        + " WHEN NOT MATCHED THEN INSERT (" + names + ") VALUES (" + values + ")";
+        + " WHEN NOT MATCHED THEN INSERT ("
+        + names
+        + ") VALUES ("
+        + values
+        + ")";
   }
 
   private static String quote(String identifier) {
@@ -218,15 +259,19 @@ final class BigQueryTarget implements ExportTarget {
   }
 
   private static Field field(Column c) {
-    StandardSQLTypeName type = switch (c.type()) {
-      case STRING -> StandardSQLTypeName.STRING;
-      case INTEGER -> StandardSQLTypeName.INT64;
-      case FLOAT -> StandardSQLTypeName.FLOAT64;
-      case BOOLEAN -> StandardSQLTypeName.BOOL;
-      case TIMESTAMP -> StandardSQLTypeName.TIMESTAMP;
-    };
+    StandardSQLTypeName type =
+        switch (c.type()) {
+          case STRING -> StandardSQLTypeName.STRING;
+          case INTEGER -> StandardSQLTypeName.INT64;
+          case FLOAT -> StandardSQLTypeName.FLOAT64;
+          case BOOLEAN -> StandardSQLTypeName.BOOL;
+          case TIMESTAMP -> StandardSQLTypeName.TIMESTAMP;
+        };
     Field.Builder f = Field.newBuilder(c.name(), type);
-    return (c.name().equals(Column.KEY) ? f.setMode(Field.Mode.REQUIRED) : f.setMode(Field.Mode.NULLABLE)).build();
+    return (c.name().equals(Column.KEY)
+            ? f.setMode(Field.Mode.REQUIRED)
+            : f.setMode(Field.Mode.NULLABLE))
+        .build();
   }
 
   private static ColumnType fromBigQuery(StandardSQLTypeName type) {

@@ -21,13 +21,16 @@ public record Column(String name, ColumnType type) {
     Map<String, Set<ColumnType>> seen = new LinkedHashMap<>();
     seen.put(KEY, EnumSet.of(ColumnType.STRING));
     for (Row row : rows) {
-      row.values().forEach((name, value) -> {
-        Set<ColumnType> types = seen.computeIfAbsent(name, n -> EnumSet.noneOf(ColumnType.class));
-        ColumnType t = ColumnType.of(value);
-        if (t != null) {
-          types.add(t);
-        }
-      });
+      row.values()
+          .forEach(
+              (name, value) -> {
+                Set<ColumnType> types =
+                    seen.computeIfAbsent(name, n -> EnumSet.noneOf(ColumnType.class));
+                ColumnType t = ColumnType.of(value);
+                if (t != null) {
+                  types.add(t);
+                }
+              });
     }
     List<Column> out = new ArrayList<>(seen.size());
     seen.forEach((name, types) -> out.add(new Column(name, typeOf(types))));

@@ -4,7 +4,11 @@ import java.time.Instant;
 
 /** The column types an export writes; each target maps them to its own SQL or BigQuery types. */
 public enum ColumnType {
-  STRING, INTEGER, FLOAT, BOOLEAN, TIMESTAMP;
+  STRING,
+  INTEGER,
+  FLOAT,
+  BOOLEAN,
+  TIMESTAMP;
 
   /** The type of a shaped value ({@code null} for a null value). */
   static ColumnType of(Object value) {

@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The params of {@code bi-export}, as the seed names them (checked by the job's JSON Schema first). */
+/**
+ * The params of {@code bi-export}, as the seed names them (checked by the job's JSON Schema first).
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ExportParams(
@@ -46,7 +48,9 @@ public record ExportParams(
 
   /** Where the rows go. */
   public enum TargetType {
-    BIGQUERY, AZURE_SQL, POSTGRES;
+    BIGQUERY,
+    AZURE_SQL,
+    POSTGRES;
 
     @JsonValue
     public String wire() {

@@ -10,6 +10,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,9 +74,16 @@ final class JdbcTarget implements ExportTarget {
     if (existing.isEmpty()) {
       return;
     }
-    String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
-    try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + dialect.qualified(table) + " WHERE "
-        + dialect.quote(Column.KEY) + " IN (" + marks + ")")) {
+    String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "DELETE FROM "
+                + dialect.qualified(table)
+                + " WHERE "
+                + dialect.quote(Column.KEY)
+                + " IN ("
+                + marks
+                + ")")) {
       for (int i = 0; i < ids.size(); i++) {
         ps.setString(i + 1, ids.get(i));
       }
@@ -87,7 +95,10 @@ final class JdbcTarget implements ExportTarget {
     }
   }
 
-  /** Creates the table or adds the columns it lacks; returns the columns typed as the table has them. */
+  /**
+   * Creates the table or adds the columns it lacks; returns the columns typed as the table has
+   * them.
+   */
   private List<Column> ensureColumns(String table, List<Column> columns) throws SQLException {
     Map<String, ColumnType> existing = tables.get(table);
     if (existing == null) {
@@ -109,17 +120,25 @@ final class JdbcTarget implements ExportTarget {
     }
     connection.commit();
     Map<String, ColumnType> known = tables.get(table);
-    return columns.stream().map(c -> new Column(c.name(), known.getOrDefault(c.name(), c.type()))).toList();
+    return columns.stream()
+        .map(c -> new Column(c.name(), known.getOrDefault(c.name(), c.type())))
+        .toList();
   }
 
   private Map<String, ColumnType> describe(String table) throws SQLException {
     Map<String, ColumnType> columns = new LinkedHashMap<>();
-    // the lookup takes LIKE patterns: escape them, and look in the current schema when none is named,
+    // the lookup takes LIKE patterns: escape them, and look in the current schema when none is
+    // named,
     // so that `user_events` does not match `userXevents` nor `users` another schema's `users`
     var meta = connection.getMetaData();
-    String schema = dialect.schemaOf(table) != null ? dialect.schemaOf(table) : connection.getSchema();
-    try (ResultSet rs = meta.getColumns(null, likeLiteral(schema, meta.getSearchStringEscape()),
-        likeLiteral(dialect.nameOf(table), meta.getSearchStringEscape()), null)) {
+    String schema =
+        dialect.schemaOf(table) != null ? dialect.schemaOf(table) : connection.getSchema();
+    try (ResultSet rs =
+        meta.getColumns(
+            null,
+            likeLiteral(schema, meta.getSearchStringEscape()),
+            likeLiteral(dialect.nameOf(table), meta.getSearchStringEscape()),
+            null)) {
       while (rs.next()) {
         columns.put(rs.getString("COLUMN_NAME"), dialect.fromSql(rs.getString("TYPE_NAME")));
       }
@@ -131,10 +150,13 @@ final class JdbcTarget implements ExportTarget {
     if (name == null || escape == null || escape.isEmpty()) {
       return name;
     }
-    return name.replace(escape, escape + escape).replace("_", escape + "_").replace("%", escape + "%");
+    return name.replace(escape, escape + escape)
+        .replace("_", escape + "_")
+        .replace("%", escape + "%");
   }
 
-  private static void bind(PreparedStatement ps, int index, ColumnType type, Object value) throws SQLException {
+  private static void bind(PreparedStatement ps, int index, ColumnType type, Object value)
+      throws SQLException {
     switch (type) {
       case STRING -> {
         if (value == null) {
@@ -164,8 +186,11 @@ final class JdbcTarget implements ExportTarget {
           ps.setBoolean(index, (Boolean) value);
         }
       }
-      case TIMESTAMP -> ps.setObject(index, value == null ? null : OffsetDateTime.ofInstant((Instant) value, ZoneOffset.UTC),
-          Types.TIMESTAMP_WITH_TIMEZONE);
+      case TIMESTAMP ->
+          ps.setObject(
+              index,
+              value == null ? null : OffsetDateTime.ofInstant((Instant) value, ZoneOffset.UTC),
+              Types.TIMESTAMP_WITH_TIMEZONE);
     }
   }
 

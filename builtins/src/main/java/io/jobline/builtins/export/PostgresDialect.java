@@ -41,12 +41,20 @@ final class PostgresDialect implements SqlDialect {
 
   @Override
   public String createTable(String table, List<Column> columns) {
-    return "CREATE TABLE IF NOT EXISTS " + qualified(table) + " (" + columnDefinitions(columns) + ")";
+    return "CREATE TABLE IF NOT EXISTS "
+        + qualified(table)
+        + " ("
+        + columnDefinitions(columns)
+        + ")";
   }
 
   @Override
   public String addColumn(String table, Column column) {
-    return "ALTER TABLE " + qualified(table) + " ADD COLUMN IF NOT EXISTS " + quote(column.name()) + " "
+    return "ALTER TABLE "
+        + qualified(table)
+        + " ADD COLUMN IF NOT EXISTS "
+        + quote(column.name())
+        + " "
         + sqlType(column.type());
   }
 
@@ -55,10 +63,23 @@ final class PostgresDialect implements SqlDialect {
     String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
     String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
     List<Column> others = columns.stream().filter(c -> !c.name().equals(Column.KEY)).toList();
-    String onConflict = others.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + others.stream()
-        .map(c -> quote(c.name()) + " = EXCLUDED." + quote(c.name())).collect(Collectors.joining(", "));
-    return "INSERT INTO " + qualified(table) + " (" + names + ") VALUES (" + params + ") ON CONFLICT ("
-        + quote(Column.KEY) + ") " + onConflict;
+    String onConflict =
+        others.isEmpty()
+            ? "DO NOTHING"
+            : "DO UPDATE SET "
+                + others.stream()
+                    .map(c -> quote(c.name()) + " = EXCLUDED." + quote(c.name()))
+                    .collect(Collectors.joining(", "));
+    return "INSERT INTO "
+        + qualified(table)
+        + " ("
+        + names
+        + ") VALUES ("
+        + params
+        + ") ON CONFLICT ("
+        + quote(Column.KEY)
+        + ") "
+        + onConflict;
   }
 
   /** Accepts a JDBC URL or a {@code postgresql://user:password@host:port/db} URI. */
@@ -76,7 +97,11 @@ final class PostgresDialect implements SqlDialect {
     String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
     if (uri.getRawUserInfo() != null) {
       String[] user = uri.getRawUserInfo().split(":", 2);
-      query = "user=" + user[0] + (user.length > 1 ? "&password=" + user[1] : "") + (query.isEmpty() ? "" : "&" + query);
+      query =
+          "user="
+              + user[0]
+              + (user.length > 1 ? "&password=" + user[1] : "")
+              + (query.isEmpty() ? "" : "&" + query);
     }
     return query.isEmpty() ? url.toString() : url + "?" + query;
   }

@@ -1,6 +1,7 @@
 package io.jobline.builtins.export;
 
 import java.time.Instant;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -29,11 +30,21 @@ public record Row(String id, Map<String, Object> values) {
     if (column.type() == ColumnType.FLOAT && v instanceof Long l) {
       return l.doubleValue();
     }
-    if (column.type() == ColumnType.INTEGER && v instanceof Double d && d == Math.rint(d) && !d.isInfinite()) {
+    if (column.type() == ColumnType.INTEGER
+        && v instanceof Double d
+        && d == Math.rint(d)
+        && !d.isInfinite()) {
       return d.longValue();
     }
-    throw new IllegalArgumentException("document " + id + ": column " + column.name() + " is "
-        + column.type().name().toLowerCase(java.util.Locale.ROOT) + " in the target table but the value is " + text(v));
+    throw new IllegalArgumentException(
+        "document "
+            + id
+            + ": column "
+            + column.name()
+            + " is "
+            + column.type().name().toLowerCase(Locale.ROOT)
+            + " in the target table but the value is "
+            + text(v));
   }
 
   /** The text form of a shaped value: ISO-8601 for instants. */

@@ -25,7 +25,8 @@ import org.bson.types.ObjectId;
  * columns, then applies the GDPR mode to every column that holds a personal field.
  */
 public final class RowShaper {
-  private static final JsonWriterSettings JSON = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+  private static final JsonWriterSettings JSON =
+      JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
   private final ResourceConfig config;
   private final List<String> personal;
   private final String marker;
@@ -35,11 +36,16 @@ public final class RowShaper {
    * @param personal dot paths of the resource's personal fields
    * @param marker what {@code anonymize} writes
    * @param hashKey key of {@code hash}; may be empty unless the mode is {@code hash}
-   * @param tenantId the tenant exported: {@code hash} uses a key derived from {@code hashKey} and it,
-   *     so one tenant's hashes cannot be joined with another's
+   * @param tenantId the tenant exported: {@code hash} uses a key derived from {@code hashKey} and
+   *     it, so one tenant's hashes cannot be joined with another's
    * @throws JobException if the mode is {@code hash} and there is no key
    */
-  public RowShaper(ResourceConfig config, List<String> personal, String marker, String hashKey, String tenantId) {
+  public RowShaper(
+      ResourceConfig config,
+      List<String> personal,
+      String marker,
+      String hashKey,
+      String tenantId) {
     this.config = config;
     this.personal = List.copyOf(personal);
     this.marker = marker;
@@ -48,10 +54,12 @@ public final class RowShaper {
 
   private static Mac tenantHmac(String key, String tenantId) {
     if (key == null || key.isEmpty()) {
-      throw new JobException("gdpr_mode hash needs jobs.builtins.biExport.hashKey (BI_EXPORT_HASH_KEY); it is not set");
+      throw new JobException(
+          "gdpr_mode hash needs jobs.builtins.biExport.hashKey (BI_EXPORT_HASH_KEY); it is not set");
     }
-    byte[] tenantKey = hmac(key.getBytes(StandardCharsets.UTF_8))
-        .doFinal(("tenant:" + tenantId).getBytes(StandardCharsets.UTF_8));
+    byte[] tenantKey =
+        hmac(key.getBytes(StandardCharsets.UTF_8))
+            .doFinal(("tenant:" + tenantId).getBytes(StandardCharsets.UTF_8));
     return hmac(tenantKey);
   }
 
@@ -71,22 +79,26 @@ public final class RowShaper {
     Map<String, Object> values = new LinkedHashMap<>();
     Map<String, String> sources = new LinkedHashMap<>();
     flatten(kept, "", 0, values, sources);
-    config.flattenFields().forEach((path, column) -> {
-      Object v = at(kept, path);
-      values.put(column, v == null ? null : value(v));
-      sources.put(column, path);
-    });
+    config
+        .flattenFields()
+        .forEach(
+            (path, column) -> {
+              Object v = at(kept, path);
+              values.put(column, v == null ? null : value(v));
+              sources.put(column, path);
+            });
     values.remove(Column.KEY);
     Map<String, Object> out = new LinkedHashMap<>();
-    values.forEach((column, v) -> {
-      if (!isPersonal(sources.get(column))) {
-        out.put(column, v);
-      } else if (config.gdprMode() == GdprMode.ANONYMIZE) {
-        out.put(column, v == null ? null : marker);
-      } else if (config.gdprMode() == GdprMode.HASH) {
-        out.put(column, v == null ? null : hash(Row.text(v)));
-      }
-    });
+    values.forEach(
+        (column, v) -> {
+          if (!isPersonal(sources.get(column))) {
+            out.put(column, v);
+          } else if (config.gdprMode() == GdprMode.ANONYMIZE) {
+            out.put(column, v == null ? null : marker);
+          } else if (config.gdprMode() == GdprMode.HASH) {
+            out.put(column, v == null ? null : hash(Row.text(v)));
+          }
+        });
     return new Row(idOf(doc.get("_id")), out);
   }
 
@@ -103,7 +115,9 @@ public final class RowShaper {
     return HexFormat.of().formatHex(hmac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
   }
 
-  /** The document with only the included and none of the excluded paths; {@code _id} always stays. */
+  /**
+   * The document with only the included and none of the excluded paths; {@code _id} always stays.
+   */
   private Document select(Document doc, String prefix) {
     Document out = new Document();
     List<String> include = config.includeFields();
@@ -116,7 +130,8 @@ public final class RowShaper {
         continue;
       } else if (include == null || covered(include, path)) {
         out.put(e.getKey(), v instanceof Document d ? select(d, path + ".") : v);
-      } else if (v instanceof Document d && include.stream().anyMatch(i -> i.startsWith(path + "."))) {
+      } else if (v instanceof Document d
+          && include.stream().anyMatch(i -> i.startsWith(path + "."))) {
         out.put(e.getKey(), select(d, path + "."));
       }
     }
@@ -127,7 +142,12 @@ public final class RowShaper {
     return include.stream().anyMatch(i -> path.equals(i) || path.startsWith(i + "."));
   }
 
-  private void flatten(Document doc, String prefix, int depth, Map<String, Object> values, Map<String, String> sources) {
+  private void flatten(
+      Document doc,
+      String prefix,
+      int depth,
+      Map<String, Object> values,
+      Map<String, String> sources) {
     for (Map.Entry<String, Object> e : doc.entrySet()) {
       String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
       if (path.equals(Column.KEY) || config.flattenFields().containsKey(path)) {
@@ -145,7 +165,10 @@ public final class RowShaper {
     }
   }
 
-  /** A dot path as a column name: dots and anything but letters, digits and underscores become underscores. */
+  /**
+   * A dot path as a column name: dots and anything but letters, digits and underscores become
+   * underscores.
+   */
   static String columnName(String path) {
     String name = path.replaceAll("[^A-Za-z0-9_]", "_");
     return Character.isDigit(name.charAt(0)) ? "_" + name : name;

@@ -47,7 +47,8 @@ interface SqlDialect {
 
   /** Column definitions: the key first as the primary key, then the others. */
   default String columnDefinitions(List<Column> columns) {
-    StringBuilder sql = new StringBuilder(quote(Column.KEY) + " " + keyType() + " NOT NULL PRIMARY KEY");
+    StringBuilder sql =
+        new StringBuilder(quote(Column.KEY) + " " + keyType() + " NOT NULL PRIMARY KEY");
     for (Column c : columns) {
       if (!c.name().equals(Column.KEY)) {
         sql.append(", ").append(quote(c.name())).append(' ').append(sqlType(c.type()));

@@ -8,11 +8,28 @@ import java.util.stream.Collectors;
 
 /** Azure SQL / SQL Server: {@code MERGE … WITH (HOLDLOCK)} keyed by {@code _id}. */
 final class SqlServerDialect implements SqlDialect {
-  private static final Map<String, String> ADO_TO_JDBC = Map.of(
-      "database", "databaseName", "initial catalog", "databaseName", "user id", "user", "uid", "user",
-      "password", "password", "pwd", "password", "encrypt", "encrypt",
-      "trustservercertificate", "trustServerCertificate", "connection timeout", "loginTimeout",
-      "hostnameincertificate", "hostNameInCertificate");
+  private static final Map<String, String> ADO_TO_JDBC =
+      Map.of(
+          "database",
+          "databaseName",
+          "initial catalog",
+          "databaseName",
+          "user id",
+          "user",
+          "uid",
+          "user",
+          "password",
+          "password",
+          "pwd",
+          "password",
+          "encrypt",
+          "encrypt",
+          "trustservercertificate",
+          "trustServerCertificate",
+          "connection timeout",
+          "loginTimeout",
+          "hostnameincertificate",
+          "hostNameInCertificate");
 
   @Override
   public String quote(String identifier) {
@@ -52,36 +69,66 @@ final class SqlServerDialect implements SqlDialect {
 
   @Override
   public String createTable(String table, List<Column> columns) {
-    return "IF OBJECT_ID(" + objectName(table) + ", N'U') IS NULL CREATE TABLE " + qualified(table) + " ("
-        + columnDefinitions(columns) + ")";
+    return "IF OBJECT_ID("
+        + objectName(table)
+        + ", N'U') IS NULL CREATE TABLE "
+        + qualified(table)
+        + " ("
+        + columnDefinitions(columns)
+        + ")";
   }
 
   @Override
   public String addColumn(String table, Column column) {
-    return "IF COL_LENGTH(" + objectName(table) + ", N'" + column.name().replace("'", "''") + "') IS NULL ALTER TABLE "
-        + qualified(table) + " ADD " + quote(column.name()) + " " + sqlType(column.type());
+    return "IF COL_LENGTH("
+        + objectName(table)
+        + ", N'"
+        + column.name().replace("'", "''")
+        + "') IS NULL ALTER TABLE "
+        + qualified(table)
+        + " ADD "
+        + quote(column.name())
+        + " "
+        + sqlType(column.type());
   }
 
   @Override
   public String upsert(String table, List<Column> columns) {
     String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
     String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
-    String sourceNames = columns.stream().map(c -> "source." + quote(c.name())).collect(Collectors.joining(", "));
+    String sourceNames =
+        columns.stream().map(c -> "source." + quote(c.name())).collect(Collectors.joining(", "));
     List<Column> others = columns.stream().filter(c -> !c.name().equals(Column.KEY)).toList();
     String key = quote(Column.KEY);
-    StringBuilder sql = new StringBuilder("MERGE INTO ").append(qualified(table)).append(" WITH (HOLDLOCK) AS target USING (VALUES (")
-        .append(params).append(")) AS source (").append(names).append(") ON target.").append(key).append(" = source.").append(key);
+    StringBuilder sql =
+        new StringBuilder("MERGE INTO ")
+            .append(qualified(table))
+            .append(" WITH (HOLDLOCK) AS target USING (VALUES (")
+            .append(params)
+            .append(")) AS source (")
+            .append(names)
+            .append(") ON target.")
+            .append(key)
+            .append(" = source.")
+            .append(key);
     if (!others.isEmpty()) {
-      sql.append(" WHEN MATCHED THEN UPDATE SET ").append(others.stream()
-          .map(c -> "target." + quote(c.name()) + " = source." + quote(c.name())).collect(Collectors.joining(", ")));
+      sql.append(" WHEN MATCHED THEN UPDATE SET ")
+          .append(
+              others.stream()
+                  .map(c -> "target." + quote(c.name()) + " = source." + quote(c.name()))
+                  .collect(Collectors.joining(", ")));
     }
-    return sql.append(" WHEN NOT MATCHED THEN INSERT (").append(names).append(") VALUES (").append(sourceNames).append(");")
+    return sql.append(" WHEN NOT MATCHED THEN INSERT (")
+        .append(names)
+        .append(") VALUES (")
+        .append(sourceNames)
+        .append(");")
         .toString();
   }
 
   /**
-   * Accepts a JDBC URL or an ADO.NET connection string as the Azure portal shows it
-   * ({@code Server=tcp:host,1433;Initial Catalog=db;User ID=u;Password=p;Encrypt=True;…}).
+   * Accepts a JDBC URL or an ADO.NET connection string as the Azure portal shows it ({@code
+   * Server=tcp:host,1433;Initial Catalog=db;User ID=u;Password=p;Encrypt=True;…}).
    */
   @Override
   public String jdbcUrl(String connectionString) {

@@ -37,12 +37,17 @@ class AuditLogJobsTest {
     resources.settings.batchSize = 4;
     log = resources.app().getCollection("audit_log");
     for (int i = 0; i < 10; i++) {
-      log.insertOne(new Document("_id", "old-" + i).append("action", "login").append("user", "u" + i)
-          .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(31 + i)))));
+      log.insertOne(
+          new Document("_id", "old-" + i)
+              .append("action", "login")
+              .append("user", "u" + i)
+              .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(31 + i)))));
     }
     for (int i = 0; i < 3; i++) {
-      log.insertOne(new Document("_id", "new-" + i).append("action", "logout")
-          .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(29)))));
+      log.insertOne(
+          new Document("_id", "new-" + i)
+              .append("action", "logout")
+              .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(29)))));
     }
   }
 
@@ -54,13 +59,17 @@ class AuditLogJobsTest {
   @Test
   void entriesWith64BitIdsAndNumbersAreArchivedWithTheirTypes() throws Exception {
     log.deleteMany(new Document());
-    log.insertOne(new Document("_id", 9_000_000_000L).append("bytes", 5L).append("action", "upload")
-        .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(40)))));
+    log.insertOne(
+        new Document("_id", 9_000_000_000L)
+            .append("bytes", 5L)
+            .append("action", "upload")
+            .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(40)))));
 
     Map<String, Object> result = jobs.archive(new Recording("audit-log-archive"));
 
     assertThat(result).containsEntry("deleted", Map.of("audit_log", 1L));
-    @SuppressWarnings("unchecked") List<String> files = (List<String>) result.get("archive_files");
+    @SuppressWarnings("unchecked")
+    List<String> files = (List<String>) result.get("archive_files");
     Document archived = read(Path.of(files.get(0))).get(0);
     assertThat(archived.get("_id")).isEqualTo(9_000_000_000L);
     assertThat(archived.get("bytes")).isEqualTo(5L);
@@ -68,8 +77,10 @@ class AuditLogJobsTest {
 
   private static List<Document> read(Path file) throws Exception {
     List<Document> docs = new ArrayList<>();
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(
-        new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
+    try (BufferedReader in =
+        new BufferedReader(
+            new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(file)), StandardCharsets.UTF_8))) {
       in.lines().forEach(l -> docs.add(Document.parse(l)));
     }
     return docs;
@@ -80,18 +91,27 @@ class AuditLogJobsTest {
     Map<String, Object> result = jobs.archive(new Recording("audit-log-archive"));
 
     assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L));
-    @SuppressWarnings("unchecked") List<String> files = (List<String>) result.get("archive_files");
-    assertThat(files).hasSize(3).allMatch(f -> f.endsWith(".jsonl.gz") && f.contains("audit_log-20260304T100000Z-run-1-"));
+    @SuppressWarnings("unchecked")
+    List<String> files = (List<String>) result.get("archive_files");
+    assertThat(files)
+        .hasSize(3)
+        .allMatch(f -> f.endsWith(".jsonl.gz") && f.contains("audit_log-20260304T100000Z-run-1-"));
     List<Document> archived = new ArrayList<>();
     for (String f : files) {
       archived.addAll(read(Path.of(f)));
     }
-    assertThat(archived).extracting(d -> d.getString("_id"))
-        .containsExactlyInAnyOrder("old-0", "old-1", "old-2", "old-3", "old-4", "old-5", "old-6", "old-7", "old-8", "old-9");
-    Document first = archived.stream().filter(d -> d.get("_id").equals("old-0")).findFirst().orElseThrow();
-    assertThat(first.getDate("created_at").toInstant()).isEqualTo(TestResources.NOW.minus(Duration.ofDays(31)));
+    assertThat(archived)
+        .extracting(d -> d.getString("_id"))
+        .containsExactlyInAnyOrder(
+            "old-0", "old-1", "old-2", "old-3", "old-4", "old-5", "old-6", "old-7", "old-8",
+            "old-9");
+    Document first =
+        archived.stream().filter(d -> d.get("_id").equals("old-0")).findFirst().orElseThrow();
+    assertThat(first.getDate("created_at").toInstant())
+        .isEqualTo(TestResources.NOW.minus(Duration.ofDays(31)));
     assertThat(first.getString("user")).isEqualTo("u0");
-    assertThat(log.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("new-0", "new-1", "new-2");
+    assertThat(log.find().map(d -> d.getString("_id")))
+        .containsExactlyInAnyOrder("new-0", "new-1", "new-2");
     try (var leftovers = Files.list(dir.resolve("archive"))) {
       assertThat(leftovers).noneMatch(p -> p.toString().endsWith(".partial"));
     }
@@ -103,7 +123,8 @@ class AuditLogJobsTest {
     resources.settings.auditLog.archiveDir = notAFolder.toString();
 
     assertThatThrownBy(() -> jobs.archive(new Recording("audit-log-archive")))
-        .isInstanceOf(JobException.class).hasMessageContaining("nothing of this batch was deleted");
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("nothing of this batch was deleted");
     assertThat(log.countDocuments()).isEqualTo(13);
   }
 
@@ -111,7 +132,8 @@ class AuditLogJobsTest {
   void cleanupDeletesEntriesOlderThanTheRetentionWithoutArchiving() {
     Map<String, Object> result = jobs.cleanup(new Recording("cleanup_audit_log"));
 
-    assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L))
+    assertThat(result)
+        .containsEntry("deleted", Map.of("audit_log", 10L))
         .containsEntry("cutoff", TestResources.NOW.minus(Duration.ofDays(30)).toString());
     assertThat(log.countDocuments()).isEqualTo(3);
     assertThat(dir.resolve("archive")).doesNotExist();

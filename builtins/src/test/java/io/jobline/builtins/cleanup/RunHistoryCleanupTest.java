@@ -21,10 +21,19 @@ class RunHistoryCleanupTest {
   }
 
   private void run(String id, String status, int daysAgo, int logLines) {
-    resources.database().getCollection("job_runs").insertOne(new Document("_id", id).append("status", status)
-        .append("requested_at", Date.from(TestResources.NOW.minus(Duration.ofDays(daysAgo)))));
+    resources
+        .database()
+        .getCollection("job_runs")
+        .insertOne(
+            new Document("_id", id)
+                .append("status", status)
+                .append(
+                    "requested_at", Date.from(TestResources.NOW.minus(Duration.ofDays(daysAgo)))));
     for (int i = 0; i < logLines; i++) {
-      resources.database().getCollection("job_run_logs").insertOne(new Document("_id", id + ":" + i).append("run_id", id));
+      resources
+          .database()
+          .getCollection("job_run_logs")
+          .insertOne(new Document("_id", id + ":" + i).append("run_id", id));
     }
   }
 
@@ -39,16 +48,28 @@ class RunHistoryCleanupTest {
     run("recent", "completed", 89, 2);
     MongoCollection<Document> runs = resources.database().getCollection("job_runs");
     MongoCollection<Document> claims = resources.database().getCollection("job_claims");
-    claims.insertOne(new Document("_id", "handed:1#1").append("expires_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91)))));
-    claims.insertOne(new Document("_id", "handed:1#done").append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91)))));
-    claims.insertOne(new Document("_id", "going:1#1").append("expires_at", Date.from(TestResources.NOW.plusSeconds(30))));
-    claims.insertOne(new Document("_id", "ended:1#done").append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(1)))));
+    claims.insertOne(
+        new Document("_id", "handed:1#1")
+            .append("expires_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91)))));
+    claims.insertOne(
+        new Document("_id", "handed:1#done")
+            .append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91)))));
+    claims.insertOne(
+        new Document("_id", "going:1#1")
+            .append("expires_at", Date.from(TestResources.NOW.plusSeconds(30))));
+    claims.insertOne(
+        new Document("_id", "ended:1#done")
+            .append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(1)))));
 
-    Map<String, Object> result = new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
-    assertThat(result.get("deleted")).isEqualTo(Map.of("job_runs", 3L, "job_run_logs", 5L, "job_claims", 2L));
-    assertThat(claims.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("going:1#1", "ended:1#done");
-    assertThat(runs.find().map(d -> d.getString("_id"))).containsExactlyInAnyOrder("old-but-running", "recent");
+    assertThat(result.get("deleted"))
+        .isEqualTo(Map.of("job_runs", 3L, "job_run_logs", 5L, "job_claims", 2L));
+    assertThat(claims.find().map(d -> d.getString("_id")))
+        .containsExactlyInAnyOrder("going:1#1", "ended:1#done");
+    assertThat(runs.find().map(d -> d.getString("_id")))
+        .containsExactlyInAnyOrder("old-but-running", "recent");
     assertThat(resources.database().getCollection("job_run_logs").countDocuments()).isEqualTo(3);
   }
 }

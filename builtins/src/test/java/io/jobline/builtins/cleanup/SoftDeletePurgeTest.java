@@ -22,16 +22,27 @@ class SoftDeletePurgeTest {
     resources.settings.softDelete.retentionDays = 30;
     for (String c : List.of("customers", "orders")) {
       var coll = resources.app().getCollection(c);
-      coll.insertOne(new Document("_id", "purge").append("is_deleted", true)
-          .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(31)))));
-      coll.insertOne(new Document("_id", "recently-deleted").append("is_deleted", true)
-          .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(2)))));
-      coll.insertOne(new Document("_id", "restored").append("is_deleted", false)
-          .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(60)))));
+      coll.insertOne(
+          new Document("_id", "purge")
+              .append("is_deleted", true)
+              .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(31)))));
+      coll.insertOne(
+          new Document("_id", "recently-deleted")
+              .append("is_deleted", true)
+              .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(2)))));
+      coll.insertOne(
+          new Document("_id", "restored")
+              .append("is_deleted", false)
+              .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(60)))));
       coll.insertOne(new Document("_id", "live"));
     }
-    resources.app().getCollection("invoices").insertOne(new Document("_id", "not-configured").append("is_deleted", true)
-        .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(90)))));
+    resources
+        .app()
+        .getCollection("invoices")
+        .insertOne(
+            new Document("_id", "not-configured")
+                .append("is_deleted", true)
+                .append("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(90)))));
   }
 
   @AfterEach
@@ -54,7 +65,8 @@ class SoftDeletePurgeTest {
   void documentsSoftDeletedBeforeTheRetentionAreHardDeletedInTheConfiguredCollections() {
     resources.settings.softDelete.enabled = true;
 
-    Map<String, Object> result = new SoftDeletePurge(resources).purgeSoftDeleted(new Recording("purge_soft_deleted"));
+    Map<String, Object> result =
+        new SoftDeletePurge(resources).purgeSoftDeleted(new Recording("purge_soft_deleted"));
 
     assertThat(result.get("deleted")).isEqualTo(Map.of("customers", 1L, "orders", 1L));
     for (String c : List.of("customers", "orders")) {

@@ -22,9 +22,14 @@ class TokenCleanupTest {
     resources.close();
   }
 
-  private static void insert(MongoCollection<Document> c, String field, int count, Duration fromNow, String prefix) {
-    IntStream.range(0, count).forEach(i -> c.insertOne(new Document("_id", prefix + i)
-        .append(field, Date.from(TestResources.NOW.plus(fromNow)))));
+  private static void insert(
+      MongoCollection<Document> c, String field, int count, Duration fromNow, String prefix) {
+    IntStream.range(0, count)
+        .forEach(
+            i ->
+                c.insertOne(
+                    new Document("_id", prefix + i)
+                        .append(field, Date.from(TestResources.NOW.plus(fromNow)))));
   }
 
   @Test
@@ -39,13 +44,18 @@ class TokenCleanupTest {
 
     Map<String, Object> result = jobs.tokenCleanup(ctx);
 
-    assertThat(result).containsEntry("deleted", Map.of("UserAuthentication", 25L)).containsEntry("total_deleted", 25L)
+    assertThat(result)
+        .containsEntry("deleted", Map.of("UserAuthentication", 25L))
+        .containsEntry("total_deleted", 25L)
         .containsEntry("stopped", false);
     assertThat(sessions.countDocuments()).isEqualTo(5);
     assertThat(sessions.find().map(d -> d.getString("_id"))).allMatch(id -> id.startsWith("live"));
     assertThat(codes.countDocuments()).isEqualTo(3);
-    assertThat(ctx.lines).contains("0% UserAuthentication: 25 to delete", "40% UserAuthentication: deleted 10 of 25",
-        "100% UserAuthentication: deleted 25 of 25");
+    assertThat(ctx.lines)
+        .contains(
+            "0% UserAuthentication: 25 to delete",
+            "40% UserAuthentication: deleted 10 of 25",
+            "100% UserAuthentication: deleted 25 of 25");
   }
 
   @Test
@@ -77,6 +87,7 @@ class TokenCleanupTest {
 
     assertThat(result).containsEntry("stopped", true).containsEntry("total_deleted", 20L);
     assertThat(sessions.countDocuments()).isEqualTo(15);
-    assertThat(ctx.lines).anyMatch(l -> l.startsWith("WARN UserAuthentication: stopped after deleting 20 of 35"));
+    assertThat(ctx.lines)
+        .anyMatch(l -> l.startsWith("WARN UserAuthentication: stopped after deleting 20 of 35"));
   }
 }

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The bi-export job against a local server speaking BigQuery's REST API, pointed at with the client's host option. */
+/**
+ * The bi-export job against a local server speaking BigQuery's REST API, pointed at with the
+ * client's host option.
+ */
 class BiExportBigQueryTest {
   private final TestResources resources = new TestResources();
   private FakeBigQuery bigquery;
@@ -28,9 +31,13 @@ class BiExportBigQueryTest {
     resources.settings.biExport.personalFields = Map.of("users", List.of("email"));
     var u = resources.app().getCollection("users");
     for (int i = 1; i <= 5; i++) {
-      u.insertOne(new Document("_id", "u" + i).append("tenant_id", "t1").append("name", "User " + i)
-          .append("email", "user" + i + "@example.com").append("visits", i)
-          .append("seen_at", Date.from(Instant.parse("2026-02-0" + i + "T08:00:00Z"))));
+      u.insertOne(
+          new Document("_id", "u" + i)
+              .append("tenant_id", "t1")
+              .append("name", "User " + i)
+              .append("email", "user" + i + "@example.com")
+              .append("visits", i)
+              .append("seen_at", Date.from(Instant.parse("2026-02-0" + i + "T08:00:00Z"))));
     }
   }
 
@@ -41,7 +48,10 @@ class BiExportBigQueryTest {
   }
 
   private ObjectNode params() throws Exception {
-    return (ObjectNode) Json.mapper().readTree("""
+    return (ObjectNode)
+        Json.mapper()
+            .readTree(
+                """
         {"target_type": "bigquery", "project_id": "acme", "dataset_id": "bi", "location": "EU", "batch_size": 2,
          "configs": [{"resource": "users", "target_table": "users", "gdpr_mode": "anonymize"}]}""");
   }
@@ -54,13 +64,17 @@ class BiExportBigQueryTest {
 
     assertThat(summary.totalExported()).isEqualTo(2);
     assertThat(bigquery.rowsOf("acme.bi.users")).hasSize(2);
-    assertThat(ctx.lines).anyMatch(l -> l.startsWith("WARN Stopped before the export finished (1 of 1 resources begun)"));
+    assertThat(ctx.lines)
+        .anyMatch(
+            l -> l.startsWith("WARN Stopped before the export finished (1 of 1 resources begun)"));
     assertThat(bigquery.calls()).last().asString().startsWith("DELETE ");
   }
 
   @Test
-  void createsTheTableLoadsEachBatchIntoStagingAndMergesItByIdWithoutDuplicatesOnRerun() throws Exception {
-    ExportSummary summary = new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+  void createsTheTableLoadsEachBatchIntoStagingAndMergesItByIdWithoutDuplicatesOnRerun()
+      throws Exception {
+    ExportSummary summary =
+        new BiExport(resources).export(new Recording("bi-export", "t1", params()));
 
     assertThat(summary.totalExported()).isEqualTo(5);
     assertThat(summary.totalErrors()).isZero();
@@ -69,56 +83,105 @@ class BiExportBigQueryTest {
     assertThat(calls.get(1)).isEqualTo("POST /bigquery/v2/projects/acme/datasets/bi/tables");
     assertThat(calls.get(2)).isEqualTo("POST /bigquery/v2/projects/acme/datasets/bi/tables");
     JsonNode staging = Json.mapper().readTree(bigquery.requests.get(2).body());
-    assertThat(staging.path("tableReference").path("tableId").asText()).startsWith("users_staging_");
-    assertThat(staging.path("expirationTime").asLong()).isEqualTo(TestResources.NOW.plusSeconds(86_400).toEpochMilli());
-    assertThat(calls).filteredOn(c -> c.startsWith("POST /upload/bigquery/v2/projects/acme/jobs")).hasSize(3);
+    assertThat(staging.path("tableReference").path("tableId").asText())
+        .startsWith("users_staging_");
+    assertThat(staging.path("expirationTime").asLong())
+        .isEqualTo(TestResources.NOW.plusSeconds(86_400).toEpochMilli());
+    assertThat(calls)
+        .filteredOn(c -> c.startsWith("POST /upload/bigquery/v2/projects/acme/jobs"))
+        .hasSize(3);
     assertThat(calls).filteredOn(c -> c.equals("POST /bigquery/v2/projects/acme/jobs")).hasSize(3);
-    assertThat(calls).last().asString().startsWith("DELETE /bigquery/v2/projects/acme/datasets/bi/tables/users_staging_");
+    assertThat(calls)
+        .last()
+        .asString()
+        .startsWith("DELETE /bigquery/v2/projects/acme/datasets/bi/tables/users_staging_");
 
     JsonNode created = Json.mapper().readTree(bigquery.requests.get(1).body());
     assertThat(created.path("schema").path("fields").toString())
         .contains("{\"mode\":\"REQUIRED\",\"name\":\"_id\",\"type\":\"STRING\"}")
-        .contains("\"name\":\"visits\",\"type\":\"INTEGER\"").contains("\"name\":\"seen_at\",\"type\":\"TIMESTAMP\"");
-    FakeBigQuery.Request upload = bigquery.requests.stream().filter(r -> r.path().startsWith("/upload/bigquery")).findFirst().orElseThrow();
+        .contains("\"name\":\"visits\",\"type\":\"INTEGER\"")
+        .contains("\"name\":\"seen_at\",\"type\":\"TIMESTAMP\"");
+    FakeBigQuery.Request upload =
+        bigquery.requests.stream()
+            .filter(r -> r.path().startsWith("/upload/bigquery"))
+            .findFirst()
+            .orElseThrow();
     assertThat(upload.query()).contains("uploadType=resumable");
     JsonNode load = Json.mapper().readTree(upload.body()).path("configuration").path("load");
     assertThat(load.path("sourceFormat").asText()).isEqualTo("NEWLINE_DELIMITED_JSON");
     assertThat(load.path("writeDisposition").asText()).isEqualTo("WRITE_TRUNCATE");
     assertThat(load.path("destinationTable").path("tableId").asText()).startsWith("users_staging_");
-    assertThat(Json.mapper().readTree(upload.body()).path("jobReference").path("location").asText()).isEqualTo("EU");
-    FakeBigQuery.Request merge = bigquery.requests.stream().filter(r -> r.path().equals("/bigquery/v2/projects/acme/jobs")).findFirst().orElseThrow();
-    assertThat(Json.mapper().readTree(merge.body()).path("configuration").path("query").path("query").asText())
+    assertThat(Json.mapper().readTree(upload.body()).path("jobReference").path("location").asText())
+        .isEqualTo("EU");
+    FakeBigQuery.Request merge =
+        bigquery.requests.stream()
+            .filter(r -> r.path().equals("/bigquery/v2/projects/acme/jobs"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(
+            Json.mapper()
+                .readTree(merge.body())
+                .path("configuration")
+                .path("query")
+                .path("query")
+                .asText())
         .startsWith("MERGE `acme.bi.users` T USING `acme.bi.users_staging_")
         .contains("ON T.`_id` = S.`_id` WHEN MATCHED THEN UPDATE SET `tenant_id` = S.`tenant_id`")
-        .contains("WHEN NOT MATCHED THEN INSERT (`_id`, `tenant_id`, `name`, `email`, `visits`, `seen_at`)");
-    String uploaded = bigquery.requests.stream().filter(r -> r.path().startsWith("/upload/session/")).findFirst().orElseThrow().body();
-    assertThat(uploaded).contains("\"_id\":\"u1\"").contains("\"email\":\"[redacted]\"")
-        .contains("\"seen_at\":\"2026-02-01 08:00:00.000000 UTC\"").doesNotContain("@example.com");
+        .contains(
+            "WHEN NOT MATCHED THEN INSERT (`_id`, `tenant_id`, `name`, `email`, `visits`, `seen_at`)");
+    String uploaded =
+        bigquery.requests.stream()
+            .filter(r -> r.path().startsWith("/upload/session/"))
+            .findFirst()
+            .orElseThrow()
+            .body();
+    assertThat(uploaded)
+        .contains("\"_id\":\"u1\"")
+        .contains("\"email\":\"[redacted]\"")
+        .contains("\"seen_at\":\"2026-02-01 08:00:00.000000 UTC\"")
+        .doesNotContain("@example.com");
     assertThat(bigquery.rowsOf("acme.bi.users")).hasSize(5);
 
-    resources.app().getCollection("users").updateOne(new Document("_id", "u2"), new Document("$set", new Document("visits", 99)));
-    ExportSummary again = new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+    resources
+        .app()
+        .getCollection("users")
+        .updateOne(new Document("_id", "u2"), new Document("$set", new Document("visits", 99)));
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "t1", params()));
 
     assertThat(again.totalExported()).isEqualTo(5);
-    assertThat(bigquery.rowsOf("acme.bi.users")).hasSize(5)
-        .filteredOn(r -> r.path("_id").asText().equals("u2")).first().extracting(r -> r.path("visits").asLong()).isEqualTo(99L);
+    assertThat(bigquery.rowsOf("acme.bi.users"))
+        .hasSize(5)
+        .filteredOn(r -> r.path("_id").asText().equals("u2"))
+        .first()
+        .extracting(r -> r.path("visits").asLong())
+        .isEqualTo(99L);
     assertThat(bigquery.schemas).containsOnlyKeys("acme.bi.users");
   }
 
   @Test
   void theRowsOfDocumentsSoftDeletedSinceTheLastExportAreDeletedFromTheTable() throws Exception {
     new BiExport(resources).export(new Recording("bi-export", "t1", params()));
-    resources.app().getCollection("users").updateOne(new Document("_id", "u2"), new Document("$set",
-        new Document("is_deleted", true)));
+    resources
+        .app()
+        .getCollection("users")
+        .updateOne(
+            new Document("_id", "u2"), new Document("$set", new Document("is_deleted", true)));
     Recording again = new Recording("bi-export", "t1", params());
 
     ExportSummary summary = new BiExport(resources).export(again);
 
     assertThat(summary.totalErrors()).isZero();
-    assertThat(bigquery.rowsOf("acme.bi.users")).extracting(r -> r.path("_id").asText())
+    assertThat(bigquery.rowsOf("acme.bi.users"))
+        .extracting(r -> r.path("_id").asText())
         .containsExactlyInAnyOrder("u1", "u3", "u4", "u5");
-    assertThat(bigquery.requests).filteredOn(r -> r.body() != null && r.body().contains("DELETE FROM"))
-        .singleElement().satisfies(r -> assertThat(r.body()).contains("DELETE FROM `acme.bi.users` WHERE `_id` IN ('u2')"));
-    assertThat(again.lines).contains("users: removed the rows of 1 soft-deleted documents from users");
+    assertThat(bigquery.requests)
+        .filteredOn(r -> r.body() != null && r.body().contains("DELETE FROM"))
+        .singleElement()
+        .satisfies(
+            r ->
+                assertThat(r.body()).contains("DELETE FROM `acme.bi.users` WHERE `_id` IN ('u2')"));
+    assertThat(again.lines)
+        .contains("users: removed the rows of 1 soft-deleted documents from users");
   }
 }

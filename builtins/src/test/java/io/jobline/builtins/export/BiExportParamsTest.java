@@ -17,8 +17,11 @@ import org.bson.Document;
 import org.junit.jupiter.api.Test;
 
 class BiExportParamsTest {
-  private final JobDescriptor job = JobRegistry.scan(List.of("io.jobline.builtins.export")).find("bi-export")
-      .orElseThrow().descriptor();
+  private final JobDescriptor job =
+      JobRegistry.scan(List.of("io.jobline.builtins.export"))
+          .find("bi-export")
+          .orElseThrow()
+          .descriptor();
   private final ParamsValidator validator = new ParamsValidator();
 
   private List<String> violations(String json) throws Exception {
@@ -34,42 +37,70 @@ class BiExportParamsTest {
 
   @Test
   void theSeedsParamsAreAccepted() throws Exception {
-    assertThat(violations("""
+    assertThat(
+            violations(
+                """
         {"target_type": "bigquery", "project_id": "acme", "dataset_id": "bi", "location": "EU",
          "credentials_path": "/secrets/sa.json", "batch_size": 500,
          "configs": [{"resource": "users", "target_table": "users", "gdpr_mode": "hash", "flatten_depth": 1,
-                      "flatten_fields": {}, "exclude_fields": [], "include_fields": null}]}""")).isEmpty();
-    assertThat(violations("""
+                      "flatten_fields": {}, "exclude_fields": [], "include_fields": null}]}"""))
+        .isEmpty();
+    assertThat(
+            violations(
+                """
         {"target_type": "azure_sql", "connection_string": "Server=tcp:x.database.windows.net,1433;Database=bi",
-         "configs": [{"resource": "orders", "target_table": "orders"}]}""")).isEmpty();
+         "configs": [{"resource": "orders", "target_table": "orders"}]}"""))
+        .isEmpty();
   }
 
   @Test
   void eachTargetsRequiredParamsAndBadValuesAreNamed() throws Exception {
-    assertThat(violations("{\"target_type\": \"bigquery\", \"configs\": [{\"resource\": \"u\", \"target_table\": \"u\"}]}"))
-        .anyMatch(v -> v.contains("project_id")).anyMatch(v -> v.contains("dataset_id"));
-    assertThat(violations("{\"target_type\": \"postgres\", \"configs\": [{\"resource\": \"u\", \"target_table\": \"u\"}]}"))
+    assertThat(
+            violations(
+                "{\"target_type\": \"bigquery\", \"configs\": [{\"resource\": \"u\", \"target_table\": \"u\"}]}"))
+        .anyMatch(v -> v.contains("project_id"))
+        .anyMatch(v -> v.contains("dataset_id"));
+    assertThat(
+            violations(
+                "{\"target_type\": \"postgres\", \"configs\": [{\"resource\": \"u\", \"target_table\": \"u\"}]}"))
         .anyMatch(v -> v.contains("connection_string"));
-    assertThat(violations("""
+    assertThat(
+            violations(
+                """
         {"target_type": "oracle", "connection_string": "x", "batch_size": 0,
          "configs": [{"resource": "u", "target_table": "u; DROP TABLE x", "gdpr_mode": "blur"}]}"""))
-        .anyMatch(v -> v.contains("target_type")).anyMatch(v -> v.contains("batch_size"))
-        .anyMatch(v -> v.contains("target_table")).anyMatch(v -> v.contains("gdpr_mode"));
-    assertThat(violations("{\"target_type\": \"postgres\", \"connection_string\": \"x\", \"configs\": []}"))
+        .anyMatch(v -> v.contains("target_type"))
+        .anyMatch(v -> v.contains("batch_size"))
+        .anyMatch(v -> v.contains("target_table"))
+        .anyMatch(v -> v.contains("gdpr_mode"));
+    assertThat(
+            violations(
+                "{\"target_type\": \"postgres\", \"connection_string\": \"x\", \"configs\": []}"))
         .anyMatch(v -> v.contains("configs"));
   }
 
   @Test
-  void aResourceWhosePersonalFieldsAreNotDeclaredIsRefusedBeforeAnythingIsExported() throws Exception {
+  void aResourceWhosePersonalFieldsAreNotDeclaredIsRefusedBeforeAnythingIsExported()
+      throws Exception {
     try (TestResources resources = new TestResources()) {
       resources.settings.biExport.personalFields = Map.of("orders", List.of());
-      resources.app().getCollection("users").insertOne(new Document("_id", "u1").append("tenant_id", "t1")
-          .append("email", "someone@example.com"));
-      ObjectNode params = (ObjectNode) Json.mapper().readTree("""
+      resources
+          .app()
+          .getCollection("users")
+          .insertOne(
+              new Document("_id", "u1")
+                  .append("tenant_id", "t1")
+                  .append("email", "someone@example.com"));
+      ObjectNode params =
+          (ObjectNode)
+              Json.mapper()
+                  .readTree(
+                      """
           {"target_type": "postgres", "connection_string": "postgresql://nobody@127.0.0.1:1/none",
            "configs": [{"resource": "orders", "target_table": "orders"}, {"resource": "users", "target_table": "users"}]}""");
 
-      assertThatThrownBy(() -> new BiExport(resources).export(new Recording("bi-export", "t1", params)))
+      assertThatThrownBy(
+              () -> new BiExport(resources).export(new Recording("bi-export", "t1", params)))
           .isInstanceOf(JobException.class)
           .hasMessageContaining("nothing was exported")
           .hasMessageContaining("personalFields")

@@ -9,17 +9,21 @@ import io.jobline.wire.Json;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The whole bi-export job against a real PostgreSQL, run twice: the second run adds no duplicates. */
+/**
+ * The whole bi-export job against a real PostgreSQL, run twice: the second run adds no duplicates.
+ */
 class BiExportPostgresTest {
   private final TestResources resources = new TestResources();
   private final String suffix = Long.toString(System.nanoTime(), 36);
@@ -30,21 +34,38 @@ class BiExportPostgresTest {
   @BeforeEach
   void data() throws Exception {
     sql = Postgres.connect();
-    resources.settings.biExport.personalFields = Map.of("users", List.of("email", "address.street"), "orders", List.of());
+    resources.settings.biExport.personalFields =
+        Map.of("users", List.of("email", "address.street"), "orders", List.of());
     resources.settings.biExport.hashKey = "a-secret-hash-key-for-tests";
     var u = resources.app().getCollection("users");
     for (int i = 1; i <= 7; i++) {
-      u.insertOne(new Document("_id", "u" + i).append("tenant_id", "tenant_664abc").append("name", "User " + i)
-          .append("email", "user" + i + "@example.com").append("age", 20 + i)
-          .append("created_at", Date.from(Instant.parse("2026-01-0" + i + "T10:00:00Z")))
-          .append("address", new Document("city", "Oslo").append("street", "Street " + i)));
+      u.insertOne(
+          new Document("_id", "u" + i)
+              .append("tenant_id", "tenant_664abc")
+              .append("name", "User " + i)
+              .append("email", "user" + i + "@example.com")
+              .append("age", 20 + i)
+              .append("created_at", Date.from(Instant.parse("2026-01-0" + i + "T10:00:00Z")))
+              .append("address", new Document("city", "Oslo").append("street", "Street " + i)));
     }
-    u.insertOne(new Document("_id", "u8").append("tenant_id", "tenant_664abc").append("name", "Gone").append("is_deleted", true));
-    u.insertOne(new Document("_id", "other").append("tenant_id", "tenant_other").append("name", "Not mine"));
+    u.insertOne(
+        new Document("_id", "u8")
+            .append("tenant_id", "tenant_664abc")
+            .append("name", "Gone")
+            .append("is_deleted", true));
+    u.insertOne(
+        new Document("_id", "other")
+            .append("tenant_id", "tenant_other")
+            .append("name", "Not mine"));
     var o = resources.app().getCollection("orders");
     for (int i = 1; i <= 4; i++) {
-      o.insertOne(new Document("_id", "o" + i).append("tenant_id", "tenant_664abc").append("total", i * 10.5)
-          .append("customer", new Document("id", "u" + i).append("meta", new Document("vip", i % 2 == 0))));
+      o.insertOne(
+          new Document("_id", "o" + i)
+              .append("tenant_id", "tenant_664abc")
+              .append("total", i * 10.5)
+              .append(
+                  "customer",
+                  new Document("id", "u" + i).append("meta", new Document("vip", i % 2 == 0))));
     }
   }
 
@@ -61,17 +82,22 @@ class BiExportPostgresTest {
   }
 
   private ObjectNode params() throws Exception {
-    return (ObjectNode) Json.mapper().readTree("""
+    return (ObjectNode)
+        Json.mapper()
+            .readTree(
+                """
         {"target_type": "postgres", "connection_string": "%s", "batch_size": 3,
          "configs": [
            {"resource": "users", "target_table": "%s", "gdpr_mode": "hash", "exclude_fields": ["tenant_id"]},
            {"resource": "orders", "target_table": "%s", "flatten_depth": 1, "flatten_fields": {"customer.meta.vip": "vip"}}
-         ]}""".formatted(Postgres.url(), users, orders));
+         ]}"""
+                    .formatted(Postgres.url(), users, orders));
   }
 
   private Map<String, Map<String, Object>> rows(String table) throws Exception {
     Map<String, Map<String, Object>> out = new LinkedHashMap<>();
-    try (Statement st = sql.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table + " ORDER BY \"_id\"")) {
+    try (Statement st = sql.createStatement();
+        ResultSet rs = st.executeQuery("SELECT * FROM " + table + " ORDER BY \"_id\"")) {
       while (rs.next()) {
         Map<String, Object> row = new LinkedHashMap<>();
         for (int c = 1; c <= rs.getMetaData().getColumnCount(); c++) {
@@ -93,36 +119,59 @@ class BiExportPostgresTest {
     assertThat(summary.resourcesProcessed()).isEqualTo(2);
     assertThat(summary.totalExported()).isEqualTo(11);
     assertThat(summary.totalErrors()).isZero();
-    assertThat(summary.results()).extracting(ExportSummary.ResourceResult::resource, ExportSummary.ResourceResult::table,
-            ExportSummary.ResourceResult::exported, ExportSummary.ResourceResult::skipped)
-        .containsExactly(org.assertj.core.groups.Tuple.tuple("users", users, 7L, 1L),
-            org.assertj.core.groups.Tuple.tuple("orders", orders, 4L, 0L));
+    assertThat(summary.results())
+        .extracting(
+            ExportSummary.ResourceResult::resource,
+            ExportSummary.ResourceResult::table,
+            ExportSummary.ResourceResult::exported,
+            ExportSummary.ResourceResult::skipped)
+        .containsExactly(
+            Tuple.tuple("users", users, 7L, 1L), Tuple.tuple("orders", orders, 4L, 0L));
     Map<String, Map<String, Object>> exported = rows(users);
     assertThat(exported).containsOnlyKeys("u1", "u2", "u3", "u4", "u5", "u6", "u7");
     Map<String, Object> u1 = exported.get("u1");
-    assertThat(u1).containsEntry("name", "User 1").containsEntry("age", 21L).containsEntry("address_city", "Oslo")
+    assertThat(u1)
+        .containsEntry("name", "User 1")
+        .containsEntry("age", 21L)
+        .containsEntry("address_city", "Oslo")
         .doesNotContainKey("tenant_id");
     assertThat((String) u1.get("email")).hasSize(64).isNotEqualTo("user1@example.com");
     assertThat((String) u1.get("address_street")).hasSize(64);
-    assertThat(((java.sql.Timestamp) u1.get("created_at")).toInstant()).isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
-    assertThat(rows(orders).get("o2")).containsEntry("total", 21.0).containsEntry("customer_id", "u2")
-        .containsEntry("vip", true).containsEntry("customer_meta", "{\"vip\": true}");
-    assertThat(first.lines).contains("50% users -> " + users + ": 7 of 8 exported, 1 skipped",
-        "100% orders -> " + orders + ": 4 of 4 exported");
+    assertThat(((Timestamp) u1.get("created_at")).toInstant())
+        .isEqualTo(Instant.parse("2026-01-01T10:00:00Z"));
+    assertThat(rows(orders).get("o2"))
+        .containsEntry("total", 21.0)
+        .containsEntry("customer_id", "u2")
+        .containsEntry("vip", true)
+        .containsEntry("customer_meta", "{\"vip\": true}");
+    assertThat(first.lines)
+        .contains(
+            "50% users -> " + users + ": 7 of 8 exported, 1 skipped",
+            "100% orders -> " + orders + ": 4 of 4 exported");
 
     var source = resources.app().getCollection("users");
-    source.updateOne(new Document("_id", "u1"), new Document("$set", new Document("name", "Renamed").append("plan", "pro")));
-    source.insertOne(new Document("_id", "u9").append("tenant_id", "tenant_664abc").append("name", "New")
-        .append("email", "user1@example.com"));
+    source.updateOne(
+        new Document("_id", "u1"),
+        new Document("$set", new Document("name", "Renamed").append("plan", "pro")));
+    source.insertOne(
+        new Document("_id", "u9")
+            .append("tenant_id", "tenant_664abc")
+            .append("name", "New")
+            .append("email", "user1@example.com"));
 
-    ExportSummary again = new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
 
     assertThat(again.totalExported()).isEqualTo(12);
     Map<String, Map<String, Object>> after = rows(users);
     assertThat(after).hasSize(8);
-    assertThat(after.get("u1")).containsEntry("name", "Renamed").containsEntry("plan", "pro")
+    assertThat(after.get("u1"))
+        .containsEntry("name", "Renamed")
+        .containsEntry("plan", "pro")
         .containsEntry("email", u1.get("email"));
-    assertThat(after.get("u9").get("email")).as("same value, same key: same hash").isEqualTo(u1.get("email"));
+    assertThat(after.get("u9").get("email"))
+        .as("same value, same key: same hash")
+        .isEqualTo(u1.get("email"));
     assertThat(after.get("u2")).containsEntry("plan", null);
     assertThat(rows(orders)).hasSize(4);
   }
@@ -130,8 +179,11 @@ class BiExportPostgresTest {
   @Test
   void aBatchTheTargetRefusesIsReportedAndTheOtherBatchesAreStillExported() throws Exception {
     new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
-    resources.app().getCollection("users").insertOne(new Document("_id", "u35").append("tenant_id", "tenant_664abc")
-        .append("age", 2.5));
+    resources
+        .app()
+        .getCollection("users")
+        .insertOne(
+            new Document("_id", "u35").append("tenant_id", "tenant_664abc").append("age", 2.5));
     Recording ctx = new Recording("bi-export", "tenant_664abc", params());
 
     ExportSummary summary = new BiExport(resources).export(ctx);
@@ -139,20 +191,24 @@ class BiExportPostgresTest {
     ExportSummary.ResourceResult users = summary.results().get(0);
     assertThat(users.exported()).isEqualTo(5);
     assertThat(summary.totalErrors()).isEqualTo(1);
-    assertThat(users.errors()).containsExactly("batch ending at document u5 (3 rows): document u35: column age is integer "
-        + "in the target table but the value is 2.5");
+    assertThat(users.errors())
+        .containsExactly(
+            "batch ending at document u5 (3 rows): document u35: column age is integer "
+                + "in the target table but the value is 2.5");
     assertThat(ctx.lines).anyMatch(l -> l.startsWith("ERROR users: batch ending at document u5"));
     assertThat(rows(this.users)).doesNotContainKey("u35").hasSize(7);
   }
 
   @Test
   void aTableWhoseNameMerelyMatchesTheTargetAsAPatternIsNotTakenForIt() throws Exception {
-    String lookalike = "bi_usersx" + suffix; // `_` in bi_users_<suffix> is a LIKE wildcard for the x
+    String lookalike =
+        "bi_usersx" + suffix; // `_` in bi_users_<suffix> is a LIKE wildcard for the x
     try (Statement st = sql.createStatement()) {
       st.execute("CREATE TABLE " + lookalike + " (unrelated integer)");
     }
     try {
-      ExportSummary summary = new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+      ExportSummary summary =
+          new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
 
       assertThat(summary.totalErrors()).isZero();
       assertThat(rows(users)).hasSize(7);
@@ -168,10 +224,14 @@ class BiExportPostgresTest {
   void theRowOfADocumentSoftDeletedSinceTheLastExportIsDeletedFromTheTable() throws Exception {
     new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
     assertThat(rows(users)).containsKey("u3");
-    resources.app().getCollection("users").updateOne(new Document("_id", "u3"),
-        new Document("$set", new Document("is_deleted", true)));
+    resources
+        .app()
+        .getCollection("users")
+        .updateOne(
+            new Document("_id", "u3"), new Document("$set", new Document("is_deleted", true)));
 
-    ExportSummary again = new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
 
     assertThat(again.totalErrors()).isZero();
     assertThat(rows(users)).doesNotContainKey("u3").hasSize(6);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.jobline.wire.Json;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 
 /**
  * The few BigQuery REST calls the client makes for an export, over a local HTTP server: tables
@@ -33,14 +35,19 @@ final class FakeBigQuery implements AutoCloseable {
     }
   }
 
-  private static final Pattern TABLE = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
-  private static final Pattern TABLES = Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables");
+  private static final Pattern TABLE =
+      Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
+  private static final Pattern TABLES =
+      Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables");
   private static final Pattern MERGE = Pattern.compile("^MERGE `([^`]+)` T USING `([^`]+)` S");
-  private static final Pattern DELETE = Pattern.compile("^DELETE FROM `([^`]+)` WHERE `_id` IN \\((.*)\\)$");
+  private static final Pattern DELETE =
+      Pattern.compile("^DELETE FROM `([^`]+)` WHERE `_id` IN \\((.*)\\)$");
   private static final Pattern LITERAL = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'");
   final List<Request> requests = new CopyOnWriteArrayList<>();
+
   /** Table id (project.dataset.table) to its schema fields and its rows by _id. */
   final Map<String, ArrayNode> schemas = new ConcurrentHashMap<>();
+
   final Map<String, Map<String, ObjectNode>> rows = new ConcurrentHashMap<>();
   private final Map<String, ObjectNode> uploads = new ConcurrentHashMap<>();
   private final Map<String, ObjectNode> jobs = new ConcurrentHashMap<>();
@@ -66,7 +73,7 @@ final class FakeBigQuery implements AutoCloseable {
     String path = ex.getRequestURI().getPath();
     byte[] raw = ex.getRequestBody().readAllBytes();
     if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
-      raw = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(raw)).readAllBytes();
+      raw = new GZIPInputStream(new ByteArrayInputStream(raw)).readAllBytes();
     }
     String body = new String(raw, StandardCharsets.UTF_8);
     requests.add(new Request(method, path, ex.getRequestURI().getQuery(), body));
@@ -104,11 +111,24 @@ final class FakeBigQuery implements AutoCloseable {
     } else if (tables.matches() && method.equals("POST")) {
       JsonNode t = Json.mapper().readTree(body);
       JsonNode ref = t.path("tableReference");
-      String id = ref.path("projectId").asText() + "." + ref.path("datasetId").asText() + "." + ref.path("tableId").asText();
+      String id =
+          ref.path("projectId").asText()
+              + "."
+              + ref.path("datasetId").asText()
+              + "."
+              + ref.path("tableId").asText();
       schemas.put(id, (ArrayNode) t.path("schema").path("fields"));
       rows.put(id, new LinkedHashMap<>());
-      send(ex, 200, tableJson(ref.path("projectId").asText(), ref.path("datasetId").asText(), ref.path("tableId").asText()));
-    } else if (path.startsWith("/upload/bigquery/v2/projects/") && path.endsWith("/jobs") && method.equals("POST")) {
+      send(
+          ex,
+          200,
+          tableJson(
+              ref.path("projectId").asText(),
+              ref.path("datasetId").asText(),
+              ref.path("tableId").asText()));
+    } else if (path.startsWith("/upload/bigquery/v2/projects/")
+        && path.endsWith("/jobs")
+        && method.equals("POST")) {
       String session = "s" + ids.incrementAndGet();
       uploads.put(session, (ObjectNode) Json.mapper().readTree(body));
       ex.getResponseHeaders().add("Location", host() + "/upload/session/" + session);
@@ -130,9 +150,12 @@ final class FakeBigQuery implements AutoCloseable {
         }
       }
       if (merge.find()) {
-        Map<String, ObjectNode> target = rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
-        rows.getOrDefault(merge.group(2), Map.of()).forEach((id, row) -> target.merge(id, row.deepCopy(),
-            (old, now) -> (ObjectNode) old.setAll(now)));
+        Map<String, ObjectNode> target =
+            rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
+        rows.getOrDefault(merge.group(2), Map.of())
+            .forEach(
+                (id, row) ->
+                    target.merge(id, row.deepCopy(), (old, now) -> (ObjectNode) old.setAll(now)));
       }
       send(ex, 200, done(job).toString());
     } else if (path.matches("/bigquery/v2/projects/[^/]+/jobs/[^/]+") && method.equals("GET")) {
@@ -140,8 +163,11 @@ final class FakeBigQuery implements AutoCloseable {
       send(ex, job == null ? 404 : 200, job == null ? error(404, "no job") : job.toString());
     } else if (path.matches("/bigquery/v2/projects/[^/]+/queries/[^/]+") && method.equals("GET")) {
       ObjectNode job = jobs.get(path.substring(path.lastIndexOf('/') + 1));
-      ObjectNode result = Json.object().put("kind", "bigquery#getQueryResultsResponse").put("jobComplete", true)
-          .put("totalRows", "0");
+      ObjectNode result =
+          Json.object()
+              .put("kind", "bigquery#getQueryResultsResponse")
+              .put("jobComplete", true)
+              .put("totalRows", "0");
       result.set("jobReference", job.path("jobReference"));
       result.set("schema", Json.object().set("fields", Json.mapper().createArrayNode()));
       send(ex, 200, result.toString());
@@ -152,9 +178,16 @@ final class FakeBigQuery implements AutoCloseable {
 
   private void load(JsonNode config, String ndjson) throws IOException {
     JsonNode ref = config.path("destinationTable");
-    String id = ref.path("projectId").asText() + "." + ref.path("datasetId").asText() + "." + ref.path("tableId").asText();
-    Map<String, ObjectNode> table = "WRITE_TRUNCATE".equals(config.path("writeDisposition").asText())
-        ? new LinkedHashMap<>() : rows.computeIfAbsent(id, k -> new LinkedHashMap<>());
+    String id =
+        ref.path("projectId").asText()
+            + "."
+            + ref.path("datasetId").asText()
+            + "."
+            + ref.path("tableId").asText();
+    Map<String, ObjectNode> table =
+        "WRITE_TRUNCATE".equals(config.path("writeDisposition").asText())
+            ? new LinkedHashMap<>()
+            : rows.computeIfAbsent(id, k -> new LinkedHashMap<>());
     for (String line : ndjson.split("\n")) {
       if (!line.isBlank()) {
         ObjectNode row = (ObjectNode) Json.mapper().readTree(line);
@@ -167,7 +200,10 @@ final class FakeBigQuery implements AutoCloseable {
 
   private ObjectNode done(ObjectNode job) {
     String id = "job_" + ids.incrementAndGet();
-    ObjectNode ref = job.path("jobReference").isObject() ? (ObjectNode) job.path("jobReference").deepCopy() : Json.object();
+    ObjectNode ref =
+        job.path("jobReference").isObject()
+            ? (ObjectNode) job.path("jobReference").deepCopy()
+            : Json.object();
     if (!ref.hasNonNull("jobId")) {
       ref.put("jobId", id);
     }
@@ -175,15 +211,23 @@ final class FakeBigQuery implements AutoCloseable {
     out.set("jobReference", ref);
     out.put("id", ref.path("projectId").asText() + ":" + ref.path("jobId").asText());
     out.set("status", Json.object().put("state", "DONE"));
-    out.set("statistics", Json.object().put("creationTime", "1").put("startTime", "1").put("endTime", "2"));
+    out.set(
+        "statistics",
+        Json.object().put("creationTime", "1").put("startTime", "1").put("endTime", "2"));
     jobs.put(ref.path("jobId").asText(), out);
     return out;
   }
 
   private String tableJson(String project, String dataset, String table) {
-    ObjectNode t = Json.object().put("kind", "bigquery#table").put("id", project + ":" + dataset + "." + table);
-    t.set("tableReference", Json.object().put("projectId", project).put("datasetId", dataset).put("tableId", table));
-    t.set("schema", Json.object().set("fields", schemas.get(project + "." + dataset + "." + table)));
+    ObjectNode t =
+        Json.object()
+            .put("kind", "bigquery#table")
+            .put("id", project + ":" + dataset + "." + table);
+    t.set(
+        "tableReference",
+        Json.object().put("projectId", project).put("datasetId", dataset).put("tableId", table));
+    t.set(
+        "schema", Json.object().set("fields", schemas.get(project + "." + dataset + "." + table)));
     t.put("type", "TABLE");
     return t.toString();
   }
@@ -191,7 +235,11 @@ final class FakeBigQuery implements AutoCloseable {
   private static String error(int code, String message) {
     ObjectNode e = Json.object();
     ObjectNode inner = e.putObject("error").put("code", code).put("message", message);
-    inner.putArray("errors").addObject().put("reason", code == 404 ? "notFound" : "internalError").put("message", message);
+    inner
+        .putArray("errors")
+        .addObject()
+        .put("reason", code == 404 ? "notFound" : "internalError")
+        .put("message", message);
     return e.toString();
   }
 

@@ -7,7 +7,10 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Assumptions;
 
-/** The PostgreSQL server the tests export to: {@code .ci/postgres start} sets JOBLINE_TEST_POSTGRES_URL. */
+/**
+ * The PostgreSQL server the tests export to: {@code .ci/postgres start} sets
+ * JOBLINE_TEST_POSTGRES_URL.
+ */
 final class Postgres {
   private Postgres() {}
 
@@ -16,9 +19,11 @@ final class Postgres {
     String url = System.getenv("JOBLINE_TEST_POSTGRES_URL");
     if (url == null || url.isBlank()) {
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail("CI=true but JOBLINE_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL with .ci/postgres");
+        fail(
+            "CI=true but JOBLINE_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL with .ci/postgres");
       }
-      Assumptions.abort("PostgreSQL export tests skipped: no server (run eval \"$(.ci/postgres start)\" to get one)");
+      Assumptions.abort(
+          "PostgreSQL export tests skipped: no server (run eval \"$(.ci/postgres start)\" to get one)");
     }
     return url;
   }

@@ -8,6 +8,7 @@ import io.jobline.job.JobException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -23,15 +24,27 @@ class RowShaperTest {
   private static final String KEY = "0123456789abcdef-test-key";
 
   private static Document user() {
-    return new Document("_id", ID).append("tenant_id", "t1").append("name", "Ada").append("email", "ada@example.com")
-        .append("age", 36).append("score", 9.5).append("active", true)
+    return new Document("_id", ID)
+        .append("tenant_id", "t1")
+        .append("name", "Ada")
+        .append("email", "ada@example.com")
+        .append("age", 36)
+        .append("score", 9.5)
+        .append("active", true)
         .append("signed_up", Date.from(Instant.parse("2026-01-02T03:04:05Z")))
-        .append("address", new Document("city", "Oslo").append("street", "Main St 1")
-            .append("geo", new Document("lat", 59.9).append("lon", 10.7)))
+        .append(
+            "address",
+            new Document("city", "Oslo")
+                .append("street", "Main St 1")
+                .append("geo", new Document("lat", 59.9).append("lon", 10.7)))
         .append("tags", List.of("a", "b"));
   }
 
-  private static ResourceConfig config(GdprMode mode, int depth, Map<String, String> flatten, List<String> exclude,
+  private static ResourceConfig config(
+      GdprMode mode,
+      int depth,
+      Map<String, String> flatten,
+      List<String> exclude,
       List<String> include) {
     return new ResourceConfig("users", "users", mode, depth, flatten, exclude, include);
   }
@@ -45,49 +58,77 @@ class RowShaperTest {
     Row row = shape(config(GdprMode.ANONYMIZE, 1, null, null, null));
 
     assertThat(row.id()).isEqualTo("664abc000000000000000001");
-    assertThat(row.values()).containsEntry("name", "Ada").containsEntry("age", 36L).containsEntry("score", 9.5)
-        .containsEntry("active", true).containsEntry("signed_up", Instant.parse("2026-01-02T03:04:05Z"))
-        .containsEntry("address_city", "Oslo").containsEntry("address_geo", "{\"lat\": 59.9, \"lon\": 10.7}")
-        .containsEntry("tags", "[\"a\", \"b\"]").doesNotContainKey("_id").doesNotContainKey("address");
+    assertThat(row.values())
+        .containsEntry("name", "Ada")
+        .containsEntry("age", 36L)
+        .containsEntry("score", 9.5)
+        .containsEntry("active", true)
+        .containsEntry("signed_up", Instant.parse("2026-01-02T03:04:05Z"))
+        .containsEntry("address_city", "Oslo")
+        .containsEntry("address_geo", "{\"lat\": 59.9, \"lon\": 10.7}")
+        .containsEntry("tags", "[\"a\", \"b\"]")
+        .doesNotContainKey("_id")
+        .doesNotContainKey("address");
     assertThat(shape(config(GdprMode.ANONYMIZE, 2, null, null, null)).values())
-        .containsEntry("address_geo_lat", 59.9).containsEntry("address_geo_lon", 10.7);
+        .containsEntry("address_geo_lat", 59.9)
+        .containsEntry("address_geo_lon", 10.7);
     assertThat(shape(config(GdprMode.EXCLUDE, 0, null, null, null)).values())
-        .doesNotContainKey("address").doesNotContainKey("address_city");
+        .doesNotContainKey("address")
+        .doesNotContainKey("address_city");
   }
 
   @Test
   void flattenFieldsMapChosenPathsToNamedColumns() {
-    Row row = shape(config(GdprMode.EXCLUDE, 0, Map.of("address.geo.lat", "latitude", "address.city", "city"), null, null));
+    Row row =
+        shape(
+            config(
+                GdprMode.EXCLUDE,
+                0,
+                Map.of("address.geo.lat", "latitude", "address.city", "city"),
+                null,
+                null));
 
-    assertThat(row.values()).containsEntry("latitude", 59.9).containsEntry("city", "Oslo")
+    assertThat(row.values())
+        .containsEntry("latitude", 59.9)
+        .containsEntry("city", "Oslo")
         .doesNotContainKey("address_city");
   }
 
   @Test
   void includeKeepsOnlyTheListedPathsAndExcludeDropsPaths() {
-    Row included = shape(config(GdprMode.ANONYMIZE, 1, null, null, List.of("name", "address.city")));
+    Row included =
+        shape(config(GdprMode.ANONYMIZE, 1, null, null, List.of("name", "address.city")));
     assertThat(included.values()).containsOnlyKeys("name", "address_city");
     assertThat(included.id()).isEqualTo(ID.toHexString());
 
-    Row excluded = shape(config(GdprMode.ANONYMIZE, 1, null, List.of("tags", "address.geo", "tenant_id"), null));
-    assertThat(excluded.values()).doesNotContainKeys("tags", "address_geo", "tenant_id").containsKeys("name", "address_city");
+    Row excluded =
+        shape(
+            config(GdprMode.ANONYMIZE, 1, null, List.of("tags", "address.geo", "tenant_id"), null));
+    assertThat(excluded.values())
+        .doesNotContainKeys("tags", "address_geo", "tenant_id")
+        .containsKeys("name", "address_city");
   }
 
   @Test
   void excludeModeDropsPersonalColumns() {
     Row row = shape(config(GdprMode.EXCLUDE, 1, null, null, null));
 
-    assertThat(row.values()).doesNotContainKeys("email", "address_street").containsEntry("address_city", "Oslo");
+    assertThat(row.values())
+        .doesNotContainKeys("email", "address_street")
+        .containsEntry("address_city", "Oslo");
   }
 
   @Test
   void anonymizeModeReplacesPersonalValuesWithTheMarker() {
     Row row = shape(config(GdprMode.ANONYMIZE, 1, null, null, null));
 
-    assertThat(row.values()).containsEntry("email", "[redacted]").containsEntry("address_street", "[redacted]")
+    assertThat(row.values())
+        .containsEntry("email", "[redacted]")
+        .containsEntry("address_street", "[redacted]")
         .containsEntry("name", "Ada");
     assertThat(shape(config(GdprMode.ANONYMIZE, 0, null, null, null)).values())
-        .as("a JSON column holding a personal field is personal as a whole").containsEntry("address", "[redacted]");
+        .as("a JSON column holding a personal field is personal as a whole")
+        .containsEntry("address", "[redacted]");
   }
 
   @Test
@@ -97,31 +138,56 @@ class RowShaperTest {
     Mac master = Mac.getInstance("HmacSHA256");
     master.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
     Mac mac = Mac.getInstance("HmacSHA256");
-    mac.init(new SecretKeySpec(master.doFinal("tenant:t1".getBytes(StandardCharsets.UTF_8)), "HmacSHA256"));
-    String expected = HexFormat.of().formatHex(mac.doFinal("ada@example.com".getBytes(StandardCharsets.UTF_8)));
+    mac.init(
+        new SecretKeySpec(
+            master.doFinal("tenant:t1".getBytes(StandardCharsets.UTF_8)), "HmacSHA256"));
+    String expected =
+        HexFormat.of().formatHex(mac.doFinal("ada@example.com".getBytes(StandardCharsets.UTF_8)));
     assertThat(row.values()).containsEntry("email", expected);
     assertThat(shape(config(GdprMode.HASH, 1, null, null, null)).values().get("email"))
-        .as("the same value hashes the same across runs").isEqualTo(expected);
-    Row otherKey = new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", "another-key-16-chars", "t1")
-        .shape(user());
-    assertThat(otherKey.values().get("email")).as("without the key the hash cannot be reproduced").isNotEqualTo(expected);
-    Row otherTenant = new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", KEY, "t2").shape(user());
-    assertThat(otherTenant.values().get("email")).as("tenants cannot be joined on hashes").isNotEqualTo(expected);
+        .as("the same value hashes the same across runs")
+        .isEqualTo(expected);
+    Row otherKey =
+        new RowShaper(
+                config(GdprMode.HASH, 1, null, null, null),
+                PERSONAL,
+                "x",
+                "another-key-16-chars",
+                "t1")
+            .shape(user());
+    assertThat(otherKey.values().get("email"))
+        .as("without the key the hash cannot be reproduced")
+        .isNotEqualTo(expected);
+    Row otherTenant =
+        new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", KEY, "t2")
+            .shape(user());
+    assertThat(otherTenant.values().get("email"))
+        .as("tenants cannot be joined on hashes")
+        .isNotEqualTo(expected);
   }
 
   @Test
   void hashModeWithoutAKeyFailsClearly() {
-    assertThatThrownBy(() -> new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", "", "t1"))
-        .isInstanceOf(JobException.class).hasMessageContaining("BI_EXPORT_HASH_KEY");
+    assertThatThrownBy(
+            () ->
+                new RowShaper(config(GdprMode.HASH, 1, null, null, null), PERSONAL, "x", "", "t1"))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("BI_EXPORT_HASH_KEY");
   }
 
   @Test
   void columnTypesAreInferredFromTheRowsOfABatch() {
-    List<Row> rows = List.of(new Row("1", Map.of("n", 1L, "x", 2L, "when", Instant.EPOCH)),
-        new Row("2", new java.util.HashMap<>(Map.of("n", 2.5, "x", "two"))));
+    List<Row> rows =
+        List.of(
+            new Row("1", Map.of("n", 1L, "x", 2L, "when", Instant.EPOCH)),
+            new Row("2", new HashMap<>(Map.of("n", 2.5, "x", "two"))));
 
-    assertThat(Column.infer(rows)).contains(new Column("_id", ColumnType.STRING), new Column("n", ColumnType.FLOAT),
-        new Column("x", ColumnType.STRING), new Column("when", ColumnType.TIMESTAMP));
+    assertThat(Column.infer(rows))
+        .contains(
+            new Column("_id", ColumnType.STRING),
+            new Column("n", ColumnType.FLOAT),
+            new Column("x", ColumnType.STRING),
+            new Column("when", ColumnType.TIMESTAMP));
     assertThat(rows.get(1).value(new Column("n", ColumnType.FLOAT))).isEqualTo(2.5);
     assertThat(rows.get(0).value(new Column("x", ColumnType.STRING))).isEqualTo("2");
   }
@@ -132,7 +198,9 @@ class RowShaperTest {
 
     assertThat(row.value(new Column("m", ColumnType.INTEGER))).isEqualTo(3L);
     assertThatThrownBy(() -> row.value(new Column("n", ColumnType.INTEGER)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessage("document 7: column n is integer in the target table but the value is 2.5");
-    assertThatThrownBy(() -> row.value(new Column("flag", ColumnType.BOOLEAN))).hasMessageContaining("column flag is boolean");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("document 7: column n is integer in the target table but the value is 2.5");
+    assertThatThrownBy(() -> row.value(new Column("flag", ColumnType.BOOLEAN)))
+        .hasMessageContaining("column flag is boolean");
   }
 }

@@ -6,6 +6,7 @@ import io.jobline.wire.Scope;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -13,6 +14,7 @@ import java.util.concurrent.locks.LockSupport;
 public class TestJobs {
   /** How many times each run id was executed, across every executor in this JVM. */
   public static final Map<String, AtomicInteger> EXECUTIONS = new ConcurrentHashMap<>();
+
   public static final AtomicInteger SOLO_RUNNING = new AtomicInteger();
   public static final AtomicInteger SOLO_PEAK = new AtomicInteger();
 
@@ -61,7 +63,11 @@ public class TestJobs {
     }
   }
 
-  @Job(name = "solo", description = "At most one at a time", maxConcurrency = 1, timeoutSeconds = 60)
+  @Job(
+      name = "solo",
+      description = "At most one at a time",
+      maxConcurrency = 1,
+      timeoutSeconds = 60)
   public void solo(JobContext ctx) {
     count(ctx);
     int now = SOLO_RUNNING.incrementAndGet();
@@ -82,7 +88,10 @@ public class TestJobs {
     return Map.of("tenant", ctx.tenantId());
   }
 
-  @Job(name = "family", description = "Acts on a tenant and its descendants", scope = Scope.PARENT_TENANT)
+  @Job(
+      name = "family",
+      description = "Acts on a tenant and its descendants",
+      scope = Scope.PARENT_TENANT)
   public List<String> family(JobContext ctx) {
     count(ctx);
     return ctx.iterTenantIds();
@@ -103,21 +112,26 @@ public class TestJobs {
 
   /** While false, runs of "heedless" wait; they never look at shouldStop while they work. */
   public static volatile boolean HEEDLESS_GATE_OPEN = true;
+
   /**
    * Each execution of "heedless" once its gate opened: run id → "epoch:answer" in order, the answer
    * being what shouldStop() said, or "-" for a run whose params.ask is false (it never asks).
    */
   public static final Map<String, List<String>> HEEDLESS_SEEN = new ConcurrentHashMap<>();
 
-  /** Works until the test opens its gate without asking whether to stop, as a careless job would. */
+  /**
+   * Works until the test opens its gate without asking whether to stop, as a careless job would.
+   */
   @Job(name = "heedless", description = "Ignores shouldStop while it works", timeoutSeconds = 120)
   public Map<String, Object> heedless(JobContext ctx) {
     count(ctx);
     while (!HEEDLESS_GATE_OPEN) {
       LockSupport.parkNanos(10_000_000);
     }
-    String answer = ctx.params().path("ask").asBoolean(false) ? Boolean.toString(ctx.shouldStop()) : "-";
-    HEEDLESS_SEEN.computeIfAbsent(ctx.runId().value(), k -> new java.util.concurrent.CopyOnWriteArrayList<>())
+    String answer =
+        ctx.params().path("ask").asBoolean(false) ? Boolean.toString(ctx.shouldStop()) : "-";
+    HEEDLESS_SEEN
+        .computeIfAbsent(ctx.runId().value(), k -> new CopyOnWriteArrayList<>())
         .add(ctx.epoch() + ":" + answer);
     return Map.of("epoch", ctx.epoch());
   }

@@ -6,15 +6,14 @@ import io.jobline.chain.StepRun;
 import io.jobline.run.RunStatus;
 import io.jobline.scheduler.Emitter;
 import io.jobline.scheduler.WakeableLoop;
-import io.jobline.store.ChainRunStore;
 import io.jobline.scheduler.lease.LeaderLease;
 import io.jobline.scheduler.lease.LeaseStore;
+import io.jobline.store.ChainRunStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.JobRequest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,20 +24,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives chain runs, in the scheduler role. The replica holding the {@value #LEASE} lease reads
- * the active chain runs ({@code job_chain_runs_active}) each tick, looks up how their steps' runs
- * stand in history ({@code job_runs}, by id), and requests the steps that became ready. Its state
- * lives only in Mongo, and every request it sends has an id derived from (chain run, step,
- * attempt) and is sent before the state that records it is written — so a crash at any point is
- * repaired by the next tick (of this or another replica) re-sending the same ids.
+ * Drives chain runs, in the scheduler role. The replica holding the {@value #LEASE} lease reads the
+ * active chain runs ({@code job_chain_runs_active}) each tick, looks up how their steps' runs stand
+ * in history ({@code job_runs}, by id), and requests the steps that became ready. Its state lives
+ * only in Mongo, and every request it sends has an id derived from (chain run, step, attempt) and
+ * is sent before the state that records it is written — so a crash at any point is repaired by the
+ * next tick (of this or another replica) re-sending the same ids.
  */
 public final class ChainOrchestrator implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(ChainOrchestrator.class);
   static final String LEASE = "chain-orchestrator";
 
   /** What the orchestrator reads and writes. */
-  public record Parts(ChainRunStore chainRuns, RunStore runs, TimerStore timers, LeaseStore leases,
-      Emitter emitter, Consumer<String> cancel) {}
+  public record Parts(
+      ChainRunStore chainRuns,
+      RunStore runs,
+      TimerStore timers,
+      LeaseStore leases,
+      Emitter emitter,
+      Consumer<String> cancel) {}
 
   private final Parts parts;
   private final Duration interval;
@@ -50,7 +54,8 @@ public final class ChainOrchestrator implements Managed {
   private boolean reconciled;
   private long epoch;
 
-  public ChainOrchestrator(Parts parts, Duration interval, Duration leaseTtl, String id, Clock clock) {
+  public ChainOrchestrator(
+      Parts parts, Duration interval, Duration leaseTtl, String id, Clock clock) {
     this.parts = parts;
     this.interval = interval;
     this.lease = new LeaderLease(parts.leases(), LEASE, id, leaseTtl, clock);
@@ -91,7 +96,8 @@ public final class ChainOrchestrator implements Managed {
       return;
     }
     if (!reconciled) {
-      // a crash between storing a run and marking it active would strand it: re-mark every unfinished run
+      // a crash between storing a run and marking it active would strand it: re-mark every
+      // unfinished run
       parts.chainRuns().unfinished().forEach(parts.chainRuns()::create);
       reconciled = true;
     }
@@ -103,7 +109,10 @@ public final class ChainOrchestrator implements Managed {
       try {
         advance(chainRunId);
       } catch (RuntimeException e) {
-        LOG.warn("Chain run {} could not advance; it is tried again next tick: {}", chainRunId, e.toString());
+        LOG.warn(
+            "Chain run {} could not advance; it is tried again next tick: {}",
+            chainRunId,
+            e.toString());
       }
     }
   }
@@ -115,7 +124,8 @@ public final class ChainOrchestrator implements Managed {
       return;
     }
     ChainRun run = found.get();
-    List<String> watched = run.steps().stream().filter(s -> s.status().isActive()).map(StepRun::runId).toList();
+    List<String> watched =
+        run.steps().stream().filter(s -> s.status().isActive()).map(StepRun::runId).toList();
     Map<String, RunStatus> statuses = watched.isEmpty() ? Map.of() : parts.runs().statuses(watched);
     ChainProgress.Outcome out = ChainProgress.advance(run, statuses, clock.instant());
     out.timers().forEach(parts.timers()::set);
@@ -123,13 +133,17 @@ public final class ChainOrchestrator implements Managed {
     send(out.requests());
     out.cancels().forEach(parts.cancel());
     if (!out.run().equals(run) && !parts.chainRuns().update(out.run(), epoch)) {
-      LOG.warn("Chain orchestrator {} may not write chain run {}: an orchestrator with a newer lease epoch wrote it "
-          + "(if job_locks was reset by hand, restore its epoch above the runs' orchestrator_epoch)", id, chainRunId);
+      LOG.warn(
+          "Chain orchestrator {} may not write chain run {}: an orchestrator with a newer lease epoch wrote it "
+              + "(if job_locks was reset by hand, restore its epoch above the runs' orchestrator_epoch)",
+          id,
+          chainRunId);
       return;
     }
     if (out.run().status().isTerminal()) {
       parts.chainRuns().finished(chainRunId);
-      LOG.info("Chain run {} of {} ended {}", chainRunId, run.chainName(), out.run().status().wire());
+      LOG.info(
+          "Chain run {} of {} ended {}", chainRunId, run.chainName(), out.run().status().wire());
     }
   }
 
@@ -137,14 +151,17 @@ public final class ChainOrchestrator implements Managed {
     if (requests.isEmpty()) {
       return;
     }
-    CompletableFuture<?>[] acks = requests.stream().map(parts.emitter()::request).toArray(CompletableFuture[]::new);
+    CompletableFuture<?>[] acks =
+        requests.stream().map(parts.emitter()::request).toArray(CompletableFuture[]::new);
     try {
       CompletableFuture.allOf(acks).get(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while Kafka took chain steps; they are sent again", e);
+      throw new IllegalStateException(
+          "interrupted while Kafka took chain steps; they are sent again", e);
     } catch (Exception e) {
-      throw new IllegalStateException("Kafka did not acknowledge chain steps; they are sent again next tick", e);
+      throw new IllegalStateException(
+          "Kafka did not acknowledge chain steps; they are sent again next tick", e);
     }
   }
 

@@ -19,15 +19,19 @@ import java.util.Map;
 
 /**
  * One step of the orchestration of a chain run, as a pure function: given the run and how its
- * steps' runs stand in history, the next state of the run and what must be sent. Everything it
- * asks for is idempotent (derived run ids, timer ids), so doing it again after a crash is harmless.
+ * steps' runs stand in history, the next state of the run and what must be sent. Everything it asks
+ * for is idempotent (derived run ids, timer ids), so doing it again after a crash is harmless.
  */
 final class ChainProgress {
   static final String TIMER_KIND = "chain-retry";
 
   /** The run's next state and the side effects that lead to it. */
-  record Outcome(ChainRun run, List<JobRequest> requests, List<TimerStore.Timer> timers,
-      List<String> cancels, List<String> droppedTimers) {}
+  record Outcome(
+      ChainRun run,
+      List<JobRequest> requests,
+      List<TimerStore.Timer> timers,
+      List<String> cancels,
+      List<String> droppedTimers) {}
 
   private final ChainRun run;
   private final Map<String, RunStatus> statuses;
@@ -59,8 +63,10 @@ final class ChainProgress {
     if (run.status().isTerminal()) {
       return new Outcome(run, List.of(), List.of(), List.of(), List.of());
     }
-    ChainRun next = run.status() == ChainStatus.QUEUED && !run.cancelRequested()
-        ? run.moved(ChainStatus.RUNNING, now) : run;
+    ChainRun next =
+        run.status() == ChainStatus.QUEUED && !run.cancelRequested()
+            ? run.moved(ChainStatus.RUNNING, now)
+            : run;
     observeEnds();
     if (run.cancelRequested()) {
       cancelRest();
@@ -98,8 +104,9 @@ final class ChainProgress {
         int attempt = s.attempt() + 1;
         JobRequest request = request(def, attempt);
         Instant due = now.plusSeconds(def.retryDelaySeconds());
-        timers.add(new TimerStore.Timer(timerId(request.runId().value()), due, TIMER_KIND,
-            request.withRequestedAt(due)));
+        timers.add(
+            new TimerStore.Timer(
+                timerId(request.runId().value()), due, TIMER_KIND, request.withRequestedAt(due)));
         steps.put(s.name(), s.retrying(attempt, request.runId().value(), due, st.wire()));
       } else {
         steps.put(s.name(), s.ended(StepStatus.FAILED, st.wire(), now));
@@ -126,8 +133,8 @@ final class ChainProgress {
 
   /** A step failed and its policy ends the chain. */
   private boolean stopped() {
-    return steps.values().stream().anyMatch(s -> s.status() == StepStatus.FAILED
-        && !definition(s.name()).failureContinues());
+    return steps.values().stream()
+        .anyMatch(s -> s.status() == StepStatus.FAILED && !definition(s.name()).failureContinues());
   }
 
   private void skipPending() {
@@ -138,7 +145,9 @@ final class ChainProgress {
     }
   }
 
-  /** Requests every pending step whose dependencies all succeeded (or failed with {@code continue}). */
+  /**
+   * Requests every pending step whose dependencies all succeeded (or failed with {@code continue}).
+   */
   private void startReady() {
     for (StepRun s : List.copyOf(steps.values())) {
       if (s.status() != StepStatus.PENDING) {
@@ -171,8 +180,16 @@ final class ChainProgress {
   }
 
   private ChainStep definition(String step) {
-    return run.definition().step(step).orElseThrow(() -> new IllegalStateException(
-        "chain run " + run.chainRunId() + " has a step '" + step + "' its definition lacks"));
+    return run.definition()
+        .step(step)
+        .orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "chain run "
+                        + run.chainRunId()
+                        + " has a step '"
+                        + step
+                        + "' its definition lacks"));
   }
 
   /**
@@ -181,7 +198,20 @@ final class ChainProgress {
    */
   private JobRequest request(ChainStep step, int attempt) {
     RunId id = RunId.forChainStep(run.chainRunId(), step.name(), attempt);
-    return new JobRequest(id, step.job(), step.paramsOver(run.params()), run.tenantId(), null, 1, 1, null,
-        Trigger.chainStep(run.chainRunId(), step.name()), now, "chain", null, null, null);
+    return new JobRequest(
+        id,
+        step.job(),
+        step.paramsOver(run.params()),
+        run.tenantId(),
+        null,
+        1,
+        1,
+        null,
+        Trigger.chainStep(run.chainRunId(), step.name()),
+        now,
+        "chain",
+        null,
+        null,
+        null);
   }
 }

@@ -13,7 +13,8 @@ public final class ChainsHealthCheck extends HealthCheck {
   @Override
   protected Result check() {
     if (!orchestrator.isAlive()) {
-      return Result.unhealthy("the chain orchestrator loop is not running; chain runs do not advance");
+      return Result.unhealthy(
+          "the chain orchestrator loop is not running; chain runs do not advance");
     }
     return Result.healthy(orchestrator.isLeader() ? "orchestrating chain runs" : "standby");
   }

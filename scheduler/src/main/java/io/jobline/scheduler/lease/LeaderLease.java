@@ -32,8 +32,10 @@ public final class LeaderLease {
   /**
    * Takes the lease if it is free or expired, or renews it if this replica holds it.
    *
-   * @return the lease's epoch (a fencing token that grows with each new holder), 0 if another holds it
-   * @throws RuntimeException if the store cannot be asked: the lease held stays valid until it lapses
+   * @return the lease's epoch (a fencing token that grows with each new holder), 0 if another holds
+   *     it
+   * @throws RuntimeException if the store cannot be asked: the lease held stays valid until it
+   *     lapses
    */
   public synchronized long acquire() {
     Instant now = clock.instant();

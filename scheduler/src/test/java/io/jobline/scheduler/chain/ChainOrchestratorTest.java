@@ -13,14 +13,14 @@ import io.jobline.run.RunStatus;
 import io.jobline.scheduler.Scheduler;
 import io.jobline.scheduler.SchedulerSettings;
 import io.jobline.scheduler.SettableClock;
+import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.ChainRunStore;
 import io.jobline.store.InMemoryChainRunStore;
-import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
-import io.jobline.wire.Json;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The orchestrator over in-memory stores; the test plays executor and history. */
@@ -45,8 +46,12 @@ class ChainOrchestratorTest {
   }
 
   private ChainOrchestrator orchestrator(String id, ChainRunStore store) {
-    return new ChainOrchestrator(new ChainOrchestrator.Parts(store, runs, timers, leases, fleet, fleet::cancel),
-        Duration.ofMillis(100), Duration.ofSeconds(15), id, clock);
+    return new ChainOrchestrator(
+        new ChainOrchestrator.Parts(store, runs, timers, leases, fleet, fleet::cancel),
+        Duration.ofMillis(100),
+        Duration.ofSeconds(15),
+        id,
+        clock);
   }
 
   /** A scheduler over the same timers: it fires the retry timers the orchestrator sets. */
@@ -58,8 +63,15 @@ class ChainOrchestratorTest {
 
   private String start(Chain chain) {
     String id = "cr-" + chain.name();
-    chainRuns.create(ChainRun.start(id, chain.validate(j -> true), "t1", Json.object().put("period", "2026-03"),
-        Trigger.manual(), clock.instant(), "test"));
+    chainRuns.create(
+        ChainRun.start(
+            id,
+            chain.validate(j -> true),
+            "t1",
+            Json.object().put("period", "2026-03"),
+            Trigger.manual(),
+            clock.instant(),
+            "test"));
     return id;
   }
 
@@ -73,9 +85,15 @@ class ChainOrchestratorTest {
 
   @Test
   void aDiamondRunsItsTwoMiddleStepsTogetherAndTheLastAfterBoth() {
-    String id = start(Chain.chain("diamond", "",
-        ChainStep.step("a"), ChainStep.step("b").dependsOn("a"), ChainStep.step("c").dependsOn("a"),
-        ChainStep.step("d").dependsOn("b", "c")));
+    String id =
+        start(
+            Chain.chain(
+                "diamond",
+                "",
+                ChainStep.step("a"),
+                ChainStep.step("b").dependsOn("a"),
+                ChainStep.step("c").dependsOn("a"),
+                ChainStep.step("d").dependsOn("b", "c")));
     ChainOrchestrator o = orchestrator("o1");
 
     o.tick();
@@ -101,24 +119,36 @@ class ChainOrchestratorTest {
     assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
     assertThat(run(id).endedAt()).isEqualTo(T0);
     assertThat(chainRuns.active()).isEmpty();
-    assertThat(fleet.requests).extracting(JobRequest::runId).containsExactly(
-        RunId.forChainStep(id, "a", 1), RunId.forChainStep(id, "b", 1), RunId.forChainStep(id, "c", 1),
-        RunId.forChainStep(id, "d", 1));
-    assertThat(fleet.requests).allSatisfy(r -> {
-      assertThat(r.trigger().type()).isEqualTo(TriggerType.CHAIN);
-      assertThat(r.trigger().chainRunId()).isEqualTo(id);
-      assertThat(r.maxAttempts()).isEqualTo(1);
-      assertThat(r.tenantId()).isEqualTo("t1");
-    });
+    assertThat(fleet.requests)
+        .extracting(JobRequest::runId)
+        .containsExactly(
+            RunId.forChainStep(id, "a", 1),
+            RunId.forChainStep(id, "b", 1),
+            RunId.forChainStep(id, "c", 1),
+            RunId.forChainStep(id, "d", 1));
+    assertThat(fleet.requests)
+        .allSatisfy(
+            r -> {
+              assertThat(r.trigger().type()).isEqualTo(TriggerType.CHAIN);
+              assertThat(r.trigger().chainRunId()).isEqualTo(id);
+              assertThat(r.maxAttempts()).isEqualTo(1);
+              assertThat(r.tenantId()).isEqualTo("t1");
+            });
   }
 
   @Test
   void monthEndReportsEvenWhenInvoicingFailsBecauseInvoicingContinues() {
-    String id = start(Chain.chain("month-end", "",
-        ChainStep.step("settlement"),
-        ChainStep.step("invoicing").dependsOn("settlement").onFailure(OnFailure.CONTINUE)
-            .params(Map.of("simulate_failure", true)),
-        ChainStep.step("reporting").dependsOn("invoicing")));
+    String id =
+        start(
+            Chain.chain(
+                "month-end",
+                "",
+                ChainStep.step("settlement"),
+                ChainStep.step("invoicing")
+                    .dependsOn("settlement")
+                    .onFailure(OnFailure.CONTINUE)
+                    .params(Map.of("simulate_failure", true)),
+                ChainStep.step("reporting").dependsOn("invoicing")));
     ChainOrchestrator o = orchestrator("o1");
 
     o.tick();
@@ -156,7 +186,13 @@ class ChainOrchestratorTest {
 
   @Test
   void retryRunsTheStepAgainOnlyAfterItsDelayThroughASchedulerTimer() {
-    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(2, 30), ChainStep.step("after").dependsOn("load")));
+    String id =
+        start(
+            Chain.chain(
+                "flaky",
+                "",
+                ChainStep.step("load").retry(2, 30),
+                ChainStep.step("after").dependsOn("load")));
     ChainOrchestrator o = orchestrator("o1");
     Scheduler scheduler = timerFiringScheduler();
 
@@ -173,7 +209,8 @@ class ChainOrchestratorTest {
 
     clock.advance(Duration.ofSeconds(1));
     scheduler.cycle();
-    assertThat(fleet.requests).extracting(JobRequest::runId)
+    assertThat(fleet.requests)
+        .extracting(JobRequest::runId)
         .containsExactly(RunId.forChainStep(id, "load", 1), RunId.forChainStep(id, "load", 2));
     o.tick();
     assertThat(step(id, "load")).isEqualTo(StepStatus.RUNNING);
@@ -186,8 +223,12 @@ class ChainOrchestratorTest {
     fleet.end("load", RunStatus.FAILED);
     o.tick();
 
-    assertThat(fleet.requests).extracting(JobRequest::runId).containsExactly(RunId.forChainStep(id, "load", 1),
-        RunId.forChainStep(id, "load", 2), RunId.forChainStep(id, "load", 3));
+    assertThat(fleet.requests)
+        .extracting(JobRequest::runId)
+        .containsExactly(
+            RunId.forChainStep(id, "load", 1),
+            RunId.forChainStep(id, "load", 2),
+            RunId.forChainStep(id, "load", 3));
     assertThat(step(id, "load")).isEqualTo(StepStatus.FAILED);
     assertThat(step(id, "after")).isEqualTo(StepStatus.SKIPPED);
     assertThat(run(id).status()).isEqualTo(ChainStatus.FAILED);
@@ -196,7 +237,13 @@ class ChainOrchestratorTest {
 
   @Test
   void aRetryThatSucceedsLetsTheChainGoOn() {
-    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(1, 5), ChainStep.step("after").dependsOn("load")));
+    String id =
+        start(
+            Chain.chain(
+                "flaky",
+                "",
+                ChainStep.step("load").retry(1, 5),
+                ChainStep.step("after").dependsOn("load")));
     ChainOrchestrator o = orchestrator("o1");
     Scheduler scheduler = timerFiringScheduler();
 
@@ -248,8 +295,12 @@ class ChainOrchestratorTest {
     fleet.end("second", RunStatus.COMPLETED);
     o.tick();
 
-    assertThat(fleet.requests).extracting(JobRequest::runId).containsExactly(
-        RunId.forChainStep(id, "first", 1), RunId.forChainStep(id, "first", 1), RunId.forChainStep(id, "second", 1));
+    assertThat(fleet.requests)
+        .extracting(JobRequest::runId)
+        .containsExactly(
+            RunId.forChainStep(id, "first", 1),
+            RunId.forChainStep(id, "first", 1),
+            RunId.forChainStep(id, "second", 1));
     assertThat(fleet.requests.stream().map(JobRequest::runId).distinct()).hasSize(2);
     assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
   }
@@ -328,7 +379,7 @@ class ChainOrchestratorTest {
     }
 
     @Override
-    public java.util.Optional<ChainRun> find(String id) {
+    public Optional<ChainRun> find(String id) {
       return inner.find(id);
     }
 

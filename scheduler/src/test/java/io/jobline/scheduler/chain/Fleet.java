@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** Takes requests the way Kafka, an executor and history together would: each becomes a running run. */
+/**
+ * Takes requests the way Kafka, an executor and history together would: each becomes a running run.
+ */
 final class Fleet implements Emitter {
   final List<JobRequest> requests = new ArrayList<>();
   final List<String> cancels = new ArrayList<>();
@@ -43,7 +45,11 @@ final class Fleet implements Emitter {
 
   /** The run of this step (its latest attempt) ends with {@code status}. */
   void end(String step, RunStatus status) {
-    JobRequest r = requests.stream().filter(q -> step.equals(q.trigger().step())).reduce((a, b) -> b).orElseThrow();
+    JobRequest r =
+        requests.stream()
+            .filter(q -> step.equals(q.trigger().step()))
+            .reduce((a, b) -> b)
+            .orElseThrow();
     runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), status)));
   }
 
@@ -53,7 +59,8 @@ final class Fleet implements Emitter {
   }
 
   static RunRecord record(String runId, String job, RunStatus status) {
-    return new RunRecord(runId, job, "t1", null, null, status, 1, 1, "e", null, null, null, null,
-        null, null, null, List.of(), false, List.of(), null, Map.of());
+    return new RunRecord(
+        runId, job, "t1", null, null, status, 1, 1, "e", null, null, null, null, null, null, null,
+        List.of(), false, List.of(), null, Map.of());
   }
 }

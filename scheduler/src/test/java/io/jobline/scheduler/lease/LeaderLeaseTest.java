@@ -50,20 +50,21 @@ class LeaderLeaseTest {
   @Test
   void whenTheStoreCannotBeAskedTheLeaseHeldStaysValidUntilItLapsesOnItsOwn() {
     boolean[] down = {false};
-    LeaseStore flaky = new LeaseStore() {
-      @Override
-      public long tryAcquire(String key, String owner, Instant now, Duration ttl) {
-        if (down[0]) {
-          throw new IllegalStateException("store down");
-        }
-        return store.tryAcquire(key, owner, now, ttl);
-      }
+    LeaseStore flaky =
+        new LeaseStore() {
+          @Override
+          public long tryAcquire(String key, String owner, Instant now, Duration ttl) {
+            if (down[0]) {
+              throw new IllegalStateException("store down");
+            }
+            return store.tryAcquire(key, owner, now, ttl);
+          }
 
-      @Override
-      public void release(String key, String owner) {
-        store.release(key, owner);
-      }
-    };
+          @Override
+          public void release(String key, String owner) {
+            store.release(key, owner);
+          }
+        };
     LeaderLease a = new LeaderLease(flaky, "l", "a", TTL, clock);
     a.acquire();
     down[0] = true;
