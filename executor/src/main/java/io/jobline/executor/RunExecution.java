@@ -153,7 +153,7 @@ final class RunExecution implements Runnable {
       // revocation's commit
     }
     claimEpoch = claim;
-    hold = new Hold(Executor.validity(clock.instant(), ttl()));
+    hold = new Hold(LeaseKeeper.validity(clock.instant(), ttl()));
     long beat = Math.max(100, ttl().toMillis() / 3);
     renewal = watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS);
     return true;
@@ -343,7 +343,7 @@ final class RunExecution implements Runnable {
             "Run {} was taken over by another executor; this execution stops", pending.claimKey());
         h.lapse();
         c.requestStop(StopReason.FENCED);
-      } else if (!h.extend(Executor.validity(now, ttl()))) {
+      } else if (!h.extend(LeaseKeeper.validity(now, ttl()))) {
         c.requestStop(StopReason.FENCED); // renewed too late: it may have been taken over meanwhile
       }
     } catch (RuntimeException e) {

@@ -48,6 +48,6 @@ class HoldTest {
 
   @Test
   void aLeaseMayBeActedOnUntilATenthOfItsTimeBeforeItsEnd() {
-    assertThat(Executor.validity(T0, Duration.ofSeconds(10))).isEqualTo(T0.plusSeconds(9));
+    assertThat(LeaseKeeper.validity(T0, Duration.ofSeconds(10))).isEqualTo(T0.plusSeconds(9));
   }
 }

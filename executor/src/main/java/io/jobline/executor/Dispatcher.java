@@ -1,0 +1,485 @@
+package io.jobline.executor;
+
+import io.jobline.topic.Topics;
+import io.jobline.wire.JobRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts waiting requests on worker threads, on a thread of its own: while a worker slot, the job's
+ * concurrency and the tenant's cap allow, only on partitions whose lease is valid, and never the
+ * same attempt twice at once. Run threads hand their slots back through it.
+ */
+final class Dispatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+  private static final int RECENTLY_DONE = 50_000;
+
+  /** What the dispatcher reads of the executor around it. */
+  record Context(
+      String executorId,
+      ExecutorSettings settings,
+      ExecutorParts parts,
+      EventPublisher events,
+      Clock clock,
+      Map<TopicPartition, OwnedPartition> owned,
+      LeaseKeeper leases,
+      Fences fenced,
+      ControlListener control,
+      Lanes lanes,
+      OverflowPace pace,
+      ExecutorService threads,
+      ScheduledExecutorService watchdog) {}
+
+  private final Context c;
+
+  /** Guards the waiting requests and the slots: the poll thread queues while this one starts. */
+  private final Object lock = new Object();
+
+  private final Deque<Pending> waiting = new ArrayDeque<>();
+  private final Slots slots;
+  private final Map<String, Boolean> recentlyDone =
+      new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > RECENTLY_DONE;
+        }
+      };
+
+  // handed back by run threads
+  private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
+  private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
+  private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
+  private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
+  private final AtomicLong started = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private volatile Thread thread;
+
+  Dispatcher(Context context) {
+    this.c = context;
+    ExecutorSettings s = context.settings();
+    this.slots = new Slots(s.workers, s.overflowSlots(), s.tenantCap());
+  }
+
+  /** Starts what may start whenever signalled (a request came, a run ended) or 50 ms passed. */
+  void start(BooleanSupplier running) {
+    Thread t =
+        new Thread(
+            () -> {
+              while (running.getAsBoolean()) {
+                try {
+                  synchronized (lock) {
+                    dispatch();
+                  }
+                } catch (RuntimeException e) {
+                  LOG.error(
+                      "Executor {} could not start runs; trying again: {}",
+                      c.executorId(),
+                      e.toString(),
+                      e);
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+              }
+            },
+            "jobline-executor-dispatch");
+    t.setDaemon(true);
+    thread = t;
+    t.start();
+  }
+
+  void signal() {
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  /** Lets the dispatcher go round once more, then waits (up to 5 s) for it to stop. */
+  void awaitStop() {
+    Thread t = thread;
+    if (t != null) {
+      LockSupport.unpark(t);
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Queues a request read. */
+  void add(Pending p) {
+    synchronized (lock) {
+      waiting.add(p);
+    }
+  }
+
+  /** Takes the waiting requests {@code which} selects out of the queue. */
+  List<Pending> take(Predicate<Pending> which) {
+    List<Pending> out = new ArrayList<>();
+    synchronized (lock) {
+      for (Iterator<Pending> it = waiting.iterator(); it.hasNext(); ) {
+        Pending p = it.next();
+        if (which.test(p)) {
+          it.remove();
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Drops the waiting requests of {@code partitions} (they are read again, or go elsewhere). */
+  void drop(Collection<TopicPartition> partitions) {
+    synchronized (lock) {
+      waiting.removeIf(p -> partitions.contains(p.partition()));
+    }
+  }
+
+  /** Marks partitions being handed over (nothing more starts there) and drops what waits there. */
+  void revoke(Collection<TopicPartition> partitions) {
+    synchronized (lock) {
+      partitions.forEach(
+          tp -> {
+            OwnedPartition o = c.owned().get(tp);
+            if (o != null) {
+              o.revoking = true;
+            }
+          });
+      waiting.removeIf(p -> partitions.contains(p.partition()));
+    }
+  }
+
+  /** Forgets which attempts ended here: their ends were void (an aborted transaction). */
+  void forgetEnded() {
+    synchronized (lock) {
+      recentlyDone.clear();
+    }
+  }
+
+  /** Counts the waiting requests per tenant for the lanes (poll thread). */
+  void recount() {
+    synchronized (lock) {
+      c.lanes().recount(waiting);
+    }
+  }
+
+  Collection<RunExecution> executions() {
+    return executions.keySet();
+  }
+
+  int running() {
+    synchronized (lock) {
+      return slots.running();
+    }
+  }
+
+  long started() {
+    return started.get();
+  }
+
+  long duplicates() {
+    return duplicates.get();
+  }
+
+  /**
+   * Asks running jobs to stop and waits up to {@code drain} for them; those still going then are
+   * released without their end (their requests are delivered again).
+   */
+  void stopRuns(Duration drain) {
+    executions
+        .keySet()
+        .forEach(
+            e -> {
+              RunContext ctx = e.context();
+              if (ctx != null) {
+                ctx.requestStop(StopReason.SHUTDOWN);
+              }
+            });
+    long deadline = System.nanoTime() + drain.toNanos();
+    while (running() > 0 && System.nanoTime() - deadline < 0) {
+      releaseEnded();
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+    if (running() > 0) {
+      LOG.warn(
+          "{} run(s) did not finish within the drain period of {}; they are released and "
+              + "will be delivered again",
+          running(),
+          drain);
+      executions.keySet().forEach(e -> e.abandonSilently(true));
+    }
+  }
+
+  /** Frees the slots of the runs that ended or left, without starting anything (during a drain). */
+  private void releaseEnded() {
+    synchronized (lock) {
+      Pending p;
+      while ((p = finishedQueue.poll()) != null) {
+        release(p);
+      }
+      while ((p = heldQueue.poll()) != null) {
+        release(p);
+      }
+      while ((p = goneQueue.poll()) != null) {
+        release(p);
+      }
+    }
+  }
+
+  /** Stops the runs of a partition lost, and drops whatever they publish from now on. */
+  void fence(TopicPartition tp) {
+    executions.keySet().stream()
+        .filter(e -> e.pending().partition().equals(tp))
+        .forEach(
+            e -> {
+              c.fenced().fence(e.pending().claimKey(), e.epoch());
+              e.fence();
+            });
+    drop(List.of(tp));
+  }
+
+  /** A cancel arrived: stop the attempt if it runs here (waiting ones are checked at start). */
+  void cancel(String runId, int upToAttempt) {
+    executions.keySet().stream()
+        .filter(
+            e ->
+                e.request().runId().value().equals(runId)
+                    && e.request().attemptOrFirst() <= upToAttempt)
+        .forEach(
+            e -> {
+              RunContext ctx = e.context();
+              if (ctx != null) {
+                ctx.requestStop(StopReason.CANCEL);
+              }
+            });
+  }
+
+  /** Frees the slots of finished runs, re-queues held ones, and starts what may start now. */
+  private void dispatch() {
+    Pending p;
+    while ((p = finishedQueue.poll()) != null) {
+      release(p);
+      recentlyDone.put(p.claimKey(), Boolean.TRUE);
+    }
+    while ((p = goneQueue.poll()) != null) {
+      release(p);
+    }
+    while ((p = heldQueue.poll()) != null) {
+      release(p);
+      waiting.addFirst(p);
+    }
+    Instant now = c.clock().instant();
+    List<Pending> later = new ArrayList<>();
+    // the main lane first; the overflow lane then, on at most half the workers
+    for (boolean overflowLane : new boolean[] {false, true}) {
+      for (Iterator<Pending> it = waiting.iterator();
+          it.hasNext() && slots.hasRoom(overflowLane); ) {
+        Pending next = it.next();
+        if (Lanes.isOverflow(next.partition()) != overflowLane) {
+          continue;
+        }
+        startIfItMay(next, it, now, later, overflowLane);
+      }
+    }
+    later.forEach(waiting::addLast);
+  }
+
+  /** Starts a waiting request if its lease, its start time, its job's and tenant's caps allow. */
+  private void startIfItMay(
+      Pending next, Iterator<Pending> it, Instant now, List<Pending> later, boolean overflowLane) {
+    OwnedPartition o = c.owned().get(next.partition());
+    if (o == null) {
+      it.remove(); // its partition went to another executor, which gets the request again
+      return;
+    }
+    if (!o.mayStart(now)) {
+      return; // nothing starts on a partition without a valid lease
+    }
+    if (next.notBefore() != null && next.notBefore().isAfter(now)) {
+      return;
+    }
+    if (slots.holds(next.claimKey())) {
+      return; // a duplicate of a run going on here: it waits, then finds the attempt done
+    }
+    if (recentlyDone.containsKey(next.claimKey())) {
+      it.remove(); // a duplicate of a run that ended here
+      duplicates.incrementAndGet();
+      next.done().run();
+      return;
+    }
+    if (slots.refusal(
+            next.claimKey(),
+            next.job().name(),
+            next.job().descriptor().maxConcurrency(),
+            next.tenantKey(),
+            overflowLane)
+        != null) {
+      return; // its job or its tenant runs at its cap
+    }
+    if (next.elsewhere() != null) {
+      // the previous owner still ran it when it lost the partition: wait for its claim to end
+      Optional<Pending> claimed = takeOver(next, o.epoch, now);
+      it.remove();
+      if (claimed.isPresent() && claimed.get().notBefore() != null) {
+        later.add(claimed.get());
+      } else if (claimed.isPresent()) {
+        start(claimed.get());
+      }
+      return;
+    }
+    long nanos = System.nanoTime();
+    if (overflowLane && !c.pace().tryStart(nanos)) {
+      return; // the main lane's tenants wait too long: the overflow lane slows down
+    }
+    if (!overflowLane
+        && next.notBefore() == null
+        && next.request().attemptOrFirst() == 1
+        && next.request().requestedAt() != null
+        && !c.lanes().isOverflowing(next.tenantKey(), nanos)) {
+      c.pace()
+          .mainStarted(
+              Math.max(0, Duration.between(next.request().requestedAt(), now).toMillis()), nanos);
+    }
+    it.remove();
+    start(next.withEpoch(o.epoch));
+  }
+
+  private void start(Pending p) {
+    slots.take(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
+    started.incrementAndGet();
+    Hold hold =
+        p.claimEpoch() > 0
+            ? c.leases().claimHold() // its own claim, just taken
+            : c.owned().get(p.partition()).hold;
+    RunExecution execution =
+        new RunExecution(
+            p,
+            hold,
+            c.parts(),
+            c.events(),
+            c.settings(),
+            c.executorId(),
+            c.clock(),
+            c.watchdog(),
+            new Tracking(),
+            new Outcomes());
+    executions.put(execution, Boolean.TRUE); // before it runs: a revocation must find it
+    c.threads().execute(execution);
+  }
+
+  /**
+   * A request whose run still went on at the partition's previous owner: if that attempt ended
+   * there its end is published again and the request is done (empty); if it is still held, the
+   * request comes back when the claim may have lapsed; else this executor claims it, one epoch
+   * above both.
+   */
+  private Optional<Pending> takeOver(Pending p, long partitionEpoch, Instant now) {
+    ClaimStore.Claim claim =
+        c.parts()
+            .claims()
+            .claim(
+                p.elsewhere(),
+                c.executorId(),
+                now,
+                Duration.ofMillis(c.settings().claimTtl.toMilliseconds()));
+    switch (claim.outcome()) {
+      case ALREADY_DONE -> {
+        if (claim.terminalEvent() != null) {
+          c.events()
+              .publish(
+                  Topics.EVENTS
+                      .valueSerde()
+                      .deserializer()
+                      .deserialize(
+                          Topics.EVENTS.name(),
+                          claim.terminalEvent().getBytes(StandardCharsets.UTF_8)),
+                  p.partition().partition(),
+                  p.done());
+        } else {
+          p.done().run();
+        }
+        duplicates.incrementAndGet();
+        return Optional.empty();
+      }
+      case HELD_ELSEWHERE -> {
+        return Optional.of(p.later(claim.expiresAt().plusMillis(50)));
+      }
+      default -> {
+        return Optional.of(p.claimed(Math.max(partitionEpoch, claim.epoch()), claim.epoch()));
+      }
+    }
+  }
+
+  private void release(Pending p) {
+    slots.give(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
+  }
+
+  private final class Tracking implements RunExecution.Running {
+    @Override
+    public void add(RunExecution execution) {
+      JobRequest r = execution.request();
+      if (c.control().isCancelled(r.runId().value(), r.attemptOrFirst())) {
+        cancel(r.runId().value(), r.attemptOrFirst());
+      }
+    }
+
+    @Override
+    public void remove(RunExecution execution) {
+      executions.remove(execution);
+    }
+
+    @Override
+    public boolean isCancelled(String runId, int attempt) {
+      return c.control().isCancelled(runId, attempt);
+    }
+
+    @Override
+    public boolean isFenced(String claimKey, long epoch) {
+      return c.fenced().isFenced(claimKey, epoch);
+    }
+  }
+
+  private final class Outcomes implements RunExecution.Outcome {
+    @Override
+    public void finished(Pending pending) {
+      finishedQueue.add(pending);
+      signal();
+    }
+
+    @Override
+    public void gone(Pending pending) {
+      goneQueue.add(pending);
+      signal();
+    }
+
+    @Override
+    public void heldElsewhere(Pending pending, Instant until) {
+      heldQueue.add(pending.later(until.plusMillis(50)));
+      signal();
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.jobline.executor;
+
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The executor's open Kafka transaction (poll thread only): run events and requests moved to the
+ * overflow lane go into it, and it commits them with the offsets finished, all or nothing.
+ */
+final class EventTransaction {
+  private static final Logger LOG = LoggerFactory.getLogger(EventTransaction.class);
+
+  /** How a commit went. */
+  enum Outcome {
+    /** Nothing to commit. */
+    NOTHING,
+    COMMITTED,
+    /**
+     * Kafka refused it: what the transaction held is void, and the partitions must be read again.
+     */
+    VOID
+  }
+
+  private final KafkaSettings kafka;
+  private final String executorId;
+  private KafkaProducer<String, byte[]> producer;
+  private boolean open;
+  private boolean sent;
+
+  /**
+   * Requests moved to the overflow lane in the open transaction. They stay in flight until it
+   * commits, so a burst is moved at most {@code maxInFlight} per commit.
+   */
+  private int moved;
+
+  private long lastCommitNanos = System.nanoTime();
+
+  EventTransaction(KafkaSettings kafka, String executorId) {
+    this.kafka = kafka;
+    this.executorId = executorId;
+    this.producer = newProducer();
+  }
+
+  private KafkaProducer<String, byte[]> newProducer() {
+    Map<String, Object> props = kafka.clientProperties();
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events-" + executorId);
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jobline-executor-" + executorId);
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
+    // one transaction carries run events and moved requests: values are serialized by the caller
+    KafkaProducer<String, byte[]> p =
+        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    p.initTransactions();
+    return p;
+  }
+
+  int partitionsFor(String topic) {
+    return producer.partitionsFor(topic).size();
+  }
+
+  /** Puts run events into the transaction, each on its request's partition number when given. */
+  void sendEvents(List<EventPublisher.Outgoing> out, boolean coPartitioned) {
+    if (out.isEmpty()) {
+      return;
+    }
+    begin();
+    for (EventPublisher.Outgoing o : out) {
+      // on the partition number of its request, so history finds both in one task
+      Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
+      producer.send(
+          new ProducerRecord<>(
+              Topics.EVENTS.name(),
+              partition,
+              o.event().runId().value(),
+              Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), o.event())));
+      o.sent().run();
+    }
+    sent = true;
+  }
+
+  /** Puts a request moved to the overflow lane into the transaction. */
+  void move(ProducerRecord<String, byte[]> record) {
+    begin();
+    producer.send(record);
+    sent = true;
+    moved++;
+  }
+
+  /** Requests moved in the open transaction. */
+  int moved() {
+    return moved;
+  }
+
+  /** Whether {@code interval} has passed since the last commit. */
+  boolean due(Duration interval) {
+    return System.nanoTime() - lastCommitNanos >= interval.toNanos();
+  }
+
+  boolean isOpen() {
+    return open;
+  }
+
+  /**
+   * Commits what the transaction holds with {@code offsets}. When Kafka refuses, the transaction is
+   * aborted (or the fenced producer replaced) and what it held is void.
+   */
+  Outcome commit(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+    lastCommitNanos = System.nanoTime();
+    if (offsets.isEmpty() && !sent) {
+      return Outcome.NOTHING;
+    }
+    try {
+      begin();
+      if (!offsets.isEmpty()) {
+        producer.sendOffsetsToTransaction(offsets, group);
+      }
+      producer.commitTransaction();
+      open = false;
+      sent = false;
+      moved = 0;
+      return Outcome.COMMITTED;
+    } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
+      LOG.warn(
+          "Executor {}'s transactional producer was fenced; starting a new one: {}",
+          executorId,
+          fatal.toString());
+      replaceProducer();
+    } catch (KafkaException e) {
+      LOG.warn(
+          "Executor {} could not commit its runs' events and offsets; they are read again: {}",
+          executorId,
+          e.toString());
+      abort();
+    }
+    return Outcome.VOID;
+  }
+
+  /** Voids the open transaction: its events never count, its moves are made again. */
+  void abort() {
+    if (open) {
+      try {
+        producer.abortTransaction();
+      } catch (KafkaException abortFailed) {
+        replaceProducer();
+      }
+    }
+    open = false;
+    sent = false;
+    moved = 0;
+  }
+
+  private void begin() {
+    if (!open) {
+      producer.beginTransaction();
+      open = true;
+    }
+  }
+
+  private void replaceProducer() {
+    producer.close(Duration.ZERO);
+    producer = newProducer();
+    open = false;
+    sent = false;
+    moved = 0;
+  }
+
+  void close() {
+    producer.close(Duration.ZERO);
+  }
+}

@@ -1,0 +1,199 @@
+package io.jobline.executor;
+
+import io.jobline.topic.FinishedOffsets;
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The executor's consumer of the request lanes (poll thread only): which partitions it reads now
+ * (only those leased, none of a lane with too much in flight), and reading partitions again from
+ * their last commit.
+ */
+final class LaneConsumer {
+  /** How far past its first unfinished offset a partition is read, with room for one more poll. */
+  private static final int SPAN_LIMIT = FinishedOffsets.MAX_SPAN - 2 * 1000;
+
+  private final ExecutorSettings settings;
+  private final Map<TopicPartition, OwnedPartition> owned;
+  private final OffsetTracker offsets;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+
+  /** Which lanes or partitions are not read now: too much in flight. */
+  private boolean full;
+
+  private boolean overflowFull;
+  private Set<TopicPartition> spanFull = Set.of();
+
+  LaneConsumer(
+      KafkaSettings kafka,
+      ExecutorSettings settings,
+      String executorId,
+      Map<TopicPartition, OwnedPartition> owned,
+      OffsetTracker offsets) {
+    this.settings = settings;
+    this.owned = owned;
+    this.offsets = offsets;
+    this.consumer =
+        new KafkaConsumer<>(
+            properties(kafka, settings, executorId),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer());
+  }
+
+  private static Map<String, Object> properties(
+      KafkaSettings kafka, ExecutorSettings settings, String executorId) {
+    Map<String, Object> props = kafka.clientProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, settings.groupId);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // scheduled fires are handed over ahead in a transaction and must not run before it commits
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    // a fetch waits up to 10 ms for 16 KiB of requests rather than returning each small batch at
+    // once: far fewer fetches at a steady rate, for at most 10 ms more dispatch latency
+    props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 16 * 1024);
+    props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    if (settings.overflowAfter > 0) {
+      // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in
+      // slices, so the records of the other partitions come between them
+      props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
+    }
+    // a joining or leaving executor moves only the partitions that change hands; the rest keep
+    // running, and each executor holds an even share of each lane (the cooperative-sticky assignor
+    // is the fallback while executors of an older version are still in the group)
+    props.put(
+        ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        List.of(LaneAssignor.class.getName(), CooperativeStickyAssignor.class.getName()));
+    props.put(
+        ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) settings.sessionTimeout.toMilliseconds());
+    props.put(
+        ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+        (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
+    props.put(ConsumerConfig.CLIENT_ID_CONFIG, executorId);
+    return props;
+  }
+
+  int partitionsFor(String topic) {
+    return consumer.partitionsFor(topic).size();
+  }
+
+  /** Subscribes to the main lane, and to the overflow lane when it is on. */
+  void subscribe(ConsumerRebalanceListener listener) {
+    consumer.subscribe(
+        settings.overflowAfter > 0
+            ? List.of(Topics.REQUESTS.name(), Topics.REQUESTS_OVERFLOW.name())
+            : List.of(Topics.REQUESTS.name()),
+        listener);
+  }
+
+  ConsumerRecords<byte[], byte[]> poll(Duration wait) {
+    return consumer.poll(wait);
+  }
+
+  ConsumerGroupMetadata groupMetadata() {
+    return consumer.groupMetadata();
+  }
+
+  /** The committed offsets of {@code partitions} (through a wake-up meant for the poll). */
+  Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+    return ThroughWakeups.call(() -> consumer.committed(partitions));
+  }
+
+  void pause(Collection<TopicPartition> partitions) {
+    consumer.pause(partitions);
+  }
+
+  /** Makes a waiting poll return (any thread). */
+  void wakeup() {
+    consumer.wakeup();
+  }
+
+  void close(Duration leave) {
+    consumer.close(leave);
+  }
+
+  /** Stops reading a lane while too much of it is in flight, or a partition read too far ahead. */
+  void readOnlyWhatFits() {
+    boolean full = offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight;
+    boolean overflowFull =
+        offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
+    Set<TopicPartition> spanFull = new HashSet<>();
+    for (TopicPartition tp : owned.keySet()) {
+      if (offsets.span(tp) >= SPAN_LIMIT) {
+        spanFull.add(tp);
+      }
+    }
+    if (full != this.full || overflowFull != this.overflowFull || !spanFull.equals(this.spanFull)) {
+      this.full = full;
+      this.overflowFull = overflowFull;
+      this.spanFull = spanFull;
+      readOnlyLeased();
+    }
+  }
+
+  /**
+   * Reads only partitions whose lease this executor holds (their previous owner's note is known by
+   * then), and none of a lane while too many of its requests are in flight.
+   */
+  void readOnlyLeased() {
+    List<TopicPartition> read = new ArrayList<>();
+    List<TopicPartition> hold = new ArrayList<>();
+    for (TopicPartition tp : consumer.assignment()) {
+      OwnedPartition o = owned.get(tp);
+      boolean laneFull = (Lanes.isOverflow(tp) ? overflowFull : full) || spanFull.contains(tp);
+      (!laneFull && o != null && o.leased ? read : hold).add(tp);
+    }
+    consumer.pause(hold);
+    consumer.resume(read);
+  }
+
+  /** Those of {@code partitions} this executor still owns and reads. */
+  Set<TopicPartition> owning(Collection<TopicPartition> partitions) {
+    Set<TopicPartition> mine = new HashSet<>(partitions);
+    mine.retainAll(owned.keySet());
+    mine.retainAll(consumer.assignment());
+    return mine;
+  }
+
+  /**
+   * Reads {@code mine} (partitions owned and assigned) again from their last committed offsets,
+   * skipping what the commit's metadata and the previous owner's note say finished.
+   */
+  void rewind(Set<TopicPartition> mine) {
+    if (mine.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed = committed(mine);
+    for (TopicPartition tp : mine) {
+      OffsetAndMetadata at = committed.get(tp);
+      offsets.forget(tp);
+      OwnedPartition o = owned.get(tp);
+      o.skip.clear();
+      o.skip.addAll(o.noteFinished);
+      o.elsewhere.clear();
+      o.elsewhere.putAll(o.noteRunning);
+      if (at != null) {
+        o.skip.addAll(FinishedOffsets.decode(at.offset(), at.metadata()));
+        consumer.seek(tp, at);
+      } else {
+        consumer.seekToBeginning(List.of(tp));
+      }
+    }
+  }
+}

@@ -1,0 +1,164 @@
+package io.jobline.executor;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leases of the partitions this executor was assigned: the poll thread takes them ({@link
+ * #take}) and learns which lapsed; a thread of its own renews those held, so a poll loop held up by
+ * Kafka (a commit during a broker restart) does not let them lapse, while a frozen process does.
+ */
+final class LeaseKeeper {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
+
+  /**
+   * What changed at one look: whether a lease was taken or lost, and the partitions that lapsed.
+   */
+  record Changes(boolean changed, List<TopicPartition> lapsed) {}
+
+  private final PartitionLeases leases;
+  private final String executorId;
+  private final Duration ttl;
+  private final Clock clock;
+
+  /**
+   * Partitions whose executions this executor fenced since it last took their lease: it takes the
+   * next one anew.
+   */
+  private final Set<TopicPartition> fencedSinceLease = ConcurrentHashMap.newKeySet();
+
+  private ScheduledThreadPoolExecutor renewer;
+
+  LeaseKeeper(PartitionLeases leases, String executorId, Duration ttl, Clock clock) {
+    this.leases = leases;
+    this.executorId = executorId;
+    this.ttl = ttl;
+    this.clock = clock;
+  }
+
+  /** Starts renewing the leases of {@code owned} as they are held. */
+  void start(Collection<OwnedPartition> owned, ThreadFactory threads) {
+    renewer = new ScheduledThreadPoolExecutor(1, threads);
+    long beat = Math.max(50, ttl.toMillis() / 12);
+    renewer.scheduleWithFixedDelay(() -> renew(owned), beat, beat, TimeUnit.MILLISECONDS);
+  }
+
+  void stop() {
+    if (renewer != null) {
+      renewer.shutdownNow();
+    }
+  }
+
+  /**
+   * Until when a lease renewed (or taken) at {@code at} may be acted on: a tenth short of its end.
+   */
+  static Instant validity(Instant at, Duration ttl) {
+    return at.plus(ttl).minus(ttl.dividedBy(10));
+  }
+
+  /** A hold for a run's own claim taken just now. */
+  Hold claimHold() {
+    return new Hold(validity(clock.instant(), ttl));
+  }
+
+  /** The executions of {@code tp} were fenced: the next lease of it is taken anew (a new epoch). */
+  void fenced(TopicPartition tp) {
+    fencedSinceLease.add(tp);
+  }
+
+  /**
+   * Takes the leases of assigned partitions that lack one (poll thread), and gives up those whose
+   * hold lapsed (the lease could not be renewed in time, or another executor took it): the caller
+   * fences their runs and reads them again.
+   */
+  Changes take(Collection<OwnedPartition> owned) {
+    boolean changed = false;
+    List<TopicPartition> lapsed = new ArrayList<>();
+    Instant now = clock.instant();
+    for (OwnedPartition o : owned) {
+      try {
+        if (!o.leased && !now.isBefore(o.nextTry)) {
+          Optional<PartitionLeases.Taken> taken =
+              leases.take(o.tp.toString(), executorId, now, ttl, fencedSinceLease.contains(o.tp));
+          if (taken.isPresent()) {
+            fencedSinceLease.remove(o.tp);
+            o.epoch = taken.get().epoch();
+            o.noteFinished.addAll(taken.get().finished());
+            o.noteRunning.putAll(taken.get().stillRunning());
+            o.skip.addAll(o.noteFinished);
+            o.elsewhere.putAll(o.noteRunning);
+            o.renewAt = now.plus(ttl.dividedBy(3));
+            o.hold = new Hold(validity(now, ttl));
+            o.leased = true;
+            changed = true;
+          } else {
+            o.nextTry = now.plusMillis(500);
+          }
+        } else if (o.leased && !o.revoking && o.hold.lapsed(clock.instant())) {
+          LOG.warn(
+              "Executor {} no longer holds the lease of {} (it could not renew it in time, or another"
+                  + " executor took it while this one was stalled); its runs there stop and their"
+                  + " results are not committed",
+              executorId,
+              o.tp);
+          o.leased = false;
+          lapsed.add(o.tp);
+          changed = true;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("Executor {} could not take the lease of {}: {}", executorId, o.tp, e.toString());
+        o.nextTry = now.plusSeconds(1);
+      }
+    }
+    return new Changes(changed, lapsed);
+  }
+
+  /**
+   * Renews each lease held when a third of its time has passed (renewer thread). A lease another
+   * executor took, or one renewed only after its hold lapsed, is given up by the poll thread.
+   */
+  private void renew(Collection<OwnedPartition> owned) {
+    for (OwnedPartition o : owned) {
+      Instant now = clock.instant();
+      if (!o.leased || o.revoking || now.isBefore(o.renewAt) || o.hold.lapsed(now)) {
+        continue;
+      }
+      Hold hold = o.hold;
+      try {
+        if (leases.renew(o.tp.toString(), executorId, o.epoch, now, ttl)) {
+          if (hold.extend(validity(now, ttl))) {
+            o.renewAt = now.plus(ttl.dividedBy(3));
+          }
+        } else {
+          hold.lapse(); // another executor took it
+        }
+      } catch (RuntimeException e) {
+        // tried again at the next beat; the hold lapses on its own if the store stays out of reach
+        LOG.warn("Executor {} could not renew the lease of {}: {}", executorId, o.tp, e.toString());
+      }
+    }
+  }
+
+  /** Gives a lease up with a note for the next owner; if that fails, it lapses on its own. */
+  void handOver(OwnedPartition o, Set<Long> finished, Map<Long, String> stillRunning) {
+    try {
+      leases.handOver(o.tp.toString(), executorId, o.epoch, finished, stillRunning);
+    } catch (RuntimeException e) {
+      LOG.warn("Could not hand the lease of {} over; it lapses on its own: {}", o.tp, e.toString());
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.jobline.executor;
+
+import io.jobline.topic.FinishedOffsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the executor does when partitions come and go (on the poll thread, inside a poll): an
+ * assigned partition waits for its lease; a revoked one commits what finished, hands its runs still
+ * going over under claims of their own, and its lease with a note; a lost one is fenced and voided.
+ */
+final class Rebalance implements ConsumerRebalanceListener {
+  private static final Logger LOG = LoggerFactory.getLogger(Rebalance.class);
+
+  /**
+   * The executor's own steps a rebalance takes: commit now (send the events waiting, commit the
+   * open transaction), fence a partition lost (stop its runs, drop what they publish), and void the
+   * open transaction if there is one (and read the owned partitions again).
+   */
+  record Steps(Runnable commitNow, Consumer<TopicPartition> fence, Runnable voidTransaction) {}
+
+  private final String executorId;
+  private final Clock clock;
+  private final Duration claimTtl;
+  private final LaneConsumer consumer;
+  private final Map<TopicPartition, OwnedPartition> owned;
+  private final OffsetTracker offsets;
+  private final Dispatcher dispatcher;
+  private final ClaimStore claims;
+  private final Fences fenced;
+  private final LeaseKeeper leases;
+  private final Steps steps;
+
+  Rebalance(
+      String executorId,
+      Clock clock,
+      Duration claimTtl,
+      LaneConsumer consumer,
+      Map<TopicPartition, OwnedPartition> owned,
+      OffsetTracker offsets,
+      Dispatcher dispatcher,
+      ClaimStore claims,
+      Fences fenced,
+      LeaseKeeper leases,
+      Steps steps) {
+    this.executorId = executorId;
+    this.clock = clock;
+    this.claimTtl = claimTtl;
+    this.consumer = consumer;
+    this.owned = owned;
+    this.offsets = offsets;
+    this.dispatcher = dispatcher;
+    this.claims = claims;
+    this.fenced = fenced;
+    this.leases = leases;
+    this.steps = steps;
+  }
+
+  @Override
+  public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> committed =
+        consumer.committed(new HashSet<>(partitions));
+    for (TopicPartition tp : partitions) {
+      OwnedPartition o = new OwnedPartition(tp);
+      OffsetAndMetadata at = committed.get(tp);
+      if (at != null) {
+        o.skip.addAll(FinishedOffsets.decode(at.offset(), at.metadata()));
+      }
+      owned.put(tp, o);
+    }
+    consumer.pause(partitions); // read once their lease is taken
+    LOG.info("Executor {} was assigned {}", executorId, partitions);
+  }
+
+  /**
+   * Commits what finished, hands runs still going over under claims of their own, and the leases
+   * with a note.
+   */
+  @Override
+  public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+    if (partitions.isEmpty()) {
+      return;
+    }
+    dispatcher.revoke(partitions); // nothing more starts there; what waits goes to the next owner
+    // each run still going on there continues under a claim of its own, so the next owner waits
+    // for it; one that ended already has its end in the outbox, and goes out with the commit below
+    Map<TopicPartition, Map<Long, String>> stillRunning = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      stillRunning.put(tp, handOverRuns(tp));
+    }
+    try {
+      steps.commitNow().run();
+    } catch (RuntimeException e) {
+      LOG.warn("Commit on revocation failed: {}", e.toString());
+    }
+    for (TopicPartition tp : partitions) {
+      OwnedPartition o = owned.remove(tp);
+      Map<Long, String> going = stillRunning.get(tp);
+      LOG.info(
+          "Executor {} hands {} over{}",
+          executorId,
+          tp,
+          going.isEmpty()
+              ? ""
+              : " with " + going.size() + " run(s) still going on here under claims");
+      if (o != null && o.leased) {
+        leases.handOver(o, offsets.finishedSinceCommit(tp), going);
+      }
+      offsets.forget(tp);
+    }
+  }
+
+  /** Puts each run of {@code tp} still going under a claim of its own; fences one it cannot. */
+  private Map<Long, String> handOverRuns(TopicPartition tp) {
+    Instant now = clock.instant();
+    Map<Long, String> going = new HashMap<>();
+    for (RunExecution e : dispatcher.executions()) {
+      if (!e.pending().partition().equals(tp) || e.hasEnded()) {
+        continue;
+      }
+      if (e.underClaim()) {
+        going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
+        continue;
+      }
+      try {
+        ClaimStore.Claim claim = claims.claim(e.pending().claimKey(), executorId, now, claimTtl);
+        if (claim.outcome() == ClaimStore.Outcome.CLAIMED) {
+          if (e.continueUnderClaim(claim.epoch())) {
+            going.put(e.pending().offset(), e.pending().claimKey());
+          } else {
+            claims.release(e.pending().claimKey(), executorId, claim.epoch());
+          }
+          continue;
+        }
+      } catch (RuntimeException failed) {
+        LOG.warn("Could not hand run {} over: {}", e.pending().claimKey(), failed.toString());
+      }
+      fenced.fence(e.pending().claimKey(), e.epoch());
+      e.fence();
+    }
+    return going;
+  }
+
+  @Override
+  public void onPartitionsLost(Collection<TopicPartition> partitions) {
+    // another executor has them already: nothing done here since the last commit may be committed
+    LOG.warn(
+        "Executor {} lost {} (it was too slow to stay in its group, a long pause or a stall); its"
+            + " runs there stop, and nothing it did there since its last commit counts",
+        executorId,
+        partitions);
+    for (TopicPartition tp : partitions) {
+      steps.fence().accept(tp);
+      owned.remove(tp);
+      offsets.forget(tp);
+    }
+    steps.voidTransaction().run();
+  }
+}
