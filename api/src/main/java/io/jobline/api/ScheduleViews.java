@@ -37,9 +37,9 @@ final class ScheduleViews {
     if (view.has("parameters")) {
       view.set("parameters", Secrets.redact(view.get("parameters")));
     }
-    String last = lastRunStatus(s, runs);
+    RunStatus last = lastRunStatus(s, runs);
     if (last != null) {
-      view.put("last_run_status", last);
+      view.put("last_run_status", last.wire());
     }
     view.put("description_of_trigger", describe(s));
     ArrayNode next = view.putArray("next_fire_times");
@@ -60,19 +60,19 @@ final class ScheduleViews {
    * queued, running, completed, failed, … — and {@code queued} until history has it. The scheduler
    * records only what a fire did; the run's later course is read when the schedule is shown.
    */
-  static String lastRunStatus(Schedule s, Map<String, RunStatus> runs) {
-    if (s.lastRunId() == null || RunStatus.MISSED.wire().equals(s.lastRunStatus())) {
+  static RunStatus lastRunStatus(Schedule s, Map<String, RunStatus> runs) {
+    if (s.lastRunId() == null || s.lastRunStatus() == RunStatus.MISSED) {
       return s.lastRunStatus();
     }
     RunStatus now = runs.get(s.lastRunId());
-    return now != null ? now.wire() : s.lastRunStatus();
+    return now != null ? now : s.lastRunStatus();
   }
 
   /** The run ids whose status the views of these schedules show. */
   static Set<String> lastRunIds(Collection<Schedule> schedules) {
     Set<String> ids = new HashSet<>();
     for (Schedule s : schedules) {
-      if (s.lastRunId() != null && !RunStatus.MISSED.wire().equals(s.lastRunStatus())) {
+      if (s.lastRunId() != null && s.lastRunStatus() != RunStatus.MISSED) {
         ids.add(s.lastRunId());
       }
     }

@@ -281,7 +281,11 @@ class FirePathsAgreeTest {
     private Outcome outcome() {
       Schedule after = schedules.find("s").orElseThrow();
       return new Outcome(
-          requested, missed, after.lastRunStatus(), after.lastRunAt(), after.nextRunAt());
+          requested,
+          missed,
+          after.lastRunStatus() == null ? null : after.lastRunStatus().wire(),
+          after.lastRunAt(),
+          after.nextRunAt());
     }
 
     private static String describe(JobRequest r) {

@@ -355,11 +355,11 @@ class StoreContractTest {
       s.save(schedule("a", true));
       s.recordFires(
           List.of(
-              new ScheduleStore.Fire("a", T0, "run-1", "queued", T0.plusSeconds(600)),
-              new ScheduleStore.Fire("gone", T0, "run-2", "queued", T0.plusSeconds(600))));
+              new ScheduleStore.Fire("a", T0, "run-1", RunStatus.QUEUED, T0.plusSeconds(600)),
+              new ScheduleStore.Fire("gone", T0, "run-2", RunStatus.QUEUED, T0.plusSeconds(600))));
       Schedule a = s.find("a").orElseThrow();
       assertThat(a.lastRunId()).isEqualTo("run-1");
-      assertThat(a.lastRunStatus()).isEqualTo("queued");
+      assertThat(a.lastRunStatus()).isEqualTo(RunStatus.QUEUED);
       assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(600));
       assertThat(a.timezone()).isEqualTo("Europe/Paris");
       assertThat(s.find("gone")).isEmpty();

@@ -463,7 +463,7 @@ class SchedulerTest {
         .contains("Kafka did not take the fire")
         .contains("not present in metadata");
     Schedule after = store.find("hb").orElseThrow();
-    assertThat(after.lastRunStatus()).isEqualTo("missed");
+    assertThat(after.lastRunStatus()).isEqualTo(RunStatus.MISSED);
     assertThat(after.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
@@ -524,7 +524,7 @@ class SchedulerTest {
     assertThat(cycleAt(s, "2026-03-04T10:08:05Z")).isEmpty();
     assertThat(store.find("hb").orElseThrow().nextRunAt())
         .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
-    assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo("queued");
+    assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo(RunStatus.QUEUED);
   }
 
   @Test
@@ -548,7 +548,7 @@ class SchedulerTest {
         .contains("missed by more than 30 s")
         .contains("the scheduler could not work from 2026-03-04T10:08:00.010Z")
         .contains("waiting for a server");
-    assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo("missed");
+    assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo(RunStatus.MISSED);
   }
 
   private static RunRecord running(RunId id) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.run.RunStatus;
 import io.jobline.wire.Json;
 import java.time.Instant;
 import java.util.List;
@@ -39,7 +40,7 @@ public record Schedule(
     Integer jitterSeconds,
     Boolean paused,
     Instant lastRunAt,
-    String lastRunStatus,
+    RunStatus lastRunStatus,
     String lastRunId,
     Instant nextRunAt,
     Long version) {
@@ -100,12 +101,13 @@ public record Schedule(
     return withRun(lastRunAt, lastRunStatus, lastRunId, nextRunAt, p);
   }
 
-  public Schedule fired(Instant at, String runId, String status, Instant next) {
+  public Schedule fired(Instant at, String runId, RunStatus status, Instant next) {
     return withRun(at, status, runId, next, paused);
   }
 
   /** A copy with new run bookkeeping (on the scheduler's hot path, so no JSON round trip). */
-  private Schedule withRun(Instant at, String status, String runId, Instant next, Boolean pause) {
+  private Schedule withRun(
+      Instant at, RunStatus status, String runId, Instant next, Boolean pause) {
     return new Schedule(
         jobName,
         description,

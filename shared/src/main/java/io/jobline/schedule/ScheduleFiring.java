@@ -40,7 +40,7 @@ public final class ScheduleFiring {
     if (lastRun.isEmpty()) {
       return s.lastRunAt() != null
           && Duration.between(s.lastRunAt(), now).compareTo(UNMATERIALIZED_RUN_GRACE) < 0
-          && RunStatus.QUEUED.wire().equals(s.lastRunStatus());
+          && s.lastRunStatus() == RunStatus.QUEUED;
     }
     RunStatus status = lastRun.get().status();
     return status == null || !status.isTerminal();
@@ -72,11 +72,11 @@ public final class ScheduleFiring {
     /**
      * {@code queued} when it requested a run, {@code missed} when it only missed, else unchanged.
      */
-    public String lastRunStatus() {
+    public RunStatus lastRunStatus() {
       if (!requests.isEmpty()) {
-        return RunStatus.QUEUED.wire();
+        return RunStatus.QUEUED;
       }
-      return missed.isEmpty() ? schedule.lastRunStatus() : RunStatus.MISSED.wire();
+      return missed.isEmpty() ? schedule.lastRunStatus() : RunStatus.MISSED;
     }
 
     /** The schedule as it stands after the fire. */

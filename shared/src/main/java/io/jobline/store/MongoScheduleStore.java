@@ -190,7 +190,9 @@ public final class MongoScheduleStore implements ScheduleStore {
               Updates.combine(
                   Updates.set("last_run_at", Date.from(f.lastRunAt())),
                   Updates.set("last_run_id", f.lastRunId()),
-                  Updates.set("last_run_status", f.lastRunStatus()),
+                  Updates.set(
+                      "last_run_status",
+                      f.lastRunStatus() == null ? null : f.lastRunStatus().wire()),
                   f.nextRunAt() == null
                       ? Updates.unset("next_run_at")
                       : Updates.set("next_run_at", Date.from(f.nextRunAt())))));

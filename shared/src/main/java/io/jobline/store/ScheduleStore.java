@@ -1,5 +1,6 @@
 package io.jobline.store;
 
+import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import java.time.Instant;
 import java.util.List;
@@ -49,7 +50,7 @@ public interface ScheduleStore {
       String jobName,
       Instant lastRunAt,
       String lastRunId,
-      String lastRunStatus,
+      RunStatus lastRunStatus,
       Instant nextRunAt) {}
 
   /** Records fires in one batch; touches only the fire fields, so concurrent edits survive. */
