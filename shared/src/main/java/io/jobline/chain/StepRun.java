@@ -3,6 +3,7 @@ package io.jobline.chain;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.run.RunStatus;
 import java.time.Instant;
 
 /**
@@ -20,7 +21,7 @@ public record StepRun(
     Instant startedAt,
     Instant endedAt,
     Instant retryAt,
-    String runStatus,
+    RunStatus runStatus,
     boolean cancelSent) {
 
   public static StepRun pending(ChainStep step) {
@@ -44,7 +45,7 @@ public record StepRun(
   }
 
   /** Failed; attempt {@code nextAttempt} runs as {@code nextRunId} at {@code at}. */
-  public StepRun retrying(int nextAttempt, String nextRunId, Instant at, String lastRunStatus) {
+  public StepRun retrying(int nextAttempt, String nextRunId, Instant at, RunStatus lastRunStatus) {
     return new StepRun(
         name,
         job,
@@ -59,7 +60,7 @@ public record StepRun(
   }
 
   /** Ended with {@code next}; {@code lastRunStatus} is how its run ended, if it ran. */
-  public StepRun ended(StepStatus next, String lastRunStatus, Instant now) {
+  public StepRun ended(StepStatus next, RunStatus lastRunStatus, Instant now) {
     return new StepRun(
         name,
         job,

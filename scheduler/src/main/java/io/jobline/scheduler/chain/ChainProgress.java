@@ -97,9 +97,9 @@ final class ChainProgress {
       }
       ChainStep def = definition(s.name());
       if (st == RunStatus.COMPLETED) {
-        steps.put(s.name(), s.ended(StepStatus.COMPLETED, st.wire(), now));
+        steps.put(s.name(), s.ended(StepStatus.COMPLETED, st, now));
       } else if (run.cancelRequested()) {
-        steps.put(s.name(), s.ended(StepStatus.CANCELLED, st.wire(), now));
+        steps.put(s.name(), s.ended(StepStatus.CANCELLED, st, now));
       } else if (def.onFailure() == OnFailure.RETRY && s.attempt() <= def.retries()) {
         int attempt = s.attempt() + 1;
         JobRequest request = request(def, attempt);
@@ -107,9 +107,9 @@ final class ChainProgress {
         timers.add(
             new TimerStore.Timer(
                 timerId(request.runId().value()), due, TIMER_KIND, request.withRequestedAt(due)));
-        steps.put(s.name(), s.retrying(attempt, request.runId().value(), due, st.wire()));
+        steps.put(s.name(), s.retrying(attempt, request.runId().value(), due, st));
       } else {
-        steps.put(s.name(), s.ended(StepStatus.FAILED, st.wire(), now));
+        steps.put(s.name(), s.ended(StepStatus.FAILED, st, now));
       }
     }
   }

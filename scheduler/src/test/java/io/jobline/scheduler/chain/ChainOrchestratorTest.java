@@ -161,7 +161,7 @@ class ChainOrchestratorTest {
 
     assertThat(fleet.steps()).containsExactly("settlement", "invoicing", "reporting");
     assertThat(step(id, "invoicing")).isEqualTo(StepStatus.FAILED);
-    assertThat(run(id).step("invoicing").orElseThrow().runStatus()).isEqualTo("failed");
+    assertThat(run(id).step("invoicing").orElseThrow().runStatus()).isEqualTo(RunStatus.FAILED);
     assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED_WITH_FAILURES);
     JobRequest invoicing = fleet.requests.get(1);
     assertThat(invoicing.params().path("period").asText()).isEqualTo("2026-03");
