@@ -1,8 +1,6 @@
 package io.jobline.executor;
 
-import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,12 +74,19 @@ final class Dispatcher {
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
   private final AtomicLong started = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
+  private final TakeOver takeOver;
   private volatile Thread thread;
 
   Dispatcher(Context context) {
     this.c = context;
     ExecutorSettings s = context.settings();
     this.slots = new Slots(s.workers, s.overflowSlots(), s.tenantCap());
+    this.takeOver =
+        new TakeOver(
+            context.parts().claims(),
+            context.executorId(),
+            Duration.ofMillis(s.claimTtl.toMilliseconds()),
+            context.events());
   }
 
   /** Starts what may start whenever signalled (a request came, a run ended) or 50 ms passed. */
@@ -342,8 +347,11 @@ final class Dispatcher {
     }
     if (next.elsewhere() != null) {
       // the previous owner still ran it when it lost the partition: wait for its claim to end
-      Optional<Pending> claimed = takeOver(next, o.epoch, now);
+      Optional<Pending> claimed = takeOver.claim(next, o.epoch, now);
       it.remove();
+      if (claimed.isEmpty()) {
+        duplicates.incrementAndGet(); // it ended at the previous owner
+      }
       if (claimed.isPresent() && claimed.get().notBefore() != null) {
         later.add(claimed.get());
       } else if (claimed.isPresent()) {
@@ -389,49 +397,6 @@ final class Dispatcher {
             new Outcomes());
     executions.put(execution, Boolean.TRUE); // before it runs: a revocation must find it
     c.threads().execute(execution);
-  }
-
-  /**
-   * A request whose run still went on at the partition's previous owner: if that attempt ended
-   * there its end is published again and the request is done (empty); if it is still held, the
-   * request comes back when the claim may have lapsed; else this executor claims it, one epoch
-   * above both.
-   */
-  private Optional<Pending> takeOver(Pending p, long partitionEpoch, Instant now) {
-    ClaimStore.Claim claim =
-        c.parts()
-            .claims()
-            .claim(
-                p.elsewhere(),
-                c.executorId(),
-                now,
-                Duration.ofMillis(c.settings().claimTtl.toMilliseconds()));
-    switch (claim.outcome()) {
-      case ALREADY_DONE -> {
-        if (claim.terminalEvent() != null) {
-          c.events()
-              .publish(
-                  Topics.EVENTS
-                      .valueSerde()
-                      .deserializer()
-                      .deserialize(
-                          Topics.EVENTS.name(),
-                          claim.terminalEvent().getBytes(StandardCharsets.UTF_8)),
-                  p.partition().partition(),
-                  p.done());
-        } else {
-          p.done().run();
-        }
-        duplicates.incrementAndGet();
-        return Optional.empty();
-      }
-      case HELD_ELSEWHERE -> {
-        return Optional.of(p.later(claim.expiresAt().plusMillis(50)));
-      }
-      default -> {
-        return Optional.of(p.claimed(Math.max(partitionEpoch, claim.epoch()), claim.epoch()));
-      }
-    }
   }
 
   private void release(Pending p) {
