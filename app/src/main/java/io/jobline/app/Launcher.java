@@ -148,8 +148,7 @@ public final class Launcher {
     app.run(config, env);
     Server server = config.getServerFactory().build(env);
     // the process stops it (a shutdown hook of its own, before Kafka and the store), not Jetty's
-    // own hook:
-    // both at once raced, and Jetty destroyed beans another thread was still stopping
+    // own hook: both at once raced, and Jetty destroyed beans another thread was still stopping
     server.setStopAtShutdown(false);
     try {
       server.start();

@@ -129,10 +129,8 @@ public final class Standalone implements AutoCloseable {
     Files.createDirectories(root);
     DataDirLock lock = options.inMemory() ? null : DataDirLock.take(root);
     // the broker takes longest to start and needs nothing from the rest: it starts first, on its
-    // own
-    // thread, while the configuration, the store and the roles' wiring get ready; the roles wait
-    // for it
-    // only when they start
+    // own thread, while the configuration, the store and the roles' wiring get ready; the roles
+    // wait for it only when they start
     int kafkaPort = options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort();
     int controllerPort =
         options.kafkaPort() == 0 ? EmbeddedKafka.freePort() : options.kafkaPort() + 1;

@@ -81,8 +81,8 @@ final class Http {
         r = CLIENT.send(built, HttpResponse.BodyHandlers.ofString());
       } catch (IOException e) {
         // the server may close a kept-alive connection (after refusing a request without reading
-        // its
-        // body) just as the client reuses it, and the request finds no one: send it once more then
+        // its body) just as the client reuses it, and the request finds no one: send it once more
+        // then
         if (!String.valueOf(e.getMessage()).contains("received no bytes")) {
           throw e;
         }

@@ -254,10 +254,9 @@ class MultiProcessIT {
   void historyKilledAfterItsWritesButBeforeItsCommitCountsEveryRunOnceAfterARestart()
       throws Exception {
     // a history that writes MongoDB at once (batches of one) and commits its input every 5 s; it is
-    // frozen
-    // (SIGSTOP) once MongoDB has the runs, and killed if its commit has not happened by then —
-    // writing
-    // after a commit cannot happen at all: history writes before every commit (its commit hook)
+    // frozen (SIGSTOP) once MongoDB has the runs, and killed if its commit has not happened by then
+    // — writing after a commit cannot happen at all: history writes before every commit (its commit
+    // hook)
     processes
         .get("history")
         .destroy(); // SIGTERM: it leaves the group, so the next one takes over at once

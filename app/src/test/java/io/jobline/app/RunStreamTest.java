@@ -139,9 +139,8 @@ class RunStreamTest {
   @Test
   void aClientThatStopsReadingHoldsUpNoOtherStreamAndIsCutOffFreeingItsSlot() throws Exception {
     // On loopback the kernel lets a socket hold megabytes, so a stopped reader would take long to
-    // fill
-    // it; a small send buffer on the api's side, as over a slow link, makes a few hundred KB fill
-    // it.
+    // fill it; a small send buffer on the api's side, as over a slow link, makes a few hundred KB
+    // fill it.
     ServerConnector connector =
         (ServerConnector)
             SharedStandalone.get()
@@ -208,8 +207,7 @@ class RunStreamTest {
       assertThat(events).last().extracting(Sse.Event::name).isEqualTo("end");
 
       // the client that reads nothing has been cut off (api.streamStall is 3 s here): its slot is
-      // free,
-      // well before Jetty's idle timeout (30 s) would have failed its write
+      // free, well before Jetty's idle timeout (30 s) would have failed its write
       Duration sinceOpened = Duration.ofNanos(System.nanoTime() - opened);
       await()
           .atMost(Duration.ofSeconds(20).minus(sinceOpened))

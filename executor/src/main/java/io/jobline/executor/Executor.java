@@ -240,9 +240,9 @@ public final class Executor implements Managed {
       if (!crashed) {
         drain();
       }
-      // a clean stop leaves the group, so its partitions move at once rather than after the
-      // session times out (and the close does not end with a warning about the unanswered leave);
-      // a crash does not
+      // a clean stop leaves the group, so its partitions move at once rather than after the session
+      // times out (and the close does not end with a warning about the unanswered leave); a crash
+      // does not
       consumer.close(crashed ? Duration.ZERO : LEAVE_TIMEOUT);
       transaction.close();
     }

@@ -38,8 +38,7 @@ public final class MongoPartitionLeases implements PartitionLeases {
       String partition, String owner, Instant now, Duration ttl, boolean anew) {
     Date until = Date.from(now.plus(ttl));
     // already ours (the same executor got the partition back): keep the epoch its runs carry,
-    // unless
-    // it fenced runs there meanwhile
+    // unless it fenced runs there meanwhile
     Document mine =
         leases.findOneAndUpdate(
             Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner)),

@@ -452,12 +452,11 @@ final class RunExecution implements Runnable {
       payload = merged;
     }
     RunEvent terminal = ctx.event(type, payload);
+    // a job may end without having looked at its lease, e.g. in a process frozen past it
     boolean fenced =
         ctx.stopReason() == StopReason.FENCED
             || running.isFenced(pending.claimKey(), epoch)
-            || holdLapsed(); // a job that ended without looking, e.g. in a process frozen past its
-    // lease
-
+            || holdLapsed();
     if (!fenced && claimEpoch > 0) {
       String json =
           new String(

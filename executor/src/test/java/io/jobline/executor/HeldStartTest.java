@@ -29,8 +29,8 @@ class HeldStartTest {
   @Test
   void anEndThatFindsTheStartBeingPublishedIsQueuedAfterIt() throws Exception {
     // the bench found runs stuck as running: the timer thread took the start, the job ended and
-    // queued
-    // its end, and only then was the start queued, so history saw the end first and ignored it
+    // queued its end, and only then was the start queued, so history saw the end first and ignored
+    // it
     HeldStart held = new HeldStart(START);
     List<String> queue = new CopyOnWriteArrayList<>();
     CountDownLatch inPublish = new CountDownLatch(1);

@@ -181,8 +181,7 @@ class LaneAssignorTest {
   @Test
   void theOverflowPartitionOfANumberGoesToAnotherExecutorThanItsMainLaneTwin() {
     // a tenant's backlog moves to the overflow partition of its own number: the executor moving it
-    // aside
-    // should not also be the one that has to run all of it
+    // aside should not also be the one that has to run all of it
     Map<String, List<TopicPartition>> fresh = new HashMap<>();
     fresh.put("a", List.of());
     fresh.put("b", List.of());

@@ -29,8 +29,8 @@ class MongoPartitionLeasesTest {
   @Test
   void anOwnerThatFencedRunsOfThePartitionTakesItsOwnLeaseBackUnderANewEpoch() {
     // found by jobline chaos: an executor lost its partitions in a stall, nobody took the leases,
-    // it got
-    // the partitions back under the same epoch, and the requests it read again matched its fences
+    // it got the partitions back under the same epoch, and the requests it read again matched its
+    // fences
     String p = partition();
     long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
     long again = leases.take(p, "exec-a", now.plusSeconds(1), ttl, true).orElseThrow().epoch();

@@ -36,9 +36,8 @@ class OffsetTrackerTest {
   @Test
   void theSpanIsHowFarPastItsFirstUnfinishedOffsetAPartitionWasRead() {
     // an unfinished request at the head while 30,000 after it finished (moved to the overflow
-    // lane):
-    // past FinishedOffsets.MAX_SPAN the metadata could not say they finished, so reading must stop
-    // first
+    // lane): past FinishedOffsets.MAX_SPAN the metadata could not say they finished, so reading
+    // must stop first
     OffsetTracker t = new OffsetTracker();
     t.taken(MAIN, 100);
     for (long o = 101; o < 30_101; o++) {

@@ -71,11 +71,9 @@ public final class History implements Managed {
         (int) Math.max(500, settings.sessionTimeout.toMilliseconds() / 4));
     props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
     // fetches carry up to 64 KiB or 50 ms of records rather than one small batch each: at a steady
-    // few
-    // hundred runs a second, one fetch per produced batch cost the broker more CPU than the runs
-    // did
-    // (bench --rate 600: broker CPU −25%, history lag p50 6.8 s → 1.4 s with the executor's and the
-    // request producer's batching)
+    // few hundred runs a second, one fetch per produced batch cost the broker more CPU than the
+    // runs did (bench --rate 600: broker CPU −25%, history lag p50 6.8 s → 1.4 s with the
+    // executor's and the request producer's batching)
     props.put(StreamsConfig.consumerPrefix("fetch.min.bytes"), 64 * 1024);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     props.put("processing.exception.handler.global.enabled", true);

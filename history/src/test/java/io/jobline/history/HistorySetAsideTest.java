@@ -206,9 +206,8 @@ class HistorySetAsideTest {
   @Test
   void aStoreThatTimesOutIsDownEvenIfItIsBackForTheStrippedCopySoNothingIsSetAside() {
     // found by jobline chaos: the store was stopped for 15 s; the batch and the run timed out, the
-    // store
-    // came back for the stripped copy, and healthy runs were recorded as failed with the timeout as
-    // error
+    // store came back for the stripped copy, and healthy runs were recorded as failed with the
+    // timeout as error
     start(1);
     timeouts.set(2);
     assertThatThrownBy(() -> request("outage", "ok"))

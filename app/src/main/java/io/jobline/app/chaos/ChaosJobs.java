@@ -36,9 +36,8 @@ public class ChaosJobs {
     long deadline = System.nanoTime() + ms * 1_000_000L;
     boolean stopped = false;
     // asks before each slice of work and once more before calling it done: a process frozen
-    // mid-slice
-    // (the executor-pause fault) wakes with its lease lapsed, and must not count that work as its
-    // own
+    // mid-slice (the executor-pause fault) wakes with its lease lapsed, and must not count that
+    // work as its own
     while (true) {
       if (ctx.shouldStop()) {
         stopped = true;

@@ -128,8 +128,8 @@ final class JdbcTarget implements ExportTarget {
   private Map<String, ColumnType> describe(String table) throws SQLException {
     Map<String, ColumnType> columns = new LinkedHashMap<>();
     // the lookup takes LIKE patterns: escape them, and look in the current schema when none is
-    // named,
-    // so that `user_events` does not match `userXevents` nor `users` another schema's `users`
+    // named, so that `user_events` does not match `userXevents` nor `users` another schema's
+    // `users`
     var meta = connection.getMetaData();
     String schema =
         dialect.schemaOf(table) != null ? dialect.schemaOf(table) : connection.getSchema();
