@@ -3,6 +3,7 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.health.ConsumerProgress;
+import io.jobline.testkit.ShiftableClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

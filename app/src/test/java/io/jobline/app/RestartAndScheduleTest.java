@@ -3,6 +3,7 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.testkit.ShiftableClock;
 import io.jobline.wire.RunId;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.api.TenantBacklog;
 import io.jobline.app.testjobs.ChainTestJobs;
+import io.jobline.testkit.ShiftableClock;
 import io.jobline.topic.FinishedOffsets;
 import io.jobline.topic.Topics;
 import java.time.Clock;

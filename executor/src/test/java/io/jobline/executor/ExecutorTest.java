@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.executor.testjobs.TestJobs;
 import io.jobline.store.MongoTimerStore;
+import io.jobline.testkit.ShiftableClock;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Control;
 import io.jobline.wire.EventType;
