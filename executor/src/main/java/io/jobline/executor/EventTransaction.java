@@ -44,16 +44,21 @@ final class EventTransaction {
   private boolean sent;
 
   /**
-   * Requests moved to the overflow lane in the open transaction. They stay in flight until it
-   * commits, so a burst is moved at most {@code maxInFlight} per commit.
+   * Requests moved to the overflow lane in the open transaction at which it commits before its
+   * interval is up: a bound on what an abort makes the executor move again, not a pace (a moved
+   * request's offset is finished at once, so moves do not wait for the commit).
    */
+  static final int MOVES_PER_COMMIT = 20_000;
+
+  /** Requests moved to the overflow lane in the open transaction. */
   private int moved;
 
-  private long lastCommitNanos = System.nanoTime();
+  private final CommitPace pace;
 
-  EventTransaction(KafkaSettings kafka, String executorId) {
+  EventTransaction(KafkaSettings kafka, String executorId, Duration commitInterval) {
     this.kafka = kafka;
     this.executorId = executorId;
+    this.pace = new CommitPace(commitInterval.toNanos(), System.nanoTime());
     this.producer = newProducer();
   }
 
@@ -105,14 +110,14 @@ final class EventTransaction {
     moved++;
   }
 
-  /** Requests moved in the open transaction. */
-  int moved() {
-    return moved;
+  /** Whether the open transaction holds so many moved requests that it should commit now. */
+  boolean movedEnough() {
+    return moved >= MOVES_PER_COMMIT;
   }
 
-  /** Whether {@code interval} has passed since the last commit. */
-  boolean due(Duration interval) {
-    return System.nanoTime() - lastCommitNanos >= interval.toNanos();
+  /** Whether the next commit is due ({@link CommitPace}). */
+  boolean due() {
+    return pace.due(System.nanoTime());
   }
 
   boolean isOpen() {
@@ -124,10 +129,20 @@ final class EventTransaction {
    * aborted (or the fenced producer replaced) and what it held is void.
    */
   Outcome commit(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
-    lastCommitNanos = System.nanoTime();
+    long start = System.nanoTime();
     if (offsets.isEmpty() && !sent) {
+      pace.committed(start, start);
       return Outcome.NOTHING;
     }
+    try {
+      return commitNow(offsets, group);
+    } finally {
+      pace.committed(start, System.nanoTime());
+    }
+  }
+
+  private Outcome commitNow(
+      Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
     try {
       begin();
       if (!offsets.isEmpty()) {

@@ -124,7 +124,9 @@ public final class Executor implements Managed {
   @Override
   public void start() {
     consumer = new LaneConsumer(kafka, settings, executorId, owned, offsets);
-    transaction = new EventTransaction(kafka, executorId);
+    transaction =
+        new EventTransaction(
+            kafka, executorId, Duration.ofMillis(settings.commitInterval.toMilliseconds()));
     deadLetters = new DeadLetters(kafka);
     threads = Executors.newCachedThreadPool(named("jobline-run"));
     watchdog = new ScheduledThreadPoolExecutor(1, named("jobline-watchdog"));
@@ -229,7 +231,7 @@ public final class Executor implements Managed {
         takeLeases();
         dispatcher.signal();
         send();
-        maybeCommit(transaction.moved() >= settings.maxInFlight / 2);
+        maybeCommit(transaction.movedEnough());
         consumer.readOnlyWhatFits();
       }
     } catch (WakeupException e) {
@@ -288,7 +290,7 @@ public final class Executor implements Managed {
    * @return false if the commit failed (and every partition owned was read again)
    */
   private boolean maybeCommit(boolean force) {
-    if (!force && !transaction.due(Duration.ofMillis(settings.commitInterval.toMilliseconds()))) {
+    if (!force && !transaction.due()) {
       return true;
     }
     Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable(owned.keySet());

@@ -1,0 +1,35 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class CommitPaceTest {
+  private static final long MS = 1_000_000L;
+
+  @Test
+  void aQuickBrokerIsCommittedToAtTheInterval() {
+    CommitPace pace = new CommitPace(200 * MS, 0);
+    assertThat(pace.due(199 * MS)).isFalse();
+    assertThat(pace.due(200 * MS)).isTrue();
+    pace.committed(200 * MS, 205 * MS);
+    assertThat(pace.due(404 * MS)).isFalse();
+    assertThat(pace.due(405 * MS)).isTrue();
+  }
+
+  @Test
+  void aSlowCommitIsFollowedByFourTimesItsLengthOfWorkBeforeTheNext() {
+    CommitPace pace = new CommitPace(200 * MS, 0);
+    pace.committed(200 * MS, 400 * MS); // took 200 ms: the poll thread works 800 ms before the next
+    assertThat(pace.due(1_199 * MS)).isFalse();
+    assertThat(pace.due(1_200 * MS)).isTrue();
+  }
+
+  @Test
+  void theBrokerAnsweringQuicklyAgainBringsTheIntervalBack() {
+    CommitPace pace = new CommitPace(200 * MS, 0);
+    pace.committed(0, 500 * MS);
+    pace.committed(2_500 * MS, 2_510 * MS);
+    assertThat(pace.due(2_710 * MS)).isTrue();
+  }
+}
