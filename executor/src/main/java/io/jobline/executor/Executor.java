@@ -73,7 +73,6 @@ public final class Executor implements Managed {
   private boolean coPartitioned;
 
   private volatile boolean running;
-  private volatile boolean crashed;
   private volatile Thread pollThread;
   private volatile Instant lastPoll;
 
@@ -235,17 +234,14 @@ public final class Executor implements Managed {
         consumer.readOnlyWhatFits();
       }
     } catch (WakeupException e) {
-      // stop() or crash() woke the consumer
+      // stop() woke the consumer
     } catch (RuntimeException e) {
       LOG.error("Executor poll loop stopped by an unexpected error; restart the executor", e);
     } finally {
-      if (!crashed) {
-        drain();
-      }
+      drain();
       // a clean stop leaves the group, so its partitions move at once rather than after the session
-      // times out (and the close does not end with a warning about the unanswered leave); a crash
-      // does not
-      consumer.close(crashed ? Duration.ZERO : LEAVE_TIMEOUT);
+      // times out (and the close does not end with a warning about the unanswered leave)
+      consumer.close(LEAVE_TIMEOUT);
       transaction.close();
     }
   }
@@ -364,22 +360,6 @@ public final class Executor implements Managed {
     shutdownClients();
   }
 
-  /**
-   * Dies as a killed process would, for failure tests: no drain, no commit, no further events,
-   * leases left to expire. Its jobs' threads may go on but can no longer publish anything.
-   */
-  public void crash() throws Exception {
-    crashed = true;
-    running = false;
-    dispatcher.executions().forEach(e -> e.abandonSilently(false));
-    consumer.wakeup();
-    Thread t = pollThread;
-    if (t != null) {
-      t.join(30_000);
-    }
-    shutdownClients();
-  }
-
   private void shutdownClients() throws InterruptedException {
     control.close();
     watchdog.shutdownNow();
@@ -435,7 +415,7 @@ public final class Executor implements Managed {
    * intake.
    */
   private void wakeIfWaiting() {
-    if (idlePolling && running && !crashed) {
+    if (idlePolling && running) {
       idlePolling = false;
       consumer.wakeup();
     }

@@ -382,9 +382,7 @@ final class RunExecution implements Runnable {
     }
   }
 
-  /**
-   * Called by the executor on crash or at the end of the drain: this execution may no longer emit.
-   */
+  /** Called by the executor at the end of the drain: this execution may no longer emit. */
   void abandonSilently(boolean releaseClaim) {
     if (markEnded()) {
       if (releaseClaim && claimEpoch > 0) {

@@ -13,6 +13,7 @@ import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.TopicSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.RunEvent;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,8 +40,7 @@ final class ExecutorHarness {
   final MongoClient client;
   final MongoDatabase db;
   final RequestProducer requests;
-  final JobRegistry registry =
-      JobRegistry.scan(List.of("io.jobline.executor.testjobs", "io.jobline.examples"));
+  final JobRegistry registry = jobs();
   private final Map<String, List<RunEvent>> events = new ConcurrentHashMap<>();
 
   private ExecutorHarness() throws Exception {
@@ -99,6 +99,16 @@ final class ExecutorHarness {
   }
 
   ExecutorParts parts() {
+    return parts(db, requests);
+  }
+
+  /** The jobs the tests' executors run. */
+  static JobRegistry jobs() {
+    return JobRegistry.scan(List.of("io.jobline.executor.testjobs", "io.jobline.examples"));
+  }
+
+  /** An executor's collaborators on a store. */
+  static ExecutorParts parts(MongoDatabase db, RequestProducer requests) {
     return new ExecutorParts(
         new MongoClaimStore(db),
         new MongoTimerStore(db),
@@ -122,6 +132,15 @@ final class ExecutorHarness {
 
   /** As {@link #executor(String, java.util.function.Consumer)}, on a clock of the test's. */
   Executor executor(String id, Consumer<ExecutorSettings> tweak, Clock clock) {
+    ExecutorSettings s = settings(id);
+    tweak.accept(s);
+    Executor executor = new Executor(kafkaSettings, s, registry, parts(), clock);
+    executor.start();
+    return executor;
+  }
+
+  /** The settings of an executor in the tests' consumer group, quick to fail over. */
+  static ExecutorSettings settings(String id) {
     ExecutorSettings s = new ExecutorSettings();
     s.groupId = "test-executors";
     s.executorId = id;
@@ -132,9 +151,14 @@ final class ExecutorHarness {
     s.abandonGrace = io.dropwizard.util.Duration.milliseconds(300);
     s.drain = io.dropwizard.util.Duration.seconds(2);
     s.retryBackoff = io.dropwizard.util.Duration.milliseconds(100);
-    tweak.accept(s);
-    Executor executor = new Executor(kafkaSettings, s, registry, parts(), clock);
-    executor.start();
-    return executor;
+    return s;
+  }
+
+  /**
+   * An executor in a process of its own on this harness's broker and store, as {@link
+   * #executor(String)} makes one, for a test that kills it as an operator's kill -9 would.
+   */
+  ExecutorProcess executorProcess(String id) throws IOException {
+    return ExecutorProcess.start(kafka.bootstrapServers(), mongo.uri(), id);
   }
 }

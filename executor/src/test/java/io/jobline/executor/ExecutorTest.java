@@ -119,12 +119,16 @@ class ExecutorTest {
 
   @Test
   void aRunWhoseExecutorDiesIsTakenOverWithAHigherEpochAndCompletesOnce() throws Exception {
-    Executor first = executor("exec-a");
-    JobRequest run = submit("long", Json.object().put("millis", 3000), "t-failover");
-    await().atMost(Duration.ofSeconds(30)).until(() -> !starts(run.runId().value()).isEmpty());
-
-    Executor second = executor("exec-b");
-    first.crash();
+    ExecutorProcess first = h.executorProcess("exec-a");
+    JobRequest run;
+    Executor second;
+    try {
+      run = submit("long", Json.object().put("millis", 3000), "t-failover");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !starts(run.runId().value()).isEmpty());
+      second = executor("exec-b");
+    } finally {
+      first.close(); // kill -9: no drain, no commit, its lease left to run out
+    }
 
     RunEvent end = awaitEnd(run.runId().value());
     assertThat(end.type()).isEqualTo(EventType.COMPLETED);
