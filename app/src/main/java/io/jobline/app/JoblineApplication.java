@@ -41,7 +41,7 @@ import io.jobline.executor.ExecutorHealthCheck;
 import io.jobline.executor.ExecutorParts;
 import io.jobline.executor.MongoClaimStore;
 import io.jobline.executor.MongoPartitionLeases;
-import io.jobline.executor.TenantDirectory;
+import io.jobline.executor.MongoTenantDirectory;
 import io.jobline.health.ConsumerProgress;
 import io.jobline.history.DeadLetterRecorder;
 import io.jobline.history.History;
@@ -264,7 +264,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new ExecutorParts(
               new MongoClaimStore(db),
               timers,
-              new TenantDirectory(tenantDb, config.tenants),
+              new MongoTenantDirectory(tenantDb, config.tenants),
               requests,
               new MongoPartitionLeases(db));
       Executor executor = new Executor(config.kafka, config.executor, registry, parts, clock);
