@@ -8,7 +8,7 @@ import io.jobline.history.HistoryTopology;
 import io.jobline.store.AuditStore;
 import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
-import io.jobline.store.StatsStore;
+import io.jobline.store.MongoStatsStore;
 import java.io.File;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,7 +66,7 @@ final class HistoryRebuildCommand implements Callable<Integer> {
           new HistoryTopology.Sinks(
               target,
               new MongoRunLogStore(db).ensureIndexes(),
-              new StatsStore(db)::replace,
+              new MongoStatsStore(db)::replace,
               new AuditStore(db)::putAll);
       ProgressDisplay display = ProgressDisplay.onStderr();
       long replayed =

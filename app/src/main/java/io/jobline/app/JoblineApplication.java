@@ -41,7 +41,7 @@ import io.jobline.executor.ExecutorHealthCheck;
 import io.jobline.executor.ExecutorParts;
 import io.jobline.executor.MongoClaimStore;
 import io.jobline.executor.MongoPartitionLeases;
-import io.jobline.executor.TenantDirectory;
+import io.jobline.executor.MongoTenantDirectory;
 import io.jobline.health.ConsumerProgress;
 import io.jobline.history.DeadLetterRecorder;
 import io.jobline.history.History;
@@ -64,12 +64,14 @@ import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.ChainRunStore;
 import io.jobline.store.ChainStore;
 import io.jobline.store.ExecutorFleet;
+import io.jobline.store.MongoCatalogueStore;
 import io.jobline.store.MongoChainRunStore;
 import io.jobline.store.MongoChainStore;
 import io.jobline.store.MongoDeadLetterStore;
 import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
 import io.jobline.store.MongoScheduleStore;
+import io.jobline.store.MongoStatsStore;
 import io.jobline.store.MongoTimerStore;
 import io.jobline.store.StatsStore;
 import io.jobline.store.TimerStore;
@@ -192,12 +194,12 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
                     + Integer.toHexString(System.identityHashCode(this)),
                 clock));
 
-    CatalogueStore catalogue = new CatalogueStore(db, clock);
+    CatalogueStore catalogue = new MongoCatalogueStore(db, clock);
     MongoRunStore runs = new MongoRunStore(db, clock).ensureIndexes();
     MongoScheduleStore schedules = new MongoScheduleStore(db).ensureIndexes();
     TimerStore timers = new MongoTimerStore(db).ensureIndexes();
     MongoRunLogStore runLogs = new MongoRunLogStore(db).ensureIndexes();
-    StatsStore stats = new StatsStore(db);
+    StatsStore stats = new MongoStatsStore(db);
     ChainStore chains = new MongoChainStore(db, clock);
     ChainRunStore chainRuns = new MongoChainRunStore(db).ensureIndexes();
     RequestProducer requests =
@@ -262,7 +264,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
           new ExecutorParts(
               new MongoClaimStore(db),
               timers,
-              new TenantDirectory(tenantDb, config.tenants),
+              new MongoTenantDirectory(tenantDb, config.tenants),
               requests,
               new MongoPartitionLeases(db));
       Executor executor = new Executor(config.kafka, config.executor, registry, parts, clock);

@@ -9,7 +9,7 @@ import io.jobline.history.HistoryTopology;
 import io.jobline.run.RunRecord;
 import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
-import io.jobline.store.StatsStore;
+import io.jobline.store.MongoStatsStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,7 +47,7 @@ class HistoryRebuildTest {
       HistoryRebuild.rebuild(
           standalone.config().kafka,
           standalone.config().history,
-          new HistoryTopology.Sinks(rebuilt, rebuiltLogs, new StatsStore(db)::replace),
+          new HistoryTopology.Sinks(rebuilt, rebuiltLogs, new MongoStatsStore(db)::replace),
           (short) 1,
           Duration.ofMinutes(3),
           line -> {});

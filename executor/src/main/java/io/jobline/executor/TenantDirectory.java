@@ -1,55 +1,19 @@
 package io.jobline.executor;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Projections;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import org.bson.Document;
 
-/** The tenant directory: which tenants are active and how they nest (parent links). */
-public final class TenantDirectory {
-  private final MongoCollection<Document> tenants;
-  private final TenantSettings settings;
-
-  public TenantDirectory(MongoDatabase db, TenantSettings settings) {
-    this.tenants = db.getCollection(settings.collection);
-    this.settings = settings;
-  }
-
+/**
+ * The tenant directory: which tenants are active and how they nest (parent links). A tenant is
+ * active unless marked otherwise; an inactive tenant hides its own descendants from {@link
+ * #descendants}.
+ */
+public interface TenantDirectory {
   /** Every active tenant, in id order. */
-  public List<String> active() {
-    List<String> ids = new ArrayList<>();
-    tenants
-        .find(Filters.ne(settings.activeField, false))
-        .projection(Projections.include(settings.idField))
-        .forEach(d -> ids.add(String.valueOf(d.get(settings.idField))));
-    ids.sort(String::compareTo);
-    return ids;
-  }
+  List<String> active();
 
-  /** All active descendants of {@code tenant} (children, grandchildren, …), breadth first. */
-  public List<String> descendants(String tenant) {
-    Set<String> seen = new LinkedHashSet<>();
-    Deque<String> queue = new ArrayDeque<>(List.of(tenant));
-    while (!queue.isEmpty()) {
-      String parent = queue.poll();
-      for (Document child :
-          tenants.find(
-              Filters.and(
-                  Filters.eq(settings.parentField, parent),
-                  Filters.ne(settings.activeField, false)))) {
-        String id = String.valueOf(child.get(settings.idField));
-        if (!id.equals(tenant) && seen.add(id)) {
-          queue.add(id);
-        }
-      }
-    }
-    return List.copyOf(seen);
-  }
+  /**
+   * All active descendants of {@code tenant} (children, grandchildren, …), breadth first, each once
+   * and never {@code tenant} itself (parent links that loop end there).
+   */
+  List<String> descendants(String tenant);
 }

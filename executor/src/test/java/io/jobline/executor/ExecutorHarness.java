@@ -112,7 +112,7 @@ final class ExecutorHarness {
     return new ExecutorParts(
         new MongoClaimStore(db),
         new MongoTimerStore(db),
-        new TenantDirectory(db, new TenantSettings()),
+        new MongoTenantDirectory(db, new TenantSettings()),
         requests,
         new MongoPartitionLeases(db));
   }

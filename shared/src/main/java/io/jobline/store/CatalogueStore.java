@@ -1,58 +1,19 @@
 package io.jobline.store;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.Sorts;
 import io.jobline.job.JobDescriptor;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import org.bson.Document;
 
 /**
- * The job catalogue ({@code job_catalogue}): executors publish the jobs they can run, the API reads
- * it to accept or refuse run requests.
+ * The job catalogue ({@code job_catalogue}, one entry per job name): executors publish the jobs
+ * they can run, the API reads it to accept or refuse run requests.
  */
-public final class CatalogueStore {
-  public static final String COLLECTION = "job_catalogue";
-  private final MongoCollection<Document> jobs;
-  private final Clock clock;
+public interface CatalogueStore {
+  /** Creates or replaces the entry of each job by its name, as published by {@code executorId}. */
+  void publish(List<JobDescriptor> descriptors, String executorId);
 
-  public CatalogueStore(MongoDatabase db, Clock clock) {
-    this.jobs = db.getCollection(COLLECTION);
-    this.clock = clock;
-  }
+  /** Every job, by name. */
+  List<JobDescriptor> list();
 
-  public void publish(List<JobDescriptor> descriptors, String executorId) {
-    for (JobDescriptor job : descriptors) {
-      Document doc = Documents.toDocument(job, "name", Set.of());
-      doc.put("published_by", executorId);
-      doc.put("published_at", new Date(clock.millis()));
-      jobs.replaceOne(Filters.eq("_id", job.name()), doc, new ReplaceOptions().upsert(true));
-    }
-  }
-
-  public List<JobDescriptor> list() {
-    List<JobDescriptor> out = new ArrayList<>();
-    for (Document d : jobs.find().sort(Sorts.ascending("_id"))) {
-      out.add(read(d));
-    }
-    return out;
-  }
-
-  public Optional<JobDescriptor> find(String name) {
-    Document d = jobs.find(Filters.eq("_id", name)).first();
-    return Optional.ofNullable(d).map(CatalogueStore::read);
-  }
-
-  private static JobDescriptor read(Document d) {
-    d.remove("published_by");
-    d.remove("published_at");
-    return Documents.fromDocument(d, JobDescriptor.class, "name");
-  }
+  Optional<JobDescriptor> find(String name);
 }

@@ -9,16 +9,19 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link ChainRunStore} in memory, for logic tests. */
+/**
+ * {@link ChainRunStore} in memory, for logic tests; safe to use from several threads. As in Mongo,
+ * an update writes only the status, steps and times of a run already created.
+ */
 public final class InMemoryChainRunStore implements ChainRunStore {
   private final Map<String, ChainRun> runs = new ConcurrentHashMap<>();
   private final Set<String> active = ConcurrentHashMap.newKeySet();
   private final Map<String, Long> epochs = new ConcurrentHashMap<>();
 
   @Override
-  public boolean create(ChainRun run) {
+  public synchronized boolean create(ChainRun run) {
     boolean created = runs.putIfAbsent(run.chainRunId(), run) == null;
-    if (!runs.get(run.chainRunId()).status().isTerminal()) {
+    if (created || !runs.get(run.chainRunId()).status().isTerminal()) {
       active.add(run.chainRunId());
     }
     return created;
@@ -46,34 +49,32 @@ public final class InMemoryChainRunStore implements ChainRunStore {
 
   @Override
   public synchronized boolean update(ChainRun run, long epoch) {
-    if (epochs.getOrDefault(run.chainRunId(), Long.MIN_VALUE) > epoch) {
+    ChainRun old = runs.get(run.chainRunId());
+    if (old == null || epochs.getOrDefault(run.chainRunId(), Long.MIN_VALUE) > epoch) {
       return false;
     }
     epochs.put(run.chainRunId(), epoch);
-    runs.compute(
+    runs.put(
         run.chainRunId(),
-        (id, old) ->
-            old == null
-                ? run
-                : new ChainRun(
-                    run.chainRunId(),
-                    run.chainName(),
-                    run.tenantId(),
-                    run.params(),
-                    run.definition(),
-                    run.status(),
-                    run.steps(),
-                    run.trigger(),
-                    run.requestedAt(),
-                    run.requestedBy(),
-                    run.startedAt(),
-                    run.endedAt(),
-                    old.cancelRequested()));
+        new ChainRun(
+            old.chainRunId(),
+            old.chainName(),
+            old.tenantId(),
+            old.params(),
+            old.definition(),
+            run.status(),
+            run.steps(),
+            old.trigger(),
+            old.requestedAt(),
+            old.requestedBy(),
+            run.startedAt(),
+            run.endedAt(),
+            old.cancelRequested()));
     return true;
   }
 
   @Override
-  public void requestCancel(String chainRunId) {
+  public synchronized void requestCancel(String chainRunId) {
     runs.computeIfPresent(
         chainRunId,
         (id, r) ->

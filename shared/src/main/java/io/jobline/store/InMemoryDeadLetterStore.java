@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link DeadLetterStore} in memory, for logic tests. */
+/** {@link DeadLetterStore} in memory, for logic tests; safe to use from several threads. */
 public final class InMemoryDeadLetterStore implements DeadLetterStore {
   private static final Comparator<DeadLetter> NEWEST_FIRST =
       Comparator.comparing(
@@ -21,7 +21,8 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
   @Override
   public void putAll(List<DeadLetter> deadLetters) {
     for (DeadLetter d : deadLetters) {
-      letters.merge(d.id(), d, (old, now) -> with(now, old.redrives()));
+      // the redrives are the store's to record: a writer's own are not kept (as in Mongo)
+      letters.compute(d.id(), (id, old) -> with(d, old == null ? null : old.redrives()));
     }
   }
 
@@ -31,15 +32,16 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
   }
 
   @Override
-  public synchronized boolean redriven(String id, DeadLetter.Redrive redrive) {
-    DeadLetter d = letters.get(id);
-    if (d == null) {
-      return false;
-    }
-    List<DeadLetter.Redrive> all = new ArrayList<>(d.redrives() == null ? List.of() : d.redrives());
-    all.add(redrive);
-    letters.put(id, with(d, all));
-    return true;
+  public boolean redriven(String id, DeadLetter.Redrive redrive) {
+    return letters.computeIfPresent(
+            id,
+            (k, d) -> {
+              List<DeadLetter.Redrive> all =
+                  new ArrayList<>(d.redrives() == null ? List.of() : d.redrives());
+              all.add(redrive);
+              return with(d, all);
+            })
+        != null;
   }
 
   @Override

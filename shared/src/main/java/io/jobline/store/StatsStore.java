@@ -1,170 +1,39 @@
 package io.jobline.store;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOneModel;
-import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.WriteModel;
 import io.jobline.run.JobStats;
-import java.util.ArrayList;
-import java.util.Date;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import org.bson.Document;
-import org.bson.conversions.Bson;
 
 /**
  * Per-job and per-job-and-tenant statistics ({@code job_stats}). History keeps them per partition
- * of its input, as absolute values ({@link JobStats}), and replaces its documents as runs end, so
+ * of its input, as absolute values ({@link JobStats}), and replaces its parts as runs end, so
  * writing the same statistics again after a crash counts nothing twice; reading merges the parts.
  */
-public final class StatsStore {
-  public static final String COLLECTION = "job_stats";
-  public static final int DURATIONS_KEPT = JobStats.DURATIONS_KEPT;
-  private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
-  private final MongoCollection<Document> stats;
-
-  public StatsStore(MongoDatabase db) {
-    this.stats = db.getCollection(COLLECTION);
-  }
+public interface StatsStore {
+  int DURATIONS_KEPT = JobStats.DURATIONS_KEPT;
 
   /**
    * The statistics a history partition keeps for one key ({@link #key}), written in place of the
    * last.
    */
-  public record Part(String key, int partition, JobStats stats) {}
+  record Part(String key, int partition, JobStats stats) {}
 
-  /** Replaces the given parts in one batch. */
-  public void replace(List<Part> parts) {
-    if (parts.isEmpty()) {
-      return;
-    }
-    List<WriteModel<Document>> writes = new ArrayList<>(parts.size());
-    for (Part p : parts) {
-      String id = p.key() + "|p" + p.partition();
-      writes.add(new ReplaceOneModel<>(Filters.eq("_id", id), document(id, p), UPSERT));
-    }
-    stats.bulkWrite(writes);
-  }
-
-  private static Document document(String id, Part p) {
-    JobStats s = p.stats();
-    Document d =
-        new Document("_id", id)
-            .append("key", p.key())
-            .append("partition", p.partition())
-            .append("job_name", s.jobName());
-    if (isPerTenant(p.key())) {
-      d.append("tenant_id", s.tenantId());
-    }
-    d.append("counts", new Document(new LinkedHashMap<>(s.counts())));
-    List<Double> seconds = new ArrayList<>();
-    List<Long> ended = new ArrayList<>();
-    for (JobStats.Timed t : s.durations()) {
-      seconds.add(t.seconds());
-      ended.add(t.endedAt());
-    }
-    d.append("durations", seconds)
-        .append("ended_at", ended)
-        .append("max_duration_seconds", s.maxDurationSeconds())
-        .append("last_run_at", s.lastRunAt() == null ? null : Date.from(s.lastRunAt()));
-    if (s.lastFailure() != null) {
-      d.append("last_failure", failure(s.lastFailure()));
-    }
-    return d;
-  }
+  /** Replaces the given parts (each by its key and partition) in one batch. */
+  void replace(List<Part> parts);
 
   /**
-   * The statistics of a job (or all jobs), per job or per job and tenant, each merged from its
-   * parts: {@code counts}, {@code durations} (seconds, oldest first), {@code max_duration_seconds},
-   * {@code last_run_at}, {@code last_failure}.
+   * The statistics of a job (or all jobs when {@code jobName} is null), per job or, when {@code
+   * byTenant} or a {@code tenantId} is given, per job and tenant; each merged from its parts, in
+   * key order: {@code _id} (the key), {@code job_name}, {@code tenant_id} (per tenant only), {@code
+   * counts}, {@code durations} (seconds, oldest first), {@code max_duration_seconds}, {@code
+   * last_run_at}, {@code last_failure}.
    */
-  public List<Document> find(String jobName, String tenantId, boolean byTenant) {
-    List<Bson> filters = new ArrayList<>();
-    if (jobName != null) {
-      filters.add(Filters.eq("job_name", jobName));
-    }
-    if (byTenant || tenantId != null) {
-      filters.add(Filters.exists("tenant_id", true));
-      if (tenantId != null) {
-        filters.add(Filters.eq("tenant_id", tenantId));
-      }
-    } else {
-      filters.add(Filters.exists("tenant_id", false));
-    }
-    Map<String, List<JobStats>> byKey = new TreeMap<>();
-    for (Document d : stats.find(Filters.and(filters))) {
-      String key = d.getString("key") != null ? d.getString("key") : d.getString("_id");
-      byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(read(d));
-    }
-    List<Document> out = new ArrayList<>();
-    byKey.forEach((key, parts) -> out.add(view(key, JobStats.merge(parts))));
-    return out;
-  }
-
-  private static JobStats read(Document d) {
-    Map<String, Long> counts = new LinkedHashMap<>();
-    d.get("counts", new Document()).forEach((k, v) -> counts.put(k, ((Number) v).longValue()));
-    List<Number> seconds = d.getList("durations", Number.class, List.of());
-    List<Number> ended = d.getList("ended_at", Number.class, List.of());
-    List<JobStats.Timed> durations = new ArrayList<>(seconds.size());
-    for (int i = 0; i < seconds.size(); i++) {
-      durations.add(
-          new JobStats.Timed(
-              i < ended.size() ? ended.get(i).longValue() : 0, seconds.get(i).doubleValue()));
-    }
-    Number max = d.get("max_duration_seconds", Number.class);
-    Date last = d.getDate("last_run_at");
-    Document f = d.get("last_failure", Document.class);
-    JobStats.Failure failure =
-        f == null
-            ? null
-            : new JobStats.Failure(
-                f.getString("run_id"),
-                f.getDate("at") == null ? null : f.getDate("at").toInstant(),
-                f.getString("error"));
-    return new JobStats(
-        d.getString("job_name"),
-        d.getString("tenant_id"),
-        counts,
-        durations,
-        max == null ? null : max.doubleValue(),
-        last == null ? null : last.toInstant(),
-        failure);
-  }
-
-  private static Document view(String key, JobStats s) {
-    Document d = new Document("_id", key).append("job_name", s.jobName());
-    if (isPerTenant(key)) {
-      d.append("tenant_id", s.tenantId());
-    }
-    d.append("counts", new Document(new LinkedHashMap<>(s.counts())))
-        .append("durations", s.durations().stream().map(JobStats.Timed::seconds).toList())
-        .append("max_duration_seconds", s.maxDurationSeconds())
-        .append("last_run_at", s.lastRunAt() == null ? null : Date.from(s.lastRunAt()));
-    if (s.lastFailure() != null) {
-      d.append("last_failure", failure(s.lastFailure()));
-    }
-    return d;
-  }
-
-  private static Document failure(JobStats.Failure f) {
-    return new Document("run_id", f.runId())
-        .append("at", f.at() == null ? null : Date.from(f.at()))
-        .append("error", f.error());
-  }
-
-  private static boolean isPerTenant(String key) {
-    return key.contains("|tenant:");
-  }
+  List<Document> find(String jobName, String tenantId, boolean byTenant);
 
   /**
    * The key of a job's statistics, or of a job's for one tenant ({@code ""} for runs without one).
    */
-  public static String key(String job, String tenant) {
+  static String key(String job, String tenant) {
     return tenant == null ? "job:" + job : "job:" + job + "|tenant:" + tenant;
   }
 }

@@ -1,0 +1,166 @@
+package io.jobline.app.stores;
+
+import static io.jobline.app.stores.ContractMongo.CLOCK;
+import static io.jobline.app.stores.ContractMongo.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.MongoRunStore;
+import io.jobline.store.RunStore;
+import io.jobline.store.RunStore.RunQuery;
+import io.jobline.wire.Json;
+import io.jobline.wire.Trigger;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The run store's contract, run against its in-memory twin and its Mongo implementation. */
+class RunStoreContractTest {
+  private static ContractMongo mongo;
+
+  @BeforeAll
+  static void start() {
+    mongo = ContractMongo.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    mongo.close();
+  }
+
+  abstract static class RunStoreContract {
+    abstract RunStore store();
+
+    static RunRecord run(
+        String id, String job, String tenant, RunStatus status, Instant requestedAt) {
+      return new RunRecord(
+          id,
+          job,
+          tenant,
+          Json.object().put("n", 1),
+          Trigger.manual(),
+          status,
+          1,
+          1,
+          "executor-1",
+          requestedAt,
+          status == RunStatus.QUEUED ? null : requestedAt.plusSeconds(1),
+          status.isTerminal() ? requestedAt.plusSeconds(3) : null,
+          null,
+          null,
+          null,
+          null,
+          List.of(),
+          false,
+          List.of(),
+          null,
+          null);
+    }
+
+    @Test
+    void aRunWrittenTwiceIsFoundOnceAsWrittenLast() {
+      RunStore s = store();
+      s.upsertAll(List.of(run("r1", "job", "t1", RunStatus.RUNNING, T0)));
+      s.upsertAll(List.of(run("r1", "job", "t1", RunStatus.COMPLETED, T0)));
+      RunRecord found = s.find("r1").orElseThrow();
+      assertThat(found.status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(found.completedAt()).isEqualTo(T0.plusSeconds(3));
+      assertThat(found.params().path("n").asInt()).isEqualTo(1);
+      assertThat(s.count()).isEqualTo(1);
+      assertThat(s.find("nope")).isEmpty();
+    }
+
+    @Test
+    void statusesAnswerForTheRunsKnownOnly() {
+      RunStore s = store();
+      s.upsertAll(
+          List.of(
+              run("a", "job", "t1", RunStatus.FAILED, T0),
+              run("b", "job", "t1", RunStatus.RUNNING, T0)));
+      assertThat(s.statuses(List.of("a", "b", "c")))
+          .isEqualTo(Map.of("a", RunStatus.FAILED, "b", RunStatus.RUNNING));
+      assertThat(s.countByStatus(RunStatus.FAILED)).isEqualTo(1);
+    }
+
+    @Test
+    void pagesListNewestFirstFilteredAndFollowTheirCursorWithoutGapsOrRepeats() {
+      RunStore s = store();
+      List<RunRecord> all = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        all.add(
+            run(
+                "p" + i,
+                i % 2 == 0 ? "even" : "odd",
+                "t-page",
+                RunStatus.COMPLETED,
+                T0.plusSeconds(i)));
+      }
+      all.add(run("same-time", "even", "t-page", RunStatus.COMPLETED, T0.plusSeconds(4)));
+      s.upsertAll(all);
+
+      List<String> seen = new ArrayList<>();
+      RunStore.Cursor after = null;
+      for (int page = 0; page < 10; page++) {
+        List<RunRecord> got =
+            s.list(new RunQuery(null, "t-page", null, null, null, null, null, false, after, 3));
+        got.forEach(r -> seen.add(r.runId()));
+        if (got.size() < 3) {
+          break;
+        }
+        RunRecord last = got.get(got.size() - 1);
+        after = new RunStore.Cursor(last.requestedAt(), last.runId());
+      }
+      assertThat(seen).hasSize(8).doesNotHaveDuplicates();
+      assertThat(seen.get(0)).isEqualTo("p6");
+      assertThat(seen.get(seen.size() - 1)).isEqualTo("p0");
+
+      List<RunRecord> odd =
+          s.list(new RunQuery("odd", null, null, null, null, null, null, true, null, 10));
+      assertThat(odd).extracting(RunRecord::runId).containsExactly("p1", "p3", "p5");
+      assertThat(
+              s.list(
+                  new RunQuery(
+                      null, null, RunStatus.FAILED, null, null, null, null, false, null, 10)))
+          .isEmpty();
+    }
+
+    @Test
+    void retentionDeletesWhatWasRequestedBeforeTheCutoffAndSaysHowMany() {
+      RunStore s = store();
+      s.upsertAll(
+          List.of(
+              run("old1", "job", "t", RunStatus.COMPLETED, T0.minusSeconds(100)),
+              run("old2", "job", "t", RunStatus.FAILED, T0.minusSeconds(50)),
+              run("new", "job", "t", RunStatus.COMPLETED, T0)));
+      assertThat(s.deleteRequestedBefore(T0.minusSeconds(10))).isEqualTo(2);
+      assertThat(s.find("old1")).isEmpty();
+      assertThat(s.find("new")).isPresent();
+      assertThat(s.since("job", "t", T0.minusSeconds(1000)))
+          .extracting(RunRecord::runId)
+          .containsExactly("new");
+    }
+  }
+
+  @Nested
+  class InMemoryRunStoreAgrees extends RunStoreContract {
+    @Override
+    RunStore store() {
+      return new InMemoryRunStore(CLOCK);
+    }
+  }
+
+  @Nested
+  class MongoRunStoreAgrees extends RunStoreContract {
+    @Override
+    RunStore store() {
+      return new MongoRunStore(mongo.freshDatabase(), CLOCK).ensureIndexes();
+    }
+  }
+}

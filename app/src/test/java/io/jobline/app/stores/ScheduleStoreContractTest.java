@@ -1,0 +1,120 @@
+package io.jobline.app.stores;
+
+import static io.jobline.app.stores.ContractMongo.CLOCK;
+import static io.jobline.app.stores.ContractMongo.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.jobline.run.RunStatus;
+import io.jobline.schedule.Schedule;
+import io.jobline.store.InMemoryScheduleStore;
+import io.jobline.store.MongoScheduleStore;
+import io.jobline.store.ScheduleStore;
+import io.jobline.wire.Json;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The schedule store's contract, run against its in-memory twin and its Mongo implementation. */
+class ScheduleStoreContractTest {
+  private static ContractMongo mongo;
+
+  @BeforeAll
+  static void start() {
+    mongo = ContractMongo.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    mongo.close();
+  }
+
+  abstract static class ScheduleStoreContract {
+    abstract ScheduleStore store();
+
+    static Schedule schedule(String name, boolean enabled) {
+      try {
+        Schedule s =
+            Json.mapper()
+                .readValue(
+                    "{\"job_name\":\""
+                        + name
+                        + "\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
+                        + "\"timezone\":\"Europe/Paris\",\"tenant_id\":\"t1\",\"is_enabled\":"
+                        + enabled
+                        + "}",
+                    Schedule.class);
+        return s.withNextRunAt(T0.plusSeconds(300));
+      } catch (Exception e) {
+        throw new IllegalArgumentException(e);
+      }
+    }
+
+    @Test
+    void aSavedScheduleIsFoundWithAGrowingVersionAndADeletedOneIsGone() {
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      long first = s.find("a").orElseThrow().version();
+      s.save(schedule("a", true));
+      s.save(schedule("off", false));
+      assertThat(s.find("a").orElseThrow().version()).isGreaterThan(first);
+      assertThat(s.find("a").orElseThrow().cronExpression()).isEqualTo("*/5 * * * *");
+      assertThat(s.findAll()).extracting(Schedule::jobName).containsExactlyInAnyOrder("a", "off");
+      assertThat(s.findEnabled()).extracting(Schedule::jobName).containsExactly("a");
+      assertThat(s.delete("a")).isTrue();
+      assertThat(s.delete("a")).isFalse();
+      assertThat(s.find("a")).isEmpty();
+    }
+
+    @Test
+    void changesSinceAVersionNameWhatWasSavedAndWhatWasDeletedAfterIt() {
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      long mark = s.watermark().settled();
+      s.save(schedule("b", true));
+      s.delete("a");
+      List<ScheduleStore.Change> changes = s.changesSince(mark);
+      assertThat(changes)
+          .extracting(ScheduleStore.Change::jobName, c -> c.schedule() == null)
+          .containsExactlyInAnyOrder(tuple("b", false), tuple("a", true));
+      assertThat(s.watermark().settled())
+          .isGreaterThanOrEqualTo(
+              changes.stream().mapToLong(ScheduleStore.Change::version).max().orElseThrow());
+      assertThat(s.changesSince(s.watermark().settled())).isEmpty();
+    }
+
+    @Test
+    void recordedFiresTouchOnlyTheFireFieldsAndSkipASchedulesNoLongerThere() {
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire("a", T0, "run-1", RunStatus.QUEUED, T0.plusSeconds(600)),
+              new ScheduleStore.Fire("gone", T0, "run-2", RunStatus.QUEUED, T0.plusSeconds(600))));
+      Schedule a = s.find("a").orElseThrow();
+      assertThat(a.lastRunId()).isEqualTo("run-1");
+      assertThat(a.lastRunStatus()).isEqualTo(RunStatus.QUEUED);
+      assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(600));
+      assertThat(a.timezone()).isEqualTo("Europe/Paris");
+      assertThat(s.find("gone")).isEmpty();
+    }
+  }
+
+  @Nested
+  class InMemoryScheduleStoreAgrees extends ScheduleStoreContract {
+    @Override
+    ScheduleStore store() {
+      return new InMemoryScheduleStore();
+    }
+  }
+
+  @Nested
+  class MongoScheduleStoreAgrees extends ScheduleStoreContract {
+    @Override
+    ScheduleStore store() {
+      return new MongoScheduleStore(mongo.freshDatabase(), CLOCK).ensureIndexes();
+    }
+  }
+}

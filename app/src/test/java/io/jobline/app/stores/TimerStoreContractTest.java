@@ -1,0 +1,83 @@
+package io.jobline.app.stores;
+
+import static io.jobline.app.stores.ContractMongo.T0;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.MongoTimerStore;
+import io.jobline.store.TimerStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The timer store's contract, run against its in-memory twin and its Mongo implementation. */
+class TimerStoreContractTest {
+  private static ContractMongo mongo;
+
+  @BeforeAll
+  static void start() {
+    mongo = ContractMongo.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    mongo.close();
+  }
+
+  abstract static class TimerStoreContract {
+    abstract TimerStore store();
+
+    static TimerStore.Timer timer(String id, Instant due) {
+      JobRequest r =
+          JobRequest.of(
+              RunId.random(), "job", Json.object(), "t", null, null, Trigger.manual(), T0, "test");
+      return new TimerStore.Timer(id, due, "retry", r);
+    }
+
+    @Test
+    void dueTimersComeEarliestFirstUpToTheLimitAndADeletedOneNoMore() {
+      TimerStore s = store();
+      s.set(timer("late", T0.plusSeconds(30)));
+      s.set(timer("b", T0.minusSeconds(5)));
+      s.set(timer("a", T0.minusSeconds(10)));
+      s.set(timer("c", T0));
+      assertThat(s.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("a", "b", "c");
+      assertThat(s.due(T0, 2)).extracting(TimerStore.Timer::id).containsExactly("a", "b");
+      assertThat(s.earliest()).contains(T0.minusSeconds(10));
+      s.delete("a");
+      assertThat(s.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("b", "c");
+      assertThat(s.due(T0, 10).get(0).request().jobName()).isEqualTo("job");
+    }
+
+    @Test
+    void aTimerSetAgainUnderItsIdMovesRatherThanDoubles() {
+      TimerStore s = store();
+      s.set(timer("x", T0.minusSeconds(10)));
+      s.set(timer("x", T0.plusSeconds(10)));
+      assertThat(s.due(T0, 10)).isEmpty();
+      assertThat(s.earliest()).contains(T0.plusSeconds(10));
+    }
+  }
+
+  @Nested
+  class InMemoryTimerStoreAgrees extends TimerStoreContract {
+    @Override
+    TimerStore store() {
+      return new InMemoryTimerStore();
+    }
+  }
+
+  @Nested
+  class MongoTimerStoreAgrees extends TimerStoreContract {
+    @Override
+    TimerStore store() {
+      return new MongoTimerStore(mongo.freshDatabase()).ensureIndexes();
+    }
+  }
+}
