@@ -109,9 +109,9 @@ final class BenchSchedulesCommand implements Callable<Integer> {
           "fire_lateness_ms",
           Map.of(
               "p50",
-              BenchCommand.pct(sorted, 50),
+              BenchReport.pct(sorted, 50),
               "p99",
-              BenchCommand.pct(sorted, 99),
+              BenchReport.pct(sorted, 99),
               "max",
               sorted.length == 0 ? -1 : sorted[sorted.length - 1]));
       report.put("load_seconds", Math.round(loadSeconds * 10) / 10.0);

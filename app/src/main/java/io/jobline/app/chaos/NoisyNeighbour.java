@@ -1,42 +1,20 @@
 package io.jobline.app.chaos;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.topic.Topics;
-import io.jobline.wire.EventType;
 import io.jobline.wire.Json;
-import io.jobline.wire.RunEvent;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -103,23 +81,10 @@ final class NoisyNeighbour implements AutoCloseable {
     }
   }
 
-  /**
-   * A run of a small tenant: when its request was sent, when the api took it ({@code requested_at},
-   * where dispatch latency starts, as in history and {@code jobline bench}), and when the 202 came
-   * back.
-   */
-  private record Accepted(
-      String runId, String tenant, long sentMillis, long atMillis, long acceptedMillis) {}
-
   private final Path dir;
   private final Settings settings;
   private final Consumer<String> say;
   private final Cluster cluster;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-  private final Queue<Accepted> accepted = new ConcurrentLinkedQueue<>();
-  private final AtomicLong refused = new AtomicLong();
-  private final Map<String, AtomicLong> refusals = new ConcurrentHashMap<>();
 
   NoisyNeighbour(Path dir, Settings settings, Consumer<String> say) throws IOException {
     this.dir = dir;
@@ -142,17 +107,11 @@ final class NoisyNeighbour implements AutoCloseable {
     cluster.startRole("history-1", "history", Map.of());
     cluster.awaitHealthy(roles, Duration.ofSeconds(300));
 
-    ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor();
-    AtomicInteger next = new AtomicInteger();
-    String api = cluster.url("api-1");
+    SmallTenants tenants = new SmallTenants(cluster.url("api-1"), settings.smallTenants());
     double perSecond = settings.smallTenants() * settings.perTenantPerSecond();
     List<String> notes = new ArrayList<>();
-    try (Starts starts = new Starts(cluster.bootstrap())) {
-      ticks.scheduleAtFixedRate(
-          () -> submit(api, "team-" + (next.getAndIncrement() % settings.smallTenants() + 1)),
-          0,
-          (long) (1_000_000 / perSecond),
-          TimeUnit.MICROSECONDS);
+    try (RunStarts starts = new RunStarts(cluster.bootstrap())) {
+      tenants.start(perSecond);
       Thread.sleep(
           settings.warmup().toMillis()); // the small tenants' steady state before the backlog
       long burstStart = System.currentTimeMillis();
@@ -175,19 +134,19 @@ final class NoisyNeighbour implements AutoCloseable {
                 + " of "
                 + settings.bigJobs()
                 + " completed; other tenants: "
-                + accepted.size()
+                + tenants.acceptedCount()
                 + " accepted, "
                 + starts.smallStarted()
                 + " started");
         Thread.sleep(5000);
       }
-      ticks.shutdownNow();
+      tenants.stop();
       long bigEnd = starts.bigLastEnd() > 0 ? starts.bigLastEnd() : System.currentTimeMillis();
       if (starts.bigCompleted() < settings.bigJobs()) {
         notes.add(BIG + " did not finish within " + settings.timeout().toMinutes() + " min");
       }
       // every other tenant's run submitted until then must have started
-      List<Accepted> small = List.copyOf(accepted);
+      List<SmallTenants.Accepted> small = tenants.accepted();
       long waitUntil = System.currentTimeMillis() + 60_000;
       while (small.stream().anyMatch(a -> starts.startOf(a.runId()) == null)
           && System.currentTimeMillis() < waitUntil) {
@@ -195,7 +154,7 @@ final class NoisyNeighbour implements AutoCloseable {
       }
       List<Long> latencies = new ArrayList<>();
       long started = 0;
-      for (Accepted a : small) {
+      for (SmallTenants.Accepted a : small) {
         Long at = starts.startOf(a.runId());
         if (at != null) {
           started++;
@@ -205,15 +164,15 @@ final class NoisyNeighbour implements AutoCloseable {
         }
       }
       latencies.sort(null);
-      if (refused.get() > 0) {
-        notes.add(refused.get() + " REST submissions not accepted: " + refusals);
+      if (tenants.refused() > 0) {
+        notes.add(tenants.refused() + " REST submissions not accepted: " + tenants.refusals());
       }
       // where the time goes: the 202's round trip, and tenants on the big tenant's partition or not
       List<Long> rest = new ArrayList<>();
       List<Long> shared = new ArrayList<>();
       List<Long> apart = new ArrayList<>();
       int bigPartition = Topics.requestPartition(BIG, PARTITIONS);
-      for (Accepted a : small) {
+      for (SmallTenants.Accepted a : small) {
         Long at = starts.startOf(a.runId());
         if (at != null && a.atMillis() >= burstStart && a.atMillis() <= bigEnd) {
           rest.add(a.acceptedMillis() - a.sentMillis());
@@ -255,7 +214,7 @@ final class NoisyNeighbour implements AutoCloseable {
           notes,
           ok);
     } finally {
-      ticks.shutdownNow();
+      tenants.stop();
     }
   }
 
@@ -266,104 +225,8 @@ final class NoisyNeighbour implements AutoCloseable {
     return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
   }
 
-  /**
-   * Reads {@code jobline.events} as history does (committed only): when each run started (its start
-   * event, or the start an end carries) and the big tenant's completions.
-   */
-  private static final class Starts implements AutoCloseable {
-    private final Set<String> big = ConcurrentHashMap.newKeySet();
-    private final Map<String, Long> startedAt = new ConcurrentHashMap<>();
-    private final AtomicLong bigCompleted = new AtomicLong();
-    private final AtomicLong bigLastEnd = new AtomicLong();
-    private final KafkaConsumer<String, RunEvent> consumer;
-    private final Thread thread;
-    private volatile boolean running = true;
-
-    Starts(String bootstrap) {
-      consumer =
-          new KafkaConsumer<>(
-              Map.of(
-                  ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                  bootstrap,
-                  ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                  "read_committed",
-                  ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                  5000),
-              Topics.EVENTS.keySerde().deserializer(),
-              Topics.EVENTS.valueSerde().deserializer());
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(Topics.EVENTS.name()).stream()
-              .map(p -> new TopicPartition(p.topic(), p.partition()))
-              .toList();
-      consumer.assign(partitions);
-      consumer.seekToEnd(partitions);
-      partitions.forEach(consumer::position);
-      thread = new Thread(this::loop, "noisy-neighbour-events");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    void expectBig(String runId) {
-      big.add(runId);
-    }
-
-    private void loop() {
-      try {
-        while (running) {
-          for (ConsumerRecord<String, RunEvent> r : consumer.poll(Duration.ofMillis(100))) {
-            RunEvent e = r.value();
-            if (e == null || e.runId() == null) {
-              continue;
-            }
-            String id = e.runId().value();
-            if (e.type() == EventType.STARTED) {
-              startedAt.putIfAbsent(id, e.timestamp().toEpochMilli());
-            } else if (e.type().terminal()) {
-              String carried =
-                  e.payload() == null ? null : e.payload().path("started").path("at").asText(null);
-              if (carried != null) {
-                startedAt.putIfAbsent(id, Instant.parse(carried).toEpochMilli());
-              }
-              if (e.type() == EventType.COMPLETED && big.remove(id)) {
-                bigCompleted.incrementAndGet();
-                bigLastEnd.accumulateAndGet(e.timestamp().toEpochMilli(), Math::max);
-              }
-            }
-          }
-        }
-      } catch (WakeupException e) {
-        // closing
-      } finally {
-        consumer.close();
-      }
-    }
-
-    long bigCompleted() {
-      return bigCompleted.get();
-    }
-
-    long bigLastEnd() {
-      return bigLastEnd.get();
-    }
-
-    long smallStarted() {
-      return startedAt.size() - bigCompleted.get();
-    }
-
-    Long startOf(String runId) {
-      return startedAt.get(runId);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running = false;
-      consumer.wakeup();
-      thread.join(5000);
-    }
-  }
-
   /** The big tenant's backlog, produced as fast as Kafka takes it. */
-  private void burst(Starts starts) {
+  private void burst(RunStarts starts) {
     try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             Map.of(
@@ -386,48 +249,6 @@ final class NoisyNeighbour implements AutoCloseable {
         producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), BIG, value));
       }
       producer.flush();
-    }
-  }
-
-  private void submit(String api, String tenant) {
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(api + "/jobs/run/noop"))
-            .timeout(Duration.ofSeconds(10))
-            .header("Authorization", "Bearer " + Load.TOKEN)
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString("{\"tenant_id\":\"" + tenant + "\"}"))
-            .build();
-    long at = System.currentTimeMillis();
-    http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-        .whenComplete(
-            (r, error) -> {
-              // (the tenant rides along to tell tenants sharing the big tenant's partition from the
-              // others)
-              JsonNode body = error == null && r.statusCode() == 202 ? bodyOf(r.body()) : null;
-              if (body != null && body.hasNonNull("run_id") && body.hasNonNull("requested_at")) {
-                accepted.add(
-                    new Accepted(
-                        body.get("run_id").asText(),
-                        tenant,
-                        at,
-                        Instant.parse(body.get("requested_at").asText()).toEpochMilli(),
-                        System.currentTimeMillis()));
-              } else {
-                refused.incrementAndGet();
-                String why =
-                    error != null
-                        ? error.getClass().getSimpleName() + ": " + error.getMessage()
-                        : "HTTP " + r.statusCode();
-                refusals.computeIfAbsent(why, k -> new AtomicLong()).incrementAndGet();
-              }
-            });
-  }
-
-  private static JsonNode bodyOf(String body) {
-    try {
-      return Json.mapper().readTree(body);
-    } catch (IOException e) {
-      return null;
     }
   }
 

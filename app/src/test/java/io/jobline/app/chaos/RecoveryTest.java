@@ -34,7 +34,7 @@ class RecoveryTest {
     // the fault ends at 10 s; runs accepted before 16 s wait 5 s (a backlog drains), later ones
     // start at once
     load(executions, accepted, 0, 30_000, t -> t < 16_000 ? t + 5_000 : t + 20);
-    Double recovery = ChaosRun.recoverySeconds(executions, accepted, 10.0, 2000, 10_000, 30_000);
+    Double recovery = Recovery.recoverySeconds(executions, accepted, 10.0, 2000, 10_000, 30_000);
     // completions run at the rate all along; from 13.5 s on, half the runs of the next 5 s start at
     // once
     assertThat(recovery).isEqualTo(3.5);
@@ -45,7 +45,7 @@ class RecoveryTest {
     List<Execution> executions = new ArrayList<>();
     List<Load.Accepted> accepted = new ArrayList<>();
     load(executions, accepted, 0, 30_000, t -> t + 20);
-    assertThat(ChaosRun.recoverySeconds(executions, accepted, 10.0, 2000, 10_000, 30_000))
+    assertThat(Recovery.recoverySeconds(executions, accepted, 10.0, 2000, 10_000, 30_000))
         .isEqualTo(0.0);
   }
 
@@ -54,7 +54,7 @@ class RecoveryTest {
     List<Execution> executions = new ArrayList<>();
     List<Load.Accepted> accepted = new ArrayList<>();
     load(executions, accepted, 0, 30_000, t -> t + 5_000);
-    assertThat(ChaosRun.recoverySeconds(executions, accepted, 10.0, 2000, 10_000, 30_000)).isNull();
+    assertThat(Recovery.recoverySeconds(executions, accepted, 10.0, 2000, 10_000, 30_000)).isNull();
   }
 
   @Test
@@ -64,8 +64,8 @@ class RecoveryTest {
     // most runs wait 1 s; every tenth waits 30 s (a minute's burst of fires): the median is not
     // moved by them
     load(executions, accepted, 0, 10_000, t -> t + (t % 1000 == 0 ? 30_000 : 1_000));
-    assertThat(ChaosRun.servedPromptly(executions, accepted, 0, 10_000)).isEqualTo(3_000);
-    assertThat(ChaosRun.servedPromptly(executions, accepted, 20_000, 30_000))
+    assertThat(Recovery.servedPromptly(executions, accepted, 0, 10_000)).isEqualTo(3_000);
+    assertThat(Recovery.servedPromptly(executions, accepted, 20_000, 30_000))
         .as("no runs: the floor")
         .isEqualTo(2_000);
   }

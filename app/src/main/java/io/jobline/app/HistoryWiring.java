@@ -1,0 +1,75 @@
+package io.jobline.app;
+
+import static io.jobline.app.Lifecycles.stopTold;
+
+import io.dropwizard.core.setup.Environment;
+import io.jobline.health.ConsumerProgress;
+import io.jobline.history.DeadLetterRecorder;
+import io.jobline.history.History;
+import io.jobline.history.HistoryTopology;
+import io.jobline.history.StreamsHealthCheck;
+import io.jobline.store.AuditStore;
+import io.jobline.store.MongoDeadLetterStore;
+import io.jobline.topic.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires the history role: the Streams app that folds the topics into the store, a watch on its
+ * consumers' progress for the health check, and the dead-letter recorder.
+ */
+final class HistoryWiring {
+  private HistoryWiring() {}
+
+  static void wire(RoleParts parts) {
+    JoblineConfiguration config = parts.config();
+    Environment env = parts.env();
+    RoleParts.Stores stores = parts.stores();
+    History history =
+        new History(
+            config.kafka,
+            config.history,
+            new HistoryTopology.Sinks(
+                stores.runs(),
+                stores.runLogs(),
+                stores.stats()::replace,
+                new AuditStore(stores.db()).ensureIndexes()::putAll),
+            config.topics.replicationFactor,
+            parts.clock());
+    env.lifecycle()
+        .manage(stopTold("history", history, () -> "its last commit and leaving the group"));
+    ConsumerProgress progress =
+        new ConsumerProgress(
+            parts.kafkaHealth().admin(),
+            config.history.applicationId,
+            List.of(
+                Topics.REQUESTS.name(),
+                Topics.EVENTS.name(),
+                HistoryTopology.repartitionTopic(config.history.applicationId)),
+            Duration.ofMillis(config.history.stallAfter.toMilliseconds()),
+            parts.clock());
+    env.lifecycle()
+        .scheduledExecutorService("jobline-history-progress")
+        .build()
+        .scheduleWithFixedDelay(
+            () -> {
+              try {
+                progress.look();
+              } catch (Exception e) {
+                LoggerFactory.getLogger(JoblineApplication.class)
+                    .debug("history progress look failed", e);
+              }
+            },
+            5,
+            5,
+            TimeUnit.SECONDS);
+    env.healthChecks().register("history-streams", new StreamsHealthCheck(history, progress));
+    env.lifecycle()
+        .manage(
+            new DeadLetterRecorder(
+                config.kafka, new MongoDeadLetterStore(stores.db()).ensureIndexes()));
+    env.metrics().gauge("jobline.history.runs_set_aside", () -> history.metrics()::runsSetAside);
+  }
+}
