@@ -403,7 +403,7 @@ final class Dispatcher {
     slots.give(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
   }
 
-  private final class Tracking implements RunExecution.Running {
+  private final class Tracking implements RunningRuns {
     @Override
     public void add(RunExecution execution) {
       JobRequest r = execution.request();
@@ -428,7 +428,7 @@ final class Dispatcher {
     }
   }
 
-  private final class Outcomes implements RunExecution.Outcome {
+  private final class Outcomes implements RunOutcome {
     @Override
     public void finished(Pending pending) {
       finishedQueue.add(pending);

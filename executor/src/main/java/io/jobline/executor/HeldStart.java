@@ -2,6 +2,8 @@ package io.jobline.executor;
 
 import io.jobline.wire.RunEvent;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -12,11 +14,27 @@ import java.util.function.Consumer;
  * first.
  */
 final class HeldStart {
+  /**
+   * How long an attempt's start is held back: most jobs end sooner, and then one record (the end,
+   * with the start's fields under {@code started}) says both.
+   */
+  static final long HOLD_MILLIS = 50;
+
+  private final Consumer<RunEvent> publisher;
   private RunEvent start;
   private Future<?> timer;
 
-  HeldStart(RunEvent start) {
+  HeldStart(RunEvent start, Consumer<RunEvent> publisher) {
     this.start = start;
+    this.publisher = publisher;
+  }
+
+  /** Holds {@code start} back; {@code publisher} publishes it when the hold is over. */
+  static HeldStart hold(
+      RunEvent start, ScheduledExecutorService timers, Consumer<RunEvent> publisher) {
+    HeldStart held = new HeldStart(start, publisher);
+    held.timer(timers.schedule(held::publish, HOLD_MILLIS, TimeUnit.MILLISECONDS));
+    return held;
   }
 
   /** The timer that publishes the start when the hold is over; cancelled when the end takes it. */
@@ -28,8 +46,8 @@ final class HeldStart {
     }
   }
 
-  /** Hands the start to {@code publisher} if it is still held; the end waits while this runs. */
-  synchronized void publish(Consumer<RunEvent> publisher) {
+  /** Publishes the start if it is still held; the end waits while this runs. */
+  synchronized void publish() {
     RunEvent s = start;
     start = null;
     if (s != null) {

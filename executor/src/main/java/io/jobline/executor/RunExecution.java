@@ -1,17 +1,13 @@
 package io.jobline.executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.job.JobDescriptor;
-import io.jobline.store.TimerStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.Scope;
-import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,23 +30,6 @@ import org.slf4j.LoggerFactory;
 final class RunExecution implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(RunExecution.class);
 
-  /** What became of the execution, for the dispatcher. */
-  interface Outcome {
-    /**
-     * The slot is free; {@code pending.done()} has been or will be called once the end is durable.
-     */
-    void finished(Pending pending);
-
-    /** Another executor holds the claim until {@code until}; try again then. */
-    void heldElsewhere(Pending pending, Instant until);
-
-    /**
-     * The slot is free, but the attempt did not end here (stopped for shutdown, or fenced): not
-     * done.
-     */
-    void gone(Pending pending);
-  }
-
   private final Pending pending;
   private final ExecutorParts parts;
   private final EventPublisher events;
@@ -59,8 +37,8 @@ final class RunExecution implements Runnable {
   private final String executorId;
   private final Clock clock;
   private final ScheduledExecutorService watchdog;
-  private final Outcome outcome;
-  private final Running running;
+  private final RunOutcome outcome;
+  private final RunningRuns running;
   private final RetryPolicy retries;
   private final AtomicBoolean ended = new AtomicBoolean();
   private volatile ScheduledFuture<?> renewal;
@@ -82,18 +60,6 @@ final class RunExecution implements Runnable {
   /** Above 0 while the attempt runs under a claim of its own (handed over between executors). */
   private volatile long claimEpoch;
 
-  /** Where the executor keeps the contexts of what runs, so cancel and shutdown can reach them. */
-  interface Running {
-    void add(RunExecution execution);
-
-    void remove(RunExecution execution);
-
-    boolean isCancelled(String runId, int attempt);
-
-    /** Whether this attempt lost its partition (its events are not committed). */
-    boolean isFenced(String claimKey, long epoch);
-  }
-
   RunExecution(
       Pending pending,
       Hold hold,
@@ -103,8 +69,8 @@ final class RunExecution implements Runnable {
       String executorId,
       Clock clock,
       ScheduledExecutorService watchdog,
-      Running running,
-      Outcome outcome) {
+      RunningRuns running,
+      RunOutcome outcome) {
     this.pending = pending;
     this.hold = hold;
     this.parts = parts;
@@ -214,30 +180,21 @@ final class RunExecution implements Runnable {
     running.add(this);
     try {
       if (running.isCancelled(request.runId().value(), request.attemptOrFirst())) {
-        end(EventType.CANCELLED, error("cancelled before it started"));
+        end(EventType.CANCELLED, JobOutcome.error("cancelled before it started"));
         return;
       }
-      ObjectNode started =
-          Json.object()
-              .put("job_name", request.jobName())
-              .put("tenant_id", request.tenantId())
-              .put(
-                  "requested_at",
-                  request.requestedAt() == null ? null : request.requestedAt().toString());
-      started.set("params", ctx.params());
-      started.set("trigger", Json.tree(request.trigger()));
-      if (request.parentRunId() != null) {
-        started.put("parent_run_id", request.parentRunId().value());
-      }
-      holdStart(ctx.event(EventType.STARTED, started));
+      holdStart(ctx.event(EventType.STARTED, JobOutcome.started(request, ctx.params())));
       if (job.perTenant() && request.parentRunId() == null) {
-        fanOut(request);
+        JsonNode result =
+            new FanOut(parts.tenants(), parts.requests()).send(request, clock.instant());
+        ctx.log("Fanned out to " + result.path("fanned_out").asInt() + " tenant(s)");
+        end(EventType.COMPLETED, Json.object().set("result", result));
       } else {
         invoke(job, request);
       }
     } catch (RuntimeException e) {
       LOG.error("Run {} could not be executed", request.runId(), e);
-      end(EventType.FAILED, error("executor error: " + e));
+      end(EventType.FAILED, JobOutcome.error("executor error: " + e));
     } finally {
       running.remove(this);
     }
@@ -262,65 +219,26 @@ final class RunExecution implements Runnable {
     }
     try {
       JsonNode result = pending.job().invoke(ctx);
-      StopReason reason = ctx.stopReason();
-      if (reason == StopReason.TIMEOUT) {
-        end(EventType.TIMED_OUT, error("timed out after " + timeout + " s"));
-      } else if (reason == StopReason.CANCEL) {
-        end(EventType.CANCELLED, error("cancelled"));
-      } else if (reason == StopReason.SHUTDOWN && ctx.stopObserved()) {
-        leaveForRedelivery();
-      } else {
-        Optional<WireLimits.Violation> bad = WireLimits.check("result", result);
-        if (bad.isPresent()) {
-          end(EventType.FAILED, error("the job's result cannot be stored: " + bad.get()));
-        } else {
-          end(EventType.COMPLETED, Json.object().set("result", result));
-        }
-      }
+      act(JobOutcome.returned(ctx.stopReason(), ctx.stopObserved(), result, timeout));
     } catch (Throwable t) {
-      StopReason reason = ctx.stopReason();
-      if (reason == StopReason.TIMEOUT) {
-        end(EventType.TIMED_OUT, error("timed out after " + timeout + " s: " + describe(t)));
-      } else if (reason == StopReason.CANCEL) {
-        end(EventType.CANCELLED, error("cancelled: " + describe(t)));
-      } else if (reason == StopReason.SHUTDOWN) {
-        leaveForRedelivery();
-      } else {
-        LOG.info("Run {} of {} failed: {}", request.runId(), request.jobName(), describe(t));
-        end(EventType.FAILED, error(describe(t)));
+      JobOutcome.Verdict verdict = JobOutcome.threw(ctx.stopReason(), t, timeout);
+      if (verdict instanceof JobOutcome.End end && end.type() == EventType.FAILED) {
+        LOG.info(
+            "Run {} of {} failed: {}", request.runId(), request.jobName(), JobOutcome.describe(t));
       }
+      act(verdict);
     } finally {
       timers.forEach(f -> f.cancel(false));
       Thread.interrupted();
     }
   }
 
-  /**
-   * One run per active tenant (or per descendant of the request's tenant), each with its own id.
-   */
-  private void fanOut(JobRequest request) {
-    List<String> tenants =
-        request.tenantId() == null ? parts.tenants().active() : withDescendants(request.tenantId());
-    ArrayNode children = Json.mapper().createArrayNode();
-    Instant now = clock.instant();
-    List<CompletableFuture<?>> sent = new ArrayList<>();
-    for (String tenant : tenants) {
-      JobRequest child = request.childFor(tenant, now);
-      sent.add(parts.requests().send(child));
-      children.addObject().put("tenant_id", tenant).put("run_id", child.runId().value());
+  private void act(JobOutcome.Verdict verdict) {
+    if (verdict instanceof JobOutcome.End end) {
+      end(end.type(), end.payload());
+    } else {
+      leaveForRedelivery();
     }
-    CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).join();
-    ctx.log("Fanned out to " + tenants.size() + " tenant(s)");
-    ObjectNode result = Json.object().put("fanned_out", tenants.size());
-    result.set("children", children);
-    end(EventType.COMPLETED, Json.object().set("result", result));
-  }
-
-  private List<String> withDescendants(String tenant) {
-    List<String> all = new ArrayList<>();
-    all.add(tenant);
-    all.addAll(parts.tenants().descendants(tenant));
-    return all;
   }
 
   private void renew() {
@@ -360,12 +278,7 @@ final class RunExecution implements Runnable {
           "Run {} of {} ignored stop and interrupt; abandoning its thread",
           request().runId(),
           request().jobName());
-      end(
-          EventType.TIMED_OUT,
-          error(
-              "timed out after "
-                  + timeout
-                  + " s; the job ignored stop and interrupt and was abandoned"));
+      act(JobOutcome.abandoned(timeout));
     }
   }
 
@@ -395,36 +308,24 @@ final class RunExecution implements Runnable {
     }
   }
 
-  /**
-   * How long an attempt's start is held back: a job that ends sooner sends one event, its end,
-   * carrying it.
-   */
-  static final long START_HOLD_MILLIS = 50;
-
   private volatile HeldStart heldStart;
 
   /**
-   * Holds the start event back for {@link #START_HOLD_MILLIS}: most jobs end sooner, and then one
-   * record (the end, with the start's fields under {@code started}) says both. A job still going,
-   * or one that logs, gets its start published first.
+   * Holds the start event back ({@link HeldStart}); a job still going, or one that logs, gets it
+   * published first.
    */
   private void holdStart(RunEvent start) {
-    HeldStart held = new HeldStart(start);
+    HeldStart held =
+        HeldStart.hold(
+            start,
+            watchdog,
+            s -> {
+              if (!running.isFenced(pending.claimKey(), epoch)) {
+                events.publish(s, pending.partition().partition());
+              }
+            });
     heldStart = held;
-    ctx.beforeEmit(this::publishStart);
-    held.timer(watchdog.schedule(this::publishStart, START_HOLD_MILLIS, TimeUnit.MILLISECONDS));
-  }
-
-  private void publishStart() {
-    HeldStart held = heldStart;
-    if (held != null) {
-      held.publish(
-          start -> {
-            if (!running.isFenced(pending.claimKey(), epoch)) {
-              events.publish(start, pending.partition().partition());
-            }
-          });
-    }
+    ctx.beforeEmit(held::publish);
   }
 
   /** The start still held back, taken for the end to carry (null once published). */
@@ -441,15 +342,7 @@ final class RunExecution implements Runnable {
     if (!markEnded()) {
       return;
     }
-    RunEvent start = takeHeldStart();
-    if (start != null) {
-      ObjectNode merged = payload == null ? Json.object() : payload.deepCopy();
-      merged.set(
-          "started",
-          ((ObjectNode) start.payload().deepCopy()).put("at", start.timestamp().toString()));
-      payload = merged;
-    }
-    RunEvent terminal = ctx.event(type, payload);
+    RunEvent terminal = ctx.event(type, JobOutcome.carrying(payload, takeHeldStart()));
     // a job may end without having looked at its lease, e.g. in a process frozen past it
     boolean fenced =
         ctx.stopReason() == StopReason.FENCED
@@ -474,31 +367,17 @@ final class RunExecution implements Runnable {
     Optional<RetryPolicy.Retry> retry =
         retries.after(request(), pending.job().descriptor(), type, clock.instant());
     if (retry.isPresent()) {
-      afterEvent = scheduleRetry(retry.get(), afterEvent);
+      afterEvent =
+          RetryTimer.set(
+              retry.get(),
+              parts.timers(),
+              ctx,
+              pending.partition().partition(),
+              events,
+              afterEvent);
     }
     events.publish(terminal, pending.partition().partition(), afterEvent);
     outcome.finished(pending);
-  }
-
-  /** Stores the retry's timer (the scheduler fires it) and announces it once the end is durable. */
-  private Runnable scheduleRetry(RetryPolicy.Retry retry, Runnable done) {
-    JobRequest next = retry.next();
-    parts
-        .timers()
-        .set(
-            new TimerStore.Timer(
-                "retry:" + next.runId() + ":" + next.attempt(), retry.due(), "retry", next));
-    return () -> {
-      events.publish(
-          ctx.event(
-              EventType.RETRY_SCHEDULED,
-              Json.object()
-                  .put("next_attempt", next.attempt())
-                  .put("max_attempts", retry.maxAttempts())
-                  .put("due_at", retry.due().toString())),
-          pending.partition().partition(),
-          done);
-    };
   }
 
   /**
@@ -511,16 +390,5 @@ final class RunExecution implements Runnable {
 
   private Duration ttl() {
     return Duration.ofMillis(settings.claimTtl.toMilliseconds());
-  }
-
-  private static JsonNode error(String message) {
-    return Json.object().put("error", message);
-  }
-
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    return message == null
-        ? t.getClass().getSimpleName()
-        : t.getClass().getSimpleName() + ": " + message;
   }
 }

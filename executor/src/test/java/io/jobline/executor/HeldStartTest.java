@@ -31,21 +31,19 @@ class HeldStartTest {
     // the bench found runs stuck as running: the timer thread took the start, the job ended and
     // queued its end, and only then was the start queued, so history saw the end first and ignored
     // it
-    HeldStart held = new HeldStart(START);
     List<String> queue = new CopyOnWriteArrayList<>();
     CountDownLatch inPublish = new CountDownLatch(1);
     CountDownLatch resume = new CountDownLatch(1);
-    Thread timer =
-        new Thread(
-            () ->
-                held.publish(
-                    start -> {
-                      inPublish.countDown();
-                      awaitQuietly(
-                          resume); // the timer thread is descheduled between taking the start and
-                      // queueing it
-                      queue.add("started");
-                    }));
+    HeldStart held =
+        new HeldStart(
+            START,
+            start -> {
+              inPublish.countDown();
+              // the timer thread is descheduled between taking the start and queueing it
+              awaitQuietly(resume);
+              queue.add("started");
+            });
+    Thread timer = new Thread(held::publish);
     timer.start();
     inPublish.await();
     Thread job =
@@ -69,22 +67,22 @@ class HeldStartTest {
 
   @Test
   void anEndThatComesFirstCarriesTheStartAndNothingElseIsPublished() {
-    HeldStart held = new HeldStart(START);
+    List<RunEvent> published = new CopyOnWriteArrayList<>();
+    HeldStart held = new HeldStart(START, published::add);
     FutureTask<Void> timer = new FutureTask<>(() -> {}, null);
     held.timer(timer);
     assertThat(held.takeForEnd()).isSameAs(START);
     assertThat(timer.isCancelled()).as("the hold's timer is cancelled").isTrue();
-    List<RunEvent> published = new CopyOnWriteArrayList<>();
-    held.publish(published::add);
+    held.publish();
     assertThat(published).isEmpty();
   }
 
   @Test
   void aStartPublishedOnceIsNotCarriedByTheEnd() {
-    HeldStart held = new HeldStart(START);
     List<RunEvent> published = new CopyOnWriteArrayList<>();
-    held.publish(published::add);
-    held.publish(published::add);
+    HeldStart held = new HeldStart(START, published::add);
+    held.publish();
+    held.publish();
     assertThat(published).containsExactly(START);
     assertThat(held.takeForEnd()).isNull();
   }
