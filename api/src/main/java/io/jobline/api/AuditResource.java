@@ -13,7 +13,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -32,9 +31,12 @@ public final class AuditResource {
     this.audit = audit;
   }
 
+  /** Audit entries, newest first. */
+  record AuditPage(List<AuditEntry> entries) {}
+
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> list(
+  public AuditPage list(
       @Context SecurityContext sc,
       @QueryParam("target_type") String targetType,
       @QueryParam("target") String target,
@@ -48,7 +50,7 @@ public final class AuditResource {
     }
     String only = Access.tenantFilter(sc, tenant);
     if (tenant != null && !tenant.equals(only)) {
-      return Map.of("entries", List.of());
+      return new AuditPage(List.of());
     }
     List<AuditEntry> entries =
         audit.list(
@@ -59,6 +61,6 @@ public final class AuditResource {
                 actor,
                 action,
                 RunsResource.pageSize(limit, RunsResource.DEFAULT_PAGE)));
-    return Map.of("entries", entries);
+    return new AuditPage(entries);
   }
 }

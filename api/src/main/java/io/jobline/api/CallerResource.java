@@ -1,5 +1,7 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
@@ -10,8 +12,6 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.SecurityContext;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * {@code GET /jobs/me}: who the bearer token stands for — name, role, tenant — and what that role
@@ -20,16 +20,19 @@ import java.util.Map;
 @Path("/jobs/me")
 @Produces(MediaType.APPLICATION_JSON)
 public final class CallerResource {
+  /** Who the token stands for, and whether its role may operate and administer. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record Me(String name, String role, String tenant, boolean mayOperate, boolean mayAdminister) {}
+
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> me(@Context SecurityContext sc) {
+  public Me me(@Context SecurityContext sc) {
     Caller c = Access.caller(sc);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("name", c.name());
-    out.put("role", c.role().wire());
-    out.put("tenant", c.tenant());
-    out.put("may_operate", c.role().includes(Role.OPERATOR));
-    out.put("may_administer", c.role().includes(Role.ADMIN));
-    return out;
+    return new Me(
+        c.name(),
+        c.role().wire(),
+        c.tenant(),
+        c.role().includes(Role.OPERATOR),
+        c.role().includes(Role.ADMIN));
   }
 }

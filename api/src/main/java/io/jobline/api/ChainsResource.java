@@ -2,6 +2,8 @@ package io.jobline.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
@@ -41,6 +43,10 @@ import java.util.UUID;
 @Path("/jobs/chains")
 @Produces(MediaType.APPLICATION_JSON)
 public final class ChainsResource {
+  /** A chain run started: its id, its chain, and where to follow it. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record ChainAccepted(String chainRunId, String chainName, String status, String statusUrl) {}
+
   private static final String EXAMPLE =
       "{\"name\":\"month-end\",\"steps\":[{\"job\":\"settlement\"},"
           + "{\"job\":\"invoicing\",\"depends_on\":[\"settlement\"],\"on_failure\":\"continue\"}]}";
@@ -223,12 +229,12 @@ public final class ChainsResource {
             UUID.randomUUID().toString(), chain, tenant, params, Access.caller(sc).name());
     auditor.record(
         sc, "run", "chain_run", run.chainRunId(), tenant, Json.object().put("chain", name));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("chain_run_id", run.chainRunId());
-    out.put("chain_name", name);
-    out.put("status", run.status().wire());
-    out.put("status_url", "/jobs/chain-runs/" + run.chainRunId());
-    return Response.accepted(out)
+    return Response.accepted(
+            new ChainAccepted(
+                run.chainRunId(),
+                name,
+                run.status().wire(),
+                "/jobs/chain-runs/" + run.chainRunId()))
         .location(URI.create("/jobs/chain-runs/" + run.chainRunId()))
         .build();
   }

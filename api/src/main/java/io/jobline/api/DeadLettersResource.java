@@ -1,9 +1,8 @@
 package io.jobline.api;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
@@ -37,9 +36,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -53,8 +50,6 @@ import java.util.TreeSet;
 public final class DeadLettersResource {
   private static final Set<String> TOPICS =
       Set.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name());
-  private static final String EXAMPLE =
-      "{\"record\":{\"job_name\":\"settlement\",\"params\":{\"period\":\"2026-03\"}}}";
 
   /** What redriving needs: the stores, the topics, the catalogue, the audit trail and a clock. */
   public record Deps(
@@ -73,10 +68,19 @@ public final class DeadLettersResource {
     this.deps = deps;
   }
 
+  /** A page of dead letters; {@code next_cursor} is null on the last. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record DeadLetterPage(List<DeadLetterView> deadLetters, String nextCursor) {}
+
+  /** The answer to a redrive: the dead letter, the run it goes on as, and where to follow it. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record Redriven(
+      String deadLetterId, String runId, int attempt, String status, String statusUrl) {}
+
   /** Dead letters, newest first, filtered; follow {@code next_cursor} for the next page. */
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> list(
+  public DeadLetterPage list(
       @Context SecurityContext sc,
       @QueryParam("tenant") String asked,
       @QueryParam("job") String job,
@@ -97,30 +101,25 @@ public final class DeadLettersResource {
       }
     }
     String tenant = Access.tenantFilter(sc, asked);
-    Map<String, Object> out = new LinkedHashMap<>();
     if (asked != null && !asked.equals(tenant)) {
-      out.put("dead_letters", List.of());
-      out.put("next_cursor", null);
-      return out;
+      return new DeadLetterPage(List.of(), null);
     }
     List<DeadLetter> page =
         deps.letters().list(new DeadLetterStore.Query(tenant, job, topic, redriven, after, size));
-    out.put("dead_letters", page.stream().map(DeadLettersResource::view).toList());
     DeadLetter last = page.isEmpty() ? null : page.get(page.size() - 1);
-    out.put(
-        "next_cursor",
+    return new DeadLetterPage(
+        page.stream().map(DeadLetterView::of).toList(),
         page.size() < size || last == null
             ? null
             : new PageCursor(last.time(), last.id()).encode());
-    return out;
   }
 
   /** One dead letter. */
   @GET
   @Path("/{id}")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> show(@PathParam("id") String id, @Context SecurityContext sc) {
-    return view(find(id, sc));
+  public DeadLetterView show(@PathParam("id") String id, @Context SecurityContext sc) {
+    return DeadLetterView.of(find(id, sc));
   }
 
   /**
@@ -146,13 +145,13 @@ public final class DeadLettersResource {
           null);
     }
     boolean corrected = body != null && !body.isBlank();
-    JobRequest given = corrected ? corrected(body) : original(letter);
+    JobRequest given = corrected ? RedriveRecord.corrected(body) : RedriveRecord.original(letter);
     if (given.jobName() == null || given.jobName().isBlank()) {
-      throw problem(corrected, "record.job_name", "the record has no job_name");
+      throw RedriveRecord.problem(corrected, "record.job_name", "the record has no job_name");
     }
     Optional<WireLimits.Violation> bad = given.violation();
     if (bad.isPresent()) {
-      throw problem(
+      throw RedriveRecord.problem(
           corrected,
           "record." + bad.get().path().split("[.\\[]")[0],
           "the record cannot be carried: " + bad.get());
@@ -162,7 +161,7 @@ public final class DeadLettersResource {
             .find(given.jobName())
             .orElseThrow(
                 () ->
-                    problem(
+                    RedriveRecord.problem(
                         corrected,
                         "record.job_name",
                         "job '"
@@ -172,7 +171,7 @@ public final class DeadLettersResource {
     String tenant = Access.tenantFor(sc, given.tenantId());
     JsonNode params = given.params() == null ? Json.object() : given.params();
     if (Secrets.holdsRedacted(params)) {
-      throw problem(
+      throw RedriveRecord.problem(
           corrected,
           "record.params",
           "the params of the record held a secret, which Jobline does not keep "
@@ -193,7 +192,7 @@ public final class DeadLettersResource {
           "record.params",
           violations);
     }
-    RunId runId = given.runId() != null ? given.runId() : derivedRunId(letter);
+    RunId runId = given.runId() != null ? given.runId() : RedriveRecord.runId(letter);
     Optional<RunRecord> run = deps.runs().find(runId.value());
     if (run.isPresent() && !Access.caller(sc).sees(run.get().tenantId())) {
       throw new ApiException(
@@ -268,99 +267,9 @@ public final class DeadLettersResource {
                 .put("run_id", runId.value())
                 .put("attempt", attempt)
                 .put("corrected", corrected));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("dead_letter_id", id);
-    out.put("run_id", runId.value());
-    out.put("attempt", attempt);
-    out.put("status", "queued");
-    out.put("status_url", "/jobs/runs/" + runId.value());
-    return Response.accepted(out).build();
-  }
-
-  /** The run id the executor gave a record without one (from where the record first lay). */
-  private static RunId derivedRunId(DeadLetter letter) {
-    if (letter.sourceTopic() != null
-        && letter.sourcePartition() != null
-        && letter.sourceOffset() != null) {
-      return RunId.forRecord(letter.sourceTopic(), letter.sourcePartition(), letter.sourceOffset());
-    }
-    return RunId.forRecord(letter.topic(), letter.partition(), letter.offset());
-  }
-
-  private static JobRequest corrected(String body) {
-    ObjectNode wrapper = Bodies.object(body, EXAMPLE, Set.of("record"));
-    JsonNode record = wrapper.get("record");
-    if (!(record instanceof ObjectNode)) {
-      throw ApiException.badRequest(
-          "record", "record must be the corrected request as a JSON object, e.g. " + EXAMPLE);
-    }
-    try {
-      return Json.mapper().treeToValue(record, JobRequest.class);
-    } catch (JsonProcessingException e) {
-      throw ApiException.badRequest(
-          fieldOf(e), "record is not a request: " + e.getOriginalMessage());
-    }
-  }
-
-  private static JobRequest original(DeadLetter letter) {
-    if (letter.value() == null || letter.valueTruncated()) {
-      throw new ApiException(
-          409,
-          "Cannot be redriven as it was",
-          "the record of dead letter '"
-              + letter.id()
-              + "' was "
-              + (letter.value() == null
-                  ? "empty"
-                  : "larger than " + DeadLetter.MAX_VALUE_CHARS + " characters")
-              + "; redrive it with a corrected record in the body, e.g. "
-              + EXAMPLE,
-          "record",
-          null);
-    }
-    try {
-      JobRequest r = Json.mapper().readValue(letter.value(), JobRequest.class);
-      if (r == null) {
-        throw new ApiException(
-            409,
-            "Cannot be redriven as it was",
-            "the record is empty; send a corrected record",
-            "record",
-            null);
-      }
-      return r;
-    } catch (JsonProcessingException e) {
-      throw new ApiException(
-          409,
-          "Cannot be redriven as it was",
-          "the record is not a request ("
-              + e.getOriginalMessage()
-              + "); redrive it with a corrected record in the body, e.g. "
-              + EXAMPLE,
-          fieldOf(e),
-          null);
-    }
-  }
-
-  private static String fieldOf(JsonProcessingException e) {
-    if (e instanceof JsonMappingException m
-        && !m.getPath().isEmpty()
-        && m.getPath().get(0).getFieldName() != null) {
-      return "record." + m.getPath().get(0).getFieldName();
-    }
-    return "record";
-  }
-
-  /** Bad input in a corrected record is a 400; an original that cannot run as it was, a 409. */
-  private static ApiException problem(boolean corrected, String field, String detail) {
-    return corrected
-        ? ApiException.badRequest(field, detail)
-        : new ApiException(
-            409,
-            "Cannot be redriven as it was",
-            detail + "; redrive it with a corrected record",
-            field,
-            null);
+    return Response.accepted(
+            new Redriven(id, runId.value(), attempt, "queued", "/jobs/runs/" + runId.value()))
+        .build();
   }
 
   private DeadLetter find(String id, SecurityContext sc) {
@@ -375,46 +284,5 @@ public final class DeadLettersResource {
   private static ApiException notFound(String id) {
     return ApiException.notFound(
         "no dead letter '" + id + "' (one just dead-lettered appears within a moment)");
-  }
-
-  /**
-   * The dead letter as the api shows it: the record as JSON where it reads as JSON, else as text.
-   */
-  static Map<String, Object> view(DeadLetter d) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("id", d.id());
-    m.put("topic", d.topic());
-    m.put("partition", d.partition());
-    m.put("offset", d.offset());
-    m.put("time", d.time());
-    m.put("reason", d.reason());
-    m.put("source_topic", d.sourceTopic());
-    m.put("source_partition", d.sourcePartition());
-    m.put("source_offset", d.sourceOffset());
-    m.put("key", d.key());
-    m.put("tenant_id", d.tenantId());
-    m.put("job_name", d.jobName());
-    m.put("run_id", d.runId());
-    JsonNode json = readable(d);
-    m.put("record", json);
-    m.put("record_text", json == null ? d.value() : null);
-    m.put("record_truncated", d.valueTruncated());
-    m.put("redriven", d.redriven());
-    m.put("redrives", d.redrives() == null ? List.of() : d.redrives());
-    return m;
-  }
-
-  private static JsonNode readable(DeadLetter d) {
-    if (d.value() == null || d.valueTruncated()) {
-      return null;
-    }
-    try {
-      JsonNode node = Json.mapper().readTree(d.value());
-      return node != null && node.isObject() && WireLimits.check("record", node).isEmpty()
-          ? node
-          : null;
-    } catch (JsonProcessingException | RuntimeException e) {
-      return null;
-    }
   }
 }

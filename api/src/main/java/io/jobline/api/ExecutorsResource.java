@@ -1,5 +1,7 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Role;
 import io.jobline.store.ExecutorFleet;
 import jakarta.annotation.security.RolesAllowed;
@@ -8,8 +10,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Instant;
+import java.util.List;
 
 /**
  * {@code GET /jobs/executors}: the executors that are up, with the partitions of jobline.requests
@@ -26,22 +28,19 @@ public final class ExecutorsResource {
     this.clock = clock;
   }
 
+  /** The executors that are up. */
+  record ExecutorsUp(List<ExecutorUp> executors) {}
+
+  /** One executor that is up: the partitions of jobline.requests it holds, until when. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record ExecutorUp(String executorId, List<String> partitions, Instant leaseExpiresAt) {}
+
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> up() {
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put(
-        "executors",
+  public ExecutorsUp up() {
+    return new ExecutorsUp(
         fleet.up(clock.instant()).stream()
-            .map(
-                e -> {
-                  Map<String, Object> m = new LinkedHashMap<>();
-                  m.put("executor_id", e.id());
-                  m.put("partitions", e.partitions());
-                  m.put("lease_expires_at", e.leaseExpiresAt());
-                  return m;
-                })
+            .map(e -> new ExecutorUp(e.id(), e.partitions(), e.leaseExpiresAt()))
             .toList());
-    return out;
   }
 }

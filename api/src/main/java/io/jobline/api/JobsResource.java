@@ -1,5 +1,7 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
@@ -25,7 +27,6 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -33,6 +34,11 @@ import java.util.regex.Pattern;
 @Path("/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 public final class JobsResource {
+  /** A run queued: its id, its job, and where to follow it. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record Accepted(
+      String runId, String jobName, String status, String statusUrl, String requestedAt) {}
+
   private static final String EXAMPLE = "{\"tenant_id\":\"t1\",\"params\":{}}";
   private final CatalogueStore catalogue;
   private final RequestProducer requests;
@@ -112,17 +118,8 @@ public final class JobsResource {
     requests.sendAndWait(run);
     String runId = run.runId().value();
     return Response.accepted(
-            Map.of(
-                "run_id",
-                runId,
-                "job_name",
-                jobName,
-                "status",
-                "queued",
-                "status_url",
-                "/jobs/runs/" + runId,
-                "requested_at",
-                run.requestedAt().toString()))
+            new Accepted(
+                runId, jobName, "queued", "/jobs/runs/" + runId, run.requestedAt().toString()))
         .location(URI.create("/jobs/runs/" + runId))
         .build();
   }

@@ -1,5 +1,8 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Caller;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
@@ -11,9 +14,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -260,7 +261,7 @@ public final class RunStreams implements AutoCloseable {
     boolean ended = false;
     if (found.isEmpty()) {
       if (now - s.openedAt > timing.notFound().toNanos()) {
-        frame(frames, "end", s.position, ordered("run_id", s.runId, "error", "no such run"));
+        frame(frames, "end", s.position, new NoRunData(s.runId, "no such run"));
         ended = true;
       }
     } else {
@@ -276,15 +277,10 @@ public final class RunStreams implements AutoCloseable {
       String status = run.status() == null ? null : run.status().wire();
       if (!s.behind && status != null && !status.equals(s.position.status())) {
         s.position = s.position.withStatus(status);
-        frame(frames, "status", s.position, ordered("run_id", s.runId, "status", status));
+        frame(frames, "status", s.position, new StatusData(s.runId, status));
       }
       if (!s.behind && run.status() != null && run.status().isTerminal()) {
-        Map<String, Object> end = new LinkedHashMap<>();
-        end.put("run_id", s.runId);
-        end.put("status", status);
-        end.put("result", run.result());
-        end.put("error", run.error());
-        frame(frames, "end", s.position, end);
+        frame(frames, "end", s.position, new EndData(s.runId, status, run.result(), run.error()));
         ended = true;
       }
     }
@@ -304,16 +300,17 @@ public final class RunStreams implements AutoCloseable {
     return ended;
   }
 
-  /**
-   * A JSON object with its fields in this order (Map.of has none, and clients read the data as
-   * written).
-   */
-  private static Map<String, Object> ordered(String k1, Object v1, String k2, Object v2) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put(k1, v1);
-    m.put(k2, v2);
-    return m;
-  }
+  /** The data of a status event: the run and its new status. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record StatusData(String runId, String status) {}
+
+  /** The data of the end event: the run, how it ended, its result and its error. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record EndData(String runId, String status, JsonNode result, String error) {}
+
+  /** The data of the end event of a stream whose run never appeared: the run and the error. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record NoRunData(String runId, String error) {}
 
   private static void frame(
       StringBuilder frames, String event, StreamPosition position, Object data) throws IOException {

@@ -1,6 +1,10 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
@@ -82,10 +86,28 @@ public final class RunsResource {
     this.clock = clock;
   }
 
+  /** A page of runs; {@code next_cursor} is null on the last. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record RunPage(List<RunSummary> runs, String nextCursor) {}
+
+  /** A page of a run's log lines; {@code next_offset} is null on the last. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record LogPage(
+      String runId,
+      long total,
+      boolean truncated,
+      List<Map<String, Object>> logs,
+      Integer nextOffset) {}
+
+  /** A run asked to go on as a new attempt, or to stop. */
+  @JsonInclude(Include.NON_NULL)
+  @JsonNaming(SnakeCaseStrategy.class)
+  record RunAsked(String runId, Integer attempt, String status) {}
+
   /** Runs, newest first, filtered; follow {@code next_cursor} for the next page. */
   @GET
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> list(
+  public RunPage list(
       @Context SecurityContext sc,
       @QueryParam("job") String job,
       @QueryParam("tenant") String asked,
@@ -101,10 +123,7 @@ public final class RunsResource {
     int size = pageSize(limit, DEFAULT_PAGE);
     String tenant = Access.tenantFilter(sc, asked);
     if (asked != null && !asked.equals(tenant)) {
-      Map<String, Object> none = new LinkedHashMap<>();
-      none.put("runs", List.of());
-      none.put("next_cursor", null);
-      return none;
+      return new RunPage(List.of(), null);
     }
     boolean ascending = sort != null && sort.equals("requested_at");
     if (sort != null && !sort.equals("requested_at") && !sort.equals("-requested_at")) {
@@ -141,22 +160,19 @@ public final class RunsResource {
                     after,
                     size)
                 .inChainRun(chainRun));
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("runs", page.stream().map(RunsResource::summary).toList());
     RunRecord last = page.isEmpty() ? null : page.get(page.size() - 1);
-    out.put(
-        "next_cursor",
+    return new RunPage(
+        page.stream().map(RunSummary::of).toList(),
         page.size() < size || last == null
             ? null
             : new RunStore.Cursor(last.requestedAt(), last.runId()).encode());
-    return out;
   }
 
   /** The run's log lines, in pages. */
   @GET
   @Path("/{run_id}/logs")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> logs(
+  public LogPage logs(
       @PathParam("run_id") String runId,
       @QueryParam("offset") Integer offset,
       @QueryParam("limit") Integer limit,
@@ -168,12 +184,10 @@ public final class RunsResource {
       throw ApiException.badRequest("offset", "offset must be 0 or more");
     }
     long total = logStore.count(runId);
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("run_id", runId);
-    out.put("total", total);
-    out.put("truncated", run.logsTruncated());
-    out.put(
-        "logs",
+    return new LogPage(
+        runId,
+        total,
+        run.logsTruncated(),
         logStore.page(runId, from, size).stream()
             .map(
                 l -> {
@@ -184,9 +198,8 @@ public final class RunsResource {
                   }
                   return line;
                 })
-            .toList());
-    out.put("next_offset", from + size < total ? from + size : null);
-    return out;
+            .toList(),
+        from + size < total ? from + size : null);
   }
 
   /** A new attempt of a run that failed, timed out or was cancelled. 202. */
@@ -268,8 +281,7 @@ public final class RunsResource {
     RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());
     auditor.record(
         sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
-    return Response.accepted(Map.of("run_id", runId, "attempt", attempt, "status", "queued"))
-        .build();
+    return Response.accepted(new RunAsked(runId, attempt, "queued")).build();
   }
 
   /**
@@ -315,23 +327,6 @@ public final class RunsResource {
     return size;
   }
 
-  static Map<String, Object> summary(RunRecord r) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("run_id", r.runId());
-    m.put("job_name", r.jobName());
-    m.put("tenant_id", r.tenantId());
-    m.put("status", r.status() == null ? null : r.status().wire());
-    m.put("attempt", r.attempt());
-    m.put("trigger", r.trigger());
-    m.put("requested_at", r.requestedAt());
-    m.put("started_at", r.startedAt());
-    m.put("completed_at", r.completedAt());
-    m.put("duration_seconds", r.durationSeconds());
-    m.put("progress", r.progress());
-    m.put("error", r.error());
-    return m;
-  }
-
   /** Asks the run to stop: a queued run never starts, a running one is asked to stop. 202. */
   @POST
   @Path("/{run_id}/cancel")
@@ -353,7 +348,7 @@ public final class RunsResource {
         Control.cancel(RunId.of(runId), attempt, clock.instant(), Access.caller(sc).name()));
     auditor.record(
         sc, "cancel", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
-    return Response.accepted(Map.of("run_id", runId, "status", "cancelling")).build();
+    return Response.accepted(new RunAsked(runId, null, "cancelling")).build();
   }
 
   private RunRecord find(String runId, SecurityContext sc) {

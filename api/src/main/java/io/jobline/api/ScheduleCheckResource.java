@@ -1,5 +1,7 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.schedule.Schedule;
@@ -16,7 +18,6 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** {@code POST /jobs/check-schedules}: one scheduling cycle now. */
 @Path("/jobs/check-schedules")
@@ -28,16 +29,24 @@ public final class ScheduleCheckResource {
     this.d = deps;
   }
 
+  /** When the cycle ran, and the runs it triggered. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record Checked(String checkedAt, List<TriggeredRun> triggered) {}
+
+  /** A run the cycle triggered: of which schedule and job, for which nominal fire time. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record TriggeredRun(String runId, String schedule, String jobName, String nominalTime) {}
+
   /**
    * Runs one scheduling cycle now over every due schedule, by the scheduler's own rule, and returns
    * the runs it triggered.
    */
   @POST
   @RolesAllowed(Role.OPERATOR_NAME)
-  public Map<String, Object> check(@Context SecurityContext sc) {
+  public Checked check(@Context SecurityContext sc) {
     Access.mustBeUnbound(sc, "checking every schedule");
     Instant now = d.clock().instant();
-    List<Map<String, Object>> triggered = new ArrayList<>();
+    List<TriggeredRun> triggered = new ArrayList<>();
     ScheduleCheck.Output output =
         new ScheduleCheck.Output() {
           @Override
@@ -53,20 +62,12 @@ public final class ScheduleCheckResource {
     for (ScheduleCheck.Triggered t :
         new ScheduleCheck(d.schedules(), d.runs(), output, d.clock()).run()) {
       triggered.add(
-          Map.of(
-              "run_id",
-              t.runId(),
-              "schedule",
-              t.schedule(),
-              "job_name",
-              t.jobName(),
-              "nominal_time",
-              t.nominalTime().toString()));
+          new TriggeredRun(t.runId(), t.schedule(), t.jobName(), t.nominalTime().toString()));
     }
     d.changed().run();
     d.auditor()
         .record(
             sc, "check", "schedule", "*", null, Json.object().put("triggered", triggered.size()));
-    return Map.of("checked_at", now.toString(), "triggered", triggered);
+    return new Checked(now.toString(), triggered);
   }
 }

@@ -42,7 +42,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -278,22 +277,15 @@ public final class SchedulesResource {
             name,
             s.tenantId(),
             Json.object().put("run_id", request.runId().value()));
-    Map<String, Object> out =
-        new LinkedHashMap<>(
-            Map.of(
-                "run_id",
+    return Response.accepted(
+            new ScheduleTriggered(
                 request.runId().value(),
-                "job_name",
                 s.target(),
-                "schedule",
                 s.jobName(),
-                "status",
-                "queued"));
-    if (chainRun != null) {
-      out.put("chain_run_id", chainRun);
-      out.put("status_url", "/jobs/chain-runs/" + chainRun);
-    }
-    return Response.accepted(out).build();
+                "queued",
+                chainRun,
+                chainRun == null ? null : "/jobs/chain-runs/" + chainRun))
+        .build();
   }
 
   private Schedule find(String name, SecurityContext sc) {

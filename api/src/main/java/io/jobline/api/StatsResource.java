@@ -1,5 +1,9 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.store.RunStore;
@@ -50,68 +54,80 @@ public final class StatsResource {
    * the consumer lag of the request topics (see {@link TenantBacklog}), as it stood a few seconds
    * ago at most; of the tenant asked (a tenant-bound token: its own, and no partitions).
    */
+  /**
+   * The backlog as it stood at {@code as_of}; {@code partitions} only where every tenant is shown.
+   */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record Backlog(
+      String asOf,
+      String group,
+      String tenant,
+      boolean complete,
+      List<TenantCount> tenants,
+      @JsonInclude(Include.NON_NULL) List<PartitionBacklog> partitions) {}
+
+  /** A tenant's unfinished requests; a lower bound when {@code at_least}. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record TenantCount(String tenantId, long unfinished, boolean atLeast) {
+    TenantCount(String tenant, TenantBacklog.Count count) {
+      this(tenant, count.unfinished(), count.atLeast());
+    }
+  }
+
+  /** One partition of a request topic: offsets, unfinished requests, and per tenant. */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record PartitionBacklog(
+      String topic,
+      int partition,
+      long committedOffset,
+      long endOffset,
+      long unfinished,
+      boolean readThrough,
+      List<TenantCount> tenants) {}
+
+  /** How many runs of each status were requested since {@code since}, and in all. */
+  record StatusCounts(String since, String tenant, Map<String, Long> counts, long total) {}
+
   @GET
   @Path("/backlog")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> backlog(
-      @Context SecurityContext sc, @QueryParam("tenant") String asked) {
+  public Backlog backlog(@Context SecurityContext sc, @QueryParam("tenant") String asked) {
     String tenant = Access.tenantFilter(sc, asked);
     TenantBacklog.Look look = backlog.look();
-    List<Map<String, Object>> tenants = new ArrayList<>();
+    List<TenantCount> tenants = new ArrayList<>();
     boolean exact;
     if (tenant == null) {
-      look.byTenant().forEach((t, count) -> tenants.add(count(t, count)));
+      look.byTenant().forEach((t, count) -> tenants.add(new TenantCount(t, count)));
       exact = look.complete();
     } else {
       TenantBacklog.Count count = look.forTenant(tenant);
       if (asked == null || asked.equals(tenant)) {
-        tenants.add(count(tenant, count));
+        tenants.add(new TenantCount(tenant, count));
       }
       exact = !count.atLeast();
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("as_of", look.at().toString());
-    out.put("group", look.group());
-    out.put("tenant", tenant);
-    out.put("complete", exact);
-    out.put("tenants", tenants);
-    if (tenant == null) {
-      // how much of the lag each partition holds shows other tenants' volumes: not for a tenant's
-      // token
-      out.put(
-          "partitions",
-          look.partitions().stream()
-              .map(
-                  p -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("topic", p.topic());
-                    m.put("partition", p.partition());
-                    m.put("committed_offset", p.committed());
-                    m.put("end_offset", p.end());
-                    m.put("unfinished", p.unfinished());
-                    m.put("read_through", p.readThrough());
-                    m.put(
-                        "tenants",
-                        p.tenants().entrySet().stream()
-                            .map(
-                                e ->
-                                    count(
-                                        e.getKey(),
-                                        new TenantBacklog.Count(e.getValue(), !p.readThrough())))
-                            .toList());
-                    return m;
-                  })
-              .toList());
-    }
-    return out;
-  }
-
-  private static Map<String, Object> count(String tenant, TenantBacklog.Count count) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("tenant_id", tenant);
-    m.put("unfinished", count.unfinished());
-    m.put("at_least", count.atLeast());
-    return m;
+    // how much of the lag each partition holds shows other tenants' volumes: not for a tenant's
+    // token
+    List<PartitionBacklog> partitions =
+        tenant != null
+            ? null
+            : look.partitions().stream()
+                .map(
+                    p ->
+                        new PartitionBacklog(
+                            p.topic(),
+                            p.partition(),
+                            p.committed(),
+                            p.end(),
+                            p.unfinished(),
+                            p.readThrough(),
+                            p.tenants().entrySet().stream()
+                                .map(
+                                    e ->
+                                        new TenantCount(e.getKey(), e.getValue(), !p.readThrough()))
+                                .toList()))
+                .toList();
+    return new Backlog(look.at().toString(), look.group(), tenant, exact, tenants, partitions);
   }
 
   /**
@@ -121,7 +137,7 @@ public final class StatsResource {
   @GET
   @Path("/status-counts")
   @RolesAllowed(Role.VIEWER_NAME)
-  public Map<String, Object> statusCounts(
+  public StatusCounts statusCounts(
       @Context SecurityContext sc,
       @QueryParam("since") String since,
       @QueryParam("tenant") String asked) {
@@ -144,12 +160,8 @@ public final class StatsResource {
     if (asked == null || asked.equals(tenant)) {
       runs.countByStatus(tenant, from).forEach((status, n) -> counts.put(status.wire(), n));
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("since", from.toString());
-    out.put("tenant", tenant);
-    out.put("counts", counts);
-    out.put("total", counts.values().stream().mapToLong(Long::longValue).sum());
-    return out;
+    return new StatusCounts(
+        from.toString(), tenant, counts, counts.values().stream().mapToLong(Long::longValue).sum());
   }
 
   @GET
