@@ -224,21 +224,7 @@ public final class RunFold {
         executorId = e.executorId();
         completedAt = null;
         error = null;
-        List<Attempt> more = new ArrayList<>(attempts);
-        if (takeover && !more.isEmpty()) {
-          Attempt last = more.remove(more.size() - 1);
-          more.add(last.ended(null, e.timestamp(), "taken over by " + e.executorId()));
-        }
-        more.add(
-            new Attempt(
-                e.attempt(),
-                e.epoch(),
-                e.executorId(),
-                e.timestamp(),
-                null,
-                RunStatus.RUNNING,
-                null));
-        attempts = more;
+        attempts = Attempts.started(attempts, e, takeover);
       }
     }
 
@@ -271,17 +257,7 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
-        List<Attempt> more = new ArrayList<>(attempts);
-        Attempt last = more.isEmpty() ? null : more.get(more.size() - 1);
-        if (last != null && last.attempt() == e.attempt()) {
-          more.set(more.size() - 1, last.ended(to, e.timestamp(), error));
-        } else if (e.attempt() > 0 && (last == null || e.attempt() > last.attempt())) {
-          // an attempt that ended without starting (cancelled while it waited): recorded beside the
-          // others
-          more.add(
-              new Attempt(e.attempt(), e.epoch(), e.executorId(), null, e.timestamp(), to, error));
-        }
-        attempts = more;
+        attempts = Attempts.ended(attempts, e, to, error);
       }
     }
 
@@ -307,10 +283,7 @@ public final class RunFold {
       attempt = Math.max(attempt, e.attempt());
       epoch = e.epoch();
       executorId = e.executorId();
-      List<Attempt> more = new ArrayList<>(attempts);
-      more.add(
-          new Attempt(e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null));
-      attempts = more;
+      attempts = Attempts.startLost(attempts, e);
     }
 
     /** What the request would have said, taken from an event that arrived before it. */

@@ -13,9 +13,8 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -36,6 +35,8 @@ public final class CronSchedule {
   };
   static final int[][] RANGES = {{0, 59}, {0, 23}, {1, 31}, {1, 12}, {0, 6}};
   private static final Pattern TOKEN = Pattern.compile("\\*|\\d+(-\\d+)?");
+  private static final Pattern DIGITS = Pattern.compile("\\d+");
+  private static final Pattern BLANKS = Pattern.compile("\\s+");
   private static final int SEARCH_DAYS = 366 * 8;
 
   private final String expression;
@@ -60,27 +61,11 @@ public final class CronSchedule {
    * @throws CronException naming {@code cron_expression} or {@code timezone} and the reason
    */
   public static CronSchedule parse(String expression, String timezone) {
-    String key = expression + "|" + timezone;
-    CronSchedule cached = CACHE.get(key);
-    if (cached != null) {
-      return cached;
-    }
-    CronSchedule parsed = parseUncached(expression, timezone);
-    if (CACHE.size() < CACHE_LIMIT) {
-      CACHE.put(key, parsed);
-    }
-    return parsed;
-  }
-
-  private static final int CACHE_LIMIT = 50_000;
-  private static final Map<String, CronSchedule> CACHE = new ConcurrentHashMap<>();
-
-  private static CronSchedule parseUncached(String expression, String timezone) {
     ZoneId zone = zone(timezone);
     if (expression == null || expression.isBlank()) {
       throw new CronException("cron_expression", "is required");
     }
-    String[] parts = expression.trim().toUpperCase(Locale.ROOT).split("\\s+");
+    String[] parts = BLANKS.split(expression.trim().toUpperCase(Locale.ROOT));
     if (parts.length != 5) {
       throw new CronException(
           "cron_expression",
@@ -125,7 +110,7 @@ public final class CronSchedule {
       String[] step = item.split("/", -1);
       if (step.length > 2
           || !TOKEN.matcher(step[0]).matches()
-          || (step.length == 2 && !step[1].matches("\\d+"))) {
+          || (step.length == 2 && !DIGITS.matcher(step[1]).matches())) {
         throw new CronException(
             "cron_expression",
             FIELDS[index] + " field '" + field + "' is not valid (use *, N, N,M, N-M, */N or N/M)");
@@ -265,6 +250,22 @@ public final class CronSchedule {
 
   public ZoneId zone() {
     return zone;
+  }
+
+  /** Two schedules are equal when they have the same (trimmed) expression and zone. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CronSchedule c && expression.equals(c.expression) && zone.equals(c.zone);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(expression, zone);
+  }
+
+  @Override
+  public String toString() {
+    return expression + " (" + zone + ")";
   }
 
   static String dayName(int isoIndex) {

@@ -15,6 +15,11 @@ import java.util.List;
 /**
  * A schedule in the seed's shape ({@code job_schedules}): {@code jobName} is the schedule's
  * identifier, {@code jobType} the registered job it runs (defaults to {@code jobName}).
+ *
+ * <p>{@code trigger} is not a field of the document: it is read from the trigger fields when the
+ * schedule is made, so a schedule's cron expression is parsed once, and a schedule whose trigger
+ * fields are broken still reads. A trigger passed in is kept only if it was read from the same
+ * fields (a copy with new run bookkeeping passes its own); otherwise it is replaced.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -43,10 +48,16 @@ public record Schedule(
     RunStatus lastRunStatus,
     String lastRunId,
     Instant nextRunAt,
-    Long version) {
+    Long version,
+    @JsonIgnore ScheduleTrigger trigger) {
 
   public static final int DEFAULT_MISFIRE_GRACE_SECONDS = 60;
   public static final int DEFAULT_MISFIRE_MAX_RUNS = 10;
+
+  public Schedule {
+    trigger =
+        ScheduleTrigger.of(triggerType, cronExpression, timezone, intervalSeconds, runAt, trigger);
+  }
 
   public String target() {
     return jobType == null || jobType.isBlank() ? jobName : jobType;
@@ -133,6 +144,7 @@ public record Schedule(
         status,
         runId,
         next,
-        version);
+        version,
+        trigger);
   }
 }

@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Fire times of a schedule, whatever its trigger kind. */
+/** Fire times of a schedule, from the trigger it was read with, and checks of its fields. */
 public final class Triggers {
   private Triggers() {}
 
@@ -18,20 +18,7 @@ public final class Triggers {
    * @throws CronException naming the field at fault and why
    */
   public static void validate(Schedule s) {
-    switch (s.kind()) {
-      case CRON -> CronSchedule.parse(s.cronExpression(), s.timezone());
-      case INTERVAL -> {
-        if (s.intervalSeconds() == null || s.intervalSeconds() < 1) {
-          throw new CronException(
-              "interval_seconds", "an interval trigger needs interval_seconds >= 1");
-        }
-      }
-      case ONCE -> {
-        if (s.runAt() == null) {
-          throw new CronException("run_at", "a once trigger needs run_at (an ISO-8601 instant)");
-        }
-      }
-    }
+    s.trigger().check();
     CronSchedule.zone(s.timezone());
     if (s.jitterSeconds() != null && s.jitterSeconds() < 0) {
       throw new CronException("jitter_seconds", "must be 0 or more");
@@ -46,18 +33,7 @@ public final class Triggers {
 
   /** The first fire time strictly after {@code after}. */
   public static Optional<Instant> nextAfter(Schedule s, Instant after) {
-    return switch (s.kind()) {
-      case CRON -> CronSchedule.parse(s.cronExpression(), s.timezone()).nextAfter(after);
-      case INTERVAL -> {
-        Instant anchor = s.runAt() == null ? after : s.runAt();
-        long step = s.intervalSeconds() * 1000L;
-        long since = after.toEpochMilli() - anchor.toEpochMilli();
-        long k = since < 0 ? 0 : since / step + 1;
-        yield Optional.of(anchor.plusMillis(k * step));
-      }
-      case ONCE ->
-          s.runAt() != null && s.runAt().isAfter(after) ? Optional.of(s.runAt()) : Optional.empty();
-    };
+    return s.trigger().nextAfter(after);
   }
 
   /**
