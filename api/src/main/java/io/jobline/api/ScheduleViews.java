@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.cron.CronSchedule;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleTrigger;
 import io.jobline.schedule.Triggers;
 import io.jobline.wire.Json;
 import io.jobline.wire.Secrets;
@@ -79,9 +80,19 @@ final class ScheduleViews {
     return ids;
   }
 
+  /** A cron schedule's parsed expression, as read with the schedule (not parsed again). */
+  private static CronSchedule cron(Schedule s) {
+    ScheduleTrigger t = s.trigger();
+    if (t instanceof ScheduleTrigger.Cron c) {
+      return c.cron();
+    }
+    t.check(); // names the field at fault
+    throw new IllegalStateException("schedule " + s.jobName() + " is not a cron schedule");
+  }
+
   static String describe(Schedule s) {
     return switch (s.kind()) {
-      case CRON -> CronSchedule.parse(s.cronExpression(), s.timezone()).describe();
+      case CRON -> cron(s).describe();
       case INTERVAL -> "Every " + s.intervalSeconds() + " s, counted from " + s.runAt();
       case ONCE ->
           "Once, at " + s.runAt().atZone(CronSchedule.zone(s.timezone())).toOffsetDateTime();

@@ -41,15 +41,20 @@ public final class CronSchedule {
 
   private final String expression;
   private final ZoneId zone;
-  private final String[] fields;
-  private final BitSet[] allowed;
+
+  /**
+   * The values each field allows, one bit per value (every field's values are below 64): a schedule
+   * is kept for every schedule loaded, so it holds five longs rather than five bit sets and its
+   * fields' text (which {@link #describe} reads again from the expression).
+   */
+  private final long[] allowed;
+
   private final boolean domRestricted;
   private final boolean dowRestricted;
 
-  private CronSchedule(String expression, ZoneId zone, String[] fields, BitSet[] allowed) {
+  private CronSchedule(String expression, ZoneId zone, String[] fields, long[] allowed) {
     this.expression = expression;
     this.zone = zone;
-    this.fields = fields;
     this.allowed = allowed;
     this.domRestricted = !fields[2].equals("*");
     this.dowRestricted = !fields[4].equals("*");
@@ -65,19 +70,38 @@ public final class CronSchedule {
     if (expression == null || expression.isBlank()) {
       throw new CronException("cron_expression", "is required");
     }
-    String[] parts = BLANKS.split(expression.trim().toUpperCase(Locale.ROOT));
+    String[] parts = fields(expression);
     if (parts.length != 5) {
       throw new CronException(
           "cron_expression",
           "needs 5 fields (minute hour day-of-month month day-of-week), got " + parts.length);
     }
-    parts[4] = names(parts[4], DAYS, 0);
-    parts[3] = names(parts[3], MONTHS, 1);
-    BitSet[] allowed = new BitSet[5];
+    long[] allowed = new long[5];
     for (int i = 0; i < 5; i++) {
-      allowed[i] = field(i, parts[i]);
+      long[] bits = field(i, parts[i]).toLongArray();
+      allowed[i] = bits.length == 0 ? 0 : bits[0];
     }
     return new CronSchedule(expression.trim(), zone, parts, allowed);
+  }
+
+  /** An expression's fields, upper case, with day and month names as numbers. */
+  private static String[] fields(String expression) {
+    String[] parts = BLANKS.split(expression.trim().toUpperCase(Locale.ROOT));
+    if (parts.length == 5) {
+      parts[4] = names(parts[4], DAYS, 0);
+      parts[3] = names(parts[3], MONTHS, 1);
+    }
+    return parts;
+  }
+
+  private static boolean allows(long mask, int value) {
+    return (mask >>> value & 1L) != 0;
+  }
+
+  /** The lowest value allowed from {@code from} on, or -1. */
+  private static int nextAllowed(long mask, int from) {
+    long rest = from >= 64 ? 0 : mask & (-1L << from);
+    return rest == 0 ? -1 : Long.numberOfTrailingZeros(rest);
   }
 
   /**
@@ -165,11 +189,11 @@ public final class CronSchedule {
 
   /** Whether the schedule fires on this local date. */
   boolean matchesDay(LocalDate date) {
-    if (!allowed[3].get(date.getMonthValue())) {
+    if (!allows(allowed[3], date.getMonthValue())) {
       return false;
     }
-    boolean dom = allowed[2].get(date.getDayOfMonth());
-    boolean dow = allowed[4].get(date.getDayOfWeek().getValue() - 1);
+    boolean dom = allows(allowed[2], date.getDayOfMonth());
+    boolean dow = allows(allowed[4], date.getDayOfWeek().getValue() - 1);
     if (domRestricted && dowRestricted) {
       return dom || dow;
     }
@@ -209,12 +233,12 @@ public final class CronSchedule {
       if (!matchesDay(day)) {
         continue;
       }
-      for (int h = allowed[1].nextSetBit(0);
+      for (int h = nextAllowed(allowed[1], 0);
           h >= 0 && fires < count;
-          h = allowed[1].nextSetBit(h + 1)) {
-        for (int m = allowed[0].nextSetBit(0);
+          h = nextAllowed(allowed[1], h + 1)) {
+        for (int m = nextAllowed(allowed[0], 0);
             m >= 0 && fires < count;
-            m = allowed[0].nextSetBit(m + 1)) {
+            m = nextAllowed(allowed[0], m + 1)) {
           LocalDateTime local = LocalDateTime.of(day, LocalTime.of(h, m));
           List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
           if (offsets.isEmpty()) {
@@ -241,7 +265,11 @@ public final class CronSchedule {
 
   /** A sentence saying when this fires, in words, e.g. "at 09:00 on Monday through Friday". */
   public String describe() {
-    return CronDescription.of(fields, allowed, zone);
+    BitSet[] sets = new BitSet[5];
+    for (int i = 0; i < 5; i++) {
+      sets[i] = BitSet.valueOf(new long[] {allowed[i]});
+    }
+    return CronDescription.of(fields(expression), sets, zone);
   }
 
   public String expression() {
