@@ -1,7 +1,5 @@
 package io.jobline.executor;
 
-import io.jobline.wire.JobRequest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -14,10 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -36,21 +31,16 @@ final class Dispatcher {
   private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
   private static final int RECENTLY_DONE = 50_000;
 
-  /** What the dispatcher reads of the executor around it. */
+  /**
+   * What the dispatcher reads of the executor around it: what runs share, the partitions owned, the
+   * lanes and the overflow lane's pace, and the runs it starts.
+   */
   record Context(
-      String executorId,
-      ExecutorSettings settings,
-      ExecutorParts parts,
-      EventPublisher events,
-      Clock clock,
+      RunEnvironment env,
       Map<TopicPartition, OwnedPartition> owned,
-      LeaseKeeper leases,
-      Fences fenced,
-      ControlListener control,
       Lanes lanes,
       OverflowPace pace,
-      ExecutorService threads,
-      ScheduledExecutorService watchdog) {}
+      Runs runs) {}
 
   private final Context c;
 
@@ -71,22 +61,21 @@ final class Dispatcher {
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
-  private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
-  private final AtomicLong started = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final TakeOver takeOver;
   private volatile Thread thread;
 
   Dispatcher(Context context) {
     this.c = context;
-    ExecutorSettings s = context.settings();
+    RunEnvironment env = context.env();
+    ExecutorSettings s = env.settings();
     this.slots = new Slots(s.workers, s.overflowSlots(), s.tenantCap());
     this.takeOver =
         new TakeOver(
-            context.parts().claims(),
-            context.executorId(),
+            env.parts().claims(),
+            env.executorId(),
             Duration.ofMillis(s.claimTtl.toMilliseconds()),
-            context.events());
+            env.events());
   }
 
   /** Starts what may start whenever signalled (a request came, a run ended) or 50 ms passed. */
@@ -102,7 +91,7 @@ final class Dispatcher {
                 } catch (RuntimeException e) {
                   LOG.error(
                       "Executor {} could not start runs; trying again: {}",
-                      c.executorId(),
+                      c.env().executorId(),
                       e.toString(),
                       e);
                 }
@@ -193,7 +182,7 @@ final class Dispatcher {
   }
 
   Collection<RunExecution> executions() {
-    return executions.keySet();
+    return c.runs().all();
   }
 
   int running() {
@@ -203,7 +192,7 @@ final class Dispatcher {
   }
 
   long started() {
-    return started.get();
+    return c.runs().started();
   }
 
   long duplicates() {
@@ -215,15 +204,7 @@ final class Dispatcher {
    * released without their end (their requests are delivered again).
    */
   void stopRuns(Duration drain) {
-    executions
-        .keySet()
-        .forEach(
-            e -> {
-              RunContext ctx = e.context();
-              if (ctx != null) {
-                ctx.requestStop(StopReason.SHUTDOWN);
-              }
-            });
+    c.runs().stopAll(StopReason.SHUTDOWN);
     long deadline = System.nanoTime() + drain.toNanos();
     while (running() > 0 && System.nanoTime() - deadline < 0) {
       releaseEnded();
@@ -235,7 +216,7 @@ final class Dispatcher {
               + "will be delivered again",
           running(),
           drain);
-      executions.keySet().forEach(e -> e.abandonSilently(true));
+      c.runs().all().forEach(e -> e.abandonSilently(true));
     }
   }
 
@@ -257,30 +238,8 @@ final class Dispatcher {
 
   /** Stops the runs of a partition lost, and drops whatever they publish from now on. */
   void fence(TopicPartition tp) {
-    executions.keySet().stream()
-        .filter(e -> e.pending().partition().equals(tp))
-        .forEach(
-            e -> {
-              c.fenced().fence(e.pending().claimKey(), e.epoch());
-              e.fence();
-            });
+    c.runs().fence(tp);
     drop(List.of(tp));
-  }
-
-  /** A cancel arrived: stop the attempt if it runs here (waiting ones are checked at start). */
-  void cancel(String runId, int upToAttempt) {
-    executions.keySet().stream()
-        .filter(
-            e ->
-                e.request().runId().value().equals(runId)
-                    && e.request().attemptOrFirst() <= upToAttempt)
-        .forEach(
-            e -> {
-              RunContext ctx = e.context();
-              if (ctx != null) {
-                ctx.requestStop(StopReason.CANCEL);
-              }
-            });
   }
 
   /** Frees the slots of finished runs, re-queues held ones, and starts what may start now. */
@@ -297,7 +256,7 @@ final class Dispatcher {
       release(p);
       waiting.addFirst(p);
     }
-    Instant now = c.clock().instant();
+    Instant now = c.env().clock().instant();
     List<Pending> later = new ArrayList<>();
     // the main lane first; the overflow lane then, on at most half the workers
     for (boolean overflowLane : new boolean[] {false, true}) {
@@ -378,54 +337,11 @@ final class Dispatcher {
 
   private void start(Pending p) {
     slots.take(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
-    started.incrementAndGet();
-    Hold hold =
-        p.claimEpoch() > 0
-            ? c.leases().claimHold() // its own claim, just taken
-            : c.owned().get(p.partition()).hold;
-    RunExecution execution =
-        new RunExecution(
-            p,
-            hold,
-            c.parts(),
-            c.events(),
-            c.settings(),
-            c.executorId(),
-            c.clock(),
-            c.watchdog(),
-            new Tracking(),
-            new Outcomes());
-    executions.put(execution, Boolean.TRUE); // before it runs: a revocation must find it
-    c.threads().execute(execution);
+    c.runs().launch(p, new Outcomes());
   }
 
   private void release(Pending p) {
     slots.give(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
-  }
-
-  private final class Tracking implements RunningRuns {
-    @Override
-    public void add(RunExecution execution) {
-      JobRequest r = execution.request();
-      if (c.control().isCancelled(r.runId().value(), r.attemptOrFirst())) {
-        cancel(r.runId().value(), r.attemptOrFirst());
-      }
-    }
-
-    @Override
-    public void remove(RunExecution execution) {
-      executions.remove(execution);
-    }
-
-    @Override
-    public boolean isCancelled(String runId, int attempt) {
-      return c.control().isCancelled(runId, attempt);
-    }
-
-    @Override
-    public boolean isFenced(String claimKey, long epoch) {
-      return c.fenced().isFenced(claimKey, epoch);
-    }
   }
 
   private final class Outcomes implements RunOutcome {

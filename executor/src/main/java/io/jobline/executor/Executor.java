@@ -17,8 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -45,11 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Executor implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(Executor.class);
-
-  /** Overflow-lane starts per second an executor never goes below, and never above. */
-  private static final double OVERFLOW_FLOOR = 50;
-
-  private static final double OVERFLOW_CEILING = 100_000;
 
   /** How long a clean stop waits for the group coordinator to take its leave. */
   private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(2);
@@ -88,6 +81,7 @@ public final class Executor implements Managed {
   private OverflowPace pace;
   private Lanes lanes;
   private volatile Dispatcher dispatcher;
+  private volatile Runs runs;
   private volatile RequestReader reader;
 
   public Executor(
@@ -127,35 +121,16 @@ public final class Executor implements Managed {
         new EventTransaction(
             kafka, executorId, Duration.ofMillis(settings.commitInterval.toMilliseconds()));
     deadLetters = new DeadLetters(kafka);
-    threads = Executors.newCachedThreadPool(named("jobline-run"));
-    watchdog = new ScheduledThreadPoolExecutor(1, named("jobline-watchdog"));
+    threads = Executors.newCachedThreadPool(DaemonThreads.named("jobline-run"));
+    watchdog = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("jobline-watchdog"));
     watchdog.setRemoveOnCancelPolicy(true);
-    leases.start(owned.values(), named("jobline-lease-keeper"));
-    control =
-        new ControlListener(kafka, executorId, (run, attempt) -> dispatcher.cancel(run, attempt));
+    leases.start(owned.values(), DaemonThreads.named("jobline-lease-keeper"));
+    control = new ControlListener(kafka, executorId, (run, attempt) -> runs.cancel(run, attempt));
     lanes = new Lanes(settings.overflowAfter);
-    pace =
-        new OverflowPace(
-            settings.overflowTarget.toMilliseconds(),
-            OVERFLOW_FLOOR,
-            OVERFLOW_CEILING,
-            System.nanoTime());
-    dispatcher =
-        new Dispatcher(
-            new Dispatcher.Context(
-                executorId,
-                settings,
-                parts,
-                events,
-                clock,
-                owned,
-                leases,
-                fenced,
-                control,
-                lanes,
-                pace,
-                threads,
-                watchdog));
+    pace = OverflowPace.forTarget(settings.overflowTarget.toMilliseconds(), System.nanoTime());
+    RunEnvironment env = new RunEnvironment(executorId, settings, parts, events, clock, watchdog);
+    runs = new Runs(env, owned, leases, fenced, control, threads);
+    dispatcher = new Dispatcher(new Dispatcher.Context(env, owned, lanes, pace, runs));
     control.start();
     events.onEvent(this::wakeIfWaiting);
     running = true;
@@ -419,14 +394,5 @@ public final class Executor implements Managed {
       idlePolling = false;
       consumer.wakeup();
     }
-  }
-
-  private static ThreadFactory named(String prefix) {
-    AtomicLong n = new AtomicLong();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 }

@@ -19,6 +19,17 @@ final class OverflowPace {
   private long windowStart;
   private long worstWaitMillis;
 
+  /** Overflow-lane starts per second an executor never goes below. */
+  static final double FLOOR = 50;
+
+  /** Overflow-lane starts per second an executor never goes above. */
+  static final double CEILING = 100_000;
+
+  /** The pace an executor keeps for a target wait of the main lane. */
+  static OverflowPace forTarget(long targetMillis, long nowNanos) {
+    return new OverflowPace(targetMillis, FLOOR, CEILING, nowNanos);
+  }
+
   /**
    * @param targetMillis the main lane's longest wait this pace keeps to
    * @param floor overflow-lane starts per second it never goes below

@@ -61,24 +61,15 @@ final class RunExecution implements Runnable {
   private volatile long claimEpoch;
 
   RunExecution(
-      Pending pending,
-      Hold hold,
-      ExecutorParts parts,
-      EventPublisher events,
-      ExecutorSettings settings,
-      String executorId,
-      Clock clock,
-      ScheduledExecutorService watchdog,
-      RunningRuns running,
-      RunOutcome outcome) {
+      Pending pending, Hold hold, RunEnvironment env, RunningRuns running, RunOutcome outcome) {
     this.pending = pending;
     this.hold = hold;
-    this.parts = parts;
-    this.events = events;
-    this.settings = settings;
-    this.executorId = executorId;
-    this.clock = clock;
-    this.watchdog = watchdog;
+    this.parts = env.parts();
+    this.events = env.events();
+    this.settings = env.settings();
+    this.executorId = env.executorId();
+    this.clock = env.clock();
+    this.watchdog = env.watchdog();
     this.running = running;
     this.outcome = outcome;
     this.retries = RetryPolicy.of(settings);
@@ -86,10 +77,6 @@ final class RunExecution implements Runnable {
 
   JobRequest request() {
     return pending.request();
-  }
-
-  RunContext context() {
-    return ctx;
   }
 
   Pending pending() {
@@ -147,15 +134,20 @@ final class RunExecution implements Runnable {
     return ended.compareAndSet(false, true);
   }
 
+  /** Asks the job to stop, if it has started. */
+  void requestStop(StopReason reason) {
+    RunContext c = ctx;
+    if (c != null) {
+      c.requestStop(reason);
+    }
+  }
+
   /**
    * This attempt lost its partition: it is asked to stop, and nothing it publishes from now on
    * counts.
    */
   void fence() {
-    RunContext c = ctx;
-    if (c != null) {
-      c.requestStop(StopReason.FENCED);
-    }
+    requestStop(StopReason.FENCED);
   }
 
   private void execute() {
