@@ -7,7 +7,6 @@ import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
-import io.jobline.wire.RunId;
 import java.time.Instant;
 
 /** Sends a run that ended (retry, redrive) on as its next attempt. */
@@ -28,7 +27,7 @@ final class RunAgain {
       Instant now) {
     events.sendAndWait(
         new RunEvent(
-            RunId.of(ended.runId()),
+            ended.runId(),
             Long.MAX_VALUE,
             EventType.RETRY_SCHEDULED,
             now,

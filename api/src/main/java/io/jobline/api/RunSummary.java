@@ -3,6 +3,7 @@ package io.jobline.api;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.run.RunRecord;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Instant;
 
@@ -12,7 +13,7 @@ import java.time.Instant;
  */
 @JsonNaming(SnakeCaseStrategy.class)
 record RunSummary(
-    String runId,
+    RunId runId,
     String jobName,
     String tenantId,
     String status,

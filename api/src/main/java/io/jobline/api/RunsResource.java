@@ -165,7 +165,7 @@ public final class RunsResource {
         page.stream().map(RunSummary::of).toList(),
         page.size() < size || last == null
             ? null
-            : new RunStore.Cursor(last.requestedAt(), last.runId()).encode());
+            : new RunStore.Cursor(last.requestedAt(), last.runId().value()).encode());
   }
 
   /** The run's log lines, in pages. */
@@ -275,7 +275,7 @@ public final class RunsResource {
             new Trigger(TriggerType.RETRY, null, null, null, null),
             clock.instant(),
             Access.caller(sc).name(),
-            run.parentRunId() == null ? null : RunId.of(run.parentRunId()),
+            run.parentRunId(),
             null,
             null);
     RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());

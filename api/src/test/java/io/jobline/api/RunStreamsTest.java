@@ -10,6 +10,7 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
+import io.jobline.wire.RunId;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -108,7 +109,7 @@ class RunStreamsTest {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
     }
     return new RunRecord(
-        id,
+        RunId.of(id),
         "sleep",
         tenant,
         null,

@@ -21,6 +21,7 @@ import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Clock;
 import java.time.Instant;
@@ -298,7 +299,7 @@ class FirePathsAgreeTest {
 
     private static RunRecord run(RunStatus status) {
       return new RunRecord(
-          "previous",
+          RunId.of("previous"),
           "noop",
           null,
           null,

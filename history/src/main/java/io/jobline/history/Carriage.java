@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Secrets;
 import io.jobline.wire.WireLimits;
 import java.time.Instant;
@@ -141,7 +142,7 @@ final class Carriage {
         List.of(note(reason)),
         false,
         r.attempts(),
-        safe(r.parentRunId()),
+        r.parentRunId() == null ? null : RunId.of(safe(r.parentRunId().value())),
         r.appliedSeq());
   }
 

@@ -251,14 +251,14 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     String reason = "history could not store this run: " + describe(cause);
     RunRecord stripped =
         Carriage.stripped(run, reason, Instant.ofEpochMilli(context.currentSystemTimeMs()));
-    written.remove(run.runId());
+    written.remove(run.runId().value());
     try {
       write(List.of(stripped));
     } catch (RuntimeException storeDown) {
       cause.addSuppressed(storeDown);
       throw cause;
     }
-    dirtyRuns.put(run.runId(), stripped);
+    dirtyRuns.put(run.runId().value(), stripped);
     metrics.setAside();
     LOG.error(
         "Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
@@ -267,7 +267,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         reason,
         Topics.HISTORY_DLQ.name());
     Record<String, byte[]> dead =
-        new Record<>(run.runId(), original(run), context.currentSystemTimeMs());
+        new Record<>(run.runId().value(), original(run), context.currentSystemTimeMs());
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
     deadLetters.add(dead);
@@ -323,16 +323,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     List<RunLogStore.Line> lines = new ArrayList<>();
     for (RunRecord run : batch) {
       List<LogEntry> logs = run.logs() == null ? List.of() : run.logs();
-      int from = written.getOrDefault(run.runId(), 0);
+      int from = written.getOrDefault(run.runId().value(), 0);
       for (int i = from; i < logs.size(); i++) {
-        lines.add(new RunLogStore.Line(run.runId(), i, logs.get(i), false));
+        lines.add(new RunLogStore.Line(run.runId().value(), i, logs.get(i), false));
       }
       int count = logs.size();
       if (run.logsTruncated() && from <= logs.size()) {
         LogEntry last = logs.isEmpty() ? null : logs.get(logs.size() - 1);
         lines.add(
             new RunLogStore.Line(
-                run.runId(),
+                run.runId().value(),
                 logs.size(),
                 new LogEntry(
                     last == null ? null : last.timestamp(),
@@ -342,7 +342,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
                 true));
         count = logs.size() + 1;
       }
-      counts.put(run.runId(), count);
+      counts.put(run.runId().value(), count);
     }
     return lines;
   }

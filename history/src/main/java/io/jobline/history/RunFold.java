@@ -9,6 +9,7 @@ import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -84,7 +85,7 @@ public final class RunFold {
       epoch = r.epoch();
       executorId = r.executorId();
       attempts = r.attempts() == null ? List.of() : r.attempts();
-      parentRunId = r.parentRunId();
+      parentRunId = r.parentRunId() == null ? null : r.parentRunId().value();
       requestedAt = r.requestedAt();
       startedAt = r.startedAt();
       completedAt = r.completedAt();
@@ -354,7 +355,7 @@ public final class RunFold {
 
     RunRecord build() {
       return new RunRecord(
-          runId,
+          RunId.of(runId),
           jobName,
           tenantId,
           params,
@@ -373,7 +374,7 @@ public final class RunFold {
           logs,
           logsTruncated,
           attempts,
-          parentRunId,
+          parentRunId == null || parentRunId.isBlank() ? null : RunId.of(parentRunId),
           applied);
     }
   }

@@ -553,7 +553,7 @@ class SchedulerTest {
 
   private static RunRecord running(RunId id) {
     return new RunRecord(
-        id.value(),
+        id,
         "noop",
         null,
         null,

@@ -11,7 +11,7 @@ import java.util.UUID;
  * Identifies one run. Ids of scheduled runs and of records without an id are derived from what
  * triggered them, so re-emitting the same trigger cannot create a second run.
  */
-public record RunId(String value) {
+public record RunId(String value) implements Comparable<RunId> {
   public RunId {
     Objects.requireNonNull(value, "run id");
     if (value.isBlank()) {
@@ -70,5 +70,11 @@ public record RunId(String value) {
   @Override
   public String toString() {
     return value;
+  }
+
+  /** Orders run ids as their text does. */
+  @Override
+  public int compareTo(RunId other) {
+    return value.compareTo(other.value);
   }
 }

@@ -60,7 +60,7 @@ public record JobStats(
         at == null ? lastRunAt : lastRunAt == null || at.isAfter(lastRunAt) ? at : lastRunAt;
     Failure failure = lastFailure;
     if (r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT) {
-      failure = new Failure(r.runId(), r.completedAt(), r.error());
+      failure = new Failure(r.runId().value(), r.completedAt(), r.error());
     }
     return new JobStats(jobName, tenantId, c, d, max, last, failure);
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,7 +19,7 @@ import java.util.Map;
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunRecord(
-    String runId,
+    RunId runId,
     String jobName,
     String tenantId,
     JsonNode params,
@@ -37,7 +38,7 @@ public record RunRecord(
     List<LogEntry> logs,
     boolean logsTruncated,
     List<Attempt> attempts,
-    String parentRunId,
+    RunId parentRunId,
     Map<String, Long> appliedSeq) {
 
   public Double durationSeconds() {
@@ -51,7 +52,7 @@ public record RunRecord(
   public JobResult toJobResult() {
     return new JobResult(
         jobName,
-        runId,
+        runId == null ? null : runId.value(),
         status == null ? null : status.wire(),
         startedAt,
         completedAt,

@@ -3,6 +3,7 @@ package io.jobline.store;
 import io.jobline.chain.ChainRun;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.wire.RunId;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
@@ -41,7 +42,7 @@ public final class ChainAwareRuns implements RunStore {
           case CANCELLED -> RunStatus.CANCELLED;
         };
     return new RunRecord(
-        c.chainRunId(),
+        RunId.of(c.chainRunId()),
         c.chainName(),
         c.tenantId(),
         c.params(),

@@ -2,6 +2,7 @@ package io.jobline.store;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -27,8 +28,8 @@ public final class InMemoryRunStore implements RunStore {
   public void upsertAll(List<RunRecord> batch) {
     batch.forEach(
         r -> {
-          runs.put(r.runId(), r);
-          visible.put(r.runId(), clock.instant());
+          runs.put(r.runId().value(), r);
+          visible.put(r.runId().value(), clock.instant());
         });
   }
 
@@ -59,7 +60,10 @@ public final class InMemoryRunStore implements RunStore {
             r ->
                 q.schedule() == null
                     || (r.trigger() != null && q.schedule().equals(r.trigger().schedule())))
-        .filter(r -> q.parentRunId() == null || q.parentRunId().equals(r.parentRunId()))
+        .filter(
+            r ->
+                q.parentRunId() == null
+                    || r.parentRunId() != null && q.parentRunId().equals(r.parentRunId().value()))
         .filter(
             r ->
                 q.from() == null
@@ -72,7 +76,7 @@ public final class InMemoryRunStore implements RunStore {
                     || finalOrder.compare(
                             r,
                             new RunRecord(
-                                q.after().runId(),
+                                RunId.of(q.after().runId()),
                                 null,
                                 null,
                                 null,
@@ -114,8 +118,9 @@ public final class InMemoryRunStore implements RunStore {
                 r ->
                     r.requestedAt() != null
                         ? r.requestedAt().isBefore(cutoff)
-                        : visible.get(r.runId()) != null && visible.get(r.runId()).isBefore(cutoff))
-            .map(RunRecord::runId)
+                        : visible.get(r.runId().value()) != null
+                            && visible.get(r.runId().value()).isBefore(cutoff))
+            .map(r -> r.runId().value())
             .toList();
     old.forEach(
         id -> {
@@ -165,11 +170,11 @@ public final class InMemoryRunStore implements RunStore {
         .map(
             r ->
                 new RunTiming(
-                    r.runId(),
+                    r.runId().value(),
                     r.requestedAt(),
                     r.startedAt(),
                     r.completedAt(),
-                    visible.get(r.runId())))
+                    visible.get(r.runId().value())))
         .toList();
   }
 }

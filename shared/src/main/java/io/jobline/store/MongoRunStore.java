@@ -65,7 +65,7 @@ public final class MongoRunStore implements RunStore {
     for (RunRecord run : batch) {
       Document doc = Documents.toDocument(run, "run_id", DATES);
       doc.put(VISIBLE_AT, now);
-      writes.add(new ReplaceOneModel<>(Filters.eq("_id", run.runId()), doc, UPSERT));
+      writes.add(new ReplaceOneModel<>(Filters.eq("_id", run.runId().value()), doc, UPSERT));
     }
     runs.bulkWrite(writes);
   }

@@ -11,6 +11,7 @@ import io.jobline.store.MongoRunStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.RunStore.RunQuery;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ class RunStoreContractTest {
     static RunRecord run(
         String id, String job, String tenant, RunStatus status, Instant requestedAt) {
       return new RunRecord(
-          id,
+          RunId.of(id),
           job,
           tenant,
           Json.object().put("n", 1),
@@ -110,12 +111,12 @@ class RunStoreContractTest {
       for (int page = 0; page < 10; page++) {
         List<RunRecord> got =
             s.list(new RunQuery(null, "t-page", null, null, null, null, null, false, after, 3));
-        got.forEach(r -> seen.add(r.runId()));
+        got.forEach(r -> seen.add(r.runId().value()));
         if (got.size() < 3) {
           break;
         }
         RunRecord last = got.get(got.size() - 1);
-        after = new RunStore.Cursor(last.requestedAt(), last.runId());
+        after = new RunStore.Cursor(last.requestedAt(), last.runId().value());
       }
       assertThat(seen).hasSize(8).doesNotHaveDuplicates();
       assertThat(seen.get(0)).isEqualTo("p6");
@@ -123,7 +124,7 @@ class RunStoreContractTest {
 
       List<RunRecord> odd =
           s.list(new RunQuery("odd", null, null, null, null, null, null, true, null, 10));
-      assertThat(odd).extracting(RunRecord::runId).containsExactly("p1", "p3", "p5");
+      assertThat(odd).extracting(r -> r.runId().value()).containsExactly("p1", "p3", "p5");
       assertThat(
               s.list(
                   new RunQuery(
@@ -143,7 +144,7 @@ class RunStoreContractTest {
       assertThat(s.find("old1")).isEmpty();
       assertThat(s.find("new")).isPresent();
       assertThat(s.since("job", "t", T0.minusSeconds(1000)))
-          .extracting(RunRecord::runId)
+          .extracting(r -> r.runId().value())
           .containsExactly("new");
     }
   }

@@ -7,6 +7,7 @@ import io.jobline.store.RunStore;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,26 @@ final class Fleet implements Emitter {
 
   static RunRecord record(String runId, String job, RunStatus status) {
     return new RunRecord(
-        runId, job, "t1", null, null, status, 1, 1, "e", null, null, null, null, null, null, null,
-        List.of(), false, List.of(), null, Map.of());
+        RunId.of(runId),
+        job,
+        "t1",
+        null,
+        null,
+        status,
+        1,
+        1,
+        "e",
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        Map.of());
   }
 }
