@@ -2,8 +2,8 @@ package io.jobline.job;
 
 /**
  * The root of the SDK's exceptions: a job, a chain or a resource could not be used as asked. The
- * roots of the role modules (history, scheduler, shared) extend it too, so one catch takes every
- * failure Jobline itself names. Its subclasses carry the ids involved as getters.
+ * roots of shared, history, scheduler and api extend it too, so one catch takes every failure
+ * Jobline itself names. Its subclasses carry the ids involved as getters.
  */
 public class JoblineException extends RuntimeException {
   public JoblineException(String message) {
