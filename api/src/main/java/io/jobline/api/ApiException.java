@@ -1,9 +1,13 @@
 package io.jobline.api;
 
+import io.jobline.job.JoblineException;
 import java.util.List;
 
-/** A request the API refuses; becomes a problem+json response naming the field at fault. */
-public class ApiException extends RuntimeException {
+/**
+ * The root of the API's exceptions: a request the API refuses. It becomes a problem+json response
+ * naming the field at fault.
+ */
+public class ApiException extends JoblineException {
   private final int status;
   private final String title;
   private final String field;

@@ -1,6 +1,7 @@
 package io.jobline.builtins;
 
 import com.mongodb.client.MongoDatabase;
+import io.jobline.cron.CronException;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobResources;
@@ -54,7 +55,7 @@ public class ScheduleRepair {
       checked++;
       try {
         Triggers.validate(s);
-      } catch (IllegalArgumentException e) {
+      } catch (CronException | IllegalArgumentException e) {
         invalid++;
         ctx.warning("Schedule " + s.jobName() + " has an invalid trigger: " + e.getMessage());
         continue;

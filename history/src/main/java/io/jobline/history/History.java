@@ -118,12 +118,7 @@ public final class History implements Managed {
           .forEach((name, description) -> counts.put(name, description.partitions().size()));
       return counts;
     } catch (Exception e) {
-      throw new IllegalStateException(
-          "history cannot start: the partitions of "
-              + String.join(" and ", topics)
-              + " could not be read: "
-              + e,
-          e);
+      throw new PartitionsUnreadableException(List.of(topics), e);
     }
   }
 

@@ -84,8 +84,7 @@ public final class HistoryRebuild {
             break;
           }
           if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(
-                "rebuild did not catch up within " + timeout + " (" + done + " of " + total + ")");
+            throw new RebuildTimeoutException(timeout, done, total);
           }
           LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
         }

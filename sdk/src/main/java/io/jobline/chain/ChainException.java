@@ -1,9 +1,11 @@
 package io.jobline.chain;
 
+import io.jobline.job.JoblineException;
+
 /**
  * A chain declaration that cannot be accepted; names the chain, the step and the field at fault.
  */
-public class ChainException extends RuntimeException {
+public class ChainException extends JoblineException {
   private final String chain;
   private final String step;
   private final String field;

@@ -1,7 +1,7 @@
 package io.jobline.job;
 
 /** A job could not be found, declared or run as asked. */
-public class JobException extends RuntimeException {
+public class JobException extends JoblineException {
   public JobException(String message) {
     super(message);
   }

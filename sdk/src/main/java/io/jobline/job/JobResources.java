@@ -16,11 +16,11 @@ public interface JobResources {
    * A resource of type {@code type} that this process offers jobs. In a Jobline process, {@code
    * resource(MongoDatabase.class)} is Jobline's own database (schedules, runs, timers).
    *
-   * @throws JobException where the process offers no such resource (e.g. {@link #NONE})
+   * @throws ResourceUnavailableException where the process offers no such resource (e.g. {@link
+   *     #NONE})
    */
   default <T> T resource(Class<T> type) {
-    throw new JobException(
-        "this job needs a " + type.getSimpleName() + ", which is not available here");
+    throw new ResourceUnavailableException(type, null);
   }
 
   /**
@@ -28,15 +28,10 @@ public interface JobResources {
    * resource(MongoDatabase.class, "app")} is the database {@code app} on the same MongoDB
    * deployment as Jobline's, e.g. the application's own.
    *
-   * @throws JobException where the process offers no such resource
+   * @throws ResourceUnavailableException where the process offers no such resource
    */
   default <T> T resource(Class<T> type, String name) {
-    throw new JobException(
-        "this job needs the "
-            + type.getSimpleName()
-            + " '"
-            + name
-            + "', which is not available here");
+    throw new ResourceUnavailableException(type, name);
   }
 
   /**

@@ -1,7 +1,13 @@
 package io.jobline.cron;
 
-/** A cron expression or timezone was rejected; the message names the field and the reason. */
-public class CronException extends IllegalArgumentException {
+import io.jobline.wire.SharedException;
+
+/**
+ * A cron expression, timezone or trigger setting was rejected; the message names the field and the
+ * reason. It was an {@link IllegalArgumentException} before it joined {@link SharedException}; code
+ * that validates triggers catches it by name.
+ */
+public class CronException extends SharedException {
   private final String field;
   private final String reason;
 
@@ -11,6 +17,7 @@ public class CronException extends IllegalArgumentException {
     this.reason = reason;
   }
 
+  /** The schedule field at fault, e.g. {@code cron_expression} or {@code timezone}. */
   public String field() {
     return field;
   }

@@ -55,7 +55,8 @@ public final class JobRegistry {
             JobDefinition def = define(target, m.loadClassAndGetMethod());
             JobDefinition previous = found.putIfAbsent(def.name(), def);
             if (previous != null) {
-              throw new JobException(
+              throw new DuplicateJobException(
+                  def.name(),
                   "job name '"
                       + def.name()
                       + "' is declared twice: "

@@ -100,8 +100,7 @@ public final class MongoTimerStore implements TimerStore {
           d.getString("kind"),
           Json.mapper().readValue(d.getString("request"), JobRequest.class));
     } catch (IOException e) {
-      throw new IllegalStateException(
-          "timer " + d.getString("_id") + " holds an unreadable request", e);
+      throw new UnreadableTimerException(d.getString("_id"), e);
     }
   }
 }

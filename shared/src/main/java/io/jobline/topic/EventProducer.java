@@ -72,18 +72,18 @@ public final class EventProducer implements AutoCloseable {
    * caller does next (e.g. a retry's event before its request, which an executor may start at
    * once).
    *
-   * @throws IllegalStateException when Kafka does not take it within 30 s
+   * @throws NotAcknowledgedException when Kafka does not take it within 30 s
    */
   public void sendAndWait(RunEvent event) {
     try {
       producer.send(record(event)).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(
-          "interrupted while sending an event of run " + event.runId(), e);
+      throw new NotAcknowledgedException(
+          event.runId(), "interrupted while sending an event of run " + event.runId(), e);
     } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException(
-          "Kafka did not take an event of run " + event.runId() + ": " + e, e);
+      throw new NotAcknowledgedException(
+          event.runId(), "Kafka did not take an event of run " + event.runId() + ": " + e, e);
     }
   }
 

@@ -62,18 +62,19 @@ public final class RequestProducer implements AutoCloseable {
   /**
    * Sends and waits until Kafka acknowledges the record.
    *
-   * @throws IllegalStateException when Kafka does not acknowledge it within 30 s
+   * @throws NotAcknowledgedException when Kafka does not acknowledge it within 30 s
    */
   public RecordMetadata sendAndWait(JobRequest request) {
     try {
       return send(request).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while sending run " + request.runId(), e);
+      throw new NotAcknowledgedException(
+          request.runId(), "interrupted while sending run " + request.runId(), e);
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new IllegalStateException(
-          "Kafka did not accept run " + request.runId() + ": " + cause, cause);
+      throw new NotAcknowledgedException(
+          request.runId(), "Kafka did not accept run " + request.runId() + ": " + cause, cause);
     }
   }
 

@@ -12,6 +12,7 @@ import io.jobline.store.ChainRunStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -157,12 +158,18 @@ public final class ChainOrchestrator implements Managed {
       CompletableFuture.allOf(acks).get(60, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException(
-          "interrupted while Kafka took chain steps; they are sent again", e);
+      throw new StepsNotSentException(
+          runIds(requests), "interrupted while Kafka took chain steps; they are sent again", e);
     } catch (Exception e) {
-      throw new IllegalStateException(
-          "Kafka did not acknowledge chain steps; they are sent again next tick", e);
+      throw new StepsNotSentException(
+          runIds(requests),
+          "Kafka did not acknowledge chain steps; they are sent again next tick",
+          e);
     }
+  }
+
+  private static List<RunId> runIds(List<JobRequest> requests) {
+    return requests.stream().map(JobRequest::runId).toList();
   }
 
   public boolean isLeader() {

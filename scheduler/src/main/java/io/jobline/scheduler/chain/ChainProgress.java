@@ -182,14 +182,7 @@ final class ChainProgress {
   private ChainStep definition(String step) {
     return run.definition()
         .step(step)
-        .orElseThrow(
-            () ->
-                new IllegalStateException(
-                    "chain run "
-                        + run.chainRunId()
-                        + " has a step '"
-                        + step
-                        + "' its definition lacks"));
+        .orElseThrow(() -> new UnknownStepException(run.chainRunId(), step));
   }
 
   /**
