@@ -30,9 +30,9 @@ import io.jobline.api.auth.RoleCheck;
 import io.jobline.api.console.ConsoleServlet;
 import io.jobline.chain.ChainLauncher;
 import io.jobline.job.ParamsValidator;
-import io.jobline.store.AuditStore;
 import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.ExecutorFleet;
+import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoDeadLetterStore;
 import io.jobline.topic.ControlProducer;
 import io.jobline.topic.EventProducer;
@@ -82,7 +82,7 @@ final class ApiWiring {
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
     env.lifecycle().manage(closing(auditEvents::close));
     Auditor auditor = new Auditor(auditEvents::sendAndWait, clock);
-    jersey.register(new AuditResource(new AuditStore(stores.db()).ensureIndexes()));
+    jersey.register(new AuditResource(new MongoAuditStore(stores.db()).ensureIndexes()));
     EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
     env.lifecycle().manage(closing(apiRunEvents::close));
     RunStreams runStreams =

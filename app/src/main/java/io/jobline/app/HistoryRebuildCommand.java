@@ -5,7 +5,7 @@ import com.mongodb.client.MongoClients;
 import io.dropwizard.configuration.ConfigurationException;
 import io.jobline.history.HistoryRebuild;
 import io.jobline.history.HistoryTopology;
-import io.jobline.store.AuditStore;
+import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
 import io.jobline.store.MongoStatsStore;
@@ -67,7 +67,7 @@ final class HistoryRebuildCommand implements Callable<Integer> {
               target,
               new MongoRunLogStore(db).ensureIndexes(),
               new MongoStatsStore(db)::replace,
-              new AuditStore(db)::putAll);
+              new MongoAuditStore(db)::putAll);
       ProgressDisplay display = ProgressDisplay.onStderr();
       long replayed =
           HistoryRebuild.rebuild(

@@ -8,7 +8,7 @@ import io.jobline.history.DeadLetterRecorder;
 import io.jobline.history.History;
 import io.jobline.history.HistoryTopology;
 import io.jobline.history.StreamsHealthCheck;
-import io.jobline.store.AuditStore;
+import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoDeadLetterStore;
 import io.jobline.topic.Topics;
 import java.time.Duration;
@@ -35,7 +35,7 @@ final class HistoryWiring {
                 stores.runs(),
                 stores.runLogs(),
                 stores.stats()::replace,
-                new AuditStore(stores.db()).ensureIndexes()::putAll),
+                new MongoAuditStore(stores.db()).ensureIndexes()::putAll),
             config.topics.replicationFactor,
             parts.clock());
     env.lifecycle()

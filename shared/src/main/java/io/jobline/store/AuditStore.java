@@ -1,81 +1,27 @@
 package io.jobline.store;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.Indexes;
-import com.mongodb.client.model.ReplaceOneModel;
-import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.client.model.Sorts;
-import com.mongodb.client.model.WriteModel;
 import io.jobline.run.AuditEntry;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import org.bson.Document;
-import org.bson.conversions.Bson;
 
-/** The audit trail ({@code job_audit}): who did what through the api, as history wrote it. */
-public final class AuditStore {
-  public static final String COLLECTION = "job_audit";
-  private static final Set<String> DATES = Set.of("at");
-  private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
-  private final MongoCollection<Document> audit;
+/**
+ * The audit trail ({@code job_audit}): who did what through the api, as history wrote it. History
+ * writes it, the api lists it.
+ */
+public interface AuditStore {
+  /** Writes entries by their id: writing one again keeps one, as last written. */
+  void putAll(List<AuditEntry> entries);
 
-  public AuditStore(MongoDatabase db) {
-    this.audit = db.getCollection(COLLECTION);
-  }
-
-  public AuditStore ensureIndexes() {
-    audit.createIndex(
-        Indexes.compoundIndex(
-            Indexes.ascending("target_type", "target"), Indexes.descending("at")));
-    audit.createIndex(Indexes.descending("at"));
-    return this;
-  }
-
-  /** Writes entries by their id: writing one again keeps one. */
-  public void putAll(List<AuditEntry> entries) {
-    if (entries.isEmpty()) {
-      return;
-    }
-    List<WriteModel<Document>> writes = new ArrayList<>(entries.size());
-    for (AuditEntry e : entries) {
-      writes.add(
-          new ReplaceOneModel<>(
-              Filters.eq("_id", e.auditId()), Documents.toDocument(e, "audit_id", DATES), UPSERT));
-    }
-    audit.bulkWrite(writes);
-  }
-
-  /** What to list: every filter may be null. */
-  public record Query(
+  /**
+   * What to list: every filter may be null (then it keeps everything); at most {@code limit}
+   * entries, where 0 means no limit and a negative limit its size, as Mongo takes them.
+   */
+  record Query(
       String tenantId, String targetType, String target, String actor, String action, int limit) {}
 
-  /** Entries, newest first. */
-  public List<AuditEntry> list(Query q) {
-    List<Bson> filters = new ArrayList<>();
-    if (q.tenantId() != null) {
-      filters.add(Filters.eq("tenant_id", q.tenantId()));
-    }
-    if (q.targetType() != null) {
-      filters.add(Filters.eq("target_type", q.targetType()));
-    }
-    if (q.target() != null) {
-      filters.add(Filters.eq("target", q.target()));
-    }
-    if (q.actor() != null) {
-      filters.add(Filters.eq("actor", q.actor()));
-    }
-    if (q.action() != null) {
-      filters.add(Filters.eq("action", q.action()));
-    }
-    List<AuditEntry> out = new ArrayList<>();
-    audit
-        .find(filters.isEmpty() ? new Document() : Filters.and(filters))
-        .sort(Sorts.descending("at"))
-        .limit(q.limit())
-        .forEach(d -> out.add(Documents.fromDocument(d, AuditEntry.class, "audit_id")));
-    return out;
-  }
+  /**
+   * Entries matching every filter, newest first (an entry without a time last); the order of
+   * entries written at the same millisecond is not part of the contract. Times come back to the
+   * millisecond.
+   */
+  List<AuditEntry> list(Query q);
 }
