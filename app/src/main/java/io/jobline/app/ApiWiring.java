@@ -31,9 +31,9 @@ import io.jobline.api.console.ConsoleServlet;
 import io.jobline.chain.ChainLauncher;
 import io.jobline.job.ParamsValidator;
 import io.jobline.store.ChainAwareRuns;
-import io.jobline.store.ExecutorFleet;
 import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoDeadLetterStore;
+import io.jobline.store.MongoExecutorFleet;
 import io.jobline.topic.ControlProducer;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.Topics;
@@ -149,7 +149,7 @@ final class ApiWiring {
     jersey.register(new ChainRunsResource(stores.chainRuns(), chainsChanged, auditor));
     jersey.register(new OpenApiResource());
     jersey.register(new CallerResource());
-    jersey.register(new ExecutorsResource(new ExecutorFleet(stores.db()), clock));
+    jersey.register(new ExecutorsResource(new MongoExecutorFleet(stores.db()), clock));
     // the console's page and files (no token: its data calls carry one); "" is the context root,
     // /
     env.servlets().addServlet("console", new ConsoleServlet()).addMapping("", "/console/*");

@@ -8,7 +8,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
-import io.jobline.store.ExecutorFleet;
+import io.jobline.store.MongoExecutorFleet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -26,7 +26,7 @@ import org.bson.Document;
  * period — none per run.
  */
 public final class MongoPartitionLeases implements PartitionLeases {
-  static final String COLLECTION = ExecutorFleet.COLLECTION;
+  static final String COLLECTION = MongoExecutorFleet.COLLECTION;
   private final MongoCollection<Document> leases;
 
   public MongoPartitionLeases(MongoDatabase db) {

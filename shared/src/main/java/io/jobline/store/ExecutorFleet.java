@@ -1,51 +1,21 @@
 package io.jobline.store;
 
-import com.mongodb.client.MongoCollection;
-import com.mongodb.client.MongoDatabase;
-import com.mongodb.client.model.Filters;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
-import org.bson.Document;
 
 /**
  * Which executors are up, as their partition leases show: an executor renews a lease on every
  * partition of {@code jobline.requests} it holds, so one holding a lease not yet expired is up.
- * Read-only; the executors write {@value #COLLECTION}.
+ * Read-only; the executors write the leases.
  */
-public final class ExecutorFleet {
-  public static final String COLLECTION = "job_partition_leases";
-  private final MongoCollection<Document> leases;
-
-  public ExecutorFleet(MongoDatabase db) {
-    this.leases = db.getCollection(COLLECTION);
-  }
-
+public interface ExecutorFleet {
   /** One executor that is up: its id, the partitions it holds and when its first lease runs out. */
-  public record Executor(String id, List<String> partitions, Instant leaseExpiresAt) {}
+  record Executor(String id, List<String> partitions, Instant leaseExpiresAt) {}
 
-  /** The executors holding a lease at {@code now}, by id. */
-  public List<Executor> up(Instant now) {
-    Map<String, List<String>> partitions = new TreeMap<>();
-    Map<String, Instant> expires = new TreeMap<>();
-    for (Document d : leases.find(Filters.gt("expires_at", Date.from(now)))) {
-      String owner = d.getString("owner");
-      if (owner == null) {
-        continue;
-      }
-      partitions.computeIfAbsent(owner, k -> new ArrayList<>()).add(d.getString("_id"));
-      Instant until = d.getDate("expires_at").toInstant();
-      expires.merge(owner, until, (a, b) -> a.isBefore(b) ? a : b);
-    }
-    List<Executor> out = new ArrayList<>();
-    partitions.forEach(
-        (owner, held) -> {
-          held.sort(null);
-          out.add(new Executor(owner, held, expires.get(owner)));
-        });
-    return out;
-  }
+  /**
+   * The executors holding a lease that runs out after {@code now} (both to the millisecond), by id,
+   * each with those partitions in order and the earliest of their expiries. A lease handed over (no
+   * owner) or run out counts for nothing.
+   */
+  List<Executor> up(Instant now);
 }
