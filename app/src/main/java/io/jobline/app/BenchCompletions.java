@@ -1,21 +1,16 @@
 package io.jobline.app;
 
-import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.RunEvent;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
@@ -30,21 +25,7 @@ final class BenchCompletions implements AutoCloseable {
   private volatile boolean running = true;
 
   BenchCompletions(Standalone standalone) {
-    Map<String, Object> props = standalone.config().kafka.clientProperties();
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    consumer =
-        new KafkaConsumer<>(
-            props,
-            Topics.EVENTS.keySerde().deserializer(),
-            Topics.EVENTS.valueSerde().deserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(Topics.EVENTS.name()).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
+    consumer = EventsTail.fromNow(standalone.config().kafka.clientProperties());
     thread = new Thread(this::loop, "jobline-bench-completions");
     thread.setDaemon(true);
     thread.start();

@@ -1,11 +1,10 @@
 package io.jobline.app.chaos;
 
-import io.jobline.topic.Topics;
+import io.jobline.app.EventsTail;
 import io.jobline.wire.EventType;
 import io.jobline.wire.RunEvent;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
 /**
@@ -31,24 +29,7 @@ final class RunStarts implements AutoCloseable {
   private volatile boolean running = true;
 
   RunStarts(String bootstrap) {
-    consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-                "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                5000),
-            Topics.EVENTS.keySerde().deserializer(),
-            Topics.EVENTS.valueSerde().deserializer());
-    List<TopicPartition> partitions =
-        consumer.partitionsFor(Topics.EVENTS.name()).stream()
-            .map(p -> new TopicPartition(p.topic(), p.partition()))
-            .toList();
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
+    consumer = EventsTail.fromNow(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap));
     thread = new Thread(this::loop, "noisy-neighbour-events");
     thread.setDaemon(true);
     thread.start();

@@ -1,0 +1,38 @@
+package io.jobline.app;
+
+import io.jobline.topic.Topics;
+import io.jobline.wire.RunEvent;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * A reader of {@code jobline.events} from now on, as history sees them (committed only), on every
+ * partition and in no consumer group: what the bench and the chaos scenarios watch runs through.
+ */
+public final class EventsTail {
+  private EventsTail() {}
+
+  /** A consumer of every events partition, positioned at its end. */
+  public static KafkaConsumer<String, RunEvent> fromNow(Map<String, Object> clientProperties) {
+    Map<String, Object> props = new HashMap<>(clientProperties);
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    KafkaConsumer<String, RunEvent> consumer =
+        new KafkaConsumer<>(
+            props,
+            Topics.EVENTS.keySerde().deserializer(),
+            Topics.EVENTS.valueSerde().deserializer());
+    List<TopicPartition> partitions =
+        consumer.partitionsFor(Topics.EVENTS.name()).stream()
+            .map(p -> new TopicPartition(p.topic(), p.partition()))
+            .toList();
+    consumer.assign(partitions);
+    consumer.seekToEnd(partitions);
+    partitions.forEach(consumer::position);
+    return consumer;
+  }
+}
