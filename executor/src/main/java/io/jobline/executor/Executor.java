@@ -152,28 +152,21 @@ public final class Executor implements Managed {
         requestPartitions == transaction.partitionsFor(Topics.REQUESTS_OVERFLOW.name());
     reader =
         new RequestReader(
-            executorId,
-            clock,
             new Intake(registry, new ParamsValidator()),
             offsets,
             owned,
             lanes,
             dispatcher,
-            transaction,
-            events,
-            deadLetters,
-            overflowAligned);
+            new OverflowMover(executorId, dispatcher, transaction, overflowAligned),
+            new Refusals(executorId, clock, events, deadLetters));
     consumer.subscribe(
         new Rebalance(
             executorId,
-            clock,
-            Duration.ofMillis(settings.claimTtl.toMilliseconds()),
             consumer,
             owned,
             offsets,
             dispatcher,
-            parts.claims(),
-            fenced,
+            runs,
             leases,
             new Rebalance.Steps(this::commitNow, this::fence, this::voidTransaction)));
     try {
@@ -201,7 +194,7 @@ public final class Executor implements Managed {
           // an event is waiting or a slot came free: go on at once
         }
         lastPoll = clock.instant();
-        reader.reportMoves(pace);
+        reader.mover().report(pace);
         takeLeases();
         dispatcher.signal();
         send();
@@ -358,7 +351,7 @@ public final class Executor implements Managed {
 
   public long deadLettered() {
     RequestReader r = reader;
-    return r == null ? 0 : r.deadLettered();
+    return r == null ? 0 : r.refusals().count();
   }
 
   /** Jobs running on this executor now (what a stop waits for). */
@@ -375,7 +368,7 @@ public final class Executor implements Managed {
   /** Requests this executor moved to the overflow lane, their tenant having a backlog here. */
   public long divertedRequests() {
     RequestReader r = reader;
-    return r == null ? 0 : r.diverted();
+    return r == null ? 0 : r.mover().moved();
   }
 
   /** Deliveries this executor skipped because the same run attempt had already ended. */

@@ -1,9 +1,6 @@
 package io.jobline.executor;
 
 import io.jobline.topic.FinishedOffsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -31,38 +28,29 @@ final class Rebalance implements ConsumerRebalanceListener {
   record Steps(Runnable commitNow, Consumer<TopicPartition> fence, Runnable voidTransaction) {}
 
   private final String executorId;
-  private final Clock clock;
-  private final Duration claimTtl;
   private final LaneConsumer consumer;
   private final Map<TopicPartition, OwnedPartition> owned;
   private final OffsetTracker offsets;
   private final Dispatcher dispatcher;
-  private final ClaimStore claims;
-  private final Fences fenced;
+  private final Runs runs;
   private final LeaseKeeper leases;
   private final Steps steps;
 
   Rebalance(
       String executorId,
-      Clock clock,
-      Duration claimTtl,
       LaneConsumer consumer,
       Map<TopicPartition, OwnedPartition> owned,
       OffsetTracker offsets,
       Dispatcher dispatcher,
-      ClaimStore claims,
-      Fences fenced,
+      Runs runs,
       LeaseKeeper leases,
       Steps steps) {
     this.executorId = executorId;
-    this.clock = clock;
-    this.claimTtl = claimTtl;
     this.consumer = consumer;
     this.owned = owned;
     this.offsets = offsets;
     this.dispatcher = dispatcher;
-    this.claims = claims;
-    this.fenced = fenced;
+    this.runs = runs;
     this.leases = leases;
     this.steps = steps;
   }
@@ -100,7 +88,7 @@ final class Rebalance implements ConsumerRebalanceListener {
     // for it; one that ended already has its end in the outbox, and goes out with the commit below
     Map<TopicPartition, Map<Long, String>> stillRunning = new HashMap<>();
     for (TopicPartition tp : partitions) {
-      stillRunning.put(tp, handOverRuns(tp));
+      stillRunning.put(tp, runs.handOver(tp));
     }
     try {
       steps.commitNow().run();
@@ -122,37 +110,6 @@ final class Rebalance implements ConsumerRebalanceListener {
       }
       offsets.forget(tp);
     }
-  }
-
-  /** Puts each run of {@code tp} still going under a claim of its own; fences one it cannot. */
-  private Map<Long, String> handOverRuns(TopicPartition tp) {
-    Instant now = clock.instant();
-    Map<Long, String> going = new HashMap<>();
-    for (RunExecution e : dispatcher.executions()) {
-      if (!e.pending().partition().equals(tp) || e.hasEnded()) {
-        continue;
-      }
-      if (e.underClaim()) {
-        going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
-        continue;
-      }
-      try {
-        ClaimStore.Claim claim = claims.claim(e.pending().claimKey(), executorId, now, claimTtl);
-        if (claim.outcome() == ClaimStore.Outcome.CLAIMED) {
-          if (e.continueUnderClaim(claim.epoch())) {
-            going.put(e.pending().offset(), e.pending().claimKey());
-          } else {
-            claims.release(e.pending().claimKey(), executorId, claim.epoch());
-          }
-          continue;
-        }
-      } catch (RuntimeException failed) {
-        LOG.warn("Could not hand run {} over: {}", e.pending().claimKey(), failed.toString());
-      }
-      fenced.fence(e.pending().claimKey(), e.epoch());
-      e.fence();
-    }
-    return going;
   }
 
   @Override

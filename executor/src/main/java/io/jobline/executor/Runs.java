@@ -1,12 +1,17 @@
 package io.jobline.executor;
 
 import io.jobline.wire.JobRequest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runs going on at this executor: starts each on a thread of its own under the lease it holds,
@@ -14,6 +19,8 @@ import org.apache.kafka.common.TopicPartition;
  * decides what starts; this keeps what did.
  */
 final class Runs {
+  private static final Logger LOG = LoggerFactory.getLogger(Runs.class);
+
   private final RunEnvironment env;
   private final Map<TopicPartition, OwnedPartition> owned;
   private final LeaseKeeper leases;
@@ -22,6 +29,8 @@ final class Runs {
   private final ExecutorService threads;
   private final Map<RunExecution, Boolean> executions = new ConcurrentHashMap<>();
   private final AtomicLong started = new AtomicLong();
+  private final ClaimStore claims;
+  private final Duration claimTtl;
 
   Runs(
       RunEnvironment env,
@@ -36,6 +45,8 @@ final class Runs {
     this.fenced = fenced;
     this.control = control;
     this.threads = threads;
+    this.claims = env.parts().claims();
+    this.claimTtl = Duration.ofMillis(env.settings().claimTtl.toMilliseconds());
   }
 
   /** Runs {@code p} under its own claim's hold or its partition's; {@code outcome} hears how. */
@@ -82,6 +93,43 @@ final class Runs {
                 e.request().runId().value().equals(runId)
                     && e.request().attemptOrFirst() <= upToAttempt)
         .forEach(e -> e.requestStop(StopReason.CANCEL));
+  }
+
+  /**
+   * Puts each run of {@code tp} still going under a claim of its own, as its partition goes to
+   * another executor; fences one it cannot.
+   *
+   * @return the offsets of the runs going on under claims, with their claim keys
+   */
+  Map<Long, String> handOver(TopicPartition tp) {
+    Instant now = env.clock().instant();
+    Map<Long, String> going = new HashMap<>();
+    for (RunExecution e : executions.keySet()) {
+      if (!e.pending().partition().equals(tp) || e.hasEnded()) {
+        continue;
+      }
+      if (e.underClaim()) {
+        going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
+        continue;
+      }
+      try {
+        ClaimStore.Claim claim =
+            claims.claim(e.pending().claimKey(), env.executorId(), now, claimTtl);
+        if (claim.outcome() == ClaimStore.Outcome.CLAIMED) {
+          if (e.continueUnderClaim(claim.epoch())) {
+            going.put(e.pending().offset(), e.pending().claimKey());
+          } else {
+            claims.release(e.pending().claimKey(), env.executorId(), claim.epoch());
+          }
+          continue;
+        }
+      } catch (RuntimeException failed) {
+        LOG.warn("Could not hand run {} over: {}", e.pending().claimKey(), failed.toString());
+      }
+      fenced.fence(e.pending().claimKey(), e.epoch());
+      e.fence();
+    }
+    return going;
   }
 
   private final class Tracking implements RunningRuns {
