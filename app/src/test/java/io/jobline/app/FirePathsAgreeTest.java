@@ -17,6 +17,7 @@ import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.testkit.TestRuns;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
@@ -28,7 +29,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -298,28 +298,7 @@ class FirePathsAgreeTest {
     }
 
     private static RunRecord run(RunStatus status) {
-      return new RunRecord(
-          RunId.of("previous"),
-          "noop",
-          null,
-          null,
-          null,
-          status,
-          1,
-          1,
-          "e",
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          List.of(),
-          false,
-          List.of(),
-          null,
-          Map.of());
+      return TestRuns.run(RunId.of("previous"), "noop", null, status);
     }
 
     private static Schedule schedule(String json) {

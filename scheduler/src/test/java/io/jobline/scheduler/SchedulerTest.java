@@ -14,6 +14,7 @@ import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.store.TimerStore;
+import io.jobline.testkit.TestRuns;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
@@ -552,52 +553,10 @@ class SchedulerTest {
   }
 
   private static RunRecord running(RunId id) {
-    return new RunRecord(
-        id,
-        "noop",
-        null,
-        null,
-        null,
-        RunStatus.RUNNING,
-        1,
-        1,
-        "e",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        List.of(),
-        false,
-        List.of(),
-        null,
-        Map.of());
+    return TestRuns.run(id, "noop", null, RunStatus.RUNNING);
   }
 
   private static RunRecord withStatus(RunRecord r, RunStatus status) {
-    return new RunRecord(
-        r.runId(),
-        r.jobName(),
-        null,
-        null,
-        null,
-        status,
-        1,
-        1,
-        "e",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        List.of(),
-        false,
-        List.of(),
-        null,
-        Map.of());
+    return TestRuns.run(r.runId(), r.jobName(), null, status);
   }
 }

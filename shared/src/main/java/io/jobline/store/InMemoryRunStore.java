@@ -2,7 +2,6 @@ package io.jobline.store;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
-import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
@@ -40,14 +39,9 @@ public final class InMemoryRunStore implements RunStore {
 
   @Override
   public List<RunRecord> list(RunQuery q) {
-    Comparator<RunRecord> order =
-        Comparator.comparing(
-                (RunRecord r) -> r.requestedAt() == null ? Instant.EPOCH : r.requestedAt())
-            .thenComparing(RunRecord::runId);
-    if (!q.ascending()) {
-      order = order.reversed();
-    }
-    Comparator<RunRecord> finalOrder = order;
+    Comparator<Place> places =
+        q.ascending() ? Place.ORDER : Place.ORDER.reversed(); // as the Mongo store pages
+    Comparator<RunRecord> finalOrder = Comparator.comparing(Place::of, places);
     return runs.values().stream()
         .filter(r -> q.jobName() == null || q.jobName().equals(r.jobName()))
         .filter(r -> q.tenantId() == null || q.tenantId().equals(r.tenantId()))
@@ -73,30 +67,8 @@ public final class InMemoryRunStore implements RunStore {
         .filter(
             r ->
                 q.after() == null
-                    || finalOrder.compare(
-                            r,
-                            new RunRecord(
-                                RunId.of(q.after().runId()),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                0,
-                                0,
-                                null,
-                                q.after().requestedAt(),
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                null,
-                                List.of(),
-                                false,
-                                List.of(),
-                                null,
-                                Map.of()))
+                    || places.compare(
+                            Place.of(r), new Place(q.after().requestedAt(), q.after().runId()))
                         > 0)
         .sorted(finalOrder)
         .limit(q.limit())
@@ -176,5 +148,18 @@ public final class InMemoryRunStore implements RunStore {
                     r.completedAt(),
                     visible.get(r.runId().value())))
         .toList();
+  }
+
+  /** Where a run stands in a listing: by request time (none counts as the epoch), then by id. */
+  private record Place(Instant at, String id) {
+    static final Comparator<Place> ORDER = Comparator.comparing(Place::at).thenComparing(Place::id);
+
+    Place {
+      at = at == null ? Instant.EPOCH : at;
+    }
+
+    static Place of(RunRecord r) {
+      return new Place(r.requestedAt(), r.runId().value());
+    }
   }
 }

@@ -4,13 +4,13 @@ import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.scheduler.Emitter;
 import io.jobline.store.RunStore;
+import io.jobline.testkit.TestRuns;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -60,27 +60,6 @@ final class Fleet implements Emitter {
   }
 
   static RunRecord record(String runId, String job, RunStatus status) {
-    return new RunRecord(
-        RunId.of(runId),
-        job,
-        "t1",
-        null,
-        null,
-        status,
-        1,
-        1,
-        "e",
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        List.of(),
-        false,
-        List.of(),
-        null,
-        Map.of());
+    return TestRuns.run(RunId.of(runId), job, "t1", status);
   }
 }
