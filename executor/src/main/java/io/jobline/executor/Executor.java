@@ -53,7 +53,7 @@ public final class Executor implements Managed {
   private final ExecutorParts parts;
   private final Clock clock;
   private final String executorId;
-  private final OffsetTracker offsets = new OffsetTracker();
+  private OffsetTracker offsets;
   private final EventPublisher events = new EventPublisher();
   private final Map<TopicPartition, OwnedPartition> owned = new ConcurrentHashMap<>();
 
@@ -95,13 +95,7 @@ public final class Executor implements Managed {
     this.registry = registry;
     this.parts = parts;
     this.clock = clock;
-    this.executorId =
-        settings.executorId != null
-            ? settings.executorId
-            : "executor-"
-                + ProcessHandle.current().pid()
-                + "-"
-                + Long.toHexString(System.nanoTime() & 0xffff);
+    this.executorId = settings.executorIdOrDefault();
     this.leases =
         new LeaseKeeper(
             parts.leases(),
@@ -116,6 +110,7 @@ public final class Executor implements Managed {
 
   @Override
   public void start() {
+    offsets = OffsetTracker.forBrokers(kafka, executorId);
     consumer = new LaneConsumer(kafka, settings, executorId, owned, offsets);
     transaction =
         new EventTransaction(
@@ -157,7 +152,13 @@ public final class Executor implements Managed {
             owned,
             lanes,
             dispatcher,
-            new OverflowMover(executorId, dispatcher, transaction, overflowAligned),
+            new OverflowMover(
+                executorId,
+                dispatcher,
+                transaction,
+                overflowAligned,
+                offsets,
+                new MoveQueue(settings.moveQueue.toBytes())),
             new Refusals(executorId, clock, events, deadLetters));
     consumer.subscribe(
         new Rebalance(
@@ -168,11 +169,12 @@ public final class Executor implements Managed {
             dispatcher,
             runs,
             leases,
-            new Rebalance.Steps(this::commitNow, this::fence, this::voidTransaction)));
+            new Rebalance.Steps(
+                this::commitNow, this::fence, this::voidTransaction, this::forgetMoves)));
     try {
       while (running) {
         try {
-          boolean idle = events.isEmpty();
+          boolean idle = events.isEmpty() && reader.mover().queue().isEmpty();
           idlePolling = idle;
           if (idle && !events.isEmpty()) {
             idlePolling = false; // something arrived just now: do not wait for it
@@ -198,8 +200,9 @@ public final class Executor implements Managed {
         takeLeases();
         dispatcher.signal();
         send();
+        reader.mover().moveBetweenPolls(consumer::behind); // the dispatcher has what was read
         maybeCommit(transaction.movedEnough());
-        consumer.readOnlyWhatFits();
+        consumer.readOnlyWhatFits(reader.mover().queue());
       }
     } catch (WakeupException e) {
       // stop() woke the consumer
@@ -212,6 +215,10 @@ public final class Executor implements Managed {
       consumer.close(LEAVE_TIMEOUT);
       transaction.close();
     }
+  }
+
+  private void forgetMoves(Collection<TopicPartition> partitions) {
+    reader.mover().queue().drop(partitions);
   }
 
   /**
@@ -287,6 +294,7 @@ public final class Executor implements Managed {
       return;
     }
     dispatcher.drop(mine);
+    forgetMoves(mine);
     if (afterAbort) {
       dispatcher.forgetEnded();
     }

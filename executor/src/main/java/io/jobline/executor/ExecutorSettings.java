@@ -1,6 +1,7 @@
 package io.jobline.executor;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.util.DataSize;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
 import jakarta.validation.constraints.Max;
@@ -40,6 +41,12 @@ public class ExecutorSettings {
   @Min(1)
   @JsonProperty
   public int overflowInFlight = 500;
+
+  /**
+   * How much of overflowing tenants' requests an executor holds read but not yet moved to the
+   * overflow lane; while that much waits, the partitions they came from are not read on.
+   */
+  @NotNull @JsonProperty public DataSize moveQueue = DataSize.mebibytes(64);
 
   /**
    * The longest a request of a tenant within its share should wait to start; while one waits
@@ -97,5 +104,15 @@ public class ExecutorSettings {
 
   int tenantCap() {
     return maxPerTenant > 0 ? maxPerTenant : Math.max(1, workers / 2);
+  }
+
+  /** {@link #executorId}, or one made of the process id and a random part when it is not set. */
+  public String executorIdOrDefault() {
+    return executorId != null
+        ? executorId
+        : "executor-"
+            + ProcessHandle.current().pid()
+            + "-"
+            + Long.toHexString(System.nanoTime() & 0xffff);
   }
 }

@@ -9,6 +9,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -26,8 +27,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * their last commit.
  */
 final class LaneConsumer {
-  /** How far past its first unfinished offset a partition is read, with room for one more poll. */
-  private static final int SPAN_LIMIT = FinishedOffsets.MAX_SPAN - 2 * 1000;
+  /** Room left in the commit's metadata for the offsets of one more poll. */
+  private static final int SPAN_ROOM = 2 * 1000;
 
   private final ExecutorSettings settings;
   private final Map<TopicPartition, OwnedPartition> owned;
@@ -64,16 +65,16 @@ final class LaneConsumer {
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     // scheduled fires are handed over ahead in a transaction and must not run before it commits
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1000);
+    // a tenant's burst is read past (its requests wait in the move queue), so a poll takes a
+    // large slice of it: the other tenants' requests behind it are reached in a few polls
+    props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
     // a fetch waits up to 10 ms for 16 KiB of requests rather than returning each small batch at
     // once: far fewer fetches at a steady rate, for at most 10 ms more dispatch latency
     props.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 16 * 1024);
     props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
-    if (settings.overflowAfter > 0) {
-      // one partition's backlog (a tenant's burst being moved to the overflow lane) is read in
-      // slices, so the records of the other partitions come between them
-      props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 256 * 1024);
-    }
+    // a fetch brings up to 2 MiB of one partition (Kafka's default is 1 MiB): while the poll thread
+    // commits, the next slice of a burst is already on its way
+    props.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 2 * 1024 * 1024);
     // a joining or leaving executor moves only the partitions that change hands; the rest keep
     // running, and each executor holds an even share of each lane (the cooperative-sticky assignor
     // is the fallback while executors of an older version are still in the group)
@@ -119,6 +120,23 @@ final class LaneConsumer {
     consumer.pause(partitions);
   }
 
+  /**
+   * Whether a main-lane partition read now still has at least {@code records} behind its position
+   * (as of its last fetch): reading has not caught up.
+   */
+  boolean behind(long records) {
+    Set<TopicPartition> paused = consumer.paused();
+    for (TopicPartition tp : consumer.assignment()) {
+      if (!Lanes.isOverflow(tp) && !paused.contains(tp)) {
+        OptionalLong lag = consumer.currentLag(tp);
+        if (lag.isPresent() && lag.getAsLong() >= records) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** Makes a waiting poll return (any thread). */
   void wakeup() {
     consumer.wakeup();
@@ -128,16 +146,24 @@ final class LaneConsumer {
     consumer.close(leave);
   }
 
-  /** Stops reading a lane while too much of it is in flight, or a partition read too far ahead. */
-  void readOnlyWhatFits() {
+  /**
+   * Stops reading a lane while too much of it is in flight, a partition read too far ahead (past
+   * what the commit's metadata can carry), or those with requests waiting to move while the move
+   * queue is full.
+   */
+  void readOnlyWhatFits(MoveQueue toMove) {
+    int spanLimit = offsets.maxSpan() - SPAN_ROOM;
     boolean full = offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight;
     boolean overflowFull =
         offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
     Set<TopicPartition> spanFull = new HashSet<>();
     for (TopicPartition tp : owned.keySet()) {
-      if (offsets.span(tp) >= SPAN_LIMIT) {
+      if (offsets.span(tp) >= spanLimit) {
         spanFull.add(tp);
       }
+    }
+    if (toMove.isFull()) {
+      spanFull.addAll(toMove.partitions());
     }
     if (full != this.full || overflowFull != this.overflowFull || !spanFull.equals(this.spanFull)) {
       this.full = full;

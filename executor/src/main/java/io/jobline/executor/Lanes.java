@@ -68,6 +68,11 @@ final class Lanes {
     return true;
   }
 
+  /** Notes that a request of the tenant went to the overflow lane without being counted here. */
+  void stillOverflowing(String tenantKey) {
+    lastMoved.put(tenantKey, System.nanoTime());
+  }
+
   /**
    * Whether this is the first request of the tenant moved since the last {@link #recount} (then its
    * requests still waiting in the main lane are moved with it); true once per tenant and batch.

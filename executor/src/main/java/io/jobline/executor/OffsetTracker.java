@@ -1,25 +1,83 @@
 package io.jobline.executor;
 
 import io.jobline.topic.FinishedOffsets;
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.TopicAdmin;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which offsets of each partition are taken but unfinished. The committable offset of a partition
  * is its lowest unfinished offset (or one past the last taken), so only finished work is committed;
- * the offsets finished above it go into the commit's metadata ({@link FinishedOffsets}).
+ * the offsets finished above it go into the commit's metadata ({@link FinishedOffsets}). An offset
+ * taken to be moved aside later ({@link #deferred}) is unfinished too, but not in flight: it holds
+ * back the commit, not the reading.
  */
 final class OffsetTracker {
+  private static final Logger LOG = LoggerFactory.getLogger(OffsetTracker.class);
+
+  private final int maxSpan;
   private final Map<TopicPartition, TreeSet<Long>> open = new HashMap<>();
+  private final Map<TopicPartition, Integer> deferred = new HashMap<>();
   private final Map<TopicPartition, TreeSet<Long>> finishedAbove = new HashMap<>();
   private final Map<TopicPartition, Long> next = new HashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
   private int inFlight;
   private final Map<String, Integer> inFlightByTopic = new HashMap<>();
+
+  OffsetTracker() {
+    this(FinishedOffsets.MAX_SPAN);
+  }
+
+  /**
+   * @param maxSpan how far above the committed offset the commit's metadata can say what finished
+   *     ({@link FinishedOffsets#maxSpan})
+   */
+  OffsetTracker(int maxSpan) {
+    this.maxSpan = maxSpan;
+  }
+
+  /**
+   * A tracker whose commits carry as much as the brokers' {@code offset.metadata.max.bytes} allows.
+   */
+  static OffsetTracker forBrokers(KafkaSettings kafka, String executorId) {
+    int bytes = TopicAdmin.offsetMetadataMaxBytes(kafka, Duration.ofSeconds(10));
+    OffsetTracker tracker = new OffsetTracker(FinishedOffsets.maxSpan(bytes));
+    LOG.info(
+        "Executor {} reads a partition up to {} offsets past its first unfinished one (the brokers"
+            + " allow {} bytes of commit metadata)",
+        executorId,
+        tracker.maxSpan,
+        bytes);
+    return tracker;
+  }
+
+  int maxSpan() {
+    return maxSpan;
+  }
+
+  /** Takes an offset whose record waits to be moved aside ({@link #moved}); not in flight. */
+  synchronized void deferred(TopicPartition tp, long offset) {
+    open.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
+    next.merge(tp, offset + 1, Math::max);
+    deferred.merge(tp, 1, Integer::sum);
+  }
+
+  /** A {@link #deferred} offset whose record was moved aside: it is finished. */
+  synchronized void moved(TopicPartition tp, long offset) {
+    TreeSet<Long> offsets = open.get(tp);
+    if (offsets != null && offsets.remove(offset)) {
+      deferred.merge(tp, -1, Integer::sum);
+      finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
+    }
+  }
 
   synchronized void taken(TopicPartition tp, long offset) {
     open.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
@@ -48,7 +106,7 @@ final class OffsetTracker {
 
   /**
    * How far past its first unfinished offset a partition has been read: the offsets finished in
-   * between must all fit in the commit's metadata ({@link FinishedOffsets#MAX_SPAN}).
+   * between must all fit in the commit's metadata ({@link #maxSpan}).
    */
   synchronized long span(TopicPartition tp) {
     Long nextOffset = next.get(tp);
@@ -79,7 +137,7 @@ final class OffsetTracker {
           TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());
           done.headSet(offset).clear();
           OffsetAndMetadata om =
-              new OffsetAndMetadata(offset, FinishedOffsets.encode(offset, done));
+              new OffsetAndMetadata(offset, FinishedOffsets.encode(offset, done, maxSpan));
           if (!om.equals(committed.get(tp))) {
             out.put(tp, om);
           }
@@ -108,9 +166,12 @@ final class OffsetTracker {
   /** Forgets a partition this executor no longer owns; its unfinished work will be redelivered. */
   synchronized void forget(TopicPartition tp) {
     TreeSet<Long> offsets = open.remove(tp);
+    int waitingToMove = deferred.getOrDefault(tp, 0);
+    deferred.remove(tp);
     if (offsets != null) {
-      inFlight -= offsets.size();
-      inFlightByTopic.merge(tp.topic(), -offsets.size(), Integer::sum);
+      int taken = offsets.size() - waitingToMove;
+      inFlight -= taken;
+      inFlightByTopic.merge(tp.topic(), -taken, Integer::sum);
     }
     finishedAbove.remove(tp);
     next.remove(tp);

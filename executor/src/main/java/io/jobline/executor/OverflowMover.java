@@ -4,8 +4,10 @@ import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongPredicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,15 +16,27 @@ import org.slf4j.LoggerFactory;
  * Moves the requests of a tenant with a backlog here to the overflow lane, in the transaction that
  * commits their offsets (poll thread only): a move, never a copy or a loss. A moved request keeps
  * its key, partition number, timestamp and, through the {@link Origin} header, the run id it would
- * have had where it was first read.
+ * have had where it was first read. Requests read wait in a {@link MoveQueue} and move between
+ * polls ({@link #moveSome}), so reading goes on past a burst while it moves.
  */
 final class OverflowMover {
   private static final Logger LOG = LoggerFactory.getLogger(OverflowMover.class);
+
+  /** Records behind a partition's position at which reading has not caught up. */
+  static final long READ_FIRST_WHILE_BEHIND = 500;
+
+  /** How long the poll thread moves requests between polls while reading has not caught up. */
+  private static final long MOVE_WHILE_READING = 1_000_000L;
+
+  /** How long it moves them between polls once reading has caught up. */
+  private static final long MOVE_WHEN_CAUGHT_UP = 25_000_000L;
 
   private final String executorId;
   private final Dispatcher dispatcher;
   private final EventTransaction transaction;
   private final boolean overflowAligned;
+  private final OffsetTracker offsets;
+  private final MoveQueue queue;
   private final AtomicLong moved = new AtomicLong();
   private long lastReportNanos = System.nanoTime();
   private long movedAtLastReport;
@@ -35,11 +49,70 @@ final class OverflowMover {
       String executorId,
       Dispatcher dispatcher,
       EventTransaction transaction,
-      boolean overflowAligned) {
+      boolean overflowAligned,
+      OffsetTracker offsets,
+      MoveQueue queue) {
     this.executorId = executorId;
     this.dispatcher = dispatcher;
     this.transaction = transaction;
     this.overflowAligned = overflowAligned;
+    this.offsets = offsets;
+    this.queue = queue;
+  }
+
+  MoveQueue queue() {
+    return queue;
+  }
+
+  /** Whether the tenant's next request on this partition waits to be moved behind earlier ones. */
+  boolean holds(TopicPartition tp, String tenantKey) {
+    return queue.holds(tp, tenantKey);
+  }
+
+  /**
+   * Takes a request to move between polls ({@link #moveSome}); its offset is unfinished till then.
+   */
+  void defer(TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record) {
+    offsets.deferred(tp, record.offset());
+    queue.add(tp, tenantKey, record);
+  }
+
+  /**
+   * Moves requests waiting in the move queue to the overflow lane. Reading comes first: while a
+   * partition read still has {@link #READ_FIRST_WHILE_BEHIND} records or more behind it ({@code
+   * behind}), only a trickle moves (unless the queue is full), so the poll thread reads on past a
+   * burst and the other tenants' requests behind it start; once reading has caught up, it moves for
+   * longer between polls.
+   */
+  void moveBetweenPolls(LongPredicate behind) {
+    if (queue.isEmpty()) {
+      return;
+    }
+    long budget =
+        !queue.isFull() && behind.test(READ_FIRST_WHILE_BEHIND)
+            ? MOVE_WHILE_READING
+            : MOVE_WHEN_CAUGHT_UP;
+    moveSome(System.nanoTime() + budget);
+  }
+
+  /**
+   * Moves requests waiting in the queue, the oldest of each partition first, until {@code
+   * deadlineNanos} ({@link System#nanoTime()}) or the open transaction holds enough moves.
+   *
+   * @return how many moved
+   */
+  int moveSome(long deadlineNanos) {
+    int n = 0;
+    while (!queue.isEmpty() && !transaction.movedEnough()) {
+      MoveQueue.Waiting w = queue.next();
+      move(w.record(), w.tenantKey());
+      offsets.moved(
+          new TopicPartition(w.record().topic(), w.record().partition()), w.record().offset());
+      if ((++n & 63) == 0 && System.nanoTime() - deadlineNanos >= 0) {
+        break;
+      }
+    }
+    return n;
   }
 
   long moved() {

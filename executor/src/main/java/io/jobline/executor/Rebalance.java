@@ -23,9 +23,14 @@ final class Rebalance implements ConsumerRebalanceListener {
   /**
    * The executor's own steps a rebalance takes: commit now (send the events waiting, commit the
    * open transaction), fence a partition lost (stop its runs, drop what they publish), and void the
-   * open transaction if there is one (and read the owned partitions again).
+   * open transaction if there is one (and read the owned partitions again), and forget the requests
+   * of partitions no longer owned that wait to be moved aside (the next owner reads them).
    */
-  record Steps(Runnable commitNow, Consumer<TopicPartition> fence, Runnable voidTransaction) {}
+  record Steps(
+      Runnable commitNow,
+      Consumer<TopicPartition> fence,
+      Runnable voidTransaction,
+      Consumer<Collection<TopicPartition>> forgetMoves) {}
 
   private final String executorId;
   private final LaneConsumer consumer;
@@ -110,6 +115,7 @@ final class Rebalance implements ConsumerRebalanceListener {
       }
       offsets.forget(tp);
     }
+    steps.forgetMoves().accept(partitions);
   }
 
   @Override
@@ -125,6 +131,7 @@ final class Rebalance implements ConsumerRebalanceListener {
       owned.remove(tp);
       offsets.forget(tp);
     }
+    steps.forgetMoves().accept(partitions);
     steps.voidTransaction().run();
   }
 }

@@ -52,25 +52,22 @@ final class RequestReader {
   void accept(ConsumerRecord<byte[], byte[]> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
-    offsets.taken(tp, offset);
     OwnedPartition o = owned.get(tp);
     if (o != null && o.skip.remove(offset)) {
+      offsets.taken(tp, offset);
       offsets.finished(tp, offset); // its run ended at this partition's previous owner
       return;
     }
-    Runnable done = () -> offsets.finished(tp, offset);
     String tenantKey =
         record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
             ? null
             : new String(record.key(), StandardCharsets.UTF_8);
-    if (tenantKey != null && !lanes.staysInMainLane(tenantKey)) {
-      if (lanes.firstMoveSinceRecount(tenantKey)) {
-        mover.moveWaiting(tenantKey);
-      }
-      mover.move(record, tenantKey);
-      done.run();
+    if (tenantKey != null && movesAside(tp, tenantKey)) {
+      mover.defer(tp, tenantKey, record);
       return;
     }
+    offsets.taken(tp, offset);
+    Runnable done = () -> offsets.finished(tp, offset);
     try {
       admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));
     } catch (RuntimeException e) {
@@ -81,6 +78,24 @@ final class RequestReader {
           e.toString());
       refusals.refuse(record, "could not be accepted: " + e, null, done);
     }
+  }
+
+  /**
+   * Whether a main-lane request goes to the overflow lane: its tenant has requests waiting to move
+   * here already (it joins them, in order), or as many waiting to start as it may.
+   */
+  private boolean movesAside(TopicPartition tp, String tenantKey) {
+    if (mover.holds(tp, tenantKey)) {
+      lanes.stillOverflowing(tenantKey);
+      return true;
+    }
+    if (lanes.staysInMainLane(tenantKey)) {
+      return false;
+    }
+    if (lanes.firstMoveSinceRecount(tenantKey)) {
+      mover.moveWaiting(tenantKey);
+    }
+    return true;
   }
 
   private void admit(

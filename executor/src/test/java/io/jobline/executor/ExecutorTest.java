@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.executor.testjobs.TestJobs;
 import io.jobline.store.MongoTimerStore;
 import io.jobline.testkit.ShiftableClock;
+import io.jobline.topic.FinishedOffsets;
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.TopicAdmin;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Control;
 import io.jobline.wire.EventType;
@@ -22,10 +25,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -449,12 +455,7 @@ class ExecutorTest {
                 s.overflowInFlight = 10;
               });
       String big = "t-lanes-big";
-      String small =
-          IntStream.range(0, 1000)
-              .mapToObj(k -> "t-lanes-small-" + k)
-              .filter(t -> Topics.requestPartition(t, 4) == Topics.requestPartition(big, 4))
-              .findFirst()
-              .orElseThrow();
+      String small = sharingPartitionWith(big, "t-lanes-small-");
       List<JobRequest> backlog = new ArrayList<>();
       for (int i = 0; i < 60; i++) {
         backlog.add(submit("gated", Json.object(), big));
@@ -502,6 +503,81 @@ class ExecutorTest {
     } finally {
       TestJobs.GATE_OPEN = true;
     }
+  }
+
+  @Test
+  void theOtherTenantsBehindABurstAreReadAndStartedBeforeTheBurstIsMovedAside() {
+    Executor e =
+        executor(
+            "exec-read-past",
+            s -> {
+              s.overflowAfter = 5;
+            });
+    String big = "t-burst-big";
+    String small = sharingPartitionWith(big, "t-burst-small-");
+    int burst = 10_000;
+    List<String> burstIds = new ArrayList<>();
+    try (var producer =
+        new KafkaProducer<>(
+            h.kafkaSettings.clientProperties(), new StringSerializer(), new StringSerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < burst; i++) {
+        sent.add(
+            producer.send(
+                new ProducerRecord<>(
+                    Topics.REQUESTS.name(),
+                    big,
+                    "{\"job_name\":\"counting\",\"tenant_id\":\"" + big + "\"}")));
+      }
+      for (var f : sent) {
+        var meta = f.get();
+        burstIds.add(RunId.forRecord(meta.topic(), meta.partition(), meta.offset()).value());
+      }
+    } catch (Exception failed) {
+      throw new IllegalStateException(failed);
+    }
+    AtomicLong movedAtStart = new AtomicLong(-1);
+    TestJobs.PROBE = () -> movedAtStart.compareAndSet(-1, e.divertedRequests());
+    try {
+      JobRequest other = submit("probe", Json.object(), small);
+
+      assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+      // read in order and moved as read, it would start only after all but 5 were moved; read
+      // past the burst, it starts while most of it still waits to move (~2,500 had moved here)
+      assertThat(movedAtStart.get())
+          .as("burst requests moved to the overflow lane when the other tenant's run started")
+          .isBetween(0L, burst * 3L / 4);
+    } finally {
+      TestJobs.PROBE = () -> {};
+    }
+    await()
+        .atMost(Duration.ofSeconds(90))
+        .until(() -> burstIds.stream().allMatch(id -> terminal(id).isPresent()));
+    for (String id : burstIds) {
+      assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
+    }
+    assertThat(e.divertedRequests()).as("moved to the overflow lane").isGreaterThan(burst / 2L);
+  }
+
+  @Test
+  void theBrokersMetadataLimitIsReadSoACommitCanSayWhatFinishedFarPastTheFirstUnfinishedOffset() {
+    // Jobline's embedded brokers allow 64 KiB; a broker that cannot be asked counts as Kafka's 4
+    // KiB
+    assertThat(TopicAdmin.offsetMetadataMaxBytes(h.kafkaSettings, Duration.ofSeconds(10)))
+        .isEqualTo(65_536);
+    KafkaSettings nowhere = new KafkaSettings();
+    nowhere.bootstrapServers = "localhost:1";
+    assertThat(TopicAdmin.offsetMetadataMaxBytes(nowhere, Duration.ofMillis(500)))
+        .isEqualTo(FinishedOffsets.DEFAULT_METADATA_BYTES);
+  }
+
+  /** A tenant named {@code prefix}-something whose requests share {@code tenant}'s partition. */
+  private static String sharingPartitionWith(String tenant, String prefix) {
+    return IntStream.range(0, 1000)
+        .mapToObj(k -> prefix + k)
+        .filter(t -> Topics.requestPartition(t, 4) == Topics.requestPartition(tenant, 4))
+        .findFirst()
+        .orElseThrow();
   }
 
   /** Runs that went on at an executor after it lost their partition (each left a claim). */

@@ -62,4 +62,30 @@ class OffsetTrackerTest {
     assertThat(t.inFlight("jobline.requests")).isZero();
     assertThat(t.inFlight()).isEqualTo(1);
   }
+
+  @Test
+  void requestsWaitingToMoveHoldTheCommitBackButAreNotInFlight() {
+    OffsetTracker t = new OffsetTracker(FinishedOffsets.maxSpan(65_536));
+    t.taken(MAIN, 0);
+    t.finished(MAIN, 0);
+    for (long o = 1; o <= 50_000; o++) {
+      t.deferred(MAIN, o); // a tenant's burst, read past
+    }
+    t.taken(MAIN, 50_001); // another tenant's request behind it, started and ended
+    t.finished(MAIN, 50_001);
+    assertThat(t.inFlight("jobline.requests")).isZero();
+    OffsetAndMetadata at = t.committable(Set.of(MAIN)).get(MAIN);
+    assertThat(at.offset()).as("the first request not yet moved").isEqualTo(1);
+    assertThat(FinishedOffsets.decode(at.offset(), at.metadata()))
+        .as("beyond Kafka's default span, within this broker's")
+        .containsExactly(50_001L);
+    for (long o = 1; o <= 49_999; o++) {
+      t.moved(MAIN, o);
+    }
+    assertThat(t.committable(Set.of(MAIN)).get(MAIN).offset()).isEqualTo(50_000);
+    t.taken(MAIN, 50_002);
+    t.forget(MAIN);
+    assertThat(t.inFlight("jobline.requests")).as("forgetting counts only taken ones").isZero();
+    assertThat(t.inFlight()).isZero();
+  }
 }

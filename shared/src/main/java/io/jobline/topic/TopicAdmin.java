@@ -10,10 +10,15 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +29,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class TopicAdmin {
   private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+  /** The broker setting that bounds a committed offset's metadata. */
+  public static final String OFFSET_METADATA_MAX_BYTES = "offset.metadata.max.bytes";
 
   private TopicAdmin() {}
 
@@ -87,5 +95,44 @@ public final class TopicAdmin {
       }
     }
     throw new IllegalStateException("topics " + names + " not ready within " + timeout, last);
+  }
+
+  /**
+   * The smallest {@code offset.metadata.max.bytes} of the cluster's brokers: how much a committed
+   * offset's metadata ({@link FinishedOffsets}) may carry. Kafka's default when it cannot be read.
+   */
+  public static int offsetMetadataMaxBytes(KafkaSettings kafka, Duration timeout) {
+    Map<String, Object> props = kafka.clientProperties();
+    props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    Admin admin = Admin.create(props);
+    try {
+      long ms = timeout.toMillis();
+      List<ConfigResource> brokers = new ArrayList<>();
+      for (Node node : admin.describeCluster().nodes().get(ms, TimeUnit.MILLISECONDS)) {
+        brokers.add(new ConfigResource(ConfigResource.Type.BROKER, Integer.toString(node.id())));
+      }
+      int least = Integer.MAX_VALUE;
+      for (Config config :
+          admin.describeConfigs(brokers).all().get(ms, TimeUnit.MILLISECONDS).values()) {
+        ConfigEntry entry = config.get(OFFSET_METADATA_MAX_BYTES);
+        if (entry != null && entry.value() != null) {
+          least = Math.min(least, Integer.parseInt(entry.value()));
+        }
+      }
+      return least == Integer.MAX_VALUE ? FinishedOffsets.DEFAULT_METADATA_BYTES : least;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return FinishedOffsets.DEFAULT_METADATA_BYTES;
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn(
+          "Could not read {} from the brokers ({}); assuming Kafka's default of {}",
+          OFFSET_METADATA_MAX_BYTES,
+          e.toString(),
+          FinishedOffsets.DEFAULT_METADATA_BYTES);
+      return FinishedOffsets.DEFAULT_METADATA_BYTES;
+    } finally {
+      admin.close(Duration.ZERO); // a broker that did not answer is not waited for again
+    }
   }
 }

@@ -5,6 +5,7 @@ import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,6 +181,7 @@ final class NoisyNeighbour implements AutoCloseable {
               .add(Math.max(0, at - a.atMillis()));
         }
       }
+      writeRuns(small, starts, burstStart, bigPartition);
       rest.sort(null);
       shared.sort(null);
       apart.sort(null);
@@ -216,6 +218,34 @@ final class NoisyNeighbour implements AutoCloseable {
     } finally {
       tenants.stop();
     }
+  }
+
+  /**
+   * Every other tenant's run, one line each, into {@code small-runs.csv} in the data folder: when
+   * it was requested and accepted (ms after the burst began), when it started, and whether its
+   * tenant shares the big tenant's partition — to see when during the backlog the slow ones waited.
+   */
+  private void writeRuns(
+      List<SmallTenants.Accepted> small, RunStarts starts, long burstStart, int bigPartition)
+      throws IOException {
+    StringBuilder csv =
+        new StringBuilder("run_id,tenant,shares_partition,requested_ms,accepted_ms,started_ms\n");
+    for (SmallTenants.Accepted a : small) {
+      Long at = starts.startOf(a.runId());
+      csv.append(a.runId())
+          .append(',')
+          .append(a.tenant())
+          .append(',')
+          .append(Topics.requestPartition(a.tenant(), PARTITIONS) == bigPartition)
+          .append(',')
+          .append(a.atMillis() - burstStart)
+          .append(',')
+          .append(a.acceptedMillis() - burstStart)
+          .append(',')
+          .append(at == null ? "" : Long.toString(at - burstStart))
+          .append('\n');
+    }
+    Files.writeString(dir.resolve("small-runs.csv"), csv);
   }
 
   private static long percentile(List<Long> sorted, double q) {
