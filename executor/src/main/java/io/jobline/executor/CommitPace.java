@@ -8,11 +8,21 @@ package io.jobline.executor;
  * moved aside) requests only in between. So the next commit is due after the interval, or after
  * {@value #WAIT_PER_COMMIT} times as long as the last commit took, whichever is longer: commits
  * take at most about a fifth of the poll thread's time, and at the interval when the broker answers
- * quickly. Pure; times are {@link System#nanoTime()} values.
+ * quickly; never more than {@link #MAX_WAIT_NANOS} apart. Pure; times are {@link System#nanoTime()}
+ * values.
  */
 final class CommitPace {
   /** How many times as long as the last commit took the poll thread works before the next. */
   static final int WAIT_PER_COMMIT = 4;
+
+  /**
+   * The longest the poll thread works between commits, however long the last one took: a commit
+   * that spans a freeze of the process (SIGSTOP, a long GC pause, a stopped VM) seems to take the
+   * whole freeze, and four times that without a commit outlives the transaction timeout, so what
+   * the runs did since is aborted and done again. (Found by freezing an executor mid-burst: 35 s
+   * frozen meant 140 s without a commit, runs finished but invisible, then run again.)
+   */
+  static final long MAX_WAIT_NANOS = 2_000_000_000L;
 
   private final long intervalNanos;
   private long lastEnd;
@@ -25,7 +35,8 @@ final class CommitPace {
 
   /** Whether a commit is due at {@code nowNanos}. */
   boolean due(long nowNanos) {
-    return nowNanos - lastEnd >= Math.max(intervalNanos, WAIT_PER_COMMIT * lastTook);
+    return nowNanos - lastEnd
+        >= Math.max(intervalNanos, Math.min(WAIT_PER_COMMIT * lastTook, MAX_WAIT_NANOS));
   }
 
   /** Notes a commit (or an attempt) that ran from {@code startNanos} to {@code endNanos}. */

@@ -32,4 +32,12 @@ class CommitPaceTest {
     pace.committed(2_500 * MS, 2_510 * MS);
     assertThat(pace.due(2_710 * MS)).isTrue();
   }
+
+  @Test
+  void aCommitThatSpannedAFreezeDoesNotHoldTheNextBackForFourTimesTheFreeze() {
+    CommitPace pace = new CommitPace(200 * MS, 0);
+    pace.committed(0, 35_000 * MS); // the process was frozen (SIGSTOP) while it committed
+    assertThat(pace.due(36_999 * MS)).isFalse();
+    assertThat(pace.due(37_000 * MS)).as("2 s at most, not 140 s").isTrue();
+  }
 }

@@ -23,15 +23,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -505,57 +509,30 @@ class ExecutorTest {
     }
   }
 
+  /**
+   * A tenant's burst is read past and moved aside between polls (the move queue), with another
+   * tenant's request behind it on the same partition: every request of the burst runs once, none is
+   * lost in the queue, and the other tenant's run is not lost behind it. (How soon the other tenant
+   * starts is measured by {@code jobline chaos --scenario noisy-neighbour}, not timed here: in one
+   * JVM a move takes microseconds, so the order of the two is up to the machine.)
+   */
   @Test
-  void theOtherTenantsBehindABurstAreReadAndStartedBeforeTheBurstIsMovedAside() {
-    Executor e =
-        executor(
-            "exec-read-past",
-            s -> {
-              s.overflowAfter = 5;
-            });
+  void aBurstReadPastAndMovedAsideRunsOnceAndTheTenantBehindItRunsToo() {
+    Executor e = executor("exec-read-past", s -> s.overflowAfter = 5);
     String big = "t-burst-big";
     String small = sharingPartitionWith(big, "t-burst-small-");
     int burst = 10_000;
-    List<String> burstIds = new ArrayList<>();
-    try (var producer =
-        new KafkaProducer<>(
-            h.kafkaSettings.clientProperties(), new StringSerializer(), new StringSerializer())) {
-      List<Future<RecordMetadata>> sent = new ArrayList<>();
-      for (int i = 0; i < burst; i++) {
-        sent.add(
-            producer.send(
-                new ProducerRecord<>(
-                    Topics.REQUESTS.name(),
-                    big,
-                    "{\"job_name\":\"counting\",\"tenant_id\":\"" + big + "\"}")));
-      }
-      for (var f : sent) {
-        var meta = f.get();
-        burstIds.add(RunId.forRecord(meta.topic(), meta.partition(), meta.offset()).value());
-      }
-    } catch (Exception failed) {
-      throw new IllegalStateException(failed);
-    }
-    AtomicLong movedAtStart = new AtomicLong(-1);
-    TestJobs.PROBE = () -> movedAtStart.compareAndSet(-1, e.divertedRequests());
-    try {
-      JobRequest other = submit("probe", Json.object(), small);
+    List<String> burstIds = produceBurst(big, "counting", burst);
+    JobRequest other = submit("counting", Json.object(), small);
 
-      assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
-      // read in order and moved as read, it would start only after all but 5 were moved; read
-      // past the burst, it starts while most of it still waits to move (~2,500 had moved here)
-      assertThat(movedAtStart.get())
-          .as("burst requests moved to the overflow lane when the other tenant's run started")
-          .isBetween(0L, burst * 3L / 4);
-    } finally {
-      TestJobs.PROBE = () -> {};
-    }
+    assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
     await()
         .atMost(Duration.ofSeconds(90))
         .until(() -> burstIds.stream().allMatch(id -> terminal(id).isPresent()));
     for (String id : burstIds) {
       assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
     }
+    assertThat(TestJobs.EXECUTIONS.get(other.runId().value()).get()).isEqualTo(1);
     assertThat(e.divertedRequests()).as("moved to the overflow lane").isGreaterThan(burst / 2L);
   }
 
@@ -569,6 +546,82 @@ class ExecutorTest {
     nowhere.bootstrapServers = "localhost:1";
     assertThat(TopicAdmin.offsetMetadataMaxBytes(nowhere, Duration.ofMillis(500)))
         .isEqualTo(FinishedOffsets.DEFAULT_METADATA_BYTES);
+  }
+
+  /**
+   * An executor frozen while a tenant's burst waits in its move queue loses its partitions; when it
+   * wakes it must drop that queue, not move it: those requests are the next owner's now, and a copy
+   * in the overflow lane would run them twice. It is frozen the moment its first move shows on the
+   * overflow lane (open transactions included), when most of the burst is read or about to be and
+   * waits to move.
+   */
+  @Test
+  void anExecutorFrozenWhileABurstWaitsToMoveLeavesNoCopyOfItWhenItWakes() throws Exception {
+    String big = "t-frozen-burst";
+    int burst = 20_000;
+    List<String> burstIds;
+    try (ExecutorProcess first = h.executorProcess("exec-frozen-mover");
+        var overflow = overflowWatcher()) {
+      burstIds = produceBurst(big, "counting", burst);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> overflow.poll(Duration.ofMillis(20)).count() > 0);
+      first.freeze();
+      Executor second = executor("exec-after-frozen");
+      // the frozen one's session and leases run out; the burst is read again by the other
+      await().atMost(Duration.ofSeconds(60)).until(() -> second.startedRuns() > 0);
+      first.thaw();
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .until(() -> burstIds.stream().allMatch(id -> terminal(id).isPresent()));
+    }
+    for (String id : burstIds) {
+      assertThat(ofType(id, EventType.COMPLETED)).as("ends of %s", id).hasSize(1);
+      assertThat(starts(id)).as("starts of %s", id).hasSize(1);
+    }
+  }
+
+  /**
+   * A consumer at the end of the overflow lane that sees moves before their transaction commits.
+   */
+  private KafkaConsumer<byte[], byte[]> overflowWatcher() {
+    Map<String, Object> props = h.kafkaSettings.clientProperties();
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    List<TopicPartition> lane = new ArrayList<>();
+    for (int p = 0; p < 4; p++) {
+      lane.add(new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), p));
+    }
+    c.assign(lane);
+    c.seekToEnd(lane);
+    lane.forEach(c::position); // the end now, before the burst
+    return c;
+  }
+
+  /** Puts {@code count} requests of one tenant on its partition at once; their run ids. */
+  private List<String> produceBurst(String tenant, String job, int count) {
+    List<String> ids = new ArrayList<>();
+    try (var producer =
+        new KafkaProducer<>(
+            h.kafkaSettings.clientProperties(), new StringSerializer(), new StringSerializer())) {
+      List<Future<RecordMetadata>> sent = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        sent.add(
+            producer.send(
+                new ProducerRecord<>(
+                    Topics.REQUESTS.name(),
+                    tenant,
+                    "{\"job_name\":\"" + job + "\",\"tenant_id\":\"" + tenant + "\"}")));
+      }
+      for (var f : sent) {
+        var meta = f.get();
+        ids.add(RunId.forRecord(meta.topic(), meta.partition(), meta.offset()).value());
+      }
+    } catch (Exception failed) {
+      throw new IllegalStateException(failed);
+    }
+    return ids;
   }
 
   /** A tenant named {@code prefix}-something whose requests share {@code tenant}'s partition. */

@@ -40,16 +40,6 @@ public class TestJobs {
     return Map.of("epoch", ctx.epoch());
   }
 
-  /** What a run of "probe" does when it starts (the test that submits it decides). */
-  public static volatile Runnable PROBE = () -> {};
-
-  @Job(name = "probe", description = "Runs what the test put in PROBE")
-  public Map<String, Object> probe(JobContext ctx) {
-    count(ctx);
-    PROBE.run();
-    return Map.of();
-  }
-
   /** Runs for params.millis (default 20 s), checking shouldStop every 20 ms. */
   @Job(name = "long", description = "Runs until done or asked to stop", timeoutSeconds = 120)
   public Map<String, Object> longRunning(JobContext ctx) {
