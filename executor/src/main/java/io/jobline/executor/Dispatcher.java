@@ -5,13 +5,16 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,13 +52,19 @@ final class Dispatcher {
 
   private final Deque<Pending> waiting = new ArrayDeque<>();
   private final Slots slots;
-  private final Map<String, Boolean> recentlyDone =
-      new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-          return size() > RECENTLY_DONE;
-        }
-      };
+
+  /**
+   * The attempts that ended here lately, by claim key, marked as they end (run threads; its own
+   * lock): a copy of one read again is a duplicate.
+   */
+  private final Map<String, EndMark> recentlyDone =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, EndMark> eldest) {
+              return size() > RECENTLY_DONE;
+            }
+          });
 
   // handed back by run threads
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
@@ -167,11 +176,38 @@ final class Dispatcher {
     }
   }
 
-  /** Forgets which attempts ended here: their ends were void (an aborted transaction). */
-  void forgetEnded() {
-    synchronized (lock) {
-      recentlyDone.clear();
+  /**
+   * Forgets that these attempts ended here: their ends are void (in an aborted transaction, or
+   * dropped before they went out), so they run again. The copies of their requests that waited on
+   * them go back to wait for a slot (a partition read again drops them with the rest).
+   */
+  void forgetEnded(Collection<EndMark> voided) {
+    if (voided.isEmpty()) {
+      return;
     }
+    Set<EndMark> gone = Collections.newSetFromMap(new IdentityHashMap<>());
+    gone.addAll(voided);
+    recentlyDone.values().removeIf(gone::contains);
+    synchronized (lock) {
+      voided.forEach(m -> waiting.addAll(m.voided()));
+    }
+    signal();
+  }
+
+  /**
+   * The offsets of {@code tp} whose attempts run or ended here (as far as this executor remembers):
+   * read again, their requests are copies only this executor can tell.
+   */
+  Set<Long> ranHere(TopicPartition tp) {
+    Set<Long> out = c.runs().offsetsOn(tp);
+    synchronized (recentlyDone) {
+      for (EndMark m : recentlyDone.values()) {
+        if (m.partition().equals(tp)) {
+          out.add(m.offset());
+        }
+      }
+    }
+    return out;
   }
 
   /** Counts the waiting requests per tenant for the lanes (poll thread). */
@@ -247,7 +283,6 @@ final class Dispatcher {
     Pending p;
     while ((p = finishedQueue.poll()) != null) {
       release(p);
-      recentlyDone.put(p.claimKey(), Boolean.TRUE);
     }
     while ((p = goneQueue.poll()) != null) {
       release(p);
@@ -289,10 +324,11 @@ final class Dispatcher {
     if (slots.holds(next.claimKey())) {
       return; // a duplicate of a run going on here: it waits, then finds the attempt done
     }
-    if (recentlyDone.containsKey(next.claimKey())) {
-      it.remove(); // a duplicate of a run that ended here
+    EndMark ended = recentlyDone.get(next.claimKey());
+    if (ended != null) {
+      it.remove(); // a duplicate of a run that ended here: done once that end is sent
       duplicates.incrementAndGet();
-      next.done().run();
+      ended.settle(next);
       return;
     }
     if (slots.refusal(
@@ -346,9 +382,12 @@ final class Dispatcher {
 
   private final class Outcomes implements RunOutcome {
     @Override
-    public void finished(Pending pending) {
+    public EndMark finished(Pending pending) {
+      EndMark mark = new EndMark(pending.partition(), pending.offset());
+      recentlyDone.put(pending.claimKey(), mark);
       finishedQueue.add(pending);
       signal();
+      return mark;
     }
 
     @Override

@@ -4,7 +4,7 @@ import io.jobline.wire.RunEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.Predicate;
+import java.util.function.Consumer;
 
 /**
  * Where runs put their events: an outbox the executor's poll thread empties into its Kafka
@@ -13,10 +13,11 @@ import java.util.function.Predicate;
  */
 final class EventPublisher {
   /**
-   * An event, the partition number of its run's request (-1: none known), and what to do once it is
-   * in the transaction.
+   * An event (and one to follow it in the same transaction, or null), the partition number of its
+   * run's request (-1: none known), what to do once it is in the transaction, and for the end of an
+   * attempt that ended here, its mark (else null).
    */
-  record Outgoing(RunEvent event, int partition, Runnable sent) {}
+  record Outgoing(RunEvent event, RunEvent then, int partition, Runnable sent, EndMark end) {}
 
   private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
   private volatile Runnable wake = () -> {};
@@ -31,7 +32,16 @@ final class EventPublisher {
   }
 
   void publish(RunEvent event, int partition, Runnable sent) {
-    outbox.add(new Outgoing(event, partition, sent));
+    outbox.add(new Outgoing(event, null, partition, sent, null));
+    wake.run();
+  }
+
+  /**
+   * Publishes the end of an attempt that ended here, marked by {@code end}, with the event that
+   * follows it ({@code then}: a retry's announcement, or null).
+   */
+  void publishEnd(RunEvent event, RunEvent then, int partition, Runnable sent, EndMark end) {
+    outbox.add(new Outgoing(event, then, partition, sent, end));
     wake.run();
   }
 
@@ -40,16 +50,23 @@ final class EventPublisher {
   }
 
   /**
-   * Takes every waiting event that {@code keep} accepts; the others are dropped (a fenced
-   * attempt's).
+   * Takes every waiting event but those of the attempts {@code fenced}, which are dropped; the
+   * marks of the ends among those go to {@code voided}.
    */
-  List<Outgoing> drain(Predicate<RunEvent> keep) {
+  List<Outgoing> drain(Fences fenced, Consumer<List<EndMark>> voided) {
     List<Outgoing> out = new ArrayList<>();
+    List<EndMark> dropped = new ArrayList<>();
     Outgoing o;
     while ((o = outbox.poll()) != null) {
-      if (keep.test(o.event())) {
+      RunEvent e = o.event();
+      if (!fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch())) {
         out.add(o);
+      } else if (o.end() != null) {
+        dropped.add(o.end());
       }
+    }
+    if (!dropped.isEmpty()) {
+      voided.accept(dropped);
     }
     return out;
   }

@@ -2,7 +2,9 @@ package io.jobline.executor;
 
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
+import io.jobline.wire.RunEvent;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -53,6 +55,12 @@ final class EventTransaction {
   /** Requests moved to the overflow lane in the open transaction. */
   private int moved;
 
+  /** The ends of attempts that ended here sent in the open transaction. */
+  private List<EndMark> ends = new ArrayList<>();
+
+  /** The ends sent in transactions aborted since {@link #takeVoided} was last called. */
+  private final List<EndMark> voided = new ArrayList<>();
+
   private final CommitPace pace;
 
   EventTransaction(KafkaSettings kafka, String executorId, Duration commitInterval) {
@@ -91,15 +99,25 @@ final class EventTransaction {
     for (EventPublisher.Outgoing o : out) {
       // on the partition number of its request, so history finds both in one task
       Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
-      producer.send(
-          new ProducerRecord<>(
-              Topics.EVENTS.name(),
-              partition,
-              o.event().runId().value(),
-              Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), o.event())));
+      send(o.event(), partition);
+      if (o.then() != null) {
+        send(o.then(), partition);
+      }
+      if (o.end() != null) {
+        ends.add(o.end());
+      }
       o.sent().run();
     }
     sent = true;
+  }
+
+  private void send(RunEvent event, Integer partition) {
+    producer.send(
+        new ProducerRecord<>(
+            Topics.EVENTS.name(),
+            partition,
+            event.runId().value(),
+            Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event)));
   }
 
   /** Puts a request moved to the overflow lane into the transaction. */
@@ -152,6 +170,7 @@ final class EventTransaction {
       open = false;
       sent = false;
       moved = 0;
+      ends = new ArrayList<>();
       return Outcome.COMMITTED;
     } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
       LOG.warn(
@@ -178,9 +197,22 @@ final class EventTransaction {
         replaceProducer();
       }
     }
+    voidEnds();
+  }
+
+  /** The ends sent in the transactions aborted since this was last called: they never count. */
+  List<EndMark> takeVoided() {
+    List<EndMark> out = List.copyOf(voided);
+    voided.clear();
+    return out;
+  }
+
+  private void voidEnds() {
     open = false;
     sent = false;
     moved = 0;
+    voided.addAll(ends);
+    ends = new ArrayList<>();
   }
 
   private void begin() {
@@ -193,9 +225,7 @@ final class EventTransaction {
   private void replaceProducer() {
     producer.close(Duration.ZERO);
     producer = newProducer();
-    open = false;
-    sent = false;
-    moved = 0;
+    voidEnds();
   }
 
   void close() {

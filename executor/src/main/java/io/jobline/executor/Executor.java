@@ -243,9 +243,7 @@ public final class Executor implements Managed {
 
   /** Puts the events waiting in the outbox into the open transaction (not those of fenced runs). */
   private void send() {
-    transaction.sendEvents(
-        events.drain(e -> !fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch())),
-        coPartitioned);
+    transaction.sendEvents(events.drain(fenced, dispatcher::forgetEnded), coPartitioned);
   }
 
   private void commitNow() {
@@ -264,7 +262,8 @@ public final class Executor implements Managed {
     if (!force && !transaction.due()) {
       return true;
     }
-    Map<TopicPartition, OffsetAndMetadata> ready = offsets.committable(owned.keySet());
+    Map<TopicPartition, OffsetAndMetadata> ready =
+        offsets.committable(owned.keySet(), tp -> owned.get(tp).skip);
     switch (transaction.commit(ready, consumer.groupMetadata())) {
       case COMMITTED -> offsets.markCommitted(ready);
       case VOID -> {
@@ -285,20 +284,21 @@ public final class Executor implements Managed {
   }
 
   /**
-   * Reads {@code partitions} again from their last committed offsets. After an abort, the runs that
-   * ended here since the last commit are forgotten too ({@code afterAbort}): their ends were void.
+   * Reads {@code partitions} again from their last committed offsets. After an abort ({@code
+   * afterAbort}), the attempts whose ends it held are forgotten too, to run again; ends not sent
+   * yet stay, and go out with their offsets in the next transaction.
    */
   private void rewind(Collection<TopicPartition> partitions, boolean afterAbort) {
+    if (afterAbort) {
+      dispatcher.forgetEnded(transaction.takeVoided()); // before the copies waiting are dropped
+    }
     Set<TopicPartition> mine = consumer.owning(partitions);
     if (mine.isEmpty()) {
       return;
     }
     dispatcher.drop(mine);
     forgetMoves(mine);
-    if (afterAbort) {
-      dispatcher.forgetEnded();
-    }
-    consumer.rewind(mine);
+    consumer.rewind(mine, dispatcher::ranHere);
   }
 
   /** Stops the runs of a partition this executor lost; drops whatever they publish from now on. */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -202,14 +203,15 @@ final class LaneConsumer {
    * Reads {@code mine} (partitions owned and assigned) again from their last committed offsets,
    * skipping what the commit's metadata and the previous owner's note say finished.
    */
-  void rewind(Set<TopicPartition> mine) {
+  void rewind(Set<TopicPartition> mine, Function<TopicPartition, Set<Long>> ranHere) {
     if (mine.isEmpty()) {
       return;
     }
     Map<TopicPartition, OffsetAndMetadata> committed = committed(mine);
     for (TopicPartition tp : mine) {
       OffsetAndMetadata at = committed.get(tp);
-      offsets.forget(tp);
+      // read again from there (from the log's start if nothing was committed)
+      offsets.readFrom(tp, at == null ? 0 : at.offset(), ranHere.apply(tp));
       OwnedPartition o = owned.get(tp);
       o.skip.clear();
       o.skip.addAll(o.noteFinished);

@@ -5,9 +5,11 @@ import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.TopicAdmin;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -29,6 +31,7 @@ final class OffsetTracker {
   private final Map<TopicPartition, TreeSet<Long>> finishedAbove = new HashMap<>();
   private final Map<TopicPartition, Long> next = new HashMap<>();
   private final Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+  private final Map<TopicPartition, Set<Long>> readAgain = new HashMap<>();
   private int inFlight;
   private final Map<String, Integer> inFlightByTopic = new HashMap<>();
 
@@ -86,13 +89,52 @@ final class OffsetTracker {
     inFlightByTopic.merge(tp.topic(), 1, Integer::sum);
   }
 
+  /**
+   * The record at {@code offset} is done with. One not read yet since the partition was read again
+   * ({@link #readFrom}) — a run that ended here before, whose end goes out now — is finished ahead:
+   * its offset is committed as finished with its end, and the record is skipped when read.
+   */
   synchronized void finished(TopicPartition tp, long offset) {
     TreeSet<Long> offsets = open.get(tp);
     if (offsets != null && offsets.remove(offset)) {
       inFlight--;
       inFlightByTopic.merge(tp.topic(), -1, Integer::sum);
       finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
+    } else if (next.containsKey(tp) && offset >= next.get(tp)) {
+      finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
     }
+  }
+
+  /** Whether the offset, not read yet, was finished ahead ({@link #finished}). */
+  synchronized boolean finishedAhead(TopicPartition tp, long offset) {
+    Long nextOffset = next.get(tp);
+    TreeSet<Long> done = finishedAbove.get(tp);
+    return nextOffset != null && offset >= nextOffset && done != null && done.contains(offset);
+  }
+
+  /**
+   * Starts the partition over at {@code offset}, where it is read again from (after an abort): what
+   * was taken or finished since is forgotten. {@code ranHere} are the offsets whose runs went on or
+   * ended here: read again, they are copies only this executor can tell ({@link #readAgain}).
+   */
+  synchronized void readFrom(TopicPartition tp, long offset, Set<Long> ranHere) {
+    Set<Long> copies = readAgain.remove(tp);
+    forget(tp);
+    next.put(tp, offset);
+    if (copies == null) {
+      copies = new HashSet<>();
+    }
+    copies.addAll(ranHere);
+    readAgain.put(tp, copies);
+  }
+
+  /**
+   * Whether the record at the offset, read again after {@link #readFrom}, is a copy of a request
+   * whose run went on or ended here: it stays in the main lane (not moved aside) to be found so.
+   */
+  synchronized boolean readAgain(TopicPartition tp, long offset) {
+    Set<Long> copies = readAgain.get(tp);
+    return copies != null && copies.contains(offset);
   }
 
   synchronized int inFlight() {
@@ -121,11 +163,18 @@ final class OffsetTracker {
     return next.containsKey(tp);
   }
 
+  /** {@link #committable(Set, Function)} with nothing to skip. */
+  Map<TopicPartition, OffsetAndMetadata> committable(Set<TopicPartition> owned) {
+    return committable(owned, tp -> Set.of());
+  }
+
   /**
    * Offsets (with the finished ones above them) to commit for the partitions in {@code owned} that
-   * moved.
+   * moved. {@code skipped} gives each partition's offsets finished elsewhere that are still to be
+   * read (and skipped): the commit must go on saying so.
    */
-  synchronized Map<TopicPartition, OffsetAndMetadata> committable(Set<TopicPartition> owned) {
+  synchronized Map<TopicPartition, OffsetAndMetadata> committable(
+      Set<TopicPartition> owned, Function<TopicPartition, Set<Long>> skipped) {
     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
     next.forEach(
         (tp, nextOffset) -> {
@@ -136,6 +185,15 @@ final class OffsetTracker {
           long offset = offsets == null || offsets.isEmpty() ? nextOffset : offsets.first();
           TreeSet<Long> done = finishedAbove.getOrDefault(tp, new TreeSet<>());
           done.headSet(offset).clear();
+          Set<Long> toSkip = skipped.apply(tp);
+          if (toSkip != null && !toSkip.isEmpty()) {
+            done = new TreeSet<>(done);
+            for (long s : toSkip) {
+              if (s >= offset) {
+                done.add(s);
+              }
+            }
+          }
           OffsetAndMetadata om =
               new OffsetAndMetadata(offset, FinishedOffsets.encode(offset, done, maxSpan));
           if (!om.equals(committed.get(tp))) {
@@ -176,5 +234,6 @@ final class OffsetTracker {
     finishedAbove.remove(tp);
     next.remove(tp);
     committed.remove(tp);
+    readAgain.remove(tp);
   }
 }

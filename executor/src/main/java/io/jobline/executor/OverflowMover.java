@@ -152,7 +152,8 @@ final class OverflowMover {
                     && tenantKey.equals(p.tenantKey())
                     && p.notBefore() == null
                     && p.elsewhere() == null
-                    && p.claimEpoch() == 0);
+                    && p.claimEpoch() == 0
+                    && !offsets.readAgain(p.partition(), p.offset()));
     for (Pending p : moving) {
       JobRequest r = p.request();
       RecordHeaders headers = new RecordHeaders();

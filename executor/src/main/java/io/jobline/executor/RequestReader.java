@@ -58,11 +58,16 @@ final class RequestReader {
       offsets.finished(tp, offset); // its run ended at this partition's previous owner
       return;
     }
+    if (offsets.finishedAhead(tp, offset)) {
+      offsets.taken(tp, offset);
+      offsets.finished(tp, offset); // its run ended here before it was read again
+      return;
+    }
     String tenantKey =
         record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
             ? null
             : new String(record.key(), StandardCharsets.UTF_8);
-    if (tenantKey != null && movesAside(tp, tenantKey)) {
+    if (tenantKey != null && !offsets.readAgain(tp, offset) && movesAside(tp, tenantKey)) {
       mover.defer(tp, tenantKey, record);
       return;
     }

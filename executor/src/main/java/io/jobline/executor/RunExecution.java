@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +89,7 @@ final class RunExecution implements Runnable {
     if (running.isFenced(pending.claimKey(), epoch)) {
       running.remove(this); // its partition went elsewhere before it could start
       outcome.gone(pending);
+      endOut.settle();
       return;
     }
     execute();
@@ -123,6 +123,13 @@ final class RunExecution implements Runnable {
   /** Whether this attempt has ended (its end may still wait in the outbox). */
   boolean hasEnded() {
     return ended.get();
+  }
+
+  private final EndOut endOut = new EndOut();
+
+  /** Settles once this attempt's end is in the outbox, or known not to go out. */
+  EndOut endOut() {
+    return endOut;
   }
 
   /**
@@ -284,6 +291,7 @@ final class RunExecution implements Runnable {
         parts.claims().release(pending.claimKey(), executorId, claimEpoch);
       }
       outcome.gone(pending);
+      endOut.settle();
     }
   }
 
@@ -297,6 +305,7 @@ final class RunExecution implements Runnable {
       if (c != null) {
         c.requestStop(StopReason.SHUTDOWN);
       }
+      endOut.settle();
     }
   }
 
@@ -334,6 +343,14 @@ final class RunExecution implements Runnable {
     if (!markEnded()) {
       return;
     }
+    try {
+      publishEnd(type, payload);
+    } finally {
+      endOut.settle();
+    }
+  }
+
+  private void publishEnd(EventType type, JsonNode payload) {
     RunEvent terminal = ctx.event(type, JobOutcome.carrying(payload, takeHeldStart()));
     // a job may end without having looked at its lease, e.g. in a process frozen past it
     boolean fenced =
@@ -355,21 +372,22 @@ final class RunExecution implements Runnable {
       outcome.gone(pending);
       return;
     }
-    Runnable afterEvent = pending.done();
-    Optional<RetryPolicy.Retry> retry =
-        retries.after(request(), pending.job().descriptor(), type, clock.instant());
-    if (retry.isPresent()) {
-      afterEvent =
-          RetryTimer.set(
-              retry.get(),
-              parts.timers(),
-              ctx,
-              pending.partition().partition(),
-              events,
-              afterEvent);
-    }
-    events.publish(terminal, pending.partition().partition(), afterEvent);
-    outcome.finished(pending);
+    RunEvent retryAnnounced =
+        retries
+            .after(request(), pending.job().descriptor(), type, clock.instant())
+            .map(retry -> RetryTimer.set(retry, parts.timers(), ctx))
+            .orElse(null);
+    // marked ended before the end is published, so a copy read meanwhile waits for it to be sent
+    EndMark mark = outcome.finished(pending);
+    events.publishEnd(
+        terminal,
+        retryAnnounced,
+        pending.partition().partition(),
+        () -> {
+          pending.done().run();
+          mark.sent();
+        },
+        mark);
   }
 
   /**

@@ -5,9 +5,11 @@ import java.time.Instant;
 /** What became of the execution, for the dispatcher. */
 interface RunOutcome {
   /**
-   * The slot is free; {@code pending.done()} has been or will be called once the end is durable.
+   * The attempt ended here and its slot is free; called before its end is published, which then
+   * marks it sent ({@link EndMark#sent}). {@code pending.done()} runs once the end is in a
+   * transaction.
    */
-  void finished(Pending pending);
+  EndMark finished(Pending pending);
 
   /** Another executor holds the claim until {@code until}; try again then. */
   void heldElsewhere(Pending pending, Instant until);

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -95,17 +97,27 @@ final class Runs {
         .forEach(e -> e.requestStop(StopReason.CANCEL));
   }
 
+  /** How long a hand-over waits for an ended run's end to reach the outbox. */
+  private static final Duration END_OUT_WAIT = Duration.ofSeconds(2);
+
   /**
    * Puts each run of {@code tp} still going under a claim of its own, as its partition goes to
-   * another executor; fences one it cannot.
+   * another executor; fences one it cannot. A run that ended but whose end is not in the outbox yet
+   * is waited for (up to {@link #END_OUT_WAIT}), so its end goes out with the partition's last
+   * commit, or fenced.
    *
    * @return the offsets of the runs going on under claims, with their claim keys
    */
   Map<Long, String> handOver(TopicPartition tp) {
     Instant now = env.clock().instant();
+    long deadline = System.nanoTime() + END_OUT_WAIT.toNanos(); // one wait for them all
     Map<Long, String> going = new HashMap<>();
     for (RunExecution e : executions.keySet()) {
-      if (!e.pending().partition().equals(tp) || e.hasEnded()) {
+      if (!e.pending().partition().equals(tp)) {
+        continue;
+      }
+      if (e.hasEnded()) {
+        awaitEnd(e, deadline);
         continue;
       }
       if (e.underClaim()) {
@@ -120,6 +132,7 @@ final class Runs {
             going.put(e.pending().offset(), e.pending().claimKey());
           } else {
             claims.release(e.pending().claimKey(), env.executorId(), claim.epoch());
+            awaitEnd(e, deadline); // it ended just now
           }
           continue;
         }
@@ -130,6 +143,29 @@ final class Runs {
       e.fence();
     }
     return going;
+  }
+
+  /**
+   * Waits (until {@code deadline}, {@link System#nanoTime}) for an ended run's end to be in the
+   * outbox, so it goes out with the partition's last commit; fences it if it is not (its end is
+   * then dropped, and the next owner runs the request again).
+   */
+  private void awaitEnd(RunExecution e, long deadline) {
+    Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+    if (!e.endOut().await(left)) {
+      fenced.fence(e.pending().claimKey(), e.epoch());
+    }
+  }
+
+  /** The offsets of the runs going on (or ending) here on {@code tp}. */
+  Set<Long> offsetsOn(TopicPartition tp) {
+    Set<Long> out = new HashSet<>();
+    for (RunExecution e : executions.keySet()) {
+      if (e.pending().partition().equals(tp)) {
+        out.add(e.pending().offset());
+      }
+    }
+    return out;
   }
 
   private final class Tracking implements RunningRuns {

@@ -64,6 +64,24 @@ final class ExecutorProcess implements AutoCloseable {
     process.destroyForcibly().waitFor();
   }
 
+  /** Freezes the process (SIGSTOP), as a long GC pause or a stopped VM would. */
+  void freeze() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** Lets a frozen process go on (SIGCONT), its clock moved on meanwhile. */
+  void thaw() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    int exit =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited " + exit);
+    }
+  }
+
   @Override
   public void close() throws InterruptedException {
     kill();

@@ -88,4 +88,54 @@ class OffsetTrackerTest {
     assertThat(t.inFlight("jobline.requests")).as("forgetting counts only taken ones").isZero();
     assertThat(t.inFlight()).isZero();
   }
+
+  /**
+   * After an aborted transaction the partition is read again from its commit, but a run that ended
+   * before the abort may have its end still waiting to go out. When it goes, its offset must be
+   * committed as finished with it (and skipped when read), not later with a copy of the request: a
+   * later commit can fail while the partition moves, and the next owner would run it again.
+   */
+  @Test
+  void anOffsetFinishedBeforeItIsReadAgainIsCommittedWithItsEndAndSkippedWhenRead() {
+    OffsetTracker t = new OffsetTracker();
+    for (long o = 100; o < 110; o++) {
+      t.taken(MAIN, o);
+    }
+    t.finished(MAIN, 100);
+    // the transaction aborted; read again from the commit, 100 and 101 having run here
+    t.readFrom(MAIN, 100, Set.of(100L, 101L));
+    assertThat(t.inFlight()).isZero();
+    assertThat(t.readAgain(MAIN, 101)).as("a copy of a run here").isTrue();
+    assertThat(t.readAgain(MAIN, 102)).as("never started here: may move aside").isFalse();
+    t.finished(MAIN, 105); // an end that waited in the outbox goes out now
+    OffsetAndMetadata at = t.committable(Set.of(MAIN)).get(MAIN);
+    assertThat(at.offset()).isEqualTo(100);
+    assertThat(FinishedOffsets.decode(at.offset(), at.metadata())).containsExactly(105L);
+    assertThat(t.finishedAhead(MAIN, 105)).isTrue();
+    assertThat(t.finishedAhead(MAIN, 104)).isFalse();
+    // offsets below where reading starts again were finished before: they are not ahead
+    t.finished(MAIN, 99);
+    assertThat(t.finishedAhead(MAIN, 99)).isFalse();
+    // a partition not read here is not finished ahead
+    t.finished(OVERFLOW, 7);
+    assertThat(t.finishedAhead(OVERFLOW, 7)).isFalse();
+    assertThat(t.committable(Set.of(MAIN, OVERFLOW))).doesNotContainKey(OVERFLOW);
+  }
+
+  /**
+   * Offsets the commit (or the previous owner's note) says finished, still to be read and skipped,
+   * stay in the commit's metadata until read: a commit from the first records read must not drop
+   * them, or the next owner would run them again.
+   */
+  @Test
+  void offsetsStillToBeSkippedStayInTheCommit() {
+    OffsetTracker t = new OffsetTracker();
+    t.readFrom(MAIN, 100, Set.of());
+    t.taken(MAIN, 100);
+    t.finished(MAIN, 100);
+    OffsetAndMetadata at = t.committable(Set.of(MAIN), tp -> Set.of(50L, 140L, 150L)).get(MAIN);
+    assertThat(at.offset()).isEqualTo(101);
+    assertThat(FinishedOffsets.decode(at.offset(), at.metadata()))
+        .containsExactlyInAnyOrder(140L, 150L);
+  }
 }

@@ -1,0 +1,63 @@
+package io.jobline.executor;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * An attempt that ended here, from its end until that end is in a Kafka transaction and after. A
+ * copy of its request read meanwhile (after a rewind) is a duplicate, but its offset may only be
+ * finished once the end is in a transaction ({@link #settle}): finished sooner, the offset could be
+ * committed in a transaction before the end's, and an abort of the end's would lose the run. An end
+ * whose transaction was aborted, or that was dropped before it went out, is void ({@link #voided}):
+ * the attempt must run again, and the copies waiting on it are what runs.
+ */
+final class EndMark {
+  private final TopicPartition partition;
+  private final long offset;
+  private final List<Pending> copies = new ArrayList<>();
+  private boolean sent;
+
+  /** The end of the attempt whose request was read at {@code offset} of {@code partition}. */
+  EndMark(TopicPartition partition, long offset) {
+    this.partition = partition;
+    this.offset = offset;
+  }
+
+  TopicPartition partition() {
+    return partition;
+  }
+
+  long offset() {
+    return offset;
+  }
+
+  /** Finishes a copy's offset now if the end is in a transaction already, else once it is. */
+  void settle(Pending copy) {
+    synchronized (this) {
+      if (!sent) {
+        copies.add(copy);
+        return;
+      }
+    }
+    copy.done().run();
+  }
+
+  /** The end is in the open transaction: the copies waiting on it are finished with it. */
+  void sent() {
+    List<Pending> waiting;
+    synchronized (this) {
+      sent = true;
+      waiting = List.copyOf(copies);
+      copies.clear();
+    }
+    waiting.forEach(p -> p.done().run());
+  }
+
+  /** The end never counts; the copies still waiting on it, to run instead. */
+  synchronized List<Pending> voided() {
+    List<Pending> waiting = new ArrayList<>(copies);
+    copies.clear();
+    return waiting;
+  }
+}
