@@ -3,6 +3,7 @@ package io.jobline.executor;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.RunEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +41,7 @@ final class EventTransaction {
 
   private final KafkaSettings kafka;
   private final String executorId;
-  private KafkaProducer<String, byte[]> producer;
+  private KafkaProducer<byte[], byte[]> producer;
   private boolean open;
   private boolean sent;
 
@@ -63,14 +63,22 @@ final class EventTransaction {
 
   private final CommitPace pace;
 
-  EventTransaction(KafkaSettings kafka, String executorId, Duration commitInterval) {
+  private final Duration timeout;
+
+  /**
+   * A transaction committed every {@code executor.commitInterval}, aborted by the brokers if it
+   * stays open past {@code executor.transactionTimeout}.
+   */
+  EventTransaction(KafkaSettings kafka, String executorId, ExecutorSettings settings) {
     this.kafka = kafka;
     this.executorId = executorId;
-    this.pace = new CommitPace(commitInterval.toNanos(), System.nanoTime());
+    this.timeout = settings.transactionTimeout.toJavaDuration();
+    this.pace =
+        new CommitPace(settings.commitInterval.toJavaDuration().toNanos(), System.nanoTime());
     this.producer = newProducer();
   }
 
-  private KafkaProducer<String, byte[]> newProducer() {
+  private KafkaProducer<byte[], byte[]> newProducer() {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -78,10 +86,10 @@ final class EventTransaction {
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 65536);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events-" + executorId);
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jobline-executor-" + executorId);
-    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 30_000);
-    // one transaction carries run events and moved requests: values are serialized by the caller
-    KafkaProducer<String, byte[]> p =
-        new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.toMillis());
+    // one transaction carries run events, moved requests and dead letters, serialized by the caller
+    KafkaProducer<byte[], byte[]> p =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     p.initTransactions();
     return p;
   }
@@ -116,16 +124,34 @@ final class EventTransaction {
         new ProducerRecord<>(
             Topics.EVENTS.name(),
             partition,
-            event.runId().value(),
+            event.runId().value().getBytes(StandardCharsets.UTF_8),
             Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event)));
   }
 
   /** Puts a request moved to the overflow lane into the transaction. */
   void move(ProducerRecord<String, byte[]> record) {
     begin();
-    producer.send(record);
+    producer.send(
+        new ProducerRecord<>(
+            record.topic(),
+            record.partition(),
+            record.timestamp(),
+            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
+            record.value(),
+            record.headers()));
     sent = true;
     moved++;
+  }
+
+  /**
+   * Puts a request refused onto the dead-letter topic in the transaction, which commits its offset
+   * too: an abort voids the dead letter with the offset, and the request read again is refused once
+   * more, so the topic holds it once.
+   */
+  void deadLetter(ProducerRecord<byte[], byte[]> record) {
+    begin();
+    producer.send(record);
+    sent = true;
   }
 
   /** Whether the open transaction holds so many moved requests that it should commit now. */

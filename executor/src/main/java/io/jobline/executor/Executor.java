@@ -112,10 +112,8 @@ public final class Executor implements Managed {
   public void start() {
     offsets = OffsetTracker.forBrokers(kafka, executorId);
     consumer = new LaneConsumer(kafka, settings, executorId, owned, offsets);
-    transaction =
-        new EventTransaction(
-            kafka, executorId, Duration.ofMillis(settings.commitInterval.toMilliseconds()));
-    deadLetters = new DeadLetters(kafka);
+    transaction = new EventTransaction(kafka, executorId, settings);
+    deadLetters = new DeadLetters(transaction);
     threads = Executors.newCachedThreadPool(DaemonThreads.named("jobline-run"));
     watchdog = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("jobline-watchdog"));
     watchdog.setRemoveOnCancelPolicy(true);
@@ -312,7 +310,6 @@ public final class Executor implements Managed {
   private void drain() {
     dispatcher.awaitStop();
     dispatcher.stopRuns(Duration.ofMillis(settings.drain.toMilliseconds()));
-    deadLetters.close();
     try {
       commitNow();
     } catch (RuntimeException e) {

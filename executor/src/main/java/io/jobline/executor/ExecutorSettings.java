@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.DataSize;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
+import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -91,6 +92,18 @@ public class ExecutorSettings {
   @MaxDuration(value = 10, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(200);
+
+  /**
+   * How long the executor's Kafka transaction may stay open: a frozen executor's open transaction
+   * is aborted after it, and until then the next owner of its partitions cannot read their
+   * committed offsets. At least 1 s, at most 15 min (the brokers' default {@code
+   * transaction.max.timeout.ms}).
+   */
+  @NotNull
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  @MaxDuration(value = 15, unit = TimeUnit.MINUTES)
+  @JsonProperty
+  public Duration transactionTimeout = Duration.seconds(30);
 
   /** Consumer session timeout: how soon a dead executor's partitions move to the others. */
   @NotNull @JsonProperty public Duration sessionTimeout = Duration.seconds(10);

@@ -31,29 +31,34 @@ final class Refusals {
   }
 
   /**
-   * Refuses {@code record}; {@code done} runs once the dead letter is durable.
+   * Refuses {@code record}: its dead letter goes into the open transaction; {@code done} (its
+   * offset) runs once the run's failure, when it has a run id, is in that transaction too, so
+   * neither is committed without the other.
    *
    * @param request what could be read of it (its ids at least), or null
    */
   void refuse(
       ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
     count.incrementAndGet();
-    if (request != null && request.runId() != null) {
-      events.publish(
-          new RunEvent(
-              request.runId(),
-              1,
-              EventType.FAILED,
-              clock.instant(),
-              executorId,
-              request.attemptOrFirst(),
-              0,
-              Json.object()
-                  .put("error", reason)
-                  .put("job_name", request.jobName())
-                  .put("tenant_id", request.tenantId())),
-          record.partition());
+    if (request == null || request.runId() == null) {
+      deadLetters.send(record, reason, done);
+      return;
     }
-    deadLetters.send(record, reason, done);
+    deadLetters.send(record, reason, () -> {});
+    events.publish(
+        new RunEvent(
+            request.runId(),
+            1,
+            EventType.FAILED,
+            clock.instant(),
+            executorId,
+            request.attemptOrFirst(),
+            0,
+            Json.object()
+                .put("error", reason)
+                .put("job_name", request.jobName())
+                .put("tenant_id", request.tenantId())),
+        record.partition(),
+        done);
   }
 }

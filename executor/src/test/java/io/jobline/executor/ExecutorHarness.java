@@ -147,6 +147,8 @@ final class ExecutorHarness {
     s.workers = 4;
     s.claimTtl = io.dropwizard.util.Duration.seconds(2);
     s.sessionTimeout = io.dropwizard.util.Duration.seconds(6);
+    // a frozen executor's open transaction holds its partitions' offsets back till it times out
+    s.transactionTimeout = io.dropwizard.util.Duration.seconds(8);
     s.stopGrace = io.dropwizard.util.Duration.milliseconds(300);
     s.abandonGrace = io.dropwizard.util.Duration.milliseconds(300);
     s.drain = io.dropwizard.util.Duration.seconds(2);
