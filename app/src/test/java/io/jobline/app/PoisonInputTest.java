@@ -52,6 +52,9 @@ class PoisonInputTest {
     assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(997) + "}"), "at most 32");
     assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(5000) + "}"), "at most 32");
     assertRefused(http.post("/jobs/run/noop", "{\"params\":" + nested(33) + "}"), "at most 32");
+    assertRefused(
+        http.post("/jobs/run/noop", "{\"params\":{\"n\":[1,123456789012345678901234567890]}}"),
+        "64 bits");
     Http.Reply schedule =
         http.post(
             "/jobs/schedules",
@@ -60,6 +63,26 @@ class PoisonInputTest {
     assertThat(schedule.status()).isEqualTo(400);
     assertThat(schedule.body().path("field").asText()).isEqualTo("parameters");
     assertThat(http.get("/jobs/schedules/nul-params").status()).isEqualTo(404);
+    // found by FuzzTest: a PATCH whose parameters were a number too big for the store was a 500
+    Http.Reply big =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"big-params\",\"job_type\":\"noop\","
+                + "\"cron_expression\":\"* * * * *\",\"parameters\":{\"n\":9223372036854775808}}");
+    assertThat(big.status()).isEqualTo(400);
+    assertThat(big.body().path("detail").asText()).contains("64 bits");
+    Http.Reply ok =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"big-params\",\"job_type\":\"noop\","
+                + "\"cron_expression\":\"* * * * *\",\"parameters\":{\"n\":9223372036854775807}}");
+    assertThat(ok.status()).isEqualTo(201);
+    Http.Reply patched =
+        http.patch("/jobs/schedules/big-params", "{\"parameters\":123456789012345678901234567890}");
+    assertThat(patched.status()).isEqualTo(400);
+    assertThat(patched.contentType()).startsWith("application/problem+json");
+    assertThat(patched.body().path("field").asText()).isEqualTo("parameters");
+    assertThat(http.delete("/jobs/schedules/big-params").status()).isEqualTo(204);
   }
 
   @Test

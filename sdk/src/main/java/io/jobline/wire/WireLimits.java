@@ -104,6 +104,14 @@ public final class WireLimits {
                     + " are accepted"));
       }
       JsonNode n = f.node();
+      if (n.isBigInteger() && !n.canConvertToLong()) {
+        // MongoDB stores whole numbers of up to 64 bits; a larger one could not be written
+        return Optional.of(
+            new Violation(
+                f.path(),
+                "a whole number must fit in 64 bits (-9223372036854775808 to"
+                    + " 9223372036854775807); send a larger one as text"));
+      }
       if (n.isTextual()) {
         Optional<String> bad = badText(n.textValue());
         if (bad.isPresent()) {
