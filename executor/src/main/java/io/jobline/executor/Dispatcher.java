@@ -202,8 +202,8 @@ final class Dispatcher {
     Set<Long> out = c.runs().offsetsOn(tp);
     synchronized (recentlyDone) {
       for (EndMark m : recentlyDone.values()) {
-        if (m.partition().equals(tp)) {
-          out.add(m.offset());
+        if (m.ended().partition().equals(tp)) {
+          out.add(m.ended().offset());
         }
       }
     }
@@ -383,7 +383,7 @@ final class Dispatcher {
   private final class Outcomes implements RunOutcome {
     @Override
     public EndMark finished(Pending pending) {
-      EndMark mark = new EndMark(pending.partition(), pending.offset());
+      EndMark mark = new EndMark(pending);
       recentlyDone.put(pending.claimKey(), mark);
       finishedQueue.add(pending);
       signal();

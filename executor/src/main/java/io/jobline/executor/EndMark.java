@@ -2,7 +2,6 @@ package io.jobline.executor;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * An attempt that ended here, from its end until that end is in a Kafka transaction and after. A
@@ -13,23 +12,18 @@ import org.apache.kafka.common.TopicPartition;
  * the attempt must run again, and the copies waiting on it are what runs.
  */
 final class EndMark {
-  private final TopicPartition partition;
-  private final long offset;
+  private final Pending ended;
   private final List<Pending> copies = new ArrayList<>();
   private boolean sent;
 
-  /** The end of the attempt whose request was read at {@code offset} of {@code partition}. */
-  EndMark(TopicPartition partition, long offset) {
-    this.partition = partition;
-    this.offset = offset;
+  /** The end of the attempt of {@code ended}. */
+  EndMark(Pending ended) {
+    this.ended = ended;
   }
 
-  TopicPartition partition() {
-    return partition;
-  }
-
-  long offset() {
-    return offset;
+  /** The request whose attempt ended (where it was read). */
+  Pending ended() {
+    return ended;
   }
 
   /** Finishes a copy's offset now if the end is in a transaction already, else once it is. */

@@ -129,16 +129,9 @@ final class EventTransaction {
   }
 
   /** Puts a request moved to the overflow lane into the transaction. */
-  void move(ProducerRecord<String, byte[]> record) {
+  void move(ProducerRecord<byte[], byte[]> record) {
     begin();
-    producer.send(
-        new ProducerRecord<>(
-            record.topic(),
-            record.partition(),
-            record.timestamp(),
-            record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8),
-            record.value(),
-            record.headers()));
+    producer.send(record);
     sent = true;
     moved++;
   }

@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
@@ -132,7 +133,7 @@ final class OverflowMover {
             Topics.REQUESTS_OVERFLOW.name(),
             overflowAligned ? record.partition() : null,
             record.timestamp() >= 0 ? record.timestamp() : null,
-            tenantKey,
+            tenantKey.getBytes(StandardCharsets.UTF_8),
             record.value(),
             headers));
     moved.incrementAndGet();
@@ -164,7 +165,7 @@ final class OverflowMover {
               Topics.REQUESTS_OVERFLOW.name(),
               overflowAligned ? p.partition().partition() : null,
               r.requestedAt() == null ? null : r.requestedAt().toEpochMilli(),
-              tenantKey,
+              tenantKey.getBytes(StandardCharsets.UTF_8),
               Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r),
               headers));
       moved.incrementAndGet();

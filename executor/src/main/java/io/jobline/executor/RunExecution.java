@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -89,7 +90,7 @@ final class RunExecution implements Runnable {
     if (running.isFenced(pending.claimKey(), epoch)) {
       running.remove(this); // its partition went elsewhere before it could start
       outcome.gone(pending);
-      endOut.settle();
+      endOut.countDown();
       return;
     }
     execute();
@@ -125,11 +126,22 @@ final class RunExecution implements Runnable {
     return ended.get();
   }
 
-  private final EndOut endOut = new EndOut();
+  /** Counted down once this attempt's end is in the outbox, or known not to go out. */
+  private final CountDownLatch endOut = new CountDownLatch(1);
 
-  /** Settles once this attempt's end is in the outbox, or known not to go out. */
-  EndOut endOut() {
-    return endOut;
+  /**
+   * Waits at most {@code wait} for this ended attempt's end to be in the outbox: between marking it
+   * ended and publishing its end there are checks and, under a claim, a store round trip.
+   *
+   * @return false if it is not there in time
+   */
+  boolean awaitEndOut(Duration wait) {
+    try {
+      return endOut.await(wait.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /**
@@ -291,7 +303,7 @@ final class RunExecution implements Runnable {
         parts.claims().release(pending.claimKey(), executorId, claimEpoch);
       }
       outcome.gone(pending);
-      endOut.settle();
+      endOut.countDown();
     }
   }
 
@@ -305,7 +317,7 @@ final class RunExecution implements Runnable {
       if (c != null) {
         c.requestStop(StopReason.SHUTDOWN);
       }
-      endOut.settle();
+      endOut.countDown();
     }
   }
 
@@ -346,7 +358,7 @@ final class RunExecution implements Runnable {
     try {
       publishEnd(type, payload);
     } finally {
-      endOut.settle();
+      endOut.countDown();
     }
   }
 

@@ -152,7 +152,7 @@ final class Runs {
    */
   private void awaitEnd(RunExecution e, long deadline) {
     Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-    if (!e.endOut().await(left)) {
+    if (!e.awaitEndOut(left)) {
       fenced.fence(e.pending().claimKey(), e.epoch());
     }
   }

@@ -25,7 +25,7 @@ class EndMarkTest {
 
   @Test
   void aCopyReadBeforeTheEndIsSentIsFinishedOnlyWhenItIs() {
-    EndMark mark = new EndMark(new TopicPartition("jobline.requests", 0), 7);
+    EndMark mark = new EndMark(copy(0));
     mark.settle(copy(7));
     assertThat(finished).as("its end is not in a transaction yet").isEmpty();
     mark.sent();
@@ -36,7 +36,7 @@ class EndMarkTest {
 
   @Test
   void aVoidEndHandsItsWaitingCopiesBackToRunAndFinishesNone() {
-    EndMark mark = new EndMark(new TopicPartition("jobline.requests", 0), 7);
+    EndMark mark = new EndMark(copy(0));
     Pending waiting = copy(7);
     mark.settle(waiting);
     assertThat(mark.voided()).containsExactly(waiting);

@@ -601,7 +601,7 @@ class ExecutorTest {
     int bad = 2_000;
     List<Long> offsets = new ArrayList<>();
     try (ExecutorProcess first = h.executorProcess("exec-frozen-refuser");
-        var letters = deadLetterWatcher("read_uncommitted")) {
+        var letters = fromStart(Topics.REQUESTS_DLQ.name(), "read_uncommitted")) {
       try (var producer =
           new KafkaProducer<>(
               h.kafkaSettings.clientProperties(), new StringSerializer(), new StringSerializer())) {
@@ -619,7 +619,7 @@ class ExecutorTest {
           .until(() -> letters.poll(Duration.ofMillis(20)).count() > 0);
       first.freeze();
       executor("exec-after-refuser");
-      try (var committed = deadLetterWatcher("read_committed")) {
+      try (var committed = fromStart(Topics.REQUESTS_DLQ.name(), "read_committed")) {
         Map<String, Integer> copies = new HashMap<>();
         await()
             .atMost(Duration.ofSeconds(90))
@@ -638,14 +638,14 @@ class ExecutorTest {
     }
   }
 
-  /** A consumer of the dead-letter topic from its start. */
-  private KafkaConsumer<byte[], byte[]> deadLetterWatcher(String isolation) {
+  /** A consumer of every partition of {@code topic}, from its start. */
+  private KafkaConsumer<byte[], byte[]> fromStart(String topic, String isolation) {
     Map<String, Object> props = h.kafkaSettings.clientProperties();
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
     KafkaConsumer<byte[], byte[]> c =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     List<TopicPartition> all =
-        c.partitionsFor(Topics.REQUESTS_DLQ.name()).stream()
+        c.partitionsFor(topic).stream()
             .map(p -> new TopicPartition(p.topic(), p.partition()))
             .toList();
     c.assign(all);
@@ -655,17 +655,9 @@ class ExecutorTest {
 
   /** How many times each request (by where it was first read) is on the overflow lane. */
   private Map<String, Integer> overflowCopies() {
-    Map<String, Object> props = h.kafkaSettings.clientProperties();
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     Map<String, Integer> copies = new HashMap<>();
-    try (var c =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> lane = new ArrayList<>();
-      for (int p = 0; p < 4; p++) {
-        lane.add(new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), p));
-      }
-      c.assign(lane);
-      c.seekToBeginning(lane);
+    try (var c = fromStart(Topics.REQUESTS_OVERFLOW.name(), "read_committed")) {
+      Set<TopicPartition> lane = c.assignment();
       Map<TopicPartition, Long> ends = c.endOffsets(lane);
       await()
           .atMost(Duration.ofSeconds(30))
@@ -686,17 +678,10 @@ class ExecutorTest {
    * A consumer at the end of the overflow lane that sees moves before their transaction commits.
    */
   private KafkaConsumer<byte[], byte[]> overflowWatcher() {
-    Map<String, Object> props = h.kafkaSettings.clientProperties();
-    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
     KafkaConsumer<byte[], byte[]> c =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    List<TopicPartition> lane = new ArrayList<>();
-    for (int p = 0; p < 4; p++) {
-      lane.add(new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), p));
-    }
-    c.assign(lane);
-    c.seekToEnd(lane);
-    lane.forEach(c::position); // the end now, before the burst
+        fromStart(Topics.REQUESTS_OVERFLOW.name(), "read_uncommitted");
+    c.seekToEnd(c.assignment());
+    c.assignment().forEach(c::position); // the end now, before the burst
     return c;
   }
 
