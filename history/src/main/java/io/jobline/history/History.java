@@ -77,6 +77,10 @@ public final class History implements Managed {
     props.put(StreamsConfig.consumerPrefix("fetch.min.bytes"), 64 * 1024);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     props.put("processing.exception.handler.global.enabled", true);
+    // a task whose requests look caught up waits this long for more before it folds the events it
+    // has: the lag it goes by is that of its last fetch, and without the wait a burst's ends were
+    // folded before their requests (written twice: once from the end, once with the request)
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, settings.maxTaskIdle.toMilliseconds());
     Map<String, Integer> partitions =
         partitions(kafka, Topics.REQUESTS.name(), Topics.EVENTS.name());
     streams =

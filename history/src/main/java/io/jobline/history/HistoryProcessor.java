@@ -4,6 +4,7 @@ import io.jobline.run.AuditEntry;
 import io.jobline.run.JobStats;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.store.RunLogStore;
 import io.jobline.store.StatsStore;
 import io.jobline.store.StoreFailures;
@@ -54,10 +55,24 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private final int batchSize;
   private final int maxLogs;
   private final HistoryMetrics metrics;
+  private final QueuedHold hold;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, RunRecord> runs;
   private KeyValueStore<String, JobStats> stats;
+  private KeyValueStore<String, String> holdNotes;
   private int partition;
+
+  /** The offset after the last request this task read (-1: none yet). */
+  private long requestsReadTo = -1;
+
+  /** When this task last read a record (wall clock). */
+  private long lastInput;
+
+  /** How far behind that record's time it was read (ms). */
+  private long lastLag;
+
+  /** The held requests' span as last noted in {@link HistoryTopology#HOLD_STORE}. */
+  private String noted;
 
   /** Runs changed since the last write, as they stand now (read from here before the store). */
   private final Map<String, RunRecord> dirtyRuns = new LinkedHashMap<>();
@@ -83,8 +98,17 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         }
       };
 
-  HistoryProcessor(HistoryTopology.Sinks sinks, HistorySettings settings, HistoryMetrics metrics) {
+  HistoryProcessor(
+      HistoryTopology.Sinks sinks,
+      HistorySettings settings,
+      HistoryMetrics metrics,
+      boolean holding) {
     this.sinks = sinks;
+    this.hold =
+        new QueuedHold(
+            holding ? settings.holdQueued.toMilliseconds() : 0,
+            settings.holdQueuedWhileIdle.toMilliseconds(),
+            settings.maxHeldPerTask);
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
     this.maxLogs = settings.maxLogsPerRun;
@@ -96,11 +120,90 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.context = context;
     this.runs = context.getStateStore(HistoryTopology.RUNS_STORE);
     this.stats = context.getStateStore(HistoryTopology.STATS_STORE);
+    this.holdNotes = context.getStateStore(HistoryTopology.HOLD_STORE);
     this.partition = context.taskId().partition();
+    this.lastInput = context.currentSystemTimeMs();
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
-    hook.beforeCommit(this::flush);
+    hook.beforeCommit(
+        () -> {
+          flush();
+          noteHeld();
+        });
+    noted = holdNotes.get(HOLD_NOTE);
+    HeldRequests.Span.parse(noted).ifPresent(this::holdAgain);
+    // a punctuation makes Streams commit, so not more often than this (an idle history commits
+    // once a second); held runs also go as records come
     context.schedule(
-        Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, now -> forwardDeadLetters());
+        Duration.ofSeconds(1),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          forwardDeadLetters();
+          letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
+        });
+  }
+
+  private static final String HOLD_NOTE = "held";
+
+  /**
+   * Notes, with the commit, the span of this partition's requests whose runs are held: a task
+   * started over (after a crash or on another instance) reads them again from there.
+   */
+  private void noteHeld() {
+    if (!hold.enabled() && noted == null) {
+      return;
+    }
+    String note =
+        hold.from().isPresent()
+            ? new HeldRequests.Span(hold.from().getAsLong(), requestsReadTo).note()
+            : null;
+    if (note == null ? noted != null : !note.equals(noted)) {
+      if (note == null) {
+        holdNotes.delete(HOLD_NOTE);
+      } else {
+        holdNotes.put(HOLD_NOTE, note);
+      }
+      noted = note;
+    }
+  }
+
+  /** Holds again the runs that were held at the last commit and not written since. */
+  private void holdAgain(HeldRequests.Span span) {
+    long now = context.currentSystemTimeMs();
+    int[] again = {0};
+    HeldRequests.read(
+        context.appConfigs(),
+        partition,
+        span,
+        read -> {
+          if (runs.get(read.runId()) != null) {
+            return; // written since, or not held at all
+          }
+          RunRecord run;
+          try {
+            run = Carriage.fit(fold.apply(read.runId(), RunInput.of(read.request()), null));
+          } catch (RuntimeException e) {
+            return; // set aside when it was first read
+          }
+          if (hold.enabled()) {
+            letGo(hold.hold(read.runId(), run, read.offset(), read.timestamp(), now));
+          } else {
+            letGo(List.of(run)); // holding was turned off meanwhile: written with the next commit
+          }
+          again[0]++;
+        });
+    requestsReadTo = Math.max(requestsReadTo, span.to());
+    LOG.info(
+        "History task {} read again {} held request(s) at offsets {}",
+        context.taskId(),
+        again[0],
+        span.note());
+  }
+
+  /** Runs no longer held: written with the next batch. */
+  private void letGo(List<RunRecord> released) {
+    for (RunRecord run : released) {
+      dirtyRuns.put(run.runId().value(), run);
+    }
   }
 
   private void forwardDeadLetters() {
@@ -123,7 +226,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       keepAudit(event);
       return;
     }
-    RunRecord before = dirtyRuns.containsKey(runId) ? dirtyRuns.get(runId) : runs.get(runId);
+    long now = context.currentSystemTimeMs();
+    lastInput = now;
+    lastLag = now - record.timestamp();
+    long requestOffset = requestOffset(record.value());
+    RunRecord before = current(runId);
     RunRecord after;
     try {
       after = Carriage.fit(fold.apply(runId, record.value(), before));
@@ -136,16 +243,55 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (after.equals(before)) {
       return;
     }
+    if (before == null
+        && requestOffset >= 0
+        && hold.enabled()
+        && after.status() == RunStatus.QUEUED) {
+      letGo(hold.hold(runId, after, requestOffset, record.timestamp(), now));
+      letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
+      return;
+    }
     dirtyRuns.put(runId, after);
     if (endedNow(before, after) && after.jobName() != null) {
       count(StatsStore.key(after.jobName(), null), after);
       count(
           StatsStore.key(after.jobName(), after.tenantId() == null ? "" : after.tenantId()), after);
     }
+    letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
     if (dirtyRuns.size() >= batchSize) {
       flush();
       forwardDeadLetters();
     }
+  }
+
+  /**
+   * The run as it stands: changed since the last write, held, or as stored. A held run becomes a
+   * changed one, so it is written whatever this input does to it.
+   */
+  private RunRecord current(String runId) {
+    RunRecord run = dirtyRuns.get(runId);
+    if (run != null) {
+      return run;
+    }
+    run = hold.take(runId);
+    if (run != null) {
+      dirtyRuns.put(runId, run);
+      return run;
+    }
+    return runs.get(runId);
+  }
+
+  /** The offset of a request read from {@code jobline.requests} (noted as read), else -1. */
+  private long requestOffset(RunInput input) {
+    if (input.request() == null) {
+      return -1;
+    }
+    var meta = context.recordMetadata().orElse(null);
+    if (meta == null || !Topics.REQUESTS.name().equals(meta.topic())) {
+      return -1;
+    }
+    requestsReadTo = Math.max(requestsReadTo, meta.offset() + 1);
+    return meta.offset();
   }
 
   private static boolean endedNow(RunRecord before, RunRecord after) {

@@ -56,7 +56,7 @@ public final class HistoryRebuild {
       KafkaStreams streams =
           new KafkaStreams(
               HistoryTopology.build(
-                  settings,
+                  settings.withoutHold(), // every run read must be written before it stops
                   target,
                   new HistoryMetrics(),
                   History.partitions(kafka, Topics.REQUESTS.name()),

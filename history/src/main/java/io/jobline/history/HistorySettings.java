@@ -51,4 +51,57 @@ public class HistorySettings {
   @MaxDuration(value = 5, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(100);
+
+  /**
+   * How long (in record time) a run history has read the request of, and nothing else, is held back
+   * before it is written queued: a run that starts within it is written once, when it ends, rather
+   * than queued and again ended. While history is idle a run is held {@link #holdQueuedWhileIdle}
+   * at most. 0 writes every queued run at once.
+   */
+  @NotNull
+  @MaxDuration(value = 30, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration holdQueued = Duration.seconds(3);
+
+  /**
+   * How long a run only requested is held back at most while history has nothing else to read (it
+   * is caught up: a run not started by then waits in an executor's queue).
+   */
+  @NotNull
+  @MaxDuration(value = 30, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration holdQueuedWhileIdle = Duration.milliseconds(500);
+
+  /**
+   * How long a history task whose requests look caught up waits for more before it folds the events
+   * it has (Streams' {@code max.task.idle.ms}): a run's end folded before its request is written
+   * twice. At most 1 s; it adds up to this much to history's lag when requests stop coming.
+   */
+  @NotNull
+  @MaxDuration(value = 1, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration maxTaskIdle = Duration.milliseconds(100);
+
+  /** Runs held back at most per history task; the oldest are written when more come. */
+  @Min(1)
+  @JsonProperty
+  public int maxHeldPerTask = 5000;
+
+  /** These settings with nothing held back (a rebuild writes every run it read). */
+  public HistorySettings withoutHold() {
+    HistorySettings copy = new HistorySettings();
+    copy.applicationId = applicationId;
+    copy.stateDir = stateDir;
+    copy.streamThreads = streamThreads;
+    copy.maxLogsPerRun = maxLogsPerRun;
+    copy.batchSize = batchSize;
+    copy.stallAfter = stallAfter;
+    copy.sessionTimeout = sessionTimeout;
+    copy.commitInterval = commitInterval;
+    copy.holdQueued = Duration.milliseconds(0);
+    copy.holdQueuedWhileIdle = holdQueuedWhileIdle;
+    copy.maxHeldPerTask = maxHeldPerTask;
+    copy.maxTaskIdle = maxTaskIdle;
+    return copy;
+  }
 }

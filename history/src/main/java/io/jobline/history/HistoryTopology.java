@@ -38,6 +38,10 @@ public final class HistoryTopology {
   public static final String RUNS_STORE = "runs";
   static final String STATS_STORE = "run-stats";
   static final String COMMIT_HOOK = "commit-hook";
+
+  /** Where each task notes the requests it holds back ({@link QueuedHold}), to read them again. */
+  static final String HOLD_STORE = "queued-hold";
+
   static final Serde<RunInput> INPUT = new JsonSerde<>(RunInput.class);
   static final Serde<RunRecord> RECORD = new JsonSerde<>(RunRecord.class);
   static final Serde<JobStats> STATS = new JobStatsSerde();
@@ -90,6 +94,10 @@ public final class HistoryTopology {
                 Stores.persistentKeyValueStore(STATS_STORE), Serdes.String(), STATS)
             .withCachingDisabled());
     builder.addStateStore(CommitHook.builder(COMMIT_HOOK));
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(HOLD_STORE), Serdes.String(), Serdes.String())
+            .withCachingDisabled());
 
     KStream<String, RunInput> requests =
         builder.stream(
@@ -120,14 +128,18 @@ public final class HistoryTopology {
                 Named.as("valid-events"))
             .mapValues(RunInput::of, Named.as("event-input"));
 
+    // queued runs are held back only when their requests are read straight from jobline.requests:
+    // a held one is read again from there after a restart (a repartition topic is purged)
+    boolean holding = requestPartitions == eventPartitions;
     requests
         .merge(events, Named.as("run-inputs"))
         .process(
-            () -> new HistoryProcessor(sinks, settings, metrics),
+            () -> new HistoryProcessor(sinks, settings, metrics, holding),
             Named.as("fold-and-store"),
             RUNS_STORE,
             STATS_STORE,
-            COMMIT_HOOK)
+            COMMIT_HOOK,
+            HOLD_STORE)
         .to(
             Topics.HISTORY_DLQ.name(),
             Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
@@ -150,23 +162,38 @@ public final class HistoryTopology {
 
     @Override
     public void process(FixedKeyRecord<String, JobRequest> record) {
-      JobRequest request = record.value();
-      if (request != null && request.runId() == null) {
-        var meta = context.recordMetadata().orElseThrow();
-        request = request.withRunId(RunId.forRecord(meta.topic(), meta.partition(), meta.offset()));
-      }
-      if (request != null && request.trigger() == null) {
-        request = request.withTrigger(Trigger.topic());
-      }
-      if (request != null && request.requestedAt() == null && record.timestamp() >= 0) {
-        request = request.withRequestedAt(Instant.ofEpochMilli(record.timestamp()));
-      }
-      context.forward(record.withValue(request));
+      var meta = context.recordMetadata().orElseThrow();
+      context.forward(
+          record.withValue(
+              derive(
+                  record.value(),
+                  meta.topic(),
+                  meta.partition(),
+                  meta.offset(),
+                  record.timestamp())));
     }
   }
 
+  /**
+   * A request as history folds it: one from another producer gets what Jobline's own carry (a run
+   * id from where it sits in Kafka, the topic trigger, its record's timestamp as request time).
+   */
+  static JobRequest derive(
+      JobRequest request, String topic, int partition, long offset, long timestamp) {
+    if (request != null && request.runId() == null) {
+      request = request.withRunId(RunId.forRecord(topic, partition, offset));
+    }
+    if (request != null && request.trigger() == null) {
+      request = request.withTrigger(Trigger.topic());
+    }
+    if (request != null && request.requestedAt() == null && timestamp >= 0) {
+      request = request.withRequestedAt(Instant.ofEpochMilli(timestamp));
+    }
+    return request;
+  }
+
   /** A serde whose deserializer yields null for bad bytes: the executor dead-letters them. */
-  private static <T> Serde<T> lenient(Serde<T> serde) {
+  static <T> Serde<T> lenient(Serde<T> serde) {
     Deserializer<T> strict = serde.deserializer();
     Deserializer<T> tolerant =
         (topic, bytes) -> {

@@ -67,6 +67,15 @@ class HistoryTopologyTest {
             Topics.EVENTS.valueSerde().serializer());
   }
 
+  /**
+   * Lets history's wall clock run ten times the time a queued run is held back, with no input
+   * meanwhile: the runs only requested are written, however old their records' times.
+   */
+  private void letHeldRunsGo() {
+    driver.advanceWallClockTime(
+        new HistorySettings().holdQueued.toJavaDuration().multipliedBy(10).plusSeconds(1));
+  }
+
   @AfterEach
   void tearDown() {
     driver.close();
@@ -192,6 +201,7 @@ class HistoryTopologyTest {
   @Test
   void aRequestWithoutRunIdGetsOneDerivedFromItsOffset() {
     rawRequests.pipeInput("t9", "{\"job_name\":\"noop\",\"tenant_id\":\"t9\"}".getBytes());
+    letHeldRunsGo();
     RunId expected = RunId.forRecord(Topics.REQUESTS.name(), 0, 0);
 
     RunRecord run = store.find(expected.value()).orElseThrow();
@@ -208,6 +218,7 @@ class HistoryTopologyTest {
         "t9",
         ("{\"job_name\":\"noop\",\"tenant_id\":\"t9\",\"requested_at\":\"" + T0 + "\"}").getBytes(),
         accepted);
+    letHeldRunsGo();
 
     assertThat(
             store
@@ -228,6 +239,7 @@ class HistoryTopologyTest {
   void unparseableRequestsAreSkippedAndTheNextOneIsFolded() {
     rawRequests.pipeInput("t1", "not json".getBytes());
     requests.pipeInput("t1", JobRequest.manual(RunId.of("run-5"), "noop", null, "t1", T0, "api"));
+    letHeldRunsGo();
 
     assertThat(store.find("run-5")).isPresent();
   }

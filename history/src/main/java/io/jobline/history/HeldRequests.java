@@ -1,0 +1,115 @@
+package io.jobline.history;
+
+import io.jobline.topic.Topics;
+import io.jobline.wire.JobRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+
+/**
+ * Reads again the requests a task held back when it last committed ({@link QueuedHold}): the
+ * offsets from the lowest held up to the first not yet read, noted with each commit as {@code
+ * "from-to"}. Kafka Streams had committed past them, so without this a restart would lose them
+ * until their runs' events came.
+ */
+final class HeldRequests {
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  /** A request read again, as history folds it. */
+  record Read(String runId, JobRequest request, long offset, long timestamp) {}
+
+  /** A note's offsets. */
+  record Span(long from, long to) {
+    static Optional<Span> parse(String note) {
+      if (note == null) {
+        return Optional.empty();
+      }
+      int dash = note.indexOf('-');
+      try {
+        long from = Long.parseLong(note.substring(0, dash));
+        long to = Long.parseLong(note.substring(dash + 1));
+        return from < to ? Optional.of(new Span(from, to)) : Optional.empty();
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+
+    String note() {
+      return from + "-" + to;
+    }
+  }
+
+  private HeldRequests() {}
+
+  /**
+   * Reads {@code span} of {@code jobline.requests} partition {@code partition} (committed records
+   * only) with a consumer of its own, built from the Streams application's client settings.
+   */
+  static void read(
+      Map<String, Object> appConfigs, int partition, Span span, Consumer<Read> requests) {
+    Map<String, Object> props = new HashMap<>();
+    Set<String> known = ConsumerConfig.configNames();
+    appConfigs.forEach(
+        (k, v) -> {
+          if (known.contains(k) && !k.equals(ConsumerConfig.GROUP_ID_CONFIG)) {
+            props.put(k, v);
+          }
+        });
+    props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        IsolationLevel.READ_COMMITTED.toString().toLowerCase(java.util.Locale.ROOT));
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Deserializer<JobRequest> values =
+        HistoryTopology.lenient(Topics.REQUESTS.valueSerde()).deserializer();
+    TopicPartition tp = new TopicPartition(Topics.REQUESTS.name(), partition);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(tp));
+      consumer.seek(tp, span.from());
+      long deadline = System.nanoTime() + DEADLINE.toNanos();
+      while (consumer.position(tp) < span.to()) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(
+              "could not read the held requests of "
+                  + tp
+                  + " ("
+                  + span.note()
+                  + ") within "
+                  + DEADLINE.toSeconds()
+                  + " s");
+        }
+        List<Read> batch = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.offset() >= span.to()) {
+            break;
+          }
+          JobRequest request =
+              HistoryTopology.derive(
+                  values.deserialize(r.topic(), r.value()),
+                  r.topic(),
+                  r.partition(),
+                  r.offset(),
+                  r.timestamp());
+          if (request != null && request.jobName() != null && request.runId() != null) {
+            batch.add(new Read(request.runId().value(), request, r.offset(), r.timestamp()));
+          }
+        }
+        batch.forEach(requests);
+      }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+package io.jobline.history;
+
+import io.jobline.run.RunRecord;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * Runs history has read the request of and nothing else yet, held back from MongoDB for a moment:
+ * most runs end soon after they are requested, and a run whose end comes while it is held is
+ * written once, ended, instead of once queued and once ended.
+ *
+ * <p>A held run is let go (to be written queued) when history has read {@code hold} of stream time
+ * past its request (its end would have come by now unless it waits in the executor's queue), when
+ * its task is idle (has read nothing for {@value #IDLE_MS} ms: history is caught up, and a run not
+ * started {@value #IDLE_HOLD_MS} ms after history read it is waiting) and it was held that long,
+ * when it was held ten times {@code hold} whatever the stream does, or when too many are held.
+ * Requests are held in the order of their offsets on one partition, so the lowest offset held is
+ * where a restarted task reads them again from ({@link #from()}); nothing here is durable.
+ */
+final class QueuedHold {
+  /** How long the task must have read nothing before held runs may go on wall-clock time alone. */
+  static final long IDLE_MS = 200;
+
+  /**
+   * How far behind its records a task may have read its last one and still count as caught up: a
+   * task that is behind may wait seconds for its next fetch, and is not idle then.
+   */
+  static final long CAUGHT_UP_MS = 1_000;
+
+  private final long holdMs;
+  private final long idleHoldMs;
+  private final int max;
+  private final Map<String, Held> held = new LinkedHashMap<>();
+
+  private record Held(RunRecord run, long offset, long timestamp, long since) {}
+
+  /**
+   * @param holdMs how long a queued run is held (0: never)
+   * @param idleHoldMs how long at most while the task is idle
+   * @param max how many runs at most; the oldest goes when one more comes
+   */
+  QueuedHold(long holdMs, long idleHoldMs, int max) {
+    this.holdMs = holdMs;
+    this.idleHoldMs = Math.min(holdMs, idleHoldMs);
+    this.max = max;
+  }
+
+  boolean enabled() {
+    return holdMs > 0;
+  }
+
+  /**
+   * Holds a run read from its request at {@code offset} (record time {@code timestamp}) at wall
+   * time {@code now}.
+   *
+   * @return runs let go to make room, to be written now
+   */
+  List<RunRecord> hold(String runId, RunRecord run, long offset, long timestamp, long now) {
+    held.put(runId, new Held(run, offset, timestamp, now));
+    List<RunRecord> out = new ArrayList<>(1);
+    Iterator<Held> oldest = held.values().iterator();
+    while (held.size() > max) {
+      out.add(oldest.next().run);
+      oldest.remove();
+    }
+    return out;
+  }
+
+  /** The held run of this id, taken out (null if none is held). */
+  RunRecord take(String runId) {
+    Held h = held.remove(runId);
+    return h == null ? null : h.run;
+  }
+
+  boolean isEmpty() {
+    return held.isEmpty();
+  }
+
+  int size() {
+    return held.size();
+  }
+
+  /**
+   * The runs due to be written, taken out: at stream time {@code streamTime} and wall time {@code
+   * now}, the task having last read a record at wall time {@code lastInput}, {@code lastLag} ms
+   * after that record's time.
+   */
+  List<RunRecord> due(long streamTime, long now, long lastInput, long lastLag) {
+    if (held.isEmpty()) {
+      return List.of();
+    }
+    boolean idle = lastLag <= CAUGHT_UP_MS && now - lastInput >= IDLE_MS;
+    List<RunRecord> out = new ArrayList<>();
+    Iterator<Held> it = held.values().iterator();
+    while (it.hasNext()) {
+      Held h = it.next();
+      boolean streamPassed = streamTime - h.timestamp >= holdMs;
+      boolean idleLongEnough = idle && now - h.since >= idleHoldMs;
+      if (streamPassed || idleLongEnough || now - h.since >= 10 * holdMs) {
+        out.add(h.run);
+        it.remove();
+      } else {
+        // held in offset order, so in order of holding and (nearly) of record time: the rest are
+        // not due either
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** The lowest offset held, if any: a task started over reads its requests again from there. */
+  OptionalLong from() {
+    return held.isEmpty()
+        ? OptionalLong.empty()
+        : OptionalLong.of(held.values().iterator().next().offset);
+  }
+}

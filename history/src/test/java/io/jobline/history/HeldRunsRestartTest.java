@@ -1,0 +1,164 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jobline.embedded.EmbeddedKafka;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunLogStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.RequestProducer;
+import io.jobline.topic.TopicAdmin;
+import io.jobline.topic.TopicSettings;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs history held back when it stopped are not lost: Kafka Streams had committed past their
+ * requests, and the next history instance (state restored from the changelog, elsewhere) reads them
+ * again from the span noted with that commit. On a real broker, as history runs.
+ */
+class HeldRunsRestartTest {
+  private static EmbeddedKafka kafka;
+  private static final KafkaSettings SETTINGS = new KafkaSettings();
+
+  @BeforeAll
+  static void startKafka() throws Exception {
+    kafka = EmbeddedKafka.start(Files.createTempDirectory("history-test-kafka"), 0, 0);
+    SETTINGS.bootstrapServers = kafka.bootstrapServers();
+    TopicSettings topics = new TopicSettings();
+    topics.requestPartitions = 2;
+    topics.eventPartitions = 2;
+    TopicAdmin.ensureTopics(SETTINGS, topics, Topics.all(), Duration.ofSeconds(60));
+  }
+
+  @AfterAll
+  static void stopKafka() {
+    kafka.close();
+  }
+
+  private static HistorySettings settings(String applicationId, Duration idleHold)
+      throws Exception {
+    HistorySettings s = new HistorySettings();
+    s.applicationId = applicationId;
+    s.stateDir = Files.createTempDirectory("history-state").toString(); // nothing local is kept
+    s.holdQueued = io.dropwizard.util.Duration.seconds(30);
+    s.holdQueuedWhileIdle = io.dropwizard.util.Duration.milliseconds(idleHold.toMillis());
+    return s;
+  }
+
+  private static History start(HistorySettings settings, InMemoryRunStore store) {
+    History history =
+        new History(
+            SETTINGS,
+            settings,
+            new HistoryTopology.Sinks(store, new InMemoryRunLogStore(), parts -> {}),
+            (short) 1,
+            Clock.systemUTC());
+    history.start();
+    return history;
+  }
+
+  @Test
+  void runsHeldWhenHistoryStoppedAreWrittenByTheNextInstance() throws Exception {
+    String app = "held-" + UUID.randomUUID().toString().substring(0, 8);
+    String tenant = "held-tenant-" + app;
+    Instant at = Instant.now();
+    List<String> held = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      held.add(app + "-waiting-" + i);
+    }
+    String ended = app + "-ended";
+
+    // the first instance holds runs for 30 s, idle or not
+    InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
+    History one = start(settings(app, Duration.ofSeconds(30)), first);
+    long endOfRequests;
+    try (RequestProducer requests = new RequestProducer(SETTINGS, "held-test");
+        KafkaProducer<String, RunEvent> events =
+            new KafkaProducer<>(
+                SETTINGS.clientProperties(),
+                Topics.EVENTS.keySerde().serializer(),
+                Topics.EVENTS.valueSerde().serializer())) {
+      for (String id : held) {
+        requests.send(JobRequest.manual(RunId.of(id), "noop", Json.object(), tenant, at, "test"));
+      }
+      JobRequest endedRequest =
+          JobRequest.manual(RunId.of(ended), "noop", Json.object(), tenant, at, "test");
+      // one tenant: one partition, the held requests before this one
+      RecordMetadata last = requests.send(endedRequest).get(30, TimeUnit.SECONDS);
+      endOfRequests = last.offset() + 1;
+      int partition = last.partition();
+      RunEvent end =
+          new RunEvent(
+              RunId.of(ended),
+              1,
+              EventType.COMPLETED,
+              at.plusMillis(5),
+              "executor-1",
+              1,
+              1,
+              Json.object().set("start", Json.object().put("at", at.toString())));
+      events.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, ended, end)).get();
+      TopicPartition tp = new TopicPartition(Topics.REQUESTS.name(), partition);
+
+      await("the ended run written, and history committed past every request")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> first.find(ended).isPresent() && committed(app, tp) >= endOfRequests);
+    }
+    assertThat(first.find(ended).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(held).as("held, not written").allMatch(id -> first.find(id).isEmpty());
+    one.stop();
+
+    // the next one, with state restored from the changelog into a new folder
+    InMemoryRunStore next = new InMemoryRunStore(Clock.systemUTC());
+    History two = start(settings(app, Duration.ofMillis(200)), next);
+    try {
+      await("the held runs written by the next instance")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> held.stream().allMatch(id -> next.find(id).isPresent()));
+      for (String id : held) {
+        RunRecord run = next.find(id).orElseThrow();
+        assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+        assertThat(run.tenantId()).isEqualTo(tenant);
+        assertThat(run.requestedAt()).isEqualTo(at);
+      }
+      assertThat(next.find(ended)).as("a run written before the stop is not read again").isEmpty();
+    } finally {
+      two.stop();
+    }
+  }
+
+  private static long committed(String group, TopicPartition tp) throws Exception {
+    try (Admin admin = Admin.create(SETTINGS.clientProperties())) {
+      Map<TopicPartition, OffsetAndMetadata> offsets =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      OffsetAndMetadata o = offsets.get(tp);
+      return o == null ? -1 : o.offset();
+    }
+  }
+}

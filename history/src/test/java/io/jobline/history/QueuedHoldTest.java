@@ -1,0 +1,108 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunId;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** When a run held back from MongoDB is let go (all times are given, no clock runs). */
+class QueuedHoldTest {
+  private static final long HOLD = 3_000;
+  private static final long IDLE_HOLD = 500;
+  private static final long T = 1_000_000; // record and wall time of the first request
+  private final QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 3);
+
+  private static RunRecord queued(String id) {
+    RunRecord run =
+        new RunFold(10)
+            .apply(
+                id,
+                RunInput.of(
+                    JobRequest.manual(
+                        RunId.of(id), "noop", null, "t1", Instant.ofEpochMilli(T), "api")),
+                null);
+    assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+    return run;
+  }
+
+  private static List<String> ids(List<RunRecord> runs) {
+    return runs.stream().map(r -> r.runId().value()).toList();
+  }
+
+  @Test
+  void aRunIsLetGoOnceHistoryReadItsHoldOfStreamTimePastItsRequestNotBefore() {
+    hold.hold("a", queued("a"), 10, T, T);
+    hold.hold("b", queued("b"), 11, T + 1_000, T);
+
+    assertThat(hold.due(T + HOLD - 1, T + 50, T + 50, 0)).isEmpty();
+    assertThat(ids(hold.due(T + HOLD, T + 60, T + 60, 0))).containsExactly("a");
+    assertThat(hold.from()).hasValue(11);
+    assertThat(ids(hold.due(T + 1_000 + HOLD, T + 70, T + 70, 0))).containsExactly("b");
+    assertThat(hold.from()).isEmpty();
+  }
+
+  @Test
+  void aBusyTaskHoldsWhileItsStreamStandsAnIdleOneHalfASecondAtMost() {
+    hold.hold("a", queued("a"), 10, T, T);
+
+    long busy = T + 5_000; // read a record just now, stream time still at the request
+    assertThat(hold.due(T, busy, busy, 0)).as("busy: the end may still come").isEmpty();
+    long now = T + IDLE_HOLD;
+    assertThat(hold.due(T, now, now - QueuedHold.IDLE_MS + 1, 0))
+        .as("not idle long enough")
+        .isEmpty();
+    assertThat(ids(hold.due(T, now, now - QueuedHold.IDLE_MS, 0))).containsExactly("a");
+  }
+
+  @Test
+  void aTaskBehindItsRecordsIsNotIdleWhileItWaitsForItsNextFetch() {
+    hold.hold("a", queued("a"), 10, T, T);
+    long now = T + 5_000;
+    long lastInput = now - 2_000; // nothing read for two seconds, but that record was old already
+
+    assertThat(hold.due(T, now, lastInput, QueuedHold.CAUGHT_UP_MS + 1)).isEmpty();
+    assertThat(ids(hold.due(T, now, lastInput, QueuedHold.CAUGHT_UP_MS))).containsExactly("a");
+  }
+
+  @Test
+  void aRunIsLetGoAfterTenHoldsOfWallTimeWhateverTheStreamDoes() {
+    hold.hold("a", queued("a"), 10, T + 3_600_000, T); // a producer's clock an hour ahead
+
+    assertThat(hold.due(T, T + 10 * HOLD - 1, T + 10 * HOLD - 1, 0)).isEmpty();
+    assertThat(ids(hold.due(T, T + 10 * HOLD, T + 10 * HOLD, 0))).containsExactly("a");
+  }
+
+  @Test
+  void theOldestGoesWhenTooManyAreHeld() {
+    assertThat(hold.hold("a", queued("a"), 10, T, T)).isEmpty();
+    hold.hold("b", queued("b"), 11, T, T);
+    hold.hold("c", queued("c"), 12, T, T);
+
+    assertThat(ids(hold.hold("d", queued("d"), 13, T, T))).containsExactly("a");
+    assertThat(hold.size()).isEqualTo(3);
+    assertThat(hold.from()).hasValue(11);
+  }
+
+  @Test
+  void aRunTakenOutIsNoLongerHeldAndTheLowestOffsetMovesOn() {
+    hold.hold("a", queued("a"), 10, T, T);
+    hold.hold("b", queued("b"), 11, T, T);
+
+    assertThat(hold.take("a").runId().value()).isEqualTo("a");
+    assertThat(hold.take("a")).isNull();
+    assertThat(hold.from()).hasValue(11);
+    assertThat(ids(hold.due(T + HOLD, T, T, 0))).containsExactly("b");
+    assertThat(hold.isEmpty()).isTrue();
+  }
+
+  @Test
+  void aHoldOfZeroIsOff() {
+    assertThat(new QueuedHold(0, IDLE_HOLD, 10).enabled()).isFalse();
+    assertThat(hold.enabled()).isTrue();
+  }
+}
