@@ -70,6 +70,18 @@ final class BenchCommand implements Callable<Integer> {
       description = "History's commit interval in ms; 0 keeps the configured one.")
   int historyCommitMs;
 
+  @Option(
+      names = "--warm-up",
+      description =
+          "No-op jobs run first and not measured, so that the JVM has compiled the hot paths"
+              + " (default: ${DEFAULT-VALUE}).")
+  int warmUp = 10_000;
+
+  @Option(
+      names = "--history-hold-ms",
+      description = "How long history holds a queued run back, in ms; -1 keeps the configured one.")
+  int historyHoldMs = -1;
+
   @Option(names = "--workers", description = "Executor worker threads (default: ${DEFAULT-VALUE}).")
   int workers = 8;
 
@@ -97,6 +109,9 @@ final class BenchCommand implements Callable<Integer> {
                     c.history.commitInterval =
                         io.dropwizard.util.Duration.milliseconds(historyCommitMs);
                   }
+                  if (historyHoldMs >= 0) {
+                    c.history.holdQueued = io.dropwizard.util.Duration.milliseconds(historyHoldMs);
+                  }
                   c.executor.workers = workers;
                 });
     try (Standalone standalone = Standalone.start(options);
@@ -110,7 +125,9 @@ final class BenchCommand implements Callable<Integer> {
           BenchCompletions completions = new BenchCompletions(standalone)) {
         BenchLoad load =
             new BenchLoad(producer, completions, jobs, tenants, payloadBytes, rate, timeoutSeconds);
-        load.warmUp();
+        load.warmUp(warmUp);
+        load.awaitHistory(runs, load.fences(standalone));
+        completions.reset();
         StoreWrites storeWrites = standalone.application().storeWrites();
         BenchBreakdown before = BenchBreakdown.before(admin, storeWrites);
         BenchLoad.Submitted submitted = load.submit();
@@ -122,6 +139,7 @@ final class BenchCommand implements Callable<Integer> {
 
         Map<String, Object> report =
             BenchReport.headline(runs, ids, seconds, tenants, payloadBytes, rate);
+        report.put("warm_up_jobs", warmUp);
         report.put("breakdown", breakdown);
 
         int recordBytes = submitted.recordBytes();

@@ -56,8 +56,9 @@ final class BenchLoad {
     this.timeoutSeconds = timeoutSeconds;
   }
 
-  void warmUp() {
-    for (int i = 0; i < 200; i++) {
+  /** Runs {@code count} no-op jobs first, unmeasured (JIT compilation, caches, connections). */
+  void warmUp(int count) {
+    for (int i = 0; i < count; i++) {
       JobRequest probe =
           JobRequest.manual(
               RunId.random(),
@@ -69,8 +70,22 @@ final class BenchLoad {
       completions.expect(probe.runId().value());
       producer.send(probe);
     }
-    completions.await(200, 120);
-    completions.reset();
+    completions.await(count, timeoutSeconds);
+  }
+
+  /**
+   * Waits until history has written every run before {@code fences} too: the measured runs must not
+   * share history with the warm-up's backlog.
+   */
+  void awaitHistory(RunStore runs, List<String> fences) {
+    Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
+    while (runs.ended(fences).size() < fences.size()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException(
+            "history did not show the bench's last runs within " + timeoutSeconds + " s");
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+    }
   }
 
   /** Sends the measured requests, and waits until Kafka took them and their runs completed. */
@@ -139,13 +154,7 @@ final class BenchLoad {
    */
   Instant awaitVisible(RunStore runs, List<String> ids, List<String> fences) {
     Instant deadline = Instant.now().plusSeconds(timeoutSeconds);
-    while (runs.ended(fences).size() < fences.size()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new IllegalStateException(
-            "history did not show the bench's last runs within " + timeoutSeconds + " s");
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
-    }
+    awaitHistory(runs, fences);
     // one read of the run collection a round: on the Mongo-wire test store a lookup of many ids
     // is a scan of the collection anyway, and twenty of them (one per thousand ids) were most of
     // the store's CPU in the breakdown, taken after this
