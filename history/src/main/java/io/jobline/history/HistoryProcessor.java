@@ -74,6 +74,15 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   /** The held requests' span as last noted in {@link HistoryTopology#HOLD_STORE}. */
   private String noted;
 
+  /** How often to commit while caught up (ms); Streams commits less often on its own. */
+  private final long commitEveryMs;
+
+  /** When this task last committed (wall clock). */
+  private long lastCommit;
+
+  /** Whether this task read something since it last committed. */
+  private boolean uncommitted;
+
   /** Runs changed since the last write, as they stand now (read from here before the store). */
   private final Map<String, RunRecord> dirtyRuns = new LinkedHashMap<>();
 
@@ -109,6 +118,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             holding ? settings.holdQueued.toMilliseconds() : 0,
             settings.holdQueuedWhileIdle.toMilliseconds(),
             settings.maxHeldPerTask);
+    this.commitEveryMs = settings.commitInterval.toMilliseconds();
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
     this.maxLogs = settings.maxLogsPerRun;
@@ -123,26 +133,40 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.holdNotes = context.getStateStore(HistoryTopology.HOLD_STORE);
     this.partition = context.taskId().partition();
     this.lastInput = context.currentSystemTimeMs();
+    this.lastCommit = lastInput;
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(
         () -> {
           flush();
           noteHeld();
+          lastCommit = context.currentSystemTimeMs();
+          uncommitted = false;
         });
     noted = holdNotes.get(HOLD_NOTE);
     HeldRequests.Span.parse(noted).ifPresent(this::holdAgain);
-    // a punctuation makes Streams commit, so not more often than this (an idle history commits
-    // once a second); held runs also go as records come
+    // (a punctuation makes Streams commit at its own interval: an idle history commits as often)
     context.schedule(
-        Duration.ofSeconds(1),
+        Duration.ofMillis(Math.min(commitEveryMs, 1000)),
         PunctuationType.WALL_CLOCK_TIME,
         now -> {
           forwardDeadLetters();
           letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
+          maybeCommit(now);
         });
   }
 
   private static final String HOLD_NOTE = "held";
+
+  /**
+   * Asks for a commit every {@code commitInterval} while this task is caught up (its last record
+   * was at most a second old when read), so a run shows soon after it ends; a task behind its input
+   * leaves commits to Streams' longer interval, and catches up sooner for it.
+   */
+  private void maybeCommit(long now) {
+    if (uncommitted && lastLag <= QueuedHold.CAUGHT_UP_MS && now - lastCommit >= commitEveryMs) {
+      context.commit();
+    }
+  }
 
   /**
    * Notes, with the commit, the span of this partition's requests whose runs are held: a task
@@ -229,6 +253,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     long now = context.currentSystemTimeMs();
     lastInput = now;
     lastLag = now - record.timestamp();
+    uncommitted = true;
+    maybeCommit(now);
     long requestOffset = requestOffset(record.value());
     RunRecord before = current(runId);
     RunRecord after;

@@ -44,13 +44,29 @@ public class HistorySettings {
   @NotNull @JsonProperty public Duration sessionTimeout = Duration.seconds(10);
 
   /**
-   * Streams commit interval (exactly-once transactions); history writes MongoDB before each commit.
-   * At most 5 s: a transaction stays open this long, and the broker aborts one after 10 s.
+   * How often history commits (exactly-once transactions) while it is caught up; it writes MongoDB
+   * before each commit. At most 5 s: a transaction stays open this long, and the broker aborts one
+   * after 10 s.
    */
   @NotNull
   @MaxDuration(value = 5, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(100);
+
+  /**
+   * How often history commits while it is behind its input (reading records more than a second
+   * old): each commit costs each partition a MongoDB write and a produce round trip, so fewer
+   * commits catch up sooner. At most 5 s; never more often than {@link #commitInterval}.
+   */
+  @NotNull
+  @MaxDuration(value = 5, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration commitIntervalWhenBehind = Duration.seconds(1);
+
+  /** Streams' own commit interval: the longer of the two. */
+  public long streamsCommitIntervalMs() {
+    return Math.max(commitInterval.toMilliseconds(), commitIntervalWhenBehind.toMilliseconds());
+  }
 
   /**
    * How long (in record time) a run history has read the request of, and nothing else, is held back
@@ -98,6 +114,7 @@ public class HistorySettings {
     copy.stallAfter = stallAfter;
     copy.sessionTimeout = sessionTimeout;
     copy.commitInterval = commitInterval;
+    copy.commitIntervalWhenBehind = commitIntervalWhenBehind;
     copy.holdQueued = Duration.milliseconds(0);
     copy.holdQueuedWhileIdle = holdQueuedWhileIdle;
     copy.maxHeldPerTask = maxHeldPerTask;
