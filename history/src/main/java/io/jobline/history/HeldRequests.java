@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -71,7 +72,7 @@ final class HeldRequests {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        IsolationLevel.READ_COMMITTED.toString().toLowerCase(java.util.Locale.ROOT));
+        IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     Deserializer<JobRequest> values =
         HistoryTopology.lenient(Topics.REQUESTS.valueSerde()).deserializer();

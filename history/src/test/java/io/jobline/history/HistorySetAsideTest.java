@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.MongoTimeoutException;
+import io.dropwizard.util.Duration;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunLogStore;
@@ -86,7 +87,7 @@ class HistorySetAsideTest {
     settings.batchSize = batchSize;
     // these tests are about writes the store refuses: each queued run is written as it is read
     // (holding queued runs back has tests of its own, in HistoryHoldTest)
-    settings.holdQueued = io.dropwizard.util.Duration.milliseconds(0);
+    settings.holdQueued = Duration.milliseconds(0);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-set-aside-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
