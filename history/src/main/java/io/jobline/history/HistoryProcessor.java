@@ -132,8 +132,21 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.stats = context.getStateStore(HistoryTopology.STATS_STORE);
     this.holdNotes = context.getStateStore(HistoryTopology.HOLD_STORE);
     this.partition = context.taskId().partition();
-    this.lastInput = context.currentSystemTimeMs();
-    this.lastCommit = lastInput;
+    // Streams may init this processor again after it closed its task without a commit (a revived
+    // task): what it kept in memory belongs to the void transaction, and its inputs come again
+    dirtyRuns.clear();
+    dirtyStats.clear();
+    dirtyAudit.clear();
+    deadLetters.clear();
+    written.clear();
+    hold.clear();
+    requestsReadTo = -1;
+    uncommitted = false;
+    lastLag = 0;
+    long now = context.currentSystemTimeMs();
+    this.lastCommit = now;
+    // not idle before its first fetch had time to come: runs held again wait for their ends
+    this.lastInput = now + START_GRACE_MS;
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(
         () -> {
@@ -146,16 +159,19 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     HeldRequests.Span.parse(noted).ifPresent(this::holdAgain);
     // (a punctuation makes Streams commit at its own interval: an idle history commits as often)
     context.schedule(
-        Duration.ofMillis(Math.min(commitEveryMs, 1000)),
+        Duration.ofMillis(Math.max(1, Math.min(commitEveryMs, 1000))),
         PunctuationType.WALL_CLOCK_TIME,
-        now -> {
+        at -> {
           forwardDeadLetters();
-          letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
-          maybeCommit(now);
+          letGo(hold.due(context.currentStreamTimeMs(), at, lastInput, lastLag));
+          maybeCommit(at);
         });
   }
 
   private static final String HOLD_NOTE = "held";
+
+  /** How long after it starts a task counts as busy, whatever it reads. */
+  private static final long START_GRACE_MS = 2_000;
 
   /**
    * Asks for a commit every {@code commitInterval} while this task is caught up (its last record
@@ -199,7 +215,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         partition,
         span,
         read -> {
-          if (runs.get(read.runId()) != null) {
+          if (runs.get(read.runId()) != null || dirtyRuns.containsKey(read.runId())) {
             return; // written since, or not held at all
           }
           RunRecord run;
@@ -223,10 +239,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         span.note());
   }
 
-  /** Runs no longer held: written with the next batch. */
+  /** Runs no longer held: written with the next batch (never over a newer state of one). */
   private void letGo(List<RunRecord> released) {
     for (RunRecord run : released) {
-      dirtyRuns.put(run.runId().value(), run);
+      dirtyRuns.putIfAbsent(run.runId().value(), run);
     }
   }
 

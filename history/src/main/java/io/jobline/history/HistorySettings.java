@@ -3,6 +3,7 @@ package io.jobline.history;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
+import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.util.concurrent.TimeUnit;
@@ -49,6 +50,7 @@ public class HistorySettings {
    * after 10 s.
    */
   @NotNull
+  @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
   @MaxDuration(value = 5, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(100);

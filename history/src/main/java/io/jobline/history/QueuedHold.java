@@ -76,6 +76,11 @@ final class QueuedHold {
     return h == null ? null : h.run;
   }
 
+  /** Forgets every held run (their requests are read again). */
+  void clear() {
+    held.clear();
+  }
+
   boolean isEmpty() {
     return held.isEmpty();
   }
