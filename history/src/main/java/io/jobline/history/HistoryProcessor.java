@@ -62,26 +62,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private KeyValueStore<String, String> holdNotes;
   private int partition;
 
-  /** The offset after the last request this task read (-1: none yet). */
-  private long requestsReadTo = -1;
-
-  /** When this task last read a record (wall clock). */
-  private long lastInput;
-
-  /** How far behind that record's time it was read (ms). */
-  private long lastLag;
-
   /** The held requests' span as last noted in {@link HistoryTopology#HOLD_STORE}. */
   private String noted;
 
-  /** How often to commit while caught up (ms); Streams commits less often on its own. */
-  private final long commitEveryMs;
-
-  /** When this task last committed (wall clock). */
-  private long lastCommit;
-
-  /** Whether this task read something since it last committed. */
-  private boolean uncommitted;
+  /** How this task keeps up: when it is idle, and when it asks for a commit. */
+  private final TaskPace pace;
 
   /** Runs changed since the last write, as they stand now (read from here before the store). */
   private final Map<String, RunRecord> dirtyRuns = new LinkedHashMap<>();
@@ -118,7 +103,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             holding ? settings.holdQueued.toMilliseconds() : 0,
             settings.holdQueuedWhileIdle.toMilliseconds(),
             settings.maxHeldPerTask);
-    this.commitEveryMs = settings.commitInterval.toMilliseconds();
+    this.pace = new TaskPace(settings.commitInterval.toMilliseconds());
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
     this.maxLogs = settings.maxLogsPerRun;
@@ -140,48 +125,39 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     deadLetters.clear();
     written.clear();
     hold.clear();
-    requestsReadTo = -1;
-    uncommitted = false;
-    lastLag = 0;
-    long now = context.currentSystemTimeMs();
-    this.lastCommit = now;
-    // not idle before its first fetch had time to come: runs held again wait for their ends
-    this.lastInput = now + START_GRACE_MS;
+    pace.start(context.currentSystemTimeMs());
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(
         () -> {
           flush();
           noteHeld();
-          lastCommit = context.currentSystemTimeMs();
-          uncommitted = false;
+          pace.committed(context.currentSystemTimeMs());
         });
     noted = holdNotes.get(HOLD_NOTE);
     HeldRequests.Span.parse(noted).ifPresent(this::holdAgain);
     // (a punctuation makes Streams commit at its own interval: an idle history commits as often)
     context.schedule(
-        Duration.ofMillis(Math.max(1, Math.min(commitEveryMs, 1000))),
+        Duration.ofMillis(pace.checkEveryMs()),
         PunctuationType.WALL_CLOCK_TIME,
         at -> {
           forwardDeadLetters();
-          letGo(hold.due(context.currentStreamTimeMs(), at, lastInput, lastLag));
+          letGoDue(at);
           maybeCommit(at);
         });
   }
 
   private static final String HOLD_NOTE = "held";
 
-  /** How long after it starts a task counts as busy, whatever it reads. */
-  private static final long START_GRACE_MS = 2_000;
-
-  /**
-   * Asks for a commit every {@code commitInterval} while this task is caught up (its last record
-   * was at most a second old when read), so a run shows soon after it ends; a task behind its input
-   * leaves commits to Streams' longer interval, and catches up sooner for it.
-   */
+  /** Asks Streams for a commit when this task's pace says so ({@link TaskPace#commitDue}). */
   private void maybeCommit(long now) {
-    if (uncommitted && lastLag <= QueuedHold.CAUGHT_UP_MS && now - lastCommit >= commitEveryMs) {
+    if (pace.commitDue(now)) {
       context.commit();
     }
+  }
+
+  /** Lets go the held runs that are due. */
+  private void letGoDue(long now) {
+    letGo(hold.due(context.currentStreamTimeMs(), now, pace.idle(now)));
   }
 
   /**
@@ -192,10 +168,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (!hold.enabled() && noted == null) {
       return;
     }
-    String note =
-        hold.from().isPresent()
-            ? new HeldRequests.Span(hold.from().getAsLong(), requestsReadTo).note()
-            : null;
+    String note = hold.note();
     if (note == null ? noted != null : !note.equals(noted)) {
       if (note == null) {
         holdNotes.delete(HOLD_NOTE);
@@ -231,7 +204,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           }
           again[0]++;
         });
-    requestsReadTo = Math.max(requestsReadTo, span.to());
+    hold.read(span.to() - 1);
     LOG.info(
         "History task {} read again {} held request(s) at offsets {}",
         context.taskId(),
@@ -267,9 +240,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       return;
     }
     long now = context.currentSystemTimeMs();
-    lastInput = now;
-    lastLag = now - record.timestamp();
-    uncommitted = true;
+    pace.read(now, record.timestamp());
     maybeCommit(now);
     long requestOffset = requestOffset(record.value());
     RunRecord before = current(runId);
@@ -290,7 +261,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         && hold.enabled()
         && after.status() == RunStatus.QUEUED) {
       letGo(hold.hold(runId, after, requestOffset, record.timestamp(), now));
-      letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
+      letGoDue(now);
       return;
     }
     dirtyRuns.put(runId, after);
@@ -299,7 +270,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       count(
           StatsStore.key(after.jobName(), after.tenantId() == null ? "" : after.tenantId()), after);
     }
-    letGo(hold.due(context.currentStreamTimeMs(), now, lastInput, lastLag));
+    letGoDue(now);
     if (dirtyRuns.size() >= batchSize) {
       flush();
       forwardDeadLetters();
@@ -332,7 +303,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (meta == null || !Topics.REQUESTS.name().equals(meta.topic())) {
       return -1;
     }
-    requestsReadTo = Math.max(requestsReadTo, meta.offset() + 1);
+    hold.read(meta.offset());
     return meta.offset();
   }
 

@@ -56,11 +56,12 @@ public final class HistoryRebuild {
       KafkaStreams streams =
           new KafkaStreams(
               HistoryTopology.build(
-                  settings.withoutHold(), // every run read must be written before it stops
+                  settings,
                   target,
                   new HistoryMetrics(),
                   History.partitions(kafka, Topics.REQUESTS.name()),
-                  History.partitions(kafka, Topics.EVENTS.name())),
+                  History.partitions(kafka, Topics.EVENTS.name()),
+                  false), // every run read is written before it stops: none is held back
               props);
       streams.start();
       long deadline = System.nanoTime() + timeout.toNanos();

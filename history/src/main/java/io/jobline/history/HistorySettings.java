@@ -104,23 +104,4 @@ public class HistorySettings {
   @Min(1)
   @JsonProperty
   public int maxHeldPerTask = 5000;
-
-  /** These settings with nothing held back (a rebuild writes every run it read). */
-  public HistorySettings withoutHold() {
-    HistorySettings copy = new HistorySettings();
-    copy.applicationId = applicationId;
-    copy.stateDir = stateDir;
-    copy.streamThreads = streamThreads;
-    copy.maxLogsPerRun = maxLogsPerRun;
-    copy.batchSize = batchSize;
-    copy.stallAfter = stallAfter;
-    copy.sessionTimeout = sessionTimeout;
-    copy.commitInterval = commitInterval;
-    copy.commitIntervalWhenBehind = commitIntervalWhenBehind;
-    copy.holdQueued = Duration.milliseconds(0);
-    copy.holdQueuedWhileIdle = holdQueuedWhileIdle;
-    copy.maxHeldPerTask = maxHeldPerTask;
-    copy.maxTaskIdle = maxTaskIdle;
-    return copy;
-  }
 }

@@ -82,6 +82,20 @@ public final class HistoryTopology {
       HistoryMetrics metrics,
       int requestPartitions,
       int eventPartitions) {
+    return build(settings, sinks, metrics, requestPartitions, eventPartitions, true);
+  }
+
+  /**
+   * The topology, holding queued runs back ({@link QueuedHold}) only if {@code hold}: a rebuild
+   * writes every run it read before it stops.
+   */
+  static Topology build(
+      HistorySettings settings,
+      Sinks sinks,
+      HistoryMetrics metrics,
+      int requestPartitions,
+      int eventPartitions,
+      boolean hold) {
     StreamsBuilder builder = new StreamsBuilder();
     // the processor keeps what changed since the last commit in memory and writes it once per
     // commit
@@ -130,7 +144,7 @@ public final class HistoryTopology {
 
     // queued runs are held back only when their requests are read straight from jobline.requests:
     // a held one is read again from there after a restart (a repartition topic is purged)
-    boolean holding = requestPartitions == eventPartitions;
+    boolean holding = hold && requestPartitions == eventPartitions;
     requests
         .merge(events, Named.as("run-inputs"))
         .process(

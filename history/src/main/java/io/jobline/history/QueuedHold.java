@@ -6,7 +6,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 
 /**
  * Runs history has read the request of and nothing else yet, held back from MongoDB for a moment:
@@ -15,26 +14,20 @@ import java.util.OptionalLong;
  *
  * <p>A held run is let go (to be written queued) when history has read {@code hold} of stream time
  * past its request (its end would have come by now unless it waits in the executor's queue), when
- * its task is idle (has read nothing for {@value #IDLE_MS} ms: history is caught up, and a run not
- * started {@value #IDLE_HOLD_MS} ms after history read it is waiting) and it was held that long,
- * when it was held ten times {@code hold} whatever the stream does, or when too many are held.
- * Requests are held in the order of their offsets on one partition, so the lowest offset held is
- * where a restarted task reads them again from ({@link #from()}); nothing here is durable.
+ * its task is idle ({@link TaskPace#idle}: history is caught up, and a run not started {@code
+ * idleHold} after history read it is waiting) and it was held that long, when it was held ten times
+ * {@code hold} whatever the stream does, or when too many are held. Requests are held in the order
+ * of their offsets on one partition, so the lowest offset held is where a restarted task reads them
+ * again from ({@link #note()}); nothing here is durable.
  */
 final class QueuedHold {
-  /** How long the task must have read nothing before held runs may go on wall-clock time alone. */
-  static final long IDLE_MS = 200;
-
-  /**
-   * How far behind its records a task may have read its last one and still count as caught up: a
-   * task that is behind may wait seconds for its next fetch, and is not idle then.
-   */
-  static final long CAUGHT_UP_MS = 1_000;
-
   private final long holdMs;
   private final long idleHoldMs;
   private final int max;
   private final Map<String, Held> held = new LinkedHashMap<>();
+
+  /** The offset after the last request its task read (-1: none yet). */
+  private long readTo = -1;
 
   private record Held(RunRecord run, long offset, long timestamp, long since) {}
 
@@ -76,9 +69,25 @@ final class QueuedHold {
     return h == null ? null : h.run;
   }
 
-  /** Forgets every held run (their requests are read again). */
+  /** Forgets every held run (their requests are read again) and what was read. */
   void clear() {
     held.clear();
+    readTo = -1;
+  }
+
+  /** Its task read the request at {@code offset} (held or not). */
+  void read(long offset) {
+    readTo = Math.max(readTo, offset + 1);
+  }
+
+  /**
+   * What a task started over must read again, as a {@link HeldRequests.Span} note: from the lowest
+   * offset held to the first not read; null when nothing is held.
+   */
+  String note() {
+    return held.isEmpty()
+        ? null
+        : new HeldRequests.Span(held.values().iterator().next().offset, readTo).note();
   }
 
   boolean isEmpty() {
@@ -91,14 +100,12 @@ final class QueuedHold {
 
   /**
    * The runs due to be written, taken out: at stream time {@code streamTime} and wall time {@code
-   * now}, the task having last read a record at wall time {@code lastInput}, {@code lastLag} ms
-   * after that record's time.
+   * now}, the task being {@code idle} or not.
    */
-  List<RunRecord> due(long streamTime, long now, long lastInput, long lastLag) {
+  List<RunRecord> due(long streamTime, long now, boolean idle) {
     if (held.isEmpty()) {
       return List.of();
     }
-    boolean idle = lastLag <= CAUGHT_UP_MS && now - lastInput >= IDLE_MS;
     List<RunRecord> out = new ArrayList<>();
     Iterator<Held> it = held.values().iterator();
     while (it.hasNext()) {
@@ -115,12 +122,5 @@ final class QueuedHold {
       }
     }
     return out;
-  }
-
-  /** The lowest offset held, if any: a task started over reads its requests again from there. */
-  OptionalLong from() {
-    return held.isEmpty()
-        ? OptionalLong.empty()
-        : OptionalLong.of(held.values().iterator().next().offset);
   }
 }

@@ -30,6 +30,16 @@ class QueuedHoldTest {
     return run;
   }
 
+  /**
+   * Whether a task is idle at {@code now}, having last read a record at {@code lastInput}, {@code
+   * lag} ms after that record's time.
+   */
+  private static boolean idle(long now, long lastInput, long lag) {
+    TaskPace pace = new TaskPace(100);
+    pace.read(lastInput, lastInput - lag);
+    return pace.idle(now);
+  }
+
   private static List<String> ids(List<RunRecord> runs) {
     return runs.stream().map(r -> r.runId().value()).toList();
   }
@@ -39,11 +49,12 @@ class QueuedHoldTest {
     hold.hold("a", queued("a"), 10, T, T);
     hold.hold("b", queued("b"), 11, T + 1_000, T);
 
-    assertThat(hold.due(T + HOLD - 1, T + 50, T + 50, 0)).isEmpty();
-    assertThat(ids(hold.due(T + HOLD, T + 60, T + 60, 0))).containsExactly("a");
-    assertThat(hold.from()).hasValue(11);
-    assertThat(ids(hold.due(T + 1_000 + HOLD, T + 70, T + 70, 0))).containsExactly("b");
-    assertThat(hold.from()).isEmpty();
+    assertThat(hold.due(T + HOLD - 1, T + 50, idle(T + 50, T + 50, 0))).isEmpty();
+    assertThat(ids(hold.due(T + HOLD, T + 60, idle(T + 60, T + 60, 0)))).containsExactly("a");
+    assertThat(hold.note()).startsWith("11-");
+    assertThat(ids(hold.due(T + 1_000 + HOLD, T + 70, idle(T + 70, T + 70, 0))))
+        .containsExactly("b");
+    assertThat(hold.note()).isNull();
   }
 
   @Test
@@ -51,12 +62,12 @@ class QueuedHoldTest {
     hold.hold("a", queued("a"), 10, T, T);
 
     long busy = T + 5_000; // read a record just now, stream time still at the request
-    assertThat(hold.due(T, busy, busy, 0)).as("busy: the end may still come").isEmpty();
+    assertThat(hold.due(T, busy, idle(busy, busy, 0))).as("busy: the end may still come").isEmpty();
     long now = T + IDLE_HOLD;
-    assertThat(hold.due(T, now, now - QueuedHold.IDLE_MS + 1, 0))
+    assertThat(hold.due(T, now, idle(now, now - TaskPace.IDLE_MS + 1, 0)))
         .as("not idle long enough")
         .isEmpty();
-    assertThat(ids(hold.due(T, now, now - QueuedHold.IDLE_MS, 0))).containsExactly("a");
+    assertThat(ids(hold.due(T, now, idle(now, now - TaskPace.IDLE_MS, 0)))).containsExactly("a");
   }
 
   @Test
@@ -65,16 +76,19 @@ class QueuedHoldTest {
     long now = T + 5_000;
     long lastInput = now - 2_000; // nothing read for two seconds, but that record was old already
 
-    assertThat(hold.due(T, now, lastInput, QueuedHold.CAUGHT_UP_MS + 1)).isEmpty();
-    assertThat(ids(hold.due(T, now, lastInput, QueuedHold.CAUGHT_UP_MS))).containsExactly("a");
+    assertThat(hold.due(T, now, idle(now, lastInput, TaskPace.CAUGHT_UP_MS + 1))).isEmpty();
+    assertThat(ids(hold.due(T, now, idle(now, lastInput, TaskPace.CAUGHT_UP_MS))))
+        .containsExactly("a");
   }
 
   @Test
   void aRunIsLetGoAfterTenHoldsOfWallTimeWhateverTheStreamDoes() {
     hold.hold("a", queued("a"), 10, T + 3_600_000, T); // a producer's clock an hour ahead
 
-    assertThat(hold.due(T, T + 10 * HOLD - 1, T + 10 * HOLD - 1, 0)).isEmpty();
-    assertThat(ids(hold.due(T, T + 10 * HOLD, T + 10 * HOLD, 0))).containsExactly("a");
+    assertThat(hold.due(T, T + 10 * HOLD - 1, idle(T + 10 * HOLD - 1, T + 10 * HOLD - 1, 0)))
+        .isEmpty();
+    assertThat(ids(hold.due(T, T + 10 * HOLD, idle(T + 10 * HOLD, T + 10 * HOLD, 0))))
+        .containsExactly("a");
   }
 
   @Test
@@ -85,7 +99,7 @@ class QueuedHoldTest {
 
     assertThat(ids(hold.hold("d", queued("d"), 13, T, T))).containsExactly("a");
     assertThat(hold.size()).isEqualTo(3);
-    assertThat(hold.from()).hasValue(11);
+    assertThat(hold.note()).startsWith("11-");
   }
 
   @Test
@@ -95,8 +109,8 @@ class QueuedHoldTest {
 
     assertThat(hold.take("a").runId().value()).isEqualTo("a");
     assertThat(hold.take("a")).isNull();
-    assertThat(hold.from()).hasValue(11);
-    assertThat(ids(hold.due(T + HOLD, T, T, 0))).containsExactly("b");
+    assertThat(hold.note()).startsWith("11-");
+    assertThat(ids(hold.due(T + HOLD, T, idle(T, T, 0)))).containsExactly("b");
     assertThat(hold.isEmpty()).isTrue();
   }
 

@@ -1,0 +1,41 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** When a history task is idle and when it asks for a commit (all times given). */
+class TaskPaceTest {
+  private static final long T = 1_000_000;
+  private final TaskPace pace = new TaskPace(100);
+
+  @Test
+  void aTaskJustStartedIsNotIdleBeforeItsFirstFetchHadTimeToCome() {
+    pace.start(T);
+
+    assertThat(pace.idle(T + TaskPace.START_GRACE_MS)).isFalse();
+    assertThat(pace.idle(T + TaskPace.START_GRACE_MS + TaskPace.IDLE_MS)).isTrue();
+  }
+
+  @Test
+  void aCaughtUpTaskAsksForACommitEveryIntervalOnlyWhenItReadSomething() {
+    pace.start(T);
+    assertThat(pace.commitDue(T + 500)).as("nothing read").isFalse();
+
+    pace.read(T + 500, T + 490);
+    assertThat(pace.commitDue(T + 500)).isTrue();
+    pace.committed(T + 500);
+    pace.read(T + 550, T + 540);
+    assertThat(pace.commitDue(T + 599)).isFalse();
+    assertThat(pace.commitDue(T + 600)).isTrue();
+  }
+
+  @Test
+  void aTaskBehindItsInputLeavesCommitsToStreams() {
+    pace.start(T);
+    pace.read(T + 500, T + 500 - TaskPace.CAUGHT_UP_MS - 1);
+
+    assertThat(pace.caughtUp()).isFalse();
+    assertThat(pace.commitDue(T + 5_000)).isFalse();
+  }
+}
