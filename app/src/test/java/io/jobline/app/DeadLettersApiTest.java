@@ -255,13 +255,14 @@ class DeadLettersApiTest {
     Http acmeOperator = new Http(standalone.apiUrl(), "acme-key");
     JsonNode mine = awaitDeadLetters(acmeAdmin, "acme", 1);
 
-    assertThat(
-            acmeAdmin
-                .get("/jobs/dead-letters?limit=500")
-                .body()
-                .path("dead_letters")
-                .findValuesAsText("tenant_id"))
-        .containsOnly("acme");
+    // each letter's own tenant, not tenant_id fields inside the refused records it carries
+    List<String> tenants = new ArrayList<>();
+    acmeAdmin
+        .get("/jobs/dead-letters?limit=500")
+        .body()
+        .path("dead_letters")
+        .forEach(d -> tenants.add(d.path("tenant_id").asText()));
+    assertThat(tenants).isNotEmpty().containsOnly("acme");
     assertThat(
             acmeAdmin.get("/jobs/dead-letters?tenant=" + other).body().path("dead_letters").size())
         .isZero();

@@ -41,10 +41,15 @@ public final class Salvage {
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken v = p.nextToken();
-        if (v == JsonToken.VALUE_STRING
-            && (name.equals("run_id") || name.equals("job_name") || name.equals("tenant_id"))) {
+        boolean id = name.equals("run_id") || name.equals("job_name") || name.equals("tenant_id");
+        if (id && v == JsonToken.VALUE_STRING) {
           found.put(name, p.getText());
         } else {
+          // a field given twice reads as its last value, as the executor reads it: a later value
+          // that is not text leaves no id behind
+          if (id) {
+            found.remove(name);
+          }
           p.skipChildren();
         }
       }

@@ -62,6 +62,32 @@ class DeadLetterTest {
   }
 
   @Test
+  void aFieldGivenTwiceIsReadAsItsLastValueAsTheExecutorReadsIt() {
+    DeadLetter notText =
+        DeadLetter.of(
+            record(
+                "jobline.requests.dlq",
+                8,
+                "fuzz",
+                "{\"tenant_id\":\"acme\",\"job_name\":\"x\",\"tenant_id\":{}}",
+                "invalid tenant_id",
+                "jobline.requests/5/43"));
+    DeadLetter twice =
+        DeadLetter.of(
+            record(
+                "jobline.requests.dlq",
+                9,
+                "fuzz",
+                "{\"tenant_id\":\"acme\",\"tenant_id\":\"t2\"}",
+                "no job_name",
+                "jobline.requests/5/44"));
+
+    assertThat(notText.tenantId()).as("the key's tenant, not the first value's").isEqualTo("fuzz");
+    assertThat(notText.jobName()).isEqualTo("x");
+    assertThat(twice.tenantId()).isEqualTo("t2");
+  }
+
+  @Test
   void aRunSetAsideByHistoryIsKeyedByItsRunId() {
     DeadLetter d =
         DeadLetter.of(
