@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.topic.CommitPace;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.RunEvent;

@@ -92,7 +92,8 @@ public final class History implements Managed {
                 metrics,
                 partitions.get(Topics.REQUESTS.name()),
                 partitions.get(Topics.EVENTS.name())),
-            props);
+            props,
+            new CommitTimingClients(settings.commitInterval.toMilliseconds()));
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error(

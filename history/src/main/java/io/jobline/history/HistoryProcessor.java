@@ -129,6 +129,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(
         () -> {
+          pace.commitStarts(context.currentSystemTimeMs());
           flush();
           noteHeld();
           pace.committed(context.currentSystemTimeMs());
@@ -140,6 +141,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         Duration.ofMillis(pace.checkEveryMs()),
         PunctuationType.WALL_CLOCK_TIME,
         at -> {
+          pace.punctuates(at);
           forwardDeadLetters();
           letGoDue(at);
           maybeCommit(at);

@@ -1,5 +1,7 @@
 package io.jobline.history;
 
+import java.util.function.Supplier;
+
 /**
  * How a history task keeps up with its input, from the wall-clock times it read its records and
  * committed: whether it is caught up (it read its last record at most {@value #CAUGHT_UP_MS} ms
@@ -25,11 +27,20 @@ final class TaskPace {
   private long lastCommit;
   private boolean uncommitted;
 
+  /** The commits of the thread the task runs on (a task moved to another thread is made anew). */
+  private final Supplier<ThreadCommits> thread;
+
   /**
-   * @param commitEveryMs how often to commit while caught up
+   * @param commitEveryMs how often to commit while caught up (at most: the thread's commits are
+   *     paced by what they cost, {@link ThreadCommits})
    */
   TaskPace(long commitEveryMs) {
+    this(commitEveryMs, () -> ThreadCommits.ofThisThread(commitEveryMs));
+  }
+
+  TaskPace(long commitEveryMs, Supplier<ThreadCommits> thread) {
     this.commitEveryMs = commitEveryMs;
+    this.thread = thread;
   }
 
   /** The task (re)starts at {@code now}: it is not idle before its first fetch had time to come. */
@@ -42,11 +53,18 @@ final class TaskPace {
 
   /** The task read a record of time {@code recordTime} at {@code now}. */
   void read(long now, long recordTime) {
+    thread.get().working(now);
     lastInput = now;
     lastLag = now - recordTime;
     uncommitted = true;
   }
 
+  /** The task's commit hook starts at {@code now} (its writes, then the thread's commit). */
+  void commitStarts(long now) {
+    thread.get().hookRan(now);
+  }
+
+  /** The task's commit hook wrote what the task read, at {@code now}. */
   void committed(long now) {
     lastCommit = now;
     uncommitted = false;
@@ -60,13 +78,19 @@ final class TaskPace {
     return caughtUp() && now - lastInput >= IDLE_MS;
   }
 
+  /** The task punctuates at {@code now}. */
+  void punctuates(long now) {
+    thread.get().working(now);
+  }
+
   /**
    * Whether to ask for a commit: every {@code commitInterval} while caught up, so a run shows soon
-   * after it ends; a task behind its input leaves commits to Streams' longer interval, and catches
-   * up sooner for it.
+   * after it ends, as long as the thread's commits take at most about a fifth of its time ({@link
+   * ThreadCommits}); a task behind its input leaves commits to Streams' longer interval, and
+   * catches up sooner for it.
    */
   boolean commitDue(long now) {
-    return uncommitted && caughtUp() && now - lastCommit >= commitEveryMs;
+    return uncommitted && caughtUp() && now - lastCommit >= commitEveryMs && thread.get().due(now);
   }
 
   /** How often the task looks at its pace (ms): its commit interval, at most a second. */

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 /** When a history task is idle and when it asks for a commit (all times given). */
 class TaskPaceTest {
   private static final long T = 1_000_000;
-  private final TaskPace pace = new TaskPace(100);
+  private final ThreadCommits thread = new ThreadCommits(100);
+  private final TaskPace pace = new TaskPace(100, () -> thread);
 
   @Test
   void aTaskJustStartedIsNotIdleBeforeItsFirstFetchHadTimeToCome() {
@@ -37,5 +38,27 @@ class TaskPaceTest {
 
     assertThat(pace.caughtUp()).isFalse();
     assertThat(pace.commitDue(T + 5_000)).isFalse();
+  }
+
+  @Test
+  void aCaughtUpTaskWaitsWhileItsThreadsCommitsTakeLong() {
+    pace.start(T);
+    pace.commitStarts(T + 100);
+    pace.committed(T + 150);
+    pace.read(T + 400, T + 390); // the thread works again: its round took 300 ms
+
+    assertThat(pace.commitDue(T + 500)).as("its own interval passed").isFalse();
+    assertThat(pace.commitDue(T + 400 + 1_200)).isTrue();
+  }
+
+  @Test
+  void aPunctuationEndsTheThreadsRoundToo() {
+    pace.start(T);
+    pace.commitStarts(T + 100);
+    pace.committed(T + 110);
+    pace.punctuates(T + 120);
+    pace.read(T + 200, T + 190);
+
+    assertThat(pace.commitDue(T + 220)).isTrue();
   }
 }

@@ -1,4 +1,4 @@
-package io.jobline.executor;
+package io.jobline.topic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,5 +39,12 @@ class CommitPaceTest {
     pace.committed(0, 35_000 * MS); // the process was frozen (SIGSTOP) while it committed
     assertThat(pace.due(36_999 * MS)).isFalse();
     assertThat(pace.due(37_000 * MS)).as("2 s at most, not 140 s").isTrue();
+  }
+
+  @Test
+  void aClockSetBackDoesNotHoldCommitsBackUntilItCatchesUp() {
+    CommitPace pace = new CommitPace(200 * MS, 0);
+    pace.committed(10_000 * MS, 10_100 * MS);
+    assertThat(pace.due(5_000 * MS)).isTrue();
   }
 }
