@@ -27,8 +27,12 @@ public final class InMemoryRunStore implements RunStore {
   public void upsertAll(List<RunRecord> batch) {
     batch.forEach(
         r -> {
-          runs.put(r.runId().value(), r);
-          visible.put(r.runId().value(), clock.instant());
+          String id = r.runId().value();
+          RunRecord stored = runs.get(id);
+          if (stored == null || stored.foldRank() <= r.foldRank()) { // as the Mongo store
+            runs.put(id, r);
+            visible.put(id, clock.instant());
+          }
         });
   }
 

@@ -32,6 +32,7 @@ import org.bson.conversions.Bson;
 public final class MongoRunStore implements RunStore {
   public static final String COLLECTION = "job_runs";
   static final String VISIBLE_AT = "materialized_at";
+  static final String FOLD_RANK = "fold_rank";
   private static final Set<String> DATES = Set.of("requested_at", "started_at", "completed_at");
   private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
 
@@ -60,14 +61,42 @@ public final class MongoRunStore implements RunStore {
     if (batch.isEmpty()) {
       return;
     }
+    Map<String, Long> stored = ranks(batch);
     Date now = new Date(clock.millis());
     List<WriteModel<Document>> writes = new ArrayList<>(batch.size());
     for (RunRecord run : batch) {
+      long rank = run.foldRank();
+      Long before = stored.get(run.runId().value());
+      if (before != null && before > rank) {
+        continue; // a newer fold of this run is stored: an older one is not written over it
+      }
       Document doc = Documents.toDocument(run, "run_id", DATES);
       doc.put(VISIBLE_AT, now);
+      doc.put(FOLD_RANK, rank);
       writes.add(new ReplaceOneModel<>(Filters.eq("_id", run.runId().value()), doc, UPSERT));
     }
-    runs.bulkWrite(writes);
+    if (!writes.isEmpty()) {
+      runs.bulkWrite(writes);
+    }
+  }
+
+  /**
+   * The fold ranks stored for the batch's runs, read by id. (Read, then written: a filter on the
+   * rank in the upsert itself would be atomic, but the embedded store answers such a filter by
+   * scanning the whole collection, which took history's commits past the transaction timeout.)
+   */
+  private Map<String, Long> ranks(List<RunRecord> batch) {
+    List<String> ids = new ArrayList<>(batch.size());
+    batch.forEach(r -> ids.add(r.runId().value()));
+    Map<String, Long> out = new HashMap<>();
+    for (Document d :
+        runs.find(Filters.in("_id", ids)).projection(Projections.include(FOLD_RANK))) {
+      Object rank = d.get(FOLD_RANK);
+      if (rank instanceof Number n) {
+        out.put(d.getString("_id"), n.longValue());
+      }
+    }
+    return out;
   }
 
   @Override
@@ -77,6 +106,7 @@ public final class MongoRunStore implements RunStore {
       return Optional.empty();
     }
     doc.remove(VISIBLE_AT);
+    doc.remove(FOLD_RANK);
     return Optional.of(Documents.fromDocument(doc, RunRecord.class, "run_id"));
   }
 
@@ -129,6 +159,7 @@ public final class MongoRunStore implements RunStore {
             .sort(sort)
             .limit(q.limit())) {
       d.remove(VISIBLE_AT);
+      d.remove(FOLD_RANK);
       out.add(Documents.fromDocument(d, RunRecord.class, "run_id"));
     }
     return out;

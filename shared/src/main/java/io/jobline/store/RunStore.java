@@ -12,7 +12,10 @@ import java.util.Set;
 
 /** Materialized runs ({@code job_runs}). History writes; the API reads. */
 public interface RunStore {
-  /** Inserts or replaces each run, stamping the time it became visible. */
+  /**
+   * Inserts or replaces each run, stamping the time it became visible; a run stored with a higher
+   * {@link RunRecord#foldRank()} is kept as it is (an older state never replaces a newer one).
+   */
   void upsertAll(List<RunRecord> runs);
 
   Optional<RunRecord> find(String runId);

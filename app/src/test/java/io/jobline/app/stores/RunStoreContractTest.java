@@ -4,6 +4,7 @@ import static io.jobline.app.stores.ContractMongo.CLOCK;
 import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mongodb.client.MongoDatabase;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
@@ -17,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -63,6 +65,59 @@ class RunStoreContractTest {
           List.of(),
           null,
           null);
+    }
+
+    static RunRecord folded(String id, RunStatus status, long seq, boolean requested) {
+      RunRecord r = run(id, "job", "t1", status, T0);
+      return new RunRecord(
+          r.runId(),
+          r.jobName(),
+          r.tenantId(),
+          r.params(),
+          r.trigger(),
+          r.status(),
+          r.attempt(),
+          r.epoch(),
+          r.executorId(),
+          requested ? r.requestedAt() : null,
+          r.startedAt(),
+          r.completedAt(),
+          r.result(),
+          r.error(),
+          r.progress(),
+          r.progressMessage(),
+          r.logs(),
+          r.logsTruncated(),
+          r.attempts(),
+          r.parentRunId(),
+          seq == 0 ? Map.of() : Map.of("1:1", seq));
+    }
+
+    @Test
+    void anOlderFoldOfARunNeverReplacesANewerOneAndTheRestOfTheBatchIsWritten() {
+      RunStore s = store();
+      s.upsertAll(List.of(folded("r-rank", RunStatus.COMPLETED, 3, true)));
+
+      // what a fenced history instance folded before it lost the partition, in one batch with a
+      // run it is the first to write
+      s.upsertAll(
+          List.of(
+              folded("r-rank", RunStatus.RUNNING, 1, true),
+              folded("r-other", RunStatus.QUEUED, 0, true),
+              folded("r-rank", RunStatus.QUEUED, 0, true)));
+      assertThat(s.find("r-rank").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(s.find("r-other").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
+
+      // the same fold written again, and one that folded the request in too, replace it
+      s.upsertAll(List.of(folded("r-rank", RunStatus.FAILED, 3, false)));
+      assertThat(s.find("r-rank").orElseThrow().status())
+          .as("an end without its request ranks below the same end with it")
+          .isEqualTo(RunStatus.COMPLETED);
+      s.upsertAll(List.of(folded("r-rank", RunStatus.CANCELLED, 3, true)));
+      assertThat(s.find("r-rank").orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
+      s.upsertAll(List.of(folded("r-rank", RunStatus.FAILED, 4, false)));
+      assertThat(s.find("r-rank").orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+      assertThat(s.find("r-rank").orElseThrow().appliedSeq()).containsEntry("1:1", 4L);
     }
 
     @Test
@@ -162,6 +217,18 @@ class RunStoreContractTest {
     @Override
     RunStore store() {
       return new MongoRunStore(mongo.freshDatabase(), CLOCK).ensureIndexes();
+    }
+
+    @Test
+    void aRunStoredWithoutARankByAnEarlierVersionIsReplaced() {
+      MongoDatabase db = mongo.freshDatabase();
+      db.getCollection(MongoRunStore.COLLECTION)
+          .insertOne(new Document("_id", "r-old").append("status", "running"));
+      RunStore s = new MongoRunStore(db, CLOCK);
+
+      s.upsertAll(List.of(folded("r-old", RunStatus.COMPLETED, 2, true)));
+
+      assertThat(s.find("r-old").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
     }
   }
 }
