@@ -2,18 +2,13 @@ package io.jobline.history;
 
 import io.jobline.run.AuditEntry;
 import io.jobline.run.JobStats;
-import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
-import io.jobline.store.RunLogStore;
 import io.jobline.store.StatsStore;
-import io.jobline.store.StoreFailures;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
-import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.WireLimits;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,20 +35,18 @@ import org.slf4j.LoggerFactory;
  * fold those inputs again and write the same again. Every write is idempotent (whole records by id,
  * absolute statistics), so writing twice counts nothing twice.
  *
- * <p>Poison: a record MongoDB refuses while a stripped copy of it is taken is set aside — the
- * stripped copy (status failed if it had not ended, the reason as its error) is stored and kept,
- * the original goes to {@code jobline.history.dlq} with the reason — and the stream goes on. A
- * store that refuses even the stripped copy is down: the write fails, the transaction aborts, and
- * it is tried again.
+ * <p>Poison ({@link RunWriter}): a record MongoDB refuses while a stripped copy of it is taken is
+ * set aside — the stripped copy (status failed if it had not ended, the reason as its error) is
+ * stored and kept, the original goes to {@code jobline.history.dlq} with the reason — and the
+ * stream goes on. A store that refuses even the stripped copy is down: the write fails, the
+ * transaction aborts, and it is tried again.
  */
 final class HistoryProcessor implements Processor<String, RunInput, String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(HistoryProcessor.class);
-  private static final int TRACKED = 100_000;
 
   private final HistoryTopology.Sinks sinks;
   private final RunFold fold;
   private final int batchSize;
-  private final int maxLogs;
   private final HistoryMetrics metrics;
   private final QueuedHold hold;
   private ProcessorContext<String, byte[]> context;
@@ -76,21 +69,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   private final List<AuditEntry> dirtyAudit = new ArrayList<>();
 
-  /**
-   * Records for {@code jobline.history.dlq}; forwarded from {@code process} or a punctuation (Kafka
-   * Streams does not take a forward from the commit hook). A crash before they go only makes the
-   * inputs that set them aside be folded, refused and set aside again.
-   */
-  private final List<Record<String, byte[]>> deadLetters = new ArrayList<>();
-
-  /** Log lines already written per run (forgetting one only rewrites its lines). */
-  private final Map<String, Integer> written =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-          return size() > TRACKED;
-        }
-      };
+  /** Writes runs and their log lines, and sets aside what the store refuses. */
+  private final RunWriter writer;
 
   HistoryProcessor(
       HistoryTopology.Sinks sinks,
@@ -106,8 +86,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.pace = new TaskPace(settings.commitInterval.toMilliseconds());
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
-    this.maxLogs = settings.maxLogsPerRun;
     this.metrics = metrics;
+    this.writer = new RunWriter(sinks, settings.maxLogsPerRun, metrics);
   }
 
   @Override
@@ -122,8 +102,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     dirtyRuns.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
-    deadLetters.clear();
-    written.clear();
+    writer.forget();
     hold.clear();
     pace.start(context.currentSystemTimeMs());
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
@@ -221,12 +200,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     }
   }
 
+  /**
+   * Forwards the records set aside to {@code jobline.history.dlq}: from {@code process} or a
+   * punctuation (Kafka Streams does not take a forward from the commit hook). A crash before they
+   * go only makes the inputs that set them aside be folded, refused and set aside again.
+   */
   private void forwardDeadLetters() {
-    if (!deadLetters.isEmpty()) {
-      List<Record<String, byte[]>> out = new ArrayList<>(deadLetters);
-      deadLetters.clear();
-      out.forEach(context::forward);
-    }
+    writer.takeDeadLetters().forEach(context::forward);
   }
 
   @Override
@@ -252,7 +232,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     } catch (RuntimeException e) {
       // a record no fold rule expected (a producer other than Jobline's): set aside, the stream
       // goes on
-      setAsideInput(runId, record.value(), e);
+      writer.setAsideInput(runId, record.value(), e, context.currentSystemTimeMs());
       return;
     }
     if (after.equals(before)) {
@@ -354,7 +334,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (dirtyRuns.isEmpty() && dirtyStats.isEmpty() && dirtyAudit.isEmpty()) {
       return;
     }
-    writeRuns(new ArrayList<>(dirtyRuns.values()));
+    dirtyRuns.putAll(
+        writer.write(
+            new ArrayList<>(dirtyRuns.values()),
+            Instant.ofEpochMilli(context.currentSystemTimeMs())));
     List<StatsStore.Part> parts = new ArrayList<>(dirtyStats.size());
     dirtyStats.forEach((key, s) -> parts.add(new StatsStore.Part(key, partition, s)));
     sinks.stats().accept(parts);
@@ -364,148 +347,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     dirtyRuns.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
-  }
-
-  private void writeRuns(List<RunRecord> batch) {
-    if (batch.isEmpty()) {
-      return;
-    }
-    try {
-      write(batch);
-    } catch (RuntimeException batchFailed) {
-      if (StoreFailures.unavailable(batchFailed)) {
-        throw batchFailed; // the store is down, not refusing a run: the commit fails and is tried
-        // again
-      }
-      LOG.warn(
-          "History could not write a batch of {} run(s) ({}); writing them one by one",
-          batch.size(),
-          batchFailed.toString());
-      for (RunRecord run : batch) {
-        try {
-          write(List.of(run));
-        } catch (RuntimeException e) {
-          if (StoreFailures.unavailable(e)) {
-            throw e; // it went away between the batch and this run (found by jobline chaos's store
-            // outage)
-          }
-          setAside(run, e);
-        }
-      }
-    }
-  }
-
-  private void write(List<RunRecord> batch) {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    List<RunLogStore.Line> lines = newLines(batch, counts);
-    sinks.runs().upsertAll(batch);
-    sinks.logs().putAll(lines);
-    written.putAll(counts);
-  }
-
-  /**
-   * Stores a stripped copy of a run MongoDB refused and sends the original to the dead-letter
-   * topic. If the store refuses the stripped copy too, the store is what fails: the original error
-   * is thrown.
-   */
-  private void setAside(RunRecord run, RuntimeException cause) {
-    String reason = "history could not store this run: " + describe(cause);
-    RunRecord stripped =
-        Carriage.stripped(run, reason, Instant.ofEpochMilli(context.currentSystemTimeMs()));
-    written.remove(run.runId().value());
-    try {
-      write(List.of(stripped));
-    } catch (RuntimeException storeDown) {
-      cause.addSuppressed(storeDown);
-      throw cause;
-    }
-    dirtyRuns.put(run.runId().value(), stripped);
-    metrics.setAside();
-    LOG.error(
-        "Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
-        run.runId(),
-        run.jobName(),
-        reason,
-        Topics.HISTORY_DLQ.name());
-    Record<String, byte[]> dead =
-        new Record<>(run.runId().value(), original(run), context.currentSystemTimeMs());
-    dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
-    deadLetters.add(dead);
-  }
-
-  /**
-   * An input the fold cannot take goes to the dead-letter topic with the reason; the run stays as
-   * it was.
-   */
-  private void setAsideInput(String runId, RunInput input, RuntimeException cause) {
-    String reason =
-        "history could not fold this record into run "
-            + WireLimits.printable(runId)
-            + ": "
-            + describe(cause);
-    metrics.setAside();
-    LOG.error(
-        "A record of run {} was set aside: {}; it is on {}",
-        WireLimits.printable(runId),
-        reason,
-        Topics.HISTORY_DLQ.name());
-    byte[] value;
-    try {
-      value = Json.mapper().writeValueAsBytes(input);
-    } catch (Exception e) {
-      value = new byte[0];
-    }
-    Record<String, byte[]> dead = new Record<>(runId, value, context.currentSystemTimeMs());
-    dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
-    deadLetters.add(dead);
-  }
-
-  private static byte[] original(RunRecord run) {
-    try {
-      return Json.mapper().writeValueAsBytes(run);
-    } catch (Exception e) {
-      return ("{\"run_id\":" + Json.mapper().valueToTree(run.runId()) + "}")
-          .getBytes(StandardCharsets.UTF_8);
-    }
-  }
-
-  private static String describe(Throwable e) {
-    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    return message.length() > 500 ? message.substring(0, 500) + "…" : message;
-  }
-
-  /**
-   * The log lines of these runs not written yet; {@code counts} gets how many each has once
-   * written.
-   */
-  private List<RunLogStore.Line> newLines(List<RunRecord> batch, Map<String, Integer> counts) {
-    List<RunLogStore.Line> lines = new ArrayList<>();
-    for (RunRecord run : batch) {
-      List<LogEntry> logs = run.logs() == null ? List.of() : run.logs();
-      int from = written.getOrDefault(run.runId().value(), 0);
-      for (int i = from; i < logs.size(); i++) {
-        lines.add(new RunLogStore.Line(run.runId().value(), i, logs.get(i), false));
-      }
-      int count = logs.size();
-      if (run.logsTruncated() && from <= logs.size()) {
-        LogEntry last = logs.isEmpty() ? null : logs.get(logs.size() - 1);
-        lines.add(
-            new RunLogStore.Line(
-                run.runId().value(),
-                logs.size(),
-                new LogEntry(
-                    last == null ? null : last.timestamp(),
-                    "warning",
-                    "log truncated: lines after the first " + maxLogs + " were dropped",
-                    null),
-                true));
-        count = logs.size() + 1;
-      }
-      counts.put(run.runId().value(), count);
-    }
-    return lines;
   }
 
   @Override
