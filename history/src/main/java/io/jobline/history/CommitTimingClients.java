@@ -1,5 +1,6 @@
 package io.jobline.history;
 
+import java.time.Clock;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -17,9 +18,14 @@ import org.apache.kafka.streams.KafkaClientSupplier;
  */
 final class CommitTimingClients implements KafkaClientSupplier {
   private final long commitIntervalMs;
+  private final Clock clock;
 
-  CommitTimingClients(long commitIntervalMs) {
+  /**
+   * @param clock the wall clock, as the tasks' {@code currentSystemTimeMs} reads it
+   */
+  CommitTimingClients(long commitIntervalMs, Clock clock) {
     this.commitIntervalMs = commitIntervalMs;
+    this.clock = clock;
   }
 
   @Override
@@ -33,7 +39,7 @@ final class CommitTimingClients implements KafkaClientSupplier {
       @Override
       public void commitTransaction() {
         super.commitTransaction();
-        ThreadCommits.ofThisThread(commitIntervalMs).working(System.currentTimeMillis());
+        ThreadCommits.ofThisThread(commitIntervalMs).working(clock.millis());
       }
     };
   }

@@ -93,7 +93,7 @@ public final class History implements Managed {
                 partitions.get(Topics.REQUESTS.name()),
                 partitions.get(Topics.EVENTS.name())),
             props,
-            new CommitTimingClients(settings.commitInterval.toMilliseconds()));
+            new CommitTimingClients(settings.commitInterval.toMilliseconds(), clock));
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error(

@@ -41,18 +41,23 @@ public record RunRecord(
     RunId parentRunId,
     Map<String, Long> appliedSeq) {
 
+  /** The most one (attempt, epoch) adds to {@link #foldRank()}. */
+  public static final long RANK_SEQ_CAP = 1L << 31;
+
   /**
    * How far history's fold of this run has come: twice the sum of the highest event sequence folded
-   * in per (attempt, epoch), plus one once the request is in. Folding more of the run's records
-   * never lowers it, so a store never replaces a run with a lower rank: a history instance that
-   * lost its partitions (a paused process, fenced on waking) and writes what it folded before,
-   * cannot write an older state of a run over the newer one its successor wrote.
+   * in per (attempt, epoch), each counted up to {@value #RANK_SEQ_CAP} (the api's retry and cancel
+   * events carry {@code Long.MAX_VALUE}, which would overflow the sum), plus one once the request
+   * is in. Folding more of the run's records never lowers it, so a store never replaces a run with
+   * a lower rank: a history instance that lost its partitions (a paused process, fenced on waking)
+   * and writes what it folded before, cannot write an older state of a run over the newer one its
+   * successor wrote.
    */
   public long foldRank() {
     long events = 0;
     if (appliedSeq != null) {
       for (Long seq : appliedSeq.values()) {
-        events += seq == null ? 0 : seq;
+        events += seq == null ? 0 : Math.min(Math.max(seq, 0), RANK_SEQ_CAP);
       }
     }
     return 2 * events + (requestedAt != null ? 1 : 0);

@@ -68,6 +68,11 @@ class RunStoreContractTest {
     }
 
     static RunRecord folded(String id, RunStatus status, long seq, boolean requested) {
+      return folded(id, status, seq == 0 ? Map.of() : Map.of("1:1", seq), requested);
+    }
+
+    static RunRecord folded(
+        String id, RunStatus status, Map<String, Long> applied, boolean requested) {
       RunRecord r = run(id, "job", "t1", status, T0);
       return new RunRecord(
           r.runId(),
@@ -90,7 +95,24 @@ class RunStoreContractTest {
           r.logsTruncated(),
           r.attempts(),
           r.parentRunId(),
-          seq == 0 ? Map.of() : Map.of("1:1", seq));
+          applied);
+    }
+
+    @Test
+    void aRetryMarkedWithTheHighestSequenceAndTheNextAttemptAfterItAreWritten() {
+      RunStore s = store();
+      s.upsertAll(List.of(folded("r-retry", RunStatus.FAILED, 7, true)));
+
+      // the api's retry event carries Long.MAX_VALUE as its sequence
+      s.upsertAll(List.of(folded("r-retry", RunStatus.QUEUED, Long.MAX_VALUE, true)));
+      assertThat(s.find("r-retry").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
+      s.upsertAll(
+          List.of(
+              folded(
+                  "r-retry", RunStatus.COMPLETED, Map.of("1:1", Long.MAX_VALUE, "2:2", 3L), true)));
+      assertThat(s.find("r-retry").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+      s.upsertAll(List.of(folded("r-retry", RunStatus.FAILED, 7, true)));
+      assertThat(s.find("r-retry").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
     }
 
     @Test
