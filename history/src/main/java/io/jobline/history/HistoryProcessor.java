@@ -47,7 +47,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private final HistoryTopology.Sinks sinks;
   private final RunFold fold;
   private final int batchSize;
-  private final HistoryMetrics metrics;
   private final QueuedHold hold;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<String, RunRecord> runs;
@@ -86,7 +85,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.pace = new TaskPace(settings.commitInterval.toMilliseconds());
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
-    this.metrics = metrics;
     this.writer = new RunWriter(sinks, settings.maxLogsPerRun, metrics);
   }
 

@@ -6,7 +6,8 @@ import java.util.function.Supplier;
  * How a history task keeps up with its input, from the wall-clock times it read its records and
  * committed: whether it is caught up (it read its last record at most {@value #CAUGHT_UP_MS} ms
  * after that record's time), idle (caught up, and nothing read for {@value #IDLE_MS} ms since), and
- * due to ask for a commit (caught up, something read, {@code commitInterval} since the last one).
+ * due to ask for a commit (caught up, something read, {@code commitInterval} since the last one,
+ * and its thread's commits paced by what they cost: {@link ThreadCommits}).
  */
 final class TaskPace {
   /** How long the task must have read nothing to be idle. */

@@ -4,13 +4,13 @@ import io.jobline.topic.CommitPace;
 
 /**
  * The commits of one Streams thread, which commits all of its tasks at once: a round starts when
- * the first task's {@link CommitHook} runs (its writes to MongoDB) and ends when the thread next
- * reads a record or punctuates (the producer's flush and the transaction's commit lie in between).
- * The tasks ask for a commit only when this thread's {@link CommitPace} says so: each task asking
- * on its own every {@code history.commitInterval} made a thread of twelve tasks commit three to
- * four times a second under a steady load, each commit a few hundred milliseconds of MongoDB and
- * broker round trips, and history read its records 1.5 s late (bench --rate 600: history lag p50
- * 1.7 s, 0.6 s with commits 300 ms apart).
+ * the first task's {@link CommitHook} runs (its writes to MongoDB) and ends when the transaction's
+ * commit returns ({@link CommitTimingClients}), or, where Streams' producers are not those (a
+ * rebuild, tests), when the thread next reads a record or punctuates. The tasks ask for a commit
+ * only when this thread's {@link CommitPace} says so: each task asking on its own every {@code
+ * history.commitInterval} made a thread of twelve tasks commit three to four times a second under a
+ * steady load, each commit a few hundred milliseconds of MongoDB and broker round trips, so history
+ * read its records late (README, "Benchmark").
  *
  * <p>Times are the tasks' wall clock in milliseconds ({@code currentSystemTimeMs}).
  */

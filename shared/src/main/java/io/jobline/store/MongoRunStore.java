@@ -99,15 +99,20 @@ public final class MongoRunStore implements RunStore {
     return out;
   }
 
+  /** The run a stored document holds, without the fields only the store keeps. */
+  private static RunRecord toRun(Document doc) {
+    doc.remove(VISIBLE_AT);
+    doc.remove(FOLD_RANK);
+    return Documents.fromDocument(doc, RunRecord.class, "run_id");
+  }
+
   @Override
   public Optional<RunRecord> find(String runId) {
     Document doc = runs.find(Filters.eq("_id", runId)).first();
     if (doc == null) {
       return Optional.empty();
     }
-    doc.remove(VISIBLE_AT);
-    doc.remove(FOLD_RANK);
-    return Optional.of(Documents.fromDocument(doc, RunRecord.class, "run_id"));
+    return Optional.of(toRun(doc));
   }
 
   @Override
@@ -158,9 +163,7 @@ public final class MongoRunStore implements RunStore {
         runs.find(filters.isEmpty() ? new Document() : Filters.and(filters))
             .sort(sort)
             .limit(q.limit())) {
-      d.remove(VISIBLE_AT);
-      d.remove(FOLD_RANK);
-      out.add(Documents.fromDocument(d, RunRecord.class, "run_id"));
+      out.add(toRun(d));
     }
     return out;
   }

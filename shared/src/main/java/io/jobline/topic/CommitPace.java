@@ -9,8 +9,10 @@ package io.jobline.topic;
  * the next commit is due after the interval, or after {@value #WAIT_PER_COMMIT} times as long as
  * the last commit took, whichever is longer: commits take at most about a fifth of the poll
  * thread's time, and at the interval when the broker answers quickly; never more than {@link
- * #MAX_WAIT_NANOS} apart. Pure; times are nanoseconds of one clock ({@link System#nanoTime()}, or a
- * test's).
+ * #MAX_WAIT_NANOS} apart. History's stream threads pace their commits the same way ({@code
+ * ThreadCommits}). Pure; times are nanoseconds of one clock: the executor's {@link
+ * System#nanoTime()}, history's wall clock (which may be set back, hence the guard in {@link
+ * #due}), or a test's.
  */
 public final class CommitPace {
   /** How many times as long as the last commit took the poll thread works before the next. */
