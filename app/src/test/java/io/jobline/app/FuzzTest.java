@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.topic.Topics;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -87,6 +89,40 @@ class FuzzTest {
       assertThat(reply.body().path("detail").asText()).as("%s", what).isNotBlank();
     }
     return reply;
+  }
+
+  /**
+   * The server reads at most this much of a request's head: Jetty's default, which our Dropwizard
+   * configuration keeps.
+   */
+  private static final int HEAD_LIMIT = 8 * 1024;
+
+  private static final AtomicInteger RESET_UNREAD = new AtomicInteger();
+
+  /**
+   * {@link #checked} for a request whose path may be longer than the server reads. Such a request
+   * is answered 414 or 431 as a problem document, but the server stops reading at {@link
+   * #HEAD_LIMIT} and closes the connection; a client still writing the rest can meet TCP's reset
+   * before it reads that answer (Jetty's issue 12079: the race is TCP's, not the route's). Only
+   * then is a failed request accepted, and only if the server still answers right away.
+   */
+  private static void checkedUnlessTooLong(String what, String path, Supplier<Http.Reply> send) {
+    Http.Reply reply;
+    try {
+      reply = send.get();
+    } catch (IllegalStateException e) {
+      if (path.length() <= HEAD_LIMIT || !(e.getCause() instanceof IOException)) {
+        throw e;
+      }
+      RESET_UNREAD.incrementAndGet();
+      assertThat(admin.get("/jobs/runs/" + UUID.randomUUID()).status())
+          .as(
+              "the api answers after %s was cut off unread",
+              what.substring(0, Math.min(40, what.length())))
+          .isEqualTo(404);
+      return;
+    }
+    checked(what, reply);
   }
 
   @Provide
@@ -219,22 +255,27 @@ class FuzzTest {
           route.endsWith("=")
               ? route + URLEncoder.encode(value, StandardCharsets.UTF_8)
               : route + q;
-      checked("GET " + path, admin.get(path));
+      checkedUnlessTooLong("GET " + path, path, () -> admin.get(path));
     }
   }
 
   @Property(tries = 200)
   void pathSegments(@ForAll("anything") String segment) {
     String s = URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
-    checked("GET run " + s, admin.get("/jobs/runs/" + s));
-    checked("GET logs " + s, admin.get("/jobs/runs/" + s + "/logs"));
-    checked("cancel " + s, admin.post("/jobs/runs/" + s + "/cancel", null));
-    checked("GET schedule " + s, admin.get("/jobs/schedules/" + s));
-    checked("DELETE schedule " + s, admin.delete("/jobs/schedules/" + s));
-    checked("GET chain " + s, admin.get("/jobs/chains/" + s));
-    checked("run job " + s, admin.post("/jobs/run/" + s, "{}"));
-    checked("GET dead letter " + s, admin.get("/jobs/dead-letters/" + s));
-    checked("redrive " + s, admin.post("/jobs/dead-letters/" + s + "/redrive", null));
+    String run = "/jobs/runs/" + s;
+    checkedUnlessTooLong("GET run " + s, run, () -> admin.get(run));
+    checkedUnlessTooLong("GET logs " + s, run, () -> admin.get(run + "/logs"));
+    checkedUnlessTooLong("cancel " + s, run, () -> admin.post(run + "/cancel", null));
+    String sched = "/jobs/schedules/" + s;
+    checkedUnlessTooLong("GET schedule " + s, sched, () -> admin.get(sched));
+    checkedUnlessTooLong("DELETE schedule " + s, sched, () -> admin.delete(sched));
+    String chainPath = "/jobs/chains/" + s;
+    checkedUnlessTooLong("GET chain " + s, chainPath, () -> admin.get(chainPath));
+    String runNow = "/jobs/run/" + s;
+    checkedUnlessTooLong("run job " + s, runNow, () -> admin.post(runNow, "{}"));
+    String letter = "/jobs/dead-letters/" + s;
+    checkedUnlessTooLong("GET dead letter " + s, letter, () -> admin.get(letter));
+    checkedUnlessTooLong("redrive " + s, letter, () -> admin.post(letter + "/redrive", null));
   }
 
   @Property(tries = 400)
@@ -315,8 +356,12 @@ class FuzzTest {
     EndToEndTest.awaitRun(admin, normal, "completed");
     System.out.printf(
         "fuzz suite: %d hostile requests and records tried; %d runs, %d chain runs and %d topic "
-            + "records accepted, each ended%n",
-        TRIED.get(), ACCEPTED_RUNS.size(), ACCEPTED_CHAIN_RUNS.size(), TOPIC_RUNS.size());
+            + "records accepted, each ended; %d over-long requests cut off unread%n",
+        TRIED.get(),
+        ACCEPTED_RUNS.size(),
+        ACCEPTED_CHAIN_RUNS.size(),
+        TOPIC_RUNS.size(),
+        RESET_UNREAD.get());
     PRODUCER.get().close();
   }
 
