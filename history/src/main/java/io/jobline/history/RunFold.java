@@ -6,6 +6,7 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.EventType;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
@@ -186,7 +187,7 @@ public final class RunFold {
       Instant at = e.timestamp();
       if (s.hasNonNull("at")) {
         try {
-          at = Instant.parse(s.get("at").asText());
+          at = IsoInstant.parse(s.get("at").asText());
         } catch (DateTimeParseException bad) {
           LOG.warn(
               "Run {}: the start carried by its end has an unreadable time; the end's time is used",
@@ -301,7 +302,7 @@ public final class RunFold {
         parentRunId = p.get("parent_run_id").asText();
       }
       if (requestedAt == null && p.hasNonNull("requested_at")) {
-        requestedAt = Instant.parse(p.get("requested_at").asText());
+        requestedAt = IsoInstant.parse(p.get("requested_at").asText());
       }
     }
 

@@ -13,10 +13,10 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 /**
  * The one JSON configuration every role uses — for request bodies, responses, topic records and
- * store documents: ISO-8601 instants, unknown fields tolerated, nesting limited to {@link
- * WireLimits#MAX_PARSE_DEPTH}, and characters outside the Basic Multilingual Plane written as
- * proper UTF-8 (Jackson's default writes a surrogate pair in a key as two 3-byte sequences that no
- * reader accepts).
+ * store documents: ISO-8601 instants (read and written by {@link IsoInstant}), unknown fields
+ * tolerated, nesting limited to {@link WireLimits#MAX_PARSE_DEPTH}, and characters outside the
+ * Basic Multilingual Plane written as proper UTF-8 (Jackson's default writes a surrogate pair in a
+ * key as two 3-byte sequences that no reader accepts).
  */
 public final class Json {
   private static final ObjectMapper MAPPER = configure(new ObjectMapper(factory()));
@@ -37,6 +37,7 @@ public final class Json {
     return mapper
         .registerModule(new JavaTimeModule())
         .registerModule(new Jdk8Module())
+        .registerModule(IsoInstant.module())
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);

@@ -1,8 +1,8 @@
 package io.jobline.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.Json;
-import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,7 +26,7 @@ final class Documents {
     map.forEach(
         (k, v) -> {
           if (v != null && dateFields.contains(k)) {
-            doc.put(k, Date.from(Instant.parse((String) v)));
+            doc.put(k, Date.from(IsoInstant.parse((String) v)));
           } else if (v != null) {
             doc.put(k, v);
           }
@@ -39,7 +39,7 @@ final class Documents {
     doc.forEach(
         (k, v) -> {
           String key = k.equals("_id") ? idField : k;
-          map.put(key, v instanceof Date d ? d.toInstant().toString() : v);
+          map.put(key, v instanceof Date d ? IsoInstant.format(d.toInstant()) : v);
         });
     return Json.mapper().convertValue(map, type);
   }

@@ -22,7 +22,6 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.bson.Document;
@@ -89,12 +88,33 @@ public final class MongoRunStore implements RunStore {
     List<String> ids = new ArrayList<>(batch.size());
     batch.forEach(r -> ids.add(r.runId().value()));
     Map<String, Long> out = new HashMap<>();
-    for (Document d :
-        runs.find(Filters.in("_id", ids)).projection(Projections.include(FOLD_RANK))) {
+    for (Document d : byIds(ids, Projections.include(FOLD_RANK))) {
       Object rank = d.get(FOLD_RANK);
       if (rank instanceof Number n) {
         out.put(d.getString("_id"), n.longValue());
       }
+    }
+    return out;
+  }
+
+  /** How many ids one read asks for; see {@link #byIds}. */
+  static final int IDS_PER_READ = 32;
+
+  /**
+   * The documents of these ids (those that exist), read {@value #IDS_PER_READ} ids at a time. The
+   * embedded store finds an {@code $in} of ids by its index, then matches every document found
+   * against the whole list again, so one read of n ids costs n² comparisons: 600 ids took 40 ms, in
+   * chunks of 32 they take 18–23 ms (one id per read: 250 ms, the round trips). A real MongoDB is
+   * indifferent to the chunking.
+   */
+  private Iterable<Document> byIds(List<String> ids, Bson projection) {
+    if (ids.size() <= IDS_PER_READ) {
+      return runs.find(Filters.in("_id", ids)).projection(projection);
+    }
+    List<Document> out = new ArrayList<>(ids.size());
+    for (int from = 0; from < ids.size(); from += IDS_PER_READ) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IDS_PER_READ));
+      runs.find(Filters.in("_id", chunk)).projection(projection).into(out);
     }
     return out;
   }
@@ -195,18 +215,7 @@ public final class MongoRunStore implements RunStore {
   @Override
   public Map<String, RunStatus> statuses(Collection<String> runIds) {
     Map<String, RunStatus> out = new HashMap<>();
-    // a few ids are looked up one by one: the Mongo-wire test store answers $in with a full scan
-    Iterable<Document> found =
-        runIds.size() <= 32
-            ? runIds.stream()
-                .map(
-                    id ->
-                        runs.find(Filters.eq("_id", id))
-                            .projection(Projections.include("status"))
-                            .first())
-                .filter(Objects::nonNull)
-                .toList()
-            : runs.find(Filters.in("_id", runIds)).projection(Projections.include("status"));
+    Iterable<Document> found = byIds(new ArrayList<>(runIds), Projections.include("status"));
     for (Document d : found) {
       String status = d.getString("status");
       if (status != null) {
@@ -261,20 +270,17 @@ public final class MongoRunStore implements RunStore {
   @Override
   public List<RunTiming> timings(Collection<String> runIds) {
     List<RunTiming> out = new ArrayList<>(runIds.size());
-    List<String> all = new ArrayList<>(runIds);
-    for (int from = 0; from < all.size(); from += 1000) {
-      for (Document d :
-          runs.find(Filters.in("_id", all.subList(from, Math.min(all.size(), from + 1000))))
-              .projection(
-                  Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
-        out.add(
-            new RunTiming(
-                d.getString("_id"),
-                instant(d, "requested_at"),
-                instant(d, "started_at"),
-                instant(d, "completed_at"),
-                instant(d, VISIBLE_AT)));
-      }
+    for (Document d :
+        byIds(
+            new ArrayList<>(runIds),
+            Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
+      out.add(
+          new RunTiming(
+              d.getString("_id"),
+              instant(d, "requested_at"),
+              instant(d, "started_at"),
+              instant(d, "completed_at"),
+              instant(d, VISIBLE_AT)));
     }
     return out;
   }

@@ -143,6 +143,36 @@ class RunStoreContractTest {
     }
 
     @Test
+    void aBatchOfManyRunsIsRankedAndLookedUpWhole() {
+      RunStore s = store();
+      List<RunRecord> newer = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        newer.add(folded("r-many-" + i, RunStatus.COMPLETED, 3, true));
+      }
+      s.upsertAll(newer);
+
+      // older folds of every run, and a run not stored yet at the end: the store reads the ranks
+      // of a batch this large in several reads, and must see every one of them
+      List<RunRecord> older = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        older.add(folded("r-many-" + i, RunStatus.RUNNING, 1, true));
+      }
+      older.add(folded("r-many-new", RunStatus.RUNNING, 1, true));
+      s.upsertAll(older);
+
+      List<String> ids = new ArrayList<>();
+      older.forEach(r -> ids.add(r.runId().value()));
+      ids.add("r-many-none");
+      Map<String, RunStatus> statuses = s.statuses(ids);
+      assertThat(statuses).hasSize(101).doesNotContainKey("r-many-none");
+      for (int i = 0; i < 100; i++) {
+        assertThat(statuses).containsEntry("r-many-" + i, RunStatus.COMPLETED);
+      }
+      assertThat(statuses).containsEntry("r-many-new", RunStatus.RUNNING);
+      assertThat(s.timings(ids)).hasSize(101);
+    }
+
+    @Test
     void aRunWrittenTwiceIsFoundOnceAsWrittenLast() {
       RunStore s = store();
       s.upsertAll(List.of(run("r1", "job", "t1", RunStatus.RUNNING, T0)));
