@@ -249,40 +249,30 @@ public final class MongoRunStore implements RunStore {
     return out;
   }
 
+  private static final Bson TIMING =
+      Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT);
+
   @Override
   public List<RunTiming> timings() {
     List<RunTiming> out = new ArrayList<>();
-    for (Document d :
-        runs.find()
-            .projection(
-                Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
-      out.add(
-          new RunTiming(
-              d.getString("_id"),
-              instant(d, "requested_at"),
-              instant(d, "started_at"),
-              instant(d, "completed_at"),
-              instant(d, VISIBLE_AT)));
-    }
+    runs.find().projection(TIMING).forEach(d -> out.add(timing(d)));
     return out;
   }
 
   @Override
   public List<RunTiming> timings(Collection<String> runIds) {
     List<RunTiming> out = new ArrayList<>(runIds.size());
-    for (Document d :
-        byIds(
-            new ArrayList<>(runIds),
-            Projections.include("requested_at", "started_at", "completed_at", VISIBLE_AT))) {
-      out.add(
-          new RunTiming(
-              d.getString("_id"),
-              instant(d, "requested_at"),
-              instant(d, "started_at"),
-              instant(d, "completed_at"),
-              instant(d, VISIBLE_AT)));
-    }
+    byIds(new ArrayList<>(runIds), TIMING).forEach(d -> out.add(timing(d)));
     return out;
+  }
+
+  private static RunTiming timing(Document d) {
+    return new RunTiming(
+        d.getString("_id"),
+        instant(d, "requested_at"),
+        instant(d, "started_at"),
+        instant(d, "completed_at"),
+        instant(d, VISIBLE_AT));
   }
 
   private static Instant instant(Document d, String field) {
