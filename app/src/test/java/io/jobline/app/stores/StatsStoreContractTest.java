@@ -3,6 +3,7 @@ package io.jobline.app.stores;
 import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mongodb.client.MongoDatabase;
 import io.jobline.run.JobStats;
 import io.jobline.run.JobStats.Failure;
 import io.jobline.run.JobStats.Timed;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
 import org.bson.Document;
+import org.bson.types.Binary;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -160,6 +162,33 @@ class StatsStoreContractTest {
     @Override
     StatsStore store() {
       return new MongoStatsStore(mongo.freshDatabase());
+    }
+
+    @Test
+    void durationsAreStoredAsOneBinaryValueAndArraysWrittenBeforeAreStillRead() {
+      MongoDatabase db = mongo.freshDatabase();
+      StatsStore s = new MongoStatsStore(db);
+      s.replace(List.of(part("a", null, 0, 3, 0)));
+      Document stored = db.getCollection(MongoStatsStore.COLLECTION).find().first();
+      assertThat(stored.get("durations")).isInstanceOf(Binary.class);
+      assertThat(stored.get("ended_at")).isInstanceOf(Binary.class);
+
+      // a part as an earlier version wrote it: the durations and their end times as arrays
+      long end = T0.plusSeconds(10).toEpochMilli();
+      db.getCollection(MongoStatsStore.COLLECTION)
+          .insertOne(
+              new Document("_id", "job:a|p1")
+                  .append("key", "job:a")
+                  .append("partition", 1)
+                  .append("job_name", "a")
+                  .append("counts", new Document("completed", 2L))
+                  .append("durations", List.of(4.0, 5.5))
+                  .append("ended_at", List.of(end, end + 1000))
+                  .append("max_duration_seconds", 5.5)
+                  .append("last_run_at", Date.from(T0.plusSeconds(11))));
+      Document d = s.find("a", null, false).get(0);
+      assertThat(d.get("counts", Document.class)).isEqualTo(new Document("completed", 5L));
+      assertThat(d.getList("durations", Double.class)).containsExactly(1.0, 2.0, 3.0, 4.0, 5.5);
     }
   }
 }
