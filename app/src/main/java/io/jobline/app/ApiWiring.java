@@ -23,6 +23,7 @@ import io.jobline.api.ScheduleCheckResource;
 import io.jobline.api.SchedulesResource;
 import io.jobline.api.StatsResource;
 import io.jobline.api.TenantBacklog;
+import io.jobline.api.UnreadBodyDrain;
 import io.jobline.api.WriteRateLimit;
 import io.jobline.api.auth.AuthFilter;
 import io.jobline.api.auth.Authenticator;
@@ -68,6 +69,7 @@ final class ApiWiring {
     jersey.register(new RoleCheck());
     ProblemMappers.all().forEach(jersey::register);
     jersey.register(new BodySizeLimit());
+    jersey.register(new UnreadBodyDrain());
     // a flushed stream (server-sent events) goes out at once; Jetty still sets Content-Length on
     // small replies
     jersey.property(ServerProperties.OUTBOUND_CONTENT_LENGTH_BUFFER, 0);

@@ -1,0 +1,49 @@
+package io.jobline.api;
+
+import jakarta.annotation.Priority;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.container.ContainerResponseFilter;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads to its end a request body the answer did not need — a 413 on the declared length, a 401,
+ * 403 or 429 given before the body was read, a route that takes no body — before the answer goes
+ * out, up to {@link #LIMIT} bytes. Jetty closes a connection whose request it has not read to the
+ * end; a client still sending the body then meets TCP's reset and loses the answer (measured: 10 to
+ * 15 of every 100 such answers to a 100 KB or 1.1 MB body never reached the JDK's client). A body
+ * declared longer than the limit is not read: that connection is closed as before.
+ */
+@Priority(Priorities.USER)
+public final class UnreadBodyDrain implements ContainerResponseFilter {
+  /** The most a refused request's body is read for. */
+  static final long LIMIT = 8L * Bodies.MAX_BODY_BYTES;
+
+  @Override
+  public void filter(ContainerRequestContext request, ContainerResponseContext response) {
+    InputStream body;
+    try {
+      if (request.getLength() > LIMIT || !request.hasEntity()) {
+        return;
+      }
+      body = request.getEntityStream();
+    } catch (IllegalStateException consumed) {
+      return; // the route read the body and closed it
+    }
+    byte[] buffer = new byte[16 * 1024];
+    long left = LIMIT;
+    try {
+      while (left > 0) {
+        int n = body.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          return;
+        }
+        left -= n;
+      }
+    } catch (IOException | IllegalStateException gone) {
+      // the client stopped sending: there is no one to keep the answer for
+    }
+  }
+}
