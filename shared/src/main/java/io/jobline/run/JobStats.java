@@ -44,15 +44,18 @@ public record JobStats(
   public JobStats plus(RunRecord r) {
     Map<String, Long> c = new LinkedHashMap<>(counts == null ? Map.of() : counts);
     c.merge(r.status().wire(), 1L, Long::sum);
-    List<Timed> d = new ArrayList<>(durations == null ? List.of() : durations);
+    List<Timed> d = durations == null ? List.of() : durations;
     Double max = maxDurationSeconds;
     Double seconds = r.durationSeconds();
     Instant ended = r.completedAt();
     if (seconds != null) {
-      d.add(new Timed(ended == null ? 0 : ended.toEpochMilli(), seconds));
-      if (d.size() > DURATIONS_KEPT) {
-        d = new ArrayList<>(d.subList(d.size() - DURATIONS_KEPT, d.size()));
-      }
+      // one copy of at most DURATIONS_KEPT (history adds every run that ends twice: per job and per
+      // job and tenant)
+      int drop = Math.max(0, d.size() + 1 - DURATIONS_KEPT);
+      List<Timed> kept = new ArrayList<>(d.size() - drop + 1);
+      kept.addAll(drop == 0 ? d : d.subList(drop, d.size()));
+      kept.add(new Timed(ended == null ? 0 : ended.toEpochMilli(), seconds));
+      d = kept;
       max = max == null ? seconds : Math.max(max, seconds);
     }
     Instant at = r.requestedAt() != null ? r.requestedAt() : r.completedAt();
