@@ -2,7 +2,6 @@ package io.jobline.embedded;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,7 +37,7 @@ public final class EmbeddedMongo implements AutoCloseable {
         name = "memory";
       } else {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        backend = new H2Backend(file.toAbsolutePath().toString());
+        backend = new KeyedH2Backend(file.toAbsolutePath().toString());
         name = "h2 (" + file.toAbsolutePath() + ")";
       }
       MongoServer server = new MongoServer(backend);

@@ -1,0 +1,170 @@
+package io.jobline.embedded;
+
+import de.bwaldvogel.mongo.MongoCollection;
+import de.bwaldvogel.mongo.MongoDatabase;
+import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
+import de.bwaldvogel.mongo.backend.Index;
+import de.bwaldvogel.mongo.backend.IndexKey;
+import de.bwaldvogel.mongo.backend.KeyValue;
+import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Database;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.UncheckedIOException;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+
+/**
+ * mongo-java-server's H2 backend (the {@code standalone} store on a data folder) with its unique
+ * indexes keyed by bytes.
+ *
+ * <p>The library keys an index's map by its {@link KeyValue} objects, which H2's MVStore cannot
+ * compare: it Java-serializes both sides of every comparison of a lookup's binary search. A JFR
+ * profile of {@code jobline bench --store h2} had 54 % of the store's samples in that serializing,
+ * under {@code MVMap.get}. Here a key is encoded once per lookup: a single string (every {@code
+ * _id} Jobline writes) as its UTF-16 characters, any other key as its Java serialization — the
+ * bytes the MVStore compared before, so two keys are equal here exactly when they were equal there.
+ *
+ * <p>The index maps have new names. A data folder written before has its indexes rebuilt from its
+ * documents at the first start (the library fills an index that opens empty) and the old maps
+ * removed.
+ */
+final class KeyedH2Backend extends H2Backend {
+  /** Appended to the library's name for an index's map. */
+  static final String KEYED = ".keyed";
+
+  KeyedH2Backend(String file) {
+    super(file);
+  }
+
+  @Override
+  protected MongoDatabase openOrCreateDatabase(String databaseName) {
+    return new Database(databaseName);
+  }
+
+  /** A database whose unique indexes are {@link BytesKeyedIndex}es. */
+  private final class Database extends H2Database {
+    Database(String name) {
+      super(name, KeyedH2Backend.this.getMvStore(), KeyedH2Backend.this.getCursorRegistry());
+    }
+
+    /** The library's name for an index's map. */
+    private String libraryMap(String collection, String indexName) {
+      return getFullCollectionNamespace(collection) + "._index_" + indexName;
+    }
+
+    @Override
+    protected Index<Object> openOrCreateUniqueIndex(
+        String collection, String indexName, List<IndexKey> keys, boolean sparse) {
+      // called from the super constructor too: the store comes from the backend, not a field here
+      MVStore store = KeyedH2Backend.this.getMvStore();
+      String old = libraryMap(collection, indexName);
+      if (store.hasMap(old)) {
+        store.removeMap(old); // keyed by objects: this index opens empty and is rebuilt
+      }
+      return new BytesKeyedIndex(store.openMap(old + KEYED), indexName, keys, sparse);
+    }
+
+    @Override
+    protected void dropIndex(MongoCollection<Object> collection, String indexName) {
+      super.dropIndex(collection, indexName);
+      String keyed = libraryMap(collection.getCollectionName(), indexName) + KEYED;
+      MVStore store = KeyedH2Backend.this.getMvStore();
+      if (store.hasMap(keyed)) {
+        store.removeMap(keyed);
+      }
+    }
+  }
+
+  /** A unique index whose map is keyed by {@link #encode encoded} keys. */
+  static final class BytesKeyedIndex extends AbstractUniqueIndex<Object> {
+    private final MVMap<byte[], Object> map;
+
+    BytesKeyedIndex(MVMap<byte[], Object> map, String name, List<IndexKey> keys, boolean sparse) {
+      super(name, keys, sparse);
+      this.map = map;
+    }
+
+    @Override
+    protected Object removeDocument(KeyValue key) {
+      return map.remove(encode(key));
+    }
+
+    @Override
+    protected boolean putKeyPosition(KeyValue key, Object position) {
+      return map.putIfAbsent(encode(key), Missing.ofNullable(position)) == null;
+    }
+
+    @Override
+    protected Iterable<Map.Entry<KeyValue, Object>> getIterable() {
+      List<Map.Entry<KeyValue, Object>> out = new ArrayList<>();
+      map.forEach((k, v) -> out.add(new AbstractMap.SimpleImmutableEntry<>(decode(k), v)));
+      return out;
+    }
+
+    @Override
+    protected Object getPosition(KeyValue key) {
+      return map.get(encode(key));
+    }
+
+    @Override
+    public long getCount() {
+      return map.sizeAsLong();
+    }
+
+    @Override
+    public long getDataSize() {
+      return getCount();
+    }
+  }
+
+  private static final byte STRING = 1;
+  private static final byte SERIALIZED = 0;
+
+  /** A key as bytes: equal bytes for equal keys, different bytes for different ones. */
+  static byte[] encode(KeyValue key) {
+    if (key.size() == 1 && key.get(0) instanceof String s) {
+      byte[] out = new byte[1 + 2 * s.length()];
+      out[0] = STRING;
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        out[1 + 2 * i] = (byte) (c >>> 8);
+        out[2 + 2 * i] = (byte) c;
+      }
+      return out;
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.write(SERIALIZED);
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(key);
+    } catch (IOException e) {
+      throw new UncheckedIOException("an index key could not be serialized: " + key, e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The key {@link #encode} made these bytes of. */
+  static KeyValue decode(byte[] bytes) {
+    if (bytes[0] == STRING) {
+      char[] chars = new char[(bytes.length - 1) / 2];
+      for (int i = 0; i < chars.length; i++) {
+        chars[i] = (char) (((bytes[1 + 2 * i] & 0xff) << 8) | (bytes[2 + 2 * i] & 0xff));
+      }
+      return new KeyValue((Object) new String(chars));
+    }
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes, 1, bytes.length - 1))) {
+      return (KeyValue) in.readObject();
+    } catch (IOException | ClassNotFoundException e) {
+      throw new IllegalStateException("an index key could not be read back", e);
+    }
+  }
+}
