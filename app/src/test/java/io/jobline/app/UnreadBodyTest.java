@@ -2,6 +2,7 @@ package io.jobline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,7 +68,7 @@ class UnreadBodyTest {
     try {
       int status = CLIENT.send(b.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
       answered.merge(what + " " + status, 1, Integer::sum);
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       lost.add(what + ": " + e.getMessage());
     }
   }

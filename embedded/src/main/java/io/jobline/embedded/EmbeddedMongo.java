@@ -37,7 +37,7 @@ public final class EmbeddedMongo implements AutoCloseable {
         name = "memory";
       } else {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        backend = new KeyedH2Backend(file.toAbsolutePath().toString());
+        backend = new CompactH2Backend(file.toAbsolutePath().toString());
         name = "h2 (" + file.toAbsolutePath() + ")";
       }
       MongoServer server = new MongoServer(backend);

@@ -3,12 +3,16 @@ package io.jobline.embedded;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
+import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
+import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,7 +28,7 @@ import org.h2.mvstore.MVStore;
 
 /**
  * mongo-java-server's H2 backend (the {@code standalone} store on a data folder) with its unique
- * indexes keyed by bytes.
+ * indexes keyed by bytes and its documents kept as BSON ({@link BsonDocumentType}).
  *
  * <p>The library keys an index's map by its {@link KeyValue} objects, which H2's MVStore cannot
  * compare: it Java-serializes both sides of every comparison of a lookup's binary search. A JFR
@@ -33,15 +37,21 @@ import org.h2.mvstore.MVStore;
  * _id} Jobline writes) as its UTF-16 characters, any other key as its Java serialization — the
  * bytes the MVStore compared before, so two keys are equal here exactly when they were equal there.
  *
- * <p>The index maps have new names. A data folder written before has its indexes rebuilt from its
- * documents at the first start (the library fills an index that opens empty) and the old maps
- * removed.
+ * <p>The index and document maps have new names. A data folder written before has its documents
+ * copied over and its indexes rebuilt from them at the first start (the library fills an index that
+ * opens empty), and the old maps removed.
  */
-final class KeyedH2Backend extends H2Backend {
+final class CompactH2Backend extends H2Backend {
   /** Appended to the library's name for an index's map. */
-  static final String KEYED = ".keyed";
+  static final String KEYED = "$keyed";
 
-  KeyedH2Backend(String file) {
+  /** Appended to the library's name for a collection's documents ({@code $}: no collection's). */
+  static final String BSON = "$bson";
+
+  private static final String DATA = "databases.";
+  private static final String META = "meta.";
+
+  CompactH2Backend(String file) {
     super(file);
   }
 
@@ -53,7 +63,7 @@ final class KeyedH2Backend extends H2Backend {
   /** A database whose unique indexes are {@link BytesKeyedIndex}es. */
   private final class Database extends H2Database {
     Database(String name) {
-      super(name, KeyedH2Backend.this.getMvStore(), KeyedH2Backend.this.getCursorRegistry());
+      super(name, CompactH2Backend.this.getMvStore(), CompactH2Backend.this.getCursorRegistry());
     }
 
     /** The library's name for an index's map. */
@@ -65,7 +75,7 @@ final class KeyedH2Backend extends H2Backend {
     protected Index<Object> openOrCreateUniqueIndex(
         String collection, String indexName, List<IndexKey> keys, boolean sparse) {
       // called from the super constructor too: the store comes from the backend, not a field here
-      MVStore store = KeyedH2Backend.this.getMvStore();
+      MVStore store = CompactH2Backend.this.getMvStore();
       String old = libraryMap(collection, indexName);
       if (store.hasMap(old)) {
         store.removeMap(old); // keyed by objects: this index opens empty and is rebuilt
@@ -73,11 +83,60 @@ final class KeyedH2Backend extends H2Backend {
       return new BytesKeyedIndex(store.openMap(old + KEYED), indexName, keys, sparse);
     }
 
+    /** A collection's documents, as BSON. */
+    private MVMap<Object, Document> data(String fullName) {
+      return CompactH2Backend.this
+          .getMvStore()
+          .openMap(
+              DATA + fullName + BSON,
+              new MVMap.Builder<Object, Document>().valueType(BsonDocumentType.INSTANCE));
+    }
+
+    @Override
+    protected MongoCollection<Object> openOrCreateCollection(
+        String collectionName, CollectionOptions options) {
+      MVStore store = CompactH2Backend.this.getMvStore();
+      String full = getFullCollectionNamespace(collectionName);
+      MVMap<Object, Document> data = data(full);
+      if (store.hasMap(DATA + full)) {
+        // written by the library (Java serialization): copied over once, then dropped; a start cut
+        // short while copying copies the rest the next time (nothing writes in between)
+        MVMap<Object, Document> written = store.openMap(DATA + full);
+        written.forEach(data::putIfAbsent);
+        store.removeMap(written);
+        store.commit();
+      }
+      MVMap<String, Object> meta = store.openMap(META + full);
+      return new H2Collection(
+          this, collectionName, options, data, meta, CompactH2Backend.this.getCursorRegistry());
+    }
+
+    @Override
+    public void dropCollection(String collectionName, Oplog oplog) {
+      super.dropCollection(collectionName, oplog);
+      MVStore store = CompactH2Backend.this.getMvStore();
+      String ours = DATA + getFullCollectionNamespace(collectionName) + BSON;
+      if (store.hasMap(ours)) {
+        store.removeMap(ours);
+      }
+    }
+
+    @Override
+    public void moveCollection(
+        MongoDatabase oldDatabase, MongoCollection<?> collection, String newCollectionName) {
+      super.moveCollection(oldDatabase, collection, newCollectionName);
+      CompactH2Backend.this
+          .getMvStore()
+          .renameMap(
+              data(collection.getFullName()),
+              DATA + getFullCollectionNamespace(newCollectionName) + BSON);
+    }
+
     @Override
     protected void dropIndex(MongoCollection<Object> collection, String indexName) {
       super.dropIndex(collection, indexName);
       String keyed = libraryMap(collection.getCollectionName(), indexName) + KEYED;
-      MVStore store = KeyedH2Backend.this.getMvStore();
+      MVStore store = CompactH2Backend.this.getMvStore();
       if (store.hasMap(keyed)) {
         store.removeMap(keyed);
       }
