@@ -38,8 +38,8 @@ import org.h2.mvstore.MVStore;
  * bytes the MVStore compared before, so two keys are equal here exactly when they were equal there.
  *
  * <p>The index and document maps have new names. A data folder written before has its documents
- * copied over and its indexes rebuilt from them at the first start (the library fills an index that
- * opens empty), and the old maps removed.
+ * copied over and its indexes filled from them at the first start, and only then the old maps
+ * removed: a first start cut short does it again.
  */
 final class CompactH2Backend extends H2Backend {
   /** Appended to the library's name for an index's map. */
@@ -77,10 +77,20 @@ final class CompactH2Backend extends H2Backend {
       // called from the super constructor too: the store comes from the backend, not a field here
       MVStore store = CompactH2Backend.this.getMvStore();
       String old = libraryMap(collection, indexName);
+      MVMap<byte[], Object> map = store.openMap(old + KEYED);
+      BytesKeyedIndex index = new BytesKeyedIndex(map, indexName, keys, sparse);
       if (store.hasMap(old)) {
-        store.removeMap(old); // keyed by objects: this index opens empty and is rebuilt
+        // the library's map, keyed by objects: this one is filled from the documents first and the
+        // library's dropped after, so a start cut short in between fills it again from the start
+        map.clear();
+        String full = getFullCollectionNamespace(collection);
+        MVMap<Object, Document> documents =
+            store.hasMap(DATA + full) ? store.openMap(DATA + full) : data(full);
+        documents.forEach((position, document) -> index.add(document, position, null));
+        store.removeMap(old);
+        store.commit();
       }
-      return new BytesKeyedIndex(store.openMap(old + KEYED), indexName, keys, sparse);
+      return index;
     }
 
     /** A collection's documents, as BSON. */
