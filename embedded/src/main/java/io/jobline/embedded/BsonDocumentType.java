@@ -1,5 +1,6 @@
 package io.jobline.embedded;
 
+import de.bwaldvogel.mongo.bson.BinData;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.wire.bson.BsonDecoder;
 import de.bwaldvogel.mongo.wire.bson.BsonEncoder;
@@ -47,6 +48,9 @@ final class BsonDocumentType extends BasicDataType<Document> {
         sum += 8 + estimate(o);
       }
       return sum;
+    }
+    if (value instanceof BinData binary) {
+      return 24 + binary.getData().length; // a statistics document's durations: 2 × 8 KB
     }
     if (value instanceof byte[] bytes) {
       return 16 + bytes.length;

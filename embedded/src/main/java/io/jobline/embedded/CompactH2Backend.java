@@ -134,12 +134,11 @@ final class CompactH2Backend extends H2Backend {
     @Override
     public void moveCollection(
         MongoDatabase oldDatabase, MongoCollection<?> collection, String newCollectionName) {
+      String from = collection.getFullName(); // before the library renames the collection
       super.moveCollection(oldDatabase, collection, newCollectionName);
       CompactH2Backend.this
           .getMvStore()
-          .renameMap(
-              data(collection.getFullName()),
-              DATA + getFullCollectionNamespace(newCollectionName) + BSON);
+          .renameMap(data(from), DATA + getFullCollectionNamespace(newCollectionName) + BSON);
     }
 
     @Override

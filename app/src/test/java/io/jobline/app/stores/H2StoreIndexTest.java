@@ -3,6 +3,7 @@ package io.jobline.app.stores;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.MongoNamespace;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -78,19 +79,28 @@ class H2StoreIndexTest {
         .hasMessageContaining("duplicate key");
   }
 
-  @Test
-  void aFolderWrittenWithTheLibrarysIndexesIsRebuiltAndAnswersAsBefore() {
-    Path file = dir.resolve("store.mv");
+  /**
+   * A data folder's store file as mongo-java-server's own H2 backend writes it: runs 0 to n-1, with
+   * a unique index on name and one on (a, b).
+   */
+  private Path writtenByTheLibrary(String name, int n) {
+    Path file = dir.resolve(name);
     MongoServer library = new MongoServer(new H2Backend(file.toString()));
     var address = library.bind();
     try (MongoClient client = MongoClients.create("mongodb://localhost:" + address.getPort())) {
       MongoCollection<Document> c = client.getDatabase("jobline").getCollection("things");
       c.createIndex(Indexes.ascending("name"), new IndexOptions().unique(true));
       c.createIndex(Indexes.ascending("a", "b"), new IndexOptions().unique(true));
-      seed(c, 0, 500);
+      seed(c, 0, n);
     } finally {
       library.shutdownNow();
     }
+    return file;
+  }
+
+  @Test
+  void aFolderWrittenWithTheLibrarysIndexesIsRebuiltAndAnswersAsBefore() {
+    Path file = writtenByTheLibrary("store.mv", 500);
 
     withStore(EmbeddedMongo.start(file, 0), c -> answersAsAUniqueIndexMust(c, 500));
     try (MVStore store = MVStore.open(file.toString())) {
@@ -132,17 +142,7 @@ class H2StoreIndexTest {
 
   @Test
   void aFirstStartCutShortIsDoneAgainFromTheStart() {
-    Path file = dir.resolve("cut.mv");
-    MongoServer library = new MongoServer(new H2Backend(file.toString()));
-    var address = library.bind();
-    try (MongoClient client = MongoClients.create("mongodb://localhost:" + address.getPort())) {
-      MongoCollection<Document> c = client.getDatabase("jobline").getCollection("things");
-      c.createIndex(Indexes.ascending("name"), new IndexOptions().unique(true));
-      c.createIndex(Indexes.ascending("a", "b"), new IndexOptions().unique(true));
-      seed(c, 0, 300);
-    } finally {
-      library.shutdownNow();
-    }
+    Path file = writtenByTheLibrary("cut.mv", 300);
     // as a first start cut short leaves it: the library's maps still there, an id index partly
     // filled (here with the one key "x", which no document has)
     try (MVStore store = MVStore.open(file.toString())) {
@@ -189,6 +189,26 @@ class H2StoreIndexTest {
     withStore(
         EmbeddedMongo.start(file, 0),
         c -> assertThat(c.find(Filters.eq("_id", "run-1")).first().getInteger("int")).isEqualTo(8));
+  }
+
+  @Test
+  void aRenamedCollectionKeepsItsDocumentsAcrossARestart() {
+    Path file = dir.resolve("renamed.mv");
+    withStore(
+        EmbeddedMongo.start(file, 0),
+        c -> {
+          seed(c, 0, 10);
+          c.renameCollection(new MongoNamespace("jobline", "renamed"));
+        });
+    EmbeddedMongo server = EmbeddedMongo.start(file, 0);
+    try (MongoClient client = MongoClients.create(server.uri())) {
+      MongoCollection<Document> renamed = client.getDatabase("jobline").getCollection("renamed");
+      assertThat(renamed.countDocuments()).isEqualTo(10);
+      assertThat(renamed.find(Filters.eq("_id", "run-3")).first()).isNotNull();
+      assertThat(client.getDatabase("jobline").getCollection("things").countDocuments()).isZero();
+    } finally {
+      server.close();
+    }
   }
 
   @Test
