@@ -43,10 +43,10 @@ import org.h2.mvstore.MVStore;
  */
 final class CompactH2Backend extends H2Backend {
   /** Appended to the library's name for an index's map. */
-  static final String KEYED = "$keyed";
+  private static final String KEYED = "$keyed";
 
   /** Appended to the library's name for a collection's documents ({@code $}: no collection's). */
-  static final String BSON = "$bson";
+  private static final String BSON = "$bson";
 
   private static final String DATA = "databases.";
   private static final String META = "meta.";
@@ -60,7 +60,7 @@ final class CompactH2Backend extends H2Backend {
     return new Database(databaseName);
   }
 
-  /** A database whose unique indexes are {@link BytesKeyedIndex}es. */
+  /** A database whose unique indexes are {@link BytesKeyedIndex}es and documents BSON. */
   private final class Database extends H2Database {
     Database(String name) {
       super(name, CompactH2Backend.this.getMvStore(), CompactH2Backend.this.getCursorRegistry());
