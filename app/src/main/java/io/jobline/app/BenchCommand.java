@@ -62,8 +62,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--stream-threads",
-      description = "History Streams threads (default: ${DEFAULT-VALUE}).")
-  int streamThreads = 1;
+      description = "History Streams threads; 0 keeps the configured number.")
+  int streamThreads;
 
   @Option(
       names = "--history-commit-ms",
@@ -104,7 +104,9 @@ final class BenchCommand implements Callable<Integer> {
         Standalone.Options.ephemeral(folder)
             .withTweak(
                 c -> {
-                  c.history.streamThreads = streamThreads;
+                  if (streamThreads > 0) {
+                    c.history.streamThreads = streamThreads;
+                  }
                   if (historyCommitMs > 0) {
                     c.history.commitInterval =
                         io.dropwizard.util.Duration.milliseconds(historyCommitMs);
@@ -139,7 +141,13 @@ final class BenchCommand implements Callable<Integer> {
 
         Map<String, Object> report =
             BenchReport.headline(runs, ids, seconds, tenants, payloadBytes, rate);
+        long[] visible = completions.eventsVisibleMs();
+        report.put(
+            "events_visible_ms",
+            Map.of("p50", BenchReport.pct(visible, 50), "p99", BenchReport.pct(visible, 99)));
         report.put("warm_up_jobs", warmUp);
+        report.put("history_stream_threads", standalone.config().history.streamThreads);
+        report.put("executor_workers", standalone.config().executor.workers);
         report.put("breakdown", breakdown);
 
         int recordBytes = submitted.recordBytes();

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -20,6 +21,10 @@ import org.apache.kafka.common.errors.WakeupException;
 final class BenchCompletions implements AutoCloseable {
   private final Set<String> expected = ConcurrentHashMap.newKeySet();
   private final AtomicLong completed = new AtomicLong();
+
+  /** Per run counted: ms from its end (the event's time) to the bench reading its event. */
+  private final ConcurrentLinkedQueue<Long> visibleAfter = new ConcurrentLinkedQueue<>();
+
   private final KafkaConsumer<String, RunEvent> consumer;
   private final Thread thread;
   private volatile boolean running = true;
@@ -41,6 +46,9 @@ final class BenchCompletions implements AutoCloseable {
         for (ConsumerRecord<String, RunEvent> r : consumer.poll(Duration.ofMillis(100))) {
           RunEvent e = r.value();
           if (e != null && e.type() == EventType.COMPLETED && expected.remove(e.runId().value())) {
+            if (e.timestamp() != null) {
+              visibleAfter.add(System.currentTimeMillis() - e.timestamp().toEpochMilli());
+            }
             completed.incrementAndGet();
           }
         }
@@ -72,9 +80,18 @@ final class BenchCompletions implements AutoCloseable {
     return completed.get();
   }
 
+  /**
+   * How long after their ends the runs counted since the last {@link #reset} had their terminal
+   * events committed and read (the executor's share of history's lag), sorted.
+   */
+  long[] eventsVisibleMs() {
+    return visibleAfter.stream().mapToLong(Long::longValue).sorted().toArray();
+  }
+
   /** Starts counting again from zero (after the warm-up). */
   void reset() {
     completed.set(0);
+    visibleAfter.clear();
   }
 
   @Override
