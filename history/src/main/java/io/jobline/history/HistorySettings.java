@@ -15,9 +15,14 @@ public class HistorySettings {
   /** Where Streams keeps its local state; defaults to a folder under the system temp dir. */
   @JsonProperty public String stateDir;
 
+  /**
+   * Kafka Streams threads, each with its own share of the partitions: while one waits on its
+   * MongoDB write and its commit, another folds (one thread spent about half its time waiting; two
+   * carried 30-50 % more runs a second in {@code jobline bench}, README "Benchmark").
+   */
   @Min(1)
   @JsonProperty
-  public int streamThreads = 1;
+  public int streamThreads = 2;
 
   /** Log lines kept per run; later lines are dropped and the run is marked truncated. */
   @Min(1)
