@@ -26,6 +26,17 @@ class CommitPaceTest {
   }
 
   @Test
+  void aPaceOfOnceItsLengthWorksAsLongAsTheLastCommitTook() {
+    CommitPace pace = new CommitPace(100 * MS, 0, 1);
+    pace.committed(100 * MS, 400 * MS); // took 300 ms: 300 ms of work before the next
+    assertThat(pace.due(699 * MS)).isFalse();
+    assertThat(pace.due(700 * MS)).isTrue();
+    pace.committed(700 * MS, 720 * MS); // quick again: the interval
+    assertThat(pace.due(819 * MS)).isFalse();
+    assertThat(pace.due(820 * MS)).isTrue();
+  }
+
+  @Test
   void theBrokerAnsweringQuicklyAgainBringsTheIntervalBack() {
     CommitPace pace = new CommitPace(200 * MS, 0);
     pace.committed(0, 500 * MS);
