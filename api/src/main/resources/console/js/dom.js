@@ -51,6 +51,12 @@ export function when(iso, zone) {
   }
 }
 
+// A run's (or chain run's) short id: its last 8 characters. New ids start with their time, so runs
+// made in the same minute share their first characters; the end is random.
+export function shortId(id) {
+  return id.slice(-8);
+}
+
 export function duration(seconds) {
   if (seconds == null) return '–';
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;

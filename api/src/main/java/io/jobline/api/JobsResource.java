@@ -97,7 +97,7 @@ public final class JobsResource {
     }
     RunId id =
         idempotencyKey == null
-            ? RunId.random()
+            ? RunId.random(clock)
             : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
     JobRequest run =
         new JobRequest(

@@ -1,6 +1,6 @@
 // Chains: each definition as a graph of its steps (columns by depth), and chain runs with each step's run.
 import { get, post, query } from '../api.js';
-import { h, add, clear, badge, when, table } from '../dom.js';
+import { h, add, clear, badge, when, table, shortId } from '../dom.js';
 import { alert } from '../app.js';
 
 /** Steps in columns: a step stands one column right of the deepest step it depends on. */
@@ -41,7 +41,7 @@ export async function render(root, { me }) {
     const page = await get(`/jobs/chain-runs${query({ limit: 50 })}`);
     clear(runs).append(page.chain_runs.length ? table(['Chain run', 'Chain', 'Tenant', 'Status', 'Requested', 'Steps'],
       page.chain_runs.map((r) => h('tr', {},
-        h('td', { class: 'mono' }, r.chain_run_id.slice(0, 8)), h('td', {}, r.chain_name), h('td', {}, r.tenant_id || '–'),
+        h('td', { class: 'mono' }, shortId(r.chain_run_id)), h('td', {}, r.chain_name), h('td', {}, r.tenant_id || '–'),
         h('td', {}, badge(r.status)), h('td', {}, when(r.requested_at)),
         h('td', {}, h('div', { class: 'actions' }, (r.steps || []).map((s) => s.run_id
           ? h('a', { href: `#/runs/${encodeURIComponent(s.run_id)}`, title: `run of step ${s.name}` }, `${s.name} `, badge(s.status))

@@ -1,6 +1,6 @@
 // Overview: runs per status over the last hour and day, failures first, backlog per tenant, health.
 import { get, query } from '../api.js';
-import { h, add, clear, badge, when, table } from '../dom.js';
+import { h, add, clear, badge, when, table, shortId } from '../dom.js';
 import { alert } from '../app.js';
 
 const STATUSES = ['failed', 'timed_out', 'missed', 'cancelled', 'retrying', 'running', 'queued', 'completed'];
@@ -70,7 +70,7 @@ export async function render(root) {
       h('h2', {}, 'Failures and time-outs (last 24 hours)'),
       failures.length
         ? table(['Run', 'Job', 'Tenant', 'Status', 'Requested', 'Error'], failures.map((r) => h('tr', {},
-          h('td', {}, h('a', { href: `#/runs/${encodeURIComponent(r.run_id)}` }, r.run_id.slice(0, 8))),
+          h('td', {}, h('a', { href: `#/runs/${encodeURIComponent(r.run_id)}` }, shortId(r.run_id))),
           h('td', {}, r.job_name), h('td', {}, r.tenant_id || '–'), h('td', {}, badge(r.status)),
           h('td', {}, when(r.requested_at)), h('td', {}, (r.error || '').slice(0, 160)))))
         : h('p', { class: 'muted' }, 'None.'),

@@ -1,6 +1,6 @@
 // Runs: a table with filters, paging by the API's cursor, updating live on the first page.
 import { get, query } from '../api.js';
-import { h, clear, duration } from '../dom.js';
+import { h, clear, duration, shortId } from '../dom.js';
 import { alert } from '../app.js';
 
 const STATUSES = ['', 'queued', 'running', 'retrying', 'completed', 'failed', 'cancelled', 'timed_out', 'missed'];
@@ -32,7 +32,7 @@ export function rows(runs) {
     row.className = 'row';
     const link = document.createElement('a');
     link.href = `#/runs/${encodeURIComponent(r.run_id)}`;
-    link.textContent = r.run_id.slice(0, 8);
+    link.textContent = shortId(r.run_id);
     const status = document.createElement('span');
     status.className = `badge s-${r.status}`;
     status.textContent = r.status ? r.status.replace(/_/g, ' ') : '–';

@@ -1,7 +1,7 @@
 // Schedules: the list with next fires (in the schedule's zone and the viewer's), actions by role, and
 // the editor with a live preview of the cron expression.
 import { get, post, patch, del, ApiError } from '../api.js';
-import { h, add, clear, badge, when, table, field, setFieldError, debounce } from '../dom.js';
+import { h, add, clear, badge, when, table, field, setFieldError, debounce, shortId } from '../dom.js';
 import { alert } from '../app.js';
 
 const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -49,8 +49,8 @@ export async function renderList(root, { me }) {
               ? h('button', { type: 'button', class: 'secondary', onclick: () => act(`Resumed ${s.job_name}.`, () => post(`${path}/resume`)) }, 'Resume')
               : h('button', { type: 'button', class: 'secondary', onclick: () => act(`Paused ${s.job_name}.`, () => post(`${path}/pause`)) }, 'Pause')) : null,
             me.may_operate ? h('button', { type: 'button', class: 'secondary', onclick: () => act((r) => [`Triggered ${s.job_name}: `,
-              r.chain_run_id ? h('a', { href: '#/chains' }, `chain run ${r.chain_run_id.slice(0, 8)}`)
-                : h('a', { href: `#/runs/${encodeURIComponent(r.run_id)}`, id: 'triggered-run' }, `run ${r.run_id.slice(0, 8)}`), '.'],
+              r.chain_run_id ? h('a', { href: '#/chains' }, `chain run ${shortId(r.chain_run_id)}`)
+                : h('a', { href: `#/runs/${encodeURIComponent(r.run_id)}`, id: 'triggered-run' }, `run ${shortId(r.run_id)}`), '.'],
             () => post(`${path}/trigger`)) }, 'Trigger now') : null,
             me.may_administer ? h('button', { type: 'button', class: 'danger', onclick: () => {
               if (window.confirm(`Delete schedule ${s.job_name}?`)) act(`Deleted ${s.job_name}.`, () => del(path));

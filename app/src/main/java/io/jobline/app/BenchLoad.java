@@ -7,6 +7,7 @@ import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -61,7 +62,7 @@ final class BenchLoad {
     for (int i = 0; i < count; i++) {
       JobRequest probe =
           JobRequest.manual(
-              RunId.random(),
+              RunId.random(Clock.systemUTC()),
               "noop",
               Json.object(),
               "warm-up-" + (i % tenants),
@@ -106,7 +107,12 @@ final class BenchLoad {
       ObjectNode params = Json.object().put("pad", padding);
       JobRequest request =
           JobRequest.manual(
-              RunId.random(), "noop", params, "tenant-" + (i % tenants), Instant.now(), "bench");
+              RunId.random(Clock.systemUTC()),
+              "noop",
+              params,
+              "tenant-" + (i % tenants),
+              Instant.now(),
+              "bench");
       if (i == 0) {
         recordBytes = Topics.REQUESTS.valueSerde().serializer().serialize("", request).length;
       }
@@ -137,7 +143,12 @@ final class BenchLoad {
       for (int p = 0; p < partitions; p++) {
         JobRequest fence =
             JobRequest.manual(
-                RunId.random(), "noop", Json.object(), "fence-" + p, Instant.now(), "bench");
+                RunId.random(Clock.systemUTC()),
+                "noop",
+                Json.object(),
+                "fence-" + p,
+                Instant.now(),
+                "bench");
         fences.add(fence.runId().value());
         completions.expect(fence.runId().value());
         producer

@@ -12,6 +12,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -86,7 +87,7 @@ class CollectionGrowthTest {
                 Topics.REQUESTS.name(),
                 tenant,
                 JobRequest.of(
-                    RunId.random(),
+                    RunId.random(Clock.systemUTC()),
                     "noop",
                     Json.object(),
                     tenant,

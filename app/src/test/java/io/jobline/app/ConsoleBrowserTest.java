@@ -261,10 +261,9 @@ class ConsoleBrowserTest {
     assertThat(browser.findElement(By.id("who-text")).getText()).endsWith("operator · tenant acme");
 
     browser.get(base + "/#/runs");
-    waitUntil(
-        () -> browser.findElement(By.id("runs-table")).getText().contains(mine.substring(0, 8)));
+    waitUntil(() -> browser.findElement(By.id("runs-table")).getText().contains(shortId(mine)));
     assertThat(browser.findElement(By.id("runs-table")).getText())
-        .doesNotContain(theirs.substring(0, 8), "umbrella");
+        .doesNotContain(shortId(theirs), "umbrella");
     browser.get(base + "/#/runs/" + theirs);
     waitUntil(() -> browser.findElement(By.id("main")).getText().contains("Not found"));
   }
@@ -532,8 +531,7 @@ class ConsoleBrowserTest {
                 && !browser.findElements(By.id("backlog")).isEmpty());
     assertContrast("the overview");
     browser.get(base + "/#/runs");
-    waitUntil(
-        () -> browser.findElement(By.id("runs-table")).getText().contains(failed.substring(0, 8)));
+    waitUntil(() -> browser.findElement(By.id("runs-table")).getText().contains(shortId(failed)));
     assertContrast("the runs");
     browser.get(base + "/#/runs/" + failed);
     waitUntil(
@@ -703,7 +701,7 @@ class ConsoleBrowserTest {
     String chainRun = queued.group(1);
     JsonNode done = ChainsApiTest.awaitChainRun(admin, chainRun, "completed");
 
-    By row = By.xpath("//tr[td[1][text()='" + chainRun.substring(0, 8) + "']]");
+    By row = By.xpath("//tr[td[1][text()='" + shortId(chainRun) + "']]");
     waitUntil(
         () ->
             browser
@@ -744,6 +742,13 @@ class ConsoleBrowserTest {
               v.getValue());
     }
     browser.findElement(By.cssSelector("form.filters button[type=submit]")).click();
+  }
+
+  /**
+   * A run's id as the console shows it in tables: its last 8 characters (the first are its time).
+   */
+  private static String shortId(String runId) {
+    return runId.substring(runId.length() - 8);
   }
 
   /** An instant as a datetime-local field holds it, in the browser's zone. */

@@ -39,7 +39,7 @@ public final class LocalRunner {
       String tenantId,
       Integer timeoutSeconds,
       Consumer<LogEntry> lines) {
-    RunId runId = RunId.random();
+    RunId runId = RunId.random(clock);
     Local ctx =
         new Local(
             runId,

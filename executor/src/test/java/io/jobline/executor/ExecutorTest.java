@@ -19,6 +19,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,7 +70,7 @@ class ExecutorTest {
   private JobRequest submit(String job, JsonNode params, String tenant) {
     JobRequest r =
         JobRequest.of(
-            RunId.random(),
+            RunId.random(Clock.systemUTC()),
             job,
             params == null ? Json.object() : params,
             tenant,
@@ -233,7 +234,7 @@ class ExecutorTest {
     Executor executor = executor("exec-dup");
     JobRequest once =
         JobRequest.of(
-            RunId.random(),
+            RunId.random(Clock.systemUTC()),
             "counting",
             Json.object(),
             "t-dup",
@@ -341,7 +342,7 @@ class ExecutorTest {
 
     JobRequest retried =
         JobRequest.of(
-            RunId.random(),
+            RunId.random(Clock.systemUTC()),
             "boom",
             Json.object(),
             "t-fail",

@@ -7,6 +7,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +22,7 @@ class LanesTest {
   private static Pending waiting(String tenant, TopicPartition tp) {
     JobRequest r =
         JobRequest.of(
-            RunId.random(),
+            RunId.random(Clock.systemUTC()),
             "noop",
             Json.object(),
             tenant,

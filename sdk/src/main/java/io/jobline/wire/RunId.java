@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Random;
@@ -33,10 +34,11 @@ public record RunId(String value) implements Comparable<RunId> {
    * random bits after them. Ids made later sort after earlier ones as text too, so the store's id
    * index takes each new run at its end, near the last ones, rather than at a random place: on the
    * data-folder store a random (version 4) id made almost every write read and decode a page of
-   * other runs from the file ({@code jobline bench --store h2}, README "Benchmark").
+   * other runs from the file ({@code jobline bench --store h2}, README "Benchmark"). Ids of runs
+   * made in the same minute share their first characters, so a short form of an id is its end.
    */
-  public static RunId random() {
-    return random(System.currentTimeMillis(), RANDOM);
+  public static RunId random(Clock clock) {
+    return random(clock.millis(), RANDOM);
   }
 
   static RunId random(long epochMillis, Random random) {

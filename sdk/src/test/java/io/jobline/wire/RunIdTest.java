@@ -2,6 +2,7 @@ package io.jobline.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +37,7 @@ class RunIdTest {
   void idsOfTheSameMillisecondDiffer() {
     Set<String> ids = new HashSet<>();
     for (int i = 0; i < 100_000; i++) {
-      ids.add(RunId.random().value());
+      ids.add(RunId.random(Clock.systemUTC()).value());
     }
 
     assertThat(ids).hasSize(100_000);

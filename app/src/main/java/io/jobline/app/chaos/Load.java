@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -188,7 +189,7 @@ final class Load implements AutoCloseable {
     if (!running) {
       return;
     }
-    RunId id = RunId.random();
+    RunId id = RunId.random(Clock.systemUTC());
     String tenant = tenant();
     JobRequest request =
         JobRequest.of(

@@ -36,7 +36,15 @@ class TimerStoreContractTest {
     static TimerStore.Timer timer(String id, Instant due) {
       JobRequest r =
           JobRequest.of(
-              RunId.random(), "job", Json.object(), "t", null, null, Trigger.manual(), T0, "test");
+              RunId.random(ContractMongo.CLOCK),
+              "job",
+              Json.object(),
+              "t",
+              null,
+              null,
+              Trigger.manual(),
+              T0,
+              "test");
       return new TimerStore.Timer(id, due, "retry", r);
     }
 
