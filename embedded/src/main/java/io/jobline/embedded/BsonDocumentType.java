@@ -60,15 +60,8 @@ final class BsonDocumentType extends BasicDataType<Document> {
 
   @Override
   public void write(WriteBuffer buff, Document doc) {
-    ByteBuf bson = Unpooled.buffer();
-    try {
-      BsonEncoder.encodeDocument(doc, bson);
-      byte[] bytes = new byte[bson.readableBytes()];
-      bson.readBytes(bytes);
-      buff.putVarInt(bytes.length).put(bytes);
-    } finally {
-      bson.release();
-    }
+    byte[] bytes = encode(doc);
+    buff.putVarInt(bytes.length).put(bytes);
   }
 
   @Override
@@ -76,6 +69,24 @@ final class BsonDocumentType extends BasicDataType<Document> {
     int length = DataUtils.readVarInt(buff);
     byte[] bytes = new byte[length];
     buff.get(bytes);
+    return decode(bytes);
+  }
+
+  /** The document as BSON, by the store's own encoder. */
+  static byte[] encode(Document doc) {
+    ByteBuf bson = Unpooled.buffer();
+    try {
+      BsonEncoder.encodeDocument(doc, bson);
+      byte[] bytes = new byte[bson.readableBytes()];
+      bson.readBytes(bytes);
+      return bytes;
+    } finally {
+      bson.release();
+    }
+  }
+
+  /** A new document read from BSON {@link #encode} wrote. */
+  static Document decode(byte[] bytes) {
     return BsonDecoder.decodeBson(Unpooled.wrappedBuffer(bytes));
   }
 

@@ -2,7 +2,6 @@ package io.jobline.embedded;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,7 @@ public final class EmbeddedMongo implements AutoCloseable {
     String name;
     try {
       if (file == null) {
-        backend = new MemoryBackend();
+        backend = new CompactMemoryBackend();
         name = "memory";
       } else {
         Files.createDirectories(file.toAbsolutePath().getParent());

@@ -17,13 +17,9 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import io.jobline.embedded.EmbeddedMongo;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
 import java.util.function.Consumer;
 import org.bson.Document;
-import org.bson.types.Binary;
-import org.bson.types.Decimal128;
-import org.bson.types.ObjectId;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.junit.jupiter.api.Test;
@@ -164,21 +160,7 @@ class H2StoreIndexTest {
   @Test
   void everyKindOfValueComesBackAsWrittenAfterARestart() {
     Path file = dir.resolve("values.mv");
-    Document doc =
-        new Document("_id", "run-1")
-            .append("text", "héllo \ud83d\ude00")
-            .append("int", 7)
-            .append("long", 1L << 40)
-            .append("double", 0.25)
-            .append("bool", true)
-            .append("null", null)
-            .append("date", new Date(1_764_000_000_123L))
-            .append("binary", new Binary(new byte[] {0, 1, 2, -1}))
-            .append("object_id", new ObjectId("5f43a1b2c3d4e5f6a7b8c9d0"))
-            .append("decimal", Decimal128.parse("12.345"))
-            .append("nested", new Document("a", List.of(1, "two", new Document("b", 3.5))))
-            .append("array", List.of(List.of(1, 2), List.of()))
-            .append("durations", new Binary(new byte[8000]));
+    Document doc = StoredValues.everyKind("run-1");
     withStore(EmbeddedMongo.start(file, 0), c -> c.insertOne(doc));
     withStore(
         EmbeddedMongo.start(file, 0),
