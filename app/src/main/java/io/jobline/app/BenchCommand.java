@@ -71,6 +71,11 @@ final class BenchCommand implements Callable<Integer> {
   int historyCommitMs;
 
   @Option(
+      names = "--executor-commit-ms",
+      description = "The executor's commit interval in ms; 0 keeps the configured one.")
+  int executorCommitMs;
+
+  @Option(
       names = "--warm-up",
       description =
           "No-op jobs run first and not measured, so that the JVM has compiled the hot paths"
@@ -115,6 +120,10 @@ final class BenchCommand implements Callable<Integer> {
                     c.history.holdQueued = io.dropwizard.util.Duration.milliseconds(historyHoldMs);
                   }
                   c.executor.workers = workers;
+                  if (executorCommitMs > 0) {
+                    c.executor.commitInterval =
+                        io.dropwizard.util.Duration.milliseconds(executorCommitMs);
+                  }
                 });
     try (Standalone standalone = Standalone.start(options);
         MongoClient mongo = MongoClients.create(standalone.mongoUri());

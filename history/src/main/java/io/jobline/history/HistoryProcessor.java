@@ -19,6 +19,7 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   /** Statistics changed since the last write. */
   private final Map<String, JobStats> dirtyStats = new LinkedHashMap<>();
 
+  /**
+   * Statistics in the state store (committed with their inputs) not yet written to MongoDB: they
+   * are written every {@code history.statsInterval}, and all of a task's when it starts, so one a
+   * crash kept from MongoDB is written by the next owner of the task.
+   */
+  private final Map<String, JobStats> unwrittenStats = new LinkedHashMap<>();
+
+  private final long statsEveryMs;
+  private long statsWritten = Long.MIN_VALUE;
+
   private final List<AuditEntry> dirtyAudit = new ArrayList<>();
 
   /** Writes runs and their log lines, and sets aside what the store refuses. */
@@ -85,6 +96,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.pace = new TaskPace(settings.commitInterval.toMilliseconds());
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
+    this.statsEveryMs = settings.statsInterval.toMilliseconds();
     this.writer = new RunWriter(sinks, settings.maxLogsPerRun, metrics);
   }
 
@@ -100,6 +112,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     dirtyRuns.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
+    unwrittenStats.clear();
+    statsWritten = Long.MIN_VALUE;
     writer.forget();
     hold.clear();
     pace.start(context.currentSystemTimeMs());
@@ -111,6 +125,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           noteHeld();
           pace.committed(context.currentSystemTimeMs());
         });
+    keepAllStatsUnwritten();
     noted = holdNotes.get(HOLD_NOTE);
     HeldRequests.Span.parse(noted).ifPresent(this::holdAgain);
     // (a punctuation makes Streams commit at its own interval: an idle history commits as often)
@@ -121,6 +136,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           pace.punctuates(at);
           forwardDeadLetters();
           letGoDue(at);
+          if (statsDue(at)) {
+            context.commit(); // its hook writes them
+          }
           maybeCommit(at);
         });
   }
@@ -329,26 +347,72 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * folded again.
    */
   private void flush() {
-    if (dirtyRuns.isEmpty() && dirtyStats.isEmpty() && dirtyAudit.isEmpty()) {
+    if (dirtyRuns.isEmpty()
+        && dirtyStats.isEmpty()
+        && dirtyAudit.isEmpty()
+        && unwrittenStats.isEmpty()) {
       return;
     }
     dirtyRuns.putAll(
         writer.write(
             new ArrayList<>(dirtyRuns.values()),
             Instant.ofEpochMilli(context.currentSystemTimeMs())));
-    List<StatsStore.Part> parts = new ArrayList<>(dirtyStats.size());
-    dirtyStats.forEach((key, s) -> parts.add(new StatsStore.Part(key, partition, s)));
-    sinks.stats().accept(parts);
     sinks.audit().accept(List.copyOf(dirtyAudit));
     dirtyRuns.forEach(runs::put);
     dirtyStats.forEach(stats::put);
+    unwrittenStats.putAll(dirtyStats);
     dirtyRuns.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
+    writeStatsIfDue(context.currentSystemTimeMs());
+  }
+
+  /**
+   * Writes the statistics not yet written to MongoDB when {@code history.statsInterval} has passed
+   * since the last write. They are absolute (the state store's), so writing them late, or twice,
+   * counts nothing twice.
+   */
+  private void writeStatsIfDue(long now) {
+    if (!statsDue(now)) {
+      return;
+    }
+    List<StatsStore.Part> parts = new ArrayList<>(unwrittenStats.size());
+    unwrittenStats.forEach((key, s) -> parts.add(new StatsStore.Part(key, partition, s)));
+    sinks.stats().accept(parts);
+    unwrittenStats.clear();
+    statsWritten = now;
+  }
+
+  private boolean statsDue(long now) {
+    return !unwrittenStats.isEmpty()
+        && (statsWritten == Long.MIN_VALUE || now - statsWritten >= statsEveryMs);
+  }
+
+  /**
+   * Takes all of the task's statistics as its state store holds them (at its start) to be written
+   * with its first commit: those a previous owner committed but had not written yet reach MongoDB.
+   */
+  private void keepAllStatsUnwritten() {
+    try (KeyValueIterator<String, JobStats> all = stats.all()) {
+      all.forEachRemaining(kv -> unwrittenStats.put(kv.key, kv.value));
+    }
   }
 
   @Override
   public void close() {
-    // the task's last commit already called the hook; nothing is left that a commit covers
+    // the task's last commit already called the hook; the statistics it kept from MongoDB since the
+    // last write are written now (absolute, so a task closed after a failure writes nothing wrong:
+    // its inputs are folded again to the same values)
+    if (!unwrittenStats.isEmpty()) {
+      try {
+        statsWritten = Long.MIN_VALUE;
+        writeStatsIfDue(0);
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "History task {} could not write its last statistics; its next owner writes them: {}",
+            context.taskId(),
+            e.toString());
+      }
+    }
   }
 }

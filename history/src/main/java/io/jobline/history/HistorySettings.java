@@ -61,6 +61,17 @@ public class HistorySettings {
   public Duration commitInterval = Duration.milliseconds(100);
 
   /**
+   * How often a task writes its runs' statistics to MongoDB at most (they are kept, and committed,
+   * in its state store at every commit). Each commit wrote them before: at a steady rate of a few
+   * hundred runs a second, with a commit every 100 ms, that was nearly one statistics document per
+   * run more. 0 writes them with every commit.
+   */
+  @NotNull
+  @MaxDuration(value = 60, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration statsInterval = Duration.seconds(1);
+
+  /**
    * How often history commits while it is behind its input (reading records more than a second
    * old): each commit costs each partition a MongoDB write and a produce round trip, so fewer
    * commits catch up sooner. At most 5 s; never more often than {@link #commitInterval}.

@@ -1,0 +1,101 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dropwizard.util.Duration;
+import io.jobline.run.JobStats;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A task writes its statistics to MongoDB at most once per {@code history.statsInterval}, keeps
+ * them committed in its state store meanwhile, and writes all it holds when it starts (so those a
+ * crash kept from MongoDB reach it) and what is left when it closes.
+ */
+class HistoryStatsWritesTest {
+  private static final Instant T0 = Instant.parse("2026-12-03T03:00:00Z");
+
+  private static long completed(List<JobStats> write) {
+    return write.stream().mapToLong(s -> s.counts().getOrDefault("completed", 0L)).max().orElse(0);
+  }
+
+  @Test
+  void commitsWithinTheIntervalKeepTheStatisticsAndTheNextOneAfterItWritesThemAll() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+
+    task.request("r1", T0, 0);
+    task.end("r1", T0, 0);
+    task.commit();
+    assertThat(task.statsWrites).hasSize(1); // the first commit writes at once
+    assertThat(completed(task.statsWrites.get(0))).isEqualTo(1);
+
+    for (int i = 2; i <= 5; i++) { // four more runs, a commit each, within the second
+      task.at(T0.plusMillis(100L * i));
+      task.request("r" + i, T0.plusMillis(100L * i), i);
+      task.end("r" + i, T0.plusMillis(100L * i), i);
+      task.commit();
+    }
+    assertThat(task.statsWrites).as("nothing more within the interval").hasSize(1);
+    assertThat(task.stored.find("r5")).as("runs are written at every commit").isPresent();
+
+    task.at(T0.plusMillis(1_000));
+    task.commit();
+    assertThat(task.statsWrites).hasSize(2);
+    assertThat(task.statsWrites.get(1)).hasSize(2); // the job's and the job-and-tenant's, once each
+    assertThat(completed(task.statsWrites.get(1))).isEqualTo(5);
+  }
+
+  @Test
+  void aTaskThatStartsWritesEveryStatisticItsStoreHoldsWithItsFirstCommit() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.end("r1", T0, 0);
+    task.commit();
+    task.at(T0.plusMillis(200));
+    task.request("r2", T0.plusMillis(200), 1);
+    task.end("r2", T0.plusMillis(200), 1);
+    task.commit(); // committed to the state store, not yet written: then the process dies
+    assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(1);
+
+    // the task starts again (here or elsewhere) on the state its commits left
+    task.processor.init(task.context);
+    task.commit();
+
+    assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(2);
+  }
+
+  @Test
+  void aTaskClosedWritesWhatItKept() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.end("r1", T0, 0);
+    task.commit();
+    task.request("r2", T0, 1);
+    task.end("r2", T0, 1);
+    task.commit();
+
+    task.processor.close();
+
+    assertThat(task.statsWrites).hasSize(2);
+    assertThat(completed(task.statsWrites.get(1))).isEqualTo(2);
+  }
+
+  @Test
+  void anIntervalOfZeroWritesWithEveryCommit() {
+    HistorySettings settings = new HistorySettings();
+    settings.statsInterval = Duration.milliseconds(0);
+    ProcessorHarness task = new ProcessorHarness(settings, T0);
+    task.processor.init(task.context);
+    for (int i = 1; i <= 3; i++) {
+      task.request("r" + i, T0, i);
+      task.end("r" + i, T0, i);
+      task.commit();
+    }
+
+    assertThat(task.statsWrites).hasSize(3);
+  }
+}

@@ -1,0 +1,107 @@
+package io.jobline.history;
+
+import io.jobline.run.JobStats;
+import io.jobline.store.InMemoryRunLogStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * One {@link HistoryProcessor} on a mock context with in-memory state stores, the commit hook
+ * called by hand ({@link #commit}), and what it writes kept: runs, and each statistics write.
+ */
+final class ProcessorHarness {
+  final MockProcessorContext<String, byte[]> context = new MockProcessorContext<>();
+  final CommitHook hook = CommitHook.builder(HistoryTopology.COMMIT_HOOK).build();
+  final InMemoryRunStore stored = new InMemoryRunStore(Clock.systemUTC());
+
+  /** Each statistics write, as the parts it wrote. */
+  final List<List<JobStats>> statsWrites = new ArrayList<>();
+
+  final HistoryProcessor processor;
+
+  ProcessorHarness(HistorySettings settings, Instant now) {
+    List<StateStore> stores =
+        List.of(
+            Stores.keyValueStoreBuilder(
+                    Stores.inMemoryKeyValueStore(HistoryTopology.RUNS_STORE),
+                    Serdes.String(),
+                    HistoryTopology.RECORD)
+                .withLoggingDisabled()
+                .build(),
+            Stores.keyValueStoreBuilder(
+                    Stores.inMemoryKeyValueStore(HistoryTopology.STATS_STORE),
+                    Serdes.String(),
+                    HistoryTopology.STATS)
+                .withLoggingDisabled()
+                .build(),
+            Stores.keyValueStoreBuilder(
+                    Stores.inMemoryKeyValueStore(HistoryTopology.HOLD_STORE),
+                    Serdes.String(),
+                    Serdes.String())
+                .withLoggingDisabled()
+                .build(),
+            hook);
+    for (StateStore store : stores) {
+      store.init(context.getStateStoreContext(), store);
+      context.addStateStore(store);
+    }
+    at(now);
+    processor =
+        new HistoryProcessor(
+            new HistoryTopology.Sinks(
+                stored,
+                new InMemoryRunLogStore(),
+                parts -> statsWrites.add(parts.stream().map(p -> p.stats()).toList())),
+            settings,
+            new HistoryMetrics(),
+            true);
+  }
+
+  /** Sets the task's wall clock and stream time. */
+  void at(Instant now) {
+    context.setCurrentSystemTimeMs(now.toEpochMilli());
+    context.setCurrentStreamTimeMs(now.toEpochMilli());
+  }
+
+  /** Streams prepares a commit: the hook runs (history writes what it must). */
+  void commit() {
+    hook.flushCache();
+  }
+
+  void request(String runId, Instant at, long offset) {
+    context.setRecordMetadata(Topics.REQUESTS.name(), 0, offset);
+    JobRequest request = JobRequest.manual(RunId.of(runId), "noop", Json.object(), "t1", at, "api");
+    processor.process(new Record<>(runId, RunInput.of(request), at.toEpochMilli()));
+  }
+
+  /** The run's end, 20 ms after {@code at}, carrying its start (10 ms after {@code at}). */
+  void end(String runId, Instant at, long offset) {
+    context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
+    RunEvent completed =
+        new RunEvent(
+            RunId.of(runId),
+            1,
+            EventType.COMPLETED,
+            at.plusMillis(20),
+            "executor-1",
+            1,
+            1,
+            Json.object().set("start", Json.object().put("at", at.plusMillis(10).toString())));
+    processor.process(
+        new Record<>(runId, RunInput.of(completed), at.plusMillis(20).toEpochMilli()));
+  }
+}
