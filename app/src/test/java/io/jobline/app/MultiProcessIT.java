@@ -253,10 +253,10 @@ class MultiProcessIT {
   @Test
   void historyKilledAfterItsWritesButBeforeItsCommitCountsEveryRunOnceAfterARestart()
       throws Exception {
-    // a history that writes MongoDB at once (batches of one) and commits its input every 5 s; it is
-    // frozen (SIGSTOP) once MongoDB has the runs, and killed if its commit has not happened by then
-    // — writing after a commit cannot happen at all: history writes before every commit (its commit
-    // hook)
+    // a history that writes MongoDB at once (batches of one, statistics with every write) and
+    // commits its input every 5 s; it is frozen (SIGSTOP) once MongoDB has the runs, and killed if
+    // its commit has not happened by then — writing after a commit cannot happen at all: history
+    // writes before every commit (its commit hook)
     processes
         .get("history")
         .destroy(); // SIGTERM: it leaves the group, so the next one takes over at once
@@ -270,7 +270,9 @@ class MultiProcessIT {
             "HISTORY_COMMIT_INTERVAL",
             "5s",
             "HISTORY_BATCH_SIZE",
-            "1"));
+            "1",
+            "HISTORY_STATS_INTERVAL",
+            "0ms"));
     await("history-slow healthy")
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(500))
