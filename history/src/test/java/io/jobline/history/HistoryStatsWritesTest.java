@@ -48,6 +48,30 @@ class HistoryStatsWritesTest {
   }
 
   @Test
+  void anIdleTaskAsksForACommitOnceItsKeptStatisticsAreDue() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.end("r1", T0, 0);
+    task.commit();
+    task.request("r2", T0, 1);
+    task.end("r2", T0, 1);
+    task.commit(); // kept: within the interval
+    var punctuator = task.context.scheduledPunctuators().get(0).getPunctuator();
+
+    task.context.resetCommit();
+    task.at(T0.plusMillis(500));
+    punctuator.punctuate(T0.plusMillis(500).toEpochMilli());
+    assertThat(task.context.committed()).as("not due yet").isFalse();
+
+    task.at(T0.plusMillis(1_000));
+    punctuator.punctuate(T0.plusMillis(1_000).toEpochMilli());
+    assertThat(task.context.committed()).as("due: a commit writes them").isTrue();
+    task.commit();
+    assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(2);
+  }
+
+  @Test
   void aTaskThatStartsWritesEveryStatisticItsStoreHoldsWithItsFirstCommit() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
     task.processor.init(task.context);
