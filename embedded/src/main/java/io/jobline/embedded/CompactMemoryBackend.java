@@ -72,7 +72,9 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
   static final class Collection extends AbstractSynchronizedMongoCollection<Integer> {
     private final List<byte[]> documents = new ArrayList<>();
     private final ArrayDeque<Integer> emptyPositions = new ArrayDeque<>();
-    private long dataSize;
+
+    /** Changed under the collection's lock; read without it by collStats and validate. */
+    private volatile long dataSize;
 
     Collection(
         MongoDatabase database,

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,6 +31,10 @@ public final class History implements Managed {
   private final HistoryTopology.Sinks sinks;
   private final short replication;
   private final HistoryMetrics metrics = new HistoryMetrics();
+
+  /** Set when {@link #stop} begins: the tasks' last commits write all they kept. */
+  private final AtomicBoolean stopping = new AtomicBoolean();
+
   private final Clock clock;
   private final Deque<Instant> failures = new ArrayDeque<>();
   private volatile String lastFailure;
@@ -91,7 +96,9 @@ public final class History implements Managed {
                 sinks,
                 metrics,
                 partitions.get(Topics.REQUESTS.name()),
-                partitions.get(Topics.EVENTS.name())),
+                partitions.get(Topics.EVENTS.name()),
+                true,
+                stopping::get),
             props,
             new CommitTimingClients(settings.commitInterval.toMilliseconds(), clock));
     streams.setUncaughtExceptionHandler(
@@ -167,6 +174,7 @@ public final class History implements Managed {
 
   @Override
   public void stop() {
+    stopping.set(true); // the last commits write every statistic kept since the last write
     if (streams != null) {
       // leave the group, so a restarted or replacing instance gets the partitions at once
       streams.close(

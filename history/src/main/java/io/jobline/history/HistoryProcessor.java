@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -77,6 +78,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private final long statsEveryMs;
   private long statsWritten = Long.MIN_VALUE;
 
+  /** Whether to write the statistics with every commit now (a rebuild; a history stopping). */
+  private final BooleanSupplier statsWithEveryCommit;
+
   private final List<AuditEntry> dirtyAudit = new ArrayList<>();
 
   /** Writes runs and their log lines, and sets aside what the store refuses. */
@@ -87,6 +91,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       HistorySettings settings,
       HistoryMetrics metrics,
       boolean holding) {
+    this(sinks, settings, metrics, holding, () -> false);
+  }
+
+  HistoryProcessor(
+      HistoryTopology.Sinks sinks,
+      HistorySettings settings,
+      HistoryMetrics metrics,
+      boolean holding,
+      BooleanSupplier statsWithEveryCommit) {
+    this.statsWithEveryCommit = statsWithEveryCommit;
     this.sinks = sinks;
     this.hold =
         new QueuedHold(
@@ -136,8 +150,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           pace.punctuates(at);
           forwardDeadLetters();
           letGoDue(at);
-          if (statsDue(at)) {
-            context.commit(); // its hook writes them
+          if (statsDue(at) && pace.idle(at)) {
+            context.commit(); // its hook writes them (a busy task's next commit does anyway)
           }
           maybeCommit(at);
         });
@@ -385,7 +399,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   private boolean statsDue(long now) {
     return !unwrittenStats.isEmpty()
-        && (statsWritten == Long.MIN_VALUE || now - statsWritten >= statsEveryMs);
+        && (statsWritten == Long.MIN_VALUE
+            || now < statsWritten // a wall clock set back
+            || now - statsWritten >= statsEveryMs
+            || statsWithEveryCommit.getAsBoolean());
   }
 
   /**
@@ -400,19 +417,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   @Override
   public void close() {
-    // the task's last commit already called the hook; the statistics it kept from MongoDB since the
-    // last write are written now (absolute, so a task closed after a failure writes nothing wrong:
-    // its inputs are folded again to the same values)
-    if (!unwrittenStats.isEmpty()) {
-      try {
-        statsWritten = Long.MIN_VALUE;
-        writeStatsIfDue(0);
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "History task {} could not write its last statistics; its next owner writes them: {}",
-            context.taskId(),
-            e.toString());
-      }
-    }
+    // the task's last commit already called the hook. Statistics kept since the last write are not
+    // written here: a task may close after a failure, or fenced, when what it kept may be newer
+    // than
+    // what was committed or older than what its next owner wrote. Its next owner writes all the
+    // state store holds with its first commit; a history that stops writes them with its last
+    // commits (statsWithEveryCommit).
   }
 }

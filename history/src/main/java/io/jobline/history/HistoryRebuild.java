@@ -61,7 +61,8 @@ public final class HistoryRebuild {
                   new HistoryMetrics(),
                   History.partitions(kafka, Topics.REQUESTS.name()),
                   History.partitions(kafka, Topics.EVENTS.name()),
-                  false), // every run read is written before it stops: none is held back
+                  false, // every run read is written before it stops: none is held back
+                  () -> true), // and every statistic with the commit that covers it
               props);
       streams.start();
       long deadline = System.nanoTime() + timeout.toNanos();

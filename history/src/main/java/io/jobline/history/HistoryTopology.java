@@ -13,6 +13,7 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -82,12 +83,14 @@ public final class HistoryTopology {
       HistoryMetrics metrics,
       int requestPartitions,
       int eventPartitions) {
-    return build(settings, sinks, metrics, requestPartitions, eventPartitions, true);
+    return build(settings, sinks, metrics, requestPartitions, eventPartitions, true, () -> false);
   }
 
   /**
    * The topology, holding queued runs back ({@link QueuedHold}) only if {@code hold}: a rebuild
-   * writes every run it read before it stops.
+   * writes every run it read before it stops. While {@code statsWithEveryCommit} says so (a
+   * rebuild; a history that is stopping), the statistics are written with every commit rather than
+   * every {@code history.statsInterval}, so none is left behind.
    */
   static Topology build(
       HistorySettings settings,
@@ -95,7 +98,8 @@ public final class HistoryTopology {
       HistoryMetrics metrics,
       int requestPartitions,
       int eventPartitions,
-      boolean hold) {
+      boolean hold,
+      BooleanSupplier statsWithEveryCommit) {
     StreamsBuilder builder = new StreamsBuilder();
     // the processor keeps what changed since the last commit in memory and writes it once per
     // commit
@@ -148,7 +152,7 @@ public final class HistoryTopology {
     requests
         .merge(events, Named.as("run-inputs"))
         .process(
-            () -> new HistoryProcessor(sinks, settings, metrics, holding),
+            () -> new HistoryProcessor(sinks, settings, metrics, holding, statsWithEveryCommit),
             Named.as("fold-and-store"),
             RUNS_STORE,
             STATS_STORE,

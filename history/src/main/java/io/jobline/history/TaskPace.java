@@ -86,7 +86,7 @@ final class TaskPace {
 
   /**
    * Whether to ask for a commit: every {@code commitInterval} while caught up, so a run shows soon
-   * after it ends, as long as the thread's commits take at most about a fifth of its time ({@link
+   * after it ends, as long as the thread has worked as long as its last commit took since ({@link
    * ThreadCommits}); a task behind its input leaves commits to Streams' longer interval, and
    * catches up sooner for it.
    */

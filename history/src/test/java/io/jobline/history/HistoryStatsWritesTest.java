@@ -6,12 +6,14 @@ import io.dropwizard.util.Duration;
 import io.jobline.run.JobStats;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
  * A task writes its statistics to MongoDB at most once per {@code history.statsInterval}, keeps
- * them committed in its state store meanwhile, and writes all it holds when it starts (so those a
- * crash kept from MongoDB reach it) and what is left when it closes.
+ * them committed in its state store meanwhile, and writes all it holds with its first commit after
+ * it starts (so those a crash or a move kept from MongoDB reach it); a history that stops writes
+ * what its tasks kept with their last commits.
  */
 class HistoryStatsWritesTest {
   private static final Instant T0 = Instant.parse("2026-12-03T03:00:00Z");
@@ -92,7 +94,38 @@ class HistoryStatsWritesTest {
   }
 
   @Test
-  void aTaskClosedWritesWhatItKept() {
+  void aClosedTaskWritesNothingMoreAndAHistoryThatStopsWritesAllWithItsLastCommit() {
+    AtomicBoolean stopping = new AtomicBoolean();
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0, stopping::get);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.end("r1", T0, 0);
+    task.commit();
+    task.request("r2", T0, 1);
+    task.end("r2", T0, 1);
+    task.commit(); // kept
+    task.processor.close(); // closed (after a failure, say): its next owner writes them
+    assertThat(task.statsWrites).hasSize(1);
+
+    task.processor.init(task.context);
+    task.request("r3", T0, 2);
+    task.end("r3", T0, 2);
+    task.commit(); // the first commit after a start writes all the store holds
+    assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(3);
+    int writes = task.statsWrites.size();
+    task.request("r4", T0, 3);
+    task.end("r4", T0, 3);
+    task.commit();
+    assertThat(task.statsWrites).as("kept again within the interval").hasSize(writes);
+
+    stopping.set(true); // History.stop(): the last commits write what was kept
+    task.commit();
+    assertThat(task.statsWrites).hasSize(writes + 1);
+    assertThat(completed(task.statsWrites.get(writes))).isEqualTo(4);
+  }
+
+  @Test
+  void aBusyTaskDoesNotAskForAnExtraCommitItsNextOneWritesThem() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
     task.processor.init(task.context);
     task.request("r1", T0, 0);
@@ -100,12 +133,32 @@ class HistoryStatsWritesTest {
     task.commit();
     task.request("r2", T0, 1);
     task.end("r2", T0, 1);
+    task.commit(); // kept
+    var punctuator = task.context.scheduledPunctuators().get(0).getPunctuator();
+    task.context.resetCommit();
+
+    Instant later = T0.plusMillis(1_000);
+    task.at(later);
+    task.request("r3", later, 2); // it reads on: not idle
+    punctuator.punctuate(later.toEpochMilli());
+    assertThat(task.context.committed()).as("no commit asked for the statistics alone").isFalse();
+    task.commit(); // its next commit (when its pace asks) writes them
+    assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(2);
+  }
+
+  @Test
+  void aWallClockSetBackDoesNotHoldTheStatisticsBack() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.end("r1", T0, 0);
+    task.commit();
+    task.at(T0.minusSeconds(60));
+    task.request("r2", T0, 1);
+    task.end("r2", T0, 1);
     task.commit();
 
-    task.processor.close();
-
     assertThat(task.statsWrites).hasSize(2);
-    assertThat(completed(task.statsWrites.get(1))).isEqualTo(2);
   }
 
   @Test

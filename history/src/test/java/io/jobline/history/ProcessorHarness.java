@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
@@ -34,6 +35,14 @@ final class ProcessorHarness {
   final HistoryProcessor processor;
 
   ProcessorHarness(HistorySettings settings, Instant now) {
+    this(settings, now, () -> false);
+  }
+
+  /**
+   * @param statsWithEveryCommit whether the statistics are written with every commit (a rebuild, a
+   *     history stopping)
+   */
+  ProcessorHarness(HistorySettings settings, Instant now, BooleanSupplier statsWithEveryCommit) {
     List<StateStore> stores =
         List.of(
             Stores.keyValueStoreBuilder(
@@ -68,7 +77,8 @@ final class ProcessorHarness {
                 parts -> statsWrites.add(parts.stream().map(p -> p.stats()).toList())),
             settings,
             new HistoryMetrics(),
-            true);
+            true,
+            statsWithEveryCommit);
   }
 
   /** Sets the task's wall clock and stream time. */

@@ -37,6 +37,17 @@ public record RunId(String value) implements Comparable<RunId> {
    * other runs from the file ({@code jobline bench --store h2}, README "Benchmark"). Ids of runs
    * made in the same minute share their first characters, so a short form of an id is its end.
    */
+  /**
+   * A new run's id, with the system clock's time; for code built against versions before {@code
+   * random(Clock)}. Role code passes its clock.
+   *
+   * @deprecated use {@link #random(Clock)}
+   */
+  @Deprecated
+  public static RunId random() {
+    return random(Clock.systemUTC());
+  }
+
   public static RunId random(Clock clock) {
     return random(clock.millis(), RANDOM);
   }
