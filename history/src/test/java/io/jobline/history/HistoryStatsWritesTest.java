@@ -22,6 +22,22 @@ class HistoryStatsWritesTest {
     return write.stream().mapToLong(s -> s.counts().getOrDefault("completed", 0L)).max().orElse(0);
   }
 
+  /** A run requested at {@code at} ends, and the task commits. */
+  private static void runAndCommit(ProcessorHarness task, String runId, Instant at, long offset) {
+    task.request(runId, at, offset);
+    task.end(runId, at, offset);
+    task.commit();
+  }
+
+  /**
+   * A started task commits a run (written at once) and then another (kept: within the interval).
+   */
+  private static void oneWrittenOneKept(ProcessorHarness task) {
+    task.processor.init(task.context);
+    runAndCommit(task, "r1", T0, 0);
+    runAndCommit(task, "r2", T0, 1);
+  }
+
   @Test
   void commitsWithinTheIntervalKeepTheStatisticsAndTheNextOneAfterItWritesThemAll() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
@@ -52,13 +68,7 @@ class HistoryStatsWritesTest {
   @Test
   void anIdleTaskAsksForACommitOnceItsKeptStatisticsAreDue() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
-    task.processor.init(task.context);
-    task.request("r1", T0, 0);
-    task.end("r1", T0, 0);
-    task.commit();
-    task.request("r2", T0, 1);
-    task.end("r2", T0, 1);
-    task.commit(); // kept: within the interval
+    oneWrittenOneKept(task); // kept: within the interval
     var punctuator = task.context.scheduledPunctuators().get(0).getPunctuator();
 
     task.context.resetCommit();
@@ -77,13 +87,13 @@ class HistoryStatsWritesTest {
   void aTaskThatStartsWritesEveryStatisticItsStoreHoldsWithItsFirstCommit() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
     task.processor.init(task.context);
-    task.request("r1", T0, 0);
-    task.end("r1", T0, 0);
-    task.commit();
+    runAndCommit(task, "r1", T0, 0);
     task.at(T0.plusMillis(200));
-    task.request("r2", T0.plusMillis(200), 1);
-    task.end("r2", T0.plusMillis(200), 1);
-    task.commit(); // committed to the state store, not yet written: then the process dies
+    runAndCommit(
+        task,
+        "r2",
+        T0.plusMillis(200),
+        1); // committed to the state store, not yet written: then the process dies
     assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(1);
 
     // the task starts again (here or elsewhere) on the state its commits left
@@ -97,25 +107,15 @@ class HistoryStatsWritesTest {
   void aClosedTaskWritesNothingMoreAndAHistoryThatStopsWritesAllWithItsLastCommit() {
     AtomicBoolean stopping = new AtomicBoolean();
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0, stopping::get);
-    task.processor.init(task.context);
-    task.request("r1", T0, 0);
-    task.end("r1", T0, 0);
-    task.commit();
-    task.request("r2", T0, 1);
-    task.end("r2", T0, 1);
-    task.commit(); // kept
+    oneWrittenOneKept(task); // kept
     task.processor.close(); // closed (after a failure, say): its next owner writes them
     assertThat(task.statsWrites).hasSize(1);
 
     task.processor.init(task.context);
-    task.request("r3", T0, 2);
-    task.end("r3", T0, 2);
-    task.commit(); // the first commit after a start writes all the store holds
+    runAndCommit(task, "r3", T0, 2); // the first commit after a start writes all the store holds
     assertThat(completed(task.statsWrites.get(task.statsWrites.size() - 1))).isEqualTo(3);
     int writes = task.statsWrites.size();
-    task.request("r4", T0, 3);
-    task.end("r4", T0, 3);
-    task.commit();
+    runAndCommit(task, "r4", T0, 3);
     assertThat(task.statsWrites).as("kept again within the interval").hasSize(writes);
 
     stopping.set(true); // History.stop(): the last commits write what was kept
@@ -127,13 +127,7 @@ class HistoryStatsWritesTest {
   @Test
   void aBusyTaskDoesNotAskForAnExtraCommitItsNextOneWritesThem() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
-    task.processor.init(task.context);
-    task.request("r1", T0, 0);
-    task.end("r1", T0, 0);
-    task.commit();
-    task.request("r2", T0, 1);
-    task.end("r2", T0, 1);
-    task.commit(); // kept
+    oneWrittenOneKept(task); // kept
     var punctuator = task.context.scheduledPunctuators().get(0).getPunctuator();
     task.context.resetCommit();
 
@@ -150,13 +144,9 @@ class HistoryStatsWritesTest {
   void aWallClockSetBackDoesNotHoldTheStatisticsBack() {
     ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
     task.processor.init(task.context);
-    task.request("r1", T0, 0);
-    task.end("r1", T0, 0);
-    task.commit();
+    runAndCommit(task, "r1", T0, 0);
     task.at(T0.minusSeconds(60));
-    task.request("r2", T0, 1);
-    task.end("r2", T0, 1);
-    task.commit();
+    runAndCommit(task, "r2", T0, 1);
 
     assertThat(task.statsWrites).hasSize(2);
   }
