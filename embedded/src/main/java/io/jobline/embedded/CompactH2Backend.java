@@ -4,10 +4,12 @@ import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
 import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
@@ -23,6 +25,7 @@ import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -50,6 +53,9 @@ final class CompactH2Backend extends H2Backend {
 
   private static final String DATA = "databases.";
   private static final String META = "meta.";
+
+  /** Documents read to answer queries and updates, in every collection (for tests). */
+  final LongAdder documentsRead = new LongAdder();
 
   CompactH2Backend(String file) {
     super(file);
@@ -117,8 +123,14 @@ final class CompactH2Backend extends H2Backend {
         store.commit();
       }
       MVMap<String, Object> meta = store.openMap(META + full);
-      return new H2Collection(
-          this, collectionName, options, data, meta, CompactH2Backend.this.getCursorRegistry());
+      return new Collection(
+          this,
+          collectionName,
+          options,
+          data,
+          meta,
+          CompactH2Backend.this.getCursorRegistry(),
+          documentsRead);
     }
 
     @Override
@@ -233,6 +245,61 @@ final class CompactH2Backend extends H2Backend {
       return (KeyValue) in.readObject();
     } catch (IOException | ClassNotFoundException e) {
       throw new IllegalStateException("an index key could not be read back", e);
+    }
+  }
+
+  /** The library's H2 collection, finding a query on one {@code _id} and more by its index. */
+  static final class Collection extends H2Collection {
+    Collection(
+        MongoDatabase database,
+        String collectionName,
+        CollectionOptions options,
+        MVMap<Object, Document> data,
+        MVMap<String, Object> meta,
+        CursorRegistry cursorRegistry,
+        LongAdder documentsRead) {
+      super(database, collectionName, options, data, meta, cursorRegistry);
+      this.documentsRead = documentsRead;
+    }
+
+    private final LongAdder documentsRead;
+
+    @Override
+    protected Document getDocument(Object position) {
+      if (documentsRead != null) { // null while the library's constructor opens what is stored
+        documentsRead.increment();
+      }
+      return super.getDocument(position);
+    }
+
+    /** A scan: the library reads every document from its map (not through getDocument). */
+    @Override
+    protected QueryResult matchDocuments(
+        Document query,
+        Document orderBy,
+        int numberToSkip,
+        int limit,
+        int batchSize,
+        Document fieldSelector) {
+      if (documentsRead != null) {
+        documentsRead.add(count());
+      }
+      return super.matchDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+    }
+
+    @Override
+    protected QueryResult queryDocuments(
+        Document query,
+        Document orderBy,
+        int numberToSkip,
+        int limit,
+        int batchSize,
+        Document fieldSelector) {
+      Iterable<Object> byId = ByIdFirst.positions(getIndexes(), query);
+      if (byId != null) {
+        return matchDocuments(query, byId, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+      }
+      return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
     }
   }
 }

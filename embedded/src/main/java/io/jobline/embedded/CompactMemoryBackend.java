@@ -16,6 +16,7 @@ import de.bwaldvogel.mongo.bson.Document;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -33,22 +34,28 @@ import java.util.stream.Stream;
  * more to measure it as the library does.
  */
 final class CompactMemoryBackend extends AbstractMongoBackend {
+  /** Documents decoded to answer queries and updates, in every collection (for tests). */
+  final LongAdder documentsRead = new LongAdder();
+
   @Override
   protected MongoDatabase openOrCreateDatabase(String databaseName) {
-    return new Database(databaseName, getCursorRegistry());
+    return new Database(databaseName, getCursorRegistry(), documentsRead);
   }
 
   /** As the library's memory database, with {@link Collection}s. */
   private static final class Database extends AbstractSynchronizedMongoDatabase<Integer> {
-    Database(String name, CursorRegistry cursors) {
+    private final LongAdder documentsRead;
+
+    Database(String name, CursorRegistry cursors, LongAdder documentsRead) {
       super(name, cursors);
+      this.documentsRead = documentsRead;
       initializeNamespacesAndIndexes();
     }
 
     @Override
     protected MongoCollection<Integer> openOrCreateCollection(
         String collectionName, CollectionOptions options) {
-      return new Collection(this, collectionName, options, cursorRegistry);
+      return new Collection(this, collectionName, options, cursorRegistry, documentsRead);
     }
 
     @Override
@@ -76,12 +83,16 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
     /** Changed under the collection's lock; read without it by collStats and validate. */
     private volatile long dataSize;
 
+    private final LongAdder documentsRead;
+
     Collection(
         MongoDatabase database,
         String collectionName,
         CollectionOptions options,
-        CursorRegistry cursorRegistry) {
+        CursorRegistry cursorRegistry,
+        LongAdder documentsRead) {
       super(database, collectionName, options, cursorRegistry);
+      this.documentsRead = documentsRead;
     }
 
     /** Counted here from the bytes kept ({@link #addDocumentInternal}, {@link #handleUpdate}). */
@@ -115,6 +126,7 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
 
     @Override
     protected Document getDocument(Integer position) {
+      documentsRead.increment();
       return BsonDocumentType.decode(documents.get(position));
     }
 
@@ -147,6 +159,21 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
       return IntStream.range(0, documents.size())
           .filter(position -> documents.get(position) != null)
           .mapToObj(position -> new DocumentWithPosition<>(getDocument(position), position));
+    }
+
+    @Override
+    protected QueryResult queryDocuments(
+        Document query,
+        Document orderBy,
+        int numberToSkip,
+        int limit,
+        int batchSize,
+        Document fieldSelector) {
+      Iterable<Integer> byId = ByIdFirst.positions(getIndexes(), query);
+      if (byId != null) {
+        return matchDocuments(query, byId, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+      }
+      return super.queryDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
     }
 
     @Override

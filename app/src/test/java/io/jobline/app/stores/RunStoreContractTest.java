@@ -4,7 +4,10 @@ import static io.jobline.app.stores.ContractMongo.CLOCK;
 import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import io.jobline.embedded.EmbeddedMongo;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
@@ -14,15 +17,19 @@ import io.jobline.store.RunStore.RunQuery;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The run store's contract, run against its in-memory twin and its Mongo implementation. */
 class RunStoreContractTest {
@@ -151,8 +158,8 @@ class RunStoreContractTest {
       }
       s.upsertAll(newer);
 
-      // older folds of every run, and a run not stored yet at the end: the store reads the ranks
-      // of a batch this large in several reads, and must see every one of them
+      // older folds of every run, and a run not stored yet at the end: each older fold is refused
+      // by the rank stored with its run, and the new run is written
       List<RunRecord> older = new ArrayList<>();
       for (int i = 0; i < 100; i++) {
         older.add(folded("r-many-" + i, RunStatus.RUNNING, 1, true));
@@ -281,6 +288,34 @@ class RunStoreContractTest {
       s.upsertAll(List.of(folded("r-old", RunStatus.COMPLETED, 2, true)));
 
       assertThat(s.find("r-old").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    }
+  }
+
+  /**
+   * The same on the data-folder store ({@code standalone}'s), whose collections are the H2 ones.
+   */
+  @Nested
+  @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+  class MongoRunStoreOnTheDataFolderStoreAgrees extends RunStoreContract {
+    private EmbeddedMongo h2;
+    private MongoClient client;
+
+    @BeforeAll
+    void startH2(@TempDir Path dir) {
+      h2 = EmbeddedMongo.start(dir.resolve("contract.h2"), 0);
+      client = MongoClients.create(h2.uri());
+    }
+
+    @AfterAll
+    void stopH2() {
+      client.close();
+      h2.close();
+    }
+
+    @Override
+    RunStore store() {
+      String db = "contract_" + UUID.randomUUID().toString().substring(0, 8);
+      return new MongoRunStore(client.getDatabase(db), CLOCK).ensureIndexes();
     }
   }
 }
