@@ -2,6 +2,7 @@ package io.jobline.store;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Accumulators;
@@ -22,11 +23,14 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.Codec;
 import org.bson.conversions.Bson;
 
 /** {@link RunStore} on the {@code job_runs} collection. */
@@ -36,15 +40,22 @@ public final class MongoRunStore implements RunStore {
   static final String FOLD_RANK = "fold_rank";
   private static final Set<String> DATES = Set.of("requested_at", "started_at", "completed_at");
   private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
+  private static final Codec<Document> DOCUMENTS =
+      MongoClientSettings.getDefaultCodecRegistry().get(Document.class);
   private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
 
   private final MongoDatabase database;
   private final MongoCollection<Document> runs;
+
+  /** The same collection, written as BSON encoded here ({@link BsonRecords}). */
+  private final MongoCollection<RawBsonDocument> rawRuns;
+
   private final Clock clock;
 
   public MongoRunStore(MongoDatabase db, Clock clock) {
     this.database = db;
     this.runs = db.getCollection(COLLECTION);
+    this.rawRuns = runs.withDocumentClass(RawBsonDocument.class);
     this.clock = clock;
   }
 
@@ -79,20 +90,32 @@ public final class MongoRunStore implements RunStore {
       return;
     }
     Date now = new Date(clock.millis());
-    List<ReplaceOneModel<Document>> writes = new ArrayList<>(batch.size());
+    List<ReplaceOneModel<RawBsonDocument>> writes = new ArrayList<>(batch.size());
     for (RunRecord run : batch) {
       long rank = run.foldRank();
-      Document doc = Documents.toDocument(run, "run_id", DATES);
-      doc.put(VISIBLE_AT, now);
-      doc.put(FOLD_RANK, rank);
-      writes.add(new ReplaceOneModel<>(notNewerThan(run.runId().value(), rank), doc, UPSERT));
+      writes.add(
+          new ReplaceOneModel<>(notNewerThan(run.runId().value(), rank), bson(run, now), UPSERT));
     }
-    List<ReplaceOneModel<Document>> refused = replace(writes);
+    List<ReplaceOneModel<RawBsonDocument>> refused = replace(writes);
     if (!refused.isEmpty()) {
       // each is stored already: a newer fold (refused again, and rightly), or a run another writer
       // inserted between this one's match and its insert (now matched, if it ranks no higher)
       replace(refused);
     }
+  }
+
+  /** The run's document as stored, with when it was written and its rank (see {@link #find}). */
+  static RawBsonDocument bson(RunRecord run, Date now) {
+    Map<String, Object> extra = new LinkedHashMap<>(4);
+    extra.put(VISIBLE_AT, now);
+    extra.put(FOLD_RANK, run.foldRank());
+    RawBsonDocument fast = BsonRecords.encode(run, "run_id", DATES, extra);
+    if (fast != null) {
+      return fast;
+    }
+    Document doc = Documents.toDocument(run, "run_id", DATES);
+    doc.putAll(extra);
+    return new RawBsonDocument(doc, DOCUMENTS);
   }
 
   /**
@@ -110,9 +133,10 @@ public final class MongoRunStore implements RunStore {
    * MongoDB, and no read of the stored ranks first (that read was a third of the embedded store's
    * work in a profile of {@code jobline bench}). Any other refusal is thrown.
    */
-  private List<ReplaceOneModel<Document>> replace(List<ReplaceOneModel<Document>> writes) {
+  private List<ReplaceOneModel<RawBsonDocument>> replace(
+      List<ReplaceOneModel<RawBsonDocument>> writes) {
     try {
-      runs.bulkWrite(writes, UNORDERED);
+      rawRuns.bulkWrite(writes, UNORDERED);
       return List.of();
     } catch (MongoBulkWriteException e) {
       if (e.getWriteConcernError() != null
@@ -121,7 +145,7 @@ public final class MongoRunStore implements RunStore {
                   w -> ErrorCategory.fromErrorCode(w.getCode()) != ErrorCategory.DUPLICATE_KEY)) {
         throw e;
       }
-      List<ReplaceOneModel<Document>> refused = new ArrayList<>(e.getWriteErrors().size());
+      List<ReplaceOneModel<RawBsonDocument>> refused = new ArrayList<>(e.getWriteErrors().size());
       e.getWriteErrors().forEach(w -> refused.add(writes.get(w.getIndex())));
       return refused;
     }
