@@ -21,6 +21,7 @@ import java.util.stream.Stream;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.bson.types.ObjectId;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -160,5 +161,24 @@ class ByIdFirstTest {
               new UpdateOptions());
           assertThat(c.find(Filters.eq("_id", "run-29")).first().getInteger("n")).isZero();
         });
+  }
+
+  @Test
+  void aReopenedDataFolderFindsByIdFirstAndCountsItsReads() {
+    with("h2", (c, read) -> {}); // stored, then the server shut down
+    CompactH2Backend reopened = new CompactH2Backend(dir.resolve("store.h2").toString());
+    MongoServer server = new MongoServer(reopened);
+    int port = EmbeddedKafka.freePort();
+    server.bind("localhost", port);
+    try (MongoClient client = MongoClients.create("mongodb://localhost:" + port)) {
+      MongoCollection<Document> c = client.getDatabase("jobline").getCollection("runs");
+      reopened.documentsRead.reset();
+      assertThat(c.find(notNewer("run-1777", 7)).first()).isNotNull();
+      assertThat(reopened.documentsRead.sum())
+          .as("documents read in a collection the library opened in its constructor")
+          .isBetween(1L, 4L);
+    } finally {
+      server.shutdown();
+    }
   }
 }

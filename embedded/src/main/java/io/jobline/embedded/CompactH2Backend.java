@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
@@ -130,7 +131,7 @@ final class CompactH2Backend extends H2Backend {
           data,
           meta,
           CompactH2Backend.this.getCursorRegistry(),
-          documentsRead);
+          () -> documentsRead); // read when counting: null while the library's constructor runs
     }
 
     @Override
@@ -257,18 +258,27 @@ final class CompactH2Backend extends H2Backend {
         MVMap<Object, Document> data,
         MVMap<String, Object> meta,
         CursorRegistry cursorRegistry,
-        LongAdder documentsRead) {
+        Supplier<LongAdder> documentsRead) {
       super(database, collectionName, options, data, meta, cursorRegistry);
       this.documentsRead = documentsRead;
     }
 
-    private final LongAdder documentsRead;
+    private final Supplier<LongAdder> documentsRead;
+
+    /**
+     * Counts documents read. The library's constructors open what a data folder holds before this
+     * collection's and the backend's fields are set: neither is read until then.
+     */
+    private void read(int documents) {
+      LongAdder counter = documentsRead == null ? null : documentsRead.get();
+      if (counter != null) {
+        counter.add(documents);
+      }
+    }
 
     @Override
     protected Document getDocument(Object position) {
-      if (documentsRead != null) { // null while the library's constructor opens what is stored
-        documentsRead.increment();
-      }
+      read(1);
       return super.getDocument(position);
     }
 
@@ -281,9 +291,7 @@ final class CompactH2Backend extends H2Backend {
         int limit,
         int batchSize,
         Document fieldSelector) {
-      if (documentsRead != null) {
-        documentsRead.add(count());
-      }
+      read(count());
       return super.matchDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
     }
 

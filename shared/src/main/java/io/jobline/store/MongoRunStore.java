@@ -3,6 +3,7 @@ package io.jobline.store;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Accumulators;
@@ -28,13 +29,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.bson.BsonValue;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.Codec;
 import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** {@link RunStore} on the {@code job_runs} collection. */
 public final class MongoRunStore implements RunStore {
+  private static final Logger LOG = LoggerFactory.getLogger(MongoRunStore.class);
   public static final String COLLECTION = "job_runs";
   static final String VISIBLE_AT = "materialized_at";
   static final String FOLD_RANK = "fold_rank";
@@ -100,7 +105,8 @@ public final class MongoRunStore implements RunStore {
     if (!refused.isEmpty()) {
       // each is stored already: a newer fold (refused again, and rightly), or a run another writer
       // inserted between this one's match and its insert (now matched, if it ranks no higher)
-      replace(refused);
+      int skipped = replace(refused).size();
+      LOG.debug("{} older fold(s) of runs stored newer were not written", skipped);
     }
   }
 
@@ -140,15 +146,30 @@ public final class MongoRunStore implements RunStore {
       return List.of();
     } catch (MongoBulkWriteException e) {
       if (e.getWriteConcernError() != null
-          || e.getWriteErrors().stream()
-              .anyMatch(
-                  w -> ErrorCategory.fromErrorCode(w.getCode()) != ErrorCategory.DUPLICATE_KEY)) {
+          || e.getWriteErrors().stream().anyMatch(w -> !duplicateId(w))) {
         throw e;
       }
       List<ReplaceOneModel<RawBsonDocument>> refused = new ArrayList<>(e.getWriteErrors().size());
       e.getWriteErrors().forEach(w -> refused.add(writes.get(w.getIndex())));
       return refused;
     }
+  }
+
+  /**
+   * Whether a write was refused for a duplicate {@code _id} (not another unique index, should one
+   * be added): the error's key pattern when the server gives one, its message otherwise ("… index:
+   * _id_ dup key: …", MongoDB's and the embedded store's alike).
+   */
+  static boolean duplicateId(BulkWriteError w) {
+    if (ErrorCategory.fromErrorCode(w.getCode()) != ErrorCategory.DUPLICATE_KEY) {
+      return false;
+    }
+    BsonValue pattern = w.getDetails() == null ? null : w.getDetails().get("keyPattern");
+    if (pattern != null) {
+      return pattern.isDocument() && pattern.asDocument().keySet().equals(Set.of("_id"));
+    }
+    String message = w.getMessage() == null ? "" : w.getMessage();
+    return !message.contains(" index: ") || message.contains(" index: _id_ ");
   }
 
   /** How many ids one read asks the embedded store for; see {@link #byIds}. */
