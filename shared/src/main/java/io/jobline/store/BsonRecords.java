@@ -27,8 +27,8 @@ final class BsonRecords {
 
   /**
    * The record as BSON: {@code idField} as {@code _id}, first; the {@code dateFields} at the top
-   * level as BSON dates; no top-level nulls; then {@code extra} in its order (dates, longs, ints or
-   * strings); or null when this encoding would differ from the documents' (see above).
+   * level as BSON dates; no top-level nulls; then {@code extra} in its order (ints, longs, doubles,
+   * strings or dates); or null when this encoding would differ from the documents' (see above).
    */
   static RawBsonDocument encode(
       Object value, String idField, Set<String> dateFields, Map<String, Object> extra) {
@@ -84,20 +84,32 @@ final class BsonRecords {
     }
     for (Map.Entry<String, Object> e : extra.entrySet()) {
       w.writeName(e.getKey());
-      Object x = e.getValue();
-      if (x instanceof Date d) {
-        w.writeDateTime(d.getTime());
-      } else if (x instanceof Long l) {
-        w.writeInt64(l);
-      } else if (x instanceof Integer i) {
-        w.writeInt32(i);
-      } else if (x instanceof String s) {
-        w.writeString(s);
-      } else {
+      if (!scalar(e.getValue(), w)) {
         return false;
       }
     }
     w.writeEndDocument();
+    return true;
+  }
+
+  /**
+   * Writes a value as the driver's codec for its class does (an int, a long, a double, a string or
+   * a date); false for any other class.
+   */
+  private static boolean scalar(Object x, BsonBinaryWriter w) {
+    if (x instanceof Integer i) {
+      w.writeInt32(i);
+    } else if (x instanceof Long l) {
+      w.writeInt64(l);
+    } else if (x instanceof Double d) {
+      w.writeDouble(d);
+    } else if (x instanceof String s) {
+      w.writeString(s);
+    } else if (x instanceof Date d) {
+      w.writeDateTime(d.getTime());
+    } else {
+      return false;
+    }
     return true;
   }
 
@@ -110,16 +122,7 @@ final class BsonRecords {
       case VALUE_NULL -> w.writeNull();
       case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> {
         // the value Jackson's untyped deserializing (Documents' map) gives, and the codec it meets
-        Number n = p.getNumberValue();
-        if (n instanceof Integer i) {
-          w.writeInt32(i);
-        } else if (n instanceof Long l) {
-          w.writeInt64(l);
-        } else if (n instanceof Double d) {
-          w.writeDouble(d);
-        } else {
-          return false;
-        }
+        return scalar(p.getNumberValue(), w);
       }
       case START_ARRAY -> {
         w.writeStartArray();

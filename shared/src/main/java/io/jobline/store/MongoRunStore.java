@@ -99,7 +99,8 @@ public final class MongoRunStore implements RunStore {
     for (RunRecord run : batch) {
       long rank = run.foldRank();
       writes.add(
-          new ReplaceOneModel<>(notNewerThan(run.runId().value(), rank), bson(run, now), UPSERT));
+          new ReplaceOneModel<>(
+              notNewerThan(run.runId().value(), rank), bson(run, rank, now), UPSERT));
     }
     List<ReplaceOneModel<RawBsonDocument>> refused = replace(writes);
     if (!refused.isEmpty()) {
@@ -111,10 +112,10 @@ public final class MongoRunStore implements RunStore {
   }
 
   /** The run's document as stored, with when it was written and its rank (see {@link #find}). */
-  static RawBsonDocument bson(RunRecord run, Date now) {
+  private static RawBsonDocument bson(RunRecord run, long rank, Date now) {
     Map<String, Object> extra = new LinkedHashMap<>(4);
     extra.put(VISIBLE_AT, now);
-    extra.put(FOLD_RANK, run.foldRank());
+    extra.put(FOLD_RANK, rank);
     RawBsonDocument fast = BsonRecords.encode(run, "run_id", DATES, extra);
     if (fast != null) {
       return fast;
@@ -164,12 +165,11 @@ public final class MongoRunStore implements RunStore {
     if (ErrorCategory.fromErrorCode(w.getCode()) != ErrorCategory.DUPLICATE_KEY) {
       return false;
     }
-    BsonValue pattern = w.getDetails() == null ? null : w.getDetails().get("keyPattern");
+    BsonValue pattern = w.getDetails().get("keyPattern");
     if (pattern != null) {
       return pattern.isDocument() && pattern.asDocument().keySet().equals(Set.of("_id"));
     }
-    String message = w.getMessage() == null ? "" : w.getMessage();
-    return !message.contains(" index: ") || message.contains(" index: _id_ ");
+    return !w.getMessage().contains(" index: ") || w.getMessage().contains(" index: _id_ ");
   }
 
   /** How many ids one read asks the embedded store for; see {@link #byIds}. */
