@@ -106,8 +106,9 @@ final class RunWriter {
   private void writeNow(List<RunRecord> batch) {
     Map<String, Integer> counts = new LinkedHashMap<>();
     List<RunLogStore.Line> lines = newLines(batch, counts);
-    sinks.runs().upsertAll(batch);
+    // the lines first: a reader that sees a run ended finds every line it logged
     sinks.logs().putAll(lines);
+    sinks.runs().upsertAll(batch);
     written.putAll(counts);
   }
 
