@@ -21,6 +21,20 @@ class ConfigurationTest {
     assertThat(config.jobs.builtins.jobRuns.retentionDays).isEqualTo(90);
     assertThat(config.jobs.builtins.softDelete.enabled).isFalse();
     assertThat(config.jobs.scanned()).contains("io.jobline.builtins");
+    assertThat(config.history.stateStoreMemory.toMebibytes()).isEqualTo(96);
+  }
+
+  @Test
+  void historyStateStoreMemoryBelowItsFloorFailsNamingTheKey() throws Exception {
+    Path file = dir.resolve("state-memory.yml");
+    Files.writeString(file, "history:\n  stateStoreMemory: 4MiB\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("history.stateStoreMemory must be greater than or equal to 16");
+    Files.writeString(file, "history:\n  stateStoreMemory: lots\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("stateStoreMemory");
   }
 
   @Test

@@ -83,6 +83,9 @@ public final class History implements Managed {
     props.put(StreamsConfig.consumerPrefix("fetch.min.bytes"), 64 * 1024);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     props.put("processing.exception.handler.global.enabled", true);
+    // every state store of the process within one memory budget outside the heap
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, StateStoreMemory.class);
+    props.put(StateStoreMemory.BYTES_CONFIG, settings.stateStoreMemory.toBytes());
     // a task whose requests look caught up waits this long for more before it folds the events it
     // has: the lag it goes by is that of its last fetch, and without the wait a burst's ends were
     // folded before their requests (written twice: once from the end, once with the request)
