@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * mongo-java-server's H2 backend (the {@code standalone} store on a data folder) with its unique
@@ -52,6 +54,7 @@ final class CompactH2Backend extends H2Backend {
   /** Appended to the library's name for a collection's documents ({@code $}: no collection's). */
   private static final String BSON = "$bson";
 
+  private static final Logger LOG = LoggerFactory.getLogger(CompactH2Backend.class);
   private static final String DATA = "databases.";
   private static final String META = "meta.";
 
@@ -59,7 +62,21 @@ final class CompactH2Backend extends H2Backend {
   final LongAdder documentsRead = new LongAdder();
 
   CompactH2Backend(String file) {
-    super(file);
+    super(open(file));
+  }
+
+  /**
+   * The store of this file, as the library opens it, but telling what went wrong when its writer
+   * fails in the background: H2 then closes the store, and without a handler said nothing about
+   * why.
+   */
+  private static MVStore open(String file) {
+    return new MVStore.Builder()
+        .fileName(file)
+        .backgroundExceptionHandler(
+            (thread, e) ->
+                LOG.error("The data folder's store {} failed writing in the background", file, e))
+        .open();
   }
 
   @Override
