@@ -10,6 +10,7 @@ import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.KeyValue;
 import de.bwaldvogel.mongo.backend.Missing;
 import de.bwaldvogel.mongo.backend.QueryResult;
+import de.bwaldvogel.mongo.backend.ValueComparator;
 import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
@@ -266,7 +268,19 @@ final class CompactH2Backend extends H2Backend {
     }
   }
 
-  /** The library's H2 collection, finding a query on one {@code _id} and more by its index. */
+  /**
+   * The library's H2 collection, finding a query on one {@code _id} and more by its index, and
+   * handing out copies of what its map holds.
+   *
+   * <p>The library updates a document by changing the very object a read returned, then putting it
+   * back. In the library's collection that object is the one in the store's page, which H2's
+   * serializer may be encoding in the background at that moment: the encoding then failed ({@code
+   * ConcurrentModificationException} in the chaos suite's store log), H2 closed the store, and
+   * every later request hung. So a document in the map is never handed out: reads get a copy, an
+   * update changes the copy and puts it in place of the stored one, and nothing changes a document
+   * once it is in the map. A scan matches against the stored documents and copies only those that
+   * match.
+   */
   static final class Collection extends H2Collection {
     Collection(
         MongoDatabase database,
@@ -277,8 +291,12 @@ final class CompactH2Backend extends H2Backend {
         CursorRegistry cursorRegistry,
         Supplier<LongAdder> documentsRead) {
       super(database, collectionName, options, data, meta, cursorRegistry);
+      this.data = data;
       this.documentsRead = documentsRead;
     }
+
+    /** The library's map of this collection's documents (its own field is private). */
+    private final MVMap<Object, Document> data;
 
     private final Supplier<LongAdder> documentsRead;
 
@@ -293,13 +311,18 @@ final class CompactH2Backend extends H2Backend {
       }
     }
 
+    /** A copy of the stored document: the caller may change it (an update does). */
     @Override
     protected Document getDocument(Object position) {
       read(1);
-      return super.getDocument(position);
+      Document stored = super.getDocument(position);
+      return stored == null ? null : stored.cloneDeeply();
     }
 
-    /** A scan: the library reads every document from its map (not through getDocument). */
+    /**
+     * A scan, as the library's (every document of the map, in key order or {@code $natural: -1}
+     * reversed), handing out copies of the documents that match.
+     */
     @Override
     protected QueryResult matchDocuments(
         Document query,
@@ -309,7 +332,18 @@ final class CompactH2Backend extends H2Backend {
         int batchSize,
         Document fieldSelector) {
       read(count());
-      return super.matchDocuments(query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
+      Stream<Document> stored =
+          isNaturalDescending(orderBy)
+              ? data.entrySet().stream()
+                  .sorted((a, b) -> ValueComparator.desc().compare(a.getKey(), b.getKey()))
+                  .map(Map.Entry::getValue)
+              : data.values().stream();
+      Stream<Document> matching =
+          stored
+              .filter(document -> documentMatchesQuery(document, query))
+              .map(Document::cloneDeeply);
+      return matchDocumentsFromStream(
+          matching, query, orderBy, numberToSkip, limit, batchSize, fieldSelector);
     }
 
     @Override
