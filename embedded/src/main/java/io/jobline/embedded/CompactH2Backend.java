@@ -16,6 +16,7 @@ import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,7 +26,9 @@ import java.io.UncheckedIOException;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -79,6 +82,44 @@ final class CompactH2Backend extends H2Backend {
             (thread, e) ->
                 LOG.error("The data folder's store {} failed writing in the background", file, e))
         .open();
+  }
+
+  /**
+   * The commands that change what the store holds (as the library names them; the driver sends
+   * every write, bulk ones too, as one of the first four).
+   */
+  private static final Set<String> WRITES =
+      Set.of(
+          "insert",
+          "update",
+          "delete",
+          "findandmodify",
+          "create",
+          "createindexes",
+          "drop",
+          "dropdatabase",
+          "dropindexes",
+          "renamecollection");
+
+  /**
+   * Answers a command; one that wrote is answered only once H2 has written the change to its file.
+   * H2 keeps changes in memory and writes them about once a second, so a process killed with {@code
+   * kill -9} lost up to a second of writes it had acknowledged: history, which writes runs before
+   * it commits the Kafka records they came from, would resume after records whose runs the store no
+   * longer had. Writes that arrive while H2 writes wait and share the next write of the file. (To
+   * the file, not to the disk: what the operating system has survives the process, not a power
+   * cut.)
+   */
+  @Override
+  public Document handleCommand(
+      Channel channel, String databaseName, String command, Document query) {
+    try {
+      return super.handleCommand(channel, databaseName, command, query);
+    } finally {
+      if (WRITES.contains(command.toLowerCase(Locale.ROOT))) {
+        getMvStore().commit();
+      }
+    }
   }
 
   @Override

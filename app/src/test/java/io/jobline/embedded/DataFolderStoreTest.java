@@ -1,0 +1,216 @@
+package io.jobline.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.DeleteOneModel;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.bson.Document;
+import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVStoreException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data folder's store: a write is in the file when it is acknowledged, so a process killed
+ * right after keeps it; a store that H2 gives up on (a "panic": its writer failed) is reported once
+ * with H2's cause, closes without waiting on H2, and by default stops its process with {@link
+ * EmbeddedMongo#STORE_FAILED_EXIT}; started again on the same file, it has what was acknowledged.
+ */
+class DataFolderStoreTest {
+  @TempDir Path dir;
+
+  /** What H2 throws when its writer fails: here made to happen on demand. */
+  static MVStoreException injected() {
+    return DataUtils.newMVStoreException(DataUtils.ERROR_INTERNAL, "injected writer failure");
+  }
+
+  @Test
+  void everyKindOfWriteIsInTheFileWhenItIsAcknowledged() {
+    EmbeddedMongo mongo = EmbeddedMongo.start(dir.resolve("store.h2"), 0, e -> {});
+    try (MongoClient client = MongoClients.create(mongo.uri())) {
+      MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("runs");
+      List<Runnable> writes =
+          List.of(
+              () -> runs.insertOne(new Document("_id", "run-1").append("status", "queued")),
+              () ->
+                  runs.insertMany(
+                      List.of(new Document("_id", "run-2"), new Document("_id", "run-3"))),
+              () -> runs.updateOne(Filters.eq("_id", "run-1"), Updates.set("status", "done")),
+              () ->
+                  runs.bulkWrite(
+                      List.of(
+                          new UpdateOneModel<>(
+                              Filters.eq("_id", "run-4"),
+                              Updates.set("status", "queued"),
+                              new UpdateOptions().upsert(true)),
+                          new DeleteOneModel<>(Filters.eq("_id", "run-2")))),
+              () ->
+                  runs.findOneAndUpdate(Filters.eq("_id", "run-3"), Updates.set("status", "done")),
+              () -> runs.deleteOne(Filters.eq("_id", "run-3")),
+              () -> runs.createIndex(Indexes.ascending("status")));
+      for (int i = 0; i < writes.size(); i++) {
+        writes.get(i).run();
+        assertThat(mongo.h2Store().hasUnsavedChanges())
+            .as("write %d left changes only in memory", i)
+            .isFalse();
+      }
+    } finally {
+      mongo.close();
+    }
+  }
+
+  @Test
+  void aProcessKilledRightAfterAnAcknowledgedWriteKeepsIt() throws Exception {
+    Path file = dir.resolve("mongo").resolve("jobline.h2");
+    Process process = storeProcess(file, "kill");
+    String output = stopped(process, "kill");
+    assertThat(output).contains(StoreProcessMain.WRITTEN);
+    assertThat(process.exitValue()).as(output).isEqualTo(StoreProcessMain.KILLED);
+    assertThat(storedRun(file)).isEqualTo(new Document("_id", "run-1").append("status", "done"));
+  }
+
+  @Test
+  void aFailedStoreIsReportedOnceWithItsCauseAndClosesWithoutWaiting() {
+    CompletableFuture<Throwable> told = new CompletableFuture<>();
+    EmbeddedMongo mongo =
+        EmbeddedMongo.start(
+            dir.resolve("store.h2"),
+            0,
+            e -> {
+              if (!told.complete(e)) {
+                throw new AssertionError("told twice");
+              }
+            });
+    try (MongoClient client = MongoClients.create(mongo.uri())) {
+      client.getDatabase("jobline").getCollection("runs").insertOne(new Document("_id", "run-1"));
+    }
+    assertThat(mongo.failure()).isEmpty();
+
+    assertThatThrownBy(() -> mongo.h2Store().panic(injected())).hasMessageContaining("injected");
+
+    Throwable cause = told.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(cause).hasMessageContaining("injected writer failure");
+    assertThat(mongo.failure()).containsSame(cause);
+    assertTimeoutPreemptively(Duration.ofSeconds(20), mongo::close);
+  }
+
+  @Test
+  void aStoreClosedAsItShouldBeIsNotAFailure() {
+    CompletableFuture<Throwable> told = new CompletableFuture<>();
+    EmbeddedMongo mongo = EmbeddedMongo.start(dir.resolve("store.h2"), 0, told::complete);
+    mongo.close();
+    assertThat(mongo.failure()).isEmpty();
+    // the watcher ends with the store, having told nothing
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                Thread.getAllStackTraces().keySet().stream()
+                    .noneMatch(t -> t.getName().equals("jobline-store-watch")));
+    assertThat(told).isNotDone();
+    EmbeddedMongo memory = EmbeddedMongo.start(null, 0, told::complete);
+    assertThat(memory.failure()).isEmpty();
+    memory.close();
+  }
+
+  @Test
+  void byDefaultAFailedStoreStopsItsProcessNamingTheCauseAndKeepsWhatWasAcknowledged()
+      throws Exception {
+    Path file = dir.resolve("mongo").resolve("jobline.h2");
+    Process process = storeProcess(file, "fail");
+    String output = stopped(process, "fail");
+    assertThat(output).contains(StoreProcessMain.WRITTEN);
+    assertThat(process.exitValue()).as(output).isEqualTo(EmbeddedMongo.STORE_FAILED_EXIT);
+    assertThat(output)
+        .contains("the data folder's store failed and H2 closed it")
+        .contains("injected writer failure");
+    assertThat(storedRun(file)).isEqualTo(new Document("_id", "run-1").append("status", "done"));
+  }
+
+  private Process storeProcess(Path file, String mode) throws Exception {
+    return new ProcessBuilder(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                StoreProcessMain.class.getName(),
+                file.toString(),
+                mode))
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve(mode + ".out").toFile())
+        .start();
+  }
+
+  /** What the process printed, once it has stopped of itself. */
+  private String stopped(Process process, String mode) throws Exception {
+    try {
+      assertThat(process.waitFor(90, TimeUnit.SECONDS)).as("the process stopped").isTrue();
+      return Files.readString(dir.resolve(mode + ".out"));
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** The run the process wrote, as the store started again on its file has it. */
+  private static Document storedRun(Path file) {
+    EmbeddedMongo again = EmbeddedMongo.start(file, 0);
+    try (MongoClient client = MongoClients.create(again.uri())) {
+      return client
+          .getDatabase("jobline")
+          .getCollection("runs")
+          .find(Filters.eq("_id", "run-1"))
+          .first();
+    } finally {
+      again.close();
+    }
+  }
+
+  /**
+   * A process with a data-folder store that writes a run, is told so, and then is killed ({@code
+   * kill}: halted, as {@code kill -9} would) or has its store fail ({@code fail}).
+   */
+  public static final class StoreProcessMain {
+    static final String WRITTEN = "the run was written";
+    static final int KILLED = 137;
+
+    public static void main(String[] args) throws Exception {
+      Path file = Path.of(args[0]);
+      Files.createDirectories(file.getParent());
+      EmbeddedMongo mongo = EmbeddedMongo.start(file, 0);
+      try (MongoClient client = MongoClients.create(mongo.uri())) {
+        MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("runs");
+        runs.insertOne(new Document("_id", "run-1").append("status", "queued"));
+        runs.updateOne(Filters.eq("_id", "run-1"), Updates.set("status", "done"));
+      }
+      System.out.println(WRITTEN);
+      System.out.flush();
+      if (args[1].equals("kill")) {
+        Runtime.getRuntime().halt(KILLED); // nothing more runs: no hook, no store closing
+      }
+      try {
+        mongo.h2Store().panic(injected());
+      } catch (MVStoreException expected) {
+        // as H2's writer would: the store is given up on
+      }
+      Thread.sleep(60_000);
+      System.exit(0); // not stopped by the failure: the test sees exit code 0
+    }
+  }
+}
