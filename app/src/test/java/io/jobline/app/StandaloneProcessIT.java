@@ -8,13 +8,15 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code jobline standalone} as a user runs it: its own JVM from the built distribution, stopped
- * with SIGTERM.
+ * with SIGTERM, or killed with SIGKILL on a data folder and started again.
  */
 class StandaloneProcessIT {
   private static final Path DIST = Path.of(System.getProperty("jobline.dist", "target"));
@@ -100,6 +102,103 @@ class StandaloneProcessIT {
     } finally {
       standalone.destroyForcibly();
     }
+  }
+
+  @Test
+  void killedWithSigkillOnADataFolderItKeepsEveryRunItShowedCompleted(@TempDir Path dataDir)
+      throws Exception {
+    Path logs = Files.createDirectories(DIST.resolve("it-logs"));
+    List<String> ids = new ArrayList<>();
+    Process first = standalone(dataDir, logs.resolve("standalone-kill-1"));
+    try {
+      Http http = new Http(api(first, logs.resolve("standalone-kill-1")));
+      for (int i = 0; i < 40; i++) {
+        ids.add(
+            http.post("/jobs/run/noop", "{\"tenant_id\":\"t" + (i % 4) + "\",\"params\":{}}")
+                .body()
+                .path("run_id")
+                .asText());
+      }
+      // the moment the API shows them all completed, the process is killed: what history wrote to
+      // the store was acknowledged, and Kafka has, or is about to have, the commit of what it was
+      // folded from (the store used to write its file about once a second, and lost the rest)
+      await("all completed")
+          .atMost(Duration.ofSeconds(60))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> completed(http, ids) == ids.size());
+      first.destroyForcibly(); // SIGKILL
+      assertThat(first.waitFor(30, TimeUnit.SECONDS)).as("killed").isTrue();
+    } finally {
+      first.destroyForcibly();
+    }
+
+    Process second = standalone(dataDir, logs.resolve("standalone-kill-2"));
+    try {
+      Http http = new Http(api(second, logs.resolve("standalone-kill-2")));
+      for (String id : ids) {
+        EndToEndTest.awaitRun(http, id, "completed");
+      }
+      // and each once: the list of completed runs has every one of them a single time
+      assertThat(completed(http, ids)).isEqualTo(ids.size());
+    } finally {
+      second.destroy();
+      second.waitFor(60, TimeUnit.SECONDS);
+      second.destroyForcibly();
+    }
+  }
+
+  /** How many of the runs the list of completed runs has (one page: at most 500). */
+  private static long completed(Http http, List<String> ids) {
+    List<String> listed = new ArrayList<>();
+    http.get("/jobs/runs?status=completed&limit=500")
+        .body()
+        .path("runs")
+        .forEach(r -> listed.add(r.path("run_id").asText()));
+    return listed.stream().filter(ids::contains).count();
+  }
+
+  /** {@code jobline standalone} on a data folder, its output in {@code logs}.out and .err. */
+  private static Process standalone(Path dataDir, Path logs) throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                List.of(
+                    "java",
+                    "-Xmx512m",
+                    "-cp",
+                    DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
+                    "io.jobline.app.Main",
+                    "standalone",
+                    "--data-dir",
+                    dataDir.toString(),
+                    "--port",
+                    "" + freePort(),
+                    "--kafka-port",
+                    "" + freePairOfPorts(),
+                    "--mongo-port",
+                    "" + freePort()))
+            .redirectOutput(Path.of(logs + ".out").toFile())
+            .redirectError(Path.of(logs + ".err").toFile());
+    pb.environment().put("JOBLINE_DEV_TOKEN", Http.TEST_TOKEN);
+    return pb.start();
+  }
+
+  /** The API's address, from the banner once standalone is up. */
+  private static String api(Process standalone, Path logs) throws IOException {
+    Path out = Path.of(logs + ".out");
+    await("the banner")
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> Files.readString(out).contains("Stop with Ctrl-C") || !standalone.isAlive());
+    String banner = Files.readString(out);
+    assertThat(standalone.isAlive()).as(banner + Files.readString(Path.of(logs + ".err"))).isTrue();
+    return banner
+        .lines()
+        .filter(l -> l.trim().startsWith("API"))
+        .findFirst()
+        .orElseThrow()
+        .trim()
+        .split("\\s+")[1];
   }
 
   private static int freePort() throws IOException {
