@@ -27,32 +27,9 @@ class StandaloneProcessIT {
     Path logs = Files.createDirectories(DIST.resolve("it-logs"));
     Path out = logs.resolve("standalone-sigterm.out");
     Path err = logs.resolve("standalone-sigterm.err");
-    int kafkaPort = freePairOfPorts();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                List.of(
-                    "java",
-                    "-Xmx512m",
-                    "-cp",
-                    DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
-                    "io.jobline.app.Main",
-                    "standalone",
-                    "--in-memory",
-                    "--port",
-                    "" + freePort(),
-                    "--kafka-port",
-                    "" + kafkaPort,
-                    "--mongo-port",
-                    "" + freePort()))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile());
-    pb.environment().put("JOBLINE_DEV_TOKEN", Http.TEST_TOKEN);
-    Process standalone = pb.start();
+    Process standalone = standalone(List.of("--in-memory"), logs.resolve("standalone-sigterm"));
     try {
-      await("the banner")
-          .atMost(Duration.ofSeconds(120))
-          .pollInterval(Duration.ofMillis(200))
-          .until(() -> Files.readString(out).contains("Stop with Ctrl-C") || !standalone.isAlive());
+      String api = api(standalone, logs.resolve("standalone-sigterm"));
       String banner = Files.readString(out);
       assertThat(banner)
           .as(Files.readString(err))
@@ -61,14 +38,6 @@ class StandaloneProcessIT {
           .containsPattern(
               "Started, from the JVM's start: configuration read \\d+\\.\\d s, .*"
                   + "first request served \\d+\\.\\d s");
-      String api =
-          banner
-              .lines()
-              .filter(l -> l.trim().startsWith("API"))
-              .findFirst()
-              .orElseThrow()
-              .trim()
-              .split("\\s+")[1];
       Http http = new Http(api);
       String runId =
           http.post("/jobs/run/sleep", "{\"tenant_id\":\"t1\",\"params\":{\"seconds\":30}}")
@@ -109,7 +78,8 @@ class StandaloneProcessIT {
       throws Exception {
     Path logs = Files.createDirectories(DIST.resolve("it-logs"));
     List<String> ids = new ArrayList<>();
-    Process first = standalone(dataDir, logs.resolve("standalone-kill-1"));
+    Process first =
+        standalone(List.of("--data-dir", dataDir.toString()), logs.resolve("standalone-kill-1"));
     try {
       Http http = new Http(api(first, logs.resolve("standalone-kill-1")));
       for (int i = 0; i < 40; i++) {
@@ -133,7 +103,8 @@ class StandaloneProcessIT {
       first.destroyForcibly();
     }
 
-    Process second = standalone(dataDir, logs.resolve("standalone-kill-2"));
+    Process second =
+        standalone(List.of("--data-dir", dataDir.toString()), logs.resolve("standalone-kill-2"));
     try {
       Http http = new Http(api(second, logs.resolve("standalone-kill-2")));
       for (String id : ids) {
@@ -158,25 +129,32 @@ class StandaloneProcessIT {
     return listed.stream().filter(ids::contains).count();
   }
 
-  /** {@code jobline standalone} on a data folder, its output in {@code logs}.out and .err. */
-  private static Process standalone(Path dataDir, Path logs) throws IOException {
+  /**
+   * {@code jobline standalone} from the distribution, keeping its data as {@code storage} says
+   * ({@code --in-memory}, or {@code --data-dir} and a folder), its output in {@code logs}.out and
+   * .err.
+   */
+  private static Process standalone(List<String> storage, Path logs) throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "java",
+                "-Xmx512m",
+                "-cp",
+                DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
+                "io.jobline.app.Main",
+                "standalone"));
+    command.addAll(storage);
+    command.addAll(
+        List.of(
+            "--port",
+            "" + freePort(),
+            "--kafka-port",
+            "" + freePairOfPorts(),
+            "--mongo-port",
+            "" + freePort()));
     ProcessBuilder pb =
-        new ProcessBuilder(
-                List.of(
-                    "java",
-                    "-Xmx512m",
-                    "-cp",
-                    DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
-                    "io.jobline.app.Main",
-                    "standalone",
-                    "--data-dir",
-                    dataDir.toString(),
-                    "--port",
-                    "" + freePort(),
-                    "--kafka-port",
-                    "" + freePairOfPorts(),
-                    "--mongo-port",
-                    "" + freePort()))
+        new ProcessBuilder(command)
             .redirectOutput(Path.of(logs + ".out").toFile())
             .redirectError(Path.of(logs + ".err").toFile());
     pb.environment().put("JOBLINE_DEV_TOKEN", Http.TEST_TOKEN);
