@@ -101,14 +101,16 @@ final class CompactH2Backend extends H2Backend {
           "dropindexes",
           "renamecollection");
 
+  /** Commits H2's store for the writes waiting, one commit for all of them. */
+  private final GroupCommit durable = new GroupCommit(() -> getMvStore().commit());
+
   /**
    * Answers a command; one that wrote is answered only once H2 has written the change to its file.
    * H2 keeps changes in memory and writes them about once a second, so a process killed with {@code
    * kill -9} lost up to a second of writes it had acknowledged: history, which writes runs before
    * it commits the Kafka records they came from, would resume after records whose runs the store no
-   * longer had. Writes that arrive while H2 writes wait and share the next write of the file. (To
-   * the file, not to the disk: what the operating system has survives the process, not a power
-   * cut.)
+   * longer had. Writes share H2's writes of the file as {@link GroupCommit} says. (To the file, not
+   * to the disk: what the operating system has survives the process, not a power cut.)
    */
   @Override
   public Document handleCommand(
@@ -117,9 +119,14 @@ final class CompactH2Backend extends H2Backend {
       return super.handleCommand(channel, databaseName, command, query);
     } finally {
       if (WRITES.contains(command.toLowerCase(Locale.ROOT))) {
-        getMvStore().commit();
+        durable.await();
       }
     }
+  }
+
+  /** H2 commits made for writes so far (for tests). */
+  long commits() {
+    return durable.commits();
   }
 
   @Override
