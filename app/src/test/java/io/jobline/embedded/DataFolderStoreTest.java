@@ -18,10 +18,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,6 +41,39 @@ class DataFolderStoreTest {
   /** What H2 throws when its writer fails: here made to happen on demand. */
   static MVStoreException injected() {
     return DataUtils.newMVStoreException(DataUtils.ERROR_INTERNAL, "injected writer failure");
+  }
+
+  /**
+   * H2 commits on its own too (once a second; when a write leaves much unsaved) and writes those
+   * commits on its own threads without waiting. A write whose change such a commit took finds
+   * nothing left to commit: it must still wait until that commit is in the file.
+   */
+  @Test
+  void aCommitFindingItsChangesTakenByH2sOwnCommitWaitsUntilThatIsInTheFile() throws Exception {
+    Path file = dir.resolve("own.h2");
+    // H2 commits on its own after the writes below only when told to (tryCommit): that commit
+    // takes every change, and ours finds nothing left unsaved
+    MVStore store =
+        new MVStore.Builder().fileName(file.toString()).autoCommitBufferSize(1 << 20).open();
+    try {
+      MVMap<Integer, byte[]> map = store.openMap("pages");
+      store.commit();
+      Random random = new Random(14);
+      int bytes = 32 << 20; // random, so H2 writes all of it: tens of milliseconds of writing
+      for (int i = 0; i < bytes / 16_384; i++) {
+        byte[] page = new byte[16_384];
+        random.nextBytes(page);
+        map.put(i, page);
+      }
+      assertThat(store.tryCommit()).as("H2's own commit, written in the background").isPositive();
+
+      CompactH2Backend.commitToFile(store);
+
+      assertThat(Files.size(file)).as("the file, once the commit returned").isGreaterThan(bytes);
+      assertThat(store.hasUnsavedChanges()).isFalse();
+    } finally {
+      store.close();
+    }
   }
 
   @Test

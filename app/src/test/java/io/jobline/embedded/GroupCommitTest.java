@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -100,39 +99,86 @@ class GroupCommitTest {
 
   @Test
   void whenTheCommitFailsNoWriterItWouldHaveCoveredIsAnsweredAsDurable() throws Exception {
-    CountDownLatch mayFail = new CountDownLatch(1);
     AtomicInteger attempts = new AtomicInteger();
+    CountDownLatch leaderWaitsOutThePace = new CountDownLatch(1);
+    CountDownLatch paceMayEnd = new CountDownLatch(1);
+    GroupCommit group =
+        new GroupCommit(
+            () -> {
+              if (attempts.incrementAndGet() > 1) {
+                throw new IllegalStateException("store closed");
+              }
+            },
+            PACE,
+            clock::get,
+            nanos -> {
+              leaderWaitsOutThePace.countDown();
+              awaitLatch(paceMayEnd);
+              clock.addAndGet(nanos);
+            });
+    group.await(); // the first commit, at once
+
+    CompletableFuture<Throwable> leader = failureOf(group, "leader");
+    assertThat(leaderWaitsOutThePace.await(10, TimeUnit.SECONDS)).isTrue();
+    // the follower counts itself before the leader takes what to commit: the commit covers it
+    CompletableFuture<Throwable> follower = failureOf(group, "follower");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> threadNamed("follower").getState() == Thread.State.WAITING);
+    paceMayEnd.countDown();
+
+    assertThat(leader.get(10, TimeUnit.SECONDS)).hasMessageContaining("store closed");
+    assertThat(follower.get(10, TimeUnit.SECONDS))
+        .as("the follower, covered by the failed commit")
+        .hasMessageContaining("store closed");
+    assertThat(attempts)
+        .as("it tried again itself rather than take the failure as done")
+        .hasValue(3);
+    assertThat(group.commits()).isEqualTo(1);
+  }
+
+  @Test
+  void aLeaderInterruptedAroundItsCommitAnswersItsWriteWithAnError() {
+    AtomicInteger commits = new AtomicInteger();
     GroupCommit group =
         paced(
             () -> {
-              attempts.incrementAndGet();
-              awaitLatch(mayFail);
-              throw new IllegalStateException("store closed");
+              commits.incrementAndGet();
+              Thread.currentThread().interrupt(); // as H2 returns when its wait is interrupted
             });
-
-    CompletableFuture<Void> leader = CompletableFuture.runAsync(group::await);
-    await().atMost(Duration.ofSeconds(10)).until(() -> attempts.get() == 1);
-    CompletableFuture<Void> follower = CompletableFuture.runAsync(group::await);
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> !follower.isDone() && attempts.get() == 1 && waitingIn(group));
-
-    mayFail.countDown();
-    assertThatThrownBy(() -> leader.get(10, TimeUnit.SECONDS)).hasMessageContaining("store closed");
-    assertThatThrownBy(() -> follower.get(10, TimeUnit.SECONDS))
-        .hasMessageContaining("store closed");
-    assertThat(attempts).hasValue(2);
-    assertThat(group.commits()).isZero();
+    try {
+      assertThatThrownBy(group::await).hasMessageContaining("interrupted");
+      assertThat(commits).hasValue(1);
+      assertThat(group.commits()).isZero();
+    } finally {
+      Thread.interrupted();
+    }
   }
 
-  /** Whether some thread waits on the group's monitor (a writer waiting for its leader). */
-  private static boolean waitingIn(GroupCommit group) {
+  /** Runs {@code await} on a thread of that name; completes with what it threw, or null. */
+  private static CompletableFuture<Throwable> failureOf(GroupCommit group, String name) {
+    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                group.await();
+                outcome.complete(null);
+              } catch (RuntimeException e) {
+                outcome.complete(e);
+              }
+            },
+            name);
+    t.setDaemon(true);
+    t.start();
+    return outcome;
+  }
+
+  private static Thread threadNamed(String name) {
     return Thread.getAllStackTraces().keySet().stream()
-        .anyMatch(
-            t ->
-                t.getState() == Thread.State.WAITING
-                    && Arrays.stream(t.getStackTrace())
-                        .anyMatch(f -> f.getMethodName().equals("waitForTheLeader")));
+        .filter(t -> t.getName().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static void awaitLatch(CountDownLatch latch) {

@@ -34,6 +34,7 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,7 +103,24 @@ final class CompactH2Backend extends H2Backend {
           "renamecollection");
 
   /** Commits H2's store for the writes waiting, one commit for all of them. */
-  private final GroupCommit durable = new GroupCommit(() -> getMvStore().commit());
+  private final GroupCommit groupCommit = new GroupCommit(() -> commitToFile(getMvStore()));
+
+  /**
+   * Commits the store, and returns once every change made before the call is in its file. H2 also
+   * commits on its own (about once a second, and when a write leaves much unsaved) and writes those
+   * commits on its own threads without waiting: a commit that finds nothing left unsaved may have
+   * had its changes taken by such a write still under way, so it waits for H2's writer threads,
+   * which run their tasks in order, to finish what they were given.
+   */
+  static void commitToFile(MVStore store) {
+    if (store.commit() < 0) {
+      store.getFileStore().executeFileStoreOperation(() -> {});
+    }
+    MVStoreException failed = store.getPanicException();
+    if (failed != null) {
+      throw failed;
+    }
+  }
 
   /**
    * Answers a command; one that wrote is answered only once H2 has written the change to its file.
@@ -119,14 +137,14 @@ final class CompactH2Backend extends H2Backend {
       return super.handleCommand(channel, databaseName, command, query);
     } finally {
       if (WRITES.contains(command.toLowerCase(Locale.ROOT))) {
-        durable.await();
+        groupCommit.await();
       }
     }
   }
 
   /** H2 commits made for writes so far (for tests). */
   long commits() {
-    return durable.commits();
+    return groupCommit.commits();
   }
 
   @Override

@@ -12,7 +12,10 @@ import java.util.function.LongSupplier;
  * wrote for 45 s before it reuses the space. One client updating a document after another, with a
  * commit each, ran at 1,400–2,000 updates/s and grew the file to 1.5 GB in 80 s; with commits at
  * most every millisecond it ran at 530–770 updates/s and the file stayed at 600 MB. Writes that
- * arrive together (the roles' writers, history's bulk writes) share a commit whatever the pace.
+ * arrive together share a commit whatever the pace. The store answers commands on a few event-loop
+ * threads (mongo-java-server's, four on this box), each waiting here for its write, so a commit is
+ * shared by at most that many writes, and a leader's wait of up to a pace holds up the other
+ * connections of its loop that long.
  *
  * <p>A writer calls {@link #await} once its change is in H2's maps. It waits until a commit that
  * started after that call has ended. The first waiter with no commit under way leads: it waits out
@@ -78,7 +81,8 @@ final class GroupCommit {
 
   /**
    * Waits for the leader to wake this writer. Interrupted (the store is stopping), the write is
-   * answered with an error: it may or may not be in the file, as after a crash.
+   * answered with an error: it may or may not be in the file, as after a crash. (A leader checks
+   * the same before and after its commit.)
    */
   private void waitForTheLeader() {
     try {
@@ -99,6 +103,7 @@ final class GroupCommit {
       if (rest > 0) {
         sleeper.sleep(rest);
       }
+      notInterrupted();
       long upTo;
       synchronized (this) {
         upTo = requested;
@@ -106,6 +111,8 @@ final class GroupCommit {
         committedBefore = true;
       }
       commit.run();
+      // H2 stops waiting for its writer threads when interrupted, and says nothing
+      notInterrupted();
       synchronized (this) {
         durable = Math.max(durable, upTo);
         commits++;
@@ -115,6 +122,16 @@ final class GroupCommit {
         leading = false;
         notifyAll();
       }
+    }
+  }
+
+  /**
+   * Fails the write of a thread interrupted (the store is stopping): it may or may not be in the
+   * file, as after a crash, and is not answered as durable.
+   */
+  private static void notInterrupted() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new IllegalStateException("interrupted before the write was in the store's file");
     }
   }
 
