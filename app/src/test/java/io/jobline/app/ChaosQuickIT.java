@@ -7,7 +7,6 @@ import io.jobline.wire.Json;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.condition.DisabledIfEnvironmentVariable;
  */
 @DisabledIfEnvironmentVariable(named = "JOBLINE_CHAOS", matches = "0")
 class ChaosQuickIT {
-  private static final Path DIST = Path.of(System.getProperty("jobline.dist", "target"));
+  private static final Path DIST = Distribution.DIR;
 
   @Test
   void underEveryFaultNothingIsLostRunTwiceOrFiredTwice() throws Exception {
@@ -37,19 +36,8 @@ class ChaosQuickIT {
     Path report = dir.resolve("report.json");
     Path table = dir.resolve("report.txt");
     List<String> command =
-        new ArrayList<>(
-            List.of(
-                "java",
-                "-Xmx512m",
-                "-cp",
-                DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
-                "io.jobline.app.Main",
-                "chaos",
-                "--quick",
-                "--seed",
-                "20261201",
-                "--dir",
-                dir.resolve("run").toString()));
+        Distribution.command(
+            "chaos", "--quick", "--seed", "20261201", "--dir", dir.resolve("run").toString());
     Process chaos =
         new ProcessBuilder(command)
             .redirectOutput(report.toFile())

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with SIGTERM, or killed with SIGKILL on a data folder and started again.
  */
 class StandaloneProcessIT {
-  private static final Path DIST = Path.of(System.getProperty("jobline.dist", "target"));
+  private static final Path DIST = Distribution.DIR;
 
   @Test
   void sigtermStopsTheRolesThenKafkaAndTheStoreAndSaysWhatItWaitedForWithoutAStackTrace()
@@ -135,15 +135,7 @@ class StandaloneProcessIT {
    * .err.
    */
   private static Process standalone(List<String> storage, Path logs) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                "java",
-                "-Xmx512m",
-                "-cp",
-                DIST.resolve("jobline.jar") + ":" + DIST.resolve("lib") + "/*",
-                "io.jobline.app.Main",
-                "standalone"));
+    List<String> command = Distribution.command("standalone");
     command.addAll(storage);
     command.addAll(
         List.of(
