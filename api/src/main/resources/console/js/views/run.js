@@ -102,7 +102,9 @@ export async function render(root, { me, params: [runId] }) {
         } else if (name === 'end') {
           liveNote.textContent = `Ended ${data.status || ''}.`;
           following = false;
-          reload().catch(() => {});
+          // the run may have gone on since (an attempt's end read just before its retry): if the
+          // reload shows it going on, follow it again
+          reload().then(() => { if (!ENDED.has(run.status)) follow(); }).catch(() => {});
         }
       },
       onError: (e, attempt) => {

@@ -10,7 +10,11 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.TimerStore;
+import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,6 +32,7 @@ import org.junit.jupiter.api.Test;
 class RunStreamsTest {
   private static final Caller ADMIN = new Caller("admin", Role.ADMIN, null);
   private final InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
+  private final InMemoryTimerStore timers = new InMemoryTimerStore();
   private final AtomicLong now = new AtomicLong();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ApiLimits limits = new ApiLimits();
@@ -35,6 +40,7 @@ class RunStreamsTest {
   private final RunStreams streams =
       new RunStreams(
           runs,
+          timers,
           limits,
           new RunStreams.Timing(
               Duration.ofHours(1),
@@ -104,6 +110,10 @@ class RunStreamsTest {
   }
 
   private static RunRecord run(String id, String tenant, RunStatus status, int lines) {
+    return run(id, tenant, status, lines, 1);
+  }
+
+  private static RunRecord run(String id, String tenant, RunStatus status, int lines, int attempt) {
     List<LogEntry> logs = new ArrayList<>();
     for (int i = 1; i <= lines; i++) {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
@@ -115,7 +125,7 @@ class RunStreamsTest {
         null,
         null,
         status,
-        1,
+        attempt,
         1,
         "executor-1",
         Instant.EPOCH,
@@ -164,6 +174,40 @@ class RunStreamsTest {
             "event: end\ndata: {\"run_id\":\"r1\",\"status\":\"completed\",\"result\":null,\"error\":null}\n\n");
     assertThat(c.closed).isTrue();
     assertThat(streams.openStreams()).isZero();
+  }
+
+  @Test
+  void anAttemptThatFailsWithARetryToComeEndsNotTheStreamTheRunsLastAttemptDoes() {
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 0)));
+    Client c = open("r1", ADMIN, StreamPosition.START);
+    c.take();
+    // attempt 1 failed; the executor set attempt 2's timer before it published that end
+    JobRequest second =
+        JobRequest.of(
+            RunId.of("r1"), "sleep", null, "t1", null, null, Trigger.manual(), Instant.EPOCH, "t");
+    timers.set(
+        new TimerStore.Timer(
+            TimerStore.retryId("r1", 2), Instant.EPOCH.plusSeconds(10), "retry", second));
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.FAILED, 0)));
+    streams.poll();
+    assertThat(c.take())
+        .isEqualTo(
+            "id: 0:failed\nevent: status\ndata: {\"run_id\":\"r1\",\"status\":\"failed\"}\n\n");
+    assertThat(c.closed).isFalse();
+
+    // the timer fired (and was deleted) once history had the run retrying; attempt 2 fails for good
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RETRYING, 0)));
+    timers.delete(TimerStore.retryId("r1", 2));
+    streams.poll();
+    assertThat(c.take()).contains("event: status").contains("\"status\":\"retrying\"");
+    assertThat(c.closed).isFalse();
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.FAILED, 0, 2)));
+    streams.poll();
+    assertThat(c.take())
+        .contains("\"status\":\"failed\"")
+        .endsWith(
+            "event: end\ndata: {\"run_id\":\"r1\",\"status\":\"failed\",\"result\":null,\"error\":null}\n\n");
+    assertThat(c.closed).isTrue();
   }
 
   @Test
@@ -314,7 +358,7 @@ class RunStreamsTest {
   void streamsPastTheTokensCapAre429() {
     limits.streamsPerToken = 1;
     RunStreams capped =
-        new RunStreams(runs, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
+        new RunStreams(runs, timers, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
     capped.open("r1", ADMIN, StreamPosition.START, new Client());
     assertThatThrownBy(() -> capped.open("r2", ADMIN, StreamPosition.START, new Client()))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));

@@ -125,9 +125,8 @@ class ConsoleBrowserTest {
 
   /**
    * Waits until a {@code flaky} run has failed its last attempt (it is retried three times). Each
-   * earlier attempt is {@code failed} too for a moment before its retry is scheduled: a run page
-   * opened between attempts stops following at an attempt's end and may be left showing the retry
-   * after it (a CI run timed out waiting for "failed" so; see the run page's stream handling).
+   * earlier attempt reads {@code failed} too for a moment before its retry shows, so the status
+   * alone does not say the run is over.
    */
   private static void awaitLastAttemptFailed(String runId) {
     await()
@@ -303,6 +302,27 @@ class ConsoleBrowserTest {
     assertThat(browser.findElement(By.id("run-logs")).getText())
         .contains("Starting settlement for 2026-03");
     assertThat(browser.findElement(By.id("main")).getText()).contains("\"processed\"");
+  }
+
+  @Test
+  void aRunPageOpenedAtTheFirstAttemptFollowsTheRetriesToTheLastAttempt() {
+    // fails its first two attempts, each retried after a second; the third completes
+    String id =
+        admin
+            .post("/jobs/run/flaky", "{\"tenant_id\":\"console\",\"params\":{\"failures\":2}}")
+            .body()
+            .path("run_id")
+            .asText();
+    browser.get(base + "/#/runs/" + id);
+    waitUntil(() -> browser.findElement(By.id("run-status")).getText().contains("completed"));
+    assertThat(browser.findElement(By.id("live-note")).getText()).isEqualTo("Ended completed.");
+    List<String> attempts =
+        browser.findElements(By.cssSelector("#main table tbody tr")).stream()
+            .map(WebElement::getText)
+            .toList();
+    assertThat(attempts).hasSize(3);
+    assertThat(attempts.get(0)).contains("failed").contains("failure number 1");
+    assertThat(attempts.get(2)).contains("completed");
   }
 
   @Test

@@ -23,7 +23,7 @@ final class RetryTimer {
     JobRequest next = retry.next();
     timers.set(
         new TimerStore.Timer(
-            "retry:" + next.runId() + ":" + next.attempt(), retry.due(), "retry", next));
+            TimerStore.retryId(next.runId().value(), next.attempt()), retry.due(), "retry", next));
     return ctx.event(
         EventType.RETRY_SCHEDULED,
         Json.object()

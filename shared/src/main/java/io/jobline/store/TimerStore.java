@@ -13,7 +13,18 @@ public interface TimerStore {
   /** A due request and the id of the timer that holds it. */
   record Timer(String id, Instant dueAt, String kind, JobRequest request) {}
 
+  /**
+   * The id of the timer that holds a run's retry: the request of attempt {@code attempt}. Set once
+   * per attempt, so a retry decided twice (a takeover) is one timer.
+   */
+  static String retryId(String runId, int attempt) {
+    return "retry:" + runId + ":" + attempt;
+  }
+
   void set(Timer timer);
+
+  /** Whether a timer of this id is set and has not been fired (deleted) yet. */
+  boolean pending(String id);
 
   /** Timers due at {@code now}, earliest first. */
   List<Timer> due(Instant now, int limit);
