@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Caller;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
-import io.jobline.run.RunStatus;
 import io.jobline.store.RunStore;
-import io.jobline.store.TimerStore;
 import io.jobline.wire.Json;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -38,9 +36,8 @@ import org.slf4j.LoggerFactory;
  * off and its slot freed. So a client that stops reading holds up no other stream.
  *
  * <p>A stream ends when its run does, not when an attempt does: an attempt that failed or timed out
- * with a retry still to come (its timer is in {@code job_timers}; the executor sets it before it
- * publishes the attempt's end) shows as a {@code status} event, and the stream goes on through the
- * retry. Only the run's last attempt ends it.
+ * with a retry still to come ({@link PendingRetry}) shows as a {@code status} event, and the stream
+ * goes on through the retry. Only the run's last attempt ends it.
  */
 public final class RunStreams implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunStreams.class);
@@ -96,7 +93,6 @@ public final class RunStreams implements AutoCloseable {
   }
 
   private final RunStore runs;
-  private final TimerStore timers;
   private final StreamSlots slots;
   private final Timing timing;
   private final ScheduledExecutorService scheduler;
@@ -107,12 +103,8 @@ public final class RunStreams implements AutoCloseable {
   private final List<Stream> open = new ArrayList<>();
 
   public RunStreams(
-      RunStore runs,
-      TimerStore timers,
-      ApiLimits limits,
-      Timing timing,
-      ScheduledExecutorService scheduler) {
-    this(runs, timers, limits, timing, scheduler, System::nanoTime);
+      RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler) {
+    this(runs, limits, timing, scheduler, System::nanoTime);
   }
 
   /**
@@ -121,14 +113,12 @@ public final class RunStreams implements AutoCloseable {
    */
   RunStreams(
       RunStore runs,
-      TimerStore timers,
       ApiLimits limits,
       Timing timing,
       ScheduledExecutorService scheduler,
       LongSupplier nanos) {
     this.nanos = nanos;
     this.runs = runs;
-    this.timers = timers;
     this.slots = new StreamSlots(limits);
     this.timing = timing;
     this.scheduler = scheduler;
@@ -293,7 +283,10 @@ public final class RunStreams implements AutoCloseable {
         s.position = s.position.withStatus(status);
         frame(frames, "status", s.position, new StatusData(s.runId, status));
       }
-      if (!s.behind && run.status() != null && run.status().isTerminal() && !retryFollows(run)) {
+      if (!s.behind
+          && run.status() != null
+          && run.status().isTerminal()
+          && PendingRetry.of(run).isEmpty()) {
         frame(frames, "end", s.position, new EndData(s.runId, status, run.result(), run.error()));
         ended = true;
       }
@@ -312,16 +305,6 @@ public final class RunStreams implements AutoCloseable {
       s.lastWrite = now;
     }
     return ended;
-  }
-
-  /**
-   * Whether the run's attempt ended with a retry still to come: its next attempt's timer is set and
-   * not yet fired. (The retry's announcement came in the transaction that ended the attempt, right
-   * after the end, so history has folded it long before the backoff lets the timer fire.)
-   */
-  private boolean retryFollows(RunRecord run) {
-    return (run.status() == RunStatus.FAILED || run.status() == RunStatus.TIMED_OUT)
-        && timers.pending(TimerStore.retryId(run.runId().value(), run.attempt() + 1));
   }
 
   /** The data of a status event: the run and its new status. */

@@ -362,7 +362,11 @@ public final class RunsResource {
         "no run '" + runId + "' (a run just submitted appears within a moment)");
   }
 
-  /** The run in the seed's JobResult shape, plus tenant, attempt, progress and trigger. */
+  /**
+   * The run in the seed's JobResult shape, plus tenant, attempt, progress and trigger; and, while
+   * an attempt that failed or timed out has a retry to come, {@code next_attempt} (its number and
+   * when it is due): the run is not over.
+   */
   @GET
   @Path("/{run_id}")
   @RolesAllowed(Role.VIEWER_NAME)
@@ -381,6 +385,7 @@ public final class RunsResource {
     view.put("attempts", run.attempts());
     view.put("executor_id", run.executorId());
     view.put("parent_run_id", run.parentRunId());
+    PendingRetry.of(run).ifPresent(next -> view.put("next_attempt", next));
     return view;
   }
 }

@@ -27,7 +27,8 @@ export async function render(root, { me, params: [runId] }) {
   let run;
   const show = (r) => {
     run = r;
-    add(clear(state), [badge(r.status), r.progress_message ? h('span', { class: 'muted' }, ` ${r.progress_message}`) : null]);
+    add(clear(state), [badge(r.status), r.progress_message ? h('span', { class: 'muted' }, ` ${r.progress_message}`) : null,
+      r.next_attempt ? h('span', { class: 'muted', id: 'next-attempt' }, ` attempt ${r.next_attempt.attempt} due ${when(r.next_attempt.due_at)}`) : null]);
     if (r.progress != null) {
       bar.value = r.progress;
       pct.textContent = `${r.progress}%`;
@@ -63,7 +64,7 @@ export async function render(root, { me, params: [runId] }) {
     if (me.may_operate && !ENDED.has(r.status)) {
       actions.append(h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, 'Cancel'));
     }
-    if (me.may_operate && ['failed', 'timed_out', 'cancelled'].includes(r.status)) {
+    if (me.may_operate && ['failed', 'timed_out', 'cancelled'].includes(r.status) && !r.next_attempt) {
       actions.append(h('button', { type: 'button', onclick: () => act('retry') }, 'Retry'));
     }
   };

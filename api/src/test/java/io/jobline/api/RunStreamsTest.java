@@ -6,15 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
+import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
-import io.jobline.store.InMemoryTimerStore;
-import io.jobline.store.TimerStore;
-import io.jobline.wire.JobRequest;
-import io.jobline.wire.RunId;
-import io.jobline.wire.Trigger;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +28,6 @@ import org.junit.jupiter.api.Test;
 class RunStreamsTest {
   private static final Caller ADMIN = new Caller("admin", Role.ADMIN, null);
   private final InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
-  private final InMemoryTimerStore timers = new InMemoryTimerStore();
   private final AtomicLong now = new AtomicLong();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ApiLimits limits = new ApiLimits();
@@ -40,7 +35,6 @@ class RunStreamsTest {
   private final RunStreams streams =
       new RunStreams(
           runs,
-          timers,
           limits,
           new RunStreams.Timing(
               Duration.ofHours(1),
@@ -110,36 +104,12 @@ class RunStreamsTest {
   }
 
   private static RunRecord run(String id, String tenant, RunStatus status, int lines) {
-    return run(id, tenant, status, lines, 1);
+    return run(id, tenant, status, lines, 1, List.of());
   }
 
-  private static RunRecord run(String id, String tenant, RunStatus status, int lines, int attempt) {
-    List<LogEntry> logs = new ArrayList<>();
-    for (int i = 1; i <= lines; i++) {
-      logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
-    }
-    return new RunRecord(
-        RunId.of(id),
-        "sleep",
-        tenant,
-        null,
-        null,
-        status,
-        attempt,
-        1,
-        "executor-1",
-        Instant.EPOCH,
-        Instant.EPOCH,
-        status.isTerminal() ? Instant.EPOCH.plusSeconds(9) : null,
-        null,
-        null,
-        null,
-        null,
-        logs,
-        false,
-        List.of(),
-        null,
-        null);
+  private static RunRecord run(
+      String id, String tenant, RunStatus status, int lines, int attempt, List<Attempt> attempts) {
+    return ApiRuns.run(id, tenant, status, lines, attempt, attempts);
   }
 
   private Client open(String runId, Caller caller, StreamPosition from) {
@@ -181,33 +151,41 @@ class RunStreamsTest {
     runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 0)));
     Client c = open("r1", ADMIN, StreamPosition.START);
     c.take();
-    // attempt 1 failed; the executor set attempt 2's timer before it published that end
-    JobRequest second =
-        JobRequest.of(
-            RunId.of("r1"), "sleep", null, "t1", null, null, Trigger.manual(), Instant.EPOCH, "t");
-    timers.set(
-        new TimerStore.Timer(
-            TimerStore.retryId("r1", 2), Instant.EPOCH.plusSeconds(10), "retry", second));
-    runs.upsertAll(List.of(run("r1", "t1", RunStatus.FAILED, 0)));
+    // attempt 1 failed, and its end said attempt 2 follows
+    runs.upsertAll(List.of(failed(1, Instant.EPOCH.plusSeconds(20))));
     streams.poll();
     assertThat(c.take())
         .isEqualTo(
             "id: 0:failed\nevent: status\ndata: {\"run_id\":\"r1\",\"status\":\"failed\"}\n\n");
     assertThat(c.closed).isFalse();
 
-    // the timer fired (and was deleted) once history had the run retrying; attempt 2 fails for good
     runs.upsertAll(List.of(run("r1", "t1", RunStatus.RETRYING, 0)));
-    timers.delete(TimerStore.retryId("r1", 2));
     streams.poll();
-    assertThat(c.take()).contains("event: status").contains("\"status\":\"retrying\"");
+    assertThat(c.take()).contains("\"status\":\"retrying\"");
     assertThat(c.closed).isFalse();
-    runs.upsertAll(List.of(run("r1", "t1", RunStatus.FAILED, 0, 2)));
+    // attempt 2 fails for good: its end said nothing of a retry
+    runs.upsertAll(List.of(failed(2, null)));
     streams.poll();
     assertThat(c.take())
         .contains("\"status\":\"failed\"")
         .endsWith(
             "event: end\ndata: {\"run_id\":\"r1\",\"status\":\"failed\",\"result\":null,\"error\":null}\n\n");
     assertThat(c.closed).isTrue();
+  }
+
+  /** Run r1 with its attempt {@code attempt} failed; {@code retryAt} when a retry follows. */
+  private static RunRecord failed(int attempt, Instant retryAt) {
+    Attempt last =
+        new Attempt(
+            attempt,
+            1,
+            "executor-1",
+            Instant.EPOCH,
+            Instant.EPOCH.plusSeconds(9),
+            RunStatus.FAILED,
+            "boom",
+            retryAt);
+    return run("r1", "t1", RunStatus.FAILED, 0, attempt, List.of(last));
   }
 
   @Test
@@ -358,7 +336,7 @@ class RunStreamsTest {
   void streamsPastTheTokensCapAre429() {
     limits.streamsPerToken = 1;
     RunStreams capped =
-        new RunStreams(runs, timers, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
+        new RunStreams(runs, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
     capped.open("r1", ADMIN, StreamPosition.START, new Client());
     assertThatThrownBy(() -> capped.open("r2", ADMIN, StreamPosition.START, new Client()))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));

@@ -90,7 +90,6 @@ final class ApiWiring {
     RunStreams runStreams =
         new RunStreams(
             stores.runs(),
-            stores.timers(),
             config.api.limits,
             config.api.streamTiming(),
             env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());

@@ -246,7 +246,9 @@ final class RunCommand implements Callable<Integer> {
           display.line(Json.mapper().treeToValue(logs.get(shown), LogEntry.class));
         }
         String status = run.path("status").asText();
-        if (List.of("completed", "failed", "cancelled", "timed_out").contains(status)) {
+        // an attempt that failed with a retry to come reads failed too, with its next attempt
+        boolean over = run.path("next_attempt").isMissingNode();
+        if (over && List.of("completed", "failed", "cancelled", "timed_out").contains(status)) {
           display.finish(status);
           return report(
               status, run.path("error").isNull() ? null : run.path("error").asText(), run);

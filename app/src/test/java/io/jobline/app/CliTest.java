@@ -137,6 +137,28 @@ class CliTest {
   }
 
   @Test
+  void submitFollowsARetriedRunPastItsFailedAttemptsToItsEnd() throws Exception {
+    Outcome o =
+        jobline(
+            "run",
+            "flaky",
+            "--submit",
+            "--api-url",
+            SharedStandalone.get().apiUrl(),
+            "--token",
+            Http.TEST_TOKEN,
+            "--tenant-id",
+            "t1",
+            "--params",
+            "{\"failures\":2}",
+            "--json");
+    assertThat(o.code()).as(o.err()).isZero();
+    JsonNode run = Json.mapper().readTree(o.out());
+    assertThat(run.path("status").asText()).isEqualTo("completed");
+    assertThat(run.path("result").path("calls").asInt()).isEqualTo(3);
+  }
+
+  @Test
   void runCleansUpExpiredTokensInTheStandalonesStore() throws Exception {
     String uri = SharedStandalone.get().mongoUri();
     try (MongoClient mongo = MongoClients.create(uri)) {

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,6 +73,41 @@ class EndToEndTest {
     run.path("logs").forEach(l -> messages.add(l.path("message").asText()));
     assertThat(messages).contains("Starting settlement for 2026-03", "Processed batch 4 of 4");
     assertThat(run.path("logs").get(1).path("percentage").asInt()).isEqualTo(25);
+  }
+
+  @Test
+  void aFailedAttemptWithARetryToComeNeverReadsAsTheRunsEnd() {
+    // fails once, retried after about two seconds
+    String runId =
+        http.post(
+                "/jobs/run/flaky",
+                "{\"tenant_id\":\"t1\",\"retry_backoff_seconds\":2,\"params\":{\"failures\":1}}")
+            .body()
+            .path("run_id")
+            .asText();
+    List<String> seen = new ArrayList<>();
+    JsonNode[] last = new JsonNode[1];
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .until(
+            () -> {
+              Http.Reply r = http.get("/jobs/runs/" + runId);
+              if (r.status() != 200) {
+                return false;
+              }
+              last[0] = r.body();
+              String status = r.body().path("status").asText();
+              seen.add(status + (r.body().has("next_attempt") ? "+next" : ""));
+              return status.equals("completed");
+            });
+    assertThat(seen).as("read between attempts").doesNotContain("failed");
+    JsonNode first = last[0].path("attempts").get(0);
+    assertThat(first.path("status").asText()).isEqualTo("failed");
+    assertThat(first.path("retry_at").asText()).as("its end said a retry follows").isNotEmpty();
+    assertThat(Instant.parse(last[0].path("attempts").get(1).path("started_at").asText()))
+        .isAfterOrEqualTo(Instant.parse(first.path("retry_at").asText()).minusMillis(50));
+    assertThat(last[0].has("next_attempt")).isFalse();
   }
 
   @Test

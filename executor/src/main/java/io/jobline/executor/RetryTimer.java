@@ -1,5 +1,7 @@
 package io.jobline.executor;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
@@ -13,6 +15,23 @@ import io.jobline.wire.RunEvent;
  */
 final class RetryTimer {
   private RetryTimer() {}
+
+  /**
+   * The attempt's end as published: with {@code next_attempt} ({@code attempt}, {@code due_at})
+   * when a retry follows, so history records on the ended attempt that the run goes on.
+   */
+  static JsonNode announcedIn(JsonNode end, RetryPolicy.Retry retry) {
+    if (retry == null) {
+      return end;
+    }
+    ObjectNode with = end instanceof ObjectNode o ? o.deepCopy() : Json.object();
+    with.set(
+        "next_attempt",
+        Json.object()
+            .put("attempt", retry.next().attemptOrFirst())
+            .put("due_at", retry.due().toString()));
+    return with;
+  }
 
   /**
    * Stores the timer now.

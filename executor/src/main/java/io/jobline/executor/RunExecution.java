@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -363,7 +364,15 @@ final class RunExecution implements Runnable {
   }
 
   private void publishEnd(EventType type, JsonNode payload) {
-    RunEvent terminal = ctx.event(type, JobOutcome.carrying(payload, takeHeldStart()));
+    // decided before the end is written, so the end itself says the run goes on (a reader of the
+    // run between this end and the retry's announcement must not take it for the run's last)
+    Optional<RetryPolicy.Retry> retry =
+        retries.after(request(), pending.job().descriptor(), type, clock.instant());
+    RunEvent terminal =
+        ctx.event(
+            type,
+            RetryTimer.announcedIn(
+                JobOutcome.carrying(payload, takeHeldStart()), retry.orElse(null)));
     // a job may end without having looked at its lease, e.g. in a process frozen past it
     boolean fenced =
         ctx.stopReason() == StopReason.FENCED
@@ -384,11 +393,7 @@ final class RunExecution implements Runnable {
       outcome.gone(pending);
       return;
     }
-    RunEvent retryAnnounced =
-        retries
-            .after(request(), pending.job().descriptor(), type, clock.instant())
-            .map(retry -> RetryTimer.set(retry, parts.timers(), ctx))
-            .orElse(null);
+    RunEvent retryAnnounced = retry.map(r -> RetryTimer.set(r, parts.timers(), ctx)).orElse(null);
     // marked ended before the end is published, so a copy read meanwhile waits for it to be sent
     EndMark mark = outcome.finished(pending);
     events.publishEnd(

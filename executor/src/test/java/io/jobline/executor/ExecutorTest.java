@@ -22,6 +22,7 @@ import io.jobline.wire.Trigger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -339,6 +340,7 @@ class ExecutorTest {
     RunEvent end = awaitEnd(once.runId().value());
     assertThat(end.type()).isEqualTo(EventType.FAILED);
     assertThat(end.payload().path("error").asText()).isEqualTo("IllegalStateException: boom");
+    assertThat(end.payload().has("next_attempt")).as("its only attempt").isFalse();
 
     JobRequest retried =
         JobRequest.of(
@@ -358,8 +360,20 @@ class ExecutorTest {
     RunEvent scheduled = ofType(retried.runId().value(), EventType.RETRY_SCHEDULED).get(0);
     assertThat(scheduled.payload().path("next_attempt").asInt()).isEqualTo(2);
     var timers = new MongoTimerStore(h.db).due(Instant.now().plusSeconds(60), 100);
-    assertThat(timers)
-        .anyMatch(t -> t.request().runId().equals(retried.runId()) && t.request().attempt() == 2);
+    var timer =
+        timers.stream()
+            .filter(t -> t.request().runId().equals(retried.runId()))
+            .findFirst()
+            .orElseThrow();
+    assertThat(timer.request().attempt()).isEqualTo(2);
+    // the attempt's end itself says the run goes on, and when
+    RunEvent failed = terminal(retried.runId().value()).orElseThrow();
+    assertThat(failed.type()).isEqualTo(EventType.FAILED);
+    assertThat(failed.payload().path("next_attempt").path("attempt").asInt()).isEqualTo(2);
+    assertThat(
+            Instant.parse(failed.payload().path("next_attempt").path("due_at").asText())
+                .truncatedTo(ChronoUnit.MILLIS))
+        .isEqualTo(timer.dueAt());
   }
 
   @Test

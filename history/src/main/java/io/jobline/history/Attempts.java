@@ -3,6 +3,7 @@ package io.jobline.history;
 import io.jobline.run.Attempt;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.RunEvent;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -21,25 +22,36 @@ final class Attempts {
     List<Attempt> more = new ArrayList<>(attempts);
     if (takeover && !more.isEmpty()) {
       Attempt last = more.remove(more.size() - 1);
-      more.add(last.ended(null, e.timestamp(), "taken over by " + e.executorId()));
+      more.add(last.ended(null, e.timestamp(), "taken over by " + e.executorId(), null));
     }
     more.add(
         new Attempt(
-            e.attempt(), e.epoch(), e.executorId(), e.timestamp(), null, RunStatus.RUNNING, null));
+            e.attempt(),
+            e.epoch(),
+            e.executorId(),
+            e.timestamp(),
+            null,
+            RunStatus.RUNNING,
+            null,
+            null));
     return more;
   }
 
   /**
    * An execution ended as {@code to}: its attempt ends, or, for an attempt that ended without
-   * starting (cancelled while it waited), an ended attempt is recorded beside the others.
+   * starting (cancelled while it waited), an ended attempt is recorded beside the others. {@code
+   * retryAt} is when the next attempt is due, when the end said a retry follows.
    */
-  static List<Attempt> ended(List<Attempt> attempts, RunEvent e, RunStatus to, String error) {
+  static List<Attempt> ended(
+      List<Attempt> attempts, RunEvent e, RunStatus to, String error, Instant retryAt) {
     List<Attempt> more = new ArrayList<>(attempts);
     Attempt last = more.isEmpty() ? null : more.get(more.size() - 1);
     if (last != null && last.attempt() == e.attempt()) {
-      more.set(more.size() - 1, last.ended(to, e.timestamp(), error));
+      more.set(more.size() - 1, last.ended(to, e.timestamp(), error, retryAt));
     } else if (e.attempt() > 0 && (last == null || e.attempt() > last.attempt())) {
-      more.add(new Attempt(e.attempt(), e.epoch(), e.executorId(), null, e.timestamp(), to, error));
+      more.add(
+          new Attempt(
+              e.attempt(), e.epoch(), e.executorId(), null, e.timestamp(), to, error, retryAt));
     }
     return more;
   }
@@ -48,7 +60,8 @@ final class Attempts {
   static List<Attempt> startLost(List<Attempt> attempts, RunEvent e) {
     List<Attempt> more = new ArrayList<>(attempts);
     more.add(
-        new Attempt(e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null));
+        new Attempt(
+            e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null, null));
     return more;
   }
 }

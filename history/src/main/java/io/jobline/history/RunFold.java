@@ -259,7 +259,24 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
-        attempts = Attempts.ended(attempts, e, to, error);
+        attempts = Attempts.ended(attempts, e, to, error, retryAt(p));
+      }
+    }
+
+    /**
+     * When the next attempt is due, when the end says a retry follows ({@code next_attempt.due_at},
+     * set by the executor that decided it); an unreadable time is left out, the retry still comes.
+     */
+    private Instant retryAt(JsonNode p) {
+      JsonNode due = p == null ? null : p.path("next_attempt").get("due_at");
+      if (due == null || !due.isTextual()) {
+        return null;
+      }
+      try {
+        return IsoInstant.parse(due.asText());
+      } catch (DateTimeParseException bad) {
+        LOG.warn("Run {}: the retry time its end carries is unreadable; left out", runId);
+        return null;
       }
     }
 

@@ -305,9 +305,15 @@ class HistoryTopologyTest {
   void aRetriedRunShowsEachAttempt() {
     RunId id = RunId.of("run-8");
     events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
-    events.pipeInput(
-        id.value(),
-        at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", Json.object().put("error", "boom")));
+    Instant due = Instant.parse("2026-03-01T00:00:05Z");
+    ObjectNode failed = Json.object().put("error", "boom");
+    failed.set("next_attempt", Json.object().put("attempt", 2).put("due_at", due.toString()));
+    events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", failed));
+    RunRecord between = store.find("run-8").orElseThrow();
+    assertThat(between.status()).isEqualTo(RunStatus.FAILED);
+    assertThat(between.attempts().get(0).retryAt())
+        .as("the end said a retry follows: the run is not over")
+        .isEqualTo(due);
     events.pipeInput(
         id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 1, 1, 2, "exec-a", Json.object()));
     assertThat(store.find("run-8").orElseThrow().status()).isEqualTo(RunStatus.RETRYING);
@@ -321,7 +327,9 @@ class HistoryTopologyTest {
     assertThat(run.attempts()).hasSize(2);
     assertThat(run.attempts().get(0).status()).isEqualTo(RunStatus.FAILED);
     assertThat(run.attempts().get(0).error()).isEqualTo("boom");
+    assertThat(run.attempts().get(0).retryAt()).isEqualTo(due);
     assertThat(run.attempts().get(1).status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.attempts().get(1).retryAt()).isNull();
   }
 
   @Test

@@ -17,11 +17,6 @@ public final class InMemoryTimerStore implements TimerStore {
   }
 
   @Override
-  public boolean pending(String id) {
-    return timers.containsKey(id);
-  }
-
-  @Override
   public List<Timer> due(Instant now, int limit) {
     return timers.values().stream()
         .filter(t -> !t.dueAt().isAfter(now))

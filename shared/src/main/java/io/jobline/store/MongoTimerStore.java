@@ -51,11 +51,6 @@ public final class MongoTimerStore implements TimerStore {
   }
 
   @Override
-  public boolean pending(String id) {
-    return timers.find(Filters.eq("_id", id)).projection(new Document("_id", 1)).first() != null;
-  }
-
-  @Override
   public List<Timer> due(Instant now, int limit) {
     List<Timer> out = new ArrayList<>();
     for (Document d :

@@ -23,9 +23,6 @@ public interface TimerStore {
 
   void set(Timer timer);
 
-  /** Whether a timer of this id is set and has not been fired (deleted) yet. */
-  boolean pending(String id);
-
   /** Timers due at {@code now}, earliest first. */
   List<Timer> due(Instant now, int limit);
 

@@ -71,18 +71,6 @@ class TimerStoreContractTest {
       assertThat(s.due(T0, 10)).isEmpty();
       assertThat(s.earliest()).contains(T0.plusSeconds(10));
     }
-
-    @Test
-    void aTimerIsPendingFromItsSettingUntilItsDeletion() {
-      TimerStore s = store();
-      String id = TimerStore.retryId("r1", 2);
-      assertThat(s.pending(id)).isFalse();
-      s.set(timer(id, T0.plusSeconds(10)));
-      assertThat(s.pending(id)).isTrue();
-      assertThat(s.pending(TimerStore.retryId("r1", 3))).isFalse();
-      s.delete(id);
-      assertThat(s.pending(id)).isFalse();
-    }
   }
 
   @Nested

@@ -1,0 +1,49 @@
+package io.jobline.api;
+
+import io.jobline.run.Attempt;
+import io.jobline.run.LogEntry;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.wire.RunId;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Run records for the api's tests: a {@code sleep} run with progress lines and attempts. */
+final class ApiRuns {
+  private ApiRuns() {}
+
+  /**
+   * Run {@code id} of {@code tenant}, requested and started at the epoch and ended 9 s later if
+   * {@code status} is terminal, with {@code lines} progress lines (line i at i × 10 %).
+   */
+  static RunRecord run(
+      String id, String tenant, RunStatus status, int lines, int attempt, List<Attempt> attempts) {
+    List<LogEntry> logs = new ArrayList<>();
+    for (int i = 1; i <= lines; i++) {
+      logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
+    }
+    return new RunRecord(
+        RunId.of(id),
+        "sleep",
+        tenant,
+        null,
+        null,
+        status,
+        attempt,
+        1,
+        "executor-1",
+        Instant.EPOCH,
+        Instant.EPOCH,
+        status.isTerminal() ? Instant.EPOCH.plusSeconds(9) : null,
+        null,
+        null,
+        null,
+        null,
+        logs,
+        false,
+        attempts,
+        null,
+        null);
+  }
+}
