@@ -46,6 +46,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Run status. */
 @Path("/jobs/runs")
@@ -208,6 +209,20 @@ public final class RunsResource {
   @RolesAllowed(Role.OPERATOR_NAME)
   public Response retry(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
+    Optional<PendingRetry.NextAttempt> due = PendingRetry.of(run);
+    if (due.isPresent()) {
+      throw new ApiException(
+          409,
+          "Run cannot be retried",
+          "run '"
+              + runId
+              + "' is retried already: its attempt "
+              + due.get().attempt()
+              + " is due at "
+              + due.get().dueAt(),
+          "run_id",
+          null);
+    }
     if (run.status() != RunStatus.FAILED
         && run.status() != RunStatus.TIMED_OUT
         && run.status() != RunStatus.CANCELLED) {
@@ -333,7 +348,9 @@ public final class RunsResource {
   @RolesAllowed(Role.OPERATOR_NAME)
   public Response cancel(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
-    if (run.status() != null && run.status().isTerminal()) {
+    // an attempt that failed with a retry to come reads failed: the run waits for its next attempt
+    boolean retryDue = PendingRetry.of(run).isPresent();
+    if (run.status() != null && run.status().isTerminal() && !retryDue) {
       throw new ApiException(
           409,
           "Run already ended",
@@ -343,7 +360,9 @@ public final class RunsResource {
     }
     // a run waiting for its next attempt is cancelled with that attempt; a later retry is not
     int attempt =
-        run.status() == RunStatus.RETRYING ? run.attempt() + 1 : Math.max(1, run.attempt());
+        run.status() == RunStatus.RETRYING || retryDue
+            ? run.attempt() + 1
+            : Math.max(1, run.attempt());
     control.sendAndWait(
         Control.cancel(RunId.of(runId), attempt, clock.instant(), Access.caller(sc).name()));
     auditor.record(

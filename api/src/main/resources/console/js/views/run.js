@@ -61,7 +61,7 @@ export async function render(root, { me, params: [runId] }) {
           h('td', {}, a.error || ''))))
         : h('p', { class: 'muted' }, 'None yet.'));
     clear(actions);
-    if (me.may_operate && !ENDED.has(r.status)) {
+    if (me.may_operate && (!ENDED.has(r.status) || r.next_attempt)) {
       actions.append(h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, 'Cancel'));
     }
     if (me.may_operate && ['failed', 'timed_out', 'cancelled'].includes(r.status) && !r.next_attempt) {

@@ -4,15 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.jobline.run.Attempt;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.MongoRunStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -108,6 +118,69 @@ class EndToEndTest {
     assertThat(Instant.parse(last[0].path("attempts").get(1).path("started_at").asText()))
         .isAfterOrEqualTo(Instant.parse(first.path("retry_at").asText()).minusMillis(50));
     assertThat(last[0].has("next_attempt")).isFalse();
+  }
+
+  @Test
+  void aRunWaitingForItsRetryIsCancelledWithItsNextAttemptAndIsNotRetriedTwice() {
+    // stored as history stores a failed attempt whose end said attempt 2 follows in an hour
+    String runId = "between-attempts-" + UUID.randomUUID();
+    Instant ended = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    Instant due = ended.plusSeconds(3600);
+    RunRecord failed =
+        new RunRecord(
+            RunId.of(runId),
+            "flaky",
+            "t1",
+            Json.object(),
+            Trigger.manual(),
+            RunStatus.FAILED,
+            1,
+            1,
+            "exec-1",
+            ended,
+            ended,
+            ended,
+            null,
+            "boom",
+            null,
+            null,
+            List.of(),
+            false,
+            List.of(new Attempt(1, 1, "exec-1", ended, ended, RunStatus.FAILED, "boom", due)),
+            null,
+            null);
+    try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
+      new MongoRunStore(mongo.getDatabase(standalone.config().mongo.database), Clock.systemUTC())
+          .upsertAll(List.of(failed));
+    }
+    JsonNode shown = http.get("/jobs/runs/" + runId).body();
+    assertThat(shown.path("next_attempt").path("attempt").asInt()).isEqualTo(2);
+    assertThat(Instant.parse(shown.path("next_attempt").path("due_at").asText())).isEqualTo(due);
+
+    Http.Reply retry = http.post("/jobs/runs/" + runId + "/retry", null);
+    assertThat(retry.status()).isEqualTo(409);
+    assertThat(retry.body().path("detail").asText()).contains("attempt 2 is due at " + due);
+    Http.Reply cancel = http.post("/jobs/runs/" + runId + "/cancel", null);
+    assertThat(cancel.status()).as(cancel.body().toString()).isEqualTo(202);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                http.get("/jobs/audit?target_type=run&target=" + runId)
+                    .body()
+                    .path("entries")
+                    .findValuesAsText("action")
+                    .contains("cancel"));
+    assertThat(
+            http.get("/jobs/audit?target_type=run&target=" + runId)
+                .body()
+                .path("entries")
+                .get(0)
+                .path("details")
+                .path("attempt")
+                .asInt())
+        .as("the attempt cancelled is the one to come")
+        .isEqualTo(2);
   }
 
   @Test
