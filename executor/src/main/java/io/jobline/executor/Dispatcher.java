@@ -84,7 +84,8 @@ final class Dispatcher {
             env.parts().claims(),
             env.executorId(),
             Duration.ofMillis(s.claimTtl.toMilliseconds()),
-            env.events());
+            env.events(),
+            env.parts().timers());
   }
 
   /** Starts what may start whenever signalled (a request came, a run ended) or 50 ms passed. */

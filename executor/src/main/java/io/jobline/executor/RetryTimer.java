@@ -2,11 +2,14 @@ package io.jobline.executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.job.JobDescriptor;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.EventType;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import java.time.Instant;
 
 /**
  * Acts on a retry {@link RetryPolicy} decided: stores the next attempt's timer in {@code
@@ -39,15 +42,48 @@ final class RetryTimer {
    * @return the announcement, to go out right after the attempt's end (in its transaction)
    */
   static RunEvent set(RetryPolicy.Retry retry, TimerStore timers, RunContext ctx) {
+    store(retry, timers);
+    return ctx.event(EventType.RETRY_SCHEDULED, announcement(retry));
+  }
+
+  /**
+   * Acts again on the retry that an attempt's end, published again, said follows ({@code
+   * next_attempt}): an executor that took the request over from one that ended the attempt (and may
+   * have died before it set the timer or before its transaction committed) sets the timer (its id
+   * makes a second setting harmless) and announces it right after the end, with the sequence number
+   * the first announcement had. Null when the end said no retry follows.
+   */
+  static RunEvent again(RunEvent end, JobRequest request, JobDescriptor job, TimerStore timers) {
+    JsonNode said = end.payload() == null ? null : end.payload().get("next_attempt");
+    if (said == null || !said.hasNonNull("due_at")) {
+      return null;
+    }
+    Instant due = IsoInstant.parse(said.get("due_at").asText());
+    int max = RetryPolicy.maxAttempts(request, job);
+    RetryPolicy.Retry retry = new RetryPolicy.Retry(request.nextAttempt(max, due), due, max);
+    store(retry, timers);
+    return new RunEvent(
+        end.runId(),
+        end.seq() + 1,
+        EventType.RETRY_SCHEDULED,
+        end.timestamp(),
+        end.executorId(),
+        end.attempt(),
+        end.epoch(),
+        announcement(retry));
+  }
+
+  private static void store(RetryPolicy.Retry retry, TimerStore timers) {
     JobRequest next = retry.next();
     timers.set(
         new TimerStore.Timer(
             TimerStore.retryId(next.runId().value(), next.attempt()), retry.due(), "retry", next));
-    return ctx.event(
-        EventType.RETRY_SCHEDULED,
-        Json.object()
-            .put("next_attempt", next.attempt())
-            .put("max_attempts", retry.maxAttempts())
-            .put("due_at", retry.due().toString()));
+  }
+
+  private static ObjectNode announcement(RetryPolicy.Retry retry) {
+    return Json.object()
+        .put("next_attempt", retry.next().attempt())
+        .put("max_attempts", retry.maxAttempts())
+        .put("due_at", retry.due().toString());
   }
 }

@@ -1,6 +1,8 @@
 package io.jobline.executor;
 
+import io.jobline.store.TimerStore;
 import io.jobline.topic.Topics;
+import io.jobline.wire.RunEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,9 +17,16 @@ final class TakeOver {
   private final String executorId;
   private final Duration ttl;
   private final EventPublisher events;
+  private final TimerStore timers;
 
-  TakeOver(ClaimStore claims, String executorId, Duration ttl, EventPublisher events) {
+  TakeOver(
+      ClaimStore claims,
+      String executorId,
+      Duration ttl,
+      EventPublisher events,
+      TimerStore timers) {
     this.claims = claims;
+    this.timers = timers;
     this.executorId = executorId;
     this.ttl = ttl;
     this.events = events;
@@ -25,19 +34,20 @@ final class TakeOver {
 
   /**
    * What becomes of the request now: empty if that attempt ended at the previous owner (its end is
-   * published again and the request is done); the request again, to wait until the claim may have
-   * lapsed, if it is still held; else the request claimed here, under an epoch above both.
+   * published again, with the retry it said follows, and the request is done); the request again,
+   * to wait until the claim may have lapsed, if it is still held; else the request claimed here,
+   * under an epoch above both.
    */
   Optional<Pending> claim(Pending p, long partitionEpoch, Instant now) {
     ClaimStore.Claim claim = claims.claim(p.elsewhere(), executorId, now, ttl);
     switch (claim.outcome()) {
       case ALREADY_DONE -> {
         if (claim.terminalEvent() != null) {
-          byte[] end = claim.terminalEvent().getBytes(StandardCharsets.UTF_8);
-          events.publish(
-              Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(), end),
-              p.partition().partition(),
-              p.done());
+          byte[] bytes = claim.terminalEvent().getBytes(StandardCharsets.UTF_8);
+          RunEvent end =
+              Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(), bytes);
+          RunEvent retry = RetryTimer.again(end, p.request(), p.job().descriptor(), timers);
+          events.publishEnd(end, retry, p.partition().partition(), p.done(), null);
         } else {
           p.done().run();
         }

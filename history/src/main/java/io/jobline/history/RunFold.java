@@ -215,6 +215,7 @@ public final class RunFold {
       if (stale(e)) {
         return;
       }
+      retryingIfSaid(e);
       boolean newAttempt = e.attempt() > attempt;
       boolean takeover = e.attempt() == attempt && e.epoch() > epoch && status == RunStatus.RUNNING;
       if (takeover || move(RunStatus.RUNNING, e)) {
@@ -240,6 +241,7 @@ public final class RunFold {
             e.epoch());
         return;
       }
+      retryingIfSaid(e);
       startIfLost(to, e);
       if (move(to, e)) {
         if (e.attempt() > attempt) {
@@ -260,6 +262,23 @@ public final class RunFold {
           progress = 100;
         }
         attempts = Attempts.ended(attempts, e, to, error, retryAt(p));
+      }
+    }
+
+    /**
+     * A later attempt's event for a run whose last attempt's end said a retry follows, while the
+     * retry's own announcement has not come (it was in a transaction that aborted, or comes later):
+     * the run moves to {@code retrying} first, as the announcement would have moved it.
+     */
+    private void retryingIfSaid(RunEvent e) {
+      if (e.attempt() <= attempt
+          || (status != RunStatus.FAILED && status != RunStatus.TIMED_OUT)
+          || attempts.isEmpty()) {
+        return;
+      }
+      Attempt last = attempts.get(attempts.size() - 1);
+      if (last.attempt() == attempt && last.retryAt() != null) {
+        move(RunStatus.RETRYING, e);
       }
     }
 

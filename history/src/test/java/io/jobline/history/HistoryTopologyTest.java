@@ -333,6 +333,37 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void aRetrysAttemptFollowsAnEndThatSaidSoThoughTheRetrysAnnouncementNeverCame() {
+    RunId id = RunId.of("run-8b");
+    ObjectNode failed = Json.object().put("error", "boom");
+    failed.set(
+        "next_attempt", Json.object().put("attempt", 2).put("due_at", "2026-03-01T00:00:05Z"));
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+    events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", failed));
+    // (the retry_scheduled that followed was in a transaction that aborted)
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 2, 1, 10, "exec-b", Json.object()));
+    assertThat(store.find("run-8b").orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+    events.pipeInput(id.value(), at(id, 2, EventType.COMPLETED, 2, 1, 11, "exec-b", Json.object()));
+
+    RunRecord run = store.find("run-8b").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.attempts())
+        .extracting(a -> a.status())
+        .containsExactly(RunStatus.FAILED, RunStatus.COMPLETED);
+
+    // an end that said nothing of a retry is the run's end: a later attempt changes nothing
+    RunId over = RunId.of("run-8c");
+    events.pipeInput(
+        over.value(), at(over, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+    events.pipeInput(
+        over.value(),
+        at(over, 2, EventType.FAILED, 1, 1, 2, "exec-a", Json.object().put("error", "boom")));
+    events.pipeInput(
+        over.value(), at(over, 1, EventType.STARTED, 2, 1, 10, "exec-b", Json.object()));
+    assertThat(store.find("run-8c").orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+  }
+
+  @Test
   void warningsAndErrorsAreLoggedWithTheirLevelAndTheRunGoesOn() {
     RunId id = RunId.of("run-9");
     events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));

@@ -1,0 +1,129 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.job.JobDefinition;
+import io.jobline.job.JobDescriptor;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.TimerStore;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
+import io.jobline.wire.Trigger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** A request taken over whose attempt already ended at its partition's previous owner. */
+class TakeOverTest {
+  private static final Instant T0 = Instant.parse("2026-12-03T12:00:00Z");
+  private static final JobDescriptor JOB =
+      new JobDescriptor("flaky", "", 60, 2, Scope.TENANT, false, 0, null);
+  private static final JobRequest FIRST =
+      JobRequest.of(
+          RunId.of("r1"), "flaky", Json.object(), "t1", null, null, Trigger.manual(), T0, "test");
+
+  private final InMemoryTimerStore timers = new InMemoryTimerStore();
+  private final EventPublisher events = new EventPublisher();
+  private final AtomicInteger done = new AtomicInteger();
+
+  /** A claim store in which the attempt was finished by its previous owner with {@code end}. */
+  private static ClaimStore finishedWith(RunEvent end) {
+    String json =
+        new String(
+            Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), end),
+            StandardCharsets.UTF_8);
+    return new ClaimStore() {
+      @Override
+      public Claim claim(String key, String owner, Instant now, Duration ttl) {
+        return new Claim(Outcome.ALREADY_DONE, end.epoch(), null, json);
+      }
+
+      @Override
+      public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
+        return false;
+      }
+
+      @Override
+      public boolean finish(String key, String owner, long epoch, String terminalEvent) {
+        return false;
+      }
+
+      @Override
+      public void release(String key, String owner, long epoch) {}
+    };
+  }
+
+  private static RunEvent failed(ObjectNode payload) {
+    return new RunEvent(
+        RunId.of("r1"), 4, EventType.FAILED, T0.plusSeconds(1), "exec-a", 1, 3, payload);
+  }
+
+  private List<EventPublisher.Outgoing> takeOver(RunEvent end) {
+    Pending p =
+        new Pending(
+            new JobDefinition(JOB, null, null),
+            FIRST,
+            new TopicPartition("jobline.requests", 2),
+            7,
+            done::incrementAndGet,
+            null,
+            "r1:1",
+            5,
+            0);
+    TakeOver takeOver =
+        new TakeOver(finishedWith(end), "exec-b", Duration.ofSeconds(30), events, timers);
+    assertThat(takeOver.claim(p, 5, T0.plusSeconds(20))).as("nothing runs again").isEmpty();
+    return events.drain(new Fences(), voided -> {});
+  }
+
+  @Test
+  void anEndThatSaidARetryFollowsIsPublishedWithItsRetryAndItsTimerIsSet() {
+    Instant due = T0.plusSeconds(3);
+    ObjectNode payload = Json.object().put("error", "boom");
+    payload.set("next_attempt", Json.object().put("attempt", 2).put("due_at", due.toString()));
+    RunEvent end = failed(payload);
+
+    List<EventPublisher.Outgoing> out = takeOver(end);
+
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).event()).isEqualTo(end);
+    assertThat(out.get(0).partition()).isEqualTo(2);
+    RunEvent retry = out.get(0).then();
+    assertThat(retry.type()).isEqualTo(EventType.RETRY_SCHEDULED);
+    assertThat(retry.seq()).as("the sequence number the first announcement had").isEqualTo(5);
+    assertThat(retry.attempt()).isEqualTo(1);
+    assertThat(retry.epoch()).as("the ended attempt's").isEqualTo(3);
+    assertThat(retry.payload().path("next_attempt").asInt()).isEqualTo(2);
+    assertThat(retry.payload().path("max_attempts").asInt()).isEqualTo(3);
+    List<TimerStore.Timer> set = timers.due(due, 10);
+    assertThat(set).extracting(TimerStore.Timer::id).containsExactly(TimerStore.retryId("r1", 2));
+    assertThat(set.get(0).dueAt()).isEqualTo(due);
+    assertThat(set.get(0).request().attempt()).isEqualTo(2);
+    assertThat(set.get(0).request().runId()).isEqualTo(FIRST.runId());
+    assertThat(timers.due(due.minusMillis(1), 10)).as("not before its time").isEmpty();
+    out.get(0).sent().run();
+    assertThat(done).hasValue(1);
+  }
+
+  @Test
+  void anEndThatSaidNoRetryFollowsIsPublishedAloneAndSetsNoTimer() {
+    RunEvent end = failed(Json.object().put("error", "boom"));
+
+    List<EventPublisher.Outgoing> out = takeOver(end);
+
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).event()).isEqualTo(end);
+    assertThat(out.get(0).then()).isNull();
+    assertThat(timers.earliest()).isEmpty();
+  }
+}
