@@ -202,7 +202,10 @@ public final class DeadLettersResource {
           "record.run_id",
           null);
     }
-    if (run.isPresent() && (run.get().status() == null || !run.get().status().isTerminal())) {
+    if (run.isPresent()
+        && (run.get().status() == null
+            || !run.get().status().isTerminal()
+            || run.get().retryDueAt().isPresent())) {
       throw new ApiException(
           409,
           "Cannot be redriven",
@@ -210,6 +213,7 @@ public final class DeadLettersResource {
               + runId.value()
               + "' is "
               + (run.get().status() == null ? "unknown" : run.get().status().wire())
+              + (run.get().retryDueAt().isPresent() ? " with a retry to come" : "")
               + "; redrive it once it has ended",
           "record.run_id",
           null);

@@ -4,6 +4,8 @@ import { h, add, clear, badge, when, duration, json, table } from '../dom.js';
 import { alert } from '../app.js';
 
 const ENDED = new Set(['completed', 'failed', 'cancelled', 'timed_out', 'missed']);
+// a failed or timed-out attempt with a retry to come reads ended for a moment: the run goes on
+const goingOn = (r) => !ENDED.has(r.status) || !!r.next_attempt;
 
 function logLine(l) {
   return h('li', { class: `lvl-${l.level || 'info'}` }, h('span', { class: 'muted' }, when(l.timestamp)), ' ',
@@ -61,7 +63,7 @@ export async function render(root, { me, params: [runId] }) {
           h('td', {}, a.error || ''))))
         : h('p', { class: 'muted' }, 'None yet.'));
     clear(actions);
-    if (me.may_operate && (!ENDED.has(r.status) || r.next_attempt)) {
+    if (me.may_operate && goingOn(r)) {
       actions.append(h('button', { type: 'button', class: 'danger', onclick: () => act('cancel') }, 'Cancel'));
     }
     if (me.may_operate && ['failed', 'timed_out', 'cancelled'].includes(r.status) && !r.next_attempt) {
@@ -105,7 +107,7 @@ export async function render(root, { me, params: [runId] }) {
           following = false;
           // the run may have gone on since (an attempt's end read just before its retry): if the
           // reload shows it going on, follow it again
-          reload().then(() => { if (!ENDED.has(run.status)) follow(); }).catch(() => {});
+          reload().then(() => { if (goingOn(run)) follow(); }).catch(() => {});
         }
       },
       onError: (e, attempt) => {
@@ -126,7 +128,7 @@ export async function render(root, { me, params: [runId] }) {
     }
   }
   for (const l of run.logs || []) logs.append(logLine(l));
-  if (!ENDED.has(run.status)) follow();
+  if (goingOn(run)) follow();
   else liveNote.textContent = run.logs_truncated ? 'The run ended; its log was truncated (GET …/logs has every line kept).' : 'The run ended.';
   return () => controller.abort();
 }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.sun.net.httpserver.HttpServer;
 import io.jobline.wire.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.Document;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -156,6 +159,54 @@ class CliTest {
     JsonNode run = Json.mapper().readTree(o.out());
     assertThat(run.path("status").asText()).isEqualTo("completed");
     assertThat(run.path("result").path("calls").asInt()).isEqualTo(3);
+  }
+
+  @Test
+  void submitTakesAFailedAttemptWithARetryToComeForARunThatGoesOn() throws Exception {
+    // an API that shows the run between its attempts once, then ended
+    AtomicInteger reads = new AtomicInteger();
+    HttpServer api = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    api.createContext(
+        "/",
+        exchange -> {
+          String body;
+          int status = 200;
+          if ("POST".equals(exchange.getRequestMethod())) {
+            status = 202;
+            body = "{\"run_id\":\"r1\",\"status\":\"queued\"}";
+          } else if (reads.incrementAndGet() == 1) {
+            body =
+                "{\"run_id\":\"r1\",\"status\":\"failed\",\"attempt\":1,\"error\":\"boom\","
+                    + "\"next_attempt\":{\"attempt\":2,\"due_at\":\"2026-12-03T12:00:05Z\"},\"logs\":[]}";
+          } else {
+            body =
+                "{\"run_id\":\"r1\",\"status\":\"completed\",\"attempt\":2,"
+                    + "\"result\":{\"calls\":2},\"logs\":[]}";
+          }
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(status, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
+    api.start();
+    try {
+      Outcome o =
+          jobline(
+              "run",
+              "flaky",
+              "--submit",
+              "--api-url",
+              "http://127.0.0.1:" + api.getAddress().getPort(),
+              "--token",
+              Http.TEST_TOKEN,
+              "--json");
+      assertThat(o.code()).as(o.err()).isZero();
+      assertThat(Json.mapper().readTree(o.out()).path("result").path("calls").asInt()).isEqualTo(2);
+      assertThat(reads).hasValue(2);
+    } finally {
+      api.stop(0);
+    }
   }
 
   @Test

@@ -6,14 +6,12 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
-import io.jobline.run.Attempt;
 import io.jobline.run.RunRecord;
-import io.jobline.run.RunStatus;
 import io.jobline.store.MongoRunStore;
+import io.jobline.testkit.TestRuns;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
-import io.jobline.wire.Trigger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -124,31 +122,8 @@ class EndToEndTest {
   void aRunWaitingForItsRetryIsCancelledWithItsNextAttemptAndIsNotRetriedTwice() {
     // stored as history stores a failed attempt whose end said attempt 2 follows in an hour
     String runId = "between-attempts-" + UUID.randomUUID();
-    Instant ended = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-    Instant due = ended.plusSeconds(3600);
-    RunRecord failed =
-        new RunRecord(
-            RunId.of(runId),
-            "flaky",
-            "t1",
-            Json.object(),
-            Trigger.manual(),
-            RunStatus.FAILED,
-            1,
-            1,
-            "exec-1",
-            ended,
-            ended,
-            ended,
-            null,
-            "boom",
-            null,
-            null,
-            List.of(),
-            false,
-            List.of(new Attempt(1, 1, "exec-1", ended, ended, RunStatus.FAILED, "boom", due)),
-            null,
-            null);
+    Instant due = Instant.now().plusSeconds(3600).truncatedTo(ChronoUnit.MILLIS);
+    RunRecord failed = TestRuns.failedWithRetryDue(RunId.of(runId), "flaky", due);
     try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
       new MongoRunStore(mongo.getDatabase(standalone.config().mongo.database), Clock.systemUTC())
           .upsertAll(List.of(failed));

@@ -18,9 +18,11 @@ public interface ClaimStore {
 
   /**
    * The outcome, the epoch when claimed, when a held claim expires, and for a done attempt the
-   * terminal event it ended with (JSON), so a redelivery can publish it again.
+   * terminal event it ended with (JSON), so a redelivery can publish it again, and whether the
+   * retry that end announced was set in {@code job_timers} ({@link #retrySet}).
    */
-  record Claim(Outcome outcome, long epoch, Instant expiresAt, String terminalEvent) {}
+  record Claim(
+      Outcome outcome, long epoch, Instant expiresAt, String terminalEvent, boolean retrySet) {}
 
   /** Claims {@code key} for {@code owner} until {@code now + ttl}. */
   Claim claim(String key, String owner, Instant now, Duration ttl);
@@ -32,6 +34,13 @@ public interface ClaimStore {
 
   /** Marks the attempt done with its terminal event; false when the owner was fenced off. */
   boolean finish(String key, String owner, long epoch, String terminalEvent);
+
+  /**
+   * Notes on the done attempt that the retry its end announced is set: an executor that publishes
+   * the end again sets the timer only when this note is missing (the timer may have fired and been
+   * deleted since; setting it again would run the next attempt twice).
+   */
+  void retrySet(String key);
 
   /**
    * Lets the claim go at once (shutdown), so another executor can take the run over without

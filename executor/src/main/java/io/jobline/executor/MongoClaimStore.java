@@ -56,7 +56,11 @@ public final class MongoClaimStore implements ClaimStore {
       Document done = found.get(key + "#done");
       if (done != null) {
         return new Claim(
-            Outcome.ALREADY_DONE, done.getLong("epoch"), null, done.getString("terminal"));
+            Outcome.ALREADY_DONE,
+            done.getLong("epoch"),
+            null,
+            done.getString("terminal"),
+            done.getBoolean("retry_set", false));
       }
       long e = base;
       while (found.containsKey(epochId(key, e + 1))) {
@@ -72,7 +76,7 @@ public final class MongoClaimStore implements ClaimStore {
     if (latest != null) {
       Instant expires = latest.getDate("expires_at").toInstant();
       if (expires.isAfter(now)) {
-        return new Claim(Outcome.HELD_ELSEWHERE, base, expires, null);
+        return new Claim(Outcome.HELD_ELSEWHERE, base, expires, null, false);
       }
     }
     long next = base + 1;
@@ -83,9 +87,9 @@ public final class MongoClaimStore implements ClaimStore {
               .append("owner", owner)
               .append("expires_at", until));
     } catch (MongoWriteException taken) {
-      return new Claim(Outcome.HELD_ELSEWHERE, next, now.plus(ttl), null);
+      return new Claim(Outcome.HELD_ELSEWHERE, next, now.plus(ttl), null, false);
     }
-    return new Claim(Outcome.CLAIMED, next, until.toInstant(), null);
+    return new Claim(Outcome.CLAIMED, next, until.toInstant(), null, false);
   }
 
   @Override
@@ -115,6 +119,11 @@ public final class MongoClaimStore implements ClaimStore {
     } catch (MongoWriteException alreadyEnded) {
       return false;
     }
+  }
+
+  @Override
+  public void retrySet(String key) {
+    claims.updateOne(Filters.eq("_id", key + "#done"), Updates.set("retry_set", true));
   }
 
   @Override

@@ -10,6 +10,9 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Acts on a retry {@link RetryPolicy} decided: stores the next attempt's timer in {@code
@@ -17,6 +20,8 @@ import java.time.Instant;
  * {@code retry_scheduled} event in the transaction of the attempt's end.
  */
 final class RetryTimer {
+  private static final Logger LOG = LoggerFactory.getLogger(RetryTimer.class);
+
   private RetryTimer() {}
 
   /**
@@ -37,31 +42,33 @@ final class RetryTimer {
   }
 
   /**
-   * Stores the timer now.
-   *
-   * @return the announcement, to go out right after the attempt's end (in its transaction)
-   */
-  static RunEvent set(RetryPolicy.Retry retry, TimerStore timers, RunContext ctx) {
-    store(retry, timers);
-    return ctx.event(EventType.RETRY_SCHEDULED, announcement(retry));
-  }
-
-  /**
    * Acts again on the retry that an attempt's end, published again, said follows ({@code
    * next_attempt}): an executor that took the request over from one that ended the attempt (and may
-   * have died before it set the timer or before its transaction committed) sets the timer (its id
-   * makes a second setting harmless) and announces it right after the end, with the sequence number
-   * the first announcement had. Null when the end said no retry follows.
+   * have died before its transaction committed) announces it right after the end, with the sequence
+   * number the first announcement had, and sets the timer unless {@code alreadySet} (the claim's
+   * note: the timer may have fired since). Null when the end said no retry follows, or when its
+   * time cannot be read (the end is then published alone).
    */
-  static RunEvent again(RunEvent end, JobRequest request, JobDescriptor job, TimerStore timers) {
+  static RunEvent again(
+      RunEvent end, JobRequest request, JobDescriptor job, TimerStore timers, boolean alreadySet) {
     JsonNode said = end.payload() == null ? null : end.payload().get("next_attempt");
     if (said == null || !said.hasNonNull("due_at")) {
       return null;
     }
-    Instant due = IsoInstant.parse(said.get("due_at").asText());
+    Instant due;
+    try {
+      due = IsoInstant.parse(said.get("due_at").asText());
+    } catch (DateTimeParseException e) {
+      LOG.warn(
+          "Run {}: the retry its end announced has an unreadable time; the end is published alone",
+          end.runId());
+      return null;
+    }
     int max = RetryPolicy.maxAttempts(request, job);
     RetryPolicy.Retry retry = new RetryPolicy.Retry(request.nextAttempt(max, due), due, max);
-    store(retry, timers);
+    if (!alreadySet) {
+      store(retry, timers);
+    }
     return new RunEvent(
         end.runId(),
         end.seq() + 1,
@@ -73,14 +80,16 @@ final class RetryTimer {
         announcement(retry));
   }
 
-  private static void store(RetryPolicy.Retry retry, TimerStore timers) {
+  /** Stores the next attempt's timer now. */
+  static void store(RetryPolicy.Retry retry, TimerStore timers) {
     JobRequest next = retry.next();
     timers.set(
         new TimerStore.Timer(
             TimerStore.retryId(next.runId().value(), next.attempt()), retry.due(), "retry", next));
   }
 
-  private static ObjectNode announcement(RetryPolicy.Retry retry) {
+  /** What the {@code retry_scheduled} event says: the next attempt, of how many, and when. */
+  static ObjectNode announcement(RetryPolicy.Retry retry) {
     return Json.object()
         .put("next_attempt", retry.next().attempt())
         .put("max_attempts", retry.maxAttempts())

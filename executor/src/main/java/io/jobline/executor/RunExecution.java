@@ -373,6 +373,11 @@ final class RunExecution implements Runnable {
             type,
             RetryTimer.announcedIn(
                 JobOutcome.carrying(payload, takeHeldStart()), retry.orElse(null)));
+    // numbered right after the end, as an executor publishing the end again numbers it
+    RunEvent retryAnnounced =
+        retry
+            .map(r -> ctx.event(EventType.RETRY_SCHEDULED, RetryTimer.announcement(r)))
+            .orElse(null);
     // a job may end without having looked at its lease, e.g. in a process frozen past it
     boolean fenced =
         ctx.stopReason() == StopReason.FENCED
@@ -393,7 +398,13 @@ final class RunExecution implements Runnable {
       outcome.gone(pending);
       return;
     }
-    RunEvent retryAnnounced = retry.map(r -> RetryTimer.set(r, parts.timers(), ctx)).orElse(null);
+    retry.ifPresent(
+        r -> {
+          RetryTimer.store(r, parts.timers());
+          if (claimEpoch > 0) {
+            parts.claims().retrySet(pending.claimKey());
+          }
+        });
     // marked ended before the end is published, so a copy read meanwhile waits for it to be sent
     EndMark mark = outcome.finished(pending);
     events.publishEnd(

@@ -46,7 +46,8 @@ final class TakeOver {
           byte[] bytes = claim.terminalEvent().getBytes(StandardCharsets.UTF_8);
           RunEvent end =
               Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(), bytes);
-          RunEvent retry = RetryTimer.again(end, p.request(), p.job().descriptor(), timers);
+          RunEvent retry =
+              RetryTimer.again(end, p.request(), p.job().descriptor(), timers, claim.retrySet());
           events.publishEnd(end, retry, p.partition().partition(), p.done(), null);
         } else {
           p.done().run();

@@ -36,8 +36,11 @@ class TakeOverTest {
   private final EventPublisher events = new EventPublisher();
   private final AtomicInteger done = new AtomicInteger();
 
-  /** A claim store in which the attempt was finished by its previous owner with {@code end}. */
-  private static ClaimStore finishedWith(RunEvent end) {
+  /**
+   * A claim store in which the attempt was finished by its previous owner with {@code end}, and its
+   * retry's timer noted as set when {@code retrySet}.
+   */
+  private static ClaimStore finishedWith(RunEvent end, boolean retrySet) {
     String json =
         new String(
             Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), end),
@@ -45,7 +48,7 @@ class TakeOverTest {
     return new ClaimStore() {
       @Override
       public Claim claim(String key, String owner, Instant now, Duration ttl) {
-        return new Claim(Outcome.ALREADY_DONE, end.epoch(), null, json);
+        return new Claim(Outcome.ALREADY_DONE, end.epoch(), null, json, retrySet);
       }
 
       @Override
@@ -59,6 +62,9 @@ class TakeOverTest {
       }
 
       @Override
+      public void retrySet(String key) {}
+
+      @Override
       public void release(String key, String owner, long epoch) {}
     };
   }
@@ -69,6 +75,10 @@ class TakeOverTest {
   }
 
   private List<EventPublisher.Outgoing> takeOver(RunEvent end) {
+    return takeOver(end, false);
+  }
+
+  private List<EventPublisher.Outgoing> takeOver(RunEvent end, boolean retrySet) {
     Pending p =
         new Pending(
             new JobDefinition(JOB, null, null),
@@ -81,7 +91,7 @@ class TakeOverTest {
             5,
             0);
     TakeOver takeOver =
-        new TakeOver(finishedWith(end), "exec-b", Duration.ofSeconds(30), events, timers);
+        new TakeOver(finishedWith(end, retrySet), "exec-b", Duration.ofSeconds(30), events, timers);
     assertThat(takeOver.claim(p, 5, T0.plusSeconds(20))).as("nothing runs again").isEmpty();
     return events.drain(new Fences(), voided -> {});
   }
@@ -113,6 +123,35 @@ class TakeOverTest {
     assertThat(timers.due(due.minusMillis(1), 10)).as("not before its time").isEmpty();
     out.get(0).sent().run();
     assertThat(done).hasValue(1);
+  }
+
+  @Test
+  void aRetryWhoseTimerWasNotedAsSetIsAnnouncedAgainButItsTimerNotSetAgain() {
+    // the timer was set, and has fired (and been deleted) since: setting it again would send the
+    // next attempt's request twice
+    ObjectNode payload = Json.object().put("error", "boom");
+    payload.set(
+        "next_attempt",
+        Json.object().put("attempt", 2).put("due_at", T0.plusSeconds(3).toString()));
+
+    List<EventPublisher.Outgoing> out = takeOver(failed(payload), true);
+
+    assertThat(out.get(0).then().type()).isEqualTo(EventType.RETRY_SCHEDULED);
+    assertThat(timers.earliest()).isEmpty();
+  }
+
+  @Test
+  void anEndWhoseRetryTimeCannotBeReadIsPublishedAlone() {
+    ObjectNode payload = Json.object().put("error", "boom");
+    payload.set("next_attempt", Json.object().put("attempt", 2).put("due_at", "tomorrow"));
+    RunEvent end = failed(payload);
+
+    List<EventPublisher.Outgoing> out = takeOver(end);
+
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).event()).isEqualTo(end);
+    assertThat(out.get(0).then()).isNull();
+    assertThat(timers.earliest()).isEmpty();
   }
 
   @Test

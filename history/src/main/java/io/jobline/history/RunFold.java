@@ -242,6 +242,7 @@ public final class RunFold {
         return;
       }
       retryingIfSaid(e);
+      queuedIfRefused(to, e);
       startIfLost(to, e);
       if (move(to, e)) {
         if (e.attempt() > attempt) {
@@ -279,6 +280,20 @@ public final class RunFold {
       Attempt last = attempts.get(attempts.size() - 1);
       if (last.attempt() == attempt && last.retryAt() != null) {
         move(RunStatus.RETRYING, e);
+      }
+    }
+
+    /**
+     * The end of a retry's attempt that an executor refused at intake (epoch 0: it never ran; its
+     * job left the catalogue or its params no longer match during the backoff): the retrying run's
+     * request was queued and then refused, rather than the run waiting for an attempt for good.
+     */
+    private void queuedIfRefused(RunStatus to, RunEvent e) {
+      if (e.epoch() <= 0
+          && status == RunStatus.RETRYING
+          && e.attempt() > attempt
+          && RunStatus.QUEUED.canMoveTo(to)) {
+        status = RunStatus.QUEUED;
       }
     }
 

@@ -364,6 +364,40 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void aRetryRefusedAtIntakeEndsTheRunInsteadOfLeavingItRetrying() {
+    for (boolean announced : List.of(true, false)) {
+      RunId id = RunId.of("run-8d-" + announced);
+      ObjectNode failed = Json.object().put("error", "boom");
+      failed.set(
+          "next_attempt", Json.object().put("attempt", 2).put("due_at", "2026-03-01T00:00:05Z"));
+      events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+      events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", failed));
+      if (announced) {
+        events.pipeInput(
+            id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 1, 1, 2, "exec-a", Json.object()));
+      }
+      // the executor refused attempt 2's request: its job left the catalogue meanwhile
+      events.pipeInput(
+          id.value(),
+          at(
+              id,
+              1,
+              EventType.FAILED,
+              2,
+              0,
+              10,
+              "exec-b",
+              Json.object().put("error", "unknown job 'flaky'")));
+
+      RunRecord run = store.find(id.value()).orElseThrow();
+      assertThat(run.status()).as("announced " + announced).isEqualTo(RunStatus.FAILED);
+      assertThat(run.attempt()).isEqualTo(2);
+      assertThat(run.error()).isEqualTo("unknown job 'flaky'");
+      assertThat(run.retryDueAt()).isEmpty();
+    }
+  }
+
+  @Test
   void warningsAndErrorsAreLoggedWithTheirLevelAndTheRunGoesOn() {
     RunId id = RunId.of("run-9");
     events.pipeInput(id.value(), event(id, 1, EventType.STARTED, 1, Json.object()));

@@ -252,6 +252,21 @@ class SchedulerTest {
   }
 
   @Test
+  void overlapSkipTakesARunBetweenAFailedAttemptAndItsRetryForOneStillGoing() {
+    save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest =
+        r ->
+            runs.upsertAll(
+                List.of(TestRuns.failedWithRetryDue(r.runId(), "noop", T0.plusSeconds(300))));
+    cycleAt(s, "2026-03-04T10:08:00Z");
+
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
+    assertThat(out.missed).hasSize(1);
+    assertThat(out.missed.get(0).payload().path("reason").asText()).contains("still running");
+  }
+
+  @Test
   void overlapQueueRunsAsSoonAsThePreviousRunEnds() {
     save(
         "{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"overlap\":\"queue\"}");

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A run as history materializes it: what was requested, where it stands and what it produced.
@@ -61,6 +62,22 @@ public record RunRecord(
       }
     }
     return 2 * events + (requestedAt != null ? 1 : 0);
+  }
+
+  /**
+   * When the next attempt is due, while the run reads {@code failed} or {@code timed_out} and its
+   * last attempt's end said a retry follows ({@link Attempt#retryAt()}): such a run is not over.
+   * History shows it so only until it folds the retry's announcement, which came in the same
+   * transaction as the end; a reader in that moment must not take the run for ended.
+   */
+  public Optional<Instant> retryDueAt() {
+    if ((status != RunStatus.FAILED && status != RunStatus.TIMED_OUT)
+        || attempts == null
+        || attempts.isEmpty()) {
+      return Optional.empty();
+    }
+    Attempt last = attempts.get(attempts.size() - 1);
+    return last.attempt() == attempt ? Optional.ofNullable(last.retryAt()) : Optional.empty();
   }
 
   public Double durationSeconds() {

@@ -43,7 +43,8 @@ public final class ScheduleFiring {
           && s.lastRunStatus() == RunStatus.QUEUED;
     }
     RunStatus status = lastRun.get().status();
-    return status == null || !status.isTerminal();
+    // an attempt that failed with a retry to come reads failed for a moment: the run goes on
+    return status == null || !status.isTerminal() || lastRun.get().retryDueAt().isPresent();
   }
 
   /**

@@ -1,8 +1,10 @@
 package io.jobline.testkit;
 
+import io.jobline.run.Attempt;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.RunId;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -18,5 +20,35 @@ public final class TestRuns {
     return new RunRecord(
         id, job, tenant, null, null, status, 1, 1, "e", null, null, null, null, null, null, null,
         List.of(), false, List.of(), null, Map.of());
+  }
+
+  /**
+   * A run of {@code job} whose attempt 1 failed and whose end said attempt 2 follows at {@code
+   * due}, as history shows it until it folds the retry's announcement.
+   */
+  public static RunRecord failedWithRetryDue(RunId id, String job, Instant due) {
+    Attempt first = new Attempt(1, 1, "e", null, due, RunStatus.FAILED, "boom", due);
+    return new RunRecord(
+        id,
+        job,
+        null,
+        null,
+        null,
+        RunStatus.FAILED,
+        1,
+        1,
+        "e",
+        null,
+        null,
+        null,
+        null,
+        "boom",
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(first),
+        null,
+        Map.of());
   }
 }
