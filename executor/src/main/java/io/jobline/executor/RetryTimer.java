@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.job.JobDescriptor;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.EventType;
-import io.jobline.wire.IsoInstant;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,19 +50,16 @@ final class RetryTimer {
    */
   static RunEvent again(
       RunEvent end, JobRequest request, JobDescriptor job, TimerStore timers, boolean alreadySet) {
-    JsonNode said = end.payload() == null ? null : end.payload().get("next_attempt");
-    if (said == null || !said.hasNonNull("due_at")) {
+    Optional<Instant> said = end.retryDueAt();
+    if (said.isEmpty()) {
+      if (end.payload() != null && end.payload().has("next_attempt")) {
+        LOG.warn(
+            "Run {}: the retry its end announced has an unreadable time; the end is published alone",
+            end.runId());
+      }
       return null;
     }
-    Instant due;
-    try {
-      due = IsoInstant.parse(said.get("due_at").asText());
-    } catch (DateTimeParseException e) {
-      LOG.warn(
-          "Run {}: the retry its end announced has an unreadable time; the end is published alone",
-          end.runId());
-      return null;
-    }
+    Instant due = said.get();
     int max = RetryPolicy.maxAttempts(request, job);
     RetryPolicy.Retry retry = new RetryPolicy.Retry(request.nextAttempt(max, due), due, max);
     if (!alreadySet) {

@@ -262,7 +262,7 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
-        attempts = Attempts.ended(attempts, e, to, error, retryAt(p));
+        attempts = Attempts.ended(attempts, e, to, error, e.retryDueAt().orElse(null));
       }
     }
 
@@ -272,13 +272,7 @@ public final class RunFold {
      * the run moves to {@code retrying} first, as the announcement would have moved it.
      */
     private void retryingIfSaid(RunEvent e) {
-      if (e.attempt() <= attempt
-          || (status != RunStatus.FAILED && status != RunStatus.TIMED_OUT)
-          || attempts.isEmpty()) {
-        return;
-      }
-      Attempt last = attempts.get(attempts.size() - 1);
-      if (last.attempt() == attempt && last.retryAt() != null) {
+      if (e.attempt() > attempt && RunRecord.retryDue(status, attempt, attempts).isPresent()) {
         move(RunStatus.RETRYING, e);
       }
     }
@@ -294,23 +288,6 @@ public final class RunFold {
           && e.attempt() > attempt
           && RunStatus.QUEUED.canMoveTo(to)) {
         status = RunStatus.QUEUED;
-      }
-    }
-
-    /**
-     * When the next attempt is due, when the end says a retry follows ({@code next_attempt.due_at},
-     * set by the executor that decided it); an unreadable time is left out, the retry still comes.
-     */
-    private Instant retryAt(JsonNode p) {
-      JsonNode due = p == null ? null : p.path("next_attempt").get("due_at");
-      if (due == null || !due.isTextual()) {
-        return null;
-      }
-      try {
-        return IsoInstant.parse(due.asText());
-      } catch (DateTimeParseException bad) {
-        LOG.warn("Run {}: the retry time its end carries is unreadable; left out", runId);
-        return null;
       }
     }
 

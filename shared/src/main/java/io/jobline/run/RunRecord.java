@@ -71,6 +71,14 @@ public record RunRecord(
    * transaction as the end; a reader in that moment must not take the run for ended.
    */
   public Optional<Instant> retryDueAt() {
+    return retryDue(status, attempt, attempts);
+  }
+
+  /**
+   * {@link #retryDueAt()} of a run in {@code status} at {@code attempt} with these {@code attempts}
+   * (history's fold asks it of the run it is building).
+   */
+  public static Optional<Instant> retryDue(RunStatus status, int attempt, List<Attempt> attempts) {
     if ((status != RunStatus.FAILED && status != RunStatus.TIMED_OUT)
         || attempts == null
         || attempts.isEmpty()) {
