@@ -71,5 +71,7 @@ final class HistoryWiring {
             new DeadLetterRecorder(
                 config.kafka, new MongoDeadLetterStore(stores.db()).ensureIndexes()));
     env.metrics().gauge("jobline.history.runs_set_aside", () -> history.metrics()::runsSetAside);
+    env.metrics()
+        .gauge("jobline.history.runs_read_from_store", () -> history.metrics()::runsReadFromStore);
   }
 }

@@ -22,6 +22,16 @@ class ConfigurationTest {
     assertThat(config.jobs.builtins.softDelete.enabled).isFalse();
     assertThat(config.jobs.scanned()).contains("io.jobline.builtins");
     assertThat(config.history.stateStoreMemory.toMebibytes()).isEqualTo(96);
+    assertThat(config.history.runStateRetention.toHours()).isEqualTo(7 * 24);
+  }
+
+  @Test
+  void historyRunStateRetentionBelowTwoHoursFailsNamingTheKey() throws Exception {
+    Path file = dir.resolve("run-state.yml");
+    Files.writeString(file, "history:\n  runStateRetention: 30m\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("history.runStateRetention must be greater than or equal to 2 HOURS");
   }
 
   @Test

@@ -51,7 +51,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private final int batchSize;
   private final QueuedHold hold;
   private ProcessorContext<String, byte[]> context;
-  private KeyValueStore<String, RunRecord> runs;
+  private RunState runs;
+  private final long runStateRetentionMs;
+  private final HistoryMetrics metrics;
   private KeyValueStore<String, JobStats> stats;
   private KeyValueStore<String, String> holdNotes;
   private int partition;
@@ -112,12 +114,15 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.batchSize = settings.batchSize;
     this.statsEveryMs = settings.statsInterval.toMilliseconds();
     this.writer = new RunWriter(sinks, settings.maxLogsPerRun, metrics);
+    this.metrics = metrics;
+    this.runStateRetentionMs = settings.runStateRetention.toMilliseconds();
   }
 
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
-    this.runs = context.getStateStore(HistoryTopology.RUNS_STORE);
+    this.runs =
+        new RunState(context.getStateStore(HistoryTopology.RUNS_STORE), runStateRetentionMs);
     this.stats = context.getStateStore(HistoryTopology.STATS_STORE);
     this.holdNotes = context.getStateStore(HistoryTopology.HOLD_STORE);
     this.partition = context.taskId().partition();
@@ -255,7 +260,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     pace.read(now, record.timestamp());
     maybeCommit(now);
     long requestOffset = requestOffset(record.value());
-    RunRecord before = current(runId);
+    RunRecord before = current(runId, record.value());
     RunRecord after;
     try {
       after = Carriage.fit(fold.apply(runId, record.value(), before));
@@ -290,10 +295,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /**
-   * The run as it stands: changed since the last write, held, or as stored. A held run becomes a
-   * changed one, so it is written whatever this input does to it.
+   * The run as it stands: changed since the last write, held, in the state store, or as MongoDB
+   * holds it. A held run becomes a changed one, so it is written whatever this input does to it.
    */
-  private RunRecord current(String runId) {
+  private RunRecord current(String runId, RunInput input) {
     RunRecord run = dirtyRuns.get(runId);
     if (run != null) {
       return run;
@@ -303,7 +308,26 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       dirtyRuns.put(runId, run);
       return run;
     }
-    return runs.get(runId);
+    run = runs.get(runId);
+    return run != null ? run : stored(runId, input);
+  }
+
+  /**
+   * A run the state store does not hold, as MongoDB does, when the input belongs to a run's later
+   * life: an event, or the request of a later attempt. The state keeps a run {@code
+   * history.runStateRetention} after it last changed ({@link RunState}); a run retried by hand
+   * after that, or one in flight when history's state was made anew (a new version's store, a
+   * reset), is folded on from what was written of it, with its attempts, log lines and the sequence
+   * numbers already applied, rather than from nothing. A first attempt's request is a new run: not
+   * looked for, so the hot path reads nothing. An event that comes before its run's request is the
+   * one other reader (rare: history waits {@code history.maxTaskIdle} for the requests).
+   */
+  private RunRecord stored(String runId, RunInput input) {
+    if (input.request() != null && input.request().attemptOrFirst() <= 1) {
+      return null;
+    }
+    metrics.readFromStore();
+    return sinks.runs().find(runId).orElse(null);
   }
 
   /** The offset of a request read from {@code jobline.requests} (noted as read), else -1. */
@@ -372,7 +396,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             new ArrayList<>(dirtyRuns.values()),
             Instant.ofEpochMilli(context.currentSystemTimeMs())));
     sinks.audit().accept(List.copyOf(dirtyAudit));
-    dirtyRuns.forEach(runs::put);
+    long streamTime = context.currentStreamTimeMs();
+    dirtyRuns.forEach((id, run) -> runs.put(id, run, streamTime));
+    runs.forget();
     dirtyStats.forEach(stats::put);
     unwrittenStats.putAll(dirtyStats);
     dirtyRuns.clear();

@@ -131,6 +131,18 @@ public class HistorySettings {
   @JsonProperty
   public DataSize stateStoreMemory = DataSize.mebibytes(96);
 
+  /**
+   * How long (in stream time) history's state store keeps a run after it was first stored; a run
+   * that still changes after half of it moves on, so it is kept as long as it lives. The store
+   * drops old runs a segment at a time, without a tombstone per run, so its disk and its restore
+   * after a lost instance stay bounded. An input that comes for a run dropped (a retry by hand
+   * weeks later) reads the run back from MongoDB. At least 2 hours.
+   */
+  @NotNull
+  @MinDuration(value = 2, unit = TimeUnit.HOURS)
+  @JsonProperty
+  public Duration runStateRetention = Duration.days(7);
+
   /** Runs held back at most per history task; the oldest are written when more come. */
   @Min(1)
   @JsonProperty

@@ -11,6 +11,7 @@ import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -36,7 +37,12 @@ import org.apache.kafka.streams.state.Stores;
  * MongoDB; runs MongoDB refuses go to {@code jobline.history.dlq}.
  */
 public final class HistoryTopology {
-  public static final String RUNS_STORE = "runs";
+  /**
+   * The runs' state ({@link RunState}), a window store; named apart from the key-value store {@code
+   * runs} that held every run for ever before, whose changelog a new store cannot read.
+   */
+  public static final String RUNS_STORE = "run-state";
+
   static final String STATS_STORE = "run-stats";
   static final String COMMIT_HOOK = "commit-hook";
 
@@ -104,8 +110,14 @@ public final class HistoryTopology {
     // the processor keeps what changed since the last commit in memory and writes it once per
     // commit
     builder.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(RUNS_STORE), Serdes.String(), RECORD)
+        Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(
+                    RUNS_STORE,
+                    Duration.ofMillis(settings.runStateRetention.toMilliseconds()),
+                    Duration.ofMillis(RunState.BUCKET_MS),
+                    false),
+                Serdes.String(),
+                RECORD)
             .withCachingDisabled());
     builder.addStateStore(
         Stores.keyValueStoreBuilder(

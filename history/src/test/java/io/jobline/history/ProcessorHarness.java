@@ -10,6 +10,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,8 +46,12 @@ final class ProcessorHarness {
   ProcessorHarness(HistorySettings settings, Instant now, BooleanSupplier statsWithEveryCommit) {
     List<StateStore> stores =
         List.of(
-            Stores.keyValueStoreBuilder(
-                    Stores.inMemoryKeyValueStore(HistoryTopology.RUNS_STORE),
+            Stores.windowStoreBuilder(
+                    Stores.inMemoryWindowStore(
+                        HistoryTopology.RUNS_STORE,
+                        Duration.ofMillis(settings.runStateRetention.toMilliseconds()),
+                        Duration.ofMillis(RunState.BUCKET_MS),
+                        false),
                     Serdes.String(),
                     HistoryTopology.RECORD)
                 .withLoggingDisabled()

@@ -1,0 +1,158 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dropwizard.util.Duration;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunLogStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.WindowStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * History's state keeps a run {@code history.runStateRetention} of stream time (RocksDB, as a real
+ * history runs), and folds an input that comes for a run dropped since onto the run as MongoDB
+ * holds it.
+ */
+class RunStateRetentionTest {
+  private static final Instant T0 = Instant.parse("2026-12-01T10:00:00Z");
+  private final InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
+  private final InMemoryRunLogStore logs = new InMemoryRunLogStore();
+  private final HistoryMetrics metrics = new HistoryMetrics();
+  private TopologyTestDriver driver;
+  private TestInputTopic<String, JobRequest> requests;
+  private TestInputTopic<String, RunEvent> events;
+
+  @BeforeEach
+  void setUp() {
+    HistorySettings settings = new HistorySettings();
+    settings.batchSize = 1;
+    settings.runStateRetention = Duration.hours(2);
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-retention-test");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    driver =
+        new TopologyTestDriver(
+            HistoryTopology.build(
+                settings, new HistoryTopology.Sinks(store, logs, parts -> {}), metrics, 1, 1),
+            props);
+    requests =
+        driver.createInputTopic(
+            Topics.REQUESTS.name(),
+            Serdes.String().serializer(),
+            Topics.REQUESTS.valueSerde().serializer());
+    events =
+        driver.createInputTopic(
+            Topics.EVENTS.name(),
+            Serdes.String().serializer(),
+            Topics.EVENTS.valueSerde().serializer());
+  }
+
+  @AfterEach
+  void tearDown() {
+    driver.close();
+  }
+
+  @Test
+  void theStateHoldsOnlyTheRunsOfTheRetentionWhileMongoDbKeepsThemAll() {
+    for (int minute = 0; minute < 24 * 60; minute += 10) {
+      complete("run-" + minute, T0.plusSeconds(minute * 60L));
+    }
+
+    assertThat(store.find("run-0")).isPresent();
+    assertThat(store.find("run-1430")).isPresent();
+    List<String> kept = stateIds();
+    assertThat(kept)
+        .as("144 runs over a day, two hours kept (and the hour being filled)")
+        .hasSizeBetween(12, 24)
+        .contains("run-1430")
+        .doesNotContain("run-0", "run-600");
+    assertThat(metrics.runsReadFromStore()).as("new runs read nothing").isZero();
+  }
+
+  @Test
+  void aRunRetriedByHandAfterItLeftTheStateGoesOnFromWhatMongoDbHolds() {
+    RunId id = RunId.of("old");
+    requests.pipeInput("t1", JobRequest.manual(id, "settle", Json.object(), "t1", T0, "api"), T0);
+    event(id, 1, EventType.STARTED, 1, T0.plusSeconds(1), Json.object());
+    event(id, 2, EventType.LOG, 1, T0.plusSeconds(2), Json.object().put("message", "first try"));
+    event(id, 3, EventType.FAILED, 1, T0.plusSeconds(3), Json.object().put("error", "boom"));
+    // five hours of other runs: the state lets "old" go
+    complete("later", T0.plusSeconds(5 * 3600));
+    assertThat(stateIds()).containsExactly("later");
+    RunRecord before = store.find("old").orElseThrow();
+    assertThat(before.status()).isEqualTo(RunStatus.FAILED);
+
+    // a retry by hand, as the api sends it: the announcement, then attempt 2's request
+    Instant retried = T0.plusSeconds(5 * 3600 + 60);
+    event(
+        id,
+        Long.MAX_VALUE,
+        EventType.RETRY_SCHEDULED,
+        1,
+        retried,
+        Json.object().put("next_attempt", 2).put("requested_by", "ops"));
+    JobRequest first = JobRequest.manual(id, "settle", Json.object(), "t1", T0, "api");
+    requests.pipeInput("t1", first.nextAttempt(3, retried), retried);
+    event(id, 1, EventType.STARTED, 2, retried.plusSeconds(1), Json.object());
+    event(id, 2, EventType.LOG, 2, retried.plusSeconds(2), Json.object().put("message", "again"));
+    event(id, 3, EventType.COMPLETED, 2, retried.plusSeconds(3), Json.object());
+
+    RunRecord run = store.find("old").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.jobName()).isEqualTo("settle");
+    assertThat(run.requestedAt()).isEqualTo(T0);
+    assertThat(run.attempts())
+        .extracting(a -> a.status())
+        .containsExactly(RunStatus.FAILED, RunStatus.COMPLETED);
+    assertThat(run.logs()).extracting(l -> l.message()).containsExactly("first try", "again");
+    assertThat(logs.page("old", 0, 10))
+        .extracting(l -> l.entry().message())
+        .containsExactly("first try", "again");
+    assertThat(metrics.runsReadFromStore()).as("once, for the announcement").isEqualTo(1);
+    assertThat(stateIds()).contains("old", "later");
+  }
+
+  /** A run requested and completed at {@code at}. */
+  private void complete(String runId, Instant at) {
+    RunId id = RunId.of(runId);
+    requests.pipeInput("t1", JobRequest.manual(id, "noop", Json.object(), "t1", at, "api"), at);
+    event(id, 2, EventType.COMPLETED, 1, at.plusMillis(20), Json.object());
+  }
+
+  private void event(RunId id, long seq, EventType type, int attempt, Instant at, JsonNode body) {
+    events.pipeInput(
+        id.value(), new RunEvent(id, seq, type, at, "executor-1", attempt, 1, body), at);
+  }
+
+  /** The run ids the state store holds. */
+  private List<String> stateIds() {
+    WindowStore<String, RunRecord> state = driver.getWindowStore(HistoryTopology.RUNS_STORE);
+    List<String> ids = new ArrayList<>();
+    try (KeyValueIterator<Windowed<String>, RunRecord> all = state.fetchAll(0L, Long.MAX_VALUE)) {
+      all.forEachRemaining(kv -> ids.add(kv.key.key()));
+    }
+    return ids;
+  }
+}
