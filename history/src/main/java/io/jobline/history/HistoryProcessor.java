@@ -67,8 +67,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   /** Runs changed since the last write, as they stand now (read from here before the store). */
   private final Map<String, RunRecord> dirtyRuns = new LinkedHashMap<>();
 
-  /** Statistics changed since the last write. */
-  private final Map<String, JobStats> dirtyStats = new LinkedHashMap<>();
+  /**
+   * Statistics changed since the last write: per key, the runs that ended since, added to the
+   * statistics in one go when they are written ({@link JobStats#plusAll}).
+   */
+  private final Map<String, List<RunRecord>> dirtyStats = new LinkedHashMap<>();
 
   /**
    * Statistics in the state store (committed with their inputs) not yet written to MongoDB: they
@@ -350,14 +353,15 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   private void count(String key, RunRecord run) {
-    JobStats current = dirtyStats.get(key);
-    if (current == null) {
-      current = stats.get(key);
-    }
-    if (current == null) {
-      current = JobStats.empty(run.jobName(), key.contains("|tenant:") ? run.tenantId() : null);
-    }
-    dirtyStats.put(key, current.plus(run));
+    dirtyStats.computeIfAbsent(key, k -> new ArrayList<>()).add(run);
+  }
+
+  /** The statistics of {@code key} as last stored, or none yet (for the job of {@code run}). */
+  private JobStats statsOf(String key, RunRecord run) {
+    JobStats current = stats.get(key);
+    return current != null
+        ? current
+        : JobStats.empty(run.jobName(), key.contains("|tenant:") ? run.tenantId() : null);
   }
 
   /** An audit event is kept apart from runs, and written to the audit trail with the next batch. */
@@ -399,8 +403,12 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     long streamTime = context.currentStreamTimeMs();
     dirtyRuns.forEach((id, run) -> runs.put(id, run, streamTime));
     runs.forget();
-    dirtyStats.forEach(stats::put);
-    unwrittenStats.putAll(dirtyStats);
+    dirtyStats.forEach(
+        (key, ended) -> {
+          JobStats now = statsOf(key, ended.get(0)).plusAll(ended);
+          stats.put(key, now);
+          unwrittenStats.put(key, now);
+        });
     dirtyRuns.clear();
     dirtyStats.clear();
     dirtyAudit.clear();

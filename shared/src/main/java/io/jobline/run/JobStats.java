@@ -42,28 +42,46 @@ public record JobStats(
 
   /** These statistics with one more run that ended. */
   public JobStats plus(RunRecord r) {
+    return plusAll(List.of(r));
+  }
+
+  /**
+   * These statistics with more runs that ended, in the order given: the same as adding them one by
+   * one ({@link #plus}), with one copy of the counts and of the durations kept rather than one per
+   * run (history adds each run that ends twice, per job and per job and tenant: a copy per run was
+   * 4 % of its CPU in a 100,000-job bench, JFR).
+   */
+  public JobStats plusAll(List<RunRecord> runs) {
     Map<String, Long> c = new LinkedHashMap<>(counts == null ? Map.of() : counts);
-    c.merge(r.status().wire(), 1L, Long::sum);
     List<Timed> d = durations == null ? List.of() : durations;
+    List<Timed> added = new ArrayList<>();
     Double max = maxDurationSeconds;
-    Double seconds = r.durationSeconds();
-    Instant ended = r.completedAt();
-    if (seconds != null) {
-      // one copy of at most DURATIONS_KEPT (history adds every run that ends twice: per job and per
-      // job and tenant)
-      int drop = Math.max(0, d.size() + 1 - DURATIONS_KEPT);
-      List<Timed> kept = new ArrayList<>(d.size() - drop + 1);
-      kept.addAll(drop == 0 ? d : d.subList(drop, d.size()));
-      kept.add(new Timed(ended == null ? 0 : ended.toEpochMilli(), seconds));
-      d = kept;
-      max = max == null ? seconds : Math.max(max, seconds);
-    }
-    Instant at = r.requestedAt() != null ? r.requestedAt() : r.completedAt();
-    Instant last =
-        at == null ? lastRunAt : lastRunAt == null || at.isAfter(lastRunAt) ? at : lastRunAt;
+    Instant last = lastRunAt;
     Failure failure = lastFailure;
-    if (r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT) {
-      failure = new Failure(r.runId().value(), r.completedAt(), r.error());
+    for (RunRecord r : runs) {
+      c.merge(r.status().wire(), 1L, Long::sum);
+      Double seconds = r.durationSeconds();
+      if (seconds != null) {
+        Instant ended = r.completedAt();
+        added.add(new Timed(ended == null ? 0 : ended.toEpochMilli(), seconds));
+        max = max == null ? seconds : Math.max(max, seconds);
+      }
+      Instant at = r.requestedAt() != null ? r.requestedAt() : r.completedAt();
+      if (at != null && (last == null || at.isAfter(last))) {
+        last = at;
+      }
+      if (r.status() == RunStatus.FAILED || r.status() == RunStatus.TIMED_OUT) {
+        failure = new Failure(r.runId().value(), r.completedAt(), r.error());
+      }
+    }
+    if (!added.isEmpty()) {
+      // the last DURATIONS_KEPT of the durations kept and those added
+      int fromAdded = Math.max(0, added.size() - DURATIONS_KEPT);
+      int fromKept = Math.max(0, d.size() - (DURATIONS_KEPT - (added.size() - fromAdded)));
+      List<Timed> kept = new ArrayList<>(d.size() - fromKept + added.size() - fromAdded);
+      kept.addAll(d.subList(fromKept, d.size()));
+      kept.addAll(added.subList(fromAdded, added.size()));
+      d = kept;
     }
     return new JobStats(jobName, tenantId, c, d, max, last, failure);
   }

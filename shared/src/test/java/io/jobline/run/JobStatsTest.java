@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.wire.RunId;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class JobStatsTest {
@@ -55,5 +57,61 @@ class JobStatsTest {
     assertThat(s.counts()).containsEntry("completed", 1125L).containsEntry("failed", 125L);
     assertThat(s.maxDurationSeconds()).isEqualTo(1.249);
     assertThat(s.lastFailure().runId()).isEqualTo("r1249");
+  }
+
+  @Test
+  void addingRunsInBatchesOfAnySizeGivesWhatAddingThemOneByOneGives() {
+    Random random = new Random(14);
+    for (int trial = 0; trial < 40; trial++) {
+      JobStats start = JobStats.empty("job", null);
+      int before = random.nextInt(1200);
+      for (int i = 0; i < before; i++) {
+        start = start.plus(ended(i));
+      }
+      JobStats oneByOne = start;
+      JobStats batched = start;
+      int n = before;
+      for (int batch = 0; batch < 3; batch++) {
+        List<RunRecord> runs = new ArrayList<>();
+        int size = random.nextInt(trial % 5 == 0 ? 2500 : 40);
+        for (int i = 0; i < size; i++) {
+          RunRecord r = n % 7 == 3 ? unstarted(n) : ended(n);
+          runs.add(r);
+          oneByOne = oneByOne.plus(r);
+          n++;
+        }
+        batched = batched.plusAll(runs);
+        assertThat(batched)
+            .as("trial %d, batch %d of %d runs", trial, batch, size)
+            .isEqualTo(oneByOne);
+      }
+    }
+  }
+
+  /** Run {@code i} cancelled before it started: counted, no duration. */
+  private static RunRecord unstarted(int i) {
+    RunRecord r = ended(i);
+    return new RunRecord(
+        r.runId(),
+        r.jobName(),
+        r.tenantId(),
+        null,
+        null,
+        RunStatus.CANCELLED,
+        1,
+        1,
+        null,
+        r.requestedAt(),
+        null,
+        r.completedAt(),
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        null);
   }
 }
