@@ -98,6 +98,7 @@ class HeldRunsRestartTest {
     InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
     History one = start(settings(app, Duration.ofSeconds(30)), first);
     long endOfRequests;
+    int partition;
     try (RequestProducer requests = new RequestProducer(SETTINGS, "held-test");
         KafkaProducer<String, RunEvent> events =
             new KafkaProducer<>(
@@ -112,7 +113,7 @@ class HeldRunsRestartTest {
       // one tenant: one partition, the held requests before this one
       RecordMetadata last = requests.send(endedRequest).get(30, TimeUnit.SECONDS);
       endOfRequests = last.offset() + 1;
-      int partition = last.partition();
+      partition = last.partition();
       RunEvent end =
           new RunEvent(
               RunId.of(ended),
@@ -148,6 +149,33 @@ class HeldRunsRestartTest {
         assertThat(run.requestedAt()).isEqualTo(at);
       }
       assertThat(next.find(ended)).as("a run written before the stop is not read again").isEmpty();
+
+      // the runs read again are in the state store too: the next event of one finds it there
+      String goesOn = held.get(0);
+      RunEvent end =
+          new RunEvent(
+              RunId.of(goesOn),
+              1,
+              EventType.COMPLETED,
+              at.plusMillis(50),
+              "executor-1",
+              1,
+              1,
+              Json.object().set("start", Json.object().put("at", at.plusMillis(40).toString())));
+      try (KafkaProducer<String, RunEvent> events =
+          new KafkaProducer<>(
+              SETTINGS.clientProperties(),
+              Topics.EVENTS.keySerde().serializer(),
+              Topics.EVENTS.valueSerde().serializer())) {
+        events.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, goesOn, end)).get();
+      }
+      await("the held run's end folded")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> next.find(goesOn).orElseThrow().status() == RunStatus.COMPLETED);
+      assertThat(next.find(goesOn).orElseThrow().requestedAt()).isEqualTo(at);
+      assertThat(two.metrics().runsReadFromStore())
+          .as("found in the state store, not read back from MongoDB")
+          .isZero();
     } finally {
       two.stop();
     }
