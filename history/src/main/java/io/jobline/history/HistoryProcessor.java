@@ -263,7 +263,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     pace.read(now, record.timestamp());
     maybeCommit(now);
     long requestOffset = requestOffset(record.value());
-    RunRecord before = current(runId, record.value());
+    RunRecord folded = current(runId);
+    // (a run the state does not hold may be one it let go: as MongoDB holds it, if it does)
+    RunRecord before = folded != null ? folded : stored(runId, record.value());
+    boolean readBack = folded == null && before != null;
     RunRecord after;
     try {
       after = Carriage.fit(fold.apply(runId, record.value(), before));
@@ -273,7 +276,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       writer.setAsideInput(runId, record.value(), e, context.currentSystemTimeMs());
       return;
     }
-    if (after.equals(before)) {
+    if (after.equals(before) && !readBack) {
       return;
     }
     if (before == null
@@ -284,8 +287,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       letGoDue(now);
       return;
     }
+    // a run read back is kept in the state again, changed or not, so its next input finds it there
     dirtyRuns.put(runId, after);
-    if (endedNow(before, after) && after.jobName() != null) {
+    // one read back is counted as the state knows it (not at all): MongoDB may hold the fold of
+    // inputs whose commit a crash undid, counted in statistics the same crash undid, and folded
+    // here again. (A copy of a run's end that comes more than history.runStateRetention late would
+    // count that end twice.)
+    if (endedNow(folded, after) && after.jobName() != null) {
       count(StatsStore.key(after.jobName(), null), after);
       count(
           StatsStore.key(after.jobName(), after.tenantId() == null ? "" : after.tenantId()), after);
@@ -298,10 +306,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /**
-   * The run as it stands: changed since the last write, held, in the state store, or as MongoDB
-   * holds it. A held run becomes a changed one, so it is written whatever this input does to it.
+   * The run as it stands: changed since the last write, held, or in the state store. A held run
+   * becomes a changed one, so it is written whatever this input does to it.
    */
-  private RunRecord current(String runId, RunInput input) {
+  private RunRecord current(String runId) {
     RunRecord run = dirtyRuns.get(runId);
     if (run != null) {
       return run;
@@ -311,8 +319,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       dirtyRuns.put(runId, run);
       return run;
     }
-    run = runs.get(runId);
-    return run != null ? run : stored(runId, input);
+    return runs.get(runId);
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dropwizard.util.Duration;
 import io.jobline.run.JobStats;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -164,5 +166,37 @@ class HistoryStatsWritesTest {
     }
 
     assertThat(task.statsWrites).hasSize(3);
+  }
+
+  @Test
+  void anEndFoldedBeforeItsRequestAndWrittenByACommitACrashUndidIsCountedOnceWhenFoldedAgain() {
+    // the end comes first (its request's partition lagged); the commit's MongoDB write happens, the
+    // Streams commit does not: the next owner starts from the committed state (nothing of the run,
+    // no count) while MongoDB holds the run completed
+    ProcessorHarness crashed = new ProcessorHarness(new HistorySettings(), T0);
+    crashed.processor.init(crashed.context);
+    crashed.quickEnd("early", T0, 0);
+    crashed.request("early", T0, 0);
+    crashed.commit();
+    assertThat(crashed.stored.find("early").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(completed(crashed.statsWrites.get(0))).isEqualTo(1);
+
+    ProcessorHarness next =
+        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(5), () -> false, crashed.stored);
+    next.processor.init(next.context);
+    next.quickEnd("early", T0, 0);
+    next.request("early", T0, 0);
+    next.commit();
+
+    assertThat(next.metrics.runsReadFromStore())
+        .as("the end found no run in the state: read back from MongoDB")
+        .isEqualTo(1);
+    assertThat(next.statsWrites).hasSize(1);
+    assertThat(completed(next.statsWrites.get(0)))
+        .as("the count the crash undid, counted again, once")
+        .isEqualTo(1);
+    RunRecord run = next.stored.find("early").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.requestedAt()).isEqualTo(T0);
   }
 }

@@ -28,7 +28,8 @@ import org.apache.kafka.streams.state.Stores;
 final class ProcessorHarness {
   final MockProcessorContext<String, byte[]> context = new MockProcessorContext<>();
   final CommitHook hook = CommitHook.builder(HistoryTopology.COMMIT_HOOK).build();
-  final InMemoryRunStore stored = new InMemoryRunStore(Clock.systemUTC());
+  final InMemoryRunStore stored;
+  final HistoryMetrics metrics = new HistoryMetrics();
 
   /** Each statistics write, as the parts it wrote. */
   final List<List<JobStats>> statsWrites = new ArrayList<>();
@@ -44,6 +45,19 @@ final class ProcessorHarness {
    *     history stopping)
    */
   ProcessorHarness(HistorySettings settings, Instant now, BooleanSupplier statsWithEveryCommit) {
+    this(settings, now, statsWithEveryCommit, new InMemoryRunStore(Clock.systemUTC()));
+  }
+
+  /**
+   * @param stored the runs MongoDB holds, shared with an earlier harness (a task started again
+   *     after a crash: its state stores are as committed, MongoDB as written)
+   */
+  ProcessorHarness(
+      HistorySettings settings,
+      Instant now,
+      BooleanSupplier statsWithEveryCommit,
+      InMemoryRunStore stored) {
+    this.stored = stored;
     List<StateStore> stores =
         List.of(
             Stores.windowStoreBuilder(
@@ -81,7 +95,7 @@ final class ProcessorHarness {
                 new InMemoryRunLogStore(),
                 parts -> statsWrites.add(parts.stream().map(p -> p.stats()).toList())),
             settings,
-            new HistoryMetrics(),
+            metrics,
             true,
             statsWithEveryCommit);
   }
@@ -116,6 +130,32 @@ final class ProcessorHarness {
             1,
             1,
             Json.object().set("start", Json.object().put("at", at.plusMillis(10).toString())));
+    processor.process(
+        new Record<>(runId, RunInput.of(completed), at.plusMillis(20).toEpochMilli()));
+  }
+
+  /**
+   * The run's end as an executor sends one for a quick run: 20 ms after {@code at}, carrying its
+   * start (job, tenant, 10 ms after {@code at}), so it is a whole run even before its request.
+   */
+  void quickEnd(String runId, Instant at, long offset) {
+    context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
+    RunEvent completed =
+        new RunEvent(
+            RunId.of(runId),
+            1,
+            EventType.COMPLETED,
+            at.plusMillis(20),
+            "executor-1",
+            1,
+            1,
+            Json.object()
+                .set(
+                    "started",
+                    Json.object()
+                        .put("job_name", "noop")
+                        .put("tenant_id", "t1")
+                        .put("at", at.plusMillis(10).toString())));
     processor.process(
         new Record<>(runId, RunInput.of(completed), at.plusMillis(20).toEpochMilli()));
   }

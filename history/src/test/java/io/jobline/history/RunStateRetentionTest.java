@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dropwizard.util.Duration;
+import io.jobline.run.JobStats;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunLogStore;
@@ -17,7 +18,9 @@ import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -40,6 +43,7 @@ class RunStateRetentionTest {
   private final InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
   private final InMemoryRunLogStore logs = new InMemoryRunLogStore();
   private final HistoryMetrics metrics = new HistoryMetrics();
+  private final Map<String, JobStats> stats = new HashMap<>();
   private TopologyTestDriver driver;
   private TestInputTopic<String, JobRequest> requests;
   private TestInputTopic<String, RunEvent> events;
@@ -49,13 +53,19 @@ class RunStateRetentionTest {
     HistorySettings settings = new HistorySettings();
     settings.batchSize = 1;
     settings.runStateRetention = Duration.hours(2);
+    settings.statsInterval = Duration.seconds(0);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-retention-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
     driver =
         new TopologyTestDriver(
             HistoryTopology.build(
-                settings, new HistoryTopology.Sinks(store, logs, parts -> {}), metrics, 1, 1),
+                settings,
+                new HistoryTopology.Sinks(
+                    store, logs, parts -> parts.forEach(p -> stats.put(p.key(), p.stats()))),
+                metrics,
+                1,
+                1),
             props);
     requests =
         driver.createInputTopic(
@@ -131,6 +141,9 @@ class RunStateRetentionTest {
         .extracting(l -> l.entry().message())
         .containsExactly("first try", "again");
     assertThat(metrics.runsReadFromStore()).as("once, for the announcement").isEqualTo(1);
+    assertThat(stats.get("job:settle").counts())
+        .as("each attempt's end counted once, the first before the run left the state")
+        .containsOnly(Map.entry("failed", 1L), Map.entry("completed", 1L));
     assertThat(stateIds()).contains("old", "later");
   }
 
