@@ -27,7 +27,6 @@ final class BenchBreakdown {
   private final Map<String, Long> offsetsBefore;
   private final long writesBefore;
   private final long commandsBefore;
-  private final long runReadsBefore;
   private final Map<String, Long> cpuBefore;
   private final long gcBefore;
 
@@ -35,13 +34,11 @@ final class BenchBreakdown {
       Map<String, Long> offsetsBefore,
       long writesBefore,
       long commandsBefore,
-      long runReadsBefore,
       Map<String, Long> cpuBefore,
       long gcBefore) {
     this.offsetsBefore = offsetsBefore;
     this.writesBefore = writesBefore;
     this.commandsBefore = commandsBefore;
-    this.runReadsBefore = runReadsBefore;
     this.cpuBefore = cpuBefore;
     this.gcBefore = gcBefore;
   }
@@ -53,7 +50,7 @@ final class BenchBreakdown {
     long commands = storeWrites.commands();
     Map<String, Long> cpu = cpuByGroup();
     long gc = gcMillis();
-    return new BenchBreakdown(offsets, writes, commands, storeWrites.runReads(), cpu, gc);
+    return new BenchBreakdown(offsets, writes, commands, cpu, gc);
   }
 
   /** The breakdown of the {@code jobs} measured runs, from the figures now. */
@@ -63,7 +60,6 @@ final class BenchBreakdown {
     Map<String, Long> offsetsAfter = endOffsets(admin);
     long writes = storeWrites.documents() - writesBefore;
     long commands = storeWrites.commands() - commandsBefore;
-    long runReads = storeWrites.runReads() - runReadsBefore;
 
     Map<String, Object> breakdown = new LinkedHashMap<>();
     Map<String, Object> cpu = new LinkedHashMap<>();
@@ -84,7 +80,6 @@ final class BenchBreakdown {
     breakdown.put("kafka_records_per_run", BenchReport.round2(kafkaPerRun));
     breakdown.put("store_documents_written_per_run", BenchReport.round2(writes / (double) jobs));
     breakdown.put("store_write_commands_per_run", BenchReport.round2(commands / (double) jobs));
-    breakdown.put("store_run_reads_per_run", BenchReport.round2(runReads / (double) jobs));
     breakdown.put("gc_pause_ms", gcAfter - gcBefore);
     return breakdown;
   }

@@ -141,12 +141,16 @@ final class BenchCommand implements Callable<Integer> {
         completions.reset();
         StoreWrites storeWrites = standalone.application().storeWrites();
         BenchBreakdown before = BenchBreakdown.before(admin, storeWrites);
+        long readBackBefore = runsReadBack(standalone);
         BenchLoad.Submitted submitted = load.submit();
         List<String> ids = submitted.ids();
         List<String> fences = load.fences(standalone);
         Instant allVisible = load.awaitVisible(runs, ids, fences);
         double seconds = Duration.between(submitted.firstSubmit(), allVisible).toNanos() / 1e9;
         Map<String, Object> breakdown = before.after(admin, storeWrites, jobs);
+        breakdown.put(
+            "history_runs_read_from_store_per_run",
+            BenchReport.round2((runsReadBack(standalone) - readBackBefore) / (double) jobs));
 
         Map<String, Object> report =
             BenchReport.headline(runs, ids, seconds, tenants, payloadBytes, rate);
@@ -184,5 +188,13 @@ final class BenchCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * Runs history has looked for in MongoDB so far (those its state did not hold when an input of a
+   * run's later life came; most, ends folded before their requests).
+   */
+  private static long runsReadBack(Standalone standalone) {
+    return standalone.application().history().map(h -> h.metrics().runsReadFromStore()).orElse(0L);
   }
 }

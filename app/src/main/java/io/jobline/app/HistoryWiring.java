@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 final class HistoryWiring {
   private HistoryWiring() {}
 
-  static void wire(RoleParts parts) {
+  static History wire(RoleParts parts) {
     JoblineConfiguration config = parts.config();
     Environment env = parts.env();
     RoleParts.Stores stores = parts.stores();
@@ -73,5 +73,6 @@ final class HistoryWiring {
     env.metrics().gauge("jobline.history.runs_set_aside", () -> history.metrics()::runsSetAside);
     env.metrics()
         .gauge("jobline.history.runs_read_from_store", () -> history.metrics()::runsReadFromStore);
+    return history;
   }
 }

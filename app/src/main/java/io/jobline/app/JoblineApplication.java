@@ -12,6 +12,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jackson.Jackson;
 import io.dropwizard.lifecycle.Managed;
+import io.jobline.history.History;
 import io.jobline.scheduler.Scheduler;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.TopicAdmin;
@@ -35,6 +36,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   private final Set<Role> roles;
   private final Clock clock;
   private Scheduler scheduler;
+  private History history;
 
   public JoblineApplication(Set<Role> roles, Clock clock) {
     this(roles, clock, () -> {});
@@ -62,6 +64,11 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
   /** The scheduler this application runs, if it runs that role (for benchmarks). */
   public Optional<Scheduler> scheduler() {
     return Optional.ofNullable(scheduler);
+  }
+
+  /** The history role this application runs, if it runs it (for benchmarks). */
+  public Optional<History> history() {
+    return Optional.ofNullable(history);
   }
 
   @Override
@@ -137,7 +144,7 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     RoleParts parts = new RoleParts(config, env, clock, kafkaHealth, requests, stores);
 
     if (roles.contains(Role.HISTORY)) {
-      HistoryWiring.wire(parts);
+      this.history = HistoryWiring.wire(parts);
     }
     if (roles.contains(Role.EXECUTOR)) {
       ExecutorWiring.wire(parts);

@@ -2,7 +2,6 @@ package io.jobline.app;
 
 import com.mongodb.event.CommandListener;
 import com.mongodb.event.CommandStartedEvent;
-import io.jobline.store.MongoRunStore;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bson.BsonArray;
@@ -10,35 +9,16 @@ import org.bson.BsonDocument;
 
 /**
  * Counts what a process writes to MongoDB, as the driver sends it: write commands (round trips) and
- * the documents they carry; and reads of one run by its id, the round trip history makes for a run
- * its state store does not hold. Registered on the client, read by metrics and the bench.
+ * the documents they carry. Registered on the client, read by metrics and the bench.
  */
 public final class StoreWrites implements CommandListener {
   private static final Set<String> WRITES = Set.of("insert", "update", "delete", "findAndModify");
   private final AtomicLong commands = new AtomicLong();
   private final AtomicLong documents = new AtomicLong();
-  private final AtomicLong runReads = new AtomicLong();
-
-  /** A find of one {@code job_runs} document by its id (not the bench's or a list's reads). */
-  private static boolean oneRunById(BsonDocument command) {
-    if (!command.isString("find")
-        || !command.getString("find").getValue().equals(MongoRunStore.COLLECTION)
-        || !command.isDocument("filter")) {
-      return false;
-    }
-    BsonDocument filter = command.getDocument("filter");
-    return filter.size() == 1 && filter.isString("_id");
-  }
 
   @Override
   public void commandStarted(CommandStartedEvent event) {
     String name = event.getCommandName();
-    if (name.equals("find")) {
-      if (oneRunById(event.getCommand())) {
-        runReads.incrementAndGet();
-      }
-      return;
-    }
     if (!WRITES.contains(name)) {
       return;
     }
@@ -65,11 +45,6 @@ public final class StoreWrites implements CommandListener {
   /** Write commands sent so far. */
   public long commands() {
     return commands.get();
-  }
-
-  /** Reads of one run by its id sent so far. */
-  public long runReads() {
-    return runReads.get();
   }
 
   /** Documents those commands wrote (inserted, updated, deleted). */

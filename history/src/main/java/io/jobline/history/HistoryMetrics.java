@@ -10,13 +10,14 @@ public final class HistoryMetrics {
   private final AtomicLong setAside = new AtomicLong();
   private final AtomicLong readFromStore = new AtomicLong();
 
-  void readFromStore() {
-    readFromStore.incrementAndGet();
+  void readFromStore(int runs) {
+    readFromStore.addAndGet(runs);
   }
 
   /**
-   * Reads of a run from MongoDB: an input of a run's later life for a run the state store no longer
-   * (or never) held — kept {@code history.runStateRetention} — or an event before its request.
+   * Runs looked for in MongoDB (in one read per write): runs the state store did not hold when an
+   * input of a run's later life came — dropped after {@code history.runStateRetention}, or from
+   * before the store — and, most of them, runs whose end came before their request.
    */
   public long runsReadFromStore() {
     return readFromStore.get();

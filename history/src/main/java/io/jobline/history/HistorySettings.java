@@ -132,11 +132,12 @@ public class HistorySettings {
   public DataSize stateStoreMemory = DataSize.mebibytes(96);
 
   /**
-   * How long (in stream time) history's state store keeps a run after it was first stored; a run
-   * that still changes after half of it moves on, so it is kept as long as it lives. The store
-   * drops old runs a segment at a time, without a tombstone per run, so its disk and its restore
-   * after a lost instance stay bounded. An input that comes for a run dropped (a retry by hand
-   * weeks later) reads the run back from MongoDB. At least 2 hours.
+   * How long (in stream time) history's state store keeps a run after the hour it was first stored;
+   * a run that changes once that hour is more than half of it old moves on, so a run is kept at
+   * least half of it, less an hour, after its last change ({@code RunState}). The store drops old
+   * runs a segment at a time, without a tombstone per run, so its disk and its restore after a lost
+   * instance stay bounded. An input that comes for a run dropped (a retry by hand weeks later)
+   * reads the run back from MongoDB. At least 2 hours.
    */
   @NotNull
   @MinDuration(value = 2, unit = TimeUnit.HOURS)

@@ -16,9 +16,9 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  *
  * <p>Each run sits under one time, its <em>anchor</em>: the hour (in stream time) it was first
  * stored. A run stored again keeps its anchor, so it is found and overwritten in place; one whose
- * anchor is older than half the retention moves to the current hour (one tombstone), so a run that
- * still changes is never dropped. A run nothing changed for the whole retention is dropped; an
- * input that comes for it later finds it in MongoDB ({@link HistoryProcessor}).
+ * anchor is older than half the retention moves to the current hour (one tombstone), so a run is
+ * kept at least half the retention, less an hour, after its last change. An input that comes for a
+ * run dropped is folded onto the run as MongoDB holds it ({@link HistoryProcessor}).
  */
 final class RunState {
   /** The anchors' granularity. */

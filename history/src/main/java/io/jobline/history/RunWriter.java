@@ -56,6 +56,15 @@ final class RunWriter {
     written.clear();
   }
 
+  /**
+   * Notes the log lines of a run read back from MongoDB as written: they are, since a run's lines
+   * are written before the run.
+   */
+  void written(RunRecord stored) {
+    int lines = stored.logs() == null ? 0 : stored.logs().size();
+    written.put(stored.runId().value(), lines + (stored.logsTruncated() ? 1 : 0));
+  }
+
   /** The records set aside since the last call. */
   List<Record<String, byte[]>> takeDeadLetters() {
     if (deadLetters.isEmpty()) {

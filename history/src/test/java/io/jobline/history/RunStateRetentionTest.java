@@ -147,6 +147,57 @@ class RunStateRetentionTest {
     assertThat(stateIds()).contains("old", "later");
   }
 
+  @Test
+  void aRetryByHandWhoseRequestIsFoldedBeforeItsAnnouncementCountsTheFirstFailureOnce() {
+    RunId id = RunId.of("old-2");
+    JobRequest first = JobRequest.manual(id, "settle", Json.object(), "t1", T0, "api");
+    requests.pipeInput("t1", first, T0);
+    event(id, 1, EventType.STARTED, 1, T0.plusSeconds(1), Json.object());
+    event(id, 2, EventType.FAILED, 1, T0.plusSeconds(3), Json.object().put("error", "boom"));
+    complete("later", T0.plusSeconds(5 * 3600));
+    assertThat(stateIds()).doesNotContain("old-2");
+
+    // history folds the requests' partition ahead of the events': attempt 2's request comes first
+    Instant retried = T0.plusSeconds(5 * 3600 + 60);
+    requests.pipeInput("t1", first.nextAttempt(3, retried), retried);
+    event(
+        id,
+        Long.MAX_VALUE,
+        EventType.RETRY_SCHEDULED,
+        1,
+        retried,
+        Json.object().put("next_attempt", 2).put("requested_by", "ops"));
+    event(id, 1, EventType.STARTED, 2, retried.plusSeconds(1), Json.object());
+    event(id, 3, EventType.COMPLETED, 2, retried.plusSeconds(3), Json.object());
+
+    RunRecord run = store.find("old-2").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.attempts())
+        .extracting(a -> a.status())
+        .containsExactly(RunStatus.FAILED, RunStatus.COMPLETED);
+    assertThat(stats.get("job:settle").counts())
+        .containsOnly(Map.entry("failed", 1L), Map.entry("completed", 1L));
+  }
+
+  @Test
+  void aLongRunsEndAfterItLeftTheStateIsFoldedOntoItsStoredStartAndCountedOnce() {
+    RunId id = RunId.of("long");
+    requests.pipeInput("t1", JobRequest.manual(id, "crunch", Json.object(), "t1", T0, "api"), T0);
+    event(id, 1, EventType.STARTED, 1, T0.plusSeconds(1), Json.object().put("job_name", "crunch"));
+    complete("meanwhile", T0.plusSeconds(5 * 3600));
+    assertThat(stateIds()).doesNotContain("long");
+
+    // the end of a long attempt carries no start: alone it names no job
+    event(id, 2, EventType.COMPLETED, 1, T0.plusSeconds(5 * 3600 + 5), Json.object());
+
+    RunRecord run = store.find("long").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.jobName()).isEqualTo("crunch");
+    assertThat(run.startedAt()).isEqualTo(T0.plusSeconds(1));
+    assertThat(stats.get("job:crunch").counts()).containsOnly(Map.entry("completed", 1L));
+    assertThat(stats.get("job:crunch|tenant:t1").durations()).hasSize(1);
+  }
+
   /** A run requested and completed at {@code at}. */
   private void complete(String runId, Instant at) {
     RunId id = RunId.of(runId);

@@ -218,6 +218,19 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
+  public Map<String, RunRecord> findAll(Collection<String> runIds) {
+    Map<String, RunRecord> out = new LinkedHashMap<>();
+    if (runIds.isEmpty()) {
+      return out;
+    }
+    for (Document d : byIds(new ArrayList<>(runIds), null)) {
+      RunRecord run = toRun(d);
+      out.put(run.runId().value(), run);
+    }
+    return out;
+  }
+
+  @Override
   public List<RunRecord> list(RunQuery q) {
     List<Bson> filters = new ArrayList<>();
     if (q.jobName() != null) {

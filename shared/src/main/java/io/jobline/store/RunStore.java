@@ -5,6 +5,7 @@ import io.jobline.run.RunStatus;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,17 @@ public interface RunStore {
   void upsertAll(List<RunRecord> runs);
 
   Optional<RunRecord> find(String runId);
+
+  /**
+   * Those of these runs that exist, by id: as {@link #find}, in as few reads as the store allows.
+   */
+  default Map<String, RunRecord> findAll(Collection<String> runIds) {
+    Map<String, RunRecord> out = new LinkedHashMap<>();
+    for (String id : runIds) {
+      find(id).ifPresent(r -> out.put(id, r));
+    }
+    return out;
+  }
 
   /** The current status of each of these runs that exists. */
   Map<String, RunStatus> statuses(Collection<String> runIds);

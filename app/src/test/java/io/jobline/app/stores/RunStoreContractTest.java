@@ -150,6 +150,28 @@ class RunStoreContractTest {
     }
 
     @Test
+    void manyRunsAreFoundWholeByIdInOneCallAndMissingOnesLeftOut() {
+      RunStore s = store();
+      List<RunRecord> stored = new ArrayList<>();
+      List<String> asked = new ArrayList<>();
+      for (int i = 0; i < 70; i++) { // more than one read's chunk on the embedded store
+        stored.add(folded("r-all-" + i, RunStatus.COMPLETED, i + 1, true));
+        asked.add("r-all-" + i);
+        asked.add("r-none-" + i);
+      }
+      s.upsertAll(stored);
+
+      Map<String, RunRecord> found = s.findAll(asked);
+
+      assertThat(found).hasSize(70).doesNotContainKey("r-none-0");
+      for (RunRecord r : stored) {
+        assertThat(found.get(r.runId().value())).isEqualTo(s.find(r.runId().value()).orElseThrow());
+      }
+      assertThat(found.get("r-all-9").appliedSeq()).containsEntry("1:1", 10L);
+      assertThat(s.findAll(List.of())).isEmpty();
+    }
+
+    @Test
     void aBatchOfManyRunsIsRankedAndLookedUpWhole() {
       RunStore s = store();
       List<RunRecord> newer = new ArrayList<>();
