@@ -2,8 +2,11 @@ package io.jobline.api;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.run.Attempt;
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -22,5 +25,24 @@ final class PendingRetry {
   /** The run's next attempt, when its last one failed or timed out with a retry to come. */
   static Optional<NextAttempt> of(RunRecord run) {
     return run.retryDueAt().map(due -> new NextAttempt(run.attempt() + 1, due));
+  }
+
+  /**
+   * The next attempt a run shows: {@link #of}, or, once history folded the retry's announcement and
+   * the run reads {@code retrying}, the attempt its last end said follows and when (that end's
+   * {@code retry_at}). A retry asked for by hand has no such time: none is shown.
+   */
+  static Optional<NextAttempt> shown(RunRecord run) {
+    if (run.status() != RunStatus.RETRYING) {
+      return of(run);
+    }
+    List<Attempt> attempts = run.attempts();
+    if (attempts == null || attempts.isEmpty()) {
+      return Optional.empty();
+    }
+    Attempt last = attempts.get(attempts.size() - 1);
+    return last.attempt() == run.attempt() && last.retryAt() != null
+        ? Optional.of(new NextAttempt(run.attempt() + 1, last.retryAt()))
+        : Optional.empty();
   }
 }

@@ -404,7 +404,7 @@ public final class RunsResource {
     view.put("attempts", run.attempts());
     view.put("executor_id", run.executorId());
     view.put("parent_run_id", run.parentRunId());
-    PendingRetry.of(run).ifPresent(next -> view.put("next_attempt", next));
+    PendingRetry.shown(run).ifPresent(next -> view.put("next_attempt", next));
     return view;
   }
 }

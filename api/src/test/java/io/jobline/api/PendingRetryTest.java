@@ -72,4 +72,28 @@ class PendingRetryTest {
           .isEmpty();
     }
   }
+
+  @Test
+  void aRunWaitingForItsRetryShowsTheAttemptItsLastEndSaidFollows() {
+    assertThat(
+            PendingRetry.shown(
+                run(RunStatus.RETRYING, 1, List.of(attempt(1, RunStatus.FAILED, DUE)))))
+        .contains(new PendingRetry.NextAttempt(2, DUE));
+    assertThat(
+            PendingRetry.shown(
+                run(RunStatus.FAILED, 1, List.of(attempt(1, RunStatus.FAILED, DUE)))))
+        .as("as of() while it reads failed")
+        .contains(new PendingRetry.NextAttempt(2, DUE));
+    assertThat(
+            PendingRetry.shown(
+                run(RunStatus.RETRYING, 1, List.of(attempt(1, RunStatus.FAILED, null)))))
+        .as("a retry asked for by hand: no time to show")
+        .isEmpty();
+    assertThat(PendingRetry.shown(run(RunStatus.RETRYING, 1, List.of()))).isEmpty();
+    assertThat(
+            PendingRetry.shown(
+                run(RunStatus.RUNNING, 2, List.of(attempt(1, RunStatus.FAILED, DUE)))))
+        .as("the retry runs")
+        .isEmpty();
+  }
 }

@@ -132,6 +132,17 @@ class EndToEndTest {
     assertThat(shown.path("next_attempt").path("attempt").asInt()).isEqualTo(2);
     assertThat(Instant.parse(shown.path("next_attempt").path("due_at").asText())).isEqualTo(due);
 
+    // and once history folded the retry's announcement, while the run reads retrying
+    String waiting = "retrying-" + UUID.randomUUID();
+    try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
+      new MongoRunStore(mongo.getDatabase(standalone.config().mongo.database), Clock.systemUTC())
+          .upsertAll(List.of(TestRuns.retryingWithRetryDue(RunId.of(waiting), "flaky", due)));
+    }
+    JsonNode retrying = http.get("/jobs/runs/" + waiting).body();
+    assertThat(retrying.path("status").asText()).isEqualTo("retrying");
+    assertThat(retrying.path("next_attempt").path("attempt").asInt()).isEqualTo(2);
+    assertThat(Instant.parse(retrying.path("next_attempt").path("due_at").asText())).isEqualTo(due);
+
     Http.Reply retry = http.post("/jobs/runs/" + runId + "/retry", null);
     assertThat(retry.status()).isEqualTo(409);
     assertThat(retry.body().path("detail").asText()).contains("attempt 2 is due at " + due);

@@ -27,6 +27,15 @@ public final class TestRuns {
    * due}, as history shows it until it folds the retry's announcement.
    */
   public static RunRecord failedWithRetryDue(RunId id, String job, Instant due) {
+    return withRetryDue(id, job, due, RunStatus.FAILED);
+  }
+
+  /** The same run once history folded the retry's announcement: it reads {@code retrying}. */
+  public static RunRecord retryingWithRetryDue(RunId id, String job, Instant due) {
+    return withRetryDue(id, job, due, RunStatus.RETRYING);
+  }
+
+  private static RunRecord withRetryDue(RunId id, String job, Instant due, RunStatus status) {
     Attempt first = new Attempt(1, 1, "e", null, due, RunStatus.FAILED, "boom", due);
     return new RunRecord(
         id,
@@ -34,7 +43,7 @@ public final class TestRuns {
         null,
         null,
         null,
-        RunStatus.FAILED,
+        status,
         1,
         1,
         "e",
