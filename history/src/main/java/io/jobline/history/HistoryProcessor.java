@@ -341,12 +341,12 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   /**
    * Whether an input for a run the state does not hold may belong to a run MongoDB holds: an event,
-   * or the request of a later attempt. The state keeps a run {@code history.runStateRetention}
-   * after it last changed ({@link RunState}); a run retried by hand after that, or one in flight
-   * when history's state was made anew (a new version's store, a reset), must go on from what was
-   * written of it — its attempts, log lines and the sequence numbers applied — not from nothing,
-   * whose bare record would rank above it and be written over it. A first attempt's request is a
-   * new run.
+   * or the request of a later attempt. The state keeps a run at least half of {@code
+   * history.runStateRetention} after it last changed ({@link RunState}); a run retried by hand
+   * after that, or one in flight when history's state was made anew (a new version's store, a
+   * reset), must go on from what was written of it — its attempts, log lines and the sequence
+   * numbers applied — not from nothing, whose bare record would rank above it and be written over
+   * it. A first attempt's request is a new run.
    */
   private static boolean mayBeStored(RunInput input) {
     return input.request() == null || input.request().attemptOrFirst() > 1;
@@ -372,10 +372,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   /**
    * Reads the runs folded from nothing that MongoDB may hold, in one go, folds their inputs again
-   * onto those it holds, and counts the ends they made. The counts go by what the inputs did to the
-   * run as the state knew it (not at all), not by what MongoDB holds: after a crash MongoDB may
-   * hold the fold of inputs whose commit (and counts) the crash undid, folded here again. (A copy
-   * of a run's end that came more than the retention late would count twice.)
+   * onto those it holds, and counts the ends they made: an input that ended the stored run, or one
+   * that is the end the stored run shows as its last — after a crash MongoDB may hold the fold of
+   * inputs whose commit (and counts) the crash undid, folded here again. (So a copy of a run's end
+   * that came after the run left the state would count twice.) A run MongoDB does not hold is new:
+   * its ends count as folded.
    */
   private void verify() {
     if (unverified.isEmpty()) {
