@@ -2,11 +2,9 @@ package io.jobline.api;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
-import io.jobline.run.Attempt;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -36,13 +34,7 @@ final class PendingRetry {
     if (run.status() != RunStatus.RETRYING) {
       return of(run);
     }
-    List<Attempt> attempts = run.attempts();
-    if (attempts == null || attempts.isEmpty()) {
-      return Optional.empty();
-    }
-    Attempt last = attempts.get(attempts.size() - 1);
-    return last.attempt() == run.attempt() && last.retryAt() != null
-        ? Optional.of(new NextAttempt(run.attempt() + 1, last.retryAt()))
-        : Optional.empty();
+    return RunRecord.lastRetryAt(run.attempt(), run.attempts())
+        .map(due -> new NextAttempt(run.attempt() + 1, due));
   }
 }

@@ -1,5 +1,6 @@
 package io.jobline.history;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.JobStats;
 import io.jobline.store.InMemoryRunLogStore;
 import io.jobline.store.InMemoryRunStore;
@@ -119,19 +120,7 @@ final class ProcessorHarness {
 
   /** The run's end, 20 ms after {@code at}, carrying its start (10 ms after {@code at}). */
   void end(String runId, Instant at, long offset) {
-    context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
-    RunEvent completed =
-        new RunEvent(
-            RunId.of(runId),
-            1,
-            EventType.COMPLETED,
-            at.plusMillis(20),
-            "executor-1",
-            1,
-            1,
-            Json.object().set("start", Json.object().put("at", at.plusMillis(10).toString())));
-    processor.process(
-        new Record<>(runId, RunInput.of(completed), at.plusMillis(20).toEpochMilli()));
+    end(runId, at, offset, "start", Json.object());
   }
 
   /**
@@ -139,6 +128,11 @@ final class ProcessorHarness {
    * start (job, tenant, 10 ms after {@code at}), so it is a whole run even before its request.
    */
   void quickEnd(String runId, Instant at, long offset) {
+    end(runId, at, offset, "started", Json.object().put("job_name", "noop").put("tenant_id", "t1"));
+  }
+
+  /** The end, its start (10 ms after {@code at}, with {@code start}'s fields) under {@code key}. */
+  private void end(String runId, Instant at, long offset, String key, ObjectNode start) {
     context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
     RunEvent completed =
         new RunEvent(
@@ -149,13 +143,7 @@ final class ProcessorHarness {
             "executor-1",
             1,
             1,
-            Json.object()
-                .set(
-                    "started",
-                    Json.object()
-                        .put("job_name", "noop")
-                        .put("tenant_id", "t1")
-                        .put("at", at.plusMillis(10).toString())));
+            Json.object().set(key, start.put("at", at.plusMillis(10).toString())));
     processor.process(
         new Record<>(runId, RunInput.of(completed), at.plusMillis(20).toEpochMilli()));
   }

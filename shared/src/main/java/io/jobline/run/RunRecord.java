@@ -84,6 +84,17 @@ public record RunRecord(
         || attempts.isEmpty()) {
       return Optional.empty();
     }
+    return lastRetryAt(attempt, attempts);
+  }
+
+  /**
+   * When the next attempt is due, as the end of attempt {@code attempt} said, if it is the last of
+   * {@code attempts} and said so, whatever the run reads now ({@code retrying} included).
+   */
+  public static Optional<Instant> lastRetryAt(int attempt, List<Attempt> attempts) {
+    if (attempts == null || attempts.isEmpty()) {
+      return Optional.empty();
+    }
     Attempt last = attempts.get(attempts.size() - 1);
     return last.attempt() == attempt ? Optional.ofNullable(last.retryAt()) : Optional.empty();
   }
