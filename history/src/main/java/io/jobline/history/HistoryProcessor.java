@@ -12,6 +12,7 @@ import io.jobline.wire.WireLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -134,6 +135,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // Streams may init this processor again after it closed its task without a commit (a revived
     // task): what it kept in memory belongs to the void transaction, and its inputs come again
     dirtyRuns.clear();
+    letGoQueued.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
     unverified.clear();
@@ -248,9 +250,22 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   /** Runs no longer held: written with the next batch (never over a newer state of one). */
   private void letGo(List<RunRecord> released) {
     for (RunRecord run : released) {
-      dirtyRuns.putIfAbsent(run.runId().value(), run);
+      String runId = run.runId().value();
+      if (dirtyRuns.putIfAbsent(runId, run) == null) {
+        letGoQueued.put(runId, run);
+      }
     }
   }
+
+  /**
+   * Runs let go from the hold since the last write, as they were let go: written to MongoDB queued,
+   * but not kept in the run state while nothing else changed them. A run that waited so long in the
+   * executor's queue (a burst, a tenant at its cap) has MongoDB as its state until its next input,
+   * which reads it back with the other runs the state does not hold ({@link #verify}, one read per
+   * write): one changelog record per such run instead of two. Its request is never folded again but
+   * from the hold's note, which skips the runs MongoDB holds ({@link #holdAgain}).
+   */
+  private final Map<String, RunRecord> letGoQueued = new HashMap<>();
 
   /**
    * Forwards the records set aside to {@code jobline.history.dlq}: from {@code process} or a
@@ -507,7 +522,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // would let the store drop every run it holds at once)
     long streamTime =
         Math.min(context.currentStreamTimeMs(), context.currentSystemTimeMs() + RunState.BUCKET_MS);
-    dirtyRuns.forEach((id, run) -> runs.put(id, run, streamTime));
+    dirtyRuns.forEach(
+        (id, run) -> {
+          if (letGoQueued.get(id) != run) { // (the same record: nothing changed it since)
+            runs.put(id, run, streamTime);
+          }
+        });
+    letGoQueued.clear();
     runs.forget();
     dirtyStats.forEach(
         (key, ended) -> {

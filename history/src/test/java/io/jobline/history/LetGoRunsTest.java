@@ -1,0 +1,98 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A run let go from the hold (it waited in the executor's queue longer than {@code
+ * history.holdQueued}) is written to MongoDB queued and not kept in the run state: its next input
+ * reads it back, so a run that waited costs one changelog record, not two, and nothing of it is
+ * lost or counted twice.
+ */
+class LetGoRunsTest {
+  private static final Instant T0 = Instant.parse("2026-12-04T04:00:00Z");
+
+  /** A task that read r1's request and then, past the hold, another's: r1 is let go. */
+  private static ProcessorHarness taskThatLetR1Go() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.at(T0.plusSeconds(4));
+    task.request("r2", T0.plusSeconds(4), 1);
+    return task;
+  }
+
+  private static RunRecord inState(ProcessorHarness task, String runId) {
+    return new RunState(
+            task.context.getStateStore(HistoryTopology.RUNS_STORE),
+            new HistorySettings().runStateRetention.toMilliseconds())
+        .get(runId);
+  }
+
+  private static long completed(ProcessorHarness task) {
+    return task.statsWrites.stream()
+        .flatMap(List::stream)
+        .filter(s -> s.tenantId() == null)
+        .mapToLong(s -> s.counts().getOrDefault("completed", 0L))
+        .max()
+        .orElse(0);
+  }
+
+  @Test
+  void aRunLetGoIsWrittenQueuedOutsideTheStateAndItsEndReadsItBackOnce() {
+    ProcessorHarness task = taskThatLetR1Go();
+    task.commit();
+    assertThat(task.stored.find("r1").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
+    assertThat(inState(task, "r1")).as("MongoDB is its state").isNull();
+
+    task.at(T0.plusSeconds(6));
+    task.end("r1", T0.plusSeconds(6), 0);
+    task.commit();
+
+    assertThat(task.metrics.runsReadFromStore()).isEqualTo(1);
+    RunRecord run = task.stored.find("r1").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.requestedAt()).as("the request's fields, read back").isEqualTo(T0);
+    assertThat(run.jobName()).isEqualTo("noop");
+    assertThat(completed(task)).isEqualTo(1);
+    assertThat(inState(task, "r1")).as("its end keeps it in the state").isEqualTo(run);
+  }
+
+  @Test
+  void aRunLetGoAndChangedBeforeTheWriteIsKeptInTheState() {
+    ProcessorHarness task = taskThatLetR1Go();
+    task.end("r1", T0.plusSeconds(4), 0);
+    task.commit();
+
+    assertThat(task.metrics.runsReadFromStore()).isZero();
+    assertThat(inState(task, "r1")).isEqualTo(task.stored.find("r1").orElseThrow());
+    assertThat(inState(task, "r1").status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(completed(task)).isEqualTo(1);
+  }
+
+  @Test
+  void theEndOfARunLetGoWrittenByACommitACrashUndidIsCountedOnceWhenFoldedAgain() {
+    ProcessorHarness crashed = taskThatLetR1Go();
+    crashed.commit(); // written queued, committed
+    crashed.at(T0.plusSeconds(6));
+    crashed.end("r1", T0.plusSeconds(6), 0);
+    crashed.commit(); // written completed; the Streams commit after it does not happen
+    assertThat(completed(crashed)).isEqualTo(1);
+
+    // the next owner: the committed state (r1 was never in it), MongoDB as written
+    ProcessorHarness next =
+        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(7), () -> false, crashed.stored);
+    next.processor.init(next.context);
+    next.end("r1", T0.plusSeconds(6), 0);
+    next.commit();
+
+    assertThat(next.metrics.runsReadFromStore()).isEqualTo(1);
+    assertThat(completed(next)).as("the count the crash undid, counted again, once").isEqualTo(1);
+    assertThat(next.stored.find("r1").orElseThrow().requestedAt()).isEqualTo(T0);
+  }
+}
