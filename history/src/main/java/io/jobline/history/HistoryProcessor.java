@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -136,6 +137,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // task): what it kept in memory belongs to the void transaction, and its inputs come again
     dirtyRuns.clear();
     letGoQueued.clear();
+    aheadInStore.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
     unverified.clear();
@@ -262,8 +264,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * but not kept in the run state while nothing else changed them. A run that waited so long in the
    * executor's queue (a burst, a tenant at its cap) has MongoDB as its state until its next input,
    * which reads it back with the other runs the state does not hold ({@link #verify}, one read per
-   * write): one changelog record per such run instead of two. Its request is never folded again but
-   * from the hold's note, which skips the runs MongoDB holds ({@link #holdAgain}).
+   * write): one changelog record fewer per such run. A repeat of its request (an idempotent retry,
+   * a chain step sent again) is held and let go again and writes the same record, refused over a
+   * newer one by its rank; the hold's note skips the runs MongoDB holds ({@link #holdAgain}).
    */
   private final Map<String, RunRecord> letGoQueued = new HashMap<>();
 
@@ -311,7 +314,14 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       unverified.inputs.add(record.value());
     }
     if (after.equals(before)) {
+      if (event != null && aheadInStore.containsKey(runId) && endedAgain(before, event)) {
+        aheadInStore.remove(runId); // the end a crash undid the count of, come again
+        count(before);
+      }
       return;
+    }
+    if (!aheadInStore.isEmpty()) {
+      aheadInStore.remove(runId); // changed by this input: the fold is this task's from here
     }
     if (before == null
         && unverified == null
@@ -386,6 +396,20 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private final Map<String, Unverified> unverified = new LinkedHashMap<>();
 
   /**
+   * Runs read back ({@link #verify}) whose stored record the inputs folded onto it did not change,
+   * by the wall time they were read: MongoDB holds more of them than the committed state and those
+   * inputs — the fold of inputs a crash undid the commit (and the counts) of, which come again. An
+   * end among them that changes nothing counts as it did when first folded ({@link #endedAgain}),
+   * once. (A run let go from the hold, written queued and not kept in the state, then started and
+   * ended in one stretch a crash undid: its start comes again first, is read back already ended,
+   * and a write may come before its end does.) Dropped when an input changes the run, and after
+   * {@value #AHEAD_KEPT_MS} ms: a crash's replay comes well within that.
+   */
+  private final LinkedHashMap<String, Long> aheadInStore = new LinkedHashMap<>();
+
+  private static final long AHEAD_KEPT_MS = 600_000;
+
+  /**
    * Reads the runs folded from nothing that MongoDB may hold, in one go, folds their inputs again
    * onto those it holds, and counts the ends they made: an input that ended the stored run, or one
    * that is the end the stored run shows as its last — after a crash MongoDB may hold the fold of
@@ -399,6 +423,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     }
     metrics.readFromStore(unverified.size());
     Map<String, RunRecord> stored = sinks.runs().findAll(unverified.keySet());
+    long now = context.currentSystemTimeMs();
+    Iterator<Long> ahead = aheadInStore.values().iterator();
+    while (ahead.hasNext() && ahead.next() < now - AHEAD_KEPT_MS) {
+      ahead.remove();
+    }
     unverified.forEach(
         (runId, u) -> {
           RunRecord run = stored.get(runId);
@@ -407,6 +436,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             return;
           }
           writer.written(run);
+          RunRecord asStored = run;
+          boolean counted = false;
           for (RunInput input : u.inputs) {
             RunRecord before = run;
             try {
@@ -417,7 +448,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             }
             if (endedNow(before, run) || endedAgain(before, input.event())) {
               count(run);
+              counted = true;
             }
+          }
+          if (!counted && run.equals(asStored)) {
+            aheadInStore.put(runId, now);
           }
           dirtyRuns.put(runId, run); // kept in the state again, changed or not
         });

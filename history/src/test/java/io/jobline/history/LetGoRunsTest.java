@@ -95,4 +95,45 @@ class LetGoRunsTest {
     assertThat(completed(next)).as("the count the crash undid, counted again, once").isEqualTo(1);
     assertThat(next.stored.find("r1").orElseThrow().requestedAt()).isEqualTo(T0);
   }
+
+  @Test
+  void aRunLetGoThatStartedAndEndedInAStretchACrashUndidIsCountedOnceThoughAWriteComesBetween() {
+    ProcessorHarness crashed = taskThatLetR1Go();
+    crashed.commit(); // r1 written queued and committed, not in the state
+    crashed.at(T0.plusSeconds(6));
+    crashed.start("r1", T0.plusSeconds(6), 0);
+    crashed.endAfterStart("r1", T0.plusSeconds(6), 1);
+    crashed.commit(); // written completed and counted; the Streams commit after it does not happen
+    assertThat(completed(crashed)).isEqualTo(1);
+
+    // the next owner: the committed state (without r1), MongoDB as written; the start comes again,
+    // then a write (a commit of the next owner's), then the end
+    ProcessorHarness next =
+        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(7), () -> false, crashed.stored);
+    next.processor.init(next.context);
+    next.start("r1", T0.plusSeconds(6), 0);
+    next.commit();
+    assertThat(next.metrics.runsReadFromStore()).as("the start reads it back, ended").isEqualTo(1);
+    next.at(T0.plusSeconds(8));
+    next.endAfterStart("r1", T0.plusSeconds(6), 1);
+    next.commit();
+
+    assertThat(completed(next)).as("the count the crash undid, counted again, once").isEqualTo(1);
+    assertThat(next.stored.find("r1").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+  }
+
+  @Test
+  void anEndThatComesAgainForARunReadBackAndChangedSinceIsNotCountedAgain() {
+    ProcessorHarness task = taskThatLetR1Go();
+    task.commit();
+    task.at(T0.plusSeconds(6));
+    task.start("r1", T0.plusSeconds(6), 0); // read back queued, and started: changed
+    task.commit();
+    task.endAfterStart("r1", T0.plusSeconds(6), 1);
+    task.endAfterStart("r1", T0.plusSeconds(6), 2); // the same end once more
+    task.commit();
+
+    assertThat(task.metrics.runsReadFromStore()).isEqualTo(1);
+    assertThat(completed(task)).isEqualTo(1);
+  }
 }

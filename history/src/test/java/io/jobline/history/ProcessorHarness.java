@@ -131,6 +131,32 @@ final class ProcessorHarness {
     end(runId, at, offset, "started", Json.object().put("job_name", "noop").put("tenant_id", "t1"));
   }
 
+  /**
+   * The run's start as an executor sends one for a run that lasts: 10 ms after {@code at}, sequence
+   * 1 of attempt 1 ({@link #endAfterStart} is its end).
+   */
+  void start(String runId, Instant at, long offset) {
+    event(
+        runId,
+        EventType.STARTED,
+        at.plusMillis(10),
+        1,
+        offset,
+        Json.object().put("job_name", "noop").put("tenant_id", "t1"));
+  }
+
+  /** The end of a run {@link #start} started: {@code at} plus 20 ms, sequence 2. */
+  void endAfterStart(String runId, Instant at, long offset) {
+    event(runId, EventType.COMPLETED, at.plusMillis(20), 2, offset, Json.object());
+  }
+
+  private void event(
+      String runId, EventType type, Instant at, long seq, long offset, ObjectNode payload) {
+    context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
+    RunEvent event = new RunEvent(RunId.of(runId), 1, type, at, "executor-1", 1, seq, payload);
+    processor.process(new Record<>(runId, RunInput.of(event), at.toEpochMilli()));
+  }
+
   /** The end, its start (10 ms after {@code at}, with {@code start}'s fields) under {@code key}. */
   private void end(String runId, Instant at, long offset, String key, ObjectNode start) {
     context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
