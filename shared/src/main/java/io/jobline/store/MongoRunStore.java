@@ -116,6 +116,10 @@ public final class MongoRunStore implements RunStore {
     Map<String, Object> extra = new LinkedHashMap<>(4);
     extra.put(VISIBLE_AT, now);
     extra.put(FOLD_RANK, rank);
+    RawBsonDocument direct = RunRecordBson.encode(run, extra);
+    if (direct != null) {
+      return direct;
+    }
     RawBsonDocument fast = BsonRecords.encode(run, "run_id", DATES, extra);
     if (fast != null) {
       return fast;

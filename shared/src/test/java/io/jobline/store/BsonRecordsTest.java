@@ -3,7 +3,6 @@ package io.jobline.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.MongoClientSettings;
@@ -53,7 +52,7 @@ class BsonRecordsTest {
     return Json.mapper().treeToValue(json, RunRecord.class);
   }
 
-  private static Map<String, Object> extra(RunRecord run) {
+  static Map<String, Object> extra(RunRecord run) {
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("materialized_at", new Date(1_796_000_000_123L));
     extra.put("fold_rank", run.foldRank());
@@ -68,7 +67,7 @@ class BsonRecordsTest {
         doc, MongoClientSettings.getDefaultCodecRegistry().get(Document.class));
   }
 
-  private static byte[] bytes(RawBsonDocument doc) {
+  static byte[] bytes(RawBsonDocument doc) {
     var buffer = doc.getByteBuffer();
     byte[] out = new byte[buffer.remaining()];
     buffer.get(out);
@@ -103,7 +102,10 @@ class BsonRecordsTest {
   void randomParamsAreTheSameBytes() throws Exception {
     Random random = new Random(20261203);
     for (int i = 0; i < 500; i++) {
-      sameBytes(run(randomObject(random, 0), random.nextBoolean() ? randomValue(random, 1) : null));
+      sameBytes(
+          run(
+              RandomJson.object(random, 0),
+              random.nextBoolean() ? RandomJson.value(random, 1) : null));
     }
   }
 
@@ -129,46 +131,5 @@ class BsonRecordsTest {
     } catch (BsonSerializationException expected) {
       assertThat(expected).hasMessageContaining("null character");
     }
-  }
-
-  private static ObjectNode randomObject(Random r, int depth) {
-    ObjectNode o = NODES.objectNode();
-    int fields = r.nextInt(6);
-    for (int i = 0; i < fields; i++) {
-      o.set(randomString(r), randomValue(r, depth + 1));
-    }
-    return o;
-  }
-
-  private static JsonNode randomValue(Random r, int depth) {
-    int kind = r.nextInt(depth > 4 ? 7 : 9);
-    return switch (kind) {
-      case 0 -> NODES.numberNode(r.nextInt());
-      case 1 -> NODES.numberNode(r.nextLong());
-      case 2 -> NODES.numberNode(r.nextDouble() * 1e6 - 5e5);
-      case 3 -> NODES.textNode(randomString(r));
-      case 4 -> NODES.booleanNode(r.nextBoolean());
-      case 5 -> NODES.nullNode();
-      case 6 -> NODES.numberNode(r.nextInt(3) - 1);
-      case 7 -> randomObject(r, depth);
-      default -> {
-        ArrayNode a = NODES.arrayNode();
-        int n = r.nextInt(5);
-        for (int i = 0; i < n; i++) {
-          a.add(randomValue(r, depth + 1));
-        }
-        yield a;
-      }
-    };
-  }
-
-  private static String randomString(Random r) {
-    StringBuilder s = new StringBuilder();
-    int n = r.nextInt(8);
-    for (int i = 0; i < n; i++) {
-      int c = r.nextInt(4) == 0 ? 0x80 + r.nextInt(0x2000) : 'a' + r.nextInt(26);
-      s.append((char) c);
-    }
-    return s.toString();
   }
 }
