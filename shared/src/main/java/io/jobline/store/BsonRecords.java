@@ -96,7 +96,7 @@ final class BsonRecords {
    * Writes a value as the driver's codec for its class does (an int, a long, a double, a string or
    * a date); false for any other class.
    */
-  static boolean scalar(Object x, BsonBinaryWriter w) {
+  private static boolean scalar(Object x, BsonBinaryWriter w) {
     if (x instanceof Integer i) {
       w.writeInt32(i);
     } else if (x instanceof Long l) {

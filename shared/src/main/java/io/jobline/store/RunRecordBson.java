@@ -11,13 +11,12 @@ import io.jobline.wire.Json;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
 import java.time.Instant;
+import java.util.Date;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.bson.BsonBinaryWriter;
 import org.bson.RawBsonDocument;
-import org.bson.io.BasicOutputBuffer;
 
 /**
  * A run's document written field by field, the bytes {@link BsonRecords} makes of it (and so the
@@ -49,189 +48,203 @@ final class RunRecordBson {
     if (run.runId() == null) {
       return null;
     }
-    BasicOutputBuffer out = new BasicOutputBuffer(512);
-    try (BsonBinaryWriter w = new BsonBinaryWriter(out)) {
-      w.writeStartDocument();
-      w.writeString("_id", run.runId().value());
-      string(w, "job_name", run.jobName());
-      string(w, "tenant_id", run.tenantId());
-      if (!topLevelNode(w, "params", run.params())) {
-        return null;
-      }
-      trigger(w, run.trigger());
-      if (run.status() != null) {
-        w.writeString("status", run.status().wire());
-      }
-      w.writeInt32("attempt", run.attempt());
-      w.writeInt64("epoch", run.epoch());
-      string(w, "executor_id", run.executorId());
-      date(w, "requested_at", run.requestedAt());
-      date(w, "started_at", run.startedAt());
-      date(w, "completed_at", run.completedAt());
-      if (!topLevelNode(w, "result", run.result())) {
-        return null;
-      }
-      string(w, "error", run.error());
-      if (run.progress() != null) {
-        w.writeInt32("progress", run.progress());
-      }
-      string(w, "progress_message", run.progressMessage());
-      logs(w, run.logs());
-      w.writeBoolean("logs_truncated", run.logsTruncated());
-      attempts(w, run.attempts());
-      if (run.parentRunId() != null) {
-        w.writeString("parent_run_id", run.parentRunId().value());
-      }
-      if (run.appliedSeq() != null) {
-        w.writeStartDocument("applied_seq");
-        for (Map.Entry<String, Long> e : run.appliedSeq().entrySet()) {
-          if (e.getValue() == null) {
-            return null;
-          }
-          w.writeInt64(e.getKey(), e.getValue());
-        }
-        w.writeEndDocument();
-      }
-      for (Map.Entry<String, Object> e : extra.entrySet()) {
-        w.writeName(e.getKey());
-        if (!BsonRecords.scalar(e.getValue(), w)) {
+    BsonBytes w = new BsonBytes().start();
+    w.string("_id", run.runId().value());
+    string(w, "job_name", run.jobName());
+    string(w, "tenant_id", run.tenantId());
+    if (!topLevelNode(w, "params", run.params())) {
+      return null;
+    }
+    trigger(w, run.trigger());
+    if (run.status() != null) {
+      w.string("status", run.status().wire());
+    }
+    w.int32("attempt", run.attempt());
+    w.int64("epoch", run.epoch());
+    string(w, "executor_id", run.executorId());
+    date(w, "requested_at", run.requestedAt());
+    date(w, "started_at", run.startedAt());
+    date(w, "completed_at", run.completedAt());
+    if (!topLevelNode(w, "result", run.result())) {
+      return null;
+    }
+    string(w, "error", run.error());
+    if (run.progress() != null) {
+      w.int32("progress", run.progress());
+    }
+    string(w, "progress_message", run.progressMessage());
+    logs(w, run.logs());
+    w.bool("logs_truncated", run.logsTruncated());
+    attempts(w, run.attempts());
+    if (run.parentRunId() != null) {
+      w.string("parent_run_id", run.parentRunId().value());
+    }
+    if (run.appliedSeq() != null) {
+      w.startDocument("applied_seq");
+      for (Map.Entry<String, Long> e : run.appliedSeq().entrySet()) {
+        if (e.getValue() == null) {
           return null;
         }
+        w.int64(e.getKey(), e.getValue());
       }
-      w.writeEndDocument();
+      w.end();
     }
-    return new RawBsonDocument(out.toByteArray());
+    for (Map.Entry<String, Object> e : extra.entrySet()) {
+      if (!scalar(w, e.getKey(), e.getValue())) {
+        return null;
+      }
+    }
+    w.end();
+    return new RawBsonDocument(w.bytes());
   }
 
-  private static void string(BsonBinaryWriter w, String name, String value) {
+  /** An extra value as the driver's codec for its class writes it; false for another class. */
+  private static boolean scalar(BsonBytes w, String name, Object x) {
+    if (x instanceof Integer i) {
+      w.int32(name, i);
+    } else if (x instanceof Long l) {
+      w.int64(name, l);
+    } else if (x instanceof Double d) {
+      w.dbl(name, d);
+    } else if (x instanceof String s) {
+      w.string(name, s);
+    } else if (x instanceof Date d) {
+      w.dateTime(name, d.getTime());
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  private static void string(BsonBytes w, String name, String value) {
     if (value != null) {
-      w.writeString(name, value);
+      w.string(name, value);
     }
   }
 
   /** A top-level date: a BSON date, as the documents' dates are. */
-  private static void date(BsonBinaryWriter w, String name, Instant at) {
+  private static void date(BsonBytes w, String name, Instant at) {
     if (at != null) {
-      w.writeDateTime(name, at.toEpochMilli());
+      w.dateTime(name, at.toEpochMilli());
     }
   }
 
   /** An instant below the top level: its ISO text, as Jackson writes it. */
-  private static void instant(BsonBinaryWriter w, String name, Instant at) {
+  private static void instant(BsonBytes w, String name, Instant at) {
     if (at != null) {
-      w.writeString(name, IsoInstant.format(at));
+      w.string(name, IsoInstant.format(at));
     }
   }
 
-  private static void trigger(BsonBinaryWriter w, Trigger t) {
+  private static void trigger(BsonBytes w, Trigger t) {
     if (t == null) {
       return;
     }
-    w.writeStartDocument("trigger");
+    w.startDocument("trigger");
     if (t.type() != null) {
-      w.writeString("type", TRIGGER_TYPES.get(t.type()));
+      w.string("type", TRIGGER_TYPES.get(t.type()));
     }
     string(w, "schedule", t.schedule());
     instant(w, "nominal_time", t.nominalTime());
     string(w, "chain_run_id", t.chainRunId());
     string(w, "step", t.step());
     if (t.coalesced() != null) {
-      w.writeInt32("coalesced", t.coalesced());
+      w.int32("coalesced", t.coalesced());
     }
-    w.writeEndDocument();
+    w.end();
   }
 
-  private static void logs(BsonBinaryWriter w, List<LogEntry> logs) {
+  private static void logs(BsonBytes w, List<LogEntry> logs) {
     if (logs == null) {
       return;
     }
-    w.writeStartArray("logs");
+    w.startArray("logs");
+    int i = 0;
     for (LogEntry line : logs) {
+      String name = BsonBytes.index(i++);
       if (line == null) {
-        w.writeNull();
+        w.nul(name);
         continue;
       }
-      w.writeStartDocument();
+      w.startDocument(name);
       instant(w, "timestamp", line.timestamp());
       string(w, "level", line.level());
       string(w, "message", line.message());
       if (line.percentage() != null) {
-        w.writeInt32("percentage", line.percentage());
+        w.int32("percentage", line.percentage());
       }
-      w.writeEndDocument();
+      w.end();
     }
-    w.writeEndArray();
+    w.end();
   }
 
-  private static void attempts(BsonBinaryWriter w, List<Attempt> attempts) {
+  private static void attempts(BsonBytes w, List<Attempt> attempts) {
     if (attempts == null) {
       return;
     }
-    w.writeStartArray("attempts");
+    w.startArray("attempts");
+    int i = 0;
     for (Attempt a : attempts) {
+      String name = BsonBytes.index(i++);
       if (a == null) {
-        w.writeNull();
+        w.nul(name);
         continue;
       }
-      w.writeStartDocument();
-      w.writeInt32("attempt", a.attempt());
-      w.writeInt64("epoch", a.epoch());
+      w.startDocument(name);
+      w.int32("attempt", a.attempt());
+      w.int64("epoch", a.epoch());
       string(w, "executor_id", a.executorId());
       instant(w, "started_at", a.startedAt());
       instant(w, "ended_at", a.endedAt());
       if (a.status() != null) {
-        w.writeString("status", a.status().wire());
+        w.string("status", a.status().wire());
       }
       string(w, "error", a.error());
       instant(w, "retry_at", a.retryAt());
-      w.writeEndDocument();
+      w.end();
     }
-    w.writeEndArray();
+    w.end();
   }
 
   /** A top-level JSON value: left out when null, as the record's other nulls are. */
-  private static boolean topLevelNode(BsonBinaryWriter w, String name, JsonNode node) {
-    if (node == null || node.isNull()) {
-      return true;
-    }
-    w.writeName(name);
-    return node(w, node);
+  private static boolean topLevelNode(BsonBytes w, String name, JsonNode node) {
+    return node == null || node.isNull() || node(w, name, node);
   }
 
   /** Writes a JSON value as its tokens would be written; false for a kind this does not write. */
-  private static boolean node(BsonBinaryWriter w, JsonNode node) {
+  private static boolean node(BsonBytes w, String name, JsonNode node) {
     switch (node.getNodeType()) {
       case OBJECT -> {
-        w.writeStartDocument();
+        w.startDocument(name);
         Iterator<Map.Entry<String, JsonNode>> fields = ((ObjectNode) node).fields();
         while (fields.hasNext()) {
           Map.Entry<String, JsonNode> f = fields.next();
-          w.writeName(f.getKey());
-          if (!node(w, f.getValue())) {
+          if (!node(w, f.getKey(), f.getValue())) {
             return false;
           }
         }
-        w.writeEndDocument();
+        w.end();
       }
       case ARRAY -> {
-        w.writeStartArray();
+        w.startArray(name);
+        int i = 0;
         for (JsonNode e : (ArrayNode) node) {
-          if (!node(w, e)) {
+          if (!node(w, BsonBytes.index(i++), e)) {
             return false;
           }
         }
-        w.writeEndArray();
+        w.end();
       }
-      case STRING -> w.writeString(node.textValue());
-      case BOOLEAN -> w.writeBoolean(node.booleanValue());
-      case NULL -> w.writeNull();
+      case STRING -> w.string(name, node.textValue());
+      case BOOLEAN -> w.bool(name, node.booleanValue());
+      case NULL -> w.nul(name);
       case NUMBER -> {
         if (node.isInt()) {
-          w.writeInt32(node.intValue());
+          w.int32(name, node.intValue());
         } else if (node.isLong()) {
-          w.writeInt64(node.longValue());
+          w.int64(name, node.longValue());
         } else if (node.isDouble()) {
-          w.writeDouble(node.doubleValue());
+          w.dbl(name, node.doubleValue());
         } else {
           return false; // a short, a float, a big integer or decimal: as BsonRecords does
         }

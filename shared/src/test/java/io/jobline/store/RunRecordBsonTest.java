@@ -145,6 +145,33 @@ class RunRecordBsonTest {
   }
 
   @Test
+  void oddStringsLongArraysAndDeepNestingAreTheSameBytes() {
+    ObjectNode params = NODES.objectNode();
+    for (String odd :
+        new String[] {
+          "pair \uD83D\uDE00",
+          "lone high \uD800",
+          "lone low \uDC00 x",
+          "\uDBFF",
+          "\u07FF\u0800",
+          "x".repeat(5000),
+          "\u20AC".repeat(700)
+        }) {
+      params.put(odd, odd);
+    }
+    var array = params.putArray("long");
+    for (int i = 0; i < 150; i++) {
+      array.add(i % 2 == 0 ? NODES.numberNode(i) : NODES.textNode("e" + i));
+    }
+    ObjectNode deep = params;
+    for (int i = 0; i < 40; i++) {
+      deep = deep.putObject("d" + i);
+    }
+    deep.put("bottom", true);
+    sameBytes(full(params, array));
+  }
+
+  @Test
   void randomRunsAreTheSameBytes() {
     Random random = new Random(20261204);
     RunStatus[] statuses = RunStatus.values();
