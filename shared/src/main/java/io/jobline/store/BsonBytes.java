@@ -39,22 +39,22 @@ final class BsonBytes {
   void end() {
     put((byte) 0);
     int start = open[--depth];
-    int length = pos - start;
-    buf[start] = (byte) length;
-    buf[start + 1] = (byte) (length >>> 8);
-    buf[start + 2] = (byte) (length >>> 16);
-    buf[start + 3] = (byte) (length >>> 24);
+    int32At(start, pos - start);
   }
 
   void string(String name, String value) {
     head((byte) 0x02, name);
     int lengthAt = pos;
     int32(0);
-    int length = characters(value, false);
-    buf[lengthAt] = (byte) length;
-    buf[lengthAt + 1] = (byte) (length >>> 8);
-    buf[lengthAt + 2] = (byte) (length >>> 16);
-    buf[lengthAt + 3] = (byte) (length >>> 24);
+    int32At(lengthAt, characters(value, false));
+  }
+
+  /** Writes {@code v} over the four bytes at {@code at} (a length once known). */
+  private void int32At(int at, int v) {
+    buf[at] = (byte) v;
+    buf[at + 1] = (byte) (v >>> 8);
+    buf[at + 2] = (byte) (v >>> 16);
+    buf[at + 3] = (byte) (v >>> 24);
   }
 
   void int32(String name, int value) {
