@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -137,7 +136,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // task): what it kept in memory belongs to the void transaction, and its inputs come again
     dirtyRuns.clear();
     letGoQueued.clear();
-    aheadInStore.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
     unverified.clear();
@@ -314,14 +312,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       unverified.inputs.add(record.value());
     }
     if (after.equals(before)) {
-      if (event != null && aheadInStore.containsKey(runId) && endedAgain(before, event)) {
-        aheadInStore.remove(runId); // the end a crash undid the count of, come again
-        count(before);
-      }
       return;
-    }
-    if (!aheadInStore.isEmpty()) {
-      aheadInStore.remove(runId); // changed by this input: the fold is this task's from here
     }
     if (before == null
         && unverified == null
@@ -396,26 +387,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private final Map<String, Unverified> unverified = new LinkedHashMap<>();
 
   /**
-   * Runs read back ({@link #verify}) whose stored record the inputs folded onto it did not change,
-   * by the wall time they were read: MongoDB holds more of them than the committed state and those
-   * inputs — the fold of inputs a crash undid the commit (and the counts) of, which come again. An
-   * end among them that changes nothing counts as it did when first folded ({@link #endedAgain}),
-   * once. (A run let go from the hold, written queued and not kept in the state, then started and
-   * ended in one stretch a crash undid: its start comes again first, is read back already ended,
-   * and a write may come before its end does.) Dropped when an input changes the run, and after
-   * {@value #AHEAD_KEPT_MS} ms: a crash's replay comes well within that.
-   */
-  private final LinkedHashMap<String, Long> aheadInStore = new LinkedHashMap<>();
-
-  private static final long AHEAD_KEPT_MS = 600_000;
-
-  /**
    * Reads the runs folded from nothing that MongoDB may hold, in one go, folds their inputs again
    * onto those it holds, and counts the ends they made: an input that ended the stored run, or one
    * that is the end the stored run shows as its last — after a crash MongoDB may hold the fold of
    * inputs whose commit (and counts) the crash undid, folded here again. (So a copy of a run's end
    * that came after the run left the state would count twice.) A run MongoDB does not hold is new:
-   * its ends count as folded.
+   * its ends count as folded. A stored run the inputs changed nothing of, and whose end they did
+   * not count, is neither written nor kept in the state: its next input reads it again.
    */
   private void verify() {
     if (unverified.isEmpty()) {
@@ -423,11 +401,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     }
     metrics.readFromStore(unverified.size());
     Map<String, RunRecord> stored = sinks.runs().findAll(unverified.keySet());
-    long now = context.currentSystemTimeMs();
-    Iterator<Long> ahead = aheadInStore.values().iterator();
-    while (ahead.hasNext() && ahead.next() < now - AHEAD_KEPT_MS) {
-      ahead.remove();
-    }
     unverified.forEach(
         (runId, u) -> {
           RunRecord run = stored.get(runId);
@@ -452,9 +425,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             }
           }
           if (!counted && run.equals(asStored)) {
-            aheadInStore.put(runId, now);
+            // MongoDB holds more of this run than the committed state and these inputs: the fold
+            // of inputs a crash undid the commit (and the counts) of, which come again. Nothing to
+            // write, and not kept in the state until an input changes it or an end counts: each of
+            // those inputs, come again, is read back too, and its end counted (endedAgain), however
+            // many writes and restarts come between (a run let go from the hold, started and ended
+            // in a stretch a crash undid, comes back start first)
+            dirtyRuns.remove(runId); // (its record folded from nothing)
+            return;
           }
-          dirtyRuns.put(runId, run); // kept in the state again, changed or not
+          dirtyRuns.put(runId, run); // kept in the state again
         });
     unverified.clear();
   }

@@ -123,6 +123,34 @@ class LetGoRunsTest {
   }
 
   @Test
+  void theSameCountsOnceWhenASecondCrashComesAfterTheStartWasFoldedAgainAndCommitted() {
+    ProcessorHarness crashed = taskThatLetR1Go();
+    crashed.commit();
+    crashed.at(T0.plusSeconds(6));
+    crashed.start("r1", T0.plusSeconds(6), 0);
+    crashed.endAfterStart("r1", T0.plusSeconds(6), 1);
+    crashed.commit(); // written completed; the Streams commit after it does not happen
+
+    // the next owner folds the start again and commits it, then crashes before the end comes again
+    ProcessorHarness next =
+        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(7), () -> false, crashed.stored);
+    next.processor.init(next.context);
+    next.start("r1", T0.plusSeconds(6), 0);
+    next.commit(); // and the Streams commit after it happens
+
+    ProcessorHarness third =
+        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(8), () -> false, crashed.stored);
+    third.runStateOf(next);
+    third.processor.init(third.context);
+    third.endAfterStart("r1", T0.plusSeconds(6), 1);
+    third.commit();
+
+    assertThat(completed(next) + completed(third))
+        .as("the count the first crash undid, counted again, once")
+        .isEqualTo(1);
+  }
+
+  @Test
   void anEndThatComesAgainForARunReadBackAndChangedSinceIsNotCountedAgain() {
     ProcessorHarness task = taskThatLetR1Go();
     task.commit();

@@ -2,6 +2,7 @@ package io.jobline.history;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.JobStats;
+import io.jobline.run.RunRecord;
 import io.jobline.store.InMemoryRunLogStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.topic.Topics;
@@ -17,10 +18,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * One {@link HistoryProcessor} on a mock context with in-memory state stores, the commit hook
@@ -99,6 +103,18 @@ final class ProcessorHarness {
             metrics,
             true,
             statsWithEveryCommit);
+  }
+
+  /**
+   * Takes over the run state {@code crashed} committed (a task started again after a second crash:
+   * its state is what the previous owner's last commit left).
+   */
+  void runStateOf(ProcessorHarness crashed) {
+    WindowStore<String, RunRecord> from = crashed.context.getStateStore(HistoryTopology.RUNS_STORE);
+    WindowStore<String, RunRecord> to = context.getStateStore(HistoryTopology.RUNS_STORE);
+    try (KeyValueIterator<Windowed<String>, RunRecord> all = from.all()) {
+      all.forEachRemaining(kv -> to.put(kv.key.key(), kv.value, kv.key.window().start()));
+    }
   }
 
   /** Sets the task's wall clock and stream time. */
