@@ -27,6 +27,20 @@ class LetGoRunsTest {
     return task;
   }
 
+  /**
+   * A task that let r1 go (written queued, committed), then folded its start and end and wrote
+   * them: the Streams commit after that write does not happen (a crash).
+   */
+  private static ProcessorHarness letR1GoThenStartAndEndItUncommitted() {
+    ProcessorHarness crashed = taskThatLetR1Go();
+    crashed.commit();
+    crashed.at(T0.plusSeconds(6));
+    crashed.start("r1", T0.plusSeconds(6), 0);
+    crashed.endAfterStart("r1", T0.plusSeconds(6), 1);
+    crashed.commit();
+    return crashed;
+  }
+
   private static RunRecord inState(ProcessorHarness task, String runId) {
     return new RunState(
             task.context.getStateStore(HistoryTopology.RUNS_STORE),
@@ -98,12 +112,7 @@ class LetGoRunsTest {
 
   @Test
   void aRunLetGoThatStartedAndEndedInAStretchACrashUndidIsCountedOnceThoughAWriteComesBetween() {
-    ProcessorHarness crashed = taskThatLetR1Go();
-    crashed.commit(); // r1 written queued and committed, not in the state
-    crashed.at(T0.plusSeconds(6));
-    crashed.start("r1", T0.plusSeconds(6), 0);
-    crashed.endAfterStart("r1", T0.plusSeconds(6), 1);
-    crashed.commit(); // written completed and counted; the Streams commit after it does not happen
+    ProcessorHarness crashed = letR1GoThenStartAndEndItUncommitted();
     assertThat(completed(crashed)).isEqualTo(1);
 
     // the next owner: the committed state (without r1), MongoDB as written; the start comes again,
@@ -124,12 +133,7 @@ class LetGoRunsTest {
 
   @Test
   void theSameCountsOnceWhenASecondCrashComesAfterTheStartWasFoldedAgainAndCommitted() {
-    ProcessorHarness crashed = taskThatLetR1Go();
-    crashed.commit();
-    crashed.at(T0.plusSeconds(6));
-    crashed.start("r1", T0.plusSeconds(6), 0);
-    crashed.endAfterStart("r1", T0.plusSeconds(6), 1);
-    crashed.commit(); // written completed; the Streams commit after it does not happen
+    ProcessorHarness crashed = letR1GoThenStartAndEndItUncommitted();
 
     // the next owner folds the start again and commits it, then crashes before the end comes again
     ProcessorHarness next =

@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.bson.RawBsonDocument;
 
 /**
@@ -69,9 +70,7 @@ final class RunRecordBson {
       return null;
     }
     string(w, "error", run.error());
-    if (run.progress() != null) {
-      w.int32("progress", run.progress());
-    }
+    int32(w, "progress", run.progress());
     string(w, "progress_message", run.progressMessage());
     logs(w, run.logs());
     w.bool("logs_truncated", run.logsTruncated());
@@ -116,6 +115,12 @@ final class RunRecordBson {
     return true;
   }
 
+  private static void int32(BsonBytes w, String name, Integer value) {
+    if (value != null) {
+      w.int32(name, value);
+    }
+  }
+
   private static void string(BsonBytes w, String name, String value) {
     if (value != null) {
       w.string(name, value);
@@ -148,59 +153,57 @@ final class RunRecordBson {
     instant(w, "nominal_time", t.nominalTime());
     string(w, "chain_run_id", t.chainRunId());
     string(w, "step", t.step());
-    if (t.coalesced() != null) {
-      w.int32("coalesced", t.coalesced());
-    }
+    int32(w, "coalesced", t.coalesced());
     w.end();
   }
 
   private static void logs(BsonBytes w, List<LogEntry> logs) {
-    if (logs == null) {
-      return;
-    }
-    w.startArray("logs");
-    int i = 0;
-    for (LogEntry line : logs) {
-      String name = BsonBytes.index(i++);
-      if (line == null) {
-        w.nul(name);
-        continue;
-      }
-      w.startDocument(name);
-      instant(w, "timestamp", line.timestamp());
-      string(w, "level", line.level());
-      string(w, "message", line.message());
-      if (line.percentage() != null) {
-        w.int32("percentage", line.percentage());
-      }
-      w.end();
-    }
-    w.end();
+    array(
+        w,
+        "logs",
+        logs,
+        line -> {
+          instant(w, "timestamp", line.timestamp());
+          string(w, "level", line.level());
+          string(w, "message", line.message());
+          int32(w, "percentage", line.percentage());
+        });
   }
 
   private static void attempts(BsonBytes w, List<Attempt> attempts) {
-    if (attempts == null) {
+    array(
+        w,
+        "attempts",
+        attempts,
+        a -> {
+          w.int32("attempt", a.attempt());
+          w.int64("epoch", a.epoch());
+          string(w, "executor_id", a.executorId());
+          instant(w, "started_at", a.startedAt());
+          instant(w, "ended_at", a.endedAt());
+          if (a.status() != null) {
+            w.string("status", a.status().wire());
+          }
+          string(w, "error", a.error());
+          instant(w, "retry_at", a.retryAt());
+        });
+  }
+
+  /** A list of records as an array of documents ({@code fields} writes one's), a null as null. */
+  private static <T> void array(BsonBytes w, String name, List<T> list, Consumer<T> fields) {
+    if (list == null) {
       return;
     }
-    w.startArray("attempts");
+    w.startArray(name);
     int i = 0;
-    for (Attempt a : attempts) {
-      String name = BsonBytes.index(i++);
-      if (a == null) {
-        w.nul(name);
+    for (T element : list) {
+      String index = BsonBytes.index(i++);
+      if (element == null) {
+        w.nul(index);
         continue;
       }
-      w.startDocument(name);
-      w.int32("attempt", a.attempt());
-      w.int64("epoch", a.epoch());
-      string(w, "executor_id", a.executorId());
-      instant(w, "started_at", a.startedAt());
-      instant(w, "ended_at", a.endedAt());
-      if (a.status() != null) {
-        w.string("status", a.status().wire());
-      }
-      string(w, "error", a.error());
-      instant(w, "retry_at", a.retryAt());
+      w.startDocument(index);
+      fields.accept(element);
       w.end();
     }
     w.end();
