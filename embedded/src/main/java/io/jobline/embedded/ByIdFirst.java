@@ -22,7 +22,19 @@ final class ByIdFirst {
    * an ObjectId: other kinds have equality rules of their own), or no index serves {@code _id}.
    */
   static <P> Iterable<P> positions(List<Index<P>> indexes, Document query) {
-    Object id = query.size() > 1 ? query.get("_id") : idInAnd(query.get("$and"));
+    return query.size() == 1 && query.containsKey("_id") ? null : byId(indexes, idOf(query));
+  }
+
+  /** The {@code _id} a query names: its own, or one condition's of its {@code $and}; or null. */
+  static Object idOf(Document query) {
+    return query.containsKey("_id") ? query.get("_id") : idInAnd(query.get("$and"));
+  }
+
+  /**
+   * The positions of the documents with this {@code _id}, by the index that serves {@code _id}; or
+   * null when it is no plain {@code _id} (a string or an ObjectId) or no index serves it.
+   */
+  static <P> Iterable<P> byId(List<Index<P>> indexes, Object id) {
     if (!(id instanceof String) && !(id instanceof ObjectId)) {
       return null;
     }

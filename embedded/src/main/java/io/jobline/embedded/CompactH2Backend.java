@@ -3,6 +3,7 @@ package io.jobline.embedded;
 import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.AbstractUniqueIndex;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.Index;
@@ -383,6 +384,50 @@ final class CompactH2Backend extends H2Backend {
       read(1);
       Document stored = super.getDocument(position);
       return stored == null ? null : stored.cloneDeeply();
+    }
+
+    /**
+     * A replacement of one document by its {@code _id} the short way ({@link ReplaceById}): the
+     * stored document is matched where it lies, and a new one put in its place.
+     */
+    @Override
+    public synchronized Document updateDocuments(
+        Document selector,
+        Document updateQuery,
+        ArrayFilters arrayFilters,
+        boolean isMulti,
+        boolean isUpsert,
+        Oplog oplog) {
+      Document replaced =
+          ReplaceById.replace(
+              getIndexes(),
+              selector,
+              updateQuery,
+              isMulti,
+              getIdField(),
+              this::stored,
+              this::documentMatchesQuery,
+              this::put,
+              oplog,
+              getFullName());
+      return replaced != null
+          ? replaced
+          : super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
+    }
+
+    /** The stored document itself, to be read only. */
+    private Document stored(Object position) {
+      read(1);
+      return super.getDocument(position);
+    }
+
+    /** Stores a new document in place of an old one, counting the change of the data size. */
+    private void put(Object position, Document old, Document replacement) {
+      if (tracksDataSize()) {
+        updateDataSize(
+            BsonDocumentType.encode(replacement).length - BsonDocumentType.encode(old).length);
+      }
+      handleUpdate(position, old, replacement);
     }
 
     /**

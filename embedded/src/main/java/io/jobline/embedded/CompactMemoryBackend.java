@@ -5,6 +5,7 @@ import de.bwaldvogel.mongo.MongoDatabase;
 import de.bwaldvogel.mongo.backend.AbstractMongoBackend;
 import de.bwaldvogel.mongo.backend.AbstractSynchronizedMongoCollection;
 import de.bwaldvogel.mongo.backend.AbstractSynchronizedMongoDatabase;
+import de.bwaldvogel.mongo.backend.ArrayFilters;
 import de.bwaldvogel.mongo.backend.CollectionOptions;
 import de.bwaldvogel.mongo.backend.CursorRegistry;
 import de.bwaldvogel.mongo.backend.DocumentWithPosition;
@@ -13,6 +14,7 @@ import de.bwaldvogel.mongo.backend.IndexKey;
 import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.memory.index.MemoryUniqueIndex;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.oplog.Oplog;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,6 +137,32 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
       byte[] bson = BsonDocumentType.encode(newDocument);
       dataSize += bson.length - documents.get(position).length;
       documents.set(position, bson);
+    }
+
+    /** A replacement of one document by its {@code _id} the short way ({@link ReplaceById}). */
+    @Override
+    public synchronized Document updateDocuments(
+        Document selector,
+        Document updateQuery,
+        ArrayFilters arrayFilters,
+        boolean isMulti,
+        boolean isUpsert,
+        Oplog oplog) {
+      Document replaced =
+          ReplaceById.replace(
+              getIndexes(),
+              selector,
+              updateQuery,
+              isMulti,
+              getIdField(),
+              this::getDocument,
+              this::documentMatchesQuery,
+              this::handleUpdate,
+              oplog,
+              getFullName());
+      return replaced != null
+          ? replaced
+          : super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
     }
 
     @Override
