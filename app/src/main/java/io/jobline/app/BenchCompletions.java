@@ -1,9 +1,14 @@
 package io.jobline.app;
 
-import io.jobline.wire.EventType;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.RunEvent;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -25,15 +30,60 @@ final class BenchCompletions implements AutoCloseable {
   /** Per run counted: ms from its end (the event's time) to the bench reading its event. */
   private final ConcurrentLinkedQueue<Long> visibleAfter = new ConcurrentLinkedQueue<>();
 
-  private final KafkaConsumer<String, RunEvent> consumer;
+  private final KafkaConsumer<String, Completion> consumer;
   private final Thread thread;
   private volatile boolean running = true;
 
   BenchCompletions(Standalone standalone) {
-    consumer = EventsTail.fromNow(standalone.config().kafka.clientProperties());
+    consumer = EventsTail.fromNow(standalone.config().kafka.clientProperties(), Completion::of);
     thread = new Thread(this::loop, "jobline-bench-completions");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /**
+   * A {@code completed} event's run id and time, read with Jackson's streaming parser: the bench
+   * shares the machine it measures, and binding every event to a {@link RunEvent} (its payload as a
+   * tree) took 2 % of a 100,000-job burst's CPU in a JFR profile. Any other event, or one that does
+   * not read, is null.
+   */
+  record Completion(String runId, Instant at) {
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final String COMPLETED = "completed";
+
+    static Completion of(String topic, byte[] bytes) {
+      if (bytes == null) {
+        return null;
+      }
+      String runId = null;
+      String type = null;
+      String at = null;
+      try (JsonParser p = JSON.createParser(bytes)) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          return null;
+        }
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String field = p.currentName();
+          JsonToken value = p.nextToken();
+          if (value == JsonToken.VALUE_STRING) {
+            switch (field) {
+              case "run_id" -> runId = p.getText();
+              case "type" -> type = p.getText();
+              case "timestamp" -> at = p.getText();
+              default -> {}
+            }
+          } else {
+            p.skipChildren();
+          }
+        }
+        if (!COMPLETED.equals(type) || runId == null) {
+          return null;
+        }
+        return new Completion(runId, at == null ? null : IsoInstant.parse(at));
+      } catch (IOException | DateTimeParseException unreadable) {
+        return null;
+      }
+    }
   }
 
   void expect(String runId) {
@@ -43,11 +93,11 @@ final class BenchCompletions implements AutoCloseable {
   private void loop() {
     try {
       while (running) {
-        for (ConsumerRecord<String, RunEvent> r : consumer.poll(Duration.ofMillis(100))) {
-          RunEvent e = r.value();
-          if (e != null && e.type() == EventType.COMPLETED && expected.remove(e.runId().value())) {
-            if (e.timestamp() != null) {
-              visibleAfter.add(System.currentTimeMillis() - e.timestamp().toEpochMilli());
+        for (ConsumerRecord<String, Completion> r : consumer.poll(Duration.ofMillis(100))) {
+          Completion c = r.value();
+          if (c != null && expected.remove(c.runId())) {
+            if (c.at() != null) {
+              visibleAfter.add(System.currentTimeMillis() - c.at().toEpochMilli());
             }
             completed.incrementAndGet();
           }
