@@ -136,6 +136,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // task): what it kept in memory belongs to the void transaction, and its inputs come again
     dirtyRuns.clear();
     letGoQueued.clear();
+    copies.clear();
     dirtyStats.clear();
     dirtyAudit.clear();
     unverified.clear();
@@ -261,12 +262,21 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * Runs let go from the hold since the last write, as they were let go: written to MongoDB queued,
    * but not kept in the run state while nothing else changed them. A run that waited so long in the
    * executor's queue (a burst, a tenant at its cap) has MongoDB as its state until its next input,
-   * which reads it back with the other runs the state does not hold ({@link #verify}, one read per
-   * write): one changelog record fewer per such run. A repeat of its request (an idempotent retry,
-   * a chain step sent again) is held and let go again and writes the same record, refused over a
-   * newer one by its rank; the hold's note skips the runs MongoDB holds ({@link #holdAgain}).
+   * which folds onto this task's copy of what it wrote ({@link #copies}) or, when the task has none
+   * (started anew since, or out of room), reads it back with the other runs the state does not hold
+   * ({@link #verify}, one read per write): one changelog record fewer per such run. A repeat of its
+   * request (an idempotent retry, a chain step sent again) is held and let go again and writes the
+   * same record, refused over a newer one by its rank; the hold's note skips the runs MongoDB holds
+   * ({@link #holdAgain}).
    */
   private final Map<String, RunRecord> letGoQueued = new HashMap<>();
+
+  /**
+   * The runs let go and written queued, as written, while no input changed them: their next input
+   * folds onto the copy instead of reading them back from MongoDB. Memory only; a task started anew
+   * reads them back ({@link LetGoCopies}).
+   */
+  private final LetGoCopies copies = new LetGoCopies(LetGoCopies.CAPACITY, LetGoCopies.MAX_AGE_MS);
 
   /**
    * Forwards the records set aside to {@code jobline.history.dlq}: from {@code process} or a
@@ -314,6 +324,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (after.equals(before)) {
       return;
     }
+    copies.remove(runId); // (changed: in the state from its next write)
     if (before == null
         && unverified == null
         && requestOffset >= 0
@@ -352,7 +363,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       dirtyRuns.put(runId, run);
       return run;
     }
-    return runs.get(runId);
+    run = runs.get(runId);
+    return run != null ? run : copies.get(runId);
   }
 
   /**
@@ -537,10 +549,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // would let the store drop every run it holds at once)
     long streamTime =
         Math.min(context.currentStreamTimeMs(), context.currentSystemTimeMs() + RunState.BUCKET_MS);
+    long wallClock = context.currentSystemTimeMs();
     dirtyRuns.forEach(
         (id, run) -> {
-          if (letGoQueued.get(id) != run) { // (the same record: nothing changed it since)
+          if (letGoQueued.get(id) != run) {
             runs.put(id, run, streamTime);
+          } else if (!writer.notWritten(id)) { // (the same record: nothing changed it since)
+            copies.keep(run, wallClock);
           }
         });
     letGoQueued.clear();

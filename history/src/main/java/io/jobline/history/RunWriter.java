@@ -10,9 +10,11 @@ import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,9 @@ final class RunWriter {
           return size() > TRACKED;
         }
       };
+
+  /** The runs of the last {@link #write} not written: a newer fold of each is stored. */
+  private final Set<String> notWritten = new HashSet<>();
 
   RunWriter(HistoryTopology.Sinks sinks, int maxLogs, HistoryMetrics metrics) {
     this.sinks = sinks;
@@ -81,6 +86,7 @@ final class RunWriter {
    * store that is down (or refuses a stripped copy) throws.
    */
   Map<String, RunRecord> write(List<RunRecord> batch, Instant now) {
+    notWritten.clear();
     Map<String, RunRecord> stripped = new LinkedHashMap<>();
     if (batch.isEmpty()) {
       return stripped;
@@ -117,8 +123,13 @@ final class RunWriter {
     List<RunLogStore.Line> lines = newLines(batch, counts);
     // the lines first: a reader that sees a run ended finds every line it logged
     sinks.logs().putAll(lines);
-    sinks.runs().upsertAll(batch);
+    notWritten.addAll(sinks.runs().upsertAll(batch));
     written.putAll(counts);
+  }
+
+  /** Whether the last {@link #write} left this run as stored: a newer fold of it is. */
+  boolean notWritten(String runId) {
+    return notWritten.contains(runId);
   }
 
   /**

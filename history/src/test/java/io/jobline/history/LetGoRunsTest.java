@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A run let go from the hold (it waited in the executor's queue longer than {@code
  * history.holdQueued}) is written to MongoDB queued and not kept in the run state: its next input
- * reads it back, so a run that waited costs one changelog record, not two, and nothing of it is
- * lost or counted twice.
+ * folds onto the task's copy of what it wrote, or reads it back when the task has none, so a run
+ * that waited costs one changelog record, not two, and nothing of it is lost or counted twice.
  */
 class LetGoRunsTest {
   private static final Instant T0 = Instant.parse("2026-12-04T04:00:00Z");
@@ -58,7 +58,7 @@ class LetGoRunsTest {
   }
 
   @Test
-  void aRunLetGoIsWrittenQueuedOutsideTheStateAndItsEndReadsItBackOnce() {
+  void aRunLetGoIsWrittenQueuedOutsideTheStateAndItsEndFoldsOntoTheTasksCopy() {
     ProcessorHarness task = taskThatLetR1Go();
     task.commit();
     assertThat(task.stored.find("r1").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
@@ -68,13 +68,69 @@ class LetGoRunsTest {
     task.end("r1", T0.plusSeconds(6), 0);
     task.commit();
 
-    assertThat(task.metrics.runsReadFromStore()).isEqualTo(1);
+    assertThat(task.metrics.runsReadFromStore())
+        .as("the task's copy of what it wrote, not a read")
+        .isZero();
     RunRecord run = task.stored.find("r1").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
-    assertThat(run.requestedAt()).as("the request's fields, read back").isEqualTo(T0);
+    assertThat(run.requestedAt()).as("the request's fields, from the copy").isEqualTo(T0);
     assertThat(run.jobName()).isEqualTo("noop");
     assertThat(completed(task)).isEqualTo(1);
     assertThat(inState(task, "r1")).as("its end keeps it in the state").isEqualTo(run);
+  }
+
+  @Test
+  void aTaskStartedAgainHasNoCopiesAndReadsTheRunBackOnce() {
+    ProcessorHarness task = taskThatLetR1Go();
+    task.commit();
+
+    // the task started again (a rebalance, another instance): the committed state, no copies
+    ProcessorHarness next =
+        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(6), () -> false, task.stored);
+    next.runStateOf(task);
+    next.processor.init(next.context);
+    next.end("r1", T0.plusSeconds(6), 0);
+    next.commit();
+
+    assertThat(next.metrics.runsReadFromStore()).isEqualTo(1);
+    RunRecord run = next.stored.find("r1").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.requestedAt()).as("the request's fields, read back").isEqualTo(T0);
+    assertThat(completed(next)).isEqualTo(1);
+  }
+
+  @Test
+  void aLetGoWriteRefusedOverANewerStoredFoldKeepsNoCopyAndTheRunIsReadBack() {
+    // MongoDB holds r1 started: written by a task whose commit a crash undid
+    ProcessorHarness before = new ProcessorHarness(new HistorySettings(), T0);
+    before.processor.init(before.context);
+    before.request("r1", T0, 0);
+    before.at(T0.plusSeconds(1));
+    before.start("r1", T0.plusSeconds(1), 0);
+    before.commit();
+    RunRecord started = before.stored.find("r1").orElseThrow();
+    assertThat(started.status()).isEqualTo(RunStatus.RUNNING);
+
+    ProcessorHarness task =
+        new ProcessorHarness(new HistorySettings(), T0, () -> false, before.stored);
+    task.processor.init(task.context);
+    task.request("r1", T0, 0);
+    task.at(T0.plusSeconds(4));
+    task.request("r2", T0.plusSeconds(4), 1);
+    task.commit(); // r1 let go: its queued record refused over the started one
+    assertThat(task.stored.find("r1").orElseThrow()).isEqualTo(started);
+
+    task.at(T0.plusSeconds(6));
+    task.endAfterStart("r1", T0.plusSeconds(6), 1);
+    task.commit();
+
+    assertThat(task.metrics.runsReadFromStore())
+        .as("no copy of a write MongoDB refused: read back")
+        .isEqualTo(1);
+    RunRecord run = task.stored.find("r1").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(run.startedAt()).as("the start MongoDB held").isEqualTo(started.startedAt());
+    assertThat(completed(task)).isEqualTo(1);
   }
 
   @Test
@@ -155,17 +211,17 @@ class LetGoRunsTest {
   }
 
   @Test
-  void anEndThatComesAgainForARunReadBackAndChangedSinceIsNotCountedAgain() {
+  void anEndThatComesAgainForARunLetGoAndChangedSinceIsNotCountedAgain() {
     ProcessorHarness task = taskThatLetR1Go();
     task.commit();
     task.at(T0.plusSeconds(6));
-    task.start("r1", T0.plusSeconds(6), 0); // read back queued, and started: changed
+    task.start("r1", T0.plusSeconds(6), 0); // from the copy, queued, and started: changed
     task.commit();
     task.endAfterStart("r1", T0.plusSeconds(6), 1);
     task.endAfterStart("r1", T0.plusSeconds(6), 2); // the same end once more
     task.commit();
 
-    assertThat(task.metrics.runsReadFromStore()).isEqualTo(1);
+    assertThat(task.metrics.runsReadFromStore()).isZero();
     assertThat(completed(task)).isEqualTo(1);
   }
 }

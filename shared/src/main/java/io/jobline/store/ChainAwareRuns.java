@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The runs as the scheduler's overlap check sees them: a schedule whose fire started a chain run
@@ -66,8 +67,8 @@ public final class ChainAwareRuns implements RunStore {
   }
 
   @Override
-  public void upsertAll(List<RunRecord> batch) {
-    runs.upsertAll(batch);
+  public Set<String> upsertAll(List<RunRecord> batch) {
+    return runs.upsertAll(batch);
   }
 
   /**

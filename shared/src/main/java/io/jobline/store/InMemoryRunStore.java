@@ -8,9 +8,11 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** {@link RunStore} in memory, for logic tests. */
@@ -24,7 +26,8 @@ public final class InMemoryRunStore implements RunStore {
   }
 
   @Override
-  public void upsertAll(List<RunRecord> batch) {
+  public Set<String> upsertAll(List<RunRecord> batch) {
+    Set<String> notWritten = new HashSet<>();
     batch.forEach(
         r -> {
           String id = r.runId().value();
@@ -32,8 +35,11 @@ public final class InMemoryRunStore implements RunStore {
           if (stored == null || stored.foldRank() <= r.foldRank()) { // as the Mongo store
             runs.put(id, r);
             visible.put(id, clock.instant());
+          } else {
+            notWritten.add(id);
           }
         });
+    return notWritten;
   }
 
   @Override

@@ -24,6 +24,7 @@ import java.util.Collection;
 import java.util.Date;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,9 +91,9 @@ public final class MongoRunStore implements RunStore {
   }
 
   @Override
-  public void upsertAll(List<RunRecord> batch) {
+  public Set<String> upsertAll(List<RunRecord> batch) {
     if (batch.isEmpty()) {
-      return;
+      return Set.of();
     }
     Date now = new Date(clock.millis());
     List<ReplaceOneModel<RawBsonDocument>> writes = new ArrayList<>(batch.size());
@@ -102,13 +103,18 @@ public final class MongoRunStore implements RunStore {
           new ReplaceOneModel<>(
               notNewerThan(run.runId().value(), rank), bson(run, rank, now), UPSERT));
     }
-    List<ReplaceOneModel<RawBsonDocument>> refused = replace(writes);
-    if (!refused.isEmpty()) {
-      // each is stored already: a newer fold (refused again, and rightly), or a run another writer
-      // inserted between this one's match and its insert (now matched, if it ranks no higher)
-      int skipped = replace(refused).size();
-      LOG.debug("{} older fold(s) of runs stored newer were not written", skipped);
+    List<Integer> refused = replace(writes);
+    if (refused.isEmpty()) {
+      return Set.of();
     }
+    // each is stored already: a newer fold (refused again, and rightly), or a run another writer
+    // inserted between this one's match and its insert (now matched, if it ranks no higher)
+    List<ReplaceOneModel<RawBsonDocument>> again = new ArrayList<>(refused.size());
+    refused.forEach(i -> again.add(writes.get(i)));
+    Set<String> notWritten = new HashSet<>();
+    replace(again).forEach(i -> notWritten.add(batch.get(refused.get(i)).runId().value()));
+    LOG.debug("{} older fold(s) of runs stored newer were not written", notWritten.size());
+    return notWritten;
   }
 
   /** The run's document as stored, with when it was written and its rank (see {@link #find}). */
@@ -138,14 +144,13 @@ public final class MongoRunStore implements RunStore {
   }
 
   /**
-   * Replaces or inserts each run in one unordered bulk write, and returns the writes the store
-   * refused because their run is stored with a higher rank: the guarded replace matched nothing, so
-   * the upsert tried to insert a run whose id exists. In one command, so atomic per run on a
-   * MongoDB, and no read of the stored ranks first (that read was a third of the embedded store's
-   * work in a profile of {@code jobline bench}). Any other refusal is thrown.
+   * Replaces or inserts each run in one unordered bulk write, and returns the places in {@code
+   * writes} of those the store refused because their run is stored with a higher rank: the guarded
+   * replace matched nothing, so the upsert tried to insert a run whose id exists. In one command,
+   * so atomic per run on a MongoDB, and no read of the stored ranks first (that read was a third of
+   * the embedded store's work in a profile of {@code jobline bench}). Any other refusal is thrown.
    */
-  private List<ReplaceOneModel<RawBsonDocument>> replace(
-      List<ReplaceOneModel<RawBsonDocument>> writes) {
+  private List<Integer> replace(List<ReplaceOneModel<RawBsonDocument>> writes) {
     try {
       rawRuns.bulkWrite(writes, UNORDERED);
       return List.of();
@@ -154,8 +159,8 @@ public final class MongoRunStore implements RunStore {
           || e.getWriteErrors().stream().anyMatch(w -> !duplicateId(w))) {
         throw e;
       }
-      List<ReplaceOneModel<RawBsonDocument>> refused = new ArrayList<>(e.getWriteErrors().size());
-      e.getWriteErrors().forEach(w -> refused.add(writes.get(w.getIndex())));
+      List<Integer> refused = new ArrayList<>(e.getWriteErrors().size());
+      e.getWriteErrors().forEach(w -> refused.add(w.getIndex()));
       return refused;
     }
   }

@@ -16,8 +16,10 @@ public interface RunStore {
   /**
    * Inserts or replaces each run, stamping the time it became visible; a run stored with a higher
    * {@link RunRecord#foldRank()} is kept as it is (an older state never replaces a newer one).
+   *
+   * @return the ids of the runs not written for that reason
    */
-  void upsertAll(List<RunRecord> runs);
+  Set<String> upsertAll(List<RunRecord> runs);
 
   Optional<RunRecord> find(String runId);
 

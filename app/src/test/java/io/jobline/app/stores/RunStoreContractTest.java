@@ -125,15 +125,17 @@ class RunStoreContractTest {
     @Test
     void anOlderFoldOfARunNeverReplacesANewerOneAndTheRestOfTheBatchIsWritten() {
       RunStore s = store();
-      s.upsertAll(List.of(folded("r-rank", RunStatus.COMPLETED, 3, true)));
+      assertThat(s.upsertAll(List.of(folded("r-rank", RunStatus.COMPLETED, 3, true)))).isEmpty();
 
       // what a fenced history instance folded before it lost the partition, in one batch with a
-      // run it is the first to write
-      s.upsertAll(
-          List.of(
-              folded("r-rank", RunStatus.RUNNING, 1, true),
-              folded("r-other", RunStatus.QUEUED, 0, true),
-              folded("r-rank", RunStatus.QUEUED, 0, true)));
+      // run it is the first to write: the runs not written are told
+      assertThat(
+              s.upsertAll(
+                  List.of(
+                      folded("r-rank", RunStatus.RUNNING, 1, true),
+                      folded("r-other", RunStatus.QUEUED, 0, true),
+                      folded("r-rank", RunStatus.QUEUED, 0, true))))
+          .containsExactly("r-rank");
       assertThat(s.find("r-rank").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(s.find("r-other").orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
 
@@ -142,7 +144,7 @@ class RunStoreContractTest {
       assertThat(s.find("r-rank").orElseThrow().status())
           .as("an end without its request ranks below the same end with it")
           .isEqualTo(RunStatus.COMPLETED);
-      s.upsertAll(List.of(folded("r-rank", RunStatus.CANCELLED, 3, true)));
+      assertThat(s.upsertAll(List.of(folded("r-rank", RunStatus.CANCELLED, 3, true)))).isEmpty();
       assertThat(s.find("r-rank").orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
       s.upsertAll(List.of(folded("r-rank", RunStatus.FAILED, 4, false)));
       assertThat(s.find("r-rank").orElseThrow().status()).isEqualTo(RunStatus.FAILED);

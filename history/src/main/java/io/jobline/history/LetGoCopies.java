@@ -1,0 +1,75 @@
+package io.jobline.history;
+
+import io.jobline.run.RunRecord;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The runs a task let go from the hold and wrote queued, as it wrote them, so that their next input
+ * (most often their end) folds onto the copy rather than reading them back from MongoDB.
+ *
+ * <p>A copy is what MongoDB holds of the run: it is kept only when the write was not refused (no
+ * newer fold of the run was stored), and dropped once an input changes the run, which then goes to
+ * the run state as any other. It lives in memory only: a task started anew (after a crash, a
+ * rebalance, a revived task) has none and reads its let-go runs back as before, so nothing the
+ * copies hold needs to survive. Bounded by count and age; a run that finds no room, or whose copy
+ * aged out, is read back when its next input comes.
+ */
+final class LetGoCopies {
+  /** Copies a task keeps at most: about 0.7 KB each for a queued run of the bench's. */
+  static final int CAPACITY = 4_096;
+
+  /** How long a copy is kept at most: a run queued longer is read back. */
+  static final long MAX_AGE_MS = 10 * 60_000L;
+
+  private record Copy(RunRecord run, long keptAt) {}
+
+  private final int capacity;
+  private final long maxAgeMs;
+  private final Map<String, Copy> copies = new LinkedHashMap<>();
+
+  LetGoCopies(int capacity, long maxAgeMs) {
+    this.capacity = capacity;
+    this.maxAgeMs = maxAgeMs;
+  }
+
+  /** Keeps the run as written at {@code now}, unless the copies are full. */
+  void keep(RunRecord run, long now) {
+    expire(now);
+    String runId = run.runId().value();
+    copies.remove(runId); // (kept again: at the end, with its new time)
+    if (copies.size() < capacity) {
+      copies.put(runId, new Copy(run, now));
+    }
+  }
+
+  /** The run as written, or null. */
+  RunRecord get(String runId) {
+    Copy copy = copies.get(runId);
+    return copy == null ? null : copy.run();
+  }
+
+  /** Drops the copy of a run an input changed. */
+  void remove(String runId) {
+    copies.remove(runId);
+  }
+
+  void clear() {
+    copies.clear();
+  }
+
+  int size() {
+    return copies.size();
+  }
+
+  private void expire(long now) {
+    Iterator<Copy> oldestFirst = copies.values().iterator();
+    while (oldestFirst.hasNext()) {
+      if (now - oldestFirst.next().keptAt() < maxAgeMs) {
+        return;
+      }
+      oldestFirst.remove();
+    }
+  }
+}
