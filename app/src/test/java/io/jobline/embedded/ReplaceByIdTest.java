@@ -213,17 +213,48 @@ class ReplaceByIdTest {
       de.bwaldvogel.mongo.bson.Document replacement,
       Function<Integer, de.bwaldvogel.mongo.bson.Document> read,
       List<Integer> stores) {
-    return ReplaceById.replace(
-        indexes,
-        query,
-        replacement,
-        false,
-        "_id",
-        read,
-        (doc, q) -> true,
-        (position, old, replaced) -> stores.add(position),
-        NoopOplog.get(),
-        "jobline.runs");
+    ReplaceById.Target<Integer> target =
+        new ReplaceById.Target<>() {
+          @Override
+          public List<Index<Integer>> getIndexes() {
+            return indexes;
+          }
+
+          @Override
+          public String fullName() {
+            return "jobline.runs";
+          }
+
+          @Override
+          public void addDocument(de.bwaldvogel.mongo.bson.Document document) {
+            throw new AssertionError("nothing to insert here");
+          }
+
+          @Override
+          public String idField() {
+            return "_id";
+          }
+
+          @Override
+          public de.bwaldvogel.mongo.bson.Document stored(Integer position) {
+            return read.apply(position);
+          }
+
+          @Override
+          public boolean matches(
+              de.bwaldvogel.mongo.bson.Document document, de.bwaldvogel.mongo.bson.Document query) {
+            return true;
+          }
+
+          @Override
+          public void replaceStored(
+              Integer position,
+              de.bwaldvogel.mongo.bson.Document old,
+              de.bwaldvogel.mongo.bson.Document replaced) {
+            stores.add(position);
+          }
+        };
+    return ReplaceById.update(target, query, replacement, false, true, NoopOplog.get());
   }
 
   /** Many random guarded writes, in bulk as history sends them: both stores end alike. */
@@ -247,7 +278,13 @@ class ReplaceByIdTest {
           for (String f : fields.subList(0, 1 + random.nextInt(fields.size()))) {
             doc.append(f, value(f, rank, random));
           }
-          Bson filter = random.nextInt(5) == 0 ? Filters.eq("_id", id) : notNewer(id, rank);
+          Bson filter =
+              switch (random.nextInt(8)) {
+                case 0 -> Filters.eq("_id", id);
+                case 1 -> Filters.and(Filters.eq("_id", id), Filters.eq("status", "queued"));
+                case 2 -> Filters.and(Filters.eq("_id", id), Filters.in("x", 0, 1));
+                default -> notNewer(id, rank);
+              };
           writes.add(new ReplaceOneModel<>(filter, doc, UPSERT));
         }
         p.both(

@@ -348,7 +348,7 @@ final class CompactH2Backend extends H2Backend {
    * once it is in the map. A scan matches against the stored documents and copies only those that
    * match.
    */
-  static final class Collection extends H2Collection {
+  static final class Collection extends H2Collection implements ReplaceById.Target<Object> {
     Collection(
         MongoDatabase database,
         String collectionName,
@@ -398,31 +398,37 @@ final class CompactH2Backend extends H2Backend {
         boolean isMulti,
         boolean isUpsert,
         Oplog oplog) {
-      Document replaced =
-          ReplaceById.replace(
-              getIndexes(),
-              selector,
-              updateQuery,
-              isMulti,
-              getIdField(),
-              this::stored,
-              this::documentMatchesQuery,
-              this::put,
-              oplog,
-              getFullName());
-      return replaced != null
-          ? replaced
+      Document done = ReplaceById.update(this, selector, updateQuery, isMulti, isUpsert, oplog);
+      return done != null
+          ? done
           : super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
     }
 
+    @Override
+    public String idField() {
+      return getIdField();
+    }
+
+    @Override
+    public String fullName() {
+      return getFullName();
+    }
+
     /** The stored document itself, to be read only. */
-    private Document stored(Object position) {
+    @Override
+    public Document stored(Object position) {
       read(1);
       return super.getDocument(position);
     }
 
+    @Override
+    public boolean matches(Document document, Document query) {
+      return documentMatchesQuery(document, query);
+    }
+
     /** Stores a new document in place of an old one, counting the change of the data size. */
-    private void put(Object position, Document old, Document replacement) {
+    @Override
+    public void replaceStored(Object position, Document old, Document replacement) {
       if (tracksDataSize()) {
         updateDataSize(
             BsonDocumentType.encode(replacement).length - BsonDocumentType.encode(old).length);

@@ -78,7 +78,8 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
   }
 
   /** A collection's documents as BSON, each at a position (its index in a list, reused). */
-  static final class Collection extends AbstractSynchronizedMongoCollection<Integer> {
+  static final class Collection extends AbstractSynchronizedMongoCollection<Integer>
+      implements ReplaceById.Target<Integer> {
     private final List<byte[]> documents = new ArrayList<>();
     private final ArrayDeque<Integer> emptyPositions = new ArrayDeque<>();
 
@@ -148,21 +149,35 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
         boolean isMulti,
         boolean isUpsert,
         Oplog oplog) {
-      Document replaced =
-          ReplaceById.replace(
-              getIndexes(),
-              selector,
-              updateQuery,
-              isMulti,
-              getIdField(),
-              this::getDocument,
-              this::documentMatchesQuery,
-              this::handleUpdate,
-              oplog,
-              getFullName());
-      return replaced != null
-          ? replaced
+      Document done = ReplaceById.update(this, selector, updateQuery, isMulti, isUpsert, oplog);
+      return done != null
+          ? done
           : super.updateDocuments(selector, updateQuery, arrayFilters, isMulti, isUpsert, oplog);
+    }
+
+    @Override
+    public String idField() {
+      return getIdField();
+    }
+
+    @Override
+    public String fullName() {
+      return getFullName();
+    }
+
+    @Override
+    public Document stored(Integer position) {
+      return getDocument(position); // (a copy, decoded)
+    }
+
+    @Override
+    public boolean matches(Document document, Document query) {
+      return documentMatchesQuery(document, query);
+    }
+
+    @Override
+    public void replaceStored(Integer position, Document old, Document replacement) {
+      handleUpdate(position, old, replacement);
     }
 
     @Override
