@@ -120,6 +120,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.batchSize = settings.batchSize;
     this.statsEveryMs = settings.statsInterval.toMilliseconds();
     this.writer = new RunWriter(sinks, settings.maxLogsPerRun, metrics);
+    this.copies = new LetGoCopies(settings.letGoCopies, LetGoCopies.MAX_AGE_MS);
     this.metrics = metrics;
     this.runStateRetentionMs = settings.runStateRetention.toMilliseconds();
   }
@@ -276,7 +277,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * folds onto the copy instead of reading them back from MongoDB. Memory only; a task started anew
    * reads them back ({@link LetGoCopies}).
    */
-  private final LetGoCopies copies = new LetGoCopies(LetGoCopies.CAPACITY, LetGoCopies.MAX_AGE_MS);
+  private final LetGoCopies copies;
 
   /**
    * Forwards the records set aside to {@code jobline.history.dlq}: from {@code process} or a
@@ -364,7 +365,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       return run;
     }
     run = runs.get(runId);
-    return run != null ? run : copies.get(runId);
+    return run != null ? run : copies.get(runId, context.currentSystemTimeMs());
   }
 
   /**

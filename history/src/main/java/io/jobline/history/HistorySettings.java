@@ -148,4 +148,13 @@ public class HistorySettings {
   @Min(1)
   @JsonProperty
   public int maxHeldPerTask = 5000;
+
+  /**
+   * Runs let go from the hold that a history task keeps a copy of, as written, for their next input
+   * to fold onto instead of reading them back from MongoDB: about 1 KB each beside its params. 0
+   * keeps none (every such run is read back).
+   */
+  @Min(0)
+  @JsonProperty
+  public int letGoCopies = 4096;
 }

@@ -13,13 +13,10 @@ import java.util.Map;
  * newer fold of the run was stored), and dropped once an input changes the run, which then goes to
  * the run state as any other. It lives in memory only: a task started anew (after a crash, a
  * rebalance, a revived task) has none and reads its let-go runs back as before, so nothing the
- * copies hold needs to survive. Bounded by count and age; a run that finds no room, or whose copy
- * aged out, is read back when its next input comes.
+ * copies hold needs to survive. Bounded by count ({@code history.letGoCopies}) and age; a run that
+ * finds no room, or whose copy aged out, is read back when its next input comes.
  */
 final class LetGoCopies {
-  /** Copies a task keeps at most: about 0.7 KB each for a queued run of the bench's. */
-  static final int CAPACITY = 4_096;
-
   /** How long a copy is kept at most: a run queued longer is read back. */
   static final long MAX_AGE_MS = 10 * 60_000L;
 
@@ -39,15 +36,22 @@ final class LetGoCopies {
     expire(now);
     String runId = run.runId().value();
     copies.remove(runId); // (kept again: at the end, with its new time)
-    if (copies.size() < capacity) {
+    if (capacity > 0 && copies.size() < capacity) {
       copies.put(runId, new Copy(run, now));
     }
   }
 
-  /** The run as written, or null. */
-  RunRecord get(String runId) {
+  /** The run as written, or null (none kept, or kept {@link #MAX_AGE_MS} ago or more). */
+  RunRecord get(String runId, long now) {
     Copy copy = copies.get(runId);
-    return copy == null ? null : copy.run();
+    if (copy == null) {
+      return null;
+    }
+    if (now - copy.keptAt() >= maxAgeMs) {
+      copies.remove(runId);
+      return null;
+    }
+    return copy.run();
   }
 
   /** Drops the copy of a run an input changed. */

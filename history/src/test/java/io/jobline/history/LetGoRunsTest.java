@@ -100,6 +100,22 @@ class LetGoRunsTest {
   }
 
   @Test
+  void aRevivedTaskHasNoCopiesAndReadsTheRunBack() {
+    ProcessorHarness task = taskThatLetR1Go();
+    task.quickEnd("r2", T0.plusSeconds(4), 2); // nothing held: no note to read again at init
+    task.commit();
+    task.processor.init(task.context); // revived without a commit: what it kept in memory is gone
+
+    task.at(T0.plusSeconds(6));
+    task.end("r1", T0.plusSeconds(6), 3);
+    task.commit();
+
+    assertThat(task.metrics.runsReadFromStore()).isEqualTo(1);
+    assertThat(task.stored.find("r1").orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(completed(task)).isEqualTo(2);
+  }
+
+  @Test
   void aLetGoWriteRefusedOverANewerStoredFoldKeepsNoCopyAndTheRunIsReadBack() {
     // MongoDB holds r1 started: written by a task whose commit a crash undid
     ProcessorHarness before = new ProcessorHarness(new HistorySettings(), T0);

@@ -169,7 +169,7 @@ final class ProcessorHarness {
   private void event(
       String runId, EventType type, Instant at, long seq, long offset, ObjectNode payload) {
     context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
-    RunEvent event = new RunEvent(RunId.of(runId), 1, type, at, "executor-1", 1, seq, payload);
+    RunEvent event = new RunEvent(RunId.of(runId), seq, type, at, "executor-1", 1, 1, payload);
     processor.process(new Record<>(runId, RunInput.of(event), at.toEpochMilli()));
   }
 

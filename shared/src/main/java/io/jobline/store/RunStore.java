@@ -17,7 +17,8 @@ public interface RunStore {
    * Inserts or replaces each run, stamping the time it became visible; a run stored with a higher
    * {@link RunRecord#foldRank()} is kept as it is (an older state never replaces a newer one).
    *
-   * @return the ids of the runs not written for that reason
+   * @return the ids of the runs not written for that reason (an id the batch holds more than once
+   *     when any of its records was not written)
    */
   Set<String> upsertAll(List<RunRecord> runs);
 

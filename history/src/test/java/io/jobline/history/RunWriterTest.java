@@ -1,0 +1,99 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.store.InMemoryRunLogStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.RunStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.bson.BsonSerializationException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The writer tells which runs of its last write the store left as they were (a newer fold of each
+ * stored), whether the batch went in one write or, after a refusal, run by run.
+ */
+class RunWriterTest {
+  private static final Instant T0 = Instant.parse("2026-12-04T12:00:00Z");
+  private final InMemoryRunStore stored = new InMemoryRunStore(Clock.systemUTC());
+
+  /** The store, refusing any batch that holds a run with a {@code refuse} param (a NUL key). */
+  private RunStore refusing() {
+    return (RunStore)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {RunStore.class},
+            (p, m, args) -> {
+              if (m.getName().equals("upsertAll")) {
+                @SuppressWarnings("unchecked")
+                List<RunRecord> batch = (List<RunRecord>) args[0];
+                if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
+                  throw new BsonSerializationException(
+                      "BSON cstring 'a' contains a null character");
+                }
+              }
+              try {
+                return m.invoke(stored, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            });
+  }
+
+  private static RunRecord queued(String id, String param) {
+    JobRequest request =
+        JobRequest.manual(RunId.of(id), "noop", Json.object().put(param, 1), "t1", T0, "api");
+    return new RunFold(10).apply(id, RunInput.of(request), null);
+  }
+
+  private static RunRecord started(RunRecord run) {
+    RunEvent start =
+        new RunEvent(
+            run.runId(),
+            1,
+            io.jobline.wire.EventType.STARTED,
+            T0.plusSeconds(1),
+            "executor-1",
+            1,
+            1,
+            Json.object());
+    return new RunFold(10).apply(run.runId().value(), RunInput.of(start), run);
+  }
+
+  @Test
+  void theRunsLeftAsStoredAreToldInOneWriteAndRunByRun() {
+    stored.upsertAll(List.of(started(queued("older", "p")))); // MongoDB holds a newer fold
+    RunWriter writer =
+        new RunWriter(
+            new HistoryTopology.Sinks(refusing(), new InMemoryRunLogStore(), parts -> {}),
+            10,
+            new HistoryMetrics());
+
+    writer.write(List.of(queued("older", "p"), queued("fine", "p")), T0);
+    assertThat(writer.notWritten("older")).isTrue();
+    assertThat(writer.notWritten("fine")).isFalse();
+
+    // a batch the store refuses is written run by run: one set aside, one left as stored
+    Map<String, RunRecord> stripped =
+        writer.write(
+            List.of(queued("older", "p"), queued("bad", "refuse"), queued("new", "p")), T0);
+    assertThat(stripped).containsOnlyKeys("bad");
+    assertThat(writer.notWritten("older")).isTrue();
+    assertThat(writer.notWritten("bad")).isFalse();
+    assertThat(writer.notWritten("new")).isFalse();
+    assertThat(stored.find("new")).isPresent();
+
+    writer.write(List.of(queued("fine2", "p")), T0);
+    assertThat(writer.notWritten("older")).as("told of the last write only").isFalse();
+  }
+}
