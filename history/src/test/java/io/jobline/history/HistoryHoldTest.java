@@ -14,8 +14,6 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,22 +49,7 @@ class HistoryHoldTest {
   private static final long IDLE_HOLD = new HistorySettings().holdQueuedWhileIdle.toMilliseconds();
 
   private RunStore counting() {
-    return (RunStore)
-        Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {RunStore.class},
-            (p, m, args) -> {
-              if (m.getName().equals("upsertAll")) {
-                @SuppressWarnings("unchecked")
-                List<RunRecord> batch = (List<RunRecord>) args[0];
-                writes.addAll(batch);
-              }
-              try {
-                return m.invoke(stored, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+    return WatchedRunStore.of(stored, writes::addAll);
   }
 
   @BeforeEach

@@ -16,12 +16,9 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
@@ -54,32 +51,21 @@ class HistorySetAsideTest {
    * NUL key.
    */
   private RunStore refusing() {
-    return (RunStore)
-        Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {RunStore.class},
-            (p, m, args) -> {
-              if (m.getName().equals("upsertAll")) {
-                @SuppressWarnings("unchecked")
-                List<RunRecord> batch = (List<RunRecord>) args[0];
-                if (storeDown) {
-                  throw new IllegalStateException("state should be: open");
-                }
-                if (timeouts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                  throw new MongoTimeoutException(
-                      "Timed out while waiting for a server that matches WritableServerSelector");
-                }
-                if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
-                  throw new BsonSerializationException(
-                      "BSON cstring 'a b' is not valid because it contains a null character");
-                }
-              }
-              try {
-                return m.invoke(stored, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+    return WatchedRunStore.of(
+        stored,
+        batch -> {
+          if (storeDown) {
+            throw new IllegalStateException("state should be: open");
+          }
+          if (timeouts.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new MongoTimeoutException(
+                "Timed out while waiting for a server that matches WritableServerSelector");
+          }
+          if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
+            throw new BsonSerializationException(
+                "BSON cstring 'a b' is not valid because it contains a null character");
+          }
+        });
   }
 
   private void start(int batchSize) {

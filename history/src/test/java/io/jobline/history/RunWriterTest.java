@@ -10,8 +10,6 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -29,25 +27,13 @@ class RunWriterTest {
 
   /** The store, refusing any batch that holds a run with a {@code refuse} param (a NUL key). */
   private RunStore refusing() {
-    return (RunStore)
-        Proxy.newProxyInstance(
-            getClass().getClassLoader(),
-            new Class<?>[] {RunStore.class},
-            (p, m, args) -> {
-              if (m.getName().equals("upsertAll")) {
-                @SuppressWarnings("unchecked")
-                List<RunRecord> batch = (List<RunRecord>) args[0];
-                if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
-                  throw new BsonSerializationException(
-                      "BSON cstring 'a' contains a null character");
-                }
-              }
-              try {
-                return m.invoke(stored, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
-            });
+    return WatchedRunStore.of(
+        stored,
+        batch -> {
+          if (batch.stream().anyMatch(r -> r.params() != null && r.params().has("refuse"))) {
+            throw new BsonSerializationException("BSON cstring 'a' contains a null character");
+          }
+        });
   }
 
   private static RunRecord queued(String id, String param) {
