@@ -6,6 +6,7 @@ import io.jobline.run.RunRecord;
 import io.jobline.store.InMemoryRunLogStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.RunStore;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
@@ -47,7 +48,7 @@ class RunWriterTest {
         new RunEvent(
             run.runId(),
             1,
-            io.jobline.wire.EventType.STARTED,
+            EventType.STARTED,
             T0.plusSeconds(1),
             "executor-1",
             1,
