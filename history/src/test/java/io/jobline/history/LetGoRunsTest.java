@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunStore;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,20 @@ class LetGoRunsTest {
     crashed.endAfterStart("r1", T0.plusSeconds(6), 1);
     crashed.commit();
     return crashed;
+  }
+
+  /**
+   * A task started over on the runs MongoDB holds: with the run state {@code stateOf} committed, or
+   * none (null), and no memory of its own.
+   */
+  private static ProcessorHarness nextOwner(
+      InMemoryRunStore stored, ProcessorHarness stateOf, Instant now) {
+    ProcessorHarness next = new ProcessorHarness(new HistorySettings(), now, () -> false, stored);
+    if (stateOf != null) {
+      next.runStateOf(stateOf);
+    }
+    next.processor.init(next.context);
+    return next;
   }
 
   private static RunRecord inState(ProcessorHarness task, String runId) {
@@ -85,10 +100,7 @@ class LetGoRunsTest {
     task.commit();
 
     // the task started again (a rebalance, another instance): the committed state, no copies
-    ProcessorHarness next =
-        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(6), () -> false, task.stored);
-    next.runStateOf(task);
-    next.processor.init(next.context);
+    ProcessorHarness next = nextOwner(task.stored, task, T0.plusSeconds(6));
     next.end("r1", T0.plusSeconds(6), 0);
     next.commit();
 
@@ -127,9 +139,7 @@ class LetGoRunsTest {
     RunRecord started = before.stored.find("r1").orElseThrow();
     assertThat(started.status()).isEqualTo(RunStatus.RUNNING);
 
-    ProcessorHarness task =
-        new ProcessorHarness(new HistorySettings(), T0, () -> false, before.stored);
-    task.processor.init(task.context);
+    ProcessorHarness task = nextOwner(before.stored, null, T0);
     task.request("r1", T0, 0);
     task.at(T0.plusSeconds(4));
     task.request("r2", T0.plusSeconds(4), 1);
@@ -171,9 +181,7 @@ class LetGoRunsTest {
     assertThat(completed(crashed)).isEqualTo(1);
 
     // the next owner: the committed state (r1 was never in it), MongoDB as written
-    ProcessorHarness next =
-        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(7), () -> false, crashed.stored);
-    next.processor.init(next.context);
+    ProcessorHarness next = nextOwner(crashed.stored, null, T0.plusSeconds(7));
     next.end("r1", T0.plusSeconds(6), 0);
     next.commit();
 
@@ -189,9 +197,7 @@ class LetGoRunsTest {
 
     // the next owner: the committed state (without r1), MongoDB as written; the start comes again,
     // then a write (a commit of the next owner's), then the end
-    ProcessorHarness next =
-        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(7), () -> false, crashed.stored);
-    next.processor.init(next.context);
+    ProcessorHarness next = nextOwner(crashed.stored, null, T0.plusSeconds(7));
     next.start("r1", T0.plusSeconds(6), 0);
     next.commit();
     assertThat(next.metrics.runsReadFromStore()).as("the start reads it back, ended").isEqualTo(1);
@@ -208,16 +214,11 @@ class LetGoRunsTest {
     ProcessorHarness crashed = letR1GoThenStartAndEndItUncommitted();
 
     // the next owner folds the start again and commits it, then crashes before the end comes again
-    ProcessorHarness next =
-        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(7), () -> false, crashed.stored);
-    next.processor.init(next.context);
+    ProcessorHarness next = nextOwner(crashed.stored, null, T0.plusSeconds(7));
     next.start("r1", T0.plusSeconds(6), 0);
     next.commit(); // and the Streams commit after it happens
 
-    ProcessorHarness third =
-        new ProcessorHarness(new HistorySettings(), T0.plusSeconds(8), () -> false, crashed.stored);
-    third.runStateOf(next);
-    third.processor.init(third.context);
+    ProcessorHarness third = nextOwner(crashed.stored, next, T0.plusSeconds(8));
     third.endAfterStart("r1", T0.plusSeconds(6), 1);
     third.commit();
 
