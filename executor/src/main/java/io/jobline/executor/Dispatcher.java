@@ -222,8 +222,8 @@ final class Dispatcher {
     Set<Long> out = c.runs().offsetsOn(tp);
     synchronized (recentlyDone) {
       for (EndMark m : recentlyDone.values()) {
-        if (m.ended().partition().equals(tp)) {
-          out.add(m.ended().offset());
+        if (m.partition().equals(tp)) {
+          out.add(m.offset());
         }
       }
     }

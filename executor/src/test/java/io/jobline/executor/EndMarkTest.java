@@ -2,9 +2,12 @@ package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class EndMarkTest {
@@ -42,5 +45,25 @@ class EndMarkTest {
     assertThat(mark.voided()).containsExactly(waiting);
     mark.sent();
     assertThat(finished).isEmpty();
+  }
+
+  @Test
+  void aMarkTellsWhereItsRequestWasReadWithoutKeepingTheRequest() {
+    Pending ended = copy(41);
+    EndMark mark = new EndMark(ended);
+    assertThat(mark.partition()).isEqualTo(new TopicPartition("jobline.requests", 0));
+    assertThat(mark.offset()).isEqualTo(41L);
+    // the dispatcher keeps the last 50,000 marks: a mark holding its request kept every ended
+    // request of a burst alive (class histogram mid-burst: 50,554 requests, 1,280 without)
+    WeakReference<Pending> request = new WeakReference<>(ended);
+    ended = null;
+    Awaitility.await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(
+            () -> {
+              System.gc();
+              return request.get() == null;
+            });
+    assertThat(mark.offset()).isEqualTo(41L);
   }
 }
