@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -91,30 +89,32 @@ public record JobRequest(
     return attempt == null ? 1 : attempt;
   }
 
-  /** Why this request cannot be carried end to end ({@link WireLimits}), if it cannot. */
+  /**
+   * Why this request cannot be carried end to end ({@link WireLimits}), if it cannot. Every request
+   * an executor reads is checked, so the check builds nothing when the request is good.
+   */
   public Optional<WireLimits.Violation> violation() {
-    Map<String, String> texts = new LinkedHashMap<>();
-    texts.put("run_id", runId == null ? null : runId.value());
-    texts.put("job_name", jobName);
-    texts.put("tenant_id", tenantId);
-    texts.put("requested_by", requestedBy);
-    for (Map.Entry<String, String> t : texts.entrySet()) {
-      if (t.getValue() != null) {
-        Optional<String> bad = WireLimits.badText(t.getValue());
-        if (bad.isPresent()) {
-          return Optional.of(new WireLimits.Violation(t.getKey(), "text " + bad.get()));
-        }
-      }
+    Optional<WireLimits.Violation> bad = badText("run_id", runId == null ? null : runId.value());
+    if (bad.isEmpty()) {
+      bad = badText("job_name", jobName);
     }
-    Map<String, Integer> positive = new LinkedHashMap<>();
-    positive.put("attempt", attempt);
-    positive.put("max_attempts", maxAttempts);
-    positive.put("timeout_seconds", timeoutSeconds);
-    for (Map.Entry<String, Integer> n : positive.entrySet()) {
-      if (n.getValue() != null && n.getValue() < 1) {
-        return Optional.of(
-            new WireLimits.Violation(n.getKey(), "must be 1 or more, not " + n.getValue()));
-      }
+    if (bad.isEmpty()) {
+      bad = badText("tenant_id", tenantId);
+    }
+    if (bad.isEmpty()) {
+      bad = badText("requested_by", requestedBy);
+    }
+    if (bad.isEmpty()) {
+      bad = belowOne("attempt", attempt);
+    }
+    if (bad.isEmpty()) {
+      bad = belowOne("max_attempts", maxAttempts);
+    }
+    if (bad.isEmpty()) {
+      bad = belowOne("timeout_seconds", timeoutSeconds);
+    }
+    if (bad.isPresent()) {
+      return bad;
     }
     if (retryBackoffSeconds != null && retryBackoffSeconds < 0
         || retryBackoffCapSeconds != null && retryBackoffCapSeconds < 0) {
@@ -122,6 +122,19 @@ public record JobRequest(
           new WireLimits.Violation("retry_backoff_seconds", "backoffs must be 0 or more"));
     }
     return WireLimits.check("params", params);
+  }
+
+  private static Optional<WireLimits.Violation> badText(String field, String text) {
+    if (text == null) {
+      return Optional.empty();
+    }
+    return WireLimits.badText(text).map(why -> new WireLimits.Violation(field, "text " + why));
+  }
+
+  private static Optional<WireLimits.Violation> belowOne(String field, Integer n) {
+    return n != null && n < 1
+        ? Optional.of(new WireLimits.Violation(field, "must be 1 or more, not " + n))
+        : Optional.empty();
   }
 
   public JobRequest withRunId(RunId id) {

@@ -1,0 +1,88 @@
+package io.jobline.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class JobRequestTest {
+  private static final String LONE = "a\uD800b";
+
+  private static JobRequest request(
+      String job, String tenant, String by, Integer attempt, Integer maxAttempts) {
+    ObjectNode params = Json.object().put("n", 1);
+    return new JobRequest(
+        RunId.random(),
+        job,
+        params,
+        tenant,
+        null,
+        attempt,
+        maxAttempts,
+        null,
+        Trigger.manual(),
+        Instant.EPOCH,
+        by,
+        null,
+        null,
+        null);
+  }
+
+  @Test
+  void aGoodRequestHasNoViolation() {
+    assertThat(request("noop", "t1", "api", 1, 3).violation()).isEmpty();
+  }
+
+  @Test
+  void eachViolationNamesItsFieldAndTheFirstFieldInWireOrderIsTheOneNamed() {
+    assertThat(request(LONE, "t1", "api", 1, 3).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("job_name");
+    assertThat(request("noop", LONE, LONE, 0, 0).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("tenant_id");
+    assertThat(request("noop", "t1", LONE, 0, 0).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("requested_by");
+    assertThat(request("noop", "t1", "api", 0, 0).violation())
+        .get()
+        .satisfies(v -> assertThat(v.path()).isEqualTo("attempt"))
+        .satisfies(v -> assertThat(v.reason()).isEqualTo("must be 1 or more, not 0"));
+    assertThat(request("noop", "t1", "api", 1, 0).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("max_attempts");
+    JobRequest badParams =
+        new JobRequest(
+            RunId.random(),
+            "noop",
+            Json.object().put("$where", 1),
+            "t1",
+            null,
+            1,
+            null,
+            null,
+            Trigger.manual(),
+            Instant.EPOCH,
+            "api",
+            null,
+            null,
+            -1);
+    assertThat(badParams.violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .as("the backoffs come before the params")
+        .isEqualTo("retry_backoff_seconds");
+    JobRequest onlyParamsBad =
+        JobRequest.manual(
+            RunId.random(), "noop", Json.object().put("$where", 1), "t1", Instant.EPOCH, "api");
+    assertThat(onlyParamsBad.violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("params.$where");
+  }
+}
