@@ -311,7 +311,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     }
     RunRecord after;
     try {
-      after = Carriage.fit(fold.apply(runId, record.value(), before));
+      after = Carriage.fit(fold.apply(runId, record.value(), before), before);
     } catch (RuntimeException e) {
       // a record no fold rule expected (a producer other than Jobline's): set aside, the stream
       // goes on
