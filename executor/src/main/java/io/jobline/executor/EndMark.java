@@ -13,8 +13,8 @@ import org.apache.kafka.common.TopicPartition;
  * the attempt must run again, and the copies waiting on it are what runs.
  *
  * <p>A mark keeps where the request was read, not the request: the dispatcher remembers the last
- * 50,000 marks, and holding each ended request (its params, trigger and ids) kept about 25 MB alive
- * through every young collection of a burst, to be copied and promoted for nothing.
+ * 50,000 marks, and when each held its ended request (params, trigger and ids), a class histogram
+ * in the middle of a 100,000-job burst found 50,554 requests alive where 1,280 were in flight.
  */
 final class EndMark {
   private final TopicPartition partition;

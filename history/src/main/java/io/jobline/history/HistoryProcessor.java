@@ -548,9 +548,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     sinks.audit().accept(List.copyOf(dirtyAudit));
     // (stream time, but never more than an hour past the wall clock: one record from the future
     // would let the store drop every run it holds at once)
-    long streamTime =
-        Math.min(context.currentStreamTimeMs(), context.currentSystemTimeMs() + RunState.BUCKET_MS);
     long wallClock = context.currentSystemTimeMs();
+    long streamTime = Math.min(context.currentStreamTimeMs(), wallClock + RunState.BUCKET_MS);
     dirtyRuns.forEach(
         (id, run) -> {
           if (letGoQueued.get(id) != run) {

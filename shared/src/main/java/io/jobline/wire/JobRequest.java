@@ -90,38 +90,28 @@ public record JobRequest(
   }
 
   /**
-   * Why this request cannot be carried end to end ({@link WireLimits}), if it cannot. Every request
-   * an executor reads is checked, so the check builds nothing when the request is good.
+   * Why this request cannot be carried end to end ({@link WireLimits}), if it cannot: the first
+   * field in wire order that cannot. Every request an executor reads is checked, so the check
+   * builds no maps of the fields.
    */
   public Optional<WireLimits.Violation> violation() {
-    Optional<WireLimits.Violation> bad = badText("run_id", runId == null ? null : runId.value());
-    if (bad.isEmpty()) {
-      bad = badText("job_name", jobName);
-    }
-    if (bad.isEmpty()) {
-      bad = badText("tenant_id", tenantId);
-    }
-    if (bad.isEmpty()) {
-      bad = badText("requested_by", requestedBy);
-    }
-    if (bad.isEmpty()) {
-      bad = belowOne("attempt", attempt);
-    }
-    if (bad.isEmpty()) {
-      bad = belowOne("max_attempts", maxAttempts);
-    }
-    if (bad.isEmpty()) {
-      bad = belowOne("timeout_seconds", timeoutSeconds);
-    }
-    if (bad.isPresent()) {
-      return bad;
-    }
-    if (retryBackoffSeconds != null && retryBackoffSeconds < 0
-        || retryBackoffCapSeconds != null && retryBackoffCapSeconds < 0) {
-      return Optional.of(
-          new WireLimits.Violation("retry_backoff_seconds", "backoffs must be 0 or more"));
-    }
-    return WireLimits.check("params", params);
+    return badText("run_id", runId == null ? null : runId.value())
+        .or(() -> badText("job_name", jobName))
+        .or(() -> badText("tenant_id", tenantId))
+        .or(() -> badText("requested_by", requestedBy))
+        .or(() -> belowOne("attempt", attempt))
+        .or(() -> belowOne("max_attempts", maxAttempts))
+        .or(() -> belowOne("timeout_seconds", timeoutSeconds))
+        .or(this::negativeBackoff)
+        .or(() -> WireLimits.check("params", params));
+  }
+
+  private Optional<WireLimits.Violation> negativeBackoff() {
+    return retryBackoffSeconds != null && retryBackoffSeconds < 0
+            || retryBackoffCapSeconds != null && retryBackoffCapSeconds < 0
+        ? Optional.of(
+            new WireLimits.Violation("retry_backoff_seconds", "backoffs must be 0 or more"))
+        : Optional.empty();
   }
 
   private static Optional<WireLimits.Violation> badText(String field, String text) {
