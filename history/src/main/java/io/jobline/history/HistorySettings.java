@@ -64,10 +64,10 @@ public class HistorySettings {
   public Duration commitInterval = Duration.milliseconds(100);
 
   /**
-   * How often a task writes its runs' statistics to MongoDB at most (they are kept, and committed,
-   * in its state store at every commit). Each commit wrote them before: at a steady rate of a few
-   * hundred runs a second, with a commit every 100 ms, that was nearly one statistics document per
-   * run more. 0 writes them with every commit.
+   * How often a task writes its runs' statistics to MongoDB, and puts them in its state store, at
+   * most; meanwhile each commit notes only the runs that ended ({@link EndsJournal}). Each commit
+   * wrote them before: at a steady rate of a few hundred runs a second, with a commit every 100 ms,
+   * that was nearly one statistics document per run more. 0 writes them with every commit.
    */
   @NotNull
   @MaxDuration(value = 60, unit = TimeUnit.SECONDS)

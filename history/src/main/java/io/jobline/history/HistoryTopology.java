@@ -46,6 +46,9 @@ public final class HistoryTopology {
   static final String STATS_STORE = "run-stats";
   static final String COMMIT_HOOK = "commit-hook";
 
+  /** The ends each task counted since it last stored its statistics ({@link EndsJournal}). */
+  static final String ENDS_STORE = "run-ends";
+
   /** Where each task notes the requests it holds back ({@link QueuedHold}), to read them again. */
   static final String HOLD_STORE = "queued-hold";
 
@@ -123,6 +126,10 @@ public final class HistoryTopology {
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(STATS_STORE), Serdes.String(), STATS)
             .withCachingDisabled());
+    builder.addStateStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ENDS_STORE), Serdes.String(), Serdes.ByteArray())
+            .withCachingDisabled());
     builder.addStateStore(CommitHook.builder(COMMIT_HOOK));
     builder.addStateStore(
         Stores.keyValueStoreBuilder(
@@ -168,6 +175,7 @@ public final class HistoryTopology {
             Named.as("fold-and-store"),
             RUNS_STORE,
             STATS_STORE,
+            ENDS_STORE,
             COMMIT_HOOK,
             HOLD_STORE)
         .to(

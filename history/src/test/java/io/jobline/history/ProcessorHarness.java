@@ -82,6 +82,12 @@ final class ProcessorHarness {
                 .withLoggingDisabled()
                 .build(),
             Stores.keyValueStoreBuilder(
+                    Stores.inMemoryKeyValueStore(HistoryTopology.ENDS_STORE),
+                    Serdes.String(),
+                    Serdes.ByteArray())
+                .withLoggingDisabled()
+                .build(),
+            Stores.keyValueStoreBuilder(
                     Stores.inMemoryKeyValueStore(HistoryTopology.HOLD_STORE),
                     Serdes.String(),
                     Serdes.String())
@@ -173,19 +179,38 @@ final class ProcessorHarness {
     processor.process(new Record<>(runId, RunInput.of(event), at.toEpochMilli()));
   }
 
+  /** The run failing with {@code error}, as {@link #quickEnd} ends it. */
+  void fail(String runId, Instant at, long offset, String error) {
+    end(
+        runId,
+        at,
+        offset,
+        EventType.FAILED,
+        "started",
+        Json.object().put("job_name", "noop").put("tenant_id", "t1"),
+        error);
+  }
+
   /** The end, its start (10 ms after {@code at}, with {@code start}'s fields) under {@code key}. */
   private void end(String runId, Instant at, long offset, String key, ObjectNode start) {
+    end(runId, at, offset, EventType.COMPLETED, key, start, null);
+  }
+
+  private void end(
+      String runId,
+      Instant at,
+      long offset,
+      EventType type,
+      String key,
+      ObjectNode start,
+      String error) {
     context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
+    ObjectNode payload = Json.object().set(key, start.put("at", at.plusMillis(10).toString()));
+    if (error != null) {
+      payload.put("error", error);
+    }
     RunEvent completed =
-        new RunEvent(
-            RunId.of(runId),
-            1,
-            EventType.COMPLETED,
-            at.plusMillis(20),
-            "executor-1",
-            1,
-            1,
-            Json.object().set(key, start.put("at", at.plusMillis(10).toString())));
+        new RunEvent(RunId.of(runId), 1, type, at.plusMillis(20), "executor-1", 1, 1, payload);
     processor.process(
         new Record<>(runId, RunInput.of(completed), at.plusMillis(20).toEpochMilli()));
   }

@@ -87,6 +87,41 @@ public record JobStats(
   }
 
   /**
+   * These statistics, then the runs {@code later} counts (statistics of runs that ended after
+   * these): the same as adding those runs with {@link #plusAll} after these — counts summed, {@code
+   * later}'s durations after these (the last {@value #DURATIONS_KEPT} kept), the longer longest,
+   * the later last run, and {@code later}'s last failure when it has one.
+   */
+  public JobStats then(JobStats later) {
+    Map<String, Long> c = new LinkedHashMap<>(counts == null ? Map.of() : counts);
+    if (later.counts() != null) {
+      later.counts().forEach((k, v) -> c.merge(k, v, Long::sum));
+    }
+    List<Timed> d = durations == null ? List.of() : durations;
+    List<Timed> added = later.durations() == null ? List.of() : later.durations();
+    if (!added.isEmpty()) {
+      List<Timed> both = new ArrayList<>(d.size() + added.size());
+      both.addAll(d);
+      both.addAll(added);
+      d =
+          both.size() > DURATIONS_KEPT
+              ? both.subList(both.size() - DURATIONS_KEPT, both.size())
+              : both;
+      d = new ArrayList<>(d);
+    }
+    Double max = maxDurationSeconds;
+    if (later.maxDurationSeconds() != null) {
+      max = max == null ? later.maxDurationSeconds() : Math.max(max, later.maxDurationSeconds());
+    }
+    Instant last = lastRunAt;
+    if (later.lastRunAt() != null && (last == null || later.lastRunAt().isAfter(last))) {
+      last = later.lastRunAt();
+    }
+    Failure failure = later.lastFailure() != null ? later.lastFailure() : lastFailure;
+    return new JobStats(jobName, tenantId, c, d, max, last, failure);
+  }
+
+  /**
    * Statistics kept apart (one per history partition) as one: sums, maxima, the latest durations.
    */
   public static JobStats merge(List<JobStats> parts) {

@@ -88,6 +88,30 @@ class JobStatsTest {
     }
   }
 
+  @Test
+  void statisticsThenThoseOfLaterRunsAreTheStatisticsOfAllTheRunsAddedInOrder() {
+    Random random = new Random(4);
+    for (int trial = 0; trial < 60; trial++) {
+      JobStats all = JobStats.empty("job", "t1");
+      JobStats pieced = JobStats.empty("job", "t1");
+      int n = 0;
+      for (int piece = 0; piece < 4; piece++) {
+        List<RunRecord> runs = new ArrayList<>();
+        int size = random.nextInt(trial % 6 == 0 ? 1500 : 30);
+        for (int i = 0; i < size; i++, n++) {
+          runs.add(n % 7 == 3 ? unstarted(n) : ended(n));
+        }
+        all = all.plusAll(runs);
+        pieced = pieced.then(JobStats.empty("job", "t1").plusAll(runs));
+        assertThat(pieced).as("trial %d, piece %d of %d runs", trial, piece, size).isEqualTo(all);
+      }
+    }
+    JobStats failed = JobStats.empty("job", null).plus(ended(9));
+    assertThat(failed.then(JobStats.empty("job", null).plus(ended(10))).lastFailure())
+        .as("a later piece without a failure keeps the last one")
+        .isEqualTo(failed.lastFailure());
+  }
+
   /** Run {@code i} cancelled before it started: counted, no duration. */
   private static RunRecord unstarted(int i) {
     RunRecord r = ended(i);
