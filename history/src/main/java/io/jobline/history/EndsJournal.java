@@ -22,7 +22,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * HistoryTopology#ENDS_STORE}): one entry per write, committed with the runs whose ends it counts,
  * so that the statistics themselves go to their state store ({@value HistoryTopology#STATS_STORE})
  * only every few seconds. A statistics record is a job's (or a job and tenant's) counts and last
- * durations, up to a few KB; every commit put one per job and tenant that had a run end, 0.10–0.22
+ * durations, up to 16 KB; every commit put one per job and tenant that had a run end, 0.10–0.22
  * changelog records per run at 2,000 runs a second. An entry is one record per write whatever the
  * tenants, holding per key only the statistics of the runs that ended in that write (16 bytes a
  * duration).
