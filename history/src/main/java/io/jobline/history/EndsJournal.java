@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a history task counted since it last stored its statistics ({@value
@@ -39,6 +41,14 @@ final class EndsJournal {
   private static final String STORED = "stored";
 
   private static final byte VERSION = 1;
+
+  /**
+   * The largest note: a quarter of Kafka's default largest record (1 MB). A note holds each key's
+   * last failure with its error text, whose length nothing bounds.
+   */
+  static final int MAX_ENTRY_BYTES = 256 * 1024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(EndsJournal.class);
 
   private final KeyValueStore<String, byte[]> store;
 
@@ -65,7 +75,12 @@ final class EndsJournal {
       all.forEachRemaining(
           kv -> {
             long seq = sequence(kv.key);
-            if (seq >= 0 && kv.value != null && generationOf(kv.value) == generation) {
+            if (seq >= 0 && kv.value != null && kv.value.length > 0 && kv.value[0] != VERSION) {
+              LOG.warn(
+                  "A note of counted runs ({}) is in a format this version does not read: the runs"
+                      + " it counted may be missing from the statistics",
+                  kv.key);
+            } else if (seq >= 0 && kv.value != null && generationOf(kv.value) == generation) {
               entries.add(kv.value);
               next = Math.max(next, seq + 1);
             }
@@ -74,12 +89,22 @@ final class EndsJournal {
     entries.forEach(bytes -> read(bytes).forEach(counted));
   }
 
-  /** Notes the statistics of the runs one write counted, per key (nothing when there are none). */
-  void add(Map<String, JobStats> counted) {
+  /**
+   * Notes the statistics of the runs one write counted, per key (nothing when there are none).
+   *
+   * @return false, noting nothing, when the note would be larger than {@link #MAX_ENTRY_BYTES}: the
+   *     statistics are then to be stored with this write
+   */
+  boolean add(Map<String, JobStats> counted) {
     if (counted.isEmpty()) {
-      return;
+      return true;
     }
-    store.put(PREFIX + String.format("%019d", next++), write(generation, counted));
+    byte[] entry = write(generation, counted);
+    if (entry.length > MAX_ENTRY_BYTES) {
+      return false;
+    }
+    store.put(PREFIX + String.format("%019d", next++), entry);
+    return true;
   }
 
   /**

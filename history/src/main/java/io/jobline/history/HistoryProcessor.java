@@ -587,15 +587,12 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     letGoQueued.clear();
     runs.forget();
     addUp(dirtyStats);
-    if (storeDue(wallClock)) {
+    // (a note too large for one record, as of many failures with long errors: stored instead)
+    if (storeDue(wallClock) || !journal.add(countedIn(dirtyStats))) {
       unstoredStats.forEach(stats::put);
       unstoredStats.clear();
       journal.stored();
       statsStored = wallClock;
-    } else {
-      Map<String, JobStats> counted = new LinkedHashMap<>();
-      dirtyStats.forEach((key, ended) -> counted.put(key, none(key, ended.get(0)).plusAll(ended)));
-      journal.add(counted);
     }
     dirtyRuns.clear();
     dirtyStats.clear();
@@ -617,6 +614,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             || now < statsStored // a wall clock set back
             || now - statsStored >= Math.max(STORE_STATS_EVERY_MS, statsEveryMs)
             || statsWithEveryCommit.getAsBoolean());
+  }
+
+  /** The statistics of only the runs that ended, per key. */
+  private static Map<String, JobStats> countedIn(Map<String, List<RunRecord>> ended) {
+    Map<String, JobStats> counted = new LinkedHashMap<>();
+    ended.forEach((key, runs) -> counted.put(key, none(key, runs.get(0)).plusAll(runs)));
+    return counted;
   }
 
   /** Adds the runs that ended, per key, to the statistics counted so far. */

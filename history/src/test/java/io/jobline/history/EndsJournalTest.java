@@ -59,6 +59,12 @@ class EndsJournalTest {
    * ended, failed when {@code i % 3 == 2}; then a commit.
    */
   private static void run(ProcessorHarness task, int i) {
+    fold(task, i);
+    task.commit();
+  }
+
+  /** Run {@code i} as {@link #run} folds it, without the commit. */
+  private static void fold(ProcessorHarness task, int i) {
     Instant at = T0.plusMillis(100L * i);
     task.at(at);
     task.request("r" + i, at, i);
@@ -67,7 +73,6 @@ class EndsJournalTest {
     } else {
       task.quickEnd("r" + i, at, i);
     }
-    task.commit();
   }
 
   @Test
@@ -136,7 +141,61 @@ class EndsJournalTest {
     assertThat(completed(lastWritten(task, null))).isEqualTo(4);
     task.processor.init(task.context);
     task.commit();
-    assertThat(completed(lastWritten(task, null))).isEqualTo(4);
+    assertThat(lastWritten(task, null).counts())
+        .as("the notes of the generation stored are not counted again")
+        .isEqualTo(Map.of("completed", 4L, "failed", 1L));
+    assertThat(lastWritten(task, null).durations()).hasSize(5);
+  }
+
+  @Test
+  void aCrashBetweenAWriteAndItsCommitCountsTheWritesRunsOnceWhenFoldedAgain() {
+    HistorySettings settings = new HistorySettings();
+    settings.batchSize = 2; // several writes, and notes, per commit
+    ProcessorHarness task = new ProcessorHarness(settings, T0);
+    task.processor.init(task.context);
+    for (int i = 0; i < 4; i++) {
+      run(task, i);
+    }
+    // what the last commit left; then more runs are written and noted, and the Streams commit
+    // after that write does not happen
+    ProcessorHarness committed = new ProcessorHarness(settings, T0, () -> false, task.stored);
+    committed.stateOf(task);
+    for (int i = 4; i < 9; i++) {
+      fold(task, i); // written two at a time (batchSize), noted with each write
+    }
+    assertThat(journal(task)).hasSizeGreaterThan(journal(committed).size());
+    task.at(T0.plusSeconds(10));
+    task.commit();
+
+    // the next owner starts from the commit, MongoDB as written, and folds those inputs again
+    committed.processor.init(committed.context);
+    for (int i = 4; i < 9; i++) {
+      fold(committed, i);
+    }
+    committed.at(T0.plusSeconds(10));
+    committed.commit();
+
+    assertThat(lastWritten(committed, "t1")).isEqualTo(lastWritten(task, "t1"));
+    assertThat(lastWritten(committed, null)).isEqualTo(lastWritten(task, null));
+    assertThat(lastWritten(task, null).counts()).isEqualTo(Map.of("completed", 6L, "failed", 3L));
+  }
+
+  @Test
+  void aNoteTooLargeForOneRecordStoresTheStatisticsInstead() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    run(task, 0); // stored: the first write
+    Instant at = T0.plusMillis(100);
+    task.at(at);
+    task.request("long", at, 1);
+    task.fail("long", at, 1, "x".repeat(EndsJournal.MAX_ENTRY_BYTES / 2 + 1)); // twice in a note
+    task.commit();
+
+    assertThat(journal(task)).as("no note").isEmpty();
+    assertThat(statsStore(task).get(JOB).counts()).containsEntry("failed", 1L);
+    task.processor.init(task.context);
+    task.commit();
+    assertThat(lastWritten(task, null).counts()).isEqualTo(Map.of("completed", 1L, "failed", 1L));
   }
 
   @Test

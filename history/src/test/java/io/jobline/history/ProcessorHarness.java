@@ -23,6 +23,7 @@ import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.WindowStore;
 
@@ -120,6 +121,23 @@ final class ProcessorHarness {
     WindowStore<String, RunRecord> to = context.getStateStore(HistoryTopology.RUNS_STORE);
     try (KeyValueIterator<Windowed<String>, RunRecord> all = from.all()) {
       all.forEachRemaining(kv -> to.put(kv.key.key(), kv.value, kv.key.window().start()));
+    }
+  }
+
+  /**
+   * Takes over all the state {@code committed} holds (run state, statistics, their notes, held
+   * runs): a task started again from a commit of another, whose later writes a crash undid.
+   */
+  void stateOf(ProcessorHarness committed) {
+    runStateOf(committed);
+    for (String name :
+        List.of(
+            HistoryTopology.STATS_STORE, HistoryTopology.ENDS_STORE, HistoryTopology.HOLD_STORE)) {
+      KeyValueStore<String, Object> from = committed.context.getStateStore(name);
+      KeyValueStore<String, Object> to = context.getStateStore(name);
+      try (KeyValueIterator<String, Object> all = from.all()) {
+        all.forEachRemaining(kv -> to.put(kv.key, kv.value));
+      }
     }
   }
 

@@ -15,21 +15,27 @@ class JobStatsTest {
   /** Run {@code i}: ends at T0 + i s after i ms, failed every tenth. */
   private static RunRecord ended(int i) {
     Instant end = T0.plusSeconds(i);
+    return run(i, i % 10 == 9, end.minusMillis(i + 1L), end.minusMillis(i), end);
+  }
+
+  /** Run {@code i}, failed with "boom i" or completed, requested, started and ended then. */
+  private static RunRecord run(
+      int i, boolean failed, Instant requested, Instant started, Instant end) {
     return new RunRecord(
         RunId.of("r" + i),
         "job",
         "t1",
         null,
         null,
-        i % 10 == 9 ? RunStatus.FAILED : RunStatus.COMPLETED,
+        failed ? RunStatus.FAILED : RunStatus.COMPLETED,
         1,
         1,
         "executor-1",
-        end.minusMillis(i + 1L),
-        end.minusMillis(i),
+        requested,
+        started,
         end,
         null,
-        i % 10 == 9 ? "boom " + i : null,
+        failed ? "boom " + i : null,
         null,
         null,
         List.of(),
@@ -99,7 +105,7 @@ class JobStatsTest {
         List<RunRecord> runs = new ArrayList<>();
         int size = random.nextInt(trial % 6 == 0 ? 1500 : 30);
         for (int i = 0; i < size; i++, n++) {
-          runs.add(n % 7 == 3 ? unstarted(n) : ended(n));
+          runs.add(n % 7 == 3 ? unstarted(n) : trial % 2 == 0 ? ended(n) : anyOrder(n, random));
         }
         all = all.plusAll(runs);
         pieced = pieced.then(JobStats.empty("job", "t1").plusAll(runs));
@@ -110,6 +116,16 @@ class JobStatsTest {
     assertThat(failed.then(JobStats.empty("job", null).plus(ended(10))).lastFailure())
         .as("a later piece without a failure keeps the last one")
         .isEqualTo(failed.lastFailure());
+  }
+
+  /**
+   * Run {@code i} at a random time and of a random length, failed every fifth: a later run may be
+   * shorter, or requested earlier, than one before it.
+   */
+  private static RunRecord anyOrder(int i, Random random) {
+    Instant requested = T0.plusMillis(random.nextInt(100_000));
+    Instant started = requested.plusMillis(random.nextInt(50));
+    return run(i, i % 5 == 4, requested, started, started.plusMillis(random.nextInt(5_000)));
   }
 
   /** Run {@code i} cancelled before it started: counted, no duration. */
