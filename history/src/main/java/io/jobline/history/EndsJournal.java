@@ -75,12 +75,15 @@ final class EndsJournal {
       all.forEachRemaining(
           kv -> {
             long seq = sequence(kv.key);
-            if (seq >= 0 && kv.value != null && kv.value.length > 0 && kv.value[0] != VERSION) {
+            if (seq < 0 || kv.value == null) {
+              return; // (the generation stored)
+            }
+            if (kv.value.length < 1 + Long.BYTES || kv.value[0] != VERSION) {
               LOG.warn(
                   "A note of counted runs ({}) is in a format this version does not read: the runs"
                       + " it counted may be missing from the statistics",
                   kv.key);
-            } else if (seq >= 0 && kv.value != null && generationOf(kv.value) == generation) {
+            } else if (ByteBuffer.wrap(kv.value, 1, Long.BYTES).getLong() == generation) {
               entries.add(kv.value);
               next = Math.max(next, seq + 1);
             }
@@ -128,12 +131,6 @@ final class EndsJournal {
     } catch (NumberFormatException e) {
       return -1;
     }
-  }
-
-  private static long generationOf(byte[] entry) {
-    return entry.length < 1 + Long.BYTES || entry[0] != VERSION
-        ? -1
-        : ByteBuffer.wrap(entry, 1, Long.BYTES).getLong();
   }
 
   static byte[] write(long generation, Map<String, JobStats> counted) {

@@ -586,9 +586,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         });
     letGoQueued.clear();
     runs.forget();
-    addUp(dirtyStats);
+    Map<String, JobStats> counted = countedIn(dirtyStats);
+    counted.forEach(this::addUp);
     // (a note too large for one record, as of many failures with long errors: stored instead)
-    if (storeDue(wallClock) || !journal.add(countedIn(dirtyStats))) {
+    if (storeDue(wallClock) || !journal.add(counted)) {
       unstoredStats.forEach(stats::put);
       unstoredStats.clear();
       journal.stored();
@@ -623,16 +624,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     return counted;
   }
 
-  /** Adds the runs that ended, per key, to the statistics counted so far. */
-  private void addUp(Map<String, List<RunRecord>> ended) {
-    ended.forEach(
-        (key, runs) -> {
-          JobStats before = statsOf(key);
-          counted(key, (before != null ? before : none(key, runs.get(0))).plusAll(runs));
-        });
-  }
-
-  private void counted(String key, JobStats now) {
+  /**
+   * Adds the statistics of runs that ended later, {@code later}, to those of {@code key} counted so
+   * far: from a write, or from the journal at a task's start.
+   */
+  private void addUp(String key, JobStats later) {
+    JobStats before = statsOf(key);
+    JobStats now = before != null ? before.then(later) : later;
     unstoredStats.put(key, now);
     unwrittenStats.put(key, now);
   }
@@ -666,11 +664,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     try (KeyValueIterator<String, JobStats> all = stats.all()) {
       all.forEachRemaining(kv -> unwrittenStats.put(kv.key, kv.value));
     }
-    journal.replay(
-        (key, later) -> {
-          JobStats before = statsOf(key);
-          counted(key, before != null ? before.then(later) : later);
-        });
+    journal.replay(this::addUp);
   }
 
   @Override

@@ -54,6 +54,13 @@ class EndsJournalTest {
         .orElseThrow();
   }
 
+  /** A task started on empty state at {@code T0}. */
+  private static ProcessorHarness started() {
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    return task;
+  }
+
   /**
    * Run {@code i} of the sequence every test folds, 100 ms after the one before: requested and
    * ended, failed when {@code i % 3 == 2}; then a commit.
@@ -77,8 +84,7 @@ class EndsJournalTest {
 
   @Test
   void endsAreJournaledOncePerWriteAndTheStatisticsStoredEveryFewSeconds() {
-    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
-    task.processor.init(task.context);
+    ProcessorHarness task = started();
     run(task, 0); // the first commit stores and writes at once
     assertThat(completed(statsStore(task).get(JOB_AND_TENANT))).isEqualTo(1);
     assertThat(journal(task)).isEmpty();
@@ -116,8 +122,7 @@ class EndsJournalTest {
 
   @Test
   void aTaskStartedAgainCountsItsJournaledEndsOnceHoweverOftenItRestarts() {
-    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
-    task.processor.init(task.context);
+    ProcessorHarness task = started();
     run(task, 0);
     run(task, 1);
     run(task, 2); // committed as journal entries: then the process dies
@@ -182,8 +187,7 @@ class EndsJournalTest {
 
   @Test
   void aNoteTooLargeForOneRecordStoresTheStatisticsInstead() {
-    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
-    task.processor.init(task.context);
+    ProcessorHarness task = started();
     run(task, 0); // stored: the first write
     Instant at = T0.plusMillis(100);
     task.at(at);
@@ -227,8 +231,7 @@ class EndsJournalTest {
 
   @Test
   void theNextEntriesAfterTheStatisticsAreStoredTakeTheSameKeysAgain() {
-    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
-    task.processor.init(task.context);
+    ProcessorHarness task = started();
     run(task, 0);
     run(task, 1);
     List<String> before = journal(task).stream().map(kv -> kv.key).toList();

@@ -168,7 +168,7 @@ final class ProcessorHarness {
    * start (job, tenant, 10 ms after {@code at}), so it is a whole run even before its request.
    */
   void quickEnd(String runId, Instant at, long offset) {
-    end(runId, at, offset, "started", Json.object().put("job_name", "noop").put("tenant_id", "t1"));
+    end(runId, at, offset, "started", startFields());
   }
 
   /**
@@ -176,13 +176,7 @@ final class ProcessorHarness {
    * 1 of attempt 1 ({@link #endAfterStart} is its end).
    */
   void start(String runId, Instant at, long offset) {
-    event(
-        runId,
-        EventType.STARTED,
-        at.plusMillis(10),
-        1,
-        offset,
-        Json.object().put("job_name", "noop").put("tenant_id", "t1"));
+    event(runId, EventType.STARTED, at.plusMillis(10), 1, offset, startFields());
   }
 
   /** The end of a run {@link #start} started: {@code at} plus 20 ms, sequence 2. */
@@ -199,14 +193,12 @@ final class ProcessorHarness {
 
   /** The run failing with {@code error}, as {@link #quickEnd} ends it. */
   void fail(String runId, Instant at, long offset, String error) {
-    end(
-        runId,
-        at,
-        offset,
-        EventType.FAILED,
-        "started",
-        Json.object().put("job_name", "noop").put("tenant_id", "t1"),
-        error);
+    end(runId, at, offset, EventType.FAILED, "started", startFields(), error);
+  }
+
+  /** What an executor's start carries of a run: its job and tenant. */
+  private static ObjectNode startFields() {
+    return Json.object().put("job_name", "noop").put("tenant_id", "t1");
   }
 
   /** The end, its start (10 ms after {@code at}, with {@code start}'s fields) under {@code key}. */
