@@ -86,15 +86,12 @@ public class ExecutorSettings {
 
   /**
    * How often the events sent and the offsets finished are committed together in one Kafka
-   * transaction; at most 10 s (the transaction times out after 30 s). Events become visible to
-   * history then, so this is most of history's lag while it keeps up: at 2,000 jobs/s, 100 ms
-   * instead of 200 ms took history's lag p50 from 266-297 ms to 221-268 ms in {@code jobline
-   * bench}, for about 8 % more broker CPU.
+   * transaction; at most 10 s (the transaction times out after 30 s).
    */
   @NotNull
   @MaxDuration(value = 10, unit = TimeUnit.SECONDS)
   @JsonProperty
-  public Duration commitInterval = Duration.milliseconds(100);
+  public Duration commitInterval = Duration.milliseconds(200);
 
   /**
    * How long the executor's Kafka transaction may stay open: a frozen executor's open transaction

@@ -505,20 +505,6 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         && applied >= event.seq();
   }
 
-  /**
-   * Whether a run written is over and leaves the state: it ended with no retry to come, and its
-   * request is in. MongoDB, written before the commit, is its state from then on; an input that
-   * still comes for it (a cancel or a retry by hand, a copy of an event) reads it back ({@link
-   * #verify}), and a repeat of its request is held, let go and refused by its rank. A run whose end
-   * came before its request stays, so that the request folds onto it.
-   */
-  private static boolean over(RunRecord run) {
-    return run.status() != null
-        && run.status().isTerminal()
-        && run.requestedAt() != null
-        && run.retryDueAt().isEmpty();
-  }
-
   private static boolean endedNow(RunRecord before, RunRecord after) {
     return after.status() != null
         && after.status().isTerminal()
@@ -592,14 +578,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     long streamTime = Math.min(context.currentStreamTimeMs(), wallClock + RunState.BUCKET_MS);
     dirtyRuns.forEach(
         (id, run) -> {
-          if (letGoQueued.get(id) == run) { // (the same record: nothing changed it since)
-            if (!writer.notWritten(id)) {
-              copies.keep(run, wallClock);
-            }
-          } else if (over(run)) {
-            runs.remove(id);
-          } else {
+          if (letGoQueued.get(id) != run) {
             runs.put(id, run, streamTime);
+          } else if (!writer.notWritten(id)) { // (the same record: nothing changed it since)
+            copies.keep(run, wallClock);
           }
         });
     letGoQueued.clear();

@@ -8,14 +8,11 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * The runs a history task folds that are not over, as of its last commit ({@value
- * HistoryTopology#RUNS_STORE}): a run that ended with no retry to come leaves it with the write
- * that stored its end (MongoDB, written before the commit, is its state from then on), so most
- * runs, requested and ended between two writes, never enter it. A window store, so that it keeps
- * each run for {@code history.runStateRetention} of stream time and not for ever. Streams drops a
- * whole segment of old runs at once, locally and (its changelog being {@code compact,delete}) from
- * Kafka, without a tombstone per run: the state and its restore stay bounded while the records per
- * run stay one changelog record per commit that changed it.
+ * The runs a history task folds, as of its last commit ({@value HistoryTopology#RUNS_STORE}): a
+ * window store, so that it keeps each run for {@code history.runStateRetention} of stream time and
+ * not for ever. Streams drops a whole segment of old runs at once, locally and (its changelog being
+ * {@code compact,delete}) from Kafka, without a tombstone per run: the state and its restore stay
+ * bounded while the records per run stay one changelog record per commit that changed it.
  *
  * <p>Each run sits under one time, its <em>anchor</em>: the hour (in stream time) it was first
  * stored. A run stored again keeps its anchor, so it is found and overwritten in place; one whose
@@ -65,17 +62,6 @@ final class RunState {
       store.put(runId, null, at);
     }
     store.put(runId, run, now);
-  }
-
-  /**
-   * Takes a run read since the last write out of the state (one tombstone where it sat); nothing
-   * for a run the state did not hold.
-   */
-  void remove(String runId) {
-    Long at = anchors.remove(runId);
-    if (at != null) {
-      store.put(runId, null, at);
-    }
   }
 
   /** Forgets where the runs read sit: after each write, and when the task starts again. */
