@@ -198,6 +198,33 @@ class RunStateRetentionTest {
     assertThat(stats.get("job:crunch|tenant:t1").durations()).hasSize(1);
   }
 
+  /**
+   * An executor that lost the partition finishes the runs it still has under their claims and
+   * commits their ends; the partition's new owner finds such a claim done and publishes the same
+   * end again (TakeOver), seconds later. The run the state holds takes the copy as nothing new:
+   * read back from MongoDB instead, the copy could not be told from the same end folded again after
+   * a crash undid a commit (which counts), and would be counted twice.
+   */
+  @Test
+  void anEndPublishedAgainByThePartitionsNewOwnerCountsOnce() {
+    RunId id = RunId.of("handed-over");
+    requests.pipeInput("t1", JobRequest.manual(id, "settle", Json.object(), "t1", T0, "api"), T0);
+    event(id, 1, EventType.STARTED, 1, T0.plusSeconds(1), Json.object().put("job_name", "settle"));
+    event(id, 2, EventType.LOG, 1, T0.plusSeconds(2), Json.object().put("message", "working"));
+    RunEvent end =
+        new RunEvent(id, 3, EventType.COMPLETED, T0.plusSeconds(3), "executor-1", 1, 1, null);
+    events.pipeInput(id.value(), end, T0.plusSeconds(3));
+    complete("meanwhile", T0.plusSeconds(20));
+    RunRecord ended = store.find("handed-over").orElseThrow();
+    assertThat(ended.status()).isEqualTo(RunStatus.COMPLETED);
+
+    events.pipeInput(id.value(), end, T0.plusSeconds(35)); // the new owner's copy
+
+    assertThat(stats.get("job:settle").counts()).containsOnly(Map.entry("completed", 1L));
+    assertThat(stats.get("job:settle|tenant:t1").durations()).hasSize(1);
+    assertThat(store.find("handed-over")).contains(ended);
+  }
+
   /** A run requested and completed at {@code at}. */
   private void complete(String runId, Instant at) {
     RunId id = RunId.of(runId);
