@@ -74,16 +74,23 @@ public record JobStats(
         failure = new Failure(r.runId().value(), r.completedAt(), r.error());
       }
     }
-    if (!added.isEmpty()) {
-      // the last DURATIONS_KEPT of the durations kept and those added
-      int fromAdded = Math.max(0, added.size() - DURATIONS_KEPT);
-      int fromKept = Math.max(0, d.size() - (DURATIONS_KEPT - (added.size() - fromAdded)));
-      List<Timed> kept = new ArrayList<>(d.size() - fromKept + added.size() - fromAdded);
-      kept.addAll(d.subList(fromKept, d.size()));
-      kept.addAll(added.subList(fromAdded, added.size()));
-      d = kept;
+    return new JobStats(jobName, tenantId, c, lastKept(d, added), max, last, failure);
+  }
+
+  /**
+   * The last {@value #DURATIONS_KEPT} of {@code kept} followed by {@code added}, copying only those
+   * ({@code kept} itself when nothing was added).
+   */
+  private static List<Timed> lastKept(List<Timed> kept, List<Timed> added) {
+    if (added.isEmpty()) {
+      return kept;
     }
-    return new JobStats(jobName, tenantId, c, d, max, last, failure);
+    int fromAdded = Math.max(0, added.size() - DURATIONS_KEPT);
+    int fromKept = Math.max(0, kept.size() - (DURATIONS_KEPT - (added.size() - fromAdded)));
+    List<Timed> last = new ArrayList<>(kept.size() - fromKept + added.size() - fromAdded);
+    last.addAll(kept.subList(fromKept, kept.size()));
+    last.addAll(added.subList(fromAdded, added.size()));
+    return last;
   }
 
   /**
@@ -97,18 +104,10 @@ public record JobStats(
     if (later.counts() != null) {
       later.counts().forEach((k, v) -> c.merge(k, v, Long::sum));
     }
-    List<Timed> d = durations == null ? List.of() : durations;
-    List<Timed> added = later.durations() == null ? List.of() : later.durations();
-    if (!added.isEmpty()) {
-      List<Timed> both = new ArrayList<>(d.size() + added.size());
-      both.addAll(d);
-      both.addAll(added);
-      d =
-          both.size() > DURATIONS_KEPT
-              ? both.subList(both.size() - DURATIONS_KEPT, both.size())
-              : both;
-      d = new ArrayList<>(d);
-    }
+    List<Timed> d =
+        lastKept(
+            durations == null ? List.of() : durations,
+            later.durations() == null ? List.of() : later.durations());
     Double max = maxDurationSeconds;
     if (later.maxDurationSeconds() != null) {
       max = max == null ? later.maxDurationSeconds() : Math.max(max, later.maxDurationSeconds());
