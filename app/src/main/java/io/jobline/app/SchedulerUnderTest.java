@@ -2,10 +2,10 @@ package io.jobline.app;
 
 import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.jetty.HttpConnectorFactory;
+import io.jobline.embedded.FreePorts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -124,10 +124,8 @@ final class SchedulerUnderTest implements AutoCloseable {
         "jobline infra ended before it was up (exit " + infra.exitValue() + ")");
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.take();
   }
 
   JoblineApplication application() {

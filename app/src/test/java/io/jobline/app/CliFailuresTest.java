@@ -3,7 +3,7 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
+import io.jobline.embedded.FreePorts;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,10 +21,8 @@ class CliFailuresTest {
       " (connection refused) — start `./jobline standalone`, or point --api-url or "
           + "JOBLINE_API_URL at a running one";
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.take();
   }
 
   @Test

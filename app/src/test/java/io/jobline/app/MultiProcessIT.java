@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
+import io.jobline.embedded.FreePorts;
 import io.jobline.topic.Topics;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -613,9 +613,7 @@ class MultiProcessIT {
     return Files.exists(file) ? Files.readString(file) : "";
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.take();
   }
 }

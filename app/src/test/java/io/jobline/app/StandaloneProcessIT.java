@@ -3,6 +3,7 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jobline.embedded.FreePorts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -171,10 +172,8 @@ class StandaloneProcessIT {
         .split("\\s+")[1];
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  private static int freePort() {
+    return FreePorts.take();
   }
 
   /** A free port whose next one is free too (Kafka's controller takes it). */

@@ -1,9 +1,7 @@
 package io.jobline.embedded;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -221,13 +219,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  /** A port nothing listens on now (for a broker started later on it). */
+  /** A port nothing listens on now (for a broker started later on it): see {@link FreePorts}. */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new EmbeddedInfraException("no free port: " + e.getMessage(), e);
-    }
+    return FreePorts.take();
   }
 }

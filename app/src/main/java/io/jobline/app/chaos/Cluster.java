@@ -1,8 +1,8 @@
 package io.jobline.app.chaos;
 
+import io.jobline.embedded.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,9 +16,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.common.Uuid;
@@ -356,32 +353,11 @@ final class Cluster implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  private static final Random PORTS = new Random();
-
-  /** Every port {@link #freePort} has handed out in this JVM. */
-  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
   /**
-   * A free port below the ephemeral range (32768 and up on Linux), so that no outgoing connection
-   * of the dozen processes here can take it between this check and the process binding it; and
-   * never one handed out before, which is free too until its process binds it (a history and an api
-   * were once given the same port, and the api could not start).
+   * A free port below the ephemeral range, never one handed out before in this JVM (a history and
+   * an api were once given the same port, and the api could not start): see {@link FreePorts}.
    */
-  static int freePort() throws IOException {
-    for (int tries = 0; tries < 200; tries++) {
-      int port = 20_000 + PORTS.nextInt(12_000);
-      if (HANDED_OUT.contains(port)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket(port)) {
-        s.setReuseAddress(true);
-      } catch (IOException taken) {
-        continue;
-      }
-      if (HANDED_OUT.add(port)) {
-        return port;
-      }
-    }
-    throw new IOException("no free port between 20000 and 32000");
+  static int freePort() {
+    return FreePorts.take();
   }
 }

@@ -2,6 +2,10 @@ package io.jobline.app.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.embedded.EmbeddedKafka;
+import io.jobline.embedded.FreePorts;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -20,6 +24,17 @@ class ClusterPortsTest {
       ports.add(Cluster.freePort());
     }
     assertThat(new HashSet<>(ports)).hasSameSizeAs(ports);
-    assertThat(ports).allMatch(p -> p >= 20_000 && p < 32_000);
+    int[] range = FreePorts.range();
+    assertThat(range[1]).isLessThanOrEqualTo(ephemeralLow());
+    assertThat(ports).allMatch(p -> p >= range[0] && p < range[1]);
+    // standalone's broker, controller and store take theirs the same way
+    assertThat(EmbeddedKafka.freePort()).isBetween(range[0], range[1] - 1).isNotIn(ports);
+  }
+
+  private static int ephemeralLow() throws Exception {
+    Path file = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    return Files.exists(file)
+        ? Integer.parseInt(Files.readAllLines(file).get(0).trim().split("\\s+")[0])
+        : 32_768;
   }
 }
