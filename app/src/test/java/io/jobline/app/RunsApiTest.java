@@ -146,6 +146,12 @@ class RunsApiTest {
     assertThat(retried.status()).isEqualTo(202);
     JsonNode run = EndToEndTest.awaitRun(http, id, "completed");
     assertThat(run.path("attempt").asInt()).isEqualTo(2);
+    // the failed run was over, so history kept only its stub: the retry went on from the run as
+    // stored, nothing of it lost
+    assertThat(run.path("params").path("failures").asInt()).isEqualTo(1);
+    assertThat(run.path("trigger").path("type").asText()).isEqualTo("manual");
+    assertThat(run.path("attempts").findValuesAsText("status"))
+        .containsExactly("failed", "completed");
     assertThat(http.post("/jobs/runs/" + id + "/retry", null).status()).isEqualTo(409);
   }
 

@@ -13,10 +13,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -57,6 +59,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private ProcessorContext<String, byte[]> context;
   private RunState runs;
   private final long runStateRetentionMs;
+  private final boolean overRunsAsStubs;
   private final HistoryMetrics metrics;
   private KeyValueStore<String, JobStats> stats;
   private EndsJournal journal;
@@ -142,13 +145,17 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.copies = new LetGoCopies(settings.letGoCopies, LetGoCopies.MAX_AGE_MS);
     this.metrics = metrics;
     this.runStateRetentionMs = settings.runStateRetention.toMilliseconds();
+    this.overRunsAsStubs = settings.overRunsAsStubs;
   }
 
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
     this.runs =
-        new RunState(context.getStateStore(HistoryTopology.RUNS_STORE), runStateRetentionMs);
+        new RunState(
+            context.getStateStore(HistoryTopology.RUNS_STORE),
+            runStateRetentionMs,
+            overRunsAsStubs);
     this.stats = context.getStateStore(HistoryTopology.STATS_STORE);
     this.journal = new EndsJournal(context.getStateStore(HistoryTopology.ENDS_STORE));
     this.holdNotes = context.getStateStore(HistoryTopology.HOLD_STORE);
@@ -156,6 +163,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     // Streams may init this processor again after it closed its task without a commit (a revived
     // task): what it kept in memory belongs to the void transaction, and its inputs come again
     dirtyRuns.clear();
+    keptOnly.clear();
+    awaitingRequest.clear();
     letGoQueued.clear();
     copies.clear();
     dirtyStats.clear();
@@ -327,7 +336,17 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     maybeCommit(now);
     long requestOffset = requestOffset(record.value());
     RunRecord before = current(runId);
-    Unverified unverified = before == null && mayBeStored(record.value()) ? new Unverified() : null;
+    RunRecord stub = before != null && RunState.isStub(before) ? before : null;
+    if (stub != null && RunState.holds(stub, record.value())) {
+      return; // a copy of an event folded already (the whole run would not change either)
+    }
+    if (stub != null) {
+      before = null; // folded onto the run as MongoDB holds it (verify)
+    }
+    Unverified unverified =
+        before == null && (stub != null || mayBeStored(record.value()))
+            ? new Unverified(stub)
+            : null;
     if (unverified == null) {
       unverified = this.unverified.get(runId);
     }
@@ -345,6 +364,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       unverified.inputs.add(record.value());
     }
     if (after.equals(before)) {
+      if (record.value().request() != null
+          && !dirtyRuns.containsKey(runId)
+          && RunState.over(before)
+          && !RunState.isStub(before)) {
+        // the request of a run kept whole until it came (its end came first): now a stub
+        keptOnly.put(runId, before);
+      }
       return;
     }
     copies.remove(runId); // (changed: in the state from its next write)
@@ -359,10 +385,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     }
     dirtyRuns.put(runId, after);
     if (endedNow(before, after)) {
-      if (unverified != null) {
-        unverified.ended.add(after); // counted once it is known what run it is
-      } else {
+      if (unverified == null) {
         count(after);
+      } else if (unverified.stub == null) { // (a stub's run: told from the stub in verify)
+        unverified.ended.add(after); // counted once it is known what run it is
       }
     }
     letGoDue(now);
@@ -411,6 +437,17 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private static final class Unverified {
     final List<RunInput> inputs = new ArrayList<>();
     final List<RunRecord> ended = new ArrayList<>();
+
+    /**
+     * The run's stub in the state ({@link RunState#stub}), else null: what was committed of it, so
+     * what its inputs end is told from it, not from MongoDB (which may hold the fold of inputs a
+     * crash undid the commit of).
+     */
+    final RunRecord stub;
+
+    Unverified(RunRecord stub) {
+      this.stub = stub;
+    }
   }
 
   /**
@@ -439,13 +476,21 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     unverified.forEach(
         (runId, u) -> {
           RunRecord run = stored.get(runId);
+          if (u.stub != null) {
+            verifyStub(runId, u, run);
+            return;
+          }
           if (run == null) {
             u.ended.forEach(this::count); // a new run: its ends as folded
+            if (u.inputs.stream().allMatch(i -> i.request() == null)) {
+              awaitingRequest.add(runId);
+            }
             return;
           }
           writer.written(run);
           RunRecord asStored = run;
           boolean counted = false;
+          Set<String> endsCounted = new HashSet<>();
           for (RunInput input : u.inputs) {
             RunRecord before = run;
             try {
@@ -454,7 +499,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
               LOG.warn("An input of run {} does not fold onto its stored record: {}", runId, e);
               continue;
             }
-            if (endedNow(before, run) || endedAgain(before, input.event())) {
+            boolean ended = endedNow(before, run) || endedAgain(before, input.event());
+            if (ended && input.event() != null && !endsCounted.add(endKey(input))) {
+              ended = false; // a copy of an end counted in this stretch already
+            }
+            if (ended) {
               count(run);
               counted = true;
             }
@@ -472,6 +521,116 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           dirtyRuns.put(runId, run); // kept in the state again
         });
     unverified.clear();
+  }
+
+  /**
+   * The inputs of a run whose stub the state holds, since the last write: folded onto the stub
+   * (what was committed of the run), which tells what they ended, as the whole run would, and onto
+   * the run as MongoDB holds it ({@code stored}), which is what is written. MongoDB may hold more
+   * than the stub: the fold of inputs a crash undid the commit of, which come again. Then the state
+   * keeps the stub moved on by these inputs, not the run from MongoDB, so that each of those
+   * inputs, as it comes again, is folded onto the stub and its end counted; once the stub has
+   * caught up with MongoDB (the same sequence numbers folded) the state takes the run from MongoDB
+   * again. A run MongoDB no longer holds (deleted by the job-run retention since) is not written
+   * again.
+   */
+  private void verifyStub(String runId, Unverified u, RunRecord stored) {
+    if (stored != null) {
+      writer.written(stored);
+    }
+    RunRecord committed = u.stub;
+    RunRecord run = stored;
+    for (RunInput input : u.inputs) {
+      if (run != null) {
+        RunRecord before = run;
+        try {
+          run = Carriage.fit(fold.apply(runId, input, before));
+        } catch (RuntimeException e) {
+          LOG.warn("An input of run {} does not fold onto its stored record: {}", runId, e);
+        }
+      }
+      RunRecord next = foldOrNull(runId, input, committed);
+      if (next == null) {
+        continue;
+      }
+      if (endedNow(committed, next) && run != null) {
+        count(asEnded(run, next));
+      }
+      committed = next;
+    }
+    if (run == null) {
+      dirtyRuns.remove(runId); // (its record folded from nothing)
+      keptOnly.put(runId, RunState.stub(committed));
+      return;
+    }
+    if (!run.equals(stored)) {
+      dirtyRuns.put(runId, run);
+    } else {
+      dirtyRuns.remove(runId); // (nothing new to write)
+    }
+    boolean caughtUp = Objects.equals(run.appliedSeq(), committed.appliedSeq());
+    RunRecord keep = caughtUp ? run : RunState.stub(committed);
+    if ((RunState.isStub(keep) || RunState.over(keep)) && RunState.stub(keep).equals(u.stub)) {
+      return; // (the state holds this stub already: a repeat of the run's request, say)
+    }
+    keptOnly.put(runId, keep);
+  }
+
+  /**
+   * What an end told from a stub counts: the run as MongoDB holds it (its job, tenant, request),
+   * with the status, times and error that end gave it — MongoDB may show a later end already.
+   */
+  private static RunRecord asEnded(RunRecord stored, RunRecord ended) {
+    return new RunRecord(
+        stored.runId(),
+        stored.jobName(),
+        stored.tenantId(),
+        stored.params(),
+        stored.trigger(),
+        ended.status(),
+        ended.attempt(),
+        ended.epoch(),
+        stored.executorId(),
+        stored.requestedAt(),
+        ended.startedAt(),
+        ended.completedAt(),
+        stored.result(),
+        ended.error(),
+        stored.progress(),
+        stored.progressMessage(),
+        stored.logs(),
+        stored.logsTruncated(),
+        stored.attempts(),
+        stored.parentRunId(),
+        ended.appliedSeq());
+  }
+
+  /**
+   * Runs folded from events alone, new to MongoDB (an end folded before its request): kept whole in
+   * the state with the next write, though over, so that their request folds onto them without a
+   * read.
+   */
+  private final Set<String> awaitingRequest = new HashSet<>();
+
+  /**
+   * Runs put in the state with the next write as given here, not as written: a stub's run, whose
+   * stub the state keeps ({@link #verifyStub}).
+   */
+  private final Map<String, RunRecord> keptOnly = new HashMap<>();
+
+  /** An end's identity: its attempt, epoch and sequence number. */
+  private static String endKey(RunInput input) {
+    RunEvent e = input.event();
+    return e.attempt() + ":" + e.epoch() + ":" + e.seq();
+  }
+
+  /** {@code input} folded onto {@code run}, or null when it does not fold (set aside when read). */
+  private RunRecord foldOrNull(String runId, RunInput input, RunRecord run) {
+    try {
+      return fold.apply(runId, input, run);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** The offset of a request read from {@code jobline.requests} (noted as read), else -1. */
@@ -561,6 +720,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private void flush() {
     verify();
     if (dirtyRuns.isEmpty()
+        && keptOnly.isEmpty()
         && dirtyStats.isEmpty()
         && dirtyAudit.isEmpty()
         && unwrittenStats.isEmpty()
@@ -578,12 +738,23 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     long streamTime = Math.min(context.currentStreamTimeMs(), wallClock + RunState.BUCKET_MS);
     dirtyRuns.forEach(
         (id, run) -> {
-          if (letGoQueued.get(id) != run) {
+          if (keptOnly.containsKey(id)) {
+            return; // (put below as kept)
+          }
+          if (awaitingRequest.contains(id)) {
+            runs.putWhole(id, run, streamTime);
+          } else if (letGoQueued.get(id) != run) {
             runs.put(id, run, streamTime);
           } else if (!writer.notWritten(id)) { // (the same record: nothing changed it since)
             copies.keep(run, wallClock);
           }
         });
+    // (a whole run kept as written: its stripped copy if MongoDB refused it)
+    keptOnly.forEach(
+        (id, run) ->
+            runs.put(id, RunState.isStub(run) ? run : dirtyRuns.getOrDefault(id, run), streamTime));
+    keptOnly.clear();
+    awaitingRequest.clear();
     letGoQueued.clear();
     runs.forget();
     Map<String, JobStats> counted = countedIn(dirtyStats);

@@ -144,6 +144,14 @@ public class HistorySettings {
   @JsonProperty
   public Duration runStateRetention = Duration.days(7);
 
+  /**
+   * Whether a run that is over is kept in the run state as a stub (its status and the sequence
+   * numbers folded, about a quarter of the bytes of the whole run) rather than whole. A history of
+   * a version without this setting takes a stub for the whole run: set false on the new instances
+   * while instances of such a version run beside them (a rolling upgrade).
+   */
+  @JsonProperty public boolean overRunsAsStubs = true;
+
   /** Runs held back at most per history task; the oldest are written when more come. */
   @Min(1)
   @JsonProperty

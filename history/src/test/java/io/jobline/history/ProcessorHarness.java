@@ -141,6 +141,14 @@ final class ProcessorHarness {
     }
   }
 
+  /** The run as the task's state store holds it (null: not held). */
+  RunRecord state(String runId) {
+    WindowStore<String, RunRecord> runs = context.getStateStore(HistoryTopology.RUNS_STORE);
+    try (var found = runs.backwardFetch(runId, 0L, Long.MAX_VALUE)) {
+      return found.hasNext() ? found.next().value : null;
+    }
+  }
+
   /** Sets the task's wall clock and stream time. */
   void at(Instant now) {
     context.setCurrentSystemTimeMs(now.toEpochMilli());
@@ -156,6 +164,21 @@ final class ProcessorHarness {
     context.setRecordMetadata(Topics.REQUESTS.name(), 0, offset);
     JobRequest request = JobRequest.manual(RunId.of(runId), "noop", Json.object(), "t1", at, "api");
     processor.process(new Record<>(runId, RunInput.of(request), at.toEpochMilli()));
+  }
+
+  /** Any request, read from {@code jobline.requests} at {@code offset}. */
+  void input(JobRequest request, long offset) {
+    context.setRecordMetadata(Topics.REQUESTS.name(), 0, offset);
+    String runId = request.runId().value();
+    processor.process(
+        new Record<>(runId, RunInput.of(request), request.requestedAt().toEpochMilli()));
+  }
+
+  /** Any event, read from {@code jobline.events} at {@code offset}. */
+  void input(RunEvent event, long offset) {
+    context.setRecordMetadata(Topics.EVENTS.name(), 0, offset);
+    String runId = event.runId().value();
+    processor.process(new Record<>(runId, RunInput.of(event), event.timestamp().toEpochMilli()));
   }
 
   /** The run's end, 20 ms after {@code at}, carrying its start (10 ms after {@code at}). */

@@ -3,8 +3,10 @@ package io.jobline.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.run.RunRecord;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +46,7 @@ class RunStateTest {
             .withLoggingDisabled()
             .build();
     store.init(context.getStateStoreContext(), store);
-    state = new RunState(store, RETENTION);
+    state = new RunState(store, RETENTION, true);
   }
 
   @Test
@@ -115,6 +117,35 @@ class RunStateTest {
   }
 
   /** The run {@code id} as its request makes it, of job {@code job} (what tells versions apart). */
+  @Test
+  void aRunThatIsOverIsStoredAsItsStubUnlessStubsAreTurnedOff() {
+    RunRecord over =
+        new RunFold(10)
+            .apply(
+                "done",
+                RunInput.of(
+                    new RunEvent(
+                        RunId.of("done"),
+                        1,
+                        EventType.COMPLETED,
+                        Instant.ofEpochMilli(T0 + 20),
+                        "executor-1",
+                        1,
+                        1,
+                        Json.object())),
+                run("done", "noop"));
+    assertThat(RunState.over(over)).isTrue();
+    state.put("done", over, T0);
+    assertThat(state.get("done")).isEqualTo(RunState.stub(over));
+    assertThat(RunState.isStub(state.get("done"))).isTrue();
+
+    state.forget();
+    RunState whole = new RunState(store, RETENTION, false); // history.overRunsAsStubs: false
+    whole.put("done", over, T0);
+    assertThat(whole.get("done")).isEqualTo(over);
+    assertThat(state.get("done")).isEqualTo(over);
+  }
+
   private static RunRecord run(String id, String job) {
     JobRequest request =
         JobRequest.manual(RunId.of(id), job, Json.object(), "t1", Instant.ofEpochMilli(T0), "api");
