@@ -54,9 +54,9 @@ final class SchedulerUnderTest implements AutoCloseable {
    */
   static SchedulerUnderTest beside(String infraHeap, Consumer<JoblineConfiguration> tweak)
       throws Exception {
-    int kafkaPort = freePort();
-    int controllerPort = freePort();
-    int mongoPort = freePort();
+    int kafkaPort = FreePorts.take();
+    int controllerPort = FreePorts.take();
+    int mongoPort = FreePorts.take();
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -122,10 +122,6 @@ final class SchedulerUnderTest implements AutoCloseable {
     }
     throw new IllegalStateException(
         "jobline infra ended before it was up (exit " + infra.exitValue() + ")");
-  }
-
-  private static int freePort() {
-    return FreePorts.take();
   }
 
   JoblineApplication application() {

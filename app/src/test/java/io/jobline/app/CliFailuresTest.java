@@ -21,14 +21,10 @@ class CliFailuresTest {
       " (connection refused) — start `./jobline standalone`, or point --api-url or "
           + "JOBLINE_API_URL at a running one";
 
-  private static int freePort() {
-    return FreePorts.take();
-  }
-
   @Test
   void everyClientCommandWithNoApiToTalkToSaysWhereItLookedInOneLineAndExitsWithThree()
       throws Exception {
-    String nowhere = "http://127.0.0.1:" + freePort();
+    String nowhere = "http://127.0.0.1:" + FreePorts.take();
     String[][] commands = {
       {"runs", "list", "--api-url", nowhere},
       {"runs", "show", "some-run", "--api-url", nowhere},
@@ -49,7 +45,7 @@ class CliFailuresTest {
 
   @Test
   void verboseAddsTheStackTraceWhereverItIsGiven() throws Exception {
-    String nowhere = "http://127.0.0.1:" + freePort();
+    String nowhere = "http://127.0.0.1:" + FreePorts.take();
 
     CliTest.Outcome after = CliTest.jobline("runs", "list", "--api-url", nowhere, "--verbose");
     CliTest.Outcome before = CliTest.jobline("--verbose", "runs", "list", "--api-url", nowhere);
@@ -194,7 +190,7 @@ class CliFailuresTest {
 
   @Test
   void healthOfNothingSaysWhatItAskedAndExitsWithOne() throws Exception {
-    String url = "http://127.0.0.1:" + freePort() + "/admin/healthcheck";
+    String url = "http://127.0.0.1:" + FreePorts.take() + "/admin/healthcheck";
 
     CliTest.Outcome o = CliTest.jobline("health", url);
 

@@ -51,8 +51,8 @@ class MultiProcessIT {
   @BeforeAll
   static void startEverything() throws Exception {
     Files.createDirectories(LOGS);
-    int kafkaPort = freePort();
-    int mongoPort = freePort();
+    int kafkaPort = FreePorts.take();
+    int mongoPort = FreePorts.take();
     kafka = "localhost:" + kafkaPort;
     mongo = "mongodb://localhost:" + mongoPort;
     Process infra =
@@ -64,7 +64,7 @@ class MultiProcessIT {
             "--kafka-port",
             "" + kafkaPort,
             "--controller-port",
-            "" + freePort(),
+            "" + FreePorts.take(),
             "--mongo-port",
             "" + mongoPort,
             "--request-partitions",
@@ -574,7 +574,7 @@ class MultiProcessIT {
   private static final Map<String, Process> processes = new HashMap<>();
 
   private static void role(String name, String role, Map<String, String> env) throws IOException {
-    int port = freePort();
+    int port = FreePorts.take();
     PORTS.put(name, port);
     Map<String, String> all = new HashMap<>(env);
     all.put("JOBLINE_PORT", "" + port);
@@ -611,9 +611,5 @@ class MultiProcessIT {
   private static String log(String name) throws IOException {
     Path file = LOGS.resolve(name + ".log");
     return Files.exists(file) ? Files.readString(file) : "";
-  }
-
-  private static int freePort() {
-    return FreePorts.take();
   }
 }

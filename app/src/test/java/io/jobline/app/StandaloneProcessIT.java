@@ -141,11 +141,11 @@ class StandaloneProcessIT {
     command.addAll(
         List.of(
             "--port",
-            "" + freePort(),
+            "" + FreePorts.take(),
             "--kafka-port",
             "" + freePairOfPorts(),
             "--mongo-port",
-            "" + freePort()));
+            "" + FreePorts.take()));
     ProcessBuilder pb =
         new ProcessBuilder(command)
             .redirectOutput(Path.of(logs + ".out").toFile())
@@ -172,14 +172,10 @@ class StandaloneProcessIT {
         .split("\\s+")[1];
   }
 
-  private static int freePort() {
-    return FreePorts.take();
-  }
-
   /** A free port whose next one is free too (Kafka's controller takes it). */
   private static int freePairOfPorts() throws IOException {
     for (int i = 0; i < 20; i++) {
-      int port = freePort();
+      int port = FreePorts.take();
       try (ServerSocket next = new ServerSocket(port + 1)) {
         return port;
       } catch (IOException taken) {

@@ -620,8 +620,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   /** An end's identity: its attempt, epoch and sequence number. */
   private static String endKey(RunInput input) {
-    RunEvent e = input.event();
-    return e.attempt() + ":" + e.epoch() + ":" + e.seq();
+    return RunFold.appliedKey(input.event()) + ":" + input.event().seq();
   }
 
   /** {@code input} folded onto {@code run}, or null when it does not fold (set aside when read). */
@@ -654,14 +653,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     if (event == null || !event.type().terminal() || stored.status() == null) {
       return false;
     }
-    Long applied =
-        stored.appliedSeq() == null
-            ? null
-            : stored.appliedSeq().get(event.attempt() + ":" + event.epoch());
     return stored.status().wire().equals(event.type().name().toLowerCase(Locale.ROOT))
         && stored.attempt() == event.attempt()
-        && applied != null
-        && applied >= event.seq();
+        && RunFold.folded(stored.appliedSeq(), event);
   }
 
   private static boolean endedNow(RunRecord before, RunRecord after) {

@@ -40,6 +40,20 @@ public final class RunFold {
         List.of(), false, List.of(), null, Map.of());
   }
 
+  /** The key of {@link RunRecord#appliedSeq()} an event's sequence number is noted under. */
+  static String appliedKey(RunEvent e) {
+    return e.attempt() + ":" + e.epoch();
+  }
+
+  /**
+   * Whether {@code e} is folded in already, per the sequence numbers {@code applied} (the fold
+   * skips it): one at or below the highest noted for its (attempt, epoch).
+   */
+  static boolean folded(Map<String, Long> applied, RunEvent e) {
+    Long last = applied == null ? null : applied.get(appliedKey(e));
+    return last != null && e.seq() <= last;
+  }
+
   public RunRecord apply(String runId, RunInput input, RunRecord current) {
     Builder run = new Builder(current == null ? empty() : current, runId);
     if (input.request() != null) {
@@ -125,13 +139,11 @@ public final class RunFold {
     }
 
     void event(RunEvent e, int maxLogs) {
-      String key = e.attempt() + ":" + e.epoch();
-      Long last = applied.get(key);
-      if (last != null && e.seq() <= last) {
+      if (folded(applied, e)) {
         return;
       }
       Map<String, Long> next = new HashMap<>(applied);
-      next.put(key, e.seq());
+      next.put(appliedKey(e), e.seq());
       applied = next;
       JsonNode p = e.payload();
       switch (e.type()) {

@@ -2,7 +2,6 @@ package io.jobline.history;
 
 import io.jobline.run.Attempt;
 import io.jobline.run.RunRecord;
-import io.jobline.wire.RunEvent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,12 +150,7 @@ final class RunState {
    * sequence number was applied for its (attempt, epoch), which the fold skips.
    */
   static boolean holds(RunRecord stub, RunInput input) {
-    RunEvent e = input.event();
-    if (e == null || stub.appliedSeq() == null) {
-      return false;
-    }
-    Long applied = stub.appliedSeq().get(e.attempt() + ":" + e.epoch());
-    return applied != null && e.seq() <= applied;
+    return input.event() != null && RunFold.folded(stub.appliedSeq(), input.event());
   }
 
   static long anchor(long streamTimeMs) {

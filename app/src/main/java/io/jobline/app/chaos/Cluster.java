@@ -61,13 +61,13 @@ final class Cluster implements AutoCloseable {
 
   /** A controller and {@code brokers} brokers, replication factor {@code min(3, brokers)}. */
   void startKafka(int brokers) throws IOException {
-    int controllerPort = freePort();
+    int controllerPort = FreePorts.take();
     String clusterId = Uuid.randomUuid().toString();
     String voters = "100@localhost:" + controllerPort;
     int replication = Math.min(3, brokers);
     node("controller", 100, "controller", controllerPort, voters, clusterId, replication);
     for (int i = 1; i <= brokers; i++) {
-      int port = freePort();
+      int port = FreePorts.take();
       brokerPorts.add(port);
       node("broker-" + i, i, "broker", port, voters, clusterId, replication);
     }
@@ -101,7 +101,7 @@ final class Cluster implements AutoCloseable {
   }
 
   void startStore() throws IOException {
-    mongoPort = freePort();
+    mongoPort = FreePorts.take();
     start(
         "store",
         new Spec(
@@ -170,7 +170,7 @@ final class Cluster implements AutoCloseable {
   }
 
   void startRole(String name, String role, Map<String, String> extraEnv) throws IOException {
-    int port = freePort();
+    int port = FreePorts.take();
     Map<String, String> env = new LinkedHashMap<>(extraEnv);
     env.put("JOBLINE_PORT", "" + port);
     env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap());
@@ -351,13 +351,5 @@ final class Cluster implements AutoCloseable {
 
   private static String javaBin() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  }
-
-  /**
-   * A free port below the ephemeral range, never one handed out before in this JVM (a history and
-   * an api were once given the same port, and the api could not start): see {@link FreePorts}.
-   */
-  static int freePort() {
-    return FreePorts.take();
   }
 }
