@@ -13,6 +13,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -20,11 +25,13 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Where the time of {@code jobline bench} went: taken before the measured runs and again after, the
- * CPU time of this JVM's threads by what they serve, the Kafka records written per run by topic,
- * the store's writes per run and the GC pauses.
+ * CPU time of this JVM's threads by what they serve, the Kafka records produced per run by topic
+ * (and the offsets taken, transaction markers included), the store's writes per run and the GC
+ * pauses.
  */
 final class BenchBreakdown {
   private final Map<String, Long> offsetsBefore;
+  private final Map<String, Long> producedBefore;
   private final long writesBefore;
   private final long commandsBefore;
   private final Map<String, Long> cpuBefore;
@@ -32,11 +39,13 @@ final class BenchBreakdown {
 
   private BenchBreakdown(
       Map<String, Long> offsetsBefore,
+      Map<String, Long> producedBefore,
       long writesBefore,
       long commandsBefore,
       Map<String, Long> cpuBefore,
       long gcBefore) {
     this.offsetsBefore = offsetsBefore;
+    this.producedBefore = producedBefore;
     this.writesBefore = writesBefore;
     this.commandsBefore = commandsBefore;
     this.cpuBefore = cpuBefore;
@@ -46,11 +55,12 @@ final class BenchBreakdown {
   /** The figures before the measured runs. */
   static BenchBreakdown before(Admin admin, StoreWrites storeWrites) throws Exception {
     Map<String, Long> offsets = endOffsets(admin);
+    Map<String, Long> produced = producedByTopic();
     long writes = storeWrites.documents();
     long commands = storeWrites.commands();
     Map<String, Long> cpu = cpuByGroup();
     long gc = gcMillis();
-    return new BenchBreakdown(offsets, writes, commands, cpu, gc);
+    return new BenchBreakdown(offsets, produced, writes, commands, cpu, gc);
   }
 
   /** The breakdown of the {@code jobs} measured runs, from the figures now. */
@@ -58,6 +68,7 @@ final class BenchBreakdown {
     Map<String, Long> cpuAfter = cpuByGroup();
     long gcAfter = gcMillis();
     Map<String, Long> offsetsAfter = endOffsets(admin);
+    Map<String, Long> producedAfter = producedByTopic();
     long writes = storeWrites.documents() - writesBefore;
     long commands = storeWrites.commands() - commandsBefore;
 
@@ -68,20 +79,71 @@ final class BenchBreakdown {
             cpu.put(group, BenchReport.round((nanos - cpuBefore.getOrDefault(group, 0L)) / 1e9)));
     breakdown.put("cpu_seconds_by_thread_group", cpu);
     Map<String, Object> records = new LinkedHashMap<>();
-    double kafkaPerRun = 0;
-    for (Map.Entry<String, Long> e : offsetsAfter.entrySet()) {
-      double perRun = (e.getValue() - offsetsBefore.getOrDefault(e.getKey(), 0L)) / (double) jobs;
-      if (perRun > 0) {
-        records.put(e.getKey(), BenchReport.round2(perRun));
-        kafkaPerRun += perRun;
-      }
-    }
+    double recordsPerRun = perRun(producedBefore, producedAfter, jobs, records);
+    Map<String, Object> offsets = new LinkedHashMap<>();
+    double offsetsPerRun = perRun(offsetsBefore, offsetsAfter, jobs, offsets);
     breakdown.put("kafka_records_per_run_by_topic", records);
-    breakdown.put("kafka_records_per_run", BenchReport.round2(kafkaPerRun));
+    breakdown.put("kafka_records_per_run", BenchReport.round2(recordsPerRun));
+    breakdown.put("kafka_offsets_per_run_by_topic", offsets);
+    breakdown.put("kafka_offsets_per_run", BenchReport.round2(offsetsPerRun));
     breakdown.put("store_documents_written_per_run", BenchReport.round2(writes / (double) jobs));
     breakdown.put("store_write_commands_per_run", BenchReport.round2(commands / (double) jobs));
     breakdown.put("gc_pause_ms", gcAfter - gcBefore);
     return breakdown;
+  }
+
+  /**
+   * Puts into {@code out} how many of {@code after} less {@code before} there were per run, by
+   * topic (topics with none left out), and returns their sum.
+   */
+  private static double perRun(
+      Map<String, Long> before, Map<String, Long> after, int jobs, Map<String, Object> out) {
+    double total = 0;
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      double perRun = (e.getValue() - before.getOrDefault(e.getKey(), 0L)) / (double) jobs;
+      if (perRun > 0) {
+        out.put(e.getKey(), BenchReport.round2(perRun));
+        total += perRun;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * The records this JVM's Kafka producers have sent so far, by topic: each producer's {@code
+   * record-send-total} (its {@code producer-topic-metrics} over JMX), summed. Transaction markers
+   * are not among them: the brokers write those, one to each partition a transaction touched, when
+   * it commits or aborts. A batch sent again after an error counts again; a producer closed since
+   * takes its count with it.
+   */
+  static Map<String, Long> producedByTopic() {
+    MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+    Map<String, Long> out = new TreeMap<>();
+    ObjectName pattern;
+    try {
+      pattern = new ObjectName("kafka.producer:type=producer-topic-metrics,*");
+    } catch (MalformedObjectNameException e) {
+      throw new IllegalStateException(e);
+    }
+    for (ObjectName name : server.queryNames(pattern, null)) {
+      String topic = name.getKeyProperty("topic");
+      if (topic == null) {
+        continue;
+      }
+      if (topic.startsWith("\"")) {
+        topic = ObjectName.unquote(topic);
+      }
+      try {
+        if (server.getAttribute(name, "record-send-total") instanceof Number n) {
+          out.merge(topic, (long) n.doubleValue(), Long::sum);
+        }
+      } catch (InstanceNotFoundException e) {
+        // a producer closed while this read: its count goes with it
+      } catch (JMException e) {
+        throw new IllegalStateException("could not read the Kafka producer metrics " + name, e);
+      }
+    }
+    return out;
   }
 
   /** End offsets of every topic (transaction markers included: each takes an offset). */
