@@ -14,16 +14,19 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Reads again the requests a task held back when it last committed ({@link QueuedHold}): the
- * offsets from the lowest held up to the first not yet read, noted with each commit as {@code
- * "from-to"}. Kafka Streams had committed past them, so without this a restart would lose them
- * until their runs' events came.
+ * offsets from the lowest held, noted as {@code "from-to"} with a commit (at most every {@code
+ * history.holdNoteEvery}), up to where the task's last commit got ({@code to} then or later). Kafka
+ * Streams had committed past them, so without this a restart would lose them until their runs'
+ * events came.
  */
 final class HeldRequests {
   /**
@@ -59,8 +62,9 @@ final class HeldRequests {
   private HeldRequests() {}
 
   /**
-   * Reads {@code span} of {@code jobline.requests} partition {@code partition} (committed records
-   * only) with a consumer of its own, built from the Streams application's client settings.
+   * Reads {@code jobline.requests} partition {@code partition} (committed records only) from {@code
+   * span}'s start up to the later of its end and the offset the Streams application last committed
+   * for it, with a consumer of its own, built from the application's client settings.
    */
   static void read(
       Map<String, Object> appConfigs, int partition, Span span, Consumer<Read> requests) {
@@ -73,6 +77,12 @@ final class HeldRequests {
           }
         });
     props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+    // the application's group, only to read its committed offset: this consumer is assigned its
+    // partition, never subscribes, and commits nothing
+    Object group = appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG);
+    if (group != null) {
+      props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    }
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     props.put(
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
@@ -86,15 +96,21 @@ final class HeldRequests {
       consumer.assign(List.of(tp));
       consumer.seek(tp, span.from());
       long deadline = System.nanoTime() + DEADLINE.toNanos();
+      // a note older than the last commit: the runs held then may have been read after its end
+      OffsetAndMetadata committed =
+          group == null ? null : consumer.committed(Set.of(tp), DEADLINE).get(tp);
+      long upTo = Math.max(span.to(), committed == null ? 0 : committed.offset());
       // a log cut below the note (a topic made again, an unclean leader election) has less to read
-      long to = Math.min(span.to(), consumer.endOffsets(List.of(tp), DEADLINE).get(tp));
+      long to = Math.min(upTo, consumer.endOffsets(List.of(tp), DEADLINE).get(tp));
       while (consumer.position(tp) < to) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
               "could not read the held requests of "
                   + tp
                   + " ("
-                  + span.note()
+                  + span.from()
+                  + "-"
+                  + to
                   + ") within "
                   + DEADLINE.toSeconds()
                   + " s");

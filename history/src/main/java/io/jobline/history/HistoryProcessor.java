@@ -69,6 +69,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   /** The held requests' span as last noted in {@link HistoryTopology#HOLD_STORE}. */
   private String noted;
 
+  /** When (wall time) {@link #noted} was written, or read at start. */
+  private long notedAt;
+
+  private final long holdNoteEveryMs;
+
   /** How this task keeps up: when it is idle, and when it asks for a commit. */
   private final TaskPace pace;
 
@@ -146,6 +151,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.metrics = metrics;
     this.runStateRetentionMs = settings.runStateRetention.toMilliseconds();
     this.overRunsAsStubs = settings.overRunsAsStubs;
+    this.holdNoteEveryMs = settings.holdNoteEvery.toMilliseconds();
   }
 
   @Override
@@ -187,6 +193,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         });
     keepAllStatsUnwritten();
     noted = holdNotes.get(HOLD_NOTE);
+    notedAt = context.currentSystemTimeMs();
     HeldRequests.Span.parse(noted).ifPresent(this::holdAgain);
     // (a punctuation makes Streams commit at its own interval: an idle history commits as often)
     context.schedule(
@@ -219,21 +226,32 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   /**
    * Notes, with the commit, the span of this partition's requests whose runs are held: a task
-   * started over (after a crash or on another instance) reads them again from there.
+   * started over (after a crash or on another instance) reads them again from there up to where
+   * history committed ({@link HeldRequests#read}). Noted at most every {@code
+   * history.holdNoteEvery}, and at once when runs are held and nothing is noted: requests are held
+   * in the order of their offsets, so a note's lowest offset stays at or below every one held after
+   * it, and an older note only makes a task started over read more again (runs written or in the
+   * state since are not held again).
    */
   private void noteHeld() {
     if (!hold.enabled() && noted == null) {
       return;
     }
     String note = hold.note();
-    if (note == null ? noted != null : !note.equals(noted)) {
-      if (note == null) {
-        holdNotes.delete(HOLD_NOTE);
-      } else {
-        holdNotes.put(HOLD_NOTE, note);
-      }
-      noted = note;
+    if (note == null ? noted == null : note.equals(noted)) {
+      return;
     }
+    long now = context.currentSystemTimeMs();
+    if (noted != null && now - notedAt < holdNoteEveryMs) {
+      return; // (what it notes still covers every run held)
+    }
+    if (note == null) {
+      holdNotes.delete(HOLD_NOTE);
+    } else {
+      holdNotes.put(HOLD_NOTE, note);
+    }
+    noted = note;
+    notedAt = now;
   }
 
   /** Holds again the runs that were held at the last commit and not written since. */

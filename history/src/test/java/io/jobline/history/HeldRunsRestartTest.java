@@ -23,16 +23,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -179,6 +183,96 @@ class HeldRunsRestartTest {
           .isZero();
     } finally {
       two.stop();
+    }
+  }
+
+  @Test
+  void runsHeldAfterTheLastNoteAreReadAgainUpToWhereHistoryCommitted() throws Exception {
+    String app = "stale-" + UUID.randomUUID().toString().substring(0, 8);
+    String tenant = "stale-tenant-" + app;
+    Instant at = Instant.now();
+    List<String> early = new ArrayList<>();
+    List<String> late = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      early.add(app + "-early-" + i);
+      late.add(app + "-late-" + i);
+    }
+    HistorySettings settings = settings(app, Duration.ofSeconds(30));
+    settings.holdNoteEvery = io.dropwizard.util.Duration.hours(1); // noted once, never again
+    InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
+    History one = start(settings, first);
+    TopicPartition tp;
+    try (RequestProducer requests = new RequestProducer(SETTINGS, "stale-test")) {
+      tp = sendAndAwaitCommitted(requests, app, early, tenant, at);
+      // the note of the early runs is on record; these are held after it and not noted
+      assertThat(sendAndAwaitCommitted(requests, app, late, tenant, at)).isEqualTo(tp);
+    }
+    assertThat(early).as("held, not written").allMatch(id -> first.find(id).isEmpty());
+    assertThat(late).as("held, not written").allMatch(id -> first.find(id).isEmpty());
+    one.stop();
+    // (its task's: the other task may hold what other tests requested)
+    assertThat(
+            changelogRecords(
+                new TopicPartition(
+                    app + "-" + HistoryTopology.HOLD_STORE + "-changelog", tp.partition())))
+        .as("one note: the one written when runs were first held")
+        .isEqualTo(1);
+
+    InMemoryRunStore next = new InMemoryRunStore(Clock.systemUTC());
+    History two = start(settings(app, Duration.ofMillis(200)), next);
+    try {
+      List<String> all = new ArrayList<>(early);
+      all.addAll(late);
+      await("every held run written by the next instance, those held after the note too")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> all.stream().allMatch(id -> next.find(id).isPresent()));
+      for (String id : all) {
+        RunRecord run = next.find(id).orElseThrow();
+        assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+        assertThat(run.requestedAt()).isEqualTo(at);
+      }
+    } finally {
+      two.stop();
+    }
+  }
+
+  /**
+   * Sends the runs' requests (one tenant: one partition) and waits until history committed past.
+   */
+  private static TopicPartition sendAndAwaitCommitted(
+      RequestProducer requests, String group, List<String> ids, String tenant, Instant at)
+      throws Exception {
+    RecordMetadata last = null;
+    for (String id : ids) {
+      last =
+          requests
+              .send(JobRequest.manual(RunId.of(id), "noop", Json.object(), tenant, at, "test"))
+              .get(30, TimeUnit.SECONDS);
+    }
+    TopicPartition tp = new TopicPartition(Topics.REQUESTS.name(), last.partition());
+    long end = last.offset() + 1;
+    await("history committed past the requests")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> committed(group, tp) >= end);
+    return tp;
+  }
+
+  /** The records (committed, transaction markers left out) of a partition, from start to end. */
+  private static long changelogRecords(TopicPartition tp) {
+    Map<String, Object> props = new HashMap<>(SETTINGS.clientProperties());
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(tp));
+      consumer.seekToBeginning(List.of(tp));
+      long end = consumer.endOffsets(List.of(tp)).get(tp);
+      long count = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (consumer.position(tp) < end) {
+        assertThat(System.nanoTime()).as("read %s to its end", tp).isLessThan(deadline);
+        count += consumer.poll(Duration.ofMillis(200)).count();
+      }
+      return count;
     }
   }
 
