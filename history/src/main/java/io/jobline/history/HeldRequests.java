@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,9 +18,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.StreamsConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads again the requests a task held back when it last committed ({@link QueuedHold}): the
@@ -29,6 +33,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * events came.
  */
 final class HeldRequests {
+  private static final Logger LOG = LoggerFactory.getLogger(HeldRequests.class);
+
   /**
    * Well under the transaction timeout Streams gives exactly-once producers (10 s): this read holds
    * up the stream thread, and the other tasks' open transaction with it.
@@ -65,8 +71,10 @@ final class HeldRequests {
    * Reads {@code jobline.requests} partition {@code partition} (committed records only) from {@code
    * span}'s start up to the later of its end and the offset the Streams application last committed
    * for it, with a consumer of its own, built from the application's client settings.
+   *
+   * @return the offset it read up to (exclusive)
    */
-  static void read(
+  static long read(
       Map<String, Object> appConfigs, int partition, Span span, Consumer<Read> requests) {
     Map<String, Object> props = new HashMap<>();
     Set<String> known = ConsumerConfig.configNames();
@@ -96,12 +104,9 @@ final class HeldRequests {
       consumer.assign(List.of(tp));
       consumer.seek(tp, span.from());
       long deadline = System.nanoTime() + DEADLINE.toNanos();
-      // a note older than the last commit: the runs held then may have been read after its end
-      OffsetAndMetadata committed =
-          group == null ? null : consumer.committed(Set.of(tp), DEADLINE).get(tp);
-      long upTo = Math.max(span.to(), committed == null ? 0 : committed.offset());
+      long end = consumer.endOffsets(List.of(tp), left(deadline)).get(tp);
       // a log cut below the note (a topic made again, an unclean leader election) has less to read
-      long to = Math.min(upTo, consumer.endOffsets(List.of(tp), DEADLINE).get(tp));
+      long to = Math.min(Math.max(span.to(), committedOr(consumer, group, tp, end, deadline)), end);
       while (consumer.position(tp) < to) {
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(
@@ -133,6 +138,37 @@ final class HeldRequests {
         }
         batch.forEach(requests);
       }
+      return to;
     }
+  }
+
+  /**
+   * Where the application last committed {@code tp}: a note may be older than that commit (notes
+   * are written at most every {@code history.holdNoteEvery}), and the runs held then may have been
+   * read after the note's end. Without the group, or when the broker does not answer in time, the
+   * partition's {@code end}: reading past the commit only holds again what the stream reads anew.
+   */
+  private static long committedOr(
+      KafkaConsumer<byte[], byte[]> consumer,
+      Object group,
+      TopicPartition tp,
+      long end,
+      long deadline) {
+    if (group == null) {
+      return end;
+    }
+    try {
+      OffsetAndMetadata committed = consumer.committed(Set.of(tp), left(deadline)).get(tp);
+      return committed == null ? end : committed.offset();
+    } catch (TimeoutException e) {
+      LOG.warn("Could not read history's committed offset of {} in time; reading to its end", tp);
+      return end;
+    }
+  }
+
+  /** The time left until {@code deadline} (System.nanoTime), at least 1 ms. */
+  private static Duration left(long deadline) {
+    return Duration.ofNanos(
+        Math.max(TimeUnit.MILLISECONDS.toNanos(1), deadline - System.nanoTime()));
   }
 }

@@ -228,10 +228,10 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * Notes, with the commit, the span of this partition's requests whose runs are held: a task
    * started over (after a crash or on another instance) reads them again from there up to where
    * history committed ({@link HeldRequests#read}). Noted at most every {@code
-   * history.holdNoteEvery}, and at once when runs are held and nothing is noted: requests are held
-   * in the order of their offsets, so a note's lowest offset stays at or below every one held after
-   * it, and an older note only makes a task started over read more again (runs written or in the
-   * state since are not held again).
+   * history.holdNoteEvery} (or when the wall clock went back), and at once when runs are held and
+   * nothing is noted: requests are held in the order of their offsets, so a note's lowest offset
+   * stays at or below every one held after it, and an older note only makes a task started over
+   * read more again (runs written or in the state since are not held again).
    */
   private void noteHeld() {
     if (!hold.enabled() && noted == null) {
@@ -242,7 +242,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       return;
     }
     long now = context.currentSystemTimeMs();
-    if (noted != null && now - notedAt < holdNoteEveryMs) {
+    if (noted != null && now >= notedAt && now - notedAt < holdNoteEveryMs) {
       return; // (what it notes still covers every run held)
     }
     if (note == null) {
@@ -259,15 +259,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     long now = context.currentSystemTimeMs();
     int[] again = {0};
     List<HeldRequests.Read> reads = new ArrayList<>();
-    HeldRequests.read(
-        context.appConfigs(),
-        partition,
-        span,
-        read -> {
-          if (runs.get(read.runId()) == null && !dirtyRuns.containsKey(read.runId())) {
-            reads.add(read); // (else written since, or not held at all)
-          }
-        });
+    long readTo =
+        HeldRequests.read(
+            context.appConfigs(),
+            partition,
+            span,
+            read -> {
+              if (runs.get(read.runId()) == null && !dirtyRuns.containsKey(read.runId())) {
+                reads.add(read); // (else written since, or not held at all)
+              }
+            });
     // a held run was never written: one MongoDB holds was written since (by a history whose state
     // this one has not, as after the upgrade to the run-state store)
     Set<String> written =
@@ -290,11 +291,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           }
           again[0]++;
         });
-    hold.read(span.to() - 1);
+    hold.read(readTo - 1); // (past the note's end when it was older than the last commit)
     LOG.info(
-        "History task {} read again {} held request(s) at offsets {}",
+        "History task {} read again {} held request(s) at offsets {}-{} (noted {})",
         context.taskId(),
         again[0],
+        span.from(),
+        readTo,
         span.note());
   }
 

@@ -115,11 +115,11 @@ public class HistorySettings {
    * where history committed. A note older than this moment only makes it read more again; one is
    * written at once when runs are held and none is noted. Each note is one changelog record (and a
    * transaction marker): noted with every commit, they were 0.03 records per run at 2,000 runs a
-   * second.
+   * second. At most 1 minute: a task started over reads what a note spans within 5 s.
    */
   @NotNull
   @MinDuration(value = 0, unit = TimeUnit.MILLISECONDS)
-  @MaxDuration(value = 1, unit = TimeUnit.HOURS)
+  @MaxDuration(value = 1, unit = TimeUnit.MINUTES)
   @JsonProperty
   public Duration holdNoteEvery = Duration.seconds(1);
 

@@ -54,6 +54,7 @@ final class QueuedHold {
    */
   List<RunRecord> hold(String runId, RunRecord run, long offset, long timestamp, long now) {
     held.put(runId, new Held(run, offset, timestamp, now));
+    read(offset);
     List<RunRecord> out = new ArrayList<>(1);
     Iterator<Held> oldest = held.values().iterator();
     while (held.size() > max) {

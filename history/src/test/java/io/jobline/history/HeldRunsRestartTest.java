@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -198,7 +199,7 @@ class HeldRunsRestartTest {
       late.add(app + "-late-" + i);
     }
     HistorySettings settings = settings(app, Duration.ofSeconds(30));
-    settings.holdNoteEvery = io.dropwizard.util.Duration.hours(1); // noted once, never again
+    settings.holdNoteEvery = io.dropwizard.util.Duration.minutes(1); // noted once, not again
     InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
     History one = start(settings, first);
     TopicPartition tp;
@@ -233,6 +234,99 @@ class HeldRunsRestartTest {
       }
     } finally {
       two.stop();
+    }
+  }
+
+  /**
+   * A task started from a note older than its last commit holds runs read after the note's end; the
+   * note it writes then must reach past them, or the task after it reads nothing again.
+   */
+  @Test
+  void aTaskStartedFromAnOldNoteNotesTheRunsItHoldsAgainForTheNextOne() throws Exception {
+    String app = "again-" + UUID.randomUUID().toString().substring(0, 8);
+    String tenant = "again-tenant-" + app;
+    Instant at = Instant.now();
+    String early = app + "-early";
+    String late = app + "-late";
+    HistorySettings once = settings(app, Duration.ofSeconds(30));
+    once.holdNoteEvery = io.dropwizard.util.Duration.minutes(1); // the early run's note only
+    startAtTheEnd(app); // (no other test's request held below the early run)
+    InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
+    History one = start(once, first);
+    TopicPartition tp;
+    try (RequestProducer requests = new RequestProducer(SETTINGS, "again-test");
+        KafkaProducer<String, RunEvent> events =
+            new KafkaProducer<>(
+                SETTINGS.clientProperties(),
+                Topics.EVENTS.keySerde().serializer(),
+                Topics.EVENTS.valueSerde().serializer())) {
+      tp = sendAndAwaitCommitted(requests, app, List.of(early), tenant, at);
+      RunEvent end =
+          new RunEvent(
+              RunId.of(early),
+              1,
+              EventType.COMPLETED,
+              at.plusMillis(5),
+              "executor-1",
+              1,
+              1,
+              Json.object().set("start", Json.object().put("at", at.toString())));
+      events.send(new ProducerRecord<>(Topics.EVENTS.name(), tp.partition(), early, end)).get();
+      await("the early run ended and written")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> first.find(early).map(r -> r.status() == RunStatus.COMPLETED).orElse(false));
+      assertThat(sendAndAwaitCommitted(requests, app, List.of(late), tenant, at)).isEqualTo(tp);
+    }
+    assertThat(first.find(late)).as("held, not written").isEmpty();
+    one.stop();
+    TopicPartition notes =
+        new TopicPartition(app + "-" + HistoryTopology.HOLD_STORE + "-changelog", tp.partition());
+    assertThat(changelogRecords(notes)).as("the early run's note only").isEqualTo(1);
+
+    // the second holds the late run again and notes it with its next commit, then stops
+    HistorySettings everyCommit = settings(app, Duration.ofSeconds(30));
+    everyCommit.holdNoteEvery = io.dropwizard.util.Duration.milliseconds(0);
+    InMemoryRunStore second = new InMemoryRunStore(Clock.systemUTC());
+    History two = start(everyCommit, second);
+    await("the second instance noted the run it holds again")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> changelogRecords(notes) >= 2);
+    assertThat(second.find(late)).as("held again, not written").isEmpty();
+    two.stop();
+
+    InMemoryRunStore next = new InMemoryRunStore(Clock.systemUTC());
+    History three = start(settings(app, Duration.ofMillis(200)), next);
+    try {
+      await("the late run written by the third instance")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> next.find(late).isPresent());
+      assertThat(next.find(late).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
+    } finally {
+      three.stop();
+    }
+  }
+
+  /** Commits the group's offsets at the ends of the topics history reads: it starts from now. */
+  private static void startAtTheEnd(String group) throws Exception {
+    try (Admin admin = Admin.create(SETTINGS.clientProperties())) {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (String topic : List.of(Topics.REQUESTS.name(), Topics.EVENTS.name())) {
+        admin
+            .describeTopics(List.of(topic))
+            .allTopicNames()
+            .get()
+            .get(topic)
+            .partitions()
+            .forEach(
+                p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      }
+      Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
+      admin
+          .listOffsets(latest)
+          .all()
+          .get()
+          .forEach((tp, info) -> ends.put(tp, new OffsetAndMetadata(info.offset())));
+      admin.alterConsumerGroupOffsets(group, ends).all().get();
     }
   }
 
