@@ -104,12 +104,7 @@ class HeldRunsRestartTest {
     History one = start(settings(app, Duration.ofSeconds(30)), first);
     long endOfRequests;
     int partition;
-    try (RequestProducer requests = new RequestProducer(SETTINGS, "held-test");
-        KafkaProducer<String, RunEvent> events =
-            new KafkaProducer<>(
-                SETTINGS.clientProperties(),
-                Topics.EVENTS.keySerde().serializer(),
-                Topics.EVENTS.valueSerde().serializer())) {
+    try (RequestProducer requests = new RequestProducer(SETTINGS, "held-test")) {
       for (String id : held) {
         requests.send(JobRequest.manual(RunId.of(id), "noop", Json.object(), tenant, at, "test"));
       }
@@ -119,17 +114,7 @@ class HeldRunsRestartTest {
       RecordMetadata last = requests.send(endedRequest).get(30, TimeUnit.SECONDS);
       endOfRequests = last.offset() + 1;
       partition = last.partition();
-      RunEvent end =
-          new RunEvent(
-              RunId.of(ended),
-              1,
-              EventType.COMPLETED,
-              at.plusMillis(5),
-              "executor-1",
-              1,
-              1,
-              Json.object().set("start", Json.object().put("at", at.toString())));
-      events.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, ended, end)).get();
+      sendEnd(ended, partition, at, at.plusMillis(5));
       TopicPartition tp = new TopicPartition(Topics.REQUESTS.name(), partition);
 
       await("the ended run written, and history committed past every request")
@@ -158,23 +143,7 @@ class HeldRunsRestartTest {
       // the runs read again and let go are written queued, and not kept in the state store: the
       // next event of one goes on from the copy this task kept of what it wrote
       String goesOn = held.get(0);
-      RunEvent end =
-          new RunEvent(
-              RunId.of(goesOn),
-              1,
-              EventType.COMPLETED,
-              at.plusMillis(50),
-              "executor-1",
-              1,
-              1,
-              Json.object().set("start", Json.object().put("at", at.plusMillis(40).toString())));
-      try (KafkaProducer<String, RunEvent> events =
-          new KafkaProducer<>(
-              SETTINGS.clientProperties(),
-              Topics.EVENTS.keySerde().serializer(),
-              Topics.EVENTS.valueSerde().serializer())) {
-        events.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, goesOn, end)).get();
-      }
+      sendEnd(goesOn, partition, at.plusMillis(40), at.plusMillis(50));
       await("the held run's end folded")
           .atMost(Duration.ofSeconds(60))
           .until(() -> next.find(goesOn).orElseThrow().status() == RunStatus.COMPLETED);
@@ -254,24 +223,9 @@ class HeldRunsRestartTest {
     InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
     History one = start(once, first);
     TopicPartition tp;
-    try (RequestProducer requests = new RequestProducer(SETTINGS, "again-test");
-        KafkaProducer<String, RunEvent> events =
-            new KafkaProducer<>(
-                SETTINGS.clientProperties(),
-                Topics.EVENTS.keySerde().serializer(),
-                Topics.EVENTS.valueSerde().serializer())) {
+    try (RequestProducer requests = new RequestProducer(SETTINGS, "again-test")) {
       tp = sendAndAwaitCommitted(requests, app, List.of(early), tenant, at);
-      RunEvent end =
-          new RunEvent(
-              RunId.of(early),
-              1,
-              EventType.COMPLETED,
-              at.plusMillis(5),
-              "executor-1",
-              1,
-              1,
-              Json.object().set("start", Json.object().put("at", at.toString())));
-      events.send(new ProducerRecord<>(Topics.EVENTS.name(), tp.partition(), early, end)).get();
+      sendEnd(early, tp.partition(), at, at.plusMillis(5));
       await("the early run ended and written")
           .atMost(Duration.ofSeconds(60))
           .until(() -> first.find(early).map(r -> r.status() == RunStatus.COMPLETED).orElse(false));
@@ -303,6 +257,28 @@ class HeldRunsRestartTest {
       assertThat(next.find(late).orElseThrow().status()).isEqualTo(RunStatus.QUEUED);
     } finally {
       three.stop();
+    }
+  }
+
+  /** Sends a run's first attempt's end, completed, with its start, to an events partition. */
+  private static void sendEnd(String runId, int partition, Instant startedAt, Instant endedAt)
+      throws Exception {
+    RunEvent end =
+        new RunEvent(
+            RunId.of(runId),
+            1,
+            EventType.COMPLETED,
+            endedAt,
+            "executor-1",
+            1,
+            1,
+            Json.object().set("start", Json.object().put("at", startedAt.toString())));
+    try (KafkaProducer<String, RunEvent> events =
+        new KafkaProducer<>(
+            SETTINGS.clientProperties(),
+            Topics.EVENTS.keySerde().serializer(),
+            Topics.EVENTS.valueSerde().serializer())) {
+      events.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, runId, end)).get();
     }
   }
 
