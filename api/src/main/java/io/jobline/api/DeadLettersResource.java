@@ -59,6 +59,7 @@ public final class DeadLettersResource {
       RequestProducer requests,
       EventProducer events,
       Auditor auditor,
+      AcceptedRuns accepted,
       Clock clock) {}
 
   private final Deps deps;
@@ -258,6 +259,7 @@ public final class DeadLettersResource {
       RunAgain.send(deps.events(), deps.requests(), run.get(), request, by, now);
     } else {
       deps.requests().sendAndWait(request);
+      deps.accepted().accepted(request);
     }
     deps.letters().redriven(id, new DeadLetter.Redrive(now, by, runId.value(), attempt, corrected));
     deps.auditor()

@@ -44,9 +44,15 @@ public final class JobsResource {
   private final RequestProducer requests;
   private final ParamsValidator validator;
   private final Clock clock;
+  private final AcceptedRuns accepted;
 
   public JobsResource(
-      CatalogueStore catalogue, RequestProducer requests, ParamsValidator validator, Clock clock) {
+      CatalogueStore catalogue,
+      RequestProducer requests,
+      ParamsValidator validator,
+      AcceptedRuns accepted,
+      Clock clock) {
+    this.accepted = accepted;
     this.catalogue = catalogue;
     this.requests = requests;
     this.validator = validator;
@@ -116,6 +122,7 @@ public final class JobsResource {
             backoff,
             backoffCap);
     requests.sendAndWait(run);
+    accepted.accepted(run);
     String runId = run.runId().value();
     return Response.accepted(
             new Accepted(

@@ -65,6 +65,7 @@ public final class RunsResource {
 
   private final RunStreams streams;
   private final Auditor auditor;
+  private final AcceptedRuns accepted;
 
   public RunsResource(
       RunStore runs,
@@ -75,7 +76,9 @@ public final class RunsResource {
       CatalogueStore catalogue,
       RunStreams streams,
       Auditor auditor,
+      AcceptedRuns accepted,
       Clock clock) {
+    this.accepted = accepted;
     this.auditor = auditor;
     this.streams = streams;
     this.catalogue = catalogue;
@@ -317,7 +320,9 @@ public final class RunsResource {
       @Suspended AsyncResponse suspended) {
     // suspended: the container keeps the response open, and RunStreams writes it without blocking;
     // a problem thrown here still goes out as the response
-    runs.find(runId).ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
+    runs.find(runId)
+        .or(() -> accepted.queued(runId))
+        .ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
     StreamPosition from = StreamPosition.parse(lastEventId);
     streams.open(runId, Access.caller(sc), from, request);
   }
@@ -371,7 +376,10 @@ public final class RunsResource {
   }
 
   private RunRecord find(String runId, SecurityContext sc) {
-    RunRecord run = runs.find(runId).orElseThrow(() -> notFound(runId));
+    // a run this process accepted a moment ago that history has not written yet (it holds a run
+    // back until it starts, for up to history.holdQueued) reads queued
+    RunRecord run =
+        runs.find(runId).or(() -> accepted.queued(runId)).orElseThrow(() -> notFound(runId));
     Access.mustSee(sc, run.tenantId(), () -> notFound(runId));
     return run;
   }

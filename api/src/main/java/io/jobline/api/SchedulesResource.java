@@ -85,7 +85,8 @@ public final class SchedulesResource {
       Clock clock,
       Runnable changed,
       ChainLauncher chains,
-      Auditor auditor) {
+      Auditor auditor,
+      AcceptedRuns accepted) {
 
     /**
      * Sends a schedule's request, or starts the chain run it stands for; the chain run id if so.
@@ -95,6 +96,7 @@ public final class SchedulesResource {
         return request.runId().value();
       }
       requests.sendAndWait(request);
+      accepted.accepted(request);
       return null;
     }
   }

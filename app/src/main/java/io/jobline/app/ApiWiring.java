@@ -4,6 +4,7 @@ import static io.jobline.app.Lifecycles.closing;
 
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jersey.setup.JerseyEnvironment;
+import io.jobline.api.AcceptedRuns;
 import io.jobline.api.AuditResource;
 import io.jobline.api.Auditor;
 import io.jobline.api.BodySizeLimit;
@@ -77,8 +78,10 @@ final class ApiWiring {
     env.lifecycle()
         .addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
     env.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
+    AcceptedRuns accepted = new AcceptedRuns();
     jersey.register(
-        new JobsResource(stores.catalogue(), parts.requests(), new ParamsValidator(), clock));
+        new JobsResource(
+            stores.catalogue(), parts.requests(), new ParamsValidator(), accepted, clock));
     ControlProducer controls = new ControlProducer(config.kafka);
     env.lifecycle().manage(closing(controls::close));
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
@@ -105,6 +108,7 @@ final class ApiWiring {
             stores.catalogue(),
             runStreams,
             auditor,
+            accepted,
             clock));
     TenantBacklog backlog =
         new TenantBacklog(
@@ -126,6 +130,7 @@ final class ApiWiring {
                 parts.requests(),
                 apiRunEvents,
                 auditor,
+                accepted,
                 clock)));
     EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
     env.lifecycle().manage(closing(apiEvents::close));
@@ -141,7 +146,8 @@ final class ApiWiring {
             clock,
             schedulesChanged,
             chainLauncher,
-            auditor);
+            auditor,
+            accepted);
     jersey.register(new SchedulesResource(scheduleDeps));
     jersey.register(new ScheduleCheckResource(scheduleDeps));
     jersey.register(new CronResource(clock));

@@ -30,6 +30,31 @@ class RunsApiTest {
     return http.post("/jobs/run/" + job, body).body().path("run_id").asText();
   }
 
+  /**
+   * History holds a run back until it starts (up to {@code history.holdQueued}); the api that
+   * accepted it answers for it meanwhile, so the 202's status_url and a cancel work at once.
+   */
+  @Test
+  void theStatusUrlOfA202AnswersAtOnceAndTheRunCanBeCancelledAtOnce() {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      Http.Reply accepted =
+          http.post("/jobs/run/sleep", "{\"tenant_id\":\"t-at-once\",\"params\":{\"seconds\":30}}");
+      assertThat(accepted.status()).isEqualTo(202);
+      String url = accepted.body().path("status_url").asText();
+      Http.Reply shown = http.get(url);
+      assertThat(shown.status()).as("GET %s right after its 202", url).isEqualTo(200);
+      assertThat(shown.body().path("status").asText()).isIn("queued", "running");
+      assertThat(shown.body().path("tenant_id").asText()).isEqualTo("t-at-once");
+      Http.Reply cancel = http.post(url + "/cancel", null);
+      assertThat(cancel.status()).as("cancel %s right after its 202", url).isEqualTo(202);
+      ids.add(accepted.body().path("run_id").asText());
+    }
+    for (String id : ids) {
+      EndToEndTest.awaitRun(http, id, "cancelled");
+    }
+  }
+
   @Test
   void aRunNowRetriedWithTheSameIdempotencyKeyNamesTheSameRunAndRunsOnce() {
     String key = "retry-" + UUID.randomUUID();

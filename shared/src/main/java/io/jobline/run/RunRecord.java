@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Duration;
@@ -41,6 +42,40 @@ public record RunRecord(
     List<Attempt> attempts,
     RunId parentRunId,
     Map<String, Long> appliedSeq) {
+
+  /**
+   * The run as history writes it from its request alone, before anything else of it is known:
+   * queued, at the request's attempt.
+   */
+  public static RunRecord queued(JobRequest request) {
+    return queued(request, request.params());
+  }
+
+  /** {@link #queued(JobRequest)} with other params (the request's, redacted). */
+  public static RunRecord queued(JobRequest request, JsonNode params) {
+    return new RunRecord(
+        request.runId(),
+        request.jobName(),
+        request.tenantId(),
+        params,
+        request.trigger(),
+        RunStatus.QUEUED,
+        request.attemptOrFirst(),
+        0,
+        null,
+        request.requestedAt(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        request.parentRunId(),
+        Map.of());
+  }
 
   /** The most one (attempt, epoch) adds to {@link #foldRank()}. */
   public static final long RANK_SEQ_CAP = 1L << 31;

@@ -1,0 +1,103 @@
+package io.jobline.api;
+
+import io.jobline.run.RunRecord;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Secrets;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * The runs this api process accepted lately, shown {@code queued} until history has written them.
+ *
+ * <p>History holds back a run it has only the request of for up to {@code history.holdQueued}, so
+ * that a run which starts soon is written once; a client that follows the {@code status_url} of its
+ * 202 at once, or cancels the run at once, would find no run for that moment. This process answers
+ * for the runs it accepted itself: each for {@code keepFor} after it was accepted (timed by the
+ * monotonic clock, so a wall clock set back or forward changes nothing), the oldest let go first
+ * past {@code maxRuns} runs or {@code maxBytes} of params. Params are kept with their secrets
+ * redacted, as history stores them. What history wrote always comes first; another api process
+ * behind the same load balancer does not know these runs.
+ */
+public final class AcceptedRuns {
+  /** Longer than history's longest hold (30 s), with room for a history that is behind. */
+  public static final Duration KEEP_FOR = Duration.ofMinutes(2);
+
+  public static final int MAX_RUNS = 10_000;
+
+  public static final long MAX_BYTES = 16L * 1024 * 1024;
+
+  /** What a run costs beside its params, roughly. */
+  private static final int OVERHEAD_BYTES = 512;
+
+  private record Entry(RunRecord run, long acceptedAtNanos, long bytes) {}
+
+  private final LongSupplier nanos;
+  private final long keepForNanos;
+  private final int maxRuns;
+  private final long maxBytes;
+  private final LinkedHashMap<String, Entry> runs = new LinkedHashMap<>();
+  private long bytes;
+
+  public AcceptedRuns() {
+    this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES);
+  }
+
+  AcceptedRuns(LongSupplier nanos, Duration keepFor, int maxRuns, long maxBytes) {
+    this.nanos = nanos;
+    this.keepForNanos = keepFor.toNanos();
+    this.maxRuns = maxRuns;
+    this.maxBytes = maxBytes;
+  }
+
+  /** A run this process handed to Kafka (after Kafka took it). */
+  public void accepted(JobRequest request) {
+    RunRecord kept =
+        RunRecord.queued(
+            request, request.params() == null ? null : Secrets.redact(request.params()));
+    long size =
+        OVERHEAD_BYTES
+            + (kept.params() == null
+                ? 0
+                : kept.params().toString().getBytes(StandardCharsets.UTF_8).length);
+    synchronized (this) {
+      long now = nanos.getAsLong();
+      Entry old = runs.remove(kept.runId().value());
+      if (old != null) {
+        bytes -= old.bytes();
+      }
+      runs.put(kept.runId().value(), new Entry(kept, now, size));
+      bytes += size;
+      letGo(now);
+    }
+  }
+
+  /** The run as queued, if this process accepted it within {@code keepFor}. */
+  public synchronized Optional<RunRecord> queued(String runId) {
+    letGo(nanos.getAsLong());
+    Entry e = runs.get(runId);
+    return e == null ? Optional.empty() : Optional.of(e.run());
+  }
+
+  /** How many runs are kept now. */
+  synchronized int size() {
+    return runs.size();
+  }
+
+  /** Lets go of the oldest runs while there are too many, too large, or kept long enough. */
+  private void letGo(long now) {
+    Iterator<Entry> oldest = runs.values().iterator();
+    while (oldest.hasNext()) {
+      Entry e = oldest.next();
+      boolean over = runs.size() > maxRuns || bytes > maxBytes;
+      if (!over && now - e.acceptedAtNanos() < keepForNanos) {
+        return;
+      }
+      oldest.remove();
+      bytes -= e.bytes();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.api.auth.Caller;
+import io.jobline.api.auth.Role;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import jakarta.ws.rs.core.SecurityContext;
+import java.security.Principal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A run this api process accepted reads {@code queued} until history writes it, for a bounded time
+ * and within bounded memory.
+ */
+class AcceptedRunsTest {
+  private static final Instant T0 = Instant.parse("2026-12-05T05:00:00Z");
+
+  /** The monotonic clock the test moves. */
+  private long nanos = 42;
+
+  private void advance(Duration d) {
+    nanos += d.toNanos();
+  }
+
+  private AcceptedRuns accepted(Duration keepFor, int maxRuns, long maxBytes) {
+    return new AcceptedRuns(() -> nanos, keepFor, maxRuns, maxBytes);
+  }
+
+  private static JobRequest request(String id, String tenant, int padBytes) {
+    return JobRequest.manual(
+        RunId.of(id),
+        "sleep",
+        Json.object().put("pad", "x".repeat(padBytes)),
+        tenant,
+        T0.minusMillis(5),
+        "test");
+  }
+
+  @Test
+  void anAcceptedRunReadsQueuedWithWhatItsRequestSaid() {
+    AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
+    accepted.accepted(request("r1", "acme", 3));
+
+    RunRecord run = accepted.queued("r1").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+    assertThat(run.runId().value()).isEqualTo("r1");
+    assertThat(run.jobName()).isEqualTo("sleep");
+    assertThat(run.tenantId()).isEqualTo("acme");
+    assertThat(run.params().path("pad").asText()).isEqualTo("xxx");
+    assertThat(run.attempt()).isEqualTo(1);
+    assertThat(run.requestedAt()).isEqualTo(T0.minusMillis(5));
+    assertThat(run.startedAt()).isNull();
+    assertThat(accepted.queued("r2")).isEmpty();
+  }
+
+  @Test
+  void itsSecretsAreNotKept() {
+    AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
+    accepted.accepted(
+        JobRequest.manual(
+            RunId.of("r1"),
+            "sleep",
+            Json.object().put("seconds", 1).put("api_token", "s3cr3t"),
+            "acme",
+            T0,
+            "test"));
+    RunRecord run = accepted.queued("r1").orElseThrow();
+    assertThat(run.params().toString()).doesNotContain("s3cr3t");
+    assertThat(run.params().path("seconds").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aRunIsKeptForItsTimeThenLetGo() {
+    AcceptedRuns accepted = accepted(Duration.ofSeconds(120), 100, 1 << 20);
+    accepted.accepted(request("r1", "acme", 1));
+    advance(Duration.ofSeconds(120).minusMillis(1));
+    assertThat(accepted.queued("r1")).isPresent();
+    advance(Duration.ofMillis(1));
+    assertThat(accepted.queued("r1")).isEmpty();
+    assertThat(accepted.size()).isZero();
+  }
+
+  @Test
+  void theOldestRunsAreLetGoPastTheirNumber() {
+    AcceptedRuns accepted = accepted(Duration.ofMinutes(2), 2, 1 << 20);
+    accepted.accepted(request("r1", "acme", 1));
+    accepted.accepted(request("r2", "acme", 1));
+    accepted.accepted(request("r3", "acme", 1));
+    assertThat(accepted.queued("r1")).isEmpty();
+    assertThat(accepted.queued("r2")).isPresent();
+    assertThat(accepted.queued("r3")).isPresent();
+  }
+
+  @Test
+  void theOldestRunsAreLetGoPastTheirParamsBytes() {
+    // each run weighs its params ({"pad":"x…"}: 10 bytes more than the padding) plus 512
+    long twoRuns = 2 * (512 + 1_010);
+    AcceptedRuns accepted = accepted(Duration.ofMinutes(2), 100, twoRuns);
+    accepted.accepted(request("r1", "acme", 1_000));
+    accepted.accepted(request("r2", "acme", 1_000));
+    assertThat(accepted.size()).isEqualTo(2);
+    // the same run accepted again (a retried Idempotency-Key) is counted once
+    accepted.accepted(request("r2", "acme", 1_000));
+    assertThat(accepted.size()).isEqualTo(2);
+    accepted.accepted(request("r3", "acme", 1_000));
+    assertThat(accepted.queued("r1")).isEmpty();
+    assertThat(accepted.queued("r2")).isPresent();
+    assertThat(accepted.queued("r3")).isPresent();
+  }
+
+  private static SecurityContext as(Caller caller) {
+    return new SecurityContext() {
+      @Override
+      public Principal getUserPrincipal() {
+        return caller;
+      }
+
+      @Override
+      public boolean isUserInRole(String role) {
+        return true;
+      }
+
+      @Override
+      public boolean isSecure() {
+        return false;
+      }
+
+      @Override
+      public String getAuthenticationScheme() {
+        return "test";
+      }
+    };
+  }
+
+  @Test
+  void aRunNotYetWrittenByHistoryIsShownQueuedToWhoMaySeeIt() {
+    InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
+    AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
+    RunsResource resource =
+        new RunsResource(
+            store, null, null, null, null, null, null, null, accepted, Clock.systemUTC());
+    accepted.accepted(request("r1", "acme", 1));
+
+    Map<String, Object> shown = resource.show("r1", as(new Caller("ops", Role.VIEWER, "acme")));
+    assertThat(shown).containsEntry("status", "queued").containsEntry("tenant_id", "acme");
+    assertThatThrownBy(() -> resource.show("r1", as(new Caller("x", Role.VIEWER, "other"))))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+    assertThatThrownBy(() -> resource.show("r9", as(new Caller("ops", Role.VIEWER, "acme"))))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+    // nor may another tenant cancel it, or follow its stream (both refused before anything is sent)
+    assertThatThrownBy(() -> resource.cancel("r1", as(new Caller("x", Role.OPERATOR, "other"))))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+    assertThatThrownBy(
+            () ->
+                resource.stream("r1", null, as(new Caller("x", Role.VIEWER, "other")), null, null))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+    // once history wrote the run, the store's run is shown
+    store.upsertAll(List.of(ApiRuns.run("r1", "acme", RunStatus.RUNNING, 2, 1, List.of())));
+    assertThat(resource.show("r1", as(new Caller("ops", Role.VIEWER, "acme"))))
+        .containsEntry("status", "running");
+  }
+}
