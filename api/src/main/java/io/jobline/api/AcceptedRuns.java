@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -19,8 +20,10 @@ import java.util.function.LongSupplier;
  * for the runs it accepted itself: each for {@code keepFor} after it was accepted (timed by the
  * monotonic clock, so a wall clock set back or forward changes nothing), the oldest let go first
  * past {@code maxRuns} runs or {@code maxBytes} of params. Params are kept with their secrets
- * redacted, as history stores them. What history wrote always comes first; another api process
- * behind the same load balancer does not know these runs.
+ * redacted, as history stores them. What history wrote always comes first. A run this process did
+ * not accept (another api process behind the same load balancer accepted it, a scheduler fired it,
+ * a client put it on the topic) is looked for {@code elsewhere}: on {@code jobline.requests}, by
+ * {@link RequestedRuns}.
  */
 public final class AcceptedRuns {
   /** Longer than history's longest hold (30 s), with room for a history that is behind. */
@@ -40,13 +43,32 @@ public final class AcceptedRuns {
   private final int maxRuns;
   private final long maxBytes;
   private final LinkedHashMap<String, Entry> runs = new LinkedHashMap<>();
+  private final Function<String, Optional<JobRequest>> elsewhere;
   private long bytes;
 
+  /** Only the runs this process accepts. */
   public AcceptedRuns() {
-    this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES);
+    this(id -> Optional.empty());
+  }
+
+  /**
+   * @param elsewhere finds the request of a run this process did not accept (or no longer keeps)
+   */
+  public AcceptedRuns(Function<String, Optional<JobRequest>> elsewhere) {
+    this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES, elsewhere);
   }
 
   AcceptedRuns(LongSupplier nanos, Duration keepFor, int maxRuns, long maxBytes) {
+    this(nanos, keepFor, maxRuns, maxBytes, id -> Optional.empty());
+  }
+
+  AcceptedRuns(
+      LongSupplier nanos,
+      Duration keepFor,
+      int maxRuns,
+      long maxBytes,
+      Function<String, Optional<JobRequest>> elsewhere) {
+    this.elsewhere = elsewhere;
     this.nanos = nanos;
     this.keepForNanos = keepFor.toNanos();
     this.maxRuns = maxRuns;
@@ -55,9 +77,7 @@ public final class AcceptedRuns {
 
   /** A run this process handed to Kafka (after Kafka took it). */
   public void accepted(JobRequest request) {
-    RunRecord kept =
-        RunRecord.queued(
-            request, request.params() == null ? null : Secrets.redact(request.params()));
+    RunRecord kept = shown(request);
     long size =
         OVERHEAD_BYTES
             + (kept.params() == null
@@ -75,11 +95,31 @@ public final class AcceptedRuns {
     }
   }
 
-  /** The run as queued, if this process accepted it within {@code keepFor}. */
-  public synchronized Optional<RunRecord> queued(String runId) {
-    letGo(nanos.getAsLong());
-    Entry e = runs.get(runId);
-    return e == null ? Optional.empty() : Optional.of(e.run());
+  /**
+   * The run as queued: if this process accepted it within {@code keepFor}, else if its request is
+   * found {@code elsewhere}. Call it only when history has not written the run.
+   */
+  public Optional<RunRecord> queued(String runId) {
+    synchronized (this) {
+      letGo(nanos.getAsLong());
+      Entry e = runs.get(runId);
+      if (e != null) {
+        return Optional.of(e.run());
+      }
+    }
+    Optional<JobRequest> found =
+        elsewhere
+            .apply(runId)
+            .filter(r -> r.runId() != null && r.runId().value().equals(runId))
+            .filter(r -> r.violation().isEmpty()); // (the executor dead-letters it)
+    found.ifPresent(this::accepted); // a client polling it is answered from memory from now on
+    return found.map(AcceptedRuns::shown);
+  }
+
+  /** A requested run as history first writes it, its params' secrets redacted. */
+  private static RunRecord shown(JobRequest request) {
+    return RunRecord.queued(
+        request, request.params() == null ? null : Secrets.redact(request.params()));
   }
 
   /** How many runs are kept now. */

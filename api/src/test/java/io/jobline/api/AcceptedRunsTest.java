@@ -172,4 +172,54 @@ class AcceptedRunsTest {
     assertThat(resource.show("r1", as(new Caller("ops", Role.VIEWER, "acme"))))
         .containsEntry("status", "running");
   }
+
+  @Test
+  void aRunAcceptedElsewhereIsLookedForOnTheTopicAndShownQueuedWithoutItsSecrets() {
+    List<String> asked = new java.util.ArrayList<>();
+    JobRequest other =
+        JobRequest.manual(
+            RunId.of("r9"),
+            "sleep",
+            Json.object().put("seconds", 1).put("api_token", "s3cr3t"),
+            "acme",
+            T0,
+            "other-api");
+    AcceptedRuns accepted =
+        new AcceptedRuns(
+            () -> nanos,
+            AcceptedRuns.KEEP_FOR,
+            100,
+            1 << 20,
+            id -> {
+              asked.add(id);
+              return id.equals("r9") ? java.util.Optional.of(other) : java.util.Optional.empty();
+            });
+    accepted.accepted(request("r1", "acme", 3));
+
+    assertThat(accepted.queued("r1")).isPresent();
+    assertThat(asked).as("a run this process accepted is not looked for").isEmpty();
+    RunRecord run = accepted.queued("r9").orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+    assertThat(run.tenantId()).isEqualTo("acme");
+    assertThat(run.jobName()).isEqualTo("sleep");
+    assertThat(run.params().toString()).doesNotContain("s3cr3t");
+    assertThat(accepted.queued("r404")).isEmpty();
+    assertThat(asked).containsExactly("r9", "r404");
+  }
+
+  @Test
+  void aRequestFoundElsewhereThatNamesAnotherRunOrCannotBeCarriedIsNotShown() {
+    JobRequest otherRun = request("r2", "acme", 3);
+    JobRequest badTenant =
+        JobRequest.manual(RunId.of("r3"), "sleep", null, "bad\uD800tenant", T0, "client");
+    AcceptedRuns accepted =
+        new AcceptedRuns(
+            () -> nanos,
+            AcceptedRuns.KEEP_FOR,
+            100,
+            1 << 20,
+            id -> java.util.Optional.of(id.equals("r1") ? otherRun : badTenant));
+    assertThat(accepted.queued("r1")).isEmpty();
+    assertThat(accepted.queued("r3")).isEmpty();
+  }
 }

@@ -18,6 +18,7 @@ import io.jobline.api.JobsResource;
 import io.jobline.api.OpenApiResource;
 import io.jobline.api.ProblemErrorHandler;
 import io.jobline.api.ProblemMappers;
+import io.jobline.api.RequestedRuns;
 import io.jobline.api.RunStreams;
 import io.jobline.api.RunsResource;
 import io.jobline.api.ScheduleCheckResource;
@@ -78,7 +79,15 @@ final class ApiWiring {
     env.lifecycle()
         .addServerLifecycleListener(server -> server.setErrorHandler(new ProblemErrorHandler()));
     env.getApplicationContext().setErrorHandler(new ProblemErrorHandler());
-    AcceptedRuns accepted = new AcceptedRuns();
+    // a run another api process accepted (or a scheduler fired) a moment ago, which history still
+    // holds back, is looked for on the requests topic: a 202's status_url answers on every api
+    RequestedRuns requested =
+        new RequestedRuns(
+            config.kafka.clientProperties(),
+            clock,
+            config.history.holdQueued.toJavaDuration().plus(RequestedRuns.BEHIND_MARGIN));
+    env.lifecycle().manage(closing(requested::close));
+    AcceptedRuns accepted = new AcceptedRuns(requested);
     jersey.register(
         new JobsResource(
             stores.catalogue(), parts.requests(), new ParamsValidator(), accepted, clock));

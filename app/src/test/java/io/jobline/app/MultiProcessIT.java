@@ -97,6 +97,7 @@ class MultiProcessIT {
             });
     role("scheduler-2", "scheduler", Map.of("SCHEDULER_ID", "scheduler-2"));
     role("api", "api", Map.of());
+    role("api-2", "api", Map.of()); // a second api behind the same (imagined) load balancer
     for (String name : PORTS.keySet()) {
       await(name + " healthy")
           .atMost(Duration.ofSeconds(120))
@@ -247,6 +248,27 @@ class MultiProcessIT {
             .isEqualTo(Duration.ofSeconds(2));
       }
       previous = t;
+    }
+  }
+
+  /**
+   * Two api processes behind one load balancer: a run one accepted reads at once on the other,
+   * while history still holds it back (the other finds its request on the topic).
+   */
+  @Test
+  void aRunOneApiAcceptedAnswersOnTheOtherApiAtOnce() {
+    Http other = new Http("http://127.0.0.1:" + PORTS.get("api-2"));
+    for (int i = 0; i < 5; i++) {
+      Http.Reply accepted =
+          api.post("/jobs/run/sleep", "{\"tenant_id\":\"two-apis\",\"params\":{\"seconds\":1}}");
+      assertThat(accepted.status()).isEqualTo(202);
+      String url = accepted.body().path("status_url").asText();
+      Http.Reply shown = other.get(url);
+      assertThat(shown.status())
+          .as("GET %s on the other api right after the 202", url)
+          .isEqualTo(200);
+      assertThat(shown.body().path("tenant_id").asText()).isEqualTo("two-apis");
+      assertThat(shown.body().path("job_name").asText()).isEqualTo("sleep");
     }
   }
 

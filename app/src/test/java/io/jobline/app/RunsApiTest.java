@@ -3,6 +3,11 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.topic.RequestProducer;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,6 +55,53 @@ class RunsApiTest {
       assertThat(cancel.status()).as("cancel %s right after its 202", url).isEqualTo(202);
       ids.add(accepted.body().path("run_id").asText());
     }
+    for (String id : ids) {
+      EndToEndTest.awaitRun(http, id, "cancelled");
+    }
+  }
+
+  /**
+   * A run another api process accepted (here its request is put on the topic, as that process does
+   * before its 202) answers on this api at once too: found on the requests topic while history
+   * holds it back. An id whose request is nowhere is still a 404.
+   */
+  @Test
+  void aRunAnotherApiAcceptedAnswersHereAtOnceAndCanBeCancelledAtOnce() {
+    Http acme = new Http(base, "acme-key");
+    List<String> ids = new ArrayList<>();
+    try (RequestProducer otherApi =
+        new RequestProducer(SharedStandalone.get().config().kafka, "another-api")) {
+      for (int i = 0; i < 6; i++) {
+        RunId id =
+            i % 3 == 2
+                ? RunId.forIdempotencyKey("t-elsewhere", "sleep", UUID.randomUUID().toString())
+                : RunId.random(Clock.systemUTC());
+        otherApi.sendAndWait(
+            JobRequest.manual(
+                id,
+                "sleep",
+                Json.object().put("seconds", 30),
+                "t-elsewhere",
+                Instant.now(),
+                "another-api"));
+        String url = "/jobs/runs/" + id.value();
+        Http.Reply shown = http.get(url);
+        assertThat(shown.status()).as("GET %s right after another api took it", url).isEqualTo(200);
+        assertThat(shown.body().path("status").asText()).isIn("queued", "running");
+        assertThat(shown.body().path("tenant_id").asText()).isEqualTo("t-elsewhere");
+        assertThat(shown.body().path("job_name").asText()).isEqualTo("sleep");
+        assertThat(acme.get(url).status()).as("another tenant's GET %s", url).isEqualTo(404);
+        assertThat(acme.post(url + "/cancel", null).status()).isEqualTo(404);
+        Http.Reply cancel = http.post(url + "/cancel", null);
+        assertThat(cancel.status())
+            .as("cancel %s right after another api took it", url)
+            .isEqualTo(202);
+        ids.add(id.value());
+      }
+    }
+    Http.Reply nowhere = http.get("/jobs/runs/" + RunId.random(Clock.systemUTC()).value());
+    assertThat(nowhere.status()).isEqualTo(404);
+    assertThat(nowhere.contentType()).contains("application/problem+json");
     for (String id : ids) {
       EndToEndTest.awaitRun(http, id, "cancelled");
     }

@@ -1,0 +1,369 @@
+package io.jobline.api;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.jobline.topic.Topics;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds a run's request on {@code jobline.requests} when neither history nor this api process knows
+ * the run: one requested a moment ago through another api process (behind the same load balancer),
+ * a scheduler or a client producing to the topic. History holds such a run back until it starts,
+ * for up to {@code history.holdQueued}; meanwhile this is how any api answers for it.
+ *
+ * <p>It reads only on such a miss, nothing in between: the committed requests of every partition
+ * from shortly before the run's id was made (a version 7 id names its time) or, for a version 3 id
+ * (one Jobline names from something else: an idempotency key, a schedule's fire), from {@code
+ * lookBack} ago, up to the end Kafka had committed at the moment of the call. A run whose request
+ * Kafka acknowledged before the call is so normally found; not while a transaction is open on its
+ * partition (the last stable offset stays before it). A version 7 id made longer than {@code
+ * lookBack} ago, or in the future, is not looked for: history has written such a run if it exists.
+ * Other ids are not looked for either: Jobline makes none. At most one search runs at a time per
+ * process, each reading at most {@code maxRecords} records for at most {@code maxTime}; one that
+ * gives up, or waits longer than {@link #MAX_WAIT} for another, finds nothing, and an id not found
+ * is not looked for again for {@link #MISS_KEPT}. The consumer is kept between searches.
+ */
+public final class RequestedRuns implements Function<String, Optional<JobRequest>>, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RequestedRuns.class);
+
+  /** How far a producer's clock (the record's time) may be behind this process's. */
+  static final Duration CLOCK_SKEW = Duration.ofSeconds(5);
+
+  /**
+   * How long after its hold history may write a run when it is behind: past the hold and this, a
+   * version 7 id is not looked for.
+   */
+  public static final Duration BEHIND_MARGIN = Duration.ofSeconds(30);
+
+  /** The records one search reads at most. */
+  public static final int MAX_RECORDS = 200_000;
+
+  /** How long one search reads at most. */
+  public static final Duration MAX_TIME = Duration.ofSeconds(3);
+
+  /**
+   * How long a search waits for another to finish before it gives up: a request thread is held
+   * meanwhile, so not for long.
+   */
+  static final Duration MAX_WAIT = Duration.ofMillis(500);
+
+  /**
+   * How long an id searched for and not found is not searched for again: a client polling a run
+   * that is not there, or many asking at once, cost one search a second.
+   */
+  static final Duration MISS_KEPT = Duration.ofSeconds(1);
+
+  private static final int MAX_MISSES = 10_000;
+
+  /** How long closing the consumer may take when Kafka does not answer. */
+  private static final Duration CLOSE_WITHIN = Duration.ofMillis(200);
+
+  /**
+   * A search that fails (Kafka down, no Read on the topic) is logged at WARN this often at most.
+   */
+  private static final long WARN_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
+
+  private final Map<String, Object> consumerProps;
+  private final Clock clock;
+  private final Duration lookBack;
+  private final int maxRecords;
+  private final Duration maxTime;
+  private final Semaphore oneAtATime = new Semaphore(1);
+
+  /**
+   * Kept between searches (a consumer costs a connection and a metadata fetch); holding the lock.
+   */
+  private KafkaConsumer<byte[], byte[]> consumer;
+
+  /** Ids searched for and not found lately, with when to forget them (monotonic nanos). */
+  private final LinkedHashMap<String, Long> misses = new LinkedHashMap<>();
+
+  private volatile long lastRead;
+  private volatile long lastWarn = System.nanoTime() - WARN_EVERY_NANOS;
+  private final java.util.concurrent.atomic.AtomicLong searches =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * @param lookBack how long after its request history has written a run at the latest: its hold
+   *     ({@code history.holdQueued}) with room for a history that is behind
+   */
+  public RequestedRuns(Map<String, Object> clientProps, Clock clock, Duration lookBack) {
+    this(clientProps, clock, lookBack, MAX_RECORDS, MAX_TIME);
+  }
+
+  RequestedRuns(
+      Map<String, Object> clientProps,
+      Clock clock,
+      Duration lookBack,
+      int maxRecords,
+      Duration maxTime) {
+    this.consumerProps = new HashMap<>(clientProps);
+    consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+    consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "jobline-api-requested-runs");
+    // a fetch returns what there is: a request thread waits on it
+    consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+    // an api runs with a small heap: a fetch of 8 MB at most, not 50
+    consumerProps.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 8 * 1024 * 1024);
+    this.clock = clock;
+    this.lookBack = lookBack;
+    this.maxRecords = maxRecords;
+    this.maxTime = maxTime;
+  }
+
+  /** The request of this run on {@code jobline.requests}, if it is there lately. */
+  @Override
+  public Optional<JobRequest> apply(String runId) {
+    long now = clock.millis();
+    long from = now - lookBack.toMillis();
+    int version = version(runId);
+    if (version == 7) {
+      long made = madeAt(runId);
+      if (made < from || made > now + CLOCK_SKEW.toMillis()) {
+        return Optional.empty();
+      }
+      from = Math.max(from, made - CLOCK_SKEW.toMillis());
+    } else if (version != 3) {
+      return Optional.empty(); // no id Jobline makes: one a client chose for its own request
+    }
+    if (missedLately(runId)) {
+      return Optional.empty();
+    }
+    long deadline = System.nanoTime() + maxTime.toNanos();
+    try {
+      if (!oneAtATime.tryAcquire(MAX_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+        LOG.debug("No search of the requests topic for run {}: another search is running", runId);
+        return Optional.empty();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+    try {
+      searches.incrementAndGet();
+      if (consumer == null) {
+        consumer =
+            new KafkaConsumer<>(
+                consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      }
+      Optional<JobRequest> found = search(consumer, runId, from, deadline);
+      if (found.isEmpty()) {
+        missed(runId);
+      }
+      return found;
+    } catch (RuntimeException e) {
+      closeConsumer(); // a new one next time
+      long at = System.nanoTime();
+      if (at - lastWarn >= WARN_EVERY_NANOS) {
+        lastWarn = at;
+        LOG.warn(
+            "Could not search the requests topic for run {} (a run another api process accepted"
+                + " a moment ago reads 404 here until history writes it; logged once a minute at"
+                + " most): {}",
+            runId,
+            e.toString());
+      } else {
+        LOG.debug("Could not search the requests topic for run {}: {}", runId, e.toString());
+      }
+      return Optional.empty();
+    } finally {
+      oneAtATime.release();
+    }
+  }
+
+  /** Closes the consumer kept between searches. */
+  @Override
+  public void close() {
+    oneAtATime.acquireUninterruptibly();
+    try {
+      closeConsumer();
+    } finally {
+      oneAtATime.release();
+    }
+  }
+
+  /** (Holding {@link #oneAtATime}.) */
+  private void closeConsumer() {
+    if (consumer != null) {
+      try {
+        consumer.close(CloseOptions.timeout(CLOSE_WITHIN));
+      } catch (RuntimeException e) {
+        LOG.debug("Closing the requests topic's search consumer: {}", e.toString());
+      }
+      consumer = null;
+    }
+  }
+
+  /** Whether this id was searched for and not found within the last {@link #MISS_KEPT}. */
+  private boolean missedLately(String runId) {
+    synchronized (misses) {
+      long now = System.nanoTime();
+      misses.values().removeIf(until -> until - now <= 0);
+      return misses.containsKey(runId);
+    }
+  }
+
+  private void missed(String runId) {
+    synchronized (misses) {
+      if (misses.size() >= MAX_MISSES) {
+        misses.remove(misses.keySet().iterator().next());
+      }
+      misses.put(runId, System.nanoTime() + MISS_KEPT.toNanos());
+    }
+  }
+
+  /** How many searches of the topic began (for tests). */
+  long searches() {
+    return searches.get();
+  }
+
+  /** How many records the last search read (for tests). */
+  long lastRead() {
+    return lastRead;
+  }
+
+  private Optional<JobRequest> search(
+      KafkaConsumer<byte[], byte[]> consumer, String runId, long from, long deadline) {
+    lastRead = 0;
+    consumer.unsubscribe(); // (what the last search read)
+    List<TopicPartition> partitions = new ArrayList<>();
+    for (PartitionInfo p : consumer.partitionsFor(Topics.REQUESTS.name(), left(deadline))) {
+      partitions.add(new TopicPartition(p.topic(), p.partition()));
+    }
+    Map<TopicPartition, Long> times = new HashMap<>();
+    partitions.forEach(tp -> times.put(tp, from));
+    Map<TopicPartition, OffsetAndTimestamp> starts =
+        consumer.offsetsForTimes(times, left(deadline));
+    Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, left(deadline));
+    Map<TopicPartition, Long> toRead = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      OffsetAndTimestamp start = starts.get(tp);
+      long end = ends.getOrDefault(tp, 0L);
+      if (start != null && start.offset() < end) {
+        toRead.put(tp, end);
+      }
+    }
+    consumer.assign(toRead.keySet());
+    toRead.keySet().forEach(tp -> consumer.seek(tp, starts.get(tp).offset()));
+    long read = 0;
+    long timed = System.nanoTime();
+    while (!toRead.isEmpty() && System.nanoTime() < deadline && read < maxRecords) {
+      for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        Long end = toRead.get(tp);
+        if (end == null || r.offset() >= end) {
+          continue;
+        }
+        if (read >= maxRecords) {
+          break;
+        }
+        read++;
+        if (runId.equals(runIdOf(r.value()))) {
+          Optional<JobRequest> request = parse(r.value());
+          if (request.isPresent()) {
+            lastRead = read;
+            return request;
+          }
+        }
+      }
+      for (TopicPartition tp : List.copyOf(toRead.keySet())) {
+        if (consumer.position(tp) >= toRead.get(tp)) {
+          toRead.remove(tp);
+          consumer.pause(List.of(tp));
+        }
+      }
+    }
+    lastRead = read;
+    LOG.debug(
+        "Searched {} records of the requests topic for run {} in {} ms",
+        read,
+        runId,
+        (System.nanoTime() - timed) / 1_000_000);
+    if (!toRead.isEmpty()) {
+      LOG.info("Gave up searching the requests topic for run {} after {} records", runId, read);
+    }
+    return Optional.empty();
+  }
+
+  private static Duration left(long deadline) {
+    return Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+  }
+
+  private static Optional<JobRequest> parse(byte[] value) {
+    try {
+      return Optional.of(Json.mapper().readValue(value, JobRequest.class));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty(); // not a request this version reads: the executor dead-letters it
+    }
+  }
+
+  /** The {@code run_id} at the top of a request's JSON, read without binding the rest. */
+  static String runIdOf(byte[] value) {
+    if (value == null) {
+      return null;
+    }
+    try (JsonParser p = Json.mapper().getFactory().createParser(value)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return null;
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken token = p.nextToken();
+        if ("run_id".equals(field)) {
+          return token == JsonToken.VALUE_STRING ? p.getText() : null;
+        }
+        p.skipChildren();
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** The time a version 7 id was made at, or null for an id that names no time. */
+  static Long madeAt(String runId) {
+    return version(runId) == 7 ? UUID.fromString(runId).getMostSignificantBits() >>> 16 : null;
+  }
+
+  /**
+   * The UUID version of a run id in the canonical form, or 0 for any other id. Jobline makes
+   * version 7 ids for new runs and version 3 ids for runs named by something else (an idempotency
+   * key, a schedule's fire, a record without an id, a fan-out's child, a chain's step).
+   */
+  static int version(String runId) {
+    if (runId == null || runId.length() != 36) {
+      return 0;
+    }
+    try {
+      UUID id = UUID.fromString(runId);
+      return id.toString().equals(runId) ? id.version() : 0; // (the form Jobline writes)
+    } catch (IllegalArgumentException e) {
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.wire.RunId;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import org.junit.jupiter.api.Test;
+
+/** What a search of the requests topic reads of each record, and which ids it looks for. */
+class RequestedRunsTest {
+  private static String runIdOf(String json) {
+    return RequestedRuns.runIdOf(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void theRunIdIsReadFromTheTopOfTheRequestWhereverItStands() {
+    assertThat(runIdOf("{\"run_id\":\"a\",\"job_name\":\"noop\"}")).isEqualTo("a");
+    assertThat(
+            runIdOf(
+                "{\"params\":{\"run_id\":\"inner\",\"list\":[{\"run_id\":\"deeper\"}]},"
+                    + "\"job_name\":\"noop\",\"run_id\":\"outer\"}"))
+        .isEqualTo("outer");
+    assertThat(runIdOf("{\"job_name\":\"noop\"}")).isNull();
+    assertThat(runIdOf("{\"run_id\":42}")).isNull();
+    assertThat(runIdOf("[\"run_id\",\"a\"]")).isNull();
+    assertThat(runIdOf("not json at all")).isNull();
+    assertThat(runIdOf("{\"run_id\":\"a\"")).isEqualTo("a"); // (the executor dead-letters it)
+    assertThat(RequestedRuns.runIdOf(new byte[] {(byte) 0xff, 0, 1})).isNull();
+    assertThat(RequestedRuns.runIdOf(null)).isNull();
+  }
+
+  @Test
+  void aVersion7IdNamesTheTimeItWasMadeAndOtherIdsNone() {
+    Instant made = Instant.parse("2026-12-05T08:00:00.123Z");
+    RunId id = RunId.random(Clock.fixed(made, ZoneOffset.UTC));
+    assertThat(RequestedRuns.madeAt(id.value())).isEqualTo(made.toEpochMilli());
+    assertThat(RequestedRuns.madeAt(RunId.forIdempotencyKey("acme", "noop", "k").value())).isNull();
+    assertThat(RequestedRuns.madeAt("not-a-uuid")).isNull();
+    assertThat(RequestedRuns.madeAt("")).isNull();
+    assertThat(RequestedRuns.version(id.value())).isEqualTo(7);
+    assertThat(RequestedRuns.version(RunId.forSchedule("s", made).value())).isEqualTo(3);
+    assertThat(RequestedRuns.version(java.util.UUID.randomUUID().toString())).isEqualTo(4);
+    assertThat(RequestedRuns.version("1-2-3-4-5")).isZero(); // UUID.fromString takes it
+    assertThat(RequestedRuns.version(" " + id.value().substring(1))).isZero();
+    assertThat(RequestedRuns.version(null)).isZero();
+  }
+
+  @Test
+  void onlyJoblinesOwnIdsAreLookedForAndAVersion7IdOnlyWhenMadeLately() {
+    Instant now = Instant.parse("2026-12-05T08:00:00Z");
+    // no broker at this address: a search would fail after its time; these never search
+    RequestedRuns runs =
+        new RequestedRuns(
+            java.util.Map.of("bootstrap.servers", "127.0.0.1:9"),
+            Clock.fixed(now, ZoneOffset.UTC),
+            java.time.Duration.ofSeconds(33),
+            100,
+            java.time.Duration.ofMillis(200));
+    String old = RunId.random(Clock.fixed(now.minusSeconds(34), ZoneOffset.UTC)).value();
+    String future = RunId.random(Clock.fixed(now.plusSeconds(6), ZoneOffset.UTC)).value();
+    assertThat(runs.apply(old)).isEmpty();
+    assertThat(runs.apply(future)).isEmpty();
+    assertThat(runs.apply(java.util.UUID.randomUUID().toString())).isEmpty();
+    assertThat(runs.apply("a-client-chose-this")).isEmpty();
+    assertThat(runs.searches()).as("Kafka was not asked").isZero();
+    String fresh = RunId.random(Clock.fixed(now.minusSeconds(1), ZoneOffset.UTC)).value();
+    String named = RunId.forIdempotencyKey("acme", "noop", "k").value();
+    runs.apply(fresh); // (no broker: finds nothing, after its time)
+    runs.apply(named);
+    assertThat(runs.searches()).isEqualTo(2);
+  }
+}

@@ -1,0 +1,111 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.app.TestKafka;
+import io.jobline.topic.Topics;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A search of the real requests topic: what it finds, what it must not (an aborted transaction's
+ * requests), and how it stops.
+ */
+class RequestedRunsSearchTest {
+  private static final Duration LOOK_BACK = Duration.ofSeconds(33);
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static ProducerRecord<byte[], byte[]> record(String tenant, String value) {
+    return new ProducerRecord<>(Topics.REQUESTS.name(), bytes(tenant), bytes(value));
+  }
+
+  private static String request(RunId id, String tenant) throws Exception {
+    return Json.mapper()
+        .writeValueAsString(
+            JobRequest.manual(
+                id, "noop", Json.object().put("n", 1), tenant, Instant.now(), "search-test"));
+  }
+
+  private static KafkaProducer<byte[], byte[]> producer(String transactionalId) {
+    Map<String, Object> props = new HashMap<>(TestKafka.clientProperties());
+    if (transactionalId != null) {
+      props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+    }
+    return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+  }
+
+  @Test
+  void findsCommittedRequestsOnlyAndStopsAtItsBounds() throws Exception {
+    String tenant = "search-" + UUID.randomUUID();
+    List<RunId> sent = new ArrayList<>();
+    RunId aborted = RunId.random(Clock.systemUTC());
+    RunId named = RunId.forIdempotencyKey(tenant, "noop", "k-" + UUID.randomUUID());
+    RunId brokenFirst = RunId.random(Clock.systemUTC());
+    try (KafkaProducer<byte[], byte[]> plain = producer(null);
+        KafkaProducer<byte[], byte[]> tx = producer("search-test-" + UUID.randomUUID())) {
+      for (int i = 0; i < 30; i++) {
+        RunId id = RunId.random(Clock.systemUTC());
+        sent.add(id);
+        plain.send(record(tenant + "-" + i, request(id, tenant + "-" + i))).get();
+      }
+      plain.send(record(tenant, "not json at all")).get();
+      // a record naming the run that this version cannot read, then the run's real request
+      plain
+          .send(record(tenant, "{\"run_id\":\"" + brokenFirst.value() + "\",\"attempt\":\"x\"}"))
+          .get();
+      plain.send(record(tenant, request(brokenFirst, tenant))).get();
+      plain.send(record(tenant, request(named, tenant))).get();
+      tx.initTransactions();
+      tx.beginTransaction();
+      tx.send(record(tenant, request(aborted, tenant))).get();
+      tx.abortTransaction();
+    }
+    try (RequestedRuns runs =
+        new RequestedRuns(TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK)) {
+      for (RunId id : List.of(sent.get(0), sent.get(17), sent.get(29))) {
+        JobRequest found = runs.apply(id.value()).orElseThrow();
+        assertThat(found.runId()).isEqualTo(id);
+        assertThat(found.requestedBy()).isEqualTo("search-test");
+      }
+      assertThat(runs.apply(named.value())).map(JobRequest::tenantId).contains(tenant);
+      assertThat(runs.apply(brokenFirst.value())).map(JobRequest::jobName).contains("noop");
+      assertThat(runs.apply(aborted.value())).as("an aborted transaction's request").isEmpty();
+      assertThat(runs.lastRead())
+          .as("read every committed record since")
+          .isGreaterThanOrEqualTo(34);
+
+      long searches = runs.searches();
+      String nowhere = RunId.random(Clock.systemUTC()).value();
+      assertThat(runs.apply(nowhere)).isEmpty();
+      assertThat(runs.apply(nowhere)).isEmpty();
+      assertThat(runs.searches())
+          .as("a miss is not searched again at once")
+          .isEqualTo(searches + 1);
+    }
+    try (RequestedRuns capped =
+        new RequestedRuns(
+            TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK, 5, Duration.ofSeconds(3))) {
+      // (a named id is looked for over the whole look-back: at least the 35 records above)
+      assertThat(capped.apply(RunId.forIdempotencyKey("x", "y", tenant).value())).isEmpty();
+      assertThat(capped.lastRead()).isEqualTo(5);
+    }
+  }
+}
