@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -104,8 +105,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
 
   private volatile long lastRead;
   private volatile long lastWarn = System.nanoTime() - WARN_EVERY_NANOS;
-  private final java.util.concurrent.atomic.AtomicLong searches =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong searches = new AtomicLong();
 
   /**
    * @param lookBack how long after its request history has written a run at the latest: its hold

@@ -16,8 +16,10 @@ import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -175,7 +177,7 @@ class AcceptedRunsTest {
 
   @Test
   void aRunAcceptedElsewhereIsLookedForOnTheTopicAndShownQueuedWithoutItsSecrets() {
-    List<String> asked = new java.util.ArrayList<>();
+    List<String> asked = new ArrayList<>();
     JobRequest other =
         JobRequest.manual(
             RunId.of("r9"),
@@ -192,7 +194,7 @@ class AcceptedRunsTest {
             1 << 20,
             id -> {
               asked.add(id);
-              return id.equals("r9") ? java.util.Optional.of(other) : java.util.Optional.empty();
+              return id.equals("r9") ? Optional.of(other) : Optional.empty();
             });
     accepted.accepted(request("r1", "acme", 3));
 
@@ -218,7 +220,7 @@ class AcceptedRunsTest {
             AcceptedRuns.KEEP_FOR,
             100,
             1 << 20,
-            id -> java.util.Optional.of(id.equals("r1") ? otherRun : badTenant));
+            id -> Optional.of(id.equals("r1") ? otherRun : badTenant));
     assertThat(accepted.queued("r1")).isEmpty();
     assertThat(accepted.queued("r3")).isEmpty();
   }

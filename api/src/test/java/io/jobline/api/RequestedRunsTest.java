@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /** What a search of the requests topic reads of each record, and which ids it looks for. */
@@ -42,7 +45,7 @@ class RequestedRunsTest {
     assertThat(RequestedRuns.madeAt("")).isNull();
     assertThat(RequestedRuns.version(id.value())).isEqualTo(7);
     assertThat(RequestedRuns.version(RunId.forSchedule("s", made).value())).isEqualTo(3);
-    assertThat(RequestedRuns.version(java.util.UUID.randomUUID().toString())).isEqualTo(4);
+    assertThat(RequestedRuns.version(UUID.randomUUID().toString())).isEqualTo(4);
     assertThat(RequestedRuns.version("1-2-3-4-5")).isZero(); // UUID.fromString takes it
     assertThat(RequestedRuns.version(" " + id.value().substring(1))).isZero();
     assertThat(RequestedRuns.version(null)).isZero();
@@ -54,16 +57,16 @@ class RequestedRunsTest {
     // no broker at this address: a search would fail after its time; these never search
     RequestedRuns runs =
         new RequestedRuns(
-            java.util.Map.of("bootstrap.servers", "127.0.0.1:9"),
+            Map.of("bootstrap.servers", "127.0.0.1:9"),
             Clock.fixed(now, ZoneOffset.UTC),
-            java.time.Duration.ofSeconds(33),
+            Duration.ofSeconds(33),
             100,
-            java.time.Duration.ofMillis(200));
+            Duration.ofMillis(200));
     String old = RunId.random(Clock.fixed(now.minusSeconds(34), ZoneOffset.UTC)).value();
     String future = RunId.random(Clock.fixed(now.plusSeconds(6), ZoneOffset.UTC)).value();
     assertThat(runs.apply(old)).isEmpty();
     assertThat(runs.apply(future)).isEmpty();
-    assertThat(runs.apply(java.util.UUID.randomUUID().toString())).isEmpty();
+    assertThat(runs.apply(UUID.randomUUID().toString())).isEmpty();
     assertThat(runs.apply("a-client-chose-this")).isEmpty();
     assertThat(runs.searches()).as("Kafka was not asked").isZero();
     String fresh = RunId.random(Clock.fixed(now.minusSeconds(1), ZoneOffset.UTC)).value();
