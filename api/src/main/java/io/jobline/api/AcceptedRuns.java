@@ -46,20 +46,11 @@ public final class AcceptedRuns {
   private final Function<String, Optional<JobRequest>> elsewhere;
   private long bytes;
 
-  /** Only the runs this process accepts. */
-  public AcceptedRuns() {
-    this(id -> Optional.empty());
-  }
-
   /**
    * @param elsewhere finds the request of a run this process did not accept (or no longer keeps)
    */
   public AcceptedRuns(Function<String, Optional<JobRequest>> elsewhere) {
     this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES, elsewhere);
-  }
-
-  AcceptedRuns(LongSupplier nanos, Duration keepFor, int maxRuns, long maxBytes) {
-    this(nanos, keepFor, maxRuns, maxBytes, id -> Optional.empty());
   }
 
   AcceptedRuns(

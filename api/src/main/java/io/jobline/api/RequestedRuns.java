@@ -1,10 +1,9 @@
 package io.jobline.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
+import io.jobline.wire.Salvage;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -322,27 +321,12 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     }
   }
 
-  /** The {@code run_id} at the top of a request's JSON, read without binding the rest. */
+  /**
+   * The top-level {@code run_id} of a request's JSON without binding the rest, read as the executor
+   * reads it from a record ({@link Salvage}: a field given twice counts as its last value).
+   */
   static String runIdOf(byte[] value) {
-    if (value == null) {
-      return null;
-    }
-    try (JsonParser p = Json.mapper().getFactory().createParser(value)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        return null;
-      }
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        String field = p.currentName();
-        JsonToken token = p.nextToken();
-        if ("run_id".equals(field)) {
-          return token == JsonToken.VALUE_STRING ? p.getText() : null;
-        }
-        p.skipChildren();
-      }
-      return null;
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    return Salvage.texts(value).get("run_id");
   }
 
   /** The time a version 7 id was made at, or null for an id that names no time. */

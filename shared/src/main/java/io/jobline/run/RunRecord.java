@@ -45,13 +45,8 @@ public record RunRecord(
 
   /**
    * The run as history writes it from its request alone, before anything else of it is known:
-   * queued, at the request's attempt.
+   * queued, at the request's attempt, with these params (the request's, or them redacted).
    */
-  public static RunRecord queued(JobRequest request) {
-    return queued(request, request.params());
-  }
-
-  /** {@link #queued(JobRequest)} with other params (the request's, redacted). */
   public static RunRecord queued(JobRequest request, JsonNode params) {
     return new RunRecord(
         request.runId(),
