@@ -370,6 +370,12 @@ public final class Executor implements Managed {
     return d == null ? 0 : d.started();
   }
 
+  /** Requests of the main lane read and not finished: waiting to start, or running. */
+  public int requestsInFlight() {
+    OffsetTracker o = offsets;
+    return o == null ? 0 : o.inFlight(Topics.REQUESTS.name());
+  }
+
   /** Requests this executor moved to the overflow lane, their tenant having a backlog here. */
   public long divertedRequests() {
     RequestReader r = reader;

@@ -31,6 +31,13 @@ public class ExecutorSettings {
   public int maxInFlight = 2000;
 
   /**
+   * The bytes of the records taken from Kafka but not finished (as read), before polling pauses;
+   * the overflow lane pauses at a quarter of it. A request may be up to 128 KiB, so a count alone
+   * let a burst of large requests fill the heap.
+   */
+  @NotNull @JsonProperty public DataSize maxInFlightBytes = DataSize.mebibytes(32);
+
+  /**
    * Requests of one tenant waiting on an executor before its further requests move to the overflow
    * lane ({@code jobline.requests.overflow}); 0 turns the lane off (one lane, read in order).
    */

@@ -149,15 +149,19 @@ final class LaneConsumer {
   }
 
   /**
-   * Stops reading a lane while too much of it is in flight, a partition read too far ahead (past
-   * what the commit's metadata can carry), or those with requests waiting to move while the move
-   * queue is full.
+   * Stops reading a lane while too much of it is in flight (by count or by bytes), a partition read
+   * too far ahead (past what the commit's metadata can carry), or those with requests waiting to
+   * move while the move queue is full.
    */
   void readOnlyWhatFits(MoveQueue toMove) {
     int spanLimit = offsets.maxSpan() - SPAN_ROOM;
-    boolean full = offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight;
+    long maxBytes = settings.maxInFlightBytes.toBytes();
+    boolean full =
+        offsets.inFlight(Topics.REQUESTS.name()) >= settings.maxInFlight
+            || offsets.inFlightBytes(Topics.REQUESTS.name()) >= maxBytes;
     boolean overflowFull =
-        offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight;
+        offsets.inFlight(Topics.REQUESTS_OVERFLOW.name()) >= settings.overflowInFlight
+            || offsets.inFlightBytes(Topics.REQUESTS_OVERFLOW.name()) >= maxBytes / 4;
     Set<TopicPartition> spanFull = new HashSet<>();
     for (TopicPartition tp : owned.keySet()) {
       if (offsets.span(tp) >= spanLimit) {

@@ -35,6 +35,14 @@ final class OffsetTracker {
   private int inFlight;
   private final Map<String, Integer> inFlightByTopic = new HashMap<>();
 
+  /**
+   * The bytes of the records in flight, per partition and offset ({@link #taken(TopicPartition,
+   * long, long)}).
+   */
+  private final Map<TopicPartition, Map<Long, Long>> weights = new HashMap<>();
+
+  private final Map<String, Long> inFlightBytesByTopic = new HashMap<>();
+
   OffsetTracker() {
     this(FinishedOffsets.MAX_SPAN);
   }
@@ -83,10 +91,28 @@ final class OffsetTracker {
   }
 
   synchronized void taken(TopicPartition tp, long offset) {
+    taken(tp, offset, 0);
+  }
+
+  /** Takes an offset whose record ({@code bytes} of it, as read) is in flight until finished. */
+  synchronized void taken(TopicPartition tp, long offset, long bytes) {
     open.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
     next.merge(tp, offset + 1, Math::max);
     inFlight++;
     inFlightByTopic.merge(tp.topic(), 1, Integer::sum);
+    if (bytes > 0) {
+      Long before = weights.computeIfAbsent(tp, k -> new HashMap<>()).put(offset, bytes);
+      inFlightBytesByTopic.merge(tp.topic(), bytes - (before == null ? 0 : before), Long::sum);
+    }
+  }
+
+  /** The weight of the record at an offset leaving the flight. */
+  private void unweigh(TopicPartition tp, long offset) {
+    Map<Long, Long> byOffset = weights.get(tp);
+    Long bytes = byOffset == null ? null : byOffset.remove(offset);
+    if (bytes != null) {
+      inFlightBytesByTopic.merge(tp.topic(), -bytes, Long::sum);
+    }
   }
 
   /**
@@ -99,6 +125,7 @@ final class OffsetTracker {
     if (offsets != null && offsets.remove(offset)) {
       inFlight--;
       inFlightByTopic.merge(tp.topic(), -1, Integer::sum);
+      unweigh(tp, offset);
       finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
     } else if (next.containsKey(tp) && offset >= next.get(tp)) {
       finishedAbove.computeIfAbsent(tp, k -> new TreeSet<>()).add(offset);
@@ -144,6 +171,11 @@ final class OffsetTracker {
   /** Offsets taken and not finished on the partitions of one topic. */
   synchronized int inFlight(String topic) {
     return inFlightByTopic.getOrDefault(topic, 0);
+  }
+
+  /** The bytes of the records taken and not finished on the partitions of one topic. */
+  synchronized long inFlightBytes(String topic) {
+    return inFlightBytesByTopic.getOrDefault(topic, 0L);
   }
 
   /**
@@ -230,6 +262,11 @@ final class OffsetTracker {
       int taken = offsets.size() - waitingToMove;
       inFlight -= taken;
       inFlightByTopic.merge(tp.topic(), -taken, Integer::sum);
+    }
+    Map<Long, Long> byOffset = weights.remove(tp);
+    if (byOffset != null) {
+      long bytes = byOffset.values().stream().mapToLong(Long::longValue).sum();
+      inFlightBytesByTopic.merge(tp.topic(), -bytes, Long::sum);
     }
     finishedAbove.remove(tp);
     next.remove(tp);

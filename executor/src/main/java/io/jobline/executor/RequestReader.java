@@ -71,7 +71,8 @@ final class RequestReader {
       mover.defer(tp, tenantKey, record);
       return;
     }
-    offsets.taken(tp, offset);
+    offsets.taken(
+        tp, offset, MoveQueue.RECORD_OVERHEAD + Math.max(0, record.serializedValueSize()));
     Runnable done = () -> offsets.finished(tp, offset);
     try {
       admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));

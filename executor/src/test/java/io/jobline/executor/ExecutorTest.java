@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dropwizard.util.DataSize;
 import io.jobline.executor.testjobs.TestJobs;
 import io.jobline.store.MongoTimerStore;
 import io.jobline.testkit.ShiftableClock;
@@ -457,6 +459,47 @@ class ExecutorTest {
             .hasSize(1);
       }
       assertThat(first.isPolling()).isTrue();
+    } finally {
+      TestJobs.GATE_OPEN = true;
+    }
+  }
+
+  /**
+   * Requests of 60 KB each (the api takes params up to 64 KB) are read ahead only as far as {@code
+   * executor.maxInFlightBytes}: by count alone (2,000) a burst of them filled the heap.
+   */
+  @Test
+  void largeRequestsAreReadAheadOnlyAsFarAsTheirBytesAllow() {
+    TestJobs.GATE_OPEN = false;
+    try {
+      Executor e =
+          executor(
+              "exec-bytes",
+              s -> {
+                s.workers = 1;
+                s.maxInFlightBytes = DataSize.kibibytes(256);
+              });
+      ObjectNode params = Json.object();
+      params.put("blob", "x".repeat(60_000));
+      List<JobRequest> burst = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        burst.add(submit("gated", params, "t-bytes"));
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> e.runningJobs() == 1 && e.requestsInFlight() > 4);
+      Instant readSince = e.lastPoll().plusMillis(500);
+      await().atMost(Duration.ofSeconds(30)).until(() -> e.lastPoll().isAfter(readSince));
+      assertThat(e.requestsInFlight())
+          .as("read ahead: one slice of a partition (256 KiB) past the 256 KiB allowed")
+          .isBetween(5, 10);
+
+      TestJobs.GATE_OPEN = true;
+      for (JobRequest r : burst) {
+        String id = r.runId().value();
+        assertThat(awaitEnd(id).type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
+        assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
+      }
     } finally {
       TestJobs.GATE_OPEN = true;
     }

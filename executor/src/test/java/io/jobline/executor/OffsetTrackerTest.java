@@ -34,6 +34,30 @@ class OffsetTrackerTest {
   }
 
   @Test
+  void theBytesInFlightAreCountedPerTopicUntilFinishedForgottenOrReadAgain() {
+    OffsetTracker t = new OffsetTracker();
+    t.taken(MAIN, 0, 100_000);
+    t.taken(MAIN, 1, 50_000);
+    t.taken(OVERFLOW, 0, 7);
+    t.taken(MAIN, 2); // (a record skipped at once weighs nothing)
+    assertThat(t.inFlightBytes(MAIN.topic())).isEqualTo(150_000);
+    assertThat(t.inFlightBytes(OVERFLOW.topic())).isEqualTo(7);
+
+    t.finished(MAIN, 0);
+    t.finished(MAIN, 0); // (twice: counted once)
+    assertThat(t.inFlightBytes(MAIN.topic())).isEqualTo(50_000);
+
+    TopicPartition other = new TopicPartition(MAIN.topic(), 1);
+    t.taken(other, 5, 1_000);
+    t.forget(MAIN); // no longer owned: its records will be read again elsewhere
+    assertThat(t.inFlightBytes(MAIN.topic())).isEqualTo(1_000);
+    t.readFrom(other, 5, Set.of()); // read again after an abort
+    assertThat(t.inFlightBytes(MAIN.topic())).isZero();
+    assertThat(t.inFlight(MAIN.topic())).isZero();
+    assertThat(t.inFlightBytes(OVERFLOW.topic())).isEqualTo(7);
+  }
+
+  @Test
   void theSpanIsHowFarPastItsFirstUnfinishedOffsetAPartitionWasRead() {
     // an unfinished request at the head while 30,000 after it finished (moved to the overflow
     // lane): past FinishedOffsets.MAX_SPAN the metadata could not say they finished, so reading

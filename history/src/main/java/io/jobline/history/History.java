@@ -90,6 +90,9 @@ public final class History implements Managed {
     // has: the lag it goes by is that of its last fetch, and without the wait a burst's ends were
     // folded before their requests (written twice: once from the end, once with the request)
     props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, settings.maxTaskIdle.toMilliseconds());
+    // what Streams reads ahead is on the heap too: bounded by records, so by their sizes
+    props.put(
+        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, settings.bufferedRecordsPerPartition);
     Map<String, Integer> partitions =
         partitions(kafka, Topics.REQUESTS.name(), Topics.EVENTS.name());
     streams =

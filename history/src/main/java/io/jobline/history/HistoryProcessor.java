@@ -141,13 +141,16 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         new QueuedHold(
             holding ? settings.holdQueued.toMilliseconds() : 0,
             settings.holdQueuedWhileIdle.toMilliseconds(),
-            settings.maxHeldPerTask);
+            settings.maxHeldPerTask,
+            settings.maxHeldBytesPerTask.toBytes());
     this.pace = new TaskPace(settings.commitInterval.toMilliseconds());
     this.fold = new RunFold(settings.maxLogsPerRun);
     this.batchSize = settings.batchSize;
     this.statsEveryMs = settings.statsInterval.toMilliseconds();
     this.writer = new RunWriter(sinks, settings.maxLogsPerRun, metrics);
-    this.copies = new LetGoCopies(settings.letGoCopies, LetGoCopies.MAX_AGE_MS);
+    this.copies =
+        new LetGoCopies(
+            settings.letGoCopies, settings.maxHeldBytesPerTask.toBytes(), LetGoCopies.MAX_AGE_MS);
     this.metrics = metrics;
     this.runStateRetentionMs = settings.runStateRetention.toMilliseconds();
     this.overRunsAsStubs = settings.overRunsAsStubs;

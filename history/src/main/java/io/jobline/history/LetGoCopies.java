@@ -13,21 +13,32 @@ import java.util.Map;
  * newer fold of the run was stored), and dropped once an input changes the run, which then goes to
  * the run state as any other. It lives in memory only: a task started anew (after a crash, a
  * rebalance, a revived task) has none and reads its let-go runs back as before, so nothing the
- * copies hold needs to survive. Bounded by count ({@code history.letGoCopies}) and age; a run that
- * finds no room, or whose copy aged out, is read back when its next input comes.
+ * copies hold needs to survive. Bounded by count ({@code history.letGoCopies}), by the bytes of
+ * their params ({@link JsonWeight}) and by age; a run that finds no room, or whose copy aged out,
+ * is read back when its next input comes.
  */
 final class LetGoCopies {
   /** How long a copy is kept at most: a run queued longer is read back. */
   static final long MAX_AGE_MS = 10 * 60_000L;
 
-  private record Copy(RunRecord run, long keptAt) {}
+  private record Copy(RunRecord run, long keptAt, long weight) {}
 
   private final int capacity;
+  private final long maxBytes;
   private final long maxAgeMs;
   private final Map<String, Copy> copies = new LinkedHashMap<>();
 
-  LetGoCopies(int capacity, long maxAgeMs) {
+  /** The weight of the copies' params ({@link JsonWeight}). */
+  private long bytes;
+
+  /**
+   * @param capacity how many copies at most
+   * @param maxBytes how many bytes of params at most, all copies together
+   * @param maxAgeMs how long a copy is kept at most
+   */
+  LetGoCopies(int capacity, long maxBytes, long maxAgeMs) {
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
     this.maxAgeMs = maxAgeMs;
   }
 
@@ -35,9 +46,13 @@ final class LetGoCopies {
   void keep(RunRecord run, long now) {
     expire(now);
     String runId = run.runId().value();
-    copies.remove(runId); // (kept again: at the end, with its new time)
+    remove(runId); // (kept again: at the end, with its new time)
     if (capacity > 0 && copies.size() < capacity) {
-      copies.put(runId, new Copy(run, now));
+      long weight = JsonWeight.of(run.params());
+      if (bytes + weight <= maxBytes) {
+        copies.put(runId, new Copy(run, now, weight));
+        bytes += weight;
+      }
     }
   }
 
@@ -48,7 +63,7 @@ final class LetGoCopies {
       return null;
     }
     if (now - copy.keptAt() >= maxAgeMs) {
-      copies.remove(runId);
+      remove(runId);
       return null;
     }
     return copy.run();
@@ -56,11 +71,20 @@ final class LetGoCopies {
 
   /** Drops the copy of a run an input changed. */
   void remove(String runId) {
-    copies.remove(runId);
+    Copy gone = copies.remove(runId);
+    if (gone != null) {
+      bytes -= gone.weight();
+    }
   }
 
   void clear() {
     copies.clear();
+    bytes = 0;
+  }
+
+  /** The weight of the copies' params ({@link JsonWeight}). */
+  long bytes() {
+    return bytes;
   }
 
   int size() {
@@ -70,9 +94,11 @@ final class LetGoCopies {
   private void expire(long now) {
     Iterator<Copy> oldestFirst = copies.values().iterator();
     while (oldestFirst.hasNext()) {
-      if (now - oldestFirst.next().keptAt() < maxAgeMs) {
+      Copy oldest = oldestFirst.next();
+      if (now - oldest.keptAt() < maxAgeMs) {
         return;
       }
+      bytes -= oldest.weight();
       oldestFirst.remove();
     }
   }

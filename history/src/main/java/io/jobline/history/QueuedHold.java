@@ -16,30 +16,38 @@ import java.util.Map;
  * past its request (its end would have come by now unless it waits in the executor's queue), when
  * its task is idle ({@link TaskPace#idle}: history is caught up, and a run not started {@code
  * idleHold} after history read it is waiting) and it was held that long, when it was held ten times
- * {@code hold} whatever the stream does, or when too many are held. Requests are held in the order
- * of their offsets on one partition, so the lowest offset held is where a restarted task reads them
- * again from ({@link #note()}); nothing here is durable.
+ * {@code hold} whatever the stream does, or when too many are held, by count or by the bytes of
+ * their params ({@link JsonWeight}). Requests are held in the order of their offsets on one
+ * partition, so the lowest offset held is where a restarted task reads them again from ({@link
+ * #note()}); nothing here is durable.
  */
 final class QueuedHold {
   private final long holdMs;
   private final long idleHoldMs;
   private final int max;
+  private final long maxBytes;
   private final Map<String, Held> held = new LinkedHashMap<>();
+
+  /** The weight of the params held ({@link JsonWeight}). */
+  private long bytes;
 
   /** The offset after the last request its task read (-1: none yet). */
   private long readTo = -1;
 
-  private record Held(RunRecord run, long offset, long timestamp, long since) {}
+  private record Held(RunRecord run, long offset, long timestamp, long since, long weight) {}
 
   /**
    * @param holdMs how long a queued run is held (0: never)
    * @param idleHoldMs how long at most while the task is idle
    * @param max how many runs at most; the oldest goes when one more comes
+   * @param maxBytes how many bytes of params at most ({@link JsonWeight}); the oldest go when more
+   *     come (a run heavier than this is let go at once)
    */
-  QueuedHold(long holdMs, long idleHoldMs, int max) {
+  QueuedHold(long holdMs, long idleHoldMs, int max, long maxBytes) {
     this.holdMs = holdMs;
     this.idleHoldMs = Math.min(holdMs, idleHoldMs);
     this.max = max;
+    this.maxBytes = maxBytes;
   }
 
   boolean enabled() {
@@ -53,12 +61,16 @@ final class QueuedHold {
    * @return runs let go to make room, to be written now
    */
   List<RunRecord> hold(String runId, RunRecord run, long offset, long timestamp, long now) {
-    held.put(runId, new Held(run, offset, timestamp, now));
+    long weight = JsonWeight.of(run.params());
+    Held before = held.put(runId, new Held(run, offset, timestamp, now, weight));
+    bytes += weight - (before == null ? 0 : before.weight);
     read(offset);
     List<RunRecord> out = new ArrayList<>(1);
     Iterator<Held> oldest = held.values().iterator();
-    while (held.size() > max) {
-      out.add(oldest.next().run);
+    while (held.size() > max || bytes > maxBytes) {
+      Held h = oldest.next();
+      out.add(h.run);
+      bytes -= h.weight;
       oldest.remove();
     }
     return out;
@@ -67,13 +79,23 @@ final class QueuedHold {
   /** The held run of this id, taken out (null if none is held). */
   RunRecord take(String runId) {
     Held h = held.remove(runId);
-    return h == null ? null : h.run;
+    if (h == null) {
+      return null;
+    }
+    bytes -= h.weight;
+    return h.run;
   }
 
   /** Forgets every held run (their requests are read again) and what was read. */
   void clear() {
     held.clear();
+    bytes = 0;
     readTo = -1;
+  }
+
+  /** The weight of the params held ({@link JsonWeight}). */
+  long bytes() {
+    return bytes;
   }
 
   /** Its task read the request at {@code offset} (held or not). */
@@ -115,6 +137,7 @@ final class QueuedHold {
       boolean idleLongEnough = idle && now - h.since >= idleHoldMs;
       if (streamPassed || idleLongEnough || now - h.since >= 10 * holdMs) {
         out.add(h.run);
+        bytes -= h.weight;
         it.remove();
       } else {
         // held in offset order, so in order of holding and (nearly) of record time: the rest are

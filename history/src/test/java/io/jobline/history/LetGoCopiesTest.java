@@ -2,6 +2,7 @@ package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.RunRecord;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
@@ -9,19 +10,55 @@ import io.jobline.wire.RunId;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
-/** A task's copies of the runs it let go are bounded by count and by age. */
+/**
+ * A task's copies of the runs it let go are bounded by count, by the bytes of params and by age.
+ */
 class LetGoCopiesTest {
   private static final long NOW = 1_550;
 
   private static RunRecord run(String id) {
+    return run(id, 0);
+  }
+
+  /** A run let go, with params of one text of {@code chars} characters (none for 0). */
+  private static RunRecord run(String id, int chars) {
+    ObjectNode params = Json.object();
+    if (chars > 0) {
+      params.put("blob", "x".repeat(chars));
+    }
     JobRequest request =
-        JobRequest.manual(RunId.of(id), "noop", Json.object(), "t1", Instant.EPOCH, "api");
+        JobRequest.manual(RunId.of(id), "noop", params, "t1", Instant.EPOCH, "api");
     return new RunFold(10).apply(id, RunInput.of(request), null);
   }
 
   @Test
+  void copiesWhoseParamsWouldWeighMoreThanTheTasksShareAreNotKept() {
+    long one = JsonWeight.of(run("a", 60_000).params());
+    LetGoCopies copies = new LetGoCopies(100, 2 * one, 60_000);
+    copies.keep(run("a", 60_000), 0);
+    copies.keep(run("b", 60_000), 1);
+    copies.keep(run("c", 60_000), 2); // no room by bytes: read back when its next input comes
+    assertThat(copies.bytes()).isEqualTo(2 * one);
+    assertThat(copies.get("c", NOW)).isNull();
+    assertThat(copies.get("a", NOW)).isNotNull();
+
+    copies.remove("a");
+    assertThat(copies.bytes()).isEqualTo(one);
+    copies.keep(run("c", 60_000), 3);
+    assertThat(copies.get("c", NOW)).isNotNull();
+    copies.keep(run("c", 60_000), 4); // kept again: counted once
+    assertThat(copies.bytes()).isEqualTo(2 * one);
+    assertThat(copies.get("b", 60_001)).as("aged out").isNull();
+    assertThat(copies.bytes()).isEqualTo(one);
+    copies.keep(run("d"), 60_004); // c ages out as d comes
+    assertThat(copies.bytes()).isEqualTo(JsonWeight.of(run("d").params()));
+    copies.clear();
+    assertThat(copies.bytes()).isZero();
+  }
+
+  @Test
   void aFullTaskKeepsItsOldestCopiesAndTakesNoMore() {
-    LetGoCopies copies = new LetGoCopies(2, 60_000);
+    LetGoCopies copies = new LetGoCopies(2, Long.MAX_VALUE, 60_000);
     copies.keep(run("a"), 0);
     copies.keep(run("b"), 1);
     copies.keep(run("c"), 2); // no room: c is read back when its next input comes
@@ -38,14 +75,14 @@ class LetGoCopiesTest {
 
   @Test
   void noCapacityKeepsNone() {
-    LetGoCopies copies = new LetGoCopies(0, 60_000);
+    LetGoCopies copies = new LetGoCopies(0, Long.MAX_VALUE, 60_000);
     copies.keep(run("a"), 0);
     assertThat(copies.get("a", 0)).isNull();
   }
 
   @Test
   void aCopyAgesOutAndMakesRoom() {
-    LetGoCopies copies = new LetGoCopies(2, 1_000);
+    LetGoCopies copies = new LetGoCopies(2, Long.MAX_VALUE, 1_000);
     copies.keep(run("a"), 0);
     copies.keep(run("b"), 500);
     copies.keep(run("a"), 600); // kept again: its age starts over

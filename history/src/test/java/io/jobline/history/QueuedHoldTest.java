@@ -2,9 +2,12 @@ package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import java.time.Instant;
 import java.util.List;
@@ -15,19 +18,30 @@ class QueuedHoldTest {
   private static final long HOLD = 3_000;
   private static final long IDLE_HOLD = 500;
   private static final long T = 1_000_000; // record and wall time of the first request
-  private final QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 3);
+  private final QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 3, Long.MAX_VALUE);
 
   private static RunRecord queued(String id) {
+    return queued(id, null);
+  }
+
+  private static RunRecord queued(String id, JsonNode params) {
     RunRecord run =
         new RunFold(10)
             .apply(
                 id,
                 RunInput.of(
                     JobRequest.manual(
-                        RunId.of(id), "noop", null, "t1", Instant.ofEpochMilli(T), "api")),
+                        RunId.of(id), "noop", params, "t1", Instant.ofEpochMilli(T), "api")),
                 null);
     assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
     return run;
+  }
+
+  /** Params of one text of {@code chars} Latin-1 characters. */
+  private static JsonNode params(int chars) {
+    ObjectNode params = Json.object();
+    params.put("blob", "x".repeat(chars));
+    return params;
   }
 
   /**
@@ -103,6 +117,35 @@ class QueuedHoldTest {
   }
 
   @Test
+  void theOldestGoWhenTheParamsHeldWeighMoreThanTheTasksShareOfMemory() {
+    long one = JsonWeight.of(params(60_000));
+    QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 1_000, 2 * one + one / 2);
+    assertThat(hold.hold("a", queued("a", params(60_000)), 10, T, T)).isEmpty();
+    assertThat(hold.hold("b", queued("b", params(60_000)), 11, T, T)).isEmpty();
+    assertThat(hold.bytes()).isEqualTo(2 * one);
+
+    assertThat(ids(hold.hold("c", queued("c", params(60_000)), 12, T, T))).containsExactly("a");
+    assertThat(hold.size()).isEqualTo(2);
+    assertThat(hold.note()).startsWith("11-");
+    assertThat(hold.hold("d", queued("d"), 13, T, T)).as("small params still fit").isEmpty();
+
+    hold.take("b");
+    assertThat(ids(hold.due(T + HOLD, T, idle(T, T, 0)))).containsExactly("c", "d");
+    assertThat(hold.bytes()).as("nothing held, nothing counted").isZero();
+  }
+
+  @Test
+  void aRunHeavierThanTheWholeShareIsLetGoAtOnce() {
+    QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 1_000, 10_000);
+    hold.hold("a", queued("a"), 10, T, T);
+
+    assertThat(ids(hold.hold("big", queued("big", params(20_000)), 11, T, T)))
+        .containsExactly("a", "big");
+    assertThat(hold.isEmpty()).isTrue();
+    assertThat(hold.bytes()).isZero();
+  }
+
+  @Test
   void aRunTakenOutIsNoLongerHeldAndTheLowestOffsetMovesOn() {
     hold.hold("a", queued("a"), 10, T, T);
     hold.hold("b", queued("b"), 11, T, T);
@@ -116,7 +159,7 @@ class QueuedHoldTest {
 
   @Test
   void aHoldOfZeroIsOff() {
-    assertThat(new QueuedHold(0, IDLE_HOLD, 10).enabled()).isFalse();
+    assertThat(new QueuedHold(0, IDLE_HOLD, 10, Long.MAX_VALUE).enabled()).isFalse();
     assertThat(hold.enabled()).isTrue();
   }
 }
