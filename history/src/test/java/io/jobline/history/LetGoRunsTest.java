@@ -2,6 +2,7 @@ package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dropwizard.util.Duration;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
@@ -18,9 +19,16 @@ import org.junit.jupiter.api.Test;
 class LetGoRunsTest {
   private static final Instant T0 = Instant.parse("2026-12-04T04:00:00Z");
 
+  /** Settings holding a run back 3 s (the times below step past that). */
+  private static HistorySettings threeSecondHold() {
+    HistorySettings s = new HistorySettings();
+    s.holdQueued = Duration.seconds(3);
+    return s;
+  }
+
   /** A task that read r1's request and then, past the hold, another's: r1 is let go. */
   private static ProcessorHarness taskThatLetR1Go() {
-    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    ProcessorHarness task = new ProcessorHarness(threeSecondHold(), T0);
     task.processor.init(task.context);
     task.request("r1", T0, 0);
     task.at(T0.plusSeconds(4));
@@ -48,7 +56,7 @@ class LetGoRunsTest {
    */
   private static ProcessorHarness nextOwner(
       InMemoryRunStore stored, ProcessorHarness stateOf, Instant now) {
-    ProcessorHarness next = new ProcessorHarness(new HistorySettings(), now, () -> false, stored);
+    ProcessorHarness next = new ProcessorHarness(threeSecondHold(), now, () -> false, stored);
     if (stateOf != null) {
       next.runStateOf(stateOf);
     }
@@ -129,7 +137,7 @@ class LetGoRunsTest {
   @Test
   void aLetGoWriteRefusedOverANewerStoredFoldKeepsNoCopyAndTheRunIsReadBack() {
     // MongoDB holds r1 started: written by a task whose commit a crash undid
-    ProcessorHarness before = new ProcessorHarness(new HistorySettings(), T0);
+    ProcessorHarness before = new ProcessorHarness(threeSecondHold(), T0);
     before.processor.init(before.context);
     before.request("r1", T0, 0);
     before.at(T0.plusSeconds(1));
