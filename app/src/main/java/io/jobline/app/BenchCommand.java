@@ -57,7 +57,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--data-dir",
-      description = "With --store h2: the folder (default: a new temporary one).")
+      description =
+          "With --store h2: the folder, kept afterwards (default: a new temporary one, deleted"
+              + " afterwards).")
   Path dataDir;
 
   @Option(
@@ -101,10 +103,35 @@ final class BenchCommand implements Callable<Integer> {
       System.err.println("jobline: --store must be `memory` or `h2`, not `" + store + "`");
       return 2;
     }
-    Path folder =
-        store.equals("h2")
-            ? (dataDir != null ? dataDir : Files.createTempDirectory("jobline-bench-"))
-            : null;
+    return inFolder(store.equals("h2"), dataDir, this::measure);
+  }
+
+  /** What runs in the bench's data folder. */
+  interface InFolder {
+    int run(Path folder) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} in the data folder: none for the memory store, {@code given} if set (kept
+   * afterwards), else a new temporary one, deleted afterwards whatever happens (several GB after a
+   * large bench, and left in the temp folder after every run before).
+   */
+  static int inFolder(boolean h2, Path given, InFolder body) throws Exception {
+    if (!h2) {
+      return body.run(null);
+    }
+    if (given != null) {
+      return body.run(given);
+    }
+    Path folder = Files.createTempDirectory("jobline-bench-");
+    try {
+      return body.run(folder);
+    } finally {
+      Standalone.deleteTree(folder);
+    }
+  }
+
+  private int measure(Path folder) throws Exception {
     Standalone.Options options =
         Standalone.Options.ephemeral(folder)
             .withTweak(

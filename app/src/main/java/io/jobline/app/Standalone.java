@@ -309,7 +309,8 @@ public final class Standalone implements AutoCloseable {
     return String.format(Locale.ROOT, "%.1f s", (to - from) / 1e9);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  /** Deletes a folder and all it holds. */
+  static void deleteTree(Path dir) throws IOException {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
