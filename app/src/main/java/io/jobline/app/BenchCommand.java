@@ -6,6 +6,7 @@ import io.jobline.store.MongoRunStore;
 import io.jobline.store.RunStore;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.Json;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -127,7 +128,12 @@ final class BenchCommand implements Callable<Integer> {
     try {
       return body.run(folder);
     } finally {
-      Standalone.deleteTree(folder);
+      try {
+        Standalone.deleteTree(folder);
+      } catch (IOException | RuntimeException e) {
+        // (not in place of the bench's own outcome)
+        System.err.println("jobline: could not delete the bench's folder " + folder + ": " + e);
+      }
     }
   }
 

@@ -119,7 +119,13 @@ public final class Executor implements Managed {
     watchdog.setRemoveOnCancelPolicy(true);
     leases.start(owned.values(), DaemonThreads.named("jobline-lease-keeper"));
     control = new ControlListener(kafka, executorId, (run, attempt) -> runs.cancel(run, attempt));
-    lanes = new Lanes(settings.overflowAfter);
+    // a tenant's share of the bytes in flight, as its share of the count (overflowAfter of
+    // maxInFlight, a tenth by default)
+    lanes =
+        new Lanes(
+            settings.overflowAfter,
+            settings.maxInFlightBytes.toBytes() / 10,
+            p -> offsets.weight(p.partition(), p.offset()));
     pace = OverflowPace.forTarget(settings.overflowTarget.toMilliseconds(), System.nanoTime());
     RunEnvironment env = new RunEnvironment(executorId, settings, parts, events, clock, watchdog);
     runs = new Runs(env, owned, leases, fenced, control, threads);

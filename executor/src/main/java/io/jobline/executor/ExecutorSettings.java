@@ -2,8 +2,10 @@ package io.jobline.executor;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.DataSize;
+import io.dropwizard.util.DataSizeUnit;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
+import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -35,7 +37,10 @@ public class ExecutorSettings {
    * the overflow lane pauses at a quarter of it. A request may be up to 128 KiB, so a count alone
    * let a burst of large requests fill the heap.
    */
-  @NotNull @JsonProperty public DataSize maxInFlightBytes = DataSize.mebibytes(32);
+  @NotNull
+  @MinDataSize(value = 1, unit = DataSizeUnit.MEBIBYTES)
+  @JsonProperty
+  public DataSize maxInFlightBytes = DataSize.mebibytes(32);
 
   /**
    * Requests of one tenant waiting on an executor before its further requests move to the overflow

@@ -67,12 +67,12 @@ final class RequestReader {
         record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
             ? null
             : new String(record.key(), StandardCharsets.UTF_8);
-    if (tenantKey != null && !offsets.readAgain(tp, offset) && movesAside(tp, tenantKey)) {
+    long bytes = MoveQueue.RECORD_OVERHEAD + Math.max(0, record.serializedValueSize());
+    if (tenantKey != null && !offsets.readAgain(tp, offset) && movesAside(tp, tenantKey, bytes)) {
       mover.defer(tp, tenantKey, record);
       return;
     }
-    offsets.taken(
-        tp, offset, MoveQueue.RECORD_OVERHEAD + Math.max(0, record.serializedValueSize()));
+    offsets.taken(tp, offset, bytes);
     Runnable done = () -> offsets.finished(tp, offset);
     try {
       admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));
@@ -90,12 +90,12 @@ final class RequestReader {
    * Whether a main-lane request goes to the overflow lane: its tenant has requests waiting to move
    * here already (it joins them, in order), or as many waiting to start as it may.
    */
-  private boolean movesAside(TopicPartition tp, String tenantKey) {
+  private boolean movesAside(TopicPartition tp, String tenantKey, long bytes) {
     if (mover.holds(tp, tenantKey)) {
       lanes.stillOverflowing(tenantKey);
       return true;
     }
-    if (lanes.staysInMainLane(tenantKey)) {
+    if (lanes.staysInMainLane(tenantKey, bytes)) {
       return false;
     }
     if (lanes.firstMoveSinceRecount(tenantKey)) {

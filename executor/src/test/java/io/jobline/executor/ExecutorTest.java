@@ -479,11 +479,12 @@ class ExecutorTest {
                 s.workers = 1;
                 s.maxInFlightBytes = DataSize.kibibytes(256);
               });
-      ObjectNode params = Json.object();
-      params.put("blob", "x".repeat(60_000));
+      ObjectNode params = largeParams();
       List<JobRequest> burst = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
-        burst.add(submit("gated", params, "t-bytes"));
+        // one request per tenant (none has more than its share waiting), all on one partition (read
+        // in slices of 256 KiB)
+        burst.add(submit("gated", params, sharingPartitionWith("t-bytes-0", "t-bytes-" + i + "-")));
       }
       await()
           .atMost(Duration.ofSeconds(30))
@@ -496,6 +497,40 @@ class ExecutorTest {
 
       TestJobs.GATE_OPEN = true;
       for (JobRequest r : burst) {
+        String id = r.runId().value();
+        assertThat(awaitEnd(id).type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
+        assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
+      }
+    } finally {
+      TestJobs.GATE_OPEN = true;
+    }
+  }
+
+  /**
+   * A tenant with a tenth of {@code executor.maxInFlightBytes} waiting has its further requests
+   * moved to the overflow lane, as with {@code overflowAfter} by count: 40 large requests of one
+   * tenant (far under 200) do not fill the main lane's bytes and stop another tenant's request
+   * behind them on the same partition.
+   */
+  @Test
+  void aTenantsLargeRequestsMoveAsideByBytesAndAnotherTenantBehindThemIsNotHeldUp() {
+    TestJobs.GATE_OPEN = false;
+    try {
+      Executor e = executor("exec-bytes-lanes", s -> s.maxInFlightBytes = DataSize.mebibytes(1));
+      String big = "t-bytes-big";
+      String small = sharingPartitionWith(big, "t-bytes-small-");
+      ObjectNode params = largeParams();
+      List<JobRequest> backlog = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        backlog.add(submit("gated", params, big));
+      }
+      JobRequest other = submit("counting", Json.object(), small);
+
+      assertThat(awaitEnd(other.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+      assertThat(e.divertedRequests()).as("requests moved to the overflow lane").isPositive();
+
+      TestJobs.GATE_OPEN = true;
+      for (JobRequest r : backlog) {
         String id = r.runId().value();
         assertThat(awaitEnd(id).type()).as("run %s", id).isEqualTo(EventType.COMPLETED);
         assertThat(TestJobs.EXECUTIONS.get(id).get()).as("executions of %s", id).isEqualTo(1);
@@ -769,6 +804,13 @@ class ExecutorTest {
   }
 
   /** A tenant named {@code prefix}-something whose requests share {@code tenant}'s partition. */
+  /** Params of 60 KB (the api takes up to 64 KB). */
+  private static ObjectNode largeParams() {
+    ObjectNode params = Json.object();
+    params.put("blob", "x".repeat(60_000));
+    return params;
+  }
+
   private static String sharingPartitionWith(String tenant, String prefix) {
     return IntStream.range(0, 1000)
         .mapToObj(k -> prefix + k)

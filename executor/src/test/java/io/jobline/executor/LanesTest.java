@@ -49,6 +49,22 @@ class LanesTest {
   }
 
   @Test
+  void aTenantsRequestsAlsoMoveOnceTheBytesWaitingReachItsShareButItsFirstAlwaysWaits() {
+    Lanes lanes = new Lanes(100, 100_000, p -> 60_000);
+    lanes.recount(List.of());
+    assertThat(lanes.staysInMainLane("big", 150_000)).as("the first, whatever its size").isTrue();
+    assertThat(lanes.staysInMainLane("big", 1)).isFalse();
+    assertThat(lanes.staysInMainLane("small", 60_000)).isTrue();
+    assertThat(lanes.staysInMainLane("small", 40_000)).as("exactly its share").isTrue();
+    assertThat(lanes.staysInMainLane("small", 1)).isFalse();
+
+    // what waits is weighed again at each batch: one of big's, 60,000 bytes
+    lanes.recount(List.of(waiting("big", MAIN), waiting("big", OVERFLOW)));
+    assertThat(lanes.staysInMainLane("big", 40_000)).isTrue();
+    assertThat(lanes.staysInMainLane("big", 1)).isFalse();
+  }
+
+  @Test
   void theCountsComeFromWhatWaitsInTheMainLaneAtEachBatch() {
     Lanes lanes = new Lanes(2);
     lanes.recount(List.of(waiting("big", MAIN), waiting("big", MAIN), waiting("big", OVERFLOW)));

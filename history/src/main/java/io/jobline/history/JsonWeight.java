@@ -1,6 +1,7 @@
 package io.jobline.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BinaryNode;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -49,7 +50,9 @@ final class JsonWeight {
           bytes += 8; // its slot in the list
           todo.push(element);
         }
-      } else if (n.isBinary() || n.isBigInteger() || n.isBigDecimal()) {
+      } else if (n instanceof BinaryNode binary) {
+        bytes += STRING + binary.binaryValue().length;
+      } else if (n.isBigInteger() || n.isBigDecimal()) {
         bytes += STRING + n.asText().length();
       }
     }

@@ -19,6 +19,8 @@ class JsonWeightTest {
     assertThat(latin - small).isEqualTo(60_000);
     assertThat(wide - small).isEqualTo(2 * 60_001 - 1);
     assertThat(JsonWeight.of(null)).isZero();
+    long binary = JsonWeight.of(Json.mapper().getNodeFactory().binaryNode(new byte[30_001]));
+    assertThat(binary - small).as("its bytes, not their base64 text").isEqualTo(30_000);
   }
 
   @Test
