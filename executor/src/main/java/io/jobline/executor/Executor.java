@@ -122,10 +122,7 @@ public final class Executor implements Managed {
     // a tenant's share of the bytes in flight, as its share of the count (overflowAfter of
     // maxInFlight, a tenth by default)
     lanes =
-        new Lanes(
-            settings.overflowAfter,
-            settings.maxInFlightBytes.toBytes() / 10,
-            p -> offsets.weight(p.partition(), p.offset()));
+        new Lanes(settings.overflowAfter, settings.maxInFlightBytes.toBytes() / 10, Pending::bytes);
     pace = OverflowPace.forTarget(settings.overflowTarget.toMilliseconds(), System.nanoTime());
     RunEnvironment env = new RunEnvironment(executorId, settings, parts, events, clock, watchdog);
     runs = new Runs(env, owned, leases, fenced, control, threads);

@@ -43,7 +43,8 @@ final class Lanes {
    *     0: never
    * @param maxTenantBytes bytes of one tenant's requests waiting (as read) before the next goes to
    *     the overflow lane (its first one waits here whatever its size)
-   * @param weight the bytes of a waiting request, as read
+   * @param weight the bytes of a waiting request, as read (taken again from every waiting request
+   *     before each batch: a field, not a lookup)
    */
   Lanes(int overflowAfter, long maxTenantBytes, ToLongFunction<Pending> weight) {
     this.overflowAfter = overflowAfter;

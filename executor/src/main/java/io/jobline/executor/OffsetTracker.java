@@ -173,13 +173,6 @@ final class OffsetTracker {
     return inFlightByTopic.getOrDefault(topic, 0);
   }
 
-  /** The bytes of the record at an offset in flight, as read (0 if none is weighed). */
-  synchronized long weight(TopicPartition tp, long offset) {
-    Map<Long, Long> byOffset = weights.get(tp);
-    Long bytes = byOffset == null ? null : byOffset.get(offset);
-    return bytes == null ? 0 : bytes;
-  }
-
   /** The bytes of the records taken and not finished on the partitions of one topic. */
   synchronized long inFlightBytes(String topic) {
     return inFlightBytesByTopic.getOrDefault(topic, 0L);

@@ -23,7 +23,8 @@ record Pending(
     String elsewhere,
     long epoch,
     long claimEpoch,
-    String claimKey) {
+    String claimKey,
+    long bytes) {
   Pending(
       JobDefinition job,
       JobRequest request,
@@ -34,6 +35,21 @@ record Pending(
       String elsewhere,
       long epoch,
       long claimEpoch) {
+    this(job, request, partition, offset, done, notBefore, elsewhere, epoch, claimEpoch, 0L);
+  }
+
+  /** A request read, of {@code bytes} as read (what its tenant's share of the lane counts). */
+  Pending(
+      JobDefinition job,
+      JobRequest request,
+      TopicPartition partition,
+      long offset,
+      Runnable done,
+      Instant notBefore,
+      String elsewhere,
+      long epoch,
+      long claimEpoch,
+      long bytes) {
     this(
         job,
         request,
@@ -44,7 +60,8 @@ record Pending(
         elsewhere,
         epoch,
         claimEpoch,
-        request == null ? null : request.runId().value() + ":" + request.attemptOrFirst());
+        request == null ? null : request.runId().value() + ":" + request.attemptOrFirst(),
+        bytes);
   }
 
   String tenantKey() {
@@ -53,16 +70,27 @@ record Pending(
 
   Pending later(Instant when) {
     return new Pending(
-        job, request, partition, offset, done, when, elsewhere, epoch, claimEpoch, claimKey);
+        job, request, partition, offset, done, when, elsewhere, epoch, claimEpoch, claimKey, bytes);
   }
 
   Pending withEpoch(long e) {
     return new Pending(
-        job, request, partition, offset, done, notBefore, elsewhere, e, claimEpoch, claimKey);
+        job,
+        request,
+        partition,
+        offset,
+        done,
+        notBefore,
+        elsewhere,
+        e,
+        claimEpoch,
+        claimKey,
+        bytes);
   }
 
   /** To run under a claim of its own, with fencing token {@code e}. */
   Pending claimed(long e, long claim) {
-    return new Pending(job, request, partition, offset, done, null, null, e, claim, claimKey);
+    return new Pending(
+        job, request, partition, offset, done, null, null, e, claim, claimKey, bytes);
   }
 }

@@ -75,7 +75,7 @@ final class RequestReader {
     offsets.taken(tp, offset, bytes);
     Runnable done = () -> offsets.finished(tp, offset);
     try {
-      admit(record, tp, offset, done, o == null ? null : o.elsewhere.remove(offset));
+      admit(record, tp, offset, bytes, done, o == null ? null : o.elsewhere.remove(offset));
     } catch (RuntimeException e) {
       LOG.warn(
           "Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}",
@@ -108,6 +108,7 @@ final class RequestReader {
       ConsumerRecord<byte[], byte[]> record,
       TopicPartition tp,
       long offset,
+      long bytes,
       Runnable done,
       String elsewhere) {
     Intake.Place at =
@@ -122,7 +123,8 @@ final class RequestReader {
       refusals.refuse(record, refused.reason(), refused.ids(), done);
     } else if (admission instanceof Intake.Admitted admitted) {
       dispatcher.add(
-          new Pending(admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0));
+          new Pending(
+              admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0, bytes));
     }
   }
 }

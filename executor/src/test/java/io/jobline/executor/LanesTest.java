@@ -31,7 +31,7 @@ class LanesTest {
             Trigger.manual(),
             Instant.now(),
             "test");
-    return new Pending(null, r, tp, 0, () -> {}, null, null, 0, 0);
+    return new Pending(null, r, tp, 0, () -> {}, null, null, 0, 0, 60_000L);
   }
 
   @Test
@@ -50,7 +50,7 @@ class LanesTest {
 
   @Test
   void aTenantsRequestsAlsoMoveOnceTheBytesWaitingReachItsShareButItsFirstAlwaysWaits() {
-    Lanes lanes = new Lanes(100, 100_000, p -> 60_000);
+    Lanes lanes = new Lanes(100, 100_000, Pending::bytes);
     lanes.recount(List.of());
     assertThat(lanes.staysInMainLane("big", 150_000)).as("the first, whatever its size").isTrue();
     assertThat(lanes.staysInMainLane("big", 1)).isFalse();
