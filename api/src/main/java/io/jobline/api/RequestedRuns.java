@@ -35,10 +35,12 @@ import org.slf4j.LoggerFactory;
  * a scheduler or a client producing to the topic. History holds such a run back until it starts,
  * for up to {@code history.holdQueued}; meanwhile this is how any api answers for it.
  *
- * <p>It reads only on such a miss, nothing in between: the committed requests of every partition
- * from shortly before the run's id was made (a version 7 id names its time) or, for a version 3 id
- * (one Jobline names from something else: an idempotency key, a schedule's fire), from {@code
- * lookBack} ago, up to the end Kafka had committed at the moment of the call. A run whose request
+ * <p>It reads only on such a miss, nothing in between: the committed requests of every partition up
+ * to the end Kafka had committed at the moment of the call, from shortly before the run's id was
+ * made (a version 7 id names its time) onwards or, for a version 3 id (one Jobline names from
+ * something else: an idempotency key, a schedule's fire), back from that end to {@code lookBack}
+ * ago, newest first, so that a run requested a moment ago is found at once however many requests
+ * came before it (and its newest request, a retry's, if there are several). A run whose request
  * Kafka acknowledged before the call is so normally found; not while a transaction is open on its
  * partition (the last stable offset stays before it). A version 7 id made longer than {@code
  * lookBack} ago, or in the future, is not looked for: history has written such a run if it exists.
@@ -78,6 +80,14 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
   static final Duration MISS_KEPT = Duration.ofSeconds(1);
 
   private static final int MAX_MISSES = 10_000;
+
+  /**
+   * The records per partition a search read back from the end reads first; each further round reads
+   * twice as many, up to {@link #MAX_CHUNK}.
+   */
+  static final long FIRST_CHUNK = 100;
+
+  private static final long MAX_CHUNK = 20_000;
 
   /** How long closing the consumer may take when Kafka does not answer. */
   private static final Duration CLOSE_WITHIN = Duration.ofMillis(200);
@@ -259,34 +269,126 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     Map<TopicPartition, OffsetAndTimestamp> starts =
         consumer.offsetsForTimes(times, left(deadline));
     Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, left(deadline));
-    Map<TopicPartition, Long> toRead = new HashMap<>();
+    Map<TopicPartition, Range> ranges = new HashMap<>();
     for (TopicPartition tp : partitions) {
       OffsetAndTimestamp start = starts.get(tp);
       long end = ends.getOrDefault(tp, 0L);
       if (start != null && start.offset() < end) {
-        toRead.put(tp, end);
+        ranges.put(tp, new Range(start.offset(), end));
       }
     }
-    consumer.assign(toRead.keySet());
-    toRead.keySet().forEach(tp -> consumer.seek(tp, starts.get(tp).offset()));
-    long read = 0;
     long timed = System.nanoTime();
-    while (!toRead.isEmpty() && System.nanoTime() < deadline && read < maxRecords) {
+    Reading reading = new Reading(runId, deadline);
+    // a version 7 id names when its request was sent: read forward from just before then; any
+    // other id may have been sent at any time of the look-back, most likely a moment ago (a client
+    // asking for the run it just requested): read back from the end, the newest records first
+    Optional<JobRequest> found =
+        version(runId) == 7
+            ? forward(consumer, ranges, reading)
+            : newestFirst(consumer, ranges, reading);
+    lastRead = reading.read;
+    LOG.debug(
+        "Searched {} records of the requests topic for run {} in {} ms",
+        reading.read,
+        runId,
+        (System.nanoTime() - timed) / 1_000_000);
+    if (found.isEmpty() && reading.gaveUp) {
+      LOG.info(
+          "Gave up searching the requests topic for run {} after {} records", runId, reading.read);
+    }
+    return found;
+  }
+
+  /** Offsets {@code [from, to)} of a partition still to read. */
+  private record Range(long from, long to) {}
+
+  /** One search's count of what it read, and its bounds. */
+  private final class Reading {
+    final String runId;
+    final long deadline;
+    long read;
+    boolean gaveUp;
+
+    Reading(String runId, long deadline) {
+      this.runId = runId;
+      this.deadline = deadline;
+    }
+
+    /** Whether the search may read on; notes that it gave up when not. */
+    boolean mayGoOn() {
+      gaveUp = System.nanoTime() >= deadline || read >= maxRecords;
+      return !gaveUp;
+    }
+  }
+
+  /** Reads each range from its start to its end, and stops at the first request of the run. */
+  private Optional<JobRequest> forward(
+      KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Range> ranges, Reading reading) {
+    consumer.assign(ranges.keySet());
+    ranges.forEach((tp, r) -> consumer.seek(tp, r.from()));
+    Map<TopicPartition, Long> toRead = new HashMap<>();
+    ranges.forEach((tp, r) -> toRead.put(tp, r.to()));
+    return readUpTo(consumer, toRead, reading, true);
+  }
+
+  /**
+   * Reads each range back from its end, a chunk at a time ({@link #FIRST_CHUNK} records per
+   * partition, twice as many each round), and stops after the first chunk that holds a request of
+   * the run, taking the newest such request.
+   */
+  private Optional<JobRequest> newestFirst(
+      KafkaConsumer<byte[], byte[]> consumer, Map<TopicPartition, Range> ranges, Reading reading) {
+    Map<TopicPartition, Range> left = new HashMap<>(ranges);
+    long chunk = FIRST_CHUNK;
+    while (!left.isEmpty() && reading.mayGoOn()) {
+      Map<TopicPartition, Long> toRead = new HashMap<>();
+      consumer.assign(left.keySet());
+      consumer.resume(left.keySet());
+      for (Map.Entry<TopicPartition, Range> e : left.entrySet()) {
+        Range r = e.getValue();
+        long from = Math.max(r.from(), r.to() - chunk);
+        consumer.seek(e.getKey(), from);
+        toRead.put(e.getKey(), r.to());
+        e.setValue(new Range(r.from(), from));
+      }
+      Optional<JobRequest> found = readUpTo(consumer, toRead, reading, false);
+      if (found.isPresent()) {
+        return found;
+      }
+      left.values().removeIf(r -> r.from() >= r.to());
+      chunk = Math.min(chunk * 2, MAX_CHUNK);
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Reads from the positions sought up to {@code toRead}'s offsets (exclusive); at the first
+   * request of the run if {@code first}, else at the last request read of it once all is read.
+   */
+  private Optional<JobRequest> readUpTo(
+      KafkaConsumer<byte[], byte[]> consumer,
+      Map<TopicPartition, Long> toRead,
+      Reading reading,
+      boolean first) {
+    Optional<JobRequest> last = Optional.empty();
+    while (!toRead.isEmpty() && reading.mayGoOn()) {
       for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
         TopicPartition tp = new TopicPartition(r.topic(), r.partition());
         Long end = toRead.get(tp);
         if (end == null || r.offset() >= end) {
           continue;
         }
-        if (read >= maxRecords) {
+        if (!reading.mayGoOn()) {
           break;
         }
-        read++;
-        if (runId.equals(runIdOf(r.value()))) {
+        reading.read++;
+        if (reading.runId.equals(runIdOf(r.value()))) {
           Optional<JobRequest> request = parse(r.value());
           if (request.isPresent()) {
-            lastRead = read;
-            return request;
+            if (first) {
+              return request;
+            }
+            last = request;
           }
         }
       }
@@ -297,16 +399,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
         }
       }
     }
-    lastRead = read;
-    LOG.debug(
-        "Searched {} records of the requests topic for run {} in {} ms",
-        read,
-        runId,
-        (System.nanoTime() - timed) / 1_000_000);
-    if (!toRead.isEmpty()) {
-      LOG.info("Gave up searching the requests topic for run {} after {} records", runId, read);
-    }
-    return Optional.empty();
+    return last;
   }
 
   private static Duration left(long deadline) {

@@ -108,4 +108,58 @@ class RequestedRunsSearchTest {
       assertThat(capped.lastRead()).isEqualTo(5);
     }
   }
+
+  @Test
+  void aNamedRunRequestedAMomentAgoIsFoundWithoutReadingTheRecordsBeforeIt() throws Exception {
+    String tenant = "newest-" + UUID.randomUUID();
+    RunId named = RunId.forIdempotencyKey(tenant, "noop", "k-" + UUID.randomUUID());
+    RunId retried = RunId.forIdempotencyKey(tenant, "noop", "r-" + UUID.randomUUID());
+    int before = 3_000;
+    try (KafkaProducer<byte[], byte[]> plain = producer(null)) {
+      int partition =
+          plain
+              .send(record(tenant, request(RunId.random(Clock.systemUTC()), tenant)))
+              .get()
+              .partition();
+      plain.send(record(tenant, request(retried, tenant))).get();
+      for (int i = 0; i < before; i++) {
+        plain.send(
+            new ProducerRecord<>(
+                Topics.REQUESTS.name(),
+                partition,
+                bytes(tenant),
+                bytes("{\"run_id\":\"" + UUID.randomUUID() + "\"}")));
+      }
+      plain.send(record(tenant, request(named, tenant))).get();
+      plain.send(record(tenant, retriedRequest(retried, tenant))).get();
+      for (int i = 0; i < 20; i++) {
+        plain.send(record(tenant, request(RunId.random(Clock.systemUTC()), tenant)));
+      }
+      plain.flush();
+    }
+    // fewer records than lie before it on its partition: only a search from the end finds it
+    try (RequestedRuns capped =
+        new RequestedRuns(
+            TestKafka.clientProperties(),
+            Clock.systemUTC(),
+            LOOK_BACK,
+            before / 2,
+            Duration.ofSeconds(10))) {
+      assertThat(capped.apply(named.value())).map(JobRequest::tenantId).contains(tenant);
+      assertThat(capped.lastRead())
+          .as("the newest records of each partition first")
+          .isLessThanOrEqualTo(12 * RequestedRuns.FIRST_CHUNK);
+      assertThat(capped.apply(retried.value()))
+          .as("a run requested twice: its newest request")
+          .map(JobRequest::attempt)
+          .contains(2);
+    }
+  }
+
+  private static String retriedRequest(RunId id, String tenant) throws Exception {
+    JobRequest first =
+        JobRequest.manual(
+            id, "noop", Json.object().put("n", 1), tenant, Instant.now(), "search-test");
+    return Json.mapper().writeValueAsString(first.nextAttempt(3, Instant.now()));
+  }
 }
