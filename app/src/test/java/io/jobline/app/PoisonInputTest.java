@@ -211,4 +211,97 @@ class PoisonInputTest {
     assertThat(run.path("result").isNull() || run.path("result").isMissingNode()).isTrue();
     assertThat(run.path("logs").toString()).contains("result left out");
   }
+
+  private static void send(String topic, String key, String value) {
+    Map<String, Object> props = standalone.config().kafka.clientProperties();
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.send(
+          new ProducerRecord<>(
+              topic, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
+      producer.flush();
+    }
+  }
+
+  private static String request(String runId, String job, String extra) {
+    return "{\"run_id\":\""
+        + runId
+        + "\",\"job_name\":\""
+        + job
+        + "\",\"tenant_id\":\"t-poison\""
+        + extra
+        + "}";
+  }
+
+  @Test
+  void paramsBreakingTheSchemaEverywhereFailTheRunWithAReasonOfBoundedSize() {
+    // found by review: every violation joined made a reason of megabytes, a dead letter and a
+    // failure over Kafka's largest record, and the executor's poll loop stopped on the send
+    String rogue = UUID.randomUUID().toString();
+    String after = UUID.randomUUID().toString();
+    StringBuilder params = new StringBuilder("{\"period\":\"2026-01\"");
+    for (int i = 0; i < 16_000; i++) {
+      params.append(",\"").append(Integer.toString(i, 36)).append("\":0");
+    }
+    params.append('}');
+    send(Topics.REQUESTS.name(), "t-poison", request(rogue, "settlement", ",\"params\":" + params));
+    send(Topics.REQUESTS.name(), "t-poison", request(after, "noop", ""));
+
+    EndToEndTest.awaitRun(http, after, "completed");
+    String error = EndToEndTest.awaitRun(http, rogue, "failed").path("error").asText();
+    assertThat(error).startsWith("invalid params").contains("more");
+    assertThat(error.length()).isLessThanOrEqualTo(9_000);
+    assertThat(http.get("/admin/healthcheck").status()).isEqualTo(200);
+  }
+
+  @Test
+  void timesOutsideAnyCalendarDoNotStopARole() {
+    // found by review: a start at year 1 and an end in 2026 overflowed the duration's nanoseconds
+    // in history's statistics, at every commit after every restart
+    String longAgo = UUID.randomUUID().toString();
+    String farFuture = UUID.randomUUID().toString();
+    String farPast = UUID.randomUUID().toString();
+    String endOfTime = UUID.randomUUID().toString();
+    String after = UUID.randomUUID().toString();
+    send(Topics.REQUESTS.name(), "t-poison", request(longAgo, "noop", ""));
+    send(
+        Topics.EVENTS.name(),
+        longAgo,
+        "{\"run_id\":\""
+            + longAgo
+            + "\",\"seq\":1,\"type\":\"completed\",\"timestamp\":\"2026-03-01T00:00:01Z\","
+            + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"started\":"
+            + "{\"at\":\"0001-01-01T00:00:00Z\",\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}}}");
+    send(
+        Topics.REQUESTS.name(),
+        "t-poison",
+        request(farFuture, "noop", ",\"requested_at\":\"+999999999-12-31T23:59:59Z\""));
+    send(
+        Topics.REQUESTS.name(),
+        "t-poison",
+        request(farPast, "noop", ",\"requested_at\":\"-999999999-01-01T00:00:00Z\""));
+    send(
+        Topics.EVENTS.name(),
+        endOfTime,
+        "{\"run_id\":\""
+            + endOfTime
+            + "\",\"seq\":1,\"type\":\"completed\",\"timestamp\":\"2026-03-01T00:00:01Z\","
+            + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":{\"started\":"
+            + "{\"at\":\"-999999999-01-01T00:00:00Z\",\"job_name\":\"noop\","
+            + "\"tenant_id\":\"t-poison\"}}}");
+    send(Topics.REQUESTS.name(), "t-poison", request(after, "noop", ""));
+
+    EndToEndTest.awaitRun(http, after, "completed");
+    EndToEndTest.awaitRun(http, longAgo, "completed");
+    for (String id : List.of(farFuture, farPast)) {
+      assertThat(EndToEndTest.awaitRun(http, id, "failed").path("error").asText())
+          .startsWith("unparseable")
+          .contains("0000 to 9999");
+    }
+    // (a start whose time cannot be read takes its end's)
+    assertThat(EndToEndTest.awaitRun(http, endOfTime, "completed").path("started_at").asText())
+        .isEqualTo("2026-03-01T00:00:01Z");
+    assertThat(http.get("/admin/healthcheck").status()).isEqualTo(200);
+    assertThat(http.get("/jobs/stats").status()).isEqualTo(200);
+  }
 }

@@ -33,33 +33,65 @@ final class DeadLetters {
     this.transaction = transaction;
   }
 
+  /**
+   * The longest reason a dead letter, and the failure of its run, carries: a reason names what the
+   * record broke, and params that break a schema in thousands of places made one of megabytes.
+   */
+  static final int MAX_REASON_CHARS = 8_192;
+
+  /** The reason, cut to {@link #MAX_REASON_CHARS} with a note of how much was left out. */
+  static String capped(String reason) {
+    if (reason.length() <= MAX_REASON_CHARS) {
+      return reason;
+    }
+    int cut = MAX_REASON_CHARS - 64;
+    if (Character.isHighSurrogate(reason.charAt(cut - 1))) {
+      cut--; // (not half a character)
+    }
+    return reason.substring(0, cut) + "… (" + (reason.length() - cut) + " more characters)";
+  }
+
   /** Puts the record on the dead-letter topic; {@code sent} runs once it is in the transaction. */
   void send(ConsumerRecord<byte[], byte[]> record, String reason, Runnable sent) {
+    String why = capped(reason);
     LOG.warn(
         "Request at {}-{}@{} goes to the dead-letter topic: {}",
         record.topic(),
         record.partition(),
         record.offset(),
-        reason);
+        why);
+    byte[] reasonBytes = why.getBytes(StandardCharsets.UTF_8);
+    byte[] source =
+        (record.topic() + "/" + record.partition() + "/" + record.offset())
+            .getBytes(StandardCharsets.UTF_8);
+    byte[] key = record.key();
     byte[] value = record.value();
-    int rest = MAX_BYTES - (record.key() == null ? 0 : record.key().length);
+    // (the headers this adds, the truncation note's included, count against the bound too)
+    int rest =
+        MAX_BYTES
+            - reasonBytes.length
+            - source.length
+            - Topics.DLQ_REASON_HEADER.length()
+            - Topics.DLQ_SOURCE_HEADER.length()
+            - TRUNCATED_HEADER.length()
+            - 16;
     for (Header h : record.headers()) {
       rest -= h.key().length() + (h.value() == null ? 0 : h.value().length);
     }
+    if (key != null && key.length > Math.max(0, rest)) {
+      key = Arrays.copyOf(key, Math.max(0, rest)); // (a key of most of a record: cut too)
+    }
+    rest -= key == null ? 0 : key.length;
     boolean cut = value != null && value.length > Math.max(0, rest);
     ProducerRecord<byte[], byte[]> out =
         new ProducerRecord<>(
             Topics.REQUESTS_DLQ.name(),
             null,
-            record.key(),
+            key,
             cut ? Arrays.copyOf(value, Math.max(0, rest)) : value,
             record.headers());
-    out.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-    out.headers()
-        .add(
-            Topics.DLQ_SOURCE_HEADER,
-            (record.topic() + "/" + record.partition() + "/" + record.offset())
-                .getBytes(StandardCharsets.UTF_8));
+    out.headers().add(Topics.DLQ_REASON_HEADER, reasonBytes);
+    out.headers().add(Topics.DLQ_SOURCE_HEADER, source);
     if (cut) {
       out.headers()
           .add(TRUNCATED_HEADER, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));

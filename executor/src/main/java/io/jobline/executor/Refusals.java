@@ -40,11 +40,12 @@ final class Refusals {
   void refuse(
       ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
     count.incrementAndGet();
+    String why = DeadLetters.capped(reason);
     if (request == null || request.runId() == null) {
-      deadLetters.send(record, reason, done);
+      deadLetters.send(record, why, done);
       return;
     }
-    deadLetters.send(record, reason, () -> {});
+    deadLetters.send(record, why, () -> {});
     events.publish(
         new RunEvent(
             request.runId(),
@@ -55,7 +56,7 @@ final class Refusals {
             request.attemptOrFirst(),
             0,
             Json.object()
-                .put("error", reason)
+                .put("error", why)
                 .put("job_name", request.jobName())
                 .put("tenant_id", request.tenantId())),
         record.partition(),

@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -68,7 +69,12 @@ final class RequestReader {
             ? null
             : new String(record.key(), StandardCharsets.UTF_8);
     long bytes = MoveQueue.RECORD_OVERHEAD + Math.max(0, record.serializedValueSize());
-    if (tenantKey != null && !offsets.readAgain(tp, offset) && movesAside(tp, tenantKey, bytes)) {
+    // (a record too large to run is refused where it is: moved as it came, with a header more, it
+    // could be over what the producer sends, and that would void the transaction)
+    if (tenantKey != null
+        && record.serializedValueSize() <= WireLimits.MAX_REQUEST_BYTES
+        && !offsets.readAgain(tp, offset)
+        && movesAside(tp, tenantKey, bytes)) {
       mover.defer(tp, tenantKey, record);
       return;
     }

@@ -10,8 +10,10 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.StdScalarSerializer;
 import com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer;
 import java.io.IOException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
 
 /**
  * Instants as every record and document carries them ({@code 2026-03-01T02:00:00.123Z}), read and
@@ -22,18 +24,42 @@ import java.time.LocalDate;
  * <p>The answer is always {@link Instant#parse} / {@link Instant#toString}'s: the quick path takes
  * only the canonical form of a year from 0000 to 9999 (UTC {@code Z}, seconds, a fraction of 1 to 9
  * digits) and hands anything else — an offset, a leap second, a bad string — to the JDK or to
- * Jackson's own reader, which answer it (or refuse it) as they always did.
+ * Jackson's own reader, which answer it (or refuse it) as they always did. Both refuse a time
+ * outside the years 0000 to 9999.
  */
 public final class IsoInstant {
   private static final int CANONICAL = "2026-03-01T02:00:00Z".length();
 
   private IsoInstant() {}
 
-  /** {@link Instant#parse}, quicker for the canonical form. */
+  /** The earliest time Jobline reads: the first instant of the year 0000. */
+  public static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+
+  /** The latest time Jobline reads: the last instant of the year 9999. */
+  public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
+
+  /**
+   * {@link Instant#parse}, quicker for the canonical form, and refusing a time outside the years
+   * 0000 to 9999 ({@link #EARLIEST}, {@link #LATEST}): {@link Instant} reaches a billion years,
+   * where its milliseconds (a MongoDB date) and the nanoseconds of a span overflow a long.
+   */
   public static Instant parse(CharSequence text) {
     Instant quick = quick(text);
-    return quick != null ? quick : Instant.parse(text);
+    return quick != null ? quick : inRange(Instant.parse(text), text);
   }
+
+  private static Instant inRange(Instant at, CharSequence text) {
+    if (outOfRange(at)) {
+      throw new DateTimeParseException(OUT_OF_RANGE, text, 0);
+    }
+    return at;
+  }
+
+  private static boolean outOfRange(Instant at) {
+    return at.isBefore(EARLIEST) || at.isAfter(LATEST);
+  }
+
+  private static final String OUT_OF_RANGE = "a time outside the years 0000 to 9999";
 
   /** {@link Instant#toString}, quicker for years 0 to 9999. */
   public static String format(Instant instant) {
@@ -173,7 +199,16 @@ public final class IsoInstant {
           return quick;
         }
       }
-      return InstantDeserializer.INSTANT.deserialize(p, ctxt);
+      Instant at;
+      try {
+        at = InstantDeserializer.INSTANT.deserialize(p, ctxt);
+      } catch (DateTimeException beyondInstant) { // (a number of seconds past Instant's range)
+        return (Instant) ctxt.handleWeirdStringValue(Instant.class, p.getText(), OUT_OF_RANGE);
+      }
+      if (at != null && outOfRange(at)) {
+        return (Instant) ctxt.handleWeirdStringValue(Instant.class, p.getText(), OUT_OF_RANGE);
+      }
+      return at;
     }
   }
 }

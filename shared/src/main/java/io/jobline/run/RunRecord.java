@@ -129,11 +129,16 @@ public record RunRecord(
     return last.attempt() == attempt ? Optional.ofNullable(last.retryAt()) : Optional.empty();
   }
 
+  /**
+   * Seconds from start to end, or null. (In seconds and nanoseconds apart: a span's nanoseconds
+   * overflow a long past 292 years, and an outside producer's start may be dated the year 1.)
+   */
   public Double durationSeconds() {
     if (startedAt == null || completedAt == null) {
       return null;
     }
-    return Duration.between(startedAt, completedAt).toNanos() / 1e9;
+    Duration d = Duration.between(startedAt, completedAt);
+    return d.getSeconds() + d.getNano() / 1e9;
   }
 
   /** The seed's JobResult view of this run. */
