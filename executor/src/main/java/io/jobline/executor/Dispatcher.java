@@ -313,14 +313,26 @@ final class Dispatcher {
     }
     Instant now = c.env().clock().instant();
     List<Pending> later = new ArrayList<>();
-    // the main lane first; the overflow lane then, on at most half the workers
-    for (boolean overflowLane : new boolean[] {false, true}) {
-      Deque<Pending> lane = overflowLane ? waitingOverflow : waiting;
-      for (Iterator<Pending> it = lane.iterator(); it.hasNext() && slots.hasRoom(overflowLane); ) {
-        startIfItMay(it.next(), it, now, later, overflowLane);
+    try {
+      // the main lane first; the overflow lane then, on at most half the workers
+      for (boolean overflowLane : new boolean[] {false, true}) {
+        Deque<Pending> lane = overflowLane ? waitingOverflow : waiting;
+        for (Iterator<Pending> it = lane.iterator();
+            it.hasNext() && slots.hasRoom(overflowLane); ) {
+          startIfItMay(it.next(), it, now, later, overflowLane);
+        }
       }
+    } finally {
+      // (taken out of their lane to wait: back in it, also when a claim's store failed meanwhile)
+      later.forEach(l -> laneOf(l).addLast(l));
     }
-    later.forEach(l -> laneOf(l).addLast(l));
+  }
+
+  /** One pass of the dispatcher (tests). */
+  void dispatchOnce() {
+    synchronized (lock) {
+      dispatch();
+    }
   }
 
   /** Starts a waiting request if its lease, its start time, its job's and tenant's caps allow. */

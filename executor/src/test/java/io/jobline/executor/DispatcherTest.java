@@ -1,0 +1,112 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.job.JobDefinition;
+import io.jobline.job.JobDescriptor;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
+import io.jobline.wire.Trigger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** The dispatcher's pass over the waiting requests, without a broker or a store. */
+class DispatcherTest {
+  private static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
+  private static final TopicPartition TP = new TopicPartition("jobline.requests", 3);
+  private static final JobDefinition JOB =
+      new JobDefinition(
+          new JobDescriptor("flaky", "", 60, 2, Scope.TENANT, false, 0, null), null, null);
+
+  /**
+   * A claim store in which the first claim is another executor's still, and every later one fails
+   * (the store unreachable).
+   */
+  private static ClaimStore heldThenFailing() {
+    return new ClaimStore() {
+      private int claims;
+
+      @Override
+      public Claim claim(String key, String owner, Instant now, Duration ttl) {
+        if (claims++ == 0) {
+          return new Claim(Outcome.HELD_ELSEWHERE, 4, now.plusSeconds(30), null, false);
+        }
+        throw new IllegalStateException("the store timed out");
+      }
+
+      @Override
+      public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
+        return false;
+      }
+
+      @Override
+      public boolean finish(String key, String owner, long epoch, String terminalEvent) {
+        return false;
+      }
+
+      @Override
+      public void retrySet(String key) {}
+
+      @Override
+      public void release(String key, String owner, long epoch) {}
+    };
+  }
+
+  private static Pending runningElsewhere(String runId, long offset) {
+    JobRequest request =
+        JobRequest.of(
+            RunId.of(runId), "flaky", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
+    return new Pending(JOB, request, TP, offset, () -> {}, null, runId + ":1", 0, 0, 100);
+  }
+
+  @Test
+  void aRequestWaitingOnAnotherExecutorsClaimStaysQueuedWhenTheStoreFailsLaterInThePass() {
+    // found by review: the pass took such a request out of its lane to put it back at the end,
+    // and a failing claim after it in the same pass dropped it: its run never started and its
+    // offset stayed open until the partition moved
+    Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    ExecutorParts parts =
+        new ExecutorParts(heldThenFailing(), new InMemoryTimerStore(), null, null, null);
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-b", new ExecutorSettings(), parts, new EventPublisher(), clock, null);
+    OwnedPartition owned = new OwnedPartition(TP);
+    owned.leased = true;
+    owned.epoch = 5;
+    owned.hold = new Hold(T0.plusSeconds(60));
+    Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, owned));
+    Dispatcher dispatcher =
+        new Dispatcher(
+            new Dispatcher.Context(
+                env,
+                partitions,
+                new Lanes(200),
+                OverflowPace.forTarget(1000, System.nanoTime()),
+                null));
+    dispatcher.add(runningElsewhere("r1", 7));
+    dispatcher.add(runningElsewhere("r2", 8));
+
+    assertThatThrownBy(dispatcher::dispatchOnce).hasMessageContaining("timed out");
+
+    List<Pending> waiting = dispatcher.take(p -> true);
+    assertThat(waiting)
+        .extracting(p -> p.request().runId().value())
+        .containsExactlyInAnyOrder("r1", "r2");
+    assertThat(waiting)
+        .filteredOn(p -> p.request().runId().value().equals("r1"))
+        .extracting(Pending::notBefore)
+        .as("it waits for the other executor's claim to lapse")
+        .containsExactly(T0.plusSeconds(30).plusMillis(50));
+  }
+}
