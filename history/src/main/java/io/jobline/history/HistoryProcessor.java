@@ -405,6 +405,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         && after.status() == RunStatus.QUEUED) {
       letGo(hold.hold(runId, after, requestOffset, record.timestamp(), now));
       letGoDue(now);
+      writeIfBatchFull(); // (runs the hold let go count towards the batch too)
       return;
     }
     dirtyRuns.put(runId, after);
@@ -416,6 +417,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       }
     }
     letGoDue(now);
+    writeIfBatchFull();
+  }
+
+  /** Writes the runs changed since the last write once they are a batch. */
+  private void writeIfBatchFull() {
     if (dirtyRuns.size() >= batchSize) {
       flush();
       forwardDeadLetters();

@@ -174,10 +174,11 @@ public class HistorySettings {
   public int maxHeldPerTask = 10_000;
 
   /**
-   * The params a history task keeps in memory at most, as the Java heap holds them (an estimate),
-   * for the runs it holds back and, as much again, for its copies of runs let go ({@link
-   * #letGoCopies}). Past it the oldest held run is written and no more copies are kept: a count
-   * alone let a burst of runs with large params fill the heap.
+   * The runs a history task keeps in memory at most, as the Java heap holds them (an estimate of
+   * their params and all their text: {@link JsonWeight#ofRun}), for the runs it holds back and, as
+   * much again, for its copies of runs let go ({@link #letGoCopies}). Past it the oldest held run
+   * is written and no more copies are kept: a count alone let a burst of runs with large params
+   * fill the heap.
    */
   @NotNull
   @MinDataSize(value = 0, unit = DataSizeUnit.BYTES)

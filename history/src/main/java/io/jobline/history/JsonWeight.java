@@ -2,6 +2,10 @@ package io.jobline.history;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BinaryNode;
+import io.jobline.run.Attempt;
+import io.jobline.run.LogEntry;
+import io.jobline.run.RunRecord;
+import io.jobline.wire.Trigger;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -57,6 +61,53 @@ final class JsonWeight {
       }
     }
     return bytes;
+  }
+
+  /** A run's record, its object and the fields that are not text: about this much besides. */
+  private static final int RUN = 160;
+
+  /**
+   * The estimate for a whole run: its params and result ({@link #of}) and all its text — ids, job
+   * and tenant names, trigger, error, progress, log lines, attempts. Any of those may be as long as
+   * the record it came in (an outside producer's), so bounding by params alone let runs of short
+   * params and long names be held without limit.
+   */
+  static long ofRun(RunRecord run) {
+    long bytes =
+        RUN
+            + of(run.params())
+            + of(run.result())
+            + textOrNone(run.runId() == null ? null : run.runId().value())
+            + textOrNone(run.jobName())
+            + textOrNone(run.tenantId())
+            + textOrNone(run.executorId())
+            + textOrNone(run.error())
+            + textOrNone(run.progressMessage())
+            + textOrNone(run.parentRunId() == null ? null : run.parentRunId().value());
+    Trigger t = run.trigger();
+    if (t != null) {
+      bytes += NODE + textOrNone(t.schedule()) + textOrNone(t.chainRunId()) + textOrNone(t.step());
+    }
+    if (run.logs() != null) {
+      for (LogEntry line : run.logs()) {
+        bytes += NODE + textOrNone(line.level()) + textOrNone(line.message());
+      }
+    }
+    if (run.attempts() != null) {
+      for (Attempt a : run.attempts()) {
+        bytes += NODE + textOrNone(a.executorId()) + textOrNone(a.error());
+      }
+    }
+    if (run.appliedSeq() != null) {
+      for (String key : run.appliedSeq().keySet()) {
+        bytes += FIELD + text(key);
+      }
+    }
+    return bytes;
+  }
+
+  private static long textOrNone(String s) {
+    return s == null ? 0 : text(s);
   }
 
   /** A string of {@code s}'s length: one byte a character, two if any is beyond Latin-1. */

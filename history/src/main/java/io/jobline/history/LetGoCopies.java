@@ -14,8 +14,8 @@ import java.util.Map;
  * the run state as any other. It lives in memory only: a task started anew (after a crash, a
  * rebalance, a revived task) has none and reads its let-go runs back as before, so nothing the
  * copies hold needs to survive. Bounded by count ({@code history.letGoCopies}), by the bytes of
- * their params ({@link JsonWeight}) and by age; a run that finds no room, or whose copy aged out,
- * is read back when its next input comes.
+ * their estimated heap ({@link JsonWeight#ofRun}) and by age; a run that finds no room, or whose
+ * copy aged out, is read back when its next input comes.
  */
 final class LetGoCopies {
   /** How long a copy is kept at most: a run queued longer is read back. */
@@ -28,12 +28,12 @@ final class LetGoCopies {
   private final long maxAgeMs;
   private final Map<String, Copy> copies = new LinkedHashMap<>();
 
-  /** The weight of the copies' params ({@link JsonWeight}). */
+  /** The estimated heap of the copies ({@link JsonWeight#ofRun}). */
   private long bytes;
 
   /**
    * @param capacity how many copies at most
-   * @param maxBytes how many bytes of params at most, all copies together
+   * @param maxBytes how many bytes at most, all copies together ({@link JsonWeight#ofRun})
    * @param maxAgeMs how long a copy is kept at most
    */
   LetGoCopies(int capacity, long maxBytes, long maxAgeMs) {
@@ -48,7 +48,7 @@ final class LetGoCopies {
     String runId = run.runId().value();
     remove(runId); // (kept again: at the end, with its new time)
     if (capacity > 0 && copies.size() < capacity) {
-      long weight = JsonWeight.of(run.params());
+      long weight = JsonWeight.ofRun(run);
       if (bytes + weight <= maxBytes) {
         copies.put(runId, new Copy(run, now, weight));
         bytes += weight;
@@ -82,7 +82,7 @@ final class LetGoCopies {
     bytes = 0;
   }
 
-  /** The weight of the copies' params ({@link JsonWeight}). */
+  /** The estimated heap of the copies ({@link JsonWeight#ofRun}). */
   long bytes() {
     return bytes;
   }

@@ -17,9 +17,9 @@ import java.util.Map;
  * its task is idle ({@link TaskPace#idle}: history is caught up, and a run not started {@code
  * idleHold} after history read it is waiting) and it was held that long, when it was held ten times
  * {@code hold} whatever the stream does, or when too many are held, by count or by the bytes of
- * their params ({@link JsonWeight}). Requests are held in the order of their offsets on one
- * partition, so the lowest offset held is where a restarted task reads them again from ({@link
- * #note()}); nothing here is durable.
+ * their estimated heap ({@link JsonWeight#ofRun}). Requests are held in the order of their offsets
+ * on one partition, so the lowest offset held is where a restarted task reads them again from
+ * ({@link #note()}); nothing here is durable.
  */
 final class QueuedHold {
   private final long holdMs;
@@ -28,7 +28,7 @@ final class QueuedHold {
   private final long maxBytes;
   private final Map<String, Held> held = new LinkedHashMap<>();
 
-  /** The weight of the params held ({@link JsonWeight}). */
+  /** The estimated heap of the runs held ({@link JsonWeight#ofRun}). */
   private long bytes;
 
   /** The offset after the last request its task read (-1: none yet). */
@@ -40,8 +40,8 @@ final class QueuedHold {
    * @param holdMs how long a queued run is held (0: never)
    * @param idleHoldMs how long at most while the task is idle
    * @param max how many runs at most; the oldest goes when one more comes
-   * @param maxBytes how many bytes of params at most ({@link JsonWeight}); the oldest go when more
-   *     come (a run heavier than this is let go at once)
+   * @param maxBytes how many bytes at most ({@link JsonWeight#ofRun}); the oldest go when more come
+   *     (a run heavier than this is let go at once)
    */
   QueuedHold(long holdMs, long idleHoldMs, int max, long maxBytes) {
     this.holdMs = holdMs;
@@ -61,7 +61,7 @@ final class QueuedHold {
    * @return runs let go to make room, to be written now
    */
   List<RunRecord> hold(String runId, RunRecord run, long offset, long timestamp, long now) {
-    long weight = JsonWeight.of(run.params());
+    long weight = JsonWeight.ofRun(run);
     Held before = held.put(runId, new Held(run, offset, timestamp, now, weight));
     bytes += weight - (before == null ? 0 : before.weight);
     read(offset);
@@ -93,7 +93,7 @@ final class QueuedHold {
     readTo = -1;
   }
 
-  /** The weight of the params held ({@link JsonWeight}). */
+  /** The estimated heap of the runs held ({@link JsonWeight#ofRun}). */
   long bytes() {
     return bytes;
   }

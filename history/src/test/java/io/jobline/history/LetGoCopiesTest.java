@@ -33,7 +33,7 @@ class LetGoCopiesTest {
 
   @Test
   void copiesWhoseParamsWouldWeighMoreThanTheTasksShareAreNotKept() {
-    long one = JsonWeight.of(run("a", 60_000).params());
+    long one = JsonWeight.ofRun(run("a", 60_000));
     LetGoCopies copies = new LetGoCopies(100, 2 * one, 60_000);
     copies.keep(run("a", 60_000), 0);
     copies.keep(run("b", 60_000), 1);
@@ -51,7 +51,7 @@ class LetGoCopiesTest {
     assertThat(copies.get("b", 60_001)).as("aged out").isNull();
     assertThat(copies.bytes()).isEqualTo(one);
     copies.keep(run("d"), 60_004); // c ages out as d comes
-    assertThat(copies.bytes()).isEqualTo(JsonWeight.of(run("d").params()));
+    assertThat(copies.bytes()).isEqualTo(JsonWeight.ofRun(run("d")));
     copies.clear();
     assertThat(copies.bytes()).isZero();
   }

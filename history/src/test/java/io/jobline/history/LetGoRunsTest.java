@@ -78,6 +78,23 @@ class LetGoRunsTest {
   }
 
   @Test
+  void runsTheHoldLetsGoForRoomAreWrittenOnceTheyAreABatchNotOnlyAtTheCommit() {
+    // found by review: runs pushed out of a full hold waited for the commit (1-5 s while behind),
+    // bounded neither by the batch nor by bytes
+    HistorySettings settings = threeSecondHold();
+    settings.maxHeldPerTask = 5;
+    settings.batchSize = 10;
+    ProcessorHarness task = new ProcessorHarness(settings, T0);
+    task.processor.init(task.context);
+    for (int i = 0; i < 30; i++) {
+      task.request("r" + i, T0, i);
+    }
+    assertThat(task.stored.find("r0")).as("written before any commit").isPresent();
+    assertThat(task.stored.find("r9")).isPresent();
+    assertThat(task.stored.find("r29")).as("still held").isEmpty();
+  }
+
+  @Test
   void aRunLetGoIsWrittenQueuedOutsideTheStateAndItsEndFoldsOntoTheTasksCopy() {
     ProcessorHarness task = taskThatLetR1Go();
     task.commit();

@@ -118,7 +118,7 @@ class QueuedHoldTest {
 
   @Test
   void theOldestGoWhenTheParamsHeldWeighMoreThanTheTasksShareOfMemory() {
-    long one = JsonWeight.of(params(60_000));
+    long one = JsonWeight.ofRun(queued("a", params(60_000)));
     QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 1_000, 2 * one + one / 2);
     assertThat(hold.hold("a", queued("a", params(60_000)), 10, T, T)).isEmpty();
     assertThat(hold.hold("b", queued("b", params(60_000)), 11, T, T)).isEmpty();
@@ -132,6 +132,31 @@ class QueuedHoldTest {
     hold.take("b");
     assertThat(ids(hold.due(T + HOLD, T, idle(T, T, 0)))).containsExactly("c", "d");
     assertThat(hold.bytes()).as("nothing held, nothing counted").isZero();
+  }
+
+  @Test
+  void runsWithLongNamesAndNoParamsAreBoundedByTheirBytesToo() {
+    // found by review: only params were weighed, so requests of empty params and a tenant id of
+    // 100,000 characters (an outside producer's) were held up to the count, for gigabytes
+    long max = 4L * 1024 * 1024;
+    QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 10_000, max);
+    String longTenant = "t".repeat(100_000);
+    int letGo = 0;
+    for (int i = 0; i < 200; i++) {
+      String id = "run-" + i;
+      RunRecord run =
+          new RunFold(10)
+              .apply(
+                  id,
+                  RunInput.of(
+                      JobRequest.manual(
+                          RunId.of(id), "noop", null, longTenant, Instant.ofEpochMilli(T), "api")),
+                  null);
+      letGo += hold.hold(id, run, 100 + i, T, T).size();
+      assertThat(hold.bytes()).isLessThanOrEqualTo(max);
+    }
+    assertThat(hold.size()).isBetween(30, 42);
+    assertThat(letGo + hold.size()).isEqualTo(200);
   }
 
   @Test
