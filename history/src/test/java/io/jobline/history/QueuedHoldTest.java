@@ -25,13 +25,17 @@ class QueuedHoldTest {
   }
 
   private static RunRecord queued(String id, JsonNode params) {
+    return queued(id, params, "t1");
+  }
+
+  private static RunRecord queued(String id, JsonNode params, String tenant) {
     RunRecord run =
         new RunFold(10)
             .apply(
                 id,
                 RunInput.of(
                     JobRequest.manual(
-                        RunId.of(id), "noop", params, "t1", Instant.ofEpochMilli(T), "api")),
+                        RunId.of(id), "noop", params, tenant, Instant.ofEpochMilli(T), "api")),
                 null);
     assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
     return run;
@@ -144,14 +148,7 @@ class QueuedHoldTest {
     int letGo = 0;
     for (int i = 0; i < 200; i++) {
       String id = "run-" + i;
-      RunRecord run =
-          new RunFold(10)
-              .apply(
-                  id,
-                  RunInput.of(
-                      JobRequest.manual(
-                          RunId.of(id), "noop", null, longTenant, Instant.ofEpochMilli(T), "api")),
-                  null);
+      RunRecord run = queued(id, null, longTenant);
       letGo += hold.hold(id, run, 100 + i, T, T).size();
       assertThat(hold.bytes()).isLessThanOrEqualTo(max);
     }
