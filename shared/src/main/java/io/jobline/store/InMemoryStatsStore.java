@@ -24,7 +24,10 @@ public final class InMemoryStatsStore implements StatsStore {
   @Override
   public void replace(List<Part> batch) {
     for (Part p : batch) {
-      parts.put(p.key() + "|p" + p.partition(), new Part(p.key(), p.partition(), kept(p.stats())));
+      parts.merge(
+          p.key() + "|p" + p.partition(),
+          new Part(p.key(), p.partition(), kept(p.stats())),
+          (stored, now) -> ends(now.stats()) < ends(stored.stats()) ? stored : now);
     }
   }
 
@@ -43,6 +46,11 @@ public final class InMemoryStatsStore implements StatsStore {
     List<Document> out = new ArrayList<>();
     byKey.forEach((key, kept) -> out.add(StatsView.of(key, JobStats.merge(kept))));
     return out;
+  }
+
+  /** How many ends a part counts: what tells a newer part from an older one of the same key. */
+  static long ends(JobStats s) {
+    return s.counts() == null ? 0 : s.counts().values().stream().mapToLong(Long::longValue).sum();
   }
 
   private static JobStats kept(JobStats s) {

@@ -1,7 +1,9 @@
 package io.jobline.store;
 
+import com.mongodb.MongoBulkWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
@@ -25,6 +27,11 @@ import org.bson.types.Binary;
 public final class MongoStatsStore implements StatsStore {
   public static final String COLLECTION = "job_stats";
   private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
+  private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
+
+  /** How many ends a part counts ({@link InMemoryStatsStore#ends}): only more replace it. */
+  private static final String ENDS = "ends";
+
   private final MongoCollection<Document> stats;
 
   public MongoStatsStore(MongoDatabase db) {
@@ -39,9 +46,25 @@ public final class MongoStatsStore implements StatsStore {
     List<WriteModel<Document>> writes = new ArrayList<>(parts.size());
     for (Part p : parts) {
       String id = p.key() + "|p" + p.partition();
-      writes.add(new ReplaceOneModel<>(Filters.eq("_id", id), document(id, p), UPSERT));
+      long ends = InMemoryStatsStore.ends(p.stats());
+      // (not over a part that counts more ends: one a history instance paused past its task's
+      // move wrote late, over its successor's; a part stored without the count is replaced)
+      writes.add(
+          new ReplaceOneModel<>(
+              Filters.and(Filters.eq("_id", id), Filters.not(Filters.gt(ENDS, ends))),
+              document(id, p).append(ENDS, ends),
+              UPSERT));
     }
-    stats.bulkWrite(writes);
+    try {
+      stats.bulkWrite(writes, UNORDERED);
+    } catch (MongoBulkWriteException e) {
+      // the guarded replace matched nothing, so the upsert tried to insert an id that exists: an
+      // older part, left out; anything else is thrown
+      if (e.getWriteConcernError() != null
+          || e.getWriteErrors().stream().anyMatch(w -> !MongoRunStore.duplicateId(w))) {
+        throw e;
+      }
+    }
   }
 
   private static Document document(String id, Part p) {

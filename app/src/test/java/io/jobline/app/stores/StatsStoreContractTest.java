@@ -106,6 +106,24 @@ class StatsStoreContractTest {
     }
 
     @Test
+    void aPartCountingFewerEndsThanTheOneStoredIsNotWrittenOverIt() {
+      // found by review: a paused history instance whose task had moved wrote its older
+      // statistics over its successor's, and they stayed low until the key changed again
+      StatsStore s = store();
+      s.replace(List.of(part("settle", null, 0, 3, 0), part("settle", null, 1, 1, 0)));
+      s.replace(List.of(part("settle", null, 0, 2, 0), part("settle", null, 1, 2, 0)));
+
+      Document d = s.find("settle", null, false).get(0);
+      assertThat(d.get("counts", Document.class))
+          .as("partition 0 keeps its 3, partition 1 takes its 2")
+          .isEqualTo(new Document("completed", 5L));
+      s.replace(List.of(failing(part("settle", null, 0, 3, 0), "r-late", 9)));
+      assertThat(s.find("settle", null, false).get(0).get("counts", Document.class))
+          .as("more ends are written")
+          .isEqualTo(new Document(Map.of("completed", 5L, "failed", 1L)));
+    }
+
+    @Test
     void aPartWrittenAgainReplacesWhatItHeldAndCountsNothingTwice() {
       StatsStore s = store();
       s.replace(List.of(part("settle", null, 0, 2, 0)));
