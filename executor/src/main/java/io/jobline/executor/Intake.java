@@ -49,13 +49,22 @@ final class Intake {
     this.validator = validator;
   }
 
+  /**
+   * The largest request read back from the overflow lane where an executor moved it (it names its
+   * first place): a request admitted there at up to {@link WireLimits#MAX_REQUEST_BYTES} was moved
+   * as the executor writes it, with its run id, trigger and time added and its numbers rewritten
+   * ({@code 1e6} as {@code 1000000.0}), up to about three times as long.
+   */
+  static final int MAX_MOVED_BYTES = 4 * WireLimits.MAX_REQUEST_BYTES;
+
   Admission admit(byte[] value, Place at) {
-    if (value != null && value.length > WireLimits.MAX_REQUEST_BYTES) {
+    int max = at.origin() != null ? MAX_MOVED_BYTES : WireLimits.MAX_REQUEST_BYTES;
+    if (value != null && value.length > max) {
       return new Refused(
           "too large: "
               + value.length
               + " bytes; at most "
-              + WireLimits.MAX_REQUEST_BYTES
+              + max
               + " (pass a reference to large inputs instead)",
           Salvage.ids(value));
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
+import io.jobline.topic.Topics;
 import io.jobline.wire.RunId;
 import io.jobline.wire.TriggerType;
 import io.jobline.wire.WireLimits;
@@ -50,6 +51,44 @@ class IntakeTest {
             new Origin("jobline.requests", 3, 42));
     Intake.Admitted a = (Intake.Admitted) admit("{\"job_name\":\"counting\"}", moved);
     assertThat(a.request().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
+  }
+
+  @Test
+  void aRequestAdmittedThenMovedAsideIsAdmittedAgainThoughItsMoveMadeItLonger() {
+    // found by review: moved as the executor writes it, params of numbers like 1e6 came out more
+    // than twice as long, and a request accepted in the main lane was refused as too large
+    StringBuilder json = new StringBuilder("{\"job_name\":\"counting\",\"params\":{\"n\":[");
+    while (json.length() < WireLimits.MAX_REQUEST_BYTES - 10) {
+      json.append("1e6,");
+    }
+    json.append("1]}}");
+    Intake.Admitted first = (Intake.Admitted) admit(json.toString(), MAIN);
+    byte[] moved =
+        Topics.REQUESTS
+            .valueSerde()
+            .serializer()
+            .serialize(Topics.REQUESTS.name(), first.request());
+    assertThat(moved.length).isGreaterThan(2 * WireLimits.MAX_REQUEST_BYTES);
+
+    Intake.Place overflow =
+        new Intake.Place(
+            "jobline.requests.overflow",
+            3,
+            7,
+            1_764_583_200_000L,
+            new Origin("jobline.requests", 3, 42));
+    assertThat(INTAKE.admit(moved, overflow)).isInstanceOf(Intake.Admitted.class);
+    assertThat(
+            INTAKE.admit(new byte[Intake.MAX_MOVED_BYTES + 1], overflow) instanceof Intake.Refused r
+                ? r.reason()
+                : "")
+        .startsWith("too large");
+    assertThat(
+            admit(new String(moved, StandardCharsets.UTF_8), MAIN) instanceof Intake.Refused r
+                ? r.reason()
+                : "")
+        .as("straight to the main lane, the limit is the api's")
+        .startsWith("too large");
   }
 
   @Test
