@@ -123,6 +123,30 @@ public final class SchedulesResource {
       throw ApiException.badRequest("job_name", "job_name (the schedule's name) is required");
     }
     Bodies.checkName("job_name", given.jobName());
+    String name = given.jobName();
+    boolean existed =
+        d.schedules()
+            .find(name)
+            .map(
+                stored -> {
+                  // (a token bound to a tenant replaces only its tenant's schedules, as it
+                  // patches and deletes only those)
+                  Access.mustSee(
+                      sc,
+                      stored.tenantId(),
+                      () ->
+                          new ApiException(
+                              409,
+                              "Conflict",
+                              "the schedule name '"
+                                  + name
+                                  + "' is taken by a schedule this token cannot replace;"
+                                  + " choose another",
+                              "job_name",
+                              null));
+                  return true;
+                })
+            .orElse(false);
     Instant now = d.clock().instant();
     Schedule s =
         given.merge(
@@ -140,7 +164,6 @@ public final class SchedulesResource {
       s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(ChronoUnit.MILLIS).toString()));
     }
     Schedule saved = validateAndPlan(s, now, sc);
-    boolean existed = d.schedules().find(saved.jobName()).isPresent();
     d.schedules().save(saved);
     d.changed().run();
     d.auditor()

@@ -76,7 +76,19 @@ class TenantIsolationTest {
     assertProblem(acme.post(path + "/resume", null), 404, null, null);
     assertProblem(acme.post(path + "/trigger", null), 404, null, null);
     assertThat(acme.get("/jobs/schedules").body().toString()).doesNotContain(otherSchedule);
+    // found by review: a create under the other tenant's name replaced its schedule, now acme's
+    assertProblem(
+        acmeAdmin.post(
+            "/jobs/schedules",
+            "{\"job_name\":\""
+                + otherSchedule
+                + "\",\"job_type\":\"noop\",\"cron_expression\":\"0 4 * * *\"}"),
+        409,
+        "job_name",
+        "taken");
     assertThat(admin.get(path).body().path("description").isMissingNode()).isTrue();
+    assertThat(admin.get(path).body().path("tenant_id").asText()).isEqualTo("umbrella");
+    assertThat(admin.get(path).body().path("cron_expression").asText()).isEqualTo("0 3 * * *");
   }
 
   @Test
