@@ -10,10 +10,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.Json;
 import io.jobline.wire.WireLimits;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.TreeSet;
@@ -263,5 +267,30 @@ final class Bodies {
       throw ApiException.badRequest(field, field + " must be a JSON object");
     }
     return obj;
+  }
+
+  /**
+   * An ISO-8601 instant with offset ({@code 2026-03-01T00:00:00Z}) given as {@code field}, or null
+   * when none is given.
+   *
+   * @throws ApiException 400 naming {@code field} when it is not one, or is outside the years 0000
+   *     to 9999 (Jobline reads no time beyond them: see {@link IsoInstant})
+   */
+  static Instant instant(String field, String text) {
+    if (text == null) {
+      return null;
+    }
+    Instant at;
+    try {
+      at = OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          field, field + " must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
+    }
+    if (at.isBefore(IsoInstant.EARLIEST) || at.isAfter(IsoInstant.LATEST)) {
+      throw ApiException.badRequest(
+          field, field + " must be a time within the years 0000 to 9999, not " + text);
+    }
+    return at;
   }
 }

@@ -16,8 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.time.zone.ZoneOffsetTransition;
 import java.util.HashSet;
 import java.util.Set;
@@ -52,12 +50,7 @@ public final class CronResource {
     Instant from = clock.instant();
     String fromText = Bodies.optionalText(req, "from");
     if (fromText != null) {
-      try {
-        from = OffsetDateTime.parse(fromText).toInstant();
-      } catch (DateTimeParseException e) {
-        throw ApiException.badRequest(
-            "from", "from must be an ISO-8601 instant with offset, e.g. 2026-03-29T00:00:00Z");
-      }
+      from = Bodies.instant("from", fromText);
     }
     try {
       return render(CronSchedule.parse(expression, timezone), from, count == null ? 10 : count);

@@ -41,8 +41,6 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -328,15 +326,7 @@ public final class RunsResource {
   }
 
   private static Instant instant(String field, String text) {
-    if (text == null) {
-      return null;
-    }
-    try {
-      return OffsetDateTime.parse(text).toInstant();
-    } catch (DateTimeParseException e) {
-      throw ApiException.badRequest(
-          field, field + " must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
-    }
+    return Bodies.instant(field, text);
   }
 
   static int pageSize(Integer limit, int fallback) {

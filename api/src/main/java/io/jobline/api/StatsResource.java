@@ -19,8 +19,6 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -144,12 +142,7 @@ public final class StatsResource {
     Instant now = clock.instant();
     Instant from = now.minus(Duration.ofHours(1));
     if (since != null) {
-      try {
-        from = OffsetDateTime.parse(since).toInstant();
-      } catch (DateTimeParseException e) {
-        throw ApiException.badRequest(
-            "since", "since must be an ISO-8601 instant with offset, e.g. 2026-03-01T00:00:00Z");
-      }
+      from = Bodies.instant("since", since);
       if (from.isBefore(now.minus(Duration.ofDays(31)))) {
         throw ApiException.badRequest(
             "since", "since may be at most 31 days ago (GET /jobs/stats has all-time counts)");

@@ -47,6 +47,28 @@ class HostileInputTest {
   }
 
   @Test
+  void aTimeBeyondTheYears0000To9999IsA400NamingItsParameter() {
+    // found by review: OffsetDateTime reads years up to a billion, and the store's dates and the
+    // cron's days overflowed into a 500
+    assertProblem(
+        admin.get("/jobs/runs?from=%2B300000000-01-01T00:00:00Z"), 400, "from", "0000 to 9999");
+    assertProblem(admin.get("/jobs/runs?to=-300000000-01-01T00:00:00Z"), 400, "to", "0000 to 9999");
+    assertProblem(
+        admin.get("/jobs/stats/status-counts?since=%2B300000000-01-01T00:00:00Z"),
+        400,
+        "since",
+        "0000 to 9999");
+    assertProblem(
+        admin.post(
+            "/jobs/cron/preview",
+            "{\"cron_expression\":\"0 3 * * *\",\"from\":\"+999999999-12-31T00:00:00Z\"}"),
+        400,
+        "from",
+        "0000 to 9999");
+    assertThat(admin.get("/jobs/runs?from=9999-12-31T00:00:00Z").status()).isEqualTo(200);
+  }
+
+  @Test
   void aCronFieldWithANumberTooLargeForAnyFieldIsA400NamingIt() {
     assertProblem(
         admin.post(
