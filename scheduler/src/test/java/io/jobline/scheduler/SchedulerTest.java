@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.Triggers;
 import io.jobline.scheduler.lease.InMemoryLeaseStore;
@@ -128,6 +129,84 @@ class SchedulerTest {
     assertThat(store.find("heartbeat").orElseThrow().nextRunAt())
         .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
     assertThat(store.find("heartbeat").orElseThrow().lastRunId()).isNotNull();
+  }
+
+  @Test
+  void afterAnOutageLongerThanTheLookBackTheFireOnTimeRunsAndTheEarlierTimesAreCounted() {
+    // found by review: a plan looked at the first 1,000 fire times only, so after two days down a
+    // schedule of every minute missed 1,000, dropped 1,880 without a word, and did not run the
+    // one on time
+    save(
+        "{\"job_name\":\"minutely\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"timezone\":\"UTC\",\"misfire_policy\":\"skip\"}");
+    Instant first = store.find("minutely").orElseThrow().nextRunAt();
+    Instant back = first.plus(Duration.ofDays(2));
+    Scheduler s = scheduler("a", out);
+
+    List<JobRequest> fired = cycleAt(s, back.plusMillis(10).toString());
+    assertThat(fired).extracting(r -> r.trigger().nominalTime()).containsExactly(back);
+    assertThat(out.missed).hasSize(FiringPlan.LOOK_BACK - 1);
+    assertThat(out.missed.get(0).payload().toString()).contains("1881 earlier fire times");
+    assertThat(store.find("minutely").orElseThrow().nextRunAt()).isEqualTo(back.plusSeconds(60));
+  }
+
+  @Test
+  void aJitterLongerThanTheGraceAndThePeriodIsNeitherAMisfireNorAFoldOfTheNextTime() {
+    // found by review: lateness was measured from the nominal time, so a jitter of 61-120 s with
+    // a grace of 60 s recorded the fire as missed and ran the next minute's at once instead
+    save(
+        "{\"job_name\":\"jittery\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"timezone\":\"UTC\",\"jitter_seconds\":120,\"misfire_policy\":\"skip\"}");
+    Schedule stored = store.find("jittery").orElseThrow();
+    Instant t = stored.nextRunAt();
+    // a time whose jitter is past the grace and the period, and the next one's jittered time later
+    while (Triggers.jitter(stored, t).toSeconds() <= 61
+        || !t.plusSeconds(60)
+            .plus(Triggers.jitter(stored, t.plusSeconds(60)))
+            .isAfter(t.plus(Triggers.jitter(stored, t)).plusSeconds(1))) {
+      t = t.plusSeconds(60);
+    }
+    Instant due = t.plus(Triggers.jitter(stored, t));
+    store.save(stored.withNextRunAt(t));
+    Scheduler s = scheduler("a", out);
+
+    assertThat(cycleAt(s, due.minusSeconds(1).toString())).isEmpty();
+    List<JobRequest> fired = cycleAt(s, due.plusMillis(10).toString());
+    assertThat(fired).extracting(r -> r.trigger().nominalTime()).containsExactly(t);
+    assertThat(out.missed).isEmpty();
+    assertThat(store.find("jittery").orElseThrow().nextRunAt()).isEqualTo(t.plusSeconds(60));
+  }
+
+  @Test
+  void aScheduleChangedWhileItFiresKeepsTheNextFireTimeTheChangeGaveIt() {
+    // found by review: the fire's bookkeeping set next_run_at over the change, to the old cron's
+    // next time, and every fire of the new cron until then was lost
+    save(
+        "{\"job_name\":\"race\",\"job_type\":\"noop\",\"cron_expression\":\"0 12 * * *\","
+            + "\"timezone\":\"UTC\"}");
+    Scheduler s = scheduler("a", out);
+    assertThat(cycleAt(s, "2026-03-04T11:59:59.800Z")).isEmpty();
+    Consumer<JobRequest> history = out.onRequest;
+    out.onRequest =
+        r -> {
+          history.accept(r);
+          if (out.requests.size() == 1) { // the API changes it as the 12:00 fire goes out
+            save(
+                "{\"job_name\":\"race\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
+                    + "\"timezone\":\"UTC\"}");
+          }
+        };
+
+    assertThat(cycleAt(s, "2026-03-04T12:00:00.010Z")).hasSize(1);
+    Schedule stored = store.find("race").orElseThrow();
+    assertThat(stored.cronExpression()).isEqualTo("*/5 * * * *");
+    assertThat(stored.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T12:05:00Z"));
+    assertThat(stored.lastRunAt()).as("the fire is still recorded").isNotNull();
+    assertThat(cycleAt(s, "2026-03-04T12:01:00Z")).isEmpty();
+    List<JobRequest> next = cycleAt(s, "2026-03-04T12:05:00.010Z");
+    assertThat(next)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T12:05:00Z"));
   }
 
   @Test

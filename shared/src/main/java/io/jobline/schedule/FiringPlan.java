@@ -20,7 +20,10 @@ public record FiringPlan(
   /** One run to emit for a nominal fire time, standing for {@code coalesced} fire times. */
   public record Run(Instant nominal, int coalesced) {}
 
-  /** Most fire times one plan looks at; a schedule that missed more is summarised. */
+  /**
+   * Most fire times one plan lists, the latest: a schedule that missed more counts the earlier ones
+   * in its missed records' reason.
+   */
   public static final int LOOK_BACK = 1000;
 
   public static FiringPlan waiting() {
@@ -33,8 +36,20 @@ public record FiringPlan(
    * @param previousRunning whether the schedule's last run has not ended yet
    */
   public static FiringPlan plan(Schedule s, Instant now, boolean previousRunning) {
-    List<Instant> due = Triggers.between(s, s.nextRunAt(), now, LOOK_BACK);
+    Triggers.Due span = Triggers.lastBetween(s, s.nextRunAt(), now, LOOK_BACK);
+    List<Instant> due = span.last();
+    // (fire times before the last LOOK_BACK: counted in the reason of those missed, not listed)
+    long earlier = span.earlier();
     Instant next = Triggers.nextAfter(s, now).orElse(null);
+    // a fire time is due at it plus its jitter: from the first whose jittered time is still to
+    // come, the times wait (a jitter longer than the period must not fold them into this fire)
+    for (int i = 0; i < due.size(); i++) {
+      if (dueAt(s, due.get(i)).isAfter(now)) {
+        next = due.get(i);
+        due = due.subList(0, i);
+        break;
+      }
+    }
     if (due.isEmpty()) {
       return new FiringPlan(List.of(), List.of(), null, s.nextRunAt(), false);
     }
@@ -42,7 +57,11 @@ public record FiringPlan(
       switch (s.overlapPolicy()) {
         case SKIP -> {
           return new FiringPlan(
-              List.of(), due, "the previous run was still running (overlap: skip)", next, false);
+              List.of(),
+              due,
+              "the previous run was still running (overlap: skip)" + andEarlier(earlier),
+              next,
+              false);
         }
         case QUEUE -> {
           return waiting();
@@ -54,7 +73,8 @@ public record FiringPlan(
     List<Instant> onTime = new ArrayList<>();
     List<Instant> late = new ArrayList<>();
     for (Instant t : due) {
-      (Duration.between(t, now).compareTo(grace) <= 0 ? onTime : late).add(t);
+      // (late by the jittered time: a jitter longer than the grace is not a misfire)
+      (Duration.between(dueAt(s, t), now).compareTo(grace) <= 0 ? onTime : late).add(t);
     }
     List<Run> runs = new ArrayList<>();
     List<Instant> missed = new ArrayList<>();
@@ -63,7 +83,11 @@ public record FiringPlan(
       onTime.forEach(t -> runs.add(new Run(t, 1)));
     } else {
       switch (s.misfire()) {
-        case RUN_ONCE -> runs.add(new Run(due.get(due.size() - 1), due.size()));
+        case RUN_ONCE ->
+            runs.add(
+                new Run(
+                    due.get(due.size() - 1),
+                    (int) Math.min(Integer.MAX_VALUE, due.size() + earlier)));
         case RUN_ALL -> {
           int cap = s.maxCatchUpRuns();
           for (int i = 0; i < due.size(); i++) {
@@ -73,15 +97,39 @@ public record FiringPlan(
               missed.add(due.get(i));
             }
           }
-          reason = "beyond the catch-up cap of " + cap + " runs (misfire_policy: run_all)";
+          reason =
+              "beyond the catch-up cap of "
+                  + cap
+                  + " runs (misfire_policy: run_all)"
+                  + andEarlier(earlier);
         }
         case SKIP -> {
           missed.addAll(late);
           onTime.forEach(t -> runs.add(new Run(t, 1)));
-          reason = "missed by more than " + s.graceSeconds() + " s (misfire_policy: skip)";
+          reason =
+              "missed by more than "
+                  + s.graceSeconds()
+                  + " s (misfire_policy: skip)"
+                  + andEarlier(earlier);
         }
       }
     }
     return new FiringPlan(runs, missed, reason, next, false);
+  }
+
+  /** What a missed record adds for the fire times before those a plan lists. */
+  private static String andEarlier(long earlier) {
+    return earlier == 0
+        ? ""
+        : "; with "
+            + earlier
+            + " earlier fire times missed too, not recorded one by one (at most "
+            + LOOK_BACK
+            + " are)";
+  }
+
+  /** When the fire time {@code t} is due: it plus its stable jitter. */
+  private static Instant dueAt(Schedule s, Instant t) {
+    return t.plus(Triggers.jitter(s, t));
   }
 }

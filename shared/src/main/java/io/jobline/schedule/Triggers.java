@@ -4,6 +4,7 @@ import io.jobline.cron.CronException;
 import io.jobline.cron.CronSchedule;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -48,6 +49,37 @@ public final class Triggers {
       t = nextAfter(s, t).orElse(null);
     }
     return out;
+  }
+
+  /** The last fire times of a span, oldest first, and how many fire times the span held. */
+  public record Due(List<Instant> last, long total) {
+    /** How many fire times came before the ones kept. */
+    public long earlier() {
+      return total - last.size();
+    }
+  }
+
+  /** How many fire times {@link #lastBetween} counts at most (a year of one a second's, say). */
+  static final long MAX_COUNTED = 50_000_000;
+
+  /**
+   * The last {@code limit} fire times from {@code first} (included) up to {@code until} (included),
+   * and how many there were in all: after a long outage, the times nearest now are those a catch-up
+   * acts on, and the rest are counted, not lost. Past {@link #MAX_COUNTED} times the count stops.
+   */
+  public static Due lastBetween(Schedule s, Instant first, Instant until, int limit) {
+    ArrayDeque<Instant> last = new ArrayDeque<>(Math.min(limit, 1024) + 1);
+    long total = 0;
+    Instant t = first;
+    while (t != null && !t.isAfter(until) && total < MAX_COUNTED) {
+      total++;
+      last.addLast(t);
+      if (last.size() > limit) {
+        last.removeFirst();
+      }
+      t = nextAfter(s, t).orElse(null);
+    }
+    return new Due(new ArrayList<>(last), total);
   }
 
   /** A deterministic delay in [0, jitter) for a fire time, the same on every replica. */

@@ -69,9 +69,16 @@ public final class InMemoryScheduleStore implements ScheduleStore {
   public synchronized void recordFires(List<Fire> fires) {
     for (Fire f : fires) {
       Schedule s = schedules.get(f.jobName());
-      if (s != null) {
+      if (s == null) {
+        continue;
+      }
+      boolean newer = s.lastRunAt() == null || s.lastRunAt().isBefore(f.lastRunAt());
+      if (f.version() == null || f.version().equals(s.version()) && newer) {
         schedules.put(
             f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), f.nextRunAt()));
+      } else if (!f.version().equals(s.version()) && newer) {
+        schedules.put(
+            f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), s.nextRunAt()));
       }
     }
   }

@@ -23,6 +23,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -182,20 +183,42 @@ public final class MongoScheduleStore implements ScheduleStore {
     if (fires.isEmpty()) {
       return;
     }
-    List<WriteModel<Document>> writes = new ArrayList<>(fires.size());
+    List<WriteModel<Document>> writes = new ArrayList<>(2 * fires.size());
     for (Fire f : fires) {
+      Date at = Date.from(f.lastRunAt());
+      Bson lastRun =
+          Updates.combine(
+              Updates.set("last_run_at", at),
+              Updates.set("last_run_id", f.lastRunId()),
+              Updates.set(
+                  "last_run_status", f.lastRunStatus() == null ? null : f.lastRunStatus().wire()));
+      Bson next =
+          f.nextRunAt() == null
+              ? Updates.unset("next_run_at")
+              : Updates.set("next_run_at", Date.from(f.nextRunAt()));
+      if (f.version() == null) {
+        writes.add(
+            new UpdateOneModel<>(Filters.eq("_id", f.jobName()), Updates.combine(lastRun, next)));
+        continue;
+      }
+      // the version fired: all of it; a version written since (a change as it fired): its last
+      // run only, and the next fire time the change gave it stays. Either only when the fire is
+      // newer than the last one recorded (not a paused leader's, late)
+      Bson newer =
+          Filters.or(
+              Filters.exists("last_run_at", false),
+              Filters.eq("last_run_at", null),
+              Filters.lt("last_run_at", at));
       writes.add(
           new UpdateOneModel<>(
-              Filters.eq("_id", f.jobName()),
-              Updates.combine(
-                  Updates.set("last_run_at", Date.from(f.lastRunAt())),
-                  Updates.set("last_run_id", f.lastRunId()),
-                  Updates.set(
-                      "last_run_status",
-                      f.lastRunStatus() == null ? null : f.lastRunStatus().wire()),
-                  f.nextRunAt() == null
-                      ? Updates.unset("next_run_at")
-                      : Updates.set("next_run_at", Date.from(f.nextRunAt())))));
+              Filters.and(
+                  Filters.eq("_id", f.jobName()), Filters.eq("version", f.version()), newer),
+              Updates.combine(lastRun, next)));
+      writes.add(
+          new UpdateOneModel<>(
+              Filters.and(
+                  Filters.eq("_id", f.jobName()), Filters.ne("version", f.version()), newer),
+              lastRun));
     }
     schedules.bulkWrite(writes);
   }

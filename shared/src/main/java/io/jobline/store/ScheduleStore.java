@@ -51,8 +51,25 @@ public interface ScheduleStore {
       Instant lastRunAt,
       String lastRunId,
       RunStatus lastRunStatus,
-      Instant nextRunAt) {}
+      Instant nextRunAt,
+      Long version) {
+    /** A fire recorded whatever version of the schedule is stored. */
+    public Fire(
+        String jobName,
+        Instant lastRunAt,
+        String lastRunId,
+        RunStatus lastRunStatus,
+        Instant nextRunAt) {
+      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, null);
+    }
+  }
 
-  /** Records fires in one batch; touches only the fire fields, so concurrent edits survive. */
+  /**
+   * Records fires in one batch; touches only the fire fields, so concurrent edits survive. A fire
+   * decided on a {@code version} of its schedule sets the next fire time only while that version is
+   * stored: a schedule changed meanwhile keeps the next fire time its change gave it, and takes
+   * only the fire's last-run fields. Either only when the fire is newer than the last one recorded
+   * (a paused leader's fire recorded late changes nothing).
+   */
   void recordFires(List<Fire> fires);
 }

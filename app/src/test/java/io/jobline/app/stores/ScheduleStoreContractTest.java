@@ -100,6 +100,51 @@ class ScheduleStoreContractTest {
       assertThat(a.timezone()).isEqualTo("Europe/Paris");
       assertThat(s.find("gone")).isEmpty();
     }
+
+    @Test
+    void aFireOfAVersionChangedSinceRecordsItsRunButLeavesTheChangesNextFireTime() {
+      // found by review: the fire's bookkeeping set the old cron's next time over the change's
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      long fired = s.find("a").orElseThrow().version();
+      s.save(schedule("a", true).withNextRunAt(T0.plusSeconds(60))); // changed as it fired
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire(
+                  "a", T0, "run-1", RunStatus.QUEUED, T0.plusSeconds(86_400), fired)));
+      Schedule a = s.find("a").orElseThrow();
+      assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(60));
+      assertThat(a.lastRunId()).isEqualTo("run-1");
+      assertThat(a.lastRunAt()).isEqualTo(T0);
+
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire(
+                  "a", T0.minusSeconds(300), "run-0", RunStatus.QUEUED, T0, fired)));
+      assertThat(s.find("a").orElseThrow().lastRunId())
+          .as("an older fire (a paused leader's) is not recorded over a newer one")
+          .isEqualTo("run-1");
+
+      long current = s.find("a").orElseThrow().version();
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire(
+                  "a", T0.minusSeconds(60), "run-late", RunStatus.QUEUED, T0, current)));
+      assertThat(s.find("a").orElseThrow().nextRunAt())
+          .as("nor its next fire time, on the version it fired")
+          .isEqualTo(T0.plusSeconds(60));
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire(
+                  "a",
+                  T0.plusSeconds(60),
+                  "run-2",
+                  RunStatus.QUEUED,
+                  T0.plusSeconds(120),
+                  current)));
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(T0.plusSeconds(120));
+      assertThat(s.find("a").orElseThrow().lastRunId()).isEqualTo("run-2");
+    }
   }
 
   @Nested
