@@ -11,6 +11,7 @@ import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.wire.Json;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,6 +102,12 @@ class ScheduleStoreContractTest {
       assertThat(s.find("gone")).isEmpty();
     }
 
+    /** Records a fire of schedule "a" at {@code at}, decided on {@code version}. */
+    static void record(ScheduleStore s, Instant at, String runId, Instant next, long version) {
+      s.recordFires(
+          List.of(new ScheduleStore.Fire("a", at, runId, RunStatus.QUEUED, next, version)));
+    }
+
     @Test
     void aFireOfAVersionChangedSinceRecordsItsRunButLeavesTheChangesNextFireTime() {
       // found by review: the fire's bookkeeping set the old cron's next time over the change's
@@ -108,40 +115,23 @@ class ScheduleStoreContractTest {
       s.save(schedule("a", true));
       long fired = s.find("a").orElseThrow().version();
       s.save(schedule("a", true).withNextRunAt(T0.plusSeconds(60))); // changed as it fired
-      s.recordFires(
-          List.of(
-              new ScheduleStore.Fire(
-                  "a", T0, "run-1", RunStatus.QUEUED, T0.plusSeconds(86_400), fired)));
+      record(s, T0, "run-1", T0.plusSeconds(86_400), fired);
       Schedule a = s.find("a").orElseThrow();
       assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(60));
       assertThat(a.lastRunId()).isEqualTo("run-1");
       assertThat(a.lastRunAt()).isEqualTo(T0);
 
-      s.recordFires(
-          List.of(
-              new ScheduleStore.Fire(
-                  "a", T0.minusSeconds(300), "run-0", RunStatus.QUEUED, T0, fired)));
+      record(s, T0.minusSeconds(300), "run-0", T0, fired);
       assertThat(s.find("a").orElseThrow().lastRunId())
           .as("an older fire (a paused leader's) is not recorded over a newer one")
           .isEqualTo("run-1");
 
       long current = s.find("a").orElseThrow().version();
-      s.recordFires(
-          List.of(
-              new ScheduleStore.Fire(
-                  "a", T0.minusSeconds(60), "run-late", RunStatus.QUEUED, T0, current)));
+      record(s, T0.minusSeconds(60), "run-late", T0, current);
       assertThat(s.find("a").orElseThrow().nextRunAt())
           .as("nor its next fire time, on the version it fired")
           .isEqualTo(T0.plusSeconds(60));
-      s.recordFires(
-          List.of(
-              new ScheduleStore.Fire(
-                  "a",
-                  T0.plusSeconds(60),
-                  "run-2",
-                  RunStatus.QUEUED,
-                  T0.plusSeconds(120),
-                  current)));
+      record(s, T0.plusSeconds(60), "run-2", T0.plusSeconds(120), current);
       assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(T0.plusSeconds(120));
       assertThat(s.find("a").orElseThrow().lastRunId()).isEqualTo("run-2");
     }
