@@ -107,6 +107,18 @@ public final class AcceptedRuns {
     return found.map(AcceptedRuns::shown);
   }
 
+  /**
+   * The run as queued if this process accepted it (or found its request) within {@code keepFor}:
+   * from memory only, never searching the topic (a live stream asks at every poll).
+   */
+  public Optional<RunRecord> kept(String runId) {
+    synchronized (this) {
+      letGo(nanos.getAsLong());
+      Entry e = runs.get(runId);
+      return e == null ? Optional.empty() : Optional.of(e.run());
+    }
+  }
+
   /** A requested run as history first writes it, its params' secrets redacted. */
   private static RunRecord shown(JobRequest request) {
     return RunRecord.queued(

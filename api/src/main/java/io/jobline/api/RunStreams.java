@@ -20,6 +20,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,7 @@ public final class RunStreams implements AutoCloseable {
   }
 
   private final RunStore runs;
+  private final Function<String, Optional<RunRecord>> queued;
   private final StreamSlots slots;
   private final Timing timing;
   private final ScheduledExecutorService scheduler;
@@ -102,9 +104,17 @@ public final class RunStreams implements AutoCloseable {
   /** Touched by the scheduler thread only. */
   private final List<Stream> open = new ArrayList<>();
 
+  /**
+   * @param queued a run this api accepted that history has not written yet ({@link
+   *     AcceptedRuns#kept}): streamed as queued meanwhile, not ended as "no such run"
+   */
   public RunStreams(
-      RunStore runs, ApiLimits limits, Timing timing, ScheduledExecutorService scheduler) {
-    this(runs, limits, timing, scheduler, System::nanoTime);
+      RunStore runs,
+      Function<String, Optional<RunRecord>> queued,
+      ApiLimits limits,
+      Timing timing,
+      ScheduledExecutorService scheduler) {
+    this(runs, queued, limits, timing, scheduler, System::nanoTime);
   }
 
   /**
@@ -113,12 +123,14 @@ public final class RunStreams implements AutoCloseable {
    */
   RunStreams(
       RunStore runs,
+      Function<String, Optional<RunRecord>> queued,
       ApiLimits limits,
       Timing timing,
       ScheduledExecutorService scheduler,
       LongSupplier nanos) {
     this.nanos = nanos;
     this.runs = runs;
+    this.queued = queued;
     this.slots = new StreamSlots(limits);
     this.timing = timing;
     this.scheduler = scheduler;
@@ -260,7 +272,9 @@ public final class RunStreams implements AutoCloseable {
     }
     s.stuckSince = null;
     // a run of another tenant is, to this caller, a run that does not exist
-    Optional<RunRecord> found = runs.find(s.runId).filter(r -> s.caller.sees(r.tenantId()));
+    // (accepted here and not yet written by history, it reads queued: a burst, a history behind)
+    Optional<RunRecord> found =
+        runs.find(s.runId).or(() -> queued.apply(s.runId)).filter(r -> s.caller.sees(r.tenantId()));
     StringBuilder frames = new StringBuilder();
     boolean ended = false;
     if (found.isEmpty()) {

@@ -201,7 +201,7 @@ public final class RunsResource {
                   return line;
                 })
             .toList(),
-        from + size < total ? from + size : null);
+        (long) from + size < total ? Integer.valueOf(from + size) : null); // (no int overflow)
   }
 
   /** A new attempt of a run that failed, timed out or was cancelled. 202. */

@@ -17,6 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -28,6 +31,10 @@ import org.junit.jupiter.api.Test;
 class RunStreamsTest {
   private static final Caller ADMIN = new Caller("admin", Role.ADMIN, null);
   private final InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
+
+  /** Runs this api accepted that history has not written (AcceptedRuns#kept). */
+  private final Map<String, RunRecord> acceptedHere = new ConcurrentHashMap<>();
+
   private final AtomicLong now = new AtomicLong();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ApiLimits limits = new ApiLimits();
@@ -35,6 +42,7 @@ class RunStreamsTest {
   private final RunStreams streams =
       new RunStreams(
           runs,
+          id -> Optional.ofNullable(acceptedHere.get(id)),
           limits,
           new RunStreams.Timing(
               Duration.ofHours(1),
@@ -227,6 +235,26 @@ class RunStreamsTest {
   }
 
   @Test
+  void aRunAcceptedHereThatHistoryHasNotWrittenStreamsAsQueuedThenGoesOnOnceWritten() {
+    // found by review: the stream read only the store, so a run history held back longer than
+    // the not-found time (a burst) ended its stream with "no such run" while GET showed it queued
+    acceptedHere.put("r1", run("r1", "t1", RunStatus.QUEUED, 0));
+    Client c = open("r1", ADMIN, StreamPosition.START);
+    advance(Duration.ofSeconds(31));
+    streams.poll();
+    String first = c.take();
+    assertThat(first)
+        .contains("event: status")
+        .contains("\"queued\"")
+        .doesNotContain("no such run");
+    assertThat(c.closed).isFalse();
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.COMPLETED, 0)));
+    advance(Duration.ofSeconds(1));
+    streams.poll();
+    assertThat(c.take()).contains("\"completed\"").contains("event: end");
+  }
+
+  @Test
   void anotherTenantsRunIsARunThatDoesNotExistUntilTheStreamGivesUp() {
     runs.upsertAll(List.of(run("r1", "umbrella", RunStatus.RUNNING, 2)));
     Client c = open("r1", new Caller("acme", Role.VIEWER, "acme"), StreamPosition.START);
@@ -336,7 +364,8 @@ class RunStreamsTest {
   void streamsPastTheTokensCapAre429() {
     limits.streamsPerToken = 1;
     RunStreams capped =
-        new RunStreams(runs, limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
+        new RunStreams(
+            runs, id -> Optional.empty(), limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
     capped.open("r1", ADMIN, StreamPosition.START, new Client());
     assertThatThrownBy(() -> capped.open("r2", ADMIN, StreamPosition.START, new Client()))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));

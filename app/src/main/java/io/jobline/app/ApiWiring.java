@@ -102,6 +102,7 @@ final class ApiWiring {
     RunStreams runStreams =
         new RunStreams(
             stores.runs(),
+            accepted::kept,
             config.api.limits,
             config.api.streamTiming(),
             env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());

@@ -213,6 +213,10 @@ class RunsApiTest {
     assertThat(second.path("logs").get(1).path("message").asText())
         .isEqualTo("Settlement for 2026-05 done: 100 transactions");
     assertThat(second.path("next_offset").isNull()).isTrue();
+    // found by review: offset + limit overflowed an int into a negative next_offset
+    JsonNode far = http.get("/jobs/runs/" + id + "/logs?offset=2147483647&limit=500").body();
+    assertThat(far.path("logs").size()).isZero();
+    assertThat(far.path("next_offset").isNull()).isTrue();
   }
 
   @Test
