@@ -88,7 +88,7 @@ public final class ScheduleFiring {
     /** What the fire writes back to the store. */
     public ScheduleStore.Fire record() {
       return new ScheduleStore.Fire(
-          schedule.jobName(), at, lastRunId(), lastRunStatus(), plan.next(), schedule.version());
+          schedule.jobName(), at, lastRunId(), lastRunStatus(), plan.next(), schedule.nextRunAt());
     }
   }
 

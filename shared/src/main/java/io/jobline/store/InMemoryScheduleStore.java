@@ -72,11 +72,10 @@ public final class InMemoryScheduleStore implements ScheduleStore {
       if (s == null) {
         continue;
       }
-      boolean newer = s.lastRunAt() == null || s.lastRunAt().isBefore(f.lastRunAt());
-      if (f.version() == null || f.version().equals(s.version()) && newer) {
+      if (f.plannedFrom() == null || f.plannedFrom().equals(s.nextRunAt())) {
         schedules.put(
             f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), f.nextRunAt()));
-      } else if (!f.version().equals(s.version()) && newer) {
+      } else if (s.lastRunAt() == null || s.lastRunAt().isBefore(f.lastRunAt())) {
         schedules.put(
             f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), s.nextRunAt()));
       }

@@ -196,28 +196,27 @@ public final class MongoScheduleStore implements ScheduleStore {
           f.nextRunAt() == null
               ? Updates.unset("next_run_at")
               : Updates.set("next_run_at", Date.from(f.nextRunAt()));
-      if (f.version() == null) {
+      if (f.plannedFrom() == null) {
         writes.add(
             new UpdateOneModel<>(Filters.eq("_id", f.jobName()), Updates.combine(lastRun, next)));
         continue;
       }
-      // the version fired: all of it; a version written since (a change as it fired): its last
-      // run only, and the next fire time the change gave it stays. Either only when the fire is
-      // newer than the last one recorded (not a paused leader's, late)
-      Bson newer =
-          Filters.or(
-              Filters.exists("last_run_at", false),
-              Filters.eq("last_run_at", null),
-              Filters.lt("last_run_at", at));
+      // the next fire time it was planned from still stored: all of it. Another (a change gave it
+      // one as it fired): its last run only, when the fire is newer than the last one recorded
+      Date plannedFrom = Date.from(f.plannedFrom());
       writes.add(
           new UpdateOneModel<>(
-              Filters.and(
-                  Filters.eq("_id", f.jobName()), Filters.eq("version", f.version()), newer),
+              Filters.and(Filters.eq("_id", f.jobName()), Filters.eq("next_run_at", plannedFrom)),
               Updates.combine(lastRun, next)));
       writes.add(
           new UpdateOneModel<>(
               Filters.and(
-                  Filters.eq("_id", f.jobName()), Filters.ne("version", f.version()), newer),
+                  Filters.eq("_id", f.jobName()),
+                  Filters.ne("next_run_at", plannedFrom),
+                  Filters.or(
+                      Filters.exists("last_run_at", false),
+                      Filters.eq("last_run_at", null),
+                      Filters.lt("last_run_at", at))),
               lastRun));
     }
     schedules.bulkWrite(writes);

@@ -52,8 +52,8 @@ public interface ScheduleStore {
       String lastRunId,
       RunStatus lastRunStatus,
       Instant nextRunAt,
-      Long version) {
-    /** A fire recorded whatever version of the schedule is stored. */
+      Instant plannedFrom) {
+    /** A fire recorded whatever next fire time is stored. */
     public Fire(
         String jobName,
         Instant lastRunAt,
@@ -66,10 +66,12 @@ public interface ScheduleStore {
 
   /**
    * Records fires in one batch; touches only the fire fields, so concurrent edits survive. A fire
-   * decided on a {@code version} of its schedule sets the next fire time only while that version is
-   * stored: a schedule changed meanwhile keeps the next fire time its change gave it, and takes
-   * only the fire's last-run fields. Either only when the fire is newer than the last one recorded
-   * (a paused leader's fire recorded late changes nothing).
+   * planned from a next fire time ({@code plannedFrom}, the schedule's {@code next_run_at} it was
+   * decided on) moves it on only while that time is stored: a schedule whose change gave it another
+   * keeps it, and takes only the fire's last-run fields, when the fire is newer than the last one
+   * recorded; a fire whose time was fired already (a paused leader's, recorded late) changes
+   * nothing. A change that leaves the time alone (params, a description) does not stop the fire
+   * from moving it on.
    */
   void recordFires(List<Fire> fires);
 }

@@ -102,38 +102,44 @@ class ScheduleStoreContractTest {
       assertThat(s.find("gone")).isEmpty();
     }
 
-    /** Records a fire of schedule "a" at {@code at}, decided on {@code version}. */
-    static void record(ScheduleStore s, Instant at, String runId, Instant next, long version) {
+    /** Records a fire of schedule "a" at {@code at}, planned from {@code plannedFrom}. */
+    static void record(
+        ScheduleStore s, Instant at, String runId, Instant next, Instant plannedFrom) {
       s.recordFires(
-          List.of(new ScheduleStore.Fire("a", at, runId, RunStatus.QUEUED, next, version)));
+          List.of(new ScheduleStore.Fire("a", at, runId, RunStatus.QUEUED, next, plannedFrom)));
     }
 
     @Test
-    void aFireOfAVersionChangedSinceRecordsItsRunButLeavesTheChangesNextFireTime() {
+    void aFireOfATimeAChangeMovedRecordsItsRunButLeavesTheChangesNextFireTime() {
       // found by review: the fire's bookkeeping set the old cron's next time over the change's
       ScheduleStore s = store();
-      s.save(schedule("a", true));
-      long fired = s.find("a").orElseThrow().version();
-      s.save(schedule("a", true).withNextRunAt(T0.plusSeconds(60))); // changed as it fired
-      record(s, T0, "run-1", T0.plusSeconds(86_400), fired);
+      s.save(schedule("a", true)); // next fire time T0 + 300 s
+      Instant planned = T0.plusSeconds(300);
+      s.save(schedule("a", true).withNextRunAt(T0.plusSeconds(360))); // changed as it fired
+      record(s, planned, "run-1", planned.plusSeconds(86_400), planned);
       Schedule a = s.find("a").orElseThrow();
-      assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(60));
+      assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(360));
       assertThat(a.lastRunId()).isEqualTo("run-1");
-      assertThat(a.lastRunAt()).isEqualTo(T0);
+      assertThat(a.lastRunAt()).isEqualTo(planned);
 
-      record(s, T0.minusSeconds(300), "run-0", T0, fired);
+      record(s, planned.minusSeconds(300), "run-0", planned, planned.minusSeconds(300));
       assertThat(s.find("a").orElseThrow().lastRunId())
-          .as("an older fire (a paused leader's) is not recorded over a newer one")
+          .as("a fire of a time fired before (a paused leader's, late) changes nothing")
           .isEqualTo("run-1");
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(T0.plusSeconds(360));
+    }
 
-      long current = s.find("a").orElseThrow().version();
-      record(s, T0.minusSeconds(60), "run-late", T0, current);
-      assertThat(s.find("a").orElseThrow().nextRunAt())
-          .as("nor its next fire time, on the version it fired")
-          .isEqualTo(T0.plusSeconds(60));
-      record(s, T0.plusSeconds(60), "run-2", T0.plusSeconds(120), current);
-      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(T0.plusSeconds(120));
-      assertThat(s.find("a").orElseThrow().lastRunId()).isEqualTo("run-2");
+    @Test
+    void aChangeThatLeavesTheNextFireTimeAloneDoesNotStopTheFireMovingItOn() {
+      // found by review of the first fix: guarded by version, a change of params as it fired
+      // left the time fired as the next, and it was fired (or recorded missed) again
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      Instant planned = s.find("a").orElseThrow().nextRunAt();
+      s.save(schedule("a", true)); // a new version, the same next fire time
+      record(s, planned, "run-1", planned.plusSeconds(300), planned);
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(planned.plusSeconds(300));
+      assertThat(s.find("a").orElseThrow().lastRunId()).isEqualTo("run-1");
     }
   }
 
