@@ -11,7 +11,8 @@ import java.io.InputStream;
 /**
  * Refuses a body larger than {@link Bodies#MAX_BODY_BYTES} (413): at once when its declared length
  * says so, before anything reads it, and otherwise (a chunked body declares none) as soon as more
- * than that has been read, so that no route reads an unbounded body into memory.
+ * than twice that has been read ({@link UnreadBodyDrain#LIMIT}), so that no route reads an
+ * unbounded body into memory.
  */
 @Priority(Priorities.HEADER_DECORATOR)
 public final class BodySizeLimit implements ContainerRequestFilter {
@@ -23,9 +24,11 @@ public final class BodySizeLimit implements ContainerRequestFilter {
               tooLarge("the request body is " + request.getLength() + " bytes").toProblem()));
       return;
     }
-    if (request.hasEntity()) {
-      request.setEntityStream(new Capped(request.getEntityStream(), Bodies.MAX_BODY_BYTES));
-    }
+    // (not hasEntity(): it peeks at the body, and would ask a client that waits for
+    // "100 Continue" to send one the answer may not need)
+    // (at the most UnreadBodyDrain reads of a body a route did not take, so that it can still
+    // read such a body through; a route that reads one past MAX_BODY_BYTES refuses it itself)
+    request.setEntityStream(new Capped(request.getEntityStream(), UnreadBodyDrain.LIMIT));
   }
 
   private static ApiException tooLarge(String what) {

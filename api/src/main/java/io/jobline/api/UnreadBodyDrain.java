@@ -54,6 +54,8 @@ public final class UnreadBodyDrain implements ContainerResponseFilter {
       }
     } catch (IOException | IllegalStateException | ProcessingException gone) {
       // the client stopped sending: there is no one to keep the answer for
+    } catch (ApiException pastTheBodyLimit) {
+      // (BodySizeLimit's cap on a body of no declared length): read no further; Jetty closes
     }
   }
 }
