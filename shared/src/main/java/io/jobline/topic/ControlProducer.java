@@ -15,6 +15,7 @@ public final class ControlProducer implements AutoCloseable {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-control");
+    SendTimeouts.withinTheWait(props);
     this.producer =
         new KafkaProducer<>(
             props,

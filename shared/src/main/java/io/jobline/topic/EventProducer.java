@@ -24,6 +24,7 @@ public final class EventProducer implements AutoCloseable {
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+    SendTimeouts.withinTheWait(props);
     this.producer =
         new KafkaProducer<>(
             props, Topics.EVENTS.keySerde().serializer(), Topics.EVENTS.valueSerde().serializer());

@@ -30,13 +30,7 @@ public final class RequestProducer implements AutoCloseable {
     // broker decompressed every batch to check it and the executor every batch it read (with lz4,
     // `bench --jobs 100000` ran 4,811-4,878 jobs/s on 32 CPU-s; without, 6,510-6,867 on 24)
     props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-    // Kafka gives a send up before the 30 s sendAndWait waits (by default it went on trying for 120
-    // s, and the api's "503, nothing was changed" could be followed by the run): what was not
-    // acknowledged by the end of the wait is not written later, unless the broker wrote it and its
-    // answer was lost
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 25_000);
+    SendTimeouts.withinTheWait(props);
     this.producer =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
   }
