@@ -183,7 +183,7 @@ public class HistorySettings {
   @NotNull
   @MinDataSize(value = 0, unit = DataSizeUnit.BYTES)
   @JsonProperty
-  public DataSize maxHeldBytesPerTask = DataSize.mebibytes(4);
+  public DataSize maxHeldBytesPerTask = DataSize.mebibytes(6);
 
   /**
    * The records Kafka Streams reads ahead at most per input partition before it stops fetching that
