@@ -1,6 +1,8 @@
 package io.jobline.store;
 
 import io.jobline.run.JobStats;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -9,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.bson.Document;
 
@@ -18,16 +21,45 @@ import org.bson.Document;
  * the same way when read.
  */
 public final class InMemoryStatsStore implements StatsStore {
+  /**
+   * How long a part stays unreplaceable by one that counts fewer ends: longer than any pause a
+   * history instance wakes from to write its older figures late (past its session timeout), shorter
+   * than a reset of history's state (a new application id, topics replayed from what Kafka kept)
+   * should leave the figures frozen.
+   */
+  public static final Duration REFUSE_FEWER_FOR = Duration.ofMinutes(10);
+
   /** Parts by key and partition. */
   private final Map<String, Part> parts = new ConcurrentSkipListMap<>();
 
+  /** When each part was written. */
+  private final Map<String, Instant> writtenAt = new ConcurrentHashMap<>();
+
+  private final Clock clock;
+
+  public InMemoryStatsStore() {
+    this(Clock.systemUTC());
+  }
+
+  public InMemoryStatsStore(Clock clock) {
+    this.clock = clock;
+  }
+
   @Override
-  public void replace(List<Part> batch) {
+  public synchronized void replace(List<Part> batch) {
+    Instant now = clock.instant();
     for (Part p : batch) {
-      parts.merge(
-          p.key() + "|p" + p.partition(),
-          new Part(p.key(), p.partition(), kept(p.stats())),
-          (stored, now) -> ends(now.stats()) < ends(stored.stats()) ? stored : now);
+      String id = p.key() + "|p" + p.partition();
+      Part stored = parts.get(id);
+      Instant at = writtenAt.get(id);
+      if (stored != null
+          && ends(p.stats()) < ends(stored.stats())
+          && at != null
+          && !at.isBefore(now.minus(REFUSE_FEWER_FOR))) {
+        continue; // (see MongoStatsStore#replace)
+      }
+      parts.put(id, new Part(p.key(), p.partition(), kept(p.stats())));
+      writtenAt.put(id, now);
     }
   }
 

@@ -10,6 +10,8 @@ import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.WriteModel;
 import io.jobline.run.JobStats;
 import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -32,10 +34,23 @@ public final class MongoStatsStore implements StatsStore {
   /** How many ends a part counts ({@link InMemoryStatsStore#ends}): only more replace it. */
   private static final String ENDS = "ends";
 
+  /** When a part was written. */
+  private static final String WRITTEN_AT = "written_at";
+
   private final MongoCollection<Document> stats;
 
+  private final Clock clock;
+
   public MongoStatsStore(MongoDatabase db) {
+    this(db, Clock.systemUTC());
+  }
+
+  /**
+   * @param clock when parts are written, as {@link InMemoryStatsStore#REFUSE_FEWER_FOR} reads it
+   */
+  public MongoStatsStore(MongoDatabase db, Clock clock) {
     this.stats = db.getCollection(COLLECTION);
+    this.clock = clock;
   }
 
   @Override
@@ -44,15 +59,24 @@ public final class MongoStatsStore implements StatsStore {
       return;
     }
     List<WriteModel<Document>> writes = new ArrayList<>(parts.size());
+    Instant now = clock.instant();
+    Date stale = Date.from(now.minus(InMemoryStatsStore.REFUSE_FEWER_FOR));
     for (Part p : parts) {
       String id = p.key() + "|p" + p.partition();
       long ends = InMemoryStatsStore.ends(p.stats());
-      // (not over a part that counts more ends: one a history instance paused past its task's
-      // move wrote late, over its successor's; a part stored without the count is replaced)
+      // (not over a part that counts more ends, written lately: one a history instance paused
+      // past its task's move wrote late, over its successor's. A part stored without the count,
+      // or longer ago — history's state was reset since, and counts again from what Kafka kept —
+      // is replaced)
       writes.add(
           new ReplaceOneModel<>(
-              Filters.and(Filters.eq("_id", id), Filters.not(Filters.gt(ENDS, ends))),
-              document(id, p).append(ENDS, ends),
+              Filters.and(
+                  Filters.eq("_id", id),
+                  Filters.or(
+                      Filters.not(Filters.gt(ENDS, ends)),
+                      Filters.exists(WRITTEN_AT, false),
+                      Filters.lt(WRITTEN_AT, stale))),
+              document(id, p).append(ENDS, ends).append(WRITTEN_AT, Date.from(now)),
               UPSERT));
     }
     try {
