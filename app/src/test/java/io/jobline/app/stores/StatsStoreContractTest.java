@@ -11,15 +11,13 @@ import io.jobline.store.InMemoryStatsStore;
 import io.jobline.store.MongoStatsStore;
 import io.jobline.store.StatsStore;
 import io.jobline.store.StatsStore.Part;
+import io.jobline.testkit.ShiftableClock;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.LongStream;
 import org.bson.Document;
 import org.bson.types.Binary;
@@ -135,32 +133,16 @@ class StatsStoreContractTest {
     void aPartCountingFewerEndsReplacesOneWrittenLongAgoAsAfterAResetOfHistorysState() {
       // found by review of the guard: history replaying from what Kafka kept (a new application
       // id, a reset) counts fewer ends than MongoDB holds, and its figures were refused for good
-      AtomicReference<Instant> now = new AtomicReference<>(T0);
-      Clock clock =
-          new Clock() {
-            @Override
-            public ZoneId getZone() {
-              return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(ZoneId zone) {
-              return this;
-            }
-
-            @Override
-            public Instant instant() {
-              return now.get();
-            }
-          };
+      // (the system clock shifted: a part's time is only compared with the window)
+      ShiftableClock clock = new ShiftableClock();
       StatsStore s = store(clock);
       s.replace(List.of(part("settle", null, 0, 3, 0)));
-      now.set(T0.plus(InMemoryStatsStore.REFUSE_FEWER_FOR).minusSeconds(1));
+      clock.shift(InMemoryStatsStore.REFUSE_FEWER_FOR.minusSeconds(5));
       s.replace(List.of(part("settle", null, 0, 1, 0)));
       assertThat(s.find("settle", null, false).get(0).get("counts", Document.class))
           .as("still refused: written lately")
           .isEqualTo(new Document("completed", 3L));
-      now.set(T0.plus(InMemoryStatsStore.REFUSE_FEWER_FOR).plusSeconds(1));
+      clock.shift(Duration.ofSeconds(10));
       s.replace(List.of(part("settle", null, 0, 1, 0)));
       assertThat(s.find("settle", null, false).get(0).get("counts", Document.class))
           .isEqualTo(new Document("completed", 1L));
