@@ -62,10 +62,16 @@ public final class MongoClaimStore implements ClaimStore {
             done.getString("terminal"),
             done.getBoolean("retry_set", false));
       }
+      // the highest epoch in the window, not the end of an unbroken run from the first: the
+      // retention job deletes released claims (and a run's first may be gone while a later one
+      // still holds it; stopping at the hole claimed that first epoch again, and ran it twice)
       long e = base;
-      while (found.containsKey(epochId(key, e + 1))) {
-        e++;
-        latest = found.get(epochId(key, e));
+      for (long probe = base + 1; probe <= base + PROBE; probe++) {
+        Document d = found.get(epochId(key, probe));
+        if (d != null) {
+          e = probe;
+          latest = d;
+        }
       }
       if (e < base + PROBE) {
         base = e;

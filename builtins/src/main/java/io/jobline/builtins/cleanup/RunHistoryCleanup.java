@@ -82,7 +82,8 @@ public class RunHistoryCleanup {
                             .getDeletedCount()));
     result.add(MongoRunStore.COLLECTION, runs);
     // claims are left only by runs in flight when their partition changed hands; old ones serve no
-    // one
+    // one (a released one is dated 1970 and goes at once, though a later epoch of its run may
+    // still hold it: the claim store reads past such a gap)
     result.add(
         CLAIMS,
         db.getCollection(CLAIMS)
