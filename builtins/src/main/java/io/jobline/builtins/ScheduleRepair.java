@@ -6,6 +6,7 @@ import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobResources;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleTrigger;
 import io.jobline.schedule.Triggers;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.ScheduleStore;
@@ -65,7 +66,12 @@ public class ScheduleRepair {
               ? Triggers.nextAfter(s, now)
               : Triggers.nextAfter(s, s.nextRunAt().minusMillis(1));
       boolean fits =
-          s.nextRunAt() != null && expected.isPresent() && expected.get().equals(s.nextRunAt());
+          s.nextRunAt() != null
+              && (unanchored(s)
+                  // (an interval without run_at has no grid of fire times to fit: any next fire
+                  // time fits that is no more than one interval ahead; overdue ones are kept)
+                  ? !s.nextRunAt().isAfter(Triggers.nextAfter(s, now).orElseThrow())
+                  : expected.isPresent() && expected.get().equals(s.nextRunAt()));
       if (!fits) {
         Instant next = Triggers.nextAfter(s, now).orElse(null);
         if (next == null ? s.nextRunAt() != null : !next.equals(s.nextRunAt())) {
@@ -85,5 +91,10 @@ public class ScheduleRepair {
     result.put("fixed", fixed);
     result.put("invalid", invalid);
     return result;
+  }
+
+  /** An interval trigger counted from whenever it is asked about (no {@code run_at}). */
+  private static boolean unanchored(Schedule s) {
+    return s.trigger() instanceof ScheduleTrigger.Every every && every.anchor() == null;
   }
 }

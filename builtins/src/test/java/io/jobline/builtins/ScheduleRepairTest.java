@@ -50,4 +50,36 @@ class ScheduleRepairTest {
     assertThat(ctx.lines).anyMatch(l -> l.startsWith("WARN Schedule broken"));
     assertThat(ctx.lines).contains("100% Checked 4 schedules");
   }
+
+  @Test
+  void anIntervalWithoutRunAtKeepsItsNextFireTimeWhetherDueOrWithinOneInterval() throws Exception {
+    // found by review: such an interval has no grid, so no stored time "fitted" and every repair
+    // pushed it to now + interval: with an hourly repair a 2-hour interval never fired
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    for (String[] row :
+        new String[][] {
+          {"due", "2026-03-04T09:00:00Z"},
+          {"soon", "2026-03-04T11:00:00Z"},
+          {"too-far", "2026-03-05T11:00:00Z"}
+        }) {
+      store.save(
+          schedule(
+              "{\"job_name\":\""
+                  + row[0]
+                  + "\",\"trigger_type\":\"interval\",\"interval_seconds\":7200,"
+                  + "\"timezone\":\"UTC\",\"next_run_at\":\""
+                  + row[1]
+                  + "\"}"));
+    }
+
+    Map<String, Object> result =
+        ScheduleRepair.repair(store, NOW, new Recording("calculate_next_schedules"));
+
+    assertThat(result).containsEntry("fixed", 1);
+    assertThat(store.find("due").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T09:00:00Z"));
+    assertThat(store.find("soon").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
+    assertThat(store.find("too-far").orElseThrow().nextRunAt()).isEqualTo(NOW.plusSeconds(7200));
+  }
 }
