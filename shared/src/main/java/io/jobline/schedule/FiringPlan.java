@@ -40,6 +40,7 @@ public record FiringPlan(
     List<Instant> due = span.last();
     // (fire times before the last LOOK_BACK: counted in the reason of those missed, not listed)
     long earlier = span.earlier();
+    String about = span.estimated() ? "about " : "";
     Instant next = Triggers.nextAfter(s, now).orElse(null);
     // a fire time is due at it plus its jitter: from the first whose jittered time is still to
     // come, the times wait (a jitter longer than the period must not fold them into this fire)
@@ -59,7 +60,7 @@ public record FiringPlan(
           return new FiringPlan(
               List.of(),
               due,
-              "the previous run was still running (overlap: skip)" + andEarlier(earlier),
+              "the previous run was still running (overlap: skip)" + andEarlier(about, earlier),
               next,
               false);
         }
@@ -101,7 +102,7 @@ public record FiringPlan(
               "beyond the catch-up cap of "
                   + cap
                   + " runs (misfire_policy: run_all)"
-                  + andEarlier(earlier);
+                  + andEarlier(about, earlier);
         }
         case SKIP -> {
           missed.addAll(late);
@@ -110,7 +111,7 @@ public record FiringPlan(
               "missed by more than "
                   + s.graceSeconds()
                   + " s (misfire_policy: skip)"
-                  + andEarlier(earlier);
+                  + andEarlier(about, earlier);
         }
       }
     }
@@ -118,10 +119,11 @@ public record FiringPlan(
   }
 
   /** What a missed record adds for the fire times before those a plan lists. */
-  private static String andEarlier(long earlier) {
+  private static String andEarlier(String about, long earlier) {
     return earlier == 0
         ? ""
         : "; with "
+            + about
             + earlier
             + " earlier fire times missed too, not recorded one by one (at most "
             + LOOK_BACK

@@ -51,27 +51,49 @@ public final class Triggers {
     return out;
   }
 
-  /** The last fire times of a span, oldest first, and how many fire times the span held. */
-  public record Due(List<Instant> last, long total) {
+  /**
+   * The last fire times of a span, oldest first, and how many fire times the span held ({@code
+   * estimated}: about so many, when there were too many to step through).
+   */
+  public record Due(List<Instant> last, long total, boolean estimated) {
     /** How many fire times came before the ones kept. */
     public long earlier() {
       return total - last.size();
     }
   }
 
-  /** How many fire times {@link #lastBetween} counts at most (a year of one a second's, say). */
-  static final long MAX_COUNTED = 50_000_000;
+  /**
+   * How many fire times {@link #lastBetween} steps through at most before it jumps to the end of
+   * the span: a plan runs on the scheduler's loop, again every second while it cannot fire.
+   */
+  static final long MAX_STEPPED = 100_000;
 
   /**
    * The last {@code limit} fire times from {@code first} (included) up to {@code until} (included),
    * and how many there were in all: after a long outage, the times nearest now are those a catch-up
-   * acts on, and the rest are counted, not lost. Past {@link #MAX_COUNTED} times the count stops.
+   * acts on, and the rest are counted, not lost. Past {@link #MAX_STEPPED} times it jumps to about
+   * {@code limit} fire times (at the mean period seen) before {@code until}, and the count of those
+   * it skipped is an estimate.
    */
   public static Due lastBetween(Schedule s, Instant first, Instant until, int limit) {
     ArrayDeque<Instant> last = new ArrayDeque<>(Math.min(limit, 1024) + 1);
     long total = 0;
+    boolean estimated = false;
     Instant t = first;
-    while (t != null && !t.isAfter(until) && total < MAX_COUNTED) {
+    while (t != null && !t.isAfter(until)) {
+      if (total == MAX_STEPPED) {
+        // (the mean period so far: jump to 2 x limit periods before the end, where stepping
+        // resumes; what lies between is counted at that period)
+        long meanMillis = Math.max(1, Duration.between(first, t).toMillis() / total);
+        Instant jumpTo = until.minusMillis(meanMillis * 2L * limit);
+        if (jumpTo.isAfter(t)) {
+          total += Duration.between(t, jumpTo).toMillis() / meanMillis;
+          estimated = true;
+          last.clear();
+          t = nextAfter(s, jumpTo.minusMillis(1)).orElse(null);
+          continue;
+        }
+      }
       total++;
       last.addLast(t);
       if (last.size() > limit) {
@@ -79,7 +101,7 @@ public final class Triggers {
       }
       t = nextAfter(s, t).orElse(null);
     }
-    return new Due(new ArrayList<>(last), total);
+    return new Due(new ArrayList<>(last), total, estimated);
   }
 
   /** A deterministic delay in [0, jitter) for a fire time, the same on every replica. */

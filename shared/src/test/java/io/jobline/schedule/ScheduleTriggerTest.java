@@ -151,4 +151,31 @@ class ScheduleTriggerTest {
     assertThat(ScheduleTrigger.of(TriggerKind.ONCE, null, null, 60, T0, every))
         .isEqualTo(new ScheduleTrigger.Once(T0));
   }
+
+  @Test
+  void theLastFireTimesOfALongSpanAreFoundWithoutSteppingThroughAllOfThem() throws Exception {
+    // found by review: counting every fire time of 30 days of a one-second interval (2.6 million)
+    // at every plan held the scheduler's loop
+    Schedule everySecond =
+        read(
+            "{\"job_name\":\"i\",\"trigger_type\":\"interval\",\"interval_seconds\":1,"
+                + "\"run_at\":\"2026-03-04T10:07:30Z\"}");
+    Instant until = T0.plus(Duration.ofDays(30));
+    Triggers.Due due = Triggers.lastBetween(everySecond, T0, until, 1000);
+    assertThat(due.estimated()).isTrue();
+    assertThat(due.last()).hasSize(1000);
+    assertThat(due.last().get(999)).isEqualTo(until);
+    assertThat(due.last().get(0)).isEqualTo(until.minusSeconds(999));
+    assertThat(due.total()).isBetween(2_592_001L - 2_000, 2_592_001L + 2_000);
+
+    Schedule everyMinute =
+        read("{\"job_name\":\"c\",\"cron_expression\":\"*/1 * * * *\",\"timezone\":\"UTC\"}");
+    Instant first = Instant.parse("2026-03-04T10:08:00Z");
+    Triggers.Due twoDays =
+        Triggers.lastBetween(everyMinute, first, first.plus(Duration.ofDays(2)), 1000);
+    assertThat(twoDays.estimated()).isFalse();
+    assertThat(twoDays.total()).isEqualTo(2881);
+    assertThat(twoDays.earlier()).isEqualTo(1881);
+    assertThat(twoDays.last().get(999)).isEqualTo(first.plus(Duration.ofDays(2)));
+  }
 }
