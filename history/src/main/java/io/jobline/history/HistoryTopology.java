@@ -52,8 +52,15 @@ public final class HistoryTopology {
   /** Where each task notes the requests it holds back ({@link QueuedHold}), to read them again. */
   static final String HOLD_STORE = "queued-hold";
 
-  static final Serde<RunInput> INPUT = new JsonSerde<>(RunInput.class);
-  static final Serde<RunRecord> RECORD = new JsonSerde<>(RunRecord.class);
+  /**
+   * Inputs re-keyed through the repartition topic, and runs in the state: read leniently (a value
+   * this version cannot read is none), as an earlier version may have written what it no longer
+   * reads — a time past the year 9999, say — and a store or topic read that throws stops the task
+   * at every start. A run the state cannot give is folded onto the run as MongoDB holds it.
+   */
+  static final Serde<RunInput> INPUT = lenient(new JsonSerde<>(RunInput.class));
+
+  static final Serde<RunRecord> RECORD = lenient(new JsonSerde<>(RunRecord.class));
   static final Serde<JobStats> STATS = new JobStatsSerde();
 
   private HistoryTopology() {}

@@ -8,6 +8,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -150,5 +151,34 @@ class RunStateTest {
     JobRequest request =
         JobRequest.manual(RunId.of(id), job, Json.object(), "t1", Instant.ofEpochMilli(T0), "api");
     return new RunFold(10).apply(id, RunInput.of(request), null);
+  }
+
+  @Test
+  void aStoredRunThisVersionCannotReadIsNoneRatherThanAnErrorAtEveryStart() {
+    // found by review: since times past the year 9999 are no longer read, a run an earlier version
+    // kept in the state with one would have thrown at every read, stopping the task for good
+    byte[] old =
+        ("{\"run_id\":\"r1\",\"job_name\":\"noop\",\"status\":\"queued\","
+                + "\"requested_at\":\"+10000-01-01T00:00:00Z\"}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(HistoryTopology.RECORD.deserializer().deserialize("run-state", old)).isNull();
+    byte[] oldInput =
+        ("{\"request\":{\"run_id\":\"r1\",\"job_name\":\"noop\","
+                + "\"requested_at\":\"+10000-01-01T00:00:00Z\"}}")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThat(HistoryTopology.INPUT.deserializer().deserialize("by-run", oldInput)).isNull();
+    RunRecord readable =
+        RunRecord.queued(
+            JobRequest.manual(
+                RunId.of("r2"),
+                "noop",
+                Json.object(),
+                "t1",
+                Instant.parse("2026-12-05T00:00:00Z"),
+                "api"),
+            Json.object());
+    byte[] bytes = HistoryTopology.RECORD.serializer().serialize("run-state", readable);
+    assertThat(HistoryTopology.RECORD.deserializer().deserialize("run-state", bytes))
+        .isEqualTo(readable);
   }
 }
