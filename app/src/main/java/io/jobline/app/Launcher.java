@@ -98,7 +98,11 @@ public final class Launcher {
         new YamlConfigurationFactory<>(
             JoblineConfiguration.class,
             Validators.newValidator(),
-            Jackson.newObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES),
+            // (a key left empty, as `${VAR:-30}` gives when VAR is set but empty, is refused
+            // naming it: read as a number it was 0, e.g. purge soft-deleted documents at once)
+            Jackson.newObjectMapper()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES),
             "jobline");
     return factory.build(
         new SubstitutingSourceProvider(source, new EnvironmentVariableSubstitutor(false)), path);

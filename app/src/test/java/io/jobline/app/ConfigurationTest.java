@@ -99,6 +99,17 @@ class ConfigurationTest {
   }
 
   @Test
+  void aNumberLeftEmptyFailsNamingTheKeyRatherThanReadingAsZero() throws Exception {
+    // found by review: SOFT_DELETE_RETENTION_DAYS set but empty made the key null, read as 0:
+    // soft-deleted documents purged at once, and no error
+    Path file = dir.resolve("empty.yml");
+    Files.writeString(file, "jobs:\n  builtins:\n    softDelete:\n      retentionDays:\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("retentionDays");
+  }
+
+  @Test
   void anUnknownKeyIsRejected() throws Exception {
     Path file = dir.resolve("typo.yml");
     Files.writeString(file, "executor:\n  wrokers: 4\n");
