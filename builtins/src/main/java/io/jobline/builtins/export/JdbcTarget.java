@@ -37,7 +37,33 @@ final class JdbcTarget implements ExportTarget {
    * @throws SQLException if the database cannot be reached
    */
   static JdbcTarget open(SqlDialect dialect, String connectionString) throws SQLException {
-    return new JdbcTarget(DriverManager.getConnection(dialect.jdbcUrl(connectionString)), dialect);
+    String url = null;
+    try {
+      url = dialect.jdbcUrl(connectionString);
+      return new JdbcTarget(DriverManager.getConnection(url), dialect);
+    } catch (SQLException | RuntimeException e) {
+      // (the error becomes the run's error: in job_runs, on jobline.events, in `jobline runs`.
+      // The driver's and the URI parser's messages quote the connection string, password and
+      // all, which is why it may be given as env:NAME: the text is left out, and the cause with
+      // it)
+      String message = withoutSecrets(e.getMessage(), connectionString, url);
+      if (e instanceof SQLException sql) {
+        throw new SQLException(message, sql.getSQLState(), sql.getErrorCode());
+      }
+      throw new IllegalArgumentException(
+          "the connection string cannot be read: " + message + " (its text left out)");
+    }
+  }
+
+  /** {@code message} with the connection string and the URL made of it left out. */
+  static String withoutSecrets(String message, String connectionString, String url) {
+    String out = message == null ? "" : message;
+    for (String secret : new String[] {url, connectionString}) {
+      if (secret != null && !secret.isEmpty()) {
+        out = out.replace(secret, "<connection string>");
+      }
+    }
+    return out;
   }
 
   @Override
