@@ -224,7 +224,12 @@ public final class RunsResource {
           "run_id",
           null);
     }
-    if (run.status() != RunStatus.FAILED
+    // retrying with no time for its next attempt: a retry asked for by hand whose request Kafka
+    // did not take after its announcement did (the api answered 503); asked again, the same next
+    // attempt is sent (an executor runs an attempt once), else the run reads retrying for good
+    boolean askedBefore = run.status() == RunStatus.RETRYING && PendingRetry.shown(run).isEmpty();
+    if (!askedBefore
+        && run.status() != RunStatus.FAILED
         && run.status() != RunStatus.TIMED_OUT
         && run.status() != RunStatus.CANCELLED) {
       throw new ApiException(

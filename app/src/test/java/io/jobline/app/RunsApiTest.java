@@ -3,6 +3,11 @@ package io.jobline.app;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import io.jobline.store.MongoRunStore;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
@@ -234,6 +239,29 @@ class RunsApiTest {
     assertThat(run.path("attempts").findValuesAsText("status"))
         .containsExactly("failed", "completed");
     assertThat(http.post("/jobs/runs/" + id + "/retry", null).status()).isEqualTo(409);
+  }
+
+  @Test
+  void aRetryWhoseRequestKafkaDidNotTakeCanBeAskedForAgainAndRunsOnce() {
+    // found by review: the retry's announcement went out, its request did not (the api answered
+    // 503), and the run read retrying for good: asking again was a 409
+    String id = submit("flaky", "{\"params\":{\"failures\":1},\"max_attempts\":1}");
+    JsonNode failed = EndToEndTest.awaitRun(http, id, "failed");
+    Standalone standalone = SharedStandalone.get();
+    try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
+      // what history shows once it folded the announcement of a retry asked for by hand
+      mongo
+          .getDatabase(standalone.config().mongo.database)
+          .getCollection(MongoRunStore.COLLECTION)
+          .updateOne(Filters.eq("_id", id), Updates.set("status", "retrying"));
+    }
+    assertThat(failed.path("attempt").asInt()).isEqualTo(1);
+    assertThat(http.get("/jobs/runs/" + id).body().path("status").asText()).isEqualTo("retrying");
+
+    Http.Reply again = http.post("/jobs/runs/" + id + "/retry", null);
+    assertThat(again.status()).as(again.body().toString()).isEqualTo(202);
+    JsonNode run = EndToEndTest.awaitRun(http, id, "completed");
+    assertThat(run.path("attempt").asInt()).isEqualTo(2);
   }
 
   @Test
