@@ -111,7 +111,7 @@ public final class MongoClaimStore implements ClaimStore {
 
   @Override
   public boolean finish(String key, String owner, long epoch, String terminalEvent) {
-    if (byId(epochId(key, epoch + 1)) != null) {
+    if (takenOverAfter(key, epoch)) {
       return false;
     }
     try {
@@ -142,6 +142,19 @@ public final class MongoClaimStore implements ClaimStore {
 
   /** Whether another executor has taken over after {@code epoch}, or the attempt already ended. */
   private boolean fenced(String key, long epoch) {
-    return byId(epochId(key, epoch + 1)) != null || byId(key + "#done") != null;
+    return takenOverAfter(key, epoch) || byId(key + "#done") != null;
+  }
+
+  /**
+   * Whether a later epoch than {@code epoch} was claimed: any of the next {@link #PROBE}, in one
+   * read, not only the next, which the retention job may have deleted once it was released (a
+   * holder that stalled past its lease, a run taken over and handed on since).
+   */
+  private boolean takenOverAfter(String key, long epoch) {
+    List<String> ids = new ArrayList<>(PROBE);
+    for (long e = epoch + 1; e <= epoch + PROBE; e++) {
+      ids.add(epochId(key, e));
+    }
+    return claims.find(Filters.in("_id", ids)).first() != null;
   }
 }

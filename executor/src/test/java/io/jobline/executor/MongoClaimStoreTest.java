@@ -74,4 +74,27 @@ class MongoClaimStoreTest {
     assertThat(afterIt.outcome()).isEqualTo(ClaimStore.Outcome.CLAIMED);
     assertThat(afterIt.epoch()).as("a new epoch, above the one it fences").isEqualTo(3);
   }
+
+  @Test
+  void aHolderThatStalledIsFencedThoughTheNextEpochWasReleasedAndDeleted() {
+    // found by review of the fix above: fenced and finish looked only at the next epoch, which
+    // the retention job deletes once it is released, so a holder waking from a stall went on
+    // beside the run's current holder and could record the attempt's end
+    MongoDatabase db = client.getDatabase("claims-stalled");
+    ClaimStore claims = new MongoClaimStore(db);
+    long stalled = claims.claim("r1:1", "exec-b", T0, TTL).epoch();
+    Instant later = T0.plus(TTL).plusSeconds(1); // b's claim lapsed: c takes the run, hands it on
+    long handedOn = claims.claim("r1:1", "exec-c", later, TTL).epoch();
+    claims.release("r1:1", "exec-c", handedOn);
+    long current = claims.claim("r1:1", "exec-d", later.plusSeconds(1), TTL).epoch();
+    assertThat(current).isEqualTo(3);
+    db.getCollection(MongoClaimStore.COLLECTION)
+        .deleteMany(Filters.lt("expires_at", Date.from(T0))); // the released epoch 2
+
+    assertThat(claims.renew("r1:1", "exec-b", stalled, later.plusSeconds(2), TTL))
+        .as("the stalled holder is fenced")
+        .isFalse();
+    assertThat(claims.finish("r1:1", "exec-b", stalled, "{\"end\":\"late\"}")).isFalse();
+    assertThat(claims.finish("r1:1", "exec-d", current, "{\"end\":\"d\"}")).isTrue();
+  }
 }
