@@ -2,7 +2,6 @@ package io.jobline.store;
 
 import io.jobline.run.JobStats;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -21,14 +20,6 @@ import org.bson.Document;
  * the same way when read.
  */
 public final class InMemoryStatsStore implements StatsStore {
-  /**
-   * How long a part stays unreplaceable by one that counts fewer ends: longer than any pause a
-   * history instance wakes from to write its older figures late (past its session timeout), shorter
-   * than a reset of history's state (a new application id, topics replayed from what Kafka kept)
-   * should leave the figures frozen.
-   */
-  public static final Duration REFUSE_FEWER_FOR = Duration.ofMinutes(10);
-
   /** Parts by key and partition. */
   private final Map<String, Part> parts = new ConcurrentSkipListMap<>();
 
@@ -53,7 +44,7 @@ public final class InMemoryStatsStore implements StatsStore {
       Part stored = parts.get(id);
       Instant at = writtenAt.get(id);
       if (stored != null
-          && ends(p.stats()) < ends(stored.stats())
+          && StatsStore.ends(p.stats()) < StatsStore.ends(stored.stats())
           && at != null
           && !at.isBefore(now.minus(REFUSE_FEWER_FOR))) {
         continue; // (see MongoStatsStore#replace)
@@ -78,11 +69,6 @@ public final class InMemoryStatsStore implements StatsStore {
     List<Document> out = new ArrayList<>();
     byKey.forEach((key, kept) -> out.add(StatsView.of(key, JobStats.merge(kept))));
     return out;
-  }
-
-  /** How many ends a part counts: what tells a newer part from an older one of the same key. */
-  static long ends(JobStats s) {
-    return s.counts() == null ? 0 : s.counts().values().stream().mapToLong(Long::longValue).sum();
   }
 
   private static JobStats kept(JobStats s) {

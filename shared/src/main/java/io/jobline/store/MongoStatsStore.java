@@ -31,7 +31,7 @@ public final class MongoStatsStore implements StatsStore {
   private static final ReplaceOptions UPSERT = new ReplaceOptions().upsert(true);
   private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
 
-  /** How many ends a part counts ({@link InMemoryStatsStore#ends}): only more replace it. */
+  /** How many ends a part counts ({@link StatsStore#ends}): only more replace it. */
   private static final String ENDS = "ends";
 
   /** When a part was written. */
@@ -46,7 +46,7 @@ public final class MongoStatsStore implements StatsStore {
   }
 
   /**
-   * @param clock when parts are written, as {@link InMemoryStatsStore#REFUSE_FEWER_FOR} reads it
+   * @param clock when parts are written, as {@link StatsStore#REFUSE_FEWER_FOR} reads it
    */
   public MongoStatsStore(MongoDatabase db, Clock clock) {
     this.stats = db.getCollection(COLLECTION);
@@ -60,10 +60,10 @@ public final class MongoStatsStore implements StatsStore {
     }
     List<WriteModel<Document>> writes = new ArrayList<>(parts.size());
     Instant now = clock.instant();
-    Date stale = Date.from(now.minus(InMemoryStatsStore.REFUSE_FEWER_FOR));
+    Date stale = Date.from(now.minus(REFUSE_FEWER_FOR));
     for (Part p : parts) {
       String id = p.key() + "|p" + p.partition();
-      long ends = InMemoryStatsStore.ends(p.stats());
+      long ends = StatsStore.ends(p.stats());
       // (not over a part that counts more ends, written lately: one a history instance paused
       // past its task's move wrote late, over its successor's. A part stored without the count,
       // or longer ago — history's state was reset since, and counts again from what Kafka kept —

@@ -1,6 +1,7 @@
 package io.jobline.store;
 
 import io.jobline.run.JobStats;
+import java.time.Duration;
 import java.util.List;
 import org.bson.Document;
 
@@ -17,6 +18,19 @@ public interface StatsStore {
    * last.
    */
   record Part(String key, int partition, JobStats stats) {}
+
+  /**
+   * How long a part stays unreplaceable by one that counts fewer ends ({@link #ends}): longer than
+   * any pause a history instance wakes from to write its older figures late (past its session
+   * timeout), shorter than a reset of history's state (a new application id, topics replayed from
+   * what Kafka kept) should leave the figures frozen.
+   */
+  Duration REFUSE_FEWER_FOR = Duration.ofMinutes(10);
+
+  /** How many ends a part counts: what tells a newer part from an older one of the same key. */
+  static long ends(JobStats s) {
+    return s.counts() == null ? 0 : s.counts().values().stream().mapToLong(Long::longValue).sum();
+  }
 
   /** Replaces the given parts (each by its key and partition) in one batch. */
   void replace(List<Part> parts);

@@ -137,7 +137,7 @@ class StatsStoreContractTest {
       ShiftableClock clock = new ShiftableClock();
       StatsStore s = store(clock);
       s.replace(List.of(part("settle", null, 0, 3, 0)));
-      clock.shift(InMemoryStatsStore.REFUSE_FEWER_FOR.minusSeconds(5));
+      clock.shift(StatsStore.REFUSE_FEWER_FOR.minusSeconds(5));
       s.replace(List.of(part("settle", null, 0, 1, 0)));
       assertThat(s.find("settle", null, false).get(0).get("counts", Document.class))
           .as("still refused: written lately")
