@@ -12,7 +12,6 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -34,33 +33,14 @@ class DispatcherTest {
    * (the store unreachable).
    */
   private static ClaimStore heldThenFailing() {
-    return new ClaimStore() {
-      private int claims;
-
-      @Override
-      public Claim claim(String key, String owner, Instant now, Duration ttl) {
-        if (claims++ == 0) {
-          return new Claim(Outcome.HELD_ELSEWHERE, 4, now.plusSeconds(30), null, false);
-        }
-        throw new IllegalStateException("the store timed out");
-      }
-
-      @Override
-      public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
-        return false;
-      }
-
-      @Override
-      public boolean finish(String key, String owner, long epoch, String terminalEvent) {
-        return false;
-      }
-
-      @Override
-      public void retrySet(String key) {}
-
-      @Override
-      public void release(String key, String owner, long epoch) {}
-    };
+    return new ClaimsAnswering(
+        n -> {
+          if (n == 0) {
+            return new ClaimStore.Claim(
+                ClaimStore.Outcome.HELD_ELSEWHERE, 4, T0.plusSeconds(30), null, false);
+          }
+          throw new IllegalStateException("the store timed out");
+        });
   }
 
   private static Pending runningElsewhere(String runId, long offset) {

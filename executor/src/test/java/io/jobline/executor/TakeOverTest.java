@@ -45,28 +45,10 @@ class TakeOverTest {
         new String(
             Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), end),
             StandardCharsets.UTF_8);
-    return new ClaimStore() {
-      @Override
-      public Claim claim(String key, String owner, Instant now, Duration ttl) {
-        return new Claim(Outcome.ALREADY_DONE, end.epoch(), null, json, retrySet);
-      }
-
-      @Override
-      public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
-        return false;
-      }
-
-      @Override
-      public boolean finish(String key, String owner, long epoch, String terminalEvent) {
-        return false;
-      }
-
-      @Override
-      public void retrySet(String key) {}
-
-      @Override
-      public void release(String key, String owner, long epoch) {}
-    };
+    return new ClaimsAnswering(
+        n ->
+            new ClaimStore.Claim(
+                ClaimStore.Outcome.ALREADY_DONE, end.epoch(), null, json, retrySet));
   }
 
   private static RunEvent failed(ObjectNode payload) {
