@@ -240,10 +240,22 @@ public final class SchedulesResource {
     Instant now = d.clock().instant();
     boolean retime = patch.properties().stream().anyMatch(e -> TRIGGER_FIELDS.contains(e.getKey()));
     Schedule saved = retime ? validateAndPlan(merged, now, sc) : validate(merged, sc);
-    d.schedules().save(saved);
-    d.changed().run();
+    // (only the definition: a fire recorded since it was read keeps its last run and next time)
+    Schedule changed = change(saved, retime);
     d.auditor().record(sc, "change", "schedule", name, saved.tenantId(), patch);
-    return view(saved, now);
+    return view(changed, now);
+  }
+
+  /**
+   * Stores a change of a schedule read before, and returns it as stored now; 404 when it was
+   * deleted meanwhile.
+   */
+  private Schedule change(Schedule schedule, boolean retimed) {
+    if (!d.schedules().change(schedule, retimed)) {
+      throw ApiException.notFound("no schedule '" + schedule.jobName() + "'");
+    }
+    d.changed().run();
+    return d.schedules().find(schedule.jobName()).orElse(schedule);
   }
 
   @DELETE
@@ -263,9 +275,7 @@ public final class SchedulesResource {
   @Path("/{job_name}/pause")
   @RolesAllowed(Role.OPERATOR_NAME)
   public ObjectNode pause(@PathParam("job_name") String name, @Context SecurityContext sc) {
-    Schedule s = find(name, sc).withPaused(true);
-    d.schedules().save(s);
-    d.changed().run();
+    Schedule s = change(find(name, sc).withPaused(true), false);
     d.auditor().record(sc, "pause", "schedule", name, s.tenantId(), null);
     return view(s, d.clock().instant());
   }
@@ -277,9 +287,7 @@ public final class SchedulesResource {
   public ObjectNode resume(@PathParam("job_name") String name, @Context SecurityContext sc) {
     Instant now = d.clock().instant();
     Schedule s = find(name, sc).withPaused(false);
-    s = s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null));
-    d.schedules().save(s);
-    d.changed().run();
+    s = change(s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null)), true);
     d.auditor().record(sc, "resume", "schedule", name, s.tenantId(), null);
     return view(s, now);
   }

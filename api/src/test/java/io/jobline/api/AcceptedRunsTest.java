@@ -1,5 +1,6 @@
 package io.jobline.api;
 
+import static io.jobline.api.Callers.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,8 +12,6 @@ import io.jobline.store.InMemoryRunStore;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
-import jakarta.ws.rs.core.SecurityContext;
-import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,30 +125,6 @@ class AcceptedRunsTest {
     assertThat(accepted.queued("r1")).isEmpty();
     assertThat(accepted.queued("r2")).isPresent();
     assertThat(accepted.queued("r3")).isPresent();
-  }
-
-  private static SecurityContext as(Caller caller) {
-    return new SecurityContext() {
-      @Override
-      public Principal getUserPrincipal() {
-        return caller;
-      }
-
-      @Override
-      public boolean isUserInRole(String role) {
-        return true;
-      }
-
-      @Override
-      public boolean isSecure() {
-        return false;
-      }
-
-      @Override
-      public String getAuthenticationScheme() {
-        return "test";
-      }
-    };
   }
 
   @Test

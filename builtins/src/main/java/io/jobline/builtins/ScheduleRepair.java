@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /** Built-in: repairs schedules whose next fire time is missing or no longer fits their trigger. */
@@ -74,10 +75,14 @@ public class ScheduleRepair {
                   : expected.isPresent() && expected.get().equals(s.nextRunAt()));
       if (!fits) {
         Instant next = Triggers.nextAfter(s, now).orElse(null);
-        if (next == null ? s.nextRunAt() != null : !next.equals(s.nextRunAt())) {
-          store.save(s.withNextRunAt(next));
-          fixed++;
-          ctx.log("Schedule " + s.jobName() + ": next_run_at " + s.nextRunAt() + " -> " + next);
+        if (!Objects.equals(next, s.nextRunAt())) {
+          // only from the time read: a fire or a change since then has set a time of its own
+          if (store.moveNext(s.jobName(), s.nextRunAt(), next)) {
+            fixed++;
+            ctx.log("Schedule " + s.jobName() + ": next_run_at " + s.nextRunAt() + " -> " + next);
+          } else {
+            ctx.log("Schedule " + s.jobName() + " changed while it was checked; left as it is");
+          }
         }
       }
       if (checked % 1000 == 0) {

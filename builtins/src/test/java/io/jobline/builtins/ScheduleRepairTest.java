@@ -2,10 +2,13 @@ package io.jobline.builtins;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.store.InMemoryScheduleStore;
+import io.jobline.store.ScheduleStore;
 import io.jobline.wire.Json;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +52,44 @@ class ScheduleRepairTest {
         .isEqualTo(Instant.parse("2026-03-04T09:00:00Z"));
     assertThat(ctx.lines).anyMatch(l -> l.startsWith("WARN Schedule broken"));
     assertThat(ctx.lines).contains("100% Checked 4 schedules");
+  }
+
+  @Test
+  void aScheduleChangedWhileTheRepairRunsKeepsItsChange() throws Exception {
+    // found by review: the repair saved its whole copy read at the start, so a fire recorded (or
+    // an edit made) in between was undone: the time just fired became due again
+    InMemoryScheduleStore store =
+        new InMemoryScheduleStore() {
+          @Override
+          public List<Schedule> findEnabled() {
+            List<Schedule> read = super.findEnabled();
+            // after the repair read it: a fire moves "stale" on and records its run
+            Schedule s = read.get(0);
+            recordFires(
+                List.of(
+                    new ScheduleStore.Fire(
+                        s.jobName(),
+                        s.nextRunAt(),
+                        "run-1",
+                        RunStatus.QUEUED,
+                        Instant.parse("2026-03-04T12:00:00Z"),
+                        s.nextRunAt())));
+            return read;
+          }
+        };
+    store.save(
+        schedule(
+            "{\"job_name\":\"stale\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2026-03-04T10:30:00Z\"}"));
+    Recording ctx = new Recording("calculate_next_schedules");
+
+    Map<String, Object> result = ScheduleRepair.repair(store, NOW, ctx);
+
+    assertThat(result).containsEntry("fixed", 0);
+    Schedule stale = store.find("stale").orElseThrow();
+    assertThat(stale.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T12:00:00Z"));
+    assertThat(stale.lastRunId()).isEqualTo("run-1");
+    assertThat(ctx.lines).anyMatch(l -> l.contains("stale changed while it was checked"));
   }
 
   @Test

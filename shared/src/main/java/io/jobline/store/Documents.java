@@ -1,10 +1,12 @@
 package io.jobline.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.SerializationConfig;
 import io.jobline.wire.IsoInstant;
 import io.jobline.wire.Json;
 import java.util.Date;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.bson.Document;
@@ -32,6 +34,17 @@ final class Documents {
           }
         });
     return doc;
+  }
+
+  /** The names of the fields Jackson writes for {@code type}, as {@link #toDocument} names them. */
+  static Set<String> fieldNames(Class<?> type) {
+    SerializationConfig config = Json.mapper().getSerializationConfig();
+    Set<String> names = new LinkedHashSet<>();
+    config
+        .introspect(Json.mapper().constructType(type))
+        .findProperties()
+        .forEach(p -> names.add(p.getName()));
+    return Set.copyOf(names);
   }
 
   static <T> T fromDocument(Document doc, Class<T> type, String idField) {

@@ -2,15 +2,17 @@ package io.jobline.store;
 
 import io.jobline.schedule.Schedule;
 import io.jobline.wire.Json;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** {@link ScheduleStore} in memory, for logic tests. */
-public final class InMemoryScheduleStore implements ScheduleStore {
+public class InMemoryScheduleStore implements ScheduleStore {
   private final Map<String, Schedule> schedules = new ConcurrentSkipListMap<>();
   private final Map<String, Long> deleted = new ConcurrentSkipListMap<>();
   private final AtomicLong version = new AtomicLong();
@@ -20,6 +22,32 @@ public final class InMemoryScheduleStore implements ScheduleStore {
     long v = version.incrementAndGet();
     schedules.put(schedule.jobName(), schedule.merge(Json.object().put("version", v)));
     deleted.remove(schedule.jobName());
+  }
+
+  @Override
+  public synchronized boolean change(Schedule schedule, boolean retimed) {
+    Schedule stored = schedules.get(schedule.jobName());
+    if (stored == null) {
+      return false;
+    }
+    Instant next = retimed ? schedule.nextRunAt() : stored.nextRunAt();
+    Schedule changed =
+        schedule.fired(stored.lastRunAt(), stored.lastRunId(), stored.lastRunStatus(), next);
+    schedules.put(
+        schedule.jobName(), changed.merge(Json.object().put("version", version.incrementAndGet())));
+    return true;
+  }
+
+  @Override
+  public synchronized boolean moveNext(String jobName, Instant from, Instant to) {
+    Schedule stored = schedules.get(jobName);
+    if (stored == null || !Objects.equals(stored.nextRunAt(), from)) {
+      return false;
+    }
+    schedules.put(
+        jobName,
+        stored.withNextRunAt(to).merge(Json.object().put("version", version.incrementAndGet())));
+    return true;
   }
 
   @Override

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -39,6 +40,13 @@ public final class MongoScheduleStore implements ScheduleStore {
   public static final String COLLECTION = "job_schedules";
   private static final Set<String> DATES = Set.of("last_run_at", "next_run_at", "run_at");
   private static final String VERSION_KEY = "schedules-version";
+
+  /** What the scheduler records of a schedule's fires, besides its next fire time. */
+  private static final Set<String> LAST_RUN =
+      Set.of("last_run_at", "last_run_id", "last_run_status");
+
+  /** The fields of a schedule's definition: what a {@link #change} writes. */
+  private static final Set<String> DEFINITION = definitionFields();
 
   /** A write still in flight after this long is taken for one whose writer died, and ignored. */
   public static final Duration ABANDONED_AFTER = Duration.ofMinutes(5);
@@ -79,6 +87,53 @@ public final class MongoScheduleStore implements ScheduleStore {
     } finally {
       done(v);
     }
+  }
+
+  @Override
+  public boolean change(Schedule schedule, boolean retimed) {
+    Document doc = Documents.toDocument(schedule, "job_name", DATES);
+    List<Bson> updates = new ArrayList<>();
+    for (String field : DEFINITION) {
+      updates.add(
+          doc.containsKey(field) ? Updates.set(field, doc.get(field)) : Updates.unset(field));
+    }
+    if (retimed) {
+      updates.add(
+          schedule.nextRunAt() == null
+              ? Updates.unset("next_run_at")
+              : Updates.set("next_run_at", doc.get("next_run_at")));
+    }
+    return versioned(Filters.eq("_id", schedule.jobName()), updates);
+  }
+
+  @Override
+  public boolean moveNext(String jobName, Instant from, Instant to) {
+    Bson stored =
+        from == null
+            ? Filters.or(Filters.exists("next_run_at", false), Filters.eq("next_run_at", null))
+            : Filters.eq("next_run_at", Date.from(from));
+    Bson next =
+        to == null ? Updates.unset("next_run_at") : Updates.set("next_run_at", Date.from(to));
+    return versioned(Filters.and(Filters.eq("_id", jobName), stored), List.of(next));
+  }
+
+  /** Applies {@code updates} with a new version to the schedule {@code filter} matches, if any. */
+  private boolean versioned(Bson filter, List<Bson> updates) {
+    Versions v = take(1);
+    try {
+      List<Bson> all = new ArrayList<>(updates);
+      all.add(Updates.set("version", v.first()));
+      return schedules.updateOne(filter, Updates.combine(all)).getMatchedCount() > 0;
+    } finally {
+      done(v);
+    }
+  }
+
+  private static Set<String> definitionFields() {
+    Set<String> fields = new HashSet<>(Documents.fieldNames(Schedule.class));
+    fields.removeAll(LAST_RUN);
+    fields.removeAll(Set.of("job_name", "next_run_at", "version"));
+    return Set.copyOf(fields);
   }
 
   /** Inserts many new schedules at once (bulk loading, e.g. the schedules benchmark). */

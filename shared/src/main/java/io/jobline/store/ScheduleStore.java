@@ -15,6 +15,24 @@ public interface ScheduleStore {
   /** Creates or replaces the schedule named {@code schedule.jobName()}; it gets a new version. */
   void save(Schedule schedule);
 
+  /**
+   * Changes the definition of a stored schedule, leaving what its fires recorded as it is stored
+   * now: its last run's fields, and its next fire time unless {@code retimed} (a changed trigger, a
+   * resume). A writer that read the schedule before a fire was recorded thus neither sets the time
+   * fired as the next again (a second fire) nor wipes the fire's last run. It gets a new version.
+   *
+   * @return false, changing nothing, when no schedule of that name is stored (deleted meanwhile)
+   */
+  boolean change(Schedule schedule, boolean retimed);
+
+  /**
+   * Sets a schedule's next fire time to {@code to} (none when null) only while {@code from} is
+   * stored as it (none when null); it gets a new version.
+   *
+   * @return false, changing nothing, when the schedule is gone or its next fire time moved
+   */
+  boolean moveNext(String jobName, Instant from, Instant to);
+
   Optional<Schedule> find(String jobName);
 
   List<Schedule> findAll();

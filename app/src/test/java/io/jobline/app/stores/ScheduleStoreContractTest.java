@@ -141,6 +141,83 @@ class ScheduleStoreContractTest {
       assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(planned.plusSeconds(300));
       assertThat(s.find("a").orElseThrow().lastRunId()).isEqualTo("run-1");
     }
+
+    @Test
+    void aChangeFromACopyReadBeforeAFireKeepsWhatTheFireRecorded() {
+      // found by review: a PATCH (or pause) read the schedule, a fire was recorded, and the PATCH
+      // saved its whole copy back: the time just fired became the next again and fired twice
+      ScheduleStore s = store();
+      s.save(schedule("a", true).merge(Json.object().put("description", "old")));
+      Schedule read = s.find("a").orElseThrow();
+      Instant planned = read.nextRunAt();
+      record(s, planned, "run-1", planned.plusSeconds(300), planned);
+
+      assertThat(s.change(read.merge(Json.object().put("description", "new")), false)).isTrue();
+      Schedule a = s.find("a").orElseThrow();
+      assertThat(a.description()).isEqualTo("new");
+      assertThat(a.nextRunAt()).isEqualTo(planned.plusSeconds(300));
+      assertThat(a.lastRunId()).isEqualTo("run-1");
+      assertThat(a.lastRunAt()).isEqualTo(planned);
+      assertThat(a.version()).isGreaterThan(read.version());
+      assertThat(s.changesSince(read.version()))
+          .extracting(ScheduleStore.Change::jobName)
+          .containsExactly("a");
+    }
+
+    @Test
+    void aRetimingChangeSetsTheNextFireTimeAndAFieldLeftOutIsRemoved() {
+      ScheduleStore s = store();
+      s.save(schedule("a", true).merge(Json.object().put("description", "old")));
+      Schedule read = s.find("a").orElseThrow();
+      record(s, read.nextRunAt(), "run-1", read.nextRunAt().plusSeconds(300), read.nextRunAt());
+      Schedule retimed =
+          read.merge(Json.object().put("cron_expression", "0 * * * *").putNull("description"))
+              .withNextRunAt(T0.plusSeconds(3600))
+              .withPaused(true);
+
+      assertThat(s.change(retimed, true)).isTrue();
+      Schedule a = s.find("a").orElseThrow();
+      assertThat(a.cronExpression()).isEqualTo("0 * * * *");
+      assertThat(a.description()).isNull();
+      assertThat(a.paused()).isTrue();
+      assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(3600));
+      assertThat(a.lastRunId()).isEqualTo("run-1");
+      assertThat(a.tenantId()).isEqualTo("t1");
+    }
+
+    @Test
+    void aChangeOfAScheduleDeletedMeanwhileDoesNotBringItBack() {
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      Schedule read = s.find("a").orElseThrow();
+      s.delete("a");
+      assertThat(s.change(read.withPaused(true), false)).isFalse();
+      assertThat(s.find("a")).isEmpty();
+      assertThat(s.moveNext("a", read.nextRunAt(), T0)).isFalse();
+      assertThat(s.find("a")).isEmpty();
+    }
+
+    @Test
+    void theNextFireTimeMovesOnlyFromTheTimeStored() {
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      Schedule read = s.find("a").orElseThrow();
+      record(s, read.nextRunAt(), "run-1", read.nextRunAt().plusSeconds(300), read.nextRunAt());
+
+      assertThat(s.moveNext("a", read.nextRunAt(), T0.plusSeconds(60)))
+          .as("moved by a fire since it was read")
+          .isFalse();
+      assertThat(s.find("a").orElseThrow().nextRunAt())
+          .isEqualTo(read.nextRunAt().plusSeconds(300));
+      assertThat(s.find("a").orElseThrow().version()).isEqualTo(read.version());
+
+      assertThat(s.moveNext("a", read.nextRunAt().plusSeconds(300), null)).isTrue();
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isNull();
+      assertThat(s.find("a").orElseThrow().version()).isGreaterThan(read.version());
+      assertThat(s.moveNext("a", null, T0.plusSeconds(60))).isTrue();
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(T0.plusSeconds(60));
+      assertThat(s.find("a").orElseThrow().lastRunId()).isEqualTo("run-1");
+    }
   }
 
   @Nested

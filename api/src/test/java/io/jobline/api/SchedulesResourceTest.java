@@ -1,0 +1,143 @@
+package io.jobline.api;
+
+import static io.jobline.api.Callers.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.api.auth.Caller;
+import io.jobline.api.auth.Role;
+import io.jobline.job.JobDescriptor;
+import io.jobline.run.RunStatus;
+import io.jobline.schedule.Schedule;
+import io.jobline.store.InMemoryCatalogueStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.InMemoryScheduleStore;
+import io.jobline.store.ScheduleStore;
+import io.jobline.wire.Json;
+import io.jobline.wire.Scope;
+import jakarta.ws.rs.core.SecurityContext;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the schedule routes write, when the scheduler records a fire between the route's read of the
+ * schedule and its write (found by review: the routes saved their whole copy back, so the time just
+ * fired became the next fire time again and fired twice, and the fire's last run was wiped).
+ */
+class SchedulesResourceTest {
+  private static final Instant NOW = Instant.parse("2026-03-04T10:07:20Z");
+  private static final Instant PLANNED = Instant.parse("2026-03-04T10:10:00Z");
+  private static final Instant AFTER = Instant.parse("2026-03-04T10:15:00Z");
+  private static final SecurityContext ADMIN = as(new Caller("ops", Role.ADMIN, null));
+
+  /** Records a fire of the schedule each time a route has read it, as a scheduler would then. */
+  private static final class FiringAfterEachRead extends InMemoryScheduleStore {
+    final List<String> fired = new ArrayList<>();
+
+    @Override
+    public Optional<Schedule> find(String jobName) {
+      Optional<Schedule> read = super.find(jobName);
+      read.filter(s -> fired.isEmpty() && PLANNED.equals(s.nextRunAt()))
+          .ifPresent(
+              s -> {
+                recordFires(
+                    List.of(
+                        new ScheduleStore.Fire(
+                            jobName, PLANNED, "run-1", RunStatus.QUEUED, AFTER, PLANNED)));
+                fired.add(jobName);
+              });
+      return read;
+    }
+  }
+
+  private final FiringAfterEachRead store = new FiringAfterEachRead();
+  private final SchedulesResource resource = resource(store);
+
+  private static SchedulesResource resource(ScheduleStore store) {
+    InMemoryCatalogueStore catalogue = new InMemoryCatalogueStore();
+    catalogue.publish(
+        List.of(new JobDescriptor("noop", "", 60, 0, Scope.PARENT_TENANT, false, 0, null)), "e1");
+    Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+    return new SchedulesResource(
+        new SchedulesResource.Deps(
+            store,
+            catalogue,
+            new InMemoryRunStore(clock),
+            null,
+            null,
+            clock,
+            () -> {},
+            null,
+            new Auditor(e -> {}, clock),
+            null));
+  }
+
+  private void saved() throws Exception {
+    store.save(
+        Json.mapper()
+            .readValue(
+                "{\"job_name\":\"every-5\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
+                    + "\"timezone\":\"UTC\",\"description\":\"old\"}",
+                Schedule.class)
+            .withNextRunAt(PLANNED));
+  }
+
+  @Test
+  void aPatchKeepsTheFireRecordedSinceItReadTheSchedule() throws Exception {
+    saved();
+    resource.patch("every-5", "{\"description\":\"new\"}", ADMIN);
+
+    assertThat(store.fired).containsExactly("every-5");
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.description()).isEqualTo("new");
+    assertThat(s.nextRunAt()).isEqualTo(AFTER);
+    assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aPauseKeepsTheFireRecordedSinceItReadTheSchedule() throws Exception {
+    saved();
+    resource.pause("every-5", ADMIN);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.paused()).isTrue();
+    assertThat(s.nextRunAt()).isEqualTo(AFTER);
+    assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aResumeSetsTheNextFireTimeFromNowAndKeepsTheLastRun() throws Exception {
+    saved();
+    resource.pause("every-5", ADMIN);
+    resource.resume("every-5", ADMIN);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.paused()).isFalse();
+    assertThat(s.nextRunAt()).isEqualTo(PLANNED);
+    assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aScheduleDeletedBetweenTheReadAndTheWriteIsNotBroughtBack() throws Exception {
+    saved();
+    InMemoryScheduleStore deleting =
+        new InMemoryScheduleStore() {
+          @Override
+          public Optional<Schedule> find(String jobName) {
+            Optional<Schedule> read = super.find(jobName);
+            delete(jobName);
+            return read;
+          }
+        };
+    deleting.save(store.find("every-5").orElseThrow());
+
+    assertThatThrownBy(() -> resource(deleting).pause("every-5", ADMIN))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+    assertThat(deleting.findAll()).isEmpty();
+  }
+}
