@@ -13,6 +13,7 @@ import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import com.mongodb.client.result.UpdateResult;
 import io.jobline.schedule.Schedule;
+import io.jobline.wire.IsoInstant;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -159,7 +160,7 @@ public final class MongoScheduleStore implements ScheduleStore {
   @Override
   public Optional<Schedule> find(String jobName) {
     return Optional.ofNullable(schedules.find(Filters.eq("_id", jobName)).first())
-        .map(MongoScheduleStore::read);
+        .map(d -> read(datesStored(d)));
   }
 
   @Override
@@ -331,9 +332,9 @@ public final class MongoScheduleStore implements ScheduleStore {
    * The schedule a document holds, or nothing if it cannot be read (written by hand or by an
    * incompatible version): one bad document must not stop the scheduler from firing the others.
    */
-  private static Optional<Schedule> readable(Document d) {
+  private Optional<Schedule> readable(Document d) {
     try {
-      return Optional.of(read(d));
+      return Optional.of(read(datesStored(d)));
     } catch (RuntimeException e) {
       LOG.error(
           "Schedule document {} cannot be read and is left out until it is fixed or deleted: {}",
@@ -341,6 +342,26 @@ public final class MongoScheduleStore implements ScheduleStore {
           e.toString());
       return Optional.empty();
     }
+  }
+
+  /**
+   * Stores as dates the times a document holds as text (written by hand, or by a script): the
+   * scheduler moves a next fire time only where the stored one is the date it fired, so a time kept
+   * as text was fired at every start and never moved on. The text must still be the same when it is
+   * replaced, and the version is left alone (the schedule does not change).
+   */
+  private Document datesStored(Document d) {
+    for (String field : DATES) {
+      if (d.get(field) instanceof String text) {
+        Date date = Date.from(IsoInstant.parse(text)); // (unreadable: the schedule is left out)
+        schedules.updateOne(
+            Filters.and(Filters.eq("_id", d.get("_id")), Filters.eq(field, text)),
+            Updates.set(field, date));
+        LOG.info("Schedule {}: {} was stored as text; it is now a date", d.get("_id"), field);
+        d.put(field, date);
+      }
+    }
+    return d;
   }
 
   private static Schedule read(Document d) {

@@ -5,6 +5,7 @@ import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import com.mongodb.client.MongoDatabase;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.store.InMemoryScheduleStore;
@@ -12,7 +13,9 @@ import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.wire.Json;
 import java.time.Instant;
+import java.util.Date;
 import java.util.List;
+import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -233,6 +236,34 @@ class ScheduleStoreContractTest {
     @Override
     ScheduleStore store() {
       return new MongoScheduleStore(mongo.freshDatabase(), CLOCK).ensureIndexes();
+    }
+
+    @Test
+    void aNextFireTimeWrittenAsTextIsStoredAsADateAndMovedByTheNextFire() {
+      // found by review: a schedule written by hand with its times as text was read, but a fire
+      // never moved its next fire time (stored as text, not the date it fired): every new leader
+      // fired it again
+      MongoDatabase db = mongo.freshDatabase();
+      MongoScheduleStore s = new MongoScheduleStore(db, CLOCK).ensureIndexes();
+      Instant planned = T0.plusSeconds(300);
+      db.getCollection(MongoScheduleStore.COLLECTION)
+          .insertOne(
+              new Document("_id", "a")
+                  .append("job_type", "noop")
+                  .append("cron_expression", "*/5 * * * *")
+                  .append("timezone", "UTC")
+                  .append("next_run_at", planned.toString())
+                  .append("last_run_at", "2026-12-02T03:55:00.000Z")
+                  .append("version", 1L));
+
+      assertThat(s.findEnabled()).extracting(Schedule::nextRunAt).containsExactly(planned);
+      Document stored = db.getCollection(MongoScheduleStore.COLLECTION).find().first();
+      assertThat(stored.get("next_run_at")).isInstanceOf(Date.class);
+      assertThat(stored.get("last_run_at")).isInstanceOf(Date.class);
+      assertThat(stored.get("version")).isEqualTo(1L);
+
+      record(s, planned, "run-1", planned.plusSeconds(300), planned);
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(planned.plusSeconds(300));
     }
   }
 }
