@@ -1,18 +1,27 @@
 package io.jobline.scheduler;
 
 import io.jobline.store.TimerStore;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Fires the timers that are due: emits each one's request, then deletes the timer (a crash in
- * between re-emits the same run id). It stops at the first timer that fails, or once the lease may
- * have lapsed; the rest are tried again next cycle.
+ * between re-emits the same run id). A timer whose request Kafka refuses as such (too large) is set
+ * aside and its run ends as failed; at any other failure it stops, or once the lease may have
+ * lapsed, and the rest are tried again next cycle.
  */
 final class DueTimers {
   private static final Logger LOG = LoggerFactory.getLogger(DueTimers.class);
@@ -46,6 +55,11 @@ final class DueTimers {
         Thread.currentThread().interrupt();
         return;
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
+        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+        if (neverSent(cause)) {
+          refuse(timer, cause);
+          continue;
+        }
         LOG.warn(
             "Scheduler {} could not fire timer {}; it stays and the due timers are tried again next cycle: {}",
             id,
@@ -53,6 +67,55 @@ final class DueTimers {
             e.toString());
         return;
       }
+    }
+  }
+
+  /**
+   * Whether the request itself is what Kafka (or its serializer) refuses, so that sending it again
+   * fails again: a broker that is down, or a missing permission, fails every timer alike, and they
+   * wait for the next cycle.
+   */
+  static boolean neverSent(Throwable cause) {
+    return cause instanceof RecordTooLargeException
+        || cause instanceof InvalidRecordException
+        || cause instanceof SerializationException
+        || cause instanceof IllegalArgumentException
+        || cause instanceof UncheckedIOException;
+  }
+
+  /**
+   * Sets aside a timer that can never be sent, and ends its run as failed with the reason, so
+   * whoever waits on the run hears rather than waiting for ever.
+   */
+  private void refuse(TimerStore.Timer timer, Throwable cause) {
+    String why = "its " + timer.kind() + " request could not be sent, and never can be: " + cause;
+    LOG.error("Scheduler {} sets timer {} aside: {}", id, timer.id(), why);
+    JobRequest request = timer.request();
+    try {
+      emitter
+          .missed(
+              new RunEvent(
+                  request.runId(),
+                  1,
+                  EventType.FAILED,
+                  clock.instant(),
+                  id,
+                  request.attemptOrFirst(),
+                  0,
+                  Json.object()
+                      .put("error", why)
+                      .put("job_name", request.jobName())
+                      .put("tenant_id", request.tenantId())))
+          .get(FireOutput.ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      timers.setAside(timer, why);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn(
+          "Scheduler {} could not record the failure of timer {}'s run; it is tried again next cycle: {}",
+          id,
+          timer.id(),
+          e.toString());
     }
   }
 }

@@ -17,6 +17,7 @@ import io.jobline.store.ScheduleStore;
 import io.jobline.store.TimerStore;
 import io.jobline.testkit.TestRuns;
 import io.jobline.topic.PreparedRequest;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
@@ -34,6 +35,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
@@ -416,22 +418,84 @@ class SchedulerTest {
 
   @Test
   void dueTimersAreFiredOnceAndRemoved() {
-    JobRequest retry =
-        JobRequest.of(
-            RunId.of("r1"),
-            "noop",
-            Json.object(),
-            "t1",
-            3,
-            null,
-            new Trigger(TriggerType.RETRY, null, null, null, null),
-            T0,
-            "retry");
+    JobRequest retry = retryOf("r1");
     timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(5), "retry", retry));
     Scheduler s = scheduler("a", out);
     assertThat(s.cycle()).contains(T0.plusSeconds(5));
     assertThat(cycleAt(s, "2026-03-04T10:07:25Z")).containsExactly(retry);
     assertThat(cycleAt(s, "2026-03-04T10:07:30Z")).isEmpty();
+  }
+
+  private static JobRequest retryOf(String runId) {
+    return JobRequest.of(
+        RunId.of(runId),
+        "noop",
+        Json.object(),
+        "t1",
+        3,
+        null,
+        new Trigger(TriggerType.RETRY, null, null, null, null),
+        T0,
+        "retry");
+  }
+
+  @Test
+  void aTimerKafkaRefusesAsTooLargeIsSetAsideItsRunFailsAndTheTimersAfterItFire() {
+    // found by review: the first timer that failed stopped the cycle, so one request Kafka would
+    // never take (too large) held every timer due after it for ever
+    JobRequest large = retryOf("r-large");
+    JobRequest after = retryOf("r-after");
+    timers.set(new TimerStore.Timer("retry:r-large:2", T0.plusSeconds(1), "retry", large));
+    timers.set(new TimerStore.Timer("retry:r-after:2", T0.plusSeconds(2), "retry", after));
+    Captured refusing =
+        new Captured() {
+          @Override
+          public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
+            if (prepared.request().runId().value().equals("r-large")) {
+              return CompletableFuture.failedFuture(new RecordTooLargeException("1,200,000 bytes"));
+            }
+            return super.send(prepared);
+          }
+        };
+    Scheduler s = scheduler("a", refusing);
+
+    assertThat(cycleAt(s, refusing, "2026-03-04T10:07:25Z")).containsExactly(after);
+    assertThat(timers.due(clock.instant(), 10)).isEmpty();
+    assertThat(timers.setAside()).containsOnlyKeys("retry:r-large:2");
+    assertThat(timers.setAside().get("retry:r-large:2")).contains("RecordTooLargeException");
+    assertThat(refusing.missed).hasSize(1);
+    RunEvent failed = refusing.missed.get(0);
+    assertThat(failed.runId()).isEqualTo(RunId.of("r-large"));
+    assertThat(failed.type()).isEqualTo(EventType.FAILED);
+    assertThat(failed.attempt()).isEqualTo(large.attemptOrFirst());
+    assertThat(failed.payload().path("error").asText()).contains("1,200,000 bytes");
+  }
+
+  @Test
+  void aTimerThatFailsForAnyOtherReasonStaysAndHoldsTheRestUntilTheNextCycle() {
+    JobRequest first = retryOf("r1");
+    JobRequest second = retryOf("r2");
+    timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(1), "retry", first));
+    timers.set(new TimerStore.Timer("retry:r2:2", T0.plusSeconds(2), "retry", second));
+    boolean[] down = {true};
+    Captured flaky =
+        new Captured() {
+          @Override
+          public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
+            return down[0]
+                ? CompletableFuture.failedFuture(new TimeoutException("broker down"))
+                : super.send(prepared);
+          }
+        };
+    Scheduler s = scheduler("a", flaky);
+
+    assertThat(cycleAt(s, flaky, "2026-03-04T10:07:25Z")).isEmpty();
+    assertThat(timers.due(clock.instant(), 10)).hasSize(2);
+    assertThat(timers.setAside()).isEmpty();
+    assertThat(flaky.missed).isEmpty();
+    down[0] = false;
+    assertThat(cycleAt(s, flaky, "2026-03-04T10:07:26Z")).containsExactly(first, second);
+    assertThat(timers.due(clock.instant(), 10)).isEmpty();
   }
 
   @Test

@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /** {@link TimerStore} in memory, for logic tests. */
 public final class InMemoryTimerStore implements TimerStore {
   private final Map<String, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<String, String> setAside = new ConcurrentHashMap<>();
 
   @Override
   public void set(Timer timer) {
@@ -33,5 +34,16 @@ public final class InMemoryTimerStore implements TimerStore {
   @Override
   public void delete(String id) {
     timers.remove(id);
+  }
+
+  @Override
+  public void setAside(Timer timer, String reason) {
+    setAside.put(timer.id(), reason);
+    timers.remove(timer.id());
+  }
+
+  /** The timers set aside, by id, with their reasons. */
+  public Map<String, String> setAside() {
+    return Map.copyOf(setAside);
   }
 }

@@ -78,6 +78,15 @@ public final class MongoTimerStore implements TimerStore {
     timers.deleteOne(Filters.eq("_id", id));
   }
 
+  @Override
+  public void setAside(Timer timer, String reason) {
+    Document d = timers.find(Filters.eq("_id", timer.id())).first();
+    if (d != null) {
+      LOG.error("Timer {} cannot be sent and is set aside in {}: {}", timer.id(), DEAD, reason);
+      moveToDead(d, reason);
+    }
+  }
+
   /**
    * A timer that cannot be read is moved to {@code job_timers_dead} with the reason: it must not
    * stop the others.
@@ -85,9 +94,13 @@ public final class MongoTimerStore implements TimerStore {
   private void setAside(Document d, RuntimeException cause) {
     LOG.error(
         "Timer {} cannot be read and is set aside in {}: {}", d.get("_id"), DEAD, cause.toString());
+    moveToDead(d, String.valueOf(cause));
+  }
+
+  private void moveToDead(Document d, String reason) {
     dead.replaceOne(
         Filters.eq("_id", d.get("_id")),
-        new Document(d).append("reason", String.valueOf(cause)),
+        new Document(d).append("reason", reason),
         new ReplaceOptions().upsert(true));
     timers.deleteOne(Filters.eq("_id", d.get("_id")));
   }

@@ -29,4 +29,11 @@ public interface TimerStore {
   Optional<Instant> earliest();
 
   void delete(String id);
+
+  /**
+   * Takes away a timer whose request can never be sent (too large for Kafka, say), keeping it with
+   * the reason where an operator finds it ({@code job_timers_dead}), so that it does not hold up
+   * the timers due after it.
+   */
+  void setAside(Timer timer, String reason);
 }

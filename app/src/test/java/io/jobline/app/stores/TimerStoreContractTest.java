@@ -64,6 +64,16 @@ class TimerStoreContractTest {
     }
 
     @Test
+    void aTimerSetAsideIsNoLongerDue() {
+      TimerStore s = store();
+      s.set(timer("a", T0.minusSeconds(10)));
+      s.set(timer("b", T0.minusSeconds(5)));
+      s.setAside(s.due(T0, 1).get(0), "too large");
+      assertThat(s.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("b");
+      assertThat(s.earliest()).contains(T0.minusSeconds(5));
+    }
+
+    @Test
     void aTimerSetAgainUnderItsIdMovesRatherThanDoubles() {
       TimerStore s = store();
       s.set(timer("x", T0.minusSeconds(10)));
