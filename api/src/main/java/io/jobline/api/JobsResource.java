@@ -7,7 +7,9 @@ import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
+import io.jobline.run.RunRecord;
 import io.jobline.store.CatalogueStore;
+import io.jobline.store.RunStore;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
@@ -27,6 +29,7 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -45,14 +48,17 @@ public final class JobsResource {
   private final ParamsValidator validator;
   private final Clock clock;
   private final AcceptedRuns accepted;
+  private final RunStore runs;
 
   public JobsResource(
       CatalogueStore catalogue,
       RequestProducer requests,
       ParamsValidator validator,
       AcceptedRuns accepted,
+      RunStore runs,
       Clock clock) {
     this.accepted = accepted;
+    this.runs = runs;
     this.catalogue = catalogue;
     this.requests = requests;
     this.validator = validator;
@@ -105,6 +111,16 @@ public final class JobsResource {
         idempotencyKey == null
             ? RunId.random(clock)
             : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
+    if (idempotencyKey != null) {
+      // a key used before names a run requested already: answer with it, never send it again (a
+      // copy of a run that ended would run again, and its params would replace the first ones)
+      Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.queued(id.value()));
+      if (known.isPresent()) {
+        return accepted(known.get().runId().value(), jobName, known.get())
+            .header(REPLAYED, "true")
+            .build();
+      }
+    }
     JobRequest run =
         new JobRequest(
             id,
@@ -123,13 +139,23 @@ public final class JobsResource {
             backoffCap);
     requests.sendAndWait(run);
     accepted.accepted(run);
-    String runId = run.runId().value();
+    return accepted(run.runId().value(), jobName, RunRecord.queued(run, null)).build();
+  }
+
+  /** 202 naming the run, as it stands now, and where to follow it. */
+  private static Response.ResponseBuilder accepted(String runId, String jobName, RunRecord run) {
     return Response.accepted(
             new Accepted(
-                runId, jobName, "queued", "/jobs/runs/" + runId, run.requestedAt().toString()))
-        .location(URI.create("/jobs/runs/" + runId))
-        .build();
+                runId,
+                jobName,
+                run.status().wire(),
+                "/jobs/runs/" + runId,
+                run.requestedAt() == null ? null : run.requestedAt().toString()))
+        .location(URI.create("/jobs/runs/" + runId));
   }
+
+  /** Set on the answer to a run-now whose idempotency key named a run requested before. */
+  static final String REPLAYED = "Idempotent-Replayed";
 
   /** The header that makes a run-now request safe to retry: the same key names the same run. */
   static final String IDEMPOTENCY_KEY = "Idempotency-Key";

@@ -90,7 +90,12 @@ final class ApiWiring {
     AcceptedRuns accepted = new AcceptedRuns(requested);
     jersey.register(
         new JobsResource(
-            stores.catalogue(), parts.requests(), new ParamsValidator(), accepted, clock));
+            stores.catalogue(),
+            parts.requests(),
+            new ParamsValidator(),
+            accepted,
+            stores.runs(),
+            clock));
     ControlProducer controls = new ControlProducer(config.kafka);
     env.lifecycle().manage(closing(controls::close));
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");

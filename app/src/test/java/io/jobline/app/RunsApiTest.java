@@ -134,6 +134,33 @@ class RunsApiTest {
   }
 
   @Test
+  void aKeyUsedAgainAfterItsRunEndedAnswersWithThatRunAndSendsNothing() {
+    // found by review: the api sent the request again under the same run id; a copy of a run that
+    // had ended ran again, and its params replaced the first ones in the run's record
+    String key = "again-" + UUID.randomUUID();
+    Http.Reply first =
+        http.post(
+            "/jobs/run/settlement",
+            "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-03\"}}",
+            Map.of("Idempotency-Key", key));
+    String id = first.body().path("run_id").asText();
+    EndToEndTest.awaitRun(http, id, "completed");
+
+    Http.Reply again =
+        http.post(
+            "/jobs/run/settlement",
+            "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-04\"}}",
+            Map.of("Idempotency-Key", key));
+    assertThat(again.status()).isEqualTo(202);
+    assertThat(again.body().path("run_id").asText()).isEqualTo(id);
+    assertThat(again.body().path("status").asText())
+        .as("the run as it stands, not a new one queued")
+        .isEqualTo("completed");
+    assertThat(http.get("/jobs/runs/" + id).body().path("params").path("period").asText())
+        .isEqualTo("2026-03");
+  }
+
+  @Test
   void anIdempotencyKeyOutsideTheRuleIsABadRequestNamingTheHeader() {
     Http.Reply r =
         http.post("/jobs/run/noop", "{}", Map.of("Idempotency-Key", "a key/with spaces"));
