@@ -144,10 +144,7 @@ final class BigQueryTarget implements ExportTarget {
           .update();
       missing.forEach(c -> tables.get(name).put(c.name(), c.type()));
     }
-    Map<String, ColumnType> types = tables.get(name);
-    return columns.stream()
-        .map(c -> new Column(c.name(), types.getOrDefault(c.name(), c.type())))
-        .toList();
+    return Column.all(tables.get(name));
   }
 
   private void load(TableId stage, List<Column> columns, List<Row> rows)

@@ -122,8 +122,8 @@ final class JdbcTarget implements ExportTarget {
   }
 
   /**
-   * Creates the table or adds the columns it lacks; returns the columns typed as the table has
-   * them.
+   * Creates the table or adds the columns it lacks; returns every column of the table, typed as the
+   * table has them: an upsert writes them all, so a column the rows lack is set to null.
    */
   private List<Column> ensureColumns(String table, List<Column> columns) throws SQLException {
     Map<String, ColumnType> existing = tables.get(table);
@@ -145,10 +145,7 @@ final class JdbcTarget implements ExportTarget {
       }
     }
     connection.commit();
-    Map<String, ColumnType> known = tables.get(table);
-    return columns.stream()
-        .map(c -> new Column(c.name(), known.getOrDefault(c.name(), c.type())))
-        .toList();
+    return Column.all(tables.get(table));
   }
 
   private Map<String, ColumnType> describe(String table) throws SQLException {

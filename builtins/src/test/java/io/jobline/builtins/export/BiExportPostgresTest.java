@@ -236,4 +236,30 @@ class BiExportPostgresTest {
     assertThat(again.totalErrors()).isZero();
     assertThat(rows(users)).doesNotContainKey("u3").hasSize(6);
   }
+
+  @Test
+  void aFieldGoneFromTheDocumentOrLeftOutSinceLeavesNoOldValueInTheTable() throws Exception {
+    // found by review: an upsert set only the columns its rows had, so a field removed from a
+    // document, or excluded since (personal data a team stopped exporting), kept the value an
+    // earlier export had written
+    new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    assertThat(rows(users).get("u2")).containsEntry("age", 22L);
+    assertThat(rows(users).get("u2").get("email")).isNotNull();
+    resources
+        .app()
+        .getCollection("users")
+        .updateOne(new Document("_id", "u2"), new Document("$unset", new Document("age", "")));
+    ObjectNode excluding = params();
+    ((ObjectNode) excluding.path("configs").get(0))
+        .set("exclude_fields", Json.mapper().readTree("[\"tenant_id\", \"email\"]"));
+
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", excluding));
+
+    assertThat(again.totalErrors()).isZero();
+    Map<String, Map<String, Object>> after = rows(users);
+    assertThat(after.get("u2")).containsEntry("age", null);
+    assertThat(after.get("u3")).containsEntry("age", 23L);
+    assertThat(after.values()).allSatisfy(row -> assertThat(row).containsEntry("email", null));
+  }
 }

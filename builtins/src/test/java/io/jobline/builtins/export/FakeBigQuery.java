@@ -39,6 +39,7 @@ final class FakeBigQuery implements AutoCloseable {
       Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
   private static final Pattern TABLES =
       Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables");
+  private static final Pattern SET_COLUMN = Pattern.compile("`([^`]+)` = S\\.`\\1`");
   private static final Pattern MERGE = Pattern.compile("^MERGE `([^`]+)` T USING `([^`]+)` S");
   private static final Pattern DELETE =
       Pattern.compile("^DELETE FROM `([^`]+)` WHERE `_id` IN \\((.*)\\)$");
@@ -152,10 +153,24 @@ final class FakeBigQuery implements AutoCloseable {
       if (merge.find()) {
         Map<String, ObjectNode> target =
             rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
+        // as BigQuery: a matched row's columns named in UPDATE SET take the staging row's
+        // values, null where it has none; the others keep theirs
+        List<String> set = new ArrayList<>();
+        Matcher column = SET_COLUMN.matcher(sql);
+        while (column.find()) {
+          set.add(column.group(1));
+        }
         rows.getOrDefault(merge.group(2), Map.of())
             .forEach(
                 (id, row) ->
-                    target.merge(id, row.deepCopy(), (old, now) -> (ObjectNode) old.setAll(now)));
+                    target.merge(
+                        id,
+                        row.deepCopy(),
+                        (old, now) -> {
+                          set.forEach(
+                              c -> old.set(c, now.path(c).isMissingNode() ? null : now.get(c)));
+                          return old;
+                        }));
       }
       send(ex, 200, done(job).toString());
     } else if (path.matches("/bigquery/v2/projects/[^/]+/jobs/[^/]+") && method.equals("GET")) {
