@@ -21,9 +21,11 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.slf4j.Logger;
@@ -49,13 +51,19 @@ public final class MongoScheduleStore implements ScheduleStore {
   /** The fields of a schedule's definition: what a {@link #change} writes. */
   private static final Set<String> DEFINITION = definitionFields();
 
-  /** A write still in flight after this long is taken for one whose writer died, and ignored. */
+  /**
+   * A write a reader has seen in flight for this long (by the reader's clock) is taken for one
+   * whose writer died, and ignored.
+   */
   public static final Duration ABANDONED_AFTER = Duration.ofMinutes(5);
 
   private final MongoCollection<Document> schedules;
   private final MongoCollection<Document> tombstones;
   private final MongoCollection<Document> counters;
   private final Clock clock;
+
+  /** When this reader first saw each write in flight, by its token. */
+  private final Map<Object, Instant> firstSeen = new ConcurrentHashMap<>();
 
   public MongoScheduleStore(MongoDatabase db) {
     this(db, Clock.systemUTC());
@@ -199,15 +207,23 @@ public final class MongoScheduleStore implements ScheduleStore {
       return new Watermark(0, 0);
     }
     long lowest = 0;
-    Instant abandoned = clock.instant().minus(ABANDONED_AFTER);
-    for (Document w : d.getList("in_flight", Document.class, List.of())) {
-      Date at = w.getDate("at");
-      if (at != null && at.toInstant().isBefore(abandoned)) {
+    Instant now = clock.instant();
+    List<Document> inFlight = d.getList("in_flight", Document.class, List.of());
+    Set<Object> tokens = new HashSet<>();
+    inFlight.forEach(w -> tokens.add(w.get("token")));
+    firstSeen.keySet().retainAll(tokens);
+    for (Document w : inFlight) {
+      // timed by this reader's clock from when it first saw the write, never by the writer's: a
+      // writer whose clock was behind looked dead at once, and the feed moved past its change
+      Instant seen = firstSeen.computeIfAbsent(w.get("token"), t -> now);
+      if (seen.plus(ABANDONED_AFTER).isBefore(now)) {
         LOG.warn(
-            "A schedule write of versions {}-{} started at {} never finished; its writer is taken for dead",
+            "A schedule write of versions {}-{} (started at {} by its writer's clock) has been in"
+                + " flight since {} at least; its writer is taken for dead",
             w.get("from"),
             w.get("to"),
-            at.toInstant());
+            w.getDate("at") == null ? null : w.getDate("at").toInstant(),
+            seen);
         counters.updateOne(
             Filters.eq("_id", VERSION_KEY),
             Updates.pull("in_flight", new Document("token", w.get("token"))));
