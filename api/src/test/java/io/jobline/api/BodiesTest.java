@@ -1,0 +1,40 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BodiesTest {
+  @Test
+  void theBodyLimitCountsBytesNotChars() {
+    // found by review: counted in chars, a body of 600,000 'é' (1.2 MB) passed the 1 MB limit
+    String body = "{\"x\":\"" + "é".repeat(600_000) + "\"}";
+    assertThat(body.length()).isLessThan(Bodies.MAX_BODY_BYTES);
+
+    assertThatThrownBy(() -> Bodies.object(body, "{}", Set.of("x")))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(413);
+              assertThat(e.getMessage()).contains(Bodies.MAX_BODY_BYTES + " bytes");
+            });
+    String fits =
+        "{\"x\":["
+            + String.join(",", Collections.nCopies(400, "\"" + "é".repeat(1000) + "\""))
+            + "]}";
+    assertThat(Bodies.utf8Length(fits)).isBetween(800_000L, (long) Bodies.MAX_BODY_BYTES);
+    assertThat(Bodies.object(fits, "{}", Set.of("x")).path("x")).hasSize(400);
+  }
+
+  @Test
+  void theUtf8LengthIsTheEncodedLength() {
+    for (String s : new String[] {"", "abc", "é", "€", "😀", "a😀é€\u0000"}) {
+      assertThat(Bodies.utf8Length(s)).as(s).isEqualTo(s.getBytes(StandardCharsets.UTF_8).length);
+    }
+    assertThat(Bodies.utf8Length("\ud800x")).as("a lone surrogate, at most 3 bytes").isEqualTo(4);
+  }
+}
