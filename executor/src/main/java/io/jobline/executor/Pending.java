@@ -88,6 +88,15 @@ record Pending(
         bytes);
   }
 
+  /**
+   * To wait on the claim {@code claim} before it runs (the run's claim, lost while it ran here): no
+   * claim of its own until then.
+   */
+  Pending withElsewhere(String claim) {
+    return new Pending(
+        job, request, partition, offset, done, null, claim, epoch, 0, claimKey, bytes);
+  }
+
   /** To run under a claim of its own, with fencing token {@code e}. */
   Pending claimed(long e, long claim) {
     return new Pending(

@@ -390,6 +390,18 @@ final class RunExecution implements Runnable {
               StandardCharsets.UTF_8);
       fenced = !parts.claims().finish(pending.claimKey(), executorId, claimEpoch, json);
     }
+    if (fenced && claimEpoch > 0 && !running.isFenced(pending.claimKey(), epoch)) {
+      // its claim was lost (renewed too late, or taken), not its partition: no other owner reads
+      // its request again, so it goes back through the takeover here, which waits for the claim,
+      // publishes the end it holds, or runs the attempt again (found by review: it was dropped,
+      // its offset stayed open for good and held its partition's commits back)
+      LOG.warn(
+          "Run {} ended here after its claim lapsed or was taken; its end is not published and"
+              + " its request waits for whoever holds the claim",
+          pending.claimKey());
+      outcome.heldElsewhere(pending.withElsewhere(pending.claimKey()), clock.instant());
+      return;
+    }
     if (fenced) {
       LOG.warn(
           "Run {} ended here after it lost its partition or another executor took it over; its end is not "
