@@ -44,8 +44,10 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /** Schedules (seed paths): create, read, change, pause, resume, trigger, delete, check now. */
 @Path("/jobs/schedules")
@@ -217,7 +219,7 @@ public final class SchedulesResource {
   @RolesAllowed(Role.ADMIN_NAME)
   public ObjectNode patch(
       @PathParam("job_name") String name, String body, @Context SecurityContext sc) {
-    Schedule current = find(name, sc);
+    find(name, sc);
     ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}", PATCH_FIELDS);
     if (patch.has("tenant_id")) {
       Access.tenantFor(sc, Bodies.optionalTenant(patch));
@@ -231,31 +233,82 @@ public final class SchedulesResource {
         throw ApiException.badRequest(read, read + " is kept by the scheduler and cannot be set");
       }
     }
-    Schedule merged;
-    try {
-      merged = current.merge(patch);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("body", "not a schedule change: " + e.getMessage());
-    }
     Instant now = d.clock().instant();
-    boolean retime = patch.properties().stream().anyMatch(e -> TRIGGER_FIELDS.contains(e.getKey()));
-    Schedule saved = retime ? validateAndPlan(merged, now, sc) : validate(merged, sc);
-    // (only the definition: a fire recorded since it was read keeps its last run and next time)
-    Schedule changed = change(saved, retime);
-    d.auditor().record(sc, "change", "schedule", name, saved.tenantId(), patch);
+    Schedule changed =
+        change(
+            name,
+            sc,
+            current -> {
+              Schedule merged;
+              try {
+                merged = current.merge(patch);
+              } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("body", "not a schedule change: " + e.getMessage());
+              }
+              boolean retime = retimes(current, merged);
+              return new Planned(
+                  retime ? validateAndPlan(merged, from(current, now), sc) : validate(merged, sc),
+                  retime);
+            });
+    d.auditor().record(sc, "change", "schedule", name, changed.tenantId(), patch);
     return view(changed, now);
   }
 
+  /** A change planned from the schedule as read: what to store, and whether it is retimed. */
+  private record Planned(Schedule changed, boolean retimed) {}
+
   /**
-   * Stores a change of a schedule read before, and returns it as stored now; 404 when it was
-   * deleted meanwhile.
+   * Reads the schedule, plans the change from it, and stores only its definition (and, retimed, its
+   * next fire time): a fire recorded since the read keeps its last run and its next time. When the
+   * schedule changed since the read, or fired when the change retimes it, the change is planned
+   * again from a new read, a few times, then answered 409.
+   *
+   * @param plan the change, or null when there is nothing to change
+   * @return the schedule as stored now; 404 when it was deleted meanwhile
    */
-  private Schedule change(Schedule schedule, boolean retimed) {
-    if (!d.schedules().change(schedule, retimed)) {
-      throw ApiException.notFound("no schedule '" + schedule.jobName() + "'");
+  private Schedule change(String name, SecurityContext sc, Function<Schedule, Planned> plan) {
+    for (int tries = 0; tries < 5; tries++) {
+      Schedule read = find(name, sc);
+      Planned planned = plan.apply(read);
+      if (planned == null) {
+        return read;
+      }
+      switch (d.schedules().change(read, planned.changed(), planned.retimed())) {
+        case CHANGED -> {
+          d.changed().run();
+          return d.schedules().find(name).orElse(planned.changed());
+        }
+        case GONE -> throw ApiException.notFound("no schedule '" + name + "'");
+        case MOVED -> {
+          // changed or fired since the read: plan it again
+        }
+      }
     }
-    d.changed().run();
-    return d.schedules().find(schedule.jobName()).orElse(schedule);
+    throw new ApiException(
+        409,
+        "Conflict",
+        "schedule '" + name + "' kept changing while this change was made; send it again",
+        "job_name",
+        null);
+  }
+
+  /** Whether the change touches what decides the fire times. */
+  private static boolean retimes(Schedule before, Schedule after) {
+    ObjectNode was = Json.mapper().valueToTree(before);
+    ObjectNode is = Json.mapper().valueToTree(after);
+    return before.enabled() != after.enabled()
+        || Boolean.TRUE.equals(before.paused()) != Boolean.TRUE.equals(after.paused())
+        || TRIGGER_FIELDS.stream()
+            .filter(f -> !f.equals("is_enabled") && !f.equals("paused"))
+            .anyMatch(f -> !Objects.equals(was.get(f), is.get(f)));
+  }
+
+  /**
+   * Where a retimed schedule's next fire time is planned from: now, or its last fire if that is
+   * later (an api whose clock is behind the scheduler's must not plan the time just fired again).
+   */
+  private static Instant from(Schedule read, Instant now) {
+    return read.lastRunAt() != null && read.lastRunAt().isAfter(now) ? read.lastRunAt() : now;
   }
 
   @DELETE
@@ -275,7 +328,14 @@ public final class SchedulesResource {
   @Path("/{job_name}/pause")
   @RolesAllowed(Role.OPERATOR_NAME)
   public ObjectNode pause(@PathParam("job_name") String name, @Context SecurityContext sc) {
-    Schedule s = change(find(name, sc).withPaused(true), false);
+    Schedule s =
+        change(
+            name,
+            sc,
+            read ->
+                Boolean.TRUE.equals(read.paused())
+                    ? null
+                    : new Planned(read.withPaused(true), false));
     d.auditor().record(sc, "pause", "schedule", name, s.tenantId(), null);
     return view(s, d.clock().instant());
   }
@@ -286,8 +346,19 @@ public final class SchedulesResource {
   @RolesAllowed(Role.OPERATOR_NAME)
   public ObjectNode resume(@PathParam("job_name") String name, @Context SecurityContext sc) {
     Instant now = d.clock().instant();
-    Schedule s = find(name, sc).withPaused(false);
-    s = change(s.withNextRunAt(Triggers.nextAfter(s, now).orElse(null)), true);
+    Schedule s =
+        change(
+            name,
+            sc,
+            read -> {
+              if (!Boolean.TRUE.equals(read.paused())) {
+                return null; // (not paused: its next fire time stays)
+              }
+              Schedule resumed = read.withPaused(false);
+              return new Planned(
+                  resumed.withNextRunAt(Triggers.nextAfter(resumed, from(read, now)).orElse(null)),
+                  true);
+            });
     d.auditor().record(sc, "resume", "schedule", name, s.tenantId(), null);
     return view(s, now);
   }

@@ -35,14 +35,19 @@ class SchedulesResourceTest {
   private static final Instant AFTER = Instant.parse("2026-03-04T10:15:00Z");
   private static final SecurityContext ADMIN = as(new Caller("ops", Role.ADMIN, null));
 
-  /** Records a fire of the schedule each time a route has read it, as a scheduler would then. */
+  /**
+   * Records the fire of 10:10 right after a route's read (its {@code fireAfterRead}th, from 1), as
+   * a scheduler would then.
+   */
   private static final class FiringAfterEachRead extends InMemoryScheduleStore {
     final List<String> fired = new ArrayList<>();
+    int fireAfterRead = 1;
+    private int reads;
 
     @Override
     public Optional<Schedule> find(String jobName) {
       Optional<Schedule> read = super.find(jobName);
-      read.filter(s -> fired.isEmpty() && PLANNED.equals(s.nextRunAt()))
+      read.filter(s -> ++reads >= fireAfterRead && fired.isEmpty() && PLANNED.equals(s.nextRunAt()))
           .ifPresent(
               s -> {
                 recordFires(
@@ -111,15 +116,52 @@ class SchedulesResourceTest {
   }
 
   @Test
-  void aResumeSetsTheNextFireTimeFromNowAndKeepsTheLastRun() throws Exception {
+  void aResumeOfAScheduleNotPausedLeavesItsNextFireTimeAlone() throws Exception {
+    // found by review of the first fix: resume planned the next fire time from now, and a fire
+    // recorded since its read had already fired that time: it fired twice
     saved();
-    resource.pause("every-5", ADMIN);
+    resource.resume("every-5", ADMIN);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.nextRunAt()).isEqualTo(AFTER);
+    assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aResumeAfterAPauseSetsTheNextFireTimeAfterTheLastFire() throws Exception {
+    saved();
+    resource.pause("every-5", ADMIN); // a fire of 10:10 is recorded as it reads
     resource.resume("every-5", ADMIN);
 
     Schedule s = store.find("every-5").orElseThrow();
     assertThat(s.paused()).isFalse();
-    assertThat(s.nextRunAt()).isEqualTo(PLANNED);
+    assertThat(s.nextRunAt())
+        .as("after the fire of 10:10, whatever this api's clock says (10:07:20)")
+        .isEqualTo(AFTER);
     assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aChangedTriggerIsPlannedAgainWhenTheScheduleFiredSinceItWasRead() throws Exception {
+    // found by review of the first fix: planned from the read (10:10 next), stored after the fire
+    // of 10:10 was recorded, the retiming set 10:10 again: it fired twice
+    saved();
+    store.fireAfterRead = 2; // the read the change is planned from
+    resource.patch("every-5", "{\"cron_expression\":\"*/10 * * * *\"}", ADMIN);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.cronExpression()).isEqualTo("*/10 * * * *");
+    assertThat(store.fired).containsExactly("every-5");
+    assertThat(s.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:20:00Z"));
+    assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aPatchThatRestatesTheTriggerDoesNotRetimeTheSchedule() throws Exception {
+    saved();
+    resource.patch("every-5", "{\"timezone\":\"UTC\",\"is_enabled\":true}", ADMIN);
+
+    assertThat(store.find("every-5").orElseThrow().nextRunAt()).isEqualTo(AFTER);
   }
 
   @Test

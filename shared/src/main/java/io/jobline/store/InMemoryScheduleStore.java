@@ -25,17 +25,21 @@ public class InMemoryScheduleStore implements ScheduleStore {
   }
 
   @Override
-  public synchronized boolean change(Schedule schedule, boolean retimed) {
-    Schedule stored = schedules.get(schedule.jobName());
+  public synchronized ChangeOutcome change(Schedule read, Schedule changed, boolean retimed) {
+    Schedule stored = schedules.get(changed.jobName());
     if (stored == null) {
-      return false;
+      return ChangeOutcome.GONE;
     }
-    Instant next = retimed ? schedule.nextRunAt() : stored.nextRunAt();
-    Schedule changed =
-        schedule.fired(stored.lastRunAt(), stored.lastRunId(), stored.lastRunStatus(), next);
+    if (!Objects.equals(stored.version(), read.version())
+        || (retimed && !Objects.equals(stored.nextRunAt(), read.nextRunAt()))) {
+      return ChangeOutcome.MOVED;
+    }
+    Instant next = retimed ? changed.nextRunAt() : stored.nextRunAt();
+    Schedule kept =
+        changed.fired(stored.lastRunAt(), stored.lastRunId(), stored.lastRunStatus(), next);
     schedules.put(
-        schedule.jobName(), changed.merge(Json.object().put("version", version.incrementAndGet())));
-    return true;
+        changed.jobName(), kept.merge(Json.object().put("version", version.incrementAndGet())));
+    return ChangeOutcome.CHANGED;
   }
 
   @Override

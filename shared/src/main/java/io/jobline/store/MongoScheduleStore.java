@@ -99,31 +99,48 @@ public final class MongoScheduleStore implements ScheduleStore {
   }
 
   @Override
-  public boolean change(Schedule schedule, boolean retimed) {
-    Document doc = Documents.toDocument(schedule, "job_name", DATES);
+  public ChangeOutcome change(Schedule read, Schedule changed, boolean retimed) {
+    Document doc = Documents.toDocument(changed, "job_name", DATES);
     List<Bson> updates = new ArrayList<>();
     for (String field : DEFINITION) {
       updates.add(
           doc.containsKey(field) ? Updates.set(field, doc.get(field)) : Updates.unset(field));
     }
     if (retimed) {
-      updates.add(
-          schedule.nextRunAt() == null
-              ? Updates.unset("next_run_at")
-              : Updates.set("next_run_at", doc.get("next_run_at")));
+      updates.add(nextSetTo(changed.nextRunAt()));
     }
-    return versioned(Filters.eq("_id", schedule.jobName()), updates);
+    List<Bson> asRead = new ArrayList<>();
+    asRead.add(Filters.eq("_id", changed.jobName()));
+    asRead.add(read.version() == null ? missing("version") : Filters.eq("version", read.version()));
+    if (retimed) {
+      asRead.add(nextIs(read.nextRunAt()));
+    }
+    if (versioned(Filters.and(asRead), updates)) {
+      return ChangeOutcome.CHANGED;
+    }
+    return schedules.find(Filters.eq("_id", changed.jobName())).first() == null
+        ? ChangeOutcome.GONE
+        : ChangeOutcome.MOVED;
   }
 
   @Override
   public boolean moveNext(String jobName, Instant from, Instant to) {
-    Bson stored =
-        from == null
-            ? Filters.or(Filters.exists("next_run_at", false), Filters.eq("next_run_at", null))
-            : Filters.eq("next_run_at", Date.from(from));
-    Bson next =
-        to == null ? Updates.unset("next_run_at") : Updates.set("next_run_at", Date.from(to));
-    return versioned(Filters.and(Filters.eq("_id", jobName), stored), List.of(next));
+    return versioned(Filters.and(Filters.eq("_id", jobName), nextIs(from)), List.of(nextSetTo(to)));
+  }
+
+  /** Matches a schedule whose next fire time is {@code next} (none when null). */
+  private static Bson nextIs(Instant next) {
+    return next == null ? missing("next_run_at") : Filters.eq("next_run_at", Date.from(next));
+  }
+
+  private static Bson nextSetTo(Instant next) {
+    return next == null
+        ? Updates.unset("next_run_at")
+        : Updates.set("next_run_at", Date.from(next));
+  }
+
+  private static Bson missing(String field) {
+    return Filters.or(Filters.exists(field, false), Filters.eq(field, null));
   }
 
   /** Applies {@code updates} with a new version to the schedule {@code filter} matches, if any. */

@@ -16,14 +16,25 @@ public interface ScheduleStore {
   void save(Schedule schedule);
 
   /**
-   * Changes the definition of a stored schedule, leaving what its fires recorded as it is stored
-   * now: its last run's fields, and its next fire time unless {@code retimed} (a changed trigger, a
-   * resume). A writer that read the schedule before a fire was recorded thus neither sets the time
-   * fired as the next again (a second fire) nor wipes the fire's last run. It gets a new version.
-   *
-   * @return false, changing nothing, when no schedule of that name is stored (deleted meanwhile)
+   * Stores {@code changed}, a change of the schedule as {@code read}, leaving what its fires
+   * recorded as it is stored now: its last run's fields, and its next fire time unless {@code
+   * retimed} (a changed trigger, a resume). It is stored only while the schedule is still the
+   * version read and, when retimed, still has the next fire time read: fires do not change the
+   * version, so a fire recorded since the read does not stop a change that leaves the time alone,
+   * but a retiming planned before a fire would set the time just fired again (a second fire), and a
+   * change from an older copy would undo another change. It gets a new version.
    */
-  boolean change(Schedule schedule, boolean retimed);
+  ChangeOutcome change(Schedule read, Schedule changed, boolean retimed);
+
+  /** What became of a {@link #change}. */
+  enum ChangeOutcome {
+    /** Stored. */
+    CHANGED,
+    /** Not stored: no schedule of that name is stored (deleted meanwhile). */
+    GONE,
+    /** Not stored: the schedule changed, or fired when retimed, since it was read. */
+    MOVED
+  }
 
   /**
    * Sets a schedule's next fire time to {@code to} (none when null) only while {@code from} is
