@@ -49,17 +49,14 @@ final class DueTimers {
         return;
       }
       try {
-        emitter.request(timer.request()).get(FireOutput.ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        send(timer);
         timers.delete(timer.id());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
+      } catch (NeverSent e) {
+        refuse(timer, e.getCause());
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
-        Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-        if (neverSent(cause)) {
-          refuse(timer, cause);
-          continue;
-        }
         LOG.warn(
             "Scheduler {} could not fire timer {}; it stays and the due timers are tried again next cycle: {}",
             id,
@@ -67,6 +64,27 @@ final class DueTimers {
             e.toString());
         return;
       }
+    }
+  }
+
+  /** Sends a timer's request and waits for Kafka to have it. */
+  private void send(TimerStore.Timer timer)
+      throws InterruptedException, ExecutionException, TimeoutException, NeverSent {
+    try {
+      emitter.request(timer.request()).get(FireOutput.ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (ExecutionException | RuntimeException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      if (neverSent(cause)) {
+        throw new NeverSent(cause);
+      }
+      throw e;
+    }
+  }
+
+  /** A request Kafka refuses as such (its cause): sending it again fails again. */
+  private static final class NeverSent extends Exception {
+    NeverSent(Throwable cause) {
+      super(cause);
     }
   }
 

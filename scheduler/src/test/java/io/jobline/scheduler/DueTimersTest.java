@@ -1,0 +1,74 @@
+package io.jobline.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.TimerStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
+import io.jobline.wire.TriggerType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DueTimersTest {
+  private static final Instant T0 = Instant.parse("2026-03-04T10:07:20Z");
+
+  @Test
+  void aTimerSentWhoseDeletionFailsIsNotTakenForOneKafkaRefused() {
+    // found by review: the deletion was in the same try as the send, so a store refusing it with
+    // an IllegalArgumentException had the run of a request just sent recorded as failed
+    InMemoryTimerStore kept = new InMemoryTimerStore();
+    JobRequest retry =
+        JobRequest.of(
+            RunId.of("r1"),
+            "noop",
+            Json.object(),
+            "t1",
+            3,
+            null,
+            new Trigger(TriggerType.RETRY, null, null, null, null),
+            T0,
+            "retry");
+    kept.set(new TimerStore.Timer("retry:r1:2", T0, "retry", retry));
+    TimerStore refusingDeletes =
+        new TimerStore() {
+          @Override
+          public void set(Timer timer) {
+            kept.set(timer);
+          }
+
+          @Override
+          public List<Timer> due(Instant now, int limit) {
+            return kept.due(now, limit);
+          }
+
+          @Override
+          public Optional<Instant> earliest() {
+            return kept.earliest();
+          }
+
+          @Override
+          public void delete(String id) {
+            throw new IllegalArgumentException("the store refused the deletion");
+          }
+
+          @Override
+          public void setAside(Timer timer, String reason) {
+            kept.setAside(timer, reason);
+          }
+        };
+    SchedulerTest.Captured out = new SchedulerTest.Captured();
+
+    new DueTimers("a", refusingDeletes, out, new SettableClock(T0), () -> true).fire();
+
+    assertThat(out.requests).containsExactly(retry);
+    assertThat(out.missed).as("no failure recorded for a run that was sent").isEmpty();
+    assertThat(kept.setAside()).isEqualTo(Map.of());
+    assertThat(kept.due(T0, 10)).as("it stays, to be sent again (same run id)").hasSize(1);
+  }
+}
