@@ -113,8 +113,10 @@ public final class JobsResource {
             : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
     if (idempotencyKey != null) {
       // a key used before names a run requested already: answer with it, never send it again (a
-      // copy of a run that ended would run again, and its params would replace the first ones)
-      Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.queued(id.value()));
+      // copy of a run that ended would run again, and its params would replace the first ones).
+      // Not searched for on the requests topic: most keys are new, and each search holds up to
+      // 3 s; a run accepted by another api and not yet in history is sent again, as it was
+      Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.kept(id.value()));
       if (known.isPresent()) {
         return accepted(known.get().runId().value(), jobName, known.get())
             .header(REPLAYED, "true")
