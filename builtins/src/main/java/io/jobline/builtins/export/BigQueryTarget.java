@@ -37,6 +37,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -62,6 +63,13 @@ final class BigQueryTarget implements ExportTarget {
   private final String location;
   private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
+
+  /**
+   * Per table, the columns a MERGE sets to null where its rows lack them: nullable ones without a
+   * default value — the columns the export made, or any like them.
+   */
+  private final Map<String, Set<String>> clearable = new HashMap<>();
+
   private final Set<TableId> staging = new LinkedHashSet<>();
 
   BigQueryTarget(BigQuery bigquery, Clock clock, String project, String dataset, String location) {
@@ -108,7 +116,14 @@ final class BigQueryTarget implements ExportTarget {
               .build());
     }
     load(stage, typed, rows);
-    query(merge(table, stage, typed));
+    Set<String> given = new HashSet<>();
+    typed.forEach(c -> given.add(c.name()));
+    List<String> cleared =
+        clearable.getOrDefault(table, Set.of()).stream()
+            .filter(c -> !given.contains(c))
+            .sorted()
+            .toList();
+    query(merge(table, stage, typed, cleared));
   }
 
   private List<Column> ensureTable(String name, List<Column> columns) {
@@ -117,19 +132,26 @@ final class BigQueryTarget implements ExportTarget {
     if (known == null) {
       known = new LinkedHashMap<>();
       Table existing = bigquery.getTable(id);
+      Set<String> clear = new HashSet<>();
       if (existing == null) {
         bigquery.create(TableInfo.of(id, StandardTableDefinition.of(schema(columns))));
         for (Column c : columns) {
           known.put(c.name(), c.type());
+          clear.add(c.name());
         }
       } else {
         Schema schema = existing.getDefinition().getSchema();
         if (schema != null) {
           for (Field f : schema.getFields()) {
             known.put(f.getName(), fromBigQuery(f.getType().getStandardType()));
+            if (f.getMode() != Field.Mode.REQUIRED && f.getDefaultValueExpression() == null) {
+              clear.add(f.getName());
+            }
           }
         }
       }
+      clear.remove(Column.KEY);
+      clearable.put(name, clear);
       tables.put(name, known);
     }
     List<Column> missing =
@@ -143,8 +165,12 @@ final class BigQueryTarget implements ExportTarget {
           .build()
           .update();
       missing.forEach(c -> tables.get(name).put(c.name(), c.type()));
+      missing.forEach(c -> clearable.get(name).add(c.name()));
     }
-    return Column.all(tables.get(name));
+    Map<String, ColumnType> types = tables.get(name);
+    return columns.stream()
+        .map(c -> new Column(c.name(), types.getOrDefault(c.name(), c.type())))
+        .toList();
   }
 
   private void load(TableId stage, List<Column> columns, List<Row> rows)
@@ -209,15 +235,16 @@ final class BigQueryTarget implements ExportTarget {
   }
 
   /** The MERGE of a staging table into the table, keyed by {@code _id}. */
-  String merge(String table, TableId stage, List<Column> columns) {
+  String merge(String table, TableId stage, List<Column> columns, List<String> cleared) {
     String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
     String values =
         columns.stream().map(c -> "S." + quote(c.name())).collect(Collectors.joining(", "));
-    String updates =
-        columns.stream()
-            .filter(c -> !c.name().equals(Column.KEY))
-            .map(c -> quote(c.name()) + " = S." + quote(c.name()))
-            .collect(Collectors.joining(", "));
+    List<String> sets = new ArrayList<>();
+    columns.stream()
+        .filter(c -> !c.name().equals(Column.KEY))
+        .forEach(c -> sets.add(quote(c.name()) + " = S." + quote(c.name())));
+    cleared.forEach(c -> sets.add(quote(c) + " = NULL"));
+    String updates = String.join(", ", sets);
     return "MERGE "
         + quote(project + "." + dataset + "." + table)
         + " T USING "

@@ -46,14 +46,4 @@ public record Column(String name, ColumnType type) {
     }
     return ColumnType.STRING;
   }
-
-  /**
-   * Every column of a table, typed as the table has them. An upsert writes them all, so that a
-   * column a row lacks is set to null rather than keeping what an earlier export wrote: a field
-   * removed from the document, or declared personal since (dropped, or now hashed), leaves no old
-   * value behind in the warehouse.
-   */
-  static List<Column> all(Map<String, ColumnType> table) {
-    return table.entrySet().stream().map(e -> new Column(e.getKey(), e.getValue())).toList();
-  }
 }

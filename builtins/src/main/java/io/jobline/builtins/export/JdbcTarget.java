@@ -12,9 +12,11 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A relational target over JDBC: creates the table if absent, adds missing columns, and upserts
@@ -24,6 +26,13 @@ final class JdbcTarget implements ExportTarget {
   private final Connection connection;
   private final SqlDialect dialect;
   private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
+
+  /**
+   * Per table, the columns an upsert sets to null where its rows lack them: nullable, with no
+   * default, not generated — the columns the export made, or any like them; a column with a default
+   * or NOT NULL (added by someone else) is left as it is.
+   */
+  private final Map<String, Set<String>> clearable = new HashMap<>();
 
   JdbcTarget(Connection connection, SqlDialect dialect) throws SQLException {
     this.connection = connection;
@@ -70,7 +79,15 @@ final class JdbcTarget implements ExportTarget {
   public void upsert(String table, List<Column> columns, List<Row> rows) throws SQLException {
     try {
       List<Column> typed = ensureColumns(table, columns);
-      try (PreparedStatement ps = connection.prepareStatement(dialect.upsert(table, typed))) {
+      Set<String> given = new HashSet<>();
+      typed.forEach(c -> given.add(c.name()));
+      List<String> cleared =
+          clearable.getOrDefault(table, Set.of()).stream()
+              .filter(c -> !given.contains(c))
+              .sorted()
+              .toList();
+      try (PreparedStatement ps =
+          connection.prepareStatement(dialect.upsert(table, typed, cleared))) {
         for (Row row : rows) {
           for (int i = 0; i < typed.size(); i++) {
             bind(ps, i + 1, typed.get(i).type(), row.value(typed.get(i)));
@@ -132,20 +149,27 @@ final class JdbcTarget implements ExportTarget {
       tables.put(table, existing);
     }
     try (Statement st = connection.createStatement()) {
+      Set<String> made = clearable.computeIfAbsent(table, t -> new HashSet<>());
       if (existing.isEmpty()) {
         st.execute(dialect.createTable(table, columns));
         columns.forEach(c -> tables.get(table).put(c.name(), c.type()));
+        columns.forEach(c -> made.add(c.name()));
       } else {
         for (Column c : columns) {
           if (!existing.containsKey(c.name())) {
             st.execute(dialect.addColumn(table, c));
             existing.put(c.name(), c.type());
+            made.add(c.name());
           }
         }
       }
+      made.remove(Column.KEY);
     }
     connection.commit();
-    return Column.all(tables.get(table));
+    Map<String, ColumnType> known = tables.get(table);
+    return columns.stream()
+        .map(c -> new Column(c.name(), known.getOrDefault(c.name(), c.type())))
+        .toList();
   }
 
   private Map<String, ColumnType> describe(String table) throws SQLException {
@@ -162,9 +186,19 @@ final class JdbcTarget implements ExportTarget {
             likeLiteral(schema, meta.getSearchStringEscape()),
             likeLiteral(dialect.nameOf(table), meta.getSearchStringEscape()),
             null)) {
+      Set<String> clear = new HashSet<>();
       while (rs.next()) {
-        columns.put(rs.getString("COLUMN_NAME"), dialect.fromSql(rs.getString("TYPE_NAME")));
+        String name = rs.getString("COLUMN_NAME");
+        columns.put(name, dialect.fromSql(rs.getString("TYPE_NAME")));
+        if ("YES".equals(rs.getString("IS_NULLABLE"))
+            && rs.getString("COLUMN_DEF") == null
+            && !"YES".equals(rs.getString("IS_AUTOINCREMENT"))
+            && !"YES".equals(rs.getString("IS_GENERATEDCOLUMN"))
+            && !name.equals(Column.KEY)) {
+          clear.add(name);
+        }
       }
+      clearable.put(table, clear);
     }
     return columns;
   }

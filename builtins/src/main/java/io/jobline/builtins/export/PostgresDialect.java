@@ -1,6 +1,7 @@
 package io.jobline.builtins.export;
 
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -59,17 +60,15 @@ final class PostgresDialect implements SqlDialect {
   }
 
   @Override
-  public String upsert(String table, List<Column> columns) {
+  public String upsert(String table, List<Column> columns, List<String> cleared) {
     String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
     String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
-    List<Column> others = columns.stream().filter(c -> !c.name().equals(Column.KEY)).toList();
-    String onConflict =
-        others.isEmpty()
-            ? "DO NOTHING"
-            : "DO UPDATE SET "
-                + others.stream()
-                    .map(c -> quote(c.name()) + " = EXCLUDED." + quote(c.name()))
-                    .collect(Collectors.joining(", "));
+    List<String> sets = new ArrayList<>();
+    columns.stream()
+        .filter(c -> !c.name().equals(Column.KEY))
+        .forEach(c -> sets.add(quote(c.name()) + " = EXCLUDED." + quote(c.name())));
+    cleared.forEach(c -> sets.add(quote(c) + " = NULL"));
+    String onConflict = sets.isEmpty() ? "DO NOTHING" : "DO UPDATE SET " + String.join(", ", sets);
     return "INSERT INTO "
         + qualified(table)
         + " ("

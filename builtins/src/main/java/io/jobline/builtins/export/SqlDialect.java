@@ -24,7 +24,15 @@ interface SqlDialect {
   String addColumn(String table, Column column);
 
   /** Inserts one row (parameters in column order), or updates it when the key exists. */
-  String upsert(String table, List<Column> columns);
+  default String upsert(String table, List<Column> columns) {
+    return upsert(table, columns, List.of());
+  }
+
+  /**
+   * The upsert of {@code columns} that also sets {@code cleared} (columns the rows lack) to null on
+   * a row that exists: a field removed from the documents, or left out since, keeps no old value.
+   */
+  String upsert(String table, List<Column> columns, List<String> cleared);
 
   /** The JDBC URL of a connection string given in the database's own form. */
   String jdbcUrl(String connectionString);

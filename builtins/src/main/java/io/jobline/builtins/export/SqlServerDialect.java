@@ -1,5 +1,6 @@
 package io.jobline.builtins.export;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -93,12 +94,16 @@ final class SqlServerDialect implements SqlDialect {
   }
 
   @Override
-  public String upsert(String table, List<Column> columns) {
+  public String upsert(String table, List<Column> columns, List<String> cleared) {
     String names = columns.stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
     String params = columns.stream().map(c -> "?").collect(Collectors.joining(", "));
     String sourceNames =
         columns.stream().map(c -> "source." + quote(c.name())).collect(Collectors.joining(", "));
-    List<Column> others = columns.stream().filter(c -> !c.name().equals(Column.KEY)).toList();
+    List<String> sets = new ArrayList<>();
+    columns.stream()
+        .filter(c -> !c.name().equals(Column.KEY))
+        .forEach(c -> sets.add("target." + quote(c.name()) + " = source." + quote(c.name())));
+    cleared.forEach(c -> sets.add("target." + quote(c) + " = NULL"));
     String key = quote(Column.KEY);
     StringBuilder sql =
         new StringBuilder("MERGE INTO ")
@@ -111,12 +116,8 @@ final class SqlServerDialect implements SqlDialect {
             .append(key)
             .append(" = source.")
             .append(key);
-    if (!others.isEmpty()) {
-      sql.append(" WHEN MATCHED THEN UPDATE SET ")
-          .append(
-              others.stream()
-                  .map(c -> "target." + quote(c.name()) + " = source." + quote(c.name()))
-                  .collect(Collectors.joining(", ")));
+    if (!sets.isEmpty()) {
+      sql.append(" WHEN MATCHED THEN UPDATE SET ").append(String.join(", ", sets));
     }
     return sql.append(" WHEN NOT MATCHED THEN INSERT (")
         .append(names)

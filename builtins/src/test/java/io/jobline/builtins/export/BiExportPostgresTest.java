@@ -262,4 +262,31 @@ class BiExportPostgresTest {
     assertThat(after.get("u3")).containsEntry("age", 23L);
     assertThat(after.values()).allSatisfy(row -> assertThat(row).containsEntry("email", null));
   }
+
+  @Test
+  void columnsAddedByOthersWithADefaultOrOfOtherTypesDoNotStopTheExport() throws Exception {
+    // found by review of the first fix: an upsert naming every column of the table bound null as
+    // text to a jsonb column, and null to a NOT NULL column with a default: every batch failed
+    new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    try (Statement st = sql.createStatement()) {
+      st.execute(
+          "ALTER TABLE " + users + " ADD COLUMN loaded_at timestamptz NOT NULL DEFAULT now()");
+      st.execute("ALTER TABLE " + users + " ADD COLUMN notes jsonb");
+      st.execute("UPDATE " + users + " SET notes = '{\"kept\": false}'");
+    }
+
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+
+    assertThat(again.totalErrors()).isZero();
+    assertThat(again.totalExported()).isEqualTo(11);
+    assertThat(rows(users).values())
+        .allSatisfy(
+            row -> {
+              assertThat(row.get("loaded_at")).as("NOT NULL with a default: left").isNotNull();
+              assertThat(row.get("notes"))
+                  .as("nullable, no default: the export's to clear")
+                  .isNull();
+            });
+  }
 }

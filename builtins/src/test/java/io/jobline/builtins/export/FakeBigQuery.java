@@ -39,7 +39,8 @@ final class FakeBigQuery implements AutoCloseable {
       Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables/([^/?]+)");
   private static final Pattern TABLES =
       Pattern.compile("/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/tables");
-  private static final Pattern SET_COLUMN = Pattern.compile("`([^`]+)` = S\\.`\\1`");
+  private static final Pattern SET_COLUMN =
+      Pattern.compile("`([^`]+)` = S\\.`\\1`|`([^`]+)` = NULL");
   private static final Pattern MERGE = Pattern.compile("^MERGE `([^`]+)` T USING `([^`]+)` S");
   private static final Pattern DELETE =
       Pattern.compile("^DELETE FROM `([^`]+)` WHERE `_id` IN \\((.*)\\)$");
@@ -158,7 +159,7 @@ final class FakeBigQuery implements AutoCloseable {
         List<String> set = new ArrayList<>();
         Matcher column = SET_COLUMN.matcher(sql);
         while (column.find()) {
-          set.add(column.group(1));
+          set.add(column.group(1) != null ? column.group(1) : column.group(2));
         }
         rows.getOrDefault(merge.group(2), Map.of())
             .forEach(

@@ -44,6 +44,9 @@ class SqlDialectTest {
                 + "WHEN MATCHED THEN UPDATE SET target.[name] = source.[name], target.[visits] = source.[visits] "
                 + "WHEN NOT MATCHED THEN INSERT ([_id], [name], [visits]) VALUES (source.[_id], source.[name], source.[visits]);");
     assertThat(azure.upsert("t", COLUMNS.subList(0, 1))).doesNotContain("WHEN MATCHED");
+    assertThat(azure.upsert("t", COLUMNS.subList(0, 1), List.of("email")))
+        .contains("WHEN MATCHED THEN UPDATE SET target.[email] = NULL WHEN NOT MATCHED")
+        .contains("INSERT ([_id]) VALUES (source.[_id])");
   }
 
   @Test
@@ -74,6 +77,8 @@ class SqlDialectTest {
     assertThat(postgres.upsert("users", COLUMNS.subList(0, 2)))
         .isEqualTo(
             "INSERT INTO \"users\" (\"_id\", \"name\") VALUES (?, ?) ON CONFLICT (\"_id\") DO UPDATE SET \"name\" = EXCLUDED.\"name\"");
+    assertThat(postgres.upsert("users", COLUMNS.subList(0, 1), List.of("email", "age")))
+        .endsWith("ON CONFLICT (\"_id\") DO UPDATE SET \"email\" = NULL, \"age\" = NULL");
     assertThat(postgres.jdbcUrl("postgresql://bi:pw@db.internal:5433/warehouse?sslmode=require"))
         .isEqualTo(
             "jdbc:postgresql://db.internal:5433/warehouse?user=bi&password=pw&sslmode=require");
