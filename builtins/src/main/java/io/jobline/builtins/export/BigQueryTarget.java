@@ -116,13 +116,7 @@ final class BigQueryTarget implements ExportTarget {
               .build());
     }
     load(stage, typed, rows);
-    Set<String> given = new HashSet<>();
-    typed.forEach(c -> given.add(c.name()));
-    List<String> cleared =
-        clearable.getOrDefault(table, Set.of()).stream()
-            .filter(c -> !given.contains(c))
-            .sorted()
-            .toList();
+    List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
     query(merge(table, stage, typed, cleared));
   }
 

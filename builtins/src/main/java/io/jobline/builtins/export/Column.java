@@ -2,6 +2,7 @@ package io.jobline.builtins.export;
 
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,5 +46,12 @@ public record Column(String name, ColumnType type) {
       return ColumnType.FLOAT;
     }
     return ColumnType.STRING;
+  }
+
+  /** The names among {@code clearable} that {@code columns} lack, in order. */
+  static List<String> lacking(Set<String> clearable, List<Column> columns) {
+    Set<String> given = new HashSet<>();
+    columns.forEach(c -> given.add(c.name()));
+    return clearable.stream().filter(c -> !given.contains(c)).sorted().toList();
   }
 }

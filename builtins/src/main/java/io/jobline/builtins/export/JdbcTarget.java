@@ -79,13 +79,7 @@ final class JdbcTarget implements ExportTarget {
   public void upsert(String table, List<Column> columns, List<Row> rows) throws SQLException {
     try {
       List<Column> typed = ensureColumns(table, columns);
-      Set<String> given = new HashSet<>();
-      typed.forEach(c -> given.add(c.name()));
-      List<String> cleared =
-          clearable.getOrDefault(table, Set.of()).stream()
-              .filter(c -> !given.contains(c))
-              .sorted()
-              .toList();
+      List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
       try (PreparedStatement ps =
           connection.prepareStatement(dialect.upsert(table, typed, cleared))) {
         for (Row row : rows) {
