@@ -12,9 +12,11 @@ import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
+import io.jobline.store.DeadLetterStore;
 import io.jobline.store.RunLogStore;
 import io.jobline.store.RunStore;
 import io.jobline.topic.ControlProducer;
+import io.jobline.topic.DeadLetter;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.Control;
@@ -65,6 +67,8 @@ public final class RunsResource {
   private final Auditor auditor;
   private final AcceptedRuns accepted;
 
+  private final DeadLetterStore letters;
+
   public RunsResource(
       RunStore runs,
       RunLogStore logStore,
@@ -75,8 +79,10 @@ public final class RunsResource {
       RunStreams streams,
       Auditor auditor,
       AcceptedRuns accepted,
+      DeadLetterStore letters,
       Clock clock) {
     this.accepted = accepted;
+    this.letters = letters;
     this.auditor = auditor;
     this.streams = streams;
     this.catalogue = catalogue;
@@ -228,6 +234,27 @@ public final class RunsResource {
     // did not take after its announcement did (the api answered 503); asked again, the same next
     // attempt is sent (an executor runs an attempt once), else the run reads retrying for good
     boolean askedBefore = run.status() == RunStatus.RETRYING && PendingRetry.shown(run).isEmpty();
+    int attempt = Math.max(1, run.attempt()) + 1;
+    // a redrive asked for that attempt already (history may not show it yet): its request, a
+    // corrected record, is on its way, and sending the run's old params as the same attempt would
+    // run it twice, or with them (found by review)
+    Optional<DeadLetter> redriven = letters.redrivenAs(runId, attempt);
+    if (redriven.isPresent()) {
+      throw new ApiException(
+          409,
+          "Run cannot be retried",
+          "attempt "
+              + attempt
+              + " of run '"
+              + runId
+              + "' was asked for by the redrive of "
+              + (Access.caller(sc).sees(redriven.get().tenantId())
+                  ? "dead letter '" + redriven.get().id() + "'"
+                  : "a dead letter")
+              + "; it runs with that record",
+          "run_id",
+          null);
+    }
     if (!askedBefore
         && run.status() != RunStatus.FAILED
         && run.status() != RunStatus.TIMED_OUT
@@ -282,7 +309,6 @@ public final class RunsResource {
           "run_id",
           violations);
     }
-    int attempt = Math.max(1, run.attempt()) + 1;
     JobRequest request =
         new JobRequest(
             RunId.of(runId),

@@ -133,7 +133,7 @@ class AcceptedRunsTest {
     AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
     RunsResource resource =
         new RunsResource(
-            store, null, null, null, null, null, null, null, accepted, Clock.systemUTC());
+            store, null, null, null, null, null, null, null, accepted, null, Clock.systemUTC());
     accepted.accepted(request("r1", "acme", 1));
 
     Map<String, Object> shown = resource.show("r1", as(new Caller("ops", Role.VIEWER, "acme")));

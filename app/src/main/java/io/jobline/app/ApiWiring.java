@@ -113,6 +113,7 @@ final class ApiWiring {
             env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());
     env.lifecycle().manage(closing(runStreams::close));
     env.metrics().gauge("jobline.api.open_streams", () -> runStreams::openStreams);
+    MongoDeadLetterStore deadLetters = new MongoDeadLetterStore(stores.db());
     jersey.register(
         new RunsResource(
             stores.runs(),
@@ -124,6 +125,7 @@ final class ApiWiring {
             runStreams,
             auditor,
             accepted,
+            deadLetters,
             clock));
     TenantBacklog backlog =
         new TenantBacklog(
@@ -139,7 +141,7 @@ final class ApiWiring {
     jersey.register(
         new DeadLettersResource(
             new DeadLettersResource.Deps(
-                new MongoDeadLetterStore(stores.db()),
+                deadLetters,
                 stores.runs(),
                 stores.catalogue(),
                 parts.requests(),

@@ -17,6 +17,9 @@ public interface DeadLetterStore {
   /** Records a redrive of {@code id}; false when there is no such dead letter. */
   boolean redriven(String id, DeadLetter.Redrive redrive);
 
+  /** The dead letter redriven as attempt {@code attempt} of run {@code runId}, if any. */
+  Optional<DeadLetter> redrivenAs(String runId, int attempt);
+
   /** What to list: null fields don't filter; newest first, after {@code after}. */
   record Query(
       String tenantId,

@@ -32,6 +32,17 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
   }
 
   @Override
+  public Optional<DeadLetter> redrivenAs(String runId, int attempt) {
+    return letters.values().stream()
+        .filter(
+            d ->
+                d.redrives() != null
+                    && d.redrives().stream()
+                        .anyMatch(r -> runId.equals(r.runId()) && r.attempt() == attempt))
+        .findFirst();
+  }
+
+  @Override
   public boolean redriven(String id, DeadLetter.Redrive redrive) {
     return letters.computeIfPresent(
             id,

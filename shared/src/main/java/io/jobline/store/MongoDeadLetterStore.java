@@ -40,6 +40,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     letters.createIndex(Indexes.descending("time", "_id"));
     letters.createIndex(
         Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("time")));
+    letters.createIndex(Indexes.ascending("redrives.run_id"));
     return this;
   }
 
@@ -65,6 +66,18 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
   @Override
   public Optional<DeadLetter> find(String id) {
     return Optional.ofNullable(letters.find(Filters.eq("_id", id)).first())
+        .map(MongoDeadLetterStore::read);
+  }
+
+  @Override
+  public Optional<DeadLetter> redrivenAs(String runId, int attempt) {
+    return Optional.ofNullable(
+            letters
+                .find(
+                    Filters.elemMatch(
+                        "redrives",
+                        Filters.and(Filters.eq("run_id", runId), Filters.eq("attempt", attempt))))
+                .first())
         .map(MongoDeadLetterStore::read);
   }
 

@@ -92,6 +92,18 @@ class DeadLetterStoreContractTest {
     }
 
     @Test
+    void aLetterIsFoundByTheRunAttemptItWasRedrivenAs() {
+      DeadLetterStore s = store();
+      DeadLetter d = letter(7, "jobline.requests.dlq", "t1", "settle", T0);
+      s.putAll(List.of(d, letter(8, "jobline.requests.dlq", "t1", "settle", T0)));
+      s.redriven(d.id(), redrive(2));
+
+      assertThat(s.redrivenAs("run-r2", 2)).map(DeadLetter::id).contains(d.id());
+      assertThat(s.redrivenAs("run-r2", 3)).isEmpty();
+      assertThat(s.redrivenAs("run-r1", 2)).isEmpty();
+    }
+
+    @Test
     void theRedrivesAreTheStoresToRecordNotTheWritersToBringAlong() {
       DeadLetterStore s = store();
       DeadLetter d = letter(1, "jobline.history.dlq", "t1", "settle", T0, List.of(redrive(1)));

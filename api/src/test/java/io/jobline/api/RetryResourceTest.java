@@ -1,0 +1,70 @@
+package io.jobline.api;
+
+import static io.jobline.api.Callers.as;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jobline.api.auth.Caller;
+import io.jobline.api.auth.Role;
+import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryDeadLetterStore;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.topic.DeadLetter;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RetryResourceTest {
+  private static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
+
+  @Test
+  void aRetryOfAnAttemptARedriveAskedForIsRefusedBeforeAnythingIsSent() {
+    // found by review: a run redriven with a corrected record reads retrying until its next
+    // attempt starts; a retry then sent that attempt again with the run's old params, so it ran
+    // twice, or with the params the redrive had corrected
+    for (RunStatus shown : List.of(RunStatus.RETRYING, RunStatus.FAILED)) {
+      // (failed: history has not folded the redrive's announcement yet)
+      refusedWhile(shown);
+    }
+  }
+
+  private static void refusedWhile(RunStatus shown) {
+    InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
+    runs.upsertAll(List.of(ApiRuns.run("r1", "acme", shown, 0, 1, List.of())));
+    InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
+    DeadLetter letter =
+        new DeadLetter(
+            "jobline.requests.dlq:0:7",
+            "jobline.requests.dlq",
+            0,
+            7,
+            T0,
+            "bad params",
+            null,
+            "jobline.requests",
+            2,
+            7L,
+            "acme",
+            "acme",
+            "sleep",
+            "r1",
+            "{}",
+            false,
+            null);
+    letters.putAll(List.of(letter));
+    letters.redriven(letter.id(), new DeadLetter.Redrive(T0, "admin", "r1", 2, true));
+    // (no producers: anything sent would fail the test with a NullPointerException)
+    RunsResource resource =
+        new RunsResource(
+            runs, null, null, null, null, null, null, null, null, letters, Clock.systemUTC());
+
+    assertThatThrownBy(() -> resource.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).as(shown.wire()).isEqualTo(409);
+              assertThat(e.getMessage()).contains("dead letter 'jobline.requests.dlq:0:7'");
+            });
+  }
+}
