@@ -47,6 +47,14 @@ public final class Executor implements Managed {
   /** How long a clean stop waits for the group coordinator to take its leave. */
   private static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(2);
 
+  /**
+   * How often, at most, a full main lane sheds the surplus of capped jobs ({@link
+   * OverflowMover#moveCapped}).
+   */
+  private static final long CAPPED_MOVE_EVERY = 500_000_000L;
+
+  private long lastCappedMove = System.nanoTime() - CAPPED_MOVE_EVERY;
+
   private final KafkaSettings kafka;
   private final ExecutorSettings settings;
   private final JobRegistry registry;
@@ -202,6 +210,10 @@ public final class Executor implements Managed {
         dispatcher.signal();
         send();
         reader.mover().moveBetweenPolls(consumer::behind); // the dispatcher has what was read
+        if (consumer.mainLaneFull() && System.nanoTime() - lastCappedMove > CAPPED_MOVE_EVERY) {
+          lastCappedMove = System.nanoTime();
+          reader.mover().moveCapped(settings.overflowAfter);
+        }
         maybeCommit(transaction.movedEnough());
         consumer.readOnlyWhatFits(reader.mover().queue());
       }

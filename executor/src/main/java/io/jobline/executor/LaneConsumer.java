@@ -148,6 +148,11 @@ final class LaneConsumer {
     consumer.close(leave);
   }
 
+  /** Whether the main lane has as many requests (or bytes) in flight as it may: not read. */
+  boolean mainLaneFull() {
+    return full;
+  }
+
   /**
    * Stops reading a lane while too much of it is in flight (by count or by bytes), a partition read
    * too far ahead (past what the commit's metadata can carry), or those with requests waiting to

@@ -3,9 +3,12 @@ package io.jobline.executor;
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -146,15 +149,59 @@ final class OverflowMover {
    * such offsets cannot all be remembered in the commit.
    */
   void moveWaiting(String tenantKey) {
-    List<Pending> moving =
-        dispatcher.take(
-            p ->
-                !Lanes.isOverflow(p.partition())
-                    && tenantKey.equals(p.tenantKey())
-                    && p.notBefore() == null
-                    && p.elsewhere() == null
-                    && p.claimEpoch() == 0
-                    && !offsets.readAgain(p.partition(), p.offset()));
+    move(dispatcher.take(p -> tenantKey.equals(p.tenantKey()) && movable(p)));
+  }
+
+  /**
+   * Moves the main lane's requests of jobs with a concurrency cap beyond the first {@code keep} of
+   * each job (called while the main lane is too full to read). Each tenant stays within its share,
+   * so nothing else moves them: ten tenants' requests of one job capped at one run at a time filled
+   * the main lane's requests in flight, and no other tenant's request was read until that job had
+   * worked through them (found by review).
+   *
+   * @return how many moved
+   */
+  int moveCapped(int keep) {
+    if (keep <= 0) {
+      return 0;
+    }
+    List<Pending> moving = dispatcher.take(cappedBeyond(keep, this::movable));
+    move(moving);
+    if (!moving.isEmpty()) {
+      LOG.debug(
+          "Executor {} moved {} requests of jobs with a concurrency cap to the overflow lane: the"
+              + " main lane was full",
+          executorId,
+          moving.size());
+    }
+    return moving.size();
+  }
+
+  /**
+   * Picks, in queue order, the main lane's requests of jobs with a concurrency cap after the first
+   * {@code keep} (or the cap, if more) of each job, among those {@code movable} picks.
+   */
+  static Predicate<Pending> cappedBeyond(int keep, Predicate<Pending> movable) {
+    Map<String, Integer> seen = new HashMap<>();
+    return p -> {
+      int cap = p.job().descriptor().maxConcurrency();
+      return cap > 0
+          && !Lanes.isOverflow(p.partition())
+          && seen.merge(p.job().name(), 1, Integer::sum) > Math.max(keep, cap)
+          && movable.test(p);
+    };
+  }
+
+  /** Whether a waiting request may move: it waits in the main lane, for nothing but a slot. */
+  private boolean movable(Pending p) {
+    return !Lanes.isOverflow(p.partition())
+        && p.notBefore() == null
+        && p.elsewhere() == null
+        && p.claimEpoch() == 0
+        && !offsets.readAgain(p.partition(), p.offset());
+  }
+
+  private void move(List<Pending> moving) {
     for (Pending p : moving) {
       JobRequest r = p.request();
       RecordHeaders headers = new RecordHeaders();
@@ -165,7 +212,7 @@ final class OverflowMover {
               Topics.REQUESTS_OVERFLOW.name(),
               overflowAligned ? p.partition().partition() : null,
               r.requestedAt() == null ? null : r.requestedAt().toEpochMilli(),
-              tenantKey.getBytes(StandardCharsets.UTF_8),
+              p.tenantKey().getBytes(StandardCharsets.UTF_8),
               Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r),
               headers));
       moved.incrementAndGet();

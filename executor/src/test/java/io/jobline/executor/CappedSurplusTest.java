@@ -1,0 +1,99 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.job.JobDefinition;
+import io.jobline.job.JobDescriptor;
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
+import io.jobline.wire.Trigger;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+/** What a full main lane sheds: the surplus of jobs with a concurrency cap, oldest kept. */
+class CappedSurplusTest {
+  private static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
+  private static final JobDefinition CAPPED =
+      new JobDefinition(
+          new JobDescriptor("one-at-a-time", "", 60, 0, Scope.TENANT, false, 1, null), null, null);
+  private static final JobDefinition FREE =
+      new JobDefinition(
+          new JobDescriptor("free", "", 60, 0, Scope.TENANT, false, 0, null), null, null);
+
+  private static Pending request(JobDefinition job, String tenant, int partition, long offset) {
+    JobRequest r =
+        JobRequest.of(
+            RunId.of(tenant + "-" + offset),
+            job.name(),
+            Json.object(),
+            tenant,
+            null,
+            null,
+            Trigger.manual(),
+            T0,
+            "t");
+    return new Pending(
+        job,
+        r,
+        new TopicPartition(
+            partition < 0 ? "jobline.requests.overflow" : "jobline.requests", Math.abs(partition)),
+        offset,
+        () -> {},
+        null,
+        null,
+        0,
+        0,
+        100);
+  }
+
+  @Test
+  void onlyTheRequestsOfCappedJobsBeyondTheFirstOfEachJobAreTaken() {
+    // found by review: ten tenants each within their share of the main lane, all asking for one
+    // job that runs one at a time, filled the lane's requests in flight; reading stopped, and no
+    // other tenant's request was read until that job had worked through them all
+    Dispatcher dispatcher =
+        new Dispatcher(
+            new Dispatcher.Context(
+                new RunEnvironment(
+                    "exec-a",
+                    new ExecutorSettings(),
+                    new ExecutorParts(null, new InMemoryTimerStore(), null, null, null),
+                    new EventPublisher(),
+                    Clock.fixed(T0, ZoneOffset.UTC),
+                    null),
+                new HashMap<>(),
+                new Lanes(200),
+                OverflowPace.forTarget(1000, System.nanoTime()),
+                null));
+    long offset = 0;
+    for (int i = 0; i < 30; i++) {
+      for (int t = 0; t < 10; t++) {
+        dispatcher.add(request(CAPPED, "t" + t, t, offset++));
+      }
+      dispatcher.add(request(FREE, "t0", 0, offset++));
+    }
+    dispatcher.add(request(CAPPED, "t1", -1, offset++)); // in the overflow lane already
+    dispatcher.add(request(CAPPED, "t2", 2, offset++).later(T0.plusSeconds(5))); // a retry's time
+
+    List<Pending> taken =
+        dispatcher.take(
+            OverflowMover.cappedBeyond(
+                200, p -> !Lanes.isOverflow(p.partition()) && p.notBefore() == null));
+
+    assertThat(taken).hasSize(100).allMatch(p -> p.job() == CAPPED);
+    Map<Long, Pending> left = new HashMap<>();
+    dispatcher.take(p -> true).forEach(p -> left.put(p.offset(), p));
+    assertThat(left.values()).filteredOn(p -> p.job() == FREE).hasSize(30);
+    assertThat(taken).as("the oldest 200 stay; the newest go").allMatch(p -> p.offset() >= 20 * 11);
+    assertThat(left).containsKeys(offset - 1, offset - 2);
+  }
+}
