@@ -4,6 +4,7 @@ import io.jobline.job.JobDefinition;
 import io.jobline.job.JobRegistry;
 import io.jobline.job.ParamsValidator;
 import io.jobline.topic.Topics;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
@@ -112,10 +113,11 @@ final class Intake {
     if (request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());
     }
-    if (request.requestedAt() == null && at.timestamp() >= 0) {
+    Instant accepted = IsoInstant.ofRecordTimestamp(at.timestamp());
+    if (request.requestedAt() == null && accepted != null) {
       // as history does: a run produced straight to the topic was requested when its record was
-      // accepted
-      request = request.withRequestedAt(Instant.ofEpochMilli(at.timestamp()));
+      // accepted (a timestamp past the year 9999 is none: its run could not be stored)
+      request = request.withRequestedAt(accepted);
     }
     return request;
   }

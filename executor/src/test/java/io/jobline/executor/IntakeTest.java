@@ -41,6 +41,14 @@ class IntakeTest {
   }
 
   @Test
+  void aRecordTimestampPastTheYear9999IsNoRequestTime() {
+    Intake.Place far = new Intake.Place("jobline.requests", 3, 43, 253_402_300_800_000L, null);
+    Intake.Admitted a =
+        (Intake.Admitted) admit("{\"job_name\":\"counting\",\"tenant_id\":\"acme\"}", far);
+    assertThat(a.request().requestedAt()).isNull();
+  }
+
+  @Test
   void aRequestMovedToTheOverflowLaneKeepsTheIdOfItsFirstPlace() {
     Intake.Place moved =
         new Intake.Place(

@@ -8,6 +8,7 @@ import io.jobline.store.RunStore;
 import io.jobline.store.StatsStore;
 import io.jobline.topic.JsonSerde;
 import io.jobline.topic.Topics;
+import io.jobline.wire.IsoInstant;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
@@ -231,8 +232,9 @@ public final class HistoryTopology {
     if (request != null && request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());
     }
-    if (request != null && request.requestedAt() == null && timestamp >= 0) {
-      request = request.withRequestedAt(Instant.ofEpochMilli(timestamp));
+    Instant at = IsoInstant.ofRecordTimestamp(timestamp);
+    if (request != null && request.requestedAt() == null && at != null) {
+      request = request.withRequestedAt(at);
     }
     return request;
   }

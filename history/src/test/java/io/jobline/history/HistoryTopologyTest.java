@@ -236,6 +236,21 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void aRecordTimestampPastTheYear9999IsNoRequestTime() {
+    // found by review: taken as the request time, the run was stored with a date it could not be
+    // read back with, and every later event of it threw on the partition for good
+    rawRequests.pipeInput(
+        "t9",
+        "{\"job_name\":\"noop\",\"tenant_id\":\"t9\"}".getBytes(),
+        Instant.ofEpochMilli(253_402_300_800_000L)); // 10000-01-01
+    letHeldRunsGo();
+
+    RunRecord run = store.find(RunId.forRecord(Topics.REQUESTS.name(), 0, 0).value()).orElseThrow();
+    assertThat(run.status()).isEqualTo(RunStatus.QUEUED);
+    assertThat(run.requestedAt()).isNull();
+  }
+
+  @Test
   void unparseableRequestsAreSkippedAndTheNextOneIsFolded() {
     rawRequests.pipeInput("t1", "not json".getBytes());
     requests.pipeInput("t1", JobRequest.manual(RunId.of("run-5"), "noop", null, "t1", T0, "api"));

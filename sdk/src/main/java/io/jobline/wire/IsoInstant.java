@@ -39,6 +39,17 @@ public final class IsoInstant {
   public static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
   /**
+   * A record's timestamp (milliseconds since the epoch) as a time of the range Jobline writes, or
+   * null outside it (negative: none given; past the year 9999: any producer can set one, and a run
+   * stored with it could not be read back).
+   */
+  public static Instant ofRecordTimestamp(long epochMilli) {
+    return epochMilli < 0 || epochMilli > LATEST.toEpochMilli()
+        ? null
+        : Instant.ofEpochMilli(epochMilli);
+  }
+
+  /**
    * {@link Instant#parse}, quicker for the canonical form, and refusing a time outside the years
    * 0000 to 9999 ({@link #EARLIEST}, {@link #LATEST}): {@link Instant} reaches a billion years,
    * where its milliseconds (a MongoDB date) and the nanoseconds of a span overflow a long.
