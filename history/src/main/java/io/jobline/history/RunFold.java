@@ -28,6 +28,25 @@ import org.slf4j.LoggerFactory;
  */
 public final class RunFold {
   private static final Logger LOG = LoggerFactory.getLogger(RunFold.class);
+
+  /**
+   * The longest log message or error text a run keeps (8 KiB, as the executor's dead-letter
+   * reasons). Nothing upstream bounds them: a run with a thousand stack traces as log lines, or an
+   * error of 600 KB kept twice (the run's and its attempt's), was past Kafka's largest record, and
+   * its state's changelog write stopped the partition's stream thread at every restart (found by
+   * review).
+   */
+  static final int MAX_TEXT_CHARS = 8 * 1024;
+
+  /** The characters of all of a run's log messages it keeps; the later lines are left out. */
+  static final int MAX_LOG_CHARS = 256 * 1024;
+
+  /**
+   * The longest error text each attempt keeps (the run keeps its last error to {@link
+   * #MAX_TEXT_CHARS}).
+   */
+  static final int MAX_ATTEMPT_ERROR_CHARS = 1024;
+
   private final int maxLogs;
 
   public RunFold(int maxLogs) {
@@ -65,6 +84,15 @@ public final class RunFold {
   }
 
   /** A mutable copy of a run record, for one fold step. */
+  /** {@code text} cut to {@code max} characters, saying how many more it had. */
+  static String capped(String text, int max) {
+    if (text == null || text.length() <= max) {
+      return text;
+    }
+    int end = Character.isHighSurrogate(text.charAt(max - 1)) ? max - 1 : max;
+    return text.substring(0, end) + "… (" + (text.length() - end) + " more characters)";
+  }
+
   private static final class Builder {
     private String jobName;
     private String tenantId;
@@ -266,7 +294,7 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           result = p == null ? null : p.get("result");
         } else {
-          error = text(p, "error");
+          error = capped(text(p, "error"), MAX_TEXT_CHARS);
         }
         if (jobName == null && p != null) {
           fromPayload(p);
@@ -274,7 +302,13 @@ public final class RunFold {
         if (to == RunStatus.COMPLETED) {
           progress = 100;
         }
-        attempts = Attempts.ended(attempts, e, to, error, e.retryDueAt().orElse(null));
+        attempts =
+            Attempts.ended(
+                attempts,
+                e,
+                to,
+                capped(error, MAX_ATTEMPT_ERROR_CHARS),
+                e.retryDueAt().orElse(null));
       }
     }
 
@@ -368,15 +402,25 @@ public final class RunFold {
     }
 
     private void log(RunEvent e, String level, String message, Integer pct, int maxLogs) {
-      if (logs.size() >= maxLogs) {
+      if (logChars < 0) {
+        logChars = 0;
+        logs.forEach(l -> logChars += l.message() == null ? 0 : l.message().length());
+      }
+      String kept = capped(message, MAX_TEXT_CHARS);
+      int chars = kept == null ? 0 : kept.length();
+      if (logs.size() >= maxLogs || logChars + chars > MAX_LOG_CHARS) {
         logsTruncated = true;
         return;
       }
       List<LogEntry> more = new ArrayList<>(logs.size() + 1);
       more.addAll(logs);
-      more.add(new LogEntry(e.timestamp(), level, message, pct));
+      more.add(new LogEntry(e.timestamp(), level, kept, pct));
       logs = more;
+      logChars += chars;
     }
+
+    /** The characters of the run's log messages, counted when first needed (-1 before). */
+    private long logChars = -1;
 
     private static String level(EventType type, JsonNode p) {
       String given = text(p, "level");
