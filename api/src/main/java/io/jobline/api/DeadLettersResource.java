@@ -34,6 +34,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -169,8 +170,27 @@ public final class DeadLettersResource {
                             + given.jobName()
                             + "' is not in the catalogue: no executor could run it"));
     Access.mayRun(sc, job);
+    Names.tenantProblem(given.tenantId())
+        .ifPresent(
+            p -> {
+              throw RedriveRecord.problem(corrected, "record.tenant_id", "tenant_id " + p);
+            });
+    if (given.scope() != null && Access.caller(sc).tenant() != null) {
+      throw RedriveRecord.problem(
+          corrected,
+          "record.scope",
+          "a token bound to a tenant cannot set a run's scope; leave it out (the job's own applies)");
+    }
     String tenant = Access.tenantFor(sc, given.tenantId());
     JsonNode params = given.params() == null ? Json.object() : given.params();
+    if (params.toString().getBytes(StandardCharsets.UTF_8).length > Bodies.MAX_PARAMS_BYTES) {
+      throw RedriveRecord.problem(
+          corrected,
+          "record.params",
+          "the params are larger than "
+              + Bodies.MAX_PARAMS_BYTES
+              + " bytes, as a run-now may send; pass a reference to large inputs instead");
+    }
     if (Secrets.holdsRedacted(params)) {
       throw RedriveRecord.problem(
           corrected,
@@ -193,7 +213,26 @@ public final class DeadLettersResource {
           "record.params",
           violations);
     }
-    RunId runId = given.runId() != null ? given.runId() : RedriveRecord.runId(letter);
+    // the run the dead letter stands for, never another: a corrected record naming some other
+    // run id took over a run nobody had started yet (a schedule's next fire, another tenant's),
+    // whose real outcome history then ignored (found by review)
+    RunId own;
+    if (letter.runId() != null) {
+      own = RunId.of(letter.runId());
+    } else if (!corrected && given.runId() != null) {
+      own = given.runId(); // (the record as it was names it)
+    } else {
+      own = RedriveRecord.runId(letter);
+    }
+    if (given.runId() != null && !given.runId().equals(own)) {
+      throw RedriveRecord.problem(
+          corrected,
+          "record.run_id",
+          "a redrive runs as the dead letter's run ("
+              + own.value()
+              + "); leave run_id out or give that one");
+    }
+    RunId runId = own;
     Optional<RunRecord> run = deps.runs().find(runId.value());
     if (run.isPresent() && !Access.caller(sc).sees(run.get().tenantId())) {
       throw new ApiException(

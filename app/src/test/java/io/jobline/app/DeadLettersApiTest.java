@@ -211,6 +211,31 @@ class DeadLettersApiTest {
         null);
     assertProblem(
         admin.post(redrive, "{\"record\":{\"params\":{}}}"), 400, "record.job_name", null);
+    // found by review: a corrected record could name any run id, and took over a run nobody had
+    // started yet (a schedule's next fire, another tenant's), whose real outcome was then ignored
+    assertProblem(
+        admin.post(
+            redrive,
+            "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\""
+                + tenant
+                + "\",\"run_id\":\"nightly-2030\"}}"),
+        400,
+        "record.run_id",
+        "dead letter's run");
+    assertProblem(
+        admin.post(redrive, "{\"record\":{\"job_name\":\"noop\",\"tenant_id\":\" \"}}"),
+        400,
+        "record.tenant_id",
+        null);
+    assertProblem(
+        admin.post(
+            redrive,
+            "{\"record\":{\"job_name\":\"noop\",\"params\":{\"x\":\""
+                + "y".repeat(70_000)
+                + "\"}}}"),
+        400,
+        "record.params",
+        "65536 bytes");
     assertProblem(admin.post("/jobs/dead-letters/no-such-letter/redrive", null), 404, null, null);
     assertProblem(admin.get("/jobs/dead-letters?limit=abc"), 400, "limit", null);
     assertProblem(admin.get("/jobs/dead-letters?topic=jobline.requests"), 400, "topic", null);
