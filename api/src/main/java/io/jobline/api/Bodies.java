@@ -56,6 +56,11 @@ final class Bodies {
    * @throws ApiException 413 naming params
    */
   static void checkParamsSize(JsonNode params) {
+    checkParamsSize("params", params);
+  }
+
+  /** {@link #checkParamsSize(JsonNode)} for params given as {@code field}. */
+  static void checkParamsSize(String field, JsonNode params) {
     int size = params.toString().getBytes(StandardCharsets.UTF_8).length;
     if (size > MAX_PARAMS_BYTES) {
       throw new ApiException(
@@ -66,7 +71,7 @@ final class Bodies {
               + " bytes; at most "
               + MAX_PARAMS_BYTES
               + " are accepted (pass a reference to large inputs instead)",
-          "params",
+          field,
           null);
     }
   }

@@ -122,6 +122,9 @@ public final class ChainsResource {
         if (step.hasNonNull("name")) {
           Bodies.checkName(at + ".name", step.get("name").asText());
         }
+        if (step.hasNonNull("params")) {
+          Bodies.checkParamsSize(at + ".params", step.get("params"));
+        }
       }
     }
     Chain chain;
@@ -210,6 +213,8 @@ public final class ChainsResource {
                           "name",
                           null));
       JsonNode merged = step.paramsOver(params);
+      // (each step's params and the run's fit; both together must too, or no executor takes it)
+      Bodies.checkParamsSize("params", merged);
       List<String> violations = validator.violations(job, merged);
       if (!violations.isEmpty()) {
         throw new ApiException(

@@ -450,6 +450,9 @@ public final class SchedulesResource {
       following.add(j);
     }
     JsonNode parameters = s.parameters() == null ? Json.object() : s.parameters();
+    // (as a run-now's: larger, every fire would be refused, and staged with other fires of the
+    // same instant in one transaction, one too large voided them all)
+    Bodies.checkParamsSize("parameters", parameters);
     job.ifPresent(j -> runnable(sc, j, parameters, "job '" + j.name() + "'"));
     following.forEach(j -> runnable(sc, j, parameters, "job '" + j.name() + "' of chain"));
     chain.ifPresent(

@@ -112,6 +112,13 @@ public final class WireLimits {
                 "a whole number must fit in 64 bits (-9223372036854775808 to"
                     + " 9223372036854775807); send a larger one as text"));
       }
+      if (n.isFloatingPointNumber() && !Double.isFinite(n.doubleValue())) {
+        // (1e400 reads as Infinity: written again it is the text "Infinity", not a number)
+        return Optional.of(
+            new Violation(
+                f.path(),
+                "a number must fit in a double (about ±1.8e308); send a larger one as text"));
+      }
       if (n.isTextual()) {
         Optional<String> bad = badText(n.textValue());
         if (bad.isPresent()) {
