@@ -19,6 +19,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,7 @@ public final class TopicAdmin {
       for (Topic<?, ?> topic : topics) {
         if (!existing.contains(topic.name())) {
           missing.add(
-              new NewTopic(topic.name(), settings.partitionsOf(topic), settings.replicationFactor));
+              newTopic(topic.name(), settings.partitionsOf(topic), settings.replicationFactor));
         }
       }
       if (!missing.isEmpty()) {
@@ -65,6 +66,20 @@ public final class TopicAdmin {
       throw new IllegalStateException(
           "cannot create Jobline's topics on " + kafka.bootstrapServers + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A topic as Jobline creates it. With replicas, a write is acknowledged ({@code acks=all}) only
+   * once two of them have it ({@code min.insync.replicas}): with Kafka's default of one, a leader
+   * left alone in sync acknowledged a request by itself (a 202), and losing that broker for good
+   * lost it (found by review).
+   */
+  static NewTopic newTopic(String name, int partitions, short replicationFactor) {
+    NewTopic topic = new NewTopic(name, partitions, replicationFactor);
+    if (replicationFactor > 1) {
+      topic.configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2"));
+    }
+    return topic;
   }
 
   private static void awaitPartitionsReady(Admin admin, List<String> names, Duration timeout)
