@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.run.JobStats;
 import io.jobline.store.StatsStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -191,15 +194,21 @@ class EndsJournalTest {
     run(task, 0); // stored: the first write
     Instant at = T0.plusMillis(100);
     task.at(at);
-    task.request("long", at, 1);
-    task.fail("long", at, 1, "x".repeat(EndsJournal.MAX_ENTRY_BYTES / 2 + 1)); // twice in a note
+    // a failure's error is kept to 8 Ki characters (RunFold.MAX_TEXT_CHARS), noted once per key:
+    // forty tenants' failures in one write are over the largest note
+    for (int i = 0; i < 40; i++) {
+      task.input(
+          JobRequest.manual(RunId.of("long-" + i), "noop", Json.object(), "tenant-" + i, at, "api"),
+          1 + i);
+      task.fail("long-" + i, at, 100 + i, "x".repeat(RunFold.MAX_TEXT_CHARS));
+    }
     task.commit();
 
     assertThat(journal(task)).as("no note").isEmpty();
-    assertThat(statsStore(task).get(JOB).counts()).containsEntry("failed", 1L);
+    assertThat(statsStore(task).get(JOB).counts()).containsEntry("failed", 40L);
     task.processor.init(task.context);
     task.commit();
-    assertThat(lastWritten(task, null).counts()).isEqualTo(Map.of("completed", 1L, "failed", 1L));
+    assertThat(lastWritten(task, null).counts()).isEqualTo(Map.of("completed", 1L, "failed", 40L));
   }
 
   @Test
