@@ -1,5 +1,6 @@
 package io.jobline.history;
 
+import io.jobline.run.Attempt;
 import io.jobline.run.AuditEntry;
 import io.jobline.run.JobStats;
 import io.jobline.run.RunRecord;
@@ -529,12 +530,13 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
               LOG.warn("An input of run {} does not fold onto its stored record: {}", runId, e);
               continue;
             }
-            boolean ended = endedNow(before, run) || endedAgain(before, input.event());
+            boolean endsNow = endedNow(before, run);
+            boolean ended = endsNow || endedAgain(before, input.event());
             if (ended && input.event() != null && !endsCounted.add(endKey(input))) {
               ended = false; // a copy of an end counted in this stretch already
             }
             if (ended) {
-              count(run);
+              count(endsNow ? run : asEndedBy(run, input.event()));
               counted = true;
             }
           }
@@ -676,16 +678,76 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /**
-   * Whether {@code event} is an end the stored run already folded in, as its last end: one a crash
-   * undid the commit (and the count) of after MongoDB was written, folded again.
+   * Whether {@code event} is an end the stored run already folded in, as its last end or as the end
+   * of one of its attempts: one a crash undid the commit (and the count) of after MongoDB was
+   * written, folded again.
    */
   private static boolean endedAgain(RunRecord stored, RunEvent event) {
-    if (event == null || !event.type().terminal() || stored.status() == null) {
+    if (event == null || !event.type().terminal()) {
       return false;
     }
-    return stored.status().wire().equals(event.type().name().toLowerCase(Locale.ROOT))
-        && stored.attempt() == event.attempt()
-        && RunFold.folded(stored.appliedSeq(), event);
+    String ended = event.type().name().toLowerCase(Locale.ROOT);
+    boolean asLast =
+        stored.status() != null
+            && stored.status().wire().equals(ended)
+            && stored.attempt() == event.attempt();
+    // or as an attempt's end the run went on from (a failure with a retry to come: the run reads
+    // retrying, found by review: such an end folded again counted nothing)
+    boolean asAttempt =
+        stored.attempts() != null
+            && stored.attempts().stream()
+                .anyMatch(
+                    a ->
+                        a.attempt() == event.attempt()
+                            && a.status() != null
+                            && a.status().wire().equals(ended));
+    return (asLast || asAttempt) && RunFold.folded(stored.appliedSeq(), event);
+  }
+
+  /**
+   * The run as it stood when {@code end} ended the attempt it names: what counting that end takes
+   * (the run may have gone on since, to a retry).
+   */
+  private static RunRecord asEndedBy(RunRecord run, RunEvent end) {
+    String ended = end.type().name().toLowerCase(Locale.ROOT);
+    if (run.status() != null
+        && run.status().wire().equals(ended)
+        && run.attempt() == end.attempt()) {
+      return run;
+    }
+    Attempt a =
+        run.attempts() == null
+            ? null
+            : run.attempts().stream()
+                .filter(x -> x.attempt() == end.attempt() && x.status() != null)
+                .filter(x -> x.status().wire().equals(ended))
+                .findFirst()
+                .orElse(null);
+    if (a == null) {
+      return run;
+    }
+    return new RunRecord(
+        run.runId(),
+        run.jobName(),
+        run.tenantId(),
+        run.params(),
+        run.trigger(),
+        a.status(),
+        a.attempt(),
+        a.epoch(),
+        a.executorId(),
+        run.requestedAt(),
+        a.startedAt(),
+        a.endedAt(),
+        run.result(),
+        a.error(),
+        run.progress(),
+        run.progressMessage(),
+        run.logs(),
+        run.logsTruncated(),
+        run.attempts(),
+        run.parentRunId(),
+        run.appliedSeq());
   }
 
   private static boolean endedNow(RunRecord before, RunRecord after) {

@@ -301,6 +301,56 @@ class OverRunsCrashTest {
         new Object[] {event(2, EventType.COMPLETED, 3, 1, at.plusSeconds(13)), 7L});
   }
 
+  /**
+   * A run history holds no state of (its events came before its request) fails with a retry to
+   * come, in one stretch; the write reaches MongoDB (the run reads retrying) and a crash undoes the
+   * commit. Folded again, that failure is an end MongoDB shows in the attempt, not as the run's
+   * status: it counts once all the same (found by review: it counted nothing, and the restarted
+   * task's statistics lost it).
+   */
+  @Test
+  void aFailureWithARetryToComeACrashUndidTheCommitOfCountsOnceWhenFoldedAgain() {
+    Instant due = T0.plusSeconds(30);
+    Object[][] stretch = {
+      {event(1, EventType.STARTED, 1, 1, T0.plusSeconds(1)), 0L},
+      {
+        new RunEvent(
+            ID,
+            2,
+            EventType.FAILED,
+            T0.plusSeconds(2),
+            "executor-1",
+            1,
+            1,
+            Json.object()
+                .put("error", "boom")
+                .put("job_name", "settle")
+                .put("tenant_id", "t1")
+                .set(
+                    "next_attempt", Json.object().put("attempt", 2).put("due_at", due.toString()))),
+        1L
+      },
+      {event(3, EventType.RETRY_SCHEDULED, 1, 1, T0.plusSeconds(2)), 2L},
+    };
+    ProcessorHarness first = task(T0);
+    first.processor.init(first.context);
+    ProcessorHarness committed = committedStateOf(first);
+    for (Object[] input : stretch) {
+      feed(first, input);
+    }
+    first.commit();
+    assertThat(failed(first)).isEqualTo(1);
+    assertThat(stored.find("r").orElseThrow().status()).isNotEqualTo(RunStatus.FAILED);
+
+    ProcessorHarness next = restartedFrom(committed, T0.plusSeconds(5));
+    for (Object[] input : stretch) {
+      feed(next, input);
+    }
+    next.commit();
+
+    assertThat(failed(next)).as("attempt 1's failure, counted again once").isEqualTo(1);
+  }
+
   private static void feed(ProcessorHarness task, Object[] input) {
     if (input[0] instanceof JobRequest r) {
       task.input(r, (Long) input[1]);
