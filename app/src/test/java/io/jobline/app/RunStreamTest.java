@@ -159,7 +159,8 @@ class RunStreamTest {
                 .getConnectors()[0];
     int sendBuffer = connector.getAcceptedSendBufferSize();
     connector.setAcceptedSendBufferSize(16 * 1024);
-    String chatty = submit("chatty", "{\"params\":{\"lines\":600,\"size\":1000}}");
+    // (240 KB of log text: a run keeps at most 256 Ki characters of it, RunFold.MAX_LOG_CHARS)
+    String chatty = submit("chatty", "{\"params\":{\"lines\":600,\"size\":400}}");
     try (Socket stuck = new Socket()) {
       await()
           .atMost(Duration.ofSeconds(30))
