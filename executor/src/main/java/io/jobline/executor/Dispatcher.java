@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -61,9 +62,45 @@ final class Dispatcher {
    */
   private final Deque<Pending> waitingOverflow = new ArrayDeque<>();
 
-  /** The queue of {@code p}'s lane. */
+  /** The queue of {@code p}'s lane (where it is about to be queued). */
   private Deque<Pending> laneOf(Pending p) {
-    return Lanes.isOverflow(p.partition()) ? waitingOverflow : waiting;
+    if (!Lanes.isOverflow(p.partition())) {
+      return waiting;
+    }
+    if (p.job().descriptor().maxConcurrency() > 0) {
+      cappedInOverflow = true;
+    }
+    return waitingOverflow;
+  }
+
+  /**
+   * Set when a request of a job with a concurrency cap is queued in the overflow lane, and cleared
+   * by a pass that finds none there: without it (the usual case) a pass does not look.
+   */
+  private boolean cappedInOverflow;
+
+  /**
+   * Per job with a concurrency cap, the oldest request time of its requests waiting in the overflow
+   * lane, as this pass began: the main lane's requests of that job requested later wait for them
+   * (moved aside while the main lane was full, they would otherwise start only once no request of
+   * their job waited in the main lane).
+   */
+  private Map<String, Instant> cappedAside = Map.of();
+
+  private Map<String, Instant> cappedAside() {
+    if (!cappedInOverflow) {
+      return Map.of();
+    }
+    Map<String, Instant> oldest = new HashMap<>();
+    for (Pending p : waitingOverflow) {
+      if (p.job().descriptor().maxConcurrency() > 0) {
+        Instant at = p.request().requestedAt();
+        oldest.merge(
+            p.job().name(), at == null ? Instant.MIN : at, (a, b) -> a.isBefore(b) ? a : b);
+      }
+    }
+    cappedInOverflow = !oldest.isEmpty();
+    return oldest;
   }
 
   private final Slots slots;
@@ -313,6 +350,7 @@ final class Dispatcher {
     }
     Instant now = c.env().clock().instant();
     List<Pending> later = new ArrayList<>();
+    cappedAside = cappedAside();
     try {
       // the main lane first; the overflow lane then, on at most half the workers
       for (boolean overflowLane : new boolean[] {false, true}) {
@@ -358,6 +396,13 @@ final class Dispatcher {
       duplicates.incrementAndGet();
       ended.settle(next);
       return;
+    }
+    if (!overflowLane && !cappedAside.isEmpty()) {
+      Instant aside = cappedAside.get(next.job().name());
+      Instant at = next.request().requestedAt();
+      if (aside != null && (at == null || aside.isBefore(at))) {
+        return; // older requests of its job wait in the overflow lane: they start first
+      }
     }
     if (slots.refusal(
             next.claimKey(),

@@ -13,9 +13,13 @@ import io.jobline.wire.Trigger;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -95,5 +99,108 @@ class CappedSurplusTest {
     assertThat(left.values()).filteredOn(p -> p.job() == FREE).hasSize(30);
     assertThat(taken).as("the oldest 200 stay; the newest go").allMatch(p -> p.offset() >= 20 * 11);
     assertThat(left).containsKeys(offset - 1, offset - 2);
+  }
+
+  /** A dispatcher owning partition 0 of both lanes, whose runs are only noted. */
+  private static Dispatcher owningBothLanes(List<Runnable> launched) {
+    Map<TopicPartition, OwnedPartition> owned = new HashMap<>();
+    for (String topic : List.of("jobline.requests", "jobline.requests.overflow")) {
+      OwnedPartition o = new OwnedPartition(new TopicPartition(topic, 0));
+      o.leased = true;
+      o.epoch = 1;
+      o.hold = new Hold(T0.plusSeconds(60));
+      owned.put(o.tp, o);
+    }
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-a",
+            new ExecutorSettings(),
+            new ExecutorParts(null, new InMemoryTimerStore(), null, null, null),
+            new EventPublisher(),
+            Clock.fixed(T0, ZoneOffset.UTC),
+            null);
+    ExecutorService noting =
+        new AbstractExecutorService() {
+          @Override
+          public void execute(Runnable command) {
+            launched.add(command);
+          }
+
+          @Override
+          public void shutdown() {}
+
+          @Override
+          public List<Runnable> shutdownNow() {
+            return List.of();
+          }
+
+          @Override
+          public boolean isShutdown() {
+            return false;
+          }
+
+          @Override
+          public boolean isTerminated() {
+            return false;
+          }
+
+          @Override
+          public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+          }
+        };
+    return new Dispatcher(
+        new Dispatcher.Context(
+            env,
+            owned,
+            new Lanes(200),
+            OverflowPace.forTarget(1000, System.nanoTime()),
+            new Runs(env, owned, null, new Fences(), null, noting)));
+  }
+
+  private static Pending requestedAt(String lane, String runId, Instant at) {
+    JobRequest r =
+        JobRequest.of(
+            RunId.of(runId),
+            CAPPED.name(),
+            Json.object(),
+            "t1",
+            null,
+            null,
+            Trigger.manual(),
+            at,
+            "t");
+    return new Pending(CAPPED, r, new TopicPartition(lane, 0), 1, () -> {}, null, null, 1, 0, 100);
+  }
+
+  @Test
+  void aCappedJobsRequestsMovedAsideStartBeforeItsLaterOnesInTheMainLane() {
+    // found by review of the move: the main lane's pass comes first, so a capped job's requests
+    // moved aside started only once none of that job waited in the main lane, and new ones kept
+    // coming: they waited for good, filling the overflow lane
+    List<Runnable> launched = new ArrayList<>();
+    Dispatcher dispatcher = owningBothLanes(launched);
+    dispatcher.add(requestedAt("jobline.requests.overflow", "older", T0));
+    dispatcher.add(requestedAt("jobline.requests", "newer", T0.plusSeconds(1)));
+
+    dispatcher.dispatchOnce();
+
+    assertThat(launched)
+        .extracting(r -> ((RunExecution) r).request().runId().value())
+        .containsExactly("older");
+  }
+
+  @Test
+  void aCappedJobsOlderRequestsInTheMainLaneStartBeforeItsNewerOnesMovedAside() {
+    List<Runnable> launched = new ArrayList<>();
+    Dispatcher dispatcher = owningBothLanes(launched);
+    dispatcher.add(requestedAt("jobline.requests.overflow", "newer", T0.plusSeconds(1)));
+    dispatcher.add(requestedAt("jobline.requests", "older", T0));
+
+    dispatcher.dispatchOnce();
+
+    assertThat(launched)
+        .extracting(r -> ((RunExecution) r).request().runId().value())
+        .containsExactly("older");
   }
 }
