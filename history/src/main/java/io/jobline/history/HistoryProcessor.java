@@ -813,10 +813,20 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         && unstoredStats.isEmpty()) {
       return;
     }
-    dirtyRuns.putAll(
+    Map<String, RunRecord> setAside =
         writer.write(
             new ArrayList<>(dirtyRuns.values()),
-            Instant.ofEpochMilli(context.currentSystemTimeMs())));
+            Instant.ofEpochMilli(context.currentSystemTimeMs()));
+    setAside.forEach(
+        (id, copy) -> {
+          // a run that had not ended is stored failed (the reason as its error): an end, counted
+          // as the fold counts one (found by review: it was never counted)
+          RunRecord was = dirtyRuns.get(id);
+          if (was != null && endedNow(was, copy)) {
+            count(copy);
+          }
+        });
+    dirtyRuns.putAll(setAside);
     sinks.audit().accept(List.copyOf(dirtyAudit));
     // (stream time, but never more than an hour past the wall clock: one record from the future
     // would let the store drop every run it holds at once)

@@ -10,6 +10,7 @@ import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunLogStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.RunStore;
+import io.jobline.store.StatsStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
@@ -19,7 +20,9 @@ import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
@@ -45,6 +48,7 @@ class HistorySetAsideTest {
   private TestInputTopic<String, JobRequest> requests;
   private TestInputTopic<String, RunEvent> events;
   private TestOutputTopic<String, byte[]> deadLetters;
+  private final List<StatsStore.Part> statsWritten = new CopyOnWriteArrayList<>();
 
   /**
    * A run store that refuses any batch holding a run with a {@code refuse} param, as BSON refuses a
@@ -74,6 +78,7 @@ class HistorySetAsideTest {
     // these tests are about writes the store refuses: each queued run is written as it is read
     // (holding queued runs back has tests of its own, in HistoryHoldTest)
     settings.holdQueued = Duration.milliseconds(0);
+    settings.statsInterval = Duration.milliseconds(0);
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "history-set-aside-test");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -81,7 +86,8 @@ class HistorySetAsideTest {
         new TopologyTestDriver(
             HistoryTopology.build(
                 settings,
-                new HistoryTopology.Sinks(refusing(), new InMemoryRunLogStore(), parts -> {}),
+                new HistoryTopology.Sinks(
+                    refusing(), new InMemoryRunLogStore(), statsWritten::addAll),
                 metrics,
                 1,
                 1),
@@ -141,6 +147,11 @@ class HistorySetAsideTest {
         .contains("null character");
     assertThat(new String(dead.value(), StandardCharsets.UTF_8)).contains("\"refuse\"");
     assertThat(deadLetters.isEmpty()).isTrue();
+    // stored failed, it is counted as a failure of its job (found by review: it never was)
+    assertThat(statsWritten)
+        .filteredOn(p -> p.stats().tenantId() == null)
+        .last()
+        .satisfies(p -> assertThat(p.stats().counts()).containsEntry("failed", 1L));
   }
 
   @Test
