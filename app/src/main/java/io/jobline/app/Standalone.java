@@ -179,9 +179,11 @@ public final class Standalone implements AutoCloseable {
       config.kafka.bootstrapServers = "localhost:" + kafkaPort;
       config.mongo.uri = mongo.uri();
       config.history.stateDir = root.resolve("streams").toString();
-      if (System.getenv("JOBS_AUDIT_ARCHIVE_DIR") == null) {
-        config.jobs.builtins.auditLog.archiveDir = root.resolve("audit-archive").toString();
-      }
+      config.jobs.builtins.auditLog.archiveDir =
+          archiveDir(
+              config.jobs.builtins.auditLog.archiveDir,
+              System.getenv("JOBS_AUDIT_ARCHIVE_DIR"),
+              root);
       SimpleServerFactory server = (SimpleServerFactory) config.getServerFactory();
       ((HttpConnectorFactory) server.getConnector()).setPort(options.apiPort());
       JoblineApplication app =
@@ -314,5 +316,24 @@ public final class Standalone implements AutoCloseable {
     try (Stream<Path> paths = Files.walk(dir)) {
       paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
+  }
+
+  /**
+   * The audit-log archive's folder in {@code jobline-standalone.yml} when nothing else is given:
+   * standalone puts it in its data folder instead (which {@code --data-dir} may move).
+   */
+  static final String ARCHIVE_DIR_UNLESS_GIVEN = "jobline-data/audit-archive";
+
+  /**
+   * Where standalone keeps the audit-log archive: the folder given (in a file, as a system property
+   * or in {@code JOBS_AUDIT_ARCHIVE_DIR}), else {@code audit-archive} in its data folder. (It took
+   * the data folder's unless the environment variable was set, so a folder given in a file or with
+   * {@code -Djobline.jobs.builtins.auditLog.archiveDir} was ignored.)
+   */
+  static String archiveDir(String configured, String fromEnvironment, Path root) {
+    if (fromEnvironment != null || !ARCHIVE_DIR_UNLESS_GIVEN.equals(configured)) {
+      return configured;
+    }
+    return root.resolve("audit-archive").toString();
   }
 }
