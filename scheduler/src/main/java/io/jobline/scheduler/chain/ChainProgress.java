@@ -118,6 +118,7 @@ final class ChainProgress {
   private void cancelRest() {
     for (StepRun s : List.copyOf(steps.values())) {
       if (s.status() == StepStatus.PENDING) {
+        cancelIfMaybeSent(s);
         steps.put(s.name(), s.ended(StepStatus.SKIPPED, null, now));
       } else if (s.status().isActive() && !s.cancelSent()) {
         cancels.add(s.runId());
@@ -140,8 +141,22 @@ final class ChainProgress {
   private void skipPending() {
     for (StepRun s : List.copyOf(steps.values())) {
       if (s.status() == StepStatus.PENDING) {
+        cancelIfMaybeSent(s);
         steps.put(s.name(), s.ended(StepStatus.SKIPPED, null, now));
       }
+    }
+  }
+
+  /**
+   * A pending step whose dependencies all succeeded may have been sent already: its request went
+   * out and the write that records it failed (or a stalled leader sent it). Its run id is known
+   * (the chain run's, the step's, attempt 1), so it is cancelled too, and does not run while the
+   * chain reads it skipped (found by review).
+   */
+  private void cancelIfMaybeSent(StepRun s) {
+    ChainStep def = definition(s.name());
+    if (def.dependsOn().stream().allMatch(dep -> satisfied(steps.get(dep)))) {
+      cancels.add(request(def, 1).runId().value());
     }
   }
 

@@ -306,6 +306,23 @@ class ChainOrchestratorTest {
   }
 
   @Test
+  void aStepSentButNotRecordedIsCancelledWithTheChain() {
+    // found by review: the step's request went out, the write recording it failed, and a cancel
+    // then skipped the step (still pending in the store) without cancelling it: it ran anyway
+    String id = start(Chain.linear("two", "", List.of("first", "second")));
+    orchestrator("o1", new FailingUpdates(chainRuns, 1)).tick();
+    assertThat(fleet.steps()).containsExactly("first");
+    assertThat(step(id, "first")).isEqualTo(StepStatus.PENDING);
+
+    chainRuns.requestCancel(id);
+    orchestrator("o1").tick();
+
+    assertThat(fleet.cancels).containsExactly(RunId.forChainStep(id, "first", 1).value());
+    assertThat(step(id, "first")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(step(id, "second")).isEqualTo(StepStatus.SKIPPED);
+  }
+
+  @Test
   void aRunStoredButNotMarkedActiveIsFoundWhenTheLeaseIsTaken() {
     String id = start(Chain.linear("one", "", List.of("only")));
     chainRuns.finished(id);
