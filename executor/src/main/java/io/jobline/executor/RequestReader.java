@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.wire.Salvage;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -88,7 +89,9 @@ final class RequestReader {
           tp,
           offset,
           e.toString());
-      refusals.refuse(record, "could not be accepted: " + e, null, done);
+      // (with the ids it names, when it names a run: that run ends failed with the reason, so
+      // whoever waits on it, a chain's step say, hears; found by review)
+      refusals.refuse(record, "could not be accepted: " + e, Salvage.ids(record.value()), done);
     }
   }
 
