@@ -359,6 +359,23 @@ class SchedulerTest {
   }
 
   @Test
+  void overlapSkipKeepsSkippingWhileHistoryHasNotShownThePreviousRunYet() {
+    // found by review: the first skip recorded the schedule's last run as missed, and the next
+    // fire, not finding the previous run in history (behind), took it for ended: fires alternated
+    // skip and run, and runs overlapped
+    save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest = r -> {}; // history is behind: nothing of the run is there yet
+    assertThat(cycleAt(s, "2026-03-04T10:08:00Z")).hasSize(1);
+
+    assertThat(cycleAt(s, "2026-03-04T10:09:00Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T10:10:00Z"))
+        .as("still within the wait for history")
+        .isEmpty();
+    assertThat(out.missed).hasSize(2);
+  }
+
+  @Test
   void overlapSkipTakesARunBetweenAFailedAttemptAndItsRetryForOneStillGoing() {
     save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     Scheduler s = scheduler("a", out);
