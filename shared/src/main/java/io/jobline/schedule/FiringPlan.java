@@ -36,6 +36,14 @@ public record FiringPlan(
    * @param previousRunning whether the schedule's last run has not ended yet
    */
   public static FiringPlan plan(Schedule s, Instant now, boolean previousRunning) {
+    if (previousRunning
+        && s.overlapPolicy() == Overlap.QUEUE
+        && s.nextRunAt() != null
+        && !dueAt(s, s.nextRunAt()).isAfter(now)) {
+      // waiting, decided before stepping through its backlog: a queue waiting on a long run is
+      // asked every second, and each step of up to 20,000 times took the loop's CPU (review)
+      return waiting();
+    }
     Triggers.Due span = Triggers.lastBetween(s, s.nextRunAt(), now, LOOK_BACK);
     List<Instant> due = span.last();
     // (fire times before the last LOOK_BACK: counted in the reason of those missed, not listed)
