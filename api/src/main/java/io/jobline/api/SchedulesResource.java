@@ -242,6 +242,13 @@ public final class SchedulesResource {
               Schedule merged;
               try {
                 merged = current.merge(patch);
+                if (merged.kind() == TriggerKind.INTERVAL && merged.runAt() == null) {
+                  // anchored as on create: a grid of fire times, and stable run ids
+                  merged =
+                      merged.merge(
+                          Json.object()
+                              .put("run_at", now.truncatedTo(ChronoUnit.SECONDS).toString()));
+                }
               } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("body", "not a schedule change: " + e.getMessage());
               }

@@ -157,6 +157,20 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aScheduleMadeAnIntervalByPatchIsAnchoredAsOnCreate() throws Exception {
+    // found by review: without run_at, its fire times were counted from whenever it was decided
+    // (microseconds and all), so a leader taking over derived other run ids for the same fire
+    saved();
+    resource.patch("every-5", "{\"trigger_type\":\"interval\",\"interval_seconds\":60}", ADMIN);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.runAt()).isEqualTo(NOW);
+    assertThat(s.nextRunAt())
+        .as("on the grid from 10:07:20, after the fire of 10:10")
+        .isEqualTo(Instant.parse("2026-03-04T10:10:20Z"));
+  }
+
+  @Test
   void aPatchThatRestatesTheTriggerDoesNotRetimeTheSchedule() throws Exception {
     saved();
     resource.patch("every-5", "{\"timezone\":\"UTC\",\"is_enabled\":true}", ADMIN);
