@@ -1,0 +1,63 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.schedule.Schedule;
+import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.InMemoryScheduleStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ScheduleCheckTest {
+  private static final Instant NOW = Instant.parse("2026-03-04T10:07:20Z");
+
+  private static Schedule schedule(String json) throws Exception {
+    return Json.mapper().readValue(json, Schedule.class);
+  }
+
+  @Test
+  void aScheduleWhoseTriggerCannotBeReadFailsOnlyItself() throws Exception {
+    // found by review: its error failed the whole check, every time, and no schedule after it
+    // fired (nor were the fires before it recorded)
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    store.save(
+        schedule(
+                "{\"job_name\":\"a-broken\",\"job_type\":\"noop\",\"cron_expression\":\"99 * * * *\","
+                    + "\"timezone\":\"UTC\"}")
+            .withNextRunAt(NOW.minusSeconds(10)));
+    store.save(
+        schedule(
+                "{\"job_name\":\"b-good\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
+                    + "\"timezone\":\"UTC\"}")
+            .withNextRunAt(Instant.parse("2026-03-04T10:05:00Z")));
+    List<String> sent = new ArrayList<>();
+
+    List<ScheduleCheck.Triggered> triggered =
+        new ScheduleCheck(
+                store,
+                new InMemoryRunStore(Clock.systemUTC()),
+                new ScheduleCheck.Output() {
+                  @Override
+                  public void request(Schedule s, JobRequest request) {
+                    sent.add(s.jobName());
+                  }
+
+                  @Override
+                  public void missed(RunEvent event) {}
+                },
+                Clock.fixed(NOW, ZoneOffset.UTC))
+            .run();
+
+    assertThat(triggered).extracting(ScheduleCheck.Triggered::schedule).containsExactly("b-good");
+    assertThat(sent).containsExactly("b-good");
+    assertThat(store.find("b-good").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+  }
+}
