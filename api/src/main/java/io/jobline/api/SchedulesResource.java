@@ -166,6 +166,7 @@ public final class SchedulesResource {
       s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(ChronoUnit.MILLIS).toString()));
     }
     Schedule saved = validateAndPlan(s, now, sc);
+    firesAtAll(saved);
     d.schedules().save(saved);
     d.changed().run();
     d.auditor()
@@ -253,9 +254,12 @@ public final class SchedulesResource {
                 throw ApiException.badRequest("body", "not a schedule change: " + e.getMessage());
               }
               boolean retime = retimes(current, merged);
-              return new Planned(
-                  retime ? validateAndPlan(merged, from(current, now), sc) : validate(merged, sc),
-                  retime);
+              Schedule planned =
+                  retime ? validateAndPlan(merged, from(current, now), sc) : validate(merged, sc);
+              if (triggerChanged(current, merged)) {
+                firesAtAll(planned);
+              }
+              return new Planned(planned, retime);
             });
     d.auditor().record(sc, "change", "schedule", name, changed.tenantId(), patch);
     return view(changed, now);
@@ -301,13 +305,36 @@ public final class SchedulesResource {
 
   /** Whether the change touches what decides the fire times. */
   private static boolean retimes(Schedule before, Schedule after) {
-    ObjectNode was = Json.mapper().valueToTree(before);
-    ObjectNode is = Json.mapper().valueToTree(after);
     return before.enabled() != after.enabled()
         || Boolean.TRUE.equals(before.paused()) != Boolean.TRUE.equals(after.paused())
-        || TRIGGER_FIELDS.stream()
-            .filter(f -> !f.equals("is_enabled") && !f.equals("paused"))
-            .anyMatch(f -> !Objects.equals(was.get(f), is.get(f)));
+        || triggerChanged(before, after);
+  }
+
+  /** Whether the change touches the trigger itself (cron, interval, time zone, run_at). */
+  private static boolean triggerChanged(Schedule before, Schedule after) {
+    ObjectNode was = Json.mapper().valueToTree(before);
+    ObjectNode is = Json.mapper().valueToTree(after);
+    return TRIGGER_FIELDS.stream()
+        .filter(f -> !f.equals("is_enabled") && !f.equals("paused"))
+        .anyMatch(f -> !Objects.equals(was.get(f), is.get(f)));
+  }
+
+  /**
+   * 400 when an enabled schedule's trigger gives no fire time from now on (a {@code once} whose
+   * {@code run_at} has passed, a cron that never matches, such as {@code 0 0 30 2 *}): it was
+   * accepted and then never fired, without a word (found by review).
+   */
+  private static void firesAtAll(Schedule s) {
+    if (s.nextRunAt() != null || !s.enabled() || Boolean.TRUE.equals(s.paused())) {
+      return;
+    }
+    String field = s.kind() == TriggerKind.ONCE ? "run_at" : "cron_expression";
+    throw ApiException.badRequest(
+        field,
+        "this trigger has no fire time after now, so the schedule would never fire"
+            + (s.kind() == TriggerKind.ONCE
+                ? " (run_at has passed; POST /jobs/run/{job} runs it now)"
+                : ""));
   }
 
   /**

@@ -171,6 +171,29 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aTriggerWithNoFireTimeFromNowOnIsA400NamingIt() {
+    // found by review: accepted with no next fire time, such a schedule never fired, silently
+    for (String[] bad :
+        new String[][] {
+          {"{\"trigger_type\":\"once\",\"run_at\":\"2026-03-04T10:00:00Z\"}", "run_at"},
+          {"{\"cron_expression\":\"0 0 30 2 *\"}", "cron_expression"}
+        }) {
+      String body =
+          bad[0].replace(
+              "{", "{\"job_name\":\"never\",\"job_type\":\"noop\",\"timezone\":\"UTC\",");
+      assertThatThrownBy(() -> resource.create(body, ADMIN))
+          .as(body)
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.toProblem().field()).isEqualTo(bad[1]);
+              });
+    }
+    assertThat(store.find("never")).isEmpty();
+  }
+
+  @Test
   void aPatchThatRestatesTheTriggerDoesNotRetimeTheSchedule() throws Exception {
     saved();
     resource.patch("every-5", "{\"timezone\":\"UTC\",\"is_enabled\":true}", ADMIN);
