@@ -59,9 +59,14 @@ final class Bodies {
     checkParamsSize("params", params);
   }
 
+  /** The size of params as they are sent, in UTF-8 bytes. */
+  static int paramsBytes(JsonNode params) {
+    return params.toString().getBytes(StandardCharsets.UTF_8).length;
+  }
+
   /** {@link #checkParamsSize(JsonNode)} for params given as {@code field}. */
   static void checkParamsSize(String field, JsonNode params) {
-    int size = params.toString().getBytes(StandardCharsets.UTF_8).length;
+    int size = paramsBytes(params);
     if (size > MAX_PARAMS_BYTES) {
       throw new ApiException(
           413,

@@ -34,7 +34,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -183,7 +182,7 @@ public final class DeadLettersResource {
     }
     String tenant = Access.tenantFor(sc, given.tenantId());
     JsonNode params = given.params() == null ? Json.object() : given.params();
-    if (params.toString().getBytes(StandardCharsets.UTF_8).length > Bodies.MAX_PARAMS_BYTES) {
+    if (Bodies.paramsBytes(params) > Bodies.MAX_PARAMS_BYTES) {
       throw RedriveRecord.problem(
           corrected,
           "record.params",
