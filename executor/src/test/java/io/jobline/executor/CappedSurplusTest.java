@@ -33,30 +33,46 @@ class CappedSurplusTest {
       new JobDefinition(
           new JobDescriptor("free", "", 60, 0, Scope.TENANT, false, 0, null), null, null);
 
-  private static Pending request(JobDefinition job, String tenant, int partition, long offset) {
+  private static RunEnvironment environment() {
+    return new RunEnvironment(
+        "exec-a",
+        new ExecutorSettings(),
+        new ExecutorParts(null, new InMemoryTimerStore(), null, null, null),
+        new EventPublisher(),
+        Clock.fixed(T0, ZoneOffset.UTC),
+        null);
+  }
+
+  /**
+   * A request of {@code job} read at {@code offset} of partition {@code partition} of {@code lane}.
+   */
+  private static Pending pending(
+      JobDefinition job,
+      String runId,
+      String tenant,
+      String lane,
+      int partition,
+      long offset,
+      Instant at) {
     JobRequest r =
         JobRequest.of(
-            RunId.of(tenant + "-" + offset),
+            RunId.of(runId),
             job.name(),
             Json.object(),
             tenant,
             null,
             null,
             Trigger.manual(),
-            T0,
+            at,
             "t");
     return new Pending(
-        job,
-        r,
-        new TopicPartition(
-            partition < 0 ? "jobline.requests.overflow" : "jobline.requests", Math.abs(partition)),
-        offset,
-        () -> {},
-        null,
-        null,
-        0,
-        0,
-        100);
+        job, r, new TopicPartition(lane, partition), offset, () -> {}, null, null, 1, 0, 100);
+  }
+
+  /** A request read from the main lane's partition {@code partition}, or the overflow lane's -1. */
+  private static Pending request(JobDefinition job, String tenant, int partition, long offset) {
+    String lane = partition < 0 ? "jobline.requests.overflow" : "jobline.requests";
+    return pending(job, tenant + "-" + offset, tenant, lane, Math.abs(partition), offset, T0);
   }
 
   @Test
@@ -67,13 +83,7 @@ class CappedSurplusTest {
     Dispatcher dispatcher =
         new Dispatcher(
             new Dispatcher.Context(
-                new RunEnvironment(
-                    "exec-a",
-                    new ExecutorSettings(),
-                    new ExecutorParts(null, new InMemoryTimerStore(), null, null, null),
-                    new EventPublisher(),
-                    Clock.fixed(T0, ZoneOffset.UTC),
-                    null),
+                environment(),
                 new HashMap<>(),
                 new Lanes(200),
                 OverflowPace.forTarget(1000, System.nanoTime()),
@@ -111,14 +121,7 @@ class CappedSurplusTest {
       o.hold = new Hold(T0.plusSeconds(60));
       owned.put(o.tp, o);
     }
-    RunEnvironment env =
-        new RunEnvironment(
-            "exec-a",
-            new ExecutorSettings(),
-            new ExecutorParts(null, new InMemoryTimerStore(), null, null, null),
-            new EventPublisher(),
-            Clock.fixed(T0, ZoneOffset.UTC),
-            null);
+    RunEnvironment env = environment();
     ExecutorService noting =
         new AbstractExecutorService() {
           @Override
@@ -159,18 +162,7 @@ class CappedSurplusTest {
   }
 
   private static Pending requestedAt(String lane, String runId, Instant at) {
-    JobRequest r =
-        JobRequest.of(
-            RunId.of(runId),
-            CAPPED.name(),
-            Json.object(),
-            "t1",
-            null,
-            null,
-            Trigger.manual(),
-            at,
-            "t");
-    return new Pending(CAPPED, r, new TopicPartition(lane, 0), 1, () -> {}, null, null, 1, 0, 100);
+    return pending(CAPPED, runId, "t1", lane, 0, 1, at);
   }
 
   @Test

@@ -5,10 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.JobRequest;
-import io.jobline.wire.Json;
-import io.jobline.wire.RunId;
-import io.jobline.wire.Trigger;
-import io.jobline.wire.TriggerType;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -23,17 +19,7 @@ class DueTimersTest {
     // found by review: the deletion was in the same try as the send, so a store refusing it with
     // an IllegalArgumentException had the run of a request just sent recorded as failed
     InMemoryTimerStore kept = new InMemoryTimerStore();
-    JobRequest retry =
-        JobRequest.of(
-            RunId.of("r1"),
-            "noop",
-            Json.object(),
-            "t1",
-            3,
-            null,
-            new Trigger(TriggerType.RETRY, null, null, null, null),
-            T0,
-            "retry");
+    JobRequest retry = SchedulerTest.retryOf("r1");
     kept.set(new TimerStore.Timer("retry:r1:2", T0, "retry", retry));
     TimerStore refusingDeletes =
         new TimerStore() {

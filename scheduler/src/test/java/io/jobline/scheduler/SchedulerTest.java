@@ -443,7 +443,8 @@ class SchedulerTest {
     assertThat(cycleAt(s, "2026-03-04T10:07:30Z")).isEmpty();
   }
 
-  private static JobRequest retryOf(String runId) {
+  /** Attempt 3 of run {@code runId}, as a retry timer holds it. */
+  static JobRequest retryOf(String runId) {
     return JobRequest.of(
         RunId.of(runId),
         "noop",
