@@ -9,6 +9,7 @@ import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
@@ -309,22 +310,26 @@ public final class RunsResource {
           "run_id",
           violations);
     }
+    // the attempt runs as the run's request asked (its tenants, timeout and backoff), not with the
+    // job's defaults; it is the last (max_attempts is its number)
+    RunOptions asked =
+        run.options() == null ? new RunOptions(null, null, null, null) : run.options();
     JobRequest request =
         new JobRequest(
             RunId.of(runId),
             run.jobName(),
             run.params(),
             run.tenantId(),
-            null,
+            asked.scope(),
             attempt,
             attempt,
-            null,
+            asked.timeoutSeconds(),
             new Trigger(TriggerType.RETRY, null, null, null, null),
             clock.instant(),
             Access.caller(sc).name(),
             run.parentRunId(),
-            null,
-            null);
+            asked.retryBackoffSeconds(),
+            asked.retryBackoffCapSeconds());
     RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());
     auditor.record(
         sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));

@@ -44,6 +44,7 @@ final class ApiRuns {
         false,
         attempts,
         null,
+        null,
         null);
   }
 }

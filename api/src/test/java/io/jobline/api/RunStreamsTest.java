@@ -342,6 +342,7 @@ class RunStreamsTest {
                 false,
                 List.of(),
                 null,
+                null,
                 null)));
     Client c = new Client();
     streams.open("r1", ADMIN, StreamPosition.START, c);

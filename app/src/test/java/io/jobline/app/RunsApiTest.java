@@ -269,6 +269,29 @@ class RunsApiTest {
   }
 
   @Test
+  void aRetryByHandRunsWithTheTimeoutItsRunWasRequestedWith() {
+    // found by review: the retry's request carried none of the run's own settings, so the attempt
+    // ran with the job's (here an hour's timeout instead of the one second asked for)
+    String id =
+        submit("sleep", "{\"params\":{\"seconds\":4},\"timeout_seconds\":1,\"max_attempts\":1}");
+    EndToEndTest.awaitRun(http, id, "timed_out");
+    assertThat(http.post("/jobs/runs/" + id + "/retry", null).status()).isEqualTo(202);
+    JsonNode[] run = new JsonNode[1];
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              run[0] = http.get("/jobs/runs/" + id).body();
+              return run[0].path("attempt").asInt() == 2
+                  && Set.of("timed_out", "completed", "failed")
+                      .contains(run[0].path("status").asText());
+            });
+    assertThat(run[0].path("status").asText()).as("%s", run[0]).isEqualTo("timed_out");
+    assertThat(run[0].path("attempts").findValuesAsText("status"))
+        .containsExactly("timed_out", "timed_out");
+  }
+
+  @Test
   void aRetryWhoseRequestKafkaDidNotTakeCanBeAskedForAgainAndRunsOnce() {
     // found by review: the retry's announcement went out, its request did not (the api answered
     // 503), and the run read retrying for good: asking again was a 409

@@ -91,7 +91,8 @@ final class Carriage {
         r.logsTruncated(),
         r.attempts(),
         r.parentRunId(),
-        r.appliedSeq());
+        r.appliedSeq(),
+        r.options());
   }
 
   private static RunRecord withinLimits(RunRecord r, boolean paramsFit, boolean resultFits) {
@@ -130,7 +131,8 @@ final class Carriage {
         r.logsTruncated(),
         r.attempts(),
         r.parentRunId(),
-        r.appliedSeq());
+        r.appliedSeq(),
+        r.options());
   }
 
   /**
@@ -162,7 +164,8 @@ final class Carriage {
         false,
         r.attempts(),
         r.parentRunId() == null ? null : RunId.of(safe(r.parentRunId().value())),
-        r.appliedSeq());
+        r.appliedSeq(),
+        r.options());
   }
 
   private static String safe(String text) {

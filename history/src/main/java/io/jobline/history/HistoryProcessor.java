@@ -634,7 +634,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         stored.logsTruncated(),
         stored.attempts(),
         stored.parentRunId(),
-        ended.appliedSeq());
+        ended.appliedSeq(),
+        stored.options());
   }
 
   /**
@@ -747,7 +748,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         run.logsTruncated(),
         run.attempts(),
         run.parentRunId(),
-        run.appliedSeq());
+        run.appliedSeq(),
+        run.options());
   }
 
   private static boolean endedNow(RunRecord before, RunRecord after) {

@@ -3,6 +3,7 @@ package io.jobline.history;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.EventType;
@@ -56,7 +57,7 @@ public final class RunFold {
   public static RunRecord empty() {
     return new RunRecord(
         null, null, null, null, null, null, 0, 0, null, null, null, null, null, null, null, null,
-        List.of(), false, List.of(), null, Map.of());
+        List.of(), false, List.of(), null, Map.of(), null);
   }
 
   /** The key of {@link RunRecord#appliedSeq()} an event's sequence number is noted under. */
@@ -114,6 +115,7 @@ public final class RunFold {
     private List<LogEntry> logs;
     private boolean logsTruncated;
     private Map<String, Long> applied;
+    private RunOptions options;
     private final String runId;
 
     Builder(RunRecord r, String runId) {
@@ -139,6 +141,7 @@ public final class RunFold {
       logs = r.logs() == null ? List.of() : r.logs();
       logsTruncated = r.logsTruncated();
       applied = r.appliedSeq() == null ? Map.of() : r.appliedSeq();
+      options = r.options();
     }
 
     void request(JobRequest q) {
@@ -147,6 +150,7 @@ public final class RunFold {
         tenantId = q.tenantId();
       }
       params = q.params();
+      options = RunOptions.of(q); // (as params: every request of a run asks the same)
       if (trigger == null || q.attemptOrFirst() == 1) {
         trigger = q.trigger();
       }
@@ -460,7 +464,8 @@ public final class RunFold {
           logsTruncated,
           attempts,
           parentRunId == null || parentRunId.isBlank() ? null : RunId.of(parentRunId),
-          applied);
+          applied,
+          options);
     }
   }
 }

@@ -133,7 +133,8 @@ final class RunState {
         false,
         last,
         null,
-        r.appliedSeq() == null ? Map.of() : r.appliedSeq());
+        r.appliedSeq() == null ? Map.of() : r.appliedSeq(),
+        null);
   }
 
   private static Attempt lastOnly(Attempt a) {

@@ -16,7 +16,8 @@ import java.util.Optional;
 /**
  * A run as history materializes it: what was requested, where it stands and what it produced.
  * {@code appliedSeq} maps "attempt:epoch" to the highest event sequence folded in, which makes the
- * fold idempotent.
+ * fold idempotent. {@code options} are what its request asked for beyond the job's settings ({@link
+ * RunOptions}), or null.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -41,7 +42,8 @@ public record RunRecord(
     boolean logsTruncated,
     List<Attempt> attempts,
     RunId parentRunId,
-    Map<String, Long> appliedSeq) {
+    Map<String, Long> appliedSeq,
+    RunOptions options) {
 
   /**
    * The run as history writes it from its request alone, before anything else of it is known:
@@ -69,7 +71,8 @@ public record RunRecord(
         false,
         List.of(),
         request.parentRunId(),
-        Map.of());
+        Map.of(),
+        RunOptions.of(request));
   }
 
   /** The most one (attempt, epoch) adds to {@link #foldRank()}. */

@@ -63,7 +63,8 @@ public final class ChainAwareRuns implements RunStore {
         false,
         List.of(),
         null,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   @Override

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.wire.IsoInstant;
 import io.jobline.wire.Json;
+import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
 import java.time.Instant;
@@ -34,13 +36,18 @@ final class RunRecordBson {
   private RunRecordBson() {}
 
   /** The fields of {@link RunRecord} this writes, in order, {@code run_id} as {@code _id}. */
-  static final int FIELDS = 21;
+  static final int FIELDS = 22;
 
   private static final Map<TriggerType, String> TRIGGER_TYPES = new EnumMap<>(TriggerType.class);
+
+  private static final Map<Scope, String> SCOPES = new EnumMap<>(Scope.class);
 
   static {
     for (TriggerType t : TriggerType.values()) {
       TRIGGER_TYPES.put(t, Json.mapper().convertValue(t, String.class));
+    }
+    for (Scope s : Scope.values()) {
+      SCOPES.put(s, Json.mapper().convertValue(s, String.class));
     }
   }
 
@@ -88,6 +95,7 @@ final class RunRecordBson {
       }
       w.end();
     }
+    options(w, run.options());
     for (Map.Entry<String, Object> e : extra.entrySet()) {
       if (!scalar(w, e.getKey(), e.getValue())) {
         return null;
@@ -113,6 +121,20 @@ final class RunRecordBson {
       return false;
     }
     return true;
+  }
+
+  private static void options(BsonBytes w, RunOptions options) {
+    if (options == null) {
+      return;
+    }
+    w.startDocument("options");
+    if (options.scope() != null) {
+      w.string("scope", SCOPES.get(options.scope()));
+    }
+    int32(w, "timeout_seconds", options.timeoutSeconds());
+    int32(w, "retry_backoff_seconds", options.retryBackoffSeconds());
+    int32(w, "retry_backoff_cap_seconds", options.retryBackoffCapSeconds());
+    w.end();
   }
 
   private static void int32(BsonBytes w, String name, Integer value) {

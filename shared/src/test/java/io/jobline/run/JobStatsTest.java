@@ -42,6 +42,7 @@ class JobStatsTest {
         false,
         List.of(),
         null,
+        null,
         null);
   }
 
@@ -151,6 +152,7 @@ class JobStatsTest {
         List.of(),
         false,
         List.of(),
+        null,
         null,
         null);
   }

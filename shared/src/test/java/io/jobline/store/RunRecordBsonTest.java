@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
 import java.math.BigDecimal;
@@ -75,7 +77,8 @@ class RunRecordBsonTest {
             new Attempt(1, 4, "e-0", T, T.plusSeconds(1), RunStatus.FAILED, "first", T),
             new Attempt(2, 4, null, null, null, null, null, null)),
         RunId.of("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c"),
-        applied);
+        applied,
+        new RunOptions(Scope.PARENT_TENANT, 30, 5, 60));
   }
 
   /** A run with nothing but its id (and the fields a record always has). */
@@ -109,7 +112,8 @@ class RunRecordBsonTest {
         false,
         attempts,
         null,
-        applied);
+        applied,
+        null);
   }
 
   @Test
@@ -212,7 +216,14 @@ class RunRecordBsonTest {
               random.nextBoolean(),
               maybe(random, attempts),
               maybe(random, f.parentRunId()),
-              maybe(random, Map.of(random.nextInt(5) + ":1", random.nextLong())));
+              maybe(random, Map.of(random.nextInt(5) + ":1", random.nextLong())),
+              maybe(
+                  random,
+                  new RunOptions(
+                      maybe(random, Scope.values()[random.nextInt(Scope.values().length)]),
+                      maybe(random, random.nextInt()),
+                      maybe(random, random.nextInt()),
+                      maybe(random, random.nextInt()))));
       sameBytes(run);
     }
   }

@@ -19,7 +19,7 @@ public final class TestRuns {
   public static RunRecord run(RunId id, String job, String tenant, RunStatus status) {
     return new RunRecord(
         id, job, tenant, null, null, status, 1, 1, "e", null, null, null, null, null, null, null,
-        List.of(), false, List.of(), null, Map.of());
+        List.of(), false, List.of(), null, Map.of(), null);
   }
 
   /**
@@ -58,6 +58,7 @@ public final class TestRuns {
         false,
         List.of(first),
         null,
-        Map.of());
+        Map.of(),
+        null);
   }
 }

@@ -71,6 +71,7 @@ class RunStoreContractTest {
           false,
           List.of(),
           null,
+          null,
           null);
     }
 
@@ -102,7 +103,8 @@ class RunStoreContractTest {
           r.logsTruncated(),
           r.attempts(),
           r.parentRunId(),
-          applied);
+          applied,
+          null);
     }
 
     @Test
