@@ -8,6 +8,7 @@ import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.store.PageCursor;
@@ -254,6 +255,23 @@ public final class DeadLettersResource {
               + (run.get().status() == null ? "unknown" : run.get().status().wire())
               + (run.get().retryDueAt().isPresent() ? " with a retry to come" : "")
               + "; redrive it once it has ended",
+          "record.run_id",
+          null);
+    }
+    // a run that completed (a retry by hand ran it since), or a fire recorded missed, is not run
+    // again: history folds no new attempt onto either, so it would run unseen (found by review)
+    if (run.isPresent()
+        && run.get().status() != RunStatus.FAILED
+        && run.get().status() != RunStatus.TIMED_OUT
+        && run.get().status() != RunStatus.CANCELLED) {
+      throw new ApiException(
+          409,
+          "Cannot be redriven",
+          "run '"
+              + runId.value()
+              + "' is "
+              + run.get().status().wire()
+              + "; only a failed, timed-out or cancelled run is run again (submit a new run)",
           "record.run_id",
           null);
     }

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
+import io.jobline.job.JobDescriptor;
 import io.jobline.run.RunStatus;
+import io.jobline.store.InMemoryCatalogueStore;
 import io.jobline.store.InMemoryDeadLetterStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.topic.DeadLetter;
+import io.jobline.wire.Scope;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -33,25 +36,7 @@ class RetryResourceTest {
     InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
     runs.upsertAll(List.of(ApiRuns.run("r1", "acme", shown, 0, 1, List.of())));
     InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
-    DeadLetter letter =
-        new DeadLetter(
-            "jobline.requests.dlq:0:7",
-            "jobline.requests.dlq",
-            0,
-            7,
-            T0,
-            "bad params",
-            null,
-            "jobline.requests",
-            2,
-            7L,
-            "acme",
-            "acme",
-            "sleep",
-            "r1",
-            "{}",
-            false,
-            null);
+    DeadLetter letter = letter("{}");
     letters.putAll(List.of(letter));
     letters.redriven(letter.id(), new DeadLetter.Redrive(T0, "admin", "r1", 2, true));
     // (no producers: anything sent would fail the test with a NullPointerException)
@@ -66,5 +51,61 @@ class RetryResourceTest {
               assertThat(e.status()).as(shown.wire()).isEqualTo(409);
               assertThat(e.getMessage()).contains("dead letter 'jobline.requests.dlq:0:7'");
             });
+  }
+
+  @Test
+  void aRedriveOfARunThatCompletedOrWasMissedIsRefusedBeforeAnythingIsSent() {
+    // found by review: a letter redriven after a retry by hand had completed its run sent the run
+    // again; history folds no attempt onto a completed (or missed) run, so it ran unseen
+    for (RunStatus shown : List.of(RunStatus.COMPLETED, RunStatus.MISSED)) {
+      InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
+      runs.upsertAll(List.of(ApiRuns.run("r1", "acme", shown, 0, 2, List.of())));
+      InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
+      letters.putAll(
+          List.of(
+              letter(
+                  "{\"run_id\":\"r1\",\"job_name\":\"sleep\",\"tenant_id\":\"acme\","
+                      + "\"params\":{}}")));
+      InMemoryCatalogueStore catalogue = new InMemoryCatalogueStore();
+      catalogue.publish(
+          List.of(new JobDescriptor("sleep", "", 60, 0, Scope.TENANT, false, 0, null)), "e1");
+      // (no producers: anything sent would fail the test with a NullPointerException)
+      DeadLettersResource resource =
+          new DeadLettersResource(
+              new DeadLettersResource.Deps(
+                  letters, runs, catalogue, null, null, null, null, Clock.systemUTC()));
+
+      assertThatThrownBy(
+              () ->
+                  resource.redrive(
+                      "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).as(shown.wire()).isEqualTo(409);
+                assertThat(e.getMessage()).contains("is " + shown.wire() + ";");
+              });
+    }
+  }
+
+  private static DeadLetter letter(String value) {
+    return new DeadLetter(
+        "jobline.requests.dlq:0:7",
+        "jobline.requests.dlq",
+        0,
+        7,
+        T0,
+        "bad params",
+        null,
+        "jobline.requests",
+        2,
+        7L,
+        "acme",
+        "acme",
+        "sleep",
+        "r1",
+        value,
+        false,
+        null);
   }
 }
