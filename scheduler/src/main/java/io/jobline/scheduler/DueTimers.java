@@ -1,19 +1,12 @@
 package io.jobline.scheduler;
 
 import io.jobline.store.TimerStore;
-import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
-import io.jobline.wire.Json;
-import io.jobline.wire.RunEvent;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +67,7 @@ final class DueTimers {
       emitter.request(timer.request()).get(FireOutput.ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     } catch (ExecutionException | RuntimeException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      if (neverSent(cause)) {
+      if (Emitter.refusedForGood(cause)) {
         throw new NeverSent(cause);
       }
       throw e;
@@ -89,19 +82,6 @@ final class DueTimers {
   }
 
   /**
-   * Whether the request itself is what Kafka (or its serializer) refuses, so that sending it again
-   * fails again: a broker that is down, or a missing permission, fails every timer alike, and they
-   * wait for the next cycle.
-   */
-  static boolean neverSent(Throwable cause) {
-    return cause instanceof RecordTooLargeException
-        || cause instanceof InvalidRecordException
-        || cause instanceof SerializationException
-        || cause instanceof IllegalArgumentException
-        || cause instanceof UncheckedIOException;
-  }
-
-  /**
    * Sets aside a timer that can never be sent, and ends its run as failed with the reason, so
    * whoever waits on the run hears rather than waiting for ever.
    */
@@ -111,19 +91,7 @@ final class DueTimers {
     JobRequest request = timer.request();
     try {
       emitter
-          .missed(
-              new RunEvent(
-                  request.runId(),
-                  1,
-                  EventType.FAILED,
-                  clock.instant(),
-                  id,
-                  request.attemptOrFirst(),
-                  0,
-                  Json.object()
-                      .put("error", why)
-                      .put("job_name", request.jobName())
-                      .put("tenant_id", request.tenantId())))
+          .missed(Emitter.neverSentEnd(request, why, id, clock.instant()))
           .get(FireOutput.ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       timers.setAside(timer, why);
     } catch (InterruptedException e) {

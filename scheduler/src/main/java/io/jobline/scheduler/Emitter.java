@@ -3,10 +3,17 @@ package io.jobline.scheduler;
 import io.jobline.schedule.Schedule;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.RequestProducer;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 
 /**
  * Where the scheduler's output goes: requests to run, and records of fire times that did not run.
@@ -64,6 +71,38 @@ public interface Emitter {
       @Override
       public void withdraw() {}
     };
+  }
+
+  /**
+   * Whether the request itself is what Kafka (or its serializer) refuses, so that sending it again
+   * fails again: a broker that is down, or a missing permission, fails every request alike, and
+   * they wait to be sent again.
+   */
+  static boolean refusedForGood(Throwable cause) {
+    return cause instanceof RecordTooLargeException
+        || cause instanceof InvalidRecordException
+        || cause instanceof SerializationException
+        || cause instanceof IllegalArgumentException
+        || cause instanceof UncheckedIOException;
+  }
+
+  /**
+   * The end, as failed for {@code reason}, of the run of a request that can never be sent ({@link
+   * #refusedForGood}), recorded with {@link #missed} so whoever waits on the run hears.
+   */
+  static RunEvent neverSentEnd(JobRequest request, String reason, String by, Instant at) {
+    return new RunEvent(
+        request.runId(),
+        1,
+        EventType.FAILED,
+        at,
+        by,
+        request.attemptOrFirst(),
+        0,
+        Json.object()
+            .put("error", reason)
+            .put("job_name", request.jobName())
+            .put("tenant_id", request.tenantId()));
   }
 
   /** Requests staged ahead of their fire time. */

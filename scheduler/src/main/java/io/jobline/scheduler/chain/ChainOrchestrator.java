@@ -15,11 +15,17 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +58,15 @@ public final class ChainOrchestrator implements Managed {
   private final String id;
   private final WakeableLoop loop;
   private volatile boolean leader;
-  private boolean reconciled;
+
+  /**
+   * How often the leader looks for unfinished runs not marked active: one stored by a request whose
+   * mark then failed (its client got an error) would otherwise read queued for as long as the
+   * leader lives (found by review).
+   */
+  static final Duration RECONCILE_EVERY = Duration.ofMinutes(1);
+
+  private Instant reconciledAt;
   private long epoch;
 
   public ChainOrchestrator(
@@ -93,16 +107,26 @@ public final class ChainOrchestrator implements Managed {
       LOG.info("Chain orchestrator {} {} the lease", id, leader ? "holds" : "lost");
     }
     if (!leader) {
-      reconciled = false;
+      reconciledAt = null;
       return;
     }
-    if (!reconciled) {
-      // a crash between storing a run and marking it active would strand it: re-mark every
-      // unfinished run
-      parts.chainRuns().unfinished().forEach(parts.chainRuns()::create);
-      reconciled = true;
+    List<String> active = parts.chainRuns().active();
+    Instant now = clock.instant();
+    if (reconciledAt == null || !now.isBefore(reconciledAt.plus(RECONCILE_EVERY))) {
+      // a crash (or a failed write) between storing a run and marking it active would strand it:
+      // mark every unfinished run that is not
+      Set<String> marked = new HashSet<>(active);
+      List<ChainRun> stranded =
+          parts.chainRuns().unfinished().stream()
+              .filter(r -> !marked.contains(r.chainRunId()))
+              .toList();
+      stranded.forEach(parts.chainRuns()::create);
+      reconciledAt = now;
+      if (!stranded.isEmpty()) {
+        active = parts.chainRuns().active();
+      }
     }
-    for (String chainRunId : parts.chainRuns().active()) {
+    for (String chainRunId : active) {
       if (!lease.valid()) {
         LOG.warn("Chain orchestrator {} stops: its lease may have lapsed", id);
         return;
@@ -131,9 +155,13 @@ public final class ChainOrchestrator implements Managed {
     ChainProgress.Outcome out = ChainProgress.advance(run, statuses, clock.instant());
     out.timers().forEach(parts.timers()::set);
     out.droppedTimers().forEach(parts.timers()::delete);
-    send(out.requests());
+    Unsent unsent = send(out.requests());
     out.cancels().forEach(parts.cancel());
-    if (!out.run().equals(run) && !parts.chainRuns().update(out.run(), epoch)) {
+    // the steps Kafka took are recorded started, so they are not sent again each tick while one
+    // it did not take waits (found by review: a sibling re-sent each pass could run twice); those
+    // are recorded as they were, and sent again next tick
+    ChainRun next = unsent.runIds().isEmpty() ? out.run() : asBefore(out.run(), run, unsent);
+    if (!next.equals(run) && !parts.chainRuns().update(next, epoch)) {
       LOG.warn(
           "Chain orchestrator {} may not write chain run {}: an orchestrator with a newer lease epoch wrote it "
               + "(if job_locks was reset by hand, restore its epoch above the runs' orchestrator_epoch)",
@@ -141,35 +169,89 @@ public final class ChainOrchestrator implements Managed {
           chainRunId);
       return;
     }
-    if (out.run().status().isTerminal()) {
+    if (!unsent.runIds().isEmpty()) {
+      throw new StepsNotSentException(
+          unsent.runIds(),
+          "Kafka did not acknowledge chain steps; they are sent again next tick",
+          unsent.cause());
+    }
+    if (next.status().isTerminal()) {
       parts.chainRuns().finished(chainRunId);
-      LOG.info(
-          "Chain run {} of {} ended {}", chainRunId, run.chainName(), out.run().status().wire());
+      LOG.info("Chain run {} of {} ended {}", chainRunId, run.chainName(), next.status().wire());
     }
   }
 
-  private void send(List<JobRequest> requests) {
-    if (requests.isEmpty()) {
-      return;
+  /** The requests of steps Kafka did not take (to send again), and why the first was not. */
+  private record Unsent(List<RunId> runIds, Throwable cause) {}
+
+  /**
+   * Sends the steps' requests and waits for each. A request Kafka refuses as such (too large, say:
+   * sending it again fails again) ends its step's run failed with the reason, which the next tick
+   * reads as any failed step (its retries, then its failure policy); the others it did not take are
+   * returned.
+   */
+  private Unsent send(List<JobRequest> requests) {
+    List<CompletableFuture<?>> acks = new ArrayList<>();
+    for (JobRequest request : requests) {
+      CompletableFuture<?> ack;
+      try {
+        ack = parts.emitter().request(request);
+      } catch (RuntimeException e) {
+        ack = CompletableFuture.failedFuture(e);
+      }
+      acks.add(ack);
     }
-    CompletableFuture<?>[] acks =
-        requests.stream().map(parts.emitter()::request).toArray(CompletableFuture[]::new);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<RunId> unsent = new ArrayList<>();
+    Throwable cause = null;
+    for (int i = 0; i < requests.size(); i++) {
+      JobRequest request = requests.get(i);
+      try {
+        acks.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        requests.subList(i, requests.size()).forEach(r -> unsent.add(r.runId()));
+        return new Unsent(unsent, e);
+      } catch (ExecutionException | TimeoutException e) {
+        Throwable why = e instanceof ExecutionException ? e.getCause() : e;
+        if (!Emitter.refusedForGood(why) || !failed(request, why)) {
+          unsent.add(request.runId());
+          cause = cause == null ? why : cause;
+        }
+      }
+    }
+    return new Unsent(unsent, cause);
+  }
+
+  /** Ends the run of a step whose request can never be sent as failed; false if not recorded. */
+  private boolean failed(JobRequest request, Throwable why) {
+    String reason = "its chain step request could not be sent, and never can be: " + why;
+    LOG.error("Chain orchestrator {} fails run {}: {}", id, request.runId().value(), reason);
     try {
-      CompletableFuture.allOf(acks).get(60, TimeUnit.SECONDS);
+      parts
+          .emitter()
+          .missed(Emitter.neverSentEnd(request, reason, id, clock.instant()))
+          .get(60, TimeUnit.SECONDS);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StepsNotSentException(
-          runIds(requests), "interrupted while Kafka took chain steps; they are sent again", e);
-    } catch (Exception e) {
-      throw new StepsNotSentException(
-          runIds(requests),
-          "Kafka did not acknowledge chain steps; they are sent again next tick",
-          e);
+      return false;
+    } catch (ExecutionException | TimeoutException | RuntimeException e) {
+      LOG.warn("Chain orchestrator {} could not record that failure: {}", id, e.toString());
+      return false;
     }
   }
 
-  private static List<RunId> runIds(List<JobRequest> requests) {
-    return requests.stream().map(JobRequest::runId).toList();
+  /** {@code next} with the steps of the {@code unsent} requests as they were in {@code before}. */
+  private static ChainRun asBefore(ChainRun next, ChainRun before, Unsent unsent) {
+    Set<String> ids = new HashSet<>();
+    unsent.runIds().forEach(r -> ids.add(r.value()));
+    List<StepRun> steps = new ArrayList<>();
+    for (StepRun s : next.steps()) {
+      StepRun was = before.step(s.name()).orElse(s);
+      steps.add(s.runId() != null && ids.contains(s.runId()) && !s.equals(was) ? was : s);
+    }
+    return next.withSteps(steps);
   }
 
   public boolean isLeader() {

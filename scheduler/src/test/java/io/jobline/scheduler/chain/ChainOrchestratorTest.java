@@ -19,6 +19,7 @@ import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
@@ -29,6 +30,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 /** The orchestrator over in-memory stores; the test plays executor and history. */
@@ -322,6 +325,69 @@ class ChainOrchestratorTest {
     assertThat(step(id, "second")).isEqualTo(StepStatus.SKIPPED);
   }
 
+  private String diamond() {
+    return start(
+        Chain.chain(
+            "diamond",
+            "",
+            ChainStep.step("a"),
+            ChainStep.step("b").dependsOn("a"),
+            ChainStep.step("c").dependsOn("a"),
+            ChainStep.step("d").dependsOn("b", "c")));
+  }
+
+  @Test
+  void aStepKafkaRefusesForGoodFailsWithTheReasonAndItsSiblingIsSentOnce() {
+    // found by review: one refused request failed the whole send, so nothing was recorded; every
+    // tick sent the sibling again (an executor that restarted in between ran it twice) and the
+    // chain never moved on
+    String id = diamond();
+    fleet.refused.put("b", new RecordTooLargeException("the request is too large"));
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    fleet.end("a", RunStatus.COMPLETED);
+    o.tick();
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("a", "c");
+    assertThat(step(id, "c")).isEqualTo(StepStatus.RUNNING);
+    assertThat(fleet.recorded)
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.runId()).isEqualTo(RunId.forChainStep(id, "b", 1));
+              assertThat(e.type()).isEqualTo(EventType.FAILED);
+              assertThat(e.payload().path("error").asText()).contains("too large");
+            });
+    assertThat(step(id, "b")).isEqualTo(StepStatus.FAILED);
+    assertThat(step(id, "d")).isEqualTo(StepStatus.SKIPPED);
+
+    fleet.end("c", RunStatus.COMPLETED);
+    o.tick();
+    assertThat(run(id).status()).isEqualTo(ChainStatus.FAILED);
+    assertThat(fleet.steps()).containsExactly("a", "c");
+  }
+
+  @Test
+  void aStepKafkaDidNotTakeIsSentAgainWithoutItsSibling() {
+    String id = diamond();
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    fleet.end("a", RunStatus.COMPLETED);
+    fleet.refused.put("b", new TimeoutException("no broker"));
+    o.tick();
+    assertThat(step(id, "b")).isEqualTo(StepStatus.PENDING);
+    assertThat(step(id, "c")).isEqualTo(StepStatus.RUNNING);
+
+    fleet.refused.clear();
+    o.tick();
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("a", "c", "b");
+    assertThat(step(id, "b")).isEqualTo(StepStatus.RUNNING);
+    assertThat(fleet.recorded).isEmpty();
+  }
+
   @Test
   void aRunStoredButNotMarkedActiveIsFoundWhenTheLeaseIsTaken() {
     String id = start(Chain.linear("one", "", List.of("only")));
@@ -330,6 +396,24 @@ class ChainOrchestratorTest {
     orchestrator("o1").tick();
 
     assertThat(fleet.steps()).containsExactly("only");
+  }
+
+  @Test
+  void aRunStoredButNotMarkedWhileTheLeaseIsHeldIsFoundWithinAMinute() {
+    // found by review: the api stored a run and failed to mark it active; it read queued for as
+    // long as the leader lived, and started at some later failover
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    String id = start(Chain.linear("one", "", List.of("only")));
+    chainRuns.finished(id);
+    o.tick();
+    assertThat(fleet.steps()).isEmpty();
+
+    clock.advance(ChainOrchestrator.RECONCILE_EVERY);
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("only");
+    assertThat(step(id, "only")).isEqualTo(StepStatus.RUNNING);
   }
 
   @Test

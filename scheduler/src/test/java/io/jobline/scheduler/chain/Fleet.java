@@ -6,11 +6,14 @@ import io.jobline.scheduler.Emitter;
 import io.jobline.store.RunStore;
 import io.jobline.testkit.TestRuns;
 import io.jobline.topic.PreparedRequest;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,6 +22,13 @@ import java.util.concurrent.CompletableFuture;
 final class Fleet implements Emitter {
   final List<JobRequest> requests = new ArrayList<>();
   final List<String> cancels = new ArrayList<>();
+
+  /** The runs' ends recorded with {@link #missed} (a request that can never be sent, say). */
+  final List<RunEvent> recorded = new ArrayList<>();
+
+  /** Steps whose requests Kafka refuses, with what it says. */
+  final Map<String, RuntimeException> refused = new HashMap<>();
+
   private final RunStore runs;
 
   Fleet(RunStore runs) {
@@ -28,6 +38,10 @@ final class Fleet implements Emitter {
   @Override
   public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
     JobRequest r = prepared.request();
+    RuntimeException refusal = refused.get(r.trigger().step());
+    if (refusal != null) {
+      return CompletableFuture.failedFuture(refusal);
+    }
     requests.add(r);
     if (runs.find(r.runId().value()).isEmpty()) {
       runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), RunStatus.RUNNING)));
@@ -36,7 +50,12 @@ final class Fleet implements Emitter {
   }
 
   @Override
-  public CompletableFuture<?> missed(RunEvent event) {
+  public synchronized CompletableFuture<?> missed(RunEvent event) {
+    recorded.add(event);
+    if (event.type() == EventType.FAILED) {
+      // (as history folds it)
+      runs.upsertAll(List.of(record(event.runId().value(), "job", RunStatus.FAILED)));
+    }
     return CompletableFuture.completedFuture(null);
   }
 
