@@ -88,15 +88,7 @@ class ChainOrchestratorTest {
 
   @Test
   void aDiamondRunsItsTwoMiddleStepsTogetherAndTheLastAfterBoth() {
-    String id =
-        start(
-            Chain.chain(
-                "diamond",
-                "",
-                ChainStep.step("a"),
-                ChainStep.step("b").dependsOn("a"),
-                ChainStep.step("c").dependsOn("a"),
-                ChainStep.step("d").dependsOn("b", "c")));
+    String id = diamond();
     ChainOrchestrator o = orchestrator("o1");
 
     o.tick();
