@@ -84,6 +84,10 @@ public final class Executor implements Managed {
   private EventTransaction transaction;
   private DeadLetters deadLetters;
   private ControlListener control;
+
+  /** How long a starting executor waits to have read the cancels on the topic. */
+  static final Duration CANCELS_READ_WITHIN = Duration.ofSeconds(30);
+
   private ExecutorService threads;
   private ScheduledThreadPoolExecutor watchdog;
   private OverflowPace pace;
@@ -136,6 +140,7 @@ public final class Executor implements Managed {
     runs = new Runs(env, owned, leases, fenced, control, threads);
     dispatcher = new Dispatcher(new Dispatcher.Context(env, owned, lanes, pace, runs));
     control.start();
+    awaitCancels();
     events.onEvent(this::wakeIfWaiting);
     running = true;
     pollThread = new Thread(this::pollLoop, "jobline-executor-poll");
@@ -147,6 +152,25 @@ public final class Executor implements Managed {
         settings.workers,
         settings.tenantCap(),
         registry.all().stream().map(JobDefinition::name).toList());
+  }
+
+  /**
+   * Waits (up to {@link #CANCELS_READ_WITHIN}) until the cancels already on {@code jobline.control}
+   * are read: a run cancelled while this executor was down started here before its cancel was read,
+   * then stopped part-way (found by review).
+   */
+  private void awaitCancels() {
+    try {
+      if (!control.awaitReplay(CANCELS_READ_WITHIN)) {
+        LOG.warn(
+            "Executor {} did not read jobline.control within {}; it starts taking requests anyway,"
+                + " and a run cancelled meanwhile may start before its cancel is read",
+            executorId,
+            CANCELS_READ_WITHIN);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void pollLoop() {
