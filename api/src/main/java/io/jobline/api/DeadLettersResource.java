@@ -311,12 +311,20 @@ public final class DeadLettersResource {
             given.parentRunId(),
             given.retryBackoffSeconds(),
             given.retryBackoffCapSeconds());
-    if (run.isPresent()) {
-      RunAgain.send(deps.events(), deps.requests(), run.get(), request, by, now);
-    } else {
-      deps.requests().sendAndWait(request);
-      deps.accepted().accepted(request);
-    }
+    RunAgain.reserved(
+        deps.letters(),
+        runId.value(),
+        attempt,
+        now,
+        "record.run_id",
+        () -> {
+          if (run.isPresent()) {
+            RunAgain.send(deps.events(), deps.requests(), run.get(), request, by, now);
+          } else {
+            deps.requests().sendAndWait(request);
+            deps.accepted().accepted(request);
+          }
+        });
     deps.letters().redriven(id, new DeadLetter.Redrive(now, by, runId.value(), attempt, corrected));
     deps.auditor()
         .record(

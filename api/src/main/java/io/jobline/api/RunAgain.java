@@ -1,6 +1,7 @@
 package io.jobline.api;
 
 import io.jobline.run.RunRecord;
+import io.jobline.store.DeadLetterStore;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.EventType;
@@ -8,10 +9,45 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import java.time.Instant;
+import java.util.UUID;
 
 /** Sends a run that ended (retry, redrive) on as its next attempt. */
 final class RunAgain {
   private RunAgain() {}
+
+  /**
+   * Runs {@code send} (the sending of attempt {@code attempt} of {@code runId}) holding that
+   * attempt's reservation ({@link DeadLetterStore#reserveAttempt}); 409 naming {@code field} when
+   * another retry or redrive holds it. A send that fails gives the reservation back, so the attempt
+   * can be asked for again.
+   */
+  static void reserved(
+      DeadLetterStore letters,
+      String runId,
+      int attempt,
+      Instant now,
+      String field,
+      Runnable send) {
+    String token = UUID.randomUUID().toString();
+    if (!letters.reserveAttempt(runId, attempt, token, now)) {
+      throw new ApiException(
+          409,
+          "Run cannot be run again",
+          "attempt "
+              + attempt
+              + " of run '"
+              + runId
+              + "' was asked for a moment ago (by a retry or a redrive); look at the run again",
+          field,
+          null);
+    }
+    try {
+      send.run();
+    } catch (RuntimeException e) {
+      letters.releaseAttempt(runId, attempt, token);
+      throw e;
+    }
+  }
 
   /**
    * Sends {@code next} (the attempt after {@code ended}'s) once history has been told the run goes

@@ -330,7 +330,14 @@ public final class RunsResource {
             run.parentRunId(),
             asked.retryBackoffSeconds(),
             asked.retryBackoffCapSeconds());
-    RunAgain.send(events, requests, run, request, Access.caller(sc).name(), clock.instant());
+    Instant now = clock.instant();
+    RunAgain.reserved(
+        letters,
+        runId,
+        attempt,
+        now,
+        "run_id",
+        () -> RunAgain.send(events, requests, run, request, Access.caller(sc).name(), now));
     auditor.record(
         sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(new RunAsked(runId, attempt, "queued")).build();

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
+import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryCatalogueStore;
 import io.jobline.store.InMemoryDeadLetterStore;
@@ -58,9 +59,60 @@ class RetryResourceTest {
     // found by review: a letter redriven after a retry by hand had completed its run sent the run
     // again; history folds no attempt onto a completed (or missed) run, so it ran unseen
     for (RunStatus shown : List.of(RunStatus.COMPLETED, RunStatus.MISSED)) {
+      Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", shown, 0, 2, List.of()));
+
+      assertThatThrownBy(
+              () ->
+                  f.redrive.redrive(
+                      "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).as(shown.wire()).isEqualTo(409);
+                assertThat(e.getMessage()).contains("is " + shown.wire() + ";");
+              });
+    }
+  }
+
+  @Test
+  void aRetryAndARedriveOfTheSameAttemptAtOnceSendItOnce() {
+    // found by review: each checked the run, then sent: a retry and a redrive (or two clicks) at
+    // the same moment both sent the next attempt, which then ran with either's params, or twice
+    Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
+    // the other one holds attempt 2: it is sending it now
+    assertThat(f.letters.reserveAttempt("r1", 2, "the other", Instant.now())).isTrue();
+
+    assertThatThrownBy(() -> f.retry.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.getMessage()).contains("attempt 2 of run 'r1' was asked for");
+            });
+    assertThatThrownBy(
+            () ->
+                f.redrive.redrive(
+                    "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.getMessage()).contains("attempt 2 of run 'r1' was asked for");
+            });
+  }
+
+  /**
+   * Run r1 as given, a dead letter of its request, job "sleep" in the catalogue, and both routes
+   * with no producers: anything sent would fail the test with a NullPointerException.
+   */
+  private static final class Redrivable {
+    final InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
+    final RunsResource retry;
+    final DeadLettersResource redrive;
+
+    Redrivable(RunRecord run) {
       InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
-      runs.upsertAll(List.of(ApiRuns.run("r1", "acme", shown, 0, 2, List.of())));
-      InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
+      runs.upsertAll(List.of(run));
       letters.putAll(
           List.of(
               letter(
@@ -69,22 +121,23 @@ class RetryResourceTest {
       InMemoryCatalogueStore catalogue = new InMemoryCatalogueStore();
       catalogue.publish(
           List.of(new JobDescriptor("sleep", "", 60, 0, Scope.TENANT, false, 0, null)), "e1");
-      // (no producers: anything sent would fail the test with a NullPointerException)
-      DeadLettersResource resource =
+      retry =
+          new RunsResource(
+              runs,
+              null,
+              null,
+              null,
+              null,
+              catalogue,
+              null,
+              null,
+              null,
+              letters,
+              Clock.systemUTC());
+      redrive =
           new DeadLettersResource(
               new DeadLettersResource.Deps(
                   letters, runs, catalogue, null, null, null, null, Clock.systemUTC()));
-
-      assertThatThrownBy(
-              () ->
-                  resource.redrive(
-                      "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))))
-          .isInstanceOfSatisfying(
-              ApiException.class,
-              e -> {
-                assertThat(e.status()).as(shown.wire()).isEqualTo(409);
-                assertThat(e.getMessage()).contains("is " + shown.wire() + ";");
-              });
     }
   }
 

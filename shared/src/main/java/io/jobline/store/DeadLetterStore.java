@@ -1,6 +1,8 @@
 package io.jobline.store;
 
 import io.jobline.topic.DeadLetter;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -19,6 +21,28 @@ public interface DeadLetterStore {
 
   /** The dead letter redriven as attempt {@code attempt} of run {@code runId}, if any. */
   Optional<DeadLetter> redrivenAs(String runId, int attempt);
+
+  /**
+   * How long a reservation of an attempt ({@link #reserveAttempt}) holds against another asking for
+   * the same attempt; past it, the api that took it is taken to have stopped while sending.
+   */
+  Duration RESERVATION_HELD = Duration.ofMinutes(5);
+
+  /** How long reservations are kept at all. */
+  Duration RESERVATIONS_KEPT = Duration.ofDays(1);
+
+  /**
+   * Reserves attempt {@code attempt} of run {@code runId} for the one asking for it by hand (a
+   * retry, a redrive: {@code token} names that asking), before its request is sent, in {@code
+   * job_attempts_asked}: false when another holds it — a retry and a redrive, or two clicks, at
+   * once, would both send the attempt, so one runs twice or with the other's params — unless that
+   * one is older than {@link #RESERVATION_HELD}. Reservations older than {@link #RESERVATIONS_KEPT}
+   * are deleted as new ones are taken.
+   */
+  boolean reserveAttempt(String runId, int attempt, String token, Instant now);
+
+  /** Gives back a reservation whose request was not sent (the same {@code token}). */
+  void releaseAttempt(String runId, int attempt, String token);
 
   /** What to list: null fields don't filter; newest first, after {@code after}. */
   record Query(

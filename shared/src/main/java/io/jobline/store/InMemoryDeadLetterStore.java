@@ -18,6 +18,27 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
           .reversed();
   private final Map<String, DeadLetter> letters = new ConcurrentHashMap<>();
 
+  private record Reservation(String token, Instant at) {}
+
+  private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+
+  @Override
+  public boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
+    reservations.values().removeIf(r -> r.at().isBefore(now.minus(RESERVATIONS_KEPT)));
+    Reservation mine = new Reservation(token, now);
+    Reservation held =
+        reservations.compute(
+            runId + ":" + attempt,
+            (k, r) -> r == null || r.at().isBefore(now.minus(RESERVATION_HELD)) ? mine : r);
+    return held == mine;
+  }
+
+  @Override
+  public void releaseAttempt(String runId, int attempt, String token) {
+    reservations.computeIfPresent(
+        runId + ":" + attempt, (k, r) -> r.token().equals(token) ? null : r);
+  }
+
   @Override
   public void putAll(List<DeadLetter> deadLetters) {
     for (DeadLetter d : deadLetters) {

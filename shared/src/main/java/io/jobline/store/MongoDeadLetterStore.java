@@ -1,5 +1,7 @@
 package io.jobline.store;
 
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -11,6 +13,8 @@ import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import io.jobline.topic.DeadLetter;
 import io.jobline.wire.Json;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -26,10 +30,52 @@ import org.bson.conversions.Bson;
 public final class MongoDeadLetterStore implements DeadLetterStore {
   public static final String COLLECTION = "job_dead_letters";
   private static final Set<String> DATES = Set.of("time");
+
+  /** Attempts asked for by hand, reserved while their requests are sent. */
+  public static final String RESERVATIONS = "job_attempts_asked";
+
   private final MongoCollection<Document> letters;
+  private final MongoCollection<Document> reservations;
+
+  /** When reservations past {@link #RESERVATIONS_KEPT} were last deleted, by this instance. */
+  private volatile Instant sweptAt = Instant.MIN;
 
   public MongoDeadLetterStore(MongoDatabase db) {
     this.letters = db.getCollection(COLLECTION);
+    this.reservations = db.getCollection(RESERVATIONS);
+  }
+
+  @Override
+  public boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
+    if (sweptAt.isBefore(now.minus(Duration.ofHours(1)))) {
+      reservations.deleteMany(Filters.lt("at", Date.from(now.minus(RESERVATIONS_KEPT))));
+      sweptAt = now;
+    }
+    String id = runId + ":" + attempt;
+    Document mine = new Document("_id", id).append("token", token).append("at", Date.from(now));
+    try {
+      reservations.insertOne(mine);
+      return true;
+    } catch (MongoWriteException e) {
+      if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+        throw e;
+      }
+    }
+    // held: taken over only from one that stopped while sending (the swap is atomic)
+    return reservations
+            .replaceOne(
+                Filters.and(
+                    Filters.eq("_id", id),
+                    Filters.lt("at", Date.from(now.minus(RESERVATION_HELD)))),
+                mine)
+            .getMatchedCount()
+        > 0;
+  }
+
+  @Override
+  public void releaseAttempt(String runId, int attempt, String token) {
+    reservations.deleteOne(
+        Filters.and(Filters.eq("_id", runId + ":" + attempt), Filters.eq("token", token)));
   }
 
   /**

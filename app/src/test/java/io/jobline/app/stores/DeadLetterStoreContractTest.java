@@ -104,6 +104,26 @@ class DeadLetterStoreContractTest {
     }
 
     @Test
+    void anAttemptIsReservedOnceUntilGivenBackOrHeldPastItsTime() {
+      DeadLetterStore s = store();
+      assertThat(s.reserveAttempt("r1", 2, "retry", T0)).isTrue();
+      assertThat(s.reserveAttempt("r1", 2, "redrive", T0.plusSeconds(1))).isFalse();
+      assertThat(s.reserveAttempt("r1", 3, "redrive", T0.plusSeconds(1))).isTrue();
+      assertThat(s.reserveAttempt("r2", 2, "redrive", T0.plusSeconds(1))).isTrue();
+
+      s.releaseAttempt("r1", 2, "redrive"); // (not its holder: nothing given back)
+      assertThat(s.reserveAttempt("r1", 2, "again", T0.plusSeconds(2))).isFalse();
+      s.releaseAttempt("r1", 2, "retry");
+      assertThat(s.reserveAttempt("r1", 2, "again", T0.plusSeconds(2))).isTrue();
+
+      // one whose api stopped while sending is taken over once held past its time
+      Instant later = T0.plusSeconds(2).plus(DeadLetterStore.RESERVATION_HELD);
+      assertThat(s.reserveAttempt("r1", 2, "late", later.minusSeconds(1))).isFalse();
+      assertThat(s.reserveAttempt("r1", 2, "late", later.plusSeconds(1))).isTrue();
+      assertThat(s.reserveAttempt("r1", 2, "later", later.plusSeconds(2))).isFalse();
+    }
+
+    @Test
     void theRedrivesAreTheStoresToRecordNotTheWritersToBringAlong() {
       DeadLetterStore s = store();
       DeadLetter d = letter(1, "jobline.history.dlq", "t1", "settle", T0, List.of(redrive(1)));
