@@ -6,6 +6,8 @@ import java.util.Arrays;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +28,16 @@ final class DeadLetters {
 
   /** On a dead letter whose value was cut to fit: the value's length as it came. */
   static final String TRUNCATED_HEADER = "jobline.dlq.truncated";
+
+  /**
+   * The most of a record's headers a dead letter carries, in their order; those past it are left
+   * out (a record whose headers alone were near the broker's limit made a dead letter over the
+   * producer's, which voided every transaction of the executor: found by review).
+   */
+  static final int MAX_HEADER_BYTES = 64 * 1024;
+
+  /** On a dead letter that left headers out: how many. */
+  static final String HEADERS_LEFT_OUT_HEADER = "jobline.dlq.headers_left_out";
 
   private final EventTransaction transaction;
 
@@ -60,6 +72,16 @@ final class DeadLetters {
         record.partition(),
         record.offset(),
         why);
+    transaction.deadLetter(letterOf(record, why));
+    sent.run();
+  }
+
+  /**
+   * The dead letter of {@code record}: its key, value and headers (within {@link
+   * #MAX_HEADER_BYTES}), with the reason and where it came from, within {@link #MAX_BYTES} in all.
+   */
+  static ProducerRecord<byte[], byte[]> letterOf(
+      ConsumerRecord<byte[], byte[]> record, String why) {
     byte[] reasonBytes = why.getBytes(StandardCharsets.UTF_8);
     byte[] source =
         (record.topic() + "/" + record.partition() + "/" + record.offset())
@@ -75,9 +97,19 @@ final class DeadLetters {
             - Topics.DLQ_SOURCE_HEADER.length()
             - TRUNCATED_HEADER.length()
             - 16;
+    Headers headers = new RecordHeaders();
+    int headerBytes = 0;
+    int leftOut = 0;
     for (Header h : record.headers()) {
-      rest -= h.key().length() + (h.value() == null ? 0 : h.value().length);
+      int size = h.key().length() + (h.value() == null ? 0 : h.value().length);
+      if (leftOut == 0 && headerBytes + size <= MAX_HEADER_BYTES) {
+        headers.add(h);
+        headerBytes += size;
+      } else {
+        leftOut++;
+      }
     }
+    rest -= headerBytes + HEADERS_LEFT_OUT_HEADER.length() + 16;
     if (key != null && key.length > Math.max(0, rest)) {
       key = Arrays.copyOf(key, Math.max(0, rest)); // (a key of most of a record: cut too)
     }
@@ -89,14 +121,17 @@ final class DeadLetters {
             null,
             key,
             cut ? Arrays.copyOf(value, Math.max(0, rest)) : value,
-            record.headers());
+            headers);
     out.headers().add(Topics.DLQ_REASON_HEADER, reasonBytes);
     out.headers().add(Topics.DLQ_SOURCE_HEADER, source);
     if (cut) {
       out.headers()
           .add(TRUNCATED_HEADER, Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
     }
-    transaction.deadLetter(out);
-    sent.run();
+    if (leftOut > 0) {
+      out.headers()
+          .add(HEADERS_LEFT_OUT_HEADER, Integer.toString(leftOut).getBytes(StandardCharsets.UTF_8));
+    }
+    return out;
   }
 }

@@ -1,0 +1,96 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.topic.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+
+/** The dead letter an executor makes of a request it cannot run. */
+class DeadLettersTest {
+  private static ConsumerRecord<byte[], byte[]> record(
+      byte[] key, byte[] value, RecordHeaders headers) {
+    return new ConsumerRecord<>(
+        Topics.REQUESTS.name(),
+        3,
+        17,
+        0L,
+        TimestampType.CREATE_TIME,
+        key == null ? -1 : key.length,
+        value == null ? -1 : value.length,
+        key,
+        value,
+        headers,
+        Optional.empty());
+  }
+
+  /** Its bytes as the producer counts them, roughly: key, value, header names and values. */
+  private static int bytes(ProducerRecord<byte[], byte[]> letter) {
+    int n = (letter.key() == null ? 0 : letter.key().length) + letter.value().length;
+    for (Header h : letter.headers()) {
+      n += h.key().length() + (h.value() == null ? 0 : h.value().length);
+    }
+    return n;
+  }
+
+  private static String header(ProducerRecord<byte[], byte[]> letter, String name) {
+    Header h = letter.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void aSmallRecordComesWithItsHeadersTheReasonAndItsSource() {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add("trace", "abc".getBytes(StandardCharsets.UTF_8));
+    ProducerRecord<byte[], byte[]> letter =
+        DeadLetters.letterOf(record("t1".getBytes(), "{}".getBytes(), headers), "bad params");
+
+    assertThat(letter.topic()).isEqualTo(Topics.REQUESTS_DLQ.name());
+    assertThat(letter.value()).isEqualTo("{}".getBytes());
+    assertThat(header(letter, "trace")).isEqualTo("abc");
+    assertThat(header(letter, Topics.DLQ_REASON_HEADER)).isEqualTo("bad params");
+    assertThat(header(letter, Topics.DLQ_SOURCE_HEADER)).isEqualTo("jobline.requests/3/17");
+    assertThat(header(letter, DeadLetters.TRUNCATED_HEADER)).isNull();
+    assertThat(header(letter, DeadLetters.HEADERS_LEFT_OUT_HEADER)).isNull();
+  }
+
+  @Test
+  void headersNearTheBrokersLimitAreLeftOutAndTheValueKept() {
+    // found by review: headers were carried whole, so a record whose headers alone were near the
+    // broker's 1 MB made a dead letter over the producer's limit, which voided every transaction
+    RecordHeaders headers = new RecordHeaders();
+    headers.add("small", "kept".getBytes(StandardCharsets.UTF_8));
+    for (int i = 0; i < 30; i++) {
+      headers.add("big-" + i, new byte[32 * 1024]);
+    }
+    byte[] value = "{\"job_name\":\"noop\"}".getBytes(StandardCharsets.UTF_8);
+    ProducerRecord<byte[], byte[]> letter =
+        DeadLetters.letterOf(record("t1".getBytes(), value, headers), "unreadable");
+
+    assertThat(bytes(letter)).isLessThanOrEqualTo(DeadLetters.MAX_BYTES);
+    assertThat(letter.value()).isEqualTo(value);
+    assertThat(header(letter, "small")).isEqualTo("kept");
+    assertThat(header(letter, "big-0")).isNotNull();
+    assertThat(header(letter, "big-29")).isNull();
+    assertThat(Integer.parseInt(header(letter, DeadLetters.HEADERS_LEFT_OUT_HEADER))).isEqualTo(29);
+  }
+
+  @Test
+  void aValueTooLargeIsCutAndItsLengthNoted() {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add("trace", new byte[60 * 1024]);
+    byte[] value = new byte[2 * 1024 * 1024];
+    ProducerRecord<byte[], byte[]> letter =
+        DeadLetters.letterOf(record(new byte[300 * 1024], value, headers), "x".repeat(8_000));
+
+    assertThat(bytes(letter)).isLessThanOrEqualTo(DeadLetters.MAX_BYTES);
+    assertThat(header(letter, DeadLetters.TRUNCATED_HEADER)).isEqualTo("2097152");
+    assertThat(header(letter, "trace")).isNotNull();
+  }
+}
