@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,6 +123,27 @@ final class OverflowMover {
 
   long moved() {
     return moved.get();
+  }
+
+  /**
+   * Whether a record may be moved as it came ({@link #move(ConsumerRecord, String)}): a value no
+   * larger than a request an executor runs, and a key and headers within {@link
+   * DeadLetters#MAX_HEADER_BYTES}. A larger one is taken where it is (run, or refused): its copy
+   * could be over what the producer sends, which voids the transaction, every time the record is
+   * read again (headers found by review).
+   */
+  static boolean fitsAMove(ConsumerRecord<byte[], byte[]> record) {
+    if (record.serializedValueSize() > WireLimits.MAX_REQUEST_BYTES) {
+      return false;
+    }
+    long rest = DeadLetters.MAX_HEADER_BYTES - (long) Math.max(0, record.serializedKeySize());
+    for (Header h : record.headers()) {
+      rest -= h.key().length() + (h.value() == null ? 0 : h.value().length);
+      if (rest < 0) {
+        return false;
+      }
+    }
+    return rest >= 0;
   }
 
   /**

@@ -1,7 +1,6 @@
 package io.jobline.executor;
 
 import io.jobline.wire.Salvage;
-import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,7 +72,7 @@ final class RequestReader {
     // (a record too large to run is refused where it is: moved as it came, with a header more, it
     // could be over what the producer sends, and that would void the transaction)
     if (tenantKey != null
-        && record.serializedValueSize() <= WireLimits.MAX_REQUEST_BYTES
+        && OverflowMover.fitsAMove(record)
         && !offsets.readAgain(tp, offset)
         && movesAside(tp, tenantKey, bytes)) {
       mover.defer(tp, tenantKey, record);

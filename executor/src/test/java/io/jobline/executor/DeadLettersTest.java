@@ -3,6 +3,7 @@ package io.jobline.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.topic.Topics;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -79,6 +80,26 @@ class DeadLettersTest {
     assertThat(header(letter, "big-0")).isNotNull();
     assertThat(header(letter, "big-29")).isNull();
     assertThat(Integer.parseInt(header(letter, DeadLetters.HEADERS_LEFT_OUT_HEADER))).isEqualTo(29);
+  }
+
+  @Test
+  void aRequestIsMovedAsideAsItCameOnlyIfItsCopyFitsWhatTheProducerSends() {
+    RecordHeaders few = new RecordHeaders();
+    few.add("trace", new byte[100]);
+    assertThat(OverflowMover.fitsAMove(record("t1".getBytes(), new byte[1_000], few))).isTrue();
+    assertThat(
+            OverflowMover.fitsAMove(
+                record("t1".getBytes(), new byte[WireLimits.MAX_REQUEST_BYTES + 1], few)))
+        .isFalse();
+    // found by review: only the value was measured; headers near the broker's limit made a copy
+    // over the producer's, which voided the executor's transaction every time it was read again
+    RecordHeaders many = new RecordHeaders();
+    for (int i = 0; i < 30; i++) {
+      many.add("big-" + i, new byte[32 * 1024]);
+    }
+    assertThat(OverflowMover.fitsAMove(record("t1".getBytes(), new byte[1_000], many))).isFalse();
+    assertThat(OverflowMover.fitsAMove(record(new byte[70 * 1024], new byte[1_000], few)))
+        .isFalse();
   }
 
   @Test
