@@ -44,7 +44,12 @@ final class RunAgain {
     try {
       send.run();
     } catch (RuntimeException e) {
-      letters.releaseAttempt(runId, attempt, token);
+      try {
+        letters.releaseAttempt(runId, attempt, token);
+      } catch (RuntimeException notGivenBack) {
+        // (the send's failure is the answer; the reservation lapses after RESERVATION_HELD)
+        e.addSuppressed(notGivenBack);
+      }
       throw e;
     }
   }

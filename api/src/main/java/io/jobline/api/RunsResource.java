@@ -24,6 +24,7 @@ import io.jobline.wire.Control;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
 import io.jobline.wire.Secrets;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
@@ -314,6 +315,22 @@ public final class RunsResource {
     // job's defaults; it is the last (max_attempts is its number)
     RunOptions asked =
         run.options() == null ? new RunOptions(null, null, null, null) : run.options();
+    Access.mayRun(sc, job);
+    if (asked.scope() != null
+        && asked.scope() != Scope.TENANT
+        && Access.caller(sc).tenant() != null) {
+      // (a scope only a token bound to no tenant may set: found by review)
+      throw new ApiException(
+          403,
+          "Forbidden",
+          "run '"
+              + runId
+              + "' acts with scope "
+              + Json.mapper().convertValue(asked.scope(), String.class)
+              + ", which a token bound to a tenant cannot set; retry it with a token bound to none",
+          "run_id",
+          null);
+    }
     JobRequest request =
         new JobRequest(
             RunId.of(runId),

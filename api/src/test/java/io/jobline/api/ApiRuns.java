@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.RunId;
@@ -19,6 +20,18 @@ final class ApiRuns {
    */
   static RunRecord run(
       String id, String tenant, RunStatus status, int lines, int attempt, List<Attempt> attempts) {
+    return run(id, tenant, status, lines, attempt, attempts, null);
+  }
+
+  /** As {@link #run(String, String, RunStatus, int, int, List)}, its request having asked these. */
+  static RunRecord run(
+      String id,
+      String tenant,
+      RunStatus status,
+      int lines,
+      int attempt,
+      List<Attempt> attempts,
+      RunOptions options) {
     List<LogEntry> logs = new ArrayList<>();
     for (int i = 1; i <= lines; i++) {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
@@ -45,6 +58,6 @@ final class ApiRuns {
         attempts,
         null,
         null,
-        null);
+        options);
   }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryCatalogueStore;
@@ -99,6 +100,32 @@ class RetryResourceTest {
               assertThat(e.status()).isEqualTo(409);
               assertThat(e.getMessage()).contains("attempt 2 of run 'r1' was asked for");
             });
+  }
+
+  @Test
+  void aRunThatActedBeyondItsTenantIsNotRetriedByATokenBoundToOne() {
+    // found by review: the retry now runs with the run's scope, which an unbound admin may have
+    // set (a redrive's corrected record); a tenant-bound operator's retry then acted on every
+    // tenant, which that token could never ask for itself
+    for (Scope scope : List.of(Scope.SYSTEM, Scope.PARENT_TENANT)) {
+      Redrivable f =
+          new Redrivable(
+              ApiRuns.run(
+                  "r1",
+                  "acme",
+                  RunStatus.FAILED,
+                  0,
+                  1,
+                  List.of(),
+                  new RunOptions(scope, null, null, null)));
+      assertThatThrownBy(() -> f.retry.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).as(scope.name()).isEqualTo(403);
+                assertThat(e.getMessage()).contains("acts with scope");
+              });
+    }
   }
 
   /**

@@ -5,8 +5,9 @@ package io.jobline.executor;
  * run id to the highest attempt a cancel reached, for the {@code capacity} runs cancelled last (the
  * oldest is forgotten first). A cancel must reach a run that is still queued, perhaps behind a long
  * backlog, so the bound is large: a run is kept as a 64-bit hash of its id and an int, in open
- * addressing (about 24 bytes a run at most, against about 140 in a map of strings, which held
- * 100,000 and then forgot, so a run cancelled before a larger batch of cancels ran anyway).
+ * addressing at most half full, and in the order ring (about 33 bytes a run when full, against
+ * about 140 in a map of strings, which held 100,000 and then forgot, so a run cancelled before a
+ * larger batch of cancels ran anyway).
  *
  * <p>The hash is seeded per instance, so ids cannot be chosen to collide with another's; two ids
  * sharing a hash by chance (about one in 2^64 per lookup) would share their cancels.

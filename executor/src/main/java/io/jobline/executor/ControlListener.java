@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
 final class ControlListener implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ControlListener.class);
 
-  /** The runs whose cancels are remembered (the last cancelled), at most about 24 MB. */
+  /** The runs whose cancels are remembered (the last cancelled), at most about 33 MB. */
   static final int REMEMBERED = 1_000_000;
+
+  /** How long the starting executor asks where the topic ends. */
+  private static final Duration END_OFFSETS_WITHIN = Duration.ofSeconds(10);
 
   /** How long a failed read waits before the next. */
   private static final Duration AFTER_FAILURE = Duration.ofSeconds(1);
@@ -71,7 +74,15 @@ final class ControlListener implements AutoCloseable {
             .toList();
     consumer.assign(partitions);
     consumer.seekToBeginning(partitions);
-    replayTo = new HashMap<>(consumer.endOffsets(partitions));
+    try {
+      replayTo = new HashMap<>(consumer.endOffsets(partitions, END_OFFSETS_WITHIN));
+    } catch (RuntimeException e) {
+      // (the executor starts anyway, as it did before it waited for the cancels)
+      LOG.warn(
+          "Could not learn where jobline.control ends; not waiting to have read it: {}",
+          e.toString());
+      replayed.countDown();
+    }
     thread.start();
   }
 

@@ -150,7 +150,12 @@ public final class RunFold {
         tenantId = q.tenantId();
       }
       params = q.params();
-      options = RunOptions.of(q); // (as params: every request of a run asks the same)
+      // every request of a run asks the same; a later attempt's asking nothing (one an api of an
+      // earlier version sent) keeps what the run's first asked
+      RunOptions asked = RunOptions.of(q);
+      if (asked != null || q.attemptOrFirst() <= 1) {
+        options = asked;
+      }
       if (trigger == null || q.attemptOrFirst() == 1) {
         trigger = q.trigger();
       }

@@ -8,6 +8,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import io.jobline.embedded.EmbeddedMongo;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
@@ -16,6 +17,7 @@ import io.jobline.store.RunStore;
 import io.jobline.store.RunStore.RunQuery;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -216,6 +218,41 @@ class RunStoreContractTest {
       assertThat(found.params().path("n").asInt()).isEqualTo(1);
       assertThat(s.count()).isEqualTo(1);
       assertThat(s.find("nope")).isEmpty();
+    }
+
+    @Test
+    void whatTheRequestAskedForIsReadBackAsWritten() {
+      RunStore s = store();
+      RunRecord r = run("r-options", "job", "t1", RunStatus.FAILED, T0);
+      RunOptions asked = new RunOptions(Scope.PARENT_TENANT, 30, 5, 60);
+      s.upsertAll(
+          List.of(
+              new RunRecord(
+                  r.runId(),
+                  r.jobName(),
+                  r.tenantId(),
+                  r.params(),
+                  r.trigger(),
+                  r.status(),
+                  r.attempt(),
+                  r.epoch(),
+                  r.executorId(),
+                  r.requestedAt(),
+                  r.startedAt(),
+                  r.completedAt(),
+                  r.result(),
+                  r.error(),
+                  r.progress(),
+                  r.progressMessage(),
+                  r.logs(),
+                  r.logsTruncated(),
+                  r.attempts(),
+                  r.parentRunId(),
+                  Map.of("1:1", 3L),
+                  asked)));
+      assertThat(s.find("r-options").orElseThrow().options()).isEqualTo(asked);
+      s.upsertAll(List.of(run("r-none", "job", "t1", RunStatus.FAILED, T0)));
+      assertThat(s.find("r-none").orElseThrow().options()).isNull();
     }
 
     @Test
