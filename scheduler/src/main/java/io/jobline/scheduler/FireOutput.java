@@ -190,6 +190,20 @@ final class FireOutput {
     }
   }
 
+  /**
+   * {@code s} (as the store gives it) with the bookkeeping of its fires the store has not taken
+   * yet: read back from the store while that write fails, a schedule someone changed meanwhile had
+   * its fired time as next again, and the leader decided that time again (found by review).
+   */
+  Schedule withUnrecorded(Schedule s) {
+    for (ScheduleStore.Fire f : unrecorded) {
+      if (f.jobName().equals(s.jobName())) {
+        s = f.applyTo(s);
+      }
+    }
+    return s;
+  }
+
   /** Forgets the bookkeeping not written yet (the replica lost the lease). */
   void clear() {
     unrecorded.clear();

@@ -19,16 +19,23 @@ final class ScheduleSync {
   private final ScheduleIndex index;
   private final StagedFires staged;
   private final FireCycle fires;
+  private final FireOutput output;
   private final ChangeFeed feed = new ChangeFeed();
 
   /** {@code id} names the scheduler in what is logged. */
   ScheduleSync(
-      String id, ScheduleStore store, ScheduleIndex index, StagedFires staged, FireCycle fires) {
+      String id,
+      ScheduleStore store,
+      ScheduleIndex index,
+      StagedFires staged,
+      FireCycle fires,
+      FireOutput output) {
     this.id = id;
     this.store = store;
     this.index = index;
     this.staged = staged;
     this.fires = fires;
+    this.output = output;
   }
 
   /**
@@ -43,7 +50,7 @@ final class ScheduleSync {
       staged.clear();
       feed.reset(mark);
       for (Schedule s : store.findEnabled()) {
-        index.put(s);
+        index.put(output.withUnrecorded(s));
         feed.applied(s.jobName(), s.version() == null ? 0 : s.version());
       }
       LOG.info("Scheduler {} loaded {} active schedule(s)", id, index.size());
@@ -61,7 +68,7 @@ final class ScheduleSync {
       if (change.schedule() == null || !change.schedule().enabled()) {
         index.remove(change.jobName());
       } else {
-        index.put(change.schedule());
+        index.put(output.withUnrecorded(change.schedule()));
       }
       feed.applied(change.jobName(), change.version());
     }

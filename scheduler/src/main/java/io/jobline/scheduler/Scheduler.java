@@ -89,7 +89,7 @@ public final class Scheduler implements Managed {
     this.fires = new FireCycle(id, index, this::previousRunning);
     this.output =
         new FireOutput(id, emitter, store, clock, index, staged, fires, this::storeFailed);
-    this.sync = new ScheduleSync(id, store, index, staged, fires);
+    this.sync = new ScheduleSync(id, store, index, staged, fires, output);
     this.dueTimers = new DueTimers(id, timers, emitter, clock, this::leaseValid);
   }
 
@@ -169,6 +169,7 @@ public final class Scheduler implements Managed {
       output.clear();
       return Optional.empty();
     }
+    storeWork(output::recordFires); // (before the changes are read: they then show it)
     storeWork(sync::refresh);
     storeWork(dueTimers::fire);
     fireSchedules();

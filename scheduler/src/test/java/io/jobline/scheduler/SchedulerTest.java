@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -808,6 +809,58 @@ class SchedulerTest {
         .contains("the scheduler could not work from 2026-03-04T10:08:00.010Z")
         .contains("waiting for a server");
     assertThat(store.find("hb").orElseThrow().lastRunStatus()).isEqualTo(RunStatus.MISSED);
+  }
+
+  @Test
+  void aFireWhoseBookkeepingTheStoreRefusedIsNotDecidedAgainWhenTheScheduleIsChanged() {
+    // found by review: the store's copy, read back with a change, still had the fired time as the
+    // next, and the leader decided it again: sent twice, or recorded missed though it ran
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"misfire_policy\":\"skip\",\"misfire_grace_seconds\":30}");
+    AtomicBoolean refuse = new AtomicBoolean();
+    ScheduleStore refusing =
+        (ScheduleStore)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {ScheduleStore.class},
+                (proxy, method, args) -> {
+                  if (refuse.get() && method.getName().equals("recordFires")) {
+                    throw new IllegalStateException("the store refused the bookkeeping");
+                  }
+                  try {
+                    return method.invoke(store, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    SchedulerSettings settings = new SchedulerSettings();
+    settings.schedulerId = "a";
+    settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
+    Scheduler s = new Scheduler(refusing, timers, leases, runs, out, settings, clock);
+    assertThat(cycleAt(s, "2026-03-04T10:07:55Z")).isEmpty();
+
+    refuse.set(true);
+    clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
+    Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("refused the bookkeeping");
+    assertThat(out.requests).hasSize(1);
+
+    Schedule found = store.find("hb").orElseThrow();
+    store.save(found.merge(Json.object().put("description", "changed while unrecorded")));
+    for (String at : List.of("2026-03-04T10:08:05Z", "2026-03-04T10:08:45Z")) {
+      clock.set(Instant.parse(at));
+      Assertions.assertThatThrownBy(s::cycle).hasMessageContaining("refused the bookkeeping");
+    }
+    assertThat(out.requests)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:08:00Z"));
+    assertThat(out.missed).isEmpty();
+
+    refuse.set(false);
+    assertThat(cycleAt(s, "2026-03-04T10:08:50Z")).isEmpty();
+    assertThat(store.find("hb").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+    assertThat(store.find("hb").orElseThrow().description()).isEqualTo("changed while unrecorded");
   }
 
   private static RunRecord running(RunId id) {

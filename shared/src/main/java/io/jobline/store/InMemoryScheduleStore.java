@@ -104,13 +104,7 @@ public class InMemoryScheduleStore implements ScheduleStore {
       if (s == null) {
         continue;
       }
-      if (f.plannedFrom() == null || f.plannedFrom().equals(s.nextRunAt())) {
-        schedules.put(
-            f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), f.nextRunAt()));
-      } else if (s.lastRunAt() == null || s.lastRunAt().isBefore(f.lastRunAt())) {
-        schedules.put(
-            f.jobName(), s.fired(f.lastRunAt(), f.lastRunId(), f.lastRunStatus(), s.nextRunAt()));
-      }
+      schedules.put(f.jobName(), f.applyTo(s));
     }
   }
 }

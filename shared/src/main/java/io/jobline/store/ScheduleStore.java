@@ -82,6 +82,20 @@ public interface ScheduleStore {
       RunStatus lastRunStatus,
       Instant nextRunAt,
       Instant plannedFrom) {
+    /**
+     * {@code s} as recording this fire leaves it: all of it while {@code s} still has the next fire
+     * time it was planned from, else its last run only, when newer than the one {@code s} has.
+     */
+    public Schedule applyTo(Schedule s) {
+      if (plannedFrom == null || plannedFrom.equals(s.nextRunAt())) {
+        return s.fired(lastRunAt, lastRunId, lastRunStatus, nextRunAt);
+      }
+      if (s.lastRunAt() == null || s.lastRunAt().isBefore(lastRunAt)) {
+        return s.fired(lastRunAt, lastRunId, lastRunStatus, s.nextRunAt());
+      }
+      return s;
+    }
+
     /** A fire recorded whatever next fire time is stored. */
     public Fire(
         String jobName,
