@@ -159,7 +159,11 @@ public final class Scheduler implements Managed {
     lastCycle = now;
     storeError = null;
     if (leadership.leads() && staged.releaseDue(now) && leaseValid()) {
-      fireSchedules(); // release first: the lease is known valid, and everything else can wait
+      // release first: the lease is known valid, and everything else can wait; but the changes
+      // read since the hand-over first (one look at the watermark when there are none): a pause
+      // or a delete there withdraws the fire handed over, which went out before (found by review)
+      storeWork(sync::refresh);
+      fireSchedules();
     }
     if (!leadership.renew(this::storeFailed)) {
       index.clear();
