@@ -36,6 +36,16 @@ final class DeadLetters {
    */
   static final int MAX_HEADER_BYTES = 64 * 1024;
 
+  /**
+   * What a header takes in a record: its name in UTF-8, its value, and the lengths before them
+   * (varints, at most 5 bytes each, counted generously), so many small headers count as they weigh.
+   */
+  static int headerBytes(Header h) {
+    return h.key().getBytes(StandardCharsets.UTF_8).length
+        + (h.value() == null ? 0 : h.value().length)
+        + 10;
+  }
+
   /** On a dead letter that left headers out: how many. */
   static final String HEADERS_LEFT_OUT_HEADER = "jobline.dlq.headers_left_out";
 
@@ -101,7 +111,7 @@ final class DeadLetters {
     int headerBytes = 0;
     int leftOut = 0;
     for (Header h : record.headers()) {
-      int size = h.key().length() + (h.value() == null ? 0 : h.value().length);
+      int size = headerBytes(h);
       if (leftOut == 0 && headerBytes + size <= MAX_HEADER_BYTES) {
         headers.add(h);
         headerBytes += size;

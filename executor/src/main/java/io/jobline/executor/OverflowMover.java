@@ -138,7 +138,7 @@ final class OverflowMover {
     }
     long rest = DeadLetters.MAX_HEADER_BYTES - (long) Math.max(0, record.serializedKeySize());
     for (Header h : record.headers()) {
-      rest -= h.key().length() + (h.value() == null ? 0 : h.value().length);
+      rest -= DeadLetters.headerBytes(h);
       if (rest < 0) {
         return false;
       }

@@ -100,6 +100,12 @@ class DeadLettersTest {
     assertThat(OverflowMover.fitsAMove(record("t1".getBytes(), new byte[1_000], many))).isFalse();
     assertThat(OverflowMover.fitsAMove(record(new byte[70 * 1024], new byte[1_000], few)))
         .isFalse();
+    // many small headers weigh their lengths too
+    RecordHeaders tiny = new RecordHeaders();
+    for (int i = 0; i < 20_000; i++) {
+      tiny.add("h", new byte[0]);
+    }
+    assertThat(OverflowMover.fitsAMove(record("t1".getBytes(), new byte[1_000], tiny))).isFalse();
   }
 
   @Test
