@@ -39,6 +39,14 @@ final class FireCycle {
   /** Why a schedule's last try to fire failed, until it fires. */
   private final Map<String, String> failures = new HashMap<>();
 
+  /**
+   * When a fire Kafka took part of was first decided, until the schedule fires or changes: a try
+   * again decides it as of then, so it sends and records the same fire times as the first try.
+   * Decided anew, a time sent on time at the first try was late at the next and recorded missed
+   * (skip), or fell out of run_all's window of the latest (found by review).
+   */
+  private final Map<String, Instant> firstDecided = new HashMap<>();
+
   /** Why the last cycles failed as a whole (a store or Kafka down), until one succeeds. */
   private String outage;
 
@@ -89,7 +97,9 @@ final class FireCycle {
    * and what kept it from firing earlier.
    */
   ScheduleFiring.Fire decide(Schedule s, Instant at, Instant now) {
-    return ScheduleFiring.decide(s, at, previous.running(s, now), whyLate(s));
+    Instant first = firstDecided.get(s.jobName());
+    Instant asOf = first != null && first.isBefore(at) ? first : at;
+    return ScheduleFiring.decide(s, asOf, previous.running(s, now), whyLate(s));
   }
 
   /** Puts a schedule whose fire waits for its previous run back, due a second after now. */
@@ -111,6 +121,17 @@ final class FireCycle {
    * with.
    */
   void retryLater(Schedule s, Instant now, RuntimeException cause) {
+    retryLater(s, now, cause, null);
+  }
+
+  /**
+   * As {@link #retryLater(Schedule, Instant, RuntimeException)}, for a fire decided as of {@code
+   * decidedAt} that Kafka may have taken part of: the try again decides it as of then.
+   */
+  void retryLater(Schedule s, Instant now, RuntimeException cause, Instant decidedAt) {
+    if (decidedAt != null) {
+      firstDecided.putIfAbsent(s.jobName(), decidedAt);
+    }
     LOG.warn(
         "Scheduler {} could not fire schedule {}; trying again in a second: {}",
         id,
@@ -123,11 +144,13 @@ final class FireCycle {
   /** Kafka took the schedule's fire: its earlier failures are over. */
   void fired(Schedule s) {
     failures.remove(s.jobName());
+    firstDecided.remove(s.jobName());
   }
 
   /** The schedule changed in the store: its earlier failures no longer say anything. */
   void changed(String jobName) {
     failures.remove(jobName);
+    firstDecided.remove(jobName);
   }
 
   /** A whole cycle failed; the first failure of an outage is what later missed records name. */
@@ -145,5 +168,6 @@ final class FireCycle {
   /** Forgets every failure (the replica lost the lease). */
   void clear() {
     failures.clear();
+    firstDecided.clear();
   }
 }

@@ -147,14 +147,19 @@ final class FireOutput {
         cycle.fired(s);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        cycle.retryLater(s, now, new IllegalStateException("interrupted while waiting for Kafka"));
+        cycle.retryLater(
+            s,
+            now,
+            new IllegalStateException("interrupted while waiting for Kafka"),
+            partlyTaken(x) ? x.fire().at() : null);
         refused++;
       } catch (ExecutionException | TimeoutException e) {
         cycle.retryLater(
             s,
             now,
             new IllegalStateException(
-                "Kafka did not take the fire: " + (e.getCause() != null ? e.getCause() : e), e));
+                "Kafka did not take the fire: " + (e.getCause() != null ? e.getCause() : e), e),
+            partlyTaken(x) ? x.fire().at() : null);
         refused++;
       }
     }
@@ -167,6 +172,15 @@ final class FireOutput {
     }
     unrecorded.addAll(fires);
     recordFires();
+  }
+
+  /**
+   * Whether Kafka took part of a fire it did not take whole: the try again must decide it as it was
+   * decided ({@link FireCycle#retryLater(Schedule, Instant, RuntimeException, Instant)}). One it
+   * took nothing of is decided anew (skip records it missed once past its grace).
+   */
+  private static boolean partlyTaken(Sent x) {
+    return x.acks().stream().anyMatch(a -> a.isDone() && !a.isCompletedExceptionally());
   }
 
   /**

@@ -157,12 +157,16 @@ public final class Scheduler implements Managed {
   private Optional<Instant> cycleOnce() {
     Instant now = clock.instant();
     lastCycle = now;
+    boolean storeAnswered = storeError == null; // (in the last cycle)
     storeError = null;
     if (leadership.leads() && staged.releaseDue(now) && leaseValid()) {
       // release first: the lease is known valid, and everything else can wait; but the changes
       // read since the hand-over first (one look at the watermark when there are none): a pause
-      // or a delete there withdraws the fire handed over, which went out before (found by review)
-      storeWork(sync::refresh);
+      // or a delete there withdraws the fire handed over, which went out before (found by
+      // review). Not while the store fails: a read waiting on it would hold the release up
+      if (storeAnswered) {
+        storeWork(sync::refresh);
+      }
       fireSchedules();
     }
     if (!leadership.renew(this::storeFailed)) {

@@ -349,6 +349,46 @@ class SchedulerTest {
   }
 
   @Test
+  void aFireKafkaTookPartOfIsDecidedAgainAsOfItsFirstTry() {
+    // found by review: tried again a minute later, the fire was decided anew, and run_all's window
+    // of the latest times moved on: a time Kafka had taken was recorded missed (skip did the same
+    // to a time on time at the first try and late at the next)
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"misfire_policy\":\"run_all\",\"misfire_max_runs\":5,\"overlap\":\"allow\"}");
+    Instant refused = Instant.parse("2026-03-04T10:17:00Z");
+    AtomicBoolean refusedOnce = new AtomicBoolean();
+    Captured kafka =
+        new Captured() {
+          @Override
+          public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
+            if (refused.equals(prepared.request().trigger().nominalTime())
+                && refusedOnce.compareAndSet(false, true)) {
+              return CompletableFuture.failedFuture(
+                  new org.apache.kafka.common.errors.TimeoutException("no acknowledgement"));
+            }
+            return super.send(prepared);
+          }
+        };
+    Scheduler s = scheduler("a", kafka);
+    cycleAt(s, kafka, "2026-03-04T10:17:10Z");
+    assertThat(refusedOnce).isTrue();
+
+    cycleAt(s, kafka, "2026-03-04T10:18:15Z");
+    cycleAt(s, kafka, "2026-03-04T10:18:16Z");
+
+    List<RunId> ran = kafka.requests.stream().map(JobRequest::runId).distinct().toList();
+    for (int minute = 13; minute <= 18; minute++) {
+      RunId id = RunId.forSchedule("hb", Instant.parse("2026-03-04T10:" + minute + ":00Z"));
+      assertThat(ran).as("10:%d ran", minute).contains(id);
+      assertThat(kafka.missed).extracting(RunEvent::runId).as("10:%d", minute).doesNotContain(id);
+    }
+    assertThat(kafka.missed)
+        .extracting(RunEvent::runId)
+        .contains(RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z")));
+  }
+
+  @Test
   void downtimeWithSkipRecordsEveryMissedTimeAndRunsOnlyWhatIsStillOnTime() {
     save(
         "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\"}");

@@ -3,6 +3,9 @@ package io.jobline.app.stores;
 import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.jobline.embedded.EmbeddedMongo;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.store.DeadLetterStore.Query;
 import io.jobline.store.InMemoryDeadLetterStore;
@@ -10,13 +13,17 @@ import io.jobline.store.MongoDeadLetterStore;
 import io.jobline.store.PageCursor;
 import io.jobline.topic.DeadLetter;
 import io.jobline.topic.DeadLetter.Redrive;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dead-letter store's contract, run against its in-memory twin and its Mongo implementation.
@@ -198,6 +205,32 @@ class DeadLetterStoreContractTest {
     @Override
     DeadLetterStore store() {
       return new MongoDeadLetterStore(mongo.freshDatabase()).ensureIndexes();
+    }
+  }
+
+  /** The same on the data-folder store ({@code standalone}'s), whose collections are H2's. */
+  @Nested
+  @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+  class MongoDeadLetterStoreOnTheDataFolderStoreAgrees extends DeadLetterStoreContract {
+    private EmbeddedMongo h2;
+    private MongoClient client;
+
+    @BeforeAll
+    void startH2(@TempDir Path dir) {
+      h2 = EmbeddedMongo.start(dir.resolve("contract.h2"), 0);
+      client = MongoClients.create(h2.uri());
+    }
+
+    @AfterAll
+    void stopH2() {
+      client.close();
+      h2.close();
+    }
+
+    @Override
+    DeadLetterStore store() {
+      String db = "contract_" + UUID.randomUUID().toString().substring(0, 8);
+      return new MongoDeadLetterStore(client.getDatabase(db)).ensureIndexes();
     }
   }
 }
