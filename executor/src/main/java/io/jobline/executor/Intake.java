@@ -13,6 +13,7 @@ import io.jobline.wire.Trigger;
 import io.jobline.wire.WireLimits;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -67,13 +68,13 @@ final class Intake {
               + " bytes; at most "
               + max
               + " (pass a reference to large inputs instead)",
-          Salvage.ids(value));
+          salvaged(value, at));
     }
     JobRequest request;
     try {
       request = Topics.REQUESTS.valueSerde().deserializer().deserialize(at.topic(), value);
     } catch (RuntimeException e) {
-      return new Refused("unparseable: " + e.getMessage(), Salvage.ids(value));
+      return new Refused("unparseable: " + e.getMessage(), salvaged(value, at));
     }
     if (request == null) {
       return new Refused("empty record value", null);
@@ -99,16 +100,38 @@ final class Intake {
     return new Admitted(job.get(), request);
   }
 
+  /**
+   * The ids of a record that cannot be read whole ({@link Salvage#ids}); one that names a job but
+   * no run gets the run id derived from where it was read, as history derives it: a request too
+   * large to run, sent with no run id, read as queued in history for ever, since only a refusal
+   * naming its run ends it (found by review). Null when it names no job either.
+   */
+  static JobRequest salvaged(byte[] value, Place at) {
+    JobRequest ids = Salvage.ids(value);
+    if (ids != null) {
+      return ids;
+    }
+    Map<String, String> texts = Salvage.texts(value);
+    String job = texts.get("job_name");
+    if (job == null || job.isBlank()) {
+      return null;
+    }
+    return JobRequest.manual(derivedId(at), job, null, texts.get("tenant_id"), null, null);
+  }
+
+  /** The run id of a request sent with none: from where it was first read. */
+  private static RunId derivedId(Place at) {
+    // a request moved to the overflow lane keeps the id it would have had where it was first read
+    Origin origin = at.origin();
+    return origin != null
+        ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
+        : RunId.forRecord(at.topic(), at.partition(), at.offset());
+  }
+
   /** The request with what an outside producer may leave out filled in from where it was read. */
   private static JobRequest completed(JobRequest request, Place at) {
     if (request.runId() == null) {
-      // a request moved to the overflow lane keeps the id it would have had where it was first read
-      Origin origin = at.origin();
-      request =
-          request.withRunId(
-              origin != null
-                  ? RunId.forRecord(origin.topic(), origin.partition(), origin.offset())
-                  : RunId.forRecord(at.topic(), at.partition(), at.offset()));
+      request = request.withRunId(derivedId(at));
     }
     if (request.trigger() == null) {
       request = request.withTrigger(Trigger.topic());

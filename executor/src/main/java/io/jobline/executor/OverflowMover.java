@@ -4,6 +4,7 @@ import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -234,13 +235,28 @@ final class OverflowMover {
           new ProducerRecord<>(
               Topics.REQUESTS_OVERFLOW.name(),
               overflowAligned ? p.partition().partition() : null,
-              r.requestedAt() == null ? null : r.requestedAt().toEpochMilli(),
+              timestampOf(r.requestedAt(), System.currentTimeMillis()),
               p.tenantKey().getBytes(StandardCharsets.UTF_8),
               Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r),
               headers));
       moved.incrementAndGet();
       p.done().run();
     }
+  }
+
+  /**
+   * The timestamp a moved request carries: its request time, unless that is before 1970 (the
+   * producer refuses a negative timestamp, and the poll loop stopped at it, again after every
+   * restart) or ahead of now (a broker refuses one too far ahead, voiding the transaction): then
+   * none, and the broker's time is its record's (found by review). The request keeps its own time.
+   */
+  static Long timestampOf(Instant requestedAt, long nowMillis) {
+    if (requestedAt == null
+        || requestedAt.isBefore(Instant.EPOCH)
+        || requestedAt.isAfter(Instant.ofEpochMilli(nowMillis))) {
+      return null;
+    }
+    return requestedAt.toEpochMilli();
   }
 
   /** Says every 10 s how many requests went to the overflow lane since, if any did. */

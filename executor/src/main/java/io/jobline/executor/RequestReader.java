@@ -1,6 +1,5 @@
 package io.jobline.executor;
 
-import io.jobline.wire.Salvage;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -90,7 +89,11 @@ final class RequestReader {
           e.toString());
       // (with the ids it names, when it names a run: that run ends failed with the reason, so
       // whoever waits on it, a chain's step say, hears; found by review)
-      refusals.refuse(record, "could not be accepted: " + e, Salvage.ids(record.value()), done);
+      refusals.refuse(
+          record,
+          "could not be accepted: " + e,
+          Intake.salvaged(record.value(), place(record, tp)),
+          done);
     }
   }
 
@@ -112,6 +115,15 @@ final class RequestReader {
     return true;
   }
 
+  private static Intake.Place place(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
+    return new Intake.Place(
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        record.timestamp(),
+        Lanes.isOverflow(tp) ? Origin.of(record) : null);
+  }
+
   private void admit(
       ConsumerRecord<byte[], byte[]> record,
       TopicPartition tp,
@@ -119,14 +131,7 @@ final class RequestReader {
       long bytes,
       Runnable done,
       String elsewhere) {
-    Intake.Place at =
-        new Intake.Place(
-            record.topic(),
-            record.partition(),
-            offset,
-            record.timestamp(),
-            Lanes.isOverflow(tp) ? Origin.of(record) : null);
-    Intake.Admission admission = intake.admit(record.value(), at);
+    Intake.Admission admission = intake.admit(record.value(), place(record, tp));
     if (admission instanceof Intake.Refused refused) {
       refusals.refuse(record, refused.reason(), refused.ids(), done);
     } else if (admission instanceof Intake.Admitted admitted) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jobline.topic.Topics;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -106,6 +107,18 @@ class DeadLettersTest {
       tiny.add("h", new byte[0]);
     }
     assertThat(OverflowMover.fitsAMove(record("t1".getBytes(), new byte[1_000], tiny))).isFalse();
+  }
+
+  @Test
+  void aRequestMovedAsideCarriesItsRequestTimeOnlyWhenAProducerTakesIt() {
+    // found by review: a request time before 1970 (a producer's zero time, year 1) made a negative
+    // timestamp, which the producer refused by throwing: the poll loop stopped, after every restart
+    long now = Instant.parse("2026-12-05T12:00:00Z").toEpochMilli();
+    assertThat(OverflowMover.timestampOf(Instant.parse("2026-12-05T11:59:00Z"), now))
+        .isEqualTo(now - 60_000);
+    assertThat(OverflowMover.timestampOf(Instant.parse("0001-01-01T00:00:00Z"), now)).isNull();
+    assertThat(OverflowMover.timestampOf(Instant.parse("2099-01-01T00:00:00Z"), now)).isNull();
+    assertThat(OverflowMover.timestampOf(null, now)).isNull();
   }
 
   @Test

@@ -136,6 +136,26 @@ class IntakeTest {
   }
 
   @Test
+  void aRequestTooLargeWithNoRunIdIsRefusedForTheRunHistoryDerivesForIt() {
+    // found by review: refused with no ids, so no failed event: history, which reads it whole and
+    // derives its run id from where it lies, showed that run queued for ever
+    String big =
+        "{\"job_name\":\"noop\",\"tenant_id\":\"acme\",\"params\":{\"pad\":\""
+            + "x".repeat(WireLimits.MAX_REQUEST_BYTES)
+            + "\"}}";
+    Intake.Refused r = (Intake.Refused) admit(big, MAIN);
+    assertThat(r.reason()).startsWith("too large");
+    assertThat(r.ids().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
+    assertThat(r.ids().jobName()).isEqualTo("noop");
+    assertThat(r.ids().tenantId()).isEqualTo("acme");
+    // broken further on: the same
+    Intake.Refused broken = (Intake.Refused) admit("{\"job_name\":\"noop\",\"params\":{", MAIN);
+    assertThat(broken.ids().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
+    // naming no job: no run to end
+    assertThat(((Intake.Refused) admit("{\"params\":{", MAIN)).ids()).isNull();
+  }
+
+  @Test
   void aRefusedRequestThatCouldBeReadCarriesItsIdsForItsFailedEvent() {
     Intake.Refused r =
         (Intake.Refused)
