@@ -59,8 +59,16 @@ final class JobOutcome {
     return new End(EventType.FAILED, error(describe(t)));
   }
 
-  /** The end of a job that ignored its stop and the interrupt past its timeout. */
-  static End abandoned(int timeout) {
+  /**
+   * The end of a job that ignored its stop and the interrupt: cancelled if a cancel stopped it
+   * (timed out, it was retried after the cancel: found by review), else timed out.
+   */
+  static End abandoned(StopReason reason, int timeout) {
+    if (reason == StopReason.CANCEL) {
+      return new End(
+          EventType.CANCELLED,
+          error("cancelled; the job ignored stop and interrupt and was abandoned"));
+    }
     return new End(
         EventType.TIMED_OUT,
         error(
@@ -99,6 +107,14 @@ final class JobOutcome {
         "started",
         ((ObjectNode) start.payload().deepCopy()).put("at", start.timestamp().toString()));
     return merged;
+  }
+
+  /** {@code payload} with {@code note} added to its error. */
+  static JsonNode withNote(JsonNode payload, String note) {
+    ObjectNode with = payload instanceof ObjectNode o ? o.deepCopy() : Json.object();
+    String error = with.path("error").asText("");
+    with.put("error", error.isEmpty() ? note : error + "; " + note);
+    return with;
   }
 
   static JsonNode error(String message) {

@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +43,19 @@ final class RunExecution implements Runnable {
   private final RunningRuns running;
   private final RetryPolicy retries;
   private final AtomicBoolean ended = new AtomicBoolean();
+
+  /** The watchdog's tasks for this attempt, cancelled when its job returns. */
+  private final List<ScheduledFuture<?>> watchdogTimers =
+      Collections.synchronizedList(new ArrayList<>());
+
+  /** The thread running the job, while it runs; its timeout then. */
+  private volatile Thread worker;
+
+  private volatile int timeoutSeconds;
+
+  /** Whether the interrupt and abandon after a cancel are set. */
+  private final AtomicBoolean stopping = new AtomicBoolean();
+
   private volatile ScheduledFuture<?> renewal;
 
   /**
@@ -154,12 +168,43 @@ final class RunExecution implements Runnable {
     return ended.compareAndSet(false, true);
   }
 
-  /** Asks the job to stop, if it has started. */
+  /** Asks the job to stop, if it has started; a cancel is followed by the interrupt. */
   void requestStop(StopReason reason) {
     RunContext c = ctx;
     if (c != null) {
       c.requestStop(reason);
+      if (reason == StopReason.CANCEL) {
+        stopSoon();
+      }
     }
+  }
+
+  /**
+   * After a cancel: the interrupt after {@code executor.stopGrace}, the abandon after {@code
+   * abandonGrace} more, as after a timeout. A job that ignored a cancel held its slot until its
+   * timeout (found by review).
+   */
+  private void stopSoon() {
+    Thread w = worker;
+    int timeout = timeoutSeconds;
+    if (w == null || ended.get() || !stopping.compareAndSet(false, true)) {
+      return;
+    }
+    long interruptIn = settings.stopGrace.toMilliseconds();
+    watchdogTimers.add(
+        watchdog.schedule(
+            () -> {
+              if (!ended.get()) {
+                w.interrupt();
+              }
+            },
+            interruptIn,
+            TimeUnit.MILLISECONDS));
+    watchdogTimers.add(
+        watchdog.schedule(
+            () -> abandon(timeout),
+            interruptIn + settings.abandonGrace.toMilliseconds(),
+            TimeUnit.MILLISECONDS));
   }
 
   /**
@@ -219,7 +264,12 @@ final class RunExecution implements Runnable {
     long stopAt = timeout * 1000L;
     long interruptAt = stopAt + settings.stopGrace.toMilliseconds();
     long abandonAt = interruptAt + settings.abandonGrace.toMilliseconds();
-    List<ScheduledFuture<?>> timers = new ArrayList<>();
+    List<ScheduledFuture<?>> timers = watchdogTimers;
+    timeoutSeconds = timeout;
+    this.worker = worker;
+    if (ctx.stopReason() == StopReason.CANCEL) {
+      stopSoon(); // (cancelled as it started)
+    }
     timers.add(
         watchdog.schedule(
             () -> ctx.requestStop(StopReason.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
@@ -240,7 +290,10 @@ final class RunExecution implements Runnable {
       }
       act(verdict);
     } finally {
-      timers.forEach(f -> f.cancel(false));
+      synchronized (timers) {
+        timers.forEach(f -> f.cancel(false));
+      }
+      this.worker = null;
       Thread.interrupted();
     }
   }
@@ -290,7 +343,7 @@ final class RunExecution implements Runnable {
           "Run {} of {} ignored stop and interrupt; abandoning its thread",
           request().runId(),
           request().jobName());
-      act(JobOutcome.abandoned(timeout));
+      act(JobOutcome.abandoned(ctx.stopReason(), timeout));
     }
   }
 
@@ -366,13 +419,15 @@ final class RunExecution implements Runnable {
   private void publishEnd(EventType type, JsonNode payload) {
     // decided before the end is written, so the end itself says the run goes on (a reader of the
     // run between this end and the retry's announcement must not take it for the run's last)
+    // not after a cancel of this attempt: one that failed as (or after) it was cancelled
     Optional<RetryPolicy.Retry> retry =
-        retries.after(request(), pending.job().descriptor(), type, clock.instant());
+        running.isCancelled(request().runId().value(), request().attemptOrFirst())
+            ? Optional.empty()
+            : retries.after(request(), pending.job().descriptor(), type, clock.instant());
+    RunEvent start = takeHeldStart();
     RunEvent terminal =
         ctx.event(
-            type,
-            RetryTimer.announcedIn(
-                JobOutcome.carrying(payload, takeHeldStart()), retry.orElse(null)));
+            type, RetryTimer.announcedIn(JobOutcome.carrying(payload, start), retry.orElse(null)));
     // numbered right after the end, as an executor publishing the end again numbers it
     RunEvent retryAnnounced =
         retry
@@ -388,7 +443,15 @@ final class RunExecution implements Runnable {
           new String(
               Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
               StandardCharsets.UTF_8);
-      fenced = !parts.claims().finish(pending.claimKey(), executorId, claimEpoch, json);
+      try {
+        fenced = !parts.claims().finish(pending.claimKey(), executorId, claimEpoch, json);
+      } catch (RuntimeException e) {
+        // whether it still holds the claim is not known: as if lost, the takeover below waits for
+        // the claim (found by review: the exception left the slot taken and the offset open)
+        LOG.warn(
+            "Could not record the end of {} on its claim: {}", pending.claimKey(), e.toString());
+        fenced = true;
+      }
     }
     if (fenced && claimEpoch > 0 && !running.isFenced(pending.claimKey(), epoch)) {
       // its claim was lost (renewed too late, or taken), not its partition: no other owner reads
@@ -410,13 +473,37 @@ final class RunExecution implements Runnable {
       outcome.gone(pending);
       return;
     }
-    retry.ifPresent(
-        r -> {
-          RetryTimer.store(r, parts.timers());
-          if (claimEpoch > 0) {
-            parts.claims().retrySet(pending.claimKey());
-          }
-        });
+    if (retry.isPresent()) {
+      try {
+        RetryTimer.store(retry.get(), parts.timers());
+        if (claimEpoch > 0) {
+          parts.claims().retrySet(pending.claimKey());
+        }
+      } catch (RuntimeException e) {
+        // found by review: the exception left the slot taken and the offset open for good
+        if (claimEpoch > 0) {
+          // the claim holds the end: the takeover publishes it and sets the retry once it can
+          LOG.warn(
+              "Could not set the retry of {}; its claim's end is published by the takeover: {}",
+              pending.claimKey(),
+              e.toString());
+          outcome.heldElsewhere(pending.withElsewhere(pending.claimKey()), clock.instant());
+          return;
+        }
+        LOG.warn(
+            "Could not set the retry of {}; it ends without one: {}",
+            pending.claimKey(),
+            e.toString());
+        terminal =
+            ctx.event(
+                type,
+                JobOutcome.carrying(
+                    JobOutcome.withNote(
+                        payload, "its retry could not be stored, so none follows: " + e),
+                    start));
+        retryAnnounced = null;
+      }
+    }
     // marked ended before the end is published, so a copy read meanwhile waits for it to be sent
     EndMark mark = outcome.finished(pending);
     events.publishEnd(
