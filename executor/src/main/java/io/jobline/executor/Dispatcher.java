@@ -245,6 +245,21 @@ final class Dispatcher {
     Set<EndMark> gone = Collections.newSetFromMap(new IdentityHashMap<>());
     gone.addAll(voided);
     recentlyDone.values().removeIf(gone::contains);
+    // the attempt runs again: the retry its void end set must not run the next one meanwhile, or
+    // after it completes (found by review)
+    for (EndMark m : voided) {
+      if (m.retryTimer() != null) {
+        try {
+          c.env().parts().timers().delete(m.retryTimer());
+        } catch (RuntimeException e) {
+          LOG.warn(
+              "Could not delete retry timer {} of an end made void; its attempt may run alongside"
+                  + " the one run again: {}",
+              m.retryTimer(),
+              e.toString());
+        }
+      }
+    }
     synchronized (lock) {
       voided.forEach(m -> m.voided().forEach(p -> laneOf(p).add(p)));
     }

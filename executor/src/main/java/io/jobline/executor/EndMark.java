@@ -22,10 +22,23 @@ final class EndMark {
   private final List<Pending> copies = new ArrayList<>();
   private boolean sent;
 
+  /** The retry timer its end set, to delete if the end is void (null if none). */
+  private volatile String retryTimer;
+
   /** The end of the attempt of {@code ended}. */
   EndMark(Pending ended) {
     this.partition = ended.partition();
     this.offset = ended.offset();
+  }
+
+  /** Notes the retry timer the end set ({@code null}: none). */
+  void retryTimer(String id) {
+    this.retryTimer = id;
+  }
+
+  /** The retry timer the end set, or null. */
+  String retryTimer() {
+    return retryTimer;
   }
 
   /** Where the request whose attempt ended was read. */

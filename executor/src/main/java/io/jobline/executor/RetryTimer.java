@@ -76,12 +76,12 @@ final class RetryTimer {
         announcement(retry));
   }
 
-  /** Stores the next attempt's timer now. */
-  static void store(RetryPolicy.Retry retry, TimerStore timers) {
+  /** Stores the next attempt's timer now; its id. */
+  static String store(RetryPolicy.Retry retry, TimerStore timers) {
     JobRequest next = retry.next();
-    timers.set(
-        new TimerStore.Timer(
-            TimerStore.retryId(next.runId().value(), next.attempt()), retry.due(), "retry", next));
+    String id = TimerStore.retryId(next.runId().value(), next.attempt());
+    timers.set(new TimerStore.Timer(id, retry.due(), "retry", next));
+    return id;
   }
 
   /** What the {@code retry_scheduled} event says: the next attempt, of how many, and when. */

@@ -473,9 +473,10 @@ final class RunExecution implements Runnable {
       outcome.gone(pending);
       return;
     }
+    String retryTimer = null;
     if (retry.isPresent()) {
       try {
-        RetryTimer.store(retry.get(), parts.timers());
+        retryTimer = RetryTimer.store(retry.get(), parts.timers());
         if (claimEpoch > 0) {
           parts.claims().retrySet(pending.claimKey());
         }
@@ -506,6 +507,11 @@ final class RunExecution implements Runnable {
     }
     // marked ended before the end is published, so a copy read meanwhile waits for it to be sent
     EndMark mark = outcome.finished(pending);
+    if (claimEpoch == 0) {
+      // an end made void runs again; its timer must not run the next attempt meanwhile (under a
+      // claim, the takeover publishes the claim's end again and its retry stands)
+      mark.retryTimer(retryTimer);
+    }
     events.publishEnd(
         terminal,
         retryAnnounced,

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobDescriptor;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.TimerStore;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
@@ -88,5 +89,41 @@ class DispatcherTest {
         .extracting(Pending::notBefore)
         .as("it waits for the other executor's claim to lapse")
         .containsExactly(T0.plusSeconds(30).plusMillis(50));
+  }
+
+  @Test
+  void anEndMadeVoidTakesItsRetryTimerBack() {
+    // found by review: the timer stayed, so the next attempt ran while the void one ran again, or
+    // after it completed
+    InMemoryTimerStore timers = new InMemoryTimerStore();
+    JobRequest next =
+        JobRequest.of(
+            RunId.of("r1"), "flaky", Json.object(), "t1", 2, null, Trigger.manual(), T0, "t");
+    timers.set(new TimerStore.Timer(TimerStore.retryId("r1", 2), T0.plusSeconds(5), "retry", next));
+    timers.set(new TimerStore.Timer(TimerStore.retryId("r9", 2), T0.plusSeconds(5), "retry", next));
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-b",
+            new ExecutorSettings(),
+            new ExecutorParts(null, timers, null, null, null),
+            new EventPublisher(),
+            Clock.fixed(T0, ZoneOffset.UTC),
+            null);
+    Dispatcher dispatcher =
+        new Dispatcher(
+            new Dispatcher.Context(
+                env,
+                new HashMap<>(),
+                new Lanes(200),
+                OverflowPace.forTarget(1000, System.nanoTime()),
+                null));
+    EndMark mark = new EndMark(runningElsewhere("r1", 7));
+    mark.retryTimer(TimerStore.retryId("r1", 2));
+
+    dispatcher.forgetEnded(List.of(mark));
+
+    assertThat(timers.due(T0.plusSeconds(60), 10))
+        .extracting(TimerStore.Timer::id)
+        .containsExactly(TimerStore.retryId("r9", 2));
   }
 }

@@ -198,5 +198,7 @@ public class EndFailuresTest {
     assertThat(out).hasSize(1);
     assertThat(out.get(0).then().type()).isEqualTo(EventType.RETRY_SCHEDULED);
     assertThat(timers.earliest()).isPresent();
+    // (its end, made void, takes the timer back: DispatcherTest)
+    assertThat(out.get(0).end().retryTimer()).isEqualTo(TimerStore.retryId("r1", 2));
   }
 }
