@@ -111,7 +111,12 @@ public final class JobsResource {
         idempotencyKey == null
             ? RunId.random(clock)
             : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
-    if (idempotencyKey != null) {
+    if (idempotencyKey == null) {
+      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
+    }
+    // one request of a key at a time in this api: two at once both found it unknown and both
+    // sent it (found by review)
+    synchronized (keyLocks[Math.floorMod(id.value().hashCode(), keyLocks.length)]) {
       // a key used before names a run requested already: answer with it, never send it again (a
       // copy of a run that ended would run again, and its params would replace the first ones).
       // Not searched for on the requests topic: most keys are new, and each search holds up to
@@ -122,7 +127,21 @@ public final class JobsResource {
             .header(REPLAYED, "true")
             .build();
       }
+      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
     }
+  }
+
+  /** Sends a run-now request; 202 naming it. */
+  private Response send(
+      RunId id,
+      String jobName,
+      ObjectNode params,
+      String tenant,
+      Integer maxAttempts,
+      Integer timeout,
+      Integer backoff,
+      Integer backoffCap,
+      SecurityContext sc) {
     JobRequest run =
         new JobRequest(
             id,
@@ -142,6 +161,17 @@ public final class JobsResource {
     requests.sendAndWait(run);
     accepted.accepted(run);
     return accepted(run.runId().value(), jobName, RunRecord.queued(run, null)).build();
+  }
+
+  /** Locks a request with an Idempotency-Key holds, by its run id's hash. */
+  private final Object[] keyLocks = newLocks(64);
+
+  private static Object[] newLocks(int n) {
+    Object[] locks = new Object[n];
+    for (int i = 0; i < n; i++) {
+      locks[i] = new Object();
+    }
+    return locks;
   }
 
   /** 202 naming the run, as it stands now, and where to follow it. */

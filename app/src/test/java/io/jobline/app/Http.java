@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /** A small HTTP client for tests against a running API. */
@@ -31,7 +32,20 @@ final class Http {
     this.token = token;
   }
 
-  record Reply(int status, String contentType, JsonNode body) {}
+  record Reply(int status, String contentType, JsonNode body, Map<String, List<String>> headers) {
+    Reply(int status, String contentType, JsonNode body) {
+      this(status, contentType, body, Map.of());
+    }
+
+    /** The first value of a header, or null. */
+    String header(String name) {
+      return headers.entrySet().stream()
+          .filter(e -> e.getKey().equalsIgnoreCase(name) && !e.getValue().isEmpty())
+          .map(e -> e.getValue().get(0))
+          .findFirst()
+          .orElse(null);
+    }
+  }
 
   Reply get(String path) {
     return send(request(path).GET());
@@ -89,7 +103,11 @@ final class Http {
         r = CLIENT.send(built, HttpResponse.BodyHandlers.ofString());
       }
       JsonNode body = r.body().isEmpty() ? null : Json.mapper().readTree(r.body());
-      return new Reply(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), body);
+      return new Reply(
+          r.statusCode(),
+          r.headers().firstValue("Content-Type").orElse(""),
+          body,
+          r.headers().map());
     } catch (IOException e) {
       throw new IllegalStateException("request failed: " + e, e);
     } catch (InterruptedException e) {

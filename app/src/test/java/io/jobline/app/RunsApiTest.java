@@ -21,6 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -131,6 +136,43 @@ class RunsApiTest {
     JsonNode run = EndToEndTest.awaitRun(http, id, "completed");
     assertThat(run.path("attempts")).hasSize(1);
     assertThat(http.get("/jobs/runs?tenant=t-idem&limit=100").body().path("runs")).hasSize(1);
+  }
+
+  @Test
+  void oneKeySentManyTimesAtOnceIsSentOnce() throws Exception {
+    // found by review: requests of one key at the same moment all found it unknown and each sent
+    // the run (a regression here shows as more than one first answer; with the fix there is
+    // always exactly one, whatever the timing)
+    String key = "at-once-" + UUID.randomUUID();
+    int n = 12;
+    CyclicBarrier together = new CyclicBarrier(n);
+    ExecutorService clients = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<Http.Reply>> replies = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        replies.add(
+            clients.submit(
+                () -> {
+                  together.await();
+                  return http.post(
+                      "/jobs/run/noop",
+                      "{\"tenant_id\":\"t-at-once\"}",
+                      Map.of("Idempotency-Key", key));
+                }));
+      }
+      Set<String> ids = new HashSet<>();
+      int first = 0;
+      for (Future<Http.Reply> f : replies) {
+        Http.Reply r = f.get(60, TimeUnit.SECONDS);
+        assertThat(r.status()).isEqualTo(202);
+        ids.add(r.body().path("run_id").asText());
+        first += r.header("Idempotent-Replayed") == null ? 1 : 0;
+      }
+      assertThat(ids).hasSize(1);
+      assertThat(first).as("answers that sent the run").isEqualTo(1);
+    } finally {
+      clients.shutdownNow();
+    }
   }
 
   @Test

@@ -365,7 +365,7 @@ class SchedulerTest {
             if (refused.equals(prepared.request().trigger().nominalTime())
                 && refusedOnce.compareAndSet(false, true)) {
               return CompletableFuture.failedFuture(
-                  new org.apache.kafka.common.errors.TimeoutException("no acknowledgement"));
+                  new IllegalStateException("no acknowledgement from Kafka"));
             }
             return super.send(prepared);
           }
