@@ -200,14 +200,18 @@ public record JobRequest(
         retryBackoffCapSeconds);
   }
 
-  /** A child of a per-tenant fan-out: one tenant, its own run id derived from the parent's. */
+  /**
+   * A child of a per-tenant fan-out: one tenant (its scope is that tenant alone: each of a parent's
+   * descendants has a child of its own, so a child acting on its subtree did their work again:
+   * found by review), its own run id derived from the parent's.
+   */
   public JobRequest childFor(String tenant, Instant now) {
     return new JobRequest(
         RunId.forChild(runId, tenant),
         jobName,
         params,
         tenant,
-        scope,
+        Scope.TENANT,
         1,
         maxAttempts,
         timeoutSeconds,

@@ -30,6 +30,30 @@ class JobRequestTest {
   }
 
   @Test
+  void aFanOutsChildActsOnItsOwnTenantOnly() {
+    JobRequest parent =
+        new JobRequest(
+            RunId.of("p1"),
+            "report",
+            null,
+            "parent",
+            Scope.PARENT_TENANT,
+            1,
+            3,
+            null,
+            Trigger.manual(),
+            Instant.EPOCH,
+            "api",
+            null,
+            null,
+            null);
+    JobRequest child = parent.childFor("child-1", Instant.EPOCH);
+    assertThat(child.scope()).isEqualTo(Scope.TENANT);
+    assertThat(child.tenantId()).isEqualTo("child-1");
+    assertThat(child.parentRunId()).isEqualTo(RunId.of("p1"));
+  }
+
+  @Test
   void aGoodRequestHasNoViolation() {
     assertThat(request("noop", "t1", "api", 1, 3).violation()).isEmpty();
   }
