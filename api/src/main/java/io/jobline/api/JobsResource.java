@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** The job catalogue and "run now". */
@@ -115,19 +116,24 @@ public final class JobsResource {
       return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
     }
     // one request of a key at a time in this api: two at once both found it unknown and both
-    // sent it (found by review)
-    synchronized (keyLocks[Math.floorMod(id.value().hashCode(), keyLocks.length)]) {
-      // a key used before names a run requested already: answer with it, never send it again (a
-      // copy of a run that ended would run again, and its params would replace the first ones).
-      // Not searched for on the requests topic: most keys are new, and each search holds up to
-      // 3 s; a run accepted by another api and not yet in history is sent again, as it was
-      Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.kept(id.value()));
-      if (known.isPresent()) {
-        return accepted(known.get().runId().value(), jobName, known.get())
-            .header(REPLAYED, "true")
-            .build();
+    // sent it (found by review). By key, so a slow send holds up only requests of its own key
+    Object lock = inFlight.computeIfAbsent(id.value(), k -> new Object());
+    try {
+      synchronized (lock) {
+        // a key used before names a run requested already: answer with it, never send it again (a
+        // copy of a run that ended would run again, and its params would replace the first ones).
+        // Not searched for on the requests topic: most keys are new, and each search holds up to
+        // 3 s; a run accepted by another api and not yet in history is sent again, as it was
+        Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.kept(id.value()));
+        if (known.isPresent()) {
+          return accepted(known.get().runId().value(), jobName, known.get())
+              .header(REPLAYED, "true")
+              .build();
+        }
+        return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
       }
-      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
+    } finally {
+      inFlight.remove(id.value(), lock);
     }
   }
 
@@ -163,16 +169,8 @@ public final class JobsResource {
     return accepted(run.runId().value(), jobName, RunRecord.queued(run, null)).build();
   }
 
-  /** Locks a request with an Idempotency-Key holds, by its run id's hash. */
-  private final Object[] keyLocks = newLocks(64);
-
-  private static Object[] newLocks(int n) {
-    Object[] locks = new Object[n];
-    for (int i = 0; i < n; i++) {
-      locks[i] = new Object();
-    }
-    return locks;
-  }
+  /** The lock of each Idempotency-Key's run id a request is being answered for. */
+  private final ConcurrentHashMap<String, Object> inFlight = new ConcurrentHashMap<>();
 
   /** 202 naming the run, as it stands now, and where to follow it. */
   private static Response.ResponseBuilder accepted(String runId, String jobName, RunRecord run) {

@@ -246,16 +246,17 @@ final class Dispatcher {
     gone.addAll(voided);
     recentlyDone.values().removeIf(gone::contains);
     // the attempt runs again: the retry its void end set must not run the next one meanwhile, or
-    // after it completes (found by review)
+    // after it completes (found by review). Only while it is the one this end set: an executor
+    // that took the partition over may have run the attempt again and set its own under that id
     for (EndMark m : voided) {
       if (m.retryTimer() != null) {
         try {
-          c.env().parts().timers().delete(m.retryTimer());
+          c.env().parts().timers().deleteIfDue(m.retryTimer().id(), m.retryTimer().dueAt());
         } catch (RuntimeException e) {
           LOG.warn(
               "Could not delete retry timer {} of an end made void; its attempt may run alongside"
                   + " the one run again: {}",
-              m.retryTimer(),
+              m.retryTimer().id(),
               e.toString());
         }
       }
@@ -342,6 +343,11 @@ final class Dispatcher {
         release(p);
       }
     }
+  }
+
+  /** Now, by the executor's clock. */
+  Instant now() {
+    return c.env().clock().instant();
   }
 
   /** Stops the runs of a partition lost, and drops whatever they publish from now on. */

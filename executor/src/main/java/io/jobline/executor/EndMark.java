@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.store.TimerStore;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.TopicPartition;
@@ -23,7 +24,7 @@ final class EndMark {
   private boolean sent;
 
   /** The retry timer its end set, to delete if the end is void (null if none). */
-  private volatile String retryTimer;
+  private volatile TimerStore.Timer retryTimer;
 
   /** The end of the attempt of {@code ended}. */
   EndMark(Pending ended) {
@@ -32,12 +33,12 @@ final class EndMark {
   }
 
   /** Notes the retry timer the end set ({@code null}: none). */
-  void retryTimer(String id) {
-    this.retryTimer = id;
+  void retryTimer(TimerStore.Timer timer) {
+    this.retryTimer = timer;
   }
 
   /** The retry timer the end set, or null. */
-  String retryTimer() {
+  TimerStore.Timer retryTimer() {
     return retryTimer;
   }
 

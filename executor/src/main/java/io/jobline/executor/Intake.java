@@ -74,7 +74,8 @@ final class Intake {
     try {
       request = Topics.REQUESTS.valueSerde().deserializer().deserialize(at.topic(), value);
     } catch (RuntimeException e) {
-      return new Refused("unparseable: " + e.getMessage(), salvaged(value, at));
+      // (its explicit run id only: history cannot read it either, so it folds no run for it)
+      return new Refused("unparseable: " + e.getMessage(), Salvage.ids(value));
     }
     if (request == null) {
       return new Refused("empty record value", null);

@@ -235,7 +235,7 @@ final class OverflowMover {
           new ProducerRecord<>(
               Topics.REQUESTS_OVERFLOW.name(),
               overflowAligned ? p.partition().partition() : null,
-              timestampOf(r.requestedAt(), System.currentTimeMillis()),
+              timestampOf(r.requestedAt(), dispatcher.now().toEpochMilli()),
               p.tenantKey().getBytes(StandardCharsets.UTF_8),
               Topics.REQUESTS.valueSerde().serializer().serialize(Topics.REQUESTS.name(), r),
               headers));

@@ -76,12 +76,14 @@ final class RetryTimer {
         announcement(retry));
   }
 
-  /** Stores the next attempt's timer now; its id. */
-  static String store(RetryPolicy.Retry retry, TimerStore timers) {
+  /** Stores the next attempt's timer now; the timer. */
+  static TimerStore.Timer store(RetryPolicy.Retry retry, TimerStore timers) {
     JobRequest next = retry.next();
-    String id = TimerStore.retryId(next.runId().value(), next.attempt());
-    timers.set(new TimerStore.Timer(id, retry.due(), "retry", next));
-    return id;
+    TimerStore.Timer timer =
+        new TimerStore.Timer(
+            TimerStore.retryId(next.runId().value(), next.attempt()), retry.due(), "retry", next);
+    timers.set(timer);
+    return timer;
   }
 
   /** What the {@code retry_scheduled} event says: the next attempt, of how many, and when. */

@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.job.JobDescriptor;
+import io.jobline.store.TimerStore;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
@@ -473,7 +474,7 @@ final class RunExecution implements Runnable {
       outcome.gone(pending);
       return;
     }
-    String retryTimer = null;
+    TimerStore.Timer retryTimer = null;
     if (retry.isPresent()) {
       try {
         retryTimer = RetryTimer.store(retry.get(), parts.timers());
@@ -495,6 +496,13 @@ final class RunExecution implements Runnable {
             "Could not set the retry of {}; it ends without one: {}",
             pending.claimKey(),
             e.toString());
+        try {
+          // (the write may have been applied though it failed: its end says none follows)
+          JobRequest next = retry.get().next();
+          parts.timers().delete(TimerStore.retryId(next.runId().value(), next.attempt()));
+        } catch (RuntimeException notDeleted) {
+          e.addSuppressed(notDeleted);
+        }
         terminal =
             ctx.event(
                 type,

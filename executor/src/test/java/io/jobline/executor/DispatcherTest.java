@@ -99,7 +99,9 @@ class DispatcherTest {
     JobRequest next =
         JobRequest.of(
             RunId.of("r1"), "flaky", Json.object(), "t1", 2, null, Trigger.manual(), T0, "t");
-    timers.set(new TimerStore.Timer(TimerStore.retryId("r1", 2), T0.plusSeconds(5), "retry", next));
+    TimerStore.Timer set =
+        new TimerStore.Timer(TimerStore.retryId("r1", 2), T0.plusSeconds(5), "retry", next);
+    timers.set(set);
     timers.set(new TimerStore.Timer(TimerStore.retryId("r9", 2), T0.plusSeconds(5), "retry", next));
     RunEnvironment env =
         new RunEnvironment(
@@ -118,9 +120,14 @@ class DispatcherTest {
                 OverflowPace.forTarget(1000, System.nanoTime()),
                 null));
     EndMark mark = new EndMark(runningElsewhere("r1", 7));
-    mark.retryTimer(TimerStore.retryId("r1", 2));
+    mark.retryTimer(set);
+    // one set again since under its id (an executor that took the partition over ran the attempt
+    // again, and failed it again) is that executor's: it stays
+    EndMark overtaken = new EndMark(runningElsewhere("r9", 8));
+    overtaken.retryTimer(
+        new TimerStore.Timer(TimerStore.retryId("r9", 2), T0.plusSeconds(4), "retry", next));
 
-    dispatcher.forgetEnded(List.of(mark));
+    dispatcher.forgetEnded(List.of(mark, overtaken));
 
     assertThat(timers.due(T0.plusSeconds(60), 10))
         .extracting(TimerStore.Timer::id)

@@ -47,6 +47,12 @@ public class EndFailuresTest {
     throw new IllegalStateException("boom");
   }
 
+  /** The job: fails as (or after) a cancel of it comes, which it does not look at. */
+  public String failingAsCancelled(JobContext ctx) {
+    cancelled = true;
+    throw new IllegalStateException("boom");
+  }
+
   /** The job: ignores its stop and every interrupt until the test lets it go. */
   public String stubborn(JobContext ctx) {
     started.countDown();
@@ -190,6 +196,18 @@ public class EndFailuresTest {
   }
 
   @Test
+  void anAttemptThatFailsAsItIsCancelledIsNotRetried() throws Exception {
+    InMemoryTimerStore timers = new InMemoryTimerStore();
+    execution("failingAsCancelled", timers).run();
+
+    List<EventPublisher.Outgoing> out = published();
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).event().type()).isEqualTo(EventType.FAILED);
+    assertThat(out.get(0).then()).as("no retry announced").isNull();
+    assertThat(timers.earliest()).as("no retry timer").isEmpty();
+  }
+
+  @Test
   void aFailedAttemptWithItsRetryStoredAnnouncesIt() throws Exception {
     InMemoryTimerStore timers = new InMemoryTimerStore();
     execution("failing", timers).run();
@@ -199,6 +217,6 @@ public class EndFailuresTest {
     assertThat(out.get(0).then().type()).isEqualTo(EventType.RETRY_SCHEDULED);
     assertThat(timers.earliest()).isPresent();
     // (its end, made void, takes the timer back: DispatcherTest)
-    assertThat(out.get(0).end().retryTimer()).isEqualTo(TimerStore.retryId("r1", 2));
+    assertThat(out.get(0).end().retryTimer().id()).isEqualTo(TimerStore.retryId("r1", 2));
   }
 }

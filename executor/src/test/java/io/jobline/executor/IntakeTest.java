@@ -148,11 +148,9 @@ class IntakeTest {
     assertThat(r.ids().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
     assertThat(r.ids().jobName()).isEqualTo("noop");
     assertThat(r.ids().tenantId()).isEqualTo("acme");
-    // broken further on: the same
+    // broken further on: history cannot read it either and folds no run for it, so none is named
     Intake.Refused broken = (Intake.Refused) admit("{\"job_name\":\"noop\",\"params\":{", MAIN);
-    assertThat(broken.ids().runId()).isEqualTo(RunId.forRecord("jobline.requests", 3, 42));
-    // naming no job: no run to end
-    assertThat(((Intake.Refused) admit("{\"params\":{", MAIN)).ids()).isNull();
+    assertThat(broken.ids()).isNull();
   }
 
   @Test

@@ -44,6 +44,11 @@ class DueTimersTest {
           }
 
           @Override
+          public void deleteIfDue(String id, Instant dueAt) {
+            throw new IllegalArgumentException("the store refused the deletion");
+          }
+
+          @Override
           public void setAside(Timer timer, String reason) {
             kept.setAside(timer, reason);
           }

@@ -37,6 +37,12 @@ public final class InMemoryTimerStore implements TimerStore {
   }
 
   @Override
+  public void deleteIfDue(String id, Instant dueAt) {
+    timers.computeIfPresent(
+        id, (k, t) -> t.dueAt().toEpochMilli() == dueAt.toEpochMilli() ? null : t);
+  }
+
+  @Override
   public void setAside(Timer timer, String reason) {
     setAside.put(timer.id(), reason);
     timers.remove(timer.id());

@@ -1,5 +1,7 @@
 package io.jobline.store;
 
+import static java.time.temporal.ChronoUnit.MILLIS;
+
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
@@ -76,6 +78,13 @@ public final class MongoTimerStore implements TimerStore {
   @Override
   public void delete(String id) {
     timers.deleteOne(Filters.eq("_id", id));
+  }
+
+  @Override
+  public void deleteIfDue(String id, Instant dueAt) {
+    timers.deleteOne(
+        Filters.and(
+            Filters.eq("_id", id), Filters.eq("due_at", Date.from(dueAt.truncatedTo(MILLIS)))));
   }
 
   @Override

@@ -31,6 +31,13 @@ public interface TimerStore {
   void delete(String id);
 
   /**
+   * Deletes timer {@code id} only if it is still due at {@code dueAt} (to the millisecond): the one
+   * its caller set, not one set again since under the same id (another executor's retry of the same
+   * attempt, say).
+   */
+  void deleteIfDue(String id, Instant dueAt);
+
+  /**
    * Takes away a timer whose request can never be sent (too large for Kafka, say), keeping it with
    * the reason where an operator finds it ({@code job_timers_dead}), so that it does not hold up
    * the timers due after it.

@@ -64,6 +64,17 @@ class TimerStoreContractTest {
     }
 
     @Test
+    void aTimerIsDeletedIfDueOnlyWhileItIsTheOneSet() {
+      TimerStore s = store();
+      Instant mine = T0.minusSeconds(10).plusNanos(123_456_789); // (stored to the millisecond)
+      s.set(timer("x", mine));
+      s.set(timer("y", T0.minusSeconds(5)));
+      s.deleteIfDue("y", T0.minusSeconds(6)); // set again since: stays
+      s.deleteIfDue("x", mine);
+      assertThat(s.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("y");
+    }
+
+    @Test
     void aTimerSetAsideIsNoLongerDue() {
       TimerStore s = store();
       s.set(timer("a", T0.minusSeconds(10)));
