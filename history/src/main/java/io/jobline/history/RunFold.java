@@ -192,9 +192,14 @@ public final class RunFold {
         }
         case LOG, WARNING, ERROR -> log(e, level(e.type(), p), text(p, "message"), null, maxLogs);
         case PROGRESS -> {
-          progress = p == null || !p.has("percentage") ? null : p.get("percentage").asInt();
-          progressMessage = text(p, "message");
-          log(e, "info", progressMessage, progress, maxLogs);
+          Integer pct = p == null || !p.has("percentage") ? null : p.get("percentage").asInt();
+          // an earlier attempt's, or one after its attempt ended (a job abandoned after its timeout
+          // or a cancel goes on): logged, but the run's progress is its current attempt's (review)
+          if (!stale(e) && (status == null || status == RunStatus.RUNNING)) {
+            progress = pct;
+            progressMessage = text(p, "message");
+          }
+          log(e, "info", text(p, "message"), pct, maxLogs);
         }
         case COMPLETED -> end(RunStatus.COMPLETED, withStart(e));
         case FAILED -> end(RunStatus.FAILED, withStart(e));
