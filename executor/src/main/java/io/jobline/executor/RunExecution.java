@@ -54,6 +54,9 @@ final class RunExecution implements Runnable {
 
   private volatile int timeoutSeconds;
 
+  /** Taken to interrupt the worker, and to let it go. */
+  private final Object interrupting = new Object();
+
   /** Whether the interrupt and abandon after a cancel are set. */
   private final AtomicBoolean stopping = new AtomicBoolean();
 
@@ -193,14 +196,7 @@ final class RunExecution implements Runnable {
     }
     long interruptIn = settings.stopGrace.toMilliseconds();
     watchdogTimers.add(
-        watchdog.schedule(
-            () -> {
-              if (!ended.get()) {
-                w.interrupt();
-              }
-            },
-            interruptIn,
-            TimeUnit.MILLISECONDS));
+        watchdog.schedule(() -> interruptWhileRunning(w), interruptIn, TimeUnit.MILLISECONDS));
     watchdogTimers.add(
         watchdog.schedule(
             () -> abandon(timeout),
@@ -274,7 +270,8 @@ final class RunExecution implements Runnable {
     timers.add(
         watchdog.schedule(
             () -> ctx.requestStop(StopReason.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
-    timers.add(watchdog.schedule(worker::interrupt, interruptAt, TimeUnit.MILLISECONDS));
+    timers.add(
+        watchdog.schedule(() -> interruptWhileRunning(worker), interruptAt, TimeUnit.MILLISECONDS));
     timers.add(watchdog.schedule(() -> abandon(timeout), abandonAt, TimeUnit.MILLISECONDS));
     if (claimEpoch > 0) {
       long beat = Math.max(100, ttl().toMillis() / 3);
@@ -294,8 +291,23 @@ final class RunExecution implements Runnable {
       synchronized (timers) {
         timers.forEach(f -> f.cancel(false));
       }
-      this.worker = null;
+      synchronized (interrupting) {
+        this.worker = null;
+      }
       Thread.interrupted();
+    }
+  }
+
+  /**
+   * Interrupts {@code w} if it still runs this attempt's job: checked and sent under the lock its
+   * end takes to let the thread go, so an interrupt never reaches the pool's thread once it runs
+   * another attempt (found by review).
+   */
+  private void interruptWhileRunning(Thread w) {
+    synchronized (interrupting) {
+      if (worker == w && w != null) {
+        w.interrupt();
+      }
     }
   }
 
