@@ -147,11 +147,24 @@ final class RunContext implements JobContext {
     return request.attemptOrFirst();
   }
 
-  /** Asks the job to stop; the first reason given wins. */
-  void requestStop(StopReason reason) {
-    if (stopReason == null) {
+  /** Whether the job's outcome has been taken ({@link #settle}). */
+  private boolean settled;
+
+  /**
+   * Asks the job to stop; the first reason given wins. Once the job has returned ({@link #settle}),
+   * only a fence still counts (its end then is not published): a timeout or a cancel that came as
+   * it returned turned a completed run into one timed out, which was retried (found by review).
+   */
+  synchronized void requestStop(StopReason reason) {
+    if (stopReason == null && (!settled || reason == StopReason.FENCED)) {
       stopReason = reason;
     }
+  }
+
+  /** The job has returned or thrown: why it was asked to stop before that, if it was. */
+  synchronized StopReason settle() {
+    settled = true;
+    return stopReason;
   }
 
   StopReason stopReason() {

@@ -279,9 +279,9 @@ final class RunExecution implements Runnable {
     }
     try {
       JsonNode result = pending.job().invoke(ctx);
-      act(JobOutcome.returned(ctx.stopReason(), ctx.stopObserved(), result, timeout));
+      act(JobOutcome.returned(ctx.settle(), ctx.stopObserved(), result, timeout));
     } catch (Throwable t) {
-      JobOutcome.Verdict verdict = JobOutcome.threw(ctx.stopReason(), t, timeout);
+      JobOutcome.Verdict verdict = JobOutcome.threw(ctx.settle(), t, timeout);
       if (verdict instanceof JobOutcome.End end && end.type() == EventType.FAILED) {
         LOG.info(
             "Run {} of {} failed: {}", request.runId(), request.jobName(), JobOutcome.describe(t));
