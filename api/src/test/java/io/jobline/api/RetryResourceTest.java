@@ -18,6 +18,7 @@ import io.jobline.wire.Scope;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 class RetryResourceTest {
@@ -62,16 +63,7 @@ class RetryResourceTest {
     for (RunStatus shown : List.of(RunStatus.COMPLETED, RunStatus.MISSED)) {
       Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", shown, 0, 2, List.of()));
 
-      assertThatThrownBy(
-              () ->
-                  f.redrive.redrive(
-                      "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))))
-          .isInstanceOfSatisfying(
-              ApiException.class,
-              e -> {
-                assertThat(e.status()).as(shown.wire()).isEqualTo(409);
-                assertThat(e.getMessage()).contains("is " + shown.wire() + ";");
-              });
+      refused(f::redriveAsAdmin, 409, "is " + shown.wire() + ";");
     }
   }
 
@@ -83,23 +75,8 @@ class RetryResourceTest {
     // the other one holds attempt 2: it is sending it now
     assertThat(f.letters.reserveAttempt("r1", 2, "the other", Instant.now())).isTrue();
 
-    assertThatThrownBy(() -> f.retry.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
-        .isInstanceOfSatisfying(
-            ApiException.class,
-            e -> {
-              assertThat(e.status()).isEqualTo(409);
-              assertThat(e.getMessage()).contains("attempt 2 of run 'r1' was asked for");
-            });
-    assertThatThrownBy(
-            () ->
-                f.redrive.redrive(
-                    "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))))
-        .isInstanceOfSatisfying(
-            ApiException.class,
-            e -> {
-              assertThat(e.status()).isEqualTo(409);
-              assertThat(e.getMessage()).contains("attempt 2 of run 'r1' was asked for");
-            });
+    refused(f::retryAsAcmeOperator, 409, "attempt 2 of run 'r1' was asked for");
+    refused(f::redriveAsAdmin, 409, "attempt 2 of run 'r1' was asked for");
   }
 
   @Test
@@ -166,6 +143,25 @@ class RetryResourceTest {
               new DeadLettersResource.Deps(
                   letters, runs, catalogue, null, null, null, null, Clock.systemUTC()));
     }
+
+    void redriveAsAdmin() {
+      redrive.redrive("jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null)));
+    }
+
+    void retryAsAcmeOperator() {
+      retry.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme")));
+    }
+  }
+
+  /** {@code call} throws an ApiException with {@code status} whose message has {@code text}. */
+  private static void refused(ThrowingCallable call, int status, String text) {
+    assertThatThrownBy(call)
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(status);
+              assertThat(e.getMessage()).contains(text);
+            });
   }
 
   private static DeadLetter letter(String value) {
