@@ -41,7 +41,6 @@ final class ExecutorWiring {
             new MongoClaimStore(stores.db()),
             stores.timers(),
             new MongoTenantDirectory(tenantDb, config.tenants),
-            parts.requests(),
             new MongoPartitionLeases(stores.db()));
     Executor executor =
         new Executor(config.kafka, config.executor, registry, executorParts, parts.clock());

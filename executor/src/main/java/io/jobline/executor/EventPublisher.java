@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.RunEvent;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,10 +15,17 @@ import java.util.function.Consumer;
 final class EventPublisher {
   /**
    * An event (and one to follow it in the same transaction, or null), the partition number of its
-   * run's request (-1: none known), what to do once it is in the transaction, and for the end of an
-   * attempt that ended here, its mark (else null).
+   * run's request (-1: none known), what to do once it is in the transaction, for the end of an
+   * attempt that ended here, its mark (else null), and the requests its run sends with it (a
+   * fan-out's children), committed with it or not at all.
    */
-  record Outgoing(RunEvent event, RunEvent then, int partition, Runnable sent, EndMark end) {}
+  record Outgoing(
+      RunEvent event,
+      RunEvent then,
+      int partition,
+      Runnable sent,
+      EndMark end,
+      List<PreparedRequest> requests) {}
 
   private final ConcurrentLinkedQueue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
   private volatile Runnable wake = () -> {};
@@ -32,7 +40,7 @@ final class EventPublisher {
   }
 
   void publish(RunEvent event, int partition, Runnable sent) {
-    outbox.add(new Outgoing(event, null, partition, sent, null));
+    outbox.add(new Outgoing(event, null, partition, sent, null, List.of()));
     wake.run();
   }
 
@@ -41,7 +49,18 @@ final class EventPublisher {
    * follows it ({@code then}: a retry's announcement, or null).
    */
   void publishEnd(RunEvent event, RunEvent then, int partition, Runnable sent, EndMark end) {
-    outbox.add(new Outgoing(event, then, partition, sent, end));
+    publishEnd(event, then, partition, sent, end, List.of());
+  }
+
+  /** As {@link #publishEnd(RunEvent, RunEvent, int, Runnable, EndMark)}, with {@code requests}. */
+  void publishEnd(
+      RunEvent event,
+      RunEvent then,
+      int partition,
+      Runnable sent,
+      EndMark end,
+      List<PreparedRequest> requests) {
+    outbox.add(new Outgoing(event, then, partition, sent, end, requests));
     wake.run();
   }
 

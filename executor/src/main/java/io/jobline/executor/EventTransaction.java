@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import io.jobline.topic.CommitPace;
 import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.Topics;
 import io.jobline.wire.RunEvent;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The executor's open Kafka transaction (poll thread only): run events and requests moved to the
- * overflow lane go into it, and it commits them with the offsets finished, all or nothing.
+ * The executor's open Kafka transaction (poll thread only): run events, the requests runs send (a
+ * fan-out's children) and requests moved to the overflow lane go into it, and it commits them with
+ * the offsets finished, all or nothing.
  */
 final class EventTransaction {
   private static final Logger LOG = LoggerFactory.getLogger(EventTransaction.class);
@@ -55,6 +57,9 @@ final class EventTransaction {
 
   /** Requests moved to the overflow lane in the open transaction. */
   private int moved;
+
+  /** Whether the open transaction holds requests a run sent (a fan-out's children). */
+  private boolean holdsRequests;
 
   /** The ends of attempts that ended here sent in the open transaction. */
   private List<EndMark> ends = new ArrayList<>();
@@ -119,6 +124,10 @@ final class EventTransaction {
     for (EventPublisher.Outgoing o : out) {
       // on the partition number of its request, so history finds both in one task
       Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
+      for (PreparedRequest r : o.requests()) {
+        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), r.key(), r.value()));
+        holdsRequests = true;
+      }
       send(o.event(), partition);
       if (o.then() != null) {
         send(o.then(), partition);
@@ -132,12 +141,28 @@ final class EventTransaction {
   }
 
   private void send(RunEvent event, Integer partition) {
+    byte[] value = serialized(event);
+    if (value.length > EventSize.MAX_BYTES) {
+      RunEvent fitted = EventSize.fitted(event, value.length);
+      LOG.warn(
+          "Run {} attempt {}: its {} event was {} bytes, over what Kafka takes; sent as {}",
+          event.runId(),
+          event.attempt(),
+          event.type(),
+          value.length,
+          fitted.type());
+      value = serialized(fitted);
+    }
     producer.send(
         new ProducerRecord<>(
             Topics.EVENTS.name(),
             partition,
             event.runId().value().getBytes(StandardCharsets.UTF_8),
-            Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event)));
+            value));
+  }
+
+  private static byte[] serialized(RunEvent event) {
+    return Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), event);
   }
 
   /** Puts a request moved to the overflow lane into the transaction. */
@@ -162,6 +187,14 @@ final class EventTransaction {
   /** Whether the open transaction holds so many moved requests that it should commit now. */
   boolean movedEnough() {
     return moved >= MOVES_PER_COMMIT;
+  }
+
+  /**
+   * Whether the open transaction should commit now: it holds so many moved requests, or requests a
+   * run sent (every reader of {@code jobline.requests} waits at their partitions until it ends).
+   */
+  boolean commitNow() {
+    return moved >= MOVES_PER_COMMIT || holdsRequests;
   }
 
   /** Whether the next commit is due ({@link CommitPace}). */
@@ -201,6 +234,7 @@ final class EventTransaction {
       open = false;
       sent = false;
       moved = 0;
+      holdsRequests = false;
       ends = new ArrayList<>();
       return Outcome.COMMITTED;
     } catch (ProducerFencedException | InvalidProducerEpochException fatal) {
@@ -242,6 +276,7 @@ final class EventTransaction {
     open = false;
     sent = false;
     moved = 0;
+    holdsRequests = false;
     voided.addAll(ends);
     ends = new ArrayList<>();
   }

@@ -238,7 +238,7 @@ public final class Executor implements Managed {
           lastCappedMove = System.nanoTime();
           reader.mover().moveCapped(settings.overflowAfter);
         }
-        maybeCommit(transaction.movedEnough());
+        maybeCommit(transaction.commitNow());
         consumer.readOnlyWhatFits(reader.mover().queue());
       }
     } catch (WakeupException e) {

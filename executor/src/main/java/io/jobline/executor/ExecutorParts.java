@@ -1,12 +1,7 @@
 package io.jobline.executor;
 
 import io.jobline.store.TimerStore;
-import io.jobline.topic.RequestProducer;
 
 /** The stores and clients an executor works with, wired by the application. */
 public record ExecutorParts(
-    ClaimStore claims,
-    TimerStore timers,
-    TenantDirectory tenants,
-    RequestProducer requests,
-    PartitionLeases leases) {}
+    ClaimStore claims, TimerStore timers, TenantDirectory tenants, PartitionLeases leases) {}

@@ -3,6 +3,7 @@ package io.jobline.executor;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.job.JobDescriptor;
 import io.jobline.store.TimerStore;
+import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
@@ -79,6 +80,13 @@ final class RunExecution implements Runnable {
   /** Above 0 while the attempt runs under a claim of its own (handed over between executors). */
   private volatile long claimEpoch;
 
+  /**
+   * Whether this attempt went on after its partition went to another executor: that executor
+   * publishes its end again from the claim, with a fan-out's children, so its own end sends none
+   * (both would count). Set and read under this object's lock with {@link #markEnded}.
+   */
+  private boolean handedOver;
+
   RunExecution(
       Pending pending, Hold hold, RunEnvironment env, RunningRuns running, RunOutcome outcome) {
     this.pending = pending;
@@ -125,10 +133,25 @@ final class RunExecution implements Runnable {
       return false; // it ended just now: its end is in the outbox, and goes out with the
       // revocation's commit
     }
+    handedOver = true;
     claimEpoch = claim;
     hold = new Hold(LeaseKeeper.validity(clock.instant(), ttl()));
     long beat = Math.max(100, ttl().toMillis() / 3);
     renewal = watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS);
+    return true;
+  }
+
+  /**
+   * Marks this attempt, already under a claim, as going on after its partition went to another
+   * executor, unless it has ended.
+   *
+   * @return false if it has ended (its end is in the outbox, or soon is)
+   */
+  synchronized boolean keepClaimAfterHandOver() {
+    if (ended.get()) {
+      return false;
+    }
+    handedOver = true;
     return true;
   }
 
@@ -170,6 +193,10 @@ final class RunExecution implements Runnable {
    */
   private synchronized boolean markEnded() {
     return ended.compareAndSet(false, true);
+  }
+
+  private synchronized boolean handedOver() {
+    return handedOver;
   }
 
   /** Asks the job to stop, if it has started; a cancel is followed by the interrupt. */
@@ -239,10 +266,9 @@ final class RunExecution implements Runnable {
       }
       holdStart(ctx.event(EventType.STARTED, JobOutcome.started(request, ctx.params())));
       if (job.perTenant() && request.parentRunId() == null) {
-        JsonNode result =
-            new FanOut(parts.tenants(), parts.requests()).send(request, clock.instant());
-        ctx.log("Fanned out to " + result.path("fanned_out").asInt() + " tenant(s)");
-        end(EventType.COMPLETED, Json.object().set("result", result));
+        FanOut.Children children = new FanOut(parts.tenants()).plan(request, clock.instant());
+        ctx.log("Fanned out to " + children.requests().size() + " tenant(s)");
+        end(EventType.COMPLETED, Json.object().set("result", children.result()), children);
       } else {
         invoke(job, request);
       }
@@ -419,17 +445,25 @@ final class RunExecution implements Runnable {
    * timer.
    */
   void end(EventType type, JsonNode payload) {
+    end(type, payload, null);
+  }
+
+  /** Ends the attempt, sending {@code children} (or none, if null) with its end. */
+  private void end(EventType type, JsonNode payload, FanOut.Children children) {
     if (!markEnded()) {
       return;
     }
     try {
-      publishEnd(type, payload);
+      publishEnd(
+          type,
+          payload,
+          children == null || handedOver() ? List.<PreparedRequest>of() : children.requests());
     } finally {
       endOut.countDown();
     }
   }
 
-  private void publishEnd(EventType type, JsonNode payload) {
+  private void publishEnd(EventType type, JsonNode payload, List<PreparedRequest> children) {
     // decided before the end is written, so the end itself says the run goes on (a reader of the
     // run between this end and the retry's announcement must not take it for the run's last)
     // not after a cancel of this attempt: one that failed as (or after) it was cancelled
@@ -452,10 +486,14 @@ final class RunExecution implements Runnable {
             || running.isFenced(pending.claimKey(), epoch)
             || holdLapsed();
     if (!fenced && claimEpoch > 0) {
-      String json =
-          new String(
-              Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal),
-              StandardCharsets.UTF_8);
+      byte[] bytes =
+          Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal);
+      if (bytes.length > EventSize.MAX_BYTES) {
+        // the claim keeps the end as it is sent: a takeover publishes it again
+        terminal = EventSize.fitted(terminal, bytes.length);
+        bytes = Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), terminal);
+      }
+      String json = new String(bytes, StandardCharsets.UTF_8);
       try {
         fenced = !parts.claims().finish(pending.claimKey(), executorId, claimEpoch, json);
       } catch (RuntimeException e) {
@@ -540,7 +578,8 @@ final class RunExecution implements Runnable {
           pending.done().run();
           mark.sent();
         },
-        mark);
+        mark,
+        children);
   }
 
   /**

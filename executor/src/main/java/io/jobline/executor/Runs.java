@@ -121,7 +121,11 @@ final class Runs {
         continue;
       }
       if (e.underClaim()) {
-        going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
+        if (e.keepClaimAfterHandOver()) {
+          going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
+        } else {
+          awaitEnd(e, deadline); // it ended just now
+        }
         continue;
       }
       try {

@@ -1,11 +1,14 @@
 package io.jobline.executor;
 
 import io.jobline.store.TimerStore;
+import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
 import io.jobline.wire.RunEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -34,9 +37,9 @@ final class TakeOver {
 
   /**
    * What becomes of the request now: empty if that attempt ended at the previous owner (its end is
-   * published again, with the retry it said follows, and the request is done); the request again,
-   * to wait until the claim may have lapsed, if it is still held; else the request claimed here,
-   * under an epoch above both.
+   * published again, with the retry it said follows or the children a fan-out sent, and the request
+   * is done); the request again, to wait until the claim may have lapsed, if it is still held; else
+   * the request claimed here, under an epoch above both.
    */
   Optional<Pending> claim(Pending p, long partitionEpoch, Instant now) {
     ClaimStore.Claim claim = claims.claim(p.elsewhere(), executorId, now, ttl);
@@ -48,7 +51,14 @@ final class TakeOver {
               Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(), bytes);
           RunEvent retry =
               RetryTimer.again(end, p.request(), p.job().descriptor(), timers, claim.retrySet());
-          events.publishEnd(end, retry, p.partition().partition(), p.done(), null);
+          // a fan-out's children go with its end again: the transaction that held them may be void
+          List<PreparedRequest> children =
+              end.type() == EventType.COMPLETED
+                      && p.job().descriptor().perTenant()
+                      && p.request().parentRunId() == null
+                  ? FanOut.listedIn(p.request(), end.payload(), now)
+                  : List.of();
+          events.publishEnd(end, retry, p.partition().partition(), p.done(), null, children);
         } else {
           p.done().run();
         }

@@ -37,7 +37,7 @@ class CappedSurplusTest {
     return new RunEnvironment(
         "exec-a",
         new ExecutorSettings(),
-        new ExecutorParts(null, new InMemoryTimerStore(), null, null, null),
+        new ExecutorParts(null, new InMemoryTimerStore(), null, null),
         new EventPublisher(),
         Clock.fixed(T0, ZoneOffset.UTC),
         null);

@@ -58,7 +58,7 @@ class DispatcherTest {
     // offset stayed open until the partition moved
     Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
     ExecutorParts parts =
-        new ExecutorParts(heldThenFailing(), new InMemoryTimerStore(), null, null, null);
+        new ExecutorParts(heldThenFailing(), new InMemoryTimerStore(), null, null);
     RunEnvironment env =
         new RunEnvironment(
             "exec-b", new ExecutorSettings(), parts, new EventPublisher(), clock, null);
@@ -107,7 +107,7 @@ class DispatcherTest {
         new RunEnvironment(
             "exec-b",
             new ExecutorSettings(),
-            new ExecutorParts(null, timers, null, null, null),
+            new ExecutorParts(null, timers, null, null),
             new EventPublisher(),
             Clock.fixed(T0, ZoneOffset.UTC),
             null);

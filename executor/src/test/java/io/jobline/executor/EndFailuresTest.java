@@ -8,6 +8,7 @@ import io.jobline.job.JobDefinition;
 import io.jobline.job.JobDescriptor;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.TimerStore;
+import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
@@ -16,6 +17,7 @@ import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +32,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** How an attempt ends when it is cancelled and ignores it, or when its retry cannot be stored. */
+/**
+ * How an attempt ends when it is cancelled and ignores it, when its retry cannot be stored, and
+ * what a fan-out's end carries.
+ */
 public class EndFailuresTest {
   private static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
   private static final TopicPartition TP = new TopicPartition("jobline.requests", 3);
@@ -73,6 +78,23 @@ public class EndFailuresTest {
   }
 
   private RunExecution execution(String method, TimerStore timers) throws Exception {
+    return execution(method, timers, false, null, "t1");
+  }
+
+  private RunExecution execution(
+      String method, TimerStore timers, boolean perTenant, TenantDirectory tenants, String tenant)
+      throws Exception {
+    return execution(method, timers, perTenant, tenants, tenant, null);
+  }
+
+  private RunExecution execution(
+      String method,
+      TimerStore timers,
+      boolean perTenant,
+      TenantDirectory tenants,
+      String tenant,
+      ClaimStore claims)
+      throws Exception {
     ExecutorSettings settings = new ExecutorSettings();
     settings.stopGrace = io.dropwizard.util.Duration.milliseconds(100);
     settings.abandonGrace = io.dropwizard.util.Duration.milliseconds(100);
@@ -80,18 +102,18 @@ public class EndFailuresTest {
         new RunEnvironment(
             "exec-a",
             settings,
-            new ExecutorParts(null, timers, null, null, null),
+            new ExecutorParts(claims, timers, tenants, null),
             events,
             Clock.fixed(T0, ZoneOffset.UTC),
             watchdog);
     JobDefinition job =
         new JobDefinition(
-            new JobDescriptor(method, "", 60, 2, Scope.TENANT, false, 0, null),
+            new JobDescriptor(method, "", 60, 2, Scope.TENANT, perTenant, 0, null),
             this,
             EndFailuresTest.class.getMethod(method, JobContext.class));
     JobRequest request =
         JobRequest.of(
-            RunId.of("r1"), method, Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
+            RunId.of("r1"), method, Json.object(), tenant, null, null, Trigger.manual(), T0, "t");
     Pending pending = new Pending(job, request, TP, 10, () -> {}, null, null, 5, 0);
     RunningRuns running =
         new RunningRuns() {
@@ -218,5 +240,108 @@ public class EndFailuresTest {
     assertThat(timers.earliest()).isPresent();
     // (its end, made void, takes the timer back: DispatcherTest)
     assertThat(out.get(0).end().retryTimer().id()).isEqualTo(TimerStore.retryId("r1", 2));
+  }
+
+  @Test
+  void aFanOutsChildrenGoOutOnlyWithItsEnd() throws Exception {
+    // found by review: the children were sent by a producer of their own before the parent's end
+    // was committed, so an executor that died in between sent them again from the next owner
+    InMemoryTenantDirectory tenants =
+        new InMemoryTenantDirectory()
+            .put("a", null, true)
+            .put("a-1", "a", true)
+            .put("b", null, true)
+            .put("gone", null, false);
+    execution("failing", new InMemoryTimerStore(), true, tenants, null).run();
+
+    List<EventPublisher.Outgoing> out = published();
+    EventPublisher.Outgoing end = out.get(out.size() - 1);
+    assertThat(end.event().type()).isEqualTo(EventType.COMPLETED);
+    assertThat(end.requests())
+        .extracting(r -> r.request().tenantId())
+        .containsExactly("a", "a-1", "b");
+    for (PreparedRequest child : end.requests()) {
+      assertThat(child.request().runId())
+          .isEqualTo(RunId.forChild(RunId.of("r1"), child.request().tenantId()));
+      assertThat(child.request().parentRunId()).isEqualTo(RunId.of("r1"));
+      assertThat(new String(child.key(), StandardCharsets.UTF_8))
+          .isEqualTo(child.request().partitionKey());
+    }
+    assertThat(end.event().payload().path("result").path("children"))
+        .extracting(c -> c.path("run_id").asText())
+        .containsExactly(
+            RunId.forChild(RunId.of("r1"), "a").value(),
+            RunId.forChild(RunId.of("r1"), "a-1").value(),
+            RunId.forChild(RunId.of("r1"), "b").value());
+    assertThat(out.subList(0, out.size() - 1))
+        .as("its start and log line")
+        .allSatisfy(o -> assertThat(o.requests()).isEmpty());
+  }
+
+  @Test
+  void aFanOutThatEndsAfterItsPartitionWentElsewhereLeavesItsChildrenToTheTakeover()
+      throws Exception {
+    // found by review: its end and children went out here and again from the next owner's
+    // takeover, which publishes the end its claim holds with the children it lists
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch answer = new CountDownLatch(1);
+    TenantDirectory slow =
+        new TenantDirectory() {
+          @Override
+          public List<String> active() {
+            asked.countDown();
+            try {
+              answer.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return List.of("a", "b");
+          }
+
+          @Override
+          public List<String> descendants(String tenant) {
+            return List.of();
+          }
+        };
+    List<String> finished = new CopyOnWriteArrayList<>();
+    ClaimStore claims =
+        new ClaimStore() {
+          @Override
+          public Claim claim(String key, String owner, Instant now, Duration ttl) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
+          public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
+            return true;
+          }
+
+          @Override
+          public boolean finish(String key, String owner, long epoch, String terminalEvent) {
+            finished.add(terminalEvent);
+            return true;
+          }
+
+          @Override
+          public void retrySet(String key) {}
+
+          @Override
+          public void release(String key, String owner, long epoch) {}
+        };
+    RunExecution run = execution("failing", new InMemoryTimerStore(), true, slow, null, claims);
+    Thread worker = new Thread(run::run, "test-run");
+    worker.start();
+    assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(run.continueUnderClaim(9)).isTrue(); // (its partition goes to another executor)
+    answer.countDown();
+    worker.join(10_000);
+
+    assertThat(finished).as("its end, with the children it lists, is on its claim").hasSize(1);
+    assertThat(finished.get(0)).contains(RunId.forChild(RunId.of("r1"), "b").value());
+    List<EventPublisher.Outgoing> out = published();
+    EventPublisher.Outgoing end = out.get(out.size() - 1);
+    assertThat(end.event().type()).isEqualTo(EventType.COMPLETED);
+    assertThat(end.requests()).as("the takeover sends them").isEmpty();
   }
 }

@@ -99,7 +99,7 @@ final class ExecutorHarness {
   }
 
   ExecutorParts parts() {
-    return parts(db, requests);
+    return parts(db);
   }
 
   /** The jobs the tests' executors run. */
@@ -108,12 +108,11 @@ final class ExecutorHarness {
   }
 
   /** An executor's collaborators on a store. */
-  static ExecutorParts parts(MongoDatabase db, RequestProducer requests) {
+  static ExecutorParts parts(MongoDatabase db) {
     return new ExecutorParts(
         new MongoClaimStore(db),
         new MongoTimerStore(db),
         new MongoTenantDirectory(db, new TenantSettings()),
-        requests,
         new MongoPartitionLeases(db));
   }
 

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import io.jobline.topic.KafkaSettings;
-import io.jobline.topic.RequestProducer;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -93,9 +92,7 @@ final class ExecutorProcess implements AutoCloseable {
     KafkaSettings kafka = new KafkaSettings();
     kafka.bootstrapServers = args[0];
     MongoClient client = MongoClients.create(args[1]);
-    ExecutorParts parts =
-        ExecutorHarness.parts(
-            client.getDatabase("jobline"), new RequestProducer(kafka, "test-" + args[2]));
+    ExecutorParts parts = ExecutorHarness.parts(client.getDatabase("jobline"));
     Executor executor =
         new Executor(
             kafka,

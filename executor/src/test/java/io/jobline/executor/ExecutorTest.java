@@ -21,6 +21,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -286,6 +287,33 @@ class ExecutorTest {
     List<String> ids = new ArrayList<>();
     awaitEnd(family.runId().value()).payload().path("result").forEach(n -> ids.add(n.asText()));
     assertThat(ids).containsExactly("parent", "child-1", "child-2", "grandchild");
+  }
+
+  @Test
+  void aJobWhoseResultLogOrErrorIsOverKafkasRecordLimitEndsOnceAndTheRunsAfterItRun() {
+    // found by review: an event over the producer's 1 MB made Kafka refuse the whole transaction,
+    // which voided every end in it and read them all again: the job (and its neighbours) ran again
+    // and again, and its run never ended
+    executor("exec-oversized");
+    JobRequest result = submit("oversized", Json.object().put("as", "result"), "t-big");
+    JobRequest log = submit("oversized", Json.object().put("as", "log"), "t-big");
+    JobRequest error = submit("oversized", Json.object().put("as", "error"), "t-big");
+    JobRequest after = submit("counting", null, "t-big");
+
+    assertThat(awaitEnd(after.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+    RunEvent resultEnd = awaitEnd(result.runId().value());
+    assertThat(resultEnd.type()).isEqualTo(EventType.FAILED);
+    assertThat(resultEnd.payload().path("error").asText()).contains("result").contains("bytes");
+    assertThat(awaitEnd(log.runId().value()).type()).isEqualTo(EventType.COMPLETED);
+    assertThat(ofType(log.runId().value(), EventType.LOG).get(0).payload().toString().length())
+        .isLessThan(WireLimits.MAX_REQUEST_BYTES);
+    RunEvent errorEnd = awaitEnd(error.runId().value());
+    assertThat(errorEnd.type()).isEqualTo(EventType.FAILED);
+    assertThat(errorEnd.payload().path("error").asText()).startsWith("IllegalStateException: xxx");
+    assertThat(errorEnd.payload().toString().length()).isLessThan(WireLimits.MAX_REQUEST_BYTES);
+    for (JobRequest r : List.of(result, log, error, after)) {
+      assertThat(TestJobs.EXECUTIONS.get(r.runId().value())).as(r.jobName()).hasValue(1);
+    }
   }
 
   @Test

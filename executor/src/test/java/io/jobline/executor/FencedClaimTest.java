@@ -48,8 +48,7 @@ class FencedClaimTest {
    */
   private void runTakenOver(RunningRuns running) throws Exception {
     ExecutorParts parts =
-        new ExecutorParts(
-            new ClaimsAnswering(n -> null), new InMemoryTimerStore(), null, null, null);
+        new ExecutorParts(new ClaimsAnswering(n -> null), new InMemoryTimerStore(), null, null);
     RunEnvironment env =
         new RunEnvironment(
             "exec-b",

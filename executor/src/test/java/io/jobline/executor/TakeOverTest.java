@@ -61,9 +61,14 @@ class TakeOverTest {
   }
 
   private List<EventPublisher.Outgoing> takeOver(RunEvent end, boolean retrySet) {
+    return takeOver(end, retrySet, JOB);
+  }
+
+  private List<EventPublisher.Outgoing> takeOver(
+      RunEvent end, boolean retrySet, JobDescriptor job) {
     Pending p =
         new Pending(
-            new JobDefinition(JOB, null, null),
+            new JobDefinition(job, null, null),
             FIRST,
             new TopicPartition("jobline.requests", 2),
             7,
@@ -146,5 +151,35 @@ class TakeOverTest {
     assertThat(out.get(0).event()).isEqualTo(end);
     assertThat(out.get(0).then()).isNull();
     assertThat(timers.earliest()).isEmpty();
+  }
+
+  @Test
+  void aFanOutsEndIsPublishedAgainWithTheChildrenItListed() {
+    // its children went into the transaction of its end at the previous owner, which may be void
+    JobDescriptor perTenant = new JobDescriptor("flaky", "", 60, 2, Scope.TENANT, true, 0, null);
+    ObjectNode result = Json.object().put("fanned_out", 2);
+    result
+        .putArray("children")
+        .add(Json.object().put("tenant_id", "a").put("run_id", "x"))
+        .add(Json.object().put("tenant_id", "b").put("run_id", "y"));
+    ObjectNode payload = Json.object();
+    payload.set("result", result);
+    RunEvent end =
+        new RunEvent(
+            RunId.of("r1"), 4, EventType.COMPLETED, T0.plusSeconds(1), "exec-a", 1, 3, payload);
+
+    List<EventPublisher.Outgoing> out = takeOver(end, false, perTenant);
+
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).event()).isEqualTo(end);
+    assertThat(out.get(0).requests())
+        .extracting(r -> r.request().runId())
+        .containsExactly(RunId.forChild(FIRST.runId(), "a"), RunId.forChild(FIRST.runId(), "b"));
+    assertThat(out.get(0).requests())
+        .extracting(r -> r.request().tenantId())
+        .containsExactly("a", "b");
+    assertThat(takeOver(end, false))
+        .as("not for a job that does not fan out")
+        .allSatisfy(o -> assertThat(o.requests()).isEmpty());
   }
 }

@@ -110,6 +110,24 @@ public class TestJobs {
     throw new IllegalStateException("boom");
   }
 
+  /**
+   * Makes text of params.bytes characters (default 2 MB) and, as params.as says, returns it, logs
+   * it as one line, or throws it as its error's message.
+   */
+  @Job(name = "oversized", description = "Returns, logs or throws text over Kafka's record limit")
+  public Map<String, Object> oversized(JobContext ctx) {
+    count(ctx);
+    String text = "x".repeat(ctx.params().path("bytes").asInt(2 * 1024 * 1024));
+    switch (ctx.params().path("as").asText("result")) {
+      case "log" -> ctx.log(text);
+      case "error" -> throw new IllegalStateException(text);
+      default -> {
+        return Map.of("text", text);
+      }
+    }
+    return Map.of("logged", true);
+  }
+
   /** While false, runs of "heedless" wait; they never look at shouldStop while they work. */
   public static volatile boolean HEEDLESS_GATE_OPEN = true;
 

@@ -1,0 +1,130 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jobline.topic.PreparedRequest;
+import io.jobline.topic.RequestProducer;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+
+/** The executor's Kafka transaction, on the tests' broker. */
+class EventTransactionTest {
+  private static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
+
+  private final ExecutorHarness h = ExecutorHarness.get();
+
+  @Test
+  void theRequestsARunSendsWithItsEndCountOnlyOnceTheTransactionCommits() {
+    String parentId = "fan-" + UUID.randomUUID();
+    JobRequest parent =
+        JobRequest.of(
+            RunId.of(parentId), "fan", Json.object(), null, null, null, Trigger.manual(), T0, "t");
+    List<PreparedRequest> children =
+        List.of("a", "b", "c").stream()
+            .map(t -> RequestProducer.prepare(parent.childFor(t, T0)))
+            .toList();
+    RunEvent end =
+        new RunEvent(RunId.of(parentId), 2, EventType.COMPLETED, T0, "exec-tx", 1, 1, null);
+    EventPublisher.Outgoing out =
+        new EventPublisher.Outgoing(end, null, -1, () -> {}, null, children);
+
+    try (KafkaConsumer<byte[], byte[]> requests = committedReader()) {
+      List<TopicPartition> all =
+          requests.partitionsFor(Topics.REQUESTS.name()).stream()
+              .map(p -> new TopicPartition(p.topic(), p.partition()))
+              .toList();
+      requests.assign(all);
+      requests.seekToEnd(all);
+      Map<TopicPartition, Long> from = new HashMap<>(); // (from here on)
+      all.forEach(tp -> from.put(tp, requests.position(tp)));
+
+      EventTransaction tx =
+          new EventTransaction(
+              h.kafkaSettings, "tx-test-" + UUID.randomUUID(), new ExecutorSettings());
+      try {
+        tx.sendEvents(List.of(out), false);
+        assertThat(tx.commitNow()).as("requests a run sent are committed at once").isTrue();
+        awaitOnTheBroker(from, parentId, children.size());
+        tx.abort(); // (an executor that dies before its commit: the brokers abort it)
+        tx.sendEvents(List.of(out), false);
+        assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+            .isEqualTo(EventTransaction.Outcome.COMMITTED);
+      } finally {
+        tx.close();
+      }
+
+      Map<String, Integer> seen = new HashMap<>();
+      Map<TopicPartition, Long> committedEnd = requests.endOffsets(all);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                requests
+                    .poll(Duration.ofMillis(100))
+                    .forEach(r -> countChild(r.value(), parentId, seen));
+                return all.stream().allMatch(tp -> requests.position(tp) >= committedEnd.get(tp));
+              });
+      Map<String, Integer> once = new HashMap<>();
+      children.forEach(c -> once.put(c.request().runId().value(), 1));
+      assertThat(seen).as("each child once: the aborted copies never count").isEqualTo(once);
+    }
+  }
+
+  /**
+   * Waits until a reader of what is not committed yet sees {@code n} children of {@code parentId}:
+   * the transaction to abort has them on the broker, not only in its producer's buffer.
+   */
+  private void awaitOnTheBroker(Map<TopicPartition, Long> from, String parentId, int n) {
+    try (KafkaConsumer<byte[], byte[]> uncommitted = reader("read_uncommitted")) {
+      uncommitted.assign(from.keySet());
+      from.forEach(uncommitted::seek);
+      Map<String, Integer> seen = new HashMap<>();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                uncommitted
+                    .poll(Duration.ofMillis(100))
+                    .forEach(r -> countChild(r.value(), parentId, seen));
+                return seen.size() == n;
+              });
+    }
+  }
+
+  private static void countChild(byte[] value, String parentId, Map<String, Integer> seen) {
+    JobRequest read =
+        Topics.REQUESTS.valueSerde().deserializer().deserialize(Topics.REQUESTS.name(), value);
+    if (read.parentRunId() != null && read.parentRunId().value().equals(parentId)) {
+      seen.merge(read.runId().value(), 1, Integer::sum);
+    }
+  }
+
+  private KafkaConsumer<byte[], byte[]> committedReader() {
+    return reader("read_committed");
+  }
+
+  private KafkaConsumer<byte[], byte[]> reader(String isolation) {
+    Map<String, Object> props = h.kafkaSettings.clientProperties();
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+}
