@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
 import io.jobline.chain.Chain;
 import io.jobline.chain.ChainLauncher;
@@ -457,6 +458,17 @@ public final class SchedulesResource {
    * takes — so a schedule that is accepted can fire.
    */
   private Schedule validate(Schedule s, SecurityContext sc) {
+    // found by review: a change setting tenant_id to null took a tenant's schedule out of its
+    // tenant (for a per-tenant job, a fire on every tenant)
+    Caller caller = Access.caller(sc);
+    if (!caller.sees(s.tenantId())) {
+      throw new ApiException(
+          403,
+          "Forbidden",
+          "this token acts for tenant '" + caller.tenant() + "' only; its schedules name it",
+          "tenant_id",
+          null);
+    }
     Optional<JobDescriptor> job = d.catalogue().find(s.target());
     Optional<Chain> chain = job.isPresent() ? Optional.empty() : d.chains().find(s.target());
     if (job.isEmpty() && chain.isEmpty()) {

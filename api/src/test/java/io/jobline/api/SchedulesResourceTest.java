@@ -219,4 +219,56 @@ class SchedulesResourceTest {
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
     assertThat(deleting.findAll()).isEmpty();
   }
+
+  @Test
+  void aTenantBoundAdminCannotTakeAScheduleOutOfItsTenant() throws Exception {
+    // found by review: {"tenant_id":null} was taken, and the schedule then fired for no tenant (a
+    // per-tenant job: for every tenant)
+    store.save(
+        Json.mapper()
+            .readValue(
+                "{\"job_name\":\"theirs\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
+                    + "\"timezone\":\"UTC\",\"tenant_id\":\"acme\"}",
+                Schedule.class)
+            .withNextRunAt(PLANNED));
+    SecurityContext acme = as(new Caller("ops", Role.ADMIN, "acme"));
+
+    assertThatThrownBy(() -> resource.patch("theirs", "{\"tenant_id\":null}", acme))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(403);
+              assertThat(e.toProblem().field()).isEqualTo("tenant_id");
+            });
+    assertThat(store.find("theirs").orElseThrow().tenantId()).isEqualTo("acme");
+    resource.patch("theirs", "{\"tenant_id\":\"acme\",\"description\":\"ok\"}", acme);
+    assertThat(store.find("theirs").orElseThrow().description()).isEqualTo("ok");
+  }
+
+  @Test
+  void aScheduleWhoseFiresWouldAllBeRefusedOrNeverComeIsRefusedNamingTheField() {
+    // found by review: max_attempts 0 was taken (every fire refused by the executor, a trigger
+    // answered 202), and a jitter of years (it never fired)
+    for (String[] bad :
+        List.of(
+            new String[] {"max_attempts", "0"},
+            new String[] {"timeout_seconds", "-5"},
+            new String[] {"jitter_seconds", "2000000000"})) {
+      String body =
+          "{\"job_name\":\"n\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\",\""
+              + bad[0]
+              + "\":"
+              + bad[1]
+              + "}";
+      assertThatThrownBy(() -> resource.create(body, ADMIN))
+          .as(bad[0])
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.toProblem().field()).isEqualTo(bad[0]);
+              });
+    }
+    assertThat(store.find("n")).isEmpty();
+  }
 }

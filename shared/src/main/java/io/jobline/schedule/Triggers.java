@@ -11,18 +11,30 @@ import java.util.Optional;
 
 /** Fire times of a schedule, from the trigger it was read with, and checks of its fields. */
 public final class Triggers {
+  /** The longest jitter a schedule may ask for, in seconds: a day. */
+  public static final int MAX_JITTER = 86_400;
+
   private Triggers() {}
 
   /**
-   * Checks a schedule's trigger fields.
+   * Checks a schedule's trigger fields, and the attempts and timeout its runs ask for.
    *
    * @throws CronException naming the field at fault and why
    */
   public static void validate(Schedule s) {
     s.trigger().check();
     CronSchedule.zone(s.timezone());
-    if (s.jitterSeconds() != null && s.jitterSeconds() < 0) {
-      throw new CronException("jitter_seconds", "must be 0 or more");
+    if (s.jitterSeconds() != null && (s.jitterSeconds() < 0 || s.jitterSeconds() > MAX_JITTER)) {
+      // (found by review: a jitter of years was taken, and the schedule never fired)
+      throw new CronException(
+          "jitter_seconds", "must be 0 to " + MAX_JITTER + " (a day); got " + s.jitterSeconds());
+    }
+    if (s.maxAttempts() != null && s.maxAttempts() < 1) {
+      // (else every fire was refused by the executor: found by review)
+      throw new CronException("max_attempts", "must be 1 or more");
+    }
+    if (s.timeoutSeconds() != null && s.timeoutSeconds() < 1) {
+      throw new CronException("timeout_seconds", "must be 1 or more");
     }
     if (s.misfireGraceSeconds() != null && s.misfireGraceSeconds() < 0) {
       throw new CronException("misfire_grace_seconds", "must be 0 or more");
