@@ -410,7 +410,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       return;
     }
     dirtyRuns.put(runId, after);
-    if (endedNow(before, after)) {
+    if (endedNow(before, after) || namedNow(before, after)) {
       if (unverified == null) {
         count(after);
       } else if (unverified.stub == null) { // (a stub's run: told from the stub in verify)
@@ -530,7 +530,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
               LOG.warn("An input of run {} does not fold onto its stored record: {}", runId, e);
               continue;
             }
-            boolean endsNow = endedNow(before, run);
+            boolean endsNow = endedNow(before, run) || namedNow(before, run);
             boolean ended = endsNow || endedAgain(before, input.event());
             if (ended && input.event() != null && !endsCounted.add(endKey(input))) {
               ended = false; // a copy of an end counted in this stretch already
@@ -750,6 +750,21 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         run.parentRunId(),
         run.appliedSeq(),
         run.options());
+  }
+
+  /**
+   * Whether a run that ended before anything named its job (a cancel or refusal folded before its
+   * request: such ends carry no job) has its job now. Its end was counted nowhere (statistics are
+   * per job), so it is counted now (found by review: it never was).
+   */
+  private static boolean namedNow(RunRecord before, RunRecord after) {
+    return before != null
+        && before.jobName() == null
+        && after.jobName() != null
+        && before.status() != null
+        && before.status().isTerminal()
+        && after.status() != null
+        && after.status().isTerminal();
   }
 
   private static boolean endedNow(RunRecord before, RunRecord after) {

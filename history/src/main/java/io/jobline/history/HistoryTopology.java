@@ -61,7 +61,8 @@ public final class HistoryTopology {
    */
   static final Serde<RunInput> INPUT = lenient(new JsonSerde<>(RunInput.class));
 
-  static final Serde<RunRecord> RECORD = lenient(new JsonSerde<>(RunRecord.class));
+  static final Serde<RunRecord> RECORD =
+      lenient(StateFit.fitting(new JsonSerde<>(RunRecord.class)));
   static final Serde<JobStats> STATS = new JobStatsSerde();
 
   private HistoryTopology() {}

@@ -62,7 +62,21 @@ final class QueuedHold {
    */
   List<RunRecord> hold(String runId, RunRecord run, long offset, long timestamp, long now) {
     long weight = JsonWeight.ofRun(run);
-    Held before = held.put(runId, new Held(run, offset, timestamp, now, weight));
+    Held prior = held.get(runId);
+    // a copy of a request held already (read again, or sent twice) keeps its place and its first
+    // offset: the note starts at the first held entry's offset, and a later one left the runs
+    // held between them out of it (found by review)
+    Held before =
+        held.put(
+            runId,
+            prior == null
+                ? new Held(run, offset, timestamp, now, weight)
+                : new Held(
+                    run,
+                    Math.min(prior.offset, offset),
+                    Math.min(prior.timestamp, timestamp),
+                    prior.since,
+                    weight));
     bytes += weight - (before == null ? 0 : before.weight);
     read(offset);
     List<RunRecord> out = new ArrayList<>(1);

@@ -79,9 +79,47 @@ public final class RunFold {
     if (input.request() != null) {
       run.request(input.request());
     } else if (input.event() != null) {
-      run.event(input.event(), maxLogs);
+      run.event(checked(input.event()), maxLogs);
     }
     return run.build();
+  }
+
+  /** The longest executor id a run keeps (ids are host names and UUIDs). */
+  static final int MAX_EXECUTOR_ID_CHARS = 256;
+
+  /**
+   * {@code e} as the fold takes it: its executor id cut to {@link #MAX_EXECUTOR_ID_CHARS} (kept on
+   * the run and on its attempt, an id of half a megabyte put the run's state over Kafka's largest
+   * record, and the changelog write stopped the partition's stream thread at every restart).
+   *
+   * @throws IllegalArgumentException for an attempt below 1 or a negative epoch or sequence number,
+   *     which no Jobline producer writes (an end at epoch -1 passed the stale check and ended a
+   *     running run: found by review); the record is set aside
+   */
+  static RunEvent checked(RunEvent e) {
+    if (e.attempt() < 1 || e.epoch() < 0 || e.seq() < 0) {
+      throw new IllegalArgumentException(
+          "an event needs an attempt of 1 or more and an epoch and sequence number of 0 or more;"
+              + " got attempt "
+              + e.attempt()
+              + ", epoch "
+              + e.epoch()
+              + ", seq "
+              + e.seq());
+    }
+    String id = e.executorId();
+    if (id == null || id.length() <= MAX_EXECUTOR_ID_CHARS) {
+      return e;
+    }
+    return new RunEvent(
+        e.runId(),
+        e.seq(),
+        e.type(),
+        e.timestamp(),
+        capped(id, MAX_EXECUTOR_ID_CHARS),
+        e.attempt(),
+        e.epoch(),
+        e.payload());
   }
 
   /** A mutable copy of a run record, for one fold step. */
@@ -197,7 +235,7 @@ public final class RunFold {
           // or a cancel goes on): logged, but the run's progress is its current attempt's (review)
           if (!stale(e) && (status == null || status == RunStatus.RUNNING)) {
             progress = pct;
-            progressMessage = text(p, "message");
+            progressMessage = capped(text(p, "message"), MAX_TEXT_CHARS);
           }
           log(e, "info", text(p, "message"), pct, maxLogs);
         }
@@ -439,7 +477,7 @@ public final class RunFold {
     private static String level(EventType type, JsonNode p) {
       String given = text(p, "level");
       if (given != null) {
-        return given;
+        return capped(given, 32);
       }
       return switch (type) {
         case WARNING -> "warning";

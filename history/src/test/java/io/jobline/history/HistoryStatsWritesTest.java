@@ -6,6 +6,10 @@ import io.dropwizard.util.Duration;
 import io.jobline.run.JobStats;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.wire.EventType;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -198,5 +202,33 @@ class HistoryStatsWritesTest {
     RunRecord run = next.stored.find("early").orElseThrow();
     assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(run.requestedAt()).isEqualTo(T0);
+  }
+
+  @Test
+  void aCancelFoldedBeforeItsRequestIsCountedOnceTheRequestNamesItsJob() {
+    // found by review: an end that names no job (a cancel before the run started) folded before
+    // its request was counted nowhere, and the request, folding onto an ended run, ended nothing
+    ProcessorHarness task = new ProcessorHarness(new HistorySettings(), T0);
+    task.processor.init(task.context);
+    task.input(
+        new RunEvent(
+            RunId.of("r1"),
+            1,
+            EventType.CANCELLED,
+            T0,
+            "executor-1",
+            1,
+            0,
+            Json.object().put("error", "cancelled before it started")),
+        0);
+    task.request("r1", T0, 0);
+    task.commit();
+
+    assertThat(task.stored.find("r1").orElseThrow().status()).isEqualTo(RunStatus.CANCELLED);
+    assertThat(task.statsWrites).hasSize(1);
+    assertThat(task.statsWrites.get(0))
+        .as("the job's and the job-and-tenant's, once each")
+        .hasSize(2)
+        .allSatisfy(s -> assertThat(s.counts().getOrDefault("cancelled", 0L)).isEqualTo(1));
   }
 }

@@ -76,6 +76,21 @@ class QueuedHoldTest {
   }
 
   @Test
+  void aCopyOfAHeldRequestKeepsTheNoteFromTheFirstOffsetHeld() {
+    // found by review: a held at 10, b at 11, a's request again at 12 (read again after a restart,
+    // or sent twice) noted 12: after a second restart b was never read again
+    hold.hold("a", queued("a"), 10, T, T);
+    hold.hold("b", queued("b"), 11, T, T);
+    hold.hold("a", queued("a"), 12, T + 500, T + 500);
+
+    assertThat(hold.note()).startsWith("10-");
+    assertThat(ids(hold.due(T + HOLD, T + 60, idle(T + 60, T + 60, 0))))
+        .as("held as long as its first copy")
+        .containsExactly("a", "b");
+    assertThat(hold.note()).isNull();
+  }
+
+  @Test
   void aBusyTaskHoldsWhileItsStreamStandsAnIdleOneHalfASecondAtMost() {
     hold.hold("a", queued("a"), 10, T, T);
 

@@ -1,6 +1,7 @@
 package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
@@ -10,6 +11,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,5 +64,54 @@ class RunFoldTextCapTest {
     String text = "a".repeat(RunFold.MAX_TEXT_CHARS - 1) + "😀" + "b";
     String cut = RunFold.capped(text, RunFold.MAX_TEXT_CHARS);
     assertThat(cut).startsWith("a".repeat(RunFold.MAX_TEXT_CHARS - 1) + "… (3 more characters)");
+  }
+
+  @Test
+  void anExecutorIdOrProgressMessageOfHalfAMegabyteIsCut() {
+    // found by review: kept on the run and on its attempt, the id put the run's state over 1 MB
+    JobRequest request = JobRequest.manual(RunId.of("r1"), "job", Json.object(), "t1", T0, "api");
+    RunRecord run = fold.apply("r1", RunInput.of(request), null);
+    String huge = "e".repeat(530_000);
+    RunEvent start =
+        new RunEvent(RunId.of("r1"), 1, EventType.STARTED, T0, huge, 1, 1, Json.object());
+    run = fold.apply("r1", RunInput.of(start), run);
+    run =
+        fold.apply(
+            "r1",
+            RunInput.of(
+                new RunEvent(
+                    RunId.of("r1"),
+                    2,
+                    EventType.PROGRESS,
+                    T0,
+                    huge,
+                    1,
+                    1,
+                    Json.object().put("percentage", 50).put("message", huge))),
+            run);
+
+    assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
+    assertThat(run.executorId()).hasSizeLessThan(300).startsWith("eee");
+    assertThat(run.attempts()).allSatisfy(a -> assertThat(a.executorId()).hasSizeLessThan(300));
+    assertThat(run.progressMessage()).hasSizeLessThan(8_300);
+  }
+
+  @Test
+  void anEventWithANegativeEpochOrAnAttemptBelowOneIsRefusedNotFolded() {
+    // found by review: an end at epoch -1 (or 0 at attempt -1) passed the stale check and ended a
+    // running run; the processor sets a record the fold refuses aside
+    JobRequest request = JobRequest.manual(RunId.of("r1"), "job", Json.object(), "t1", T0, "api");
+    RunRecord run = fold.apply("r1", RunInput.of(request), null);
+    RunRecord running =
+        fold.apply("r1", RunInput.of(event(1, EventType.STARTED, "executor_id", "e")), run);
+    for (RunEvent bad :
+        List.of(
+            new RunEvent(RunId.of("r1"), 1, EventType.FAILED, T0, "x", 1, -1, Json.object()),
+            new RunEvent(RunId.of("r1"), 1, EventType.FAILED, T0, "x", -1, 0, Json.object()),
+            new RunEvent(RunId.of("r1"), -3, EventType.FAILED, T0, "x", 1, 1, Json.object()))) {
+      assertThatThrownBy(() -> fold.apply("r1", RunInput.of(bad), running))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("attempt");
+    }
   }
 }
