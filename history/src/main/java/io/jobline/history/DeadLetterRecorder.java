@@ -9,10 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -29,19 +34,23 @@ public final class DeadLetterRecorder implements Managed {
   /** The consumer group; every history process shares it. */
   public static final String GROUP = "jobline-dead-letters";
 
-  private final KafkaSettings kafka;
   private final DeadLetterStore store;
-  private volatile KafkaConsumer<byte[], byte[]> consumer;
+  private final Supplier<Consumer<byte[], byte[]>> consumers;
+  private volatile Consumer<byte[], byte[]> consumer;
   private volatile boolean running;
   private Thread thread;
 
   public DeadLetterRecorder(KafkaSettings kafka, DeadLetterStore store) {
-    this.kafka = kafka;
+    this(() -> newConsumer(kafka), store);
+  }
+
+  /** A recorder reading with the consumers {@code consumers} makes (tests give their own). */
+  DeadLetterRecorder(Supplier<Consumer<byte[], byte[]>> consumers, DeadLetterStore store) {
+    this.consumers = consumers;
     this.store = store;
   }
 
-  @Override
-  public void start() {
+  private static Consumer<byte[], byte[]> newConsumer(KafkaSettings kafka) {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ConsumerConfig.GROUP_ID_CONFIG, GROUP);
     props.put(ConsumerConfig.CLIENT_ID_CONFIG, "jobline-dead-letters");
@@ -49,7 +58,12 @@ public final class DeadLetterRecorder implements Managed {
     props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     // history writes its dead letters in transactions: an aborted one is no dead letter
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+  }
+
+  @Override
+  public void start() {
+    consumer = consumers.get();
     consumer.subscribe(List.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name()));
     running = true;
     thread = new Thread(this::loop, "jobline-dead-letters");
@@ -57,55 +71,109 @@ public final class DeadLetterRecorder implements Managed {
     thread.start();
   }
 
+  /**
+   * Records until stopped. A failure of Kafka's (a poll, a commit refused after a rebalance) does
+   * not end it: it reads again from the offsets committed, and what it writes twice it writes by
+   * the same id (found by review: the first such failure stopped the recording until a restart).
+   */
   private void loop() {
     try {
       while (running) {
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
-        if (records.isEmpty()) {
-          continue;
-        }
-        List<DeadLetter> batch = new ArrayList<>(records.count());
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-          batch.add(DeadLetter.of(r));
-        }
-        if (write(batch)) {
-          consumer.commitSync();
+        try {
+          step();
+        } catch (WakeupException stopping) {
+          break;
+        } catch (RuntimeException e) {
+          if (!running) {
+            break;
+          }
+          LOG.warn(
+              "Recording dead letters failed ({}); reading again from the last recorded in a"
+                  + " second",
+              e.toString());
+          rewind();
+          pause(1000);
         }
       }
-    } catch (WakeupException stopping) {
-      // stop() asked
-    } catch (RuntimeException e) {
-      LOG.error(
-          "Recording dead letters stopped; records on the dead-letter topics wait for the next start",
-          e);
     } finally {
       consumer.close();
     }
   }
 
-  /**
-   * Writes a batch, trying again while the store is out (the poll is held meanwhile); false when
-   * stopping.
-   */
-  private boolean write(List<DeadLetter> batch) {
-    while (running) {
-      try {
-        store.putAll(batch);
-        return true;
-      } catch (RuntimeException e) {
-        LOG.warn(
-            "Could not record {} dead letter(s) in the store ({}); trying again in a second",
-            batch.size(),
-            e.toString());
-        try {
-          Thread.sleep(1000);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          return false;
+  private void step() {
+    ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+    if (records.isEmpty()) {
+      return;
+    }
+    List<DeadLetter> batch = new ArrayList<>(records.count());
+    for (ConsumerRecord<byte[], byte[]> r : records) {
+      batch.add(DeadLetter.of(r));
+    }
+    if (write(batch)) {
+      consumer.commitSync();
+    }
+  }
+
+  /** Goes back to the offsets committed, where it has partitions (else it waits for them). */
+  private void rewind() {
+    try {
+      Set<TopicPartition> assigned = consumer.assignment();
+      Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(assigned);
+      for (TopicPartition tp : assigned) {
+        OffsetAndMetadata at = committed.get(tp);
+        if (at != null) {
+          consumer.seek(tp, at);
+        } else {
+          consumer.seekToBeginning(List.of(tp));
         }
       }
+    } catch (RuntimeException e) {
+      LOG.warn("Could not go back to the dead letters last recorded: {}", e.toString());
     }
-    return false;
+  }
+
+  /**
+   * Writes a batch, trying again while the store is out; false when stopping. Its partitions are
+   * paused and polled meanwhile, so the group does not take them away from a reader that waits.
+   */
+  private boolean write(List<DeadLetter> batch) {
+    boolean paused = false;
+    try {
+      while (running) {
+        try {
+          store.putAll(batch);
+          return true;
+        } catch (RuntimeException e) {
+          LOG.warn(
+              "Could not record {} dead letter(s) in the store ({}); trying again in a second",
+              batch.size(),
+              e.toString());
+          if (!paused) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+          }
+          if (!pause(1000)) {
+            return false;
+          }
+          consumer.poll(Duration.ZERO); // (returns nothing while paused)
+        }
+      }
+      return false;
+    } finally {
+      if (paused) {
+        consumer.resume(consumer.paused());
+      }
+    }
+  }
+
+  private static boolean pause(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   @Override
