@@ -252,6 +252,14 @@ public final class RunFold {
           if (jobName == null && p != null) {
             fromPayload(p);
           }
+          if (requestedAt == null) {
+            // a missed fire has no request: it lists and pages at the time it was due (found by
+            // review: without one, the runs list's cursor skipped or repeated it)
+            requestedAt =
+                trigger != null && trigger.nominalTime() != null
+                    ? trigger.nominalTime()
+                    : e.timestamp();
+          }
           if (move(RunStatus.MISSED, e)) {
             completedAt = e.timestamp();
             error = text(p, "reason");

@@ -266,17 +266,8 @@ public final class MongoRunStore implements RunStore {
     if (q.to() != null) {
       filters.add(Filters.lt("requested_at", Date.from(q.to())));
     }
-    if (q.after() != null && q.after().requestedAt() != null) {
-      Date at = Date.from(q.after().requestedAt());
-      filters.add(
-          q.ascending()
-              ? Filters.or(
-                  Filters.gt("requested_at", at),
-                  Filters.and(Filters.eq("requested_at", at), Filters.gt("_id", q.after().runId())))
-              : Filters.or(
-                  Filters.lt("requested_at", at),
-                  Filters.and(
-                      Filters.eq("requested_at", at), Filters.lt("_id", q.after().runId()))));
+    if (q.after() != null) {
+      filters.add(after(q.after().requestedAt(), q.after().runId(), q.ascending()));
     }
     var sort =
         q.ascending()
@@ -290,6 +281,31 @@ public final class MongoRunStore implements RunStore {
       out.add(toRun(d));
     }
     return out;
+  }
+
+  /**
+   * The runs after the one {@code (at, id)} in the order (requested_at, _id). A run without a
+   * requested_at sorts before every dated one, as MongoDB sorts a missing field; a cursor at one
+   * was ignored, so its page came again for ever, and descending, none was listed past the first
+   * page (found by review).
+   */
+  private static Bson after(Instant at, String id, boolean ascending) {
+    Bson undated = Filters.eq("requested_at", null);
+    if (at == null) {
+      return ascending
+          ? Filters.or(
+              Filters.and(undated, Filters.gt("_id", id)), Filters.ne("requested_at", null))
+          : Filters.and(undated, Filters.lt("_id", id));
+    }
+    Date when = Date.from(at);
+    return ascending
+        ? Filters.or(
+            Filters.gt("requested_at", when),
+            Filters.and(Filters.eq("requested_at", when), Filters.gt("_id", id)))
+        : Filters.or(
+            Filters.lt("requested_at", when),
+            Filters.and(Filters.eq("requested_at", when), Filters.lt("_id", id)),
+            undated);
   }
 
   @Override

@@ -310,6 +310,69 @@ class RunStoreContractTest {
     }
 
     @Test
+    void pagesOverRunsWithoutARequestTimeListEachOnceInBothOrders() {
+      // found by review: a missed fire has no requested_at in MongoDB; a cursor at one was
+      // ignored (its page came again for ever), and newest first none was listed past page one
+      RunStore s = store();
+      List<RunRecord> all = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        all.add(run("d" + i, "job", "t-undated", RunStatus.COMPLETED, T0.plusSeconds(i)));
+        all.add(folded("u" + i, "t-undated"));
+      }
+      s.upsertAll(all);
+
+      for (boolean ascending : List.of(true, false)) {
+        List<String> seen = new ArrayList<>();
+        RunStore.Cursor after = null;
+        for (int page = 0; page < 20; page++) {
+          List<RunRecord> got =
+              s.list(
+                  new RunQuery(
+                      null, "t-undated", null, null, null, null, null, ascending, after, 3));
+          got.forEach(r -> seen.add(r.runId().value()));
+          if (got.size() < 3) {
+            break;
+          }
+          RunRecord last = got.get(got.size() - 1);
+          after = new RunStore.Cursor(last.requestedAt(), last.runId().value());
+        }
+        assertThat(seen)
+            .as(ascending ? "oldest first" : "newest first")
+            .hasSize(8)
+            .doesNotHaveDuplicates();
+        assertThat(seen.get(ascending ? 7 : 0)).isEqualTo("d3");
+      }
+    }
+
+    /** A run of tenant {@code tenant} without a requested_at (a missed fire, as stored before). */
+    private static RunRecord folded(String id, String tenant) {
+      RunRecord r = folded(id, RunStatus.MISSED, 0, false);
+      return new RunRecord(
+          r.runId(),
+          r.jobName(),
+          tenant,
+          r.params(),
+          r.trigger(),
+          r.status(),
+          r.attempt(),
+          r.epoch(),
+          r.executorId(),
+          null,
+          null,
+          r.completedAt(),
+          r.result(),
+          r.error(),
+          r.progress(),
+          r.progressMessage(),
+          r.logs(),
+          r.logsTruncated(),
+          r.attempts(),
+          r.parentRunId(),
+          r.appliedSeq(),
+          null);
+    }
+
+    @Test
     void retentionDeletesWhatWasRequestedBeforeTheCutoffAndSaysHowMany() {
       RunStore s = store();
       s.upsertAll(
