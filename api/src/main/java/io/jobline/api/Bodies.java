@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -325,5 +326,23 @@ final class Bodies {
           field, field + " must be a time within the years 0000 to 9999, not " + text);
     }
     return at;
+  }
+
+  /**
+   * A query flag given as {@code field}: {@code true} or {@code false} (in any case), or null when
+   * none is given. (Read as a Java boolean, any other text was taken as false: found by review.)
+   *
+   * @throws ApiException 400 naming {@code field} for any other text
+   */
+  static Boolean flag(String field, String text) {
+    if (text == null) {
+      return null;
+    }
+    return switch (text.toLowerCase(Locale.ROOT)) {
+      case "true" -> Boolean.TRUE;
+      case "false" -> Boolean.FALSE;
+      default ->
+          throw ApiException.badRequest(field, field + " must be true or false, not " + text);
+    };
   }
 }

@@ -87,10 +87,11 @@ public final class DeadLettersResource {
       @QueryParam("tenant") String asked,
       @QueryParam("job") String job,
       @QueryParam("topic") String topic,
-      @QueryParam("redriven") Boolean redriven,
+      @QueryParam("redriven") String redrivenAsked,
       @QueryParam("cursor") String cursor,
       @QueryParam("limit") Integer limit) {
     int size = RunsResource.pageSize(limit, RunsResource.DEFAULT_PAGE);
+    Boolean redriven = Bodies.flag("redriven", redrivenAsked);
     if (topic != null && !TOPICS.contains(topic)) {
       throw ApiException.badRequest("topic", "topic must be one of " + new TreeSet<>(TOPICS));
     }

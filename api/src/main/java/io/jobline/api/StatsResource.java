@@ -163,7 +163,8 @@ public final class StatsResource {
       @Context SecurityContext sc,
       @QueryParam("job") String job,
       @QueryParam("tenant") String asked,
-      @QueryParam("by_tenant") boolean byTenant) {
+      @QueryParam("by_tenant") String byTenantAsked) {
+    boolean byTenant = Boolean.TRUE.equals(Bodies.flag("by_tenant", byTenantAsked));
     String tenant = Access.tenantFilter(sc, asked);
     List<Map<String, Object>> out = new ArrayList<>();
     for (Document d : stats.find(job, tenant, byTenant || tenant != null)) {

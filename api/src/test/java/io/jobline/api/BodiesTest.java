@@ -31,6 +31,23 @@ class BodiesTest {
   }
 
   @Test
+  void aQueryFlagIsTrueOrFalseAndAnythingElseIsA400NamingIt() {
+    // found by review: by_tenant=yes and redriven=abc were read as false
+    assertThat(Bodies.flag("by_tenant", null)).isNull();
+    assertThat(Bodies.flag("by_tenant", "true")).isTrue();
+    assertThat(Bodies.flag("by_tenant", "False")).isFalse();
+    for (String bad : new String[] {"yes", "1", ""}) {
+      assertThatThrownBy(() -> Bodies.flag("redriven", bad))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.toProblem().field()).isEqualTo("redriven");
+              });
+    }
+  }
+
+  @Test
   void theUtf8LengthIsTheEncodedLength() {
     for (String s : new String[] {"", "abc", "é", "€", "😀", "a😀é€\u0000"}) {
       assertThat(Bodies.utf8Length(s)).as(s).isEqualTo(s.getBytes(StandardCharsets.UTF_8).length);
