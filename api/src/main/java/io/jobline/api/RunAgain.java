@@ -73,7 +73,7 @@ final class RunAgain {
             EventType.RETRY_SCHEDULED,
             now,
             "api",
-            ended.attempt(),
+            Math.max(1, ended.attempt()), // (history sets an event of attempt 0 aside)
             ended.epoch(),
             Json.object()
                 .put("next_attempt", next.attemptOrFirst())

@@ -7,6 +7,7 @@ import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -84,7 +85,7 @@ public final class DeadLetterRecorder implements Managed {
         } catch (WakeupException stopping) {
           break;
         } catch (RuntimeException e) {
-          if (!running) {
+          if (!running || Thread.currentThread().isInterrupted()) {
             break;
           }
           LOG.warn(
@@ -106,11 +107,31 @@ public final class DeadLetterRecorder implements Managed {
       return;
     }
     List<DeadLetter> batch = new ArrayList<>(records.count());
+    Map<TopicPartition, OffsetAndMetadata> upTo = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> r : records) {
       batch.add(DeadLetter.of(r));
+      upTo.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
     }
-    if (write(batch)) {
-      consumer.commitSync();
+    boolean waited = false;
+    while (true) {
+      try {
+        store.putAll(batch);
+        break;
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "Could not record {} dead letter(s) in the store ({}); trying again in a second",
+            batch.size(),
+            e.toString());
+        waited = true;
+        if (!waitForTheStore()) {
+          return; // stopping
+        }
+      }
+    }
+    // what this batch read, not the positions: a poll while it waited may have moved them
+    consumer.commitSync(upTo);
+    if (waited) {
+      rewind(); // (back before what such a poll returned, which was not written)
     }
   }
 
@@ -133,37 +154,21 @@ public final class DeadLetterRecorder implements Managed {
   }
 
   /**
-   * Writes a batch, trying again while the store is out; false when stopping. Its partitions are
-   * paused and polled meanwhile, so the group does not take them away from a reader that waits.
+   * Waits a second for the store, keeping its partitions paused and polling meanwhile, so the group
+   * does not take them away from a reader that waits (a rebalance resumes them: they are paused
+   * again before each poll, and what such a poll returns is read again after the write).
+   *
+   * @return false when stopping
    */
-  private boolean write(List<DeadLetter> batch) {
-    boolean paused = false;
-    try {
-      while (running) {
-        try {
-          store.putAll(batch);
-          return true;
-        } catch (RuntimeException e) {
-          LOG.warn(
-              "Could not record {} dead letter(s) in the store ({}); trying again in a second",
-              batch.size(),
-              e.toString());
-          if (!paused) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-          }
-          if (!pause(1000)) {
-            return false;
-          }
-          consumer.poll(Duration.ZERO); // (returns nothing while paused)
-        }
-      }
+  private boolean waitForTheStore() {
+    consumer.pause(consumer.assignment());
+    if (!pause(1000)) {
       return false;
-    } finally {
-      if (paused) {
-        consumer.resume(consumer.paused());
-      }
     }
+    consumer.pause(consumer.assignment());
+    consumer.poll(Duration.ZERO);
+    consumer.resume(consumer.paused());
+    return running;
   }
 
   private static boolean pause(long millis) {

@@ -113,5 +113,36 @@ class RunFoldTextCapTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("attempt");
     }
+
+    // (found by review of the first fix: the executor's refusal of a request of attempt 0 named
+    // attempt 0, was set aside, and the run read queued for ever; it names attempt 1)
+    JobRequest zero =
+        new JobRequest(
+            RunId.of("r2"),
+            "job",
+            Json.object(),
+            "t1",
+            null,
+            0,
+            null,
+            null,
+            null,
+            T0,
+            "api",
+            null,
+            null,
+            null);
+    RunRecord queued = fold.apply("r2", RunInput.of(zero), null);
+    RunEvent refusal =
+        new RunEvent(
+            RunId.of("r2"),
+            1,
+            EventType.FAILED,
+            T0,
+            "exec-a",
+            zero.attemptOrFirst(),
+            0,
+            Json.object().put("error", "attempt must be 1 or more"));
+    assertThat(fold.apply("r2", RunInput.of(refusal), queued).status()).isEqualTo(RunStatus.FAILED);
   }
 }

@@ -86,7 +86,9 @@ public record JobRequest(
   }
 
   public int attemptOrFirst() {
-    return attempt == null ? 1 : attempt;
+    // (one below 1 is refused by the executor, whose refusal names attempt 1: history sets an
+    // event of attempt 0 aside)
+    return attempt == null || attempt < 1 ? 1 : attempt;
   }
 
   /**
