@@ -166,6 +166,7 @@ public final class SchedulesResource {
       // stored with millisecond precision, so run ids derived from it stay the same after a reload
       s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(ChronoUnit.MILLIS).toString()));
     }
+    givenJitter(s.jitterSeconds());
     Schedule saved = validateAndPlan(s, now, sc);
     firesAtAll(saved);
     d.schedules().save(saved);
@@ -225,6 +226,9 @@ public final class SchedulesResource {
     ObjectNode patch = Bodies.object(body, "{\"cron_expression\":\"*/5 * * * *\"}", PATCH_FIELDS);
     if (patch.has("tenant_id")) {
       Access.tenantFor(sc, Bodies.optionalTenant(patch));
+    }
+    if (patch.hasNonNull("jitter_seconds") && patch.get("jitter_seconds").canConvertToInt()) {
+      givenJitter(patch.get("jitter_seconds").asInt());
     }
     if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
       throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
@@ -533,6 +537,14 @@ public final class SchedulesResource {
           "parameters do not match the schema of " + what + "; every fire would fail",
           "parameters",
           violations);
+    }
+  }
+
+  private static void givenJitter(Integer seconds) {
+    try {
+      Triggers.checkGivenJitter(seconds);
+    } catch (CronException e) {
+      throw ApiException.badRequest(e.field(), e.getMessage());
     }
   }
 

@@ -271,4 +271,24 @@ class SchedulesResourceTest {
     }
     assertThat(store.find("n")).isEmpty();
   }
+
+  @Test
+  void aScheduleStoredWithALongerJitterThanTheBoundIsKeptAndCanBeChanged() throws Exception {
+    // found by review of the bound: a schedule stored before it could no longer be patched or
+    // triggered
+    store.save(
+        Json.mapper()
+            .readValue(
+                "{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"0 0 1 * *\","
+                    + "\"timezone\":\"UTC\",\"jitter_seconds\":2000000}",
+                Schedule.class)
+            .withNextRunAt(PLANNED));
+
+    resource.patch("slow", "{\"description\":\"kept\"}", ADMIN);
+    assertThat(store.find("slow").orElseThrow().description()).isEqualTo("kept");
+    assertThat(store.find("slow").orElseThrow().jitterSeconds()).isEqualTo(2_000_000);
+    assertThatThrownBy(() -> resource.patch("slow", "{\"jitter_seconds\":2000001}", ADMIN))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.toProblem().field()).isEqualTo("jitter_seconds"));
+  }
 }

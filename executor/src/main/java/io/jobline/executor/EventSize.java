@@ -51,11 +51,10 @@ final class EventSize {
         break;
       }
       JsonNode value = fitted.get(f.name());
+      // (a result is never cut: a run would read completed with a result it did not return)
       JsonNode smaller =
-          value.isTextual() && value.asText().length() > KEPT_CHARS
-              ? Json.mapper()
-                  .getNodeFactory()
-                  .textNode(value.asText().substring(0, KEPT_CHARS) + " … (cut)")
+          value.isTextual() && value.asText().length() > KEPT_CHARS && !f.name().equals("result")
+              ? Json.mapper().getNodeFactory().textNode(cut(value.asText()) + " … (cut)")
               : null;
       if (smaller == null) {
         fitted.remove(f.name());
@@ -91,6 +90,12 @@ final class EventSize {
         event.attempt(),
         event.epoch(),
         fitted);
+  }
+
+  /** The first {@link #KEPT_CHARS} characters of {@code text}, not splitting a surrogate pair. */
+  private static String cut(String text) {
+    int end = Character.isHighSurrogate(text.charAt(KEPT_CHARS - 1)) ? KEPT_CHARS - 1 : KEPT_CHARS;
+    return text.substring(0, end);
   }
 
   private static int size(JsonNode value) {

@@ -79,4 +79,21 @@ class EventSizeTest {
     assertThat(out.type()).isEqualTo(EventType.LOG);
     assertThat(out.payload().path("message").asText()).hasSize(EventSize.KEPT_CHARS + 8);
   }
+
+  @Test
+  void aResultThatIsTextIsLeftOutNotCut() {
+    // found by review: a text result was cut and the run read completed with a result it did not
+    // return
+    RunEvent out = fitted(event(EventType.COMPLETED, Json.object().put("result", BIG)));
+    assertThat(out.type()).isEqualTo(EventType.FAILED);
+    assertThat(out.payload().has("result")).isFalse();
+  }
+
+  @Test
+  void aCutNeverSplitsASurrogatePair() {
+    String text = "x".repeat(EventSize.KEPT_CHARS - 1) + "😀".repeat(600_000);
+    RunEvent out = fitted(event(EventType.LOG, Json.object().put("message", text)));
+    String kept = out.payload().path("message").asText();
+    assertThat(kept).endsWith("x … (cut)");
+  }
 }

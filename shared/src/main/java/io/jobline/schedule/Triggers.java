@@ -11,8 +11,12 @@ import java.util.Optional;
 
 /** Fire times of a schedule, from the trigger it was read with, and checks of its fields. */
 public final class Triggers {
-  /** The longest jitter a schedule may ask for, in seconds: a day. */
-  public static final int MAX_JITTER = 86_400;
+  /**
+   * The longest jitter a schedule may be given, in seconds: a week (found by review: a jitter of 63
+   * years was taken, and the schedule's fires came that late). Schedules stored with a longer one
+   * before the bound keep it.
+   */
+  public static final int MAX_JITTER = 7 * 86_400;
 
   private Triggers() {}
 
@@ -24,10 +28,8 @@ public final class Triggers {
   public static void validate(Schedule s) {
     s.trigger().check();
     CronSchedule.zone(s.timezone());
-    if (s.jitterSeconds() != null && (s.jitterSeconds() < 0 || s.jitterSeconds() > MAX_JITTER)) {
-      // (found by review: a jitter of years was taken, and the schedule never fired)
-      throw new CronException(
-          "jitter_seconds", "must be 0 to " + MAX_JITTER + " (a day); got " + s.jitterSeconds());
+    if (s.jitterSeconds() != null && s.jitterSeconds() < 0) {
+      throw new CronException("jitter_seconds", "must be 0 or more");
     }
     if (s.maxAttempts() != null && s.maxAttempts() < 1) {
       // (else every fire was refused by the executor: found by review)
@@ -41,6 +43,18 @@ public final class Triggers {
     }
     if (s.misfireMaxRuns() != null && s.misfireMaxRuns() < 1) {
       throw new CronException("misfire_max_runs", "must be 1 or more");
+    }
+  }
+
+  /**
+   * Checks a jitter being given to a schedule.
+   *
+   * @throws CronException naming jitter_seconds when it is over {@link #MAX_JITTER}
+   */
+  public static void checkGivenJitter(Integer jitterSeconds) {
+    if (jitterSeconds != null && jitterSeconds > MAX_JITTER) {
+      throw new CronException(
+          "jitter_seconds", "must be at most " + MAX_JITTER + " (a week); got " + jitterSeconds);
     }
   }
 
