@@ -7,11 +7,15 @@ import io.jobline.job.JobDefinition;
 import io.jobline.job.JobDescriptor;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.TimerStore;
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -132,5 +136,62 @@ class DispatcherTest {
     assertThat(timers.due(T0.plusSeconds(60), 10))
         .extracting(TimerStore.Timer::id)
         .containsExactly(TimerStore.retryId("r9", 2));
+  }
+
+  @Test
+  void aCopyNamingAClaimOfAFanOutThatEndedHereGoesThroughTheTakeoverWithItsChildren() {
+    // found by review: a parent that ended here under a claim after its partition went elsewhere
+    // leaves its children to the takeover; the partition back here, its copy was taken for a
+    // duplicate of a run that ended here, and the children were never sent
+    JobDefinition fanOut =
+        new JobDefinition(
+            new JobDescriptor("flaky", "", 60, 2, Scope.TENANT, true, 0, null), null, null);
+    var result = Json.object().put("fanned_out", 1);
+    result.putArray("children").add(Json.object().put("tenant_id", "a").put("run_id", "x"));
+    var payload = Json.object();
+    payload.set("result", result);
+    RunEvent end =
+        new RunEvent(RunId.of("r1"), 3, EventType.COMPLETED, T0, "exec-b", 1, 6, payload);
+    String json =
+        new String(
+            Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), end),
+            StandardCharsets.UTF_8);
+    ClaimStore finished =
+        new ClaimsAnswering(
+            n -> new ClaimStore.Claim(ClaimStore.Outcome.ALREADY_DONE, 6, null, json, false));
+    EventPublisher events = new EventPublisher();
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-b",
+            new ExecutorSettings(),
+            new ExecutorParts(finished, new InMemoryTimerStore(), null, null),
+            events,
+            Clock.fixed(T0, ZoneOffset.UTC),
+            null);
+    OwnedPartition owned = new OwnedPartition(TP);
+    owned.leased = true;
+    owned.epoch = 7;
+    owned.hold = new Hold(T0.plusSeconds(60));
+    Dispatcher dispatcher =
+        new Dispatcher(
+            new Dispatcher.Context(
+                env,
+                new HashMap<>(Map.of(TP, owned)),
+                new Lanes(200),
+                OverflowPace.forTarget(1000, System.nanoTime()),
+                null));
+    Pending ran = runningElsewhere("r1", 7);
+    Pending here = new Pending(fanOut, ran.request(), TP, 7, () -> {}, null, null, 6, 6, 100);
+    dispatcher.outcomes().finished(here); // (it ended here, under its claim)
+
+    dispatcher.add(new Pending(fanOut, ran.request(), TP, 7, () -> {}, null, "r1:1", 0, 0, 100));
+    dispatcher.dispatchOnce();
+
+    List<EventPublisher.Outgoing> out = events.drain(new Fences(), voided -> {});
+    assertThat(out).hasSize(1);
+    assertThat(out.get(0).event().type()).isEqualTo(EventType.COMPLETED);
+    assertThat(out.get(0).requests())
+        .extracting(r -> r.request().runId())
+        .containsExactly(RunId.forChild(RunId.of("r1"), "a"));
   }
 }
