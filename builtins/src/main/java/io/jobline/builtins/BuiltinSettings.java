@@ -146,10 +146,10 @@ public class BuiltinSettings {
             @NotNull List<
                 @NotBlank
                 @Pattern(
-                    regexp = "^(?!_id$).*",
+                    regexp = "^(?!_id(\\.|$)).*",
                     message =
-                        "_id is the key of the exported rows and is always exported as it is; a collection keyed by a "
-                            + "personal value cannot be exported")
+                        "_id (or a path into it) is the key of the exported rows and is always exported as it is;"
+                            + " a collection keyed by a personal value cannot be exported")
                 String>>
         personalFields = Map.of();
 

@@ -59,13 +59,16 @@ public class RunHistoryCleanup {
     Date before = Date.from(cutoff);
     // runs written without requested_at (outside producers) are judged by when history last wrote
     // them
+    // and by when they ended: a run first requested long ago, retried or redriven today, is kept
+    // as long as one that ended today (found by review: deleted at the next cleanup)
     var old =
         Filters.and(
             Filters.in("status", ENDED),
             Filters.or(
                 Filters.lt("requested_at", before),
                 Filters.and(
-                    Filters.exists("requested_at", false), Filters.lt("materialized_at", before))));
+                    Filters.exists("requested_at", false), Filters.lt("materialized_at", before))),
+            Filters.or(Filters.exists("completed_at", false), Filters.lt("completed_at", before)));
     long runs =
         new BatchDeleter(ctx, settings.batchSize)
             .delete(

@@ -140,7 +140,7 @@ public class BiExport {
         while (docs.hasNext() && !ctx.shouldStop()) {
           Document doc = docs.next();
           read++;
-          if (Boolean.TRUE.equals(doc.get(settings.softDelete.flagField))) {
+          if (Boolean.TRUE.equals(at(doc, settings.softDelete.flagField))) {
             skipped++;
             deleted.add(RowShaper.idOf(doc.get("_id")));
             if (deleted.size() >= params.batchSize()) {
@@ -248,5 +248,21 @@ public class BiExport {
               + (failedRows > 0 ? ", " + failedRows + " failed" : ""),
           pct);
     }
+  }
+
+  /**
+   * The value at a dot path of {@code doc} (null if any step is missing or not a document): a flag
+   * field given as a path ({@code meta.deleted}) was read as a top-level name, so soft-deleted
+   * documents were exported (found by review).
+   */
+  static Object at(Document doc, String path) {
+    Object value = doc;
+    for (String step : path.split("\\.", -1)) {
+      if (!(value instanceof Document d)) {
+        return null;
+      }
+      value = d.get(step);
+    }
+    return value;
   }
 }

@@ -153,13 +153,32 @@ final class BigQueryTarget implements ExportTarget {
     if (!missing.isEmpty()) {
       Table existing = bigquery.getTable(id);
       List<Field> fields = new ArrayList<>(existing.getDefinition().getSchema().getFields());
-      missing.forEach(c -> fields.add(field(c)));
-      existing.toBuilder()
-          .setDefinition(StandardTableDefinition.of(Schema.of(fields)))
-          .build()
-          .update();
-      missing.forEach(c -> tables.get(name).put(c.name(), c.type()));
-      missing.forEach(c -> clearable.get(name).add(c.name()));
+      // against the table as it is now: another run (a tenant's, fanned out with this one) may
+      // have added a column since this one read it, which added again was refused on every batch
+      // (found by review)
+      Set<String> there = new HashSet<>();
+      fields.forEach(f -> there.add(f.getName()));
+      List<Column> adding = missing.stream().filter(c -> !there.contains(c.name())).toList();
+      try {
+        if (!adding.isEmpty()) {
+          adding.forEach(c -> fields.add(field(c)));
+          existing.toBuilder()
+              .setDefinition(StandardTableDefinition.of(Schema.of(fields)))
+              .build()
+              .update();
+        }
+      } catch (RuntimeException e) {
+        tables.remove(name); // (read again with the next batch)
+        clearable.remove(name);
+        throw e;
+      }
+      for (Field f : existing.getDefinition().getSchema().getFields()) {
+        if (!tables.get(name).containsKey(f.getName())) {
+          tables.get(name).put(f.getName(), fromBigQuery(f.getType().getStandardType()));
+        }
+      }
+      adding.forEach(c -> tables.get(name).put(c.name(), c.type()));
+      adding.forEach(c -> clearable.get(name).add(c.name()));
     }
     Map<String, ColumnType> types = tables.get(name);
     return columns.stream()

@@ -111,26 +111,36 @@ final class JdbcTarget implements ExportTarget {
     if (existing.isEmpty()) {
       return;
     }
-    String marks = String.join(", ", Collections.nCopies(ids.size(), "?"));
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "DELETE FROM "
-                + dialect.qualified(table)
-                + " WHERE "
-                + dialect.quote(Column.KEY)
-                + " IN ("
-                + marks
-                + ")")) {
-      for (int i = 0; i < ids.size(); i++) {
-        ps.setString(i + 1, ids.get(i));
+    try {
+      // in statements of at most MAX_DELETE_IDS: SQL Server takes 2,100 parameters a statement,
+      // and a batch of more soft-deleted ids was refused on every run (found by review)
+      for (int from = 0; from < ids.size(); from += MAX_DELETE_IDS) {
+        List<String> some = ids.subList(from, Math.min(ids.size(), from + MAX_DELETE_IDS));
+        String marks = String.join(", ", Collections.nCopies(some.size(), "?"));
+        try (PreparedStatement ps =
+            connection.prepareStatement(
+                "DELETE FROM "
+                    + dialect.qualified(table)
+                    + " WHERE "
+                    + dialect.quote(Column.KEY)
+                    + " IN ("
+                    + marks
+                    + ")")) {
+          for (int i = 0; i < some.size(); i++) {
+            ps.setString(i + 1, some.get(i));
+          }
+          ps.executeUpdate();
+        }
       }
-      ps.executeUpdate();
       connection.commit();
     } catch (SQLException | RuntimeException e) {
       connection.rollback();
       throw e;
     }
   }
+
+  /** The most ids one DELETE names (SQL Server's limit is 2,100 parameters a statement). */
+  static final int MAX_DELETE_IDS = 2_000;
 
   /**
    * Creates the table or adds the columns it lacks; returns every column of the table, typed as the

@@ -72,4 +72,25 @@ class RunHistoryCleanupTest {
         .containsExactlyInAnyOrder("old-but-running", "recent");
     assertThat(resources.database().getCollection("job_run_logs").countDocuments()).isEqualTo(3);
   }
+
+  @Test
+  void aRunRequestedLongAgoThatEndedRecentlyIsKept() {
+    // found by review: a 91-day-old run redriven today was deleted at the next cleanup
+    resources.settings.jobRuns.retentionDays = 90;
+    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+    runs.insertOne(
+        new Document("_id", "redriven")
+            .append("status", "completed")
+            .append("requested_at", Date.from(TestResources.NOW.minus(Duration.ofDays(91))))
+            .append("completed_at", Date.from(TestResources.NOW.minus(Duration.ofHours(2)))));
+    runs.insertOne(
+        new Document("_id", "ended-long-ago")
+            .append("status", "failed")
+            .append("requested_at", Date.from(TestResources.NOW.minus(Duration.ofDays(93))))
+            .append("completed_at", Date.from(TestResources.NOW.minus(Duration.ofDays(92)))));
+
+    new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("redriven");
+  }
 }

@@ -11,12 +11,16 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
@@ -62,6 +66,16 @@ final class FakeBigQuery implements AutoCloseable {
     server.start();
   }
 
+  private final Map<String, Consumer<ArrayNode>> afterMerge = new ConcurrentHashMap<>();
+
+  /**
+   * Changes the schema of {@code table} (project.dataset.table) with the next merge into it, as
+   * another client would right after it.
+   */
+  void afterNextMerge(String table, Consumer<ArrayNode> change) {
+    afterMerge.put(table, change);
+  }
+
   String host() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
@@ -100,7 +114,16 @@ final class FakeBigQuery implements AutoCloseable {
           }
         }
         case "PATCH", "PUT" -> {
-          schemas.put(id, (ArrayNode) Json.mapper().readTree(body).path("schema").path("fields"));
+          ArrayNode fields = (ArrayNode) Json.mapper().readTree(body).path("schema").path("fields");
+          Set<String> names = new HashSet<>();
+          for (JsonNode f : fields) {
+            if (!names.add(f.path("name").asText().toLowerCase(Locale.ROOT))) {
+              // (as BigQuery answers a schema naming a column twice)
+              send(ex, 400, error(400, "Field " + f.path("name").asText() + " already exists"));
+              return;
+            }
+          }
+          schemas.put(id, fields);
           send(ex, 200, tableJson(table.group(1), table.group(2), table.group(3)));
         }
         case "DELETE" -> {
@@ -152,6 +175,10 @@ final class FakeBigQuery implements AutoCloseable {
         }
       }
       if (merge.find()) {
+        Consumer<ArrayNode> change = afterMerge.remove(merge.group(1));
+        if (change != null) {
+          change.accept(schemas.get(merge.group(1))); // (done by someone else, after this merge)
+        }
         Map<String, ObjectNode> target =
             rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
         // as BigQuery: a matched row's columns named in UPDATE SET take the staging row's
