@@ -134,6 +134,14 @@ final class CompactH2Backend extends H2Backend {
   @Override
   public Document handleCommand(
       Channel channel, String databaseName, String command, Document query) {
+    HostileCommands.check(databaseName, command, query);
+    if (command.equalsIgnoreCase("dropDatabase")) {
+      String ours = databaseName + ".";
+      HostileCommands.checkDrop(
+          databaseName,
+          getMvStore().getMapNames(),
+          map -> map.startsWith(DATA + ours) || map.startsWith(META + ours));
+    }
     try {
       return super.handleCommand(channel, databaseName, command, query);
     } finally {
@@ -182,6 +190,25 @@ final class CompactH2Backend extends H2Backend {
         documents.forEach((position, document) -> index.add(document, position, null));
         store.removeMap(old);
         store.commit();
+      } else if (!sparse && !store.hasMap(DATA + getFullCollectionNamespace(collection))) {
+        // a write puts the document, then its key (a delete takes the key, then the document),
+        // and H2 commits on its own too: a process killed between the two left a document whose
+        // key the index lacks, which every later write of that id then failed on (found by
+        // review). A unique index that is not sparse holds one key per document: filled again
+        // when the counts differ (once the library's documents, if any, were copied to ours)
+        MVMap<Object, Document> documents = data(getFullCollectionNamespace(collection));
+        if (map.sizeAsLong() != documents.sizeAsLong()) {
+          LOG.warn(
+              "Index {} of {} held {} keys for {} documents (a process killed mid-write); filled"
+                  + " again from the documents",
+              indexName,
+              collection,
+              map.sizeAsLong(),
+              documents.sizeAsLong());
+          map.clear();
+          documents.forEach((position, document) -> index.add(document, position, null));
+          store.commit();
+        }
       }
       return index;
     }

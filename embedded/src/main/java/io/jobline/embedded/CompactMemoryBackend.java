@@ -15,6 +15,7 @@ import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.memory.index.MemoryUniqueIndex;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,14 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
   @Override
   protected MongoDatabase openOrCreateDatabase(String databaseName) {
     return new Database(databaseName, getCursorRegistry(), documentsRead);
+  }
+
+  /** Refuses what would break the store for everyone ({@link HostileCommands}), then answers. */
+  @Override
+  public Document handleCommand(
+      Channel channel, String databaseName, String command, Document query) {
+    HostileCommands.check(databaseName, command, query);
+    return super.handleCommand(channel, databaseName, command, query);
   }
 
   /** As the library's memory database, with {@link Collection}s. */

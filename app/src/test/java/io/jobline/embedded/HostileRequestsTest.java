@@ -1,0 +1,75 @@
+package io.jobline.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.mongodb.MongoException;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import org.bson.Document;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Requests any process on the machine could send the store that broke it for everyone (found by
+ * review): they are refused, and what the store held is still there and readable.
+ */
+class HostileRequestsTest {
+  @TempDir Path dir;
+
+  @Test
+  void aNulInAFieldNameIsRefusedAndTheCollectionStaysReadable() {
+    for (Path file : new Path[] {null, dir.resolve("nul.h2")}) {
+      try (EmbeddedMongo mongo = EmbeddedMongo.start(file, 0, failed -> {});
+          MongoClient client = MongoClients.create(mongo.uri())) {
+        MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("job_runs");
+        runs.insertOne(new Document("_id", "r1").append("status", "queued"));
+
+        // (the driver refuses a NUL in a name it writes itself; a rename's target is a value)
+        assertThatThrownBy(
+                () -> runs.updateOne(Filters.eq("_id", "r1"), Updates.rename("status", "s\0t")))
+            .isInstanceOf(MongoException.class)
+            .hasMessageContaining("NUL");
+
+        assertThat(runs.find().into(new ArrayList<>()))
+            .extracting(d -> d.getString("status"))
+            .as(mongo.backend())
+            .containsExactly("queued");
+      }
+    }
+  }
+
+  @Test
+  void droppingADatabaseWhoseNameStartsAnothersIsRefusedAndBothAreKept() {
+    try (EmbeddedMongo mongo = EmbeddedMongo.start(dir.resolve("drop.h2"), 0, failed -> {});
+        MongoClient client = MongoClients.create(mongo.uri())) {
+      client.getDatabase("jobline").getCollection("job_runs").insertOne(new Document("_id", "r1"));
+      client
+          .getDatabase("jobline_rebuilt")
+          .getCollection("job_runs")
+          .insertOne(new Document("_id", "r2"));
+      client.getDatabase("j").getCollection("x").insertOne(new Document("_id", 1));
+
+      assertThatThrownBy(() -> client.getDatabase("j").drop())
+          .isInstanceOf(MongoException.class)
+          .hasMessageContaining("drop its collections one by one");
+      assertThatThrownBy(() -> client.getDatabase("jobline").drop())
+          .isInstanceOf(MongoException.class);
+
+      assertThat(client.getDatabase("jobline").getCollection("job_runs").countDocuments())
+          .isEqualTo(1);
+      assertThat(client.getDatabase("jobline_rebuilt").getCollection("job_runs").countDocuments())
+          .isEqualTo(1);
+      client.getDatabase("jobline_rebuilt").drop(); // (no other database starts with its name)
+      assertThat(client.getDatabase("jobline").getCollection("job_runs").countDocuments())
+          .isEqualTo(1);
+      assertThat(client.listDatabaseNames().into(new ArrayList<>()))
+          .doesNotContain("jobline_rebuilt");
+    }
+  }
+}
