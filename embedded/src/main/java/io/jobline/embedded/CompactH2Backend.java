@@ -145,10 +145,23 @@ final class CompactH2Backend extends H2Backend {
     try {
       return super.handleCommand(channel, databaseName, command, query);
     } finally {
-      if (WRITES.contains(command.toLowerCase(Locale.ROOT))) {
+      if (WRITES.contains(command.toLowerCase(Locale.ROOT)) || writesOut(command, query)) {
         groupCommit.await();
       }
     }
+  }
+
+  /** Whether {@code command} is an aggregation that writes ({@code $out}, {@code $merge}). */
+  private static boolean writesOut(String command, Document query) {
+    if (!command.equalsIgnoreCase("aggregate") || !(query.get("pipeline") instanceof List<?> p)) {
+      return false;
+    }
+    for (Object stage : p) {
+      if (stage instanceof Document d && (d.containsKey("$out") || d.containsKey("$merge"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** H2 commits made for writes so far (for tests). */

@@ -192,6 +192,37 @@ class H2StoreIndexTest {
   }
 
   @Test
+  void aRenamedCollectionTakesItsIndexesAndOneMadeUnderTheOldNameHasItsOwn() {
+    // found by review: the index maps stayed under the old name, and a collection made later
+    // under it shared their keys with the renamed one
+    Path file = dir.resolve("renamed.mv");
+    EmbeddedMongo first = EmbeddedMongo.start(file, 0);
+    try (MongoClient client = MongoClients.create(first.uri())) {
+      var db = client.getDatabase("jobline");
+      db.getCollection("things").insertOne(new Document("_id", "a").append("n", 1));
+      db.getCollection("things").renameCollection(new MongoNamespace("jobline", "renamed"));
+      db.getCollection("things").insertOne(new Document("_id", "a").append("n", 2));
+      assertThat(db.getCollection("renamed").find(Filters.eq("_id", "a")).first().getInteger("n"))
+          .isEqualTo(1);
+    } finally {
+      first.close();
+    }
+    EmbeddedMongo again = EmbeddedMongo.start(file, 0);
+    try (MongoClient client = MongoClients.create(again.uri())) {
+      var db = client.getDatabase("jobline");
+      assertThat(db.getCollection("things").find(Filters.eq("_id", "a")).first().getInteger("n"))
+          .isEqualTo(2);
+      assertThat(db.getCollection("renamed").find(Filters.eq("_id", "a")).first().getInteger("n"))
+          .isEqualTo(1);
+      db.getCollection("renamed").insertOne(new Document("_id", "b"));
+      assertThat(db.getCollection("things").countDocuments()).isEqualTo(1);
+      assertThat(db.getCollection("renamed").countDocuments()).isEqualTo(2);
+    } finally {
+      again.close();
+    }
+  }
+
+  @Test
   void everyKindOfValueComesBackAsWrittenAfterARestart() {
     Path file = dir.resolve("values.mv");
     Document doc = StoredValues.everyKind("run-1");
