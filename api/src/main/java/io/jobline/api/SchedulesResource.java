@@ -227,9 +227,6 @@ public final class SchedulesResource {
     if (patch.has("tenant_id")) {
       Access.tenantFor(sc, Bodies.optionalTenant(patch));
     }
-    if (patch.hasNonNull("jitter_seconds") && patch.get("jitter_seconds").canConvertToInt()) {
-      givenJitter(patch.get("jitter_seconds").asInt());
-    }
     if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
       throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
     }
@@ -257,6 +254,9 @@ public final class SchedulesResource {
                 }
               } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("body", "not a schedule change: " + e.getMessage());
+              }
+              if (!Objects.equals(merged.jitterSeconds(), current.jitterSeconds())) {
+                givenJitter(merged.jitterSeconds()); // (as read: a number given as text too)
               }
               boolean retime = retimes(current, merged);
               Schedule planned =

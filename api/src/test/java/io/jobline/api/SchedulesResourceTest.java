@@ -287,8 +287,11 @@ class SchedulesResourceTest {
     resource.patch("slow", "{\"description\":\"kept\"}", ADMIN);
     assertThat(store.find("slow").orElseThrow().description()).isEqualTo("kept");
     assertThat(store.find("slow").orElseThrow().jitterSeconds()).isEqualTo(2_000_000);
-    assertThatThrownBy(() -> resource.patch("slow", "{\"jitter_seconds\":2000001}", ADMIN))
-        .isInstanceOfSatisfying(
-            ApiException.class, e -> assertThat(e.toProblem().field()).isEqualTo("jitter_seconds"));
+    for (String jitter : List.of("2000001", "\"2000001\"")) { // (a number given as text too)
+      assertThatThrownBy(() -> resource.patch("slow", "{\"jitter_seconds\":" + jitter + "}", ADMIN))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> assertThat(e.toProblem().field()).isEqualTo("jitter_seconds"));
+    }
   }
 }

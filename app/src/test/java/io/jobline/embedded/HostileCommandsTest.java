@@ -20,13 +20,22 @@ class HostileCommandsTest {
   }
 
   @Test
-  void aNulInANameDeepInAWriteIsRefused() {
-    Document deep = new Document("k\0", 1);
-    for (int i = 0; i < 50; i++) {
-      deep = new Document("a", List.of(new Document("b", deep)));
-    }
-    Document insert = new Document("insert", "c").append("documents", List.of(deep));
-    assertThatThrownBy(() -> HostileCommands.check("jobline", "insert", insert))
+  void aRenameToANameWithANulIsRefusedInEveryUpdateShape() {
+    Document rename = new Document("$rename", new Document("status", "s\0t"));
+    Document update =
+        new Document("update", "c")
+            .append("updates", List.of(new Document("q", new Document()).append("u", rename)));
+    assertThatThrownBy(() -> HostileCommands.check("jobline", "update", update))
         .hasMessageContaining("NUL");
+    Document findAndModify = new Document("findAndModify", "c").append("update", rename);
+    assertThatThrownBy(() -> HostileCommands.check("jobline", "findAndModify", findAndModify))
+        .hasMessageContaining("NUL");
+    HostileCommands.check(
+        "jobline",
+        "update",
+        new Document("update", "c")
+            .append(
+                "updates",
+                List.of(new Document("u", new Document("$rename", new Document("status", "st"))))));
   }
 }

@@ -3,10 +3,7 @@ package io.jobline.embedded;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.ErrorCode;
 import de.bwaldvogel.mongo.exception.MongoServerError;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -17,13 +14,13 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>A database name that is empty or holds {@code .}, {@code $} or NUL: the data folder's store
  *       names its maps after the database, and the library dropped a database's maps by prefix.
- *   <li>A field name with a NUL in a document written ({@code insert}, {@code update}, {@code
- *       findAndModify}), or as a {@code $rename} target: the library writes it raw into BSON, where
- *       NUL ends a name, and the document could no longer be read, nor any scan over it.
+ *   <li>A {@code $rename} whose target name holds a NUL. Field names are read up to their NUL, so
+ *       none reaches the store with one, but a rename's target is a value: the library wrote it raw
+ *       into BSON as a name, and the document could no longer be read, nor any scan over it.
  * </ul>
  */
 final class HostileCommands {
-  private static final Set<String> WRITES_DOCUMENTS = Set.of("insert", "update", "findandmodify");
+  private static final Set<String> WRITES_DOCUMENTS = Set.of("update", "findandmodify");
 
   private HostileCommands() {}
 
@@ -67,34 +64,26 @@ final class HostileCommands {
     }
   }
 
+  /** The update documents of an {@code update} or {@code findAndModify} command. */
   private static void refuseNulInNames(Document command) {
-    Deque<Object> todo = new ArrayDeque<>();
-    todo.push(command);
-    while (!todo.isEmpty()) {
-      Object next = todo.pop();
-      if (next instanceof Document d) {
-        for (Map.Entry<String, Object> e : d.entrySet()) {
-          if (e.getKey().indexOf('\0') >= 0) {
-            throw nul(e.getKey());
-          }
-          if (e.getKey().equals("$rename") && e.getValue() instanceof Document renames) {
-            for (Object to : renames.values()) {
-              if (to instanceof String s && s.indexOf('\0') >= 0) {
-                throw nul(s);
-              }
-            }
-          }
-          pushContainer(todo, e.getValue());
+    Object updates = command.get("updates");
+    if (updates instanceof Iterable<?> list) {
+      for (Object u : list) {
+        if (u instanceof Document d) {
+          refuseNulRenames(d.get("u"));
         }
-      } else if (next instanceof Iterable<?> list) {
-        list.forEach(v -> pushContainer(todo, v));
       }
     }
+    refuseNulRenames(command.get("update"));
   }
 
-  private static void pushContainer(Deque<Object> todo, Object value) {
-    if (value instanceof Document || value instanceof Iterable<?>) {
-      todo.push(value);
+  private static void refuseNulRenames(Object update) {
+    if (update instanceof Document d && d.get("$rename") instanceof Document renames) {
+      for (Object to : renames.values()) {
+        if (to instanceof String s && s.indexOf('\0') >= 0) {
+          throw nul(s);
+        }
+      }
     }
   }
 

@@ -148,8 +148,21 @@ public final class DeadLetterRecorder implements Managed {
           consumer.seekToBeginning(List.of(tp));
         }
       }
+    } catch (WakeupException stopping) {
+      throw stopping;
     } catch (RuntimeException e) {
-      LOG.warn("Could not go back to the dead letters last recorded: {}", e.toString());
+      // its position may be past records not written: a new consumer starts from the offsets
+      // committed (found by review: the next commit went past them)
+      LOG.warn(
+          "Could not go back to the dead letters last recorded ({}); reading with a new consumer",
+          e.toString());
+      try {
+        consumer.close();
+      } catch (RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      consumer = consumers.get();
+      consumer.subscribe(List.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name()));
     }
   }
 

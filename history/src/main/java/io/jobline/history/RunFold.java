@@ -332,7 +332,9 @@ public final class RunFold {
     }
 
     private void end(RunStatus to, RunEvent e) {
-      if (e.epoch() > 0 && stale(e)) {
+      // an end at epoch 0 (a refusal, a request never sent) is stale too once its attempt started
+      // under a lease: a refused copy of a running run's request failed it (found by review)
+      if ((e.epoch() > 0 || epoch > 0) && stale(e)) {
         LOG.debug(
             "Run {} ignores a stale {} (attempt {}, epoch {})",
             runId,

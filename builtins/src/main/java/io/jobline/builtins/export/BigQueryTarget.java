@@ -175,6 +175,9 @@ final class BigQueryTarget implements ExportTarget {
       for (Field f : existing.getDefinition().getSchema().getFields()) {
         if (!tables.get(name).containsKey(f.getName())) {
           tables.get(name).put(f.getName(), fromBigQuery(f.getType().getStandardType()));
+          if (f.getMode() != Field.Mode.REQUIRED && f.getDefaultValueExpression() == null) {
+            clearable.get(name).add(f.getName()); // (as the columns read with the table)
+          }
         }
       }
       adding.forEach(c -> tables.get(name).put(c.name(), c.type()));

@@ -1,0 +1,62 @@
+package io.jobline.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+/** An executor's refusal of a request (an end at epoch 0), folded onto its run. */
+class RunFoldRefusalTest {
+  private static final Instant T0 = Instant.parse("2026-12-05T08:00:00Z");
+  private final RunFold fold = new RunFold(100);
+
+  private static RunEvent event(long seq, EventType type, int attempt, long epoch) {
+    return new RunEvent(
+        RunId.of("r1"),
+        seq,
+        type,
+        T0.plusSeconds(seq),
+        "exec-a",
+        attempt,
+        epoch,
+        Json.object().put("error", "refused").put("job_name", "job").put("tenant_id", "t1"));
+  }
+
+  private RunRecord queued() {
+    return fold.apply(
+        "r1",
+        RunInput.of(JobRequest.manual(RunId.of("r1"), "job", Json.object(), "t1", T0, "api")),
+        null);
+  }
+
+  @Test
+  void aRefusedCopyOfARunningRunsRequestDoesNotEndIt() {
+    // found by review: a copy of the request with a bad field, refused as attempt 1 at epoch 0,
+    // failed the run its attempt 1 was running, whose real end was then ignored
+    RunRecord running = fold.apply("r1", RunInput.of(event(1, EventType.STARTED, 1, 3)), queued());
+    RunRecord after = fold.apply("r1", RunInput.of(event(1, EventType.FAILED, 1, 0)), running);
+
+    assertThat(after.status()).isEqualTo(RunStatus.RUNNING);
+    assertThat(fold.apply("r1", RunInput.of(event(2, EventType.COMPLETED, 1, 3)), after).status())
+        .isEqualTo(RunStatus.COMPLETED);
+  }
+
+  @Test
+  void aRefusalStillFailsARunThatNeverStartedAndARetryOfOne() {
+    assertThat(fold.apply("r1", RunInput.of(event(1, EventType.FAILED, 1, 0)), queued()).status())
+        .isEqualTo(RunStatus.FAILED);
+    RunRecord failed =
+        fold.apply(
+            "r1",
+            RunInput.of(event(2, EventType.FAILED, 1, 3)),
+            fold.apply("r1", RunInput.of(event(1, EventType.STARTED, 1, 3)), queued()));
+    assertThat(failed.status()).isEqualTo(RunStatus.FAILED);
+  }
+}
