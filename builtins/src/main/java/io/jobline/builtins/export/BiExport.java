@@ -2,7 +2,9 @@ package io.jobline.builtins.export;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
+import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
 import io.jobline.builtins.BuiltinSettings;
 import io.jobline.builtins.export.ExportParams.ResourceConfig;
@@ -12,6 +14,7 @@ import io.jobline.job.JobException;
 import io.jobline.job.JobResources;
 import io.jobline.wire.Scope;
 import java.util.ArrayList;
+import java.util.Date;
 import java.util.List;
 import org.bson.Document;
 
@@ -78,6 +81,12 @@ public class BiExport {
         results.add(new ResourceExport(ctx, settings, params, i).run(shapers.get(i), target));
       }
     }
+    if (!ctx.shouldStop()) {
+      // the pass is whole: the next run begins a new one
+      for (ResourceConfig c : params.configs()) {
+        progress().deleteOne(Filters.eq("_id", progressKey(ctx, params, c)));
+      }
+    }
     long exported = results.stream().mapToLong(ExportSummary.ResourceResult::exported).sum();
     long errors = results.stream().mapToLong(ExportSummary.ResourceResult::errorCount).sum();
     if (ctx.shouldStop()) {
@@ -86,7 +95,7 @@ public class BiExport {
               + results.size()
               + " of "
               + params.configs().size()
-              + " resources begun); running it again exports the rest");
+              + " resources begun); running it again goes on where it stopped");
     }
     ctx.log(
         "Exported "
@@ -129,22 +138,49 @@ public class BiExport {
           settings.applicationDatabase(resources).getCollection(config.resource());
       var filter = Filters.eq(settings.biExport.tenantField, ctx.tenantId());
       total = source.countDocuments(filter);
+      // a pass stopped part-way (its timeout, a cancel) goes on after the last document it wrote
+      // when run again: begun again from the first, a tenant larger than one run could export
+      // never had its last documents (nor their erasures) exported (found by review)
+      String key = progressKey(ctx, params, config);
+      Document saved = progress().find(Filters.eq("_id", key)).first();
+      if (saved != null && Boolean.TRUE.equals(saved.get("done"))) {
+        ctx.log(
+            config.resource()
+                + ": exported whole in the pass a run stopped on "
+                + saved.get("at")
+                + "; that pass goes on with the next resource");
+        return new ExportSummary.ResourceResult(
+            config.resource(), config.targetTable(), 0, 0, List.of(), 0);
+      }
+      Object after = saved == null ? null : saved.get("after_id");
+      var reading = after == null ? filter : Filters.and(filter, Filters.gt("_id", after));
+      if (after != null) {
+        read = source.countDocuments(Filters.and(filter, Filters.lte("_id", after)));
+        ctx.log(
+            config.resource()
+                + ": going on after document "
+                + after
+                + ", where a run stopped on "
+                + saved.get("at"));
+      }
       report();
       List<Row> batch = new ArrayList<>(params.batchSize());
+      Object last = after;
       try (MongoCursor<Document> docs =
           source
-              .find(filter)
+              .find(reading)
               .sort(Sorts.ascending("_id"))
               .batchSize(params.batchSize())
               .iterator()) {
         while (docs.hasNext() && !ctx.shouldStop()) {
           Document doc = docs.next();
           read++;
+          last = doc.get("_id");
           if (Boolean.TRUE.equals(at(doc, settings.softDelete.flagField))) {
             skipped++;
             deleted.add(RowShaper.idOf(doc.get("_id")));
             if (deleted.size() >= params.batchSize()) {
-              remove(target, deleted);
+              writeAllUpTo(target, batch, key, last);
             }
             continue;
           }
@@ -154,12 +190,13 @@ public class BiExport {
             error("document " + doc.get("_id") + ": " + e.getMessage(), 1);
           }
           if (batch.size() >= params.batchSize()) {
-            flush(target, batch);
+            writeAllUpTo(target, batch, key, last);
           }
         }
       }
       flush(target, batch);
       remove(target, deleted);
+      saveProgress(key, last, !ctx.shouldStop());
       if (removed > 0) {
         ctx.log(
             config.resource()
@@ -178,6 +215,31 @@ public class BiExport {
           skipped,
           List.copyOf(errors),
           errorCount);
+    }
+
+    /**
+     * Writes the rows and erasures waiting, then notes that this pass has written every document up
+     * to {@code last} (its _id).
+     */
+    private void writeAllUpTo(ExportTarget target, List<Row> batch, String key, Object last) {
+      flush(target, batch);
+      remove(target, deleted);
+      saveProgress(key, last, false);
+    }
+
+    /** Notes how far this pass got: up to {@code last}, or ({@code done}) through the resource. */
+    private void saveProgress(String key, Object last, boolean done) {
+      if (last == null && !done) {
+        return;
+      }
+      progress()
+          .replaceOne(
+              Filters.eq("_id", key),
+              new Document("_id", key)
+                  .append("after_id", last)
+                  .append("done", done)
+                  .append("at", Date.from(resources.clock().instant())),
+              new ReplaceOptions().upsert(true));
     }
 
     private void flush(ExportTarget target, List<Row> batch) {
@@ -248,6 +310,24 @@ public class BiExport {
               + (failedRows > 0 ? ", " + failedRows + " failed" : ""),
           pct);
     }
+  }
+
+  /** Where each tenant's passes over each resource stopped, if they did ({@code _id}: the pass). */
+  static final String PROGRESS = "bi_export_progress";
+
+  /** The pass of a tenant's documents of one resource into one table. */
+  private static String progressKey(JobContext ctx, ExportParams params, ResourceConfig config) {
+    return ctx.tenantId()
+        + "|"
+        + config.resource()
+        + "|"
+        + params.targetType().wire()
+        + "|"
+        + config.targetTable();
+  }
+
+  private MongoCollection<Document> progress() {
+    return resources.resource(MongoDatabase.class).getCollection(PROGRESS);
   }
 
   /**
