@@ -161,8 +161,13 @@ public final class DeadLetterRecorder implements Managed {
       } catch (RuntimeException closing) {
         e.addSuppressed(closing);
       }
-      consumer = consumers.get();
-      consumer.subscribe(List.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name()));
+      try {
+        consumer = consumers.get();
+        consumer.subscribe(List.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name()));
+      } catch (RuntimeException reopening) {
+        // (the closed one fails its next poll, and the loop comes back here)
+        LOG.warn("Could not open a new dead-letter consumer: {}", reopening.toString());
+      }
     }
   }
 

@@ -332,9 +332,10 @@ public final class RunFold {
     }
 
     private void end(RunStatus to, RunEvent e) {
-      // an end at epoch 0 (a refusal, a request never sent) is stale too once its attempt started
-      // under a lease: a refused copy of a running run's request failed it (found by review)
-      if ((e.epoch() > 0 || epoch > 0) && stale(e)) {
+      // (an end at epoch 0 — an executor's refusal — is not checked: the request of a run that
+      // started may be read again and refused by the next owner, whose refusal is then its only
+      // end; found by review of a stricter check, which left such runs running for good)
+      if (e.epoch() > 0 && stale(e)) {
         LOG.debug(
             "Run {} ignores a stale {} (attempt {}, epoch {})",
             runId,

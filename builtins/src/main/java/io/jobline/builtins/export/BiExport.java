@@ -76,16 +76,19 @@ public class BiExport {
               ctx.tenantId()));
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
+    if (params.configs().stream().allMatch(c -> doneInThePass(ctx, params, c))) {
+      endPass(ctx, params); // (a run stopped just after its pass's last resource was done)
+    }
+    int finished = 0;
     try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {
       for (int i = 0; i < params.configs().size() && !ctx.shouldStop(); i++) {
-        results.add(new ResourceExport(ctx, settings, params, i).run(shapers.get(i), target));
+        ResourceExport export = new ResourceExport(ctx, settings, params, i);
+        results.add(export.run(shapers.get(i), target));
+        finished += export.finished ? 1 : 0;
       }
     }
-    if (!ctx.shouldStop()) {
-      // the pass is whole: the next run begins a new one
-      for (ResourceConfig c : params.configs()) {
-        progress().deleteOne(Filters.eq("_id", progressKey(ctx, params, c)));
-      }
+    if (finished == params.configs().size()) {
+      endPass(ctx, params); // the pass is whole: the next run begins a new one
     }
     long exported = results.stream().mapToLong(ExportSummary.ResourceResult::exported).sum();
     long errors = results.stream().mapToLong(ExportSummary.ResourceResult::errorCount).sum();
@@ -118,6 +121,13 @@ public class BiExport {
     private final List<String> errors = new ArrayList<>();
     private final List<String> deleted = new ArrayList<>();
     private long removed;
+
+    /** Whether a write failed since the pass's note last moved: the note stays before it. */
+    private boolean failedSinceNote;
+
+    /** Whether this resource was read to its end (its pass may then end whole). */
+    private boolean finished;
+
     private long errorCount;
     private long failedRows;
     private long exported;
@@ -149,6 +159,7 @@ public class BiExport {
                 + ": exported whole in the pass a run stopped on "
                 + saved.get("at")
                 + "; that pass goes on with the next resource");
+        finished = true;
         return new ExportSummary.ResourceResult(
             config.resource(), config.targetTable(), 0, 0, List.of(), 0);
       }
@@ -196,7 +207,8 @@ public class BiExport {
       }
       flush(target, batch);
       remove(target, deleted);
-      saveProgress(key, last, !ctx.shouldStop());
+      finished = !ctx.shouldStop();
+      saveProgress(key, last, finished);
       if (removed > 0) {
         ctx.log(
             config.resource()
@@ -229,8 +241,8 @@ public class BiExport {
 
     /** Notes how far this pass got: up to {@code last}, or ({@code done}) through the resource. */
     private void saveProgress(String key, Object last, boolean done) {
-      if (last == null && !done) {
-        return;
+      if (failedSinceNote || (last == null && !done)) {
+        return; // (a write failed since the last note: the next run goes on from that note)
       }
       progress()
           .replaceOne(
@@ -250,6 +262,7 @@ public class BiExport {
         target.upsert(config.targetTable(), Column.infer(batch), batch);
         exported += batch.size();
       } catch (Exception e) {
+        failed(e);
         error(
             "batch ending at document "
                 + batch.get(batch.size() - 1).id()
@@ -272,6 +285,7 @@ public class BiExport {
         target.delete(config.targetTable(), ids);
         removed += ids.size();
       } catch (Exception e) {
+        failed(e);
         error(
             "removing the rows of "
                 + ids.size()
@@ -282,6 +296,17 @@ public class BiExport {
             ids.size());
       }
       ids.clear();
+    }
+
+    /**
+     * A write failed: the pass's note stays before it (the next run writes it again), and an
+     * interrupt (the stop after a timeout) is kept for the job to see.
+     */
+    private void failed(Exception e) {
+      failedSinceNote = true;
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     private void error(String message, int rows) {
@@ -324,6 +349,18 @@ public class BiExport {
         + params.targetType().wire()
         + "|"
         + config.targetTable();
+  }
+
+  /** Whether the pass of {@code config} was read to its end in a pass not yet whole. */
+  private boolean doneInThePass(JobContext ctx, ExportParams params, ResourceConfig config) {
+    Document note = progress().find(Filters.eq("_id", progressKey(ctx, params, config))).first();
+    return note != null && Boolean.TRUE.equals(note.get("done"));
+  }
+
+  private void endPass(JobContext ctx, ExportParams params) {
+    for (ResourceConfig c : params.configs()) {
+      progress().deleteOne(Filters.eq("_id", progressKey(ctx, params, c)));
+    }
   }
 
   private MongoCollection<Document> progress() {

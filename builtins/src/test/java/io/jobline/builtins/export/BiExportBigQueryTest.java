@@ -266,4 +266,19 @@ class BiExportBigQueryTest {
         .as("a whole pass again")
         .isEqualTo(5);
   }
+
+  @Test
+  void aBatchThatFailedBeforeTheStopIsWrittenByTheRunThatGoesOn() throws Exception {
+    // found by review: the note moved past a batch whose write failed (as one interrupted by the
+    // stop after a timeout does), and the run going on never wrote it
+    Recording first = new Recording("bi-export", "t1", params()).stopAfterChecks(5);
+    bigquery.afterNextMerge("acme.bi.users", schema -> bigquery.failNextMerge());
+    new BiExport(resources).export(first); // u1, u2 written; u3, u4 refused; stopped before u5
+    assertThat(bigquery.rowsOf("acme.bi.users")).hasSize(2);
+
+    ExportSummary rest = new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+
+    assertThat(rest.totalExported()).isEqualTo(3);
+    assertThat(bigquery.rowsOf("acme.bi.users")).hasSize(5);
+  }
 }

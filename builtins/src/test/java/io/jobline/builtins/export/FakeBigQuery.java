@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -67,6 +68,13 @@ final class FakeBigQuery implements AutoCloseable {
   }
 
   private final Map<String, Consumer<ArrayNode>> afterMerge = new ConcurrentHashMap<>();
+
+  private final AtomicBoolean failNextMerge = new AtomicBoolean();
+
+  /** Refuses the next merge, as BigQuery refuses a query job. */
+  void failNextMerge() {
+    failNextMerge.set(true);
+  }
 
   /**
    * Changes the schema of {@code table} (project.dataset.table) with the next merge into it, as
@@ -167,6 +175,10 @@ final class FakeBigQuery implements AutoCloseable {
       String sql = job.path("configuration").path("query").path("query").asText();
       Matcher merge = MERGE.matcher(sql);
       Matcher delete = DELETE.matcher(sql);
+      if (MERGE.matcher(sql).find() && failNextMerge.getAndSet(false)) {
+        send(ex, 400, error(400, "injected: the merge is refused"));
+        return;
+      }
       if (delete.find()) {
         Map<String, ObjectNode> target = rows.getOrDefault(delete.group(1), new LinkedHashMap<>());
         Matcher literal = LITERAL.matcher(delete.group(2));
