@@ -1,10 +1,12 @@
 package io.jobline.app;
 
+import static io.jobline.app.Lifecycles.closing;
 import static io.jobline.app.Lifecycles.stopTold;
 
 import io.dropwizard.core.setup.Environment;
 import io.jobline.health.ConsumerProgress;
 import io.jobline.history.DeadLetterRecorder;
+import io.jobline.history.DirectDeadLetters;
 import io.jobline.history.History;
 import io.jobline.history.HistoryTopology;
 import io.jobline.history.StreamsHealthCheck;
@@ -27,6 +29,9 @@ final class HistoryWiring {
     JoblineConfiguration config = parts.config();
     Environment env = parts.env();
     RoleParts.Stores stores = parts.stores();
+    // (closed after history stops: managed objects stop in the reverse order)
+    DirectDeadLetters setAside = new DirectDeadLetters(config.kafka);
+    env.lifecycle().manage(closing(setAside::close));
     History history =
         new History(
             config.kafka,
@@ -35,7 +40,8 @@ final class HistoryWiring {
                 stores.runs(),
                 stores.runLogs(),
                 stores.stats()::replace,
-                new MongoAuditStore(stores.db()).ensureIndexes()::putAll),
+                new MongoAuditStore(stores.db()).ensureIndexes()::putAll,
+                setAside),
             config.topics.replicationFactor,
             parts.clock());
     env.lifecycle()

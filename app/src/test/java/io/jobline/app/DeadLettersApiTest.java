@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.history.DirectDeadLetters;
 import io.jobline.topic.Topics;
 import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.processor.api.Record;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -186,6 +188,40 @@ class DeadLettersApiTest {
     assertThat(r.status()).isEqualTo(202);
     EndToEndTest.awaitRun(admin, r.body().path("run_id").asText(), "completed");
     assertThat(admin.get("/jobs/dead-letters/" + id).body().toString()).doesNotContain("hunter2");
+  }
+
+  @Test
+  void aRunHistorySetsAsideAsItCommitsIsListedFromWhatItSentBeforeTheCommit() {
+    // history sends these itself, acknowledged before its commit (a forward went with the next
+    // transaction, lost if history stopped before that one): the real producer, the recorder, the
+    // api
+    String tenant = "dl-" + UUID.randomUUID();
+    String runId = UUID.randomUUID().toString();
+    Record<String, byte[]> setAside =
+        new Record<>(
+            runId,
+            ("{\"run_id\":\""
+                    + runId
+                    + "\",\"job_name\":\"noop\",\"tenant_id\":\""
+                    + tenant
+                    + "\",\"status\":\"completed\"}")
+                .getBytes(StandardCharsets.UTF_8),
+            System.currentTimeMillis());
+    setAside
+        .headers()
+        .add(
+            Topics.DLQ_REASON_HEADER,
+            "history could not store this run: refused".getBytes(StandardCharsets.UTF_8));
+    setAside.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
+    try (DirectDeadLetters direct = new DirectDeadLetters(standalone.config().kafka)) {
+      direct.accept(List.of(setAside));
+    }
+
+    JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
+    assertThat(letter.path("topic").asText()).isEqualTo(Topics.HISTORY_DLQ.name());
+    assertThat(letter.path("reason").asText())
+        .isEqualTo("history could not store this run: refused");
+    assertThat(letter.path("run_id").asText()).isEqualTo(runId);
   }
 
   @Test

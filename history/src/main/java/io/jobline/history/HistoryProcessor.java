@@ -192,6 +192,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         () -> {
           pace.commitStarts(context.currentSystemTimeMs());
           flush();
+          sendSetAside();
           noteHeld();
           pace.committed(context.currentSystemTimeMs());
         });
@@ -342,6 +343,23 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    */
   private void forwardDeadLetters() {
     writer.takeDeadLetters().forEach(context::forward);
+  }
+
+  /**
+   * Sends what is set aside and not yet forwarded before the commit (its write set aside a run, or
+   * the last input read was set aside): forwarded, it would go in the next transaction, and a crash
+   * before that one committed lost it — the commit had already stored the stripped copy and moved
+   * the offsets past its input (found by review). Sent at once and acknowledged before the commit
+   * ({@code setAsideAtCommit}); a crash between the two only sets it aside again. Without that sink
+   * (a rebuild, tests) it is forwarded as before.
+   */
+  private void sendSetAside() {
+    if (sinks.setAsideAtCommit() != null) {
+      List<Record<String, byte[]>> pending = writer.takeDeadLetters();
+      if (!pending.isEmpty()) {
+        sinks.setAsideAtCommit().accept(pending);
+      }
+    }
   }
 
   @Override

@@ -30,6 +30,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -67,15 +68,29 @@ public final class HistoryTopology {
 
   private HistoryTopology() {}
 
-  /** Where history writes: runs, their log lines, and the statistics of the runs that ended. */
+  /**
+   * Where history writes: runs, their log lines, the statistics of the runs that ended, the audit
+   * trail, and — when not null — the records it sets aside at a commit ({@link DirectDeadLetters});
+   * null forwards those through the topology in the next transaction.
+   */
   public record Sinks(
       RunStore runs,
       RunLogStore logs,
       Consumer<List<StatsStore.Part>> stats,
-      Consumer<List<AuditEntry>> audit) {
+      Consumer<List<AuditEntry>> audit,
+      Consumer<List<Record<String, byte[]>>> setAsideAtCommit) {
     /** Sinks that drop the audit trail (tests of runs alone). */
     public Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats) {
       this(runs, logs, stats, entries -> {});
+    }
+
+    /** Sinks that forward what a commit sets aside with the next transaction (a rebuild, tests). */
+    public Sinks(
+        RunStore runs,
+        RunLogStore logs,
+        Consumer<List<StatsStore.Part>> stats,
+        Consumer<List<AuditEntry>> audit) {
+      this(runs, logs, stats, audit, null);
     }
   }
 

@@ -20,15 +20,18 @@ import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.test.TestRecord;
 import org.bson.BsonSerializationException;
 import org.junit.jupiter.api.AfterEach;
@@ -73,6 +76,10 @@ class HistorySetAsideTest {
   }
 
   private void start(int batchSize) {
+    start(batchSize, null);
+  }
+
+  private void start(int batchSize, Consumer<List<Record<String, byte[]>>> setAsideAtCommit) {
     HistorySettings settings = new HistorySettings();
     settings.batchSize = batchSize;
     // these tests are about writes the store refuses: each queued run is written as it is read
@@ -87,7 +94,11 @@ class HistorySetAsideTest {
             HistoryTopology.build(
                 settings,
                 new HistoryTopology.Sinks(
-                    refusing(), new InMemoryRunLogStore(), statsWritten::addAll),
+                    refusing(),
+                    new InMemoryRunLogStore(),
+                    statsWritten::addAll,
+                    entries -> {},
+                    setAsideAtCommit),
                 metrics,
                 1,
                 1),
@@ -155,6 +166,55 @@ class HistorySetAsideTest {
   }
 
   @Test
+  void aRunSetAsideAsItsCommitWritesItIsSentBeforeThatCommitNotWithTheNextTransaction() {
+    // found by review: set aside by the commit's own write, the original was forwarded with the
+    // next input, in the next transaction; a crash before that one committed lost it, the stripped
+    // copy stored and the input behind the committed offsets
+    List<Record<String, byte[]>> sentAtCommit = new ArrayList<>();
+    start(1000, sentAtCommit::addAll);
+    request("refused", "refuse");
+
+    assertThat(stored.find("refused").orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+    assertThat(sentAtCommit)
+        .singleElement()
+        .satisfies(
+            dead -> {
+              assertThat(dead.key()).isEqualTo("refused");
+              assertThat(new String(dead.value(), StandardCharsets.UTF_8)).contains("\"refuse\"");
+              assertThat(
+                      new String(
+                          dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
+                          StandardCharsets.UTF_8))
+                  .contains("null character");
+            });
+    request("next", "ok");
+    assertThat(stored.find("next")).isPresent();
+    assertThat(deadLetters.isEmpty()).as("not forwarded a second time").isTrue();
+    assertThat(sentAtCommit).hasSize(1);
+  }
+
+  /** A missed fire whose trigger no fold rule reads. */
+  private static final byte[] UNFOLDABLE =
+      ("{\"run_id\":\"odd\",\"seq\":1,\"type\":\"missed\",\"attempt\":1,"
+              + "\"payload\":{\"job_name\":\"noop\",\"trigger\":\"not a trigger\"}}")
+          .getBytes(StandardCharsets.UTF_8);
+
+  private TestInputTopic<String, byte[]> rawEvents() {
+    return driver.createInputTopic(
+        Topics.EVENTS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+  }
+
+  @Test
+  void aRecordSetAsideJustBeforeACommitIsSentBeforeIt() {
+    List<Record<String, byte[]>> sentAtCommit = new ArrayList<>();
+    start(1000, sentAtCommit::addAll);
+    rawEvents().pipeInput("odd", UNFOLDABLE);
+
+    assertThat(sentAtCommit).extracting(Record::key).containsExactly("odd");
+    assertThat(deadLetters.isEmpty()).isTrue();
+  }
+
+  @Test
   void aSetAsideRunKeepsItsStrippedCopySoLaterEventsOfItAreStoredToo() {
     start(1);
     request("refused", "refuse");
@@ -181,14 +241,8 @@ class HistorySetAsideTest {
   @Test
   void aRecordTheFoldCannotTakeIsSetAsideAndTheStreamGoesOn() {
     start(1);
-    TestInputTopic<String, byte[]> raw =
-        driver.createInputTopic(
-            Topics.EVENTS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
-    raw.pipeInput(
-        "odd",
-        ("{\"run_id\":\"odd\",\"seq\":1,\"type\":\"missed\",\"attempt\":1,"
-                + "\"payload\":{\"job_name\":\"noop\",\"trigger\":\"not a trigger\"}}")
-            .getBytes(StandardCharsets.UTF_8));
+    TestInputTopic<String, byte[]> raw = rawEvents();
+    raw.pipeInput("odd", UNFOLDABLE);
     raw.pipeInput(
         "typeless", "{\"run_id\":\"typeless\",\"seq\":1}".getBytes(StandardCharsets.UTF_8));
     request("next", "ok");

@@ -1,0 +1,83 @@
+package io.jobline.history;
+
+import io.jobline.topic.KafkaSettings;
+import io.jobline.topic.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Sends to {@code jobline.history.dlq} what history sets aside as it commits, outside the
+ * exactly-once transaction, and returns once the brokers have it: that transaction is about to
+ * store the stripped copy and move past the input, so the original must be safe first. A crash
+ * after the send and before the commit sets it aside again (a second copy on the topic, never
+ * none). A send that fails throws, and the commit with it.
+ */
+public final class DirectDeadLetters
+    implements Consumer<List<Record<String, byte[]>>>, AutoCloseable {
+  private static final long SEND_TIMEOUT_SECONDS = 30;
+
+  private final Producer<String, byte[]> producer;
+
+  public DirectDeadLetters(KafkaSettings kafka) {
+    this(producer(kafka));
+  }
+
+  DirectDeadLetters(Producer<String, byte[]> producer) {
+    this.producer = producer;
+  }
+
+  private static Producer<String, byte[]> producer(KafkaSettings kafka) {
+    Map<String, Object> props = kafka.clientProperties();
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-history-set-aside");
+    return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+  }
+
+  @Override
+  public void accept(List<Record<String, byte[]>> setAside) {
+    List<Future<RecordMetadata>> sent = new ArrayList<>(setAside.size());
+    for (Record<String, byte[]> r : setAside) {
+      sent.add(
+          producer.send(
+              new ProducerRecord<>(
+                  Topics.HISTORY_DLQ.name(),
+                  null,
+                  r.timestamp(),
+                  r.key(),
+                  r.value(),
+                  r.headers())));
+    }
+    for (Future<RecordMetadata> f : sent) {
+      try {
+        f.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new HistoryException("interrupted while sending what history set aside", e);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new HistoryException(
+            "could not send what history set aside to " + Topics.HISTORY_DLQ.name(), e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    producer.close(Duration.ofSeconds(SEND_TIMEOUT_SECONDS));
+  }
+}
