@@ -9,6 +9,7 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import org.bson.Document;
@@ -41,6 +42,36 @@ class HostileRequestsTest {
             .as(mongo.backend())
             .containsExactly("queued");
       }
+    }
+  }
+
+  @Test
+  void aMessageWhoseLengthsDoNotHoldClosesItsConnectionUnreadAndTheStoreServesTheRest()
+      throws Exception {
+    // found by review: the library allocated what a string claimed before reading it (2 GB here:
+    // an OutOfMemoryError in the JVM of every role, its end with -XX:+ExitOnOutOfMemoryError), and
+    // decoded nesting by recursion (a stack overflow)
+    try (EmbeddedMongo mongo = EmbeddedMongo.start(null, 0, failed -> {});
+        MongoClient client = MongoClients.create(mongo.uri())) {
+      MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("job_runs");
+      runs.insertOne(new Document("_id", "r1"));
+      int port = Integer.parseInt(mongo.uri().substring(mongo.uri().lastIndexOf(':') + 1));
+      byte[][] hostile = {
+        WireCheckTest.msg(WireCheckTest.claimingString(0x7FFF_FFF0, 8)),
+        WireCheckTest.msg(WireCheckTest.nested(20_000))
+      };
+      for (byte[] message : hostile) {
+        try (Socket socket = new Socket("localhost", port)) {
+          socket.setSoTimeout(10_000);
+          socket.getOutputStream().write(message);
+          socket.getOutputStream().flush();
+          assertThat(socket.getInputStream().read()).as("closed without a reply").isEqualTo(-1);
+        }
+      }
+
+      assertThat(mongo.refusedMessages()).isEqualTo(2);
+      runs.insertOne(new Document("_id", "r2"));
+      assertThat(runs.countDocuments()).isEqualTo(2);
     }
   }
 

@@ -1,7 +1,6 @@
 package io.jobline.embedded;
 
 import de.bwaldvogel.mongo.MongoBackend;
-import de.bwaldvogel.mongo.MongoServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,12 +33,12 @@ public final class EmbeddedMongo implements AutoCloseable {
   /** How long closing a failed store may take before it is left to the process's end. */
   private static final Duration CLOSE_FAILED = Duration.ofSeconds(5);
 
-  private final MongoServer server;
+  private final GuardedMongoServer server;
   private final String backendName;
   private final int port;
   private final MVStore h2;
 
-  private EmbeddedMongo(MongoServer server, String backendName, int port, MVStore h2) {
+  private EmbeddedMongo(GuardedMongoServer server, String backendName, int port, MVStore h2) {
     this.server = server;
     this.backendName = backendName;
     this.port = port;
@@ -78,7 +77,7 @@ public final class EmbeddedMongo implements AutoCloseable {
         backend = compact;
         name = "h2 (" + file.toAbsolutePath() + ")";
       }
-      MongoServer server = new MongoServer(backend);
+      GuardedMongoServer server = new GuardedMongoServer(backend);
       server.bind("localhost", p);
       EmbeddedMongo mongo = new EmbeddedMongo(server, name, p, h2);
       if (h2 != null) {
@@ -94,6 +93,11 @@ public final class EmbeddedMongo implements AutoCloseable {
               + " (is the port in use? pick another with --mongo-port)",
           e);
     }
+  }
+
+  /** Messages the store refused unread since it started: their lengths did not hold. */
+  public long refusedMessages() {
+    return server.refusedMessages();
   }
 
   public String uri() {
