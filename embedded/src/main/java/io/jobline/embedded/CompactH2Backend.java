@@ -106,6 +106,9 @@ final class CompactH2Backend extends H2Backend {
   /** Commits H2's store for the writes waiting, one commit for all of them. */
   private final GroupCommit groupCommit = new GroupCommit(() -> commitToFile(getMvStore()));
 
+  /** Closes the cursors left idle ({@link EmbeddedMongo} sweeps it). */
+  final CursorExpiry cursors = new CursorExpiry(getCursorRegistry(), System::nanoTime);
+
   /**
    * Commits the store, and returns once every change made before the call is in its file. H2 also
    * commits on its own (about once a second, and when a write leaves much unsaved) and writes those
@@ -135,6 +138,7 @@ final class CompactH2Backend extends H2Backend {
   public Document handleCommand(
       Channel channel, String databaseName, String command, Document query) {
     HostileCommands.check(databaseName, command, query);
+    cursors.command(command, query);
     if (command.equalsIgnoreCase("dropDatabase")) {
       String ours = databaseName + ".";
       HostileCommands.checkDrop(

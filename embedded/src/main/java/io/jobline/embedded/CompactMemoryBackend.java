@@ -20,6 +20,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -40,6 +41,18 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
   /** Documents decoded to answer queries and updates, in every collection (for tests). */
   final LongAdder documentsRead = new LongAdder();
 
+  /** Closes the cursors left idle ({@link EmbeddedMongo} sweeps it). */
+  final CursorExpiry cursors;
+
+  CompactMemoryBackend() {
+    this(System::nanoTime);
+  }
+
+  /** A store whose idle cursors are timed by {@code nanos} (tests move it). */
+  CompactMemoryBackend(LongSupplier nanos) {
+    this.cursors = new CursorExpiry(getCursorRegistry(), nanos);
+  }
+
   @Override
   protected MongoDatabase openOrCreateDatabase(String databaseName) {
     return new Database(databaseName, getCursorRegistry(), documentsRead);
@@ -50,6 +63,7 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
   public Document handleCommand(
       Channel channel, String databaseName, String command, Document query) {
     HostileCommands.check(databaseName, command, query);
+    cursors.command(command, query);
     return super.handleCommand(channel, databaseName, command, query);
   }
 

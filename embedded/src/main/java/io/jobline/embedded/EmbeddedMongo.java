@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.h2.mvstore.MVStore;
 import org.slf4j.Logger;
@@ -33,16 +36,52 @@ public final class EmbeddedMongo implements AutoCloseable {
   /** How long closing a failed store may take before it is left to the process's end. */
   private static final Duration CLOSE_FAILED = Duration.ofSeconds(5);
 
+  /** How often the cursors left idle are looked for ({@link CursorExpiry}). */
+  private static final Duration SWEEP_CURSORS = Duration.ofMinutes(1);
+
   private final GuardedMongoServer server;
   private final String backendName;
   private final int port;
   private final MVStore h2;
+  private final CursorExpiry cursors;
+  private final ScheduledExecutorService sweeper;
 
-  private EmbeddedMongo(GuardedMongoServer server, String backendName, int port, MVStore h2) {
+  private EmbeddedMongo(
+      GuardedMongoServer server, String backendName, int port, MVStore h2, CursorExpiry cursors) {
     this.server = server;
     this.backendName = backendName;
     this.port = port;
     this.h2 = h2;
+    this.cursors = cursors;
+    this.sweeper =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "jobline-store-cursors");
+              t.setDaemon(true);
+              return t;
+            });
+    sweeper.scheduleWithFixedDelay(
+        this::sweepCursors,
+        SWEEP_CURSORS.toMillis(),
+        SWEEP_CURSORS.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Closes the cursors no client has read for {@link CursorExpiry#IDLE}. */
+  int sweepCursors() {
+    try {
+      int closed = cursors.sweep();
+      if (closed > 0) {
+        LOG.info(
+            "Closed {} cursor(s) of the store no client had read for {} min",
+            closed,
+            CursorExpiry.IDLE.toMinutes());
+      }
+      return closed;
+    } catch (RuntimeException e) {
+      LOG.warn("Could not look for the store's idle cursors", e);
+      return 0;
+    }
   }
 
   /**
@@ -67,19 +106,23 @@ public final class EmbeddedMongo implements AutoCloseable {
     String name;
     MVStore h2 = null;
     try {
+      CursorExpiry cursors;
       if (file == null) {
-        backend = new CompactMemoryBackend();
+        CompactMemoryBackend memory = new CompactMemoryBackend();
+        cursors = memory.cursors;
+        backend = memory;
         name = "memory";
       } else {
         Files.createDirectories(file.toAbsolutePath().getParent());
         CompactH2Backend compact = new CompactH2Backend(file.toAbsolutePath().toString());
         h2 = compact.getMvStore();
+        cursors = compact.cursors;
         backend = compact;
         name = "h2 (" + file.toAbsolutePath() + ")";
       }
       GuardedMongoServer server = new GuardedMongoServer(backend);
       server.bind("localhost", p);
-      EmbeddedMongo mongo = new EmbeddedMongo(server, name, p, h2);
+      EmbeddedMongo mongo = new EmbeddedMongo(server, name, p, h2, cursors);
       if (h2 != null) {
         mongo.watch(onFailure);
       }
@@ -167,6 +210,7 @@ public final class EmbeddedMongo implements AutoCloseable {
 
   @Override
   public void close() {
+    sweeper.shutdownNow();
     if (failure().isEmpty()) {
       server.shutdown();
       return;
