@@ -140,6 +140,21 @@ class WireCheckTest {
         .isEqualTo("documents nested more than 200 deep");
     assertThat(problem(message(OP_MSG, int32(0), new byte[] {2}, body)))
         .isEqualTo("a section of kind 2");
+    // found by review: the library reads one document of a sequence whatever its size says, here
+    // from the body after it, whose double's bytes it then read as a string claiming 2 GB
+    byte[] empty = concat(new byte[] {1}, int32(6), "a\0".getBytes(StandardCharsets.UTF_8));
+    byte[] sly =
+        concat(
+            int32(27),
+            new byte[] {0x01},
+            "AAAA\0".getBytes(StandardCharsets.UTF_8),
+            new byte[] {0x00, 0x10, 0x00, 0x00, 0x02, 0x78, 0x00, (byte) 0xFF},
+            new byte[] {0x10},
+            "z\u007F\0".getBytes(StandardCharsets.UTF_8),
+            int32(1),
+            new byte[] {0});
+    assertThat(problem(message(OP_MSG, int32(0), empty, new byte[] {0}, sly)))
+        .isEqualTo("a document sequence without a document");
     assertThat(problem(message(OP_MSG, int32(1), new byte[] {0}, body)))
         .as("a checksum announced and not there")
         .isNotNull();

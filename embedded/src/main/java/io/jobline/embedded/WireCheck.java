@@ -72,6 +72,11 @@ final class WireCheck {
           }
           int sectionEnd = p + size;
           p = cstring(b, p + 4, sectionEnd);
+          if (p == sectionEnd) {
+            // the library reads one document whatever the size says: from the bytes after it,
+            // which this check read otherwise (found by review)
+            throw new Malformed("a document sequence without a document");
+          }
           while (p < sectionEnd) {
             p = document(b, p, sectionEnd, 0);
           }
