@@ -29,7 +29,11 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 public final class DirectDeadLetters
     implements Consumer<List<Record<String, byte[]>>>, AutoCloseable {
-  private static final long SEND_TIMEOUT_SECONDS = 30;
+  /**
+   * How long a call waits for its records to be acknowledged, in all: history's transaction is open
+   * meanwhile, and the brokers abort it after 10 s (Kafka Streams' {@code transaction.timeout.ms}).
+   */
+  static final Duration WAIT = Duration.ofSeconds(4);
 
   private final Producer<String, byte[]> producer;
 
@@ -46,6 +50,10 @@ public final class DirectDeadLetters
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-history-set-aside");
+    // within history's open transaction, which the brokers abort after 10 s: given up in time
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis());
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
+    props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
@@ -63,9 +71,10 @@ public final class DirectDeadLetters
                   r.value(),
                   r.headers())));
     }
+    long deadline = System.nanoTime() + WAIT.toNanos();
     for (Future<RecordMetadata> f : sent) {
       try {
-        f.get(SEND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new HistoryException("interrupted while sending what history set aside", e);
@@ -78,6 +87,6 @@ public final class DirectDeadLetters
 
   @Override
   public void close() {
-    producer.close(Duration.ofSeconds(SEND_TIMEOUT_SECONDS));
+    producer.close(WAIT);
   }
 }

@@ -346,18 +346,18 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /**
-   * Sends what is set aside and not yet forwarded before the commit (its write set aside a run, or
-   * the last input read was set aside): forwarded, it would go in the next transaction, and a crash
-   * before that one committed lost it — the commit had already stored the stripped copy and moved
-   * the offsets past its input (found by review). Sent at once and acknowledged before the commit
-   * ({@code setAsideAtCommit}); a crash between the two only sets it aside again. Without that sink
-   * (a rebuild, tests) it is forwarded as before.
+   * Sends what is set aside and not yet forwarded before the commit (the last input read was set
+   * aside): forwarded, it would go in the next transaction, and a crash before that one committed
+   * lost it, the offsets past its input (found by review). Sent at once and acknowledged before the
+   * commit ({@code deadLettersNow}); a crash between the two only sets it aside again. (A run
+   * MongoDB refuses is sent before its stripped copy is stored: {@link RunWriter}.) Without that
+   * sink (a rebuild, tests) it is forwarded as before.
    */
   private void sendSetAside() {
-    if (sinks.setAsideAtCommit() != null) {
+    if (sinks.deadLettersNow() != null) {
       List<Record<String, byte[]>> pending = writer.takeDeadLetters();
       if (!pending.isEmpty()) {
-        sinks.setAsideAtCommit().accept(pending);
+        sinks.deadLettersNow().accept(pending);
       }
     }
   }

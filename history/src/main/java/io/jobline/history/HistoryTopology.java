@@ -70,15 +70,16 @@ public final class HistoryTopology {
 
   /**
    * Where history writes: runs, their log lines, the statistics of the runs that ended, the audit
-   * trail, and — when not null — the records it sets aside at a commit ({@link DirectDeadLetters});
-   * null forwards those through the topology in the next transaction.
+   * trail, and — when not null — what it sets aside, sent at once and acknowledged before the
+   * stripped copy of a run is stored or the commit goes on ({@link DirectDeadLetters}); null
+   * forwards those through the topology (a rebuild, tests).
    */
   public record Sinks(
       RunStore runs,
       RunLogStore logs,
       Consumer<List<StatsStore.Part>> stats,
       Consumer<List<AuditEntry>> audit,
-      Consumer<List<Record<String, byte[]>>> setAsideAtCommit) {
+      Consumer<List<Record<String, byte[]>>> deadLettersNow) {
     /** Sinks that drop the audit trail (tests of runs alone). */
     public Sinks(RunStore runs, RunLogStore logs, Consumer<List<StatsStore.Part>> stats) {
       this(runs, logs, stats, entries -> {});

@@ -140,12 +140,23 @@ final class RunWriter {
   private RunRecord setAside(RunRecord run, RuntimeException cause, Instant now) {
     String reason = "history could not store this run: " + describe(cause);
     RunRecord stripped = Carriage.stripped(run, reason, now);
+    Record<String, byte[]> dead =
+        deadLetter(run.runId().value(), original(run), reason, now.toEpochMilli());
+    if (sinks.deadLettersNow() != null) {
+      // the original is safe before its stripped copy is: once that copy is stored, the run's
+      // inputs folded again onto it (read back from MongoDB) change nothing and set nothing aside
+      // again, so a transaction that then failed lost it (found by review)
+      sinks.deadLettersNow().accept(List.of(dead));
+    }
     written.remove(run.runId().value());
     try {
       writeNow(List.of(stripped));
     } catch (RuntimeException storeDown) {
       cause.addSuppressed(storeDown);
       throw cause;
+    }
+    if (sinks.deadLettersNow() == null) {
+      deadLetters.add(dead);
     }
     metrics.setAside();
     LOG.error(
@@ -154,7 +165,6 @@ final class RunWriter {
         run.jobName(),
         reason,
         Topics.HISTORY_DLQ.name());
-    deadLetter(run.runId().value(), original(run), reason, now.toEpochMilli());
     return stripped;
   }
 
@@ -180,14 +190,15 @@ final class RunWriter {
     } catch (Exception e) {
       value = new byte[0];
     }
-    deadLetter(runId, value, reason, now);
+    deadLetters.add(deadLetter(runId, value, reason, now));
   }
 
-  private void deadLetter(String runId, byte[] value, String reason, long now) {
+  private static Record<String, byte[]> deadLetter(
+      String runId, byte[] value, String reason, long now) {
     Record<String, byte[]> dead = new Record<>(runId, value, now);
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
-    deadLetters.add(dead);
+    return dead;
   }
 
   private static byte[] original(RunRecord run) {

@@ -46,6 +46,7 @@ class HistorySetAsideTest {
   private final InMemoryRunStore stored = new InMemoryRunStore(Clock.systemUTC());
   private final HistoryMetrics metrics = new HistoryMetrics();
   private volatile boolean storeDown;
+  private volatile boolean dlqAway;
   private final AtomicInteger timeouts = new AtomicInteger();
   private TopologyTestDriver driver;
   private TestInputTopic<String, JobRequest> requests;
@@ -79,7 +80,7 @@ class HistorySetAsideTest {
     start(batchSize, null);
   }
 
-  private void start(int batchSize, Consumer<List<Record<String, byte[]>>> setAsideAtCommit) {
+  private void start(int batchSize, Consumer<List<Record<String, byte[]>>> deadLettersNow) {
     HistorySettings settings = new HistorySettings();
     settings.batchSize = batchSize;
     // these tests are about writes the store refuses: each queued run is written as it is read
@@ -98,7 +99,7 @@ class HistorySetAsideTest {
                     new InMemoryRunLogStore(),
                     statsWritten::addAll,
                     entries -> {},
-                    setAsideAtCommit),
+                    deadLettersNow),
                 metrics,
                 1,
                 1),
@@ -123,6 +124,7 @@ class HistorySetAsideTest {
   @AfterEach
   void tearDown() {
     storeDown = false;
+    dlqAway = false;
     if (driver != null) {
       driver.close();
     }
@@ -191,6 +193,24 @@ class HistorySetAsideTest {
     assertThat(stored.find("next")).isPresent();
     assertThat(deadLetters.isEmpty()).as("not forwarded a second time").isTrue();
     assertThat(sentAtCommit).hasSize(1);
+  }
+
+  @Test
+  void aRunRefusedWhileTheDeadLetterTopicIsAwayIsNotStoredStrippedSoItIsSetAsideAgainLater() {
+    // found by review: the stripped copy stored first, a failed transaction lost the original for
+    // good — folded again, the inputs read that copy back from MongoDB and changed nothing
+    dlqAway = true;
+    start(
+        1000,
+        records -> {
+          if (dlqAway) {
+            throw new HistoryException("the dead-letter topic is away");
+          }
+        });
+    assertThatThrownBy(() -> request("refused", "refuse"))
+        .hasRootCauseMessage("the dead-letter topic is away");
+    assertThat(stored.find("refused")).as("nothing stored in its place yet").isEmpty();
+    assertThat(metrics.runsSetAside()).isZero();
   }
 
   /** A missed fire whose trigger no fold rule reads. */
