@@ -51,8 +51,11 @@ public final class DirectDeadLetters
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-history-set-aside");
     // within history's open transaction, which the brokers abort after 10 s: given up in time
+    // (the delivery timeout must cover the linger and one request's timeout, or the producer is
+    // refused at construction)
+    props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis());
-    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
+    props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis() / 2);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
