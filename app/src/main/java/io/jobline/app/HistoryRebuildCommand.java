@@ -3,6 +3,7 @@ package io.jobline.app;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import io.dropwizard.configuration.ConfigurationException;
+import io.jobline.history.DirectDeadLetters;
 import io.jobline.history.HistoryRebuild;
 import io.jobline.history.HistoryTopology;
 import io.jobline.store.MongoAuditStore;
@@ -53,7 +54,8 @@ final class HistoryRebuildCommand implements Callable<Integer> {
       System.err.println("jobline: invalid configuration: " + e.getMessage());
       return 2;
     }
-    try (MongoClient mongo = MongoClients.create(c.mongo.uri)) {
+    try (MongoClient mongo = MongoClients.create(c.mongo.uri);
+        DirectDeadLetters setAside = new DirectDeadLetters(c.kafka)) {
       MongoRunStore target = new MongoRunStore(mongo.getDatabase(database), Clock.systemUTC());
       if (target.count() > 0) {
         System.err.println(
@@ -67,7 +69,8 @@ final class HistoryRebuildCommand implements Callable<Integer> {
               target,
               new MongoRunLogStore(db).ensureIndexes(),
               new MongoStatsStore(db)::replace,
-              new MongoAuditStore(db)::putAll);
+              new MongoAuditStore(db)::putAll,
+              setAside);
       ProgressDisplay display = ProgressDisplay.onStderr();
       long replayed =
           HistoryRebuild.rebuild(

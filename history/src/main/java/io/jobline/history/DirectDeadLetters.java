@@ -2,10 +2,15 @@ package io.jobline.history;
 
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +21,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Record;
@@ -35,7 +41,24 @@ public final class DirectDeadLetters
    */
   static final Duration WAIT = Duration.ofSeconds(4);
 
+  /** How many records sent last are remembered, so that the same one is not sent again. */
+  static final int REMEMBERED = 10_000;
+
   private final Producer<String, byte[]> producer;
+
+  /**
+   * The records sent last (run id, reason and value): a run whose stripped copy MongoDB refuses too
+   * fails its commit, is folded again and set aside again, over and over; it goes to the topic once
+   * (found by review: a copy per attempt, for ever).
+   */
+  private final Set<List<Object>> sentLately =
+      Collections.newSetFromMap(
+          new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<List<Object>, Boolean> eldest) {
+              return size() > REMEMBERED;
+            }
+          });
 
   public DirectDeadLetters(KafkaSettings kafka) {
     this(producer(kafka));
@@ -54,16 +77,23 @@ public final class DirectDeadLetters
     // (the delivery timeout must cover the linger and one request's timeout, or the producer is
     // refused at construction)
     props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis());
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) WAIT.toMillis() / 4);
     props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis() / 2);
     props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
     return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
   }
 
   @Override
-  public void accept(List<Record<String, byte[]>> setAside) {
+  public synchronized void accept(List<Record<String, byte[]>> setAside) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
     List<Future<RecordMetadata>> sent = new ArrayList<>(setAside.size());
+    List<List<Object>> keys = new ArrayList<>(setAside.size());
     for (Record<String, byte[]> r : setAside) {
+      List<Object> key = key(r);
+      if (sentLately.contains(key)) {
+        continue;
+      }
+      keys.add(key);
       sent.add(
           producer.send(
               new ProducerRecord<>(
@@ -74,7 +104,6 @@ public final class DirectDeadLetters
                   r.value(),
                   r.headers())));
     }
-    long deadline = System.nanoTime() + WAIT.toNanos();
     for (Future<RecordMetadata> f : sent) {
       try {
         f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -86,6 +115,16 @@ public final class DirectDeadLetters
             "could not send what history set aside to " + Topics.HISTORY_DLQ.name(), e);
       }
     }
+    sentLately.addAll(keys);
+  }
+
+  private static List<Object> key(Record<String, byte[]> r) {
+    Header reason = r.headers().lastHeader(Topics.DLQ_REASON_HEADER);
+    return List.of(
+        String.valueOf(r.key()),
+        reason == null ? "" : new String(reason.value(), StandardCharsets.UTF_8),
+        r.value() == null ? 0 : Arrays.hashCode(r.value()),
+        r.value() == null ? 0 : r.value().length);
   }
 
   @Override

@@ -351,7 +351,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * lost it, the offsets past its input (found by review). Sent at once and acknowledged before the
    * commit ({@code deadLettersNow}); a crash between the two only sets it aside again. (A run
    * MongoDB refuses is sent before its stripped copy is stored: {@link RunWriter}.) Without that
-   * sink (a rebuild, tests) it is forwarded as before.
+   * sink (tests) it is forwarded as before.
    */
   private void sendSetAside() {
     if (sinks.deadLettersNow() != null) {

@@ -72,7 +72,7 @@ public final class HistoryTopology {
    * Where history writes: runs, their log lines, the statistics of the runs that ended, the audit
    * trail, and — when not null — what it sets aside, sent at once and acknowledged before the
    * stripped copy of a run is stored or the commit goes on ({@link DirectDeadLetters}); null
-   * forwards those through the topology (a rebuild, tests).
+   * forwards those through the topology (tests).
    */
   public record Sinks(
       RunStore runs,
@@ -85,7 +85,7 @@ public final class HistoryTopology {
       this(runs, logs, stats, entries -> {});
     }
 
-    /** Sinks that forward what a commit sets aside with the next transaction (a rebuild, tests). */
+    /** Sinks that forward what a commit sets aside with the next transaction (tests). */
     public Sinks(
         RunStore runs,
         RunLogStore logs,

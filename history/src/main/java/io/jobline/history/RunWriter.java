@@ -102,6 +102,7 @@ final class RunWriter {
           "History could not write a batch of {} run(s) ({}); writing them one by one",
           batch.size(),
           batchFailed.toString());
+      Map<RunRecord, RuntimeException> refused = new LinkedHashMap<>();
       for (RunRecord run : batch) {
         try {
           writeNow(List.of(run));
@@ -110,10 +111,10 @@ final class RunWriter {
             throw e; // it went away between the batch and this run (found by jobline chaos's store
             // outage)
           }
-          RunRecord copy = setAside(run, e, now);
-          stripped.put(copy.runId().value(), copy);
+          refused.put(run, e);
         }
       }
+      setAside(refused, now).forEach(copy -> stripped.put(copy.runId().value(), copy));
     }
     return stripped;
   }
@@ -133,39 +134,53 @@ final class RunWriter {
   }
 
   /**
-   * Stores a stripped copy of a run MongoDB refused and sends the original to the dead-letter
-   * topic. If the store refuses the stripped copy too, the store is what fails: the original error
-   * is thrown.
+   * Sets aside the runs MongoDB refused: sends the originals to the dead-letter topic, all in one
+   * go, then stores a stripped copy of each in its place. If the store refuses a stripped copy too,
+   * the store is what fails: that run's error is thrown.
    */
-  private RunRecord setAside(RunRecord run, RuntimeException cause, Instant now) {
-    String reason = "history could not store this run: " + describe(cause);
-    RunRecord stripped = Carriage.stripped(run, reason, now);
-    Record<String, byte[]> dead =
-        deadLetter(run.runId().value(), original(run), reason, now.toEpochMilli());
+  private List<RunRecord> setAside(Map<RunRecord, RuntimeException> refused, Instant now) {
+    if (refused.isEmpty()) {
+      return List.of();
+    }
+    List<Record<String, byte[]>> dead = new ArrayList<>(refused.size());
+    List<RunRecord> copies = new ArrayList<>(refused.size());
+    List<String> reasons = new ArrayList<>(refused.size());
+    refused.forEach(
+        (run, cause) -> {
+          String reason = "history could not store this run: " + describe(cause);
+          reasons.add(reason);
+          copies.add(Carriage.stripped(run, reason, now));
+          dead.add(deadLetter(run.runId().value(), original(run), reason, now.toEpochMilli()));
+        });
     if (sinks.deadLettersNow() != null) {
-      // the original is safe before its stripped copy is: once that copy is stored, the run's
+      // the originals are safe before their stripped copies are: once a copy is stored, the run's
       // inputs folded again onto it (read back from MongoDB) change nothing and set nothing aside
-      // again, so a transaction that then failed lost it (found by review)
-      sinks.deadLettersNow().accept(List.of(dead));
+      // again, so a transaction that then failed lost the original (found by review)
+      sinks.deadLettersNow().accept(dead);
     }
-    written.remove(run.runId().value());
-    try {
-      writeNow(List.of(stripped));
-    } catch (RuntimeException storeDown) {
-      cause.addSuppressed(storeDown);
-      throw cause;
+    int i = 0;
+    for (Map.Entry<RunRecord, RuntimeException> e : refused.entrySet()) {
+      RunRecord run = e.getKey();
+      written.remove(run.runId().value());
+      try {
+        writeNow(List.of(copies.get(i)));
+      } catch (RuntimeException storeDown) {
+        e.getValue().addSuppressed(storeDown);
+        throw e.getValue();
+      }
+      if (sinks.deadLettersNow() == null) {
+        deadLetters.add(dead.get(i));
+      }
+      metrics.setAside();
+      LOG.error(
+          "Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
+          run.runId(),
+          run.jobName(),
+          reasons.get(i),
+          Topics.HISTORY_DLQ.name());
+      i++;
     }
-    if (sinks.deadLettersNow() == null) {
-      deadLetters.add(dead);
-    }
-    metrics.setAside();
-    LOG.error(
-        "Run {} ({}) was set aside: {}; a stripped copy is stored and the original is on {}",
-        run.runId(),
-        run.jobName(),
-        reason,
-        Topics.HISTORY_DLQ.name());
-    return stripped;
+    return copies;
   }
 
   /**

@@ -131,10 +131,12 @@ class HistorySetAsideTest {
   }
 
   private void request(String runId, String paramKey) {
-    requests.pipeInput(
-        "t1",
-        JobRequest.manual(
-            RunId.of(runId), "noop", Json.object().put(paramKey, 1), "t1", T0, "api"));
+    requests.pipeInput("t1", request(runId, paramKey, T0));
+  }
+
+  private static JobRequest request(String runId, String paramKey, Instant at) {
+    return JobRequest.manual(
+        RunId.of(runId), "noop", Json.object().put(paramKey, 1), "t1", at, "api");
   }
 
   @Test

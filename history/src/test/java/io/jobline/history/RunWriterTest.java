@@ -3,6 +3,7 @@ package io.jobline.history;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunLogStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.RunStore;
@@ -13,6 +14,7 @@ import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.bson.BsonSerializationException;
@@ -82,5 +84,38 @@ class RunWriterTest {
 
     writer.write(List.of(queued("fine2", "p")), T0);
     assertThat(writer.notWritten("older")).as("told of the last write only").isFalse();
+  }
+
+  @Test
+  void theRunsOfABatchTheStoreRefusesAreSentInOneGoBeforeAnyStrippedCopyIsStored() {
+    // found by review: sent one by one, each waited for its acks, and a few refused runs outlasted
+    // the transaction's timeout
+    List<List<String>> calls = new ArrayList<>();
+    List<Boolean> anyStrippedStored = new ArrayList<>();
+    RunWriter writer =
+        new RunWriter(
+            new HistoryTopology.Sinks(
+                refusing(),
+                new InMemoryRunLogStore(),
+                parts -> {},
+                entries -> {},
+                records -> {
+                  calls.add(records.stream().map(r -> r.key()).toList());
+                  anyStrippedStored.add(
+                      stored.find("bad1").isPresent() || stored.find("bad2").isPresent());
+                }),
+            10,
+            new HistoryMetrics());
+
+    Map<String, RunRecord> stripped =
+        writer.write(
+            List.of(queued("bad1", "refuse"), queued("fine", "p"), queued("bad2", "refuse")), T0);
+
+    assertThat(calls).containsExactly(List.of("bad1", "bad2"));
+    assertThat(anyStrippedStored).containsExactly(false);
+    assertThat(stripped).containsOnlyKeys("bad1", "bad2");
+    assertThat(stored.find("bad1").orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+    assertThat(stored.find("fine")).isPresent();
+    assertThat(writer.takeDeadLetters()).as("sent, not left to forward").isEmpty();
   }
 }
