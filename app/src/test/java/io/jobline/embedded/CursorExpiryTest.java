@@ -8,6 +8,8 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
+import de.bwaldvogel.mongo.backend.CursorRegistry;
+import de.bwaldvogel.mongo.backend.InMemoryCursor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,5 +83,21 @@ class CursorExpiryTest {
     pass(Duration.ofMinutes(30));
     assertThat(backend.cursors.sweep()).as("read to the end: gone already").isZero();
     assertThat(backend.cursors.tracked()).isZero();
+  }
+
+  @Test
+  void aCursorNumberedJustBeforeASweepAndRegisteredAfterItIsStillTracked() {
+    // found by review: the library numbers a cursor, then registers it; a sweep between the two
+    // passed its number over for good, and it never expired
+    CursorRegistry registry = new CursorRegistry();
+    CursorExpiry expiry = new CursorExpiry(registry, nanos::get);
+    long id = registry.generateCursorId();
+    assertThat(expiry.sweep()).isZero();
+    registry.add(new InMemoryCursor(id, List.of(new de.bwaldvogel.mongo.bson.Document("_id", 1))));
+    expiry.sweep();
+    assertThat(expiry.tracked()).isEqualTo(1);
+    pass(CursorExpiry.IDLE);
+    assertThat(expiry.sweep()).isEqualTo(1);
+    assertThat(registry.size()).isZero();
   }
 }

@@ -22,6 +22,9 @@ import java.util.function.LongSupplier;
 final class CursorExpiry {
   static final Duration IDLE = Duration.ofMinutes(10);
 
+  /** How many of the last cursor numbers a sweep looks at again at the next. */
+  static final int LOOK_AGAIN = 64;
+
   private final CursorRegistry registry;
   private final LongSupplier nanos;
   private final long idleNanos;
@@ -62,7 +65,10 @@ final class CursorExpiry {
         lastUsed.putIfAbsent(id, now);
       }
     }
-    seenUpTo = newest;
+    // (the library numbers a cursor, then registers it: the last numbers are looked at again next
+    // time, so that one numbered just before and not registered yet is not passed over for good;
+    // found by review)
+    seenUpTo = Math.max(seenUpTo, newest - LOOK_AGAIN);
     int closed = 0;
     for (Map.Entry<Long, Long> cursor : lastUsed.entrySet()) {
       long id = cursor.getKey();
