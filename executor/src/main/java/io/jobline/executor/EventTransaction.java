@@ -10,15 +10,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +47,7 @@ final class EventTransaction {
 
   private final KafkaSettings kafka;
   private final String executorId;
-  private KafkaProducer<byte[], byte[]> producer;
+  private Producer<byte[], byte[]> producer;
   private boolean open;
   private boolean sent;
 
@@ -80,20 +83,36 @@ final class EventTransaction {
    */
   private final Duration commitInterval;
 
+  /** Makes its transactional producers (a new one after one was fenced or failed). */
+  private final Supplier<Producer<byte[], byte[]>> producers;
+
+  /** Why the open transaction is void, if a send into it was refused: its commit aborts it. */
+  private RuntimeException failed;
+
   /**
    * A transaction committed every {@code executor.commitInterval}, aborted by the brokers if it
    * stays open past {@code executor.transactionTimeout}.
    */
   EventTransaction(KafkaSettings kafka, String executorId, ExecutorSettings settings) {
+    this(kafka, executorId, settings, null);
+  }
+
+  /** With {@code producers} making its transactional producers (tests); null: Kafka's own. */
+  EventTransaction(
+      KafkaSettings kafka,
+      String executorId,
+      ExecutorSettings settings,
+      Supplier<Producer<byte[], byte[]>> producers) {
     this.kafka = kafka;
     this.executorId = executorId;
     this.timeout = settings.transactionTimeout.toJavaDuration();
     this.commitInterval = settings.commitInterval.toJavaDuration();
     this.pace = new CommitPace(commitInterval.toNanos(), System.nanoTime());
-    this.producer = newProducer();
+    this.producers = producers != null ? producers : this::newProducer;
+    this.producer = this.producers.get();
   }
 
-  private KafkaProducer<byte[], byte[]> newProducer() {
+  private Producer<byte[], byte[]> newProducer() {
     Map<String, Object> props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -125,7 +144,7 @@ final class EventTransaction {
       // on the partition number of its request, so history finds both in one task
       Integer partition = coPartitioned && o.partition() >= 0 ? o.partition() : null;
       for (PreparedRequest r : o.requests()) {
-        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), r.key(), r.value()));
+        put(new ProducerRecord<>(Topics.REQUESTS.name(), r.key(), r.value()));
         holdsRequests = true;
       }
       send(o.event(), partition);
@@ -153,12 +172,33 @@ final class EventTransaction {
           fitted.type());
       value = serialized(fitted);
     }
-    producer.send(
+    put(
         new ProducerRecord<>(
             Topics.EVENTS.name(),
             partition,
             event.runId().value().getBytes(StandardCharsets.UTF_8),
             value));
+  }
+
+  /**
+   * Puts a record into the open transaction. A send Kafka refuses at once (once one of the
+   * transaction's sends failed, every later one is refused) voids the transaction at its commit, as
+   * a commit Kafka refuses does: thrown here, it stopped the poll loop, and the lease's note named
+   * as finished requests whose ends were in the transaction that never committed (found by review).
+   */
+  private void put(ProducerRecord<byte[], byte[]> record) {
+    if (failed != null) {
+      return; // (void already)
+    }
+    try {
+      producer.send(record);
+    } catch (KafkaException | IllegalStateException e) {
+      failed = e;
+      LOG.warn(
+          "Executor {} could not put a record into its transaction; it is void at its commit: {}",
+          executorId,
+          e.toString());
+    }
   }
 
   private static byte[] serialized(RunEvent event) {
@@ -168,7 +208,7 @@ final class EventTransaction {
   /** Puts a request moved to the overflow lane into the transaction. */
   void move(ProducerRecord<byte[], byte[]> record) {
     begin();
-    producer.send(record);
+    put(record);
     sent = true;
     moved++;
   }
@@ -180,7 +220,7 @@ final class EventTransaction {
    */
   void deadLetter(ProducerRecord<byte[], byte[]> record) {
     begin();
-    producer.send(record);
+    put(record);
     sent = true;
   }
 
@@ -225,12 +265,24 @@ final class EventTransaction {
 
   private Outcome commitNow(
       Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+    if (failed != null) {
+      failed = null;
+      if (open) {
+        abort();
+      } else {
+        replaceProducer(); // (it could not even begin one)
+      }
+      return Outcome.VOID;
+    }
     try {
       begin();
+      if (failed != null) {
+        return commitNow(offsets, group);
+      }
       if (!offsets.isEmpty()) {
         producer.sendOffsetsToTransaction(offsets, group);
       }
-      producer.commitTransaction();
+      commitUntilKnown();
       open = false;
       sent = false;
       moved = 0;
@@ -251,6 +303,29 @@ final class EventTransaction {
       abort();
     }
     return Outcome.VOID;
+  }
+
+  /**
+   * Commits the open transaction. A commit that timed out has an outcome no one knows yet (the
+   * coordinator may have it prepared, and then it commits): Kafka's client wants it tried again,
+   * and it is, for as long as the transaction may live. Aborted instead, a transaction that did
+   * commit was taken for void, and the retry timers of the ends it committed were dropped: those
+   * runs stayed "retrying" for good (found by review).
+   */
+  private void commitUntilKnown() {
+    long giveUpAt = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        producer.commitTransaction();
+        return;
+      } catch (TimeoutException timedOut) {
+        if (System.nanoTime() - giveUpAt >= 0) {
+          throw timedOut;
+        }
+        LOG.warn(
+            "Executor {}'s commit timed out; trying it again: {}", executorId, timedOut.toString());
+      }
+    }
   }
 
   /** Voids the open transaction: its events never count, its moves are made again. */
@@ -282,15 +357,23 @@ final class EventTransaction {
   }
 
   private void begin() {
-    if (!open) {
-      producer.beginTransaction();
-      open = true;
+    if (!open && failed == null) {
+      try {
+        producer.beginTransaction();
+        open = true;
+      } catch (KafkaException | IllegalStateException e) {
+        failed = e;
+        LOG.warn(
+            "Executor {} could not begin a transaction; what it would hold is void: {}",
+            executorId,
+            e.toString());
+      }
     }
   }
 
   private void replaceProducer() {
     producer.close(Duration.ZERO);
-    producer = newProducer();
+    producer = producers.get();
     voidEnds();
   }
 

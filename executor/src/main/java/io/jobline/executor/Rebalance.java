@@ -5,6 +5,8 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -27,7 +29,7 @@ final class Rebalance implements ConsumerRebalanceListener {
    * of partitions no longer owned that wait to be moved aside (the next owner reads them).
    */
   record Steps(
-      Runnable commitNow,
+      BooleanSupplier commitNow,
       Consumer<TopicPartition> fence,
       Runnable voidTransaction,
       Consumer<Collection<TopicPartition>> forgetMoves) {}
@@ -95,8 +97,9 @@ final class Rebalance implements ConsumerRebalanceListener {
     for (TopicPartition tp : partitions) {
       stillRunning.put(tp, runs.handOver(tp));
     }
+    boolean committed = false;
     try {
-      steps.commitNow().run();
+      committed = steps.commitNow().getAsBoolean();
     } catch (RuntimeException e) {
       LOG.warn("Commit on revocation failed: {}", e.toString());
     }
@@ -111,7 +114,7 @@ final class Rebalance implements ConsumerRebalanceListener {
               ? ""
               : " with " + going.size() + " run(s) still going on here under claims");
       if (o != null && o.leased) {
-        leases.handOver(o, offsets.finishedSinceCommit(tp), going);
+        leases.handOver(o, committed ? offsets.finishedSinceCommit(tp) : Set.of(), going);
       }
       offsets.forget(tp);
     }

@@ -18,11 +18,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /** The executor's Kafka transaction, on the tests' broker. */
@@ -86,6 +91,57 @@ class EventTransactionTest {
       children.forEach(c -> once.put(c.request().runId().value(), 1));
       assertThat(seen).as("each child once: the aborted copies never count").isEqualTo(once);
     }
+  }
+
+  @Test
+  void aSendKafkaRefusesAtOnceVoidsTheTransactionAtItsCommitAndTheNextOneCommits() {
+    // found by review: once a send of the transaction failed, Kafka refuses every later one at
+    // once; thrown, that stopped the executor's poll loop, and its lease notes then named as
+    // finished requests whose ends were in the transaction that never committed
+    EventTransaction tx =
+        new EventTransaction(
+            h.kafkaSettings, "tx-test-" + UUID.randomUUID(), new ExecutorSettings());
+    try {
+      byte[] tooLarge = new byte[2 * 1024 * 1024]; // (over the producer's max.request.size)
+      tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], tooLarge));
+      tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+      assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+          .isEqualTo(EventTransaction.Outcome.VOID);
+
+      tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+      assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+          .isEqualTo(EventTransaction.Outcome.COMMITTED);
+    } finally {
+      tx.close();
+    }
+  }
+
+  @Test
+  void aCommitThatTimesOutIsTriedAgainNotTakenForVoid() {
+    // found by review: aborted after a timeout, a transaction the coordinator had prepared did
+    // commit, yet its ends were taken for void and their retry timers dropped: those runs stayed
+    // "retrying" for good
+    AtomicInteger commits = new AtomicInteger();
+    MockProducer<byte[], byte[]> producer =
+        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+          @Override
+          public synchronized void commitTransaction() {
+            if (commits.incrementAndGet() == 1) {
+              throw new TimeoutException("Timeout expired after 60000ms while awaiting EndTxn");
+            }
+            super.commitTransaction();
+          }
+        };
+    producer.initTransactions();
+    EventTransaction tx =
+        new EventTransaction(h.kafkaSettings, "tx-mock", new ExecutorSettings(), () -> producer);
+    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.COMMITTED);
+    assertThat(commits).hasValue(2);
+    assertThat(producer.transactionCommitted()).isTrue();
+    assertThat(tx.takeVoided()).isEmpty();
   }
 
   /**
