@@ -210,6 +210,28 @@ final class Dispatcher {
     return out;
   }
 
+  /**
+   * Takes out, to move to the overflow lane, the waiting requests {@code which} picks, except a
+   * copy of a run attempt this executor runs, ended lately or holds waiting more than once: moved,
+   * it would be read by the executor of the overflow partition, which knows nothing of the other
+   * copy, and the same attempt could run on two executors at once (found by review). Left here, the
+   * copy waits for its twin and is then dropped as a duplicate.
+   */
+  List<Pending> takeToMove(Predicate<Pending> which) {
+    synchronized (lock) {
+      Map<String, Integer> copies = new HashMap<>();
+      for (Deque<Pending> lane : List.of(waiting, waitingOverflow)) {
+        lane.forEach(p -> copies.merge(p.claimKey(), 1, Integer::sum));
+      }
+      return take(
+          p ->
+              which.test(p)
+                  && copies.getOrDefault(p.claimKey(), 0) < 2
+                  && !slots.holds(p.claimKey())
+                  && !recentlyDone.containsKey(p.claimKey()));
+    }
+  }
+
   /** Drops the waiting requests of {@code partitions} (they are read again, or go elsewhere). */
   void drop(Collection<TopicPartition> partitions) {
     synchronized (lock) {

@@ -173,7 +173,7 @@ final class OverflowMover {
    * such offsets cannot all be remembered in the commit.
    */
   void moveWaiting(String tenantKey) {
-    move(dispatcher.take(p -> tenantKey.equals(p.tenantKey()) && movable(p)));
+    move(dispatcher.takeToMove(p -> tenantKey.equals(p.tenantKey()) && movable(p)));
   }
 
   /**
@@ -189,7 +189,7 @@ final class OverflowMover {
     if (keep <= 0) {
       return 0;
     }
-    List<Pending> moving = dispatcher.take(cappedBeyond(keep, this::movable));
+    List<Pending> moving = dispatcher.takeToMove(cappedBeyond(keep, this::movable));
     move(moving);
     if (!moving.isEmpty()) {
       LOG.debug(

@@ -71,14 +71,7 @@ class DispatcherTest {
     owned.epoch = 5;
     owned.hold = new Hold(T0.plusSeconds(60));
     Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, owned));
-    Dispatcher dispatcher =
-        new Dispatcher(
-            new Dispatcher.Context(
-                env,
-                partitions,
-                new Lanes(200),
-                OverflowPace.forTarget(1000, System.nanoTime()),
-                null));
+    Dispatcher dispatcher = dispatcher(env, partitions);
     dispatcher.add(runningElsewhere("r1", 7));
     dispatcher.add(runningElsewhere("r2", 8));
 
@@ -115,14 +108,7 @@ class DispatcherTest {
             new EventPublisher(),
             Clock.fixed(T0, ZoneOffset.UTC),
             null);
-    Dispatcher dispatcher =
-        new Dispatcher(
-            new Dispatcher.Context(
-                env,
-                new HashMap<>(),
-                new Lanes(200),
-                OverflowPace.forTarget(1000, System.nanoTime()),
-                null));
+    Dispatcher dispatcher = dispatcher(env, new HashMap<>());
     EndMark mark = new EndMark(runningElsewhere("r1", 7));
     mark.retryTimer(set);
     // one set again since under its id (an executor that took the partition over ran the attempt
@@ -172,14 +158,7 @@ class DispatcherTest {
     owned.leased = true;
     owned.epoch = 7;
     owned.hold = new Hold(T0.plusSeconds(60));
-    Dispatcher dispatcher =
-        new Dispatcher(
-            new Dispatcher.Context(
-                env,
-                new HashMap<>(Map.of(TP, owned)),
-                new Lanes(200),
-                OverflowPace.forTarget(1000, System.nanoTime()),
-                null));
+    Dispatcher dispatcher = dispatcher(env, new HashMap<>(Map.of(TP, owned)));
     Pending ran = runningElsewhere("r1", 7);
     Pending here = new Pending(fanOut, ran.request(), TP, 7, () -> {}, null, null, 6, 6, 100);
     dispatcher.outcomes().finished(here); // (it ended here, under its claim)
@@ -193,5 +172,51 @@ class DispatcherTest {
     assertThat(out.get(0).requests())
         .extracting(r -> r.request().runId())
         .containsExactly(RunId.forChild(RunId.of("r1"), "a"));
+  }
+
+  @Test
+  void copiesOfAnAttemptThatEndedHereOrWaitsTwiceAreNotMovedToTheOverflowLane() {
+    // found by review: moved, a copy was read by the overflow partition's executor, which knows
+    // nothing of its twin here, and the same attempt could run on two executors at once
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-b",
+            new ExecutorSettings(),
+            new ExecutorParts(heldThenFailing(), new InMemoryTimerStore(), null, null),
+            new EventPublisher(),
+            Clock.fixed(T0, ZoneOffset.UTC),
+            null);
+    Dispatcher dispatcher = dispatcher(env, new HashMap<>());
+    dispatcher.outcomes().finished(waiting("r-done", 1)); // (it ended here)
+    dispatcher.add(waiting("r-done", 2));
+    dispatcher.add(waiting("r-twice", 3));
+    dispatcher.add(waiting("r-twice", 4));
+    dispatcher.add(waiting("r-once", 5));
+
+    assertThat(dispatcher.takeToMove(p -> true))
+        .extracting(p -> p.request().runId().value())
+        .containsExactly("r-once");
+    assertThat(dispatcher.take(p -> true))
+        .extracting(p -> p.request().runId().value())
+        .as("they stay, to be told duplicates here")
+        .containsExactlyInAnyOrder("r-done", "r-twice", "r-twice");
+  }
+
+  private static Pending waiting(String runId, long offset) {
+    JobRequest request =
+        JobRequest.of(
+            RunId.of(runId), "flaky", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
+    return new Pending(JOB, request, TP, offset, () -> {}, null, null, 0, 0, 100);
+  }
+
+  private static Dispatcher dispatcher(
+      RunEnvironment env, Map<TopicPartition, OwnedPartition> partitions) {
+    return new Dispatcher(
+        new Dispatcher.Context(
+            env,
+            partitions,
+            new Lanes(200),
+            OverflowPace.forTarget(1000, System.nanoTime()),
+            null));
   }
 }
