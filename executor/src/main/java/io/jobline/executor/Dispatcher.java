@@ -210,6 +210,19 @@ final class Dispatcher {
     return out;
   }
 
+  /** Whether the run attempt of {@code claimKey} runs here or ended here lately. */
+  boolean ranOrRuns(String claimKey) {
+    if (claimKey == null) {
+      return false;
+    }
+    synchronized (lock) {
+      if (slots.holds(claimKey)) {
+        return true;
+      }
+    }
+    return recentlyDone.containsKey(claimKey);
+  }
+
   /**
    * Takes out, to move to the overflow lane, the waiting requests {@code which} picks, except a
    * copy of a run attempt this executor runs, ended lately or holds waiting more than once: moved,
