@@ -69,6 +69,9 @@ public final class ChainOrchestrator implements Managed {
   private Instant reconciledAt;
   private long epoch;
 
+  /** The chain run the next pass starts with: where the last one stopped, if it stopped early. */
+  private String resumeAt;
+
   public ChainOrchestrator(
       Parts parts, Duration interval, Duration leaseTtl, String id, Clock clock) {
     this.parts = parts;
@@ -126,9 +129,16 @@ public final class ChainOrchestrator implements Managed {
         active = parts.chainRuns().active();
       }
     }
-    for (String chainRunId : active) {
+    // from where the last pass stopped, round the list: a pass stops when its lease may lapse, and
+    // one chain run whose steps' sends wait on Kafka (a partition without a leader) took every pass
+    // from the top, so the runs after it never advanced (found by review)
+    int from = resumeAt == null ? 0 : Math.max(0, active.indexOf(resumeAt));
+    resumeAt = null;
+    for (int i = 0; i < active.size(); i++) {
+      String chainRunId = active.get((from + i) % active.size());
       if (!lease.valid()) {
         LOG.warn("Chain orchestrator {} stops: its lease may have lapsed", id);
+        resumeAt = chainRunId;
         return;
       }
       try {

@@ -27,6 +27,7 @@ import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -129,6 +130,29 @@ class ChainOrchestratorTest {
               assertThat(r.maxAttempts()).isEqualTo(1);
               assertThat(r.tenantId()).isEqualTo("t1");
             });
+  }
+
+  @Test
+  void aChainRunWhoseSendOutlastsTheLeaseDoesNotKeepTheRunsAfterItWaiting() {
+    // found by review: every pass went from the top of the list and stopped at the lease's end,
+    // so a run whose step's send waited on Kafka each time kept every run after it from advancing
+    Map<String, String> stepOf = new HashMap<>();
+    for (int i = 0; i < 3; i++) {
+      stepOf.put(start(Chain.linear("chain-" + i, "", List.of("step-" + i))), "step-" + i);
+    }
+    List<String> order = chainRuns.active();
+    String stuck = stepOf.get(order.get(0));
+    fleet.onSend.put(stuck, () -> clock.advance(Duration.ofSeconds(16)));
+    fleet.refused.put(stuck, new IllegalStateException("Timed out waiting for a leader"));
+    ChainOrchestrator o = orchestrator("o1");
+
+    o.tick();
+    assertThat(fleet.steps()).isEmpty();
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly(stepOf.get(order.get(1)), stepOf.get(order.get(2)));
+    assertThat(step(order.get(1), stepOf.get(order.get(1)))).isEqualTo(StepStatus.RUNNING);
+    assertThat(step(order.get(2), stepOf.get(order.get(2)))).isEqualTo(StepStatus.RUNNING);
   }
 
   @Test

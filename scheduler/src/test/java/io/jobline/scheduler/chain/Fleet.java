@@ -26,6 +26,9 @@ final class Fleet implements Emitter {
   /** The runs' ends recorded with {@link #missed} (a request that can never be sent, say). */
   final List<RunEvent> recorded = new ArrayList<>();
 
+  /** What happens first when a step's request is sent (a send that waits, say). */
+  final Map<String, Runnable> onSend = new HashMap<>();
+
   /** Steps whose requests Kafka refuses, with what it says. */
   final Map<String, RuntimeException> refused = new HashMap<>();
 
@@ -38,6 +41,7 @@ final class Fleet implements Emitter {
   @Override
   public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
     JobRequest r = prepared.request();
+    onSend.getOrDefault(r.trigger().step(), () -> {}).run();
     RuntimeException refusal = refused.get(r.trigger().step());
     if (refusal != null) {
       return CompletableFuture.failedFuture(refusal);
