@@ -201,9 +201,25 @@ public final class ChainOrchestrator implements Managed {
    * returned.
    */
   private Unsent send(List<JobRequest> requests) {
+    // a step whose run history shows was sent already: by an orchestrator that stopped before it
+    // recorded the send (a kill -9, a lease that lapsed). Sent again, it ran twice once the
+    // executor that ran it no longer remembered it (restarted, its partition moved, or 50,000 runs
+    // later; found by review). Its id is its chain run's, step's and attempt's: no other has it.
+    Map<String, RunStatus> shown =
+        requests.isEmpty()
+            ? Map.of()
+            : parts.runs().statuses(requests.stream().map(r -> r.runId().value()).toList());
     List<CompletableFuture<?>> acks = new ArrayList<>();
     for (JobRequest request : requests) {
       CompletableFuture<?> ack;
+      if (shown.containsKey(request.runId().value())) {
+        LOG.info(
+            "Chain orchestrator {} does not send run {} again: history shows it",
+            id,
+            request.runId().value());
+        acks.add(CompletableFuture.completedFuture(null));
+        continue;
+      }
       try {
         ack = parts.emitter().request(request);
       } catch (RuntimeException e) {

@@ -301,11 +301,13 @@ class ChainOrchestratorTest {
   }
 
   @Test
-  void aCrashAfterSendingButBeforeSavingResendsTheSameRunIds() {
+  void aCrashAfterSendingButBeforeSavingResendsTheSameRunIdsUnlessHistoryShowsThem() {
     String id = start(Chain.linear("two", "", List.of("first", "second")));
     ChainRunStore failingOnce = new FailingUpdates(chainRuns, 1);
+    fleet.historyBehind = true; // (history has not written it yet)
     orchestrator("o1", failingOnce).tick();
     assertThat(step(id, "first")).isEqualTo(StepStatus.PENDING);
+    fleet.historyBehind = false;
 
     ChainOrchestrator o = orchestrator("o1");
     o.tick();
@@ -322,6 +324,24 @@ class ChainOrchestratorTest {
             RunId.forChainStep(id, "second", 1));
     assertThat(fleet.requests.stream().map(JobRequest::runId).distinct()).hasSize(2);
     assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
+  }
+
+  @Test
+  void aStepSentByAnOrchestratorThatStoppedBeforeRecordingItIsNotSentAgainOnceHistoryShowsIt() {
+    // found by review: sent again after the crash, it ran twice once the executor that ran it no
+    // longer remembered it (restarted, its partition moved, or 50,000 runs later)
+    String id = start(Chain.linear("two", "", List.of("first", "second")));
+    orchestrator("o1", new FailingUpdates(chainRuns, 1)).tick();
+    assertThat(step(id, "first")).isEqualTo(StepStatus.PENDING);
+
+    clock.advance(Duration.ofSeconds(16)); // (o1 stopped; its lease lapses)
+    ChainOrchestrator o = orchestrator("o2");
+    o.tick();
+    assertThat(step(id, "first")).isEqualTo(StepStatus.RUNNING);
+    fleet.end("first", RunStatus.COMPLETED);
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("first", "second");
   }
 
   @Test

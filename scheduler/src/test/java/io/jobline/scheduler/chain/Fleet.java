@@ -26,6 +26,9 @@ final class Fleet implements Emitter {
   /** The runs' ends recorded with {@link #missed} (a request that can never be sent, say). */
   final List<RunEvent> recorded = new ArrayList<>();
 
+  /** Whether history has not written the runs of the requests sent (yet). */
+  boolean historyBehind;
+
   /** What happens first when a step's request is sent (a send that waits, say). */
   final Map<String, Runnable> onSend = new HashMap<>();
 
@@ -47,7 +50,7 @@ final class Fleet implements Emitter {
       return CompletableFuture.failedFuture(refusal);
     }
     requests.add(r);
-    if (runs.find(r.runId().value()).isEmpty()) {
+    if (!historyBehind && runs.find(r.runId().value()).isEmpty()) {
       runs.upsertAll(List.of(record(r.runId().value(), r.jobName(), RunStatus.RUNNING)));
     }
     return CompletableFuture.completedFuture(null);
