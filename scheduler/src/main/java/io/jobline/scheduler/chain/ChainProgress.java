@@ -100,6 +100,14 @@ final class ChainProgress {
         steps.put(s.name(), s.ended(StepStatus.COMPLETED, st, now));
       } else if (run.cancelRequested()) {
         steps.put(s.name(), s.ended(StepStatus.CANCELLED, st, now));
+        if (def.onFailure() == OnFailure.RETRY && s.attempt() <= def.retries()) {
+          // a pass may have set the next attempt's retry timer and then failed to record it (its
+          // write refused, its process stopped): dropped, and its run cancelled should the timer
+          // have fired already, or the attempt ran after the cancel (found by review)
+          String nextAttempt = request(def, s.attempt() + 1).runId().value();
+          dropped.add(timerId(nextAttempt));
+          cancels.add(nextAttempt);
+        }
       } else if (def.onFailure() == OnFailure.RETRY && s.attempt() <= def.retries()) {
         int attempt = s.attempt() + 1;
         JobRequest request = request(def, attempt);

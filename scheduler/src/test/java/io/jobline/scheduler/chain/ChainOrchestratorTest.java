@@ -493,6 +493,29 @@ class ChainOrchestratorTest {
   }
 
   @Test
+  void aRetrySetButNotRecordedDoesNotRunAfterTheChainIsCancelled() {
+    // found by review: the pass set attempt 2's timer, then its write failed; cancelled, the step
+    // read as attempt 1 failed was marked cancelled, and attempt 2 ran when its timer fired
+    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(3, 60)));
+    orchestrator("o1").tick();
+    fleet.end("load", RunStatus.FAILED);
+    orchestrator("o1", new FailingUpdates(chainRuns, 1)).tick();
+    assertThat(timers.earliest()).as("attempt 2's timer, set").isPresent();
+    assertThat(step(id, "load")).as("not recorded").isEqualTo(StepStatus.RUNNING);
+
+    chainRuns.requestCancel(id);
+    orchestrator("o1").tick();
+
+    assertThat(timers.earliest()).isEmpty();
+    assertThat(fleet.cancels).contains(RunId.forChainStep(id, "load", 2).value());
+    assertThat(step(id, "load")).isEqualTo(StepStatus.CANCELLED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.CANCELLED);
+    clock.advance(Duration.ofSeconds(120));
+    timerFiringScheduler().cycle();
+    assertThat(fleet.steps()).containsExactly("load");
+  }
+
+  @Test
   void onlyTheLeaseHolderOrchestrates() {
     start(Chain.linear("one", "", List.of("only")));
     orchestrator("o1").tick();
