@@ -123,15 +123,31 @@ final class EventTransaction {
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "jobline-executor-events-" + executorId);
     props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "jobline-executor-" + executorId);
     props.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.toMillis());
+    // a commit that times out is tried again while the transaction may live (commitUntilKnown):
+    // Kafka's 60 s wait was longer than the transaction's 30 s, so it never was (found by review)
+    props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) Math.max(1_000, timeout.toMillis() / 3));
     // one transaction carries run events, moved requests and dead letters, serialized by the caller
     KafkaProducer<byte[], byte[]> p =
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
-    p.initTransactions();
+    try {
+      p.initTransactions();
+    } catch (RuntimeException e) {
+      p.close(Duration.ZERO); // (its threads would stay)
+      throw e;
+    }
     return p;
   }
 
   int partitionsFor(String topic) {
-    return producer.partitionsFor(topic).size();
+    return producer().partitionsFor(topic).size();
+  }
+
+  /** The producer, made anew if the last attempt to make one failed. */
+  private Producer<byte[], byte[]> producer() {
+    if (producer == null) {
+      producer = producers.get();
+    }
+    return producer;
   }
 
   /** Puts run events into the transaction, each on its request's partition number when given. */
@@ -191,7 +207,7 @@ final class EventTransaction {
       return; // (void already)
     }
     try {
-      producer.send(record);
+      producer().send(record);
     } catch (KafkaException | IllegalStateException e) {
       failed = e;
       LOG.warn(
@@ -234,7 +250,7 @@ final class EventTransaction {
    * run sent (every reader of {@code jobline.requests} waits at their partitions until it ends).
    */
   boolean commitNow() {
-    return moved >= MOVES_PER_COMMIT || holdsRequests;
+    return moved >= MOVES_PER_COMMIT || holdsRequests || failed != null;
   }
 
   /** Whether the next commit is due ({@link CommitPace}). */
@@ -280,7 +296,7 @@ final class EventTransaction {
         return commitNow(offsets, group);
       }
       if (!offsets.isEmpty()) {
-        producer.sendOffsetsToTransaction(offsets, group);
+        producer().sendOffsetsToTransaction(offsets, group);
       }
       commitUntilKnown();
       open = false;
@@ -295,14 +311,36 @@ final class EventTransaction {
           executorId,
           fatal.toString());
       replaceProducer();
+    } catch (CommitUnknown unknown) {
+      // (only a commit may follow a commit that timed out, or a close: never an abort)
+      LOG.warn(
+          "Executor {}'s commit timed out for as long as its transaction may live; its producer"
+              + " is made anew (which ends that transaction), and what it held is read again: {}",
+          executorId,
+          unknown.getCause().toString());
+      replaceProducer();
     } catch (KafkaException e) {
       LOG.warn(
           "Executor {} could not commit its runs' events and offsets; they are read again: {}",
           executorId,
           e.toString());
       abort();
+    } catch (IllegalStateException e) {
+      LOG.warn(
+          "Executor {}'s producer could not commit ({}); it is made anew, and what it held is read"
+              + " again",
+          executorId,
+          e.toString());
+      replaceProducer();
     }
     return Outcome.VOID;
+  }
+
+  /** A commit that timed out, tried again for as long as the transaction may live. */
+  private static final class CommitUnknown extends RuntimeException {
+    CommitUnknown(TimeoutException cause) {
+      super(cause);
+    }
   }
 
   /**
@@ -314,13 +352,13 @@ final class EventTransaction {
    */
   private void commitUntilKnown() {
     long giveUpAt = System.nanoTime() + timeout.toNanos();
-    while (true) {
+    for (int tries = 1; ; tries++) {
       try {
-        producer.commitTransaction();
+        producer().commitTransaction();
         return;
       } catch (TimeoutException timedOut) {
-        if (System.nanoTime() - giveUpAt >= 0) {
-          throw timedOut;
+        if (tries > 1 && System.nanoTime() - giveUpAt >= 0) {
+          throw new CommitUnknown(timedOut);
         }
         LOG.warn(
             "Executor {}'s commit timed out; trying it again: {}", executorId, timedOut.toString());
@@ -332,8 +370,8 @@ final class EventTransaction {
   void abort() {
     if (open) {
       try {
-        producer.abortTransaction();
-      } catch (KafkaException abortFailed) {
+        producer().abortTransaction();
+      } catch (KafkaException | IllegalStateException abortFailed) {
         replaceProducer();
       }
     }
@@ -348,6 +386,7 @@ final class EventTransaction {
   }
 
   private void voidEnds() {
+    failed = null; // (what a refused send made void is void now)
     open = false;
     sent = false;
     moved = 0;
@@ -359,7 +398,7 @@ final class EventTransaction {
   private void begin() {
     if (!open && failed == null) {
       try {
-        producer.beginTransaction();
+        producer().beginTransaction();
         open = true;
       } catch (KafkaException | IllegalStateException e) {
         failed = e;
@@ -371,13 +410,36 @@ final class EventTransaction {
     }
   }
 
+  /**
+   * Closes the producer (which ends its open transaction) and makes a new one; if Kafka cannot give
+   * one now, the next transaction makes it, and is void until then.
+   */
   private void replaceProducer() {
-    producer.close(Duration.ZERO);
-    producer = producers.get();
     voidEnds();
+    Producer<byte[], byte[]> old = producer;
+    producer = null;
+    if (old != null) {
+      try {
+        old.close(Duration.ZERO);
+      } catch (RuntimeException e) {
+        LOG.debug("Closing the executor's producer: {}", e.toString());
+      }
+    }
+    try {
+      producer = producers.get();
+    } catch (RuntimeException e) {
+      failed = e;
+      LOG.warn(
+          "Executor {} could not make a new transactional producer; it tries again at its next"
+              + " commit: {}",
+          executorId,
+          e.toString());
+    }
   }
 
   void close() {
-    producer.close(Duration.ZERO);
+    if (producer != null) {
+      producer.close(Duration.ZERO);
+    }
   }
 }

@@ -77,8 +77,10 @@ final class RequestReader {
     if (tenantKey != null
         && OverflowMover.fitsAMove(record)
         && !offsets.readAgain(tp, offset)
-        && !dispatcher.ranOrRuns(claimKeyOf(record.value()))
-        && movesAside(tp, tenantKey, bytes)) {
+        && movesAside(tp, tenantKey, bytes)
+        // (read only for a record about to move: a copy of an attempt that runs or ran here stays,
+        // to be told a duplicate here)
+        && !dispatcher.ranOrRuns(claimKeyOf(record.value()))) {
       mover.defer(tp, tenantKey, record);
       return;
     }
@@ -139,10 +141,16 @@ final class RequestReader {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         JsonToken token = p.nextToken();
-        if ("run_id".equals(field) && token == JsonToken.VALUE_STRING) {
-          runId = p.getText();
-        } else if ("attempt".equals(field) && token == JsonToken.VALUE_NUMBER_INT) {
-          attempt = p.getLongValue();
+        if ("run_id".equals(field) && token.isScalarValue() && token != JsonToken.VALUE_NULL) {
+          runId = p.getText(); // (a number too, as the request's binding reads it)
+        } else if ("attempt".equals(field) && token.isNumeric()) {
+          attempt = (long) p.getDoubleValue();
+        } else if ("attempt".equals(field) && token == JsonToken.VALUE_STRING) {
+          try {
+            attempt = Long.parseLong(p.getText().trim());
+          } catch (NumberFormatException notANumber) {
+            return null;
+          }
         } else {
           p.skipChildren();
         }

@@ -41,12 +41,15 @@ class ClaimKeyOfTest {
     assertThat(keyOf("{\"attempt\":3,\"params\":{\"run_id\":\"x\"},\"run_id\":\"r\"}"))
         .isEqualTo("r:3");
     assertThat(keyOf("{\"run_id\":\"r\",\"attempt\":0}")).as("read as attempt 1").isEqualTo("r:1");
+    // as the binding reads them (found by review)
+    assertThat(keyOf("{\"run_id\":7,\"attempt\":\"2\"}")).isEqualTo("7:2");
+    assertThat(keyOf("{\"run_id\":\"r\",\"attempt\":2.0}")).isEqualTo("r:2");
   }
 
   @Test
   void aRecordNamingNoRunIdOrNotReadingHasNone() {
     assertThat(keyOf("{\"job_name\":\"counting\"}")).isNull();
-    assertThat(keyOf("{\"run_id\":7}")).isNull();
+    assertThat(keyOf("{\"run_id\":null}")).isNull();
     assertThat(keyOf("not json")).isNull();
     assertThat(keyOf("[1,2]")).isNull();
     assertThat(RequestReader.claimKeyOf(null)).isNull();

@@ -14,16 +14,20 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -142,6 +146,67 @@ class EventTransactionTest {
     assertThat(commits).hasValue(2);
     assertThat(producer.transactionCommitted()).isTrue();
     assertThat(tx.takeVoided()).isEmpty();
+  }
+
+  @Test
+  void aTransactionVoidedWhileASendWasRefusedLeavesTheNextOneWhole() {
+    // found by review: the refusal stayed noted after the abort that voided its transaction, and
+    // the next transaction dropped every record and was voided too (its ends run again)
+    MockProducer<byte[], byte[]> producer =
+        new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    producer.initTransactions();
+    EventTransaction tx =
+        new EventTransaction(h.kafkaSettings, "tx-mock", new ExecutorSettings(), () -> producer);
+    producer.sendException = new KafkaException("a previous send failed");
+    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+    assertThat(tx.commitNow()).as("a void transaction ends at once").isTrue();
+    tx.abort(); // (a partition lost meanwhile)
+    producer.sendException = null;
+
+    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[2]));
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.COMMITTED);
+    assertThat(producer.history()).hasSize(1);
+  }
+
+  @Test
+  void aCommitThatKeepsTimingOutEndsWithANewProducerNotAnAbortAndTheExecutorGoesOn() {
+    // found by review: after a timed-out commit Kafka's client refuses an abort, and the refusal
+    // stopped the executor's poll loop
+    List<MockProducer<byte[], byte[]>> made = new ArrayList<>();
+    Supplier<Producer<byte[], byte[]>> producers =
+        () -> {
+          MockProducer<byte[], byte[]> p =
+              new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                @Override
+                public synchronized void commitTransaction() {
+                  if (made.size() == 1) {
+                    throw new TimeoutException("Timeout expired while awaiting EndTxn");
+                  }
+                  super.commitTransaction();
+                }
+
+                @Override
+                public synchronized void abortTransaction() {
+                  throw new IllegalStateException("the commit that timed out must be retried");
+                }
+              };
+          p.initTransactions();
+          made.add(p);
+          return p;
+        };
+    ExecutorSettings settings = new ExecutorSettings();
+    settings.transactionTimeout = io.dropwizard.util.Duration.seconds(1);
+    EventTransaction tx = new EventTransaction(h.kafkaSettings, "tx-mock", settings, producers);
+    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.VOID);
+    assertThat(made).hasSize(2);
+    assertThat(made.get(0).closed()).isTrue();
+    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.COMMITTED);
   }
 
   /**
