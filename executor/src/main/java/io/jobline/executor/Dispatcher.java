@@ -240,8 +240,7 @@ final class Dispatcher {
           p ->
               which.test(p)
                   && copies.getOrDefault(p.claimKey(), 0) < 2
-                  && !slots.holds(p.claimKey())
-                  && !recentlyDone.containsKey(p.claimKey()));
+                  && !ranOrRuns(p.claimKey()));
     }
   }
 

@@ -60,8 +60,13 @@ record Pending(
         elsewhere,
         epoch,
         claimEpoch,
-        request == null ? null : request.runId().value() + ":" + request.attemptOrFirst(),
+        request == null ? null : claimKey(request.runId().value(), request.attemptOrFirst()),
         bytes);
+  }
+
+  /** The claim key of a run attempt: its run id and attempt. */
+  static String claimKey(String runId, long attempt) {
+    return runId + ":" + attempt;
   }
 
   String tenantKey() {

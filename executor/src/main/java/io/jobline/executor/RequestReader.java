@@ -158,7 +158,7 @@ final class RequestReader {
     } catch (IOException | RuntimeException unreadable) {
       return null;
     }
-    return runId == null ? null : runId + ":" + Math.max(1, attempt);
+    return runId == null ? null : Pending.claimKey(runId, Math.max(1, attempt));
   }
 
   private static final JsonFactory JSON = new JsonFactory();
