@@ -86,6 +86,29 @@ class CursorExpiryTest {
   }
 
   @Test
+  void aCursorOpenedWithNoCursorTimeoutOutlivesTenIdleMinutesAndIsClosedAfterThirty() {
+    // MongoDB keeps such a cursor past its timeout and kills it with its session, 30 minutes after
+    // its last use; the store closed it after ten, and a slow export lost its place
+    MongoCursor<Document> kept = docs.find().noCursorTimeout(true).batchSize(2).iterator();
+    kept.next();
+    MongoCursor<Document> plain = docs.find().batchSize(2).iterator();
+    plain.next();
+    backend.cursors.sweep();
+    pass(CursorExpiry.IDLE);
+    assertThat(backend.cursors.sweep()).as("only the one without noCursorTimeout").isEqualTo(1);
+    kept.next(); // (the rest of its first batch)
+    assertThat(kept.next().get("_id")).as("read on with a getMore").isEqualTo(2);
+
+    pass(CursorExpiry.IDLE_WITHOUT_TIMEOUT.minusSeconds(1));
+    assertThat(backend.cursors.sweep()).isZero();
+    pass(Duration.ofSeconds(1));
+    assertThat(backend.cursors.sweep()).as("idle for thirty minutes").isEqualTo(1);
+    assertThat(backend.cursors.tracked()).isZero();
+    kept.next(); // (the rest of its batch)
+    assertThatThrownBy(kept::next).isInstanceOf(MongoException.class).hasMessageContaining("ursor");
+  }
+
+  @Test
   void aCursorNumberedJustBeforeASweepAndRegisteredAfterItIsStillTracked() {
     // found by review: the library numbers a cursor, then registers it; a sweep between the two
     // passed its number over for good, and it never expired

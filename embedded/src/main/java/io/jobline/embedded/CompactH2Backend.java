@@ -147,7 +147,9 @@ final class CompactH2Backend extends H2Backend {
           map -> map.startsWith(DATA + ours) || map.startsWith(META + ours));
     }
     try {
-      return super.handleCommand(channel, databaseName, command, query);
+      Document answer = super.handleCommand(channel, databaseName, command, query);
+      cursors.answered(command, query, answer);
+      return answer;
     } finally {
       if (WRITES.contains(command.toLowerCase(Locale.ROOT)) || writesOut(command, query)) {
         groupCommit.await();

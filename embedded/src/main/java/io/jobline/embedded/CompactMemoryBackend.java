@@ -64,7 +64,9 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
       Channel channel, String databaseName, String command, Document query) {
     HostileCommands.check(databaseName, command, query);
     cursors.command(command, query);
-    return super.handleCommand(channel, databaseName, command, query);
+    Document answer = super.handleCommand(channel, databaseName, command, query);
+    cursors.answered(command, query, answer);
+    return answer;
   }
 
   /** As the library's memory database, with {@link Collection}s. */

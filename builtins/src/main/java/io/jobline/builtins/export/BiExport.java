@@ -182,6 +182,10 @@ public class BiExport {
               .find(reading)
               .sort(Sorts.ascending("_id"))
               .batchSize(params.batchSize())
+              // a batch the target is slow to take (a BigQuery load job queued, a throttled
+              // server) must not cost the cursor its ten idle minutes; closed below, and a cursor
+              // left by a dead run ends with its session
+              .noCursorTimeout(true)
               .iterator()) {
         while (docs.hasNext() && !ctx.shouldStop()) {
           Document doc = docs.next();

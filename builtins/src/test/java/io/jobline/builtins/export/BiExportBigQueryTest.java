@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import org.bson.BsonBoolean;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +79,15 @@ class BiExportBigQueryTest {
 
     assertThat(summary.totalExported()).isEqualTo(5);
     assertThat(summary.totalErrors()).isZero();
+    // a batch the target takes more than ten minutes to take (a load job queued, a throttled
+    // server) must not lose the cursor the export reads its source with
+    assertThat(resources.commands)
+        .filteredOn(
+            c -> c.getFirstKey().equals("find") && c.getString("find").getValue().equals("users"))
+        .isNotEmpty()
+        .allSatisfy(
+            c ->
+                assertThat(c.getBoolean("noCursorTimeout", BsonBoolean.FALSE).getValue()).isTrue());
     List<String> calls = bigquery.calls();
     assertThat(calls.get(0)).isEqualTo("GET /bigquery/v2/projects/acme/datasets/bi/tables/users");
     assertThat(calls.get(1)).isEqualTo("POST /bigquery/v2/projects/acme/datasets/bi/tables");
