@@ -76,8 +76,9 @@ public class ScheduleRepair {
       if (!fits) {
         Instant next = Triggers.nextAfter(s, now).orElse(null);
         if (!Objects.equals(next, s.nextRunAt())) {
-          // only from the time read: a fire or a change since then has set a time of its own
-          if (store.moveNext(s.jobName(), s.nextRunAt(), next)) {
+          // only from the schedule as read: a fire or a change since then has set a time of its
+          // own, and a change back to the time read has another definition than the one planned
+          if (store.moveNext(s, next)) {
             fixed++;
             ctx.log("Schedule " + s.jobName() + ": next_run_at " + s.nextRunAt() + " -> " + next);
           } else {

@@ -93,6 +93,37 @@ class ScheduleRepairTest {
   }
 
   @Test
+  void aScheduleEditedMeanwhileToATriggerItsStoredTimeFitsKeepsThatTime() throws Exception {
+    // found by review: the repair's check matched the next fire time only; an edit between its
+    // read and its write to a trigger the stored time fits left that time in place, and the repair
+    // then stored the time it had planned for the old trigger: a fire the new one does not have,
+    // and its own at 10:30 skipped
+    InMemoryScheduleStore store =
+        new InMemoryScheduleStore() {
+          @Override
+          public List<Schedule> findEnabled() {
+            List<Schedule> read = super.findEnabled();
+            Schedule s = read.get(0);
+            change(s, s.merge(Json.object().put("cron_expression", "30 * * * *")), false);
+            return read;
+          }
+        };
+    store.save(
+        schedule(
+            "{\"job_name\":\"edited\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2026-03-04T10:30:00Z\"}"));
+    Recording ctx = new Recording("calculate_next_schedules");
+
+    Map<String, Object> result = ScheduleRepair.repair(store, NOW, ctx);
+
+    assertThat(result).containsEntry("fixed", 0);
+    Schedule edited = store.find("edited").orElseThrow();
+    assertThat(edited.cronExpression()).isEqualTo("30 * * * *");
+    assertThat(edited.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:30:00Z"));
+    assertThat(ctx.lines).anyMatch(l -> l.contains("edited changed while it was checked"));
+  }
+
+  @Test
   void anIntervalWithoutRunAtKeepsItsNextFireTimeWhetherDueOrWithinOneInterval() throws Exception {
     // found by review: such an interval has no grid, so no stored time "fitted" and every repair
     // pushed it to now + interval: with an hourly repair a 2-hour interval never fired

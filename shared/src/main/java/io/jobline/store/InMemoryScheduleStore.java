@@ -43,13 +43,15 @@ public class InMemoryScheduleStore implements ScheduleStore {
   }
 
   @Override
-  public synchronized boolean moveNext(String jobName, Instant from, Instant to) {
-    Schedule stored = schedules.get(jobName);
-    if (stored == null || !Objects.equals(stored.nextRunAt(), from)) {
+  public synchronized boolean moveNext(Schedule read, Instant to) {
+    Schedule stored = schedules.get(read.jobName());
+    if (stored == null
+        || !Objects.equals(stored.nextRunAt(), read.nextRunAt())
+        || !Objects.equals(stored.version(), read.version())) {
       return false;
     }
     schedules.put(
-        jobName,
+        read.jobName(),
         stored.withNextRunAt(to).merge(Json.object().put("version", version.incrementAndGet())));
     return true;
   }

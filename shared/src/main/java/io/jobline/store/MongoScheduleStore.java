@@ -111,7 +111,7 @@ public final class MongoScheduleStore implements ScheduleStore {
     }
     List<Bson> asRead = new ArrayList<>();
     asRead.add(Filters.eq("_id", changed.jobName()));
-    asRead.add(read.version() == null ? missing("version") : Filters.eq("version", read.version()));
+    asRead.add(versionIs(read));
     if (retimed) {
       asRead.add(nextIs(read.nextRunAt()));
     }
@@ -124,8 +124,15 @@ public final class MongoScheduleStore implements ScheduleStore {
   }
 
   @Override
-  public boolean moveNext(String jobName, Instant from, Instant to) {
-    return versioned(Filters.and(Filters.eq("_id", jobName), nextIs(from)), List.of(nextSetTo(to)));
+  public boolean moveNext(Schedule read, Instant to) {
+    return versioned(
+        Filters.and(Filters.eq("_id", read.jobName()), versionIs(read), nextIs(read.nextRunAt())),
+        List.of(nextSetTo(to)));
+  }
+
+  /** Matches a schedule of the version {@code read} has (none when it has none). */
+  private static Bson versionIs(Schedule read) {
+    return read.version() == null ? missing("version") : Filters.eq("version", read.version());
   }
 
   /** Matches a schedule whose next fire time is {@code next} (none when null). */

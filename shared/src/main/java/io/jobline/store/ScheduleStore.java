@@ -37,12 +37,14 @@ public interface ScheduleStore {
   }
 
   /**
-   * Sets a schedule's next fire time to {@code to} (none when null) only while {@code from} is
-   * stored as it (none when null); it gets a new version.
+   * Sets a schedule's next fire time to {@code to} (none when null) only while it is stored as
+   * {@code read}: the same version (no change since) and the same next fire time (no fire since);
+   * it gets a new version. A change that put back the next fire time read still counts: the time
+   * {@code to} was planned from a definition no longer stored.
    *
-   * @return false, changing nothing, when the schedule is gone or its next fire time moved
+   * @return false, changing nothing, when the schedule is gone, changed or fired since it was read
    */
-  boolean moveNext(String jobName, Instant from, Instant to);
+  boolean moveNext(Schedule read, Instant to);
 
   Optional<Schedule> find(String jobName);
 
