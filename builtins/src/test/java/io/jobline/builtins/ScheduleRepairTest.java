@@ -10,6 +10,7 @@ import io.jobline.wire.Json;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.junit.jupiter.api.Test;
 
 class ScheduleRepairTest {
@@ -54,33 +55,48 @@ class ScheduleRepairTest {
     assertThat(ctx.lines).contains("100% Checked 4 schedules");
   }
 
-  @Test
-  void aScheduleChangedWhileTheRepairRunsKeepsItsChange() throws Exception {
-    // found by review: the repair saved its whole copy read at the start, so a fire recorded (or
-    // an edit made) in between was undone: the time just fired became due again
+  /**
+   * A store holding the hourly schedule {@code name} with a next fire time that does not fit it
+   * (10:30), which {@code meanwhile} changes once the repair has read it.
+   */
+  private static InMemoryScheduleStore changedAfterTheRepairReadIt(
+      String name, BiConsumer<InMemoryScheduleStore, Schedule> meanwhile) throws Exception {
     InMemoryScheduleStore store =
         new InMemoryScheduleStore() {
           @Override
           public List<Schedule> findEnabled() {
             List<Schedule> read = super.findEnabled();
-            // after the repair read it: a fire moves "stale" on and records its run
-            Schedule s = read.get(0);
-            recordFires(
-                List.of(
-                    new ScheduleStore.Fire(
-                        s.jobName(),
-                        s.nextRunAt(),
-                        "run-1",
-                        RunStatus.QUEUED,
-                        Instant.parse("2026-03-04T12:00:00Z"),
-                        s.nextRunAt())));
+            meanwhile.accept(this, read.get(0));
             return read;
           }
         };
     store.save(
         schedule(
-            "{\"job_name\":\"stale\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+            "{\"job_name\":\""
+                + name
+                + "\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
                 + "\"next_run_at\":\"2026-03-04T10:30:00Z\"}"));
+    return store;
+  }
+
+  @Test
+  void aScheduleChangedWhileTheRepairRunsKeepsItsChange() throws Exception {
+    // found by review: the repair saved its whole copy read at the start, so a fire recorded (or
+    // an edit made) in between was undone: the time just fired became due again
+    InMemoryScheduleStore store =
+        changedAfterTheRepairReadIt(
+            "stale",
+            (changing, s) ->
+                // a fire moves "stale" on and records its run
+                changing.recordFires(
+                    List.of(
+                        new ScheduleStore.Fire(
+                            s.jobName(),
+                            s.nextRunAt(),
+                            "run-1",
+                            RunStatus.QUEUED,
+                            Instant.parse("2026-03-04T12:00:00Z"),
+                            s.nextRunAt()))));
     Recording ctx = new Recording("calculate_next_schedules");
 
     Map<String, Object> result = ScheduleRepair.repair(store, NOW, ctx);
@@ -99,19 +115,11 @@ class ScheduleRepairTest {
     // then stored the time it had planned for the old trigger: a fire the new one does not have,
     // and its own at 10:30 skipped
     InMemoryScheduleStore store =
-        new InMemoryScheduleStore() {
-          @Override
-          public List<Schedule> findEnabled() {
-            List<Schedule> read = super.findEnabled();
-            Schedule s = read.get(0);
-            change(s, s.merge(Json.object().put("cron_expression", "30 * * * *")), false);
-            return read;
-          }
-        };
-    store.save(
-        schedule(
-            "{\"job_name\":\"edited\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
-                + "\"next_run_at\":\"2026-03-04T10:30:00Z\"}"));
+        changedAfterTheRepairReadIt(
+            "edited",
+            (changing, s) ->
+                changing.change(
+                    s, s.merge(Json.object().put("cron_expression", "30 * * * *")), false));
     Recording ctx = new Recording("calculate_next_schedules");
 
     Map<String, Object> result = ScheduleRepair.repair(store, NOW, ctx);
