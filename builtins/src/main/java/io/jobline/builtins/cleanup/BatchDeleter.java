@@ -5,7 +5,9 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Projections;
 import io.jobline.job.JobContext;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -39,6 +41,21 @@ final class BatchDeleter {
       int fromPct,
       int toPct,
       Consumer<List<Document>> beforeDelete) {
+    return delete(collection, filter, fromPct, toPct, beforeDelete, null);
+  }
+
+  /**
+   * As {@link #delete(MongoCollection, Bson, int, int, Consumer)}, handing {@code afterDelete} the
+   * ids of each batch's documents that are gone: those that still matched the filter when deleted,
+   * not those changed since they were read.
+   */
+  long delete(
+      MongoCollection<Document> collection,
+      Bson filter,
+      int fromPct,
+      int toPct,
+      Consumer<List<Document>> beforeDelete,
+      Consumer<List<Object>> afterDelete) {
     String name = collection.getNamespace().getCollectionName();
     long total = collection.countDocuments(filter);
     ctx.progress(name + ": " + total + " to delete", fromPct);
@@ -69,6 +86,9 @@ final class BatchDeleter {
       long gone =
           collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
       deleted += gone;
+      if (afterDelete != null && gone > 0) {
+        afterDelete.accept(gone == ids.size() ? ids : gone(collection, ids));
+      }
       int pct =
           total == 0
               ? toPct
@@ -79,5 +99,15 @@ final class BatchDeleter {
       }
     }
     return deleted;
+  }
+
+  /** Those of {@code ids} no document of {@code collection} carries. */
+  static List<Object> gone(MongoCollection<Document> collection, List<Object> ids) {
+    Set<Object> left = new HashSet<>();
+    collection
+        .find(Filters.in("_id", ids))
+        .projection(Projections.include("_id"))
+        .forEach(d -> left.add(d.get("_id")));
+    return ids.stream().filter(id -> !left.contains(id)).toList();
   }
 }

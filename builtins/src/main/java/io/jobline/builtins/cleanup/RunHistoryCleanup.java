@@ -3,6 +3,7 @@ package io.jobline.builtins.cleanup;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
 import io.jobline.builtins.BuiltinSettings;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
@@ -27,12 +28,29 @@ public class RunHistoryCleanup {
    */
   public static final String CLAIMS = "job_claims";
 
+  /**
+   * Where the cleanup notes the runs whose log lines are to go, before it deletes the runs: a
+   * cleanup stopped between the two (a crash, a timeout) leaves their lines with no run to find
+   * them by, and the next one finishes from this note.
+   */
+  static final String PENDING = "job_cleanup_pending";
+
+  private static final String PENDING_ID = "job_run_logs";
+
   private static final List<String> ENDED =
       Arrays.stream(RunStatus.values()).filter(RunStatus::isTerminal).map(RunStatus::wire).toList();
   private final JobResources resources;
 
+  /** Runs after a batch of runs was read and before it is deleted (tests: a change meanwhile). */
+  private final Runnable afterRead;
+
   public RunHistoryCleanup(JobResources resources) {
+    this(resources, () -> {});
+  }
+
+  RunHistoryCleanup(JobResources resources, Runnable afterRead) {
     this.resources = resources;
+    this.afterRead = afterRead;
   }
 
   /**
@@ -69,6 +87,10 @@ public class RunHistoryCleanup {
                 Filters.and(
                     Filters.exists("requested_at", false), Filters.lt("materialized_at", before))),
             Filters.or(Filters.exists("completed_at", false), Filters.lt("completed_at", before)));
+    MongoCollection<Document> pending = db.getCollection(PENDING);
+    result.add(MongoRunLogStore.COLLECTION, deleteLinesOfGoneRuns(db, logs, pending));
+    // a run's lines go once the run has: deleted first, a run read as old and then retried or
+    // redriven lost its new lines with its old ones, and was kept itself (found by review)
     long runs =
         new BatchDeleter(ctx, settings.batchSize)
             .delete(
@@ -76,13 +98,20 @@ public class RunHistoryCleanup {
                 old,
                 0,
                 100,
-                batch ->
-                    result.add(
-                        MongoRunLogStore.COLLECTION,
-                        logs.deleteMany(
-                                Filters.in(
-                                    "run_id", batch.stream().map(d -> d.get("_id")).toList()))
-                            .getDeletedCount()));
+                batch -> {
+                  afterRead.run();
+                  pending.replaceOne(
+                      Filters.eq("_id", PENDING_ID),
+                      new Document("_id", PENDING_ID)
+                          .append("run_ids", batch.stream().map(d -> d.get("_id")).toList()),
+                      new ReplaceOptions().upsert(true));
+                },
+                gone -> {
+                  result.add(
+                      MongoRunLogStore.COLLECTION,
+                      logs.deleteMany(Filters.in("run_id", gone)).getDeletedCount());
+                  pending.deleteOne(Filters.eq("_id", PENDING_ID));
+                });
     result.add(MongoRunStore.COLLECTION, runs);
     // claims are left only by runs in flight when their partition changed hands; old ones serve no
     // one (a released one is dated 1970 and goes at once, though a later epoch of its run may
@@ -94,5 +123,27 @@ public class RunHistoryCleanup {
                 Filters.or(Filters.lt("expires_at", before), Filters.lt("ended_at", before)))
             .getDeletedCount());
     return result.result(ctx);
+  }
+
+  /**
+   * Finishes what a cleanup stopped between deleting runs and deleting their lines left: deletes
+   * the lines of the runs noted that are gone.
+   *
+   * @return how many lines it deleted
+   */
+  private static long deleteLinesOfGoneRuns(
+      MongoDatabase db, MongoCollection<Document> logs, MongoCollection<Document> pending) {
+    Document note = pending.find(Filters.eq("_id", PENDING_ID)).first();
+    if (note == null) {
+      return 0;
+    }
+    List<Object> gone =
+        BatchDeleter.gone(
+            db.getCollection(MongoRunStore.COLLECTION),
+            note.getList("run_ids", Object.class, List.of()));
+    long deleted =
+        gone.isEmpty() ? 0 : logs.deleteMany(Filters.in("run_id", gone)).getDeletedCount();
+    pending.deleteOne(Filters.eq("_id", PENDING_ID));
+    return deleted;
   }
 }

@@ -3,10 +3,13 @@ package io.jobline.builtins.cleanup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
 import java.time.Duration;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +74,58 @@ class RunHistoryCleanupTest {
     assertThat(runs.find().map(d -> d.getString("_id")))
         .containsExactlyInAnyOrder("old-but-running", "recent");
     assertThat(resources.database().getCollection("job_run_logs").countDocuments()).isEqualTo(3);
+  }
+
+  @Test
+  void aRunRetriedAfterTheCleanupReadItKeepsItsLinesOldAndNew() {
+    // found by review: the lines of the runs read went first, then the runs still old; a run
+    // retried meanwhile was kept, and lost its lines, the new attempt's with them
+    resources.settings.jobRuns.retentionDays = 90;
+    run("retried", "failed", 100, 2);
+    run("old", "failed", 100, 1);
+    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+    MongoCollection<Document> lines = resources.database().getCollection("job_run_logs");
+    Runnable retry =
+        () -> {
+          runs.updateOne(Filters.eq("_id", "retried"), Updates.set("status", "retrying"));
+          lines.insertOne(new Document("_id", "retried:2").append("run_id", "retried"));
+        };
+
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources, retry).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(result.get("deleted"))
+        .isEqualTo(Map.of("job_runs", 1L, "job_run_logs", 1L, "job_claims", 0L));
+    assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("retried");
+    assertThat(lines.find().map(d -> d.getString("_id")))
+        .containsExactlyInAnyOrder("retried:0", "retried:1", "retried:2");
+    assertThat(resources.database().getCollection(RunHistoryCleanup.PENDING).countDocuments())
+        .isZero();
+  }
+
+  @Test
+  void theLinesOfRunsACleanupDeletedBeforeItStoppedGoWithTheNext() {
+    // a cleanup stopped between deleting runs and deleting their lines left lines no run led to
+    resources.settings.jobRuns.retentionDays = 90;
+    run("kept", "completed", 1, 1);
+    run("gone", "failed", 100, 2);
+    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+    runs.deleteOne(Filters.eq("_id", "gone"));
+    resources
+        .database()
+        .getCollection(RunHistoryCleanup.PENDING)
+        .insertOne(new Document("_id", "job_run_logs").append("run_ids", List.of("gone", "kept")));
+
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(result.get("deleted"))
+        .isEqualTo(Map.of("job_runs", 0L, "job_run_logs", 2L, "job_claims", 0L));
+    assertThat(
+            resources.database().getCollection("job_run_logs").find().map(d -> d.getString("_id")))
+        .containsExactly("kept:0");
+    assertThat(resources.database().getCollection(RunHistoryCleanup.PENDING).countDocuments())
+        .isZero();
   }
 
   @Test
