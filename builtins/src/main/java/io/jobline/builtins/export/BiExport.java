@@ -15,7 +15,10 @@ import io.jobline.job.JobResources;
 import io.jobline.wire.Scope;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import org.bson.Document;
 
 /**
@@ -119,6 +122,10 @@ public class BiExport {
     private final ResourceConfig config;
     private final int index;
     private final List<String> errors = new ArrayList<>();
+
+    /** The columns {@link #warnOfMaskedValuesLeftOut} warned of. */
+    private final Set<String> nulledColumns = new HashSet<>();
+
     private final List<String> deleted = new ArrayList<>();
     private long removed;
 
@@ -263,8 +270,9 @@ public class BiExport {
         return;
       }
       try {
-        target.upsert(config.targetTable(), Column.infer(batch), batch);
+        List<Column> typed = target.upsert(config.targetTable(), Column.infer(batch), batch);
         exported += batch.size();
+        warnOfMaskedValuesLeftOut(typed, batch);
       } catch (Exception e) {
         failed(e);
         error(
@@ -278,6 +286,34 @@ public class BiExport {
       }
       batch.clear();
       report();
+    }
+
+    /**
+     * Says once per column when the masked values of a personal column went as null: the table has
+     * the column typed for the values in clear (an export made it before the field was declared
+     * personal), and the marker or hash does not fit it.
+     */
+    private void warnOfMaskedValuesLeftOut(List<Column> typed, List<Row> batch) {
+      for (Column c : typed) {
+        if (c.type() != ColumnType.STRING
+            && !nulledColumns.contains(c.name())
+            && batch.stream()
+                .anyMatch(r -> r.masked().contains(c.name()) && r.values().get(c.name()) != null)) {
+          nulledColumns.add(c.name());
+          ctx.warning(
+              config.resource()
+                  + ": column "
+                  + c.name()
+                  + " of "
+                  + config.targetTable()
+                  + " holds a personal field but is "
+                  + c.type().name().toLowerCase(Locale.ROOT)
+                  + " in the target table, made before the field was declared personal: its"
+                  + " values are written as null, not "
+                  + (config.gdprMode() == GdprMode.HASH ? "hashed" : "as the marker")
+                  + "; drop the column to have the next export make it again as text");
+        }
+      }
     }
 
     /** Rows of documents soft-deleted since an earlier export leave the target too (erasure). */

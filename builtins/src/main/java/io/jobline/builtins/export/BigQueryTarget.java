@@ -105,7 +105,7 @@ final class BigQueryTarget implements ExportTarget {
   }
 
   @Override
-  public void upsert(String table, List<Column> columns, List<Row> rows) throws Exception {
+  public List<Column> upsert(String table, List<Column> columns, List<Row> rows) throws Exception {
     List<Column> typed = ensureTable(table, columns);
     TableId stage = TableId.of(project, dataset, table + "_staging_" + suffix);
     if (staging.add(stage)) {
@@ -118,6 +118,7 @@ final class BigQueryTarget implements ExportTarget {
     load(stage, typed, rows);
     List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
     query(merge(table, stage, typed, cleared));
+    return typed;
   }
 
   private List<Column> ensureTable(String name, List<Column> columns) {

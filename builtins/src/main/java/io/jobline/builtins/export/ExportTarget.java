@@ -8,9 +8,11 @@ public interface ExportTarget extends AutoCloseable {
    * Creates the table if absent (with the given columns), adds columns it lacks, and upserts the
    * rows keyed by {@code _id}, so writing the same rows again changes nothing.
    *
+   * @return the columns written, typed as the table has them (an earlier export may have made a
+   *     column of another type than {@code columns} says)
    * @throws Exception if the target refused the batch; nothing is assumed written then
    */
-  void upsert(String table, List<Column> columns, List<Row> rows) throws Exception;
+  List<Column> upsert(String table, List<Column> columns, List<Row> rows) throws Exception;
 
   /**
    * Deletes the rows of these document ids (documents deleted at the source since an earlier

@@ -76,7 +76,8 @@ final class JdbcTarget implements ExportTarget {
   }
 
   @Override
-  public void upsert(String table, List<Column> columns, List<Row> rows) throws SQLException {
+  public List<Column> upsert(String table, List<Column> columns, List<Row> rows)
+      throws SQLException {
     try {
       List<Column> typed = ensureColumns(table, columns);
       List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
@@ -91,6 +92,7 @@ final class JdbcTarget implements ExportTarget {
         ps.executeBatch();
       }
       connection.commit();
+      return typed;
     } catch (SQLException | RuntimeException e) {
       connection.rollback();
       tables.remove(table);

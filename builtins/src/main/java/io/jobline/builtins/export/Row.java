@@ -3,15 +3,29 @@ package io.jobline.builtins.export;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * One flattened document: its id and its column values (String, Long, Double, Boolean, Instant or
- * null), in column order.
+ * One flattened document: its id, its column values (String, Long, Double, Boolean, Instant or
+ * null), in column order, and the columns whose values are masked personal ones (an anonymized
+ * marker or a hash).
  */
-public record Row(String id, Map<String, Object> values) {
+public record Row(String id, Map<String, Object> values, Set<String> masked) {
+  public Row {
+    masked = Set.copyOf(masked);
+  }
+
+  /** A row with no masked column. */
+  public Row(String id, Map<String, Object> values) {
+    this(id, values, Set.of());
+  }
 
   /**
    * The value of a column converted to that column's type ({@code null} when absent).
+   *
+   * <p>A masked value in a column of another type than text is null: the column was made for the
+   * values in clear (by an export from before the field was declared personal), and the marker or
+   * hash does not fit it; null still takes the value in clear out of the table.
    *
    * @throws IllegalArgumentException if the value does not fit the column (e.g. 2.5 in an integer
    *     column that an earlier export created), rather than writing a changed value
@@ -23,6 +37,9 @@ public record Row(String id, Map<String, Object> values) {
     Object v = values.get(column.name());
     if (v == null || column.type() == ColumnType.of(v)) {
       return v;
+    }
+    if (masked.contains(column.name())) {
+      return null;
     }
     if (column.type() == ColumnType.STRING) {
       return text(v);

@@ -6,10 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Collection;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.bson.Document;
@@ -89,17 +91,20 @@ public final class RowShaper {
             });
     values.remove(Column.KEY);
     Map<String, Object> out = new LinkedHashMap<>();
+    Set<String> masked = new HashSet<>();
     values.forEach(
         (column, v) -> {
           if (!isPersonal(sources.get(column))) {
             out.put(column, v);
+            return;
           } else if (config.gdprMode() == GdprMode.ANONYMIZE) {
             out.put(column, v == null ? null : marker);
           } else if (config.gdprMode() == GdprMode.HASH) {
             out.put(column, v == null ? null : hash(Row.text(v)));
           }
+          masked.add(column);
         });
-    return new Row(idOf(doc.get("_id")), out);
+    return new Row(idOf(doc.get("_id")), out, masked);
   }
 
   private boolean isPersonal(String path) {
