@@ -17,11 +17,13 @@ import io.jobline.job.ParamsValidator;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.ChainStore;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Secrets;
 import io.jobline.wire.WireLimits;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -184,7 +186,11 @@ public final class ChainsResource {
   @Path("/{name}/run")
   @RolesAllowed(Role.OPERATOR_NAME)
   @Consumes({MediaType.APPLICATION_JSON, MediaType.WILDCARD})
-  public Response run(@PathParam("name") String name, String body, @Context SecurityContext sc) {
+  public Response run(
+      @PathParam("name") String name,
+      String body,
+      @Context SecurityContext sc,
+      @HeaderParam(JobsResource.IDEMPOTENCY_KEY) String idempotencyKey) {
     Chain chain = find(name).chain();
     ObjectNode request =
         body == null || body.isBlank()
@@ -229,19 +235,33 @@ public final class ChainsResource {
             violations);
       }
     }
-    ChainRun run =
-        launcher.launchNow(
-            UUID.randomUUID().toString(), chain, tenant, params, Access.caller(sc).name());
+    // a key names one chain run of the tenant's: a client that retries (after a timeout, on
+    // another api) gets the run the first request started, as it stands, and starts no second
+    String id =
+        idempotencyKey == null
+            ? UUID.randomUUID().toString()
+            : RunId.forChainIdempotencyKey(tenant, name, JobsResource.checkKey(idempotencyKey))
+                .value();
+    ChainLauncher.Launched launched =
+        launcher.launchNow(id, chain, tenant, params, Access.caller(sc).name());
+    ChainRun run = launched.run();
+    if (!launched.isNew()) {
+      return accepted(run, name).header(JobsResource.REPLAYED, "true").build();
+    }
     auditor.record(
         sc, "run", "chain_run", run.chainRunId(), tenant, Json.object().put("chain", name));
+    return accepted(run, name).build();
+  }
+
+  /** 202 naming the chain run, as it stands now, and where to follow it. */
+  private static Response.ResponseBuilder accepted(ChainRun run, String name) {
     return Response.accepted(
             new ChainAccepted(
                 run.chainRunId(),
                 name,
                 run.status().wire(),
                 "/jobs/chain-runs/" + run.chainRunId()))
-        .location(URI.create("/jobs/chain-runs/" + run.chainRunId()))
-        .build();
+        .location(URI.create("/jobs/chain-runs/" + run.chainRunId()));
   }
 
   private ChainStore.Declared find(String name) {

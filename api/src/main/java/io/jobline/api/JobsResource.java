@@ -192,7 +192,7 @@ public final class JobsResource {
 
   private static final Pattern KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-  private static String checkKey(String key) {
+  static String checkKey(String key) {
     if (!KEY.matcher(key).matches()) {
       throw new ApiException(
           400,

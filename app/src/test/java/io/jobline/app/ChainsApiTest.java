@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -205,6 +206,57 @@ class ChainsApiTest {
                 .asText())
         .isEqualTo("cancelled");
     assertThat(http.post("/jobs/chain-runs/" + id + "/cancel", null).status()).isEqualTo(409);
+  }
+
+  @Test
+  void aChainRunStartedAgainWithItsIdempotencyKeyIsAnsweredWithThatRunAndStartsNoOther() {
+    // found by review: a client whose start timed out and that sent it again started the chain
+    // twice (each step ran twice); job runs took a key, chain runs did not
+    String key = "chain-" + UUID.randomUUID();
+    Http.Reply first =
+        http.post(
+            "/jobs/chains/month-end/run",
+            "{\"tenant_id\":\"t-chain-key\",\"params\":{\"period\":\"2026-03\"}}",
+            Map.of("Idempotency-Key", key));
+    assertThat(first.status()).isEqualTo(202);
+    assertThat(first.header("Idempotent-Replayed")).isNull();
+    String id = first.body().path("chain_run_id").asText();
+    awaitChainRun(http, id, "completed");
+
+    Http.Reply again =
+        http.post(
+            "/jobs/chains/month-end/run",
+            "{\"tenant_id\":\"t-chain-key\",\"params\":{\"period\":\"2026-04\"}}",
+            Map.of("Idempotency-Key", key));
+    assertThat(again.status()).isEqualTo(202);
+    assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(again.body().path("chain_run_id").asText()).isEqualTo(id);
+    assertThat(again.body().path("status").asText()).isEqualTo("completed");
+    assertThat(again.header("Location")).endsWith("/jobs/chain-runs/" + id);
+
+    JsonNode runs =
+        http.get("/jobs/chain-runs?chain=month-end&tenant=t-chain-key").body().path("chain_runs");
+    assertThat(runs.findValuesAsText("chain_run_id")).containsExactly(id);
+    assertThat(
+            http.get("/jobs/runs?chain_run=" + id).body().path("runs").findValuesAsText("job_name"))
+        .as("each step once")
+        .hasSize(3);
+
+    Http.Reply otherTenant =
+        http.post(
+            "/jobs/chains/month-end/run",
+            "{\"tenant_id\":\"t-chain-key-2\",\"params\":{\"period\":\"2026-03\"}}",
+            Map.of("Idempotency-Key", key));
+    assertThat(otherTenant.header("Idempotent-Replayed")).isNull();
+    assertThat(otherTenant.body().path("chain_run_id").asText()).isNotEqualTo(id);
+
+    Http.Reply bad =
+        http.post(
+            "/jobs/chains/month-end/run",
+            "{\"tenant_id\":\"t-chain-key\",\"params\":{\"period\":\"2026-03\"}}",
+            Map.of("Idempotency-Key", "not a key"));
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.body().path("field").asText()).isEqualTo("Idempotency-Key");
   }
 
   @Test

@@ -73,6 +73,15 @@ public record RunId(String value) implements Comparable<RunId> {
         "idempotency:" + (tenant == null ? "" : tenant) + "\u0000" + job + "\u0000" + key);
   }
 
+  /**
+   * The id of a chain run started with an idempotency key: the same tenant, chain and key always
+   * name the same chain run (apart from the runs of jobs, whatever the names).
+   */
+  public static RunId forChainIdempotencyKey(String tenant, String chain, String key) {
+    return derived(
+        "chain-idempotency:" + (tenant == null ? "" : tenant) + "\u0000" + chain + "\u0000" + key);
+  }
+
   /** The id of a request produced without one, from where it sits in Kafka. */
   public static RunId forRecord(String topic, int partition, long offset) {
     return derived("record:" + topic + "/" + partition + "/" + offset);

@@ -44,12 +44,20 @@ public final class ChainLauncher {
     return created;
   }
 
-  /** A new run of a chain started by hand. */
-  public ChainRun launchNow(String id, Chain chain, String tenantId, JsonNode params, String by) {
+  /** A run of a chain started by hand: the new one, or the one of that id already stored. */
+  public record Launched(ChainRun run, boolean isNew) {}
+
+  /**
+   * Starts a run of a chain by hand under {@code id}; a run of that id started before (the same
+   * idempotency key again) is answered as it is stored, and nothing new starts.
+   */
+  public Launched launchNow(String id, Chain chain, String tenantId, JsonNode params, String by) {
     ChainRun run =
         ChainRun.start(id, chain, tenantId, params, Trigger.manual(), clock.instant(), by);
-    launch(run);
-    return run;
+    if (launch(run)) {
+      return new Launched(run, true);
+    }
+    return new Launched(runs.find(id).orElse(run), false);
   }
 
   /** The chain run a schedule's fire stands for, if it stands for one. */
