@@ -107,6 +107,33 @@ class ConfigurationTest {
   }
 
   @Test
+  void aPersonalPathThatCouldMatchNoFieldIsRefusedAtBoot() throws Exception {
+    // found by review: a wildcard, an index or a space at the end of a declared path matched no
+    // field, and the field it meant went out in clear with no word of it
+    for (String declared :
+        List.of("'email '", "'contacts.*.email'", "'tags[0]'", "'address..street'", "'$email'")) {
+      Path file = dir.resolve("personal-path.yml");
+      Files.writeString(
+          file,
+          "jobs:\n  builtins:\n    biExport:\n      personalFields: {subscribers: ["
+              + declared
+              + ", name]}\n");
+      assertThatThrownBy(() -> Launcher.load(file.toString()))
+          .as(declared)
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("jobs.builtins.biExport.personalFields")
+          .hasMessageContaining("must be a dot path of field names");
+    }
+    Path fine = dir.resolve("personal-fine.yml");
+    Files.writeString(
+        fine,
+        "jobs:\n  builtins:\n    biExport:\n      personalFields: {subscribers: [email, 'home address.post code', a_b-c]}\n");
+    assertThat(
+            Launcher.load(fine.toString()).jobs.builtins.biExport.personalFields.get("subscribers"))
+        .containsExactly("email", "home address.post code", "a_b-c");
+  }
+
+  @Test
   void aNumberLeftEmptyFailsNamingTheKeyRatherThanReadingAsZero() throws Exception {
     // found by review: SOFT_DELETE_RETENTION_DAYS set but empty made the key null, read as 0:
     // soft-deleted documents purged at once, and no error

@@ -133,12 +133,16 @@ public class BuiltinSettings {
 
   /** The BI export: how tenants' documents are found and which fields are personal. */
   public static class BiExport {
+    /** One field name of a personal path: no space at either end, no wildcard or index. */
+    private static final String FIELD_NAME = "[^\\s.*\\[\\]$]([^.*\\[\\]]*[^\\s.*\\[\\]])?";
+
     /** Field holding a document's tenant id in every exported collection. */
     @NotBlank @JsonProperty public String tenantField = "tenant_id";
 
     /**
      * Per resource (collection), the dot paths of personal fields that {@code gdpr_mode} applies
-     * to.
+     * to; matched without regard to case ({@code email} masks {@code Email} too), and a path masks
+     * what lies below it and the document or array it lies in.
      */
     @NotNull @JsonProperty
     public Map<
@@ -150,6 +154,12 @@ public class BuiltinSettings {
                     message =
                         "_id (or a path into it) is the key of the exported rows and is always exported as it is;"
                             + " a collection keyed by a personal value cannot be exported")
+                @Pattern(
+                    regexp = "^" + FIELD_NAME + "(\\." + FIELD_NAME + ")*$",
+                    message =
+                        "must be a dot path of field names (no wildcard, array index, $, empty part"
+                            + " or space at either end of a part): a path matching no field"
+                            + " masks nothing")
                 String>>
         personalFields = Map.of();
 

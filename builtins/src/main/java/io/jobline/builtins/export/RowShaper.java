@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import javax.crypto.Mac;
@@ -49,7 +50,9 @@ public final class RowShaper {
       String hashKey,
       String tenantId) {
     this.config = config;
-    this.personal = List.copyOf(personal);
+    // without regard to case: a field declared `email` and stored as `Email` by some writers is
+    // personal all the same (matching more only masks more)
+    this.personal = personal.stream().map(p -> p.toLowerCase(Locale.ROOT)).toList();
     this.marker = marker;
     this.hmac = config.gdprMode() == GdprMode.HASH ? tenantHmac(hashKey, tenantId) : null;
   }
@@ -107,7 +110,8 @@ public final class RowShaper {
     return new Row(idOf(doc.get("_id")), out, masked);
   }
 
-  private boolean isPersonal(String path) {
+  private boolean isPersonal(String source) {
+    String path = source.toLowerCase(Locale.ROOT);
     for (String p : personal) {
       if (path.equals(p) || path.startsWith(p + ".") || p.startsWith(path + ".")) {
         return true;

@@ -54,6 +54,30 @@ class RowShaperTest {
   }
 
   @Test
+  void aPersonalPathMasksItsFieldWhateverTheCaseOfEitherSpelling() {
+    // found by review: `email` declared, `Email` written by some of the application's writers,
+    // went out in clear
+    Document doc =
+        new Document("_id", ID)
+            .append("Email", "ada@example.com")
+            .append("ADDRESS", new Document("Street", "Main St 1").append("city", "Oslo"));
+    Row row =
+        new RowShaper(
+                config(GdprMode.ANONYMIZE, 1, null, null, null),
+                List.of("email", "Address.STREET"),
+                "[redacted]",
+                KEY,
+                "t1")
+            .shape(doc);
+
+    assertThat(row.values())
+        .containsEntry("Email", "[redacted]")
+        .containsEntry("ADDRESS_Street", "[redacted]")
+        .containsEntry("ADDRESS_city", "Oslo");
+    assertThat(row.masked()).containsExactlyInAnyOrder("Email", "ADDRESS_Street");
+  }
+
+  @Test
   void nestedDocumentsAreFlattenedToTheDepthAndDeeperValuesKeptAsJson() {
     Row row = shape(config(GdprMode.ANONYMIZE, 1, null, null, null));
 
