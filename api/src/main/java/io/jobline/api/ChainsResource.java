@@ -245,12 +245,28 @@ public final class ChainsResource {
     ChainLauncher.Launched launched =
         launcher.launchNow(id, chain, tenant, params, Access.caller(sc).name());
     ChainRun run = launched.run();
-    if (!launched.isNew()) {
-      return accepted(run, name).header(JobsResource.REPLAYED, "true").build();
+    if (run == null) {
+      throw new ApiException(
+          409,
+          "Chain run gone",
+          "the chain run this Idempotency-Key names was deleted as this request came; send it again",
+          JobsResource.IDEMPOTENCY_KEY,
+          null);
     }
+    // a replay is recorded too: the first request may have started the run and died before it
+    // recorded it (found by review)
     auditor.record(
-        sc, "run", "chain_run", run.chainRunId(), tenant, Json.object().put("chain", name));
-    return accepted(run, name).build();
+        sc,
+        "run",
+        "chain_run",
+        run.chainRunId(),
+        tenant,
+        launched.isNew()
+            ? Json.object().put("chain", name)
+            : Json.object().put("chain", name).put("replayed", true));
+    return launched.isNew()
+        ? accepted(run, name).build()
+        : accepted(run, name).header(JobsResource.REPLAYED, "true").build();
   }
 
   /** 202 naming the chain run, as it stands now, and where to follow it. */

@@ -233,6 +233,16 @@ class ChainsApiTest {
     assertThat(again.body().path("chain_run_id").asText()).isEqualTo(id);
     assertThat(again.body().path("status").asText()).isEqualTo("completed");
     assertThat(again.header("Location")).endsWith("/jobs/chain-runs/" + id);
+    // (the trail is written from the events topic: a moment later)
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              JsonNode audit =
+                  http.get("/jobs/audit?target_type=chain_run&target=" + id).body().path("entries");
+              assertThat(audit.findValuesAsText("action")).containsExactly("run", "run");
+              assertThat(audit.findValuesAsText("replayed")).containsExactly("true");
+            });
 
     JsonNode runs =
         http.get("/jobs/chain-runs?chain=month-end&tenant=t-chain-key").body().path("chain_runs");

@@ -106,6 +106,14 @@ class CursorExpiryTest {
     assertThat(backend.cursors.tracked()).isZero();
     kept.next(); // (the rest of its batch)
     assertThatThrownBy(kept::next).isInstanceOf(MongoException.class).hasMessageContaining("ursor");
+    assertThat(backend.cursors.withoutTimeout()).isZero();
+
+    // found by review: one closed before a sweep saw it stayed noted for good
+    MongoCursor<Document> closedAtOnce = docs.find().noCursorTimeout(true).batchSize(1).iterator();
+    assertThat(backend.cursors.withoutTimeout()).isEqualTo(1);
+    closedAtOnce.close();
+    backend.cursors.sweep();
+    assertThat(backend.cursors.withoutTimeout()).isZero();
   }
 
   @Test

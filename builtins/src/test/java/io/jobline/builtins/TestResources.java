@@ -20,6 +20,10 @@ import org.bson.BsonDocument;
 /** A real Mongo-wire store in memory, handed to job classes as {@link JobResources} would be. */
 public final class TestResources implements JobResources, AutoCloseable {
   public static final Instant NOW = Instant.parse("2026-03-04T10:00:00Z");
+
+  /** What {@link #clock()} says: {@link #NOW} unless a test moves it. */
+  public Instant now = NOW;
+
   public final BuiltinSettings settings = new BuiltinSettings();
   private final EmbeddedMongo server = EmbeddedMongo.start(null, 0);
 
@@ -67,7 +71,7 @@ public final class TestResources implements JobResources, AutoCloseable {
 
   @Override
   public Clock clock() {
-    return Clock.fixed(NOW, ZoneOffset.UTC);
+    return Clock.fixed(now, ZoneOffset.UTC);
   }
 
   @Override

@@ -97,6 +97,8 @@ final class CursorExpiry {
     // time, so that one numbered just before and not registered yet is not passed over for good;
     // found by review)
     seenUpTo = Math.max(seenUpTo, newest - LOOK_AGAIN);
+    // (one closed before any sweep saw it is in no other list: found by review)
+    withoutTimeout.removeIf(id -> !open(id));
     int closed = 0;
     for (Map.Entry<Long, Long> cursor : lastUsed.entrySet()) {
       long id = cursor.getKey();
@@ -114,6 +116,11 @@ final class CursorExpiry {
   private void forget(long id) {
     lastUsed.remove(id);
     withoutTimeout.remove(id);
+  }
+
+  /** The cursors noted as opened with {@code noCursorTimeout}. */
+  int withoutTimeout() {
+    return withoutTimeout.size();
   }
 
   /** The cursors open and seen by a sweep. */

@@ -44,7 +44,10 @@ public final class ChainLauncher {
     return created;
   }
 
-  /** A run of a chain started by hand: the new one, or the one of that id already stored. */
+  /**
+   * A run of a chain started by hand: the new one, or the one of that id already stored (null when
+   * it was deleted between the two: there is none to answer with).
+   */
   public record Launched(ChainRun run, boolean isNew) {}
 
   /**
@@ -57,7 +60,7 @@ public final class ChainLauncher {
     if (launch(run)) {
       return new Launched(run, true);
     }
-    return new Launched(runs.find(id).orElse(run), false);
+    return new Launched(runs.find(id).orElse(null), false);
   }
 
   /** The chain run a schedule's fire stands for, if it stands for one. */

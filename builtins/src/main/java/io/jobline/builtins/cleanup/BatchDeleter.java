@@ -46,8 +46,8 @@ final class BatchDeleter {
 
   /**
    * As {@link #delete(MongoCollection, Bson, int, int, Consumer)}, handing {@code afterDelete} the
-   * ids of each batch's documents that are gone: those that still matched the filter when deleted,
-   * not those changed since they were read.
+   * ids of each batch's documents that are gone (none, it may be): those that still matched the
+   * filter when deleted, not those changed since they were read.
    */
   long delete(
       MongoCollection<Document> collection,
@@ -86,8 +86,9 @@ final class BatchDeleter {
       long gone =
           collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
       deleted += gone;
-      if (afterDelete != null && gone > 0) {
-        afterDelete.accept(gone == ids.size() ? ids : gone(collection, ids));
+      if (afterDelete != null) {
+        afterDelete.accept(
+            gone == ids.size() ? ids : gone == 0 ? List.of() : gone(collection, ids));
       }
       int pct =
           total == 0

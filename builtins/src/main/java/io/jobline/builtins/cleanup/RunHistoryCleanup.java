@@ -3,7 +3,6 @@ package io.jobline.builtins.cleanup;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOptions;
 import io.jobline.builtins.BuiltinSettings;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
@@ -18,7 +17,9 @@ import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 
 /** Built-in: deletes old run history (runs and their log lines) from Jobline's own database. */
 public class RunHistoryCleanup {
@@ -29,28 +30,36 @@ public class RunHistoryCleanup {
   public static final String CLAIMS = "job_claims";
 
   /**
-   * Where the cleanup notes the runs whose log lines are to go, before it deletes the runs: a
-   * cleanup stopped between the two (a crash, a timeout) leaves their lines with no run to find
-   * them by, and the next one finishes from this note.
+   * Where the cleanup notes each batch of runs whose log lines are to go, before it deletes the
+   * runs: a cleanup stopped between the two (a crash, a timeout) leaves their lines with no run to
+   * find them by, and a later one finishes from the note.
    */
   static final String PENDING = "job_cleanup_pending";
 
-  private static final String PENDING_ID = "job_run_logs";
+  /**
+   * How old a note must be for a cleanup to finish it: older than any cleanup still running (its
+   * timeout is five minutes), so that one started meanwhile (by hand, say) leaves the notes of
+   * another that runs on alone (found by review).
+   */
+  static final Duration LEFT_AFTER = Duration.ofHours(1);
 
   private static final List<String> ENDED =
       Arrays.stream(RunStatus.values()).filter(RunStatus::isTerminal).map(RunStatus::wire).toList();
   private final JobResources resources;
 
-  /** Runs after a batch of runs was read and before it is deleted (tests: a change meanwhile). */
-  private final Runnable afterRead;
+  /**
+   * Told {@code "read"} once a batch of runs was read, and {@code "deleted"} once the runs of it
+   * went and before their lines do (tests: a change or a crash there).
+   */
+  private final Consumer<String> at;
 
   public RunHistoryCleanup(JobResources resources) {
-    this(resources, () -> {});
+    this(resources, stage -> {});
   }
 
-  RunHistoryCleanup(JobResources resources, Runnable afterRead) {
+  RunHistoryCleanup(JobResources resources, Consumer<String> at) {
     this.resources = resources;
-    this.afterRead = afterRead;
+    this.at = at;
   }
 
   /**
@@ -88,7 +97,11 @@ public class RunHistoryCleanup {
                     Filters.exists("requested_at", false), Filters.lt("materialized_at", before))),
             Filters.or(Filters.exists("completed_at", false), Filters.lt("completed_at", before)));
     MongoCollection<Document> pending = db.getCollection(PENDING);
-    result.add(MongoRunLogStore.COLLECTION, deleteLinesOfGoneRuns(db, logs, pending));
+    Instant now = resources.clock().instant();
+    result.add(
+        MongoRunLogStore.COLLECTION,
+        deleteLinesOfGoneRuns(db, logs, pending, now.minus(LEFT_AFTER)));
+    ObjectId[] note = new ObjectId[1];
     // a run's lines go once the run has: deleted first, a run read as old and then retried or
     // redriven lost its new lines with its old ones, and was kept itself (found by review)
     long runs =
@@ -99,18 +112,21 @@ public class RunHistoryCleanup {
                 0,
                 100,
                 batch -> {
-                  afterRead.run();
-                  pending.replaceOne(
-                      Filters.eq("_id", PENDING_ID),
-                      new Document("_id", PENDING_ID)
-                          .append("run_ids", batch.stream().map(d -> d.get("_id")).toList()),
-                      new ReplaceOptions().upsert(true));
+                  at.accept("read");
+                  note[0] = new ObjectId();
+                  pending.insertOne(
+                      new Document("_id", note[0])
+                          .append("run_ids", batch.stream().map(d -> d.get("_id")).toList())
+                          .append("at", Date.from(resources.clock().instant())));
                 },
                 gone -> {
-                  result.add(
-                      MongoRunLogStore.COLLECTION,
-                      logs.deleteMany(Filters.in("run_id", gone)).getDeletedCount());
-                  pending.deleteOne(Filters.eq("_id", PENDING_ID));
+                  at.accept("deleted");
+                  if (!gone.isEmpty()) {
+                    result.add(
+                        MongoRunLogStore.COLLECTION,
+                        logs.deleteMany(Filters.in("run_id", gone)).getDeletedCount());
+                  }
+                  pending.deleteOne(Filters.eq("_id", note[0]));
                 });
     result.add(MongoRunStore.COLLECTION, runs);
     // claims are left only by runs in flight when their partition changed hands; old ones serve no
@@ -126,24 +142,27 @@ public class RunHistoryCleanup {
   }
 
   /**
-   * Finishes what a cleanup stopped between deleting runs and deleting their lines left: deletes
-   * the lines of the runs noted that are gone.
+   * Finishes what cleanups stopped between deleting runs and deleting their lines left: deletes the
+   * lines of the runs noted before {@code before} that are gone, and the notes.
    *
    * @return how many lines it deleted
    */
   private static long deleteLinesOfGoneRuns(
-      MongoDatabase db, MongoCollection<Document> logs, MongoCollection<Document> pending) {
-    Document note = pending.find(Filters.eq("_id", PENDING_ID)).first();
-    if (note == null) {
-      return 0;
+      MongoDatabase db,
+      MongoCollection<Document> logs,
+      MongoCollection<Document> pending,
+      Instant before) {
+    long deleted = 0;
+    for (Document note : pending.find(Filters.lt("at", Date.from(before)))) {
+      List<Object> gone =
+          BatchDeleter.gone(
+              db.getCollection(MongoRunStore.COLLECTION),
+              note.getList("run_ids", Object.class, List.of()));
+      if (!gone.isEmpty()) {
+        deleted += logs.deleteMany(Filters.in("run_id", gone)).getDeletedCount();
+      }
+      pending.deleteOne(Filters.eq("_id", note.get("_id")));
     }
-    List<Object> gone =
-        BatchDeleter.gone(
-            db.getCollection(MongoRunStore.COLLECTION),
-            note.getList("run_ids", Object.class, List.of()));
-    long deleted =
-        gone.isEmpty() ? 0 : logs.deleteMany(Filters.in("run_id", gone)).getDeletedCount();
-    pending.deleteOne(Filters.eq("_id", PENDING_ID));
     return deleted;
   }
 }

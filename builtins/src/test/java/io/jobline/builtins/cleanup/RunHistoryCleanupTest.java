@@ -1,6 +1,7 @@
 package io.jobline.builtins.cleanup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -9,7 +10,6 @@ import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
 import java.time.Duration;
 import java.util.Date;
-import java.util.List;
 import java.util.Map;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -92,7 +92,8 @@ class RunHistoryCleanupTest {
         };
 
     Map<String, Object> result =
-        new RunHistoryCleanup(resources, retry).cleanupJobRuns(new Recording("cleanup_job_runs"));
+        new RunHistoryCleanup(resources, stage -> retryWhen(stage, "read", retry))
+            .cleanupJobRuns(new Recording("cleanup_job_runs"));
 
     assertThat(result.get("deleted"))
         .isEqualTo(Map.of("job_runs", 1L, "job_run_logs", 1L, "job_claims", 0L));
@@ -103,29 +104,49 @@ class RunHistoryCleanupTest {
         .isZero();
   }
 
+  private static void retryWhen(String stage, String when, Runnable then) {
+    if (stage.equals(when)) {
+      then.run();
+    }
+  }
+
   @Test
-  void theLinesOfRunsACleanupDeletedBeforeItStoppedGoWithTheNext() {
+  void theLinesOfRunsACleanupDeletedBeforeItStoppedGoWithALaterOne() {
     // a cleanup stopped between deleting runs and deleting their lines left lines no run led to
     resources.settings.jobRuns.retentionDays = 90;
     run("kept", "completed", 1, 1);
     run("gone", "failed", 100, 2);
-    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
-    runs.deleteOne(Filters.eq("_id", "gone"));
-    resources
-        .database()
-        .getCollection(RunHistoryCleanup.PENDING)
-        .insertOne(new Document("_id", "job_run_logs").append("run_ids", List.of("gone", "kept")));
+    MongoCollection<Document> lines = resources.database().getCollection("job_run_logs");
+    MongoCollection<Document> notes = resources.database().getCollection(RunHistoryCleanup.PENDING);
+    Runnable crash =
+        () -> {
+          throw new IllegalStateException("stopped");
+        };
 
+    assertThatThrownBy(
+            () ->
+                new RunHistoryCleanup(resources, stage -> retryWhen(stage, "deleted", crash))
+                    .cleanupJobRuns(new Recording("cleanup_job_runs")))
+        .hasMessage("stopped");
+    assertThat(resources.database().getCollection("job_runs").find().map(d -> d.getString("_id")))
+        .containsExactly("kept");
+    assertThat(lines.countDocuments()).isEqualTo(3);
+    assertThat(notes.find().first().getList("run_ids", String.class)).containsExactly("gone");
+
+    resources.now = TestResources.NOW.plus(Duration.ofMinutes(10));
+    new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+    assertThat(lines.countDocuments())
+        .as("a note that young may be another cleanup's, running now")
+        .isEqualTo(3);
+
+    resources.now = TestResources.NOW.plus(RunHistoryCleanup.LEFT_AFTER).plusSeconds(1);
     Map<String, Object> result =
         new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
     assertThat(result.get("deleted"))
         .isEqualTo(Map.of("job_runs", 0L, "job_run_logs", 2L, "job_claims", 0L));
-    assertThat(
-            resources.database().getCollection("job_run_logs").find().map(d -> d.getString("_id")))
-        .containsExactly("kept:0");
-    assertThat(resources.database().getCollection(RunHistoryCleanup.PENDING).countDocuments())
-        .isZero();
+    assertThat(lines.find().map(d -> d.getString("_id"))).containsExactly("kept:0");
+    assertThat(notes.countDocuments()).isZero();
   }
 
   @Test
