@@ -1,11 +1,15 @@
 package io.jobline.builtins.cleanup;
 
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import io.jobline.builtins.BuiltinSettings;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
+import io.jobline.job.JobException;
 import io.jobline.job.JobResources;
+import io.jobline.schedule.Schedule;
+import io.jobline.store.MongoScheduleStore;
 import io.jobline.wire.Scope;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -22,6 +27,7 @@ import org.bson.conversions.Bson;
 public class AuditLogJobs {
   private static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+  private static final String ARCHIVE = "audit-log-archive";
   private final JobResources resources;
 
   public AuditLogJobs(JobResources resources) {
@@ -34,7 +40,7 @@ public class AuditLogJobs {
    * Recommended schedule: {@code 0 2 * * *}.
    */
   @Job(
-      name = "audit-log-archive",
+      name = ARCHIVE,
       description =
           "Move audit-log entries past the retention window to compressed JSON Lines files",
       timeoutSeconds = 600,
@@ -62,7 +68,11 @@ public class AuditLogJobs {
 
   /**
    * Deletes entries older than {@code JOBS_AUDIT_RETENTION_DAYS} (default 365) days, without an
-   * archive. Recommended schedule: {@code 0 3 * * *}.
+   * archive. Recommended schedule: {@code 0 3 * * *}. Refuses, deleting nothing, while a schedule
+   * that runs {@code audit-log-archive} is active: that job deletes each entry once it has archived
+   * it, and this one would delete the entries it has not archived yet.
+   *
+   * @throws JobException while such a schedule is active
    */
   @Job(
       name = "cleanup_audit_log",
@@ -72,6 +82,23 @@ public class AuditLogJobs {
       scope = Scope.SYSTEM)
   public Map<String, Object> cleanup(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
+    Optional<Schedule> archiving =
+        new MongoScheduleStore(resources.resource(MongoDatabase.class))
+            .findEnabled().stream()
+                .filter(Schedule::active)
+                .filter(s -> runs(s, ARCHIVE))
+                .findFirst();
+    if (archiving.isPresent()) {
+      // both scheduled, the entries between the two runs' times went unarchived every day (found
+      // by review)
+      throw new JobException(
+          "nothing deleted: schedule '"
+              + archiving.get().jobName()
+              + "' runs "
+              + ARCHIVE
+              + ", which deletes each entry once it has archived it; this job would delete the"
+              + " entries it has not archived yet. Pause or delete one of the two schedules");
+    }
     Instant cutoff = cutoff(settings, resources.clock().instant());
     MongoCollection<Document> log =
         settings.applicationDatabase(resources).getCollection(settings.auditLog.collection);
@@ -81,6 +108,11 @@ public class AuditLogJobs {
             new BatchDeleter(ctx, settings.batchSize)
                 .delete(log, olderThan(settings, cutoff), 0, 100))
         .result(ctx);
+  }
+
+  /** Whether a fire of {@code s} runs {@code job}: as its target or a job run after it. */
+  private static boolean runs(Schedule s, String job) {
+    return job.equals(s.target()) || (s.chain() != null && s.chain().contains(job));
   }
 
   private static Instant cutoff(BuiltinSettings settings, Instant now) {

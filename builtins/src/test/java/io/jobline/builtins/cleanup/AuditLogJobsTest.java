@@ -7,6 +7,9 @@ import com.mongodb.client.MongoCollection;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
 import io.jobline.job.JobException;
+import io.jobline.schedule.Schedule;
+import io.jobline.store.MongoScheduleStore;
+import io.jobline.wire.Json;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -137,5 +140,31 @@ class AuditLogJobsTest {
         .containsEntry("cutoff", TestResources.NOW.minus(Duration.ofDays(30)).toString());
     assertThat(log.countDocuments()).isEqualTo(3);
     assertThat(dir.resolve("archive")).doesNotExist();
+  }
+
+  @Test
+  void cleanupRefusesWhileTheArchiveIsScheduledAndDeletesOnceItIsPaused() throws Exception {
+    // found by review: with both scheduled (archive at 02:00, cleanup at 03:00) the entries that
+    // passed the retention between the two were deleted every day without being archived
+    MongoScheduleStore schedules = new MongoScheduleStore(resources.database());
+    schedules.save(
+        Json.mapper()
+            .readValue(
+                "{\"job_name\":\"nightly-archive\",\"job_type\":\"audit-log-archive\","
+                    + "\"cron_expression\":\"0 2 * * *\",\"timezone\":\"UTC\","
+                    + "\"next_run_at\":\"2026-03-05T02:00:00Z\"}",
+                Schedule.class));
+
+    assertThatThrownBy(() -> jobs.cleanup(new Recording("cleanup_audit_log")))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("nothing deleted: schedule 'nightly-archive' runs audit-log-archive")
+        .hasMessageContaining("Pause or delete one of the two schedules");
+    assertThat(log.countDocuments()).isEqualTo(13);
+
+    Schedule read = schedules.find("nightly-archive").orElseThrow();
+    schedules.change(read, read.withPaused(true), false);
+    Map<String, Object> result = jobs.cleanup(new Recording("cleanup_audit_log"));
+
+    assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L));
   }
 }
