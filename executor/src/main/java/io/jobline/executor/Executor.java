@@ -256,6 +256,7 @@ public final class Executor implements Managed {
 
   private void forgetMoves(Collection<TopicPartition> partitions) {
     reader.mover().queue().drop(partitions);
+    reader.mover().forget(partitions);
   }
 
   /**

@@ -5,7 +5,9 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -45,6 +47,22 @@ final class OverflowMover {
   private final OffsetTracker offsets;
   private final MoveQueue queue;
   private final AtomicLong moved = new AtomicLong();
+
+  /**
+   * The run attempts ({@link Pending#claimKey}) of the requests moved aside lately, with where each
+   * was read, the oldest first ({@link #REMEMBERED} at most): a copy of one read later follows it
+   * ({@link #movedAside}).
+   */
+  private final LinkedHashMap<String, MovedFrom> movedKeys = new LinkedHashMap<>();
+
+  /** How many of {@link #movedKeys} each tenant of each partition has. */
+  private final Map<TopicPartition, Map<String, Integer>> movedByTenant = new HashMap<>();
+
+  /** How many run attempts moved aside it remembers (as many as the ends it remembers). */
+  static final int REMEMBERED = 50_000;
+
+  private record MovedFrom(TopicPartition tp, String tenantKey) {}
+
   private long lastReportNanos = System.nanoTime();
   private long movedAtLastReport;
 
@@ -78,10 +96,62 @@ final class OverflowMover {
 
   /**
    * Takes a request to move between polls ({@link #moveSome}); its offset is unfinished till then.
+   *
+   * @param claimKey the run attempt it names ({@link RequestReader#claimKeyOf}), or null
    */
-  void defer(TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record) {
+  void defer(
+      TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record, String claimKey) {
     offsets.deferred(tp, record.offset());
     queue.add(tp, tenantKey, record);
+    remember(tp, tenantKey, claimKey);
+  }
+
+  /**
+   * Whether a request of the tenant read at {@code tp} may be a copy of one moved aside lately (the
+   * run attempt it names is then worth reading: {@link #movedAside}).
+   */
+  boolean mayHaveMovedFor(TopicPartition tp, String tenantKey) {
+    Map<String, Integer> tenants = movedByTenant.get(tp);
+    return tenants != null && tenants.containsKey(tenantKey);
+  }
+
+  /**
+   * Whether a request of this run attempt was moved aside lately. A copy read later follows it
+   * rather than wait in the main lane, however few of its tenant's requests wait there by then: the
+   * overflow partition's executor, which knows nothing of the main lane's, would run the one moved
+   * while this one ran here, and it runs one of two copies it reads (found by review).
+   */
+  boolean movedAside(String claimKey) {
+    return claimKey != null && movedKeys.containsKey(claimKey);
+  }
+
+  /** Forgets the moves from {@code partitions} (gone elsewhere, or read again after an abort). */
+  void forget(Collection<TopicPartition> partitions) {
+    for (TopicPartition tp : partitions) {
+      if (movedByTenant.remove(tp) != null) {
+        movedKeys.values().removeIf(m -> m.tp().equals(tp));
+      }
+    }
+  }
+
+  private void remember(TopicPartition tp, String tenantKey, String claimKey) {
+    if (claimKey == null || movedKeys.containsKey(claimKey)) {
+      return;
+    }
+    movedKeys.put(claimKey, new MovedFrom(tp, tenantKey));
+    movedByTenant.computeIfAbsent(tp, t -> new HashMap<>()).merge(tenantKey, 1, Integer::sum);
+    if (movedKeys.size() > REMEMBERED) {
+      var eldest = movedKeys.entrySet().iterator();
+      MovedFrom gone = eldest.next().getValue();
+      eldest.remove();
+      Map<String, Integer> tenants = movedByTenant.get(gone.tp());
+      if (tenants != null && tenants.merge(gone.tenantKey(), -1, Integer::sum) <= 0) {
+        tenants.remove(gone.tenantKey());
+        if (tenants.isEmpty()) {
+          movedByTenant.remove(gone.tp());
+        }
+      }
+    }
   }
 
   /**
@@ -227,6 +297,7 @@ final class OverflowMover {
 
   private void move(List<Pending> moving) {
     for (Pending p : moving) {
+      remember(p.partition(), p.tenantKey(), p.claimKey());
       JobRequest r = p.request();
       RecordHeaders headers = new RecordHeaders();
       headers.add(

@@ -74,15 +74,21 @@ final class RequestReader {
     long bytes = MoveQueue.RECORD_OVERHEAD + Math.max(0, record.serializedValueSize());
     // (a record too large to run is refused where it is: moved as it came, with a header more, it
     // could be over what the producer sends, and that would void the transaction)
-    if (tenantKey != null
-        && OverflowMover.fitsAMove(record)
-        && !offsets.readAgain(tp, offset)
-        && movesAside(tp, tenantKey, bytes)
-        // (read only for a record about to move: a copy of an attempt that runs or ran here stays,
-        // to be told a duplicate here)
-        && !dispatcher.ranOrRuns(claimKeyOf(record.value()))) {
-      mover.defer(tp, tenantKey, record);
-      return;
+    if (tenantKey != null && OverflowMover.fitsAMove(record) && !offsets.readAgain(tp, offset)) {
+      // a copy of a request moved aside lately follows it, even when its tenant's requests stay
+      // here by now (read only for a tenant with moves lately)
+      String claimKey = mover.mayHaveMovedFor(tp, tenantKey) ? claimKeyOf(record.value()) : null;
+      boolean follows = mover.movedAside(claimKey);
+      if (follows || movesAside(tp, tenantKey, bytes)) {
+        if (claimKey == null) {
+          claimKey = claimKeyOf(record.value()); // (read only for a record about to move)
+        }
+        // a copy of an attempt that runs or ran here stays, to be told a duplicate here
+        if (!dispatcher.ranOrRuns(claimKey)) {
+          mover.defer(tp, tenantKey, record, claimKey);
+          return;
+        }
+      }
     }
     offsets.taken(tp, offset, bytes);
     Runnable done = () -> offsets.finished(tp, offset);
