@@ -224,6 +224,26 @@ final class Dispatcher {
   }
 
   /**
+   * Whether the run attempt of {@code claimKey} runs here, ended here lately or waits here. Looks
+   * through the waiting requests: for the rare record refused, not for every one read.
+   */
+  boolean runsOrWaits(String claimKey) {
+    if (ranOrRuns(claimKey)) {
+      return true;
+    }
+    synchronized (lock) {
+      for (Deque<Pending> lane : List.of(waiting, waitingOverflow)) {
+        for (Pending p : lane) {
+          if (claimKey.equals(p.claimKey())) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * Takes out, to move to the overflow lane, the waiting requests {@code which} picks, except a
    * copy of a run attempt this executor runs, ended lately or holds waiting more than once: moved,
    * it would be read by the executor of the overflow partition, which knows nothing of the other

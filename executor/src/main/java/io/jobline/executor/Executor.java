@@ -178,6 +178,14 @@ public final class Executor implements Managed {
     coPartitioned = requestPartitions == transaction.partitionsFor(Topics.EVENTS.name());
     boolean overflowAligned =
         requestPartitions == transaction.partitionsFor(Topics.REQUESTS_OVERFLOW.name());
+    OverflowMover mover =
+        new OverflowMover(
+            executorId,
+            dispatcher,
+            transaction,
+            overflowAligned,
+            offsets,
+            new MoveQueue(settings.moveQueue.toBytes()));
     reader =
         new RequestReader(
             new Intake(registry, new ParamsValidator()),
@@ -185,14 +193,8 @@ public final class Executor implements Managed {
             owned,
             lanes,
             dispatcher,
-            new OverflowMover(
-                executorId,
-                dispatcher,
-                transaction,
-                overflowAligned,
-                offsets,
-                new MoveQueue(settings.moveQueue.toBytes())),
-            new Refusals(executorId, clock, events, deadLetters));
+            mover,
+            new Refusals(executorId, clock, events, deadLetters, dispatcher, mover));
     consumer.subscribe(
         new Rebalance(
             executorId,

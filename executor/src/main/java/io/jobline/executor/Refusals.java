@@ -6,24 +6,54 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Sends a record the executor cannot run to the dead-letter topic with its reason; when the record
- * names its run, that run ends as failed with the same reason, so whoever waits on it hears.
+ * names its run, that run ends as failed with the same reason, so whoever waits on it hears —
+ * unless a request of that run attempt runs, waits, ended lately or moved aside here: the record
+ * refused is then a bad copy, and the run goes on as the good one says.
  */
 final class Refusals {
   private final String executorId;
   private final Clock clock;
   private final EventPublisher events;
   private final DeadLetters deadLetters;
+  private final Predicate<String> hereAlready;
   private final AtomicLong count = new AtomicLong();
 
-  Refusals(String executorId, Clock clock, EventPublisher events, DeadLetters deadLetters) {
+  /** Refusals that ask {@code dispatcher} and {@code mover} whether a run attempt is here. */
+  Refusals(
+      String executorId,
+      Clock clock,
+      EventPublisher events,
+      DeadLetters deadLetters,
+      Dispatcher dispatcher,
+      OverflowMover mover) {
+    this(
+        executorId,
+        clock,
+        events,
+        deadLetters,
+        key -> dispatcher.runsOrWaits(key) || mover.movedAside(key));
+  }
+
+  /**
+   * @param hereAlready whether a request of a run attempt ({@link Pending#claimKey}) runs, waits,
+   *     ended lately or moved aside here
+   */
+  Refusals(
+      String executorId,
+      Clock clock,
+      EventPublisher events,
+      DeadLetters deadLetters,
+      Predicate<String> hereAlready) {
     this.executorId = executorId;
     this.clock = clock;
     this.events = events;
     this.deadLetters = deadLetters;
+    this.hereAlready = hereAlready;
   }
 
   long count() {
@@ -43,6 +73,16 @@ final class Refusals {
     String why = DeadLetters.capped(reason);
     if (request == null || request.runId() == null) {
       deadLetters.send(record, why, done);
+      return;
+    }
+    if (hereAlready.test(Pending.claimKey(request.runId().value(), request.attemptOrFirst()))) {
+      // a bad copy of a good request (a client reusing a run id, a copy changed on the way):
+      // its failure ended the run the good copy runs, and its real end then changed nothing
+      // (found by review)
+      deadLetters.send(
+          record,
+          DeadLetters.capped(why + "; its run attempt goes on here as its other copy says"),
+          done);
       return;
     }
     deadLetters.send(record, why, () -> {});
