@@ -194,7 +194,7 @@ public final class Executor implements Managed {
             lanes,
             dispatcher,
             mover,
-            new Refusals(executorId, clock, events, deadLetters, dispatcher, mover));
+            new Refusals(executorId, clock, events, deadLetters, dispatcher));
     consumer.subscribe(
         new Rebalance(
             executorId,
@@ -311,7 +311,10 @@ public final class Executor implements Managed {
     Map<TopicPartition, OffsetAndMetadata> ready =
         offsets.committable(owned.keySet(), tp -> owned.get(tp).skip);
     switch (transaction.commit(ready, consumer.groupMetadata())) {
-      case COMMITTED -> offsets.markCommitted(ready);
+      case COMMITTED -> {
+        offsets.markCommitted(ready);
+        reader.mover().committed();
+      }
       case VOID -> {
         rewind(owned.keySet(), true);
         return false;
@@ -343,7 +346,10 @@ public final class Executor implements Managed {
       return;
     }
     dispatcher.drop(mine);
-    forgetMoves(mine);
+    reader.mover().queue().drop(mine);
+    if (afterAbort) {
+      reader.mover().forgetUncommitted();
+    }
     consumer.rewind(mine, dispatcher::ranHere);
   }
 

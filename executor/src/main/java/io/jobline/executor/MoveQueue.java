@@ -26,8 +26,8 @@ final class MoveQueue {
    */
   static final int RECORD_OVERHEAD = 300;
 
-  /** A request waiting to be moved, with its tenant. */
-  record Waiting(ConsumerRecord<byte[], byte[]> record, String tenantKey) {}
+  /** A request waiting to be moved, with its tenant and the run attempt it names (or null). */
+  record Waiting(ConsumerRecord<byte[], byte[]> record, String tenantKey, String claimKey) {}
 
   private final long maxBytes;
   private final Map<TopicPartition, ArrayDeque<Waiting>> queues = new LinkedHashMap<>();
@@ -46,7 +46,14 @@ final class MoveQueue {
   }
 
   void add(TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record) {
-    queues.computeIfAbsent(tp, k -> new ArrayDeque<>()).add(new Waiting(record, tenantKey));
+    add(tp, tenantKey, record, null);
+  }
+
+  void add(
+      TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record, String claimKey) {
+    queues
+        .computeIfAbsent(tp, k -> new ArrayDeque<>())
+        .add(new Waiting(record, tenantKey, claimKey));
     tenants.computeIfAbsent(tp, k -> new HashMap<>()).merge(tenantKey, 1, Integer::sum);
     bytes += cost(record);
     size++;

@@ -5,6 +5,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -58,6 +59,12 @@ final class OverflowMover {
   /** How many of {@link #movedKeys} each tenant of each partition has. */
   private final Map<TopicPartition, Map<String, Integer>> movedByTenant = new HashMap<>();
 
+  /**
+   * The keys of {@link #movedKeys} moved in the open transaction: a void takes back their moves
+   * ({@link #forgetUncommitted}), and a commit makes them stand ({@link #committed}).
+   */
+  private final List<String> movedSinceCommit = new ArrayList<>();
+
   /** How many run attempts moved aside it remembers (as many as the ends it remembers). */
   static final int REMEMBERED = 50_000;
 
@@ -102,8 +109,7 @@ final class OverflowMover {
   void defer(
       TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record, String claimKey) {
     offsets.deferred(tp, record.offset());
-    queue.add(tp, tenantKey, record);
-    remember(tp, tenantKey, claimKey);
+    queue.add(tp, tenantKey, record, claimKey); // (remembered once it moves)
   }
 
   /**
@@ -125,7 +131,7 @@ final class OverflowMover {
     return claimKey != null && movedKeys.containsKey(claimKey);
   }
 
-  /** Forgets the moves from {@code partitions} (gone elsewhere, or read again after an abort). */
+  /** Forgets the moves from {@code partitions}: they went to another executor. */
   void forget(Collection<TopicPartition> partitions) {
     for (TopicPartition tp : partitions) {
       if (movedByTenant.remove(tp) != null) {
@@ -134,22 +140,44 @@ final class OverflowMover {
     }
   }
 
+  /** The open transaction committed: its moves stand. */
+  void committed() {
+    movedSinceCommit.clear();
+  }
+
+  /**
+   * Forgets the moves of the open transaction, which was voided: their requests are read again
+   * where they were (the moves committed before stand, and are still remembered; found by review).
+   */
+  void forgetUncommitted() {
+    movedSinceCommit.forEach(key -> unremember(movedKeys.remove(key)));
+    movedSinceCommit.clear();
+  }
+
   private void remember(TopicPartition tp, String tenantKey, String claimKey) {
     if (claimKey == null || movedKeys.containsKey(claimKey)) {
       return;
     }
     movedKeys.put(claimKey, new MovedFrom(tp, tenantKey));
+    movedSinceCommit.add(claimKey);
     movedByTenant.computeIfAbsent(tp, t -> new HashMap<>()).merge(tenantKey, 1, Integer::sum);
     if (movedKeys.size() > REMEMBERED) {
       var eldest = movedKeys.entrySet().iterator();
       MovedFrom gone = eldest.next().getValue();
       eldest.remove();
-      Map<String, Integer> tenants = movedByTenant.get(gone.tp());
-      if (tenants != null && tenants.merge(gone.tenantKey(), -1, Integer::sum) <= 0) {
-        tenants.remove(gone.tenantKey());
-        if (tenants.isEmpty()) {
-          movedByTenant.remove(gone.tp());
-        }
+      unremember(gone);
+    }
+  }
+
+  private void unremember(MovedFrom from) {
+    if (from == null) {
+      return;
+    }
+    Map<String, Integer> tenants = movedByTenant.get(from.tp());
+    if (tenants != null && tenants.merge(from.tenantKey(), -1, Integer::sum) <= 0) {
+      tenants.remove(from.tenantKey());
+      if (tenants.isEmpty()) {
+        movedByTenant.remove(from.tp());
       }
     }
   }
@@ -183,6 +211,10 @@ final class OverflowMover {
     while (!queue.isEmpty() && !transaction.movedEnough()) {
       MoveQueue.Waiting w = queue.next();
       move(w.record(), w.tenantKey());
+      remember(
+          new TopicPartition(w.record().topic(), w.record().partition()),
+          w.tenantKey(),
+          w.claimKey());
       offsets.moved(
           new TopicPartition(w.record().topic(), w.record().partition()), w.record().offset());
       if ((++n & 63) == 0 && System.nanoTime() - deadlineNanos >= 0) {

@@ -12,8 +12,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 /**
  * Sends a record the executor cannot run to the dead-letter topic with its reason; when the record
  * names its run, that run ends as failed with the same reason, so whoever waits on it hears —
- * unless a request of that run attempt runs, waits, ended lately or moved aside here: the record
- * refused is then a bad copy, and the run goes on as the good one says.
+ * unless a request of that run attempt runs, waits or ended lately here: the record refused is then
+ * a bad copy, and the run goes on as the good one says.
  */
 final class Refusals {
   private final String executorId;
@@ -23,25 +23,23 @@ final class Refusals {
   private final Predicate<String> hereAlready;
   private final AtomicLong count = new AtomicLong();
 
-  /** Refusals that ask {@code dispatcher} and {@code mover} whether a run attempt is here. */
+  /**
+   * Refusals that ask {@code dispatcher} whether a run attempt is here. (Not whether it moved
+   * aside: a copy of one moved follows it, and is refused, if at all, where its twin waits; and the
+   * request refused may be the one moved, read back from the overflow lane here, found by review.)
+   */
   Refusals(
       String executorId,
       Clock clock,
       EventPublisher events,
       DeadLetters deadLetters,
-      Dispatcher dispatcher,
-      OverflowMover mover) {
-    this(
-        executorId,
-        clock,
-        events,
-        deadLetters,
-        key -> dispatcher.runsOrWaits(key) || mover.movedAside(key));
+      Dispatcher dispatcher) {
+    this(executorId, clock, events, deadLetters, dispatcher::runsOrWaits);
   }
 
   /**
-   * @param hereAlready whether a request of a run attempt ({@link Pending#claimKey}) runs, waits,
-   *     ended lately or moved aside here
+   * @param hereAlready whether a request of a run attempt ({@link Pending#claimKey}) runs, waits or
+   *     ended lately here
    */
   Refusals(
       String executorId,

@@ -66,4 +66,40 @@ class MovedTwinTest {
         .extracting(p -> p.request().runId().value())
         .containsExactly("dup");
   }
+
+  @Test
+  void aVoidedTransactionTakesBackItsOwnMovesOnly() {
+    // found by review: a void forgot every move of the partition, those committed before too, and
+    // a copy read after it stayed here while its committed twin ran in the overflow lane
+    h.lanes.recount(List.of());
+    h.reader.accept(request(0, "a"));
+    h.reader.accept(request(1, "dup"));
+    h.mover.moveSome(Long.MAX_VALUE);
+    assertThat(movedClaimKeys()).containsExactly("a:1", "dup:1");
+    h.mover.committed();
+    h.reader.accept(request(2, "x")); // moves too: the tenant still has its share waiting
+    h.mover.moveSome(Long.MAX_VALUE);
+
+    h.mover.forgetUncommitted(); // (its transaction was voided: "x" is read again where it was)
+
+    assertThat(h.mover.movedAside("dup:1")).isTrue();
+    assertThat(h.mover.movedAside("x:1")).isFalse();
+  }
+
+  @Test
+  void aRequestMovedAsideAndRefusedWhereItIsReadBackEndsItsRunFailed() {
+    // found by review: a refused request counted its own move as a copy of it here, and its run
+    // never ended (one executor owns both lanes in the standalone)
+    h.lanes.recount(List.of());
+    h.reader.accept(request(0, "a"));
+    h.reader.accept(ReaderHarness.request(1, "bad", "no-such-job"));
+    h.mover.moveSome(Long.MAX_VALUE);
+    ProducerRecord<byte[], byte[]> moved = h.committed().get(1);
+    h.mover.committed();
+
+    h.reader.accept(
+        new ConsumerRecord<>(moved.topic(), moved.partition(), 0, moved.key(), moved.value()));
+
+    assertThat(h.events.isEmpty()).as("the failure of run bad").isFalse();
+  }
 }

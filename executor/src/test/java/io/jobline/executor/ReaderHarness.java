@@ -75,7 +75,7 @@ final class ReaderHarness {
             lanes,
             dispatcher,
             mover,
-            new Refusals("exec-a", clock, events, new DeadLetters(transaction), dispatcher, mover));
+            new Refusals("exec-a", clock, events, new DeadLetters(transaction), dispatcher));
   }
 
   /** Tenant t1's request of a run of {@code job} at {@code offset}. */
