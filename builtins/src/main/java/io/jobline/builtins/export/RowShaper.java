@@ -100,12 +100,13 @@ public final class RowShaper {
           if (!isPersonal(sources.get(column))) {
             out.put(column, v);
             return;
-          } else if (config.gdprMode() == GdprMode.ANONYMIZE) {
+          }
+          masked.add(column);
+          if (config.gdprMode() == GdprMode.ANONYMIZE) {
             out.put(column, v == null ? null : marker);
           } else if (config.gdprMode() == GdprMode.HASH) {
             out.put(column, v == null ? null : hash(Row.text(v)));
           }
-          masked.add(column);
         });
     return new Row(idOf(doc.get("_id")), out, masked);
   }
