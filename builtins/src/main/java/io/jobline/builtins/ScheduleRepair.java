@@ -11,6 +11,7 @@ import io.jobline.schedule.Triggers;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.wire.Scope;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,8 +71,9 @@ public class ScheduleRepair {
           s.nextRunAt() != null
               && (unanchored(s)
                   // (an interval without run_at has no grid of fire times to fit: any next fire
-                  // time fits that is no more than one interval ahead; overdue ones are kept)
-                  ? !s.nextRunAt().isAfter(Triggers.nextAfter(s, now).orElseThrow())
+                  // time fits that is no more than one interval ahead, give or take the clocks'
+                  // skew; overdue ones are kept)
+                  ? !s.nextRunAt().isAfter(Triggers.nextAfter(s, now).orElseThrow().plus(skew(s)))
                   : expected.isPresent() && expected.get().equals(s.nextRunAt()));
       if (!fits) {
         Instant next = Triggers.nextAfter(s, now).orElse(null);
@@ -98,6 +100,20 @@ public class ScheduleRepair {
     result.put("invalid", invalid);
     return result;
   }
+
+  /**
+   * How far ahead of this job's clock an interval schedule without {@code run_at} may be and still
+   * fit: the scheduler counts its next fire from its own clock, and one ahead of this one by more
+   * than the interval had the repair pull the time back to before the fire just made, which fired
+   * again under a new run id (found by review). The interval, and at least {@link #CLOCK_SKEW}.
+   */
+  private static Duration skew(Schedule s) {
+    Duration interval = ((ScheduleTrigger.Every) s.trigger()).interval();
+    return interval.compareTo(CLOCK_SKEW) > 0 ? interval : CLOCK_SKEW;
+  }
+
+  /** How far the clocks of the scheduler's and the repair's hosts may be apart. */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
 
   /** An interval trigger counted from whenever it is asked about (no {@code run_at}). */
   private static boolean unanchored(Schedule s) {

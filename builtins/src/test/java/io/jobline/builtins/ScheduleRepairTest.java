@@ -162,4 +162,33 @@ class ScheduleRepairTest {
         .isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
     assertThat(store.find("too-far").orElseThrow().nextRunAt()).isEqualTo(NOW.plusSeconds(7200));
   }
+
+  @Test
+  void anIntervalWithoutRunAtSetByAClockAheadOfThisOneIsLeftAsItIs() throws Exception {
+    // found by review: the scheduler counts the next fire from its own clock; 10 s ahead of this
+    // one, a 5-second interval's next time was "more than one interval ahead", and the repair
+    // pulled it back to before the fire just made, which fired again under a new run id
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    Instant schedulersNow = NOW.plusSeconds(10);
+    store.save(
+        schedule(
+            "{\"job_name\":\"every-5s\",\"trigger_type\":\"interval\",\"interval_seconds\":5,"
+                + "\"timezone\":\"UTC\",\"next_run_at\":\""
+                + schedulersNow.plusSeconds(5)
+                + "\"}"));
+    store.save(
+        schedule(
+            "{\"job_name\":\"far\",\"trigger_type\":\"interval\",\"interval_seconds\":5,"
+                + "\"timezone\":\"UTC\",\"next_run_at\":\""
+                + NOW.plus(ScheduleRepair.CLOCK_SKEW).plusSeconds(6)
+                + "\"}"));
+
+    Map<String, Object> result =
+        ScheduleRepair.repair(store, NOW, new Recording("calculate_next_schedules"));
+
+    assertThat(result).containsEntry("fixed", 1);
+    assertThat(store.find("every-5s").orElseThrow().nextRunAt())
+        .isEqualTo(schedulersNow.plusSeconds(5));
+    assertThat(store.find("far").orElseThrow().nextRunAt()).isEqualTo(NOW.plusSeconds(5));
+  }
 }
