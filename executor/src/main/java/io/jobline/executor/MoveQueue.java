@@ -26,8 +26,13 @@ final class MoveQueue {
    */
   static final int RECORD_OVERHEAD = 300;
 
-  /** A request waiting to be moved, with its tenant and the run attempt it names (or null). */
-  record Waiting(ConsumerRecord<byte[], byte[]> record, String tenantKey, String claimKey) {}
+  /**
+   * A request waiting to be moved, with its tenant, the run attempt it names (or null), and whether
+   * it only follows a copy moved before (then its tenant's next requests do not join it: {@link
+   * #holds}).
+   */
+  record Waiting(
+      ConsumerRecord<byte[], byte[]> record, String tenantKey, String claimKey, boolean follows) {}
 
   private final long maxBytes;
   private final Map<TopicPartition, ArrayDeque<Waiting>> queues = new LinkedHashMap<>();
@@ -46,15 +51,21 @@ final class MoveQueue {
   }
 
   void add(TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record) {
-    add(tp, tenantKey, record, null);
+    add(tp, tenantKey, record, null, false);
   }
 
   void add(
-      TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record, String claimKey) {
+      TopicPartition tp,
+      String tenantKey,
+      ConsumerRecord<byte[], byte[]> record,
+      String claimKey,
+      boolean follows) {
     queues
         .computeIfAbsent(tp, k -> new ArrayDeque<>())
-        .add(new Waiting(record, tenantKey, claimKey));
-    tenants.computeIfAbsent(tp, k -> new HashMap<>()).merge(tenantKey, 1, Integer::sum);
+        .add(new Waiting(record, tenantKey, claimKey, follows));
+    if (!follows) {
+      tenants.computeIfAbsent(tp, k -> new HashMap<>()).merge(tenantKey, 1, Integer::sum);
+    }
     bytes += cost(record);
     size++;
   }
@@ -76,8 +87,8 @@ final class MoveQueue {
     if (!queue.isEmpty()) {
       queues.put(tp, queue); // to the back of the round
     }
-    Map<String, Integer> counts = tenants.get(tp);
-    if (counts.merge(w.tenantKey(), -1, Integer::sum) == 0) {
+    Map<String, Integer> counts = w.follows() ? null : tenants.get(tp);
+    if (counts != null && counts.merge(w.tenantKey(), -1, Integer::sum) == 0) {
       counts.remove(w.tenantKey());
       if (counts.isEmpty()) {
         tenants.remove(tp);

@@ -105,11 +105,17 @@ final class OverflowMover {
    * Takes a request to move between polls ({@link #moveSome}); its offset is unfinished till then.
    *
    * @param claimKey the run attempt it names ({@link RequestReader#claimKeyOf}), or null
+   * @param follows whether it only follows a copy moved before: the tenant's next requests stay
+   *     where its share says (found by review: they joined it, and waited to move)
    */
   void defer(
-      TopicPartition tp, String tenantKey, ConsumerRecord<byte[], byte[]> record, String claimKey) {
+      TopicPartition tp,
+      String tenantKey,
+      ConsumerRecord<byte[], byte[]> record,
+      String claimKey,
+      boolean follows) {
     offsets.deferred(tp, record.offset());
-    queue.add(tp, tenantKey, record, claimKey); // (remembered once it moves)
+    queue.add(tp, tenantKey, record, claimKey, follows); // (remembered once it moves)
   }
 
   /**

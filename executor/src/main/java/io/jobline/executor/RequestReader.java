@@ -85,7 +85,7 @@ final class RequestReader {
         }
         // a copy of an attempt that runs or ran here stays, to be told a duplicate here
         if (!dispatcher.ranOrRuns(claimKey)) {
-          mover.defer(tp, tenantKey, record, claimKey);
+          mover.defer(tp, tenantKey, record, claimKey, follows);
           return;
         }
       }
