@@ -255,18 +255,14 @@ public final class ChainsResource {
     }
     // a replay is recorded too: the first request may have started the run and died before it
     // recorded it (found by review)
-    auditor.record(
-        sc,
-        "run",
-        "chain_run",
-        run.chainRunId(),
-        tenant,
-        launched.isNew()
-            ? Json.object().put("chain", name)
-            : Json.object().put("chain", name).put("replayed", true));
-    return launched.isNew()
-        ? accepted(run, name).build()
-        : accepted(run, name).header(JobsResource.REPLAYED, "true").build();
+    ObjectNode details = Json.object().put("chain", name);
+    Response.ResponseBuilder answer = accepted(run, name);
+    if (!launched.isNew()) {
+      details.put("replayed", true);
+      answer.header(JobsResource.REPLAYED, "true");
+    }
+    auditor.record(sc, "run", "chain_run", run.chainRunId(), tenant, details);
+    return answer.build();
   }
 
   /** 202 naming the chain run, as it stands now, and where to follow it. */

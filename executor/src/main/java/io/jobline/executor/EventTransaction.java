@@ -209,12 +209,14 @@ final class EventTransaction {
     try {
       producer().send(record);
     } catch (KafkaException | IllegalStateException e) {
-      failed = e;
-      LOG.warn(
-          "Executor {} could not put a record into its transaction; it is void at its commit: {}",
-          executorId,
-          e.toString());
+      voidFor("could not put a record into its transaction; it is void at its commit", e);
     }
+  }
+
+  /** Notes why the open transaction is void: its commit aborts it. */
+  private void voidFor(String what, RuntimeException e) {
+    failed = e;
+    LOG.warn("Executor {} {}: {}", executorId, what, e.toString());
   }
 
   private static byte[] serialized(RunEvent event) {
@@ -401,11 +403,7 @@ final class EventTransaction {
         producer().beginTransaction();
         open = true;
       } catch (KafkaException | IllegalStateException e) {
-        failed = e;
-        LOG.warn(
-            "Executor {} could not begin a transaction; what it would hold is void: {}",
-            executorId,
-            e.toString());
+        voidFor("could not begin a transaction; what it would hold is void", e);
       }
     }
   }
@@ -428,12 +426,7 @@ final class EventTransaction {
     try {
       producer = producers.get();
     } catch (RuntimeException e) {
-      failed = e;
-      LOG.warn(
-          "Executor {} could not make a new transactional producer; it tries again at its next"
-              + " commit: {}",
-          executorId,
-          e.toString());
+      voidFor("could not make a new transactional producer; it tries again at its next commit", e);
     }
   }
 
