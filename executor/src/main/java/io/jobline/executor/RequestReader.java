@@ -67,6 +67,15 @@ final class RequestReader {
       offsets.finished(tp, offset); // its run ended here before it was read again
       return;
     }
+    if (o != null && !o.noteRunning.isEmpty() && !o.elsewhere.containsKey(offset)) {
+      // a copy of an attempt still going on at the previous owner waits for that owner's claim as
+      // the record its note names does: started here at once, or moved aside, it ran on two
+      // executors at once (found by review). Read only on a partition taken over that way.
+      String claimKey = claimKeyOf(record.value());
+      if (claimKey != null && o.noteRunning.containsValue(claimKey)) {
+        o.elsewhere.put(offset, claimKey);
+      }
+    }
     String tenantKey =
         record.key() == null || Lanes.isOverflow(tp) || o != null && o.elsewhere.containsKey(offset)
             ? null

@@ -27,8 +27,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * A request reader of tenant {@code t1}'s records on partition 0 of the main lane, with its
- * dispatcher (which starts nothing), overflow mover and refusals, all sending into one transaction
- * of a {@link MockProducer}: no broker.
+ * dispatcher (which has no runs: a start fails the test), overflow mover and refusals, all sending
+ * into one transaction of a {@link MockProducer}: no broker.
  */
 final class ReaderHarness {
   static final Instant T0 = Instant.parse("2026-12-06T12:00:00Z");
@@ -42,9 +42,15 @@ final class ReaderHarness {
   final Dispatcher dispatcher;
   final OverflowMover mover;
   final RequestReader reader;
+  final Map<TopicPartition, OwnedPartition> owned = new HashMap<>();
 
   /** With {@code overflowAfter} of a tenant's requests waiting before the next moves aside. */
   ReaderHarness(int overflowAfter) {
+    this(overflowAfter, null);
+  }
+
+  /** The same, the takeovers of its dispatcher asking {@code claims}. */
+  ReaderHarness(int overflowAfter, ClaimStore claims) {
     lanes = new Lanes(overflowAfter);
     producer.initTransactions();
     transaction =
@@ -54,11 +60,10 @@ final class ReaderHarness {
         new RunEnvironment(
             "exec-a",
             new ExecutorSettings(),
-            new ExecutorParts(null, new InMemoryTimerStore(), null, null),
+            new ExecutorParts(claims, new InMemoryTimerStore(), null, null),
             events,
             clock,
             null);
-    Map<TopicPartition, OwnedPartition> owned = new HashMap<>();
     dispatcher =
         new Dispatcher(
             new Dispatcher.Context(

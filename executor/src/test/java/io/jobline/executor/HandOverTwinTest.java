@@ -1,0 +1,78 @@
+package io.jobline.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A partition taken over while its previous owner still runs an attempt: every copy of that attempt
+ * read here waits for the previous owner's claim, not only the record the owner's note names.
+ */
+class HandOverTwinTest {
+  private static final Instant HELD_UNTIL = ReaderHarness.T0.plusSeconds(30);
+
+  private final ReaderHarness h =
+      new ReaderHarness(
+          100,
+          new ClaimsAnswering(
+              n ->
+                  new ClaimStore.Claim(
+                      ClaimStore.Outcome.HELD_ELSEWHERE, 4, HELD_UNTIL, null, false)));
+
+  /** Takes the main lane's partition 0 over from an owner whose note says offset 5 still runs. */
+  private void takenOverWhileOffset5Runs() {
+    OwnedPartition o = new OwnedPartition(ReaderHarness.MAIN);
+    o.leased = true;
+    o.epoch = 5;
+    o.hold = new Hold(ReaderHarness.T0.plusSeconds(60));
+    o.noteRunning.put(5L, "r:1");
+    o.elsewhere.putAll(o.noteRunning);
+    h.owned.put(ReaderHarness.MAIN, o);
+  }
+
+  private List<Pending> waitingAfterAPass() {
+    h.dispatcher.dispatchOnce();
+    return h.dispatcher.take(p -> true);
+  }
+
+  @Test
+  void aCopyReadAfterTheRecordNamedWaitsForThePreviousOwnersClaim() {
+    // found by review: the copy (a fire sent again, say) named no claim, started at once here while
+    // the previous owner still ran the attempt, and the attempt ran on two executors at once
+    takenOverWhileOffset5Runs();
+    h.reader.accept(ReaderHarness.request(5, "r", "counting"));
+    h.reader.accept(ReaderHarness.request(9, "r", "counting"));
+
+    List<Pending> waiting = waitingAfterAPass();
+
+    assertThat(waiting).extracting(Pending::offset).containsExactly(5L, 9L);
+    assertThat(waiting).extracting(Pending::elsewhere).containsOnly("r:1");
+    assertThat(waiting)
+        .extracting(Pending::notBefore)
+        .as("both wait until the claim may have lapsed")
+        .containsOnly(HELD_UNTIL.plusMillis(50));
+  }
+
+  @Test
+  void aCopyReadBeforeTheRecordNamedWaitsForItToo() {
+    // (the previous owner ran the later copy: the earlier one waited there, on a cap say)
+    takenOverWhileOffset5Runs();
+    h.reader.accept(ReaderHarness.request(3, "r", "counting"));
+    h.reader.accept(ReaderHarness.request(5, "r", "counting"));
+
+    assertThat(waitingAfterAPass())
+        .extracting(Pending::offset, Pending::elsewhere)
+        .containsExactly(tuple(3L, "r:1"), tuple(5L, "r:1"));
+  }
+
+  @Test
+  void anotherRunOfTheTenantIsNotHeldBack() {
+    takenOverWhileOffset5Runs();
+    h.reader.accept(ReaderHarness.request(9, "s", "counting"));
+
+    assertThat(h.dispatcher.take(p -> true)).extracting(Pending::elsewhere).containsOnlyNulls();
+  }
+}
