@@ -2,11 +2,9 @@ package io.jobline.executor;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -51,26 +49,19 @@ final class Dispatcher {
   /** Guards the waiting requests and the slots: the poll thread queues while this one starts. */
   private final Object lock = new Object();
 
-  /** The main lane's waiting requests, in the order they were read. */
-  private final Deque<Pending> waiting = new ArrayDeque<>();
-
   /**
-   * The overflow lane's waiting requests, apart from the main lane's ({@link #waiting}): each
-   * lane's pass of {@link #dispatch} reads its own. In one queue the overflow pass stepped over
-   * every request of the main lane at each dispatch, a third of the dispatch thread's time in a
-   * 100,000-job bench (JFR).
+   * The waiting requests, in the order they were read, the overflow lane's apart from the main
+   * lane's: in one queue the overflow pass stepped over every request of the main lane at each
+   * dispatch, a third of the dispatch thread's time in a 100,000-job bench (JFR).
    */
-  private final Deque<Pending> waitingOverflow = new ArrayDeque<>();
+  private final WaitingLanes waiting = new WaitingLanes();
 
-  /** The queue of {@code p}'s lane (where it is about to be queued). */
-  private Deque<Pending> laneOf(Pending p) {
-    if (!Lanes.isOverflow(p.partition())) {
-      return waiting;
-    }
-    if (p.job().descriptor().maxConcurrency() > 0) {
+  /** Queues {@code p} in its lane, last or first. */
+  private void queue(Pending p, boolean first) {
+    if (Lanes.isOverflow(p.partition()) && p.job().descriptor().maxConcurrency() > 0) {
       cappedInOverflow = true;
     }
-    return waitingOverflow;
+    waiting.add(p, first);
   }
 
   /**
@@ -92,7 +83,7 @@ final class Dispatcher {
       return Map.of();
     }
     Map<String, Instant> oldest = new HashMap<>();
-    for (Pending p : waitingOverflow) {
+    for (Pending p : waiting.lane(true)) {
       if (p.job().descriptor().maxConcurrency() > 0) {
         Instant at = p.request().requestedAt();
         oldest.merge(
@@ -189,7 +180,7 @@ final class Dispatcher {
   /** Queues a request read. */
   void add(Pending p) {
     synchronized (lock) {
-      laneOf(p).add(p);
+      queue(p, false);
     }
   }
 
@@ -197,15 +188,14 @@ final class Dispatcher {
   List<Pending> take(Predicate<Pending> which) {
     List<Pending> out = new ArrayList<>();
     synchronized (lock) {
-      for (Deque<Pending> lane : List.of(waiting, waitingOverflow)) {
-        for (Iterator<Pending> it = lane.iterator(); it.hasNext(); ) {
-          Pending p = it.next();
-          if (which.test(p)) {
-            it.remove();
+      waiting.removeIf(
+          p -> {
+            if (!which.test(p)) {
+              return false;
+            }
             out.add(p);
-          }
-        }
-      }
+            return true;
+          });
     }
     return out;
   }
@@ -223,24 +213,14 @@ final class Dispatcher {
     return recentlyDone.containsKey(claimKey);
   }
 
-  /**
-   * Whether the run attempt of {@code claimKey} runs here, ended here lately or waits here. Looks
-   * through the waiting requests: for the rare record refused, not for every one read.
-   */
+  /** Whether the run attempt of {@code claimKey} runs here, ended here lately or waits here. */
   boolean runsOrWaits(String claimKey) {
     if (ranOrRuns(claimKey)) {
       return true;
     }
     synchronized (lock) {
-      for (Deque<Pending> lane : List.of(waiting, waitingOverflow)) {
-        for (Pending p : lane) {
-          if (claimKey.equals(p.claimKey())) {
-            return true;
-          }
-        }
-      }
+      return waiting.copies(claimKey) > 0;
     }
-    return false;
   }
 
   /**
@@ -252,15 +232,17 @@ final class Dispatcher {
    */
   List<Pending> takeToMove(Predicate<Pending> which) {
     synchronized (lock) {
-      Map<String, Integer> copies = new HashMap<>();
-      for (Deque<Pending> lane : List.of(waiting, waitingOverflow)) {
-        lane.forEach(p -> copies.merge(p.claimKey(), 1, Integer::sum));
-      }
-      return take(
-          p ->
-              which.test(p)
-                  && copies.getOrDefault(p.claimKey(), 0) < 2
-                  && !ranOrRuns(p.claimKey()));
+      // (counted before any is taken: of two copies waiting, neither moves)
+      List<Pending> out = new ArrayList<>();
+      waiting.removeIf(
+          p -> {
+            if (!which.test(p) || waiting.copies(p.claimKey()) >= 2 || ranOrRuns(p.claimKey())) {
+              return false;
+            }
+            out.add(p);
+            return true;
+          });
+      return out;
     }
   }
 
@@ -268,7 +250,6 @@ final class Dispatcher {
   void drop(Collection<TopicPartition> partitions) {
     synchronized (lock) {
       waiting.removeIf(p -> partitions.contains(p.partition()));
-      waitingOverflow.removeIf(p -> partitions.contains(p.partition()));
     }
   }
 
@@ -283,7 +264,6 @@ final class Dispatcher {
             }
           });
       waiting.removeIf(p -> partitions.contains(p.partition()));
-      waitingOverflow.removeIf(p -> partitions.contains(p.partition()));
     }
   }
 
@@ -316,7 +296,7 @@ final class Dispatcher {
       }
     }
     synchronized (lock) {
-      voided.forEach(m -> m.voided().forEach(p -> laneOf(p).add(p)));
+      voided.forEach(m -> m.voided().forEach(p -> queue(p, false)));
     }
     signal();
   }
@@ -340,7 +320,7 @@ final class Dispatcher {
   /** Counts the waiting requests per tenant for the lanes (poll thread). */
   void recount() {
     synchronized (lock) {
-      c.lanes().recount(waiting); // (it counts the main lane's)
+      c.lanes().recount(waiting.lane(false)); // (it counts the main lane's)
     }
   }
 
@@ -421,7 +401,7 @@ final class Dispatcher {
     }
     while ((p = heldQueue.poll()) != null) {
       release(p);
-      laneOf(p).addFirst(p);
+      queue(p, true);
     }
     Instant now = c.env().clock().instant();
     List<Pending> later = new ArrayList<>();
@@ -429,15 +409,14 @@ final class Dispatcher {
     try {
       // the main lane first; the overflow lane then, on at most half the workers
       for (boolean overflowLane : new boolean[] {false, true}) {
-        Deque<Pending> lane = overflowLane ? waitingOverflow : waiting;
-        for (Iterator<Pending> it = lane.iterator();
+        for (Iterator<Pending> it = waiting.iterator(overflowLane);
             it.hasNext() && slots.hasRoom(overflowLane); ) {
           startIfItMay(it.next(), it, now, later, overflowLane);
         }
       }
     } finally {
       // (taken out of their lane to wait: back in it, also when a claim's store failed meanwhile)
-      later.forEach(l -> laneOf(l).addLast(l));
+      later.forEach(l -> queue(l, false));
     }
   }
 

@@ -92,8 +92,9 @@ final class RequestReader {
         if (claimKey == null) {
           claimKey = claimKeyOf(record.value()); // (read only for a record about to move)
         }
-        // a copy of an attempt that runs or ran here stays, to be told a duplicate here
-        if (!dispatcher.ranOrRuns(claimKey)) {
+        // a copy of an attempt that runs, ran or waits here stays, to be told a duplicate here:
+        // moved, the overflow partition's executor would not know its twin (found by review)
+        if (!dispatcher.runsOrWaits(claimKey)) {
           mover.defer(tp, tenantKey, record, claimKey, follows);
           return;
         }
@@ -140,7 +141,7 @@ final class RequestReader {
   /**
    * The claim key (run id and attempt) a request's record names, read without binding it, or null
    * if it names no run id (one is then derived from where it sits: no other record has it) or does
-   * not read. A copy of an attempt that ran or runs here is not moved unread: the overflow
+   * not read. A copy of an attempt that runs, ran or waits here is not moved unread: the overflow
    * partition's executor would not know it for a copy (found by review).
    */
   static String claimKeyOf(byte[] value) {

@@ -103,4 +103,28 @@ class MovedTwinTest {
 
     assertThat(h.events.isEmpty()).as("the failure of run bad").isFalse();
   }
+
+  @Test
+  void aCopyOfAnAttemptWaitingHereTwiceStaysThoughItsTenantsRequestsMoveAside() {
+    // found by review: two copies waiting here could not move (neither knows the other elsewhere),
+    // a third read while the tenant's requests moved aside was moved unread, and the overflow
+    // partition's executor ran it while one of the two ran here
+    ReaderHarness two = new ReaderHarness(2);
+    two.lanes.recount(List.of());
+    two.reader.accept(request(0, "a"));
+    two.reader.accept(request(1, "a")); // (a chain step sent again, say)
+    two.reader.accept(request(2, "b")); // over the tenant's share: its requests move aside
+    two.reader.accept(request(3, "a"));
+    two.mover.moveSome(Long.MAX_VALUE);
+
+    List<ProducerRecord<byte[], byte[]>> sent = two.committed();
+    assertThat(sent)
+        .extracting(r -> RequestReader.claimKeyOf(r.value()))
+        .as("moved aside")
+        .containsExactly("b:1");
+    assertThat(two.dispatcher.take(p -> true))
+        .extracting(Pending::offset)
+        .as("waiting here, where one runs and the others are told duplicates")
+        .containsExactly(0L, 1L, 3L);
+  }
 }
