@@ -73,6 +73,90 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void composeKeepsTheAuditArchiveAndHistoryStateOnNamedVolumes() throws IOException {
+    // found by review: the executors wrote the archive inside their containers, one folder each,
+    // gone with the container after the entries were deleted from MongoDB
+    JsonNode compose =
+        Json.mapper()
+            .valueToTree(new Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml"))));
+    JsonNode services = compose.path("services");
+    String archiveDir =
+        Files.readString(ROOT.resolve("config/jobline.yml"))
+            .replaceAll("(?s).*archiveDir: \\$\\{JOBS_AUDIT_ARCHIVE_DIR:-([^}]+)}.*", "$1");
+    assertThat(archiveDir).isEqualTo("/var/lib/jobline/audit-archive");
+    List<String> executorVolumes = new ArrayList<>();
+    services
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getKey().startsWith("executor")) {
+                assertThat(e.getValue().path("volumes").size()).as(e.getKey()).isEqualTo(1);
+                executorVolumes.add(e.getValue().path("volumes").get(0).asText());
+              }
+            });
+    assertThat(executorVolumes).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(executorVolumes).as("one folder for all").containsOnly(executorVolumes.get(0));
+    String[] mount = executorVolumes.get(0).split(":");
+    assertThat(archiveDir).startsWith(mount[1] + "/");
+    assertThat(compose.path("volumes").has(mount[0])).as("a named volume").isTrue();
+    assertThat(services.path("history").path("volumes").get(0).asText())
+        .isEqualTo("history-state:/var/lib/jobline");
+  }
+
+  @Test
+  void theImageMakesItsDataFolderWritableByItsUser() throws IOException {
+    // found by review: /var/lib/jobline was only declared a volume, so a volume mounted there
+    // started out owned by root, and neither the standalone (its data folder), the history role
+    // (its state) nor the executors (the audit archive) could write it as user 10001
+    String pom = Files.readString(ROOT.resolve("app/pom.xml"));
+    assertThat(pom).contains("<user>10001:0</user>");
+    assertThat(pom).contains("<volume>/var/lib/jobline</volume>");
+    assertThat(pom)
+        .containsPattern(
+            "<file>/var/lib/jobline</file>\\s*<mode>7[0-7]*[2367][0-7]</mode>"); // group writes
+    assertThat(ROOT.resolve("app/src/main/jib/var/lib/jobline")).isDirectoryContaining("glob:**");
+    assertThat(pom).contains("<from>${project.basedir}/src/main/jib</from>");
+  }
+
+  @Test
+  void theChartMountsAnAuditArchiveClaimOnTheExecutorsAndPointsTheJobAtIt() throws Exception {
+    Path values = tmp.resolve("archive.yaml");
+    Files.writeString(
+        values,
+        "jobs:\n  builtins: {enabled: true, auditLog: {retentionDays: 30}}\n"
+            + "  auditArchive: {existingClaim: jobline-archive}\n");
+    List<JsonNode> docs = render(values);
+    JsonNode executor =
+        ofKind(docs, "Deployment").stream()
+            .filter(d -> d.path("metadata").path("name").asText().endsWith("-executor"))
+            .findFirst()
+            .orElseThrow()
+            .path("spec")
+            .path("template")
+            .path("spec");
+    assertThat(executor.path("volumes").toString()).contains("\"claimName\":\"jobline-archive\"");
+    assertThat(executor.path("containers").get(0).path("volumeMounts").toString())
+        .contains("\"mountPath\":\"/var/lib/jobline/audit-archive\"");
+    Path file = Files.createTempFile(tmp, "helm-archive", ".yml");
+    Files.writeString(
+        file,
+        ofKind(docs, "ConfigMap")
+            .get(0)
+            .path("data")
+            .path("jobline.yml")
+            .asText()
+            .replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0"));
+    JoblineConfiguration config = Launcher.load(file.toString());
+    assertThat(config.jobs.builtins.auditLog.archiveDir)
+        .isEqualTo("/var/lib/jobline/audit-archive");
+    assertThat(config.jobs.builtins.auditLog.retentionDays).as("the rest kept").isEqualTo(30);
+
+    for (JsonNode d : ofKind(render(CHART.resolve("values.yaml")), "Deployment")) {
+      assertThat(d.toString()).as("no claim, no mount").doesNotContain("audit-archive");
+    }
+  }
+
+  @Test
   void theChartLintsCleanWithDefaultAndProductionValues() throws IOException {
     LintResult defaults = new Helm(CHART).lint().strict().call();
     assertThat(defaults.isFailed()).as(String.join("\n", defaults.getMessages())).isFalse();
