@@ -128,7 +128,19 @@ final class Dispatcher {
             env.executorId(),
             Duration.ofMillis(s.claimTtl.toMilliseconds()),
             env.events(),
-            env.parts().timers());
+            env.parts().timers(),
+            this::endedElsewhere);
+  }
+
+  /**
+   * Marks the end of an attempt the takeover found ended at another executor and publishes again:
+   * the other copies of its request are duplicates of that end, not takeovers publishing it once
+   * more (with a fan-out's children, found by review).
+   */
+  private EndMark endedElsewhere(Pending p) {
+    EndMark mark = new EndMark(p, true);
+    recentlyDone.put(p.claimKey(), mark);
+    return mark;
   }
 
   /** Starts what may start whenever signalled (a request came, a run ended) or 50 ms passed. */
@@ -186,18 +198,9 @@ final class Dispatcher {
 
   /** Takes the waiting requests {@code which} selects out of the queue. */
   List<Pending> take(Predicate<Pending> which) {
-    List<Pending> out = new ArrayList<>();
     synchronized (lock) {
-      waiting.removeIf(
-          p -> {
-            if (!which.test(p)) {
-              return false;
-            }
-            out.add(p);
-            return true;
-          });
+      return waiting.removeIf(which);
     }
-    return out;
   }
 
   /** Whether the run attempt of {@code claimKey} runs here or ended here lately. */
@@ -224,6 +227,21 @@ final class Dispatcher {
   }
 
   /**
+   * Whether a request of the run attempt of {@code claimKey} read from the main lane stays there:
+   * the attempt runs here, ended here lately or waits in the main lane here. (One whose copy waits
+   * in the overflow lane follows it there: kept here, it could run here while the overflow
+   * partition's next owner ran the other, found by review.)
+   */
+  boolean staysWithItsCopy(String claimKey) {
+    if (ranOrRuns(claimKey)) {
+      return true;
+    }
+    synchronized (lock) {
+      return waiting.copiesInMain(claimKey) > 0;
+    }
+  }
+
+  /**
    * Takes out, to move to the overflow lane, the waiting requests {@code which} picks, except a
    * copy of a run attempt this executor runs, ended lately or holds waiting more than once: moved,
    * it would be read by the executor of the overflow partition, which knows nothing of the other
@@ -233,16 +251,8 @@ final class Dispatcher {
   List<Pending> takeToMove(Predicate<Pending> which) {
     synchronized (lock) {
       // (counted before any is taken: of two copies waiting, neither moves)
-      List<Pending> out = new ArrayList<>();
-      waiting.removeIf(
-          p -> {
-            if (!which.test(p) || waiting.copies(p.claimKey()) >= 2 || ranOrRuns(p.claimKey())) {
-              return false;
-            }
-            out.add(p);
-            return true;
-          });
-      return out;
+      return waiting.removeIf(
+          p -> which.test(p) && waiting.copies(p.claimKey()) < 2 && !ranOrRuns(p.claimKey()));
     }
   }
 
@@ -445,10 +455,10 @@ final class Dispatcher {
       return; // a duplicate of a run going on here: it waits, then finds the attempt done
     }
     EndMark ended = recentlyDone.get(next.claimKey());
-    if (ended != null && next.elsewhere() == null) {
-      // (a copy that names a claim goes through the takeover: the attempt ended here under that
-      // claim after its partition went elsewhere, and only the takeover publishes its end with a
-      // fan-out's children: found by review)
+    if (ended != null && (next.elsewhere() == null || ended.complete())) {
+      // (a copy that names a claim goes through the takeover unless the end was sent whole: the
+      // attempt may have ended here under that claim after its partition went elsewhere, and then
+      // only the takeover publishes its end with a fan-out's children: found by review)
       it.remove(); // a duplicate of a run that ended here: done once that end is sent
       duplicates.incrementAndGet();
       ended.settle(next);
@@ -518,7 +528,12 @@ final class Dispatcher {
   private final class Outcomes implements RunOutcome {
     @Override
     public EndMark finished(Pending pending) {
-      EndMark mark = new EndMark(pending);
+      return finished(pending, true);
+    }
+
+    @Override
+    public EndMark finished(Pending pending, boolean complete) {
+      EndMark mark = new EndMark(pending, complete);
       recentlyDone.put(pending.claimKey(), mark);
       finishedQueue.add(pending);
       signal();

@@ -20,16 +20,34 @@ import org.apache.kafka.common.TopicPartition;
 final class EndMark {
   private final TopicPartition partition;
   private final long offset;
+  private final boolean complete;
   private final List<Pending> copies = new ArrayList<>();
   private boolean sent;
 
   /** The retry timer its end set, to delete if the end is void (null if none). */
   private volatile TimerStore.Timer retryTimer;
 
-  /** The end of the attempt of {@code ended}. */
+  /** The end of the attempt of {@code ended}, sent with all it carries. */
   EndMark(Pending ended) {
+    this(ended, true);
+  }
+
+  /**
+   * The end of the attempt of {@code ended}; {@code complete} if it is sent with all a takeover
+   * would send again (a fan-out's children, its retry), not if it left them to one.
+   */
+  EndMark(Pending ended, boolean complete) {
     this.partition = ended.partition();
     this.offset = ended.offset();
+    this.complete = complete;
+  }
+
+  /**
+   * Whether the end is sent with all a takeover would send again: a copy of the request that names
+   * a claim is then a duplicate too, and needs no takeover publishing that end once more.
+   */
+  boolean complete() {
+    return complete;
   }
 
   /** Notes the retry timer the end set ({@code null}: none). */

@@ -375,7 +375,11 @@ public final class Executor implements Managed {
         // what finished since the last commit is in a transaction that did not commit: the note
         // names none of it, or the next owner would skip requests whose ends never counted (what
         // finished before is in the committed offsets' metadata; found by review)
-        leases.handOver(o, committed ? offsets.finishedSinceCommit(o.tp) : Set.of(), Map.of());
+        boolean done = committed;
+        leases.handOver(
+            o,
+            committed ? offsets.finishedSinceCommit(o.tp) : Set.of(),
+            o.stillRunning(Map.of(), offset -> done && offsets.finishedHere(o.tp, offset)));
       }
     }
   }

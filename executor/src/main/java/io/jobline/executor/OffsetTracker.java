@@ -248,6 +248,18 @@ final class OffsetTracker {
     return new TreeSet<>(at == null ? done : done.tailSet(at.offset()));
   }
 
+  /**
+   * Whether the offset was finished here: below this executor's last commit of the partition and
+   * not taken since, or finished above it.
+   */
+  synchronized boolean finishedHere(TopicPartition tp, long offset) {
+    OffsetAndMetadata at = committed.get(tp);
+    TreeSet<Long> open = this.open.get(tp);
+    TreeSet<Long> done = finishedAbove.get(tp);
+    return at != null && offset < at.offset() && (open == null || !open.contains(offset))
+        || done != null && done.contains(offset);
+  }
+
   /** The offsets of a partition taken and not finished (runs still going, or waiting). */
   synchronized Set<Long> unfinished(TopicPartition tp) {
     return new TreeSet<>(open.getOrDefault(tp, new TreeSet<>()));

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongPredicate;
 import org.apache.kafka.common.TopicPartition;
 
 /** A partition this executor was assigned: its lease, and what the previous owners left. */
@@ -40,6 +41,23 @@ final class OwnedPartition {
 
   OwnedPartition(TopicPartition tp) {
     this.tp = tp;
+  }
+
+  /**
+   * What the note this owner hands the partition over with says still runs: {@code own}, its runs
+   * going on under claims of their own, and the runs the previous owner's note named whose offsets
+   * did not finish here: their claims may still be held. (Left out, the next owner started them
+   * while that owner still ran them: found by review.)
+   */
+  Map<Long, String> stillRunning(Map<Long, String> own, LongPredicate finishedHere) {
+    Map<Long, String> out = new HashMap<>(own);
+    noteRunning.forEach(
+        (offset, claimKey) -> {
+          if (!finishedHere.test(offset)) {
+            out.putIfAbsent(offset, claimKey);
+          }
+        });
+    return out;
   }
 
   /** Whether runs may start here now: the lease is held, valid, and not being handed over. */

@@ -103,6 +103,7 @@ final class Rebalance implements ConsumerRebalanceListener {
     } catch (RuntimeException e) {
       LOG.warn("Commit on revocation failed: {}", e.toString());
     }
+    boolean done = committed; // (what finished here counts as finished only once committed)
     for (TopicPartition tp : partitions) {
       OwnedPartition o = owned.remove(tp);
       Map<Long, String> going = stillRunning.get(tp);
@@ -114,7 +115,10 @@ final class Rebalance implements ConsumerRebalanceListener {
               ? ""
               : " with " + going.size() + " run(s) still going on here under claims");
       if (o != null && o.leased) {
-        leases.handOver(o, committed ? offsets.finishedSinceCommit(tp) : Set.of(), going);
+        leases.handOver(
+            o,
+            committed ? offsets.finishedSinceCommit(tp) : Set.of(),
+            o.stillRunning(going, offset -> done && offsets.finishedHere(tp, offset)));
       }
       offsets.forget(tp);
     }

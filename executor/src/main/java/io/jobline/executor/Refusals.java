@@ -67,10 +67,32 @@ final class Refusals {
    */
   void refuse(
       ConsumerRecord<byte[], byte[]> record, String reason, JobRequest request, Runnable done) {
+    refuse(record, reason, request, false, done);
+  }
+
+  /**
+   * As {@link #refuse(ConsumerRecord, String, JobRequest, Runnable)}; {@code runsElsewhere}: the
+   * record names a run attempt the partition's previous owner still ran when it handed it over
+   * (that owner publishes its end).
+   */
+  void refuse(
+      ConsumerRecord<byte[], byte[]> record,
+      String reason,
+      JobRequest request,
+      boolean runsElsewhere,
+      Runnable done) {
     count.incrementAndGet();
     String why = DeadLetters.capped(reason);
     if (request == null || request.runId() == null) {
       deadLetters.send(record, why, done);
+      return;
+    }
+    if (runsElsewhere) {
+      deadLetters.send(
+          record,
+          DeadLetters.capped(
+              why + "; its run attempt goes on at the partition's previous owner, which ran it"),
+          done);
       return;
     }
     if (hereAlready.test(Pending.claimKey(request.runId().value(), request.attemptOrFirst()))) {

@@ -67,11 +67,14 @@ final class RequestReader {
       offsets.finished(tp, offset); // its run ended here before it was read again
       return;
     }
+    String claimKey = null; // (read once, and only where needed)
+    boolean claimRead = false;
     if (o != null && !o.noteRunning.isEmpty() && !o.elsewhere.containsKey(offset)) {
       // a copy of an attempt still going on at the previous owner waits for that owner's claim as
       // the record its note names does: started here at once, or moved aside, it ran on two
       // executors at once (found by review). Read only on a partition taken over that way.
-      String claimKey = claimKeyOf(record.value());
+      claimKey = claimKeyOf(record.value());
+      claimRead = true;
       if (claimKey != null && o.noteRunning.containsValue(claimKey)) {
         o.elsewhere.put(offset, claimKey);
       }
@@ -86,15 +89,19 @@ final class RequestReader {
     if (tenantKey != null && OverflowMover.fitsAMove(record) && !offsets.readAgain(tp, offset)) {
       // a copy of a request moved aside lately follows it, even when its tenant's requests stay
       // here by now (read only for a tenant with moves lately)
-      String claimKey = mover.mayHaveMovedFor(tp, tenantKey) ? claimKeyOf(record.value()) : null;
+      if (!claimRead && mover.mayHaveMovedFor(tp, tenantKey)) {
+        claimKey = claimKeyOf(record.value());
+        claimRead = true;
+      }
       boolean follows = mover.movedAside(claimKey);
       if (follows || movesAside(tp, tenantKey, bytes)) {
-        if (claimKey == null) {
+        if (!claimRead) {
           claimKey = claimKeyOf(record.value()); // (read only for a record about to move)
         }
-        // a copy of an attempt that runs, ran or waits here stays, to be told a duplicate here:
-        // moved, the overflow partition's executor would not know its twin (found by review)
-        if (!dispatcher.runsOrWaits(claimKey)) {
+        // a copy of an attempt that runs or ran here, or waits in this lane here, stays, to be
+        // told a duplicate here: moved, the overflow partition's executor would not know its twin
+        // (found by review)
+        if (!dispatcher.staysWithItsCopy(claimKey)) {
           mover.defer(tp, tenantKey, record, claimKey, follows);
           return;
         }
@@ -102,8 +109,9 @@ final class RequestReader {
     }
     offsets.taken(tp, offset, bytes);
     Runnable done = () -> offsets.finished(tp, offset);
+    String elsewhere = o == null ? null : o.elsewhere.remove(offset);
     try {
-      admit(record, tp, offset, bytes, done, o == null ? null : o.elsewhere.remove(offset));
+      admit(record, tp, offset, bytes, done, elsewhere);
     } catch (RuntimeException e) {
       LOG.warn(
           "Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}",
@@ -116,6 +124,7 @@ final class RequestReader {
           record,
           "could not be accepted: " + e,
           Intake.salvaged(record.value(), place(record, tp)),
+          elsewhere != null,
           done);
     }
   }
@@ -197,7 +206,8 @@ final class RequestReader {
       String elsewhere) {
     Intake.Admission admission = intake.admit(record.value(), place(record, tp));
     if (admission instanceof Intake.Refused refused) {
-      refusals.refuse(record, refused.reason(), refused.ids(), done);
+      // (a copy of an attempt still going on at the previous owner fails nothing: found by review)
+      refusals.refuse(record, refused.reason(), refused.ids(), elsewhere != null, done);
     } else if (admission instanceof Intake.Admitted admitted) {
       dispatcher.add(
           new Pending(

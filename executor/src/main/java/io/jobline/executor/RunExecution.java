@@ -564,7 +564,7 @@ final class RunExecution implements Runnable {
       }
     }
     // marked ended before the end is published, so a copy read meanwhile waits for it to be sent
-    EndMark mark = outcome.finished(pending);
+    EndMark mark = outcome.finished(pending, !handedOver());
     if (claimEpoch == 0) {
       // an end made void runs again; its timer must not run the next attempt meanwhile (under a
       // claim, the takeover publishes the claim's end again and its retry stands)

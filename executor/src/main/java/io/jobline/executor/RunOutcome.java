@@ -11,6 +11,14 @@ interface RunOutcome {
    */
   EndMark finished(Pending pending);
 
+  /**
+   * As {@link #finished(Pending)}; {@code complete} is false when the end leaves a fan-out's
+   * children to a takeover (its partition went to another executor while it ran).
+   */
+  default EndMark finished(Pending pending, boolean complete) {
+    return finished(pending);
+  }
+
   /** Another executor holds the claim until {@code until}; try again then. */
   void heldElsewhere(Pending pending, Instant until);
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A request whose run still went on at its partition's previous owner when the partition changed
@@ -21,6 +22,7 @@ final class TakeOver {
   private final Duration ttl;
   private final EventPublisher events;
   private final TimerStore timers;
+  private final Function<Pending, EndMark> endedElsewhere;
 
   TakeOver(
       ClaimStore claims,
@@ -28,11 +30,26 @@ final class TakeOver {
       Duration ttl,
       EventPublisher events,
       TimerStore timers) {
+    this(claims, executorId, ttl, events, timers, p -> null);
+  }
+
+  /**
+   * @param endedElsewhere marks an attempt found ended at another executor, whose end is published
+   *     again here: the other copies of its request wait for that end and are finished with it
+   */
+  TakeOver(
+      ClaimStore claims,
+      String executorId,
+      Duration ttl,
+      EventPublisher events,
+      TimerStore timers,
+      Function<Pending, EndMark> endedElsewhere) {
     this.claims = claims;
     this.timers = timers;
     this.executorId = executorId;
     this.ttl = ttl;
     this.events = events;
+    this.endedElsewhere = endedElsewhere;
   }
 
   /**
@@ -58,7 +75,19 @@ final class TakeOver {
                       && p.request().parentRunId() == null
                   ? FanOut.listedIn(p.request(), end.payload(), now)
                   : List.of();
-          events.publishEnd(end, retry, p.partition().partition(), p.done(), null, children);
+          EndMark mark = endedElsewhere.apply(p);
+          events.publishEnd(
+              end,
+              retry,
+              p.partition().partition(),
+              () -> {
+                p.done().run();
+                if (mark != null) {
+                  mark.sent();
+                }
+              },
+              mark,
+              children);
         } else {
           p.done().run();
         }

@@ -1,6 +1,7 @@
 package io.jobline.executor;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Deque;
@@ -20,6 +21,7 @@ final class WaitingLanes {
   private final Deque<Pending> main = new ArrayDeque<>();
   private final Deque<Pending> overflow = new ArrayDeque<>();
   private final Map<String, Integer> copies = new HashMap<>();
+  private final Map<String, Integer> copiesInMain = new HashMap<>();
 
   /** Queues {@code p} last in its lane, or first (a run held back, started again first). */
   void add(Pending p, boolean first) {
@@ -30,11 +32,19 @@ final class WaitingLanes {
       lane.addLast(p);
     }
     copies.merge(p.claimKey(), 1, Integer::sum);
+    if (lane == main) {
+      copiesInMain.merge(p.claimKey(), 1, Integer::sum);
+    }
   }
 
   /** How many requests of the run attempt {@code claimKey} wait, in both lanes. */
   int copies(String claimKey) {
     return claimKey == null ? 0 : copies.getOrDefault(claimKey, 0);
+  }
+
+  /** How many requests of the run attempt {@code claimKey} wait in the main lane. */
+  int copiesInMain(String claimKey) {
+    return claimKey == null ? 0 : copiesInMain.getOrDefault(claimKey, 0);
   }
 
   /** A lane's requests in order, to read. */
@@ -67,21 +77,30 @@ final class WaitingLanes {
     };
   }
 
-  /** Takes out the requests {@code which} selects, in both lanes. */
-  void removeIf(Predicate<Pending> which) {
+  /**
+   * Takes out the requests {@code which} selects, in both lanes, and gives them. (Uncounted once
+   * taken: a predicate that throws leaves lanes and counts as they were.)
+   */
+  List<Pending> removeIf(Predicate<Pending> which) {
+    List<Pending> out = new ArrayList<>();
     for (Deque<Pending> lane : List.of(main, overflow)) {
       lane.removeIf(
           p -> {
             if (!which.test(p)) {
               return false;
             }
-            uncount(p);
+            out.add(p);
             return true;
           });
     }
+    out.forEach(this::uncount);
+    return out;
   }
 
   private void uncount(Pending p) {
     copies.computeIfPresent(p.claimKey(), (k, n) -> n == 1 ? null : n - 1);
+    if (!Lanes.isOverflow(p.partition())) {
+      copiesInMain.computeIfPresent(p.claimKey(), (k, n) -> n == 1 ? null : n - 1);
+    }
   }
 }

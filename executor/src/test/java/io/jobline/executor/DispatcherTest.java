@@ -161,7 +161,8 @@ class DispatcherTest {
     Dispatcher dispatcher = dispatcher(env, new HashMap<>(Map.of(TP, owned)));
     Pending ran = runningElsewhere("r1", 7);
     Pending here = new Pending(fanOut, ran.request(), TP, 7, () -> {}, null, null, 6, 6, 100);
-    dispatcher.outcomes().finished(here); // (it ended here, under its claim)
+    // (it ended here, under its claim, after its partition went elsewhere: without its children)
+    dispatcher.outcomes().finished(here, false);
 
     dispatcher.add(new Pending(fanOut, ran.request(), TP, 7, () -> {}, null, "r1:1", 0, 0, 100));
     dispatcher.dispatchOnce();

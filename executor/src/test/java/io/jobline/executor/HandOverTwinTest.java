@@ -3,8 +3,15 @@ package io.jobline.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +31,10 @@ class HandOverTwinTest {
 
   /** Takes the main lane's partition 0 over from an owner whose note says offset 5 still runs. */
   private void takenOverWhileOffset5Runs() {
+    takenOverWhileOffset5Runs(h);
+  }
+
+  private static void takenOverWhileOffset5Runs(ReaderHarness h) {
     OwnedPartition o = new OwnedPartition(ReaderHarness.MAIN);
     o.leased = true;
     o.epoch = 5;
@@ -74,5 +85,57 @@ class HandOverTwinTest {
     h.reader.accept(ReaderHarness.request(9, "s", "counting"));
 
     assertThat(h.dispatcher.take(p -> true)).extracting(Pending::elsewhere).containsOnlyNulls();
+  }
+
+  @Test
+  void theEndTheClaimHoldsIsPublishedOnceForAllCopiesAndFinishesThemWhenSent() {
+    // found by review: every copy naming the claim went through the takeover and published the
+    // end again, with a fan-out's children and a retry timer each time
+    RunEvent end =
+        new RunEvent(
+            RunId.of("r"),
+            3,
+            EventType.COMPLETED,
+            ReaderHarness.T0,
+            "exec-b",
+            1,
+            6,
+            Json.object().put("result", "ok"));
+    String json =
+        new String(
+            Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), end),
+            StandardCharsets.UTF_8);
+    ReaderHarness done =
+        new ReaderHarness(
+            100,
+            new ClaimsAnswering(
+                n -> new ClaimStore.Claim(ClaimStore.Outcome.ALREADY_DONE, 6, null, json, false)));
+    takenOverWhileOffset5Runs(done);
+    done.reader.accept(ReaderHarness.request(5, "r", "counting"));
+    done.reader.accept(ReaderHarness.request(9, "r", "counting"));
+    done.dispatcher.dispatchOnce();
+
+    List<EventPublisher.Outgoing> out = done.events.drain(new Fences(), voided -> {});
+    assertThat(out).extracting(o -> o.event().type()).containsExactly(EventType.COMPLETED);
+    assertThat(done.dispatcher.take(p -> true)).as("none waits").isEmpty();
+    assertThat(done.offsets.inFlight()).as("both open until the end is sent").isEqualTo(2);
+    out.get(0).sent().run();
+    assertThat(done.offsets.inFlight()).isZero();
+  }
+
+  @Test
+  void aBadCopyOfAnAttemptThePreviousOwnerStillRunsFailsNothing() {
+    // found by review: its refusal published the attempt failed while the previous owner ran it
+    takenOverWhileOffset5Runs();
+    h.reader.accept(ReaderHarness.request(9, "r", "no-such-job"));
+
+    assertThat(h.events.isEmpty()).as("no failure of the run").isTrue();
+    List<ProducerRecord<byte[], byte[]>> sent = h.committed();
+    assertThat(sent).extracting(ProducerRecord::topic).containsExactly(Topics.REQUESTS_DLQ.name());
+    assertThat(
+            new String(
+                sent.get(0).headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
+                StandardCharsets.UTF_8))
+        .endsWith("; its run attempt goes on at the partition's previous owner, which ran it");
   }
 }

@@ -127,4 +127,19 @@ class MovedTwinTest {
         .as("waiting here, where one runs and the others are told duplicates")
         .containsExactly(0L, 1L, 3L);
   }
+
+  @Test
+  void aCopyOfAnAttemptWaitingInTheOverflowLaneHereFollowsItThere() {
+    // found by review: kept in the main lane, it ran here while the overflow partition's next
+    // owner (after that partition moved) ran the copy waiting there
+    ConsumerRecord<byte[], byte[]> aside = request(0, "a");
+    h.reader.accept(
+        new ConsumerRecord<>(Topics.REQUESTS_OVERFLOW.name(), 0, 0, aside.key(), aside.value()));
+    h.lanes.recount(List.of());
+    h.reader.accept(request(0, "b")); // waits here: the tenant's one request in the main lane
+    h.reader.accept(request(1, "a")); // over the tenant's share: it moves, and "b" with it
+    h.mover.moveSome(Long.MAX_VALUE);
+
+    assertThat(movedClaimKeys()).containsExactly("b:1", "a:1");
+  }
 }

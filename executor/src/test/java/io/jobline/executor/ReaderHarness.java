@@ -43,6 +43,8 @@ final class ReaderHarness {
   final OverflowMover mover;
   final RequestReader reader;
   final Map<TopicPartition, OwnedPartition> owned = new HashMap<>();
+  final OffsetTracker offsets = new OffsetTracker();
+  final RunEnvironment env;
 
   /** With {@code overflowAfter} of a tenant's requests waiting before the next moves aside. */
   ReaderHarness(int overflowAfter) {
@@ -56,7 +58,7 @@ final class ReaderHarness {
     transaction =
         new EventTransaction(new KafkaSettings(), "x", new ExecutorSettings(), () -> producer);
     Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
-    RunEnvironment env =
+    env =
         new RunEnvironment(
             "exec-a",
             new ExecutorSettings(),
@@ -68,7 +70,6 @@ final class ReaderHarness {
         new Dispatcher(
             new Dispatcher.Context(
                 env, owned, lanes, OverflowPace.forTarget(1000, System.nanoTime()), null));
-    OffsetTracker offsets = new OffsetTracker();
     mover =
         new OverflowMover("exec-a", dispatcher, transaction, true, offsets, new MoveQueue(1 << 20));
     reader =

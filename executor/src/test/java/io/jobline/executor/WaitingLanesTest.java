@@ -1,6 +1,7 @@
 package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.topic.Topics;
 import io.jobline.wire.JobRequest;
@@ -40,6 +41,7 @@ class WaitingLanesTest {
     w.add(pending(OVERFLOW, 0, "a"), false);
     w.add(pending(MAIN, 1, "b"), true);
     assertThat(w.copies("a:1")).isEqualTo(2);
+    assertThat(w.copiesInMain("a:1")).isEqualTo(1);
     assertThat(w.lane(false)).extracting(Pending::offset).containsExactly(1L, 0L);
 
     Iterator<Pending> it = w.iterator(true);
@@ -48,13 +50,37 @@ class WaitingLanesTest {
     assertThat(w.copies("a:1")).isEqualTo(1);
     assertThat(w.lane(true)).isEmpty();
 
-    w.removeIf(p -> p.offset() == 1);
+    assertThat(w.removeIf(p -> p.offset() == 1)).extracting(Pending::offset).containsExactly(1L);
     assertThat(w.copies("b:1")).isZero();
+    assertThat(w.copiesInMain("b:1")).isZero();
     assertThat(w.copies("a:1")).isEqualTo(1);
     assertThat(w.copies(null)).isZero();
 
     w.removeIf(p -> true);
     assertThat(w.copies("a:1")).isZero();
+    assertThat(w.copiesInMain("a:1")).isZero();
     assertThat(w.lane(false)).isEmpty();
+  }
+
+  @Test
+  void aSelectionThatThrowsLeavesLanesAndCountsAsTheyWere() {
+    WaitingLanes w = new WaitingLanes();
+    w.add(pending(MAIN, 0, "a"), false);
+    w.add(pending(MAIN, 1, "b"), false);
+
+    assertThatThrownBy(
+            () ->
+                w.removeIf(
+                    p -> {
+                      if (p.offset() == 1) {
+                        throw new IllegalStateException("x");
+                      }
+                      return true;
+                    }))
+        .isInstanceOf(IllegalStateException.class);
+
+    assertThat(w.lane(false)).hasSize(2);
+    assertThat(w.copies("a:1")).isEqualTo(1);
+    assertThat(w.copiesInMain("a:1")).isEqualTo(1);
   }
 }
