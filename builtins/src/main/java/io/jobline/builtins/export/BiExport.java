@@ -126,6 +126,9 @@ public class BiExport {
     /** The columns {@link #warnOfMaskedValuesLeftOut} warned of. */
     private final Set<String> nulledColumns = new HashSet<>();
 
+    /** The fields {@link #warnOfFieldsLeftOut} warned of. */
+    private final Set<String> foldedColumns = new HashSet<>();
+
     private final List<String> deleted = new ArrayList<>();
     private long removed;
 
@@ -270,9 +273,16 @@ public class BiExport {
         return;
       }
       try {
-        List<Column> typed = target.upsert(config.targetTable(), Column.infer(batch), batch);
-        exported += batch.size();
-        warnOfMaskedValuesLeftOut(typed, batch);
+        List<Row> rows = batch;
+        if (target.namesIgnoreCase()) {
+          // one column of each name in any case (the target writes it in the table's spelling)
+          CaseFold.Folded folded = CaseFold.fold(List.of(), batch);
+          rows = folded.rows();
+          warnOfFieldsLeftOut(folded.leftOut());
+        }
+        List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
+        exported += rows.size();
+        warnOfMaskedValuesLeftOut(typed, rows);
       } catch (Exception e) {
         failed(e);
         error(
@@ -286,6 +296,25 @@ public class BiExport {
       }
       batch.clear();
       report();
+    }
+
+    /** Says once per field when a target that ignores case had no column of its own for it. */
+    private void warnOfFieldsLeftOut(Set<String> leftOut) {
+      for (String field : leftOut) {
+        if (foldedColumns.add(field)) {
+          ctx.warning(
+              config.resource()
+                  + ": column "
+                  + field
+                  + " differs only in case from another column of "
+                  + config.targetTable()
+                  + " (or from its key, _id), and "
+                  + params.targetType().wire()
+                  + " takes the two names as one: its values go in that column, and a document"
+                  + " holding both keeps the other's value; rename the field or map it with"
+                  + " flatten_fields to keep both");
+        }
+      }
     }
 
     /**

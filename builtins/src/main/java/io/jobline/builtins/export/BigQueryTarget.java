@@ -106,7 +106,11 @@ final class BigQueryTarget implements ExportTarget {
 
   @Override
   public List<Column> upsert(String table, List<Column> columns, List<Row> rows) throws Exception {
-    List<Column> typed = ensureTable(table, columns);
+    // in the spelling the table has each column (BigQuery takes names without regard to case):
+    // added again as another, it was refused
+    readOrCreate(table, columns);
+    rows = CaseFold.fold(tables.get(table).keySet(), rows).rows();
+    List<Column> typed = widen(table, Column.infer(rows));
     TableId stage = TableId.of(project, dataset, table + "_staging_" + suffix);
     if (staging.add(stage)) {
       // expires by itself should this run die before dropping it
@@ -121,7 +125,13 @@ final class BigQueryTarget implements ExportTarget {
     return typed;
   }
 
-  private List<Column> ensureTable(String name, List<Column> columns) {
+  @Override
+  public boolean namesIgnoreCase() {
+    return true;
+  }
+
+  /** Reads the table's columns once, or creates it with {@code columns} if it does not exist. */
+  private void readOrCreate(String name, List<Column> columns) {
     Map<String, ColumnType> known = tables.get(name);
     TableId id = TableId.of(project, dataset, name);
     if (known == null) {
@@ -149,6 +159,11 @@ final class BigQueryTarget implements ExportTarget {
       clearable.put(name, clear);
       tables.put(name, known);
     }
+  }
+
+  /** Adds the columns the table lacks; returns {@code columns} typed as the table has them. */
+  private List<Column> widen(String name, List<Column> columns) {
+    TableId id = TableId.of(project, dataset, name);
     List<Column> missing =
         columns.stream().filter(c -> !tables.get(name).containsKey(c.name())).toList();
     if (!missing.isEmpty()) {

@@ -22,6 +22,15 @@ public interface ExportTarget extends AutoCloseable {
    */
   void delete(String table, List<String> ids) throws Exception;
 
+  /**
+   * Whether this target takes column names without regard to case, as SQL Server and BigQuery do: a
+   * batch then names each column in one spelling only ({@link CaseFold}), and {@link #upsert}
+   * writes it in the spelling the table has.
+   */
+  default boolean namesIgnoreCase() {
+    return false;
+  }
+
   @Override
   void close();
 }

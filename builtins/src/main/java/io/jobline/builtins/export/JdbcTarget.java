@@ -79,6 +79,11 @@ final class JdbcTarget implements ExportTarget {
   public List<Column> upsert(String table, List<Column> columns, List<Row> rows)
       throws SQLException {
     try {
+      if (dialect.namesIgnoreCase()) {
+        // in the spelling the table has each column: added again as another, it was refused
+        rows = CaseFold.fold(known(table).keySet(), rows).rows();
+        columns = Column.infer(rows);
+      }
       List<Column> typed = ensureColumns(table, columns);
       List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
       try (PreparedStatement ps =
@@ -105,12 +110,7 @@ final class JdbcTarget implements ExportTarget {
     if (ids.isEmpty()) {
       return;
     }
-    Map<String, ColumnType> existing = tables.get(table);
-    if (existing == null) {
-      existing = describe(table);
-      tables.put(table, existing);
-    }
-    if (existing.isEmpty()) {
+    if (known(table).isEmpty()) {
       return;
     }
     try {
@@ -141,6 +141,11 @@ final class JdbcTarget implements ExportTarget {
     }
   }
 
+  @Override
+  public boolean namesIgnoreCase() {
+    return dialect.namesIgnoreCase();
+  }
+
   /** The most ids one DELETE names (SQL Server's limit is 2,100 parameters a statement). */
   static final int MAX_DELETE_IDS = 2_000;
 
@@ -149,11 +154,7 @@ final class JdbcTarget implements ExportTarget {
    * table has them: an upsert writes them all, so a column the rows lack is set to null.
    */
   private List<Column> ensureColumns(String table, List<Column> columns) throws SQLException {
-    Map<String, ColumnType> existing = tables.get(table);
-    if (existing == null) {
-      existing = describe(table);
-      tables.put(table, existing);
-    }
+    Map<String, ColumnType> existing = known(table);
     try (Statement st = connection.createStatement()) {
       Set<String> made = clearable.computeIfAbsent(table, t -> new HashSet<>());
       if (existing.isEmpty()) {
@@ -176,6 +177,16 @@ final class JdbcTarget implements ExportTarget {
     return columns.stream()
         .map(c -> new Column(c.name(), known.getOrDefault(c.name(), c.type())))
         .toList();
+  }
+
+  /** The table's columns, read once (none if it does not exist yet). */
+  private Map<String, ColumnType> known(String table) throws SQLException {
+    Map<String, ColumnType> existing = tables.get(table);
+    if (existing == null) {
+      existing = describe(table);
+      tables.put(table, existing);
+    }
+    return existing;
   }
 
   private Map<String, ColumnType> describe(String table) throws SQLException {

@@ -9,6 +9,14 @@ interface SqlDialect {
   /** A quoted identifier. */
   String quote(String identifier);
 
+  /**
+   * Whether the database takes column names without regard to case, quoted or not (SQL Server's
+   * default collations do); PostgreSQL tells quoted names apart.
+   */
+  default boolean namesIgnoreCase() {
+    return false;
+  }
+
   /** The column type of {@code type}; the key column gets {@link #keyType()}. */
   String sqlType(ColumnType type);
 

@@ -33,6 +33,11 @@ final class SqlServerDialect implements SqlDialect {
           "hostNameInCertificate");
 
   @Override
+  public boolean namesIgnoreCase() {
+    return true;
+  }
+
+  @Override
   public String quote(String identifier) {
     return '[' + identifier.replace("]", "]]") + ']';
   }

@@ -9,6 +9,7 @@ import io.jobline.builtins.TestResources;
 import io.jobline.wire.Json;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.bson.BsonBoolean;
@@ -214,6 +215,46 @@ class BiExportBigQueryTest {
         .hasSize(5)
         .allSatisfy(r -> assertThat(r.path("name").isNull()).as("name of %s", r).isTrue())
         .allSatisfy(r -> assertThat(r.path("visits").asInt()).isPositive());
+  }
+
+  @Test
+  void fieldsWhoseNamesDifferOnlyInCaseGoInOneColumnInTheSpellingTheTableHas() throws Exception {
+    // found by review: BigQuery (and SQL Server) take column names without regard to case, so a
+    // batch naming `Plan` and `plan`, or `Plan` when the table had `plan`, was refused, and every
+    // batch holding them after it
+    var users = resources.app().getCollection("users");
+    users.updateOne(new Document("_id", "u1"), new Document("$set", new Document("plan", "pro")));
+    new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+    users.updateOne(new Document("_id", "u2"), new Document("$set", new Document("Plan", "basic")));
+    users.updateOne(
+        new Document("_id", "u3"),
+        new Document("$set", new Document("Plan", "first").append("plan", "second")));
+    users.updateOne(
+        new Document("_id", "u4"), new Document("$set", new Document("_ID", "not the key")));
+    Recording run = new Recording("bi-export", "t1", params());
+
+    ExportSummary summary = new BiExport(resources).export(run);
+
+    assertThat(summary.totalErrors()).isZero();
+    assertThat(summary.totalExported()).isEqualTo(5);
+    assertThat(bigquery.schemas.get("acme.bi.users"))
+        .extracting(f -> f.path("name").asText())
+        .filteredOn(n -> n.equalsIgnoreCase("plan") || n.equalsIgnoreCase("_id"))
+        .containsExactlyInAnyOrder("plan", "_id");
+    Map<String, String> plans = new HashMap<>();
+    bigquery
+        .rowsOf("acme.bi.users")
+        .forEach(r -> plans.put(r.path("_id").asText(), r.path("plan").asText(null)));
+    assertThat(plans)
+        .containsEntry("u1", "pro")
+        .containsEntry("u2", "basic")
+        .containsEntry("u3", "first")
+        .containsEntry("u4", null);
+    assertThat(run.lines)
+        .filteredOn(l -> l.startsWith("WARN "))
+        .hasSize(2)
+        .anySatisfy(l -> assertThat(l).contains("column plan differs only in case"))
+        .anySatisfy(l -> assertThat(l).contains("column _ID differs only in case"));
   }
 
   @Test

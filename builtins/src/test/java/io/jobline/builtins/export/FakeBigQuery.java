@@ -123,13 +123,8 @@ final class FakeBigQuery implements AutoCloseable {
         }
         case "PATCH", "PUT" -> {
           ArrayNode fields = (ArrayNode) Json.mapper().readTree(body).path("schema").path("fields");
-          Set<String> names = new HashSet<>();
-          for (JsonNode f : fields) {
-            if (!names.add(f.path("name").asText().toLowerCase(Locale.ROOT))) {
-              // (as BigQuery answers a schema naming a column twice)
-              send(ex, 400, error(400, "Field " + f.path("name").asText() + " already exists"));
-              return;
-            }
+          if (refusedTwice(ex, fields)) {
+            return;
           }
           schemas.put(id, fields);
           send(ex, 200, tableJson(table.group(1), table.group(2), table.group(3)));
@@ -143,6 +138,9 @@ final class FakeBigQuery implements AutoCloseable {
       }
     } else if (tables.matches() && method.equals("POST")) {
       JsonNode t = Json.mapper().readTree(body);
+      if (refusedTwice(ex, t.path("schema").path("fields"))) {
+        return;
+      }
       JsonNode ref = t.path("tableReference");
       String id =
           ref.path("projectId").asText()
@@ -271,6 +269,20 @@ final class FakeBigQuery implements AutoCloseable {
         Json.object().put("creationTime", "1").put("startTime", "1").put("endTime", "2"));
     jobs.put(ref.path("jobId").asText(), out);
     return out;
+  }
+
+  /**
+   * Answers 400 if {@code fields} names a column twice, without regard to case, as BigQuery does.
+   */
+  private boolean refusedTwice(HttpExchange ex, JsonNode fields) throws IOException {
+    Set<String> names = new HashSet<>();
+    for (JsonNode f : fields) {
+      if (!names.add(f.path("name").asText().toLowerCase(Locale.ROOT))) {
+        send(ex, 400, error(400, "Field " + f.path("name").asText() + " already exists"));
+        return true;
+      }
+    }
+    return false;
   }
 
   private String tableJson(String project, String dataset, String table) {
