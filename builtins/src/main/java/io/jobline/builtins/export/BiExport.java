@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.bson.Document;
 
 /**
@@ -282,7 +283,7 @@ public class BiExport {
         }
         List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
         exported += rows.size();
-        warnOfMaskedValuesLeftOut(typed, rows);
+        warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
       } catch (Exception e) {
         failed(e);
         error(
@@ -306,13 +307,19 @@ public class BiExport {
               config.resource()
                   + ": column "
                   + field
-                  + " differs only in case from another column of "
-                  + config.targetTable()
-                  + " (or from its key, _id), and "
-                  + params.targetType().wire()
-                  + " takes the two names as one: its values go in that column, and a document"
-                  + " holding both keeps the other's value; rename the field or map it with"
-                  + " flatten_fields to keep both");
+                  + (field.equalsIgnoreCase(Column.KEY)
+                      ? " is the key's name in another case, and "
+                          + params.targetType().wire()
+                          + " takes the two names as one: the field is left out of "
+                          + config.targetTable()
+                          + "; map it with flatten_fields to keep it"
+                      : " differs only in case from another column of "
+                          + config.targetTable()
+                          + ", and "
+                          + params.targetType().wire()
+                          + " takes the two names as one column: where a document holds both, this"
+                          + " one's value is left out; rename the field or map it with"
+                          + " flatten_fields to keep both"));
         }
       }
     }
@@ -322,12 +329,19 @@ public class BiExport {
      * the column typed for the values in clear (an export made it before the field was declared
      * personal), and the marker or hash does not fit it.
      */
-    private void warnOfMaskedValuesLeftOut(List<Column> typed, List<Row> batch) {
+    private void warnOfMaskedValuesLeftOut(
+        List<Column> typed, List<Row> batch, boolean namesIgnoreCase) {
       for (Column c : typed) {
+        // (the table's spelling of a name, where the target ignores case, may not be the batch's)
+        Predicate<String> named =
+            namesIgnoreCase ? n -> n.equalsIgnoreCase(c.name()) : n -> n.equals(c.name());
         if (c.type() != ColumnType.STRING
             && !nulledColumns.contains(c.name())
             && batch.stream()
-                .anyMatch(r -> r.masked().contains(c.name()) && r.values().get(c.name()) != null)) {
+                .anyMatch(
+                    r ->
+                        r.masked().stream()
+                            .anyMatch(n -> named.test(n) && r.values().get(n) != null))) {
           nulledColumns.add(c.name());
           ctx.warning(
               config.resource()

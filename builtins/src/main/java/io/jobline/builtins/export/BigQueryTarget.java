@@ -41,6 +41,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -172,9 +173,12 @@ final class BigQueryTarget implements ExportTarget {
       // against the table as it is now: another run (a tenant's, fanned out with this one) may
       // have added a column since this one read it, which added again was refused on every batch
       // (found by review)
+      // (without regard to case, as BigQuery names columns: one another run added in another
+      // spelling is the same column, which its queries find in any)
       Set<String> there = new HashSet<>();
-      fields.forEach(f -> there.add(f.getName()));
-      List<Column> adding = missing.stream().filter(c -> !there.contains(c.name())).toList();
+      fields.forEach(f -> there.add(f.getName().toLowerCase(Locale.ROOT)));
+      List<Column> adding =
+          missing.stream().filter(c -> !there.contains(c.name().toLowerCase(Locale.ROOT))).toList();
       try {
         if (!adding.isEmpty()) {
           adding.forEach(c -> fields.add(field(c)));

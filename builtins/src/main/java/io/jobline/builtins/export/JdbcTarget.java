@@ -25,6 +25,7 @@ import java.util.Set;
 final class JdbcTarget implements ExportTarget {
   private final Connection connection;
   private final SqlDialect dialect;
+  private final boolean namesIgnoreCase;
   private final Map<String, Map<String, ColumnType>> tables = new HashMap<>();
 
   /**
@@ -38,6 +39,7 @@ final class JdbcTarget implements ExportTarget {
     this.connection = connection;
     this.dialect = dialect;
     connection.setAutoCommit(false);
+    this.namesIgnoreCase = dialect.namesIgnoreCase(connection);
   }
 
   /**
@@ -79,7 +81,7 @@ final class JdbcTarget implements ExportTarget {
   public List<Column> upsert(String table, List<Column> columns, List<Row> rows)
       throws SQLException {
     try {
-      if (dialect.namesIgnoreCase()) {
+      if (namesIgnoreCase) {
         // in the spelling the table has each column: added again as another, it was refused
         rows = CaseFold.fold(known(table).keySet(), rows).rows();
         columns = Column.infer(rows);
@@ -143,7 +145,7 @@ final class JdbcTarget implements ExportTarget {
 
   @Override
   public boolean namesIgnoreCase() {
-    return dialect.namesIgnoreCase();
+    return namesIgnoreCase;
   }
 
   /** The most ids one DELETE names (SQL Server's limit is 2,100 parameters a statement). */

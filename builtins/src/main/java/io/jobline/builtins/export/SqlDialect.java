@@ -1,5 +1,6 @@
 package io.jobline.builtins.export;
 
+import java.sql.Connection;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -10,10 +11,10 @@ interface SqlDialect {
   String quote(String identifier);
 
   /**
-   * Whether the database takes column names without regard to case, quoted or not (SQL Server's
-   * default collations do); PostgreSQL tells quoted names apart.
+   * Whether the database behind {@code connection} takes column names without regard to case,
+   * quoted or not (SQL Server's default collations do); PostgreSQL tells quoted names apart.
    */
-  default boolean namesIgnoreCase() {
+  default boolean namesIgnoreCase(Connection connection) {
     return false;
   }
 

@@ -1,14 +1,21 @@
 package io.jobline.builtins.export;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Azure SQL / SQL Server: {@code MERGE … WITH (HOLDLOCK)} keyed by {@code _id}. */
 final class SqlServerDialect implements SqlDialect {
+  private static final Logger LOG = LoggerFactory.getLogger(SqlServerDialect.class);
   private static final Map<String, String> ADO_TO_JDBC =
       Map.of(
           "database",
@@ -32,10 +39,28 @@ final class SqlServerDialect implements SqlDialect {
           "hostnameincertificate",
           "hostNameInCertificate");
 
+  /**
+   * As the database's collation says: bit 1 of its comparison style is "ignore case". (Found by
+   * review: a case-sensitive database may hold both {@code Plan} and {@code plan}; folded, one was
+   * never written and was cleared on every upsert.) If the collation cannot be read, the default
+   * collations' answer: names ignore case.
+   */
   @Override
-  public boolean namesIgnoreCase() {
-    return true;
+  public boolean namesIgnoreCase(Connection connection) {
+    try (Statement st = connection.createStatement();
+        ResultSet rs = st.executeQuery(COMPARISON_STYLE)) {
+      return !rs.next() || (rs.getInt(1) & 1) == 1;
+    } catch (SQLException e) {
+      LOG.warn(
+          "Could not read the database's collation; its column names are taken to ignore case: {}",
+          e.toString());
+      return true;
+    }
   }
+
+  static final String COMPARISON_STYLE =
+      "SELECT COLLATIONPROPERTY(CONVERT(nvarchar(128), DATABASEPROPERTYEX(DB_NAME(), 'Collation')),"
+          + " 'ComparisonStyle')";
 
   @Override
   public String quote(String identifier) {

@@ -254,7 +254,33 @@ class BiExportBigQueryTest {
         .filteredOn(l -> l.startsWith("WARN "))
         .hasSize(2)
         .anySatisfy(l -> assertThat(l).contains("column plan differs only in case"))
-        .anySatisfy(l -> assertThat(l).contains("column _ID differs only in case"));
+        .anySatisfy(l -> assertThat(l).contains("column _ID is the key's name in another case"));
+  }
+
+  @Test
+  void aMaskedFieldSpelledOtherwiseThanItsTimestampColumnIsWrittenAsNullWithAWarning()
+      throws Exception {
+    // found by review: the warning compared the table's spelling with the batch's, and said
+    // nothing when they differed
+    new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+    resources
+        .app()
+        .getCollection("users")
+        .updateMany(new Document(), new Document("$rename", new Document("seen_at", "Seen_At")));
+    resources.settings.biExport.personalFields = Map.of("users", List.of("email", "seen_at"));
+    Recording run = new Recording("bi-export", "t1", params());
+
+    ExportSummary summary = new BiExport(resources).export(run);
+
+    assertThat(summary.totalErrors()).isZero();
+    assertThat(bigquery.rowsOf("acme.bi.users"))
+        .hasSize(5)
+        .allSatisfy(r -> assertThat(r.path("seen_at").isNull()).as("%s", r).isTrue());
+    assertThat(run.lines)
+        .filteredOn(l -> l.startsWith("WARN "))
+        .singleElement()
+        .asString()
+        .contains("column seen_at of users holds a personal field but is timestamp");
   }
 
   @Test

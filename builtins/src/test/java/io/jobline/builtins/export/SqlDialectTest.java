@@ -56,13 +56,6 @@ class SqlDialectTest {
   }
 
   @Test
-  void sqlServerTakesColumnNamesWithoutRegardToCaseAndPostgresTellsQuotedOnesApart() {
-    // (a JDBC target folds a batch's columns to the table's spelling only where names ignore case)
-    assertThat(azure.namesIgnoreCase()).isTrue();
-    assertThat(postgres.namesIgnoreCase()).isFalse();
-  }
-
-  @Test
   void azureConnectionStringsFromThePortalBecomeJdbcUrls() {
     assertThat(
             azure.jdbcUrl(
