@@ -41,6 +41,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The dead-letter topics as history keeps them ({@code job_dead_letters}): list, read, and redrive
@@ -49,6 +51,8 @@ import java.util.TreeSet;
 @Path("/jobs/dead-letters")
 @Produces(MediaType.APPLICATION_JSON)
 public final class DeadLettersResource {
+  private static final Logger LOG = LoggerFactory.getLogger(DeadLettersResource.class);
+
   private static final Set<String> TOPICS =
       Set.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name());
 
@@ -326,7 +330,19 @@ public final class DeadLettersResource {
             deps.accepted().accepted(request);
           }
         });
-    deps.letters().redriven(id, new DeadLetter.Redrive(now, by, runId.value(), attempt, corrected));
+    try {
+      deps.letters()
+          .redriven(id, new DeadLetter.Redrive(now, by, runId.value(), attempt, corrected));
+    } catch (RuntimeException e) {
+      // the run is sent by now: a 503 saying nothing changed would be untrue (found by review);
+      // the attempt's reservation refuses a second redrive of it all the same
+      LOG.warn(
+          "Dead letter {} was redriven as run {} attempt {}, but could not be marked so: {}",
+          id,
+          runId.value(),
+          attempt,
+          e.toString());
+    }
     deps.auditor()
         .record(
             sc,

@@ -1,0 +1,46 @@
+package io.jobline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.jobline.run.AuditEntry;
+import io.jobline.wire.RunEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** An audit entry Kafka does not take never fails the request whose change is made. */
+class AuditorTest {
+  @Test
+  void anEntryThatCannotBeSentIsSentAgainInTheBackgroundAndTheCallerIsNotFailed() {
+    // found by review: the failed send answered 503 "nothing was changed" after the run had been
+    // sent, and a client that sent the request again started a second run
+    List<RunEvent> sent = new CopyOnWriteArrayList<>();
+    AtomicInteger failuresLeft = new AtomicInteger(1);
+    Auditor auditor =
+        new Auditor(
+            e -> {
+              if (failuresLeft.getAndDecrement() > 0) {
+                throw new IllegalStateException("Kafka: NOT_ENOUGH_REPLICAS");
+              }
+              sent.add(e);
+            },
+            Clock.fixed(Instant.parse("2026-12-06T12:00:00Z"), ZoneOffset.UTC),
+            Duration.ofMillis(10));
+
+    auditor.record(null, "trigger", "schedule", "nightly", "t1", null);
+    auditor.record(null, "delete", "schedule", "weekly", "t1", null);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 2);
+    assertThat(sent)
+        .extracting(e -> AuditEntry.from(e).target())
+        .as("in the order made")
+        .containsExactly("nightly", "weekly");
+    assertThat(auditor.waiting()).isZero();
+  }
+}
