@@ -282,12 +282,20 @@ final class Bodies {
   }
 
   static Integer optionalPositiveInt(ObjectNode body, String field) {
+    return optionalPositiveInt(body, field, Integer.MAX_VALUE);
+  }
+
+  /** As {@link #optionalPositiveInt(ObjectNode, String)}, at most {@code max}. */
+  static Integer optionalPositiveInt(ObjectNode body, String field, int max) {
     JsonNode v = body.get(field);
     if (v == null || v.isNull()) {
       return null;
     }
     if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
       throw ApiException.badRequest(field, field + " must be a positive integer");
+    }
+    if (v.asInt() > max) {
+      throw ApiException.badRequest(field, field + " must be at most " + max);
     }
     return v.asInt();
   }

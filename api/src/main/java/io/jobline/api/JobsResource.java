@@ -14,6 +14,7 @@ import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -95,9 +96,14 @@ public final class JobsResource {
     String tenant = Access.tenantFor(sc, Bodies.optionalTenant(request));
     ObjectNode params = Bodies.optionalObject(request, "params");
     Integer timeout = Bodies.optionalPositiveInt(request, "timeout_seconds");
-    Integer maxAttempts = Bodies.optionalPositiveInt(request, "max_attempts");
-    Integer backoff = Bodies.optionalPositiveInt(request, "retry_backoff_seconds");
-    Integer backoffCap = Bodies.optionalPositiveInt(request, "retry_backoff_cap_seconds");
+    Integer maxAttempts =
+        Bodies.optionalPositiveInt(request, "max_attempts", WireLimits.MAX_ATTEMPTS);
+    Integer backoff =
+        Bodies.optionalPositiveInt(
+            request, "retry_backoff_seconds", WireLimits.MAX_BACKOFF_SECONDS);
+    Integer backoffCap =
+        Bodies.optionalPositiveInt(
+            request, "retry_backoff_cap_seconds", WireLimits.MAX_BACKOFF_SECONDS);
     Bodies.checkParamsSize(params);
     List<String> violations = validator.violations(job, params);
     if (!violations.isEmpty()) {

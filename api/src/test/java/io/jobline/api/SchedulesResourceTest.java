@@ -252,6 +252,7 @@ class SchedulesResourceTest {
     for (String[] bad :
         List.of(
             new String[] {"max_attempts", "0"},
+            new String[] {"max_attempts", "101"},
             new String[] {"timeout_seconds", "-5"},
             new String[] {"jitter_seconds", "2000000000"})) {
       String body =

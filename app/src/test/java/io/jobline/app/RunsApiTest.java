@@ -263,6 +263,22 @@ class RunsApiTest {
   }
 
   @Test
+  void attemptsAndBackoffsBeyondTheirBoundsAreRefusedNamingTheField() {
+    // found by review: max_attempts of two billion was taken, and the run's document grew with an
+    // attempt a second until MongoDB refused it
+    for (String[] bad :
+        List.of(
+            new String[] {"max_attempts", "101"},
+            new String[] {"retry_backoff_seconds", "86401"},
+            new String[] {"retry_backoff_cap_seconds", "2147483647"})) {
+      Http.Reply r = http.post("/jobs/run/flaky", "{\"" + bad[0] + "\":" + bad[1] + "}");
+      assertThat(r.status()).as(bad[0]).isEqualTo(400);
+      assertThat(r.body().path("field").asText()).isEqualTo(bad[0]);
+      assertThat(r.body().path("detail").asText()).contains("at most");
+    }
+  }
+
+  @Test
   void listLimitsAndFiltersAreCheckedNamingTheField() {
     Http.Reply tooMany = http.get("/jobs/runs?limit=100000");
     assertThat(tooMany.status()).isEqualTo(400);

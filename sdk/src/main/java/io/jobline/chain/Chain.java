@@ -3,6 +3,7 @@ package io.jobline.chain;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import io.jobline.wire.WireLimits;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -106,12 +107,20 @@ public record Chain(String name, String description, List<ChainStep> steps) {
                 + s.job()
                 + "', which is not registered; GET /jobs lists the catalogue");
       }
-      if (s.retries() < 0 || s.retryDelaySeconds() < 0) {
+      boolean badRetries = s.retries() < 0 || s.retries() >= WireLimits.MAX_ATTEMPTS;
+      if (badRetries
+          || s.retryDelaySeconds() < 0
+          || s.retryDelaySeconds() > WireLimits.MAX_BACKOFF_SECONDS) {
         throw new ChainException(
             name,
             s.name(),
-            at + (s.retries() < 0 ? ".retries" : ".retry_delay_seconds"),
-            "step '" + s.name() + "' needs retries >= 0 and retry_delay_seconds >= 0");
+            at + (badRetries ? ".retries" : ".retry_delay_seconds"),
+            "step '"
+                + s.name()
+                + "' needs retries from 0 to "
+                + (WireLimits.MAX_ATTEMPTS - 1)
+                + " and retry_delay_seconds from 0 to "
+                + WireLimits.MAX_BACKOFF_SECONDS);
       }
     }
     for (int i = 0; i < steps.size(); i++) {

@@ -40,6 +40,20 @@ public final class WireLimits {
    */
   public static final int MAX_PARSE_DEPTH = 100;
 
+  /**
+   * The most attempts a run may have ({@code max_attempts}; a job's or chain step's {@code retries}
+   * up to one less): each is kept on the run's document, which grew without bound with {@code
+   * max_attempts} of two billion (found by review).
+   */
+  public static final int MAX_ATTEMPTS = 100;
+
+  /**
+   * The longest retry backoff, and backoff cap, a request may ask for (a day): the executors'
+   * memory of cancels, read back from {@code jobline.control}, must outlast the wait for a next
+   * attempt.
+   */
+  public static final int MAX_BACKOFF_SECONDS = 86_400;
+
   /** Longest key of a JSON object. */
   public static final int MAX_KEY_LENGTH = 1024;
 

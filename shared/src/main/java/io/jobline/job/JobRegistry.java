@@ -6,6 +6,7 @@ import io.github.classgraph.ClassInfo;
 import io.github.classgraph.MethodInfo;
 import io.github.classgraph.ScanResult;
 import io.jobline.wire.Json;
+import io.jobline.wire.WireLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -100,11 +101,16 @@ public final class JobRegistry {
     }
     method.setAccessible(true);
     JsonNode schema = loadSchema(job.paramsSchema(), method);
-    if (job.timeoutSeconds() < 1 || job.retries() < 0 || job.maxConcurrency() < 0) {
+    if (job.timeoutSeconds() < 1
+        || job.retries() < 0
+        || job.retries() >= WireLimits.MAX_ATTEMPTS
+        || job.maxConcurrency() < 0) {
       throw new JobException(
           "@Job "
               + job.name()
-              + " needs timeoutSeconds >= 1, retries >= 0 and maxConcurrency >= 0");
+              + " needs timeoutSeconds >= 1, retries from 0 to "
+              + (WireLimits.MAX_ATTEMPTS - 1)
+              + " and maxConcurrency >= 0");
     }
     JobDescriptor descriptor =
         new JobDescriptor(

@@ -7,6 +7,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
 import java.time.Instant;
 
 /** The records a schedule's fire produces: a run request, or a missed-run event. */
@@ -24,7 +25,8 @@ public final class ScheduleOutput {
         s.target(),
         s.parameters() == null ? Json.object() : s.parameters(),
         s.tenantId(),
-        s.maxAttempts(),
+        // (a schedule stored before max_attempts had its bound fires within it, not refused)
+        s.maxAttempts() == null ? null : Math.min(s.maxAttempts(), WireLimits.MAX_ATTEMPTS),
         s.timeoutSeconds(),
         trigger,
         now,

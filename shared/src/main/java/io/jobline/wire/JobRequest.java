@@ -103,6 +103,16 @@ public record JobRequest(
         .or(() -> badText("requested_by", requestedBy))
         .or(() -> belowOne("attempt", attempt))
         .or(() -> belowOne("max_attempts", maxAttempts))
+        .or(() -> above("max_attempts", maxAttempts, WireLimits.MAX_ATTEMPTS))
+        .or(
+            () ->
+                above("retry_backoff_seconds", retryBackoffSeconds, WireLimits.MAX_BACKOFF_SECONDS))
+        .or(
+            () ->
+                above(
+                    "retry_backoff_cap_seconds",
+                    retryBackoffCapSeconds,
+                    WireLimits.MAX_BACKOFF_SECONDS))
         .or(() -> belowOne("timeout_seconds", timeoutSeconds))
         .or(this::negativeBackoff)
         .or(() -> WireLimits.check("params", params));
@@ -121,6 +131,12 @@ public record JobRequest(
       return Optional.empty();
     }
     return WireLimits.badText(text).map(why -> new WireLimits.Violation(field, "text " + why));
+  }
+
+  private static Optional<WireLimits.Violation> above(String field, Integer n, int max) {
+    return n != null && n > max
+        ? Optional.of(new WireLimits.Violation(field, "must be at most " + max + ", not " + n))
+        : Optional.empty();
   }
 
   private static Optional<WireLimits.Violation> belowOne(String field, Integer n) {

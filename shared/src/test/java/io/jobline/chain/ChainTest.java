@@ -125,6 +125,16 @@ class ChainTest {
   }
 
   @Test
+  void aStepsRetriesAndDelayHaveBoundsAndTheFieldIsNamed() {
+    // (each attempt is kept on the step's run; a day is as long as a retry may wait)
+    assertThat(rejected(Chain.chain("many", "", ChainStep.step("a").retry(100, 5))).field())
+        .isEqualTo("steps[0].retries");
+    assertThat(rejected(Chain.chain("slow", "", ChainStep.step("a").retry(2, 86_401))).field())
+        .isEqualTo("steps[0].retry_delay_seconds");
+    Chain.chain("ok", "", ChainStep.step("a").retry(99, 86_400)).validate(JOBS::contains);
+  }
+
+  @Test
   void anUnknownOnFailureNamesTheValuesAccepted() {
     assertThatThrownBy(
             () ->

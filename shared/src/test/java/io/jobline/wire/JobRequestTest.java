@@ -80,6 +80,32 @@ class JobRequestTest {
         .get()
         .extracting(WireLimits.Violation::path)
         .isEqualTo("max_attempts");
+    // found by review: two billion attempts, each kept on the run's document
+    assertThat(request("noop", "t1", "api", 1, WireLimits.MAX_ATTEMPTS).violation()).isEmpty();
+    assertThat(request("noop", "t1", "api", 1, WireLimits.MAX_ATTEMPTS + 1).violation())
+        .get()
+        .satisfies(v -> assertThat(v.path()).isEqualTo("max_attempts"))
+        .satisfies(v -> assertThat(v.reason()).isEqualTo("must be at most 100, not 101"));
+    JobRequest longBackoff =
+        new JobRequest(
+            RunId.random(),
+            "noop",
+            Json.object(),
+            "t1",
+            null,
+            1,
+            null,
+            null,
+            Trigger.manual(),
+            Instant.EPOCH,
+            "api",
+            null,
+            10,
+            WireLimits.MAX_BACKOFF_SECONDS + 1);
+    assertThat(longBackoff.violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("retry_backoff_cap_seconds");
     JobRequest badParams =
         new JobRequest(
             RunId.random(),
