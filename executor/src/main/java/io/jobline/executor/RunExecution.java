@@ -260,7 +260,7 @@ final class RunExecution implements Runnable {
             this::holdLapsed);
     running.add(this);
     try {
-      if (running.isCancelled(request.runId().value(), request.attemptOrFirst())) {
+      if (running.isCancelled(request)) {
         end(EventType.CANCELLED, JobOutcome.error("cancelled before it started"));
         return;
       }
@@ -468,7 +468,7 @@ final class RunExecution implements Runnable {
     // run between this end and the retry's announcement must not take it for the run's last)
     // not after a cancel of this attempt: one that failed as (or after) it was cancelled
     Optional<RetryPolicy.Retry> retry =
-        running.isCancelled(request().runId().value(), request().attemptOrFirst())
+        running.isCancelled(request())
             ? Optional.empty()
             : retries.after(request(), pending.job().descriptor(), type, clock.instant());
     RunEvent start = takeHeldStart();

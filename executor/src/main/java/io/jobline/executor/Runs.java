@@ -89,11 +89,14 @@ final class Runs {
 
   /** A cancel arrived: stop the attempt if it runs here (waiting ones are checked at start). */
   void cancel(String runId, int upToAttempt) {
+    // (and the automatic retry of the last attempt cancelled: see RunningRuns#isCancelled)
     executions.keySet().stream()
         .filter(
             e ->
                 e.request().runId().value().equals(runId)
-                    && e.request().attemptOrFirst() <= upToAttempt)
+                    && (e.request().attemptOrFirst() <= upToAttempt
+                        || e.request().attemptOrFirst() == upToAttempt + 1
+                            && e.request().isAutomaticRetry()))
         .forEach(e -> e.requestStop(StopReason.CANCEL));
   }
 
@@ -176,7 +179,7 @@ final class Runs {
     @Override
     public void add(RunExecution execution) {
       JobRequest r = execution.request();
-      if (control.isCancelled(r.runId().value(), r.attemptOrFirst())) {
+      if (isCancelled(r)) {
         cancel(r.runId().value(), r.attemptOrFirst());
       }
     }

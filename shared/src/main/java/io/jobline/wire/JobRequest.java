@@ -1,5 +1,6 @@
 package io.jobline.wire;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -199,6 +200,20 @@ public record JobRequest(
         retryBackoffCapSeconds);
   }
 
+  /** Who {@link #nextAttempt} says requested an attempt: its retry timer. */
+  public static final String RETRY_TIMER = "retry";
+
+  /**
+   * Whether this is an attempt its run's retry timer requested ({@link #nextAttempt}), not one
+   * asked for by hand.
+   */
+  @JsonIgnore
+  public boolean isAutomaticRetry() {
+    return trigger != null
+        && trigger.type() == TriggerType.RETRY
+        && RETRY_TIMER.equals(requestedBy);
+  }
+
   /** The next attempt of this run, requested at {@code now} by a retry timer. */
   public JobRequest nextAttempt(int maxAttemptsInForce, Instant now) {
     return new JobRequest(
@@ -212,7 +227,7 @@ public record JobRequest(
         timeoutSeconds,
         new Trigger(TriggerType.RETRY, null, null, null, null),
         now,
-        "retry",
+        RETRY_TIMER,
         parentRunId,
         retryBackoffSeconds,
         retryBackoffCapSeconds);
