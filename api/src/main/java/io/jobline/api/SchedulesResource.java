@@ -127,10 +127,9 @@ public final class SchedulesResource {
     }
     Bodies.checkName("job_name", given.jobName());
     String name = given.jobName();
+    Optional<Schedule> read = d.schedules().find(name);
     boolean existed =
-        d.schedules()
-            .find(name)
-            .map(
+        read.map(
                 stored -> {
                   // (a token bound to a tenant replaces only its tenant's schedules, as it
                   // patches and deletes only those)
@@ -169,7 +168,21 @@ public final class SchedulesResource {
     givenJitter(s.jitterSeconds());
     Schedule saved = validateAndPlan(s, now, sc);
     firesAtAll(saved);
-    d.schedules().save(saved);
+    if (!d.schedules().saveIf(saved, read.orElse(null))) {
+      // (another request created, changed or deleted it since it was read: stored, this one
+      // would replace that, another tenant's schedule perhaps; found by review)
+      throw new ApiException(
+          409,
+          "Conflict",
+          "the schedule '"
+              + name
+              + "' was "
+              + (existed ? "changed or deleted" : "created")
+              + " by another request meanwhile; read it and send this one again if it still"
+              + " applies",
+          "job_name",
+          null);
+    }
     d.changed().run();
     d.auditor()
         .record(

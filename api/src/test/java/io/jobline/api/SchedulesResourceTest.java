@@ -93,6 +93,38 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aNameAnotherTenantCreatedBetweenTheReadAndTheWriteIsNotTakenOver() {
+    // found by review: both found the name free, both answered 201, and the first tenant's
+    // schedule silently became the second's
+    String body =
+        "{\"job_name\":\"nightly\",\"job_type\":\"noop\",\"cron_expression\":\"0 2 * * *\","
+            + "\"timezone\":\"UTC\",\"tenant_id\":\"t2\"}";
+    InMemoryScheduleStore racing =
+        new InMemoryScheduleStore() {
+          private boolean raced;
+
+          @Override
+          public Optional<Schedule> find(String jobName) {
+            Optional<Schedule> read = super.find(jobName);
+            if (!raced) {
+              raced = true; // tenant t1 creates it now
+              resource(this).create(body.replace("t2", "t1"), ADMIN);
+            }
+            return read;
+          }
+        };
+
+    assertThatThrownBy(() -> resource(racing).create(body, ADMIN))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(409);
+              assertThat(e.toProblem().field()).isEqualTo("job_name");
+            });
+    assertThat(racing.find("nightly").orElseThrow().tenantId()).isEqualTo("t1");
+  }
+
+  @Test
   void aPatchKeepsTheFireRecordedSinceItReadTheSchedule() throws Exception {
     saved();
     resource.patch("every-5", "{\"description\":\"new\"}", ADMIN);

@@ -25,6 +25,18 @@ public class InMemoryScheduleStore implements ScheduleStore {
   }
 
   @Override
+  public synchronized boolean saveIf(Schedule schedule, Schedule read) {
+    Schedule stored = schedules.get(schedule.jobName());
+    if (read == null
+        ? stored != null
+        : stored == null || !Objects.equals(stored.version(), read.version())) {
+      return false;
+    }
+    save(schedule);
+    return true;
+  }
+
+  @Override
   public synchronized ChangeOutcome change(Schedule read, Schedule changed, boolean retimed) {
     Schedule stored = schedules.get(changed.jobName());
     if (stored == null) {

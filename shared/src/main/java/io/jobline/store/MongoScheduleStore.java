@@ -99,6 +99,34 @@ public final class MongoScheduleStore implements ScheduleStore {
   }
 
   @Override
+  public boolean saveIf(Schedule schedule, Schedule read) {
+    Versions v = take(1);
+    try {
+      Document doc = Documents.toDocument(schedule, "job_name", DATES);
+      doc.put("version", v.first());
+      if (read == null) {
+        try {
+          schedules.insertOne(doc);
+        } catch (MongoWriteException e) {
+          if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+            return false; // (created meanwhile)
+          }
+          throw e;
+        }
+      } else if (schedules
+              .replaceOne(Filters.and(Filters.eq("_id", schedule.jobName()), versionIs(read)), doc)
+              .getMatchedCount()
+          == 0) {
+        return false;
+      }
+      tombstones.deleteOne(Filters.eq("_id", schedule.jobName()));
+      return true;
+    } finally {
+      done(v);
+    }
+  }
+
+  @Override
   public ChangeOutcome change(Schedule read, Schedule changed, boolean retimed) {
     Document doc = Documents.toDocument(changed, "job_name", DATES);
     List<Bson> updates = new ArrayList<>();

@@ -16,6 +16,17 @@ public interface ScheduleStore {
   void save(Schedule schedule);
 
   /**
+   * Creates the schedule named {@code schedule.jobName()} if {@code read} is null and none is
+   * stored, or replaces it if it is still stored as {@code read} (the same version); it gets a new
+   * version. Two requests that both found a name free both created it with {@link #save}, and the
+   * second replaced the first, another tenant's schedule perhaps (found by review).
+   *
+   * @return false, storing nothing, when a schedule of that name was created, changed or deleted
+   *     since it was read
+   */
+  boolean saveIf(Schedule schedule, Schedule read);
+
+  /**
    * Stores {@code changed}, a change of the schedule as {@code read}, leaving what its fires
    * recorded as it is stored now: its last run's fields, and its next fire time unless {@code
    * retimed} (a changed trigger, a resume). It is stored only while the schedule is still the

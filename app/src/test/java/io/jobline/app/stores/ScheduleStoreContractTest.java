@@ -254,6 +254,33 @@ class ScheduleStoreContractTest {
     }
 
     @Test
+    void aScheduleIsCreatedOnlyWhereNoneIsAndReplacedOnlyAsRead() {
+      // found by review: two tenants creating one name at once both found it free, both saved,
+      // and the first one's schedule became the second's
+      ScheduleStore s = store();
+      assertThat(s.saveIf(schedule("a", true), null)).isTrue();
+      Schedule read = s.find("a").orElseThrow();
+      assertThat(s.saveIf(schedule("a", false), null)).as("taken meanwhile").isFalse();
+      assertThat(s.find("a").orElseThrow().isEnabled()).isTrue();
+
+      assertThat(s.saveIf(schedule("a", false), read)).isTrue();
+      assertThat(s.find("a").orElseThrow().isEnabled()).isFalse();
+      assertThat(s.saveIf(schedule("a", true), read)).as("changed since read").isFalse();
+      assertThat(s.find("a").orElseThrow().isEnabled()).isFalse();
+
+      Schedule last = s.find("a").orElseThrow();
+      s.delete("a");
+      assertThat(s.saveIf(schedule("a", true), last)).as("deleted since read").isFalse();
+      assertThat(s.find("a")).isEmpty();
+      long before = s.watermark().counter();
+      assertThat(s.saveIf(schedule("a", true), null)).isTrue();
+      assertThat(s.changesSince(before))
+          .extracting(ScheduleStore.Change::jobName)
+          .as("in the change feed")
+          .containsExactly("a");
+    }
+
+    @Test
     void theNextFireTimeMovesOnlyFromTheTimeStored() {
       ScheduleStore s = store();
       s.save(schedule("a", true));
