@@ -60,6 +60,7 @@ public final class History implements Managed {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, settings.applicationId);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, settings.streamThreads);
+    UnreadableRecords.configure(props);
     // the processors ask for a commit every commitInterval while history is caught up
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, settings.streamsCommitIntervalMs());
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication);

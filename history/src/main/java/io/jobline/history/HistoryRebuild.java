@@ -45,6 +45,7 @@ public final class HistoryRebuild {
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+    UnreadableRecords.configure(props);
     props.put(
         StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, settings.bufferedRecordsPerPartition);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication);

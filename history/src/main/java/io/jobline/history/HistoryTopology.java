@@ -183,7 +183,9 @@ public final class HistoryTopology {
     KStream<String, RunInput> events =
         builder.stream(
                 Topics.EVENTS.name(),
-                Consumed.with(Serdes.String(), lenient(Topics.EVENTS.valueSerde()))
+                // (one that does not read goes to the history dead-letter topic with its reason:
+                // UnreadableRecords)
+                Consumed.with(Serdes.String(), Topics.EVENTS.valueSerde())
                     .withName("events-source"))
             .filter(
                 (runId, event) -> event != null && runId != null && event.type() != null,
@@ -256,7 +258,10 @@ public final class HistoryTopology {
     return request;
   }
 
-  /** A serde whose deserializer yields null for bad bytes: the executor dead-letters them. */
+  /**
+   * A serde whose deserializer yields null for bad bytes: for requests, which the executor
+   * dead-letters (history would list each twice).
+   */
   static <T> Serde<T> lenient(Serde<T> serde) {
     Deserializer<T> strict = serde.deserializer();
     Deserializer<T> tolerant =

@@ -1,0 +1,94 @@
+package io.jobline.history;
+
+import io.jobline.topic.Topics;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A record history cannot read (an event of a type it does not know, a field of the wrong type,
+ * bytes that are not JSON) goes to {@code jobline.history.dlq} with its reason, and history goes
+ * on. Such events were dropped without a word: no executor reads the events topic to dead-letter
+ * them, as one does requests (found by review).
+ */
+public final class UnreadableRecords implements DeserializationExceptionHandler {
+  private static final Logger LOG = LoggerFactory.getLogger(UnreadableRecords.class);
+
+  /**
+   * The most of a record's value its dead letter keeps: one at Kafka's largest, with the headers
+   * added, would be over what the producer sends, and the commit would fail on every retry.
+   */
+  static final int MAX_VALUE_BYTES = 512 * 1024;
+
+  static final String ORIGINAL_SIZE_HEADER = "jobline.dlq.original-bytes";
+
+  /** Sets this handler on a history app's properties. */
+  static void configure(Properties props) {
+    props.put(
+        StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, UnreadableRecords.class);
+  }
+
+  @Override
+  public void configure(Map<String, ?> configs) {}
+
+  @Override
+  public Response handleError(
+      ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    return Response.resume(List.of(deadLetter(record, exception)));
+  }
+
+  /** At most 500 characters of {@code message}, control characters as '?'. */
+  private static String shown(String message) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < message.length() && i < 500; i++) {
+      char c = message.charAt(i);
+      b.append(Character.isISOControl(c) || Character.isSurrogate(c) ? '?' : c);
+    }
+    return message.length() > 500 ? b + "…" : b.toString();
+  }
+
+  static ProducerRecord<byte[], byte[]> deadLetter(
+      ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    String message =
+        exception.getMessage() == null
+            ? exception.getClass().getSimpleName()
+            : exception.getMessage();
+    String reason =
+        "history could not read this record of "
+            + record.topic()
+            + "@"
+            + record.partition()
+            + ":"
+            + record.offset()
+            + ": "
+            + shown(message);
+    LOG.error("A record was set aside: {}; it is on {}", reason, Topics.HISTORY_DLQ.name());
+    byte[] value = record.value();
+    ProducerRecord<byte[], byte[]> dead =
+        new ProducerRecord<>(
+            Topics.HISTORY_DLQ.name(),
+            null,
+            record.key(),
+            value != null && value.length > MAX_VALUE_BYTES
+                ? Arrays.copyOf(value, MAX_VALUE_BYTES)
+                : value);
+    dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
+    dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
+    if (value != null && value.length > MAX_VALUE_BYTES) {
+      dead.headers()
+          .add(
+              ORIGINAL_SIZE_HEADER,
+              Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
+    }
+    return dead;
+  }
+}
