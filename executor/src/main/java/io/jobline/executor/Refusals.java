@@ -72,8 +72,9 @@ final class Refusals {
 
   /**
    * As {@link #refuse(ConsumerRecord, String, JobRequest, Runnable)}; {@code runsElsewhere}: the
-   * record names a run attempt the partition's previous owner still ran when it handed it over
-   * (that owner publishes its end).
+   * record is a copy of a request whose attempt the partition's previous owner still ran when it
+   * handed it over (that owner publishes its end, or the takeover of the request its note names
+   * does).
    */
   void refuse(
       ConsumerRecord<byte[], byte[]> record,
@@ -91,7 +92,9 @@ final class Refusals {
       deadLetters.send(
           record,
           DeadLetters.capped(
-              why + "; its run attempt goes on at the partition's previous owner, which ran it"),
+              why
+                  + "; its run attempt goes on at the partition's previous owner, which ran"
+                  + " another copy"),
           done);
       return;
     }

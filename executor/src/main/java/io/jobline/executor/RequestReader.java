@@ -110,8 +110,12 @@ final class RequestReader {
     offsets.taken(tp, offset, bytes);
     Runnable done = () -> offsets.finished(tp, offset);
     String elsewhere = o == null ? null : o.elsewhere.remove(offset);
+    // a copy of an attempt the previous owner still runs, refused, fails nothing: that owner's end,
+    // or the takeover of the copy its note names, ends the attempt (found by review). The record
+    // the note names is its own: refused, its failure is the attempt's end should that owner die
+    boolean copyOfOneElsewhere = elsewhere != null && !o.noteRunning.containsKey(offset);
     try {
-      admit(record, tp, offset, bytes, done, elsewhere);
+      admit(record, tp, offset, bytes, done, elsewhere, copyOfOneElsewhere);
     } catch (RuntimeException e) {
       LOG.warn(
           "Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}",
@@ -124,7 +128,7 @@ final class RequestReader {
           record,
           "could not be accepted: " + e,
           Intake.salvaged(record.value(), place(record, tp)),
-          elsewhere != null,
+          copyOfOneElsewhere,
           done);
     }
   }
@@ -203,11 +207,11 @@ final class RequestReader {
       long offset,
       long bytes,
       Runnable done,
-      String elsewhere) {
+      String elsewhere,
+      boolean copyOfOneElsewhere) {
     Intake.Admission admission = intake.admit(record.value(), place(record, tp));
     if (admission instanceof Intake.Refused refused) {
-      // (a copy of an attempt still going on at the previous owner fails nothing: found by review)
-      refusals.refuse(record, refused.reason(), refused.ids(), elsewhere != null, done);
+      refusals.refuse(record, refused.reason(), refused.ids(), copyOfOneElsewhere, done);
     } else if (admission instanceof Intake.Admitted admitted) {
       dispatcher.add(
           new Pending(

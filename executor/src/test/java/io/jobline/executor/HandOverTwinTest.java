@@ -136,6 +136,17 @@ class HandOverTwinTest {
             new String(
                 sent.get(0).headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
                 StandardCharsets.UTF_8))
-        .endsWith("; its run attempt goes on at the partition's previous owner, which ran it");
+        .endsWith(
+            "; its run attempt goes on at the partition's previous owner, which ran another copy");
+  }
+
+  @Test
+  void theRecordTheNoteNamesRefusedEndsItsRunFailed() {
+    // (should the previous owner die, no other request of the attempt waits on its claim: the
+    // refusal is then the attempt's only end)
+    takenOverWhileOffset5Runs();
+    h.reader.accept(ReaderHarness.request(5, "r", "no-such-job"));
+
+    assertThat(h.events.isEmpty()).as("the failure of run r").isFalse();
   }
 }
