@@ -8,8 +8,8 @@ import io.jobline.wire.RunEvent;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,19 +20,28 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The change is made by then, so an entry that cannot be sent never fails the request: a client
  * told 503 "nothing was changed" sent it again, and a run or chain started twice (found by review).
- * Such an entry is logged whole, and sent again in the background until Kafka takes it (up to
- * {@value #MAX_WAITING} entries; more are in the log only).
+ * Such an entry, and every entry after it while it waits, is logged whole and sent again in the
+ * background, in the order they were made, until Kafka takes them (up to {@value
+ * #MAX_WAITING_BYTES} bytes of entries; more are in the log only). {@link #close} gives those
+ * waiting a last chance.
  */
-public final class Auditor {
+public final class Auditor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Auditor.class);
-  static final int MAX_WAITING = 10_000;
+  static final long MAX_WAITING_BYTES = 16L * 1024 * 1024;
   private static final Duration RETRY_EVERY = Duration.ofSeconds(5);
+  static final int LAST_CHANCE_SECONDS = 10;
+  private static final Duration LAST_CHANCE = Duration.ofSeconds(LAST_CHANCE_SECONDS);
 
   private final Consumer<RunEvent> events;
   private final Clock clock;
-  private final LinkedBlockingDeque<RunEvent> waiting = new LinkedBlockingDeque<>(MAX_WAITING);
   private final Duration retryEvery;
+
+  /** Entries waiting to be sent again, oldest first, and their size (guarded by itself). */
+  private final Deque<RunEvent> waiting = new ArrayDeque<>();
+
+  private long waitingBytes;
   private Thread retrier;
+  private volatile boolean closing;
 
   /**
    * @param events sends an event and returns once Kafka has it
@@ -70,60 +79,108 @@ public final class Auditor {
                 target,
                 details)
             .toEvent();
-    if (!waiting.isEmpty() && waiting.offerLast(entry)) {
-      return; // (behind those waiting: the trail keeps the order things were done in)
+    synchronized (waiting) {
+      if (!waiting.isEmpty()) {
+        wait(entry, "entries before it wait to be sent"); // (behind them: the trail keeps order)
+        return;
+      }
     }
     try {
       events.accept(entry);
     } catch (RuntimeException e) {
-      LOG.error(
-          "Audit entry not recorded yet (sent again in the background): {} {} {} by {}: {}; entry"
-              + " {}",
-          action,
-          targetType,
-          target,
-          c.name(),
-          e.toString(),
-          entry);
-      if (!waiting.offerLast(entry)) {
-        LOG.error("{} audit entries wait already; this one is in the log only", MAX_WAITING);
-        return;
+      synchronized (waiting) {
+        wait(entry, e.toString());
       }
-      startRetrying();
     }
   }
 
   /** How many entries wait to be sent again. */
   public int waiting() {
-    return waiting.size();
+    synchronized (waiting) {
+      return waiting.size();
+    }
   }
 
-  private synchronized void startRetrying() {
-    if (retrier != null) {
+  /** Queues {@code entry} to be sent again, logging it whole (guarded by {@link #waiting}). */
+  private void wait(RunEvent entry, String why) {
+    long bytes = entry.toString().length();
+    if (waitingBytes + bytes > MAX_WAITING_BYTES) {
+      LOG.error("Audit entry not recorded ({}), and too many wait already: {}", why, entry);
       return;
     }
-    retrier = new Thread(this::retry, "jobline-audit-retry");
-    retrier.setDaemon(true);
-    retrier.start();
+    LOG.warn(
+        "Audit entry not recorded yet ({}); it is sent again in the background: {}", why, entry);
+    waiting.addLast(entry);
+    waitingBytes += bytes;
+    if (retrier == null) {
+      retrier = new Thread(this::retry, "jobline-audit-retry");
+      retrier.setDaemon(true);
+      retrier.start();
+    }
   }
 
   private void retry() {
     try {
-      while (true) {
-        RunEvent entry = waiting.pollFirst(1, TimeUnit.DAYS);
-        if (entry == null) {
-          continue;
-        }
-        try {
-          events.accept(entry);
-          LOG.info("Audit entry sent after all: {}", entry);
-        } catch (RuntimeException e) {
-          waiting.offerFirst(entry);
+      while (!closing) {
+        if (!sendFirst()) {
           Thread.sleep(retryEvery.toMillis());
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Sends the oldest entry waiting, left in the queue until Kafka has it (so a new entry waits
+   * behind it); true if one was sent.
+   */
+  private boolean sendFirst() {
+    RunEvent first;
+    synchronized (waiting) {
+      first = waiting.peekFirst();
+    }
+    if (first == null) {
+      return false;
+    }
+    try {
+      events.accept(first);
+    } catch (RuntimeException e) {
+      return false;
+    }
+    synchronized (waiting) {
+      waiting.pollFirst();
+      waitingBytes -= first.toString().length();
+    }
+    LOG.info("Audit entry sent after all: {}", first);
+    return true;
+  }
+
+  /**
+   * Sends what waits for up to {@value #LAST_CHANCE_SECONDS} s more; what is left is in the log.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    Thread t;
+    synchronized (waiting) {
+      t = retrier;
+    }
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    long until = System.nanoTime() + LAST_CHANCE.toNanos();
+    while (waiting() > 0 && System.nanoTime() - until < 0 && sendFirst()) {
+      // (one after the other, until Kafka refuses again)
+    }
+    int left = waiting();
+    if (left > 0) {
+      LOG.error("{} audit entries were not recorded (each is in the log above)", left);
     }
   }
 }

@@ -298,7 +298,7 @@ public final class DeadLettersResource {
     if (attempt > 1) {
       maxAttempts = Math.max(attempt, maxAttempts == null ? attempt : maxAttempts);
     }
-    String by = Access.caller(sc).name();
+    String by = RunsResource.byHand(Access.caller(sc).name());
     Instant now = deps.clock().instant();
     JobRequest request =
         new JobRequest(
@@ -316,6 +316,7 @@ public final class DeadLettersResource {
             given.parentRunId(),
             given.retryBackoffSeconds(),
             given.retryBackoffCapSeconds());
+    RunAgain.carriable(request, runId.value());
     RunAgain.reserved(
         deps.letters(),
         runId.value(),

@@ -55,6 +55,31 @@ final class RunAgain {
   }
 
   /**
+   * 409 naming run_id if {@code next} could not be run (an executor would refuse it): a run that
+   * used its {@link io.jobline.wire.WireLimits#MAX_ATTEMPTS} attempts, say, was answered 202 and
+   * then failed at the executor (found by review).
+   */
+  static void carriable(JobRequest next, String runId) {
+    next.violation()
+        .ifPresent(
+            v -> {
+              throw new ApiException(
+                  409,
+                  "Run cannot be run again",
+                  "attempt "
+                      + next.attemptOrFirst()
+                      + " of run '"
+                      + runId
+                      + "' cannot be run: "
+                      + v.path()
+                      + " "
+                      + v.reason(),
+                  "run_id",
+                  null);
+            });
+  }
+
+  /**
    * Sends {@code next} (the attempt after {@code ended}'s) once history has been told the run goes
    * on: the event must be on the topic before the request, as an executor may start the new attempt
    * at once and history would refuse its start while the run still reads ended.

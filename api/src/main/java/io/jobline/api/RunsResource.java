@@ -212,6 +212,14 @@ public final class RunsResource {
         (long) from + size < total ? Integer.valueOf(from + size) : null); // (no int overflow)
   }
 
+  /**
+   * Who a retry asked for by hand says asked for it: the caller, never the name the retry timer's
+   * requests carry (an executor takes those for automatic retries, which a cancel stops).
+   */
+  static String byHand(String caller) {
+    return JobRequest.RETRY_TIMER.equals(caller) ? caller + " (by hand)" : caller;
+  }
+
   /** A new attempt of a run that failed, timed out or was cancelled. 202. */
   @POST
   @Path("/{run_id}/retry")
@@ -343,10 +351,11 @@ public final class RunsResource {
             asked.timeoutSeconds(),
             new Trigger(TriggerType.RETRY, null, null, null, null),
             clock.instant(),
-            Access.caller(sc).name(),
+            byHand(Access.caller(sc).name()),
             run.parentRunId(),
             asked.retryBackoffSeconds(),
             asked.retryBackoffCapSeconds());
+    RunAgain.carriable(request, runId);
     Instant now = clock.instant();
     RunAgain.reserved(
         letters,

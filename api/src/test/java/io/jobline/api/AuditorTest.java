@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -42,5 +43,31 @@ class AuditorTest {
         .as("in the order made")
         .containsExactly("nightly", "weekly");
     assertThat(auditor.waiting()).isZero();
+  }
+
+  @Test
+  void entriesStillWaitingAtCloseAreSentThen() {
+    List<RunEvent> sent = new CopyOnWriteArrayList<>();
+    AtomicBoolean down = new AtomicBoolean(true);
+    Auditor auditor =
+        new Auditor(
+            e -> {
+              if (down.get()) {
+                throw new IllegalStateException("Kafka: timed out");
+              }
+              sent.add(e);
+            },
+            Clock.fixed(Instant.parse("2026-12-06T12:00:00Z"), ZoneOffset.UTC),
+            Duration.ofHours(1)); // (the background retries would not come in time)
+    auditor.record(null, "trigger", "schedule", "nightly", "t1", null);
+    auditor.record(null, "delete", "schedule", "weekly", "t1", null);
+    assertThat(auditor.waiting()).isEqualTo(2);
+    down.set(false); // (Kafka is back as the api stops)
+
+    auditor.close();
+
+    assertThat(sent)
+        .extracting(e -> AuditEntry.from(e).target())
+        .containsExactly("nightly", "weekly");
   }
 }

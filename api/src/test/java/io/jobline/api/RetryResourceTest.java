@@ -15,6 +15,7 @@ import io.jobline.store.InMemoryDeadLetterStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.topic.DeadLetter;
 import io.jobline.wire.Scope;
+import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -54,6 +55,24 @@ class RetryResourceTest {
               assertThat(e.status()).as(shown.wire()).isEqualTo(409);
               assertThat(e.getMessage()).contains("dead letter 'jobline.requests.dlq:0:7'");
             });
+  }
+
+  @Test
+  void aRetryOrRedriveOfARunThatUsedItsLastAttemptIsRefusedBeforeAnythingIsSent() {
+    // found by review: attempt 101 was answered 202, then refused by the executor, and the run
+    // ended failed
+    Redrivable f =
+        new Redrivable(
+            ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, WireLimits.MAX_ATTEMPTS, List.of()));
+
+    refused(f::retryAsAcmeOperator, 409, "max_attempts must be at most 100, not 101");
+    refused(f::redriveAsAdmin, 409, "max_attempts must be at most 100, not 101");
+  }
+
+  @Test
+  void aRetryByHandIsNeverTakenForTheRetryTimers() {
+    assertThat(RunsResource.byHand("retry")).isEqualTo("retry (by hand)");
+    assertThat(RunsResource.byHand("ops")).isEqualTo("ops");
   }
 
   @Test

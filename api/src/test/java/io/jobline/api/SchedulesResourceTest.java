@@ -306,6 +306,25 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aScheduleStoredWithMoreAttemptsThanTheBoundCanStillBeChanged() throws Exception {
+    // found by review: every patch, and a trigger, of a schedule stored before the bound was 400
+    store.save(
+        Json.mapper()
+            .readValue(
+                "{\"job_name\":\"many\",\"job_type\":\"noop\",\"cron_expression\":\"0 0 1 * *\","
+                    + "\"timezone\":\"UTC\",\"max_attempts\":500}",
+                Schedule.class)
+            .withNextRunAt(PLANNED));
+
+    resource.patch("many", "{\"description\":\"kept\"}", ADMIN);
+
+    assertThat(store.find("many").orElseThrow().description()).isEqualTo("kept");
+    assertThatThrownBy(() -> resource.patch("many", "{\"max_attempts\":101}", ADMIN))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.toProblem().field()).isEqualTo("max_attempts"));
+  }
+
+  @Test
   void aScheduleStoredWithALongerJitterThanTheBoundIsKeptAndCanBeChanged() throws Exception {
     // found by review of the bound: a schedule stored before it could no longer be patched or
     // triggered

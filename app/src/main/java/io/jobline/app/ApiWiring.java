@@ -101,6 +101,7 @@ final class ApiWiring {
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
     env.lifecycle().manage(closing(auditEvents::close));
     Auditor auditor = new Auditor(auditEvents::sendAndWait, clock);
+    env.lifecycle().manage(closing(auditor::close)); // (stopped before its producer)
     jersey.register(new AuditResource(new MongoAuditStore(stores.db()).ensureIndexes()));
     EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
     env.lifecycle().manage(closing(apiRunEvents::close));

@@ -40,9 +40,17 @@ public final class UnreadableRecords implements DeserializationExceptionHandler 
   @Override
   public void configure(Map<String, ?> configs) {}
 
+  /**
+   * Sets aside an unreadable event; anything else history reads (its own repartition topic) fails
+   * the stream as before: such a record is history's own, and set aside its request would be lost
+   * (found by review).
+   */
   @Override
   public Response handleError(
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
+    if (!Topics.EVENTS.name().equals(record.topic())) {
+      return Response.fail();
+    }
     return Response.resume(List.of(deadLetter(record, exception)));
   }
 

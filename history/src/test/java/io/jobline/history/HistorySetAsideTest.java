@@ -26,11 +26,13 @@ import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.test.TestRecord;
 import org.bson.BsonSerializationException;
@@ -173,6 +175,16 @@ class HistorySetAsideTest {
                 StandardCharsets.UTF_8))
         .isEqualTo(Integer.toString(UnreadableRecords.MAX_VALUE_BYTES + 10));
     assertThat(stored.find("after")).as("history goes on").isPresent();
+    // history's own repartition topic is not set aside: a request lost so would be lost for good
+    assertThat(
+            new UnreadableRecords()
+                .handleError(
+                    null,
+                    new ConsumerRecord<>(
+                        "jobline-history-requests-by-run-repartition", 0, 0, null, null),
+                    new IllegalStateException("x"))
+                .result())
+        .isEqualTo(DeserializationExceptionHandler.Result.FAIL);
   }
 
   @Test

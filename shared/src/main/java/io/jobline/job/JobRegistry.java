@@ -15,9 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The jobs this process can run, found by scanning packages for {@link Job} methods. */
 public final class JobRegistry {
+  private static final Logger LOG = LoggerFactory.getLogger(JobRegistry.class);
+
   private final Map<String, JobDefinition> jobs;
 
   private JobRegistry(Map<String, JobDefinition> jobs) {
@@ -101,16 +105,19 @@ public final class JobRegistry {
     }
     method.setAccessible(true);
     JsonNode schema = loadSchema(job.paramsSchema(), method);
-    if (job.timeoutSeconds() < 1
-        || job.retries() < 0
-        || job.retries() >= WireLimits.MAX_ATTEMPTS
-        || job.maxConcurrency() < 0) {
+    if (job.timeoutSeconds() < 1 || job.retries() < 0 || job.maxConcurrency() < 0) {
       throw new JobException(
           "@Job "
               + job.name()
-              + " needs timeoutSeconds >= 1, retries from 0 to "
-              + (WireLimits.MAX_ATTEMPTS - 1)
-              + " and maxConcurrency >= 0");
+              + " needs timeoutSeconds >= 1, retries >= 0 and maxConcurrency >= 0");
+    }
+    if (job.retries() >= WireLimits.MAX_ATTEMPTS) {
+      // (refused, an executor upgraded past the bound would not start: it retries up to it)
+      LOG.warn(
+          "@Job {} declares {} retries; its runs get at most {} attempts",
+          job.name(),
+          job.retries(),
+          WireLimits.MAX_ATTEMPTS);
     }
     JobDescriptor descriptor =
         new JobDescriptor(

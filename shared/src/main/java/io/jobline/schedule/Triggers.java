@@ -2,7 +2,6 @@ package io.jobline.schedule;
 
 import io.jobline.cron.CronException;
 import io.jobline.cron.CronSchedule;
-import io.jobline.wire.WireLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -32,10 +31,9 @@ public final class Triggers {
     if (s.jitterSeconds() != null && s.jitterSeconds() < 0) {
       throw new CronException("jitter_seconds", "must be 0 or more");
     }
-    if (s.maxAttempts() != null
-        && (s.maxAttempts() < 1 || s.maxAttempts() > WireLimits.MAX_ATTEMPTS)) {
+    if (s.maxAttempts() != null && s.maxAttempts() < 1) {
       // (else every fire was refused by the executor: found by review)
-      throw new CronException("max_attempts", "must be from 1 to " + WireLimits.MAX_ATTEMPTS);
+      throw new CronException("max_attempts", "must be 1 or more");
     }
     if (s.timeoutSeconds() != null && s.timeoutSeconds() < 1) {
       throw new CronException("timeout_seconds", "must be 1 or more");

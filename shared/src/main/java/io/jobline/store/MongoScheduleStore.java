@@ -92,7 +92,9 @@ public final class MongoScheduleStore implements ScheduleStore {
       doc.put("version", v.first());
       schedules.replaceOne(
           Filters.eq("_id", schedule.jobName()), doc, new ReplaceOptions().upsert(true));
-      tombstones.deleteOne(Filters.eq("_id", schedule.jobName()));
+      // (only a tombstone older than this write: a delete since, with a later version, stays)
+      tombstones.deleteOne(
+          Filters.and(Filters.eq("_id", schedule.jobName()), Filters.lt("version", v.first())));
     } finally {
       done(v);
     }
@@ -119,7 +121,9 @@ public final class MongoScheduleStore implements ScheduleStore {
           == 0) {
         return false;
       }
-      tombstones.deleteOne(Filters.eq("_id", schedule.jobName()));
+      // (only a tombstone older than this write: a delete since, with a later version, stays)
+      tombstones.deleteOne(
+          Filters.and(Filters.eq("_id", schedule.jobName()), Filters.lt("version", v.first())));
       return true;
     } finally {
       done(v);

@@ -3,6 +3,7 @@ package io.jobline.wire;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.job.JobDescriptor;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,16 @@ class JobRequestTest {
     assertThat(child.scope()).isEqualTo(Scope.TENANT);
     assertThat(child.tenantId()).isEqualTo("child-1");
     assertThat(child.parentRunId()).isEqualTo(RunId.of("p1"));
+  }
+
+  @Test
+  void aJobDeclaringMoreRetriesThanTheBoundGetsTheBound() {
+    // (refused, an executor upgraded past the bound would not start)
+    assertThat(
+            new JobDescriptor("x", "", 60, 500, Scope.TENANT, false, 0, null).defaultMaxAttempts())
+        .isEqualTo(WireLimits.MAX_ATTEMPTS);
+    assertThat(new JobDescriptor("x", "", 60, 2, Scope.TENANT, false, 0, null).defaultMaxAttempts())
+        .isEqualTo(3);
   }
 
   @Test
