@@ -233,6 +233,9 @@ public final class Executor implements Managed {
         lastPoll = clock.instant();
         reader.mover().report(pace);
         takeLeases();
+        reader
+            .refusals()
+            .retryOnClaims(parts.claims(), Duration.ofMillis(settings.claimTtl.toMilliseconds()));
         dispatcher.signal();
         send();
         reader.mover().moveBetweenPolls(consumer::behind); // the dispatcher has what was read
@@ -259,6 +262,7 @@ public final class Executor implements Managed {
   private void forgetMoves(Collection<TopicPartition> partitions) {
     reader.mover().queue().drop(partitions);
     reader.mover().forget(partitions);
+    reader.refusals().dropOnClaims(partitions);
   }
 
   /**
@@ -347,6 +351,7 @@ public final class Executor implements Managed {
     }
     dispatcher.drop(mine);
     reader.mover().queue().drop(mine);
+    reader.refusals().dropOnClaims(mine);
     if (afterAbort) {
       reader.mover().forgetUncommitted();
     }

@@ -1,13 +1,24 @@
 package io.jobline.executor;
 
+import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.ListIterator;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends a record the executor cannot run to the dead-letter topic with its reason; when the record
@@ -16,6 +27,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * a bad copy, and the run goes on as the good one says.
  */
 final class Refusals {
+  private static final Logger LOG = LoggerFactory.getLogger(Refusals.class);
   private final String executorId;
   private final Clock clock;
   private final EventPublisher events;
@@ -109,20 +121,147 @@ final class Refusals {
       return;
     }
     deadLetters.send(record, why, () -> {});
-    events.publish(
-        new RunEvent(
-            request.runId(),
-            1,
-            EventType.FAILED,
-            clock.instant(),
-            executorId,
-            request.attemptOrFirst(),
-            0,
-            Json.object()
-                .put("error", why)
-                .put("job_name", request.jobName())
-                .put("tenant_id", request.tenantId())),
-        record.partition(),
-        done);
+    events.publish(failure(request, why, 0), record.partition(), done);
+  }
+
+  private RunEvent failure(JobRequest request, String why, long epoch) {
+    return new RunEvent(
+        request.runId(),
+        1,
+        EventType.FAILED,
+        clock.instant(),
+        executorId,
+        request.attemptOrFirst(),
+        epoch,
+        Json.object()
+            .put("error", why)
+            .put("job_name", request.jobName())
+            .put("tenant_id", request.tenantId()));
+  }
+
+  /** A refusal waiting for the previous owner's claim on its attempt (poll thread only). */
+  private record OnClaim(
+      ConsumerRecord<byte[], byte[]> record,
+      String reason,
+      JobRequest request,
+      long partitionEpoch,
+      Runnable done,
+      Instant notBefore) {
+    String claimKey() {
+      return Pending.claimKey(request.runId().value(), request.attemptOrFirst());
+    }
+
+    /** The same, asked again at {@code t}. */
+    OnClaim askedAgainAt(Instant t) {
+      return new OnClaim(record, reason, request, partitionEpoch, done, t);
+    }
+  }
+
+  private final List<OnClaim> onClaims = new ArrayList<>();
+
+  /**
+   * Refuses {@code record}, the request a hand-over note names as still running at the partition's
+   * previous owner, once that owner's claim on its attempt has ended ({@link #retryOnClaims}):
+   * refused at once, its failure (at epoch 0, which history takes over any) failed a run that owner
+   * then completed; sent to the dead-letter topic only, the run read running for good should that
+   * owner die or stop without an end (found by review).
+   */
+  void refuseOnClaim(
+      ConsumerRecord<byte[], byte[]> record,
+      String reason,
+      JobRequest request,
+      long partitionEpoch,
+      Runnable done) {
+    if (request == null || request.runId() == null) {
+      refuse(record, reason, request, done);
+      return;
+    }
+    count.incrementAndGet();
+    onClaims.add(new OnClaim(record, reason, request, partitionEpoch, done, Instant.MIN));
+  }
+
+  /**
+   * Asks the claim of each refusal waiting on one whose time has come: ended, the record goes to
+   * the dead-letter topic and the end the claim holds is published again (its transaction may have
+   * been aborted); still held, it waits until the claim may have lapsed; taken here (its owner died
+   * without an end), the run ends failed with the reason, above both owners' epochs.
+   */
+  void retryOnClaims(ClaimStore claims, Duration ttl) {
+    if (onClaims.isEmpty()) {
+      return;
+    }
+    Instant now = clock.instant();
+    for (ListIterator<OnClaim> it = onClaims.listIterator(); it.hasNext(); ) {
+      OnClaim w = it.next();
+      if (w.notBefore().isAfter(now)) {
+        continue;
+      }
+      String why = DeadLetters.capped(w.reason());
+      try {
+        ClaimStore.Claim claim = claims.claim(w.claimKey(), executorId, now, ttl);
+        switch (claim.outcome()) {
+          case HELD_ELSEWHERE -> it.set(w.askedAgainAt(claim.expiresAt().plusMillis(50)));
+          case ALREADY_DONE -> {
+            it.remove();
+            String ended =
+                DeadLetters.capped(why + "; its run attempt ended at the previous owner");
+            if (claim.terminalEvent() == null) {
+              deadLetters.send(w.record(), ended, w.done());
+            } else {
+              deadLetters.send(w.record(), ended, () -> {});
+              RunEvent end =
+                  Topics.EVENTS
+                      .valueSerde()
+                      .deserializer()
+                      .deserialize(
+                          Topics.EVENTS.name(),
+                          claim.terminalEvent().getBytes(StandardCharsets.UTF_8));
+              events.publishEnd(end, null, w.record().partition(), w.done(), null);
+            }
+          }
+          default -> {
+            it.remove();
+            RunEvent failed =
+                failure(w.request(), why, Math.max(w.partitionEpoch(), claim.epoch()));
+            try {
+              claims.finish(
+                  w.claimKey(),
+                  executorId,
+                  claim.epoch(),
+                  new String(
+                      Topics.EVENTS
+                          .valueSerde()
+                          .serializer()
+                          .serialize(Topics.EVENTS.name(), failed),
+                      StandardCharsets.UTF_8));
+            } catch (RuntimeException notNoted) {
+              LOG.warn(
+                  "Could not note the refusal of {} on its claim: {}",
+                  w.claimKey(),
+                  notNoted.toString());
+            }
+            deadLetters.send(w.record(), why, () -> {});
+            events.publish(failed, w.record().partition(), w.done());
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "Could not ask the claim of {} refused; asked again in a second: {}",
+            w.claimKey(),
+            e.toString());
+        it.set(w.askedAgainAt(now.plusSeconds(1)));
+      }
+    }
+  }
+
+  /** Forgets the refusals waiting of partitions no longer owned or read again. */
+  void dropOnClaims(Collection<TopicPartition> partitions) {
+    onClaims.removeIf(
+        w -> partitions.contains(new TopicPartition(w.record().topic(), w.record().partition())));
+  }
+
+  /** How many refusals wait on a claim. */
+  int onClaims() {
+    return onClaims.size();
   }
 }

@@ -3,6 +3,7 @@ package io.jobline.executor;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.jobline.wire.JobRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -111,11 +112,22 @@ final class RequestReader {
     Runnable done = () -> offsets.finished(tp, offset);
     String elsewhere = o == null ? null : o.elsewhere.remove(offset);
     // a copy of an attempt the previous owner still runs, refused, fails nothing: that owner's end,
-    // or the takeover of the copy its note names, ends the attempt (found by review). The record
-    // the note names is its own: refused, its failure is the attempt's end should that owner die
+    // or the takeover of the record its note names, ends the attempt (found by review). That
+    // record, refused, waits for the owner's claim (Refusals#refuseOnClaim)
     boolean copyOfOneElsewhere = elsewhere != null && !o.noteRunning.containsKey(offset);
+    long partitionEpoch = o == null ? 0 : o.epoch;
+    boolean namedElsewhere = elsewhere != null && !copyOfOneElsewhere;
     try {
-      admit(record, tp, offset, bytes, done, elsewhere, copyOfOneElsewhere);
+      admit(
+          record,
+          tp,
+          offset,
+          bytes,
+          done,
+          elsewhere,
+          copyOfOneElsewhere,
+          namedElsewhere,
+          partitionEpoch);
     } catch (RuntimeException e) {
       LOG.warn(
           "Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}",
@@ -124,11 +136,13 @@ final class RequestReader {
           e.toString());
       // (with the ids it names, when it names a run: that run ends failed with the reason, so
       // whoever waits on it, a chain's step say, hears; found by review)
-      refusals.refuse(
+      refuse(
           record,
           "could not be accepted: " + e,
           Intake.salvaged(record.value(), place(record, tp)),
           copyOfOneElsewhere,
+          namedElsewhere,
+          partitionEpoch,
           done);
     }
   }
@@ -192,6 +206,21 @@ final class RequestReader {
 
   private static final JsonFactory JSON = new JsonFactory();
 
+  private void refuse(
+      ConsumerRecord<byte[], byte[]> record,
+      String reason,
+      JobRequest ids,
+      boolean copyOfOneElsewhere,
+      boolean namedElsewhere,
+      long partitionEpoch,
+      Runnable done) {
+    if (namedElsewhere) {
+      refusals.refuseOnClaim(record, reason, ids, partitionEpoch, done);
+    } else {
+      refusals.refuse(record, reason, ids, copyOfOneElsewhere, done);
+    }
+  }
+
   private static Intake.Place place(ConsumerRecord<byte[], byte[]> record, TopicPartition tp) {
     return new Intake.Place(
         record.topic(),
@@ -208,10 +237,19 @@ final class RequestReader {
       long bytes,
       Runnable done,
       String elsewhere,
-      boolean copyOfOneElsewhere) {
+      boolean copyOfOneElsewhere,
+      boolean namedElsewhere,
+      long partitionEpoch) {
     Intake.Admission admission = intake.admit(record.value(), place(record, tp));
     if (admission instanceof Intake.Refused refused) {
-      refusals.refuse(record, refused.reason(), refused.ids(), copyOfOneElsewhere, done);
+      refuse(
+          record,
+          refused.reason(),
+          refused.ids(),
+          copyOfOneElsewhere,
+          namedElsewhere,
+          partitionEpoch,
+          done);
     } else if (admission instanceof Intake.Admitted admitted) {
       dispatcher.add(
           new Pending(

@@ -9,6 +9,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -140,13 +141,66 @@ class HandOverTwinTest {
             "; its run attempt goes on at the partition's previous owner, which ran another copy");
   }
 
-  @Test
-  void theRecordTheNoteNamesRefusedEndsItsRunFailed() {
-    // (should the previous owner die, no other request of the attempt waits on its claim: the
-    // refusal is then the attempt's only end)
-    takenOverWhileOffset5Runs();
-    h.reader.accept(ReaderHarness.request(5, "r", "no-such-job"));
+  /** A harness whose claims answer {@code answers} in turn, taken over while offset 5 runs. */
+  private static ReaderHarness answering(ClaimStore.Claim... answers) {
+    ReaderHarness harness = new ReaderHarness(100, new ClaimsAnswering(n -> answers[n]));
+    takenOverWhileOffset5Runs(harness);
+    return harness;
+  }
 
-    assertThat(h.events.isEmpty()).as("the failure of run r").isFalse();
+  private static final Duration TTL = Duration.ofSeconds(30);
+
+  /** Held until a moment ago: asked again at once. */
+  private static final ClaimStore.Claim HELD =
+      new ClaimStore.Claim(
+          ClaimStore.Outcome.HELD_ELSEWHERE, 4, ReaderHarness.T0.minusSeconds(1), null, false);
+
+  @Test
+  void theRecordTheNoteNamesRefusedWaitsForTheClaimAndFailsNothingTheOwnerEnded() {
+    // found by review: refused at once, its failure (epoch 0, which history takes over any) failed
+    // a run the previous owner then completed
+    RunEvent end =
+        new RunEvent(
+            RunId.of("r"), 3, EventType.COMPLETED, ReaderHarness.T0, "exec-b", 1, 6, Json.object());
+    ReaderHarness w =
+        answering(
+            HELD,
+            new ClaimStore.Claim(
+                ClaimStore.Outcome.ALREADY_DONE,
+                6,
+                null,
+                new String(
+                    Topics.EVENTS.valueSerde().serializer().serialize(Topics.EVENTS.name(), end),
+                    StandardCharsets.UTF_8),
+                false));
+    w.reader.accept(ReaderHarness.request(5, "r", "no-such-job"));
+    assertThat(w.events.isEmpty()).as("nothing while the owner runs it").isTrue();
+
+    w.reader.refusals().retryOnClaims(w.claims, TTL);
+    assertThat(w.events.isEmpty()).isTrue();
+    w.reader.refusals().retryOnClaims(w.claims, TTL);
+
+    assertThat(w.events.drain(new Fences(), voided -> {}))
+        .extracting(o -> o.event().type())
+        .as("the owner's end, published again")
+        .containsExactly(EventType.COMPLETED);
+    assertThat(w.reader.refusals().onClaims()).isZero();
+  }
+
+  @Test
+  void theRecordTheNoteNamesRefusedEndsItsRunFailedWhenTheOwnerLeftNoEnd() {
+    // (no other request of the attempt waits on the claim: this refusal is its only end)
+    ReaderHarness w =
+        answering(new ClaimStore.Claim(ClaimStore.Outcome.CLAIMED, 9, null, null, false));
+    w.reader.accept(ReaderHarness.request(5, "r", "no-such-job"));
+
+    w.reader.refusals().retryOnClaims(w.claims, TTL);
+
+    List<EventPublisher.Outgoing> out = w.events.drain(new Fences(), voided -> {});
+    assertThat(out).extracting(o -> o.event().type()).containsExactly(EventType.FAILED);
+    assertThat(out.get(0).event().epoch()).as("above both owners'").isEqualTo(9);
+    assertThat(w.committed())
+        .extracting(ProducerRecord::topic)
+        .containsExactly(Topics.REQUESTS_DLQ.name());
   }
 }

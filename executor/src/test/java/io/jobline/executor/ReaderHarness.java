@@ -45,6 +45,7 @@ final class ReaderHarness {
   final Map<TopicPartition, OwnedPartition> owned = new HashMap<>();
   final OffsetTracker offsets = new OffsetTracker();
   final RunEnvironment env;
+  final ClaimStore claims;
 
   /** With {@code overflowAfter} of a tenant's requests waiting before the next moves aside. */
   ReaderHarness(int overflowAfter) {
@@ -53,6 +54,7 @@ final class ReaderHarness {
 
   /** The same, the takeovers of its dispatcher asking {@code claims}. */
   ReaderHarness(int overflowAfter, ClaimStore claims) {
+    this.claims = claims;
     lanes = new Lanes(overflowAfter);
     producer.initTransactions();
     transaction =
