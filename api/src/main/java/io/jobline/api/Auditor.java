@@ -10,6 +10,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +43,9 @@ public final class Auditor implements AutoCloseable {
   private final Deque<RunEvent> waiting = new ArrayDeque<>();
 
   private long waitingBytes;
-  private Thread retrier;
-  private volatile boolean closing;
+
+  /** Sends the entries waiting every {@link #retryEvery}, once the first has waited. */
+  private ScheduledExecutorService retrier;
 
   /**
    * @param events sends an event and returns once Kafka has it
@@ -113,21 +117,22 @@ public final class Auditor implements AutoCloseable {
     waiting.addLast(entry);
     waitingBytes += bytes;
     if (retrier == null) {
-      retrier = new Thread(this::retry, "jobline-audit-retry");
-      retrier.setDaemon(true);
-      retrier.start();
+      retrier =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "jobline-audit-retry");
+                t.setDaemon(true);
+                return t;
+              });
+      retrier.scheduleWithFixedDelay(
+          this::sendWaiting, 0, retryEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
 
-  private void retry() {
-    try {
-      while (!closing) {
-        if (!sendFirst()) {
-          Thread.sleep(retryEvery.toMillis());
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+  /** Sends the entries waiting, oldest first, until Kafka refuses one or none is left. */
+  private void sendWaiting() {
+    while (sendFirst()) {
+      // (one after the other)
     }
   }
 
@@ -161,15 +166,14 @@ public final class Auditor implements AutoCloseable {
    */
   @Override
   public void close() {
-    closing = true;
-    Thread t;
+    ScheduledExecutorService r;
     synchronized (waiting) {
-      t = retrier;
+      r = retrier;
     }
-    if (t != null) {
-      t.interrupt();
+    if (r != null) {
+      r.shutdownNow();
       try {
-        t.join(1000);
+        r.awaitTermination(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
