@@ -1,16 +1,22 @@
 package io.jobline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.topic.Topics;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -210,6 +216,92 @@ class PoisonInputTest {
     JsonNode run = EndToEndTest.awaitRun(http, rogue, "completed");
     assertThat(run.path("result").isNull() || run.path("result").isMissingNode()).isTrue();
     assertThat(run.path("logs").toString()).contains("result left out");
+  }
+
+  @Test
+  void anEventWhoseRunIdIsHundredsOfKilobytesIsSetAsideAndTheRunsOfItsPartitionGoOn()
+      throws Exception {
+    // found by review: the run's state (its id as key, and again in the record) went over Kafka's
+    // largest record, and the changelog write stopped the partition's stream thread at every
+    // restart
+    String before = UUID.randomUUID().toString();
+    String after = UUID.randomUUID().toString();
+    int partition =
+        sendTo(Topics.REQUESTS.name(), null, "t-poison", request(before, "noop", "")).partition();
+    RecordMetadata rogue =
+        sendTo(
+            Topics.EVENTS.name(),
+            partition,
+            "r".repeat(600_000),
+            "{\"run_id\":\"r\",\"seq\":1,\"type\":\"started\",\"timestamp\":\"2026-03-01T00:00:00Z\","
+                + "\"executor_id\":\"rogue\",\"attempt\":1,\"epoch\":1,\"payload\":"
+                + "{\"job_name\":\"noop\",\"tenant_id\":\"t-poison\"}}");
+    sendTo(Topics.REQUESTS.name(), partition, "t-poison", request(after, "noop", ""));
+
+    EndToEndTest.awaitRun(http, before, "completed");
+    EndToEndTest.awaitRun(http, after, "completed");
+    JsonNode[] letter = new JsonNode[1];
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              for (JsonNode d :
+                  http.get("/jobs/dead-letters?topic=" + Topics.HISTORY_DLQ.name() + "&limit=100")
+                      .body()
+                      .path("dead_letters")) {
+                if (d.path("reason").asText().contains("is 600000 characters long; at most")) {
+                  letter[0] = d;
+                }
+              }
+              return letter[0] != null;
+            });
+    assertThat(letter[0].path("key").asText()).hasSizeLessThan(1_000);
+    // a request naming such a run id is the executor's dead letter, with its reason
+    String tenant = "dl-" + UUID.randomUUID();
+    send(
+        Topics.REQUESTS.name(),
+        tenant,
+        "{\"run_id\":\""
+            + "q".repeat(600)
+            + "\",\"job_name\":\"noop\",\"tenant_id\":\""
+            + tenant
+            + "\"}");
+    assertThat(DeadLettersApiTest.awaitDeadLetters(http, tenant, 1).get(0).path("reason").asText())
+        .contains("run_id: is 600 characters long; at most 512 are accepted");
+    // history's commits went past it (its state's changelog write had failed at every try)
+    TopicPartition events = new TopicPartition(Topics.EVENTS.name(), partition);
+    try (var admin = Admin.create(standalone.config().kafka.clientProperties())) {
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () -> {
+                OffsetAndMetadata committed =
+                    admin
+                        .listConsumerGroupOffsets(standalone.config().history.applicationId)
+                        .partitionsToOffsetAndMetadata()
+                        .get()
+                        .get(events);
+                return committed != null && committed.offset() > rogue.offset();
+              });
+    }
+    assertThat(http.get("/admin/healthcheck").status()).isEqualTo(200);
+  }
+
+  /** Sends a record to {@code partition} (null: as its key says); where it went. */
+  private static RecordMetadata sendTo(String topic, Integer partition, String key, String value)
+      throws Exception {
+    Map<String, Object> props = standalone.config().kafka.clientProperties();
+    try (var producer =
+        new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      return producer
+          .send(
+              new ProducerRecord<>(
+                  topic,
+                  partition,
+                  key.getBytes(StandardCharsets.UTF_8),
+                  value.getBytes(StandardCharsets.UTF_8)))
+          .get();
+    }
   }
 
   private static void send(String topic, String key, String value) {

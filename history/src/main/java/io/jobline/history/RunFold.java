@@ -13,12 +13,14 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +76,29 @@ public final class RunFold {
     return last != null && e.seq() <= last;
   }
 
+  /**
+   * The most (attempt, epoch) pairs a run notes sequence numbers for ({@link
+   * RunRecord#appliedSeq()}): a run has at most {@value WireLimits#MAX_ATTEMPTS} attempts, each
+   * started once and taken over a few times. Events of tens of thousands of epochs for one run (no
+   * Jobline producer writes them) grew the note, and the run's stub with it, past Kafka's largest
+   * record, and each fold step copied it (found by review); an event of one pair more is set aside.
+   */
+  static final int MAX_APPLIED_PAIRS = 1_000;
+
+  /**
+   * The run {@code input} makes of {@code current}. A job name or tenant id longer than {@link
+   * WireLimits#MAX_ID_CHARS} is kept cut to it: the executor refuses such a request, and its run
+   * must still end, failed with the reason, where its caller looks for it.
+   *
+   * @throws IllegalArgumentException for a run id longer than {@link WireLimits#MAX_ID_CHARS} (the
+   *     executor refuses its request too, to the dead-letter topic), or an event of more (attempt,
+   *     epoch) pairs than {@link #MAX_APPLIED_PAIRS}; the input is set aside
+   */
   public RunRecord apply(String runId, RunInput input, RunRecord current) {
+    Optional<WireLimits.Violation> tooLong = WireLimits.idTooLong("run id", runId);
+    if (tooLong.isPresent()) {
+      throw new IllegalArgumentException(tooLong.get().toString());
+    }
     Builder run = new Builder(current == null ? empty() : current, runId);
     if (input.request() != null) {
       run.request(input.request());
@@ -183,9 +207,9 @@ public final class RunFold {
     }
 
     void request(JobRequest q) {
-      jobName = q.jobName();
+      jobName = WireLimits.cutId(q.jobName());
       if (q.tenantId() != null) {
-        tenantId = q.tenantId();
+        tenantId = WireLimits.cutId(q.tenantId());
       }
       params = q.params();
       // every request of a run asks the same; a later attempt's asking nothing (one an api of an
@@ -217,8 +241,23 @@ public final class RunFold {
       if (folded(applied, e)) {
         return;
       }
+      String key = appliedKey(e);
+      if (applied.size() >= MAX_APPLIED_PAIRS && !applied.containsKey(key)) {
+        throw new IllegalArgumentException(
+            "run "
+                + WireLimits.printable(runId)
+                + " has events of "
+                + applied.size()
+                + " (attempt, epoch) pairs already; at most "
+                + MAX_APPLIED_PAIRS
+                + " are kept, and this event's attempt "
+                + e.attempt()
+                + ", epoch "
+                + e.epoch()
+                + " would be one more");
+      }
       Map<String, Long> next = new HashMap<>(applied);
-      next.put(appliedKey(e), e.seq());
+      next.put(key, e.seq());
       applied = next;
       JsonNode p = e.payload();
       switch (e.type()) {
@@ -427,8 +466,8 @@ public final class RunFold {
 
     /** What the request would have said, taken from an event that arrived before it. */
     private void fromPayload(JsonNode p) {
-      jobName = text(p, "job_name");
-      tenantId = text(p, "tenant_id");
+      jobName = WireLimits.cutId(text(p, "job_name"));
+      tenantId = WireLimits.cutId(text(p, "tenant_id"));
       if (params == null && p.hasNonNull("params")) {
         params = p.get("params");
       }

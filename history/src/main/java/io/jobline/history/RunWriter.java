@@ -210,9 +210,12 @@ final class RunWriter {
 
   private static Record<String, byte[]> deadLetter(
       String runId, byte[] value, String reason, long now) {
-    Record<String, byte[]> dead = new Record<>(runId, value, now);
+    Record<String, byte[]> dead =
+        new Record<>(WireLimits.cutId(runId), UnreadableRecords.cut(value), now);
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
+    UnreadableRecords.originalSize(value)
+        .ifPresent(h -> dead.headers().add(UnreadableRecords.ORIGINAL_SIZE_HEADER, h));
     return dead;
   }
 

@@ -1,10 +1,12 @@
 package io.jobline.history;
 
 import io.jobline.topic.Topics;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,23 +82,32 @@ public final class UnreadableRecords implements DeserializationExceptionHandler 
             + ": "
             + shown(message);
     LOG.error("A record was set aside: {}; it is on {}", reason, Topics.HISTORY_DLQ.name());
-    byte[] value = record.value();
+    byte[] key = record.key();
     ProducerRecord<byte[], byte[]> dead =
         new ProducerRecord<>(
             Topics.HISTORY_DLQ.name(),
             null,
-            record.key(),
-            value != null && value.length > MAX_VALUE_BYTES
-                ? Arrays.copyOf(value, MAX_VALUE_BYTES)
-                : value);
+            key != null && key.length > WireLimits.MAX_ID_CHARS
+                ? Arrays.copyOf(key, WireLimits.MAX_ID_CHARS)
+                : key,
+            cut(record.value()));
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
     dead.headers().add(Topics.DLQ_SOURCE_HEADER, "history".getBytes(StandardCharsets.UTF_8));
-    if (value != null && value.length > MAX_VALUE_BYTES) {
-      dead.headers()
-          .add(
-              ORIGINAL_SIZE_HEADER,
-              Integer.toString(value.length).getBytes(StandardCharsets.UTF_8));
-    }
+    originalSize(record.value()).ifPresent(h -> dead.headers().add(ORIGINAL_SIZE_HEADER, h));
     return dead;
+  }
+
+  /** {@code value} cut to {@link #MAX_VALUE_BYTES}, so a dead letter fits in one Kafka record. */
+  static byte[] cut(byte[] value) {
+    return value != null && value.length > MAX_VALUE_BYTES
+        ? Arrays.copyOf(value, MAX_VALUE_BYTES)
+        : value;
+  }
+
+  /** The {@link #ORIGINAL_SIZE_HEADER} of a value {@link #cut} cuts. */
+  static Optional<byte[]> originalSize(byte[] value) {
+    return value != null && value.length > MAX_VALUE_BYTES
+        ? Optional.of(Integer.toString(value.length).getBytes(StandardCharsets.UTF_8))
+        : Optional.empty();
   }
 }

@@ -17,6 +17,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -155,6 +156,7 @@ class HistorySetAsideTest {
         "{\"type\":\"exploded\",\"attempt\":1,\"epoch\":0,\"seq\":1}"
             .getBytes(StandardCharsets.UTF_8));
     raw.pipeInput("r2", new byte[UnreadableRecords.MAX_VALUE_BYTES + 10]); // (not JSON at all)
+    raw.pipeInput("r".repeat(600_000), new byte[10]); // (with the value, over Kafka's largest)
     request("after", "ok");
 
     TestRecord<String, byte[]> dead = deadLetters.readRecord();
@@ -174,6 +176,7 @@ class HistorySetAsideTest {
                 large.headers().lastHeader(UnreadableRecords.ORIGINAL_SIZE_HEADER).value(),
                 StandardCharsets.UTF_8))
         .isEqualTo(Integer.toString(UnreadableRecords.MAX_VALUE_BYTES + 10));
+    assertThat(deadLetters.readRecord().key()).isEqualTo("r".repeat(WireLimits.MAX_ID_CHARS));
     assertThat(stored.find("after")).as("history goes on").isPresent();
     // history's own repartition topic is not set aside: a request lost so would be lost for good
     assertThat(
@@ -306,6 +309,46 @@ class HistorySetAsideTest {
         .contains("still here");
     assertThat(stored.find("next")).isPresent();
     assertThat(metrics.runsSetAside()).isEqualTo(1);
+  }
+
+  @Test
+  void aRunIdTooLongAndAnEventOfTooManyEpochsAreSetAsideAndTheRunsAfterThemFold() {
+    // found by review: either put the run's state over Kafka's largest record, and its changelog
+    // write stopped the stream thread at every restart
+    start(1);
+    String huge = "r".repeat(600_000);
+    events.pipeInput(huge, logEvent(huge, 1));
+    for (int epoch = 1; epoch <= RunFold.MAX_APPLIED_PAIRS + 1; epoch++) {
+      events.pipeInput("busy", logEvent("busy", epoch));
+    }
+    request("next", "ok");
+
+    assertThat(stored.find("next")).isPresent();
+    TestRecord<String, byte[]> tooLong = deadLetters.readRecord();
+    assertThat(tooLong.key()).hasSize(WireLimits.MAX_ID_CHARS + 1).endsWith("r…");
+    assertThat(reason(tooLong)).contains("is 600000 characters long; at most 512");
+    TestRecord<String, byte[]> tooMany = deadLetters.readRecord();
+    assertThat(tooMany.key()).isEqualTo("busy");
+    assertThat(reason(tooMany)).contains("at most " + RunFold.MAX_APPLIED_PAIRS);
+    assertThat(deadLetters.isEmpty()).isTrue();
+    assertThat(stored.find("busy").orElseThrow().appliedSeq()).hasSize(RunFold.MAX_APPLIED_PAIRS);
+  }
+
+  private static RunEvent logEvent(String runId, long epoch) {
+    return new RunEvent(
+        RunId.of(runId),
+        1,
+        EventType.LOG,
+        T0,
+        "exec-a",
+        1,
+        epoch,
+        Json.object().put("message", "epoch " + epoch));
+  }
+
+  private static String reason(TestRecord<String, byte[]> dead) {
+    return new String(
+        dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(), StandardCharsets.UTF_8);
   }
 
   @Test

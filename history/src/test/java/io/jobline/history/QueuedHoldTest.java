@@ -9,6 +9,7 @@ import io.jobline.run.RunStatus;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
+import io.jobline.wire.WireLimits;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -156,10 +157,14 @@ class QueuedHoldTest {
   @Test
   void runsWithLongNamesAndNoParamsAreBoundedByTheirBytesToo() {
     // found by review: only params were weighed, so requests of empty params and a tenant id of
-    // 100,000 characters (an outside producer's) were held up to the count, for gigabytes
-    long max = 4L * 1024 * 1024;
+    // 100,000 characters (an outside producer's) were held up to the count, for gigabytes; the
+    // fold now refuses ids longer than WireLimits.MAX_ID_CHARS, so the longest are held here
+    String longTenant = "t".repeat(WireLimits.MAX_ID_CHARS);
+    long shortOne = heldBytes(queued("one", null, "t1"));
+    long longOne = heldBytes(queued("one", null, longTenant));
+    assertThat(longOne).isGreaterThan(2 * shortOne);
+    long max = 40 * shortOne;
     QueuedHold hold = new QueuedHold(HOLD, IDLE_HOLD, 10_000, max);
-    String longTenant = "t".repeat(100_000);
     int letGo = 0;
     for (int i = 0; i < 200; i++) {
       String id = "run-" + i;
@@ -167,8 +172,14 @@ class QueuedHoldTest {
       letGo += hold.hold(id, run, 100 + i, T, T).size();
       assertThat(hold.bytes()).isLessThanOrEqualTo(max);
     }
-    assertThat(hold.size()).isBetween(30, 42);
+    assertThat(hold.size()).isBetween(1, (int) (max / longOne) + 1).isLessThan(20);
     assertThat(letGo + hold.size()).isEqualTo(200);
+  }
+
+  private static long heldBytes(RunRecord run) {
+    QueuedHold one = new QueuedHold(HOLD, IDLE_HOLD, 10_000, Long.MAX_VALUE);
+    one.hold(run.runId().value(), run, 99, T, T);
+    return one.bytes();
   }
 
   @Test

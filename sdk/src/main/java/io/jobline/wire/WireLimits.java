@@ -57,6 +57,41 @@ public final class WireLimits {
   /** Longest key of a JSON object. */
   public static final int MAX_KEY_LENGTH = 1024;
 
+  /**
+   * The longest run id, job name or tenant id a record may carry. Jobline's own ids are 36
+   * characters and the api takes names of up to 128; a run id of hundreds of kilobytes, as the key
+   * of history's run state and again inside it, put the state over Kafka's largest record, and the
+   * changelog write stopped history's stream thread at every restart (found by review).
+   */
+  public static final int MAX_ID_CHARS = 512;
+
+  /**
+   * {@code text} cut to {@link #MAX_ID_CHARS} characters, for a record that names an id too long to
+   * carry (a dead letter's key).
+   */
+  public static String cutId(String text) {
+    if (text == null || text.length() <= MAX_ID_CHARS) {
+      return text;
+    }
+    int end =
+        Character.isHighSurrogate(text.charAt(MAX_ID_CHARS - 1)) ? MAX_ID_CHARS - 1 : MAX_ID_CHARS;
+    return text.substring(0, end) + "…";
+  }
+
+  /** Why {@code field}'s id {@code text} cannot be carried: longer than {@link #MAX_ID_CHARS}. */
+  public static Optional<Violation> idTooLong(String field, String text) {
+    return text != null && text.length() > MAX_ID_CHARS
+        ? Optional.of(
+            new Violation(
+                field,
+                "is "
+                    + text.length()
+                    + " characters long; at most "
+                    + MAX_ID_CHARS
+                    + " are accepted"))
+        : Optional.empty();
+  }
+
   private static volatile int maxDepth = DEFAULT_MAX_DEPTH;
 
   private WireLimits() {}

@@ -99,8 +99,11 @@ public record JobRequest(
    */
   public Optional<WireLimits.Violation> violation() {
     return badText("run_id", runId == null ? null : runId.value())
+        .or(() -> WireLimits.idTooLong("run_id", runId == null ? null : runId.value()))
         .or(() -> badText("job_name", jobName))
+        .or(() -> WireLimits.idTooLong("job_name", jobName))
         .or(() -> badText("tenant_id", tenantId))
+        .or(() -> WireLimits.idTooLong("tenant_id", tenantId))
         .or(() -> badText("requested_by", requestedBy))
         .or(() -> belowOne("attempt", attempt))
         .or(() -> belowOne("max_attempts", maxAttempts))

@@ -70,6 +70,31 @@ class JobRequestTest {
   }
 
   @Test
+  void anIdOrNameLongerThanTheLimitIsAViolationNamingItsField() {
+    // found by review: a run id of hundreds of kilobytes put history's run state over Kafka's
+    // largest record
+    String longest = "x".repeat(WireLimits.MAX_ID_CHARS);
+    String over = longest + "x";
+    assertThat(request(longest, longest, "api", 1, 3).withRunId(RunId.of(longest)).violation())
+        .isEmpty();
+    assertThat(request("noop", "t1", "api", 1, 3).withRunId(RunId.of(over)).violation())
+        .get()
+        .satisfies(v -> assertThat(v.path()).isEqualTo("run_id"))
+        .satisfies(
+            v ->
+                assertThat(v.reason())
+                    .isEqualTo("is 513 characters long; at most 512 are accepted"));
+    assertThat(request(over, "t1", "api", 1, 3).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("job_name");
+    assertThat(request("noop", over, "api", 1, 3).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("tenant_id");
+  }
+
+  @Test
   void eachViolationNamesItsFieldAndTheFirstFieldInWireOrderIsTheOneNamed() {
     assertThat(request(LONE, "t1", "api", 1, 3).violation())
         .get()
