@@ -253,6 +253,9 @@ public final class ChainsResource {
           JobsResource.IDEMPOTENCY_KEY,
           null);
     }
+    if (!launched.isNew() && !SameRequest.sameParams(run.params(), params)) {
+      throw SameRequest.reused("chain run", run.chainRunId(), "params");
+    }
     // a replay is recorded too: the first request may have started the run and died before it
     // recorded it (found by review)
     ObjectNode details = Json.object().put("chain", name);

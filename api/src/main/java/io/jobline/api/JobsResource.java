@@ -7,6 +7,7 @@ import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
 import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
+import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.RunStore;
@@ -132,6 +133,15 @@ public final class JobsResource {
         // 3 s; a run accepted by another api and not yet in history is sent again, as it was
         Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.kept(id.value()));
         if (known.isPresent()) {
+          Optional<String> differs =
+              SameRequest.differs(
+                  known.get().params(),
+                  known.get().options(),
+                  params,
+                  new RunOptions(null, timeout, backoff, backoffCap));
+          if (differs.isPresent()) {
+            throw SameRequest.reused("run", id.value(), differs.get());
+          }
           return accepted(known.get().runId().value(), jobName, known.get())
               .header(REPLAYED, "true")
               .build();

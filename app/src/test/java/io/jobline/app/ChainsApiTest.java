@@ -223,10 +223,19 @@ class ChainsApiTest {
     String id = first.body().path("chain_run_id").asText();
     awaitChainRun(http, id, "completed");
 
-    Http.Reply again =
+    Http.Reply other =
         http.post(
             "/jobs/chains/month-end/run",
             "{\"tenant_id\":\"t-chain-key\",\"params\":{\"period\":\"2026-04\"}}",
+            Map.of("Idempotency-Key", key));
+    assertThat(other.status()).as("another request under a key spent").isEqualTo(422);
+    assertThat(other.contentType()).startsWith("application/problem+json");
+    assertThat(other.body().path("field").asText()).isEqualTo("params");
+    assertThat(other.body().path("detail").asText()).contains(id);
+    Http.Reply again =
+        http.post(
+            "/jobs/chains/month-end/run",
+            "{\"params\":{\"period\":\"2026-03\"},\"tenant_id\":\"t-chain-key\"}",
             Map.of("Idempotency-Key", key));
     assertThat(again.status()).isEqualTo(202);
     assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");

@@ -180,26 +180,60 @@ class RunsApiTest {
     // found by review: the api sent the request again under the same run id; a copy of a run that
     // had ended ran again, and its params replaced the first ones in the run's record
     String key = "again-" + UUID.randomUUID();
-    Http.Reply first =
-        http.post(
-            "/jobs/run/settlement",
-            "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-03\"}}",
-            Map.of("Idempotency-Key", key));
+    String body = "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-03\"}}";
+    Http.Reply first = http.post("/jobs/run/settlement", body, Map.of("Idempotency-Key", key));
     String id = first.body().path("run_id").asText();
     EndToEndTest.awaitRun(http, id, "completed");
 
-    Http.Reply again =
-        http.post(
-            "/jobs/run/settlement",
-            "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-04\"}}",
-            Map.of("Idempotency-Key", key));
+    Http.Reply again = http.post("/jobs/run/settlement", body, Map.of("Idempotency-Key", key));
     assertThat(again.status()).isEqualTo(202);
+    assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
     assertThat(again.body().path("run_id").asText()).isEqualTo(id);
     assertThat(again.body().path("status").asText())
         .as("the run as it stands, not a new one queued")
         .isEqualTo("completed");
-    assertThat(http.get("/jobs/runs/" + id).body().path("params").path("period").asText())
-        .isEqualTo("2026-03");
+  }
+
+  @Test
+  void aKeyUsedAgainWithOtherParamsOrOptionsIsRefusedNamingTheFieldAndChangesNothing() {
+    // found by review: the first run was replayed as if it were what the second request asked for
+    String key = "other-" + UUID.randomUUID();
+    String body = "{\"tenant_id\":\"t-idem\",\"params\":{\"period\":\"2026-03\"}}";
+    Http.Reply first = http.post("/jobs/run/settlement", body, Map.of("Idempotency-Key", key));
+    String id = first.body().path("run_id").asText();
+    // at once (kept by this api) and after the run ended (from history)
+    for (boolean ended : List.of(false, true)) {
+      if (ended) {
+        EndToEndTest.awaitRun(http, id, "completed");
+      }
+      Http.Reply otherParams =
+          http.post(
+              "/jobs/run/settlement",
+              body.replace("2026-03", "2026-04"),
+              Map.of("Idempotency-Key", key));
+      assertThat(otherParams.status()).isEqualTo(422);
+      assertThat(otherParams.contentType()).startsWith("application/problem+json");
+      assertThat(otherParams.body().path("field").asText()).isEqualTo("params");
+      assertThat(otherParams.body().path("detail").asText()).contains(id).contains("new key");
+      Http.Reply otherTimeout =
+          http.post(
+              "/jobs/run/settlement",
+              body.replace("}}", "},\"timeout_seconds\":30}"),
+              Map.of("Idempotency-Key", key));
+      assertThat(otherTimeout.status()).isEqualTo(422);
+      assertThat(otherTimeout.body().path("field").asText()).isEqualTo("timeout_seconds");
+      // the same params written otherwise are the same request
+      Http.Reply same =
+          http.post(
+              "/jobs/run/settlement",
+              "{\"params\":{\"period\":\"2026-03\"},\"tenant_id\":\"t-idem\"}",
+              Map.of("Idempotency-Key", key));
+      assertThat(same.status()).isEqualTo(202);
+      assertThat(same.body().path("run_id").asText()).isEqualTo(id);
+    }
+    JsonNode run = http.get("/jobs/runs/" + id).body();
+    assertThat(run.path("params").path("period").asText()).isEqualTo("2026-03");
+    assertThat(run.path("attempts")).hasSize(1);
   }
 
   @Test

@@ -1,0 +1,89 @@
+package io.jobline.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jobline.run.RunOptions;
+import io.jobline.wire.Secrets;
+import java.util.Comparator;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Whether a request sent again with an {@code Idempotency-Key} asks what the first one asked. A key
+ * names one run; a request naming it with other params or options is not a retry of the first but a
+ * second request under a key already spent, and is answered {@code 422} (as the IETF draft on the
+ * {@code Idempotency-Key} header has it), rather than replaying a run that does other work than the
+ * client now asks for.
+ *
+ * <p>Params are compared as a run keeps them: their secrets redacted ({@link Secrets}), numbers by
+ * value (a stored {@code 5} may read back as another number type), no params the same as {@code
+ * {}}. So two requests differing only in a secret's value cannot be told apart.
+ */
+final class SameRequest {
+  private SameRequest() {}
+
+  /** Numbers equal by value; anything else as {@link JsonNode#equals}. */
+  private static final Comparator<JsonNode> BY_VALUE =
+      (a, b) -> {
+        if (a.isNumber() && b.isNumber()) {
+          return a.decimalValue().compareTo(b.decimalValue());
+        }
+        return a.equals(b) ? 0 : 1;
+      };
+
+  static boolean sameParams(JsonNode first, JsonNode again) {
+    JsonNode a = kept(first);
+    JsonNode b = kept(again);
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return a.equals(BY_VALUE, b);
+  }
+
+  /** {@code params} as a run keeps them for comparison: null for none or {@code {}}. */
+  private static JsonNode kept(JsonNode params) {
+    if (params == null || params.isNull() || (params.isObject() && params.isEmpty())) {
+      return null;
+    }
+    return Secrets.redact(params);
+  }
+
+  /**
+   * The first field of a run-now request that differs from the run its key names, if any: {@code
+   * params}, {@code timeout_seconds}, {@code retry_backoff_seconds} or {@code
+   * retry_backoff_cap_seconds}.
+   */
+  static Optional<String> differs(
+      JsonNode firstParams, RunOptions first, JsonNode params, RunOptions again) {
+    if (!sameParams(firstParams, params)) {
+      return Optional.of("params");
+    }
+    RunOptions a = first == null ? new RunOptions(null, null, null, null) : first;
+    RunOptions b = again == null ? new RunOptions(null, null, null, null) : again;
+    if (!Objects.equals(a.timeoutSeconds(), b.timeoutSeconds())) {
+      return Optional.of("timeout_seconds");
+    }
+    if (!Objects.equals(a.retryBackoffSeconds(), b.retryBackoffSeconds())) {
+      return Optional.of("retry_backoff_seconds");
+    }
+    if (!Objects.equals(a.retryBackoffCapSeconds(), b.retryBackoffCapSeconds())) {
+      return Optional.of("retry_backoff_cap_seconds");
+    }
+    return Optional.empty();
+  }
+
+  /** The 422 for a key that names {@code what} {@code id}, requested with another {@code field}. */
+  static ApiException reused(String what, String id, String field) {
+    return new ApiException(
+        422,
+        "Idempotency-Key reused",
+        "the Idempotency-Key names "
+            + what
+            + " "
+            + id
+            + ", requested with other "
+            + field
+            + "; a retry sends the first request unchanged, and another request needs a new key",
+        field,
+        null);
+  }
+}
