@@ -89,6 +89,8 @@ public final class AcceptedRuns {
   /**
    * The run as queued: if this process accepted it within {@code keepFor}, else if its request is
    * found {@code elsewhere}. Call it only when history has not written the run.
+   *
+   * @throws ApiException as {@code elsewhere} throws it: a {@code 503} when it could not tell
    */
   public Optional<RunRecord> queued(String runId) {
     synchronized (this) {

@@ -29,6 +29,19 @@ public class ApiException extends JoblineException {
     return new ApiException(404, "Not found", detail, null, null);
   }
 
+  /** Seconds a client should wait before it asks again ({@code Retry-After}), or null. */
+  private Integer retryAfterSeconds;
+
+  /** This problem answered with {@code Retry-After: seconds}. */
+  public ApiException retryAfter(int seconds) {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
+  public Integer retryAfterSeconds() {
+    return retryAfterSeconds;
+  }
+
   public Problem toProblem() {
     return new Problem("about:blank", title, status, getMessage(), field, errors);
   }

@@ -30,7 +30,12 @@ public final class ProblemMappers {
   static final class Api implements ExceptionMapper<ApiException> {
     @Override
     public Response toResponse(ApiException e) {
-      return respond(e.toProblem());
+      Response.ResponseBuilder answer =
+          Response.status(e.status()).type(Problem.MEDIA_TYPE).entity(e.toProblem());
+      if (e.retryAfterSeconds() != null) {
+        answer.header("Retry-After", Integer.toString(e.retryAfterSeconds()));
+      }
+      return answer.build();
     }
   }
 

@@ -45,9 +45,14 @@ import org.slf4j.LoggerFactory;
  * partition (the last stable offset stays before it). A version 7 id made longer than {@code
  * lookBack} ago, or in the future, is not looked for: history has written such a run if it exists.
  * Other ids are not looked for either: Jobline makes none. At most one search runs at a time per
- * process, each reading at most {@code maxRecords} records for at most {@code maxTime}; one that
- * gives up, or waits longer than {@link #MAX_WAIT} for another, finds nothing, and an id not found
- * is not looked for again for {@link #MISS_KEPT}. The consumer is kept between searches.
+ * process, each reading at most {@code maxRecords} records for at most {@code maxTime}; an id not
+ * found is not looked for again for {@link #MISS_KEPT}. The consumer is kept between searches.
+ *
+ * <p>A search that cannot tell — it waited longer than {@link #MAX_WAIT} for another, gave up at
+ * its bounds before it had read back as far as the run could have been requested, or could not read
+ * the topic — throws a {@code 503} with {@code Retry-After} ({@link #unsure}) rather than finding
+ * nothing: a run another api process accepted with a {@code 202} a moment ago read {@code 404}
+ * here, a client took it for gone (found by review).
  */
 public final class RequestedRuns implements Function<String, Optional<JobRequest>>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestedRuns.class);
@@ -145,7 +150,11 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     this.maxTime = maxTime;
   }
 
-  /** The request of this run on {@code jobline.requests}, if it is there lately. */
+  /**
+   * The request of this run on {@code jobline.requests}, if it is there lately.
+   *
+   * @throws ApiException a {@code 503} with {@code Retry-After} when the search could not tell
+   */
   @Override
   public Optional<JobRequest> apply(String runId) {
     long now = clock.millis();
@@ -167,12 +176,13 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     try {
       if (!oneAtATime.tryAcquire(MAX_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
         LOG.debug("No search of the requests topic for run {}: another search is running", runId);
-        return Optional.empty();
+        throw unsure(runId, "another search of jobline.requests was running");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return Optional.empty();
+      throw unsure(runId, "the search was interrupted");
     }
+    Reading reading = new Reading(runId, deadline);
     try {
       searches.incrementAndGet();
       if (consumer == null) {
@@ -180,11 +190,20 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
             new KafkaConsumer<>(
                 consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       }
-      Optional<JobRequest> found = search(consumer, runId, from, deadline);
-      if (found.isEmpty()) {
+      Optional<JobRequest> found = search(consumer, reading, from);
+      if (found.isEmpty() && !reading.gaveUp) {
         missed(runId);
       }
+      if (found.isEmpty() && reading.gaveUp) {
+        throw unsure(
+            runId,
+            "the search of jobline.requests stopped at its bounds after "
+                + reading.read
+                + " records");
+      }
       return found;
+    } catch (ApiException e) {
+      throw e;
     } catch (RuntimeException e) {
       closeConsumer(); // a new one next time
       long at = System.nanoTime();
@@ -192,14 +211,15 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
         lastWarn = at;
         LOG.warn(
             "Could not search the requests topic for run {} (a run another api process accepted"
-                + " a moment ago reads 404 here until history writes it; logged once a minute at"
-                + " most): {}",
+                + " a moment ago is answered 503 here until history writes it; logged once a"
+                + " minute at most): {}",
             runId,
             e.toString());
       } else {
         LOG.debug("Could not search the requests topic for run {}: {}", runId, e.toString());
       }
-      return Optional.empty();
+      throw unsure(
+          runId, "jobline.requests could not be read (" + e.getClass().getSimpleName() + ")");
     } finally {
       oneAtATime.release();
     }
@@ -246,6 +266,11 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     }
   }
 
+  /** The lock a search holds (for tests: held, the next search waits for it). */
+  Semaphore searchLock() {
+    return oneAtATime;
+  }
+
   /** How many searches of the topic began (for tests). */
   long searches() {
     return searches.get();
@@ -256,8 +281,29 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     return lastRead;
   }
 
+  /**
+   * The 503 for a run not in history that this process could not tell was requested a moment ago or
+   * not: ask again in a second.
+   */
+  static ApiException unsure(String runId, String why) {
+    return new ApiException(
+            503,
+            "Run not known yet",
+            "run '"
+                + runId
+                + "' is not in history yet, and this api could not tell whether it was requested a"
+                + " moment ago ("
+                + why
+                + "); ask again",
+            "run_id",
+            null)
+        .retryAfter(1);
+  }
+
   private Optional<JobRequest> search(
-      KafkaConsumer<byte[], byte[]> consumer, String runId, long from, long deadline) {
+      KafkaConsumer<byte[], byte[]> consumer, Reading reading, long from) {
+    String runId = reading.runId;
+    long deadline = reading.deadline;
     lastRead = 0;
     consumer.unsubscribe(); // (what the last search read)
     List<TopicPartition> partitions = new ArrayList<>();
@@ -278,7 +324,6 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       }
     }
     long timed = System.nanoTime();
-    Reading reading = new Reading(runId, deadline);
     // a version 7 id names when its request was sent: read forward from just before then; any
     // other id may have been sent at any time of the look-back, most likely a moment ago (a client
     // asking for the run it just requested): read back from the end, the newest records first

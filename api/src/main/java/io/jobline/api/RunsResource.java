@@ -387,9 +387,16 @@ public final class RunsResource {
       @Suspended AsyncResponse suspended) {
     // suspended: the container keeps the response open, and RunStreams writes it without blocking;
     // a problem thrown here still goes out as the response
-    runs.find(runId)
-        .or(() -> accepted.queued(runId))
-        .ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
+    Optional<RunRecord> known;
+    try {
+      known = runs.find(runId).or(() -> accepted.queued(runId));
+    } catch (ApiException unsure) {
+      if (unsure.status() != 503) {
+        throw unsure;
+      }
+      known = Optional.empty(); // (the stream waits for the run as for any run not known yet)
+    }
+    known.ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
     StreamPosition from = StreamPosition.parse(lastEventId);
     streams.open(runId, Access.caller(sc), from, request);
   }

@@ -37,6 +37,22 @@ class ProblemMappersTest {
   }
 
   @Test
+  void aProblemAskingToComeBackSaysWhenInRetryAfter() {
+    Response r =
+        new ProblemMappers.Api()
+            .toResponse(RequestedRuns.unsure("r1", "another search was running"));
+    assertThat(r.getStatus()).isEqualTo(503);
+    assertThat(r.getMediaType().toString()).isEqualTo(Problem.MEDIA_TYPE);
+    assertThat(r.getHeaderString("Retry-After")).isEqualTo("1");
+    assertThat(((Problem) r.getEntity()).field()).isEqualTo("run_id");
+    assertThat(
+            new ProblemMappers.Api()
+                .toResponse(ApiException.notFound("x"))
+                .getHeaderString("Retry-After"))
+        .isNull();
+  }
+
+  @Test
   void anythingElseStaysA500() {
     Response r = new ProblemMappers.Unexpected().toResponse(new NullPointerException("bug"));
     assertThat(r.getStatus()).isEqualTo(500);

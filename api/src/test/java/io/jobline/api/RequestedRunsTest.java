@@ -1,6 +1,7 @@
 package io.jobline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.wire.RunId;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -71,8 +73,17 @@ class RequestedRunsTest {
     assertThat(runs.searches()).as("Kafka was not asked").isZero();
     String fresh = RunId.random(Clock.fixed(now.minusSeconds(1), ZoneOffset.UTC)).value();
     String named = RunId.forIdempotencyKey("acme", "noop", "k").value();
-    runs.apply(fresh); // (no broker: finds nothing, after its time)
-    runs.apply(named);
+    // (no broker: it cannot tell, after its time, and says so rather than finding nothing)
+    for (String id : List.of(fresh, named)) {
+      assertThatThrownBy(() -> runs.apply(id))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(503);
+                assertThat(e.retryAfterSeconds()).isEqualTo(1);
+              })
+          .hasMessageContaining("jobline.requests could not be read");
+    }
     assertThat(runs.searches()).isEqualTo(2);
   }
 }

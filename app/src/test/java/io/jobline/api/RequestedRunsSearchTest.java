@@ -1,6 +1,7 @@
 package io.jobline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.app.TestKafka;
 import io.jobline.topic.Topics;
@@ -103,9 +104,49 @@ class RequestedRunsSearchTest {
     try (RequestedRuns capped =
         new RequestedRuns(
             TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK, 5, Duration.ofSeconds(3))) {
-      // (a named id is looked for over the whole look-back: at least the 35 records above)
-      assertThat(capped.apply(RunId.forIdempotencyKey("x", "y", tenant).value())).isEmpty();
+      // (a named id is looked for over the whole look-back: at least the 35 records above); a
+      // search stopped at its bounds cannot tell, and says so rather than finding nothing
+      String beyond = RunId.forIdempotencyKey("x", "y", tenant).value();
+      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds after 5 records");
       assertThat(capped.lastRead()).isEqualTo(5);
+      long searches = capped.searches();
+      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
+      assertThat(capped.searches())
+          .as("an unsure search is not kept as a miss")
+          .isEqualTo(searches + 1);
+    }
+  }
+
+  /**
+   * Found by review: a run another api process accepted with a 202 a moment ago read 404 while this
+   * process's search was busy, stopped at its bounds or could not reach Kafka; it is a 503 to ask
+   * again.
+   */
+  private static void assertUnsure(Runnable search, String why) {
+    assertThatThrownBy(search::run)
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(503);
+              assertThat(e.retryAfterSeconds()).isEqualTo(1);
+              assertThat(e.toProblem().field()).isEqualTo("run_id");
+            })
+        .hasMessageContaining(why)
+        .hasMessageContaining("ask again");
+  }
+
+  @Test
+  void aSearchWaitingForAnotherCannotTellAndSaysSo() throws Exception {
+    String id = RunId.random(Clock.systemUTC()).value();
+    try (RequestedRuns runs =
+        new RequestedRuns(TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK)) {
+      runs.searchLock().acquire(); // (another search running)
+      try {
+        assertUnsure(() -> runs.apply(id), "another search of jobline.requests was running");
+      } finally {
+        runs.searchLock().release();
+      }
+      assertThat(runs.apply(id)).as("searched once the other is done: not there").isEmpty();
     }
   }
 
