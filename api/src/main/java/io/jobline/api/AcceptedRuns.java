@@ -1,6 +1,7 @@
 package io.jobline.api;
 
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Secrets;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,11 @@ public final class AcceptedRuns {
   /** What a run costs beside its params, roughly. */
   private static final int OVERHEAD_BYTES = 512;
 
-  private record Entry(RunRecord run, long acceptedAtNanos, long bytes) {}
+  /**
+   * A run kept: as queued, or (a run asked to run again by hand) as it stood with the attempt asked
+   * for, {@code retried}, above 0.
+   */
+  private record Entry(RunRecord run, long acceptedAtNanos, long bytes, int retried) {}
 
   private final LongSupplier nanos;
   private final long keepForNanos;
@@ -68,7 +73,20 @@ public final class AcceptedRuns {
 
   /** A run this process handed to Kafka (after Kafka took it). */
   public void accepted(JobRequest request) {
-    RunRecord kept = shown(request);
+    keep(shown(request), 0);
+  }
+
+  /**
+   * A run that had ended, asked by this process to run again as attempt {@code next} (after Kafka
+   * took the request): until history reads the retry, it reads {@code retrying} here ({@link
+   * #fresher}), not as the end history still shows — a cancel answered 409 "already ended", and a
+   * live stream ended, for an attempt about to run (found by review).
+   */
+  public void retried(RunRecord ended, int next) {
+    keep(ended.withStatus(RunStatus.RETRYING), next);
+  }
+
+  private void keep(RunRecord kept, int retried) {
     long size =
         OVERHEAD_BYTES
             + (kept.params() == null
@@ -80,10 +98,36 @@ public final class AcceptedRuns {
       if (old != null) {
         bytes -= old.bytes();
       }
-      runs.put(kept.runId().value(), new Entry(kept, now, size));
+      runs.put(kept.runId().value(), new Entry(kept, now, size, retried));
       bytes += size;
       letGo(now);
     }
+  }
+
+  /**
+   * {@code stored}, the run as history wrote it, as this process knows it now: {@code retrying}
+   * while history still shows it ended, with no retry to come, at an attempt below the one this
+   * process asked for ({@link #retried}). History's record as soon as it reads the retry or any
+   * later attempt.
+   */
+  public RunRecord fresher(RunRecord stored) {
+    if (stored == null || stored.runId() == null) {
+      return stored;
+    }
+    Entry e;
+    synchronized (this) {
+      letGo(nanos.getAsLong());
+      e = runs.get(stored.runId().value());
+    }
+    if (e == null
+        || e.retried() == 0
+        || stored.status() == null
+        || !stored.status().isTerminal()
+        || stored.attempt() >= e.retried()
+        || PendingRetry.of(stored).isPresent()) {
+      return stored;
+    }
+    return stored.withStatus(RunStatus.RETRYING);
   }
 
   /**

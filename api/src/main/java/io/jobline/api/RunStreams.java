@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +96,7 @@ public final class RunStreams implements AutoCloseable {
 
   private final RunStore runs;
   private final Function<String, Optional<RunRecord>> queued;
+  private final UnaryOperator<RunRecord> fresher;
   private final StreamSlots slots;
   private final Timing timing;
   private final ScheduledExecutorService scheduler;
@@ -107,14 +109,18 @@ public final class RunStreams implements AutoCloseable {
   /**
    * @param queued a run this api accepted that history has not written yet ({@link
    *     AcceptedRuns#kept}): streamed as queued meanwhile, not ended as "no such run"
+   * @param fresher a run as history wrote it, as this api knows it now ({@link
+   *     AcceptedRuns#fresher}): a run it asked to retry is not ended while history still shows it
+   *     ended
    */
   public RunStreams(
       RunStore runs,
       Function<String, Optional<RunRecord>> queued,
+      UnaryOperator<RunRecord> fresher,
       ApiLimits limits,
       Timing timing,
       ScheduledExecutorService scheduler) {
-    this(runs, queued, limits, timing, scheduler, System::nanoTime);
+    this(runs, queued, fresher, limits, timing, scheduler, System::nanoTime);
   }
 
   /**
@@ -124,6 +130,7 @@ public final class RunStreams implements AutoCloseable {
   RunStreams(
       RunStore runs,
       Function<String, Optional<RunRecord>> queued,
+      UnaryOperator<RunRecord> fresher,
       ApiLimits limits,
       Timing timing,
       ScheduledExecutorService scheduler,
@@ -131,6 +138,7 @@ public final class RunStreams implements AutoCloseable {
     this.nanos = nanos;
     this.runs = runs;
     this.queued = queued;
+    this.fresher = fresher;
     this.slots = new StreamSlots(limits);
     this.timing = timing;
     this.scheduler = scheduler;
@@ -274,7 +282,10 @@ public final class RunStreams implements AutoCloseable {
     // a run of another tenant is, to this caller, a run that does not exist
     // (accepted here and not yet written by history, it reads queued: a burst, a history behind)
     Optional<RunRecord> found =
-        runs.find(s.runId).or(() -> queued.apply(s.runId)).filter(r -> s.caller.sees(r.tenantId()));
+        runs.find(s.runId)
+            .map(fresher)
+            .or(() -> queued.apply(s.runId))
+            .filter(r -> s.caller.sees(r.tenantId()));
     StringBuilder frames = new StringBuilder();
     boolean ended = false;
     if (found.isEmpty()) {

@@ -364,6 +364,7 @@ public final class RunsResource {
         now,
         "run_id",
         () -> RunAgain.send(events, requests, run, request, Access.caller(sc).name(), now));
+    accepted.retried(run, attempt);
     auditor.record(
         sc, "retry", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(new RunAsked(runId, attempt, "queued")).build();
@@ -389,7 +390,7 @@ public final class RunsResource {
     // a problem thrown here still goes out as the response
     Optional<RunRecord> known;
     try {
-      known = runs.find(runId).or(() -> accepted.queued(runId));
+      known = runs.find(runId).map(accepted::fresher).or(() -> accepted.queued(runId));
     } catch (ApiException unsure) {
       if (unsure.status() != 503) {
         throw unsure;
@@ -445,7 +446,10 @@ public final class RunsResource {
     // a run this process accepted a moment ago that history has not written yet (it holds a run
     // back until it starts, for up to history.holdQueued) reads queued
     RunRecord run =
-        runs.find(runId).or(() -> accepted.queued(runId)).orElseThrow(() -> notFound(runId));
+        runs.find(runId)
+            .map(accepted::fresher)
+            .or(() -> accepted.queued(runId))
+            .orElseThrow(() -> notFound(runId));
     Access.mustSee(sc, run.tenantId(), () -> notFound(runId));
     return run;
   }

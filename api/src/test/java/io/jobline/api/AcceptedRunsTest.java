@@ -195,4 +195,39 @@ class AcceptedRunsTest {
     assertThat(accepted.queued("r1")).isEmpty();
     assertThat(accepted.queued("r3")).isEmpty();
   }
+
+  @Test
+  void aRunRetriedHereReadsRetryingUntilHistoryReadsTheRetryOrALaterAttempt() {
+    // found by review: until history folded the retry's announcement, the run read failed here: a
+    // cancel was a 409 "already ended" and a live stream ended, for an attempt about to run
+    AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
+    InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
+    RunRecord failed = ApiRuns.run("r1", "acme", RunStatus.FAILED, 2, 1, List.of());
+    store.upsertAll(List.of(failed));
+    RunsResource resource =
+        new RunsResource(
+            store, null, null, null, null, null, null, null, accepted, null, Clock.systemUTC());
+    Caller ops = new Caller("ops", Role.VIEWER, "acme");
+    assertThat(accepted.fresher(failed)).isSameAs(failed); // (nothing asked here)
+
+    accepted.retried(failed, 2);
+
+    assertThat(accepted.fresher(failed).status()).isEqualTo(RunStatus.RETRYING);
+    assertThat(accepted.fresher(failed).logs()).isEqualTo(failed.logs());
+    assertThat(resource.show("r1", as(ops))).containsEntry("status", "retrying");
+    assertThat(accepted.kept("r9")).isEmpty();
+    // history reads the retry, the attempt it asked for, or a later end: history's record
+    for (RunRecord later :
+        List.of(
+            ApiRuns.run("r1", "acme", RunStatus.RETRYING, 2, 1, List.of()),
+            ApiRuns.run("r1", "acme", RunStatus.RUNNING, 2, 2, List.of()),
+            ApiRuns.run("r1", "acme", RunStatus.FAILED, 2, 2, List.of()),
+            ApiRuns.run("r1", "acme", RunStatus.COMPLETED, 2, 3, List.of()))) {
+      assertThat(accepted.fresher(later)).isSameAs(later);
+    }
+    // and once it is no longer kept, history's record too
+    advance(AcceptedRuns.KEEP_FOR.plusSeconds(1));
+    assertThat(accepted.fresher(failed)).isSameAs(failed);
+    assertThat(resource.show("r1", as(ops))).containsEntry("status", "failed");
+  }
 }

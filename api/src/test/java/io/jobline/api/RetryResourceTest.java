@@ -19,6 +19,7 @@ import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,17 @@ class RetryResourceTest {
     // (no producers: anything sent would fail the test with a NullPointerException)
     RunsResource resource =
         new RunsResource(
-            runs, null, null, null, null, null, null, null, null, letters, Clock.systemUTC());
+            runs,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            new AcceptedRuns(id -> Optional.empty()),
+            letters,
+            Clock.systemUTC());
 
     assertThatThrownBy(() -> resource.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
         .isInstanceOfSatisfying(
@@ -154,7 +165,7 @@ class RetryResourceTest {
               catalogue,
               null,
               null,
-              null,
+              new AcceptedRuns(id -> Optional.empty()),
               letters,
               Clock.systemUTC());
       redrive =

@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -35,6 +36,9 @@ class RunStreamsTest {
   /** Runs this api accepted that history has not written (AcceptedRuns#kept). */
   private final Map<String, RunRecord> acceptedHere = new ConcurrentHashMap<>();
 
+  /** The runs this api asked to retry ({@link AcceptedRuns#retried}). */
+  private final AcceptedRuns retriedHere = new AcceptedRuns(id -> Optional.empty());
+
   private final AtomicLong now = new AtomicLong();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ApiLimits limits = new ApiLimits();
@@ -43,6 +47,7 @@ class RunStreamsTest {
       new RunStreams(
           runs,
           id -> Optional.ofNullable(acceptedHere.get(id)),
+          r -> retriedHere.fresher(r),
           limits,
           new RunStreams.Timing(
               Duration.ofHours(1),
@@ -255,6 +260,29 @@ class RunStreamsTest {
   }
 
   @Test
+  void aRunRetriedHereThatHistoryStillShowsEndedStreamsOnUntilItsNextAttemptEnds() {
+    // found by review: until history folded the retry's announcement, the stream of a run retried
+    // a moment ago ended at once with the attempt before
+    RunRecord failed = run("r1", "t1", RunStatus.FAILED, 0);
+    runs.upsertAll(List.of(failed));
+    retriedHere.retried(failed, 2);
+    Client c = open("r1", ADMIN, StreamPosition.START);
+    advance(Duration.ofSeconds(1));
+    streams.poll();
+    assertThat(c.take()).contains("\"retrying\"").doesNotContain("event: end");
+    assertThat(c.closed).isFalse();
+
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 0, 2, List.of())));
+    advance(Duration.ofSeconds(1));
+    streams.poll();
+    assertThat(c.take()).contains("\"running\"").doesNotContain("event: end");
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.COMPLETED, 0, 2, List.of())));
+    advance(Duration.ofSeconds(1));
+    streams.poll();
+    assertThat(c.take()).contains("\"completed\"").contains("event: end");
+  }
+
+  @Test
   void anotherTenantsRunIsARunThatDoesNotExistUntilTheStreamGivesUp() {
     runs.upsertAll(List.of(run("r1", "umbrella", RunStatus.RUNNING, 2)));
     Client c = open("r1", new Caller("acme", Role.VIEWER, "acme"), StreamPosition.START);
@@ -366,7 +394,13 @@ class RunStreamsTest {
     limits.streamsPerToken = 1;
     RunStreams capped =
         new RunStreams(
-            runs, id -> Optional.empty(), limits, RunStreams.Timing.DEFAULT, scheduler, now::get);
+            runs,
+            id -> Optional.empty(),
+            UnaryOperator.identity(),
+            limits,
+            RunStreams.Timing.DEFAULT,
+            scheduler,
+            now::get);
     capped.open("r1", ADMIN, StreamPosition.START, new Client());
     assertThatThrownBy(() -> capped.open("r2", ADMIN, StreamPosition.START, new Client()))
         .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));

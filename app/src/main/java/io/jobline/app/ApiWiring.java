@@ -109,6 +109,7 @@ final class ApiWiring {
         new RunStreams(
             stores.runs(),
             accepted::kept,
+            accepted::fresher,
             config.api.limits,
             config.api.streamTiming(),
             env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());

@@ -45,6 +45,33 @@ public record RunRecord(
     Map<String, Long> appliedSeq,
     RunOptions options) {
 
+  /** This run reading {@code to}, all else as it is. */
+  public RunRecord withStatus(RunStatus to) {
+    return new RunRecord(
+        runId,
+        jobName,
+        tenantId,
+        params,
+        trigger,
+        to,
+        attempt,
+        epoch,
+        executorId,
+        requestedAt,
+        startedAt,
+        completedAt,
+        result,
+        error,
+        progress,
+        progressMessage,
+        logs,
+        logsTruncated,
+        attempts,
+        parentRunId,
+        appliedSeq,
+        options);
+  }
+
   /**
    * The run as history writes it from its request alone, before anything else of it is known:
    * queued, at the request's attempt, with these params (the request's, or them redacted).
