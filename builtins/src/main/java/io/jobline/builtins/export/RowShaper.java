@@ -25,7 +25,8 @@ import org.bson.types.ObjectId;
  * Turns a resource's documents into rows: keeps the included and drops the excluded fields,
  * flattens nested documents to {@code flatten_depth} levels (dot path {@code a.b} becomes column
  * {@code a_b}; deeper values and arrays become JSON text), adds the explicit {@code flatten_fields}
- * columns, then applies the GDPR mode to every column that holds a personal field.
+ * columns, then applies the GDPR mode to every column that holds a personal field ({@code hash}
+ * writes a personal boolean as the marker: its hash would have two values per tenant).
  */
 public final class RowShaper {
   private static final JsonWriterSettings JSON =
@@ -105,7 +106,9 @@ public final class RowShaper {
           if (config.gdprMode() == GdprMode.ANONYMIZE) {
             out.put(column, v == null ? null : marker);
           } else if (config.gdprMode() == GdprMode.HASH) {
-            out.put(column, v == null ? null : hash(Row.text(v)));
+            // a yes or no has two hashes per tenant: one row whose answer is known tells every
+            // other row's (found by review), so it is written as the marker, as anonymize does
+            out.put(column, v == null ? null : v instanceof Boolean ? marker : hash(Row.text(v)));
           }
         });
     return new Row(idOf(doc.get("_id")), out, masked);

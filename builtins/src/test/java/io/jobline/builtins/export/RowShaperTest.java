@@ -191,6 +191,26 @@ class RowShaperTest {
   }
 
   @Test
+  void hashModeWritesAPersonalBooleanAsTheMarkerSinceItsHashWouldHaveTwoValues() {
+    RowShaper shaper =
+        new RowShaper(
+            config(GdprMode.HASH, 1, null, null, null),
+            List.of("active", "email", "age"),
+            "[redacted]",
+            KEY,
+            "t1");
+    Row row = shaper.shape(user());
+    assertThat(row.values()).containsEntry("active", "[redacted]");
+    assertThat(shaper.shape(user().append("active", false)).values())
+        .containsEntry("active", "[redacted]");
+    assertThat(shaper.shape(user().append("active", null)).values()).containsEntry("active", null);
+    assertThat(row.masked()).contains("active", "email", "age");
+    // (other values are hashed: a number too)
+    assertThat((String) row.values().get("email")).hasSize(64);
+    assertThat((String) row.values().get("age")).hasSize(64);
+  }
+
+  @Test
   void hashModeWithoutAKeyFailsClearly() {
     assertThatThrownBy(
             () ->
