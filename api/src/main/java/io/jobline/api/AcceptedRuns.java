@@ -165,6 +165,18 @@ public final class AcceptedRuns {
     }
   }
 
+  /**
+   * The run as this process sent its request within {@code keepFor} (params redacted), if it did:
+   * what its first request asked, whatever history has folded onto it since.
+   */
+  public Optional<RunRecord> sentHere(String runId) {
+    synchronized (this) {
+      letGo(nanos.getAsLong());
+      Entry e = runs.get(runId);
+      return e == null || e.retried() != 0 ? Optional.empty() : Optional.of(e.run());
+    }
+  }
+
   /** A requested run as history first writes it, its params' secrets redacted. */
   private static RunRecord shown(JobRequest request) {
     return RunRecord.queued(

@@ -151,6 +151,20 @@ public final class DeadLettersResource {
           "id",
           null);
     }
+    WireLimits.idTooLong("record.run_id", letter.runId())
+        .ifPresent(
+            v -> {
+              // no run can be stored under it: the redrive waited for its run in history for good
+              // (found by review)
+              throw new ApiException(
+                  409,
+                  "Cannot be redriven",
+                  "the run id this dead letter names "
+                      + v.reason()
+                      + ", so no run of it can be kept; submit the work as a new run",
+                  "record.run_id",
+                  null);
+            });
     boolean corrected = body != null && !body.isBlank();
     JobRequest given = corrected ? RedriveRecord.corrected(body) : RedriveRecord.original(letter);
     if (given.jobName() == null || given.jobName().isBlank()) {

@@ -131,14 +131,15 @@ public final class JobsResource {
         // copy of a run that ended would run again, and its params would replace the first ones).
         // Not searched for on the requests topic: most keys are new, and each search holds up to
         // 3 s; a run accepted by another api and not yet in history is sent again, as it was
-        Optional<RunRecord> known = runs.find(id.value()).or(() -> accepted.kept(id.value()));
+        Optional<RunRecord> stored = runs.find(id.value());
+        Optional<RunRecord> known = stored.or(() -> accepted.kept(id.value()));
         if (known.isPresent()) {
+          RunOptions asked = new RunOptions(null, timeout, backoff, backoffCap);
+          Optional<RunRecord> sent = accepted.sentHere(id.value());
           Optional<String> differs =
-              SameRequest.differs(
-                  known.get().params(),
-                  known.get().options(),
-                  params,
-                  new RunOptions(null, timeout, backoff, backoffCap));
+              sent.isPresent()
+                  ? SameRequest.differs(sent.get().params(), sent.get().options(), params, asked)
+                  : stored.flatMap(r -> SameRequest.differsFromStored(r, params, asked));
           if (differs.isPresent()) {
             throw SameRequest.reused("run", id.value(), differs.get());
           }

@@ -18,6 +18,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -52,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * its bounds before it had read back as far as the run could have been requested, or could not read
  * the topic — throws a {@code 503} with {@code Retry-After} ({@link #unsure}) rather than finding
  * nothing: a run another api process accepted with a {@code 202} a moment ago read {@code 404}
- * here, a client took it for gone (found by review).
+ * here, a client took it for gone (found by review). Searches that could not tell for longer than
+ * {@code lookBack} in a row find nothing: had the run been requested when it was first asked about,
+ * history would have written it since.
  */
 public final class RequestedRuns implements Function<String, Optional<JobRequest>>, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestedRuns.class);
@@ -108,6 +111,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
   private final int maxRecords;
   private final Duration maxTime;
   private final Semaphore oneAtATime = new Semaphore(1);
+  private final LongSupplier answers;
 
   /**
    * Kept between searches (a consumer costs a connection and a metadata fetch); holding the lock.
@@ -135,6 +139,21 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       Duration lookBack,
       int maxRecords,
       Duration maxTime) {
+    this(clientProps, clock, lookBack, maxRecords, maxTime, System::nanoTime);
+  }
+
+  /**
+   * @param answers the time in nanoseconds, as {@link System#nanoTime()} tells it, of the answers
+   *     kept (misses, searches that could not tell); tests move it by hand
+   */
+  RequestedRuns(
+      Map<String, Object> clientProps,
+      Clock clock,
+      Duration lookBack,
+      int maxRecords,
+      Duration maxTime,
+      LongSupplier answers) {
+    this.answers = answers;
     this.consumerProps = new HashMap<>(clientProps);
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -172,11 +191,16 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     if (missedLately(runId)) {
       return Optional.empty();
     }
+    Unsure lately = unsureLately(runId);
+    if (lately != null) {
+      // (a search that could not tell a moment ago: the same again, without searching)
+      return notTold(runId, lately.why());
+    }
     long deadline = System.nanoTime() + maxTime.toNanos();
     try {
       if (!oneAtATime.tryAcquire(MAX_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
         LOG.debug("No search of the requests topic for run {}: another search is running", runId);
-        throw unsure(runId, "another search of jobline.requests was running");
+        return notTold(runId, "another search of jobline.requests was running");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -191,11 +215,16 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
                 consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       }
       Optional<JobRequest> found = search(consumer, reading, from);
+      if (found.isPresent() || !reading.gaveUp) {
+        synchronized (unsure) {
+          unsure.remove(runId);
+        }
+      }
       if (found.isEmpty() && !reading.gaveUp) {
         missed(runId);
       }
       if (found.isEmpty() && reading.gaveUp) {
-        throw unsure(
+        return notTold(
             runId,
             "the search of jobline.requests stopped at its bounds after "
                 + reading.read
@@ -248,10 +277,54 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     }
   }
 
+  /**
+   * When searches first, and last, could not tell whether a run was requested, and why the last
+   * could not (monotonic nanos).
+   */
+  private record Unsure(long first, long last, String why) {}
+
+  /** Ids whose searches could not tell lately, oldest first; at most {@link #MAX_MISSES}. */
+  private final LinkedHashMap<String, Unsure> unsure = new LinkedHashMap<>();
+
+  /**
+   * The answer for a run a search could not tell was requested or not, for {@code why}: a {@code
+   * 503} to ask again — unless searches have not told for longer than {@code lookBack}. Then it is
+   * not there: had it been requested when it was first asked about, history would have written it
+   * since. (A busy topic that 40 s of requests cannot be read back through in 3 s answered 503 for
+   * good for an id that will never exist, such as an old schedule fire's: found by review.)
+   */
+  private Optional<JobRequest> notTold(String runId, String why) {
+    long now = answers.getAsLong();
+    Unsure before;
+    synchronized (unsure) {
+      before = unsure.remove(runId);
+      if (before != null && now - before.last() > lookBack.toNanos()) {
+        before = null; // (asked about again much later: told afresh)
+      }
+      if (before != null && now - before.first() > lookBack.toNanos()) {
+        missed(runId);
+        return Optional.empty();
+      }
+      if (unsure.size() >= MAX_MISSES) {
+        unsure.remove(unsure.keySet().iterator().next());
+      }
+      unsure.put(runId, new Unsure(before == null ? now : before.first(), now, why));
+    }
+    throw unsure(runId, why);
+  }
+
+  /** What searches that could not tell within the last {@link #MISS_KEPT} said, if any. */
+  private Unsure unsureLately(String runId) {
+    synchronized (unsure) {
+      Unsure u = unsure.get(runId);
+      return u != null && answers.getAsLong() - u.last() < MISS_KEPT.toNanos() ? u : null;
+    }
+  }
+
   /** Whether this id was searched for and not found within the last {@link #MISS_KEPT}. */
   private boolean missedLately(String runId) {
     synchronized (misses) {
-      long now = System.nanoTime();
+      long now = answers.getAsLong();
       misses.values().removeIf(until -> until - now <= 0);
       return misses.containsKey(runId);
     }
@@ -262,7 +335,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       if (misses.size() >= MAX_MISSES) {
         misses.remove(misses.keySet().iterator().next());
       }
-      misses.put(runId, System.nanoTime() + MISS_KEPT.toNanos());
+      misses.put(runId, answers.getAsLong() + MISS_KEPT.toNanos());
     }
   }
 

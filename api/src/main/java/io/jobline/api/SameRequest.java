@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.RunOptions;
+import io.jobline.run.RunRecord;
 import io.jobline.wire.Secrets;
 import java.util.Comparator;
 import java.util.Objects;
@@ -69,6 +70,27 @@ final class SameRequest {
       return Optional.of("retry_backoff_cap_seconds");
     }
     return Optional.empty();
+  }
+
+  /**
+   * As {@link #differs} for a run as history wrote it, comparing only what its record still tells
+   * of its first request: nothing once it is past its first attempt (a redrive's corrected record
+   * replaces its params and options), its params only when it has some (a run written from its
+   * events before its request, or stored stripped, has none), its options only when it has them. So
+   * a retry of the same request is never refused where the record cannot tell (found by review: a
+   * corrected redrive, or a refusal folded first, made the client's own retry a 422).
+   */
+  static Optional<String> differsFromStored(RunRecord stored, JsonNode params, RunOptions again) {
+    if (stored.attempt() > 1) {
+      return Optional.empty();
+    }
+    if (stored.params() != null && !sameParams(stored.params(), params)) {
+      return Optional.of("params");
+    }
+    if (stored.options() == null) {
+      return Optional.empty();
+    }
+    return differs(null, stored.options(), null, again);
   }
 
   /** The 422 for a key that names {@code what} {@code id}, requested with another {@code field}. */

@@ -18,6 +18,7 @@ import io.jobline.wire.Scope;
 import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -192,6 +193,46 @@ class RetryResourceTest {
               assertThat(e.status()).isEqualTo(status);
               assertThat(e.getMessage()).contains(text);
             });
+  }
+
+  @Test
+  void aDeadLetterNamingARunIdTooLongToStoreIsRefusedWithTheReasonNotAskedToWait() {
+    // found by review: its run never reaches history, and the redrive answered "not in the
+    // history yet; try again in a moment" for good
+    Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
+    String id = "r".repeat(WireLimits.MAX_ID_CHARS + 88);
+    DeadLetter old = letter("{}");
+    f.letters.putAll(
+        List.of(
+            new DeadLetter(
+                "jobline.requests.dlq:0:8",
+                old.topic(),
+                0,
+                8,
+                T0,
+                "too large",
+                null,
+                "jobline.requests",
+                2,
+                8L,
+                "acme",
+                "acme",
+                "sleep",
+                id,
+                "{\"run_id\":\""
+                    + id
+                    + "\",\"job_name\":\"sleep\",\"tenant_id\":\"acme\",\"params\":{}}",
+                false,
+                null)));
+
+    for (String body : Arrays.asList(null, "{\"job_name\":\"sleep\",\"tenant_id\":\"acme\"}")) {
+      refused(
+          () ->
+              f.redrive.redrive(
+                  "jobline.requests.dlq:0:8", body, as(new Caller("root", Role.ADMIN, null))),
+          409,
+          "is 600 characters long; at most 512 are accepted, so no run of it can be kept");
+    }
   }
 
   private static DeadLetter letter(String value) {

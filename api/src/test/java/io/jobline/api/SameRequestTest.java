@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.RunOptions;
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What makes a request sent again under an Idempotency-Key the same request as the first. */
@@ -60,5 +65,51 @@ class SameRequestTest {
             SameRequest.differs(
                 p, new RunOptions(null, null, 5, 60), p, new RunOptions(null, null, 5, null)))
         .contains("retry_backoff_cap_seconds");
+  }
+
+  @Test
+  void aRunAsHistoryWroteItIsComparedOnlyWhereItsRecordStillTellsTheFirstRequest()
+      throws Exception {
+    // found by review: a corrected redrive replaced the params the run keeps, and a refusal
+    // folded before the request left it none; the client's own retry was then a 422
+    JsonNode p = json("{\"a\":1}");
+    RunOptions none = new RunOptions(null, null, null, null);
+    RunRecord first = run(1, p, new RunOptions(null, 30, null, null));
+    assertThat(SameRequest.differsFromStored(first, json("{\"a\":2}"), none)).contains("params");
+    assertThat(SameRequest.differsFromStored(first, p, none)).contains("timeout_seconds");
+    assertThat(SameRequest.differsFromStored(first, p, new RunOptions(null, 30, null, null)))
+        .isEmpty();
+    // past its first attempt (retried, redriven corrected), or without params or options kept
+    assertThat(SameRequest.differsFromStored(run(2, p, null), json("{\"a\":2}"), none)).isEmpty();
+    assertThat(SameRequest.differsFromStored(run(1, null, null), p, new RunOptions(null, 5, 6, 7)))
+        .isEmpty();
+    assertThat(SameRequest.differsFromStored(run(1, p, null), p, new RunOptions(null, 5, 6, 7)))
+        .isEmpty();
+  }
+
+  private static RunRecord run(int attempt, JsonNode params, RunOptions options) {
+    return new RunRecord(
+        RunId.of("r1"),
+        "noop",
+        "t1",
+        params,
+        null,
+        RunStatus.FAILED,
+        attempt,
+        0,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        Map.of(),
+        options);
   }
 }

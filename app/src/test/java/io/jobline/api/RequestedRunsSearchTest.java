@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -101,9 +102,15 @@ class RequestedRunsSearchTest {
           .as("a miss is not searched again at once")
           .isEqualTo(searches + 1);
     }
+    AtomicLong answered = new AtomicLong();
     try (RequestedRuns capped =
         new RequestedRuns(
-            TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK, 5, Duration.ofSeconds(3))) {
+            TestKafka.clientProperties(),
+            Clock.systemUTC(),
+            LOOK_BACK,
+            5,
+            Duration.ofSeconds(3),
+            answered::get)) {
       // (a named id is looked for over the whole look-back: at least the 35 records above); a
       // search stopped at its bounds cannot tell, and says so rather than finding nothing
       String beyond = RunId.forIdempotencyKey("x", "y", tenant).value();
@@ -112,8 +119,20 @@ class RequestedRunsSearchTest {
       long searches = capped.searches();
       assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
       assertThat(capped.searches())
-          .as("an unsure search is not kept as a miss")
-          .isEqualTo(searches + 1);
+          .as("asked again at once: not searched again")
+          .isEqualTo(searches);
+      answered.addAndGet(Duration.ofSeconds(2).toNanos());
+      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
+      assertThat(capped.searches()).as("a second later: searched again").isEqualTo(searches + 1);
+      // found by review: an id that will never exist was a 503 for good on a busy topic; once
+      // searches have not told for longer than the look-back, it is not there
+      answered.addAndGet(LOOK_BACK.toNanos());
+      assertThat(capped.apply(beyond)).isEmpty();
+      assertThat(capped.apply(beyond)).as("and is kept as a miss").isEmpty();
+      assertThat(capped.searches()).isEqualTo(searches + 2);
+      // asked about again much later, it is told afresh
+      answered.addAndGet(LOOK_BACK.toNanos() * 3);
+      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
     }
   }
 
@@ -138,14 +157,22 @@ class RequestedRunsSearchTest {
   @Test
   void aSearchWaitingForAnotherCannotTellAndSaysSo() throws Exception {
     String id = RunId.random(Clock.systemUTC()).value();
+    AtomicLong answered = new AtomicLong();
     try (RequestedRuns runs =
-        new RequestedRuns(TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK)) {
+        new RequestedRuns(
+            TestKafka.clientProperties(),
+            Clock.systemUTC(),
+            LOOK_BACK,
+            RequestedRuns.MAX_RECORDS,
+            RequestedRuns.MAX_TIME,
+            answered::get)) {
       runs.searchLock().acquire(); // (another search running)
       try {
         assertUnsure(() -> runs.apply(id), "another search of jobline.requests was running");
       } finally {
         runs.searchLock().release();
       }
+      answered.addAndGet(Duration.ofSeconds(2).toNanos());
       assertThat(runs.apply(id)).as("searched once the other is done: not there").isEmpty();
     }
   }

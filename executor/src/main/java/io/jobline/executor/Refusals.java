@@ -5,6 +5,7 @@ import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -100,6 +101,22 @@ final class Refusals {
       deadLetters.send(record, why, done);
       return;
     }
+    if (request.runId().value().length() > WireLimits.MAX_ID_CHARS) {
+      // no run can be stored under it: its failure, keyed by it, would only be set aside, and one
+      // salvaged from a record too large to run put the event over Kafka's largest record, so
+      // the transaction failed and the record was read and refused again for good (review)
+      deadLetters.send(
+          record,
+          DeadLetters.capped(
+              why
+                  + "; its run_id is "
+                  + request.runId().value().length()
+                  + " characters long, over the "
+                  + WireLimits.MAX_ID_CHARS
+                  + " a run can be stored under, so no run of it is failed"),
+          done);
+      return;
+    }
     if (runsElsewhere) {
       deadLetters.send(
           record,
@@ -135,8 +152,9 @@ final class Refusals {
         epoch,
         Json.object()
             .put("error", why)
-            .put("job_name", request.jobName())
-            .put("tenant_id", request.tenantId()));
+            // (salvaged from a record too large to run, either may be as long as the record)
+            .put("job_name", WireLimits.cutId(request.jobName()))
+            .put("tenant_id", WireLimits.cutId(request.tenantId())));
   }
 
   /** A refusal waiting for the previous owner's claim on its attempt (poll thread only). */

@@ -3,6 +3,8 @@ package io.jobline.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.topic.Topics;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -45,5 +47,51 @@ class RefusedCopyTest {
     h.reader.accept(ReaderHarness.request(1, "s", "no-such-job"));
 
     assertThat(h.events.isEmpty()).as("the failure of run s").isFalse();
+  }
+
+  @Test
+  void aRecordTooLargeToRunWhoseRunIdCannotBeCarriedIsDeadLetteredWithNoFailure() {
+    // found by review: the failure of a run id salvaged from a record of a megabyte, keyed by it,
+    // was over Kafka's largest record: the transaction failed, and the record was read and refused
+    // again for good
+    String id = "r".repeat(200_000);
+    String tenant = "t".repeat(200_000);
+    h.reader.accept(
+        ReaderHarness.record(
+            0,
+            ("{\"run_id\":\""
+                    + id
+                    + "\",\"job_name\":\"counting\",\"tenant_id\":\""
+                    + tenant
+                    + "\"}")
+                .getBytes(StandardCharsets.UTF_8)));
+    // one at the bound fails its run, with its names cut
+    String longest = "s".repeat(WireLimits.MAX_ID_CHARS);
+    h.reader.accept(
+        ReaderHarness.record(
+            1,
+            ("{\"run_id\":\""
+                    + longest
+                    + "\",\"job_name\":\"counting\",\"tenant_id\":\""
+                    + tenant
+                    + "\",\"pad\":\""
+                    + "x".repeat(WireLimits.MAX_REQUEST_BYTES)
+                    + "\"}")
+                .getBytes(StandardCharsets.UTF_8)));
+
+    List<EventPublisher.Outgoing> failures = h.events.drain(new Fences(), voided -> {});
+    List<ProducerRecord<byte[], byte[]>> sent = h.committed();
+    assertThat(sent)
+        .extracting(ProducerRecord::topic)
+        .containsExactly(Topics.REQUESTS_DLQ.name(), Topics.REQUESTS_DLQ.name());
+    assertThat(header(sent.get(0), Topics.DLQ_REASON_HEADER))
+        .startsWith("too large")
+        .contains("its run_id is 200000 characters long")
+        .endsWith("so no run of it is failed");
+    assertThat(failures).hasSize(1);
+    RunEvent failure = failures.get(0).event();
+    assertThat(failure.runId().value()).isEqualTo(longest);
+    assertThat(Topics.EVENTS.valueSerde().serializer().serialize("e", failure).length)
+        .isLessThan(4_000);
   }
 }

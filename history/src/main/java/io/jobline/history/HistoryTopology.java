@@ -12,6 +12,7 @@ import io.jobline.wire.IsoInstant;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.WireLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -167,8 +168,14 @@ public final class HistoryTopology {
                 Consumed.with(Serdes.String(), lenient(Topics.REQUESTS.valueSerde()))
                     .withName("requests-source"))
             .processValues(WithRunId::new, Named.as("derive-run-ids"))
+            // (a run id too long to store a run under is the executor's dead letter, with no run;
+            // keyed by it, the request was over Kafka's largest record on the repartition topic,
+            // and stopped the stream thread at every restart: found by review)
             .filter(
-                (tenant, request) -> request != null && request.jobName() != null,
+                (tenant, request) ->
+                    request != null
+                        && request.jobName() != null
+                        && request.runId().value().length() <= WireLimits.MAX_ID_CHARS,
                 Named.as("valid-requests"))
             .selectKey((tenant, request) -> request.runId().value(), Named.as("key-by-run"))
             .mapValues(RunInput::of, Named.as("request-input"));

@@ -88,7 +88,8 @@ public final class UnreadableRecords implements DeserializationExceptionHandler 
             Topics.HISTORY_DLQ.name(),
             null,
             key != null && key.length > WireLimits.MAX_ID_CHARS
-                ? Arrays.copyOf(key, WireLimits.MAX_ID_CHARS)
+                ? WireLimits.cutId(new String(key, StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8)
                 : key,
             cut(record.value()));
     dead.headers().add(Topics.DLQ_REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
