@@ -1,8 +1,10 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -83,15 +85,31 @@ public final class AcceptedRuns {
    * live stream ended, for an attempt about to run (found by review).
    */
   public void retried(RunRecord ended, int next) {
-    keep(ended.withStatus(RunStatus.RETRYING), next);
+    RunRecord kept = ended.withStatus(RunStatus.RETRYING);
+    // (history's whole record, logs and all: weighed whole, so the bound in bytes holds; found by
+    // review)
+    keep(kept, next, OVERHEAD_BYTES + bytes(kept));
+  }
+
+  private static long bytes(Object value) {
+    try {
+      return Json.mapper().writeValueAsBytes(value).length;
+    } catch (JsonProcessingException e) {
+      return MAX_BYTES; // (never kept long: the bound lets it go first)
+    }
   }
 
   private void keep(RunRecord kept, int retried) {
-    long size =
+    keep(
+        kept,
+        retried,
         OVERHEAD_BYTES
             + (kept.params() == null
                 ? 0
-                : kept.params().toString().getBytes(StandardCharsets.UTF_8).length);
+                : kept.params().toString().getBytes(StandardCharsets.UTF_8).length));
+  }
+
+  private void keep(RunRecord kept, int retried, long size) {
     synchronized (this) {
       long now = nanos.getAsLong();
       Entry old = runs.remove(kept.runId().value());

@@ -193,8 +193,13 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
     }
     Unsure lately = unsureLately(runId);
     if (lately != null) {
-      // (a search that could not tell a moment ago: the same again, without searching)
-      return notTold(runId, lately.why());
+      // (a search that could not tell a moment ago: the same again, without searching, and
+      // without putting off the next search: found by review, a client asking more than once a
+      // second was never searched for again)
+      if (answers.getAsLong() - lately.first() > lookBack.toNanos()) {
+        return notThere(runId);
+      }
+      throw unsure(runId, lately.why());
     }
     long deadline = System.nanoTime() + maxTime.toNanos();
     try {
@@ -311,6 +316,15 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       unsure.put(runId, new Unsure(before == null ? now : before.first(), now, why));
     }
     throw unsure(runId, why);
+  }
+
+  /** A run searches have not told of for longer than {@code lookBack}: not there. */
+  private Optional<JobRequest> notThere(String runId) {
+    synchronized (unsure) {
+      unsure.remove(runId);
+    }
+    missed(runId);
+    return Optional.empty();
   }
 
   /** What searches that could not tell within the last {@link #MISS_KEPT} said, if any. */

@@ -3,6 +3,7 @@ package io.jobline.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.wire.Secrets;
 import java.util.Comparator;
 import java.util.Objects;
@@ -73,24 +74,17 @@ final class SameRequest {
   }
 
   /**
-   * As {@link #differs} for a run as history wrote it, comparing only what its record still tells
-   * of its first request: nothing once it is past its first attempt (a redrive's corrected record
-   * replaces its params and options), its params only when it has some (a run written from its
-   * events before its request, or stored stripped, has none), its options only when it has them. So
-   * a retry of the same request is never refused where the record cannot tell (found by review: a
-   * corrected redrive, or a refusal folded first, made the client's own retry a 422).
+   * As {@link #differs} for a run as history wrote it: nothing once a later attempt has been asked
+   * for — the run is past its first attempt, or reads {@code retrying} — since a redrive's
+   * corrected record replaces the params and options the run keeps (found by review: the client's
+   * own retry was then a 422); else what the record keeps, no params or options being what the
+   * first request asked (its start event carries its params when history folds it first).
    */
   static Optional<String> differsFromStored(RunRecord stored, JsonNode params, RunOptions again) {
-    if (stored.attempt() > 1) {
+    if (stored.attempt() > 1 || stored.status() == RunStatus.RETRYING) {
       return Optional.empty();
     }
-    if (stored.params() != null && !sameParams(stored.params(), params)) {
-      return Optional.of("params");
-    }
-    if (stored.options() == null) {
-      return Optional.empty();
-    }
-    return differs(null, stored.options(), null, again);
+    return differs(stored.params(), stored.options(), params, again);
   }
 
   /** The 422 for a key that names {@code what} {@code id}, requested with another {@code field}. */

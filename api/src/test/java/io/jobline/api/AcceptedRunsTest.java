@@ -230,4 +230,18 @@ class AcceptedRunsTest {
     assertThat(accepted.fresher(failed)).isSameAs(failed);
     assertThat(resource.show("r1", as(ops))).containsEntry("status", "failed");
   }
+
+  @Test
+  void aRetriedRunIsWeighedWholeSoTheBoundInBytesHolds() {
+    // found by review: history's record, logs and all, was counted as 512 bytes and its params
+    AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 64 * 1024);
+    RunRecord small = ApiRuns.run("small", "acme", RunStatus.FAILED, 2, 1, List.of());
+    RunRecord large = ApiRuns.run("large", "acme", RunStatus.FAILED, 2_000, 1, List.of());
+    accepted.retried(large, 2);
+    accepted.retried(small, 2);
+
+    assertThat(accepted.size()).as("the large one let go at once").isEqualTo(1);
+    assertThat(accepted.fresher(small).status()).isEqualTo(RunStatus.RETRYING);
+    assertThat(accepted.fresher(large)).isSameAs(large);
+  }
 }

@@ -201,29 +201,7 @@ class RetryResourceTest {
     // history yet; try again in a moment" for good
     Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
     String id = "r".repeat(WireLimits.MAX_ID_CHARS + 88);
-    DeadLetter old = letter("{}");
-    f.letters.putAll(
-        List.of(
-            new DeadLetter(
-                "jobline.requests.dlq:0:8",
-                old.topic(),
-                0,
-                8,
-                T0,
-                "too large",
-                null,
-                "jobline.requests",
-                2,
-                8L,
-                "acme",
-                "acme",
-                "sleep",
-                id,
-                "{\"run_id\":\""
-                    + id
-                    + "\",\"job_name\":\"sleep\",\"tenant_id\":\"acme\",\"params\":{}}",
-                false,
-                null)));
+    f.letters.putAll(List.of(letterOf("jobline.requests.dlq:0:8", id, T0)));
 
     for (String body : Arrays.asList(null, "{\"job_name\":\"sleep\",\"tenant_id\":\"acme\"}")) {
       refused(
@@ -233,6 +211,54 @@ class RetryResourceTest {
           409,
           "is 600 characters long; at most 512 are accepted, so no run of it can be kept");
     }
+  }
+
+  @Test
+  void aDeadLetterOfARunTheExecutorEndedNoneOfIsRedrivenOnceHistoryWouldHaveShownItsFailure() {
+    // found by review: a record the executor read no run id or job from was dead-lettered with no
+    // failure; history never shows its run, and the redrive said "try again in a moment" for good
+    Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
+    Instant now = Instant.now();
+    f.letters.putAll(
+        List.of(
+            letterOf("jobline.requests.dlq:0:8", "r-fresh", now),
+            letterOf(
+                "jobline.requests.dlq:0:9",
+                "r-old",
+                now.minus(DeadLettersResource.FAILURE_WRITTEN_WITHIN).minusSeconds(1))));
+    Caller root = new Caller("root", Role.ADMIN, null);
+
+    refused(
+        () -> f.redrive.redrive("jobline.requests.dlq:0:8", null, as(root)),
+        409,
+        "not in the history yet");
+    // (no producers: it went on to send the run's first attempt)
+    assertThatThrownBy(() -> f.redrive.redrive("jobline.requests.dlq:0:9", null, as(root)))
+        .isInstanceOf(NullPointerException.class);
+  }
+
+  /** Tenant acme's dead letter {@code id} of a request of job sleep for run {@code runId}. */
+  private static DeadLetter letterOf(String id, String runId, Instant time) {
+    return new DeadLetter(
+        id,
+        "jobline.requests.dlq",
+        0,
+        Long.parseLong(id.substring(id.lastIndexOf(':') + 1)),
+        time,
+        "too large",
+        null,
+        "jobline.requests",
+        2,
+        8L,
+        "acme",
+        "acme",
+        "sleep",
+        runId,
+        "{\"run_id\":\""
+            + runId
+            + "\",\"job_name\":\"sleep\",\"tenant_id\":\"acme\",\"params\":{}}",
+        false,
+        null);
   }
 
   private static DeadLetter letter(String value) {

@@ -68,33 +68,38 @@ class SameRequestTest {
   }
 
   @Test
-  void aRunAsHistoryWroteItIsComparedOnlyWhereItsRecordStillTellsTheFirstRequest()
-      throws Exception {
-    // found by review: a corrected redrive replaced the params the run keeps, and a refusal
-    // folded before the request left it none; the client's own retry was then a 422
+  void aRunAsHistoryWroteItIsComparedUntilALaterAttemptIsAskedFor() throws Exception {
+    // found by review: a corrected redrive replaced the params the run keeps; the client's own
+    // retry was then a 422
     JsonNode p = json("{\"a\":1}");
     RunOptions none = new RunOptions(null, null, null, null);
-    RunRecord first = run(1, p, new RunOptions(null, 30, null, null));
+    RunRecord first = run(1, RunStatus.FAILED, p, new RunOptions(null, 30, null, null));
     assertThat(SameRequest.differsFromStored(first, json("{\"a\":2}"), none)).contains("params");
     assertThat(SameRequest.differsFromStored(first, p, none)).contains("timeout_seconds");
     assertThat(SameRequest.differsFromStored(first, p, new RunOptions(null, 30, null, null)))
         .isEmpty();
-    // past its first attempt (retried, redriven corrected), or without params or options kept
-    assertThat(SameRequest.differsFromStored(run(2, p, null), json("{\"a\":2}"), none)).isEmpty();
-    assertThat(SameRequest.differsFromStored(run(1, null, null), p, new RunOptions(null, 5, 6, 7)))
+    // none kept: none asked (found by review: read as "cannot tell", a changed request replayed)
+    assertThat(SameRequest.differsFromStored(run(1, RunStatus.COMPLETED, null, null), p, none))
+        .contains("params");
+    assertThat(
+            SameRequest.differsFromStored(
+                run(1, RunStatus.COMPLETED, null, null), null, new RunOptions(null, 5, null, null)))
+        .contains("timeout_seconds");
+    // a later attempt asked for (retried, redriven corrected): replayed
+    assertThat(SameRequest.differsFromStored(run(2, RunStatus.RUNNING, p, null), json("{}"), none))
         .isEmpty();
-    assertThat(SameRequest.differsFromStored(run(1, p, null), p, new RunOptions(null, 5, 6, 7)))
+    assertThat(SameRequest.differsFromStored(run(1, RunStatus.RETRYING, p, null), json("{}"), none))
         .isEmpty();
   }
 
-  private static RunRecord run(int attempt, JsonNode params, RunOptions options) {
+  private static RunRecord run(int attempt, RunStatus status, JsonNode params, RunOptions options) {
     return new RunRecord(
         RunId.of("r1"),
         "noop",
         "t1",
         params,
         null,
-        RunStatus.FAILED,
+        status,
         attempt,
         0,
         null,
