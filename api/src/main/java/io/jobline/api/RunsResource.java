@@ -172,7 +172,8 @@ public final class RunsResource {
                 .inChainRun(chainRun));
     RunRecord last = page.isEmpty() ? null : page.get(page.size() - 1);
     return new RunPage(
-        page.stream().map(RunSummary::of).toList(),
+        // (a run retried here a moment ago reads retrying, as its own GET has it)
+        page.stream().map(accepted::fresher).map(RunSummary::of).toList(),
         page.size() < size || last == null
             ? null
             : new RunStore.Cursor(last.requestedAt(), last.runId().value()).encode());

@@ -215,6 +215,12 @@ class AcceptedRunsTest {
     assertThat(accepted.fresher(failed).status()).isEqualTo(RunStatus.RETRYING);
     assertThat(accepted.fresher(failed).logs()).isEqualTo(failed.logs());
     assertThat(resource.show("r1", as(ops))).containsEntry("status", "retrying");
+    assertThat(
+            resource
+                .list(as(ops), null, null, null, null, null, null, null, null, null, null, null)
+                .runs())
+        .extracting(RunSummary::status)
+        .containsExactly("retrying");
     assertThat(accepted.kept("r9")).isEmpty();
     // history reads the retry, the attempt it asked for, or a later end: history's record
     for (RunRecord later :
