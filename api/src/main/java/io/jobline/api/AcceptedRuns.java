@@ -116,6 +116,9 @@ public final class AcceptedRuns {
       if (old != null) {
         bytes -= old.bytes();
       }
+      if (size > maxBytes) {
+        return; // (kept, it would push out every other run, and then go itself: found by review)
+      }
       runs.put(kept.runId().value(), new Entry(kept, now, size, retried));
       bytes += size;
       letGo(now);

@@ -36,7 +36,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -129,13 +128,6 @@ public final class DeadLettersResource {
   public DeadLetterView show(@PathParam("id") String id, @Context SecurityContext sc) {
     return DeadLetterView.of(find(id, sc));
   }
-
-  /**
-   * How long after its dead letter the failure of a run the executor refused is in history at the
-   * latest (the executor sends both in one transaction; history writes an end at its next commit,
-   * even while far behind on a busy box).
-   */
-  static final Duration FAILURE_WRITTEN_WITHIN = Duration.ofSeconds(60);
 
   /**
    * Sends a dead-lettered request again — as it was, or as {@code record} in the body — to the
@@ -302,14 +294,9 @@ public final class DeadLettersResource {
           "record.run_id",
           null);
     }
-    if (run.isEmpty()
-        && runId.value().equals(letter.runId())
-        && (letter.time() == null
-            || letter.time().isAfter(deps.clock().instant().minus(FAILURE_WRITTEN_WITHIN)))) {
+    if (run.isEmpty() && runId.value().equals(letter.runId())) {
       // the executor ends the run it refused as failed: going on before history shows that would
-      // race it. One it ended no run of (a record it could read no run id or job from) never
-      // shows: past the time history takes, the redrive goes on as the run's first attempt (found
-      // by review: it was told to try again in a moment, for good)
+      // race it
       throw new ApiException(
           409,
           "Cannot be redriven yet",

@@ -74,17 +74,24 @@ final class SameRequest {
   }
 
   /**
-   * As {@link #differs} for a run as history wrote it: nothing once a later attempt has been asked
-   * for — the run is past its first attempt, or reads {@code retrying} — since a redrive's
-   * corrected record replaces the params and options the run keeps (found by review: the client's
-   * own retry was then a 422); else what the record keeps, no params or options being what the
-   * first request asked (its start event carries its params when history folds it first).
+   * As {@link #differs} for a run as history wrote it, only where its record still tells the first
+   * request: nothing once a later attempt has been asked for — the run is past its first attempt,
+   * or reads {@code retrying} — since a redrive's corrected record replaces the params and options
+   * the run keeps; its params only when it keeps some, its options only when it keeps them. A run
+   * stored stripped, or folded from an event before its request, keeps none it was asked for, and
+   * an honest retry must not be refused (found by review: each made one a 422). So a key sent first
+   * with no params and again with some replays, where the api that sent it no longer remembers.
    */
   static Optional<String> differsFromStored(RunRecord stored, JsonNode params, RunOptions again) {
     if (stored.attempt() > 1 || stored.status() == RunStatus.RETRYING) {
       return Optional.empty();
     }
-    return differs(stored.params(), stored.options(), params, again);
+    if (stored.params() != null && !sameParams(stored.params(), params)) {
+      return Optional.of("params");
+    }
+    return stored.options() == null
+        ? Optional.empty()
+        : differs(null, stored.options(), null, again);
   }
 
   /** The 422 for a key that names {@code what} {@code id}, requested with another {@code field}. */

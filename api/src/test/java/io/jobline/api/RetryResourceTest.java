@@ -213,30 +213,6 @@ class RetryResourceTest {
     }
   }
 
-  @Test
-  void aDeadLetterOfARunTheExecutorEndedNoneOfIsRedrivenOnceHistoryWouldHaveShownItsFailure() {
-    // found by review: a record the executor read no run id or job from was dead-lettered with no
-    // failure; history never shows its run, and the redrive said "try again in a moment" for good
-    Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
-    Instant now = Instant.now();
-    f.letters.putAll(
-        List.of(
-            letterOf("jobline.requests.dlq:0:8", "r-fresh", now),
-            letterOf(
-                "jobline.requests.dlq:0:9",
-                "r-old",
-                now.minus(DeadLettersResource.FAILURE_WRITTEN_WITHIN).minusSeconds(1))));
-    Caller root = new Caller("root", Role.ADMIN, null);
-
-    refused(
-        () -> f.redrive.redrive("jobline.requests.dlq:0:8", null, as(root)),
-        409,
-        "not in the history yet");
-    // (no producers: it went on to send the run's first attempt)
-    assertThatThrownBy(() -> f.redrive.redrive("jobline.requests.dlq:0:9", null, as(root)))
-        .isInstanceOf(NullPointerException.class);
-  }
-
   /** Tenant acme's dead letter {@code id} of a request of job sleep for run {@code runId}. */
   private static DeadLetter letterOf(String id, String runId, Instant time) {
     return new DeadLetter(
