@@ -45,7 +45,9 @@ async function route() {
     cleanup = null;
   }
   if (!me) {
-    signIn();
+    // (signing out from a page other than the overview moves to it: the sign-in form already
+    // drawn stays, with what is typed in it and the focus)
+    if (!document.getElementById('sign-in')) signIn();
     return;
   }
   const { path, query } = parseHash();
@@ -130,7 +132,12 @@ document.getElementById('sign-out').addEventListener('click', () => {
   signIn();
 });
 
-window.addEventListener('hashchange', () => { route(); main.focus({ preventScroll: true }); });
+window.addEventListener('hashchange', () => {
+  route();
+  // (signed out, the focus stays in the sign-in form: found when a keyboard-only sign-in after
+  // signing out from a run's page lost its keys)
+  if (me) main.focus({ preventScroll: true });
+});
 
 if (token.get()) {
   start().catch((e) => {
