@@ -75,7 +75,14 @@ public final class AcceptedRuns {
 
   /** A run this process handed to Kafka (after Kafka took it). */
   public void accepted(JobRequest request) {
-    keep(shown(request), 0);
+    RunRecord kept = shown(request);
+    keep(
+        kept,
+        0,
+        OVERHEAD_BYTES
+            + (kept.params() == null
+                ? 0
+                : kept.params().toString().getBytes(StandardCharsets.UTF_8).length));
   }
 
   /**
@@ -97,16 +104,6 @@ public final class AcceptedRuns {
     } catch (JsonProcessingException e) {
       return MAX_BYTES; // (never kept long: the bound lets it go first)
     }
-  }
-
-  private void keep(RunRecord kept, int retried) {
-    keep(
-        kept,
-        retried,
-        OVERHEAD_BYTES
-            + (kept.params() == null
-                ? 0
-                : kept.params().toString().getBytes(StandardCharsets.UTF_8).length));
   }
 
   private void keep(RunRecord kept, int retried, long size) {

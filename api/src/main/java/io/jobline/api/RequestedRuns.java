@@ -307,8 +307,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
         before = null; // (asked about again much later: told afresh)
       }
       if (before != null && now - before.first() > lookBack.toNanos()) {
-        missed(runId);
-        return Optional.empty();
+        return notThere(runId);
       }
       if (unsure.size() >= MAX_MISSES) {
         unsure.remove(unsure.keySet().iterator().next());

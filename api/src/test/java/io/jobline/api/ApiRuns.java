@@ -1,5 +1,6 @@
 package io.jobline.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.run.Attempt;
 import io.jobline.run.LogEntry;
 import io.jobline.run.RunOptions;
@@ -32,6 +33,19 @@ final class ApiRuns {
       int attempt,
       List<Attempt> attempts,
       RunOptions options) {
+    return run(id, tenant, status, lines, attempt, attempts, options, null);
+  }
+
+  /** As {@link #run(String, String, RunStatus, int, int, List, RunOptions)}, with these params. */
+  static RunRecord run(
+      String id,
+      String tenant,
+      RunStatus status,
+      int lines,
+      int attempt,
+      List<Attempt> attempts,
+      RunOptions options,
+      JsonNode params) {
     List<LogEntry> logs = new ArrayList<>();
     for (int i = 1; i <= lines; i++) {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
@@ -40,7 +54,7 @@ final class ApiRuns {
         RunId.of(id),
         "sleep",
         tenant,
-        null,
+        params,
         null,
         status,
         attempt,

@@ -201,7 +201,15 @@ class RetryResourceTest {
     // history yet; try again in a moment" for good
     Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
     String id = "r".repeat(WireLimits.MAX_ID_CHARS + 88);
-    f.letters.putAll(List.of(letterOf("jobline.requests.dlq:0:8", id, T0)));
+    f.letters.putAll(
+        List.of(
+            letter(
+                "jobline.requests.dlq:0:8",
+                id,
+                T0,
+                "{\"run_id\":\""
+                    + id
+                    + "\",\"job_name\":\"sleep\",\"tenant_id\":\"acme\",\"params\":{}}")));
 
     for (String body : Arrays.asList(null, "{\"job_name\":\"sleep\",\"tenant_id\":\"acme\"}")) {
       refused(
@@ -213,46 +221,28 @@ class RetryResourceTest {
     }
   }
 
+  private static DeadLetter letter(String value) {
+    return letter("jobline.requests.dlq:0:7", "r1", T0, value);
+  }
+
   /** Tenant acme's dead letter {@code id} of a request of job sleep for run {@code runId}. */
-  private static DeadLetter letterOf(String id, String runId, Instant time) {
+  private static DeadLetter letter(String id, String runId, Instant time, String value) {
+    long offset = Long.parseLong(id.substring(id.lastIndexOf(':') + 1));
     return new DeadLetter(
         id,
         "jobline.requests.dlq",
         0,
-        Long.parseLong(id.substring(id.lastIndexOf(':') + 1)),
+        offset,
         time,
-        "too large",
-        null,
-        "jobline.requests",
-        2,
-        8L,
-        "acme",
-        "acme",
-        "sleep",
-        runId,
-        "{\"run_id\":\""
-            + runId
-            + "\",\"job_name\":\"sleep\",\"tenant_id\":\"acme\",\"params\":{}}",
-        false,
-        null);
-  }
-
-  private static DeadLetter letter(String value) {
-    return new DeadLetter(
-        "jobline.requests.dlq:0:7",
-        "jobline.requests.dlq",
-        0,
-        7,
-        T0,
         "bad params",
         null,
         "jobline.requests",
         2,
-        7L,
+        offset,
         "acme",
         "acme",
         "sleep",
-        "r1",
+        runId,
         value,
         false,
         null);

@@ -7,9 +7,7 @@ import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.Json;
-import io.jobline.wire.RunId;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** What makes a request sent again under an Idempotency-Key the same request as the first. */
@@ -94,28 +92,6 @@ class SameRequestTest {
   }
 
   private static RunRecord run(int attempt, RunStatus status, JsonNode params, RunOptions options) {
-    return new RunRecord(
-        RunId.of("r1"),
-        "noop",
-        "t1",
-        params,
-        null,
-        status,
-        attempt,
-        0,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        List.of(),
-        false,
-        List.of(),
-        null,
-        Map.of(),
-        options);
+    return ApiRuns.run("r1", "t1", status, 0, attempt, List.of(), options, params);
   }
 }
