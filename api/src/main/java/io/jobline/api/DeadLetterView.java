@@ -33,7 +33,8 @@ record DeadLetterView(
     String recordText,
     boolean recordTruncated,
     boolean redriven,
-    List<DeadLetter.Redrive> redrives) {
+    List<DeadLetter.Redrive> redrives,
+    String runOutcome) {
 
   static DeadLetterView of(DeadLetter d) {
     JsonNode json = readable(d);
@@ -55,7 +56,8 @@ record DeadLetterView(
         json == null ? d.value() : null,
         d.valueTruncated(),
         d.redriven(),
-        d.redrives() == null ? List.of() : d.redrives());
+        d.redrives() == null ? List.of() : d.redrives(),
+        d.runOutcome());
   }
 
   private static JsonNode readable(DeadLetter d) {

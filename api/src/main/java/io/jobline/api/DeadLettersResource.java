@@ -294,9 +294,12 @@ public final class DeadLettersResource {
           "record.run_id",
           null);
     }
-    if (run.isEmpty() && runId.value().equals(letter.runId())) {
+    if (run.isEmpty()
+        && runId.value().equals(letter.runId())
+        && !DeadLetter.RUN_NONE.equals(letter.runOutcome())) {
       // the executor ends the run it refused as failed: going on before history shows that would
-      // race it
+      // race it; one it ended no run for (a record naming no job) history never shows, so waiting
+      // for it answered "try again in a moment" for good (found by review)
       throw new ApiException(
           409,
           "Cannot be redriven yet",

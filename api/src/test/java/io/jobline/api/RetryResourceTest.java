@@ -245,6 +245,7 @@ class RetryResourceTest {
         runId,
         value,
         false,
-        null);
+        null,
+        DeadLetter.RUN_FAILED);
   }
 }

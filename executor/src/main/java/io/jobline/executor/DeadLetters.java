@@ -73,8 +73,14 @@ final class DeadLetters {
     return reason.substring(0, cut) + "… (" + (reason.length() - cut) + " more characters)";
   }
 
-  /** Puts the record on the dead-letter topic; {@code sent} runs once it is in the transaction. */
-  void send(ConsumerRecord<byte[], byte[]> record, String reason, Runnable sent) {
+  /**
+   * Puts the record on the dead-letter topic, saying what became of the run it names ({@code
+   * runOutcome}, one of {@link DeadLetter#RUN_FAILED}, {@link DeadLetter#RUN_ELSEWHERE} and {@link
+   * DeadLetter#RUN_NONE}: a redrive of a letter whose run was never failed need not wait for
+   * history to show that failure); {@code sent} runs once it is in the transaction.
+   */
+  void send(
+      ConsumerRecord<byte[], byte[]> record, String reason, String runOutcome, Runnable sent) {
     String why = capped(reason);
     LOG.warn(
         "Request at {}-{}@{} goes to the dead-letter topic: {}",
@@ -82,7 +88,10 @@ final class DeadLetters {
         record.partition(),
         record.offset(),
         why);
-    transaction.deadLetter(letterOf(record, why));
+    ProducerRecord<byte[], byte[]> letter = letterOf(record, why);
+    // (added last, so it is the one read, whatever the record carried under that name)
+    letter.headers().add(Topics.DLQ_RUN_HEADER, runOutcome.getBytes(StandardCharsets.UTF_8));
+    transaction.deadLetter(letter);
     sent.run();
   }
 
@@ -106,7 +115,8 @@ final class DeadLetters {
             - Topics.DLQ_REASON_HEADER.length()
             - Topics.DLQ_SOURCE_HEADER.length()
             - TRUNCATED_HEADER.length()
-            - 16;
+            - Topics.DLQ_RUN_HEADER.length()
+            - 32;
     Headers headers = new RecordHeaders();
     int headerBytes = 0;
     int leftOut = 0;

@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import io.jobline.topic.DeadLetter;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
@@ -98,7 +99,7 @@ final class Refusals {
     count.incrementAndGet();
     String why = DeadLetters.capped(reason);
     if (request == null || request.runId() == null) {
-      deadLetters.send(record, why, done);
+      deadLetters.send(record, why, DeadLetter.RUN_NONE, done);
       return;
     }
     if (request.runId().value().length() > WireLimits.MAX_ID_CHARS) {
@@ -114,6 +115,7 @@ final class Refusals {
                   + " characters long, over the "
                   + WireLimits.MAX_ID_CHARS
                   + " a run can be stored under, so no run of it is failed"),
+          DeadLetter.RUN_NONE,
           done);
       return;
     }
@@ -124,6 +126,7 @@ final class Refusals {
               why
                   + "; its run attempt goes on at the partition's previous owner, which ran"
                   + " another copy"),
+          DeadLetter.RUN_ELSEWHERE,
           done);
       return;
     }
@@ -134,10 +137,11 @@ final class Refusals {
       deadLetters.send(
           record,
           DeadLetters.capped(why + "; its run attempt goes on here as its other copy says"),
+          DeadLetter.RUN_ELSEWHERE,
           done);
       return;
     }
-    deadLetters.send(record, why, () -> {});
+    deadLetters.send(record, why, DeadLetter.RUN_FAILED, () -> {});
     events.publish(failure(request, why, 0), record.partition(), done);
   }
 
@@ -224,9 +228,9 @@ final class Refusals {
             String ended =
                 DeadLetters.capped(why + "; its run attempt ended at the previous owner");
             if (claim.terminalEvent() == null) {
-              deadLetters.send(w.record(), ended, w.done());
+              deadLetters.send(w.record(), ended, DeadLetter.RUN_ELSEWHERE, w.done());
             } else {
-              deadLetters.send(w.record(), ended, () -> {});
+              deadLetters.send(w.record(), ended, DeadLetter.RUN_ELSEWHERE, () -> {});
               RunEvent end =
                   Topics.EVENTS
                       .valueSerde()
@@ -258,7 +262,7 @@ final class Refusals {
                   w.claimKey(),
                   notNoted.toString());
             }
-            deadLetters.send(w.record(), why, () -> {});
+            deadLetters.send(w.record(), why, DeadLetter.RUN_FAILED, () -> {});
             events.publish(failed, w.record().partition(), w.done());
           }
         }

@@ -2,12 +2,17 @@ package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.topic.DeadLetter;
 import io.jobline.topic.Topics;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +41,7 @@ class RefusedCopyTest {
     assertThat(header(sent.get(0), Topics.DLQ_REASON_HEADER))
         .contains("no-such-job")
         .endsWith("; its run attempt goes on here as its other copy says");
+    assertThat(header(sent.get(0), Topics.DLQ_RUN_HEADER)).isEqualTo(DeadLetter.RUN_ELSEWHERE);
     assertThat(h.dispatcher.take(p -> true))
         .extracting(p -> p.request().runId().value())
         .containsExactly("r");
@@ -47,6 +53,37 @@ class RefusedCopyTest {
     h.reader.accept(ReaderHarness.request(1, "s", "no-such-job"));
 
     assertThat(h.events.isEmpty()).as("the failure of run s").isFalse();
+    h.events.drain(new Fences(), voided -> {});
+    assertThat(header(h.committed().get(0), Topics.DLQ_RUN_HEADER))
+        .isEqualTo(DeadLetter.RUN_FAILED);
+  }
+
+  @Test
+  void aRecordNamingNoRunIsDeadLetteredSayingNoRunWasEndedWhateverItCarried() {
+    // found by review: history never shows a run for it, and a redrive waited for one for good;
+    // the record's own header of that name does not speak for the executor
+    RecordHeaders forged = new RecordHeaders();
+    forged.add(Topics.DLQ_RUN_HEADER, DeadLetter.RUN_FAILED.getBytes(StandardCharsets.UTF_8));
+    ConsumerRecord<byte[], byte[]> broken =
+        new ConsumerRecord<>(
+            ReaderHarness.MAIN.topic(),
+            ReaderHarness.MAIN.partition(),
+            0,
+            0L,
+            TimestampType.CREATE_TIME,
+            2,
+            30,
+            "t1".getBytes(StandardCharsets.UTF_8),
+            "{\"job_name\":\"counting\",\"tenant".getBytes(StandardCharsets.UTF_8),
+            forged,
+            Optional.empty());
+    h.reader.accept(broken);
+
+    assertThat(h.events.isEmpty()).as("no failure").isTrue();
+    List<ProducerRecord<byte[], byte[]>> sent = h.committed();
+    assertThat(sent).extracting(ProducerRecord::topic).containsExactly(Topics.REQUESTS_DLQ.name());
+    assertThat(header(sent.get(0), Topics.DLQ_REASON_HEADER)).startsWith("unparseable");
+    assertThat(header(sent.get(0), Topics.DLQ_RUN_HEADER)).isEqualTo(DeadLetter.RUN_NONE);
   }
 
   @Test
@@ -88,6 +125,8 @@ class RefusedCopyTest {
         .startsWith("too large")
         .contains("its run_id is 200000 characters long")
         .endsWith("so no run of it is failed");
+    assertThat(header(sent.get(0), Topics.DLQ_RUN_HEADER)).isEqualTo(DeadLetter.RUN_NONE);
+    assertThat(header(sent.get(1), Topics.DLQ_RUN_HEADER)).isEqualTo(DeadLetter.RUN_FAILED);
     assertThat(failures).hasSize(1);
     RunEvent failure = failures.get(0).event();
     assertThat(failure.runId().value()).isEqualTo(longest);

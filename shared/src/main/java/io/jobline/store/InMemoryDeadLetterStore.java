@@ -92,7 +92,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
   private static DeadLetter marker(PageCursor c) {
     return new DeadLetter(
         c.id(), null, 0, 0, c.at(), null, null, null, null, null, null, null, null, null, null,
-        false, List.of());
+        false, List.of(), null);
   }
 
   private static DeadLetter with(DeadLetter d, List<DeadLetter.Redrive> redrives) {
@@ -113,6 +113,7 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
         d.runId(),
         d.value(),
         d.valueTruncated(),
-        redrives);
+        redrives,
+        d.runOutcome());
   }
 }

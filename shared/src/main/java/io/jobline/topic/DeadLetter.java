@@ -20,7 +20,9 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * A record on a dead-letter topic, as {@code job_dead_letters} keeps it: where it lies, why it is
- * there, where it came from, what it held (as text), whose it is, and every time it was redriven.
+ * there, where it came from, what it held (as text), whose it is, every time it was redriven, and,
+ * for a request, what became of its run ({@code runOutcome}: one of {@link #RUN_FAILED}, {@link
+ * #RUN_ELSEWHERE} and {@link #RUN_NONE}; null where the executor did not say, as before it did).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -41,7 +43,26 @@ public record DeadLetter(
     String runId,
     String value,
     boolean valueTruncated,
-    List<Redrive> redrives) {
+    List<Redrive> redrives,
+    String runOutcome) {
+
+  /**
+   * {@link #runOutcome} of a request the executor ended failed with this dead letter's reason:
+   * history shows the failure once it has read it.
+   */
+  public static final String RUN_FAILED = "failed";
+
+  /**
+   * {@link #runOutcome} of a copy of a request whose run attempt went on from another copy (a
+   * partition's previous owner ran it, or a good copy runs here).
+   */
+  public static final String RUN_ELSEWHERE = "elsewhere";
+
+  /**
+   * {@link #runOutcome} of a record no run was started or ended for (it names no job, or a run id
+   * no run can be stored under): history will never show a run of it.
+   */
+  public static final String RUN_NONE = "none";
 
   /**
    * At most this much of a record's value is kept (a larger one can be redriven only corrected).
@@ -126,7 +147,10 @@ public record DeadLetter(
         runId,
         truncated ? text.substring(0, MAX_VALUE_CHARS) : text,
         truncated,
-        List.of());
+        List.of(),
+        record.topic().equals(Topics.REQUESTS_DLQ.name())
+            ? header(record, Topics.DLQ_RUN_HEADER)
+            : null);
   }
 
   /**

@@ -63,4 +63,10 @@ public final class Topics {
   public static final String DLQ_REASON_HEADER = "jobline.dlq.reason";
 
   public static final String DLQ_SOURCE_HEADER = "jobline.dlq.source";
+
+  /**
+   * On a record of {@code jobline.requests.dlq}: what became of the run it names ({@link
+   * DeadLetter#runOutcome}): {@code failed}, {@code elsewhere} or {@code none}.
+   */
+  public static final String DLQ_RUN_HEADER = "jobline.dlq.run";
 }

@@ -68,7 +68,8 @@ class DeadLetterStoreContractTest {
           "run-" + offset,
           "{\"job_name\":\"" + job + "\"}",
           false,
-          redrives);
+          redrives,
+          DeadLetter.RUN_FAILED);
     }
 
     static DeadLetter letter(long offset, String topic, String tenant, String job, Instant time) {
