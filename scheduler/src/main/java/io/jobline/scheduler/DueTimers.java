@@ -1,8 +1,14 @@
 package io.jobline.scheduler;
 
+import io.jobline.run.RunRecord;
+import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.wire.JobRequest;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -14,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * Fires the timers that are due: emits each one's request, then deletes the timer (a crash in
  * between re-emits the same run id). A timer whose request Kafka refuses as such (too large) is set
  * aside and its run ends as failed; at any other failure it stops, or once the lease may have
- * lapsed, and the rest are tried again next cycle.
+ * lapsed, and the rest are tried again next cycle. A run's retry is sent only once history shows
+ * the attempt before it ended saying so ({@link RetryGate}); until then it is put off a second at a
+ * time.
  */
 final class DueTimers {
   private static final Logger LOG = LoggerFactory.getLogger(DueTimers.class);
@@ -24,12 +32,39 @@ final class DueTimers {
   private final Emitter emitter;
   private final Clock clock;
   private final BooleanSupplier leaseValid;
+  private final RunStore runs;
 
-  /** {@code id} names the scheduler in what is logged. */
+  /**
+   * How long a retry waits for history to show its run at all before it is sent anyway: a run
+   * history never keeps (one it set aside) would otherwise hold its retry for good, where the
+   * attempt a crash voided shows within seconds (its request is folded queued within {@code
+   * history.holdQueued}).
+   */
+  static final Duration MAX_WAIT_FOR_A_RUN = Duration.ofMinutes(10);
+
+  /** How far a retry that waits for history is put off each time. */
+  static final Duration WAIT_STEP = Duration.ofSeconds(1);
+
+  /** Since when each retry has waited for a run history does not show (this process's view). */
+  private final Map<String, Instant> waitingForRun =
+      new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
+          return size() > 10_000;
+        }
+      };
+
+  /** {@code id} names the scheduler in what is logged; {@code runs}: history's runs. */
   DueTimers(
-      String id, TimerStore timers, Emitter emitter, Clock clock, BooleanSupplier leaseValid) {
+      String id,
+      TimerStore timers,
+      RunStore runs,
+      Emitter emitter,
+      Clock clock,
+      BooleanSupplier leaseValid) {
     this.id = id;
     this.timers = timers;
+    this.runs = runs;
     this.emitter = emitter;
     this.clock = clock;
     this.leaseValid = leaseValid;
@@ -42,6 +77,9 @@ final class DueTimers {
         return;
       }
       try {
+        if (!mayGo(timer)) {
+          continue;
+        }
         send(timer);
         timers.delete(timer.id());
       } catch (InterruptedException e) {
@@ -56,6 +94,54 @@ final class DueTimers {
             timer.id(),
             e.toString());
         return;
+      }
+    }
+  }
+
+  /**
+   * Whether {@code timer} may be sent now; a retry history does not show the reason for yet is put
+   * off, and one whose attempt before ended saying none follows is taken away.
+   */
+  private boolean mayGo(TimerStore.Timer timer) {
+    if (!JobRequest.RETRY_TIMER.equals(timer.kind())) {
+      return true;
+    }
+    JobRequest next = timer.request();
+    RunRecord run = runs.find(next.runId().value()).orElse(null);
+    Instant now = clock.instant();
+    switch (RetryGate.of(run, next.attemptOrFirst())) {
+      case SEND -> {
+        waitingForRun.remove(timer.id());
+        return true;
+      }
+      case DROP -> {
+        waitingForRun.remove(timer.id());
+        LOG.info(
+            "Scheduler {} drops timer {}: its run's attempt {} ended {} with no retry to follow"
+                + " (the end that set it was never committed, and the attempt ran again)",
+            id,
+            timer.id(),
+            run.attempt(),
+            run.status().wire());
+        timers.deleteIfDue(timer.id(), timer.dueAt());
+        return false;
+      }
+      default -> {
+        if (run == null) {
+          Instant since = waitingForRun.computeIfAbsent(timer.id(), k -> now);
+          if (!now.isBefore(since.plus(MAX_WAIT_FOR_A_RUN))) {
+            LOG.warn(
+                "Scheduler {} sends timer {} though history has shown no run {} for {}",
+                id,
+                timer.id(),
+                next.runId().value(),
+                MAX_WAIT_FOR_A_RUN);
+            waitingForRun.remove(timer.id());
+            return true;
+          }
+        }
+        timers.postpone(timer.id(), timer.dueAt(), now.plus(WAIT_STEP));
+        return false;
       }
     }
   }

@@ -2,9 +2,12 @@ package io.jobline.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.TimerStore;
+import io.jobline.testkit.TestRuns;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.RunId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -49,13 +52,21 @@ class DueTimersTest {
           }
 
           @Override
+          public boolean postpone(String id, Instant dueAt, Instant to) {
+            return kept.postpone(id, dueAt, to);
+          }
+
+          @Override
           public void setAside(Timer timer, String reason) {
             kept.setAside(timer, reason);
           }
         };
     SchedulerTest.Captured out = new SchedulerTest.Captured();
 
-    new DueTimers("a", refusingDeletes, out, new SettableClock(T0), () -> true).fire();
+    InMemoryRunStore runs = new InMemoryRunStore(new SettableClock(T0));
+    runs.upsertAll(List.of(TestRuns.retryingWithRetryDue(RunId.of("r1"), "noop", T0)));
+
+    new DueTimers("a", refusingDeletes, runs, out, new SettableClock(T0), () -> true).fire();
 
     assertThat(out.requests).containsExactly(retry);
     assertThat(out.missed).as("no failure recorded for a run that was sent").isEmpty();

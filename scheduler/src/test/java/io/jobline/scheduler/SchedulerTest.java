@@ -550,7 +550,7 @@ class SchedulerTest {
 
   @Test
   void dueTimersAreFiredOnceAndRemoved() {
-    JobRequest retry = retryOf("r1");
+    JobRequest retry = retrying("r1");
     timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(5), "retry", retry));
     Scheduler s = scheduler("a", out);
     assertThat(s.cycle()).contains(T0.plusSeconds(5));
@@ -558,26 +558,75 @@ class SchedulerTest {
     assertThat(cycleAt(s, "2026-03-04T10:07:30Z")).isEmpty();
   }
 
-  /** Attempt 3 of run {@code runId}, as a retry timer holds it. */
+  @Test
+  void aRetryWaitsUntilHistoryShowsTheEndThatSetItAndIsDroppedIfTheAttemptRanAgainAndCompleted() {
+    // found by review: an executor stores the retry's timer before the transaction of the
+    // attempt's end commits; killed in between, the attempt runs again at the partition's next
+    // owner, and the timer, sent meanwhile, ran attempt 2 beside it or after it completed
+    JobRequest retry = retryOf("r1");
+    timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(5), "retry", retry));
+    Scheduler s = scheduler("a", out);
+
+    assertThat(cycleAt(s, "2026-03-04T10:07:25Z")).as("no run in history yet").isEmpty();
+    runs.upsertAll(List.of(running(RunId.of("r1"))));
+    assertThat(cycleAt(s, "2026-03-04T10:07:27Z")).as("attempt 1 runs again").isEmpty();
+    assertThat(timers.due(Instant.parse("2026-03-04T10:07:28Z"), 10))
+        .as("put off a second at a time")
+        .hasSize(1);
+    runs.upsertAll(List.of(withStatus(running(RunId.of("r1")), RunStatus.COMPLETED)));
+    assertThat(cycleAt(s, "2026-03-04T10:07:29Z")).isEmpty();
+    assertThat(timers.earliest()).as("dropped: no retry follows a completed attempt").isEmpty();
+
+    JobRequest honest = retryOf("r2");
+    timers.set(new TimerStore.Timer("retry:r2:2", T0.plusSeconds(10), "retry", honest));
+    runs.upsertAll(List.of(running(RunId.of("r2"))));
+    assertThat(cycleAt(s, "2026-03-04T10:07:31Z")).isEmpty();
+    runs.upsertAll(
+        List.of(TestRuns.failedWithRetryDue(RunId.of("r2"), "noop", T0.plusSeconds(10))));
+    assertThat(cycleAt(s, "2026-03-04T10:07:32Z")).containsExactly(honest);
+    assertThat(timers.earliest()).isEmpty();
+  }
+
+  @Test
+  void aRetryOfARunHistoryNeverShowsIsSentAfterAWaitRatherThanHeldForGood() {
+    JobRequest retry = retryOf("r1");
+    timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(5), "retry", retry));
+    Scheduler s = scheduler("a", out);
+
+    assertThat(cycleAt(s, "2026-03-04T10:07:25Z")).isEmpty();
+    Instant almost = T0.plusSeconds(5).plus(DueTimers.MAX_WAIT_FOR_A_RUN).minusSeconds(1);
+    assertThat(cycleAt(s, almost.toString())).isEmpty();
+    assertThat(cycleAt(s, almost.plusSeconds(2).toString())).containsExactly(retry);
+  }
+
+  /** Attempt 2 (of 3) of run {@code runId}, as a retry timer holds it. */
   static JobRequest retryOf(String runId) {
     return JobRequest.of(
-        RunId.of(runId),
-        "noop",
-        Json.object(),
-        "t1",
-        3,
-        null,
-        new Trigger(TriggerType.RETRY, null, null, null, null),
-        T0,
-        "retry");
+            RunId.of(runId),
+            "noop",
+            Json.object(),
+            "t1",
+            3,
+            null,
+            new Trigger(TriggerType.RETRY, null, null, null, null),
+            T0,
+            "retry")
+        .nextAttempt(3, T0);
+  }
+
+  /** {@link #retryOf}, its run shown by history as retrying after attempt 1 said so. */
+  private JobRequest retrying(String runId) {
+    runs.upsertAll(
+        List.of(TestRuns.retryingWithRetryDue(RunId.of(runId), "noop", T0.plusSeconds(1))));
+    return retryOf(runId);
   }
 
   @Test
   void aTimerKafkaRefusesAsTooLargeIsSetAsideItsRunFailsAndTheTimersAfterItFire() {
     // found by review: the first timer that failed stopped the cycle, so one request Kafka would
     // never take (too large) held every timer due after it for ever
-    JobRequest large = retryOf("r-large");
-    JobRequest after = retryOf("r-after");
+    JobRequest large = retrying("r-large");
+    JobRequest after = retrying("r-after");
     timers.set(new TimerStore.Timer("retry:r-large:2", T0.plusSeconds(1), "retry", large));
     timers.set(new TimerStore.Timer("retry:r-after:2", T0.plusSeconds(2), "retry", after));
     Captured refusing =
@@ -606,8 +655,8 @@ class SchedulerTest {
 
   @Test
   void aTimerThatFailsForAnyOtherReasonStaysAndHoldsTheRestUntilTheNextCycle() {
-    JobRequest first = retryOf("r1");
-    JobRequest second = retryOf("r2");
+    JobRequest first = retrying("r1");
+    JobRequest second = retrying("r2");
     timers.set(new TimerStore.Timer("retry:r1:2", T0.plusSeconds(1), "retry", first));
     timers.set(new TimerStore.Timer("retry:r2:2", T0.plusSeconds(2), "retry", second));
     boolean[] down = {true};

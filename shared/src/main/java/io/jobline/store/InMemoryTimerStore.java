@@ -43,6 +43,21 @@ public final class InMemoryTimerStore implements TimerStore {
   }
 
   @Override
+  public boolean postpone(String id, Instant dueAt, Instant to) {
+    boolean[] moved = {false};
+    timers.computeIfPresent(
+        id,
+        (k, t) -> {
+          if (t.dueAt().toEpochMilli() != dueAt.toEpochMilli()) {
+            return t;
+          }
+          moved[0] = true;
+          return new Timer(t.id(), to, t.kind(), t.request());
+        });
+    return moved[0];
+  }
+
+  @Override
   public void setAside(Timer timer, String reason) {
     setAside.put(timer.id(), reason);
     timers.remove(timer.id());

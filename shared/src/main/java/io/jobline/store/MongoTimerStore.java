@@ -8,6 +8,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.Updates;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import java.io.IOException;
@@ -85,6 +86,18 @@ public final class MongoTimerStore implements TimerStore {
     timers.deleteOne(
         Filters.and(
             Filters.eq("_id", id), Filters.eq("due_at", Date.from(dueAt.truncatedTo(MILLIS)))));
+  }
+
+  @Override
+  public boolean postpone(String id, Instant dueAt, Instant to) {
+    return timers
+            .updateOne(
+                Filters.and(
+                    Filters.eq("_id", id),
+                    Filters.eq("due_at", Date.from(dueAt.truncatedTo(MILLIS)))),
+                Updates.set("due_at", Date.from(to.truncatedTo(MILLIS))))
+            .getModifiedCount()
+        > 0;
   }
 
   @Override

@@ -38,6 +38,12 @@ public interface TimerStore {
   void deleteIfDue(String id, Instant dueAt);
 
   /**
+   * Moves timer {@code id} to {@code to} only if it is still due at {@code dueAt} (to the
+   * millisecond), so a timer set again since keeps its own time; whether it moved.
+   */
+  boolean postpone(String id, Instant dueAt, Instant to);
+
+  /**
    * Takes away a timer whose request can never be sent (too large for Kafka, say), keeping it with
    * the reason where an operator finds it ({@code job_timers_dead}), so that it does not hold up
    * the timers due after it.

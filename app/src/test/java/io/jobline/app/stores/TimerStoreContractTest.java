@@ -2,6 +2,7 @@ package io.jobline.app.stores;
 
 import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.MongoTimerStore;
@@ -72,6 +73,22 @@ class TimerStoreContractTest {
       s.deleteIfDue("y", T0.minusSeconds(6)); // set again since: stays
       s.deleteIfDue("x", mine);
       assertThat(s.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("y");
+    }
+
+    @Test
+    void aTimerIsPutOffOnlyWhileItIsTheOneSet() {
+      TimerStore s = store();
+      Instant mine = T0.minusSeconds(10).plusNanos(123_456_789);
+      s.set(timer("x", mine));
+      s.set(timer("y", T0.minusSeconds(5)));
+      assertThat(s.postpone("y", T0.minusSeconds(6), T0.plusSeconds(60))).isFalse();
+      assertThat(s.postpone("x", mine, T0.plusSeconds(1))).isTrue();
+      assertThat(s.postpone("gone", mine, T0.plusSeconds(1))).isFalse();
+      assertThat(s.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("y");
+      assertThat(s.due(T0.plusSeconds(1), 10))
+          .extracting(TimerStore.Timer::id, TimerStore.Timer::dueAt)
+          .containsExactly(tuple("y", T0.minusSeconds(5)), tuple("x", T0.plusSeconds(1)));
+      assertThat(s.due(T0.plusSeconds(1), 10).get(1).request().jobName()).isEqualTo("job");
     }
 
     @Test
