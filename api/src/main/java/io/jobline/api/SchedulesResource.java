@@ -168,32 +168,37 @@ public final class SchedulesResource {
       s = s.merge(Json.object().put("run_at", s.runAt().truncatedTo(ChronoUnit.MILLIS).toString()));
     }
     givenJitter(s.jitterSeconds());
+    if (existed) {
+      // replaced as a change of its whole definition: a fire due or held back (jitter, overlap
+      // queue, catch-up) stays due and the last run stays its last, unless the trigger changed;
+      // stored whole, an unchanged schedule sent again by a deploy moved its next fire past the
+      // one due, which was never sent nor recorded missed (found by review)
+      Schedule replacement = s;
+      boolean anchorGiven = given.runAt() != null;
+      Schedule replaced =
+          change(name, sc, current -> replacing(current, replacement, anchorGiven, now, sc));
+      d.auditor().record(sc, "replace", "schedule", name, replaced.tenantId(), null);
+      return Response.created(URI.create("/jobs/schedules/" + name))
+          .entity(view(replaced, now))
+          .build();
+    }
     Schedule saved = validateAndPlan(s, now, sc);
     firesAtAll(saved);
-    if (!d.schedules().saveIf(saved, read.orElse(null))) {
-      // (another request created, changed or deleted it since it was read: stored, this one
-      // would replace that, another tenant's schedule perhaps; found by review)
+    if (!d.schedules().saveIf(saved, null)) {
+      // (another request created it since it was read: stored, this one would replace that,
+      // another tenant's schedule perhaps; found by review)
       throw new ApiException(
           409,
           "Conflict",
           "the schedule '"
               + name
-              + "' was "
-              + (existed ? "changed or deleted" : "created")
-              + " by another request meanwhile; read it and send this one again if it still"
+              + "' was created by another request meanwhile; read it and send this one again if it still"
               + " applies",
           "job_name",
           null);
     }
     d.changed().run();
-    d.auditor()
-        .record(
-            sc,
-            existed ? "replace" : "create",
-            "schedule",
-            saved.jobName(),
-            saved.tenantId(),
-            null);
+    d.auditor().record(sc, "create", "schedule", saved.jobName(), saved.tenantId(), null);
     return Response.created(URI.create("/jobs/schedules/" + saved.jobName()))
         .entity(ScheduleViews.view(saved, now))
         .build();
@@ -274,13 +279,7 @@ public final class SchedulesResource {
               if (!Objects.equals(merged.jitterSeconds(), current.jitterSeconds())) {
                 givenJitter(merged.jitterSeconds()); // (as read: a number given as text too)
               }
-              boolean retime = retimes(current, merged);
-              Schedule planned =
-                  retime ? validateAndPlan(merged, from(current, now), sc) : validate(merged, sc);
-              if (triggerChanged(current, merged)) {
-                firesAtAll(planned);
-              }
-              return new Planned(planned, retime);
+              return planned(current, merged, now, sc);
             });
     d.auditor().record(sc, "change", "schedule", name, changed.tenantId(), patch);
     return view(changed, now);
@@ -288,6 +287,36 @@ public final class SchedulesResource {
 
   /** A change planned from the schedule as read: what to store, and whether it is retimed. */
   private record Planned(Schedule changed, boolean retimed) {}
+
+  /**
+   * {@code current} replaced by {@code s}: retimed only when what decides the fire times changed,
+   * planned then from its last fire; an interval sent without {@code run_at} ({@code anchorGiven}
+   * false) keeps the anchor it had, so its grid and run ids stay.
+   */
+  private Planned replacing(
+      Schedule current, Schedule s, boolean anchorGiven, Instant now, SecurityContext sc) {
+    Schedule replacement = s;
+    if (!anchorGiven
+        && s.kind() == TriggerKind.INTERVAL
+        && current.kind() == TriggerKind.INTERVAL
+        && current.runAt() != null) {
+      replacement = s.merge(Json.object().put("run_at", current.runAt().toString()));
+    }
+    return planned(current, replacement, now, sc);
+  }
+
+  /**
+   * {@code current} changed to {@code next}, checked: retimed from its last fire only when what
+   * decides the fire times changed.
+   */
+  private Planned planned(Schedule current, Schedule next, Instant now, SecurityContext sc) {
+    boolean retime = retimes(current, next);
+    Schedule planned = retime ? validateAndPlan(next, from(current, now), sc) : validate(next, sc);
+    if (triggerChanged(current, next)) {
+      firesAtAll(planned);
+    }
+    return new Planned(planned, retime);
+  }
 
   /**
    * Reads the schedule, plans the change from it, and stores only its definition (and, retimed, its

@@ -129,6 +129,10 @@ class SchedulesResourceTest {
     saved();
     resource.patch("every-5", "{\"description\":\"new\"}", ADMIN);
 
+    assertKeptTheFireAndTookTheNewDescription();
+  }
+
+  private void assertKeptTheFireAndTookTheNewDescription() {
     assertThat(store.fired).containsExactly("every-5");
     Schedule s = store.find("every-5").orElseThrow();
     assertThat(s.description()).isEqualTo("new");
@@ -223,6 +227,70 @@ class SchedulesResourceTest {
               });
     }
     assertThat(store.find("never")).isEmpty();
+  }
+
+  private static final String EVERY_5 =
+      "{\"job_name\":\"every-5\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
+          + "\"timezone\":\"UTC\",\"description\":\"new\"}";
+
+  @Test
+  void aScheduleSentAgainUnchangedKeepsTheFireDueAndItsLastRun() throws Exception {
+    // found by review: a deploy sending the same schedule again moved its next fire past the one
+    // due (held by jitter, an overlap queue or a catch-up), which was never sent nor recorded
+    // missed, and forgot its last run, so the next fire overlapped the one still running
+    store.fireAfterRead = Integer.MAX_VALUE;
+    Instant due = NOW.minusSeconds(140); // 10:05, not sent yet
+    store.save(
+        Json.mapper().readValue(EVERY_5.replace("new", "old"), Schedule.class).withNextRunAt(due));
+    store.recordFires(
+        List.of(
+            new ScheduleStore.Fire(
+                "every-5", due.minusSeconds(300), "run-0", RunStatus.RUNNING, due, null)));
+
+    assertThat(resource.create(EVERY_5, ADMIN).getStatus()).isEqualTo(201);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.description()).isEqualTo("new");
+    assertThat(s.nextRunAt()).isEqualTo(due);
+    assertThat(s.lastRunId()).isEqualTo("run-0");
+  }
+
+  @Test
+  void aScheduleSentAgainKeepsTheFireRecordedSinceItWasRead() throws Exception {
+    saved();
+    resource.create(EVERY_5, ADMIN);
+
+    assertKeptTheFireAndTookTheNewDescription();
+  }
+
+  @Test
+  void aScheduleSentAgainWithAnotherTriggerIsPlannedAgainAndKeepsItsLastRun() throws Exception {
+    saved();
+    resource.create(EVERY_5.replace("*/5", "*/20"), ADMIN);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.cronExpression()).isEqualTo("*/20 * * * *");
+    assertThat(s.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:20:00Z"));
+    assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void anIntervalSentAgainWithoutItsAnchorKeepsItsGrid() throws Exception {
+    store.fireAfterRead = Integer.MAX_VALUE;
+    String every90 =
+        "{\"job_name\":\"i\",\"job_type\":\"noop\",\"trigger_type\":\"interval\","
+            + "\"interval_seconds\":90,\"timezone\":\"UTC\"}";
+    store.save(
+        Json.mapper()
+            .readValue(
+                every90.replace("}", ",\"run_at\":\"2026-03-04T09:00:30Z\"}"), Schedule.class)
+            .withNextRunAt(Instant.parse("2026-03-04T10:06:30Z"))); // (due, held by jitter)
+
+    resource.create(every90, ADMIN);
+
+    Schedule s = store.find("i").orElseThrow();
+    assertThat(s.runAt()).isEqualTo(Instant.parse("2026-03-04T09:00:30Z"));
+    assertThat(s.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:06:30Z"));
   }
 
   @Test
