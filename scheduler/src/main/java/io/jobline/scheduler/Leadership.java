@@ -19,6 +19,12 @@ final class Leadership {
   private final Emitter emitter;
   private volatile boolean leader;
 
+  /** The epoch of the lease this replica held at its last renewal (0: none). */
+  private long epoch;
+
+  /** Whether the last renewal took the lease at an epoch this replica did not hold before it. */
+  private boolean takenAnew;
+
   /** {@code id} names the scheduler in what is logged. */
   Leadership(String id, LeaderLease lease, Emitter emitter) {
     this.id = id;
@@ -35,8 +41,12 @@ final class Leadership {
    */
   boolean renew(Consumer<RuntimeException> storeFailed) {
     boolean wasLeader = leader;
+    takenAnew = false;
     try {
-      leader = lease.acquire() > 0;
+      long held = Math.max(0, lease.acquire());
+      leader = held > 0;
+      takenAnew = leader && held != epoch;
+      epoch = held;
     } catch (RuntimeException e) {
       if (!leader || !lease.valid()) {
         throw e;
@@ -62,6 +72,15 @@ final class Leadership {
       }
     }
     return leader;
+  }
+
+  /**
+   * Whether the last renewal took the lease at a new epoch: this replica did not lead just before
+   * it, or another replica led in between (while this one was paused or cut off from the store),
+   * and fired and recorded what this one's memory may still show due.
+   */
+  boolean takenAnew() {
+    return takenAnew;
   }
 
   /** Whether this replica led at its last renewal. */

@@ -177,6 +177,16 @@ public final class Scheduler implements Managed {
       output.clear();
       return Optional.empty();
     }
+    if (leadership.takenAnew()) {
+      // what it knew may be stale: another replica may have led in between, firing and recording
+      // what its index still shows due (its fires do not change a schedule's version, so the feed
+      // does not bring them); load everything again, its own fires not yet recorded laid over
+      // (found by review: it fired again what the other had fired). What its own fires met (a
+      // Kafka outage) stays known: the reload shows whether they still are due
+      index.clear();
+      staged.clear();
+      sync.forget();
+    }
     storeWork(output::recordFires); // (before the changes are read: they then show it)
     storeWork(sync::refresh);
     storeWork(dueTimers::fire);

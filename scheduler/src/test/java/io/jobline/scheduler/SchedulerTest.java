@@ -713,6 +713,27 @@ class SchedulerTest {
   }
 
   @Test
+  void aLeaderThatTakesTheLeaseBackAfterAnotherLedFiresNothingTheOtherFired() {
+    // found by review: a paused past its lease, b took the lease, fired 10:08 and then stopped; a
+    // took the lease back at a new epoch but, having led before, kept its index as it was and
+    // fired 10:08 again
+    save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler a = scheduler("a", out);
+    Scheduler b = scheduler("b", out);
+    assertThat(cycleAt(a, "2026-03-04T10:07:59Z")).isEmpty(); // a leads until 10:08:14
+
+    assertThat(cycleAt(b, "2026-03-04T10:08:20Z"))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:08:00Z"));
+    // b stops cycling (it died): its lease lapses at 10:08:35
+
+    assertThat(cycleAt(a, "2026-03-04T10:08:40Z")).isEmpty();
+    assertThat(cycleAt(a, "2026-03-04T10:09:00.010Z"))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
+  }
+
+  @Test
   void aLeaderFrozenPastItsLeaseDoesNotFireWhenItResumes() {
     save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     save("{\"job_name\":\"hb2\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
