@@ -98,7 +98,10 @@ final class ChainProgress {
       ChainStep def = definition(s.name());
       if (st == RunStatus.COMPLETED) {
         steps.put(s.name(), s.ended(StepStatus.COMPLETED, st, now));
-      } else if (run.cancelRequested()) {
+      } else if (run.cancelRequested() || st == RunStatus.CANCELLED) {
+        // a step's run cancelled by hand is the step cancelled, not a failure: it was retried, or
+        // let what depends on it go on under on_failure continue (found by review); it stops the
+        // chain as a failure that stops would
         steps.put(s.name(), s.ended(StepStatus.CANCELLED, st, now));
         if (def.onFailure() == OnFailure.RETRY && s.attempt() <= def.retries()) {
           // a pass may have set the next attempt's retry timer and then failed to record it (its
@@ -143,7 +146,11 @@ final class ChainProgress {
   /** A step failed and its policy ends the chain. */
   private boolean stopped() {
     return steps.values().stream()
-        .anyMatch(s -> s.status() == StepStatus.FAILED && !definition(s.name()).failureContinues());
+        .anyMatch(
+            s ->
+                s.status() == StepStatus.CANCELLED
+                    || (s.status() == StepStatus.FAILED
+                        && !definition(s.name()).failureContinues()));
   }
 
   private void skipPending() {
@@ -192,7 +199,8 @@ final class ChainProgress {
   }
 
   private ChainStatus finalStatus() {
-    if (run.cancelRequested()) {
+    if (run.cancelRequested()
+        || steps.values().stream().anyMatch(s -> s.status() == StepStatus.CANCELLED)) {
       return ChainStatus.CANCELLED;
     }
     if (stopped()) {

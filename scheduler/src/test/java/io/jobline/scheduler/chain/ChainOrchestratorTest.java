@@ -204,6 +204,40 @@ class ChainOrchestratorTest {
   }
 
   @Test
+  void aStepRunCancelledByHandIsNotRetriedNorLetsTheRestGoOn() {
+    // found by review: the orchestrator took the cancel for a failure, ran the step again after
+    // its delay (on_failure: retry), or ran what depended on it (on_failure: continue)
+    String id =
+        start(
+            Chain.chain(
+                "cancelled",
+                "",
+                ChainStep.step("load").retry(2, 30),
+                ChainStep.step("lenient").onFailure(OnFailure.CONTINUE),
+                ChainStep.step("after").dependsOn("load"),
+                ChainStep.step("next").dependsOn("lenient")));
+    ChainOrchestrator o = orchestrator("o1");
+    Scheduler scheduler = timerFiringScheduler();
+
+    o.tick();
+    fleet.end("load", RunStatus.CANCELLED);
+    fleet.end("lenient", RunStatus.CANCELLED);
+    o.tick();
+    clock.advance(Duration.ofSeconds(60));
+    scheduler.cycle();
+    o.tick();
+
+    assertThat(fleet.steps()).containsExactly("load", "lenient");
+    assertThat(fleet.requests).hasSize(2);
+    assertThat(step(id, "load")).isEqualTo(StepStatus.CANCELLED);
+    assertThat(step(id, "lenient")).isEqualTo(StepStatus.CANCELLED);
+    assertThat(step(id, "after")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(step(id, "next")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.CANCELLED);
+    assertThat(timers.earliest()).isEmpty();
+  }
+
+  @Test
   void retryRunsTheStepAgainOnlyAfterItsDelayThroughASchedulerTimer() {
     String id =
         start(
