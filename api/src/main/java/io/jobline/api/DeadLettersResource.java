@@ -36,6 +36,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +53,13 @@ import org.slf4j.LoggerFactory;
 @Produces(MediaType.APPLICATION_JSON)
 public final class DeadLettersResource {
   private static final Logger LOG = LoggerFactory.getLogger(DeadLettersResource.class);
+
+  /**
+   * The shortest time history keeps a run ({@code JOBS_CLEANUP_DAYS} is at least 1): a dead
+   * letter's run not in history this long after the letter was written was removed, not yet to
+   * come.
+   */
+  static final Duration SHORTEST_RUN_RETENTION = Duration.ofDays(1);
 
   private static final Set<String> TOPICS =
       Set.of(Topics.REQUESTS_DLQ.name(), Topics.HISTORY_DLQ.name());
@@ -296,7 +304,8 @@ public final class DeadLettersResource {
     }
     if (run.isEmpty()
         && runId.value().equals(letter.runId())
-        && !DeadLetter.RUN_NONE.equals(letter.runOutcome())) {
+        && !DeadLetter.RUN_NONE.equals(letter.runOutcome())
+        && !removedSince(letter, deps.clock().instant())) {
       // the executor ends the run it refused as failed: going on before history shows that would
       // race it; one it ended no run for (a record naming no job) history never shows, so waiting
       // for it answered "try again in a moment" for good (found by review)
@@ -389,5 +398,14 @@ public final class DeadLettersResource {
   private static ApiException notFound(String id) {
     return ApiException.notFound(
         "no dead letter '" + id + "' (one just dead-lettered appears within a moment)");
+  }
+
+  /**
+   * Whether history has had its retention's time to show the run of {@code letter} since it was
+   * written: a run missing then was removed by the cleanup, and a redrive asking to wait for it
+   * answered "try again in a moment" for good (found by review).
+   */
+  private static boolean removedSince(DeadLetter letter, Instant now) {
+    return letter.time() != null && letter.time().isBefore(now.minus(SHORTEST_RUN_RETENTION));
   }
 }

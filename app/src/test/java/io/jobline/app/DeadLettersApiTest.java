@@ -189,6 +189,46 @@ class DeadLettersApiTest {
   }
 
   @Test
+  void aDeadLetterWhoseRunHistoryHasRemovedSinceIsRedrivenAsItsFirstAttempt() throws Exception {
+    // found by review: once the cleanup removed the run it ended failed, the redrive answered
+    // "not in the history yet; try again in a moment" for good
+    String tenant = "dl-" + UUID.randomUUID();
+    String runId = "removed-" + UUID.randomUUID();
+    ProducerRecord<byte[], byte[]> old =
+        new ProducerRecord<>(
+            Topics.REQUESTS_DLQ.name(),
+            null,
+            System.currentTimeMillis() - Duration.ofDays(2).toMillis(),
+            tenant.getBytes(StandardCharsets.UTF_8),
+            ("{\"run_id\":\""
+                    + runId
+                    + "\",\"job_name\":\"noop\",\"tenant_id\":\""
+                    + tenant
+                    + "\"}")
+                .getBytes(StandardCharsets.UTF_8));
+    old.headers()
+        .add(Topics.DLQ_REASON_HEADER, "unknown job 'noop'".getBytes(StandardCharsets.UTF_8));
+    old.headers()
+        .add(Topics.DLQ_SOURCE_HEADER, "jobline.requests/0/3".getBytes(StandardCharsets.UTF_8));
+    old.headers().add(Topics.DLQ_RUN_HEADER, "failed".getBytes(StandardCharsets.UTF_8));
+    try (var producer =
+        new KafkaProducer<>(
+            standalone.config().kafka.clientProperties(),
+            new ByteArraySerializer(),
+            new ByteArraySerializer())) {
+      producer.send(old).get();
+    }
+    JsonNode letter = awaitDeadLetters(admin, tenant, 1).get(0);
+    assertThat(letter.path("run_outcome").asText()).isEqualTo("failed");
+    assertThat(admin.get("/jobs/runs/" + runId).status()).isEqualTo(404);
+
+    Http.Reply r = admin.post("/jobs/dead-letters/" + letter.path("id").asText() + "/redrive", "");
+    assertThat(r.status()).as(r.body().toString()).isEqualTo(202);
+    assertThat(r.body().path("attempt").asInt()).isEqualTo(1);
+    EndToEndTest.awaitRun(admin, runId, "completed");
+  }
+
+  @Test
   void aSecretInTheRecordIsNeitherKeptNorShownAndARedriveMustGiveItAgain() throws Exception {
     String tenant = "dl-" + UUID.randomUUID();
     String runId =
