@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -272,6 +273,29 @@ class SchedulesResourceTest {
     assertThat(s.cronExpression()).isEqualTo("*/20 * * * *");
     assertThat(s.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:20:00Z"));
     assertThat(s.lastRunId()).isEqualTo("run-1");
+  }
+
+  @Test
+  void aDisabledScheduleWhoseTriggerHasNoFireLeftIsNotEnabledWithoutAWord() throws Exception {
+    store.fireAfterRead = Integer.MAX_VALUE;
+    String once =
+        "{\"job_name\":\"once\",\"job_type\":\"noop\",\"trigger_type\":\"once\","
+            + "\"run_at\":\"2026-03-04T09:00:00Z\",\"timezone\":\"UTC\",\"is_enabled\":false}";
+    store.save(Json.mapper().readValue(once, Schedule.class));
+
+    for (ThrowingCallable enabling :
+        List.<ThrowingCallable>of(
+            () -> resource.create(once.replace("false", "true"), ADMIN),
+            () -> resource.patch("once", "{\"is_enabled\":true}", ADMIN))) {
+      assertThatThrownBy(enabling)
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.toProblem().field()).isEqualTo("run_at");
+              });
+    }
+    assertThat(store.find("once").orElseThrow().enabled()).isFalse();
   }
 
   @Test

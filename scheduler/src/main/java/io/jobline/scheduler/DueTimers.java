@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * between re-emits the same run id). A timer whose request Kafka refuses as such (too large) is set
  * aside and its run ends as failed; at any other failure it stops, or once the lease may have
  * lapsed, and the rest are tried again next cycle. A run's retry is sent only once history shows
- * the attempt before it ended saying so ({@link RetryGate}); until then it is put off a second at a
- * time.
+ * the attempt before it ended saying so ({@link RetryGate}); until then it is put off, a second at
+ * a time at first, longer the longer it waits.
  */
 final class DueTimers {
   private static final Logger LOG = LoggerFactory.getLogger(DueTimers.class);
@@ -42,15 +43,24 @@ final class DueTimers {
    */
   static final Duration MAX_WAIT_FOR_A_RUN = Duration.ofMinutes(10);
 
-  /** How far a retry that waits for history is put off each time. */
+  /**
+   * How far a retry that waits for history is put off the first time; then by a quarter of how long
+   * it has waited, up to {@link #MAX_WAIT_STEP}, so that many waiting retries (a burst failing
+   * while history is behind) cost the cycle little.
+   */
   static final Duration WAIT_STEP = Duration.ofSeconds(1);
 
-  /** Since when each retry has waited for a run history does not show (this process's view). */
-  private final Map<String, Instant> waitingForRun =
+  static final Duration MAX_WAIT_STEP = Duration.ofSeconds(30);
+
+  /** Since when a retry has waited (this process's view), and whether that was logged. */
+  private record Waiting(Instant since, boolean told) {}
+
+  /** The retries waiting for history, by timer id. */
+  private final Map<String, Waiting> waiting =
       new LinkedHashMap<>() {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Instant> eldest) {
-          return size() > 10_000;
+        protected boolean removeEldestEntry(Map.Entry<String, Waiting> eldest) {
+          return size() > 100_000;
         }
       };
 
@@ -72,12 +82,14 @@ final class DueTimers {
 
   /** Emits every due timer's request, then deletes the timer. */
   void fire() {
-    for (TimerStore.Timer timer : timers.due(clock.instant(), 1000)) {
+    List<TimerStore.Timer> due = timers.due(clock.instant(), 1000);
+    Map<String, RunRecord> retried = retriedRuns(due);
+    for (TimerStore.Timer timer : due) {
       if (!leaseValid.getAsBoolean()) {
         return;
       }
       try {
-        if (!mayGo(timer)) {
+        if (!mayGo(timer, retried.get(timer.request().runId().value()))) {
           continue;
         }
         send(timer);
@@ -98,24 +110,35 @@ final class DueTimers {
     }
   }
 
+  /** The runs of the retries among {@code due}, as history shows them, read at once. */
+  private Map<String, RunRecord> retriedRuns(List<TimerStore.Timer> due) {
+    List<String> ids =
+        due.stream()
+            .filter(t -> JobRequest.RETRY_TIMER.equals(t.kind()))
+            .map(t -> t.request().runId().value())
+            .distinct()
+            .toList();
+    return ids.isEmpty() ? Map.of() : runs.findAll(ids);
+  }
+
   /**
-   * Whether {@code timer} may be sent now; a retry history does not show the reason for yet is put
-   * off, and one whose attempt before ended saying none follows is taken away.
+   * Whether {@code timer} may be sent now, {@code run} its run as history shows it (null if not
+   * shown); a retry history does not show the reason for yet is put off, and one whose attempt
+   * before ended saying none follows is taken away.
    */
-  private boolean mayGo(TimerStore.Timer timer) {
+  private boolean mayGo(TimerStore.Timer timer, RunRecord run) {
     if (!JobRequest.RETRY_TIMER.equals(timer.kind())) {
       return true;
     }
     JobRequest next = timer.request();
-    RunRecord run = runs.find(next.runId().value()).orElse(null);
     Instant now = clock.instant();
     switch (RetryGate.of(run, next.attemptOrFirst())) {
       case SEND -> {
-        waitingForRun.remove(timer.id());
+        waiting.remove(timer.id());
         return true;
       }
       case DROP -> {
-        waitingForRun.remove(timer.id());
+        waiting.remove(timer.id());
         LOG.info(
             "Scheduler {} drops timer {}: its run's attempt {} ended {} with no retry to follow"
                 + " (the end that set it was never committed, and the attempt ran again)",
@@ -127,20 +150,37 @@ final class DueTimers {
         return false;
       }
       default -> {
-        if (run == null) {
-          Instant since = waitingForRun.computeIfAbsent(timer.id(), k -> now);
-          if (!now.isBefore(since.plus(MAX_WAIT_FOR_A_RUN))) {
+        Waiting w = waiting.computeIfAbsent(timer.id(), k -> new Waiting(now, false));
+        Duration waited = Duration.between(w.since(), now);
+        if (waited.compareTo(MAX_WAIT_FOR_A_RUN) >= 0) {
+          if (run == null) {
             LOG.warn(
                 "Scheduler {} sends timer {} though history has shown no run {} for {}",
                 id,
                 timer.id(),
                 next.runId().value(),
                 MAX_WAIT_FOR_A_RUN);
-            waitingForRun.remove(timer.id());
+            waiting.remove(timer.id());
             return true;
           }
+          if (!w.told()) {
+            // (an attempt running again may run long: it is waited for, however long)
+            LOG.warn(
+                "Scheduler {}: timer {} has waited {} for history to show attempt {} of run {}"
+                    + " ended; it reads {}",
+                id,
+                timer.id(),
+                waited,
+                next.attemptOrFirst() - 1,
+                next.runId().value(),
+                run.status() == null ? "unknown" : run.status().wire());
+            waiting.put(timer.id(), new Waiting(w.since(), true));
+          }
         }
-        timers.postpone(timer.id(), timer.dueAt(), now.plus(WAIT_STEP));
+        Duration step = waited.dividedBy(4);
+        step = step.compareTo(WAIT_STEP) < 0 ? WAIT_STEP : step;
+        step = step.compareTo(MAX_WAIT_STEP) > 0 ? MAX_WAIT_STEP : step;
+        timers.postpone(timer.id(), timer.dueAt(), now.plus(step));
         return false;
       }
     }

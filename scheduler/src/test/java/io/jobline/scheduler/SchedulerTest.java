@@ -596,7 +596,10 @@ class SchedulerTest {
     assertThat(cycleAt(s, "2026-03-04T10:07:25Z")).isEmpty();
     Instant almost = T0.plusSeconds(5).plus(DueTimers.MAX_WAIT_FOR_A_RUN).minusSeconds(1);
     assertThat(cycleAt(s, almost.toString())).isEmpty();
-    assertThat(cycleAt(s, almost.plusSeconds(2).toString())).containsExactly(retry);
+    assertThat(timers.earliest())
+        .as("the longer it waits, the longer it is put off, up to a bound")
+        .contains(almost.plus(DueTimers.MAX_WAIT_STEP));
+    assertThat(cycleAt(s, almost.plus(DueTimers.MAX_WAIT_STEP).toString())).containsExactly(retry);
   }
 
   /** Attempt 2 (of 3) of run {@code runId}, as a retry timer holds it. */
