@@ -133,7 +133,18 @@ class AcceptedRunsTest {
     AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
     RunsResource resource =
         new RunsResource(
-            store, null, null, null, null, null, null, null, accepted, null, Clock.systemUTC());
+            store,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            accepted,
+            null,
+            null,
+            Clock.systemUTC());
     accepted.accepted(request("r1", "acme", 1));
 
     Map<String, Object> shown = resource.show("r1", as(new Caller("ops", Role.VIEWER, "acme")));
@@ -206,7 +217,18 @@ class AcceptedRunsTest {
     store.upsertAll(List.of(failed));
     RunsResource resource =
         new RunsResource(
-            store, null, null, null, null, null, null, null, accepted, null, Clock.systemUTC());
+            store,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            accepted,
+            null,
+            null,
+            Clock.systemUTC());
     Caller ops = new Caller("ops", Role.VIEWER, "acme");
     assertThat(accepted.fresher(failed)).isSameAs(failed); // (nothing asked here)
 

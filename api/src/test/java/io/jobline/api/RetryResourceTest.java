@@ -58,6 +58,7 @@ class RetryResourceTest {
             null,
             new AcceptedRuns(id -> Optional.empty()),
             letters,
+            null,
             Clock.systemUTC());
 
     assertThatThrownBy(() -> resource.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
@@ -168,6 +169,7 @@ class RetryResourceTest {
               null,
               new AcceptedRuns(id -> Optional.empty()),
               letters,
+              null,
               Clock.systemUTC());
       redrive =
           new DeadLettersResource(

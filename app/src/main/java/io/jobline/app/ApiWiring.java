@@ -128,6 +128,7 @@ final class ApiWiring {
             auditor,
             accepted,
             deadLetters,
+            stores.chainRuns(),
             clock));
     TenantBacklog backlog =
         new TenantBacklog(

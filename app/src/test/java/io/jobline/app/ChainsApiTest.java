@@ -173,6 +173,25 @@ class ChainsApiTest {
   }
 
   @Test
+  void aStepRunIsNotRetriedByHandWhileItsChainRunGoesOn() {
+    // found by review: the retry by hand ran the step, and the chain's own retry ran it again
+    String key = UUID.randomUUID().toString();
+    define(
+        "{\"name\":\"retrying-later\",\"steps\":[{\"name\":\"load\",\"job\":\"counted\","
+            + "\"on_failure\":\"retry\",\"retries\":1,\"retry_delay_seconds\":600}]}");
+    String id =
+        startChain(http, "retrying-later", "{\"params\":{\"key\":\"" + key + "\",\"failures\":5}}");
+    String first = RunId.forChainStep(id, "load", 1).value();
+    EndToEndTest.awaitRun(http, first, "failed");
+
+    HostileInputTest.assertProblem(
+        http.post("/jobs/runs/" + first + "/retry", null), 409, "run_id", "of chain run '" + id);
+    assertThat(http.post("/jobs/chain-runs/" + id + "/cancel", null).status()).isEqualTo(202);
+    awaitChainRun(http, id, "cancelled");
+    assertThat(ChainTestJobs.calls(key)).isEqualTo(1);
+  }
+
+  @Test
   void cancellingMidChainCancelsTheRunningStepAndSkipsTheRest() {
     String key = UUID.randomUUID().toString();
     define(
