@@ -6,7 +6,11 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.store.CatalogueStore;
+import io.jobline.store.DeadLetterStore;
+import io.jobline.store.RunStore;
 import io.jobline.wire.RunId;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +18,27 @@ import java.util.List;
 /** Run records for the api's tests: a {@code sleep} run with progress lines and attempts. */
 final class ApiRuns {
   private ApiRuns() {}
+
+  /**
+   * The runs routes over these stores (any may be null) with no producers: anything sent would fail
+   * the test with a NullPointerException.
+   */
+  static RunsResource resource(
+      RunStore runs, CatalogueStore catalogue, AcceptedRuns accepted, DeadLetterStore letters) {
+    return new RunsResource(
+        runs,
+        null,
+        null,
+        null,
+        null,
+        catalogue,
+        null,
+        null,
+        accepted,
+        letters,
+        null,
+        Clock.systemUTC());
+  }
 
   /**
    * Run {@code id} of {@code tenant}, requested and started at the epoch and ended 9 s later if

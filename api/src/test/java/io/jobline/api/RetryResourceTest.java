@@ -47,19 +47,7 @@ class RetryResourceTest {
     letters.redriven(letter.id(), new DeadLetter.Redrive(T0, "admin", "r1", 2, true));
     // (no producers: anything sent would fail the test with a NullPointerException)
     RunsResource resource =
-        new RunsResource(
-            runs,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            new AcceptedRuns(id -> Optional.empty()),
-            letters,
-            null,
-            Clock.systemUTC());
+        ApiRuns.resource(runs, null, new AcceptedRuns(id -> Optional.empty()), letters);
 
     assertThatThrownBy(() -> resource.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
         .isInstanceOfSatisfying(
@@ -157,20 +145,7 @@ class RetryResourceTest {
       InMemoryCatalogueStore catalogue = new InMemoryCatalogueStore();
       catalogue.publish(
           List.of(new JobDescriptor("sleep", "", 60, 0, Scope.TENANT, false, 0, null)), "e1");
-      retry =
-          new RunsResource(
-              runs,
-              null,
-              null,
-              null,
-              null,
-              catalogue,
-              null,
-              null,
-              new AcceptedRuns(id -> Optional.empty()),
-              letters,
-              null,
-              Clock.systemUTC());
+      retry = ApiRuns.resource(runs, catalogue, new AcceptedRuns(id -> Optional.empty()), letters);
       redrive =
           new DeadLettersResource(
               new DeadLettersResource.Deps(
