@@ -10,6 +10,7 @@ import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
+import io.jobline.store.ChainRunStore;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.store.PageCursor;
 import io.jobline.store.RunStore;
@@ -73,6 +74,7 @@ public final class DeadLettersResource {
       EventProducer events,
       Auditor auditor,
       AcceptedRuns accepted,
+      ChainRunStore chainRuns,
       Clock clock) {}
 
   private final Deps deps;
@@ -284,6 +286,9 @@ public final class DeadLettersResource {
               + "; redrive it once it has ended",
           "record.run_id",
           null);
+    }
+    if (run.isPresent()) {
+      RunAgain.notAStepTheChainRetries(deps.chainRuns(), run.get(), "record.run_id");
     }
     // a run that completed (a retry by hand ran it since), or a fire recorded missed, is not run
     // again: history folds no new attempt onto either, so it would run unseen (found by review)

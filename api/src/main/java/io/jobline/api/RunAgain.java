@@ -1,6 +1,9 @@
 package io.jobline.api;
 
+import io.jobline.chain.ChainRun;
+import io.jobline.chain.OnFailure;
 import io.jobline.run.RunRecord;
+import io.jobline.store.ChainRunStore;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
@@ -8,7 +11,9 @@ import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.Trigger;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Sends a run that ended (retry, redrive) on as its next attempt. */
@@ -51,6 +56,46 @@ final class RunAgain {
         e.addSuppressed(notGivenBack);
       }
       throw e;
+    }
+  }
+
+  /**
+   * 409 (naming {@code field}) for a run that is a step of a chain run still going whose definition
+   * retries it ({@code on_failure: retry}): the chain runs each attempt as a run of its own, so
+   * running this one again by hand (a retry, a redrive) ran the step twice, and the chain never saw
+   * it (found by review). {@code chainRuns} null: no chains to ask.
+   */
+  static void notAStepTheChainRetries(ChainRunStore chainRuns, RunRecord run, String field) {
+    Trigger t = run.trigger();
+    if (chainRuns == null || t == null || t.chainRunId() == null || t.step() == null) {
+      return;
+    }
+    Optional<ChainRun> going =
+        chainRuns
+            .find(t.chainRunId())
+            .filter(c -> !c.status().isTerminal())
+            .filter(
+                c ->
+                    c.definition()
+                        .step(t.step())
+                        .map(step -> step.onFailure() == OnFailure.RETRY)
+                        .orElse(false));
+    if (going.isPresent()) {
+      throw new ApiException(
+          409,
+          "Cannot be run again",
+          "run '"
+              + run.runId().value()
+              + "' is step '"
+              + t.step()
+              + "' of chain run '"
+              + t.chainRunId()
+              + "', which is still "
+              + going.get().status().wire()
+              + " and runs that step again itself (on_failure: retry); cancel the chain run"
+              + " first, or run this again once the chain run has ended",
+          field,
+          null);
     }
   }
 

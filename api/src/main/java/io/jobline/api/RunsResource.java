@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies.SnakeCaseStrategy
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Role;
-import io.jobline.chain.ChainRun;
 import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunOptions;
@@ -226,43 +225,13 @@ public final class RunsResource {
     return JobRequest.RETRY_TIMER.equals(caller) ? caller + " (by hand)" : caller;
   }
 
-  /**
-   * 409 for a run that is a step of a chain run still going: the chain retries its steps as its
-   * definition says (each attempt a run of its own), so a retry by hand ran the step twice, and the
-   * chain never saw it (found by review).
-   */
-  private void notAStepOfAChainGoingOn(RunRecord run) {
-    String chainRun = run.trigger() == null ? null : run.trigger().chainRunId();
-    if (chainRun == null || chainRuns == null) {
-      return;
-    }
-    Optional<ChainRun> going = chainRuns.find(chainRun).filter(c -> !c.status().isTerminal());
-    if (going.isPresent()) {
-      throw new ApiException(
-          409,
-          "Run cannot be retried",
-          "run '"
-              + run.runId().value()
-              + "' is step '"
-              + run.trigger().step()
-              + "' of chain run '"
-              + chainRun
-              + "', which is still "
-              + going.get().status().wire()
-              + " and runs its steps again as its definition says; cancel the chain run first,"
-              + " or retry the run once the chain run has ended",
-          "run_id",
-          null);
-    }
-  }
-
   /** A new attempt of a run that failed, timed out or was cancelled. 202. */
   @POST
   @Path("/{run_id}/retry")
   @RolesAllowed(Role.OPERATOR_NAME)
   public Response retry(@PathParam("run_id") String runId, @Context SecurityContext sc) {
     RunRecord run = find(runId, sc);
-    notAStepOfAChainGoingOn(run);
+    RunAgain.notAStepTheChainRetries(chainRuns, run, "run_id");
     Optional<PendingRetry.NextAttempt> due = PendingRetry.of(run);
     if (due.isPresent()) {
       throw new ApiException(

@@ -440,9 +440,10 @@ public final class SchedulesResource {
                 return null; // (not paused: its next fire time stays)
               }
               Schedule resumed = read.withPaused(false);
-              return new Planned(
-                  resumed.withNextRunAt(Triggers.nextAfter(resumed, from(read, now)).orElse(null)),
-                  true);
+              resumed =
+                  resumed.withNextRunAt(Triggers.nextAfter(resumed, from(read, now)).orElse(null));
+              firesAtAll(resumed); // (a once whose time passed while paused: found by review)
+              return new Planned(resumed, true);
             });
     d.auditor().record(sc, "resume", "schedule", name, s.tenantId(), null);
     return view(s, now);

@@ -7,6 +7,7 @@ import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
+import io.jobline.store.ChainRunStore;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.store.RunStore;
 import io.jobline.wire.RunId;
@@ -25,6 +26,16 @@ final class ApiRuns {
    */
   static RunsResource resource(
       RunStore runs, CatalogueStore catalogue, AcceptedRuns accepted, DeadLetterStore letters) {
+    return resource(runs, catalogue, accepted, letters, null);
+  }
+
+  /** As {@link #resource(RunStore, CatalogueStore, AcceptedRuns, DeadLetterStore)}, with chains. */
+  static RunsResource resource(
+      RunStore runs,
+      CatalogueStore catalogue,
+      AcceptedRuns accepted,
+      DeadLetterStore letters,
+      ChainRunStore chainRuns) {
     return new RunsResource(
         runs,
         null,
@@ -36,7 +47,7 @@ final class ApiRuns {
         null,
         accepted,
         letters,
-        null,
+        chainRuns,
         Clock.systemUTC());
   }
 

@@ -4,17 +4,27 @@ import static io.jobline.api.Callers.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
+import io.jobline.chain.Chain;
+import io.jobline.chain.ChainRun;
+import io.jobline.chain.ChainStep;
+import io.jobline.chain.OnFailure;
 import io.jobline.job.JobDescriptor;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
+import io.jobline.store.ChainRunStore;
 import io.jobline.store.InMemoryCatalogueStore;
+import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryDeadLetterStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.topic.DeadLetter;
+import io.jobline.wire.Json;
 import io.jobline.wire.Scope;
+import io.jobline.wire.Trigger;
+import io.jobline.wire.TriggerType;
 import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Instant;
@@ -135,6 +145,10 @@ class RetryResourceTest {
     final DeadLettersResource redrive;
 
     Redrivable(RunRecord run) {
+      this(run, null);
+    }
+
+    Redrivable(RunRecord run, ChainRunStore chainRuns) {
       InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
       runs.upsertAll(List.of(run));
       letters.putAll(
@@ -145,11 +159,13 @@ class RetryResourceTest {
       InMemoryCatalogueStore catalogue = new InMemoryCatalogueStore();
       catalogue.publish(
           List.of(new JobDescriptor("sleep", "", 60, 0, Scope.TENANT, false, 0, null)), "e1");
-      retry = ApiRuns.resource(runs, catalogue, new AcceptedRuns(id -> Optional.empty()), letters);
+      retry =
+          ApiRuns.resource(
+              runs, catalogue, new AcceptedRuns(id -> Optional.empty()), letters, chainRuns);
       redrive =
           new DeadLettersResource(
               new DeadLettersResource.Deps(
-                  letters, runs, catalogue, null, null, null, null, Clock.systemUTC()));
+                  letters, runs, catalogue, null, null, null, null, chainRuns, Clock.systemUTC()));
     }
 
     void redriveAsAdmin() {
@@ -159,6 +175,48 @@ class RetryResourceTest {
     void retryAsAcmeOperator() {
       retry.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme")));
     }
+  }
+
+  @Test
+  void aStepRunOfAChainThatRetriesItIsNotRunAgainByHandWhileTheChainGoesOn() throws Exception {
+    // found by review: a retry by hand (or a redrive) ran the step, and the chain's own retry ran
+    // it again, while the chain never saw the first
+    InMemoryChainRunStore chainRuns = new InMemoryChainRunStore();
+    chainRuns.create(
+        ChainRun.start(
+            "c1",
+            Chain.chain(
+                    "nightly",
+                    "",
+                    ChainStep.step("sleep").named("load").retry(2, 600),
+                    ChainStep.step("sleep").named("lenient").onFailure(OnFailure.CONTINUE))
+                .validate(j -> true),
+            "acme",
+            Json.object(),
+            Trigger.manual(),
+            T0,
+            "test"));
+    ObjectNode json =
+        Json.mapper().valueToTree(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
+    json.set(
+        "trigger",
+        Json.mapper().valueToTree(new Trigger(TriggerType.CHAIN, null, null, "c1", "load", null)));
+    RunRecord step = Json.mapper().treeToValue(json, RunRecord.class);
+    Redrivable f = new Redrivable(step, chainRuns);
+
+    refused(f::retryAsAcmeOperator, 409, "of chain run 'c1'");
+    refused(f::redriveAsAdmin, 409, "of chain run 'c1'");
+
+    // a step the chain does not run again (on_failure: continue) is not held back
+    json.set(
+        "trigger",
+        Json.mapper()
+            .valueToTree(new Trigger(TriggerType.CHAIN, null, null, "c1", "lenient", null)));
+    Redrivable lenient =
+        new Redrivable(Json.mapper().treeToValue(json, RunRecord.class), chainRuns);
+    assertThatThrownBy(lenient::retryAsAcmeOperator)
+        .as("passes the chain's check, and fails sending: no producers here")
+        .isInstanceOf(NullPointerException.class);
   }
 
   /** {@code call} throws an ApiException with {@code status} whose message has {@code text}. */

@@ -276,7 +276,7 @@ class SchedulesResourceTest {
   }
 
   @Test
-  void aDisabledScheduleWhoseTriggerHasNoFireLeftIsNotEnabledWithoutAWord() throws Exception {
+  void aScheduleWhoseTriggerHasNoFireLeftIsNotEnabledNorResumedWithoutAWord() throws Exception {
     store.fireAfterRead = Integer.MAX_VALUE;
     String once =
         "{\"job_name\":\"once\",\"job_type\":\"noop\",\"trigger_type\":\"once\","
@@ -286,7 +286,15 @@ class SchedulesResourceTest {
     for (ThrowingCallable enabling :
         List.<ThrowingCallable>of(
             () -> resource.create(once.replace("false", "true"), ADMIN),
-            () -> resource.patch("once", "{\"is_enabled\":true}", ADMIN))) {
+            () -> resource.patch("once", "{\"is_enabled\":true}", ADMIN),
+            () -> {
+              store.save(
+                  store
+                      .find("once")
+                      .orElseThrow()
+                      .merge(Json.object().put("paused", true).put("is_enabled", true)));
+              resource.resume("once", ADMIN);
+            })) {
       assertThatThrownBy(enabling)
           .isInstanceOfSatisfying(
               ApiException.class,
@@ -295,7 +303,7 @@ class SchedulesResourceTest {
                 assertThat(e.toProblem().field()).isEqualTo("run_at");
               });
     }
-    assertThat(store.find("once").orElseThrow().enabled()).isFalse();
+    assertThat(store.find("once").orElseThrow().paused()).as("still paused").isTrue();
   }
 
   @Test

@@ -151,6 +151,7 @@ final class ApiWiring {
                 apiRunEvents,
                 auditor,
                 accepted,
+                stores.chainRuns(),
                 clock)));
     EventProducer apiEvents = new EventProducer(config.kafka, "jobline-api-events");
     env.lifecycle().manage(closing(apiEvents::close));

@@ -89,7 +89,7 @@ final class DueTimers {
         return;
       }
       try {
-        if (!mayGo(timer, retried.get(timer.request().runId().value()))) {
+        if (!mayGo(timer, retried)) {
           continue;
         }
         send(timer);
@@ -110,26 +110,52 @@ final class DueTimers {
     }
   }
 
-  /** The runs of the retries among {@code due}, as history shows them, read at once. */
+  /**
+   * The runs of the retries among {@code due}, as history shows them, read at once; null when they
+   * cannot be read (the retries then wait, and the other timers go on: found by review, one failed
+   * read stopped them all).
+   */
   private Map<String, RunRecord> retriedRuns(List<TimerStore.Timer> due) {
-    List<String> ids =
-        due.stream()
-            .filter(t -> JobRequest.RETRY_TIMER.equals(t.kind()))
-            .map(t -> t.request().runId().value())
-            .distinct()
-            .toList();
-    return ids.isEmpty() ? Map.of() : runs.findAll(ids);
+    List<String> ids = due.stream().map(DueTimers::retriedRun).filter(r -> r != null).toList();
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      return runs.findAll(ids.stream().distinct().toList());
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Scheduler {} could not read the runs of {} retries due; they wait: {}",
+          id,
+          ids.size(),
+          e.toString());
+      return null;
+    }
+  }
+
+  /** The run a retry timer names, or null for another timer (or one naming no run). */
+  private static String retriedRun(TimerStore.Timer t) {
+    return JobRequest.RETRY_TIMER.equals(t.kind())
+            && t.request() != null
+            && t.request().runId() != null
+        ? t.request().runId().value()
+        : null;
   }
 
   /**
-   * Whether {@code timer} may be sent now, {@code run} its run as history shows it (null if not
-   * shown); a retry history does not show the reason for yet is put off, and one whose attempt
-   * before ended saying none follows is taken away.
+   * Whether {@code timer} may be sent now, {@code retried} the runs of the retries due as history
+   * shows them (null when they could not be read: a retry then waits for the next cycle); a retry
+   * history does not show the reason for yet is put off, and one whose attempt before ended saying
+   * none follows is taken away.
    */
-  private boolean mayGo(TimerStore.Timer timer, RunRecord run) {
-    if (!JobRequest.RETRY_TIMER.equals(timer.kind())) {
+  private boolean mayGo(TimerStore.Timer timer, Map<String, RunRecord> retried) {
+    String runId = retriedRun(timer);
+    if (runId == null) {
       return true;
     }
+    if (retried == null) {
+      return false;
+    }
+    RunRecord run = retried.get(runId);
     JobRequest next = timer.request();
     Instant now = clock.instant();
     switch (RetryGate.of(run, next.attemptOrFirst())) {

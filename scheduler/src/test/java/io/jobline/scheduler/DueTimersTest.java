@@ -2,12 +2,16 @@ package io.jobline.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.store.ChainAwareRuns;
+import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.testkit.TestRuns;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -72,5 +76,32 @@ class DueTimersTest {
     assertThat(out.missed).as("no failure recorded for a run that was sent").isEmpty();
     assertThat(kept.setAside()).isEqualTo(Map.of());
     assertThat(kept.due(T0, 10)).as("it stays, to be sent again (same run id)").hasSize(1);
+  }
+
+  @Test
+  void runsThatCannotBeReadHoldTheRetriesBackButNoOtherTimer() {
+    // found by review: the read of the retries' runs, outside each timer's try, stopped every
+    // timer of the cycle when it failed
+    InMemoryTimerStore kept = new InMemoryTimerStore();
+    JobRequest retry = SchedulerTest.retryOf("r1");
+    JobRequest step = SchedulerTest.retryOf("chain-step").withTrigger(Trigger.manual());
+    kept.set(new TimerStore.Timer("retry:r1:2", T0.minusSeconds(2), "retry", retry));
+    kept.set(new TimerStore.Timer("chain-retry:s", T0.minusSeconds(1), "chain-retry", step));
+    InMemoryRunStore shown = new InMemoryRunStore(new SettableClock(T0));
+    shown.upsertAll(List.of(TestRuns.retryingWithRetryDue(RunId.of("r1"), "noop", T0)));
+    SchedulerTest.Outage outage = new SchedulerTest.Outage();
+    outage.down = true;
+    RunStore runs =
+        new ChainAwareRuns(outage.of(RunStore.class, shown), new InMemoryChainRunStore());
+    SchedulerTest.Captured out = new SchedulerTest.Captured();
+    DueTimers due = new DueTimers("a", kept, runs, out, new SettableClock(T0), () -> true);
+
+    due.fire();
+    assertThat(out.requests).containsExactly(step);
+    assertThat(kept.due(T0, 10)).extracting(TimerStore.Timer::id).containsExactly("retry:r1:2");
+
+    outage.down = false;
+    due.fire();
+    assertThat(out.requests).containsExactly(step, retry);
   }
 }

@@ -7,6 +7,7 @@ import io.jobline.wire.RunId;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,6 +31,22 @@ public final class ChainAwareRuns implements RunStore {
   public Optional<RunRecord> find(String runId) {
     Optional<RunRecord> run = runs.find(runId);
     return run.isPresent() ? run : chainRuns.find(runId).map(ChainAwareRuns::asRun);
+  }
+
+  /**
+   * As {@link #find} for each: the runs in history in the wrapped store's few reads (the default
+   * read them one by one, as the scheduler's retry timers ask for many at once), the rest looked up
+   * as chain runs.
+   */
+  @Override
+  public Map<String, RunRecord> findAll(Collection<String> runIds) {
+    Map<String, RunRecord> found = new LinkedHashMap<>(runs.findAll(runIds));
+    for (String id : runIds) {
+      if (!found.containsKey(id)) {
+        chainRuns.find(id).ifPresent(c -> found.put(id, asRun(c)));
+      }
+    }
+    return found;
   }
 
   /** A chain run as a run: going until it ends, then completed, failed or cancelled. */
