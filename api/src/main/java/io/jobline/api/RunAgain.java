@@ -61,9 +61,10 @@ final class RunAgain {
 
   /**
    * 409 (naming {@code field}) for a run that is a step of a chain run still going whose definition
-   * retries it ({@code on_failure: retry}): the chain runs each attempt as a run of its own, so
-   * running this one again by hand (a retry, a redrive) ran the step twice, and the chain never saw
-   * it (found by review). {@code chainRuns} null: no chains to ask.
+   * retries it ({@code on_failure: retry}), or that the chain has yet to see end: the chain runs
+   * each attempt as a run of its own, so running this one again by hand (a retry, a redrive) ran
+   * the step twice, and the chain never saw it; or, read by the chain as still going, went on as if
+   * it had passed (found by review). {@code chainRuns} null: no chains to ask.
    */
   static void notAStepTheChainRetries(ChainRunStore chainRuns, RunRecord run, String field) {
     Trigger t = run.trigger();
@@ -77,9 +78,10 @@ final class RunAgain {
             .filter(
                 c ->
                     c.definition()
-                        .step(t.step())
-                        .map(step -> step.onFailure() == OnFailure.RETRY)
-                        .orElse(false));
+                            .step(t.step())
+                            .map(step -> step.onFailure() == OnFailure.RETRY)
+                            .orElse(false)
+                        || c.step(t.step()).map(step -> step.status().isActive()).orElse(false));
     if (going.isPresent()) {
       throw new ApiException(
           409,
@@ -92,8 +94,9 @@ final class RunAgain {
               + t.chainRunId()
               + "', which is still "
               + going.get().status().wire()
-              + " and runs that step again itself (on_failure: retry); cancel the chain run"
-              + " first, or run this again once the chain run has ended",
+              + " and counts on that step (it runs it again itself under on_failure: retry, or"
+              + " has yet to see this run end); cancel the chain run first, or run this again"
+              + " once the chain run has ended",
           field,
           null);
     }

@@ -11,6 +11,7 @@ import io.jobline.chain.Chain;
 import io.jobline.chain.ChainRun;
 import io.jobline.chain.ChainStep;
 import io.jobline.chain.OnFailure;
+import io.jobline.chain.StepStatus;
 import io.jobline.job.JobDescriptor;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
@@ -181,21 +182,37 @@ class RetryResourceTest {
   void aStepRunOfAChainThatRetriesItIsNotRunAgainByHandWhileTheChainGoesOn() throws Exception {
     // found by review: a retry by hand (or a redrive) ran the step, and the chain's own retry ran
     // it again, while the chain never saw the first
-    InMemoryChainRunStore chainRuns = new InMemoryChainRunStore();
-    chainRuns.create(
+    ChainRun started =
         ChainRun.start(
             "c1",
             Chain.chain(
                     "nightly",
                     "",
                     ChainStep.step("sleep").named("load").retry(2, 600),
-                    ChainStep.step("sleep").named("lenient").onFailure(OnFailure.CONTINUE))
+                    ChainStep.step("sleep").named("lenient").onFailure(OnFailure.CONTINUE),
+                    ChainStep.step("sleep").named("seen").onFailure(OnFailure.CONTINUE))
                 .validate(j -> true),
             "acme",
             Json.object(),
             Trigger.manual(),
             T0,
-            "test"));
+            "test");
+    // lenient's run is going as far as the chain has seen; seen's run ended failed, and the chain
+    // went on past it
+    InMemoryChainRunStore chainRuns = new InMemoryChainRunStore();
+    chainRuns.create(
+        started.withSteps(
+            started.steps().stream()
+                .map(
+                    st ->
+                        switch (st.name()) {
+                          case "seen" ->
+                              st.started(1, "r1", T0)
+                                  .ended(StepStatus.FAILED, RunStatus.FAILED, T0);
+                          case "lenient" -> st.started(1, "r1", T0);
+                          default -> st;
+                        })
+                .toList()));
     ObjectNode json =
         Json.mapper().valueToTree(ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of()));
     json.set(
@@ -207,15 +224,22 @@ class RetryResourceTest {
     refused(f::retryAsAcmeOperator, 409, "of chain run 'c1'");
     refused(f::redriveAsAdmin, 409, "of chain run 'c1'");
 
-    // a step the chain does not run again (on_failure: continue) is not held back
+    // one the chain has yet to see end would read to it as going, and the chain went on as if it
+    // passed; one it does not run again (on_failure: continue) and has seen end is not held back
     json.set(
         "trigger",
         Json.mapper()
             .valueToTree(new Trigger(TriggerType.CHAIN, null, null, "c1", "lenient", null)));
     Redrivable lenient =
         new Redrivable(Json.mapper().treeToValue(json, RunRecord.class), chainRuns);
-    assertThatThrownBy(lenient::retryAsAcmeOperator)
-        .as("passes the chain's check, and fails sending: no producers here")
+    refused(lenient::retryAsAcmeOperator, 409, "has yet to see this run end");
+    json.set(
+        "trigger",
+        Json.mapper().valueToTree(new Trigger(TriggerType.CHAIN, null, null, "c1", "seen", null)));
+    Redrivable seen = new Redrivable(Json.mapper().treeToValue(json, RunRecord.class), chainRuns);
+    assertThatThrownBy(seen::retryAsAcmeOperator)
+        .as("passes every check, and fails sending: no producers here")
+        .isNotInstanceOf(ApiException.class)
         .isInstanceOf(NullPointerException.class);
   }
 

@@ -288,6 +288,7 @@ class SchedulesResourceTest {
             () -> resource.create(once.replace("false", "true"), ADMIN),
             () -> resource.patch("once", "{\"is_enabled\":true}", ADMIN),
             () -> {
+              assertThat(store.find("once").orElseThrow().enabled()).as("still off").isFalse();
               store.save(
                   store
                       .find("once")

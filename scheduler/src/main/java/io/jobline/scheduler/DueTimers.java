@@ -152,12 +152,14 @@ final class DueTimers {
     if (runId == null) {
       return true;
     }
-    if (retried == null) {
-      return false;
-    }
-    RunRecord run = retried.get(runId);
     JobRequest next = timer.request();
     Instant now = clock.instant();
+    if (retried == null) {
+      // (not put off: the store may be down; but not held for good either, should one run that
+      // cannot be read fail the read each cycle)
+      return waitedTooLong(timer, now);
+    }
+    RunRecord run = retried.get(runId);
     switch (RetryGate.of(run, next.attemptOrFirst())) {
       case SEND -> {
         waiting.remove(timer.id());
@@ -176,19 +178,12 @@ final class DueTimers {
         return false;
       }
       default -> {
+        if (run == null && waitedTooLong(timer, now)) {
+          return true;
+        }
         Waiting w = waiting.computeIfAbsent(timer.id(), k -> new Waiting(now, false));
         Duration waited = Duration.between(w.since(), now);
         if (waited.compareTo(MAX_WAIT_FOR_A_RUN) >= 0) {
-          if (run == null) {
-            LOG.warn(
-                "Scheduler {} sends timer {} though history has shown no run {} for {}",
-                id,
-                timer.id(),
-                next.runId().value(),
-                MAX_WAIT_FOR_A_RUN);
-            waiting.remove(timer.id());
-            return true;
-          }
           if (!w.told()) {
             // (an attempt running again may run long: it is waited for, however long)
             LOG.warn(
@@ -210,6 +205,25 @@ final class DueTimers {
         return false;
       }
     }
+  }
+
+  /**
+   * Whether a retry whose run history has not shown has waited {@link #MAX_WAIT_FOR_A_RUN} since
+   * this process first held it back, and is to be sent anyway.
+   */
+  private boolean waitedTooLong(TimerStore.Timer timer, Instant now) {
+    Waiting w = waiting.computeIfAbsent(timer.id(), k -> new Waiting(now, false));
+    if (Duration.between(w.since(), now).compareTo(MAX_WAIT_FOR_A_RUN) < 0) {
+      return false;
+    }
+    LOG.warn(
+        "Scheduler {} sends timer {} though history has shown no run {} for {}",
+        id,
+        timer.id(),
+        timer.request().runId().value(),
+        MAX_WAIT_FOR_A_RUN);
+    waiting.remove(timer.id());
+    return true;
   }
 
   /** Sends a timer's request and waits for Kafka to have it. */
