@@ -12,7 +12,9 @@ import io.jobline.testkit.TestRuns;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -103,5 +105,42 @@ class DueTimersTest {
     outage.down = false;
     due.fire();
     assertThat(out.requests).containsExactly(step, retry);
+  }
+
+  @Test
+  void theRunsOfTheRetriesDueAreReadInOneGoThroughTheSchedulersStore() {
+    // found by review: the scheduler's store read them one by one, inside its firing loop
+    InMemoryTimerStore kept = new InMemoryTimerStore();
+    InMemoryRunStore shown = new InMemoryRunStore(new SettableClock(T0));
+    List<JobRequest> retries = new ArrayList<>();
+    for (String run : List.of("r1", "r2", "r3")) {
+      JobRequest retry = SchedulerTest.retryOf(run);
+      retries.add(retry);
+      kept.set(new TimerStore.Timer("retry:" + run + ":2", T0, "retry", retry));
+      shown.upsertAll(List.of(TestRuns.retryingWithRetryDue(RunId.of(run), "noop", T0)));
+    }
+    List<String> asked = new ArrayList<>();
+    RunStore counted =
+        (RunStore)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {RunStore.class},
+                (proxy, method, args) -> {
+                  asked.add(method.getName());
+                  return method.invoke(shown, args);
+                });
+    SchedulerTest.Captured out = new SchedulerTest.Captured();
+
+    new DueTimers(
+            "a",
+            kept,
+            new ChainAwareRuns(counted, new InMemoryChainRunStore()),
+            out,
+            new SettableClock(T0),
+            () -> true)
+        .fire();
+
+    assertThat(out.requests).containsExactlyInAnyOrderElementsOf(retries);
+    assertThat(asked).containsExactly("findAll");
   }
 }
