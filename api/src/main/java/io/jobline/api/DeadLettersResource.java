@@ -309,27 +309,24 @@ public final class DeadLettersResource {
     }
     if (run.isEmpty()
         && runId.value().equals(letter.runId())
-        && !DeadLetter.RUN_NONE.equals(letter.runOutcome())
-        && removedSince(letter, deps.clock().instant())) {
-      // the cleanup removed the run: "try again in a moment" was untrue for good; sent as its
-      // attempt 1, history's state of it (kept longer than the store's copy) took the new
-      // attempt for a stale one, and it ran unseen (found by review)
-      throw new ApiException(
-          409,
-          "Cannot be redriven",
-          "run '"
-              + runId.value()
-              + "' that this record named is no longer in the history (its retention removed"
-              + " it); run its job again as a new run",
-          "record.run_id",
-          null);
-    }
-    if (run.isEmpty()
-        && runId.value().equals(letter.runId())
         && !DeadLetter.RUN_NONE.equals(letter.runOutcome())) {
+      // one it ended no run for (a record naming no job) history never shows, so waiting for it
+      // answered "try again in a moment" for good (found by review)
+      if (removedSince(letter, deps.clock().instant())) {
+        // the cleanup removed the run: sent as its attempt 1, history's state of it (kept longer
+        // than the store's copy) took the new attempt for a stale one, and it ran unseen (review)
+        throw new ApiException(
+            409,
+            "Cannot be redriven",
+            "run '"
+                + runId.value()
+                + "' that this record named is no longer in the history (its retention removed"
+                + " it); run its job again as a new run",
+            "record.run_id",
+            null);
+      }
       // the executor ends the run it refused as failed: going on before history shows that would
-      // race it; one it ended no run for (a record naming no job) history never shows, so waiting
-      // for it answered "try again in a moment" for good (found by review)
+      // race it
       throw new ApiException(
           409,
           "Cannot be redriven yet",

@@ -192,8 +192,8 @@ public final class SchedulesResource {
           "Conflict",
           "the schedule '"
               + name
-              + "' was created by another request meanwhile; read it and send this one again if it still"
-              + " applies",
+              + "' was created by another request meanwhile; read it and send this one again"
+              + " if it still applies",
           "job_name",
           null);
     }

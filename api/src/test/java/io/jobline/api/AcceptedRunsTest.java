@@ -131,7 +131,7 @@ class AcceptedRunsTest {
   void aRunNotYetWrittenByHistoryIsShownQueuedToWhoMaySeeIt() {
     InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
     AcceptedRuns accepted = accepted(AcceptedRuns.KEEP_FOR, 100, 1 << 20);
-    RunsResource resource = ApiRuns.resource(store, null, accepted, null);
+    RunsResource resource = ApiRuns.resource(store, null, accepted, null, null);
     accepted.accepted(request("r1", "acme", 1));
 
     Map<String, Object> shown = resource.show("r1", as(new Caller("ops", Role.VIEWER, "acme")));
@@ -202,7 +202,7 @@ class AcceptedRunsTest {
     InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
     RunRecord failed = ApiRuns.run("r1", "acme", RunStatus.FAILED, 2, 1, List.of());
     store.upsertAll(List.of(failed));
-    RunsResource resource = ApiRuns.resource(store, null, accepted, null);
+    RunsResource resource = ApiRuns.resource(store, null, accepted, null, null);
     Caller ops = new Caller("ops", Role.VIEWER, "acme");
     assertThat(accepted.fresher(failed)).isSameAs(failed); // (nothing asked here)
 

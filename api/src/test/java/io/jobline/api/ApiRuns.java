@@ -25,12 +25,6 @@ final class ApiRuns {
    * the test with a NullPointerException.
    */
   static RunsResource resource(
-      RunStore runs, CatalogueStore catalogue, AcceptedRuns accepted, DeadLetterStore letters) {
-    return resource(runs, catalogue, accepted, letters, null);
-  }
-
-  /** As {@link #resource(RunStore, CatalogueStore, AcceptedRuns, DeadLetterStore)}, with chains. */
-  static RunsResource resource(
       RunStore runs,
       CatalogueStore catalogue,
       AcceptedRuns accepted,

@@ -58,7 +58,7 @@ class RetryResourceTest {
     letters.redriven(letter.id(), new DeadLetter.Redrive(T0, "admin", "r1", 2, true));
     // (no producers: anything sent would fail the test with a NullPointerException)
     RunsResource resource =
-        ApiRuns.resource(runs, null, new AcceptedRuns(id -> Optional.empty()), letters);
+        ApiRuns.resource(runs, null, new AcceptedRuns(id -> Optional.empty()), letters, null);
 
     assertThatThrownBy(() -> resource.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
         .isInstanceOfSatisfying(

@@ -181,30 +181,36 @@ final class DueTimers {
         if (run == null && waitedTooLong(timer, now)) {
           return true;
         }
-        Waiting w = waiting.computeIfAbsent(timer.id(), k -> new Waiting(now, false));
-        Duration waited = Duration.between(w.since(), now);
-        if (waited.compareTo(MAX_WAIT_FOR_A_RUN) >= 0) {
-          if (!w.told()) {
-            // (an attempt running again may run long: it is waited for, however long)
-            LOG.warn(
-                "Scheduler {}: timer {} has waited {} for history to show attempt {} of run {}"
-                    + " ended; it reads {}",
-                id,
-                timer.id(),
-                waited,
-                next.attemptOrFirst() - 1,
-                next.runId().value(),
-                run.status() == null ? "unknown" : run.status().wire());
-            waiting.put(timer.id(), new Waiting(w.since(), true));
-          }
-        }
-        Duration step = waited.dividedBy(4);
-        step = step.compareTo(WAIT_STEP) < 0 ? WAIT_STEP : step;
-        step = step.compareTo(MAX_WAIT_STEP) > 0 ? MAX_WAIT_STEP : step;
-        timers.postpone(timer.id(), timer.dueAt(), now.plus(step));
+        putOff(timer, run, now);
         return false;
       }
     }
+  }
+
+  /**
+   * Puts off a retry waiting for history ({@code run}: its run, or null), by a quarter of how long
+   * it has waited (within {@link #WAIT_STEP} and {@link #MAX_WAIT_STEP}); logs it once when it has
+   * waited {@link #MAX_WAIT_FOR_A_RUN}, and waits on (an attempt running again may run long).
+   */
+  private void putOff(TimerStore.Timer timer, RunRecord run, Instant now) {
+    Waiting w = waiting.computeIfAbsent(timer.id(), k -> new Waiting(now, false));
+    Duration waited = Duration.between(w.since(), now);
+    if (waited.compareTo(MAX_WAIT_FOR_A_RUN) >= 0 && !w.told()) {
+      LOG.warn(
+          "Scheduler {}: timer {} has waited {} for history to show attempt {} of run {} ended;"
+              + " it reads {}",
+          id,
+          timer.id(),
+          waited,
+          timer.request().attemptOrFirst() - 1,
+          timer.request().runId().value(),
+          run == null || run.status() == null ? "unknown" : run.status().wire());
+      waiting.put(timer.id(), new Waiting(w.since(), true));
+    }
+    Duration step = waited.dividedBy(4);
+    step = step.compareTo(WAIT_STEP) < 0 ? WAIT_STEP : step;
+    step = step.compareTo(MAX_WAIT_STEP) > 0 ? MAX_WAIT_STEP : step;
+    timers.postpone(timer.id(), timer.dueAt(), now.plus(step));
   }
 
   /**
