@@ -394,10 +394,16 @@ final class Dispatcher {
     return c.env().clock().instant();
   }
 
-  /** Stops the runs of a partition lost, and drops whatever they publish from now on. */
+  /**
+   * Stops the runs of a partition lost, and drops whatever they publish from now on. Between
+   * passes: a pass going on might launch a run there after the fence looked (found by review: it
+   * ran, and its end was published, while the next owner ran its request again).
+   */
   void fence(TopicPartition tp) {
-    c.runs().fence(tp);
-    drop(List.of(tp));
+    synchronized (lock) {
+      c.runs().fence(tp);
+      waiting.removeIf(p -> p.partition().equals(tp));
+    }
   }
 
   /** Frees the slots of finished runs, re-queues held ones, and starts what may start now. */

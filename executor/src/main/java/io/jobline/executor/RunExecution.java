@@ -70,7 +70,13 @@ final class RunExecution implements Runnable {
   private volatile Hold hold;
 
   private volatile RunContext ctx;
-  private volatile long epoch;
+
+  /**
+   * Set at launch, not when its thread starts: a revocation may fence it or put it under a claim
+   * before then (found by review: the start wrote them over, so the fence missed it and the claim
+   * was neither renewed nor finished, and the next owner ran the attempt again).
+   */
+  private final long epoch;
 
   /** The fencing token this execution runs under. */
   long epoch() {
@@ -90,6 +96,8 @@ final class RunExecution implements Runnable {
   RunExecution(
       Pending pending, Hold hold, RunEnvironment env, RunningRuns running, RunOutcome outcome) {
     this.pending = pending;
+    this.epoch = pending.epoch();
+    this.claimEpoch = pending.claimEpoch();
     this.hold = hold;
     this.parts = env.parts();
     this.events = env.events();
@@ -112,8 +120,6 @@ final class RunExecution implements Runnable {
 
   @Override
   public void run() {
-    epoch = pending.epoch();
-    claimEpoch = pending.claimEpoch();
     if (running.isFenced(pending.claimKey(), epoch)) {
       running.remove(this); // its partition went elsewhere before it could start
       outcome.gone(pending);

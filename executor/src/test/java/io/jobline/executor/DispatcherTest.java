@@ -2,11 +2,14 @@ package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.jobline.job.JobContext;
 import io.jobline.job.JobDefinition;
 import io.jobline.job.JobDescriptor;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.TimerStore;
+import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
@@ -17,11 +20,17 @@ import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
@@ -219,5 +228,110 @@ class DispatcherTest {
             new Lanes(200),
             OverflowPace.forTarget(1000, System.nanoTime()),
             null));
+  }
+
+  /** A job that succeeds at once. */
+  public String quick(JobContext ctx) {
+    return "done";
+  }
+
+  @Test
+  void aPartitionLostDuringAPassFencesTheRunThePassStarts() throws Exception {
+    // found by review: the fence looked at the runs going on while a pass, waiting on the claim of
+    // a run taken over, had yet to launch it; it then ran and published its end, and the next
+    // owner of the partition ran its request again
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch answer = new CountDownLatch(1);
+    ClaimStore claims =
+        new KeptClaims(
+            () -> {
+              asked.countDown();
+              try {
+                answer.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return new ClaimStore.Claim(
+                  ClaimStore.Outcome.CLAIMED, 9, T0.plusSeconds(30), null, false);
+            }); // (its end is kept on the claim, then published)
+    Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    EventPublisher events = new EventPublisher();
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-b",
+            new ExecutorSettings(),
+            new ExecutorParts(claims, new InMemoryTimerStore(), null, null),
+            events,
+            clock,
+            watchdog);
+    OwnedPartition owned = new OwnedPartition(TP);
+    owned.leased = true;
+    owned.epoch = 5;
+    owned.hold = new Hold(T0.plusSeconds(60));
+    Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, owned));
+    Fences fences = new Fences();
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    CountDownLatch poolFree = new CountDownLatch(1);
+    threads.execute(
+        () -> {
+          try {
+            poolFree.await(10, TimeUnit.SECONDS); // (the run waits for its thread)
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    Runs runs =
+        new Runs(
+            env,
+            partitions,
+            new LeaseKeeper(null, "exec-b", Duration.ofSeconds(30), clock),
+            fences,
+            new ControlListener(new KafkaSettings(), "test", (run, attempt) -> {}), // (not read)
+            threads);
+    Dispatcher dispatcher =
+        new Dispatcher(
+            new Dispatcher.Context(
+                env,
+                partitions,
+                new Lanes(200),
+                OverflowPace.forTarget(1000, System.nanoTime()),
+                runs));
+    JobDefinition job =
+        new JobDefinition(
+            new JobDescriptor("quick", "", 60, 0, Scope.TENANT, false, 0, null),
+            this,
+            DispatcherTest.class.getMethod("quick", JobContext.class));
+    JobRequest request =
+        JobRequest.of(
+            RunId.of("r1"), "quick", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
+    dispatcher.add(new Pending(job, request, TP, 7, () -> {}, null, "r1:1", 0, 0, 100));
+    try {
+      Thread pass = new Thread(dispatcher::dispatchOnce, "test-pass");
+      pass.start();
+      assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread lost = new Thread(() -> dispatcher.fence(TP), "test-lost");
+      lost.start();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  lost.getState() == Thread.State.BLOCKED
+                      || lost.getState() == Thread.State.TERMINATED);
+      answer.countDown();
+      pass.join(10_000);
+      lost.join(10_000);
+      poolFree.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(() -> runs.all().isEmpty());
+
+      assertThat(runs.started()).as("the pass launched it").isEqualTo(1);
+      assertThat(events.drain(fences, voided -> {}))
+          .as("nothing it does after its partition was lost is published")
+          .isEmpty();
+    } finally {
+      poolFree.countDown();
+      threads.shutdownNow();
+      watchdog.shutdownNow();
+    }
   }
 }

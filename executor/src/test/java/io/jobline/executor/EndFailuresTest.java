@@ -46,6 +46,12 @@ public class EndFailuresTest {
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile boolean released;
   private volatile boolean cancelled;
+  private final Fences fences = new Fences();
+
+  /** The job: succeeds at once. */
+  public String quick(JobContext ctx) {
+    return "done";
+  }
 
   /** The job: fails at once. */
   public String failing(JobContext ctx) {
@@ -130,7 +136,7 @@ public class EndFailuresTest {
 
           @Override
           public boolean isFenced(String claimKey, long epoch) {
-            return false;
+            return fences.isFenced(claimKey, epoch);
           }
         };
     RunOutcome outcome =
@@ -303,31 +309,12 @@ public class EndFailuresTest {
             return List.of();
           }
         };
-    List<String> finished = new CopyOnWriteArrayList<>();
-    ClaimStore claims =
-        new ClaimStore() {
-          @Override
-          public Claim claim(String key, String owner, Instant now, Duration ttl) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
-            return true;
-          }
-
-          @Override
-          public boolean finish(String key, String owner, long epoch, String terminalEvent) {
-            finished.add(terminalEvent);
-            return true;
-          }
-
-          @Override
-          public void retrySet(String key) {}
-
-          @Override
-          public void release(String key, String owner, long epoch) {}
-        };
+    KeptClaims claims =
+        new KeptClaims(
+            () -> {
+              throw new UnsupportedOperationException();
+            });
+    List<String> finished = claims.ends;
     RunExecution run = execution("failing", new InMemoryTimerStore(), true, slow, null, claims);
     Thread worker = new Thread(run::run, "test-run");
     worker.start();
@@ -343,5 +330,41 @@ public class EndFailuresTest {
     EventPublisher.Outgoing end = out.get(out.size() - 1);
     assertThat(end.event().type()).isEqualTo(EventType.COMPLETED);
     assertThat(end.requests()).as("the takeover sends them").isEmpty();
+  }
+
+  @Test
+  void aRunHandedOverBeforeItsThreadStartsFinishesOnItsClaim() throws Exception {
+    // found by review: its start wrote the claim's epoch over with none, so the claim was neither
+    // renewed nor finished, and the next owner, waiting for it, ran the attempt again
+    KeptClaims claims =
+        new KeptClaims(
+            () -> {
+              throw new UnsupportedOperationException();
+            });
+    List<Long> finishedUnder = claims.endedUnder;
+    RunExecution run = execution("quick", new InMemoryTimerStore(), false, null, "t1", claims);
+
+    assertThat(run.continueUnderClaim(9)).isTrue(); // (launched; its thread has not started)
+    run.run();
+
+    assertThat(run.underClaim()).isTrue();
+    assertThat(finishedUnder)
+        .as("its end is on the claim it was handed over under")
+        .containsExactly(9L);
+    assertThat(outcomes).containsExactly("finished");
+  }
+
+  @Test
+  void aRunFencedBeforeItsThreadStartsDoesNotRun() throws Exception {
+    // found by review: the fence was noted under epoch 0 before its start read its epoch, so it
+    // ran and published its end for a partition another executor now runs
+    RunExecution run = execution("quick", new InMemoryTimerStore());
+
+    fences.fence(run.pending().claimKey(), run.epoch()); // as Runs#fence does
+    run.fence();
+    run.run();
+
+    assertThat(outcomes).containsExactly("gone");
+    assertThat(published()).isEmpty();
   }
 }
