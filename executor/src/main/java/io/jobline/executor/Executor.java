@@ -215,6 +215,7 @@ public final class Executor implements Managed {
             idlePolling = false; // something arrived just now: do not wait for it
             idle = false;
           }
+          consumer.rewindOwed(dispatcher::ranHere);
           var records = consumer.poll(idle ? Duration.ofMillis(50) : Duration.ZERO);
           if (!records.isEmpty() && settings.overflowAfter > 0) { // counts only the lanes need
             dispatcher.recount();

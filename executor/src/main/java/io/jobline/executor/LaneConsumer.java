@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -20,7 +21,10 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The executor's consumer of the request lanes (poll thread only): which partitions it reads now
@@ -28,13 +32,22 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * their last commit.
  */
 final class LaneConsumer {
+  private static final Logger LOG = LoggerFactory.getLogger(LaneConsumer.class);
+
+  /**
+   * How long one read of the committed offsets waits for the brokers; if it does not come, the
+   * partitions wait unread and it is tried again on the next loop. (Kafka's own 60 s timeout threw
+   * out of the poll loop, which stopped for good after an outage of a minute: found by review.)
+   */
+  static final Duration COMMITTED_WITHIN = Duration.ofSeconds(5);
+
   /** Room left in the commit's metadata for the offsets of one more poll. */
   private static final int SPAN_ROOM = 2 * 1000;
 
   private final ExecutorSettings settings;
   private final Map<TopicPartition, OwnedPartition> owned;
   private final OffsetTracker offsets;
-  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final Consumer<byte[], byte[]> consumer;
 
   /** Which lanes or partitions are not read now: too much in flight. */
   private boolean full;
@@ -48,14 +61,26 @@ final class LaneConsumer {
       String executorId,
       Map<TopicPartition, OwnedPartition> owned,
       OffsetTracker offsets) {
-    this.settings = settings;
-    this.owned = owned;
-    this.offsets = offsets;
-    this.consumer =
+    this(
+        settings,
+        owned,
+        offsets,
         new KafkaConsumer<>(
             properties(kafka, settings, executorId),
             new ByteArrayDeserializer(),
-            new ByteArrayDeserializer());
+            new ByteArrayDeserializer()));
+  }
+
+  /** Over {@code consumer} (tests). */
+  LaneConsumer(
+      ExecutorSettings settings,
+      Map<TopicPartition, OwnedPartition> owned,
+      OffsetTracker offsets,
+      Consumer<byte[], byte[]> consumer) {
+    this.settings = settings;
+    this.owned = owned;
+    this.offsets = offsets;
+    this.consumer = consumer;
   }
 
   private static Map<String, Object> properties(
@@ -115,7 +140,7 @@ final class LaneConsumer {
 
   /** The committed offsets of {@code partitions} (through a wake-up meant for the poll). */
   Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
-    return ThroughWakeups.call(() -> consumer.committed(partitions));
+    return ThroughWakeups.call(() -> consumer.committed(partitions, COMMITTED_WITHIN));
   }
 
   void pause(Collection<TopicPartition> partitions) {
@@ -194,7 +219,7 @@ final class LaneConsumer {
     for (TopicPartition tp : consumer.assignment()) {
       OwnedPartition o = owned.get(tp);
       boolean laneFull = (Lanes.isOverflow(tp) ? overflowFull : full) || spanFull.contains(tp);
-      (!laneFull && o != null && o.leased ? read : hold).add(tp);
+      (!laneFull && o != null && o.leased && !o.rewindOwed ? read : hold).add(tp);
     }
     consumer.pause(hold);
     consumer.resume(read);
@@ -216,12 +241,21 @@ final class LaneConsumer {
     if (mine.isEmpty()) {
       return;
     }
-    Map<TopicPartition, OffsetAndMetadata> committed = committed(mine);
+    Map<TopicPartition, OffsetAndMetadata> committed;
+    try {
+      committed = committed(mine);
+    } catch (RetriableException e) {
+      owe(mine, e);
+      return;
+    }
+    boolean owed = false;
     for (TopicPartition tp : mine) {
       OffsetAndMetadata at = committed.get(tp);
       // read again from there (from the log's start if nothing was committed)
       offsets.readFrom(tp, at == null ? 0 : at.offset(), ranHere.apply(tp));
       OwnedPartition o = owned.get(tp);
+      owed |= o.rewindOwed;
+      o.rewindOwed = false;
       o.skip.clear();
       o.skip.addAll(o.noteFinished);
       o.elsewhere.clear();
@@ -232,6 +266,42 @@ final class LaneConsumer {
       } else {
         consumer.seekToBeginning(List.of(tp));
       }
+    }
+    if (owed) {
+      readOnlyLeased(); // (they wait no more)
+    }
+  }
+
+  /**
+   * Leaves {@code partitions} unread until they are read again from their last commit: where they
+   * stand is not known (the committed offsets could not be read: the brokers unreachable, or a
+   * transaction on them still open).
+   */
+  void owe(Set<TopicPartition> partitions, RuntimeException why) {
+    LOG.warn(
+        "Could not read the committed offsets of {}; they are not read until they can be: {}",
+        partitions,
+        why.toString());
+    for (TopicPartition tp : partitions) {
+      OwnedPartition o = owned.get(tp);
+      if (o != null) {
+        o.rewindOwed = true;
+      }
+      offsets.standsUnknown(tp);
+    }
+    consumer.pause(partitions);
+  }
+
+  /** Reads again from their last commit the partitions owned that wait for it ({@link #owe}). */
+  void rewindOwed(Function<TopicPartition, Set<Long>> ranHere) {
+    Set<TopicPartition> owed = new HashSet<>();
+    for (OwnedPartition o : owned.values()) {
+      if (o.rewindOwed) {
+        owed.add(o.tp);
+      }
+    }
+    if (!owed.isEmpty()) {
+      rewind(owning(owed), ranHere);
     }
   }
 }

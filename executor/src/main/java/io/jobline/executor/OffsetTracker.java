@@ -266,6 +266,19 @@ final class OffsetTracker {
   }
 
   /** Forgets a partition this executor no longer owns; its unfinished work will be redelivered. */
+  /**
+   * Where the partition stands is not known until it is read again ({@link #readFrom}): nothing of
+   * it is committed or noted finished meanwhile (what finished since the last commit may have been
+   * voided); the copies to tell apart stay.
+   */
+  synchronized void standsUnknown(TopicPartition tp) {
+    Set<Long> copies = readAgain.get(tp);
+    forget(tp);
+    if (copies != null) {
+      readAgain.put(tp, copies);
+    }
+  }
+
   synchronized void forget(TopicPartition tp) {
     TreeSet<Long> offsets = open.remove(tp);
     int waitingToMove = deferred.getOrDefault(tp, 0);

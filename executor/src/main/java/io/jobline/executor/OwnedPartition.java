@@ -22,6 +22,12 @@ final class OwnedPartition {
   /** Set while the partition is being handed over: nothing more starts on it. */
   volatile boolean revoking;
 
+  /**
+   * Whether the partition waits to be read again from its last commit, which could not be read
+   * (poll thread only): it is not read meanwhile, as where it stands is not known.
+   */
+  boolean rewindOwed;
+
   /** When the lease keeper renews the lease next (lease keeper only). */
   volatile Instant renewAt = Instant.EPOCH;
 

@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,14 +68,21 @@ final class Rebalance implements ConsumerRebalanceListener {
     if (partitions.isEmpty()) {
       return;
     }
-    Map<TopicPartition, OffsetAndMetadata> committed =
-        consumer.committed(new HashSet<>(partitions));
+    Map<TopicPartition, OffsetAndMetadata> committed = null;
+    try {
+      committed = consumer.committed(new HashSet<>(partitions));
+    } catch (RetriableException e) {
+      // (thrown out of the poll, it stopped the poll loop for good: found by review)
+      LOG.warn(
+          "Executor {} could not read where {} stand: {}", executorId, partitions, e.toString());
+    }
     for (TopicPartition tp : partitions) {
       OwnedPartition o = new OwnedPartition(tp);
-      OffsetAndMetadata at = committed.get(tp);
+      OffsetAndMetadata at = committed == null ? null : committed.get(tp);
       if (at != null) {
         o.skip.addAll(FinishedOffsets.decode(at.offset(), at.metadata()));
       }
+      o.rewindOwed = committed == null; // read once where they stand is known
       owned.put(tp, o);
     }
     consumer.pause(partitions); // read once their lease is taken
