@@ -5,11 +5,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +43,21 @@ final class LeaseKeeper {
    * next one anew.
    */
   private final Set<TopicPartition> fencedSinceLease = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Hand-over notes whose write failed, written again on the renewer's beat until one lands or its
+   * lease has surely gone to another owner. (Found by review: a note lost to one failed write let
+   * the next owner, taking the lease once it expired, start the runs still going here under claims
+   * of their own.)
+   */
+  private final Queue<Note> unsent = new ConcurrentLinkedQueue<>();
+
+  private record Note(
+      TopicPartition tp,
+      long epoch,
+      Set<Long> finished,
+      Map<Long, String> stillRunning,
+      Instant giveUpAt) {}
 
   private ScheduledThreadPoolExecutor renewer;
 
@@ -92,6 +110,7 @@ final class LeaseKeeper {
     for (OwnedPartition o : owned) {
       try {
         if (!o.leased && !now.isBefore(o.nextTry)) {
+          unsent.removeIf(n -> n.tp().equals(o.tp)); // (late, it would free the lease taken)
           Optional<PartitionLeases.Taken> taken =
               leases.take(o.tp.toString(), executorId, now, ttl, fencedSinceLease.contains(o.tp));
           if (taken.isPresent()) {
@@ -132,6 +151,7 @@ final class LeaseKeeper {
    * executor took, or one renewed only after its hold lapsed, is given up by the poll thread.
    */
   private void renew(Collection<OwnedPartition> owned) {
+    resendNotes();
     for (OwnedPartition o : owned) {
       Instant now = clock.instant();
       if (!o.leased || o.revoking || now.isBefore(o.renewAt) || o.hold.lapsed(now)) {
@@ -153,12 +173,57 @@ final class LeaseKeeper {
     }
   }
 
-  /** Gives a lease up with a note for the next owner; if that fails, it lapses on its own. */
+  /**
+   * Gives a lease up with a note for the next owner. If the note cannot be written, the lease
+   * lapses on its own (it is no longer renewed), and the note is written again meanwhile: the next
+   * owner takes the lease only once it expired. (A store out of reach for that long also let the
+   * claims of the runs going on here lapse: they are renewed there, with the same time to live.)
+   */
   void handOver(OwnedPartition o, Set<Long> finished, Map<Long, String> stillRunning) {
+    Note note =
+        new Note(
+            o.tp,
+            o.epoch,
+            Set.copyOf(finished),
+            Map.copyOf(stillRunning),
+            clock.instant().plus(ttl.multipliedBy(2)));
+    RuntimeException failed = send(note);
+    if (failed != null) {
+      LOG.warn(
+          "Could not hand the lease of {} over; writing its note again until its lease expires: {}",
+          o.tp,
+          failed.toString());
+      unsent.add(note);
+    }
+  }
+
+  /** Writes again the notes whose write failed (renewer thread; tests). */
+  void resendNotes() {
+    for (Iterator<Note> it = unsent.iterator(); it.hasNext(); ) {
+      Note note = it.next();
+      RuntimeException failed = send(note);
+      if (failed == null) {
+        it.remove();
+        LOG.info("Handed the lease of {} over", note.tp());
+      } else if (clock.instant().isAfter(note.giveUpAt())) {
+        it.remove();
+        LOG.error(
+            "Could not hand the lease of {} over before it expired; the runs its note names may"
+                + " run again: {}",
+            note.tp(),
+            failed.toString());
+      }
+    }
+  }
+
+  /** Writes a note; what it failed with, or null. */
+  private RuntimeException send(Note note) {
     try {
-      leases.handOver(o.tp.toString(), executorId, o.epoch, finished, stillRunning);
+      leases.handOver(
+          note.tp().toString(), executorId, note.epoch(), note.finished(), note.stillRunning());
+      return null;
     } catch (RuntimeException e) {
-      LOG.warn("Could not hand the lease of {} over; it lapses on its own: {}", o.tp, e.toString());
+      return e;
     }
   }
 }

@@ -26,6 +26,11 @@ class HandOverNoteTest {
   private final List<Map<Long, String>> notes = new ArrayList<>();
   private final ExecutorService threads = Executors.newSingleThreadExecutor();
 
+  /** How many of the next writes of a note fail. */
+  private int failures;
+
+  private LeaseKeeper keeper;
+
   /** Leases that take nothing and note each hand-over's runs still going. */
   private final PartitionLeases leases =
       new PartitionLeases() {
@@ -48,6 +53,10 @@ class HandOverNoteTest {
             long epoch,
             Set<Long> finished,
             Map<Long, String> stillRunning) {
+          if (failures > 0) {
+            failures--;
+            throw new IllegalStateException("the store timed out");
+          }
           notes.add(Map.copyOf(stillRunning));
         }
       };
@@ -58,6 +67,15 @@ class HandOverNoteTest {
   }
 
   private Map<Long, String> handedOverAfter(boolean committed) {
+    revoke(committed);
+    keeper.resendNotes(); // (as the renewer does on its beat)
+
+    assertThat(notes).hasSize(1);
+    return notes.get(0);
+  }
+
+  /** Revokes the partition, which the previous owner handed over while it ran three runs. */
+  private void revoke(boolean committed) {
     OwnedPartition o = new OwnedPartition(ReaderHarness.MAIN);
     o.leased = true;
     o.epoch = 6;
@@ -69,7 +87,7 @@ class HandOverNoteTest {
     h.offsets.finished(ReaderHarness.MAIN, 7); // its claim ended: its end was published here
     h.offsets.markCommitted(Map.of(ReaderHarness.MAIN, new OffsetAndMetadata(5)));
     Clock clock = Clock.fixed(ReaderHarness.T0, ZoneOffset.UTC);
-    LeaseKeeper keeper = new LeaseKeeper(leases, "exec-a", Duration.ofSeconds(30), clock);
+    keeper = new LeaseKeeper(leases, "exec-a", Duration.ofSeconds(30), clock);
     Rebalance rebalance =
         new Rebalance(
             "exec-a",
@@ -82,9 +100,6 @@ class HandOverNoteTest {
             new Rebalance.Steps(() -> committed, tp -> {}, () -> {}, partitions -> {}));
 
     rebalance.onPartitionsRevoked(List.of(ReaderHarness.MAIN));
-
-    assertThat(notes).hasSize(1);
-    return notes.get(0);
   }
 
   @Test
@@ -97,5 +112,28 @@ class HandOverNoteTest {
   @Test
   void withoutACommitNothingCountsAsFinishedHere() {
     assertThat(handedOverAfter(false)).isEqualTo(Map.of(5L, "r:1", 7L, "s:1", 9L, "t:1"));
+  }
+
+  @Test
+  void aNoteWhoseWriteFailsIsWrittenAgainBeforeTheLeaseExpires() {
+    // found by review: it was only logged, and the next owner, taking the lease once it expired,
+    // started the runs still going on under claims
+    failures = 1;
+    assertThat(handedOverAfter(true)).isEqualTo(Map.of(5L, "r:1", 9L, "t:1"));
+
+    keeper.resendNotes();
+    assertThat(notes).as("written once").hasSize(1);
+  }
+
+  @Test
+  void aNoteNotWrittenBeforeThePartitionCameBackIsNotWrittenLate() {
+    // written after this executor took the lease again, it would free the lease it holds
+    failures = 1;
+    revoke(true);
+    keeper.take(List.of(new OwnedPartition(ReaderHarness.MAIN))); // (the partition came back)
+
+    keeper.resendNotes();
+
+    assertThat(notes).isEmpty();
   }
 }
