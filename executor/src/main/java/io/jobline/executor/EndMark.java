@@ -55,6 +55,16 @@ final class EndMark {
     this.retryTimer = timer;
   }
 
+  /**
+   * The transaction its end went out in may have committed (its commit timed out for as long as it
+   * may live): the retry timer it set is not its to take back. Had it committed, its run would stay
+   * "retrying" for good without it (found by review); had it not, the timer waits, as the scheduler
+   * sends a retry only once history shows the attempt before it ended saying one follows.
+   */
+  void outcomeUnknown() {
+    this.retryTimer = null;
+  }
+
   /** The retry timer the end set, or null. */
   TimerStore.Timer retryTimer() {
     return retryTimer;

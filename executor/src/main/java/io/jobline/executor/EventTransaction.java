@@ -320,6 +320,7 @@ final class EventTransaction {
               + " is made anew (which ends that transaction), and what it held is read again: {}",
           executorId,
           unknown.getCause().toString());
+      ends.forEach(EndMark::outcomeUnknown);
       replaceProducer();
     } catch (KafkaException e) {
       LOG.warn(

@@ -3,6 +3,8 @@ package io.jobline.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.jobline.store.InMemoryTimerStore;
+import io.jobline.store.TimerStore;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.Topics;
@@ -12,8 +14,10 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -199,11 +203,56 @@ class EventTransactionTest {
     settings.transactionTimeout = io.dropwizard.util.Duration.seconds(1);
     EventTransaction tx = new EventTransaction(h.kafkaSettings, "tx-mock", settings, producers);
     tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+    // a failed attempt's end, whose retry timer is set
+    RunId runId = RunId.of("r-" + UUID.randomUUID());
+    JobRequest next =
+        JobRequest.of(runId, "flaky", Json.object(), "t1", 2, null, Trigger.manual(), T0, "t");
+    InMemoryTimerStore timers = new InMemoryTimerStore();
+    TimerStore.Timer retry =
+        new TimerStore.Timer(
+            TimerStore.retryId(runId.value(), 2), T0.plusSeconds(5), "retry", next);
+    timers.set(retry);
+    EndMark mark =
+        new EndMark(
+            new Pending(
+                null,
+                next,
+                new TopicPartition(Topics.REQUESTS.name(), 0),
+                4,
+                () -> {},
+                null,
+                null,
+                1,
+                0));
+    mark.retryTimer(retry);
+    RunEvent failed = new RunEvent(runId, 2, EventType.FAILED, T0, "exec-tx", 1, 1, null);
+    tx.sendEvents(
+        List.of(new EventPublisher.Outgoing(failed, null, -1, () -> {}, mark, List.of())), false);
 
     assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
         .isEqualTo(EventTransaction.Outcome.VOID);
     assertThat(made).hasSize(2);
     assertThat(made.get(0).closed()).isTrue();
+    // found by review: its ends were taken back as void, and with them the retry timers they set;
+    // had the transaction committed after all, those runs stayed "retrying" for good
+    new Dispatcher(
+            new Dispatcher.Context(
+                new RunEnvironment(
+                    "exec-tx",
+                    settings,
+                    new ExecutorParts(null, timers, null, null),
+                    new EventPublisher(),
+                    Clock.fixed(T0, ZoneOffset.UTC),
+                    null),
+                new HashMap<>(),
+                new Lanes(200),
+                OverflowPace.forTarget(1000, System.nanoTime()),
+                null))
+        .forgetEnded(tx.takeVoided());
+    assertThat(timers.due(T0.plusSeconds(60), 10))
+        .extracting(TimerStore.Timer::id)
+        .as("the retry timer stays")
+        .containsExactly(retry.id());
     tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
     assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
         .isEqualTo(EventTransaction.Outcome.COMMITTED);
