@@ -401,6 +401,10 @@ final class Dispatcher {
    */
   void fence(TopicPartition tp) {
     synchronized (lock) {
+      OwnedPartition o = c.owned().get(tp);
+      if (o != null) {
+        o.hold.lapse(); // nothing more starts there, whatever waits to be queued again
+      }
       c.runs().fence(tp);
       waiting.removeIf(p -> p.partition().equals(tp));
     }

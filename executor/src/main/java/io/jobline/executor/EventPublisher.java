@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Where runs put their events: an outbox the executor's poll thread empties into its Kafka
@@ -73,20 +75,49 @@ final class EventPublisher {
    * marks of the ends among those go to {@code voided}.
    */
   List<Outgoing> drain(Fences fenced, Consumer<List<EndMark>> voided) {
+    return drain(fenced, voided, tp -> false);
+  }
+
+  /**
+   * As {@link #drain(Fences, Consumer)}, but the ends of attempts whose requests came from a
+   * partition {@code held} stay waiting: their offsets cannot be committed with them now.
+   */
+  List<Outgoing> drain(
+      Fences fenced, Consumer<List<EndMark>> voided, Predicate<TopicPartition> held) {
     List<Outgoing> out = new ArrayList<>();
     List<EndMark> dropped = new ArrayList<>();
+    List<Outgoing> kept = new ArrayList<>();
     Outgoing o;
     while ((o = outbox.poll()) != null) {
       RunEvent e = o.event();
-      if (!fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch())) {
+      if (fenced.isFenced(e.runId().value() + ":" + e.attempt(), e.epoch())) {
+        if (o.end() != null) {
+          dropped.add(o.end());
+        }
+      } else if (o.end() != null && held.test(o.end().partition())) {
+        kept.add(o);
+      } else {
         out.add(o);
-      } else if (o.end() != null) {
-        dropped.add(o.end());
       }
     }
+    outbox.addAll(kept);
     if (!dropped.isEmpty()) {
       voided.accept(dropped);
     }
     return out;
+  }
+
+  /** Takes the ends waiting of attempts whose requests came from {@code tp}: they never go out. */
+  List<EndMark> takeEnds(TopicPartition tp) {
+    List<EndMark> taken = new ArrayList<>();
+    outbox.removeIf(
+        o -> {
+          if (o.end() != null && o.end().partition().equals(tp)) {
+            taken.add(o.end());
+            return true;
+          }
+          return false;
+        });
+    return taken;
   }
 }

@@ -205,7 +205,11 @@ public final class Executor implements Managed {
             runs,
             leases,
             new Rebalance.Steps(
-                this::commitNow, this::fence, this::voidTransaction, this::forgetMoves)));
+                this::commitNow,
+                this::fence,
+                this::voidTransaction,
+                this::forgetMoves,
+                tp -> dispatcher.forgetEnded(events.takeEnds(tp)))));
     try {
       while (running) {
         try {
@@ -288,7 +292,8 @@ public final class Executor implements Managed {
 
   /** Puts the events waiting in the outbox into the open transaction (not those of fenced runs). */
   private void send() {
-    transaction.sendEvents(events.drain(fenced, dispatcher::forgetEnded), coPartitioned);
+    transaction.sendEvents(
+        events.drain(fenced, dispatcher::forgetEnded, consumer::owes), coPartitioned);
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,11 +76,32 @@ final class LeaseKeeper {
     renewer.scheduleWithFixedDelay(() -> renew(owned), beat, beat, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Stops renewing; a note not written yet is tried again for up to {@link #NOTES_AT_STOP} first
+   * (the hand-overs of a stopping executor are its last).
+   */
   void stop() {
     if (renewer != null) {
       renewer.shutdownNow();
     }
+    long giveUpAt = System.nanoTime() + NOTES_AT_STOP.toNanos();
+    while (!unsent.isEmpty() && System.nanoTime() - giveUpAt < 0) {
+      resendNotes();
+      if (!unsent.isEmpty()) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+      }
+    }
+    if (!unsent.isEmpty()) {
+      LOG.error(
+          "Executor {} stops with the hand-over notes of {} not written; the runs they name may"
+              + " run again",
+          executorId,
+          unsent.stream().map(Note::tp).toList());
+    }
   }
+
+  /** How long a stopping executor tries to write the hand-over notes not written yet. */
+  static final Duration NOTES_AT_STOP = Duration.ofSeconds(5);
 
   /**
    * Until when a lease renewed (or taken) at {@code at} may be acted on: a tenth short of its end.
@@ -110,7 +132,9 @@ final class LeaseKeeper {
     for (OwnedPartition o : owned) {
       try {
         if (!o.leased && !now.isBefore(o.nextTry)) {
-          unsent.removeIf(n -> n.tp().equals(o.tp)); // (late, it would free the lease taken)
+          synchronized (unsent) { // (not while it is being written: late, it would free the lease)
+            unsent.removeIf(n -> n.tp().equals(o.tp));
+          }
           Optional<PartitionLeases.Taken> taken =
               leases.take(o.tp.toString(), executorId, now, ttl, fencedSinceLease.contains(o.tp));
           if (taken.isPresent()) {
@@ -197,8 +221,14 @@ final class LeaseKeeper {
     }
   }
 
-  /** Writes again the notes whose write failed (renewer thread; tests). */
+  /** Writes again the notes whose write failed (renewer thread; at stop; tests). */
   void resendNotes() {
+    synchronized (unsent) {
+      resendUnsent();
+    }
+  }
+
+  private void resendUnsent() {
     for (Iterator<Note> it = unsent.iterator(); it.hasNext(); ) {
       Note note = it.next();
       RuntimeException failed = send(note);

@@ -33,7 +33,8 @@ final class Rebalance implements ConsumerRebalanceListener {
       BooleanSupplier commitNow,
       Consumer<TopicPartition> fence,
       Runnable voidTransaction,
-      Consumer<Collection<TopicPartition>> forgetMoves) {}
+      Consumer<Collection<TopicPartition>> forgetMoves,
+      Consumer<TopicPartition> voidHeldEnds) {}
 
   private final String executorId;
   private final LaneConsumer consumer;
@@ -114,6 +115,9 @@ final class Rebalance implements ConsumerRebalanceListener {
     boolean done = committed; // (what finished here counts as finished only once committed)
     for (TopicPartition tp : partitions) {
       OwnedPartition o = owned.remove(tp);
+      if (o != null && o.rewindOwed) {
+        steps.voidHeldEnds().accept(tp); // (their offsets were not committed: run again there)
+      }
       Map<Long, String> going = stillRunning.get(tp);
       LOG.info(
           "Executor {} hands {} over{}",
@@ -143,7 +147,10 @@ final class Rebalance implements ConsumerRebalanceListener {
         partitions);
     for (TopicPartition tp : partitions) {
       steps.fence().accept(tp);
-      owned.remove(tp);
+      OwnedPartition o = owned.remove(tp);
+      if (o != null && o.rewindOwed) {
+        steps.voidHeldEnds().accept(tp);
+      }
       offsets.forget(tp);
     }
     steps.forgetMoves().accept(partitions);

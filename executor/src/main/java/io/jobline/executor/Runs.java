@@ -115,19 +115,20 @@ final class Runs {
     Instant now = env.clock().instant();
     long deadline = System.nanoTime() + END_OUT_WAIT.toNanos(); // one wait for them all
     Map<Long, String> going = new HashMap<>();
+    boolean fencedAny = false;
     for (RunExecution e : executions.keySet()) {
       if (!e.pending().partition().equals(tp)) {
         continue;
       }
       if (e.hasEnded()) {
-        awaitEnd(e, deadline);
+        fencedAny |= !awaitEnd(e, deadline);
         continue;
       }
       if (e.underClaim()) {
         if (e.keepClaimAfterHandOver()) {
           going.put(e.pending().offset(), e.pending().claimKey()); // it runs under a claim already
         } else {
-          awaitEnd(e, deadline); // it ended just now
+          fencedAny |= !awaitEnd(e, deadline); // it ended just now
         }
         continue;
       }
@@ -139,7 +140,7 @@ final class Runs {
             going.put(e.pending().offset(), e.pending().claimKey());
           } else {
             claims.release(e.pending().claimKey(), env.executorId(), claim.epoch());
-            awaitEnd(e, deadline); // it ended just now
+            fencedAny |= !awaitEnd(e, deadline); // it ended just now
           }
           continue;
         }
@@ -148,6 +149,12 @@ final class Runs {
       }
       fenced.fence(e.pending().claimKey(), e.epoch());
       e.fence();
+      fencedAny = true;
+    }
+    if (fencedAny) {
+      // taken back under the same epoch, the partition's requests read again were taken for the
+      // runs fenced here, and never ran: their offsets stayed open for good (found by review)
+      leases.fenced(tp);
     }
     return going;
   }
@@ -156,12 +163,16 @@ final class Runs {
    * Waits (until {@code deadline}, {@link System#nanoTime}) for an ended run's end to be in the
    * outbox, so it goes out with the partition's last commit; fences it if it is not (its end is
    * then dropped, and the next owner runs the request again).
+   *
+   * @return false if it was fenced
    */
-  private void awaitEnd(RunExecution e, long deadline) {
+  private boolean awaitEnd(RunExecution e, long deadline) {
     Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
     if (!e.awaitEndOut(left)) {
       fenced.fence(e.pending().claimKey(), e.epoch());
+      return false;
     }
+    return true;
   }
 
   /** The offsets of the runs going on (or ending) here on {@code tp}. */

@@ -272,15 +272,7 @@ class DispatcherTest {
     Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, owned));
     Fences fences = new Fences();
     ExecutorService threads = Executors.newSingleThreadExecutor();
-    CountDownLatch poolFree = new CountDownLatch(1);
-    threads.execute(
-        () -> {
-          try {
-            poolFree.await(10, TimeUnit.SECONDS); // (the run waits for its thread)
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        });
+    CountDownLatch poolFree = Contenders.hold(threads); // (the run waits for its thread)
     Runs runs =
         new Runs(
             env,
@@ -310,14 +302,7 @@ class DispatcherTest {
       Thread pass = new Thread(dispatcher::dispatchOnce, "test-pass");
       pass.start();
       assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
-      Thread lost = new Thread(() -> dispatcher.fence(TP), "test-lost");
-      lost.start();
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () ->
-                  lost.getState() == Thread.State.BLOCKED
-                      || lost.getState() == Thread.State.TERMINATED);
+      Thread lost = Contenders.startAndAwaitBlockedOrDone(() -> dispatcher.fence(TP), "test-lost");
       answer.countDown();
       pass.join(10_000);
       lost.join(10_000);
@@ -325,6 +310,7 @@ class DispatcherTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> runs.all().isEmpty());
 
       assertThat(runs.started()).as("the pass launched it").isEqualTo(1);
+      assertThat(owned.mayStart(T0)).as("nothing more starts there").isFalse();
       assertThat(events.drain(fences, voided -> {}))
           .as("nothing it does after its partition was lost is published")
           .isEmpty();

@@ -2,6 +2,10 @@ package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -11,9 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +34,23 @@ class HandOverNoteTest {
   private final List<Map<Long, String>> notes = new ArrayList<>();
   private final ExecutorService threads = Executors.newSingleThreadExecutor();
 
+  /** Set: the next note's write waits for it to count down. */
+  private volatile CountDownLatch holdNote;
+
+  private final CountDownLatch writing = new CountDownLatch(1);
+
+  /** The writes of notes and takes of leases, in the order they reached the store. */
+  private final List<String> order = new CopyOnWriteArrayList<>();
+
+  /** Whether each lease taken was to be taken anew (with a new epoch). */
+  private final List<Boolean> takenAnew = new ArrayList<>();
+
+  /** The partitions whose waiting ends were made void as they went elsewhere. */
+  private final List<TopicPartition> voidedEnds = new ArrayList<>();
+
+  /** Whether the partition waits to be read again from its last commit as it is revoked. */
+  private boolean owed;
+
   /** How many of the next writes of a note fail. */
   private int failures;
 
@@ -37,6 +62,8 @@ class HandOverNoteTest {
         @Override
         public Optional<Taken> take(
             String partition, String owner, Instant now, Duration ttl, boolean anew) {
+          takenAnew.add(anew);
+          order.add("take");
           return Optional.empty();
         }
 
@@ -57,7 +84,17 @@ class HandOverNoteTest {
             failures--;
             throw new IllegalStateException("the store timed out");
           }
+          CountDownLatch until = holdNote;
+          if (until != null) {
+            writing.countDown();
+            try {
+              until.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
           notes.add(Map.copyOf(stillRunning));
+          order.add("note");
         }
       };
 
@@ -78,6 +115,7 @@ class HandOverNoteTest {
   private void revoke(boolean committed) {
     OwnedPartition o = new OwnedPartition(ReaderHarness.MAIN);
     o.leased = true;
+    o.rewindOwed = owed;
     o.epoch = 6;
     // the previous owner ran r (offset 5), s (7) and t (9, not read here yet) when it handed over
     o.noteRunning.putAll(Map.of(5L, "r:1", 7L, "s:1", 9L, "t:1"));
@@ -97,7 +135,8 @@ class HandOverNoteTest {
             h.dispatcher,
             new Runs(h.env, h.owned, keeper, new Fences(), null, threads),
             keeper,
-            new Rebalance.Steps(() -> committed, tp -> {}, () -> {}, partitions -> {}));
+            new Rebalance.Steps(
+                () -> committed, tp -> {}, () -> {}, partitions -> {}, voidedEnds::add));
 
     rebalance.onPartitionsRevoked(List.of(ReaderHarness.MAIN));
   }
@@ -135,5 +174,96 @@ class HandOverNoteTest {
     keeper.resendNotes();
 
     assertThat(notes).isEmpty();
+  }
+
+  @Test
+  void theEndsWaitingOnAPartitionRevokedBeforeItWasReadAgainAreMadeVoid() {
+    // (their offsets were never committed: the next owner runs those attempts again)
+    owed = true;
+    revoke(true);
+
+    assertThat(voidedEnds).containsExactly(ReaderHarness.MAIN);
+  }
+
+  @Test
+  void theEndsOfAPartitionReadAsUsualAreNotMadeVoidAsItGoes() {
+    revoke(true);
+
+    assertThat(voidedEnds).isEmpty();
+  }
+
+  @Test
+  void aPartitionWhoseRunsCouldNotBeHandedOverIsLeasedAnewWhenItComesBack() throws Exception {
+    // found by review: its runs were fenced under the lease's epoch, which this executor kept when
+    // it took the lease back; the requests read again were taken for the fenced runs, never ran,
+    // and their offsets stayed open for good
+    ReaderHarness failing =
+        new ReaderHarness(
+            100,
+            new ClaimsAnswering(
+                n -> {
+                  throw new IllegalStateException("the store timed out");
+                }));
+    OwnedPartition o = new OwnedPartition(ReaderHarness.MAIN);
+    o.leased = true;
+    o.epoch = 6;
+    o.hold = new Hold(ReaderHarness.T0.plusSeconds(60));
+    failing.owned.put(ReaderHarness.MAIN, o);
+    Clock clock = Clock.fixed(ReaderHarness.T0, ZoneOffset.UTC);
+    keeper = new LeaseKeeper(leases, "exec-a", Duration.ofSeconds(30), clock);
+    CountDownLatch poolFree = Contenders.hold(threads); // (the run waits for its thread)
+    Runs runs = new Runs(failing.env, failing.owned, keeper, new Fences(), null, threads);
+    JobRequest request =
+        JobRequest.of(
+            RunId.of("r1"),
+            "quick",
+            Json.object(),
+            "t1",
+            null,
+            null,
+            Trigger.manual(),
+            ReaderHarness.T0,
+            "t");
+    runs.launch(
+        new Pending(null, request, ReaderHarness.MAIN, 5, () -> {}, null, null, 6, 0),
+        failing.dispatcher.outcomes());
+
+    assertThat(runs.handOver(ReaderHarness.MAIN)).as("it could not be claimed").isEmpty();
+    poolFree.countDown();
+    keeper.take(List.of(new OwnedPartition(ReaderHarness.MAIN))); // (it came back)
+
+    assertThat(takenAnew).containsExactly(true);
+  }
+
+  @Test
+  void aNoteBeingWrittenAgainAsThePartitionComesBackLandsBeforeTheLeaseIsTaken() throws Exception {
+    // found by review: a note written late, after this executor took the lease back under the
+    // same epoch, freed that lease, and its runs were fenced and run again
+    failures = 1;
+    revoke(true);
+    holdNote = new CountDownLatch(1);
+    Thread renewer = new Thread(keeper::resendNotes, "test-renewer");
+    renewer.start();
+    assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread poll =
+        Contenders.startAndAwaitBlockedOrDone(
+            () -> keeper.take(List.of(new OwnedPartition(ReaderHarness.MAIN))), "test-poll");
+
+    holdNote.countDown();
+    renewer.join(10_000);
+    poll.join(10_000);
+
+    assertThat(order).containsExactly("note", "take");
+  }
+
+  @Test
+  void aStoppingExecutorWritesTheNotesNotWrittenYet() {
+    // found by review: the renewer that writes them again stopped with the executor
+    failures = 1;
+    revoke(true);
+
+    keeper.stop();
+
+    assertThat(notes).hasSize(1);
   }
 }

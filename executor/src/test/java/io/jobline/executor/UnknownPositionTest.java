@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.topic.FinishedOffsets;
 import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
+import io.jobline.wire.Trigger;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class UnknownPositionTest {
   private static final TopicPartition TP = new TopicPartition(Topics.REQUESTS.name(), 2);
+  private static final Instant T0 = Instant.parse("2026-12-06T12:00:00Z");
 
   private final Map<TopicPartition, OwnedPartition> owned = new HashMap<>();
   private final OffsetTracker offsets = new OffsetTracker();
@@ -102,5 +110,51 @@ class UnknownPositionTest {
     assertThat(brokers.position(TP)).as("read again from its last commit").isEqualTo(7);
     assertThat(brokers.paused()).isEmpty();
     assertThat(o.rewindOwed).isFalse();
+  }
+
+  @Test
+  void theEndOfARunOfAPartitionToBeReadAgainWaitsUntilItsOffsetCanGoWithIt() {
+    // found by review: sent alone, the end counted while its offset was committed nowhere, and the
+    // next owner of the partition ran the attempt again after it completed
+    brokers.assign(List.of(TP));
+    OwnedPartition o = new OwnedPartition(TP);
+    o.leased = true;
+    owned.put(TP, o);
+    consumer.rewind(Set.of(TP), tp -> Set.of()); // (the brokers are down: it owes one)
+    EventPublisher events = new EventPublisher();
+    EndMark end = endPublished(events);
+
+    assertThat(events.drain(new Fences(), voided -> {}, consumer::owes)).isEmpty();
+
+    brokers.down = false;
+    consumer.rewindOwed(tp -> Set.of(8L));
+    assertThat(events.drain(new Fences(), voided -> {}, consumer::owes))
+        .extracting(EventPublisher.Outgoing::end)
+        .containsExactly(end);
+  }
+
+  @Test
+  void theEndsWaitingOnAPartitionThatGoesElsewhereNeverGoOut() {
+    EventPublisher events = new EventPublisher();
+    EndMark end = endPublished(events);
+
+    assertThat(events.takeEnds(new TopicPartition(Topics.REQUESTS.name(), 5))).isEmpty();
+    assertThat(events.takeEnds(TP)).containsExactly(end);
+    assertThat(events.isEmpty()).isTrue();
+  }
+
+  /** Publishes the end of run r1, whose request is at offset 8 of {@link #TP}. */
+  private static EndMark endPublished(EventPublisher events) {
+    JobRequest request =
+        JobRequest.of(
+            RunId.of("r1"), "quick", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
+    EndMark end = new EndMark(new Pending(null, request, TP, 8, () -> {}, null, null, 1, 0));
+    events.publishEnd(
+        new RunEvent(RunId.of("r1"), 2, EventType.COMPLETED, T0, "exec-a", 1, 1, null),
+        null,
+        -1,
+        () -> {},
+        end);
+    return end;
   }
 }
