@@ -2,6 +2,7 @@ package io.jobline.builtins.export;
 
 import io.jobline.builtins.export.ExportParams.ResourceConfig;
 import io.jobline.job.JobException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Collection;
@@ -13,11 +14,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.bson.BsonBinarySubType;
 import org.bson.Document;
 import org.bson.json.JsonMode;
 import org.bson.json.JsonWriterSettings;
+import org.bson.types.Binary;
 import org.bson.types.Decimal128;
 import org.bson.types.ObjectId;
 
@@ -221,6 +225,9 @@ public final class RowShaper {
     if (v instanceof ObjectId id) {
       return id.toHexString();
     }
+    if (v instanceof Binary b) {
+      return text(b);
+    }
     if (v instanceof Decimal128 dec) {
       return dec.bigDecimalValue().toPlainString();
     }
@@ -235,7 +242,31 @@ public final class RowShaper {
     return wrapped.substring(wrapped.indexOf(':') + 1, wrapped.length() - 1).trim();
   }
 
+  /**
+   * A document's id as the key of its row. (Binary ids, UUIDs among them, were written as their
+   * class name and a 32-bit hash, so distinct documents shared a row: found by review.)
+   */
   static String idOf(Object id) {
-    return id instanceof ObjectId o ? o.toHexString() : String.valueOf(id);
+    if (id instanceof ObjectId o) {
+      return o.toHexString();
+    }
+    if (id instanceof Binary b) {
+      return text(b);
+    }
+    return String.valueOf(id);
+  }
+
+  /**
+   * Binary data as text: a UUID stored in the standard way (subtype 4) in its usual form, any other
+   * binary data (a UUID of a legacy driver, subtype 3, whose byte order that driver chose among
+   * them) as its bytes in hex.
+   */
+  static String text(Binary b) {
+    byte[] data = b.getData();
+    if (b.getType() == BsonBinarySubType.UUID_STANDARD.getValue() && data.length == 16) {
+      ByteBuffer bytes = ByteBuffer.wrap(data);
+      return new UUID(bytes.getLong(), bytes.getLong()).toString();
+    }
+    return HexFormat.of().formatHex(data);
   }
 }

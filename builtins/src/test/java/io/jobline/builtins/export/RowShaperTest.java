@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.builtins.export.ExportParams.ResourceConfig;
 import io.jobline.job.JobException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Date;
@@ -12,9 +13,12 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.bson.BsonBinarySubType;
 import org.bson.Document;
+import org.bson.types.Binary;
 import org.bson.types.ObjectId;
 import org.junit.jupiter.api.Test;
 
@@ -246,5 +250,28 @@ class RowShaperTest {
         .hasMessage("document 7: column n is integer in the target table but the value is 2.5");
     assertThatThrownBy(() -> row.value(new Column("flag", ColumnType.BOOLEAN)))
         .hasMessageContaining("column flag is boolean");
+  }
+
+  @Test
+  void binaryIdsAndValuesAreWrittenAsTheirBytesAndUuidsInTheirUsualForm() {
+    // found by review: they were written as their class name and a 32-bit hash, so distinct
+    // documents shared a row, and the erasure of one removed the other's
+    UUID uuid = UUID.fromString("3b241101-e2bb-4255-8caf-4136c566a962");
+    byte[] standard =
+        ByteBuffer.allocate(16)
+            .putLong(uuid.getMostSignificantBits())
+            .putLong(uuid.getLeastSignificantBits())
+            .array();
+    // two blobs of one hash: the same Arrays.hashCode, other bytes
+    Binary first = new Binary(new byte[] {0, 31});
+    Binary second = new Binary(new byte[] {1, 0});
+
+    assertThat(RowShaper.idOf(new Binary(BsonBinarySubType.UUID_STANDARD, standard)))
+        .isEqualTo(uuid.toString());
+    assertThat(RowShaper.idOf(first)).isEqualTo("001f");
+    assertThat(RowShaper.idOf(second)).isEqualTo("0100");
+    assertThat(RowShaper.value(new Binary(BsonBinarySubType.UUID_LEGACY, standard)))
+        .as("a legacy driver's UUID: its byte order is that driver's")
+        .isEqualTo(HexFormat.of().formatHex(standard));
   }
 }
