@@ -281,9 +281,32 @@ public class BiExport {
           rows = folded.rows();
           warnOfFieldsLeftOut(folded.leftOut());
         }
-        List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
-        exported += rows.size();
-        warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
+        List<String> misfits = new ArrayList<>();
+        while (!rows.isEmpty()) {
+          try {
+            List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
+            exported += rows.size();
+            warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
+            break;
+          } catch (Row.DoesNotFit misfit) {
+            // the rest of the batch goes on without it (found by review: the whole batch was
+            // refused on every run, the pass never got past it, and the rows after it kept the
+            // values earlier exports wrote, personal ones in clear among them)
+            rows = without(rows, misfit);
+            misfits.add(misfit.id());
+            error(
+                misfit.getMessage()
+                    + ": the document is left out, and its row deleted from "
+                    + config.targetTable()
+                    + " (change the column's type, or drop it to have the next export make it"
+                    + " again)",
+                1);
+          }
+        }
+        if (!misfits.isEmpty()) {
+          // its row from earlier exports would keep values the document no longer has
+          target.delete(config.targetTable(), misfits);
+        }
       } catch (Exception e) {
         failed(e);
         error(
@@ -297,6 +320,15 @@ public class BiExport {
       }
       batch.clear();
       report();
+    }
+
+    /** {@code rows} but the one that did not fit; the failure itself if none is that one. */
+    private static List<Row> without(List<Row> rows, Row.DoesNotFit misfit) {
+      List<Row> out = rows.stream().filter(r -> !r.id().equals(misfit.id())).toList();
+      if (out.size() == rows.size()) {
+        throw misfit; // (not a row of this batch: nothing to leave out)
+      }
+      return out;
     }
 
     /** Says once per field when a target that ignores case had no column of its own for it. */

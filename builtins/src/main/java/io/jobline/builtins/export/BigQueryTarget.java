@@ -218,11 +218,16 @@ final class BigQueryTarget implements ExportTarget {
             .setCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .setWriteDisposition(WriteDisposition.WRITE_TRUNCATE)
             .build();
+    // every row as JSON first: one that does not fit its column throws before the upload begins
+    List<byte[]> lines = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      lines.add(json(row, columns).getBytes(StandardCharsets.UTF_8));
+    }
     JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
     TableDataWriteChannel writer = bigquery.writer(jobId, config);
     try (OutputStream out = Channels.newOutputStream(writer)) {
-      for (Row row : rows) {
-        out.write(json(row, columns).getBytes(StandardCharsets.UTF_8));
+      for (byte[] line : lines) {
+        out.write(line);
         out.write('\n');
       }
     }

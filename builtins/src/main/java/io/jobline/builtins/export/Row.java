@@ -27,8 +27,8 @@ public record Row(String id, Map<String, Object> values, Set<String> masked) {
    * values in clear (by an export from before the field was declared personal), and the marker or
    * hash does not fit it; null still takes the value in clear out of the table.
    *
-   * @throws IllegalArgumentException if the value does not fit the column (e.g. 2.5 in an integer
-   *     column that an earlier export created), rather than writing a changed value
+   * @throws DoesNotFit if the value does not fit the column (e.g. 2.5 in an integer column that an
+   *     earlier export created), rather than writing a changed value
    */
   public Object value(Column column) {
     if (Column.KEY.equals(column.name())) {
@@ -53,7 +53,8 @@ public record Row(String id, Map<String, Object> values, Set<String> masked) {
         && !d.isInfinite()) {
       return d.longValue();
     }
-    throw new IllegalArgumentException(
+    throw new DoesNotFit(
+        id,
         "document "
             + id
             + ": column "
@@ -62,6 +63,21 @@ public record Row(String id, Map<String, Object> values, Set<String> masked) {
             + column.type().name().toLowerCase(Locale.ROOT)
             + " in the target table but the value is "
             + text(v));
+  }
+
+  /** A document's value does not fit the type its column has in the target table. */
+  public static final class DoesNotFit extends IllegalArgumentException {
+    private final String id;
+
+    DoesNotFit(String id, String message) {
+      super(message);
+      this.id = id;
+    }
+
+    /** The id of the document (its row's key). */
+    public String id() {
+      return id;
+    }
   }
 
   /** The text form of a shaped value: ISO-8601 for instants. */
