@@ -17,6 +17,9 @@ public final class Recording implements JobContext {
   private final String tenantId;
   private final JsonNode params;
   private final AtomicInteger checksBeforeStop = new AtomicInteger(Integer.MAX_VALUE);
+  private final AtomicInteger checks = new AtomicInteger();
+  private volatile int actionAt;
+  private volatile Runnable action = () -> {};
 
   public Recording(String jobName) {
     this(jobName, null, Json.object());
@@ -26,6 +29,13 @@ public final class Recording implements JobContext {
     this.jobName = jobName;
     this.tenantId = tenantId;
     this.params = params;
+  }
+
+  /** Runs {@code action} as {@link #shouldStop()} is asked for the {@code check}-th time. */
+  public Recording atCheck(int check, Runnable action) {
+    this.actionAt = check;
+    this.action = action;
+    return this;
   }
 
   /** {@link #shouldStop()} answers false this many times, then true. */
@@ -86,6 +96,9 @@ public final class Recording implements JobContext {
 
   @Override
   public boolean shouldStop() {
+    if (checks.incrementAndGet() == actionAt) {
+      action.run();
+    }
     return checksBeforeStop.getAndUpdate(n -> n > 0 ? n - 1 : 0) == 0;
   }
 

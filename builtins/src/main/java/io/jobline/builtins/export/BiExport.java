@@ -317,9 +317,32 @@ public class BiExport {
                 + " rows): "
                 + e.getMessage(),
             batch.size());
+        failIfGone(target, e);
       }
       batch.clear();
       report();
+    }
+
+    /**
+     * Fails the run if the target no longer answers after {@code e}: the rest of the pass would
+     * fail the same way, and the run would end completed with nothing more written, its retries
+     * unused (found by review). Retried, it goes on from where the pass got to.
+     */
+    private void failIfGone(ExportTarget target, Exception e) throws JobException {
+      if (e instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+        return; // (the run is being stopped: it goes on from its note when run again anyway)
+      }
+      if (!target.reachable()) {
+        throw new JobException(
+            config.resource()
+                + ": "
+                + params.targetType().wire()
+                + " no longer answers ("
+                + e.getMessage()
+                + "); what was written before is kept, and the export goes on from there when"
+                + " run again",
+            e);
+      }
     }
 
     /** {@code rows} but the one that did not fit; the failure itself if none is that one. */
@@ -409,6 +432,7 @@ public class BiExport {
                 + "): "
                 + e.getMessage(),
             ids.size());
+        failIfGone(target, e);
       }
       ids.clear();
     }

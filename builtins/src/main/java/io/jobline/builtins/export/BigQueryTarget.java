@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.cloud.NoCredentials;
 import com.google.cloud.bigquery.BigQuery;
+import com.google.cloud.bigquery.BigQueryException;
 import com.google.cloud.bigquery.BigQueryOptions;
 import com.google.cloud.bigquery.Field;
 import com.google.cloud.bigquery.FormatOptions;
@@ -124,6 +125,19 @@ final class BigQueryTarget implements ExportTarget {
     List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
     query(merge(table, stage, typed, cleared));
     return typed;
+  }
+
+  /** A table that is not there: asking for it tells whether BigQuery answers. */
+  private static final String PROBE = "jobline_reachable_probe";
+
+  @Override
+  public boolean reachable() {
+    try {
+      bigquery.getTable(TableId.of(project, dataset, PROBE)); // (null: not there, as expected)
+      return true;
+    } catch (BigQueryException e) {
+      return false;
+    }
   }
 
   @Override

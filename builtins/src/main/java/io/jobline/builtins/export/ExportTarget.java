@@ -31,6 +31,15 @@ public interface ExportTarget extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether the target still answers, asked after a write failed: a batch it refused (bad data)
+   * leaves the export going on, a target gone (its connection broken, the service down) fails the
+   * run, which is retried and goes on from where the pass got to.
+   */
+  default boolean reachable() {
+    return true;
+  }
+
   @Override
   void close();
 }

@@ -77,6 +77,18 @@ final class JdbcTarget implements ExportTarget {
     return out;
   }
 
+  /** How long the check that the server still answers waits. */
+  private static final int VALID_WITHIN_SECONDS = 10;
+
+  @Override
+  public boolean reachable() {
+    try {
+      return connection.isValid(VALID_WITHIN_SECONDS);
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
   @Override
   public List<Column> upsert(String table, List<Column> columns, List<Row> rows)
       throws SQLException {

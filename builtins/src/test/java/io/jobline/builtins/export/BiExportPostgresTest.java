@@ -1,15 +1,18 @@
 package io.jobline.builtins.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
+import io.jobline.job.JobException;
 import io.jobline.wire.Json;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -207,6 +210,37 @@ class BiExportPostgresTest {
     assertThat(ctx.lines).anyMatch(l -> l.startsWith("ERROR users: document u35: column age"));
     assertThat(rows(users)).doesNotContainKey("u35").hasSize(7);
     assertThat(rows(users).get("u4")).containsEntry("name", "User four");
+  }
+
+  @Test
+  void aTargetThatStopsAnsweringFailsTheRunWhichGoesOnWhereItGotToWhenRunAgain() throws Exception {
+    // found by review: every later batch failed the same way, and the run ended completed with
+    // nothing more written, its retries unused and its pass's note cleared
+    Recording ctx =
+        new Recording("bi-export", "tenant_664abc", params())
+            .atCheck(5, this::dropTheExportsConnections); // (after the first batch of three)
+
+    assertThatThrownBy(() -> new BiExport(resources).export(ctx))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("users: postgres no longer answers");
+
+    assertThat(rows(users)).containsOnlyKeys("u1", "u2", "u3");
+    Recording again = new Recording("bi-export", "tenant_664abc", params());
+    ExportSummary summary = new BiExport(resources).export(again);
+    assertThat(summary.totalErrors()).isZero();
+    assertThat(again.lines).anyMatch(l -> l.contains("users: going on after document u3"));
+    assertThat(rows(users)).hasSize(7);
+  }
+
+  /** Ends every connection to the test database but the test's own. */
+  private void dropTheExportsConnections() {
+    try (Statement st = sql.createStatement()) {
+      st.execute(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+              + " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
