@@ -4,11 +4,14 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import io.jobline.builtins.BuiltinSettings;
+import io.jobline.chain.Chain;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobException;
 import io.jobline.job.JobResources;
 import io.jobline.schedule.Schedule;
+import io.jobline.store.ChainStore;
+import io.jobline.store.MongoChainStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.wire.Scope;
 import java.nio.file.Path;
@@ -20,6 +23,8 @@ import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.bson.Document;
 import org.bson.conversions.Bson;
 
@@ -82,11 +87,20 @@ public class AuditLogJobs {
       scope = Scope.SYSTEM)
   public Map<String, Object> cleanup(JobContext ctx) {
     BuiltinSettings settings = BuiltinSettings.of(resources);
+    MongoDatabase jobline = resources.resource(MongoDatabase.class);
+    // (a schedule may name a chain that runs it: found by review)
+    Set<String> chainsArchiving =
+        new MongoChainStore(jobline, resources.clock())
+            .list().stream()
+                .map(ChainStore.Declared::chain)
+                .filter(c -> c.steps().stream().anyMatch(step -> ARCHIVE.equals(step.job())))
+                .map(Chain::name)
+                .collect(Collectors.toSet());
     Optional<Schedule> archiving =
-        new MongoScheduleStore(resources.resource(MongoDatabase.class))
+        new MongoScheduleStore(jobline)
             .findEnabled().stream()
                 .filter(Schedule::active)
-                .filter(s -> runs(s, ARCHIVE))
+                .filter(s -> runs(s, ARCHIVE) || chainsArchiving.contains(s.target()))
                 .findFirst();
     if (archiving.isPresent()) {
       // both scheduled, the entries between the two runs' times went unarchived every day (found

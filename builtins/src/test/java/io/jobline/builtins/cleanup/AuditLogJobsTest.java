@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mongodb.client.MongoCollection;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
+import io.jobline.chain.Chain;
 import io.jobline.job.JobException;
 import io.jobline.schedule.Schedule;
+import io.jobline.store.ChainStore;
+import io.jobline.store.MongoChainStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.wire.Json;
 import java.io.BufferedReader;
@@ -166,5 +169,29 @@ class AuditLogJobsTest {
     Map<String, Object> result = jobs.cleanup(new Recording("cleanup_audit_log"));
 
     assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L));
+  }
+
+  @Test
+  void cleanupRefusesWhileAScheduleRunsAChainWithTheArchiveAmongItsSteps() throws Exception {
+    // found by review: only a schedule's own job and its `chain` list were looked at, so one
+    // naming a declared chain that archives was missed, and unarchived entries were deleted
+    new MongoChainStore(resources.database(), resources.clock())
+        .save(
+            Chain.linear(
+                "nightly-maintenance", "", List.of("cleanup_job_runs", "audit-log-archive")),
+            ChainStore.Source.API);
+    new MongoScheduleStore(resources.database())
+        .save(
+            Json.mapper()
+                .readValue(
+                    "{\"job_name\":\"nightly\",\"job_type\":\"nightly-maintenance\","
+                        + "\"cron_expression\":\"0 2 * * *\",\"timezone\":\"UTC\","
+                        + "\"next_run_at\":\"2026-03-05T02:00:00Z\"}",
+                    Schedule.class));
+
+    assertThatThrownBy(() -> jobs.cleanup(new Recording("cleanup_audit_log")))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("nothing deleted: schedule 'nightly' runs audit-log-archive");
+    assertThat(log.countDocuments()).isEqualTo(13);
   }
 }
