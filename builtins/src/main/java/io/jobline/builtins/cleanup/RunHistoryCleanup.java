@@ -4,10 +4,12 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import io.jobline.builtins.BuiltinSettings;
+import io.jobline.chain.ChainStatus;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobResources;
 import io.jobline.run.RunStatus;
+import io.jobline.store.MongoChainRunStore;
 import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
 import io.jobline.wire.Scope;
@@ -45,6 +47,12 @@ public class RunHistoryCleanup {
 
   private static final List<String> ENDED =
       Arrays.stream(RunStatus.values()).filter(RunStatus::isTerminal).map(RunStatus::wire).toList();
+  private static final List<String> CHAINS_ENDED =
+      Arrays.stream(ChainStatus.values())
+          .filter(ChainStatus::isTerminal)
+          .map(ChainStatus::wire)
+          .toList();
+
   private final JobResources resources;
 
   /**
@@ -64,8 +72,8 @@ public class RunHistoryCleanup {
 
   /**
    * Deletes ended runs requested more than {@code jobs.builtins.jobRuns.retentionDays} ({@code
-   * JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, and hand-over claims older than
-   * that. Recommended: {@code 0 4 * * *}.
+   * JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, ended chain runs as old, and
+   * hand-over claims older than that. Recommended: {@code 0 4 * * *}.
    */
   @Job(
       name = "cleanup_job_runs",
@@ -129,6 +137,19 @@ public class RunHistoryCleanup {
                   pending.deleteOne(Filters.eq("_id", note[0]));
                 });
     result.add(MongoRunStore.COLLECTION, runs);
+    // chain runs over as long ago as their step runs (found by review: kept for good, their steps'
+    // links dead once those went)
+    result.add(
+        MongoChainRunStore.COLLECTION,
+        new BatchDeleter(ctx, settings.batchSize)
+            .delete(
+                db.getCollection(MongoChainRunStore.COLLECTION),
+                Filters.and(
+                    Filters.in("status", CHAINS_ENDED),
+                    Filters.lt("requested_at", before),
+                    Filters.or(Filters.exists("ended_at", false), Filters.lt("ended_at", before))),
+                0,
+                100));
     // claims are left only by runs in flight when their partition changed hands; old ones serve no
     // one (a released one is dated 1970 and goes at once, though a later epoch of its run may
     // still hold it: the claim store reads past such a gap)

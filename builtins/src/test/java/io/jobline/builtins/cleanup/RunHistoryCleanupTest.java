@@ -2,6 +2,7 @@ package io.jobline.builtins.cleanup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
 
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
@@ -68,7 +69,8 @@ class RunHistoryCleanupTest {
         new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
     assertThat(result.get("deleted"))
-        .isEqualTo(Map.of("job_runs", 3L, "job_run_logs", 5L, "job_claims", 2L));
+        .isEqualTo(
+            Map.of("job_runs", 3L, "job_run_logs", 5L, "job_claims", 2L, "job_chain_runs", 0L));
     assertThat(claims.find().map(d -> d.getString("_id")))
         .containsExactlyInAnyOrder("going:1#1", "ended:1#done");
     assertThat(runs.find().map(d -> d.getString("_id")))
@@ -96,7 +98,8 @@ class RunHistoryCleanupTest {
             .cleanupJobRuns(new Recording("cleanup_job_runs"));
 
     assertThat(result.get("deleted"))
-        .isEqualTo(Map.of("job_runs", 1L, "job_run_logs", 1L, "job_claims", 0L));
+        .isEqualTo(
+            Map.of("job_runs", 1L, "job_run_logs", 1L, "job_claims", 0L, "job_chain_runs", 0L));
     assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("retried");
     assertThat(lines.find().map(d -> d.getString("_id")))
         .containsExactlyInAnyOrder("retried:0", "retried:1", "retried:2");
@@ -144,7 +147,8 @@ class RunHistoryCleanupTest {
         new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
     assertThat(result.get("deleted"))
-        .isEqualTo(Map.of("job_runs", 0L, "job_run_logs", 2L, "job_claims", 0L));
+        .isEqualTo(
+            Map.of("job_runs", 0L, "job_run_logs", 2L, "job_claims", 0L, "job_chain_runs", 0L));
     assertThat(lines.find().map(d -> d.getString("_id"))).containsExactly("kept:0");
     assertThat(notes.countDocuments()).isZero();
   }
@@ -168,5 +172,38 @@ class RunHistoryCleanupTest {
     new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
     assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("redriven");
+  }
+
+  @Test
+  void endedChainRunsOlderThanTheRetentionGo() {
+    // found by review: kept for good, growing with every chain run
+    resources.settings.jobRuns.retentionDays = 90;
+    MongoCollection<Document> chains = resources.database().getCollection("job_chain_runs");
+    chains.insertOne(chainRun("old-completed", "completed", 100, 99));
+    chains.insertOne(chainRun("old-failed", "failed", 95, null));
+    chains.insertOne(chainRun("old-but-running", "running", 120, null));
+    chains.insertOne(chainRun("requested-long-ago-ended-lately", "cancelled", 100, 2));
+    chains.insertOne(chainRun("recent", "completed", 10, 10));
+
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(result.get("deleted")).asInstanceOf(MAP).containsEntry("job_chain_runs", 2L);
+    assertThat(chains.find().map(d -> d.getString("_id")))
+        .containsExactlyInAnyOrder("old-but-running", "requested-long-ago-ended-lately", "recent");
+  }
+
+  private static Document chainRun(
+      String id, String status, int requestedDaysAgo, Integer endedDaysAgo) {
+    Document d =
+        new Document("_id", id)
+            .append("status", status)
+            .append(
+                "requested_at",
+                Date.from(TestResources.NOW.minus(Duration.ofDays(requestedDaysAgo))));
+    if (endedDaysAgo != null) {
+      d.append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(endedDaysAgo))));
+    }
+    return d;
   }
 }
