@@ -341,7 +341,7 @@ final class EventTransaction {
 
   /** A commit that timed out, tried again for as long as the transaction may live. */
   private static final class CommitUnknown extends RuntimeException {
-    CommitUnknown(TimeoutException cause) {
+    CommitUnknown(RuntimeException cause) {
       super(cause);
     }
   }
@@ -365,6 +365,13 @@ final class EventTransaction {
         }
         LOG.warn(
             "Executor {}'s commit timed out; trying it again: {}", executorId, timedOut.toString());
+      } catch (RuntimeException e) {
+        if (tries > 1) {
+          // after a commit that timed out, what else a try ends with (a fenced producer, say)
+          // says nothing of whether the first committed (found by review)
+          throw new CommitUnknown(e);
+        }
+        throw e;
       }
     }
   }

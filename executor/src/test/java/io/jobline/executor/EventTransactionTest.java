@@ -33,6 +33,7 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -203,11 +204,71 @@ class EventTransactionTest {
     settings.transactionTimeout = io.dropwizard.util.Duration.seconds(1);
     EventTransaction tx = new EventTransaction(h.kafkaSettings, "tx-mock", settings, producers);
     tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
-    // a failed attempt's end, whose retry timer is set
+    InMemoryTimerStore timers = new InMemoryTimerStore();
+    TimerStore.Timer retry = sendAFailedEndWithItsRetry(tx, timers);
+
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.VOID);
+    assertThat(made).hasSize(2);
+    assertThat(made.get(0).closed()).isTrue();
+    // found by review: its ends were taken back as void, and with them the retry timers they set;
+    // had the transaction committed after all, those runs stayed "retrying" for good
+    forgetVoided(tx, timers);
+    assertThat(timers.due(T0.plusSeconds(60), 10))
+        .extracting(TimerStore.Timer::id)
+        .as("the retry timer stays")
+        .containsExactly(retry.id());
+    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.COMMITTED);
+  }
+
+  @Test
+  void aCommitThatTimedOutAndThenFailedOtherwiseKeepsTheRetryTimersOfItsEnds() {
+    // found by review: a try after the timeout that ended otherwise (a fenced producer) was taken
+    // for an abort, though the first try may have committed
+    List<MockProducer<byte[], byte[]>> made = new ArrayList<>();
+    AtomicInteger tries = new AtomicInteger();
+    Supplier<Producer<byte[], byte[]>> producers =
+        () -> {
+          MockProducer<byte[], byte[]> p =
+              new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                @Override
+                public synchronized void commitTransaction() {
+                  if (made.size() == 1 && tries.incrementAndGet() == 1) {
+                    throw new TimeoutException("Timeout expired while awaiting EndTxn");
+                  }
+                  if (made.size() == 1) {
+                    throw new ProducerFencedException("another producer took the transactional id");
+                  }
+                  super.commitTransaction();
+                }
+              };
+          p.initTransactions();
+          made.add(p);
+          return p;
+        };
+    EventTransaction tx =
+        new EventTransaction(h.kafkaSettings, "tx-mock", new ExecutorSettings(), producers);
+    InMemoryTimerStore timers = new InMemoryTimerStore();
+    TimerStore.Timer retry = sendAFailedEndWithItsRetry(tx, timers);
+
+    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
+        .isEqualTo(EventTransaction.Outcome.VOID);
+    forgetVoided(tx, timers);
+
+    assertThat(timers.due(T0.plusSeconds(60), 10))
+        .extracting(TimerStore.Timer::id)
+        .as("the retry timer stays")
+        .containsExactly(retry.id());
+  }
+
+  /** Sends into {@code tx} a failed attempt's end, whose retry timer is set in {@code timers}. */
+  private static TimerStore.Timer sendAFailedEndWithItsRetry(
+      EventTransaction tx, InMemoryTimerStore timers) {
     RunId runId = RunId.of("r-" + UUID.randomUUID());
     JobRequest next =
         JobRequest.of(runId, "flaky", Json.object(), "t1", 2, null, Trigger.manual(), T0, "t");
-    InMemoryTimerStore timers = new InMemoryTimerStore();
     TimerStore.Timer retry =
         new TimerStore.Timer(
             TimerStore.retryId(runId.value(), 2), T0.plusSeconds(5), "retry", next);
@@ -228,18 +289,16 @@ class EventTransactionTest {
     RunEvent failed = new RunEvent(runId, 2, EventType.FAILED, T0, "exec-tx", 1, 1, null);
     tx.sendEvents(
         List.of(new EventPublisher.Outgoing(failed, null, -1, () -> {}, mark, List.of())), false);
+    return retry;
+  }
 
-    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
-        .isEqualTo(EventTransaction.Outcome.VOID);
-    assertThat(made).hasSize(2);
-    assertThat(made.get(0).closed()).isTrue();
-    // found by review: its ends were taken back as void, and with them the retry timers they set;
-    // had the transaction committed after all, those runs stayed "retrying" for good
+  /** Forgets the ends {@code tx} made void, as the executor does. */
+  private static void forgetVoided(EventTransaction tx, InMemoryTimerStore timers) {
     new Dispatcher(
             new Dispatcher.Context(
                 new RunEnvironment(
                     "exec-tx",
-                    settings,
+                    new ExecutorSettings(),
                     new ExecutorParts(null, timers, null, null),
                     new EventPublisher(),
                     Clock.fixed(T0, ZoneOffset.UTC),
@@ -249,13 +308,6 @@ class EventTransactionTest {
                 OverflowPace.forTarget(1000, System.nanoTime()),
                 null))
         .forgetEnded(tx.takeVoided());
-    assertThat(timers.due(T0.plusSeconds(60), 10))
-        .extracting(TimerStore.Timer::id)
-        .as("the retry timer stays")
-        .containsExactly(retry.id());
-    tx.move(new ProducerRecord<>(Topics.REQUESTS_OVERFLOW.name(), new byte[1], new byte[1]));
-    assertThat(tx.commit(Map.of(), new ConsumerGroupMetadata("tx-test")))
-        .isEqualTo(EventTransaction.Outcome.COMMITTED);
   }
 
   /**
