@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.bson.Document;
 
 /**
@@ -28,6 +29,9 @@ import org.bson.Document;
 public class BiExport {
   /** At most this many error messages are kept per resource (all are counted). */
   static final int MAX_ERRORS_KEPT = 20;
+
+  /** At most this many of a batch's documents that do not fit their columns are named. */
+  static final int MAX_MISFITS_NAMED = 5;
 
   private final JobResources resources;
 
@@ -131,6 +135,10 @@ public class BiExport {
     private final Set<String> foldedColumns = new HashSet<>();
 
     private final List<String> deleted = new ArrayList<>();
+
+    /** The keys binary ids had in earlier exports, of the documents read since the last write. */
+    private final List<String> legacyKeys = new ArrayList<>();
+
     private long removed;
 
     /** Whether a write failed since the pass's note last moved: the note stays before it. */
@@ -202,6 +210,10 @@ public class BiExport {
           Document doc = docs.next();
           read++;
           last = doc.get("_id");
+          String legacy = RowShaper.legacyIdOf(doc.get("_id"));
+          if (legacy != null) {
+            legacyKeys.add(legacy);
+          }
           if (Boolean.TRUE.equals(at(doc, settings.softDelete.flagField))) {
             skipped++;
             deleted.add(RowShaper.idOf(doc.get("_id")));
@@ -222,6 +234,7 @@ public class BiExport {
       }
       flush(target, batch);
       remove(target, deleted);
+      dropLegacyKeys(target);
       finished = !ctx.shouldStop();
       saveProgress(key, last, finished);
       if (removed > 0) {
@@ -251,6 +264,7 @@ public class BiExport {
     private void writeAllUpTo(ExportTarget target, List<Row> batch, String key, Object last) {
       flush(target, batch);
       remove(target, deleted);
+      dropLegacyKeys(target);
       saveProgress(key, last, false);
     }
 
@@ -288,19 +302,13 @@ public class BiExport {
             exported += rows.size();
             warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
             break;
-          } catch (Row.DoesNotFit misfit) {
-            // the rest of the batch goes on without it (found by review: the whole batch was
+          } catch (Row.Misfits found) {
+            // the rest of the batch goes on without them (found by review: the whole batch was
             // refused on every run, the pass never got past it, and the rows after it kept the
             // values earlier exports wrote, personal ones in clear among them)
-            rows = without(rows, misfit);
-            misfits.add(misfit.id());
-            error(
-                misfit.getMessage()
-                    + ": the document is left out, and its row deleted from "
-                    + config.targetTable()
-                    + " (change the column's type, or drop it to have the next export make it"
-                    + " again)",
-                1);
+            rows = without(rows, found);
+            found.each().forEach(m -> misfits.add(m.id()));
+            error(misfitsMessage(found), found.each().size());
           }
         }
         if (!misfits.isEmpty()) {
@@ -345,11 +353,32 @@ public class BiExport {
       }
     }
 
-    /** {@code rows} but the one that did not fit; the failure itself if none is that one. */
-    private static List<Row> without(List<Row> rows, Row.DoesNotFit misfit) {
-      List<Row> out = rows.stream().filter(r -> !r.id().equals(misfit.id())).toList();
+    /** What the run says of a batch's documents that did not fit their columns. */
+    private String misfitsMessage(Row.Misfits found) {
+      int n = found.each().size();
+      String which =
+          n == 1
+              ? found.getMessage() + ": the document is left out, and its row"
+              : n
+                  + " documents do not fit their columns ("
+                  + found.each().stream()
+                      .limit(MAX_MISFITS_NAMED)
+                      .map(Row.DoesNotFit::getMessage)
+                      .collect(Collectors.joining("; "))
+                  + (n > MAX_MISFITS_NAMED ? "; …" : "")
+                  + "): they are left out, and their rows";
+      return which
+          + " deleted from "
+          + config.targetTable()
+          + " (change the column's type, or drop it to have the next export make it again)";
+    }
+
+    /** {@code rows} but those that did not fit; the failure itself if none of them is one. */
+    private static List<Row> without(List<Row> rows, Row.Misfits found) {
+      Set<String> ids = found.each().stream().map(Row.DoesNotFit::id).collect(Collectors.toSet());
+      List<Row> out = rows.stream().filter(r -> !ids.contains(r.id())).toList();
       if (out.size() == rows.size()) {
-        throw misfit; // (not a row of this batch: nothing to leave out)
+        throw found; // (not rows of this batch: nothing to leave out)
       }
       return out;
     }
@@ -412,6 +441,24 @@ public class BiExport {
                   + "; drop the column to have the next export make it again as text");
         }
       }
+    }
+
+    /**
+     * Deletes the rows earlier exports wrote under the old keys of the binary ids read since (found
+     * by review: left beside the rows under the new keys, and kept when the document was erased).
+     */
+    private void dropLegacyKeys(ExportTarget target) throws JobException {
+      if (legacyKeys.isEmpty()) {
+        return;
+      }
+      try {
+        target.delete(config.targetTable(), legacyKeys);
+      } catch (Exception e) {
+        failed(e);
+        error("removing the rows of binary ids under their old keys: " + e.getMessage(), 0);
+        failIfGone(target, e);
+      }
+      legacyKeys.clear();
     }
 
     /** Rows of documents soft-deleted since an earlier export leave the target too (erasure). */

@@ -232,10 +232,10 @@ final class BigQueryTarget implements ExportTarget {
             .setCreateDisposition(CreateDisposition.CREATE_IF_NEEDED)
             .setWriteDisposition(WriteDisposition.WRITE_TRUNCATE)
             .build();
-    // every row as JSON first: one that does not fit its column throws before the upload begins
+    // every row as JSON first: rows that do not fit their columns throw before the upload begins
     List<byte[]> lines = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      lines.add(json(row, columns).getBytes(StandardCharsets.UTF_8));
+    for (Object[] values : Row.values(rows, columns)) {
+      lines.add(json(values, columns).getBytes(StandardCharsets.UTF_8));
     }
     JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
     TableDataWriteChannel writer = bigquery.writer(jobId, config);
@@ -320,10 +320,11 @@ final class BigQueryTarget implements ExportTarget {
     return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
   }
 
-  private static String json(Row row, List<Column> columns) throws IOException {
+  private static String json(Object[] values, List<Column> columns) throws IOException {
     ObjectNode node = Json.object();
-    for (Column c : columns) {
-      Object v = row.value(c);
+    for (int k = 0; k < values.length; k++) {
+      Column c = columns.get(k);
+      Object v = values[k];
       if (v instanceof Instant i) {
         node.put(c.name(), TIMESTAMP.format(i));
       } else {

@@ -100,11 +100,12 @@ final class JdbcTarget implements ExportTarget {
       }
       List<Column> typed = ensureColumns(table, columns);
       List<String> cleared = Column.lacking(clearable.getOrDefault(table, Set.of()), typed);
+      List<Object[]> values = Row.values(rows, typed); // (before anything is written)
       try (PreparedStatement ps =
           connection.prepareStatement(dialect.upsert(table, typed, cleared))) {
-        for (Row row : rows) {
+        for (Object[] row : values) {
           for (int i = 0; i < typed.size(); i++) {
-            bind(ps, i + 1, typed.get(i).type(), row.value(typed.get(i)));
+            bind(ps, i + 1, typed.get(i).type(), row[i]);
           }
           ps.addBatch();
         }

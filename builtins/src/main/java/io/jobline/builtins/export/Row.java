@@ -1,6 +1,8 @@
 package io.jobline.builtins.export;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -63,6 +65,49 @@ public record Row(String id, Map<String, Object> values, Set<String> masked) {
             + column.type().name().toLowerCase(Locale.ROOT)
             + " in the target table but the value is "
             + text(v));
+  }
+
+  /**
+   * The values of each row in {@code columns}' order; the rows with a value that does not fit its
+   * column are all named at once, so a batch is written again once without them, not once per row.
+   *
+   * @throws Misfits naming every row that does not fit
+   */
+  public static List<Object[]> values(List<Row> rows, List<Column> columns) {
+    List<Object[]> out = new ArrayList<>(rows.size());
+    List<DoesNotFit> misfits = new ArrayList<>();
+    for (Row row : rows) {
+      Object[] values = new Object[columns.size()];
+      try {
+        for (int i = 0; i < values.length; i++) {
+          values[i] = row.value(columns.get(i));
+        }
+        out.add(values);
+      } catch (DoesNotFit misfit) {
+        misfits.add(misfit);
+      }
+    }
+    if (!misfits.isEmpty()) {
+      throw new Misfits(misfits);
+    }
+    return out;
+  }
+
+  /** Rows of a batch whose values do not fit the types their columns have in the target table. */
+  public static final class Misfits extends IllegalArgumentException {
+    private final List<DoesNotFit> each;
+
+    Misfits(List<DoesNotFit> each) {
+      super(
+          each.get(0).getMessage()
+              + (each.size() > 1 ? " (and " + (each.size() - 1) + " more)" : ""));
+      this.each = List.copyOf(each);
+    }
+
+    /** One for each row that does not fit. */
+    public List<DoesNotFit> each() {
+      return each;
+    }
   }
 
   /** A document's value does not fit the type its column has in the target table. */

@@ -226,7 +226,7 @@ public final class RowShaper {
       return id.toHexString();
     }
     if (v instanceof Binary b) {
-      return text(b);
+      return valueText(b);
     }
     if (v instanceof Decimal128 dec) {
       return dec.bigDecimalValue().toPlainString();
@@ -254,6 +254,31 @@ public final class RowShaper {
       return text(b);
     }
     return String.valueOf(id);
+  }
+
+  /**
+   * The key its row had before binary ids were written as their bytes (Binary has no text form of
+   * its own: its class name and hash), or null for an id of another type. Rows under such keys are
+   * deleted as the document is exported again, so none stays behind its new one.
+   */
+  static String legacyIdOf(Object id) {
+    return id instanceof Binary b
+        ? Binary.class.getName() + "@" + Integer.toHexString(b.hashCode())
+        : null;
+  }
+
+  /**
+   * A binary value as a column value: a UUID (standard, or a legacy driver's 16 bytes in hex), else
+   * only how long it is. The bytes of other binary data (files, images, biometrics) are not
+   * exported: large, and personal data no field declaration was written for (found by review).
+   */
+  static String valueText(Binary b) {
+    if (b.getData().length == 16
+        && (b.getType() == BsonBinarySubType.UUID_STANDARD.getValue()
+            || b.getType() == BsonBinarySubType.UUID_LEGACY.getValue())) {
+      return text(b);
+    }
+    return "binary data, " + b.getData().length + " bytes";
   }
 
   /**

@@ -273,5 +273,13 @@ class RowShaperTest {
     assertThat(RowShaper.value(new Binary(BsonBinarySubType.UUID_LEGACY, standard)))
         .as("a legacy driver's UUID: its byte order is that driver's")
         .isEqualTo(HexFormat.of().formatHex(standard));
+    assertThat(RowShaper.value(new Binary(new byte[40_000])))
+        .as("other binary data: not its bytes")
+        .isEqualTo("binary data, 40000 bytes");
+    assertThat(RowShaper.legacyIdOf(first))
+        .as("the key earlier exports wrote")
+        .isEqualTo(String.valueOf((Object) first))
+        .startsWith("org.bson.types.Binary@");
+    assertThat(RowShaper.legacyIdOf("u1")).isNull();
   }
 }
