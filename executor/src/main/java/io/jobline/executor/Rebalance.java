@@ -34,7 +34,7 @@ final class Rebalance implements ConsumerRebalanceListener {
       Consumer<TopicPartition> fence,
       Runnable voidTransaction,
       Consumer<Collection<TopicPartition>> forgetMoves,
-      Consumer<TopicPartition> voidHeldEnds) {}
+      Consumer<TopicPartition> voidEnds) {}
 
   private final String executorId;
   private final LaneConsumer consumer;
@@ -116,7 +116,7 @@ final class Rebalance implements ConsumerRebalanceListener {
     for (TopicPartition tp : partitions) {
       OwnedPartition o = owned.remove(tp);
       if (o != null && o.rewindOwed) {
-        steps.voidHeldEnds().accept(tp); // (their offsets were not committed: run again there)
+        steps.voidEnds().accept(tp); // (their offsets were not committed: run again there)
       }
       Map<Long, String> going = stillRunning.get(tp);
       LOG.info(
@@ -147,10 +147,10 @@ final class Rebalance implements ConsumerRebalanceListener {
         partitions);
     for (TopicPartition tp : partitions) {
       steps.fence().accept(tp);
-      OwnedPartition o = owned.remove(tp);
-      if (o != null && o.rewindOwed) {
-        steps.voidHeldEnds().accept(tp);
-      }
+      // the ends still waiting to go out of runs that ended there (not fenced: no longer running)
+      // would go out alone, while their requests are run again by the new owner (found by review)
+      steps.voidEnds().accept(tp);
+      owned.remove(tp);
       offsets.forget(tp);
     }
     steps.forgetMoves().accept(partitions);

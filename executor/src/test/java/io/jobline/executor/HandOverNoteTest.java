@@ -113,6 +113,11 @@ class HandOverNoteTest {
 
   /** Revokes the partition, which the previous owner handed over while it ran three runs. */
   private void revoke(boolean committed) {
+    rebalance(committed).onPartitionsRevoked(List.of(ReaderHarness.MAIN));
+  }
+
+  /** The rebalance of an executor that owns the partition its previous owner handed over. */
+  private Rebalance rebalance(boolean committed) {
     OwnedPartition o = new OwnedPartition(ReaderHarness.MAIN);
     o.leased = true;
     o.rewindOwed = owed;
@@ -126,19 +131,16 @@ class HandOverNoteTest {
     h.offsets.markCommitted(Map.of(ReaderHarness.MAIN, new OffsetAndMetadata(5)));
     Clock clock = Clock.fixed(ReaderHarness.T0, ZoneOffset.UTC);
     keeper = new LeaseKeeper(leases, "exec-a", Duration.ofSeconds(30), clock);
-    Rebalance rebalance =
-        new Rebalance(
-            "exec-a",
-            null,
-            h.owned,
-            h.offsets,
-            h.dispatcher,
-            new Runs(h.env, h.owned, keeper, new Fences(), null, threads),
-            keeper,
-            new Rebalance.Steps(
-                () -> committed, tp -> {}, () -> {}, partitions -> {}, voidedEnds::add));
-
-    rebalance.onPartitionsRevoked(List.of(ReaderHarness.MAIN));
+    return new Rebalance(
+        "exec-a",
+        null,
+        h.owned,
+        h.offsets,
+        h.dispatcher,
+        new Runs(h.env, h.owned, keeper, new Fences(), null, threads),
+        keeper,
+        new Rebalance.Steps(
+            () -> committed, tp -> {}, () -> {}, partitions -> {}, voidedEnds::add));
   }
 
   @Test
@@ -265,5 +267,14 @@ class HandOverNoteTest {
     keeper.stop();
 
     assertThat(notes).hasSize(1);
+  }
+
+  @Test
+  void theEndsWaitingOnAPartitionLostAreMadeVoid() {
+    // found by review: the runs that had ended there were not fenced (no longer running), and
+    // their ends went out alone while the new owner ran their requests again
+    rebalance(true).onPartitionsLost(List.of(ReaderHarness.MAIN));
+
+    assertThat(voidedEnds).containsExactly(ReaderHarness.MAIN);
   }
 }
