@@ -139,6 +139,20 @@ public class BiExport {
     /** The keys binary ids had in earlier exports, of the documents read since the last write. */
     private final List<String> legacyKeys = new ArrayList<>();
 
+    /**
+     * Whether rows under old binary-id keys may be left from earlier exports (until one pass read
+     * the resource whole with every write made): a delete of them goes with each batch till then.
+     */
+    private boolean sweepLegacyKeys;
+
+    /** Notes the old key of {@code doc}'s binary id, if a row may be left under it. */
+    private void noteLegacyKey(Document doc) {
+      String legacy = sweepLegacyKeys ? RowShaper.legacyIdOf(doc.get("_id")) : null;
+      if (legacy != null) {
+        legacyKeys.add(legacy);
+      }
+    }
+
     private long removed;
 
     /** Whether a write failed since the pass's note last moved: the note stays before it. */
@@ -183,6 +197,7 @@ public class BiExport {
             config.resource(), config.targetTable(), 0, 0, List.of(), 0);
       }
       Object after = saved == null ? null : saved.get("after_id");
+      sweepLegacyKeys = legacySwept().find(Filters.eq("_id", key)).first() == null;
       var reading = after == null ? filter : Filters.and(filter, Filters.gt("_id", after));
       if (after != null) {
         read = source.countDocuments(Filters.and(filter, Filters.lte("_id", after)));
@@ -210,13 +225,10 @@ public class BiExport {
           Document doc = docs.next();
           read++;
           last = doc.get("_id");
-          String legacy = RowShaper.legacyIdOf(doc.get("_id"));
-          if (legacy != null) {
-            legacyKeys.add(legacy);
-          }
           if (Boolean.TRUE.equals(at(doc, settings.softDelete.flagField))) {
             skipped++;
             deleted.add(RowShaper.idOf(doc.get("_id")));
+            noteLegacyKey(doc);
             if (deleted.size() >= params.batchSize()) {
               writeAllUpTo(target, batch, key, last);
             }
@@ -224,6 +236,7 @@ public class BiExport {
           }
           try {
             batch.add(shaper.shape(doc));
+            noteLegacyKey(doc);
           } catch (RuntimeException e) {
             error("document " + doc.get("_id") + ": " + e.getMessage(), 1);
           }
@@ -236,6 +249,14 @@ public class BiExport {
       remove(target, deleted);
       dropLegacyKeys(target);
       finished = !ctx.shouldStop();
+      if (sweepLegacyKeys && after == null && finished && !failedSinceNote) {
+        // read whole from its first document with every write made: no old key is left
+        legacySwept()
+            .replaceOne(
+                Filters.eq("_id", key),
+                new Document("_id", key).append("at", Date.from(resources.clock().instant())),
+                new ReplaceOptions().upsert(true));
+      }
       saveProgress(key, last, finished);
       if (removed > 0) {
         ctx.log(
@@ -526,6 +547,9 @@ public class BiExport {
   /** Where each tenant's passes over each resource stopped, if they did ({@code _id}: the pass). */
   static final String PROGRESS = "bi_export_progress";
 
+  /** See {@link #legacySwept()}. */
+  static final String LEGACY_SWEPT = "bi_export_legacy_keys_swept";
+
   /** The pass of a tenant's documents of one resource into one table. */
   private static String progressKey(JobContext ctx, ExportParams params, ResourceConfig config) {
     return ctx.tenantId()
@@ -551,6 +575,14 @@ public class BiExport {
 
   private MongoCollection<Document> progress() {
     return resources.resource(MongoDatabase.class).getCollection(PROGRESS);
+  }
+
+  /**
+   * The exports (by the key of their progress note) whose rows under old binary-id keys are all
+   * deleted: a pass read the resource whole since, with every write made.
+   */
+  private MongoCollection<Document> legacySwept() {
+    return resources.resource(MongoDatabase.class).getCollection(LEGACY_SWEPT);
   }
 
   /**

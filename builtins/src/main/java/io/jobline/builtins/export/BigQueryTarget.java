@@ -262,8 +262,14 @@ final class BigQueryTarget implements ExportTarget {
     if (ids.isEmpty() || bigquery.getTable(TableId.of(project, dataset, table)) == null) {
       return;
     }
-    query(deleteSql(table, ids));
+    // in statements of at most MAX_DELETE_IDS: a query's text is limited in length
+    for (int from = 0; from < ids.size(); from += MAX_DELETE_IDS) {
+      query(deleteSql(table, ids.subList(from, Math.min(ids.size(), from + MAX_DELETE_IDS))));
+    }
   }
+
+  /** The most ids one DELETE names. */
+  static final int MAX_DELETE_IDS = 1_000;
 
   /** The DELETE of the rows of these ids, each id a quoted string literal. */
   String deleteSql(String table, List<String> ids) {

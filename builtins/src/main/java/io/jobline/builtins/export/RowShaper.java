@@ -238,8 +238,27 @@ public final class RowShaper {
   }
 
   private static String json(Object v) {
-    String wrapped = new Document("v", v).toJson(JSON);
+    String wrapped = new Document("v", withoutBinaryData(v)).toJson(JSON);
     return wrapped.substring(wrapped.indexOf(':') + 1, wrapped.length() - 1).trim();
+  }
+
+  /**
+   * {@code v} with each binary value in it, however deep, as {@link #valueText} gives it (found by
+   * review: inside a document or an array, a file's bytes went out whole, in base64).
+   */
+  private static Object withoutBinaryData(Object v) {
+    if (v instanceof Binary b) {
+      return valueText(b);
+    }
+    if (v instanceof Document d) {
+      Document out = new Document();
+      d.forEach((k, inner) -> out.put(k, withoutBinaryData(inner)));
+      return out;
+    }
+    if (v instanceof List<?> list) {
+      return list.stream().map(RowShaper::withoutBinaryData).toList();
+    }
+    return v;
   }
 
   /**

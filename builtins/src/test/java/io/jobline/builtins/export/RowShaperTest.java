@@ -281,5 +281,11 @@ class RowShaperTest {
         .isEqualTo(String.valueOf((Object) first))
         .startsWith("org.bson.types.Binary@");
     assertThat(RowShaper.legacyIdOf("u1")).isNull();
+    // found by review: inside a document or an array a file's bytes went out whole, in base64
+    assertThat(
+            RowShaper.value(
+                new Document(
+                    "photos", List.of(new Document("data", new Binary(new byte[300])), "caption"))))
+        .isEqualTo("{\"photos\": [{\"data\": \"binary data, 300 bytes\"}, \"caption\"]}");
   }
 }
