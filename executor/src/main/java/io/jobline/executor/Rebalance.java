@@ -115,9 +115,11 @@ final class Rebalance implements ConsumerRebalanceListener {
     boolean done = committed; // (what finished here counts as finished only once committed)
     for (TopicPartition tp : partitions) {
       OwnedPartition o = owned.remove(tp);
-      if (o != null && o.rewindOwed) {
-        steps.voidEnds().accept(tp); // (their offsets were not committed: run again there)
-      }
+      // the ends still waiting there missed the commit above (held while the partition was to be
+      // read again, even if a failed commit read it again since: found by review), and their
+      // offsets can no longer be committed here: the next owner runs them again, or publishes
+      // from its claim the end of a run handed over
+      steps.voidEnds().accept(tp);
       Map<Long, String> going = stillRunning.get(tp);
       LOG.info(
           "Executor {} hands {} over{}",
