@@ -406,7 +406,7 @@ final class Dispatcher {
         o.hold.lapse(); // nothing more starts there, whatever waits to be queued again
       }
       c.runs().fence(tp);
-      waiting.removeIf(p -> p.partition().equals(tp));
+      drop(List.of(tp));
     }
   }
 

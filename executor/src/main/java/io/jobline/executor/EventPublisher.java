@@ -86,7 +86,7 @@ final class EventPublisher {
       Fences fenced, Consumer<List<EndMark>> voided, Predicate<TopicPartition> held) {
     List<Outgoing> out = new ArrayList<>();
     List<EndMark> dropped = new ArrayList<>();
-    List<Outgoing> kept = new ArrayList<>();
+    List<Outgoing> kept = null; // (every loop drains: nothing made while nothing is held)
     Outgoing o;
     while ((o = outbox.poll()) != null) {
       RunEvent e = o.event();
@@ -95,12 +95,15 @@ final class EventPublisher {
           dropped.add(o.end());
         }
       } else if (o.end() != null && held.test(o.end().partition())) {
+        kept = kept == null ? new ArrayList<>() : kept;
         kept.add(o);
       } else {
         out.add(o);
       }
     }
-    outbox.addAll(kept);
+    if (kept != null) {
+      outbox.addAll(kept);
+    }
     if (!dropped.isEmpty()) {
       voided.accept(dropped);
     }

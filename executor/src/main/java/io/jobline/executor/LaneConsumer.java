@@ -304,13 +304,14 @@ final class LaneConsumer {
 
   /** Reads again from their last commit the partitions owned that wait for it ({@link #owe}). */
   void rewindOwed(Function<TopicPartition, Set<Long>> ranHere) {
-    Set<TopicPartition> owed = new HashSet<>();
+    Set<TopicPartition> owed = null; // (every loop asks: nothing made while none is owed)
     for (OwnedPartition o : owned.values()) {
       if (o.rewindOwed) {
+        owed = owed == null ? new HashSet<>() : owed;
         owed.add(o.tp);
       }
     }
-    if (!owed.isEmpty()) {
+    if (owed != null) {
       rewind(owning(owed), ranHere);
     }
   }

@@ -309,11 +309,7 @@ public class EndFailuresTest {
             return List.of();
           }
         };
-    KeptClaims claims =
-        new KeptClaims(
-            () -> {
-              throw new UnsupportedOperationException();
-            });
+    KeptClaims claims = KeptClaims.takingNone();
     List<String> finished = claims.ends;
     RunExecution run = execution("failing", new InMemoryTimerStore(), true, slow, null, claims);
     Thread worker = new Thread(run::run, "test-run");
@@ -336,11 +332,7 @@ public class EndFailuresTest {
   void aRunHandedOverBeforeItsThreadStartsFinishesOnItsClaim() throws Exception {
     // found by review: its start wrote the claim's epoch over with none, so the claim was neither
     // renewed nor finished, and the next owner, waiting for it, ran the attempt again
-    KeptClaims claims =
-        new KeptClaims(
-            () -> {
-              throw new UnsupportedOperationException();
-            });
+    KeptClaims claims = KeptClaims.takingNone();
     List<Long> finishedUnder = claims.endedUnder;
     RunExecution run = execution("quick", new InMemoryTimerStore(), false, null, "t1", claims);
 

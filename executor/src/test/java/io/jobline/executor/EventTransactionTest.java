@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -180,26 +181,8 @@ class EventTransactionTest {
     // stopped the executor's poll loop
     List<MockProducer<byte[], byte[]>> made = new ArrayList<>();
     Supplier<Producer<byte[], byte[]>> producers =
-        () -> {
-          MockProducer<byte[], byte[]> p =
-              new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-                @Override
-                public synchronized void commitTransaction() {
-                  if (made.size() == 1) {
-                    throw new TimeoutException("Timeout expired while awaiting EndTxn");
-                  }
-                  super.commitTransaction();
-                }
-
-                @Override
-                public synchronized void abortTransaction() {
-                  throw new IllegalStateException("the commit that timed out must be retried");
-                }
-              };
-          p.initTransactions();
-          made.add(p);
-          return p;
-        };
+        firstFailingCommits(
+            made, tryNo -> new TimeoutException("Timeout expired while awaiting EndTxn"));
     ExecutorSettings settings = new ExecutorSettings();
     settings.transactionTimeout = io.dropwizard.util.Duration.seconds(1);
     EventTransaction tx = new EventTransaction(h.kafkaSettings, "tx-mock", settings, producers);
@@ -228,26 +211,13 @@ class EventTransactionTest {
     // found by review: a try after the timeout that ended otherwise (a fenced producer) was taken
     // for an abort, though the first try may have committed
     List<MockProducer<byte[], byte[]>> made = new ArrayList<>();
-    AtomicInteger tries = new AtomicInteger();
     Supplier<Producer<byte[], byte[]>> producers =
-        () -> {
-          MockProducer<byte[], byte[]> p =
-              new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-                @Override
-                public synchronized void commitTransaction() {
-                  if (made.size() == 1 && tries.incrementAndGet() == 1) {
-                    throw new TimeoutException("Timeout expired while awaiting EndTxn");
-                  }
-                  if (made.size() == 1) {
-                    throw new ProducerFencedException("another producer took the transactional id");
-                  }
-                  super.commitTransaction();
-                }
-              };
-          p.initTransactions();
-          made.add(p);
-          return p;
-        };
+        firstFailingCommits(
+            made,
+            tryNo ->
+                tryNo == 1
+                    ? new TimeoutException("Timeout expired while awaiting EndTxn")
+                    : new ProducerFencedException("another producer took the transactional id"));
     EventTransaction tx =
         new EventTransaction(h.kafkaSettings, "tx-mock", new ExecutorSettings(), producers);
     InMemoryTimerStore timers = new InMemoryTimerStore();
@@ -261,6 +231,36 @@ class EventTransactionTest {
         .extracting(TimerStore.Timer::id)
         .as("the retry timer stays")
         .containsExactly(retry.id());
+  }
+
+  /**
+   * Mock producers, noted in {@code made}, of which the first fails each commit with {@code
+   * failure} of that try (1, 2, ...) and refuses an abort, as after a commit that timed out.
+   */
+  private static Supplier<Producer<byte[], byte[]>> firstFailingCommits(
+      List<MockProducer<byte[], byte[]>> made, IntFunction<RuntimeException> failure) {
+    AtomicInteger tries = new AtomicInteger();
+    return () -> {
+      boolean first = made.isEmpty();
+      MockProducer<byte[], byte[]> p =
+          new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            @Override
+            public synchronized void commitTransaction() {
+              if (first) {
+                throw failure.apply(tries.incrementAndGet());
+              }
+              super.commitTransaction();
+            }
+
+            @Override
+            public synchronized void abortTransaction() {
+              throw new IllegalStateException("the commit that timed out must be retried");
+            }
+          };
+      p.initTransactions();
+      made.add(p);
+      return p;
+    };
   }
 
   /** Sends into {@code tx} a failed attempt's end, whose retry timer is set in {@code timers}. */

@@ -23,6 +23,14 @@ final class KeptClaims implements ClaimStore {
     this.answer = answer;
   }
 
+  /** One for runs already under their claims: it takes none. */
+  static KeptClaims takingNone() {
+    return new KeptClaims(
+        () -> {
+          throw new IllegalStateException("this test's runs take no claim");
+        });
+  }
+
   @Override
   public Claim claim(String key, String owner, Instant now, Duration ttl) {
     return answer.get();
