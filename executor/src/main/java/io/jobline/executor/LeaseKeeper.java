@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -58,7 +58,11 @@ final class LeaseKeeper {
       long epoch,
       Set<Long> finished,
       Map<Long, String> stillRunning,
-      Instant giveUpAt) {}
+      Instant giveUpAt,
+      AtomicInteger state) {}
+
+  /** A note waits to be written again; it is being written; it was dropped (not to be written). */
+  private static final int WAITING = 0, WRITING = 1, DROPPED = 2;
 
   private ScheduledThreadPoolExecutor renewer;
 
@@ -132,8 +136,9 @@ final class LeaseKeeper {
     for (OwnedPartition o : owned) {
       try {
         if (!o.leased && !now.isBefore(o.nextTry)) {
-          synchronized (unsent) { // (not while it is being written: late, it would free the lease)
-            unsent.removeIf(n -> n.tp().equals(o.tp));
+          if (!dropNotes(o.tp)) {
+            o.nextTry = now.plusMillis(50); // taken once its note landed: late, it would free it
+            continue;
           }
           Optional<PartitionLeases.Taken> taken =
               leases.take(o.tp.toString(), executorId, now, ttl, fencedSinceLease.contains(o.tp));
@@ -168,6 +173,25 @@ final class LeaseKeeper {
       }
     }
     return new Changes(changed, lapsed);
+  }
+
+  /**
+   * Drops the notes of {@code tp} not written yet, as its lease is to be taken again; false if one
+   * is being written just now. (Found by review: the poll thread waited while the renewer wrote
+   * every note again, each up to the store's timeout during an outage.)
+   */
+  private boolean dropNotes(TopicPartition tp) {
+    boolean dropped = true;
+    for (Note note : unsent) {
+      if (note.tp().equals(tp)) {
+        if (note.state().compareAndSet(WAITING, DROPPED)) {
+          unsent.remove(note);
+        } else {
+          dropped &= note.state().get() == DROPPED; // (being written)
+        }
+      }
+    }
+    return dropped;
   }
 
   /**
@@ -210,7 +234,8 @@ final class LeaseKeeper {
             o.epoch,
             Set.copyOf(finished),
             Map.copyOf(stillRunning),
-            clock.instant().plus(ttl.multipliedBy(2)));
+            clock.instant().plus(ttl.multipliedBy(2)),
+            new AtomicInteger(WAITING));
     RuntimeException failed = send(note);
     if (failed != null) {
       LOG.warn(
@@ -223,25 +248,23 @@ final class LeaseKeeper {
 
   /** Writes again the notes whose write failed (renewer thread; at stop; tests). */
   void resendNotes() {
-    synchronized (unsent) {
-      resendUnsent();
-    }
-  }
-
-  private void resendUnsent() {
-    for (Iterator<Note> it = unsent.iterator(); it.hasNext(); ) {
-      Note note = it.next();
+    for (Note note : unsent) {
+      if (!note.state().compareAndSet(WAITING, WRITING)) {
+        continue; // dropped as its lease was taken again, or written by another thread
+      }
       RuntimeException failed = send(note);
       if (failed == null) {
-        it.remove();
+        unsent.remove(note);
         LOG.info("Handed the lease of {} over", note.tp());
       } else if (clock.instant().isAfter(note.giveUpAt())) {
-        it.remove();
+        unsent.remove(note);
         LOG.error(
             "Could not hand the lease of {} over before it expired; the runs its note names may"
                 + " run again: {}",
             note.tp(),
             failed.toString());
+      } else {
+        note.state().set(WAITING);
       }
     }
   }
