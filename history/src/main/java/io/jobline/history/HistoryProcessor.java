@@ -545,7 +545,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
             try {
               run = Carriage.fit(fold.apply(runId, input, before));
             } catch (RuntimeException e) {
-              LOG.warn("An input of run {} does not fold onto its stored record: {}", runId, e);
+              setAside(runId, input, e);
               continue;
             }
             boolean endsNow = endedNow(before, run) || namedNow(before, run);
@@ -574,6 +574,15 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /**
+   * Sets aside an input that folded onto nothing but not onto the run MongoDB holds (a request
+   * naming another job than the run's), as {@code process} does one that folds onto the run the
+   * state holds. (Found by review: it was only logged.)
+   */
+  private void setAside(String runId, RunInput input, RuntimeException e) {
+    writer.setAsideInput(runId, input, e, context.currentSystemTimeMs());
+  }
+
+  /**
    * The inputs of a run whose stub the state holds, since the last write: folded onto the stub
    * (what was committed of the run), which tells what they ended, as the whole run would, and onto
    * the run as MongoDB holds it ({@code stored}), which is what is written. MongoDB may hold more
@@ -596,7 +605,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         try {
           run = Carriage.fit(fold.apply(runId, input, before));
         } catch (RuntimeException e) {
-          LOG.warn("An input of run {} does not fold onto its stored record: {}", runId, e);
+          setAside(runId, input, e);
+          continue; // (nor folded onto the stub: the run does not take it)
         }
       }
       RunRecord next = foldOrNull(runId, input, committed);

@@ -207,6 +207,10 @@ public final class RunFold {
     }
 
     void request(JobRequest q) {
+      if (q.attemptOrFirst() <= 1 && jobName != null) {
+        firstRequestAgain(q);
+        return;
+      }
       jobName = WireLimits.cutId(q.jobName());
       if (q.tenantId() != null) {
         tenantId = WireLimits.cutId(q.tenantId());
@@ -229,6 +233,52 @@ public final class RunFold {
       }
       // executions (started events) move the attempt; a request only names the first one, so the
       // fold comes out the same whether a retry's request or its start is seen first
+      if (attempt == 0) {
+        attempt = 1;
+      }
+      if (status == null) {
+        status = RunStatus.QUEUED;
+      }
+    }
+
+    /**
+     * A first attempt's request for a run whose first request (or an event its executor wrote from
+     * it) is folded in already: a copy (a producer's retry), or another request sent under the same
+     * id (an Idempotency-Key sent again to another api with other params, an outside producer).
+     * Only the first one runs, the executor refusing copies, so the run keeps what it asked and
+     * takes only what it lacks; one naming another job or tenant is set aside. (Found by review:
+     * each such request was folded over the run, which then showed params it never ran with, or
+     * another tenant's name over this one's result and logs.)
+     */
+    private void firstRequestAgain(JobRequest q) {
+      String job = WireLimits.cutId(q.jobName());
+      String tenant = q.tenantId() == null ? null : WireLimits.cutId(q.tenantId());
+      if (attempt <= 1 && !jobName.equals(job)) {
+        throw new IllegalArgumentException(
+            "run " + runId + " is of job " + jobName + "; this request of it names job " + job);
+      }
+      if (attempt <= 1 && tenantId != null && tenant != null && !tenantId.equals(tenant)) {
+        throw new IllegalArgumentException(
+            "run " + runId + " is of tenant " + tenantId + "; this request of it names " + tenant);
+      }
+      if (tenantId == null) {
+        tenantId = tenant;
+      }
+      if (params == null) {
+        params = q.params();
+      }
+      if (options == null) {
+        options = RunOptions.of(q);
+      }
+      if (trigger == null) {
+        trigger = q.trigger();
+      }
+      if (requestedAt == null) {
+        requestedAt = q.requestedAt();
+      }
+      if (parentRunId == null && q.parentRunId() != null) {
+        parentRunId = q.parentRunId().value();
+      }
       if (attempt == 0) {
         attempt = 1;
       }
@@ -374,7 +424,9 @@ public final class RunFold {
       // (an end at epoch 0 — an executor's refusal — is not checked: the request of a run that
       // started may be read again and refused by the next owner, whose refusal is then its only
       // end; found by review of a stricter check, which left such runs running for good)
-      if (e.epoch() > 0 && stale(e)) {
+      // (but one of an attempt before the run's is stale whatever its epoch: a copy of an earlier
+      // attempt's request refused ended the attempt running — found by review)
+      if ((e.epoch() > 0 || e.attempt() < attempt) && stale(e)) {
         LOG.debug(
             "Run {} ignores a stale {} (attempt {}, epoch {})",
             runId,

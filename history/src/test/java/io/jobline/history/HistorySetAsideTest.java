@@ -191,6 +191,60 @@ class HistorySetAsideTest {
   }
 
   @Test
+  void aRequestNamingAnotherJobUnderARunsIdIsSetAsideAndTheRunKeepsWhatItAsked() {
+    // found by review: it was folded over the run, which then read as the other job (or tenant)
+    // with this one's result and logs, and a copy with other params showed params never run
+    start(1);
+    requests.pipeInput("t1", request("r1", "first", T0));
+    requests.pipeInput(
+        "t1",
+        JobRequest.manual(RunId.of("r1"), "purge", Json.object().put("wipe", 1), "t1", T0, "api"));
+    requests.pipeInput("t1", request("r1", "second", T0.plusSeconds(1)));
+
+    RunRecord run = stored.find("r1").orElseThrow();
+    assertThat(run.jobName()).isEqualTo("noop");
+    assertThat(run.params().has("first")).isTrue();
+    assertThat(run.params().has("second")).isFalse();
+    TestRecord<String, byte[]> dead = deadLetters.readRecord();
+    assertThat(dead.key()).isEqualTo("r1");
+    assertThat(
+            new String(
+                dead.headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
+                StandardCharsets.UTF_8))
+        .contains("run r1 is of job noop; this request of it names job purge");
+    assertThat(deadLetters.isEmpty()).as("a copy with other params is no conflict").isTrue();
+  }
+
+  @Test
+  void aRequestNamingAnotherJobUnderTheIdOfARunThatIsOverIsSetAside() {
+    // found by review: folded onto the run as MongoDB holds it (the state keeps only a stub of a
+    // run that is over), its refusal was only logged
+    start(1);
+    requests.pipeInput("t1", request("r1", "first", T0));
+    events.pipeInput("r1", event(1, EventType.STARTED));
+    events.pipeInput("r1", event(2, EventType.COMPLETED));
+    RunRecord done = stored.find("r1").orElseThrow();
+    assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
+
+    requests.pipeInput(
+        "t1",
+        JobRequest.manual(RunId.of("r1"), "purge", Json.object().put("wipe", 1), "t1", T0, "api"));
+    request("other", "ok"); // (the next write)
+
+    assertThat(stored.find("r1")).contains(done);
+    assertThat(
+            new String(
+                deadLetters.readRecord().headers().lastHeader(Topics.DLQ_REASON_HEADER).value(),
+                StandardCharsets.UTF_8))
+        .contains("this request of it names job purge");
+  }
+
+  private static RunEvent event(long seq, EventType type) {
+    return new RunEvent(
+        RunId.of("r1"), seq, type, T0.plusSeconds(seq), "exec-a", 1, 1, Json.object());
+  }
+
+  @Test
   void aRunTheStoreRefusesIsSetAsideWithItsReasonWhileTheRestOfItsBatchIsStored() {
     start(3);
     request("before", "ok");

@@ -2,6 +2,7 @@ package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.EventType;
@@ -56,5 +57,34 @@ class RunFoldRefusalTest {
             RunInput.of(event(2, EventType.FAILED, 1, 3)),
             fold.apply("r1", RunInput.of(event(1, EventType.STARTED, 1, 3)), queued()));
     assertThat(failed.status()).isEqualTo(RunStatus.FAILED);
+  }
+
+  @Test
+  void aRefusalOfAnEarlierAttemptsRequestLeavesTheAttemptRunningAsItIs() {
+    // found by review: a copy of attempt 1's request, refused (epoch 0) while attempt 2 ran, ended
+    // the run failed at attempt 2 with attempt 1's refusal, and attempt 2's own end was refused
+    RunEvent failed = event(2, EventType.FAILED, 1, 3);
+    ((ObjectNode) failed.payload())
+        .putObject("next_attempt")
+        .put("due_at", T0.plusSeconds(60).toString());
+    RunRecord failedOnce =
+        fold.apply(
+            "r1",
+            RunInput.of(failed),
+            fold.apply("r1", RunInput.of(event(1, EventType.STARTED, 1, 3)), queued()));
+    RunRecord secondRunning =
+        fold.apply("r1", RunInput.of(event(1, EventType.STARTED, 2, 4)), failedOnce);
+    assertThat(secondRunning.status()).isEqualTo(RunStatus.RUNNING);
+
+    RunRecord afterRefusal =
+        fold.apply("r1", RunInput.of(event(3, EventType.FAILED, 1, 0)), secondRunning);
+
+    assertThat(afterRefusal.status()).isEqualTo(RunStatus.RUNNING);
+    assertThat(afterRefusal.error()).isNull();
+    assertThat(afterRefusal.attempts()).isEqualTo(secondRunning.attempts());
+    assertThat(
+            fold.apply("r1", RunInput.of(event(2, EventType.COMPLETED, 2, 4)), afterRefusal)
+                .status())
+        .isEqualTo(RunStatus.COMPLETED);
   }
 }
