@@ -99,10 +99,9 @@ class DataFolderStoreTest {
               () ->
                   runs.findOneAndUpdate(Filters.eq("_id", "run-3"), Updates.set("status", "done")),
               () -> runs.deleteOne(Filters.eq("_id", "run-3")),
-              () -> runs.createIndex(Indexes.ascending("status")),
-              // (an aggregation that writes: found by review, acknowledged before it was in the
-              // file)
-              () -> runs.aggregate(List.of(new Document("$out", "runs_copy"))).toCollection());
+              () -> runs.createIndex(Indexes.ascending("status")));
+      // (an aggregation that writes, found by review acknowledged before it was in the file, is
+      // refused now: HostileRequestsTest)
       for (int i = 0; i < writes.size(); i++) {
         writes.get(i).run();
         assertThat(mongo.h2Store().hasUnsavedChanges())

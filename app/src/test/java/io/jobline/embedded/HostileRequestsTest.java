@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.MongoException;
+import com.mongodb.MongoNamespace;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
@@ -12,6 +13,8 @@ import com.mongodb.client.model.Updates;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +104,71 @@ class HostileRequestsTest {
           .isEqualTo(1);
       assertThat(client.listDatabaseNames().into(new ArrayList<>()))
           .doesNotContain("jobline_rebuilt");
+    }
+  }
+
+  @Test
+  void theDataFoldersOwnNamesRenamesAndWritingAggregationsAreRefusedAndTheStoreGoesOn()
+      throws Exception {
+    // found by review: dropping a database named "databases" dropped every database; a renamed
+    // collection's index was cleared by the next collection of its old name; an aggregation's $out
+    // of a field it did not find stopped the data folder's store (and the JVM) for good
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Path file = dir.resolve("names.h2");
+    try (EmbeddedMongo mongo = EmbeddedMongo.start(file, 0, failure::set);
+        MongoClient client = MongoClients.create(mongo.uri())) {
+      MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("job_runs");
+      runs.insertOne(new Document("_id", "r1"));
+      for (String reserved : new String[] {"databases", "meta"}) {
+        assertThatThrownBy(
+                () -> client.getDatabase(reserved).getCollection("x").insertOne(new Document()))
+            .as(reserved)
+            .isInstanceOf(MongoException.class)
+            .hasMessageContaining("the store keeps its own data under it");
+        assertThatThrownBy(() -> client.getDatabase(reserved).drop())
+            .isInstanceOf(MongoException.class);
+      }
+      assertThatThrownBy(
+              () -> runs.renameCollection(new MongoNamespace("jobline", "job_runs_renamed")))
+          .isInstanceOf(MongoException.class)
+          .hasMessageContaining("does not rename collections");
+      Document missing =
+          new Document(
+              "$replaceRoot",
+              new Document("newRoot", new Document("a", new Document("b", "$nope"))));
+      List<List<Document>> writing =
+          List.of(
+              List.of(missing, new Document("$out", "copied")),
+              List.of(
+                  missing,
+                  new Document(
+                      "$merge",
+                      new Document("into", new Document("db", "jobline").append("coll", "c")))),
+              List.of(
+                  new Document(
+                      "$facet",
+                      new Document("x", List.of(missing, new Document("$out", "copied"))))));
+      for (List<Document> pipeline : writing) {
+        assertThatThrownBy(() -> runs.aggregate(pipeline).into(new ArrayList<>()))
+            .as(pipeline.toString())
+            .isInstanceOf(MongoException.class)
+            .hasMessageContaining("aggregations that write");
+      }
+      assertThat(
+              runs.aggregate(List.of(new Document("$match", new Document())))
+                  .into(new ArrayList<>()))
+          .as("one that only reads is answered")
+          .hasSize(1);
+
+      runs.insertOne(new Document("_id", "r2"));
+      assertThat(runs.countDocuments()).isEqualTo(2);
+      assertThat(client.listDatabaseNames().into(new ArrayList<>())).containsExactly("jobline");
+    }
+    assertThat(failure.get()).isNull();
+    try (EmbeddedMongo again = EmbeddedMongo.start(file, 0, failure::set);
+        MongoClient client = MongoClients.create(again.uri())) {
+      assertThat(client.getDatabase("jobline").getCollection("job_runs").countDocuments())
+          .isEqualTo(2);
     }
   }
 }

@@ -167,6 +167,16 @@ class ReplaceByIdTest {
       p.both(
           "another _id",
           c -> c.replaceOne(Filters.eq("_id", "a"), new Document("_id", "b").append("n", 3)));
+      // found by review: a null _id was stored over the id, and the document lost for good
+      p.both(
+          "a null _id",
+          c -> c.replaceOne(Filters.eq("_id", "a"), new Document("_id", null).append("n", 4)));
+      p.both(
+          "a null _id, upserting",
+          c ->
+              c.replaceOne(
+                  Filters.eq("_id", "u"), new Document("_id", null).append("n", 5), UPSERT));
+      p.both("read by id after", c -> c.find(Filters.eq("_id", "a")).first());
       p.both(
           "a dollar key inside",
           c ->

@@ -4,6 +4,7 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.ErrorCode;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -17,10 +18,25 @@ import java.util.function.Predicate;
  *   <li>A {@code $rename} whose target name holds a NUL. Field names are read up to their NUL, so
  *       none reaches the store with one, but a rename's target is a value: the library wrote it raw
  *       into BSON as a name, and the document could no longer be read, nor any scan over it.
+ *   <li>A database named {@code databases} or {@code meta}: the data folder names its maps {@code
+ *       databases.<database>.<collection>} and {@code meta.<database>.<collection>}, and dropping
+ *       such a database dropped every other database's maps with it.
+ *   <li>{@code renameCollection}, and aggregations that write ({@code $out}, {@code $merge}, at any
+ *       depth of the pipeline): Jobline uses none of them, and the library mishandles them. A
+ *       renamed collection kept its index under the old name, which a new collection of that name
+ *       then cleared; a pipeline could store a document holding a value BSON cannot write (a field
+ *       it did not find) or a name with a NUL, which stopped the data folder's store for good; and
+ *       a write nested in {@code $facet} was answered before it was in the file.
  * </ul>
  */
 final class HostileCommands {
   private static final Set<String> WRITES_DOCUMENTS = Set.of("update", "findandmodify");
+
+  /** The names the data folder's own maps start with. */
+  private static final Set<String> RESERVED_DATABASES = Set.of("databases", "meta");
+
+  /** Aggregation stages that write. */
+  private static final Set<String> WRITING_STAGES = Set.of("$out", "$merge");
 
   private HostileCommands() {}
 
@@ -39,7 +55,24 @@ final class HostileCommands {
           ErrorCode.InvalidNamespace,
           "invalid database name '" + databaseName + "': it must not be empty nor hold . $ or NUL");
     }
-    if (WRITES_DOCUMENTS.contains(command.toLowerCase(Locale.ROOT))) {
+    if (RESERVED_DATABASES.contains(databaseName)) {
+      throw new MongoServerError(
+          ErrorCode.InvalidNamespace,
+          "invalid database name '" + databaseName + "': the store keeps its own data under it");
+    }
+    String name = command.toLowerCase(Locale.ROOT);
+    if (name.equals("renamecollection")) {
+      throw new MongoServerError(
+          ErrorCode.IllegalOperation,
+          "the embedded store does not rename collections; copy the documents instead");
+    }
+    if (name.equals("aggregate") && writes(query.get("pipeline"))) {
+      throw new MongoServerError(
+          ErrorCode.IllegalOperation,
+          "the embedded store does not take aggregations that write ($out, $merge); read the"
+              + " results and write them instead");
+    }
+    if (WRITES_DOCUMENTS.contains(name)) {
       refuseNulInNames(query);
     }
   }
@@ -62,6 +95,26 @@ final class HostileCommands {
                 + "); drop its collections one by one instead");
       }
     }
+  }
+
+  /**
+   * Whether a pipeline holds a stage that writes, at any depth ({@code $facet}, {@code $lookup}).
+   */
+  private static boolean writes(Object pipeline) {
+    if (pipeline instanceof Document d) {
+      for (Map.Entry<String, Object> e : d.entrySet()) {
+        if (WRITING_STAGES.contains(e.getKey()) || writes(e.getValue())) {
+          return true;
+        }
+      }
+    } else if (pipeline instanceof Iterable<?> list) {
+      for (Object o : list) {
+        if (writes(o)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The update documents of an {@code update} or {@code findAndModify} command. */

@@ -85,8 +85,8 @@ final class ReplaceById {
     if (found == null) {
       return null;
     }
-    Object named = update.get(idField);
-    if (named != null && !Objects.equals(named, id)) {
+    // (an explicit null too, which the library refuses: found by review, it was stored as the id)
+    if (update.containsKey(idField) && !Objects.equals(update.get(idField), id)) {
       return null;
     }
     Iterator<P> positions = found.iterator();
