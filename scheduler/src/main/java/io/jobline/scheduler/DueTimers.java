@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -80,10 +81,33 @@ final class DueTimers {
     this.leaseValid = leaseValid;
   }
 
+  /** How long retries wait after their runs could not be read before they are read again. */
+  static final Duration READ_AGAIN_AFTER = Duration.ofSeconds(1);
+
+  /**
+   * Until when the timers are not looked at again after the runs of the retries due could not be
+   * read, or null.
+   */
+  private Instant readAgainAt;
+
+  /**
+   * When the timers are next to be looked at: when the earliest is due, but not before a failed
+   * read of the retries' runs is tried again. (Found by review: the retries stayed due while the
+   * read failed, and the scheduler's loop ran back to back, a store round trip each, until they had
+   * waited long enough to be sent anyway.)
+   */
+  Optional<Instant> nextLook(Optional<Instant> earliest) {
+    if (readAgainAt == null || earliest.isEmpty() || !earliest.get().isBefore(readAgainAt)) {
+      return earliest;
+    }
+    return Optional.of(readAgainAt);
+  }
+
   /** Emits every due timer's request, then deletes the timer. */
   void fire() {
     List<TimerStore.Timer> due = timers.due(clock.instant(), 1000);
     Map<String, RunRecord> retried = retriedRuns(due);
+    readAgainAt = retried == null ? clock.instant().plus(READ_AGAIN_AFTER) : null;
     for (TimerStore.Timer timer : due) {
       if (!leaseValid.getAsBoolean()) {
         return;

@@ -2,6 +2,8 @@ package io.jobline.scheduler;
 
 import io.jobline.schedule.Schedule;
 import io.jobline.store.ScheduleStore;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +48,14 @@ final class ScheduleSync {
   void refresh() {
     ScheduleStore.Watermark mark = store.watermark();
     if (feed.position() < 0) {
+      // read whole before anything is reset: a load that failed part-way left the feed reset, and
+      // the next look read only changes, into an empty index, so no schedule fired until it was
+      // changed (found by review)
+      List<Schedule> enabled = new ArrayList<>(store.findEnabled());
       index.clear();
       staged.clear();
       feed.reset(mark);
-      for (Schedule s : store.findEnabled()) {
+      for (Schedule s : enabled) {
         index.put(output.withUnrecorded(s));
         feed.applied(s.jobName(), s.version() == null ? 0 : s.version());
       }

@@ -195,7 +195,7 @@ public final class Scheduler implements Managed {
     handOverNext();
     Optional<Instant> nextTimer = Optional.empty();
     try {
-      nextTimer = timers.earliest();
+      nextTimer = dueTimers.nextLook(timers.earliest());
     } catch (RuntimeException e) {
       storeFailed(e);
     }

@@ -1,6 +1,7 @@
 package io.jobline.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
@@ -13,8 +14,11 @@ import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.MongoScheduleStore;
+import io.jobline.store.ScheduleStore;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,6 +133,48 @@ class ScheduleReloadRaceTest {
 
     assertThat(firedAt("2026-03-04T10:08:00.010Z"))
         .containsExactlyInAnyOrder("slow-save", "quick-save");
+  }
+
+  @Test
+  void aLoadOfTheSchedulesThatFailsIsTriedAgainAtTheNextCycle() {
+    // found by review: the feed was reset before the load read the store; after a failed load the
+    // next cycle read only the changes since, into an empty index, and nothing fired until changed
+    db = client.getDatabase("race_" + UUID.randomUUID().toString().replace("-", ""));
+    writer = new MongoScheduleStore(db, clock);
+    writer.save(schedule("hb", "*/1 * * * *"));
+    AtomicBoolean fail = new AtomicBoolean(true);
+    MongoScheduleStore read = new MongoScheduleStore(db, clock);
+    ScheduleStore failingOnce =
+        (ScheduleStore)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {ScheduleStore.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("findEnabled") && fail.getAndSet(false)) {
+                    throw new IllegalStateException("the cursor timed out");
+                  }
+                  try {
+                    return method.invoke(read, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    SchedulerSettings settings = new SchedulerSettings();
+    settings.schedulerId = "a";
+    settings.leaseTtl = Duration.seconds(15);
+    scheduler =
+        new Scheduler(
+            failingOnce,
+            new InMemoryTimerStore(),
+            new InMemoryLeaseStore(),
+            new InMemoryRunStore(clock),
+            out,
+            settings,
+            clock);
+    clock.set(Instant.parse("2026-03-04T10:07:55Z")); // (the lease still held at the fire)
+    assertThatThrownBy(scheduler::cycle).hasMessageContaining("the cursor timed out");
+
+    assertThat(firedAt("2026-03-04T10:08:00.010Z")).containsExactly("hb");
   }
 
   @Test

@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -992,6 +993,31 @@ class SchedulerTest {
     assertThat(store.find("hb").orElseThrow().nextRunAt())
         .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
     assertThat(store.find("hb").orElseThrow().description()).isEqualTo("changed while unrecorded");
+  }
+
+  @Test
+  void retriesWhoseRunsCannotBeReadAreLookedAtAgainAfterAPauseNotBackToBack() {
+    // found by review: the retries stayed due, and the loop ran cycles back to back, a store round
+    // trip each, for as long as the read failed
+    Outage runsDown = new Outage();
+    SchedulerSettings settings = new SchedulerSettings();
+    settings.schedulerId = "a";
+    settings.leaseTtl = io.dropwizard.util.Duration.seconds(15);
+    Scheduler s =
+        new Scheduler(
+            store, timers, leases, runsDown.of(RunStore.class, runs), out, settings, clock);
+    timers.set(new TimerStore.Timer("retry:r1:2", T0.minusSeconds(1), "retry", retryOf("r1")));
+    runsDown.down = true;
+
+    Optional<Instant> next = s.cycle();
+
+    assertThat(next).contains(T0.plus(DueTimers.READ_AGAIN_AFTER));
+    assertThat(out.requests).isEmpty();
+    runsDown.down = false;
+    runs.upsertAll(List.of(TestRuns.retryingWithRetryDue(RunId.of("r1"), "noop", T0)));
+    clock.set(T0.plus(DueTimers.READ_AGAIN_AFTER));
+    s.cycle();
+    assertThat(out.requests).extracting(JobRequest::runId).containsExactly(RunId.of("r1"));
   }
 
   private static RunRecord running(RunId id) {
