@@ -1,9 +1,12 @@
 package io.jobline.scheduler;
 
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.Triggers;
 import io.jobline.store.ScheduleStore;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +59,7 @@ final class ScheduleSync {
       staged.clear();
       feed.reset(mark);
       for (Schedule s : enabled) {
-        index.put(output.withUnrecorded(s));
+        index.put(planned(output.withUnrecorded(s)));
         feed.applied(s.jobName(), s.version() == null ? 0 : s.version());
       }
       LOG.info("Scheduler {} loaded {} active schedule(s)", id, index.size());
@@ -74,11 +77,57 @@ final class ScheduleSync {
       if (change.schedule() == null || !change.schedule().enabled()) {
         index.remove(change.jobName());
       } else {
-        index.put(output.withUnrecorded(change.schedule()));
+        index.put(planned(output.withUnrecorded(change.schedule())));
       }
       feed.applied(change.jobName(), change.version());
     }
     feed.settle(mark);
+  }
+
+  /**
+   * {@code s}, its next fire time planned again after its last fire if it is at or before it: a
+   * change planned as the schedule fired (the api's clock a moment behind, a change saved while the
+   * fire went out) gave it a time that fire had taken. The fire's bookkeeping leaves a changed
+   * schedule's next fire time alone; firing it again repeated that fire, under the same run id
+   * (found by review: before, the bookkeeping moved it to the old trigger's next time, and the new
+   * trigger's fires until then were lost). The time is stored too, if the schedule is as read.
+   */
+  private Schedule planned(Schedule s) {
+    Instant next = s.nextRunAt();
+    Instant last = s.lastRunAt();
+    if (next == null || last == null || next.isAfter(last)) {
+      return s;
+    }
+    Instant to;
+    try {
+      to = Triggers.nextAfter(s, last).orElse(null);
+    } catch (RuntimeException e) {
+      return s; // (a trigger that no longer parses: the fire cycle records it as it meets it)
+    }
+    LOG.info(
+        "Scheduler {} plans schedule {} again from its last fire at {}: its next fire time {} was"
+            + " fired already; now {}",
+        id,
+        s.jobName(),
+        last,
+        next,
+        to);
+    try {
+      if (store.moveNext(s, to)) {
+        // (as stored, at its new version: a fire of it then moves it on)
+        Schedule moved = store.find(s.jobName()).orElse(null);
+        if (moved != null && Objects.equals(moved.nextRunAt(), to)) {
+          return output.withUnrecorded(moved);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Scheduler {} could not store the next fire time of {}; it fires from memory: {}",
+          id,
+          s.jobName(),
+          e.toString());
+    }
+    return s.withNextRunAt(to);
   }
 
   /** Forgets where it stood (the replica lost the lease): the next refresh loads everything. */

@@ -293,6 +293,45 @@ class SchedulerTest {
   }
 
   @Test
+  void aChangeThatPlannedTheTimeBeingFiredKeepsItsOwnTriggersNextFires() {
+    // found by review: the api planned the new cron from its clock a moment behind (11:59:59.990:
+    // next 12:00), the fire of 12:00 under the old cron was recorded over it, and the new cron's
+    // next fire time became the old one's (tomorrow): every five-minute fire until then was lost
+    save(
+        "{\"job_name\":\"race\",\"job_type\":\"noop\",\"cron_expression\":\"0 12 * * *\","
+            + "\"timezone\":\"UTC\"}");
+    Scheduler s = scheduler("a", out);
+    assertThat(cycleAt(s, "2026-03-04T11:59:59.800Z")).isEmpty();
+    Consumer<JobRequest> history = out.onRequest;
+    out.onRequest =
+        r -> {
+          history.accept(r);
+          if (out.requests.size() == 1) {
+            Schedule changed =
+                schedule(
+                    "{\"job_name\":\"race\",\"job_type\":\"noop\","
+                        + "\"cron_expression\":\"*/5 * * * *\",\"timezone\":\"UTC\"}");
+            store.save(
+                changed.withNextRunAt(
+                    Triggers.nextAfter(changed, Instant.parse("2026-03-04T11:59:59.990Z"))
+                        .orElseThrow()));
+          }
+        };
+
+    assertThat(cycleAt(s, "2026-03-04T12:00:00.010Z")).hasSize(1);
+    assertThat(cycleAt(s, "2026-03-04T12:01:00Z")).as("12:00 is not fired again").isEmpty();
+    Schedule stored = store.find("race").orElseThrow();
+    assertThat(stored.cronExpression()).isEqualTo("*/5 * * * *");
+    assertThat(stored.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T12:05:00Z"));
+    assertThat(cycleAt(s, "2026-03-04T12:05:00.010Z"))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T12:05:00Z"));
+    assertThat(store.find("race").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T12:10:00Z"));
+    assertThat(out.missed).isEmpty();
+  }
+
+  @Test
   void theSchedulerSleepsUntilJustBeforeTheNextFireToPrepareItThenUntilTheFire() {
     save(
         "{\"job_name\":\"daily\",\"job_type\":\"noop\",\"cron_expression\":\"30 11 * * *\",\"timezone\":\"UTC\"}");

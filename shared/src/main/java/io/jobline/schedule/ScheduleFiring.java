@@ -91,7 +91,13 @@ public final class ScheduleFiring {
     /** What the fire writes back to the store. */
     public ScheduleStore.Fire record() {
       return new ScheduleStore.Fire(
-          schedule.jobName(), at, lastRunId(), lastRunStatus(), plan.next(), schedule.nextRunAt());
+          schedule.jobName(),
+          at,
+          lastRunId(),
+          lastRunStatus(),
+          plan.next(),
+          schedule.nextRunAt(),
+          schedule.version());
     }
   }
 

@@ -329,18 +329,21 @@ public final class MongoScheduleStore implements ScheduleStore {
             new UpdateOneModel<>(Filters.eq("_id", f.jobName()), Updates.combine(lastRun, next)));
         continue;
       }
-      // the next fire time it was planned from still stored: all of it. Another (a change gave it
-      // one as it fired): its last run only, when the fire is newer than the last one recorded
-      Date plannedFrom = Date.from(f.plannedFrom());
+      // the next fire time it was planned from still stored, at its version: all of it. Else (a
+      // change as it fired): its last run only, when the fire is newer than the last one recorded
+      Bson planned = Filters.eq("next_run_at", Date.from(f.plannedFrom()));
+      if (f.plannedVersion() != null) {
+        planned = Filters.and(planned, Filters.eq("version", f.plannedVersion()));
+      }
       writes.add(
           new UpdateOneModel<>(
-              Filters.and(Filters.eq("_id", f.jobName()), Filters.eq("next_run_at", plannedFrom)),
+              Filters.and(Filters.eq("_id", f.jobName()), planned),
               Updates.combine(lastRun, next)));
       writes.add(
           new UpdateOneModel<>(
               Filters.and(
                   Filters.eq("_id", f.jobName()),
-                  Filters.ne("next_run_at", plannedFrom),
+                  Filters.nor(planned),
                   Filters.or(
                       Filters.exists("last_run_at", false),
                       Filters.eq("last_run_at", null),

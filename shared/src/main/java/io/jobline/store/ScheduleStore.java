@@ -87,20 +87,28 @@ public interface ScheduleStore {
   /** What was saved or deleted after {@code version} and is visible now. */
   List<Change> changesSince(long version);
 
-  /** The outcome of one fire, recorded without bumping the version. */
+  /**
+   * The outcome of one fire, recorded without bumping the version: planned from the schedule's next
+   * fire time {@code plannedFrom} at its version {@code plannedVersion} (either null: whatever is
+   * stored).
+   */
   record Fire(
       String jobName,
       Instant lastRunAt,
       String lastRunId,
       RunStatus lastRunStatus,
       Instant nextRunAt,
-      Instant plannedFrom) {
+      Instant plannedFrom,
+      Long plannedVersion) {
     /**
-     * {@code s} as recording this fire leaves it: all of it while {@code s} still has the next fire
-     * time it was planned from, else its last run only, when newer than the one {@code s} has.
+     * {@code s} as recording this fire leaves it: all of it while {@code s} is still the schedule
+     * it was planned from (its next fire time and version), else its last run only, when newer than
+     * the one {@code s} has.
      */
     public Schedule applyTo(Schedule s) {
-      if (plannedFrom == null || plannedFrom.equals(s.nextRunAt())) {
+      if (plannedFrom == null
+          || (plannedFrom.equals(s.nextRunAt())
+              && (plannedVersion == null || plannedVersion.equals(s.version())))) {
         return s.fired(lastRunAt, lastRunId, lastRunStatus, nextRunAt);
       }
       if (s.lastRunAt() == null || s.lastRunAt().isBefore(lastRunAt)) {
@@ -116,18 +124,30 @@ public interface ScheduleStore {
         String lastRunId,
         RunStatus lastRunStatus,
         Instant nextRunAt) {
-      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, null);
+      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, null, null);
+    }
+
+    /** A fire planned from the next fire time {@code plannedFrom}, whatever the version stored. */
+    public Fire(
+        String jobName,
+        Instant lastRunAt,
+        String lastRunId,
+        RunStatus lastRunStatus,
+        Instant nextRunAt,
+        Instant plannedFrom) {
+      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, plannedFrom, null);
     }
   }
 
   /**
    * Records fires in one batch; touches only the fire fields, so concurrent edits survive. A fire
    * planned from a next fire time ({@code plannedFrom}, the schedule's {@code next_run_at} it was
-   * decided on) moves it on only while that time is stored: a schedule whose change gave it another
-   * keeps it, and takes only the fire's last-run fields, when the fire is newer than the last one
-   * recorded; a fire whose time was fired already (a paused leader's, recorded late) changes
-   * nothing. A change that leaves the time alone (params, a description) does not stop the fire
-   * from moving it on.
+   * decided on) moves it on only while that time is stored at the version it was decided on: a
+   * schedule changed since keeps its next fire time, and takes only the fire's last-run fields,
+   * when the fire is newer than the last one recorded; a fire whose time was fired already (a
+   * paused leader's, recorded late) changes nothing. A change whose next fire time is at or before
+   * the last fire (it was planned as the fire went out: found by review, the fire then moved the
+   * new trigger on to the old one's next time) is planned again by the scheduler as it reads it.
    */
   void recordFires(List<Fire> fires);
 }

@@ -146,6 +146,47 @@ class ScheduleStoreContractTest {
     }
 
     @Test
+    void aFireDecidedOnAVersionChangedSinceRecordsItsRunAndLeavesTheNextFireTime() {
+      // found by review: a change that planned the very time being fired (its writer's clock a
+      // moment behind) was moved on to the old trigger's next time; the scheduler plans it again
+      ScheduleStore s = store();
+      s.save(schedule("a", true));
+      Schedule decidedOn = s.find("a").orElseThrow();
+      Instant planned = decidedOn.nextRunAt();
+      s.save(schedule("a", true)); // a new trigger whose next fire time is the same
+      Schedule changed = s.find("a").orElseThrow();
+      assertThat(changed.version()).isGreaterThan(decidedOn.version());
+
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire(
+                  "a",
+                  planned,
+                  "run-1",
+                  RunStatus.QUEUED,
+                  planned.plusSeconds(86_400),
+                  planned,
+                  decidedOn.version())));
+      Schedule a = s.find("a").orElseThrow();
+      assertThat(a.nextRunAt()).isEqualTo(planned);
+      assertThat(a.lastRunId()).isEqualTo("run-1");
+      assertThat(a.lastRunAt()).isEqualTo(planned);
+
+      Instant later = planned.plusSeconds(300);
+      s.recordFires(
+          List.of(
+              new ScheduleStore.Fire(
+                  "a",
+                  later,
+                  "run-2",
+                  RunStatus.QUEUED,
+                  later.plusSeconds(300),
+                  planned,
+                  changed.version())));
+      assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(later.plusSeconds(300));
+    }
+
+    @Test
     void aChangeFromACopyReadBeforeAFireKeepsWhatTheFireRecorded() {
       // found by review: a PATCH (or pause) read the schedule, a fire was recorded, and the PATCH
       // saved its whole copy back: the time just fired became the next again and fired twice
