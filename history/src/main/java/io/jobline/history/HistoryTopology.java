@@ -33,6 +33,8 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The history topology: requests (re-keyed by run id) and events are merged and folded per run by
@@ -67,7 +69,60 @@ public final class HistoryTopology {
       lenient(StateFit.fitting(new JsonSerde<>(RunRecord.class)));
   static final Serde<JobStats> STATS = new JobStatsSerde();
 
+  private static final Logger LOG = LoggerFactory.getLogger(HistoryTopology.class);
+
   private HistoryTopology() {}
+
+  /**
+   * The most bytes a request takes through history's repartition topic: well under the producer's
+   * largest record (1 MiB), with room for what history adds to it.
+   */
+  static final int MAX_REPARTITIONED_BYTES = 512 * 1024;
+
+  /**
+   * {@code input} as it can go through the repartition topic: a request written larger than {@link
+   * #MAX_REPARTITIONED_BYTES} (params near the topic's largest record, numbers Jackson writes
+   * longer than they came) without its params, and if still larger with its ids cut and without
+   * what else it carries. The executor refuses such a request (it is over {@link
+   * WireLimits#MAX_REQUEST_BYTES}) and ends its run failed with the reason. (Found by review: its
+   * send failed, and the stream thread stopped on it at every restart.)
+   */
+  static RunInput repartitionable(RunInput input) {
+    JobRequest q = input.request();
+    if (q == null || size(input) <= MAX_REPARTITIONED_BYTES) {
+      return input;
+    }
+    RunInput fit = RunInput.of(q.withParams(null));
+    if (size(fit) > MAX_REPARTITIONED_BYTES) {
+      fit =
+          RunInput.of(
+              new JobRequest(
+                  q.runId(),
+                  WireLimits.cutId(q.jobName()),
+                  null,
+                  q.tenantId() == null ? null : WireLimits.cutId(q.tenantId()),
+                  null,
+                  q.attempt(),
+                  q.maxAttempts(),
+                  q.timeoutSeconds(),
+                  null,
+                  q.requestedAt(),
+                  null,
+                  null,
+                  q.retryBackoffSeconds(),
+                  q.retryBackoffCapSeconds()));
+    }
+    LOG.warn(
+        "Request of run {} is too large for history's repartition topic; its run is kept without"
+            + " its params",
+        WireLimits.printable(q.runId().value()));
+    return fit;
+  }
+
+  private static int size(RunInput input) {
+    byte[] bytes = INPUT.serializer().serialize(null, input);
+    return bytes == null ? 0 : bytes.length;
+  }
 
   /**
    * Where history writes: runs, their log lines, the statistics of the runs that ended, the audit
@@ -181,10 +236,12 @@ public final class HistoryTopology {
             .mapValues(RunInput::of, Named.as("request-input"));
     if (requestPartitions != eventPartitions) {
       requests =
-          requests.repartition(
-              Repartitioned.with(Serdes.String(), INPUT)
-                  .withName("requests-by-run")
-                  .withNumberOfPartitions(eventPartitions));
+          requests
+              .mapValues(HistoryTopology::repartitionable, Named.as("fit-for-repartition"))
+              .repartition(
+                  Repartitioned.with(Serdes.String(), INPUT)
+                      .withName("requests-by-run")
+                      .withNumberOfPartitions(eventPartitions));
     }
 
     KStream<String, RunInput> events =

@@ -167,6 +167,24 @@ public record JobRequest(
         retryBackoffCapSeconds);
   }
 
+  public JobRequest withParams(JsonNode p) {
+    return new JobRequest(
+        runId,
+        jobName,
+        p,
+        tenantId,
+        scope,
+        attempt,
+        maxAttempts,
+        timeoutSeconds,
+        trigger,
+        requestedAt,
+        requestedBy,
+        parentRunId,
+        retryBackoffSeconds,
+        retryBackoffCapSeconds);
+  }
+
   public JobRequest withTrigger(Trigger t) {
     return new JobRequest(
         runId,
