@@ -1,6 +1,7 @@
 package io.jobline.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.jobline.cron.CronException;
 import io.jobline.store.StoreFailures;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -18,9 +19,14 @@ public final class ProblemMappers {
 
   private ProblemMappers() {}
 
-  /** All mappers, to register with Jersey in place of Dropwizard's defaults. */
+  /**
+   * All mappers, to register with Jersey in place of Dropwizard's defaults, and the {@link
+   * ContentTypeCheck} that answers a request Jersey could not read a body of before a route fails
+   * on it.
+   */
   public static List<Object> all() {
-    return List.of(new Api(), new Json(), new Web(), new Unexpected());
+    return List.of(
+        new Api(), new Json(), new Cron(), new Web(), new Unexpected(), new ContentTypeCheck());
   }
 
   static Response respond(Problem problem) {
@@ -50,6 +56,17 @@ public final class ProblemMappers {
               "the request body is not valid JSON: " + e.getOriginalMessage(),
               "body",
               null));
+    }
+  }
+
+  /**
+   * A trigger field a route did not check itself, such as a stored schedule's cron expression that
+   * no longer parses, met when the route plans its next fire: 400 naming the field, not a 500.
+   */
+  static final class Cron implements ExceptionMapper<CronException> {
+    @Override
+    public Response toResponse(CronException e) {
+      return respond(ApiException.badRequest(e.field(), e.getMessage()).toProblem());
     }
   }
 

@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.cron.CronException;
 import io.jobline.cron.CronSchedule;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
@@ -11,6 +12,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.Secrets;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
@@ -42,12 +44,22 @@ final class ScheduleViews {
     if (last != null) {
       view.put("last_run_status", last.wire());
     }
-    view.put("description_of_trigger", describe(s));
+    // a schedule stored with a trigger the api no longer takes (written to the store by hand, or
+    // under older rules) is shown marked, naming the field to fix: one such schedule failed the
+    // whole list with a 500 (found by review)
+    CronException invalid = invalidTrigger(s);
+    if (invalid != null) {
+      view.putObject("invalid_trigger")
+          .put("field", invalid.field())
+          .put("reason", invalid.reason());
+    }
+    ZoneId zone = shownZone(s);
+    view.put("description_of_trigger", describe(s, zone));
     ArrayNode next = view.putArray("next_fire_times");
-    ZoneId zone = CronSchedule.zone(s.timezone());
     // a paused or disabled schedule fires nothing until it is resumed or enabled (resuming counts
     // from then)
-    Instant t = s.active() ? s.nextRunAt() : null;
+    boolean fires = s.active() && !(s.trigger() instanceof ScheduleTrigger.Invalid);
+    Instant t = fires ? s.nextRunAt() : null;
     for (int i = 0; i < NEXT_FIRES && t != null; i++) {
       next.add(t.atZone(zone).toOffsetDateTime().toString());
       t = Triggers.nextAfter(s, t).orElse(null);
@@ -80,22 +92,44 @@ final class ScheduleViews {
     return ids;
   }
 
-  /** A cron schedule's parsed expression, as read with the schedule (not parsed again). */
-  private static CronSchedule cron(Schedule s) {
-    ScheduleTrigger t = s.trigger();
-    if (t instanceof ScheduleTrigger.Cron c) {
-      return c.cron();
+  /**
+   * Why the schedule's trigger fields would be refused if given now (the field at fault and why),
+   * or null when they would be taken.
+   */
+  static CronException invalidTrigger(Schedule s) {
+    try {
+      s.trigger().check();
+      CronSchedule.zone(s.timezone());
+      return null;
+    } catch (CronException e) {
+      return e;
     }
-    t.check(); // names the field at fault
-    throw new IllegalStateException("schedule " + s.jobName() + " is not a cron schedule");
   }
 
-  static String describe(Schedule s) {
-    return switch (s.kind()) {
-      case CRON -> cron(s).describe();
-      case INTERVAL -> "Every " + s.intervalSeconds() + " s, counted from " + s.runAt();
-      case ONCE ->
-          "Once, at " + s.runAt().atZone(CronSchedule.zone(s.timezone())).toOffsetDateTime();
-    };
+  /**
+   * The schedule's zone, or UTC when it names none the JDK knows (an interval fires without it).
+   */
+  private static ZoneId shownZone(Schedule s) {
+    try {
+      return CronSchedule.zone(s.timezone());
+    } catch (CronException e) {
+      return ZoneOffset.UTC;
+    }
+  }
+
+  /** The trigger in words, from the trigger the schedule was read with (not parsed again). */
+  static String describe(Schedule s, ZoneId zone) {
+    ScheduleTrigger t = s.trigger();
+    if (t instanceof ScheduleTrigger.Cron c) {
+      return c.cron().describe();
+    }
+    if (t instanceof ScheduleTrigger.Every) {
+      return "Every " + s.intervalSeconds() + " s, counted from " + s.runAt();
+    }
+    if (t instanceof ScheduleTrigger.Once o) {
+      return "Once, at " + o.at().atZone(zone).toOffsetDateTime();
+    }
+    return "Fires nothing until its trigger is fixed: "
+        + ((ScheduleTrigger.Invalid) t).error().getMessage();
   }
 }

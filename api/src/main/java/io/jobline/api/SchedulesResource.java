@@ -175,8 +175,12 @@ public final class SchedulesResource {
       // one due, which was never sent nor recorded missed (found by review)
       Schedule replacement = s;
       boolean anchorGiven = given.runAt() != null;
+      boolean tenantGiven = json.has("tenant_id");
       Schedule replaced =
-          change(name, sc, current -> replacing(current, replacement, anchorGiven, now, sc));
+          change(
+              name,
+              sc,
+              current -> replacing(current, replacement, anchorGiven, tenantGiven, now, sc));
       d.auditor().record(sc, "replace", "schedule", name, replaced.tenantId(), null);
       return Response.created(URI.create("/jobs/schedules/" + name))
           .entity(view(replaced, now))
@@ -291,16 +295,27 @@ public final class SchedulesResource {
   /**
    * {@code current} replaced by {@code s}: retimed only when what decides the fire times changed,
    * planned then from its last fire; an interval sent without {@code run_at} ({@code anchorGiven}
-   * false) keeps the anchor it had, so its grid and run ids stay.
+   * false) keeps the anchor it had, so its grid and run ids stay; a body without {@code tenant_id}
+   * ({@code tenantGiven} false) keeps the tenant it had.
    */
   private Planned replacing(
-      Schedule current, Schedule s, boolean anchorGiven, Instant now, SecurityContext sc) {
+      Schedule current,
+      Schedule s,
+      boolean anchorGiven,
+      boolean tenantGiven,
+      Instant now,
+      SecurityContext sc) {
     Schedule replacement = s;
+    if (!tenantGiven && current.tenantId() != null) {
+      // (found by review: sent again by an admin bound to no tenant, a tenant's schedule lost its
+      // tenant, and its fires ran for none)
+      replacement = replacement.merge(Json.object().put("tenant_id", current.tenantId()));
+    }
     if (!anchorGiven
         && s.kind() == TriggerKind.INTERVAL
         && current.kind() == TriggerKind.INTERVAL
         && current.runAt() != null) {
-      replacement = s.merge(Json.object().put("run_at", current.runAt().toString()));
+      replacement = replacement.merge(Json.object().put("run_at", current.runAt().toString()));
     }
     return planned(current, replacement, now, sc);
   }
@@ -440,8 +455,18 @@ public final class SchedulesResource {
                 return null; // (not paused: its next fire time stays)
               }
               Schedule resumed = read.withPaused(false);
-              resumed =
-                  resumed.withNextRunAt(Triggers.nextAfter(resumed, from(read, now)).orElse(null));
+              try {
+                resumed =
+                    resumed.withNextRunAt(
+                        Triggers.nextAfter(resumed, from(read, now)).orElse(null));
+              } catch (CronException e) {
+                // (stored with a trigger that no longer parses: it stays paused until fixed)
+                throw ApiException.badRequest(
+                    e.field(),
+                    "the schedule stays paused: its trigger gives no fire time ("
+                        + e.getMessage()
+                        + "); fix it with PATCH, then resume");
+              }
               firesAtAll(resumed); // (a once whose time passed while paused: found by review)
               return new Planned(resumed, true);
             });

@@ -3,6 +3,7 @@ package io.jobline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.MongoTimeoutException;
+import io.jobline.cron.CronException;
 import jakarta.ws.rs.core.Response;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
@@ -50,6 +51,17 @@ class ProblemMappersTest {
                 .toResponse(ApiException.notFound("x"))
                 .getHeaderString("Retry-After"))
         .isNull();
+  }
+
+  @Test
+  void aTriggerFieldNoRouteCheckedIsA400NamingIt() {
+    Response r =
+        new ProblemMappers.Cron()
+            .toResponse(new CronException("timezone", "'Mars/Olympus' is not an IANA timezone"));
+    assertThat(r.getStatus()).isEqualTo(400);
+    assertThat(r.getMediaType().toString()).isEqualTo(Problem.MEDIA_TYPE);
+    assertThat(((Problem) r.getEntity()).field()).isEqualTo("timezone");
+    assertThat(ProblemMappers.all()).anyMatch(ProblemMappers.Cron.class::isInstance);
   }
 
   @Test
