@@ -7,10 +7,14 @@ import io.jobline.wire.JobRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,12 +23,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fires the timers that are due: emits each one's request, then deletes the timer (a crash in
- * between re-emits the same run id). A timer whose request Kafka refuses as such (too large) is set
- * aside and its run ends as failed; at any other failure it stops, or once the lease may have
- * lapsed, and the rest are tried again next cycle. A run's retry is sent only once history shows
- * the attempt before it ended saying so ({@link RetryGate}); until then it is put off, a second at
- * a time at first, longer the longer it waits.
+ * Fires the timers that are due: emits each one's request, then, once Kafka has it, deletes the
+ * timer (a crash in between re-emits the same run id). The sends are not waited for one by one: a
+ * cycle hands every due timer to Kafka and deletes, at its next look, those Kafka took (found by
+ * review: one request whose partition had no leader held the cycle for Kafka's whole delivery
+ * timeout and stopped the timers after it, and the lease lapsed meanwhile, so no schedule of any
+ * tenant fired while it lasted). A timer whose request Kafka refuses as such (too large) is set
+ * aside and its run ends as failed; one whose send fails otherwise is sent again at a later look;
+ * once the lease may have lapsed the rest wait for the next cycle. A run's retry is sent only once
+ * history shows the attempt before it ended saying so ({@link RetryGate}); until then it is put
+ * off, a second at a time at first, longer the longer it waits.
  */
 final class DueTimers {
   private static final Logger LOG = LoggerFactory.getLogger(DueTimers.class);
@@ -65,6 +73,18 @@ final class DueTimers {
         }
       };
 
+  /** A timer whose request was handed to Kafka, and Kafka's answer. */
+  private record Sent(TimerStore.Timer timer, CompletableFuture<?> ack) {}
+
+  /** The timers handed to Kafka and not yet settled, by id: not sent again meanwhile. */
+  private final Map<String, Sent> inFlight = new LinkedHashMap<>();
+
+  /** How often the timers are looked at while a send of one is unanswered. */
+  static final Duration IN_FLIGHT_LOOK = Duration.ofMillis(100);
+
+  /** Told when Kafka answers a send (the scheduler looks again to settle it). */
+  private final Runnable answered;
+
   /** {@code id} names the scheduler in what is logged; {@code runs}: history's runs. */
   DueTimers(
       String id,
@@ -73,6 +93,19 @@ final class DueTimers {
       Emitter emitter,
       Clock clock,
       BooleanSupplier leaseValid) {
+    this(id, timers, runs, emitter, clock, leaseValid, () -> {});
+  }
+
+  /** As above; {@code answered} is told when Kafka answers a send. */
+  DueTimers(
+      String id,
+      TimerStore timers,
+      RunStore runs,
+      Emitter emitter,
+      Clock clock,
+      BooleanSupplier leaseValid,
+      Runnable answered) {
+    this.answered = answered;
     this.id = id;
     this.timers = timers;
     this.runs = runs;
@@ -97,41 +130,90 @@ final class DueTimers {
    * waited long enough to be sent anyway.)
    */
   Optional<Instant> nextLook(Optional<Instant> earliest) {
-    if (readAgainAt == null || earliest.isEmpty() || !earliest.get().isBefore(readAgainAt)) {
+    if (earliest.isEmpty()) {
       return earliest;
     }
-    return Optional.of(readAgainAt);
+    Instant at = earliest.get();
+    if (readAgainAt != null && at.isBefore(readAgainAt)) {
+      at = readAgainAt;
+    }
+    if (!inFlight.isEmpty()) {
+      // (the timers due that are not in flight were all sent, put off or held back: a send
+      // unanswered keeps its timer due until it is settled, and must not spin the loop)
+      Instant look = clock.instant().plus(IN_FLIGHT_LOOK);
+      at = at.isBefore(look) ? look : at;
+    }
+    return Optional.of(at);
   }
 
-  /** Emits every due timer's request, then deletes the timer. */
+  /**
+   * Settles the sends Kafka answered (deletes the timers it took), then hands every due timer not
+   * in flight to Kafka, and settles those it answered at once.
+   */
   void fire() {
+    settle();
     List<TimerStore.Timer> due = timers.due(clock.instant(), 1000);
     Map<String, RunRecord> retried = retriedRuns(due);
     readAgainAt = retried == null ? clock.instant().plus(READ_AGAIN_AFTER) : null;
     for (TimerStore.Timer timer : due) {
       if (!leaseValid.getAsBoolean()) {
-        return;
+        break;
+      }
+      if (inFlight.containsKey(timer.id())) {
+        continue;
       }
       try {
         if (!mayGo(timer, retried)) {
           continue;
         }
-        send(timer);
-        timers.delete(timer.id());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (NeverSent e) {
-        refuse(timer, e.getCause());
-      } catch (ExecutionException | TimeoutException | RuntimeException e) {
-        LOG.warn(
-            "Scheduler {} could not fire timer {}; it stays and the due timers are tried again next cycle: {}",
-            id,
-            timer.id(),
-            e.toString());
-        return;
+        CompletableFuture<?> ack = emitter.request(timer.request());
+        inFlight.put(timer.id(), new Sent(timer, ack));
+        ack.whenComplete((done, failed) -> answered.run());
+      } catch (RuntimeException e) {
+        failed(timer, e);
       }
     }
+    settle();
+  }
+
+  /** Deletes the timers whose sends Kafka took; one whose send failed is sent again later. */
+  private void settle() {
+    for (Iterator<Sent> it = inFlight.values().iterator(); it.hasNext(); ) {
+      Sent sent = it.next();
+      if (!sent.ack().isDone()) {
+        continue;
+      }
+      it.remove();
+      try {
+        sent.ack().join();
+      } catch (CompletionException | CancellationException e) {
+        failed(sent.timer(), e.getCause() != null ? e.getCause() : e);
+        continue;
+      }
+      try {
+        timers.deleteIfDue(sent.timer().id(), sent.timer().dueAt());
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "Scheduler {} sent timer {} but could not delete it; it is sent again (same run id):"
+                + " {}",
+            id,
+            sent.timer().id(),
+            e.toString());
+      }
+    }
+  }
+
+  /** A send that failed: set aside if Kafka refuses it as such, else sent again at a later look. */
+  private void failed(TimerStore.Timer timer, Throwable cause) {
+    if (Emitter.refusedForGood(cause)) {
+      refuse(timer, cause);
+      return;
+    }
+    LOG.warn(
+        "Scheduler {} could not fire timer {}; it stays and is sent again: {}",
+        id,
+        timer.id(),
+        cause.toString());
   }
 
   /**
@@ -254,27 +336,6 @@ final class DueTimers {
         MAX_WAIT_FOR_A_RUN);
     waiting.remove(timer.id());
     return true;
-  }
-
-  /** Sends a timer's request and waits for Kafka to have it. */
-  private void send(TimerStore.Timer timer)
-      throws InterruptedException, ExecutionException, TimeoutException, NeverSent {
-    try {
-      emitter.request(timer.request()).get(FireOutput.ACK_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    } catch (ExecutionException | RuntimeException e) {
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      if (Emitter.refusedForGood(cause)) {
-        throw new NeverSent(cause);
-      }
-      throw e;
-    }
-  }
-
-  /** A request Kafka refuses as such (its cause): sending it again fails again. */
-  private static final class NeverSent extends Exception {
-    NeverSent(Throwable cause) {
-      super(cause);
-    }
   }
 
   /**

@@ -90,7 +90,7 @@ public final class Scheduler implements Managed {
     this.output =
         new FireOutput(id, emitter, store, clock, index, staged, fires, this::storeFailed);
     this.sync = new ScheduleSync(id, store, index, staged, fires, output);
-    this.dueTimers = new DueTimers(id, timers, runs, emitter, clock, this::leaseValid);
+    this.dueTimers = new DueTimers(id, timers, runs, emitter, clock, this::leaseValid, this::poke);
   }
 
   /** Adds a listener told of every scheduled run Kafka took. */

@@ -1035,6 +1035,69 @@ class SchedulerTest {
   }
 
   @Test
+  void aTimerWhoseSendKafkaDoesNotAnswerHoldsUpNeitherTheOtherTimersNorTheSchedules() {
+    // found by review: the cycle waited for each timer's send in turn, up to Kafka's delivery
+    // timeout, and stopped at the first that failed; the lease lapsed meanwhile, so while one
+    // tenant's partition had no leader no schedule of any tenant fired
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"tenant_id\":\"t1\"}");
+    CompletableFuture<Void> stuck = new CompletableFuture<>();
+    List<JobRequest> sent = new ArrayList<>();
+    Emitter partitionDown =
+        new Emitter() {
+          @Override
+          public CompletableFuture<?> send(PreparedRequest prepared) {
+            sent.add(prepared.request());
+            return "x".equals(prepared.request().tenantId())
+                ? stuck
+                : CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public CompletableFuture<?> missed(RunEvent event) {
+            return CompletableFuture.completedFuture(null);
+          }
+        };
+    JobRequest xStep =
+        JobRequest.of(
+            RunId.of("x-step"), "noop", Json.object(), "x", 2, null, Trigger.manual(), T0, "retry");
+    timers.set(new TimerStore.Timer("chain-retry:x", T0.minusSeconds(2), "chain-retry", xStep));
+    JobRequest t1Step =
+        JobRequest.of(
+            RunId.of("t1-step"),
+            "noop",
+            Json.object(),
+            "t1",
+            2,
+            null,
+            Trigger.manual(),
+            T0,
+            "retry");
+    timers.set(new TimerStore.Timer("chain-retry:t1", T0.minusSeconds(1), "chain-retry", t1Step));
+    Scheduler s = scheduler("a", partitionDown);
+
+    clock.set(Instant.parse("2026-03-04T10:07:59.000Z"));
+    s.cycle();
+    assertThat(sent).extracting(JobRequest::tenantId).containsExactly("x", "t1");
+    assertThat(timers.due(clock.instant(), 10))
+        .extracting(TimerStore.Timer::id)
+        .as("the one Kafka took is deleted; the other waits for its answer")
+        .containsExactly("chain-retry:x");
+
+    clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
+    Optional<Instant> next = s.cycle();
+    assertThat(sent).as("the schedule fires; the timer in flight is not sent again").hasSize(3);
+    assertThat(sent.get(2).trigger().schedule()).isEqualTo("hb");
+    assertThat(next).hasValueSatisfying(at -> assertThat(at).isAfter(clock.instant()));
+
+    stuck.completeExceptionally(new TimeoutException("Expiring 1 record(s)"));
+    clock.set(Instant.parse("2026-03-04T10:08:01Z"));
+    s.cycle();
+    assertThat(sent).extracting(JobRequest::tenantId).endsWith("x"); // sent again
+  }
+
+  @Test
   void retriesWhoseRunsCannotBeReadAreLookedAtAgainAfterAPauseNotBackToBack() {
     // found by review: the retries stayed due, and the loop ran cycles back to back, a store round
     // trip each, for as long as the read failed
