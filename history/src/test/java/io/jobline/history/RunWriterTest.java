@@ -1,7 +1,15 @@
 package io.jobline.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoCommandException;
+import com.mongodb.MongoNodeIsRecoveringException;
+import com.mongodb.MongoWriteConcernException;
+import com.mongodb.ServerAddress;
+import com.mongodb.bulk.BulkWriteResult;
+import com.mongodb.bulk.WriteConcernError;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunLogStore;
@@ -17,7 +25,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.bson.BsonArray;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
 import org.bson.BsonSerializationException;
+import org.bson.BsonString;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,5 +130,70 @@ class RunWriterTest {
     assertThat(stored.find("bad1").orElseThrow().status()).isEqualTo(RunStatus.FAILED);
     assertThat(stored.find("fine")).isPresent();
     assertThat(writer.takeDeadLetters()).as("sent, not left to forward").isEmpty();
+  }
+
+  @Test
+  void aWriteConcernNotMetIsAStoreUnavailableNotARunRefused() {
+    // found by review: a write concern error (a lagging replica, wtimeoutMS) or a node stepping
+    // down was taken for documents refused: the whole batch was set aside as failed runs
+    List<RuntimeException> failures =
+        new ArrayList<>(
+            List.of(
+                new MongoBulkWriteException(
+                    BulkWriteResult.unacknowledged(),
+                    List.of(),
+                    new WriteConcernError(
+                        64,
+                        "WriteConcernFailed",
+                        "waiting for replication timed out",
+                        new BsonDocument()),
+                    new ServerAddress(),
+                    Set.of()),
+                new MongoWriteConcernException(
+                    new WriteConcernError(
+                        64, "WriteConcernFailed", "timed out", new BsonDocument()),
+                    new ServerAddress()),
+                new MongoNodeIsRecoveringException(
+                    new BsonDocument("code", new BsonInt32(91)), new ServerAddress())));
+    List<RuntimeException> retryable = new ArrayList<>(failures);
+    MongoCommandException labelled =
+        new MongoCommandException(
+            new BsonDocument("ok", new BsonInt32(0))
+                .append("code", new BsonInt32(189))
+                .append(
+                    "errorLabels", new BsonArray(List.of(new BsonString("RetryableWriteError")))),
+            new ServerAddress());
+    retryable.add(labelled);
+    for (RuntimeException failure : retryable) {
+      RuntimeException[] next = {failure};
+      RunStore failingOnce =
+          WatchedRunStore.of(
+              stored,
+              batch -> {
+                RuntimeException f = next[0];
+                next[0] = null;
+                if (f != null) {
+                  throw f;
+                }
+              });
+      List<Object> setAside = new ArrayList<>();
+      RunWriter writer =
+          new RunWriter(
+              new HistoryTopology.Sinks(
+                  failingOnce,
+                  new InMemoryRunLogStore(),
+                  parts -> {},
+                  entries -> {},
+                  setAside::addAll),
+              10,
+              new HistoryMetrics());
+
+      assertThatThrownBy(
+              () -> writer.write(List.of(queued("r-" + retryable.indexOf(failure), "p")), T0))
+          .as(failure.toString())
+          .isSameAs(failure);
+      assertThat(setAside).as(failure.toString()).isEmpty();
+      assertThat(writer.takeDeadLetters()).isEmpty();
+    }
   }
 }
