@@ -366,12 +366,23 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   public void process(Record<String, RunInput> record) {
     String runId = record.key();
     forwardDeadLetters();
-    if (runId == null || record.value() == null) {
+    if (record.value() == null) {
       return;
     }
     RunEvent event = record.value().event();
+    if (runId == null || (event != null && event.type() == null)) {
+      // (found by review: filtered out before, without a word)
+      setAside(
+          runId == null ? "" : runId,
+          record.value(),
+          new IllegalArgumentException(
+              runId == null
+                  ? "an event needs its run id as its key"
+                  : "an event needs a type (one history knows)"));
+      return;
+    }
     if (event != null && event.type() == EventType.AUDIT) {
-      keepAudit(event);
+      keepAudit(runId, event);
       return;
     }
     long now = context.currentSystemTimeMs();
@@ -825,19 +836,24 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   }
 
   /** An audit event is kept apart from runs, and written to the audit trail with the next batch. */
-  private void keepAudit(RunEvent event) {
+  private void keepAudit(String key, RunEvent event) {
     AuditEntry entry;
     try {
       entry = AuditEntry.from(event);
     } catch (RuntimeException e) {
-      LOG.warn(
-          "An audit event for {} cannot be read and is left out: {}", event.runId(), e.toString());
+      setAside(key, RunInput.of(event), e);
       return;
     }
     if (entry.auditId() == null || WireLimits.check("details", entry.details()).isPresent()) {
-      LOG.warn(
-          "An audit event for {} has no id or carries details that cannot be stored; it is left out",
-          event.runId());
+      // (found by review: these were left out with a line in the log only)
+      setAside(
+          key,
+          RunInput.of(event),
+          new IllegalArgumentException(
+              entry.auditId() == null
+                  ? "an audit event needs an audit_id"
+                  : "an audit event's details cannot be stored: "
+                      + WireLimits.check("details", entry.details()).orElseThrow()));
       return;
     }
     dirtyAudit.add(entry);

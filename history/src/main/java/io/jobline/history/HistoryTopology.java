@@ -251,9 +251,8 @@ public final class HistoryTopology {
                 // UnreadableRecords)
                 Consumed.with(Serdes.String(), Topics.EVENTS.valueSerde())
                     .withName("events-source"))
-            .filter(
-                (runId, event) -> event != null && runId != null && event.type() != null,
-                Named.as("valid-events"))
+            // (one without a key or a type is set aside by the processor, with its reason)
+            .filter((runId, event) -> event != null, Named.as("valid-events"))
             .mapValues(RunInput::of, Named.as("event-input"));
 
     // queued runs are held back only when their requests are read straight from jobline.requests:
