@@ -48,6 +48,17 @@ public interface StatsStore {
    * The key of a job's statistics, or of a job's for one tenant ({@code ""} for runs without one).
    */
   static String key(String job, String tenant) {
-    return tenant == null ? "job:" + job : "job:" + job + "|tenant:" + tenant;
+    return tenant == null ? "job:" + part(job) : "job:" + part(job) + "|tenant:" + part(tenant);
+  }
+
+  /**
+   * A name as a part of a key: one holding the separator {@code |} with it (and {@code %}) escaped.
+   * (Found by review: a refused request naming job {@code report|tenant:acme} was counted under
+   * tenant acme's key of job report.) A name without it is kept as it is, as keys stored before.
+   */
+  private static String part(String name) {
+    return name == null || name.indexOf('|') < 0
+        ? name
+        : name.replace("%", "%25").replace("|", "%7C");
   }
 }
