@@ -1035,6 +1035,26 @@ class SchedulerTest {
   }
 
   @Test
+  void aFirePreparedAheadThatComesLateIsDecidedAgainUnderItsMisfirePolicy() {
+    // found by review: prepared 0.5 s ahead, then held up (a store outage; the lease renewed at
+    // the same epoch after it), the fire went out as decided, 10 s late, where skip with a grace
+    // of 5 s records it missed
+    save(
+        "{\"job_name\":\"noon\",\"job_type\":\"noop\",\"cron_expression\":\"0 12 * * *\","
+            + "\"timezone\":\"UTC\",\"misfire_policy\":\"skip\","
+            + "\"misfire_grace_seconds\":5}");
+    Scheduler s = scheduler("a", out);
+    assertThat(cycleAt(s, "2026-03-04T11:59:55Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T11:59:59.500Z")).as("prepared, not sent").isEmpty();
+
+    assertThat(cycleAt(s, "2026-03-04T12:00:10Z")).isEmpty();
+    assertThat(out.missed)
+        .extracting(RunEvent::type)
+        .as("recorded missed, as skip says past its grace")
+        .containsExactly(EventType.MISSED);
+  }
+
+  @Test
   void aTimerWhoseSendKafkaDoesNotAnswerHoldsUpNeitherTheOtherTimersNorTheSchedules() {
     // found by review: the cycle waited for each timer's send in turn, up to Kafka's delivery
     // timeout, and stopped at the first that failed; the lease lapsed meanwhile, so while one
