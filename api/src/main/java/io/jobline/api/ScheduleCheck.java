@@ -62,8 +62,8 @@ public final class ScheduleCheck {
         }
         ScheduleFiring.Fire fire;
         try {
-          if (ScheduleFiring.dueAt(s).isAfter(now)) {
-            continue;
+          if (ScheduleFiring.dueAt(s).isAfter(now) || ScheduleFiring.firedAlready(s)) {
+            continue; // (one fired already is planned again by the scheduler as it reads it)
           }
           boolean previousRunning =
               s.lastRunId() != null

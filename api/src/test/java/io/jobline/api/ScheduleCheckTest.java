@@ -2,6 +2,7 @@ package io.jobline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
@@ -20,6 +21,43 @@ class ScheduleCheckTest {
 
   private static Schedule schedule(String json) throws Exception {
     return Json.mapper().readValue(json, Schedule.class);
+  }
+
+  @Test
+  void aScheduleWhoseNextFireTimeWasFiredAlreadyIsNotFiredAgain() throws Exception {
+    // found by review: a change planned as the schedule fired keeps the time that fire took as its
+    // next (the scheduler plans it again as it reads it); the check fired it a second time
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    Instant fired = Instant.parse("2026-03-04T10:05:00Z");
+    store.save(
+        schedule(
+                "{\"job_name\":\"changed\",\"job_type\":\"noop\","
+                    + "\"cron_expression\":\"*/5 * * * *\",\"timezone\":\"UTC\"}")
+            .fired(fired.plusMillis(10), "run-fired", RunStatus.QUEUED, fired));
+    List<String> sent = new ArrayList<>();
+
+    new ScheduleCheck(
+            store,
+            new InMemoryRunStore(Clock.systemUTC()),
+            new ScheduleCheck.Output() {
+              @Override
+              public void request(Schedule s, JobRequest request) {
+                sent.add(s.jobName());
+              }
+
+              @Override
+              public void missed(RunEvent event) {
+                sent.add("missed " + s(event));
+              }
+            },
+            Clock.fixed(NOW, ZoneOffset.UTC))
+        .run();
+
+    assertThat(sent).isEmpty();
+  }
+
+  private static String s(RunEvent event) {
+    return event.runId().value();
   }
 
   @Test

@@ -252,7 +252,13 @@ final class LeaseKeeper {
       if (!note.state().compareAndSet(WAITING, WRITING)) {
         continue; // dropped as its lease was taken again, or written by another thread
       }
-      RuntimeException failed = send(note);
+      RuntimeException failed;
+      try {
+        failed = send(note);
+      } catch (Error e) {
+        note.state().set(WAITING); // (not left writing for good, which held its partition back)
+        throw e;
+      }
       if (failed == null) {
         unsent.remove(note);
         LOG.info("Handed the lease of {} over", note.tp());

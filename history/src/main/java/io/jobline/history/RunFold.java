@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -257,12 +258,16 @@ public final class RunFold {
         throw new IllegalArgumentException(
             "run " + runId + " is of job " + jobName + "; this request of it names job " + job);
       }
-      if (attempt <= 1 && tenantId != null && tenant != null && !tenantId.equals(tenant)) {
+      // (a run of no tenant too: found by review, a copy naming a tenant put a system run's
+      // params, result and logs in that tenant's listings)
+      if (attempt <= 1 && !Objects.equals(tenantId, tenant)) {
         throw new IllegalArgumentException(
-            "run " + runId + " is of tenant " + tenantId + "; this request of it names " + tenant);
-      }
-      if (tenantId == null) {
-        tenantId = tenant;
+            "run "
+                + runId
+                + " is of "
+                + (tenantId == null ? "no tenant" : "tenant " + tenantId)
+                + "; this request of it names "
+                + (tenant == null ? "none" : tenant));
       }
       if (params == null) {
         params = q.params();

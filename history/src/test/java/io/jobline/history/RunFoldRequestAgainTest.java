@@ -79,6 +79,23 @@ class RunFoldRequestAgainTest {
   }
 
   @Test
+  void aRequestNamingATenantForARunOfNoneIsRefused() {
+    // found by review of the first fix: a copy naming a tenant put a run of no tenant (a system
+    // run), its params, result and logs, in that tenant's listings
+    RunRecord system = fold(null, request("cleanup", null, "all", T0));
+
+    assertThatThrownBy(() -> fold(system, request("cleanup", "acme", "all", T0)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("is of no tenant");
+    assertThatThrownBy(
+            () ->
+                fold(
+                    fold(null, request("cleanup", "acme", "all", T0)),
+                    request("cleanup", null, "all", T0)))
+        .hasMessageContaining("names none");
+  }
+
+  @Test
   void theFirstRequestReadAfterALaterAttemptRanChangesNothing() {
     RunRecord second =
         fold(

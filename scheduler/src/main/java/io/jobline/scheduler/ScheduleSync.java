@@ -1,6 +1,7 @@
 package io.jobline.scheduler;
 
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleFiring;
 import io.jobline.schedule.Triggers;
 import io.jobline.store.ScheduleStore;
 import java.time.Instant;
@@ -85,18 +86,23 @@ final class ScheduleSync {
   }
 
   /**
-   * {@code s}, its next fire time planned again after its last fire if it is at or before it: a
-   * change planned as the schedule fired (the api's clock a moment behind, a change saved while the
-   * fire went out) gave it a time that fire had taken. The fire's bookkeeping leaves a changed
-   * schedule's next fire time alone; firing it again repeated that fire, under the same run id
-   * (found by review: before, the bookkeeping moved it to the old trigger's next time, and the new
-   * trigger's fires until then were lost). The time is stored too, if the schedule is as read.
+   * {@code s}, its next fire time planned again after its last fire if that fire took it ({@link
+   * ScheduleFiring#firedAlready}): a change planned as the schedule fired gave it a time that fire
+   * had taken (found by review: before, the bookkeeping moved it to the old trigger's next time,
+   * and the new trigger's fires until then were lost). By its due time, jitter and all: a schedule
+   * whose jitter is longer than its period is often stored with a next fire time before its last
+   * fire, due after it (found by review of the first fix, which skipped such a fire). The time is
+   * stored too, if the schedule is as read.
    */
   private Schedule planned(Schedule s) {
     Instant next = s.nextRunAt();
     Instant last = s.lastRunAt();
-    if (next == null || last == null || next.isAfter(last)) {
-      return s;
+    try {
+      if (!ScheduleFiring.firedAlready(s)) {
+        return s;
+      }
+    } catch (RuntimeException e) {
+      return s; // (a trigger that no longer parses: the fire cycle records it as it meets it)
     }
     Instant to;
     try {

@@ -9,7 +9,10 @@ import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.testkit.TestRuns;
+import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.lang.reflect.Proxy;
@@ -18,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class DueTimersTest {
@@ -142,5 +146,69 @@ class DueTimersTest {
 
     assertThat(out.requests).containsExactlyInAnyOrderElementsOf(retries);
     assertThat(asked).containsExactly("findAll");
+  }
+
+  @Test
+  void aThousandTimersInFlightDoNotHoldBackTheTimersDueAfterThem() {
+    // found by review: the look read the first thousand timers due, which were those in flight
+    InMemoryTimerStore kept = new InMemoryTimerStore();
+    for (int i = 0; i < 1000; i++) {
+      JobRequest step =
+          JobRequest.of(
+              RunId.of("x-" + i),
+              "noop",
+              Json.object(),
+              "x",
+              2,
+              null,
+              Trigger.manual(),
+              T0,
+              "retry");
+      kept.set(
+          new TimerStore.Timer("chain-retry:x-" + i, T0.minusSeconds(10), "chain-retry", step));
+    }
+    JobRequest other =
+        JobRequest.of(
+            RunId.of("t1-step"),
+            "noop",
+            Json.object(),
+            "t1",
+            2,
+            null,
+            Trigger.manual(),
+            T0,
+            "retry");
+    kept.set(new TimerStore.Timer("chain-retry:t1", T0.minusSeconds(1), "chain-retry", other));
+    List<JobRequest> sent = new ArrayList<>();
+    Emitter xDown =
+        new Emitter() {
+          @Override
+          public CompletableFuture<?> send(PreparedRequest prepared) {
+            sent.add(prepared.request());
+            return "x".equals(prepared.request().tenantId())
+                ? new CompletableFuture<>()
+                : CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public CompletableFuture<?> missed(RunEvent event) {
+            return CompletableFuture.completedFuture(null);
+          }
+        };
+    DueTimers due =
+        new DueTimers(
+            "a",
+            kept,
+            new InMemoryRunStore(new SettableClock(T0)),
+            xDown,
+            new SettableClock(T0),
+            () -> true);
+
+    due.fire();
+    due.fire();
+
+    assertThat(sent).hasSize(1001);
+    assertThat(sent.get(1000)).isEqualTo(other);
+    assertThat(kept.due(T0, 2000)).hasSize(1000);
   }
 }

@@ -6,6 +6,7 @@ import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleFiring;
 import io.jobline.schedule.Triggers;
 import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.scheduler.lease.LeaseStore;
@@ -329,6 +330,33 @@ class SchedulerTest {
     assertThat(store.find("race").orElseThrow().nextRunAt())
         .isEqualTo(Instant.parse("2026-03-04T12:10:00Z"));
     assertThat(out.missed).isEmpty();
+  }
+
+  @Test
+  void aScheduleWhoseNextFireTimeIsBeforeItsLastFireButDueAfterItIsNotPlannedAgain() {
+    // found by review of the fix above: with a jitter longer than the period, a schedule is often
+    // stored with a next fire time before its last fire that falls due after it; a load planned it
+    // again past that fire time, which was lost without a missed record
+    Schedule hourly =
+        schedule(
+            "{\"job_name\":\"jittered\",\"job_type\":\"noop\",\"cron_expression\":\"0 * * * *\","
+                + "\"timezone\":\"UTC\",\"jitter_seconds\":7200,\"overlap\":\"allow\"}");
+    Instant next = Instant.parse("2026-03-04T11:00:00Z");
+    Schedule stored = hourly.withNextRunAt(next);
+    while (!ScheduleFiring.dueAt(stored).isAfter(next.plusSeconds(60))) {
+      next = next.plusSeconds(3600);
+      stored = hourly.withNextRunAt(next);
+    }
+    Instant due = ScheduleFiring.dueAt(stored);
+    Instant lastFire = due.minusSeconds(30); // (an earlier time's jittered fire, after next)
+    store.save(stored.fired(lastFire, "run-before", RunStatus.QUEUED, next));
+    Scheduler s = scheduler("a", out);
+
+    assertThat(cycleAt(s, due.minusSeconds(20).toString())).isEmpty();
+    assertThat(store.find("jittered").orElseThrow().nextRunAt()).isEqualTo(next);
+    assertThat(cycleAt(s, due.plusMillis(10).toString()))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(next);
   }
 
   @Test

@@ -30,6 +30,17 @@ public final class ScheduleFiring {
   }
 
   /**
+   * Whether the schedule's next fire time was fired already: it falls due (with its jitter) at or
+   * before the last fire. A fire never plans one so (the next time it plans falls due after it); a
+   * change planned as the schedule fired does (the writer's clock a moment behind, a change saved
+   * while the fire went out), and the fire's bookkeeping leaves a changed schedule's next fire time
+   * alone. Firing it would repeat that fire under the same run id.
+   */
+  public static boolean firedAlready(Schedule s) {
+    return s.nextRunAt() != null && s.lastRunAt() != null && !dueAt(s).isAfter(s.lastRunAt());
+  }
+
+  /**
    * Whether the schedule's last run has not ended, from what history (or the chain runs, for a fire
    * that started a chain) says of it; a run requested a moment ago may not be in history yet.
    */
