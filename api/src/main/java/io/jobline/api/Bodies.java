@@ -1,10 +1,7 @@
 package io.jobline.api;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.IsoInstant;
 import io.jobline.wire.Json;
 import io.jobline.wire.WireLimits;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -48,6 +44,8 @@ final class Bodies {
           .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']*)'");
+  private static final Set<Class<?>> WHOLE_NUMBER_TYPES =
+      Set.of(Integer.class, int.class, Long.class, long.class, Short.class, short.class);
 
   private Bodies() {}
 
@@ -130,15 +128,8 @@ final class Bodies {
     try {
       node = STRICT.readTree(body);
     } catch (StreamConstraintsException e) {
-      String field = topField(body);
-      throw ApiException.badRequest(
-          field,
-          field
-              + " is nested more than "
-              + WireLimits.maxDepth()
-              + " levels deep; at most "
-              + WireLimits.maxDepth()
-              + " are accepted");
+      // (found by review: every limit was told as the nesting depth, a number too long too)
+      throw ParseLimits.problem(body, STRICT.getFactory().streamReadConstraints(), e);
     } catch (JsonProcessingException e) {
       String message = e.getOriginalMessage();
       Matcher duplicate = DUPLICATE.matcher(message == null ? "" : message);
@@ -202,6 +193,38 @@ final class Bodies {
     return Set.copyOf(names);
   }
 
+  /** The JSON field names of a wire or store type's whole-number properties, for {@link #whole}. */
+  static Set<String> wholeNumberFieldsOf(Class<?> type) {
+    var description =
+        Json.mapper().getSerializationConfig().introspect(Json.mapper().constructType(type));
+    Set<String> names = new HashSet<>();
+    description.findProperties().stream()
+        .filter(p -> WHOLE_NUMBER_TYPES.contains(p.getRawPrimaryType()))
+        .forEach(p -> names.add(p.getName()));
+    return Set.copyOf(names);
+  }
+
+  /**
+   * Refuses a number with a point for any of {@code fields} (read into a whole number, 3.7 would be
+   * taken as 3 without a word: found by review).
+   *
+   * @throws ApiException 400 naming the field
+   */
+  static void whole(ObjectNode body, Set<String> fields) {
+    for (String field : fields) {
+      JsonNode v = body.get(field);
+      if (v != null && v.isFloatingPointNumber()) {
+        throw ApiException.badRequest(
+            field,
+            field
+                + " must be a whole number"
+                + (field.endsWith("_seconds") ? " of seconds" : "")
+                + ", not "
+                + v);
+      }
+    }
+  }
+
   /**
    * A tenant id given in a body, checked against {@link Names}.
    *
@@ -228,34 +251,6 @@ final class Bodies {
             p -> {
               throw ApiException.badRequest(field, field + " " + p);
             });
-  }
-
-  /**
-   * The top-level field of a body whose nesting goes past what the parser reads (the body itself if
-   * none): found with a streaming pass, which keeps no stack of its own and so reads any depth.
-   */
-  private static String topField(String body) {
-    JsonFactory unlimited =
-        JsonFactory.builder()
-            .streamReadConstraints(
-                StreamReadConstraints.builder().maxNestingDepth(Integer.MAX_VALUE).build())
-            .build();
-    try (JsonParser p = unlimited.createParser(body)) {
-      int depth = 0;
-      String top = null;
-      for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-        if (t == JsonToken.FIELD_NAME && depth == 1) {
-          top = p.currentName();
-        } else if (t.isStructStart() && ++depth > WireLimits.MAX_PARSE_DEPTH) {
-          return top == null ? "body" : WireLimits.printable(top);
-        } else if (t.isStructEnd()) {
-          depth--;
-        }
-      }
-    } catch (IOException e) {
-      // malformed further on: the body it is
-    }
-    return "body";
   }
 
   /** The top-level field a violation's path starts with. */

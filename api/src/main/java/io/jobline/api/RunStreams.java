@@ -40,6 +40,9 @@ import org.slf4j.LoggerFactory;
  * <p>A stream ends when its run does, not when an attempt does: an attempt that failed or timed out
  * with a retry still to come ({@link PendingRetry}) shows as a {@code status} event, and the stream
  * goes on through the retry. Only the run's last attempt ends it.
+ *
+ * <p>History keeps a run's first log lines only: past them, the run's progress is streamed as it
+ * changes, and a {@code truncated} event says once that lines are left out.
  */
 public final class RunStreams implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RunStreams.class);
@@ -299,10 +302,16 @@ public final class RunStreams implements AutoCloseable {
       for (int i = s.position.logs(); i < logs.size() && frames.length() < TURN_CHARS; i++) {
         LogEntry line = logs.get(i);
         s.position = s.position.withLogs(i + 1);
+        if (line.percentage() != null) {
+          s.position = s.position.withProgress(line.percentage(), line.message());
+        }
         frame(frames, line.percentage() != null ? "progress" : "log", s.position, line);
       }
       // the status and the end come after every line before them
       s.behind = s.position.logs() < logs.size();
+      if (!s.behind && run.logsTruncated()) {
+        pastTheLogCap(s, run, logs.size(), frames);
+      }
       String status = run.status() == null ? null : run.status().wire();
       if (!s.behind && status != null && !status.equals(s.position.status())) {
         s.position = s.position.withStatus(status);
@@ -332,9 +341,38 @@ public final class RunStreams implements AutoCloseable {
     return ended;
   }
 
+  /**
+   * Past the lines history kept of a run's log (its cap: see {@code history.maxLogsPerRun}) no more
+   * come, so the run's own progress is streamed as it changes, and the client is told once that
+   * lines are left out; before, a run that went on reporting progress looked hung until its end.
+   */
+  private static void pastTheLogCap(Stream s, RunRecord run, int kept, StringBuilder frames)
+      throws IOException {
+    if (!s.position.toldTruncated()) {
+      s.position = s.position.withToldTruncated();
+      frame(frames, "truncated", s.position, new TruncatedData(s.runId, kept));
+    }
+    if (run.progress() != null && !s.position.toldProgress(run.progress(), run.progressMessage())) {
+      s.position = s.position.withProgress(run.progress(), run.progressMessage());
+      // (not a log line: no time nor level)
+      frame(
+          frames,
+          "progress",
+          s.position,
+          new LogEntry(null, null, run.progressMessage(), run.progress()));
+    }
+  }
+
   /** The data of a status event: the run and its new status. */
   @JsonNaming(SnakeCaseStrategy.class)
   record StatusData(String runId, String status) {}
+
+  /**
+   * The data of the truncated event: the run, and how many of its log lines were kept (the stream
+   * has sent them all; the rest are left out).
+   */
+  @JsonNaming(SnakeCaseStrategy.class)
+  record TruncatedData(String runId, int linesKept) {}
 
   /** The data of the end event: the run, how it ended, its result and its error. */
   @JsonNaming(SnakeCaseStrategy.class)

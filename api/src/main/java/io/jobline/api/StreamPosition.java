@@ -1,12 +1,22 @@
 package io.jobline.api;
 
+import java.util.Objects;
+
 /**
- * How far a client has read a run's stream: the log lines it has and the last status it was told.
- * It is every event's {@code id:}, so a client that reconnects with {@code Last-Event-ID} gets only
- * what it has not had.
+ * How far a client has read a run's stream: the log lines it has and the last status it was told;
+ * and, once it is past the lines history kept (a run's log is capped), the last progress it was
+ * told and whether it was told that lines are left out. Its lines and status are every event's
+ * {@code id:}, so a client that reconnects with {@code Last-Event-ID} gets only what it has not
+ * had; the rest is not in the id (a progress message is any text), so a stream resumed past the cap
+ * is told the run's progress and the lines left out once more.
  */
-record StreamPosition(int logs, String status) {
+record StreamPosition(
+    int logs, String status, Integer progress, String progressMessage, boolean toldTruncated) {
   static final StreamPosition START = new StreamPosition(0, null);
+
+  StreamPosition(int logs, String status) {
+    this(logs, status, null, null, false);
+  }
 
   /**
    * The position a {@code Last-Event-ID} names; {@link #START} when there is none.
@@ -39,10 +49,23 @@ record StreamPosition(int logs, String status) {
   }
 
   StreamPosition withLogs(int n) {
-    return new StreamPosition(n, status);
+    return new StreamPosition(n, status, progress, progressMessage, toldTruncated);
   }
 
   StreamPosition withStatus(String s) {
-    return new StreamPosition(logs, s);
+    return new StreamPosition(logs, s, progress, progressMessage, toldTruncated);
+  }
+
+  StreamPosition withProgress(Integer percentage, String message) {
+    return new StreamPosition(logs, status, percentage, message, toldTruncated);
+  }
+
+  StreamPosition withToldTruncated() {
+    return new StreamPosition(logs, status, progress, progressMessage, true);
+  }
+
+  /** Whether the client was told last this progress (percentage and message). */
+  boolean toldProgress(Integer percentage, String message) {
+    return Objects.equals(progress, percentage) && Objects.equals(progressMessage, message);
   }
 }

@@ -94,12 +94,17 @@ export async function render(root, { me, params: [runId] }) {
       signal: controller.signal,
       onEvent: (name, data) => {
         if (name === 'log' || name === 'progress') {
-          logs.append(logLine(data));
-          logs.scrollTop = logs.scrollHeight;
+          // (past the log cap a progress event is the run's progress, not a line: it has no time)
+          if (data.timestamp) {
+            logs.append(logLine(data));
+            logs.scrollTop = logs.scrollHeight;
+          }
           if (data.percentage != null) {
             bar.value = data.percentage;
             pct.textContent = `${data.percentage}%`;
           }
+        } else if (name === 'truncated') {
+          liveNote.textContent = `Live: the log keeps its first ${data.lines_kept} lines; progress goes on above.`;
         } else if (name === 'status') {
           reload().catch(() => {});
         } else if (name === 'end') {

@@ -31,6 +31,37 @@ class BodiesTest {
   }
 
   @Test
+  void aBodyPastALimitOfTheParserIsA400NamingTheFieldAndWhichLimit() {
+    // found by review: every limit of the parser was told as the nesting depth, so a number of
+    // 1,001 digits was "params is nested more than 32 levels deep"
+    String[][] cases = {
+      {"{\"params\":{\"n\":1" + "0".repeat(1000) + "}}", "params", "params.n: number too long"},
+      {
+        "{\"params\":{\"list\":[-0." + "5".repeat(1000) + ",1." + "5".repeat(1000) + "]}}",
+        "params",
+        "params.list[1]: number too long"
+      },
+      {"{\"params\":{\"" + "k".repeat(50_001) + "\":1}}", "params", "params: key too long"},
+      {
+        "{\"params\":" + "[".repeat(101) + "]".repeat(101) + "}",
+        "params",
+        "params is nested more than"
+      },
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> Bodies.object(c[0], "{}", Set.of("params")))
+          .as(c[2])
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.toProblem().field()).isEqualTo(c[1]);
+                assertThat(e.getMessage()).startsWith(c[2]);
+              });
+    }
+  }
+
+  @Test
   void aQueryFlagIsTrueOrFalseAndAnythingElseIsA400NamingIt() {
     // found by review: by_tenant=yes and redriven=abc were read as false
     assertThat(Bodies.flag("by_tenant", null)).isNull();

@@ -390,6 +390,69 @@ class RunStreamsTest {
   }
 
   @Test
+  void pastTheLogCapTheRunsProgressIsStreamedAndTheClientIsToldOnceThatLinesAreLeftOut() {
+    // found by review: only log lines were streamed, so once history stopped keeping them a run
+    // still reporting progress showed nothing more until its end, and looked hung
+    runs.upsertAll(List.of(pastTheLogCap(40)));
+    Client c = new Client();
+    streams.open("r1", ADMIN, StreamPosition.START, c);
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> String.join("", c.writes).contains("\"message\":\"line 1000\""));
+
+    runs.upsertAll(List.of(pastTheLogCap(80)));
+    advance(Duration.ofSeconds(1));
+    streams.poll();
+    streams.poll();
+
+    String all = String.join("", c.writes);
+    assertThat(all.split("event: log", -1)).hasSize(1001);
+    assertThat(all)
+        .containsOnlyOnce(
+            "id: 1000:\nevent: truncated\ndata: {\"run_id\":\"r1\",\"lines_kept\":1000}\n\n")
+        .containsOnlyOnce(
+            "id: 1000:\nevent: progress\ndata: {\"message\":\"copying\",\"percentage\":40}\n\n")
+        .endsWith(
+            "id: 1000:running\nevent: progress\ndata: {\"message\":\"copying\",\"percentage\":80}\n\n");
+    assertThat(c.closed).isFalse();
+  }
+
+  /**
+   * Run r1 running with the 1,000 log lines history keeps of it, more left out, and its progress at
+   * {@code percentage}.
+   */
+  private static RunRecord pastTheLogCap(int percentage) {
+    List<LogEntry> logs = new ArrayList<>();
+    for (int i = 1; i <= 1000; i++) {
+      logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, null));
+    }
+    RunRecord r = run("r1", "t1", RunStatus.RUNNING, 0);
+    return new RunRecord(
+        r.runId(),
+        r.jobName(),
+        r.tenantId(),
+        null,
+        null,
+        r.status(),
+        1,
+        1,
+        "executor-1",
+        Instant.EPOCH,
+        Instant.EPOCH,
+        null,
+        null,
+        null,
+        percentage,
+        "copying",
+        logs,
+        true,
+        List.of(),
+        null,
+        null,
+        null);
+  }
+
+  @Test
   void streamsPastTheTokensCapAre429() {
     limits.streamsPerToken = 1;
     RunStreams capped =

@@ -409,6 +409,39 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aValueOfTheWrongTypeIsA400NamingItsFieldNotTheBody() throws Exception {
+    // found by review: "interval_seconds":"abc" and "is_enabled":"yes" were 400s naming body, and
+    // "interval_seconds":3.7 was taken as 3
+    saved();
+    for (String[] bad :
+        List.of(
+            new String[] {"interval_seconds", "\"abc\"", "not a schedule"},
+            new String[] {"is_enabled", "\"yes\"", "not a schedule"},
+            new String[] {"interval_seconds", "3.7", "interval_seconds must be a whole number"},
+            new String[] {"timeout_seconds", "60.5", "timeout_seconds must be a whole number"})) {
+      String field = "\"" + bad[0] + "\":" + bad[1];
+      String create =
+          "{\"job_name\":\"n\",\"job_type\":\"noop\",\"trigger_type\":\"interval\"," + field + "}";
+      String patch = "{" + field + "}";
+      for (ThrowingCallable call :
+          List.<ThrowingCallable>of(
+              () -> resource.create(create, ADMIN),
+              () -> resource.patch("every-5", patch, ADMIN))) {
+        assertThatThrownBy(call)
+            .as(field)
+            .isInstanceOfSatisfying(
+                ApiException.class,
+                e -> {
+                  assertThat(e.status()).isEqualTo(400);
+                  assertThat(e.toProblem().field()).isEqualTo(bad[0]);
+                  assertThat(e.getMessage()).contains(bad[2]);
+                });
+      }
+    }
+    assertThat(store.find("n")).isEmpty();
+  }
+
+  @Test
   void aScheduleStoredWithMoreAttemptsThanTheBoundCanStillBeChanged() throws Exception {
     // found by review: every patch, and a trigger, of a schedule stored before the bound was 400
     store.save(
