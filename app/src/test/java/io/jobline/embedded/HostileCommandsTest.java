@@ -1,5 +1,6 @@
 package io.jobline.embedded;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import de.bwaldvogel.mongo.bson.Document;
@@ -37,5 +38,17 @@ class HostileCommandsTest {
             .append(
                 "updates",
                 List.of(new Document("u", new Document("$rename", new Document("status", "st"))))));
+  }
+
+  @Test
+  void aRepeatedGroupHoldingARepeatIsTakenForARegexThatCanBacktrackForAges() {
+    for (String risky :
+        List.of("^(a+)+$", "(a*)*", "(x*y)*", "((ab)+)+", "(a+){9}", "(?:a|b+)*", "((a+)?)+")) {
+      assertThat(HostileCommands.nestedRepeat(risky)).as(risky).isTrue();
+    }
+    for (String fine :
+        List.of("^chaos-s-", "a+b*", "(ab)+", "[(a+)]+", "\\(a+\\)+", "(a+)?", "^(?i)job-\\d+$")) {
+      assertThat(HostileCommands.nestedRepeat(fine)).as(fine).isFalse();
+    }
   }
 }

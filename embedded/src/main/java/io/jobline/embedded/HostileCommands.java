@@ -1,8 +1,11 @@
 package io.jobline.embedded;
 
+import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.ErrorCode;
 import de.bwaldvogel.mongo.exception.MongoServerError;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -21,12 +24,15 @@ import java.util.function.Predicate;
  *   <li>A database named {@code databases} or {@code meta}: the data folder names its maps {@code
  *       databases.<database>.<collection>} and {@code meta.<database>.<collection>}, and dropping
  *       such a database dropped every other database's maps with it.
- *   <li>{@code renameCollection}, and aggregations that write ({@code $out}, {@code $merge}, at any
- *       depth of the pipeline): Jobline uses none of them, and the library mishandles them. A
- *       renamed collection kept its index under the old name, which a new collection of that name
- *       then cleared; a pipeline could store a document holding a value BSON cannot write (a field
- *       it did not find) or a name with a NUL, which stopped the data folder's store for good; and
- *       a write nested in {@code $facet} was answered before it was in the file.
+ *   <li>Aggregations that write ({@code $out}, {@code $merge}, at any depth of the pipeline):
+ *       Jobline uses none, and the library mishandles them: a pipeline could store a document
+ *       holding a value BSON cannot write (a field it did not find) or a name with a NUL, which
+ *       stopped the data folder's store for good; and a write nested in {@code $facet} was answered
+ *       before it was in the file.
+ *   <li>A regular expression with a repeated group that holds a repeat ({@code ^(a+)+$}), or longer
+ *       than {@value #MAX_REGEX_CHARS} characters: Java's matcher backtracks through it for ages on
+ *       a text that almost matches, holding the collection's lock, and every request on it waited
+ *       (one {@code find} stopped the store for every role).
  * </ul>
  */
 final class HostileCommands {
@@ -34,6 +40,9 @@ final class HostileCommands {
 
   /** The names the data folder's own maps start with. */
   private static final Set<String> RESERVED_DATABASES = Set.of("databases", "meta");
+
+  /** The longest regular expression the store takes. */
+  static final int MAX_REGEX_CHARS = 1_000;
 
   /** Aggregation stages that write. */
   private static final Set<String> WRITING_STAGES = Set.of("$out", "$merge");
@@ -61,17 +70,13 @@ final class HostileCommands {
           "invalid database name '" + databaseName + "': the store keeps its own data under it");
     }
     String name = command.toLowerCase(Locale.ROOT);
-    if (name.equals("renamecollection")) {
-      throw new MongoServerError(
-          ErrorCode.IllegalOperation,
-          "the embedded store does not rename collections; copy the documents instead");
-    }
     if (name.equals("aggregate") && writes(query.get("pipeline"))) {
       throw new MongoServerError(
           ErrorCode.IllegalOperation,
           "the embedded store does not take aggregations that write ($out, $merge); read the"
               + " results and write them instead");
     }
+    refuseRiskyRegexes(query, 0);
     if (WRITES_DOCUMENTS.contains(name)) {
       refuseNulInNames(query);
     }
@@ -95,6 +100,82 @@ final class HostileCommands {
                 + "); drop its collections one by one instead");
       }
     }
+  }
+
+  /**
+   * Refuses the regular expressions anywhere in a command ({@code $regex}, a BSON regular
+   * expression, the {@code regex} of {@code $regexMatch} and its kind) that could backtrack for
+   * ages.
+   */
+  private static void refuseRiskyRegexes(Object value, int depth) {
+    if (depth > 200) {
+      return; // (the wire check refuses deeper nesting before this)
+    }
+    if (value instanceof BsonRegularExpression r) {
+      refuseRisky(r.getPattern());
+    } else if (value instanceof Document d) {
+      for (Map.Entry<String, Object> e : d.entrySet()) {
+        if ((e.getKey().equals("$regex") || e.getKey().equals("regex"))
+            && e.getValue() instanceof String pattern) {
+          refuseRisky(pattern);
+        } else {
+          refuseRiskyRegexes(e.getValue(), depth + 1);
+        }
+      }
+    } else if (value instanceof Iterable<?> list) {
+      for (Object o : list) {
+        refuseRiskyRegexes(o, depth + 1);
+      }
+    }
+  }
+
+  private static void refuseRisky(String pattern) {
+    if (pattern.length() > MAX_REGEX_CHARS || nestedRepeat(pattern)) {
+      throw new MongoServerError(
+          ErrorCode.BadValue,
+          "regular expression '"
+              + (pattern.length() > 80 ? pattern.substring(0, 80) + "…" : pattern)
+              + "' is refused: "
+              + (pattern.length() > MAX_REGEX_CHARS
+                  ? "longer than " + MAX_REGEX_CHARS + " characters"
+                  : "a repeated group holds a repeat of its own, which can take the matcher ages"));
+    }
+  }
+
+  /**
+   * Whether a regular expression repeats a group that holds a repeat ({@code (a+)+}, {@code
+   * (x*y)*}, {@code (a+){9}}): the shape that makes a backtracking matcher take exponential time.
+   */
+  static boolean nestedRepeat(String pattern) {
+    Deque<Boolean> groups = new ArrayDeque<>(); // per open group: whether it holds a repeat
+    groups.push(false);
+    boolean inClass = false;
+    for (int i = 0; i < pattern.length(); i++) {
+      char c = pattern.charAt(i);
+      if (c == '\\') {
+        i++; // (an escaped character, whatever it is)
+      } else if (inClass) {
+        inClass = c != ']';
+      } else if (c == '[') {
+        inClass = true;
+      } else if (c == '(') {
+        groups.push(false);
+      } else if (c == ')') {
+        boolean repeatsInside = groups.size() > 1 && groups.pop();
+        boolean repeated = i + 1 < pattern.length() && "*+{".indexOf(pattern.charAt(i + 1)) >= 0;
+        if (repeatsInside && repeated) {
+          return true;
+        }
+        if (repeatsInside || repeated) {
+          groups.pop();
+          groups.push(true);
+        }
+      } else if (c == '*' || c == '+' || c == '{') {
+        groups.pop();
+        groups.push(true);
+      }
+    }
+    return false;
   }
 
   /**
