@@ -10,10 +10,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +50,36 @@ public final class Auditor implements AutoCloseable {
 
   /** Sends the entries waiting every {@link #retryEvery}, once the first has waited. */
   private ScheduledExecutorService retrier;
+
+  /** How long a request waits for Kafka to take its audit entry before it is answered anyway. */
+  static final Duration SEND_WAIT = Duration.ofSeconds(2);
+
+  /**
+   * An auditor whose entries {@code send} hands to Kafka, waiting at most {@link #SEND_WAIT} for
+   * each: one not taken by then waits in the background (sent again; its id keeps one in the
+   * trail). Waiting as long as Kafka may (30 s) held the reply to a change made already, and a
+   * client that gave up and sent it again (a trigger, a chain run) started it twice (found by
+   * review).
+   */
+  public static Auditor sending(Function<RunEvent, ? extends Future<?>> send, Clock clock) {
+    return sending(send, clock, SEND_WAIT);
+  }
+
+  static Auditor sending(Function<RunEvent, ? extends Future<?>> send, Clock clock, Duration wait) {
+    return new Auditor(
+        e -> {
+          try {
+            send.apply(e).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while Kafka took an audit entry");
+          } catch (ExecutionException | TimeoutException notTaken) {
+            throw new IllegalStateException(
+                "Kafka did not take the audit entry within " + wait + ": " + notTaken, notTaken);
+          }
+        },
+        clock);
+  }
 
   /**
    * @param events sends an event and returns once Kafka has it

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +44,39 @@ class AuditorTest {
         .as("in the order made")
         .containsExactly("nightly", "weekly");
     assertThat(auditor.waiting()).isZero();
+  }
+
+  @Test
+  void anEntryKafkaDoesNotAnswerHoldsTheRequestAMomentOnlyAndIsSentAgainLater() {
+    // found by review: the request waited for Kafka's 30 s on its audit entry after its change was
+    // made (a trigger sent), and a client that gave up and sent it again triggered it twice
+    List<RunEvent> sends = new CopyOnWriteArrayList<>();
+    AtomicBoolean answers = new AtomicBoolean();
+    Auditor auditor =
+        Auditor.sending(
+            e -> {
+              sends.add(e);
+              return answers.get()
+                  ? CompletableFuture.completedFuture(null)
+                  : new CompletableFuture<Void>();
+            },
+            Clock.fixed(Instant.parse("2026-12-06T08:00:00Z"), ZoneOffset.UTC),
+            Duration.ofMillis(200));
+    try {
+      long t0 = System.nanoTime();
+      auditor.record(null, "trigger", "schedule", "nightly", "t1", null);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+      assertThat(auditor.waiting()).as("sent again in the background").isEqualTo(1);
+
+      answers.set(true);
+      await().atMost(Duration.ofSeconds(20)).until(() -> auditor.waiting() == 0);
+      assertThat(sends).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(AuditEntry.from(sends.get(sends.size() - 1)).auditId())
+          .as("the same entry, sent again")
+          .isEqualTo(AuditEntry.from(sends.get(0)).auditId());
+    } finally {
+      auditor.close();
+    }
   }
 
   @Test

@@ -100,7 +100,7 @@ final class ApiWiring {
     env.lifecycle().manage(closing(controls::close));
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
     env.lifecycle().manage(closing(auditEvents::close));
-    Auditor auditor = new Auditor(auditEvents::sendAndWait, clock);
+    Auditor auditor = Auditor.sending(auditEvents::send, clock);
     env.lifecycle().manage(closing(auditor::close)); // (stopped before its producer)
     jersey.register(new AuditResource(new MongoAuditStore(stores.db()).ensureIndexes()));
     EventProducer apiRunEvents = new EventProducer(config.kafka, "jobline-api-run-events");
