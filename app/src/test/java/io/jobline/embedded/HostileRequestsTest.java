@@ -185,6 +185,16 @@ class HostileRequestsTest {
           .hasMessageContaining("longer than 1000 characters");
 
       assertThat(runs.find(Filters.regex("v", "^a+!$")).first()).isNotNull();
+      // (found by review of the first form: a document written may hold any value under any key,
+      // a run's params one named regex too; only what a command matches with is looked at)
+      Document params =
+          new Document("regex", "^(a+)+$").append("nested", new Document("regex", "(x*)*"));
+      runs.insertOne(new Document("_id", "r2").append("params", params));
+      runs.updateOne(
+          Filters.eq("_id", "r2"),
+          Updates.set("params", new Document("regex", "(b+)+").append("input", "bbb")));
+      runs.replaceOne(Filters.eq("_id", "r2"), new Document("regex", "x".repeat(2_000)));
+      assertThat(runs.find(Filters.eq("regex", "x".repeat(2_000))).first()).isNotNull();
     }
   }
 }

@@ -76,7 +76,7 @@ final class HostileCommands {
           "the embedded store does not take aggregations that write ($out, $merge); read the"
               + " results and write them instead");
     }
-    refuseRiskyRegexes(query, 0);
+    refuseRiskyRegexes(name, query);
     if (WRITES_DOCUMENTS.contains(name)) {
       refuseNulInNames(query);
     }
@@ -103,11 +103,34 @@ final class HostileCommands {
   }
 
   /**
-   * Refuses the regular expressions anywhere in a command ({@code $regex}, a BSON regular
-   * expression, the {@code regex} of {@code $regexMatch} and its kind) that could backtrack for
-   * ages.
+   * Refuses the regular expressions a command matches with ({@code $regex} or a BSON regular
+   * expression in a filter; in a pipeline also the {@code regex} of {@code $regexMatch} and its
+   * kind) that could backtrack for ages. Only where they are matched: a document or update written
+   * may hold any value under any key (found by review of the first form, which refused a run whose
+   * params held a key named {@code regex}).
    */
-  private static void refuseRiskyRegexes(Object value, int depth) {
+  private static void refuseRiskyRegexes(String command, Document query) {
+    switch (command) {
+      case "find" -> refuseRiskyRegexes(query.get("filter"), false, 0);
+      case "count", "distinct", "findandmodify" -> refuseRiskyRegexes(query.get("query"), false, 0);
+      case "aggregate" -> refuseRiskyRegexes(query.get("pipeline"), true, 0);
+      case "update" -> eachOf(query.get("updates"), "q");
+      case "delete" -> eachOf(query.get("deletes"), "q");
+      default -> {}
+    }
+  }
+
+  private static void eachOf(Object statements, String filter) {
+    if (statements instanceof Iterable<?> list) {
+      for (Object statement : list) {
+        if (statement instanceof Document d) {
+          refuseRiskyRegexes(d.get(filter), false, 0);
+        }
+      }
+    }
+  }
+
+  private static void refuseRiskyRegexes(Object value, boolean pipeline, int depth) {
     if (depth > 200) {
       return; // (the wire check refuses deeper nesting before this)
     }
@@ -115,16 +138,18 @@ final class HostileCommands {
       refuseRisky(r.getPattern());
     } else if (value instanceof Document d) {
       for (Map.Entry<String, Object> e : d.entrySet()) {
-        if ((e.getKey().equals("$regex") || e.getKey().equals("regex"))
-            && e.getValue() instanceof String pattern) {
+        boolean matched =
+            e.getKey().equals("$regex")
+                || (pipeline && e.getKey().equals("regex") && d.containsKey("input"));
+        if (matched && e.getValue() instanceof String pattern) {
           refuseRisky(pattern);
         } else {
-          refuseRiskyRegexes(e.getValue(), depth + 1);
+          refuseRiskyRegexes(e.getValue(), pipeline, depth + 1);
         }
       }
     } else if (value instanceof Iterable<?> list) {
       for (Object o : list) {
-        refuseRiskyRegexes(o, depth + 1);
+        refuseRiskyRegexes(o, pipeline, depth + 1);
       }
     }
   }
@@ -170,8 +195,8 @@ final class HostileCommands {
           groups.pop();
           groups.push(true);
         }
-      } else if (c == '*' || c == '+' || c == '{') {
-        groups.pop();
+      } else if (c == '*' || c == '+' || c == '{' || (c == '?' && pattern.charAt(i - 1) != '(')) {
+        groups.pop(); // (a '?' right after '(' opens a group of a kind: not a repeat)
         groups.push(true);
       }
     }
