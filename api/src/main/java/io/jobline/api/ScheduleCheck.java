@@ -3,6 +3,7 @@ package io.jobline.api;
 import io.jobline.cron.CronException;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleFiring;
+import io.jobline.schedule.Triggers;
 import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.wire.JobRequest;
@@ -62,8 +63,14 @@ public final class ScheduleCheck {
         }
         ScheduleFiring.Fire fire;
         try {
-          if (ScheduleFiring.dueAt(s).isAfter(now) || ScheduleFiring.firedAlready(s)) {
-            continue; // (one fired already is planned again by the scheduler as it reads it)
+          if (ScheduleFiring.firedAlready(s)) {
+            // planned again from its last fire, as the scheduler does as it reads it (found by
+            // review: with no scheduler running, it stayed so for good)
+            schedules.moveNext(s, Triggers.nextAfter(s, s.lastRunAt()).orElse(null));
+            continue;
+          }
+          if (ScheduleFiring.dueAt(s).isAfter(now)) {
+            continue;
           }
           boolean previousRunning =
               s.lastRunId() != null

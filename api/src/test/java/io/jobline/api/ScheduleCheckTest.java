@@ -54,6 +54,9 @@ class ScheduleCheckTest {
         .run();
 
     assertThat(sent).isEmpty();
+    assertThat(store.find("changed").orElseThrow().nextRunAt())
+        .as("planned again from its last fire")
+        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
   }
 
   private static String s(RunEvent event) {

@@ -77,7 +77,19 @@ final class LeaseKeeper {
   void start(Collection<OwnedPartition> owned, ThreadFactory threads) {
     renewer = new ScheduledThreadPoolExecutor(1, threads);
     long beat = Math.max(50, ttl.toMillis() / 12);
-    renewer.scheduleWithFixedDelay(() -> renew(owned), beat, beat, TimeUnit.MILLISECONDS);
+    renewer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            renew(owned);
+          } catch (Throwable t) { // NOPMD: a task that throws is never run again
+            // (found by review: an Error out of a note's write ended the renewals for good, and
+            // every lease of this executor lapsed, again and again)
+            LOG.error("Executor {} could not renew its leases this beat", executorId, t);
+          }
+        },
+        beat,
+        beat,
+        TimeUnit.MILLISECONDS);
   }
 
   /**

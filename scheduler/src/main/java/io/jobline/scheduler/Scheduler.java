@@ -313,6 +313,13 @@ public final class Scheduler implements Managed {
   private void fireSchedules() {
     List<FireOutput.Sent> sent = new ArrayList<>();
     Instant now = clock.instant();
+    if (staged.releaseLate(now, DECIDE_AGAIN_AFTER)) {
+      // handed to Kafka ahead, and its release held up past its time (a store read before it, a
+      // pause): withdrawn, and decided again below like any prepared fire come late (found by
+      // review of the fix for those)
+      LOG.warn("Scheduler {} withdraws its staged requests: their release comes late", id);
+      staged.withdraw();
+    }
     if (staged.releaseDue(now)) {
       if (!leaseValid()) {
         LOG.warn("Scheduler {} withdraws its staged requests: its lease may have lapsed", id);

@@ -105,6 +105,11 @@ final class StagedFires {
     return release != null && !releaseDue.isAfter(now);
   }
 
+  /** Whether the release was due more than {@code by} before {@code now}. */
+  boolean releaseLate(Instant now, Duration by) {
+    return release != null && releaseDue.plus(by).isBefore(now);
+  }
+
   /** Takes the handed-over fires out, to be released by the caller. */
   HandedOver takeHandedOver() {
     List<Fire> fires = new ArrayList<>();

@@ -207,8 +207,12 @@ class DueTimersTest {
     due.fire();
     due.fire();
 
-    assertThat(sent).hasSize(1001);
-    assertThat(sent.get(1000)).isEqualTo(other);
+    // found by review of the first form: while Kafka did not answer, each look sent a thousand
+    // more of that tenant's
+    assertThat(sent.stream().filter(r -> "x".equals(r.tenantId())))
+        .as("at most this many of one tenant's unanswered at once")
+        .hasSize(DueTimers.MAX_IN_FLIGHT_PER_TENANT);
+    assertThat(sent).last().isEqualTo(other);
     assertThat(kept.due(T0, 2000)).hasSize(1000);
   }
 }
