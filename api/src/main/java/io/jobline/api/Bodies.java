@@ -213,7 +213,10 @@ final class Bodies {
   static void whole(ObjectNode body, Set<String> fields) {
     for (String field : fields) {
       JsonNode v = body.get(field);
-      if (v != null && v.isFloatingPointNumber()) {
+      // (60.0 or 1e3 is a whole number written another way: found by review, refused too)
+      if (v != null
+          && v.isFloatingPointNumber()
+          && v.decimalValue().stripTrailingZeros().scale() > 0) {
         throw ApiException.badRequest(
             field,
             field

@@ -32,6 +32,14 @@ final class ProgressDisplay {
   }
 
   synchronized void line(LogEntry entry) {
+    if (entry.timestamp() == null && entry.percentage() != null && terminal.live()) {
+      // the run's progress past the log lines history keeps (no time: not a line): the bar only
+      percentage = entry.percentage();
+      message = entry.message() == null ? "" : entry.message();
+      clearBar();
+      drawBar();
+      return;
+    }
     clearBar();
     String level = entry.level() == null ? "info" : entry.level();
     String shown = String.format("%-7s", level.toUpperCase());
@@ -41,7 +49,10 @@ final class ProgressDisplay {
     }
     String pct =
         !terminal.live() && entry.percentage() != null ? " (" + entry.percentage() + "%)" : "";
-    out.printf("%s %s %s%s%n", entry.timestamp(), shown, entry.message(), pct);
+    // (a progress past the log lines kept has no time: found by review, "null" was printed)
+    out.printf(
+        "%s%s %s%s%n",
+        entry.timestamp() == null ? "" : entry.timestamp() + " ", shown, entry.message(), pct);
     if (entry.percentage() != null) {
       percentage = entry.percentage();
       message = entry.message() == null ? "" : entry.message();

@@ -158,6 +158,16 @@ final class RunsCommand implements Runnable {
               switch (event) {
                 case "log", "progress" ->
                     display.line(Json.mapper().treeToValue(data, LogEntry.class));
+                case "truncated" ->
+                    display.line(
+                        new LogEntry(
+                            null,
+                            "warn",
+                            "history keeps the first "
+                                + data.path("lines_kept").asInt()
+                                + " log lines of a run; the rest are left out, its progress goes"
+                                + " on",
+                            null));
                 case "end" ->
                     end.set(data.path("status").asText(data.path("error").asText("unknown")));
                 default -> {}

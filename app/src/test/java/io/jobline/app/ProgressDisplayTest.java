@@ -94,4 +94,19 @@ class ProgressDisplayTest {
     assertThat(liveBytes.toString(StandardCharsets.UTF_8))
         .isEqualTo("\r\033[2K[###############---------------] 2/4 runs completed");
   }
+
+  @Test
+  void progressPastTheLogLinesKeptHasNoTimeAndIsShownWithoutOne() {
+    // found by review: the stream's progress past history's log cap carries no time, and the
+    // follow command printed "null INFO …" for each
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ProgressDisplay display =
+        new ProgressDisplay(new PrintStream(bytes, true, StandardCharsets.UTF_8), Terminal.PLAIN);
+    display.line(new LogEntry(null, null, "copying", 80));
+    display.finish("completed");
+
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).doesNotContain("null");
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines().findFirst())
+        .hasValue("INFO    copying (80%)");
+  }
 }
