@@ -185,6 +185,22 @@ class HostileRequestsTest {
           .hasMessageContaining("longer than 1000 characters");
 
       assertThat(runs.find(Filters.regex("v", "^a+!$")).first()).isNotNull();
+      // (found by review of the narrowed check: the library matches these as filters too)
+      assertThatThrownBy(
+              () ->
+                  runs.updateOne(
+                      Filters.eq("_id", "r1"),
+                      new Document(
+                          "$pull", new Document("tags", new Document("$regex", "^(a+)+$")))))
+          .hasMessageContaining("a repeated group holds a repeat");
+      assertThatThrownBy(
+              () ->
+                  runs.find()
+                      .projection(
+                          new Document(
+                              "tags", new Document("$elemMatch", new Document("$regex", "(b*)*"))))
+                      .first())
+          .hasMessageContaining("a repeated group holds a repeat");
       // (found by review of the first form: a document written may hold any value under any key,
       // a run's params one named regex too; only what a command matches with is looked at)
       Document params =

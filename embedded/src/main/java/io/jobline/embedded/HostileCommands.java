@@ -111,22 +111,49 @@ final class HostileCommands {
    */
   private static void refuseRiskyRegexes(String command, Document query) {
     switch (command) {
-      case "find" -> refuseRiskyRegexes(query.get("filter"), false, 0);
-      case "count", "distinct", "findandmodify" -> refuseRiskyRegexes(query.get("query"), false, 0);
+      case "find" -> {
+        refuseRiskyRegexes(query.get("filter"), false, 0);
+        refuseRiskyRegexes(query.get("projection"), false, 0); // ($elemMatch)
+      }
+      case "count", "distinct" -> refuseRiskyRegexes(query.get("query"), false, 0);
+      case "findandmodify" -> {
+        refuseRiskyRegexes(query.get("query"), false, 0);
+        refuseRiskyRegexes(query.get("fields"), false, 0);
+        refuseRiskyRegexes(query.get("arrayFilters"), false, 0);
+        pulled(query.get("update"));
+      }
       case "aggregate" -> refuseRiskyRegexes(query.get("pipeline"), true, 0);
-      case "update" -> eachOf(query.get("updates"), "q");
-      case "delete" -> eachOf(query.get("deletes"), "q");
+      case "update" -> {
+        if (query.get("updates") instanceof Iterable<?> list) {
+          for (Object statement : list) {
+            if (statement instanceof Document d) {
+              refuseRiskyRegexes(d.get("q"), false, 0);
+              refuseRiskyRegexes(d.get("arrayFilters"), false, 0);
+              pulled(d.get("u"));
+            }
+          }
+        }
+      }
+      case "delete" -> {
+        if (query.get("deletes") instanceof Iterable<?> list) {
+          for (Object statement : list) {
+            if (statement instanceof Document d) {
+              refuseRiskyRegexes(d.get("q"), false, 0);
+            }
+          }
+        }
+      }
       default -> {}
     }
   }
 
-  private static void eachOf(Object statements, String filter) {
-    if (statements instanceof Iterable<?> list) {
-      for (Object statement : list) {
-        if (statement instanceof Document d) {
-          refuseRiskyRegexes(d.get(filter), false, 0);
-        }
-      }
+  /**
+   * The conditions of an update's {@code $pull}, which the library matches as filters (found by
+   * review of the narrowed check); the values an update writes are not looked at.
+   */
+  private static void pulled(Object update) {
+    if (update instanceof Document u) {
+      refuseRiskyRegexes(u.get("$pull"), false, 0);
     }
   }
 
@@ -195,7 +222,10 @@ final class HostileCommands {
           groups.pop();
           groups.push(true);
         }
-      } else if (c == '*' || c == '+' || c == '{' || (c == '?' && pattern.charAt(i - 1) != '(')) {
+      } else if (c == '*'
+          || c == '+'
+          || c == '{'
+          || (c == '?' && i > 0 && pattern.charAt(i - 1) != '(')) {
         groups.pop(); // (a '?' right after '(' opens a group of a kind: not a repeat)
         groups.push(true);
       }
