@@ -81,6 +81,8 @@ final class LeaseKeeper {
         () -> {
           try {
             renew(owned);
+          } catch (VirtualMachineError e) {
+            throw e; // (out of memory: the process is to end, as -XX:+ExitOnOutOfMemoryError says)
           } catch (Throwable t) { // NOPMD: a task that throws is never run again
             // (found by review: an Error out of a note's write ended the renewals for good, and
             // every lease of this executor lapsed, again and again)

@@ -188,7 +188,10 @@ final class DueTimers {
         break;
       }
       if (perTenant.getOrDefault(tenantOf(timer), 0) >= MAX_IN_FLIGHT_PER_TENANT) {
-        continue; // (its tenant's sends are not answered: the other tenants' go on)
+        // its tenant's sends are not answered: put off behind the other tenants' timers, which the
+        // store gives by due time (found by review: a backlog of one tenant's filled every look)
+        putOffBy(timer, FAILED_SEND_AGAIN_AFTER);
+        continue;
       }
       try {
         if (!mayGo(timer, retried)) {
@@ -244,10 +247,14 @@ final class DueTimers {
         timer.id(),
         FAILED_SEND_AGAIN_AFTER,
         cause.toString());
+    // (behind the timers due meanwhile: found by review, a thousand of one tenant's failing again
+    // and again filled every look, and every other tenant's waited)
+    putOffBy(timer, FAILED_SEND_AGAIN_AFTER);
+  }
+
+  private void putOffBy(TimerStore.Timer timer, Duration by) {
     try {
-      // (behind the timers due meanwhile: found by review, a thousand of one tenant's failing
-      // again and again filled every look, and every other tenant's waited)
-      timers.postpone(timer.id(), timer.dueAt(), clock.instant().plus(FAILED_SEND_AGAIN_AFTER));
+      timers.postpone(timer.id(), timer.dueAt(), clock.instant().plus(by));
     } catch (RuntimeException e) {
       LOG.warn("Scheduler {} could not put timer {} off: {}", id, timer.id(), e.toString());
     }

@@ -152,7 +152,7 @@ class DueTimersTest {
   void aThousandTimersInFlightDoNotHoldBackTheTimersDueAfterThem() {
     // found by review: the look read the first thousand timers due, which were those in flight
     InMemoryTimerStore kept = new InMemoryTimerStore();
-    for (int i = 0; i < 1000; i++) {
+    for (int i = 0; i < 1500; i++) {
       JobRequest step =
           JobRequest.of(
               RunId.of("x-" + i),
@@ -213,6 +213,23 @@ class DueTimersTest {
         .as("at most this many of one tenant's unanswered at once")
         .hasSize(DueTimers.MAX_IN_FLIGHT_PER_TENANT);
     assertThat(sent).last().isEqualTo(other);
-    assertThat(kept.due(T0, 2000)).hasSize(1000);
+    assertThat(kept.due(T0.plusSeconds(10), 2000)).hasSize(1500);
+
+    // found by review of the cap: with more of one tenant's due than a look reads, the other
+    // tenants' waited behind them; those over the cap are put off behind the others
+    JobRequest later =
+        JobRequest.of(
+            RunId.of("t2-step"),
+            "noop",
+            Json.object(),
+            "t2",
+            2,
+            null,
+            Trigger.manual(),
+            T0,
+            "retry");
+    kept.set(new TimerStore.Timer("chain-retry:t2", T0, "chain-retry", later));
+    due.fire();
+    assertThat(sent).last().isEqualTo(later);
   }
 }
