@@ -210,13 +210,25 @@ final class Bodies {
    *
    * @throws ApiException 400 naming the field
    */
+  /**
+   * Whether a JSON number is whole: an integer, or a number with a point whose fraction is zero
+   * ({@code 60.0}, {@code 1e3}); not one too large to be finite ({@code 1e400}, found by review:
+   * its decimal value threw, a 500).
+   */
+  static boolean wholeNumber(JsonNode v) {
+    if (v.isIntegralNumber()) {
+      return true;
+    }
+    return v.isNumber()
+        && Double.isFinite(v.doubleValue())
+        && v.decimalValue().stripTrailingZeros().scale() <= 0;
+  }
+
   static void whole(ObjectNode body, Set<String> fields) {
     for (String field : fields) {
       JsonNode v = body.get(field);
       // (60.0 or 1e3 is a whole number written another way: found by review, refused too)
-      if (v != null
-          && v.isFloatingPointNumber()
-          && v.decimalValue().stripTrailingZeros().scale() > 0) {
+      if (v != null && v.isFloatingPointNumber() && !wholeNumber(v)) {
         throw ApiException.badRequest(
             field,
             field
@@ -289,7 +301,7 @@ final class Bodies {
     if (v == null || v.isNull()) {
       return null;
     }
-    if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+    if (!v.canConvertToInt() || !wholeNumber(v) || v.asInt() < 1) {
       throw ApiException.badRequest(field, field + " must be a positive integer");
     }
     if (v.asInt() > max) {

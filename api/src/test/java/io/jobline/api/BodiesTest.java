@@ -3,6 +3,8 @@ package io.jobline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jobline.wire.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Set;
@@ -84,5 +86,21 @@ class BodiesTest {
       assertThat(Bodies.utf8Length(s)).as(s).isEqualTo(s.getBytes(StandardCharsets.UTF_8).length);
     }
     assertThat(Bodies.utf8Length("\ud800x")).as("a lone surrogate, at most 3 bytes").isEqualTo(4);
+  }
+
+  @Test
+  void aWholeNumberWrittenWithAPointIsTakenAndOneTooLargeToBeFiniteIsA400() throws Exception {
+    // found by review: 60.0 (a Python client's total_seconds()) was refused on POST /jobs, and
+    // 1e400 made a 500 where it was a 400
+    ObjectNode body = Json.mapper().createObjectNode();
+    body.put("timeout_seconds", 60.0);
+    assertThat(Bodies.optionalPositiveInt(body, "timeout_seconds")).isEqualTo(60);
+    body.put("timeout_seconds", 60.5);
+    assertThatThrownBy(() -> Bodies.optionalPositiveInt(body, "timeout_seconds"))
+        .isInstanceOf(ApiException.class);
+    ObjectNode huge = (ObjectNode) Json.mapper().readTree("{\"interval_seconds\":1e400}");
+    assertThatThrownBy(() -> Bodies.whole(huge, Set.of("interval_seconds")))
+        .isInstanceOf(ApiException.class)
+        .hasMessageContaining("whole number");
   }
 }
