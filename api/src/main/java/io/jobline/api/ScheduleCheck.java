@@ -3,7 +3,6 @@ package io.jobline.api;
 import io.jobline.cron.CronException;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleFiring;
-import io.jobline.schedule.Triggers;
 import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.wire.JobRequest;
@@ -66,7 +65,7 @@ public final class ScheduleCheck {
           if (ScheduleFiring.firedAlready(s)) {
             // planned again from its last fire, as the scheduler does as it reads it (found by
             // review: with no scheduler running, it stayed so for good)
-            schedules.moveNext(s, Triggers.nextAfter(s, s.lastRunAt()).orElse(null));
+            schedules.moveNext(s, ScheduleFiring.nextAfterLastFire(s));
             continue;
           }
           if (ScheduleFiring.dueAt(s).isAfter(now)) {

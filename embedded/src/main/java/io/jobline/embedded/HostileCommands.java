@@ -5,7 +5,9 @@ import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.ErrorCode;
 import de.bwaldvogel.mongo.exception.MongoServerError;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -123,28 +125,32 @@ final class HostileCommands {
         pulled(query.get("update"));
       }
       case "aggregate" -> refuseRiskyRegexes(query.get("pipeline"), true, 0);
-      case "update" -> {
-        if (query.get("updates") instanceof Iterable<?> list) {
-          for (Object statement : list) {
-            if (statement instanceof Document d) {
-              refuseRiskyRegexes(d.get("q"), false, 0);
-              refuseRiskyRegexes(d.get("arrayFilters"), false, 0);
-              pulled(d.get("u"));
-            }
-          }
-        }
-      }
-      case "delete" -> {
-        if (query.get("deletes") instanceof Iterable<?> list) {
-          for (Object statement : list) {
-            if (statement instanceof Document d) {
-              refuseRiskyRegexes(d.get("q"), false, 0);
-            }
-          }
-        }
-      }
+      case "update" ->
+          statements(query.get("updates"))
+              .forEach(
+                  d -> {
+                    refuseRiskyRegexes(d.get("q"), false, 0);
+                    refuseRiskyRegexes(d.get("arrayFilters"), false, 0);
+                    pulled(d.get("u"));
+                  });
+      case "delete" ->
+          statements(query.get("deletes")).forEach(d -> refuseRiskyRegexes(d.get("q"), false, 0));
       default -> {}
     }
+  }
+
+  /** The statements (documents) of an update's or delete's list. */
+  private static List<Document> statements(Object list) {
+    List<Document> statements = new ArrayList<>();
+    if (list instanceof Iterable<?> items) {
+      items.forEach(
+          o -> {
+            if (o instanceof Document d) {
+              statements.add(d);
+            }
+          });
+    }
+    return statements;
   }
 
   /**

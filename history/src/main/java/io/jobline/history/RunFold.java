@@ -232,8 +232,15 @@ public final class RunFold {
       if (q.parentRunId() != null) {
         parentRunId = q.parentRunId().value();
       }
-      // executions (started events) move the attempt; a request only names the first one, so the
-      // fold comes out the same whether a retry's request or its start is seen first
+      requested();
+    }
+
+    /**
+     * A run requested: at its first attempt, queued, if nothing moved it yet. Executions (started
+     * events) move the attempt; a request only names the first one, so the fold comes out the same
+     * whether a retry's request or its start is seen first.
+     */
+    private void requested() {
       if (attempt == 0) {
         attempt = 1;
       }
@@ -284,12 +291,7 @@ public final class RunFold {
       if (parentRunId == null && q.parentRunId() != null) {
         parentRunId = q.parentRunId().value();
       }
-      if (attempt == 0) {
-        attempt = 1;
-      }
-      if (status == null) {
-        status = RunStatus.QUEUED;
-      }
+      requested();
     }
 
     void event(RunEvent e, int maxLogs) {

@@ -2,7 +2,6 @@ package io.jobline.scheduler;
 
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleFiring;
-import io.jobline.schedule.Triggers;
 import io.jobline.store.ScheduleStore;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -95,18 +94,12 @@ final class ScheduleSync {
    * stored too, if the schedule is as read.
    */
   private Schedule planned(Schedule s) {
-    Instant next = s.nextRunAt();
-    Instant last = s.lastRunAt();
+    Instant to;
     try {
       if (!ScheduleFiring.firedAlready(s)) {
         return s;
       }
-    } catch (RuntimeException e) {
-      return s; // (a trigger that no longer parses: the fire cycle records it as it meets it)
-    }
-    Instant to;
-    try {
-      to = Triggers.nextAfter(s, last).orElse(null);
+      to = ScheduleFiring.nextAfterLastFire(s);
     } catch (RuntimeException e) {
       return s; // (a trigger that no longer parses: the fire cycle records it as it meets it)
     }
@@ -115,8 +108,8 @@ final class ScheduleSync {
             + " fired already; now {}",
         id,
         s.jobName(),
-        last,
-        next,
+        s.lastRunAt(),
+        s.nextRunAt(),
         to);
     try {
       if (store.moveNext(s, to)) {

@@ -9,10 +9,7 @@ import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
 import io.jobline.testkit.TestRuns;
-import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.JobRequest;
-import io.jobline.wire.Json;
-import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.lang.reflect.Proxy;
@@ -153,48 +150,14 @@ class DueTimersTest {
     // found by review: the look read the first thousand timers due, which were those in flight
     InMemoryTimerStore kept = new InMemoryTimerStore();
     for (int i = 0; i < 1500; i++) {
-      JobRequest step =
-          JobRequest.of(
-              RunId.of("x-" + i),
-              "noop",
-              Json.object(),
-              "x",
-              2,
-              null,
-              Trigger.manual(),
-              T0,
-              "retry");
+      JobRequest step = TenantDown.step("x-" + i, "x", T0);
       kept.set(
           new TimerStore.Timer("chain-retry:x-" + i, T0.minusSeconds(10), "chain-retry", step));
     }
-    JobRequest other =
-        JobRequest.of(
-            RunId.of("t1-step"),
-            "noop",
-            Json.object(),
-            "t1",
-            2,
-            null,
-            Trigger.manual(),
-            T0,
-            "retry");
+    JobRequest other = TenantDown.step("t1-step", "t1", T0);
     kept.set(new TimerStore.Timer("chain-retry:t1", T0.minusSeconds(1), "chain-retry", other));
-    List<JobRequest> sent = new ArrayList<>();
-    Emitter xDown =
-        new Emitter() {
-          @Override
-          public CompletableFuture<?> send(PreparedRequest prepared) {
-            sent.add(prepared.request());
-            return "x".equals(prepared.request().tenantId())
-                ? new CompletableFuture<>()
-                : CompletableFuture.completedFuture(null);
-          }
-
-          @Override
-          public CompletableFuture<?> missed(RunEvent event) {
-            return CompletableFuture.completedFuture(null);
-          }
-        };
+    TenantDown xDown = new TenantDown("x", CompletableFuture::new);
+    List<JobRequest> sent = xDown.sent;
     DueTimers due =
         new DueTimers(
             "a",
@@ -217,17 +180,7 @@ class DueTimersTest {
 
     // found by review of the cap: with more of one tenant's due than a look reads, the other
     // tenants' waited behind them; those over the cap are put off behind the others
-    JobRequest later =
-        JobRequest.of(
-            RunId.of("t2-step"),
-            "noop",
-            Json.object(),
-            "t2",
-            2,
-            null,
-            Trigger.manual(),
-            T0,
-            "retry");
+    JobRequest later = TenantDown.step("t2-step", "t2", T0);
     kept.set(new TimerStore.Timer("chain-retry:t2", T0, "chain-retry", later));
     due.fire();
     assertThat(sent).last().isEqualTo(later);

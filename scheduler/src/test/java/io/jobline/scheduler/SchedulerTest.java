@@ -1112,37 +1112,11 @@ class SchedulerTest {
         "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
             + "\"tenant_id\":\"t1\"}");
     CompletableFuture<Void> stuck = new CompletableFuture<>();
-    List<JobRequest> sent = new ArrayList<>();
-    Emitter partitionDown =
-        new Emitter() {
-          @Override
-          public CompletableFuture<?> send(PreparedRequest prepared) {
-            sent.add(prepared.request());
-            return "x".equals(prepared.request().tenantId())
-                ? stuck
-                : CompletableFuture.completedFuture(null);
-          }
-
-          @Override
-          public CompletableFuture<?> missed(RunEvent event) {
-            return CompletableFuture.completedFuture(null);
-          }
-        };
-    JobRequest xStep =
-        JobRequest.of(
-            RunId.of("x-step"), "noop", Json.object(), "x", 2, null, Trigger.manual(), T0, "retry");
+    TenantDown partitionDown = new TenantDown("x", () -> stuck);
+    List<JobRequest> sent = partitionDown.sent;
+    JobRequest xStep = TenantDown.step("x-step", "x", T0);
     timers.set(new TimerStore.Timer("chain-retry:x", T0.minusSeconds(2), "chain-retry", xStep));
-    JobRequest t1Step =
-        JobRequest.of(
-            RunId.of("t1-step"),
-            "noop",
-            Json.object(),
-            "t1",
-            2,
-            null,
-            Trigger.manual(),
-            T0,
-            "retry");
+    JobRequest t1Step = TenantDown.step("t1-step", "t1", T0);
     timers.set(new TimerStore.Timer("chain-retry:t1", T0.minusSeconds(1), "chain-retry", t1Step));
     Scheduler s = scheduler("a", partitionDown);
 

@@ -37,7 +37,19 @@ public final class ScheduleFiring {
    * alone. Firing it would repeat that fire under the same run id.
    */
   public static boolean firedAlready(Schedule s) {
-    return s.nextRunAt() != null && s.lastRunAt() != null && !dueAt(s).isAfter(s.lastRunAt());
+    Instant next = s.nextRunAt();
+    Instant last = s.lastRunAt();
+    // (a next fire time after the last fire falls due after it: its jitter is never negative, and
+    // the jitter is worked out only for the few schedules that need it, at each load)
+    return next != null && last != null && !next.isAfter(last) && !dueAt(s).isAfter(last);
+  }
+
+  /**
+   * The next fire time of a schedule {@link #firedAlready}, planned from its last fire; null when
+   * its trigger fires no more.
+   */
+  public static Instant nextAfterLastFire(Schedule s) {
+    return Triggers.nextAfter(s, s.lastRunAt()).orElse(null);
   }
 
   /**
