@@ -3,7 +3,9 @@ package io.jobline.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -58,5 +60,44 @@ class HostileCommandsTest {
         List.of("^chaos-s-", "a+b*", "(ab)+", "[(a+)]+", "\\(a+\\)+", "(a+)?", "^(?i)job-\\d+$")) {
       assertThat(HostileCommands.nestedRepeat(fine)).as(fine).isFalse();
     }
+  }
+
+  @Test
+  void theRegexesAFilterMatchesWithAreBoundedWhereTheLibraryTakesThemAsValues() {
+    Document alone = new Document("$regex", "^a").append("$options", "i");
+    Document withMore = new Document("$regex", "^b").append("$ne", "bb");
+    BsonRegularExpression bson = new BsonRegularExpression("^c", "");
+    Document filter =
+        new Document("a", alone)
+            .append("b", withMore)
+            .append("c", new Document("$in", new ArrayList<>(List.of(bson, "plain"))))
+            .append(
+                "$or",
+                new ArrayList<>(
+                    List.of(
+                        new Document("d", new Document("$not", new Document("$regex", "^d"))))));
+
+    BoundedRegex.bindAll(filter);
+
+    assertThat(filter.get("a")).isInstanceOf(BoundedRegex.class);
+    assertThat(((BoundedRegex) filter.get("a")).getOptions()).isEqualTo("i");
+    assertThat(filter.get("b")).isSameAs(withMore); // (more conditions: the library's own)
+    assertThat((List<?>) ((Document) filter.get("c")).get("$in"))
+        .first()
+        .isInstanceOf(BoundedRegex.class);
+    Document or = (Document) ((List<?>) filter.get("$or")).get(0);
+    assertThat(((Document) or.get("d")).get("$not")).isInstanceOf(BoundedRegex.class);
+  }
+
+  @Test
+  void aBoundedRegexStopsAtItsBudgetOverAllTheValuesItReads() {
+    Document filter = new Document("v", new Document("$regex", "a.*x"));
+    BoundedRegex.bindAll(filter, 1_000, 0);
+    BoundedRegex regex = (BoundedRegex) filter.get("v");
+
+    assertThat(regex.matcher("a".repeat(20)).find()).isFalse(); // (about 400 reads)
+    assertThatThrownBy(() -> regex.matcher("a".repeat(40)).find())
+        .hasMessageContaining("was stopped")
+        .hasMessageContaining("1000");
   }
 }

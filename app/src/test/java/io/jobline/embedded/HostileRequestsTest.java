@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -211,6 +212,49 @@ class HostileRequestsTest {
           Updates.set("params", new Document("regex", "(b+)+").append("input", "bbb")));
       runs.replaceOne(Filters.eq("_id", "r2"), new Document("regex", "x".repeat(2_000)));
       assertThat(runs.find(Filters.eq("regex", "x".repeat(2_000))).first()).isNotNull();
+    }
+  }
+
+  @Test
+  void aRegexThatReadsItsValuesForAgesIsStoppedAtItsBudgetAndTheStoreAnswersTheRest() {
+    // found by review of the look at each expression: unanchored .*x passed it and read a
+    // 100,000-character value about 5 billion times, ten seconds under the collection's lock
+    for (Path file : new Path[] {null, dir.resolve("data")}) {
+      try (EmbeddedMongo mongo = EmbeddedMongo.start(file, 0, failed -> {});
+          MongoClient client = MongoClients.create(mongo.uri())) {
+        MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("job_runs");
+        runs.insertOne(
+            new Document("_id", "long")
+                .append("v", "a".repeat(100_000))
+                .append("tags", List.of("x")));
+
+        List<Runnable> slow =
+            List.of(
+                () -> runs.find(Filters.regex("v", ".*x")).first(),
+                () ->
+                    runs.find(
+                            new Document(
+                                "v", new Document("$regex", ".*X").append("$options", "i")))
+                        .first(),
+                () -> runs.find(Filters.in("v", Pattern.compile(".*.*x"))).first(),
+                () -> runs.find(Filters.not(Filters.regex("v", ".*x"))).first(),
+                () -> runs.countDocuments(Filters.regex("v", ".*x")),
+                () -> runs.updateOne(Filters.regex("v", ".*x"), Updates.set("w", 1)),
+                () ->
+                    runs.deleteOne(
+                        Filters.and(Filters.eq("_id", "long"), Filters.regex("v", ".*x"))));
+        for (Runnable request : slow) {
+          assertThatThrownBy(request::run)
+              .isInstanceOf(MongoException.class)
+              .hasMessageContaining("was stopped");
+        }
+        // what reads each value a few times still matches, and nothing was changed or deleted
+        assertThat(runs.find(Filters.regex("v", "^a+$")).first()).isNotNull();
+        assertThat(runs.countDocuments(Filters.regex("v", "A{100000}", "i"))).isEqualTo(1);
+        assertThat(runs.find(Filters.and(Filters.regex("v", "^a"), Filters.ne("v", "b"))).first())
+            .isNotNull();
+        assertThat(runs.find(Filters.exists("w")).first()).isNull();
+      }
     }
   }
 }

@@ -34,7 +34,9 @@ import java.util.function.Predicate;
  *   <li>A regular expression with a repeated group that holds a repeat ({@code ^(a+)+$}), or longer
  *       than {@value #MAX_REGEX_CHARS} characters: Java's matcher backtracks through it for ages on
  *       a text that almost matches, holding the collection's lock, and every request on it waited
- *       (one {@code find} stopped the store for every role).
+ *       (one {@code find} stopped the store for every role). The expressions a filter matches with
+ *       that pass are matched within a budget of reads ({@link BoundedRegex}): {@code .*x} has no
+ *       such group and read a long value for seconds.
  * </ul>
  */
 final class HostileCommands {
@@ -81,6 +83,33 @@ final class HostileCommands {
     refuseRiskyRegexes(name, query);
     if (WRITES_DOCUMENTS.contains(name)) {
       refuseNulInNames(query);
+    }
+    boundRegexes(name, query);
+  }
+
+  /**
+   * Puts {@link BoundedRegex}es in the filters of a command that reads or writes documents by a
+   * filter (and in an aggregation's {@code $match} stages), so that no regular expression holds the
+   * store for longer than its budget of reads.
+   */
+  private static void boundRegexes(String command, Document query) {
+    switch (command) {
+      case "find" -> BoundedRegex.bindAll(query.get("filter"));
+      case "count", "distinct", "findandmodify" -> BoundedRegex.bindAll(query.get("query"));
+      case "update" ->
+          statements(query.get("updates")).forEach(d -> BoundedRegex.bindAll(d.get("q")));
+      case "delete" ->
+          statements(query.get("deletes")).forEach(d -> BoundedRegex.bindAll(d.get("q")));
+      case "aggregate" -> {
+        if (query.get("pipeline") instanceof Iterable<?> stages) {
+          for (Object stage : stages) {
+            if (stage instanceof Document d) {
+              BoundedRegex.bindAll(d.get("$match"));
+            }
+          }
+        }
+      }
+      default -> {}
     }
   }
 
