@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * One process at a time on a data folder: the Kafka log and the store file cannot be shared, and
@@ -16,10 +18,19 @@ import java.nio.file.StandardOpenOption;
  * the process ends).
  */
 final class DataDirLock implements AutoCloseable {
+  /**
+   * The lock files this process holds. A second take of one is refused from here, before any
+   * channel is opened: closing any channel on a file gives up every lock the process holds on it,
+   * so a refused take that opened one let another process in (found by review).
+   */
+  private static final Set<Path> HELD = new HashSet<>();
+
+  private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
 
-  private DataDirLock(FileChannel channel, FileLock lock) {
+  private DataDirLock(Path file, FileChannel channel, FileLock lock) {
+    this.file = file;
     this.channel = channel;
     this.lock = lock;
   }
@@ -29,38 +40,58 @@ final class DataDirLock implements AutoCloseable {
    */
   static DataDirLock take(Path dir) throws IOException {
     Files.createDirectories(dir);
-    Path file = dir.resolve(".jobline.lock");
-    FileChannel channel =
-        FileChannel.open(
-            file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      lock = null; // held in this JVM already
+    Path file = dir.toRealPath().resolve(".jobline.lock");
+    synchronized (HELD) {
+      if (HELD.contains(file)) {
+        throw inUse(dir, Long.toString(ProcessHandle.current().pid()));
+      }
+      FileChannel channel =
+          FileChannel.open(
+              file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      FileLock lock;
+      try {
+        lock = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        // (held in this process by something else: left open, as closing it would give that up)
+        throw inUse(dir, Long.toString(ProcessHandle.current().pid()));
+      } catch (IOException e) {
+        channel.close();
+        throw e;
+      }
+      if (lock == null) {
+        String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+        channel.close();
+        throw inUse(dir, holder);
+      }
+      channel.truncate(0);
+      channel.write(
+          ByteBuffer.wrap(
+              Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
+      HELD.add(file);
+      return new DataDirLock(file, channel, lock);
     }
-    if (lock == null) {
-      String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
-      channel.close();
-      throw new CliFailure(
-          ExitCode.UNAVAILABLE,
-          "the data folder "
-              + dir
-              + " is in use"
-              + (holder.isEmpty() ? "" : " by process " + holder)
-              + " (another standalone or infra?) — stop it, "
-              + "or give this one another --data-dir (or --in-memory)");
-    }
-    channel.truncate(0);
-    channel.write(
-        ByteBuffer.wrap(
-            Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
-    return new DataDirLock(channel, lock);
+  }
+
+  private static CliFailure inUse(Path dir, String holder) {
+    return new CliFailure(
+        ExitCode.UNAVAILABLE,
+        "the data folder "
+            + dir
+            + " is in use"
+            + (holder.isEmpty() ? "" : " by process " + holder)
+            + " (another standalone or infra?) — stop it, "
+            + "or give this one another --data-dir (or --in-memory)");
   }
 
   @Override
   public void close() throws IOException {
-    lock.release();
-    channel.close();
+    synchronized (HELD) {
+      try {
+        lock.release();
+        channel.close();
+      } finally {
+        HELD.remove(file);
+      }
+    }
   }
 }
