@@ -12,7 +12,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -104,7 +103,7 @@ public final class LocalRunner {
     private final Scope scope;
     private final Clock clock;
     private final Consumer<LogEntry> lines;
-    private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
+    private final KeptLines logs = new KeptLines();
     volatile boolean stopRequested;
 
     Local(
@@ -192,7 +191,7 @@ public final class LocalRunner {
 
     @Override
     public List<LogEntry> getLogs() {
-      return List.copyOf(logs);
+      return logs.all();
     }
 
     @Override

@@ -12,7 +12,6 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
@@ -28,7 +27,7 @@ final class RunContext implements JobContext {
   private final long epoch;
   private final int partition;
   private final AtomicLong seq = new AtomicLong();
-  private final List<LogEntry> logs = new CopyOnWriteArrayList<>();
+  private final KeptLines logs = new KeptLines();
   private volatile StopReason stopReason;
   private volatile boolean stopObserved;
 
@@ -134,7 +133,7 @@ final class RunContext implements JobContext {
 
   @Override
   public List<LogEntry> getLogs() {
-    return List.copyOf(logs);
+    return logs.all();
   }
 
   @Override

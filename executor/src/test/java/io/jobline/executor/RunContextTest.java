@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.run.LogEntry;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
@@ -53,5 +54,21 @@ class RunContextTest {
 
     ctx.requestStop(StopReason.FENCED); // (its end is then not published: it may run elsewhere)
     assertThat(ctx.stopReason()).isEqualTo(StopReason.FENCED);
+  }
+
+  @Test
+  void aJobThatLogsALotKeepsItsLastLinesOnlyOldestFirst() {
+    // found by review: every line copied all the lines before it (200,000 lines took minutes), and
+    // all were kept on the heap for as long as the job ran
+    RunContext ctx = context();
+    int lines = KeptLines.KEPT + 5;
+    for (int i = 0; i < lines; i++) {
+      ctx.log("line " + i);
+    }
+
+    List<LogEntry> kept = ctx.getLogs();
+    assertThat(kept).hasSize(KeptLines.KEPT);
+    assertThat(kept.get(0).message()).isEqualTo("line 5");
+    assertThat(kept.get(KeptLines.KEPT - 1).message()).isEqualTo("line " + (lines - 1));
   }
 }

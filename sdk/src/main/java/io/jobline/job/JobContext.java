@@ -75,7 +75,11 @@ public interface JobContext {
   /** Asks this run to stop, as a cancel would; {@link #shouldStop()} becomes true. */
   void requestStop();
 
-  /** The log lines this run has written so far, oldest first. */
+  /**
+   * The log lines this run has written so far, oldest first: the last 10,000 of them, so that a job
+   * logging once per record of a large batch does not keep them all (the run's log, as history
+   * stores it, is not cut by this).
+   */
   List<LogEntry> getLogs();
 
   /**
