@@ -105,6 +105,16 @@ public final class JobRegistry {
     }
     method.setAccessible(true);
     JsonNode schema = loadSchema(job.paramsSchema(), method);
+    if (schema != null) {
+      try {
+        ParamsValidator.check(schema);
+      } catch (IllegalArgumentException e) {
+        // (found by review: such a schema was read at boot and failed each request, or fetched
+        // a $ref over the network as each was checked)
+        throw new JobException(
+            "params schema of " + method + " cannot be used: " + e.getMessage(), e);
+      }
+    }
     if (job.timeoutSeconds() < 1 || job.retries() < 0 || job.maxConcurrency() < 0) {
       throw new JobException(
           "@Job "
