@@ -120,8 +120,34 @@ public final class Executor implements Managed {
     return executorId;
   }
 
+  /**
+   * Starts the clients, the poll loop and the dispatcher. If that fails, what it had started is
+   * closed and the cause thrown (found by review: a Kafka client refusing its settings showed only
+   * the NullPointerException of the stop that followed).
+   */
   @Override
   public void start() {
+    try {
+      startAll();
+    } catch (RuntimeException e) {
+      try {
+        stop();
+        if (pollThread == null) { // (else the poll loop closed them as it ended)
+          if (consumer != null) {
+            consumer.close(LEAVE_TIMEOUT);
+          }
+          if (transaction != null) {
+            transaction.close();
+          }
+        }
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      throw e;
+    }
+  }
+
+  private void startAll() {
     offsets = OffsetTracker.forBrokers(kafka, executorId);
     consumer = new LaneConsumer(kafka, settings, executorId, owned, offsets);
     transaction = new EventTransaction(kafka, executorId, settings);
@@ -406,11 +432,18 @@ public final class Executor implements Managed {
     shutdownClients();
   }
 
+  /** Closes what {@link #start()} made, as far as it got. */
   private void shutdownClients() throws InterruptedException {
-    control.close();
-    watchdog.shutdownNow();
+    if (control != null) {
+      control.close();
+    }
+    if (watchdog != null) {
+      watchdog.shutdownNow();
+    }
     leases.stop();
-    threads.shutdownNow();
+    if (threads != null) {
+      threads.shutdownNow();
+    }
   }
 
   public boolean isPolling() {

@@ -2,6 +2,7 @@ package io.jobline.executor;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -132,6 +133,21 @@ class ExecutorTest {
       }
     }
     return all;
+  }
+
+  @Test
+  void anExecutorWhoseClientsRefuseTheirSettingsFailsToStartWithTheirReason() throws Exception {
+    // found by review: the stop that followed a failed start threw a NullPointerException, the only
+    // thing a user saw
+    ExecutorSettings s = ExecutorHarness.settings("exec-refused");
+    s.sessionTimeout = io.dropwizard.util.Duration.milliseconds(0);
+    Executor refused = new Executor(h.kafkaSettings, s, h.registry, h.parts(), Clock.systemUTC());
+
+    assertThatThrownBy(refused::start)
+        .isNotInstanceOf(NullPointerException.class)
+        .hasMessageNotContaining("this.control");
+    refused.stop(); // (as the role's lifecycle then does: nothing left to close, nothing thrown)
+    assertThat(refused.isPolling()).isFalse();
   }
 
   @Test
