@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.dropwizard.util.DataSize;
 import io.dropwizard.util.DataSizeUnit;
@@ -7,9 +8,12 @@ import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDataSize;
 import io.dropwizard.validation.MinDuration;
+import io.dropwizard.validation.ValidationMethod;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /** Settings of the executor role. */
@@ -69,10 +73,12 @@ public class ExecutorSettings {
   @NotNull @JsonProperty public Duration overflowTarget = Duration.milliseconds(200);
 
   /** Consumer group of all executors. */
-  @JsonProperty public String groupId = "jobline-executor";
+  @NotBlank @JsonProperty public String groupId = "jobline-executor";
 
   /** This executor's id in events and history; defaults to host and process id. */
-  @JsonProperty public String executorId;
+  @Pattern(regexp = ".*\\S.*", message = "must not be blank (leave it unset for one of its own)")
+  @JsonProperty
+  public String executorId;
 
   /** After a timeout asks a job to stop, how long before its thread is interrupted. */
   @NotNull @JsonProperty public Duration stopGrace = Duration.seconds(5);
@@ -88,7 +94,10 @@ public class ExecutorSettings {
   /**
    * How long a claim on a run lasts without renewal; another executor takes the run over after it.
    */
-  @NotNull @JsonProperty public Duration claimTtl = Duration.seconds(30);
+  @NotNull
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration claimTtl = Duration.seconds(30);
 
   /** Base of the exponential retry backoff (attempt n waits about base * 2^(n-1), with jitter). */
   @NotNull @JsonProperty public Duration retryBackoff = Duration.seconds(5);
@@ -101,6 +110,7 @@ public class ExecutorSettings {
    * transaction; at most 10 s (the transaction times out after 30 s).
    */
   @NotNull
+  @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
   @MaxDuration(value = 10, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration commitInterval = Duration.milliseconds(200);
@@ -118,7 +128,10 @@ public class ExecutorSettings {
   public Duration transactionTimeout = Duration.seconds(30);
 
   /** Consumer session timeout: how soon a dead executor's partitions move to the others. */
-  @NotNull @JsonProperty public Duration sessionTimeout = Duration.seconds(10);
+  @NotNull
+  @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+  @JsonProperty
+  public Duration sessionTimeout = Duration.seconds(10);
 
   /**
    * Workers the overflow lane may use at once: half of them, so the main lane always has the rest.
@@ -129,6 +142,30 @@ public class ExecutorSettings {
 
   int tenantCap() {
     return maxPerTenant > 0 ? maxPerTenant : Math.max(1, workers / 2);
+  }
+
+  /**
+   * A transaction open longer than its timeout is aborted by the broker, so one that lasts a commit
+   * interval must fit in it, with room for the commit itself (found by review: every transaction
+   * timed out before it committed, and no event ever counted).
+   */
+  @JsonIgnore
+  @ValidationMethod(
+      message =
+          "transactionTimeout must be at least twice commitInterval (a transaction lasts one)")
+  public boolean isTransactionLongerThanACommit() {
+    return transactionTimeout == null
+        || commitInterval == null
+        || transactionTimeout.toMilliseconds() >= 2 * commitInterval.toMilliseconds();
+  }
+
+  /** The backoff's cap cannot be below its base: no retry would wait as long as the base says. */
+  @JsonIgnore
+  @ValidationMethod(message = "retryBackoffCap must not be shorter than retryBackoff")
+  public boolean isRetryBackoffWithinItsCap() {
+    return retryBackoff == null
+        || retryBackoffCap == null
+        || retryBackoff.toMilliseconds() <= retryBackoffCap.toMilliseconds();
   }
 
   /** {@link #executorId}, or one made of the process id and a random part when it is not set. */
