@@ -253,4 +253,20 @@ class DataFolderStoreTest {
       System.exit(0);
     }
   }
+
+  @Test
+  void aStoreFileThatCannotBeOpenedIsNamedNotTakenForAPortInUse() throws Exception {
+    // found by review: every failure to open the file was reported as "is the port in use?"
+    Path file = dir.resolve("damaged").resolve("jobline.h2");
+    Files.createDirectories(file.getParent());
+    byte[] garbage = new byte[64 * 1024];
+    new Random(7).nextBytes(garbage);
+    Files.write(file, garbage);
+
+    assertThatThrownBy(() -> EmbeddedMongo.start(file, 0, failed -> {}))
+        .isInstanceOf(EmbeddedInfraException.class)
+        .hasMessageContaining("the store file " + file.toAbsolutePath() + " could not be opened")
+        .hasMessageContaining("move the file aside")
+        .hasMessageNotContaining("port");
+  }
 }

@@ -114,7 +114,20 @@ public final class EmbeddedMongo implements AutoCloseable {
         name = "memory";
       } else {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        CompactH2Backend compact = new CompactH2Backend(file.toAbsolutePath().toString());
+        CompactH2Backend compact;
+        try {
+          compact = new CompactH2Backend(file.toAbsolutePath().toString());
+        } catch (RuntimeException unreadable) {
+          // (found by review: this was reported as a port in use)
+          throw new EmbeddedInfraException(
+              "the store file "
+                  + file.toAbsolutePath()
+                  + " could not be opened: "
+                  + unreadable.getMessage()
+                  + " (held by another process, or damaged: stop the other one, or move the file"
+                  + " aside, restore it from a copy, or start without it)",
+              unreadable);
+        }
         h2 = compact.getMvStore();
         cursors = compact.cursors;
         backend = compact;
@@ -127,6 +140,8 @@ public final class EmbeddedMongo implements AutoCloseable {
         mongo.watch(onFailure);
       }
       return mongo;
+    } catch (EmbeddedInfraException e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       throw new EmbeddedInfraException(
           "the Mongo-wire store could not start on port "
