@@ -2,12 +2,14 @@ package io.jobline.app;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.wire.Json;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -80,12 +82,22 @@ final class ApiClient {
             .POST(HttpRequest.BodyPublishers.ofString(json)));
   }
 
-  /** Reads server-sent events until the stream ends, passing (event, data) along. */
-  void stream(String path, BiConsumer<String, JsonNode> onEvent)
+  /**
+   * Reads server-sent events until the stream ends, passing (event, data) along.
+   *
+   * @param lastEventId the id of the last event read before, sent as {@code Last-Event-ID} so the
+   *     stream resumes after it; null for the whole stream
+   * @return the id of the last event read (or {@code lastEventId} when none came)
+   */
+  String stream(String path, String lastEventId, BiConsumer<String, JsonNode> onEvent)
       throws IOException, InterruptedException {
     HttpResponse<InputStream> r;
+    HttpRequest.Builder b = request(path).GET();
+    if (lastEventId != null) {
+      b.header("Last-Event-ID", lastEventId);
+    }
     try {
-      r = client().send(request(path).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+      r = client().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
       throw CliFailure.noApi(apiUrl, e);
     }
@@ -97,18 +109,31 @@ final class ApiClient {
       throw refused(
           new Reply("GET " + path, r.statusCode(), parse("GET", path, r.statusCode(), body, r)));
     }
+    String lastId = lastEventId;
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+      String id = null;
       String event = null;
       String line;
       while ((line = in.readLine()) != null) {
-        if (line.startsWith("event: ")) {
+        if (line.startsWith("id: ")) {
+          id = line.substring(4);
+        } else if (line.startsWith("event: ")) {
           event = line.substring(7);
         } else if (line.startsWith("data: ") && event != null) {
           onEvent.accept(event, Json.mapper().readTree(line.substring(6)));
+          if (id != null) {
+            lastId = id;
+          }
+        } else if (line.isEmpty()) {
+          id = null;
+          event = null;
         }
       }
+    } catch (IOException e) {
+      // the connection broke mid-stream (an api restarting): what was read stands
     }
+    return lastId;
   }
 
   private HttpClient client() {
@@ -224,6 +249,33 @@ final class ApiClient {
       table.accept(reply.body());
     }
     return ExitCode.OK;
+  }
+
+  /**
+   * {@code value} encoded as one part of a URL path or query: a run id or name holding a space, a
+   * slash or an {@code &} was sent as it is, and the URL it broke blamed on --api-url.
+   */
+  static String part(String value) {
+    return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  /**
+   * {@code params} given on the command line as a JSON object.
+   *
+   * @throws CliFailure (bad input) saying what is wrong with it
+   */
+  static ObjectNode paramsObject(String params) {
+    JsonNode parsed;
+    try {
+      parsed = Json.mapper().readTree(params);
+    } catch (JsonProcessingException e) {
+      throw new CliFailure(
+          ExitCode.INVALID, "--params is not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (!(parsed instanceof ObjectNode object)) {
+      throw new CliFailure(ExitCode.INVALID, "--params must be a JSON object");
+    }
+    return object;
   }
 
   static String text(JsonNode n, String field) {

@@ -72,7 +72,7 @@ final class ChainsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.get("/jobs/chains/" + name),
+          api.get("/jobs/chains/" + ApiClient.part(name)),
           c -> {
             System.out.println(ApiClient.text(c, "name") + ": " + ApiClient.text(c, "description"));
             c.path("steps")
@@ -114,9 +114,9 @@ final class ChainsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       ObjectNode body = Json.object().put("tenant_id", tenant);
-      body.set("params", Json.mapper().readTree(params));
+      body.set("params", ApiClient.paramsObject(params));
       return api.print(
-          api.post("/jobs/chains/" + name + "/run", body.toString()),
+          api.post("/jobs/chains/" + ApiClient.part(name) + "/run", body.toString()),
           b ->
               System.out.println(
                   name
@@ -141,8 +141,8 @@ final class ChainsCommand implements Runnable {
     public Integer call() throws Exception {
       String query =
           "?limit=50"
-              + (chain == null ? "" : "&chain=" + chain)
-              + (status == null ? "" : "&status=" + status);
+              + (chain == null ? "" : "&chain=" + ApiClient.part(chain))
+              + (status == null ? "" : "&status=" + ApiClient.part(status));
       return api.print(
           api.get("/jobs/chain-runs" + query),
           body -> body.path("chain_runs").forEach(ChainsCommand::chainRow));
@@ -159,7 +159,7 @@ final class ChainsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.get("/jobs/chain-runs/" + id),
+          api.get("/jobs/chain-runs/" + ApiClient.part(id)),
           r -> {
             chainRow(r);
             r.path("steps")
@@ -187,7 +187,7 @@ final class ChainsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.post("/jobs/chain-runs/" + id + "/cancel"),
+          api.post("/jobs/chain-runs/" + ApiClient.part(id) + "/cancel"),
           b -> System.out.println(id + ": cancelling"));
     }
   }

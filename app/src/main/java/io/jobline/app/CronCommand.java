@@ -22,6 +22,9 @@ import picocli.CommandLine.Parameters;
     description =
         "Preview a cron expression: its meaning in words and its next fire times, DST included.")
 final class CronCommand implements Callable<Integer> {
+  /** The most fire times shown, as {@code POST /jobs/cron/preview} gives at most. */
+  static final int MAX_COUNT = 1000;
+
   @Parameters(
       index = "0",
       paramLabel = "EXPR",
@@ -44,6 +47,11 @@ final class CronCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (count < 1 || count > MAX_COUNT) {
+      // as POST /jobs/cron/preview caps it: 100,000,000 fire times filled the heap
+      System.err.println("jobline: --count must be from 1 to " + MAX_COUNT);
+      return ExitCode.INVALID;
+    }
     CronSchedule cron;
     Instant start;
     try {

@@ -24,6 +24,7 @@ import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -92,6 +93,10 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
 
   @Override
   public void run(JoblineConfiguration config, Environment env) {
+    List<String> problems = SettingsChecks.forRoles(config, roles);
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException(String.join("; ", problems));
+    }
     WireLimits.setMaxDepth(config.limits.maxDepth);
     Json.configure(env.getObjectMapper());
     ConnectionString uri = new ConnectionString(config.mongo.uri);

@@ -49,8 +49,13 @@ public class JoblineConfiguration extends Configuration {
   public static class ApiSettings {
     @Valid @NotNull @JsonProperty public ApiLimits limits = new ApiLimits();
 
-    /** How often a live stream with nothing to say gets a {@code : heartbeat} comment. */
-    @NotNull @JsonProperty
+    /**
+     * How often a live stream with nothing to say gets a {@code : heartbeat} comment. At least 1 s:
+     * at 0 every open stream was sent one at each look for news.
+     */
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @JsonProperty
     public io.dropwizard.util.Duration streamHeartbeat = io.dropwizard.util.Duration.seconds(15);
 
     /**

@@ -8,10 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dropwizard.configuration.ConfigurationException;
 import io.dropwizard.configuration.ConfigurationSourceProvider;
-import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
 import io.dropwizard.configuration.ResourceConfigurationSourceProvider;
-import io.dropwizard.configuration.SubstitutingSourceProvider;
 import io.dropwizard.configuration.YamlConfigurationFactory;
 import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
@@ -19,7 +17,10 @@ import io.dropwizard.jackson.Jackson;
 import io.dropwizard.jersey.validation.Validators;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
@@ -27,6 +28,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * Loads configuration and starts the Dropwizard server of a {@link JoblineApplication} in this JVM.
  */
 public final class Launcher {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static volatile boolean loggingConfigured;
 
   private Launcher() {}
@@ -34,7 +36,8 @@ public final class Launcher {
   /**
    * Reads a YAML config file, substituting {@code ${ENV_VAR}} and {@code ${ENV_VAR:-default}}.
    *
-   * @throws ConfigurationException naming each invalid key and why
+   * @throws ConfigurationException naming each invalid key and why, and each key whose value takes
+   *     an environment variable that is not set and has no default
    */
   public static JoblineConfiguration load(String path) throws IOException, ConfigurationException {
     return load(new FileConfigurationSourceProvider(), path);
@@ -55,27 +58,16 @@ public final class Launcher {
    */
   public static JoblineConfiguration loadOverlaid(String resource, Path overlay)
       throws IOException, ConfigurationException {
-    EnvironmentVariableSubstitutor env = new EnvironmentVariableSubstitutor(false);
-    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-    JsonNode base;
-    JsonNode over;
-    try (var in =
-        new SubstitutingSourceProvider(new ResourceConfigurationSourceProvider(), env)
-            .open(resource)) {
-      base = yaml.readTree(in);
-    }
-    try (var in =
-        new SubstitutingSourceProvider(new FileConfigurationSourceProvider(), env)
-            .open(overlay.toString())) {
-      over = yaml.readTree(in);
-    }
+    JsonNode base = YAML.readTree(substituted(new ResourceConfigurationSourceProvider(), resource));
+    JsonNode over =
+        YAML.readTree(substituted(new FileConfigurationSourceProvider(), overlay.toString()));
     if (over != null && !over.isNull() && !over.isObject()) {
       throw new IOException(overlay + " is not a YAML mapping of settings");
     }
-    byte[] merged =
-        yaml.writeValueAsBytes(over == null || over.isNull() ? base : merge(base, over));
-    return load(
-        path -> new ByteArrayInputStream(merged), overlay + " (over the standalone defaults)");
+    String path = overlay + " (over the standalone defaults)";
+    JsonNode merged = over == null || over.isNull() ? base : merge(base, over);
+    // substituted once, before the merge: a $${X} the overlay gives stays the literal ${X}
+    return bind(YAML.writeValueAsBytes(merged), merged, path);
   }
 
   private static JsonNode merge(JsonNode base, JsonNode over) {
@@ -94,6 +86,29 @@ public final class Launcher {
 
   private static JoblineConfiguration load(ConfigurationSourceProvider source, String path)
       throws IOException, ConfigurationException {
+    String text = substituted(source, path);
+    return bind(text.getBytes(StandardCharsets.UTF_8), YAML.readTree(text), path);
+  }
+
+  /** The text at {@code path} with the environment substituted, once. */
+  private static String substituted(ConfigurationSourceProvider source, String path)
+      throws IOException {
+    try (InputStream in = source.open(path)) {
+      return EnvironmentText.substitute(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Binds and validates the substituted {@code yaml} ({@code tree} is the same, read), refusing
+   * first a key whose value takes an environment variable that is not set, then what {@link
+   * SettingsChecks} finds.
+   */
+  private static JoblineConfiguration bind(byte[] yaml, JsonNode tree, String path)
+      throws IOException, ConfigurationException {
+    List<String> unset = EnvironmentText.unset(tree);
+    if (!unset.isEmpty()) {
+      throw new InvalidConfiguration(path, unset);
+    }
     var factory =
         new YamlConfigurationFactory<>(
             JoblineConfiguration.class,
@@ -102,10 +117,16 @@ public final class Launcher {
             // naming it: read as a number it was 0, e.g. purge soft-deleted documents at once)
             Jackson.newObjectMapper()
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES),
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                // (workers: 2.7 ran 2 workers, with no word of it)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT),
             "jobline");
-    return factory.build(
-        new SubstitutingSourceProvider(source, new EnvironmentVariableSubstitutor(false)), path);
+    JoblineConfiguration config = factory.build(p -> new ByteArrayInputStream(yaml), path);
+    List<String> problems = SettingsChecks.problems(config);
+    if (!problems.isEmpty()) {
+      throw new InvalidConfiguration(path, problems);
+    }
+    return config;
   }
 
   /** A started server; {@link #close()} stops it and every role it runs. */

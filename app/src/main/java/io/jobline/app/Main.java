@@ -20,7 +20,7 @@ import picocli.CommandLine.ScopeType;
       "",
       "`jobline help COMMAND` (or `jobline COMMAND --help`) shows a command's options.",
       "Exit codes: 0 done (the run completed), 1 the run failed or was cancelled or the API refused, "
-          + "2 bad usage or input (unknown job, run, option), 3 nothing to talk to at the address tried, 124 timed out."
+          + "2 bad usage or input (unknown job, run, option), 3 nothing to talk to at the address tried, 124 timed out. `health` exits 0 when healthy and 1 when not, nothing answering included (for probes)."
     },
     subcommands = {
       CommandLine.HelpCommand.class,

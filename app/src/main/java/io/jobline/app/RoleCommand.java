@@ -4,6 +4,7 @@ import io.dropwizard.configuration.ConfigurationException;
 import io.jobline.app.chaos.FileOffsetClock;
 import java.io.File;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -26,7 +27,13 @@ abstract class RoleCommand implements Callable<Integer> {
       configuration = Launcher.load(config.getPath());
     } catch (ConfigurationException e) {
       System.err.println("jobline: invalid configuration: " + e.getMessage());
-      return 2;
+      return ExitCode.INVALID;
+    }
+    // before anything is connected to, which may take seconds to fail and hide the reason
+    List<String> problems = SettingsChecks.forRoles(configuration, EnumSet.of(role()));
+    if (!problems.isEmpty()) {
+      System.err.println("jobline: invalid configuration: " + String.join("; ", problems));
+      return ExitCode.INVALID;
     }
     Launcher.Running running =
         Launcher.start(

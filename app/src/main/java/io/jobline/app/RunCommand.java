@@ -101,18 +101,13 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JsonNode parsed;
-    try {
-      parsed = Json.mapper().readTree(params);
-    } catch (IOException e) {
-      System.err.println("jobline: --params is not valid JSON: " + e.getMessage());
+    ObjectNode parsed = ApiClient.paramsObject(params);
+    if (timeoutSeconds != null && timeoutSeconds <= 0) {
+      // (as the API refuses timeout_seconds for --submit)
+      System.err.println("jobline: --timeout must be a positive number of seconds");
       return INVALID;
     }
-    if (!(parsed instanceof ObjectNode)) {
-      System.err.println("jobline: --params must be a JSON object");
-      return INVALID;
-    }
-    return submit ? submitAndFollow((ObjectNode) parsed) : runHere((ObjectNode) parsed);
+    return submit ? submitAndFollow(parsed) : runHere(parsed);
   }
 
   private int runHere(ObjectNode p) throws Exception {
@@ -226,7 +221,8 @@ final class RunCommand implements Callable<Integer> {
     if (timeoutSeconds != null) {
       body.put("timeout_seconds", timeoutSeconds);
     }
-    ApiClient.Reply accepted = api.post("/jobs/run/" + job, Json.mapper().writeValueAsString(body));
+    ApiClient.Reply accepted =
+        api.post("/jobs/run/" + ApiClient.part(job), Json.mapper().writeValueAsString(body));
     if (accepted.status() != 202) {
       CliFailure refused = api.refused(accepted);
       System.err.println("jobline: " + refused.getMessage());
@@ -238,7 +234,7 @@ final class RunCommand implements Callable<Integer> {
     ProgressDisplay display = ProgressDisplay.onStderr();
     int shown = 0;
     while (true) {
-      ApiClient.Reply r = api.get("/jobs/runs/" + runId);
+      ApiClient.Reply r = api.get("/jobs/runs/" + ApiClient.part(runId));
       if (r.status() == 200) {
         JsonNode run = r.body();
         JsonNode logs = run.path("logs");

@@ -5,6 +5,7 @@ import io.jobline.run.LogEntry;
 import io.jobline.wire.Json;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
@@ -96,7 +97,7 @@ final class RunsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.get("/jobs/runs/" + runId),
+          api.get("/jobs/runs/" + ApiClient.part(runId)),
           r -> {
             row(r);
             System.out.println("  result:   " + r.path("result"));
@@ -147,35 +148,46 @@ final class RunsCommand implements Runnable {
     @Parameters(paramLabel = "RUN_ID")
     String runId;
 
+    /**
+     * Reconnections in a row that bring no event before giving up: the api caps a stream at 6 h and
+     * a restart closes it, neither an end of the run.
+     */
+    static final int RECONNECTS = 5;
+
     @Override
     public Integer call() throws Exception {
       ProgressDisplay display = ProgressDisplay.onStderr();
-      AtomicReference<String> end = new AtomicReference<>("unknown");
-      api.stream(
-          "/jobs/runs/" + runId + "/stream",
-          (event, data) -> {
-            try {
-              switch (event) {
-                case "log", "progress" ->
-                    display.line(Json.mapper().treeToValue(data, LogEntry.class));
-                case "truncated" ->
-                    display.line(
-                        new LogEntry(
-                            null,
-                            "warn",
-                            "history keeps the first "
-                                + data.path("lines_kept").asInt()
-                                + " log lines of a run; the rest are left out, its progress goes"
-                                + " on",
-                            null));
-                case "end" ->
-                    end.set(data.path("status").asText(data.path("error").asText("unknown")));
-                default -> {}
-              }
-            } catch (Exception e) {
-              throw new IllegalStateException(e);
-            }
-          });
+      AtomicReference<String> end = new AtomicReference<>();
+      String path = "/jobs/runs/" + ApiClient.part(runId) + "/stream";
+      String lastId = null;
+      int quiet = 0;
+      while (end.get() == null) {
+        String before = lastId;
+        try {
+          lastId = api.stream(path, lastId, (event, data) -> show(display, end, event, data));
+        } catch (CliFailure f) {
+          if (before == null || f.exitCode() != ExitCode.UNAVAILABLE) {
+            throw f; // (nothing answering at first is the answer; later, the api may be restarting)
+          }
+        }
+        quiet = Objects.equals(before, lastId) ? quiet + 1 : 0;
+        if (end.get() == null) {
+          if (quiet > RECONNECTS) {
+            end.set("unknown");
+            System.err.println(
+                "jobline: the stream of run "
+                    + runId
+                    + " closed "
+                    + quiet
+                    + " times in a row before the run ended — `jobline runs show "
+                    + runId
+                    + "` shows where it stands");
+            break;
+          }
+          // 0.5, 1, 2, 4, 4 s: a restarting api is back within seconds
+          Thread.sleep(Math.min(4_000L, 500L << Math.max(0, quiet - 1)));
+        }
+      }
       display.finish(end.get());
       System.err.println(runId + ": " + end.get());
       return switch (end.get()) {
@@ -184,6 +196,28 @@ final class RunsCommand implements Runnable {
         case "no such run" -> RunCommand.INVALID;
         default -> RunCommand.FAILED;
       };
+    }
+  }
+
+  private static void show(
+      ProgressDisplay display, AtomicReference<String> end, String event, JsonNode data) {
+    try {
+      switch (event) {
+        case "log", "progress" -> display.line(Json.mapper().treeToValue(data, LogEntry.class));
+        case "truncated" ->
+            display.line(
+                new LogEntry(
+                    null,
+                    "warn",
+                    "history keeps the first "
+                        + data.path("lines_kept").asInt()
+                        + " log lines of a run; the rest are left out, its progress goes on",
+                    null));
+        case "end" -> end.set(data.path("status").asText(data.path("error").asText("unknown")));
+        default -> {}
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
@@ -197,7 +231,7 @@ final class RunsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.post("/jobs/runs/" + runId + "/cancel"),
+          api.post("/jobs/runs/" + ApiClient.part(runId) + "/cancel"),
           b -> System.out.println(runId + ": cancelling"));
     }
   }
@@ -212,7 +246,7 @@ final class RunsCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.post("/jobs/runs/" + runId + "/retry"),
+          api.post("/jobs/runs/" + ApiClient.part(runId) + "/retry"),
           b -> System.out.println(runId + ": attempt " + ApiClient.text(b, "attempt") + " queued"));
     }
   }

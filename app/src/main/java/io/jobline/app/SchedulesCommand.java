@@ -70,7 +70,7 @@ final class SchedulesCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.get("/jobs/schedules/" + name),
+          api.get("/jobs/schedules/" + ApiClient.part(name)),
           s -> {
             row(s);
             s.path("next_fire_times").forEach(t -> System.out.println("  next: " + t.asText()));
@@ -87,7 +87,8 @@ final class SchedulesCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      return api.print(api.post("/jobs/schedules/" + name + "/pause"), SchedulesCommand::row);
+      return api.print(
+          api.post("/jobs/schedules/" + ApiClient.part(name) + "/pause"), SchedulesCommand::row);
     }
   }
 
@@ -100,7 +101,8 @@ final class SchedulesCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      return api.print(api.post("/jobs/schedules/" + name + "/resume"), SchedulesCommand::row);
+      return api.print(
+          api.post("/jobs/schedules/" + ApiClient.part(name) + "/resume"), SchedulesCommand::row);
     }
   }
 
@@ -114,7 +116,7 @@ final class SchedulesCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return api.print(
-          api.post("/jobs/schedules/" + name + "/trigger"),
+          api.post("/jobs/schedules/" + ApiClient.part(name) + "/trigger"),
           b -> System.out.println(name + ": run " + ApiClient.text(b, "run_id") + " queued"));
     }
   }

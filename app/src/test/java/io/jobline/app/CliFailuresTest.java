@@ -8,7 +8,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -186,6 +189,150 @@ class CliFailuresTest {
     assertThat(o.code()).isEqualTo(ExitCode.INVALID);
     assertThat(o.err().lines())
         .containsExactly("jobline run: File /no/such/jobline.yml not found — check the path");
+  }
+
+  @Test
+  void badParamsForAChainAreBadInputAsForARun() {
+    // found by review: exit 1 with a JsonParseException where `run` exits 2 saying what is wrong
+    CliTest.Outcome o =
+        CliTest.jobline("chains", "run", "nightly", "--params", "{bad", "--api-url", "http://x");
+
+    assertThat(o.code()).isEqualTo(ExitCode.INVALID);
+    assertThat(o.err()).startsWith("jobline: --params is not valid JSON: ");
+    assertThat(o.err().lines()).hasSize(1);
+  }
+
+  @Test
+  void idsAndNamesAreSentEncodedNotBlamedOnTheApiAddress() throws Exception {
+    // found by review: `runs show "order 42"` said the --api-url was not a URL
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer api =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext(
+        "/",
+        exchange -> {
+          asked.add(
+              exchange.getRequestURI().getRawPath() + "?" + exchange.getRequestURI().getRawQuery());
+          byte[] page =
+              "{\"title\":\"Not Found\",\"detail\":\"no such run\"}"
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/problem+json");
+          exchange.sendResponseHeaders(404, page.length);
+          exchange.getResponseBody().write(page);
+          exchange.close();
+        });
+    api.start();
+    try {
+      String url = "http://127.0.0.1:" + api.getAddress().getPort();
+
+      CliTest.Outcome show = CliTest.jobline("runs", "show", "order 42", "--api-url", url);
+      CliTest.Outcome runs =
+          CliTest.jobline("chains", "runs", "--chain", "a&b c", "--api-url", url);
+
+      assertThat(show.code()).isEqualTo(ExitCode.INVALID);
+      assertThat(show.err()).contains("no such run").doesNotContain("API address");
+      assertThat(runs.code()).isEqualTo(ExitCode.INVALID);
+      assertThat(asked)
+          .containsExactly(
+              "/jobs/runs/order%2042?null", "/jobs/chain-runs?limit=50&chain=a%26b%20c");
+    } finally {
+      api.stop(0);
+    }
+  }
+
+  @Test
+  void followResumesAStreamThatClosedBeforeTheRunEndedAndEndsWithItsOutcome() throws Exception {
+    // found by review: a stream closed without an end event (the api caps them at 6 h, a restart
+    // closes them) ended `runs follow` with "unknown" and exit 1
+    List<String> resumedAfter = new CopyOnWriteArrayList<>();
+    HttpServer api =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext(
+        "/jobs/runs/r1/stream",
+        exchange -> {
+          String last = exchange.getRequestHeaders().getFirst("Last-Event-ID");
+          resumedAfter.add(String.valueOf(last));
+          String frames =
+              last == null
+                  ? "retry: 2000\n\nid: 7\nevent: log\n"
+                      + "data: {\"level\":\"info\",\"message\":\"half way\"}\n\n"
+                  : "id: 8\nevent: end\ndata: {\"status\":\"completed\"}\n\n";
+          byte[] body = frames.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+          exchange.sendResponseHeaders(200, 0);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    api.start();
+    try {
+      String url = "http://127.0.0.1:" + api.getAddress().getPort();
+
+      CliTest.Outcome o = CliTest.jobline("runs", "follow", "r1", "--api-url", url);
+
+      assertThat(o.code()).as(o.err()).isEqualTo(ExitCode.OK);
+      assertThat(o.err()).contains("half way").endsWith("r1: completed" + System.lineSeparator());
+      assertThat(resumedAfter).containsExactly("null", "7");
+    } finally {
+      api.stop(0);
+    }
+  }
+
+  @Test
+  void aCronCountOutsideWhatThePreviewGivesIsBadInput() {
+    // found by review: 0 and -1 were taken, and 100000000 died with OutOfMemoryError
+    for (String count : List.of("0", "-1", "100000000")) {
+      CliTest.Outcome o = CliTest.jobline("cron", "0 9 * * *", "--count", count);
+
+      assertThat(o.code()).as(count).isEqualTo(ExitCode.INVALID);
+      assertThat(o.err().lines())
+          .as(count)
+          .containsExactly("jobline: --count must be from 1 to 1000");
+    }
+    assertThat(CliTest.jobline("cron", "0 9 * * *", "--count", "1000").code()).isZero();
+  }
+
+  @Test
+  void aTimeoutThatIsNotPositiveIsBadInputHereAsWithSubmit() {
+    for (String timeout : List.of("0", "-5")) {
+      CliTest.Outcome o = CliTest.jobline("run", "noop", "--timeout", timeout);
+
+      assertThat(o.code()).as(timeout).isEqualTo(ExitCode.INVALID);
+      assertThat(o.err().lines())
+          .as(timeout)
+          .containsExactly("jobline: --timeout must be a positive number of seconds");
+    }
+  }
+
+  @Test
+  void theExitCodesTheHelpGivesSayWhatHealthReturnsWhenNothingAnswers() {
+    // found by review: the footer promised 3 for nothing to talk to, health gives 1 (README)
+    assertThat(CliTest.jobline("help").out().replaceAll("\\s+", " "))
+        .contains("`health` exits 0 when healthy and 1 when not, nothing answering included");
+  }
+
+  @Test
+  void anApiWithNoAuthSaysSoBeforeConnectingToAnything(@TempDir Path dir) throws Exception {
+    // found by review: with MongoDB out of reach too, it printed MongoTimeoutException and exited
+    // with 1, never mentioning auth
+    Path config = dir.resolve("api.yml");
+    Files.writeString(
+        config,
+        "server:\n  type: simple\n  connector: {type: http, port: 0}\n"
+            + "mongo:\n  uri: mongodb://127.0.0.1:"
+            + FreePorts.take()
+            + "/?serverSelectionTimeoutMS=2000\n"
+            + "kafka:\n  bootstrapServers: 127.0.0.1:"
+            + FreePorts.take()
+            + "\n");
+
+    CliTest.Outcome o = CliTest.jobline("api", config.toString());
+
+    assertThat(o.code()).isEqualTo(ExitCode.INVALID);
+    assertThat(o.err().lines())
+        .containsExactly(
+            "jobline: invalid configuration: auth: the api needs auth.apiKeys, auth.jwt"
+                + " (hs256Secret or jwksUrl) or auth.devToken (e.g. from JOBLINE_DEV_TOKEN)"
+                + " — nobody could call it otherwise");
   }
 
   @Test

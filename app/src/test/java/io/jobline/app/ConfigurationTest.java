@@ -7,6 +7,7 @@ import io.dropwizard.configuration.ConfigurationException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,143 @@ class ConfigurationTest {
     Files.writeString(
         file, "kafka:\n  bootstrapServers: ${JOBLINE_TEST_UNSET_VAR:-broker-9:9092}\n");
     assertThat(Launcher.load(file.toString()).kafka.bootstrapServers).isEqualTo("broker-9:9092");
+  }
+
+  @Test
+  void anUnsetVariableWithoutADefaultFailsNamingTheKeyAndTheVariable() throws Exception {
+    // found by review: the unset variable was kept as text, and `${JOBLINE_PROD_TOKEN}` became
+    // a guessable admin token
+    Path file = dir.resolve("unset.yml");
+    Files.writeString(
+        file,
+        "# ${JOBLINE_TEST_UNSET_VAR} in a comment is no value\n"
+            + "auth:\n  devToken: ${JOBLINE_TEST_UNSET_TOKEN}\n"
+            + "  jwt:\n    hs256Secret: \"${JOBLINE_TEST_UNSET_SECRET}\"\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(
+            "auth.devToken takes the environment variable JOBLINE_TEST_UNSET_TOKEN, which is not set")
+        .hasMessageContaining(
+            "auth.jwt.hs256Secret takes the environment variable JOBLINE_TEST_UNSET_SECRET")
+        .hasMessageNotContaining("JOBLINE_TEST_UNSET_VAR");
+  }
+
+  @Test
+  void anEscapedVariableInAStandaloneOverlayIsSubstitutedOnce() throws Exception {
+    // found by review: the overlay was substituted, merged and substituted again, so $${HOME}
+    // became the home folder instead of the text ${HOME}
+    Assumptions.assumeTrue(System.getenv("HOME") != null, "HOME is set");
+    Path overlay = dir.resolve("overlay.yml");
+    Files.writeString(overlay, "auth:\n  devToken: $${HOME}\n");
+
+    JoblineConfiguration config = Launcher.loadOverlaid("jobline-standalone.yml", overlay);
+
+    assertThat(config.auth.devToken).isEqualTo("${HOME}");
+  }
+
+  @Test
+  void anHs256SecretShorterThan256BitsFailsNamingTheKey() throws Exception {
+    // found by review: accepted at boot, then every JWT was refused at verification
+    Path file = dir.resolve("secret.yml");
+    Files.writeString(file, "auth:\n  jwt:\n    hs256Secret: 31-bytes-is-one-byte-too-short\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("auth.jwt.hs256Secret must be at least 32 bytes (256 bits)");
+
+    Files.writeString(file, "auth:\n  jwt:\n    hs256Secret: " + "s".repeat(32) + "\n");
+    assertThat(Launcher.load(file.toString()).auth.jwt.enabled()).isTrue();
+  }
+
+  @Test
+  void aLeaderLeaseTooShortToOutliveACycleFailsNamingTheKeys() throws Exception {
+    // found by review: a lease of 500 ms or less was never valid, so nothing fired while health
+    // said leader
+    Path file = dir.resolve("lease.yml");
+    Files.writeString(file, "scheduler:\n  leaseTtl: 500ms\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("scheduler.leaseTtl (500 milliseconds) must be at least 2 seconds");
+
+    Files.writeString(file, "scheduler:\n  leaseTtl: 4s\n  reloadInterval: 2s\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("scheduler.leaseTtl (4 seconds) must be at least 500 milliseconds")
+        .hasMessageContaining("scheduler.reloadInterval and scheduler.chainInterval (2 seconds)");
+
+    Files.writeString(file, "scheduler:\n  leaseTtl: 4s\n  reloadInterval: 500ms\n");
+    assertThat(Launcher.load(file.toString()).scheduler.leaseTtl.toSeconds()).isEqualTo(4);
+  }
+
+  @Test
+  void intervalsOfZeroFailNamingTheKey() throws Exception {
+    // found by review: each was accepted, and then a loop spun against the store, every claim
+    // lapsed at once, or a health check or stream fired without pause
+    Path file = dir.resolve("zero.yml");
+    Files.writeString(
+        file,
+        "executor:\n  commitInterval: 0s\n  claimTtl: 0s\n"
+            + "scheduler:\n  reloadInterval: 0s\n  chainInterval: 0s\n"
+            + "history:\n  stallAfter: 0s\n"
+            + "api:\n  streamHeartbeat: 0s\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("api.streamHeartbeat must be greater than or equal to 1 SECONDS");
+
+    Files.writeString(file, "executor:\n  commitInterval: 0s\n  claimTtl: 0s\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("executor.commitInterval")
+        .hasMessageContaining("executor.claimTtl");
+
+    Files.writeString(
+        file,
+        "scheduler:\n  reloadInterval: 0s\n  chainInterval: 0s\nhistory:\n  stallAfter: 0s\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("scheduler.reloadInterval (0 seconds) must be at least 100")
+        .hasMessageContaining("scheduler.chainInterval (0 seconds) must be at least 100")
+        .hasMessageContaining("history.stallAfter (0 seconds) must be at least 10 seconds");
+  }
+
+  @Test
+  void executorSettingsThatContradictEachOtherFailNamingBothKeys() throws Exception {
+    Path file = dir.resolve("crossed.yml");
+    Files.writeString(
+        file,
+        "executor:\n  commitInterval: 5s\n  transactionTimeout: 2s\n"
+            + "  retryBackoff: 10m\n  retryBackoffCap: 5m\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContainingAll("transactionTimeout", "commitInterval")
+        .hasMessageContainingAll("retryBackoff", "retryBackoffCap");
+  }
+
+  @Test
+  void anEmptyIdFailsNamingTheKey() throws Exception {
+    Path file = dir.resolve("ids.yml");
+    Files.writeString(
+        file,
+        "executor:\n  groupId: ''\n  executorId: ' '\n"
+            + "scheduler:\n  transactionalId: ''\nhistory:\n  applicationId:\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("executor.groupId must not be")
+        .hasMessageContaining("executor.executorId must not be");
+    Files.writeString(file, "scheduler:\n  transactionalId: ''\nhistory:\n  applicationId:\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("scheduler.transactionalId must not be empty")
+        .hasMessageContaining("history.applicationId must not be empty");
+  }
+
+  @Test
+  void aFractionForAWholeNumberFailsNamingTheKey() throws Exception {
+    // found by review: workers: 2.7 ran 2 workers
+    Path file = dir.resolve("fraction.yml");
+    Files.writeString(file, "executor:\n  workers: 2.7\n");
+    assertThatThrownBy(() -> Launcher.load(file.toString()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("executor.workers");
   }
 
   @Test

@@ -145,7 +145,7 @@ class DeploymentFilesTest {
             .path("data")
             .path("jobline.yml")
             .asText()
-            .replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0"));
+            .transform(DeploymentFilesTest::asInThePod));
     JoblineConfiguration config = Launcher.load(file.toString());
     assertThat(config.jobs.builtins.auditLog.archiveDir)
         .isEqualTo("/var/lib/jobline/audit-archive");
@@ -236,11 +236,73 @@ class DeploymentFilesTest {
       // the rendered config is one every role accepts at boot, built-in job settings included
       // (the pods get MONGODB_URI from the secret named in values)
       Path file = Files.createTempFile("helm-jobline", ".yml");
-      Files.writeString(
-          file, rendered.replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0"));
+      Files.writeString(file, asInThePod(rendered));
       JoblineConfiguration config = Launcher.load(file.toString());
       assertThat(config.jobs.builtins.enabled).as(values.getFileName().toString()).isTrue();
     }
+  }
+
+  @Test
+  void theChartsApiAuthenticatesWithTheKeysOfItsValuesAndTheJwtSecretOfItsSecret()
+      throws Exception {
+    // found by review: the chart's config had no auth section, so the api refused to start
+    // whatever the values said, the auth Secret's variables read by no key
+    Path values = tmp.resolve("auth.yaml");
+    String hash = "ab".repeat(32);
+    Files.writeString(
+        values,
+        "auth:\n  existingSecret: jobline-auth\n"
+            + "  apiKeys: [{name: ci, sha256: \""
+            + hash
+            + "\", role: operator}]\n");
+    List<JsonNode> docs = render(values);
+    JsonNode api =
+        ofKind(docs, "Deployment").stream()
+            .filter(d -> d.path("metadata").path("name").asText().endsWith("-api"))
+            .findFirst()
+            .orElseThrow();
+    JsonNode container = api.path("spec").path("template").path("spec").path("containers").get(0);
+    assertThat(container.path("envFrom").toString()).contains("\"name\":\"jobline-auth\"");
+    String rendered = ofKind(docs, "ConfigMap").get(0).path("data").path("jobline.yml").asText();
+    Path file = Files.createTempFile(tmp, "helm-auth", ".yml");
+    Files.writeString(
+        file,
+        asInThePod(rendered)
+            // (as the pod gets it from the Secret)
+            .replace("${JWT_HS256_SECRET:-}", "s".repeat(32)));
+    JoblineConfiguration config = Launcher.load(file.toString());
+    assertThat(config.auth.apiKeys).hasSize(1);
+    assertThat(config.auth.apiKeys.get(0).sha256).isEqualTo(hash);
+    assertThat(config.auth.apiKeys.get(0).role).isEqualTo("operator");
+    assertThat(config.auth.jwt.enabled()).isTrue();
+    assertThat(config.auth.configured()).isTrue();
+  }
+
+  @Test
+  void theShippedConfigGivesEachExecutorTheIdOfItsVariableOrOneOfItsOwn() throws Exception {
+    // found by review: a nested default (${EXECUTOR_ID:-${HOSTNAME:-executor}}) is not read as
+    // one: EXECUTOR_ID=e1 gave "e1}", and unset the literal text, the same for every replica
+    String shipped = Files.readString(ROOT.resolve("config/jobline.yml"));
+    assertThat(shipped).doesNotContainPattern("\\$\\{[^}]*\\$\\{");
+    Path file = tmp.resolve("jobline.yml");
+    Files.writeString(file, shipped.replace("${EXECUTOR_ID:-}", "e1"));
+    assertThat(Launcher.load(file.toString()).executor.executorId).isEqualTo("e1");
+    Files.writeString(file, shipped.replace("${EXECUTOR_ID:-}", ""));
+    JoblineConfiguration unset = Launcher.load(file.toString());
+    assertThat(unset.executor.executorId).isNull();
+    assertThat(unset.executor.executorIdOrDefault()).startsWith("executor-");
+  }
+
+  /**
+   * The rendered config with the variables every pod is given (MONGODB_URI from its Secret,
+   * POD_NAME from its metadata, KAFKA_SASL_PASSWORD from the Kafka Secret of the production
+   * values): a variable without a default that is not set fails the boot.
+   */
+  private static String asInThePod(String rendered) {
+    return rendered
+        .replace("${MONGODB_URI}", "mongodb://mongo:27017/?replicaSet=rs0")
+        .replace("${POD_NAME}", "jobline-jobline-executor-0")
+        .replace("${KAFKA_SASL_PASSWORD}", "secret");
   }
 
   @Test
