@@ -1,6 +1,8 @@
 package io.jobline.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.LogEntry;
 import io.jobline.wire.Json;
 import java.net.URLEncoder;
@@ -125,10 +127,36 @@ final class RunsCommand implements Runnable {
     @Parameters(paramLabel = "RUN_ID")
     String runId;
 
+    /** Lines asked for per page: the api's largest. */
+    static final int PAGE = 500;
+
+    /**
+     * Reads every page of the run's kept lines (found by review: only the first 500 of up to 1,000
+     * were printed, with no word of the rest), and prints them as one.
+     */
     @Override
     public Integer call() throws Exception {
+      String path = "/jobs/runs/" + ApiClient.part(runId) + "/logs?limit=" + PAGE;
+      ApiClient.Reply reply = api.get(path);
+      if (reply.ok() && reply.body() instanceof ObjectNode whole) {
+        ArrayNode lines = whole.withArray("logs");
+        JsonNode next = whole.path("next_offset");
+        int read = 0;
+        while (next.canConvertToInt() && next.asInt() > read) { // (a page moves on, or it ends)
+          read = next.asInt();
+          ApiClient.Reply page = api.get(path + "&offset=" + read);
+          if (!page.ok()) {
+            return api.print(page, body -> {});
+          }
+          if (page.body().path("logs") instanceof ArrayNode more) {
+            lines.addAll(more);
+          }
+          next = page.body().path("next_offset");
+        }
+        whole.putNull("next_offset");
+      }
       return api.print(
-          api.get("/jobs/runs/" + runId + "/logs?limit=500"),
+          reply,
           body ->
               body.path("logs")
                   .forEach(

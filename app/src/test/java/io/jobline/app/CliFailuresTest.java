@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.jobline.embedded.FreePorts;
+import io.jobline.wire.Json;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -272,6 +273,57 @@ class CliFailuresTest {
       assertThat(o.code()).as(o.err()).isEqualTo(ExitCode.OK);
       assertThat(o.err()).contains("half way").endsWith("r1: completed" + System.lineSeparator());
       assertThat(resumedAfter).containsExactly("null", "7");
+    } finally {
+      api.stop(0);
+    }
+  }
+
+  @Test
+  void runsLogsPrintsEveryPageOfTheLinesKept() throws Exception {
+    // found by review: only the first page (500 of up to 1,000 kept lines) was printed, unsaid
+    List<String> asked = new CopyOnWriteArrayList<>();
+    HttpServer api =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext(
+        "/jobs/runs/",
+        exchange -> {
+          String query = exchange.getRequestURI().getRawQuery();
+          asked.add(exchange.getRequestURI().getRawPath() + "?" + query);
+          int offset =
+              query.contains("offset=") ? Integer.parseInt(query.replaceAll(".*offset=", "")) : 0;
+          String line =
+              "{\"timestamp\":\"2026-12-06T12:00:0%dZ\",\"level\":\"info\",\"message\":\"line %d\"}";
+          String body =
+              "{\"run_id\":\"order 42\",\"total\":5,\"logs_truncated\":false,\"logs\":["
+                  + (offset < 4
+                      ? String.format(line, offset, offset)
+                          + ","
+                          + String.format(line, offset + 1, offset + 1)
+                      : String.format(line, offset, offset))
+                  + "],\"next_offset\":"
+                  + (offset < 4 ? offset + 2 : "null")
+                  + "}";
+          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, bytes.length);
+          exchange.getResponseBody().write(bytes);
+          exchange.close();
+        });
+    api.start();
+    try {
+      String url = "http://127.0.0.1:" + api.getAddress().getPort();
+
+      CliTest.Outcome o = CliTest.jobline("runs", "logs", "order 42", "--api-url", url);
+
+      assertThat(o.code()).as(o.err()).isEqualTo(ExitCode.OK);
+      assertThat(o.out().lines().map(l -> l.replaceAll(".* ", "")))
+          .containsExactly("0", "1", "2", "3", "4");
+      String logs = "/jobs/runs/order%2042/logs?limit=500";
+      assertThat(asked).containsExactly(logs, logs + "&offset=2", logs + "&offset=4");
+
+      CliTest.Outcome json =
+          CliTest.jobline("runs", "logs", "order 42", "--api-url", url, "--json");
+      assertThat(Json.mapper().readTree(json.out()).path("logs").size()).isEqualTo(5);
     } finally {
       api.stop(0);
     }
