@@ -233,13 +233,31 @@ final class RunCommand implements Callable<Integer> {
     System.err.println("jobline: submitted run " + runId);
     ProgressDisplay display = ProgressDisplay.onStderr();
     int shown = 0;
+    LogEntry told = null; // the progress shown last
     while (true) {
       ApiClient.Reply r = api.get("/jobs/runs/" + ApiClient.part(runId));
       if (r.status() == 200) {
         JsonNode run = r.body();
         JsonNode logs = run.path("logs");
         for (; shown < logs.size(); shown++) {
-          display.line(Json.mapper().treeToValue(logs.get(shown), LogEntry.class));
+          LogEntry line = Json.mapper().treeToValue(logs.get(shown), LogEntry.class);
+          display.line(line);
+          told = line.percentage() != null ? line : told;
+        }
+        // the run's progress past the lines history keeps (found by review: the bar stood still)
+        if (run.path("progress").canConvertToInt()) {
+          LogEntry now =
+              new LogEntry(
+                  null,
+                  null,
+                  run.path("progress_message").asText(""),
+                  run.path("progress").asInt());
+          if (told == null
+              || !now.percentage().equals(told.percentage())
+              || !now.message().equals(told.message() == null ? "" : told.message())) {
+            display.line(now);
+            told = now;
+          }
         }
         String status = run.path("status").asText();
         // an attempt that failed with a retry to come reads failed too, with its next attempt

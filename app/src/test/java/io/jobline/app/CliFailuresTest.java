@@ -2,9 +2,11 @@ package io.jobline.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.jobline.embedded.FreePorts;
 import io.jobline.wire.Json;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -13,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -327,6 +330,64 @@ class CliFailuresTest {
     } finally {
       api.stop(0);
     }
+  }
+
+  @Test
+  void submitShowsTheRunsProgressPastTheLinesKept() throws Exception {
+    // found by review: only the kept log lines were shown, so past history's cap the progress
+    // stood still until the end
+    AtomicInteger polls = new AtomicInteger();
+    HttpServer api =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext("/jobs/run/noop", exchange -> answer(exchange, 202, "{\"run_id\":\"r1\"}"));
+    api.createContext(
+        "/jobs/runs/r1",
+        exchange -> {
+          int poll = polls.incrementAndGet();
+          String line =
+              "{\"timestamp\":\"2026-12-06T12:00:00Z\",\"level\":\"info\","
+                  + "\"message\":\"started\",\"percentage\":0}";
+          answer(
+              exchange,
+              200,
+              poll == 1
+                  ? "{\"status\":\"running\",\"logs\":["
+                      + line
+                      + "],\"progress\":0,"
+                      + "\"progress_message\":\"started\",\"logs_truncated\":false}"
+                  : poll == 2
+                      ? "{\"status\":\"running\",\"logs\":["
+                          + line
+                          + "],\"progress\":60,"
+                          + "\"progress_message\":\"row 600\",\"logs_truncated\":true}"
+                      : "{\"status\":\"completed\",\"logs\":["
+                          + line
+                          + "],\"progress\":100,"
+                          + "\"progress_message\":\"done\",\"logs_truncated\":true}");
+        });
+    api.start();
+    try {
+      String url = "http://127.0.0.1:" + api.getAddress().getPort();
+
+      CliTest.Outcome o = CliTest.jobline("run", "noop", "--submit", "--api-url", url);
+
+      assertThat(o.code()).as(o.err()).isEqualTo(ExitCode.OK);
+      assertThat(o.err())
+          .contains("started (0%)")
+          .contains("row 600 (60%)")
+          .contains("done (100%)");
+      assertThat(o.err().lines().filter(l -> l.contains("started"))).hasSize(1);
+    } finally {
+      api.stop(0);
+    }
+  }
+
+  private static void answer(HttpExchange exchange, int status, String json) throws IOException {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
   }
 
   @Test
