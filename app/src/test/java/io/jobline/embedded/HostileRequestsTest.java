@@ -8,6 +8,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -254,6 +255,13 @@ class HostileRequestsTest {
         assertThat(runs.find(Filters.and(Filters.regex("v", "^a"), Filters.ne("v", "b"))).first())
             .isNotNull();
         assertThat(runs.find(Filters.exists("w")).first()).isNull();
+        // an upsert's filter is left as the library reads it: the document it inserts holds
+        // nothing of a $regex, as in MongoDB (a bounded expression was stored as the field)
+        runs.updateOne(
+            new Document("k", "c").append("v", new Document("$regex", "^zz")),
+            Updates.set("w", 1),
+            new UpdateOptions().upsert(true));
+        assertThat(runs.find(Filters.eq("k", "c")).first()).doesNotContainKey("v");
       }
     }
   }

@@ -95,9 +95,18 @@ final class HostileCommands {
   private static void boundRegexes(String command, Document query) {
     switch (command) {
       case "find" -> BoundedRegex.bindAll(query.get("filter"));
-      case "count", "distinct", "findandmodify" -> BoundedRegex.bindAll(query.get("query"));
+      case "count", "distinct" -> BoundedRegex.bindAll(query.get("query"));
+      // (not an upsert's: the library makes the document it inserts of the query's values, and
+      // would store the bounded expression where MongoDB stores nothing of a $regex)
+      case "findandmodify" -> {
+        if (!Boolean.TRUE.equals(query.get("upsert"))) {
+          BoundedRegex.bindAll(query.get("query"));
+        }
+      }
       case "update" ->
-          statements(query.get("updates")).forEach(d -> BoundedRegex.bindAll(d.get("q")));
+          statements(query.get("updates")).stream()
+              .filter(d -> !Boolean.TRUE.equals(d.get("upsert")))
+              .forEach(d -> BoundedRegex.bindAll(d.get("q")));
       case "delete" ->
           statements(query.get("deletes")).forEach(d -> BoundedRegex.bindAll(d.get("q")));
       case "aggregate" -> {
