@@ -34,6 +34,8 @@ public class BuiltinSettings {
 
   /**
    * Documents deleted per batch; between batches a job reports progress and checks whether to stop.
+   * A batch whose ids take more than 2 MB is deleted in parts of that size, so that no command or
+   * note of ids outgrows the 16 MB MongoDB takes, however long the ids.
    */
   @Min(1)
   @Max(100_000)

@@ -28,9 +28,10 @@ public class ScheduleRepair {
   }
 
   /**
-   * Recomputes {@code next_run_at} of every enabled schedule where it is missing or is not a fire
-   * time of the schedule's trigger (e.g. after a direct database edit). Fire times still due are
-   * kept, so a pending catch-up is not lost. Recommended schedule: {@code 15 * * * *}.
+   * Recomputes {@code next_run_at} of every enabled schedule where it is missing, is not a fire
+   * time of the schedule's trigger (e.g. after a direct database edit), or lies beyond the
+   * trigger's next fire time after now (planned by a scheduler whose clock ran ahead). Fire times
+   * still due are kept, so a pending catch-up is not lost. Recommended: {@code 15 * * * *}.
    */
   @Job(
       name = "calculate_next_schedules",
@@ -74,7 +75,9 @@ public class ScheduleRepair {
                   // time fits that is no more than one interval ahead, give or take the clocks'
                   // skew; overdue ones are kept)
                   ? !s.nextRunAt().isAfter(Triggers.nextAfter(s, now).orElseThrow().plus(skew(s)))
-                  : expected.isPresent() && expected.get().equals(s.nextRunAt()));
+                  : expected.isPresent()
+                      && expected.get().equals(s.nextRunAt())
+                      && !beyondNext(s, now));
       if (!fits) {
         Instant next = Triggers.nextAfter(s, now).orElse(null);
         if (!Objects.equals(next, s.nextRunAt())) {
@@ -110,6 +113,18 @@ public class ScheduleRepair {
   private static Duration skew(Schedule s) {
     Duration interval = ((ScheduleTrigger.Every) s.trigger()).interval();
     return interval.compareTo(CLOCK_SKEW) > 0 ? interval : CLOCK_SKEW;
+  }
+
+  /**
+   * Whether the schedule's next fire time lies beyond the trigger's next one after now, give or
+   * take the clocks' skew: a time on the grid all the same, that a scheduler whose clock ran ahead
+   * (to 2027, say) planned, and after the clock was put right the schedule stayed silent till then
+   * (found by review). A one-off trigger has one time only, never beyond.
+   */
+  private static boolean beyondNext(Schedule s, Instant now) {
+    return Triggers.nextAfter(s, now.plus(CLOCK_SKEW))
+        .map(next -> s.nextRunAt().isAfter(next))
+        .orElse(false);
   }
 
   /** How far the clocks of the scheduler's and the repair's hosts may be apart. */

@@ -20,6 +20,7 @@ public final class Recording implements JobContext {
   private final AtomicInteger checks = new AtomicInteger();
   private volatile int actionAt;
   private volatile Runnable action = () -> {};
+  private volatile RunId runId = RunId.of("run-1");
 
   public Recording(String jobName) {
     this(jobName, null, Json.object());
@@ -38,6 +39,12 @@ public final class Recording implements JobContext {
     return this;
   }
 
+  /** The run's id is {@code runId} (else {@code run-1}). */
+  public Recording withRunId(String runId) {
+    this.runId = RunId.of(runId);
+    return this;
+  }
+
   /** {@link #shouldStop()} answers false this many times, then true. */
   public Recording stopAfterChecks(int checks) {
     checksBeforeStop.set(checks);
@@ -46,7 +53,7 @@ public final class Recording implements JobContext {
 
   @Override
   public RunId runId() {
-    return RunId.of("run-1");
+    return runId;
   }
 
   @Override

@@ -191,4 +191,40 @@ class ScheduleRepairTest {
         .isEqualTo(schedulersNow.plusSeconds(5));
     assertThat(store.find("far").orElseThrow().nextRunAt()).isEqualTo(NOW.plusSeconds(5));
   }
+
+  @Test
+  void aFireTimeOnTheGridButBeyondTheNextOneIsPlannedAgainFromNow() throws Exception {
+    // found by review: a scheduler host whose clock had jumped to 2027 stored 2027 fire times,
+    // which fit the trigger; once the clock was put right every such schedule stayed silent till
+    // 2027
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    store.save(
+        schedule(
+            "{\"job_name\":\"cron-2027\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2027-01-01T00:00:00Z\"}"));
+    store.save(
+        schedule(
+            "{\"job_name\":\"anchored-2027\",\"trigger_type\":\"interval\",\"interval_seconds\":3600,"
+                + "\"run_at\":\"2026-01-01T00:30:00Z\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2027-01-01T00:30:00Z\"}"));
+    // a scheduler a minute ahead of this clock (10:59:30) has fired 11:00 and planned 12:00: kept
+    store.save(
+        schedule(
+            "{\"job_name\":\"ahead-a-little\",\"cron_expression\":\"0 * * * *\",\"timezone\":\"UTC\","
+                + "\"next_run_at\":\"2026-03-04T12:00:00Z\"}"));
+    Recording ctx = new Recording("calculate_next_schedules");
+
+    Map<String, Object> result =
+        ScheduleRepair.repair(store, Instant.parse("2026-03-04T10:59:30Z"), ctx);
+
+    assertThat(result).containsEntry("fixed", 2);
+    assertThat(store.find("cron-2027").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
+    assertThat(store.find("anchored-2027").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T11:30:00Z"));
+    assertThat(store.find("ahead-a-little").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T12:00:00Z"));
+    assertThat(ctx.lines)
+        .contains("Schedule cron-2027: next_run_at 2027-01-01T00:00:00Z -> 2026-03-04T11:00:00Z");
+  }
 }

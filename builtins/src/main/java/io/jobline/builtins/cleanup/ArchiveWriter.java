@@ -9,9 +9,9 @@ import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +69,18 @@ final class ArchiveWriter {
       try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
         channel.force(true); // on disk before the batch is deleted from the database
       }
-      Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
+      try {
+        // a rename within the folder, which refuses a file there already (found by review: moved
+        // with ATOMIC_MOVE, which may replace one, an archive of the same name was lost)
+        Files.move(partial, file);
+      } catch (FileAlreadyExistsException e) {
+        deleteQuietly(partial);
+        throw new JobException(
+            "archive file "
+                + file
+                + " exists already and is left as it is; nothing of this batch was deleted",
+            e);
+      }
       forceDirectory(folder);
       verify(file, batch);
       written.add(file);
@@ -81,6 +92,14 @@ final class ArchiveWriter {
               + e.getMessage()
               + "); nothing of this batch was deleted",
           e);
+    }
+  }
+
+  private static void deleteQuietly(Path partial) {
+    try {
+      Files.deleteIfExists(partial);
+    } catch (IOException e) {
+      // a partial file left behind holds a copy of entries still in the database
     }
   }
 

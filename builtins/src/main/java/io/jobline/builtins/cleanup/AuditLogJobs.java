@@ -14,16 +14,21 @@ import io.jobline.store.ChainStore;
 import io.jobline.store.MongoChainStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.wire.Scope;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -60,7 +65,11 @@ public class AuditLogJobs {
     ArchiveWriter archive =
         new ArchiveWriter(
             Path.of(settings.auditLog.archiveDir),
-            settings.auditLog.collection + "-" + STAMP.format(now) + "-" + ctx.runId().value());
+            settings.auditLog.collection
+                + "-"
+                + STAMP.format(now)
+                + "-"
+                + fileNamePart(ctx.runId().value()));
     Deletions.Builder result = Deletions.since(cutoff);
     result.add(
         log.getNamespace().getCollectionName(),
@@ -122,6 +131,33 @@ public class AuditLogJobs {
             new BatchDeleter(ctx, settings.batchSize)
                 .delete(log, olderThan(settings, cutoff), 0, 100))
         .result(ctx);
+  }
+
+  /** The most characters of a run id a file name holds as they are. */
+  private static final int NAME_CHARS = 40;
+
+  private static final Pattern FILE_SAFE = Pattern.compile("[A-Za-z0-9._-]{1," + NAME_CHARS + "}");
+
+  /**
+   * A run id as part of a file name: itself if it is short and holds only letters, digits, dots,
+   * dashes and underscores (as Jobline's own ids do), else what it has of those, cut short, and the
+   * start of its SHA-256, so that two ids make two names (found by review: a run id may hold "/",
+   * and that run's archive failed, being a path into a folder that is not there).
+   */
+  static String fileNamePart(String runId) {
+    if (FILE_SAFE.matcher(runId).matches()) {
+      return runId;
+    }
+    String kept = runId.replaceAll("[^A-Za-z0-9._-]", "_");
+    byte[] digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256").digest(runId.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e); // (every JVM has it)
+    }
+    return kept.substring(0, Math.min(kept.length(), NAME_CHARS))
+        + "-"
+        + HexFormat.of().formatHex(digest, 0, 8);
   }
 
   /** Whether a fire of {@code s} runs {@code job}: as its target or a job run after it. */

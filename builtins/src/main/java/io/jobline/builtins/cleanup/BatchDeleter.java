@@ -10,14 +10,25 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
+import org.bson.codecs.DocumentCodec;
 import org.bson.conversions.Bson;
 
 /**
- * Deletes the documents matching a filter in bounded batches: each batch is read by id, handed to
- * an optional step (e.g. archiving) and deleted by id, then progress is reported and {@link
- * JobContext#shouldStop()} is checked.
+ * Deletes the documents matching a filter in bounded batches: each batch is read, then part by part
+ * ({@link #MAX_PART_BYTES} of ids at most) handed to an optional step (e.g. archiving) and deleted
+ * by id; then progress is reported and {@link JobContext#shouldStop()} is checked.
  */
 final class BatchDeleter {
+  /**
+   * The most bytes of ids a part names, far below the 16 MB a command or a document may hold (found
+   * by review: a batch of 100,000 run ids of 512 characters, named in one {@code $in} and in one
+   * note of the run-history cleanup, was over it, and the job failed on every run).
+   */
+  static final int MAX_PART_BYTES = 2 * 1024 * 1024;
+
+  private static final DocumentCodec CODEC = new DocumentCodec();
+
   private final JobContext ctx;
   private final int batchSize;
 
@@ -32,8 +43,9 @@ final class BatchDeleter {
   }
 
   /**
-   * As {@link #delete(MongoCollection, Bson, int, int)}, handing each batch of whole documents to
-   * {@code beforeDelete} first; if it throws, nothing of that batch is deleted and the job fails.
+   * As {@link #delete(MongoCollection, Bson, int, int)}, handing each part of a batch, whole
+   * documents, to {@code beforeDelete} first; if it throws, nothing of that part is deleted and the
+   * job fails.
    */
   long delete(
       MongoCollection<Document> collection,
@@ -46,7 +58,7 @@ final class BatchDeleter {
 
   /**
    * As {@link #delete(MongoCollection, Bson, int, int, Consumer)}, handing {@code afterDelete} the
-   * ids of each batch's documents that are gone (none, it may be): those that still matched the
+   * ids of each part's documents that are gone (none, it may be): those that still matched the
    * filter when deleted, not those changed since they were read.
    */
   long delete(
@@ -79,17 +91,20 @@ final class BatchDeleter {
       if (batch.isEmpty()) {
         break;
       }
-      if (beforeDelete != null) {
-        beforeDelete.accept(batch);
+      long gone = 0;
+      for (List<Document> part : parts(batch)) {
+        if (beforeDelete != null) {
+          beforeDelete.accept(part);
+        }
+        List<Object> ids = part.stream().map(d -> d.get("_id")).toList();
+        long n =
+            collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
+        gone += n;
+        if (afterDelete != null) {
+          afterDelete.accept(n == ids.size() ? ids : n == 0 ? List.of() : gone(collection, ids));
+        }
       }
-      List<Object> ids = batch.stream().map(d -> d.get("_id")).toList();
-      long gone =
-          collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
       deleted += gone;
-      if (afterDelete != null) {
-        afterDelete.accept(
-            gone == ids.size() ? ids : gone == 0 ? List.of() : gone(collection, ids));
-      }
       int pct =
           total == 0
               ? toPct
@@ -100,6 +115,31 @@ final class BatchDeleter {
       }
     }
     return deleted;
+  }
+
+  /** {@code batch} cut in order into parts whose ids take at most {@link #MAX_PART_BYTES}. */
+  static List<List<Document>> parts(List<Document> batch) {
+    List<List<Document>> out = new ArrayList<>();
+    int from = 0;
+    long bytes = 0;
+    for (int i = 0; i < batch.size(); i++) {
+      int size = bsonSize(batch.get(i).get("_id"));
+      if (i > from && bytes + size > MAX_PART_BYTES) {
+        out.add(batch.subList(from, i));
+        from = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    if (from < batch.size()) {
+      out.add(batch.subList(from, batch.size()));
+    }
+    return out;
+  }
+
+  /** The bytes {@code id} takes as an element of a BSON array or document. */
+  private static int bsonSize(Object id) {
+    return new RawBsonDocument(new Document("_id", id), CODEC).getByteBuffer().remaining();
   }
 
   /** Those of {@code ids} no document of {@code collection} carries. */

@@ -32,9 +32,9 @@ public class RunHistoryCleanup {
   public static final String CLAIMS = "job_claims";
 
   /**
-   * Where the cleanup notes each batch of runs whose log lines are to go, before it deletes the
-   * runs: a cleanup stopped between the two (a crash, a timeout) leaves their lines with no run to
-   * find them by, and a later one finishes from the note.
+   * Where the cleanup notes each part of a batch of runs ({@link BatchDeleter}) whose log lines are
+   * to go, before it deletes the runs: a cleanup stopped between the two (a crash, a timeout)
+   * leaves their lines with no run to find them by, and a later one finishes from the note.
    */
   static final String PENDING = "job_cleanup_pending";
 
@@ -56,8 +56,8 @@ public class RunHistoryCleanup {
   private final JobResources resources;
 
   /**
-   * Told {@code "read"} once a batch of runs was read, and {@code "deleted"} once the runs of it
-   * went and before their lines do (tests: a change or a crash there).
+   * Told {@code "read"} once a part of a batch of runs was read, and {@code "deleted"} once the
+   * runs of it went and before their lines do (tests: a change or a crash there).
    */
   private final Consumer<String> at;
 
@@ -92,20 +92,28 @@ public class RunHistoryCleanup {
             .add(MongoRunStore.COLLECTION, 0)
             .add(MongoRunLogStore.COLLECTION, 0);
     Date before = Date.from(cutoff);
-    // runs written without requested_at (outside producers) are judged by when history last wrote
-    // them
-    // and by when they ended: a run first requested long ago, retried or redriven today, is kept
-    // as long as one that ended today (found by review: deleted at the next cleanup)
+    Instant now = resources.clock().instant();
+    // runs written without requested_at (outside producers), or with one after now (a producer's
+    // clock ahead: found by review, a run requested "in 2099" was never deleted), are judged by
+    // when history last wrote them (or, without that, by when they ended), and all by when they
+    // ended: a run first requested long ago, retried or redriven today, is kept as long as one
+    // that ended today (found by review: deleted at the next cleanup)
     var old =
         Filters.and(
             Filters.in("status", ENDED),
             Filters.or(
                 Filters.lt("requested_at", before),
                 Filters.and(
-                    Filters.exists("requested_at", false), Filters.lt("materialized_at", before))),
+                    Filters.or(
+                        Filters.exists("requested_at", false),
+                        Filters.gt("requested_at", Date.from(now))),
+                    Filters.or(
+                        Filters.lt("materialized_at", before),
+                        Filters.and(
+                            Filters.exists("materialized_at", false),
+                            Filters.lt("completed_at", before))))),
             Filters.or(Filters.exists("completed_at", false), Filters.lt("completed_at", before)));
     MongoCollection<Document> pending = db.getCollection(PENDING);
-    Instant now = resources.clock().instant();
     result.add(
         MongoRunLogStore.COLLECTION,
         deleteLinesOfGoneRuns(db, logs, pending, now.minus(LEFT_AFTER)));
@@ -146,7 +154,12 @@ public class RunHistoryCleanup {
                 db.getCollection(MongoChainRunStore.COLLECTION),
                 Filters.and(
                     Filters.in("status", CHAINS_ENDED),
-                    Filters.lt("requested_at", before),
+                    Filters.or(
+                        Filters.lt("requested_at", before),
+                        // (requested after now, by a clock ahead: judged by when it ended)
+                        Filters.and(
+                            Filters.gt("requested_at", Date.from(now)),
+                            Filters.lt("ended_at", before))),
                     Filters.or(Filters.exists("ended_at", false), Filters.lt("ended_at", before))),
                 0,
                 100));

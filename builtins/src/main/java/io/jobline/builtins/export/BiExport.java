@@ -4,6 +4,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoCursor;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Sorts;
 import io.jobline.builtins.BuiltinSettings;
@@ -19,9 +20,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 
 /**
  * Built-in: exports a tenant's documents to a BI warehouse, with GDPR handling of personal fields.
@@ -35,14 +39,24 @@ public class BiExport {
 
   private final JobResources resources;
 
+  /** Told of each document before it is shaped (tests: a document that cannot be). */
+  private final Consumer<Document> shaping;
+
   public BiExport(JobResources resources) {
+    this(resources, doc -> {});
+  }
+
+  BiExport(JobResources resources, Consumer<Document> shaping) {
     this.resources = resources;
+    this.shaping = shaping;
   }
 
   /**
    * For each configured resource, reads the tenant's documents, shapes them into rows and upserts
-   * them into the target table in batches keyed by document id, so re-running creates no
-   * duplicates. Recommended schedule: {@code 0 1 * * *} with {@code per_tenant}.
+   * them into the target table in batches keyed by document id ({@link RowKey}), so re-running
+   * creates no duplicates; once a pass has read them all, the tenant's rows it did not write (of
+   * documents deleted since) are deleted. Recommended schedule: {@code 0 1 * * *} with {@code
+   * per_tenant}.
    */
   @Job(
       name = "bi-export",
@@ -136,24 +150,48 @@ public class BiExport {
 
     private final List<String> deleted = new ArrayList<>();
 
-    /** The keys binary ids had in earlier exports, of the documents read since the last write. */
+    /** The keys of documents read since the last write that could not be shaped. */
+    private final List<String> unshaped = new ArrayList<>();
+
+    /** The collection read. */
+    private MongoCollection<Document> source;
+
+    /** The pass this run writes rows of (as its progress note says, or a new one). */
+    private Pass pass;
+
+    /**
+     * Whether this pass began with a run that marked its rows (with {@link Pass#id()}): one begun
+     * by an earlier version wrote rows without its mark, which deleting those it did not write
+     * would take.
+     */
+    private boolean marked;
+
+    /**
+     * The keys ids had in earlier exports where they differ from today's ({@link RowKey#earlier}),
+     * of the documents read since the last write.
+     */
     private final List<String> legacyKeys = new ArrayList<>();
 
     /**
-     * Whether rows under old binary-id keys may be left from earlier exports (until one pass read
-     * the resource whole with every write made): a delete of them goes with each batch till then.
+     * Whether rows under old keys may be left from earlier exports (until one pass read the
+     * resource whole with every write made, keys in today's form): a delete of them goes with each
+     * batch till then.
      */
     private boolean sweepLegacyKeys;
 
-    /** Notes the old key of {@code doc}'s binary id, if a row may be left under it. */
+    /**
+     * Notes the keys earlier exports wrote for {@code doc}'s id, if rows may be left under them.
+     */
     private void noteLegacyKey(Document doc) {
-      String legacy = sweepLegacyKeys ? RowShaper.legacyIdOf(doc.get("_id")) : null;
-      if (legacy != null) {
-        legacyKeys.add(legacy);
+      if (sweepLegacyKeys) {
+        legacyKeys.addAll(RowKey.earlier(doc.get("_id")));
       }
     }
 
     private long removed;
+
+    /** Rows the end of the pass deleted, of documents deleted at the source; -1: some, unsaid. */
+    private long swept;
 
     /** Whether a write failed since the pass's note last moved: the note stays before it. */
     private boolean failedSinceNote;
@@ -177,8 +215,7 @@ public class BiExport {
     }
 
     ExportSummary.ResourceResult run(RowShaper shaper, ExportTarget target) {
-      MongoCollection<Document> source =
-          settings.applicationDatabase(resources).getCollection(config.resource());
+      source = settings.applicationDatabase(resources).getCollection(config.resource());
       var filter = Filters.eq(settings.biExport.tenantField, ctx.tenantId());
       total = source.countDocuments(filter);
       // a pass stopped part-way (its timeout, a cancel) goes on after the last document it wrote
@@ -197,10 +234,18 @@ public class BiExport {
             config.resource(), config.targetTable(), 0, 0, List.of(), 0);
       }
       Object after = saved == null ? null : saved.get("after_id");
-      sweepLegacyKeys = legacySwept().find(Filters.eq("_id", key)).first() == null;
-      var reading = after == null ? filter : Filters.and(filter, Filters.gt("_id", after));
+      String passId = saved == null ? UUID.randomUUID().toString() : saved.getString(PASS);
+      marked = passId != null;
+      pass =
+          new Pass(
+              ctx.tenantId(), config.resource(), marked ? passId : UUID.randomUUID().toString());
+      Document keysSwept = legacySwept().find(Filters.eq("_id", key)).first();
+      sweepLegacyKeys =
+          keysSwept == null || !Integer.valueOf(RowKey.FORMAT).equals(keysSwept.get("keys"));
+      // in the order the pass sorts, across types: `_id > after` took only ids of after's type
+      var reading = after == null ? filter : Filters.and(filter, IdOrder.after(after));
       if (after != null) {
-        read = source.countDocuments(Filters.and(filter, Filters.lte("_id", after)));
+        read = source.countDocuments(Filters.and(filter, IdOrder.upTo(after)));
         ctx.log(
             config.resource()
                 + ": going on after document "
@@ -225,36 +270,52 @@ public class BiExport {
           Document doc = docs.next();
           read++;
           last = doc.get("_id");
+          noteLegacyKey(doc);
           if (Boolean.TRUE.equals(at(doc, settings.softDelete.flagField))) {
             skipped++;
-            deleted.add(RowShaper.idOf(doc.get("_id")));
-            noteLegacyKey(doc);
-            if (deleted.size() >= params.batchSize()) {
-              writeAllUpTo(target, batch, key, last);
+            deleted.add(RowKey.of(doc.get("_id")));
+          } else {
+            try {
+              shaping.accept(doc);
+              batch.add(shaper.shape(doc).stamped(pass));
+            } catch (RuntimeException e) {
+              // its row from earlier exports goes, as a misfit's does (found by review: it was
+              // kept, with the values of an erasure made in place since, a name among them)
+              unshaped.add(RowKey.of(doc.get("_id")));
+              error(
+                  "document "
+                      + doc.get("_id")
+                      + " could not be shaped ("
+                      + e
+                      + "): it is left out, and its row deleted from "
+                      + config.targetTable(),
+                  1);
             }
-            continue;
           }
-          try {
-            batch.add(shaper.shape(doc));
-            noteLegacyKey(doc);
-          } catch (RuntimeException e) {
-            error("document " + doc.get("_id") + ": " + e.getMessage(), 1);
-          }
-          if (batch.size() >= params.batchSize()) {
+          if (batch.size() >= params.batchSize()
+              || deleted.size() + unshaped.size() >= params.batchSize()) {
             writeAllUpTo(target, batch, key, last);
           }
         }
       }
       flush(target, batch);
-      remove(target, deleted);
+      remove(target);
       dropLegacyKeys(target);
       finished = !ctx.shouldStop();
-      if (sweepLegacyKeys && after == null && finished && !failedSinceNote) {
-        // read whole from its first document with every write made: no old key is left
+      // read whole from its first document, every write made in this run and, up to its note, in
+      // the runs before it: every document there is has its row written by this pass
+      boolean whole = finished && !failedSinceNote && marked;
+      if (whole) {
+        deleteRowsNotWritten(target);
+      }
+      if (sweepLegacyKeys && whole && !failedSinceNote) {
+        // no old key is left
         legacySwept()
             .replaceOne(
                 Filters.eq("_id", key),
-                new Document("_id", key).append("at", Date.from(resources.clock().instant())),
+                new Document("_id", key)
+                    .append("keys", RowKey.FORMAT)
+                    .append("at", Date.from(resources.clock().instant())),
                 new ReplaceOptions().upsert(true));
       }
       saveProgress(key, last, finished);
@@ -264,6 +325,14 @@ public class BiExport {
                 + ": removed the rows of "
                 + removed
                 + " soft-deleted documents from "
+                + config.targetTable());
+      }
+      if (swept != 0) {
+        ctx.log(
+            config.resource()
+                + ": removed the rows of "
+                + (swept > 0 ? swept + " " : "")
+                + "documents deleted from the source since an earlier export from "
                 + config.targetTable());
       }
       if (errorCount > errors.size()) {
@@ -284,9 +353,28 @@ public class BiExport {
      */
     private void writeAllUpTo(ExportTarget target, List<Row> batch, String key, Object last) {
       flush(target, batch);
-      remove(target, deleted);
+      remove(target);
       dropLegacyKeys(target);
       saveProgress(key, last, false);
+    }
+
+    /**
+     * Deletes the rows of this pass's tenant and resource that it did not write: those of documents
+     * deleted at the source (found by review: a document deleted outright, as a GDPR erasure may
+     * be, or purged before a pass saw its flag, kept its row for good).
+     */
+    private void deleteRowsNotWritten(ExportTarget target) {
+      try {
+        swept = target.deleteNotWrittenBy(config.targetTable(), pass);
+      } catch (Exception e) {
+        failed(e);
+        error(
+            "removing the rows of documents deleted from the source: "
+                + e.getMessage()
+                + " (the next whole pass removes them)",
+            0);
+        failIfGone(target, e);
+      }
     }
 
     /** Notes how far this pass got: up to {@code last}, or ({@code done}) through the resource. */
@@ -300,6 +388,7 @@ public class BiExport {
               new Document("_id", key)
                   .append("after_id", last)
                   .append("done", done)
+                  .append(PASS, marked ? pass.id() : null)
                   .append("at", Date.from(resources.clock().instant())),
               new ReplaceOptions().upsert(true));
     }
@@ -309,10 +398,10 @@ public class BiExport {
         return;
       }
       try {
-        List<Row> rows = batch;
+        List<Row> rows = oneRowPerKey(batch);
         if (target.namesIgnoreCase()) {
           // one column of each name in any case (the target writes it in the table's spelling)
-          CaseFold.Folded folded = CaseFold.fold(List.of(), batch);
+          CaseFold.Folded folded = CaseFold.fold(List.of(), rows);
           rows = folded.rows();
           warnOfFieldsLeftOut(folded.leftOut());
         }
@@ -394,6 +483,29 @@ public class BiExport {
           + " (change the column's type, or drop it to have the next export make it again)";
     }
 
+    /**
+     * The first of the batch's rows of each key: the others are left out, each with an error (found
+     * by review: on BigQuery, two rows of one key in a batch made its MERGE fail on every run).
+     * With keys that keep the id's type only an ObjectId and the string of its hex digits share
+     * one.
+     */
+    private List<Row> oneRowPerKey(List<Row> batch) {
+      Set<String> keys = new HashSet<>();
+      List<Row> out = new ArrayList<>(batch.size());
+      for (Row row : batch) {
+        if (keys.add(row.id())) {
+          out.add(row);
+        } else {
+          error(
+              "two documents of one batch have the row key "
+                  + row.id()
+                  + " (an ObjectId and the string of its hex digits): the second is left out",
+              1);
+        }
+      }
+      return out.size() == batch.size() ? batch : out;
+    }
+
     /** {@code rows} but those that did not fit; the failure itself if none of them is one. */
     private static List<Row> without(List<Row> rows, Row.Misfits found) {
       Set<String> ids = found.each().stream().map(Row.DoesNotFit::id).collect(Collectors.toSet());
@@ -465,37 +577,61 @@ public class BiExport {
     }
 
     /**
-     * Deletes the rows earlier exports wrote under the old keys of the binary ids read since (found
-     * by review: left beside the rows under the new keys, and kept when the document was erased).
+     * Deletes the rows earlier exports wrote under the old keys of the ids read since (found by
+     * review: left beside the rows under the new keys, and kept when the document was erased). A
+     * key that is another document's today ({@code "7"}, of the number 7 once and of the string "7"
+     * now) keeps its row.
      */
     private void dropLegacyKeys(ExportTarget target) throws JobException {
       if (legacyKeys.isEmpty()) {
         return;
       }
       try {
-        target.delete(config.targetTable(), legacyKeys);
+        List<Object> ids = new ArrayList<>(legacyKeys);
+        legacyKeys.stream().filter(ObjectId::isValid).map(ObjectId::new).forEach(ids::add);
+        Set<String> current = new HashSet<>();
+        source
+            .find(Filters.in("_id", ids))
+            .projection(Projections.include("_id"))
+            .forEach(d -> current.add(RowKey.of(d.get("_id"))));
+        List<String> old = legacyKeys.stream().filter(k -> !current.contains(k)).toList();
+        if (!old.isEmpty()) {
+          target.delete(config.targetTable(), old);
+        }
       } catch (Exception e) {
         failed(e);
-        error("removing the rows of binary ids under their old keys: " + e.getMessage(), 0);
+        error("removing the rows of ids under their old keys: " + e.getMessage(), 0);
         failIfGone(target, e);
       }
       legacyKeys.clear();
     }
 
-    /** Rows of documents soft-deleted since an earlier export leave the target too (erasure). */
-    private void remove(ExportTarget target, List<String> ids) {
+    /**
+     * Rows of documents soft-deleted since an earlier export leave the target too (erasure), and so
+     * do those of documents that could not be shaped.
+     */
+    private void remove(ExportTarget target) {
+      removed += remove(target, deleted, "soft-deleted documents");
+      remove(target, unshaped, "documents that could not be shaped");
+    }
+
+    /** Deletes the rows of {@code ids}; returns how many it deleted. */
+    private int remove(ExportTarget target, List<String> ids, String which) {
       if (ids.isEmpty()) {
-        return;
+        return 0;
       }
+      int n = ids.size();
       try {
         target.delete(config.targetTable(), ids);
-        removed += ids.size();
       } catch (Exception e) {
+        n = 0;
         failed(e);
         error(
             "removing the rows of "
                 + ids.size()
-                + " soft-deleted documents (up to "
+                + " "
+                + which
+                + " (up to "
                 + ids.get(ids.size() - 1)
                 + "): "
                 + e.getMessage(),
@@ -503,6 +639,7 @@ public class BiExport {
         failIfGone(target, e);
       }
       ids.clear();
+      return n;
     }
 
     /**
@@ -547,6 +684,9 @@ public class BiExport {
   /** Where each tenant's passes over each resource stopped, if they did ({@code _id}: the pass). */
   static final String PROGRESS = "bi_export_progress";
 
+  /** The field of a progress note holding its pass's id ({@link Pass#id()}). */
+  private static final String PASS = "pass";
+
   /** See {@link #legacySwept()}. */
   static final String LEGACY_SWEPT = "bi_export_legacy_keys_swept";
 
@@ -578,8 +718,9 @@ public class BiExport {
   }
 
   /**
-   * The exports (by the key of their progress note) whose rows under old binary-id keys are all
-   * deleted: a pass read the resource whole since, with every write made.
+   * The exports (by the key of their progress note) whose rows under old keys are all deleted: a
+   * pass read the resource whole since, with every write made, its keys in the form {@code keys}
+   * ({@link RowKey#FORMAT}).
    */
   private MongoCollection<Document> legacySwept() {
     return resources.resource(MongoDatabase.class).getCollection(LEGACY_SWEPT);

@@ -13,6 +13,7 @@ import com.google.cloud.bigquery.JobId;
 import com.google.cloud.bigquery.JobInfo;
 import com.google.cloud.bigquery.JobInfo.CreateDisposition;
 import com.google.cloud.bigquery.JobInfo.WriteDisposition;
+import com.google.cloud.bigquery.JobStatistics;
 import com.google.cloud.bigquery.QueryJobConfiguration;
 import com.google.cloud.bigquery.Schema;
 import com.google.cloud.bigquery.StandardSQLTypeName;
@@ -248,13 +249,13 @@ final class BigQueryTarget implements ExportTarget {
     finish(writer.getJob(), "load of " + rows.size() + " rows into " + stage.getTable());
   }
 
-  private void query(String sql) throws InterruptedException {
+  private Job query(String sql) throws InterruptedException {
     JobId jobId = JobId.newBuilder().setProject(project).setLocation(location).build();
     Job job =
         bigquery.create(
             JobInfo.of(
                 jobId, QueryJobConfiguration.newBuilder(sql).setUseLegacySql(false).build()));
-    finish(job, sql.substring(0, sql.indexOf(' ')));
+    return finish(job, sql.substring(0, sql.indexOf(' ')));
   }
 
   @Override
@@ -268,6 +269,49 @@ final class BigQueryTarget implements ExportTarget {
     }
   }
 
+  @Override
+  public long deleteNotWrittenBy(String table, Pass pass) throws Exception {
+    Table existing = bigquery.getTable(TableId.of(project, dataset, table));
+    Schema schema = existing == null ? null : existing.getDefinition().getSchema();
+    if (schema == null
+        || !has(schema, Column.TENANT)
+        || !has(schema, Column.RESOURCE)
+        || !has(schema, Column.PASS)) {
+      return 0; // (no export since they were added has written a row to it)
+    }
+    Job done = query(sweepSql(table, pass));
+    Long deleted =
+        done.getStatistics() instanceof JobStatistics.QueryStatistics stats
+            ? stats.getNumDmlAffectedRows()
+            : null;
+    return deleted == null ? -1 : deleted;
+  }
+
+  private static boolean has(Schema schema, String column) {
+    return schema.getFields().stream().anyMatch(f -> f.getName().equalsIgnoreCase(column));
+  }
+
+  /** The DELETE of the rows of the pass's tenant and resource that it did not write. */
+  String sweepSql(String table, Pass pass) {
+    return "DELETE FROM "
+        + quote(project + "." + dataset + "." + table)
+        + " WHERE "
+        + quote(Column.TENANT)
+        + " = "
+        + literal(pass.tenant())
+        + " AND "
+        + quote(Column.RESOURCE)
+        + " = "
+        + literal(pass.resource())
+        + " AND ("
+        + quote(Column.PASS)
+        + " IS NULL OR "
+        + quote(Column.PASS)
+        + " <> "
+        + literal(pass.id())
+        + ")";
+  }
+
   /** The most ids one DELETE names. */
   static final int MAX_DELETE_IDS = 1_000;
 
@@ -278,13 +322,16 @@ final class BigQueryTarget implements ExportTarget {
         + " WHERE "
         + quote(Column.KEY)
         + " IN ("
-        + ids.stream()
-            .map(id -> "'" + id.replace("\\", "\\\\").replace("'", "\\'") + "'")
-            .collect(Collectors.joining(", "))
+        + ids.stream().map(BigQueryTarget::literal).collect(Collectors.joining(", "))
         + ")";
   }
 
-  private static void finish(Job job, String what) throws InterruptedException {
+  /** A quoted string literal. */
+  private static String literal(String text) {
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  }
+
+  private static Job finish(Job job, String what) throws InterruptedException {
     Job done = job == null ? null : job.waitFor();
     if (done == null) {
       throw new JobException("BigQuery " + what + ": the job no longer exists");
@@ -293,6 +340,7 @@ final class BigQueryTarget implements ExportTarget {
       throw new JobException(
           "BigQuery " + what + " failed: " + done.getStatus().getError().getMessage());
     }
+    return done;
   }
 
   /** The MERGE of a staging table into the table, keyed by {@code _id}. */

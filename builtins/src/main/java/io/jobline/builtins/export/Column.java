@@ -10,8 +10,33 @@ import java.util.Set;
 
 /** A column of an export table: its name and type. */
 public record Column(String name, ColumnType type) {
-  /** The key column: the source document's id as a string. */
+  /** The key column: the source document's id as a string ({@link RowKey}). */
   public static final String KEY = "_id";
+
+  /**
+   * The tenant whose document the row is: tenants fanned out with one set of params share a table,
+   * and a pass deletes only rows of its own tenant ({@link Pass}).
+   */
+  public static final String TENANT = "_jobline_tenant";
+
+  /** The resource (collection) the row's document is in: two may be exported to one table. */
+  public static final String RESOURCE = "_jobline_resource";
+
+  /**
+   * The id of the pass that last wrote the row: a whole pass deletes the rows of its tenant and
+   * resource that it did not write, those of documents deleted at the source since.
+   */
+  public static final String PASS = "_jobline_pass";
+
+  /**
+   * Whether {@code name} is, in any case, one of the columns the export writes of its own ({@link
+   * #TENANT}, {@link #RESOURCE}, {@link #PASS}): a document's field of that name is left out.
+   */
+  static boolean isExports(String name) {
+    return name.equalsIgnoreCase(TENANT)
+        || name.equalsIgnoreCase(RESOURCE)
+        || name.equalsIgnoreCase(PASS);
+  }
 
   /**
    * The columns of a batch of rows: the key first, then every column in order of first appearance,

@@ -23,6 +23,17 @@ public interface ExportTarget extends AutoCloseable {
   void delete(String table, List<String> ids) throws Exception;
 
   /**
+   * Deletes the rows of the pass's tenant and resource that the pass did not write (their {@link
+   * Column#PASS} is another, or none): at the end of a whole pass they are the rows of documents
+   * deleted at the source since an earlier one. Nothing when the table, or the export's own
+   * columns, do not exist.
+   *
+   * @return how many rows went, or -1 if the target does not say
+   * @throws Exception if the target refused
+   */
+  long deleteNotWrittenBy(String table, Pass pass) throws Exception;
+
+  /**
    * Whether this target takes column names without regard to case, as SQL Server and BigQuery do: a
    * batch then names each column in one spelling only ({@link CaseFold}), and {@link #upsert}
    * writes it in the spelling the table has.

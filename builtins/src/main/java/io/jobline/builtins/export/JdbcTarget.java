@@ -157,6 +157,46 @@ final class JdbcTarget implements ExportTarget {
   }
 
   @Override
+  public long deleteNotWrittenBy(String table, Pass pass) throws SQLException {
+    Map<String, ColumnType> columns = known(table);
+    if (!has(columns, Column.TENANT)
+        || !has(columns, Column.RESOURCE)
+        || !has(columns, Column.PASS)) {
+      return 0; // (no export since they were added has written a row to it)
+    }
+    String written = dialect.quote(Column.PASS);
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "DELETE FROM "
+                + dialect.qualified(table)
+                + " WHERE "
+                + dialect.quote(Column.TENANT)
+                + " = ? AND "
+                + dialect.quote(Column.RESOURCE)
+                + " = ? AND ("
+                + written
+                + " IS NULL OR "
+                + written
+                + " <> ?)")) {
+      ps.setString(1, pass.tenant());
+      ps.setString(2, pass.resource());
+      ps.setString(3, pass.id());
+      long deleted = ps.executeUpdate();
+      connection.commit();
+      return deleted;
+    } catch (SQLException | RuntimeException e) {
+      connection.rollback();
+      throw e;
+    }
+  }
+
+  private boolean has(Map<String, ColumnType> columns, String name) {
+    return namesIgnoreCase
+        ? columns.keySet().stream().anyMatch(name::equalsIgnoreCase)
+        : columns.containsKey(name);
+  }
+
+  @Override
   public boolean namesIgnoreCase() {
     return namesIgnoreCase;
   }

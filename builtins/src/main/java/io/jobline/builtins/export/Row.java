@@ -2,6 +2,7 @@ package io.jobline.builtins.export;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +21,15 @@ public record Row(String id, Map<String, Object> values, Set<String> masked) {
   /** A row with no masked column. */
   public Row(String id, Map<String, Object> values) {
     this(id, values, Set.of());
+  }
+
+  /** This row with the export's own columns, as {@code pass} writes it. */
+  Row stamped(Pass pass) {
+    Map<String, Object> out = new LinkedHashMap<>(values);
+    out.put(Column.TENANT, pass.tenant());
+    out.put(Column.RESOURCE, pass.resource());
+    out.put(Column.PASS, pass.id());
+    return new Row(id, out, masked);
   }
 
   /**

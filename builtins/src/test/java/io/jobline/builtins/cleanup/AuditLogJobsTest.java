@@ -194,4 +194,44 @@ class AuditLogJobsTest {
         .hasMessageContaining("nothing deleted: schedule 'nightly' runs audit-log-archive");
     assertThat(log.countDocuments()).isEqualTo(13);
   }
+
+  @Test
+  void aRunIdHoldingASlashStillNamesOneFileInTheArchiveFolder() throws Exception {
+    // found by review: the run id went into the file name as it was, "/" and all, and that run's
+    // archive always failed (a folder that is not there)
+    Map<String, Object> result =
+        jobs.archive(new Recording("audit-log-archive").withRunId("tenant/a/../b"));
+
+    assertThat(result).containsEntry("deleted", Map.of("audit_log", 10L));
+    @SuppressWarnings("unchecked")
+    List<String> files = (List<String>) result.get("archive_files");
+    assertThat(files)
+        .hasSize(3)
+        .allSatisfy(f -> assertThat(Path.of(f).getParent()).isEqualTo(dir.resolve("archive")))
+        .allSatisfy(f -> assertThat(f).contains("audit_log-20260304T100000Z-tenant_a_.._b-"));
+    assertThat(AuditLogJobs.fileNamePart("tenant/a/../b"))
+        .as("another id of the same letters makes another name")
+        .isNotEqualTo(AuditLogJobs.fileNamePart("tenant_a_.._b"))
+        .isNotEqualTo(AuditLogJobs.fileNamePart("tenant/a/.._b"));
+    assertThat(AuditLogJobs.fileNamePart("x".repeat(512))).hasSizeLessThan(60);
+  }
+
+  @Test
+  void anArchiveFileOfTheSameNameIsNeverReplaced() throws Exception {
+    // found by review: the move into place used ATOMIC_MOVE, which replaces a file of that name
+    Path archive = Files.createDirectories(dir.resolve("archive"));
+    Path earlier =
+        Files.writeString(
+            archive.resolve("audit_log-20260304T100000Z-run-1-0001.jsonl.gz"), "an earlier one");
+
+    assertThatThrownBy(() -> jobs.archive(new Recording("audit-log-archive")))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining(earlier + " exists already and is left as it is");
+
+    assertThat(Files.readString(earlier)).isEqualTo("an earlier one");
+    assertThat(log.countDocuments()).isEqualTo(13);
+    try (var leftovers = Files.list(archive)) {
+      assertThat(leftovers).containsExactly(earlier);
+    }
+  }
 }

@@ -9,8 +9,12 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
+import io.jobline.wire.WireLimits;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterEach;
@@ -205,5 +209,89 @@ class RunHistoryCleanupTest {
       d.append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(endedDaysAgo))));
     }
     return d;
+  }
+
+  @Test
+  void anEndedRunRequestedInTheFutureIsJudgedByWhenItEnded() {
+    // found by review: a producer's clock ahead wrote requested_at in 2099, and the run was never
+    // deleted
+    resources.settings.jobRuns.retentionDays = 90;
+    Date future = Date.from(Instant.parse("2099-01-01T00:00:00Z"));
+    Date longAgo = Date.from(TestResources.NOW.minus(Duration.ofDays(100)));
+    Date lately = Date.from(TestResources.NOW.minus(Duration.ofDays(1)));
+    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+    runs.insertOne(
+        new Document("_id", "ended-long-ago")
+            .append("status", "completed")
+            .append("requested_at", future)
+            .append("completed_at", longAgo)
+            .append("materialized_at", longAgo));
+    runs.insertOne(
+        new Document("_id", "ended-lately")
+            .append("status", "completed")
+            .append("requested_at", future)
+            .append("completed_at", lately)
+            .append("materialized_at", lately));
+    runs.insertOne(
+        new Document("_id", "written-long-ago")
+            .append("status", "missed")
+            .append("requested_at", future)
+            .append("materialized_at", longAgo));
+    MongoCollection<Document> chains = resources.database().getCollection("job_chain_runs");
+    chains.insertOne(
+        new Document("_id", "chain-ended-long-ago")
+            .append("status", "completed")
+            .append("requested_at", future)
+            .append("ended_at", longAgo));
+    chains.insertOne(
+        new Document("_id", "chain-ended-lately")
+            .append("status", "completed")
+            .append("requested_at", future)
+            .append("ended_at", lately));
+
+    new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("ended-lately");
+    assertThat(chains.find().map(d -> d.getString("_id"))).containsExactly("chain-ended-lately");
+  }
+
+  @Test
+  void aBatchOfTheLongestRunIdsIsDeletedInPartsEachWithinWhatACommandHolds() {
+    // found by review: batchSize takes up to 100,000, and a batch's run ids went into one $in and
+    // one note; with ids of 512 characters that is over the 16 MB a command or document may be,
+    // and the cleanup failed on every run. (Ids of three-byte characters: fewer runs to make.)
+    resources.settings.jobRuns.retentionDays = 90;
+    resources.settings.batchSize = 100_000;
+    String longest = "\u20ac".repeat(WireLimits.MAX_ID_CHARS - 6);
+    int count = 11_000; // (11,000 x 1.5 KB: over 16 MB)
+    MongoCollection<Document> runs = resources.database().getCollection("job_runs");
+    Date old = Date.from(TestResources.NOW.minus(Duration.ofDays(91)));
+    List<Document> some = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      some.add(
+          new Document("_id", String.format("%06d", i) + longest)
+              .append("status", "completed")
+              .append("requested_at", old));
+      if (some.size() == 1_000) {
+        runs.insertMany(some);
+        some.clear();
+      }
+    }
+    run("recent", "completed", 1, 0);
+    MongoCollection<Document> lines = resources.database().getCollection("job_run_logs");
+    lines.insertOne(new Document("_id", "first:0").append("run_id", "000000" + longest));
+    lines.insertOne(
+        new Document("_id", "last:0").append("run_id", String.format("%06d", count - 1) + longest));
+
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(result.get("deleted"))
+        .asInstanceOf(MAP)
+        .containsEntry("job_runs", (long) count)
+        .containsEntry("job_run_logs", 2L);
+    assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("recent");
+    assertThat(resources.database().getCollection(RunHistoryCleanup.PENDING).countDocuments())
+        .isZero();
   }
 }

@@ -8,6 +8,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
+import io.jobline.builtins.cleanup.SoftDeletePurge;
 import io.jobline.job.JobException;
 import io.jobline.wire.Json;
 import java.sql.Connection;
@@ -15,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -242,6 +244,7 @@ class BiExportPostgresTest {
     // found by review: earlier exports wrote binary ids as their class name and hash; those rows
     // stayed beside the rows under the new keys, and when the document was erased
     Binary id = new Binary(new byte[] {7, 7, 7});
+    String oldKey = RowKey.earlier(id).get(0);
     resources
         .app()
         .getCollection("users")
@@ -250,21 +253,19 @@ class BiExportPostgresTest {
     // as an export of a version before keys changed left it: that row, and no note of a sweep
     resources.database().getCollection(BiExport.LEGACY_SWEPT).deleteMany(new Document());
     try (Statement st = sql.createStatement()) {
-      st.execute(
-          "INSERT INTO " + users + " (_id, age) VALUES ('" + RowShaper.legacyIdOf(id) + "', 1)");
+      st.execute("INSERT INTO " + users + " (_id, age) VALUES ('" + oldKey + "', 1)");
     }
-    assertThat(rows(users)).containsKeys("070707", RowShaper.legacyIdOf(id));
+    assertThat(rows(users)).containsKeys("binary:0:070707", oldKey);
 
     new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
 
-    assertThat(rows(users)).containsKey("070707").doesNotContainKey(RowShaper.legacyIdOf(id));
+    assertThat(rows(users)).containsKey("binary:0:070707").doesNotContainKey(oldKey);
     // that whole pass swept them: later ones no longer delete old keys with every batch
     try (Statement st = sql.createStatement()) {
-      st.execute(
-          "INSERT INTO " + users + " (_id, age) VALUES ('" + RowShaper.legacyIdOf(id) + "', 1)");
+      st.execute("INSERT INTO " + users + " (_id, age) VALUES ('" + oldKey + "', 1)");
     }
     new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
-    assertThat(rows(users)).containsKey(RowShaper.legacyIdOf(id));
+    assertThat(rows(users)).containsKey(oldKey);
   }
 
   @Test
@@ -417,5 +418,83 @@ class BiExportPostgresTest {
                   .as("nullable, no default: the export's to clear")
                   .isNull();
             });
+  }
+
+  @Test
+  void aDocumentDeletedOrPurgedBeforeAPassSawItsFlagLosesItsRowAtTheEndOfTheNextWholePass()
+      throws Exception {
+    // found by review: only the rows of documents a pass saw flagged went; one deleted outright
+    // (a GDPR erasure by deletion), or purged before a pass saw its flag, kept its row for good
+    new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    new BiExport(resources).export(new Recording("bi-export", "tenant_other", params()));
+    assertThat(rows(users)).containsKeys("u1", "u3", "other");
+    var source = resources.app().getCollection("users");
+    source.deleteOne(Filters.eq("_id", "u1"));
+    source.updateOne(
+        Filters.eq("_id", "u3"),
+        Updates.combine(
+            Updates.set("is_deleted", true),
+            Updates.set("deleted_at", Date.from(TestResources.NOW.minus(Duration.ofDays(40))))));
+    resources.settings.softDelete.enabled = true;
+    resources.settings.softDelete.collections = List.of("users");
+    new SoftDeletePurge(resources).purgeSoftDeleted(new Recording("purge_soft_deleted"));
+    assertThat(source.countDocuments(Filters.in("_id", List.of("u1", "u3")))).isZero();
+
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+
+    assertThat(again.totalErrors()).isZero();
+    assertThat(rows(users))
+        .as("the other tenant's row stays")
+        .containsOnlyKeys("u2", "u4", "u5", "u6", "u7", "other");
+    assertThat(rows(users).get("u2"))
+        .containsEntry("_jobline_tenant", "tenant_664abc")
+        .containsEntry("_jobline_resource", "users");
+    assertThat(rows(orders)).hasSize(4);
+  }
+
+  @Test
+  void idsOfOtherTypesThanStringsAndObjectIdsHaveKeysOfTheirOwnAndRowsUnderOldKeysGo()
+      throws Exception {
+    // found by review: the key was String.valueOf(id): 7 and "7" shared one row, and so did two
+    // dates in one second (their key the date's text in the JVM's time zone)
+    var source = resources.app().getCollection("users");
+    Date first = Date.from(Instant.parse("2026-01-01T10:00:00.001Z"));
+    Date second = Date.from(Instant.parse("2026-01-01T10:00:00.002Z"));
+    source.insertOne(new Document("_id", 7).append("tenant_id", "tenant_664abc").append("age", 7));
+    source.insertOne(
+        new Document("_id", "7").append("tenant_id", "tenant_664abc").append("age", 0));
+    source.insertOne(new Document("_id", 8L).append("tenant_id", "tenant_664abc").append("age", 8));
+    source.insertOne(
+        new Document("_id", first).append("tenant_id", "tenant_664abc").append("age", 1));
+    source.insertOne(
+        new Document("_id", second).append("tenant_id", "tenant_664abc").append("age", 2));
+    new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+    // as an export of a version before keys changed left them: rows under the old keys, and no
+    // note of a sweep ("7" was both the number's and the string's)
+    resources.database().getCollection(BiExport.LEGACY_SWEPT).deleteMany(new Document());
+    try (Statement st = sql.createStatement()) {
+      for (String old : List.of("8", first.toString())) {
+        st.execute("INSERT INTO " + users + " (_id, age) VALUES ('" + old + "', -1)");
+      }
+    }
+
+    ExportSummary again =
+        new BiExport(resources).export(new Recording("bi-export", "tenant_664abc", params()));
+
+    assertThat(again.totalErrors()).isZero();
+    Map<String, Map<String, Object>> after = rows(users);
+    assertThat(after)
+        .containsKeys(
+            "number:7",
+            "7",
+            "number:8",
+            "date:2026-01-01T10:00:00.001Z",
+            "date:2026-01-01T10:00:00.002Z")
+        .doesNotContainKeys("8", first.toString())
+        .hasSize(12);
+    assertThat(after.get("number:7")).containsEntry("age", 7L);
+    assertThat(after.get("7")).containsEntry("age", 0L);
+    assertThat(after.get("date:2026-01-01T10:00:00.002Z")).containsEntry("age", 2L);
   }
 }

@@ -50,6 +50,17 @@ final class FakeBigQuery implements AutoCloseable {
   private static final Pattern DELETE =
       Pattern.compile("^DELETE FROM `([^`]+)` WHERE `_id` IN \\((.*)\\)$");
   private static final Pattern LITERAL = Pattern.compile("'((?:[^'\\\\]|\\\\.)*)'");
+  private static final Pattern SWEEP =
+      Pattern.compile(
+          "^DELETE FROM `([^`]+)` WHERE `_jobline_tenant` = ("
+              + LITERAL.pattern()
+              + ")"
+              + " AND `_jobline_resource` = ("
+              + LITERAL.pattern()
+              + ")"
+              + " AND \\(`_jobline_pass` IS NULL OR `_jobline_pass` <> ("
+              + LITERAL.pattern()
+              + ")\\)$");
   final List<Request> requests = new CopyOnWriteArrayList<>();
 
   /** Table id (project.dataset.table) to its schema fields and its rows by _id. */
@@ -57,6 +68,10 @@ final class FakeBigQuery implements AutoCloseable {
 
   final Map<String, Map<String, ObjectNode>> rows = new ConcurrentHashMap<>();
   private final Map<String, ObjectNode> uploads = new ConcurrentHashMap<>();
+
+  /** Per table loaded, the _ids more than one of its rows had. */
+  private final Map<String, Set<String>> duplicates = new ConcurrentHashMap<>();
+
   private final Map<String, ObjectNode> jobs = new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
   private final HttpServer server;
@@ -93,7 +108,9 @@ final class FakeBigQuery implements AutoCloseable {
   }
 
   private void handle(HttpExchange ex) throws IOException {
-    String method = ex.getRequestMethod();
+    // (the client sends a PATCH, which HttpURLConnection cannot, as a POST saying so)
+    String override = ex.getRequestHeaders().getFirst("X-HTTP-Method-Override");
+    String method = override != null ? override : ex.getRequestMethod();
     String path = ex.getRequestURI().getPath();
     byte[] raw = ex.getRequestBody().readAllBytes();
     if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
@@ -177,6 +194,27 @@ final class FakeBigQuery implements AutoCloseable {
         send(ex, 400, error(400, "injected: the merge is refused"));
         return;
       }
+      Matcher sweep = SWEEP.matcher(sql);
+      if (sweep.find()) {
+        // as BigQuery: the rows of the tenant and resource whose pass is another or none
+        String tenant = unquote(sweep.group(2));
+        String resource = unquote(sweep.group(4));
+        Map<String, ObjectNode> target = rows.getOrDefault(sweep.group(1), new LinkedHashMap<>());
+        int before = target.size();
+        target
+            .values()
+            .removeIf(
+                r ->
+                    tenant.equals(r.path("_jobline_tenant").asText(null))
+                        && resource.equals(r.path("_jobline_resource").asText(null))
+                        && !unquote(sweep.group(6)).equals(r.path("_jobline_pass").asText(null)));
+        ObjectNode out = done(job);
+        ((ObjectNode) out.path("statistics"))
+            .putObject("query")
+            .put("numDmlAffectedRows", Integer.toString(before - target.size()));
+        send(ex, 200, out.toString());
+        return;
+      }
       if (delete.find()) {
         Map<String, ObjectNode> target = rows.getOrDefault(delete.group(1), new LinkedHashMap<>());
         Matcher literal = LITERAL.matcher(delete.group(2));
@@ -191,6 +229,15 @@ final class FakeBigQuery implements AutoCloseable {
         }
         Map<String, ObjectNode> target =
             rows.computeIfAbsent(merge.group(1), k -> new LinkedHashMap<>());
+        if (duplicates.getOrDefault(merge.group(2), Set.of()).stream()
+            .anyMatch(target::containsKey)) {
+          // as BigQuery, once a table holds a row of a key two staged rows have
+          send(
+              ex,
+              400,
+              error(400, "UPDATE/MERGE must match at most one source row for each target row"));
+          return;
+        }
         // as BigQuery: a matched row's columns named in UPDATE SET take the staging row's
         // values, null where it has none; the others keep theirs
         List<String> set = new ArrayList<>();
@@ -241,14 +288,22 @@ final class FakeBigQuery implements AutoCloseable {
         "WRITE_TRUNCATE".equals(config.path("writeDisposition").asText())
             ? new LinkedHashMap<>()
             : rows.computeIfAbsent(id, k -> new LinkedHashMap<>());
+    Set<String> twice = new HashSet<>();
     for (String line : ndjson.split("\n")) {
       if (!line.isBlank()) {
         ObjectNode row = (ObjectNode) Json.mapper().readTree(line);
-        table.put(row.path("_id").asText(), row);
+        if (table.put(row.path("_id").asText(), row) != null) {
+          twice.add(row.path("_id").asText());
+        }
       }
     }
+    duplicates.put(id, twice);
     rows.put(id, table);
     schemas.put(id, (ArrayNode) config.path("schema").path("fields"));
+  }
+
+  private static String unquote(String literal) {
+    return literal.substring(1, literal.length() - 1).replace("\\'", "'").replace("\\\\", "\\");
   }
 
   private ObjectNode done(ObjectNode job) {
