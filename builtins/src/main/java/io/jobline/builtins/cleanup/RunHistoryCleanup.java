@@ -9,7 +9,9 @@ import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobResources;
 import io.jobline.run.RunStatus;
+import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoChainRunStore;
+import io.jobline.store.MongoDeadLetterStore;
 import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
 import io.jobline.wire.Scope;
@@ -72,8 +74,9 @@ public class RunHistoryCleanup {
 
   /**
    * Deletes ended runs requested more than {@code jobs.builtins.jobRuns.retentionDays} ({@code
-   * JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, ended chain runs as old, and
-   * hand-over claims older than that. Recommended: {@code 0 4 * * *}.
+   * JOBS_CLEANUP_DAYS}, default 90) days ago, with their log lines, ended chain runs as old, dead
+   * letters ({@code job_dead_letters}) and Jobline's audit entries ({@code job_audit}) older than
+   * that, and hand-over claims as old. Recommended: {@code 0 4 * * *}.
    */
   @Job(
       name = "cleanup_job_runs",
@@ -163,6 +166,21 @@ public class RunHistoryCleanup {
                     Filters.or(Filters.exists("ended_at", false), Filters.lt("ended_at", before))),
                 0,
                 100));
+    // dead letters and Jobline's own audit entries as old: one a refused record, the other an
+    // operator's write, both grew for good, the first at any producer's will (found by review)
+    result.add(
+        MongoDeadLetterStore.COLLECTION,
+        new BatchDeleter(ctx, settings.batchSize)
+            .delete(
+                db.getCollection(MongoDeadLetterStore.COLLECTION),
+                Filters.lt("time", before),
+                0,
+                100));
+    result.add(
+        MongoAuditStore.COLLECTION,
+        new BatchDeleter(ctx, settings.batchSize)
+            .delete(
+                db.getCollection(MongoAuditStore.COLLECTION), Filters.lt("at", before), 0, 100));
     // claims are left only by runs in flight when their partition changed hands; old ones serve no
     // one (a released one is dated 1970 and goes at once, though a later epoch of its run may
     // still hold it: the claim store reads past such a gap)

@@ -17,6 +17,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -74,7 +75,19 @@ class RunHistoryCleanupTest {
 
     assertThat(result.get("deleted"))
         .isEqualTo(
-            Map.of("job_runs", 3L, "job_run_logs", 5L, "job_claims", 2L, "job_chain_runs", 0L));
+            Map.of(
+                "job_runs",
+                3L,
+                "job_run_logs",
+                5L,
+                "job_claims",
+                2L,
+                "job_chain_runs",
+                0L,
+                "job_dead_letters",
+                0L,
+                "job_audit",
+                0L));
     assertThat(claims.find().map(d -> d.getString("_id")))
         .containsExactlyInAnyOrder("going:1#1", "ended:1#done");
     assertThat(runs.find().map(d -> d.getString("_id")))
@@ -103,7 +116,19 @@ class RunHistoryCleanupTest {
 
     assertThat(result.get("deleted"))
         .isEqualTo(
-            Map.of("job_runs", 1L, "job_run_logs", 1L, "job_claims", 0L, "job_chain_runs", 0L));
+            Map.of(
+                "job_runs",
+                1L,
+                "job_run_logs",
+                1L,
+                "job_claims",
+                0L,
+                "job_chain_runs",
+                0L,
+                "job_dead_letters",
+                0L,
+                "job_audit",
+                0L));
     assertThat(runs.find().map(d -> d.getString("_id"))).containsExactly("retried");
     assertThat(lines.find().map(d -> d.getString("_id")))
         .containsExactlyInAnyOrder("retried:0", "retried:1", "retried:2");
@@ -152,9 +177,46 @@ class RunHistoryCleanupTest {
 
     assertThat(result.get("deleted"))
         .isEqualTo(
-            Map.of("job_runs", 0L, "job_run_logs", 2L, "job_claims", 0L, "job_chain_runs", 0L));
+            Map.of(
+                "job_runs",
+                0L,
+                "job_run_logs",
+                2L,
+                "job_claims",
+                0L,
+                "job_chain_runs",
+                0L,
+                "job_dead_letters",
+                0L,
+                "job_audit",
+                0L));
     assertThat(lines.find().map(d -> d.getString("_id"))).containsExactly("kept:0");
     assertThat(notes.countDocuments()).isZero();
+  }
+
+  @Test
+  void deadLettersAndAuditEntriesOlderThanTheRetentionGo() {
+    // found by review: nothing deleted either, one a refused record (at any producer's will), the
+    // other an operator's write
+    resources.settings.jobRuns.retentionDays = 90;
+    resources.settings.batchSize = 2;
+    MongoCollection<Document> letters = resources.database().getCollection("job_dead_letters");
+    MongoCollection<Document> audit = resources.database().getCollection("job_audit");
+    for (int days : new int[] {200, 91, 91, 89, 1}) {
+      Date at = Date.from(TestResources.NOW.minus(Duration.ofDays(days)));
+      letters.insertOne(
+          new Document("_id", "dl-" + days + "-" + new ObjectId()).append("time", at));
+      audit.insertOne(new Document("_id", new ObjectId()).append("at", at).append("days", days));
+    }
+
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(((Map<?, ?>) result.get("deleted")).get("job_dead_letters")).isEqualTo(3L);
+    assertThat(((Map<?, ?>) result.get("deleted")).get("job_audit")).isEqualTo(3L);
+    assertThat(letters.find().map(d -> d.getString("_id").split("-")[1]))
+        .containsExactlyInAnyOrder("89", "1");
+    assertThat(audit.find().map(d -> d.getInteger("days"))).containsExactlyInAnyOrder(89, 1);
   }
 
   @Test
