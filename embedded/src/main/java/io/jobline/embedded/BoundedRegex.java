@@ -2,18 +2,20 @@ package io.jobline.embedded;
 
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
+import de.bwaldvogel.mongo.exception.ErrorCode;
 import de.bwaldvogel.mongo.exception.MongoServerError;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.Map;
 import java.util.regex.Matcher;
 
 /**
- * A regular expression of one command's filter, matched within a budget of characters read: past
- * {@value #STEPS} reads over all the documents the command matches it against, the command fails
- * with {@code MaxTimeMSExpired} and the store goes on with the next.
+ * A regular expression of one command, matched within the command's budget of characters read: past
+ * {@value #STEPS} reads, over all its expressions and all the documents they are matched against,
+ * the command fails with {@code MaxTimeMSExpired} and the store goes on with the next.
  *
- * <p>Why a budget and not only {@link HostileCommands}'s look at the expression: Java's matcher
+ * <p>Why a budget and not only {@link HostileCommands}'s look at each expression: Java's matcher
  * backtracks polynomially through shapes no look can tell from useful ones. Unanchored {@code .*x}
  * reads a 100,000-character value about 5 billion times (ten seconds, measured), {@code .*.*x} a
  * 3,000-character one as many; all under the collection's lock, so every request on it waits (found
@@ -22,52 +24,115 @@ import java.util.regex.Matcher;
  * reads the value through {@link Counted}, and every read takes one step.
  *
  * <p>The library matches a regular expression given as a value ({@code {v: /re/}}, in {@code $in},
- * {@code $nin}, {@code $not}, {@code $all}, {@code $elemMatch}) through {@link #matcher}; a {@code
- * {$regex, $options}} document it builds into its own expression, so {@link #bindAll} puts one of
- * these in its place where the document says nothing else. Where the document holds more
- * conditions, the expression stays the library's, looked at by {@link HostileCommands} only.
+ * {@code $nin}, {@code $not}, {@code $all}, {@code $elemMatch}, {@code $pull}, array filters)
+ * through {@link #matcher}; a {@code {$regex, $options}} document it builds into an expression of
+ * its own, so {@link #bindAll} puts one of these in its place. What it cannot put one in the place
+ * of is refused, so that no expression is matched unbounded (found by review of the first form,
+ * which left these to the library): a {@code $regex} beside other conditions ({@code {$regex: "a",
+ * $ne: "b"}}: give them in an {@code $and}), a {@code $regex} right under a projection's {@code
+ * $elemMatch}, and any expression in an upsert's filter (the library stores an expression given as
+ * a value in the document it inserts, where MongoDB stores nothing of it).
  */
 final class BoundedRegex extends BsonRegularExpression {
   /**
-   * Character reads one command's regular expressions may take, over all the documents it matches:
-   * about half a second of the store's time on this project's machine, and far more than a scan of
-   * a million short values needs.
+   * Character reads one command's regular expressions may take, over all the documents they are
+   * matched against: about half a second of the store's time on this project's machine, and far
+   * more than a scan of a million short values needs.
    */
   static final long STEPS = 100_000_000;
 
   /** MongoDB's code for an operation stopped at its time limit. */
   private static final int MAX_TIME_EXPIRED = 50;
 
-  private final long steps;
-  private long left;
+  /** The reads left to one command's expressions, all of them together. */
+  static final class Budget {
+    private final long steps;
+    private long left;
 
-  private BoundedRegex(String pattern, String options, long steps) {
+    Budget(long steps) {
+      this.steps = steps;
+      this.left = steps;
+    }
+  }
+
+  private final Budget budget;
+
+  private BoundedRegex(String pattern, String options, Budget budget) {
     super(pattern, options);
-    this.steps = steps;
-    this.left = steps;
+    this.budget = budget;
   }
 
   /**
-   * Puts a bounded expression in place of every regular expression {@code filter} matches with, at
-   * any depth: a BSON regular expression, and a {@code {$regex, $options}} document that holds
-   * nothing else. One budget of {@value #STEPS} reads per expression.
+   * Puts an expression bounded by {@code budget} in place of every regular expression {@code
+   * filter} matches with, at any depth.
+   *
+   * @throws MongoServerError for a {@code $regex} it cannot put one in the place of
    */
-  static void bindAll(Object filter) {
-    bindAll(filter, STEPS, 0);
+  static void bindAll(Object filter, Budget budget) {
+    bind(filter, budget, 0);
   }
 
-  /** As {@link #bindAll(Object)}, with a budget of {@code steps} (for tests). */
-  static void bindAll(Object filter, long steps, int depth) {
+  /**
+   * Binds the {@code $match} stages of a pipeline, nested ones ({@code $facet}, {@code $lookup}).
+   */
+  static void bindPipeline(Object pipeline, Budget budget, int depth) {
+    if (depth > 200) {
+      return; // (the wire check refuses deeper nesting before this)
+    }
+    if (pipeline instanceof Document d) {
+      for (Map.Entry<String, Object> e : d.entrySet()) {
+        if (e.getKey().equals("$match")) {
+          bindAll(e.getValue(), budget);
+        } else {
+          bindPipeline(e.getValue(), budget, depth + 1);
+        }
+      }
+    } else if (pipeline instanceof List<?> list) {
+      for (Object o : list) {
+        bindPipeline(o, budget, depth + 1);
+      }
+    }
+  }
+
+  /** Whether {@code filter} matches with a regular expression anywhere. */
+  static boolean holdsRegex(Object filter, int depth) {
+    if (depth > 200) {
+      return false;
+    }
+    if (filter instanceof BsonRegularExpression) {
+      return true;
+    }
+    if (filter instanceof Document d) {
+      for (Map.Entry<String, Object> e : d.entrySet()) {
+        if (e.getKey().equals("$regex") || holdsRegex(e.getValue(), depth + 1)) {
+          return true;
+        }
+      }
+    } else if (filter instanceof List<?> list) {
+      for (Object o : list) {
+        if (holdsRegex(o, depth + 1)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static void bind(Object filter, Budget budget, int depth) {
     if (depth > 200) {
       return; // (the wire check refuses deeper nesting before this)
     }
     if (filter instanceof Document d) {
       for (Map.Entry<String, Object> e : d.entrySet()) {
-        Object bound = bound(e.getValue(), steps);
-        if (bound != null) {
-          e.setValue(bound);
+        Object value = e.getValue();
+        if (value instanceof BsonRegularExpression r) {
+          if (!(r instanceof BoundedRegex)) {
+            e.setValue(new BoundedRegex(r.getPattern(), r.getOptions(), budget));
+          }
+        } else if (value instanceof Document operators && operators.containsKey("$regex")) {
+          e.setValue(inList(operators, budget));
         } else {
-          bindAll(e.getValue(), steps, depth + 1);
+          bind(value, budget, depth + 1);
         }
       }
     } else if (filter instanceof List<?> list) {
@@ -75,35 +140,59 @@ final class BoundedRegex extends BsonRegularExpression {
       ListIterator<Object> items = ((List<Object>) list).listIterator();
       while (items.hasNext()) {
         Object item = items.next();
-        Object bound = bound(item, steps);
-        if (bound == null) {
-          bindAll(item, steps, depth + 1);
-        } else {
-          try {
-            items.set(bound);
-          } catch (UnsupportedOperationException fixed) {
-            return; // (a list the decoder made unchangeable: its expressions stay the library's)
+        if (item instanceof BsonRegularExpression r) {
+          // (only an expression itself: MongoDB takes no {$regex} document in a list, and the
+          // library matches one there as a value: found by review, $in changed its answer)
+          if (!(r instanceof BoundedRegex)) {
+            items.set(new BoundedRegex(r.getPattern(), r.getOptions(), budget));
           }
+        } else {
+          bind(item, budget, depth + 1);
         }
       }
     }
   }
 
-  /** The bounded expression to match with in place of {@code value}; null when it is none. */
-  private static BoundedRegex bound(Object value, long steps) {
-    if (value instanceof BoundedRegex) {
-      return null;
+  /**
+   * The conditions of a {@code $regex} document with the expression as the one element of an {@code
+   * $in} ({@code {$regex: "^a", $ne: "ab"}} as {@code {$in: [/^a/], $ne: "ab"}}), which matches as
+   * the {@code $regex} does and which the library matches through {@link #matcher}, wherever the
+   * document stands (a field's conditions, {@code $not}, {@code $elemMatch}).
+   *
+   * @throws MongoServerError when the document has an {@code $in} already, or its {@code $regex} or
+   *     {@code $options} are not what MongoDB takes
+   */
+  private static Document inList(Document operators, Budget budget) {
+    Object regex = operators.get("$regex");
+    Object options = operators.get("$options");
+    BoundedRegex bound;
+    if (regex instanceof BsonRegularExpression r && options == null) {
+      bound = new BoundedRegex(r.getPattern(), r.getOptions(), budget);
+    } else if (regex instanceof String pattern && (options == null || options instanceof String)) {
+      bound = new BoundedRegex(pattern, options == null ? "" : (String) options, budget);
+    } else {
+      throw refused("$regex takes a string (with $options) or a regular expression (without)");
     }
-    if (value instanceof BsonRegularExpression r) {
-      return new BoundedRegex(r.getPattern(), r.getOptions(), steps);
+    if (operators.containsKey("$in")) {
+      throw refused("a $regex beside an $in; give the two in an $and");
     }
-    if (value instanceof Document d
-        && d.get("$regex") instanceof String pattern
-        && (d.size() == 1 || (d.size() == 2 && d.get("$options") instanceof String))) {
-      Object options = d.get("$options");
-      return new BoundedRegex(pattern, options == null ? "" : (String) options, steps);
-    }
-    return null;
+    Document rewritten = new Document();
+    rewritten.put("$in", new ArrayList<>(List.of(bound)));
+    operators.forEach(
+        (key, value) -> {
+          if (!key.equals("$regex") && !key.equals("$options")) {
+            rewritten.put(key, value);
+          }
+        });
+    return rewritten;
+  }
+
+  static MongoServerError refused(String why) {
+    return new MongoServerError(
+        ErrorCode.BadValue,
+        "the embedded store matches every regular expression within a budget of reads, and cannot"
+            + " here: "
+            + why);
   }
 
   @Override
@@ -118,13 +207,13 @@ final class BoundedRegex extends BsonRegularExpression {
         "MaxTimeMSExpired",
         "regular expression '"
             + (pattern.length() > 80 ? pattern.substring(0, 80) + "…" : pattern)
-            + "' was stopped: it read the values it matched more than "
-            + steps
-            + " times, which would hold the collection for every other request; anchor it (^) or"
-            + " narrow the filter");
+            + "' was stopped: the command's expressions read the values they matched more than "
+            + budget.steps
+            + " times, which would hold the collection for every other request; anchor them (^)"
+            + " or narrow the filter");
   }
 
-  /** A value as the matcher reads it, one step per character read. */
+  /** A value as the matcher reads it, one step of the command's budget per character read. */
   private final class Counted implements CharSequence {
     private final String value;
 
@@ -139,7 +228,7 @@ final class BoundedRegex extends BsonRegularExpression {
 
     @Override
     public char charAt(int index) {
-      if (--left < 0) {
+      if (--budget.left < 0) {
         throw spent();
       }
       return value.charAt(index);

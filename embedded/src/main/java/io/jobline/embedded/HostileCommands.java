@@ -88,37 +88,55 @@ final class HostileCommands {
   }
 
   /**
-   * Puts {@link BoundedRegex}es in the filters of a command that reads or writes documents by a
-   * filter (and in an aggregation's {@code $match} stages), so that no regular expression holds the
-   * store for longer than its budget of reads.
+   * Puts {@link BoundedRegex}es, one budget for the command, in every place the library matches a
+   * regular expression: filters, projections, array filters, {@code $pull} conditions and an
+   * aggregation's {@code $match} stages at any depth. An upsert's filter may hold none: the library
+   * would store it in the document it inserts.
    */
   private static void boundRegexes(String command, Document query) {
+    BoundedRegex.Budget budget = new BoundedRegex.Budget(BoundedRegex.STEPS);
     switch (command) {
-      case "find" -> BoundedRegex.bindAll(query.get("filter"));
-      case "count", "distinct" -> BoundedRegex.bindAll(query.get("query"));
-      // (not an upsert's: the library makes the document it inserts of the query's values, and
-      // would store the bounded expression where MongoDB stores nothing of a $regex)
+      case "find" -> {
+        BoundedRegex.bindAll(query.get("filter"), budget);
+        BoundedRegex.bindAll(query.get("projection"), budget);
+      }
+      case "count", "distinct" -> BoundedRegex.bindAll(query.get("query"), budget);
       case "findandmodify" -> {
-        if (!Boolean.TRUE.equals(query.get("upsert"))) {
-          BoundedRegex.bindAll(query.get("query"));
-        }
+        upsertFilter(query.get("query"), query.get("upsert"), budget);
+        BoundedRegex.bindAll(query.get("fields"), budget);
+        BoundedRegex.bindAll(query.get("arrayFilters"), budget);
+        pulledBound(query.get("update"), budget);
       }
       case "update" ->
-          statements(query.get("updates")).stream()
-              .filter(d -> !Boolean.TRUE.equals(d.get("upsert")))
-              .forEach(d -> BoundedRegex.bindAll(d.get("q")));
+          statements(query.get("updates"))
+              .forEach(
+                  d -> {
+                    upsertFilter(d.get("q"), d.get("upsert"), budget);
+                    BoundedRegex.bindAll(d.get("arrayFilters"), budget);
+                    pulledBound(d.get("u"), budget);
+                  });
       case "delete" ->
-          statements(query.get("deletes")).forEach(d -> BoundedRegex.bindAll(d.get("q")));
-      case "aggregate" -> {
-        if (query.get("pipeline") instanceof Iterable<?> stages) {
-          for (Object stage : stages) {
-            if (stage instanceof Document d) {
-              BoundedRegex.bindAll(d.get("$match"));
-            }
-          }
-        }
-      }
+          statements(query.get("deletes")).forEach(d -> BoundedRegex.bindAll(d.get("q"), budget));
+      case "aggregate" -> BoundedRegex.bindPipeline(query.get("pipeline"), budget, 0);
       default -> {}
+    }
+  }
+
+  /** Binds a filter, or refuses an upsert's that holds a regular expression. */
+  private static void upsertFilter(Object filter, Object upsert, BoundedRegex.Budget budget) {
+    if (!Boolean.TRUE.equals(upsert)) {
+      BoundedRegex.bindAll(filter, budget);
+    } else if (BoundedRegex.holdsRegex(filter, 0)) {
+      throw BoundedRegex.refused(
+          "an upsert's filter holds a regular expression (the document it would insert would hold"
+              + " it too); find the document first, or upsert by other fields");
+    }
+  }
+
+  /** Binds the conditions of an update's {@code $pull}, which the library matches as filters. */
+  private static void pulledBound(Object update, BoundedRegex.Budget budget) {
+    if (update instanceof Document u) {
+      BoundedRegex.bindAll(u.get("$pull"), budget);
     }
   }
 
