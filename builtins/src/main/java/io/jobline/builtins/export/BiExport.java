@@ -19,6 +19,7 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -98,19 +99,38 @@ public class BiExport {
               ctx.tenantId()));
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
-    if (params.configs().stream().allMatch(c -> doneInThePass(ctx, params, c))) {
-      endPass(ctx, params); // (a run stopped just after its pass's last resource was done)
+    MongoDatabase jobline = resources.resource(MongoDatabase.class);
+    String leaseKey = ctx.tenantId() + "|" + params.targetType().wire();
+    Optional<ExportLease> taken =
+        ExportLease.take(jobline, leaseKey, ctx.runId().value(), ctx.epoch(), resources.clock());
+    if (taken.isEmpty()) {
+      ctx.warning(
+          "Another export of this tenant to "
+              + params.targetType().wire()
+              + " is running (run "
+              + ExportLease.holder(jobline, leaseKey)
+              + "); this run exports nothing: two at once would each delete the rows the other"
+              + " wrote");
+      return new ExportSummary(params.targetType().wire(), 0, 0, 0, List.of());
     }
-    int finished = 0;
-    try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {
-      for (int i = 0; i < params.configs().size() && !ctx.shouldStop(); i++) {
-        ResourceExport export = new ResourceExport(ctx, settings, params, i);
-        results.add(export.run(shapers.get(i), target));
-        finished += export.finished ? 1 : 0;
+    ExportLease lease = taken.get();
+    try {
+      if (params.configs().stream().allMatch(c -> doneInThePass(ctx, params, c))) {
+        endPass(ctx, params); // (a run stopped just after its pass's last resource was done)
       }
-    }
-    if (finished == params.configs().size()) {
-      endPass(ctx, params); // the pass is whole: the next run begins a new one
+      int finished = 0;
+      try (ExportTarget target = Targets.open(params, settings.biExport, resources.clock())) {
+        for (int i = 0; i < params.configs().size() && !ctx.shouldStop(); i++) {
+          ResourceExport export = new ResourceExport(ctx, settings, params, i, lease);
+          results.add(export.run(shapers.get(i), target));
+          finished += export.finished ? 1 : 0;
+        }
+      }
+      if (finished == params.configs().size()) {
+        endPass(ctx, params); // the pass is whole: the next run begins a new one
+      }
+    } finally {
+      lease.release();
     }
     long exported = results.stream().mapToLong(ExportSummary.ResourceResult::exported).sum();
     long errors = results.stream().mapToLong(ExportSummary.ResourceResult::errorCount).sum();
@@ -155,6 +175,9 @@ public class BiExport {
 
     /** The collection read. */
     private MongoCollection<Document> source;
+
+    /** This run's lease on the tenant's exports to the target type, renewed with every batch. */
+    private final ExportLease lease;
 
     /** The pass this run writes rows of (as its progress note says, or a new one). */
     private Pass pass;
@@ -206,7 +229,13 @@ public class BiExport {
     private long read;
     private long total;
 
-    ResourceExport(JobContext ctx, BuiltinSettings settings, ExportParams params, int index) {
+    ResourceExport(
+        JobContext ctx,
+        BuiltinSettings settings,
+        ExportParams params,
+        int index,
+        ExportLease lease) {
+      this.lease = lease;
       this.ctx = ctx;
       this.settings = settings;
       this.params = params;
@@ -352,6 +381,7 @@ public class BiExport {
      * to {@code last} (its _id).
      */
     private void writeAllUpTo(ExportTarget target, List<Row> batch, String key, Object last) {
+      stillOurs();
       flush(target, batch);
       remove(target);
       dropLegacyKeys(target);
@@ -364,6 +394,7 @@ public class BiExport {
      * be, or purged before a pass saw its flag, kept its row for good).
      */
     private void deleteRowsNotWritten(ExportTarget target) {
+      stillOurs();
       try {
         swept = target.deleteNotWrittenBy(config.targetTable(), pass);
       } catch (Exception e) {
@@ -374,6 +405,20 @@ public class BiExport {
                 + " (the next whole pass removes them)",
             0);
         failIfGone(target, e);
+      }
+    }
+
+    /**
+     * Renews the lease, or stops this run when another export (a takeover of this run) has it.
+     *
+     * @throws JobException when the lease is another export's now
+     */
+    private void stillOurs() {
+      if (!lease.renew()) {
+        throw new JobException(
+            "another export of this tenant to "
+                + params.targetType().wire()
+                + " took this one's lease over; this one stops here, deleting nothing");
       }
     }
 

@@ -1,11 +1,13 @@
 package io.jobline.builtins.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
+import io.jobline.job.JobException;
 import io.jobline.wire.Json;
 import java.time.Instant;
 import java.util.Date;
@@ -390,6 +392,63 @@ class BiExportBigQueryTest {
         .contains(
             "users: removed the rows of 1 documents deleted from the source since an earlier"
                 + " export from users");
+  }
+
+  @Test
+  void anExportOfATenantWhileAnotherRunsExportsNothingAndDeletesNoRowOfTheOthers()
+      throws Exception {
+    // found by review: two exports of a tenant at once (a run by hand beside the nightly one) each
+    // ended its pass deleting the rows the other had written, rows of documents that still exist
+    new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+    assertThat(keys()).containsExactlyInAnyOrder("u1", "u2", "u3", "u4", "u5");
+    var leases = resources.database().getCollection(ExportLease.COLLECTION);
+    leases.insertOne(
+        new Document("_id", "t1|bigquery")
+            .append("run", "nightly")
+            .append("epoch", 1L)
+            .append("until", Date.from(TestResources.NOW.plusSeconds(60))));
+    resources.app().getCollection("users").deleteOne(new Document("_id", "u2"));
+    Recording byHand = new Recording("bi-export", "t1", params()).withRunId("by-hand");
+
+    ExportSummary nothing = new BiExport(resources).export(byHand);
+
+    assertThat(nothing.totalExported()).isZero();
+    assertThat(byHand.lines)
+        .anyMatch(
+            l ->
+                l.startsWith(
+                    "WARN Another export of this tenant to bigquery is running (run nightly)"));
+    assertThat(keys()).containsExactlyInAnyOrder("u1", "u2", "u3", "u4", "u5");
+
+    // a lease its holder stopped renewing (it died) is free
+    leases.updateOne(
+        new Document("_id", "t1|bigquery"),
+        new Document("$set", new Document("until", Date.from(TestResources.NOW.minusSeconds(1)))));
+    new BiExport(resources).export(new Recording("bi-export", "t1", params()).withRunId("later"));
+    assertThat(keys()).containsExactlyInAnyOrder("u1", "u3", "u4", "u5");
+    assertThat(leases.countDocuments()).as("let go at the end").isZero();
+  }
+
+  @Test
+  void aRunWhoseLeaseATakeoverTookStopsAtItsNextBatchDeletingNothing() throws Exception {
+    new BiExport(resources).export(new Recording("bi-export", "t1", params()));
+    resources.app().getCollection("users").deleteOne(new Document("_id", "u2"));
+    var leases = resources.database().getCollection(ExportLease.COLLECTION);
+    // (the same run taken over by another executor, at a higher epoch, as this one reads)
+    BiExport cutOff =
+        new BiExport(
+            resources,
+            doc ->
+                leases.updateOne(
+                    new Document("_id", "t1|bigquery"),
+                    new Document("$set", new Document("epoch", 2L))));
+
+    assertThatThrownBy(() -> cutOff.export(new Recording("bi-export", "t1", params())))
+        .isInstanceOf(JobException.class)
+        .hasMessageContaining("took this one's lease over");
+
+    assertThat(keys()).as("no row deleted").containsExactlyInAnyOrder("u1", "u2", "u3", "u4", "u5");
+    assertThat(leases.countDocuments()).as("the takeover's, kept").isEqualTo(1);
   }
 
   @Test
