@@ -63,10 +63,18 @@ final class DataDirLock implements AutoCloseable {
         channel.close();
         throw inUse(dir, holder);
       }
-      channel.truncate(0);
-      channel.write(
-          ByteBuffer.wrap(
-              Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
+      try {
+        channel.truncate(0);
+        channel.write(
+            ByteBuffer.wrap(
+                Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.UTF_8)));
+      } catch (IOException e) {
+        // (found by review: the lock stayed held, unknown here, and every later take said this
+        // process held it)
+        lock.release();
+        channel.close();
+        throw e;
+      }
       HELD.add(file);
       return new DataDirLock(file, channel, lock);
     }

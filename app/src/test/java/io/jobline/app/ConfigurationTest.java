@@ -112,11 +112,15 @@ class ConfigurationTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("scheduler.leaseTtl (500 milliseconds) must be at least 2 seconds");
 
-    Files.writeString(file, "scheduler:\n  leaseTtl: 4s\n  reloadInterval: 2s\n");
+    Files.writeString(file, "scheduler:\n  leaseTtl: 4s\n  reloadInterval: 3600ms\n");
     assertThatThrownBy(() -> Launcher.load(file.toString()))
         .isInstanceOf(ConfigurationException.class)
-        .hasMessageContaining("scheduler.leaseTtl (4 seconds) must be at least 500 milliseconds")
-        .hasMessageContaining("scheduler.reloadInterval and scheduler.chainInterval (2 seconds)");
+        .hasMessageContaining("scheduler.leaseTtl (4 seconds) must be at least 1000 milliseconds")
+        .hasMessageContaining(
+            "scheduler.reloadInterval and scheduler.chainInterval (3600 milliseconds)");
+    // (found by review of the first form: it asked twice the cycle, and refused this, which works)
+    Files.writeString(file, "scheduler:\n  leaseTtl: 15s\n  reloadInterval: 8s\n");
+    assertThat(Launcher.load(file.toString()).scheduler.reloadInterval.toSeconds()).isEqualTo(8);
 
     Files.writeString(file, "scheduler:\n  leaseTtl: 4s\n  reloadInterval: 500ms\n");
     assertThat(Launcher.load(file.toString()).scheduler.leaseTtl.toSeconds()).isEqualTo(4);

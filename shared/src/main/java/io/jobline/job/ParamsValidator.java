@@ -6,8 +6,10 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.jobline.wire.WireLimits;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -32,7 +34,7 @@ public final class ParamsValidator {
     String outside = refOutside(schema);
     if (outside != null) {
       throw new IllegalArgumentException(
-          "$ref '" + outside + "' refers outside the schema; refer within it (#/$defs/…)");
+          "reference '" + outside + "' refers outside the schema; refer within it (#/$defs/…)");
     }
     JsonSchema compiled;
     try {
@@ -52,21 +54,82 @@ public final class ParamsValidator {
     }
   }
 
-  /** The first {@code $ref} that does not point within the schema ({@code #…}); null if none. */
-  private static String refOutside(JsonNode node) {
-    if (node.isObject()) {
-      JsonNode ref = node.get("$ref");
-      if (ref != null && (!ref.isTextual() || !ref.asText().startsWith("#"))) {
-        return ref.asText(ref.toString());
+  /** Keywords whose value is data, not a schema: a {@code $ref} key in it refers to nothing. */
+  private static final Set<String> DATA = Set.of("default", "const", "enum", "examples");
+
+  /** Keywords whose value maps names to schemas: its keys are names, not keywords. */
+  private static final Set<String> NAMED_SCHEMAS =
+      Set.of("properties", "patternProperties", "$defs", "definitions", "dependentSchemas");
+
+  private static final Set<String> REFS = Set.of("$ref", "$dynamicRef", "$recursiveRef");
+
+  /**
+   * The first reference of the schema that would be fetched from elsewhere: an absolute one ({@code
+   * https://…}, {@code //host/…}), or, when the schema names itself by an absolute {@code $id}, any
+   * that does not point within it ({@code #…}), which resolves against that address. Null if none.
+   * Data ({@code default}, {@code enum}, …) and property names are not looked at as schemas (found
+   * by review: a property named {@code $ref} was refused).
+   */
+  private static String refOutside(JsonNode schema) {
+    return refOutside(schema, absoluteId(schema, 0));
+  }
+
+  private static String refOutside(JsonNode node, boolean absoluteBase) {
+    if (!node.isObject()) {
+      if (node.isArray()) {
+        for (JsonNode item : node) {
+          String found = refOutside(item, absoluteBase);
+          if (found != null) {
+            return found;
+          }
+        }
       }
+      return null;
     }
-    for (JsonNode child : node) {
-      String found = refOutside(child);
+    for (Map.Entry<String, JsonNode> e : node.properties()) {
+      String key = e.getKey();
+      JsonNode value = e.getValue();
+      String found = null;
+      if (REFS.contains(key)) {
+        String ref = value.asText(value.toString());
+        boolean within = ref.startsWith("#");
+        if (!value.isTextual() || absolute(ref) || (absoluteBase && !within)) {
+          found = ref;
+        }
+      } else if (NAMED_SCHEMAS.contains(key) && value.isObject()) {
+        for (JsonNode named : value) {
+          found = found != null ? found : refOutside(named, absoluteBase);
+        }
+      } else if (!DATA.contains(key)) {
+        found = refOutside(value, absoluteBase);
+      }
       if (found != null) {
         return found;
       }
     }
     return null;
+  }
+
+  /** Whether a reference names a scheme ({@code https:}, {@code file:}) or a host ({@code //}). */
+  private static boolean absolute(String ref) {
+    return ref.startsWith("//") || ref.matches("(?s)[A-Za-z][A-Za-z0-9+.-]*:.*");
+  }
+
+  /** Whether the schema names itself, or a part, by an absolute {@code $id}. */
+  private static boolean absoluteId(JsonNode node, int depth) {
+    if (depth > WireLimits.MAX_PARSE_DEPTH) {
+      return false;
+    }
+    JsonNode id = node.get("$id");
+    if (id != null && id.isTextual() && absolute(id.asText())) {
+      return true;
+    }
+    for (JsonNode child : node) {
+      if (absoluteId(child, depth + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every violation as "path: message"; empty when the params are valid or there is no schema. */

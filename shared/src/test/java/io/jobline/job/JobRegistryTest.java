@@ -23,6 +23,21 @@ class JobRegistryTest {
             "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"type\":\"array\",\"items\":[{\"type\":\"string\"}]}")
     void draft7(JobContext ctx) {}
 
+    @Job(
+        name = "namedRef",
+        paramsSchema =
+            "{\"properties\":{\"$ref\":{\"type\":\"string\"}},\"default\":{\"$ref\":\"x\"},\"examples\":[{\"$ref\":\"http://x\"}]}")
+    void namedRef(JobContext ctx) {}
+
+    @Job(name = "dynamic", paramsSchema = "{\"$dynamicRef\":\"https://schemas.example.invalid/a\"}")
+    void dynamic(JobContext ctx) {}
+
+    @Job(
+        name = "underAnAddress",
+        paramsSchema =
+            "{\"$id\":\"https://schemas.example.invalid/p.json\",\"properties\":{\"a\":{\"$ref\":\"other.json\"}}}")
+    void underAnAddress(JobContext ctx) {}
+
     @Job(name = "misspelt", paramsSchema = "{\"type\":\"objekt\"}")
     void misspelt(JobContext ctx) {}
 
@@ -64,6 +79,11 @@ class JobRegistryTest {
     assertRefused("missing", "does not compile");
     assertRefused("draft3", "does not compile");
     assertRefused("remote", "refers outside the schema");
+    // (found by review of the first form: a property named $ref and data holding one were
+    // refused; a $dynamicRef elsewhere was fetched)
+    assertThat(define("namedRef").descriptor().paramsSchema()).isNotNull();
+    assertRefused("dynamic", "refers outside the schema");
+    assertRefused("underAnAddress", "refers outside the schema");
   }
 
   private static void assertRefused(String job, String why) {
