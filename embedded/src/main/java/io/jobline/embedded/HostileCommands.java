@@ -80,11 +80,13 @@ final class HostileCommands {
           "the embedded store does not take aggregations that write ($out, $merge); read the"
               + " results and write them instead");
     }
-    refuseRiskyRegexes(name, query);
+    boolean matchesARegex = refuseRiskyRegexes(name, query);
     if (WRITES_DOCUMENTS.contains(name)) {
       refuseNulInNames(query);
     }
-    boundRegexes(name, query);
+    if (matchesARegex) { // (most commands match with none: nothing more to walk)
+      boundRegexes(name, query);
+    }
   }
 
   /**
@@ -165,34 +167,40 @@ final class HostileCommands {
    * expression in a filter; in a pipeline also the {@code regex} of {@code $regexMatch} and its
    * kind) that could backtrack for ages. Only where they are matched: a document or update written
    * may hold any value under any key (found by review of the first form, which refused a run whose
-   * params held a key named {@code regex}).
+   * params held a key named {@code regex}). Returns whether the command matches with any regular
+   * expression.
    */
-  private static void refuseRiskyRegexes(String command, Document query) {
-    switch (command) {
-      case "find" -> {
-        refuseRiskyRegexes(query.get("filter"), false, 0);
-        refuseRiskyRegexes(query.get("projection"), false, 0); // ($elemMatch)
-      }
+  private static boolean refuseRiskyRegexes(String command, Document query) {
+    return switch (command) {
+      case "find" ->
+          refuseRiskyRegexes(query.get("filter"), false, 0)
+              | refuseRiskyRegexes(query.get("projection"), false, 0); // ($elemMatch)
       case "count", "distinct" -> refuseRiskyRegexes(query.get("query"), false, 0);
-      case "findandmodify" -> {
-        refuseRiskyRegexes(query.get("query"), false, 0);
-        refuseRiskyRegexes(query.get("fields"), false, 0);
-        refuseRiskyRegexes(query.get("arrayFilters"), false, 0);
-        pulled(query.get("update"));
-      }
+      case "findandmodify" ->
+          refuseRiskyRegexes(query.get("query"), false, 0)
+              | refuseRiskyRegexes(query.get("fields"), false, 0)
+              | refuseRiskyRegexes(query.get("arrayFilters"), false, 0)
+              | pulled(query.get("update"));
       case "aggregate" -> refuseRiskyRegexes(query.get("pipeline"), true, 0);
-      case "update" ->
-          statements(query.get("updates"))
-              .forEach(
-                  d -> {
-                    refuseRiskyRegexes(d.get("q"), false, 0);
-                    refuseRiskyRegexes(d.get("arrayFilters"), false, 0);
-                    pulled(d.get("u"));
-                  });
-      case "delete" ->
-          statements(query.get("deletes")).forEach(d -> refuseRiskyRegexes(d.get("q"), false, 0));
-      default -> {}
-    }
+      case "update" -> {
+        boolean any = false;
+        for (Document d : statements(query.get("updates"))) {
+          any |=
+              refuseRiskyRegexes(d.get("q"), false, 0)
+                  | refuseRiskyRegexes(d.get("arrayFilters"), false, 0)
+                  | pulled(d.get("u"));
+        }
+        yield any;
+      }
+      case "delete" -> {
+        boolean any = false;
+        for (Document d : statements(query.get("deletes"))) {
+          any |= refuseRiskyRegexes(d.get("q"), false, 0);
+        }
+        yield any;
+      }
+      default -> false;
+    };
   }
 
   /** The statements (documents) of an update's or delete's list. */
@@ -213,18 +221,19 @@ final class HostileCommands {
    * The conditions of an update's {@code $pull}, which the library matches as filters (found by
    * review of the narrowed check); the values an update writes are not looked at.
    */
-  private static void pulled(Object update) {
-    if (update instanceof Document u) {
-      refuseRiskyRegexes(u.get("$pull"), false, 0);
-    }
+  private static boolean pulled(Object update) {
+    return update instanceof Document u && refuseRiskyRegexes(u.get("$pull"), false, 0);
   }
 
-  private static void refuseRiskyRegexes(Object value, boolean pipeline, int depth) {
+  /** Refuses the risky expressions of {@code value}; whether it matches with any expression. */
+  private static boolean refuseRiskyRegexes(Object value, boolean pipeline, int depth) {
     if (depth > 200) {
-      return; // (the wire check refuses deeper nesting before this)
+      return false; // (the wire check refuses deeper nesting before this)
     }
+    boolean any = false;
     if (value instanceof BsonRegularExpression r) {
       refuseRisky(r.getPattern());
+      any = true;
     } else if (value instanceof Document d) {
       for (Map.Entry<String, Object> e : d.entrySet()) {
         boolean matched =
@@ -232,15 +241,17 @@ final class HostileCommands {
                 || (pipeline && e.getKey().equals("regex") && d.containsKey("input"));
         if (matched && e.getValue() instanceof String pattern) {
           refuseRisky(pattern);
+          any = true;
         } else {
-          refuseRiskyRegexes(e.getValue(), pipeline, depth + 1);
+          any |= refuseRiskyRegexes(e.getValue(), pipeline, depth + 1);
         }
       }
     } else if (value instanceof Iterable<?> list) {
       for (Object o : list) {
-        refuseRiskyRegexes(o, pipeline, depth + 1);
+        any |= refuseRiskyRegexes(o, pipeline, depth + 1);
       }
     }
+    return any;
   }
 
   private static void refuseRisky(String pattern) {
