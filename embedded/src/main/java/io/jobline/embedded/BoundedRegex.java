@@ -94,30 +94,6 @@ final class BoundedRegex extends BsonRegularExpression {
     }
   }
 
-  /** Whether {@code filter} matches with a regular expression anywhere. */
-  static boolean holdsRegex(Object filter, int depth) {
-    if (depth > 200) {
-      return false;
-    }
-    if (filter instanceof BsonRegularExpression) {
-      return true;
-    }
-    if (filter instanceof Document d) {
-      for (Map.Entry<String, Object> e : d.entrySet()) {
-        if (e.getKey().equals("$regex") || holdsRegex(e.getValue(), depth + 1)) {
-          return true;
-        }
-      }
-    } else if (filter instanceof List<?> list) {
-      for (Object o : list) {
-        if (holdsRegex(o, depth + 1)) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
   private static void bind(Object filter, Budget budget, int depth) {
     if (depth > 200) {
       return; // (the wire check refuses deeper nesting before this)

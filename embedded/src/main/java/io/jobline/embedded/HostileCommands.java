@@ -128,7 +128,7 @@ final class HostileCommands {
   private static void upsertFilter(Object filter, Object upsert, BoundedRegex.Budget budget) {
     if (!Boolean.TRUE.equals(upsert)) {
       BoundedRegex.bindAll(filter, budget);
-    } else if (BoundedRegex.holdsRegex(filter, 0)) {
+    } else if (refuseRiskyRegexes(filter, false, 0)) { // (the walk that looked at them)
       throw BoundedRegex.refused(
           "an upsert's filter holds a regular expression (the document it would insert would hold"
               + " it too); find the document first, or upsert by other fields");
