@@ -63,15 +63,19 @@ public final class ChainScan {
    * Scans, validates every chain found and stores it as declared in code.
    *
    * @param jobExists whether a job of that name is registered
+   * @param fansOut whether that job runs once per tenant (which a chain cannot wait for)
    * @return the chains published
    * @throws ChainException naming the chain and step at fault; nothing is stored then
    */
   public static List<Chain> publish(
-      List<String> packages, Predicate<String> jobExists, ChainStore store) {
+      List<String> packages,
+      Predicate<String> jobExists,
+      Predicate<String> fansOut,
+      ChainStore store) {
     List<Chain> found = scan(packages);
     for (Chain chain : found) {
       try {
-        chain.validate(jobExists);
+        chain.validate(jobExists, fansOut);
       } catch (ChainException e) {
         throw new ChainException(
             e.chain(),

@@ -10,6 +10,7 @@ import io.jobline.executor.ExecutorParts;
 import io.jobline.executor.MongoClaimStore;
 import io.jobline.executor.MongoPartitionLeases;
 import io.jobline.executor.MongoTenantDirectory;
+import io.jobline.job.JobDescriptor;
 import io.jobline.job.JobRegistry;
 import java.util.List;
 
@@ -48,6 +49,12 @@ final class ExecutorWiring {
     ChainScan.publish(
         config.jobs.scanned(),
         job -> registry.find(job).isPresent() || stores.catalogue().find(job).isPresent(),
+        job ->
+            registry
+                .find(job)
+                .map(d -> d.descriptor().perTenant())
+                .or(() -> stores.catalogue().find(job).map(JobDescriptor::perTenant))
+                .orElse(false),
         stores.chains());
     env.lifecycle()
         .manage(

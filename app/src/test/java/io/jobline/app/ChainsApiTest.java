@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.app.testjobs.ChainTestJobs;
+import io.jobline.chain.Chain;
 import io.jobline.wire.RunId;
 import java.time.Duration;
 import java.time.Instant;
@@ -349,6 +350,59 @@ class ChainsApiTest {
             "{\"name\":\"odd\",\"steps\":[{\"job\":\"noop\",\"on_failure\":\"ignore\"}]}");
     assertThat(policy.status()).isEqualTo(400);
     assertThat(policy.body().path("detail").asText()).contains("on_failure must be one of");
+  }
+
+  @Test
+  void aStepDefinedWrongIsRefusedNamingItsFieldNotTakenAsSomethingElse() {
+    // found by review: params that were not an object were dropped, 1.5 retries taken as 1, and a
+    // field of the wrong type refused naming only "body"
+    for (String[] c :
+        new String[][] {
+          {"{\"job\":\"noop\",\"params\":[1,2]}", "steps[0].params"},
+          {"{\"job\":\"noop\",\"params\":\"str\"}", "steps[0].params"},
+          {"{\"job\":\"noop\",\"retries\":1.5}", "steps[0].retries"},
+          {"{\"job\":\"noop\",\"retries\":1e10}", "steps[0].retries"},
+          {"{\"job\":\"noop\",\"retry_delay_seconds\":\"x\"}", "steps[0].retry_delay_seconds"},
+          {"{\"job\":\"noop\",\"depends_on\":\"x\"}", "steps[0].depends_on"},
+          {"{\"job\":\"noop\",\"on_failure\":\"bogus\"}", "steps[0].on_failure"},
+        }) {
+      Http.Reply r = http.post("/jobs/chains", "{\"name\":\"wrong\",\"steps\":[" + c[0] + "]}");
+      assertThat(r.status()).as(c[0] + " " + r.body()).isEqualTo(400);
+      assertThat(r.contentType()).startsWith("application/problem+json");
+      assertThat(r.body().path("field").asText()).as(c[0]).isEqualTo(c[1]);
+    }
+    assertThat(http.get("/jobs/chains/wrong").status()).isEqualTo(404);
+  }
+
+  @Test
+  void aJobThatRunsOncePerTenantIsRefusedAsAStep() {
+    // found by review: its run ends once it has planned the tenants' runs, so the steps after it
+    // started before they ran, and the chain ended completed whatever they did
+    Http.Reply r =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"export-after\",\"steps\":[{\"job\":\"noop\"},"
+                + "{\"job\":\"bi-export\",\"depends_on\":[\"noop\"]}]}");
+    assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(400);
+    assertThat(r.body().path("field").asText()).isEqualTo("steps[1].job");
+    assertThat(r.body().path("detail").asText()).contains("runs once per tenant");
+    assertThat(http.get("/jobs/chains/export-after").status()).isEqualTo(404);
+  }
+
+  @Test
+  void aChainOfMoreStepsThanAChainTakesIsRefusedNamingSteps() {
+    StringBuilder steps = new StringBuilder();
+    for (int i = 0; i <= Chain.MAX_STEPS; i++) {
+      steps
+          .append(i == 0 ? "" : ",")
+          .append("{\"name\":\"s")
+          .append(i)
+          .append("\",\"job\":\"noop\"}");
+    }
+    Http.Reply r = http.post("/jobs/chains", "{\"name\":\"huge\",\"steps\":[" + steps + "]}");
+    assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(400);
+    assertThat(r.body().path("field").asText()).isEqualTo("steps");
+    assertThat(r.body().path("detail").asText()).contains("at most " + Chain.MAX_STEPS);
   }
 
   @Test

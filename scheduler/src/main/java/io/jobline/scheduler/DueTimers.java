@@ -208,6 +208,27 @@ final class DueTimers {
     settle();
   }
 
+  /**
+   * Whether the attempt of a chain step that {@code timer} sends is still to be sent: each attempt
+   * has a run id of its own, so one history shows ({@code run} not null) was sent already, and the
+   * timer is deleted. (Found by review: an orchestrator that set the timer and then could not
+   * record the attempt set it again at its next pass, after the first had fired, and the attempt
+   * ran twice once the executor that ran it no longer remembered it.)
+   */
+  private boolean chainStepNotSentYet(TimerStore.Timer timer, RunRecord run) {
+    if (run == null) {
+      return true;
+    }
+    LOG.info(
+        "Scheduler {} drops timer {}: history shows its run (attempt {}, {}), so it was sent before",
+        id,
+        timer.id(),
+        run.attempt(),
+        run.status() == null ? "unknown" : run.status().wire());
+    timers.deleteIfDue(timer.id(), timer.dueAt());
+    return false;
+  }
+
   /** Deletes the timers whose sends Kafka took; one whose send failed is sent again later. */
   private void settle() {
     for (Iterator<Sent> it = inFlight.values().iterator(); it.hasNext(); ) {
@@ -282,9 +303,13 @@ final class DueTimers {
     }
   }
 
-  /** The run a retry timer names, or null for another timer (or one naming no run). */
+  /**
+   * The run a retry timer (a run's or a chain step's) names, or null for another timer (or one
+   * naming no run).
+   */
   private static String retriedRun(TimerStore.Timer t) {
-    return JobRequest.RETRY_TIMER.equals(t.kind())
+    return (JobRequest.RETRY_TIMER.equals(t.kind())
+                || JobRequest.CHAIN_RETRY_TIMER.equals(t.kind()))
             && t.request() != null
             && t.request().runId() != null
         ? t.request().runId().value()
@@ -301,6 +326,11 @@ final class DueTimers {
     String runId = retriedRun(timer);
     if (runId == null) {
       return true;
+    }
+    if (JobRequest.CHAIN_RETRY_TIMER.equals(timer.kind())) {
+      // (runs that cannot be read hold no chain step back: the look is a guard against a second
+      // send, which its executor's memory of the runs it ended guards against too)
+      return retried == null || chainStepNotSentYet(timer, retried.get(runId));
     }
     JobRequest next = timer.request();
     Instant now = clock.instant();

@@ -109,6 +109,32 @@ class DueTimersTest {
   }
 
   @Test
+  void aChainStepsRetryTimerWhoseAttemptHistoryShowsIsDroppedNotSentAgain() {
+    // found by review: an orchestrator that set the timer and then could not record the step
+    // retrying set it again at its next pass, after the first had fired: the attempt was sent twice
+    InMemoryTimerStore kept = new InMemoryTimerStore();
+    JobRequest sentBefore = TenantDown.step("c1-load-2", "t1", T0);
+    JobRequest notYet = TenantDown.step("c2-load-2", "t1", T0);
+    kept.set(new TimerStore.Timer("chain-retry:c1-load-2", T0, "chain-retry", sentBefore));
+    kept.set(new TimerStore.Timer("chain-retry:c2-load-2", T0, "chain-retry", notYet));
+    InMemoryRunStore shown = new InMemoryRunStore(new SettableClock(T0));
+    shown.upsertAll(List.of(TestRuns.retryingWithRetryDue(RunId.of("c1-load-2"), "noop", T0)));
+    SchedulerTest.Captured out = new SchedulerTest.Captured();
+
+    new DueTimers(
+            "a",
+            kept,
+            new ChainAwareRuns(shown, new InMemoryChainRunStore()),
+            out,
+            new SettableClock(T0),
+            () -> true)
+        .fire();
+
+    assertThat(out.requests).containsExactly(notYet);
+    assertThat(kept.due(T0.plusSeconds(60), 10)).isEmpty();
+  }
+
+  @Test
   void theRunsOfTheRetriesDueAreReadInOneGoThroughTheSchedulersStore() {
     // found by review: the scheduler's store read them one by one, inside its firing loop
     InMemoryTimerStore kept = new InMemoryTimerStore();

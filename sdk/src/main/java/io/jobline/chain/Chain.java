@@ -64,18 +64,54 @@ public record Chain(String name, String description, List<ChainStep> steps) {
   }
 
   /**
-   * Checks the chain: a name, at least one step, unique step names, known jobs, dependencies naming
-   * steps, sane retry settings, and no cycle.
+   * The most steps a chain may have. Each pass of the chain orchestrator reads and writes a chain
+   * run whole, and one of 30,000 steps (which a 1 MiB body holds) took it 2–3 s a pass, holding up
+   * every other chain run's progress (found by review).
+   */
+  public static final int MAX_STEPS = 1000;
+
+  /**
+   * Checks the chain as {@link #validate(Predicate, Predicate)} does, with no job fanning out.
    *
    * @param jobExists whether a job of that name is registered
    * @throws ChainException naming the step and field at fault (a cycle is named step by step)
    */
   public Chain validate(Predicate<String> jobExists) {
+    return validate(jobExists, job -> false);
+  }
+
+  /**
+   * Checks the chain: a name, from one to {@link #MAX_STEPS} steps, unique step names, known jobs
+   * that do not fan out per tenant, params that are JSON objects, dependencies naming steps, sane
+   * retry settings, and no cycle.
+   *
+   * <p>A job that fans out per tenant cannot be a step: its run ends once it has planned the
+   * tenants' runs, not once they ran, so the steps after it would start before its work was done,
+   * and the chain would end completed whatever the tenants' runs did (found by review).
+   *
+   * @param jobExists whether a job of that name is registered
+   * @param fansOut whether that job fans out to one run per tenant ({@code perTenant})
+   * @throws ChainException naming the step and field at fault (a cycle is named step by step)
+   */
+  public Chain validate(Predicate<String> jobExists, Predicate<String> fansOut) {
     if (name == null || name.isBlank()) {
       throw new ChainException(name, null, "name", "a chain needs a name");
     }
     if (steps.isEmpty()) {
       throw new ChainException(name, null, "steps", "chain '" + name + "' has no steps");
+    }
+    if (steps.size() > MAX_STEPS) {
+      throw new ChainException(
+          name,
+          null,
+          "steps",
+          "chain '"
+              + name
+              + "' has "
+              + steps.size()
+              + " steps; a chain takes at most "
+              + MAX_STEPS
+              + " (split it into smaller chains)");
     }
     Map<String, ChainStep> byName = new LinkedHashMap<>();
     for (int i = 0; i < steps.size(); i++) {
@@ -96,16 +132,26 @@ public record Chain(String name, String description, List<ChainStep> steps) {
                 + name
                 + "'; give one a different name");
       }
-      if (!jobExists.test(s.job())) {
+      String unfit =
+          !jobExists.test(s.job())
+              ? "is not registered; GET /jobs lists the catalogue"
+              : fansOut.test(s.job())
+                  ? "runs once per tenant: its run ends once the tenants' runs are planned, not"
+                      + " once they ran, so a chain cannot wait for it; schedule that job on its own"
+                  : null;
+      if (unfit != null) {
         throw new ChainException(
             name,
             s.name(),
             at + ".job",
-            "step '"
-                + s.name()
-                + "' runs job '"
-                + s.job()
-                + "', which is not registered; GET /jobs lists the catalogue");
+            "step '" + s.name() + "' runs job '" + s.job() + "', which " + unfit);
+      }
+      if (!s.params().isObject()) {
+        throw new ChainException(
+            name,
+            s.name(),
+            at + ".params",
+            "step '" + s.name() + "' has params that are not a JSON object: " + s.params());
       }
       boolean badRetries = s.retries() < 0 || s.retries() >= WireLimits.MAX_ATTEMPTS;
       if (badRetries

@@ -224,6 +224,9 @@ public record JobRequest(
   /** Who {@link #nextAttempt} says requested an attempt: its retry timer. */
   public static final String RETRY_TIMER = "retry";
 
+  /** The kind of the timer that sends a chain step's next attempt. */
+  public static final String CHAIN_RETRY_TIMER = "chain-retry";
+
   /**
    * Whether this is an attempt its run's retry timer requested ({@link #nextAttempt}), not one
    * asked for by hand.

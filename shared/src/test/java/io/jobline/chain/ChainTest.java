@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jobline.wire.Json;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,6 +21,34 @@ class ChainTest {
       return e;
     }
     throw new AssertionError("chain " + chain.name() + " was accepted");
+  }
+
+  @Test
+  void aStepRunningAJobThatFansOutPerTenantIsRejectedNamingIt() {
+    Chain chain = Chain.chain("c", "", ChainStep.step("a"), ChainStep.step("b").dependsOn("a"));
+    assertThat(chain.validate(JOBS::contains, j -> false)).isSameAs(chain);
+    assertThatThrownBy(() -> chain.validate(JOBS::contains, "b"::equals))
+        .isInstanceOfSatisfying(
+            ChainException.class,
+            e -> {
+              assertThat(e.field()).isEqualTo("steps[1].job");
+              assertThat(e.getMessage()).contains("runs once per tenant");
+            });
+  }
+
+  @Test
+  void paramsThatAreNotAnObjectAndMoreStepsThanAChainTakesAreRejected() {
+    ChainStep listed =
+        new ChainStep("a", "a", Json.mapper().createArrayNode().add(1), null, null, null, null);
+    assertThat(rejected(Chain.chain("p", "", listed)).field()).isEqualTo("steps[0].params");
+
+    List<ChainStep> steps = new ArrayList<>();
+    for (int i = 0; i <= Chain.MAX_STEPS; i++) {
+      steps.add(ChainStep.step("a").named("s" + i));
+    }
+    assertThat(rejected(new Chain("big", "", steps)).field()).isEqualTo("steps");
+    assertThat(new Chain("big", "", steps.subList(0, Chain.MAX_STEPS)).validate(JOBS::contains))
+        .isNotNull();
   }
 
   @Test

@@ -163,7 +163,7 @@ public final class ChainOrchestrator implements Managed {
         run.steps().stream().filter(s -> s.status().isActive()).map(StepRun::runId).toList();
     Map<String, RunStatus> statuses = watched.isEmpty() ? Map.of() : parts.runs().statuses(watched);
     ChainProgress.Outcome out = ChainProgress.advance(run, statuses, clock.instant());
-    out.timers().forEach(parts.timers()::set);
+    setTimers(out.timers());
     out.droppedTimers().forEach(parts.timers()::delete);
     Unsent unsent = send(out.requests());
     out.cancels().forEach(parts.cancel());
@@ -188,6 +188,30 @@ public final class ChainOrchestrator implements Managed {
     if (next.status().isTerminal()) {
       parts.chainRuns().finished(chainRunId);
       LOG.info("Chain run {} of {} ended {}", chainRunId, run.chainName(), next.status().wire());
+    }
+  }
+
+  /**
+   * Sets the timers of the steps' next attempts, but not one whose attempt history shows: a pass
+   * that set it and then could not record the step retrying (its write refused, its process
+   * stopped) left it to fire, and set again it sent that attempt a second time (found by review).
+   * The step is recorded retrying as that attempt all the same, and the next pass follows its run.
+   */
+  private void setTimers(List<TimerStore.Timer> timers) {
+    if (timers.isEmpty()) {
+      return;
+    }
+    Map<String, RunStatus> shown =
+        parts.runs().statuses(timers.stream().map(t -> t.request().runId().value()).toList());
+    for (TimerStore.Timer timer : timers) {
+      if (shown.containsKey(timer.request().runId().value())) {
+        LOG.info(
+            "Chain orchestrator {} does not set timer {} again: history shows its run",
+            id,
+            timer.id());
+      } else {
+        parts.timers().set(timer);
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ import java.util.Map;
  * for is idempotent (derived run ids, timer ids), so doing it again after a crash is harmless.
  */
 final class ChainProgress {
-  static final String TIMER_KIND = "chain-retry";
+  static final String TIMER_KIND = JobRequest.CHAIN_RETRY_TIMER;
 
   /** The run's next state and the side effects that lead to it. */
   record Outcome(
@@ -37,6 +38,13 @@ final class ChainProgress {
   private final Map<String, RunStatus> statuses;
   private final Instant now;
   private final Map<String, StepRun> steps = new LinkedHashMap<>();
+
+  /**
+   * The definition's steps by name, made once a pass: found by review, looking each up along the
+   * list made a pass over a chain of thousands of steps take seconds.
+   */
+  private final Map<String, ChainStep> definitions = new HashMap<>();
+
   private final List<JobRequest> requests = new ArrayList<>();
   private final List<TimerStore.Timer> timers = new ArrayList<>();
   private final List<String> cancels = new ArrayList<>();
@@ -47,6 +55,7 @@ final class ChainProgress {
     this.statuses = statuses;
     this.now = now;
     run.steps().forEach(s -> steps.put(s.name(), s));
+    run.definition().steps().forEach(d -> definitions.putIfAbsent(d.name(), d));
   }
 
   /** Advances {@code run} given the statuses of its steps' runs (by run id) at {@code now}. */
@@ -211,9 +220,11 @@ final class ChainProgress {
   }
 
   private ChainStep definition(String step) {
-    return run.definition()
-        .step(step)
-        .orElseThrow(() -> new UnknownStepException(run.chainRunId(), step));
+    ChainStep def = definitions.get(step);
+    if (def == null) {
+      throw new UnknownStepException(run.chainRunId(), step);
+    }
+    return def;
   }
 
   /**

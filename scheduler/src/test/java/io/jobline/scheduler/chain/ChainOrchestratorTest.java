@@ -527,6 +527,37 @@ class ChainOrchestratorTest {
   }
 
   @Test
+  void aRetrySetButNotRecordedThatFiredIsNotSentASecondTime() {
+    // found by review: the pass set attempt 2's timer, then its write failed; the timer fired, and
+    // the next pass, reading attempt 1 failed still, set it again: attempt 2 was sent twice, and
+    // ran
+    // twice once the executor that ran it no longer remembered it
+    String id = start(Chain.chain("flaky", "", ChainStep.step("load").retry(3, 0)));
+    orchestrator("o1").tick();
+    fleet.end("load", RunStatus.FAILED);
+    orchestrator("o1", new FailingUpdates(chainRuns, 1)).tick();
+    assertThat(step(id, "load")).as("not recorded").isEqualTo(StepStatus.RUNNING);
+    timerFiringScheduler().cycle();
+    assertThat(fleet.steps()).containsExactly("load", "load");
+
+    ChainOrchestrator o = orchestrator("o1");
+    o.tick();
+    assertThat(timers.earliest()).as("attempt 2's timer, not set again").isEmpty();
+    assertThat(run(id).step("load").orElseThrow().attempt()).isEqualTo(2);
+    o.tick(); // (the pass after follows attempt 2's run, which history shows going)
+    assertThat(step(id, "load")).isEqualTo(StepStatus.RUNNING);
+    clock.advance(Duration.ofSeconds(60));
+    timerFiringScheduler().cycle();
+    fleet.end("load", RunStatus.COMPLETED);
+    o.tick();
+
+    assertThat(fleet.requests)
+        .extracting(JobRequest::runId)
+        .containsExactly(RunId.forChainStep(id, "load", 1), RunId.forChainStep(id, "load", 2));
+    assertThat(run(id).status()).isEqualTo(ChainStatus.COMPLETED);
+  }
+
+  @Test
   void aRetrySetButNotRecordedDoesNotRunAfterTheChainIsCancelled() {
     // found by review: the pass set attempt 2's timer, then its write failed; cancelled, the step
     // read as attempt 1 failed was marked cancelled, and attempt 2 ran when its timer fired
