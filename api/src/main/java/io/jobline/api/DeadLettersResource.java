@@ -271,7 +271,16 @@ public final class DeadLettersResource {
           "record.run_id",
           null);
     }
+    // retrying with no time for its next attempt: a retry or redrive asked for by hand whose
+    // request Kafka did not take after its announcement did (answered 5xx). Refused, the run read
+    // retrying for good and the letter could never be redriven (found by review); asked again, the
+    // same attempt is sent (its reservation refuses it while one that was sent is on its way)
+    boolean askedBefore =
+        run.isPresent()
+            && run.get().status() == RunStatus.RETRYING
+            && PendingRetry.shown(run.get()).isEmpty();
     if (run.isPresent()
+        && !askedBefore
         && (run.get().status() == null
             || !run.get().status().isTerminal()
             || run.get().retryDueAt().isPresent())) {
@@ -293,6 +302,7 @@ public final class DeadLettersResource {
     // a run that completed (a retry by hand ran it since), or a fire recorded missed, is not run
     // again: history folds no new attempt onto either, so it would run unseen (found by review)
     if (run.isPresent()
+        && !askedBefore
         && run.get().status() != RunStatus.FAILED
         && run.get().status() != RunStatus.TIMED_OUT
         && run.get().status() != RunStatus.CANCELLED) {
@@ -370,6 +380,9 @@ public final class DeadLettersResource {
         () -> {
           if (run.isPresent()) {
             RunAgain.send(deps.events(), deps.requests(), run.get(), request, by, now);
+            // (read before history shows the new attempt, the run read ended: a cancel was
+            // refused as too late, as after a retry by hand it is not)
+            deps.accepted().retried(run.get(), attempt);
           } else {
             deps.requests().sendAndWait(request);
             deps.accepted().accepted(request);

@@ -15,9 +15,13 @@ import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Sends a run that ended (retry, redrive) on as its next attempt. */
 final class RunAgain {
+  private static final Logger LOG = LoggerFactory.getLogger(RunAgain.class);
+
   private RunAgain() {}
 
   /**
@@ -56,6 +60,17 @@ final class RunAgain {
         e.addSuppressed(notGivenBack);
       }
       throw e;
+    }
+    try {
+      letters.attemptSent(runId, attempt, token);
+    } catch (RuntimeException e) {
+      // (sent all the same: the answer is the send's; unmarked, the reservation holds for
+      // RESERVATION_HELD, as before marks were kept)
+      LOG.warn(
+          "Attempt {} of run {} was sent, but its reservation could not be marked so: {}",
+          attempt,
+          runId,
+          e.toString());
     }
   }
 

@@ -82,6 +82,21 @@ class RetryResourceTest {
   }
 
   @Test
+  void aRedriveWhoseRequestKafkaDidNotTakeAfterItsAnnouncementMayBeAskedForAgain() {
+    // found by review: the announcement (history reads the run retrying, with no time for the next
+    // attempt) went out, the request did not (a 503); every later redrive was refused as "retrying;
+    // redrive it once it has ended", which it never did, and the run read retrying for good
+    Redrivable f = new Redrivable(ApiRuns.run("r1", "acme", RunStatus.RETRYING, 0, 1, List.of()));
+
+    assertThatThrownBy(f::redriveAsAdmin)
+        .as("passes every check, and fails sending: no producers here")
+        .isNotInstanceOf(ApiException.class)
+        .isInstanceOf(NullPointerException.class);
+    // the send that failed gave its reservation of attempt 2 back
+    assertThat(f.letters.reserveAttempt("r1", 2, "next", Instant.now())).isTrue();
+  }
+
+  @Test
   void aRetryByHandIsNeverTakenForTheRetryTimers() {
     assertThat(RunsResource.byHand("retry")).isEqualTo("retry (by hand)");
     assertThat(RunsResource.byHand("ops")).isEqualTo("ops");

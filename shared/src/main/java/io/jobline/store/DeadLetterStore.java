@@ -23,8 +23,9 @@ public interface DeadLetterStore {
   Optional<DeadLetter> redrivenAs(String runId, int attempt);
 
   /**
-   * How long a reservation of an attempt ({@link #reserveAttempt}) holds against another asking for
-   * the same attempt; past it, the api that took it is taken to have stopped while sending.
+   * How long a reservation of an attempt ({@link #reserveAttempt}) not marked sent ({@link
+   * #attemptSent}) holds against another asking for the same attempt; past it, the api that took it
+   * is taken to have stopped while sending. One marked sent holds until it is deleted.
    */
   Duration RESERVATION_HELD = Duration.ofMinutes(5);
 
@@ -36,13 +37,20 @@ public interface DeadLetterStore {
    * retry, a redrive: {@code token} names that asking), before its request is sent, in {@code
    * job_attempts_asked}: false when another holds it — a retry and a redrive, or two clicks, at
    * once, would both send the attempt, so one runs twice or with the other's params — unless that
-   * one is older than {@link #RESERVATION_HELD}. Reservations older than {@link #RESERVATIONS_KEPT}
-   * are deleted as new ones are taken.
+   * one is older than {@link #RESERVATION_HELD} and not marked sent. Reservations older than {@link
+   * #RESERVATIONS_KEPT} are deleted as new ones are taken.
    */
   boolean reserveAttempt(String runId, int attempt, String token, Instant now);
 
   /** Gives back a reservation whose request was not sent (the same {@code token}). */
   void releaseAttempt(String runId, int attempt, String token);
+
+  /**
+   * Marks the reservation ({@code token}) of an attempt whose request Kafka took: the attempt is on
+   * its way, however long it waits for an executor, and a reservation taken over after {@link
+   * #RESERVATION_HELD} sent it a second time (found by review).
+   */
+  void attemptSent(String runId, int attempt, String token);
 
   /** What to list: null fields don't filter; newest first, after {@code after}. */
   record Query(

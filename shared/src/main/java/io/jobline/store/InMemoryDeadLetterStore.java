@@ -18,18 +18,21 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
           .reversed();
   private final Map<String, DeadLetter> letters = new ConcurrentHashMap<>();
 
-  private record Reservation(String token, Instant at) {}
+  private record Reservation(String token, Instant at, boolean sent) {}
 
   private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
 
   @Override
   public boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
     reservations.values().removeIf(r -> r.at().isBefore(now.minus(RESERVATIONS_KEPT)));
-    Reservation mine = new Reservation(token, now);
+    Reservation mine = new Reservation(token, now, false);
     Reservation held =
         reservations.compute(
             runId + ":" + attempt,
-            (k, r) -> r == null || r.at().isBefore(now.minus(RESERVATION_HELD)) ? mine : r);
+            (k, r) ->
+                r == null || (!r.sent() && r.at().isBefore(now.minus(RESERVATION_HELD)))
+                    ? mine
+                    : r);
     return held == mine;
   }
 
@@ -37,6 +40,13 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
   public void releaseAttempt(String runId, int attempt, String token) {
     reservations.computeIfPresent(
         runId + ":" + attempt, (k, r) -> r.token().equals(token) ? null : r);
+  }
+
+  @Override
+  public void attemptSent(String runId, int attempt, String token) {
+    reservations.computeIfPresent(
+        runId + ":" + attempt,
+        (k, r) -> r.token().equals(token) ? new Reservation(token, r.at(), true) : r);
   }
 
   @Override

@@ -66,6 +66,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
             .replaceOne(
                 Filters.and(
                     Filters.eq("_id", id),
+                    Filters.ne("sent", true),
                     Filters.lt("at", Date.from(now.minus(RESERVATION_HELD)))),
                 mine)
             .getMatchedCount()
@@ -76,6 +77,13 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
   public void releaseAttempt(String runId, int attempt, String token) {
     reservations.deleteOne(
         Filters.and(Filters.eq("_id", runId + ":" + attempt), Filters.eq("token", token)));
+  }
+
+  @Override
+  public void attemptSent(String runId, int attempt, String token) {
+    reservations.updateOne(
+        Filters.and(Filters.eq("_id", runId + ":" + attempt), Filters.eq("token", token)),
+        Updates.set("sent", true));
   }
 
   /**

@@ -14,6 +14,7 @@ import io.jobline.store.PageCursor;
 import io.jobline.topic.DeadLetter;
 import io.jobline.topic.DeadLetter.Redrive;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,6 +130,22 @@ class DeadLetterStoreContractTest {
       assertThat(s.reserveAttempt("r1", 2, "late", later.minusSeconds(1))).isFalse();
       assertThat(s.reserveAttempt("r1", 2, "late", later.plusSeconds(1))).isTrue();
       assertThat(s.reserveAttempt("r1", 2, "later", later.plusSeconds(2))).isFalse();
+    }
+
+    @Test
+    void anAttemptMarkedSentIsNeverTakenOverHoweverLongItWaits() {
+      DeadLetterStore s = store();
+      assertThat(s.reserveAttempt("r1", 2, "retry", T0)).isTrue();
+      s.attemptSent("r1", 2, "someone-else"); // (not its holder: not marked)
+      assertThat(s.reserveAttempt("r3", 2, "retry", T0)).isTrue();
+      s.attemptSent("r3", 2, "retry");
+
+      // its request is on its way (Kafka took it), however long it waits for an executor
+      Instant past = T0.plus(DeadLetterStore.RESERVATION_HELD).plusSeconds(1);
+      assertThat(s.reserveAttempt("r3", 2, "late", past)).isFalse();
+      assertThat(s.reserveAttempt("r3", 2, "late", past.plus(Duration.ofHours(12)))).isFalse();
+      // one never marked sent (its api stopped while sending) is taken over as before
+      assertThat(s.reserveAttempt("r1", 2, "late", past)).isTrue();
     }
 
     @Test
