@@ -20,7 +20,7 @@ import java.util.Map;
  */
 final class OpenApiAccess {
   /** Resources whose routes this document lists. */
-  private static final List<Class<?>> RESOURCES =
+  static final List<Class<?>> RESOURCES =
       List.of(
           JobsResource.class,
           RunsResource.class,

@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * with a retry still to come ({@link PendingRetry}) shows as a {@code status} event, and the stream
  * goes on through the retry. Only the run's last attempt ends it.
  *
+ * <p>A run not found for {@link Timing#notFound()} ends its stream with "no such run", unless the
+ * stream has shown it: a run seen once exists, and its stream waits for it to show again.
+ *
  * <p>History keeps a run's first log lines only: past them, the run's progress is streamed as it
  * changes, and a {@code truncated} event says once that lines are left out.
  */
@@ -160,12 +163,12 @@ public final class RunStreams implements AutoCloseable {
    * @throws ApiException 429 when the caller or the api holds as many streams as allowed
    */
   void open(String runId, Caller caller, StreamPosition from, HttpServletRequest request) {
-    slots.acquire(caller.name());
+    slots.acquire(caller);
     Sink sink;
     try {
       sink = ServletSink.start(request);
     } catch (IOException | RuntimeException e) {
-      slots.release(caller.name());
+      slots.release(caller);
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
     opened(runId, caller, from, sink);
@@ -176,7 +179,7 @@ public final class RunStreams implements AutoCloseable {
    * jakarta.servlet.http.HttpServletRequest)}.
    */
   void open(String runId, Caller caller, StreamPosition from, Sink sink) {
-    slots.acquire(caller.name());
+    slots.acquire(caller);
     opened(runId, caller, from, sink);
   }
 
@@ -185,7 +188,7 @@ public final class RunStreams implements AutoCloseable {
     try {
       sink.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
     } catch (IOException e) {
-      slots.release(caller.name());
+      slots.release(caller);
       throw new UncheckedIOException(e);
     }
     opened.add(s);
@@ -292,12 +295,15 @@ public final class RunStreams implements AutoCloseable {
     StringBuilder frames = new StringBuilder();
     boolean ended = false;
     if (found.isEmpty()) {
-      if (now - s.openedAt > timing.notFound().toNanos()) {
+      // a run this stream has shown exists even while out of sight (history further behind than
+      // this api keeps it, AcceptedRuns.KEEP_FOR): the stream waits for it
+      if (!s.shown && now - s.openedAt > timing.notFound().toNanos()) {
         frame(frames, "end", s.position, new NoRunData(s.runId, "no such run"));
         ended = true;
       }
     } else {
       RunRecord run = found.get();
+      s.shown = true;
       List<LogEntry> logs = run.logs() == null ? List.of() : run.logs();
       for (int i = s.position.logs(); i < logs.size() && frames.length() < TURN_CHARS; i++) {
         LogEntry line = logs.get(i);
@@ -400,7 +406,7 @@ public final class RunStreams implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       LOG.debug("Closing the stream of run {} failed (its client is gone)", s.runId, e);
     }
-    slots.release(s.caller.name());
+    slots.release(s.caller);
   }
 
   /** Ends every open stream (the api is stopping). */
@@ -430,11 +436,18 @@ public final class RunStreams implements AutoCloseable {
     /** Whether the run has log lines this stream has not written yet (it had its turn's worth). */
     boolean behind;
 
+    /**
+     * Whether the client has been shown the run: found by this stream, or by the one it resumes
+     * (its {@code Last-Event-ID} names a position in it). Such a stream never ends "no such run".
+     */
+    boolean shown;
+
     Stream(String runId, Caller caller, Sink out, StreamPosition position, long now) {
       this.runId = runId;
       this.caller = caller;
       this.out = out;
       this.position = position;
+      this.shown = !position.equals(StreamPosition.START);
       this.openedAt = now;
       this.lastWrite = now;
       this.lastHeartbeat = now;

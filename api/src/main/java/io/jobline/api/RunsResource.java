@@ -380,7 +380,8 @@ public final class RunsResource {
    * Server-sent events with the run's progress and log lines as they happen, ending when the run
    * ends: {@code event: status|log|progress|end}, {@code data:} a JSON object, {@code id:} where
    * the stream stands after the event (send it back as {@code Last-Event-ID} to resume without
-   * repeats); a {@code : heartbeat} comment every 15 s while nothing happens.
+   * repeats); a {@code : heartbeat} comment every 15 s while nothing happens. A client that resumes
+   * from the end of a run that ended gets 204: nothing more will come.
    */
   @GET
   @Path("/{run_id}/stream")
@@ -405,6 +406,15 @@ public final class RunsResource {
     }
     known.ifPresent(r -> Access.mustSee(sc, r.tenantId(), () -> notFound(runId)));
     StreamPosition from = StreamPosition.parse(lastEventId);
+    if (known.isPresent()) {
+      from = from.within(known.get());
+      if (from.pastTheEndOf(known.get())) {
+        // 204 tells an EventSource to stop reconnecting; a 200 that only sent the end again had it
+        // reconnect every 2 s for ever
+        suspended.resume(Response.noContent().build());
+        return;
+      }
+    }
     streams.open(runId, Access.caller(sc), from, request);
   }
 

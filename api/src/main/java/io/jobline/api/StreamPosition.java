@@ -1,6 +1,11 @@
 package io.jobline.api;
 
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
+import java.util.Arrays;
 import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * How far a client has read a run's stream: the log lines it has and the last status it was told;
@@ -13,6 +18,12 @@ import java.util.Objects;
 record StreamPosition(
     int logs, String status, Integer progress, String progressMessage, boolean toldTruncated) {
   static final StreamPosition START = new StreamPosition(0, null);
+
+  /** The statuses an id may carry: a run's, as the stream writes them. */
+  private static final Set<String> WIRE_STATUSES =
+      Arrays.stream(RunStatus.values())
+          .map(RunStatus::wire)
+          .collect(Collectors.toUnmodifiableSet());
 
   StreamPosition(int logs, String status) {
     this(logs, status, null, null, false);
@@ -32,16 +43,57 @@ record StreamPosition(
     try {
       int logs = Integer.parseInt(colon < 0 ? text : text.substring(0, colon));
       String status = colon < 0 || colon == text.length() - 1 ? null : text.substring(colon + 1);
-      if (logs < 0 || (status != null && !status.matches("[a-z_]{1,32}"))) {
+      // only a status the stream could have sent: anything else would be echoed back in every id
+      if (logs < 0 || (status != null && !WIRE_STATUSES.contains(status))) {
         throw new NumberFormatException();
       }
       return new StreamPosition(logs, status);
     } catch (NumberFormatException e) {
+      throw notSent();
+    }
+  }
+
+  /**
+   * This position, checked against {@code run} as it stands: the stream has sent no id counting
+   * more log lines than the run has (history's lines only grow), and such a count would hide every
+   * line up to it.
+   *
+   * @throws ApiException 400 naming Last-Event-ID when it counts more lines than the run has
+   */
+  StreamPosition within(RunRecord run) {
+    int lines = run.logs() == null ? 0 : run.logs().size();
+    if (logs > lines) {
       throw ApiException.badRequest(
           "Last-Event-ID",
-          "Last-Event-ID must be the id of an event this stream sent "
-              + "(LOG_LINES:STATUS, e.g. 12:running)");
+          "Last-Event-ID counts "
+              + logs
+              + " log lines, but run '"
+              + run.runId().value()
+              + "' has "
+              + lines
+              + ": it is not the id of an event this stream sent; reconnect without it");
     }
+    return this;
+  }
+
+  /**
+   * Whether a client at this position has had the end of {@code run}: every line and the status it
+   * ended with, with no retry to come. A stream resumed there would only send the end again.
+   */
+  boolean pastTheEndOf(RunRecord run) {
+    int lines = run.logs() == null ? 0 : run.logs().size();
+    return run.status() != null
+        && run.status().isTerminal()
+        && PendingRetry.of(run).isEmpty()
+        && run.status().wire().equals(status)
+        && logs >= lines;
+  }
+
+  private static ApiException notSent() {
+    return ApiException.badRequest(
+        "Last-Event-ID",
+        "Last-Event-ID must be the id of an event this stream sent "
+            + "(LOG_LINES:STATUS, e.g. 12:running)");
   }
 
   String id() {

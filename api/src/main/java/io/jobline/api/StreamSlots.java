@@ -1,15 +1,20 @@
 package io.jobline.api;
 
+import io.jobline.api.auth.Caller;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Live streams held open, per token and in all, within {@link ApiLimits}. */
+/**
+ * Live streams held open, per token and in all, within {@link ApiLimits}. A token's streams are
+ * counted by its {@link Caller#limitKey()}, so callers of different tenants that share a name hold
+ * slots of their own.
+ */
 final class StreamSlots {
   private final int perToken;
   private final int total;
   private final AtomicInteger open = new AtomicInteger();
-  private final Map<String, AtomicInteger> byToken = new ConcurrentHashMap<>();
+  private final Map<Caller.LimitKey, AtomicInteger> byToken = new ConcurrentHashMap<>();
 
   StreamSlots(ApiLimits limits) {
     this.perToken = limits.streamsPerToken;
@@ -21,15 +26,15 @@ final class StreamSlots {
    *
    * @throws ApiException 429 when the token or the api holds as many streams as allowed
    */
-  void acquire(String caller) {
-    AtomicInteger mine = byToken.computeIfAbsent(caller, k -> new AtomicInteger());
+  void acquire(Caller caller) {
+    AtomicInteger mine = byToken.computeIfAbsent(caller.limitKey(), k -> new AtomicInteger());
     if (mine.incrementAndGet() > perToken) {
       mine.decrementAndGet();
       throw new ApiException(
           429,
           "Too many streams",
           "the token '"
-              + caller
+              + caller.name()
               + "' already holds "
               + perToken
               + " live streams open; close one (or follow the run with GET /jobs/runs/{run_id})",
@@ -48,9 +53,9 @@ final class StreamSlots {
     }
   }
 
-  void release(String caller) {
+  void release(Caller caller) {
     open.decrementAndGet();
-    AtomicInteger mine = byToken.get(caller);
+    AtomicInteger mine = byToken.get(caller.limitKey());
     if (mine != null) {
       mine.decrementAndGet();
     }

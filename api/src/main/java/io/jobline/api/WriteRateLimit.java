@@ -1,6 +1,7 @@
 package io.jobline.api;
 
 import io.jobline.api.auth.Access;
+import io.jobline.api.auth.Caller;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -13,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A token bucket per caller on the write routes (POST, PATCH, DELETE): {@link ApiLimits#writeBurst}
- * at once, refilled at {@link ApiLimits#writesPerSecond}; past it, 429 with {@code Retry-After}.
+ * at once, refilled at {@link ApiLimits#writesPerSecond}; past it, 429 with {@code Retry-After}. A
+ * caller's bucket is its {@link Caller#limitKey()}'s, so callers of different tenants that share a
+ * name do not drain each other's.
  */
 @Priority(Priorities.AUTHORIZATION + 10)
 public final class WriteRateLimit implements ContainerRequestFilter {
@@ -21,7 +24,7 @@ public final class WriteRateLimit implements ContainerRequestFilter {
   private final double perNano;
   private final double burst;
   private final Clock clock;
-  private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+  private final Map<Caller.LimitKey, Bucket> buckets = new ConcurrentHashMap<>();
 
   /** Tokens left and when they were last counted. */
   private static final class Bucket {
@@ -40,7 +43,7 @@ public final class WriteRateLimit implements ContainerRequestFilter {
     if (!WRITES.contains(request.getMethod())) {
       return;
     }
-    String caller = Access.caller(request.getSecurityContext()).name();
+    Caller caller = Access.caller(request.getSecurityContext());
     long wait = take(caller);
     if (wait > 0) {
       long seconds = Math.max(1, (wait + 999_999_999L) / 1_000_000_000L);
@@ -54,7 +57,7 @@ public final class WriteRateLimit implements ContainerRequestFilter {
                       "Too many requests",
                       429,
                       "the token '"
-                          + caller
+                          + caller.name()
                           + "' made more than "
                           + (int) burst
                           + " write requests in a burst ("
@@ -70,11 +73,11 @@ public final class WriteRateLimit implements ContainerRequestFilter {
   }
 
   /** Takes a token for {@code caller}; 0 if there was one, else the nanoseconds until there is. */
-  long take(String caller) {
+  long take(Caller caller) {
     long now = clock.millis() * 1_000_000L;
     Bucket b =
         buckets.computeIfAbsent(
-            caller,
+            caller.limitKey(),
             k -> {
               Bucket fresh = new Bucket();
               fresh.tokens = burst;

@@ -3,6 +3,7 @@ package io.jobline.api;
 import io.dropwizard.core.server.SimpleServerFactory;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.jetty.HttpConnectorFactory;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -61,6 +62,19 @@ final class ApiServer implements AutoCloseable {
             .timeout(Duration.ofSeconds(10))
             .build();
     return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Sends a GET with these headers (name, value, …) and returns once the status and headers are in:
+   * the body may be a stream that is still open.
+   */
+  HttpResponse<InputStream> get(String path, String... headers) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path)).GET().timeout(Duration.ofSeconds(10));
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
+    }
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
   }
 
   @Override

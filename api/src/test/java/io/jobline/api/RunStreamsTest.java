@@ -11,6 +11,9 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,20 +45,24 @@ class RunStreamsTest {
   private final AtomicLong now = new AtomicLong();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private final ApiLimits limits = new ApiLimits();
-  // polls only when the test says so: the scheduler's own poll is an hour away
+
+  /** The default timing, but the scheduler's own poll an hour away: the test polls by hand. */
+  private static final RunStreams.Timing BY_HAND =
+      new RunStreams.Timing(
+          Duration.ofHours(1),
+          Duration.ofSeconds(1),
+          Duration.ofSeconds(15),
+          Duration.ofSeconds(30),
+          Duration.ofHours(6),
+          Duration.ofSeconds(20));
+
   private final RunStreams streams =
       new RunStreams(
           runs,
           id -> Optional.ofNullable(acceptedHere.get(id)),
           r -> retriedHere.fresher(r),
           limits,
-          new RunStreams.Timing(
-              Duration.ofHours(1),
-              Duration.ofSeconds(1),
-              Duration.ofSeconds(15),
-              Duration.ofSeconds(30),
-              Duration.ofHours(6),
-              Duration.ofSeconds(20)),
+          BY_HAND,
           scheduler,
           now::get);
 
@@ -257,6 +264,50 @@ class RunStreamsTest {
     advance(Duration.ofSeconds(1));
     streams.poll();
     assertThat(c.take()).contains("\"completed\"").contains("event: end");
+  }
+
+  @Test
+  void aStreamThatShowedItsRunWaitsForItWhileHistoryLagsPastWhatThisApiKeepsNeverNoSuchRun() {
+    // found by review: the api keeps a run it accepted for AcceptedRuns.KEEP_FOR; with history
+    // further behind, the stream that had shown the run queued ended "no such run", and the run
+    // then ran
+    AcceptedRuns accepted =
+        new AcceptedRuns(now::get, AcceptedRuns.KEEP_FOR, 100, 1 << 20, id -> Optional.empty());
+    RunStreams lagging =
+        new RunStreams(
+            runs, accepted::kept, accepted::fresher, limits, BY_HAND, scheduler, now::get);
+    accepted.accepted(
+        JobRequest.manual(RunId.of("r1"), "sleep", Json.object(), "t1", Instant.EPOCH, "test"));
+    Client c = new Client();
+    lagging.open("r1", ADMIN, StreamPosition.START, c);
+    lagging.poll();
+    assertThat(c.take()).contains("\"queued\"");
+
+    Duration waited = Duration.ZERO;
+    while (waited.compareTo(AcceptedRuns.KEEP_FOR.plusMinutes(1)) < 0) {
+      advance(Duration.ofSeconds(5));
+      waited = waited.plusSeconds(5);
+      lagging.poll();
+    }
+    assertThat(accepted.kept("r1")).as("let go by this api meanwhile").isEmpty();
+    assertThat(c.take()).contains(": heartbeat").doesNotContain("no such run", "event: end");
+    assertThat(c.closed).isFalse();
+
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.COMPLETED, 1)));
+    advance(Duration.ofSeconds(1));
+    lagging.poll();
+    assertThat(c.take()).contains("\"completed\"").contains("event: end");
+    assertThat(c.closed).isTrue();
+  }
+
+  @Test
+  void aStreamResumedFromAnIdOfItsRunWaitsForTheRunNeverNoSuchRun() {
+    // the client was shown the run by the stream it resumes; history is behind
+    Client c = open("r1", ADMIN, StreamPosition.parse("2:running"));
+    advance(Duration.ofSeconds(61));
+    streams.poll();
+    assertThat(c.take()).contains(": heartbeat").doesNotContain("no such run");
+    assertThat(c.closed).isFalse();
   }
 
   @Test
@@ -471,7 +522,8 @@ class RunStreamsTest {
 
   @Test
   void aLastEventIdThisApiDidNotSendIsRefusedNamingIt() {
-    for (String bad : List.of("yesterday", "-1:running", "3:Running!", "x:")) {
+    for (String bad :
+        List.of("yesterday", "-1:running", "3:Running!", "x:", "3:bogus", "3:Running", "3:end")) {
       assertThatThrownBy(() -> StreamPosition.parse(bad))
           .isInstanceOfSatisfying(
               ApiException.class,
@@ -479,5 +531,36 @@ class RunStreamsTest {
     }
     assertThat(StreamPosition.parse("12:running")).isEqualTo(new StreamPosition(12, "running"));
     assertThat(StreamPosition.parse("0:")).isEqualTo(StreamPosition.START);
+    assertThat(StreamPosition.parse("4:timed_out")).isEqualTo(new StreamPosition(4, "timed_out"));
+  }
+
+  @Test
+  void aLastEventIdCountingMoreLinesThanTheRunHasIsRefusedNamingIt() {
+    // found by review: 2147483647: was taken, and hid every log line of the run for good
+    RunRecord twoLines = run("r1", "t1", RunStatus.RUNNING, 2);
+    for (String bad : List.of("3:running", "2147483647:")) {
+      assertThatThrownBy(() -> StreamPosition.parse(bad).within(twoLines))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> assertThat(e.toProblem().field()).isEqualTo("Last-Event-ID"));
+    }
+    assertThat(StreamPosition.parse("2:running").within(twoLines))
+        .isEqualTo(new StreamPosition(2, "running"));
+  }
+
+  @Test
+  void streamSlotsAreCountedPerTokenWithinItsTenantNotByNameAlone() {
+    // found by review: slots were keyed by the name, so every tenant's JWT without sub (all named
+    // "jwt") shared one token's slots
+    limits.streamsPerToken = 1;
+    StreamSlots slots = new StreamSlots(limits);
+    Caller acme = new Caller("jwt", Role.VIEWER, "acme");
+    slots.acquire(acme);
+    slots.acquire(new Caller("jwt", Role.VIEWER, "umbrella"));
+    slots.acquire(new Caller("jwt", Role.VIEWER, "acme", "another token's hash"));
+    assertThatThrownBy(() -> slots.acquire(acme))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(429));
+    slots.release(acme);
+    slots.acquire(acme);
   }
 }

@@ -85,6 +85,10 @@ final class ApiClient {
   /**
    * Reads server-sent events until the stream ends, passing (event, data) along.
    *
+   * <p>A stream resumed at the end of a run that ended is answered 204 (nothing more will come):
+   * passed along as the {@code end} event the client missed, with the status {@code lastEventId}
+   * names.
+   *
    * @param lastEventId the id of the last event read before, sent as {@code Last-Event-ID} so the
    *     stream resumes after it; null for the whole stream
    * @return the id of the last event read (or {@code lastEventId} when none came)
@@ -100,6 +104,12 @@ final class ApiClient {
       r = client().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
       throw CliFailure.noApi(apiUrl, e);
+    }
+    if (r.statusCode() == 204 && lastEventId != null) {
+      r.body().close();
+      String status = lastEventId.substring(lastEventId.indexOf(':') + 1);
+      onEvent.accept("end", Json.object().put("status", status));
+      return lastEventId;
     }
     if (r.statusCode() != 200) {
       String body;

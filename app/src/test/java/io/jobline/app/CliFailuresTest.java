@@ -282,6 +282,46 @@ class CliFailuresTest {
   }
 
   @Test
+  void followResumingAtTheEndOfARunThatEndedIsAnsweredNoContentAndEndsWithItsOutcome()
+      throws Exception {
+    // the api answers 204 to a stream resumed at the end of an ended run (nothing more will come):
+    // the stream closed after the run's last status and before its end event
+    List<String> resumedAfter = new CopyOnWriteArrayList<>();
+    HttpServer api =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext(
+        "/jobs/runs/r1/stream",
+        exchange -> {
+          String last = exchange.getRequestHeaders().getFirst("Last-Event-ID");
+          resumedAfter.add(String.valueOf(last));
+          if (last != null) {
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+            return;
+          }
+          byte[] body =
+              "retry: 2000\n\nid: 0:timed_out\nevent: status\ndata: {\"status\":\"timed_out\"}\n\n"
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().add("Content-Type", "text/event-stream");
+          exchange.sendResponseHeaders(200, 0);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    api.start();
+    try {
+      String url = "http://127.0.0.1:" + api.getAddress().getPort();
+
+      CliTest.Outcome o = CliTest.jobline("runs", "follow", "r1", "--api-url", url);
+
+      assertThat(o.code()).as(o.err()).isEqualTo(RunCommand.TIMED_OUT);
+      assertThat(o.err()).endsWith("r1: timed_out" + System.lineSeparator());
+      assertThat(resumedAfter).containsExactly("null", "0:timed_out");
+    } finally {
+      api.stop(0);
+    }
+  }
+
+  @Test
   void runsLogsPrintsEveryPageOfTheLinesKept() throws Exception {
     // found by review: only the first page (500 of up to 1,000 kept lines) was printed, unsaid
     List<String> asked = new CopyOnWriteArrayList<>();

@@ -96,11 +96,12 @@ public final class Authenticator {
           "the JWT's '" + jwtSettings.roleClaim + "' claim is not viewer, operator or admin");
     }
     Object tenant = claims.getClaim(jwtSettings.tenantClaim);
-    return Outcome.of(
-        new Caller(
-            claims.getSubject() == null ? "jwt" : claims.getSubject(),
-            r,
-            tenant == null ? null : tenant.toString()));
+    String bound = tenant == null ? null : tenant.toString();
+    if (claims.getSubject() == null) {
+      // named "jwt" like every other such token; its own hash keeps its limits its own
+      return Outcome.of(new Caller("jwt", r, bound, HexFormat.of().formatHex(hash)));
+    }
+    return Outcome.of(new Caller(claims.getSubject(), r, bound));
   }
 
   private static DefaultJWTProcessor<SecurityContext> processor(AuthSettings.Jwt s) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
 import com.nimbusds.jose.crypto.RSASSASigner;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -64,6 +65,45 @@ class AuthenticatorTest {
     assertThat(auth.authenticate("s3cret ")).isEmpty();
     assertThat(Role.ADMIN.includes(Role.OPERATOR)).isTrue();
     assertThat(Role.VIEWER.includes(Role.OPERATOR)).isFalse();
+  }
+
+  @Test
+  void jwtsWithoutSubAreNamedJwtButEachCountsItsOwnLimits() throws Exception {
+    AuthSettings settings = new AuthSettings();
+    settings.jwt.hs256Secret = "a secret of at least thirty-two bytes";
+    Authenticator auth = new Authenticator(settings);
+
+    Caller first = auth.authenticate(hs256(settings, null, "acme", 1)).orElseThrow();
+    Caller second = auth.authenticate(hs256(settings, null, "acme", 2)).orElseThrow();
+    Caller svc = auth.authenticate(hs256(settings, "svc", "acme", 1)).orElseThrow();
+    Caller svcAgain = auth.authenticate(hs256(settings, "svc", "acme", 2)).orElseThrow();
+
+    assertThat(first.name()).isEqualTo("jwt");
+    assertThat(second.name()).isEqualTo("jwt");
+    assertThat(first.limitKey()).isNotEqualTo(second.limitKey());
+    assertThat(first.limitKey())
+        .isEqualTo(auth.authenticate(hs256(settings, null, "acme", 1)).orElseThrow().limitKey());
+    // a subject is one caller within its tenant, whichever token it shows
+    assertThat(svc.limitKey()).isEqualTo(svcAgain.limitKey());
+  }
+
+  /**
+   * An HS256 token of {@code subject} (none if null) and {@code tenant}; {@code n} tells it apart.
+   */
+  private static String hs256(AuthSettings settings, String subject, String tenant, int n)
+      throws Exception {
+    JWTClaimsSet.Builder claims =
+        new JWTClaimsSet.Builder()
+            .claim("role", "operator")
+            .claim("tenant", tenant)
+            .jwtID("token-" + n)
+            .expirationTime(new Date(System.currentTimeMillis() + 60_000));
+    if (subject != null) {
+      claims.subject(subject);
+    }
+    SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+    jwt.sign(new MACSigner(settings.jwt.hs256Secret.getBytes(StandardCharsets.UTF_8)));
+    return jwt.serialize();
   }
 
   private static String token(RSAKey key, String issuer, String role, String tenant)
