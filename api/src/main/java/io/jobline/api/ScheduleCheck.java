@@ -71,10 +71,11 @@ public final class ScheduleCheck {
           if (ScheduleFiring.dueAt(s).isAfter(now)) {
             continue;
           }
-          boolean previousRunning =
-              s.lastRunId() != null
-                  && ScheduleFiring.previousRunning(s, runs.find(s.lastRunId()), now);
-          fire = ScheduleFiring.decide(s, now, previousRunning);
+          ScheduleFiring.Previous previous =
+              s.lastRunId() == null
+                  ? ScheduleFiring.Previous.NONE
+                  : ScheduleFiring.Previous.of(s, runs.find(s.lastRunId()), now);
+          fire = ScheduleFiring.decide(s, now, previous);
         } catch (CronException | IllegalArgumentException e) {
           // one schedule whose trigger cannot be read fails only itself, as in the scheduler
           // (found by review: it failed every check, and no schedule after it fired)

@@ -23,10 +23,10 @@ import org.slf4j.LoggerFactory;
 final class FireCycle {
   private static final Logger LOG = LoggerFactory.getLogger(FireCycle.class);
 
-  /** Whether a schedule's last run has not ended yet, at {@code now}. */
+  /** Whether a schedule's last run has not ended yet, at {@code now}, or when it ended. */
   @FunctionalInterface
   interface PreviousRun {
-    boolean running(Schedule s, Instant now);
+    ScheduleFiring.Previous of(Schedule s, Instant now);
   }
 
   /** A schedule's fire, decided for {@code at}. */
@@ -99,7 +99,7 @@ final class FireCycle {
   ScheduleFiring.Fire decide(Schedule s, Instant at, Instant now) {
     Instant first = firstDecided.get(s.jobName());
     Instant asOf = first != null && first.isBefore(at) ? first : at;
-    return ScheduleFiring.decide(s, asOf, previous.running(s, now), whyLate(s));
+    return ScheduleFiring.decide(s, asOf, previous.of(s, now), whyLate(s));
   }
 
   /** Puts a schedule whose fire waits for its previous run back, due a second after now. */

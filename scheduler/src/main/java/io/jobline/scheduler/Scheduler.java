@@ -381,9 +381,9 @@ public final class Scheduler implements Managed {
    * Whether the schedule's last run has not ended (a run not yet in history counts as going, for a
    * while).
    */
-  private boolean previousRunning(Schedule s, Instant now) {
+  private ScheduleFiring.Previous previousRunning(Schedule s, Instant now) {
     if (s.lastRunId() == null || s.overlapPolicy() == Overlap.ALLOW) {
-      return false;
+      return ScheduleFiring.Previous.NONE;
     }
     Optional<RunRecord> last;
     try {
@@ -393,7 +393,7 @@ public final class Scheduler implements Managed {
       storeFailed(e);
       last = Optional.empty();
     }
-    return ScheduleFiring.previousRunning(s, last, now);
+    return ScheduleFiring.Previous.of(s, last, now);
   }
 
   /** How many active schedules the leader holds in memory (0 on a replica that does not lead). */

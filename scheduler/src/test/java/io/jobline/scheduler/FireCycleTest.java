@@ -19,7 +19,10 @@ class FireCycleTest {
   private final ScheduleIndex index = new ScheduleIndex();
   private final Set<String> running = new HashSet<>();
   private final FireCycle cycle =
-      new FireCycle("test", index, (s, now) -> running.contains(s.jobName()));
+      new FireCycle(
+          "test",
+          index,
+          (s, now) -> new ScheduleFiring.Previous(running.contains(s.jobName()), null));
 
   private static Schedule schedule(String name, String extra, Instant next) {
     try {

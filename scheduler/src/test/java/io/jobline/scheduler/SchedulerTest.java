@@ -573,6 +573,33 @@ class SchedulerTest {
   }
 
   @Test
+  void aFireQueuedBehindARunLongerThanTheGraceRunsWhenItEndsThoughLateFiresAreSkipped() {
+    // found by review: judged late by its own time, the queued fire was recorded missed under
+    // misfire_policy: skip once the run before it went on for more than the grace, and never ran
+    save(
+        "{\"job_name\":\"hourly\",\"job_type\":\"noop\",\"cron_expression\":\"0 * * * *\","
+            + "\"timezone\":\"UTC\",\"overlap\":\"queue\",\"misfire_policy\":\"skip\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest = r -> runs.upsertAll(List.of(running(r.runId())));
+    JobRequest first = cycleAt(s, "2026-03-04T11:00:00Z").get(0);
+    assertThat(cycleAt(s, "2026-03-04T12:00:00Z")).isEmpty();
+    assertThat(cycleAt(s, "2026-03-04T13:00:00Z")).isEmpty();
+
+    runs.upsertAll(List.of(ended(first.runId(), Instant.parse("2026-03-04T13:30:00Z"))));
+    List<JobRequest> queued = cycleAt(s, "2026-03-04T13:30:01Z");
+
+    assertThat(queued)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T13:00:00Z"));
+    // the fire before it missed the queue of one: late, and skipped as the policy says
+    assertThat(out.missed)
+        .extracting(e -> e.payload().path("reason").asText())
+        .singleElement()
+        .asString()
+        .contains("misfire_policy: skip");
+  }
+
+  @Test
   void aChangedCronTakesEffectAtTheNextFire() {
     save("{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
     Scheduler s = scheduler("a", out);
@@ -1170,6 +1197,34 @@ class SchedulerTest {
 
   private static RunRecord running(RunId id) {
     return TestRuns.run(id, "noop", null, RunStatus.RUNNING);
+  }
+
+  /** Run {@code id} completed at {@code at}. */
+  private static RunRecord ended(RunId id, Instant at) {
+    RunRecord r = TestRuns.run(id, "noop", null, RunStatus.COMPLETED);
+    return new RunRecord(
+        r.runId(),
+        r.jobName(),
+        r.tenantId(),
+        r.params(),
+        r.trigger(),
+        r.status(),
+        r.attempt(),
+        r.epoch(),
+        r.executorId(),
+        r.requestedAt(),
+        r.startedAt(),
+        at,
+        r.result(),
+        r.error(),
+        r.progress(),
+        r.progressMessage(),
+        r.logs(),
+        r.logsTruncated(),
+        r.attempts(),
+        r.parentRunId(),
+        r.appliedSeq(),
+        r.options());
   }
 
   private static RunRecord withStatus(RunRecord r, RunStatus status) {

@@ -36,6 +36,19 @@ public record FiringPlan(
    * @param previousRunning whether the schedule's last run has not ended yet
    */
   public static FiringPlan plan(Schedule s, Instant now, boolean previousRunning) {
+    return plan(s, now, previousRunning, null);
+  }
+
+  /**
+   * As {@link #plan(Schedule, Instant, boolean)}; {@code previousEnded}, when the previous run has
+   * ended, is when it did. Under {@code overlap: queue} the latest fire time that came due before
+   * then waited in the queue, not behind an outage: it is late only by the time since that end.
+   * (Found by review: judged by its own time, the queued fire of a run that went on for more than
+   * the grace was recorded missed under {@code misfire_policy: skip}, and never ran.) The fire
+   * times before it missed the queue of one all the same, and the misfire policy decides them.
+   */
+  public static FiringPlan plan(
+      Schedule s, Instant now, boolean previousRunning, Instant previousEnded) {
     if (previousRunning
         && s.overlapPolicy() == Overlap.QUEUE
         && s.nextRunAt() != null
@@ -82,11 +95,17 @@ public record FiringPlan(
     List<Instant> onTime = new ArrayList<>();
     List<Instant> late = new ArrayList<>();
     Instant held = Instant.MIN;
-    for (Instant t : due) {
+    Instant queuedTill =
+        s.overlapPolicy() == Overlap.QUEUE && previousEnded != null ? previousEnded : null;
+    for (int i = 0; i < due.size(); i++) {
+      Instant t = due.get(i);
       // late by the jittered time (a jitter longer than the grace is not a misfire), or by that of
       // a time before it, which it waited behind: a jitter longer than the period put a later time
       // due first, and the scheduler itself held it back (found by review)
       Instant at = dueAt(s, t);
+      if (queuedTill != null && i == due.size() - 1 && queuedTill.isAfter(at)) {
+        at = queuedTill;
+      }
       held = at.isAfter(held) ? at : held;
       (Duration.between(held, now).compareTo(grace) <= 0 ? onTime : late).add(t);
     }

@@ -124,18 +124,39 @@ public final class ScheduleFiring {
     }
   }
 
+  /**
+   * A schedule's previous run as its fire sees it: whether it is still going ({@link
+   * #previousRunning}), and when it ended, if it did and history says.
+   */
+  public record Previous(boolean running, Instant ended) {
+    /** No previous run going, and no end known. */
+    public static final Previous NONE = new Previous(false, null);
+
+    /** As {@link ScheduleFiring#previousRunning}, with the run's end. */
+    public static Previous of(Schedule s, Optional<RunRecord> lastRun, Instant now) {
+      boolean running = previousRunning(s, lastRun, now);
+      return new Previous(
+          running, running ? null : lastRun.map(RunRecord::completedAt).orElse(null));
+    }
+  }
+
   /** Decides the fire of {@code s} at {@code at} (its due time, or now if that passed). */
   public static Fire decide(Schedule s, Instant at, boolean previousRunning) {
-    return decide(s, at, previousRunning, null);
+    return decide(s, at, new Previous(previousRunning, null), null);
+  }
+
+  /** Decides the fire of {@code s} at {@code at}, knowing how its previous run stands. */
+  public static Fire decide(Schedule s, Instant at, Previous previous) {
+    return decide(s, at, previous, null);
   }
 
   /**
    * Decides a fire that was tried before and could not happen ({@code earlierFailure} says why,
    * e.g. Kafka did not take the request): whatever it records as missed names that reason too.
    */
-  public static Fire decide(
-      Schedule s, Instant at, boolean previousRunning, String earlierFailure) {
-    FiringPlan plan = FiringPlan.plan(s, at, previousRunning);
+  public static Fire decide(Schedule s, Instant at, Previous previous, String earlierFailure) {
+    boolean previousRunning = previous.running();
+    FiringPlan plan = FiringPlan.plan(s, at, previousRunning, previous.ended());
     if (plan.waitForPrevious()) {
       return new Fire(s, at, plan, List.of(), List.of());
     }
