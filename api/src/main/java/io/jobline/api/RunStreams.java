@@ -13,10 +13,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -233,6 +236,7 @@ public final class RunStreams implements AutoCloseable {
     }
     long now = nanos.getAsLong();
     boolean again = false;
+    Map<String, RunRecord> read = read(behindOnly);
     for (Iterator<Stream> it = open.iterator(); it.hasNext(); ) {
       Stream s = it.next();
       if (behindOnly && !s.behind) {
@@ -240,11 +244,11 @@ public final class RunStreams implements AutoCloseable {
       }
       boolean done;
       try {
-        done = s.out.isClosed() || advance(s, now);
+        done = s.out.isClosed() || advance(s, now, read);
       } catch (IOException e) {
         done = true; // the client went away
       } catch (RuntimeException e) {
-        // the store failed for this poll: the stream waits for the next one
+        // (what this api keeps of the run could not be read: the stream waits for the next turn)
         LOG.debug("Could not read run {} for its stream", s.runId, e);
         done = false;
       }
@@ -261,9 +265,36 @@ public final class RunStreams implements AutoCloseable {
   }
 
   /**
-   * Writes what changed since the last poll; true when the stream ended or its client is cut off.
+   * The runs of the streams of this turn as history has them, in one read; null when the store
+   * could not be read. (Found by review: read one by one, each read waiting up to seconds while the
+   * store was down, a turn took that long for each open stream, and the clients that left were not
+   * noticed, their slots held, until every other read had failed.)
    */
-  private boolean advance(Stream s, long now) throws IOException {
+  private Map<String, RunRecord> read(boolean behindOnly) {
+    Set<String> ids = new HashSet<>();
+    for (Stream s : open) {
+      if ((!behindOnly || s.behind) && !s.out.isClosed()) {
+        ids.add(s.runId);
+      }
+    }
+    if (ids.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      return runs.findAll(ids);
+    } catch (RuntimeException e) {
+      LOG.debug(
+          "Could not read the runs of {} streams; they wait for the next turn", ids.size(), e);
+      return null;
+    }
+  }
+
+  /**
+   * Writes what changed since the last poll; true when the stream ended or its client is cut off.
+   * {@code read}: the runs as history has them, or null when they could not be read (the client is
+   * then only told the stream is alive, which finds out whether it is still there).
+   */
+  private boolean advance(Stream s, long now, Map<String, RunRecord> read) throws IOException {
     if (now - s.openedAt > timing.longest().toNanos()) {
       return true;
     }
@@ -288,13 +319,17 @@ public final class RunStreams implements AutoCloseable {
     // a run of another tenant is, to this caller, a run that does not exist
     // (accepted here and not yet written by history, it reads queued: a burst, a history behind)
     Optional<RunRecord> found =
-        runs.find(s.runId)
-            .map(fresher)
-            .or(() -> queued.apply(s.runId))
-            .filter(r -> s.caller.sees(r.tenantId()));
+        read == null
+            ? Optional.empty()
+            : Optional.ofNullable(read.get(s.runId))
+                .map(fresher)
+                .or(() -> queued.apply(s.runId))
+                .filter(r -> s.caller.sees(r.tenantId()));
     StringBuilder frames = new StringBuilder();
     boolean ended = false;
-    if (found.isEmpty()) {
+    if (read == null) {
+      // (nothing known of the run this turn: neither "no such run" nor a change)
+    } else if (found.isEmpty()) {
       // a run this stream has shown exists even while out of sight (history further behind than
       // this api keeps it, AcceptedRuns.KEEP_FOR): the stream waits for it
       if (!s.shown && now - s.openedAt > timing.notFound().toNanos()) {

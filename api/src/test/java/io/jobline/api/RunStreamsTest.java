@@ -11,10 +11,13 @@ import io.jobline.run.LogEntry;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.store.InMemoryRunStore;
+import io.jobline.store.RunStore;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunId;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -244,6 +248,53 @@ class RunStreamsTest {
     streams.poll();
     assertThat(streams.openStreams()).isZero();
     assertThat(c.closed).isTrue();
+  }
+
+  @Test
+  void whileTheStoreIsDownTheStreamsAreReadInOneGoAndAClientThatLeftStillFreesItsSlot() {
+    // found by review: read one by one, each read waiting while the store was down, a turn took
+    // that long per stream, and a client that left kept its slot until every read had failed
+    runs.upsertAll(
+        List.of(run("r1", "t1", RunStatus.RUNNING, 0), run("r2", "t1", RunStatus.RUNNING, 0)));
+    AtomicBoolean down = new AtomicBoolean();
+    List<String> asked = new CopyOnWriteArrayList<>();
+    RunStore flaky =
+        (RunStore)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {RunStore.class},
+                (proxy, method, args) -> {
+                  asked.add(method.getName());
+                  if (down.get()) {
+                    throw new IllegalStateException("the store is down");
+                  }
+                  try {
+                    return method.invoke(runs, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
+    RunStreams streams =
+        new RunStreams(flaky, id -> Optional.empty(), r -> r, limits, BY_HAND, scheduler, now::get);
+    Client stays = new Client();
+    Client leaves = new Client();
+    streams.open("r1", ADMIN, StreamPosition.START, stays);
+    streams.open("r2", ADMIN, StreamPosition.START, leaves);
+    streams.poll();
+    // (one read a turn for every stream; a catch-up turn may read again)
+    assertThat(asked).isNotEmpty().containsOnly("findAll");
+    assertThat(stays.take()).contains("event: status");
+
+    down.set(true);
+    leaves.gone = true;
+    advance(Duration.ofSeconds(40)); // (past the 30 s a run may stay unseen: no "no such run")
+    streams.poll();
+
+    assertThat(asked).containsOnly("findAll");
+    assertThat(streams.openStreams()).isEqualTo(1);
+    assertThat(leaves.closed).isTrue();
+    assertThat(stays.closed).isFalse();
+    assertThat(stays.take()).isEqualTo(": heartbeat\n\n"); // (no event: nothing known this turn)
   }
 
   @Test
