@@ -594,6 +594,23 @@ public final class SchedulesResource {
       }
       following.add(j);
     }
+    // the jobs of a chain run one after another, each once the one before ended: one that runs
+    // once per tenant ends when it has planned the tenants' runs, not when they ran, so what
+    // follows it would not wait for its work (as a chain's step: see Chain#validate)
+    if (!after.isEmpty()) {
+      List<JobDescriptor> inChain = new ArrayList<>(following);
+      inChain.add(0, job.orElseThrow());
+      for (JobDescriptor j : inChain) {
+        if (j.perTenant()) {
+          throw ApiException.badRequest(
+              "chain",
+              "job '"
+                  + j.name()
+                  + "' runs once per tenant: a chain cannot wait for its runs, so it cannot be"
+                  + " in one; schedule it on its own");
+        }
+      }
+    }
     JsonNode parameters = s.parameters() == null ? Json.object() : s.parameters();
     // (as a run-now's: larger, every fire would be refused, and staged with other fires of the
     // same instant in one transaction, one too large voided them all)

@@ -471,6 +471,24 @@ class ChainsApiTest {
   }
 
   @Test
+  void aScheduleWithAChainIsRefusedWhenAJobOfItRunsOncePerTenant() {
+    for (String[] jobs : new String[][] {{"bi-export", "noop"}, {"noop", "bi-export"}}) {
+      Http.Reply r =
+          http.post(
+              "/jobs/schedules",
+              "{\"job_name\":\"per-tenant-chain\",\"job_type\":\""
+                  + jobs[0]
+                  + "\",\"cron_expression\":\"0 3 1 * *\",\"chain\":[\""
+                  + jobs[1]
+                  + "\"]}");
+      assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(400);
+      assertThat(r.body().path("field").asText()).isEqualTo("chain");
+      assertThat(r.body().path("detail").asText()).contains("'bi-export' runs once per tenant");
+    }
+    assertThat(http.get("/jobs/schedules/per-tenant-chain").status()).isEqualTo(404);
+  }
+
+  @Test
   void aTenantBoundTokenSeesAndCancelsOnlyItsTenantsChainRuns() {
     Http acme = new Http(SharedStandalone.get().apiUrl(), "acme-key");
     String theirs =
