@@ -10,6 +10,7 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.Scope;
+import io.jobline.wire.TriggerType;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -271,7 +272,19 @@ final class RunExecution implements Runnable {
         return;
       }
       holdStart(ctx.event(EventType.STARTED, JobOutcome.started(request, ctx.params())));
-      if (job.perTenant() && request.parentRunId() == null) {
+      if (job.perTenant() && request.parentRunId() == null && isChainStep(request)) {
+        // a chain waits for a step's one run, and a fan-out ends once it has planned the
+        // tenants' runs: what follows would start before they ran (found by review). Chains are
+        // refused such a step when defined; one stored before, or whose job came to run per
+        // tenant since, fails that step here with the reason
+        end(
+            EventType.FAILED,
+            JobOutcome.error(
+                "job '"
+                    + job.name()
+                    + "' runs once per tenant and cannot be a step of a chain (its run would end"
+                    + " before the tenants' runs ran); schedule it on its own"));
+      } else if (job.perTenant() && request.parentRunId() == null) {
         FanOut.Children children = new FanOut(parts.tenants()).plan(request, clock.instant());
         ctx.log("Fanned out to " + children.requests().size() + " tenant(s)");
         end(EventType.COMPLETED, Json.object().set("result", children.result()), children);
@@ -284,6 +297,10 @@ final class RunExecution implements Runnable {
     } finally {
       running.remove(this);
     }
+  }
+
+  private static boolean isChainStep(JobRequest request) {
+    return request.trigger() != null && request.trigger().type() == TriggerType.CHAIN;
   }
 
   private void invoke(JobDescriptor job, JobRequest request) {

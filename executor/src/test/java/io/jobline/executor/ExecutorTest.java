@@ -22,6 +22,7 @@ import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
+import io.jobline.wire.TriggerType;
 import io.jobline.wire.WireLimits;
 import java.time.Clock;
 import java.time.Duration;
@@ -303,6 +304,35 @@ class ExecutorTest {
     List<String> ids = new ArrayList<>();
     awaitEnd(family.runId().value()).payload().path("result").forEach(n -> ids.add(n.asText()));
     assertThat(ids).containsExactly("parent", "child-1", "child-2", "grandchild");
+  }
+
+  @Test
+  void aPerTenantJobSentAsAChainStepFailsSayingWhyAndFansNothingOut() {
+    // found by review: a chain stored before such steps were refused (or whose job came to run per
+    // tenant since) went on past the fan-out before the tenants' runs ran
+    var tenants = h.db.getCollection("tenants");
+    tenants.drop();
+    tenants.insertMany(List.of(new Document("_id", "t1"), new Document("_id", "t2")));
+    executor("exec-fanout-step");
+    JobRequest step =
+        JobRequest.of(
+            RunId.forChainStep("c1", "report", 1),
+            "tenant-report",
+            Json.object(),
+            "t1",
+            1,
+            null,
+            new Trigger(TriggerType.CHAIN, null, null, "c1", "report", null),
+            Instant.now(),
+            "chains");
+    h.requests.sendAndWait(step);
+
+    RunEvent end = awaitEnd(step.runId().value());
+
+    assertThat(end.type()).isEqualTo(EventType.FAILED);
+    assertThat(end.payload().path("error").asText()).contains("cannot be a step of a chain");
+    assertThat(end.payload().path("children").isMissingNode()).isTrue();
+    assertThat(h.events(RunId.forChild(step.runId(), "t1").value())).isEmpty();
   }
 
   @Test
