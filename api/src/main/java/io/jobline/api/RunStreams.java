@@ -44,8 +44,9 @@ import org.slf4j.LoggerFactory;
  * with a retry still to come ({@link PendingRetry}) shows as a {@code status} event, and the stream
  * goes on through the retry. Only the run's last attempt ends it.
  *
- * <p>A run not found for {@link Timing#notFound()} ends its stream with "no such run", unless the
- * stream has shown it: a run seen once exists, and its stream waits for it to show again.
+ * <p>A run not found for {@link Timing#notFound()} ends its stream with "no such run" (a stream
+ * resumed from an id waits {@link #RESUMED_UNSEEN} times as long), unless the stream has shown it:
+ * a run seen once exists, and its stream waits for it to show again.
  *
  * <p>History keeps a run's first log lines only: past them, the run's progress is streamed as it
  * changes, and a {@code truncated} event says once that lines are left out.
@@ -187,7 +188,8 @@ public final class RunStreams implements AutoCloseable {
   }
 
   private void opened(String runId, Caller caller, StreamPosition from, Sink sink) {
-    Stream s = new Stream(runId, caller, sink, from, nanos.getAsLong());
+    Stream s =
+        new Stream(runId, caller, sink, from, nanos.getAsLong(), timing.notFound().toNanos());
     try {
       sink.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
     } catch (IOException e) {
@@ -264,6 +266,9 @@ public final class RunStreams implements AutoCloseable {
     }
   }
 
+  /** How many times longer a resumed stream waits for a run it has not seen than a new one. */
+  static final int RESUMED_UNSEEN = 4;
+
   /**
    * The runs of the streams of this turn as history has them, in one read; null when the store
    * could not be read. (Found by review: read one by one, each read waiting up to seconds while the
@@ -332,7 +337,7 @@ public final class RunStreams implements AutoCloseable {
     } else if (found.isEmpty()) {
       // a run this stream has shown exists even while out of sight (history further behind than
       // this api keeps it, AcceptedRuns.KEEP_FOR): the stream waits for it
-      if (!s.shown && now - s.openedAt > timing.notFound().toNanos()) {
+      if (!s.shown && now - s.openedAt > s.unseenFor) {
         frame(frames, "end", s.position, new NoRunData(s.runId, "no such run"));
         ended = true;
       }
@@ -471,18 +476,30 @@ public final class RunStreams implements AutoCloseable {
     /** Whether the run has log lines this stream has not written yet (it had its turn's worth). */
     boolean behind;
 
-    /**
-     * Whether the client has been shown the run: found by this stream, or by the one it resumes
-     * (its {@code Last-Event-ID} names a position in it). Such a stream never ends "no such run".
-     */
+    /** Whether this stream has shown the run: such a stream never ends "no such run". */
     boolean shown;
 
-    Stream(String runId, Caller caller, Sink out, StreamPosition position, long now) {
+    /**
+     * How long the run may stay unseen before the stream ends "no such run", in nanoseconds: for a
+     * stream resumed from an id (a run another api accepted a moment ago, history behind), four
+     * times as long as for a new one. (Found by review: an id made a resumed stream wait for good,
+     * a run that never existed holding one of the token's slots for six hours.)
+     */
+    final long unseenFor;
+
+    Stream(
+        String runId,
+        Caller caller,
+        Sink out,
+        StreamPosition position,
+        long now,
+        long unseenNanos) {
       this.runId = runId;
       this.caller = caller;
       this.out = out;
       this.position = position;
-      this.shown = !position.equals(StreamPosition.START);
+      this.unseenFor =
+          position.equals(StreamPosition.START) ? unseenNanos : RESUMED_UNSEEN * unseenNanos;
       this.openedAt = now;
       this.lastWrite = now;
       this.lastHeartbeat = now;

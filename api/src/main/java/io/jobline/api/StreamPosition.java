@@ -54,26 +54,16 @@ record StreamPosition(
   }
 
   /**
-   * This position, checked against {@code run} as it stands: the stream has sent no id counting
-   * more log lines than the run has (history's lines only grow), and such a count would hide every
-   * line up to it.
-   *
-   * @throws ApiException 400 naming Last-Event-ID when it counts more lines than the run has
+   * This position against {@code run} as it stands: a count of more log lines than the run has is
+   * taken as the lines it has. (Found by review: taken as it was, {@code 2147483647:} hid every
+   * line of the run for good; refused, a client whose run's log had shrunk, as after a history
+   * rebuilt from topics past their retention, could never resume.)
    */
   StreamPosition within(RunRecord run) {
     int lines = run.logs() == null ? 0 : run.logs().size();
-    if (logs > lines) {
-      throw ApiException.badRequest(
-          "Last-Event-ID",
-          "Last-Event-ID counts "
-              + logs
-              + " log lines, but run '"
-              + run.runId().value()
-              + "' has "
-              + lines
-              + ": it is not the id of an event this stream sent; reconnect without it");
-    }
-    return this;
+    return logs > lines
+        ? new StreamPosition(lines, status, progress, progressMessage, toldTruncated)
+        : this;
   }
 
   /**

@@ -14,7 +14,7 @@ final class StreamSlots {
   private final int perToken;
   private final int total;
   private final AtomicInteger open = new AtomicInteger();
-  private final Map<Caller.LimitKey, AtomicInteger> byToken = new ConcurrentHashMap<>();
+  private final Map<Caller.LimitKey, Integer> byToken = new ConcurrentHashMap<>();
 
   StreamSlots(ApiLimits limits) {
     this.perToken = limits.streamsPerToken;
@@ -27,9 +27,16 @@ final class StreamSlots {
    * @throws ApiException 429 when the token or the api holds as many streams as allowed
    */
   void acquire(Caller caller) {
-    AtomicInteger mine = byToken.computeIfAbsent(caller.limitKey(), k -> new AtomicInteger());
-    if (mine.incrementAndGet() > perToken) {
-      mine.decrementAndGet();
+    Caller.LimitKey key = caller.limitKey();
+    boolean[] over = new boolean[1];
+    byToken.compute(
+        key,
+        (k, held) -> {
+          int n = held == null ? 0 : held;
+          over[0] = n >= perToken;
+          return over[0] ? held : Integer.valueOf(n + 1);
+        });
+    if (over[0]) {
       throw new ApiException(
           429,
           "Too many streams",
@@ -43,7 +50,7 @@ final class StreamSlots {
     }
     if (open.incrementAndGet() > total) {
       open.decrementAndGet();
-      mine.decrementAndGet();
+      giveBack(key);
       throw new ApiException(
           429,
           "Too many streams",
@@ -55,10 +62,20 @@ final class StreamSlots {
 
   void release(Caller caller) {
     open.decrementAndGet();
-    AtomicInteger mine = byToken.get(caller.limitKey());
-    if (mine != null) {
-      mine.decrementAndGet();
-    }
+    giveBack(caller.limitKey());
+  }
+
+  /**
+   * One slot of {@code key} back; a token holding none is forgotten. (Found by review: kept at 0,
+   * every token ever seen stayed, and JWTs without sub, each counted apart, grew the map for good.)
+   */
+  private void giveBack(Caller.LimitKey key) {
+    byToken.computeIfPresent(key, (k, held) -> held <= 1 ? null : Integer.valueOf(held - 1));
+  }
+
+  /** Tokens holding a stream now (for tests). */
+  int tokens() {
+    return byToken.size();
   }
 
   int open() {
