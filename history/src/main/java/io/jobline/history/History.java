@@ -84,16 +84,7 @@ public final class History implements Managed {
     props.put(StreamsConfig.consumerPrefix("fetch.min.bytes"), 64 * 1024);
     props.put(StreamsConfig.consumerPrefix("fetch.max.wait.ms"), 50);
     props.put("processing.exception.handler.global.enabled", true);
-    // every state store of the process within one memory budget outside the heap
-    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, StateStoreMemory.class);
-    props.put(StateStoreMemory.BYTES_CONFIG, settings.stateStoreMemory.toBytes());
-    // a task whose requests look caught up waits this long for more before it folds the events it
-    // has: the lag it goes by is that of its last fetch, and without the wait a burst's ends were
-    // folded before their requests (written twice: once from the end, once with the request)
-    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, settings.maxTaskIdle.toMilliseconds());
-    // what Streams reads ahead is on the heap too: bounded by records, so by their sizes
-    props.put(
-        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, settings.bufferedRecordsPerPartition);
+    boundMemoryAndOrder(props, settings);
     Map<String, Integer> partitions =
         partitions(kafka, Topics.REQUESTS.name(), Topics.EVENTS.name());
     streams =
@@ -105,7 +96,8 @@ public final class History implements Managed {
                 partitions.get(Topics.REQUESTS.name()),
                 partitions.get(Topics.EVENTS.name()),
                 true,
-                stopping::get),
+                stopping::get,
+                null),
             props,
             new CommitTimingClients(settings.commitInterval.toMilliseconds(), clock));
     streams.setUncaughtExceptionHandler(
@@ -120,6 +112,23 @@ public final class History implements Managed {
           return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
     streams.start();
+  }
+
+  /**
+   * The settings history and its rebuild share: the memory their state stores and read-ahead take,
+   * and how long a task waits for requests before it folds events.
+   */
+  static void boundMemoryAndOrder(Properties props, HistorySettings settings) {
+    // every state store of the process within one memory budget outside the heap
+    props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, StateStoreMemory.class);
+    props.put(StateStoreMemory.BYTES_CONFIG, settings.stateStoreMemory.toBytes());
+    // a task whose requests look caught up waits this long for more before it folds the events it
+    // has: the lag it goes by is that of its last fetch, and without the wait a burst's ends were
+    // folded before their requests (written twice: once from the end, once with the request)
+    props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, settings.maxTaskIdle.toMilliseconds());
+    // what Streams reads ahead is on the heap too: bounded by records, so by their sizes
+    props.put(
+        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, settings.bufferedRecordsPerPartition);
   }
 
   /** How many partitions a topic has, as the cluster says (it may differ from the config). */

@@ -2,35 +2,62 @@ package io.jobline.history;
 
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.Topics;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 
 /**
  * Replays {@code jobline.requests} and {@code jobline.events} from the beginning through the same
  * topology into another run store (event-sourced history): same input, same records. Uses a fresh
- * Streams application id, and deletes its internal topics when done.
+ * Streams application id and a temporary state folder, and deletes both when done.
  */
 public final class HistoryRebuild {
+  /** A Streams app in these states replays nothing more. */
+  private static final Set<KafkaStreams.State> STOPPED =
+      EnumSet.of(
+          KafkaStreams.State.PENDING_ERROR,
+          KafkaStreams.State.ERROR,
+          KafkaStreams.State.PENDING_SHUTDOWN,
+          KafkaStreams.State.NOT_RUNNING);
+
   private HistoryRebuild() {}
 
-  /** Rebuilds into {@code target}; returns how many input records were replayed. */
-  public static long rebuild(
+  /**
+   * What a rebuild did: the records it replayed, those retention (or a deletion) had taken before
+   * it read them, and those it set aside (counted only: the live history set them aside already).
+   */
+  public record Outcome(long replayed, long goneToRetention, long setAside) {}
+
+  /** Rebuilds into {@code target}, with its state in a folder of the temporary folder. */
+  public static Outcome rebuild(
       KafkaSettings kafka,
       HistorySettings settings,
       HistoryTopology.Sinks target,
@@ -38,74 +65,258 @@ public final class HistoryRebuild {
       Duration timeout,
       Consumer<String> progress)
       throws Exception {
+    return rebuild(
+        kafka,
+        settings,
+        target,
+        replication,
+        timeout,
+        Path.of(System.getProperty("java.io.tmpdir")),
+        progress);
+  }
+
+  /**
+   * Rebuilds into {@code target}, with its state in a new folder of {@code scratch}, deleted when
+   * done. What it sets aside goes to no dead-letter topic, {@code target}'s included.
+   *
+   * @throws RebuildTimeoutException when it did not catch up within {@code timeout}
+   * @throws RebuildFailedException when its Streams app failed
+   */
+  public static Outcome rebuild(
+      KafkaSettings kafka,
+      HistorySettings settings,
+      HistoryTopology.Sinks target,
+      short replication,
+      Duration timeout,
+      Path scratch,
+      Consumer<String> progress)
+      throws Exception {
     String appId =
         settings.applicationId + "-rebuild-" + UUID.randomUUID().toString().substring(0, 8);
+    LongAdder setAside = new LongAdder();
+    Path stateDir = Files.createTempDirectory(scratch, "jobline-rebuild");
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    Admin admin = null;
+    KafkaStreams streams = null;
+    Outcome outcome;
+    try {
+      admin = Admin.create(kafka.clientProperties());
+      List<String> topics = List.of(Topics.REQUESTS.name(), Topics.EVENTS.name());
+      Map<TopicPartition, Long> starts = offsets(admin, topics, OffsetSpec.earliest());
+      Map<TopicPartition, Long> ends = offsets(admin, topics, OffsetSpec.latest());
+      streams =
+          new KafkaStreams(
+              topology(
+                  settings,
+                  target,
+                  History.partitions(kafka, Topics.REQUESTS.name()),
+                  History.partitions(kafka, Topics.EVENTS.name()),
+                  setAside),
+              streamsConfig(kafka, settings, appId, replication, stateDir, setAside));
+      // a failure stops the rebuild at once, with its cause (found by review: it waited out the
+      // whole timeout, then reported a timeout)
+      streams.setUncaughtExceptionHandler(
+          e -> {
+            failed.compareAndSet(null, e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+          });
+      streams.start();
+      long replayed = replay(admin, streams, appId, starts, ends, failed, timeout, progress);
+      outcome =
+          new Outcome(
+              replayed, starts.values().stream().mapToLong(Long::longValue).sum(), setAside.sum());
+    } catch (Exception e) {
+      // the clean-up's failures do not hide why the rebuild failed (found by review)
+      cleanUp(admin, streams, appId, stateDir).forEach(e::addSuppressed);
+      throw e;
+    }
+    List<Exception> left = cleanUp(admin, streams, appId, stateDir);
+    if (!left.isEmpty()) {
+      left.subList(1, left.size()).forEach(left.get(0)::addSuppressed);
+      throw left.get(0);
+    }
+    return outcome;
+  }
+
+  /**
+   * The live topology, writing into {@code target}, with what it sets aside counted in {@code
+   * setAside} and sent nowhere (found by review: it went to the live dead-letter topic, and every
+   * rebuild added each one to the live dead letters again, under a new id).
+   */
+  static Topology topology(
+      HistorySettings settings,
+      HistoryTopology.Sinks target,
+      int requestPartitions,
+      int eventPartitions,
+      LongAdder setAside) {
+    return HistoryTopology.build(
+        settings,
+        new HistoryTopology.Sinks(
+            target.runs(),
+            target.logs(),
+            target.stats(),
+            target.audit(),
+            records -> setAside.add(records.size())),
+        new HistoryMetrics(),
+        requestPartitions,
+        eventPartitions,
+        false, // every run read is written before it stops: none is held back
+        () -> true, // and every statistic with the commit that covers it
+        setAside);
+  }
+
+  /** The rebuild's Streams config: live history's memory bounds, its own id and state folder. */
+  static Properties streamsConfig(
+      KafkaSettings kafka,
+      HistorySettings settings,
+      String appId,
+      short replication,
+      Path stateDir,
+      LongAdder setAside) {
     Properties props = new Properties();
     props.putAll(kafka.clientProperties());
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-    UnreadableRecords.configure(props);
-    props.put(
-        StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, settings.bufferedRecordsPerPartition);
+    UnreadableRecords.configureCounting(props, setAside);
+    // (found by review: a rebuild's state stores were unbounded, and it folded events before
+    // their requests)
+    History.boundMemoryAndOrder(props, settings);
     props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) replication);
-    props.put(
-        StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("jobline-rebuild").toString());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
-    try (Admin admin = Admin.create(kafka.clientProperties())) {
-      Map<TopicPartition, Long> ends =
-          endOffsets(admin, List.of(Topics.REQUESTS.name(), Topics.EVENTS.name()));
-      long total = ends.values().stream().mapToLong(Long::longValue).sum();
-      KafkaStreams streams =
-          new KafkaStreams(
-              HistoryTopology.build(
-                  settings,
-                  target,
-                  new HistoryMetrics(),
-                  History.partitions(kafka, Topics.REQUESTS.name()),
-                  History.partitions(kafka, Topics.EVENTS.name()),
-                  false, // every run read is written before it stops: none is held back
-                  () -> true), // and every statistic with the commit that covers it
-              props);
-      streams.start();
-      long deadline = System.nanoTime() + timeout.toNanos();
+    return props;
+  }
+
+  /**
+   * Waits until every partition is read to where it ended when the rebuild began; returns how many
+   * records that was. A partition is read from its log start: one whose records all aged out or
+   * were deleted is read to its end with nothing to read, and Streams commits nothing for it (found
+   * by review: counted from 0, it was never caught up and every rebuild timed out).
+   */
+  private static long replay(
+      Admin admin,
+      KafkaStreams streams,
+      String appId,
+      Map<TopicPartition, Long> starts,
+      Map<TopicPartition, Long> ends,
+      AtomicReference<Throwable> failed,
+      Duration timeout,
+      Consumer<String> progress)
+      throws Exception {
+    long total = 0;
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      total += Math.max(0, end.getValue() - starts.getOrDefault(end.getKey(), 0L));
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      stopIfFailed(streams, failed);
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin
+              .listConsumerGroupOffsets(appId)
+              .partitionsToOffsetAndMetadata()
+              .get(10, TimeUnit.SECONDS);
+      long done = 0;
+      boolean caughtUp = true;
+      for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+        long start = starts.getOrDefault(end.getKey(), 0L);
+        OffsetAndMetadata at = committed.get(end.getKey());
+        long position = Math.max(at == null ? 0 : at.offset(), start);
+        done += Math.max(0, Math.min(position, end.getValue()) - start);
+        caughtUp &= position >= end.getValue();
+      }
+      progress.accept("replayed " + done + " of " + total + " records");
+      if (caughtUp && repartitionDrained(admin, appId, committed)) {
+        stopIfFailed(streams, failed);
+        return total;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new RebuildTimeoutException(timeout, done, total);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+    }
+  }
+
+  private static void stopIfFailed(KafkaStreams streams, AtomicReference<Throwable> failed) {
+    Throwable e = failed.get();
+    if (e != null) {
+      Throwable root = rootCause(e);
+      throw new RebuildFailedException(String.valueOf(root), root);
+    }
+    KafkaStreams.State state = streams.state();
+    if (STOPPED.contains(state)) {
+      throw new RebuildFailedException("its Kafka Streams app is " + state, null);
+    }
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  /**
+   * Closes the app and deletes its internal topics, consumer group and state folder, each whatever
+   * the others did; returns what failed. A group never created (nothing was committed) is no
+   * failure.
+   */
+  private static List<Exception> cleanUp(
+      Admin admin, KafkaStreams streams, String appId, Path stateDir) {
+    List<Exception> failures = new ArrayList<>();
+    if (streams != null) {
       try {
-        while (true) {
-          Map<TopicPartition, OffsetAndMetadata> committed =
-              admin
-                  .listConsumerGroupOffsets(appId)
-                  .partitionsToOffsetAndMetadata()
-                  .get(10, TimeUnit.SECONDS);
-          long done = 0;
-          boolean caughtUp = true;
-          for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-            OffsetAndMetadata at = committed.get(end.getKey());
-            long position = at == null ? 0 : at.offset();
-            done += Math.min(position, end.getValue());
-            caughtUp &= position >= end.getValue();
-          }
-          progress.accept("replayed " + done + " of " + total + " records");
-          if (caughtUp && repartitionDrained(admin, appId, committed)) {
-            break;
-          }
-          if (System.nanoTime() > deadline) {
-            throw new RebuildTimeoutException(timeout, done, total);
-          }
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
-        }
-      } finally {
         streams.close(
             CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
         streams.cleanUp();
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    if (admin != null) {
+      try {
         List<String> internal =
             admin.listTopics().names().get(10, TimeUnit.SECONDS).stream()
                 .filter(t -> t.startsWith(appId))
                 .toList();
         admin.deleteTopics(internal).all().get(30, TimeUnit.SECONDS);
-        admin.deleteConsumerGroups(List.of(appId)).all().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        failures.add(e);
       }
-      return total;
+      try {
+        admin.deleteConsumerGroups(List.of(appId)).all().get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof GroupIdNotFoundException)) {
+          failures.add(e);
+        }
+      } catch (Exception e) {
+        failures.add(e);
+      }
+      try {
+        admin.close(Duration.ofSeconds(10));
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    // (found by review: every rebuild left its state folder behind)
+    try {
+      deleteRecursively(stateDir);
+    } catch (IOException | RuntimeException e) {
+      failures.add(e);
+    }
+    return failures;
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 
@@ -119,7 +330,8 @@ public final class HistoryRebuild {
     if (repartition.isEmpty()) {
       return true; // requests and events are read side by side: nothing is re-keyed through a topic
     }
-    for (Map.Entry<TopicPartition, Long> end : endOffsets(admin, repartition).entrySet()) {
+    for (Map.Entry<TopicPartition, Long> end :
+        offsets(admin, repartition, OffsetSpec.latest()).entrySet()) {
       OffsetAndMetadata at = committed.get(end.getKey());
       if (end.getValue() > 0 && (at == null || at.offset() < end.getValue())) {
         return false;
@@ -128,8 +340,8 @@ public final class HistoryRebuild {
     return true;
   }
 
-  private static Map<TopicPartition, Long> endOffsets(Admin admin, List<String> topics)
-      throws Exception {
+  private static Map<TopicPartition, Long> offsets(
+      Admin admin, List<String> topics, OffsetSpec spec) throws Exception {
     Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
     admin
         .describeTopics(topics)
@@ -139,10 +351,7 @@ public final class HistoryRebuild {
         .forEach(
             d ->
                 d.partitions()
-                    .forEach(
-                        p ->
-                            specs.put(
-                                new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+                    .forEach(p -> specs.put(new TopicPartition(d.name(), p.partition()), spec)));
     Map<TopicPartition, Long> out = new HashMap<>();
     for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
         admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).entrySet()) {

@@ -16,6 +16,7 @@ import io.jobline.wire.WireLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -173,14 +174,17 @@ public final class HistoryTopology {
       HistoryMetrics metrics,
       int requestPartitions,
       int eventPartitions) {
-    return build(settings, sinks, metrics, requestPartitions, eventPartitions, true, () -> false);
+    return build(
+        settings, sinks, metrics, requestPartitions, eventPartitions, true, () -> false, null);
   }
 
   /**
    * The topology, holding queued runs back ({@link QueuedHold}) only if {@code hold}: a rebuild
    * writes every run it read before it stops. While {@code statsWithEveryCommit} says so (a
    * rebuild; a history that is stopping), the statistics are written with every commit rather than
-   * every {@code history.statsInterval}, so none is left behind.
+   * every {@code history.statsInterval}, so none is left behind. When {@code onlyCounted} is not
+   * null, what is set aside is only counted there and goes to no topic: a rebuild reads again what
+   * the live history set aside already.
    */
   static Topology build(
       HistorySettings settings,
@@ -189,7 +193,8 @@ public final class HistoryTopology {
       int requestPartitions,
       int eventPartitions,
       boolean hold,
-      BooleanSupplier statsWithEveryCommit) {
+      BooleanSupplier statsWithEveryCommit,
+      LongAdder onlyCounted) {
     StreamsBuilder builder = new StreamsBuilder();
     // the processor keeps what changed since the last commit in memory and writes it once per
     // commit
@@ -258,19 +263,24 @@ public final class HistoryTopology {
     // queued runs are held back only when their requests are read straight from jobline.requests:
     // a held one is read again from there after a restart (a repartition topic is purged)
     boolean holding = hold && requestPartitions == eventPartitions;
-    requests
-        .merge(events, Named.as("run-inputs"))
-        .process(
-            () -> new HistoryProcessor(sinks, settings, metrics, holding, statsWithEveryCommit),
-            Named.as("fold-and-store"),
-            RUNS_STORE,
-            STATS_STORE,
-            ENDS_STORE,
-            COMMIT_HOOK,
-            HOLD_STORE)
-        .to(
-            Topics.HISTORY_DLQ.name(),
-            Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
+    KStream<String, byte[]> setAside =
+        requests
+            .merge(events, Named.as("run-inputs"))
+            .process(
+                () -> new HistoryProcessor(sinks, settings, metrics, holding, statsWithEveryCommit),
+                Named.as("fold-and-store"),
+                RUNS_STORE,
+                STATS_STORE,
+                ENDS_STORE,
+                COMMIT_HOOK,
+                HOLD_STORE);
+    if (onlyCounted == null) {
+      setAside.to(
+          Topics.HISTORY_DLQ.name(),
+          Produced.with(Serdes.String(), Serdes.ByteArray()).withName("set-aside"));
+    } else {
+      setAside.foreach((runId, value) -> onlyCounted.increment(), Named.as("set-aside-counted"));
+    }
     return builder.build();
   }
 

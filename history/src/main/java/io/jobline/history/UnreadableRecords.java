@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.streams.StreamsConfig;
@@ -39,8 +40,25 @@ public final class UnreadableRecords implements DeserializationExceptionHandler 
         StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, UnreadableRecords.class);
   }
 
+  /**
+   * Sets on a rebuild's properties a handler that counts in {@code counted} what it cannot read and
+   * goes on, sending nothing: the live history set those records aside already, and a copy per
+   * rebuild was recorded as a new dead letter each time (found by review).
+   */
+  static void configureCounting(Properties props, LongAdder counted) {
+    configure(props);
+    props.put(COUNTED_CONFIG, counted);
+  }
+
+  /** The Streams config key that carries a rebuild's counter ({@link #configureCounting}). */
+  static final String COUNTED_CONFIG = "jobline.history.set-aside.counted";
+
+  private LongAdder counted;
+
   @Override
-  public void configure(Map<String, ?> configs) {}
+  public void configure(Map<String, ?> configs) {
+    counted = configs.get(COUNTED_CONFIG) instanceof LongAdder c ? c : null;
+  }
 
   /**
    * Sets aside an unreadable event; anything else history reads (its own repartition topic) fails
@@ -52,6 +70,10 @@ public final class UnreadableRecords implements DeserializationExceptionHandler 
       ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
     if (!Topics.EVENTS.name().equals(record.topic())) {
       return Response.fail();
+    }
+    if (counted != null) {
+      counted.increment();
+      return Response.resume();
     }
     return Response.resume(List.of(deadLetter(record, exception)));
   }
