@@ -74,7 +74,7 @@ abstract class RoleCommand implements Callable<Integer> {
     @Parameters(
         index = "0",
         paramLabel = "CONFIG",
-        description = "YAML config file (${ENV_VAR} substitution applies).")
+        description = "YAML config file ($${ENV_VAR} substitution applies).")
     File config;
 
     @Override
@@ -126,7 +126,7 @@ abstract class RoleCommand implements Callable<Integer> {
         arity = "0..1",
         paramLabel = "CONFIG",
         description =
-            "YAML config file (${ENV_VAR} substitution applies); required to run the role.")
+            "YAML config file ($${ENV_VAR} substitution applies); required to run the role.")
     File config;
 
     @Spec CommandSpec spec;

@@ -45,7 +45,7 @@ final class StandaloneCommand implements Callable<Integer> {
       names = "--config",
       description =
           "A YAML file laid over the standalone defaults: the same settings "
-              + "as the roles' config (auth.apiKeys, auth.jwt, api.limits, jobs, …), with ${ENV_VAR} substituted.")
+              + "as the roles' config (auth.apiKeys, auth.jwt, api.limits, jobs, …), with $${ENV_VAR} substituted.")
   Path config;
 
   @Option(

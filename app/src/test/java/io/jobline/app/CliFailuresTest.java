@@ -156,6 +156,14 @@ class CliFailuresTest {
     assertThat(helpRun.out()).startsWith("Usage: jobline run").isEqualTo(runHelp.out());
     assertThat(CliTest.jobline("runs", "help", "follow").out())
         .startsWith("Usage: jobline runs follow");
+    // found by review: picocli read the ${ENV_VAR} of these descriptions as its own variable, and
+    // the help said "(null substitution applies)"
+    for (String command : List.of("standalone", "history", "api")) {
+      assertThat(CliTest.jobline(command, "--help").out())
+          .as(command)
+          .contains("${ENV_VAR}")
+          .doesNotContain("null substitut");
+    }
   }
 
   @Test
