@@ -164,9 +164,12 @@ public final class RunStreams implements AutoCloseable {
    * request}, which the servlet container has been asked to keep open (its async context is
    * started); the scheduler writes to it.
    *
+   * @param known whether the run was found as the stream opened (in history, or as a request
+   *     accepted a moment ago): a stream of a run known to exist never ends "no such run"
    * @throws ApiException 429 when the caller or the api holds as many streams as allowed
    */
-  void open(String runId, Caller caller, StreamPosition from, HttpServletRequest request) {
+  void open(
+      String runId, Caller caller, StreamPosition from, HttpServletRequest request, boolean known) {
     slots.acquire(caller);
     Sink sink;
     try {
@@ -175,21 +178,32 @@ public final class RunStreams implements AutoCloseable {
       slots.release(caller);
       throw e instanceof RuntimeException r ? r : new UncheckedIOException((IOException) e);
     }
-    opened(runId, caller, from, sink);
+    opened(runId, caller, from, sink, known);
+  }
+
+  /**
+   * Opens a stream writing to {@code sink}, of a run not known yet; see {@link #open(String,
+   * Caller, StreamPosition, Sink, boolean)}.
+   */
+  void open(String runId, Caller caller, StreamPosition from, Sink sink) {
+    open(runId, caller, from, sink, false);
   }
 
   /**
    * Opens a stream writing to {@code sink}; see {@link #open(String, Caller, StreamPosition,
-   * jakarta.servlet.http.HttpServletRequest)}.
+   * HttpServletRequest, boolean)}.
    */
-  void open(String runId, Caller caller, StreamPosition from, Sink sink) {
+  void open(String runId, Caller caller, StreamPosition from, Sink sink, boolean known) {
     slots.acquire(caller);
-    opened(runId, caller, from, sink);
+    opened(runId, caller, from, sink, known);
   }
 
-  private void opened(String runId, Caller caller, StreamPosition from, Sink sink) {
+  private void opened(String runId, Caller caller, StreamPosition from, Sink sink, boolean known) {
     Stream s =
         new Stream(runId, caller, sink, from, nanos.getAsLong(), timing.notFound().toNanos());
+    // (found by review: a resumed stream of a run found as it opened, that then dropped out of
+    // sight, history further behind than the api that accepted it keeps it, ended "no such run")
+    s.shown = known;
     try {
       sink.write("retry: 2000\n\n"); // commits the response: the client sees its 200 at once
     } catch (IOException e) {
@@ -344,6 +358,9 @@ public final class RunStreams implements AutoCloseable {
     } else {
       RunRecord run = found.get();
       s.shown = true;
+      // (a count beyond the run's lines, not checked as the stream opened if the run was not
+      // found then, would hide every line to come: found by review)
+      s.position = s.position.within(run);
       List<LogEntry> logs = run.logs() == null ? List.of() : run.logs();
       for (int i = s.position.logs(); i < logs.size() && frames.length() < TURN_CHARS; i++) {
         LogEntry line = logs.get(i);

@@ -415,7 +415,7 @@ public final class RunsResource {
         return;
       }
     }
-    streams.open(runId, Access.caller(sc), from, request);
+    streams.open(runId, Access.caller(sc), from, request, known.isPresent());
   }
 
   private static Instant instant(String field, String text) {

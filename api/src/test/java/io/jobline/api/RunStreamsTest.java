@@ -372,6 +372,32 @@ class RunStreamsTest {
   }
 
   @Test
+  void aResumedStreamOfARunFoundAsItOpenedNeverEndsNoSuchRun() {
+    // found by review: a run found as the stream opened (the request, searched for on the topic)
+    // that then dropped out of sight ended "no such run" after the two minutes
+    Client c = new Client();
+    streams.open("r1", ADMIN, StreamPosition.parse("0:queued"), c, true);
+    streams.poll();
+    advance(Duration.ofMinutes(10));
+    streams.poll();
+    assertThat(c.take()).doesNotContain("no such run");
+    assertThat(c.closed).isFalse();
+  }
+
+  @Test
+  void aCountBeyondTheRunsLinesIsTakenAsItsLinesWhenTheRunIsFirstFoundToo() {
+    // found by review: checked only as the stream opened; a run not found then kept the count,
+    // and every line to come stayed hidden
+    Client c = open("r1", ADMIN, StreamPosition.parse("2147483647:running"));
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 2)));
+    streams.poll();
+    c.take();
+    runs.upsertAll(List.of(run("r1", "t1", RunStatus.RUNNING, 3)));
+    streams.poll();
+    assertThat(c.take()).contains("line 3").contains("id: 3:running");
+  }
+
+  @Test
   void aRunRetriedHereThatHistoryStillShowsEndedStreamsOnUntilItsNextAttemptEnds() {
     // found by review: until history folded the retry's announcement, the stream of a run retried
     // a moment ago ended at once with the attempt before
