@@ -131,7 +131,8 @@ final class HistoryRebuildCommand implements Callable<Integer> {
               + outcome.goneToRetention()
               + " records were gone to retention before it; "
               + outcome.setAside()
-              + " set aside (the live history's dead letters have them already)");
+              + " set aside (sent to no dead-letter topic: the live history sets aside what it"
+              + " cannot fold, GET /jobs/dead-letters lists it)");
     }
     return 0;
   }

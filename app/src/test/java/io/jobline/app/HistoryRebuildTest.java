@@ -15,13 +15,27 @@ import io.jobline.store.MongoRunLogStore;
 import io.jobline.store.MongoRunStore;
 import io.jobline.store.MongoStatsStore;
 import io.jobline.store.RunStore;
+import io.jobline.topic.Topics;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RecordsToDelete;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,5 +135,131 @@ class HistoryRebuildTest {
         .rootCause()
         .isInstanceOf(MongoTimeoutException.class);
     assertThat(scratch).isEmptyDirectory();
+  }
+
+  @Test
+  void aRebuildWhoseRecordsRetentionRemovesWhileItReadsFailsSayingSo() throws Exception {
+    // found by review: Streams starts over from a log start that moved past its position, and the
+    // rebuild ended as if complete with records missing
+    Standalone standalone = SharedStandalone.get();
+    Http http = new Http(standalone.apiUrl());
+    int partitions = requestPartitions(standalone);
+    // a tenant whose requests share no partition with the other rebuild tests' tenant
+    String tenant = "rb-gone";
+    for (int i = 0; partition(tenant, partitions) == partition("rb", partitions); i++) {
+      tenant = "rb-gone-" + i;
+    }
+    String id =
+        http.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\",\"params\":{}}")
+            .body()
+            .path("run_id")
+            .asText();
+    EndToEndTest.awaitRun(http, id, "completed");
+    TopicPartition gone = new TopicPartition(Topics.REQUESTS.name(), partition(tenant, partitions));
+    AtomicBoolean deleted = new AtomicBoolean();
+
+    try (MongoClient mongo = MongoClients.create(standalone.mongoUri());
+        Admin admin = Admin.create(standalone.config().kafka.clientProperties())) {
+      var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
+      assertThatThrownBy(
+              () ->
+                  HistoryRebuild.rebuild(
+                      standalone.config().kafka,
+                      standalone.config().history,
+                      new HistoryTopology.Sinks(
+                          new MongoRunStore(db, Clock.systemUTC()),
+                          new MongoRunLogStore(db),
+                          new MongoStatsStore(db)::replace),
+                      (short) 1,
+                      Duration.ofMinutes(2),
+                      scratch,
+                      line -> {
+                        if (deleted.compareAndSet(false, true)) {
+                          deleteAll(admin, gone);
+                        }
+                      }))
+          .isInstanceOf(RebuildFailedException.class)
+          .hasMessageContaining(gone.toString())
+          .hasMessageContaining("may lack some");
+    }
+    assertThat(scratch).isEmptyDirectory();
+  }
+
+  @Test
+  void aPartitionLeftWithOnlyAnAbortedTransactionDoesNotHoldTheRebuildBack() throws Exception {
+    // found by review: Streams commits nothing for a partition it reads nothing from, and a range
+    // of transaction markers and aborted records is such a one: the rebuild never caught up
+    Standalone standalone = SharedStandalone.get();
+    int partitions = requestPartitions(standalone);
+    String tenant = "rb-aborted";
+    for (int i = 0;
+        partition(tenant, partitions) == partition("rb", partitions)
+            || partition(tenant, partitions) == partition("rb-gone", partitions);
+        i++) {
+      tenant = "rb-aborted-" + i;
+    }
+    TopicPartition aborted =
+        new TopicPartition(Topics.REQUESTS.name(), partition(tenant, partitions));
+    Map<String, Object> props = new HashMap<>(standalone.config().kafka.clientProperties());
+    props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "rebuild-test-" + System.nanoTime());
+    try (Admin admin = Admin.create(standalone.config().kafka.clientProperties());
+        KafkaProducer<byte[], byte[]> producer =
+            new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+      deleteAll(admin, aborted);
+      producer.initTransactions();
+      producer.beginTransaction();
+      producer
+          .send(
+              new ProducerRecord<>(
+                  aborted.topic(),
+                  aborted.partition(),
+                  tenant.getBytes(StandardCharsets.UTF_8),
+                  "{}".getBytes(StandardCharsets.UTF_8)))
+          .get();
+      producer.abortTransaction();
+    }
+
+    try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
+      var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
+      HistoryRebuild.Outcome outcome =
+          HistoryRebuild.rebuild(
+              standalone.config().kafka,
+              standalone.config().history,
+              new HistoryTopology.Sinks(
+                  new MongoRunStore(db, Clock.systemUTC()),
+                  new MongoRunLogStore(db),
+                  new MongoStatsStore(db)::replace),
+              (short) 1,
+              Duration.ofMinutes(1),
+              scratch,
+              line -> {});
+      assertThat(outcome.replayed()).isPositive();
+    }
+  }
+
+  private static int requestPartitions(Standalone standalone) throws Exception {
+    try (Admin admin = Admin.create(standalone.config().kafka.clientProperties())) {
+      return admin
+          .describeTopics(List.of(Topics.REQUESTS.name()))
+          .allTopicNames()
+          .get()
+          .get(Topics.REQUESTS.name())
+          .partitions()
+          .size();
+    }
+  }
+
+  private static int partition(String tenant, int partitions) {
+    return Utils.toPositive(Utils.murmur2(tenant.getBytes(StandardCharsets.UTF_8))) % partitions;
+  }
+
+  private static void deleteAll(Admin admin, TopicPartition tp) {
+    try {
+      long end =
+          admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
+      admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(end))).all().get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 }

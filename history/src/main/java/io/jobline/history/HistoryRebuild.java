@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -25,9 +27,14 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -40,6 +47,7 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
  * Streams application id and a temporary state folder, and deletes both when done.
  */
 public final class HistoryRebuild {
+
   /** A Streams app in these states replays nothing more. */
   private static final Set<KafkaStreams.State> STOPPED =
       EnumSet.of(
@@ -115,13 +123,46 @@ public final class HistoryRebuild {
               streamsConfig(kafka, settings, appId, replication, stateDir, setAside));
       // a failure stops the rebuild at once, with its cause (found by review: it waited out the
       // whole timeout, then reported a timeout)
+      // a failure stops the rebuild at once, with its cause (found by review: it waited out the
+      // whole timeout, then reported a timeout)
       streams.setUncaughtExceptionHandler(
           e -> {
             failed.compareAndSet(null, e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
           });
       streams.start();
-      long replayed = replay(admin, streams, appId, starts, ends, failed, timeout, progress);
+      long replayed =
+          replay(
+              admin,
+              kafka.clientProperties(),
+              streams,
+              appId,
+              starts,
+              ends,
+              failed,
+              timeout,
+              progress);
+      // a log start that moved while the rebuild read (retention deleting the oldest segments,
+      // those it reads first): Streams starts over from the new start when its position is gone,
+      // so records may be missing from the rebuilt database (found by review: it ended as if
+      // complete)
+      Map<TopicPartition, Long> startsAfter = offsets(admin, topics, OffsetSpec.earliest());
+      List<String> moved = new ArrayList<>();
+      starts.forEach(
+          (tp, start) -> {
+            long after = startsAfter.getOrDefault(tp, start);
+            if (after > start) {
+              moved.add(tp + " from " + start + " to " + after);
+            }
+          });
+      if (!moved.isEmpty()) {
+        throw new RebuildFailedException(
+            "retention (or a deletion) removed records while the rebuild read them, so the rebuilt"
+                + " database may lack some (the log start of "
+                + String.join(", ", moved)
+                + " moved; keep the records longer)",
+            null);
+      }
       outcome =
           new Outcome(
               replayed, starts.values().stream().mapToLong(Long::longValue).sum(), setAside.sum());
@@ -196,6 +237,7 @@ public final class HistoryRebuild {
    */
   private static long replay(
       Admin admin,
+      Map<String, Object> clientProps,
       KafkaStreams streams,
       String appId,
       Map<TopicPartition, Long> starts,
@@ -209,6 +251,8 @@ public final class HistoryRebuild {
       total += Math.max(0, end.getValue() - starts.getOrDefault(end.getKey(), 0L));
     }
     long deadline = System.nanoTime() + timeout.toNanos();
+    Set<TopicPartition> nothingToRead = new HashSet<>();
+    Set<TopicPartition> probed = new HashSet<>();
     while (true) {
       stopIfFailed(streams, failed);
       Map<TopicPartition, OffsetAndMetadata> committed =
@@ -218,12 +262,36 @@ public final class HistoryRebuild {
               .get(10, TimeUnit.SECONDS);
       long done = 0;
       boolean caughtUp = true;
+      List<TopicPartition> uncommitted = new ArrayList<>();
+      boolean othersCaughtUp = true;
       for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-        long start = starts.getOrDefault(end.getKey(), 0L);
-        OffsetAndMetadata at = committed.get(end.getKey());
-        long position = Math.max(at == null ? 0 : at.offset(), start);
+        TopicPartition tp = end.getKey();
+        long start = starts.getOrDefault(tp, 0L);
+        OffsetAndMetadata at = committed.get(tp);
+        long position =
+            nothingToRead.contains(tp)
+                ? end.getValue()
+                : Math.max(at == null ? 0 : at.offset(), start);
         done += Math.max(0, Math.min(position, end.getValue()) - start);
         caughtUp &= position >= end.getValue();
+        if (position < end.getValue()) {
+          if (at == null) {
+            uncommitted.add(tp);
+          } else {
+            othersCaughtUp = false;
+          }
+        }
+      }
+      // a partition Streams committed nothing for while every other is read may hold nothing it
+      // reads: only transaction markers, or records of transactions that were aborted (found by
+      // review: it was never caught up, and the rebuild timed out); looked at once each
+      if (othersCaughtUp) {
+        for (TopicPartition tp : uncommitted) {
+          if (probed.add(tp)
+              && !readable(clientProps, tp, starts.getOrDefault(tp, 0L), ends.get(tp))) {
+            nothingToRead.add(tp);
+          }
+        }
       }
       progress.accept("replayed " + done + " of " + total + " records");
       if (caughtUp && repartitionDrained(admin, appId, committed)) {
@@ -234,6 +302,36 @@ public final class HistoryRebuild {
         throw new RebuildTimeoutException(timeout, done, total);
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+    }
+  }
+
+  /**
+   * Whether {@code tp} holds a record a read-committed reader gets between {@code from} and {@code
+   * to}; true when that cannot be told within 30 s (the rebuild then waits for Streams to commit).
+   */
+  static boolean readable(Map<String, Object> clientProps, TopicPartition tp, long from, long to) {
+    Map<String, Object> props = new HashMap<>(clientProps);
+    props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      consumer.assign(List.of(tp));
+      consumer.seek(tp, from);
+      while (consumer.position(tp) < to) {
+        if (System.nanoTime() > deadline) {
+          return true;
+        }
+        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+          if (r.offset() < to) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
   }
 
