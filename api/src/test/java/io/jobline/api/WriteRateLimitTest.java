@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
+import io.jobline.testkit.ShiftableClock;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Each token's writes come out of a bucket of its own. */
@@ -48,40 +48,18 @@ class WriteRateLimitTest {
     // found by review: a bucket per JWT without sub, kept for good, grew with every token issued
     limits.writeBurst = 2;
     limits.writesPerSecond = 1;
-    AtomicLong millis = new AtomicLong(1_000_000);
-    Clock moving =
-        new Clock() {
-          @Override
-          public ZoneId getZone() {
-            return ZoneOffset.UTC;
-          }
-
-          @Override
-          public Clock withZone(ZoneId zone) {
-            return this;
-          }
-
-          @Override
-          public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-          }
-
-          @Override
-          public long millis() {
-            return millis.get();
-          }
-        };
+    ShiftableClock moving = new ShiftableClock();
     WriteRateLimit limit = new WriteRateLimit(limits, moving);
     for (int i = 0; i < 1000; i++) {
       assertThat(limit.take(new Caller("jwt", Role.OPERATOR, "acme", "token " + i))).isZero();
     }
     Caller busy = new Caller("ci", Role.OPERATOR, "acme");
-    millis.addAndGet(59_000);
+    moving.shift(Duration.ofSeconds(59));
     assertThat(limit.take(busy)).isZero();
     assertThat(limit.take(busy)).isZero();
     assertThat(limit.buckets()).isEqualTo(1001);
 
-    millis.addAndGet(1_500); // (a minute since the last sweep: every bucket but busy's is full)
+    moving.shift(Duration.ofMillis(1_500)); // (a minute since the last sweep: all but busy's full)
     assertThat(limit.take(new Caller("jwt", Role.OPERATOR, "acme", "token new"))).isZero();
 
     assertThat(limit.buckets()).isEqualTo(2);

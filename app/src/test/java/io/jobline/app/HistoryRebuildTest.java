@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -160,19 +161,12 @@ class HistoryRebuildTest {
 
     try (MongoClient mongo = MongoClients.create(standalone.mongoUri());
         Admin admin = Admin.create(standalone.config().kafka.clientProperties())) {
-      var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
       assertThatThrownBy(
               () ->
-                  HistoryRebuild.rebuild(
-                      standalone.config().kafka,
-                      standalone.config().history,
-                      new HistoryTopology.Sinks(
-                          new MongoRunStore(db, Clock.systemUTC()),
-                          new MongoRunLogStore(db),
-                          new MongoStatsStore(db)::replace),
-                      (short) 1,
+                  rebuildInto(
+                      standalone,
+                      mongo,
                       Duration.ofMinutes(2),
-                      scratch,
                       line -> {
                         if (deleted.compareAndSet(false, true)) {
                           deleteAll(admin, gone);
@@ -220,21 +214,28 @@ class HistoryRebuildTest {
     }
 
     try (MongoClient mongo = MongoClients.create(standalone.mongoUri())) {
-      var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
       HistoryRebuild.Outcome outcome =
-          HistoryRebuild.rebuild(
-              standalone.config().kafka,
-              standalone.config().history,
-              new HistoryTopology.Sinks(
-                  new MongoRunStore(db, Clock.systemUTC()),
-                  new MongoRunLogStore(db),
-                  new MongoStatsStore(db)::replace),
-              (short) 1,
-              Duration.ofMinutes(1),
-              scratch,
-              line -> {});
+          rebuildInto(standalone, mongo, Duration.ofMinutes(1), line -> {});
       assertThat(outcome.replayed()).isPositive();
     }
+  }
+
+  /** Rebuilds the shared standalone's history into a new database of {@code mongo}. */
+  private HistoryRebuild.Outcome rebuildInto(
+      Standalone standalone, MongoClient mongo, Duration timeout, Consumer<String> progress)
+      throws Exception {
+    var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
+    return HistoryRebuild.rebuild(
+        standalone.config().kafka,
+        standalone.config().history,
+        new HistoryTopology.Sinks(
+            new MongoRunStore(db, Clock.systemUTC()),
+            new MongoRunLogStore(db),
+            new MongoStatsStore(db)::replace),
+        (short) 1,
+        timeout,
+        scratch,
+        progress);
   }
 
   private static int requestPartitions(Standalone standalone) throws Exception {

@@ -585,7 +585,9 @@ class SchedulerTest {
     assertThat(cycleAt(s, "2026-03-04T12:00:00Z")).isEmpty();
     assertThat(cycleAt(s, "2026-03-04T13:00:00Z")).isEmpty();
 
-    runs.upsertAll(List.of(ended(first.runId(), Instant.parse("2026-03-04T13:30:00Z"))));
+    runs.upsertAll(
+        List.of(
+            TestRuns.completedAt(first.runId(), "noop", Instant.parse("2026-03-04T13:30:00Z"))));
     List<JobRequest> queued = cycleAt(s, "2026-03-04T13:30:01Z");
 
     assertThat(queued)
@@ -1197,34 +1199,6 @@ class SchedulerTest {
 
   private static RunRecord running(RunId id) {
     return TestRuns.run(id, "noop", null, RunStatus.RUNNING);
-  }
-
-  /** Run {@code id} completed at {@code at}. */
-  private static RunRecord ended(RunId id, Instant at) {
-    RunRecord r = TestRuns.run(id, "noop", null, RunStatus.COMPLETED);
-    return new RunRecord(
-        r.runId(),
-        r.jobName(),
-        r.tenantId(),
-        r.params(),
-        r.trigger(),
-        r.status(),
-        r.attempt(),
-        r.epoch(),
-        r.executorId(),
-        r.requestedAt(),
-        r.startedAt(),
-        at,
-        r.result(),
-        r.error(),
-        r.progress(),
-        r.progressMessage(),
-        r.logs(),
-        r.logsTruncated(),
-        r.attempts(),
-        r.parentRunId(),
-        r.appliedSeq(),
-        r.options());
   }
 
   private static RunRecord withStatus(RunRecord r, RunStatus status) {

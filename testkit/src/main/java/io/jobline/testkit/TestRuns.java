@@ -22,6 +22,33 @@ public final class TestRuns {
         List.of(), false, List.of(), null, Map.of(), null);
   }
 
+  /** A run of {@code job} that completed at {@code at}. */
+  public static RunRecord completedAt(RunId id, String job, Instant at) {
+    return new RunRecord(
+        id,
+        job,
+        null,
+        null,
+        null,
+        RunStatus.COMPLETED,
+        1,
+        1,
+        "e",
+        null,
+        null,
+        at,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        Map.of(),
+        null);
+  }
+
   /**
    * A run of {@code job} whose attempt 1 failed and whose end said attempt 2 follows at {@code
    * due}, as history shows it until it folds the retry's announcement.
