@@ -37,17 +37,35 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** History is event-sourced: replaying the topics into an empty database gives the same records. */
 class HistoryRebuildTest {
+  /**
+   * A standalone of this class's own: a rebuild reads every topic from its start, and on the shared
+   * standalone it replayed all the suite wrote before it (78,683 records in one CI run, longer than
+   * the test allowed).
+   */
+  private static Standalone own;
 
   @TempDir Path scratch;
 
+  @BeforeAll
+  static void start() throws Exception {
+    own = Standalone.start(SharedStandalone.options());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    own.close();
+  }
+
   @Test
   void rebuildingFromTheTopicsGivesTheSameRunRecords() throws Exception {
-    Standalone standalone = SharedStandalone.get();
+    Standalone standalone = own;
     Http http = new Http(standalone.apiUrl());
     List<String> ids = new ArrayList<>();
     ids.add(
@@ -104,7 +122,7 @@ class HistoryRebuildTest {
   @Test
   void aRebuildWhoseStoreIsDownStopsAtOnceWithTheCause() throws Exception {
     // found by review: it waited out the whole timeout, then reported a timeout
-    Standalone standalone = SharedStandalone.get();
+    Standalone standalone = own;
     Http http = new Http(standalone.apiUrl());
     String id =
         http.post("/jobs/run/noop", "{\"tenant_id\":\"rb\",\"params\":{}}")
@@ -142,7 +160,7 @@ class HistoryRebuildTest {
   void aRebuildWhoseRecordsRetentionRemovesWhileItReadsFailsSayingSo() throws Exception {
     // found by review: Streams starts over from a log start that moved past its position, and the
     // rebuild ended as if complete with records missing
-    Standalone standalone = SharedStandalone.get();
+    Standalone standalone = own;
     Http http = new Http(standalone.apiUrl());
     int partitions = requestPartitions(standalone);
     // a tenant whose requests share no partition with the other rebuild tests' tenant
@@ -183,7 +201,7 @@ class HistoryRebuildTest {
   void aPartitionLeftWithOnlyAnAbortedTransactionDoesNotHoldTheRebuildBack() throws Exception {
     // found by review: Streams commits nothing for a partition it reads nothing from, and a range
     // of transaction markers and aborted records is such a one: the rebuild never caught up
-    Standalone standalone = SharedStandalone.get();
+    Standalone standalone = own;
     int partitions = requestPartitions(standalone);
     String tenant = "rb-aborted";
     for (int i = 0;
