@@ -1,8 +1,10 @@
 package io.jobline.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class SecretsTest {
@@ -70,5 +72,26 @@ class SecretsTest {
     assertThat(Secrets.redact((JsonNode) null)).isNull();
     JsonNode redactedAlready = Secrets.redact(json("{\"password\": \"x\"}"));
     assertThat(Secrets.redact(redactedAlready)).isSameAs(redactedAlready);
+  }
+
+  @Test
+  void hostileTextIsRedactedInTimeLinearInItsLength() {
+    // found chasing a CI failure: the patterns backtracked, and 20,000 letters and an '=' took 3 s
+    // in every run view, in history and in the dead-letter recorder, a megabyte of them hours;
+    // each of these takes well under a second now, so the bound only catches a return of that
+    String letters = "a".repeat(1_000_000) + "=@";
+    String schemes = "a://:".repeat(200_000);
+    String dotted = "x.".repeat(500_000) + "://=";
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(30),
+        () -> {
+          assertThat(Secrets.redact(letters)).isEqualTo(letters);
+          assertThat(Secrets.redact(schemes)).isEqualTo(schemes);
+          assertThat(Secrets.redact(dotted)).isEqualTo(dotted);
+          // a brace, quote or secret left open is redacted to the end
+          assertThat(Secrets.redact("password={".repeat(100_000))).isEqualTo("password=[redacted]");
+          assertThat(Secrets.redact("x token=\"" + "t".repeat(1_000_000)))
+              .isEqualTo("x token=[redacted]");
+        });
   }
 }
