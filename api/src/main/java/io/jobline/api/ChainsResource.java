@@ -34,13 +34,16 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
 
 /** Chain definitions (declared in code or posted here) and starting a chain run. */
 @Path("/jobs/chains")
@@ -148,9 +151,13 @@ public final class ChainsResource {
       throw ApiException.badRequest("body", "not a chain: " + e.getMessage());
     }
     try {
+      // each step's job read from the catalogue once (a store read), for both questions
+      Map<String, Optional<JobDescriptor>> jobs = new HashMap<>();
+      Function<String, Optional<JobDescriptor>> job =
+          name -> jobs.computeIfAbsent(name, catalogue::find);
       chain.validate(
-          job -> catalogue.find(job).isPresent(),
-          job -> catalogue.find(job).map(JobDescriptor::perTenant).orElse(false));
+          name -> job.apply(name).isPresent(),
+          name -> job.apply(name).map(JobDescriptor::perTenant).orElse(false));
     } catch (ChainException e) {
       throw new ApiException(
           400,
