@@ -73,7 +73,9 @@ class AuthenticatorTest {
     settings.jwt.hs256Secret = "a secret of at least thirty-two bytes";
     Authenticator auth = new Authenticator(settings);
 
-    Caller first = auth.authenticate(hs256(settings, null, "acme", 1)).orElseThrow();
+    // one token, shown twice: made twice, their expiry times (whole seconds) may differ
+    String firstToken = hs256(settings, null, "acme", 1);
+    Caller first = auth.authenticate(firstToken).orElseThrow();
     Caller second = auth.authenticate(hs256(settings, null, "acme", 2)).orElseThrow();
     Caller svc = auth.authenticate(hs256(settings, "svc", "acme", 1)).orElseThrow();
     Caller svcAgain = auth.authenticate(hs256(settings, "svc", "acme", 2)).orElseThrow();
@@ -81,8 +83,7 @@ class AuthenticatorTest {
     assertThat(first.name()).isEqualTo("jwt");
     assertThat(second.name()).isEqualTo("jwt");
     assertThat(first.limitKey()).isNotEqualTo(second.limitKey());
-    assertThat(first.limitKey())
-        .isEqualTo(auth.authenticate(hs256(settings, null, "acme", 1)).orElseThrow().limitKey());
+    assertThat(first.limitKey()).isEqualTo(auth.authenticate(firstToken).orElseThrow().limitKey());
     // a subject is one caller within its tenant, whichever token it shows
     assertThat(svc.limitKey()).isEqualTo(svcAgain.limitKey());
   }
