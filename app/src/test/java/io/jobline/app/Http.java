@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -114,5 +115,20 @@ final class Http {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * Every page of a listing that pages by {@code next_cursor}, in order: {@code path} with its
+   * query (without a cursor).
+   */
+  List<JsonNode> pages(String path) {
+    List<JsonNode> pages = new ArrayList<>();
+    String cursor = null;
+    do {
+      JsonNode page = get(path + (cursor == null ? "" : "&cursor=" + cursor)).body();
+      pages.add(page);
+      cursor = page.path("next_cursor").isNull() ? null : page.path("next_cursor").asText();
+    } while (cursor != null);
+    return pages;
   }
 }
