@@ -9,6 +9,7 @@ import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -33,16 +34,55 @@ class ScheduleCheckTest {
         schedule(
                 "{\"job_name\":\"changed\",\"job_type\":\"noop\","
                     + "\"cron_expression\":\"*/5 * * * *\",\"timezone\":\"UTC\"}")
-            .fired(fired.plusMillis(10), "run-fired", RunStatus.QUEUED, fired));
-    List<String> sent = new ArrayList<>();
+            .fired(
+                fired.plusMillis(10),
+                RunId.forSchedule("changed", fired).value(),
+                RunStatus.QUEUED,
+                fired));
+    List<String> sent = check(store);
 
+    assertThat(sent).isEmpty();
+    assertThat(store.find("changed").orElseThrow().nextRunAt())
+        .as("planned again from its last fire")
+        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+  }
+
+  @Test
+  void aFireTimeHeldByAJitterThatWasThenLoweredIsFired() throws Exception {
+    // found by review: the time after the last run, held by a long jitter, was due before the last
+    // fire once the jitter was lowered, and the check took it for fired and planned past it
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    Instant held = Instant.parse("2026-03-04T10:05:00Z");
+    Instant before = Instant.parse("2026-03-04T10:00:00Z");
+    store.save(
+        schedule(
+                "{\"job_name\":\"lowered\",\"job_type\":\"noop\","
+                    + "\"cron_expression\":\"*/5 * * * *\",\"timezone\":\"UTC\","
+                    + "\"misfire_grace_seconds\":3600,\"overlap\":\"allow\"}")
+            .fired(
+                before.plusSeconds(360), // 10:00's fire, held 6 minutes by the jitter it had
+                RunId.forSchedule("lowered", before).value(),
+                RunStatus.QUEUED,
+                held));
+    List<String> sent = check(store);
+
+    assertThat(sent).containsExactly("lowered " + held);
+    assertThat(store.find("lowered").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+  }
+
+  /**
+   * Runs the check on {@code store}: what it sent, as "schedule nominal-time" or "missed run-id".
+   */
+  private static List<String> check(InMemoryScheduleStore store) {
+    List<String> sent = new ArrayList<>();
     new ScheduleCheck(
             store,
             new InMemoryRunStore(Clock.systemUTC()),
             new ScheduleCheck.Output() {
               @Override
               public void request(Schedule s, JobRequest request) {
-                sent.add(s.jobName());
+                sent.add(s.jobName() + " " + request.trigger().nominalTime());
               }
 
               @Override
@@ -52,11 +92,7 @@ class ScheduleCheckTest {
             },
             Clock.fixed(NOW, ZoneOffset.UTC))
         .run();
-
-    assertThat(sent).isEmpty();
-    assertThat(store.find("changed").orElseThrow().nextRunAt())
-        .as("planned again from its last fire")
-        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+    return sent;
   }
 
   private static String s(RunEvent event) {

@@ -360,6 +360,44 @@ class SchedulerTest {
   }
 
   @Test
+  void fireTimesHeldByAJitterThatIsThenLoweredAllFireAfterTheChange() {
+    // found by review: a schedule whose jitter is longer than its period holds fire times due
+    // before its last fire; lowered, the jitter put them due before that fire too, so the load took
+    // them for fired already and planned past them: every one was skipped without a missed record
+    Schedule minutely =
+        schedule(
+            "{\"job_name\":\"lowered\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
+                + "\"timezone\":\"UTC\",\"jitter_seconds\":600,\"misfire_grace_seconds\":3600,"
+                + "\"overlap\":\"allow\"}");
+    Instant next = Instant.parse("2026-03-04T11:00:00Z");
+    // a time held well past the next few: due more than five minutes after it
+    while (Triggers.jitter(minutely, next).toSeconds() < 300) {
+      next = next.plusSeconds(60);
+    }
+    Instant lastFire = next.plusSeconds(240); // the time before it fired then, its jitter longer
+    String lastRun = RunId.forSchedule("lowered", next.minusSeconds(60)).value();
+    store.save(minutely.withNextRunAt(next).fired(lastFire, lastRun, RunStatus.QUEUED, next));
+    // the change the api stores for {"jitter_seconds": 0}: no retime, the fire times stay
+    Schedule stored = store.find("lowered").orElseThrow();
+    Schedule lowered = stored.merge(Json.object().put("jitter_seconds", 0));
+    store.save(lowered);
+    Scheduler s = scheduler("a", out);
+
+    Instant now = lastFire.plusSeconds(1);
+    List<Instant> expected = new ArrayList<>();
+    for (Instant t = next; !t.isAfter(now); t = t.plusSeconds(60)) {
+      expected.add(t);
+    }
+    assertThat(cycleAt(s, now.toString()))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactlyElementsOf(expected);
+    assertThat(expected).hasSize(5);
+    assertThat(out.missed).isEmpty();
+    assertThat(store.find("lowered").orElseThrow().nextRunAt())
+        .isEqualTo(expected.get(expected.size() - 1).plusSeconds(60));
+  }
+
+  @Test
   void theSchedulerSleepsUntilJustBeforeTheNextFireToPrepareItThenUntilTheFire() {
     save(
         "{\"job_name\":\"daily\",\"job_type\":\"noop\",\"cron_expression\":\"30 11 * * *\",\"timezone\":\"UTC\"}");
