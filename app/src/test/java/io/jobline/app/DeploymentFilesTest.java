@@ -73,6 +73,27 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void composeGivesTheApiAWayToAuthenticateAndTheOtherRolesTheirSettings() throws IOException {
+    // found by use: the api had no auth setting, so it stopped at boot ("auth: the api needs
+    // auth.apiKeys, ...") and restarted for ever; README's curl never got an answer
+    JsonNode compose =
+        Json.mapper()
+            .valueToTree(new Yaml().load(Files.readString(ROOT.resolve("docker-compose.yml"))));
+    JsonNode api = compose.path("services").path("api").path("environment");
+    assertThat(api.path("JOBLINE_DEV_TOKEN").asText())
+        .as("the admin token comes from the shell, and compose refuses to start without it")
+        .startsWith("${JOBLINE_DEV_TOKEN:?");
+    assertThat(api.path("KAFKA_BOOTSTRAP_SERVERS").asText()).isEqualTo("kafka:9092");
+    assertThat(api.path("MONGODB_URI").asText()).startsWith("mongodb://mongo:27017");
+    JsonNode config =
+        Json.mapper()
+            .valueToTree(new Yaml().load(Files.readString(ROOT.resolve("config/jobline.yml"))));
+    assertThat(config.path("auth").path("devToken").asText())
+        .as("the image's config reads the token from that variable")
+        .startsWith("${JOBLINE_DEV_TOKEN");
+  }
+
+  @Test
   void composeKeepsTheAuditArchiveAndHistoryStateOnNamedVolumes() throws IOException {
     // found by review: the executors wrote the archive inside their containers, one folder each,
     // gone with the container after the entries were deleted from MongoDB
