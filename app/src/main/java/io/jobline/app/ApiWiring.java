@@ -33,6 +33,8 @@ import io.jobline.api.auth.RoleCheck;
 import io.jobline.api.console.ConsoleServlet;
 import io.jobline.chain.ChainLauncher;
 import io.jobline.job.ParamsValidator;
+import io.jobline.store.CachedCatalogue;
+import io.jobline.store.CatalogueStore;
 import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoDeadLetterStore;
@@ -41,6 +43,7 @@ import io.jobline.topic.ControlProducer;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.Topics;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import org.glassfish.jersey.server.ServerProperties;
 
@@ -49,6 +52,12 @@ import org.glassfish.jersey.server.ServerProperties;
  * the producers they send through, and the console's pages.
  */
 final class ApiWiring {
+  /**
+   * How long the api answers a job's catalogue entry from memory: a new version an executor
+   * publishes shows within it.
+   */
+  static final Duration CATALOGUE_FRESH = Duration.ofSeconds(1);
+
   private ApiWiring() {}
 
   /**
@@ -61,6 +70,8 @@ final class ApiWiring {
     Environment env = parts.env();
     Clock clock = parts.clock();
     RoleParts.Stores stores = parts.stores();
+    // a run asked for reads its job's entry: from memory for a second, not from MongoDB each time
+    CatalogueStore catalogue = new CachedCatalogue(stores.catalogue(), clock, CATALOGUE_FRESH);
     JerseyEnvironment jersey = env.jersey();
     jersey.register(new AuthFilter(new Authenticator(config.auth)));
     jersey.register(new RoleCheck());
@@ -85,12 +96,7 @@ final class ApiWiring {
     AcceptedRuns accepted = new AcceptedRuns(requested);
     jersey.register(
         new JobsResource(
-            stores.catalogue(),
-            parts.requests(),
-            new ParamsValidator(),
-            accepted,
-            stores.runs(),
-            clock));
+            catalogue, parts.requests(), new ParamsValidator(), accepted, stores.runs(), clock));
     ControlProducer controls = new ControlProducer(config.kafka);
     env.lifecycle().manage(closing(controls::close));
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
@@ -118,7 +124,7 @@ final class ApiWiring {
             controls,
             parts.requests(),
             apiRunEvents,
-            stores.catalogue(),
+            catalogue,
             runStreams,
             auditor,
             accepted,
@@ -141,7 +147,7 @@ final class ApiWiring {
             new DeadLettersResource.Deps(
                 deadLetters,
                 stores.runs(),
-                stores.catalogue(),
+                catalogue,
                 parts.requests(),
                 apiRunEvents,
                 auditor,
@@ -155,7 +161,7 @@ final class ApiWiring {
     SchedulesResource.Deps scheduleDeps =
         new SchedulesResource.Deps(
             stores.schedules(),
-            stores.catalogue(),
+            catalogue,
             new ChainAwareRuns(stores.runs(), stores.chainRuns()),
             parts.requests(),
             apiEvents,
@@ -169,7 +175,7 @@ final class ApiWiring {
     jersey.register(new CronResource(clock));
     jersey.register(
         new ChainsResource(
-            stores.chains(), stores.catalogue(), chainLauncher, new ParamsValidator(), auditor));
+            stores.chains(), catalogue, chainLauncher, new ParamsValidator(), auditor));
     jersey.register(new ChainRunsResource(stores.chainRuns(), chainsChanged, auditor));
     jersey.register(new OpenApiResource());
     jersey.register(new CallerResource());

@@ -4,11 +4,13 @@ import static io.jobline.app.stores.ContractMongo.CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.job.JobDescriptor;
+import io.jobline.store.CachedCatalogue;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.InMemoryCatalogueStore;
 import io.jobline.store.MongoCatalogueStore;
 import io.jobline.wire.Json;
 import io.jobline.wire.Scope;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -83,6 +85,16 @@ class CatalogueStoreContractTest {
     @Override
     CatalogueStore store() {
       return new InMemoryCatalogueStore();
+    }
+  }
+
+  @Nested
+  class CachedCatalogueAgrees extends CatalogueStoreContract {
+    @Override
+    CatalogueStore store() {
+      // (the api's: publishing through it drops what it read)
+      return new CachedCatalogue(
+          new MongoCatalogueStore(mongo.freshDatabase(), CLOCK), CLOCK, Duration.ofHours(1));
     }
   }
 
