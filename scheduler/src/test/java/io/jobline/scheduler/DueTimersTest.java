@@ -8,6 +8,7 @@ import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.TimerStore;
+import io.jobline.testkit.SettableClock;
 import io.jobline.testkit.TestRuns;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.RunId;

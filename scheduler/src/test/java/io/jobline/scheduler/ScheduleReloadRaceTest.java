@@ -15,6 +15,7 @@ import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.ScheduleStore;
+import io.jobline.testkit.SettableClock;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import java.lang.reflect.InvocationTargetException;

@@ -16,6 +16,7 @@ import io.jobline.store.InMemoryTimerStore;
 import io.jobline.store.RunStore;
 import io.jobline.store.ScheduleStore;
 import io.jobline.store.TimerStore;
+import io.jobline.testkit.SettableClock;
 import io.jobline.testkit.TestRuns;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.wire.EventType;

@@ -10,6 +10,7 @@ import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.InMemoryScheduleStore;
 import io.jobline.store.InMemoryTimerStore;
+import io.jobline.testkit.SettableClock;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.KafkaSettings;
 import io.jobline.topic.RequestProducer;

@@ -12,6 +12,7 @@ import io.jobline.scheduler.lease.InMemoryLeaseStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.store.MongoScheduleStore;
 import io.jobline.store.MongoTimerStore;
+import io.jobline.testkit.SettableClock;
 import io.jobline.wire.Json;
 import java.time.Instant;
 import java.util.Date;

@@ -3,7 +3,7 @@ package io.jobline.scheduler.lease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.jobline.scheduler.SettableClock;
+import io.jobline.testkit.SettableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

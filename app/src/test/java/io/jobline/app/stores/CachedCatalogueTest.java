@@ -1,40 +1,21 @@
-package io.jobline.store;
+package io.jobline.app.stores;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.job.JobDescriptor;
+import io.jobline.store.CachedCatalogue;
+import io.jobline.store.CatalogueStore;
+import io.jobline.store.InMemoryCatalogueStore;
+import io.jobline.testkit.SettableClock;
 import io.jobline.wire.Scope;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class CachedCatalogueTest {
-  /** A clock the test moves. */
-  private static final class Hand extends Clock {
-    Instant now = Instant.parse("2026-12-07T08:00:00Z");
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
   /** The store the cache reads, which counts its reads; others publish to it directly. */
   private final InMemoryCatalogueStore shared = new InMemoryCatalogueStore();
 
@@ -57,7 +38,7 @@ class CachedCatalogueTest {
           return shared.find(name);
         }
       };
-  private final Hand clock = new Hand();
+  private final SettableClock clock = new SettableClock(Instant.parse("2026-12-07T08:00:00Z"));
   private final CachedCatalogue cache = new CachedCatalogue(counted, clock, Duration.ofSeconds(1));
 
   private static JobDescriptor job(String name, int timeoutSeconds) {
@@ -68,14 +49,14 @@ class CachedCatalogueTest {
   void aJobReadIsAnsweredFromMemoryUntilItIsNoLongerFreshThenReadAgain() {
     shared.publish(List.of(job("settle", 60)), "executor-1");
     assertThat(cache.find("settle")).contains(job("settle", 60));
-    clock.now = clock.now.plusMillis(999);
+    clock.advance(Duration.ofMillis(999));
     assertThat(cache.find("settle")).contains(job("settle", 60));
     assertThat(reads).hasValue(1);
 
     // another executor publishes a new version: shown once the entry read is a second old
     shared.publish(List.of(job("settle", 120)), "executor-2");
     assertThat(cache.find("settle")).contains(job("settle", 60));
-    clock.now = clock.now.plusMillis(1);
+    clock.advance(Duration.ofMillis(1));
     assertThat(cache.find("settle")).contains(job("settle", 120));
     assertThat(reads).hasValue(2);
   }
@@ -97,7 +78,7 @@ class CachedCatalogueTest {
     assertThat(cache.find("settle")).contains(job("settle", 90));
     assertThat(reads).hasValue(2);
 
-    clock.now = clock.now.minusSeconds(30);
+    clock.advance(Duration.ofSeconds(-30));
     cache.find("settle");
     assertThat(reads).hasValue(3);
   }

@@ -1,4 +1,4 @@
-package io.jobline.scheduler;
+package io.jobline.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
