@@ -123,8 +123,6 @@ public final class HistoryRebuild {
               streamsConfig(kafka, settings, appId, replication, stateDir, setAside));
       // a failure stops the rebuild at once, with its cause (found by review: it waited out the
       // whole timeout, then reported a timeout)
-      // a failure stops the rebuild at once, with its cause (found by review: it waited out the
-      // whole timeout, then reported a timeout)
       streams.setUncaughtExceptionHandler(
           e -> {
             failed.compareAndSet(null, e);
@@ -137,32 +135,14 @@ public final class HistoryRebuild {
               kafka.clientProperties(),
               streams,
               appId,
+              topics,
               starts,
               ends,
               failed,
               timeout,
               progress);
-      // a log start that moved while the rebuild read (retention deleting the oldest segments,
-      // those it reads first): Streams starts over from the new start when its position is gone,
-      // so records may be missing from the rebuilt database (found by review: it ended as if
-      // complete)
-      Map<TopicPartition, Long> startsAfter = offsets(admin, topics, OffsetSpec.earliest());
-      List<String> moved = new ArrayList<>();
-      starts.forEach(
-          (tp, start) -> {
-            long after = startsAfter.getOrDefault(tp, start);
-            if (after > start) {
-              moved.add(tp + " from " + start + " to " + after);
-            }
-          });
-      if (!moved.isEmpty()) {
-        throw new RebuildFailedException(
-            "retention (or a deletion) removed records while the rebuild read them, so the rebuilt"
-                + " database may lack some (the log start of "
-                + String.join(", ", moved)
-                + " moved; keep the records longer)",
-            null);
-      }
+      // and a move after the wait's last look
+      failIfStartsMoved(admin, topics, starts);
       outcome =
           new Outcome(
               replayed, starts.values().stream().mapToLong(Long::longValue).sum(), setAside.sum());
@@ -240,6 +220,7 @@ public final class HistoryRebuild {
       Map<String, Object> clientProps,
       KafkaStreams streams,
       String appId,
+      List<String> topics,
       Map<TopicPartition, Long> starts,
       Map<TopicPartition, Long> ends,
       AtomicReference<Throwable> failed,
@@ -255,6 +236,10 @@ public final class HistoryRebuild {
     Set<TopicPartition> probed = new HashSet<>();
     while (true) {
       stopIfFailed(streams, failed);
+      // looked for on every pass (found by CI: a partition probed as readable before its records
+      // were deleted was then never read to its end, and the rebuild timed out instead of saying
+      // why)
+      failIfStartsMoved(admin, topics, starts);
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin
               .listConsumerGroupOffsets(appId)
@@ -302,6 +287,33 @@ public final class HistoryRebuild {
         throw new RebuildTimeoutException(timeout, done, total);
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+    }
+  }
+
+  /**
+   * Fails the rebuild when a log start moved past where it was when the rebuild began: retention
+   * (or a deletion) removed records while the rebuild read them, and Streams starts over from the
+   * new start when its position is gone, so the rebuilt database may lack some (found by review: it
+   * ended as if complete).
+   */
+  private static void failIfStartsMoved(
+      Admin admin, List<String> topics, Map<TopicPartition, Long> starts) throws Exception {
+    Map<TopicPartition, Long> now = offsets(admin, topics, OffsetSpec.earliest());
+    List<String> moved = new ArrayList<>();
+    starts.forEach(
+        (tp, start) -> {
+          long after = now.getOrDefault(tp, start);
+          if (after > start) {
+            moved.add(tp + " from " + start + " to " + after);
+          }
+        });
+    if (!moved.isEmpty()) {
+      throw new RebuildFailedException(
+          "retention (or a deletion) removed records while the rebuild read them, so the rebuilt"
+              + " database may lack some (the log start of "
+              + String.join(", ", moved)
+              + " moved; keep the records longer)",
+          null);
     }
   }
 
