@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.mongodb.MongoTimeoutException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
 import io.jobline.history.HistoryRebuild;
 import io.jobline.history.HistoryTopology;
 import io.jobline.history.RebuildFailedException;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -164,16 +166,8 @@ class HistoryRebuildTest {
     Http http = new Http(standalone.apiUrl());
     int partitions = requestPartitions(standalone);
     // a tenant whose requests share no partition with the other rebuild tests' tenant
-    String tenant = "rb-gone";
-    for (int i = 0; partition(tenant, partitions) == partition("rb", partitions); i++) {
-      tenant = "rb-gone-" + i;
-    }
-    String id =
-        http.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\",\"params\":{}}")
-            .body()
-            .path("run_id")
-            .asText();
-    EndToEndTest.awaitRun(http, id, "completed");
+    String tenant = gone(partitions);
+    String id = completedNoop(http, tenant);
     TopicPartition gone = new TopicPartition(Topics.REQUESTS.name(), partition(tenant, partitions));
     AtomicBoolean deleted = new AtomicBoolean();
 
@@ -198,18 +192,48 @@ class HistoryRebuildTest {
   }
 
   @Test
+  void recordsRetentionRemovesAfterTheRebuildReadThemAreNoLoss() throws Exception {
+    // a long rebuild of a busy cluster sees retention delete the oldest segments, those it read
+    // first: it failed for it, with nothing missing
+    Standalone standalone = own;
+    Http http = new Http(standalone.apiUrl());
+    int partitions = requestPartitions(standalone);
+    String tenant = tenantApart("rb-read", partitions, "rb", gone(partitions));
+    String id = completedNoop(http, tenant);
+    TopicPartition read = new TopicPartition(Topics.REQUESTS.name(), partition(tenant, partitions));
+    Pattern allRead = Pattern.compile("replayed (\\d+) of \\1 records");
+    AtomicBoolean deleted = new AtomicBoolean();
+
+    try (MongoClient mongo = MongoClients.create(standalone.mongoUri());
+        Admin admin = Admin.create(standalone.config().kafka.clientProperties())) {
+      var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
+      HistoryRebuild.Outcome outcome =
+          rebuildInto(
+              standalone,
+              db,
+              Duration.ofMinutes(2),
+              line -> {
+                // every record read and committed: its requests removed now
+                if (allRead.matcher(line).matches()
+                    && !line.startsWith("replayed 0 ")
+                    && deleted.compareAndSet(false, true)) {
+                  deleteAll(admin, read);
+                }
+              });
+
+      assertThat(deleted).as("the records were removed while the rebuild ran").isTrue();
+      assertThat(outcome.replayed()).isPositive();
+      assertThat(new MongoRunStore(db, Clock.systemUTC()).find(id)).isPresent();
+    }
+  }
+
+  @Test
   void aPartitionLeftWithOnlyAnAbortedTransactionDoesNotHoldTheRebuildBack() throws Exception {
     // found by review: Streams commits nothing for a partition it reads nothing from, and a range
     // of transaction markers and aborted records is such a one: the rebuild never caught up
     Standalone standalone = own;
     int partitions = requestPartitions(standalone);
-    String tenant = "rb-aborted";
-    for (int i = 0;
-        partition(tenant, partitions) == partition("rb", partitions)
-            || partition(tenant, partitions) == partition("rb-gone", partitions);
-        i++) {
-      tenant = "rb-aborted-" + i;
-    }
+    String tenant = tenantApart("rb-aborted", partitions, "rb", gone(partitions));
     TopicPartition aborted =
         new TopicPartition(Topics.REQUESTS.name(), partition(tenant, partitions));
     Map<String, Object> props = new HashMap<>(standalone.config().kafka.clientProperties());
@@ -242,7 +266,14 @@ class HistoryRebuildTest {
   private HistoryRebuild.Outcome rebuildInto(
       Standalone standalone, MongoClient mongo, Duration timeout, Consumer<String> progress)
       throws Exception {
-    var db = mongo.getDatabase("rebuilt_" + System.nanoTime());
+    return rebuildInto(
+        standalone, mongo.getDatabase("rebuilt_" + System.nanoTime()), timeout, progress);
+  }
+
+  /** Rebuilds the standalone's history into {@code db}. */
+  private HistoryRebuild.Outcome rebuildInto(
+      Standalone standalone, MongoDatabase db, Duration timeout, Consumer<String> progress)
+      throws Exception {
     return HistoryRebuild.rebuild(
         standalone.config().kafka,
         standalone.config().history,
@@ -266,6 +297,43 @@ class HistoryRebuildTest {
           .partitions()
           .size();
     }
+  }
+
+  /** Runs a no-op for {@code tenant}; its id once history shows it completed. */
+  private static String completedNoop(Http http, String tenant) {
+    String id =
+        http.post("/jobs/run/noop", "{\"tenant_id\":\"" + tenant + "\",\"params\":{}}")
+            .body()
+            .path("run_id")
+            .asText();
+    EndToEndTest.awaitRun(http, id, "completed");
+    return id;
+  }
+
+  /** The tenant whose requests a test deletes while the rebuild reads. */
+  private static String gone(int partitions) {
+    return tenantApart("rb-gone", partitions, "rb");
+  }
+
+  /**
+   * {@code base}, or {@code base-N}: a tenant whose requests share no partition with {@code
+   * others}'.
+   */
+  private static String tenantApart(String base, int partitions, String... others) {
+    String tenant = base;
+    for (int i = 0; shares(tenant, partitions, others); i++) {
+      tenant = base + "-" + i;
+    }
+    return tenant;
+  }
+
+  private static boolean shares(String tenant, int partitions, String... others) {
+    for (String other : others) {
+      if (partition(tenant, partitions) == partition(other, partitions)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static int partition(String tenant, int partitions) {

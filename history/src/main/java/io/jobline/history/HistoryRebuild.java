@@ -128,6 +128,7 @@ public final class HistoryRebuild {
             failed.compareAndSet(null, e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
           });
+      progress.accept("replayed 0 of " + total(starts, ends) + " records");
       streams.start();
       long replayed =
           replay(
@@ -141,8 +142,6 @@ public final class HistoryRebuild {
               failed,
               timeout,
               progress);
-      // and a move after the wait's last look
-      failIfStartsMoved(admin, topics, starts);
       outcome =
           new Outcome(
               replayed, starts.values().stream().mapToLong(Long::longValue).sum(), setAside.sum());
@@ -227,24 +226,29 @@ public final class HistoryRebuild {
       Duration timeout,
       Consumer<String> progress)
       throws Exception {
-    long total = 0;
-    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-      total += Math.max(0, end.getValue() - starts.getOrDefault(end.getKey(), 0L));
-    }
+    long total = total(starts, ends);
+    // what Streams had committed at the last look: every record below it was read and written
+    Map<TopicPartition, Long> read = new HashMap<>(starts);
     long deadline = System.nanoTime() + timeout.toNanos();
     Set<TopicPartition> nothingToRead = new HashSet<>();
     Set<TopicPartition> probed = new HashSet<>();
     while (true) {
       stopIfFailed(streams, failed);
-      // looked for on every pass (found by CI: a partition probed as readable before its records
-      // were deleted was then never read to its end, and the rebuild timed out instead of saying
-      // why)
-      failIfStartsMoved(admin, topics, starts);
+      // looked for on every pass, before the commits are (found by CI: a partition probed as
+      // readable before its records were deleted was then never read to its end, and the rebuild
+      // timed out instead of saying why)
+      failIfRemovedUnread(admin, topics, read);
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin
               .listConsumerGroupOffsets(appId)
               .partitionsToOffsetAndMetadata()
               .get(10, TimeUnit.SECONDS);
+      committed.forEach(
+          (tp, at) -> {
+            if (at != null && read.containsKey(tp)) {
+              read.merge(tp, at.offset(), Math::max);
+            }
+          });
       long done = 0;
       boolean caughtUp = true;
       List<TopicPartition> uncommitted = new ArrayList<>();
@@ -275,6 +279,7 @@ public final class HistoryRebuild {
           if (probed.add(tp)
               && !readable(clientProps, tp, starts.getOrDefault(tp, 0L), ends.get(tp))) {
             nothingToRead.add(tp);
+            read.put(tp, ends.get(tp)); // none of it is lost when removed
           }
         }
       }
@@ -291,30 +296,40 @@ public final class HistoryRebuild {
   }
 
   /**
-   * Fails the rebuild when a log start moved past where it was when the rebuild began: retention
-   * (or a deletion) removed records while the rebuild read them, and Streams starts over from the
-   * new start when its position is gone, so the rebuilt database may lack some (found by review: it
-   * ended as if complete).
+   * Fails the rebuild when a log start moved past what Streams had read and committed when last
+   * looked at ({@code read}; where it began, before): retention (or a deletion) removed records the
+   * rebuild may not have read, and Streams starts over from the new start when its position is
+   * gone, so the rebuilt database may lack some (found by review: it ended as if complete). Records
+   * removed after they were read are no loss: a long rebuild goes on while retention deletes what
+   * it read first.
    */
-  private static void failIfStartsMoved(
-      Admin admin, List<String> topics, Map<TopicPartition, Long> starts) throws Exception {
+  private static void failIfRemovedUnread(
+      Admin admin, List<String> topics, Map<TopicPartition, Long> read) throws Exception {
     Map<TopicPartition, Long> now = offsets(admin, topics, OffsetSpec.earliest());
     List<String> moved = new ArrayList<>();
-    starts.forEach(
-        (tp, start) -> {
-          long after = now.getOrDefault(tp, start);
-          if (after > start) {
-            moved.add(tp + " from " + start + " to " + after);
+    read.forEach(
+        (tp, at) -> {
+          long start = now.getOrDefault(tp, at);
+          if (start > at) {
+            moved.add(tp + " from before " + at + " to " + start);
           }
         });
     if (!moved.isEmpty()) {
       throw new RebuildFailedException(
-          "retention (or a deletion) removed records while the rebuild read them, so the rebuilt"
-              + " database may lack some (the log start of "
+          "retention (or a deletion) removed records before the rebuild read them, so the rebuilt"
+              + " database may lack some (the log start moved past what it had read: "
               + String.join(", ", moved)
-              + " moved; keep the records longer)",
+              + "; keep the records longer)",
           null);
     }
+  }
+
+  private static long total(Map<TopicPartition, Long> starts, Map<TopicPartition, Long> ends) {
+    long total = 0;
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      total += Math.max(0, end.getValue() - starts.getOrDefault(end.getKey(), 0L));
+    }
+    return total;
   }
 
   /**
