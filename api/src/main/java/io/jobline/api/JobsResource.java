@@ -30,10 +30,10 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /** The job catalogue and "run now". */
@@ -124,33 +124,41 @@ public final class JobsResource {
     }
     // one request of a key at a time in this api: two at once both found it unknown and both
     // sent it (found by review). By key, so a slow send holds up only requests of its own key
-    Object lock = inFlight.computeIfAbsent(id.value(), k -> new Object());
-    try {
-      synchronized (lock) {
-        // a key used before names a run requested already: answer with it, never send it again (a
-        // copy of a run that ended would run again, and its params would replace the first ones).
-        // Not searched for on the requests topic: most keys are new, and each search holds up to
-        // 3 s; a run accepted by another api and not yet in history is sent again, as it was
-        Optional<RunRecord> stored = runs.find(id.value());
-        Optional<RunRecord> known = stored.or(() -> accepted.kept(id.value()));
-        if (known.isPresent()) {
-          RunOptions asked = new RunOptions(null, timeout, backoff, backoffCap);
-          Optional<RunRecord> sent = accepted.sentHere(id.value());
-          Optional<String> differs =
-              sent.isPresent()
-                  ? SameRequest.differs(sent.get().params(), sent.get().options(), params, asked)
-                  : stored.flatMap(r -> SameRequest.differsFromStored(r, params, asked));
-          if (differs.isPresent()) {
-            throw SameRequest.reused("run", id.value(), differs.get());
-          }
-          return accepted(known.get().runId().value(), jobName, known.get())
-              .header(REPLAYED, "true")
-              .build();
+    KeyLocks.Held held =
+        inFlight
+            .tryLock(id.value(), KEY_WAIT)
+            .orElseThrow(
+                () ->
+                    new ApiException(
+                            409,
+                            "Idempotency-Key in use",
+                            "a request with this Idempotency-Key is being answered now; retry it"
+                                + " when that one is",
+                            IDEMPOTENCY_KEY,
+                            null)
+                        .retryAfter(1));
+    try (held) {
+      // a key used before names a run requested already: answer with it, never send it again (a
+      // copy of a run that ended would run again, and its params would replace the first ones).
+      // Not searched for on the requests topic: most keys are new, and each search holds up to
+      // 3 s; a run accepted by another api and not yet in history is sent again, as it was
+      Optional<RunRecord> stored = runs.find(id.value());
+      Optional<RunRecord> known = stored.or(() -> accepted.kept(id.value()));
+      if (known.isPresent()) {
+        RunOptions asked = new RunOptions(null, timeout, backoff, backoffCap);
+        Optional<RunRecord> sent = accepted.sentHere(id.value());
+        Optional<String> differs =
+            sent.isPresent()
+                ? SameRequest.differs(sent.get().params(), sent.get().options(), params, asked)
+                : stored.flatMap(r -> SameRequest.differsFromStored(r, params, asked));
+        if (differs.isPresent()) {
+          throw SameRequest.reused("run", id.value(), differs.get());
         }
-        return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
+        return accepted(known.get().runId().value(), jobName, known.get())
+            .header(REPLAYED, "true")
+            .build();
       }
-    } finally {
-      inFlight.remove(id.value(), lock);
+      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
     }
   }
 
@@ -187,7 +195,7 @@ public final class JobsResource {
   }
 
   /** The lock of each Idempotency-Key's run id a request is being answered for. */
-  private final ConcurrentHashMap<String, Object> inFlight = new ConcurrentHashMap<>();
+  private final KeyLocks inFlight = new KeyLocks();
 
   /** 202 naming the run, as it stands now, and where to follow it. */
   private static Response.ResponseBuilder accepted(String runId, String jobName, RunRecord run) {
@@ -200,6 +208,9 @@ public final class JobsResource {
                 run.requestedAt() == null ? null : run.requestedAt().toString()))
         .location(URI.create("/jobs/runs/" + runId));
   }
+
+  /** How long a request waits for another of its Idempotency-Key to be answered: then 409. */
+  static final Duration KEY_WAIT = Duration.ofSeconds(2);
 
   /** Set on the answer to a run-now whose idempotency key named a run requested before. */
   static final String REPLAYED = "Idempotent-Replayed";
