@@ -60,7 +60,13 @@ public final class SchedulesResource {
       "{\"job_name\":\"nightly-settlement\",\"job_type\":\"settlement\",\"cron_expression\":\"0 2 * * *\"}";
   private static final ParamsValidator VALIDATOR = new ParamsValidator();
   private static final Set<String> READ_ONLY =
-      Set.of("last_run_at", "last_run_status", "last_run_id", "next_run_at", "version");
+      Set.of(
+          "last_run_at",
+          "last_run_status",
+          "last_run_id",
+          "last_fire_through",
+          "next_run_at",
+          "version");
 
   /**
    * The fields a schedule is created with; PATCH also names the ones the scheduler keeps, to refuse
@@ -259,8 +265,7 @@ public final class SchedulesResource {
     if (patch.has("job_name") && !patch.get("job_name").asText().equals(name)) {
       throw ApiException.badRequest("job_name", "a schedule cannot be renamed; create a new one");
     }
-    for (String read :
-        List.of("last_run_at", "last_run_status", "last_run_id", "next_run_at", "version")) {
+    for (String read : READ_ONLY.stream().sorted().toList()) {
       if (patch.has(read)) {
         throw ApiException.badRequest(read, read + " is kept by the scheduler and cannot be set");
       }

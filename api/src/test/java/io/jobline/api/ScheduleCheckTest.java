@@ -38,6 +38,7 @@ class ScheduleCheckTest {
                 fired.plusMillis(10),
                 RunId.forSchedule("changed", fired).value(),
                 RunStatus.QUEUED,
+                fired,
                 fired));
     List<String> sent = check(store);
 
@@ -63,6 +64,7 @@ class ScheduleCheckTest {
                 before.plusSeconds(360), // 10:00's fire, held 6 minutes by the jitter it had
                 RunId.forSchedule("lowered", before).value(),
                 RunStatus.QUEUED,
+                before,
                 held));
     List<String> sent = check(store);
 

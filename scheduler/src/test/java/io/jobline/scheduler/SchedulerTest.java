@@ -135,6 +135,9 @@ class SchedulerTest {
     assertThat(store.find("heartbeat").orElseThrow().nextRunAt())
         .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
     assertThat(store.find("heartbeat").orElseThrow().lastRunId()).isNotNull();
+    assertThat(store.find("heartbeat").orElseThrow().lastFireThrough())
+        .as("the fire time the last fire ran")
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
   @Test
@@ -350,7 +353,7 @@ class SchedulerTest {
     }
     Instant due = ScheduleFiring.dueAt(stored);
     Instant lastFire = due.minusSeconds(30); // (an earlier time's jittered fire, after next)
-    store.save(stored.fired(lastFire, "run-before", RunStatus.QUEUED, next));
+    store.save(stored.fired(lastFire, "run-before", RunStatus.QUEUED, null, next));
     Scheduler s = scheduler("a", out);
 
     assertThat(cycleAt(s, due.minusSeconds(20).toString())).isEmpty();
@@ -377,7 +380,8 @@ class SchedulerTest {
     }
     Instant lastFire = next.plusSeconds(240); // the time before it fired then, its jitter longer
     String lastRun = RunId.forSchedule("lowered", next.minusSeconds(60)).value();
-    store.save(minutely.withNextRunAt(next).fired(lastFire, lastRun, RunStatus.QUEUED, next));
+    // (stored before the schedule kept the time a fire went through: the last run's id tells it)
+    store.save(minutely.withNextRunAt(next).fired(lastFire, lastRun, RunStatus.QUEUED, null, next));
     // the change the api stores for {"jitter_seconds": 0}: no retime, the fire times stay
     Schedule stored = store.find("lowered").orElseThrow();
     Schedule lowered = stored.merge(Json.object().put("jitter_seconds", 0));
@@ -396,6 +400,76 @@ class SchedulerTest {
     assertThat(out.missed).isEmpty();
     assertThat(store.find("lowered").orElseThrow().nextRunAt())
         .isEqualTo(expected.get(expected.size() - 1).plusSeconds(60));
+  }
+
+  @Test
+  void aTimeHeldByAJitterAfterAFireThatOnlyRecordedMissesFiresOnceTheJitterIsLowered() {
+    // found by review: a fire that only recorded misses leaves the id of an earlier run, so the
+    // time it went through could not be told from it, and the held times were planned past
+    Schedule minutely =
+        schedule(
+            "{\"job_name\":\"missed\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
+                + "\"timezone\":\"UTC\",\"jitter_seconds\":600,\"misfire_grace_seconds\":3600,"
+                + "\"overlap\":\"allow\"}");
+    Instant next = Instant.parse("2026-03-04T11:00:00Z");
+    while (Triggers.jitter(minutely, next).toSeconds() < 300) {
+      next = next.plusSeconds(60);
+    }
+    Instant lastFire = next.plusSeconds(240);
+    // what such a fire stores: the earlier run still named, the time before the next one missed
+    String earlierRun = RunId.forSchedule("missed", next.minusSeconds(600)).value();
+    store.save(
+        minutely
+            .withNextRunAt(next)
+            .fired(lastFire, earlierRun, RunStatus.MISSED, next.minusSeconds(60), next));
+    store.save(store.find("missed").orElseThrow().merge(Json.object().put("jitter_seconds", 0)));
+    Scheduler s = scheduler("a", out);
+
+    Instant now = lastFire.plusSeconds(1);
+    assertThat(cycleAt(s, now.toString()))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(
+            next,
+            next.plusSeconds(60),
+            next.plusSeconds(120),
+            next.plusSeconds(180),
+            next.plusSeconds(240));
+    assertThat(out.missed).isEmpty();
+  }
+
+  @Test
+  void moreHeldTimesThanTheLookBackAreNotPlannedPastWhenTheJitterIsLowered() {
+    // found by review: with a jitter of days on a minutely schedule, over a thousand times are held
+    // before the last fire; the search for the last run's time gave up, and all were skipped
+    Schedule minutely =
+        schedule(
+            "{\"job_name\":\"week\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
+                + "\"timezone\":\"UTC\",\"jitter_seconds\":604800,\"overlap\":\"allow\"}");
+    Instant next = Instant.parse("2026-03-04T11:00:00Z");
+    Instant lastFire = next.plusSeconds(60L * (FiringPlan.LOOK_BACK + 200));
+    store.save(
+        minutely
+            .withNextRunAt(next)
+            .fired(
+                lastFire,
+                RunId.forSchedule("week", next.minusSeconds(60)).value(),
+                RunStatus.QUEUED,
+                next.minusSeconds(60),
+                next));
+    store.save(store.find("week").orElseThrow().merge(Json.object().put("jitter_seconds", 0)));
+    Scheduler s = scheduler("a", out);
+
+    List<JobRequest> fired = cycleAt(s, lastFire.plusSeconds(1).toString());
+
+    // late by more than the grace but the last: the misfire policy (run_once) acts on them
+    assertThat(fired).extracting(r -> r.trigger().nominalTime()).contains(lastFire);
+    int actedOn =
+        fired.stream()
+                .mapToInt(r -> r.trigger().coalesced() == null ? 1 : r.trigger().coalesced())
+                .sum()
+            + out.missed.size();
+    assertThat(actedOn).as("the held times are run or recorded, not planned past").isGreaterThan(1);
+    assertThat(store.find("week").orElseThrow().nextRunAt()).isEqualTo(lastFire.plusSeconds(60));
   }
 
   @Test
@@ -560,6 +634,14 @@ class SchedulerTest {
         .extracting(RunEvent::runId)
         .containsExactly(RunId.forSchedule("slow", Instant.parse("2026-03-04T10:09:00Z")));
     assertThat(out.missed.get(0).payload().path("reason").asText()).contains("still running");
+    Schedule after = store.find("slow").orElseThrow();
+    assertThat(after.lastRunStatus()).isEqualTo(RunStatus.MISSED);
+    assertThat(after.lastRunId())
+        .as("the run still going")
+        .isEqualTo(RunId.forSchedule("slow", Instant.parse("2026-03-04T10:08:00Z")).value());
+    assertThat(after.lastFireThrough())
+        .as("the fire time the last fire recorded missed")
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
   @Test

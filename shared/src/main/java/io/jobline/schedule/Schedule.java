@@ -20,6 +20,10 @@ import java.util.List;
  * schedule is made, so a schedule's cron expression is parsed once, and a schedule whose trigger
  * fields are broken still reads. A trigger passed in is kept only if it was read from the same
  * fields (a copy with new run bookkeeping passes its own); otherwise it is replaced.
+ *
+ * <p>{@code lastFireThrough} is the latest fire time the last fire acted on (ran, or recorded
+ * missed), kept by the scheduler: a next fire time at or before it was fired; one after it was not,
+ * though it may fall due before that fire (a jitter lowered after it held the time back).
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -47,6 +51,7 @@ public record Schedule(
     Instant lastRunAt,
     RunStatus lastRunStatus,
     String lastRunId,
+    Instant lastFireThrough,
     Instant nextRunAt,
     Long version,
     @JsonIgnore ScheduleTrigger trigger) {
@@ -105,20 +110,24 @@ public record Schedule(
   }
 
   public Schedule withNextRunAt(Instant next) {
-    return withRun(lastRunAt, lastRunStatus, lastRunId, next, paused);
+    return withRun(lastRunAt, lastRunStatus, lastRunId, lastFireThrough, next, paused);
   }
 
   public Schedule withPaused(boolean p) {
-    return withRun(lastRunAt, lastRunStatus, lastRunId, nextRunAt, p);
+    return withRun(lastRunAt, lastRunStatus, lastRunId, lastFireThrough, nextRunAt, p);
   }
 
-  public Schedule fired(Instant at, String runId, RunStatus status, Instant next) {
-    return withRun(at, status, runId, next, paused);
+  /**
+   * This schedule after a fire at {@code at} that requested {@code runId} last (or left the last
+   * one), went through the fire time {@code through} and planned {@code next}.
+   */
+  public Schedule fired(Instant at, String runId, RunStatus status, Instant through, Instant next) {
+    return withRun(at, status, runId, through, next, paused);
   }
 
   /** A copy with new run bookkeeping (on the scheduler's hot path, so no JSON round trip). */
   private Schedule withRun(
-      Instant at, RunStatus status, String runId, Instant next, Boolean pause) {
+      Instant at, RunStatus status, String runId, Instant through, Instant next, Boolean pause) {
     return new Schedule(
         jobName,
         description,
@@ -143,6 +152,7 @@ public record Schedule(
         at,
         status,
         runId,
+        through,
         next,
         version,
         trigger);

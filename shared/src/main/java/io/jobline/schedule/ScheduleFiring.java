@@ -56,9 +56,10 @@ public final class ScheduleFiring {
    * null. A time due before the last fire was not always fired by it: one held back by a jitter
    * longer than the period is due before that fire too once the jitter is lowered (found by review:
    * such times were taken for fired and planned past, each skipped without a missed record). The
-   * last run's id says which time the last fire ran: each fire time has its own. A fire that only
-   * recorded misses leaves the run id of an earlier one, and then the last fire's own time stands
-   * in for it, as it always did.
+   * schedule keeps the latest fire time each fire acted on ({@link Schedule#lastFireThrough}). One
+   * last fired before it was kept has the last run's id to go by, each fire time having its own: a
+   * fire that only recorded misses left the id of an earlier run, and then the last fire's own time
+   * stands in, as it did before either was known.
    */
   private static Instant firedThrough(Schedule s) {
     Instant next = s.nextRunAt();
@@ -67,6 +68,9 @@ public final class ScheduleFiring {
     // the jitter is worked out only for the few schedules that need it, at each load)
     if (next == null || last == null || next.isAfter(last) || dueAt(s).isAfter(last)) {
       return null;
+    }
+    if (s.lastFireThrough() != null) {
+      return next.isAfter(s.lastFireThrough()) ? null : s.lastFireThrough();
     }
     if (s.lastRunId() == null || s.lastRunStatus() == RunStatus.MISSED) {
       return last;
@@ -138,9 +142,28 @@ public final class ScheduleFiring {
       return missed.isEmpty() ? schedule.lastRunStatus() : RunStatus.MISSED;
     }
 
+    /**
+     * The latest fire time this fire acted on (ran, or recorded missed); the schedule's last one if
+     * it acted on none.
+     */
+    public Instant through() {
+      Instant through = null;
+      for (FiringPlan.Run run : plan.runs()) {
+        through = later(through, run.nominal());
+      }
+      for (Instant t : plan.missed()) {
+        through = later(through, t);
+      }
+      return through == null ? schedule.lastFireThrough() : through;
+    }
+
+    private static Instant later(Instant a, Instant b) {
+      return a == null || b.isAfter(a) ? b : a;
+    }
+
     /** The schedule as it stands after the fire. */
     public Schedule updated() {
-      return schedule.fired(at, lastRunId(), lastRunStatus(), plan.next());
+      return schedule.fired(at, lastRunId(), lastRunStatus(), through(), plan.next());
     }
 
     /** What the fire writes back to the store. */
@@ -152,7 +175,8 @@ public final class ScheduleFiring {
           lastRunStatus(),
           plan.next(),
           schedule.nextRunAt(),
-          schedule.version());
+          schedule.version(),
+          through());
     }
   }
 

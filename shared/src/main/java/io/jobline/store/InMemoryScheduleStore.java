@@ -48,7 +48,12 @@ public class InMemoryScheduleStore implements ScheduleStore {
     }
     Instant next = retimed ? changed.nextRunAt() : stored.nextRunAt();
     Schedule kept =
-        changed.fired(stored.lastRunAt(), stored.lastRunId(), stored.lastRunStatus(), next);
+        changed.fired(
+            stored.lastRunAt(),
+            stored.lastRunId(),
+            stored.lastRunStatus(),
+            stored.lastFireThrough(),
+            next);
     schedules.put(
         changed.jobName(), kept.merge(Json.object().put("version", version.incrementAndGet())));
     return ChangeOutcome.CHANGED;

@@ -41,12 +41,13 @@ import org.slf4j.LoggerFactory;
 public final class MongoScheduleStore implements ScheduleStore {
   private static final Logger LOG = LoggerFactory.getLogger(MongoScheduleStore.class);
   public static final String COLLECTION = "job_schedules";
-  private static final Set<String> DATES = Set.of("last_run_at", "next_run_at", "run_at");
+  private static final Set<String> DATES =
+      Set.of("last_run_at", "last_fire_through", "next_run_at", "run_at");
   private static final String VERSION_KEY = "schedules-version";
 
   /** What the scheduler records of a schedule's fires, besides its next fire time. */
   private static final Set<String> LAST_RUN =
-      Set.of("last_run_at", "last_run_id", "last_run_status");
+      Set.of("last_run_at", "last_run_id", "last_run_status", "last_fire_through");
 
   /** The fields of a schedule's definition: what a {@link #change} writes. */
   private static final Set<String> DEFINITION = definitionFields();
@@ -319,7 +320,10 @@ public final class MongoScheduleStore implements ScheduleStore {
               Updates.set("last_run_at", at),
               Updates.set("last_run_id", f.lastRunId()),
               Updates.set(
-                  "last_run_status", f.lastRunStatus() == null ? null : f.lastRunStatus().wire()));
+                  "last_run_status", f.lastRunStatus() == null ? null : f.lastRunStatus().wire()),
+              Updates.set(
+                  "last_fire_through",
+                  f.lastFireThrough() == null ? null : Date.from(f.lastFireThrough())));
       Bson next =
           f.nextRunAt() == null
               ? Updates.unset("next_run_at")

@@ -90,7 +90,8 @@ public interface ScheduleStore {
   /**
    * The outcome of one fire, recorded without bumping the version: planned from the schedule's next
    * fire time {@code plannedFrom} at its version {@code plannedVersion} (either null: whatever is
-   * stored).
+   * stored), through the fire time {@code lastFireThrough} (null when not known: a fire recorded
+   * without it).
    */
   record Fire(
       String jobName,
@@ -99,7 +100,8 @@ public interface ScheduleStore {
       RunStatus lastRunStatus,
       Instant nextRunAt,
       Instant plannedFrom,
-      Long plannedVersion) {
+      Long plannedVersion,
+      Instant lastFireThrough) {
     /**
      * {@code s} as recording this fire leaves it: all of it while {@code s} is still the schedule
      * it was planned from (its next fire time and version), else its last run only, when newer than
@@ -109,10 +111,10 @@ public interface ScheduleStore {
       if (plannedFrom == null
           || (plannedFrom.equals(s.nextRunAt())
               && (plannedVersion == null || plannedVersion.equals(s.version())))) {
-        return s.fired(lastRunAt, lastRunId, lastRunStatus, nextRunAt);
+        return s.fired(lastRunAt, lastRunId, lastRunStatus, lastFireThrough, nextRunAt);
       }
       if (s.lastRunAt() == null || s.lastRunAt().isBefore(lastRunAt)) {
-        return s.fired(lastRunAt, lastRunId, lastRunStatus, s.nextRunAt());
+        return s.fired(lastRunAt, lastRunId, lastRunStatus, lastFireThrough, s.nextRunAt());
       }
       return s;
     }
@@ -124,7 +126,7 @@ public interface ScheduleStore {
         String lastRunId,
         RunStatus lastRunStatus,
         Instant nextRunAt) {
-      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, null, null);
+      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, null, null, null);
     }
 
     /** A fire planned from the next fire time {@code plannedFrom}, whatever the version stored. */
@@ -135,7 +137,7 @@ public interface ScheduleStore {
         RunStatus lastRunStatus,
         Instant nextRunAt,
         Instant plannedFrom) {
-      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, plannedFrom, null);
+      this(jobName, lastRunAt, lastRunId, lastRunStatus, nextRunAt, plannedFrom, null, null);
     }
   }
 

@@ -122,7 +122,7 @@ class ScheduleTriggerTest {
         read("{\"job_name\":\"w\",\"cron_expression\":\"0 9 * * *\",\"timezone\":\"UTC\"}");
 
     assertThat(Json.mapper().valueToTree(s).has("trigger")).isFalse();
-    Schedule fired = s.fired(T0, "r1", RunStatus.QUEUED, T0.plusSeconds(60));
+    Schedule fired = s.fired(T0, "r1", RunStatus.QUEUED, T0, T0.plusSeconds(60));
     assertThat(fired.trigger()).isSameAs(s.trigger());
     Schedule merged = s.merge(Json.mapper().readTree("{\"cron_expression\":\"0 10 * * *\"}"));
     assertThat(merged.trigger())

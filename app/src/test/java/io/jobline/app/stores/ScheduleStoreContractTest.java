@@ -95,12 +95,14 @@ class ScheduleStoreContractTest {
       s.save(schedule("a", true));
       s.recordFires(
           List.of(
-              new ScheduleStore.Fire("a", T0, "run-1", RunStatus.QUEUED, T0.plusSeconds(600)),
+              new ScheduleStore.Fire(
+                  "a", T0, "run-1", RunStatus.QUEUED, T0.plusSeconds(600), null, null, T0),
               new ScheduleStore.Fire("gone", T0, "run-2", RunStatus.QUEUED, T0.plusSeconds(600))));
       Schedule a = s.find("a").orElseThrow();
       assertThat(a.lastRunId()).isEqualTo("run-1");
       assertThat(a.lastRunStatus()).isEqualTo(RunStatus.QUEUED);
       assertThat(a.nextRunAt()).isEqualTo(T0.plusSeconds(600));
+      assertThat(a.lastFireThrough()).isEqualTo(T0);
       assertThat(a.timezone()).isEqualTo("Europe/Paris");
       assertThat(s.find("gone")).isEmpty();
     }
@@ -166,11 +168,13 @@ class ScheduleStoreContractTest {
                   RunStatus.QUEUED,
                   planned.plusSeconds(86_400),
                   planned,
-                  decidedOn.version())));
+                  decidedOn.version(),
+                  planned)));
       Schedule a = s.find("a").orElseThrow();
       assertThat(a.nextRunAt()).isEqualTo(planned);
       assertThat(a.lastRunId()).isEqualTo("run-1");
       assertThat(a.lastRunAt()).isEqualTo(planned);
+      assertThat(a.lastFireThrough()).as("recorded with its last run").isEqualTo(planned);
 
       Instant later = planned.plusSeconds(300);
       s.recordFires(
@@ -182,7 +186,8 @@ class ScheduleStoreContractTest {
                   RunStatus.QUEUED,
                   later.plusSeconds(300),
                   planned,
-                  changed.version())));
+                  changed.version(),
+                  later)));
       assertThat(s.find("a").orElseThrow().nextRunAt()).isEqualTo(later.plusSeconds(300));
     }
 
