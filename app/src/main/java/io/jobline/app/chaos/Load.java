@@ -170,8 +170,10 @@ final class Load implements AutoCloseable {
               new Accepted(reply.path("run_id").asText(), System.currentTimeMillis(), "rest"));
           return;
         }
-        if (r.statusCode() < 500 && r.statusCode() != 429) {
-          refused.incrementAndGet(); // a 4xx is an answer, not a promise: nothing to retry
+        // a 4xx is an answer, not a promise: nothing to retry, but "slow down" (429) and "the same
+        // key is being answered" (409: an earlier attempt still sending on that api)
+        if (r.statusCode() < 500 && r.statusCode() != 429 && r.statusCode() != 409) {
+          refused.incrementAndGet();
           return;
         }
       } catch (IOException e) {
