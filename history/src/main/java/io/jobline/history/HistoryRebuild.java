@@ -31,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
@@ -227,22 +228,24 @@ public final class HistoryRebuild {
       Consumer<String> progress)
       throws Exception {
     long total = total(starts, ends);
-    // what Streams had committed at the last look: every record below it was read and written
+    // what Streams had committed by the pass before: every record below it was read and written
     Map<TopicPartition, Long> read = new HashMap<>(starts);
     long deadline = System.nanoTime() + timeout.toNanos();
     Set<TopicPartition> nothingToRead = new HashSet<>();
     Set<TopicPartition> probed = new HashSet<>();
     while (true) {
       stopIfFailed(streams, failed);
-      // looked for on every pass, before the commits are (found by CI: a partition probed as
-      // readable before its records were deleted was then never read to its end, and the rebuild
-      // timed out instead of saying why)
-      failIfRemovedUnread(admin, topics, read);
+      // the commits first, then the log starts, held against the commits of the pass before: a
+      // commit listed after a start moved may follow Streams starting over from the new start,
+      // and then vouches for nothing below it (found by review). Looked for on every pass (found
+      // by CI: a partition probed as readable before its records were deleted was then never read
+      // to its end, and the rebuild timed out instead of saying why), the last one included
       Map<TopicPartition, OffsetAndMetadata> committed =
           admin
               .listConsumerGroupOffsets(appId)
               .partitionsToOffsetAndMetadata()
               .get(10, TimeUnit.SECONDS);
+      failIfRemovedUnread(admin, topics, read);
       committed.forEach(
           (tp, at) -> {
             if (at != null && read.containsKey(tp)) {
@@ -334,7 +337,8 @@ public final class HistoryRebuild {
 
   /**
    * Whether {@code tp} holds a record a read-committed reader gets between {@code from} and {@code
-   * to}; true when that cannot be told within 30 s (the rebuild then waits for Streams to commit).
+   * to}; true when that cannot be told within 30 s, or when records were removed from under it (the
+   * rebuild then waits for Streams to commit, and looks at the log starts).
    */
   static boolean readable(Map<String, Object> clientProps, TopicPartition tp, long from, long to) {
     Map<String, Object> props = new HashMap<>(clientProps);
@@ -343,6 +347,9 @@ public final class HistoryRebuild {
     props.put(
         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
         IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
+    // a position removed under it is an error, not a jump to the log's end that reads as nothing
+    // to read (found by review: records deleted unread were then taken for none)
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
@@ -359,6 +366,8 @@ public final class HistoryRebuild {
         }
       }
       return false;
+    } catch (OffsetOutOfRangeException e) {
+      return true; // (removed as it read: the wait's next look at the log starts says so)
     }
   }
 
