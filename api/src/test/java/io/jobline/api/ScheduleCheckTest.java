@@ -49,6 +49,30 @@ class ScheduleCheckTest {
   }
 
   @Test
+  void aTimeAnOlderSchedulerFiredPastTheFireTimeKeptIsNotFiredAgain() throws Exception {
+    // found by review: a scheduler of a version before last_fire_through (during an upgrade)
+    // records its fires without it, leaving an earlier fire's; with a change saved as its fire went
+    // out, the time it fired stayed the next, after the time kept, and was fired again
+    InMemoryScheduleStore store = new InMemoryScheduleStore();
+    Instant fired = Instant.parse("2026-03-04T10:05:00Z");
+    store.save(
+        schedule(
+                "{\"job_name\":\"upgraded\",\"job_type\":\"noop\","
+                    + "\"cron_expression\":\"*/5 * * * *\",\"timezone\":\"UTC\"}")
+            .fired(
+                fired.plusMillis(10),
+                RunId.forSchedule("upgraded", fired).value(),
+                RunStatus.QUEUED,
+                fired.minusSeconds(300),
+                fired));
+    List<String> sent = check(store);
+
+    assertThat(sent).isEmpty();
+    assertThat(store.find("upgraded").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:10:00Z"));
+  }
+
+  @Test
   void aFireTimeHeldByAJitterThatWasThenLoweredIsFired() throws Exception {
     // found by review: the time after the last run, held by a long jitter, was due before the last
     // fire once the jitter was lowered, and the check took it for fired and planned past it

@@ -69,12 +69,15 @@ public final class ScheduleFiring {
     if (next == null || last == null || next.isAfter(last) || dueAt(s).isAfter(last)) {
       return null;
     }
-    if (s.lastFireThrough() != null) {
-      return next.isAfter(s.lastFireThrough()) ? null : s.lastFireThrough();
+    Instant through = s.lastFireThrough();
+    if (through != null && !next.isAfter(through)) {
+      return through;
     }
-    if (s.lastRunId() == null || s.lastRunStatus() == RunStatus.MISSED) {
+    if (through == null && (s.lastRunId() == null || s.lastRunStatus() == RunStatus.MISSED)) {
       return last;
     }
+    // a time after it may still be the last run's: a fire recorded by an older scheduler (during
+    // an upgrade) leaves it behind (found by review)
     Instant t = next;
     for (int i = 0; i < FiringPlan.LOOK_BACK; i++) {
       if (t == null || t.isAfter(last)) {
@@ -85,7 +88,9 @@ public final class ScheduleFiring {
       }
       t = Triggers.nextAfter(s, t).orElse(null);
     }
-    return last; // (too many times to look through: the last fire's own time, as before)
+    // (too many times to look through: not fired when the schedule says what was; else the last
+    // fire's own time, as before it did)
+    return through == null ? last : null;
   }
 
   /**
