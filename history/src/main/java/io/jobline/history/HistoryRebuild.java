@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -137,7 +138,6 @@ public final class HistoryRebuild {
               kafka.clientProperties(),
               streams,
               appId,
-              topics,
               starts,
               ends,
               failed,
@@ -220,7 +220,6 @@ public final class HistoryRebuild {
       Map<String, Object> clientProps,
       KafkaStreams streams,
       String appId,
-      List<String> topics,
       Map<TopicPartition, Long> starts,
       Map<TopicPartition, Long> ends,
       AtomicReference<Throwable> failed,
@@ -245,7 +244,7 @@ public final class HistoryRebuild {
               .listConsumerGroupOffsets(appId)
               .partitionsToOffsetAndMetadata()
               .get(10, TimeUnit.SECONDS);
-      failIfRemovedUnread(admin, topics, read);
+      failIfRemovedUnread(admin, read);
       committed.forEach(
           (tp, at) -> {
             if (at != null && read.containsKey(tp)) {
@@ -306,9 +305,10 @@ public final class HistoryRebuild {
    * removed after they were read are no loss: a long rebuild goes on while retention deletes what
    * it read first.
    */
-  private static void failIfRemovedUnread(
-      Admin admin, List<String> topics, Map<TopicPartition, Long> read) throws Exception {
-    Map<TopicPartition, Long> now = offsets(admin, topics, OffsetSpec.earliest());
+  private static void failIfRemovedUnread(Admin admin, Map<TopicPartition, Long> read)
+      throws Exception {
+    // (the partitions the rebuild began with: no describe of the topics on every pass)
+    Map<TopicPartition, Long> now = offsets(admin, read.keySet(), OffsetSpec.earliest());
     List<String> moved = new ArrayList<>();
     read.forEach(
         (tp, at) -> {
@@ -476,7 +476,7 @@ public final class HistoryRebuild {
 
   private static Map<TopicPartition, Long> offsets(
       Admin admin, List<String> topics, OffsetSpec spec) throws Exception {
-    Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+    List<TopicPartition> partitions = new ArrayList<>();
     admin
         .describeTopics(topics)
         .allTopicNames()
@@ -485,7 +485,14 @@ public final class HistoryRebuild {
         .forEach(
             d ->
                 d.partitions()
-                    .forEach(p -> specs.put(new TopicPartition(d.name(), p.partition()), spec)));
+                    .forEach(p -> partitions.add(new TopicPartition(d.name(), p.partition()))));
+    return offsets(admin, partitions, spec);
+  }
+
+  private static Map<TopicPartition, Long> offsets(
+      Admin admin, Collection<TopicPartition> partitions, OffsetSpec spec) throws Exception {
+    Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+    partitions.forEach(tp -> specs.put(tp, spec));
     Map<TopicPartition, Long> out = new HashMap<>();
     for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> e :
         admin.listOffsets(specs).all().get(10, TimeUnit.SECONDS).entrySet()) {

@@ -56,10 +56,11 @@ public final class ScheduleFiring {
    * null. A time due before the last fire was not always fired by it: one held back by a jitter
    * longer than the period is due before that fire too once the jitter is lowered (found by review:
    * such times were taken for fired and planned past, each skipped without a missed record). The
-   * schedule keeps the latest fire time each fire acted on ({@link Schedule#lastFireThrough}). One
-   * last fired before it was kept has the last run's id to go by, each fire time having its own: a
-   * fire that only recorded misses left the id of an earlier run, and then the last fire's own time
-   * stands in, as it did before either was known.
+   * schedule keeps the latest fire time each fire acted on ({@link Schedule#lastFireThrough}). A
+   * later time may still be the last run's (each fire time has its own id): a fire recorded by an
+   * older scheduler leaves the time kept behind. A schedule last fired before the time was kept has
+   * only the id to go by; a fire that only recorded misses left an earlier run's, and then the last
+   * fire's own time stands in, as it did before either was known.
    */
   private static Instant firedThrough(Schedule s) {
     Instant next = s.nextRunAt();
