@@ -31,15 +31,14 @@ import org.slf4j.LoggerFactory;
  * history.holdNoteEvery}), up to where the task's last commit got ({@code to} then or later). Kafka
  * Streams had committed past them, so without this a restart would lose them until their runs'
  * events came.
+ *
+ * <p>A {@link Reader} reads for as long as it is given, and goes on from there the next time: the
+ * task reads what it can before it starts ({@code history.heldReadDeadline}) and the rest in slices
+ * between its inputs, noting where it got, so what it has not read yet is never dropped from its
+ * note.
  */
 final class HeldRequests {
   private static final Logger LOG = LoggerFactory.getLogger(HeldRequests.class);
-
-  /**
-   * Well under the transaction timeout Streams gives exactly-once producers (10 s): this read holds
-   * up the stream thread, and the other tasks' open transaction with it.
-   */
-  private static final Duration DEADLINE = Duration.ofSeconds(5);
 
   /** A request read again, as history folds it. */
   record Read(String runId, JobRequest request, long offset, long timestamp) {}
@@ -68,72 +67,75 @@ final class HeldRequests {
   private HeldRequests() {}
 
   /**
-   * Reads {@code jobline.requests} partition {@code partition} (committed records only) from {@code
-   * span}'s start up to the later of its end and the offset the Streams application last committed
-   * for it, with a consumer of its own, built from the application's client settings.
-   *
-   * <p>What it cannot read within {@link #DEADLINE} it leaves, saying so: those runs show when
-   * their events come, as without a note. (Found by review: it threw, which failed the task's
-   * start, and a span too slow to read every time had Streams start the task over and over, history
-   * stuck.)
-   *
-   * @return the offset it read up to (exclusive)
+   * A read of {@code jobline.requests} partition {@code partition} (committed records only) from a
+   * span's start up to the later of its end and the offset the Streams application last committed
+   * for it, with a consumer of its own, built from the application's client settings and kept open
+   * until the read is over or closed.
    */
-  static long read(
-      Map<String, Object> appConfigs, int partition, Span span, Consumer<Read> requests) {
-    return read(appConfigs, partition, span, DEADLINE, requests);
-  }
-
-  /** As {@link #read(Map, int, Span, Consumer)}, within {@code within}. */
-  static long read(
-      Map<String, Object> appConfigs,
-      int partition,
-      Span span,
-      Duration within,
-      Consumer<Read> requests) {
-    Map<String, Object> props = new HashMap<>();
-    Set<String> known = ConsumerConfig.configNames();
-    appConfigs.forEach(
-        (k, v) -> {
-          if (known.contains(k) && !k.equals(ConsumerConfig.GROUP_ID_CONFIG)) {
-            props.put(k, v);
-          }
-        });
-    props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
-    // the application's group, only to read its committed offset: this consumer is assigned its
-    // partition, never subscribes, and commits nothing
-    Object group = appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG);
-    if (group != null) {
-      props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-    }
-    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    props.put(
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
-        IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
-    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    Deserializer<JobRequest> values =
+  static final class Reader implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final TopicPartition tp;
+    private final Object group;
+    private final Span span;
+    private final Deserializer<JobRequest> values =
         HistoryTopology.lenient(Topics.REQUESTS.valueSerde()).deserializer();
-    TopicPartition tp = new TopicPartition(Topics.REQUESTS.name(), partition);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+
+    /** Where the read ends (exclusive); -1 until the broker said. */
+    private long to = -1;
+
+    Reader(Map<String, Object> appConfigs, int partition, Span span) {
+      this.span = span;
+      Map<String, Object> props = new HashMap<>();
+      Set<String> known = ConsumerConfig.configNames();
+      appConfigs.forEach(
+          (k, v) -> {
+            if (known.contains(k) && !k.equals(ConsumerConfig.GROUP_ID_CONFIG)) {
+              props.put(k, v);
+            }
+          });
+      props.remove(ConsumerConfig.CLIENT_ID_CONFIG);
+      // the application's group, only to read its committed offset: this consumer is assigned its
+      // partition, never subscribes, and commits nothing
+      group = appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG);
+      if (group != null) {
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+      }
+      props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+      props.put(
+          ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+          IsolationLevel.READ_COMMITTED.toString().toLowerCase(Locale.ROOT));
+      props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      tp = new TopicPartition(Topics.REQUESTS.name(), partition);
+      consumer =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       consumer.assign(List.of(tp));
       consumer.seek(tp, span.from());
+    }
+
+    /**
+     * Reads on for {@code within} at most, handing each request read to {@code requests}.
+     *
+     * @return whether it has read all there is to read
+     */
+    boolean readFor(Duration within, Consumer<Read> requests) {
       long deadline = System.nanoTime() + within.toNanos();
-      long to;
-      try {
-        long end = consumer.endOffsets(List.of(tp), left(deadline)).get(tp);
-        // a log cut below the note (a topic made again, an unclean leader election) has less to
-        // read
-        to = Math.min(Math.max(span.to(), committedOr(consumer, group, tp, end, deadline)), end);
-      } catch (TimeoutException e) {
-        return gaveUp(tp, span, span.to(), span.from(), within);
+      if (to < 0) {
+        try {
+          long end = consumer.endOffsets(List.of(tp), left(deadline)).get(tp);
+          // a log cut below the note (a topic made again, an unclean leader election) has less to
+          // read
+          to = Math.min(Math.max(span.to(), committedOr(end, deadline)), end);
+        } catch (TimeoutException e) {
+          return false; // asked again with the next slice
+        }
       }
       while (consumer.position(tp) < to) {
         if (System.nanoTime() > deadline) {
-          return gaveUp(tp, span, to, consumer.position(tp), within);
+          return false;
         }
         List<Read> batch = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+        for (ConsumerRecord<byte[], byte[]> r :
+            consumer.poll(Duration.ofMillis(Math.min(200, left(deadline).toMillis())))) {
           if (r.offset() >= to) {
             break;
           }
@@ -150,44 +152,42 @@ final class HeldRequests {
         }
         batch.forEach(requests);
       }
-      return to;
+      return true;
     }
-  }
 
-  /** Says what it left unread, and returns where it got ({@code at}, exclusive). */
-  private static long gaveUp(TopicPartition tp, Span span, long to, long at, Duration within) {
-    LOG.warn(
-        "Could not read the held requests of {} ({}-{}) within {} ms: read to {}; the runs of the"
-            + " rest show when their events come",
-        tp,
-        span.from(),
-        to,
-        within.toMillis(),
-        at);
-    return Math.min(at, to);
-  }
-
-  /**
-   * Where the application last committed {@code tp}: a note may be older than that commit (notes
-   * are written at most every {@code history.holdNoteEvery}), and the runs held then may have been
-   * read after the note's end. Without the group, or when the broker does not answer in time, the
-   * partition's {@code end}: reading past the commit only holds again what the stream reads anew.
-   */
-  private static long committedOr(
-      KafkaConsumer<byte[], byte[]> consumer,
-      Object group,
-      TopicPartition tp,
-      long end,
-      long deadline) {
-    if (group == null) {
-      return end;
+    /** The offset it reads next: every request below it was read. */
+    long position() {
+      return Math.min(consumer.position(tp), to());
     }
-    try {
-      OffsetAndMetadata committed = consumer.committed(Set.of(tp), left(deadline)).get(tp);
-      return committed == null ? end : committed.offset();
-    } catch (TimeoutException e) {
-      LOG.warn("Could not read history's committed offset of {} in time; reading to its end", tp);
-      return end;
+
+    /** Where the read ends (exclusive): the span's end while the broker has not said. */
+    long to() {
+      return to < 0 ? span.to() : to;
+    }
+
+    /**
+     * Where the application last committed {@code tp}: a note may be older than that commit (notes
+     * are written at most every {@code history.holdNoteEvery}), and the runs held then may have
+     * been read after the note's end. Without the group, or when the broker does not answer in
+     * time, the partition's {@code end}: reading past the commit only holds again what the stream
+     * reads anew.
+     */
+    private long committedOr(long end, long deadline) {
+      if (group == null) {
+        return end;
+      }
+      try {
+        OffsetAndMetadata committed = consumer.committed(Set.of(tp), left(deadline)).get(tp);
+        return committed == null ? end : committed.offset();
+      } catch (TimeoutException e) {
+        LOG.warn("Could not read history's committed offset of {} in time; reading to its end", tp);
+        return end;
+      }
+    }
+
+    @Override
+    public void close() {
+      consumer.close();
     }
   }
 

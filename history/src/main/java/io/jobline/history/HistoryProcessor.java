@@ -74,6 +74,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
   private long notedAt;
 
   private final long holdNoteEveryMs;
+  private final Duration heldReadDeadline;
 
   /** How this task keeps up: when it is idle, and when it asks for a commit. */
   private final TaskPace pace;
@@ -156,6 +157,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     this.runStateRetentionMs = settings.runStateRetention.toMilliseconds();
     this.overRunsAsStubs = settings.overRunsAsStubs;
     this.holdNoteEveryMs = settings.holdNoteEvery.toMilliseconds();
+    this.heldReadDeadline = Duration.ofMillis(settings.heldReadDeadline.toMilliseconds());
   }
 
   @Override
@@ -186,6 +188,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     statsStored = Long.MIN_VALUE;
     writer.forget();
     hold.clear();
+    stopReadingAgain();
     pace.start(context.currentSystemTimeMs());
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(
@@ -207,6 +210,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
         at -> {
           pace.punctuates(at);
           forwardDeadLetters();
+          readOnAgain();
           letGoDue(at);
           if (statsDue(at) && pace.idle(at)) {
             context.commit(); // its hook writes them (a busy task's next commit does anyway)
@@ -259,21 +263,29 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     notedAt = now;
   }
 
-  /** Holds again the runs that were held at the last commit and not written since. */
+  /**
+   * Holds again the runs that were held at the last commit and not written since, read within
+   * {@code history.heldReadDeadline}; the rest is read on between inputs ({@link #readOnAgain}).
+   */
   private void holdAgain(HeldRequests.Span span) {
     long now = context.currentSystemTimeMs();
     int[] again = {0};
     List<HeldRequests.Read> reads = new ArrayList<>();
-    long readTo =
-        HeldRequests.read(
-            context.appConfigs(),
-            partition,
-            span,
-            read -> {
-              if (runs.get(read.runId()) == null && !dirtyRuns.containsKey(read.runId())) {
-                reads.add(read); // (else written since, or not held at all)
-              }
-            });
+    HeldRequests.Reader reader = new HeldRequests.Reader(context.appConfigs(), partition, span);
+    boolean all;
+    try {
+      all =
+          reader.readFor(
+              heldReadDeadline,
+              read -> {
+                if (runs.get(read.runId()) == null && !dirtyRuns.containsKey(read.runId())) {
+                  reads.add(read); // (else written since, or not held at all)
+                }
+              });
+    } catch (RuntimeException e) {
+      reader.close();
+      throw e;
+    }
     // a held run was never written: one MongoDB holds was written since (by a history whose state
     // this one has not, as after the upgrade to the run-state store)
     Set<String> written =
@@ -296,14 +308,95 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           }
           again[0]++;
         });
-    hold.read(readTo - 1); // (past the note's end when it was older than the last commit)
-    LOG.info(
-        "History task {} read again {} held request(s) at offsets {}-{} (noted {})",
-        context.taskId(),
-        again[0],
-        span.from(),
-        readTo,
-        span.note());
+    hold.read(reader.to() - 1); // (past the note's end when it was older than the last commit)
+    if (all) {
+      reader.close();
+      LOG.info(
+          "History task {} read again {} held request(s) at offsets {}-{} (noted {})",
+          context.taskId(),
+          again[0],
+          span.from(),
+          reader.to(),
+          span.note());
+    } else {
+      readingAgain = reader;
+      hold.unreadFrom(reader.position());
+      LOG.warn(
+          "History task {} read again {} held request(s) within {} ms, to offset {} of {}-{}"
+              + " (noted {}); it reads the rest between its inputs",
+          context.taskId(),
+          again[0],
+          heldReadDeadline.toMillis(),
+          reader.position(),
+          span.from(),
+          reader.to(),
+          span.note());
+    }
+  }
+
+  /**
+   * The read of the last note's requests, when {@link #holdAgain} could not read them all in time
+   * (null: none is left). What it has not read yet stays in the task's note.
+   */
+  private HeldRequests.Reader readingAgain;
+
+  /**
+   * Reads on, for a slice of {@code history.heldReadDeadline}, the requests {@link #holdAgain}
+   * could not read in time, and folds them as the stream folds a request: the stream has read
+   * inputs since, so a run may have its events already (its request goes onto them). A run neither
+   * here nor in MongoDB is new, and written queued with the next write (not held: held runs are in
+   * the order of their offsets); one MongoDB holds was written since.
+   */
+  private void readOnAgain() {
+    if (readingAgain == null) {
+      return;
+    }
+    Duration slice = Duration.ofMillis(Math.max(50, heldReadDeadline.toMillis() / 10));
+    List<HeldRequests.Read> reads = new ArrayList<>();
+    boolean all = readingAgain.readFor(slice, reads::add);
+    List<String> unknown =
+        reads.stream()
+            .map(HeldRequests.Read::runId)
+            .filter(id -> !dirtyRuns.containsKey(id) && !hold.holds(id) && runs.get(id) == null)
+            .toList();
+    Set<String> written = unknown.isEmpty() ? Set.of() : sinks.runs().findAll(unknown).keySet();
+    long now = context.currentSystemTimeMs();
+    for (HeldRequests.Read read : reads) {
+      if (!written.contains(read.runId()) && foldsAlone(read)) {
+        foldIn(
+            read.runId(),
+            new Record<>(read.runId(), RunInput.of(read.request()), read.timestamp()),
+            now);
+      }
+    }
+    if (all) {
+      LOG.info(
+          "History task {} read again the rest of its held requests, to offset {}",
+          context.taskId(),
+          readingAgain.to());
+      stopReadingAgain();
+    } else {
+      hold.unreadFrom(readingAgain.position());
+    }
+  }
+
+  /** Whether a request read again folds: one that does not was set aside when it was first read. */
+  private boolean foldsAlone(HeldRequests.Read read) {
+    try {
+      fold.apply(read.runId(), RunInput.of(read.request()), null);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Closes the read of the last note's requests, if one is open. */
+  private void stopReadingAgain() {
+    if (readingAgain != null) {
+      readingAgain.close();
+      readingAgain = null;
+    }
+    hold.unreadFrom(-1);
   }
 
   /** Runs no longer held: written with the next batch (never over a newer state of one). */
@@ -388,6 +481,11 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     long now = context.currentSystemTimeMs();
     pace.read(now, record.timestamp());
     maybeCommit(now);
+    foldIn(runId, record, now);
+  }
+
+  /** Folds an input into its run: written, held, or dropped as a copy of what was folded. */
+  private void foldIn(String runId, Record<String, RunInput> record, long now) {
     long requestOffset = requestOffset(record.value());
     RunRecord before = current(runId);
     RunRecord stub = before != null && RunState.isStub(before) ? before : null;
@@ -997,6 +1095,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
 
   @Override
   public void close() {
+    stopReadingAgain();
     // the task's last commit already called the hook. Statistics kept since the last write are not
     // written here: a task may close after a failure, or fenced, when what it kept may be newer
     // than

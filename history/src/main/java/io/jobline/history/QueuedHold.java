@@ -34,6 +34,12 @@ final class QueuedHold {
   /** The offset after the last request its task read (-1: none yet). */
   private long readTo = -1;
 
+  /**
+   * The lowest offset of a note its task has not read again yet ({@link HeldRequests.Reader}; -1:
+   * none): the note still reaches down to it.
+   */
+  private long unreadFrom = -1;
+
   private record Held(RunRecord run, long offset, long timestamp, long since, long weight) {}
 
   /**
@@ -100,11 +106,25 @@ final class QueuedHold {
     return h.run;
   }
 
+  /** Whether a run of this id is held. */
+  boolean holds(String runId) {
+    return held.containsKey(runId);
+  }
+
   /** Forgets every held run (their requests are read again) and what was read. */
   void clear() {
     held.clear();
     bytes = 0;
     readTo = -1;
+    unreadFrom = -1;
+  }
+
+  /**
+   * Its task has yet to read again the requests of a note from {@code offset} on (-1: it has read
+   * them all): they stay in {@link #note()}.
+   */
+  void unreadFrom(long offset) {
+    unreadFrom = offset;
   }
 
   /** The estimated heap of the runs held ({@link JsonWeight#ofRun}). */
@@ -119,12 +139,15 @@ final class QueuedHold {
 
   /**
    * What a task started over must read again, as a {@link HeldRequests.Span} note: from the lowest
-   * offset held to the first not read; null when nothing is held.
+   * offset held (or not read again yet, {@link #unreadFrom(long)}) to the first not read; null when
+   * nothing is held or left to read again.
    */
   String note() {
-    return held.isEmpty()
-        ? null
-        : new HeldRequests.Span(held.values().iterator().next().offset, readTo).note();
+    long from = held.isEmpty() ? -1 : held.values().iterator().next().offset;
+    if (unreadFrom >= 0) {
+      from = from < 0 ? unreadFrom : Math.min(from, unreadFrom);
+    }
+    return from < 0 || from >= readTo ? null : new HeldRequests.Span(from, readTo).note();
   }
 
   boolean isEmpty() {

@@ -260,9 +260,58 @@ class HeldRunsRestartTest {
     }
   }
 
-  /** Sends a run's first attempt's end, completed, with its start, to an events partition. */
   @Test
-  void aSpanNotReadWithinTheDeadlineIsLeftAndTheReadEndsWithoutFailingTheTask() throws Exception {
+  void heldRunsNotReadAgainBeforeTheTaskStartsAreReadBetweenItsInputsAndWritten() throws Exception {
+    // found by review: what the read could not get within its deadline was left with a warning,
+    // and dropped from the next note: those runs were missing (404) until they started, and for
+    // good if they never did (a dead-lettered request, a tenant at its cap)
+    String app = "held-late-" + UUID.randomUUID().toString().substring(0, 8);
+    String tenant = "held-late-tenant-" + app;
+    Instant at = Instant.now();
+    List<String> held = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      held.add(app + "-waiting-" + i);
+    }
+    InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
+    History one = start(settings(app, Duration.ofSeconds(30)), first);
+    TopicPartition tp;
+    try (RequestProducer requests = new RequestProducer(SETTINGS, "held-late")) {
+      tp = sendAndAwaitCommitted(requests, app, held, tenant, at);
+    } finally {
+      one.stop();
+    }
+    assertThat(held).as("held, not written").allMatch(id -> first.find(id).isEmpty());
+    // one run ends while no history runs: the next one may read its end before its request
+    String ended = held.get(3);
+    sendEnd(ended, tp.partition(), at.plusMillis(10), at.plusMillis(20));
+
+    // the next one reads nothing of the note before it starts, the whole span between its inputs
+    InMemoryRunStore next = new InMemoryRunStore(Clock.systemUTC());
+    HistorySettings late = settings(app, Duration.ofMillis(200));
+    late.heldReadDeadline = io.dropwizard.util.Duration.milliseconds(0);
+    History two = start(late, next);
+    try {
+      await("every held run written by the next instance")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> held.stream().allMatch(id -> next.find(id).isPresent()));
+      await("the ended run's end and request folded")
+          .atMost(Duration.ofSeconds(60))
+          .until(() -> next.find(ended).orElseThrow().status() == RunStatus.COMPLETED);
+      for (String id : held) {
+        RunRecord run = next.find(id).orElseThrow();
+        assertThat(run.status())
+            .isEqualTo(id.equals(ended) ? RunStatus.COMPLETED : RunStatus.QUEUED);
+        assertThat(run.tenantId()).as("its request folded: %s", id).isEqualTo(tenant);
+        assertThat(run.requestedAt()).isEqualTo(at);
+        assertThat(run.jobName()).isEqualTo("noop");
+      }
+    } finally {
+      two.stop();
+    }
+  }
+
+  @Test
+  void aSpanNotReadWithinItsTimeIsReadOnFromWhereTheReadGotTheNextTime() throws Exception {
     // found by review: past its deadline the read threw, which failed the task's start; a span too
     // slow to read every time had Streams start the task over and over
     String tenant = "held-slow-" + UUID.randomUUID().toString().substring(0, 8);
@@ -283,31 +332,23 @@ class HeldRunsRestartTest {
       }
     }
     HeldRequests.Span span = new HeldRequests.Span(first.offset(), last.offset() + 1);
-    int partition = last.partition();
+    try (HeldRequests.Reader reader =
+        new HeldRequests.Reader(SETTINGS.clientProperties(), last.partition(), span)) {
+      List<String> read = new ArrayList<>();
+      assertThat(reader.readFor(Duration.ZERO, r -> read.add(r.runId())))
+          .as("no time: not all read")
+          .isFalse();
+      assertThat(reader.position()).isEqualTo(span.from());
+      assertThat(read).isEmpty();
 
-    List<Long> offsets = new ArrayList<>();
-    long got =
-        HeldRequests.read(
-            SETTINGS.clientProperties(),
-            partition,
-            span,
-            Duration.ZERO,
-            r -> offsets.add(r.offset()));
-    assertThat(got).isBetween(span.from(), span.to());
-    assertThat(offsets).allMatch(o -> o >= span.from() && o < got);
-
-    List<String> read = new ArrayList<>();
-    long end =
-        HeldRequests.read(
-            SETTINGS.clientProperties(),
-            partition,
-            span,
-            Duration.ofSeconds(30),
-            r -> read.add(r.runId()));
-    assertThat(end).isEqualTo(span.to());
-    assertThat(read).containsExactlyElementsOf(ids);
+      assertThat(reader.readFor(Duration.ofSeconds(30), r -> read.add(r.runId()))).isTrue();
+      assertThat(reader.position()).isEqualTo(span.to());
+      assertThat(reader.to()).isEqualTo(span.to());
+      assertThat(read).containsExactlyElementsOf(ids);
+    }
   }
 
+  /** Sends a run's first attempt's end, completed, with its start, to an events partition. */
   private static void sendEnd(String runId, int partition, Instant startedAt, Instant endedAt)
       throws Exception {
     RunEvent end =
