@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,8 +23,6 @@ import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.StreamsConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Reads again the requests a task held back when it last committed ({@link QueuedHold}): the
@@ -38,8 +37,6 @@ import org.slf4j.LoggerFactory;
  * note.
  */
 final class HeldRequests {
-  private static final Logger LOG = LoggerFactory.getLogger(HeldRequests.class);
-
   /** A request read again, as history folds it. */
   record Read(String runId, JobRequest request, long offset, long timestamp) {}
 
@@ -83,8 +80,15 @@ final class HeldRequests {
     /** Where the read ends (exclusive); -1 until the broker said. */
     private long to = -1;
 
+    /** Where the read ends at the latest: the first request its task's stream read itself. */
+    private long cap = Long.MAX_VALUE;
+
+    /** The offset it reads next, as last known. */
+    private long at;
+
     Reader(Map<String, Object> appConfigs, int partition, Span span) {
       this.span = span;
+      this.at = span.from();
       Map<String, Object> props = new HashMap<>();
       Set<String> known = ConsumerConfig.configNames();
       appConfigs.forEach(
@@ -108,37 +112,67 @@ final class HeldRequests {
       tp = new TopicPartition(Topics.REQUESTS.name(), partition);
       consumer =
           new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-      consumer.assign(List.of(tp));
-      consumer.seek(tp, span.from());
+      try {
+        consumer.assign(List.of(tp));
+        consumer.seek(tp, span.from());
+      } catch (RuntimeException e) {
+        close();
+        throw e;
+      }
     }
 
     /**
-     * Reads on for {@code within} at most, handing each request read to {@code requests}.
+     * The read ends at {@code offset} at the latest: where its task's stream began reading the
+     * partition itself. (The group's commit, asked late, may be the task's own newer one: reading
+     * up to it would fold again what the stream folded, taking held runs out of the hold.)
+     */
+    void endAtMost(long offset) {
+      cap = Math.min(cap, offset);
+    }
+
+    /**
+     * Reads on for {@code within} and {@code maxRecords} at most, handing each request read to
+     * {@code requests}. A broker that does not answer in time ends the read for now, never throws.
      *
      * @return whether it has read all there is to read
      */
-    boolean readFor(Duration within, Consumer<Read> requests) {
+    boolean readFor(Duration within, int maxRecords, Consumer<Read> requests) {
       long deadline = System.nanoTime() + within.toNanos();
       if (to < 0) {
         try {
           long end = consumer.endOffsets(List.of(tp), left(deadline)).get(tp);
+          long committed = committedOr(end, deadline);
+          if (committed < 0) {
+            return false; // asked again with the next read
+          }
           // a log cut below the note (a topic made again, an unclean leader election) has less to
           // read
-          to = Math.min(Math.max(span.to(), committedOr(end, deadline)), end);
+          to = Math.min(Math.max(span.to(), committed), end);
         } catch (TimeoutException e) {
-          return false; // asked again with the next slice
+          return false;
         }
       }
-      while (consumer.position(tp) < to) {
+      long end = Math.min(to, cap);
+      int records = 0;
+      while (at < end) {
         if (System.nanoTime() > deadline) {
           return false;
         }
         List<Read> batch = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r :
             consumer.poll(Duration.ofMillis(Math.min(200, left(deadline).toMillis())))) {
-          if (r.offset() >= to) {
+          if (r.offset() >= end) {
+            at = end;
             break;
           }
+          if (records >= maxRecords) {
+            consumer.seek(tp, r.offset()); // read from this one the next time
+            at = r.offset();
+            batch.forEach(requests);
+            return false;
+          }
+          at = r.offset() + 1;
+          records++;
           JobRequest request =
               HistoryTopology.derive(
                   values.deserialize(r.topic(), r.value()),
@@ -151,26 +185,34 @@ final class HeldRequests {
           }
         }
         batch.forEach(requests);
+        if (at < end) {
+          try {
+            // (past records a transaction marker or an abort left out: the consumer knows)
+            at = Math.max(at, consumer.position(tp, left(deadline)));
+          } catch (TimeoutException e) {
+            return false;
+          }
+        }
       }
       return true;
     }
 
     /** The offset it reads next: every request below it was read. */
     long position() {
-      return Math.min(consumer.position(tp), to());
+      return Math.min(at, to());
     }
 
     /** Where the read ends (exclusive): the span's end while the broker has not said. */
     long to() {
-      return to < 0 ? span.to() : to;
+      return Math.min(to < 0 ? span.to() : to, Math.max(cap, span.from()));
     }
 
     /**
      * Where the application last committed {@code tp}: a note may be older than that commit (notes
      * are written at most every {@code history.holdNoteEvery}), and the runs held then may have
-     * been read after the note's end. Without the group, or when the broker does not answer in
-     * time, the partition's {@code end}: reading past the commit only holds again what the stream
-     * reads anew.
+     * been read after the note's end. Without the group (or a commit), the partition's {@code end}:
+     * reading past the commit only holds again what the stream reads anew. -1 when the broker does
+     * not answer in time.
      */
     private long committedOr(long end, long deadline) {
       if (group == null) {
@@ -180,14 +222,14 @@ final class HeldRequests {
         OffsetAndMetadata committed = consumer.committed(Set.of(tp), left(deadline)).get(tp);
         return committed == null ? end : committed.offset();
       } catch (TimeoutException e) {
-        LOG.warn("Could not read history's committed offset of {} in time; reading to its end", tp);
-        return end;
+        return -1;
       }
     }
 
+    /** Closes its consumer, waiting for the broker 1 s at most. */
     @Override
     public void close() {
-      consumer.close();
+      consumer.close(CloseOptions.timeout(Duration.ofSeconds(1)));
     }
   }
 

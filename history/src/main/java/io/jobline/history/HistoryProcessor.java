@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -189,6 +190,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
     writer.forget();
     hold.clear();
     stopReadingAgain();
+    streamFrom = -1;
     pace.start(context.currentSystemTimeMs());
     CommitHook hook = context.getStateStore(HistoryTopology.COMMIT_HOOK);
     hook.beforeCommit(
@@ -268,24 +270,29 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    * {@code history.heldReadDeadline}; the rest is read on between inputs ({@link #readOnAgain}).
    */
   private void holdAgain(HeldRequests.Span span) {
+    HeldRequests.Reader reader = new HeldRequests.Reader(context.appConfigs(), partition, span);
+    try {
+      holdAgain(span, reader);
+    } finally {
+      if (readingAgain != reader) {
+        reader.close();
+      }
+    }
+  }
+
+  private void holdAgain(HeldRequests.Span span, HeldRequests.Reader reader) {
     long now = context.currentSystemTimeMs();
     int[] again = {0};
     List<HeldRequests.Read> reads = new ArrayList<>();
-    HeldRequests.Reader reader = new HeldRequests.Reader(context.appConfigs(), partition, span);
-    boolean all;
-    try {
-      all =
-          reader.readFor(
-              heldReadDeadline,
-              read -> {
-                if (runs.get(read.runId()) == null && !dirtyRuns.containsKey(read.runId())) {
-                  reads.add(read); // (else written since, or not held at all)
-                }
-              });
-    } catch (RuntimeException e) {
-      reader.close();
-      throw e;
-    }
+    boolean all =
+        reader.readFor(
+            heldReadDeadline,
+            Integer.MAX_VALUE,
+            read -> {
+              if (runs.get(read.runId()) == null && !dirtyRuns.containsKey(read.runId())) {
+                reads.add(read); // (else written since, or not held at all)
+              }
+            });
     // a held run was never written: one MongoDB holds was written since (by a history whose state
     // this one has not, as after the upgrade to the run-state store)
     Set<String> written =
@@ -308,9 +315,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           }
           again[0]++;
         });
-    hold.read(reader.to() - 1); // (past the note's end when it was older than the last commit)
     if (all) {
-      reader.close();
+      hold.read(reader.to() - 1); // (past the note's end when it was older than the last commit)
       LOG.info(
           "History task {} read again {} held request(s) at offsets {}-{} (noted {})",
           context.taskId(),
@@ -319,8 +325,8 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           reader.to(),
           span.note());
     } else {
+      hold.unread(reader.position(), reader.to());
       readingAgain = reader;
-      hold.unreadFrom(reader.position());
       LOG.warn(
           "History task {} read again {} held request(s) within {} ms, to offset {} of {}-{}"
               + " (noted {}); it reads the rest between its inputs",
@@ -340,29 +346,64 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
    */
   private HeldRequests.Reader readingAgain;
 
+  /** The first offset of {@code jobline.requests} this task's stream read since it started (-1). */
+  private long streamFrom = -1;
+
   /**
-   * Reads on, for a slice of {@code history.heldReadDeadline}, the requests {@link #holdAgain}
-   * could not read in time, and folds them as the stream folds a request: the stream has read
-   * inputs since, so a run may have its events already (its request goes onto them). A run neither
-   * here nor in MongoDB is new, and written queued with the next write (not held: held runs are in
-   * the order of their offsets); one MongoDB holds was written since.
+   * How long a stream thread's tasks may read again in all, per second ({@link #readOnAgain}): a
+   * thread runs several tasks, each with its open transaction under exactly-once.
+   */
+  private static final long READ_AGAIN_MS_PER_SECOND = 250;
+
+  /** Per stream thread: the second it reads again in (ms), and the ms read in it so far. */
+  private static final ThreadLocal<long[]> READ_AGAIN_SPENT =
+      ThreadLocal.withInitial(() -> new long[2]);
+
+  /** The most requests one slice of {@link #readOnAgain} reads. */
+  private static final int READ_AGAIN_SLICE_RECORDS = 5_000;
+
+  /**
+   * Reads on, for a slice of {@code history.heldReadDeadline} (the thread's tasks {@value
+   * #READ_AGAIN_MS_PER_SECOND} ms a second at most), the requests {@link #holdAgain} could not read
+   * in time, and folds them as the stream folds a request: the stream has read inputs since, so a
+   * run may have its events already (its request goes onto them). A run neither here nor in MongoDB
+   * is new, and written queued with the next write (not held: held runs are in the order of their
+   * offsets); one MongoDB holds was written since, and one over with its request (a stub) needs it
+   * no more.
    */
   private void readOnAgain() {
     if (readingAgain == null) {
       return;
     }
-    Duration slice = Duration.ofMillis(Math.max(50, heldReadDeadline.toMillis() / 10));
+    long[] spent = READ_AGAIN_SPENT.get();
+    long started = System.nanoTime();
+    long second = TimeUnit.NANOSECONDS.toMillis(started) / 1000;
+    if (spent[0] != second) {
+      spent[0] = second;
+      spent[1] = 0;
+    }
+    long budget =
+        Math.min(
+            Math.max(50, heldReadDeadline.toMillis() / 10), READ_AGAIN_MS_PER_SECOND - spent[1]);
+    if (budget <= 0) {
+      return;
+    }
+    if (streamFrom >= 0) {
+      readingAgain.endAtMost(streamFrom);
+    }
     List<HeldRequests.Read> reads = new ArrayList<>();
-    boolean all = readingAgain.readFor(slice, reads::add);
+    boolean all;
+    try {
+      all = readingAgain.readFor(Duration.ofMillis(budget), READ_AGAIN_SLICE_RECORDS, reads::add);
+    } finally {
+      spent[1] += TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
     List<String> unknown =
-        reads.stream()
-            .map(HeldRequests.Read::runId)
-            .filter(id -> !dirtyRuns.containsKey(id) && !hold.holds(id) && runs.get(id) == null)
-            .toList();
+        reads.stream().map(HeldRequests.Read::runId).filter(id -> peek(id) == null).toList();
     Set<String> written = unknown.isEmpty() ? Set.of() : sinks.runs().findAll(unknown).keySet();
     long now = context.currentSystemTimeMs();
     for (HeldRequests.Read read : reads) {
-      if (!written.contains(read.runId()) && foldsAlone(read)) {
+      if (!written.contains(read.runId()) && foldsOn(read)) {
         foldIn(
             read.runId(),
             new Record<>(read.runId(), RunInput.of(read.request()), read.timestamp()),
@@ -376,14 +417,30 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
           readingAgain.to());
       stopReadingAgain();
     } else {
-      hold.unreadFrom(readingAgain.position());
+      hold.unread(readingAgain.position(), readingAgain.to());
     }
   }
 
-  /** Whether a request read again folds: one that does not was set aside when it was first read. */
-  private boolean foldsAlone(HeldRequests.Read read) {
+  /** The run as it stands here, without taking it out of the hold (null: none). */
+  private RunRecord peek(String runId) {
+    RunRecord run = dirtyRuns.get(runId);
+    if (run == null) {
+      run = hold.peek(runId);
+    }
+    return run != null ? run : runs.get(runId);
+  }
+
+  /**
+   * Whether a request read again is to be folded: not when the run is over with its request (a
+   * stub), nor when it does not fold onto the run (set aside when the stream first read it).
+   */
+  private boolean foldsOn(HeldRequests.Read read) {
+    RunRecord run = peek(read.runId());
+    if (run != null && RunState.isStub(run)) {
+      return false;
+    }
     try {
-      fold.apply(read.runId(), RunInput.of(read.request()), null);
+      fold.apply(read.runId(), RunInput.of(read.request()), run);
       return true;
     } catch (RuntimeException e) {
       return false;
@@ -396,7 +453,7 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       readingAgain.close();
       readingAgain = null;
     }
-    hold.unreadFrom(-1);
+    hold.allReadAgain();
   }
 
   /** Runs no longer held: written with the next batch (never over a newer state of one). */
@@ -812,6 +869,9 @@ final class HistoryProcessor implements Processor<String, RunInput, String, byte
       return -1;
     }
     hold.read(meta.offset());
+    if (streamFrom < 0) {
+      streamFrom = meta.offset();
+    }
     return meta.offset();
   }
 

@@ -129,13 +129,13 @@ public class HistorySettings {
    * How long a history task started over reads again the requests its note spans ({@link
    * #holdNoteEvery}) before it goes on with its inputs. What it has not read by then (a slow
    * broker, a long span) it reads on in slices of a tenth of this (at least 50 ms) between its
-   * inputs, keeping it in its note meanwhile, so a crash while it reads loses none of it either.
-   * The read holds up the stream thread, and with exactly-once the other tasks' open transaction
-   * (Streams gives its producers 10 s): at most 8 s.
+   * inputs (a stream thread's tasks 250 ms a second in all), keeping it in its note meanwhile, so a
+   * crash while it reads loses none of it either. The read holds up the stream thread, and with
+   * exactly-once the other tasks' open transaction (Streams gives its producers 10 s): at most 5 s.
    */
   @NotNull
   @MinDuration(value = 0, unit = TimeUnit.MILLISECONDS)
-  @MaxDuration(value = 8, unit = TimeUnit.SECONDS)
+  @MaxDuration(value = 5, unit = TimeUnit.SECONDS)
   @JsonProperty
   public Duration heldReadDeadline = Duration.seconds(5);
 

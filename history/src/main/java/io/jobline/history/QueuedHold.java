@@ -106,9 +106,10 @@ final class QueuedHold {
     return h.run;
   }
 
-  /** Whether a run of this id is held. */
-  boolean holds(String runId) {
-    return held.containsKey(runId);
+  /** The held run of this id, left held (null if none is held). */
+  RunRecord peek(String runId) {
+    Held h = held.get(runId);
+    return h == null ? null : h.run;
   }
 
   /** Forgets every held run (their requests are read again) and what was read. */
@@ -120,11 +121,17 @@ final class QueuedHold {
   }
 
   /**
-   * Its task has yet to read again the requests of a note from {@code offset} on (-1: it has read
-   * them all): they stay in {@link #note()}.
+   * Its task has yet to read again the requests of a note from {@code from} up to {@code to}
+   * (exclusive): they stay in {@link #note()} until {@link #allReadAgain()}.
    */
-  void unreadFrom(long offset) {
-    unreadFrom = offset;
+  void unread(long from, long to) {
+    unreadFrom = from;
+    read(to - 1);
+  }
+
+  /** Its task has read again all its last note's requests. */
+  void allReadAgain() {
+    unreadFrom = -1;
   }
 
   /** The estimated heap of the runs held ({@link JsonWeight#ofRun}). */
@@ -139,8 +146,8 @@ final class QueuedHold {
 
   /**
    * What a task started over must read again, as a {@link HeldRequests.Span} note: from the lowest
-   * offset held (or not read again yet, {@link #unreadFrom(long)}) to the first not read; null when
-   * nothing is held or left to read again.
+   * offset held (or not read again yet, {@link #unread}) to the first not read; null when nothing
+   * is held or left to read again.
    */
   String note() {
     long from = held.isEmpty() ? -1 : held.values().iterator().next().offset;

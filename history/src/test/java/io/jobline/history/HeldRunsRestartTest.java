@@ -335,16 +335,25 @@ class HeldRunsRestartTest {
     try (HeldRequests.Reader reader =
         new HeldRequests.Reader(SETTINGS.clientProperties(), last.partition(), span)) {
       List<String> read = new ArrayList<>();
-      assertThat(reader.readFor(Duration.ZERO, r -> read.add(r.runId())))
+      assertThat(reader.readFor(Duration.ZERO, Integer.MAX_VALUE, r -> read.add(r.runId())))
           .as("no time: not all read")
           .isFalse();
       assertThat(reader.position()).isEqualTo(span.from());
       assertThat(read).isEmpty();
 
-      assertThat(reader.readFor(Duration.ofSeconds(30), r -> read.add(r.runId()))).isTrue();
-      assertThat(reader.position()).isEqualTo(span.to());
-      assertThat(reader.to()).isEqualTo(span.to());
-      assertThat(read).containsExactlyElementsOf(ids);
+      assertThat(reader.readFor(Duration.ofSeconds(30), 10, r -> read.add(r.runId())))
+          .as("ten records at most")
+          .isFalse();
+      assertThat(read).containsExactlyElementsOf(ids.subList(0, 10));
+      assertThat(reader.position()).isEqualTo(span.from() + 10);
+
+      reader.endAtMost(span.to() - 5); // where the stream began itself
+      assertThat(
+              reader.readFor(Duration.ofSeconds(30), Integer.MAX_VALUE, r -> read.add(r.runId())))
+          .isTrue();
+      assertThat(reader.position()).isEqualTo(span.to() - 5);
+      assertThat(reader.to()).isEqualTo(span.to() - 5);
+      assertThat(read).as("on from where it got").containsExactlyElementsOf(ids.subList(0, 45));
     }
   }
 

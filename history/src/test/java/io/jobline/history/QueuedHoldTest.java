@@ -95,19 +95,21 @@ class QueuedHoldTest {
   void whatItsTaskHasNotReadAgainYetStaysInTheNoteWhateverIsLetGo() {
     // found by review: a note's requests not read within the deadline were dropped from the next
     // note once the runs read before them were let go; a second restart never read them again
-    hold.read(19); // the last note ended at 20
-    hold.unreadFrom(14); // read again up to 14: the runs of 10-13 held again
+    hold.unread(14, 20); // the last note: 10-20, read again up to 14 (the runs of 10-13 held)
     hold.hold("a", queued("a"), 10, T, T);
     assertThat(hold.note()).isEqualTo("10-20");
 
     assertThat(ids(hold.due(T + HOLD, T + 60, false))).containsExactly("a");
     assertThat(hold.note()).as("nothing held, 14-19 not read yet").isEqualTo("14-20");
 
-    hold.hold("b", queued("b"), 25, T + 100, T + 100); // the stream reads on
-    hold.unreadFrom(17);
-    assertThat(hold.note()).isEqualTo("17-26");
-    hold.unreadFrom(-1); // all read again
-    assertThat(hold.note()).isEqualTo("25-26");
+    hold.unread(20, 35); // found by review: the read's end, learnt late, past what the stream read
+    assertThat(hold.note()).as("still to read up to where history committed").isEqualTo("20-35");
+
+    hold.hold("b", queued("b"), 40, T + 100, T + 100); // the stream reads on
+    hold.unread(30, 35);
+    assertThat(hold.note()).isEqualTo("30-41");
+    hold.allReadAgain();
+    assertThat(hold.note()).isEqualTo("40-41");
   }
 
   @Test
