@@ -50,13 +50,32 @@ public final class AcceptedRuns {
   private final int maxRuns;
   private final long maxBytes;
   private final LinkedHashMap<String, Entry> runs = new LinkedHashMap<>();
-  private final Function<String, Optional<JobRequest>> elsewhere;
+  private final Elsewhere elsewhere;
   private long bytes;
+
+  /** Finds the request of a run this process did not accept (or no longer keeps). */
+  public interface Elsewhere {
+    /**
+     * The request of this run, if it finds one, looked for on behalf of {@code caller} (a {@link
+     * io.jobline.api.auth.Caller.LimitKey}; null: no one in particular).
+     *
+     * @throws ApiException when it cannot tell
+     */
+    Optional<JobRequest> find(String runId, Object caller);
+  }
 
   /**
    * @param elsewhere finds the request of a run this process did not accept (or no longer keeps)
    */
   public AcceptedRuns(Function<String, Optional<JobRequest>> elsewhere) {
+    this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES, elsewhere);
+  }
+
+  /**
+   * @param elsewhere finds the request of a run this process did not accept (or no longer keeps),
+   *     for a caller
+   */
+  public AcceptedRuns(Elsewhere elsewhere) {
     this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES, elsewhere);
   }
 
@@ -66,6 +85,11 @@ public final class AcceptedRuns {
       int maxRuns,
       long maxBytes,
       Function<String, Optional<JobRequest>> elsewhere) {
+    this(nanos, keepFor, maxRuns, maxBytes, (Elsewhere) (runId, caller) -> elsewhere.apply(runId));
+  }
+
+  AcceptedRuns(
+      LongSupplier nanos, Duration keepFor, int maxRuns, long maxBytes, Elsewhere elsewhere) {
     this.elsewhere = elsewhere;
     this.nanos = nanos;
     this.keepForNanos = keepFor.toNanos();
@@ -155,6 +179,17 @@ public final class AcceptedRuns {
    * @throws ApiException as {@code elsewhere} throws it: a {@code 503} when it could not tell
    */
   public Optional<RunRecord> queued(String runId) {
+    return queued(runId, null);
+  }
+
+  /**
+   * As {@link #queued(String)}, looked for {@code elsewhere} on behalf of {@code caller} (a {@link
+   * io.jobline.api.auth.Caller.LimitKey}): a caller that searched too much lately waits its turn.
+   *
+   * @throws ApiException as {@code elsewhere} throws it: a {@code 503} when it could not tell, a
+   *     {@code 429} when the caller is to wait
+   */
+  public Optional<RunRecord> queued(String runId, Object caller) {
     synchronized (this) {
       letGo(nanos.getAsLong());
       Entry e = runs.get(runId);
@@ -164,7 +199,7 @@ public final class AcceptedRuns {
     }
     Optional<JobRequest> found =
         elsewhere
-            .apply(runId)
+            .find(runId, caller)
             .filter(r -> r.runId() != null && r.runId().value().equals(runId))
             .filter(r -> r.violation().isEmpty()); // (the executor dead-letters it)
     found.ifPresent(this::accepted); // a client polling it is answered from memory from now on

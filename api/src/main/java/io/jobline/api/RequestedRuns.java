@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  * {@code lookBack} in a row find nothing: had the run been requested when it was first asked about,
  * history would have written it since.
  */
-public final class RequestedRuns implements Function<String, Optional<JobRequest>>, AutoCloseable {
+public final class RequestedRuns
+    implements Function<String, Optional<JobRequest>>, AcceptedRuns.Elsewhere, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestedRuns.class);
 
   /** How far a producer's clock (the record's time) may be behind this process's. */
@@ -114,6 +115,15 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
   private final LongSupplier answers;
 
   /**
+   * The part of the time one caller's searches may take in the long run ({@link SearchShares}):
+   * found by review, a viewer asking for made-up ids again and again kept the one search busy, and
+   * every other caller's run accepted elsewhere a moment ago answered 503.
+   */
+  static final double CALLER_SHARE = 0.25;
+
+  private final SearchShares shares;
+
+  /**
    * Kept between searches (a consumer costs a connection and a metadata fetch); holding the lock.
    */
   private KafkaConsumer<byte[], byte[]> consumer;
@@ -154,6 +164,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       Duration maxTime,
       LongSupplier answers) {
     this.answers = answers;
+    this.shares = new SearchShares(maxTime, CALLER_SHARE, answers);
     this.consumerProps = new HashMap<>(clientProps);
     consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -176,6 +187,19 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
    */
   @Override
   public Optional<JobRequest> apply(String runId) {
+    return find(runId, null);
+  }
+
+  /**
+   * The request of this run on {@code jobline.requests}, if it is there lately, searched for {@code
+   * caller} (null: no caller's share is counted): a caller whose searches took more than {@link
+   * #CALLER_SHARE} of the time lately waits its turn.
+   *
+   * @throws ApiException a {@code 503} with {@code Retry-After} when the search could not tell; a
+   *     {@code 429} with {@code Retry-After} when the caller is to wait
+   */
+  @Override
+  public Optional<JobRequest> find(String runId, Object caller) {
     long now = clock.millis();
     long from = now - lookBack.toMillis();
     int version = version(runId);
@@ -201,6 +225,12 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       }
       throw unsure(runId, lately.why());
     }
+    if (caller != null) {
+      long wait = shares.waitNanos(caller);
+      if (wait > 0) {
+        throw overShare(runId, wait);
+      }
+    }
     long deadline = System.nanoTime() + maxTime.toNanos();
     try {
       if (!oneAtATime.tryAcquire(MAX_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
@@ -212,6 +242,7 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
       throw unsure(runId, "the search was interrupted");
     }
     Reading reading = new Reading(runId, deadline);
+    long began = answers.getAsLong();
     try {
       searches.incrementAndGet();
       if (consumer == null) {
@@ -256,7 +287,34 @@ public final class RequestedRuns implements Function<String, Optional<JobRequest
           runId, "jobline.requests could not be read (" + e.getClass().getSimpleName() + ")");
     } finally {
       oneAtATime.release();
+      if (caller != null) {
+        shares.took(caller, answers.getAsLong() - began);
+      }
     }
+  }
+
+  /** The answer to a caller whose searches took more than its share: ask again in a while. */
+  private static ApiException overShare(String runId, long waitNanos) {
+    long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(waitNanos + 999_999_999L));
+    return new ApiException(
+            429,
+            "Too many requests",
+            "run '"
+                + runId
+                + "' is not in history yet, and this caller's searches of jobline.requests for"
+                + " runs not known took more than "
+                + Math.round(CALLER_SHARE * 100)
+                + " % of the time lately; ask again in "
+                + seconds
+                + " s",
+            "run_id",
+            null)
+        .retryAfter((int) Math.min(Integer.MAX_VALUE, seconds));
+  }
+
+  /** Each caller's share of the searches (for tests). */
+  SearchShares shares() {
+    return shares;
   }
 
   /** Closes the consumer kept between searches. */

@@ -397,9 +397,12 @@ public final class RunsResource {
     // a problem thrown here still goes out as the response
     Optional<RunRecord> known;
     try {
-      known = runs.find(runId).map(accepted::fresher).or(() -> accepted.queued(runId));
+      known =
+          runs.find(runId)
+              .map(accepted::fresher)
+              .or(() -> accepted.queued(runId, Access.caller(sc).limitKey()));
     } catch (ApiException unsure) {
-      if (unsure.status() != 503) {
+      if (unsure.status() != 503 && unsure.status() != 429) {
         throw unsure;
       }
       known = Optional.empty(); // (the stream waits for the run as for any run not known yet)
@@ -464,7 +467,7 @@ public final class RunsResource {
     RunRecord run =
         runs.find(runId)
             .map(accepted::fresher)
-            .or(() -> accepted.queued(runId))
+            .or(() -> accepted.queued(runId, Access.caller(sc).limitKey()))
             .orElseThrow(() -> notFound(runId));
     Access.mustSee(sc, run.tenantId(), () -> notFound(runId));
     return run;

@@ -53,17 +53,21 @@ class RequestedRunsTest {
     assertThat(RequestedRuns.version(null)).isZero();
   }
 
+  /** A search with no broker at its address: one would fail after its time (200 ms). */
+  private static RequestedRuns noBroker(Instant now) {
+    return new RequestedRuns(
+        Map.of("bootstrap.servers", "127.0.0.1:9"),
+        Clock.fixed(now, ZoneOffset.UTC),
+        Duration.ofSeconds(33),
+        100,
+        Duration.ofMillis(200));
+  }
+
   @Test
   void onlyJoblinesOwnIdsAreLookedForAndAVersion7IdOnlyWhenMadeLately() {
     Instant now = Instant.parse("2026-12-05T08:00:00Z");
     // no broker at this address: a search would fail after its time; these never search
-    RequestedRuns runs =
-        new RequestedRuns(
-            Map.of("bootstrap.servers", "127.0.0.1:9"),
-            Clock.fixed(now, ZoneOffset.UTC),
-            Duration.ofSeconds(33),
-            100,
-            Duration.ofMillis(200));
+    RequestedRuns runs = noBroker(now);
     String old = RunId.random(Clock.fixed(now.minusSeconds(34), ZoneOffset.UTC)).value();
     String future = RunId.random(Clock.fixed(now.plusSeconds(6), ZoneOffset.UTC)).value();
     assertThat(runs.apply(old)).isEmpty();
@@ -85,5 +89,32 @@ class RequestedRunsTest {
           .hasMessageContaining("jobline.requests could not be read");
     }
     assertThat(runs.searches()).isEqualTo(2);
+  }
+
+  @Test
+  void aCallerWhoseSearchesTookMoreThanItsShareWaitsAndOthersAreStillSearchedFor() {
+    // found by review: one viewer asking for made-up ids again and again kept the one search busy,
+    // and every other caller's run accepted by another api a moment ago answered 503
+    Instant now = Instant.parse("2026-12-05T08:00:00Z");
+    RequestedRuns runs = noBroker(now);
+    String fresh = RunId.random(Clock.fixed(now.minusSeconds(1), ZoneOffset.UTC)).value();
+    runs.shares().took("greedy", Duration.ofSeconds(10).toNanos());
+
+    assertThatThrownBy(() -> runs.find(fresh, "greedy"))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(429);
+              assertThat(e.toProblem().field()).isEqualTo("run_id");
+              assertThat(e.retryAfterSeconds()).isBetween(40, 41); // 10 s owed at a quarter
+            })
+        .hasMessageContaining("25 %");
+    assertThat(runs.searches()).as("not searched for").isZero();
+
+    // another caller is searched for (no broker here: it cannot tell, and says so)
+    assertThatThrownBy(() -> runs.find(fresh, "other"))
+        .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(503));
+    assertThat(runs.searches()).isEqualTo(1);
+    assertThat(runs.shares().callers()).as("its search counted").isEqualTo(2);
   }
 }
