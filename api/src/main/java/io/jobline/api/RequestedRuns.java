@@ -226,7 +226,7 @@ public final class RequestedRuns
       throw unsure(runId, lately.why());
     }
     if (caller != null) {
-      long wait = shares.waitNanos(caller);
+      long wait = shares.take(caller);
       if (wait > 0) {
         throw overShare(runId, wait);
       }
@@ -235,14 +235,17 @@ public final class RequestedRuns
     try {
       if (!oneAtATime.tryAcquire(MAX_WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
         LOG.debug("No search of the requests topic for run {}: another search is running", runId);
+        giveBack(caller, 0);
         return notTold(runId, "another search of jobline.requests was running");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      giveBack(caller, 0);
       throw unsure(runId, "the search was interrupted");
     }
     Reading reading = new Reading(runId, deadline);
     long began = answers.getAsLong();
+    long read = 0; // (0: Kafka could not be read, which is no caller's doing)
     try {
       searches.incrementAndGet();
       if (consumer == null) {
@@ -251,6 +254,7 @@ public final class RequestedRuns
                 consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
       }
       Optional<JobRequest> found = search(consumer, reading, from);
+      read = Math.max(1, answers.getAsLong() - began);
       if (found.isPresent() || !reading.gaveUp) {
         synchronized (unsure) {
           unsure.remove(runId);
@@ -287,9 +291,14 @@ public final class RequestedRuns
           runId, "jobline.requests could not be read (" + e.getClass().getSimpleName() + ")");
     } finally {
       oneAtATime.release();
-      if (caller != null) {
-        shares.took(caller, answers.getAsLong() - began);
-      }
+      giveBack(caller, read);
+    }
+  }
+
+  /** Gives back to {@code caller}'s share what its search did not use of what it took. */
+  private void giveBack(Object caller, long took) {
+    if (caller != null) {
+      shares.took(caller, took);
     }
   }
 
