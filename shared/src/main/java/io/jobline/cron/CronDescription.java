@@ -12,14 +12,17 @@ import java.util.function.IntFunction;
 final class CronDescription {
   private CronDescription() {}
 
-  static String of(String[] fields, BitSet[] allowed, ZoneId zone) {
-    StringBuilder s = new StringBuilder(time(fields, allowed));
+  static String of(BitSet[] allowed, ZoneId zone) {
+    StringBuilder s = new StringBuilder(time(allowed));
+    // (a field that allows every value says nothing, however it is written: `*/1`, `1-31`)
     String dom =
-        fields[2].equals("*")
+        allowed[2].cardinality() == 31
             ? null
             : "on day " + list(allowed[2], 1, 31, Integer::toString) + " of the month";
     String dow =
-        fields[4].equals("*") ? null : "on " + list(allowed[4], 0, 6, CronSchedule::dayName);
+        allowed[4].cardinality() == 7
+            ? null
+            : "on " + list(allowed[4], 0, 6, CronSchedule::dayName);
     if (dom != null && dow != null) {
       s.append(", ").append(dom).append(" or ").append(dow);
     } else if (dom != null) {
@@ -27,17 +30,17 @@ final class CronDescription {
     } else if (dow != null) {
       s.append(", ").append(dow);
     }
-    if (!fields[3].equals("*")) {
+    if (allowed[3].cardinality() != 12) {
       s.append(", in ").append(list(allowed[3], 1, 12, m -> title(Month.of(m).name())));
     }
     s.append(" (").append(zone.getId()).append(" time");
-    if (!fields[4].equals("*")) {
+    if (dow != null) {
       s.append("; day-of-week 0 = Monday … 6 = Sunday");
     }
     return s.append(')').toString();
   }
 
-  private static String time(String[] fields, BitSet[] allowed) {
+  private static String time(BitSet[] allowed) {
     boolean everyMinute = allowed[0].cardinality() == 60;
     boolean everyHour = allowed[1].cardinality() == 24;
     if (everyMinute && everyHour) {

@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
  * <p>Fields: minute hour day-of-month month day-of-week. Operators {@code *}, {@code N}, {@code
  * N,M}, {@code N-M}, {@code * /N} and {@code N/M} (every M starting at N). Day-of-week is ISO: 0 =
  * Monday … 6 = Sunday; names MON..SUN and JAN..DEC are accepted. When both day-of-month and
- * day-of-week are restricted, a day matches if either does. A fire time in the spring-forward gap
- * is skipped that day; one in the fall-back overlap fires once, at its first occurrence.
+ * day-of-week are restricted (allow fewer than all their values: {@code *}, {@code * /1} and {@code
+ * 1-31} are not), a day matches if either does. A fire time in the spring-forward gap is skipped
+ * that day; one in the fall-back overlap fires once, at its first occurrence.
  */
 public final class CronSchedule {
   public static final String DEFAULT_TIMEZONE = "Europe/Stockholm";
@@ -48,7 +49,7 @@ public final class CronSchedule {
   /**
    * The values each field allows, one bit per value (every field's values are below 64): a schedule
    * is kept for every schedule loaded, so it holds five longs rather than five bit sets and its
-   * fields' text (which {@link #describe} reads again from the expression).
+   * fields' text.
    */
   private final long[] allowed;
 
@@ -59,8 +60,10 @@ public final class CronSchedule {
     this.expression = expression;
     this.zone = zone;
     this.allowed = allowed;
-    this.domRestricted = !fields[2].equals("*");
-    this.dowRestricted = !fields[4].equals("*");
+    // a field that allows every day is not restricted, however it is written: `*/1` and `1-31` as
+    // `*` (found by review: `0 9 */1 * MON` fired every day, where cron fires on Mondays)
+    this.domRestricted = allowed[2] != every(2);
+    this.dowRestricted = allowed[4] != every(4);
   }
 
   /**
@@ -95,6 +98,11 @@ public final class CronSchedule {
       parts[3] = names(parts[3], MONTHS, 1);
     }
     return parts;
+  }
+
+  /** The mask of a field that allows every value of its range. */
+  private static long every(int field) {
+    return (-1L >>> (63 - RANGES[field][1])) & (-1L << RANGES[field][0]);
   }
 
   private static boolean allows(long mask, int value) {
@@ -308,7 +316,7 @@ public final class CronSchedule {
     for (int i = 0; i < 5; i++) {
       sets[i] = BitSet.valueOf(new long[] {allowed[i]});
     }
-    return CronDescription.of(fields(expression), sets, zone);
+    return CronDescription.of(sets, zone);
   }
 
   public String expression() {

@@ -63,6 +63,25 @@ class CronScheduleTest {
   }
 
   @Test
+  void aDayFieldThatAllowsEveryDayIsNotRestrictedHoweverItIsWritten() {
+    // found by review: `*/1` counted as restricted, so with a day-of-week every day matched
+    ZonedDateTime monday = ZonedDateTime.of(2026, 3, 9, 0, 0, 0, 0, STOCKHOLM);
+    for (String dom : new String[] {"*", "*/1", "1-31", "1/1"}) {
+      assertThat(next("0 0 " + dom + " * MON")).as(dom).isEqualTo(monday);
+    }
+    // and every day of the week alike: the 10th only
+    ZonedDateTime tenth = ZonedDateTime.of(2026, 3, 10, 0, 0, 0, 0, STOCKHOLM);
+    for (String dow : new String[] {"*", "*/1", "0-6", "MON-SUN"}) {
+      assertThat(next("0 0 10 * " + dow)).as(dow).isEqualTo(tenth);
+    }
+    assertThat(CronSchedule.parse("0 9 */1 * MON", "UTC").describe())
+        .isEqualTo(CronSchedule.parse("0 9 * * MON", "UTC").describe());
+    // a step that leaves days out is restricted: the 5th, 7th, 9th … or a Monday
+    assertThat(next("0 0 */2 * MON"))
+        .isEqualTo(ZonedDateTime.of(2026, 3, 5, 0, 0, 0, 0, STOCKHOLM));
+  }
+
+  @Test
   void rejectsAWrongFieldCountAndOutOfRangeValuesNamingTheField() {
     assertThatThrownBy(() -> CronSchedule.parse("* * * *", null))
         .isInstanceOf(CronException.class)
