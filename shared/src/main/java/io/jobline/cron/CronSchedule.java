@@ -56,12 +56,12 @@ public final class CronSchedule {
   private final boolean domRestricted;
   private final boolean dowRestricted;
 
-  private CronSchedule(String expression, ZoneId zone, String[] fields, long[] allowed) {
+  private CronSchedule(String expression, ZoneId zone, long[] allowed) {
     this.expression = expression;
     this.zone = zone;
     this.allowed = allowed;
     // a field that allows every day is not restricted, however it is written: `*/1` and `1-31` as
-    // `*` (found by review: `0 9 */1 * MON` fired every day, where cron fires on Mondays)
+    // `*` (found by review: `0 9 */1 * MON` fired every day, where Vixie cron fires on Mondays)
     this.domRestricted = allowed[2] != every(2);
     this.dowRestricted = allowed[4] != every(4);
   }
@@ -87,7 +87,7 @@ public final class CronSchedule {
       long[] bits = field(i, parts[i]).toLongArray();
       allowed[i] = bits.length == 0 ? 0 : bits[0];
     }
-    return new CronSchedule(expression.trim(), zone, parts, allowed);
+    return new CronSchedule(expression.trim(), zone, allowed);
   }
 
   /** An expression's fields, upper case, with day and month names as numbers. */
