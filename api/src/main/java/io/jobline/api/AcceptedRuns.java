@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -65,27 +64,11 @@ public final class AcceptedRuns {
   }
 
   /**
-   * @param elsewhere finds the request of a run this process did not accept (or no longer keeps)
-   */
-  public AcceptedRuns(Function<String, Optional<JobRequest>> elsewhere) {
-    this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES, elsewhere);
-  }
-
-  /**
    * @param elsewhere finds the request of a run this process did not accept (or no longer keeps),
    *     for a caller
    */
   public AcceptedRuns(Elsewhere elsewhere) {
     this(System::nanoTime, KEEP_FOR, MAX_RUNS, MAX_BYTES, elsewhere);
-  }
-
-  AcceptedRuns(
-      LongSupplier nanos,
-      Duration keepFor,
-      int maxRuns,
-      long maxBytes,
-      Function<String, Optional<JobRequest>> elsewhere) {
-    this(nanos, keepFor, maxRuns, maxBytes, (Elsewhere) (runId, caller) -> elsewhere.apply(runId));
   }
 
   AcceptedRuns(

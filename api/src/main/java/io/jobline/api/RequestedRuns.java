@@ -17,7 +17,6 @@ import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -57,8 +56,7 @@ import org.slf4j.LoggerFactory;
  * {@code lookBack} in a row find nothing: had the run been requested when it was first asked about,
  * history would have written it since.
  */
-public final class RequestedRuns
-    implements Function<String, Optional<JobRequest>>, AcceptedRuns.Elsewhere, AutoCloseable {
+public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RequestedRuns.class);
 
   /** How far a producer's clock (the record's time) may be behind this process's. */
@@ -178,16 +176,6 @@ public final class RequestedRuns
     this.lookBack = lookBack;
     this.maxRecords = maxRecords;
     this.maxTime = maxTime;
-  }
-
-  /**
-   * The request of this run on {@code jobline.requests}, if it is there lately.
-   *
-   * @throws ApiException a {@code 503} with {@code Retry-After} when the search could not tell
-   */
-  @Override
-  public Optional<JobRequest> apply(String runId) {
-    return find(runId, null);
   }
 
   /**

@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,11 +36,12 @@ class AcceptedRunsTest {
   }
 
   private AcceptedRuns accepted(Duration keepFor, int maxRuns, long maxBytes) {
-    return new AcceptedRuns(() -> nanos, keepFor, maxRuns, maxBytes, id -> Optional.empty());
+    return new AcceptedRuns(
+        () -> nanos, keepFor, maxRuns, maxBytes, (id, caller) -> Optional.empty());
   }
 
   /** Runs kept as by default, and those not kept looked for {@code elsewhere}. */
-  private AcceptedRuns acceptedOr(Function<String, Optional<JobRequest>> elsewhere) {
+  private AcceptedRuns acceptedOr(AcceptedRuns.Elsewhere elsewhere) {
     return new AcceptedRuns(() -> nanos, AcceptedRuns.KEEP_FOR, 100, 1 << 20, elsewhere);
   }
 
@@ -167,7 +167,7 @@ class AcceptedRunsTest {
             "other-api");
     AcceptedRuns accepted =
         acceptedOr(
-            id -> {
+            (id, caller) -> {
               asked.add(id);
               return id.equals("r9") ? Optional.of(other) : Optional.empty();
             });
@@ -189,7 +189,8 @@ class AcceptedRunsTest {
     JobRequest otherRun = request("r2", "acme", 3);
     JobRequest badTenant =
         JobRequest.manual(RunId.of("r3"), "sleep", null, "bad\uD800tenant", T0, "client");
-    AcceptedRuns accepted = acceptedOr(id -> Optional.of(id.equals("r1") ? otherRun : badTenant));
+    AcceptedRuns accepted =
+        acceptedOr((id, caller) -> Optional.of(id.equals("r1") ? otherRun : badTenant));
     assertThat(accepted.queued("r1")).isEmpty();
     assertThat(accepted.queued("r3")).isEmpty();
   }

@@ -83,7 +83,8 @@ class OpenApiDocumentTest {
     InMemoryRunStore store = new InMemoryRunStore(Clock.systemUTC());
     store.upsertAll(List.of(ApiRuns.run("r1", "acme", RunStatus.RUNNING, 2, 1, List.of())));
     RunsResource resource =
-        ApiRuns.resource(store, null, new AcceptedRuns(id -> Optional.empty()), null, null);
+        ApiRuns.resource(
+            store, null, new AcceptedRuns((id, caller) -> Optional.empty()), null, null);
 
     Set<String> shown =
         new HashSet<>(

@@ -70,16 +70,16 @@ class RequestedRunsTest {
     RequestedRuns runs = noBroker(now);
     String old = RunId.random(Clock.fixed(now.minusSeconds(34), ZoneOffset.UTC)).value();
     String future = RunId.random(Clock.fixed(now.plusSeconds(6), ZoneOffset.UTC)).value();
-    assertThat(runs.apply(old)).isEmpty();
-    assertThat(runs.apply(future)).isEmpty();
-    assertThat(runs.apply(UUID.randomUUID().toString())).isEmpty();
-    assertThat(runs.apply("a-client-chose-this")).isEmpty();
+    assertThat(runs.find(old, null)).isEmpty();
+    assertThat(runs.find(future, null)).isEmpty();
+    assertThat(runs.find(UUID.randomUUID().toString(), null)).isEmpty();
+    assertThat(runs.find("a-client-chose-this", null)).isEmpty();
     assertThat(runs.searches()).as("Kafka was not asked").isZero();
     String fresh = RunId.random(Clock.fixed(now.minusSeconds(1), ZoneOffset.UTC)).value();
     String named = RunId.forIdempotencyKey("acme", "noop", "k").value();
     // (no broker: it cannot tell, after its time, and says so rather than finding nothing)
     for (String id : List.of(fresh, named)) {
-      assertThatThrownBy(() -> runs.apply(id))
+      assertThatThrownBy(() -> runs.find(id, null))
           .isInstanceOfSatisfying(
               ApiException.class,
               e -> {

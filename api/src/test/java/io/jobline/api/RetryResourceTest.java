@@ -58,7 +58,8 @@ class RetryResourceTest {
     letters.redriven(letter.id(), new DeadLetter.Redrive(T0, "admin", "r1", 2, true));
     // (no producers: anything sent would fail the test with a NullPointerException)
     RunsResource resource =
-        ApiRuns.resource(runs, null, new AcceptedRuns(id -> Optional.empty()), letters, null);
+        ApiRuns.resource(
+            runs, null, new AcceptedRuns((id, caller) -> Optional.empty()), letters, null);
 
     assertThatThrownBy(() -> resource.retry("r1", as(new Caller("ops", Role.OPERATOR, "acme"))))
         .isInstanceOfSatisfying(
@@ -177,7 +178,11 @@ class RetryResourceTest {
           List.of(new JobDescriptor("sleep", "", 60, 0, Scope.TENANT, false, 0, null)), "e1");
       retry =
           ApiRuns.resource(
-              runs, catalogue, new AcceptedRuns(id -> Optional.empty()), letters, chainRuns);
+              runs,
+              catalogue,
+              new AcceptedRuns((id, caller) -> Optional.empty()),
+              letters,
+              chainRuns);
       redrive =
           new DeadLettersResource(
               new DeadLettersResource.Deps(

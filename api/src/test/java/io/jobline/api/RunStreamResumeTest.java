@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** What {@code GET /jobs/runs/{id}/stream} answers a client that resumes with Last-Event-ID. */
 class RunStreamResumeTest {
   private final InMemoryRunStore runs = new InMemoryRunStore(Clock.systemUTC());
-  private final AcceptedRuns accepted = new AcceptedRuns(id -> Optional.empty());
+  private final AcceptedRuns accepted = new AcceptedRuns((id, caller) -> Optional.empty());
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   private RunStreams streams;
   private ApiServer server;

@@ -44,7 +44,7 @@ class RunStreamsTest {
   private final Map<String, RunRecord> acceptedHere = new ConcurrentHashMap<>();
 
   /** The runs this api asked to retry ({@link AcceptedRuns#retried}). */
-  private final AcceptedRuns retriedHere = new AcceptedRuns(id -> Optional.empty());
+  private final AcceptedRuns retriedHere = new AcceptedRuns((id, caller) -> Optional.empty());
 
   private final AtomicLong now = new AtomicLong();
   private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
@@ -323,7 +323,8 @@ class RunStreamsTest {
     // further behind, the stream that had shown the run queued ended "no such run", and the run
     // then ran
     AcceptedRuns accepted =
-        new AcceptedRuns(now::get, AcceptedRuns.KEEP_FOR, 100, 1 << 20, id -> Optional.empty());
+        new AcceptedRuns(
+            now::get, AcceptedRuns.KEEP_FOR, 100, 1 << 20, (id, caller) -> Optional.empty());
     RunStreams lagging =
         new RunStreams(
             runs, accepted::kept, accepted::fresher, limits, BY_HAND, scheduler, now::get);

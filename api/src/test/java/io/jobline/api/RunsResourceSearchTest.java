@@ -22,12 +22,11 @@ class RunsResourceSearchTest {
     List<Object> askedAs = new ArrayList<>();
     AcceptedRuns accepted =
         new AcceptedRuns(
-            (AcceptedRuns.Elsewhere)
-                (runId, caller) -> {
-                  askedAs.add(caller);
-                  throw new ApiException(429, "Too many requests", "wait", "run_id", null)
-                      .retryAfter(3);
-                });
+            (runId, caller) -> {
+              askedAs.add(caller);
+              throw new ApiException(429, "Too many requests", "wait", "run_id", null)
+                  .retryAfter(3);
+            });
     RunsResource resource =
         ApiRuns.resource(new InMemoryRunStore(Clock.systemUTC()), null, accepted, null, null);
     Caller viewer = new Caller("dash", Role.VIEWER, "acme");

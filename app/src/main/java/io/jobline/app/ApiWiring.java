@@ -93,7 +93,7 @@ final class ApiWiring {
             clock,
             config.history.holdQueued.toJavaDuration().plus(RequestedRuns.BEHIND_MARGIN));
     env.lifecycle().manage(closing(requested::close));
-    AcceptedRuns accepted = new AcceptedRuns((AcceptedRuns.Elsewhere) requested);
+    AcceptedRuns accepted = new AcceptedRuns(requested);
     jersey.register(
         new JobsResource(
             catalogue, parts.requests(), new ParamsValidator(), accepted, stores.runs(), clock));

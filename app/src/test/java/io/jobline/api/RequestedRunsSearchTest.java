@@ -83,21 +83,21 @@ class RequestedRunsSearchTest {
     try (RequestedRuns runs =
         new RequestedRuns(TestKafka.clientProperties(), Clock.systemUTC(), LOOK_BACK)) {
       for (RunId id : List.of(sent.get(0), sent.get(17), sent.get(29))) {
-        JobRequest found = runs.apply(id.value()).orElseThrow();
+        JobRequest found = runs.find(id.value(), null).orElseThrow();
         assertThat(found.runId()).isEqualTo(id);
         assertThat(found.requestedBy()).isEqualTo("search-test");
       }
-      assertThat(runs.apply(named.value())).map(JobRequest::tenantId).contains(tenant);
-      assertThat(runs.apply(brokenFirst.value())).map(JobRequest::jobName).contains("noop");
-      assertThat(runs.apply(aborted.value())).as("an aborted transaction's request").isEmpty();
+      assertThat(runs.find(named.value(), null)).map(JobRequest::tenantId).contains(tenant);
+      assertThat(runs.find(brokenFirst.value(), null)).map(JobRequest::jobName).contains("noop");
+      assertThat(runs.find(aborted.value(), null)).as("an aborted transaction's request").isEmpty();
       assertThat(runs.lastRead())
           .as("read every committed record since")
           .isGreaterThanOrEqualTo(34);
 
       long searches = runs.searches();
       String nowhere = RunId.random(Clock.systemUTC()).value();
-      assertThat(runs.apply(nowhere)).isEmpty();
-      assertThat(runs.apply(nowhere)).isEmpty();
+      assertThat(runs.find(nowhere, null)).isEmpty();
+      assertThat(runs.find(nowhere, null)).isEmpty();
       assertThat(runs.searches())
           .as("a miss is not searched again at once")
           .isEqualTo(searches + 1);
@@ -114,31 +114,31 @@ class RequestedRunsSearchTest {
       // (a named id is looked for over the whole look-back: at least the 35 records above); a
       // search stopped at its bounds cannot tell, and says so rather than finding nothing
       String beyond = RunId.forIdempotencyKey("x", "y", tenant).value();
-      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds after 5 records");
+      assertUnsure(() -> capped.find(beyond, null), "stopped at its bounds after 5 records");
       assertThat(capped.lastRead()).isEqualTo(5);
       long searches = capped.searches();
-      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
+      assertUnsure(() -> capped.find(beyond, null), "stopped at its bounds");
       assertThat(capped.searches())
           .as("asked again at once: not searched again")
           .isEqualTo(searches);
       // (found by review: asking again within the second put the next search off for good)
       answered.addAndGet(Duration.ofMillis(600).toNanos());
-      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
+      assertUnsure(() -> capped.find(beyond, null), "stopped at its bounds");
       assertThat(capped.searches()).isEqualTo(searches);
       answered.addAndGet(Duration.ofMillis(600).toNanos());
-      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
+      assertUnsure(() -> capped.find(beyond, null), "stopped at its bounds");
       assertThat(capped.searches())
           .as("a second after the search: searched again")
           .isEqualTo(searches + 1);
       // found by review: an id that will never exist was a 503 for good on a busy topic; once
       // searches have not told for longer than the look-back, it is not there
       answered.addAndGet(LOOK_BACK.toNanos());
-      assertThat(capped.apply(beyond)).isEmpty();
-      assertThat(capped.apply(beyond)).as("and is kept as a miss").isEmpty();
+      assertThat(capped.find(beyond, null)).isEmpty();
+      assertThat(capped.find(beyond, null)).as("and is kept as a miss").isEmpty();
       assertThat(capped.searches()).isEqualTo(searches + 2);
       // asked about again much later, it is told afresh
       answered.addAndGet(LOOK_BACK.toNanos() * 3);
-      assertUnsure(() -> capped.apply(beyond), "stopped at its bounds");
+      assertUnsure(() -> capped.find(beyond, null), "stopped at its bounds");
     }
   }
 
@@ -174,12 +174,12 @@ class RequestedRunsSearchTest {
             answered::get)) {
       runs.searchLock().acquire(); // (another search running)
       try {
-        assertUnsure(() -> runs.apply(id), "another search of jobline.requests was running");
+        assertUnsure(() -> runs.find(id, null), "another search of jobline.requests was running");
       } finally {
         runs.searchLock().release();
       }
       answered.addAndGet(Duration.ofSeconds(2).toNanos());
-      assertThat(runs.apply(id)).as("searched once the other is done: not there").isEmpty();
+      assertThat(runs.find(id, null)).as("searched once the other is done: not there").isEmpty();
     }
   }
 
@@ -219,11 +219,11 @@ class RequestedRunsSearchTest {
             LOOK_BACK,
             before / 2,
             Duration.ofSeconds(10))) {
-      assertThat(capped.apply(named.value())).map(JobRequest::tenantId).contains(tenant);
+      assertThat(capped.find(named.value(), null)).map(JobRequest::tenantId).contains(tenant);
       assertThat(capped.lastRead())
           .as("the newest records of each partition first")
           .isLessThanOrEqualTo(12 * RequestedRuns.FIRST_CHUNK);
-      assertThat(capped.apply(retried.value()))
+      assertThat(capped.find(retried.value(), null))
           .as("a run requested twice: its newest request")
           .map(JobRequest::attempt)
           .contains(2);
