@@ -23,5 +23,6 @@ class ChainScanTest {
   @Test
   void theRetentionJobCleansTheCollectionTheExecutorKeepsItsClaimsIn() {
     assertThat(RunHistoryCleanup.CLAIMS).isEqualTo(MongoClaimStore.COLLECTION);
+    assertThat(RunHistoryCleanup.CLAIMS_PROBE).isEqualTo(MongoClaimStore.PROBE);
   }
 }

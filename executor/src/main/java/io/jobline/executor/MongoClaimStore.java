@@ -39,7 +39,7 @@ public final class MongoClaimStore implements ClaimStore {
   }
 
   /** How many epochs one read looks at; a run taken over more often is probed further. */
-  private static final int PROBE = 8;
+  public static final int PROBE = 8;
 
   @Override
   public Claim claim(String key, String owner, Instant now, Duration ttl) {

@@ -34,6 +34,12 @@ public class RunHistoryCleanup {
   public static final String CLAIMS = "job_claims";
 
   /**
+   * How many epochs of an attempt's claim the executor's claim store reads at a time (its
+   * MongoClaimStore.PROBE; ChainScanTest in app checks they agree).
+   */
+  public static final int CLAIMS_PROBE = 8;
+
+  /**
    * Where the cleanup notes each part of a batch of runs ({@link BatchDeleter}) whose log lines are
    * to go, before it deletes the runs: a cleanup stopped between the two (a crash, a timeout)
    * leaves their lines with no run to find them by, and a later one finishes from the note.
@@ -182,14 +188,9 @@ public class RunHistoryCleanup {
             .delete(
                 db.getCollection(MongoAuditStore.COLLECTION), Filters.lt("at", before), 0, 100));
     // claims are left only by runs in flight when their partition changed hands; old ones serve no
-    // one (a released one is dated 1970 and goes at once, though a later epoch of its run may
-    // still hold it: the claim store reads past such a gap)
-    result.add(
-        CLAIMS,
-        db.getCollection(CLAIMS)
-            .deleteMany(
-                Filters.or(Filters.lt("expires_at", before), Filters.lt("ended_at", before)))
-            .getDeletedCount());
+    // one, but only whole attempts go: a released epoch is dated 1970, and one deleted while a
+    // later epoch still held its run left a gap the next hand-over could claim across
+    result.add(CLAIMS, new OldClaims(db.getCollection(CLAIMS), before).delete());
     return result.result(ctx);
   }
 

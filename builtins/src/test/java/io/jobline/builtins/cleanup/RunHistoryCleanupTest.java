@@ -96,6 +96,58 @@ class RunHistoryCleanupTest {
   }
 
   @Test
+  void anAttemptsClaimsGoTogetherOnceAllAreOldNeverWhileALaterEpochHoldsIt() {
+    // found by review: released claims (dated 1970) went one by one, also while a later epoch of
+    // their attempt still held its run; with eight gone, the executor's next hand-over read no
+    // claim, took epoch 1 again and ran the attempt beside its holder
+    resources.settings.jobRuns.retentionDays = 90;
+    MongoCollection<Document> claims = resources.database().getCollection("job_claims");
+    Date released = new Date(0);
+    Date longAgo = Date.from(TestResources.NOW.minus(Duration.ofDays(91)));
+    for (int epoch = 1; epoch <= 8; epoch++) { // handed over eight times, the ninth holds it
+      claims.insertOne(new Document("_id", "handed:1#" + epoch).append("expires_at", released));
+    }
+    claims.insertOne(
+        new Document("_id", "handed:1#9")
+            .append("expires_at", Date.from(TestResources.NOW.plusSeconds(30))));
+    claims.insertOne(new Document("_id", "lately:1#1").append("expires_at", released));
+    claims.insertOne(
+        new Document("_id", "lately:1#done")
+            .append("ended_at", Date.from(TestResources.NOW.minus(Duration.ofDays(1)))));
+    claims.insertOne(new Document("_id", "over:1#1").append("expires_at", released));
+    claims.insertOne(new Document("_id", "over:1#2").append("expires_at", longAgo));
+    claims.insertOne(new Document("_id", "over:1#done").append("ended_at", longAgo));
+    claims.insertOne(new Document("_id", "odd#9223372036854775807").append("expires_at", released));
+    claims.insertOne(new Document("_id", "no-epoch").append("expires_at", released));
+
+    Map<String, Object> result =
+        new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(result.get("deleted")).asInstanceOf(MAP).containsEntry("job_claims", 4L);
+    List<String> left = claims.find().map(d -> d.getString("_id")).into(new ArrayList<>());
+    assertThat(left)
+        .as("every claim of an attempt a later epoch holds, or that ended lately, is kept")
+        .containsExactlyInAnyOrder(
+            "handed:1#1",
+            "handed:1#2",
+            "handed:1#3",
+            "handed:1#4",
+            "handed:1#5",
+            "handed:1#6",
+            "handed:1#7",
+            "handed:1#8",
+            "handed:1#9",
+            "lately:1#1",
+            "lately:1#done",
+            "no-epoch");
+
+    resources.now = TestResources.NOW.plus(Duration.ofDays(92)); // the ninth lapsed long ago
+    new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+    assertThat(claims.find().map(d -> d.getString("_id")).into(new ArrayList<>()))
+        .containsExactly("no-epoch");
+  }
+
+  @Test
   void aRunRetriedAfterTheCleanupReadItKeepsItsLinesOldAndNew() {
     // found by review: the lines of the runs read went first, then the runs still old; a run
     // retried meanwhile was kept, and lost its lines, the new attempt's with them
