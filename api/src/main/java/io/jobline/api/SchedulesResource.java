@@ -590,6 +590,19 @@ public final class SchedulesResource {
               + s.target()
               + "' is a chain already");
     }
+    // (found by review: a list of 20,000 jobs, in a body well under 1 MiB, took the scheduler's
+    // loop for good when the schedule first fired, naming its steps)
+    if (after.size() >= Chain.MAX_STEPS) {
+      throw ApiException.badRequest(
+          "chain",
+          "chain lists "
+              + after.size()
+              + " jobs; at most "
+              + (Chain.MAX_STEPS - 1)
+              + " may follow the schedule's job (a chain has at most "
+              + Chain.MAX_STEPS
+              + " steps)");
+    }
     List<JobDescriptor> following = new ArrayList<>();
     for (String next : after) {
       JobDescriptor j = next == null ? null : d.catalogue().find(next).orElse(null);

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Caller;
 import io.jobline.api.auth.Role;
+import io.jobline.chain.Chain;
 import io.jobline.job.JobDescriptor;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -230,6 +232,35 @@ class SchedulesResourceTest {
               });
     }
     assertThat(store.find("never")).isEmpty();
+  }
+
+  @Test
+  void aChainOfMoreJobsThanAChainHasStepsIsA400NamingIt() throws Exception {
+    // found by review: a list of 20,000 jobs was taken, and its first fire held the scheduler's
+    // loop for good naming the chain's steps
+    String jobs = String.join(",", Collections.nCopies(Chain.MAX_STEPS, "\"noop\""));
+    String body =
+        "{\"job_name\":\"long\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
+            + "\"timezone\":\"UTC\",\"chain\":["
+            + jobs
+            + "]}";
+    assertThatThrownBy(() -> resource.create(body, ADMIN))
+        .isInstanceOfSatisfying(
+            ApiException.class,
+            e -> {
+              assertThat(e.status()).isEqualTo(400);
+              assertThat(e.toProblem().field()).isEqualTo("chain");
+              assertThat(e.toProblem().detail()).contains("at most 999");
+            });
+    assertThat(store.find("long")).isEmpty();
+    saved();
+    assertThatThrownBy(() -> resource.patch("every-5", "{\"chain\":[" + jobs + "]}", ADMIN))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.toProblem().field()).isEqualTo("chain"));
+
+    String most = String.join(",", Collections.nCopies(Chain.MAX_STEPS - 1, "\"noop\""));
+    resource.create(body.replace(jobs, most), ADMIN);
+    assertThat(store.find("long").orElseThrow().chain()).hasSize(Chain.MAX_STEPS - 1);
   }
 
   private static final String EVERY_5 =

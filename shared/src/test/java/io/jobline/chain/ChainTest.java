@@ -2,8 +2,10 @@ package io.jobline.chain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.jobline.wire.Json;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -127,6 +129,27 @@ class ChainTest {
         .extracting(ChainStep::dependsOn)
         .containsExactly(List.of(), List.of("noop"), List.of("a"));
     c.validate(JOBS::contains);
+  }
+
+  @Test
+  void aLinearChainNamesAJobListedManyTimesOnceEach() {
+    // found by review: each name was looked for among the steps named so far, number after number
+    // (n³/6 comparisons: 20,000 listings held the scheduler's loop for good); this names 20,000
+    // in a blink, and the old way would not end within the suite
+    List<String> jobs = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) {
+      jobs.add(i % 3 == 1 ? "noop-" + (i + 1) : "noop");
+    }
+    Chain c =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60), () -> Chain.linear("many", "", jobs), "named within a minute");
+    List<String> names = c.steps().stream().map(ChainStep::name).toList();
+    assertThat(Set.copyOf(names)).hasSize(20_000);
+    assertThat(names.subList(0, 6))
+        .containsExactly("noop", "noop-2", "noop-3", "noop-4", "noop-5", "noop-6");
+    for (int i = 1; i < names.size(); i++) { // (a job named noop-k takes that name first)
+      assertThat(names.get(i)).isEqualTo("noop-" + (i + 1));
+    }
   }
 
   @Test
