@@ -1,15 +1,20 @@
 package io.jobline.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.api.auth.Access;
 import io.jobline.api.auth.Caller;
 import io.jobline.run.AuditEntry;
 import io.jobline.wire.RunEvent;
 import jakarta.ws.rs.core.SecurityContext;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -106,6 +111,7 @@ public final class Auditor implements AutoCloseable {
       String tenant,
       JsonNode details) {
     Caller c = Access.caller(sc);
+    details = bounded(details);
     RunEvent entry =
         AuditEntry.of(
                 clock.instant(),
@@ -130,6 +136,41 @@ public final class Auditor implements AutoCloseable {
         wait(entry, e.toString());
       }
     }
+  }
+
+  /**
+   * The most an entry's details take, as JSON in UTF-8; larger ones are recorded as their size and
+   * their fields' names ({@link #bounded}).
+   */
+  static final int MAX_DETAILS_BYTES = 64 * 1024;
+
+  /** The most field names a left-out entry's details name. */
+  private static final int MAX_FIELDS_NAMED = 100;
+
+  /**
+   * The details as given, or, when larger than {@link #MAX_DETAILS_BYTES}, how large they were and
+   * their fields' names (found by review: the entry of a schedule's 1 MiB {@code PATCH} was more
+   * than Kafka takes in one record, and it waited at the head of the queue for good, every later
+   * entry of the api behind it, until those waiting filled up and new ones went to the log only).
+   */
+  static JsonNode bounded(JsonNode details) {
+    if (details == null) {
+      return null;
+    }
+    int bytes = details.toString().getBytes(StandardCharsets.UTF_8).length;
+    if (bytes <= MAX_DETAILS_BYTES) {
+      return details;
+    }
+    ObjectNode left = JsonNodeFactory.instance.objectNode();
+    left.put("left_out_bytes", bytes);
+    if (details.isObject()) {
+      ArrayNode names = left.putArray("fields");
+      Iterator<String> fields = details.fieldNames();
+      while (fields.hasNext() && names.size() < MAX_FIELDS_NAMED) {
+        names.add(fields.next());
+      }
+    }
+    return left;
   }
 
   /** How many entries wait to be sent again. */

@@ -3,7 +3,10 @@ package io.jobline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.run.AuditEntry;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,6 +47,36 @@ class AuditorTest {
         .as("in the order made")
         .containsExactly("nightly", "weekly");
     assertThat(auditor.waiting()).isZero();
+  }
+
+  @Test
+  void detailsLargerThanAnEntryMayCarryAreRecordedAsTheirSizeAndFieldsAndTheEntryIsSent() {
+    // found by review: a schedule's 1 MiB PATCH made an entry Kafka takes in no record; it waited
+    // at the head of the queue for good, and every later entry of the api behind it
+    List<RunEvent> sent = new CopyOnWriteArrayList<>();
+    Auditor auditor =
+        new Auditor(
+            e -> {
+              if (e.toString().length() > 1_000_000) {
+                throw new IllegalStateException("RecordTooLargeException");
+              }
+              sent.add(e);
+            },
+            Clock.fixed(Instant.parse("2026-12-06T12:00:00Z"), ZoneOffset.UTC),
+            Duration.ofMillis(10));
+    ObjectNode patch = Json.object().put("description", "x".repeat(1_040_000));
+    patch.putArray("chain").add("noop");
+    ObjectNode small = Json.object().put("description", "y".repeat(Auditor.MAX_DETAILS_BYTES - 20));
+
+    auditor.record(null, "change", "schedule", "nightly", "t1", patch);
+    auditor.record(null, "change", "schedule", "weekly", "t1", small);
+
+    assertThat(auditor.waiting()).isZero();
+    assertThat(sent).hasSize(2);
+    JsonNode recorded = AuditEntry.from(sent.get(0)).details();
+    assertThat(recorded.path("left_out_bytes").asInt()).isEqualTo(patch.toString().length());
+    assertThat(recorded.path("fields").toString()).isEqualTo("[\"description\",\"chain\"]");
+    assertThat(AuditEntry.from(sent.get(1)).details()).isEqualTo(small);
   }
 
   @Test
