@@ -76,6 +76,11 @@ final class ScheduleIndex {
     return queue.isEmpty() ? Optional.empty() : Optional.of(queue.first().due());
   }
 
+  /** The schedule held under this name, due or being fired; null if none. */
+  Schedule get(String name) {
+    return byName.get(name);
+  }
+
   int size() {
     return byName.size();
   }

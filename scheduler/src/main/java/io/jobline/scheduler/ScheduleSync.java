@@ -69,19 +69,48 @@ final class ScheduleSync {
       return;
     }
     for (ScheduleStore.Change change : store.changesSince(feed.position())) {
-      if (!feed.isNew(change)) {
-        continue; // seen at an earlier look, while an older write was still in flight
+      if (change.schedule() == null) {
+        deleted(change);
+      } else if (feed.isNew(change)) { // (else seen at an earlier look, an older write in flight)
+        apply(change.jobName(), change.schedule());
+        feed.applied(change.jobName(), change.version());
       }
-      staged.forget(change.jobName());
-      fires.changed(change.jobName());
-      if (change.schedule() == null || !change.schedule().enabled()) {
-        index.remove(change.jobName());
-      } else {
-        index.put(planned(output.withUnrecorded(change.schedule())));
-      }
-      feed.applied(change.jobName(), change.version());
     }
     feed.settle(mark);
+  }
+
+  /** Holds {@code s} as the schedule named so (null: deleted), planned afresh. */
+  private void apply(String name, Schedule s) {
+    staged.forget(name);
+    fires.changed(name);
+    if (s == null || !s.enabled()) {
+      index.remove(name);
+    } else {
+      index.put(planned(output.withUnrecorded(s)));
+    }
+  }
+
+  /**
+   * Applies a tombstone by what the store holds now, not by its version alone. A delete takes its
+   * version before it removes the schedule, so a write that took a later version may change the
+   * schedule in between (applied here first, it made the tombstone look stale, and the deleted
+   * schedule fired on), and a save that took an earlier one may write it again just after (the
+   * tombstone's later version then hid a schedule the store holds). Found by review. A tombstone is
+   * read again at every look while an older write is in flight; it changes what the leader holds
+   * only when that differs from the store.
+   */
+  private void deleted(ScheduleStore.Change tombstone) {
+    String name = tombstone.jobName();
+    Schedule stored = store.find(name).orElse(null);
+    Schedule held = index.get(name);
+    boolean asStored =
+        stored == null || !stored.enabled()
+            ? held == null
+            : held != null && Objects.equals(held.version(), stored.version());
+    if (feed.isNew(tombstone) || !asStored) {
+      apply(name, stored);
+    }
+    feed.applied(name, tombstone.version());
   }
 
   /**
