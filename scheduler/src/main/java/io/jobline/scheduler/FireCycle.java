@@ -29,8 +29,11 @@ final class FireCycle {
     ScheduleFiring.Previous of(Schedule s, Instant now);
   }
 
-  /** A schedule's fire, decided for {@code at}. */
-  record Decided(Schedule schedule, Instant at, ScheduleFiring.Fire fire) {}
+  /**
+   * A schedule's fire, decided for {@code at}; {@code decideAtDue} when it was decided ahead while
+   * its previous run still went (that run may end before {@code at}).
+   */
+  record Decided(Schedule schedule, Instant at, ScheduleFiring.Fire fire, boolean decideAtDue) {}
 
   private final String id;
   private final ScheduleIndex index;
@@ -73,12 +76,13 @@ final class FireCycle {
         due = now;
       }
       try {
-        ScheduleFiring.Fire fire = decide(s, due, now);
+        ScheduleFiring.Previous before = previous.of(s, now);
+        ScheduleFiring.Fire fire = decide(s, due, before);
         if (fire.waiting()) {
           waiting.add(s);
           continue;
         }
-        decided.add(new Decided(s, due, fire));
+        decided.add(new Decided(s, due, fire, before.running() && due.isAfter(now)));
       } catch (RuntimeException e) {
         retryLater(s, now, e);
       }
@@ -97,9 +101,13 @@ final class FireCycle {
    * and what kept it from firing earlier.
    */
   ScheduleFiring.Fire decide(Schedule s, Instant at, Instant now) {
+    return decide(s, at, previous.of(s, now));
+  }
+
+  private ScheduleFiring.Fire decide(Schedule s, Instant at, ScheduleFiring.Previous before) {
     Instant first = firstDecided.get(s.jobName());
     Instant asOf = first != null && first.isBefore(at) ? first : at;
-    return ScheduleFiring.decide(s, asOf, previous.of(s, now), whyLate(s));
+    return ScheduleFiring.decide(s, asOf, before, whyLate(s));
   }
 
   /** Puts a schedule whose fire waits for its previous run back, due a second after now. */

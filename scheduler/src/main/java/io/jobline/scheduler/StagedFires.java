@@ -25,7 +25,8 @@ final class StagedFires {
       Schedule schedule,
       Instant due,
       ScheduleFiring.Fire decision,
-      List<PreparedRequest> requests) {}
+      List<PreparedRequest> requests,
+      boolean decideAtDue) {}
 
   /** Fires whose requests were handed over together, and the handle that publishes them. */
   record HandedOver(Emitter.Release release, Instant due, List<Fire> fires) {}
@@ -86,7 +87,7 @@ final class StagedFires {
     List<PreparedRequest> requests = new ArrayList<>();
     Set<String> names = new HashSet<>();
     for (Fire f : byName.values()) {
-      if (f.due().equals(first.get()) && emitter.stages(f.schedule())) {
+      if (f.due().equals(first.get()) && !f.decideAtDue() && emitter.stages(f.schedule())) {
         requests.addAll(f.requests());
         names.add(f.schedule().jobName());
       }

@@ -645,6 +645,39 @@ class SchedulerTest {
   }
 
   @Test
+  void overlapSkipJudgesThePreviousRunAtTheFireTimeNotWhenTheFireIsPreparedAhead() {
+    // found by review: the fire was decided when prepared, 800 ms ahead; a previous run that
+    // ended in between (a 1.5 s job every 2 s) made the fire missed, every other fire
+    save("{\"job_name\":\"quick\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest = r -> runs.upsertAll(List.of(running(r.runId())));
+    JobRequest first = cycleAt(s, "2026-03-04T10:08:00Z").get(0);
+    assertThat(cycleAt(s, "2026-03-04T10:08:59.500Z")).as("prepared ahead only").isEmpty();
+
+    runs.upsertAll(List.of(withStatus(running(first.runId()), RunStatus.COMPLETED)));
+    List<JobRequest> next = cycleAt(s, "2026-03-04T10:09:00.005Z");
+
+    assertThat(out.missed).isEmpty();
+    assertThat(next)
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T10:09:00Z"));
+  }
+
+  @Test
+  void overlapSkipPreparedAheadWhileThePreviousRunGoesIsMissedIfItStillGoesAtTheFireTime() {
+    save("{\"job_name\":\"slow\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\"}");
+    Scheduler s = scheduler("a", out);
+    out.onRequest = r -> runs.upsertAll(List.of(running(r.runId())));
+    cycleAt(s, "2026-03-04T10:08:00Z");
+    assertThat(cycleAt(s, "2026-03-04T10:08:59.500Z")).isEmpty();
+
+    assertThat(cycleAt(s, "2026-03-04T10:09:00.005Z")).isEmpty();
+    assertThat(out.missed)
+        .extracting(RunEvent::runId)
+        .containsExactly(RunId.forSchedule("slow", Instant.parse("2026-03-04T10:09:00Z")));
+  }
+
+  @Test
   void overlapSkipKeepsSkippingWhileHistoryHasNotShownThePreviousRunYet() {
     // found by review: the first skip recorded the schedule's last run as missed, and the next
     // fire, not finding the previous run in history (behind), took it for ended: fires alternated
