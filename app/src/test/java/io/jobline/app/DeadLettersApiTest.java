@@ -348,6 +348,24 @@ class DeadLettersApiTest {
         400,
         "record.params",
         "65536 bytes");
+    // found by review: a trigger name of a megabyte was answered 500 (after the run was told it
+    // went on), and one of 200 KB 202, then refused by the executor as too large
+    assertProblem(
+        admin.post(
+            redrive,
+            "{\"record\":{\"job_name\":\"noop\",\"trigger\":{\"type\":\"schedule\",\"schedule\":\""
+                + "s".repeat(200_000)
+                + "\"}}}"),
+        400,
+        "record.trigger",
+        "at most 512");
+    assertProblem(
+        admin.post(
+            redrive,
+            "{\"record\":{\"job_name\":\"noop\",\"parent_run_id\":\"" + "p".repeat(600) + "\"}}"),
+        400,
+        "record.parent_run_id",
+        "at most 512");
     assertProblem(admin.post("/jobs/dead-letters/no-such-letter/redrive", null), 404, null, null);
     assertProblem(admin.get("/jobs/dead-letters?limit=abc"), 400, "limit", null);
     assertProblem(admin.get("/jobs/dead-letters?topic=jobline.requests"), 400, "topic", null);

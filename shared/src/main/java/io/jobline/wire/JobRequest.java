@@ -105,6 +105,8 @@ public record JobRequest(
         .or(() -> badText("tenant_id", tenantId))
         .or(() -> WireLimits.idTooLong("tenant_id", tenantId))
         .or(() -> badText("requested_by", requestedBy))
+        .or(() -> idText("parent_run_id", parentRunId == null ? null : parentRunId.value()))
+        .or(this::triggerViolation)
         .or(() -> belowOne("attempt", attempt))
         .or(() -> belowOne("max_attempts", maxAttempts))
         .or(() -> above("max_attempts", maxAttempts, WireLimits.MAX_ATTEMPTS))
@@ -120,6 +122,25 @@ public record JobRequest(
         .or(() -> belowOne("timeout_seconds", timeoutSeconds))
         .or(this::negativeBackoff)
         .or(() -> WireLimits.check("params", params));
+  }
+
+  /**
+   * Why the trigger's names cannot be carried, if they cannot (found by review: a redrive's
+   * corrected record could carry a trigger schedule name of a megabyte, answered 500, or, below
+   * Kafka's limit, accepted and then refused by the executor as too large).
+   */
+  private Optional<WireLimits.Violation> triggerViolation() {
+    if (trigger == null) {
+      return Optional.empty();
+    }
+    return idText("trigger.schedule", trigger.schedule())
+        .or(() -> idText("trigger.chain_run_id", trigger.chainRunId()))
+        .or(() -> idText("trigger.step", trigger.step()));
+  }
+
+  /** Why a name or id cannot be carried: text it cannot hold, or too long for an id. */
+  private static Optional<WireLimits.Violation> idText(String field, String text) {
+    return badText(field, text).or(() -> WireLimits.idTooLong(field, text));
   }
 
   private Optional<WireLimits.Violation> negativeBackoff() {

@@ -94,6 +94,52 @@ class JobRequestTest {
         .isEqualTo("tenant_id");
   }
 
+  private static JobRequest withParent(JobRequest r, String parentRunId) {
+    RunId parent = RunId.of(parentRunId);
+    return new JobRequest(
+        r.runId(),
+        r.jobName(),
+        r.params(),
+        r.tenantId(),
+        r.scope(),
+        r.attempt(),
+        r.maxAttempts(),
+        r.timeoutSeconds(),
+        r.trigger(),
+        r.requestedAt(),
+        r.requestedBy(),
+        parent,
+        r.retryBackoffSeconds(),
+        r.retryBackoffCapSeconds());
+  }
+
+  @Test
+  void aTriggersNamesAndTheParentRunIdAreBoundAsIdsAre() {
+    // found by review: a redrive's corrected record carried a trigger schedule name of a megabyte
+    // (answered 500), or of 200 KB (answered 202, then refused by the executor as too large)
+    String longest = "x".repeat(WireLimits.MAX_ID_CHARS);
+    String over = longest + "x";
+    JobRequest r = request("noop", "t1", "api", 1, 3);
+    assertThat(withParent(r.withTrigger(Trigger.chainStep(longest, longest)), longest).violation())
+        .isEmpty();
+    assertThat(r.withTrigger(Trigger.schedule(over, Instant.EPOCH)).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("trigger.schedule");
+    assertThat(r.withTrigger(Trigger.chainStep(over, "s")).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("trigger.chain_run_id");
+    assertThat(r.withTrigger(Trigger.chainStep("c", LONE)).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("trigger.step");
+    assertThat(withParent(r, over).violation())
+        .get()
+        .extracting(WireLimits.Violation::path)
+        .isEqualTo("parent_run_id");
+  }
+
   @Test
   void eachViolationNamesItsFieldAndTheFirstFieldInWireOrderIsTheOneNamed() {
     assertThat(request(LONE, "t1", "api", 1, 3).violation())
