@@ -62,7 +62,7 @@ public final class ScheduleCheck {
         }
         ScheduleFiring.Fire fire;
         try {
-          if (ScheduleFiring.firedAlready(s)) {
+          if (ScheduleFiring.firedAlready(s, now)) {
             // planned again from its last fire, as the scheduler does as it reads it (found by
             // review: with no scheduler running, it stayed so for good)
             schedules.moveNext(s, ScheduleFiring.nextAfterLastFire(s));

@@ -16,6 +16,7 @@ import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.FiringPlan;
 import io.jobline.schedule.Schedule;
+import io.jobline.schedule.ScheduleFiring;
 import io.jobline.schedule.ScheduleOutput;
 import io.jobline.schedule.TriggerKind;
 import io.jobline.schedule.Triggers;
@@ -418,7 +419,13 @@ public final class SchedulesResource {
    * later (an api whose clock is behind the scheduler's must not plan the time just fired again).
    */
   private static Instant from(Schedule read, Instant now) {
-    return read.lastRunAt() != null && read.lastRunAt().isAfter(now) ? read.lastRunAt() : now;
+    // (not from a last fire a clock far ahead recorded: found by review, a PATCH or a resume then
+    // planned the schedule's next fire at the jumped-to date)
+    return read.lastRunAt() != null
+            && read.lastRunAt().isAfter(now)
+            && !ScheduleFiring.lastFireAhead(read, now)
+        ? read.lastRunAt()
+        : now;
   }
 
   @DELETE

@@ -183,6 +183,25 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aResumeDoesNotPlanFromALastFireAClockFarAheadRecorded() throws Exception {
+    // found by review: a leader whose clock jumped to New Year's Eve recorded its fire there; a
+    // resume (or a PATCH of the trigger) planned from it, at New Year, months away
+    saved();
+    store.fireAfterRead = Integer.MAX_VALUE; // (no fire of 10:10 meanwhile)
+    Instant ahead = Instant.parse("2026-12-31T23:30:00Z");
+    store.recordFires(
+        List.of(
+            new ScheduleStore.Fire(
+                "every-5", ahead, "run-ahead", RunStatus.QUEUED, ahead.plusSeconds(300), ahead)));
+    resource.pause("every-5", ADMIN);
+    resource.resume("every-5", ADMIN);
+
+    assertThat(store.find("every-5").orElseThrow().nextRunAt()).isEqualTo(PLANNED);
+    resource.patch("every-5", "{\"cron_expression\":\"*/10 * * * *\"}", ADMIN);
+    assertThat(store.find("every-5").orElseThrow().nextRunAt()).isEqualTo(PLANNED);
+  }
+
+  @Test
   void aChangedTriggerIsPlannedAgainWhenTheScheduleFiredSinceItWasRead() throws Exception {
     // found by review of the first fix: planned from the read (10:10 next), stored after the fire
     // of 10:10 was recorded, the retiming set 10:10 again: it fired twice

@@ -3,6 +3,7 @@ package io.jobline.scheduler;
 import io.jobline.schedule.Schedule;
 import io.jobline.schedule.ScheduleFiring;
 import io.jobline.store.ScheduleStore;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ final class ScheduleSync {
   private final FireCycle fires;
   private final FireOutput output;
   private final ChangeFeed feed = new ChangeFeed();
+  private final Clock clock;
 
   /** {@code id} names the scheduler in what is logged. */
   ScheduleSync(
@@ -34,8 +36,10 @@ final class ScheduleSync {
       ScheduleIndex index,
       StagedFires staged,
       FireCycle fires,
-      FireOutput output) {
+      FireOutput output,
+      Clock clock) {
     this.id = id;
+    this.clock = clock;
     this.store = store;
     this.index = index;
     this.staged = staged;
@@ -125,7 +129,7 @@ final class ScheduleSync {
   private Schedule planned(Schedule s) {
     Instant to;
     try {
-      if (!ScheduleFiring.firedAlready(s)) {
+      if (!ScheduleFiring.firedAlready(s, clock.instant())) {
         return s;
       }
       to = ScheduleFiring.nextAfterLastFire(s);

@@ -94,7 +94,7 @@ public final class Scheduler implements Managed {
     this.fires = new FireCycle(id, index, this::previousRunning);
     this.output =
         new FireOutput(id, emitter, store, clock, index, staged, fires, this::storeFailed);
-    this.sync = new ScheduleSync(id, store, index, staged, fires, output);
+    this.sync = new ScheduleSync(id, store, index, staged, fires, output, clock);
     this.dueTimers = new DueTimers(id, timers, runs, emitter, clock, this::leaseValid, this::poke);
   }
 

@@ -678,6 +678,32 @@ class SchedulerTest {
   }
 
   @Test
+  void aFireRecordedByAClockFarAheadDoesNotHoldTheScheduleBackOnceTheClockIsRight() {
+    // found by review: a leader whose clock jumped to New Year's Eve fired and recorded the fire
+    // there; once the clock was right again, the repair job moved the next fire time to the next
+    // real hour, and the scheduler took that time for fired already (before the last fire) and
+    // moved it back to New Year: the schedule stayed silent for months
+    save(
+        "{\"job_name\":\"hourly\",\"job_type\":\"noop\",\"cron_expression\":\"0 * * * *\","
+            + "\"overlap\":\"allow\"}");
+    Scheduler s = scheduler("a", out);
+    cycleAt(s, T0.toString());
+    assertThat(cycleAt(s, "2026-12-31T23:30:00Z")).hasSize(1); // the jump: a catch-up fires
+    Schedule jumped = store.find("hourly").orElseThrow();
+    assertThat(jumped.nextRunAt()).isEqualTo(Instant.parse("2027-01-01T00:00:00Z"));
+
+    clock.set(T0.plusSeconds(60)); // the clock is right again; the repair job moves the time
+    assertThat(store.moveNext(jumped, Instant.parse("2026-03-04T11:00:00Z"))).isTrue();
+    assertThat(cycleAt(s, "2026-03-04T10:08:30Z")).isEmpty();
+    assertThat(store.find("hourly").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T11:00:00Z"));
+
+    assertThat(cycleAt(s, "2026-03-04T11:00:00.010Z"))
+        .extracting(r -> r.trigger().nominalTime())
+        .containsExactly(Instant.parse("2026-03-04T11:00:00Z"));
+  }
+
+  @Test
   void overlapSkipKeepsSkippingWhileHistoryHasNotShownThePreviousRunYet() {
     // found by review: the first skip recorded the schedule's last run as missed, and the next
     // fire, not finding the previous run in history (behind), took it for ended: fires alternated

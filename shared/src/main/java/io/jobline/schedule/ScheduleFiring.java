@@ -23,7 +23,22 @@ public final class ScheduleFiring {
    */
   public static final Duration UNMATERIALIZED_RUN_GRACE = Duration.ofMinutes(5);
 
+  /**
+   * How far after now a schedule's last fire may have been recorded and still count as made: one
+   * recorded further ahead was made by a clock ahead (a leader whose clock jumped forward), and
+   * says nothing of the fire times between now and then, which no fire took (found by review: once
+   * the clock was right, a next fire time repaired to the next real one was taken for fired already
+   * and moved back to the jumped-to date, and the schedule stayed silent until then). As far ahead
+   * as the repair job lets a next fire time be ({@code calculate_next_schedules}).
+   */
+  public static final Duration CLOCK_AHEAD = Duration.ofMinutes(5);
+
   private ScheduleFiring() {}
+
+  /** Whether the last fire was recorded by a clock more than {@link #CLOCK_AHEAD} ahead of now. */
+  public static boolean lastFireAhead(Schedule s, Instant now) {
+    return s.lastRunAt() != null && s.lastRunAt().isAfter(now.plus(CLOCK_AHEAD));
+  }
 
   /** When the schedule is next due: its next fire time plus its stable jitter. */
   public static Instant dueAt(Schedule s) {
@@ -36,10 +51,11 @@ public final class ScheduleFiring {
    * one so (the next time it plans falls due after it); a change planned as the schedule fired does
    * (the writer's clock a moment behind, a change saved while the fire went out), and the fire's
    * bookkeeping leaves a changed schedule's next fire time alone. Firing it would repeat that fire
-   * under the same run id.
+   * under the same run id. Not so when that fire was recorded by a clock ahead ({@link
+   * #CLOCK_AHEAD}).
    */
-  public static boolean firedAlready(Schedule s) {
-    return firedThrough(s) != null;
+  public static boolean firedAlready(Schedule s, Instant now) {
+    return !lastFireAhead(s, now) && firedThrough(s) != null;
   }
 
   /**
