@@ -100,14 +100,15 @@ public class BiExport {
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
     MongoDatabase jobline = resources.resource(MongoDatabase.class);
-    String leaseKey = ctx.tenantId() + "|" + params.targetType().wire();
+    String leaseKey =
+        ctx.tenantId() + "|" + params.targetType().wire() + "|" + params.destination();
     Optional<ExportLease> taken =
         ExportLease.take(jobline, leaseKey, ctx.runId().value(), ctx.epoch(), resources.clock());
     if (taken.isEmpty()) {
       ctx.warning(
-          "Another export of this tenant to "
+          "Another export of this tenant to this "
               + params.targetType().wire()
-              + " is running (run "
+              + " warehouse is running (run "
               + ExportLease.holder(jobline, leaseKey)
               + "); this run exports nothing: two at once would each delete the rows the other"
               + " wrote");
@@ -735,8 +736,14 @@ public class BiExport {
   /** See {@link #legacySwept()}. */
   static final String LEGACY_SWEPT = "bi_export_legacy_keys_swept";
 
-  /** The pass of a tenant's documents of one resource into one table. */
+  /** The pass of a tenant's documents of one resource into one table of one warehouse. */
   private static String progressKey(JobContext ctx, ExportParams params, ResourceConfig config) {
+    return withoutDestination(ctx, params, config) + "|" + params.destination();
+  }
+
+  /** The key of such a pass before it named the warehouse (its note is deleted as a pass ends). */
+  private static String withoutDestination(
+      JobContext ctx, ExportParams params, ResourceConfig config) {
     return ctx.tenantId()
         + "|"
         + config.resource()
@@ -754,7 +761,9 @@ public class BiExport {
 
   private void endPass(JobContext ctx, ExportParams params) {
     for (ResourceConfig c : params.configs()) {
-      progress().deleteOne(Filters.eq("_id", progressKey(ctx, params, c)));
+      progress()
+          .deleteMany(
+              Filters.in("_id", progressKey(ctx, params, c), withoutDestination(ctx, params, c)));
     }
   }
 

@@ -8,9 +8,14 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import io.jobline.job.JobException;
 import io.jobline.wire.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The params of {@code bi-export}, as the seed names them (checked by the job's JSON Schema first).
@@ -45,6 +50,35 @@ public record ExportParams(
       throw new JobException("bi-export params could not be read: " + e.getMessage(), e);
     }
   }
+
+  /**
+   * Which warehouse the rows go to, beyond its type: the BigQuery project and dataset, or a
+   * fingerprint of the connection string without its password (so a rotated password is the same
+   * place, and no secret is written down). Exports of one tenant's resource to one table name in
+   * two warehouses keep their passes and their leases apart: they shared them, and one export went
+   * on from where the other stopped and deleted the rows of documents it had not written in the
+   * other warehouse (found by review).
+   */
+  public String destination() {
+    if (targetType == TargetType.BIGQUERY) {
+      return projectId + "/" + datasetId;
+    }
+    String place =
+        connectionString == null
+            ? ""
+            : PASSWORD.matcher(connectionString).replaceAll("").toLowerCase(Locale.ROOT);
+    try {
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(place.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+
+  /** A password in a JDBC connection string or URL ({@code password=…}, {@code pwd=…}). */
+  private static final Pattern PASSWORD =
+      Pattern.compile("(?i)(?<=[;?&:]|^)\\s*(password|pwd)\\s*=[^;&]*");
 
   /** Where the rows go. */
   public enum TargetType {

@@ -107,4 +107,28 @@ class BiExportParamsTest {
           .hasMessageEndingWith(": users");
     }
   }
+
+  @Test
+  void aWarehouseIsNamedByItsDatasetOrItsConnectionStringWithoutThePassword() {
+    ExportParams bq =
+        new ExportParams(
+            ExportParams.TargetType.BIGQUERY, null, "acme", "bi", "EU", null, null, null);
+    assertThat(bq.destination()).isEqualTo("acme/bi");
+    String sqlServer = "jdbc:sqlserver://db1:1433;database=bi;user=export;password=%s;encrypt=true";
+    ExportParams one = sql(sqlServer.formatted("first-secret"));
+    assertThat(one.destination())
+        .as("a rotated password is the same warehouse")
+        .isEqualTo(sql(sqlServer.formatted("second")).destination())
+        .isNotEqualTo(sql(sqlServer.replace("db1", "db2").formatted("first-secret")).destination())
+        .doesNotContain("first-secret")
+        .hasSize(24);
+    assertThat(sql("jdbc:postgresql://h/bi?user=u&password=a").destination())
+        .isEqualTo(sql("jdbc:postgresql://h/bi?user=u&password=b").destination())
+        .isNotEqualTo(sql("jdbc:postgresql://h/other?user=u&password=a").destination());
+  }
+
+  private static ExportParams sql(String connectionString) {
+    return new ExportParams(
+        ExportParams.TargetType.AZURE_SQL, null, null, null, null, null, connectionString, null);
+  }
 }
