@@ -17,8 +17,10 @@ import io.jobline.wire.Scope;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -452,21 +454,23 @@ public class BiExport {
           warnOfFieldsLeftOut(folded.leftOut());
         }
         List<String> misfits = new ArrayList<>();
-        while (!rows.isEmpty()) {
-          try {
-            List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
-            exported += rows.size();
-            warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
-            break;
-          } catch (Row.Misfits found) {
-            // the rest of the batch goes on without them (found by review: the whole batch was
-            // refused on every run, the pass never got past it, and the rows after it kept the
-            // values earlier exports wrote, personal ones in clear among them)
-            rows = without(rows, found);
-            found.each().forEach(m -> misfits.add(m.id()));
-            error(misfitsMessage(found), found.each().size());
-          }
+        Map<String, String> refused = new LinkedHashMap<>();
+        long before = exported;
+        writeOrIsolate(target, rows, misfits, refused);
+        if (exported == before && refused.size() > 1) {
+          // (no row of it taken: the target refuses the batch, not a value)
+          throw new IllegalStateException(refused.values().iterator().next());
         }
+        refused.forEach(
+            (id, why) ->
+                error(
+                    "document "
+                        + id
+                        + " was refused by the target ("
+                        + why
+                        + "): it is left out, and its row from earlier exports deleted",
+                    1));
+        misfits.addAll(refused.keySet());
         if (!misfits.isEmpty()) {
           // its row from earlier exports would keep values the document no longer has
           target.delete(config.targetTable(), misfits);
@@ -485,6 +489,50 @@ public class BiExport {
       }
       batch.clear();
       report();
+    }
+
+    /**
+     * Writes the rows, leaving out those that do not fit their columns ({@link Row.Misfits}); when
+     * the target refuses the rows for another reason while it still answers, writes each half on
+     * its own, down to the single rows it refuses, noted in {@code refused} with why. One value a
+     * target takes in no row (a NaN for SQL Server's {@code FLOAT}, a year past 9999, a NUL for
+     * PostgreSQL, an id longer than SQL Server's key) failed its whole batch on every pass: the
+     * batch's other documents were never exported, and no pass was ever whole, so rows of deleted
+     * documents stayed in the warehouse for good (found by review). A target that no longer answers
+     * fails the batch as before.
+     */
+    private void writeOrIsolate(
+        ExportTarget target, List<Row> rows, List<String> misfits, Map<String, String> refused)
+        throws Exception {
+      while (!rows.isEmpty()) {
+        try {
+          List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
+          exported += rows.size();
+          warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
+          return;
+        } catch (Row.Misfits found) {
+          // the rest of the batch goes on without them (found by review: the whole batch was
+          // refused on every run, the pass never got past it, and the rows after it kept the
+          // values earlier exports wrote, personal ones in clear among them)
+          rows = without(rows, found);
+          found.each().forEach(m -> misfits.add(m.id()));
+          error(misfitsMessage(found), found.each().size());
+        } catch (Exception e) {
+          if (e instanceof InterruptedException
+              || Thread.currentThread().isInterrupted()
+              || !target.reachable()) {
+            throw e;
+          }
+          if (rows.size() == 1) {
+            refused.put(rows.get(0).id(), String.valueOf(e.getMessage()));
+            return;
+          }
+          int half = rows.size() / 2;
+          writeOrIsolate(target, List.copyOf(rows.subList(0, half)), misfits, refused);
+          writeOrIsolate(target, List.copyOf(rows.subList(half, rows.size())), misfits, refused);
+          return;
+        }
+      }
     }
 
     /**

@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -84,11 +83,16 @@ final class FakeBigQuery implements AutoCloseable {
 
   private final Map<String, Consumer<ArrayNode>> afterMerge = new ConcurrentHashMap<>();
 
-  private final AtomicBoolean failNextMerge = new AtomicBoolean();
+  private final AtomicInteger mergesToFail = new AtomicInteger();
 
   /** Refuses the next merge, as BigQuery refuses a query job. */
   void failNextMerge() {
-    failNextMerge.set(true);
+    failNextMerges(1);
+  }
+
+  /** Refuses the next {@code n} merges. */
+  void failNextMerges(int n) {
+    mergesToFail.set(n);
   }
 
   /**
@@ -190,7 +194,7 @@ final class FakeBigQuery implements AutoCloseable {
       String sql = job.path("configuration").path("query").path("query").asText();
       Matcher merge = MERGE.matcher(sql);
       Matcher delete = DELETE.matcher(sql);
-      if (MERGE.matcher(sql).find() && failNextMerge.getAndSet(false)) {
+      if (MERGE.matcher(sql).find() && mergesToFail.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         send(ex, 400, error(400, "injected: the merge is refused"));
         return;
       }
