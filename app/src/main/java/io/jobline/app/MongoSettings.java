@@ -1,6 +1,7 @@
 package io.jobline.app;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.jobline.builtins.BuiltinSettings;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 
@@ -13,5 +14,8 @@ public class MongoSettings {
   @JsonProperty
   public String uri = "mongodb://localhost:27117";
 
-  @NotBlank @JsonProperty public String database = "jobline";
+  @NotBlank
+  @Pattern(regexp = BuiltinSettings.DATABASE_NAME, message = BuiltinSettings.NOT_A_DATABASE_NAME)
+  @JsonProperty
+  public String database = "jobline";
 }

@@ -230,6 +230,29 @@ class ConfigurationTest {
   }
 
   @Test
+  void aDatabaseNameMongoDbRefusesFailsAtBootNamingTheKey() throws Exception {
+    // found by review: jobs.builtins.database "my.app" booted, and every cleanup and export run
+    // then failed inside the driver with a message naming no setting
+    Path file = dir.resolve("database.yml");
+    for (String bad : List.of("my.app", "a/b", "x".repeat(64))) {
+      Files.writeString(
+          file,
+          "jobs:\n  builtins:\n    database: \""
+              + bad
+              + "\"\nmongo:\n  database: \""
+              + bad
+              + "\"\n");
+      assertThatThrownBy(() -> Launcher.load(file.toString()))
+          .as(bad)
+          .isInstanceOf(ConfigurationException.class)
+          .hasMessageContaining("jobs.builtins.database must be a MongoDB database name")
+          .hasMessageContaining("mongo.database must be a MongoDB database name");
+    }
+    Files.writeString(file, "jobs:\n  builtins:\n    database: app_data-2\n");
+    assertThat(Launcher.load(file.toString()).jobs.builtins.database).isEqualTo("app_data-2");
+  }
+
+  @Test
   void anIdDeclaredPersonalIsRefusedAtBootSinceItIsTheExportedRowsKey() throws Exception {
     // (a path into _id too: found by review, _id.email was taken while the row key is the whole
     // _id in clear)

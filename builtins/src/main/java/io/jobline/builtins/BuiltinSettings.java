@@ -23,6 +23,16 @@ public class BuiltinSettings {
   public static final int DEFAULT_SOFT_DELETE_RETENTION_DAYS = 30;
   public static final int DEFAULT_BATCH_SIZE = 1000;
 
+  /**
+   * A MongoDB database name: one to 63 characters, none of those MongoDB refuses in one on any
+   * platform ({@code / \\ . space " $ * < > : | ?} and NUL).
+   */
+  public static final String DATABASE_NAME = "[^/\\\\. \"$*<>:|?\\x00]{1,63}";
+
+  /** What a database setting that is not a {@link #DATABASE_NAME} is told. */
+  public static final String NOT_A_DATABASE_NAME =
+      "must be a MongoDB database name: 1 to 63 characters, none of / \\ . space \" $ * < > : | ?";
+
   /** The built-in jobs are registered. */
   @JsonProperty public boolean enabled = true;
 
@@ -30,7 +40,9 @@ public class BuiltinSettings {
    * The application's database (tokens, audit log, soft-deleted documents, export sources);
    * Jobline's when unset.
    */
-  @JsonProperty public String database;
+  @Pattern(regexp = DATABASE_NAME, message = NOT_A_DATABASE_NAME)
+  @JsonProperty
+  public String database;
 
   /**
    * Documents deleted per batch; between batches a job reports progress and checks whether to stop.
