@@ -211,7 +211,13 @@ public final class DeadLettersResource {
           "a token bound to a tenant cannot set a run's scope; leave it out (the job's own applies)");
     }
     String tenant = Access.tenantFor(sc, given.tenantId());
-    JsonNode params = given.params() == null ? Json.object() : given.params();
+    JsonNode params =
+        given.params() == null || given.params().isNull() ? Json.object() : given.params();
+    if (!params.isObject()) {
+      // (as a run-now's params must be: found by review, a job without a schema was given a
+      // string, a number or an array)
+      throw RedriveRecord.problem(corrected, "record.params", "params must be a JSON object");
+    }
     if (Bodies.paramsBytes(params) > Bodies.MAX_PARAMS_BYTES) {
       throw RedriveRecord.problem(
           corrected,

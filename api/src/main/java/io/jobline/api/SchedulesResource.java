@@ -636,7 +636,13 @@ public final class SchedulesResource {
         }
       }
     }
-    JsonNode parameters = s.parameters() == null ? Json.object() : s.parameters();
+    JsonNode parameters =
+        s.parameters() == null || s.parameters().isNull() ? Json.object() : s.parameters();
+    if (!parameters.isObject()) {
+      // (as a run-now's params must be: found by review, a job without a schema was then given a
+      // string, a number or an array with every fire)
+      throw ApiException.badRequest("parameters", "parameters must be a JSON object");
+    }
     // (as a run-now's: larger, every fire would be refused, and staged with other fires of the
     // same instant in one transaction, one too large voided them all)
     Bodies.checkParamsSize("parameters", parameters);

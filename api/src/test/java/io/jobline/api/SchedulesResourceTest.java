@@ -282,6 +282,22 @@ class SchedulesResourceTest {
     assertThat(store.find("long").orElseThrow().chain()).hasSize(Chain.MAX_STEPS - 1);
   }
 
+  @Test
+  void parametersThatAreNotAJsonObjectAreA400NamingThem() {
+    for (String bad : new String[] {"\"text\"", "[1,2]", "42"}) {
+      String body =
+          "{\"job_name\":\"odd\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
+              + "\"timezone\":\"UTC\",\"parameters\":"
+              + bad
+              + "}";
+      assertThatThrownBy(() -> resource.create(body, ADMIN))
+          .as(bad)
+          .isInstanceOfSatisfying(
+              ApiException.class, e -> assertThat(e.toProblem().field()).isEqualTo("parameters"));
+    }
+    assertThat(store.find("odd")).isEmpty();
+  }
+
   private static final String EVERY_5 =
       "{\"job_name\":\"every-5\",\"job_type\":\"noop\",\"cron_expression\":\"*/5 * * * *\","
           + "\"timezone\":\"UTC\",\"description\":\"new\"}";

@@ -348,6 +348,11 @@ class DeadLettersApiTest {
         400,
         "record.params",
         "65536 bytes");
+    assertProblem(
+        admin.post(redrive, "{\"record\":{\"job_name\":\"noop\",\"params\":[1,2]}}"),
+        400,
+        "record.params",
+        "JSON object");
     // found by review: a trigger name of a megabyte was answered 500 (after the run was told it
     // went on), and one of 200 KB 202, then refused by the executor as too large
     assertProblem(
