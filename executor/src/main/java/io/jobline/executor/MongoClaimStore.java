@@ -135,8 +135,12 @@ public final class MongoClaimStore implements ClaimStore {
   @Override
   public void release(String key, String owner, long epoch) {
     if (!fenced(key, epoch)) {
+      // (lapsed at once; when, for the retention job, which deletes an attempt's claims only
+      // once all of them are old: a claim a moment ago released is not)
       claims.updateOne(
-          Filters.eq("_id", epochId(key, epoch)), Updates.set("expires_at", new Date(0)));
+          Filters.eq("_id", epochId(key, epoch)),
+          Updates.combine(
+              Updates.set("expires_at", new Date(0)), Updates.set("released_at", new Date())));
     }
   }
 

@@ -110,6 +110,21 @@ class RunHistoryCleanupTest {
     claims.insertOne(
         new Document("_id", "handed:1#9")
             .append("expires_at", Date.from(TestResources.NOW.plusSeconds(30))));
+    for (int epoch = 1; epoch <= 10; epoch++) { // the ninth lapsed lately, the others released
+      claims.insertOne(
+          new Document("_id", "lapsed:1#" + epoch)
+              .append(
+                  "expires_at",
+                  epoch == 9 ? Date.from(TestResources.NOW.minus(Duration.ofDays(1))) : released));
+    }
+    claims.insertOne(
+        new Document("_id", "released-lately:1#1")
+            .append("expires_at", released)
+            .append("released_at", Date.from(TestResources.NOW.minus(Duration.ofDays(1)))));
+    claims.insertOne(
+        new Document("_id", "released-long-ago:1#1")
+            .append("expires_at", released)
+            .append("released_at", longAgo));
     claims.insertOne(new Document("_id", "lately:1#1").append("expires_at", released));
     claims.insertOne(
         new Document("_id", "lately:1#done")
@@ -123,7 +138,7 @@ class RunHistoryCleanupTest {
     Map<String, Object> result =
         new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
 
-    assertThat(result.get("deleted")).asInstanceOf(MAP).containsEntry("job_claims", 4L);
+    assertThat(result.get("deleted")).asInstanceOf(MAP).containsEntry("job_claims", 5L);
     List<String> left = claims.find().map(d -> d.getString("_id")).into(new ArrayList<>());
     assertThat(left)
         .as("every claim of an attempt a later epoch holds, or that ended lately, is kept")
@@ -139,6 +154,17 @@ class RunHistoryCleanupTest {
             "handed:1#9",
             "lately:1#1",
             "lately:1#done",
+            "lapsed:1#1",
+            "lapsed:1#2",
+            "lapsed:1#3",
+            "lapsed:1#4",
+            "lapsed:1#5",
+            "lapsed:1#6",
+            "lapsed:1#7",
+            "lapsed:1#8",
+            "lapsed:1#9",
+            "lapsed:1#10",
+            "released-lately:1#1",
             "no-epoch");
 
     resources.now = TestResources.NOW.plus(Duration.ofDays(92)); // the ninth lapsed long ago
