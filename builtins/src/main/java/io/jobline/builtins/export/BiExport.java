@@ -102,15 +102,16 @@ public class BiExport {
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
     MongoDatabase jobline = resources.resource(MongoDatabase.class);
-    String leaseKey =
-        ctx.tenantId() + "|" + params.targetType().wire() + "|" + params.destination();
+    // (per target type, not per warehouse: two spellings of one connection string are two
+    // destinations, and two exports at once into one table would each delete the other's rows)
+    String leaseKey = ctx.tenantId() + "|" + params.targetType().wire();
     Optional<ExportLease> taken =
         ExportLease.take(jobline, leaseKey, ctx.runId().value(), ctx.epoch(), resources.clock());
     if (taken.isEmpty()) {
       ctx.warning(
-          "Another export of this tenant to this "
+          "Another export of this tenant to "
               + params.targetType().wire()
-              + " warehouse is running (run "
+              + " is running (run "
               + ExportLease.holder(jobline, leaseKey)
               + "); this run exports nothing: two at once would each delete the rows the other"
               + " wrote");
@@ -456,9 +457,11 @@ public class BiExport {
         List<String> misfits = new ArrayList<>();
         Map<String, String> refused = new LinkedHashMap<>();
         long before = exported;
-        writeOrIsolate(target, rows, misfits, refused);
-        if (exported == before && refused.size() > 1) {
-          // (no row of it taken: the target refuses the batch, not a value)
+        int[] writesLeft = {isolationWrites(rows.size())};
+        writeOrIsolate(target, rows, misfits, refused, writesLeft);
+        if (exported == before && !refused.isEmpty()) {
+          // (no row of it taken: the target refuses the batch, not a value; as before, the pass
+          // is not whole and the next run goes on from before it)
           throw new IllegalStateException(refused.values().iterator().next());
         }
         refused.forEach(
@@ -494,18 +497,26 @@ public class BiExport {
     /**
      * Writes the rows, leaving out those that do not fit their columns ({@link Row.Misfits}); when
      * the target refuses the rows for another reason while it still answers, writes each half on
-     * its own, down to the single rows it refuses, noted in {@code refused} with why. One value a
-     * target takes in no row (a NaN for SQL Server's {@code FLOAT}, a year past 9999, a NUL for
-     * PostgreSQL, an id longer than SQL Server's key) failed its whole batch on every pass: the
+     * its own, down to the single rows it refuses twice, noted in {@code refused} with why. One
+     * value a target takes in no row (a NaN for SQL Server's {@code FLOAT}, a year past 9999, a NUL
+     * for PostgreSQL, an id longer than SQL Server's key) failed its whole batch on every pass: the
      * batch's other documents were never exported, and no pass was ever whole, so rows of deleted
-     * documents stayed in the warehouse for good (found by review). A target that no longer answers
-     * fails the batch as before.
+     * documents stayed in the warehouse for good (found by review). Halving stops when {@code
+     * writesLeft} runs out (a target refusing most rows: every row left is then refused, and the
+     * batch fails as a whole if none was written); a target that no longer answers fails the batch
+     * as before.
      */
     private void writeOrIsolate(
-        ExportTarget target, List<Row> rows, List<String> misfits, Map<String, String> refused)
+        ExportTarget target,
+        List<Row> rows,
+        List<String> misfits,
+        Map<String, String> refused,
+        int[] writesLeft)
         throws Exception {
+      boolean triedAlone = false;
       while (!rows.isEmpty()) {
         try {
+          writesLeft[0]--;
           List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
           exported += rows.size();
           warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
@@ -523,16 +534,32 @@ public class BiExport {
               || !target.reachable()) {
             throw e;
           }
-          if (rows.size() == 1) {
-            refused.put(rows.get(0).id(), String.valueOf(e.getMessage()));
+          if (writesLeft[0] <= 0 || (rows.size() == 1 && triedAlone)) {
+            rows.forEach(r -> refused.put(r.id(), String.valueOf(e.getMessage())));
             return;
           }
+          if (rows.size() == 1) {
+            triedAlone = true; // (once more: a deadlock or a concurrent update passes)
+            continue;
+          }
           int half = rows.size() / 2;
-          writeOrIsolate(target, List.copyOf(rows.subList(0, half)), misfits, refused);
-          writeOrIsolate(target, List.copyOf(rows.subList(half, rows.size())), misfits, refused);
+          writeOrIsolate(target, List.copyOf(rows.subList(0, half)), misfits, refused, writesLeft);
+          writeOrIsolate(
+              target, List.copyOf(rows.subList(half, rows.size())), misfits, refused, writesLeft);
           return;
         }
       }
+    }
+
+    /**
+     * How many writes a batch of {@code n} rows may take to find the rows the target refuses:
+     * enough for two of them (each found in about twice log₂ n halves, and tried twice), not the 2n
+     * a batch the target refuses whole would take halved to the last row (on BigQuery, a load job
+     * each).
+     */
+    private static int isolationWrites(int n) {
+      int halvings = 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1));
+      return 2 + 2 * (2 * halvings + 2);
     }
 
     /**
