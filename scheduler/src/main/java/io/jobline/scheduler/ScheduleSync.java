@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,13 +73,19 @@ final class ScheduleSync {
     if (!feed.hasNews(mark)) {
       return;
     }
+    List<ScheduleStore.Change> tombstones = new ArrayList<>();
     for (ScheduleStore.Change change : store.changesSince(feed.position())) {
       if (change.schedule() == null) {
-        deleted(change);
+        tombstones.add(change);
       } else if (feed.isNew(change)) { // (else seen at an earlier look, an older write in flight)
         apply(change.jobName(), change.schedule());
         feed.applied(change.jobName(), change.version());
       }
+    }
+    if (!tombstones.isEmpty()) {
+      Map<String, Schedule> stored =
+          store.findReadable(tombstones.stream().map(ScheduleStore.Change::jobName).toList());
+      tombstones.forEach(t -> deleted(t, stored.get(t.jobName())));
     }
     feed.settle(mark);
   }
@@ -100,12 +107,12 @@ final class ScheduleSync {
    * schedule in between (applied here first, it made the tombstone look stale, and the deleted
    * schedule fired on), and a save that took an earlier one may write it again just after (the
    * tombstone's later version then hid a schedule the store holds). Found by review. A tombstone is
-   * read again at every look while an older write is in flight; it changes what the leader holds
-   * only when that differs from the store.
+   * read again at every look while an older write is in flight (all of a look's in one read of the
+   * store); it changes what the leader holds only when that differs from the store. A document that
+   * cannot be read counts as gone, as at a load.
    */
-  private void deleted(ScheduleStore.Change tombstone) {
+  private void deleted(ScheduleStore.Change tombstone, Schedule stored) {
     String name = tombstone.jobName();
-    Schedule stored = store.find(name).orElse(null);
     Schedule held = index.get(name);
     boolean asStored =
         stored == null || !stored.enabled()
@@ -114,7 +121,8 @@ final class ScheduleSync {
     if (feed.isNew(tombstone) || !asStored) {
       apply(name, stored);
     }
-    feed.applied(name, tombstone.version());
+    long version = stored == null || stored.version() == null ? 0 : stored.version();
+    feed.applied(name, Math.max(tombstone.version(), version));
   }
 
   /**

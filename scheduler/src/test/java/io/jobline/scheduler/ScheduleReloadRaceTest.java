@@ -30,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -255,6 +256,31 @@ class ScheduleReloadRaceTest {
 
     assertThat(other.find("again")).isPresent();
     assertThat(firedBy("2026-03-04T10:09:00.010Z")).containsExactly("again", "again");
+  }
+
+  @Test
+  void aTombstoneWhoseNameADocumentThatCannotBeReadHoldsAgainDoesNotStopTheFeed() throws Exception {
+    // found by review of the tombstone fix: it read the schedule whole, which throws on a
+    // document that cannot be read, and every refresh failed before the feed moved on
+    setUp();
+    writer.save(schedule("broken", "*/1 * * * *"));
+    scheduler.cycle();
+    MongoScheduleStore other = new MongoScheduleStore(db, clock);
+    held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
+    Future<?> save = writers.submit(() -> writer.save(schedule("slow", "*/1 * * * *")));
+    held.awaitHeld(); // (the feed stays below the tombstone's version while this is in flight)
+    other.delete("broken");
+    db.getCollection(MongoScheduleStore.COLLECTION)
+        .insertOne(
+            new Document("_id", "broken")
+                .append("job_name", "broken")
+                .append("trigger_type", "no-such-trigger")
+                .append("version", 1L)); // written by hand, unreadable
+    held.release();
+    save.get(10, TimeUnit.SECONDS);
+    other.save(schedule("later", "*/1 * * * *"));
+
+    assertThat(firedBy("2026-03-04T10:08:00.010Z")).containsExactlyInAnyOrder("slow", "later");
   }
 
   @Test

@@ -18,7 +18,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -226,6 +228,17 @@ public final class MongoScheduleStore implements ScheduleStore {
   public Optional<Schedule> find(String jobName) {
     return Optional.ofNullable(schedules.find(Filters.eq("_id", jobName)).first())
         .map(d -> read(datesStored(d)));
+  }
+
+  @Override
+  public Map<String, Schedule> findReadable(Collection<String> jobNames) {
+    Map<String, Schedule> found = new HashMap<>();
+    if (!jobNames.isEmpty()) {
+      schedules
+          .find(Filters.in("_id", jobNames))
+          .forEach(d -> readable(d).ifPresent(s -> found.put(s.jobName(), s)));
+    }
+    return found;
   }
 
   @Override

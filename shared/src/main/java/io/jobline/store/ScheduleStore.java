@@ -3,7 +3,10 @@ package io.jobline.store;
 import io.jobline.run.RunStatus;
 import io.jobline.schedule.Schedule;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -58,6 +61,18 @@ public interface ScheduleStore {
   boolean moveNext(Schedule read, Instant to);
 
   Optional<Schedule> find(String jobName);
+
+  /**
+   * The schedules of these names the store holds now, in one read; a document that cannot be read
+   * is left out, as {@link #changesSince} and {@link #findEnabled} leave it out.
+   */
+  default Map<String, Schedule> findReadable(Collection<String> jobNames) {
+    Map<String, Schedule> found = new HashMap<>();
+    for (String name : jobNames) {
+      find(name).ifPresent(s -> found.put(name, s));
+    }
+    return found;
+  }
 
   List<Schedule> findAll();
 
