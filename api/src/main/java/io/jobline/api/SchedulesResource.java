@@ -648,20 +648,36 @@ public final class SchedulesResource {
     Bodies.checkParamsSize("parameters", parameters);
     job.ifPresent(j -> runnable(sc, j, parameters, "job '" + j.name() + "'"));
     following.forEach(j -> runnable(sc, j, parameters, "job '" + j.name() + "' of chain"));
+    // each step as a fire starts it: its params over the schedule's, of the size a request may
+    // carry (found by review: each part was measured alone, and every fire's step went to the
+    // dead letters), and its job in the catalogue (as a chain run by hand: 409 naming it)
     chain.ifPresent(
         c ->
             c.steps()
                 .forEach(
-                    step ->
-                        d.catalogue()
-                            .find(step.job())
-                            .ifPresent(
-                                j ->
-                                    runnable(
-                                        sc,
-                                        j,
-                                        step.paramsOver(parameters),
-                                        "job '" + j.name() + "' of step '" + step.name() + "'"))));
+                    step -> {
+                      JsonNode merged = step.paramsOver(parameters);
+                      Bodies.checkParamsSize("parameters", merged);
+                      JobDescriptor j =
+                          d.catalogue()
+                              .find(step.job())
+                              .orElseThrow(
+                                  () ->
+                                      new ApiException(
+                                          409,
+                                          "Job missing",
+                                          "step '"
+                                              + step.name()
+                                              + "' of chain '"
+                                              + c.name()
+                                              + "' runs job '"
+                                              + step.job()
+                                              + "', which is no longer in the catalogue",
+                                          "job_type",
+                                          null));
+                      runnable(
+                          sc, j, merged, "job '" + j.name() + "' of step '" + step.name() + "'");
+                    }));
     try {
       Triggers.validate(s);
     } catch (CronException e) {

@@ -459,6 +459,31 @@ class ChainsApiTest {
   }
 
   @Test
+  void aScheduleOfAChainWhoseStepParamsWithItsParametersAreTooLargeIsRefused() {
+    // found by review: the schedule's parameters and each step's params were measured alone, and
+    // every fire's step was then refused by the executor as too large
+    Http.Reply chain =
+        http.post(
+            "/jobs/chains",
+            "{\"name\":\"big-step\",\"steps\":[{\"job\":\"noop\",\"params\":{\"a\":\""
+                + "x".repeat(40_000)
+                + "\"}}]}");
+    assertThat(chain.status()).as(String.valueOf(chain.body())).isEqualTo(201);
+
+    Http.Reply r =
+        http.post(
+            "/jobs/schedules",
+            "{\"job_name\":\"big-step-nightly\",\"job_type\":\"big-step\","
+                + "\"cron_expression\":\"0 3 * * *\",\"parameters\":{\"b\":\""
+                + "y".repeat(40_000)
+                + "\"}}");
+
+    assertThat(r.status()).as(String.valueOf(r.body())).isEqualTo(413);
+    assertThat(r.body().path("field").asText()).isEqualTo("parameters");
+    assertThat(http.get("/jobs/schedules/big-step-nightly").status()).isEqualTo(404);
+  }
+
+  @Test
   void aScheduleFollowedByAnUnknownJobIsRefused() {
     Http.Reply r =
         http.post(
