@@ -225,20 +225,7 @@ public final class ChainsResource {
     Bodies.checkParamsSize(params);
     for (ChainStep step : chain.steps()) {
       JobDescriptor job =
-          catalogue
-              .find(step.job())
-              .orElseThrow(
-                  () ->
-                      new ApiException(
-                          409,
-                          "Job missing",
-                          "step '"
-                              + step.name()
-                              + "' runs job '"
-                              + step.job()
-                              + "', which is no longer in the catalogue",
-                          "name",
-                          null));
+          catalogue.find(step.job()).orElseThrow(() -> jobMissing(chain.name(), step, "name"));
       if (job.perTenant()) {
         // (the chain was defined before its job came to run per tenant: see Chain#validate)
         throw new ApiException(
@@ -344,5 +331,21 @@ public final class ChainsResource {
             Json.mapper().convertValue(Secrets.redact(Json.tree(d.chain())), Map.class));
     m.put("source", d.source().name().toLowerCase(Locale.ROOT));
     return m;
+  }
+
+  /** 409 naming {@code field}: a step of the chain runs a job no longer in the catalogue. */
+  static ApiException jobMissing(String chain, ChainStep step, String field) {
+    return new ApiException(
+        409,
+        "Job missing",
+        "step '"
+            + step.name()
+            + "' of chain '"
+            + chain
+            + "' runs job '"
+            + step.job()
+            + "', which is no longer in the catalogue",
+        field,
+        null);
   }
 }

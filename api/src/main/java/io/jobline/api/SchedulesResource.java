@@ -662,19 +662,7 @@ public final class SchedulesResource {
                           d.catalogue()
                               .find(step.job())
                               .orElseThrow(
-                                  () ->
-                                      new ApiException(
-                                          409,
-                                          "Job missing",
-                                          "step '"
-                                              + step.name()
-                                              + "' of chain '"
-                                              + c.name()
-                                              + "' runs job '"
-                                              + step.job()
-                                              + "', which is no longer in the catalogue",
-                                          "job_type",
-                                          null));
+                                  () -> ChainsResource.jobMissing(c.name(), step, "job_type"));
                       runnable(
                           sc, j, merged, "job '" + j.name() + "' of step '" + step.name() + "'");
                     }));
