@@ -364,6 +364,48 @@ class SchedulerTest {
   }
 
   @Test
+  void aJitterRaisedWhileAFireGoesOutFiresThatTimeNoSecondTime() {
+    // found by review: the change (a new version, not a retime) kept the fire's bookkeeping from
+    // moving the next fire time on; the raised jitter then made that time due after the fire, and
+    // it fired again under its run id
+    jitterRaisedAsItFires("allow");
+  }
+
+  @Test
+  void aJitterRaisedWhileAFireGoesOutDoesNotRecordItsRunMissed() {
+    // (the same under overlap: skip: the second fire found its own run going, and recorded it
+    // missed, a run that executes)
+    jitterRaisedAsItFires("skip");
+  }
+
+  private void jitterRaisedAsItFires(String overlap) {
+    save(
+        "{\"job_name\":\"raised\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"overlap\":\""
+            + overlap
+            + "\"}");
+    Scheduler s = scheduler("a", out);
+    Instant first = Instant.parse("2026-03-04T10:08:00Z");
+    out.onRequest =
+        r -> {
+          if (first.equals(r.trigger().nominalTime())) { // a PATCH lands as it goes out
+            Schedule read = store.find("raised").orElseThrow();
+            store.change(read, read.merge(Json.object().put("jitter_seconds", 600)), false);
+          }
+          runs.upsertAll(List.of(running(r.runId())));
+        };
+    List<Instant> fired = new ArrayList<>();
+    for (Instant t = first.plusMillis(10);
+        t.isBefore(Instant.parse("2026-03-04T10:20:00Z"));
+        t = t.plusSeconds(5)) {
+      cycleAt(s, t.toString()).forEach(r -> fired.add(r.trigger().nominalTime()));
+    }
+
+    assertThat(fired).containsOnlyOnce(first);
+    assertThat(out.missed).noneMatch(e -> e.runId().equals(RunId.forSchedule("raised", first)));
+  }
+
+  @Test
   void fireTimesHeldByAJitterThatIsThenLoweredAllFireAfterTheChange() {
     // found by review: a schedule whose jitter is longer than its period holds fire times due
     // before its last fire; lowered, the jitter put them due before that fire too, so the load took

@@ -81,14 +81,19 @@ public final class ScheduleFiring {
   private static Instant firedThrough(Schedule s) {
     Instant next = s.nextRunAt();
     Instant last = s.lastRunAt();
-    // (a next fire time after the last fire falls due after it: its jitter is never negative, and
-    // the jitter is worked out only for the few schedules that need it, at each load)
-    if (next == null || last == null || next.isAfter(last) || dueAt(s).isAfter(last)) {
+    if (next == null || last == null || next.isAfter(last)) {
       return null;
     }
     Instant through = s.lastFireThrough();
     if (through != null && !next.isAfter(through)) {
+      // the last fire acted on it, whatever its jitter says now (found by review: a jitter raised
+      // while the fire went out made the time due after that fire, and it fired again)
       return through;
+    }
+    // (a next fire time after the last fire falls due after it: its jitter is never negative, and
+    // the jitter is worked out only for the few schedules that need it, at each load)
+    if (dueAt(s).isAfter(last)) {
+      return null;
     }
     if (through == null && (s.lastRunId() == null || s.lastRunStatus() == RunStatus.MISSED)) {
       return last;
