@@ -1,11 +1,14 @@
 package io.jobline.scheduler;
 
+import com.mongodb.MongoSocketReadTimeoutException;
+import com.mongodb.ServerAddress;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.net.SocketTimeoutException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +42,24 @@ final class HeldWrites {
     release.countDown();
   }
 
+  private volatile boolean unknownOutcome;
+  private volatile Runnable late;
+
+  /**
+   * Fails the next {@code method} call on {@code collection} as a read that timed out, unmade;
+   * {@link #landLate} makes it then, as a server that applied it after its client gave up.
+   */
+  void armUnknownOutcome(String collection, String method) {
+    arm(collection, method);
+    release.countDown();
+    unknownOutcome = true;
+  }
+
+  /** Makes the write {@link #armUnknownOutcome} failed. */
+  void landLate() {
+    late.run();
+  }
+
   MongoDatabase wrap(MongoDatabase db) {
     return proxy(
         MongoDatabase.class,
@@ -49,6 +70,20 @@ final class HeldWrites {
             return proxy(
                 MongoCollection.class,
                 (cp, cm, cargs) -> {
+                  if (cm.getName().equals(method) && name.equals(collection) && unknownOutcome) {
+                    collection = null;
+                    unknownOutcome = false;
+                    late =
+                        () -> {
+                          try {
+                            invoke(c, cm, cargs);
+                          } catch (Throwable e) {
+                            throw new IllegalStateException(e);
+                          }
+                        };
+                    throw new MongoSocketReadTimeoutException(
+                        "injected: timed out", new ServerAddress(), new SocketTimeoutException());
+                  }
                   if (cm.getName().equals(method) && name.equals(collection)) {
                     collection = null;
                     held.countDown();

@@ -3,6 +3,7 @@ package io.jobline.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.mongodb.MongoSocketReadTimeoutException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
@@ -281,6 +282,29 @@ class ScheduleReloadRaceTest {
     other.save(schedule("later", "*/1 * * * *"));
 
     assertThat(firedBy("2026-03-04T10:08:00.010Z")).containsExactlyInAnyOrder("slow", "later");
+  }
+
+  @Test
+  void aPauseTheServerMadeAfterItsClientGaveUpIsStillRead() throws Exception {
+    // found by review: a write that failed with an unknown outcome (a socket timeout) was taken off
+    // the in-flight list at once; the scheduler moved past its version, and when the server made
+    // the pause after all the scheduler never read it, and fired the paused schedule
+    setUp();
+    writer.save(schedule("paused-late", "*/1 * * * *"));
+    scheduler.cycle();
+    held.armUnknownOutcome(MongoScheduleStore.COLLECTION, "updateOne");
+    Schedule read = writer.find("paused-late").orElseThrow();
+    Schedule paused = read.merge(Json.object().put("paused", true));
+    assertThatThrownBy(() -> writer.change(read, paused, false))
+        .isInstanceOf(MongoSocketReadTimeoutException.class);
+    scheduler.cycle();
+    writer.save(schedule("other", "*/1 * * * *")); // (later versions come and are read)
+    scheduler.cycle();
+
+    held.landLate();
+
+    assertThat(writer.find("paused-late").orElseThrow().paused()).isTrue();
+    assertThat(firedBy("2026-03-04T10:08:00.010Z")).containsExactly("other");
   }
 
   @Test
