@@ -16,6 +16,7 @@ import io.jobline.job.JobResources;
 import io.jobline.wire.Scope;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +76,11 @@ public class BiExport {
     if (ctx.tenantId() == null || ctx.tenantId().isBlank()) {
       throw new JobException("bi-export runs for one tenant; the run has no tenant id");
     }
+    sharedTables(params)
+        .ifPresent(
+            shared -> {
+              throw new JobException(shared);
+            });
     BuiltinSettings settings = BuiltinSettings.of(resources);
     List<String> undeclared =
         params.configs().stream()
@@ -800,6 +806,31 @@ public class BiExport {
               + (failedRows > 0 ? ", " + failedRows + " failed" : ""),
           pct);
     }
+  }
+
+  /**
+   * Why the configs cannot be exported together, if two name one table: its rows are keyed by
+   * {@code _id} alone, so two resources' documents of one id overwrite each other's row, and one's
+   * soft delete or erasure deletes the other's (found by review).
+   */
+  static Optional<String> sharedTables(ExportParams params) {
+    Map<String, Integer> byTable = new HashMap<>();
+    for (int i = 0; i < params.configs().size(); i++) {
+      String table = params.configs().get(i).targetTable();
+      Integer first = table == null ? null : byTable.putIfAbsent(table.toLowerCase(Locale.ROOT), i);
+      if (first != null) {
+        return Optional.of(
+            "configs["
+                + i
+                + "].target_table '"
+                + table
+                + "' is the target of configs["
+                + first
+                + "] too; rows are keyed by _id alone, so two resources in one table would"
+                + " overwrite and delete each other's rows; nothing was exported");
+      }
+    }
+    return Optional.empty();
   }
 
   /** Where each tenant's passes over each resource stopped, if they did ({@code _id}: the pass). */

@@ -19,7 +19,10 @@ public record Column(String name, ColumnType type) {
    */
   public static final String TENANT = "_jobline_tenant";
 
-  /** The resource (collection) the row's document is in: two may be exported to one table. */
+  /**
+   * The resource (collection) the row's document is in (one export gives each resource a table of
+   * its own: rows are keyed by {@code _id} alone).
+   */
   public static final String RESOURCE = "_jobline_resource";
 
   /**

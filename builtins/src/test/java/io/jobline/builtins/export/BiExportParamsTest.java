@@ -131,4 +131,33 @@ class BiExportParamsTest {
     return new ExportParams(
         ExportParams.TargetType.AZURE_SQL, null, null, null, null, null, connectionString, null);
   }
+
+  @Test
+  void twoConfigsNamingOneTableAreRefusedNamingBoth() {
+    // found by review: rows are keyed by _id alone, and two resources in one table overwrote
+    // each other's rows and deleted them with their soft deletes
+    ExportParams shared =
+        ExportParams.from(
+            Json.object()
+                .put("target_type", "postgres")
+                .put("connection_string", "jdbc:postgresql://h/bi")
+                .set(
+                    "configs",
+                    Json.mapper()
+                        .createArrayNode()
+                        .add(Json.object().put("resource", "users").put("target_table", "people"))
+                        .add(Json.object().put("resource", "orders").put("target_table", "o"))
+                        .add(
+                            Json.object()
+                                .put("resource", "profiles")
+                                .put("target_table", "People"))));
+    assertThat(BiExport.sharedTables(shared))
+        .hasValueSatisfying(
+            why ->
+                assertThat(why)
+                    .contains("configs[2].target_table 'People' is the target of configs[0]"));
+    assertThat(
+            BiExport.sharedTables(ExportParams.from(Json.object().put("target_type", "postgres"))))
+        .isEmpty();
+  }
 }
