@@ -108,16 +108,18 @@ public class BiExport {
     }
     List<ExportSummary.ResourceResult> results = new ArrayList<>();
     MongoDatabase jobline = resources.resource(MongoDatabase.class);
-    // (per target type, not per warehouse: two spellings of one connection string are two
-    // destinations, and two exports at once into one table would each delete the other's rows)
-    String leaseKey = ctx.tenantId() + "|" + params.targetType().wire();
+    // (per warehouse: one per target type made an export to a second warehouse on the same cron
+    // export nothing whenever the other held it; give one warehouse one spelling, or two exports
+    // into one table run at once and each deletes the rows the other wrote)
+    String leaseKey =
+        ctx.tenantId() + "|" + params.targetType().wire() + "|" + params.destination();
     Optional<ExportLease> taken =
         ExportLease.take(jobline, leaseKey, ctx.runId().value(), ctx.epoch(), resources.clock());
     if (taken.isEmpty()) {
       ctx.warning(
-          "Another export of this tenant to "
+          "Another export of this tenant to this "
               + params.targetType().wire()
-              + " is running (run "
+              + " warehouse is running (run "
               + ExportLease.holder(jobline, leaseKey)
               + "); this run exports nothing: two at once would each delete the rows the other"
               + " wrote");
@@ -462,12 +464,11 @@ public class BiExport {
         }
         List<String> misfits = new ArrayList<>();
         Map<String, String> refused = new LinkedHashMap<>();
-        long before = exported;
         int[] writesLeft = {isolationWrites(rows.size())};
         writeOrIsolate(target, rows, misfits, refused, writesLeft);
-        if (exported == before && !refused.isEmpty()) {
-          // (no row of it taken: the target refuses the batch, not a value; as before, the pass
-          // is not whole and the next run goes on from before it)
+        if (exported == 0 && !refused.isEmpty()) {
+          // (no row taken by this run at all: the target may refuse the table, not a value; as
+          // before, the pass is not whole and the next run goes on from before this batch)
           throw new IllegalStateException(refused.values().iterator().next());
         }
         refused.forEach(
@@ -540,9 +541,17 @@ public class BiExport {
               || !target.reachable()) {
             throw e;
           }
-          if (writesLeft[0] <= 0 || (rows.size() == 1 && triedAlone)) {
-            rows.forEach(r -> refused.put(r.id(), String.valueOf(e.getMessage())));
+          if (rows.size() == 1 && triedAlone) {
+            refused.put(rows.get(0).id(), String.valueOf(e.getMessage()));
             return;
+          }
+          if (writesLeft[0] <= 0) {
+            // (found by review: the rows left were refused, and good documents lost their rows;
+            // the batch fails as a whole instead, and the next run goes on from before it)
+            throw new IllegalStateException(
+                "the target refused more of this batch than halving may look through: "
+                    + e.getMessage(),
+                e);
           }
           if (rows.size() == 1) {
             triedAlone = true; // (once more: a deadlock or a concurrent update passes)
@@ -817,7 +826,7 @@ public class BiExport {
     Map<String, Integer> byTable = new HashMap<>();
     for (int i = 0; i < params.configs().size(); i++) {
       String table = params.configs().get(i).targetTable();
-      Integer first = table == null ? null : byTable.putIfAbsent(table.toLowerCase(Locale.ROOT), i);
+      Integer first = table == null ? null : byTable.putIfAbsent(table, i);
       if (first != null) {
         return Optional.of(
             "configs["

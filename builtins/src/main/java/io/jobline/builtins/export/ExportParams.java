@@ -55,9 +55,9 @@ public record ExportParams(
    * Which warehouse the rows go to, beyond its type: the BigQuery project and dataset, or a
    * fingerprint of the connection string without its password (so a rotated password is the same
    * place, and no secret is written down). Exports of one tenant's resource to one table name in
-   * two warehouses keep their passes apart: they shared one, and one export went on from where the
-   * other stopped and deleted the rows of documents it had not written in the other warehouse
-   * (found by review).
+   * two warehouses keep their passes and leases apart: they shared them, and one export went on
+   * from where the other stopped and deleted the rows of documents it had not written in the other
+   * warehouse (found by review).
    */
   public String destination() {
     if (targetType == TargetType.BIGQUERY) {

@@ -150,12 +150,12 @@ class BiExportParamsTest {
                         .add(
                             Json.object()
                                 .put("resource", "profiles")
-                                .put("target_table", "People"))));
+                                .put("target_table", "people"))));
     assertThat(BiExport.sharedTables(shared))
         .hasValueSatisfying(
             why ->
                 assertThat(why)
-                    .contains("configs[2].target_table 'People' is the target of configs[0]"));
+                    .contains("configs[2].target_table 'people' is the target of configs[0]"));
     assertThat(
             BiExport.sharedTables(ExportParams.from(Json.object().put("target_type", "postgres"))))
         .isEmpty();
