@@ -1,8 +1,9 @@
 package io.jobline.store;
 
 import com.mongodb.ErrorCategory;
-import com.mongodb.MongoSocketException;
-import com.mongodb.MongoTimeoutException;
+import com.mongodb.MongoOperationTimeoutException;
+import com.mongodb.MongoSocketReadException;
+import com.mongodb.MongoSocketReadTimeoutException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -416,8 +417,9 @@ public final class MongoScheduleStore implements ScheduleStore {
 
   /**
    * Makes a write under {@code n} versions taken for it, in flight until it is done. One whose
-   * outcome is not known (the connection broke, or the server was not reached in time, after the
-   * write may have been sent) stays in flight until readers give it up ({@link #ABANDONED_AFTER}),
+   * outcome is not known (sent, and its answer not read: the connection broke or timed out while
+   * reading, or the operation's time ran out) stays in flight until readers give it up ({@link
+   * #ABANDONED_AFTER}; meanwhile they read the changes after it at every look, as they apply them),
    * so that none moves its position past a write that becomes visible later (found by review: taken
    * off at once, a pause the server applied after the client's timeout was never read by the
    * scheduler, which fired the paused schedule until it reloaded).
@@ -428,7 +430,9 @@ public final class MongoScheduleStore implements ScheduleStore {
       T result = write.apply(v);
       done(v);
       return result;
-    } catch (MongoSocketException | MongoTimeoutException unknown) {
+    } catch (MongoSocketReadException
+        | MongoSocketReadTimeoutException
+        | MongoOperationTimeoutException unknown) {
       LOG.warn(
           "A schedule write of versions {}-{} may or may not have been made ({}); left in flight",
           v.first(),

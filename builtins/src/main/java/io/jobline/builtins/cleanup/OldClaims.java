@@ -26,7 +26,9 @@ import org.bson.conversions.Bson;
  * more gone, the next hand-over found no claim, took epoch 1 again and ran the attempt a second
  * time beside its holder, which no later epoch fenced (found by review). Deleting whole attempts
  * leaves no gap. A released epoch is old only once its release ({@code released_at}, written since)
- * is, so an attempt handed over lately is not deleted while its next owner claims it.
+ * is, so an attempt handed over lately is not deleted while its next owner claims it (an executor
+ * of an earlier version releases without it: during a rolling upgrade such a release counts as
+ * old).
  *
  * <p>What it does not close: an attempt whose every claim is old claimed again between the reads
  * here and the delete, which needs a copy of its request redelivered that long after its last
@@ -63,7 +65,8 @@ final class OldClaims {
     if (oldByAttempt.isEmpty()) {
       return 0;
     }
-    // (one read of the claims that are not old, few: those of runs going on or handed over lately)
+    // (one read of the claims that are not old: those of runs going on, or handed over or ended
+    // within the retention; by _id only, as the executor's claims have no other index)
     Set<String> notAllOld = new HashSet<>();
     for (Document d : claims.find(Filters.nor(old)).projection(Projections.include("_id"))) {
       String attempt = attemptOf(d);
