@@ -253,16 +253,25 @@ class SchedulesResourceTest {
     assertThat(store.find("never")).isEmpty();
   }
 
+  /**
+   * The body of a new every-minute schedule of {@code noop} with {@code field} set to {@code json}.
+   */
+  private static String minutely(String name, String field, String json) {
+    return "{\"job_name\":\""
+        + name
+        + "\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\",\"timezone\":\"UTC\",\""
+        + field
+        + "\":"
+        + json
+        + "}";
+  }
+
   @Test
   void aChainOfMoreJobsThanAChainHasStepsIsA400NamingIt() throws Exception {
     // found by review: a list of 20,000 jobs was taken, and its first fire held the scheduler's
     // loop for good naming the chain's steps
     String jobs = String.join(",", Collections.nCopies(Chain.MAX_STEPS, "\"noop\""));
-    String body =
-        "{\"job_name\":\"long\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
-            + "\"timezone\":\"UTC\",\"chain\":["
-            + jobs
-            + "]}";
+    String body = minutely("long", "chain", "[" + jobs + "]");
     assertThatThrownBy(() -> resource.create(body, ADMIN))
         .isInstanceOfSatisfying(
             ApiException.class,
@@ -285,11 +294,7 @@ class SchedulesResourceTest {
   @Test
   void parametersThatAreNotAJsonObjectAreA400NamingThem() {
     for (String bad : new String[] {"\"text\"", "[1,2]", "42"}) {
-      String body =
-          "{\"job_name\":\"odd\",\"job_type\":\"noop\",\"cron_expression\":\"* * * * *\","
-              + "\"timezone\":\"UTC\",\"parameters\":"
-              + bad
-              + "}";
+      String body = minutely("odd", "parameters", bad);
       assertThatThrownBy(() -> resource.create(body, ADMIN))
           .as(bad)
           .isInstanceOfSatisfying(

@@ -52,6 +52,10 @@ class ScheduleReloadRaceTest {
   private final ExecutorService writers = Executors.newFixedThreadPool(8);
   private MongoDatabase db;
   private MongoScheduleStore writer;
+
+  /** A second writer on the same database, never held. */
+  private MongoScheduleStore other;
+
   private Scheduler scheduler;
   private final SchedulerTest.Captured out = new SchedulerTest.Captured();
 
@@ -70,6 +74,7 @@ class ScheduleReloadRaceTest {
   private void setUp() {
     db = client.getDatabase("race_" + UUID.randomUUID().toString().replace("-", ""));
     writer = new MongoScheduleStore(held.wrap(db), clock);
+    other = new MongoScheduleStore(db, clock);
     SchedulerSettings settings = new SchedulerSettings();
     settings.schedulerId = "a";
     settings.leaseTtl = Duration.seconds(15);
@@ -223,7 +228,6 @@ class ScheduleReloadRaceTest {
     held.arm(MongoScheduleStore.COLLECTION, "deleteOne");
     Future<?> delete = writers.submit(() -> writer.delete("doomed"));
     held.awaitHeld();
-    MongoScheduleStore other = new MongoScheduleStore(db, clock);
     Schedule read = other.find("doomed").orElseThrow();
     assertThat(other.moveNext(read, Instant.parse("2026-03-04T10:09:00Z"))).isTrue();
     scheduler.cycle(); // reads the later version
@@ -247,7 +251,6 @@ class ScheduleReloadRaceTest {
     held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
     Future<?> save = writers.submit(() -> writer.save(schedule("again", "*/1 * * * *")));
     held.awaitHeld();
-    MongoScheduleStore other = new MongoScheduleStore(db, clock);
     other.delete("again");
     scheduler.cycle(); // reads the tombstone while the save is under way
     assertThat(scheduler.loadedSchedules()).isZero();
@@ -266,7 +269,6 @@ class ScheduleReloadRaceTest {
     setUp();
     writer.save(schedule("broken", "*/1 * * * *"));
     scheduler.cycle();
-    MongoScheduleStore other = new MongoScheduleStore(db, clock);
     held.arm(MongoScheduleStore.COLLECTION, "replaceOne");
     Future<?> save = writers.submit(() -> writer.save(schedule("slow", "*/1 * * * *")));
     held.awaitHeld(); // (the feed stays below the tombstone's version while this is in flight)

@@ -98,12 +98,9 @@ public record JobRequest(
    * builds no maps of the fields.
    */
   public Optional<WireLimits.Violation> violation() {
-    return badText("run_id", runId == null ? null : runId.value())
-        .or(() -> WireLimits.idTooLong("run_id", runId == null ? null : runId.value()))
-        .or(() -> badText("job_name", jobName))
-        .or(() -> WireLimits.idTooLong("job_name", jobName))
-        .or(() -> badText("tenant_id", tenantId))
-        .or(() -> WireLimits.idTooLong("tenant_id", tenantId))
+    return idText("run_id", runId == null ? null : runId.value())
+        .or(() -> idText("job_name", jobName))
+        .or(() -> idText("tenant_id", tenantId))
         .or(() -> badText("requested_by", requestedBy))
         .or(() -> idText("parent_run_id", parentRunId == null ? null : parentRunId.value()))
         .or(this::triggerViolation)

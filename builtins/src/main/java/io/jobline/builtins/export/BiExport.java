@@ -464,8 +464,8 @@ public class BiExport {
         }
         List<String> misfits = new ArrayList<>();
         Map<String, String> refused = new LinkedHashMap<>();
-        int[] writesLeft = {isolationWrites(rows.size())};
-        writeOrIsolate(target, rows, misfits, refused, writesLeft);
+        writesLeft = isolationWrites(rows.size());
+        writeOrIsolate(target, rows, misfits, refused);
         if (exported == 0 && !refused.isEmpty()) {
           // (no row taken by this run at all: the target may refuse the table, not a value; as
           // before, the pass is not whole and the next run goes on from before this batch)
@@ -508,22 +508,17 @@ public class BiExport {
      * value a target takes in no row (a NaN for SQL Server's {@code FLOAT}, a year past 9999, a NUL
      * for PostgreSQL, an id longer than SQL Server's key) failed its whole batch on every pass: the
      * batch's other documents were never exported, and no pass was ever whole, so rows of deleted
-     * documents stayed in the warehouse for good (found by review). Halving stops when {@code
-     * writesLeft} runs out (a target refusing most rows: every row left is then refused, and the
-     * batch fails as a whole if none was written); a target that no longer answers fails the batch
-     * as before.
+     * documents stayed in the warehouse for good (found by review). Halving that runs out of {@link
+     * #writesLeft} (a target refusing most rows) fails the batch as a whole, as does a target that
+     * no longer answers.
      */
     private void writeOrIsolate(
-        ExportTarget target,
-        List<Row> rows,
-        List<String> misfits,
-        Map<String, String> refused,
-        int[] writesLeft)
+        ExportTarget target, List<Row> rows, List<String> misfits, Map<String, String> refused)
         throws Exception {
       boolean triedAlone = false;
       while (!rows.isEmpty()) {
         try {
-          writesLeft[0]--;
+          writesLeft--;
           List<Column> typed = target.upsert(config.targetTable(), Column.infer(rows), rows);
           exported += rows.size();
           warnOfMaskedValuesLeftOut(typed, rows, target.namesIgnoreCase());
@@ -545,7 +540,7 @@ public class BiExport {
             refused.put(rows.get(0).id(), String.valueOf(e.getMessage()));
             return;
           }
-          if (writesLeft[0] <= 0) {
+          if (writesLeft <= 0) {
             // (found by review: the rows left were refused, and good documents lost their rows;
             // the batch fails as a whole instead, and the next run goes on from before it)
             throw new IllegalStateException(
@@ -558,13 +553,15 @@ public class BiExport {
             continue;
           }
           int half = rows.size() / 2;
-          writeOrIsolate(target, List.copyOf(rows.subList(0, half)), misfits, refused, writesLeft);
-          writeOrIsolate(
-              target, List.copyOf(rows.subList(half, rows.size())), misfits, refused, writesLeft);
+          writeOrIsolate(target, List.copyOf(rows.subList(0, half)), misfits, refused);
+          writeOrIsolate(target, List.copyOf(rows.subList(half, rows.size())), misfits, refused);
           return;
         }
       }
     }
+
+    /** The writes the batch being written may still take to find the rows the target refuses. */
+    private int writesLeft;
 
     /**
      * How many writes a batch of {@code n} rows may take to find the rows the target refuses:
