@@ -58,7 +58,24 @@ final class Attempts {
 
   /** An execution whose start never arrived: a running attempt whose start time is unknown. */
   static List<Attempt> startLost(List<Attempt> attempts, RunEvent e) {
+    return withRunning(new ArrayList<>(attempts), e);
+  }
+
+  /**
+   * A take-over whose start never arrived: the execution it took over from ends, naming the
+   * executor that took it (when is unknown: at the latest when the take-over's end came), and a
+   * running attempt whose start time is unknown follows.
+   */
+  static List<Attempt> takenOverStartLost(List<Attempt> attempts, RunEvent e) {
     List<Attempt> more = new ArrayList<>(attempts);
+    if (!more.isEmpty() && more.get(more.size() - 1).status() == RunStatus.RUNNING) {
+      Attempt last = more.remove(more.size() - 1);
+      more.add(last.ended(null, e.timestamp(), "taken over by " + e.executorId(), null));
+    }
+    return withRunning(more, e);
+  }
+
+  private static List<Attempt> withRunning(List<Attempt> more, RunEvent e) {
     more.add(
         new Attempt(
             e.attempt(), e.epoch(), e.executorId(), null, null, RunStatus.RUNNING, null, null));

@@ -445,10 +445,17 @@ public final class RunFold {
       retryingIfSaid(e);
       queuedIfRefused(to, e);
       startIfLost(to, e);
+      takenOverIfStartLost(e);
       if (move(to, e)) {
         if (e.attempt() > attempt) {
-          attempt =
-              e.attempt(); // an attempt that ended before it started (cancelled while waiting)
+          // an attempt that ended before it started (cancelled while waiting), or whose start was
+          // lost: its epoch is the one later events of it are judged by, not the last attempt's
+          // (which left a retry's announcement at a lower epoch stale)
+          attempt = e.attempt();
+          epoch = e.epoch();
+          if (e.epoch() > 0) {
+            executorId = e.executorId();
+          }
         }
         completedAt = e.timestamp();
         JsonNode p = e.payload();
@@ -521,6 +528,31 @@ public final class RunFold {
       epoch = e.epoch();
       executorId = e.executorId();
       attempts = Attempts.startLost(attempts, e);
+    }
+
+    /**
+     * The end of a take-over whose start never arrived (the new owner's transaction holding its
+     * start was aborted): the attempt now runs at the later epoch on the new owner, as its start
+     * would have said, so the executor it was taken from is fenced here too. Without it the run
+     * kept the old epoch and owner, and that owner's late events, woken after its lease, still
+     * counted: a cancelled run moved to retrying by them, or a retried one ended for good (found by
+     * review).
+     */
+    private void takenOverIfStartLost(RunEvent e) {
+      if (status != RunStatus.RUNNING || e.attempt() != attempt || e.epoch() <= epoch) {
+        return;
+      }
+      LOG.info(
+          "Run {}: the {} of attempt {} at epoch {} came without its start; folded as a take-over"
+              + " from epoch {}",
+          runId,
+          e.type(),
+          e.attempt(),
+          e.epoch(),
+          epoch);
+      epoch = e.epoch();
+      executorId = e.executorId();
+      attempts = Attempts.takenOverStartLost(attempts, e);
     }
 
     /** What the request would have said, taken from an event that arrived before it. */

@@ -317,12 +317,84 @@ class HistoryTopologyTest {
   }
 
   @Test
+  void aTakeoverWhoseStartWasLostFencesTheExecutorItTookOverFrom() {
+    // found by review: the end of a take-over whose start was in an aborted transaction left the
+    // run at the old epoch and owner, so that owner's late events, woken after its lease, counted
+    RunId cancelled = RunId.of("takeover-start-lost-1");
+    events.pipeInput(
+        cancelled.value(), at(cancelled, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+    events.pipeInput(
+        cancelled.value(), at(cancelled, 2, EventType.CANCELLED, 1, 2, 5, "exec-b", Json.object()));
+    ObjectNode failed = retryFollows("woke late", 2, T0.plusSeconds(30));
+    events.pipeInput(
+        cancelled.value(), at(cancelled, 2, EventType.FAILED, 1, 1, 6, "exec-a", failed));
+    events.pipeInput(
+        cancelled.value(),
+        at(cancelled, 3, EventType.RETRY_SCHEDULED, 1, 1, 6, "exec-a", Json.object()));
+
+    RunRecord run = store.find(cancelled.value()).orElseThrow();
+    assertThat(run.status()).as("the cancel at epoch 2 stands").isEqualTo(RunStatus.CANCELLED);
+    assertThat(run.epoch()).isEqualTo(2);
+    assertThat(run.executorId()).isEqualTo("exec-b");
+    assertThat(run.attempts())
+        .extracting(a -> a.executorId() + "@" + a.epoch() + ":" + a.status())
+        .containsExactly("exec-a@1:null", "exec-b@2:CANCELLED");
+    assertThat(run.attempts().get(0).error()).isEqualTo("taken over by exec-b");
+
+    RunId retried = RunId.of("takeover-start-lost-2");
+    events.pipeInput(
+        retried.value(), at(retried, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
+    events.pipeInput(retried.value(), at(retried, 2, EventType.FAILED, 1, 2, 5, "exec-b", failed));
+    events.pipeInput(
+        retried.value(),
+        at(retried, 3, EventType.RETRY_SCHEDULED, 1, 2, 5, "exec-b", Json.object()));
+    events.pipeInput(
+        retried.value(), at(retried, 2, EventType.CANCELLED, 1, 1, 6, "exec-a", Json.object()));
+    assertThat(store.find(retried.value()).orElseThrow().status())
+        .as("the late cancel of the execution taken over changes nothing")
+        .isEqualTo(RunStatus.RETRYING);
+    events.pipeInput(
+        retried.value(), at(retried, 1, EventType.STARTED, 2, 1, 30, "exec-c", Json.object()));
+    events.pipeInput(
+        retried.value(), at(retried, 2, EventType.COMPLETED, 2, 1, 31, "exec-c", Json.object()));
+    RunRecord done = store.find(retried.value()).orElseThrow();
+    assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(done.attempt()).isEqualTo(2);
+    assertThat(done.executorId()).isEqualTo("exec-c");
+  }
+
+  @Test
+  void anAttemptThatEndsWithoutItsStartIsJudgedByItsOwnEpoch() {
+    // an attempt's end that moves the run on without a start (a cancel while it was retrying) set
+    // the attempt but kept the last attempt's epoch, by which this attempt's later events at a
+    // lower epoch were stale
+    RunId id = RunId.of("attempt-epoch");
+    events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 3, 1, "exec-a", Json.object()));
+    ObjectNode failed = retryFollows("boom", 2, T0.plusSeconds(5));
+    events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 3, 2, "exec-a", failed));
+    events.pipeInput(
+        id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 1, 3, 2, "exec-a", Json.object()));
+    ObjectNode cancelledAgain = retryFollows("cancelled", 3, T0.plusSeconds(20));
+    events.pipeInput(
+        id.value(), at(id, 2, EventType.CANCELLED, 2, 1, 10, "exec-b", cancelledAgain));
+    events.pipeInput(
+        id.value(), at(id, 3, EventType.RETRY_SCHEDULED, 2, 1, 10, "exec-b", Json.object()));
+
+    RunRecord run = store.find(id.value()).orElseThrow();
+    assertThat(run.attempt()).isEqualTo(2);
+    assertThat(run.epoch()).isEqualTo(1);
+    assertThat(run.executorId()).isEqualTo("exec-b");
+    assertThat(run.status())
+        .as("attempt 2's own announcement of a retry, at its epoch 1, is not stale")
+        .isEqualTo(RunStatus.RETRYING);
+  }
+
+  @Test
   void aRetriedRunShowsEachAttempt() {
     RunId id = RunId.of("run-8");
     events.pipeInput(id.value(), at(id, 1, EventType.STARTED, 1, 1, 1, "exec-a", Json.object()));
     Instant due = Instant.parse("2026-03-01T00:00:05Z");
-    ObjectNode failed = Json.object().put("error", "boom");
-    failed.set("next_attempt", Json.object().put("attempt", 2).put("due_at", due.toString()));
+    ObjectNode failed = retryFollows("boom", 2, due);
     events.pipeInput(id.value(), at(id, 2, EventType.FAILED, 1, 1, 2, "exec-a", failed));
     RunRecord between = store.find("run-8").orElseThrow();
     assertThat(between.status()).isEqualTo(RunStatus.FAILED);
@@ -500,6 +572,13 @@ class HistoryTopologyTest {
         .extracting(l -> l.entry().message())
         .containsExactly("line 1", "line 2", "log truncated: lines after the first 2 were dropped");
     assertThat(lines.get(2).marker()).isTrue();
+  }
+
+  /** An end's payload saying {@code error} and that attempt {@code next} follows at {@code due}. */
+  private static ObjectNode retryFollows(String error, int next, Instant due) {
+    ObjectNode end = Json.object().put("error", error);
+    end.set("next_attempt", Json.object().put("attempt", next).put("due_at", due.toString()));
+    return end;
   }
 
   private static RunEvent at(
