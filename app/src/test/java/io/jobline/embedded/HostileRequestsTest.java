@@ -7,16 +7,26 @@ import com.mongodb.MongoException;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
+import java.io.DataInputStream;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import org.bson.BsonDocument;
+import org.bson.BsonRegularExpression;
+import org.bson.BsonString;
 import org.bson.Document;
+import org.bson.RawBsonDocument;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -213,6 +223,91 @@ class HostileRequestsTest {
           Updates.set("params", new Document("regex", "(b+)+").append("input", "bbb")));
       runs.replaceOne(Filters.eq("_id", "r2"), new Document("regex", "x".repeat(2_000)));
       assertThat(runs.find(Filters.eq("regex", "x".repeat(2_000))).first()).isNotNull();
+    }
+  }
+
+  @Test
+  void aLookupThatWouldMatchStoredValuesAsFiltersIsRefusedAndTheStoreAnswersTheRest() {
+    // found by review: the library matched each value a document held as a filter of the other
+    // collection, a stored regular expression as one, unchecked and without a budget
+    try (EmbeddedMongo mongo = EmbeddedMongo.start(null, 0, failed -> {});
+        MongoClient client = MongoClients.create(mongo.uri())) {
+      MongoDatabase scratch = client.getDatabase("scratch");
+      MongoCollection<Document> a = scratch.getCollection("a");
+      a.insertOne(new Document("_id", 1).append("r", new BsonRegularExpression("^(a+)+$")));
+      scratch.getCollection("b").insertOne(new Document("_id", 1).append("s", "a".repeat(5)));
+      Document lookup =
+          new Document(
+              "$lookup",
+              new Document("from", "b")
+                  .append("localField", "r")
+                  .append("foreignField", "s")
+                  .append("as", "x"));
+      Document graph =
+          new Document(
+              "$graphLookup",
+              new Document("from", "b")
+                  .append("startWith", "$r")
+                  .append("connectFromField", "s")
+                  .append("connectToField", "s")
+                  .append("as", "x"));
+      for (List<Document> pipeline :
+          List.of(
+              List.of(lookup),
+              List.of(new Document("$facet", new Document("f", List.of(graph)))))) {
+        assertThatThrownBy(() -> a.aggregate(pipeline).into(new ArrayList<>()))
+            .as(pipeline.toString())
+            .isInstanceOf(MongoException.class)
+            .hasMessageContaining("aggregations that look up");
+      }
+      assertThat(a.aggregate(List.of(new Document("$match", new Document("_id", 1)))).first())
+          .as("one that does not look up is answered")
+          .isNotNull();
+    }
+  }
+
+  @Test
+  void aLegacyQueryOfACollectionIsAnsweredWithAnErrorAndTheStoreAnswersTheRest() throws Exception {
+    // found by review: the library answered a legacy OP_QUERY outside every check of commands,
+    // its filter's regular expression matched unbounded under the collection's lock
+    for (Path file : new Path[] {null, dir.resolve("legacy")}) {
+      try (EmbeddedMongo mongo = EmbeddedMongo.start(file, 0, failed -> {});
+          MongoClient client = MongoClients.create(mongo.uri())) {
+        MongoCollection<Document> runs = client.getDatabase("jobline").getCollection("job_runs");
+        runs.insertOne(new Document("_id", "r1"));
+        int port = Integer.parseInt(mongo.uri().substring(mongo.uri().lastIndexOf(':') + 1));
+        BsonDocument filter =
+            new BsonDocument("s", new BsonDocument("$regex", new BsonString("^(a+)+$")));
+        byte[] query =
+            WireCheckTest.message(
+                WireCheckTest.OP_QUERY,
+                WireCheckTest.concat(
+                    WireCheckTest.int32(0),
+                    "jobline.job_runs\0".getBytes(StandardCharsets.UTF_8),
+                    WireCheckTest.int32(0),
+                    WireCheckTest.int32(1)),
+                WireCheckTest.bson(filter));
+        try (Socket socket = new Socket("localhost", port)) {
+          socket.setSoTimeout(10_000);
+          socket.getOutputStream().write(query);
+          socket.getOutputStream().flush();
+          DataInputStream in = new DataInputStream(socket.getInputStream());
+          byte[] header = new byte[16];
+          in.readFully(header);
+          int length = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN).getInt();
+          byte[] reply = new byte[length - 16];
+          in.readFully(reply);
+          // (OP_REPLY: flags, cursor id, starting from, number returned, then the documents)
+          ByteBuffer body = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+          assertThat(body.getInt(16)).as("documents returned").isEqualTo(1);
+          RawBsonDocument answer = new RawBsonDocument(Arrays.copyOfRange(reply, 20, reply.length));
+          assertThat(answer.getString("$err").getValue())
+              .as(mongo.backend())
+              .contains("commands only");
+          assertThat(answer.getNumber("ok").intValue()).isZero();
+        }
+        assertThat(runs.countDocuments()).isEqualTo(1);
+      }
     }
   }
 

@@ -17,6 +17,7 @@ import de.bwaldvogel.mongo.backend.h2.H2Collection;
 import de.bwaldvogel.mongo.backend.h2.H2Database;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.netty.channel.Channel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -155,6 +156,12 @@ final class CompactH2Backend extends H2Backend {
         groupCommit.await();
       }
     }
+  }
+
+  /** Refused: a legacy query of a collection ({@link HostileCommands#legacyQuery}). */
+  @Override
+  public QueryResult handleQuery(MongoQuery query) {
+    return HostileCommands.legacyQuery(query);
   }
 
   /** Whether {@code command} is an aggregation that writes ({@code $out}, {@code $merge}). */

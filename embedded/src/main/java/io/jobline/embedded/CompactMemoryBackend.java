@@ -15,6 +15,7 @@ import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.backend.memory.index.MemoryUniqueIndex;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.oplog.Oplog;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import io.netty.channel.Channel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,6 +68,12 @@ final class CompactMemoryBackend extends AbstractMongoBackend {
     Document answer = super.handleCommand(channel, databaseName, command, query);
     cursors.answered(command, query, answer);
     return answer;
+  }
+
+  /** Refused: a legacy query of a collection ({@link HostileCommands#legacyQuery}). */
+  @Override
+  public QueryResult handleQuery(MongoQuery query) {
+    return HostileCommands.legacyQuery(query);
   }
 
   /** As the library's memory database, with {@link Collection}s. */

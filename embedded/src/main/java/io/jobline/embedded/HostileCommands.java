@@ -1,9 +1,11 @@
 package io.jobline.embedded;
 
+import de.bwaldvogel.mongo.backend.QueryResult;
 import de.bwaldvogel.mongo.bson.BsonRegularExpression;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.ErrorCode;
 import de.bwaldvogel.mongo.exception.MongoServerError;
+import de.bwaldvogel.mongo.wire.message.MongoQuery;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -31,6 +33,11 @@ import java.util.function.Predicate;
  *       holding a value BSON cannot write (a field it did not find) or a name with a NUL, which
  *       stopped the data folder's store for good; and a write nested in {@code $facet} was answered
  *       before it was in the file.
+ *   <li>Aggregations that look up ({@code $lookup}, {@code $graphLookup}, at any depth): the
+ *       library matches each value a document holds as a filter of the other collection, so a
+ *       stored regular expression was matched as one, with no check and no budget, on the thread
+ *       that answers a share of the store's connections (found by review).
+ *   <li>A legacy {@code OP_QUERY} of a collection ({@link #legacyQuery}).
  *   <li>A regular expression with a repeated group that holds a repeat ({@code ^(a+)+$}), or longer
  *       than {@value #MAX_REGEX_CHARS} characters: Java's matcher backtracks through it for ages on
  *       a text that almost matches, holding the collection's lock, and every request on it waited
@@ -50,6 +57,9 @@ final class HostileCommands {
 
   /** Aggregation stages that write. */
   private static final Set<String> WRITING_STAGES = Set.of("$out", "$merge");
+
+  /** Aggregation stages that match the values documents hold as filters. */
+  private static final Set<String> LOOKUP_STAGES = Set.of("$lookup", "$graphLookup");
 
   private HostileCommands() {}
 
@@ -74,11 +84,17 @@ final class HostileCommands {
           "invalid database name '" + databaseName + "': the store keeps its own data under it");
     }
     String name = command.toLowerCase(Locale.ROOT);
-    if (name.equals("aggregate") && writes(query.get("pipeline"))) {
+    if (name.equals("aggregate") && holds(query.get("pipeline"), WRITING_STAGES)) {
       throw new MongoServerError(
           ErrorCode.IllegalOperation,
           "the embedded store does not take aggregations that write ($out, $merge); read the"
               + " results and write them instead");
+    }
+    if (name.equals("aggregate") && holds(query.get("pipeline"), LOOKUP_STAGES)) {
+      throw new MongoServerError(
+          ErrorCode.IllegalOperation,
+          "the embedded store does not take aggregations that look up ($lookup, $graphLookup);"
+              + " read each collection and join the results instead");
     }
     boolean matchesARegex = refuseRiskyRegexes(name, query);
     if (WRITES_DOCUMENTS.contains(name)) {
@@ -306,24 +322,40 @@ final class HostileCommands {
     return false;
   }
 
-  /**
-   * Whether a pipeline holds a stage that writes, at any depth ({@code $facet}, {@code $lookup}).
-   */
-  private static boolean writes(Object pipeline) {
+  /** Whether a pipeline holds one of {@code stages}, at any depth ({@code $facet}, …). */
+  private static boolean holds(Object pipeline, Set<String> stages) {
     if (pipeline instanceof Document d) {
       for (Map.Entry<String, Object> e : d.entrySet()) {
-        if (WRITING_STAGES.contains(e.getKey()) || writes(e.getValue())) {
+        if (stages.contains(e.getKey()) || holds(e.getValue(), stages)) {
           return true;
         }
       }
     } else if (pipeline instanceof Iterable<?> list) {
       for (Object o : list) {
-        if (writes(o)) {
+        if (holds(o, stages)) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /**
+   * The answer to a legacy {@code OP_QUERY} of a collection (not a command's {@code $cmd}): an
+   * error, as MongoDB has answered since 5.1. The library answered it outside every check here (a
+   * filter's regular expression matched unbounded, holding the collection's lock: found by review);
+   * the drivers Jobline uses send commands only.
+   */
+  static QueryResult legacyQuery(MongoQuery query) {
+    Document error =
+        new Document(
+                "$err",
+                "the store answers commands only, not a legacy query of "
+                    + query.getFullCollectionName())
+            .append("errmsg", "the store answers commands only")
+            .append("code", ErrorCode.CommandNotFound.getValue())
+            .append("ok", 0);
+    return new QueryResult(List.of(error));
   }
 
   /** The update documents of an {@code update} or {@code findAndModify} command. */
