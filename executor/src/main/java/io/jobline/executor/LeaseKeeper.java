@@ -161,6 +161,7 @@ final class LeaseKeeper {
             o.epoch = taken.get().epoch();
             o.noteFinished.addAll(taken.get().finished());
             o.noteRunning.putAll(taken.get().stillRunning());
+            o.readSinceTaken = false;
             o.skip.addAll(o.noteFinished);
             o.elsewhere.putAll(o.noteRunning);
             o.renewAt = now.plus(ttl.dividedBy(3));

@@ -23,7 +23,8 @@ import org.bson.Document;
 /**
  * {@link PartitionLeases} in {@code job_partition_leases}, one document per partition; expiry is
  * decided from the stored timestamp, never by a TTL monitor. A few writes per partition and lease
- * period — none per run.
+ * period — none per run. The note an owner hands over with stays until the next one replaces it
+ * ({@link PartitionLeases.Taken}).
  */
 public final class MongoPartitionLeases implements PartitionLeases {
   static final String COLLECTION = MongoExecutorFleet.COLLECTION;
@@ -42,11 +43,7 @@ public final class MongoPartitionLeases implements PartitionLeases {
     Document mine =
         leases.findOneAndUpdate(
             Filters.and(Filters.eq("_id", partition), Filters.eq("owner", owner)),
-            Updates.combine(
-                Updates.set("expires_at", until),
-                Updates.set("finished", List.of()),
-                Updates.set("still_running", new Document()),
-                Updates.inc("epoch", anew ? 1L : 0L)),
+            Updates.combine(Updates.set("expires_at", until), Updates.inc("epoch", anew ? 1L : 0L)),
             new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE));
     if (mine != null) {
       return Optional.of(taken(mine, ((Number) mine.get("epoch")).longValue() + (anew ? 1 : 0)));
@@ -60,9 +57,7 @@ public final class MongoPartitionLeases implements PartitionLeases {
               Updates.combine(
                   Updates.set("owner", owner),
                   Updates.set("expires_at", until),
-                  Updates.inc("epoch", 1L),
-                  Updates.set("finished", List.of()),
-                  Updates.set("still_running", new Document())),
+                  Updates.inc("epoch", 1L)),
               new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
       long epoch = before == null ? 1 : ((Number) before.get("epoch")).longValue() + 1;
       return Optional.of(

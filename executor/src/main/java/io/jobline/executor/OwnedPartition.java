@@ -45,6 +45,29 @@ final class OwnedPartition {
 
   final Map<Long, String> noteRunning = new HashMap<>();
 
+  /**
+   * Whether an offset was read since the lease was taken (poll thread only): the note's offsets
+   * below the first are over ({@link #firstRead}).
+   */
+  boolean readSinceTaken;
+
+  /**
+   * Notes the first offset read since the lease was taken: reading starts where the partition was
+   * last committed, so the note's offsets below it finished long ago (the note stays with the lease
+   * until another replaces it). Dropped, they neither pass on in this owner's note nor have every
+   * record read here checked for a copy of their runs.
+   */
+  void firstRead(long offset) {
+    if (readSinceTaken) {
+      return;
+    }
+    readSinceTaken = true;
+    noteFinished.removeIf(o -> o < offset);
+    noteRunning.keySet().removeIf(o -> o < offset);
+    skip.removeIf(o -> o < offset);
+    elsewhere.keySet().removeIf(o -> o < offset);
+  }
+
   OwnedPartition(TopicPartition tp) {
     this.tp = tp;
   }

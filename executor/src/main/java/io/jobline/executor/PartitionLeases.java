@@ -14,7 +14,14 @@ import java.util.Set;
  * owner neither runs a finished request again nor starts one that still runs elsewhere.
  */
 public interface PartitionLeases {
-  /** What an owner takes over: its epoch, and the previous owner's note. */
+  /**
+   * What an owner takes over: its epoch, and the last note an owner handed the lease over with. The
+   * note stays with the lease until the next note replaces it: an owner that took it and then died,
+   * or lost the partition without handing it over, wrote none, and the note read by it was all that
+   * said the runs it names still went on (taking it away with the lease, the owner after that one
+   * started them beside their first owner: found by review). Its offsets below where the partition
+   * is read from are over; an owner drops them as it reads ({@link OwnedPartition#firstRead}).
+   */
   record Taken(long epoch, Set<Long> finished, Map<Long, String> stillRunning) {}
 
   /**

@@ -58,6 +58,9 @@ final class RequestReader {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     long offset = record.offset();
     OwnedPartition o = owned.get(tp);
+    if (o != null) {
+      o.firstRead(offset);
+    }
     if (o != null && o.skip.remove(offset)) {
       offsets.taken(tp, offset);
       offsets.finished(tp, offset); // its run ended at this partition's previous owner

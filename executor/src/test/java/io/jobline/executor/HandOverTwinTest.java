@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +43,7 @@ class HandOverTwinTest {
     o.hold = new Hold(ReaderHarness.T0.plusSeconds(60));
     o.noteRunning.put(5L, "r:1");
     o.elsewhere.putAll(o.noteRunning);
+    o.readSinceTaken = true; // (reading started at the commit, at or below offset 5)
     h.owned.put(ReaderHarness.MAIN, o);
   }
 
@@ -66,6 +68,30 @@ class HandOverTwinTest {
         .extracting(Pending::notBefore)
         .as("both wait until the claim may have lapsed")
         .containsOnly(HELD_UNTIL.plusMillis(50));
+  }
+
+  @Test
+  void theNotesOffsetsBelowTheFirstReadAreOverAndDropped() {
+    // (a note stays with the lease until another replaces it: what it names below where reading
+    // starts, the commit, finished long ago)
+    takenOverWhileOffset5Runs();
+    OwnedPartition o = h.owned.get(ReaderHarness.MAIN);
+    o.readSinceTaken = false; // (the lease just taken, with a note that named offset 2 too)
+    o.noteRunning.put(2L, "old:1");
+    o.elsewhere.put(2L, "old:1");
+    o.noteFinished.add(1L);
+    o.skip.add(1L);
+
+    h.reader.accept(ReaderHarness.request(4, "other", "counting"));
+    h.reader.accept(ReaderHarness.request(6, "old", "counting"));
+    h.reader.accept(ReaderHarness.request(1, "again", "counting"));
+
+    assertThat(o.noteRunning).containsExactly(Map.entry(5L, "r:1"));
+    assertThat(o.noteFinished).isEmpty();
+    assertThat(h.dispatcher.take(p -> true))
+        .extracting(Pending::offset, Pending::elsewhere)
+        .as("a copy of a run the old note named no longer waits for its claim; offset 1 is run")
+        .containsExactly(tuple(4L, null), tuple(6L, null), tuple(1L, null));
   }
 
   @Test

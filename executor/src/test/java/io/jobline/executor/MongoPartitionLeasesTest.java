@@ -53,4 +53,30 @@ class MongoPartitionLeasesTest {
     assertThat(taken.finished()).containsExactly(7L);
     assertThat(taken.stillRunning()).containsEntry(9L, "run-9:1");
   }
+
+  @Test
+  void theNoteStaysWithTheLeaseForAnOwnerAfterOneThatDiedWithoutHandingItOver() {
+    // found by review: taking the lease took the note away with it; an owner that then died, or
+    // lost the partition without handing it over, left the next owner no word of the run still
+    // going at the first, which it started beside it
+    String p = partition();
+    long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
+    leases.handOver(p, "exec-a", first, Set.of(7L), Map.of(9L, "run-9:1"));
+    assertThat(leases.take(p, "exec-b", now.plusSeconds(1), ttl, false)).isPresent();
+
+    PartitionLeases.Taken third =
+        leases
+            .take(p, "exec-c", now.plusSeconds(1).plus(ttl).plusMillis(1), ttl, false)
+            .orElseThrow();
+
+    assertThat(third.epoch()).isEqualTo(first + 2);
+    assertThat(third.finished()).containsExactly(7L);
+    assertThat(third.stillRunning()).containsExactly(Map.entry(9L, "run-9:1"));
+    long thirdEpoch = third.epoch();
+    leases.handOver(p, "exec-c", thirdEpoch, Set.of(), Map.of(12L, "run-12:1"));
+    PartitionLeases.Taken fourth =
+        leases.take(p, "exec-d", now.plusSeconds(20), ttl, false).orElseThrow();
+    assertThat(fourth.finished()).as("a later note replaces it").isEmpty();
+    assertThat(fourth.stillRunning()).containsExactly(Map.entry(12L, "run-12:1"));
+  }
 }
