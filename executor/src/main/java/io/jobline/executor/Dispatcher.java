@@ -492,7 +492,7 @@ final class Dispatcher {
     }
     if (next.elsewhere() != null) {
       // the previous owner still ran it when it lost the partition: wait for its claim to end
-      Optional<Pending> claimed = takeOver.claim(next, o.epoch, now);
+      Optional<Pending> claimed = takeOver.claim(next, next.leaseEpoch(o.epoch), now);
       it.remove();
       if (claimed.isEmpty()) {
         duplicates.incrementAndGet(); // it ended at the previous owner
@@ -518,7 +518,13 @@ final class Dispatcher {
               Math.max(0, Duration.between(next.request().requestedAt(), now).toMillis()), nanos);
     }
     it.remove();
-    start(next.withEpoch(o.epoch));
+    start(next.withEpoch(next.leaseEpoch(o.epoch)));
+  }
+
+  /** The epoch of the lease this executor holds on {@code tp}, or 0 if it owns none. */
+  long leaseEpoch(TopicPartition tp) {
+    OwnedPartition o = c.owned().get(tp);
+    return o == null ? 0 : o.epoch;
   }
 
   private void start(Pending p) {

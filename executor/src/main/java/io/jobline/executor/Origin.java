@@ -12,6 +12,36 @@ import org.apache.kafka.common.header.Header;
 record Origin(String topic, int partition, long offset) {
   static final String HEADER = "jobline.origin";
 
+  /**
+   * The lease epoch of the partition a request was moved from, in a header of its own (an executor
+   * of an earlier version reads the origin header alone, and would take a longer one for none).
+   */
+  static final String EPOCH_HEADER = "jobline.origin-epoch";
+
+  /**
+   * The largest origin epoch taken: far above any a lease reaches, it keeps the sum with the
+   * overflow partition's ({@link Pending#leaseEpoch}) from overflowing whatever a header says.
+   */
+  static final long MAX_EPOCH = 1L << 48;
+
+  static byte[] epoch(long epoch) {
+    return Long.toString(epoch).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The origin epoch a moved record carries, or 0 if none (or one that cannot be read). */
+  static long epochOf(ConsumerRecord<byte[], byte[]> record) {
+    Header h = record.headers().lastHeader(EPOCH_HEADER);
+    if (h == null || h.value() == null || h.value().length > 20) {
+      return 0;
+    }
+    try {
+      long e = Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
+      return e < 0 || e > MAX_EPOCH ? 0 : e;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   static byte[] of(String topic, int partition, long offset) {
     return (topic + "/" + partition + "/" + offset).getBytes(StandardCharsets.UTF_8);
   }

@@ -262,7 +262,12 @@ final class OverflowMover {
   void move(ConsumerRecord<byte[], byte[]> record, String tenantKey) {
     RecordHeaders headers = new RecordHeaders(record.headers().toArray());
     headers.remove(Origin.HEADER);
+    headers.remove(Origin.EPOCH_HEADER);
     headers.add(Origin.HEADER, Origin.of(record.topic(), record.partition(), record.offset()));
+    headers.add(
+        Origin.EPOCH_HEADER,
+        Origin.epoch(
+            dispatcher.leaseEpoch(new TopicPartition(record.topic(), record.partition()))));
     transaction.move(
         new ProducerRecord<>(
             Topics.REQUESTS_OVERFLOW.name(),
@@ -340,6 +345,7 @@ final class OverflowMover {
       RecordHeaders headers = new RecordHeaders();
       headers.add(
           Origin.HEADER, Origin.of(p.partition().topic(), p.partition().partition(), p.offset()));
+      headers.add(Origin.EPOCH_HEADER, Origin.epoch(dispatcher.leaseEpoch(p.partition())));
       transaction.move(
           new ProducerRecord<>(
               Topics.REQUESTS_OVERFLOW.name(),

@@ -11,7 +11,9 @@ import org.apache.kafka.common.TopicPartition;
  * partition's lease, or with {@code claimEpoch > 0}, a claim of its own (a run handed over between
  * executors). {@code elsewhere} names the claim of a run still going at the partition's previous
  * owner. {@code claimKey} (run id and attempt) is made once: the dispatcher, the slots and the run
- * ask it about ten times per run, and building it each time was 2 % of a bench's CPU (JFR).
+ * ask it about ten times per run, and building it each time was 2 % of a bench's CPU (JFR). {@code
+ * originEpoch} is, for a request moved to the overflow lane, the lease epoch of the partition it
+ * was moved from ({@link #leaseEpoch}).
  */
 record Pending(
     JobDefinition job,
@@ -24,7 +26,8 @@ record Pending(
     long epoch,
     long claimEpoch,
     String claimKey,
-    long bytes) {
+    long bytes,
+    long originEpoch) {
   Pending(
       JobDefinition job,
       JobRequest request,
@@ -61,7 +64,8 @@ record Pending(
         epoch,
         claimEpoch,
         request == null ? null : claimKey(request.runId().value(), request.attemptOrFirst()),
-        bytes);
+        bytes,
+        0L);
   }
 
   /** The claim key of a run attempt: its run id and attempt. */
@@ -75,7 +79,18 @@ record Pending(
 
   Pending later(Instant when) {
     return new Pending(
-        job, request, partition, offset, done, when, elsewhere, epoch, claimEpoch, claimKey, bytes);
+        job,
+        request,
+        partition,
+        offset,
+        done,
+        when,
+        elsewhere,
+        epoch,
+        claimEpoch,
+        claimKey,
+        bytes,
+        originEpoch);
   }
 
   Pending withEpoch(long e) {
@@ -90,7 +105,8 @@ record Pending(
         e,
         claimEpoch,
         claimKey,
-        bytes);
+        bytes,
+        originEpoch);
   }
 
   /**
@@ -99,12 +115,42 @@ record Pending(
    */
   Pending withElsewhere(String claim) {
     return new Pending(
-        job, request, partition, offset, done, null, claim, epoch, 0, claimKey, bytes);
+        job, request, partition, offset, done, null, claim, epoch, 0, claimKey, bytes, originEpoch);
   }
 
   /** To run under a claim of its own, with fencing token {@code e}. */
   Pending claimed(long e, long claim) {
     return new Pending(
-        job, request, partition, offset, done, null, null, e, claim, claimKey, bytes);
+        job, request, partition, offset, done, null, null, e, claim, claimKey, bytes, originEpoch);
+  }
+
+  /** Moved from a partition whose lease had epoch {@code e} when it was moved. */
+  Pending movedUnder(long e) {
+    return new Pending(
+        job,
+        request,
+        partition,
+        offset,
+        done,
+        notBefore,
+        elsewhere,
+        epoch,
+        claimEpoch,
+        claimKey,
+        bytes,
+        e);
+  }
+
+  /**
+   * The fencing token of a run started on a partition leased under {@code partitionEpoch}: that
+   * epoch, plus, for a request moved to the overflow lane, its origin partition's. Each partition
+   * counts its epochs apart, and an attempt that ran in the main lane under one epoch (its start
+   * sent, its run then void: its executor died, or the commit was refused) and was moved when read
+   * again ran under the overflow partition's lower one, whose events history took for a fenced
+   * execution's: the run showed running for good (found by review). The origin's epoch is at least
+   * the one the attempt ran under there, and the sum grows with a new lease of either partition.
+   */
+  long leaseEpoch(long partitionEpoch) {
+    return partitionEpoch + originEpoch;
   }
 }

@@ -118,7 +118,8 @@ final class RequestReader {
     // or the takeover of the record its note names, ends the attempt (found by review). That
     // record, refused, waits for the owner's claim (Refusals#refuseOnClaim)
     boolean copyOfOneElsewhere = elsewhere != null && !o.noteRunning.containsKey(offset);
-    long partitionEpoch = o == null ? 0 : o.epoch;
+    long originEpoch = Lanes.isOverflow(tp) ? Origin.epochOf(record) : 0;
+    long partitionEpoch = o == null ? 0 : o.epoch + originEpoch; // (as Pending#leaseEpoch)
     boolean namedElsewhere = elsewhere != null && !copyOfOneElsewhere;
     try {
       admit(
@@ -254,9 +255,11 @@ final class RequestReader {
           partitionEpoch,
           done);
     } else if (admission instanceof Intake.Admitted admitted) {
-      dispatcher.add(
+      Pending read =
           new Pending(
-              admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0, bytes));
+              admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0, bytes);
+      long originEpoch = Lanes.isOverflow(tp) ? Origin.epochOf(record) : 0;
+      dispatcher.add(originEpoch == 0 ? read : read.movedUnder(originEpoch));
     }
   }
 }

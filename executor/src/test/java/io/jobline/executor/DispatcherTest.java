@@ -221,13 +221,41 @@ class DispatcherTest {
 
   private static Dispatcher dispatcher(
       RunEnvironment env, Map<TopicPartition, OwnedPartition> partitions) {
+    return dispatcher(env, partitions, null);
+  }
+
+  private static Dispatcher dispatcher(
+      RunEnvironment env, Map<TopicPartition, OwnedPartition> partitions, Runs runs) {
     return new Dispatcher(
         new Dispatcher.Context(
             env,
             partitions,
             new Lanes(200),
             OverflowPace.forTarget(1000, System.nanoTime()),
-            null));
+            runs));
+  }
+
+  private static Runs runs(
+      RunEnvironment env,
+      Map<TopicPartition, OwnedPartition> partitions,
+      Fences fences,
+      ExecutorService threads,
+      Clock clock) {
+    return new Runs(
+        env,
+        partitions,
+        new LeaseKeeper(null, "exec-b", Duration.ofSeconds(30), clock),
+        fences,
+        new ControlListener(new KafkaSettings(), "test", (run, attempt) -> {}), // (not read)
+        threads);
+  }
+
+  /** A job that runs {@link #quick}. */
+  private JobDefinition quickJob() throws NoSuchMethodException {
+    return new JobDefinition(
+        new JobDescriptor("quick", "", 60, 0, Scope.TENANT, false, 0, null),
+        this,
+        DispatcherTest.class.getMethod("quick", JobContext.class));
   }
 
   /** A job that succeeds at once. */
@@ -273,27 +301,9 @@ class DispatcherTest {
     Fences fences = new Fences();
     ExecutorService threads = Executors.newSingleThreadExecutor();
     CountDownLatch poolFree = Contenders.hold(threads); // (the run waits for its thread)
-    Runs runs =
-        new Runs(
-            env,
-            partitions,
-            new LeaseKeeper(null, "exec-b", Duration.ofSeconds(30), clock),
-            fences,
-            new ControlListener(new KafkaSettings(), "test", (run, attempt) -> {}), // (not read)
-            threads);
-    Dispatcher dispatcher =
-        new Dispatcher(
-            new Dispatcher.Context(
-                env,
-                partitions,
-                new Lanes(200),
-                OverflowPace.forTarget(1000, System.nanoTime()),
-                runs));
-    JobDefinition job =
-        new JobDefinition(
-            new JobDescriptor("quick", "", 60, 0, Scope.TENANT, false, 0, null),
-            this,
-            DispatcherTest.class.getMethod("quick", JobContext.class));
+    Runs runs = runs(env, partitions, fences, threads, clock);
+    Dispatcher dispatcher = dispatcher(env, partitions, runs);
+    JobDefinition job = quickJob();
     JobRequest request =
         JobRequest.of(
             RunId.of("r1"), "quick", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
@@ -316,6 +326,52 @@ class DispatcherTest {
           .isEmpty();
     } finally {
       poolFree.countDown();
+      threads.shutdownNow();
+      watchdog.shutdownNow();
+    }
+  }
+
+  @Test
+  void aRequestMovedAsideRunsUnderAnEpochAboveTheOneItHadWhereItCameFrom() throws Exception {
+    // found by review: it ran under the overflow partition's own epoch (3), below the one its
+    // attempt had run under in the main lane (80) before that run was voided, and history took
+    // its events for a fenced execution's: the run showed running for good
+    Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    EventPublisher events = new EventPublisher();
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+    RunEnvironment env =
+        new RunEnvironment(
+            "exec-b",
+            new ExecutorSettings(),
+            new ExecutorParts(null, new InMemoryTimerStore(), null, null),
+            events,
+            clock,
+            watchdog);
+    TopicPartition overflow = new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), 3);
+    OwnedPartition owned = new OwnedPartition(overflow);
+    owned.leased = true;
+    owned.epoch = 3;
+    owned.hold = new Hold(T0.plusSeconds(60));
+    Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(overflow, owned));
+    Fences fences = new Fences();
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    Runs runs = runs(env, partitions, fences, threads, clock);
+    Dispatcher dispatcher = dispatcher(env, partitions, runs);
+    JobDefinition job = quickJob();
+    JobRequest request =
+        JobRequest.of(
+            RunId.of("r1"), "quick", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
+    dispatcher.add(
+        new Pending(job, request, overflow, 7, () -> {}, null, null, 0, 0, 100).movedUnder(80));
+    try {
+      dispatcher.dispatchOnce();
+      await().atMost(Duration.ofSeconds(10)).until(() -> runs.all().isEmpty());
+
+      List<RunEvent> sent =
+          events.drain(fences, voided -> {}).stream().map(o -> o.event()).toList();
+      assertThat(sent).as("its end").isNotEmpty();
+      assertThat(sent).extracting(RunEvent::epoch).containsOnly(83L);
+    } finally {
       threads.shutdownNow();
       watchdog.shutdownNow();
     }

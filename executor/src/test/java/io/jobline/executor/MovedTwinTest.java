@@ -1,11 +1,17 @@
 package io.jobline.executor;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jobline.topic.Topics;
 import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,6 +19,7 @@ import org.junit.jupiter.api.Test;
  * executor, which sees both, runs one; left in the main lane, each lane's executor ran its own.
  */
 class MovedTwinTest {
+  private static final long T0_MILLIS = ReaderHarness.T0.toEpochMilli();
   private final ReaderHarness h = new ReaderHarness(1);
 
   private static ConsumerRecord<byte[], byte[]> request(long offset, String runId) {
@@ -141,5 +148,63 @@ class MovedTwinTest {
     h.mover.moveSome(Long.MAX_VALUE);
 
     assertThat(movedClaimKeys()).containsExactly("b:1", "a:1");
+  }
+
+  @Test
+  void aRequestMovedAsideCarriesTheEpochOfItsPartitionsLeaseAndIsReadWithIt() {
+    // (each partition counts its lease epochs apart: the overflow lane's run adds the epoch the
+    // main lane's lease had when the request was moved, see Pending#leaseEpoch)
+    OwnedPartition main = new OwnedPartition(ReaderHarness.MAIN);
+    main.leased = true;
+    main.epoch = 80;
+    h.owned.put(ReaderHarness.MAIN, main);
+    TopicPartition overflow = new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), 0);
+    OwnedPartition aside = new OwnedPartition(overflow);
+    aside.leased = true;
+    aside.epoch = 3;
+    h.owned.put(overflow, aside);
+    h.lanes.recount(List.of());
+    h.reader.accept(request(0, "a")); // waits here, then moves with the next (taken to move)
+    h.reader.accept(request(1, "r")); // the tenant is over its share: moved as it came
+    h.mover.moveSome(Long.MAX_VALUE);
+
+    List<ProducerRecord<byte[], byte[]>> sent = h.committed();
+    assertThat(sent)
+        .extracting(r -> new String(r.headers().lastHeader(Origin.EPOCH_HEADER).value(), UTF_8))
+        .containsExactly("80", "80");
+    h.mover.committed();
+    for (int i = 0; i < sent.size(); i++) {
+      ProducerRecord<byte[], byte[]> moved = sent.get(i);
+      h.reader.accept(read(overflow, i, moved.key(), moved.value(), moved.headers()));
+    }
+    h.reader.accept(
+        read(
+            overflow,
+            2,
+            "t1".getBytes(UTF_8),
+            ReaderHarness.request(2, "forged", "counting").value(),
+            new RecordHeaders().add(Origin.EPOCH_HEADER, "9223372036854775807".getBytes(UTF_8))));
+
+    assertThat(h.dispatcher.take(p -> true))
+        .extracting(p -> p.request().runId().value() + "@" + p.leaseEpoch(aside.epoch))
+        .as("an epoch no lease reaches is not taken")
+        .containsExactly("a@83", "r@83", "forged@3");
+  }
+
+  /** A record read at {@code offset} of {@code tp}, with {@code headers}. */
+  private static ConsumerRecord<byte[], byte[]> read(
+      TopicPartition tp, long offset, byte[] key, byte[] value, Headers headers) {
+    return new ConsumerRecord<>(
+        tp.topic(),
+        tp.partition(),
+        offset,
+        T0_MILLIS,
+        TimestampType.CREATE_TIME,
+        key.length,
+        value.length,
+        key,
+        value,
+        headers,
+        Optional.empty());
   }
 }
