@@ -219,30 +219,27 @@ final class Refusals {
         continue;
       }
       String why = DeadLetters.capped(w.reason());
+      boolean removed = false;
       try {
         ClaimStore.Claim claim = claims.claim(w.claimKey(), executorId, now, ttl);
         switch (claim.outcome()) {
           case HELD_ELSEWHERE -> it.set(w.askedAgainAt(claim.expiresAt().plusMillis(50)));
           case ALREADY_DONE -> {
+            RunEvent end = TakeOver.endHeld(w.claimKey(), claim);
             it.remove();
+            removed = true;
             String ended =
                 DeadLetters.capped(why + "; its run attempt ended at the previous owner");
-            if (claim.terminalEvent() == null) {
+            if (end == null) {
               deadLetters.send(w.record(), ended, DeadLetter.RUN_ELSEWHERE, w.done());
             } else {
               deadLetters.send(w.record(), ended, DeadLetter.RUN_ELSEWHERE, () -> {});
-              RunEvent end =
-                  Topics.EVENTS
-                      .valueSerde()
-                      .deserializer()
-                      .deserialize(
-                          Topics.EVENTS.name(),
-                          claim.terminalEvent().getBytes(StandardCharsets.UTF_8));
               events.publishEnd(end, null, w.record().partition(), w.done(), null);
             }
           }
           default -> {
             it.remove();
+            removed = true;
             RunEvent failed =
                 failure(w.request(), why, Math.max(w.partitionEpoch(), claim.epoch()));
             try {
@@ -271,7 +268,11 @@ final class Refusals {
             "Could not ask the claim of {} refused; asked again in a second: {}",
             w.claimKey(),
             e.toString());
-        it.set(w.askedAgainAt(now.plusSeconds(1)));
+        if (removed) {
+          it.add(w.askedAgainAt(now.plusSeconds(1))); // (set after a remove throws)
+        } else {
+          it.set(w.askedAgainAt(now.plusSeconds(1)));
+        }
       }
     }
   }

@@ -11,12 +11,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A request whose run still went on at its partition's previous owner when the partition changed
  * hands: it runs here only once that owner's claim on it has ended, one epoch above both.
  */
 final class TakeOver {
+  private static final Logger LOG = LoggerFactory.getLogger(TakeOver.class);
+
   private final ClaimStore claims;
   private final String executorId;
   private final Duration ttl;
@@ -53,6 +57,32 @@ final class TakeOver {
   }
 
   /**
+   * The end a claim holds, or null if it holds none or one that cannot be read: such an end is
+   * taken as ended without one, as a claim of an earlier version is (found by review: a result
+   * whose number had more digits than a read takes could not be read back, and every pass of the
+   * dispatcher threw on it before it let the request go, so nothing queued behind it started).
+   */
+  static RunEvent endHeld(String claimKey, ClaimStore.Claim claim) {
+    if (claim.terminalEvent() == null) {
+      return null;
+    }
+    try {
+      return Topics.EVENTS
+          .valueSerde()
+          .deserializer()
+          .deserialize(
+              Topics.EVENTS.name(), claim.terminalEvent().getBytes(StandardCharsets.UTF_8));
+    } catch (RuntimeException unreadable) {
+      LOG.error(
+          "The end the claim of {} holds cannot be read; the attempt is taken as ended without it:"
+              + " {}",
+          claimKey,
+          unreadable.toString());
+      return null;
+    }
+  }
+
+  /**
    * What becomes of the request now: empty if that attempt ended at the previous owner (its end is
    * published again, with the retry it said follows or the children a fan-out sent, and the request
    * is done); the request again, to wait until the claim may have lapsed, if it is still held; else
@@ -62,10 +92,8 @@ final class TakeOver {
     ClaimStore.Claim claim = claims.claim(p.elsewhere(), executorId, now, ttl);
     switch (claim.outcome()) {
       case ALREADY_DONE -> {
-        if (claim.terminalEvent() != null) {
-          byte[] bytes = claim.terminalEvent().getBytes(StandardCharsets.UTF_8);
-          RunEvent end =
-              Topics.EVENTS.valueSerde().deserializer().deserialize(Topics.EVENTS.name(), bytes);
+        RunEvent end = endHeld(p.elsewhere(), claim);
+        if (end != null) {
           RunEvent retry =
               RetryTimer.again(end, p.request(), p.job().descriptor(), timers, claim.retrySet());
           // a fan-out's children go with its end again: the transaction that held them may be void

@@ -229,4 +229,32 @@ class HandOverTwinTest {
         .extracting(ProducerRecord::topic)
         .containsExactly(Topics.REQUESTS_DLQ.name());
   }
+
+  /** An end, as a claim would hold it, whose result has a number of 1,500 digits. */
+  static String unreadableEnd() {
+    return "{\"run_id\":\"r\",\"seq\":3,\"type\":\"completed\",\"timestamp\":"
+        + "\"2026-12-06T12:00:00Z\",\"executor_id\":\"exec-b\",\"attempt\":1,\"epoch\":6,"
+        + "\"payload\":{\"result\":0."
+        + "1".repeat(1_500)
+        + "}}";
+  }
+
+  @Test
+  void anEndOnTheClaimThatCannotBeReadEndsTheWaitAsWithoutOne() {
+    // found by review: its read threw after the refusal was taken off the list, and putting it
+    // back threw again, out of the poll loop, for good
+    ReaderHarness w =
+        answering(
+            new ClaimStore.Claim(ClaimStore.Outcome.ALREADY_DONE, 6, null, unreadableEnd(), false));
+    w.reader.accept(ReaderHarness.request(5, "r", "no-such-job"));
+
+    w.reader.refusals().retryOnClaims(w.claims, TTL);
+
+    assertThat(w.reader.refusals().onClaims()).isZero();
+    assertThat(w.events.isEmpty()).isTrue();
+    assertThat(w.committed())
+        .extracting(ProducerRecord::topic)
+        .containsExactly(Topics.REQUESTS_DLQ.name());
+    assertThat(w.offsets.inFlight()).as("its offset finished").isZero();
+  }
 }

@@ -6,6 +6,7 @@ import io.jobline.wire.EventType;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import java.math.BigDecimal;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
@@ -70,5 +71,24 @@ class JobOutcomeTest {
     assertThat(carried.path("started").path("at").asText()).isEqualTo(at.toString());
     assertThat(JobOutcome.carrying(Json.object().put("result", 7), null))
         .isEqualTo(Json.object().put("result", 7));
+  }
+
+  @Test
+  void aResultWithANumberLongerThanAReadTakesFailsAndOneAsLongAsThatCompletes() throws Exception {
+    // found by review: written, it could not be read back (by history, or by an executor taking
+    // the run over from its claim)
+    JobOutcome.Verdict tooLong =
+        JobOutcome.returned(
+            null, false, Json.object().put("n", new BigDecimal("0." + "1".repeat(1_000))), 30);
+    assertThat(((JobOutcome.End) tooLong).payload().path("error").asText())
+        .contains("result.n")
+        .contains("more than 1000 characters");
+    BigDecimal longest = new BigDecimal("0." + "1".repeat(998));
+    JobOutcome.Verdict fits = JobOutcome.returned(null, false, Json.object().put("n", longest), 30);
+    assertThat(((JobOutcome.End) fits).type()).isEqualTo(EventType.COMPLETED);
+    String written = Json.mapper().writeValueAsString(((JobOutcome.End) fits).payload());
+    assertThat(Json.mapper().readTree(written).path("result").path("n").isNumber())
+        .as("read back")
+        .isTrue();
   }
 }

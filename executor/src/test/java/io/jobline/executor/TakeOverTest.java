@@ -66,21 +66,25 @@ class TakeOverTest {
 
   private List<EventPublisher.Outgoing> takeOver(
       RunEvent end, boolean retrySet, JobDescriptor job) {
-    Pending p =
-        new Pending(
-            new JobDefinition(job, null, null),
-            FIRST,
-            new TopicPartition("jobline.requests", 2),
-            7,
-            done::incrementAndGet,
-            null,
-            "r1:1",
-            5,
-            0);
+    Pending p = waitingOnTheClaim(job);
     TakeOver takeOver =
         new TakeOver(finishedWith(end, retrySet), "exec-b", Duration.ofSeconds(30), events, timers);
     assertThat(takeOver.claim(p, 5, T0.plusSeconds(20))).as("nothing runs again").isEmpty();
     return events.drain(new Fences(), voided -> {});
+  }
+
+  /** The first attempt's request read at offset 7, to wait on the claim the note named. */
+  private Pending waitingOnTheClaim(JobDescriptor job) {
+    return new Pending(
+        new JobDefinition(job, null, null),
+        FIRST,
+        new TopicPartition("jobline.requests", 2),
+        7,
+        done::incrementAndGet,
+        null,
+        "r1:1",
+        5,
+        0);
   }
 
   @Test
@@ -139,6 +143,31 @@ class TakeOverTest {
     assertThat(out.get(0).event()).isEqualTo(end);
     assertThat(out.get(0).then()).isNull();
     assertThat(timers.earliest()).isEmpty();
+  }
+
+  @Test
+  void anEndThatCannotBeReadIsTakenAsNoneAndTheRequestIsDone() {
+    // found by review: the read threw before the dispatcher let the request go, at every pass, and
+    // nothing queued behind it started
+    Pending p = waitingOnTheClaim(JOB);
+    TakeOver takeOver =
+        new TakeOver(
+            new ClaimsAnswering(
+                n ->
+                    new ClaimStore.Claim(
+                        ClaimStore.Outcome.ALREADY_DONE,
+                        3,
+                        null,
+                        HandOverTwinTest.unreadableEnd(),
+                        false)),
+            "exec-b",
+            Duration.ofSeconds(30),
+            events,
+            timers);
+
+    assertThat(takeOver.claim(p, 5, T0.plusSeconds(20))).isEmpty();
+    assertThat(done.get()).isEqualTo(1);
+    assertThat(events.drain(new Fences(), voided -> {})).isEmpty();
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.jobline.wire;
 
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -56,6 +57,9 @@ public final class WireLimits {
 
   /** Longest key of a JSON object. */
   public static final int MAX_KEY_LENGTH = 1024;
+
+  /** The longest number, as written, a JSON read takes (Jackson's limit). */
+  public static final int MAX_NUMBER_CHARS = StreamReadConstraints.DEFAULT_MAX_NUM_LEN;
 
   /**
    * The longest run id, job name or tenant id a record may carry. Jobline's own ids are 36
@@ -160,6 +164,16 @@ public final class WireLimits {
                 f.path(),
                 "a whole number must fit in 64 bits (-9223372036854775808 to"
                     + " 9223372036854775807); send a larger one as text"));
+      }
+      if (n.isBigDecimal() && n.decimalValue().toString().length() > MAX_NUMBER_CHARS) {
+        // (written, it could not be read back: an executor taking the run over could not read the
+        // end its claim held, nor history the event: found by review)
+        return Optional.of(
+            new Violation(
+                f.path(),
+                "a number is written with more than "
+                    + MAX_NUMBER_CHARS
+                    + " characters; send a longer one as text"));
       }
       if (n.isFloatingPointNumber() && !Double.isFinite(n.doubleValue())) {
         // (1e400 reads as Infinity: written again it is the text "Infinity", not a number)
