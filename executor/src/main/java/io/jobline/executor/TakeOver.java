@@ -83,6 +83,21 @@ final class TakeOver {
   }
 
   /**
+   * Notes on the claim that its retry's timer is set, as the executor that ended the attempt does:
+   * without it, a later takeover of the same claim (another copy of the request) set the timer
+   * again after it had fired, and the next attempt ran twice (found by review). Not noted (the
+   * store fails), that is what may still happen; the end is published all the same.
+   */
+  private void noteRetrySet(String claimKey) {
+    try {
+      claims.retrySet(claimKey);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Could not note on the claim of {} that its retry is set: {}", claimKey, e.toString());
+    }
+  }
+
+  /**
    * What becomes of the request now: empty if that attempt ended at the previous owner (its end is
    * published again, with the retry it said follows or the children a fan-out sent, and the request
    * is done); the request again, to wait until the claim may have lapsed, if it is still held; else
@@ -96,6 +111,9 @@ final class TakeOver {
         if (end != null) {
           RunEvent retry =
               RetryTimer.again(end, p.request(), p.job().descriptor(), timers, claim.retrySet());
+          if (retry != null && !claim.retrySet()) {
+            noteRetrySet(p.elsewhere());
+          }
           // a fan-out's children go with its end again: the transaction that held them may be void
           List<PreparedRequest> children =
               end.type() == EventType.COMPLETED

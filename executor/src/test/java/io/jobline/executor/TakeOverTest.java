@@ -171,6 +171,45 @@ class TakeOverTest {
   }
 
   @Test
+  void theRetryAnEndPublishedAgainSaidFollowsIsSetOnceForEveryTakeOverOfItsClaim() {
+    // found by review: a takeover set the timer the claim did not note as set, but noted nothing,
+    // and the next takeover (another copy of the request) set it again after it had fired: the next
+    // attempt ran twice
+    MongoClaimStore claims = new MongoClaimStore(ExecutorHarness.get().db);
+    String key = "r1-" + System.nanoTime() + ":1";
+    Duration ttl = Duration.ofSeconds(30);
+    assertThat(claims.claim(key, "exec-a", T0, ttl).outcome())
+        .isEqualTo(ClaimStore.Outcome.CLAIMED);
+    ObjectNode payload = Json.object().put("error", "boom");
+    payload.set(
+        "next_attempt",
+        Json.object().put("attempt", 2).put("due_at", T0.plusSeconds(3).toString()));
+    String end =
+        new String(
+            Topics.EVENTS
+                .valueSerde()
+                .serializer()
+                .serialize(Topics.EVENTS.name(), failed(payload)),
+            StandardCharsets.UTF_8);
+    // (the executor that ended it died before it set the timer)
+    assertThat(claims.finish(key, "exec-a", 1, end)).isTrue();
+    TakeOver takeOver = new TakeOver(claims, "exec-b", ttl, events, timers);
+
+    assertThat(takeOver.claim(waitingOnTheClaim(JOB).withElsewhere(key), 5, T0.plusSeconds(1)))
+        .isEmpty();
+    assertThat(timers.earliest()).as("set by the first takeover").isPresent();
+    timers.delete(TimerStore.retryId("r1", 2)); // (it fired)
+    assertThat(takeOver.claim(waitingOnTheClaim(JOB).withElsewhere(key), 5, T0.plusSeconds(9)))
+        .isEmpty();
+
+    assertThat(timers.earliest()).as("not set again").isEmpty();
+    assertThat(events.drain(new Fences(), voided -> {}))
+        .extracting(o -> o.then() == null ? null : o.then().type())
+        .as("each takeover publishes the end and its announcement")
+        .containsExactly(EventType.RETRY_SCHEDULED, EventType.RETRY_SCHEDULED);
+  }
+
+  @Test
   void anEndThatSaidNoRetryFollowsIsPublishedAloneAndSetsNoTimer() {
     RunEvent end = failed(Json.object().put("error", "boom"));
 
