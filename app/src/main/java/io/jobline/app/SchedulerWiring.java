@@ -85,10 +85,12 @@ final class SchedulerWiring {
             stores.timers(),
             new MongoLeaseStore(stores.db()),
             toKafka,
+            // a step's run has one executor attempt (the step's own retries are runs of their
+            // own): a cancel of it all stopped a retry or redrive asked for by hand once the chain
+            // run had ended, which then never ran (found by review)
             runId ->
                 controls.sendAndWait(
-                    new Control(
-                        RunId.of(runId), Control.CANCEL, parts.clock().instant(), "chain", null)));
+                    Control.cancel(RunId.of(runId), 1, parts.clock().instant(), "chain")));
     String id =
         (config.scheduler.schedulerId != null
                 ? config.scheduler.schedulerId

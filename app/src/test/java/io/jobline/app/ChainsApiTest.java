@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jobline.app.testjobs.ChainTestJobs;
 import io.jobline.chain.Chain;
+import io.jobline.run.RunStatus;
 import io.jobline.wire.RunId;
 import java.time.Duration;
 import java.time.Instant;
@@ -226,6 +227,22 @@ class ChainsApiTest {
                 .asText())
         .isEqualTo("cancelled");
     assertThat(http.post("/jobs/chain-runs/" + id + "/cancel", null).status()).isEqualTo(409);
+
+    // the chain run over, the step's run retried by hand runs (found by review: the chain's cancel
+    // stopped every attempt of it, and the retry answered 202 ended cancelled before it started)
+    RunId wait = RunId.forChainStep(id, "wait", 1);
+    assertThat(http.post("/jobs/runs/" + wait + "/retry", null).status()).isEqualTo(202);
+    ChainTestJobs.open(key);
+    JsonNode retried =
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .until(
+                () -> http.get("/jobs/runs/" + wait).body(),
+                r ->
+                    r.path("attempt").asInt() == 2
+                        && RunStatus.fromWire(r.path("status").asText()).isTerminal());
+    assertThat(retried.path("status").asText()).as(retried.toString()).isEqualTo("completed");
+    assertThat(retried.path("result").path("opened").asBoolean()).isTrue();
   }
 
   @Test

@@ -42,7 +42,10 @@ public final class ChainOrchestrator implements Managed {
   private static final Logger LOG = LoggerFactory.getLogger(ChainOrchestrator.class);
   static final String LEASE = "chain-orchestrator";
 
-  /** What the orchestrator reads and writes. */
+  /**
+   * What the orchestrator reads and writes; {@code cancel} cancels a step's run by id, its one
+   * executor attempt only (a retry of it asked for by hand later is not cancelled by it).
+   */
   public record Parts(
       ChainRunStore chainRuns,
       RunStore runs,
