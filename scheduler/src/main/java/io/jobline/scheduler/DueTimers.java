@@ -357,6 +357,17 @@ final class DueTimers {
         timers.deleteIfDue(timer.id(), timer.dueAt());
         return false;
       }
+      case SENT -> {
+        waiting.remove(timer.id());
+        LOG.info(
+            "Scheduler {} drops timer {}: history shows its run at attempt {} already, so its"
+                + " request went out",
+            id,
+            timer.id(),
+            run.attempt());
+        timers.deleteIfDue(timer.id(), timer.dueAt());
+        return false;
+      }
       default -> {
         if (run == null && waitedTooLong(timer, now)) {
           return true;

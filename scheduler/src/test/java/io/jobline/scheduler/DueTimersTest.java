@@ -2,6 +2,8 @@ package io.jobline.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.store.ChainAwareRuns;
 import io.jobline.store.InMemoryChainRunStore;
 import io.jobline.store.InMemoryRunStore;
@@ -133,6 +135,51 @@ class DueTimersTest {
 
     assertThat(out.requests).containsExactly(notYet);
     assertThat(kept.due(T0.plusSeconds(60), 10)).isEmpty();
+  }
+
+  @Test
+  void aRetryTimerWhoseAttemptHistoryShowsIsTakenAwayNotSentAgain() {
+    // found by review: a timer that outlived its send (its deletion failed, or the leader lost its
+    // lease before it) was sent again though history showed its attempt, "which an executor runs
+    // once": but only while that executor remembers it, and the attempt ran twice
+    InMemoryTimerStore kept = new InMemoryTimerStore();
+    JobRequest sentBefore = SchedulerTest.retryOf("r1");
+    JobRequest notYet = SchedulerTest.retryOf("r2");
+    kept.set(new TimerStore.Timer("retry:r1:2", T0, "retry", sentBefore));
+    kept.set(new TimerStore.Timer("retry:r2:2", T0, "retry", notYet));
+    InMemoryRunStore shown = new InMemoryRunStore(new SettableClock(T0));
+    RunRecord ranAttempt2 =
+        new RunRecord(
+            RunId.of("r1"),
+            "noop",
+            "t1",
+            null,
+            null,
+            RunStatus.COMPLETED,
+            2,
+            1,
+            "e",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(),
+            false,
+            List.of(),
+            null,
+            Map.of(),
+            null);
+    shown.upsertAll(
+        List.of(ranAttempt2, TestRuns.retryingWithRetryDue(RunId.of("r2"), "noop", T0)));
+    SchedulerTest.Captured out = new SchedulerTest.Captured();
+
+    new DueTimers("a", kept, shown, out, new SettableClock(T0), () -> true).fire();
+
+    assertThat(out.requests).containsExactly(notYet);
+    assertThat(kept.due(T0.plusSeconds(60), 10)).as("both taken away").isEmpty();
   }
 
   @Test

@@ -31,14 +31,21 @@ class RetryGateTest {
   }
 
   @Test
-  void itGoesOnceTheEndSaidARetryFollowsOrHistoryIsPastThatAttempt() {
+  void itGoesOnceTheEndSaidARetryFollows() {
     assertThat(RetryGate.of(TestRuns.failedWithRetryDue(R, "noop", DUE), 2))
         .isEqualTo(Verdict.SEND);
     assertThat(RetryGate.of(TestRuns.retryingWithRetryDue(R, "noop", DUE), 2))
         .isEqualTo(Verdict.SEND);
+  }
+
+  @Test
+  void itIsTakenAwayUnsentOnceHistoryShowsItsAttempt() {
+    // found by review: sent again, the attempt ran a second time once the executor that ran it no
+    // longer remembered it
     assertThat(RetryGate.of(atAttempt1(RunStatus.COMPLETED), 1))
-        .as("attempt 1's own request, shown already: sent again, run once")
-        .isEqualTo(Verdict.SEND);
+        .as("its own attempt, shown already")
+        .isEqualTo(Verdict.SENT);
+    assertThat(RetryGate.of(atAttempt1(RunStatus.RUNNING), 1)).isEqualTo(Verdict.SENT);
   }
 
   @Test
