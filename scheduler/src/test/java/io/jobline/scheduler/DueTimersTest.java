@@ -149,29 +149,7 @@ class DueTimersTest {
     kept.set(new TimerStore.Timer("retry:r2:2", T0, "retry", notYet));
     InMemoryRunStore shown = new InMemoryRunStore(new SettableClock(T0));
     RunRecord ranAttempt2 =
-        new RunRecord(
-            RunId.of("r1"),
-            "noop",
-            "t1",
-            null,
-            null,
-            RunStatus.COMPLETED,
-            2,
-            1,
-            "e",
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            List.of(),
-            false,
-            List.of(),
-            null,
-            Map.of(),
-            null);
+        TestRuns.atAttempt(RunId.of("r1"), "noop", "t1", RunStatus.COMPLETED, 2);
     shown.upsertAll(
         List.of(ranAttempt2, TestRuns.retryingWithRetryDue(RunId.of("r2"), "noop", T0)));
     SchedulerTest.Captured out = new SchedulerTest.Captured();

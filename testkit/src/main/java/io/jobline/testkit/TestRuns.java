@@ -17,9 +17,15 @@ public final class TestRuns {
    * on executor {@code e}; no params, trigger, times, result, logs or attempts.
    */
   public static RunRecord run(RunId id, String job, String tenant, RunStatus status) {
+    return atAttempt(id, job, tenant, status, 1);
+  }
+
+  /** {@link #run}, at {@code attempt}. */
+  public static RunRecord atAttempt(
+      RunId id, String job, String tenant, RunStatus status, int attempt) {
     return new RunRecord(
-        id, job, tenant, null, null, status, 1, 1, "e", null, null, null, null, null, null, null,
-        List.of(), false, List.of(), null, Map.of(), null);
+        id, job, tenant, null, null, status, attempt, 1, "e", null, null, null, null, null, null,
+        null, List.of(), false, List.of(), null, Map.of(), null);
   }
 
   /** A run of {@code job} that completed at {@code at}. */
