@@ -225,7 +225,8 @@ final class Refusals {
         switch (claim.outcome()) {
           case HELD_ELSEWHERE -> it.set(w.askedAgainAt(claim.expiresAt().plusMillis(50)));
           case ALREADY_DONE -> {
-            RunEvent end = TakeOver.endHeld(w.claimKey(), claim);
+            RunEvent end =
+                TakeOver.endHeld(w.request(), claim, executorId, now, w.partitionEpoch());
             it.remove();
             removed = true;
             String ended =

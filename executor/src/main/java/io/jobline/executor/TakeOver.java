@@ -4,7 +4,10 @@ import io.jobline.store.TimerStore;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.Topics;
 import io.jobline.wire.EventType;
+import io.jobline.wire.JobRequest;
+import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
+import io.jobline.wire.WireLimits;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,12 +60,14 @@ final class TakeOver {
   }
 
   /**
-   * The end a claim holds, or null if it holds none or one that cannot be read: such an end is
-   * taken as ended without one, as a claim of an earlier version is (found by review: a result
+   * The end a claim holds, or null if it holds none. One that cannot be read is replaced by a
+   * failure of the attempt saying so, at an epoch above the claim's (found by review: a result
    * whose number had more digits than a read takes could not be read back, and every pass of the
-   * dispatcher threw on it before it let the request go, so nothing queued behind it started).
+   * dispatcher threw on it before it let the request go, so nothing queued behind it started; taken
+   * as none, the attempt showed running for good when the transaction of its end was void).
    */
-  static RunEvent endHeld(String claimKey, ClaimStore.Claim claim) {
+  static RunEvent endHeld(
+      JobRequest request, ClaimStore.Claim claim, String executorId, Instant now, long epoch) {
     if (claim.terminalEvent() == null) {
       return null;
     }
@@ -74,11 +79,23 @@ final class TakeOver {
               Topics.EVENTS.name(), claim.terminalEvent().getBytes(StandardCharsets.UTF_8));
     } catch (RuntimeException unreadable) {
       LOG.error(
-          "The end the claim of {} holds cannot be read; the attempt is taken as ended without it:"
-              + " {}",
-          claimKey,
+          "The end the claim of run {} attempt {} holds cannot be read; the attempt ends failed: {}",
+          request.runId().value(),
+          request.attemptOrFirst(),
           unreadable.toString());
-      return null;
+      return new RunEvent(
+          request.runId(),
+          1,
+          EventType.FAILED,
+          now,
+          executorId,
+          request.attemptOrFirst(),
+          Math.max(epoch, claim.epoch()) + 1,
+          Json.object()
+              .put(
+                  "error", "its end, kept on its claim by the executor that ran it, cannot be read")
+              .put("job_name", WireLimits.cutId(request.jobName()))
+              .put("tenant_id", WireLimits.cutId(request.tenantId())));
     }
   }
 
@@ -107,7 +124,7 @@ final class TakeOver {
     ClaimStore.Claim claim = claims.claim(p.elsewhere(), executorId, now, ttl);
     switch (claim.outcome()) {
       case ALREADY_DONE -> {
-        RunEvent end = endHeld(p.elsewhere(), claim);
+        RunEvent end = endHeld(p.request(), claim, executorId, now, partitionEpoch);
         if (end != null) {
           RunEvent retry =
               RetryTimer.again(end, p.request(), p.job().descriptor(), timers, claim.retrySet());

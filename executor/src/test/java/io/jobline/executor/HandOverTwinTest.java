@@ -240,7 +240,7 @@ class HandOverTwinTest {
   }
 
   @Test
-  void anEndOnTheClaimThatCannotBeReadEndsTheWaitAsWithoutOne() {
+  void anEndOnTheClaimThatCannotBeReadEndsTheWaitAndTheAttemptFailed() {
     // found by review: its read threw after the refusal was taken off the list, and putting it
     // back threw again, out of the poll loop, for good
     ReaderHarness w =
@@ -251,10 +251,12 @@ class HandOverTwinTest {
     w.reader.refusals().retryOnClaims(w.claims, TTL);
 
     assertThat(w.reader.refusals().onClaims()).isZero();
-    assertThat(w.events.isEmpty()).isTrue();
+    List<EventPublisher.Outgoing> out = w.events.drain(new Fences(), voided -> {});
+    assertThat(out).extracting(o -> o.event().type()).containsExactly(EventType.FAILED);
     assertThat(w.committed())
         .extracting(ProducerRecord::topic)
         .containsExactly(Topics.REQUESTS_DLQ.name());
+    out.get(0).sent().run();
     assertThat(w.offsets.inFlight()).as("its offset finished").isZero();
   }
 }

@@ -146,7 +146,7 @@ class TakeOverTest {
   }
 
   @Test
-  void anEndThatCannotBeReadIsTakenAsNoneAndTheRequestIsDone() {
+  void anEndThatCannotBeReadEndsTheAttemptFailedAndTheRequestIsDone() {
     // found by review: the read threw before the dispatcher let the request go, at every pass, and
     // nothing queued behind it started
     Pending p = waitingOnTheClaim(JOB);
@@ -166,8 +166,14 @@ class TakeOverTest {
             timers);
 
     assertThat(takeOver.claim(p, 5, T0.plusSeconds(20))).isEmpty();
+    List<EventPublisher.Outgoing> out = events.drain(new Fences(), voided -> {});
+    assertThat(out)
+        .extracting(o -> o.event().type() + "@" + o.event().epoch())
+        .as("the attempt ends failed, above the claim's epoch and the partition's")
+        .containsExactly("FAILED@6");
+    assertThat(out.get(0).event().payload().path("error").asText()).contains("cannot be read");
+    out.get(0).sent().run();
     assertThat(done.get()).isEqualTo(1);
-    assertThat(events.drain(new Fences(), voided -> {})).isEmpty();
   }
 
   @Test
