@@ -416,7 +416,8 @@ public final class Executor implements Managed {
         leases.handOver(
             o,
             committed ? offsets.finishedSinceCommit(o.tp) : Set.of(),
-            o.stillRunning(Map.of(), offset -> done && offsets.finishedHere(o.tp, offset)));
+            o.stillRunning(Map.of(), offset -> done && offsets.finishedHere(o.tp, offset)),
+            offsets.committedOffset(o.tp));
       }
     }
   }

@@ -58,6 +58,7 @@ final class LeaseKeeper {
       long epoch,
       Set<Long> finished,
       Map<Long, String> stillRunning,
+      long base,
       Instant giveUpAt,
       AtomicInteger state) {}
 
@@ -161,6 +162,7 @@ final class LeaseKeeper {
             o.epoch = taken.get().epoch();
             o.noteFinished.addAll(taken.get().finished());
             o.noteRunning.putAll(taken.get().stillRunning());
+            o.noteBase = taken.get().base();
             o.readSinceTaken = false;
             o.skip.addAll(o.noteFinished);
             o.elsewhere.putAll(o.noteRunning);
@@ -242,13 +244,14 @@ final class LeaseKeeper {
    * owner takes the lease only once it expired. (A store out of reach for that long also let the
    * claims of the runs going on here lapse: they are renewed there, with the same time to live.)
    */
-  void handOver(OwnedPartition o, Set<Long> finished, Map<Long, String> stillRunning) {
+  void handOver(OwnedPartition o, Set<Long> finished, Map<Long, String> stillRunning, long base) {
     Note note =
         new Note(
             o.tp,
             o.epoch,
             Set.copyOf(finished),
             Map.copyOf(stillRunning),
+            base,
             clock.instant().plus(ttl.multipliedBy(2)),
             new AtomicInteger(WAITING));
     RuntimeException failed = send(note);
@@ -294,7 +297,12 @@ final class LeaseKeeper {
   private RuntimeException send(Note note) {
     try {
       leases.handOver(
-          note.tp().toString(), executorId, note.epoch(), note.finished(), note.stillRunning());
+          note.tp().toString(),
+          executorId,
+          note.epoch(),
+          note.finished(),
+          note.stillRunning(),
+          note.base());
       return null;
     } catch (RuntimeException e) {
       return e;

@@ -61,7 +61,7 @@ public final class MongoPartitionLeases implements PartitionLeases {
               new FindOneAndUpdateOptions().upsert(true).returnDocument(ReturnDocument.BEFORE));
       long epoch = before == null ? 1 : ((Number) before.get("epoch")).longValue() + 1;
       return Optional.of(
-          before == null ? new Taken(epoch, Set.of(), Map.of()) : taken(before, epoch));
+          before == null ? new Taken(epoch, Set.of(), Map.of(), 0) : taken(before, epoch));
     } catch (MongoServerException held) {
       // findAndModify reports the collision as a command error, a plain update as a write error
       if (ErrorCategory.fromErrorCode(held.getCode()) != ErrorCategory.DUPLICATE_KEY) {
@@ -81,7 +81,8 @@ public final class MongoPartitionLeases implements PartitionLeases {
     if (still != null) {
       still.forEach((offset, key) -> running.put(Long.parseLong(offset), String.valueOf(key)));
     }
-    return new Taken(epoch, finished, running);
+    return new Taken(
+        epoch, finished, running, d.get("note_base") instanceof Number base ? base.longValue() : 0);
   }
 
   @Override
@@ -103,7 +104,8 @@ public final class MongoPartitionLeases implements PartitionLeases {
       String owner,
       long epoch,
       Set<Long> finished,
-      Map<Long, String> stillRunning) {
+      Map<Long, String> stillRunning,
+      long base) {
     Document running = new Document();
     stillRunning.forEach((offset, key) -> running.put(Long.toString(offset), key));
     leases.updateOne(
@@ -113,6 +115,7 @@ public final class MongoPartitionLeases implements PartitionLeases {
             Updates.set("owner", null),
             Updates.set("expires_at", new Date(0)),
             Updates.set("finished", List.copyOf(finished)),
-            Updates.set("still_running", running)));
+            Updates.set("still_running", running),
+            Updates.set("note_base", base)));
   }
 }

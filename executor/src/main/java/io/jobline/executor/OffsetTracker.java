@@ -239,6 +239,12 @@ final class OffsetTracker {
     committed.putAll(offsets);
   }
 
+  /** The offset this executor last committed for a partition, or 0 if it committed none. */
+  synchronized long committedOffset(TopicPartition tp) {
+    OffsetAndMetadata at = committed.get(tp);
+    return at == null ? 0 : at.offset();
+  }
+
   /**
    * The offsets of a partition finished here since its last commit (what the next owner must skip).
    */

@@ -51,6 +51,9 @@ final class OwnedPartition {
    */
   boolean readSinceTaken;
 
+  /** The committed offset the note's writer knew ({@link PartitionLeases#handOver}). */
+  long noteBase;
+
   /**
    * Notes the first offset read since the lease was taken: reading starts where the partition was
    * last committed, so the note's offsets below it finished long ago (the note stays with the lease
@@ -62,6 +65,15 @@ final class OwnedPartition {
       return;
     }
     readSinceTaken = true;
+    if (offset < noteBase) {
+      // read from below the commit the note's writer knew: the offsets were used anew (the topic
+      // made again), and the records the note names are gone (found by review)
+      skip.removeAll(noteFinished);
+      elsewhere.keySet().removeAll(noteRunning.keySet());
+      noteFinished.clear();
+      noteRunning.clear();
+      return;
+    }
     noteFinished.removeIf(o -> o < offset);
     noteRunning.keySet().removeIf(o -> o < offset);
     skip.removeIf(o -> o < offset);

@@ -20,9 +20,10 @@ public interface PartitionLeases {
    * or lost the partition without handing it over, wrote none, and the note read by it was all that
    * said the runs it names still went on (taking it away with the lease, the owner after that one
    * started them beside their first owner: found by review). Its offsets below where the partition
-   * is read from are over; an owner drops them as it reads ({@link OwnedPartition#firstRead}).
+   * is read from are over; an owner drops them as it reads, and the whole note if it reads from
+   * below {@code base} ({@link OwnedPartition#firstRead}).
    */
-  record Taken(long epoch, Set<Long> finished, Map<Long, String> stillRunning) {}
+  record Taken(long epoch, Set<Long> finished, Map<Long, String> stillRunning, long base) {}
 
   /**
    * Takes the lease if it is free, expired, or already this owner's; empty while another holds it.
@@ -36,11 +37,16 @@ public interface PartitionLeases {
   /** Extends the lease; false if another owner has taken it since (this owner is fenced). */
   boolean renew(String partition, String owner, long epoch, Instant now, Duration ttl);
 
-  /** Gives the lease up with a note for the next owner. */
+  /**
+   * Gives the lease up with a note for the next owner; {@code base} is the partition's committed
+   * offset as this owner knows it (0 if it does not): a later owner reading from below it reads
+   * offsets used anew (the topic made again), which the note does not name.
+   */
   void handOver(
       String partition,
       String owner,
       long epoch,
       Set<Long> finished,
-      Map<Long, String> stillRunning);
+      Map<Long, String> stillRunning,
+      long base);
 }

@@ -132,7 +132,8 @@ final class Rebalance implements ConsumerRebalanceListener {
         leases.handOver(
             o,
             committed ? offsets.finishedSinceCommit(tp) : Set.of(),
-            o.stillRunning(going, offset -> done && offsets.finishedHere(tp, offset)));
+            o.stillRunning(going, offset -> done && offsets.finishedHere(tp, offset)),
+            offsets.committedOffset(tp));
       }
       offsets.forget(tp);
     }

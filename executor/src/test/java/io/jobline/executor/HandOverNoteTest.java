@@ -83,7 +83,8 @@ class HandOverNoteTest {
             String owner,
             long epoch,
             Set<Long> finished,
-            Map<Long, String> stillRunning) {
+            Map<Long, String> stillRunning,
+            long base) {
           if (failures > 0) {
             failures--;
             throw new IllegalStateException("the store timed out");

@@ -46,7 +46,7 @@ class MongoPartitionLeasesTest {
     String p = partition();
     long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
     assertThat(leases.take(p, "exec-b", now.plusSeconds(1), ttl, false)).isEmpty();
-    leases.handOver(p, "exec-a", first, Set.of(7L), Map.of(9L, "run-9:1"));
+    leases.handOver(p, "exec-a", first, Set.of(7L), Map.of(9L, "run-9:1"), 5);
     PartitionLeases.Taken taken =
         leases.take(p, "exec-b", now.plusSeconds(2), ttl, false).orElseThrow();
     assertThat(taken.epoch()).isEqualTo(first + 1);
@@ -61,7 +61,7 @@ class MongoPartitionLeasesTest {
     // going at the first, which it started beside it
     String p = partition();
     long first = leases.take(p, "exec-a", now, ttl, false).orElseThrow().epoch();
-    leases.handOver(p, "exec-a", first, Set.of(7L), Map.of(9L, "run-9:1"));
+    leases.handOver(p, "exec-a", first, Set.of(7L), Map.of(9L, "run-9:1"), 5);
     assertThat(leases.take(p, "exec-b", now.plusSeconds(1), ttl, false)).isPresent();
 
     PartitionLeases.Taken third =
@@ -72,11 +72,13 @@ class MongoPartitionLeasesTest {
     assertThat(third.epoch()).isEqualTo(first + 2);
     assertThat(third.finished()).containsExactly(7L);
     assertThat(third.stillRunning()).containsExactly(Map.entry(9L, "run-9:1"));
+    assertThat(third.base()).isEqualTo(5);
     long thirdEpoch = third.epoch();
-    leases.handOver(p, "exec-c", thirdEpoch, Set.of(), Map.of(12L, "run-12:1"));
+    leases.handOver(p, "exec-c", thirdEpoch, Set.of(), Map.of(12L, "run-12:1"), 11);
     PartitionLeases.Taken fourth =
         leases.take(p, "exec-d", now.plusSeconds(20), ttl, false).orElseThrow();
     assertThat(fourth.finished()).as("a later note replaces it").isEmpty();
     assertThat(fourth.stillRunning()).containsExactly(Map.entry(12L, "run-12:1"));
+    assertThat(fourth.base()).isEqualTo(11);
   }
 }
