@@ -156,7 +156,7 @@ class ExecutorFleetContractTest {
         PartitionLeases.Taken taken =
             written.take(l.partition(), owner, l.expiresAt().minus(TTL), TTL, false).orElseThrow();
         if (l.owner() == null) {
-          written.handOver(l.partition(), owner, taken.epoch(), Set.of(), Map.of());
+          written.handOver(l.partition(), owner, taken.epoch(), Set.of(), Map.of(), 0);
         }
       }
       return new MongoExecutorFleet(db);
