@@ -90,7 +90,7 @@ final class SchedulerWiring {
             // run had ended, which then never ran (found by review)
             runId ->
                 controls.sendAndWait(
-                    Control.cancel(RunId.of(runId), 1, parts.clock().instant(), "chain")));
+                    Control.cancel(RunId.of(runId), 1, parts.clock().instant(), Control.BY_CHAIN)));
     String id =
         (config.scheduler.schedulerId != null
                 ? config.scheduler.schedulerId

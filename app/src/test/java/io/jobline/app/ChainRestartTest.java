@@ -128,7 +128,7 @@ class ChainRestartTest {
             toKafka,
             runId ->
                 controls.sendAndWait(
-                    new Control(RunId.of(runId), Control.CANCEL, clock.instant(), "test", null))),
+                    Control.cancel(RunId.of(runId), 1, clock.instant(), Control.BY_CHAIN))),
         Duration.ofMillis(200),
         Duration.ofSeconds(15),
         id,

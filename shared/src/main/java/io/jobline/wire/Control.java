@@ -16,13 +16,24 @@ public record Control(
     RunId runId, String action, Instant requestedAt, String requestedBy, Integer attempt) {
   public static final String CANCEL = "cancel";
 
+  /** Who sends the cancels of a chain run's steps: the chain orchestrator. */
+  public static final String BY_CHAIN = "chain";
+
   /** Cancels the run's attempts up to {@code attempt}. */
   public static Control cancel(RunId runId, int attempt, Instant at, String by) {
     return new Control(runId, CANCEL, at, by, attempt);
   }
 
-  /** The last attempt this message cancels. */
+  /**
+   * The last attempt this message cancels. A chain step's run has one attempt of the orchestrator's
+   * own: its cancel covers that one, also as written before it named it (every executor reads the
+   * topic from its start, and such a cancel stopped a retry of the step's run asked for by hand
+   * once its chain run had ended: found by review).
+   */
   public int cancelsUpTo() {
-    return attempt == null ? Integer.MAX_VALUE : attempt;
+    if (attempt != null) {
+      return attempt;
+    }
+    return BY_CHAIN.equals(requestedBy) ? 1 : Integer.MAX_VALUE;
   }
 }
