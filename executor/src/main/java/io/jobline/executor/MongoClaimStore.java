@@ -24,6 +24,10 @@ import org.bson.Document;
  */
 public final class MongoClaimStore implements ClaimStore {
   public static final String COLLECTION = "job_claims";
+
+  /** Set on a lapsed epoch's document as the next epoch is claimed: it can no longer be renewed. */
+  static final String TAKEN_OVER = "taken_over";
+
   private final MongoCollection<Document> claims;
 
   public MongoClaimStore(MongoDatabase db) {
@@ -84,6 +88,22 @@ public final class MongoClaimStore implements ClaimStore {
       if (expires.isAfter(now)) {
         return new Claim(Outcome.HELD_ELSEWHERE, base, expires, null, false);
       }
+      // the lapsed epoch is marked taken over, on its own document, where its holder's renewal
+      // looks: a renewal that read no later epoch and then wrote late (a slow store) extended it
+      // after this claim was made, and the attempt ran on both executors (found by review). A
+      // renewal that lands first leaves it unlapsed, and this claim finds it held.
+      if (claims
+              .updateOne(
+                  Filters.and(
+                      Filters.eq("_id", epochId(key, base)),
+                      Filters.lte("expires_at", Date.from(now))),
+                  Updates.set(TAKEN_OVER, true))
+              .getMatchedCount()
+          == 0) {
+        Document renewed = byId(epochId(key, base));
+        Instant until = renewed == null ? now.plus(ttl) : renewed.getDate("expires_at").toInstant();
+        return new Claim(Outcome.HELD_ELSEWHERE, base, until, null, false);
+      }
     }
     long next = base + 1;
     Date until = Date.from(now.plus(ttl));
@@ -103,10 +123,13 @@ public final class MongoClaimStore implements ClaimStore {
     if (fenced(key, epoch)) {
       return false;
     }
-    claims.updateOne(
-        Filters.eq("_id", epochId(key, epoch)),
-        Updates.set("expires_at", Date.from(now.plus(ttl))));
-    return true;
+    // (not once a claim marked it taken over, whenever this write lands)
+    return claims
+            .updateOne(
+                Filters.and(Filters.eq("_id", epochId(key, epoch)), Filters.ne(TAKEN_OVER, true)),
+                Updates.set("expires_at", Date.from(now.plus(ttl))))
+            .getMatchedCount()
+        == 1;
   }
 
   @Override

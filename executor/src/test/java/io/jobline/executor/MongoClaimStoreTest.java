@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import io.jobline.embedded.EmbeddedMongo;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -96,5 +100,75 @@ class MongoClaimStoreTest {
         .isFalse();
     assertThat(claims.finish("r1:1", "exec-b", stalled, "{\"end\":\"late\"}")).isFalse();
     assertThat(claims.finish("r1:1", "exec-d", current, "{\"end\":\"d\"}")).isTrue();
+  }
+
+  @Test
+  void aRenewalThatLandsAfterAnotherExecutorClaimedTheLapsedEpochFails() {
+    // found by review: the renewal read that no later epoch existed, its write then landed late (a
+    // slow store) after another executor had claimed the lapsed epoch's successor, and it
+    // succeeded: the attempt ran on both executors
+    MongoDatabase db = client.getDatabase("claims-late-renewal");
+    MongoClaimStore other = new MongoClaimStore(db);
+    String key = "r1:1";
+    assertThat(other.claim(key, "exec-a", T0, TTL).epoch()).isEqualTo(1);
+    ClaimStore.Claim[] taken = new ClaimStore.Claim[1];
+    MongoClaimStore slow =
+        new MongoClaimStore(
+            beforeTheNextUpdate(
+                db, () -> taken[0] = other.claim(key, "exec-b", T0.plus(TTL).plusMillis(1), TTL)));
+
+    boolean renewed = slow.renew(key, "exec-a", 1, T0.plusSeconds(10), TTL);
+
+    assertThat(taken[0].outcome()).isEqualTo(ClaimStore.Outcome.CLAIMED);
+    assertThat(taken[0].epoch()).isEqualTo(2);
+    assertThat(renewed).as("the holder of epoch 1 learns it was taken over").isFalse();
+    assertThat(other.renew(key, "exec-b", 2, T0.plus(TTL).plusSeconds(5), TTL)).isTrue();
+  }
+
+  @Test
+  void aRenewalThatLandsFirstKeepsTheEpochAndTheClaimFindsItHeld() {
+    MongoDatabase db = client.getDatabase("claims-renewal-first");
+    MongoClaimStore claims = new MongoClaimStore(db);
+    assertThat(claims.claim("r1:1", "exec-a", T0, TTL).epoch()).isEqualTo(1);
+    // (a renewal read with the time it began, landing just before the claim below)
+    assertThat(claims.renew("r1:1", "exec-a", 1, T0.plusSeconds(10), TTL)).isTrue();
+
+    ClaimStore.Claim late = claims.claim("r1:1", "exec-b", T0.plus(TTL).plusMillis(1), TTL);
+
+    assertThat(late.outcome()).isEqualTo(ClaimStore.Outcome.HELD_ELSEWHERE);
+    assertThat(late.expiresAt()).isEqualTo(T0.plusSeconds(10).plus(TTL));
+  }
+
+  /** {@code db}, running {@code hook} once just before the next update of one document. */
+  private static MongoDatabase beforeTheNextUpdate(MongoDatabase db, Runnable hook) {
+    boolean[] ran = new boolean[1];
+    return (MongoDatabase)
+        Proxy.newProxyInstance(
+            MongoDatabase.class.getClassLoader(),
+            new Class<?>[] {MongoDatabase.class},
+            (proxy, method, args) -> {
+              Object out = invoke(db, method, args);
+              if (!method.getName().equals("getCollection")) {
+                return out;
+              }
+              return Proxy.newProxyInstance(
+                  MongoCollection.class.getClassLoader(),
+                  new Class<?>[] {MongoCollection.class},
+                  (p, m, a) -> {
+                    if (m.getName().equals("updateOne") && !ran[0]) {
+                      ran[0] = true;
+                      hook.run();
+                    }
+                    return invoke(out, m, a);
+                  });
+            });
+  }
+
+  private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+    try {
+      return method.invoke(target, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
   }
 }
