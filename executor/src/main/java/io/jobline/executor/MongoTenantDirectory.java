@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 
 /**
  * {@link TenantDirectory} on the tenants collection of {@link TenantSettings} (read only: the
@@ -36,23 +37,50 @@ public final class MongoTenantDirectory implements TenantDirectory {
     return ids;
   }
 
+  /**
+   * The tenants below {@code tenant}, walked on the values the collection holds: its ids are often
+   * ObjectIds or numbers, which a text never equals in a query, and every descendant of such a
+   * tenant was missed (a fan-out ran for the tenant asked alone: found by review). A parent link is
+   * matched as the value, or its text, and the tenant asked also as an ObjectId or a number it
+   * spells.
+   */
   @Override
   public List<String> descendants(String tenant) {
     Set<String> seen = new LinkedHashSet<>();
-    Deque<String> queue = new ArrayDeque<>(List.of(tenant));
+    Deque<Object> queue = new ArrayDeque<>(List.of(tenant));
     while (!queue.isEmpty()) {
-      String parent = queue.poll();
+      Object parent = queue.poll();
       for (Document child :
           tenants.find(
               Filters.and(
-                  Filters.eq(settings.parentField, parent),
+                  Filters.in(settings.parentField, spellings(parent)),
                   Filters.ne(settings.activeField, false)))) {
-        String id = String.valueOf(child.get(settings.idField));
+        Object raw = child.get(settings.idField);
+        String id = String.valueOf(raw);
         if (!id.equals(tenant) && seen.add(id)) {
-          queue.add(id);
+          queue.add(raw);
         }
       }
     }
     return List.copyOf(seen);
+  }
+
+  /** The values a parent link to {@code id} may hold. */
+  private static List<Object> spellings(Object id) {
+    List<Object> out = new ArrayList<>(List.of(id));
+    if (!(id instanceof String)) {
+      out.add(String.valueOf(id));
+      return out;
+    }
+    String text = (String) id;
+    if (ObjectId.isValid(text)) {
+      out.add(new ObjectId(text));
+    }
+    try {
+      out.add(Long.parseLong(text)); // (numbers of every BSON type match it)
+    } catch (NumberFormatException notANumber) {
+      // not one
+    }
+    return out;
   }
 }

@@ -10,6 +10,7 @@ import io.jobline.executor.TenantSettings;
 import java.util.List;
 import java.util.Set;
 import org.bson.Document;
+import org.bson.types.ObjectId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -121,6 +122,36 @@ class TenantDirectoryContractTest {
         db.getCollection(settings.collection).insertOne(doc);
       }
       return new MongoTenantDirectory(db, settings);
+    }
+  }
+
+  @Nested
+  class MongoTenantIdsOfOtherTypes {
+    @Test
+    void descendantsOfTenantsWhoseIdsAreObjectIdsOrNumbersAreFound() {
+      // found by review: the walk matched parent links with the text of an id, which never equals
+      // an ObjectId or a number, and a fan-out ran for the tenant asked alone
+      TenantSettings settings = new TenantSettings();
+      MongoDatabase db = mongo.freshDatabase();
+      ObjectId root = new ObjectId();
+      ObjectId child = new ObjectId();
+      ObjectId grandchild = new ObjectId();
+      db.getCollection(settings.collection)
+          .insertMany(
+              List.of(
+                  new Document(settings.idField, root),
+                  new Document(settings.idField, child).append(settings.parentField, root),
+                  new Document(settings.idField, grandchild)
+                      .append(settings.parentField, child.toHexString()), // (a link as text)
+                  new Document(settings.idField, 7),
+                  new Document(settings.idField, 8L).append(settings.parentField, 7),
+                  new Document(settings.idField, 9).append(settings.parentField, 8L)));
+      MongoTenantDirectory d = new MongoTenantDirectory(db, settings);
+
+      assertThat(d.descendants(root.toHexString()))
+          .containsExactly(child.toHexString(), grandchild.toHexString());
+      assertThat(d.descendants("7")).containsExactly("8", "9");
+      assertThat(d.active()).contains(root.toHexString(), "7", "8", "9");
     }
   }
 }
