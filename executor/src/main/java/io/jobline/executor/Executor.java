@@ -90,6 +90,7 @@ public final class Executor implements Managed {
 
   private ExecutorService threads;
   private ScheduledThreadPoolExecutor watchdog;
+  private ScheduledThreadPoolExecutor renewer;
   private OverflowPace pace;
   private Lanes lanes;
   private volatile Dispatcher dispatcher;
@@ -155,6 +156,8 @@ public final class Executor implements Managed {
     threads = Executors.newCachedThreadPool(DaemonThreads.named("jobline-run"));
     watchdog = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("jobline-watchdog"));
     watchdog.setRemoveOnCancelPolicy(true);
+    renewer = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("jobline-claim-renewer"));
+    renewer.setRemoveOnCancelPolicy(true);
     leases.start(owned.values(), DaemonThreads.named("jobline-lease-keeper"));
     control = new ControlListener(kafka, executorId, (run, attempt) -> runs.cancel(run, attempt));
     // a tenant's share of the bytes in flight, as its share of the count (overflowAfter of
@@ -162,7 +165,8 @@ public final class Executor implements Managed {
     lanes =
         new Lanes(settings.overflowAfter, settings.maxInFlightBytes.toBytes() / 10, Pending::bytes);
     pace = OverflowPace.forTarget(settings.overflowTarget.toMilliseconds(), System.nanoTime());
-    RunEnvironment env = new RunEnvironment(executorId, settings, parts, events, clock, watchdog);
+    RunEnvironment env =
+        new RunEnvironment(executorId, settings, parts, events, clock, watchdog, renewer);
     runs = new Runs(env, owned, leases, fenced, control, threads);
     dispatcher = new Dispatcher(new Dispatcher.Context(env, owned, lanes, pace, runs));
     control.start();
@@ -437,6 +441,9 @@ public final class Executor implements Managed {
   private void shutdownClients() throws InterruptedException {
     if (control != null) {
       control.close();
+    }
+    if (renewer != null) {
+      renewer.shutdownNow();
     }
     if (watchdog != null) {
       watchdog.shutdownNow();

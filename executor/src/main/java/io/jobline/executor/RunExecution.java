@@ -42,6 +42,10 @@ final class RunExecution implements Runnable {
   private final String executorId;
   private final Clock clock;
   private final ScheduledExecutorService watchdog;
+
+  /** Where the claim of a run handed over is renewed ({@link RunEnvironment}). */
+  private final ScheduledExecutorService renewer;
+
   private final RunOutcome outcome;
   private final RunningRuns running;
   private final RetryPolicy retries;
@@ -106,6 +110,7 @@ final class RunExecution implements Runnable {
     this.executorId = env.executorId();
     this.clock = env.clock();
     this.watchdog = env.watchdog();
+    this.renewer = env.renewer();
     this.running = running;
     this.outcome = outcome;
     this.retries = RetryPolicy.of(settings);
@@ -144,7 +149,7 @@ final class RunExecution implements Runnable {
     claimEpoch = claim;
     hold = new Hold(LeaseKeeper.validity(clock.instant(), ttl()));
     long beat = Math.max(100, ttl().toMillis() / 3);
-    renewal = watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS);
+    renewal = renewer.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS);
     return true;
   }
 
@@ -324,7 +329,7 @@ final class RunExecution implements Runnable {
     timers.add(watchdog.schedule(() -> abandon(timeout), abandonAt, TimeUnit.MILLISECONDS));
     if (claimEpoch > 0) {
       long beat = Math.max(100, ttl().toMillis() / 3);
-      timers.add(watchdog.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS));
+      timers.add(renewer.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS));
     }
     try {
       JsonNode result = pending.job().invoke(ctx);

@@ -23,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,7 +40,8 @@ public class EndFailuresTest {
   private static final TopicPartition TP = new TopicPartition("jobline.requests", 3);
 
   private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
-  private final List<String> outcomes = new CopyOnWriteArrayList<>();
+  private final RecordingOutcome recorded = new RecordingOutcome();
+  private final List<String> outcomes = recorded.outcomes;
   private final EventPublisher events = new EventPublisher();
   private final CountDownLatch started = new CountDownLatch(1);
   private volatile boolean released;
@@ -139,24 +139,7 @@ public class EndFailuresTest {
             return fences.isFenced(claimKey, epoch);
           }
         };
-    RunOutcome outcome =
-        new RunOutcome() {
-          @Override
-          public EndMark finished(Pending p) {
-            outcomes.add("finished");
-            return new EndMark(p);
-          }
-
-          @Override
-          public void heldElsewhere(Pending p, Instant until) {
-            outcomes.add("held elsewhere");
-          }
-
-          @Override
-          public void gone(Pending p) {
-            outcomes.add("gone");
-          }
-        };
+    RunOutcome outcome = recorded;
     return new RunExecution(pending, new Hold(T0.plusSeconds(600)), env, running, outcome);
   }
 

@@ -66,29 +66,14 @@ class FencedClaimTest {
         JobRequest.of(
             RunId.of("r1"), "quick", Json.object(), "t1", null, null, Trigger.manual(), T0, "t");
     Pending taken = new Pending(job, request, TP, 10, done::incrementAndGet, null, null, 5, 3);
-    RunOutcome outcome =
-        new RunOutcome() {
-          @Override
-          public EndMark finished(Pending pending) {
-            outcomes.add("finished");
-            return new EndMark(pending);
-          }
-
-          @Override
-          public void heldElsewhere(Pending pending, Instant until) {
-            outcomes.add("held elsewhere");
-            heldBack.add(pending);
-          }
-
-          @Override
-          public void gone(Pending pending) {
-            outcomes.add("gone");
-          }
-        };
+    RecordingOutcome outcome = new RecordingOutcome();
     new RunExecution(taken, new Hold(T0.plusSeconds(60)), env, running, outcome).run();
+    outcomes.addAll(outcome.outcomes);
+    heldBack.addAll(outcome.heldBack);
   }
 
-  private static RunningRuns fencedPartition(boolean fenced) {
+  /** Runs going on nowhere else, none cancelled, on a partition fenced or not. */
+  static RunningRuns fencedPartition(boolean fenced) {
     return new RunningRuns() {
       @Override
       public void add(RunExecution execution) {}
