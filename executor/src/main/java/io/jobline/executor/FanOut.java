@@ -8,6 +8,7 @@ import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.WireLimits;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +28,13 @@ final class FanOut {
   static final int MAX_CHILD_BYTES = WireLimits.MAX_REQUEST_BYTES;
 
   /**
-   * The longest list of children a parent's end carries (about 90 characters a child): its end must
-   * fit in one Kafka record with the parent's start ({@link EventSize#MAX_BYTES}).
+   * The longest list of children a parent's end carries, in bytes as written (about 90 a child):
+   * its end must fit in one Kafka record with the parent's start ({@link EventSize#MAX_BYTES}).
+   * Counted in characters, tenant ids of several bytes each (CJK) passed the check and made an end
+   * too large: its result was left out, the parent read failed while its children ran (found by
+   * review).
    */
-  static final int MAX_LISTED_CHARS = 700 * 1024;
+  static final int MAX_LISTED_BYTES = 700 * 1024;
 
   /** The parent's result, and its children's requests, serialized. */
   record Children(JsonNode result, List<PreparedRequest> requests) {}
@@ -51,15 +55,15 @@ final class FanOut {
     List<String> to =
         request.tenantId() == null ? tenants.active() : withDescendants(request.tenantId());
     Children children = children(request, to, now);
-    int listed = children.result().toString().length();
-    if (listed > MAX_LISTED_CHARS) {
+    int listed = children.result().toString().getBytes(StandardCharsets.UTF_8).length;
+    if (listed > MAX_LISTED_BYTES) {
       throw new IllegalStateException(
           "fanning out to "
               + to.size()
               + " tenants makes a list of children of "
               + listed
-              + " characters; at most "
-              + MAX_LISTED_CHARS
+              + " bytes; at most "
+              + MAX_LISTED_BYTES
               + " fit in the parent's end (split the tenants among runs that each name a parent"
               + " tenant)");
     }
