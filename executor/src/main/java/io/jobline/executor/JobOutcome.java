@@ -61,9 +61,15 @@ final class JobOutcome {
 
   /**
    * The end of a job that ignored its stop and the interrupt: cancelled if a cancel stopped it
-   * (timed out, it was retried after the cancel: found by review), else timed out.
+   * (timed out, it was retried after the cancel: found by review), else timed out; none while the
+   * executor shuts down (a cancel came during its drain, which stopped the job first): its request
+   * is read again, where the cancel is known (ended timed out, it was neither cancelled nor read
+   * again: found by review).
    */
-  static End abandoned(StopReason reason, int timeout) {
+  static Verdict abandoned(StopReason reason, int timeout) {
+    if (reason == StopReason.SHUTDOWN) {
+      return new Redeliver();
+    }
     if (reason == StopReason.CANCEL) {
       return new End(
           EventType.CANCELLED,

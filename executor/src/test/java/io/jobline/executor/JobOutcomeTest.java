@@ -32,6 +32,18 @@ class JobOutcomeTest {
   }
 
   @Test
+  void anAbandonedJobEndsAsItsStopSaidAndIsReadAgainWhenTheExecutorShutsDown() {
+    assertThat(((JobOutcome.End) JobOutcome.abandoned(StopReason.CANCEL, 30)).type())
+        .isEqualTo(EventType.CANCELLED);
+    assertThat(((JobOutcome.End) JobOutcome.abandoned(StopReason.TIMEOUT, 30)).type())
+        .isEqualTo(EventType.TIMED_OUT);
+    // found by review: a cancel during the shutdown's drain had it abandoned, and it ended timed
+    // out, neither cancelled nor read again
+    assertThat(JobOutcome.abandoned(StopReason.SHUTDOWN, 30))
+        .isInstanceOf(JobOutcome.Redeliver.class);
+  }
+
+  @Test
   void aJobStoppedForShutdownIsReadAgainRatherThanEndedButOnlyIfItSawTheStop() {
     assertThat(JobOutcome.returned(StopReason.SHUTDOWN, true, null, 30))
         .isInstanceOf(JobOutcome.Redeliver.class);
