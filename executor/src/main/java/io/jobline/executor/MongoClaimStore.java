@@ -59,12 +59,7 @@ public final class MongoClaimStore implements ClaimStore {
       claims.find(Filters.in("_id", ids)).forEach(d -> found.put(d.getString("_id"), d));
       Document done = found.get(key + "#done");
       if (done != null) {
-        return new Claim(
-            Outcome.ALREADY_DONE,
-            done.getLong("epoch"),
-            null,
-            done.getString("terminal"),
-            done.getBoolean("retry_set", false));
+        return ended(done);
       }
       // the highest epoch in the window, not the end of an unbroken run from the first: the
       // retention job deletes released claims (and a run's first may be gone while a later one
@@ -115,7 +110,27 @@ public final class MongoClaimStore implements ClaimStore {
     } catch (MongoWriteException taken) {
       return new Claim(Outcome.HELD_ELSEWHERE, next, now.plus(ttl), null, false);
     }
+    // the holder of the lapsed epoch may have ended the attempt since the read above: its end
+    // looked for no later epoch, found none, and went out (found by review)
+    Document done = byId(key + "#done");
+    if (done != null) {
+      claims.updateOne(
+          Filters.eq("_id", epochId(key, next)),
+          Updates.combine(
+              Updates.set("expires_at", new Date(0)), Updates.set("released_at", new Date())));
+      return ended(done);
+    }
     return new Claim(Outcome.CLAIMED, next, until.toInstant(), null, false);
+  }
+
+  /** The answer for an attempt that ended: its {@code key#done} document says how. */
+  private static Claim ended(Document done) {
+    return new Claim(
+        Outcome.ALREADY_DONE,
+        done.getLong("epoch"),
+        null,
+        done.getString("terminal"),
+        done.getBoolean("retry_set", false));
   }
 
   @Override

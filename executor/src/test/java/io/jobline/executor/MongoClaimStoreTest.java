@@ -126,6 +126,27 @@ class MongoClaimStoreTest {
   }
 
   @Test
+  void anEndThatLandsWhileTheLapsedEpochIsTakenOverLeavesTheAttemptDone() {
+    // found by review: the holder's end looked for no later epoch, found none and went out
+    // between the claim's read and its insert; the claim then ran the attempt again
+    MongoDatabase db = client.getDatabase("claims-late-end");
+    MongoClaimStore holder = new MongoClaimStore(db);
+    String key = "r1:1";
+    assertThat(holder.claim(key, "exec-a", T0, TTL).epoch()).isEqualTo(1);
+    boolean[] ended = new boolean[1];
+    MongoClaimStore late =
+        new MongoClaimStore(
+            beforeTheNextUpdate(
+                db, () -> ended[0] = holder.finish(key, "exec-a", 1, "{\"end\":1}")));
+
+    ClaimStore.Claim taken = late.claim(key, "exec-b", T0.plus(TTL).plusMillis(1), TTL);
+
+    assertThat(ended[0]).isTrue();
+    assertThat(taken.outcome()).isEqualTo(ClaimStore.Outcome.ALREADY_DONE);
+    assertThat(taken.terminalEvent()).isEqualTo("{\"end\":1}");
+  }
+
+  @Test
   void aRenewalThatLandsFirstKeepsTheEpochAndTheClaimFindsItHeld() {
     MongoDatabase db = client.getDatabase("claims-renewal-first");
     MongoClaimStore claims = new MongoClaimStore(db);
