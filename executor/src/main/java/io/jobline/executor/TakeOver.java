@@ -1,5 +1,6 @@
 package io.jobline.executor;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jobline.store.TimerStore;
 import io.jobline.topic.PreparedRequest;
 import io.jobline.topic.Topics;
@@ -83,6 +84,22 @@ final class TakeOver {
           request.runId().value(),
           request.attemptOrFirst(),
           unreadable.toString());
+      ObjectNode failed =
+          Json.object()
+              .put(
+                  "error", "its end, kept on its claim by the executor that ran it, cannot be read")
+              .put("job_name", WireLimits.cutId(request.jobName()))
+              .put("tenant_id", WireLimits.cutId(request.tenantId()));
+      if (claim.retrySet()) {
+        // (the end said a retry follows, and its timer is set: the failure says so too, or the
+        // scheduler would take the timer for one of an end that said none and drop it; when the
+        // timer is due is not known here, only that it is)
+        failed.set(
+            "next_attempt",
+            Json.object()
+                .put("attempt", request.attemptOrFirst() + 1)
+                .put("due_at", now.toString()));
+      }
       return new RunEvent(
           request.runId(),
           1,
@@ -91,11 +108,7 @@ final class TakeOver {
           executorId,
           request.attemptOrFirst(),
           Math.max(epoch, claim.epoch()) + 1,
-          Json.object()
-              .put(
-                  "error", "its end, kept on its claim by the executor that ran it, cannot be read")
-              .put("job_name", WireLimits.cutId(request.jobName()))
-              .put("tenant_id", WireLimits.cutId(request.tenantId())));
+          failed);
     }
   }
 

@@ -73,6 +73,23 @@ class TakeOverTest {
     return events.drain(new Fences(), voided -> {});
   }
 
+  /** A takeover whose claim holds an end that cannot be read, its retry noted set or not. */
+  private TakeOver ofAnUnreadableEnd(boolean retrySet) {
+    return new TakeOver(
+        new ClaimsAnswering(
+            n ->
+                new ClaimStore.Claim(
+                    ClaimStore.Outcome.ALREADY_DONE,
+                    3,
+                    null,
+                    HandOverTwinTest.unreadableEnd(),
+                    retrySet)),
+        "exec-b",
+        Duration.ofSeconds(30),
+        events,
+        timers);
+  }
+
   /** The first attempt's request read at offset 7, to wait on the claim the note named. */
   private Pending waitingOnTheClaim(JobDescriptor job) {
     return new Pending(
@@ -150,20 +167,7 @@ class TakeOverTest {
     // found by review: the read threw before the dispatcher let the request go, at every pass, and
     // nothing queued behind it started
     Pending p = waitingOnTheClaim(JOB);
-    TakeOver takeOver =
-        new TakeOver(
-            new ClaimsAnswering(
-                n ->
-                    new ClaimStore.Claim(
-                        ClaimStore.Outcome.ALREADY_DONE,
-                        3,
-                        null,
-                        HandOverTwinTest.unreadableEnd(),
-                        false)),
-            "exec-b",
-            Duration.ofSeconds(30),
-            events,
-            timers);
+    TakeOver takeOver = ofAnUnreadableEnd(false);
 
     assertThat(takeOver.claim(p, 5, T0.plusSeconds(20))).isEmpty();
     List<EventPublisher.Outgoing> out = events.drain(new Fences(), voided -> {});
@@ -172,8 +176,25 @@ class TakeOverTest {
         .as("the attempt ends failed, above the claim's epoch and the partition's")
         .containsExactly("FAILED@6");
     assertThat(out.get(0).event().payload().path("error").asText()).contains("cannot be read");
+    assertThat(out.get(0).event().payload().has("next_attempt")).isFalse();
     out.get(0).sent().run();
     assertThat(done.get()).isEqualTo(1);
+  }
+
+  @Test
+  void anEndThatCannotBeReadWhoseRetryIsSetEndsFailedWithTheRetryToCome() {
+    // found by review of the failure above: without it, the scheduler took the retry's timer for
+    // one an end that said no retry follows set, and dropped it
+    TakeOver takeOver = ofAnUnreadableEnd(true);
+
+    assertThat(takeOver.claim(waitingOnTheClaim(JOB), 5, T0.plusSeconds(20))).isEmpty();
+
+    List<EventPublisher.Outgoing> out = events.drain(new Fences(), voided -> {});
+    RunEvent failed = out.get(0).event();
+    assertThat(failed.type()).isEqualTo(EventType.FAILED);
+    assertThat(failed.payload().path("next_attempt").path("attempt").asInt()).isEqualTo(2);
+    assertThat(out.get(0).then().type()).isEqualTo(EventType.RETRY_SCHEDULED);
+    assertThat(timers.earliest()).as("set already: not set again").isEmpty();
   }
 
   @Test
