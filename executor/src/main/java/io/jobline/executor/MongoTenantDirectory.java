@@ -77,7 +77,10 @@ public final class MongoTenantDirectory implements TenantDirectory {
       out.add(new ObjectId(text));
     }
     try {
-      out.add(Long.parseLong(text)); // (numbers of every BSON type match it)
+      long n = Long.parseLong(text);
+      if (Long.toString(n).equals(text)) { // (not "007" nor "+7": another tenant's text)
+        out.add(n); // (numbers of every BSON type match it)
+      }
     } catch (NumberFormatException notANumber) {
       // not one
     }

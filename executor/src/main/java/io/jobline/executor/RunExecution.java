@@ -238,7 +238,7 @@ final class RunExecution implements Runnable {
         watchdog.schedule(() -> interruptWhileRunning(w), interruptIn, TimeUnit.MILLISECONDS));
     watchdogTimers.add(
         watchdog.schedule(
-            () -> abandon(timeout),
+            () -> abandon(timeout, true),
             interruptIn + settings.abandonGrace.toMilliseconds(),
             TimeUnit.MILLISECONDS));
   }
@@ -326,7 +326,7 @@ final class RunExecution implements Runnable {
             () -> ctx.requestStop(StopReason.TIMEOUT), stopAt, TimeUnit.MILLISECONDS));
     timers.add(
         watchdog.schedule(() -> interruptWhileRunning(worker), interruptAt, TimeUnit.MILLISECONDS));
-    timers.add(watchdog.schedule(() -> abandon(timeout), abandonAt, TimeUnit.MILLISECONDS));
+    timers.add(watchdog.schedule(() -> abandon(timeout, false), abandonAt, TimeUnit.MILLISECONDS));
     if (claimEpoch > 0) {
       long beat = Math.max(100, ttl().toMillis() / 3);
       timers.add(renewer.scheduleAtFixedRate(this::renew, beat, beat, TimeUnit.MILLISECONDS));
@@ -404,13 +404,19 @@ final class RunExecution implements Runnable {
   /**
    * The job ignored the stop request and the interrupt: end the run and free the slot without it.
    */
-  private void abandon(int timeout) {
+  private void abandon(int timeout, boolean afterACancel) {
     if (!ended.get()) {
       LOG.warn(
           "Run {} of {} ignored stop and interrupt; abandoning its thread",
           request().runId(),
           request().jobName());
-      act(JobOutcome.abandoned(ctx.stopReason(), timeout));
+      act(
+          JobOutcome.abandoned(
+              // (its own timeout passed: timed out, whatever stopped it first)
+              !afterACancel && ctx.stopReason() == StopReason.SHUTDOWN
+                  ? StopReason.TIMEOUT
+                  : ctx.stopReason(),
+              timeout));
     }
   }
 

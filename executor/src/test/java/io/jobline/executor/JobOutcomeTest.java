@@ -40,6 +40,7 @@ class JobOutcomeTest {
     // found by review: a cancel during the shutdown's drain had it abandoned, and it ended timed
     // out, neither cancelled nor read again
     assertThat(JobOutcome.abandoned(StopReason.SHUTDOWN, 30))
+        .as("(after a cancel during the drain; its own timeout passed, it is TIMEOUT's)")
         .isInstanceOf(JobOutcome.Redeliver.class);
   }
 

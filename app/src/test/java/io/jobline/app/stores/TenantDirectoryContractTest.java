@@ -145,12 +145,15 @@ class TenantDirectoryContractTest {
                       .append(settings.parentField, child.toHexString()), // (a link as text)
                   new Document(settings.idField, 7),
                   new Document(settings.idField, 8L).append(settings.parentField, 7),
-                  new Document(settings.idField, 9).append(settings.parentField, 8L)));
+                  new Document(settings.idField, 9).append(settings.parentField, 8L),
+                  new Document(settings.idField, "007"),
+                  new Document(settings.idField, "x").append(settings.parentField, "007")));
       MongoTenantDirectory d = new MongoTenantDirectory(db, settings);
 
       assertThat(d.descendants(root.toHexString()))
           .containsExactly(child.toHexString(), grandchild.toHexString());
       assertThat(d.descendants("7")).containsExactly("8", "9");
+      assertThat(d.descendants("007")).as("a text that spells 7 otherwise").containsExactly("x");
       assertThat(d.active()).contains(root.toHexString(), "7", "8", "9");
     }
   }
