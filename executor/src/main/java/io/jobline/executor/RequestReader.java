@@ -131,7 +131,8 @@ final class RequestReader {
           elsewhere,
           copyOfOneElsewhere,
           namedElsewhere,
-          partitionEpoch);
+          partitionEpoch,
+          originEpoch);
     } catch (RuntimeException e) {
       LOG.warn(
           "Request at {}@{} could not be accepted; it goes to the dead-letter topic: {}",
@@ -243,7 +244,8 @@ final class RequestReader {
       String elsewhere,
       boolean copyOfOneElsewhere,
       boolean namedElsewhere,
-      long partitionEpoch) {
+      long partitionEpoch,
+      long originEpoch) {
     Intake.Admission admission = intake.admit(record.value(), place(record, tp));
     if (admission instanceof Intake.Refused refused) {
       refuse(
@@ -258,7 +260,6 @@ final class RequestReader {
       Pending read =
           new Pending(
               admitted.job(), admitted.request(), tp, offset, done, null, elsewhere, 0, 0, bytes);
-      long originEpoch = Lanes.isOverflow(tp) ? Origin.epochOf(record) : 0;
       dispatcher.add(originEpoch == 0 ? read : read.movedUnder(originEpoch));
     }
   }

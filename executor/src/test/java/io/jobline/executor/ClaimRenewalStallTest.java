@@ -34,34 +34,18 @@ class ClaimRenewalStallTest {
     CountDownLatch storeBack = new CountDownLatch(1);
     CountDownLatch renewing = new CountDownLatch(1);
     ClaimStore stalled =
-        new ClaimStore() {
-          @Override
-          public Claim claim(String key, String owner, Instant now, Duration ttl) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
-            renewing.countDown();
-            try {
-              storeBack.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            return true;
-          }
-
-          @Override
-          public boolean finish(String key, String owner, long epoch, String terminalEvent) {
-            return true;
-          }
-
-          @Override
-          public void retrySet(String key) {}
-
-          @Override
-          public void release(String key, String owner, long epoch) {}
-        };
+        new ClaimsAnswering(n -> null)
+            .renewing(
+                () -> {
+                  renewing.countDown();
+                  try {
+                    storeBack.await(30, TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return true;
+                })
+            .finishing();
     ExecutorSettings settings = new ExecutorSettings();
     settings.claimTtl = io.dropwizard.util.Duration.milliseconds(300); // (a renewal every 100 ms)
     ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();

@@ -75,10 +75,7 @@ class DispatcherTest {
     RunEnvironment env =
         new RunEnvironment(
             "exec-b", new ExecutorSettings(), parts, new EventPublisher(), clock, null);
-    OwnedPartition owned = new OwnedPartition(TP);
-    owned.leased = true;
-    owned.epoch = 5;
-    owned.hold = new Hold(T0.plusSeconds(60));
+    OwnedPartition owned = leased(TP, 5);
     Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, owned));
     Dispatcher dispatcher = dispatcher(env, partitions);
     dispatcher.add(runningElsewhere("r1", 7));
@@ -235,6 +232,27 @@ class DispatcherTest {
             runs));
   }
 
+  /** Runs of executor exec-b, on {@code claims}, sending to {@code events}. */
+  private static RunEnvironment env(
+      ClaimStore claims, EventPublisher events, Clock clock, ScheduledExecutorService watchdog) {
+    return new RunEnvironment(
+        "exec-b",
+        new ExecutorSettings(),
+        new ExecutorParts(claims, new InMemoryTimerStore(), null, null),
+        events,
+        clock,
+        watchdog);
+  }
+
+  /** {@code tp}, leased under {@code epoch} for a minute from T0. */
+  private static OwnedPartition leased(TopicPartition tp, long epoch) {
+    OwnedPartition owned = new OwnedPartition(tp);
+    owned.leased = true;
+    owned.epoch = epoch;
+    owned.hold = new Hold(T0.plusSeconds(60));
+    return owned;
+  }
+
   private static Runs runs(
       RunEnvironment env,
       Map<TopicPartition, OwnedPartition> partitions,
@@ -285,18 +303,8 @@ class DispatcherTest {
     Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
     EventPublisher events = new EventPublisher();
     ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
-    RunEnvironment env =
-        new RunEnvironment(
-            "exec-b",
-            new ExecutorSettings(),
-            new ExecutorParts(claims, new InMemoryTimerStore(), null, null),
-            events,
-            clock,
-            watchdog);
-    OwnedPartition owned = new OwnedPartition(TP);
-    owned.leased = true;
-    owned.epoch = 5;
-    owned.hold = new Hold(T0.plusSeconds(60));
+    RunEnvironment env = env(claims, events, clock, watchdog);
+    OwnedPartition owned = leased(TP, 5);
     Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, owned));
     Fences fences = new Fences();
     ExecutorService threads = Executors.newSingleThreadExecutor();
@@ -339,19 +347,9 @@ class DispatcherTest {
     Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
     EventPublisher events = new EventPublisher();
     ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
-    RunEnvironment env =
-        new RunEnvironment(
-            "exec-b",
-            new ExecutorSettings(),
-            new ExecutorParts(null, new InMemoryTimerStore(), null, null),
-            events,
-            clock,
-            watchdog);
+    RunEnvironment env = env(null, events, clock, watchdog);
     TopicPartition overflow = new TopicPartition(Topics.REQUESTS_OVERFLOW.name(), 3);
-    OwnedPartition owned = new OwnedPartition(overflow);
-    owned.leased = true;
-    owned.epoch = 3;
-    owned.hold = new Hold(T0.plusSeconds(60));
+    OwnedPartition owned = leased(overflow, 3);
     Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(overflow, owned));
     Fences fences = new Fences();
     ExecutorService threads = Executors.newSingleThreadExecutor();
