@@ -113,6 +113,16 @@ final class Dispatcher {
   private final Queue<Pending> finishedQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> heldQueue = new ConcurrentLinkedQueue<>();
   private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
+
+  /**
+   * Runs being abandoned whose slot is not freed yet: their job's count stays taken when it is
+   * ({@link RunOutcome#abandoning}). By identity; under its own lock.
+   */
+  private final Map<Pending, Boolean> abandoning = new IdentityHashMap<>();
+
+  /** The jobs of abandoned runs whose threads have left them since: their counts go down. */
+  private final Queue<String> jobsLeft = new ConcurrentLinkedQueue<>();
+
   private final AtomicLong duplicates = new AtomicLong();
   private final TakeOver takeOver;
   private volatile Thread thread;
@@ -386,6 +396,7 @@ final class Dispatcher {
       while ((p = goneQueue.poll()) != null) {
         release(p);
       }
+      releaseJobsLeft();
     }
   }
 
@@ -423,6 +434,7 @@ final class Dispatcher {
       release(p);
       queue(p, true);
     }
+    releaseJobsLeft();
     Instant now = c.env().clock().instant();
     List<Pending> later = new ArrayList<>();
     cappedAside = cappedAside();
@@ -533,7 +545,20 @@ final class Dispatcher {
   }
 
   private void release(Pending p) {
-    slots.give(p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()));
+    boolean jobStillRuns;
+    synchronized (abandoning) {
+      jobStillRuns = !abandoning.isEmpty() && abandoning.remove(p) != null;
+    }
+    slots.give(
+        p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()), jobStillRuns);
+  }
+
+  /** Takes the jobs' counts of abandoned runs whose threads have left them down. */
+  private void releaseJobsLeft() {
+    String job;
+    while ((job = jobsLeft.poll()) != null) {
+      slots.giveJob(job);
+    }
   }
 
   /** What this dispatcher's runs report to (tests report as a run would). */
@@ -560,6 +585,25 @@ final class Dispatcher {
     public void gone(Pending pending) {
       goneQueue.add(pending);
       signal();
+    }
+
+    @Override
+    public void abandoning(Pending pending) {
+      synchronized (abandoning) {
+        abandoning.put(pending, Boolean.TRUE);
+      }
+    }
+
+    @Override
+    public void jobLeft(Pending pending) {
+      boolean released;
+      synchronized (abandoning) {
+        released = abandoning.remove(pending) == null; // (its release kept the job's count)
+      }
+      if (released) {
+        jobsLeft.add(pending.job().name());
+        signal();
+      }
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,18 @@ final class RunExecution implements Runnable {
   private volatile Thread worker;
 
   private volatile int timeoutSeconds;
+
+  /** Where the job's thread is: {@link #IN_JOB}, {@link #LEFT_JOB} or {@link #ABANDONED}. */
+  private final AtomicInteger jobThread = new AtomicInteger(IN_JOB);
+
+  /** The job may still run (or has yet to start). */
+  private static final int IN_JOB = 0;
+
+  /** The job's thread has left the job. */
+  private static final int LEFT_JOB = 1;
+
+  /** The attempt was ended without its job, whose thread had not left it then. */
+  private static final int ABANDONED = 2;
 
   /** Taken to interrupt the worker, and to let it go. */
   private final Object interrupting = new Object();
@@ -342,6 +355,9 @@ final class RunExecution implements Runnable {
       }
       act(verdict);
     } finally {
+      if (jobThread.getAndSet(LEFT_JOB) == ABANDONED) {
+        outcome.jobLeft(pending); // its job's count was kept while it ran on
+      }
       synchronized (timers) {
         timers.forEach(f -> f.cancel(false));
       }
@@ -403,9 +419,16 @@ final class RunExecution implements Runnable {
 
   /**
    * The job ignored the stop request and the interrupt: end the run and free the slot without it.
+   * Its job's count ({@code maxConcurrency}) stays taken until its thread leaves the job (found by
+   * review: a {@code maxConcurrency = 1} job's next run started beside the one still running).
    */
   private void abandon(int timeout, boolean afterACancel) {
     if (!ended.get()) {
+      outcome.abandoning(pending); // first: the thread may leave the job at any moment
+      if (!jobThread.compareAndSet(IN_JOB, ABANDONED)) {
+        outcome.jobLeft(pending); // it left just now, and ends as it does
+        return;
+      }
       LOG.warn(
           "Run {} of {} ignored stop and interrupt; abandoning its thread",
           request().runId(),

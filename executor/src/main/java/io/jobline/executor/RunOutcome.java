@@ -26,4 +26,17 @@ interface RunOutcome {
    * The slot is free, but the attempt did not end here (stopped for shutdown, or fenced): not done.
    */
   void gone(Pending pending);
+
+  /**
+   * The job of {@code pending} is being abandoned (it ignored stop and interrupt) while its thread
+   * may still run it: when its slot is freed its job's count ({@code maxConcurrency}) stays taken,
+   * until {@link #jobLeft} says the thread has left the job.
+   */
+  default void abandoning(Pending pending) {}
+
+  /**
+   * After {@link #abandoning}, once: the thread has left the job of {@code pending}, or had left it
+   * before it could be abandoned.
+   */
+  default void jobLeft(Pending pending) {}
 }

@@ -86,13 +86,28 @@ final class Slots {
   }
 
   void give(String key, String job, String tenant, boolean overflowLane) {
+    give(key, job, tenant, overflowLane, false);
+  }
+
+  /**
+   * Frees a run attempt's slot; {@code jobStillRuns} keeps its job's count taken, as its thread
+   * still runs the job (abandoned: it ignored stop and interrupt), until {@link #giveJob}.
+   */
+  void give(String key, String job, String tenant, boolean overflowLane, boolean jobStillRuns) {
     keys.remove(key);
     running--;
-    byJob.merge(job, -1, Integer::sum);
+    if (!jobStillRuns) {
+      giveJob(job);
+    }
     byTenant.merge(tenant, -1, Integer::sum);
     if (overflowLane) {
       runningOverflow--;
     }
+  }
+
+  /** The thread of an abandoned run of {@code job} has left it: the job's count goes down. */
+  void giveJob(String job) {
+    byJob.merge(job, -1, Integer::sum);
   }
 
   int running() {

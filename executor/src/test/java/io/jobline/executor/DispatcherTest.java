@@ -23,6 +23,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /** The dispatcher's pass over the waiting requests, without a broker or a store. */
-class DispatcherTest {
+public class DispatcherTest {
   private static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
   private static final TopicPartition TP = new TopicPartition("jobline.requests", 3);
   private static final JobDefinition JOB =
@@ -235,9 +237,18 @@ class DispatcherTest {
   /** Runs of executor exec-b, on {@code claims}, sending to {@code events}. */
   private static RunEnvironment env(
       ClaimStore claims, EventPublisher events, Clock clock, ScheduledExecutorService watchdog) {
+    return env(new ExecutorSettings(), claims, events, clock, watchdog);
+  }
+
+  private static RunEnvironment env(
+      ExecutorSettings settings,
+      ClaimStore claims,
+      EventPublisher events,
+      Clock clock,
+      ScheduledExecutorService watchdog) {
     return new RunEnvironment(
         "exec-b",
-        new ExecutorSettings(),
+        settings,
         new ExecutorParts(claims, new InMemoryTimerStore(), null, null),
         events,
         clock,
@@ -373,5 +384,122 @@ class DispatcherTest {
       threads.shutdownNow();
       watchdog.shutdownNow();
     }
+  }
+
+  /** The runs {@link #stubborn} and {@link #quick} jobs entered, in order. */
+  private final List<String> entered = Collections.synchronizedList(new ArrayList<>());
+
+  private volatile boolean letGo;
+
+  /** A job that ignores its stop and every interrupt until the test lets it go. */
+  public String stubborn(JobContext ctx) {
+    entered.add(ctx.runId().value());
+    while (!letGo) {
+      try {
+        Thread.sleep(5);
+      } catch (InterruptedException ignored) {
+        // (it ignores this too)
+      }
+    }
+    return "done";
+  }
+
+  /** A job that succeeds at once, noting that it ran. */
+  public String noted(JobContext ctx) {
+    entered.add(ctx.runId().value());
+    return "done";
+  }
+
+  @Test
+  void anAbandonedRunFreesItsWorkerButKeepsItsJobsCountUntilItsThreadLeavesTheJob()
+      throws Exception {
+    // found by review: abandoning a job that ignored its timeout freed its job's count with its
+    // worker, so a maxConcurrency = 1 job's next run started beside the one still running
+    ExecutorSettings settings = new ExecutorSettings();
+    settings.workers = 1;
+    settings.stopGrace = io.dropwizard.util.Duration.milliseconds(50);
+    settings.abandonGrace = io.dropwizard.util.Duration.milliseconds(50);
+    Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
+    EventPublisher events = new EventPublisher();
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
+    RunEnvironment env = env(settings, null, events, clock, watchdog);
+    Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, leased(TP, 5)));
+    Fences fences = new Fences();
+    ExecutorService threads = Executors.newCachedThreadPool();
+    Runs runs = runs(env, partitions, fences, threads, clock);
+    Dispatcher dispatcher = dispatcher(env, partitions, runs);
+    JobDefinition capped =
+        new JobDefinition(
+            new JobDescriptor("stubborn", "", 1, 0, Scope.TENANT, false, 1, null),
+            this,
+            DispatcherTest.class.getMethod("stubborn", JobContext.class));
+    JobDefinition other =
+        new JobDefinition(
+            new JobDescriptor("noted", "", 60, 0, Scope.TENANT, false, 0, null),
+            this,
+            DispatcherTest.class.getMethod("noted", JobContext.class));
+    List<RunEvent> sent = new ArrayList<>();
+    try {
+      dispatcher.add(request(capped, "r1", 7));
+      dispatcher.add(request(capped, "r2", 8));
+      dispatcher.dispatchOnce();
+      await().atMost(Duration.ofSeconds(5)).until(() -> entered.contains("r1"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> ended(sent, events, fences).contains("r1")); // timed out, abandoned
+
+      dispatcher.add(request(other, "r3", 9));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                dispatcher.dispatchOnce();
+                return ended(sent, events, fences).contains("r3");
+              });
+      dispatcher.dispatchOnce();
+      assertThat(entered)
+          .as("its worker was freed for another job; its job's one run still runs, so r2 waits")
+          .containsExactly("r1", "r3");
+
+      letGo = true; // r1's thread leaves the job
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> {
+                dispatcher.dispatchOnce();
+                return ended(sent, events, fences).contains("r2");
+              });
+      assertThat(entered).containsExactly("r1", "r3", "r2");
+      assertThat(sent)
+          .filteredOn(e -> e.runId().value().equals("r1") && e.type().terminal())
+          .extracting(RunEvent::type)
+          .as("r1 ended once, timed out: what it returned after it was abandoned is not sent")
+          .containsExactly(EventType.TIMED_OUT);
+    } finally {
+      letGo = true;
+      threads.shutdownNow();
+      watchdog.shutdownNow();
+    }
+  }
+
+  private static Pending request(JobDefinition job, String runId, long offset) {
+    JobRequest request =
+        JobRequest.of(
+            RunId.of(runId),
+            job.descriptor().name(),
+            Json.object(),
+            "t1",
+            null,
+            null,
+            Trigger.manual(),
+            T0,
+            "t");
+    return new Pending(job, request, TP, offset, () -> {}, null, null, 0, 0, 100);
+  }
+
+  /** The run ids whose end has been published, the events drained into {@code sent}. */
+  private static List<String> ended(List<RunEvent> sent, EventPublisher events, Fences fences) {
+    events.drain(fences, voided -> {}).forEach(o -> sent.add(o.event()));
+    return sent.stream().filter(e -> e.type().terminal()).map(e -> e.runId().value()).toList();
   }
 }
