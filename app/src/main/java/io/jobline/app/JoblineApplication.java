@@ -3,6 +3,7 @@ package io.jobline.app;
 import static io.jobline.app.Lifecycles.closing;
 
 import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Wires the configured roles: config, then stores, then each role (its own wiring class), then
@@ -99,7 +101,13 @@ public final class JoblineApplication extends Application<JoblineConfiguration> 
     Json.configure(env.getObjectMapper());
     ConnectionString uri = new ConnectionString(config.mongo.uri);
     MongoClient mongo =
-        MongoClients.create(StoreClients.settings(uri).addCommandListener(storeWrites).build());
+        MongoClients.create(
+            MongoClientSettings.builder()
+                .applyToClusterSettings(c -> c.serverSelectionTimeout(5, TimeUnit.SECONDS))
+                .applyConnectionString(
+                    uri) // a serverSelectionTimeoutMS in the URI wins over the 5 s above
+                .addCommandListener(storeWrites)
+                .build());
     env.metrics().gauge("jobline.store.write_commands", () -> storeWrites::commands);
     env.metrics().gauge("jobline.store.documents_written", () -> storeWrites::documents);
     env.lifecycle().manage(closing(mongo::close));

@@ -169,7 +169,7 @@ final class RunCommand implements Callable<Integer> {
 
     synchronized MongoClient client() {
       if (client == null) {
-        client = MongoClients.create(StoreClients.settings(new ConnectionString(uri)).build());
+        client = MongoClients.create(uri);
       }
       return client;
     }
