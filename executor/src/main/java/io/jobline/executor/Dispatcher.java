@@ -115,10 +115,13 @@ final class Dispatcher {
   private final Queue<Pending> goneQueue = new ConcurrentLinkedQueue<>();
 
   /**
-   * Runs being abandoned whose slot is not freed yet: their job's count stays taken when it is
-   * ({@link RunOutcome#abandoning}). By identity; under its own lock.
+   * Runs being abandoned whose slot is not freed yet, counted by claim key (an attempt's end may
+   * come back as a copy of its pending request, re-queued while its claim is held: found by
+   * review): a release finding one keeps its job's count ({@link RunOutcome#abandoning}); the
+   * thread leaving its job takes it back, or, if a release took it, the count down. Under its own
+   * lock.
    */
-  private final Map<Pending, Boolean> abandoning = new IdentityHashMap<>();
+  private final Map<String, Integer> abandoning = new HashMap<>();
 
   /** The jobs of abandoned runs whose threads have left them since: their counts go down. */
   private final Queue<String> jobsLeft = new ConcurrentLinkedQueue<>();
@@ -547,10 +550,24 @@ final class Dispatcher {
   private void release(Pending p) {
     boolean jobStillRuns;
     synchronized (abandoning) {
-      jobStillRuns = !abandoning.isEmpty() && abandoning.remove(p) != null;
+      jobStillRuns = !abandoning.isEmpty() && takeAbandoning(p);
     }
     slots.give(
         p.claimKey(), p.job().name(), p.tenantKey(), Lanes.isOverflow(p.partition()), jobStillRuns);
+  }
+
+  /** Takes one abandoning of {@code p}'s attempt, if any is left. Under its lock. */
+  private boolean takeAbandoning(Pending p) {
+    Integer n = abandoning.get(p.claimKey());
+    if (n == null) {
+      return false;
+    }
+    if (n == 1) {
+      abandoning.remove(p.claimKey());
+    } else {
+      abandoning.put(p.claimKey(), n - 1);
+    }
+    return true;
   }
 
   /** Takes the jobs' counts of abandoned runs whose threads have left them down. */
@@ -590,7 +607,7 @@ final class Dispatcher {
     @Override
     public void abandoning(Pending pending) {
       synchronized (abandoning) {
-        abandoning.put(pending, Boolean.TRUE);
+        abandoning.merge(pending.claimKey(), 1, Integer::sum);
       }
     }
 
@@ -598,7 +615,7 @@ final class Dispatcher {
     public void jobLeft(Pending pending) {
       boolean released;
       synchronized (abandoning) {
-        released = abandoning.remove(pending) == null; // (its release kept the job's count)
+        released = !takeAbandoning(pending); // (its release kept the job's count)
       }
       if (released) {
         jobsLeft.add(pending.job().name());

@@ -73,6 +73,9 @@ final class RunExecution implements Runnable {
   /** The attempt was ended without its job, whose thread had not left it then. */
   private static final int ABANDONED = 2;
 
+  /** Whether {@link #abandon} has begun. */
+  private final AtomicBoolean abandoned = new AtomicBoolean();
+
   /** Taken to interrupt the worker, and to let it go. */
   private final Object interrupting = new Object();
 
@@ -423,7 +426,9 @@ final class RunExecution implements Runnable {
    * review: a {@code maxConcurrency = 1} job's next run started beside the one still running).
    */
   private void abandon(int timeout, boolean afterACancel) {
-    if (!ended.get()) {
+    // once: a cancel's abandon and the timeout's may both come (taken twice, the job's count
+    // would be taken down twice: found by review)
+    if (!ended.get() && abandoned.compareAndSet(false, true)) {
       outcome.abandoning(pending); // first: the thread may leave the job at any moment
       if (!jobThread.compareAndSet(IN_JOB, ABANDONED)) {
         outcome.jobLeft(pending); // it left just now, and ends as it does

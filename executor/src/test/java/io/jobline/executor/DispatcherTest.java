@@ -415,6 +415,71 @@ public class DispatcherTest {
       throws Exception {
     // found by review: abandoning a job that ignored its timeout freed its job's count with its
     // worker, so a maxConcurrency = 1 job's next run started beside the one still running
+    List<RunEvent> sent = abandonWhileCapped(null, 0, () -> {});
+    assertThat(sent)
+        .filteredOn(e -> e.runId().value().equals("r1") && e.type().terminal())
+        .extracting(RunEvent::type)
+        .as("r1 ended once, timed out: what it returned after it was abandoned is not sent")
+        .containsExactly(EventType.TIMED_OUT);
+  }
+
+  @Test
+  void anAbandonedRunWhoseClaimWouldNotTakeItsEndKeepsItsJobsCountToo() throws Exception {
+    // found by review of the fix above: an end its claim would not take comes back as a copy of
+    // the request, waiting for the claim, and the copy's release freed the job's count at once
+    CountDownLatch refused = new CountDownLatch(1);
+    ClaimStore claims =
+        new ClaimStore() {
+          @Override
+          public Claim claim(String key, String owner, Instant now, Duration ttl) {
+            return new Claim(Outcome.HELD_ELSEWHERE, 0, T0.plusSeconds(600), null, false);
+          }
+
+          @Override
+          public boolean renew(String key, String owner, long epoch, Instant now, Duration ttl) {
+            return true;
+          }
+
+          @Override
+          public boolean finish(String key, String owner, long epoch, String terminalEvent) {
+            refused.countDown();
+            return false; // (taken by another executor meanwhile)
+          }
+
+          @Override
+          public void retrySet(String key) {}
+
+          @Override
+          public void release(String key, String owner, long epoch) {}
+        };
+    List<RunEvent> sent =
+        abandonWhileCapped(
+            claims,
+            9,
+            () -> assertThat(refused.await(10, TimeUnit.SECONDS)).as("its end refused").isTrue());
+    assertThat(sent)
+        .filteredOn(e -> e.runId().value().equals("r1") && e.type().terminal())
+        .as("its end waits for the claim")
+        .isEmpty();
+  }
+
+  /**
+   * What {@link #abandonWhileCapped} waits for before it looks: r1 has ended, one way or another.
+   */
+  private interface EndThrough {
+    void await() throws Exception;
+  }
+
+  /**
+   * Runs r1 and r2 of a {@code maxConcurrency = 1} job that ignores its 1 s timeout, on one worker,
+   * r1 under a claim of its own at {@code claimEpoch} (0: none) on {@code claims}: once r1 is
+   * abandoned, another job's run takes the worker while r2 waits for r1's thread to leave its job,
+   * then runs.
+   *
+   * @return the events sent
+   */
+  private List<RunEvent> abandonWhileCapped(ClaimStore claims, long claimEpoch, EndThrough r1Ended)
+      throws Exception {
     ExecutorSettings settings = new ExecutorSettings();
     settings.workers = 1;
     settings.stopGrace = io.dropwizard.util.Duration.milliseconds(50);
@@ -422,7 +487,7 @@ public class DispatcherTest {
     Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
     EventPublisher events = new EventPublisher();
     ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor();
-    RunEnvironment env = env(settings, null, events, clock, watchdog);
+    RunEnvironment env = env(settings, claims, events, clock, watchdog);
     Map<TopicPartition, OwnedPartition> partitions = new HashMap<>(Map.of(TP, leased(TP, 5)));
     Fences fences = new Fences();
     ExecutorService threads = Executors.newCachedThreadPool();
@@ -440,13 +505,19 @@ public class DispatcherTest {
             DispatcherTest.class.getMethod("noted", JobContext.class));
     List<RunEvent> sent = new ArrayList<>();
     try {
-      dispatcher.add(request(capped, "r1", 7));
+      Pending r1 = request(capped, "r1", 7);
+      dispatcher.add(
+          new Pending(
+              r1.job(), r1.request(), TP, 7, () -> {}, null, null, 0, claimEpoch, r1.bytes()));
       dispatcher.add(request(capped, "r2", 8));
       dispatcher.dispatchOnce();
       await().atMost(Duration.ofSeconds(5)).until(() -> entered.contains("r1"));
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(() -> ended(sent, events, fences).contains("r1")); // timed out, abandoned
+      if (claimEpoch == 0) {
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(() -> ended(sent, events, fences).contains("r1")); // timed out, abandoned
+      }
+      r1Ended.await();
 
       dispatcher.add(request(other, "r3", 9));
       await()
@@ -470,11 +541,7 @@ public class DispatcherTest {
                 return ended(sent, events, fences).contains("r2");
               });
       assertThat(entered).containsExactly("r1", "r3", "r2");
-      assertThat(sent)
-          .filteredOn(e -> e.runId().value().equals("r1") && e.type().terminal())
-          .extracting(RunEvent::type)
-          .as("r1 ended once, timed out: what it returned after it was abandoned is not sent")
-          .containsExactly(EventType.TIMED_OUT);
+      return sent;
     } finally {
       letGo = true;
       threads.shutdownNow();
