@@ -9,7 +9,9 @@ import io.jobline.job.JobDescriptor;
 import io.jobline.job.ParamsValidator;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
+import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
+import io.jobline.store.DeadLetterStore;
 import io.jobline.store.RunStore;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.JobRequest;
@@ -31,6 +33,8 @@ import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -53,15 +57,20 @@ public final class JobsResource {
   private final AcceptedRuns accepted;
   private final RunStore runs;
 
+  /** Where a key's first attempt is reserved before it is sent ({@link KeyReservation}). */
+  private final DeadLetterStore reservations;
+
   public JobsResource(
       CatalogueStore catalogue,
       RequestProducer requests,
       ParamsValidator validator,
       AcceptedRuns accepted,
       RunStore runs,
+      DeadLetterStore reservations,
       Clock clock) {
     this.accepted = accepted;
     this.runs = runs;
+    this.reservations = reservations;
     this.catalogue = catalogue;
     this.requests = requests;
     this.validator = validator;
@@ -120,7 +129,7 @@ public final class JobsResource {
             ? RunId.random(clock)
             : RunId.forIdempotencyKey(tenant, jobName, checkKey(idempotencyKey));
     if (idempotencyKey == null) {
-      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
+      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc, null);
     }
     // one request of a key at a time in this api: two at once both found it unknown and both
     // sent it (found by review). By key, so a slow send holds up only requests of its own key
@@ -140,12 +149,13 @@ public final class JobsResource {
     try (held) {
       // a key used before names a run requested already: answer with it, never send it again (a
       // copy of a run that ended would run again, and its params would replace the first ones).
-      // Not searched for on the requests topic: most keys are new, and each search holds up to
-      // 3 s; a run accepted by another api and not yet in history is sent again, as it was
+      // One history has yet to write, sent by another api or forgotten here, holds the key's
+      // reservation in the store (not searched for on the requests topic: each search holds up
+      // to 3 s)
+      RunOptions asked = new RunOptions(null, timeout, backoff, backoffCap);
       Optional<RunRecord> stored = runs.find(id.value());
       Optional<RunRecord> known = stored.or(() -> accepted.kept(id.value()));
       if (known.isPresent()) {
-        RunOptions asked = new RunOptions(null, timeout, backoff, backoffCap);
         Optional<RunRecord> sent = accepted.sentHere(id.value());
         Optional<String> differs =
             sent.isPresent()
@@ -158,11 +168,30 @@ public final class JobsResource {
             .header(REPLAYED, "true")
             .build();
       }
-      return send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc);
+      // the request's time, as the reservation keeps it (to the millisecond)
+      Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+      KeyReservation.Verdict verdict =
+          KeyReservation.reserve(reservations, id.value(), params, asked, now);
+      if (verdict instanceof KeyReservation.Replay replay) {
+        return accepted(id.value(), jobName, RunStatus.QUEUED, replay.at())
+            .header(REPLAYED, "true")
+            .build();
+      }
+      String token = ((KeyReservation.Send) verdict).token();
+      Response answer;
+      try {
+        answer =
+            send(id, jobName, params, tenant, maxAttempts, timeout, backoff, backoffCap, sc, now);
+      } catch (RuntimeException notSent) {
+        KeyReservation.notSent(reservations, id.value(), token, notSent);
+        throw notSent;
+      }
+      KeyReservation.sent(reservations, id.value(), token);
+      return answer;
     }
   }
 
-  /** Sends a run-now request; 202 naming it. */
+  /** Sends a run-now request, requested at {@code requestedAt} (null: now); 202 naming it. */
   private Response send(
       RunId id,
       String jobName,
@@ -172,7 +201,8 @@ public final class JobsResource {
       Integer timeout,
       Integer backoff,
       Integer backoffCap,
-      SecurityContext sc) {
+      SecurityContext sc,
+      Instant requestedAt) {
     JobRequest run =
         new JobRequest(
             id,
@@ -184,7 +214,7 @@ public final class JobsResource {
             maxAttempts,
             timeout,
             Trigger.manual(),
-            clock.instant(),
+            requestedAt != null ? requestedAt : clock.instant(),
             Access.caller(sc).name(),
             null,
             backoff,
@@ -199,13 +229,18 @@ public final class JobsResource {
 
   /** 202 naming the run, as it stands now, and where to follow it. */
   private static Response.ResponseBuilder accepted(String runId, String jobName, RunRecord run) {
+    return accepted(runId, jobName, run.status(), run.requestedAt());
+  }
+
+  private static Response.ResponseBuilder accepted(
+      String runId, String jobName, RunStatus status, Instant requestedAt) {
     return Response.accepted(
             new Accepted(
                 runId,
                 jobName,
-                run.status().wire(),
+                status.wire(),
                 "/jobs/runs/" + runId,
-                run.requestedAt() == null ? null : run.requestedAt().toString()))
+                requestedAt == null ? null : requestedAt.toString()))
         .location(URI.create("/jobs/runs/" + runId));
   }
 

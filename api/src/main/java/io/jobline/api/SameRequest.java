@@ -1,11 +1,19 @@
 package io.jobline.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
 import io.jobline.wire.Secrets;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,6 +47,54 @@ final class SameRequest {
       return a == b;
     }
     return a.equals(BY_VALUE, b);
+  }
+
+  /**
+   * A digest of {@code params} as compared here: equal for params {@link #sameParams} takes for the
+   * same (keys in any order, numbers by value, secrets redacted); null for none.
+   */
+  static String digest(JsonNode params) {
+    JsonNode kept = kept(params);
+    if (kept == null) {
+      return null;
+    }
+    StringBuilder canonical = new StringBuilder();
+    canonical(kept, canonical);
+    try {
+      byte[] hash =
+          MessageDigest.getInstance("SHA-256")
+              .digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** One spelling of {@code node}: object keys sorted, numbers by value. */
+  private static void canonical(JsonNode node, StringBuilder out) {
+    if (node.isObject()) {
+      out.append('{');
+      List<String> names = new ArrayList<>();
+      node.fieldNames().forEachRemaining(names::add);
+      Collections.sort(names);
+      for (String name : names) {
+        out.append(TextNode.valueOf(name)).append(':');
+        canonical(node.get(name), out);
+        out.append(',');
+      }
+      out.append('}');
+    } else if (node.isArray()) {
+      out.append('[');
+      for (JsonNode item : node) {
+        canonical(item, out);
+        out.append(',');
+      }
+      out.append(']');
+    } else if (node.isNumber()) {
+      out.append(node.decimalValue().stripTrailingZeros()); // (1, 1.0 and 1e0 alike)
+    } else {
+      out.append(node); // text quoted and escaped, true, false, null
+    }
   }
 
   /** {@code params} as a run keeps them for comparison: null for none or {@code {}}. */

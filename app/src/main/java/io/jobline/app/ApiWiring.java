@@ -94,9 +94,16 @@ final class ApiWiring {
             config.history.holdQueued.toJavaDuration().plus(RequestedRuns.BEHIND_MARGIN));
     env.lifecycle().manage(closing(requested::close));
     AcceptedRuns accepted = new AcceptedRuns(requested);
+    MongoDeadLetterStore deadLetters = new MongoDeadLetterStore(stores.db());
     jersey.register(
         new JobsResource(
-            catalogue, parts.requests(), new ParamsValidator(), accepted, stores.runs(), clock));
+            catalogue,
+            parts.requests(),
+            new ParamsValidator(),
+            accepted,
+            stores.runs(),
+            deadLetters,
+            clock));
     ControlProducer controls = new ControlProducer(config.kafka);
     env.lifecycle().manage(closing(controls::close));
     EventProducer auditEvents = new EventProducer(config.kafka, "jobline-api-audit");
@@ -116,7 +123,6 @@ final class ApiWiring {
             env.lifecycle().scheduledExecutorService("jobline-run-streams").threads(1).build());
     env.lifecycle().manage(closing(runStreams::close));
     env.metrics().gauge("jobline.api.open_streams", () -> runStreams::openStreams);
-    MongoDeadLetterStore deadLetters = new MongoDeadLetterStore(stores.db());
     jersey.register(
         new RunsResource(
             stores.runs(),

@@ -40,7 +40,25 @@ public interface DeadLetterStore {
    * one is older than {@link #RESERVATION_HELD} and not marked sent. Reservations older than {@link
    * #RESERVATIONS_KEPT} are deleted as new ones are taken.
    */
-  boolean reserveAttempt(String runId, int attempt, String token, Instant now);
+  default boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
+    return reserveAttempt(runId, attempt, token, now, null);
+  }
+
+  /**
+   * As {@link #reserveAttempt(String, int, String, Instant)}, keeping {@code asked} (what the
+   * asking asked, in a form of its own, or null) with the reservation, for one that finds it held
+   * ({@link #reservation}).
+   */
+  boolean reserveAttempt(String runId, int attempt, String token, Instant now, String asked);
+
+  /**
+   * A reservation as kept: when it was taken, whether its request was sent, and what its asking
+   * asked (null if it kept nothing).
+   */
+  record Reservation(Instant at, boolean sent, String asked) {}
+
+  /** The reservation of attempt {@code attempt} of run {@code runId}, if one is kept. */
+  Optional<Reservation> reservation(String runId, int attempt);
 
   /** Gives back a reservation whose request was not sent (the same {@code token}). */
   void releaseAttempt(String runId, int attempt, String token);

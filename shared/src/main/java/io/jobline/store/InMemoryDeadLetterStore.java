@@ -18,15 +18,16 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
           .reversed();
   private final Map<String, DeadLetter> letters = new ConcurrentHashMap<>();
 
-  private record Reservation(String token, Instant at, boolean sent) {}
+  private record Held(String token, Instant at, boolean sent, String asked) {}
 
-  private final Map<String, Reservation> reservations = new ConcurrentHashMap<>();
+  private final Map<String, Held> reservations = new ConcurrentHashMap<>();
 
   @Override
-  public boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
+  public boolean reserveAttempt(
+      String runId, int attempt, String token, Instant now, String asked) {
     reservations.values().removeIf(r -> r.at().isBefore(now.minus(RESERVATIONS_KEPT)));
-    Reservation mine = new Reservation(token, now, false);
-    Reservation held =
+    Held mine = new Held(token, now, false, asked);
+    Held held =
         reservations.compute(
             runId + ":" + attempt,
             (k, r) ->
@@ -46,7 +47,13 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
   public void attemptSent(String runId, int attempt, String token) {
     reservations.computeIfPresent(
         runId + ":" + attempt,
-        (k, r) -> r.token().equals(token) ? new Reservation(token, r.at(), true) : r);
+        (k, r) -> r.token().equals(token) ? new Held(token, r.at(), true, r.asked()) : r);
+  }
+
+  @Override
+  public Optional<Reservation> reservation(String runId, int attempt) {
+    return Optional.ofNullable(reservations.get(runId + ":" + attempt))
+        .map(r -> new Reservation(r.at(), r.sent(), r.asked()));
   }
 
   @Override

@@ -46,13 +46,17 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
   }
 
   @Override
-  public boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
+  public boolean reserveAttempt(
+      String runId, int attempt, String token, Instant now, String asked) {
     if (sweptAt.isBefore(now.minus(Duration.ofHours(1)))) {
       reservations.deleteMany(Filters.lt("at", Date.from(now.minus(RESERVATIONS_KEPT))));
       sweptAt = now;
     }
     String id = runId + ":" + attempt;
     Document mine = new Document("_id", id).append("token", token).append("at", Date.from(now));
+    if (asked != null) {
+      mine.append("asked", asked);
+    }
     try {
       reservations.insertOne(mine);
       return true;
@@ -71,6 +75,19 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
                 mine)
             .getMatchedCount()
         > 0;
+  }
+
+  @Override
+  public Optional<Reservation> reservation(String runId, int attempt) {
+    Document held = reservations.find(Filters.eq("_id", runId + ":" + attempt)).first();
+    if (held == null) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Reservation(
+            held.get("at") instanceof Date at ? at.toInstant() : null,
+            Boolean.TRUE.equals(held.get("sent")),
+            held.get("asked") instanceof String asked ? asked : null));
   }
 
   @Override

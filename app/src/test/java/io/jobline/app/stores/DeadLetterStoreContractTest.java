@@ -113,6 +113,23 @@ class DeadLetterStoreContractTest {
     }
 
     @Test
+    void aReservationKeepsWhenItWasTakenWhatItAskedAndWhetherItWasSent() {
+      DeadLetterStore s = store();
+      assertThat(s.reservation("k1", 1)).isEmpty();
+      assertThat(s.reserveAttempt("k1", 1, "api-1", T0, "{\"params\":\"ab\"}")).isTrue();
+      assertThat(s.reservation("k1", 1))
+          .contains(new DeadLetterStore.Reservation(T0, false, "{\"params\":\"ab\"}"));
+
+      s.attemptSent("k1", 1, "api-1");
+      assertThat(s.reserveAttempt("k1", 1, "api-2", T0.plusSeconds(1), "{}")).isFalse();
+      assertThat(s.reservation("k1", 1))
+          .as("as the first took it")
+          .contains(new DeadLetterStore.Reservation(T0, true, "{\"params\":\"ab\"}"));
+      assertThat(s.reserveAttempt("r1", 2, "retry", T0)).isTrue();
+      assertThat(s.reservation("r1", 2)).contains(new DeadLetterStore.Reservation(T0, false, null));
+    }
+
+    @Test
     void anAttemptIsReservedOnceUntilGivenBackOrHeldPastItsTime() {
       DeadLetterStore s = store();
       assertThat(s.reserveAttempt("r1", 2, "retry", T0)).isTrue();
