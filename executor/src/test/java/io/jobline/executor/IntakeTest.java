@@ -41,6 +41,30 @@ class IntakeTest {
   }
 
   @Test
+  void aBlankTenantIsRefusedNamingTheField() {
+    // found by review: it ran for a tenant named "", and a per-tenant job fanned out to none
+    for (String blank : List.of("\"\"", "\"  \"")) {
+      assertThat(refusal("{\"job_name\":\"tenant-report\",\"tenant_id\":" + blank + "}"))
+          .contains("tenant_id")
+          .contains("must not be blank");
+    }
+    assertThat(admit("{\"job_name\":\"tenant-report\"}", MAIN)).isInstanceOf(Intake.Admitted.class);
+  }
+
+  @Test
+  void aPerTenantJobsRequestNamingAParentButNoTenantIsRefused() {
+    // found by review: it ran once with no tenant, as if it were one tenant's run of a fan-out
+    assertThat(refusal("{\"job_name\":\"tenant-report\",\"parent_run_id\":\"anything\"}"))
+        .contains("parent_run_id is set but tenant_id is not");
+    assertThat(
+            admit(
+                "{\"job_name\":\"tenant-report\",\"parent_run_id\":\"p1\",\"tenant_id\":\"acme\"}",
+                MAIN))
+        .as("one tenant's run of a fan-out")
+        .isInstanceOf(Intake.Admitted.class);
+  }
+
+  @Test
   void aRecordTimestampPastTheYear9999IsNoRequestTime() {
     Intake.Place far = new Intake.Place("jobline.requests", 3, 43, 253_402_300_800_000L, null);
     Intake.Admitted a =

@@ -101,6 +101,7 @@ public record JobRequest(
     return idText("run_id", runId == null ? null : runId.value())
         .or(() -> idText("job_name", jobName))
         .or(() -> idText("tenant_id", tenantId))
+        .or(this::blankTenant)
         .or(() -> badText("requested_by", requestedBy))
         .or(() -> idText("parent_run_id", parentRunId == null ? null : parentRunId.value()))
         .or(this::triggerViolation)
@@ -119,6 +120,19 @@ public record JobRequest(
         .or(() -> belowOne("timeout_seconds", timeoutSeconds))
         .or(this::negativeBackoff)
         .or(() -> WireLimits.check("params", params));
+  }
+
+  /**
+   * A tenant id given but blank: the api refuses one; sent on the topic (a serializer writing an
+   * empty default), it ran for a tenant named "", and a per-tenant job fanned out to no tenant and
+   * read completed (found by review). No tenant is {@code null}.
+   */
+  private Optional<WireLimits.Violation> blankTenant() {
+    return tenantId != null && tenantId.isBlank()
+        ? Optional.of(
+            new WireLimits.Violation(
+                "tenant_id", "must not be blank; leave it out for a run of no tenant"))
+        : Optional.empty();
   }
 
   /**
