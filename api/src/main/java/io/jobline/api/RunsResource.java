@@ -286,6 +286,19 @@ public final class RunsResource {
           "run_id",
           null);
     }
+    if (run.setAside()) {
+      // (found by review: its params are not kept, so the retry ran with none; and one still
+      // running when it was set aside reads failed, so the retry ran beside it)
+      throw new ApiException(
+          409,
+          "Run cannot be retried",
+          "run '"
+              + runId
+              + "' could not be stored by history, which keeps it stripped of its params (its"
+              + " record is on jobline.history.dlq); submit it again",
+          "run_id",
+          null);
+    }
     // a 202 is a promise: what no executor could run is refused here, with the reason
     JobDescriptor job =
         catalogue

@@ -76,6 +76,20 @@ final class ApiRuns {
       List<Attempt> attempts,
       RunOptions options,
       JsonNode params) {
+    return run(id, tenant, status, lines, attempt, attempts, options, params, null);
+  }
+
+  /** As {@link #run(String, String, RunStatus, int, int, List, RunOptions, JsonNode)}, ended so. */
+  static RunRecord run(
+      String id,
+      String tenant,
+      RunStatus status,
+      int lines,
+      int attempt,
+      List<Attempt> attempts,
+      RunOptions options,
+      JsonNode params,
+      String error) {
     List<LogEntry> logs = new ArrayList<>();
     for (int i = 1; i <= lines; i++) {
       logs.add(new LogEntry(Instant.EPOCH.plusSeconds(i), "info", "line " + i, i * 10));
@@ -94,7 +108,7 @@ final class ApiRuns {
         Instant.EPOCH,
         status.isTerminal() ? Instant.EPOCH.plusSeconds(9) : null,
         null,
-        null,
+        error,
         null,
         null,
         logs,

@@ -275,6 +275,28 @@ class RetryResourceTest {
   }
 
   @Test
+  void aRunHistoryCouldNotStoreIsNotRetriedWithoutItsParams() {
+    // found by review: its stripped copy keeps no params, so the retry ran with none; one still
+    // running when it was set aside reads failed, so the retry ran beside it
+    RunRecord r = ApiRuns.run("r1", "acme", RunStatus.FAILED, 0, 1, List.of());
+    RunRecord setAside =
+        ApiRuns.run(
+            "r1",
+            "acme",
+            RunStatus.FAILED,
+            0,
+            1,
+            List.of(),
+            null,
+            null,
+            RunRecord.SET_ASIDE + "document too large");
+
+    refused(new Redrivable(setAside)::retryAsAcmeOperator, 409, "could not be stored by history");
+    assertThat(setAside.setAside()).isTrue();
+    assertThat(r.setAside()).isFalse();
+  }
+
+  @Test
   void aDeadLetterNamingARunIdTooLongToStoreIsRefusedWithTheReasonNotAskedToWait() {
     // found by review: its run never reaches history, and the redrive answered "not in the
     // history yet; try again in a moment" for good

@@ -147,7 +147,7 @@ final class RunWriter {
     List<String> reasons = new ArrayList<>(refused.size());
     refused.forEach(
         (run, cause) -> {
-          String reason = "history could not store this run: " + describe(cause);
+          String reason = RunRecord.SET_ASIDE + describe(cause);
           reasons.add(reason);
           copies.add(Carriage.stripped(run, reason, now));
           dead.add(deadLetter(run.runId().value(), original(run), reason, now.toEpochMilli()));

@@ -73,6 +73,18 @@ public record RunRecord(
   }
 
   /**
+   * How the error of a run history could not store begins: what history keeps of it is stripped (no
+   * params, result or logs; failed if it had not ended), its original on {@code
+   * jobline.history.dlq}.
+   */
+  public static final String SET_ASIDE = "history could not store this run: ";
+
+  /** Whether this is the stripped copy of a run history could not store ({@link #SET_ASIDE}). */
+  public boolean setAside() {
+    return error != null && error.startsWith(SET_ASIDE);
+  }
+
+  /**
    * The run as history writes it from its request alone, before anything else of it is known:
    * queued, at the request's attempt, with these params (the request's, or them redacted).
    */
