@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,6 +126,12 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
    * Kept between searches (a consumer costs a connection and a metadata fetch); holding the lock.
    */
   private KafkaConsumer<byte[], byte[]> consumer;
+
+  /**
+   * Reads past transactions still open (read uncommitted), where a search reading committed records
+   * cannot yet. (Holding {@link #oneAtATime}.)
+   */
+  private KafkaConsumer<byte[], byte[]> uncommitted;
 
   /** Ids searched for and not found lately, with when to forget them (monotonic nanos). */
   private final LinkedHashMap<String, Long> misses = new LinkedHashMap<>();
@@ -327,14 +334,17 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
 
   /** (Holding {@link #oneAtATime}.) */
   private void closeConsumer() {
-    if (consumer != null) {
-      try {
-        consumer.close(CloseOptions.timeout(CLOSE_WITHIN));
-      } catch (RuntimeException e) {
-        LOG.debug("Closing the requests topic's search consumer: {}", e.toString());
+    for (KafkaConsumer<byte[], byte[]> c : Arrays.asList(consumer, uncommitted)) {
+      if (c != null) {
+        try {
+          c.close(CloseOptions.timeout(CLOSE_WITHIN));
+        } catch (RuntimeException e) {
+          LOG.debug("Closing the requests topic's search consumer: {}", e.toString());
+        }
       }
-      consumer = null;
     }
+    consumer = null;
+    uncommitted = null;
   }
 
   /**
@@ -456,6 +466,14 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
     Map<TopicPartition, OffsetAndTimestamp> starts =
         consumer.offsetsForTimes(times, left(deadline));
     Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, left(deadline));
+    if (uncommitted == null) {
+      Map<String, Object> props = new HashMap<>(consumerProps);
+      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+      props.put(ConsumerConfig.CLIENT_ID_CONFIG, "jobline-api-requested-runs-ends");
+      uncommitted =
+          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+    Map<TopicPartition, Long> written = uncommitted.endOffsets(partitions, left(deadline));
     Map<TopicPartition, Range> ranges = new HashMap<>();
     for (TopicPartition tp : partitions) {
       OffsetAndTimestamp start = starts.get(tp);
@@ -472,6 +490,24 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
         version(runId) == 7
             ? forward(consumer, ranges, reading)
             : newestFirst(consumer, ranges, reading);
+    if (found.isEmpty() && !reading.gaveUp) {
+      // what was sent after a transaction still open on its partition (a schedule's fire, a
+      // fan-out's children) cannot be read committed yet: a run another api accepted a moment ago
+      // was a 404 (found by review). Read uncommitted, a request of the run in a transaction that
+      // is then aborted counts too: its sender sends it again (a fire, a voided end's children)
+      Map<TopicPartition, Range> open = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        OffsetAndTimestamp start = starts.get(tp);
+        long stable = ends.getOrDefault(tp, 0L);
+        long begin = start == null ? stable : Math.max(stable, start.offset());
+        if (written.getOrDefault(tp, 0L) > begin) {
+          open.put(tp, new Range(begin, written.get(tp)));
+        }
+      }
+      if (!open.isEmpty()) {
+        found = forward(uncommitted, open, reading);
+      }
+    }
     lastRead = reading.read;
     LOG.debug(
         "Searched {} records of the requests topic for run {} in {} ms",
