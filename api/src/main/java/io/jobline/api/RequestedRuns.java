@@ -466,14 +466,6 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
     Map<TopicPartition, OffsetAndTimestamp> starts =
         consumer.offsetsForTimes(times, left(deadline));
     Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, left(deadline));
-    if (uncommitted == null) {
-      Map<String, Object> props = new HashMap<>(consumerProps);
-      props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-      props.put(ConsumerConfig.CLIENT_ID_CONFIG, "jobline-api-requested-runs-ends");
-      uncommitted =
-          new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-    Map<TopicPartition, Long> written = uncommitted.endOffsets(partitions, left(deadline));
     Map<TopicPartition, Range> ranges = new HashMap<>();
     for (TopicPartition tp : partitions) {
       OffsetAndTimestamp start = starts.get(tp);
@@ -491,22 +483,7 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
             ? forward(consumer, ranges, reading)
             : newestFirst(consumer, ranges, reading);
     if (found.isEmpty() && !reading.gaveUp) {
-      // what was sent after a transaction still open on its partition (a schedule's fire, a
-      // fan-out's children) cannot be read committed yet: a run another api accepted a moment ago
-      // was a 404 (found by review). Read uncommitted, a request of the run in a transaction that
-      // is then aborted counts too: its sender sends it again (a fire, a voided end's children)
-      Map<TopicPartition, Range> open = new HashMap<>();
-      for (TopicPartition tp : partitions) {
-        OffsetAndTimestamp start = starts.get(tp);
-        long stable = ends.getOrDefault(tp, 0L);
-        long begin = start == null ? stable : Math.max(stable, start.offset());
-        if (written.getOrDefault(tp, 0L) > begin) {
-          open.put(tp, new Range(begin, written.get(tp)));
-        }
-      }
-      if (!open.isEmpty()) {
-        found = forward(uncommitted, open, reading);
-      }
+      found = pastOpenTransactions(partitions, starts, ends, reading);
     }
     lastRead = reading.read;
     LOG.debug(
@@ -519,6 +496,59 @@ public final class RequestedRuns implements AcceptedRuns.Elsewhere, AutoCloseabl
           "Gave up searching the requests topic for run {} after {} records", runId, reading.read);
     }
     return found;
+  }
+
+  /**
+   * What was sent after a transaction still open on its partition (a schedule's fire, a fan-out's
+   * children) cannot be read committed yet: a run another api accepted a moment ago was a 404
+   * (found by review). After a search of the committed records that missed, this reads on past each
+   * partition's last stable offset, uncommitted, up to its end now. A request of the run in a
+   * transaction then aborted counts too: its sender normally sends it again (a fire, a voided end's
+   * children). Nothing found, or the ends not read: as the committed search said.
+   */
+  private Optional<JobRequest> pastOpenTransactions(
+      List<TopicPartition> partitions,
+      Map<TopicPartition, OffsetAndTimestamp> starts,
+      Map<TopicPartition, Long> stableEnds,
+      Reading reading) {
+    try {
+      if (uncommitted == null) {
+        Map<String, Object> props = new HashMap<>(consumerProps);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "jobline-api-requested-runs-open");
+        uncommitted =
+            new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      }
+      Map<TopicPartition, Long> written =
+          uncommitted.endOffsets(partitions, left(reading.deadline));
+      Map<TopicPartition, Range> open = new HashMap<>();
+      for (TopicPartition tp : partitions) {
+        OffsetAndTimestamp start = starts.get(tp);
+        long stable = stableEnds.getOrDefault(tp, 0L);
+        long begin = start == null ? stable : Math.max(stable, start.offset());
+        if (written.getOrDefault(tp, 0L) > begin) {
+          open.put(tp, new Range(begin, written.get(tp)));
+        }
+      }
+      if (open.isEmpty()) {
+        return Optional.empty();
+      }
+      // what the last read left (partitions paused at their ends, found by review) is dropped
+      uncommitted.unsubscribe();
+      return version(reading.runId) == 7
+          ? forward(uncommitted, open, reading)
+          : newestFirst(uncommitted, open, reading);
+    } catch (RuntimeException e) {
+      LOG.debug(
+          "Could not read past open transactions for run {}: {}", reading.runId, e.toString());
+      try {
+        uncommitted.close(CloseOptions.timeout(CLOSE_WITHIN)); // (a new one next time)
+      } catch (RuntimeException notClosed) {
+        LOG.debug("Closing the consumer past open transactions: {}", notClosed.toString());
+      }
+      uncommitted = null;
+      return Optional.empty();
+    }
   }
 
   /** Offsets {@code [from, to)} of a partition still to read. */
