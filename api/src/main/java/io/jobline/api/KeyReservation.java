@@ -6,6 +6,7 @@ import io.jobline.run.RunOptions;
 import io.jobline.store.DeadLetterStore;
 import io.jobline.wire.Json;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -46,7 +47,7 @@ final class KeyReservation {
       DeadLetterStore store, String runId, JsonNode params, RunOptions asked, Instant now) {
     String token = UUID.randomUUID().toString();
     String mine = fingerprint(params, asked);
-    if (store.reserveAttempt(runId, 1, token, now, mine)) {
+    if (store.reserveAttempt(runId, 1, token, now, mine, HELD)) {
       return new Send(token);
     }
     Optional<DeadLetterStore.Reservation> held = store.reservation(runId, 1);
@@ -85,6 +86,14 @@ final class KeyReservation {
       why.addSuppressed(notGivenBack); // (it lapses after RESERVATION_HELD)
     }
   }
+
+  /**
+   * How long a key's reservation not marked sent holds against another request of the key: past the
+   * longest a send waits for Kafka (30 s), its api stopped while sending, and the key may be sent
+   * again (history shows the run first if Kafka took it). Not a retry's 5 minutes: a client whose
+   * api died mid-request was told 409 for that long (found by review).
+   */
+  static final Duration HELD = Duration.ofSeconds(35);
 
   private static final List<String> FIELDS =
       List.of("params", "timeout_seconds", "retry_backoff_seconds", "retry_backoff_cap_seconds");

@@ -88,6 +88,17 @@ class KeyReservationTest {
   }
 
   @Test
+  void aKeyWhoseApiStoppedWhileSendingMayBeSentAgainOnceItsSendWouldHaveEnded() {
+    // found by review: held as a retry's reservation is, the key was a 409 for 5 minutes
+    reserve("{}", NONE, T0); // (its api stops: neither marked sent nor given back)
+
+    assertThatThrownBy(() -> reserve("{}", NONE, T0.plus(KeyReservation.HELD).minusSeconds(1)))
+        .isInstanceOf(ApiException.class);
+    assertThat(reserve("{}", NONE, T0.plus(KeyReservation.HELD).plusSeconds(1)))
+        .isInstanceOf(KeyReservation.Send.class);
+  }
+
+  @Test
   void aFirstAttemptAskedForByARedriveIsReplayedWhateverItAsked() {
     // a redrive of a run the store no longer has reserves attempt 1 and keeps no fingerprint
     assertThat(store.reserveAttempt("k1", 1, "redrive", T0)).isTrue();

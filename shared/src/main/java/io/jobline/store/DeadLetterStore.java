@@ -41,15 +41,16 @@ public interface DeadLetterStore {
    * #RESERVATIONS_KEPT} are deleted as new ones are taken.
    */
   default boolean reserveAttempt(String runId, int attempt, String token, Instant now) {
-    return reserveAttempt(runId, attempt, token, now, null);
+    return reserveAttempt(runId, attempt, token, now, null, RESERVATION_HELD);
   }
 
   /**
    * As {@link #reserveAttempt(String, int, String, Instant)}, keeping {@code asked} (what the
    * asking asked, in a form of its own, or null) with the reservation, for one that finds it held
-   * ({@link #reservation}).
+   * ({@link #reservation}); one not marked sent is taken over once older than {@code held}.
    */
-  boolean reserveAttempt(String runId, int attempt, String token, Instant now, String asked);
+  boolean reserveAttempt(
+      String runId, int attempt, String token, Instant now, String asked, Duration held);
 
   /**
    * A reservation as kept: when it was taken, whether its request was sent, and what its asking

@@ -1,6 +1,7 @@
 package io.jobline.store;
 
 import io.jobline.topic.DeadLetter;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,17 +25,14 @@ public final class InMemoryDeadLetterStore implements DeadLetterStore {
 
   @Override
   public boolean reserveAttempt(
-      String runId, int attempt, String token, Instant now, String asked) {
+      String runId, int attempt, String token, Instant now, String asked, Duration held) {
     reservations.values().removeIf(r -> r.at().isBefore(now.minus(RESERVATIONS_KEPT)));
     Held mine = new Held(token, now, false, asked);
-    Held held =
+    Held kept =
         reservations.compute(
             runId + ":" + attempt,
-            (k, r) ->
-                r == null || (!r.sent() && r.at().isBefore(now.minus(RESERVATION_HELD)))
-                    ? mine
-                    : r);
-    return held == mine;
+            (k, r) -> r == null || (!r.sent() && r.at().isBefore(now.minus(held))) ? mine : r);
+    return kept == mine;
   }
 
   @Override

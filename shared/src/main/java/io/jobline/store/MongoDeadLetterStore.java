@@ -47,7 +47,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
 
   @Override
   public boolean reserveAttempt(
-      String runId, int attempt, String token, Instant now, String asked) {
+      String runId, int attempt, String token, Instant now, String asked, Duration held) {
     if (sweptAt.isBefore(now.minus(Duration.ofHours(1)))) {
       reservations.deleteMany(Filters.lt("at", Date.from(now.minus(RESERVATIONS_KEPT))));
       sweptAt = now;
@@ -71,7 +71,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
                 Filters.and(
                     Filters.eq("_id", id),
                     Filters.ne("sent", true),
-                    Filters.lt("at", Date.from(now.minus(RESERVATION_HELD)))),
+                    Filters.lt("at", Date.from(now.minus(held)))),
                 mine)
             .getMatchedCount()
         > 0;
@@ -112,6 +112,8 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     letters.createIndex(
         Indexes.compoundIndex(Indexes.ascending("tenant_id"), Indexes.descending("time")));
     letters.createIndex(Indexes.ascending("redrives.run_id"));
+    // (the sweep of reservations past RESERVATIONS_KEPT, now a day of keyed run-now requests too)
+    reservations.createIndex(Indexes.ascending("at"));
     return this;
   }
 

@@ -116,18 +116,27 @@ class DeadLetterStoreContractTest {
     void aReservationKeepsWhenItWasTakenWhatItAskedAndWhetherItWasSent() {
       DeadLetterStore s = store();
       assertThat(s.reservation("k1", 1)).isEmpty();
-      assertThat(s.reserveAttempt("k1", 1, "api-1", T0, "{\"params\":\"ab\"}")).isTrue();
+      assertThat(s.reserveAttempt("k1", 1, "api-1", T0, "{\"params\":\"ab\"}", HELD)).isTrue();
       assertThat(s.reservation("k1", 1))
           .contains(new DeadLetterStore.Reservation(T0, false, "{\"params\":\"ab\"}"));
 
       s.attemptSent("k1", 1, "api-1");
-      assertThat(s.reserveAttempt("k1", 1, "api-2", T0.plusSeconds(1), "{}")).isFalse();
+      assertThat(s.reserveAttempt("k1", 1, "api-2", T0.plusSeconds(60), "{}", HELD))
+          .as("sent, it holds past its time")
+          .isFalse();
       assertThat(s.reservation("k1", 1))
           .as("as the first took it")
           .contains(new DeadLetterStore.Reservation(T0, true, "{\"params\":\"ab\"}"));
       assertThat(s.reserveAttempt("r1", 2, "retry", T0)).isTrue();
       assertThat(s.reservation("r1", 2)).contains(new DeadLetterStore.Reservation(T0, false, null));
+
+      // one not marked sent is taken over after the time the asking gave it
+      assertThat(s.reserveAttempt("k2", 1, "api-1", T0, null, HELD)).isTrue();
+      assertThat(s.reserveAttempt("k2", 1, "api-2", T0.plusSeconds(9), null, HELD)).isFalse();
+      assertThat(s.reserveAttempt("k2", 1, "api-2", T0.plusSeconds(11), null, HELD)).isTrue();
     }
+
+    private static final Duration HELD = Duration.ofSeconds(10);
 
     @Test
     void anAttemptIsReservedOnceUntilGivenBackOrHeldPastItsTime() {
