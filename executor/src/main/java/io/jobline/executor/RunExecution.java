@@ -435,8 +435,10 @@ final class RunExecution implements Runnable {
         return;
       }
       LOG.warn(
-          "Run {} of {} ignored stop and interrupt; abandoning its thread",
+          "Run {} of {} ignored stop and interrupt; abandoning its thread (its worker is freed;"
+              + " a maxConcurrency count of {} stays taken until the thread leaves the job)",
           request().runId(),
+          request().jobName(),
           request().jobName());
       act(
           JobOutcome.abandoned(

@@ -42,6 +42,17 @@ public final class Access {
     if (c.tenant() == null) {
       return given;
     }
+    if (c.tenant().isBlank()) {
+      // (found by review: a token naming tenant "" was answered 202, and its run was
+      // dead-lettered by the executor)
+      throw new ApiException(
+          403,
+          "Forbidden",
+          "this token is bound to a blank tenant, so it cannot ask for work; bind it to a tenant"
+              + " or to none",
+          "tenant_id",
+          null);
+    }
     if (given != null && !given.equals(c.tenant())) {
       throw new ApiException(
           403,
