@@ -73,7 +73,7 @@ final class KeyReservation {
     try {
       store.attemptSent(runId, 1, token);
     } catch (RuntimeException e) {
-      // (sent all the same; unmarked, it holds for RESERVATION_HELD, by when history has the run)
+      // (sent all the same; unmarked, it holds for HELD, by when history normally has the run)
       LOG.warn("Run {} was sent, but its key's reservation could not be marked so: {}", runId, e);
     }
   }
@@ -83,7 +83,7 @@ final class KeyReservation {
     try {
       store.releaseAttempt(runId, 1, token);
     } catch (RuntimeException notGivenBack) {
-      why.addSuppressed(notGivenBack); // (it lapses after RESERVATION_HELD)
+      why.addSuppressed(notGivenBack); // (it lapses after HELD)
     }
   }
 
