@@ -375,6 +375,12 @@ public final class RunsResource {
             asked.retryBackoffSeconds(),
             asked.retryBackoffCapSeconds());
     RunAgain.carriable(request, runId);
+    RunAgain.childWithoutTenant(job, run.parentRunId(), run.tenantId())
+        .ifPresent(
+            why -> {
+              throw new ApiException(
+                  409, "Run cannot be retried", "run '" + runId + "': " + why, "run_id", null);
+            });
     Instant now = clock.instant();
     RunAgain.reserved(
         letters,

@@ -23,6 +23,7 @@ import io.jobline.store.InMemoryDeadLetterStore;
 import io.jobline.store.InMemoryRunStore;
 import io.jobline.topic.DeadLetter;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
 import io.jobline.wire.Trigger;
 import io.jobline.wire.TriggerType;
@@ -272,6 +273,45 @@ class RetryResourceTest {
               assertThat(e.status()).isEqualTo(status);
               assertThat(e.getMessage()).contains(text);
             });
+  }
+
+  @Test
+  void aPerTenantJobsRequestNamingAParentButNoTenantIsNotRedrivenNorRetried() {
+    // found by review: the executor dead-letters such a request (it would run once with no tenant
+    // as if one tenant's run of a fan-out), so a redrive or retry of it answered 202 for nothing
+    JobDescriptor perTenant =
+        new JobDescriptor("tenant-report", "", 60, 0, Scope.TENANT, true, 0, null);
+    InMemoryCatalogueStore catalogue = new InMemoryCatalogueStore();
+    catalogue.publish(List.of(perTenant), "e1");
+    InMemoryDeadLetterStore letters = new InMemoryDeadLetterStore();
+    letters.putAll(
+        List.of(
+            letter(
+                "{\"run_id\":\"r1\",\"job_name\":\"tenant-report\","
+                    + "\"parent_run_id\":\"p1\"}")));
+    // (no producers: anything sent would fail the test with a NullPointerException)
+    DeadLettersResource redrive =
+        new DeadLettersResource(
+            new DeadLettersResource.Deps(
+                letters,
+                new InMemoryRunStore(Clock.systemUTC()),
+                catalogue,
+                null,
+                null,
+                null,
+                null,
+                null,
+                Clock.systemUTC()));
+
+    refused(
+        () ->
+            redrive.redrive(
+                "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))),
+        409,
+        "parent_run_id");
+    assertThat(RunAgain.childWithoutTenant(perTenant, RunId.of("p1"), null)).isPresent();
+    assertThat(RunAgain.childWithoutTenant(perTenant, RunId.of("p1"), "acme")).isEmpty();
+    assertThat(RunAgain.childWithoutTenant(perTenant, null, null)).as("a fan-out").isEmpty();
   }
 
   @Test
