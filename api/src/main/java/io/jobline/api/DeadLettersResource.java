@@ -211,10 +211,10 @@ public final class DeadLettersResource {
           "a token bound to a tenant cannot set a run's scope; leave it out (the job's own applies)");
     }
     String tenant = Access.tenantFor(sc, given.tenantId());
-    RunAgain.childWithoutTenant(job, given.parentRunId(), tenant)
+    job.childWithoutTenant(given.parentRunId(), tenant)
         .ifPresent(
             why -> {
-              throw RedriveRecord.problem(corrected, "record.parent_run_id", "the record " + why);
+              throw RedriveRecord.problem(corrected, "record.parent_run_id", why);
             });
     JsonNode params =
         given.params() == null || given.params().isNull() ? Json.object() : given.params();

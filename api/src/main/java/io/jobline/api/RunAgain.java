@@ -2,7 +2,6 @@ package io.jobline.api;
 
 import io.jobline.chain.ChainRun;
 import io.jobline.chain.OnFailure;
-import io.jobline.job.JobDescriptor;
 import io.jobline.run.RunRecord;
 import io.jobline.store.ChainRunStore;
 import io.jobline.store.DeadLetterStore;
@@ -12,7 +11,6 @@ import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
-import io.jobline.wire.RunId;
 import io.jobline.wire.Trigger;
 import java.time.Instant;
 import java.util.Optional;
@@ -117,20 +115,6 @@ final class RunAgain {
           field,
           null);
     }
-  }
-
-  /**
-   * Why a request of {@code job} naming a fan-out's run ({@code parent}) cannot run without a
-   * tenant, if it has none: an executor dead-letters it (a per-tenant job's run of a fan-out runs
-   * for one tenant), so a retry or redrive of it answered 202 for nothing (found by review).
-   */
-  static Optional<String> childWithoutTenant(JobDescriptor job, RunId parent, String tenant) {
-    return job.perTenant() && parent != null && tenant == null
-        ? Optional.of(
-            "it names a fan-out's run (parent_run_id) but no tenant_id, and job '"
-                + job.name()
-                + "' runs once per tenant: an executor would refuse it")
-        : Optional.empty();
   }
 
   /**

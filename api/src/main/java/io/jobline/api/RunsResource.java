@@ -375,7 +375,7 @@ public final class RunsResource {
             asked.retryBackoffSeconds(),
             asked.retryBackoffCapSeconds());
     RunAgain.carriable(request, runId);
-    RunAgain.childWithoutTenant(job, run.parentRunId(), run.tenantId())
+    job.childWithoutTenant(run.parentRunId(), run.tenantId())
         .ifPresent(
             why -> {
               throw new ApiException(

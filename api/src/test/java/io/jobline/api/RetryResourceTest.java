@@ -309,9 +309,9 @@ class RetryResourceTest {
                 "jobline.requests.dlq:0:7", null, as(new Caller("root", Role.ADMIN, null))),
         409,
         "parent_run_id");
-    assertThat(RunAgain.childWithoutTenant(perTenant, RunId.of("p1"), null)).isPresent();
-    assertThat(RunAgain.childWithoutTenant(perTenant, RunId.of("p1"), "acme")).isEmpty();
-    assertThat(RunAgain.childWithoutTenant(perTenant, null, null)).as("a fan-out").isEmpty();
+    assertThat(perTenant.childWithoutTenant(RunId.of("p1"), null)).isPresent();
+    assertThat(perTenant.childWithoutTenant(RunId.of("p1"), "acme")).isEmpty();
+    assertThat(perTenant.childWithoutTenant(null, null)).as("a fan-out").isEmpty();
   }
 
   @Test

@@ -92,16 +92,10 @@ final class Intake {
     if (job.isEmpty()) {
       return new Refused("unknown job '" + request.jobName() + "'", request);
     }
-    if (job.get().descriptor().perTenant()
-        && request.parentRunId() != null
-        && request.tenantId() == null) {
-      // (found by review: it ran once with no tenant, as one tenant's run of a fan-out)
-      return new Refused(
-          "parent_run_id is set but tenant_id is not: job '"
-              + request.jobName()
-              + "' runs once per tenant, and a run of a fan-out runs for one tenant; leave"
-              + " parent_run_id out to fan out",
-          request);
+    Optional<String> childWithoutTenant =
+        job.get().descriptor().childWithoutTenant(request.parentRunId(), request.tenantId());
+    if (childWithoutTenant.isPresent()) {
+      return new Refused(childWithoutTenant.get(), request);
     }
     List<String> violations =
         validator.violations(

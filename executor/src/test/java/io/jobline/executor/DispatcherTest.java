@@ -389,19 +389,20 @@ public class DispatcherTest {
   /** The runs {@link #stubborn} and {@link #quick} jobs entered, in order. */
   private final List<String> entered = Collections.synchronizedList(new ArrayList<>());
 
-  private volatile boolean letGo;
+  /** Counted down to let {@link #stubborn} return. */
+  private final CountDownLatch letGo = new CountDownLatch(1);
 
   /** A job that ignores its stop and every interrupt until the test lets it go. */
   public String stubborn(JobContext ctx) {
     entered.add(ctx.runId().value());
-    while (!letGo) {
+    while (true) {
       try {
-        Thread.sleep(5);
+        letGo.await();
+        return "done";
       } catch (InterruptedException ignored) {
-        // (it ignores this too)
+        // (it ignores this too, and waits on)
       }
     }
-    return "done";
   }
 
   /** A job that succeeds at once, noting that it ran. */
@@ -520,30 +521,18 @@ public class DispatcherTest {
       r1Ended.await();
 
       dispatcher.add(request(other, "r3", 9));
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () -> {
-                dispatcher.dispatchOnce();
-                return ended(sent, events, fences).contains("r3");
-              });
+      dispatchUntilEnded(dispatcher, "r3", sent, events, fences);
       dispatcher.dispatchOnce();
       assertThat(entered)
           .as("its worker was freed for another job; its job's one run still runs, so r2 waits")
           .containsExactly("r1", "r3");
 
-      letGo = true; // r1's thread leaves the job
-      await()
-          .atMost(Duration.ofSeconds(10))
-          .until(
-              () -> {
-                dispatcher.dispatchOnce();
-                return ended(sent, events, fences).contains("r2");
-              });
+      letGo.countDown(); // r1's thread leaves the job
+      dispatchUntilEnded(dispatcher, "r2", sent, events, fences);
       assertThat(entered).containsExactly("r1", "r3", "r2");
       return sent;
     } finally {
-      letGo = true;
+      letGo.countDown();
       threads.shutdownNow();
       watchdog.shutdownNow();
     }
@@ -562,6 +551,22 @@ public class DispatcherTest {
             T0,
             "t");
     return new Pending(job, request, TP, offset, () -> {}, null, null, 0, 0, 100);
+  }
+
+  /** Lets {@code dispatcher} go round until {@code runId}'s end is published (10 s at most). */
+  private static void dispatchUntilEnded(
+      Dispatcher dispatcher,
+      String runId,
+      List<RunEvent> sent,
+      EventPublisher events,
+      Fences fences) {
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> {
+              dispatcher.dispatchOnce();
+              return ended(sent, events, fences).contains(runId);
+            });
   }
 
   /** The run ids whose end has been published, the events drained into {@code sent}. */
