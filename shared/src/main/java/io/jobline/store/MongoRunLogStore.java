@@ -16,7 +16,9 @@ import org.bson.Document;
 
 /**
  * {@link RunLogStore} on {@code job_run_logs}; ids are run id + zero-padded position, so pages sort
- * by id.
+ * by id. A run's range of ids also holds the lines of runs whose ids start with its own and a colon
+ * (run {@code a}'s range holds those of run {@code a:b}), so every read also asks for the run's own
+ * id (found by review: a run's log showed another's lines, whatever tenant that run was of).
  */
 public final class MongoRunLogStore implements RunLogStore {
   public static final String COLLECTION = "job_run_logs";
@@ -63,7 +65,10 @@ public final class MongoRunLogStore implements RunLogStore {
     List<Line> out = new ArrayList<>();
     for (Document d :
         logs.find(
-                Filters.and(Filters.gte("_id", id(runId, offset)), Filters.lt("_id", runId + ";")))
+                Filters.and(
+                    Filters.gte("_id", id(runId, offset)),
+                    Filters.lt("_id", runId + ";"),
+                    Filters.eq("run_id", runId)))
             .sort(Sorts.ascending("_id"))
             .limit(limit)) {
       Date at = d.getDate("timestamp");
@@ -84,6 +89,9 @@ public final class MongoRunLogStore implements RunLogStore {
   @Override
   public long count(String runId) {
     return logs.countDocuments(
-        Filters.and(Filters.gte("_id", runId + ":"), Filters.lt("_id", runId + ";")));
+        Filters.and(
+            Filters.gte("_id", runId + ":"),
+            Filters.lt("_id", runId + ";"),
+            Filters.eq("run_id", runId)));
   }
 }

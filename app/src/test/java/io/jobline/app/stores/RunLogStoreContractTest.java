@@ -2,6 +2,7 @@ package io.jobline.app.stores;
 
 import static io.jobline.app.stores.ContractMongo.T0;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.jobline.run.LogEntry;
 import io.jobline.store.InMemoryRunLogStore;
@@ -56,6 +57,23 @@ class RunLogStoreContractTest {
       assertThat(s.page("run-a", 2, 1).get(0).entry()).isEqualTo(line("run-a", 2).entry());
       assertThat(s.page("run-ab", 0, 10)).hasSize(1);
       assertThat(s.count("nobody")).isZero();
+    }
+
+    @Test
+    void aRunsLinesAreItsOwnWhenAnotherRunsIdStartsWithItsIdAndAColon() {
+      // found by review: run a's range of ids held run a:2026-03:acme's lines, another tenant's
+      RunLogStore s = store();
+      s.putAll(List.of(line("a", 0), line("a", 1), line("a:2026-03:acme", 0)));
+      s.putAll(List.of(line("a:2026-03:acme", 1), line("a:0000001", 0)));
+      assertThat(s.count("a")).isEqualTo(2);
+      assertThat(s.page("a", 0, 10))
+          .extracting(RunLogStore.Line::runId, RunLogStore.Line::index)
+          .containsExactly(tuple("a", 0), tuple("a", 1));
+      assertThat(s.page("a", 1, 10)).extracting(RunLogStore.Line::index).containsExactly(1);
+      assertThat(s.count("a:2026-03:acme")).isEqualTo(2);
+      assertThat(s.page("a:0000001", 0, 10))
+          .extracting(RunLogStore.Line::runId)
+          .containsExactly("a:0000001");
     }
   }
 
