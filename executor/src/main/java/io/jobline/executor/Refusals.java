@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.ListIterator;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -102,19 +103,16 @@ final class Refusals {
       deadLetters.send(record, why, DeadLetter.RUN_NONE, done);
       return;
     }
-    if (request.runId().value().length() > WireLimits.MAX_ID_CHARS) {
+    Optional<String> unstorable = WireLimits.unstorableRunId(request.runId().value());
+    if (unstorable.isPresent()) {
       // no run can be stored under it: its failure, keyed by it, would only be set aside, and one
       // salvaged from a record too large to run put the event over Kafka's largest record, so
-      // the transaction failed and the record was read and refused again for good (review)
+      // the transaction failed and the record was read and refused again for good (review); a
+      // lone surrogate's failure was keyed by another id than its request (found by review)
       deadLetters.send(
           record,
           DeadLetters.capped(
-              why
-                  + "; its run_id is "
-                  + request.runId().value().length()
-                  + " characters long, over the "
-                  + WireLimits.MAX_ID_CHARS
-                  + " a run can be stored under, so no run of it is failed"),
+              why + "; its run_id " + unstorable.get() + ", so no run of it is failed"),
           DeadLetter.RUN_NONE,
           done);
       return;

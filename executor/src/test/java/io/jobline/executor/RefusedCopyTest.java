@@ -87,6 +87,27 @@ class RefusedCopyTest {
   }
 
   @Test
+  void aRequestWhoseRunIdIsNoUnicodeIsDeadLetteredWithNoFailure() {
+    // found by review: its failure was keyed by the id's UTF-8 bytes ("r?x"), another run than the
+    // one history held the request under, which then read queued for ever
+    h.reader.accept(
+        ReaderHarness.record(
+            0,
+            "{\"run_id\":\"r\\ud800x\",\"job_name\":\"counting\",\"tenant_id\":\"t1\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+
+    assertThat(h.events.drain(new Fences(), voided -> {})).as("no run failed").isEmpty();
+    List<ProducerRecord<byte[], byte[]>> sent = h.committed();
+    assertThat(sent).extracting(ProducerRecord::topic).containsExactly(Topics.REQUESTS_DLQ.name());
+    assertThat(header(sent.get(0), Topics.DLQ_REASON_HEADER))
+        .startsWith("cannot be carried: run_id: text is not valid Unicode")
+        .endsWith(
+            "its run_id is not valid Unicode: a lone surrogate U+D800 at character 1, so no"
+                + " run of it is failed");
+    assertThat(header(sent.get(0), Topics.DLQ_RUN_HEADER)).isEqualTo(DeadLetter.RUN_NONE);
+  }
+
+  @Test
   void aRecordTooLargeToRunWhoseRunIdCannotBeCarriedIsDeadLetteredWithNoFailure() {
     // found by review: the failure of a run id salvaged from a record of a megabyte, keyed by it,
     // was over Kafka's largest record: the transaction failed, and the record was read and refused

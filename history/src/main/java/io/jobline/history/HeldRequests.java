@@ -180,7 +180,9 @@ final class HeldRequests {
                   r.partition(),
                   r.offset(),
                   r.timestamp());
-          if (request != null && request.jobName() != null && request.runId() != null) {
+          // (as the stream reads them: one it leaves out, read again after a restart, stopped
+          // the stream thread at each start, found by review)
+          if (HistoryTopology.foldable(request)) {
             batch.add(new Read(request.runId().value(), request, r.offset(), r.timestamp()));
           }
         }

@@ -231,12 +231,7 @@ public final class HistoryTopology {
             // (a run id too long to store a run under is the executor's dead letter, with no run;
             // keyed by it, the request was over Kafka's largest record on the repartition topic,
             // and stopped the stream thread at every restart: found by review)
-            .filter(
-                (tenant, request) ->
-                    request != null
-                        && request.jobName() != null
-                        && request.runId().value().length() <= WireLimits.MAX_ID_CHARS,
-                Named.as("valid-requests"))
+            .filter((tenant, request) -> foldable(request), Named.as("valid-requests"))
             .selectKey((tenant, request) -> request.runId().value(), Named.as("key-by-run"))
             .mapValues(RunInput::of, Named.as("request-input"));
     if (requestPartitions != eventPartitions) {
@@ -310,6 +305,17 @@ public final class HistoryTopology {
                   meta.offset(),
                   record.timestamp())));
     }
+  }
+
+  /**
+   * Whether history folds a run of this request (after {@link #derive}): one naming a job, under a
+   * run id a run can be stored under. The executor dead-letters the others with no run.
+   */
+  static boolean foldable(JobRequest request) {
+    return request != null
+        && request.jobName() != null
+        && request.runId() != null
+        && WireLimits.unstorableRunId(request.runId().value()).isEmpty();
   }
 
   /**

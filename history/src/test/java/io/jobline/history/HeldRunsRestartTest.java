@@ -18,6 +18,8 @@ import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
 import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
+import io.jobline.wire.WireLimits;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +40,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,6 +101,8 @@ class HeldRunsRestartTest {
       held.add(app + "-waiting-" + i);
     }
     String ended = app + "-ended";
+    String tooLong = app + "-" + "x".repeat(WireLimits.MAX_ID_CHARS);
+    String loneSurrogate = app + "-lone-\ud800-x";
 
     // the first instance holds runs for 30 s, idle or not
     InMemoryRunStore first = new InMemoryRunStore(Clock.systemUTC());
@@ -108,6 +113,12 @@ class HeldRunsRestartTest {
       for (String id : held) {
         requests.send(JobRequest.manual(RunId.of(id), "noop", Json.object(), tenant, at, "test"));
       }
+      // requests of run ids no run can be stored under, among them: the stream folds no run for
+      // them, and neither must the next instance reading the span again (found by review: it
+      // looked them up in the store, where 32 such ids of 600 kB each were over MongoDB's largest
+      // command, and the stream thread stopped at every start)
+      sendRaw(tenant, "{\"run_id\":\"" + tooLong + "\",\"job_name\":\"noop\"}");
+      sendRaw(tenant, "{\"run_id\":\"" + app + "-lone-\\ud800-x\",\"job_name\":\"noop\"}");
       JobRequest endedRequest =
           JobRequest.manual(RunId.of(ended), "noop", Json.object(), tenant, at, "test");
       // one tenant: one partition, the held requests before this one
@@ -139,6 +150,8 @@ class HeldRunsRestartTest {
         assertThat(run.requestedAt()).isEqualTo(at);
       }
       assertThat(next.find(ended)).as("a run written before the stop is not read again").isEmpty();
+      assertThat(next.find(tooLong)).as("no run under an id too long to store one").isEmpty();
+      assertThat(next.find(loneSurrogate)).as("no run under an id of no Unicode").isEmpty();
 
       // the runs read again and let go are written queued, and not kept in the state store: the
       // next event of one goes on from the copy this task kept of what it wrote
@@ -376,6 +389,21 @@ class HeldRunsRestartTest {
             Topics.EVENTS.keySerde().serializer(),
             Topics.EVENTS.valueSerde().serializer())) {
       events.send(new ProducerRecord<>(Topics.EVENTS.name(), partition, runId, end)).get();
+    }
+  }
+
+  /** Sends a request record as an outside producer may, keyed by {@code tenant}. */
+  private static void sendRaw(String tenant, String json) throws Exception {
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(
+            SETTINGS.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer
+          .send(
+              new ProducerRecord<>(
+                  Topics.REQUESTS.name(),
+                  tenant.getBytes(StandardCharsets.UTF_8),
+                  json.getBytes(StandardCharsets.UTF_8)))
+          .get();
     }
   }
 

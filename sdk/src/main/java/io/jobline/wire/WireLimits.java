@@ -82,6 +82,25 @@ public final class WireLimits {
     return text.substring(0, end) + "…";
   }
 
+  /**
+   * Why no run can be stored under the run id {@code id}, if none can: longer than {@value
+   * #MAX_ID_CHARS} characters, or text that is not valid Unicode. The executor refuses a request
+   * with such an id without failing a run of it, and history folds no run for it (found by review:
+   * one held back and read again after a restart stopped history's stream thread for good, and a
+   * lone surrogate's run read queued for ever).
+   */
+  public static Optional<String> unstorableRunId(String id) {
+    if (id.length() > MAX_ID_CHARS) {
+      return Optional.of(
+          "is "
+              + id.length()
+              + " characters long, over the "
+              + MAX_ID_CHARS
+              + " a run can be stored under");
+    }
+    return badText(id);
+  }
+
   /** Why {@code field}'s id {@code text} cannot be carried: longer than {@link #MAX_ID_CHARS}. */
   public static Optional<Violation> idTooLong(String field, String text) {
     return text != null && text.length() > MAX_ID_CHARS
