@@ -26,7 +26,7 @@ public final class Salvage {
 
   /**
    * The top-level {@code run_id}, {@code job_name} and {@code tenant_id} found before the record
-   * broke, each only when it is text that can be carried.
+   * broke, each only when it is text that can be carried and is not blank.
    */
   public static Map<String, String> texts(byte[] value) {
     Map<String, String> found = new HashMap<>();
@@ -56,7 +56,10 @@ public final class Salvage {
     } catch (Exception broken) {
       // keep what was read before the record broke
     }
-    found.values().removeIf(text -> text == null || WireLimits.badText(text).isPresent());
+    // (a blank run id names no run: kept, a dead letter's redrive failed on it, found by review)
+    found
+        .values()
+        .removeIf(text -> text == null || text.isBlank() || WireLimits.badText(text).isPresent());
     return found;
   }
 }

@@ -36,6 +36,26 @@ class DeadLetterTest {
   }
 
   @Test
+  void aBlankRunIdOrTenantIsReadAsNoneGiven() {
+    // found by review: a blank run_id was kept, and the letter's redrive answered 500 for good
+    DeadLetter d =
+        DeadLetter.of(
+            record(
+                "jobline.requests.dlq",
+                8,
+                "acme",
+                "{\"run_id\":\" \",\"job_name\":\"x\",\"tenant_id\":\"\"}",
+                "unparseable: run id must not be blank",
+                "jobline.requests/5/43"));
+
+    assertThat(d.runId())
+        .as("the id derived from where the record lay")
+        .isEqualTo(RunId.forRecord("jobline.requests", 5, 43).value());
+    assertThat(d.tenantId()).as("from its key").isEqualTo("acme");
+    assertThat(d.jobName()).isEqualTo("x");
+  }
+
+  @Test
   void aRefusedRequestIsReadWithItsReasonSourceAndTenantFromItsKeyWhenTheValueNamesNone() {
     DeadLetter d =
         DeadLetter.of(
