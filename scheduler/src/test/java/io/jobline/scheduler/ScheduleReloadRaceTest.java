@@ -310,6 +310,42 @@ class ScheduleReloadRaceTest {
   }
 
   @Test
+  void aDeleteTheServerMadeAfterItsClientGaveUpIsStillRead() throws Exception {
+    // found by review: the delete removed the schedule before it wrote its tombstone; one that
+    // failed with an unknown outcome wrote none, and the server removing the schedule after all
+    // left the scheduler firing it every minute (the api answered 404 for it)
+    setUp();
+    writer.save(schedule("deleted-late", "*/1 * * * *"));
+    scheduler.cycle();
+    held.armUnknownOutcome(MongoScheduleStore.COLLECTION, "deleteOne");
+    assertThatThrownBy(() -> writer.delete("deleted-late"))
+        .isInstanceOf(MongoSocketReadTimeoutException.class);
+    scheduler.cycle();
+
+    held.landLate();
+    writer.save(schedule("other", "*/1 * * * *"));
+
+    assertThat(other.find("deleted-late")).isEmpty();
+    assertThat(firedBy("2026-03-04T10:09:00.010Z")).containsExactly("other", "other");
+    assertThat(scheduler.loadedSchedules()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeleteWhoseScheduleWasNotRemovedLeavesItFiring() throws Exception {
+    // the tombstone written, the schedule's removal failed: the store and the api still hold it
+    setUp();
+    writer.save(schedule("kept", "*/1 * * * *"));
+    scheduler.cycle();
+    held.armUnknownOutcome(MongoScheduleStore.COLLECTION, "deleteOne");
+    assertThatThrownBy(() -> writer.delete("kept"))
+        .isInstanceOf(MongoSocketReadTimeoutException.class);
+    scheduler.cycle();
+
+    assertThat(other.find("kept")).isPresent();
+    assertThat(firedBy("2026-03-04T10:08:00.010Z")).containsExactly("kept");
+  }
+
+  @Test
   void aPatchedTriggerThatBecomesVisibleAfterAReloadTakesEffect() throws Exception {
     setUp();
     writer.save(schedule("patched", "*/1 * * * *"));

@@ -263,11 +263,18 @@ public final class MongoScheduleStore implements ScheduleStore {
     return inFlight(
         1,
         v -> {
-          boolean deleted = schedules.deleteOne(Filters.eq("_id", jobName)).getDeletedCount() > 0;
+          // the tombstone first: a delete made without it (its tombstone's write failed, or the
+          // delete's outcome was unknown and the server made it after all) left a schedule the
+          // scheduler was never told of, firing for good (found by review). A tombstone without
+          // the delete, or a stale one, is read by the scheduler against what the store holds
+          Document tombstone = new Document("_id", jobName).append("version", v.first());
           tombstones.replaceOne(
-              Filters.eq("_id", jobName),
-              new Document("_id", jobName).append("version", v.first()),
-              new ReplaceOptions().upsert(true));
+              Filters.eq("_id", jobName), tombstone, new ReplaceOptions().upsert(true));
+          boolean deleted = schedules.deleteOne(Filters.eq("_id", jobName)).getDeletedCount() > 0;
+          // and after: a save taking a later version in between removes the tombstone before it
+          // (found by review of the first fix: its schedule then deleted here left no trace)
+          tombstones.replaceOne(
+              Filters.eq("_id", jobName), tombstone, new ReplaceOptions().upsert(true));
           return deleted;
         });
   }
