@@ -160,6 +160,58 @@ class SchedulerTest {
   }
 
   @Test
+  void fireTimesBeforeTheLookBackAreStoodForByTheFirstRunWhenNoneIsRecordedMissed() {
+    // found by review: with every time listed on time (a grace longer than the outage), or taken
+    // by a run_all cap of 1,000 or more, the 1,881 times before the last 1,000 went without a trace
+    save(
+        "{\"job_name\":\"graceful\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"timezone\":\"UTC\",\"misfire_policy\":\"skip\",\"misfire_grace_seconds\":864000}");
+    save(
+        "{\"job_name\":\"capped\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"timezone\":\"UTC\",\"misfire_policy\":\"run_all\",\"misfire_max_runs\":5000,"
+            + "\"overlap\":\"allow\"}");
+    Instant first = store.find("graceful").orElseThrow().nextRunAt();
+    Instant back = first.plus(Duration.ofDays(2));
+    Scheduler s = scheduler("a", out);
+
+    List<JobRequest> fired = cycleAt(s, back.plusMillis(10).toString());
+
+    for (String name : List.of("graceful", "capped")) {
+      List<JobRequest> runs =
+          fired.stream().filter(r -> r.trigger().schedule().equals(name)).toList();
+      assertThat(runs).as(name).hasSize(FiringPlan.LOOK_BACK);
+      int stoodFor =
+          runs.stream()
+              .mapToInt(r -> r.trigger().coalesced() == null ? 1 : r.trigger().coalesced())
+              .sum();
+      assertThat(stoodFor).as("%s: every fire time of two days and one", name).isEqualTo(2881);
+      assertThat(runs.get(0).trigger().coalesced()).as(name).isEqualTo(1882);
+      assertThat(runs.get(runs.size() - 1).trigger().nominalTime()).isEqualTo(back);
+    }
+    assertThat(out.missed).isEmpty();
+  }
+
+  @Test
+  void underSkipTheFirstFireTimeBeforeTheLookBackIsRecordedMissedWhenItIsLate() {
+    // the 1,000 times listed on time (a grace of a day), the earlier ones of two days not all: the
+    // first is recorded missed, naming the others
+    save(
+        "{\"job_name\":\"daylong\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\","
+            + "\"timezone\":\"UTC\",\"misfire_policy\":\"skip\",\"misfire_grace_seconds\":86400}");
+    Instant first = store.find("daylong").orElseThrow().nextRunAt();
+    Instant back = first.plus(Duration.ofDays(2));
+    Scheduler s = scheduler("a", out);
+
+    List<JobRequest> fired = cycleAt(s, back.plusMillis(10).toString());
+
+    assertThat(fired).hasSize(FiringPlan.LOOK_BACK);
+    assertThat(fired).allMatch(r -> r.trigger().coalesced() == null);
+    assertThat(out.missed).hasSize(1);
+    assertThat(out.missed.get(0).runId()).isEqualTo(RunId.forSchedule("daylong", first));
+    assertThat(out.missed.get(0).payload().toString()).contains("1880 earlier fire times");
+  }
+
+  @Test
   void aJitterLongerThanTheGraceAndThePeriodIsNeitherAMisfireNorAFoldOfTheNextTime() {
     // found by review: lateness was measured from the nominal time, so a jitter of 61-120 s with
     // a grace of 60 s recorded the fire as missed and ran the next minute's at once instead

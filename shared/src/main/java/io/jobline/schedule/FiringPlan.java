@@ -151,6 +151,31 @@ public record FiringPlan(
         }
       }
     }
+    // the fire times before those listed are named by a missed record's reason, or stood for by
+    // the one run of run_once; else the first of them is recorded missed under skip when it is
+    // late, and the first run stands for them otherwise (found by review: when every time listed
+    // was on time, or run_all's cap took them all, they went without a trace)
+    boolean earlierCounted =
+        !missed.isEmpty() || (!late.isEmpty() && s.misfire() == MisfirePolicy.RUN_ONCE);
+    if (earlier > 0 && !earlierCounted && !runs.isEmpty()) {
+      Instant oldest = s.nextRunAt();
+      if (s.misfire() == MisfirePolicy.SKIP
+          && oldest != null
+          && Duration.between(dueAt(s, oldest), now).compareTo(grace) > 0) {
+        missed.add(0, oldest); // (in order: the first of the times)
+        reason =
+            "missed by more than "
+                + s.graceSeconds()
+                + " s (misfire_policy: skip)"
+                + andEarlier(about, earlier - 1);
+      } else {
+        Run first = runs.get(0);
+        runs.set(
+            0,
+            new Run(
+                first.nominal(), (int) Math.min(Integer.MAX_VALUE, first.coalesced() + earlier)));
+      }
+    }
     return new FiringPlan(runs, missed, reason, next, false);
   }
 
