@@ -184,13 +184,14 @@ public final class SchedulesResource {
       // stored whole, an unchanged schedule sent again by a deploy moved its next fire past the
       // one due, which was never sent nor recorded missed (found by review)
       Schedule replacement = s;
-      boolean anchorGiven = given.runAt() != null;
-      boolean tenantGiven = json.has("tenant_id");
+      Kept kept =
+          new Kept(
+              given.runAt() != null,
+              json.has("tenant_id"),
+              json.has("paused"),
+              json.has("is_enabled"));
       Schedule replaced =
-          change(
-              name,
-              sc,
-              current -> replacing(current, replacement, anchorGiven, tenantGiven, now, sc));
+          change(name, sc, current -> replacing(current, replacement, kept, now, sc));
       d.auditor().record(sc, "replace", "schedule", name, replaced.tenantId(), null);
       return Response.created(URI.create("/jobs/schedules/" + name))
           .entity(view(replaced, now))
@@ -303,26 +304,32 @@ public final class SchedulesResource {
   /** A change planned from the schedule as read: what to store, and whether it is retimed. */
   private record Planned(Schedule changed, boolean retimed) {}
 
+  /** Which of the fields a replacement may leave out it gave. */
+  private record Kept(boolean anchor, boolean tenant, boolean paused, boolean enabled) {}
+
   /**
    * {@code current} replaced by {@code s}: retimed only when what decides the fire times changed,
-   * planned then from its last fire; an interval sent without {@code run_at} ({@code anchorGiven}
-   * false) keeps the anchor it had, so its grid and run ids stay; a body without {@code tenant_id}
-   * ({@code tenantGiven} false) keeps the tenant it had.
+   * planned then from its last fire; an interval sent without {@code run_at} keeps the anchor it
+   * had, so its grid and run ids stay; a body without {@code tenant_id} keeps the tenant it had,
+   * and one without {@code paused} or {@code is_enabled} keeps the schedule paused or disabled as
+   * it was (found by review: a deploy sending the definition again resumed a schedule an operator
+   * had paused, and it fired).
    */
   private Planned replacing(
-      Schedule current,
-      Schedule s,
-      boolean anchorGiven,
-      boolean tenantGiven,
-      Instant now,
-      SecurityContext sc) {
+      Schedule current, Schedule s, Kept given, Instant now, SecurityContext sc) {
     Schedule replacement = s;
-    if (!tenantGiven && current.tenantId() != null) {
+    if (!given.paused() && Boolean.TRUE.equals(current.paused())) {
+      replacement = replacement.merge(Json.object().put("paused", true));
+    }
+    if (!given.enabled() && !current.enabled()) {
+      replacement = replacement.merge(Json.object().put("is_enabled", false));
+    }
+    if (!given.tenant() && current.tenantId() != null) {
       // (found by review: sent again by an admin bound to no tenant, a tenant's schedule lost its
       // tenant, and its fires ran for none)
       replacement = replacement.merge(Json.object().put("tenant_id", current.tenantId()));
     }
-    if (!anchorGiven
+    if (!given.anchor()
         && s.kind() == TriggerKind.INTERVAL
         && current.kind() == TriggerKind.INTERVAL
         && current.runAt() != null) {

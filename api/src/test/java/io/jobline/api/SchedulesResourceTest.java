@@ -617,4 +617,27 @@ class SchedulesResourceTest {
         .as("a tenant given is still taken")
         .isEqualTo("globex");
   }
+
+  @Test
+  void aScheduleSentAgainWithoutPausedOrIsEnabledStaysPausedOrDisabled() throws Exception {
+    // found by review: a deploy sending the definition again resumed a schedule an operator had
+    // paused (and enabled one disabled), and it fired
+    store.fireAfterRead = Integer.MAX_VALUE;
+    saved();
+    resource.pause("every-5", ADMIN);
+
+    assertThat(resource.create(EVERY_5, ADMIN).getStatus()).isEqualTo(201);
+
+    Schedule s = store.find("every-5").orElseThrow();
+    assertThat(s.description()).isEqualTo("new");
+    assertThat(s.paused()).as("still paused").isTrue();
+    resource.create(EVERY_5.replace("}", ",\"paused\":false}"), ADMIN);
+    assertThat(store.find("every-5").orElseThrow().paused()).as("resumed when asked").isFalse();
+
+    resource.create(EVERY_5.replace("}", ",\"is_enabled\":false}"), ADMIN);
+    resource.create(EVERY_5.replace("new", "again"), ADMIN);
+    assertThat(store.find("every-5").orElseThrow().enabled()).as("still disabled").isFalse();
+    resource.create(EVERY_5.replace("}", ",\"is_enabled\":true}"), ADMIN);
+    assertThat(store.find("every-5").orElseThrow().enabled()).as("enabled when asked").isTrue();
+  }
 }
