@@ -68,5 +68,6 @@ final class ExecutorWiring {
     env.metrics().gauge("jobline.executor.runs_started", () -> executor::startedRuns);
     env.metrics().gauge("jobline.executor.dead_lettered", () -> executor::deadLettered);
     env.metrics().gauge("jobline.executor.duplicates_skipped", () -> executor::duplicatesSkipped);
+    env.metrics().gauge("jobline.executor.abandoned_threads", () -> executor::abandonedThreads);
   }
 }

@@ -126,6 +126,9 @@ final class Dispatcher {
   /** The jobs of abandoned runs whose threads have left them since: their counts go down. */
   private final Queue<String> jobsLeft = new ConcurrentLinkedQueue<>();
 
+  /** Threads of abandoned runs still in their jobs (they hold a thread each until they leave). */
+  private final AtomicLong abandonedThreads = new AtomicLong();
+
   private final AtomicLong duplicates = new AtomicLong();
   private final TakeOver takeOver;
   private volatile Thread thread;
@@ -363,6 +366,14 @@ final class Dispatcher {
 
   long duplicates() {
     return duplicates.get();
+  }
+
+  /**
+   * Threads of runs abandoned here (they ignored stop and interrupt) that are still in their jobs:
+   * each keeps a thread, and its job's {@code maxConcurrency} count, until it leaves.
+   */
+  long abandonedThreads() {
+    return abandonedThreads.get();
   }
 
   /**
@@ -609,10 +620,12 @@ final class Dispatcher {
       synchronized (abandoning) {
         abandoning.merge(pending.claimKey(), 1, Integer::sum);
       }
+      abandonedThreads.incrementAndGet();
     }
 
     @Override
     public void jobLeft(Pending pending) {
+      abandonedThreads.decrementAndGet();
       boolean released;
       synchronized (abandoning) {
         released = !takeAbandoning(pending); // (its release kept the job's count)

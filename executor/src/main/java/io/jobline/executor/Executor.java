@@ -503,6 +503,16 @@ public final class Executor implements Managed {
   }
 
   /**
+   * Threads of runs abandoned here, having ignored stop and interrupt, that still run their jobs:
+   * each holds a thread and its job's {@code maxConcurrency} count until it leaves (a restart frees
+   * them).
+   */
+  public long abandonedThreads() {
+    Dispatcher d = dispatcher;
+    return d == null ? 0 : d.abandonedThreads();
+  }
+
+  /**
    * Wakes the poll thread only if it waits in an idle poll: a wake-up set while it is busy would
    * make its next poll return without fetching anything, and at a run's rate that starves the
    * intake.

@@ -526,10 +526,12 @@ public class DispatcherTest {
       assertThat(entered)
           .as("its worker was freed for another job; its job's one run still runs, so r2 waits")
           .containsExactly("r1", "r3");
+      assertThat(dispatcher.abandonedThreads()).as("r1's thread, still in its job").isEqualTo(1);
 
       letGo.countDown(); // r1's thread leaves the job
       dispatchUntilEnded(dispatcher, "r2", sent, events, fences);
       assertThat(entered).containsExactly("r1", "r3", "r2");
+      assertThat(dispatcher.abandonedThreads()).as("r1's thread has left its job").isZero();
       return sent;
     } finally {
       letGo.countDown();
