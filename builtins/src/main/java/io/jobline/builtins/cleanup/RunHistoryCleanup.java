@@ -131,17 +131,17 @@ public class RunHistoryCleanup {
     // redriven lost its new lines with its old ones, and was kept itself (found by review)
     long runs =
         new BatchDeleter(ctx, settings.batchSize)
-            .delete(
+            .deleteIds(
                 db.getCollection(MongoRunStore.COLLECTION),
                 old,
                 0,
                 100,
-                batch -> {
+                ids -> {
                   at.accept("read");
                   note[0] = new ObjectId();
                   pending.insertOne(
                       new Document("_id", note[0])
-                          .append("run_ids", batch.stream().map(d -> d.get("_id")).toList())
+                          .append("run_ids", ids)
                           .append("at", Date.from(resources.clock().instant())));
                 },
                 gone -> {

@@ -81,6 +81,26 @@ class AuditLogJobsTest {
     assertThat(archived.get("bytes")).isEqualTo(5L);
   }
 
+  @Test
+  void anEntryWhoseFieldsLookLikeExtendedJsonIsArchivedAndDeleted() throws Exception {
+    // found by review: the archive read its file back as extended JSON, where a field such as
+    // {"$date": "yesterday"} cannot be read; the job failed at that batch on every run, and the
+    // audit log grew for good
+    log.deleteMany(new Document());
+    log.insertOne(
+        new Document("_id", "odd")
+            .append("q", new Document("$date", "yesterday"))
+            .append("created_at", Date.from(TestResources.NOW.minus(Duration.ofDays(40)))));
+
+    Map<String, Object> result = jobs.archive(new Recording("audit-log-archive"));
+
+    assertThat(result).containsEntry("deleted", Map.of("audit_log", 1L));
+    @SuppressWarnings("unchecked")
+    List<String> files = (List<String>) result.get("archive_files");
+    assertThat(Files.readAllBytes(Path.of(files.get(0)))).isNotEmpty();
+    assertThat(log.countDocuments()).isZero();
+  }
+
   private static List<Document> read(Path file) throws Exception {
     List<Document> docs = new ArrayList<>();
     try (BufferedReader in =

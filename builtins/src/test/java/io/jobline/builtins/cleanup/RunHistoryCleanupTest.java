@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
+import org.bson.BsonDocument;
 import org.bson.Document;
 import org.bson.types.ObjectId;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +94,17 @@ class RunHistoryCleanupTest {
     assertThat(runs.find().map(d -> d.getString("_id")))
         .containsExactlyInAnyOrder("old-but-running", "recent");
     assertThat(resources.database().getCollection("job_run_logs").countDocuments()).isEqualTo(3);
+    // found by review: whole runs were read a batch at a time (a thousand log lines each: half a
+    // gigabyte a batch, in an executor of 768 MiB); their ids are all the cleanup needs
+    List<BsonDocument> batchReads =
+        resources.commands.stream()
+            .filter(c -> c.containsKey("find") && c.getString("find").getValue().equals("job_runs"))
+            .filter(c -> c.containsKey("limit"))
+            .toList();
+    assertThat(batchReads).isNotEmpty();
+    assertThat(batchReads)
+        .allSatisfy(
+            c -> assertThat(c.get("projection")).isEqualTo(BsonDocument.parse("{\"_id\": 1}")));
   }
 
   @Test
