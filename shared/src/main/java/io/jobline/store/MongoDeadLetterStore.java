@@ -34,6 +34,12 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
   /** Attempts asked for by hand, reserved while their requests are sent. */
   public static final String RESERVATIONS = "job_attempts_asked";
 
+  /**
+   * A reservation's run id (its {@code _id} is the run id and attempt): the run-history cleanup
+   * keeps a run asked to run again lately.
+   */
+  public static final String RESERVED_RUN = "run_id";
+
   private final MongoCollection<Document> letters;
   private final MongoCollection<Document> reservations;
 
@@ -53,7 +59,11 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
       sweptAt = now;
     }
     String id = runId + ":" + attempt;
-    Document mine = new Document("_id", id).append("token", token).append("at", Date.from(now));
+    Document mine =
+        new Document("_id", id)
+            .append(RESERVED_RUN, runId)
+            .append("token", token)
+            .append("at", Date.from(now));
     if (asked != null) {
       mine.append("asked", asked);
     }
@@ -114,6 +124,7 @@ public final class MongoDeadLetterStore implements DeadLetterStore {
     letters.createIndex(Indexes.ascending("redrives.run_id"));
     // (the sweep of reservations past RESERVATIONS_KEPT, now a day of keyed run-now requests too)
     reservations.createIndex(Indexes.ascending("at"));
+    reservations.createIndex(Indexes.ascending(RESERVED_RUN)); // (the run-history cleanup's)
     return this;
   }
 

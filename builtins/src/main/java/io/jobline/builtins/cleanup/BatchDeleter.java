@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.bson.Document;
 import org.bson.RawBsonDocument;
 import org.bson.codecs.DocumentCodec;
@@ -53,39 +55,58 @@ final class BatchDeleter {
       int fromPct,
       int toPct,
       Consumer<List<Document>> beforeDelete) {
-    return delete(collection, filter, fromPct, toPct, beforeDelete, true, null);
+    return delete(
+        collection,
+        filter,
+        fromPct,
+        toPct,
+        beforeDelete == null
+            ? null
+            : part -> {
+              beforeDelete.accept(part);
+              return ids(part);
+            },
+        true,
+        null);
   }
 
   /**
    * As {@link #delete(MongoCollection, Bson, int, int)}, handing {@code beforeDelete} the ids of
-   * each part first (only ids are read: found by review, whole runs of a thousand log lines each
-   * were read a batch at a time, half a gigabyte in an executor of 768 MiB), and {@code
-   * afterDelete} the ids of each part's documents that are gone (none, it may be): those that still
-   * matched the filter when deleted, not those changed since they were read.
+   * each part first, which answers those of them to delete (only ids are read: found by review,
+   * whole runs of a thousand log lines each were read a batch at a time, half a gigabyte in an
+   * executor of 768 MiB), and {@code afterDelete} the ids of each part's documents that are gone
+   * (none, it may be): those that still matched the filter when deleted, not those changed since
+   * they were read. The ids kept are read again in the next batch: a batch of only those ends the
+   * run.
    */
   long deleteIds(
       MongoCollection<Document> collection,
       Bson filter,
       int fromPct,
       int toPct,
-      Consumer<List<Object>> beforeDelete,
+      UnaryOperator<List<Object>> beforeDelete,
       Consumer<List<Object>> afterDelete) {
     return delete(
         collection,
         filter,
         fromPct,
         toPct,
-        part -> beforeDelete.accept(part.stream().map(d -> d.get("_id")).toList()),
+        part -> beforeDelete.apply(ids(part)),
         false,
         afterDelete);
   }
 
+  private static List<Object> ids(List<Document> part) {
+    return part.stream().map(d -> d.get("_id")).toList();
+  }
+
+  /** {@code beforeDelete} answers the ids of the part to delete; null: no step, every one. */
   private long delete(
       MongoCollection<Document> collection,
       Bson filter,
       int fromPct,
       int toPct,
-      Consumer<List<Document>> beforeDelete,
+      Function<List<Document>, List<Object>> beforeDelete,
       boolean whole,
       Consumer<List<Object>> afterDelete) {
     String name = collection.getNamespace().getCollectionName();
@@ -113,10 +134,10 @@ final class BatchDeleter {
       }
       long gone = 0;
       for (List<Document> part : parts(batch)) {
-        if (beforeDelete != null) {
-          beforeDelete.accept(part);
+        List<Object> ids = beforeDelete != null ? beforeDelete.apply(part) : ids(part);
+        if (ids.isEmpty()) {
+          continue;
         }
-        List<Object> ids = part.stream().map(d -> d.get("_id")).toList();
         long n =
             collection.deleteMany(Filters.and(Filters.in("_id", ids), filter)).getDeletedCount();
         gone += n;

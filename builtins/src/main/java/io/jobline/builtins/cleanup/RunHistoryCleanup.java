@@ -3,12 +3,14 @@ package io.jobline.builtins.cleanup;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Projections;
 import io.jobline.builtins.BuiltinSettings;
 import io.jobline.chain.ChainStatus;
 import io.jobline.job.Job;
 import io.jobline.job.JobContext;
 import io.jobline.job.JobResources;
 import io.jobline.run.RunStatus;
+import io.jobline.store.DeadLetterStore;
 import io.jobline.store.MongoAuditStore;
 import io.jobline.store.MongoChainRunStore;
 import io.jobline.store.MongoDeadLetterStore;
@@ -19,8 +21,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.bson.Document;
 import org.bson.types.ObjectId;
@@ -136,13 +140,17 @@ public class RunHistoryCleanup {
                 old,
                 0,
                 100,
-                ids -> {
+                read -> {
                   at.accept("read");
-                  note[0] = new ObjectId();
-                  pending.insertOne(
-                      new Document("_id", note[0])
-                          .append("run_ids", ids)
-                          .append("at", Date.from(resources.clock().instant())));
+                  List<Object> ids = notAskedAgain(db, read, now);
+                  if (!ids.isEmpty()) {
+                    note[0] = new ObjectId();
+                    pending.insertOne(
+                        new Document("_id", note[0])
+                            .append("run_ids", ids)
+                            .append("at", Date.from(resources.clock().instant())));
+                  }
+                  return ids;
                 },
                 gone -> {
                   at.accept("deleted");
@@ -200,6 +208,25 @@ public class RunHistoryCleanup {
    *
    * @return how many lines it deleted
    */
+  /**
+   * The runs of {@code ids} no one asked to run again lately: a retry or redrive by hand reserves
+   * its attempt ({@link MongoDeadLetterStore#RESERVATIONS}, kept a day) before it sends it, and
+   * history may not have written the run {@code retrying} yet (a commit away, or as long as it is
+   * behind or down). Deleted then, the run came back from nothing, its earlier attempts gone, or
+   * with a short retention never (found by review).
+   */
+  private static List<Object> notAskedAgain(MongoDatabase db, List<Object> ids, Instant now) {
+    Set<Object> asked = new HashSet<>();
+    db.getCollection(MongoDeadLetterStore.RESERVATIONS)
+        .find(
+            Filters.and(
+                Filters.in(MongoDeadLetterStore.RESERVED_RUN, ids),
+                Filters.gte("at", Date.from(now.minus(DeadLetterStore.RESERVATIONS_KEPT)))))
+        .projection(Projections.include(MongoDeadLetterStore.RESERVED_RUN))
+        .forEach(d -> asked.add(d.get(MongoDeadLetterStore.RESERVED_RUN)));
+    return asked.isEmpty() ? ids : ids.stream().filter(id -> !asked.contains(id)).toList();
+  }
+
   private static long deleteLinesOfGoneRuns(
       MongoDatabase db,
       MongoCollection<Document> logs,

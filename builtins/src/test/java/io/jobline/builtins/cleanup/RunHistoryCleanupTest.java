@@ -9,6 +9,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.jobline.builtins.Recording;
 import io.jobline.builtins.TestResources;
+import io.jobline.store.MongoDeadLetterStore;
 import io.jobline.wire.WireLimits;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,6 +106,40 @@ class RunHistoryCleanupTest {
     assertThat(batchReads)
         .allSatisfy(
             c -> assertThat(c.get("projection")).isEqualTo(BsonDocument.parse("{\"_id\": 1}")));
+  }
+
+  @Test
+  void aRunAskedToRunAgainLatelyIsKeptThoughHistoryHasNotWrittenItRetryingYet() {
+    // found by review: a retry by hand of a run past the retention reserves its attempt and sends
+    // it; the cleanup, reading the run still failed before history wrote it retrying, deleted it,
+    // and the run came back from nothing (or, with a short retention, never)
+    resources.settings.jobRuns.retentionDays = 90;
+    run("retried", "failed", 120, 2);
+    run("asked-long-ago", "failed", 120, 1);
+    run("old", "failed", 120, 1);
+    MongoCollection<Document> asked = resources.database().getCollection("job_attempts_asked");
+    assertThat(
+            new MongoDeadLetterStore(resources.database())
+                .reserveAttempt("retried", 2, "t", TestResources.NOW.minusSeconds(30)))
+        .isTrue();
+    asked.insertOne(
+        new Document("_id", "asked-long-ago:2")
+            .append("run_id", "asked-long-ago")
+            .append("token", "t")
+            .append("at", Date.from(TestResources.NOW.minus(Duration.ofDays(2)))));
+
+    new RunHistoryCleanup(resources).cleanupJobRuns(new Recording("cleanup_job_runs"));
+
+    assertThat(resources.database().getCollection("job_runs").find().map(d -> d.getString("_id")))
+        .containsExactly("retried");
+    assertThat(
+            resources
+                .database()
+                .getCollection("job_run_logs")
+                .find()
+                .map(d -> d.getString("run_id")))
+        .containsOnly("retried")
+        .hasSize(2);
   }
 
   @Test
