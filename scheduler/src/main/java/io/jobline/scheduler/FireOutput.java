@@ -9,13 +9,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +35,15 @@ final class FireOutput {
   /** How long a cycle waits for Kafka to take what it fired. */
   static final Duration ACK_TIMEOUT = Duration.ofSeconds(60);
 
-  /** A fire whose output is on its way to Kafka; it counts once Kafka has taken all of it. */
-  record Sent(ScheduleFiring.Fire fire, List<CompletableFuture<?>> acks) {}
+  /**
+   * A fire whose output is on its way to Kafka; it counts once Kafka has taken all of it. {@code
+   * handedOver}: the acks of the records the producer took to send (not refused as it was given
+   * them, e.g. with no metadata of the topic).
+   */
+  record Sent(
+      ScheduleFiring.Fire fire,
+      List<CompletableFuture<?>> acks,
+      List<CompletableFuture<?>> handedOver) {}
 
   private final String id;
   private final Emitter emitter;
@@ -100,7 +110,10 @@ final class FireOutput {
       Instant nominal = prepared.request().trigger().nominalTime();
       acks.add(send.apply(prepared).thenAccept(acked -> fired(nominal, acked)));
     }
-    return new Sent(fire, acks);
+    // (a producer refuses what it cannot send as it is given it: its future has failed already)
+    List<CompletableFuture<?>> handedOver =
+        acks.stream().filter(a -> !a.isCompletedExceptionally()).toList();
+    return new Sent(fire, acks, handedOver);
   }
 
   /**
@@ -175,12 +188,35 @@ final class FireOutput {
   }
 
   /**
-   * Whether Kafka took part of a fire it did not take whole: the try again must decide it as it was
-   * decided ({@link FireCycle#retryLater(Schedule, Instant, RuntimeException, Instant)}). One it
-   * took nothing of is decided anew (skip records it missed once past its grace).
+   * Whether Kafka took, or may have taken, part of a fire it did not take whole: the try again must
+   * decide it as it was decided ({@link FireCycle#retryLater(Schedule, Instant, RuntimeException,
+   * Instant)}), the same run ids again. One it took nothing of is decided anew (skip records it
+   * missed once past its grace). A record the producer took to send and that then failed as a
+   * timeout (or any retriable error), or is still unanswered, may be in the log: decided anew, a
+   * fire past its grace was recorded missed under the run id of a request that ran (found by
+   * review). Refused as it was handed over, or by the broker for good, it is not.
    */
   private static boolean partlyTaken(Sent x) {
-    return x.acks().stream().anyMatch(a -> a.isDone() && !a.isCompletedExceptionally());
+    return x.handedOver().stream().anyMatch(FireOutput::mayBeTaken);
+  }
+
+  private static boolean mayBeTaken(CompletableFuture<?> ack) {
+    if (!ack.isDone()) {
+      return true;
+    }
+    if (!ack.isCompletedExceptionally()) {
+      return true;
+    }
+    try {
+      ack.join();
+      return true;
+    } catch (CompletionException | CancellationException e) {
+      Throwable cause = e.getCause();
+      while (cause instanceof CompletionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return cause instanceof RetriableException;
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.jobline.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
@@ -37,6 +38,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -1231,6 +1237,58 @@ class SchedulerTest {
     Schedule after = store.find("hb").orElseThrow();
     assertThat(after.lastRunStatus()).isEqualTo(RunStatus.MISSED);
     assertThat(after.nextRunAt()).isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
+  }
+
+  @Test
+  void aFireKafkaMayHaveTakenIsSentAgainNeverRecordedMissed() throws Exception {
+    // found by review: a send the producer took and that then failed as a timeout may be in the
+    // log; decided anew past its grace, skip recorded its run missed, and history then showed
+    // "missed" for a run that ran, refusing its end
+    save(
+        "{\"job_name\":\"hb\",\"job_type\":\"noop\",\"cron_expression\":\"*/1 * * * *\",\"misfire_policy\":\"skip\","
+            + "\"misfire_grace_seconds\":10}");
+    List<CompletableFuture<Object>> unanswered = new CopyOnWriteArrayList<>();
+    Captured kafka =
+        new Captured() {
+          @Override
+          public synchronized CompletableFuture<?> send(PreparedRequest prepared) {
+            super.send(prepared);
+            if (requests.size() > 1) {
+              return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Object> ack = new CompletableFuture<>();
+            unanswered.add(ack);
+            return ack;
+          }
+        };
+    Scheduler s = scheduler("a", kafka);
+    clock.set(Instant.parse("2026-03-04T10:08:00.010Z"));
+    ExecutorService cycling = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> cycle = cycling.submit(s::cycle);
+      await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !unanswered.isEmpty());
+      unanswered
+          .get(0)
+          .completeExceptionally(
+              new org.apache.kafka.common.errors.TimeoutException(
+                  "Expiring 1 record(s) for jobline.requests-0: 25000 ms has passed since batch"
+                      + " creation"));
+      cycle.get(10, TimeUnit.SECONDS);
+    } finally {
+      cycling.shutdownNow();
+    }
+    RunId first = RunId.forSchedule("hb", Instant.parse("2026-03-04T10:08:00Z"));
+    assertThat(kafka.requests).extracting(JobRequest::runId).containsExactly(first);
+
+    cycleAt(s, kafka, "2026-03-04T10:08:30Z"); // past its grace
+
+    assertThat(kafka.missed).as("its run may be running").isEmpty();
+    assertThat(kafka.requests)
+        .extracting(JobRequest::runId)
+        .as("sent again, the same run")
+        .containsExactly(first, first);
+    assertThat(store.find("hb").orElseThrow().nextRunAt())
+        .isEqualTo(Instant.parse("2026-03-04T10:09:00Z"));
   }
 
   /** The stores of a scheduler, all going down and coming back together (a MongoDB outage). */
