@@ -81,6 +81,7 @@ final class ChainProgress {
       cancelRest();
     } else if (stopped()) {
       skipPending();
+      dropWaitingRetries();
     } else {
       startReady();
     }
@@ -160,6 +161,24 @@ final class ChainProgress {
                 s.status() == StepStatus.CANCELLED
                     || (s.status() == StepStatus.FAILED
                         && !definition(s.name()).failureContinues()));
+  }
+
+  /**
+   * The chain stopped: a step waiting for its retry runs no more attempts, as a step not started
+   * does not run (found by review: a sibling's retry was set, or kept, after another step failed
+   * and stopped the chain, and ran; the chain read running until its last retry). Its timer is
+   * dropped and its next attempt cancelled, should the timer have fired already.
+   */
+  private void dropWaitingRetries() {
+    for (StepRun s : List.copyOf(steps.values())) {
+      if (s.status() == StepStatus.RETRYING && !statuses.containsKey(s.runId())) {
+        String timer = timerId(s.runId());
+        timers.removeIf(t -> t.id().equals(timer)); // (set in this pass: never stored)
+        dropped.add(timer);
+        cancels.add(s.runId());
+        steps.put(s.name(), s.ended(StepStatus.SKIPPED, s.runStatus(), now));
+      }
+    }
   }
 
   private void skipPending() {

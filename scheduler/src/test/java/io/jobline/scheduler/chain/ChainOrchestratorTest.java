@@ -204,6 +204,40 @@ class ChainOrchestratorTest {
   }
 
   @Test
+  void aStepWaitingForItsRetryRunsNoMoreOnceASiblingStopsTheChain() {
+    // found by review: a sibling's failure stopped the chain, but the step's retry was still set
+    // (or kept) and ran; the chain read running until its last retry
+    String id =
+        start(
+            Chain.chain(
+                "siblings",
+                "",
+                ChainStep.step("a").retry(3, 60),
+                ChainStep.step("b"),
+                ChainStep.step("c").retry(3, 60)));
+    ChainOrchestrator o = orchestrator("o1");
+    Scheduler scheduler = timerFiringScheduler();
+
+    o.tick();
+    fleet.end("c", RunStatus.FAILED); // waits for its retry
+    o.tick();
+    assertThat(step(id, "c")).isEqualTo(StepStatus.RETRYING);
+    fleet.end("b", RunStatus.FAILED); // stops the chain
+    fleet.end("a", RunStatus.FAILED); // in the same pass
+    o.tick();
+    clock.advance(Duration.ofSeconds(60));
+    scheduler.cycle();
+    o.tick();
+
+    assertThat(fleet.requests).hasSize(3);
+    assertThat(timers.earliest()).isEmpty();
+    assertThat(step(id, "a")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(step(id, "c")).isEqualTo(StepStatus.SKIPPED);
+    assertThat(step(id, "b")).isEqualTo(StepStatus.FAILED);
+    assertThat(run(id).status()).isEqualTo(ChainStatus.FAILED);
+  }
+
+  @Test
   void aStepRunCancelledByHandIsNotRetriedNorLetsTheRestGoOn() {
     // found by review: the orchestrator took the cancel for a failure, ran the step again after
     // its delay (on_failure: retry), or ran what depended on it (on_failure: continue)
