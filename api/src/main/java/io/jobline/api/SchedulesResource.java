@@ -197,6 +197,7 @@ public final class SchedulesResource {
           .entity(view(replaced, now))
           .build();
     }
+    noOverridesOfAChain(s);
     Schedule saved = validateAndPlan(s, now, sc);
     firesAtAll(saved);
     if (!d.schedules().saveIf(saved, null)) {
@@ -343,6 +344,7 @@ public final class SchedulesResource {
    * decides the fire times changed.
    */
   private Planned planned(Schedule current, Schedule next, Instant now, SecurityContext sc) {
+    noOverridesOfAChain(next);
     boolean retime = retimes(current, next);
     Schedule planned = retime ? validateAndPlan(next, from(current, now), sc) : validate(next, sc);
     if (retime) {
@@ -712,6 +714,32 @@ public final class SchedulesResource {
     if (n != null && n.canConvertToInt() && n.asInt() > WireLimits.MAX_ATTEMPTS) {
       throw ApiException.badRequest(
           "max_attempts", "max_attempts must be at most " + WireLimits.MAX_ATTEMPTS);
+    }
+  }
+
+  /**
+   * 400 when a schedule whose fire starts a chain run sets {@code max_attempts} or {@code
+   * timeout_seconds}: each step is sent as one attempt with its job's timeout, its retries decided
+   * by the chain (a step's {@code on_failure: retry}), so these were taken and ignored, and a job
+   * meant to be tried three times was tried once (found by review). Checked when a schedule is
+   * created or changed, not when one stored before is paused, resumed or triggered.
+   */
+  private void noOverridesOfAChain(Schedule s) {
+    String ignored =
+        s.maxAttempts() != null
+            ? "max_attempts"
+            : s.timeoutSeconds() != null ? "timeout_seconds" : null;
+    boolean startsChain =
+        (s.chain() != null && !s.chain().isEmpty())
+            || (d.catalogue().find(s.target()).isEmpty()
+                && d.chains().find(s.target()).isPresent());
+    if (ignored != null && startsChain) {
+      throw ApiException.badRequest(
+          ignored,
+          ignored
+              + " applies to a schedule of one job; a fire of this schedule runs a chain, whose"
+              + " steps retry by their on_failure (declare the chain with retry) and take their"
+              + " jobs' timeouts");
     }
   }
 

@@ -267,6 +267,31 @@ class SchedulesResourceTest {
   }
 
   @Test
+  void aScheduleWhoseFireRunsAChainRefusesPerRunOverridesItCouldNotApply() throws Exception {
+    // found by review: max_attempts and timeout_seconds were taken and ignored, each step sent as
+    // one attempt with its job's timeout: a job meant to be tried three times was tried once
+    for (String field : List.of("max_attempts", "timeout_seconds")) {
+      String body =
+          minutely("chained", "chain", "[\"noop\"]").replace("}", ",\"" + field + "\":3}");
+      assertThatThrownBy(() -> resource.create(body, ADMIN))
+          .isInstanceOfSatisfying(
+              ApiException.class,
+              e -> {
+                assertThat(e.status()).isEqualTo(400);
+                assertThat(e.toProblem().field()).isEqualTo(field);
+              });
+    }
+    assertThat(store.find("chained")).isEmpty();
+    resource.create(minutely("chained", "chain", "[\"noop\"]"), ADMIN);
+    assertThatThrownBy(() -> resource.patch("chained", "{\"max_attempts\":3}", ADMIN))
+        .isInstanceOfSatisfying(
+            ApiException.class, e -> assertThat(e.toProblem().field()).isEqualTo("max_attempts"));
+    assertThat(resource.create(minutely("alone", "max_attempts", "3"), ADMIN).getStatus())
+        .as("a schedule of one job takes them")
+        .isEqualTo(201);
+  }
+
+  @Test
   void aChainOfMoreJobsThanAChainHasStepsIsA400NamingIt() throws Exception {
     // found by review: a list of 20,000 jobs was taken, and its first fire held the scheduler's
     // loop for good naming the chain's steps
