@@ -15,6 +15,7 @@ import io.jobline.run.RunStatus;
 import io.jobline.store.CatalogueStore;
 import io.jobline.store.ChainRunStore;
 import io.jobline.store.DeadLetterStore;
+import io.jobline.store.DeadLetterStore.Reservation;
 import io.jobline.store.RunLogStore;
 import io.jobline.store.RunStore;
 import io.jobline.topic.ControlProducer;
@@ -22,8 +23,10 @@ import io.jobline.topic.DeadLetter;
 import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.wire.Control;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import io.jobline.wire.Scope;
 import io.jobline.wire.Secrets;
@@ -473,8 +476,31 @@ public final class RunsResource {
         run.status() == RunStatus.RETRYING || retryDue
             ? run.attempt() + 1
             : Math.max(1, run.attempt());
-    control.sendAndWait(
-        Control.cancel(RunId.of(runId), attempt, clock.instant(), Access.caller(sc).name()));
+    // retrying by a retry asked for by hand whose request is not known to be on its way: one
+    // Kafka did not take (the retry answered 503) is read by no executor, so none would end the
+    // attempt the cancel names, and the run read retrying for good (found by review); ended here
+    // as cancelled, an executor that does read such a request holds the cancel too
+    boolean mayBeUnsent =
+        run.status() == RunStatus.RETRYING
+            && PendingRetry.shown(run).isEmpty()
+            && !letters.reservation(runId, attempt).map(Reservation::sent).orElse(false);
+    String by = Access.caller(sc).name();
+    control.sendAndWait(Control.cancel(RunId.of(runId), attempt, clock.instant(), by));
+    if (mayBeUnsent) {
+      events.sendAndWait(
+          new RunEvent(
+              RunId.of(runId),
+              1,
+              EventType.CANCELLED,
+              clock.instant(),
+              "api",
+              attempt,
+              0,
+              Json.object()
+                  .put("error", "cancelled by " + by + " before it started")
+                  .put("job_name", run.jobName())
+                  .put("tenant_id", run.tenantId())));
+    }
     auditor.record(
         sc, "cancel", "run", runId, run.tenantId(), Json.object().put("attempt", attempt));
     return Response.accepted(new RunAsked(runId, null, "cancelling")).build();

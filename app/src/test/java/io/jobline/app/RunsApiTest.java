@@ -9,10 +9,13 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
 import io.jobline.store.MongoRunStore;
+import io.jobline.topic.EventProducer;
 import io.jobline.topic.RequestProducer;
 import io.jobline.topic.Topics;
+import io.jobline.wire.EventType;
 import io.jobline.wire.JobRequest;
 import io.jobline.wire.Json;
+import io.jobline.wire.RunEvent;
 import io.jobline.wire.RunId;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,6 +53,41 @@ class RunsApiTest {
 
   private static String submit(String job, String body) {
     return http.post("/jobs/run/" + job, body).body().path("run_id").asText();
+  }
+
+  @Test
+  void aCancelOfARunLeftRetryingByARetryWhoseRequestKafkaDidNotTakeEndsIt() throws Exception {
+    // found by review: a retry by hand publishes its announcement, then its request; when Kafka
+    // did not take the request (the retry answered 503) the run read retrying, and a cancel (202)
+    // named an attempt no executor would ever read: the run read retrying for good
+    String id =
+        submit(
+            "flaky", "{\"tenant_id\":\"t-unsent\",\"params\":{\"failures\":9},\"max_attempts\":1}");
+    JsonNode failed = EndToEndTest.awaitRun(http, id, "failed");
+    long epoch = failed.path("attempts").path(0).path("epoch").asLong();
+    try (EventProducer events =
+        new EventProducer(SharedStandalone.get().config().kafka, "test-unsent-retry")) {
+      // (what RunAgain.send publishes before the request Kafka then did not take)
+      events.sendAndWait(
+          new RunEvent(
+              RunId.of(id),
+              Long.MAX_VALUE,
+              EventType.RETRY_SCHEDULED,
+              Instant.now(),
+              "api",
+              1,
+              epoch,
+              Json.object()
+                  .put("next_attempt", 2)
+                  .put("requested_by", "ops")
+                  .put("tenant_id", "t-unsent")));
+    }
+    EndToEndTest.awaitRun(http, id, "retrying");
+
+    assertThat(http.post("/jobs/runs/" + id + "/cancel", "").status()).isEqualTo(202);
+
+    JsonNode cancelled = EndToEndTest.awaitRun(http, id, "cancelled");
+    assertThat(cancelled.path("attempt").asInt()).isEqualTo(2);
   }
 
   /**
