@@ -197,7 +197,7 @@ public final class SchedulesResource {
           .entity(view(replaced, now))
           .build();
     }
-    noOverridesOfAChain(s);
+    noOverridesOfAChain(null, s);
     Schedule saved = validateAndPlan(s, now, sc);
     firesAtAll(saved);
     if (!d.schedules().saveIf(saved, null)) {
@@ -344,7 +344,7 @@ public final class SchedulesResource {
    * decides the fire times changed.
    */
   private Planned planned(Schedule current, Schedule next, Instant now, SecurityContext sc) {
-    noOverridesOfAChain(next);
+    noOverridesOfAChain(current, next);
     boolean retime = retimes(current, next);
     Schedule planned = retime ? validateAndPlan(next, from(current, now), sc) : validate(next, sc);
     if (retime) {
@@ -722,25 +722,40 @@ public final class SchedulesResource {
    * timeout_seconds}: each step is sent as one attempt with its job's timeout, its retries decided
    * by the chain (a step's {@code on_failure: retry}), so these were taken and ignored, and a job
    * meant to be tried three times was tried once (found by review). Checked when a schedule is
-   * created or changed, not when one stored before is paused, resumed or triggered.
+   * created, or changed to set them or to run a chain ({@code before}: as stored, null for a new
+   * one); a change of other fields of one stored with them before goes through, as do pause, resume
+   * and trigger (found by review of the first fix: such a schedule could not be disabled).
    */
-  private void noOverridesOfAChain(Schedule s) {
+  private void noOverridesOfAChain(Schedule before, Schedule s) {
     String ignored =
         s.maxAttempts() != null
             ? "max_attempts"
             : s.timeoutSeconds() != null ? "timeout_seconds" : null;
-    boolean startsChain =
-        (s.chain() != null && !s.chain().isEmpty())
-            || (d.catalogue().find(s.target()).isEmpty()
-                && d.chains().find(s.target()).isPresent());
-    if (ignored != null && startsChain) {
+    if (ignored == null) {
+      return;
+    }
+    boolean startsChain = startsChain(s);
+    if (before != null
+        && Objects.equals(before.maxAttempts(), s.maxAttempts())
+        && Objects.equals(before.timeoutSeconds(), s.timeoutSeconds())
+        && startsChain(before) == startsChain) {
+      return;
+    }
+    if (startsChain) {
       throw ApiException.badRequest(
           ignored,
           ignored
               + " applies to a schedule of one job; a fire of this schedule runs a chain, whose"
               + " steps retry by their on_failure (declare the chain with retry) and take their"
-              + " jobs' timeouts");
+              + " jobs' timeouts; leave it out (or send "
+              + ignored
+              + ": null to clear it)");
     }
+  }
+
+  private boolean startsChain(Schedule s) {
+    return (s.chain() != null && !s.chain().isEmpty())
+        || (d.catalogue().find(s.target()).isEmpty() && d.chains().find(s.target()).isPresent());
   }
 
   private Schedule validateAndPlan(Schedule s, Instant now, SecurityContext sc) {
