@@ -223,7 +223,17 @@ public final class ChainsResource {
     String tenant = Access.tenantFor(sc, Bodies.optionalTenant(request));
     ObjectNode params = Bodies.optionalObject(request, "params");
     Bodies.checkParamsSize(params);
-    for (ChainStep step : chain.steps()) {
+    // a key names one chain run of the tenant's: a client that retries (after a timeout, on
+    // another api) gets the run the first request started, as it stands, and starts no second
+    String id =
+        idempotencyKey == null
+            ? UUID.randomUUID().toString()
+            : RunId.forChainIdempotencyKey(tenant, name, JobsResource.checkKey(idempotencyKey))
+                .value();
+    // its steps checked only for a run to start: a replay of one started before is answered as
+    // it stands, though the chain or a step's job has changed since (found by review: 400 or 409)
+    boolean replay = idempotencyKey != null && launcher.run(id).isPresent();
+    for (ChainStep step : replay ? List.<ChainStep>of() : chain.steps()) {
       JobDescriptor job =
           catalogue.find(step.job()).orElseThrow(() -> jobMissing(chain.name(), step, "name"));
       if (job.perTenant()) {
@@ -257,13 +267,6 @@ public final class ChainsResource {
             violations);
       }
     }
-    // a key names one chain run of the tenant's: a client that retries (after a timeout, on
-    // another api) gets the run the first request started, as it stands, and starts no second
-    String id =
-        idempotencyKey == null
-            ? UUID.randomUUID().toString()
-            : RunId.forChainIdempotencyKey(tenant, name, JobsResource.checkKey(idempotencyKey))
-                .value();
     ChainLauncher.Launched launched =
         launcher.launchNow(id, chain, tenant, params, Access.caller(sc).name());
     ChainRun run = launched.run();

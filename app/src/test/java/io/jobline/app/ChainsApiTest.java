@@ -316,6 +316,39 @@ class ChainsApiTest {
   }
 
   @Test
+  void aChainRunStartedWithAKeyIsReplayedThoughTheChainChangedSince() {
+    // found by review: the replay checked the steps of the chain as defined now, and a chain
+    // changed since (a step whose job now needs params) answered 400 for the run already going
+    define("{\"name\":\"rekeyed\",\"steps\":[{\"job\":\"noop\"}]}");
+    String key = "rekeyed-" + UUID.randomUUID();
+    Http.Reply first =
+        http.post(
+            "/jobs/chains/rekeyed/run",
+            "{\"tenant_id\":\"t-rekeyed\"}",
+            Map.of("Idempotency-Key", key));
+    assertThat(first.status()).isEqualTo(202);
+    String id = first.body().path("chain_run_id").asText();
+    define("{\"name\":\"rekeyed\",\"steps\":[{\"job\":\"settlement\"}]}");
+
+    Http.Reply again =
+        http.post(
+            "/jobs/chains/rekeyed/run",
+            "{\"tenant_id\":\"t-rekeyed\"}",
+            Map.of("Idempotency-Key", key));
+
+    assertThat(again.status()).as(String.valueOf(again.body())).isEqualTo(202);
+    assertThat(again.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(again.body().path("chain_run_id").asText()).isEqualTo(id);
+    Http.Reply fresh =
+        http.post(
+            "/jobs/chains/rekeyed/run",
+            "{\"tenant_id\":\"t-rekeyed\"}",
+            Map.of("Idempotency-Key", key + "-new"));
+    assertThat(fresh.status()).as("a new run is checked against the chain as it is").isEqualTo(400);
+    assertThat(fresh.body().path("field").asText()).isEqualTo("params");
+  }
+
+  @Test
   void aCycleIsRefusedNamingTheStepsOnIt() {
     Http.Reply r =
         http.post(

@@ -63,6 +63,11 @@ public final class ChainLauncher {
     return new Launched(runs.find(id).orElse(null), false);
   }
 
+  /** The chain run of this id, if one was started (read from the store). */
+  public Optional<ChainRun> run(String id) {
+    return runs.find(id);
+  }
+
   /** The chain run a schedule's fire stands for, if it stands for one. */
   public Optional<ChainRun> forSchedule(Schedule s, JobRequest request) {
     Chain chain;
