@@ -1266,11 +1266,11 @@ class SchedulerTest {
     ExecutorService cycling = Executors.newSingleThreadExecutor();
     try {
       Future<?> cycle = cycling.submit(s::cycle);
-      await().atMost(java.time.Duration.ofSeconds(10)).until(() -> !unanswered.isEmpty());
+      await().atMost(Duration.ofSeconds(10)).until(() -> !unanswered.isEmpty());
       unanswered
           .get(0)
           .completeExceptionally(
-              new org.apache.kafka.common.errors.TimeoutException(
+              new TimeoutException(
                   "Expiring 1 record(s) for jobline.requests-0: 25000 ms has passed since batch"
                       + " creation"));
       cycle.get(10, TimeUnit.SECONDS);
