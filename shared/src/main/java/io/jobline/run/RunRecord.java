@@ -46,6 +46,36 @@ public record RunRecord(
     RunOptions options) {
 
   /** This run reading {@code to}, all else as it is. */
+  /**
+   * The run as a page of runs lists it: without its params, result and log lines, which a listed
+   * run never shows (a run's own read has them).
+   */
+  public RunRecord listed() {
+    return new RunRecord(
+        runId,
+        jobName,
+        tenantId,
+        null,
+        trigger,
+        status,
+        attempt,
+        epoch,
+        executorId,
+        requestedAt,
+        startedAt,
+        completedAt,
+        null,
+        error,
+        progress,
+        progressMessage,
+        List.of(),
+        logsTruncated,
+        attempts,
+        parentRunId,
+        appliedSeq,
+        options);
+  }
+
   public RunRecord withStatus(RunStatus to) {
     return new RunRecord(
         runId,

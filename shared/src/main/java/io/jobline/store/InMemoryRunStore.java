@@ -82,6 +82,7 @@ public final class InMemoryRunStore implements RunStore {
                         > 0)
         .sorted(finalOrder)
         .limit(q.limit())
+        .map(RunRecord::listed)
         .toList();
   }
 

@@ -239,6 +239,9 @@ public final class MongoRunStore implements RunStore {
     return out;
   }
 
+  /** What a page of runs reads of each ({@link RunRecord#listed}). */
+  private static final Bson LISTED = Projections.exclude("params", "result", "logs");
+
   @Override
   public List<RunRecord> list(RunQuery q) {
     List<Bson> filters = new ArrayList<>();
@@ -276,9 +279,10 @@ public final class MongoRunStore implements RunStore {
     List<RunRecord> out = new ArrayList<>();
     for (Document d :
         runs.find(filters.isEmpty() ? new Document() : Filters.and(filters))
+            .projection(LISTED)
             .sort(sort)
             .limit(q.limit())) {
-      out.add(toRun(d));
+      out.add(toRun(d).listed());
     }
     return out;
   }

@@ -109,7 +109,11 @@ public interface RunStore {
     }
   }
 
-  /** One page of runs, newest first unless asked otherwise, stable while runs are added. */
+  /**
+   * One page of runs, newest first unless asked otherwise, stable while runs are added; each as
+   * {@link RunRecord#listed}, without its params, result and log lines (found by review: a page of
+   * 500 runs of a thousand log lines each was read whole, hundreds of megabytes an api request).
+   */
   List<RunRecord> list(RunQuery query);
 
   /** Every run of a job (or all, with null) requested since {@code since}, for statistics. */

@@ -8,6 +8,7 @@ import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import io.jobline.embedded.EmbeddedMongo;
+import io.jobline.run.LogEntry;
 import io.jobline.run.RunOptions;
 import io.jobline.run.RunRecord;
 import io.jobline.run.RunStatus;
@@ -307,6 +308,54 @@ class RunStoreContractTest {
                   new RunQuery(
                       null, null, RunStatus.FAILED, null, null, null, null, false, null, 10)))
           .isEmpty();
+    }
+
+    @Test
+    void aPageListsRunsWithoutTheirParamsResultAndLogLinesWhichTheirOwnReadHas() {
+      // found by review: a page of 500 runs of a thousand log lines each was read whole, hundreds
+      // of megabytes an api request
+      RunStore s = store();
+      RunRecord r = run("heavy", "heavy-job", "t-heavy", RunStatus.COMPLETED, T0);
+      RunRecord heavy =
+          new RunRecord(
+              r.runId(),
+              r.jobName(),
+              r.tenantId(),
+              Json.object().put("period", "2026-03"),
+              r.trigger(),
+              r.status(),
+              r.attempt(),
+              r.epoch(),
+              r.executorId(),
+              r.requestedAt(),
+              r.startedAt(),
+              r.completedAt(),
+              Json.object().put("rows", 7),
+              "an error",
+              100,
+              "done",
+              List.of(new LogEntry(T0.plusSeconds(1), "info", "a line", 50)),
+              false,
+              List.of(),
+              null,
+              null,
+              null);
+      s.upsertAll(List.of(heavy));
+
+      RunRecord listed =
+          s.list(new RunQuery("heavy-job", null, null, null, null, null, null, false, null, 10))
+              .get(0);
+      assertThat(listed.params()).isNull();
+      assertThat(listed.result()).isNull();
+      assertThat(listed.logs()).isEmpty();
+      assertThat(listed.error()).isEqualTo("an error");
+      assertThat(listed.progress()).isEqualTo(100);
+      assertThat(listed.status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(listed.completedAt()).isEqualTo(heavy.completedAt());
+      RunRecord own = s.find("heavy").orElseThrow();
+      assertThat(own.params().path("period").asText()).isEqualTo("2026-03");
+      assertThat(own.result().path("rows").asInt()).isEqualTo(7);
+      assertThat(own.logs()).hasSize(1);
     }
 
     @Test
