@@ -45,7 +45,6 @@ public record RunRecord(
     Map<String, Long> appliedSeq,
     RunOptions options) {
 
-  /** This run reading {@code to}, all else as it is. */
   /**
    * The run as a page of runs lists it: without its params, result and log lines, which a listed
    * run never shows (a run's own read has them).
@@ -76,6 +75,7 @@ public record RunRecord(
         options);
   }
 
+  /** This run reading {@code to}, all else as it is. */
   public RunRecord withStatus(RunStatus to) {
     return new RunRecord(
         runId,

@@ -116,7 +116,10 @@ public interface RunStore {
    */
   List<RunRecord> list(RunQuery query);
 
-  /** Every run of a job (or all, with null) requested since {@code since}, for statistics. */
+  /**
+   * Every run of a job (or all, with null) requested since {@code since}, for statistics; each as
+   * {@link RunRecord#listed}.
+   */
   List<RunRecord> since(String jobName, String tenantId, Instant since);
 
   /** Deletes runs requested before {@code cutoff} (history retention); returns how many. */
